@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything tinyforge needs on a fresh Debian machine; idempotent and quick when done.
+#  - Debian packages: the Arm cross compiler + newlib (firmware), QEMU (the virtual board),
+#    gcc/make (host-compiled C kernel tests).
+#  - npm packages from package-lock.json. @tensorflow/tfjs-node is optional: its install script
+#    downloads libtensorflow from a host outside the npm registry, so it may be absent; tinyforge
+#    then trains on the wasm backend (or cpu).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v arm-none-eabi-gcc >/dev/null 2>&1 || need+=(gcc-arm-none-eabi)
+[ -e /usr/lib/arm-none-eabi/newlib/libc.a ] || [ -e /usr/lib/arm-none-eabi/lib/libc.a ] || need+=(libnewlib-arm-none-eabi)
+command -v qemu-system-arm >/dev/null 2>&1 || need+=(qemu-system-arm)
+command -v gcc >/dev/null 2>&1 || need+=(gcc)
+command -v make >/dev/null 2>&1 || need+=(make)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${need[*]}" >&2
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi

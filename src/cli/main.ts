@@ -1,0 +1,52 @@
+/**
+ * `tinyforge` command line: a thin layer over the library. Each pipeline stage registers its
+ * commands from its own module under ./commands.
+ */
+import { Command, CommanderError } from 'commander';
+import { TINYFORGE_VERSION } from '../core/version.js';
+import { ExitCode } from '../core/errors.js';
+import { registerModelCommands } from './commands/model.js';
+import { registerDataCommands } from './commands/data.js';
+import { registerTrainCommands } from './commands/train.js';
+import { registerFirmwareCommands } from './commands/firmware.js';
+import { registerDeviceCommands } from './commands/device.js';
+import { registerDemoCommand } from './commands/demo.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('tinyforge')
+    .description('Labelled sensor data → int8 model → verified on a Cortex-M microcontroller.')
+    .version(TINYFORGE_VERSION)
+    .option('--json', 'machine-readable JSON output on stdout (no progress bars)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.addHelpText(
+    'after',
+    `\nExit codes: 0 ok, 1 internal error, 2 usage, 3 bad input, 4 unsupported, 5 verification mismatch,\n6 device/link failure, 7 external tool missing or failed, 130 interrupted.`,
+  );
+  registerDemoCommand(program);
+  registerDataCommands(program);
+  registerTrainCommands(program);
+  registerModelCommands(program);
+  registerFirmwareCommands(program);
+  registerDeviceCommands(program);
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version arrive here too, with exit code 0.
+      process.exitCode = e.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+      return;
+    }
+    throw e;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,58 @@
+/**
+ * Plain-data types for motion datasets, shared by the data, train, quantise and firmware stages.
+ * Units: samples in the recording's own units (accelerometer in g, gyroscope in deg/s).
+ */
+
+/** One labelled, continuous recording from one sensor at one fixed rate. */
+export interface Recording {
+  /** Class label ("walking", "punch", …). */
+  label: string;
+  /** Subject / device / session: splits never put one group in two splits. */
+  group: string;
+  /** Nominal or measured sample rate in Hz. */
+  sampleRateHz: number;
+  /** Axis names, e.g. ["aX","aY","aZ"]. */
+  axes: string[];
+  /** Unit per axis, e.g. ["g","g","g"]. */
+  units: string[];
+  /** Interleaved samples: samples[t * axes.length + a]. Length = frames × axes.length. Never NaN. */
+  samples: Float32Array;
+  /** Where it came from (file and line range, capture session), for error messages and reports. */
+  source?: string;
+}
+
+/** Per-axis normalisation x' = (x - mean) / std. Saved with the model; becomes firmware constants. */
+export interface Normalisation {
+  mean: number[];
+  std: number[];
+}
+
+/** Windowed examples ready for training: x is [count, windowLength, axes.length], row-major. */
+export interface WindowSet {
+  axes: string[];
+  labels: string[];
+  windowLength: number;
+  sampleRateHz: number;
+  x: Float32Array;
+  /** Class index into `labels`, one per window. */
+  y: Int32Array;
+  /** Group of the recording each window came from. */
+  groups: string[];
+}
+
+/** The settings a model was trained with: one source of truth for host and firmware. */
+export interface ModelSettings {
+  /** "classification" (softmax over labels) or "regression". */
+  task: 'classification' | 'regression';
+  labels: string[];
+  axes: string[];
+  units: string[];
+  sampleRateHz: number;
+  /** Samples per window and hop between windows. */
+  windowLength: number;
+  windowStride: number;
+  normalisation: Normalisation;
+  /** Filled in by the quantiser: how float inputs map to int8 and outputs back. */
+  inputQuant?: { scale: number; zeroPoint: number };
+  outputQuant?: { scale: number; zeroPoint: number };
+}
