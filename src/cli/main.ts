@@ -5,12 +5,15 @@
 import { Command, CommanderError } from 'commander';
 import { TINYFORGE_VERSION } from '../core/version.js';
 import { ExitCode } from '../core/errors.js';
-import { registerModelCommands } from './commands/model.js';
-import { registerDataCommands } from './commands/data.js';
-import { registerTrainCommands } from './commands/train.js';
-import { registerFirmwareCommands } from './commands/firmware.js';
-import { registerDeviceCommands } from './commands/device.js';
-import { registerDemoCommand } from './commands/demo.js';
+import { register as demoCmd } from './commands/demo.js';
+import { register as dataCmd } from './commands/data.js';
+import { register as trainCmd } from './commands/train.js';
+import { register as quantizeCmd } from './commands/quantize.js';
+import { register as inspectCmd } from './commands/inspect.js';
+import { register as inferCmd } from './commands/infer.js';
+import { register as firmwareCmd } from './commands/firmware.js';
+import { register as flashCmd } from './commands/flash.js';
+import { register as deviceCmd } from './commands/device.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -25,12 +28,15 @@ export function buildProgram(): Command {
     'after',
     `\nExit codes: 0 ok, 1 internal error, 2 usage, 3 bad input, 4 unsupported, 5 verification mismatch,\n6 device/link failure, 7 external tool missing or failed, 130 interrupted.`,
   );
-  registerDemoCommand(program);
-  registerDataCommands(program);
-  registerTrainCommands(program);
-  registerModelCommands(program);
-  registerFirmwareCommands(program);
-  registerDeviceCommands(program);
+  demoCmd(program);
+  dataCmd(program);
+  trainCmd(program);
+  quantizeCmd(program);
+  inspectCmd(program);
+  inferCmd(program);
+  firmwareCmd(program);
+  flashCmd(program);
+  deviceCmd(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -1,4 +1,4 @@
 import type { Command } from 'commander';
 
 /** Registers this stage's commands. Owned by the stage's module; see README "Commands". */
-export function registerDataCommands(_program: Command): void {}
+export function register(_program: Command): void {}

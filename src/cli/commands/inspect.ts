@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+/** Registers this stage's commands. */
+export function register(_program: Command): void {}

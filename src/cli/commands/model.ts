@@ -1,4 +1,0 @@
-import type { Command } from 'commander';
-
-/** Registers this stage's commands. Owned by the stage's module; see README "Commands". */
-export function registerModelCommands(_program: Command): void {}

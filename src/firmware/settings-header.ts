@@ -1,0 +1,66 @@
+/**
+ * `tf_model_settings.h`: the model's settings as C constants, generated from the same
+ * `ModelSettings` the host trains and evaluates with (never hand-copied). Used by the device app
+ * for windowing, normalisation, labels and I/O quantisation.
+ *
+ * Contract (names the firmware relies on):
+ *   TF_MODEL_TASK_CLASSIFICATION   1 for a classifier, 0 for regression
+ *   TF_MODEL_NUM_CLASSES           labels count (1 for regression)
+ *   TF_MODEL_NUM_AXES              values per sample (e.g. 3 for aX,aY,aZ)
+ *   TF_MODEL_WINDOW_LENGTH         samples per window
+ *   TF_MODEL_WINDOW_STRIDE         samples between successive windows when streaming
+ *   TF_MODEL_SAMPLE_RATE_HZ        float, the rate the model was trained at
+ *   TF_MODEL_INPUT_SCALE / TF_MODEL_INPUT_ZERO_POINT    int8 input quantisation (float x → q)
+ *   TF_MODEL_OUTPUT_SCALE / TF_MODEL_OUTPUT_ZERO_POINT  int8 output quantisation
+ *   TF_MODEL_INPUT_BYTES / TF_MODEL_OUTPUT_BYTES        tensor byte sizes
+ *   tf_model_labels[TF_MODEL_NUM_CLASSES]               class names
+ *   tf_model_axes[TF_MODEL_NUM_AXES]                    axis names
+ *   tf_model_norm_mean[], tf_model_norm_std[]           per-axis x' = (x - mean) / std
+ * Input layout: [window][axis], row-major, as the host windows it.
+ */
+import type { ModelSettings } from '../core/dataset.js';
+import { cFloat, cHeader, cString, type GeneratedFile } from '../core/cemit.js';
+import { badInput } from '../core/errors.js';
+
+export interface SettingsHeaderInput {
+  settings: ModelSettings;
+  inputBytes: number;
+  outputBytes: number;
+  /** Hex SHA-256 of the .tflite, for the provenance line. */
+  modelSha256?: string;
+}
+
+export function settingsHeader({ settings: s, inputBytes, outputBytes, modelSha256 }: SettingsHeaderInput): GeneratedFile {
+  if (!s.inputQuant || !s.outputQuant) {
+    throw badInput('model settings have no input/output quantisation', {
+      remedy: 'quantise the model first (tinyforge quantize): the firmware needs the int8 I/O scales and zero points',
+    });
+  }
+  const nAxes = s.axes.length;
+  if (s.normalisation.mean.length !== nAxes || s.normalisation.std.length !== nAxes) {
+    throw badInput(`normalisation has ${s.normalisation.mean.length} means / ${s.normalisation.std.length} stds for ${nAxes} axes`, {
+      remedy: 'recompute the normalisation from the training data (one mean and std per axis)',
+    });
+  }
+  const labels = s.task === 'classification' ? s.labels : s.labels.length ? s.labels : ['value'];
+  const body = [
+    `#define TF_MODEL_TASK_CLASSIFICATION ${s.task === 'classification' ? 1 : 0}`,
+    `#define TF_MODEL_NUM_CLASSES ${labels.length}`,
+    `#define TF_MODEL_NUM_AXES ${nAxes}`,
+    `#define TF_MODEL_WINDOW_LENGTH ${s.windowLength}`,
+    `#define TF_MODEL_WINDOW_STRIDE ${s.windowStride}`,
+    `#define TF_MODEL_SAMPLE_RATE_HZ ${cFloat(s.sampleRateHz)}`,
+    `#define TF_MODEL_INPUT_SCALE ${cFloat(s.inputQuant.scale)}`,
+    `#define TF_MODEL_INPUT_ZERO_POINT ${s.inputQuant.zeroPoint}`,
+    `#define TF_MODEL_OUTPUT_SCALE ${cFloat(s.outputQuant.scale)}`,
+    `#define TF_MODEL_OUTPUT_ZERO_POINT ${s.outputQuant.zeroPoint}`,
+    `#define TF_MODEL_INPUT_BYTES ${inputBytes}`,
+    `#define TF_MODEL_OUTPUT_BYTES ${outputBytes}`,
+    '',
+    `static const char* const tf_model_labels[TF_MODEL_NUM_CLASSES] = {${labels.map(cString).join(', ')}};`,
+    `static const char* const tf_model_axes[TF_MODEL_NUM_AXES] = {${s.axes.map(cString).join(', ')}};`,
+    `static const float tf_model_norm_mean[TF_MODEL_NUM_AXES] = {${s.normalisation.mean.map(cFloat).join(', ')}};`,
+    `static const float tf_model_norm_std[TF_MODEL_NUM_AXES] = {${s.normalisation.std.map(cFloat).join(', ')}};`,
+  ].join('\n');
+  return cHeader('tf_model_settings.h', body, { provenance: modelSha256 ? `model sha256 ${modelSha256}` : undefined });
+}
