@@ -55,4 +55,10 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+// A closed pipe (`tinyforge inspect m.tflite | head`) is a normal way to stop reading, not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 await main(process.argv);

@@ -29,14 +29,14 @@ describe('settings header', () => {
     // The C program prints what the header says; the host compares against its own settings.
     writeFileSync(join(dir, 'main.c'), `#include <stdio.h>
 #include "tf_model_settings.h"
-int main(void){printf("%d %d %d %d %.9g %d %s %s %.9g %.9g\\n",TF_MODEL_NUM_CLASSES,TF_MODEL_NUM_AXES,TF_MODEL_WINDOW_LENGTH,
+int main(void){printf("%d|%d|%d|%d|%.9g|%d|%s|%s|%.9g|%.9g\\n",TF_MODEL_NUM_CLASSES,TF_MODEL_NUM_AXES,TF_MODEL_WINDOW_LENGTH,
 TF_MODEL_INPUT_BYTES,(double)TF_MODEL_INPUT_SCALE,TF_MODEL_INPUT_ZERO_POINT,tf_model_labels[2],tf_model_axes[1],(double)tf_model_norm_std[2],(double)TF_MODEL_OUTPUT_SCALE);return 0;}`);
     execFileSync('gcc', ['-std=c99', '-Wall', '-Wextra', '-Werror', '-o', join(dir, 'a.out'), join(dir, 'main.c')], { cwd: dir });
-    const out = execFileSync(join(dir, 'a.out'), { encoding: 'utf8' }).trim().split(' ');
+    const out = execFileSync(join(dir, 'a.out'), { encoding: 'utf8' }).trim().split('|');
     expect(out.slice(0, 4).map(Number)).toEqual([3, 3, 100, 300]);
     expect(Math.fround(Number(out[4]))).toBe(Math.fround(0.0235294)); // %.9g round-trips a float32
     expect(Number(out[5])).toBe(-3);
-    expect(out[6] + ' ' + out[7]).toBe('run "fast" aY');
+    expect([out[6], out[7]]).toEqual(['run "fast"', 'aY']);
     expect(Math.fround(Number(out[8]))).toBe(Math.fround(0.3333333));
     expect(Number(out[9])).toBe(1 / 256);
   });
