@@ -1,0 +1,66 @@
+/**
+ * `npm run bench`: runs every stage's bench module (scripts/bench/<stage>.ts) and writes
+ * BENCHMARKS.md with the machine and the date. Speed and memory targets live here, never in
+ * timed unit tests. `npm run bench -- interp train` runs only the named modules.
+ */
+import { readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, platform, release, arch } from 'node:os';
+import { join, basename } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { REPO_ROOT } from '../src/core/shared.js';
+import type { BenchModule, BenchSection } from './bench/types.js';
+
+const ORDER = ['data', 'train', 'quantize', 'tflite', 'interp', 'native', 'firmware', 'device', 'pipeline'];
+
+function toolVersion(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0].trim();
+  } catch {
+    return 'not installed';
+  }
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const dir = join(REPO_ROOT, 'scripts', 'bench');
+  const mods = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && f !== 'types.ts')
+    .map((f) => basename(f, '.ts'))
+    .filter((m) => only.length === 0 || only.includes(m))
+    .sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99));
+  const sections: BenchSection[] = [];
+  for (const m of mods) {
+    const t0 = Date.now();
+    process.stderr.write(`bench: ${m} …\n`);
+    try {
+      const mod = (await import(pathToFileURL(join(dir, `${m}.ts`)).href)) as BenchModule;
+      sections.push(...(await mod.bench()));
+    } catch (e) {
+      sections.push({ title: `${m} (failed)`, markdown: `The ${m} benchmark failed: \`${e instanceof Error ? e.message : String(e)}\`` });
+    }
+    process.stderr.write(`bench: ${m} done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  }
+  const c = cpus();
+  const machine = [
+    `- date: ${new Date().toISOString()}`,
+    `- machine: ${c.length} × ${c[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${platform()} ${release()} ${arch()}`,
+    `- node ${process.version}; ${toolVersion('arm-none-eabi-gcc', ['--version'])}; ${toolVersion('qemu-system-arm', ['--version'])}`,
+    `- modules: ${mods.join(', ')}`,
+  ].join('\n');
+  const md = [
+    '# tinyforge benchmarks',
+    '',
+    'Written by `npm run bench` (scripts/bench.ts); each section comes from scripts/bench/<stage>.ts and says how it was measured.',
+    '',
+    machine,
+    '',
+    ...sections.flatMap((s) => [`## ${s.title}`, '', s.markdown.trim(), '']),
+  ].join('\n');
+  const out = join(REPO_ROOT, 'BENCHMARKS.md');
+  writeFileSync(out + '.tmp', md);
+  renameSync(out + '.tmp', out);
+  process.stderr.write(`bench: wrote ${out}\n`);
+}
+
+await main();
