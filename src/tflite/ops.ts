@@ -1,0 +1,133 @@
+/**
+ * Per-operator facts in one place: TFLite builtin names, the op versions the TFLite converter
+ * writes for int8 models, the minimum runtime version each implies, TFLM op-resolver method names,
+ * and which BuiltinOptions union slot each op's options use.
+ */
+import { BUILTIN_CODE, type OpName } from '../core/graph.js';
+import { BuiltinOperator } from './generated/tflite/builtin-operator.js';
+
+/** Name of any TFLite builtin code ("CONV_2D"), or "BUILTIN_<code>" for codes newer than our schema. */
+export function builtinName(code: number): string {
+  const n = (BuiltinOperator as unknown as Record<number, string | undefined>)[code];
+  return typeof n === 'string' ? n : `BUILTIN_${code}`;
+}
+
+const OP_BY_CODE = new Map<number, OpName>(Object.entries(BUILTIN_CODE).map(([k, v]) => [v, k as OpName]));
+
+/** The tinyforge OpName for a builtin code, or undefined when tinyforge does not support it. */
+export function opForCode(code: number): OpName | undefined {
+  return OP_BY_CODE.get(code);
+}
+
+/**
+ * Op versions for full-integer int8 models, as the converter assigns them.
+ * Source: tensorflow/lite/tools/versioning/op_version.cc (GetBuiltinOperatorVersion), int8 branches,
+ * cross-checked against the operator_codes of the converter-made models in shared/vectors
+ * (CONV_2D 3, DEPTHWISE_CONV_2D 3, FULLY_CONNECTED 4, SOFTMAX 2, MEAN 2, RESHAPE 1, AVERAGE_POOL_2D 2).
+ */
+export const INT8_OP_VERSION: Record<OpName, number> = {
+  ADD: 2,
+  AVERAGE_POOL_2D: 2,
+  CONCATENATION: 2,
+  CONV_2D: 3,
+  DEPTHWISE_CONV_2D: 3,
+  DEQUANTIZE: 2,
+  FULLY_CONNECTED: 4,
+  LOGISTIC: 2,
+  MAX_POOL_2D: 2,
+  MEAN: 2,
+  MUL: 2,
+  QUANTIZE: 2,
+  RELU: 2,
+  RELU6: 2,
+  RESHAPE: 1,
+  SOFTMAX: 2,
+  TANH: 2,
+};
+
+/**
+ * Minimum TFLite runtime version per (op, version), for the `min_runtime_version` metadata.
+ * Source: tensorflow/lite/tools/versioning/runtime_version.cc (FindMinimumRuntimeVersionForOp).
+ * Unknown pairs contribute nothing.
+ */
+const MIN_RUNTIME: Record<string, string> = {
+  'ADD/1': '1.5.0', 'ADD/2': '1.14.0',
+  'AVERAGE_POOL_2D/1': '1.5.0', 'AVERAGE_POOL_2D/2': '1.14.0',
+  'CONCATENATION/1': '1.5.0', 'CONCATENATION/2': '1.14.0',
+  'CONV_2D/1': '1.5.0', 'CONV_2D/2': '1.14.0', 'CONV_2D/3': '1.14.0',
+  'DEPTHWISE_CONV_2D/1': '1.5.0', 'DEPTHWISE_CONV_2D/2': '1.12.0', 'DEPTHWISE_CONV_2D/3': '1.14.0',
+  'DEQUANTIZE/1': '1.13.1', 'DEQUANTIZE/2': '1.14.0',
+  'FULLY_CONNECTED/1': '1.5.0', 'FULLY_CONNECTED/2': '1.10.0', 'FULLY_CONNECTED/3': '1.14.0', 'FULLY_CONNECTED/4': '1.14.0',
+  'LOGISTIC/1': '1.5.0', 'LOGISTIC/2': '1.14.0',
+  'MAX_POOL_2D/1': '1.5.0', 'MAX_POOL_2D/2': '1.14.0',
+  'MEAN/1': '1.6.0', 'MEAN/2': '1.14.0',
+  'MUL/1': '1.5.0', 'MUL/2': '1.14.0',
+  'QUANTIZE/1': '1.14.0', 'QUANTIZE/2': '1.15.0',
+  'RELU/1': '1.5.0', 'RELU/2': '2.1.0',
+  'RELU6/1': '1.5.0', 'RELU6/2': '2.1.0',
+  'RESHAPE/1': '1.5.0',
+  'SOFTMAX/1': '1.5.0', 'SOFTMAX/2': '1.14.0',
+  'TANH/1': '1.14.0', 'TANH/2': '1.14.0',
+};
+
+/** The `min_runtime_version` string for a set of (op, version) pairs: the highest entry, "1.5.0" at least. */
+export function minRuntimeVersion(ops: { op: OpName; version: number }[]): string {
+  let best = '1.5.0';
+  for (const { op, version } of ops) {
+    const v = MIN_RUNTIME[`${op}/${version}`];
+    if (v && compareVersions(v, best) > 0) best = v;
+  }
+  return best;
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d) return d;
+  }
+  return 0;
+}
+
+/** TFLM `MicroMutableOpResolver` registration method per op (tensorflow/lite/micro/micro_mutable_op_resolver.h). */
+export const TFLM_RESOLVER_METHOD: Record<OpName, string> = {
+  ADD: 'AddAdd',
+  AVERAGE_POOL_2D: 'AddAveragePool2D',
+  CONCATENATION: 'AddConcatenation',
+  CONV_2D: 'AddConv2D',
+  DEPTHWISE_CONV_2D: 'AddDepthwiseConv2D',
+  DEQUANTIZE: 'AddDequantize',
+  FULLY_CONNECTED: 'AddFullyConnected',
+  LOGISTIC: 'AddLogistic',
+  MAX_POOL_2D: 'AddMaxPool2D',
+  MEAN: 'AddMean',
+  MUL: 'AddMul',
+  QUANTIZE: 'AddQuantize',
+  RELU: 'AddRelu',
+  RELU6: 'AddRelu6',
+  RESHAPE: 'AddReshape',
+  SOFTMAX: 'AddSoftmax',
+  TANH: 'AddTanh',
+};
+
+/** BuiltinOptions union slot (1-based, official order) for each op's options; 0 = the op has none. */
+export const OPTIONS_SLOT: Record<OpName, number> = {
+  CONV_2D: 1,
+  DEPTHWISE_CONV_2D: 2,
+  AVERAGE_POOL_2D: 5,
+  MAX_POOL_2D: 5,
+  FULLY_CONNECTED: 8,
+  SOFTMAX: 9,
+  CONCATENATION: 10,
+  ADD: 11,
+  RESHAPE: 17,
+  MUL: 21,
+  MEAN: 27,
+  DEQUANTIZE: 38,
+  QUANTIZE: 89,
+  LOGISTIC: 0,
+  TANH: 0,
+  RELU: 0,
+  RELU6: 0,
+};
