@@ -1,0 +1,342 @@
+// tinyforge: the device application. See tf_app.h.
+#include "tf_app.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "tf_board.h"
+#include "tf_engine.h"
+#include "tf_link.h"
+#include "tf_model_settings.h"
+#include "tf_protocol.h"
+
+#define WINDOW_VALUES (TF_MODEL_WINDOW_LENGTH * TF_MODEL_NUM_AXES)
+// Windowing needs an int8 input laid out [window][axis]; other models still serve INFER.
+#define WINDOWING (TF_MODEL_INPUT_BYTES == WINDOW_VALUES)
+// IMU samples per IMU_SAMPLES frame, and the longest a partial batch waits.
+#define IMU_BATCH 25
+#define IMU_BATCH_MAX_US 100000u
+
+static tf_link_decoder_t rx;
+static uint8_t tx_payload[TF_PROTO_MAX_PAYLOAD];
+static uint8_t tx_wire[TF_LINK_MAX_WIRE];
+static tf_engine_info_t engine;
+static int engine_status;
+static uint16_t event_seq;
+
+static float ring[WINDOW_VALUES];
+static uint32_t ring_head;     // sample slot the next sample goes to
+static uint32_t sample_count;  // samples seen since init/RESET
+static uint32_t window_count;
+static int8_t window_q[WINDOW_VALUES];
+static uint8_t window_out[TF_MODEL_OUTPUT_BYTES];
+
+static int streaming;
+static uint32_t stream_index;  // accepted IMU samples since STREAM_START
+static uint32_t decimate, decim_phase;
+static int16_t imu_batch[IMU_BATCH * 3];
+static uint32_t imu_batch_n, imu_batch_first, imu_batch_t0;
+
+static void put16(uint8_t* p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+}
+static void put32(uint8_t* p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+static void putf32(uint8_t* p, float f) {
+  uint32_t v;
+  memcpy(&v, &f, 4);
+  put32(p, v);
+}
+static float getf32(const uint8_t* p) {
+  uint32_t v = (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+  float f;
+  memcpy(&f, &v, 4);
+  return f;
+}
+
+static void send(uint8_t type, uint16_t seq, const uint8_t* payload, size_t len) {
+  size_t n = tf_link_encode(type, seq, payload, len, tx_wire, sizeof tx_wire);
+  if (n) tf_board_write(tx_wire, n);
+}
+
+static void send_error(uint16_t seq, uint16_t code, const char* text) {
+  size_t n = strlen(text);
+  if (n > 255) n = 255;
+  put16(tx_payload, code);
+  tx_payload[2] = (uint8_t)n;
+  memcpy(tx_payload + 3, text, n);
+  send(TF_MSG_ERROR, seq, tx_payload, 3 + n);
+}
+
+static void send_ack(uint16_t seq, uint8_t type) {
+  uint8_t p[1];
+  p[0] = type;
+  send(TF_MSG_ACK, seq, p, 1);
+}
+
+// Appends a length-prefixed string if it fits; returns the new offset (unchanged when it does not).
+static size_t put_str(size_t o, const char* s, int* ok) {
+  size_t n = s ? strlen(s) : 0;
+  if (n > 255) n = 255;
+  if (o + 1 + n > sizeof tx_payload) {
+    *ok = 0;
+    return o;
+  }
+  tx_payload[o] = (uint8_t)n;
+  if (n) memcpy(tx_payload + o + 1, s, n);
+  return o + 1 + n;
+}
+
+static size_t put_strlist(size_t o, const char* const* list, uint32_t count) {
+  size_t count_at = o++;
+  uint32_t i, written = 0;
+  int ok = 1;
+  if (count > 255) count = 255;
+  for (i = 0; i < count && ok; i++) {
+    o = put_str(o, list[i], &ok);
+    if (ok) written++;
+  }
+  tx_payload[count_at] = (uint8_t)written;
+  return o;
+}
+
+static void handle_hello(uint16_t seq) {
+  size_t o;
+  int ok = 1;
+  memset(tx_payload, 0, TF_INFO_FIXED_BYTES);
+  tx_payload[TF_INFO_PROTOCOL_VERSION_OFFSET] = TF_PROTO_VERSION;
+  tx_payload[TF_INFO_COUNTER_KIND_OFFSET] = (uint8_t)tf_board_counter_kind();
+  tx_payload[TF_INFO_NUM_AXES_OFFSET] = TF_MODEL_NUM_AXES;
+  tx_payload[TF_INFO_NUM_CLASSES_OFFSET] = TF_MODEL_NUM_CLASSES;
+  put32(tx_payload + TF_INFO_ARENA_USED_OFFSET, engine.arena_bytes);
+  put32(tx_payload + TF_INFO_ARENA_CAPACITY_OFFSET, engine.arena_capacity);
+  put32(tx_payload + TF_INFO_FLASH_USED_OFFSET, tf_board_flash_used());
+  put32(tx_payload + TF_INFO_RAM_USED_OFFSET, tf_board_ram_used());
+  put32(tx_payload + TF_INFO_INPUT_BYTES_OFFSET, engine.input_bytes);
+  put32(tx_payload + TF_INFO_OUTPUT_BYTES_OFFSET, engine.output_bytes);
+  put16(tx_payload + TF_INFO_WINDOW_LENGTH_OFFSET, TF_MODEL_WINDOW_LENGTH);
+  put16(tx_payload + TF_INFO_WINDOW_STRIDE_OFFSET, TF_MODEL_WINDOW_STRIDE);
+  putf32(tx_payload + TF_INFO_IMU_RATE_HZ_OFFSET, tf_board_imu_rate_hz());
+  putf32(tx_payload + TF_INFO_OUTPUT_SCALE_OFFSET, TF_MODEL_OUTPUT_SCALE);
+  tx_payload[TF_INFO_OUTPUT_ZERO_POINT_OFFSET] = (uint8_t)(int8_t)TF_MODEL_OUTPUT_ZERO_POINT;
+  tx_payload[TF_INFO_ENGINE_STATUS_OFFSET] = (uint8_t)(int8_t)(engine_status < -128 ? -128 : engine_status);
+  if (engine.model_sha256) memcpy(tx_payload + TF_INFO_MODEL_SHA256_OFFSET, engine.model_sha256, 32);
+  o = TF_INFO_FIXED_BYTES;
+  o = put_str(o, tf_board_name(), &ok);
+  o = put_str(o, engine.name, &ok);
+  o = put_strlist(o, engine.op_names, engine.op_names ? engine.op_count : 0);
+  o = put_strlist(o, tf_model_labels, TF_MODEL_NUM_CLASSES);
+  send(TF_MSG_INFO, seq, tx_payload, o);
+}
+
+static void handle_infer(uint16_t seq, const uint8_t* input, size_t len) {
+  uint32_t t0, c0, t1, c1;
+  int rc;
+  if (engine_status != 0) {
+    send_error(seq, TF_ERR_ENGINE, "engine not initialised");
+    return;
+  }
+  if (len != engine.input_bytes) {
+    send_error(seq, TF_ERR_BAD_SIZE, "input length differs from the model's input tensor");
+    return;
+  }
+  if (engine.output_bytes > sizeof tx_payload - TF_RESULT_FIXED_BYTES) {
+    send_error(seq, TF_ERR_ENGINE, "output tensor larger than a frame");
+    return;
+  }
+  t0 = tf_board_micros();
+  c0 = tf_board_counter();
+  rc = tf_engine_invoke(input, len, tx_payload + TF_RESULT_FIXED_BYTES, engine.output_bytes);
+  c1 = tf_board_counter();
+  t1 = tf_board_micros();
+  if (rc != 0) {
+    send_error(seq, TF_ERR_ENGINE, rc == -2 ? "engine: wrong size" : "engine: invoke failed");
+    return;
+  }
+  put32(tx_payload + TF_RESULT_COUNTER_DELTA_OFFSET, c1 - c0);
+  put32(tx_payload + TF_RESULT_MICROS_OFFSET, t1 - t0);
+  send(TF_MSG_RESULT, seq, tx_payload, TF_RESULT_FIXED_BYTES + engine.output_bytes);
+}
+
+static void reset_window(void) {
+  ring_head = 0;
+  sample_count = 0;
+  window_count = 0;
+}
+
+static void run_window(void) {
+  uint32_t s, a, slot = ring_head;  // ring_head is the oldest sample once the ring is full
+  uint32_t t0, t1, i, best = 0;
+  size_t o;
+  for (s = 0; s < TF_MODEL_WINDOW_LENGTH; s++) {
+    for (a = 0; a < TF_MODEL_NUM_AXES; a++) {
+      float t = (ring[slot * TF_MODEL_NUM_AXES + a] - tf_model_norm_mean[a]) / tf_model_norm_std[a];
+      float q = roundf(t / TF_MODEL_INPUT_SCALE) + (float)TF_MODEL_INPUT_ZERO_POINT;
+      window_q[s * TF_MODEL_NUM_AXES + a] = (int8_t)(q < -128.0f ? -128 : q > 127.0f ? 127 : (int)q);
+    }
+    slot = (slot + 1) % TF_MODEL_WINDOW_LENGTH;
+  }
+  if (engine_status != 0 || engine.output_bytes != TF_MODEL_OUTPUT_BYTES) return;
+  t0 = tf_board_micros();
+  if (tf_engine_invoke((const uint8_t*)window_q, sizeof window_q, window_out, sizeof window_out) != 0) return;
+  t1 = tf_board_micros();
+  for (i = 1; i < TF_MODEL_OUTPUT_BYTES; i++)
+    if ((int8_t)window_out[i] > (int8_t)window_out[best]) best = i;
+  put32(tx_payload + TF_PREDICTION_WINDOW_OFFSET, window_count);
+  put32(tx_payload + TF_PREDICTION_LAST_SAMPLE_OFFSET, sample_count - 1);
+  put32(tx_payload + TF_PREDICTION_MICROS_OFFSET, t1 - t0);
+  tx_payload[TF_PREDICTION_CLASS_INDEX_OFFSET] = (uint8_t)best;
+  o = TF_PREDICTION_FIXED_BYTES;
+  memcpy(tx_payload + o, window_out, TF_MODEL_OUTPUT_BYTES);
+  send(TF_MSG_PREDICTION, event_seq++, tx_payload, o + TF_MODEL_OUTPUT_BYTES);
+  window_count++;
+  tf_board_led((int)best);
+}
+
+static void add_sample(const float* xyz) {
+  uint32_t a;
+  if (!WINDOWING) return;
+  for (a = 0; a < TF_MODEL_NUM_AXES; a++) ring[ring_head * TF_MODEL_NUM_AXES + a] = xyz[a];
+  ring_head = (ring_head + 1) % TF_MODEL_WINDOW_LENGTH;
+  sample_count++;
+  if (sample_count >= TF_MODEL_WINDOW_LENGTH && (sample_count - TF_MODEL_WINDOW_LENGTH) % TF_MODEL_WINDOW_STRIDE == 0) run_window();
+}
+
+static void handle_samples_in(uint16_t seq, const uint8_t* p, size_t len) {
+  size_t i, n;
+  float xyz[TF_MODEL_NUM_AXES];
+  uint32_t a;
+  if (!WINDOWING) {
+    send_error(seq, TF_ERR_NO_WINDOWING, "model input is not an int8 [window][axis] tensor");
+    return;
+  }
+  if (len % (4u * TF_MODEL_NUM_AXES) != 0) {
+    send_error(seq, TF_ERR_BAD_FRAME, "SAMPLES_IN length is not a whole number of samples");
+    return;
+  }
+  n = len / (4u * TF_MODEL_NUM_AXES);
+  for (i = 0; i < n; i++) {
+    for (a = 0; a < TF_MODEL_NUM_AXES; a++) xyz[a] = getf32(p + (i * TF_MODEL_NUM_AXES + a) * 4u);
+    // add_sample may send a PREDICTION, which reuses tx_payload but never the rx buffer `p` points into.
+    add_sample(xyz);
+  }
+  send_ack(seq, TF_MSG_SAMPLES_IN);
+}
+
+static void flush_imu_batch(void) {
+  size_t o = TF_IMU_SAMPLES_FIXED_BYTES, i;
+  float rate = tf_board_imu_rate_hz() / (float)decimate;
+  if (imu_batch_n == 0) return;
+  put32(tx_payload + TF_IMU_SAMPLES_FIRST_SAMPLE_OFFSET, imu_batch_first);
+  put32(tx_payload + TF_IMU_SAMPLES_RATE_MILLI_HZ_OFFSET, (uint32_t)(rate * 1000.0f + 0.5f));
+  for (i = 0; i < imu_batch_n * 3; i++, o += 2) put16(tx_payload + o, (uint16_t)imu_batch[i]);
+  send(TF_MSG_IMU_SAMPLES, event_seq++, tx_payload, o);
+  imu_batch_n = 0;
+}
+
+static int16_t to_mg(float g) {
+  float mg = roundf(g * 1000.0f);
+  return (int16_t)(mg > 32767.0f ? 32767 : mg < -32768.0f ? -32768 : (int)mg);
+}
+
+static void service_imu(void) {
+  float xyz[3];
+  int k;
+  if (!streaming) return;
+  // Bounded so a fast IMU cannot starve the link.
+  for (k = 0; k < 8 && tf_board_imu_read(xyz) == 1; k++) {
+    if (decim_phase++ % decimate != 0) continue;
+    if (imu_batch_n == 0) {
+      imu_batch_first = stream_index;
+      imu_batch_t0 = tf_board_micros();
+    }
+    imu_batch[imu_batch_n * 3 + 0] = to_mg(xyz[0]);
+    imu_batch[imu_batch_n * 3 + 1] = to_mg(xyz[1]);
+    imu_batch[imu_batch_n * 3 + 2] = to_mg(xyz[2]);
+    imu_batch_n++;
+    stream_index++;
+    if (imu_batch_n == IMU_BATCH) flush_imu_batch();
+    if (TF_MODEL_NUM_AXES <= 3) add_sample(xyz);
+  }
+  if (imu_batch_n && tf_board_micros() - imu_batch_t0 >= IMU_BATCH_MAX_US) flush_imu_batch();
+}
+
+static void handle_stream_start(uint16_t seq, const uint8_t* p, size_t len) {
+  float nominal = tf_board_imu_rate_hz(), rate;
+  if (len != TF_STREAM_START_FIXED_BYTES) {
+    send_error(seq, TF_ERR_BAD_FRAME, "STREAM_START payload size");
+    return;
+  }
+  if (nominal <= 0.0f) {
+    send_error(seq, TF_ERR_NO_IMU, "this board has no IMU: send samples with SAMPLES_IN");
+    return;
+  }
+  rate = getf32(p + TF_STREAM_START_RATE_HZ_OFFSET);
+  decimate = (rate > 0.0f && rate < nominal) ? (uint32_t)(nominal / rate + 0.5f) : 1u;
+  decim_phase = 0;
+  stream_index = 0;
+  imu_batch_n = 0;
+  streaming = 1;
+  send_ack(seq, TF_MSG_STREAM_START);
+}
+
+static void dispatch(void) {
+  const uint8_t* p = rx.payload;
+  size_t n = rx.payload_len;
+  if (rx.version != TF_PROTO_VERSION) {
+    send_error(rx.seq, TF_ERR_BAD_VERSION, "protocol version mismatch");
+    return;
+  }
+  switch (rx.type) {
+    case TF_MSG_HELLO:
+      handle_hello(rx.seq);
+      break;
+    case TF_MSG_INFER:
+      handle_infer(rx.seq, p, n);
+      break;
+    case TF_MSG_STREAM_START:
+      handle_stream_start(rx.seq, p, n);
+      break;
+    case TF_MSG_STREAM_STOP:
+      flush_imu_batch();
+      streaming = 0;
+      send_ack(rx.seq, TF_MSG_STREAM_STOP);
+      break;
+    case TF_MSG_SAMPLES_IN:
+      handle_samples_in(rx.seq, p, n);
+      break;
+    case TF_MSG_RESET:
+      streaming = 0;
+      imu_batch_n = 0;
+      reset_window();
+      send_ack(rx.seq, TF_MSG_RESET);
+      break;
+    default:
+      send_error(rx.seq, TF_ERR_UNKNOWN_TYPE, "unknown message type");
+  }
+}
+
+void tf_app_init(void) {
+  tf_link_decoder_init(&rx);
+  memset(&engine, 0, sizeof engine);
+  engine_status = tf_engine_init();
+  if (engine_status == 0) tf_engine_info(&engine);
+  event_seq = 0;
+  streaming = 0;
+  decimate = 1;
+  reset_window();
+  tf_board_led(-1);
+}
+
+void tf_app_poll(void) {
+  uint8_t buf[64];
+  size_t n = tf_board_read(buf, sizeof buf), i;
+  for (i = 0; i < n; i++)
+    if (tf_link_push(&rx, buf[i]) == TF_LINK_FRAME) dispatch();
+  service_imu();
+}

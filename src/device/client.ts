@@ -1,0 +1,247 @@
+/**
+ * DeviceClient: request/response over a Transport with the device protocol.
+ *
+ * One request is in flight at a time. Each attempt gets a fresh sequence number, so a late reply
+ * to an earlier attempt is recognised as stale and dropped. Timeouts scale with the bytes both ways
+ * over the link rate; on a timeout the client flushes its input, resynchronises (the frame's
+ * leading 0x00 resets the device's decoder) and retries. ERROR replies are not retried: they are
+ * answers. Device-initiated events (PREDICTION, IMU_SAMPLES) go to listeners.
+ */
+import { TinyforgeError, deviceError } from '../core/errors.js';
+import { FrameDecoder, decodeMessage, encodeMessage, type DecodedMessage } from './codec.js';
+import { ERR_NAME, MSG, type ImuSamplesMsg, type InfoMsg, type MessageMap, type MsgName, type PredictionMsg, type ResultMsg } from './protocol.generated.js';
+import { Listeners, type Transport } from './transport.js';
+
+export interface ClientOptions {
+  /** Fixed part of every timeout (device processing, OS latency), ms. Default 1000. */
+  baseTimeoutMs?: number;
+  /** Extra attempts after a timeout. Default 2. */
+  retries?: number;
+  /** Link throughput for timeouts, bytes/s. Default: the transport's, else 8000 (QEMU's UART). */
+  bytesPerSecond?: number;
+  /** Total time hello() keeps trying (boards reset on open; QEMU's first exchange takes ~1 s). Default 10000. */
+  handshakeMs?: number;
+  /** Extra allowance per inference (slow models on slow boards), ms. Default 2000. */
+  inferenceMs?: number;
+}
+
+export interface ClientStats {
+  badFrames: number;
+  staleReplies: number;
+  timeouts: number;
+  retries: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+export interface InferResult {
+  output: Uint8Array;
+  counterDelta: number;
+  micros: number;
+}
+
+interface Pending {
+  seq: number;
+  expect: MsgName[];
+  resolve: (m: DecodedMessage) => void;
+  reject: (e: Error) => void;
+}
+
+export class DeviceClient {
+  readonly stats: ClientStats = { badFrames: 0, staleReplies: 0, timeouts: 0, retries: 0, bytesSent: 0, bytesReceived: 0 };
+  info: InfoMsg | null = null;
+  private dec = new FrameDecoder();
+  private seq = 1;
+  private pending: Pending | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+  private predictions = new Listeners<[PredictionMsg]>();
+  private imu = new Listeners<[ImuSamplesMsg]>();
+  private closedReason: string | null = null;
+  private unsubs: (() => void)[] = [];
+  private readonly o: Required<Omit<ClientOptions, 'bytesPerSecond'>> & { bytesPerSecond: number };
+
+  constructor(readonly transport: Transport, opts: ClientOptions = {}) {
+    this.o = {
+      baseTimeoutMs: opts.baseTimeoutMs ?? 1000,
+      retries: opts.retries ?? 2,
+      bytesPerSecond: opts.bytesPerSecond ?? transport.bytesPerSecond ?? 8000,
+      handshakeMs: opts.handshakeMs ?? 10000,
+      inferenceMs: opts.inferenceMs ?? 2000,
+    };
+    this.unsubs.push(transport.onData((c) => this.onBytes(c)));
+    this.unsubs.push(
+      transport.onClose((reason) => {
+        this.closedReason = reason;
+        this.pending?.reject(deviceError(`the link to ${transport.description} closed: ${reason}`, { remedy: 'check the cable / that the board or emulator is still running, then retry' }));
+      }),
+    );
+  }
+
+  /** Open the transport and handshake. */
+  static async connect(transport: Transport, opts: ClientOptions = {}): Promise<DeviceClient> {
+    await transport.open();
+    const c = new DeviceClient(transport, opts);
+    try {
+      await c.hello();
+    } catch (e) {
+      await c.close();
+      throw e;
+    }
+    return c;
+  }
+
+  async close(): Promise<void> {
+    for (const u of this.unsubs) u();
+    this.unsubs = [];
+    await this.transport.close();
+  }
+
+  onPrediction(f: (p: PredictionMsg) => void): () => void {
+    return this.predictions.add(f);
+  }
+  onImuSamples(f: (s: ImuSamplesMsg) => void): () => void {
+    return this.imu.add(f);
+  }
+
+  private onBytes(chunk: Uint8Array): void {
+    this.stats.bytesReceived += chunk.length;
+    for (const ev of this.dec.push(chunk)) {
+      if (ev.kind === 'error') {
+        this.stats.badFrames++;
+        continue;
+      }
+      const m = decodeMessage(ev);
+      if (m.name === null) {
+        this.stats.badFrames++;
+        continue;
+      }
+      if (m.name === 'PREDICTION') this.predictions.emit(m.msg);
+      else if (m.name === 'IMU_SAMPLES') this.imu.emit(m.msg);
+      else if (this.pending && m.seq === this.pending.seq && (m.name === 'ERROR' || this.pending.expect.includes(m.name))) this.pending.resolve(m);
+      else this.stats.staleReplies++;
+    }
+  }
+
+  /** Timeout for one attempt: both directions' bytes at the link rate, doubled for safety, plus fixed allowances. */
+  timeoutFor(requestBytes: number, replyBytes: number, extraMs = 0): number {
+    return Math.ceil(this.o.baseTimeoutMs + extraMs + (2 * 1000 * (requestBytes + replyBytes + 64)) / this.o.bytesPerSecond);
+  }
+
+  /** Send a request and wait for one of `expect` (or ERROR, which rejects). Serialised. */
+  request<K extends MsgName>(name: K, msg: MessageMap[K], expect: MsgName[], opts: { replyBytes?: number; extraMs?: number; retries?: number; firstTimeoutMs?: number } = {}): Promise<DecodedMessage> {
+    const run = this.chain.then(() => this.attempts(name, msg, expect, opts));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async attempts<K extends MsgName>(name: K, msg: MessageMap[K], expect: MsgName[], opts: { replyBytes?: number; extraMs?: number; retries?: number; firstTimeoutMs?: number }): Promise<DecodedMessage> {
+    const retries = opts.retries ?? this.o.retries;
+    let lastFrameBytes = 0;
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      if (this.closedReason) throw deviceError(`the link to ${this.transport.description} is closed (${this.closedReason})`, { remedy: 'reconnect and retry' });
+      if (attempt > 0) {
+        this.stats.retries++;
+        await this.transport.flush();
+        this.dec.reset();
+      }
+      const seq = this.seq;
+      this.seq = (this.seq + 1) & 0xffff || 1;
+      const frame = encodeMessage(name, seq, msg);
+      lastFrameBytes = frame.length;
+      const timeout = attempt === 0 && opts.firstTimeoutMs ? opts.firstTimeoutMs : this.timeoutFor(frame.length, opts.replyBytes ?? 64, opts.extraMs);
+      const reply = await new Promise<DecodedMessage | null>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          this.pending = null;
+          resolve(null);
+        }, timeout);
+        this.pending = {
+          seq,
+          expect,
+          resolve: (m) => {
+            clearTimeout(timer);
+            this.pending = null;
+            resolve(m);
+          },
+          reject: (e) => {
+            clearTimeout(timer);
+            this.pending = null;
+            reject(e);
+          },
+        };
+        this.stats.bytesSent += frame.length;
+        this.transport.write(frame).catch((e) => this.pending?.reject(e instanceof TinyforgeError ? e : deviceError(`write to ${this.transport.description} failed`, { cause: e, remedy: 'check the connection' })));
+      });
+      if (reply === null) {
+        this.stats.timeouts++;
+        continue;
+      }
+      if (reply.name === 'ERROR') {
+        const e = reply.msg;
+        throw deviceError(`device answered ${name} with ERROR ${ERR_NAME[e.code] ?? e.code}: ${e.text}`, {
+          remedy: 'check that the model/firmware on the board match what you sent (tinyforge verify checks the model hash)',
+          details: { code: e.code, request: name },
+        });
+      }
+      return reply;
+    }
+    throw deviceError(`no reply to ${name} from ${this.transport.description} after ${retries + 1} attempts`, {
+      remedy: 'check the port and that the board runs tinyforge firmware (reset it or restart the emulator); a wrong baud rate also looks like this',
+      details: { request: name, frameBytes: lastFrameBytes, stats: { ...this.stats } },
+    });
+  }
+
+  /** Handshake: HELLO until INFO arrives or the handshake budget runs out (bytes sent before the peer opens a pty are lost). */
+  async hello(): Promise<InfoMsg> {
+    const deadline = Date.now() + this.o.handshakeMs;
+    let lastErr: unknown = null;
+    await this.transport.flush();
+    while (Date.now() < deadline) {
+      try {
+        const r = await this.request('HELLO', {}, ['INFO'], { retries: 0, replyBytes: 600, firstTimeoutMs: Math.min(1500, Math.max(200, deadline - Date.now())) });
+        this.info = (r as { msg: InfoMsg }).msg;
+        return this.info;
+      } catch (e) {
+        if (e instanceof TinyforgeError && e.details?.code !== undefined) throw e;
+        if (this.closedReason) throw e;
+        lastErr = e;
+      }
+    }
+    throw deviceError(`no answer to HELLO from ${this.transport.description} within ${this.o.handshakeMs} ms`, {
+      cause: lastErr ?? undefined,
+      remedy: 'is the board running tinyforge firmware and is this its port? Reset the board (or restart the virtual board) and retry',
+    });
+  }
+
+  private requireInfo(): InfoMsg {
+    if (!this.info) throw deviceError('no device info yet', { remedy: 'call hello() (DeviceClient.connect does) before other requests' });
+    return this.info;
+  }
+
+  async infer(input: Uint8Array): Promise<InferResult> {
+    const info = this.requireInfo();
+    if (input.length !== info.inputBytes) throw deviceError(`input is ${input.length} bytes but the device's model takes ${info.inputBytes}`, { remedy: 'use inputs made for the model on the board' });
+    const r = await this.request('INFER', { input }, ['RESULT'], { replyBytes: info.outputBytes + 24, extraMs: this.o.inferenceMs });
+    const m = (r as { msg: ResultMsg }).msg;
+    if (m.output.length !== info.outputBytes) throw deviceError(`device returned ${m.output.length} output bytes, expected ${info.outputBytes}`, { remedy: 'reflash the board: its firmware and INFO disagree' });
+    return { output: m.output, counterDelta: m.counterDelta, micros: m.micros };
+  }
+
+  /** Feed samples to the device's window buffer (boards without an IMU). Resolves at the ACK; predictions arrive via onPrediction. */
+  async samplesIn(samples: Float32Array): Promise<void> {
+    await this.request('SAMPLES_IN', { samples }, ['ACK'], { replyBytes: 64 + 64 * Math.ceil(samples.length / Math.max(1, this.info?.windowStride ?? 1)), extraMs: this.o.inferenceMs });
+  }
+
+  async reset(): Promise<void> {
+    await this.request('RESET', {}, ['ACK']);
+  }
+
+  async streamStart(rateHz = 0): Promise<void> {
+    await this.request('STREAM_START', { rateHz }, ['ACK']);
+  }
+
+  async streamStop(): Promise<void> {
+    await this.request('STREAM_STOP', {}, ['ACK']);
+  }
+}
+
+export { MSG };

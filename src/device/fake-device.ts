@@ -1,0 +1,187 @@
+/**
+ * A protocol-level stand-in for the device app (firmware/core/tf_app.c), in TypeScript, for tests
+ * over FakeTransport and for demos without a board. It follows the same rules as tf_app.c: replies
+ * carry the request's seq, events carry the device's own counter, corrupt frames are dropped,
+ * SAMPLES_IN windows are quantised in float32 and PREDICTION is the first argmax.
+ */
+import { FrameDecoder, decodeMessage, encodeMessage } from './codec.js';
+import type { FakePeer } from './fake-transport.js';
+import { ERR, MSG, MSG_NAME, PROTOCOL_VERSION, type InfoMsg, type MessageMap, type MsgName } from './protocol.generated.js';
+
+export interface FakeWindowing {
+  windowLength: number;
+  windowStride: number;
+  numAxes: number;
+  mean: number[];
+  std: number[];
+  inputScale: number;
+  inputZeroPoint: number;
+}
+
+export interface FakeDeviceOptions {
+  /** Raw input bytes → raw output bytes. */
+  engine: (input: Uint8Array) => Uint8Array;
+  info: Partial<InfoMsg> & { inputBytes: number; outputBytes: number };
+  windowing?: FakeWindowing;
+  /** Synthetic IMU rate (Hz); 0/absent = no IMU. Samples as the host board's (see tf_board_host.c). */
+  imuRateHz?: number;
+}
+
+/** The host board's test engine (tests/device/test_engine.c) in TS. */
+export function testEngineOutput(input: Uint8Array, outputBytes: number): Uint8Array {
+  let acc = 0;
+  for (let i = 0; i < input.length; i++) acc = (acc + (i + 1) * ((input[i] << 24) >> 24)) >>> 0;
+  const out = new Uint8Array(outputBytes);
+  for (let j = 0; j < outputBytes; j++) out[j] = (Math.imul(j + 1, acc) + 3 * j) & 0xff;
+  return out;
+}
+
+/** float32 quantisation exactly as tf_app.c does it (roundf: half away from zero). */
+export function quantiseSample(x: number, mean: number, std: number, scale: number, zeroPoint: number): number {
+  const f = Math.fround;
+  const t = f(f(f(x) - f(mean)) / f(std));
+  const r = f(t / f(scale));
+  const q = Math.sign(r) * Math.round(Math.abs(r)) + zeroPoint;
+  return Math.max(-128, Math.min(127, q));
+}
+
+export class FakeDevice implements FakePeer {
+  private send: ((b: Uint8Array) => void) | null = null;
+  private dec = new FrameDecoder();
+  private eventSeq = 0;
+  private ring: number[][] = [];
+  private sampleCount = 0;
+  private windowCount = 0;
+  private streamTimer: NodeJS.Timeout | null = null;
+  /** Frames the device could not decode. */
+  badFrames = 0;
+  /** Requests seen, by name (tests assert retries). */
+  readonly seen: MsgName[] = [];
+  /** When set, the device ignores this many next requests (simulated loss of replies). */
+  dropNext = 0;
+
+  constructor(private readonly o: FakeDeviceOptions) {}
+
+  attach(send: (b: Uint8Array) => void): void {
+    this.send = send;
+  }
+  detach(): void {
+    this.send = null;
+    this.stopStream();
+  }
+
+  private out<K extends MsgName>(name: K, seq: number, msg: MessageMap[K]): void {
+    this.send?.(encodeMessage(name, seq, msg));
+  }
+  private error(seq: number, code: number, text: string): void {
+    this.out('ERROR', seq, { code, text });
+  }
+
+  receive(bytes: Uint8Array): void {
+    for (const ev of this.dec.push(bytes)) {
+      if (ev.kind === 'error') {
+        this.badFrames++;
+        continue;
+      }
+      if (ev.version !== PROTOCOL_VERSION) {
+        this.error(ev.seq, ERR.BAD_VERSION, 'protocol version mismatch');
+        continue;
+      }
+      const m = decodeMessage(ev);
+      if (m.name === null) {
+        this.error(ev.seq, MSG_NAME[ev.type] ? ERR.BAD_FRAME : ERR.UNKNOWN_TYPE, m.reason);
+        continue;
+      }
+      this.seen.push(m.name);
+      if (this.dropNext > 0) {
+        this.dropNext--;
+        continue;
+      }
+      this.handle(m.name, m.seq, m.msg as never);
+    }
+  }
+
+  private info(): InfoMsg {
+    const w = this.o.windowing;
+    return {
+      protocolVersion: PROTOCOL_VERSION, counterKind: 0, numAxes: w?.numAxes ?? 3, numClasses: this.o.info.outputBytes,
+      arenaUsed: 0, arenaCapacity: 0, flashUsed: 0, ramUsed: 0, windowLength: w?.windowLength ?? 0, windowStride: w?.windowStride ?? 0,
+      imuRateHz: this.o.imuRateHz ?? 0, outputScale: 1 / 256, outputZeroPoint: -128, engineStatus: 0, modelSha256: new Uint8Array(32),
+      board: 'fake', engine: 'fake', ops: [], labels: [], ...this.o.info,
+    };
+  }
+
+  private handle(name: MsgName, seq: number, msg: MessageMap[MsgName]): void {
+    switch (name) {
+      case 'HELLO':
+        return this.out('INFO', seq, this.info());
+      case 'INFER': {
+        const input = (msg as MessageMap['INFER']).input;
+        if (input.length !== this.o.info.inputBytes) return this.error(seq, ERR.BAD_SIZE, 'input length differs from the model input tensor');
+        return this.out('RESULT', seq, { counterDelta: 0, micros: 1, output: this.o.engine(input) });
+      }
+      case 'SAMPLES_IN': {
+        const w = this.o.windowing;
+        if (!w) return this.error(seq, ERR.NO_WINDOWING, 'no windowing');
+        const s = (msg as MessageMap['SAMPLES_IN']).samples;
+        if (s.length % w.numAxes) return this.error(seq, ERR.BAD_FRAME, 'SAMPLES_IN length is not a whole number of samples');
+        for (let i = 0; i < s.length; i += w.numAxes) this.addSample(Array.from(s.subarray(i, i + w.numAxes)));
+        return this.out('ACK', seq, { ackedType: MSG.SAMPLES_IN });
+      }
+      case 'STREAM_START': {
+        const rate = this.o.imuRateHz ?? 0;
+        if (rate <= 0) return this.error(seq, ERR.NO_IMU, 'this board has no IMU: send samples with SAMPLES_IN');
+        this.out('ACK', seq, { ackedType: MSG.STREAM_START });
+        this.startStream(rate);
+        return;
+      }
+      case 'STREAM_STOP':
+        this.stopStream();
+        return this.out('ACK', seq, { ackedType: MSG.STREAM_STOP });
+      case 'RESET':
+        this.stopStream();
+        this.ring = [];
+        this.sampleCount = this.windowCount = 0;
+        return this.out('ACK', seq, { ackedType: MSG.RESET });
+      default:
+        return this.error(seq, ERR.UNKNOWN_TYPE, 'unknown message type');
+    }
+  }
+
+  private addSample(xyz: number[]): void {
+    const w = this.o.windowing;
+    if (!w) return;
+    this.ring.push(xyz.map(Math.fround));
+    if (this.ring.length > w.windowLength) this.ring.shift();
+    this.sampleCount++;
+    if (this.sampleCount < w.windowLength || (this.sampleCount - w.windowLength) % w.windowStride) return;
+    const q = new Uint8Array(w.windowLength * w.numAxes);
+    this.ring.forEach((s, t) => s.forEach((x, a) => (q[t * w.numAxes + a] = quantiseSample(x, w.mean[a], w.std[a], w.inputScale, w.inputZeroPoint) & 0xff)));
+    const out = this.o.engine(q);
+    const scores = new Int8Array(out.buffer.slice(out.byteOffset, out.byteOffset + out.length));
+    let best = 0;
+    for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
+    this.out('PREDICTION', this.eventSeq++ & 0xffff, { window: this.windowCount++, lastSample: this.sampleCount - 1, micros: 1, classIndex: best, scores });
+  }
+
+  private startStream(rate: number): void {
+    this.stopStream();
+    let n = 0;
+    const batch = 5;
+    this.streamTimer = setInterval(() => {
+      const mg = new Int16Array(batch * 3);
+      for (let k = 0; k < batch; k++) {
+        const ph = (2 * Math.PI * ((n + k) % 50)) / 50;
+        const xyz = [Math.fround(0.5 * Math.sin(ph)), Math.fround(0.5 * Math.cos(ph)), 1];
+        xyz.forEach((g, a) => (mg[k * 3 + a] = Math.round(g * 1000)));
+        this.addSample(xyz);
+      }
+      this.out('IMU_SAMPLES', this.eventSeq++ & 0xffff, { firstSample: n, rateMilliHz: Math.round(rate * 1000), samplesMg: mg });
+      n += batch;
+    }, (batch / rate) * 1000);
+  }
+  private stopStream(): void {
+    if (this.streamTimer) clearInterval(this.streamTimer);
+    this.streamTimer = null;
+  }
+}

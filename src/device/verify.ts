@@ -1,0 +1,144 @@
+/**
+ * verifyDevice: run test inputs on the device and compare every raw output byte with the host's
+ * reference (the int8 interpreter, or TFLM outputs from a vectors folder). Pure over a client:
+ * no files, no ports; the CLI supplies both.
+ */
+import { createHash } from 'node:crypto';
+import type { DeviceClient } from './client.js';
+import { COUNTER_KIND } from './protocol.generated.js';
+
+export interface VerifyOptions {
+  /** The .tflite bytes (its SHA-256 must equal the device's). */
+  model: Uint8Array;
+  /** Raw input tensor bytes, one per test window. */
+  inputs: Uint8Array[];
+  /** True class index per input, for accuracy (classifiers). */
+  labels?: number[];
+  /** Expected raw output bytes for an input (the host interpreter). */
+  reference: (input: Uint8Array, index: number) => Uint8Array | Promise<Uint8Array>;
+  /** Called after each inference. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface Stat {
+  mean: number;
+  min: number;
+  max: number;
+}
+
+export interface VerifyReport {
+  /** Every output bit-exact and the model hashes equal. */
+  ok: boolean;
+  n: number;
+  bitExact: number;
+  /** Largest |device - host| over all output values, in int8 LSBs (0 when bit-exact). */
+  maxLsbDiff: number;
+  /** First mismatching windows (at most 20): index, bytes that differ, largest LSB difference. */
+  mismatches: { index: number; differingBytes: number; maxLsb: number }[];
+  /** Argmax accuracy against labels, device and host, when labels were given. */
+  accuracy?: { device: number; reference: number; n: number };
+  modelSha256: { file: string; device: string; match: boolean };
+  board: string;
+  engine: string;
+  counterKind: 'none' | 'cycles' | 'instructions';
+  /** Counter delta per inference (cycles or instructions); null when the board has no counter. */
+  counter: Stat | null;
+  /** Microseconds per inference, as the board's clock measured it. */
+  micros: Stat;
+  arena: { used: number; capacity: number };
+  flashUsed: number;
+  ramUsed: number;
+  /** Wall time and link bytes both ways, for throughput. */
+  seconds: number;
+  linkBytes: number;
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** First index of the largest int8 value. */
+export function argmaxInt8(b: Uint8Array): number {
+  let best = 0;
+  for (let i = 1; i < b.length; i++) if (((b[i] << 24) >> 24) > ((b[best] << 24) >> 24)) best = i;
+  return best;
+}
+
+function stat(xs: number[]): Stat {
+  if (!xs.length) return { mean: 0, min: 0, max: 0 };
+  return { mean: xs.reduce((a, b) => a + b, 0) / xs.length, min: Math.min(...xs), max: Math.max(...xs) };
+}
+
+export async function verifyDevice(client: DeviceClient, o: VerifyOptions): Promise<VerifyReport> {
+  const info = client.info ?? (await client.hello());
+  const fileSha = sha256Hex(o.model);
+  const deviceSha = hex(info.modelSha256);
+  const t0 = Date.now();
+  const bytes0 = client.stats.bytesSent + client.stats.bytesReceived;
+  const mismatches: VerifyReport['mismatches'] = [];
+  let bitExact = 0;
+  let maxLsbDiff = 0;
+  let devCorrect = 0;
+  let refCorrect = 0;
+  const counters: number[] = [];
+  const micros: number[] = [];
+  for (let i = 0; i < o.inputs.length; i++) {
+    const r = await client.infer(o.inputs[i]);
+    const want = await o.reference(o.inputs[i], i);
+    let differing = 0;
+    let worst = 0;
+    const n = Math.max(want.length, r.output.length);
+    for (let k = 0; k < n; k++) {
+      if (want[k] === r.output[k]) continue;
+      differing++;
+      worst = Math.max(worst, k < want.length && k < r.output.length ? Math.abs(((want[k] << 24) >> 24) - ((r.output[k] << 24) >> 24)) : 256);
+    }
+    if (differing === 0) bitExact++;
+    else if (mismatches.length < 20) mismatches.push({ index: i, differingBytes: differing, maxLsb: worst });
+    maxLsbDiff = Math.max(maxLsbDiff, worst);
+    if (o.labels) {
+      if (argmaxInt8(r.output) === o.labels[i]) devCorrect++;
+      if (argmaxInt8(want) === o.labels[i]) refCorrect++;
+    }
+    counters.push(r.counterDelta);
+    micros.push(r.micros);
+    o.onProgress?.(i + 1, o.inputs.length);
+  }
+  const n = o.inputs.length;
+  const kind = info.counterKind === COUNTER_KIND.CYCLES ? 'cycles' : info.counterKind === COUNTER_KIND.INSTRUCTIONS ? 'instructions' : 'none';
+  return {
+    ok: bitExact === n && fileSha === deviceSha,
+    n,
+    bitExact,
+    maxLsbDiff,
+    mismatches,
+    ...(o.labels ? { accuracy: { device: n ? devCorrect / n : 0, reference: n ? refCorrect / n : 0, n } } : {}),
+    modelSha256: { file: fileSha, device: deviceSha, match: fileSha === deviceSha },
+    board: info.board,
+    engine: info.engine,
+    counterKind: kind,
+    counter: kind === 'none' ? null : stat(counters),
+    micros: stat(micros),
+    arena: { used: info.arenaUsed, capacity: info.arenaCapacity },
+    flashUsed: info.flashUsed,
+    ramUsed: info.ramUsed,
+    seconds: (Date.now() - t0) / 1000,
+    linkBytes: client.stats.bytesSent + client.stats.bytesReceived - bytes0,
+  };
+}
+
+/** Human summary of a report. */
+export function formatVerifyReport(r: VerifyReport): string {
+  const lines = [
+    `${r.ok ? 'PASS' : 'FAIL'}: ${r.bitExact}/${r.n} outputs bit-exact${r.bitExact < r.n ? `, max difference ${r.maxLsbDiff} LSB` : ''}`,
+    `model sha256 ${r.modelSha256.match ? 'matches' : `MISMATCH: file ${r.modelSha256.file.slice(0, 16)}…, device ${r.modelSha256.device.slice(0, 16)}…`}`,
+    `board ${r.board}, engine ${r.engine}, arena ${r.arena.used}/${r.arena.capacity} B, flash ${r.flashUsed} B, RAM ${r.ramUsed} B`,
+    `latency ${r.micros.mean.toFixed(0)} µs mean (${r.micros.min}–${r.micros.max})` + (r.counter ? `, ${r.counter.mean.toFixed(0)} ${r.counterKind} mean` : ''),
+  ];
+  if (r.accuracy) lines.push(`accuracy: device ${(100 * r.accuracy.device).toFixed(1)}%, host ${(100 * r.accuracy.reference).toFixed(1)}% (${r.accuracy.n} labelled)`);
+  for (const m of r.mismatches.slice(0, 5)) lines.push(`  window ${m.index}: ${m.differingBytes} bytes differ, max ${m.maxLsb} LSB`);
+  lines.push(`${r.seconds.toFixed(2)} s, ${(r.linkBytes / Math.max(r.seconds, 1e-3) / 1000).toFixed(1)} kB/s over the link`);
+  return lines.join('\n');
+}

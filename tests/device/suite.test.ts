@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MSG } from '../../src/device/protocol.generated.js';
+import { quantiseSample } from '../../src/device/fake-device.js';
+import { sha256Hex, verifyDevice } from '../../src/device/verify.js';
+import type { PredictionMsg, ImuSamplesMsg } from '../../src/device/protocol.generated.js';
+import { INPUT_BYTES, MODEL_BYTES, OUTPUT_BYTES, SETTINGS, engine, fakeTarget, hostTarget, portTarget, type Target } from './targets.js';
+
+// Deterministic pseudo-random int8 inputs (LCG), so failures reproduce.
+function inputs(n: number, seed = 1): Uint8Array[] {
+  let s = seed;
+  return Array.from({ length: n }, () => Uint8Array.from({ length: INPUT_BYTES }, () => (s = (s * 1103515245 + 12345) >>> 0) >>> 24));
+}
+
+const targets: [string, () => Promise<Target>, boolean][] = [
+  ['fake device', fakeTarget, true],
+  ['host-built C app over a pty', hostTarget, true],
+  ['real board (TINYFORGE_PORT)', () => portTarget(process.env.TINYFORGE_PORT!), Boolean(process.env.TINYFORGE_PORT)],
+];
+
+for (const [name, make, enabled] of targets) {
+  describe.skipIf(!enabled)(`device suite: ${name}`, () => {
+    let t: Target;
+    beforeAll(async () => {
+      t = await make();
+    });
+    afterAll(async () => t && (await t.stop()));
+
+    it('HELLO → INFO describes the model', () => {
+      const info = t.client.info!;
+      expect(info.protocolVersion).toBe(1);
+      if (!t.testEngine) return;
+      expect(info).toMatchObject({ inputBytes: INPUT_BYTES, outputBytes: OUTPUT_BYTES, engine: 'test', labels: SETTINGS.labels });
+      expect(Buffer.from(info.modelSha256).toString('hex')).toBe(sha256Hex(MODEL_BYTES));
+    });
+
+    it('INFER returns the engine output for each input (test engine formula computed in TS)', async () => {
+      for (const x of inputs(t.testEngine ? 12 : 2)) {
+        const r = await t.client.infer(x);
+        expect(r.output.length).toBe(t.client.info!.outputBytes);
+        if (t.testEngine) expect(Array.from(r.output)).toEqual(Array.from(engine(x)));
+      }
+    });
+
+    it('a device-side ERROR is an answer, not a retry', async () => {
+      await expect(t.client.request('INFER', { input: new Uint8Array(3) }, ['RESULT'])).rejects.toMatchObject({ kind: 'device', details: { code: 4 } });
+      await expect(t.client.request('STREAM_STOP', {}, ['ACK'])).resolves.toMatchObject({ name: 'ACK', msg: { ackedType: MSG.STREAM_STOP } });
+    });
+
+    it('garbage on the line, then requests still work (resync on the delimiter)', async () => {
+      await t.client.transport.write(new TextEncoder().encode('\r\nAT+RESET\r\n\x01\x02\x03'));
+      await t.client.transport.write(new Uint8Array(5000).fill(7));
+      const x = inputs(1, 99)[0];
+      const r = await t.client.infer(x);
+      if (t.testEngine) expect(Array.from(r.output)).toEqual(Array.from(engine(x)));
+    });
+
+    it.skipIf(!t_testEngine(name))('verifyDevice: all bit-exact against the reference, hashes match', async () => {
+      const xs = inputs(10, 5);
+      const rep = await verifyDevice(t.client, { model: MODEL_BYTES, inputs: xs, reference: engine, labels: xs.map((_, i) => i % 5) });
+      expect(rep).toMatchObject({ ok: true, n: 10, bitExact: 10, maxLsbDiff: 0, modelSha256: { match: true } });
+      // A reference off by one LSB in byte 2 for window 3 must be caught with its size.
+      const off = await verifyDevice(t.client, { model: MODEL_BYTES, inputs: xs, reference: (x, i) => (i === 3 ? engine(x).map((b, k) => (k === 2 ? (b + 1) & 0xff : b)) : engine(x)) });
+      expect(off).toMatchObject({ ok: false, bitExact: 9, maxLsbDiff: 1, mismatches: [{ index: 3, differingBytes: 1, maxLsb: 1 }] });
+      const wrongModel = await verifyDevice(t.client, { model: new Uint8Array([1, 2, 3]), inputs: xs.slice(0, 1), reference: engine });
+      expect(wrongModel.ok).toBe(false);
+    });
+
+    it.skipIf(!t_testEngine(name))('SAMPLES_IN windows: PREDICTION every stride, scores from host-side quantisation', async () => {
+      await t.client.reset();
+      const preds: PredictionMsg[] = [];
+      const off = t.client.onPrediction((p) => preds.push(p));
+      // 45 samples of a deterministic signal → windows end at samples 19, 29, 39 (length 20, stride 10).
+      const n = 45;
+      const samples = new Float32Array(n * 3);
+      for (let i = 0; i < samples.length; i++) samples[i] = Math.fround(Math.sin(i * 0.37) * 1.3);
+      await t.client.samplesIn(samples.subarray(0, 25 * 3));
+      await t.client.samplesIn(samples.subarray(25 * 3));
+      off();
+      expect(preds.map((p) => [p.window, p.lastSample])).toEqual([[0, 19], [1, 29], [2, 39]]);
+      for (const p of preds) {
+        const start = p.lastSample - 19;
+        const q = new Uint8Array(60);
+        for (let s = 0; s < 20; s++)
+          for (let a = 0; a < 3; a++)
+            q[s * 3 + a] = quantiseSample(samples[(start + s) * 3 + a], SETTINGS.normalisation.mean[a], SETTINGS.normalisation.std[a], 0.05, -3) & 0xff;
+        const want = engine(q);
+        expect(Array.from(new Uint8Array(p.scores.buffer, p.scores.byteOffset, p.scores.length))).toEqual(Array.from(want));
+        expect(p.classIndex).toBe(Array.from(new Int8Array(want.buffer)).indexOf(Math.max(...new Int8Array(want.buffer))));
+      }
+    });
+
+    it.skipIf(!t_testEngine(name))('STREAM_START: contiguous IMU_SAMPLES of the synthetic IMU, in milli-g', async () => {
+      await t.client.reset();
+      const batches: ImuSamplesMsg[] = [];
+      const off = t.client.onImuSamples((b) => batches.push(b));
+      await t.client.streamStart(0);
+      await new Promise<void>((res) => {
+        const iv = setInterval(() => batches.reduce((a, b) => a + b.samplesMg.length / 3, 0) >= 60 && (clearInterval(iv), res()), 20);
+      });
+      await t.client.streamStop();
+      off();
+      let next = 0;
+      for (const b of batches) {
+        expect(b.firstSample).toBe(next);
+        for (let k = 0; k < b.samplesMg.length / 3; k++) {
+          // tf_board_host.c: x = 0.5 sin(2πn/50), y = 0.5 cos(2πn/50), z = 1 g.
+          const ph = (2 * Math.PI * ((next + k) % 50)) / 50;
+          expect(Math.abs(b.samplesMg[k * 3] - 500 * Math.sin(ph))).toBeLessThanOrEqual(1);
+          expect(Math.abs(b.samplesMg[k * 3 + 1] - 500 * Math.cos(ph))).toBeLessThanOrEqual(1);
+          expect(b.samplesMg[k * 3 + 2]).toBe(1000);
+        }
+        next += b.samplesMg.length / 3;
+      }
+      expect(batches[0].rateMilliHz).toBe(200000);
+    });
+  });
+}
+
+function t_testEngine(name: string): boolean {
+  return !name.startsWith('real board');
+}

@@ -1,0 +1,84 @@
+/**
+ * The targets the same device test suite runs against: (a) FakeDevice over FakeTransport, (b) the
+ * host-built C app on a pty (serialport), (c) a real board when TINYFORGE_PORT is set, (d) the
+ * virtual board when the firmware part's launcher and an ELF exist.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ModelSettings } from '../../src/core/dataset.js';
+import { REPO_ROOT } from '../../src/core/shared.js';
+import { settingsHeader } from '../../src/firmware/settings-header.js';
+import { DeviceClient } from '../../src/device/client.js';
+import { FakeDevice, testEngineOutput } from '../../src/device/fake-device.js';
+import { FakeTransport } from '../../src/device/fake-transport.js';
+import { buildHostBoard, startHostBoard } from '../../src/device/host-board.js';
+import { SerialTransport } from '../../src/device/serial-transport.js';
+import { sha256Hex } from '../../src/device/verify.js';
+
+export const SETTINGS: ModelSettings = {
+  task: 'classification',
+  labels: ['idle', 'walking', 'running', 'biking', 'golfing'],
+  axes: ['aX', 'aY', 'aZ'],
+  units: ['g', 'g', 'g'],
+  sampleRateHz: 100,
+  windowLength: 20,
+  windowStride: 10,
+  normalisation: { mean: [0.1, -0.05, 0.9], std: [0.4, 0.35, 0.2] },
+  inputQuant: { scale: 0.05, zeroPoint: -3 },
+  outputQuant: { scale: 1 / 256, zeroPoint: -128 },
+};
+export const INPUT_BYTES = 60;
+export const OUTPUT_BYTES = 5;
+/** Stands in for a .tflite: the test engine reports this file's SHA-256. */
+export const MODEL_BYTES = new TextEncoder().encode('tinyforge device test model\n');
+export const IMU_RATE = 200;
+export const engine = (input: Uint8Array) => testEngineOutput(input, OUTPUT_BYTES);
+
+export interface Target {
+  client: DeviceClient;
+  /** Whether the board runs the test engine (outputs predictable) and has the synthetic IMU. */
+  testEngine: boolean;
+  stop(): Promise<void>;
+}
+
+export async function fakeTarget(): Promise<Target & { device: FakeDevice; transport: FakeTransport }> {
+  const device = new FakeDevice({
+    engine,
+    info: { inputBytes: INPUT_BYTES, outputBytes: OUTPUT_BYTES, modelSha256: new Uint8Array(Buffer.from(sha256Hex(MODEL_BYTES), 'hex')), board: 'fake', engine: 'test', labels: SETTINGS.labels, numClasses: 5 },
+    windowing: { windowLength: 20, windowStride: 10, numAxes: 3, mean: SETTINGS.normalisation.mean, std: SETTINGS.normalisation.std, inputScale: 0.05, inputZeroPoint: -3 },
+    imuRateHz: IMU_RATE,
+  });
+  const transport = new FakeTransport(device);
+  const client = await DeviceClient.connect(transport, { baseTimeoutMs: 200 });
+  return { client, device, transport, testEngine: true, stop: () => client.close() };
+}
+
+let built: Promise<string> | null = null;
+/** Builds (once per test file) the host board with the test engine. */
+export function hostBoardExe(): Promise<string> {
+  const sha = Array.from(Buffer.from(sha256Hex(MODEL_BYTES), 'hex')).join(',');
+  built ??= buildHostBoard({
+    outDir: mkdtempSync(join(tmpdir(), 'tf-hostboard-')),
+    settingsHeader: settingsHeader({ settings: SETTINGS, inputBytes: INPUT_BYTES, outputBytes: OUTPUT_BYTES }).contents,
+    engineSources: [join(REPO_ROOT, 'tests/device/test_engine.c')],
+    cflags: [`-DTEST_MODEL_SHA=${sha}`],
+  });
+  return built;
+}
+
+export async function hostTarget(): Promise<Target> {
+  const board = await startHostBoard(await hostBoardExe(), { imuRateHz: IMU_RATE });
+  try {
+    const client = await DeviceClient.connect(new SerialTransport(board.path), { baseTimeoutMs: 500 });
+    return { client, testEngine: true, stop: async () => (await client.close(), await board.stop()) };
+  } catch (e) {
+    await board.stop();
+    throw e;
+  }
+}
+
+export async function portTarget(path: string): Promise<Target> {
+  const client = await DeviceClient.connect(new SerialTransport(path));
+  return { client, testEngine: false, stop: () => client.close() };
+}
