@@ -23,6 +23,8 @@ export interface ClientOptions {
   handshakeMs?: number;
   /** Extra allowance per inference (slow models on slow boards), ms. Default 2000. */
   inferenceMs?: number;
+  /** Wait per HELLO attempt during the handshake, ms. Default 1500. */
+  helloAttemptMs?: number;
 }
 
 export interface ClientStats {
@@ -67,6 +69,7 @@ export class DeviceClient {
       bytesPerSecond: opts.bytesPerSecond ?? transport.bytesPerSecond ?? 8000,
       handshakeMs: opts.handshakeMs ?? 10000,
       inferenceMs: opts.inferenceMs ?? 2000,
+      helloAttemptMs: opts.helloAttemptMs ?? 1500,
     };
     this.unsubs.push(transport.onData((c) => this.onBytes(c)));
     this.unsubs.push(
@@ -197,7 +200,7 @@ export class DeviceClient {
     await this.transport.flush();
     while (Date.now() < deadline) {
       try {
-        const r = await this.request('HELLO', {}, ['INFO'], { retries: 0, replyBytes: 600, firstTimeoutMs: Math.min(1500, Math.max(200, deadline - Date.now())) });
+        const r = await this.request('HELLO', {}, ['INFO'], { retries: 0, replyBytes: 600, firstTimeoutMs: Math.min(this.o.helloAttemptMs, Math.max(100, deadline - Date.now())) });
         this.info = (r as { msg: InfoMsg }).msg;
         return this.info;
       } catch (e) {

@@ -50,7 +50,7 @@ export async function fakeTarget(): Promise<Target & { device: FakeDevice; trans
     imuRateHz: IMU_RATE,
   });
   const transport = new FakeTransport(device);
-  const client = await DeviceClient.connect(transport, { baseTimeoutMs: 200 });
+  const client = await DeviceClient.connect(transport, { baseTimeoutMs: 100, inferenceMs: 50, helloAttemptMs: 200 });
   return { client, device, transport, testEngine: true, stop: () => client.close() };
 }
 
