@@ -1,0 +1,277 @@
+/**
+ * tinyforge's reference interpreter for int8 (and float32) TFLite graphs.
+ *
+ * CONTRACT: for int8 graphs the output bytes are bit-identical to TensorFlow Lite Micro's
+ * *reference* kernels at commit 90b983c2b3f1480642e040bbd2ddb37b998f3424
+ * (tensorflow/lite/micro/kernels/*.cc + tensorflow/lite/kernels/internal/reference/integer_ops/*
+ * + the gemmlowp fixed-point helpers in common.h), built the TFLM default way: double-rounding
+ * MultiplyByQuantizedMultiplier (TFLITE_SINGLE_ROUNDING off), no TFLITE_EMULATE_FLOAT. This is
+ * checked against every vector in shared/vectors (tests/interp/vectors.test.ts). TFLM's CMSIS-NN
+ * kernels give the same bytes for these models, so the device is checked against this module.
+ *
+ * Cross-reference for the native C engine (same arithmetic, see ./fixedpoint.ts and ./ops.ts):
+ * - Multipliers: QuantizeMultiplier(double) = frexp, round-half-away of q*2^31, q==2^31 fix-up,
+ *   shift < -31 flushed to 0. Conv/depthwise/per-channel FC use
+ *   double(in_scale)*double(filter_scale)/double(out_scale); per-tensor FC uses
+ *   double(float32(in_scale*filter_scale))/double(out_scale) (the product rounded to float32 first).
+ * - Requantise: RoundingDivideByPOT(SRDHM(x << max(shift,0), multiplier), max(-shift,0)).
+ * - AVERAGE_POOL: sum of raw int8, (sum ± count/2)/count truncated; MEAN folds 1/n into the
+ *   multiplier (shift = min(floor(log2 n), 32, 31+shift)); SOFTMAX: kScaledDiffIntegerBits 5,
+ *   accumulation Q12, GetReciprocal; LOGISTIC/TANH: the gemmlowp integer path (no LUT in TFLM at
+ *   that commit for int8), input multiplier from a plain frexp of in_scale*2^27.
+ * - Fused activations clamp to [zp + round(f32(lo/scale)), zp + round(f32(hi/scale))].
+ *
+ * float32 graphs run with float32 rounding after every operation; they are a reference, not
+ * bit-exact to TFLM (exp/tanh come from the host's libm).
+ */
+import type { Graph } from '../core/graph.js';
+import { DTYPE_BYTES, numElements } from '../core/graph.js';
+import { badInput, unsupported } from '../core/errors.js';
+import { type Kernel, type PrepareContext, type TensorStore, allocStore, byteSize } from './common.js';
+import {
+  prepareAddMul,
+  prepareConcatenation,
+  prepareConv2D,
+  prepareDepthwiseConv2D,
+  prepareDequantize,
+  prepareFullyConnected,
+  prepareLogisticOrTanh,
+  prepareMean,
+  preparePool,
+  prepareQuantize,
+  prepareRelu,
+  prepareReshape,
+  prepareSoftmax,
+} from './ops.js';
+import { roundHalfAway } from './fixedpoint.js';
+
+export { quantizeMultiplier, mulByQuantizedMultiplier, srdhm, rdbp } from './fixedpoint.js';
+
+/** The ops createInterpreter accepts (int8 and float32 variants of each). */
+export const SUPPORTED_OPS = [
+  'ADD',
+  'AVERAGE_POOL_2D',
+  'CONCATENATION',
+  'CONV_2D',
+  'DEPTHWISE_CONV_2D',
+  'DEQUANTIZE',
+  'FULLY_CONNECTED',
+  'LOGISTIC',
+  'MAX_POOL_2D',
+  'MEAN',
+  'MUL',
+  'QUANTIZE',
+  'RELU',
+  'RELU6',
+  'RESHAPE',
+  'SOFTMAX',
+  'TANH',
+] as const;
+
+export interface Interpreter {
+  /**
+   * Runs the graph. `inputs[i]` holds the raw little-endian bytes of graph input i in its dtype
+   * (int8: one byte per element, row-major/NHWC); returns the raw bytes of each graph output (fresh
+   * copies). Throws 'bad-input' when the count or a byte size is wrong.
+   */
+  invoke(inputs: Uint8Array[]): Uint8Array[];
+  /**
+   * The bytes of any tensor as left by the last invoke() (intermediate activations included;
+   * every tensor has its own memory, nothing is reused). A copy.
+   */
+  readTensor(index: number): Uint8Array;
+  /** Byte sizes of the graph inputs / outputs. */
+  readonly inputBytes: number[];
+  readonly outputBytes: number[];
+}
+
+function prepareOp(ctx: PrepareContext): Kernel {
+  switch (ctx.op.op) {
+    case 'FULLY_CONNECTED':
+      return prepareFullyConnected(ctx);
+    case 'CONV_2D':
+      return prepareConv2D(ctx);
+    case 'DEPTHWISE_CONV_2D':
+      return prepareDepthwiseConv2D(ctx);
+    case 'AVERAGE_POOL_2D':
+      return preparePool(ctx, false);
+    case 'MAX_POOL_2D':
+      return preparePool(ctx, true);
+    case 'MEAN':
+      return prepareMean(ctx);
+    case 'SOFTMAX':
+      return prepareSoftmax(ctx);
+    case 'LOGISTIC':
+      return prepareLogisticOrTanh(ctx, false);
+    case 'TANH':
+      return prepareLogisticOrTanh(ctx, true);
+    case 'ADD':
+      return prepareAddMul(ctx, false);
+    case 'MUL':
+      return prepareAddMul(ctx, true);
+    case 'QUANTIZE':
+      return prepareQuantize(ctx);
+    case 'DEQUANTIZE':
+      return prepareDequantize(ctx);
+    case 'RELU':
+      return prepareRelu(ctx, false);
+    case 'RELU6':
+      return prepareRelu(ctx, true);
+    case 'RESHAPE':
+      return prepareReshape(ctx);
+    case 'CONCATENATION':
+      return prepareConcatenation(ctx);
+    default: {
+      const name = (ctx.op as { op: string }).op;
+      throw unsupported(`operator ${ctx.opIndex} (${name}) is not supported by the reference interpreter`, {
+        remedy: `Supported ops: ${SUPPORTED_OPS.join(', ')}.`,
+        details: { operator: ctx.opIndex, op: name },
+      });
+    }
+  }
+}
+
+/**
+ * Validates `graph` once and precomputes every operator's parameters; the returned interpreter
+ * runs it any number of times. Throws 'unsupported' for an op/dtype it cannot run (naming the
+ * operator index) and 'bad-input' for an inconsistent graph.
+ */
+export function createInterpreter(graph: Graph): Interpreter {
+  const nT = graph.tensors.length;
+  const checkIndex = (i: number, where: string) => {
+    if (!Number.isInteger(i) || i < -1 || i >= nT) {
+      throw badInput(`${where} refers to tensor ${i}, but the graph has ${nT} tensors`, {
+        remedy: 'The model file is corrupt or was written inconsistently.',
+      });
+    }
+  };
+  graph.inputs.forEach((i) => checkIndex(i, 'a graph input'));
+  graph.outputs.forEach((i) => checkIndex(i, 'a graph output'));
+  graph.operators.forEach((op, k) => {
+    op.inputs.forEach((i) => checkIndex(i, `operator ${k} (${op.op})`));
+    op.outputs.forEach((i) => checkIndex(i, `operator ${k} (${op.op})`));
+  });
+
+  const stores: TensorStore[] = graph.tensors.map((t, i) => {
+    if (t.shape.some((d) => !Number.isInteger(d) || d < 0)) {
+      throw badInput(`tensor ${i} ("${t.name}") has an unresolved or invalid shape [${t.shape}]`, {
+        remedy: 'Give every tensor a fixed shape (batch size 1) before converting the model.',
+      });
+    }
+    const size = DTYPE_BYTES[t.dtype] === 0 ? 0 : byteSize(t);
+    const s = allocStore(size);
+    if (t.data) {
+      if (t.data.byteLength !== size) {
+        throw badInput(`constant tensor ${i} ("${t.name}") has ${t.data.byteLength} bytes but its shape [${t.shape}] × ${t.dtype} needs ${size}`, {
+          remedy: 'The model file is corrupt or was written inconsistently.',
+        });
+      }
+      s.bytes.set(t.data);
+    }
+    return s;
+  });
+
+  // Every tensor an operator reads must be constant, a graph input, or written by an earlier operator.
+  const ready = new Set<number>(graph.inputs);
+  graph.tensors.forEach((t, i) => t.data && ready.add(i));
+  const kernels: Kernel[] = graph.operators.map((op, opIndex) => {
+    op.inputs.forEach((i, k) => {
+      if (i >= 0 && !ready.has(i)) {
+        throw badInput(`operator ${opIndex} (${op.op}) reads tensor ${i} ("${graph.tensors[i].name}", input ${k}) before anything writes it`, {
+          remedy: 'Operators must be stored in execution order; re-export the model.',
+        });
+      }
+    });
+    const kernel = prepareOp({ graph, op, opIndex, stores });
+    op.outputs.forEach((i) => ready.add(i));
+    return kernel;
+  });
+  for (const o of graph.outputs) {
+    if (!ready.has(o)) {
+      throw badInput(`graph output tensor ${o} ("${graph.tensors[o].name}") is never written`, { remedy: 'The model file is inconsistent.' });
+    }
+  }
+
+  const inputBytes = graph.inputs.map((i) => stores[i].bytes.length);
+  const outputBytes = graph.outputs.map((i) => stores[i].bytes.length);
+  return {
+    inputBytes,
+    outputBytes,
+    invoke(inputs: Uint8Array[]): Uint8Array[] {
+      if (!Array.isArray(inputs) || inputs.length !== graph.inputs.length) {
+        throw badInput(`the model has ${graph.inputs.length} input(s) but ${Array.isArray(inputs) ? inputs.length : 0} were given`, {
+          remedy: 'Pass one raw byte buffer per model input.',
+        });
+      }
+      inputs.forEach((buf, k) => {
+        const t = graph.tensors[graph.inputs[k]];
+        if (!(buf instanceof Uint8Array) || buf.byteLength !== inputBytes[k]) {
+          throw badInput(
+            `input ${k} ("${t.name}") must be ${inputBytes[k]} bytes (${t.dtype} [${t.shape}]) but is ${buf instanceof Uint8Array ? buf.byteLength : 'not a byte array'}`,
+            { remedy: `Provide exactly ${inputBytes[k]} raw little-endian bytes for this input.`, details: { expectedBytes: inputBytes[k] } },
+          );
+        }
+        stores[graph.inputs[k]].bytes.set(buf);
+      });
+      for (const k of kernels) k();
+      return graph.outputs.map((i) => stores[i].bytes.slice());
+    },
+    readTensor(index: number): Uint8Array {
+      if (!Number.isInteger(index) || index < 0 || index >= nT) throw badInput(`no tensor ${index} (the graph has ${nT})`);
+      return stores[index].bytes.slice();
+    },
+  };
+}
+
+/** One-shot convenience: createInterpreter(graph).invoke(inputs). */
+export function interpret(graph: Graph, inputs: Uint8Array[]): Uint8Array[] {
+  return createInterpreter(graph).invoke(inputs);
+}
+
+function ioTensor(graph: Graph, which: 'input' | 'output', index: number) {
+  const list = which === 'input' ? graph.inputs : graph.outputs;
+  const ti = list[index];
+  if (ti === undefined) throw badInput(`the model has no ${which} ${index} (it has ${list.length})`);
+  return graph.tensors[ti];
+}
+
+/**
+ * Float values → raw bytes of graph input `index` (default 0): for int8 inputs
+ * q = clamp(round_half_away(f32(x / scale)) + zero_point, -128, 127) as TFLM's QUANTIZE does;
+ * float32 inputs are copied.
+ */
+export function quantizeInput(graph: Graph, x: Float32Array | ArrayLike<number>, index = 0): Uint8Array {
+  const t = ioTensor(graph, 'input', index);
+  const n = numElements(t.shape);
+  if (x.length !== n) throw badInput(`input ${index} ("${t.name}") has ${n} elements but ${x.length} values were given`, { remedy: `Provide ${n} values.` });
+  if (t.dtype === 'float32') return new Uint8Array(Float32Array.from(x).buffer);
+  if (t.dtype !== 'int8') throw unsupported(`input ${index} is ${t.dtype}; only int8 and float32 inputs can be quantised`);
+  const q = t.quant;
+  if (!q || !q.scale.length) throw badInput(`input ${index} ("${t.name}") has no quantization parameters`);
+  const scale = Math.fround(q.scale[0]);
+  const zp = q.zeroPoint[0] ?? 0;
+  const out = new Int8Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = roundHalfAway(Math.fround(Math.fround(x[i]) / scale));
+    const v = Number.isNaN(r) ? -128 : r + zp;
+    out[i] = v < -128 ? -128 : v > 127 ? 127 : v;
+  }
+  return new Uint8Array(out.buffer);
+}
+
+/** Raw bytes of graph output `index` (default 0) → float values: scale * (q - zero_point) for int8, copied for float32. */
+export function dequantizeOutput(graph: Graph, raw: Uint8Array, index = 0): Float32Array {
+  const t = ioTensor(graph, 'output', index);
+  const n = numElements(t.shape);
+  const need = n * DTYPE_BYTES[t.dtype];
+  if (raw.byteLength !== need) throw badInput(`output ${index} ("${t.name}") needs ${need} bytes but ${raw.byteLength} were given`);
+  if (t.dtype === 'float32') return new Float32Array(raw.slice().buffer);
+  if (t.dtype !== 'int8') throw unsupported(`output ${index} is ${t.dtype}; only int8 and float32 outputs can be dequantised`);
+  const q = t.quant;
+  if (!q || !q.scale.length) throw badInput(`output ${index} ("${t.name}") has no quantization parameters`);
+  const scale = Math.fround(q.scale[0]);
+  const zp = q.zeroPoint[0] ?? 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = scale * (((raw[i] << 24) >> 24) - zp);
+  return out;
+}
