@@ -1,0 +1,123 @@
+/**
+ * The board targets tinyforge generates firmware for, as plain data.
+ *
+ * A board says how its project is built (`make` with arm-none-eabi-gcc, or `arduino-cli` for an
+ * Arduino sketch), which hand-written HAL files (firmware/boards/<dir>/) implement
+ * firmware/core/tf_board.h on it, and how it is flashed. Only the `virtual` board knows it is
+ * QEMU; everything downstream talks to a serial port.
+ */
+import { badInput } from '../core/errors.js';
+
+export type BoardId = 'qemu-mps2-an386' | 'cortex-m4' | 'nano33ble' | 'nano33ble-sense' | 'nano33ble-sense-rev2';
+export type EngineId = 'native' | 'tflm';
+
+export interface BoardSpec {
+  id: BoardId;
+  description: string;
+  /** How the project is built: a Makefile for arm-none-eabi-gcc, or an Arduino sketch. */
+  build: 'make' | 'arduino';
+  /** Folders under firmware/boards/ holding the HAL sources (startup, main, board layer, linker script). */
+  halDirs: string[];
+  /** Arduino fully-qualified board name (Arduino boards only). */
+  fqbn?: string;
+  /** Which IMU the HAL reads: none (samples come from the host), or the Arduino library it uses. */
+  imu: 'none' | 'LSM9DS1' | 'BMI270';
+  /** Arduino libraries the sketch needs (name as `arduino-cli lib install` takes it). */
+  arduinoLibraries?: string[];
+  /** Linker script file name in halDir (Makefile boards only). */
+  linkerScript?: string;
+  /** Engine used when none is asked for. */
+  defaultEngine: EngineId;
+  /** True only for the QEMU board: flashing means launching the emulator. */
+  virtual: boolean;
+  /** What tf_board_counter() counts (tf_board.h: 0 none, 1 cycles, 2 instructions). */
+  counterKind: 0 | 1 | 2;
+}
+
+/** The Arduino TFLM library (no longer in the Library Manager: installed from git, see README). */
+export const ARDUINO_TFLM_LIBRARY = 'Arduino_TensorFlowLite';
+export const ARDUINO_TFLM_GIT_URL = 'https://github.com/tensorflow/tflite-micro-arduino-examples';
+
+const NANO_FQBN = 'arduino:mbed_nano:nano33ble';
+
+export const BOARDS: Record<BoardId, BoardSpec> = {
+  'qemu-mps2-an386': {
+    id: 'qemu-mps2-an386',
+    description: 'virtual board: QEMU mps2-an386 (Cortex-M4F), UART0 on a pty, SysTick counts instructions (-icount)',
+    build: 'make',
+    halDirs: ['cortex-m4/common', 'qemu-mps2-an386'],
+    imu: 'none',
+    linkerScript: 'tf_mps2.ld',
+    defaultEngine: 'native',
+    virtual: true,
+    counterKind: 2,
+  },
+  'cortex-m4': {
+    id: 'cortex-m4',
+    description: 'generic Cortex-M4F Makefile project (arm-none-eabi-gcc): you supply the UART hooks (weak tf_user_*) and edit the linker script memory',
+    build: 'make',
+    halDirs: ['cortex-m4/common', 'cortex-m4/generic'],
+    imu: 'none',
+    linkerScript: 'tf_cortex_m4.ld',
+    defaultEngine: 'native',
+    virtual: false,
+    counterKind: 1,
+  },
+  nano33ble: {
+    id: 'nano33ble',
+    description: 'Arduino Nano 33 BLE (nRF52840, no IMU library used): Arduino sketch, Serial over USB, RGB LED',
+    build: 'arduino',
+    halDirs: ['nano33ble'],
+    fqbn: NANO_FQBN,
+    imu: 'none',
+    arduinoLibraries: [],
+    defaultEngine: 'tflm',
+    virtual: false,
+    counterKind: 1,
+  },
+  'nano33ble-sense': {
+    id: 'nano33ble-sense',
+    description: 'Arduino Nano 33 BLE Sense Rev1 (LSM9DS1 IMU): Arduino sketch, Serial over USB, RGB LED',
+    build: 'arduino',
+    halDirs: ['nano33ble'],
+    fqbn: NANO_FQBN,
+    imu: 'LSM9DS1',
+    arduinoLibraries: ['Arduino_LSM9DS1'],
+    defaultEngine: 'tflm',
+    virtual: false,
+    counterKind: 1,
+  },
+  'nano33ble-sense-rev2': {
+    id: 'nano33ble-sense-rev2',
+    description: 'Arduino Nano 33 BLE Sense Rev2 (BMI270 IMU): Arduino sketch, Serial over USB, RGB LED',
+    build: 'arduino',
+    halDirs: ['nano33ble'],
+    fqbn: NANO_FQBN,
+    imu: 'BMI270',
+    arduinoLibraries: ['Arduino_BMI270_BMM150'],
+    defaultEngine: 'tflm',
+    virtual: false,
+    counterKind: 1,
+  },
+};
+
+export const BOARD_IDS = Object.keys(BOARDS) as BoardId[];
+
+/** The board with this id, or a bad-input error listing the boards there are. */
+export function getBoard(id: string): BoardSpec {
+  const b = (BOARDS as Record<string, BoardSpec | undefined>)[id];
+  if (!b) {
+    throw badInput(`unknown board "${id}"`, { remedy: `use one of: ${BOARD_IDS.join(', ')}` });
+  }
+  return b;
+}
+
+export function parseEngine(id: string): EngineId {
+  if (id === 'native' || id === 'tflm') return id;
+  throw badInput(`unknown engine "${id}"`, { remedy: 'use --engine native (generated C) or --engine tflm (TensorFlow Lite Micro)' });
+}
+
+/** Arduino sketch name for a board: the folder and the .ino must share it. */
+export function sketchName(board: BoardSpec): string {
+  return 'tinyforge_' + board.id.replace(/-/g, '_');
+}

@@ -1,0 +1,209 @@
+/**
+ * Building a generated firmware project: a plan (plain data: the exact commands, where they run,
+ * what they must produce) and an adapter that runs it.
+ *
+ * Makefile boards run `make` (arm-none-eabi-gcc + newlib); Arduino boards run
+ * `arduino-cli compile --fqbn arduino:mbed_nano:nano33ble`. A missing tool is a `tool` error
+ * (exit 7) naming the Debian package or the install command.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { ARDUINO_TFLM_GIT_URL, getBoard, sketchName as defaultSketchName, type BoardSpec, type EngineId } from './boards.js';
+import { badInput, toolError } from '../core/errors.js';
+
+/** An external program a step needs, and how to get it. */
+export interface ToolRequirement {
+  name: string;
+  install: string;
+}
+
+export interface BuildStep {
+  title: string;
+  /** argv[0] is the program; no shell is involved. */
+  argv: string[];
+  /** Working directory (absolute, or relative to the project for plans made without a folder). */
+  cwd: string;
+  tool: ToolRequirement;
+}
+
+export interface BuildPlan {
+  board: string;
+  engine: EngineId;
+  projectDir: string;
+  /** One-time setup the steps assume (printed with --dry-run, never run by tinyforge). */
+  prerequisites: string[];
+  steps: BuildStep[];
+  /** Files the steps must produce (paths relative to projectDir). */
+  outputs: string[];
+  /** The image to flash (relative to projectDir): an ELF for Makefile boards, a .bin for Arduino. */
+  artifact: string;
+  /** The ELF to measure the footprint of (relative to projectDir). */
+  elf: string;
+}
+
+export const TOOLS = {
+  make: { name: 'make', install: 'sudo apt-get install make (or run scripts/setup.sh)' },
+  armGcc: { name: 'arm-none-eabi-gcc', install: 'sudo apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi (or run scripts/setup.sh)' },
+  arduinoCli: { name: 'arduino-cli', install: 'install arduino-cli: https://arduino.github.io/arduino-cli/latest/installation/ (then see README "Arduino boards")' },
+  qemu: { name: 'qemu-system-arm', install: 'sudo apt-get install qemu-system-arm (or run scripts/setup.sh)' },
+  bossac: { name: 'bossac', install: 'bossac comes with the Arduino mbed_nano core: arduino-cli core install arduino:mbed_nano' },
+} satisfies Record<string, ToolRequirement>;
+
+export interface BuildPlanOptions {
+  engine: EngineId;
+  /** Arduino sketch name (= folder name). */
+  sketch?: string;
+  /** TFLM engine on Makefile boards: a TensorFlow Lite Micro checkout with a built libtensorflow-microlite.a. */
+  tflmDir?: string;
+  /** Path of libtensorflow-microlite.a when not in TFLM's default gen/ folder. */
+  tflmLib?: string;
+}
+
+/** How to build the project in `projectDir` for `board` (pure). */
+export function buildPlan(projectDir: string, boardId: string, opts: BuildPlanOptions): BuildPlan {
+  const board = getBoard(boardId);
+  const dir = projectDir;
+  if (board.build === 'make') {
+    const vars: string[] = [];
+    if (opts.engine === 'tflm') {
+      if (!opts.tflmDir) {
+        throw toolError(`the TFLM engine on ${board.id} needs a TensorFlow Lite Micro build`, {
+          remedy:
+            'build TFLM for Cortex-M4F (in a tflite-micro checkout: make -f tensorflow/lite/micro/tools/make/Makefile ' +
+            'TARGET=cortex_m_generic TARGET_ARCH=cortex-m4+fp OPTIMIZED_KERNEL_DIR=cmsis_nn microlite) and pass --tflm-dir ' +
+            '(and --tflm-lib if the library is elsewhere), or use --engine native',
+        });
+      }
+      vars.push(`TFLM_DIR=${resolve(opts.tflmDir)}`);
+      if (opts.tflmLib) vars.push(`TFLM_LIB=${resolve(opts.tflmLib)}`);
+    }
+    return {
+      board: board.id,
+      engine: opts.engine,
+      projectDir: dir,
+      prerequisites: [`${TOOLS.armGcc.name} and newlib (${TOOLS.armGcc.install})`],
+      steps: [{ title: `compile for ${board.id} (make)`, argv: ['make', ...vars], cwd: dir, tool: TOOLS.make }],
+      outputs: ['build/firmware.elf', 'build/firmware.bin'],
+      artifact: board.virtual ? 'build/firmware.elf' : 'build/firmware.bin',
+      elf: 'build/firmware.elf',
+    };
+  }
+  const sketch = opts.sketch ?? defaultSketchName(board);
+  return {
+    board: board.id,
+    engine: opts.engine,
+    projectDir: dir,
+    prerequisites: arduinoPrerequisites(board, opts.engine),
+    steps: [
+      {
+        title: `compile sketch ${sketch} for ${board.id} (arduino-cli)`,
+        argv: ['arduino-cli', 'compile', '--fqbn', board.fqbn!, '--output-dir', 'build', '--warnings', 'default', '.'],
+        cwd: dir,
+        tool: TOOLS.arduinoCli,
+      },
+    ],
+    outputs: [`build/${sketch}.ino.elf`, `build/${sketch}.ino.bin`],
+    artifact: `build/${sketch}.ino.bin`,
+    elf: `build/${sketch}.ino.elf`,
+  };
+}
+
+/** The one-time Arduino setup a sketch for `board` needs. */
+export function arduinoPrerequisites(board: BoardSpec, engine: EngineId): string[] {
+  const pre = ['arduino-cli core install arduino:mbed_nano'];
+  for (const lib of board.arduinoLibraries ?? []) pre.push(`arduino-cli lib install ${lib}`);
+  if (engine === 'tflm') {
+    pre.push('arduino-cli config set library.enable_unsafe_install true');
+    pre.push(`arduino-cli lib install --git-url ${ARDUINO_TFLM_GIT_URL}`);
+  }
+  return pre;
+}
+
+/** The manifest every generated project carries (tinyforge.json). */
+export interface FirmwareManifest {
+  tinyforge: string;
+  board: string;
+  engine: EngineId;
+  modelSha256: string;
+  /** Arduino sketch name (Arduino boards only). */
+  sketch?: string;
+  /** Every file of the project, sorted. */
+  files: string[];
+}
+
+export const MANIFEST_FILE = 'tinyforge.json';
+
+/** Adapter: reads DIR/tinyforge.json. */
+export function readManifest(projectDir: string): FirmwareManifest {
+  const p = join(projectDir, MANIFEST_FILE);
+  if (!existsSync(p)) {
+    throw badInput(`${projectDir} is not a tinyforge firmware project (no ${MANIFEST_FILE})`, {
+      remedy: 'generate one with: tinyforge firmware --board B --model model.tflite --settings settings.json --out DIR',
+    });
+  }
+  let m: FirmwareManifest;
+  try {
+    m = JSON.parse(readFileSync(p, 'utf8')) as FirmwareManifest;
+  } catch (e) {
+    throw badInput(`${p} is not valid JSON`, { cause: e, remedy: 'regenerate the project with tinyforge firmware' });
+  }
+  if (typeof m.board !== 'string' || (m.engine !== 'native' && m.engine !== 'tflm')) {
+    throw badInput(`${p} lacks a board or engine`, { remedy: 'regenerate the project with tinyforge firmware' });
+  }
+  return m;
+}
+
+export interface StepResult {
+  title: string;
+  argv: string[];
+  exitCode: number;
+  output: string;
+}
+
+/**
+ * Adapter: runs the plan's steps in order, streaming their output to `onOutput`, and checks the
+ * outputs exist. A missing program is a tool error naming how to install it.
+ */
+export async function runPlan(plan: BuildPlan, onOutput: (chunk: string) => void = () => {}): Promise<StepResult[]> {
+  const results: StepResult[] = [];
+  for (const step of plan.steps) {
+    const cwd = isAbsolute(step.cwd) ? step.cwd : resolve(plan.projectDir, step.cwd);
+    const r = await runStep(step, cwd, onOutput);
+    results.push(r);
+    if (r.exitCode !== 0) {
+      const tail = r.output.trim().split('\n').slice(-15).join('\n');
+      throw toolError(`${step.title} failed (${step.argv[0]} exit code ${r.exitCode})`, {
+        cause: tail || undefined,
+        remedy: `run "${step.argv.join(' ')}" in ${cwd} to see the full output; check the prerequisites with --dry-run`,
+        details: { argv: step.argv, cwd },
+      });
+    }
+  }
+  for (const o of plan.outputs) {
+    if (!existsSync(resolve(plan.projectDir, o))) {
+      throw toolError(`the build finished but did not produce ${o}`, { remedy: `run the steps of "tinyforge build ${plan.projectDir} --dry-run" by hand` });
+    }
+  }
+  return results;
+}
+
+function runStep(step: BuildStep, cwd: string, onOutput: (chunk: string) => void): Promise<StepResult> {
+  return new Promise((res, rej) => {
+    const child = spawn(step.argv[0], step.argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const take = (d: Buffer) => {
+      const s = d.toString('utf8');
+      output += s;
+      onOutput(s);
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      rej(e.code === 'ENOENT'
+        ? toolError(`${step.argv[0]} not found`, { cause: e, remedy: step.tool.install })
+        : toolError(`could not run ${step.argv[0]}`, { cause: e, remedy: step.tool.install }));
+    });
+    child.once('close', (code) => res({ title: step.title, argv: step.argv, exitCode: code ?? 1, output }));
+  });
+}

@@ -1,0 +1,248 @@
+/**
+ * Firmware project assembly: one model + settings + board + engine → every file of a buildable
+ * project, and the plan that builds it. Pure: the hand-written sources come in as data
+ * (`readFirmwareSources()` reads them from firmware/), and the result is deterministic.
+ *
+ * Project layout (the same for every board, so includes are bare file names everywhere):
+ *   tinyforge.json            manifest: board, engine, model SHA-256, file list (read by build/flash)
+ *   Makefile                  Makefile boards: arm-none-eabi-gcc build into build/firmware.{elf,bin}
+ *   <sketch>.ino              Arduino boards: setup()/loop() calling the board and the app
+ *   src/                      every C/C++ source and header, flat:
+ *     tf_board.h tf_engine.h tf_app.[ch] tf_link.[ch] tf_protocol.h      (firmware/core)
+ *     the board HAL (firmware/boards/<dirs>/, startup + linker scripts), tf_board_config.h (Arduino)
+ *     tf_model_settings.h                                                  (settingsHeader)
+ *     engine: native → the generated model C + firmware/native kernels;
+ *             tflm   → tf_engine_tflm.cpp + tf_engine_tflm_config.h + tf_model_data.[ch]
+ */
+import { createHash } from 'node:crypto';
+import type { ModelSettings } from '../core/dataset.js';
+import { DTYPE_BYTES, numElements, type TfliteModel } from '../core/graph.js';
+import { cBytes, cHeader, cSource, cString, provenanceComment, type GeneratedFile } from '../core/cemit.js';
+import { badInput, internalError, unsupported } from '../core/errors.js';
+import { PROVENANCE } from '../core/version.js';
+import { settingsHeader } from './settings-header.js';
+import { getBoard, sketchName as defaultSketchName, type BoardSpec, type EngineId } from './boards.js';
+import { buildPlan, MANIFEST_FILE, type BuildPlan, type FirmwareManifest } from './build.js';
+import { tflmConfigHeader } from './tflm.js';
+import type { SourceTree } from './sources.js';
+
+/** Generates the native engine's model-specific C (the native-engine part provides it). */
+export type NativeEngineEmitter = (model: TfliteModel, opts: { modelSha256: string }) => GeneratedFile[];
+
+export interface FirmwareInput {
+  board: string;
+  engine: EngineId;
+  model: TfliteModel;
+  /** The .tflite file itself (hashed for provenance; embedded as a C array for TFLM). */
+  modelBytes: Uint8Array;
+  settings: ModelSettings;
+  /** Hand-written sources keyed by repository path ("firmware/core/tf_app.c"): readFirmwareSources(). */
+  sources: SourceTree;
+  /** The native engine generator (required for engine 'native'). */
+  nativeEngine?: NativeEngineEmitter;
+  /** Arduino: the sketch name, which must equal the project folder's name. */
+  sketch?: string;
+}
+
+export interface FirmwareProject {
+  files: GeneratedFile[];
+  /** Build plan relative to the project folder (projectDir "."). */
+  plan: BuildPlan;
+  manifest: FirmwareManifest;
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Assemble the firmware project for one board and engine. */
+export function emitFirmware(input: FirmwareInput): FirmwareProject {
+  const board = getBoard(input.board);
+  const { model, engine } = input;
+  const g = model.graph;
+  if (g.inputs.length !== 1 || g.outputs.length !== 1) {
+    throw unsupported(`firmware serves models with one input and one output tensor (this one has ${g.inputs.length} and ${g.outputs.length})`, {
+      remedy: 'export the model with a single input and a single output',
+    });
+  }
+  const sha = sha256Hex(input.modelBytes);
+  const sketch = input.sketch ?? defaultSketchName(board);
+  if (board.build === 'arduino' && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$/.test(sketch)) {
+    throw badInput(`"${sketch}" cannot name an Arduino sketch`, {
+      remedy: 'use an output folder whose name has only letters, digits, "_", "-" and "." (Arduino requires the sketch to be named like its folder)',
+    });
+  }
+  const tensorBytes = (i: number) => numElements(g.tensors[i].shape) * (DTYPE_BYTES[g.tensors[i].dtype] || 1);
+
+  const src: GeneratedFile[] = [];
+  const take = (prefix: string, filter: (p: string) => boolean = () => true) => {
+    const paths = Object.keys(input.sources).filter((p) => p.startsWith(prefix) && filter(p)).sort();
+    if (!paths.length) throw internalError(`no firmware sources under ${prefix}`, { remedy: 'the tinyforge installation is incomplete: reinstall it' });
+    for (const p of paths) src.push({ path: p.slice(prefix.length), contents: input.sources[p] });
+  };
+  take('firmware/core/');
+  src.push(...halFiles(board, input.sources));
+  src.push(settingsHeader({ settings: input.settings, inputBytes: tensorBytes(g.inputs[0]), outputBytes: tensorBytes(g.outputs[0]), modelSha256: sha }));
+  if (board.build === 'arduino') src.push(boardConfigHeader(board));
+
+  if (engine === 'native') {
+    if (!input.nativeEngine) {
+      throw unsupported('the native engine generator is not available in this build', { remedy: 'use --engine tflm' });
+    }
+    take('firmware/native/', (p) => /\.(c|h)$/.test(p));
+    src.push(...input.nativeEngine(model, { modelSha256: sha }));
+  } else {
+    take('firmware/tflm/', (p) => /\.(cpp|h)$/.test(p));
+    src.push(tflmConfigHeader({ model, modelSha256: sha }));
+    src.push(...modelDataFiles(input.modelBytes, sha));
+  }
+
+  const files: GeneratedFile[] = src.map((f) => ({ path: `src/${baseName(f.path)}`, contents: f.contents }));
+  if (board.build === 'make') files.push(makefile(board, engine));
+  else files.push(sketchIno(board, sketch));
+
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (seen.has(f.path)) throw internalError(`two firmware sources would both be written to ${f.path}`, { remedy: 'report this: source file names must be unique' });
+    seen.add(f.path);
+  }
+  const manifest: FirmwareManifest = {
+    tinyforge: PROVENANCE,
+    board: board.id,
+    engine,
+    modelSha256: sha,
+    ...(board.build === 'arduino' ? { sketch } : {}),
+    files: [...seen, MANIFEST_FILE].sort(),
+  };
+  files.push({ path: MANIFEST_FILE, contents: JSON.stringify(manifest, null, 2) + '\n' });
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const plan = buildPlan('.', board.id, { engine, sketch, tflmDir: engine === 'tflm' && board.build === 'make' ? '$(TFLM_DIR)' : undefined });
+  return { files, plan, manifest };
+}
+
+/** The hand-written board layer of `board` (startup, main, HAL, linker scripts), paths flattened. */
+export function halFiles(board: BoardSpec, sources: SourceTree): GeneratedFile[] {
+  const out: GeneratedFile[] = [];
+  for (const d of board.halDirs) {
+    const prefix = `firmware/boards/${d}/`;
+    const paths = Object.keys(sources).filter((p) => p.startsWith(prefix)).sort();
+    if (!paths.length) throw internalError(`no board sources under ${prefix}`, { remedy: 'the tinyforge installation is incomplete: reinstall it' });
+    for (const p of paths) out.push({ path: baseName(p), contents: sources[p] });
+  }
+  return out;
+}
+
+function baseName(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1);
+}
+
+/** The model as a 16-byte-aligned C array (TFLM reads the flatbuffer in place). */
+export function modelDataFiles(bytes: Uint8Array, sha: string): GeneratedFile[] {
+  const prov = `model sha256 ${sha}`;
+  return [
+    cHeader('tf_model_data.h', [
+      '/** The .tflite flatbuffer, byte for byte, 16-byte aligned. */',
+      'extern const uint8_t tf_model_data[];',
+      `#define TF_MODEL_DATA_BYTES ${bytes.length}u`,
+    ].join('\n'), { provenance: prov, externC: true, includes: ['<stdint.h>'] }),
+    cSource('tf_model_data.c', [
+      `__attribute__((aligned(16))) const uint8_t tf_model_data[${bytes.length}] = {`,
+      cBytes(bytes),
+      '};',
+    ].join('\n'), { provenance: prov, includes: ['tf_model_data.h'] }),
+  ];
+}
+
+/** Arduino boards: which IMU the shared Nano HAL reads, and the name INFO reports. */
+export function boardConfigHeader(board: BoardSpec): GeneratedFile {
+  return cHeader('tf_board_config.h', [
+    `#define TF_BOARD_NAME ${cString(board.id)}`,
+    `#define TF_BOARD_IMU_NONE ${board.imu === 'none' ? 1 : 0}`,
+    `#define TF_BOARD_IMU_LSM9DS1 ${board.imu === 'LSM9DS1' ? 1 : 0}`,
+    `#define TF_BOARD_IMU_BMI270 ${board.imu === 'BMI270' ? 1 : 0}`,
+  ].join('\n'));
+}
+
+/** Arduino entry point: the sketch only hands over to the board layer and the app. */
+export function sketchIno(board: BoardSpec, sketch: string): GeneratedFile {
+  return {
+    path: `${sketch}.ino`,
+    contents: [
+      provenanceComment(`sketch for ${board.id}`),
+      '// Build: arduino-cli compile --fqbn ' + board.fqbn + ' .',
+      '#include "src/tf_app.h"',
+      '#include "src/tf_board.h"',
+      '',
+      'void setup() {',
+      '  tf_board_init();',
+      '  tf_app_init();',
+      '}',
+      '',
+      'void loop() { tf_app_poll(); }',
+      '',
+    ].join('\n'),
+  };
+}
+
+/** The Makefile of a Makefile board (arm-none-eabi-gcc + newlib nano, hard-float Cortex-M4F). */
+export function makefile(board: BoardSpec, engine: EngineId): GeneratedFile {
+  const tflm = engine === 'tflm';
+  const lines = [
+    '# ' + provenanceComment(`${board.id}, ${engine} engine`).slice(3),
+    `# Build: make            → build/firmware.elf, build/firmware.bin${tflm ? '\n# The TFLM engine needs a TensorFlow Lite Micro build: make TFLM_DIR=/path/to/tflite-micro [TFLM_LIB=/path/to/libtensorflow-microlite.a]' : ''}`,
+    '# Override CROSS, OPT or EXTRA_CFLAGS on the command line.',
+    'CROSS ?= arm-none-eabi-',
+    'CC := $(CROSS)gcc',
+    'CXX := $(CROSS)g++',
+    'OBJCOPY := $(CROSS)objcopy',
+    'OPT ?= -O2',
+    'CPU := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16',
+    'CFLAGS := $(CPU) $(OPT) -std=c99 -Wall -Wextra -Werror -ffunction-sections -fdata-sections -Isrc $(EXTRA_CFLAGS)',
+    `LDSCRIPT := src/${board.linkerScript}`,
+    'LDFLAGS := $(CPU) -Lsrc -T$(LDSCRIPT) -Wl,--gc-sections -Wl,-Map=build/firmware.map --specs=nano.specs --specs=nosys.specs',
+    'C_SRCS := $(sort $(wildcard src/*.c))',
+    'OBJS := $(patsubst src/%.c,build/%.o,$(C_SRCS))',
+    'LINK := $(CC)',
+  ];
+  if (tflm) {
+    lines.push(
+      'ifeq ($(strip $(TFLM_DIR)),)',
+      '$(error the TFLM engine needs TensorFlow Lite Micro: make TFLM_DIR=/path/to/tflite-micro (see the comment at the top))',
+      'endif',
+      'TFLM_LIB ?= $(firstword $(wildcard $(TFLM_DIR)/gen/cortex_m_generic_cortex-m4+fp_*/lib/libtensorflow-microlite.a))',
+      'TFLM_INC := -isystem $(TFLM_DIR) -isystem $(TFLM_DIR)/tensorflow/lite/micro/tools/make/downloads/flatbuffers/include \\',
+      '  -isystem $(TFLM_DIR)/tensorflow/lite/micro/tools/make/downloads/gemmlowp',
+      'CXXFLAGS := $(CPU) $(OPT) -std=c++17 -Wall -Wextra -Werror -fno-exceptions -fno-rtti -fno-threadsafe-statics \\',
+      '  -ffunction-sections -fdata-sections -DTF_LITE_STATIC_MEMORY -Isrc $(TFLM_INC) $(EXTRA_CFLAGS)',
+      'CXX_SRCS := $(sort $(wildcard src/*.cpp))',
+      'OBJS += $(patsubst src/%.cpp,build/%.o,$(CXX_SRCS))',
+      'LIBS := $(TFLM_LIB)',
+      'LINK := $(CXX)',
+    );
+  }
+  lines.push(
+    '',
+    '.PHONY: all clean',
+    'all: build/firmware.elf build/firmware.bin',
+    '',
+    'build:',
+    '\tmkdir -p build',
+    '',
+    'build/%.o: src/%.c $(wildcard src/*.h) | build',
+    '\t$(CC) $(CFLAGS) -c $< -o $@',
+  );
+  if (tflm) lines.push('', 'build/%.o: src/%.cpp $(wildcard src/*.h) | build', '\t$(CXX) $(CXXFLAGS) -c $< -o $@');
+  lines.push(
+    '',
+    `build/firmware.elf: $(OBJS) $(LDSCRIPT)`,
+    `\t$(LINK) $(OBJS) ${tflm ? '$(LIBS) ' : ''}$(LDFLAGS) -lm -o $@`,
+    '',
+    'build/firmware.bin: build/firmware.elf',
+    '\t$(OBJCOPY) -O binary $< $@',
+    '',
+    'clean:',
+    '\trm -rf build',
+    '',
+  );
+  return { path: 'Makefile', contents: lines.join('\n') };
+}
