@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelSettings, Normalisation, WindowSet } from '../core/dataset.js';
 import { badInput } from '../core/errors.js';
 import { TINYFORGE_VERSION } from '../core/version.js';
-import { applyNormalisation, fitNormalisation } from '../data/window.js';
+import { applyNormalisation, fitNormalisation, subsetWindows } from '../data/window.js';
 import { mulberry32, shuffled } from '../data/prng.js';
 import { selectBackend, type BackendPreference } from './backend.js';
 import { argmaxRows, classificationMetrics, fitVerdict, type Metrics, type Verdict } from './metrics.js';
@@ -52,6 +52,10 @@ export interface TrainOptions {
   /** Recorded in ModelSettings (the WindowSet does not carry them): hop between windows (default: windowLength) and axis units (default 'g'). */
   windowStride?: number;
   units?: string[];
+  /** A caller-built (uncompiled) model to train instead of the preset; `preset` then only names it in the report. Input [windowLength, axes]. */
+  model?: tf.LayersModel;
+  /** Fit per-axis normalisation on train (default true); false keeps inputs as they are (mean 0, std 1). */
+  normalise?: boolean;
 }
 
 export interface SplitSet {
@@ -106,6 +110,24 @@ export interface TrainResult {
   history: EpochRecord[];
   report: EvalReport;
   backend: string;
+  /** Windows to save with the model, in sensor units (NOT normalised; settings.normalisation maps them). */
+  windows: {
+    /** Calibration sample for quantisation: up to REPRESENTATIVE_MAX training windows, seeded. */
+    representative: WindowSet;
+    /** The held-out windows the report was computed on (test, else validation), with labels. */
+    heldOut: WindowSet;
+  };
+}
+
+/** Most training windows kept for quantisation calibration. */
+export const REPRESENTATIVE_MAX = 500;
+
+/** A seeded sample of at most `max` windows (all of them, in order, when there are fewer). */
+export function sampleWindows(ws: WindowSet, max: number, seed: number): WindowSet {
+  const n = ws.y.length;
+  if (n <= max) return ws;
+  const pick = shuffled(Array.from({ length: n }, (_, i) => i), mulberry32(seed).fork('representative')).slice(0, max).sort((a, b) => a - b);
+  return subsetWindows(ws, pick);
 }
 
 function checkSet(name: string, ws: WindowSet, ref: WindowSet, allowEmpty: boolean): void {
@@ -193,14 +215,16 @@ export async function trainModel(split: SplitSet, opts: TrainOptions): Promise<T
   const classWeights = resolveClassWeights(opts.classWeights, train.y, k);
 
   const choice = await selectBackend(opts.backend);
-  const normalisation: Normalisation = fitNormalisation(train);
+  const normalisation: Normalisation = opts.normalise === false
+    ? { mean: train.axes.map(() => 0), std: train.axes.map(() => 1) }
+    : fitNormalisation(train);
   const tr = applyNormalisation(train, normalisation);
   const va = applyNormalisation(split.val, normalisation);
   const te = split.test ? applyNormalisation(split.test, normalisation) : undefined;
   const inputShape = [train.windowLength, train.axes.length];
   const per = inputShape[0] * inputShape[1];
 
-  const model = buildModel(opts.preset, { windowLength: train.windowLength, axes: train.axes.length, classes: k, seed: opts.seed });
+  const model = opts.model ?? buildModel(opts.preset, { windowLength: train.windowLength, axes: train.axes.length, classes: k, seed: opts.seed });
   model.compile({
     optimizer: opts.optimizer === 'adam' ? tf.train.adam(opts.learningRate) : tf.train.sgd(opts.learningRate),
     loss: 'categoricalCrossentropy',
@@ -284,7 +308,9 @@ export async function trainModel(split: SplitSet, opts: TrainOptions): Promise<T
     normalisation,
   };
   const report = buildReport({ model, backend: choice.backend, opts, classWeights, history, bestEpoch, stoppedEarly, train: tr, val: va, test: te });
-  return { model, settings, history, report, backend: choice.backend };
+  const heldOut = split.test && split.test.y.length ? split.test : split.val.y.length ? split.val : train;
+  const windows = { representative: sampleWindows(train, REPRESENTATIVE_MAX, opts.seed), heldOut };
+  return { model, settings, history, report, backend: choice.backend, windows };
 }
 
 interface ReportInput {

