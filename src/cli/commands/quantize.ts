@@ -1,4 +1,197 @@
+/**
+ * `tinyforge quantize` (tfjs model → int8 .tflite), `tinyforge convert` (→ .tflite + C array +
+ * settings) and `tinyforge eval` (float vs int8 accuracy on a dataset).
+ */
 import type { Command } from 'commander';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { action, emit, globalOptions, info, type OutputOptions } from '../util.js';
+import { badInput, unsupported, usageError } from '../../core/errors.js';
+import { numElements } from '../../core/graph.js';
+import type { ModelSettings } from '../../core/dataset.js';
+import { quantize, validateOptions, type QuantizeResult } from '../../quantize/index.js';
+import { loadArrayData, loadLayersModelFile, loadSettings, modelJsonPath, writeFileAtomic, type ArrayData } from '../../quantize/io.js';
+import { writeTflite } from '../../tflite/writer.js';
 
-/** Registers this stage's commands. */
-export function register(_program: Command): void {}
+interface QuantizeFlags {
+  model: string;
+  data: string;
+  out?: string;
+  outDir?: string;
+  inputType?: string;
+  outputType?: string;
+  perChannelDense?: boolean;
+  settings?: string;
+  maxExamples?: string;
+  dynamicRange?: boolean;
+  uint8?: boolean;
+}
+
+const DATA_HELP = 'JSON {"x": [...], "shape": [n, ...], "y"?: [...]}: windows already normalised as the model expects';
+
+function addQuantizeFlags(c: Command): Command {
+  return c
+    .requiredOption('--model <path>', 'tfjs Layers model: folder or its model.json (with weight .bin files)')
+    .requiredOption('--data <file>', `representative data, ${DATA_HELP}`)
+    .option('--input-type <type>', 'model input dtype: int8 (TFLM default) or float32 (adds QUANTIZE)', 'int8')
+    .option('--output-type <type>', 'model output dtype: int8 or float32 (adds DEQUANTIZE)', 'int8')
+    .option('--per-channel-dense', 'per-channel weights for Dense (FULLY_CONNECTED) layers too')
+    .option('--settings <file>', 'model settings JSON from training (default: settings.json beside model.json, if present)')
+    .option('--max-examples <n>', 'use at most this many representative examples', '1000')
+    .option('--dynamic-range', 'dynamic-range (hybrid) quantisation: not supported, rejected')
+    .option('--uint8', 'uint8 quantisation: not supported, rejected');
+}
+
+function parseMax(v: string | undefined): number {
+  const n = Number(v ?? '1000');
+  if (!Number.isInteger(n) || n < 1) throw usageError(`--max-examples must be a positive integer, got '${v}'`);
+  return n;
+}
+
+function firstExamples(d: ArrayData, max: number): { x: Float32Array; shape: number[] } {
+  const n = Math.min(d.shape[0], max);
+  const per = numElements(d.shape.slice(1));
+  return { x: d.x.subarray(0, n * per), shape: [n, ...d.shape.slice(1)] };
+}
+
+async function runQuantize(f: QuantizeFlags, o: OutputOptions): Promise<{ result: QuantizeResult; bytes: Uint8Array; settings?: ModelSettings }> {
+  if (f.dynamicRange) {
+    throw unsupported('dynamic-range (hybrid) quantisation is not supported', { remedy: 'TFLM needs full-integer models: drop --dynamic-range and give representative data with --data.' });
+  }
+  if (f.uint8) throw unsupported('uint8 quantisation is not supported', { remedy: 'Use the default int8 (TFLM\'s int8 kernels); uint8 is deprecated in TFLite.' });
+  validateOptions({ inputType: f.inputType, outputType: f.outputType });
+  const max = parseMax(f.maxExamples);
+  const settingsPath = f.settings ?? join(dirname(modelJsonPath(f.model)), 'settings.json');
+  const settings = f.settings || existsSync(settingsPath) ? loadSettings(settingsPath) : undefined;
+  const model = await loadLayersModelFile(f.model);
+  const data = loadArrayData(f.data);
+  const rep = firstExamples(data, max);
+  info(o, `calibrating on ${rep.shape[0]} examples of [${rep.shape.slice(1)}]…`);
+  const result = quantize(model, rep, {
+    inputType: f.inputType as 'int8' | 'float32',
+    outputType: f.outputType as 'int8' | 'float32',
+    perChannelDense: Boolean(f.perChannelDense),
+    settings,
+  });
+  const bytes = writeTflite(result.model);
+  return { result, bytes, settings: result.settings };
+}
+
+function layerTable(r: QuantizeResult): string {
+  const fmt = (x: number) => (Number.isFinite(x) ? x.toPrecision(4) : '-');
+  const rows = r.layers.map((l) => {
+    const ws = l.weightScales ? `${fmt(Math.min(...l.weightScales))}..${fmt(Math.max(...l.weightScales))}` : '-';
+    return `  ${l.name.padEnd(18)} ${l.op.padEnd(28)} out scale ${fmt(l.outputScale).padEnd(10)} zp ${String(l.outputZeroPoint).padStart(4)}  range [${fmt(l.min)}, ${fmt(l.max)}]  w ${ws}`;
+  });
+  return rows.join('\n');
+}
+
+function summary(r: QuantizeResult, bytes: Uint8Array): Record<string, unknown> {
+  return {
+    bytes: bytes.length,
+    ops: r.model.graph.operators.map((op) => op.op),
+    inputQuant: r.inputQuant,
+    outputQuant: r.outputQuant,
+    layers: r.layers,
+  };
+}
+
+export function register(program: Command): void {
+  addQuantizeFlags(
+    program
+      .command('quantize')
+      .description('Quantise a trained tfjs model to a full-integer int8 .tflite (TFLite post-training quantisation).')
+      .requiredOption('--out <file>', 'output .tflite path'),
+  )
+    .addHelpText(
+      'after',
+      `\nSupported layers: Dense, Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D, Max/AveragePooling1D/2D,\nGlobalAverage/MaxPooling1D/2D, Flatten, Reshape, Dropout, BatchNormalization (folded), Activation/ReLU/Softmax\n(relu, relu6, sigmoid, tanh, softmax), Add. Example:\n  tinyforge quantize --model runs/m/model.json --data runs/m/representative.json --out model.tflite`,
+    )
+    .action(
+      action(async (f: QuantizeFlags, cmd: Command) => {
+        const o = globalOptions(cmd);
+        const { result, bytes } = await runQuantize(f, o);
+        writeFileAtomic(f.out as string, bytes);
+        emit(o, { out: f.out, ...summary(result, bytes) }, () =>
+          [
+            `wrote ${f.out} (${bytes.length} bytes, ${result.model.graph.operators.length} ops)`,
+            `input  scale ${result.inputQuant.scale} zero point ${result.inputQuant.zeroPoint}`,
+            `output scale ${result.outputQuant.scale} zero point ${result.outputQuant.zeroPoint}`,
+            layerTable(result),
+          ].join('\n'),
+        );
+      }),
+    );
+
+  addQuantizeFlags(
+    program
+      .command('convert')
+      .description('tfjs model → int8 model.tflite + C array (model_data.h/.cc) + settings.json (with input/output quantisation) in one folder.')
+      .requiredOption('--out-dir <dir>', 'output folder (created if missing)'),
+  )
+    .addHelpText('after', '\nExample:\n  tinyforge convert --model runs/m --data runs/m/representative.json --out-dir build/model')
+    .action(
+      action(async (f: QuantizeFlags, cmd: Command) => {
+        const o = globalOptions(cmd);
+        const { result, bytes, settings } = await runQuantize(f, o);
+        const dir = f.outDir as string;
+        try {
+          mkdirSync(dir, { recursive: true });
+        } catch (e) {
+          throw badInput(`cannot create ${dir}`, { cause: e, remedy: 'Choose a writable output folder.' });
+        }
+        const files: string[] = [];
+        const carray = await cArrayFiles(bytes);
+        // Everything is generated before anything is written, so a failure leaves no partial set.
+        writeFileAtomic(join(dir, 'model.tflite'), bytes);
+        files.push(join(dir, 'model.tflite'));
+        for (const g of carray) {
+          writeFileAtomic(join(dir, g.path), g.contents);
+          files.push(join(dir, g.path));
+        }
+        if (settings) {
+          writeFileAtomic(join(dir, 'settings.json'), JSON.stringify(settings, null, 2) + '\n');
+          files.push(join(dir, 'settings.json'));
+        }
+        emit(o, { files, ...summary(result, bytes) }, () => [`wrote ${files.join(', ')}`, `model ${bytes.length} bytes`, layerTable(result)].join('\n'));
+      }),
+    );
+
+  program
+    .command('eval')
+    .description('Compare the float model with its int8 quantisation on a dataset: accuracy of each, agreement, and the accuracy int8 costs.')
+    .requiredOption('--model <path>', 'tfjs Layers model folder or model.json (the float reference)')
+    .requiredOption('--data <file>', `evaluation data with labels "y", ${DATA_HELP}`)
+    .option('--tflite <file>', 'the int8 .tflite to evaluate (default: quantise the model now, calibrated on --rep)')
+    .option('--rep <file>', 'representative data for quantising when --tflite is not given (default: --data)')
+    .option('--max-examples <n>', 'representative examples to calibrate with', '1000')
+    .addHelpText('after', '\nExample:\n  tinyforge eval --model runs/m --tflite model.tflite --data runs/m/test.json')
+    .action(
+      action(async (f: { model: string; data: string; tflite?: string; rep?: string; maxExamples?: string }, cmd: Command) => {
+        const o = globalOptions(cmd);
+        const { evaluateInt8 } = await import('../../quantize/evaluate.js');
+        const report = await evaluateInt8({ model: f.model, data: f.data, tflite: f.tflite, rep: f.rep, maxExamples: parseMax(f.maxExamples) });
+        const pct = (x: number | null) => (x === null ? 'n/a (no labels)' : `${(100 * x).toFixed(2)} %`);
+        emit(o, report, () =>
+          [
+            `examples ${report.examples}, classes ${report.classes}`,
+            `float accuracy ${pct(report.floatAccuracy)}`,
+            `int8 accuracy  ${pct(report.int8Accuracy)}`,
+            `int8 costs     ${report.accuracyCost === null ? 'n/a' : `${(100 * report.accuracyCost).toFixed(2)} points`}`,
+            `agreement      ${pct(report.agreement)}`,
+            `output error   max ${report.maxAbsError.toPrecision(3)}, mean ${report.meanAbsError.toPrecision(3)}`,
+          ].join('\n'),
+        );
+      }),
+    );
+}
+
+/** The C array files for a model, via the tflite stage's generator. */
+async function cArrayFiles(bytes: Uint8Array): Promise<{ path: string; contents: string }[]> {
+  // The generator lands with the tflite stage; a non-literal specifier keeps this module compiling before it does.
+  const spec = '../../tflite/carray.js';
+  const mod = (await import(spec).catch(() => null)) as null | { modelCArray?: (b: Uint8Array, o?: Record<string, unknown>) => unknown };
+  if (!mod?.modelCArray) throw usageError('this build has no C array generator (src/tflite/carray.ts)');
+  const r = mod.modelCArray(bytes) as { path: string; contents: string }[] | { path: string; contents: string };
+  return Array.isArray(r) ? r : [r];
+}
