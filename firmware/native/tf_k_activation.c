@@ -1,0 +1,96 @@
+// tinyforge native engine: SOFTMAX, LOGISTIC, TANH, RELU, RELU6 int8, portable C99.
+// Same fixed-point arithmetic as TFLM's reference kernels (gemmlowp exp / reciprocal / logistic /
+// tanh); see tf_fixedpoint.h.
+#include "tf_fixedpoint.h"
+#include "tf_kernels.h"
+
+TF_KERNEL_WEAK int tf_k_softmax_s8(const tf_softmax_params_t* p, const int8_t* input, int8_t* output) {
+  enum { kScaledDiffIntegerBits = 5, kAccumulationIntegerBits = 12 };
+  for (int32_t i = 0; i < p->outer; ++i) {
+    const int8_t* in = input + i * p->depth;
+    int8_t* out = output + i * p->depth;
+    int32_t max_in_row = -128;
+    for (int32_t c = 0; c < p->depth; ++c) if (in[c] > max_in_row) max_in_row = in[c];
+
+    int32_t sum_of_exps = 0;  // Q12.19
+    for (int32_t c = 0; c < p->depth; ++c) {
+      const int32_t diff = (int32_t)in[c] - max_in_row;
+      if (diff >= p->diff_min) {
+        const int32_t scaled = tf_fp_mbqm_greater(diff, p->input_multiplier, p->input_left_shift);
+        sum_of_exps += tf_fp_rdbpot(tf_fp_exp_on_negative_values(scaled, kScaledDiffIntegerBits),
+                                    kAccumulationIntegerBits);
+      }
+    }
+
+    // GetReciprocal: normalise the sum into [1, 2) and take 1/(1+x) of the fraction.
+    const int headroom_plus_one = tf_fp_clz32((uint32_t)sum_of_exps);
+    const int num_bits_over_unit = kAccumulationIntegerBits - headroom_plus_one;
+    const int32_t shifted_sum_minus_one =
+        (int32_t)(((uint32_t)sum_of_exps << headroom_plus_one) - ((uint32_t)1 << 31));
+    const int32_t shifted_scale = tf_fp_one_over_one_plus_x(shifted_sum_minus_one);
+    const int exponent = num_bits_over_unit + 31 - 8;
+    if (exponent < 0 || exponent > 31) return -1;
+
+    for (int32_t c = 0; c < p->depth; ++c) {
+      const int32_t diff = (int32_t)in[c] - max_in_row;
+      if (diff >= p->diff_min) {
+        const int32_t scaled = tf_fp_mbqm_greater(diff, p->input_multiplier, p->input_left_shift);
+        const int32_t exp_in_0 = tf_fp_exp_on_negative_values(scaled, kScaledDiffIntegerBits);
+        int32_t v = tf_fp_rdbpot(tf_fp_srdhm(shifted_scale, exp_in_0), exponent) - 128;
+        if (v < -128) v = -128;
+        if (v > 127) v = 127;
+        out[c] = (int8_t)v;
+      } else {
+        out[c] = -128;
+      }
+    }
+  }
+  return 0;
+}
+
+// LOGISTIC and TANH share everything but the gemmlowp function and the output format:
+// logistic is Q0.8 with zero point -128 (shift 23), tanh Q0.7 with zero point 0 (shift 24).
+static int sigmoid_like(const tf_sigmoid_params_t* p, const int8_t* input, int8_t* output, int is_tanh) {
+  for (int32_t i = 0; i < p->size; ++i) {
+    const int32_t x = (int32_t)input[i] - p->input_zero_point;
+    if (x <= -p->input_range_radius) {
+      output[i] = -128;
+    } else if (x >= p->input_range_radius) {
+      output[i] = 127;
+    } else {
+      const int32_t in_q4 = tf_fp_mbqm(x, p->input_multiplier, p->input_left_shift);
+      int32_t v = is_tanh ? tf_fp_rdbpot(tf_fp_tanh(in_q4, 4), 31 - 7)
+                          : tf_fp_rdbpot(tf_fp_logistic(in_q4, 4), 31 - 8) - 128;
+      if (v < -128) v = -128;
+      if (v > 127) v = 127;
+      output[i] = (int8_t)v;
+    }
+  }
+  return 0;
+}
+
+TF_KERNEL_WEAK int tf_k_logistic_s8(const tf_sigmoid_params_t* p, const int8_t* input, int8_t* output) {
+  return sigmoid_like(p, input, output, 0);
+}
+
+TF_KERNEL_WEAK int tf_k_tanh_s8(const tf_sigmoid_params_t* p, const int8_t* input, int8_t* output) {
+  return sigmoid_like(p, input, output, 1);
+}
+
+TF_KERNEL_WEAK int tf_k_relu_s8(const tf_relu_params_t* p, const int8_t* input, int8_t* output) {
+  for (int32_t i = 0; i < p->size; ++i) {
+    int32_t v = p->output_zero_point + tf_fp_mbqm((int32_t)input[i] - p->input_zero_point, p->multiplier, p->shift);
+    if (v < p->act_min) v = p->act_min;
+    if (v > p->act_max) v = p->act_max;
+    output[i] = (int8_t)v;
+  }
+  return 0;
+}
+
+TF_KERNEL_WEAK int tf_k_relu6_s8(const tf_relu6_params_t* p, const int8_t* input, int8_t* output) {
+  for (int32_t i = 0; i < p->size; ++i) {
+    const int8_t v = input[i];
+    output[i] = v > p->upper ? p->upper : (v < p->lower ? p->lower : v);
+  }
+  return 0;
+}
