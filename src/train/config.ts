@@ -1,0 +1,134 @@
+/**
+ * The project file `tinyforge.config.json`: one file that re-runs the whole pipeline. Its shape
+ * is schemas/tinyforge.config.schema.json (validated with ajv); every field is optional and
+ * command-line flags override it. Relative paths in it are relative to the file's folder and
+ * are resolved to absolute paths by `loadConfig`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import schema from '../../schemas/tinyforge.config.schema.json' with { type: 'json' };
+import { badInput, causeText } from '../core/errors.js';
+import type { BackendPreference } from './backend.js';
+import type { Preset } from './models.js';
+
+export const CONFIG_FILE = 'tinyforge.config.json';
+
+export interface DataConfig {
+  builtin?: boolean | { seed?: number; subjects?: number; secondsPerActivity?: number; rateHz?: number };
+  paths?: string[];
+  format?: string;
+  labels?: string[];
+  axes?: string[];
+  windowLength?: number;
+  windowStride?: number;
+  split?: { val?: number; test?: number; seed?: number };
+}
+
+export interface TrainConfig {
+  preset?: Preset;
+  epochs?: number;
+  batchSize?: number;
+  optimizer?: 'adam' | 'sgd';
+  learningRate?: number;
+  seed?: number;
+  backend?: BackendPreference;
+  earlyStopping?: false | { patience: number };
+  classWeights?: 'balanced' | number[];
+  out?: string;
+}
+
+export interface QuantizeConfig {
+  inputType?: 'int8' | 'float32';
+  outputType?: 'int8' | 'float32';
+  perChannelDense?: boolean;
+  representativeWindows?: number;
+  out?: string;
+}
+
+export interface FirmwareConfig {
+  board?: string;
+  engine?: 'native' | 'tflm';
+  arenaBytes?: number;
+  out?: string;
+}
+
+export interface VerifyConfig {
+  port?: string;
+  baudRate?: number;
+  windows?: number;
+  timeoutMs?: number;
+}
+
+export interface TinyforgeConfig {
+  version?: 1;
+  data?: DataConfig;
+  train?: TrainConfig;
+  quantize?: QuantizeConfig;
+  firmware?: FirmwareConfig;
+  verify?: VerifyConfig;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validate = ajv.compile(schema);
+
+function describeError(e: ErrorObject): string {
+  const at = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '(top level)';
+  if (e.keyword === 'additionalProperties') return `${at}: unknown field "${String(e.params.additionalProperty)}"`;
+  if (e.keyword === 'enum') return `${at}: must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+  if (e.keyword === 'const') return `${at}: must be ${JSON.stringify(e.params.allowedValue)}`;
+  return `${at}: ${e.message ?? e.keyword}`;
+}
+
+/**
+ * Checks a parsed project file against the schema. Throws bad-input naming every problem
+ * (field path and rule). `source` names the file in messages.
+ */
+export function validateConfig(value: unknown, source = CONFIG_FILE): TinyforgeConfig {
+  if (validate(value)) return value as TinyforgeConfig;
+  // oneOf failures repeat their branches' errors; keep the most specific, once each.
+  const errs = (validate.errors ?? []).filter((e: ErrorObject) => e.keyword !== 'oneOf');
+  const lines = [...new Set((errs.length ? errs : validate.errors ?? []).map(describeError))];
+  throw badInput(`${source} is not a valid tinyforge project file:\n  - ${lines.join('\n  - ')}`, {
+    remedy: 'Fix the fields listed (see schemas/tinyforge.config.schema.json for every option), or remove them to use the defaults.',
+    details: { file: source, errors: lines },
+  });
+}
+
+function resolvePaths(c: TinyforgeConfig, base: string): TinyforgeConfig {
+  const abs = (p: string | undefined) => (p === undefined ? undefined : isAbsolute(p) ? p : resolve(base, p));
+  const out: TinyforgeConfig = structuredClone(c);
+  if (out.data?.paths) out.data.paths = out.data.paths.map((p) => abs(p)!);
+  if (out.train?.out) out.train.out = abs(out.train.out);
+  if (out.quantize?.out) out.quantize.out = abs(out.quantize.out);
+  if (out.firmware?.out) out.firmware.out = abs(out.firmware.out);
+  return out;
+}
+
+/** Reads and validates a project file; relative paths become absolute (relative to its folder). */
+export function loadConfig(path: string): TinyforgeConfig {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw badInput(`cannot read the project file ${file}`, { cause: causeText(e), remedy: 'Check the --config path.' });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw badInput(`${file} is not valid JSON`, { cause: causeText(e), remedy: 'Fix the JSON syntax (a trailing comma or a missing quote is typical).' });
+  }
+  return resolvePaths(validateConfig(value, file), dirname(file));
+}
+
+/** The explicit --config file, else ./tinyforge.config.json when it exists, else an empty config. */
+export function findConfig(explicit: string | undefined, cwd = process.cwd()): { config: TinyforgeConfig; path: string | null } {
+  if (explicit) return { config: loadConfig(explicit), path: resolve(explicit) };
+  const p = join(cwd, CONFIG_FILE);
+  return existsSync(p) ? { config: loadConfig(p), path: p } : { config: {}, path: null };
+}
+
+/** The schema, for `tinyforge train --print-config-schema` and docs. */
+export const CONFIG_SCHEMA = schema;
