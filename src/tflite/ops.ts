@@ -48,7 +48,7 @@ export const INT8_OP_VERSION: Record<OpName, number> = {
 /**
  * Minimum TFLite runtime version per (op, version), for the `min_runtime_version` metadata.
  * Source: tensorflow/lite/tools/versioning/runtime_version.cc (FindMinimumRuntimeVersionForOp).
- * Unknown pairs contribute nothing.
+ * Unknown pairs contribute nothing. Checked: the converter wrote "1.14.0" into hello_world_int8 and magic_wand.
  */
 const MIN_RUNTIME: Record<string, string> = {
   'ADD/1': '1.5.0', 'ADD/2': '1.14.0',
@@ -64,15 +64,15 @@ const MIN_RUNTIME: Record<string, string> = {
   'MUL/1': '1.5.0', 'MUL/2': '1.14.0',
   'QUANTIZE/1': '1.14.0', 'QUANTIZE/2': '1.15.0',
   'RELU/1': '1.5.0', 'RELU/2': '2.1.0',
-  'RELU6/1': '1.5.0', 'RELU6/2': '2.1.0',
+  'RELU6/1': '1.5.0', 'RELU6/2': '1.14.0',
   'RESHAPE/1': '1.5.0',
   'SOFTMAX/1': '1.5.0', 'SOFTMAX/2': '1.14.0',
   'TANH/1': '1.14.0', 'TANH/2': '1.14.0',
 };
 
-/** The `min_runtime_version` string for a set of (op, version) pairs: the highest entry, "1.5.0" at least. */
+/** The `min_runtime_version` string for (op, version) pairs: the highest table entry, "" when none is known (as the converter). */
 export function minRuntimeVersion(ops: { op: OpName; version: number }[]): string {
-  let best = '1.5.0';
+  let best = '';
   for (const { op, version } of ops) {
     const v = MIN_RUNTIME[`${op}/${version}`];
     if (v && compareVersions(v, best) > 0) best = v;
