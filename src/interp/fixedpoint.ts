@@ -29,7 +29,7 @@ export function srdhm(a: number, b: number): number {
   // gemmlowp: nudge = ab >= 0 ? 2^30 : 1 - 2^30, then C division (truncation toward zero) by 2^31.
   if (p <= TWO_52 && p >= -TWO_52) {
     // |p| <= 2^52: the double product is exact, and so are the sum and the division by 2^31.
-    return p >= 0 ? Math.floor((p + 1073741824) / TWO_31) : Math.ceil((p - 1073741823) / TWO_31);
+    return (p >= 0 ? Math.floor((p + 1073741824) / TWO_31) : Math.ceil((p - 1073741823) / TWO_31)) | 0;
   }
   // Split b into 16-bit halves: a*b = p1 * 2^16 + p0 with |p1| < 2^46, |p0| < 2^47, both exact.
   const bh = b >> 16;
@@ -41,10 +41,10 @@ export function srdhm(a: number, b: number): number {
   const r1 = p1 - q1 * 32768;
   if (p >= 0) {
     const t = r1 * 65536 + p0 + 1073741824;
-    return q1 + Math.floor(t / TWO_31);
+    return (q1 + Math.floor(t / TWO_31)) | 0;
   }
   const t = r1 * 65536 + p0 - 1073741823;
-  return q1 + Math.ceil(t / TWO_31);
+  return (q1 + Math.ceil(t / TWO_31)) | 0;
 }
 
 /**
