@@ -75,14 +75,15 @@ export function buildPlan(projectDir: string, boardId: string, opts: BuildPlanOp
             '(and --tflm-lib if the library is elsewhere), or use --engine native',
         });
       }
-      vars.push(`TFLM_DIR=${resolve(opts.tflmDir)}`);
+      // A literal "$TFLM_DIR" stands for the user's checkout in plans printed without one.
+      vars.push(`TFLM_DIR=${opts.tflmDir.startsWith('$') ? opts.tflmDir : resolve(opts.tflmDir)}`);
       if (opts.tflmLib) vars.push(`TFLM_LIB=${resolve(opts.tflmLib)}`);
     }
     return {
       board: board.id,
       engine: opts.engine,
       projectDir: dir,
-      prerequisites: [`${TOOLS.armGcc.name} and newlib (${TOOLS.armGcc.install})`],
+      prerequisites: [`${TOOLS.armGcc.name} and newlib: ${TOOLS.armGcc.install}`],
       steps: [{ title: `compile for ${board.id} (make)`, argv: ['make', ...vars], cwd: dir, tool: TOOLS.make }],
       outputs: ['build/firmware.elf', 'build/firmware.bin'],
       artifact: board.virtual ? 'build/firmware.elf' : 'build/firmware.bin',
@@ -166,20 +167,7 @@ export interface StepResult {
  * outputs exist. A missing program is a tool error naming how to install it.
  */
 export async function runPlan(plan: BuildPlan, onOutput: (chunk: string) => void = () => {}): Promise<StepResult[]> {
-  const results: StepResult[] = [];
-  for (const step of plan.steps) {
-    const cwd = isAbsolute(step.cwd) ? step.cwd : resolve(plan.projectDir, step.cwd);
-    const r = await runStep(step, cwd, onOutput);
-    results.push(r);
-    if (r.exitCode !== 0) {
-      const tail = r.output.trim().split('\n').slice(-15).join('\n');
-      throw toolError(`${step.title} failed (${step.argv[0]} exit code ${r.exitCode})`, {
-        cause: tail || undefined,
-        remedy: `run "${step.argv.join(' ')}" in ${cwd} to see the full output; check the prerequisites with --dry-run`,
-        details: { argv: step.argv, cwd },
-      });
-    }
-  }
+  const results = await runSteps(plan.steps.map((s) => ({ ...s, cwd: isAbsolute(s.cwd) ? s.cwd : resolve(plan.projectDir, s.cwd) })), onOutput);
   for (const o of plan.outputs) {
     if (!existsSync(resolve(plan.projectDir, o))) {
       throw toolError(`the build finished but did not produce ${o}`, { remedy: `run the steps of "tinyforge build ${plan.projectDir} --dry-run" by hand` });
@@ -188,7 +176,50 @@ export async function runPlan(plan: BuildPlan, onOutput: (chunk: string) => void
   return results;
 }
 
-function runStep(step: BuildStep, cwd: string, onOutput: (chunk: string) => void): Promise<StepResult> {
+/** Adapter: runs commands one after another; the first failure is a tool error with its output's tail. */
+export async function runSteps(steps: (Omit<BuildStep, 'cwd'> & { cwd?: string })[], onOutput: (chunk: string) => void = () => {}): Promise<StepResult[]> {
+  const results: StepResult[] = [];
+  for (const step of steps) {
+    const cwd = step.cwd ?? process.cwd();
+    const r = await runStep(step, cwd, onOutput);
+    results.push(r);
+    if (r.exitCode !== 0) {
+      const tail = r.output.trim().split('\n').slice(-15).join('\n');
+      // make reports a missing compiler as its own failure: name the package that provides it.
+      const missing = /(arm-none-eabi-[\w+-]+): (?:No such file or directory|not found|command not found)/.exec(r.output);
+      if (missing) {
+        throw toolError(`${missing[1]} not found`, { cause: tail, remedy: TOOLS.armGcc.install });
+      }
+      throw toolError(`${step.title} failed (${step.argv[0]} exit code ${r.exitCode})`, {
+        cause: tail || undefined,
+        remedy: `run "${step.argv.join(' ')}" in ${cwd} to see the full output; check the prerequisites with --dry-run`,
+        details: { argv: step.argv, cwd },
+      });
+    }
+  }
+  return results;
+}
+
+/** A shell-safe rendering of one argument (for printed plans only: tinyforge never uses a shell). */
+export function shellQuote(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Numbered steps as printed by --dry-run. */
+export function formatSteps(steps: { title: string; argv: string[]; cwd?: string }[]): string[] {
+  return steps.map((s, i) => `  ${i + 1}. ${s.title}${s.cwd ? ` (in ${s.cwd})` : ''}\n     $ ${s.argv.map(shellQuote).join(' ')}`);
+}
+
+/** The build plan as `tinyforge build --dry-run` prints it (stable: golden-tested). */
+export function formatBuildPlan(p: BuildPlan): string {
+  const lines = [`build plan for ${p.board} (${p.engine} engine)`, `  project: ${p.projectDir}`];
+  if (p.prerequisites.length) lines.push('prerequisites (one-time, not run by tinyforge):', ...p.prerequisites.map((x) => `  - ${x}`));
+  lines.push('steps:', ...formatSteps(p.steps));
+  lines.push('outputs:', ...p.outputs.map((o) => `  - ${o}`), `artifact: ${p.artifact}`);
+  return lines.join('\n') + '\n';
+}
+
+function runStep(step: { argv: string[]; title: string; tool: ToolRequirement }, cwd: string, onOutput: (chunk: string) => void): Promise<StepResult> {
   return new Promise((res, rej) => {
     const child = spawn(step.argv[0], step.argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';

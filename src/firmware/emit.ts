@@ -27,7 +27,7 @@ import { tflmConfigHeader } from './tflm.js';
 import type { SourceTree } from './sources.js';
 
 /** Generates the native engine's model-specific C (the native-engine part provides it). */
-export type NativeEngineEmitter = (model: TfliteModel, opts: { modelSha256: string }) => GeneratedFile[];
+export type NativeEngineEmitter = (model: TfliteModel, opts: { modelSha256: string }) => { files: GeneratedFile[] };
 
 export interface FirmwareInput {
   board: string;
@@ -90,7 +90,7 @@ export function emitFirmware(input: FirmwareInput): FirmwareProject {
       throw unsupported('the native engine generator is not available in this build', { remedy: 'use --engine tflm' });
     }
     take('firmware/native/', (p) => /\.(c|h)$/.test(p));
-    src.push(...input.nativeEngine(model, { modelSha256: sha }));
+    src.push(...input.nativeEngine(model, { modelSha256: sha }).files);
   } else {
     take('firmware/tflm/', (p) => /\.(cpp|h)$/.test(p));
     src.push(tflmConfigHeader({ model, modelSha256: sha }));
@@ -116,7 +116,7 @@ export function emitFirmware(input: FirmwareInput): FirmwareProject {
   };
   files.push({ path: MANIFEST_FILE, contents: JSON.stringify(manifest, null, 2) + '\n' });
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const plan = buildPlan('.', board.id, { engine, sketch, tflmDir: engine === 'tflm' && board.build === 'make' ? '$(TFLM_DIR)' : undefined });
+  const plan = buildPlan('.', board.id, { engine, sketch, tflmDir: engine === 'tflm' && board.build === 'make' ? '$TFLM_DIR' : undefined });
   return { files, plan, manifest };
 }
 

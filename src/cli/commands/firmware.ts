@@ -1,4 +1,119 @@
+/**
+ * `tinyforge firmware` (generate a firmware project for a board and engine) and `tinyforge build`
+ * (compile it; --dry-run prints the exact commands). Thin: the library is src/firmware/.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { badInput, unsupported } from '../../core/errors.js';
+import { action, emit, globalOptions, info } from '../util.js';
+import { BOARD_IDS, getBoard, parseEngine } from '../../firmware/boards.js';
+import { emitFirmware, type NativeEngineEmitter } from '../../firmware/emit.js';
+import { readFirmwareSources } from '../../firmware/sources.js';
+import { writeProject } from '../../firmware/write.js';
+import { buildPlan, formatBuildPlan, MANIFEST_FILE, readManifest, runPlan } from '../../firmware/build.js';
+import { elfFootprint } from '../../firmware/footprint.js';
+import { readTflite } from '../../tflite/reader.js';
+import { loadSettings } from '../../quantize/io.js';
 
-/** Registers this stage's commands. Owned by the stage's module; see README "Commands". */
-export function register(_program: Command): void {}
+/** The native engine's generator (src/firmware/native), loaded only when asked for. */
+export async function loadNativeEngine(): Promise<NativeEngineEmitter> {
+  const spec = '../../firmware/native/index.js';
+  try {
+    const mod = (await import(spec)) as { emitNativeEngine: NativeEngineEmitter };
+    return mod.emitNativeEngine;
+  } catch (e) {
+    throw unsupported('the native engine is not available in this build', { cause: e, remedy: 'use --engine tflm' });
+  }
+}
+
+interface FirmwareFlags {
+  board: string;
+  engine?: string;
+  model: string;
+  settings: string;
+  out: string;
+  force?: boolean;
+}
+
+interface BuildFlags {
+  dryRun?: boolean;
+  tflmDir?: string;
+  tflmLib?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('firmware')
+    .description('generate a firmware project (sources, Makefile or Arduino sketch) for a board and an inference engine')
+    .requiredOption('-b, --board <board>', `target board: ${BOARD_IDS.join(', ')}`)
+    .option('-e, --engine <engine>', 'inference engine: native (generated C) or tflm (TensorFlow Lite Micro); default: the board\'s')
+    .requiredOption('-m, --model <file>', 'int8 .tflite model')
+    .requiredOption('-s, --settings <file>', 'model settings JSON (labels, window, normalisation, I/O quantisation)')
+    .requiredOption('-o, --out <dir>', 'project folder to create (Arduino boards: its name is the sketch name)')
+    .option('--force', 'replace an existing project folder tinyforge generated')
+    .addHelpText('after', '\nExample:\n  tinyforge firmware --board qemu-mps2-an386 --model model.tflite --settings settings.json --out fw\n  tinyforge build fw')
+    .action(
+      action(async (f: FirmwareFlags, cmd: Command) => {
+        const o = globalOptions(cmd);
+        const board = getBoard(f.board);
+        const engine = parseEngine(f.engine ?? board.defaultEngine);
+        if (!existsSync(f.model)) throw badInput(`model not found: ${f.model}`, { remedy: 'pass the .tflite written by tinyforge quantize' });
+        const modelBytes = new Uint8Array(readFileSync(f.model));
+        const model = readTflite(modelBytes);
+        const settings = loadSettings(f.settings);
+        const project = emitFirmware({
+          board: board.id,
+          engine,
+          model,
+          modelBytes,
+          settings,
+          sources: readFirmwareSources(),
+          nativeEngine: engine === 'native' ? await loadNativeEngine() : undefined,
+          sketch: basename(resolve(f.out)),
+        });
+        const dir = writeProject(f.out, project.files, { force: f.force, marker: MANIFEST_FILE });
+        const bytes = project.files.reduce((a, x) => a + Buffer.byteLength(x.contents), 0);
+        emit(o, { dir, board: board.id, engine, modelSha256: project.manifest.modelSha256, files: project.files.map((x) => x.path), plan: buildPlan(dir, board.id, { engine, sketch: project.manifest.sketch, tflmDir: engine === 'tflm' && board.build === 'make' ? '$TFLM_DIR' : undefined }) }, () =>
+          [
+            `wrote ${project.files.length} files (${bytes} bytes) to ${dir}`,
+            `  board ${board.id}, ${engine} engine, model sha256 ${project.manifest.modelSha256.slice(0, 16)}…`,
+            ...project.files.map((x) => `  ${x.path}`),
+            `next: tinyforge build ${f.out}`,
+          ].join('\n'),
+        );
+      }),
+    );
+
+  program
+    .command('build')
+    .description('compile a generated firmware project (make with arm-none-eabi-gcc, or arduino-cli) and report its footprint')
+    .argument('<dir>', 'project folder written by tinyforge firmware')
+    .option('--dry-run', 'print the exact commands (and one-time prerequisites) without running them')
+    .option('--tflm-dir <dir>', 'TFLM engine on Makefile boards: a tflite-micro checkout with libtensorflow-microlite.a built')
+    .option('--tflm-lib <file>', 'path of libtensorflow-microlite.a if not under --tflm-dir/gen')
+    .addHelpText('after', '\nOutputs build/firmware.elf (+ .bin) for Makefile boards, build/<sketch>.ino.bin for Arduino boards.')
+    .action(
+      action(async (dirArg: string, f: BuildFlags, cmd: Command) => {
+        const o = globalOptions(cmd);
+        const dir = resolve(dirArg);
+        const m = readManifest(dir);
+        const plan = buildPlan(dir, m.board, { engine: m.engine, sketch: m.sketch, tflmDir: f.tflmDir ?? (f.dryRun && m.engine === 'tflm' && getBoard(m.board).build === 'make' ? '$TFLM_DIR' : undefined), tflmLib: f.tflmLib });
+        if (f.dryRun) {
+          emit(o, { dryRun: true, plan }, () => formatBuildPlan(plan));
+          return;
+        }
+        info(o, `building ${m.board} (${m.engine} engine) in ${dir}`);
+        await runPlan(plan, (chunk) => info(o, chunk.replace(/\n$/, '')));
+        const footprint = elfFootprint(new Uint8Array(readFileSync(join(dir, plan.elf))));
+        emit(o, { plan, artifact: join(dir, plan.artifact), footprint }, () =>
+          [
+            `built ${join(dir, plan.artifact)}`,
+            `  flash ${footprint.flash} bytes (text ${footprint.text} + data ${footprint.data})`,
+            `  RAM   ${footprint.ram} bytes (data + bss, stack included)${footprint.arena ? `, arena ${footprint.arena}` : ''}`,
+            `  engine ${m.engine}`,
+          ].join('\n'),
+        );
+      }),
+    );
+}

@@ -1,0 +1,91 @@
+/**
+ * Flash plans: the exact commands that put a built firmware on a board, as plain data (printed by
+ * `tinyforge flash --dry-run`, run by `runFlashPlan`).
+ *
+ *   Nano 33 BLE family   arduino-cli upload (1200-baud touch, then bossac); fallback: bossac by hand
+ *                        after a double tap on the reset button
+ *   virtual board        launch QEMU on the ELF: the "port" is the pty it prints
+ *   cortex-m4 (generic)  no single flasher: the plan names the image and typical tools
+ */
+import { basename } from 'node:path';
+import { getBoard } from '../firmware/boards.js';
+import { formatSteps, TOOLS, type ToolRequirement } from '../firmware/build.js';
+import { usageError } from '../core/errors.js';
+import { QEMU_BINARY, virtualBoardArgs } from './virtual-board.js';
+
+export interface FlashStep {
+  title: string;
+  /** argv[0] is the program; no shell. */
+  argv: string[];
+  tool: ToolRequirement;
+}
+
+export interface FlashPlan {
+  board: string;
+  /** The image flashed (as given: a project folder's artifact or a file). */
+  artifact: string;
+  port: string | null;
+  steps: FlashStep[];
+  /** Another way, if the first fails. */
+  fallback: FlashStep[];
+  notes: string[];
+}
+
+export interface FlashPlanInput {
+  board: string;
+  /** Image to flash: build/firmware.elf (virtual, cortex-m4) or build/<sketch>.ino.bin (Arduino). */
+  artifact: string;
+  /** Arduino: the sketch (project) folder, to upload with --input-dir build. */
+  projectDir?: string;
+  /** Serial port (Arduino boards). Not used by the virtual board. */
+  port?: string;
+}
+
+/** The plan for flashing `artifact` onto `board` (pure). */
+export function flashPlan(input: FlashPlanInput): FlashPlan {
+  const board = getBoard(input.board);
+  const base: Omit<FlashPlan, 'steps' | 'fallback' | 'notes'> = { board: board.id, artifact: input.artifact, port: input.port ?? null };
+  if (board.virtual) {
+    return {
+      ...base,
+      port: null,
+      steps: [{ title: 'start the virtual board (QEMU); its UART appears on the pty QEMU prints', argv: [QEMU_BINARY, ...virtualBoardArgs(input.artifact)], tool: TOOLS.qemu }],
+      fallback: [],
+      notes: ['the serial port is the pty QEMU reports ("char device redirected to /dev/pts/N"); bytes sent before the host opens it are lost'],
+    };
+  }
+  if (board.build === 'arduino') {
+    if (!input.port) {
+      throw usageError(`flashing ${board.id} needs a serial port`, {
+        remedy: 'pass --port (e.g. --port /dev/ttyACM0; `arduino-cli board list` shows it)',
+      });
+    }
+    const upload: FlashStep = input.projectDir
+      ? { title: 'upload with arduino-cli (resets the board into its bootloader, then runs bossac)', argv: ['arduino-cli', 'upload', '-p', input.port, '--fqbn', board.fqbn!, '--input-dir', 'build', input.projectDir], tool: TOOLS.arduinoCli }
+      : { title: 'upload with arduino-cli (resets the board into its bootloader, then runs bossac)', argv: ['arduino-cli', 'upload', '-p', input.port, '--fqbn', board.fqbn!, '--input-file', input.artifact], tool: TOOLS.arduinoCli };
+    return {
+      ...base,
+      steps: [upload],
+      fallback: [{ title: 'bossac directly (double-tap reset first: the LED pulses in the bootloader)', argv: ['bossac', '-d', `--port=${basename(input.port)}`, '-U', '-i', '-e', '-w', input.artifact, '-R'], tool: TOOLS.bossac }],
+      notes: ['if the upload cannot find the board, double-tap its reset button and retry with the port it shows then'],
+    };
+  }
+  return {
+    ...base,
+    steps: [],
+    fallback: [],
+    notes: [
+      `flash ${input.artifact} with your probe, e.g. openocd -f interface/stlink.cfg -f target/stm32f4x.cfg -c "program ${input.artifact} verify reset exit"`,
+      'or pyocd flash / JLinkExe; the image links at the FLASH origin of src/tf_cortex_m4.ld',
+    ],
+  };
+}
+
+/** The plan as the text `--dry-run` prints (stable: golden-tested). */
+export function formatFlashPlan(p: FlashPlan): string {
+  const lines = [`flash plan for ${p.board}`, `  image: ${p.artifact}`, `  port:  ${p.port ?? '(none)'}`];
+  if (p.steps.length) lines.push('steps:', ...formatSteps(p.steps));
+  if (p.fallback.length) lines.push('fallback:', ...formatSteps(p.fallback));
+  if (p.notes.length) lines.push('notes:', ...p.notes.map((n) => `  - ${n}`));
+  return lines.join('\n') + '\n';
+}
