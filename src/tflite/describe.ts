@@ -4,6 +4,7 @@
  * activation byte totals, and the exact TFLM op-resolver lines the model needs.
  */
 import { createHash } from 'node:crypto';
+import { cFloat } from '../core/cemit.js';
 import { DTYPE_BYTES, numElements, type DType, type Graph, type OpName, type TfliteModel } from '../core/graph.js';
 import { TFLM_RESOLVER_METHOD } from './ops.js';
 
@@ -110,12 +111,14 @@ function printable(data: Uint8Array): string | undefined {
 }
 
 const fmtShape = (s: number[]) => `[${s.join(',')}]`;
+// Shortest text that reads back as the same float32 (what the file stores).
+const f32 = (x: number) => cFloat(x).replace(/f$/, '');
 const fmtQuant = (t: TensorDescription) =>
   !t.quant
     ? ''
     : t.quant.perChannel
       ? ` per-channel(axis ${t.quant.quantizedDimension}, ${t.quant.scale.length} scales)`
-      : ` scale=${t.quant.scale[0]} zp=${t.quant.zeroPoint[0]}`;
+      : ` scale=${f32(t.quant.scale[0])} zp=${t.quant.zeroPoint[0]}`;
 
 /** Human-readable text for `tinyforge inspect`. */
 export function formatDescription(d: TfliteDescription): string {

@@ -1,0 +1,54 @@
+// `tinyforge inspect` end to end (spawned CLI). Expected facts come from shared/vectors meta.json
+// and README.md (magic_wand: CONV_2D x3, MEAN, FULLY_CONNECTED, SOFTMAX; input scale 1.0, zp -128).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sharedForTests } from '../../src/core/shared.js';
+import { ExitCode } from '../../src/core/errors.js';
+
+const shared = sharedForTests();
+const run = (...args: string[]) => spawnSync(process.execPath, ['bin/tinyforge.mjs', ...args], { encoding: 'utf8' });
+
+describe('tinyforge inspect', () => {
+  it.skipIf(!shared)('--json on a vectors model reports ops, I/O quantisation and the exact resolver lines', () => {
+    const file = join(shared!, 'vectors', 'magic_wand', 'model.tflite');
+    const r = run('--json', 'inspect', file);
+    expect(r.status).toBe(0);
+    const d = JSON.parse(r.stdout);
+    expect(d.operators.map((o: { op: string }) => o.op)).toEqual(['CONV_2D', 'CONV_2D', 'CONV_2D', 'MEAN', 'FULLY_CONNECTED', 'SOFTMAX']);
+    expect(d.inputs[0]).toMatchObject({ name: 'serving_default_input_1:0', dtype: 'int8', shape: [1, 32, 32, 3], quant: { scale: [1], zeroPoint: [-128] } });
+    expect(d.outputs[0]).toMatchObject({ shape: [1, 10], quant: { scale: [0.00390625], zeroPoint: [-128] } });
+    expect(d.fileBytes).toBe(30880);
+    expect(d.sha256).toBe('c123604fa66d3c04dd56fb9fd35ad614e2ecd8d5b606127c626ffd96627cdd42');
+    expect(d.resolver.lines).toEqual([
+      'tflite::MicroMutableOpResolver<4> resolver;',
+      'resolver.AddConv2D();',
+      'resolver.AddFullyConnected();',
+      'resolver.AddMean();',
+      'resolver.AddSoftmax();',
+    ]);
+    const text = run('inspect', file);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toContain('resolver.AddMean();');
+    expect(text.stdout).toContain(' 3 MEAN v2');
+  }, 120_000);
+
+  it('a file that is not a model gives a clear error and exit code 3', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tf-inspect-'));
+    try {
+      const f = join(dir, 'bad.tflite');
+      writeFileSync(f, 'this is not a flatbuffer at all');
+      const r = run('inspect', f);
+      expect(r.status).toBe(ExitCode.BAD_INPUT);
+      expect(r.stderr).toContain('malformed .tflite');
+      expect(r.stderr).toContain('remedy:');
+      const j = run('--json', 'inspect', join(dir, 'missing.tflite'));
+      expect(j.status).toBe(ExitCode.BAD_INPUT);
+      expect(JSON.parse(j.stdout)).toMatchObject({ error: 'bad-input', exitCode: 3 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
