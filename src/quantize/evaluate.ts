@@ -1,24 +1,13 @@
 /**
- * `tinyforge eval` adapter: loads the float model, the dataset and the int8 model (or quantises
- * the float model on the spot), runs both, and compares (eval.ts).
+ * Float vs int8 evaluation over loaded data (used by `tinyforge eval` and the bench): runs the
+ * tfjs float model and the int8 model on the host reference interpreter and compares (eval.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync, existsSync } from 'node:fs';
 import { badInput } from '../core/errors.js';
 import { numElements } from '../core/graph.js';
-import type { TfliteModel } from '../core/graph.js';
-import { readTflite } from '../tflite/reader.js';
-import { quantize } from './index.js';
-import { loadArrayData, loadLayersModelFile } from './io.js';
+import type { Graph } from '../core/graph.js';
 import { compareOutputs, runInt8, type EvalReport } from './eval.js';
-
-export interface EvaluateOptions {
-  model: string;
-  data: string;
-  tflite?: string;
-  rep?: string;
-  maxExamples?: number;
-}
+import type { ArrayData } from './io.js';
 
 /** Float model outputs for [n, ...] inputs, in batches. */
 export function predictFloat(model: tf.LayersModel, x: Float32Array, shape: number[], batch = 256): Float32Array {
@@ -38,29 +27,17 @@ export function predictFloat(model: tf.LayersModel, x: Float32Array, shape: numb
   return out;
 }
 
-export async function evaluateInt8(o: EvaluateOptions): Promise<EvalReport & { tflite: string | null; modelBytes: number | null }> {
-  const model = await loadLayersModelFile(o.model);
-  const data = loadArrayData(o.data);
-  let tfl: TfliteModel;
-  let modelBytes: number | null = null;
-  if (o.tflite) {
-    if (!existsSync(o.tflite)) throw badInput(`.tflite not found: ${o.tflite}`, { remedy: 'Check the path, or omit --tflite to quantise now.' });
-    const bytes = readFileSync(o.tflite);
-    modelBytes = bytes.length;
-    tfl = readTflite(new Uint8Array(bytes));
-  } else {
-    const rep = o.rep ? loadArrayData(o.rep) : data;
-    const n = Math.min(rep.shape[0], o.maxExamples ?? 1000);
-    const per = numElements(rep.shape.slice(1));
-    tfl = quantize(model, { x: rep.x.subarray(0, n * per), shape: [n, ...rep.shape.slice(1)] }).model;
-  }
-  const inShape = tfl.graph.tensors[tfl.graph.inputs[0]].shape;
+/** Compare the float model with an int8 graph on `data` (labels optional). */
+export function evaluateInt8(model: tf.LayersModel, graph: Graph, data: ArrayData): EvalReport {
+  const inShape = graph.tensors[graph.inputs[0]].shape;
   if (numElements(inShape) !== numElements(data.shape.slice(1))) {
     throw badInput(`data examples have shape [${data.shape.slice(1)}] but the .tflite input is [${inShape}]`, { remedy: 'Evaluate with data windowed like the model input.' });
   }
   const n = data.shape[0];
   const f = predictFloat(model, data.x, data.shape);
-  const q = runInt8(tfl.graph, data.x, n);
-  if (f.length !== q.length) throw badInput(`the float model gives ${f.length / n} outputs per example but the .tflite ${q.length / n}`, { remedy: 'Pass the .tflite made from this model.' });
-  return { ...compareOutputs(f, q, n, data.y), tflite: o.tflite ?? null, modelBytes };
+  const q = runInt8(graph, data.x, n);
+  if (f.length !== q.length) {
+    throw badInput(`the float model gives ${f.length / n} outputs per example but the .tflite ${q.length / n}`, { remedy: 'Pass the .tflite made from this model.' });
+  }
+  return compareOutputs(f, q, n, data.y);
 }

@@ -3,19 +3,23 @@
  * settings) and `tinyforge eval` (float vs int8 accuracy on a dataset).
  */
 import type { Command } from 'commander';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { action, emit, globalOptions, info, type OutputOptions } from '../util.js';
 import { badInput, unsupported, usageError } from '../../core/errors.js';
 import { numElements } from '../../core/graph.js';
 import type { ModelSettings } from '../../core/dataset.js';
 import { quantize, validateOptions, type QuantizeResult } from '../../quantize/index.js';
-import { loadArrayData, loadLayersModelFile, loadSettings, modelJsonPath, writeFileAtomic, type ArrayData } from '../../quantize/io.js';
+import { writeFileAtomic, type ArrayData } from '../../quantize/io.js';
+import { loadSources, need } from '../../quantize/sources.js';
+import { evaluateInt8 } from '../../quantize/evaluate.js';
 import { writeTflite } from '../../tflite/writer.js';
+import { readTflite } from '../../tflite/reader.js';
+import { modelCArray } from '../../tflite/carray.js';
 
 interface QuantizeFlags {
   model: string;
-  data: string;
+  data?: string;
   out?: string;
   outDir?: string;
   inputType?: string;
@@ -25,18 +29,19 @@ interface QuantizeFlags {
   maxExamples?: string;
   dynamicRange?: boolean;
   uint8?: boolean;
+  name?: string;
 }
 
-const DATA_HELP = 'JSON {"x": [...], "shape": [n, ...], "y"?: [...]}: windows already normalised as the model expects';
+const DATA_HELP = 'a train directory, or JSON {"x": [...], "shape": [n, ...], "y"?: [...]} of windows already normalised as the model expects';
 
 function addQuantizeFlags(c: Command): Command {
   return c
-    .requiredOption('--model <path>', 'tfjs Layers model: folder or its model.json (with weight .bin files)')
-    .requiredOption('--data <file>', `representative data, ${DATA_HELP}`)
+    .requiredOption('--model <path>', 'a train directory (tinyforge train --out DIR), or a tfjs Layers model folder / model.json')
+    .option('--data <path>', `representative data (default: the train directory's calibration windows): ${DATA_HELP}`)
     .option('--input-type <type>', 'model input dtype: int8 (TFLM default) or float32 (adds QUANTIZE)', 'int8')
     .option('--output-type <type>', 'model output dtype: int8 or float32 (adds DEQUANTIZE)', 'int8')
     .option('--per-channel-dense', 'per-channel weights for Dense (FULLY_CONNECTED) layers too')
-    .option('--settings <file>', 'model settings JSON from training (default: settings.json beside model.json, if present)')
+    .option('--settings <file>', 'model settings JSON (default: the train directory\'s, or settings.json beside model.json)')
     .option('--max-examples <n>', 'use at most this many representative examples', '1000')
     .option('--dynamic-range', 'dynamic-range (hybrid) quantisation: not supported, rejected')
     .option('--uint8', 'uint8 quantisation: not supported, rejected');
@@ -58,20 +63,17 @@ async function runQuantize(f: QuantizeFlags, o: OutputOptions): Promise<{ result
   if (f.dynamicRange) {
     throw unsupported('dynamic-range (hybrid) quantisation is not supported', { remedy: 'TFLM needs full-integer models: drop --dynamic-range and give representative data with --data.' });
   }
-  if (f.uint8) throw unsupported('uint8 quantisation is not supported', { remedy: 'Use the default int8 (TFLM\'s int8 kernels); uint8 is deprecated in TFLite.' });
+  if (f.uint8) throw unsupported('uint8 quantisation is not supported', { remedy: "Use the default int8 (TFLM's int8 kernels); uint8 is deprecated in TFLite." });
   validateOptions({ inputType: f.inputType, outputType: f.outputType });
   const max = parseMax(f.maxExamples);
-  const settingsPath = f.settings ?? join(dirname(modelJsonPath(f.model)), 'settings.json');
-  const settings = f.settings || existsSync(settingsPath) ? loadSettings(settingsPath) : undefined;
-  const model = await loadLayersModelFile(f.model);
-  const data = loadArrayData(f.data);
-  const rep = firstExamples(data, max);
+  const src = await loadSources({ model: f.model, data: f.data, settings: f.settings });
+  const rep = firstExamples(need(src.calibration, 'representative'), max);
   info(o, `calibrating on ${rep.shape[0]} examples of [${rep.shape.slice(1)}]…`);
-  const result = quantize(model, rep, {
+  const result = quantize(src.model, rep, {
     inputType: f.inputType as 'int8' | 'float32',
     outputType: f.outputType as 'int8' | 'float32',
     perChannelDense: Boolean(f.perChannelDense),
-    settings,
+    settings: src.settings,
   });
   const bytes = writeTflite(result.model);
   return { result, bytes, settings: result.settings };
@@ -129,6 +131,7 @@ export function register(program: Command): void {
       .description('tfjs model → int8 model.tflite + C array (model_data.h/.cc) + settings.json (with input/output quantisation) in one folder.')
       .requiredOption('--out-dir <dir>', 'output folder (created if missing)'),
   )
+    .option('--name <id>', 'C identifier of the model array', 'g_model')
     .addHelpText('after', '\nExample:\n  tinyforge convert --model runs/m --data runs/m/representative.json --out-dir build/model')
     .action(
       action(async (f: QuantizeFlags, cmd: Command) => {
@@ -141,7 +144,7 @@ export function register(program: Command): void {
           throw badInput(`cannot create ${dir}`, { cause: e, remedy: 'Choose a writable output folder.' });
         }
         const files: string[] = [];
-        const carray = await cArrayFiles(bytes);
+        const carray = modelCArray(bytes, { graph: result.model.graph, ...(settings ? { settings } : {}), ...(f.name ? { name: f.name } : {}) });
         // Everything is generated before anything is written, so a failure leaves no partial set.
         writeFileAtomic(join(dir, 'model.tflite'), bytes);
         files.push(join(dir, 'model.tflite'));
@@ -160,21 +163,37 @@ export function register(program: Command): void {
   program
     .command('eval')
     .description('Compare the float model with its int8 quantisation on a dataset: accuracy of each, agreement, and the accuracy int8 costs.')
-    .requiredOption('--model <path>', 'tfjs Layers model folder or model.json (the float reference)')
-    .requiredOption('--data <file>', `evaluation data with labels "y", ${DATA_HELP}`)
+    .requiredOption('--model <path>', 'a train directory, or a tfjs Layers model folder / model.json (the float reference)')
+    .option('--data <path>', `labelled evaluation data (default: the train directory's held-out windows): ${DATA_HELP}`)
     .option('--tflite <file>', 'the int8 .tflite to evaluate (default: quantise the model now, calibrated on --rep)')
-    .option('--rep <file>', 'representative data for quantising when --tflite is not given (default: --data)')
+    .option('--rep <path>', "representative data when --tflite is not given (default: the train directory's calibration windows, else --data)")
     .option('--max-examples <n>', 'representative examples to calibrate with', '1000')
-    .addHelpText('after', '\nExample:\n  tinyforge eval --model runs/m --tflite model.tflite --data runs/m/test.json')
+    .addHelpText('after', '\nExamples:\n  tinyforge eval --model runs/m\n  tinyforge eval --model runs/m --tflite model.tflite --data test.json')
     .action(
-      action(async (f: { model: string; data: string; tflite?: string; rep?: string; maxExamples?: string }, cmd: Command) => {
+      action(async (f: { model: string; data?: string; tflite?: string; rep?: string; maxExamples?: string }, cmd: Command) => {
         const o = globalOptions(cmd);
-        const { evaluateInt8 } = await import('../../quantize/evaluate.js');
-        const report = await evaluateInt8({ model: f.model, data: f.data, tflite: f.tflite, rep: f.rep, maxExamples: parseMax(f.maxExamples) });
+        const max = parseMax(f.maxExamples);
+        const src = await loadSources({ model: f.model, data: f.data });
+        const data = need(src.evaluation, 'evaluation');
+        let graph;
+        let modelBytes: number;
+        if (f.tflite) {
+          if (!existsSync(f.tflite)) throw badInput(`.tflite not found: ${f.tflite}`, { remedy: 'Check the path, or omit --tflite to quantise now.' });
+          const bytes = new Uint8Array(readFileSync(f.tflite));
+          modelBytes = bytes.length;
+          graph = readTflite(bytes).graph;
+        } else {
+          const repSrc = f.rep ? await loadSources({ model: f.model, data: f.rep }) : src;
+          const r = quantize(src.model, firstExamples(need(repSrc.calibration, 'representative'), max));
+          modelBytes = writeTflite(r.model).length;
+          graph = r.model.graph;
+        }
+        info(o, `evaluating on ${data.shape[0]} examples…`);
+        const report = { ...evaluateInt8(src.model, graph, data), modelBytes, tflite: f.tflite ?? null };
         const pct = (x: number | null) => (x === null ? 'n/a (no labels)' : `${(100 * x).toFixed(2)} %`);
         emit(o, report, () =>
           [
-            `examples ${report.examples}, classes ${report.classes}`,
+            `examples ${report.examples}, classes ${report.classes}, int8 model ${modelBytes} bytes`,
             `float accuracy ${pct(report.floatAccuracy)}`,
             `int8 accuracy  ${pct(report.int8Accuracy)}`,
             `int8 costs     ${report.accuracyCost === null ? 'n/a' : `${(100 * report.accuracyCost).toFixed(2)} points`}`,
@@ -184,14 +203,4 @@ export function register(program: Command): void {
         );
       }),
     );
-}
-
-/** The C array files for a model, via the tflite stage's generator. */
-async function cArrayFiles(bytes: Uint8Array): Promise<{ path: string; contents: string }[]> {
-  // The generator lands with the tflite stage; a non-literal specifier keeps this module compiling before it does.
-  const spec = '../../tflite/carray.js';
-  const mod = (await import(spec).catch(() => null)) as null | { modelCArray?: (b: Uint8Array, o?: Record<string, unknown>) => unknown };
-  if (!mod?.modelCArray) throw usageError('this build has no C array generator (src/tflite/carray.ts)');
-  const r = mod.modelCArray(bytes) as { path: string; contents: string }[] | { path: string; contents: string };
-  return Array.isArray(r) ? r : [r];
 }
