@@ -36,7 +36,7 @@ export interface BuildPlan {
   steps: BuildStep[];
   /** Files the steps must produce (paths relative to projectDir). */
   outputs: string[];
-  /** The image to flash (relative to projectDir): an ELF for Makefile boards, a .bin for Arduino. */
+  /** The image to flash (relative to projectDir): the ELF for Makefile boards (QEMU and probes take it), the .bin for Arduino. */
   artifact: string;
   /** The ELF to measure the footprint of (relative to projectDir). */
   elf: string;
@@ -86,7 +86,7 @@ export function buildPlan(projectDir: string, boardId: string, opts: BuildPlanOp
       prerequisites: [`${TOOLS.armGcc.name} and newlib: ${TOOLS.armGcc.install}`],
       steps: [{ title: `compile for ${board.id} (make)`, argv: ['make', ...vars], cwd: dir, tool: TOOLS.make }],
       outputs: ['build/firmware.elf', 'build/firmware.bin'],
-      artifact: board.virtual ? 'build/firmware.elf' : 'build/firmware.bin',
+      artifact: 'build/firmware.elf',
       elf: 'build/firmware.elf',
     };
   }
@@ -202,7 +202,7 @@ export async function runSteps(steps: (Omit<BuildStep, 'cwd'> & { cwd?: string }
 
 /** A shell-safe rendering of one argument (for printed plans only: tinyforge never uses a shell). */
 export function shellQuote(a: string): string {
-  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+  return /^[\w@%+=:,./$-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Numbered steps as printed by --dry-run. */

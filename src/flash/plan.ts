@@ -5,9 +5,9 @@
  *   Nano 33 BLE family   arduino-cli upload (1200-baud touch, then bossac); fallback: bossac by hand
  *                        after a double tap on the reset button
  *   virtual board        launch QEMU on the ELF: the "port" is the pty it prints
- *   cortex-m4 (generic)  no single flasher: the plan names the image and typical tools
+ *   cortex-m4 (generic)  no single flasher: the plan names the ELF and typical probe tools
  */
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { getBoard } from '../firmware/boards.js';
 import { formatSteps, TOOLS, type ToolRequirement } from '../firmware/build.js';
 import { usageError } from '../core/errors.js';
@@ -33,7 +33,7 @@ export interface FlashPlan {
 
 export interface FlashPlanInput {
   board: string;
-  /** Image to flash: build/firmware.elf (virtual, cortex-m4) or build/<sketch>.ino.bin (Arduino). */
+  /** Image to flash: build/firmware.elf (Makefile boards) or build/<sketch>.ino.bin (Arduino). */
   artifact: string;
   /** Arduino: the sketch (project) folder, to upload with --input-dir build. */
   projectDir?: string;
@@ -61,7 +61,7 @@ export function flashPlan(input: FlashPlanInput): FlashPlan {
       });
     }
     const upload: FlashStep = input.projectDir
-      ? { title: 'upload with arduino-cli (resets the board into its bootloader, then runs bossac)', argv: ['arduino-cli', 'upload', '-p', input.port, '--fqbn', board.fqbn!, '--input-dir', 'build', input.projectDir], tool: TOOLS.arduinoCli }
+      ? { title: 'upload with arduino-cli (resets the board into its bootloader, then runs bossac)', argv: ['arduino-cli', 'upload', '-p', input.port, '--fqbn', board.fqbn!, '--input-dir', join(input.projectDir, 'build'), input.projectDir], tool: TOOLS.arduinoCli }
       : { title: 'upload with arduino-cli (resets the board into its bootloader, then runs bossac)', argv: ['arduino-cli', 'upload', '-p', input.port, '--fqbn', board.fqbn!, '--input-file', input.artifact], tool: TOOLS.arduinoCli };
     return {
       ...base,
@@ -76,7 +76,7 @@ export function flashPlan(input: FlashPlanInput): FlashPlan {
     fallback: [],
     notes: [
       `flash ${input.artifact} with your probe, e.g. openocd -f interface/stlink.cfg -f target/stm32f4x.cfg -c "program ${input.artifact} verify reset exit"`,
-      'or pyocd flash / JLinkExe; the image links at the FLASH origin of src/tf_cortex_m4.ld',
+      'or pyocd flash / JLinkExe; the ELF carries its addresses (the FLASH origin in src/tf_cortex_m4.ld)',
     ],
   };
 }

@@ -2,38 +2,13 @@
 // (fixtures/echo_app.c) answers over the UART pty, opened with `serialport` like a real board.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SerialPort } from 'serialport';
-import { BOARDS } from '../../src/firmware/boards.js';
-import { halFiles, makefile } from '../../src/firmware/emit.js';
-import { readFirmwareSources } from '../../src/firmware/sources.js';
+import { echoProject } from './helpers.js';
 import { buildPlan, runPlan } from '../../src/firmware/build.js';
 import { elfFootprint } from '../../src/firmware/footprint.js';
 import { startVirtualBoard, type VirtualBoard } from '../../src/flash/virtual-board.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-
-/** Writes a Makefile project: the board's HAL + the echo app + an engine stub. */
-export function echoProject(boardId: 'qemu-mps2-an386' | 'cortex-m4'): string {
-  const board = BOARDS[boardId];
-  const sources = readFirmwareSources();
-  const dir = mkdtempSync(join(tmpdir(), `tf-boot-${boardId}-`));
-  mkdirSync(join(dir, 'src'));
-  const files = [
-    ...halFiles(board, sources),
-    { path: 'tf_board.h', contents: sources['firmware/core/tf_board.h'] },
-    { path: 'tf_engine.h', contents: sources['firmware/core/tf_engine.h'] },
-    { path: 'tf_app.h', contents: sources['firmware/core/tf_app.h'] },
-    { path: 'echo_app.c', contents: readFileSync(join(here, 'fixtures/echo_app.c'), 'utf8') },
-    { path: 'echo_engine.c', contents: readFileSync(join(here, 'fixtures/echo_engine.c'), 'utf8') },
-  ];
-  for (const f of files) writeFileSync(join(dir, 'src', f.path), f.contents);
-  writeFileSync(join(dir, 'Makefile'), makefile(board, 'native').contents);
-  return dir;
-}
 
 describe('virtual board (QEMU mps2-an386)', () => {
   let dir = '';

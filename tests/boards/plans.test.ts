@@ -1,0 +1,71 @@
+// Build and flash plans for fixed inputs are compared with committed golden files.
+// The goldens were produced by running this file with UPDATE_GOLDEN=1 and then checked by hand
+// against the tools' documentation (arduino-cli compile/upload flags, bossac's Arduino usage,
+// QEMU's -M/-serial/-icount options); any change to a plan shows up as a diff here.
+import { describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BOARD_IDS, getBoard } from '../../src/firmware/boards.js';
+import { buildPlan, formatBuildPlan, MANIFEST_FILE } from '../../src/firmware/build.js';
+import { flashPlan, formatFlashPlan } from '../../src/flash/plan.js';
+
+const here = new URL('.', import.meta.url).pathname;
+const repo = join(here, '..', '..');
+
+function golden(name: string, text: string): void {
+  const p = join(here, 'golden', name);
+  const header = `# Golden output of tests/boards/plans.test.ts (regenerate: UPDATE_GOLDEN=1 npx vitest run tests/boards/plans.test.ts; review the diff by hand).\n`;
+  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(p)) writeFileSync(p, header + text);
+  expect(header + text).toBe(readFileSync(p, 'utf8'));
+}
+
+describe('build plans', () => {
+  it('match the golden file for every board (relative project folder "fw")', () => {
+    const text = BOARD_IDS.map((b) => {
+      const engines = getBoard(b).build === 'make' ? (['native', 'tflm'] as const) : (['tflm', 'native'] as const);
+      return engines.map((engine) => formatBuildPlan(buildPlan('fw', b, { engine, sketch: 'fw', tflmDir: engine === 'tflm' ? '$TFLM_DIR' : undefined }))).join('\n');
+    }).join('\n');
+    golden('build-plans.txt', text);
+  });
+
+  it('refuses the TFLM engine on a Makefile board without a TFLM build, naming how to make one', () => {
+    expect(() => buildPlan('fw', 'qemu-mps2-an386', { engine: 'tflm' })).toThrow(/TensorFlow Lite Micro/);
+  });
+});
+
+describe('flash plans', () => {
+  it('match the golden file', () => {
+    const text = [
+      formatFlashPlan(flashPlan({ board: 'qemu-mps2-an386', artifact: 'fw/build/firmware.elf' })),
+      formatFlashPlan(flashPlan({ board: 'nano33ble-sense-rev2', artifact: 'fw/build/fw.ino.bin', projectDir: 'fw', port: '/dev/ttyACM0' })),
+      formatFlashPlan(flashPlan({ board: 'nano33ble', artifact: 'image.bin', port: '/dev/ttyACM1' })),
+      formatFlashPlan(flashPlan({ board: 'cortex-m4', artifact: 'fw/build/firmware.elf' })),
+    ].join('\n');
+    golden('flash-plans.txt', text);
+  });
+
+  it('an Arduino board without a port is a usage error naming --port', () => {
+    expect(() => flashPlan({ board: 'nano33ble-sense', artifact: 'x.bin' })).toThrow(/serial port/);
+  });
+
+  it('`tinyforge flash --dry-run` prints the same plan as the library', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tf-flash-'));
+    const fw = join(dir, 'fw');
+    mkdirSync(fw);
+    writeFileSync(join(fw, MANIFEST_FILE), JSON.stringify({ tinyforge: 'x', board: 'nano33ble-sense-rev2', engine: 'tflm', modelSha256: '00', sketch: 'fw', files: [] }));
+    const out = execFileSync(process.execPath, [join(repo, 'bin/tinyforge.mjs'), 'flash', fw, '--port', '/dev/ttyACM0', '--dry-run'], { encoding: 'utf8' });
+    expect(out).toBe(formatFlashPlan(flashPlan({ board: 'nano33ble-sense-rev2', artifact: join(fw, 'build/fw.ino.bin'), projectDir: fw, port: '/dev/ttyACM0' })));
+  });
+
+  it('without --port and without port listing (no udev here) it exits 6 and names --port', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tf-flash-'));
+    const fw = join(dir, 'fw');
+    mkdirSync(fw);
+    writeFileSync(join(fw, MANIFEST_FILE), JSON.stringify({ tinyforge: 'x', board: 'nano33ble', engine: 'tflm', modelSha256: '00', sketch: 'fw', files: [] }));
+    const r = spawnSync(process.execPath, [join(repo, 'bin/tinyforge.mjs'), 'flash', fw], { encoding: 'utf8' });
+    expect(r.status).toBe(6);
+    expect(r.stderr).toMatch(/--port/);
+  });
+});
