@@ -437,7 +437,9 @@ export function lowerKeras(spec: KerasSpec): FloatGraph {
           axes = [1, 2];
         }
         const axesT = int32(`${l.name}/axes`, axes, l.name);
-        const out = act(l.name, kshape, l.name, { kind: 'same', as: inT });
+        // MEAN's output gets its own calibrated range, as the converter does (magic_wand in the
+        // shared vectors: input 0.0508/-128, output 0.00932/-128); TFLM's MEAN requantises.
+        const out = act(l.name, kshape, l.name);
         operators.push({ op: 'MEAN', inputs: [inT, axesT], outputs: [out], options: { keepDims: false }, layer: l.name });
         vals.set(l.outputs[0], { kshape, plain: out });
         break;
