@@ -21,6 +21,7 @@
 import type { ModelSettings } from '../core/dataset.js';
 import { cFloat, cHeader, cString, type GeneratedFile } from '../core/cemit.js';
 import { badInput } from '../core/errors.js';
+import { numElements, type Graph, type Tensor } from '../core/graph.js';
 
 export interface SettingsHeaderInput {
   settings: ModelSettings;
@@ -63,4 +64,29 @@ export function settingsHeader({ settings: s, inputBytes, outputBytes, modelSha2
     `static const float tf_model_norm_std[TF_MODEL_NUM_AXES] = {${s.normalisation.std.map(cFloat).join(', ')}};`,
   ].join('\n');
   return cHeader('tf_model_settings.h', body, { provenance: modelSha256 ? `model sha256 ${modelSha256}` : undefined });
+}
+
+/**
+ * Settings for a model that did not come from tinyforge's training (a converter-made .tflite with
+ * no settings file): the input is one flat "window" of single values, no normalisation, class
+ * labels class_0…class_{N-1} (or one regression output). Only the I/O quantisation is real, read
+ * from the graph; the device app's windowing is then only used if the host streams raw values.
+ */
+export function settingsFromGraph(graph: Graph): ModelSettings {
+  const inT = graph.tensors[graph.inputs[0]];
+  const outT = graph.tensors[graph.outputs[0]];
+  const q = (t: Tensor) => ({ scale: t.quant?.scale[0] ?? 1, zeroPoint: t.quant?.zeroPoint[0] ?? 0 });
+  const classes = numElements(outT.shape);
+  return {
+    task: classes > 1 ? 'classification' : 'regression',
+    labels: classes > 1 ? Array.from({ length: classes }, (_, i) => `class_${i}`) : ['value'],
+    axes: ['x'],
+    units: ['1'],
+    sampleRateHz: 1,
+    windowLength: numElements(inT.shape),
+    windowStride: numElements(inT.shape),
+    normalisation: { mean: [0], std: [1] },
+    inputQuant: q(inT),
+    outputQuant: q(outT),
+  };
 }
