@@ -182,8 +182,7 @@ export function prepareFullyConnected(ctx: PrepareContext): Kernel {
       for (let c = 0; c < outDepth; c++) {
         let acc = 0;
         const wo = c * accum;
-        for (let d = 0; d < accum; d++) acc += (W[wo + d] + filterOffset) * (xi[xo + d] + inOffset);
-        acc |= 0;
+        for (let d = 0; d < accum; d++) acc = (acc + (W[wo + d] + filterOffset) * (xi[xo + d] + inOffset)) | 0;
         if (bias) acc = (acc + bias[c]) | 0;
         let v = mulByQuantizedMultiplier(acc, mult[c], shift[c]) + outOffset;
         v = v < actMin ? actMin : v > actMax ? actMax : v;
@@ -246,85 +245,85 @@ export function prepareConv2D(ctx: PrepareContext): Kernel {
   if (filterInC <= 0 || g.inC % filterInC !== 0) fail(ctx, `input depth ${g.inC} is not a multiple of the filter depth ${filterInC}`);
   const groups = g.inC / filterInC;
   if (outC % groups !== 0) fail(ctx, `${outC} output channels cannot be split into ${groups} groups`);
-  const filtersPerGroup = outC / groups;
+  const perGroup = outC / groups;
   const { batches, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, dilH, dilW, padH, padW } = g;
+  const K = kH * kW * filterInC;
   const X = ctx.stores[x.index];
   const Y = ctx.stores[y.index];
+  const isFloat = kind === 'float32';
 
-  if (kind === 'float32') {
-    const W = floatConst(ctx, w.index, 'filter');
+  // Per output pixel and group, the receptive field is gathered once into `col` in the filter's
+  // [ky][kx][ic] order; out-of-image taps become 0, which adds nothing, exactly like TFLM skipping
+  // them. Every output channel is then one contiguous dot product in TFLM's summation order.
+  const col = isFloat ? new Float32Array(K) : new Int32Array(K);
+  const xs = isFloat ? X.f32 : X.i8;
+  let inOffset = 0;
+  let finish: (acc: number, oc: number) => number;
+  let Wf: Float32Array | null = null;
+  let Wi: Int8Array | null = null;
+  if (isFloat) {
+    Wf = floatConst(ctx, w.index, 'filter');
     const B = b ? floatConst(ctx, b.index, 'bias') : null;
     const [lo, hi] = activationRangeFloat(opt.fusedActivation);
-    const xf = X.f32;
-    const yf = Y.f32;
-    return () => {
-      for (let n = 0; n < batches; n++)
-        for (let oy = 0; oy < outH; oy++) {
-          const iy0 = oy * strideH - padH;
-          for (let ox = 0; ox < outW; ox++) {
-            const ix0 = ox * strideW - padW;
-            for (let oc = 0; oc < outC; oc++) {
-              const group = (oc / filtersPerGroup) | 0;
-              let total = 0;
-              for (let ky = 0; ky < kH; ky++) {
-                const iy = iy0 + dilH * ky;
-                if (iy < 0 || iy >= inH) continue;
-                for (let kx = 0; kx < kW; kx++) {
-                  const ix = ix0 + dilW * kx;
-                  if (ix < 0 || ix >= inW) continue;
-                  const xo = ((n * inH + iy) * inW + ix) * inC + group * filterInC;
-                  const wo = ((oc * kH + ky) * kW + kx) * filterInC;
-                  for (let ic = 0; ic < filterInC; ic++) total = fr(total + fr(xf[xo + ic] * W[wo + ic]));
-                }
-              }
-              const v = fr(total + (B ? B[oc] : 0));
-              yf[((n * outH + oy) * outW + ox) * outC + oc] = v < lo ? lo : v > hi ? hi : v;
-            }
-          }
-        }
+    finish = (acc, oc) => {
+      const v = fr(acc + (B ? B[oc] : 0));
+      return v < lo ? lo : v > hi ? hi : v;
+    };
+  } else {
+    expectDType(ctx, w.t, ['int8'], 'filter');
+    Wi = ctx.stores[w.index].i8;
+    const inQ = qparams(ctx, x.t, 'input');
+    const outQ = qparams(ctx, y.t, 'output');
+    const { mult, shift } = perChannelMultipliers(ctx, inQ.scale, w.t, outQ.scale, outC);
+    const bias = int32Bias(ctx, b?.t, outC);
+    inOffset = -inQ.zeroPoint;
+    const outOffset = outQ.zeroPoint;
+    const [actMin, actMax] = activationRangeInt8(opt.fusedActivation, outQ.scale, outQ.zeroPoint);
+    finish = (acc, oc) => {
+      if (bias) acc = (acc + bias[oc]) | 0;
+      const v = mulByQuantizedMultiplier(acc, mult[oc], shift[oc]) + outOffset;
+      return v < actMin ? actMin : v > actMax ? actMax : v;
     };
   }
-
-  expectDType(ctx, w.t, ['int8'], 'filter');
-  const inQ = qparams(ctx, x.t, 'input');
-  const outQ = qparams(ctx, y.t, 'output');
-  const { mult, shift } = perChannelMultipliers(ctx, inQ.scale, w.t, outQ.scale, outC);
-  const bias = int32Bias(ctx, b?.t, outC);
-  const inOffset = -inQ.zeroPoint;
-  const outOffset = outQ.zeroPoint;
-  const [actMin, actMax] = activationRangeInt8(opt.fusedActivation, outQ.scale, outQ.zeroPoint);
-  const W = ctx.stores[w.index].i8;
-  const xi = X.i8;
-  const yi = Y.i8;
+  const ys = isFloat ? Y.f32 : Y.i8;
+  const gather = (n: number, oy: number, ox: number, grp: number) => {
+    let k = 0;
+    for (let ky = 0; ky < kH; ky++) {
+      const iy = oy * strideH - padH + dilH * ky;
+      for (let kx = 0; kx < kW; kx++) {
+        const ix = ox * strideW - padW + dilW * kx;
+        if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) {
+          col.fill(0, k, k + filterInC);
+          k += filterInC;
+          continue;
+        }
+        const xo = ((n * inH + iy) * inW + ix) * inC + grp * filterInC;
+        for (let ic = 0; ic < filterInC; ic++) col[k++] = xs[xo + ic] + inOffset;
+      }
+    }
+  };
+  // Separate int8 / float loops keep each dot product monomorphic for the JIT.
+  const dot: (wo: number) => number = Wi
+    ? ((W: Int8Array, c: Int32Array) => (wo: number) => {
+        let acc = 0;
+        for (let j = 0; j < K; j++) acc = (acc + W[wo + j] * c[j]) | 0;
+        return acc;
+      })(Wi, col as Int32Array)
+    : ((W: Float32Array, c: Float32Array) => (wo: number) => {
+        let acc = 0;
+        for (let j = 0; j < K; j++) acc = fr(acc + fr(c[j] * W[wo + j]));
+        return acc;
+      })(Wf as Float32Array, col as Float32Array);
   return () => {
     for (let n = 0; n < batches; n++)
-      for (let oy = 0; oy < outH; oy++) {
-        const iy0 = oy * strideH - padH;
+      for (let oy = 0; oy < outH; oy++)
         for (let ox = 0; ox < outW; ox++) {
-          const ix0 = ox * strideW - padW;
           const yo = ((n * outH + oy) * outW + ox) * outC;
-          for (let oc = 0; oc < outC; oc++) {
-            const group = (oc / filtersPerGroup) | 0;
-            let acc = 0;
-            for (let ky = 0; ky < kH; ky++) {
-              const iy = iy0 + dilH * ky;
-              if (iy < 0 || iy >= inH) continue;
-              for (let kx = 0; kx < kW; kx++) {
-                const ix = ix0 + dilW * kx;
-                if (ix < 0 || ix >= inW) continue;
-                const xo = ((n * inH + iy) * inW + ix) * inC + group * filterInC;
-                const wo = ((oc * kH + ky) * kW + kx) * filterInC;
-                for (let ic = 0; ic < filterInC; ic++) acc += W[wo + ic] * (xi[xo + ic] + inOffset);
-              }
-            }
-            acc |= 0;
-            if (bias) acc = (acc + bias[oc]) | 0;
-            let v = mulByQuantizedMultiplier(acc, mult[oc], shift[oc]) + outOffset;
-            v = v < actMin ? actMin : v > actMax ? actMax : v;
-            yi[yo + oc] = v;
+          for (let grp = 0; grp < groups; grp++) {
+            gather(n, oy, ox, grp);
+            for (let oc = grp * perGroup, end = oc + perGroup; oc < end; oc++) ys[yo + oc] = finish(dot(oc * K), oc);
           }
         }
-      }
   };
 }
 
