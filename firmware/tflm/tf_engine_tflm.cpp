@@ -1,7 +1,7 @@
 // tinyforge: the TFLM engine (implements tf_engine.h over TensorFlow Lite Micro). Hand-written.
 //
-// The model-specific parts come from generated files: tf_model_data.h (the .tflite as a C
-// array), tf_engine_tflm_config.h (exactly the model's ops, the arena size, op names, model hash).
+// The model-specific parts come from generated files: model_data.h (the .tflite as the C++
+// array tf_model_data), tf_engine_tflm_config.h (exactly the model's ops, the arena size, op names, model hash).
 // Built against the Arduino_TensorFlowLite library on Arduino boards (CMSIS-NN kernels on
 // Cortex-M), or a TFLM checkout + libtensorflow-microlite.a with the Makefile boards.
 #include <stddef.h>
@@ -20,7 +20,7 @@
 
 #include "tf_engine.h"
 #include "tf_engine_tflm_config.h"
-#include "tf_model_data.h"
+#include "model_data.h"
 
 #if defined(CMSIS_NN) || defined(ARDUINO_ARCH_MBED)
 #define TF_TFLM_ENGINE_NAME "tflm+cmsis-nn"

@@ -12,12 +12,13 @@
  *     the board HAL (firmware/boards/<dirs>/, startup + linker scripts), tf_board_config.h (Arduino)
  *     tf_model_settings.h                                                  (settingsHeader)
  *     engine: native → the generated model C + firmware/native kernels;
- *             tflm   → tf_engine_tflm.cpp + tf_engine_tflm_config.h + tf_model_data.[ch]
+ *             tflm   → tf_engine_tflm.cpp + tf_engine_tflm_config.h + model_data.{h,cpp} (modelCArray)
  */
 import { createHash } from 'node:crypto';
 import type { ModelSettings } from '../core/dataset.js';
 import { DTYPE_BYTES, numElements, type TfliteModel } from '../core/graph.js';
-import { cBytes, cHeader, cSource, cString, provenanceComment, type GeneratedFile } from '../core/cemit.js';
+import { cHeader, cString, provenanceComment, type GeneratedFile } from '../core/cemit.js';
+import { modelCArray } from '../tflite/carray.js';
 import { badInput, internalError, unsupported } from '../core/errors.js';
 import { PROVENANCE } from '../core/version.js';
 import { settingsHeader } from './settings-header.js';
@@ -94,7 +95,10 @@ export function emitFirmware(input: FirmwareInput): FirmwareProject {
   } else {
     take('firmware/tflm/', (p) => /\.(cpp|h)$/.test(p));
     src.push(tflmConfigHeader({ model, modelSha256: sha }));
-    src.push(...modelDataFiles(input.modelBytes, sha));
+    // The C array is C++ (model_data.cc); .cpp is the extension both our Makefile and Arduino compile.
+    for (const f of modelCArray(input.modelBytes, { name: 'tf_model_data', graph: g })) {
+      src.push({ path: f.path.replace(/\.cc$/, '.cpp'), contents: f.contents });
+    }
   }
 
   const files: GeneratedFile[] = src.map((f) => ({ path: `src/${baseName(f.path)}`, contents: f.contents }));
@@ -134,23 +138,6 @@ export function halFiles(board: BoardSpec, sources: SourceTree): GeneratedFile[]
 
 function baseName(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1);
-}
-
-/** The model as a 16-byte-aligned C array (TFLM reads the flatbuffer in place). */
-export function modelDataFiles(bytes: Uint8Array, sha: string): GeneratedFile[] {
-  const prov = `model sha256 ${sha}`;
-  return [
-    cHeader('tf_model_data.h', [
-      '/** The .tflite flatbuffer, byte for byte, 16-byte aligned. */',
-      'extern const uint8_t tf_model_data[];',
-      `#define TF_MODEL_DATA_BYTES ${bytes.length}u`,
-    ].join('\n'), { provenance: prov, externC: true, includes: ['<stdint.h>'] }),
-    cSource('tf_model_data.c', [
-      `__attribute__((aligned(16))) const uint8_t tf_model_data[${bytes.length}] = {`,
-      cBytes(bytes),
-      '};',
-    ].join('\n'), { provenance: prov, includes: ['tf_model_data.h'] }),
-  ];
 }
 
 /** Arduino boards: which IMU the shared Nano HAL reads, and the name INFO reports. */

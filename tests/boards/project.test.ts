@@ -53,7 +53,7 @@ describe.skipIf(!shared)('firmware projects', () => {
         expect(paths).toContain('src/tf_app.c');
         if (getBoard(b).build === 'make') expect(paths).toContain('Makefile');
         else expect(paths).toContain('fw.ino');
-        if (engine === 'tflm') expect(paths).toEqual(expect.arrayContaining(['src/tf_engine_tflm.cpp', 'src/tf_engine_tflm_config.h', 'src/tf_model_data.c']));
+        if (engine === 'tflm') expect(paths).toEqual(expect.arrayContaining(['src/tf_engine_tflm.cpp', 'src/tf_engine_tflm_config.h', 'src/model_data.cpp', 'src/model_data.h']));
         else expect(paths).toContain('src/tf_model_native.c');
       }
     }
