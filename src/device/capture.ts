@@ -1,0 +1,99 @@
+/**
+ * Capture: turns a device's IMU_SAMPLES stream into a labelled Recording (src/core/dataset.ts).
+ * Pure bookkeeping (sequence gaps, measured rate, CSV rows); the CLI does the file I/O, appending
+ * rows as they arrive so an interruption loses nothing, then finalising atomically.
+ */
+import type { Recording } from '../core/dataset.js';
+import type { ImuSamplesMsg } from './protocol.generated.js';
+
+export interface CaptureGap {
+  /** Sample index where the gap starts, and how many samples are missing. */
+  at: number;
+  missing: number;
+}
+
+export interface CaptureSummary {
+  label: string;
+  group: string;
+  samples: number;
+  /** Rate the device reports (after decimation), Hz. */
+  deviceRateHz: number;
+  /** Rate measured on the host: samples over the time between the first and last batch, Hz. */
+  measuredRateHz: number;
+  gaps: CaptureGap[];
+  missingSamples: number;
+  seconds: number;
+}
+
+export const CAPTURE_AXES = ['aX', 'aY', 'aZ'];
+export const CAPTURE_CSV_HEADER = 'aX,aY,aZ';
+
+export class CaptureSession {
+  private values: number[] = [];
+  private next = 0;
+  private first = -1;
+  private t0 = 0;
+  private tLast = 0;
+  private batchesAfterFirst = 0;
+  private samplesAfterFirst = 0;
+  readonly gaps: CaptureGap[] = [];
+  deviceRateHz = 0;
+
+  constructor(readonly label: string, readonly group: string) {}
+
+  /**
+   * Adds one batch (received at host time `nowMs`); returns its CSV rows (g, 3 decimals, one row
+   * per sample, each ending in "\n") for incremental writing.
+   */
+  add(b: ImuSamplesMsg, nowMs: number): string {
+    const n = b.samplesMg.length / 3;
+    if (this.first < 0) {
+      this.first = b.firstSample;
+      this.next = b.firstSample;
+      this.t0 = nowMs;
+    } else {
+      this.batchesAfterFirst++;
+      this.samplesAfterFirst += n;
+    }
+    if (b.firstSample > this.next) this.gaps.push({ at: this.next, missing: b.firstSample - this.next });
+    this.next = b.firstSample + n;
+    this.tLast = nowMs;
+    this.deviceRateHz = b.rateMilliHz / 1000;
+    let rows = '';
+    for (let i = 0; i < b.samplesMg.length; i += 3) {
+      const g = [b.samplesMg[i] / 1000, b.samplesMg[i + 1] / 1000, b.samplesMg[i + 2] / 1000];
+      this.values.push(...g);
+      rows += `${g[0].toFixed(3)},${g[1].toFixed(3)},${g[2].toFixed(3)}\n`;
+    }
+    return rows;
+  }
+
+  summary(): CaptureSummary {
+    const seconds = (this.tLast - this.t0) / 1000;
+    // Batches after the first arrived over (tLast - t0): their samples over that time is the rate.
+    const measured = seconds > 0 ? this.samplesAfterFirst / seconds : 0;
+    return {
+      label: this.label,
+      group: this.group,
+      samples: this.values.length / 3,
+      deviceRateHz: this.deviceRateHz,
+      measuredRateHz: measured,
+      gaps: this.gaps,
+      missingSamples: this.gaps.reduce((a, g) => a + g.missing, 0),
+      seconds,
+    };
+  }
+
+  /** The capture as a Recording at the device's rate (the measured rate is in the summary). */
+  recording(source?: string): Recording {
+    return {
+      label: this.label,
+      group: this.group,
+      sampleRateHz: this.deviceRateHz,
+      axes: [...CAPTURE_AXES],
+      units: ['g', 'g', 'g'],
+      samples: Float32Array.from(this.values),
+      ...(source ? { source } : {}),
+    };
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Where `verify` gets the expected outputs: the host int8 interpreter (src/interp/, another part's
+ * `createInterpreter`), or the out-NNN.bin files of a vectors folder (TFLM reference outputs).
+ * Adapter module: it reads files.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { badInput, unsupported } from '../core/errors.js';
+
+export type Reference = (input: Uint8Array, index: number) => Uint8Array | Promise<Uint8Array>;
+
+export interface LoadedVectors {
+  inputs: Uint8Array[];
+  outputs: (Uint8Array | null)[];
+}
+
+/** in-NNN.bin (and out-NNN.bin when present) from a vectors folder, in order. */
+export function loadVectors(dir: string): LoadedVectors {
+  if (!existsSync(dir)) throw badInput(`vectors folder not found: ${dir}`, { remedy: 'pass a folder holding in-000.bin, out-000.bin, …' });
+  const ins = readdirSync(dir).filter((f) => /^in-\d+\.bin$/.test(f)).sort();
+  if (!ins.length) throw badInput(`no in-NNN.bin files in ${dir}`, { remedy: 'pass a folder holding in-000.bin, out-000.bin, … (raw input tensor bytes)' });
+  return {
+    inputs: ins.map((f) => new Uint8Array(readFileSync(join(dir, f)))),
+    outputs: ins.map((f) => {
+      const o = join(dir, f.replace(/^in-/, 'out-'));
+      return existsSync(o) ? new Uint8Array(readFileSync(o)) : null;
+    }),
+  };
+}
+
+export interface WindowsFile {
+  /** Raw int8 input tensors as numbers (-128..127), one array per window. */
+  inputs: number[][];
+  /** Optional class index per window. */
+  labels?: number[];
+}
+
+/** A JSON windows file: { "inputs": [[int8, …], …], "labels"?: [int, …] }. */
+export function parseWindowsFile(text: string, source: string): { inputs: Uint8Array[]; labels?: number[] } {
+  let j: WindowsFile;
+  try {
+    j = JSON.parse(text) as WindowsFile;
+  } catch (e) {
+    throw badInput(`${source} is not JSON`, { cause: e, remedy: 'a windows file is JSON: { "inputs": [[int8, …], …], "labels": [class, …] }' });
+  }
+  if (!Array.isArray(j.inputs) || !j.inputs.every((x) => Array.isArray(x) && x.every((v) => Number.isInteger(v) && v >= -128 && v <= 127))) {
+    throw badInput(`${source}: "inputs" must be arrays of int8 values`, { remedy: 'quantise the windows with the model input scale/zero point first' });
+  }
+  if (j.labels && (!Array.isArray(j.labels) || j.labels.length !== j.inputs.length)) throw badInput(`${source}: "labels" must have one class per input`, { remedy: 'fix the labels array' });
+  return { inputs: j.inputs.map((x) => Uint8Array.from(x, (v) => v & 0xff)), labels: j.labels };
+}
+
+interface InterpreterLike {
+  invoke?: (input: Uint8Array) => unknown;
+  run?: (input: Uint8Array) => unknown;
+}
+
+/**
+ * The host interpreter as a Reference, when src/interp provides `createInterpreter(model bytes or
+ * parsed model)`. Until then: an 'unsupported' error naming the alternative (--vectors).
+ */
+export async function interpreterReference(model: Uint8Array): Promise<Reference> {
+  const path = '../interp/index.js';
+  const mod = (await import(path).catch(() => null)) as { createInterpreter?: (m: unknown) => InterpreterLike | Promise<InterpreterLike> } | null;
+  if (!mod?.createInterpreter) {
+    throw unsupported('the host int8 interpreter is not available in this build', {
+      remedy: 'verify against expected outputs instead: --vectors DIR with in-NNN.bin/out-NNN.bin',
+    });
+  }
+  let interp: InterpreterLike;
+  try {
+    interp = await mod.createInterpreter(model);
+  } catch {
+    const { readTflite } = await import('../tflite/reader.js');
+    interp = await mod.createInterpreter(readTflite(model));
+  }
+  const call = (interp.invoke ?? interp.run)?.bind(interp);
+  if (!call) throw unsupported('the host interpreter has no invoke()', { remedy: 'use --vectors DIR' });
+  return async (input) => {
+    const r = (await call(input)) as Uint8Array | Int8Array | { output: Uint8Array | Int8Array };
+    const b = r instanceof Uint8Array || r instanceof Int8Array ? r : r.output;
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  };
+}

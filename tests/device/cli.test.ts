@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../src/core/shared.js';
+import { startHostBoard, type PtyProcess } from '../../src/device/host-board.js';
+import { INPUT_BYTES, MODEL_BYTES, engine, hostBoardExe } from './targets.js';
+
+/** Runs the CLI; `signalWhen` is polled and sends Ctrl-C (SIGINT) once it holds. Killed after 60 s regardless. */
+function cli(args: string[], opts: { signalWhen?: () => boolean } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/tinyforge.mjs'), ...args], { cwd: REPO_ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const poll = opts.signalWhen ? setInterval(() => opts.signalWhen!() && (clearInterval(poll!), child.kill('SIGINT')), 50) : null;
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('exit', (code) => {
+      if (poll) clearInterval(poll);
+      clearTimeout(guard);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('device CLI against the host-built C app on a pty', () => {
+  let board: PtyProcess;
+  const dir = mkdtempSync(join(tmpdir(), 'tf-devcli-'));
+  const model = join(dir, 'model.tflite');
+  const vec = join(dir, 'vectors');
+  beforeAll(async () => {
+    board = await startHostBoard(await hostBoardExe(), { imuRateHz: 200 });
+    writeFileSync(model, MODEL_BYTES);
+    mkdirSync(vec);
+    for (let i = 0; i < 6; i++) {
+      const x = Uint8Array.from({ length: INPUT_BYTES }, (_, k) => (k * 31 + i * 17) & 0xff);
+      writeFileSync(join(vec, `in-00${i}.bin`), x);
+      // Expected outputs from the TS formula of the test engine (tests/device/test_engine.c).
+      writeFileSync(join(vec, `out-00${i}.bin`), engine(x));
+    }
+  });
+  afterAll(async () => board && (await board.stop()));
+
+  it('verify: bit-exact run exits 0 with a JSON report', async () => {
+    const r = await cli(['--json', 'verify', '--port', board.path, '--model', model, '--vectors', vec]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, n: 6, bitExact: 6, modelSha256: { match: true }, board: 'host', engine: 'test' });
+  });
+
+  it('verify: a wrong expected output exits 5; a different model file exits 5', async () => {
+    const bad = join(dir, 'bad');
+    mkdirSync(bad);
+    const x = readFileSync(join(vec, 'in-000.bin'));
+    writeFileSync(join(bad, 'in-000.bin'), x);
+    const o = engine(new Uint8Array(x));
+    o[1] = (o[1] + 3) & 0xff;
+    writeFileSync(join(bad, 'out-000.bin'), o);
+    const r = await cli(['verify', '--port', board.path, '--model', model, '--vectors', bad]);
+    expect(r.code).toBe(5);
+    expect(r.stdout).toMatch(/FAIL: 0\/1 outputs bit-exact, max difference 3 LSB/);
+    const other = join(dir, 'other.tflite');
+    writeFileSync(other, 'not the model');
+    expect((await cli(['verify', '--port', board.path, '--model', other, '--vectors', vec, '-n', '1'])).code).toBe(5);
+  });
+
+  it('verify: a port that does not exist exits 6 with a remedy', async () => {
+    const r = await cli(['verify', '--port', '/dev/pts/nonexistent-tf', '--model', model, '--vectors', vec]);
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(/remedy:/);
+  });
+
+  it('capture: writes CSV rows of the synthetic IMU and a sidecar without gaps', async () => {
+    const out = join(dir, 'walk.csv');
+    const r = await cli(['--json', 'capture', '--port', board.path, '--label', 'walking', '--group', 's1', '--seconds', '1', '--out', out]);
+    expect(r.code).toBe(0);
+    const sum = JSON.parse(r.stdout);
+    expect(sum).toMatchObject({ label: 'walking', group: 's1', gaps: [], missingSamples: 0, deviceRateHz: 200 });
+    const rows = readFileSync(out, 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('aX,aY,aZ');
+    expect(rows.length - 1).toBe(sum.samples);
+    // Sample 0 of tf_board_host.c's IMU: (0.5 sin 0, 0.5 cos 0, 1) g; sample 1: 0.5 sin(2π/50) = 0.0627, 0.5 cos(2π/50) = 0.4961.
+    expect(rows[1]).toBe('0.000,0.500,1.000');
+    expect(rows[2]).toBe('0.063,0.496,1.000');
+    expect(existsSync(out + '.partial')).toBe(false);
+    expect(JSON.parse(readFileSync(out + '.json', 'utf8'))).toMatchObject({ format: 'tinyforge-capture/1', board: 'host' });
+  });
+
+  it('capture: Ctrl-C keeps every sample received', async () => {
+    const out = join(dir, 'idle.csv');
+    const r = await cli(['--json', 'capture', '--port', board.path, '--label', 'idle', '--out', out], {
+      signalWhen: () => existsSync(out + '.partial') && readFileSync(out + '.partial', 'utf8').split('\n').length > 60,
+    });
+    expect(r.code).toBe(0);
+    const sum = JSON.parse(r.stdout);
+    expect(sum.stopReason).toBe('interrupted');
+    expect(readFileSync(out, 'utf8').trim().split('\n').length - 1).toBe(sum.samples);
+    expect(sum.samples).toBeGreaterThan(59);
+  });
+
+  it('monitor --feed: one prediction per stride with dequantised confidence', async () => {
+    const feed = join(dir, 'feed.csv');
+    const lines = ['aX,aY,aZ'];
+    for (let i = 0; i < 70; i++) lines.push(`${Math.sin(i / 5).toFixed(3)},${Math.cos(i / 7).toFixed(3)},${(1 + i / 100).toFixed(3)}`);
+    writeFileSync(feed, lines.join('\n') + '\n');
+    const r = await cli(['--json', 'monitor', '--port', board.path, '--feed', feed]);
+    expect(r.code).toBe(0);
+    const preds = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    // 70 samples, window 20, stride 10 → windows ending at 19, 29, …, 69: 6 predictions.
+    expect(preds.map((p) => p.lastSample)).toEqual([19, 29, 39, 49, 59, 69]);
+    for (const p of preds) {
+      expect(p.label).toBe(['idle', 'walking', 'running', 'biking', 'golfing'][p.classIndex]);
+      // Output quantisation of the test settings: scale 1/256, zero point -128.
+      expect(p.confidence).toBeCloseTo((p.scores[p.classIndex] + 128) / 256, 9);
+    }
+  });
+});
