@@ -3,7 +3,7 @@
  * writes for int8 models, the minimum runtime version each implies, TFLM op-resolver method names,
  * and which BuiltinOptions union slot each op's options use.
  */
-import { BUILTIN_CODE, type OpName } from '../core/graph.js';
+import { BUILTIN_CODE, type Graph, type OpName, type Operator } from '../core/graph.js';
 import { BuiltinOperator } from './generated/tflite/builtin-operator.js';
 
 /** Name of any TFLite builtin code ("CONV_2D"), or "BUILTIN_<code>" for codes newer than our schema. */
@@ -20,30 +20,45 @@ export function opForCode(code: number): OpName | undefined {
 }
 
 /**
- * Op versions for full-integer int8 models, as the converter assigns them.
- * Source: tensorflow/lite/tools/versioning/op_version.cc (GetBuiltinOperatorVersion), int8 branches,
- * cross-checked against the operator_codes of the converter-made models in shared/vectors
- * (CONV_2D 3, DEPTHWISE_CONV_2D 3, FULLY_CONNECTED 4, SOFTMAX 2, MEAN 2, RESHAPE 1, AVERAGE_POOL_2D 2).
+ * The op version the TFLite converter assigns, from the operator and its tensors' dtypes.
+ * Source: tensorflow/lite/tools/versioning/op_version.cc (GetBuiltinOperatorVersion), the branches
+ * reachable for tinyforge's ops; cross-checked against the converter-made models in shared/vectors
+ * (int8 CONV_2D 3, DEPTHWISE_CONV_2D 3, FULLY_CONNECTED 4, SOFTMAX 2, MEAN 2, RESHAPE 1, AVERAGE_POOL_2D 2).
  */
-export const INT8_OP_VERSION: Record<OpName, number> = {
-  ADD: 2,
-  AVERAGE_POOL_2D: 2,
-  CONCATENATION: 2,
-  CONV_2D: 3,
-  DEPTHWISE_CONV_2D: 3,
-  DEQUANTIZE: 2,
-  FULLY_CONNECTED: 4,
-  LOGISTIC: 2,
-  MAX_POOL_2D: 2,
-  MEAN: 2,
-  MUL: 2,
-  QUANTIZE: 2,
-  RELU: 2,
-  RELU6: 2,
-  RESHAPE: 1,
-  SOFTMAX: 2,
-  TANH: 2,
-};
+export function opVersion(o: Operator, g: Graph): number {
+  const t = (i: number | undefined) => (i !== undefined && i >= 0 ? g.tensors[i] : undefined);
+  const inT = t(o.inputs[0])?.dtype;
+  const outT = t(o.outputs[0])?.dtype;
+  const int8 = inT === 'int8';
+  switch (o.op) {
+    case 'CONV_2D':
+      return int8 && t(o.inputs[1])?.dtype === 'int8' && outT === 'int8' ? 3 : 1;
+    case 'DEPTHWISE_CONV_2D':
+      if (int8 && t(o.inputs[1])?.dtype === 'int8' && outT === 'int8') return 3;
+      return o.options.dilationW !== 1 || o.options.dilationH !== 1 ? 2 : 1;
+    case 'FULLY_CONNECTED':
+      // A bias-less FC written with -1 still has three inputs (version 4); only two inputs mean 6.
+      if (o.inputs.length === 2) return 6;
+      if (o.options.keepNumDims) return 5;
+      return int8 && t(o.inputs[1])?.dtype === 'int8' && outT === 'int8' ? 4 : 1;
+    case 'MUL': {
+      const s = (i: number | undefined) => t(i)?.quant?.scale[0] ?? 0;
+      const [a, b, c] = [s(o.inputs[0]), s(o.inputs[1]), s(o.outputs[0])];
+      if (a && b && c && (a * b) / c >= 1) return 3;
+      return int8 ? 2 : 1;
+    }
+    case 'QUANTIZE':
+      return outT === 'int16' ? 2 : 1;
+    case 'DEQUANTIZE':
+      if (!int8) return 1;
+      return (t(o.inputs[0])?.quant?.scale.length ?? 0) > 1 ? 5 : 2;
+    case 'RESHAPE':
+      return 1;
+    default:
+      // ADD, AVERAGE/MAX_POOL_2D, CONCATENATION, LOGISTIC, MEAN, RELU, RELU6, SOFTMAX, TANH.
+      return int8 ? 2 : 1;
+  }
+}
 
 /**
  * Minimum TFLite runtime version per (op, version), for the `min_runtime_version` metadata.

@@ -1,7 +1,8 @@
 /**
  * TfliteModel | Graph → `.tflite` bytes, as the TFLite converter lays them out for an int8 model:
  * schema version 3; operator_codes with both deprecated_builtin_code (min(code, 127)) and
- * builtin_code; op versions from src/tflite/ops.ts; buffer 0 the empty sentinel; every constant
+ * builtin_code; op versions as the converter assigns them (opVersion in src/tflite/ops.ts) unless
+ * the operator carries its own; buffer 0 the empty sentinel; every constant
  * tensor's data in its own buffer, 16-byte aligned in the file; a `min_runtime_version` metadata
  * entry (16 bytes, NUL-padded) unless the model already carries one; a description
  * ("tinyforge <version>" by default). Deterministic: the same input gives the same bytes.
@@ -30,7 +31,7 @@ import { ReshapeOptions } from './generated/tflite/reshape-options.js';
 import { SoftmaxOptions } from './generated/tflite/softmax-options.js';
 import { SubGraph } from './generated/tflite/sub-graph.js';
 import { Tensor as TflTensor } from './generated/tflite/tensor.js';
-import { INT8_OP_VERSION, minRuntimeVersion, OPTIONS_SLOT } from './ops.js';
+import { minRuntimeVersion, opVersion, OPTIONS_SLOT } from './ops.js';
 
 export interface WriteOptions {
   /** Model description; default: the TfliteModel's own, else "tinyforge <version>". */
@@ -53,7 +54,7 @@ export function writeTflite(model: TfliteModel | Graph, opts: WriteOptions = {})
   // Opcode table: distinct (op, version) in first-use order, as the converter emits it.
   const opcodes: { op: OpName; version: number }[] = [];
   const opcodeIndex = graph.operators.map((o) => {
-    const version = o.version ?? INT8_OP_VERSION[o.op];
+    const version = o.version ?? opVersion(o, graph);
     let i = opcodes.findIndex((c) => c.op === o.op && c.version === version);
     if (i < 0) i = opcodes.push({ op: o.op, version }) - 1;
     return i;

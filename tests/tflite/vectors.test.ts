@@ -8,6 +8,7 @@ import { sharedForTests } from '../../src/core/shared.js';
 import { DTYPE_BYTES, numElements } from '../../src/core/graph.js';
 import { readTflite, modelFacts } from '../../src/tflite/reader.js';
 import { parseTfliteRaw } from '../../src/tflite/raw.js';
+import { opVersion } from '../../src/tflite/ops.js';
 
 const shared = sharedForTests();
 const vdir = shared ? join(shared, 'vectors') : '';
@@ -128,6 +129,16 @@ describe.skipIf(!shared)('reader vs shared/vectors meta.json', () => {
           if (o.op === 'DEPTHWISE_CONV_2D' && r) expect(o.options.depthMultiplier).toBe(r.depth_multiplier);
           if (o.op === 'SOFTMAX') expect(o.options.beta).toBe(1);
         });
+      });
+
+      it('opVersion reproduces the converter\'s op versions', () => {
+        const g = readTflite(bytes).graph;
+        for (const o of g.operators) {
+          // person_detect's older TOCO converter stored int8 CONV_2D as version 2; current
+          // op_version.cc (and the other four converter-made models) give 3.
+          const want = name.startsWith('person_detect') && o.op === 'CONV_2D' ? 3 : o.version;
+          expect([o.op, opVersion(o, g)]).toEqual([o.op, want]);
+        }
       });
 
       it('constant tensors carry exactly their bytes', () => {
