@@ -76,10 +76,10 @@ export function writeTflite(model: TfliteModel | Graph, opts: WriteOptions = {})
   const bufferOffsets = bufferData.map((d) => {
     let dataOff = 0;
     if (d.length) {
-      // The TS generator ignores the schema's force_align: 16, so align the data here.
-      b.startVector(1, d.length, 16);
-      for (let i = d.length - 1; i >= 0; i--) b.addInt8(d[i]);
-      dataOff = b.endVector();
+      // The TS generator ignores the schema's force_align: 16, so align the data here: pad so the
+      // data's first byte lands on 16 (createByteVector's own 4-byte prep then adds nothing).
+      b.prep(16, d.length);
+      dataOff = b.createByteVector(d);
     }
     TflBuffer.startBuffer(b);
     if (dataOff) TflBuffer.addData(b, dataOff);
