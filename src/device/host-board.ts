@@ -4,7 +4,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../core/shared.js';
 import { deviceError, toolError } from '../core/errors.js';
@@ -20,6 +20,8 @@ export interface HostBoardBuild {
   engineSources: string[];
   /** Extra -D / -I flags. */
   cflags?: string[];
+  /** Generated files (e.g. the native engine's model code) written into outDir; their .c files are compiled. */
+  files?: { path: string; contents: string }[];
 }
 
 /** Sources of the device app and the host board, relative to the repo. */
@@ -30,9 +32,14 @@ export async function buildHostBoard(b: HostBoardBuild): Promise<string> {
   mkdirSync(b.outDir, { recursive: true });
   writeFileSync(join(b.outDir, 'tf_model_settings.h.tmp'), b.settingsHeader);
   renameSync(join(b.outDir, 'tf_model_settings.h.tmp'), join(b.outDir, 'tf_model_settings.h'));
+  for (const f of b.files ?? []) {
+    mkdirSync(dirname(join(b.outDir, f.path)), { recursive: true });
+    writeFileSync(join(b.outDir, f.path), f.contents);
+  }
+  const generatedC = (b.files ?? []).filter((f) => f.path.endsWith('.c')).map((f) => join(b.outDir, f.path));
   const exe = join(b.outDir, 'tf_host_board');
   const args = ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-I', b.outDir, '-I', join(REPO_ROOT, 'firmware/core'), ...(b.cflags ?? []),
-    '-o', exe, ...HOST_BOARD_SOURCES.map((s) => join(REPO_ROOT, s)), ...b.engineSources, '-lm'];
+    '-o', exe, ...HOST_BOARD_SOURCES.map((s) => join(REPO_ROOT, s)), ...b.engineSources.filter((f) => f.endsWith('.c') || f.endsWith('.cc')), ...generatedC, '-lm'];
   try {
     await run('gcc', args);
   } catch (e) {
