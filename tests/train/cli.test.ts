@@ -1,0 +1,60 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../src/core/shared.js';
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'tf-train-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function tinyforge(args: string[], cwd = dir): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('node', [join(REPO_ROOT, 'bin', 'tinyforge.mjs'), ...args], { cwd, timeout: 110_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+
+describe('tinyforge train', () => {
+  it('--example regression --json prints the learned line and saves a loadable folder', async () => {
+    const r = await tinyforge(['--json', 'train', '--example', 'regression', '--epochs', '200', '--backend', 'wasm', '--out', 'reg']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    // 200 SGD epochs from a random start: w within 0.1 of 2 (it converges fastest).
+    expect(Math.abs(j.weight - 2)).toBeLessThan(0.1);
+    expect(j.backend).toBe('wasm');
+    expect(JSON.parse(readFileSync(join(dir, 'reg', 'settings.json'), 'utf8')).task).toBe('regression');
+    expect(existsSync(join(dir, 'reg', 'model.json'))).toBe(true);
+  }, 120_000);
+
+  it('reads tinyforge.config.json from the working folder; flags override it', async () => {
+    writeFileSync(join(dir, 'tinyforge.config.json'), JSON.stringify({
+      version: 1,
+      data: { builtin: { seed: 2, subjects: 5, secondsPerActivity: 10 }, split: { val: 0.2, test: 0.2 } },
+      train: { preset: 'dense', epochs: 5, batchSize: 16, backend: 'wasm', out: 'from-config' },
+    }));
+    const r = await tinyforge(['--json', 'train', '--epochs', '2']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.report.training.preset).toBe('dense');
+    expect(j.report.training.epochsRun).toBe(2);
+    expect(j.out).toBe(join(dir, 'from-config'));
+    expect(readFileSync(join(dir, 'from-config', 'report.html'), 'utf8')).toContain('<svg');
+    rmSync(join(dir, 'tinyforge.config.json'));
+  }, 120_000);
+
+  it('a bad project file fails with exit 3, the field named and a remedy', async () => {
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ train: { optimizer: 'rmsprop' } }));
+    const r = await tinyforge(['train', '--config', 'bad.json']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/train\.optimizer: must be one of "adam", "sgd"/);
+    expect(r.stderr).toMatch(/remedy:/);
+    const u = await tinyforge(['train', '--epochs', 'x']);
+    expect(u.code).toBe(2);
+  }, 60_000);
+});
