@@ -1,0 +1,144 @@
+/**
+ * What every importer shares: the report it returns, strict/lenient handling of bad rows, strict
+ * number parsing, and names derived from a file name. Importers are pure (text in, recordings out);
+ * the CLI reads the files.
+ */
+import type { Recording } from '../../core/dataset.js';
+import { badInput } from '../../core/errors.js';
+
+export const IMPORT_FORMATS = ['imu-capture', 'csv', 'edge-impulse', 'capture'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+export interface ImportIssue {
+  /** 1-based line in the file (or index in a JSON array, as stated in `message`). */
+  line?: number;
+  message: string;
+}
+
+export interface ImportReport {
+  /** The file name (or "<text>") the numbers refer to. */
+  source: string;
+  format: ImportFormat;
+  recordings: number;
+  /** Frames (sample instants) imported, over all recordings. */
+  frames: number;
+  /** The recordings' rate in Hz, and whether it was measured from timestamps. */
+  rateHz: number;
+  rateSource: 'nominal' | 'option' | 'measured' | 'file';
+  /** Rows (or gestures) dropped, with the first few reasons. Never silent. */
+  skipped: { count: number; examples: ImportIssue[] };
+  warnings: string[];
+  /** Timestamp statistics, for formats that carry time. */
+  timing?: TimingReport;
+}
+
+export interface TimingReport {
+  column?: string;
+  unit: TimeUnit;
+  unitGuessed: boolean;
+  medianIntervalMs: number;
+  /** Standard deviation of the intervals (ms), gaps excluded. */
+  jitterMs: number;
+  /** Intervals > 1.5 × median: recordings are split there. */
+  gaps: { count: number; examples: { line?: number; frame?: number; intervalMs: number }[] };
+}
+
+export type TimeUnit = 's' | 'ms' | 'us' | 'ns';
+export const MS_PER_UNIT: Record<TimeUnit, number> = { s: 1000, ms: 1, us: 1e-3, ns: 1e-6 };
+
+export interface ImportResult {
+  recordings: Recording[];
+  report: ImportReport;
+}
+
+export interface CommonImportOptions {
+  /** File name, for messages and for labels/groups derived from it. */
+  source?: string;
+  /** Label for every recording (else from the file name or a label column). */
+  label?: string;
+  /** Group for every recording (else from the file name or a group column). */
+  group?: string;
+  /** Skip (count and report) bad rows instead of failing on the first one. */
+  lenient?: boolean;
+}
+
+const EXAMPLES = 10;
+/** Even in lenient mode, more bad rows than this fraction means the file is not what we think. */
+export const MAX_BAD_FRACTION = 0.1;
+
+/** Collects bad rows: throws at once in strict mode, counts them in lenient mode. */
+export class RowIssues {
+  count = 0;
+  examples: ImportIssue[] = [];
+  constructor(
+    private readonly source: string,
+    private readonly lenient: boolean,
+    private readonly remedy: string,
+  ) {}
+  bad(line: number | undefined, message: string): void {
+    if (!this.lenient) {
+      throw badInput(`${this.source}${line !== undefined ? `:${line}` : ''}: ${message}`, {
+        remedy: `${this.remedy}, or pass --lenient to skip (and count) bad rows`,
+        details: { file: this.source, line },
+      });
+    }
+    this.count++;
+    if (this.examples.length < EXAMPLES) this.examples.push({ line, message });
+  }
+  /** After parsing `rows` rows: fail if lenient mode skipped too many for the data to be trusted. */
+  check(rows: number): void {
+    if (this.count > 0 && this.count > MAX_BAD_FRACTION * rows) {
+      throw badInput(`${this.source}: ${this.count} of ${rows} rows are bad (first: line ${this.examples[0].line}: ${this.examples[0].message})`, {
+        remedy: `${this.remedy}; more than ${MAX_BAD_FRACTION * 100}% bad rows means the format or columns are probably wrong`,
+        details: { file: this.source },
+      });
+    }
+  }
+}
+
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** A finite decimal number, or null (empty cells, "NaN", "inf", "1,5", "0x10" are all null). */
+export function parseNumber(text: string): number | null {
+  const t = text.trim();
+  if (!NUMBER.test(t)) return null;
+  const v = Number(t);
+  return Number.isFinite(v) ? v : null;
+}
+
+/** "data/walking.csv" → "walking"; "idle.a1b2.json" with `firstDot` → "idle". */
+export function fileStem(source: string, firstDot = false): string {
+  const base = source.replace(/\\/g, '/').split('/').pop() ?? source;
+  if (firstDot) {
+    const i = base.indexOf('.');
+    return i > 0 ? base.slice(0, i) : base;
+  }
+  const i = base.lastIndexOf('.');
+  return i > 0 ? base.slice(0, i) : base;
+}
+
+/** Unit of a sensor axis from its conventional name: aX → g, gX → deg/s, mX → uT. */
+export function unitForAxis(name: string): string {
+  if (/^a[xyz]$/i.test(name) || /^acc/i.test(name)) return 'g';
+  if (/^g[xyz]$/i.test(name) || /^gyr/i.test(name)) return 'deg/s';
+  if (/^m[xyz]$/i.test(name) || /^mag/i.test(name)) return 'uT';
+  return '';
+}
+
+/** Lines of a text file (CRLF or LF), 1-based numbering via index + 1. A BOM is dropped. */
+export function splitLines(text: string): string[] {
+  return text.replace(/^\uFEFF/, '').split(/\r?\n/);
+}
+
+export function median(values: number[]): number {
+  const a = values.slice().sort((x, y) => x - y);
+  const n = a.length;
+  if (n === 0) return NaN;
+  return n % 2 ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
+}
+
+export function stddev(values: number[]): number {
+  if (values.length === 0) return 0;
+  const m = values.reduce((p, c) => p + c, 0) / values.length;
+  return Math.sqrt(values.reduce((p, c) => p + (c - m) ** 2, 0) / values.length);
+}
