@@ -69,6 +69,8 @@ export interface RawBuffer {
 }
 
 export interface RawModel {
+  /** Size of the file the model was parsed from. */
+  fileBytes: number;
   version: number;
   description: string;
   operatorCodes: RawOperatorCode[];
@@ -253,6 +255,7 @@ export function parseTfliteRaw(bytes: Uint8Array): RawModel {
   const sigs = cb.fieldVector(root, 7, 4, 'Model.signature_defs');
 
   return {
+    fileBytes: bytes.length,
     version: cb.fieldU32(root, 0, 0, 'Model.version'),
     description: cb.fieldString(root, 3, 'Model.description') ?? '',
     operatorCodes,

@@ -45,7 +45,15 @@ export function modelFromRaw(raw: RawModel): TfliteModel {
   if (raw.subgraphs.length === 0) throw badInput('malformed .tflite: the model has no subgraphs', { remedy: BAD_REMEDY });
   const sg = raw.subgraphs[0];
   const nT = sg.tensors.length;
-  const tensors = sg.tensors.map((t, i) => tensorFromRaw(raw, t, i));
+  // Each tensor gets its own copy of its buffer; tensors (or metadata) that all name one large
+  // buffer would multiply the file, so copies are bounded by a multiple of the file size.
+  let copyBudget = 2 * raw.fileBytes + (1 << 20);
+  const copy = (data: Uint8Array, what: string): Uint8Array => {
+    copyBudget -= data.length;
+    if (copyBudget < 0) throw badInput(`malformed .tflite: ${what} and others share buffers far larger than the file`, { remedy: BAD_REMEDY });
+    return data.slice();
+  };
+  const tensors = sg.tensors.map((t, i) => tensorFromRaw(raw, t, i, copy));
   const checkIndex = (x: number, where: string, optional: boolean): void => {
     if ((optional && x === -1) || (Number.isInteger(x) && x >= 0 && x < nT)) return;
     throw badInput(`malformed .tflite: ${where} refers to tensor ${x}, but the subgraph has ${nT} tensors`, { remedy: BAD_REMEDY });
@@ -59,13 +67,13 @@ export function modelFromRaw(raw: RawModel): TfliteModel {
   sg.outputs.forEach((x) => checkIndex(x, 'subgraph output', false));
   const metadata = raw.metadata.map((m) => {
     if (m.buffer >= raw.buffers.length) throw badInput(`malformed .tflite: metadata "${m.name}" refers to buffer ${m.buffer} of ${raw.buffers.length}`, { remedy: BAD_REMEDY });
-    return { name: m.name, data: raw.buffers[m.buffer].data.slice() };
+    return { name: m.name, data: copy(raw.buffers[m.buffer].data, `metadata "${m.name}"`) };
   });
   const graph: Graph = { ...(sg.name ? { name: sg.name } : {}), tensors, operators, inputs: sg.inputs.slice(), outputs: sg.outputs.slice() };
   return { graph, version: raw.version, description: raw.description, metadata };
 }
 
-function tensorFromRaw(raw: RawModel, t: RawTensor, i: number): Tensor {
+function tensorFromRaw(raw: RawModel, t: RawTensor, i: number, copy: (d: Uint8Array, what: string) => Uint8Array): Tensor {
   const dtype = DTYPE_BY_CODE.get(t.type);
   const label = `tensor ${i} ("${t.name}")`;
   if (!dtype) {
@@ -101,7 +109,7 @@ function tensorFromRaw(raw: RawModel, t: RawTensor, i: number): Tensor {
       if (DTYPE_BYTES[dtype] > 0 && data.length !== expected) {
         throw badInput(`malformed .tflite: ${label} of shape [${t.shape}] ${dtype} needs ${expected} bytes, its buffer holds ${data.length}`, { remedy: BAD_REMEDY });
       }
-      out.data = data.slice();
+      out.data = copy(data, label);
     }
   }
   return out;

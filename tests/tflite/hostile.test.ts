@@ -14,6 +14,7 @@ import { SubGraph } from '../../src/tflite/generated/tflite/sub-graph.js';
 import { Tensor as TflTensor } from '../../src/tflite/generated/tflite/tensor.js';
 import { Operator as TflOperator } from '../../src/tflite/generated/tflite/operator.js';
 import { OperatorCode } from '../../src/tflite/generated/tflite/operator-code.js';
+import { Buffer as TflBuffer } from '../../src/tflite/generated/tflite/buffer.js';
 import type { Graph } from '../../src/core/graph.js';
 
 const shared = sharedForTests();
@@ -140,6 +141,37 @@ describe('hostile .tflite inputs', () => {
     Model.finishModelBuffer(b, Model.endModel(b));
     const bytes = b.asUint8Array();
     expect(outcome(bytes)).toBe('bad-input');
+  });
+
+  it('thousands of tensors naming one large buffer are rejected instead of copying it thousands of times', () => {
+    const b = new flatbuffers.Builder(1 << 19);
+    TflBuffer.startBuffer(b);
+    const sentinel = TflBuffer.endBuffer(b);
+    const data = b.createByteVector(new Uint8Array(200_000).fill(7));
+    TflBuffer.startBuffer(b);
+    TflBuffer.addData(b, data);
+    const big = TflBuffer.endBuffer(b);
+    const shape = TflTensor.createShapeVector(b, [200_000]);
+    const tensors: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      TflTensor.startTensor(b);
+      TflTensor.addShape(b, shape);
+      TflTensor.addType(b, 9);
+      TflTensor.addBuffer(b, 1);
+      tensors.push(TflTensor.endTensor(b));
+    }
+    const tv = SubGraph.createTensorsVector(b, tensors);
+    SubGraph.startSubGraph(b);
+    SubGraph.addTensors(b, tv);
+    const sg = SubGraph.endSubGraph(b);
+    const sgs = Model.createSubgraphsVector(b, [sg]);
+    const bufs = Model.createBuffersVector(b, [sentinel, big]);
+    Model.startModel(b);
+    Model.addVersion(b, 3);
+    Model.addSubgraphs(b, sgs);
+    Model.addBuffers(b, bufs);
+    Model.finishModelBuffer(b, Model.endModel(b));
+    expect(outcome(b.asUint8Array())).toBe('bad-input');
   });
 
   it('an unknown operator is unsupported and is named', () => {
