@@ -10,6 +10,7 @@
  * (exp/tanh use the host's double-precision functions rounded to float32).
  */
 import type {
+  Activation,
   ConcatenationOptions,
   Conv2DOptions,
   DepthwiseConv2DOptions,
@@ -103,16 +104,61 @@ function floatConst(ctx: PrepareContext, index: number, role: string): Float32Ar
   return s.f32;
 }
 
-// ---------------------------------------------------------------- FULLY_CONNECTED
+/** The common prologue of one-input elementwise ops: same dtype kind and element count in and out. */
+function unaryIO(ctx: PrepareContext) {
+  const x = input(ctx, 0);
+  const y = output(ctx);
+  const kind = dataKind(ctx, x.t, 'input');
+  sameKind(ctx, x.t, y.t);
+  const n = numElements(x.t.shape);
+  if (numElements(y.t.shape) !== n) fail(ctx, `output shape [${y.t.shape}] differs from input [${x.t.shape}]`);
+  return { x, y, kind, n, X: ctx.stores[x.index], Y: ctx.stores[y.index] };
+}
 
-export function prepareFullyConnected(ctx: PrepareContext): Kernel {
-  const opt = ctx.op.options as FullyConnectedOptions;
+/** Float weights, optional float bias and the fused-activation clamp of a float conv-like op. */
+function floatWeights(ctx: PrepareContext, wIndex: number, b: { index: number } | null, act: Activation) {
+  const W = floatConst(ctx, wIndex, 'weights');
+  const B = b ? floatConst(ctx, b.index, 'bias') : null;
+  const [lo, hi] = activationRangeFloat(act);
+  return { W, B, lo, hi };
+}
+
+/** The operands every weighted op (FC, conv, depthwise) starts from. */
+function weightedIO(ctx: PrepareContext) {
   const x = input(ctx, 0);
   const w = input(ctx, 1);
   const b = optionalInput(ctx, 2);
   const y = output(ctx);
   const kind = dataKind(ctx, x.t, 'input');
   sameKind(ctx, x.t, y.t);
+  return { x, w, b, y, kind };
+}
+
+/**
+ * int8 conv/depthwise output stage (TFLM ConvPerChannel / DepthwiseConvPerChannel): the input
+ * offset, and `finish(acc, oc)` = clamp(MBQM(acc + bias[oc], mult[oc], shift[oc]) + out_zp).
+ */
+function int8ConvOutput(ctx: PrepareContext, x: Tensor, w: Tensor, b: Tensor | undefined, y: Tensor, outC: number, act: Activation) {
+  expectDType(ctx, w, ['int8'], 'filter');
+  const inQ = qparams(ctx, x, 'input');
+  const outQ = qparams(ctx, y, 'output');
+  const { mult, shift } = perChannelMultipliers(ctx, inQ.scale, w, outQ.scale, outC);
+  const bias = int32Bias(ctx, b, outC);
+  const outOffset = outQ.zeroPoint;
+  const [actMin, actMax] = activationRangeInt8(act, outQ.scale, outQ.zeroPoint);
+  const finish = (acc: number, oc: number): number => {
+    if (bias) acc = (acc + bias[oc]) | 0;
+    const v = mulByQuantizedMultiplier(acc, mult[oc], shift[oc]) + outOffset;
+    return v < actMin ? actMin : v > actMax ? actMax : v;
+  };
+  return { inOffset: -inQ.zeroPoint, finish };
+}
+
+// ---------------------------------------------------------------- FULLY_CONNECTED
+
+export function prepareFullyConnected(ctx: PrepareContext): Kernel {
+  const opt = ctx.op.options as FullyConnectedOptions;
+  const { x, w, b, y, kind } = weightedIO(ctx);
   if (w.t.shape.length < 2) fail(ctx, `weights shape [${w.t.shape}] must have rank >= 2`);
   const accum = w.t.shape[w.t.shape.length - 1];
   const outDepth = y.t.shape[y.t.shape.length - 1];
@@ -125,9 +171,7 @@ export function prepareFullyConnected(ctx: PrepareContext): Kernel {
   const Y = ctx.stores[y.index];
 
   if (kind === 'float32') {
-    const W = floatConst(ctx, w.index, 'weights');
-    const B = b ? floatConst(ctx, b.index, 'bias') : null;
-    const [lo, hi] = activationRangeFloat(opt.fusedActivation);
+    const { W, B, lo, hi } = floatWeights(ctx, w.index, b, opt.fusedActivation);
     const xf = X.f32;
     const yf = Y.f32;
     return () => {
@@ -232,12 +276,7 @@ function convGeometry(ctx: PrepareContext, x: Tensor, w: Tensor, y: Tensor, opt:
 
 export function prepareConv2D(ctx: PrepareContext): Kernel {
   const opt = ctx.op.options as Conv2DOptions;
-  const x = input(ctx, 0);
-  const w = input(ctx, 1);
-  const b = optionalInput(ctx, 2);
-  const y = output(ctx);
-  const kind = dataKind(ctx, x.t, 'input');
-  sameKind(ctx, x.t, y.t);
+  const { x, w, b, y, kind } = weightedIO(ctx);
   expectRank(ctx, w.t, 4, 'filter');
   const outC = w.t.shape[0];
   const g = convGeometry(ctx, x.t, w.t, y.t, opt, outC);
@@ -262,28 +301,15 @@ export function prepareConv2D(ctx: PrepareContext): Kernel {
   let Wf: Float32Array | null = null;
   let Wi: Int8Array | null = null;
   if (isFloat) {
-    Wf = floatConst(ctx, w.index, 'filter');
-    const B = b ? floatConst(ctx, b.index, 'bias') : null;
-    const [lo, hi] = activationRangeFloat(opt.fusedActivation);
+    const { W, B, lo, hi } = floatWeights(ctx, w.index, b, opt.fusedActivation);
+    Wf = W;
     finish = (acc, oc) => {
       const v = fr(acc + (B ? B[oc] : 0));
       return v < lo ? lo : v > hi ? hi : v;
     };
   } else {
-    expectDType(ctx, w.t, ['int8'], 'filter');
+    ({ inOffset, finish } = int8ConvOutput(ctx, x.t, w.t, b?.t, y.t, outC, opt.fusedActivation));
     Wi = ctx.stores[w.index].i8;
-    const inQ = qparams(ctx, x.t, 'input');
-    const outQ = qparams(ctx, y.t, 'output');
-    const { mult, shift } = perChannelMultipliers(ctx, inQ.scale, w.t, outQ.scale, outC);
-    const bias = int32Bias(ctx, b?.t, outC);
-    inOffset = -inQ.zeroPoint;
-    const outOffset = outQ.zeroPoint;
-    const [actMin, actMax] = activationRangeInt8(opt.fusedActivation, outQ.scale, outQ.zeroPoint);
-    finish = (acc, oc) => {
-      if (bias) acc = (acc + bias[oc]) | 0;
-      const v = mulByQuantizedMultiplier(acc, mult[oc], shift[oc]) + outOffset;
-      return v < actMin ? actMin : v > actMax ? actMax : v;
-    };
   }
   const ys = isFloat ? Y.f32 : Y.i8;
   const gather = (n: number, oy: number, ox: number, grp: number) => {
@@ -329,12 +355,7 @@ export function prepareConv2D(ctx: PrepareContext): Kernel {
 
 export function prepareDepthwiseConv2D(ctx: PrepareContext): Kernel {
   const opt = ctx.op.options as DepthwiseConv2DOptions;
-  const x = input(ctx, 0);
-  const w = input(ctx, 1);
-  const b = optionalInput(ctx, 2);
-  const y = output(ctx);
-  const kind = dataKind(ctx, x.t, 'input');
-  sameKind(ctx, x.t, y.t);
+  const { x, w, b, y, kind } = weightedIO(ctx);
   expectRank(ctx, w.t, 4, 'filter');
   expectRank(ctx, x.t, 4, 'input');
   const outC = w.t.shape[3];
@@ -350,9 +371,7 @@ export function prepareDepthwiseConv2D(ctx: PrepareContext): Kernel {
   const Y = ctx.stores[y.index];
 
   if (kind === 'float32') {
-    const W = floatConst(ctx, w.index, 'filter');
-    const B = b ? floatConst(ctx, b.index, 'bias') : null;
-    const [lo, hi] = activationRangeFloat(opt.fusedActivation);
+    const { W, B, lo, hi } = floatWeights(ctx, w.index, b, opt.fusedActivation);
     const xf = X.f32;
     const yf = Y.f32;
     return () => {
@@ -380,14 +399,7 @@ export function prepareDepthwiseConv2D(ctx: PrepareContext): Kernel {
     };
   }
 
-  expectDType(ctx, w.t, ['int8'], 'filter');
-  const inQ = qparams(ctx, x.t, 'input');
-  const outQ = qparams(ctx, y.t, 'output');
-  const { mult, shift } = perChannelMultipliers(ctx, inQ.scale, w.t, outQ.scale, outC);
-  const bias = int32Bias(ctx, b?.t, outC);
-  const inOffset = -inQ.zeroPoint;
-  const outOffset = outQ.zeroPoint;
-  const [actMin, actMax] = activationRangeInt8(opt.fusedActivation, outQ.scale, outQ.zeroPoint);
+  const { inOffset, finish } = int8ConvOutput(ctx, x.t, w.t, b?.t, y.t, outC, opt.fusedActivation);
   const W = ctx.stores[w.index].i8;
   const xi = X.i8;
   const yi = Y.i8;
@@ -421,13 +433,7 @@ export function prepareDepthwiseConv2D(ctx: PrepareContext): Kernel {
             }
           }
           const yo = ((n * outH + oy) * outW + ox) * outC;
-          for (let oc = 0; oc < outC; oc++) {
-            let a = acc[oc];
-            if (bias) a = (a + bias[oc]) | 0;
-            let v = mulByQuantizedMultiplier(a, mult[oc], shift[oc]) + outOffset;
-            v = v < actMin ? actMin : v > actMax ? actMax : v;
-            yi[yo + oc] = v;
-          }
+          for (let oc = 0; oc < outC; oc++) yi[yo + oc] = finish(acc[oc], oc);
         }
       }
   };
@@ -670,14 +676,7 @@ export function prepareSoftmax(ctx: PrepareContext): Kernel {
 // ---------------------------------------------------------------- LOGISTIC / TANH
 
 export function prepareLogisticOrTanh(ctx: PrepareContext, isTanh: boolean): Kernel {
-  const x = input(ctx, 0);
-  const y = output(ctx);
-  const kind = dataKind(ctx, x.t, 'input');
-  sameKind(ctx, x.t, y.t);
-  const n = numElements(x.t.shape);
-  if (numElements(y.t.shape) !== n) fail(ctx, `output shape [${y.t.shape}] differs from input [${x.t.shape}]`);
-  const X = ctx.stores[x.index];
-  const Y = ctx.stores[y.index];
+  const { x, y, kind, n, X, Y } = unaryIO(ctx);
   if (kind === 'float32') {
     const xf = X.f32;
     const yf = Y.f32;
@@ -845,14 +844,7 @@ export function prepareDequantize(ctx: PrepareContext): Kernel {
 // ---------------------------------------------------------------- RELU / RELU6
 
 export function prepareRelu(ctx: PrepareContext, six: boolean): Kernel {
-  const x = input(ctx, 0);
-  const y = output(ctx);
-  const kind = dataKind(ctx, x.t, 'input');
-  sameKind(ctx, x.t, y.t);
-  const n = numElements(x.t.shape);
-  if (numElements(y.t.shape) !== n) fail(ctx, `output shape [${y.t.shape}] differs from input [${x.t.shape}]`);
-  const X = ctx.stores[x.index];
-  const Y = ctx.stores[y.index];
+  const { x, y, kind, n, X, Y } = unaryIO(ctx);
   if (kind === 'float32') {
     const xf = X.f32;
     const yf = Y.f32;
