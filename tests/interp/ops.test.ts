@@ -127,6 +127,22 @@ describe('pooling int8 (hand-computed)', () => {
   });
 });
 
+describe('MEAN int8 with different input/output scales (hand-computed TFLM arithmetic)', () => {
+  const mean = (n: number) =>
+    graph(
+      [i8('x', [1, 1, n, 1], 1, 0), i32('axes', [1, 2]), i8('y', [1, 1, 1, 1], 0.5, 0)],
+      [{ op: 'MEAN', inputs: [0, 1], outputs: [2], options: { keepDims: true } }],
+      [0],
+      [2],
+    );
+  it('n = 4: multiplier 2.0 = (2^30, 2) folds 1/4 into (2^30, 0); sum 11 -> SRDHM(11, 2^30) = 6 (real 5.5)', () => {
+    expect(ints(interpret(mean(4), [bytes([1, 2, 3, 5])])[0])).toEqual([6]);
+  });
+  it('n = 3: (2^31 / 3 truncated = 715827882, shift 1); sum 7 -> SRDHM(14, 715827882) = 5 (real 4.67)', () => {
+    expect(ints(interpret(mean(3), [bytes([1, 2, 4])])[0])).toEqual([5]);
+  });
+});
+
 describe('ADD / MUL int8', () => {
   const bin = (op: 'ADD' | 'MUL', sa: number, sb: number, so: number, zo: number, bShape = [1, 4]) =>
     graph(
