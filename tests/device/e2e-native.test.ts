@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { ModelSettings } from '../../src/core/dataset.js';
 import { REPO_ROOT, sharedForTests } from '../../src/core/shared.js';
 import { settingsHeader } from '../../src/firmware/settings-header.js';
 import { emitNativeEngine, nativeKernelFiles } from '../../src/firmware/native/index.js';
@@ -12,24 +11,9 @@ import { buildHostBoard, startHostBoard, type PtyProcess } from '../../src/devic
 import { loadVectors } from '../../src/device/reference.js';
 import { SerialTransport } from '../../src/device/serial-transport.js';
 import { sha256Hex, verifyDevice } from '../../src/device/verify.js';
+import { vectorSettings } from './targets.js';
 
 const shared = sharedForTests();
-
-/** Settings for a vectors model (no training run behind it): sizes and output quantisation from meta.json. */
-export function vectorSettings(meta: { input: { bytes: number; scale: number; zero_point: number }; output: { bytes: number; scale: number; zero_point: number } }): ModelSettings {
-  return {
-    task: 'classification',
-    labels: Array.from({ length: meta.output.bytes }, (_, i) => `c${i}`),
-    axes: ['x'],
-    units: ['1'],
-    sampleRateHz: 1,
-    windowLength: meta.input.bytes,
-    windowStride: meta.input.bytes,
-    normalisation: { mean: [0], std: [1] },
-    inputQuant: { scale: meta.input.scale, zeroPoint: meta.input.zero_point },
-    outputQuant: { scale: meta.output.scale, zeroPoint: meta.output.zero_point },
-  };
-}
 
 // The real chain on the host: a converter-made .tflite → native engine C (the firmware part's
 // generator) + tf_app + host board → verify over a pty against TFLM's reference-kernel outputs.

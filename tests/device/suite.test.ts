@@ -3,18 +3,22 @@ import { MSG } from '../../src/device/protocol.generated.js';
 import { quantiseSample } from '../../src/device/fake-device.js';
 import { sha256Hex, verifyDevice } from '../../src/device/verify.js';
 import type { PredictionMsg, ImuSamplesMsg } from '../../src/device/protocol.generated.js';
-import { INPUT_BYTES, MODEL_BYTES, OUTPUT_BYTES, SETTINGS, engine, fakeTarget, hostTarget, portTarget, type Target } from './targets.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadVectors } from '../../src/device/reference.js';
+import { INPUT_BYTES, MODEL_BYTES, OUTPUT_BYTES, SETTINGS, engine, fakeTarget, hostTarget, portTarget, qemuAvailable, qemuTarget, type Target } from './targets.js';
 
 // Deterministic pseudo-random int8 inputs (LCG), so failures reproduce.
-function inputs(n: number, seed = 1): Uint8Array[] {
+function inputs(n: number, seed = 1, bytes = INPUT_BYTES): Uint8Array[] {
   let s = seed;
-  return Array.from({ length: n }, () => Uint8Array.from({ length: INPUT_BYTES }, () => (s = (s * 1103515245 + 12345) >>> 0) >>> 24));
+  return Array.from({ length: n }, () => Uint8Array.from({ length: bytes }, () => (s = (s * 1103515245 + 12345) >>> 0) >>> 24));
 }
 
 const targets: [string, () => Promise<Target>, boolean][] = [
   ['fake device', fakeTarget, true],
   ['host-built C app over a pty', hostTarget, true],
   ['real board (TINYFORGE_PORT)', () => portTarget(process.env.TINYFORGE_PORT!), Boolean(process.env.TINYFORGE_PORT)],
+  ['virtual board (QEMU, hello_world_int8 native firmware)', qemuTarget, qemuAvailable()],
 ];
 
 for (const [name, make, enabled] of targets) {
@@ -34,7 +38,7 @@ for (const [name, make, enabled] of targets) {
     });
 
     it('INFER returns the engine output for each input (test engine formula computed in TS)', async () => {
-      for (const x of inputs(t.testEngine ? 12 : 2)) {
+      for (const x of inputs(t.testEngine ? 12 : 2, 1, t.client.info!.inputBytes)) {
         const r = await t.client.infer(x);
         expect(r.output.length).toBe(t.client.info!.outputBytes);
         if (t.testEngine) expect(Array.from(r.output)).toEqual(Array.from(engine(x)));
@@ -49,7 +53,7 @@ for (const [name, make, enabled] of targets) {
     it('garbage on the line, then requests still work (resync on the delimiter)', async () => {
       await t.client.transport.write(new TextEncoder().encode('\r\nAT+RESET\r\n\x01\x02\x03'));
       await t.client.transport.write(new Uint8Array(5000).fill(7));
-      const x = inputs(1, 99)[0];
+      const x = inputs(1, 99, t.client.info!.inputBytes)[0];
       const r = await t.client.infer(x);
       if (t.testEngine) expect(Array.from(r.output)).toEqual(Array.from(engine(x)));
     });
@@ -113,9 +117,28 @@ for (const [name, make, enabled] of targets) {
       }
       expect(batches[0].rateMilliHz).toBe(200000);
     });
+
+    it.skipIf(t_testEngine(name))('vectors: verifyDevice bit-exact against TFLM outputs; SAMPLES_IN window gives the same scores', async () => {
+      if (!t.vectorsDir) return;
+      const v = loadVectors(t.vectorsDir);
+      const model = new Uint8Array(readFileSync(join(t.vectorsDir, 'model.tflite')));
+      const rep = await verifyDevice(t.client, { model, inputs: v.inputs, reference: (_x, i) => v.outputs[i]! });
+      expect(rep).toMatchObject({ ok: true, bitExact: v.inputs.length, modelSha256: { match: true } });
+      // hello_world: one input byte = one sample of one axis (mean 0, std 1). x = (q - zp) · scale
+      // quantises back to q, so the PREDICTION for that window must carry TFLM's output bytes.
+      const meta = JSON.parse(readFileSync(join(t.vectorsDir, 'meta.json'), 'utf8'));
+      if (meta.input.bytes !== 1) return;
+      await t.client.reset();
+      const preds: PredictionMsg[] = [];
+      const off = t.client.onPrediction((p) => preds.push(p));
+      const xs = v.inputs.map((b) => Math.fround((((b[0] << 24) >> 24) - meta.input.zero_point) * meta.input.scale));
+      await t.client.samplesIn(Float32Array.from(xs));
+      off();
+      expect(preds.map((p) => Array.from(new Uint8Array(p.scores.buffer, p.scores.byteOffset, p.scores.length)))).toEqual(v.outputs.map((o) => Array.from(o!)));
+    });
   });
 }
 
 function t_testEngine(name: string): boolean {
-  return !name.startsWith('real board');
+  return !name.startsWith('real board') && !name.startsWith('virtual board');
 }

@@ -3,11 +3,19 @@
  * host-built C app on a pty (serialport), (c) a real board when TINYFORGE_PORT is set, (d) the
  * virtual board when the firmware part's launcher and an ELF exist.
  */
-import { mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelSettings } from '../../src/core/dataset.js';
-import { REPO_ROOT } from '../../src/core/shared.js';
+import { REPO_ROOT, sharedDir } from '../../src/core/shared.js';
+import { emitFirmware } from '../../src/firmware/emit.js';
+import { readFirmwareSources } from '../../src/firmware/sources.js';
+import { writeProject } from '../../src/firmware/write.js';
+import { buildPlan, runPlan } from '../../src/firmware/build.js';
+import { emitNativeEngine } from '../../src/firmware/native/index.js';
+import { readTflite } from '../../src/tflite/reader.js';
+import { startVirtualBoard } from '../../src/flash/virtual-board.js';
 import { settingsHeader } from '../../src/firmware/settings-header.js';
 import { DeviceClient } from '../../src/device/client.js';
 import { FakeDevice, testEngineOutput } from '../../src/device/fake-device.js';
@@ -39,7 +47,52 @@ export interface Target {
   client: DeviceClient;
   /** Whether the board runs the test engine (outputs predictable) and has the synthetic IMU. */
   testEngine: boolean;
+  /** A shared vectors folder whose model the board runs (expected outputs from TFLM). */
+  vectorsDir?: string;
   stop(): Promise<void>;
+}
+
+/** Settings for a vectors model (no training run behind it): one axis, window = input bytes, I/O quantisation from meta.json. */
+export function vectorSettings(meta: { input: { bytes: number; scale: number; zero_point: number }; output: { bytes: number; scale: number; zero_point: number } }): ModelSettings {
+  return {
+    task: 'classification',
+    labels: Array.from({ length: meta.output.bytes }, (_, i) => `c${i}`),
+    axes: ['x'],
+    units: ['1'],
+    sampleRateHz: 1,
+    windowLength: meta.input.bytes,
+    windowStride: meta.input.bytes,
+    normalisation: { mean: [0], std: [1] },
+    inputQuant: { scale: meta.input.scale, zeroPoint: meta.input.zero_point },
+    outputQuant: { scale: meta.output.scale, zeroPoint: meta.output.zero_point },
+  };
+}
+
+/** Tools the virtual board needs; the QEMU target is skipped without them or without shared/. */
+export function qemuAvailable(): boolean {
+  const has = (t: string) => spawnSync(t, ['--version'], { stdio: 'ignore' }).status === 0;
+  return Boolean(sharedDir()) && has('qemu-system-arm') && has('arm-none-eabi-gcc') && has('make');
+}
+
+/** The virtual board (QEMU) running the firmware part's native-engine firmware for hello_world_int8. */
+export async function qemuTarget(): Promise<Target> {
+  const vdir = join(sharedDir()!, 'vectors', 'hello_world_int8');
+  const modelBytes = new Uint8Array(readFileSync(join(vdir, 'model.tflite')));
+  const meta = JSON.parse(readFileSync(join(vdir, 'meta.json'), 'utf8'));
+  const project = emitFirmware({
+    board: 'qemu-mps2-an386', engine: 'native', model: readTflite(modelBytes), modelBytes, settings: vectorSettings(meta),
+    sources: readFirmwareSources(), nativeEngine: emitNativeEngine,
+  });
+  const dir = writeProject(join(mkdtempSync(join(tmpdir(), 'tf-devqemu-')), 'fw'), project.files);
+  await runPlan(buildPlan(dir, 'qemu-mps2-an386', { engine: 'native' }));
+  const board = await startVirtualBoard(join(dir, 'build/firmware.elf'));
+  try {
+    const client = await DeviceClient.connect(new SerialTransport(board.path, { bytesPerSecond: 8000 }), { handshakeMs: 20000 });
+    return { client, testEngine: false, vectorsDir: vdir, stop: async () => (await client.close(), await board.stop()) };
+  } catch (e) {
+    await board.stop();
+    throw e;
+  }
 }
 
 export async function fakeTarget(): Promise<Target & { device: FakeDevice; transport: FakeTransport }> {
