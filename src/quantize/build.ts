@@ -8,7 +8,7 @@ import type { Graph, Operator, Quantization, Tensor, TfliteModel } from '../core
 import { PROVENANCE } from '../core/version.js';
 import type { FloatGraph } from './lower.js';
 import type { Range } from './calibrate.js';
-import { chooseActivationParams, quantizeBias, quantizeWeightsSymmetric, type QuantParams } from './math.js';
+import { chooseActivationParams, minWeightScales, quantizeBias, quantizeWeightsSymmetric, type QuantParams } from './math.js';
 
 export interface BuildOptions {
   inputType?: 'int8' | 'float32';
@@ -74,10 +74,14 @@ export function buildInt8(g: FloatGraph, ranges: readonly (Range | undefined)[],
   // Which op consumes each weight/bias, to pick per-channel axes and bias scales.
   const weightOp = new Map<number, Operator['op']>();
   const biasOf = new Map<number, { input: number; weight: number }>();
+  const weightFloor = new Map<number, number[]>();
   for (const op of g.operators) {
     if (op.op === 'FULLY_CONNECTED' || op.op === 'CONV_2D' || op.op === 'DEPTHWISE_CONV_2D') {
       weightOp.set(op.inputs[1], op.op);
-      if (op.inputs[2] >= 0) biasOf.set(op.inputs[2], { input: op.inputs[0], weight: op.inputs[1] });
+      if (op.inputs[2] >= 0) {
+        biasOf.set(op.inputs[2], { input: op.inputs[0], weight: op.inputs[1] });
+        weightFloor.set(op.inputs[1], minWeightScales(g.tensors[op.inputs[2]].data as Float32Array, paramsOf(op.inputs[0]).scale));
+      }
     }
   }
 
@@ -88,7 +92,8 @@ export function buildInt8(g: FloatGraph, ranges: readonly (Range | undefined)[],
     if (t.kind === 'weight') {
       const op = weightOp.get(i);
       const axis = op === 'FULLY_CONNECTED' && !opts.perChannelDense ? undefined : t.channelAxis;
-      const qw = quantizeWeightsSymmetric(t.data as Float32Array, t.shape, axis);
+      const floor = weightFloor.get(i);
+      const qw = quantizeWeightsSymmetric(t.data as Float32Array, t.shape, axis, floor && axis === undefined ? [Math.max(...floor)] : floor);
       weightScales.set(i, qw.scales);
       tensors.push({
         name: t.name,

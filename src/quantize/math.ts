@@ -82,8 +82,9 @@ export interface QuantizedWeights {
 /**
  * Quantise weights symmetrically to int8 in [-127, 127] with zero point 0. With `axis`, one scale
  * per index along that axis of the row-major `shape` (per-channel); else one for the tensor.
+ * `minScales` (one, or one per channel) raises a scale where it is smaller (see minWeightScales).
  */
-export function quantizeWeightsSymmetric(w: Float32Array, shape: readonly number[], axis?: number): QuantizedWeights {
+export function quantizeWeightsSymmetric(w: Float32Array, shape: readonly number[], axis?: number, minScales?: readonly number[]): QuantizedWeights {
   const n = shape.reduce((a, b) => a * b, 1);
   if (n !== w.length) throw new RangeError(`shape [${shape}] has ${n} elements but data has ${w.length}`);
   let channels = 1;
@@ -101,7 +102,11 @@ export function quantizeWeightsSymmetric(w: Float32Array, shape: readonly number
     const c = chOf(i);
     if (a > absMax[c]) absMax[c] = a;
   }
-  const scales = Array.from(absMax, (m) => symmetricScale(m));
+  const scales = Array.from(absMax, (m, c) => {
+    const s = symmetricScale(m);
+    const floor = minScales ? minScales[minScales.length === 1 ? 0 : c] : 0;
+    return floor > s ? Math.fround(floor) : s;
+  });
   const q = new Int8Array(n);
   for (let i = 0; i < n; i++) {
     const v = roundHalfAway(w[i] / scales[chOf(i)]);
@@ -151,4 +156,13 @@ export function minMax(x: ArrayLike<number>): { min: number; max: number } {
     if (v > max) max = v;
   }
   return { min, max };
+}
+
+/**
+ * Smallest weight scale per output channel for which the bias still fits int32:
+ * |b| / (inputScale × s_w) ≤ 2^31 − 1. Only matters for channels with (near-)zero weights and a
+ * non-zero bias, whose max|w|/127 scale would otherwise saturate the bias.
+ */
+export function minWeightScales(b: Float32Array, inputScale: number): number[] {
+  return Array.from(b, (v) => Math.abs(v) / (inputScale * INT32_MAX) * (1 + 1e-6));
 }

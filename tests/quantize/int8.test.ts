@@ -4,6 +4,7 @@ import { compareOutputs, runInt8 } from '../../src/quantize/eval.js';
 import { writeTflite } from '../../src/tflite/writer.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { createInterpreter, quantizeInput } from '../../src/interp/index.js';
+import * as tf from '@tensorflow/tfjs';
 import { buildModels, randomInputs } from './models.js';
 
 // Whole-model checks: each tiny model is quantised, written, read back, run through the host int8
@@ -88,4 +89,25 @@ describe('write → read round trip', () => {
       expect(Buffer.from(createInterpreter(b).invoke([x])[0]).equals(Buffer.from(createInterpreter(a).invoke([x])[0]))).toBe(true);
     });
   }
+});
+
+describe('edge cases', () => {
+  it('a unit with all-zero weights and a bias still outputs its bias (no int32 bias saturation)', () => {
+    const m = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], name: 'd' })] });
+    // unit 0: zero weights, bias 0.5 → always 0.5; unit 1: weights [1, -1, 0.5], bias -0.2
+    m.layers[0].setWeights([tf.tensor2d([[0, 1], [0, -1], [0, 0.5]]), tf.tensor1d([0.5, -0.2])]);
+    const rep = randomInputs(32, [3], 51);
+    const r = quantize(m, rep);
+    const q = runInt8(r.model.graph, rep.x, 32);
+    for (let i = 0; i < 32; i++) expect(Math.abs(q[2 * i] - 0.5)).toBeLessThanOrEqual(r.outputQuant.scale);
+    const c = compareOutputs(r.floatOutput, q, 32);
+    expect(c.maxAbsError).toBeLessThanOrEqual(3 * r.outputQuant.scale);
+  });
+  it('quantising twice gives identical bytes (deterministic)', () => {
+    const tm = models[3];
+    const rep = randomInputs(16, tm.inputShape, 61);
+    const a = writeTflite(quantize(tm.model, rep).model);
+    const b = writeTflite(quantize(tm.model, rep).model);
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+  });
 });

@@ -4,6 +4,7 @@ import {
   quantizeBias,
   quantizeValue,
   quantizeWeightsSymmetric,
+  minWeightScales,
   roundHalfAway,
   symmetricScale,
 } from '../../src/quantize/math.js';
@@ -105,5 +106,29 @@ describe('bias', () => {
   it('saturates at the int32 range', () => {
     const r = quantizeBias(new Float32Array([1e9, -1e9]), 1e-3, [1e-3]);
     expect(Array.from(r.q)).toEqual([2147483647, -2147483648]);
+  });
+});
+
+describe('bias overflow guard', () => {
+  it('minWeightScales: |b| / (s_in × (2^31 − 1)), so the bias fits int32', () => {
+    const m = minWeightScales(new Float32Array([0.5, 0]), 0.01);
+    // 0.5 / (0.01 × 2147483647) = 2.328e-8 (plus a 1e-6 relative margin)
+    const exact = 0.5 / (0.01 * 2147483647);
+    expect(m[0]).toBeGreaterThan(exact);
+    expect(m[0] / exact - 1).toBeLessThan(2e-6);
+    expect(m[1]).toBe(0);
+  });
+  it('a zero-weight channel with a bias gets a scale that keeps the bias exact', () => {
+    const w = new Float32Array([0, 0, 0.5, -0.25]); // channel 0 all zero
+    const b = new Float32Array([0.5, 0.1]);
+    const floor = minWeightScales(b, 0.01);
+    const qw = quantizeWeightsSymmetric(w, [2, 2], 0, floor);
+    expect(qw.scales[1]).toBe(Math.fround(0.5 / 127)); // untouched: far above its floor
+    const qb = quantizeBias(b, 0.01, qw.scales);
+    expect(Math.abs(qb.q[0])).toBeLessThan(2147483647);
+    expect(qb.q[0] * qb.scales[0]).toBeCloseTo(0.5, 6);
+    // without the floor the bias saturates: 0.5 / (0.01 × 1e-6/254) ≫ 2^31
+    const raw = quantizeWeightsSymmetric(w, [2, 2], 0);
+    expect(quantizeBias(b, 0.01, raw.scales).q[0]).toBe(2147483647);
   });
 });
