@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { quantize, lowerModel } from '../../src/quantize/index.js';
 import { TinyforgeError } from '../../src/core/errors.js';
 import { buildModels, randomInputs } from './models.js';
+import { buildModel, PRESETS } from '../../src/train/models.js';
+import { runInt8, compareOutputs } from '../../src/quantize/eval.js';
 
 const models = buildModels();
 
@@ -146,4 +148,23 @@ describe('unsupported models fail before anything is produced', () => {
     const m = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
     expect(() => quantize(m, randomInputs(2, [4], 1))).toThrow(/representative data has shape/);
   });
+});
+
+// The train stage's presets are the models users actually quantise: each must lower, match tfjs,
+// and run through the int8 interpreter (tolerance as in int8.test.ts: 3 output steps on the
+// representative set itself).
+describe('train-stage presets quantise', () => {
+  for (const preset of PRESETS) {
+    it(preset, () => {
+      const model = buildModel(preset, { windowLength: 32, axes: 3, classes: 5, seed: 3 });
+      const rep = randomInputs(24, [32, 3], 71);
+      const r = quantize(model, rep);
+      const ref = tf.tidy(() => (model.predict(tf.tensor(rep.x, rep.shape)) as tf.Tensor).dataSync());
+      let maxErr = 0;
+      for (let i = 0; i < ref.length; i++) maxErr = Math.max(maxErr, Math.abs(ref[i] - r.floatOutput[i]));
+      expect(maxErr).toBeLessThan(1e-4);
+      const c = compareOutputs(r.floatOutput, runInt8(r.model.graph, rep.x, 24), 24);
+      expect(c.maxAbsError).toBeLessThanOrEqual(3 * r.outputQuant.scale);
+    });
+  }
 });
