@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sharedForTests } from '../../src/core/shared.js';
 import { ExitCode } from '../../src/core/errors.js';
+import { unknownOpModel } from './fixtures.js';
 
 const shared = sharedForTests();
 const run = (...args: string[]) => spawnSync(process.execPath, ['bin/tinyforge.mjs', ...args], { encoding: 'utf8' });
@@ -35,7 +36,7 @@ describe('tinyforge inspect', () => {
     expect(text.stdout).toContain(' 3 MEAN v2');
   }, 120_000);
 
-  it('a file that is not a model gives a clear error and exit code 3', () => {
+  it('bad files exit 3 with a clear error; unsupported ops exit 4', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tf-inspect-'));
     try {
       const f = join(dir, 'bad.tflite');
@@ -44,6 +45,12 @@ describe('tinyforge inspect', () => {
       expect(r.status).toBe(ExitCode.BAD_INPUT);
       expect(r.stderr).toContain('malformed .tflite');
       expect(r.stderr).toContain('remedy:');
+      // A valid file with an operator tinyforge does not run: exit 4, naming the op and listing the ops.
+      const u = join(dir, 'unknown.tflite');
+      writeFileSync(u, unknownOpModel());
+      const ru = run('--json', 'inspect', u);
+      expect(ru.status).toBe(ExitCode.UNSUPPORTED);
+      expect(JSON.parse(ru.stdout)).toMatchObject({ error: 'unsupported', details: { opSequence: ['DEPTH_TO_SPACE'] } });
       const j = run('--json', 'inspect', join(dir, 'missing.tflite'));
       expect(j.status).toBe(ExitCode.BAD_INPUT);
       expect(JSON.parse(j.stdout)).toMatchObject({ error: 'bad-input', exitCode: 3 });
