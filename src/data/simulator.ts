@@ -91,9 +91,9 @@ function makeSubject(r: Rng): Subject {
   const cadence = r.uniform(0.9, 1.1);
   return {
     cadence,
-    vigour: r.uniform(0.75, 1.25),
-    // The strap sits a little differently on everyone: ~15° rms about each axis.
-    mount: rotation(r.normal() * 0.26, r.normal() * 0.26, r.normal() * 0.26),
+    vigour: r.uniform(0.85, 1.15),
+    // The strap sits a little differently on everyone: ~7° rms about each axis.
+    mount: rotation(r.normal() * 0.12, r.normal() * 0.12, r.normal() * 0.12),
     bias: [r.normal() * 0.03, r.normal() * 0.03, r.normal() * 0.03],
     gain: [1 + r.normal() * 0.02, 1 + r.normal() * 0.02, 1 + r.normal() * 0.02],
     noise: r.uniform(0.004, 0.012),
@@ -234,8 +234,8 @@ function simulate(activity: Activity, s: Subject, r: Rng, n: number, rateHz: num
       // Running: elbow bent, forearm near horizontal, shorter lever, bigger impacts.
       postureP = running ? r.uniform(-0.1, 0.5) : r.uniform(1.15, 1.45);
       postureR = running ? r.uniform(0.6, 1.3) : r.uniform(-0.4, 0.4);
-      const swing = (running ? r.uniform(0.35, 0.6) : r.uniform(0.2, 0.45)) * v;
-      const impact = (running ? r.uniform(0.9, 1.6) : r.uniform(0.15, 0.35)) * v;
+      const swing = (running ? r.uniform(0.35, 0.6) : r.uniform(0.3, 0.5)) * v;
+      const impact = (running ? r.uniform(0.9, 1.6) : r.uniform(0.25, 0.45)) * v;
       const h2 = r.uniform(0.2, 0.5);
       const h3 = running ? r.uniform(0.2, 0.45) : r.uniform(0.05, 0.2);
       const ph2 = r.uniform(0, 2 * Math.PI);
@@ -260,8 +260,8 @@ function simulate(activity: Activity, s: Subject, r: Rng, n: number, rateHz: num
       const pedal = s.pedalHz * r.uniform(0.92, 1.08);
       postureP = r.uniform(0.3, 0.8);
       postureR = r.uniform(0.1, 1.4);
-      const rock = r.uniform(0.03, 0.09) * v;
-      const road = resonant(r, n, rateHz, r.uniform(10, 20), 2, r.uniform(0.03, 0.12));
+      const rock = r.uniform(0.05, 0.1) * v;
+      const road = resonant(r, n, rateHz, r.uniform(10, 20), 2, r.uniform(0.06, 0.15));
       const roadSide = resonant(r, n, rateHz, r.uniform(10, 20), 2, r.uniform(0.02, 0.06));
       const bumps = new Float64Array(n);
       const bumpHz = r.uniform(4, 8);

@@ -1,4 +1,188 @@
-import type { Command } from 'commander';
+/**
+ * `tinyforge data inspect` (what recordings hold: classes, counts, rates, gaps, groups) and
+ * `tinyforge data split` (group split → windows → normalisation, written as a split folder; see
+ * src/data/split-files.ts for the format). Both read recording files or `--builtin`.
+ */
+import { Command, Option } from 'commander';
+import type { Recording } from '../../core/dataset.js';
+import { usageError } from '../../core/errors.js';
+import { readRecordingFiles } from '../../data/files.js';
+import { IMPORT_FORMATS, type ImportReport, type TimeUnit } from '../../data/import/common.js';
+import { builtinWindowing, prepareDataset } from '../../data/prepare.js';
+import { ACTIVITIES, BUILTIN_DEFAULTS, builtinDataset } from '../../data/simulator.js';
+import { serializeSplit, writeSplitDir } from '../../data/split-files.js';
+import { summarise, type DatasetSummary } from '../../data/summary.js';
+import { action, emit, globalOptions, info } from '../util.js';
 
-/** Registers this stage's commands. Owned by the stage's module; see README "Commands". */
-export function register(_program: Command): void {}
+type Flags = {
+  builtin?: boolean;
+  format?: string;
+  label?: string;
+  group?: string;
+  lenient?: boolean;
+  samplesPerGesture?: string;
+  rate?: string;
+  timeColumn?: string;
+  timeUnit?: TimeUnit;
+  axes?: string;
+  seed?: string;
+  subjects?: string;
+  seconds?: string;
+  out?: string;
+  val?: string;
+  test?: string;
+  window?: string;
+  stride?: string;
+  fallback?: 'contiguous' | 'error';
+};
+
+function num(name: string, v: string | undefined, integer: boolean, min: number, max = Infinity): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    throw usageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} within ${min}–${max}, got "${v}"`, { remedy: `e.g. --${name} ${integer ? Math.max(min, 1) : min}` });
+  }
+  return n;
+}
+
+function inputOptions(cmd: Command): Command {
+  return cmd
+    .option('--builtin', 'use the built-in simulated activity dataset instead of files')
+    .addOption(new Option('--format <format>', 'input format').choices(['auto', ...IMPORT_FORMATS]).default('auto'))
+    .option('--label <label>', 'label for every recording (default: from the file name or a label column)')
+    .option('--group <group>', 'group (subject/session) for every recording (default: file name, device or group column)')
+    .option('--lenient', 'skip and count bad rows instead of stopping at the first')
+    .option('--samples-per-gesture <n>', 'imu-capture: rows per gesture (default 119)')
+    .option('--rate <hz>', 'imu-capture: sample rate (default 119); csv without timestamps: the rate')
+    .option('--time-column <name>', 'csv: the timestamp column (default: auto-detect t/time/timestamp/ms…)')
+    .addOption(new Option('--time-unit <unit>', 'csv: timestamp unit (default: from the column name, else guessed and reported)').choices(['s', 'ms', 'us', 'ns']))
+    .option('--axes <list>', 'sensor columns to use, comma-separated (e.g. aX,aY,aZ)')
+    .option('--seed <n>', 'seed for the built-in simulator and the split', '1')
+    .option('--subjects <n>', `built-in: simulated subjects (default ${BUILTIN_DEFAULTS.subjects})`)
+    .option('--seconds <s>', `built-in: seconds per subject and activity (default ${BUILTIN_DEFAULTS.secondsPerActivity})`);
+}
+
+function load(paths: string[], f: Flags): { recordings: Recording[]; reports: ImportReport[]; files: string[] } {
+  const seed = num('seed', f.seed, true, -2147483648, 2147483647);
+  if (f.builtin) {
+    if (paths.length) throw usageError('give either files or --builtin, not both', { remedy: 'drop the file arguments or --builtin' });
+    const recordings = builtinDataset({
+      seed,
+      subjects: num('subjects', f.subjects, true, 1, 1000),
+      secondsPerActivity: num('seconds', f.seconds, false, 4, 3600),
+      rateHz: num('rate', f.rate, false, 50, 119),
+    });
+    return { recordings, reports: [], files: [] };
+  }
+  if (paths.length === 0) throw usageError('no input: name recording files or folders, or pass --builtin', { remedy: 'e.g. tinyforge data inspect flex.csv punch.csv' });
+  return readRecordingFiles(paths, {
+    format: f.format as never,
+    label: f.label,
+    group: f.group,
+    lenient: f.lenient,
+    samplesPerGesture: num('samples-per-gesture', f.samplesPerGesture, true, 1),
+    rateHz: num('rate', f.rate, false, Number.MIN_VALUE),
+    timeColumn: f.timeColumn,
+    timeUnit: f.timeUnit,
+    axes: f.axes ? f.axes.split(',').map((a) => a.trim()) : undefined,
+  });
+}
+
+const fmt = (x: number, d = 1) => (Number.isInteger(x) ? String(x) : x.toFixed(d));
+
+function table(rows: string[][]): string {
+  const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]) : cell.padStart(w[c]))).join('  ')).join('\n');
+}
+
+function reportText(reports: ImportReport[]): string {
+  const out: string[] = [];
+  for (const r of reports) {
+    let line = `${r.source}: ${r.format}, ${r.recordings} recording(s), ${r.frames} frames at ${fmt(r.rateHz, 3)} Hz (${r.rateSource})`;
+    if (r.timing) line += `; interval median ${fmt(r.timing.medianIntervalMs, 3)} ms, jitter ${fmt(r.timing.jitterMs, 3)} ms, ${r.timing.gaps.count} gap(s)`;
+    if (r.skipped.count) line += `; ${r.skipped.count} skipped`;
+    out.push(line);
+    for (const s of r.skipped.examples) out.push(`  skipped${s.line ? ` line ${s.line}` : ''}: ${s.message}`);
+    for (const w of r.warnings) out.push(`  warning: ${w}`);
+  }
+  return out.join('\n');
+}
+
+function summaryText(s: DatasetSummary): string {
+  const out: string[] = [];
+  out.push(`${s.recordings} recording(s), ${s.frames} frames, ${fmt(s.seconds)} s; ${s.labels.length} class(es), ${s.groups.length} group(s)`);
+  out.push(`rates: ${s.rates.map((r) => `${fmt(r.rateHz, 3)} Hz × ${r.recordings}`).join(', ')}${s.rates.length > 1 ? '  (mixed: window each rate separately)' : ''}`);
+  out.push(`axes: ${s.axes.map((a) => `${a.axes.map((x, i) => (a.units[i] ? `${x} [${a.units[i]}]` : x)).join(', ')} × ${a.recordings}`).join('; ')}`);
+  out.push('', table([['class', 'recordings', 'frames', 'seconds', 'groups'], ...s.classes.map((c) => [c.label, String(c.recordings), String(c.frames), fmt(c.seconds), String(c.groups)])]));
+  out.push('', 'seconds per group and class:');
+  out.push(table([['group', 'recordings', ...s.labels], ...s.perGroup.map((g) => [g.group, String(g.recordings), ...s.labels.map((l) => (g.seconds[l] ? fmt(g.seconds[l]) : '-'))])]));
+  out.push('', table([['axis', 'min', 'max', 'mean'], ...s.ranges.map((r) => [r.axis, r.min.toFixed(3), r.max.toFixed(3), r.mean.toFixed(3)])]));
+  return out.join('\n');
+}
+
+export function register(program: Command): void {
+  const data = program.command('data').description('Inspect, import and split labelled sensor recordings');
+
+  inputOptions(
+    data
+      .command('inspect')
+      .description('Import recordings and show classes, counts, rates, gaps, skipped rows and the per-group table')
+      .argument('[paths...]', 'recording files or folders (IMU_Capture CSV, CSV with timestamps, Edge Impulse JSON, tinyforge capture)'),
+  ).action(
+    action((paths: string[], f: Flags, cmd: Command) => {
+      const o = globalOptions(cmd);
+      const { recordings, reports, files } = load(paths, f);
+      const summary = summarise(recordings);
+      emit(o, { files, imports: reports, summary }, () => [reports.length ? reportText(reports) + '\n' : '', summaryText(summary)].join('\n'));
+    }),
+  );
+
+  inputOptions(
+    data
+      .command('split')
+      .description('Split recordings by group (stratified, seeded), window them and fit the normalisation on train; write DIR/split.json + train/val/test.json')
+      .argument('[paths...]', 'recording files or folders (or --builtin)'),
+  )
+    .requiredOption('-o, --out <dir>', 'output folder')
+    .option('--val <fraction>', 'validation fraction 0–0.5', '0.15')
+    .option('--test <fraction>', 'test fraction 0–0.5', '0.15')
+    .option('--window <n>', 'samples per window (default: 2 s at the data rate)')
+    .option('--stride <n>', 'samples between window starts (default: 1 s at the data rate)')
+    .addOption(new Option('--fallback <mode>', 'with too few groups: split each class\'s recordings contiguously, or stop').choices(['contiguous', 'error']).default('contiguous'))
+    .action(
+      action((paths: string[], f: Flags, cmd: Command) => {
+        const o = globalOptions(cmd);
+        const { recordings } = load(paths, f);
+        if (recordings.length === 0) throw usageError('no recordings were imported', { remedy: 'check the files with tinyforge data inspect' });
+        const rate = recordings[0].sampleRateHz;
+        const w = builtinWindowing(rate);
+        const axes = f.axes ? f.axes.split(',').map((a) => a.trim()) : recordings[0].axes;
+        const prepared = prepareDataset(recordings, {
+          seed: num('seed', f.seed, true, -2147483648, 2147483647),
+          val: num('val', f.val, false, 0, 0.5),
+          test: num('test', f.test, false, 0, 0.5),
+          fallback: f.fallback,
+          length: num('window', f.window, true, 1) ?? w.length,
+          stride: num('stride', f.stride, true, 1) ?? w.stride,
+          axes,
+          labels: f.builtin ? [...ACTIVITIES] : undefined,
+        });
+        const first = recordings[0];
+        const units = axes.map((a) => first.units[first.axes.indexOf(a)] ?? '');
+        const written = writeSplitDir(f.out!, serializeSplit(prepared, units));
+        for (const wmsg of prepared.split.warnings) info(o, `warning: ${wmsg}`);
+        const counts = { train: prepared.train.y.length, val: prepared.val.y.length, test: prepared.test.y.length };
+        emit(
+          o,
+          { out: f.out, files: written, labels: prepared.labels, windowLength: prepared.windowLength, windowStride: prepared.windowStride, counts, normalisation: prepared.normalisation, split: prepared.split },
+          () =>
+            [
+              `split (${prepared.split.mode}, seed ${prepared.split.seed}) → ${f.out}`,
+              `windows: ${prepared.windowLength} samples, stride ${prepared.windowStride}; train ${counts.train}, val ${counts.val}, test ${counts.test}`,
+              `groups: train [${prepared.split.groups.train.join(', ')}], val [${prepared.split.groups.val.join(', ')}], test [${prepared.split.groups.test.join(', ')}]`,
+              `normalisation (train): mean [${prepared.normalisation.mean.map((x) => x.toFixed(4)).join(', ')}], std [${prepared.normalisation.std.map((x) => x.toFixed(4)).join(', ')}]`,
+            ].join('\n'),
+        );
+      }),
+    );
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sharedForTests } from '../../src/core/shared.js';
+import { readSplitDir } from '../../src/data/split-files.js';
+import { builtinPrepared } from '../../src/data/prepare.js';
+
+const run = (...args: string[]) => spawnSync(process.execPath, ['bin/tinyforge.mjs', ...args], { encoding: 'utf8' });
+const dir = sharedForTests();
+
+describe('tinyforge data', () => {
+  it.skipIf(!dir)('inspect --json reports the real gesture files', () => {
+    const g = join(dir!, 'data', 'nano33ble-gestures');
+    const r = run('--json', 'data', 'inspect', join(g, 'flex.csv'), join(g, 'punch.csv'));
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.summary.classes).toEqual([
+      { label: 'flex', recordings: 15, frames: 1785, seconds: 15, groups: 1 },
+      { label: 'punch', recordings: 20, frames: 2380, seconds: 20, groups: 1 },
+    ]);
+    expect(out.imports.map((i: { format: string }) => i.format)).toEqual(['imu-capture', 'imu-capture']);
+  });
+
+  it('split --builtin writes a split folder that reads back as the same windows', () => {
+    const out = mkdtempSync(join(tmpdir(), 'tf-split-'));
+    try {
+      const r = run('data', 'split', '--builtin', '--subjects', '4', '--seconds', '10', '--seed', '3', '--out', out);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/split \(group, seed 3\)/);
+      const back = readSplitDir(out);
+      const ref = builtinPrepared({ subjects: 4, secondsPerActivity: 10, seed: 3 });
+      expect(back.labels).toEqual(ref.labels);
+      expect(back.normalisation).toEqual(ref.normalisation);
+      expect(Array.from(back.test.y)).toEqual(Array.from(ref.test.y));
+      expect(back.test.x).toEqual(ref.test.x); // float32 shortest text reads back bit-exact
+      expect(back.split.groups).toEqual(ref.split.groups);
+      expect(readdirSync(out).sort()).toEqual(['split.json', 'test.json', 'train.json', 'val.json']); // no temp files left
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('bad input: exit 3 naming the file and line, and no output folder', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'tf-bad-'));
+    try {
+      const f = join(tmp, 'wave.csv');
+      writeFileSync(f, 'aX,aY,aZ\r\n1,2,3\r\n1,x,3\r\n');
+      const r = run('data', 'split', f, '--out', join(tmp, 'out'));
+      expect(r.status).toBe(3);
+      expect(r.stderr).toMatch(/wave\.csv:3: column aY is not a finite number: "x"/);
+      expect(r.stderr).toMatch(/remedy: .*--lenient/);
+      expect(existsSync(join(tmp, 'out'))).toBe(false);
+      const u = run('data', 'inspect');
+      expect(u.status).toBe(2);
+      expect(u.stderr).toMatch(/no input/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
