@@ -42,6 +42,11 @@ export function readTflite(bytes: Uint8Array): TfliteModel {
 
 /** Build the TfliteModel from an already-parsed raw model. */
 export function modelFromRaw(raw: RawModel): TfliteModel {
+  if (raw.version !== 3) {
+    throw unsupported(`the model uses TFLite schema version ${raw.version}; TFLM and tinyforge read version 3 only`, {
+      remedy: 'Convert the model again with a current TFLite converter (it writes schema version 3).',
+    });
+  }
   if (raw.subgraphs.length === 0) throw badInput('malformed .tflite: the model has no subgraphs', { remedy: BAD_REMEDY });
   const sg = raw.subgraphs[0];
   const nT = sg.tensors.length;

@@ -66,6 +66,24 @@ describe('hostile .tflite inputs', () => {
     for (let n = 0; n < valid.length; n++) expect(outcome(valid.slice(0, n))).toBe('bad-input');
   });
 
+  it('a schema version other than 3 is unsupported (TFLM rejects it too)', () => {
+    // Model.version is the root table's first field; find it by patching candidates until modelFacts sees 2.
+    let found = false;
+    for (let p = 0; p + 4 <= valid.length && !found; p += 4) {
+      if (new DataView(valid.buffer, valid.byteOffset).getUint32(p, true) !== 3) continue;
+      const b = valid.slice();
+      new DataView(b.buffer).setUint32(p, 2, true);
+      try {
+        if (modelFacts(b).version !== 2) continue;
+      } catch {
+        continue;
+      }
+      found = true;
+      expect(outcome(b)).toBe('unsupported');
+    }
+    expect(found).toBe(true);
+  });
+
   it('empty, tiny and wrong-identifier files', () => {
     expect(outcome(new Uint8Array(0))).toBe('bad-input');
     expect(outcome(new Uint8Array(7))).toBe('bad-input');
