@@ -9,13 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelSettings } from '../../src/core/dataset.js';
 import { REPO_ROOT, sharedDir } from '../../src/core/shared.js';
-import { emitFirmware } from '../../src/firmware/emit.js';
-import { readFirmwareSources } from '../../src/firmware/sources.js';
-import { writeProject } from '../../src/firmware/write.js';
-import { buildPlan, runPlan } from '../../src/firmware/build.js';
-import { emitNativeEngine } from '../../src/firmware/native/index.js';
-import { readTflite } from '../../src/tflite/reader.js';
-import { startVirtualBoard } from '../../src/flash/virtual-board.js';
 import { settingsHeader } from '../../src/firmware/settings-header.js';
 import { DeviceClient } from '../../src/device/client.js';
 import { FakeDevice, testEngineOutput } from '../../src/device/fake-device.js';
@@ -23,6 +16,7 @@ import { FakeTransport } from '../../src/device/fake-transport.js';
 import { buildHostBoard, startHostBoard } from '../../src/device/host-board.js';
 import { SerialTransport } from '../../src/device/serial-transport.js';
 import { sha256Hex } from '../../src/device/verify.js';
+import { startVirtualModelBoard } from '../../src/device/model-boards.js';
 
 export const SETTINGS: ModelSettings = {
   task: 'classification',
@@ -52,22 +46,6 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-/** Settings for a vectors model (no training run behind it): one axis, window = input bytes, I/O quantisation from meta.json. */
-export function vectorSettings(meta: { input: { bytes: number; scale: number; zero_point: number }; output: { bytes: number; scale: number; zero_point: number } }): ModelSettings {
-  return {
-    task: 'classification',
-    labels: Array.from({ length: meta.output.bytes }, (_, i) => `c${i}`),
-    axes: ['x'],
-    units: ['1'],
-    sampleRateHz: 1,
-    windowLength: meta.input.bytes,
-    windowStride: meta.input.bytes,
-    normalisation: { mean: [0], std: [1] },
-    inputQuant: { scale: meta.input.scale, zeroPoint: meta.input.zero_point },
-    outputQuant: { scale: meta.output.scale, zeroPoint: meta.output.zero_point },
-  };
-}
-
 /** Tools the virtual board needs; the QEMU target is skipped without them or without shared/. */
 export function qemuAvailable(): boolean {
   const has = (t: string) => spawnSync(t, ['--version'], { stdio: 'ignore' }).status === 0;
@@ -77,15 +55,7 @@ export function qemuAvailable(): boolean {
 /** The virtual board (QEMU) running the firmware part's native-engine firmware for hello_world_int8. */
 export async function qemuTarget(): Promise<Target> {
   const vdir = join(sharedDir()!, 'vectors', 'hello_world_int8');
-  const modelBytes = new Uint8Array(readFileSync(join(vdir, 'model.tflite')));
-  const meta = JSON.parse(readFileSync(join(vdir, 'meta.json'), 'utf8'));
-  const project = emitFirmware({
-    board: 'qemu-mps2-an386', engine: 'native', model: readTflite(modelBytes), modelBytes, settings: vectorSettings(meta),
-    sources: readFirmwareSources(), nativeEngine: emitNativeEngine,
-  });
-  const dir = writeProject(join(mkdtempSync(join(tmpdir(), 'tf-devqemu-')), 'fw'), project.files);
-  await runPlan(buildPlan(dir, 'qemu-mps2-an386', { engine: 'native' }));
-  const board = await startVirtualBoard(join(dir, 'build/firmware.elf'));
+  const board = await startVirtualModelBoard(new Uint8Array(readFileSync(join(vdir, 'model.tflite'))));
   try {
     const client = await DeviceClient.connect(new SerialTransport(board.path, { bytesPerSecond: 8000 }), { handshakeMs: 20000 });
     return { client, testEngine: false, vectorsDir: vdir, stop: async () => (await client.close(), await board.stop()) };
@@ -94,7 +64,6 @@ export async function qemuTarget(): Promise<Target> {
     throw e;
   }
 }
-
 export async function fakeTarget(): Promise<Target & { device: FakeDevice; transport: FakeTransport }> {
   const device = new FakeDevice({
     engine,

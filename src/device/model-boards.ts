@@ -1,0 +1,85 @@
+/**
+ * Boards running a given .tflite with the native engine, for end-to-end tests and benchmarks:
+ * the host board (gcc, a Linux process on a pty) and the virtual board (the firmware part's QEMU
+ * project). Adapter module: builds and launches.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { ModelSettings } from '../core/dataset.js';
+import { REPO_ROOT } from '../core/shared.js';
+import { settingsHeader } from '../firmware/settings-header.js';
+import { emitNativeEngine, nativeKernelFiles } from '../firmware/native/index.js';
+import { emitFirmware } from '../firmware/emit.js';
+import { readFirmwareSources } from '../firmware/sources.js';
+import { writeProject } from '../firmware/write.js';
+import { buildPlan, runPlan } from '../firmware/build.js';
+import { startVirtualBoard } from '../flash/virtual-board.js';
+import { readTflite } from '../tflite/reader.js';
+import { numElements, DTYPE_BYTES } from '../core/graph.js';
+import { buildHostBoard, startHostBoard } from './host-board.js';
+import { sha256Hex } from './verify.js';
+
+export interface RunningBoard {
+  path: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Settings for a model with no training run behind it (e.g. the shared vectors): one axis, window =
+ * input bytes, so SAMPLES_IN of n values quantises to exactly one input tensor.
+ */
+export function plainSettings(inputBytes: number, outputBytes: number, inputQuant: { scale: number; zeroPoint: number }, outputQuant: { scale: number; zeroPoint: number }): ModelSettings {
+  return {
+    task: 'classification',
+    labels: Array.from({ length: outputBytes }, (_, i) => `c${i}`),
+    axes: ['x'],
+    units: ['1'],
+    sampleRateHz: 1,
+    windowLength: inputBytes,
+    windowStride: inputBytes,
+    normalisation: { mean: [0], std: [1] },
+    inputQuant,
+    outputQuant,
+  };
+}
+
+/** plainSettings from the model's own I/O tensors. */
+export function settingsFromModel(modelBytes: Uint8Array): ModelSettings {
+  const g = readTflite(modelBytes).graph;
+  const io = (i: number) => {
+    const t = g.tensors[i];
+    return { bytes: numElements(t.shape) * (DTYPE_BYTES[t.dtype] || 1), q: { scale: t.quant?.scale[0] ?? 1, zeroPoint: t.quant?.zeroPoint[0] ?? 0 } };
+  };
+  const i = io(g.inputs[0]);
+  const o = io(g.outputs[0]);
+  return plainSettings(i.bytes, o.bytes, i.q, o.q);
+}
+
+/** Host board (Linux process on a pty) running `modelBytes` on the native engine. */
+export async function startHostModelBoard(modelBytes: Uint8Array, settings: ModelSettings = settingsFromModel(modelBytes)): Promise<RunningBoard> {
+  const g = readTflite(modelBytes).graph;
+  const bytes = (i: number) => numElements(g.tensors[i].shape) * (DTYPE_BYTES[g.tensors[i].dtype] || 1);
+  const engine = emitNativeEngine(readTflite(modelBytes), { modelSha256: sha256Hex(modelBytes) });
+  const kernels = nativeKernelFiles();
+  const exe = await buildHostBoard({
+    outDir: mkdtempSync(join(tmpdir(), 'tf-hostmodel-')),
+    settingsHeader: settingsHeader({ settings, inputBytes: bytes(g.inputs[0]), outputBytes: bytes(g.outputs[0]) }).contents,
+    engineSources: kernels,
+    files: engine.files,
+    cflags: ['-I', dirname(kernels[0]), '-I', join(REPO_ROOT, 'firmware/core')],
+  });
+  return startHostBoard(exe);
+}
+
+/** Virtual board (QEMU mps2-an386) running `modelBytes` on the native engine. */
+export async function startVirtualModelBoard(modelBytes: Uint8Array, settings: ModelSettings = settingsFromModel(modelBytes)): Promise<RunningBoard & { elf: string }> {
+  const project = emitFirmware({
+    board: 'qemu-mps2-an386', engine: 'native', model: readTflite(modelBytes), modelBytes, settings, sources: readFirmwareSources(), nativeEngine: emitNativeEngine,
+  });
+  const dir = writeProject(join(mkdtempSync(join(tmpdir(), 'tf-vmodel-')), 'fw'), project.files);
+  await runPlan(buildPlan(dir, 'qemu-mps2-an386', { engine: 'native' }));
+  const elf = join(dir, 'build/firmware.elf');
+  const vb = await startVirtualBoard(elf);
+  return { path: vb.path, stop: () => vb.stop(), elf };
+}
