@@ -5,8 +5,8 @@
  * Conv1D/Conv2D/DepthwiseConv2D/SeparableConv models cannot train there.
  *
  * Each gradient is expressed with ops the wasm backend does have (pad, strided slice, reshape,
- * concat, matMul, conv2d, depthwiseConv2d, reverse, sum), so the same functions also run (and are
- * tested against tfjs's native gradients) on the cpu backend.
+ * concat, transpose, matMul, conv2d, depthwiseConv2d, reverse, sum), so the same functions also
+ * run (and are tested against tfjs's native gradients) on the cpu backend.
  *
  * Contract (all tensors float32, NHWC, dilation 1 — tfjs's own gradient functions refuse dilation > 1):
  * - conv2dFilterGrad(x [N,H,W,C], dy [N,OH,OW,K]) → dW [FH,FW,C,K]
@@ -71,7 +71,7 @@ function padOrCrop(x: tf.Tensor4D, top: number, left: number, h: number, w: numb
 }
 
 /**
- * im2col: the receptive-field patches of x as [N·OH·OW, FH·FW·C], column order (fh, fw, c) —
+ * im2col (used by the depthwise filter gradient): the receptive-field patches of x as [N·OH·OW, FH·FW·C], column order (fh, fw, c) —
  * the same order as a row-major [FH,FW,C,…] filter, so filter grads come out of one matMul.
  */
 function patches(x: tf.Tensor4D, fh: number, fw: number, g: Geometry): tf.Tensor2D {
@@ -108,11 +108,16 @@ function dilateAndPadForInputGrad(dy: tf.Tensor4D, inH: number, inW: number, fh:
 
 export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: Shape4, geo: ConvGradGeometry): tf.Tensor4D {
   return tf.tidy(() => {
-    const [fh, fw, c, k] = filterShape;
+    const [fh, fw] = filterShape;
     const g = geometry(x.shape, filterShape, geo, false);
-    const cols = patches(x, fh, fw, g);
-    const dy2 = tf.reshape(dy, [-1, k]);
-    return tf.reshape(tf.matMul(cols, dy2, true, false), [fh, fw, c, k]);
+    // dW[i,j,c,k] = Σ_n,oh,ow xpad[n, oh·sh + i, ow·sw + j, c] · dy[n,oh,ow,k] is itself a
+    // convolution: channels ↔ batch swapped, dy as the filter, the stride as its dilation.
+    // One conv2d call (XNNPACK) measured ~3× faster than slicing patches + matMul.
+    const xp = padOrCrop(x, g.top, g.left, (g.outH - 1) * g.sh + fh, (g.outW - 1) * g.sw + fw);
+    const xt = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [C, Hp, Wp, N]
+    const d = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [OH, OW, N, K]
+    const out = tf.conv2d(xt, d, 1, 'valid', 'NHWC', [g.sh, g.sw]); // [C, FH, FW, K]
+    return tf.transpose(out, [1, 2, 0, 3]);
   });
 }
 
@@ -197,15 +202,29 @@ const KERNELS: { name: string; fn: (a: KernelArgs) => tf.Tensor }[] = [
 export const CONV_GRADIENT_KERNELS = KERNELS.map((k) => k.name);
 
 /**
- * Registers the gradient kernels `backendName` lacks (never replaces a native kernel). Returns
- * the names registered. Idempotent. The kernels call tfjs ops, which tfjs allows inside a kernel:
- * nested kernels are not recorded on the gradient tape.
+ * Native kernels replaced on wasm because the version here is faster: wasm's own
+ * Conv2DBackpropInput is a plain loop; as a conv2d of the rotated filter it runs on XNNPACK
+ * (measured ~3× faster on a Conv1D layer's shapes).
+ */
+const REPLACE_ON_WASM = new Set(['Conv2DBackpropInput']);
+const ours = new Set<string>();
+
+/**
+ * Registers the gradient kernels `backendName` lacks (on wasm also the ones in REPLACE_ON_WASM).
+ * Returns the names registered by this call. Idempotent. The kernels call tfjs ops, which tfjs
+ * allows inside a kernel: nested kernels are not recorded on the gradient tape.
  */
 export function registerConvGradients(backendName = 'wasm'): string[] {
   const added: string[] = [];
   for (const k of KERNELS) {
-    if (tf.getKernel(k.name, backendName)) continue;
+    const key = `${backendName}/${k.name}`;
+    if (ours.has(key)) continue;
+    if (tf.getKernel(k.name, backendName)) {
+      if (!(backendName === 'wasm' && REPLACE_ON_WASM.has(k.name))) continue;
+      tf.unregisterKernel(k.name, backendName);
+    }
     tf.registerKernel({ kernelName: k.name, backendName, kernelFunc: k.fn as unknown as tf.KernelFunc });
+    ours.add(key);
     added.push(k.name);
   }
   return added;
