@@ -47,6 +47,11 @@ export function readKerasModel(model: tf.LayersModel): KerasSpec {
       remedy: 'Concatenate the inputs into one tensor before the model (one window of all axes), or quantise each branch as its own model.',
     });
   }
+  if (model.inputs[0].dtype !== 'float32') {
+    throw unsupported(`model input is ${model.inputs[0].dtype}; tinyforge quantises float32-input models`, {
+      remedy: 'Give the model a float32 Input (normalised sensor windows); int8 I/O is produced by the quantiser itself.',
+    });
+  }
   const known = new Set<string>([String(model.inputs[0].id)]);
   const layers: KerasLayerSpec[] = [];
   for (const layer of model.layers) {

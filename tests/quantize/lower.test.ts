@@ -140,6 +140,11 @@ describe('unsupported models fail before anything is produced', () => {
     const m = tf.sequential({ layers: [tf.layers.batchNormalization({ inputShape: [3], name: 'bn0' }), tf.layers.dense({ units: 2 })] });
     expectUnsupported(() => lowerModel(m), /bn0/);
   });
+  it('a non-float32 input', () => {
+    const x = tf.input({ shape: [3], dtype: 'int32' });
+    const y = tf.layers.dense({ units: 2 }).apply(x) as tf.SymbolicTensor;
+    expectUnsupported(() => lowerModel(tf.model({ inputs: x, outputs: y })), /int32/);
+  });
   it('uint8 I/O', () => {
     const m = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
     expectUnsupported(() => quantize(m, randomInputs(2, [3], 1), { inputType: 'uint8' as 'int8' }), /uint8/);

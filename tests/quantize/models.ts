@@ -60,9 +60,12 @@ export function buildModels(): TestModel[] {
 
   {
     const m = tf.sequential({ name: 'mlp' });
-    m.add(tf.layers.dense({ units: 8, activation: 'relu', inputShape: [6], name: 'fc1', ...wopts() }));
+    m.add(tf.layers.dense({ units: 8, inputShape: [6], name: 'fc1', ...wopts() }));
+    m.add(tf.layers.batchNormalization({ name: 'bn' }));
+    m.add(tf.layers.activation({ activation: 'relu', name: 'relu' }));
     m.add(tf.layers.dropout({ rate: 0.5, name: 'drop' }));
     m.add(tf.layers.dense({ units: 5, activation: 'softmax', name: 'probs', ...wopts() }));
+    randomiseBatchNorm(m, 10);
     out.push({ name: 'mlp', model: m, inputShape: [6], ops: ['FULLY_CONNECTED', 'FULLY_CONNECTED', 'SOFTMAX'], classifier: true });
   }
   {
@@ -98,6 +101,7 @@ export function buildModels(): TestModel[] {
     m.add(tf.layers.batchNormalization({ name: 'bn' }));
     m.add(tf.layers.activation({ activation: 'relu', name: 'act' }));
     m.add(tf.layers.separableConv2d({ filters: 5, kernelSize: 3, name: 'sep', depthwiseInitializer: init(), pointwiseInitializer: init(), biasInitializer: binit() }));
+    m.add(tf.layers.batchNormalization({ name: 'bn2' }));
     m.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'mp' }));
     m.add(tf.layers.globalAveragePooling2d({ name: 'gap' }));
     m.add(tf.layers.dense({ units: 3, name: 'logits', ...wopts() }));

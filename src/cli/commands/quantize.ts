@@ -59,7 +59,7 @@ function firstExamples(d: ArrayData, max: number): { x: Float32Array; shape: num
   return { x: d.x.subarray(0, n * per), shape: [n, ...d.shape.slice(1)] };
 }
 
-async function runQuantize(f: QuantizeFlags, o: OutputOptions): Promise<{ result: QuantizeResult; bytes: Uint8Array; settings?: ModelSettings }> {
+async function runQuantize(f: QuantizeFlags, o: OutputOptions): Promise<{ result: QuantizeResult; bytes: Uint8Array; settings?: ModelSettings; floatParams: number }> {
   if (f.dynamicRange) {
     throw unsupported('dynamic-range (hybrid) quantisation is not supported', { remedy: 'TFLM needs full-integer models: drop --dynamic-range and give representative data with --data.' });
   }
@@ -76,7 +76,7 @@ async function runQuantize(f: QuantizeFlags, o: OutputOptions): Promise<{ result
     settings: src.settings,
   });
   const bytes = writeTflite(result.model);
-  return { result, bytes, settings: result.settings };
+  return { result, bytes, settings: result.settings, floatParams: src.model.countParams() };
 }
 
 function layerTable(r: QuantizeResult): string {
@@ -88,9 +88,11 @@ function layerTable(r: QuantizeResult): string {
   return rows.join('\n');
 }
 
-function summary(r: QuantizeResult, bytes: Uint8Array): Record<string, unknown> {
+function summary(r: QuantizeResult, bytes: Uint8Array, floatParams: number): Record<string, unknown> {
   return {
     bytes: bytes.length,
+    floatParams,
+    floatWeightBytes: floatParams * 4,
     ops: r.model.graph.operators.map((op) => op.op),
     inputQuant: r.inputQuant,
     outputQuant: r.outputQuant,
@@ -112,11 +114,11 @@ export function register(program: Command): void {
     .action(
       action(async (f: QuantizeFlags, cmd: Command) => {
         const o = globalOptions(cmd);
-        const { result, bytes } = await runQuantize(f, o);
+        const { result, bytes, floatParams } = await runQuantize(f, o);
         writeFileAtomic(f.out as string, bytes);
-        emit(o, { out: f.out, ...summary(result, bytes) }, () =>
+        emit(o, { out: f.out, ...summary(result, bytes, floatParams) }, () =>
           [
-            `wrote ${f.out} (${bytes.length} bytes, ${result.model.graph.operators.length} ops)`,
+            `wrote ${f.out} (${bytes.length} bytes, ${result.model.graph.operators.length} ops; float weights ${floatParams * 4} bytes for ${floatParams} parameters)`,
             `input  scale ${result.inputQuant.scale} zero point ${result.inputQuant.zeroPoint}`,
             `output scale ${result.outputQuant.scale} zero point ${result.outputQuant.zeroPoint}`,
             layerTable(result),
@@ -136,7 +138,7 @@ export function register(program: Command): void {
     .action(
       action(async (f: QuantizeFlags, cmd: Command) => {
         const o = globalOptions(cmd);
-        const { result, bytes, settings } = await runQuantize(f, o);
+        const { result, bytes, settings, floatParams } = await runQuantize(f, o);
         const dir = f.outDir as string;
         try {
           mkdirSync(dir, { recursive: true });
@@ -156,7 +158,9 @@ export function register(program: Command): void {
           writeFileAtomic(join(dir, 'settings.json'), JSON.stringify(settings, null, 2) + '\n');
           files.push(join(dir, 'settings.json'));
         }
-        emit(o, { files, ...summary(result, bytes) }, () => [`wrote ${files.join(', ')}`, `model ${bytes.length} bytes`, layerTable(result)].join('\n'));
+        emit(o, { files, ...summary(result, bytes, floatParams) }, () =>
+          [`wrote ${files.join(', ')}`, `model ${bytes.length} bytes (float weights ${floatParams * 4} bytes)`, layerTable(result)].join('\n'),
+        );
       }),
     );
 
