@@ -115,4 +115,12 @@ describe('device CLI against the host-built C app on a pty', () => {
       expect(p.confidence).toBeCloseTo((p.scores[p.classIndex] + 128) / 256, 9);
     }
   });
+
+  it('monitor on the IMU stream: --count 3 predictions from a fresh window buffer', async () => {
+    const r = await cli(['--json', 'monitor', '--port', board.path, '--count', '3']);
+    expect(r.code).toBe(0);
+    const preds = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    // Window 20, stride 10 (tests/device/targets.ts SETTINGS), counted from the RESET monitor sends.
+    expect(preds.map((p) => [p.window, p.lastSample])).toEqual([[0, 19], [1, 29], [2, 39]]);
+  });
 });

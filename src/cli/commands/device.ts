@@ -210,6 +210,8 @@ export function register(program: Command): void {
           finish();
         } else {
           try {
+            // Windows start afresh, so window numbers and sample indices count from this session.
+            await client.reset();
             await client.streamStart(0);
           } catch (e) {
             if (e instanceof TinyforgeError && e.details?.code === 6) {
