@@ -88,6 +88,12 @@ export function quantize(model: tf.LayersModel, representative: Representative, 
   if (n < 1 || x.length !== n * numElements(inShape)) {
     throw badInput(`representative data has ${x.length} values for shape [${shape}]`, { remedy: 'Make x hold n × input-size values.' });
   }
+  const st = opts.settings;
+  if (st && Array.isArray(st.axes) && st.windowLength * st.axes.length !== numElements(inShape)) {
+    throw badInput(`settings describe windows of ${st.windowLength} × ${st.axes.length} but the model input is [${inShape}]`, {
+      remedy: 'Pass the settings.json written together with this model.',
+    });
+  }
   const cal = calibrate(g, x, n);
   const built = buildInt8(g, cal.ranges, { inputType: opts.inputType, outputType: opts.outputType, perChannelDense: opts.perChannelDense, description: opts.name });
   const settings = opts.settings ? { ...opts.settings, inputQuant: { ...built.inputQuant }, outputQuant: { ...built.outputQuant } } : undefined;

@@ -93,6 +93,10 @@ describe('graph contract', () => {
     expect(fg.tensors[fg.inputs[0]].dtype).toBe('float32');
     expect(fg.tensors[fg.outputs[0]].dtype).toBe('float32');
   });
+  it('rejects settings that do not match the model input', () => {
+    const settings = { task: 'classification' as const, labels: ['a', 'b'], axes: ['x', 'y'], units: ['g', 'g'], sampleRateHz: 50, windowLength: 16, windowStride: 8, normalisation: { mean: [0, 0], std: [1, 1] } };
+    expect(() => quantize(tm.model, randomInputs(4, tm.inputShape, 3), { settings })).toThrow(/16 × 2 but the model input is \[16,3\]/);
+  });
   it('fills settings.inputQuant / outputQuant', () => {
     const settings = { task: 'classification' as const, labels: ['a', 'b', 'c', 'd', 'e'], axes: ['x', 'y', 'z'], units: ['g', 'g', 'g'], sampleRateHz: 50, windowLength: 16, windowStride: 8, normalisation: { mean: [0, 0, 0], std: [1, 1, 1] } };
     const s = quantize(tm.model, randomInputs(8, tm.inputShape, 3), { settings });
