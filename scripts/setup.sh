@@ -21,6 +21,13 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+# Native addons (serialport's fallback build, tfjs-tflite-node's binding for the real-TFLite test)
+# compile with node-gyp, which would download Node's headers from outside the npm registry unless
+# it is pointed at the headers Debian's nodejs ships.
+if [ -z "${npm_config_nodedir:-}" ] && [ -e /usr/include/node/node_api.h ]; then
+  export npm_config_nodedir=/usr
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci" >&2
   npm ci --no-audit --no-fund --loglevel=error
