@@ -7,7 +7,7 @@ import type { Recording } from '../core/dataset.js';
 import type { ImuSamplesMsg } from './protocol.generated.js';
 
 export interface CaptureGap {
-  /** Sample index where the gap starts, and how many samples are missing. */
+  /** Frame index in the captured data before which `missing` samples were lost (schemas/capture.schema.json). */
   at: number;
   missing: number;
 }
@@ -55,7 +55,8 @@ export class CaptureSession {
       this.batchesAfterFirst++;
       this.samplesAfterFirst += n;
     }
-    if (b.firstSample > this.next) this.gaps.push({ at: this.next, missing: b.firstSample - this.next });
+    // `at` counts frames in this capture's data (not device indices): the lost frames belong just before it.
+    if (b.firstSample > this.next) this.gaps.push({ at: this.values.length / 3, missing: b.firstSample - this.next });
     this.next = b.firstSample + n;
     this.tLast = nowMs;
     this.deviceRateHz = b.rateMilliHz / 1000;

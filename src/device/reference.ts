@@ -1,11 +1,12 @@
 /**
- * Where `verify` gets the expected outputs: the host int8 interpreter (src/interp/, another part's
- * `createInterpreter`), or the out-NNN.bin files of a vectors folder (TFLM reference outputs).
+ * Where `verify` gets the expected outputs: the host int8 interpreter (src/interp `createInterpreter`), or the out-NNN.bin files of a vectors folder (TFLM reference outputs).
  * Adapter module: it reads files.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { badInput, unsupported } from '../core/errors.js';
+import { badInput } from '../core/errors.js';
+import { createInterpreter } from '../interp/index.js';
+import { readTflite } from '../tflite/reader.js';
 
 export type Reference = (input: Uint8Array, index: number) => Uint8Array | Promise<Uint8Array>;
 
@@ -50,35 +51,8 @@ export function parseWindowsFile(text: string, source: string): { inputs: Uint8A
   return { inputs: j.inputs.map((x) => Uint8Array.from(x, (v) => v & 0xff)), labels: j.labels };
 }
 
-interface InterpreterLike {
-  invoke?: (input: Uint8Array) => unknown;
-  run?: (input: Uint8Array) => unknown;
-}
-
-/**
- * The host interpreter as a Reference, when src/interp provides `createInterpreter(model bytes or
- * parsed model)`. Until then: an 'unsupported' error naming the alternative (--vectors).
- */
-export async function interpreterReference(model: Uint8Array): Promise<Reference> {
-  const path = '../interp/index.js';
-  const mod = (await import(path).catch(() => null)) as { createInterpreter?: (m: unknown) => InterpreterLike | Promise<InterpreterLike> } | null;
-  if (!mod?.createInterpreter) {
-    throw unsupported('the host int8 interpreter is not available in this build', {
-      remedy: 'verify against expected outputs instead: --vectors DIR with in-NNN.bin/out-NNN.bin',
-    });
-  }
-  let interp: InterpreterLike;
-  try {
-    interp = await mod.createInterpreter(model);
-  } catch {
-    const { readTflite } = await import('../tflite/reader.js');
-    interp = await mod.createInterpreter(readTflite(model));
-  }
-  const call = (interp.invoke ?? interp.run)?.bind(interp);
-  if (!call) throw unsupported('the host interpreter has no invoke()', { remedy: 'use --vectors DIR' });
-  return async (input) => {
-    const r = (await call(input)) as Uint8Array | Int8Array | { output: Uint8Array | Int8Array };
-    const b = r instanceof Uint8Array || r instanceof Int8Array ? r : r.output;
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  };
+/** The host int8 reference interpreter (src/interp) as a Reference for a .tflite. */
+export function interpreterReference(model: Uint8Array): Reference {
+  const interp = createInterpreter(readTflite(model).graph);
+  return (input) => interp.invoke([input])[0];
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../src/core/shared.js';
 import { startHostBoard, type PtyProcess } from '../../src/device/host-board.js';
+import { importCaptureCsv } from '../../src/data/import/capture.js';
 import { INPUT_BYTES, MODEL_BYTES, engine, hostBoardExe } from './targets.js';
 
 /** Runs the CLI; `signalWhen` is polled and sends Ctrl-C (SIGINT) once it holds. Killed after 60 s regardless. */
@@ -85,6 +86,9 @@ describe('device CLI against the host-built C app on a pty', () => {
     expect(rows[2]).toBe('0.063,0.496,1.000');
     expect(existsSync(out + '.partial')).toBe(false);
     expect(JSON.parse(readFileSync(out + '.json', 'utf8'))).toMatchObject({ format: 'tinyforge-capture/1', board: 'host' });
+    // The data part's importer accepts CSV + sidecar (schemas/capture.schema.json) and reads every sample back.
+    const imp = importCaptureCsv(readFileSync(out, 'utf8'), readFileSync(out + '.json', 'utf8'), { source: out });
+    expect(imp.recordings.map((x) => [x.label, x.group, x.samples.length / 3])).toEqual([['walking', 's1', sum.samples]]);
   });
 
   it('capture: Ctrl-C keeps every sample received', async () => {

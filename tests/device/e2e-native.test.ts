@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sharedForTests } from '../../src/core/shared.js';
+import { REPO_ROOT, sharedForTests } from '../../src/core/shared.js';
 import { DeviceClient } from '../../src/device/client.js';
 import { startHostModelBoard, type RunningBoard } from '../../src/device/model-boards.js';
 import { loadVectors } from '../../src/device/reference.js';
@@ -36,3 +38,25 @@ for (const name of ['hello_world_int8', 'magic_wand']) {
     });
   });
 }
+
+// `tinyforge verify --windows` takes its expected outputs from the host int8 interpreter (src/interp).
+describe.skipIf(!shared)('verify --windows on the host board: device vs the host interpreter', () => {
+  let board: RunningBoard;
+  const dir = shared ? join(shared, 'vectors', 'magic_wand') : '';
+  beforeAll(async () => {
+    board = await startHostModelBoard(new Uint8Array(readFileSync(join(dir, 'model.tflite'))));
+  });
+  afterAll(async () => board?.stop());
+
+  it('exits 0 with every window bit-exact and reports accuracy against labels', async () => {
+    const v = loadVectors(dir);
+    const inputs = v.inputs.map((b) => Array.from(new Int8Array(b.buffer, b.byteOffset, b.length)));
+    // Labels: the argmax of TFLM's outputs (shared vectors), so the device accuracy must be 100%.
+    const labels = v.outputs.map((o) => Array.from(new Int8Array(o!.buffer, o!.byteOffset, o!.length)).reduce((bi, x, i, a) => (x > a[bi] ? i : bi), 0));
+    const wfile = join(mkdtempSync(join(tmpdir(), 'tf-win-')), 'windows.json');
+    writeFileSync(wfile, JSON.stringify({ inputs, labels }));
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin/tinyforge.mjs'), '--json', 'verify', '--port', board.path, '--model', join(dir, 'model.tflite'), '--windows', wfile], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, n: v.inputs.length, bitExact: v.inputs.length, accuracy: { device: 1, reference: 1 } });
+  });
+});

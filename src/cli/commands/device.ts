@@ -3,7 +3,7 @@
  * `monitor` (live predictions; `--feed` for boards without an IMU). Thin: the library is src/device/.
  */
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { badInput, deviceError, ExitCode, TinyforgeError, usageError } from '../../core/errors.js';
 import { action, emit, globalOptions, info, progress } from '../util.js';
@@ -93,7 +93,7 @@ export function register(program: Command): void {
         inputs = inputs.slice(0, n);
         labels = labels?.slice(0, n);
       }
-      reference ??= await interpreterReference(model);
+      reference ??= interpreterReference(model);
       const client = await connect(f);
       try {
         const bar = progress(out, inputs.length, 'verify');
@@ -126,6 +126,7 @@ export function register(program: Command): void {
       const partial = target + '.partial';
       writeFileSync(partial, CAPTURE_CSV_HEADER + '\n');
       const session = new CaptureSession(f.label, f.group);
+      const startedAt = new Date().toISOString();
       let stopReason = 'time';
       let finish!: () => void;
       const done = new Promise<void>((r) => (finish = r));
@@ -144,7 +145,13 @@ export function register(program: Command): void {
         await client.close().catch(() => undefined);
         const s = session.summary();
         renameSync(partial, target);
-        writeAtomic(target + '.json', JSON.stringify({ format: 'tinyforge-capture/1', file: target, board: client.info?.board, axes: ['aX', 'aY', 'aZ'], units: ['g', 'g', 'g'], sampleRateHz: s.deviceRateHz, ...s, stopReason }, null, 2) + '\n');
+        // The sidecar follows schemas/capture.schema.json (format tinyforge-capture/1): `tinyforge data import` reads CSV + sidecar.
+        const sidecar = {
+          format: 'tinyforge-capture/1', label: s.label, group: s.group, sampleRateHz: s.deviceRateHz || client.info?.imuRateHz || 1,
+          axes: ['aX', 'aY', 'aZ'], units: ['g', 'g', 'g'], deviceRateHz: s.deviceRateHz, measuredRateHz: s.measuredRateHz, board: client.info?.board ?? null,
+          device: { port: f.port, engine: client.info?.engine }, startedAt, samples: s.samples, seconds: s.seconds, gaps: s.gaps, missingSamples: s.missingSamples, stopReason, file: basename(target),
+        };
+        writeAtomic(target + '.json', JSON.stringify(sidecar, null, 2) + '\n');
         emit(out, { file: target, ...s, stopReason }, () =>
           `${s.samples} samples of "${s.label}" → ${target} (${s.seconds.toFixed(1)} s, device ${s.deviceRateHz.toFixed(1)} Hz, measured ${s.measuredRateHz.toFixed(1)} Hz` +
           `${s.gaps.length ? `, ${s.missingSamples} samples LOST in ${s.gaps.length} gaps` : ', no gaps'}; stopped: ${stopReason})`,
