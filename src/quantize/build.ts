@@ -8,6 +8,7 @@ import type { Graph, Operator, Quantization, Tensor, TfliteModel } from '../core
 import { PROVENANCE } from '../core/version.js';
 import type { FloatGraph } from './lower.js';
 import type { Range } from './calibrate.js';
+import { unsupported } from '../core/errors.js';
 import { chooseActivationParams, minWeightScales, quantizeBias, quantizeWeightsSymmetric, type QuantParams } from './math.js';
 
 export interface BuildOptions {
@@ -53,6 +54,38 @@ const perTensor = (p: QuantParams, r?: Range): Quantization => ({
 
 /** Build the int8 model from a float graph and its calibration ranges. */
 export function buildInt8(g: FloatGraph, ranges: readonly (Range | undefined)[], opts: BuildOptions = {}): BuildResult {
+  // CONCATENATION's inputs and output must share parameters: union the root tensors (following
+  // 'same' rules upward) of each concatenation into one group, quantised over the union of ranges.
+  const rootOf = (i: number): number => {
+    const r = g.tensors[i].rule;
+    return r?.kind === 'same' ? rootOf(r.as) : i;
+  };
+  const parent = g.tensors.map((_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+  for (const op of g.operators) {
+    if (op.op !== 'CONCATENATION') continue;
+    const members = [...op.inputs, ...op.outputs].map(rootOf);
+    for (const m of members) {
+      const r = g.tensors[m].rule;
+      if (r?.kind === 'fixed') {
+        throw unsupported(`'${g.tensors[op.outputs[0]].name}' concatenates '${g.tensors[m].name}', whose int8 parameters are fixed by its op (softmax/sigmoid/tanh)`, {
+          remedy: 'Concatenate before the softmax/sigmoid/tanh, or apply the activation after the Concatenate layer.',
+        });
+      }
+      parent[find(m)] = find(members[0]);
+    }
+  }
+  const grouped = new Set<number>();
+  for (const op of g.operators) if (op.op === 'CONCATENATION') grouped.add(find(rootOf(op.outputs[0])));
+  const groupRange = new Map<number, Range>();
+  g.tensors.forEach((t, i) => {
+    const r = ranges[i];
+    if (t.kind !== 'activation' || !r) return;
+    const k = find(rootOf(i));
+    const have = groupRange.get(k);
+    groupRange.set(k, have ? { min: Math.min(have.min, r.min), max: Math.max(have.max, r.max) } : { ...r });
+  });
+
   const params: (QuantParams | undefined)[] = g.tensors.map(() => undefined);
   const paramsOf = (i: number): QuantParams => {
     const have = params[i];
@@ -63,7 +96,7 @@ export function buildInt8(g: FloatGraph, ranges: readonly (Range | undefined)[],
     if (rule.kind === 'fixed') p = { scale: Math.fround(rule.scale), zeroPoint: rule.zeroPoint };
     else if (rule.kind === 'same') p = paramsOf(rule.as);
     else {
-      const r = ranges[i];
+      const r = grouped.has(find(i)) ? groupRange.get(find(i)) : ranges[i];
       if (!r) throw new Error(`internal: tensor '${t.name}' was not calibrated`);
       p = chooseActivationParams(r.min, r.max);
     }

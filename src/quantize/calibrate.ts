@@ -111,6 +111,9 @@ export function calibrate(g: FloatGraph, x: Float32Array, n: number, opts: { bat
               y = tf.mean(inp(0), axes, op.options.keepDims);
               break;
             }
+            case 'CONCATENATION':
+              y = applyAct(tf.concat(op.inputs.map((_, k) => inp(k)), op.options.axis), op.options.fusedActivation);
+              break;
             case 'ADD':
               y = applyAct(tf.add(inp(0), inp(1)), op.options.fusedActivation);
               break;

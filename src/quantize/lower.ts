@@ -49,7 +49,7 @@ export const SUPPORTED_LAYERS = [
   'Dense', 'Conv1D', 'Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'MaxPooling1D', 'MaxPooling2D', 'AveragePooling1D',
   'AveragePooling2D', 'GlobalAveragePooling1D', 'GlobalAveragePooling2D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D', 'Flatten',
   'Reshape', 'Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'BatchNormalization (after a conv/dense)',
-  'Activation', 'ReLU', 'Softmax', 'Add',
+  'Activation', 'ReLU', 'Softmax', 'Add', 'Concatenate',
 ];
 const IDENTITY = new Set(['Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']);
 const WEIGHTED = new Set(['Dense', 'Conv1D', 'Conv2D', 'DepthwiseConv2D', 'SeparableConv2D']);
@@ -247,8 +247,8 @@ export function lowerKeras(spec: KerasSpec): FloatGraph {
   for (const l of spec.layers) {
     if (absorbed.has(l)) continue;
     const cls = l.className;
-    if (cls !== 'Add' && l.inputs.length !== 1) {
-      throw unsupported(`layer '${l.name}' (${cls}) has ${l.inputs.length} inputs`, { remedy: 'Only Add layers may join branches.' });
+    if (cls !== 'Add' && cls !== 'Concatenate' && l.inputs.length !== 1) {
+      throw unsupported(`layer '${l.name}' (${cls}) has ${l.inputs.length} inputs`, { remedy: 'Only Add and Concatenate layers may join branches.' });
     }
 
     if (WEIGHTED.has(cls)) {
@@ -488,6 +488,26 @@ export function lowerKeras(spec: KerasSpec): FloatGraph {
         const result: Val = allWide ? { kshape, wide: acc } : { kshape, plain: acc };
         vals.set(l.outputs[0], result);
         for (const t of la.taken) vals.set(t.outputs[0], result);
+        break;
+      }
+      case 'Concatenate': {
+        const ins = l.inputs.map((_, i) => getVal(l, i));
+        const rank = kshape.length;
+        const rawAxis = Number(l.config.axis ?? -1);
+        const axis = rawAxis < 0 ? rawAxis + rank : rawAxis;
+        if (ins.length < 2 || axis < 1 || axis >= rank || ins.some((x) => x.kshape.length !== rank)) {
+          throw unsupported(`Concatenate layer '${l.name}' joins shapes ${ins.map((x) => `[${x.kshape.slice(1)}]`).join(', ')} on axis ${rawAxis}`, {
+            remedy: 'Concatenate tensors of one rank along a non-batch axis.',
+          });
+        }
+        // Inputs and output share one set of int8 parameters (TFLite int8 spec; TFLM requires it):
+        // build.ts groups them and quantises the group over the union of their ranges.
+        const allWide = rank === 3 && ins.every((x) => x.wide !== undefined);
+        const ts = ins.map((x) => (allWide ? (x.wide as number) : plainOf(x, l.name)));
+        const outShape = allWide ? [1, 1, kshape[1], kshape[2]] : kshape;
+        const out = act(l.name, outShape, l.name);
+        operators.push({ op: 'CONCATENATION', inputs: ts, outputs: [out], options: { axis: allWide ? axis + 1 : axis, fusedActivation: 'NONE' }, layer: l.name });
+        vals.set(l.outputs[0], allWide ? { kshape, wide: out } : { kshape, plain: out });
         break;
       }
       case 'BatchNormalization':

@@ -105,6 +105,21 @@ describe('graph contract', () => {
   });
 });
 
+describe('Concatenate', () => {
+  it('inputs and output share one set of parameters covering every branch', () => {
+    const tm = models.find((m) => m.name === 'concat')!;
+    const r = quantize(tm.model, randomInputs(16, tm.inputShape, 81));
+    const g = r.model.graph;
+    const cat = g.operators.find((o) => o.op === 'CONCATENATION')!;
+    const q = [...cat.inputs, ...cat.outputs].map((i) => g.tensors[i].quant!);
+    for (const x of q) expect([x.scale[0], x.zeroPoint[0]]).toEqual([q[0].scale[0], q[0].zeroPoint[0]]);
+    // the conv feeding the max pool was re-parameterised to the group's too
+    const pool = g.operators.find((o) => o.op === 'MAX_POOL_2D')!;
+    expect(g.tensors[pool.inputs[0]].quant!.scale[0]).toBe(q[0].scale[0]);
+    expect(cat.options).toEqual({ axis: 3, fusedActivation: 'NONE' });
+  });
+});
+
 describe('unsupported models fail before anything is produced', () => {
   const expectUnsupported = (f: () => unknown, re: RegExp) => {
     try {
@@ -148,6 +163,13 @@ describe('unsupported models fail before anything is produced', () => {
     const x = tf.input({ shape: [3], dtype: 'int32' });
     const y = tf.layers.dense({ units: 2 }).apply(x) as tf.SymbolicTensor;
     expectUnsupported(() => lowerModel(tf.model({ inputs: x, outputs: y })), /int32/);
+  });
+  it('Concatenate of a softmax output (fixed parameters)', () => {
+    const x = tf.input({ shape: [4] });
+    const a = tf.layers.dense({ units: 2, activation: 'softmax', name: 'sm' }).apply(x) as tf.SymbolicTensor;
+    const b = tf.layers.dense({ units: 2 }).apply(x) as tf.SymbolicTensor;
+    const c = tf.layers.concatenate().apply([a, b]) as tf.SymbolicTensor;
+    expectUnsupported(() => quantize(tf.model({ inputs: x, outputs: c }), randomInputs(4, [4], 1)), /sm.*fixed/);
   });
   it('uint8 I/O', () => {
     const m = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });

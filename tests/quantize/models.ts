@@ -132,6 +132,24 @@ export function buildModels(): TestModel[] {
     });
   }
   {
+    // two branches joined by Concatenate; one branch ends in a pooling op (parameters inherited
+    // from the conv before it), so the shared concat parameters must reach through it
+    const x = tf.input({ shape: [10, 3], name: 'win' });
+    const a = tf.layers.conv1d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', name: 'ca', ...wopts() }).apply(x) as tf.SymbolicTensor;
+    const b0 = tf.layers.conv1d({ filters: 2, kernelSize: 1, name: 'cb', ...wopts() }).apply(x) as tf.SymbolicTensor;
+    const b = tf.layers.maxPooling1d({ poolSize: 3, strides: 1, padding: 'same', name: 'pb' }).apply(b0) as tf.SymbolicTensor;
+    const c = tf.layers.concatenate({ name: 'cat' }).apply([a, b]) as tf.SymbolicTensor;
+    const p = tf.layers.globalAveragePooling1d({ name: 'gap' }).apply(c) as tf.SymbolicTensor;
+    const y = tf.layers.dense({ units: 3, activation: 'softmax', name: 'probs', ...wopts() }).apply(p) as tf.SymbolicTensor;
+    out.push({
+      name: 'concat',
+      model: tf.model({ inputs: x, outputs: y, name: 'concat' }),
+      inputShape: [10, 3],
+      ops: ['RESHAPE', 'CONV_2D', 'CONV_2D', 'MAX_POOL_2D', 'CONCATENATION', 'MEAN', 'FULLY_CONNECTED', 'SOFTMAX'],
+      classifier: true,
+    });
+  }
+  {
     const m = tf.sequential({ name: 'reshape' });
     m.add(tf.layers.reshape({ targetShape: [4, 3], inputShape: [12], name: 'rs' }));
     m.add(tf.layers.conv1d({ filters: 3, kernelSize: 2, name: 'c', ...wopts() }));
