@@ -145,6 +145,8 @@ export async function trainDigits(opts: {
   onEpoch?: (rec: EpochRecord, epochs: number) => void;
 } = {}): Promise<TrainResult> {
   const seed = opts.seed ?? 1;
+  // Before building the model, so its weights are created on the chosen backend.
+  await selectBackend(opts.backend);
   const { train: all, test } = loadDigits({ trainPerDigit: opts.trainPerDigit ?? 500, testPerDigit: opts.testPerDigit ?? 100, seed });
   const nVal = Math.max(10, Math.round(all.y.length / 10));
   const per = DIGIT_SIZE * DIGIT_SIZE;

@@ -114,7 +114,7 @@ export function fitVerdict(acc: { train: number; val?: number; test?: number }, 
     valTestNote = ` Validation and test differ by ${(100 * Math.abs(acc.val - acc.test)).toFixed(1)} points: the held-out subjects behave differently, so expect similar spread on new users.`;
   }
   if (gap <= 0.05) {
-    return { kind: 'good-fit', text: `${head}: ${heldName} accuracy is close to training accuracy, so the model generalises to subjects it never saw.${valTestNote}` };
+    return { kind: 'good-fit', text: `${head}: ${heldName} accuracy is close to training accuracy, so the model generalises to data (subjects) it never saw.${valTestNote}` };
   }
   if (gap <= 0.15) {
     return {

@@ -47,7 +47,7 @@ export function lineChartSvg(title: string, series: Series[], opts: { yMin?: num
   parts.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 4}" text-anchor="middle" class="a">epoch</text>`);
   if (opts.marker !== undefined && opts.marker >= 1 && opts.marker <= n) {
     const mx = x(opts.marker - 1).toFixed(1);
-    parts.push(`<line x1="${mx}" x2="${mx}" y1="${m.t}" y2="${H - m.b}" class="mk"/><text x="${mx}" y="${m.t - 2}" text-anchor="middle" class="a">best</text>`);
+    parts.push(`<line x1="${mx}" x2="${mx}" y1="${m.t}" y2="${H - m.b}" class="mk"/><text x="${mx}" y="${m.t - 2}" text-anchor="${opts.marker === n && n > 1 ? 'end' : 'middle'}" class="a">best</text>`);
   }
   series.forEach((s, si) => {
     let d = '';

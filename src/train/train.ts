@@ -49,6 +49,8 @@ export interface TrainOptions {
   backend?: BackendPreference;
   /** Called after every epoch with its record and the epoch budget. */
   onEpoch?: (rec: EpochRecord, epochs: number) => void;
+  /** Polled after every epoch: true ends training there (e.g. on Ctrl-C); the result is complete and marked `interrupted`. */
+  shouldStop?: () => boolean;
   /** Recorded in ModelSettings (the WindowSet does not carry them): hop between windows (default: windowLength) and axis units (default 'g'). */
   windowStride?: number;
   units?: string[];
@@ -85,6 +87,8 @@ export interface EvalReport {
     /** Epoch whose weights were kept (early stopping restores the best validation loss). */
     bestEpoch: number;
     stoppedEarly: boolean;
+    /** Training was ended by the user (shouldStop) before the epoch budget or early stopping. */
+    interrupted: boolean;
     seed: number;
     classWeights: number[] | null;
   };
@@ -238,6 +242,7 @@ export async function trainModel(split: SplitSet, opts: TrainOptions): Promise<T
   const haveVal = va.y.length > 0;
   let best = { loss: Infinity, epoch: 0, weights: null as tf.Tensor[] | null };
   let stoppedEarly = false;
+  let interrupted = false;
   try {
     for (let epoch = 1; epoch <= opts.epochs; epoch++) {
       const t0 = performance.now();
@@ -287,6 +292,10 @@ export async function trainModel(split: SplitSet, opts: TrainOptions): Promise<T
           break;
         }
       }
+      if (opts.shouldStop?.()) {
+        interrupted = true;
+        break;
+      }
     }
     if (best.weights) model.setWeights(best.weights);
   } catch (e) {
@@ -307,7 +316,7 @@ export async function trainModel(split: SplitSet, opts: TrainOptions): Promise<T
     windowStride: opts.windowStride ?? train.windowLength,
     normalisation,
   };
-  const report = buildReport({ model, backend: choice.backend, opts, classWeights, history, bestEpoch, stoppedEarly, train: tr, val: va, test: te });
+  const report = buildReport({ model, backend: choice.backend, opts, classWeights, history, bestEpoch, stoppedEarly, interrupted, train: tr, val: va, test: te });
   const heldOut = split.test && split.test.y.length ? split.test : split.val.y.length ? split.val : train;
   const windows = { representative: sampleWindows(train, REPRESENTATIVE_MAX, opts.seed), heldOut };
   return { model, settings, history, report, backend: choice.backend, windows };
@@ -321,6 +330,7 @@ interface ReportInput {
   history: EpochRecord[];
   bestEpoch: number;
   stoppedEarly: boolean;
+  interrupted: boolean;
   train: WindowSet;
   val: WindowSet;
   test?: WindowSet;
@@ -350,6 +360,7 @@ function buildReport(r: ReportInput): EvalReport {
       epochsRun: r.history.length,
       bestEpoch: r.bestEpoch,
       stoppedEarly: r.stoppedEarly,
+      interrupted: r.interrupted,
       seed: r.opts.seed,
       classWeights: r.classWeights,
     },

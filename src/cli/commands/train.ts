@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { Command, Option } from 'commander';
 import type { Recording } from '../../core/dataset.js';
-import { badInput, causeText, usageError } from '../../core/errors.js';
+import { ExitCode, TinyforgeError, badInput, causeText, usageError } from '../../core/errors.js';
 import { importText } from '../../data/import/index.js';
 import { saveTrainArtifacts } from '../../train/artifacts.js';
 import { BACKENDS, type BackendPreference } from '../../train/backend.js';
@@ -226,6 +226,14 @@ export function register(program: Command): void {
         const epochs = num('epochs', flags.epochs, true, 1) ?? t.epochs ?? TRAIN_DEFAULTS.epochs;
         const out = flags.out ?? t.out ?? TRAIN_DEFAULTS.out;
         const bar = onEpochBar(o, epochs);
+        // Ctrl-C once: finish the epoch, save what there is, exit 130. Twice: abort at once.
+        let stop = false;
+        const onSigint = () => {
+          if (stop) process.exit(ExitCode.INTERRUPTED);
+          stop = true;
+          info(o, '\ninterrupted: finishing this epoch, then saving (Ctrl-C again aborts without saving)');
+        };
+        process.on('SIGINT', onSigint);
         let r: TrainResult;
         try {
           r = await trainModel(
@@ -243,13 +251,20 @@ export function register(program: Command): void {
               windowStride: data.windowStride,
               units: data.units,
               onEpoch: bar.onEpoch,
+              shouldStop: () => stop,
             },
           );
         } finally {
           bar.stop();
+          process.off('SIGINT', onSigint);
         }
         await saveTrainArtifacts(out, r);
         r.model.dispose();
+        if (r.report.training.interrupted) {
+          throw new TinyforgeError('interrupted', `training interrupted after ${r.report.training.epochsRun} of ${epochs} epochs; the model so far and its report were saved to ${out}`, {
+            remedy: 'Re-run the same command to train fully, or use the saved model as it is.',
+          });
+        }
         emit(o, { out, backend: r.backend, settings: r.settings, split: data.split, report: r.report }, summary(r, out));
       }),
     );
