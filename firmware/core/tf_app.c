@@ -268,6 +268,8 @@ static void service_imu(void) {
 
 static void handle_stream_start(uint16_t seq, const uint8_t* p, size_t len) {
   float nominal = tf_board_imu_rate_hz(), rate;
+  float xyz[3];
+  int k;
   if (len != TF_STREAM_START_FIXED_BYTES) {
     send_error(seq, TF_ERR_BAD_FRAME, "STREAM_START payload size");
     return;
@@ -275,6 +277,9 @@ static void handle_stream_start(uint16_t seq, const uint8_t* p, size_t len) {
   if (nominal <= 0.0f) {
     send_error(seq, TF_ERR_NO_IMU, "this board has no IMU: send samples with SAMPLES_IN");
     return;
+  }
+  // Drop what the IMU buffered before the request: the stream starts now (bounded: FIFOs are small).
+  for (k = 0; k < 256 && tf_board_imu_read(xyz) == 1; k++) {
   }
   rate = getf32(p + TF_STREAM_START_RATE_HZ_OFFSET);
   decimate = (rate > 0.0f && rate < nominal) ? (uint32_t)(nominal / rate + 0.5f) : 1u;

@@ -81,9 +81,16 @@ describe('device CLI against the host-built C app on a pty', () => {
     const rows = readFileSync(out, 'utf8').trim().split('\n');
     expect(rows[0]).toBe('aX,aY,aZ');
     expect(rows.length - 1).toBe(sum.samples);
-    // Sample 0 of tf_board_host.c's IMU: (0.5 sin 0, 0.5 cos 0, 1) g; sample 1: 0.5 sin(2π/50) = 0.0627, 0.5 cos(2π/50) = 0.4961.
-    expect(rows[1]).toBe('0.000,0.500,1.000');
-    expect(rows[2]).toBe('0.063,0.496,1.000');
+    // tf_board_host.c's IMU: sample n = (0.5 sin(2πn/50), 0.5 cos(2πn/50), 1) g, printed in mg resolution.
+    // The stream starts at some n0 (found from the first row's phase); every later row follows it.
+    const vals = rows.slice(1).map((r) => r.split(',').map(Number));
+    const n0 = Math.round((Math.atan2(vals[0][0], vals[0][1]) * 50) / (2 * Math.PI));
+    vals.forEach((v, k) => {
+      const ph = (2 * Math.PI * (n0 + k)) / 50;
+      expect(v[0]).toBeCloseTo(0.5 * Math.sin(ph), 2);
+      expect(v[1]).toBeCloseTo(0.5 * Math.cos(ph), 2);
+      expect(v[2]).toBe(1);
+    });
     expect(existsSync(out + '.partial')).toBe(false);
     expect(JSON.parse(readFileSync(out + '.json', 'utf8'))).toMatchObject({ format: 'tinyforge-capture/1', board: 'host' });
     // The data part's importer accepts CSV + sidecar (schemas/capture.schema.json) and reads every sample back.

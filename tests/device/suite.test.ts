@@ -104,11 +104,13 @@ for (const [name, make, enabled] of targets) {
       await t.client.streamStop();
       off();
       let next = 0;
+      // tf_board_host.c: sample n is x = 0.5 sin(2πn/50), y = 0.5 cos(2πn/50), z = 1 g. The stream
+      // starts at some board sample n0 (older ones were dropped); find it from the first sample's phase.
+      const n0 = Math.round((Math.atan2(batches[0].samplesMg[0], batches[0].samplesMg[1]) * 50) / (2 * Math.PI)) + 50;
       for (const b of batches) {
         expect(b.firstSample).toBe(next);
         for (let k = 0; k < b.samplesMg.length / 3; k++) {
-          // tf_board_host.c: x = 0.5 sin(2πn/50), y = 0.5 cos(2πn/50), z = 1 g.
-          const ph = (2 * Math.PI * ((next + k) % 50)) / 50;
+          const ph = (2 * Math.PI * ((n0 + next + k) % 50)) / 50;
           expect(Math.abs(b.samplesMg[k * 3] - 500 * Math.sin(ph))).toBeLessThanOrEqual(1);
           expect(Math.abs(b.samplesMg[k * 3 + 1] - 500 * Math.cos(ph))).toBeLessThanOrEqual(1);
           expect(b.samplesMg[k * 3 + 2]).toBe(1000);

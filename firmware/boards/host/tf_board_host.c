@@ -4,7 +4,8 @@
 // slave path it announces on stderr exactly as QEMU does ("char device redirected to /dev/pts/N
 // (label serial0)") so one launcher serves both. Counter kind 0 (none); micros from CLOCK_MONOTONIC.
 // With --imu-rate HZ a synthetic accelerometer produces sample n at n/HZ seconds:
-//   x = 0.5 sin(2πn/50), y = 0.5 cos(2πn/50), z = 1 (g); without it the board has no IMU.
+//   x = 0.5 sin(2πn/50), y = 0.5 cos(2πn/50), z = 1 (g), behind a 32-sample FIFO (older unread
+//   samples are overwritten, as on a real IMU); without it the board has no IMU.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,7 @@ static double imu_rate;
 static unsigned long imu_n;
 static struct timespec t_start;
 static int last_led = -2;
+#define HOST_IMU_FIFO 32
 
 static double seconds(void) {
   struct timespec t;
@@ -66,8 +68,12 @@ int tf_board_counter_kind(void) { return 0; }
 
 int tf_board_imu_read(float xyz[3]) {
   double ph;
+  double due;
   if (imu_rate <= 0) return -1;
-  if (seconds() * imu_rate < (double)imu_n) return 0;
+  due = seconds() * imu_rate;
+  if (due < (double)imu_n) return 0;
+  // Like a real IMU's FIFO (32 deep): samples nobody read in time are overwritten, not queued forever.
+  if (due - (double)imu_n > (double)HOST_IMU_FIFO) imu_n = (unsigned long)due - HOST_IMU_FIFO;
   ph = 2.0 * 3.14159265358979323846 * (double)(imu_n % 50) / 50.0;
   xyz[0] = (float)(0.5 * sin(ph));
   xyz[1] = (float)(0.5 * cos(ph));
