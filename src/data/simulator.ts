@@ -4,7 +4,7 @@
  * per-activity dynamics, per-subject variation, sensor effects — is documented in docs/data.md;
  * the constants below are its parameters.
  *
- * Output: one Recording per (subject, activity), axes aX/aY/aZ in g, sampled at `rateHz`,
+ * Output: one Recording per (subject, activity, session), axes aX/aY/aZ in g, sampled at `rateHz`,
  * clipped to ±4 g and quantised to a 16-bit ADC (8 g / 65536 = 0.122 mg per LSB). Subjects are the
  * groups ("subject01"…). Same options → identical samples, bit for bit.
  */
@@ -24,6 +24,9 @@ export interface BuiltinOptions {
   secondsPerActivity?: number;
   /** Output data rate in Hz, 50–119. Default 50. */
   rateHz?: number;
+  /** Separate sessions (recordings) the seconds of each subject and activity are split into, each
+   * with its own posture, strap shift and start-up transition. Default: one per 20 s, 1–3. */
+  sessions?: number;
 }
 
 export const BUILTIN_DEFAULTS = { seed: 1, subjects: 10, secondsPerActivity: 60, rateHz: 50 } as const;
@@ -64,6 +67,10 @@ export function builtinDataset(opts: BuiltinOptions = {}): Recording[] {
       remedy: 'the simulated sensor runs at 50–119 Hz (default 50)',
     });
   }
+  const sessions = opts.sessions ?? Math.min(3, Math.max(1, Math.floor(seconds / 20)));
+  if (!Number.isInteger(sessions) || sessions < 1 || seconds / sessions < 4) {
+    throw badInput(`builtin dataset: sessions must be a positive integer with ≥ 4 s each, got ${sessions} for ${seconds} s`, { remedy: 'use fewer sessions or more seconds' });
+  }
   if (!Number.isFinite(seed)) throw badInput(`builtin dataset: seed must be a finite integer, got ${seed}`, { remedy: 'pass e.g. --seed 1' });
   const root = mulberry32(seed);
   const out: Recording[] = [];
@@ -71,17 +78,19 @@ export function builtinDataset(opts: BuiltinOptions = {}): Recording[] {
     const group = `subject${String(s + 1).padStart(2, '0')}`;
     const subject = makeSubject(root.fork(`subject/${s}`));
     for (const activity of ACTIVITIES) {
-      const rng = root.fork(`recording/${s}/${activity}`);
-      const frames = Math.round(seconds * rateHz);
-      out.push({
-        label: activity,
-        group,
-        sampleRateHz: rateHz,
-        axes: ['aX', 'aY', 'aZ'],
-        units: ['g', 'g', 'g'],
-        samples: simulate(activity, subject, rng, frames, rateHz),
-        source: `builtin(seed=${seed}) ${group} ${activity}`,
-      });
+      for (let k = 0; k < sessions; k++) {
+        const rng = root.fork(`recording/${s}/${activity}/${k}`);
+        const frames = Math.round((seconds / sessions) * rateHz);
+        out.push({
+          label: activity,
+          group,
+          sampleRateHz: rateHz,
+          axes: ['aX', 'aY', 'aZ'],
+          units: ['g', 'g', 'g'],
+          samples: simulate(activity, subject, rng, frames, rateHz),
+          source: `builtin(seed=${seed}) ${group} ${activity} session ${k + 1}/${sessions}`,
+        });
+      }
     }
   }
   return out;
@@ -92,8 +101,8 @@ function makeSubject(r: Rng): Subject {
   return {
     cadence,
     vigour: r.uniform(0.85, 1.15),
-    // The strap sits a little differently on everyone: ~7° rms about each axis.
-    mount: rotation(r.normal() * 0.12, r.normal() * 0.12, r.normal() * 0.12),
+    // The strap sits a little differently on everyone: ~6° rms about each axis.
+    mount: rotation(r.normal() * 0.1, r.normal() * 0.1, r.normal() * 0.1),
     bias: [r.normal() * 0.03, r.normal() * 0.03, r.normal() * 0.03],
     gain: [1 + r.normal() * 0.02, 1 + r.normal() * 0.02, 1 + r.normal() * 0.02],
     noise: r.uniform(0.004, 0.012),
@@ -112,6 +121,13 @@ function rotation(roll: number, pitch: number, yaw: number): number[] {
     sy * cp, sy * sp * sr + cy * cr, sy * sp * cr - cy * sr,
     -sp, cp * sr, cp * cr,
   ];
+}
+
+/** Row-major 3×3 product a·b. */
+function matMul(a: number[], b: number[]): number[] {
+  const out = new Array<number>(9);
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) out[i * 3 + j] = a[i * 3] * b[j] + a[i * 3 + 1] * b[3 + j] + a[i * 3 + 2] * b[6 + j];
+  return out;
 }
 
 /** Ornstein–Uhlenbeck noise: stationary std `sigma`, correlation time `tau` seconds. */
@@ -212,7 +228,7 @@ function simulate(activity: Activity, s: Subject, r: Rng, n: number, rateHz: num
     case 'idle': {
       // Sitting (wrist on a desk or lap) or standing with the arm hanging, then fidgets.
       const standing = r.next() < 0.2;
-      postureP = standing ? r.uniform(1.25, 1.5) : r.uniform(-0.35, 0.5);
+      postureP = standing ? r.uniform(1.1, 1.5) : r.uniform(-0.35, 0.6);
       postureR = standing ? r.uniform(-0.5, 0.5) : r.uniform(-1.3, 1.3);
       // Fidgets: smooth 0.4–1.2 s excursions of the wrist.
       const fidgetS = r.uniform(0.5, 1.2);
@@ -232,8 +248,8 @@ function simulate(activity: Activity, s: Subject, r: Rng, n: number, rateHz: num
       const running = activity === 'running';
       const baseHz = (running ? s.runHz : s.walkHz) * r.uniform(0.96, 1.04);
       // Running: elbow bent, forearm near horizontal, shorter lever, bigger impacts.
-      postureP = running ? r.uniform(-0.1, 0.5) : r.uniform(1.15, 1.45);
-      postureR = running ? r.uniform(0.6, 1.3) : r.uniform(-0.4, 0.4);
+      postureP = running ? r.uniform(-0.1, 0.7) : r.uniform(0.95, 1.45);
+      postureR = running ? r.uniform(0.3, 1.3) : r.uniform(-0.4, 0.4);
       const swing = (running ? r.uniform(0.35, 0.6) : r.uniform(0.3, 0.5)) * v;
       const impact = (running ? r.uniform(0.9, 1.6) : r.uniform(0.25, 0.45)) * v;
       const h2 = r.uniform(0.2, 0.5);
@@ -258,7 +274,7 @@ function simulate(activity: Activity, s: Subject, r: Rng, n: number, rateHz: num
       // Hands on the bar: forearm forward and down, little arm motion; pedalling rocks the body
       // and the road shakes the bar.
       const pedal = s.pedalHz * r.uniform(0.92, 1.08);
-      postureP = r.uniform(0.3, 0.8);
+      postureP = r.uniform(0.1, 0.8);
       postureR = r.uniform(0.1, 1.4);
       const rock = r.uniform(0.05, 0.1) * v;
       const road = resonant(r, n, rateHz, r.uniform(10, 20), 2, r.uniform(0.06, 0.15));
@@ -281,7 +297,7 @@ function simulate(activity: Activity, s: Subject, r: Rng, n: number, rateHz: num
     case 'golfing': {
       // Standing at address, arms hanging forward; a pre-shot waggle, then a full swing every few
       // seconds: slow backswing, very fast downswing and follow-through, relaxed return.
-      postureP = r.uniform(0.8, 1.2);
+      postureP = r.uniform(0.8, 1.35);
       postureR = r.uniform(-0.4, 0.4);
       for (let i = 0; i < n; i++) {
         const w = ramp(i);
@@ -334,7 +350,8 @@ function simulate(activity: Activity, s: Subject, r: Rng, n: number, rateHz: num
 
   const out = new Float32Array(n * 3);
   const L = s.armLength * (activity === 'running' ? 0.6 : 1);
-  const m = s.mount;
+  // The watch shifts a little between sessions: a fresh small rotation on top of the subject's.
+  const m = matMul(s.mount, rotation(r.normal() * 0.1, r.normal() * 0.1, r.normal() * 0.1));
   const white = () => r.normal() * s.noise;
   for (let i = 0; i < n; i++) {
     const th = pitch[i];

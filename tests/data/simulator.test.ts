@@ -69,6 +69,16 @@ describe('builtinDataset', () => {
     expect(mags[mags.length >> 1]).toBeLessThan(1.1);
   });
 
+  it('splits each subject and activity into sessions (one per 20 s, at most 3)', () => {
+    const recs = builtinDataset({ subjects: 1, secondsPerActivity: 60 });
+    expect(recs.length).toBe(5 * 3);
+    expect(recs.every((r) => r.samples.length === 20 * 50 * 3)).toBe(true);
+    // sessions differ (own posture and strap shift): their first frames are not equal
+    expect(Array.from(recs[0].samples.subarray(0, 3))).not.toEqual(Array.from(recs[1].samples.subarray(0, 3)));
+    expect(builtinDataset({ subjects: 1, secondsPerActivity: 8, sessions: 2 }).length).toBe(10);
+    expect(() => builtinDataset({ secondsPerActivity: 8, sessions: 3 })).toThrow(/≥ 4 s each/);
+  });
+
   it('rejects out-of-range options', () => {
     expect(() => builtinDataset({ rateHz: 200 })).toThrow(/50–119 Hz/);
     expect(() => builtinDataset({ subjects: 0 })).toThrow(/subjects/);
