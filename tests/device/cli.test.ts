@@ -3,7 +3,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { REPO_ROOT } from '../../src/core/shared.js';
+import { register } from '../../src/cli/commands/device.js';
 import { startHostBoard, type PtyProcess } from '../../src/device/host-board.js';
 import { importCaptureCsv } from '../../src/data/import/capture.js';
 import { INPUT_BYTES, MODEL_BYTES, engine, hostBoardExe } from './targets.js';
@@ -133,5 +135,36 @@ describe('device CLI against the host-built C app on a pty', () => {
     const preds = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     // Window 20, stride 10 (tests/device/targets.ts SETTINGS), counted from the RESET monitor sends.
     expect(preds.map((p) => [p.window, p.lastSample])).toEqual([[0, 19], [1, 29], [2, 39]]);
+  });
+
+  it('capture: the board going away (unplug) still finalises everything received', async () => {
+    const own = await startHostBoard(await hostBoardExe(), { imuRateHz: 200 });
+    const out = join(dir, 'unplug.csv');
+    let killed = false;
+    const r = await cli(['--json', 'capture', '--port', own.path, '--label', 'biking', '--out', out], {
+      signalWhen: () => {
+        if (!killed && existsSync(out + '.partial') && readFileSync(out + '.partial', 'utf8').split('\n').length > 40) {
+          killed = true;
+          void own.stop();
+        }
+        return false;
+      },
+    });
+    expect(r.code).toBe(0);
+    const sum = JSON.parse(r.stdout);
+    expect(sum.stopReason).toBe('link closed');
+    expect(sum.samples).toBeGreaterThan(39);
+    expect(readFileSync(out, 'utf8').trim().split('\n').length - 1).toBe(sum.samples);
+    expect(existsSync(out + '.partial')).toBe(false);
+  });
+
+  it('every device command has --help naming --port', () => {
+    const program = new Command();
+    register(program);
+    for (const c of ['verify', 'capture', 'monitor']) {
+      const cmd = program.commands.find((x) => x.name() === c);
+      expect(cmd?.description()).toBeTruthy();
+      expect(cmd!.helpInformation()).toMatch(/--port <path>/);
+    }
   });
 });
