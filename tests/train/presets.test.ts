@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { lowerModel } from '../../src/quantize/index.js';
+import { selectBackend } from '../../src/train/backend.js';
+import { digitsModel } from '../../src/train/examples.js';
+import { PRESETS, buildModel } from '../../src/train/models.js';
+import { trainModel } from '../../src/train/train.js';
+import { synthWindows } from './synthetic.js';
+
+describe('every preset is something the int8 quantiser accepts', () => {
+  for (const p of PRESETS) {
+    it(`${p} lowers to a TFLite graph`, async () => {
+      await selectBackend('wasm');
+      const m = buildModel(p, { windowLength: 100, axes: 3, classes: 5, seed: 1 });
+      const g = lowerModel(m);
+      expect(g.operators.length).toBeGreaterThan(0);
+      m.dispose();
+    });
+  }
+  it('the lecture digits model lowers too', () => {
+    const m = digitsModel(1);
+    expect(lowerModel(m).operators.length).toBeGreaterThan(0);
+    m.dispose();
+  });
+});
+
+describe('convolution presets train on wasm', () => {
+  it('dsconv (Conv2D + DepthwiseConv2D gradients) lowers its loss over a few epochs', async () => {
+    const train = synthWindows({ perClassPerGroup: 10, groups: ['a', 'b'], seed: 1 });
+    const val = synthWindows({ perClassPerGroup: 5, groups: ['c'], seed: 2 });
+    const r = await trainModel({ train, val }, { preset: 'dsconv', optimizer: 'adam', learningRate: 0.01, epochs: 6, batchSize: 8, seed: 1, backend: 'wasm' });
+    expect(r.backend).toBe('wasm');
+    expect(r.history[5].loss).toBeLessThan(r.history[0].loss);
+    expect(r.report.accuracy.train).toBeGreaterThan(1 / 3);
+    r.model.dispose();
+    tf.disposeVariables();
+  });
+});
