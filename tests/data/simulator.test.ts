@@ -4,7 +4,7 @@ import type { Recording } from '../../src/core/dataset.js';
 import { ACTIVITIES, LSB_G, builtinDataset } from '../../src/data/simulator.js';
 import { builtinPrepared } from '../../src/data/prepare.js';
 import { mulberry32 } from '../../src/data/prng.js';
-import { meanFeatures, motionFeatures, nearestCentroidAccuracy } from './features.js';
+import { meanFeatures, motionFeatures, nearestCentroidAccuracy } from '../../src/data/baseline.js';
 
 function hash(recs: Recording[]): string {
   const h = createHash('sha256');

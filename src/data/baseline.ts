@@ -1,8 +1,8 @@
 /**
- * Test helpers: simple hand-made window features and a nearest-centroid classifier, used to check
+ * Baseline classifiers: simple hand-made window features and a nearest-centroid classifier, used to check
  * that the built-in dataset is learnable but not trivially separable.
  */
-import type { WindowSet } from '../../src/core/dataset.js';
+import type { WindowSet } from '../core/dataset.js';
 
 /** Per-axis mean of each window: [count][axes]. */
 export function meanFeatures(ws: WindowSet): number[][] {
