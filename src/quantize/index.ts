@@ -24,6 +24,7 @@ export { readKerasModel, type KerasSpec, type KerasLayerSpec } from './keras.js'
 export { lowerKeras, SUPPORTED_LAYERS, type FloatGraph, type FTensor, type FOp } from './lower.js';
 export { calibrate, type Range, type CalibrationResult } from './calibrate.js';
 export { buildInt8, type LayerReport, type BuildOptions } from './build.js';
+export { SeparableConv1D, type SeparableConv1DArgs } from './layers.js';
 
 export interface QuantizeOptions {
   /** Model input dtype: 'int8' (default, TFLM's contract) or 'float32' (adds a QUANTIZE op). */

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync, unlinkSync } from 
 import { dirname, join, basename } from 'node:path';
 import { badInput, unsupported } from '../core/errors.js';
 import type { ModelSettings } from '../core/dataset.js';
+import './layers.js'; // registers SeparableConv1D so Keras models using it load
 
 function readJson(path: string, what: string): unknown {
   if (!existsSync(path)) throw badInput(`${what} not found: ${path}`, { remedy: `Check the path to the ${what}.` });

@@ -46,13 +46,13 @@ export interface FloatGraph {
 
 /** Keras layer classes `lowerKeras` understands (for error messages and docs). */
 export const SUPPORTED_LAYERS = [
-  'Dense', 'Conv1D', 'Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'MaxPooling1D', 'MaxPooling2D', 'AveragePooling1D',
+  'Dense', 'Conv1D', 'Conv2D', 'DepthwiseConv2D', 'SeparableConv1D', 'SeparableConv2D', 'MaxPooling1D', 'MaxPooling2D', 'AveragePooling1D',
   'AveragePooling2D', 'GlobalAveragePooling1D', 'GlobalAveragePooling2D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D', 'Flatten',
   'Reshape', 'Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'BatchNormalization (after a conv/dense)',
   'Activation', 'ReLU', 'Softmax', 'Add', 'Concatenate',
 ];
 const IDENTITY = new Set(['Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']);
-const WEIGHTED = new Set(['Dense', 'Conv1D', 'Conv2D', 'DepthwiseConv2D', 'SeparableConv2D']);
+const WEIGHTED = new Set(['Dense', 'Conv1D', 'Conv2D', 'DepthwiseConv2D', 'SeparableConv1D', 'SeparableConv2D']);
 
 /** A Keras tensor: its Keras shape (batch 1) and the graph tensor(s) holding it. */
 interface Val {
@@ -284,7 +284,7 @@ export function lowerKeras(spec: KerasSpec): FloatGraph {
         operators.push({ op: 'FULLY_CONNECTED', inputs: [plainOf(v, l.name), wT, bT], outputs: [lastT], options: { fusedActivation: fused, keepNumDims: false }, layer: l.name });
         result = { kshape: kshape, plain: lastT };
       } else {
-        const is1d = cls === 'Conv1D';
+        const is1d = cls === 'Conv1D' || cls === 'SeparableConv1D';
         const nd = is1d ? 1 : 2;
         const ks = arr(l.config.kernelSize, nd, 'kernelSize', l.name);
         const st = arr(l.config.strides, nd, 'strides', l.name);
@@ -315,12 +315,12 @@ export function lowerKeras(spec: KerasSpec): FloatGraph {
           lastT = act(outName, outShape4, l.name);
           operators.push({ op: 'CONV_2D', inputs: [inT, wT, bT], outputs: [lastT], options: { ...convOpts, fusedActivation: fused }, layer: l.name });
         } else {
-          // DepthwiseConv2D, or the depthwise half of SeparableConv2D.
-          const k = l.weights.depthwise_kernel; // [kh, kw, in, mult]
-          const mult = k.shape[3];
+          // DepthwiseConv2D, or the depthwise half of SeparableConv1D/2D.
+          const k = l.weights.depthwise_kernel; // [kh, kw, in, mult] (1-D: [k, in, mult])
+          const mult = k.shape[k.shape.length - 1];
           const nch = inC * mult;
-          const w = Float32Array.from(k.data); // [kh,kw,in,mult] flattens to TFLite [1,kh,kw,in*mult] unchanged
-          const sep = cls === 'SeparableConv2D';
+          const w = Float32Array.from(k.data); // flattens to TFLite [1, kh, kw, in*mult] unchanged
+          const sep = cls === 'SeparableConv1D' || cls === 'SeparableConv2D';
           const dwOutName = sep ? `${l.name}/depthwise` : outName;
           const dwShape = sep ? [1, outShape4[1], outShape4[2], nch] : outShape4;
           const b = sep ? new Float32Array(nch) : bias(nch);
@@ -337,8 +337,8 @@ export function lowerKeras(spec: KerasSpec): FloatGraph {
           });
           lastT = dwOut;
           if (sep) {
-            const pk = l.weights.pointwise_kernel; // [1, 1, nch, out]
-            const nout = pk.shape[3];
+            const pk = l.weights.pointwise_kernel; // [1, 1, nch, out] (1-D: [1, nch, out])
+            const nout = pk.shape[pk.shape.length - 1];
             const pw = new Float32Array(nout * nch);
             for (let i = 0; i < nch; i++) for (let o = 0; o < nout; o++) pw[o * nch + i] = pk.data[i * nout + o];
             const pb = bias(nout);

@@ -105,6 +105,24 @@ describe('graph contract', () => {
   });
 });
 
+describe('SeparableConv1D (registered Keras class)', () => {
+  it('survives a model.json round trip and lowers to depthwise + pointwise', async () => {
+    const tm = models.find((m) => m.name === 'sepconv1d')!;
+    let art: tf.io.ModelArtifacts | null = null;
+    await tm.model.save(tf.io.withSaveHandler(async (a) => ((art = a), { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } })));
+    const a = art as unknown as tf.io.ModelArtifacts;
+    expect(JSON.stringify(a.modelTopology)).toContain('"class_name":"SeparableConv1D"');
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(a));
+    const rep = randomInputs(8, tm.inputShape, 91);
+    const r1 = quantize(tm.model, rep);
+    const r2 = quantize(loaded, rep);
+    expect(Array.from(r2.floatOutput)).toEqual(Array.from(r1.floatOutput));
+    const dw = r1.model.graph.operators.find((o) => o.op === 'DEPTHWISE_CONV_2D')!;
+    expect(r1.model.graph.tensors[dw.inputs[1]].shape).toEqual([1, 1, 3, 6]);
+    expect(dw.options).toMatchObject({ depthMultiplier: 2, padding: 'SAME', fusedActivation: 'NONE' });
+  });
+});
+
 describe('Concatenate', () => {
   it('inputs and output share one set of parameters covering every branch', () => {
     const tm = models.find((m) => m.name === 'concat')!;

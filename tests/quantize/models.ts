@@ -4,6 +4,7 @@
  * BatchNormalization statistics are set from a seeded generator so folding is really exercised.
  */
 import * as tf from '@tensorflow/tfjs';
+import { SeparableConv1D } from '../../src/quantize/layers.js';
 
 /** mulberry32: small deterministic PRNG in [0, 1). */
 export function rng(seed: number): () => number {
@@ -148,6 +149,16 @@ export function buildModels(): TestModel[] {
       ops: ['RESHAPE', 'CONV_2D', 'CONV_2D', 'MAX_POOL_2D', 'CONCATENATION', 'MEAN', 'FULLY_CONNECTED', 'SOFTMAX'],
       classifier: true,
     });
+  }
+  {
+    const m = tf.sequential({ name: 'sepconv1d' });
+    m.add(new SeparableConv1D({ filters: 4, kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'relu', inputShape: [12, 3], name: 'sep', seed: seedCounter++ }));
+    m.add(tf.layers.globalAveragePooling1d({ name: 'gap' }));
+    m.add(tf.layers.dense({ units: 3, activation: 'softmax', name: 'probs', ...wopts() }));
+    const sep = m.getLayer('sep');
+    const [dw, pw] = sep.getWeights();
+    sep.setWeights([dw, pw, tf.tensor1d([0.1, -0.2, 0.15, 0.05])]);
+    out.push({ name: 'sepconv1d', model: m, inputShape: [12, 3], ops: ['RESHAPE', 'DEPTHWISE_CONV_2D', 'CONV_2D', 'MEAN', 'FULLY_CONNECTED', 'SOFTMAX'], classifier: true });
   }
   {
     const m = tf.sequential({ name: 'reshape' });

@@ -109,7 +109,7 @@ export function register(program: Command): void {
   )
     .addHelpText(
       'after',
-      `\nSupported layers: Dense, Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D, Max/AveragePooling1D/2D,\nGlobalAverage/MaxPooling1D/2D, Flatten, Reshape, Dropout, BatchNormalization (folded), Activation/ReLU/Softmax\n(relu, relu6, sigmoid, tanh, softmax), Add, Concatenate. Example:\n  tinyforge quantize --model runs/m/model.json --data runs/m/representative.json --out model.tflite`,
+      `\nSupported layers: Dense, Conv1D, Conv2D, DepthwiseConv2D, SeparableConv1D/2D, Max/AveragePooling1D/2D,\nGlobalAverage/MaxPooling1D/2D, Flatten, Reshape, Dropout, BatchNormalization (folded), Activation/ReLU/Softmax\n(relu, relu6, sigmoid, tanh, softmax), Add, Concatenate. Example:\n  tinyforge quantize --model runs/m/model.json --data runs/m/representative.json --out model.tflite`,
     )
     .action(
       action(async (f: QuantizeFlags, cmd: Command) => {
