@@ -245,6 +245,24 @@ export class DeviceClient {
   async streamStop(): Promise<void> {
     await this.request('STREAM_STOP', {}, ['ACK']);
   }
+
+  /** Streams IMU batches to `onSamples` until the returned stop function is awaited. */
+  async stream(onSamples: (s: ImuSamplesMsg) => void, rateHz = 0): Promise<() => Promise<void>> {
+    const off = this.onImuSamples(onSamples);
+    try {
+      await this.streamStart(rateHz);
+    } catch (e) {
+      off();
+      throw e;
+    }
+    return async () => {
+      try {
+        await this.streamStop();
+      } finally {
+        off();
+      }
+    };
+  }
 }
 
 export { MSG };

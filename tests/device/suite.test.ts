@@ -96,13 +96,11 @@ for (const [name, make, enabled] of targets) {
     it.skipIf(!t_testEngine(name))('STREAM_START: contiguous IMU_SAMPLES of the synthetic IMU, in milli-g', async () => {
       await t.client.reset();
       const batches: ImuSamplesMsg[] = [];
-      const off = t.client.onImuSamples((b) => batches.push(b));
-      await t.client.streamStart(0);
+      const stop = await t.client.stream((b) => batches.push(b));
       await new Promise<void>((res) => {
         const iv = setInterval(() => batches.reduce((a, b) => a + b.samplesMg.length / 3, 0) >= 60 && (clearInterval(iv), res()), 20);
       });
-      await t.client.streamStop();
-      off();
+      await stop();
       let next = 0;
       // tf_board_host.c: sample n is x = 0.5 sin(2πn/50), y = 0.5 cos(2πn/50), z = 1 g. The stream
       // starts at some board sample n0 (older ones were dropped); find it from the first sample's phase.
