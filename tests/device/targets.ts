@@ -102,5 +102,6 @@ export async function hostTarget(): Promise<Target> {
 
 export async function portTarget(path: string): Promise<Target> {
   const client = await DeviceClient.connect(new SerialTransport(path));
-  return { client, testEngine: false, stop: () => client.close() };
+  // TINYFORGE_VECTORS: a vectors folder (in-NNN.bin/out-NNN.bin + model.tflite) whose model the board runs.
+  return { client, testEngine: false, vectorsDir: process.env.TINYFORGE_VECTORS, stop: () => client.close() };
 }
