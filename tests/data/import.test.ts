@@ -144,6 +144,15 @@ describe('generic CSV', () => {
     expect(importCsv(['Time (s),aX [g]', '0,1', '0.5,2'].join('\n')).report).toMatchObject({ rateHz: 2, timing: { unit: 's', unitGuessed: false } });
   });
 
+  it('reads quoted CSV (csv-parse path) the same as unquoted', () => {
+    const plain = importCsv('t,ax,label\n0,1,a b\n10,2,a b\n', { source: 'q.csv' });
+    const quoted = importCsv('"t","ax","label"\r\n0,"1","a b"\r\n\r\n10,2,"a b"\r\n', { source: 'q.csv' });
+    expect(quoted.recordings.map((r) => [r.label, Array.from(r.samples)])).toEqual([['a b', [1, 2]]]);
+    expect(quoted.recordings.map((r) => [r.label, Array.from(r.samples)])).toEqual(plain.recordings.map((r) => [r.label, Array.from(r.samples)]));
+    expect(quoted.report.rateHz).toBe(100);
+    expect(quoted.recordings[0].source).toBe('q.csv:2-4'); // line numbers count the blank line
+  });
+
   it('splits a file at label changes and reads group columns', () => {
     const text = ['t,ax,label,subject', '0,1,walk,ann', '10,2,walk,ann', '20,3,run,ann', '30,4,run,ann', '40,5,run,bob', '50,6,run,bob'].join('\n');
     const r = importCsv(text, { source: 'mix.csv' });
