@@ -84,6 +84,15 @@ describe('tinyforge quantize / convert / eval', () => {
     expect(j.accuracyCost).toBeCloseTo(1 - j.agreement, 12);
     expect(j.agreement).toBeGreaterThanOrEqual(0.9);
   });
+  it('quantize --settings-out writes the settings with the I/O quantisation', async () => {
+    const out = join(dir, 's.tflite');
+    const so = join(dir, 's.settings.json');
+    const r = await run('--json', 'quantize', '--model', trainDir, '--out', out, '--settings-out', so);
+    expect(r.status).toBe(0);
+    const s = JSON.parse(readFileSync(so, 'utf8'));
+    expect(s.inputQuant).toEqual(JSON.parse(r.stdout).inputQuant);
+    expect(s.windowLength).toBe(16);
+  });
   it('accepts representative data as JSON', async () => {
     const d = randomInputs(10, [16, 3], 4);
     const file = join(dir, 'rep.json');

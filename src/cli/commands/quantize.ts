@@ -22,6 +22,7 @@ interface QuantizeFlags {
   data?: string;
   out?: string;
   outDir?: string;
+  settingsOut?: string;
   inputType?: string;
   outputType?: string;
   perChannelDense?: boolean;
@@ -105,7 +106,8 @@ export function register(program: Command): void {
     program
       .command('quantize')
       .description('Quantise a trained tfjs model to a full-integer int8 .tflite (TFLite post-training quantisation).')
-      .requiredOption('--out <file>', 'output .tflite path'),
+      .requiredOption('--out <file>', 'output .tflite path')
+      .option('--settings-out <file>', 'also write the model settings with inputQuant/outputQuant filled in (for `tinyforge firmware`)'),
   )
     .addHelpText(
       'after',
@@ -114,8 +116,12 @@ export function register(program: Command): void {
     .action(
       action(async (f: QuantizeFlags, cmd: Command) => {
         const o = globalOptions(cmd);
-        const { result, bytes, floatParams } = await runQuantize(f, o);
+        const { result, bytes, floatParams, settings } = await runQuantize(f, o);
+        if (f.settingsOut && !settings) {
+          throw badInput('--settings-out needs model settings', { remedy: 'Quantise a train directory, or pass --settings settings.json.' });
+        }
         writeFileAtomic(f.out as string, bytes);
+        if (f.settingsOut) writeFileAtomic(f.settingsOut, JSON.stringify(settings, null, 2) + '\n');
         emit(o, { out: f.out, ...summary(result, bytes, floatParams) }, () =>
           [
             `wrote ${f.out} (${bytes.length} bytes, ${result.model.graph.operators.length} ops; float weights ${floatParams * 4} bytes for ${floatParams} parameters)`,
