@@ -102,7 +102,7 @@ function makeSubject(r: Rng): Subject {
     cadence,
     vigour: r.uniform(0.85, 1.15),
     // The strap sits a little differently on everyone: ~6° rms about each axis.
-    mount: rotation(r.normal() * 0.1, r.normal() * 0.1, r.normal() * 0.1),
+    mount: rotationMatrix(r.normal() * 0.1, r.normal() * 0.1, r.normal() * 0.1),
     bias: [r.normal() * 0.03, r.normal() * 0.03, r.normal() * 0.03],
     gain: [1 + r.normal() * 0.02, 1 + r.normal() * 0.02, 1 + r.normal() * 0.02],
     noise: r.uniform(0.004, 0.012),
@@ -113,8 +113,8 @@ function makeSubject(r: Rng): Subject {
   };
 }
 
-/** Row-major R = Rz(yaw)·Ry(pitch)·Rx(roll): maps body-frame vectors to world (z up). */
-function rotation(roll: number, pitch: number, yaw: number): number[] {
+/** Row-major R = Rz(yaw)·Ry(pitch)·Rx(roll) (angles in rad): maps body-frame vectors to world (z up). */
+export function rotationMatrix(roll: number, pitch: number, yaw: number): number[] {
   const [cr, sr, cp, sp, cy, sy] = [Math.cos(roll), Math.sin(roll), Math.cos(pitch), Math.sin(pitch), Math.cos(yaw), Math.sin(yaw)];
   return [
     cy * cp, cy * sp * sr - sy * cr, cy * sp * cr + sy * sr,
@@ -351,7 +351,7 @@ function simulate(activity: Activity, s: Subject, r: Rng, n: number, rateHz: num
   const out = new Float32Array(n * 3);
   const L = s.armLength * (activity === 'running' ? 0.6 : 1);
   // The watch shifts a little between sessions: a fresh small rotation on top of the subject's.
-  const m = matMul(s.mount, rotation(r.normal() * 0.1, r.normal() * 0.1, r.normal() * 0.1));
+  const m = matMul(s.mount, rotationMatrix(r.normal() * 0.1, r.normal() * 0.1, r.normal() * 0.1));
   const white = () => r.normal() * s.noise;
   for (let i = 0; i < n; i++) {
     const th = pitch[i];
@@ -366,7 +366,7 @@ function simulate(activity: Activity, s: Subject, r: Rng, n: number, rateHz: num
     const wy = side[i];
     const wz = 1 + up[i];
     // Into the forearm frame: R(φ,θ,0)ᵀ · w.
-    const R = rotation(ph, th, 0);
+    const R = rotationMatrix(ph, th, 0);
     let fx = R[0] * wx + R[3] * wy + R[6] * wz;
     let fy = R[1] * wx + R[4] * wy + R[7] * wz;
     let fz = R[2] * wx + R[5] * wy + R[8] * wz;

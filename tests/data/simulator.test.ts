@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import type { Recording } from '../../src/core/dataset.js';
-import { ACTIVITIES, LSB_G, builtinDataset } from '../../src/data/simulator.js';
+import { ACTIVITIES, LSB_G, builtinDataset, rotationMatrix } from '../../src/data/simulator.js';
 import { builtinPrepared } from '../../src/data/prepare.js';
 import { mulberry32 } from '../../src/data/prng.js';
 import { meanFeatures, motionFeatures, nearestCentroidAccuracy } from '../../src/data/baseline.js';
@@ -29,6 +29,19 @@ describe('prng', () => {
     const c = mulberry32(42);
     c.next();
     expect(c.fork('x').next()).toBe(mulberry32(42).fork('x').next());
+  });
+});
+
+describe('rotationMatrix', () => {
+  it('pitches the forearm down by θ and stays orthonormal', () => {
+    // Ry(π/2) maps the body x axis (forearm) to world −z (hand pointing down): column 0 = (0, 0, −1).
+    const R = rotationMatrix(0, Math.PI / 2, 0);
+    expect([R[0], R[3], R[6]].map((v) => Math.round(v * 1e12) / 1e12)).toEqual([0, 0, -1]);
+    const Q = rotationMatrix(0.3, -1.1, 2.0);
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
+      const dot = Q[i * 3] * Q[j * 3] + Q[i * 3 + 1] * Q[j * 3 + 1] + Q[i * 3 + 2] * Q[j * 3 + 2];
+      expect(dot).toBeCloseTo(i === j ? 1 : 0, 12);
+    }
   });
 });
 
