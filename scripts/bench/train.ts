@@ -12,6 +12,7 @@ import { subsetWindows, windowRecordings } from '../../src/data/window.js';
 import { selectBackend, type BackendPreference } from '../../src/train/backend.js';
 import { builtinTrainingData } from '../../src/train/data-source.js';
 import { trainModel } from '../../src/train/train.js';
+import { TRAIN_DEFAULTS } from '../../src/cli/commands/train.js';
 import type { BenchSection } from './types.js';
 
 const pct = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed(1)} %`);
@@ -58,13 +59,13 @@ export async function bench(): Promise<BenchSection[]> {
   // 2. Float accuracy on held-out subjects of the built-in data.
   const d = builtinTrainingData({ builtin: { seed: 1 } });
   const t0 = Date.now();
-  const r = await trainModel({ train: d.train, val: d.val, test: d.test }, { preset: 'conv1d', optimizer: 'adam', learningRate: 0.003, epochs: 10, batchSize: 32, seed: 1, earlyStopping: { patience: 3 } });
+  const r = await trainModel({ train: d.train, val: d.val, test: d.test }, { preset: 'conv1d', optimizer: 'adam', learningRate: 0.003, epochs: 10, batchSize: 32, seed: 1, earlyStopping: { patience: 3 }, augment: TRAIN_DEFAULTS.augment });
   const secs = (Date.now() - t0) / 1000;
   const perClass = r.report.metrics.perClass.map((c) => `| ${c.label} | ${pct(c.precision)} | ${pct(c.recall)} | ${pct(c.f1)} | ${c.support} |`);
   sections.push({
     title: 'Float accuracy on held-out subjects (built-in data)',
     markdown: [
-      `conv1d preset (${r.report.size.params} parameters, ${r.report.size.macs} MACs, ≈${(r.report.size.flashBytes / 1024).toFixed(1)} KB int8 flash, ≈${(r.report.size.ramBytes / 1024).toFixed(1)} KB activations), adam 0.003, batch 32, ≤ 10 epochs with early stopping (patience 3) on ${r.backend}: ${r.report.training.epochsRun} epochs, best ${r.report.training.bestEpoch}, ${secs.toFixed(0)} s.`,
+      `conv1d preset (${r.report.size.params} parameters, ${r.report.size.macs} MACs, ≈${(r.report.size.flashBytes / 1024).toFixed(1)} KB int8 flash, ≈${(r.report.size.ramBytes / 1024).toFixed(1)} KB activations), adam 0.003, batch 32, augmentation as \`tinyforge train\` does by default (rotate 0.2 rad, gain 5 %), ≤ 10 epochs with early stopping (patience 3) on ${r.backend}: ${r.report.training.epochsRun} epochs, best ${r.report.training.bestEpoch}, ${secs.toFixed(0)} s.`,
       `Split by subject (seed 1): train ${d.train.y.length} windows (subjects ${d.split.groups.train.join(', ')}), validation ${d.val.y.length} (${d.split.groups.val.join(', ')}), test ${d.test.y.length} (${d.split.groups.test.join(', ')}).`,
       '',
       `| split | accuracy |\n|---|---|\n| train | ${pct(r.report.accuracy.train)} |\n| validation | ${pct(r.report.accuracy.val)} |\n| test | ${pct(r.report.accuracy.test)} |`,

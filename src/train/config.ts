@@ -9,6 +9,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import schema from '../../schemas/tinyforge.config.schema.json' with { type: 'json' };
 import { badInput, causeText } from '../core/errors.js';
+import type { AugmentOptions } from './augment.js';
 import type { BackendPreference } from './backend.js';
 import type { Preset } from './models.js';
 
@@ -35,6 +36,7 @@ export interface TrainConfig {
   backend?: BackendPreference;
   earlyStopping?: false | { patience: number };
   classWeights?: 'balanced' | number[];
+  augment?: false | AugmentOptions;
   out?: string;
 }
 

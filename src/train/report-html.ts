@@ -153,7 +153,7 @@ ${confusionSvg(r.labels, r.metrics.confusion)}
     ['flash for the model (weights, biases, quantisation parameters)', kb(r.size.flashBytes)],
     ['RAM for activations (largest layer input + output)', kb(r.size.ramBytes)],
   ])}</table>
-<p>Training windows per class: ${esc(r.labels.map((l, i) => `${l} ${r.data.trainPerClass[i]}`).join(', '))}${t.classWeights ? esc(`; class weights ${t.classWeights.map((w) => w.toFixed(2)).join(', ')}`) : ''}.</p>
+<p>Training windows per class: ${esc(r.labels.map((l, i) => `${l} ${r.data.trainPerClass[i]}`).join(', '))}${t.classWeights ? esc(`; class weights ${t.classWeights.map((w) => w.toFixed(2)).join(', ')}`) : ''}${t.augment ? esc(`; augmented with ${Object.entries(t.augment).map(([k, v]) => `${k} ${v}`).join(', ')}`) : ''}.</p>
 </body></html>
 `;
 }

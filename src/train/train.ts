@@ -12,6 +12,7 @@ import { badInput } from '../core/errors.js';
 import { TINYFORGE_VERSION } from '../core/version.js';
 import { applyNormalisation, fitNormalisation, subsetWindows } from '../data/window.js';
 import { mulberry32, shuffled } from '../data/prng.js';
+import { augmentWindows, type AugmentOptions } from './augment.js';
 import { selectBackend, type BackendPreference } from './backend.js';
 import { argmaxRows, classificationMetrics, fitVerdict, type Metrics, type Verdict } from './metrics.js';
 import { buildModel, modelSize, type ModelSize } from './models.js';
@@ -58,6 +59,8 @@ export interface TrainOptions {
   model?: tf.LayersModel;
   /** Fit per-axis normalisation on train (default true); false keeps inputs as they are (mean 0, std 1). */
   normalise?: boolean;
+  /** Fresh random rotation/gain/noise of every training window each epoch (augment.ts); off by default. */
+  augment?: AugmentOptions;
 }
 
 export interface SplitSet {
@@ -91,6 +94,7 @@ export interface EvalReport {
     interrupted: boolean;
     seed: number;
     classWeights: number[] | null;
+    augment: AugmentOptions | null;
   };
   data: {
     counts: { train: number; val: number; test: number };
@@ -236,6 +240,7 @@ export async function trainModel(split: SplitSet, opts: TrainOptions): Promise<T
   });
 
   const rng = mulberry32(opts.seed).fork('train-shuffle');
+  const augRng = mulberry32(opts.seed).fork('train-augment');
   const indices = Array.from({ length: tr.y.length }, (_, i) => i);
   const yAll = oneHot(tr.y, k);
   const history: EpochRecord[] = [];
@@ -247,10 +252,17 @@ export async function trainModel(split: SplitSet, opts: TrainOptions): Promise<T
     for (let epoch = 1; epoch <= opts.epochs; epoch++) {
       const t0 = performance.now();
       const order = shuffled(indices, rng);
+      let source = tr.x;
+      if (opts.augment) {
+        // Augment in sensor units (rotations are physical there), then normalise as usual.
+        source = augmentWindows(train, opts.augment, augRng);
+        const nA = train.axes.length;
+        for (let i = 0; i < source.length; i++) source[i] = (source[i] - normalisation.mean[i % nA]) / normalisation.std[i % nA];
+      }
       const xs = new Float32Array(order.length * per);
       const ys = new Float32Array(order.length * k);
       order.forEach((src, dst) => {
-        xs.set(tr.x.subarray(src * per, (src + 1) * per), dst * per);
+        xs.set(source.subarray(src * per, (src + 1) * per), dst * per);
         ys.set(yAll.subarray(src * k, (src + 1) * k), dst * k);
       });
       const xt = tf.tensor(xs, [order.length, ...inputShape]);
@@ -363,6 +375,7 @@ function buildReport(r: ReportInput): EvalReport {
       interrupted: r.interrupted,
       seed: r.opts.seed,
       classWeights: r.classWeights,
+      augment: r.opts.augment ?? null,
     },
     data: {
       counts: { train: r.train.y.length, val: r.val.y.length, test: r.test?.y.length ?? 0 },
