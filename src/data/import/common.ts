@@ -63,7 +63,7 @@ export interface CommonImportOptions {
 }
 
 const EXAMPLES = 10;
-/** Even in lenient mode, more bad rows than this fraction means the file is not what we think. */
+/** Even in lenient mode, more bad rows than this fraction (and more than 2) means the file is not what we think. */
 export const MAX_BAD_FRACTION = 0.1;
 
 /** Collects bad rows: throws at once in strict mode, counts them in lenient mode. */
@@ -87,7 +87,8 @@ export class RowIssues {
   }
   /** After parsing `rows` rows: fail if lenient mode skipped too many for the data to be trusted. */
   check(rows: number): void {
-    if (this.count > 0 && this.count > MAX_BAD_FRACTION * rows) {
+    // A couple of bad rows in a short file are still "isolated"; beyond that the fraction rules.
+    if (this.count > Math.max(2, MAX_BAD_FRACTION * rows)) {
       throw badInput(`${this.source}: ${this.count} of ${rows} rows are bad (first: line ${this.examples[0].line}: ${this.examples[0].message})`, {
         remedy: `${this.remedy}; more than ${MAX_BAD_FRACTION * 100}% bad rows means the format or columns are probably wrong`,
         details: { file: this.source },
