@@ -25,6 +25,7 @@ import { settingsHeader } from './settings-header.js';
 import { getBoard, sketchName as defaultSketchName, type BoardSpec, type EngineId } from './boards.js';
 import { buildPlan, MANIFEST_FILE, type BuildPlan, type FirmwareManifest } from './build.js';
 import { tflmConfigHeader } from './tflm.js';
+import { withModelQuant } from './model-settings.js';
 import type { SourceTree } from './sources.js';
 
 /** Generates the native engine's model-specific C (the native-engine part provides it). */
@@ -83,7 +84,8 @@ export function emitFirmware(input: FirmwareInput): FirmwareProject {
   };
   take('firmware/core/');
   src.push(...halFiles(board, input.sources));
-  src.push(settingsHeader({ settings: input.settings, inputBytes: tensorBytes(g.inputs[0]), outputBytes: tensorBytes(g.outputs[0]), modelSha256: sha }));
+  // Settings from a training run carry no I/O quantisation: the model's own is the authority.
+  src.push(settingsHeader({ settings: withModelQuant(input.settings, g), inputBytes: tensorBytes(g.inputs[0]), outputBytes: tensorBytes(g.outputs[0]), modelSha256: sha }));
   if (board.build === 'arduino') src.push(boardConfigHeader(board));
 
   if (engine === 'native') {

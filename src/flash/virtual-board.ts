@@ -10,9 +10,9 @@
  * into an instruction count.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { badInput, toolError } from '../core/errors.js';
+import { TinyforgeError, badInput, toolError } from '../core/errors.js';
 
 export interface VirtualBoardOptions {
   /** The emulator binary (default `qemu-system-arm`, or $TINYFORGE_QEMU). */
@@ -30,6 +30,33 @@ export interface VirtualBoard {
   qemuArgs: string[];
   /** Terminates QEMU and waits for it to exit. Safe to call twice. */
   stop(): Promise<void>;
+  /** Settles when QEMU exits for any reason (stop(), a crash, killed from outside). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Bad-input error unless `path` is a 32-bit little-endian ARM ELF executable: QEMU would run any
+ * other file as a raw image, and the "board" would then never answer.
+ */
+export function checkArmElf(path: string): void {
+  const remedy = 'pass the build/firmware.elf of a project generated for the virtual board (tinyforge firmware --board qemu-mps2-an386, then tinyforge build)';
+  if (!statSync(path).isFile()) throw badInput(`firmware image ${path} is not a file`, { remedy });
+  const head = new Uint8Array(20);
+  const fd = openSync(path, 'r');
+  let n: number;
+  try {
+    n = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const isElf = n === head.length && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;
+  if (!isElf) throw badInput(`${path} is not an ELF file`, { remedy });
+  // EI_CLASS 1 = 32-bit, EI_DATA 1 = little endian, e_type 2 = executable, e_machine 40 = ARM.
+  const eType = head[16] | (head[17] << 8);
+  const eMachine = head[18] | (head[19] << 8);
+  if (head[4] !== 1 || head[5] !== 1 || eType !== 2 || eMachine !== 40) {
+    throw badInput(`${path} is not a 32-bit ARM executable (ELF class ${head[4]}, type ${eType}, machine ${eMachine})`, { remedy });
+  }
 }
 
 export const QEMU_BINARY = 'qemu-system-arm';
@@ -55,6 +82,7 @@ export async function startVirtualBoard(elfPath: string, opts: VirtualBoardOptio
   if (!existsSync(elf)) {
     throw badInput(`firmware image not found: ${elfPath}`, { remedy: 'build the firmware first (tinyforge build DIR) and pass its build/firmware.elf' });
   }
+  checkArmElf(elf);
   const qemu = opts.qemu ?? process.env.TINYFORGE_QEMU ?? QEMU_BINARY;
   const qemuArgs = virtualBoardArgs(elf, opts);
   const child = spawn(qemu, qemuArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -75,11 +103,20 @@ export async function startVirtualBoard(elfPath: string, opts: VirtualBoardOptio
   };
   process.once('exit', killOnExit);
 
-  const exited = new Promise<void>((res) => child.once('exit', () => res()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.once('exit', (code, signal) => res({ code, signal })));
 
+  // Ctrl-C while QEMU is still starting: stop it too, never leave an emulator behind.
+  let onSignal: ((sig: NodeJS.Signals) => void) | undefined;
   try {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const path = await new Promise<string>((res, rej) => {
-      const timer = setTimeout(() => {
+      onSignal = (sig) => {
+        clearTimeout(timer);
+        rej(new TinyforgeError('interrupted', `interrupted (${sig}) while ${qemu} was starting; the emulator was stopped`));
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      timer = setTimeout(() => {
         rej(toolError(`${qemu} did not report its serial pty within ${opts.startTimeoutMs ?? 15000} ms`, {
           cause: (stderr || stdout).trim() || undefined,
           remedy: `check that "${qemu} -M ${QEMU_MACHINE}" runs on this machine (qemu-system-arm 7 or newer)`,
@@ -107,6 +144,7 @@ export async function startVirtualBoard(elfPath: string, opts: VirtualBoardOptio
         }));
       });
     });
+    removeSignalHandlers(onSignal);
     let stopping: Promise<void> | null = null;
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
@@ -119,11 +157,22 @@ export async function startVirtualBoard(elfPath: string, opts: VirtualBoardOptio
       })();
       return stopping;
     };
-    return { path, qemuArgs, stop };
+    return { path, qemuArgs, stop, exited };
   } catch (e) {
+    removeSignalHandlers(onSignal);
     process.removeListener('exit', killOnExit);
     killOnExit();
+    if (e instanceof TinyforgeError && e.kind === 'interrupted') {
+      // Wait (briefly) until the emulator is really gone before the caller exits.
+      await Promise.race([exited, new Promise<void>((res) => setTimeout(res, 3000).unref())]);
+    }
     throw e;
   }
+}
+
+function removeSignalHandlers(h: ((sig: NodeJS.Signals) => void) | undefined): void {
+  if (!h) return;
+  process.removeListener('SIGINT', h);
+  process.removeListener('SIGTERM', h);
 }
 

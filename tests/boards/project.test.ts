@@ -20,6 +20,7 @@ import { loadNativeEngine } from '../../src/cli/commands/firmware.js';
 import { startVirtualBoard } from '../../src/flash/virtual-board.js';
 import { loadSettings } from '../../src/quantize/io.js';
 import { echoProject } from './helpers.js';
+import { armElfHeader } from '../qa/helpers.js';
 
 const shared = sharedForTests();
 const here = new URL('.', import.meta.url).pathname;
@@ -149,7 +150,7 @@ describe('missing tools and bad inputs', () => {
 
   it('qemu-system-arm missing → tool error naming the package', async () => {
     const elf = join(mkdtempSync(join(tmpdir(), 'tf-elf-')), 'x.elf');
-    writeFileSync(elf, 'x');
+    writeFileSync(elf, armElfHeader()); // a plausible image, so only QEMU is missing
     const e = await startVirtualBoard(elf, { qemu: '/nonexistent/qemu-system-arm' }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(TinyforgeError);
     expect((e as TinyforgeError).exitCode).toBe(7);

@@ -2,7 +2,7 @@
  * `tinyforge firmware` (generate a firmware project for a board and engine) and `tinyforge build`
  * (compile it; --dry-run prints the exact commands). Thin: the library is src/firmware/.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { badInput, unsupported } from '../../core/errors.js';
@@ -10,11 +10,18 @@ import { action, emit, globalOptions, info } from '../util.js';
 import { BOARD_IDS, getBoard, parseEngine } from '../../firmware/boards.js';
 import { emitFirmware, type NativeEngineEmitter } from '../../firmware/emit.js';
 import { readFirmwareSources } from '../../firmware/sources.js';
+import { checkSettingsForModel } from '../../firmware/model-settings.js';
 import { writeProject } from '../../firmware/write.js';
 import { buildPlan, formatBuildPlan, MANIFEST_FILE, readManifest, runPlan } from '../../firmware/build.js';
 import { elfFootprint } from '../../firmware/footprint.js';
 import { readTflite } from '../../tflite/reader.js';
 import { loadSettings } from '../../quantize/io.js';
+
+/** A clear bad-input error unless `path` is an existing regular file. */
+function requireFile(path: string, what: string, remedy: string): void {
+  if (!existsSync(path)) throw badInput(`${what} not found: ${path}`, { remedy });
+  if (!statSync(path).isFile()) throw badInput(`${what} ${path} is not a file (a folder?)`, { remedy });
+}
 
 /** The native engine's generator (src/firmware/native), loaded only when asked for. */
 export async function loadNativeEngine(): Promise<NativeEngineEmitter> {
@@ -58,10 +65,18 @@ export function register(program: Command): void {
         const o = globalOptions(cmd);
         const board = getBoard(f.board);
         const engine = parseEngine(f.engine ?? board.defaultEngine);
-        if (!existsSync(f.model)) throw badInput(`model not found: ${f.model}`, { remedy: 'pass the .tflite written by tinyforge quantize' });
+        requireFile(f.model, 'model', 'pass the .tflite written by tinyforge quantize');
+        requireFile(f.settings, 'settings file', 'pass the settings.json written by tinyforge quantize (or train) for this model');
         const modelBytes = new Uint8Array(readFileSync(f.model));
         const model = readTflite(modelBytes);
-        const settings = loadSettings(f.settings);
+        if (model.graph.inputs.length !== 1 || model.graph.outputs.length !== 1) {
+          throw unsupported(`firmware serves models with one input and one output tensor (${f.model} has ${model.graph.inputs.length} and ${model.graph.outputs.length})`, {
+            remedy: 'export the model with a single input and a single output',
+          });
+        }
+        // A settings file for another model (other window, axes, labels or quantisation) would give
+        // firmware that builds but answers wrongly: refuse it here, by name.
+        const settings = checkSettingsForModel(loadSettings(f.settings), model.graph, f.settings);
         const project = emitFirmware({
           board: board.id,
           engine,

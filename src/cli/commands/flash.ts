@@ -62,11 +62,26 @@ export function register(program: Command): void {
         if (board.virtual) {
           const vb = await startVirtualBoard(artifact);
           emit(o, { board: board.id, port: vb.path, qemuArgs: vb.qemuArgs }, `virtual board running: serial port ${vb.path}\n(Ctrl-C stops it)`);
-          await new Promise<void>((res) => {
-            const stop = () => void vb.stop().then(res);
-            process.once('SIGINT', stop);
-            process.once('SIGTERM', stop);
-          });
+          // Run until Ctrl-C (stop QEMU, exit 0) or until QEMU exits by itself (an error: the
+          // board is gone, so never keep claiming it runs).
+          let stopping = false;
+          const stop = () => {
+            stopping = true;
+            void vb.stop();
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+          try {
+            const how = await vb.exited;
+            if (!stopping) {
+              throw deviceError(`the virtual board stopped: QEMU exited (${how.signal ?? `exit code ${how.code}`})`, {
+                remedy: 'start it again with tinyforge flash; if it keeps stopping, check that the ELF was built for --board qemu-mps2-an386',
+              });
+            }
+          } finally {
+            process.removeListener('SIGINT', stop);
+            process.removeListener('SIGTERM', stop);
+          }
           return;
         }
         if (!plan.steps.length) {

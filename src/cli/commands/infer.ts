@@ -5,7 +5,8 @@
  * can be sent to a board and compared byte for byte.
  */
 import type { Command } from 'commander';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { TinyforgeError, badInput, usageError } from '../../core/errors.js';
 import { DTYPE_BYTES, numElements } from '../../core/graph.js';
 import type { Graph } from '../../core/graph.js';
@@ -15,11 +16,23 @@ import { createInterpreter, dequantizeOutput, quantizeInput } from '../../interp
 import { writeFileAtomic } from '../../quantize/io.js';
 
 function readFile(path: string, what: string): Uint8Array {
+  if (!existsSync(path)) throw badInput(`${what} file not found: ${path}`, { remedy: `Check the path of the ${what} file.` });
+  if (!statSync(path).isFile()) throw badInput(`${what} ${path} is not a file (a folder?)`, { remedy: `Pass the ${what} file itself.` });
   try {
-    if (!statSync(path).isFile()) throw new Error('not a regular file');
     return new Uint8Array(readFileSync(path));
   } catch (e) {
-    throw badInput(`cannot read ${what} ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e, remedy: `Pass an existing ${what} file.` });
+    throw badInput(`cannot read ${what} ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e, remedy: `Check that the ${what} file is readable.` });
+  }
+}
+
+/** Refuse an --output path that cannot be written before any work is done (the folder must exist). */
+function checkOutputPath(path: string): void {
+  const dir = dirname(resolve(path));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw badInput(`cannot write ${path}: the folder ${dir} does not exist`, { remedy: `Create it first (mkdir -p ${dir}) or choose another --output.` });
+  }
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw badInput(`cannot write ${path}: it is a folder`, { remedy: 'Give a file name for --output, e.g. out.bin.' });
   }
 }
 
@@ -89,9 +102,11 @@ Examples:
           throw usageError('no input given', { remedy: 'Pass --input FILE (raw tensor bytes) or --values "1,2,3".' });
         }
         if (inputs.length > 0 && flags.values !== undefined) throw usageError('give either --input or --values, not both');
+        (flags.output ?? []).forEach(checkOutputPath);
+        const modelBytes = readFile(file, 'model');
         let model;
         try {
-          model = readTflite(readFile(file, 'model'));
+          model = readTflite(modelBytes);
         } catch (e) {
           if (e instanceof TinyforgeError) throw new TinyforgeError(e.kind, `${file}: ${e.message}`, { remedy: e.remedy, details: e.details, cause: e.cause });
           throw e;

@@ -1,0 +1,113 @@
+/**
+ * Settings ↔ model consistency for firmware. The device app windows `windowLength` samples of
+ * `axes.length` values, normalises them, quantises them with the input scale / zero point and
+ * names the arg-max with `labels`; if any of that disagrees with the .tflite, the firmware builds
+ * and runs but answers wrongly (or silently stops windowing). These checks turn such a settings
+ * file (one written for another model, or edited by hand) into a clear bad-input error.
+ *
+ * The model is the authority for the int8 I/O quantisation: settings without it (a training
+ * run's settings.json) get it from the model, and settings whose copy differs are rejected.
+ */
+import type { ModelSettings } from '../core/dataset.js';
+import { badInput, unsupported } from '../core/errors.js';
+import { numElements, type Graph, type Tensor } from '../core/graph.js';
+
+type Quant = { scale: number; zeroPoint: number };
+
+function tensorQuant(t: Tensor): Quant | undefined {
+  if (!t.quant || t.quant.scale.length !== 1 || t.quant.zeroPoint.length !== 1) return undefined;
+  return { scale: t.quant.scale[0], zeroPoint: t.quant.zeroPoint[0] };
+}
+
+const describe = (t: Tensor) => `"${t.name}" ${t.dtype} [${t.shape.join(',')}]`;
+
+/**
+ * The settings with `inputQuant` / `outputQuant` filled in from the model's I/O tensors where the
+ * settings have none (per-tensor quantised tensors only). Never changes quantisation the settings
+ * already carry.
+ */
+export function withModelQuant(settings: ModelSettings, graph: Graph): ModelSettings {
+  const inQ = tensorQuant(graph.tensors[graph.inputs[0]]);
+  const outQ = tensorQuant(graph.tensors[graph.outputs[0]]);
+  return {
+    ...settings,
+    ...(!settings.inputQuant && inQ ? { inputQuant: inQ } : {}),
+    ...(!settings.outputQuant && outQ ? { outputQuant: outQ } : {}),
+  };
+}
+
+function sameScale(a: number, b: number): boolean {
+  // The settings may hold the float64 the quantiser computed, the model its float32 rounding.
+  return a === b || Math.abs(a - b) <= 1e-6 * Math.abs(b);
+}
+
+/**
+ * Check `settings` (from `--settings FILE`) against the model the firmware is built for, and return
+ * them with the model's exact I/O quantisation. Throws bad-input naming the first disagreement and
+ * the fix; unsupported if the model's I/O is not int8 (the device app quantises windows to int8).
+ */
+export function checkSettingsForModel(settings: ModelSettings, graph: Graph, settingsPath = 'the settings file'): ModelSettings {
+  const remedy = 'pass the settings.json written with this model (tinyforge quantize writes both into one folder), or fix the file';
+  const bad = (what: string) => badInput(`${settingsPath} does not match the model: ${what}`, { remedy });
+  const s = settings;
+  const posInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
+  if (!Array.isArray(s.axes) || s.axes.length === 0 || !s.axes.every((a) => typeof a === 'string')) {
+    throw badInput(`${settingsPath}: "axes" must be a non-empty list of axis names`, { remedy: 'e.g. "axes": ["aX", "aY", "aZ"]' });
+  }
+  if (!s.labels.every((l) => typeof l === 'string')) throw badInput(`${settingsPath}: "labels" must be strings`, { remedy: 'e.g. "labels": ["idle", "walking"]' });
+  if (s.task !== 'classification' && s.task !== 'regression') {
+    throw badInput(`${settingsPath}: "task" is ${JSON.stringify(s.task)}`, { remedy: 'use "classification" or "regression"' });
+  }
+  if (!posInt(s.windowLength)) throw badInput(`${settingsPath}: "windowLength" is ${JSON.stringify(s.windowLength)}`, { remedy: 'give the samples per window as a positive integer' });
+  if (!posInt(s.windowStride)) throw badInput(`${settingsPath}: "windowStride" is ${JSON.stringify(s.windowStride)}`, { remedy: 'give the samples between windows as a positive integer' });
+  if (!(typeof s.sampleRateHz === 'number' && Number.isFinite(s.sampleRateHz) && s.sampleRateHz > 0)) {
+    throw badInput(`${settingsPath}: "sampleRateHz" is ${JSON.stringify(s.sampleRateHz)}`, { remedy: 'give the sample rate the model was trained at, in Hz' });
+  }
+  const norm = s.normalisation as ModelSettings['normalisation'] | undefined;
+  if (!norm || !Array.isArray(norm.mean) || !Array.isArray(norm.std)) {
+    throw badInput(`${settingsPath}: "normalisation" needs "mean" and "std" lists (one per axis)`, { remedy: 'use the settings.json written by tinyforge train or quantize' });
+  }
+  if (norm.mean.length !== s.axes.length || norm.std.length !== s.axes.length) {
+    throw badInput(`${settingsPath}: normalisation has ${norm.mean.length} means / ${norm.std.length} stds for ${s.axes.length} axes`, {
+      remedy: 'give one mean and one std per axis',
+    });
+  }
+  const badStd = norm.std.findIndex((v) => !(typeof v === 'number' && Number.isFinite(v) && v > 0));
+  const badMean = norm.mean.findIndex((v) => !(typeof v === 'number' && Number.isFinite(v)));
+  if (badStd >= 0 || badMean >= 0) {
+    throw badInput(`${settingsPath}: normalisation ${badStd >= 0 ? `std[${badStd}] is ${JSON.stringify(norm.std[badStd])}` : `mean[${badMean}] is ${JSON.stringify(norm.mean[badMean])}`}`, {
+      remedy: 'each mean must be a finite number and each std a positive finite number',
+    });
+  }
+
+  const inT = graph.tensors[graph.inputs[0]];
+  const outT = graph.tensors[graph.outputs[0]];
+  const inQ = tensorQuant(inT);
+  const outQ = tensorQuant(outT);
+  if (inT.dtype !== 'int8' || !inQ || outT.dtype !== 'int8' || !outQ) {
+    const t = inT.dtype !== 'int8' || !inQ ? inT : outT;
+    throw unsupported(`the firmware needs a per-tensor quantised int8 input and output; this model's ${t === inT ? 'input' : 'output'} is ${describe(t)}`, {
+      remedy: 'quantise the model to int8 (tinyforge quantize) or convert it with int8 inputs and outputs',
+    });
+  }
+  const inElems = numElements(inT.shape);
+  const windowValues = s.windowLength * s.axes.length;
+  if (windowValues !== inElems) {
+    throw bad(`a window of ${s.windowLength} samples × ${s.axes.length} axes (${s.axes.join(', ')}) is ${windowValues} values, but the model input ${describe(inT)} takes ${inElems}`);
+  }
+  const outElems = numElements(outT.shape);
+  const names = s.task === 'classification' ? s.labels.length : s.labels.length || 1;
+  if (names !== outElems) {
+    throw bad(`${s.labels.length} label(s) (${s.labels.join(', ')}) but the model output ${describe(outT)} has ${outElems} value(s)`);
+  }
+  for (const [key, have, want] of [['inputQuant', s.inputQuant, inQ], ['outputQuant', s.outputQuant, outQ]] as const) {
+    if (have === undefined) continue;
+    if (typeof have !== 'object' || have === null || typeof have.scale !== 'number' || typeof have.zeroPoint !== 'number') {
+      throw badInput(`${settingsPath}: "${key}" must be {"scale": number, "zeroPoint": number}`, { remedy: 'remove it (the model\'s own quantisation is used) or fix it' });
+    }
+    if (!sameScale(have.scale, want.scale) || have.zeroPoint !== want.zeroPoint) {
+      throw bad(`${key} is scale ${have.scale} zero point ${have.zeroPoint}, but the model's ${key === 'inputQuant' ? 'input' : 'output'} has scale ${want.scale} zero point ${want.zeroPoint}`);
+    }
+  }
+  return { ...s, inputQuant: inQ, outputQuant: outQ };
+}

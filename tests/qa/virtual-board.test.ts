@@ -1,0 +1,71 @@
+// QA: the virtual board never outlives tinyforge and never pretends to run. A stand-in for QEMU
+// (a shell script, via $TINYFORGE_QEMU / opts.qemu) makes the cases fast and exact:
+// Ctrl-C while QEMU starts stops it; `flash` notices QEMU exiting on its own (exit 6, no hang);
+// Ctrl-C on a running `flash` stops QEMU and exits 0; a non-ELF image is refused before QEMU runs.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TinyforgeError } from '../../src/core/errors.js';
+import { startVirtualBoard } from '../../src/flash/virtual-board.js';
+import { alive, armElfHeader, cli, cliAsync, fakeQemu, tempDir, until } from './helpers.js';
+
+function elfIn(dir: string): string {
+  const elf = join(dir, 'firmware.elf');
+  writeFileSync(elf, armElfHeader());
+  return elf;
+}
+
+describe('virtual board lifecycle', () => {
+  it('SIGINT while QEMU is starting stops QEMU and rejects as interrupted (exit 130)', async () => {
+    const dir = tempDir('tf-qa-vb-');
+    const q = fakeQemu(dir, { silent: true });
+    const p = startVirtualBoard(elfIn(dir), { qemu: q.path, startTimeoutMs: 30_000 }).catch((e: unknown) => e);
+    expect(await until(() => existsSync(q.pidFile) && readFileSync(q.pidFile, 'utf8').trim() !== '', 10_000)).toBe(true);
+    const pid = Number(readFileSync(q.pidFile, 'utf8'));
+    expect(alive(pid)).toBe(true);
+    process.emit('SIGINT', 'SIGINT');
+    const e = (await p) as TinyforgeError;
+    expect(e).toBeInstanceOf(TinyforgeError);
+    expect(e.exitCode).toBe(130);
+    expect(await until(() => !alive(pid), 5000)).toBe(true);
+    expect(process.listenerCount('SIGINT')).toBe(0);
+  });
+
+  it('a file that is not an ARM ELF is bad input, and QEMU is never started', async () => {
+    const dir = tempDir('tf-qa-vb-');
+    const q = fakeQemu(dir);
+    const notElf = join(dir, 'model.tflite');
+    writeFileSync(notElf, 'TFL3 not an image');
+    const e = (await startVirtualBoard(notElf, { qemu: q.path }).catch((x: unknown) => x)) as TinyforgeError;
+    expect(e).toBeInstanceOf(TinyforgeError);
+    expect(e.exitCode).toBe(3);
+    expect(e.message).toMatch(/not an ELF/);
+    expect(existsSync(q.pidFile)).toBe(false);
+    const x86 = join(dir, 'x86.elf');
+    const h = armElfHeader();
+    h[18] = 62; // EM_X86_64
+    writeFileSync(x86, h);
+    await expect(startVirtualBoard(x86, { qemu: q.path })).rejects.toThrow(/not a 32-bit ARM executable/);
+  });
+
+  it('`flash` exits 6 with a message when QEMU exits by itself, instead of hanging', () => {
+    const dir = tempDir('tf-qa-vb-');
+    const q = fakeQemu(dir, { lifeSeconds: 1, exitCode: 3 });
+    const r = cli(['flash', elfIn(dir), '--board', 'qemu-mps2-an386'], { TINYFORGE_QEMU: q.path });
+    expect(r.error).toBeUndefined(); // not killed by the 60 s timeout
+    expect(r.status, r.stderr).toBe(6);
+    expect(r.stderr).toMatch(/virtual board stopped: QEMU exited \(exit code 3\)/);
+  });
+
+  it('Ctrl-C on a running `flash` stops QEMU and exits 0', async () => {
+    const dir = tempDir('tf-qa-vb-');
+    const q = fakeQemu(dir);
+    const c = cliAsync(['flash', elfIn(dir), '--board', 'qemu-mps2-an386'], { TINYFORGE_QEMU: q.path });
+    const exit = new Promise<number | null>((res) => c.once('exit', (code) => res(code)));
+    expect(await until(() => c.out().includes('/dev/pts/999'), 30_000)).toBe(true);
+    const pid = Number(readFileSync(q.pidFile, 'utf8'));
+    c.kill('SIGINT');
+    expect(await exit).toBe(0);
+    expect(await until(() => !alive(pid), 5000)).toBe(true);
+  });
+});
