@@ -9,6 +9,7 @@
  */
 import type { WindowSet } from '../core/dataset.js';
 import type { Rng } from '../data/prng.js';
+import { rotationMatrix } from '../data/simulator.js';
 
 export interface AugmentOptions {
   /** Rotation standard deviation per axis, radians (e.g. 0.15). */
@@ -31,16 +32,6 @@ export function xyzTriplets(axes: readonly string[]): number[] {
     }
   }
   return out;
-}
-
-function rotationMatrix(rx: number, ry: number, rz: number): number[] {
-  const [cx, sx, cy, sy, cz, sz] = [Math.cos(rx), Math.sin(rx), Math.cos(ry), Math.sin(ry), Math.cos(rz), Math.sin(rz)];
-  // Rz · Ry · Rx, row-major.
-  return [
-    cz * cy, cz * sy * sx - sz * cx, cz * sy * cx + sz * sx,
-    sz * cy, sz * sy * sx + cz * cx, sz * sy * cx - cz * sx,
-    -sy, cy * sx, cy * cx,
-  ];
 }
 
 /** A new x for `ws` with every window augmented (labels and order unchanged). */
