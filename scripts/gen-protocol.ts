@@ -95,7 +95,22 @@ export function generateTs(s: ProtocolSchema): string {
   out.push('export const LAYOUT: { [K in MsgName]: readonly { name: string; type: FieldType }[] } = {');
   for (const m of s.messages) out.push(`  ${m.name}: [${m.fields.map((f) => `{ name: '${f.name}', type: '${f.type}' }`).join(', ')}],`);
   out.push('};', '');
+  out.push('/** Bytes of each message\'s leading fixed-size fields (tf_protocol.h TF_<MSG>_FIXED_BYTES). */');
+  out.push('export const FIXED_BYTES: { [K in MsgName]: number } = {');
+  for (const m of s.messages) out.push(`  ${m.name}: ${fixedBytes(m)},`);
+  out.push('};', '');
   return out.join('\n');
+}
+
+/** Bytes of the fixed-size fields before the first variable-size one (the C header's FIXED_BYTES). */
+export function fixedBytes(m: SchemaMessage): number {
+  let off = 0;
+  for (const f of m.fields) {
+    const size = FIXED_SIZE[f.type];
+    if (size === undefined) break;
+    off += size;
+  }
+  return off;
 }
 
 export function generateC(s: ProtocolSchema): string {
@@ -119,18 +134,13 @@ export function generateC(s: ProtocolSchema): string {
   for (const m of s.messages) {
     b.push('', `/* ${m.name}: ${m.fields.map((f) => `${f.name}:${f.type}`).join(', ') || '(empty)'} */`);
     let off = 0;
-    let fixed = true;
     for (const f of m.fields) {
       const size = FIXED_SIZE[f.type];
-      if (size === undefined) {
-        fixed = false;
-        continue;
-      }
-      if (!fixed) continue;
+      if (size === undefined) break;
       b.push(`#define TF_${m.name}_${snake(f.name)}_OFFSET ${off}`);
       off += size;
     }
-    b.push(`#define TF_${m.name}_FIXED_BYTES ${off}`);
+    b.push(`#define TF_${m.name}_FIXED_BYTES ${fixedBytes(m)}`);
   }
   return cHeader('tf_protocol.h', b.join('\n'), { provenance: 'from schemas/protocol.json' }).contents;
 }

@@ -24,6 +24,11 @@ static tf_engine_info_t engine;
 static int engine_status;
 static uint16_t event_seq;
 
+// Input staged by INPUT_CHUNK for inputs larger than one frame (see tf_app.h): bytes
+// [0, staged_len) of staged_input are valid. Cleared by every INFER and by RESET.
+static uint8_t staged_input[TF_MODEL_INPUT_BYTES];
+static uint32_t staged_len;
+
 static float ring[WINDOW_VALUES];
 static uint32_t ring_head;     // sample slot the next sample goes to
 static uint32_t sample_count;  // samples seen since init/RESET
@@ -52,8 +57,11 @@ static void putf32(uint8_t* p, float f) {
   memcpy(&v, &f, 4);
   put32(p, v);
 }
+static uint32_t get32(const uint8_t* p) {
+  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
 static float getf32(const uint8_t* p) {
-  uint32_t v = (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+  uint32_t v = get32(p);
   float f;
   memcpy(&f, &v, 4);
   return f;
@@ -134,19 +142,52 @@ static void handle_hello(uint16_t seq) {
   send(TF_MSG_INFO, seq, tx_payload, o);
 }
 
+static void handle_input_chunk(uint16_t seq, const uint8_t* p, size_t len) {
+  uint32_t offset, n;
+  if (len <= TF_INPUT_CHUNK_FIXED_BYTES) {
+    send_error(seq, TF_ERR_BAD_FRAME, "INPUT_CHUNK needs an offset and at least one byte");
+    return;
+  }
+  offset = get32(p + TF_INPUT_CHUNK_OFFSET_OFFSET);
+  n = (uint32_t)(len - TF_INPUT_CHUNK_FIXED_BYTES);
+  if (offset > engine.input_bytes || n > engine.input_bytes - offset || offset + n > sizeof staged_input) {
+    send_error(seq, TF_ERR_BAD_OFFSET, "INPUT_CHUNK past the end of the input tensor");
+    return;
+  }
+  if (offset > staged_len) {
+    send_error(seq, TF_ERR_BAD_OFFSET, "INPUT_CHUNK leaves a gap: offset past the staged bytes");
+    return;
+  }
+  memcpy(staged_input + offset, p + TF_INPUT_CHUNK_FIXED_BYTES, n);
+  // Offset 0 starts a new input; later chunks extend the staged prefix (a re-sent chunk changes nothing).
+  if (offset == 0) staged_len = n;
+  else if (offset + n > staged_len) staged_len = offset + n;
+  send_ack(seq, TF_MSG_INPUT_CHUNK);
+}
+
 static void handle_infer(uint16_t seq, const uint8_t* input, size_t len) {
   uint32_t t0, c0, t1, c1;
+  uint32_t staged = staged_len;
   int rc;
+  staged_len = 0;  // every INFER consumes the staging, whatever its outcome
   if (engine_status != 0) {
     send_error(seq, TF_ERR_ENGINE, "engine not initialised");
     return;
+  }
+  if (len == 0) {
+    if (staged != engine.input_bytes) {
+      send_error(seq, TF_ERR_NOT_STAGED, "empty INFER but the input was not fully staged with INPUT_CHUNK since the last INFER");
+      return;
+    }
+    input = staged_input;
+    len = staged;
   }
   if (len != engine.input_bytes) {
     send_error(seq, TF_ERR_BAD_SIZE, "input length differs from the model's input tensor");
     return;
   }
   if (engine.output_bytes > sizeof tx_payload - TF_RESULT_FIXED_BYTES) {
-    send_error(seq, TF_ERR_ENGINE, "output tensor larger than a frame");
+    send_error(seq, TF_ERR_OUTPUT_TOO_LARGE, "output tensor larger than a RESULT frame");
     return;
   }
   t0 = tf_board_micros();
@@ -182,6 +223,8 @@ static void run_window(void) {
     slot = (slot + 1) % TF_MODEL_WINDOW_LENGTH;
   }
   if (engine_status != 0 || engine.output_bytes != TF_MODEL_OUTPUT_BYTES) return;
+  // A PREDICTION must fit one frame (constant: compiled out for every model whose output fits).
+  if (TF_PREDICTION_FIXED_BYTES + TF_MODEL_OUTPUT_BYTES > sizeof tx_payload) return;
   t0 = tf_board_micros();
   if (tf_engine_invoke((const uint8_t*)window_q, sizeof window_q, window_out, sizeof window_out) != 0) return;
   t1 = tf_board_micros();
@@ -304,6 +347,9 @@ static void dispatch(void) {
     case TF_MSG_INFER:
       handle_infer(rx.seq, p, n);
       break;
+    case TF_MSG_INPUT_CHUNK:
+      handle_input_chunk(rx.seq, p, n);
+      break;
     case TF_MSG_STREAM_START:
       handle_stream_start(rx.seq, p, n);
       break;
@@ -318,6 +364,7 @@ static void dispatch(void) {
     case TF_MSG_RESET:
       streaming = 0;
       imu_batch_n = 0;
+      staged_len = 0;
       reset_window();
       send_ack(rx.seq, TF_MSG_RESET);
       break;
@@ -334,6 +381,7 @@ void tf_app_init(void) {
   event_seq = 0;
   streaming = 0;
   decimate = 1;
+  staged_len = 0;
   reset_window();
   tf_board_led(-1);
 }

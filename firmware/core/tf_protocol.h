@@ -13,7 +13,7 @@
 // resynchronise a decoder. A reply carries the seq of the request it answers; device-initiated
 // events (IMU_SAMPLES, PREDICTION) carry the device's own event counter.
 
-#define TF_PROTO_VERSION 1
+#define TF_PROTO_VERSION 2
 #define TF_PROTO_DELIMITER 0
 #define TF_PROTO_HEADER_BYTES 6
 #define TF_PROTO_CRC_BYTES 4
@@ -21,7 +21,7 @@
 
 #define TF_MSG_HELLO 1  /* host->device: handshake; the device answers INFO */
 #define TF_MSG_INFO 2  /* device->host: what the device runs */
-#define TF_MSG_INFER 3  /* host->device: run one inference; the device answers RESULT or ERROR */
+#define TF_MSG_INFER 3  /* host->device: run one inference; the device answers RESULT or ERROR. A non-empty payload is the whole input (ERROR BAD_SIZE unless exactly inputBytes). An EMPTY payload runs on the input staged with INPUT_CHUNK (ERROR NOT_STAGED unless the staged prefix covers all inputBytes). Every INFER, either form, success or not, clears the staging */
 #define TF_MSG_RESULT 4  /* device->host: output of one INFER */
 #define TF_MSG_STREAM_START 5  /* host->device: start sending IMU_SAMPLES (and PREDICTION); answered by ACK or ERROR(NO_IMU) */
 #define TF_MSG_STREAM_STOP 6  /* host->device: stop streaming; answered by ACK */
@@ -30,7 +30,8 @@
 #define TF_MSG_PREDICTION 9  /* device->host: one windowed inference */
 #define TF_MSG_ERROR 10  /* device->host: a request failed */
 #define TF_MSG_ACK 11  /* device->host: a request without data succeeded */
-#define TF_MSG_RESET 12  /* host->device: clear the window buffer and counters, stop streaming; answered by ACK */
+#define TF_MSG_RESET 12  /* host->device: clear the window buffer and counters, clear the input staging, stop streaming; answered by ACK */
+#define TF_MSG_INPUT_CHUNK 13  /* host->device: stage input bytes for an input larger than one frame; answered by ACK or ERROR. The device keeps one input buffer (inputBytes) and a staged-prefix length S (bytes 0..S-1 valid). offset 0 starts a new staging: S = len(bytes). 0 < offset <= S overwrites and extends: S = max(S, offset + len). offset > S (a gap) or offset + len > inputBytes is ERROR BAD_OFFSET; empty bytes is ERROR BAD_FRAME. Re-sending a chunk is idempotent. S is cleared by every INFER and by RESET */
 
 #define TF_ERR_BAD_FRAME 1  /* a frame arrived but its payload length does not fit the message */
 #define TF_ERR_UNKNOWN_TYPE 2  /* message type the device does not handle */
@@ -39,6 +40,9 @@
 #define TF_ERR_ENGINE 5  /* the inference engine failed (init or invoke); text has the engine's code */
 #define TF_ERR_NO_IMU 6  /* STREAM_START on a board without an IMU (feed samples with SAMPLES_IN) */
 #define TF_ERR_NO_WINDOWING 7  /* the model's input is not [window][axis] int8, so samples cannot be windowed */
+#define TF_ERR_BAD_OFFSET 8  /* INPUT_CHUNK out of range: offset + bytes past the input tensor, or offset past the staged prefix (chunks must extend it without a gap) */
+#define TF_ERR_NOT_STAGED 9  /* INFER with an empty payload but the staged prefix does not cover the whole input tensor since the last INFER/RESET */
+#define TF_ERR_OUTPUT_TOO_LARGE 10  /* the output tensor does not fit one RESULT frame (outputBytes > maxPayload - RESULT fixed bytes); there is no chunked RESULT */
 
 #define TF_COUNTER_NONE 0
 #define TF_COUNTER_CYCLES 1
@@ -107,5 +111,9 @@
 
 /* RESET: (empty) */
 #define TF_RESET_FIXED_BYTES 0
+
+/* INPUT_CHUNK: offset:u32, bytes:bytes */
+#define TF_INPUT_CHUNK_OFFSET_OFFSET 0
+#define TF_INPUT_CHUNK_FIXED_BYTES 4
 
 #endif  // TINYFORGE_TF_PROTOCOL_H_

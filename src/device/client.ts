@@ -6,10 +6,18 @@
  * over the link rate; on a timeout the client flushes its input, resynchronises (the frame's
  * leading 0x00 resets the device's decoder) and retries. ERROR replies are not retried: they are
  * answers. Device-initiated events (PREDICTION, IMU_SAMPLES) go to listeners.
+ *
+ * Inputs larger than one frame (protocol v2): infer() stages them with INPUT_CHUNK {offset, bytes}
+ * (each chunk ACKed, retried like any request; re-sending a chunk is idempotent on the device) and
+ * then sends an INFER with an empty payload, which runs on the staged input. The device clears the
+ * staging at every INFER, so when the empty INFER gets no reply the whole input is staged again
+ * before the next INFER (a retry round). The whole sequence holds the request chain, so no other
+ * request from this client interleaves with it. Outputs are not chunked: a model whose output does
+ * not fit one RESULT frame (INFO.outputBytes) is refused with a typed error before anything is sent.
  */
-import { TinyforgeError, deviceError } from '../core/errors.js';
+import { TinyforgeError, deviceError, unsupported } from '../core/errors.js';
 import { FrameDecoder, decodeMessage, encodeMessage, type DecodedMessage } from './codec.js';
-import { ERR_NAME, MSG, type ImuSamplesMsg, type InfoMsg, type MessageMap, type MsgName, type PredictionMsg, type ResultMsg } from './protocol.generated.js';
+import { ERR_NAME, FIXED_BYTES, MAX_PAYLOAD, MSG, type ImuSamplesMsg, type InfoMsg, type MessageMap, type MsgName, type PredictionMsg, type ResultMsg } from './protocol.generated.js';
 import { Listeners, type Transport } from './transport.js';
 
 export interface ClientOptions {
@@ -40,6 +48,21 @@ export interface InferResult {
   output: Uint8Array;
   counterDelta: number;
   micros: number;
+}
+
+/** Largest input sent whole in one INFER; larger ones go as INPUT_CHUNKs of at most INPUT_CHUNK_BYTES. */
+export const MAX_SINGLE_INFER_BYTES = MAX_PAYLOAD - FIXED_BYTES.INFER;
+export const INPUT_CHUNK_BYTES = MAX_PAYLOAD - FIXED_BYTES.INPUT_CHUNK;
+/** Largest output a RESULT frame carries. */
+export const MAX_OUTPUT_BYTES = MAX_PAYLOAD - FIXED_BYTES.RESULT;
+
+interface RequestOptions {
+  replyBytes?: number;
+  extraMs?: number;
+  retries?: number;
+  firstTimeoutMs?: number;
+  /** Resolve null instead of throwing when every attempt timed out (the caller has its own retry). */
+  nullOnNoReply?: boolean;
 }
 
 interface Pending {
@@ -131,13 +154,20 @@ export class DeviceClient {
   }
 
   /** Send a request and wait for one of `expect` (or ERROR, which rejects). Serialised. */
-  request<K extends MsgName>(name: K, msg: MessageMap[K], expect: MsgName[], opts: { replyBytes?: number; extraMs?: number; retries?: number; firstTimeoutMs?: number } = {}): Promise<DecodedMessage> {
-    const run = this.chain.then(() => this.attempts(name, msg, expect, opts));
+  request<K extends MsgName>(name: K, msg: MessageMap[K], expect: MsgName[], opts: Omit<RequestOptions, 'nullOnNoReply'> = {}): Promise<DecodedMessage> {
+    return this.exclusive(() => this.attempts(name, msg, expect, opts));
+  }
+
+  /** Runs `fn` when every earlier request has finished; later ones wait for it. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn);
     this.chain = run.catch(() => undefined);
     return run;
   }
 
-  private async attempts<K extends MsgName>(name: K, msg: MessageMap[K], expect: MsgName[], opts: { replyBytes?: number; extraMs?: number; retries?: number; firstTimeoutMs?: number }): Promise<DecodedMessage> {
+  private attempts<K extends MsgName>(name: K, msg: MessageMap[K], expect: MsgName[], opts: RequestOptions & { nullOnNoReply: true }): Promise<DecodedMessage | null>;
+  private attempts<K extends MsgName>(name: K, msg: MessageMap[K], expect: MsgName[], opts: RequestOptions): Promise<DecodedMessage>;
+  private async attempts<K extends MsgName>(name: K, msg: MessageMap[K], expect: MsgName[], opts: RequestOptions): Promise<DecodedMessage | null> {
     const retries = opts.retries ?? this.o.retries;
     let lastFrameBytes = 0;
     for (let attempt = 0; attempt <= retries; attempt++) {
@@ -187,9 +217,14 @@ export class DeviceClient {
       }
       return reply;
     }
-    throw deviceError(`no reply to ${name} from ${this.transport.description} after ${retries + 1} attempts`, {
+    if (opts.nullOnNoReply) return null;
+    throw this.noReply(name, retries + 1, lastFrameBytes);
+  }
+
+  private noReply(name: MsgName, attempts: number, frameBytes: number): TinyforgeError {
+    return deviceError(`no reply to ${name} from ${this.transport.description} after ${attempts} attempts`, {
       remedy: 'check the port and that the board runs tinyforge firmware (reset it or restart the emulator); a wrong baud rate also looks like this',
-      details: { request: name, frameBytes: lastFrameBytes, stats: { ...this.stats } },
+      details: { request: name, frameBytes, stats: { ...this.stats } },
     });
   }
 
@@ -220,18 +255,56 @@ export class DeviceClient {
     return this.info;
   }
 
+  /**
+   * One inference. Inputs up to MAX_SINGLE_INFER_BYTES go whole in one INFER; larger ones are staged
+   * with INPUT_CHUNKs and run by an empty INFER (see the file comment). Same result either way.
+   */
   async infer(input: Uint8Array): Promise<InferResult> {
     const info = this.requireInfo();
     if (input.length !== info.inputBytes) throw deviceError(`input is ${input.length} bytes but the device's model takes ${info.inputBytes}`, { remedy: 'use inputs made for the model on the board' });
-    const r = await this.request('INFER', { input }, ['RESULT'], { replyBytes: info.outputBytes + 24, extraMs: this.o.inferenceMs });
+    if (info.outputBytes > MAX_OUTPUT_BYTES) {
+      throw unsupported(`the device's model has a ${info.outputBytes}-byte output tensor; a RESULT frame carries at most ${MAX_OUTPUT_BYTES} bytes (protocol v${info.protocolVersion} does not chunk outputs)`, {
+        remedy: 'check this model with the host interpreter (tinyforge eval/predict), or cut the model so its output tensor is at most that size',
+        details: { outputBytes: info.outputBytes, maxOutputBytes: MAX_OUTPUT_BYTES },
+      });
+    }
+    const opts = { replyBytes: info.outputBytes + 24, extraMs: this.o.inferenceMs };
+    const r = input.length > 0 && input.length <= MAX_SINGLE_INFER_BYTES ? await this.request('INFER', { input }, ['RESULT'], opts) : await this.exclusive(() => this.inferStaged(input, opts));
     const m = (r as { msg: ResultMsg }).msg;
     if (m.output.length !== info.outputBytes) throw deviceError(`device returned ${m.output.length} output bytes, expected ${info.outputBytes}`, { remedy: 'reflash the board: its firmware and INFO disagree' });
     return { output: m.output, counterDelta: m.counterDelta, micros: m.micros };
   }
 
-  /** Feed samples to the device's window buffer (boards without an IMU). Resolves at the ACK; predictions arrive via onPrediction. */
+  /**
+   * Stage `input` with INPUT_CHUNKs, then INFER with an empty payload. Each chunk has the usual
+   * per-request retries (a re-sent chunk is idempotent). The device clears its staging at every
+   * INFER, so if the empty INFER gets no reply (request or RESULT lost) the whole input is staged
+   * again before the next INFER: `retries` extra rounds, as for a single INFER.
+   */
+  private async inferStaged(input: Uint8Array, opts: RequestOptions): Promise<DecodedMessage> {
+    const rounds = this.o.retries + 1;
+    for (let round = 0; round < rounds; round++) {
+      if (round > 0) this.stats.retries++;
+      for (let offset = 0; offset < input.length; offset += INPUT_CHUNK_BYTES) {
+        await this.attempts('INPUT_CHUNK', { offset, bytes: input.subarray(offset, offset + INPUT_CHUNK_BYTES) }, ['ACK'], {});
+      }
+      const r = await this.attempts('INFER', { input: new Uint8Array(0) }, ['RESULT'], { ...opts, retries: 0, nullOnNoReply: true });
+      if (r) return r;
+    }
+    throw this.noReply('INFER', rounds, input.length);
+  }
+
+  /**
+   * Feed samples to the device's window buffer (boards without an IMU). Resolves at the (last) ACK;
+   * predictions arrive via onPrediction. More samples than one frame holds go as several SAMPLES_IN.
+   */
   async samplesIn(samples: Float32Array): Promise<void> {
-    await this.request('SAMPLES_IN', { samples }, ['ACK'], { replyBytes: 64 + 64 * Math.ceil(samples.length / Math.max(1, this.info?.windowStride ?? 1)), extraMs: this.o.inferenceMs });
+    const axes = Math.max(1, this.info?.numAxes ?? 1);
+    const per = Math.max(axes, Math.floor(MAX_PAYLOAD / 4 / axes) * axes);
+    for (let i = 0; i === 0 || i < samples.length; i += per) {
+      const part = samples.subarray(i, i + per);
+      await this.request('SAMPLES_IN', { samples: part }, ['ACK'], { replyBytes: 64 + 64 * Math.ceil(part.length / Math.max(1, this.info?.windowStride ?? 1)), extraMs: this.o.inferenceMs });
+    }
   }
 
   async reset(): Promise<void> {

@@ -3,12 +3,14 @@
  *
  * Wire format (schemas/protocol.json "framing"): 0x00, COBS(header || payload || crc32), 0x00, where
  * header = version:u8, type:u8, seq:u16le, length:u16le and crc32 is CRC-32/ISO-HDLC (the zlib CRC)
- * of header || payload, little-endian. Payloads are at most MAX_PAYLOAD (4096) bytes.
+ * of header || payload, little-endian. Payloads are at most MAX_PAYLOAD (4096) bytes; encoding a
+ * larger one is a typed bad-input error (larger inputs go over INPUT_CHUNK, see client.ts).
  *
  * Like pw_hdlc, decoding is incremental and corrupt input is a value, never an exception: the
  * decoder returns frames and errors as it sees delimiters, keeps at most MAX_ENCODED_FRAME bytes,
  * and resynchronises at the next 0x00 whatever came before.
  */
+import { badInput } from '../core/errors.js';
 import { CRC_BYTES, HEADER_BYTES, LAYOUT, MAX_PAYLOAD, MSG, MSG_NAME, PROTOCOL_VERSION, type MessageMap, type MsgName } from './protocol.generated.js';
 
 /** Largest header + payload + CRC. */
@@ -83,7 +85,12 @@ export interface RawFrame {
 
 /** One complete frame on the wire, with its leading and trailing delimiters. */
 export function encodeFrame(type: number, seq: number, payload: Uint8Array, version = PROTOCOL_VERSION): Uint8Array {
-  if (payload.length > MAX_PAYLOAD) throw new RangeError(`payload ${payload.length} bytes exceeds ${MAX_PAYLOAD}`);
+  if (payload.length > MAX_PAYLOAD) {
+    throw badInput(`a ${MSG_NAME[type] ?? `type ${type}`} frame payload of ${payload.length} bytes exceeds the protocol's ${MAX_PAYLOAD}-byte limit`, {
+      remedy: 'split the data over several messages: DeviceClient.infer() stages large inputs with INPUT_CHUNK and samplesIn() splits samples by itself',
+      details: { type, payloadBytes: payload.length, maxPayload: MAX_PAYLOAD },
+    });
+  }
   const raw = new Uint8Array(HEADER_BYTES + payload.length + CRC_BYTES);
   const dv = new DataView(raw.buffer);
   raw[0] = version;

@@ -2,11 +2,12 @@
  * A protocol-level stand-in for the device app (firmware/core/tf_app.c), in TypeScript, for tests
  * over FakeTransport and for demos without a board. It follows the same rules as tf_app.c: replies
  * carry the request's seq, events carry the device's own counter, corrupt frames are dropped,
- * SAMPLES_IN windows are quantised in float32 and PREDICTION is the first argmax.
+ * SAMPLES_IN windows are quantised in float32 and PREDICTION is the first argmax, and INPUT_CHUNK
+ * stages an input with the same staged-prefix rule (see tf_app.h; protocol v2).
  */
 import { FrameDecoder, decodeMessage, encodeMessage } from './codec.js';
 import type { FakePeer } from './fake-transport.js';
-import { ERR, MSG, MSG_NAME, PROTOCOL_VERSION, type InfoMsg, type MessageMap, type MsgName } from './protocol.generated.js';
+import { ERR, FIXED_BYTES, MAX_PAYLOAD, MSG, MSG_NAME, PROTOCOL_VERSION, type InfoMsg, type MessageMap, type MsgName } from './protocol.generated.js';
 
 export interface FakeWindowing {
   windowLength: number;
@@ -52,6 +53,9 @@ export class FakeDevice implements FakePeer {
   private ring: number[][] = [];
   private sampleCount = 0;
   private windowCount = 0;
+  /** INPUT_CHUNK staging: bytes [0, stagedLen) of `staged` are valid (tf_app.c's staged_input/staged_len). */
+  private staged: Uint8Array;
+  private stagedLen = 0;
   private streamTimer: NodeJS.Timeout | null = null;
   /** Frames the device could not decode. */
   badFrames = 0;
@@ -60,7 +64,9 @@ export class FakeDevice implements FakePeer {
   /** When set, the device ignores this many next requests (simulated loss of replies). */
   dropNext = 0;
 
-  constructor(private readonly o: FakeDeviceOptions) {}
+  constructor(private readonly o: FakeDeviceOptions) {
+    this.staged = new Uint8Array(o.info.inputBytes);
+  }
 
   attach(send: (b: Uint8Array) => void): void {
     this.send = send;
@@ -115,9 +121,26 @@ export class FakeDevice implements FakePeer {
     switch (name) {
       case 'HELLO':
         return this.out('INFO', seq, this.info());
+      case 'INPUT_CHUNK': {
+        const { offset, bytes } = msg as MessageMap['INPUT_CHUNK'];
+        const total = this.o.info.inputBytes;
+        if (bytes.length === 0) return this.error(seq, ERR.BAD_FRAME, 'INPUT_CHUNK needs an offset and at least one byte');
+        if (offset > total || bytes.length > total - offset) return this.error(seq, ERR.BAD_OFFSET, 'INPUT_CHUNK past the end of the input tensor');
+        if (offset > this.stagedLen) return this.error(seq, ERR.BAD_OFFSET, 'INPUT_CHUNK leaves a gap: offset past the staged bytes');
+        this.staged.set(bytes, offset);
+        this.stagedLen = offset === 0 ? bytes.length : Math.max(this.stagedLen, offset + bytes.length);
+        return this.out('ACK', seq, { ackedType: MSG.INPUT_CHUNK });
+      }
       case 'INFER': {
-        const input = (msg as MessageMap['INFER']).input;
+        let input = (msg as MessageMap['INFER']).input;
+        const staged = this.stagedLen;
+        this.stagedLen = 0;
+        if (input.length === 0) {
+          if (staged !== this.o.info.inputBytes) return this.error(seq, ERR.NOT_STAGED, 'empty INFER but the input was not fully staged with INPUT_CHUNK since the last INFER');
+          input = this.staged.slice(0, staged);
+        }
         if (input.length !== this.o.info.inputBytes) return this.error(seq, ERR.BAD_SIZE, 'input length differs from the model input tensor');
+        if (this.o.info.outputBytes > MAX_PAYLOAD - FIXED_BYTES.RESULT) return this.error(seq, ERR.OUTPUT_TOO_LARGE, 'output tensor larger than a RESULT frame');
         return this.out('RESULT', seq, { counterDelta: 0, micros: 1, output: this.o.engine(input) });
       }
       case 'SAMPLES_IN': {
@@ -141,7 +164,7 @@ export class FakeDevice implements FakePeer {
       case 'RESET':
         this.stopStream();
         this.ring = [];
-        this.sampleCount = this.windowCount = 0;
+        this.sampleCount = this.windowCount = this.stagedLen = 0;
         return this.out('ACK', seq, { ackedType: MSG.RESET });
       default:
         return this.error(seq, ERR.UNKNOWN_TYPE, 'unknown message type');

@@ -2,7 +2,7 @@
 
 /* eslint-disable */
 /** Protocol facts; see schemas/protocol.json "framing". */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 export const FRAME_DELIMITER = 0;
 export const HEADER_BYTES = 6;
 export const CRC_BYTES = 4;
@@ -15,7 +15,7 @@ export const MSG = {
   HELLO: 1,
   /** device->host: what the device runs */
   INFO: 2,
-  /** host->device: run one inference; the device answers RESULT or ERROR */
+  /** host->device: run one inference; the device answers RESULT or ERROR. A non-empty payload is the whole input (ERROR BAD_SIZE unless exactly inputBytes). An EMPTY payload runs on the input staged with INPUT_CHUNK (ERROR NOT_STAGED unless the staged prefix covers all inputBytes). Every INFER, either form, success or not, clears the staging */
   INFER: 3,
   /** device->host: output of one INFER */
   RESULT: 4,
@@ -33,8 +33,10 @@ export const MSG = {
   ERROR: 10,
   /** device->host: a request without data succeeded */
   ACK: 11,
-  /** host->device: clear the window buffer and counters, stop streaming; answered by ACK */
+  /** host->device: clear the window buffer and counters, clear the input staging, stop streaming; answered by ACK */
   RESET: 12,
+  /** host->device: stage input bytes for an input larger than one frame; answered by ACK or ERROR. The device keeps one input buffer (inputBytes) and a staged-prefix length S (bytes 0..S-1 valid). offset 0 starts a new staging: S = len(bytes). 0 < offset <= S overwrites and extends: S = max(S, offset + len). offset > S (a gap) or offset + len > inputBytes is ERROR BAD_OFFSET; empty bytes is ERROR BAD_FRAME. Re-sending a chunk is idempotent. S is cleared by every INFER and by RESET */
+  INPUT_CHUNK: 13,
 } as const;
 export type MsgName = keyof typeof MSG;
 
@@ -51,6 +53,7 @@ export const MSG_NAME: Record<number, MsgName> = {
   10: 'ERROR',
   11: 'ACK',
   12: 'RESET',
+  13: 'INPUT_CHUNK',
 };
 
 /** ERROR message codes. */
@@ -69,6 +72,12 @@ export const ERR = {
   NO_IMU: 6,
   /** the model's input is not [window][axis] int8, so samples cannot be windowed */
   NO_WINDOWING: 7,
+  /** INPUT_CHUNK out of range: offset + bytes past the input tensor, or offset past the staged prefix (chunks must extend it without a gap) */
+  BAD_OFFSET: 8,
+  /** INFER with an empty payload but the staged prefix does not cover the whole input tensor since the last INFER/RESET */
+  NOT_STAGED: 9,
+  /** the output tensor does not fit one RESULT frame (outputBytes > maxPayload - RESULT fixed bytes); there is no chunked RESULT */
+  OUTPUT_TOO_LARGE: 10,
 } as const;
 
 export const ERR_NAME: Record<number, string> = {
@@ -79,6 +88,9 @@ export const ERR_NAME: Record<number, string> = {
   5: 'ENGINE',
   6: 'NO_IMU',
   7: 'NO_WINDOWING',
+  8: 'BAD_OFFSET',
+  9: 'NOT_STAGED',
+  10: 'OUTPUT_TOO_LARGE',
 };
 
 /** INFO.counterKind values. */
@@ -126,9 +138,9 @@ export interface InfoMsg {
   ops: string[];
   labels: string[];
 }
-/** INFER (3, host->device): run one inference; the device answers RESULT or ERROR */
+/** INFER (3, host->device): run one inference; the device answers RESULT or ERROR. A non-empty payload is the whole input (ERROR BAD_SIZE unless exactly inputBytes). An EMPTY payload runs on the input staged with INPUT_CHUNK (ERROR NOT_STAGED unless the staged prefix covers all inputBytes). Every INFER, either form, success or not, clears the staging */
 export interface InferMsg {
-  /** raw input tensor bytes */
+  /** raw input tensor bytes, or nothing to run on the staged input */
   input: Uint8Array;
 }
 /** RESULT (4, device->host): output of one INFER */
@@ -184,8 +196,15 @@ export interface ErrorMsg {
 export interface AckMsg {
   ackedType: number;
 }
-/** RESET (12, host->device): clear the window buffer and counters, stop streaming; answered by ACK */
+/** RESET (12, host->device): clear the window buffer and counters, clear the input staging, stop streaming; answered by ACK */
 export interface ResetMsg {
+}
+/** INPUT_CHUNK (13, host->device): stage input bytes for an input larger than one frame; answered by ACK or ERROR. The device keeps one input buffer (inputBytes) and a staged-prefix length S (bytes 0..S-1 valid). offset 0 starts a new staging: S = len(bytes). 0 < offset <= S overwrites and extends: S = max(S, offset + len). offset > S (a gap) or offset + len > inputBytes is ERROR BAD_OFFSET; empty bytes is ERROR BAD_FRAME. Re-sending a chunk is idempotent. S is cleared by every INFER and by RESET */
+export interface InputChunkMsg {
+  /** byte offset into the input tensor */
+  offset: number;
+  /** input tensor bytes for [offset, offset + length) */
+  bytes: Uint8Array;
 }
 
 /** Message name → payload type. */
@@ -202,6 +221,7 @@ export interface MessageMap {
   ERROR: ErrorMsg;
   ACK: AckMsg;
   RESET: ResetMsg;
+  INPUT_CHUNK: InputChunkMsg;
 }
 
 /** Field layouts in wire order (the codec walks them). */
@@ -218,4 +238,22 @@ export const LAYOUT: { [K in MsgName]: readonly { name: string; type: FieldType 
   ERROR: [{ name: 'code', type: 'u16' }, { name: 'text', type: 'str' }],
   ACK: [{ name: 'ackedType', type: 'u8' }],
   RESET: [],
+  INPUT_CHUNK: [{ name: 'offset', type: 'u32' }, { name: 'bytes', type: 'bytes' }],
+};
+
+/** Bytes of each message's leading fixed-size fields (tf_protocol.h TF_<MSG>_FIXED_BYTES). */
+export const FIXED_BYTES: { [K in MsgName]: number } = {
+  HELLO: 0,
+  INFO: 74,
+  INFER: 0,
+  RESULT: 8,
+  STREAM_START: 4,
+  STREAM_STOP: 0,
+  IMU_SAMPLES: 8,
+  SAMPLES_IN: 0,
+  PREDICTION: 13,
+  ERROR: 2,
+  ACK: 1,
+  RESET: 0,
+  INPUT_CHUNK: 4,
 };

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DeviceClient } from '../../src/device/client.js';
-import { encodeMessage } from '../../src/device/codec.js';
+import { FrameDecoder, decodeMessage, encodeFrame, encodeMessage } from '../../src/device/codec.js';
+import { testEngineOutput } from '../../src/device/fake-device.js';
+import { MSG } from '../../src/device/protocol.generated.js';
+import { TinyforgeError } from '../../src/core/errors.js';
 import { FakeTransport, type FakePeer } from '../../src/device/fake-transport.js';
-import { INPUT_BYTES, engine, fakeTarget } from './targets.js';
+import { BIG_INPUT_BYTES, INPUT_BYTES, OUTPUT_BYTES, engine, fakeTarget } from './targets.js';
 
 const x = Uint8Array.from({ length: INPUT_BYTES }, (_, i) => (i * 37) & 0xff);
 
@@ -90,5 +93,130 @@ describe('DeviceClient over FakeTransport: loss, corruption, resync', () => {
     // 2 × (4000 + 100 + 64) bytes at 8000 B/s = 1041 ms, plus the 100 ms base.
     expect(c.timeoutFor(4000, 100)).toBe(1141);
     expect(c.timeoutFor(10, 10)).toBeLessThan(c.timeoutFor(4000, 100));
+  });
+});
+
+describe('DeviceClient: inputs larger than one frame over FakeTransport (INPUT_CHUNK + empty INFER)', () => {
+  const big = Uint8Array.from({ length: BIG_INPUT_BYTES }, (_, i) => (i * 101 + 7) & 0xff);
+  const want = Array.from(testEngineOutput(big, OUTPUT_BYTES));
+  /** Decoded requests the host wrote: name, INPUT_CHUNK offset / INFER payload length. */
+  const sent = (t: Awaited<ReturnType<typeof fakeTarget>>) => {
+    const d = new FrameDecoder();
+    const out: string[] = [];
+    for (const w of t.transport.written)
+      for (const ev of d.push(w)) {
+        if (ev.kind !== 'frame') continue;
+        const m = decodeMessage(ev);
+        if (m.name === 'INPUT_CHUNK') out.push(`CHUNK@${m.msg.offset}+${m.msg.bytes.length}`);
+        else if (m.name === 'INFER') out.push(`INFER(${m.msg.input.length})`);
+        else if (m.name) out.push(m.name);
+      }
+    return out;
+  };
+
+  it('chunked infer equals the engine on the whole input and the single-frame path on a small one', async () => {
+    const t = await fakeTarget(BIG_INPUT_BYTES, OUTPUT_BYTES);
+    expect(Array.from((await t.client.infer(big)).output)).toEqual(want);
+    expect(sent(t)).toEqual(['HELLO', 'CHUNK@0+4092', 'CHUNK@4092+4092', 'CHUNK@8184+1816', 'INFER(0)']);
+    expect(t.client.stats).toMatchObject({ timeouts: 0, retries: 0 });
+    await t.stop();
+    const s = await fakeTarget();
+    const x = Uint8Array.from({ length: INPUT_BYTES }, (_, i) => i);
+    expect(Array.from((await s.client.infer(x)).output)).toEqual(Array.from(engine(x)));
+    expect(sent(s)).toEqual(['HELLO', `INFER(${INPUT_BYTES})`]);
+    await s.stop();
+  });
+
+  it('a lost chunk is re-sent (idempotent) and the result is unchanged', async () => {
+    const t = await fakeTarget(BIG_INPUT_BYTES, OUTPUT_BYTES);
+    let frames = 0;
+    t.transport.tamper = (b, dir) => (dir === 'to-device' && ++frames === 2 ? null : b); // the second chunk never arrives
+    expect(Array.from((await t.client.infer(big)).output)).toEqual(want);
+    expect(t.client.stats).toMatchObject({ timeouts: 1, retries: 1 });
+    expect(sent(t)).toEqual(['HELLO', 'CHUNK@0+4092', 'CHUNK@4092+4092', 'CHUNK@4092+4092', 'CHUNK@8184+1816', 'INFER(0)']);
+    await t.stop();
+  });
+
+  it('a lost ACK: the device got the chunk twice, still one correct result', async () => {
+    const t = await fakeTarget(BIG_INPUT_BYTES, OUTPUT_BYTES);
+    let acks = 0;
+    t.transport.tamper = (b, dir) => {
+      if (dir !== 'to-host') return b;
+      const ev = new FrameDecoder().push(b)[0];
+      return ev?.kind === 'frame' && ev.type === MSG.ACK && ++acks === 1 ? null : b;
+    };
+    expect(Array.from((await t.client.infer(big)).output)).toEqual(want);
+    expect(t.device.seen.filter((n) => n === 'INPUT_CHUNK').length).toBe(4);
+    await t.stop();
+  });
+
+  it('a corrupted chunk is dropped by the device (bad CRC) and retried', async () => {
+    const t = await fakeTarget(BIG_INPUT_BYTES, OUTPUT_BYTES);
+    let frames = 0;
+    t.transport.tamper = (b, dir) => {
+      if (dir !== 'to-device' || ++frames !== 2) return b; // the second chunk, corrupted in its payload
+      const c = b.slice();
+      c[2000] ^= 0x01;
+      return c;
+    };
+    expect(Array.from((await t.client.infer(big)).output)).toEqual(want);
+    expect(t.device.badFrames).toBeGreaterThanOrEqual(1);
+    expect(t.client.stats).toMatchObject({ timeouts: 1, retries: 1 });
+    await t.stop();
+  });
+
+  it('a lost RESULT: the staging was consumed, so the client stages again, then succeeds', async () => {
+    const t = await fakeTarget(BIG_INPUT_BYTES, OUTPUT_BYTES);
+    let dropped = false;
+    t.transport.tamper = (b, dir) => {
+      if (dir !== 'to-host' || dropped) return b;
+      const ev = new FrameDecoder().push(b)[0];
+      if (ev?.kind === 'frame' && ev.type === MSG.RESULT) {
+        dropped = true;
+        return null;
+      }
+      return b;
+    };
+    expect(Array.from((await t.client.infer(big)).output)).toEqual(want);
+    expect(sent(t).filter((s) => s !== 'HELLO')).toEqual(['CHUNK@0+4092', 'CHUNK@4092+4092', 'CHUNK@8184+1816', 'INFER(0)', 'CHUNK@0+4092', 'CHUNK@4092+4092', 'CHUNK@8184+1816', 'INFER(0)']);
+    expect(t.client.stats).toMatchObject({ timeouts: 1, retries: 1 });
+    await t.stop();
+  });
+
+  it('a silent device: chunked infer gives up with the same typed error as a single INFER', async () => {
+    const t = await fakeTarget(BIG_INPUT_BYTES, OUTPUT_BYTES);
+    t.device.dropNext = 100;
+    const err = await t.client.infer(big).catch((e) => e);
+    expect(err).toBeInstanceOf(TinyforgeError);
+    expect(err).toMatchObject({ kind: 'device', exitCode: 6, message: /no reply to INPUT_CHUNK .* 3 attempts/ });
+    t.device.dropNext = 0;
+    expect(Array.from((await t.client.infer(big)).output)).toEqual(want);
+    await t.stop();
+  });
+
+  it('incomplete staging → ERROR NOT_STAGED, an answer (not retried)', async () => {
+    const t = await fakeTarget(BIG_INPUT_BYTES, OUTPUT_BYTES);
+    await t.client.request('INPUT_CHUNK', { offset: 0, bytes: big.subarray(0, 4092) }, ['ACK']);
+    const err = await t.client.request('INFER', { input: new Uint8Array(0) }, ['RESULT']).catch((e) => e);
+    expect(err).toMatchObject({ kind: 'device', message: /NOT_STAGED/, details: { code: 9 } });
+    expect(t.device.seen.filter((n) => n === 'INFER').length).toBe(1);
+    await t.stop();
+  });
+
+  it('an oversized frame is a typed error with a remedy, never a raw RangeError', async () => {
+    const e1 = (() => {
+      try {
+        encodeFrame(MSG.INFER, 1, new Uint8Array(9216));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(e1).toBeInstanceOf(TinyforgeError);
+    expect(e1).toMatchObject({ kind: 'bad-input', message: /INFER frame payload of 9216 bytes exceeds .*4096/ });
+    const t = await fakeTarget(BIG_INPUT_BYTES, OUTPUT_BYTES);
+    const e2 = await t.client.request('INFER', { input: big }, ['RESULT']).catch((e) => e);
+    expect(e2).toBeInstanceOf(TinyforgeError);
+    expect((e2 as TinyforgeError).remedy).toMatch(/INPUT_CHUNK/);
+    await t.stop();
   });
 });

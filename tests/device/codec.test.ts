@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FRAME_CASES } from './frame-cases.js';
 import { FrameDecoder, cobsDecode, cobsEncode, crc32, decodeMessage, encodeFrame, encodeMessage, encodePayload, type DecodeEvent } from '../../src/device/codec.js';
-import { MSG } from '../../src/device/protocol.generated.js';
+import { MSG, PROTOCOL_VERSION as V } from '../../src/device/protocol.generated.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const unhex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
@@ -53,7 +53,7 @@ describe('codec primitives', () => {
 describe('payload layouts', () => {
   it('INFO round-trips and its fixed prefix is where tf_protocol.h says (hand-computed offsets)', () => {
     const info = {
-      protocolVersion: 1, counterKind: 2, numAxes: 3, numClasses: 5, arenaUsed: 1184, arenaCapacity: 4096, flashUsed: 70000, ramUsed: 9000,
+      protocolVersion: V, counterKind: 2, numAxes: 3, numClasses: 5, arenaUsed: 1184, arenaCapacity: 4096, flashUsed: 70000, ramUsed: 9000,
       inputBytes: 300, outputBytes: 5, windowLength: 100, windowStride: 50, imuRateHz: 119, outputScale: 1 / 256, outputZeroPoint: -128,
       engineStatus: 0, modelSha256: new Uint8Array(32).fill(0xab), board: 'host', engine: 'test', ops: ['FULLY_CONNECTED', 'SOFTMAX'], labels: ['idle', 'walking'],
     };
@@ -61,14 +61,29 @@ describe('payload layouts', () => {
     // u8×4 + u32×6 + u16×2 + f32×2 + i8×2 + 32 = 4+24+4+8+2+32 = 74 bytes before the strings.
     expect(p[74]).toBe(4); // "host".length
     expect(new DataView(p.buffer).getUint32(20, true)).toBe(300); // inputBytes at 4 + 4*4
-    const back = decodeMessage({ version: 1, type: MSG.INFO, seq: 3, payload: p });
+    const back = decodeMessage({ version: V, type: MSG.INFO, seq: 3, payload: p });
     expect(back).toMatchObject({ name: 'INFO', seq: 3, msg: { ...info, imuRateHz: 119, outputScale: 1 / 256 } });
   });
   it('rejects payloads that do not fit, unknown types and other versions as values', () => {
-    expect(decodeMessage({ version: 1, type: MSG.RESULT, seq: 1, payload: new Uint8Array(3) })).toMatchObject({ name: null });
-    expect(decodeMessage({ version: 1, type: 200, seq: 1, payload: new Uint8Array(0) })).toMatchObject({ name: null, reason: /unknown/ });
-    expect(decodeMessage({ version: 2, type: MSG.HELLO, seq: 1, payload: new Uint8Array(0) })).toMatchObject({ name: null, reason: /version/ });
-    expect(decodeMessage({ version: 1, type: MSG.IMU_SAMPLES, seq: 1, payload: new Uint8Array(9) })).toMatchObject({ name: null });
+    expect(decodeMessage({ version: V, type: MSG.RESULT, seq: 1, payload: new Uint8Array(3) })).toMatchObject({ name: null });
+    expect(decodeMessage({ version: V, type: 200, seq: 1, payload: new Uint8Array(0) })).toMatchObject({ name: null, reason: /unknown/ });
+    expect(decodeMessage({ version: V - 1, type: MSG.HELLO, seq: 1, payload: new Uint8Array(0) })).toMatchObject({ name: null, reason: /version/ });
+    expect(decodeMessage({ version: V, type: MSG.IMU_SAMPLES, seq: 1, payload: new Uint8Array(9) })).toMatchObject({ name: null });
+  });
+  it('INPUT_CHUNK is offset:u32le then the bytes; the frame table\'s chunk frames decode to it (v2)', () => {
+    const f = encodeMessage('INPUT_CHUNK', 5, { offset: 0x01020304, bytes: Uint8Array.of(0, 0xff, 7) });
+    const ev = new FrameDecoder().push(f)[0];
+    if (ev.kind !== 'frame') throw new Error('no frame');
+    expect(ev.version).toBe(2);
+    expect(hex(ev.payload)).toBe('04030201' + '00ff07');
+    const c = FRAME_CASES.find((x) => x.name === 'input-chunk-max')!;
+    const fr = new FrameDecoder().push(unhex(c.wire))[0];
+    if (fr.kind !== 'frame') throw new Error('no frame');
+    expect(decodeMessage(fr)).toMatchObject({ name: 'INPUT_CHUNK', seq: 0x0102, msg: { offset: 4092 } });
+    expect((decodeMessage(fr) as { msg: { bytes: Uint8Array } }).msg.bytes.length).toBe(4092);
+    // An INFER with an empty payload is a valid message (run on the staged input).
+    expect(decodeMessage({ version: V, type: MSG.INFER, seq: 1, payload: new Uint8Array(0) })).toMatchObject({ name: 'INFER', msg: { input: new Uint8Array(0) } });
+    expect(decodeMessage({ version: V, type: MSG.INPUT_CHUNK, seq: 1, payload: new Uint8Array(3) })).toMatchObject({ name: null });
   });
   it('IMU_SAMPLES int16 samples are little-endian (hand-encoded bytes)', () => {
     const f = encodeMessage('IMU_SAMPLES', 9, { firstSample: 258, rateMilliHz: 100000, samplesMg: Int16Array.of(-1, 1000, 2) });

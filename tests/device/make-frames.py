@@ -27,14 +27,21 @@ assert cobs_enc(b'\x11\x00\x00\x00') == b'\x02\x11\x01\x01\x01'
 assert cobs_enc(bytes(range(1, 255))) == b'\xff' + bytes(range(1, 255)) + b'\x01'
 assert zlib.crc32(b'123456789') == 0xCBF43926
 
-def raw(type_, seq, payload, version=1, length=None):
+# Protocol version and message ids come from the schema, not from tinyforge's code.
+with open(os.path.join(os.path.dirname(__file__), '..', '..', 'schemas', 'protocol.json')) as f:
+    schema = json.load(f)
+VERSION = schema['version']
+ID = {m['name']: m['id'] for m in schema['messages']}
+ERRC = {e['name']: e['code'] for e in schema['errors']}
+
+def raw(type_, seq, payload, version=VERSION, length=None):
     h = struct.pack('<BBHH', version, type_, seq, len(payload) if length is None else length)
     return h + payload + struct.pack('<I', zlib.crc32(h + payload))
 
 def wire(type_, seq, payload, **kw):
     return b'\x00' + cobs_enc(raw(type_, seq, payload, **kw)) + b'\x00'
 
-def F(type_, seq, payload, version=1):
+def F(type_, seq, payload, version=VERSION):
     return {'frame': {'version': version, 'type': type_, 'seq': seq, 'payload': payload.hex()}}
 
 cases = []
@@ -60,11 +67,26 @@ case('garbage-between', wire(1, 1, b'') + b'hello world\r\n' + wire(1, 2, b''), 
 case('oversized-garbage', b'\x00' + b'\x01' * 5000 + b'\x00' + wire(1, 3, b''), [{'error': 'oversized'}, F(1, 3, b'')], doc='5000 bytes without a delimiter, bounded then dropped')
 case('payload-4097', wire(3, 4, bytes([1]) * 4097) + wire(1, 4, b''), [{'error': 'oversized'}, F(1, 4, b'')], doc='one byte over MAX_PAYLOAD: its encoding exceeds the decoder buffer')
 case('length-mismatch', b'\x00' + cobs_enc(raw(3, 8, b'\x01\x02\x03', length=5)) + b'\x00', [{'error': 'length'}], doc='valid CRC, header length disagrees')
-case('other-version', wire(1, 1, b'', version=2), [F(1, 1, b'', version=2)], doc='framing accepts it; the message layer rejects the version')
+case('other-version', wire(1, 1, b'', version=VERSION - 1), [F(1, 1, b'', version=VERSION - 1)], doc='a frame of the previous protocol version: framing accepts it; the message layer rejects the version')
 case('empty-frames', b'\x00\x00\x00', [], doc='delimiters alone are ignored')
 case('missing-delimiter', wire(1, 1, b'')[:-1], [], doc='no trailing delimiter yet: nothing emitted, bytes held')
 case('missing-delimiter-then-frame', wire(1, 1, b'')[:-1] + wire(1, 2, b''), [F(1, 1, b''), F(1, 2, b'')], doc='the next frame\'s leading delimiter completes it')
 case('zero-code-inside', b'\x00\x05\x01\x02\x00', [{'error': 'cobs'}], doc='a COBS block running past the delimiter')
+
+# Protocol v2: inputs larger than one frame are staged with INPUT_CHUNK {offset:u32le, bytes}, then
+# run by an INFER with an empty payload.
+chunk = bytes((i * 13 + 5) & 0xff for i in range(4092))
+p_chunk = struct.pack('<I', 4092) + chunk
+case('input-chunk-max', wire(ID['INPUT_CHUNK'], 0x0102, p_chunk), [F(ID['INPUT_CHUNK'], 0x0102, p_chunk)],
+     {'type': ID['INPUT_CHUNK'], 'seq': 0x0102, 'payload': p_chunk.hex()}, 'INPUT_CHUNK at offset 4092 with 4092 bytes: a full 4096-byte payload')
+p_last = struct.pack('<I', 8184) + chunk[:1032]
+case('input-chunk-last', wire(ID['INPUT_CHUNK'], 0x0103, p_last), [F(ID['INPUT_CHUNK'], 0x0103, p_last)],
+     {'type': ID['INPUT_CHUNK'], 'seq': 0x0103, 'payload': p_last.hex()}, 'the last chunk of a 9216-byte input (offset 8184, 1032 bytes)')
+case('staged-infer', wire(ID['INPUT_CHUNK'], 9, struct.pack('<I', 0) + b'\x80\x7f') + wire(ID['ACK'], 9, bytes([ID['INPUT_CHUNK']])) + wire(ID['INFER'], 10, b''),
+     [F(ID['INPUT_CHUNK'], 9, struct.pack('<I', 0) + b'\x80\x7f'), F(ID['ACK'], 9, bytes([ID['INPUT_CHUNK']])), F(ID['INFER'], 10, b'')],
+     doc='a chunk at offset 0, its ACK, then INFER with an empty payload (run on the staged input)')
+p_err = struct.pack('<HB', ERRC['NOT_STAGED'], 10) + b'not staged'
+case('error-not-staged', wire(ID['ERROR'], 11, p_err), [F(ID['ERROR'], 11, p_err)], {'type': ID['ERROR'], 'seq': 11, 'payload': p_err.hex()}, 'ERROR NOT_STAGED with its text')
 
 out = {'$comment': 'Produced by tests/device/make-frames.py (Python zlib.crc32 + an independent COBS encoder). Hex wire bytes and the events a decoder must report, fed whole or byte by byte.', 'cases': cases}
 path = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'frames.json')

@@ -53,6 +53,20 @@ describe('the C device app under hostile input (host board on stdin/stdout)', ()
     expect(r.msgs.at(-1)).toMatchObject({ name: 'INFO', seq: 3 });
   });
 
+  it('hostile INPUT_CHUNKs (offsets near 2^32, short payloads, gaps) are ERRORs; an unstaged empty INFER is NOT_STAGED', async () => {
+    const c = (seq: number, offset: number, n: number) => encodeMessage('INPUT_CHUNK', seq, { offset, bytes: new Uint8Array(n).fill(9) });
+    const r = await talk(
+      [c(1, 0xffffffff, 1), c(2, 0xfffffff0, 32), c(3, 0, 61), encodeFrame(MSG.INPUT_CHUNK, 4, Uint8Array.of(0, 0, 0)), c(5, 0, 10), c(6, 11, 1), encodeMessage('INFER', 7, { input: new Uint8Array(0) }), c(8, 0, 60), c(9, 30, 30), encodeMessage('INFER', 10, { input: new Uint8Array(0) }), encodeMessage('HELLO', 11, {})],
+      (n) => n.includes('INFO'),
+    );
+    const got = r.msgs.map((m) => (m.name === 'ERROR' ? [m.seq, m.msg.code] : [m.seq, m.name]));
+    expect(got).toEqual([
+      [1, ERR.BAD_OFFSET], [2, ERR.BAD_OFFSET], [3, ERR.BAD_OFFSET], [4, ERR.BAD_FRAME], [5, 'ACK'], [6, ERR.BAD_OFFSET], [7, ERR.NOT_STAGED],
+      [8, 'ACK'], [9, 'ACK'], [10, 'RESULT'], [11, 'INFO'],
+    ]);
+    expect(r.exitCode).toBe(0);
+  });
+
   it('STREAM_START on a board without an IMU is ERROR NO_IMU', async () => {
     const r = await talk([encodeMessage('STREAM_START', 5, { rateHz: 0 })], (n) => n.length > 0);
     expect(r.msgs[0]).toMatchObject({ name: 'ERROR', seq: 5, msg: { code: ERR.NO_IMU } });

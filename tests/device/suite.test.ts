@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MSG } from '../../src/device/protocol.generated.js';
+import { ERR, MSG, PROTOCOL_VERSION } from '../../src/device/protocol.generated.js';
+import { testEngineOutput } from '../../src/device/fake-device.js';
+import { INPUT_CHUNK_BYTES } from '../../src/device/client.js';
 import { quantiseSample } from '../../src/device/fake-device.js';
 import { sha256Hex, verifyDevice } from '../../src/device/verify.js';
 import type { PredictionMsg, ImuSamplesMsg } from '../../src/device/protocol.generated.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadVectors } from '../../src/device/reference.js';
-import { INPUT_BYTES, MODEL_BYTES, OUTPUT_BYTES, SETTINGS, engine, fakeTarget, hostTarget, portTarget, qemuAvailable, qemuTarget, type Target } from './targets.js';
+import { BIG_INPUT_BYTES, INPUT_BYTES, MODEL_BYTES, OUTPUT_BYTES, SETTINGS, engine, fakeTarget, hostTarget, portTarget, qemuAvailable, qemuTarget, type Target } from './targets.js';
 
 // Deterministic pseudo-random int8 inputs (LCG), so failures reproduce.
 function inputs(n: number, seed = 1, bytes = INPUT_BYTES): Uint8Array[] {
@@ -31,7 +33,7 @@ for (const [name, make, enabled] of targets) {
 
     it('HELLO → INFO describes the model', () => {
       const info = t.client.info!;
-      expect(info.protocolVersion).toBe(1);
+      expect(info.protocolVersion).toBe(PROTOCOL_VERSION);
       if (!t.testEngine) return;
       expect(info).toMatchObject({ inputBytes: INPUT_BYTES, outputBytes: OUTPUT_BYTES, engine: 'test', labels: SETTINGS.labels });
       expect(Buffer.from(info.modelSha256).toString('hex')).toBe(sha256Hex(MODEL_BYTES));
@@ -48,6 +50,56 @@ for (const [name, make, enabled] of targets) {
     it('a device-side ERROR is an answer, not a retry', async () => {
       await expect(t.client.request('INFER', { input: new Uint8Array(3) }, ['RESULT'])).rejects.toMatchObject({ kind: 'device', details: { code: 4 } });
       await expect(t.client.request('STREAM_STOP', {}, ['ACK'])).resolves.toMatchObject({ name: 'ACK', msg: { ackedType: MSG.STREAM_STOP } });
+    });
+
+    it('INPUT_CHUNK staging by hand: re-sent chunks + empty INFER = one INFER; gap, overrun, unstaged INFER and RESET are handled', async () => {
+      const c = t.client;
+      const n = c.info!.inputBytes;
+      const x = inputs(1, 7, n)[0];
+      const whole = await c.infer(x);
+      const empty = new Uint8Array(0);
+      const chunk = (offset: number, bytes: Uint8Array) => c.request('INPUT_CHUNK', { offset, bytes }, ['ACK']);
+      const stageAll = async (resend: boolean) => {
+        const parts = Math.min(3, n);
+        for (let k = 0; k < parts; k++) {
+          const a = Math.floor((n * k) / parts);
+          const b = Math.floor((n * (k + 1)) / parts);
+          await expect(chunk(a, x.subarray(a, b))).resolves.toMatchObject({ name: 'ACK', msg: { ackedType: MSG.INPUT_CHUNK } });
+          if (resend) await chunk(a, x.subarray(a, b)); // a retried chunk is idempotent
+        }
+      };
+      await stageAll(true);
+      const r = await c.request('INFER', { input: empty }, ['RESULT']);
+      expect(Array.from((r.msg as { output: Uint8Array }).output)).toEqual(Array.from(whole.output));
+      // The INFER consumed the staging.
+      await expect(c.request('INFER', { input: empty }, ['RESULT'])).rejects.toMatchObject({ kind: 'device', details: { code: ERR.NOT_STAGED } });
+      // Partly staged → NOT_STAGED (and that INFER clears it too).
+      if (n > 1) {
+        await chunk(0, x.subarray(0, n - 1));
+        await expect(c.request('INFER', { input: empty }, ['RESULT'])).rejects.toMatchObject({ details: { code: ERR.NOT_STAGED } });
+      }
+      // Past the end of the input tensor, and a gap after the staged prefix → BAD_OFFSET.
+      await expect(chunk(n, Uint8Array.of(1))).rejects.toMatchObject({ details: { code: ERR.BAD_OFFSET } });
+      if (n + 1 <= INPUT_CHUNK_BYTES) await expect(chunk(0, new Uint8Array(n + 1))).rejects.toMatchObject({ details: { code: ERR.BAD_OFFSET } });
+      if (n >= 3) {
+        await chunk(0, x.subarray(0, 1));
+        await expect(chunk(2, x.subarray(2, 3))).rejects.toMatchObject({ details: { code: ERR.BAD_OFFSET, request: 'INPUT_CHUNK' } });
+      }
+      // An empty chunk is malformed.
+      await expect(chunk(0, empty)).rejects.toMatchObject({ details: { code: ERR.BAD_FRAME } });
+      // A full INFER also clears the staging; so does RESET.
+      await stageAll(false);
+      await c.infer(x);
+      await expect(c.request('INFER', { input: empty }, ['RESULT'])).rejects.toMatchObject({ details: { code: ERR.NOT_STAGED } });
+      await stageAll(false);
+      await c.reset();
+      await expect(c.request('INFER', { input: empty }, ['RESULT'])).rejects.toMatchObject({ details: { code: ERR.NOT_STAGED } });
+      // Offset 0 starts a new input: an abandoned staging never leaks into the next one.
+      await chunk(0, new Uint8Array(n).fill(0x55).subarray(0, n));
+      await stageAll(false);
+      const again = await c.request('INFER', { input: empty }, ['RESULT']);
+      expect(Array.from((again.msg as { output: Uint8Array }).output)).toEqual(Array.from(whole.output));
+      expect(Array.from((await c.infer(x)).output)).toEqual(Array.from(whole.output));
     });
 
     it('garbage on the line, then requests still work (resync on the delimiter)', async () => {
@@ -135,6 +187,61 @@ for (const [name, make, enabled] of targets) {
       await t.client.samplesIn(Float32Array.from(xs));
       off();
       expect(preds.map((p) => Array.from(new Uint8Array(p.scores.buffer, p.scores.byteOffset, p.scores.length)))).toEqual(v.outputs.map((o) => Array.from(o!)));
+    });
+  });
+}
+
+// Inputs larger than one frame: the client stages them with INPUT_CHUNK transparently; outputs larger
+// than one RESULT frame are refused with a typed error (device side: ERROR OUTPUT_TOO_LARGE).
+const bigTargets: [string, (i: number, o: number) => Promise<Target>][] = [
+  ['fake device', fakeTarget],
+  ['host-built C app over a pty', hostTarget],
+];
+for (const [name, make] of bigTargets) {
+  describe(`input larger than one frame (${BIG_INPUT_BYTES} bytes): ${name}`, () => {
+    let t: Target;
+    beforeAll(async () => {
+      t = await make(BIG_INPUT_BYTES, OUTPUT_BYTES);
+    });
+    afterAll(async () => t && (await t.stop()));
+    const big = (x: Uint8Array) => testEngineOutput(x, OUTPUT_BYTES);
+
+    it('infer() stages chunks and runs them: output equals the engine on the whole input', async () => {
+      expect(t.client.info!.inputBytes).toBe(BIG_INPUT_BYTES);
+      for (const x of inputs(4, 3, BIG_INPUT_BYTES)) expect(Array.from((await t.client.infer(x)).output)).toEqual(Array.from(big(x)));
+    });
+
+    it('by-hand chunks of any size (here 1000 bytes) give the same output as infer()', async () => {
+      const x = inputs(1, 11, BIG_INPUT_BYTES)[0];
+      for (let o = 0; o < x.length; o += 1000) await t.client.request('INPUT_CHUNK', { offset: o, bytes: x.subarray(o, o + 1000) }, ['ACK']);
+      const r = await t.client.request('INFER', { input: new Uint8Array(0) }, ['RESULT']);
+      expect(Array.from((r.msg as { output: Uint8Array }).output)).toEqual(Array.from(big(x)));
+    });
+
+    it('concurrent infer() calls do not interleave their chunks', async () => {
+      const xs = inputs(3, 21, BIG_INPUT_BYTES);
+      const rs = await Promise.all(xs.map((x) => t.client.infer(x)));
+      rs.forEach((r, i) => expect(Array.from(r.output)).toEqual(Array.from(big(xs[i]))));
+    });
+
+    it('verifyDevice over chunked inputs: all bit-exact', async () => {
+      const xs = inputs(3, 31, BIG_INPUT_BYTES);
+      const rep = await verifyDevice(t.client, { model: MODEL_BYTES, inputs: xs, reference: big });
+      expect(rep).toMatchObject({ ok: true, n: 3, bitExact: 3 });
+    });
+  });
+
+  describe(`output larger than one frame: ${name}`, () => {
+    it('infer() refuses with a typed error before sending; the device answers ERROR OUTPUT_TOO_LARGE', async () => {
+      const t = await make(INPUT_BYTES, 5000);
+      try {
+        const err = await t.client.infer(new Uint8Array(INPUT_BYTES)).catch((e) => e);
+        expect(err).toMatchObject({ kind: 'unsupported', details: { outputBytes: 5000 } });
+        expect(err.remedy).toBeTruthy();
+        await expect(t.client.request('INFER', { input: new Uint8Array(INPUT_BYTES) }, ['RESULT'])).rejects.toMatchObject({ details: { code: ERR.OUTPUT_TOO_LARGE } });
+      } finally {
+        await t.stop();
+      }
     });
   });
 }

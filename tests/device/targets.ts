@@ -64,11 +64,11 @@ export async function qemuTarget(): Promise<Target> {
     throw e;
   }
 }
-export async function fakeTarget(): Promise<Target & { device: FakeDevice; transport: FakeTransport }> {
+export async function fakeTarget(inputBytes = INPUT_BYTES, outputBytes = OUTPUT_BYTES): Promise<Target & { device: FakeDevice; transport: FakeTransport }> {
   const device = new FakeDevice({
-    engine,
-    info: { inputBytes: INPUT_BYTES, outputBytes: OUTPUT_BYTES, modelSha256: new Uint8Array(Buffer.from(sha256Hex(MODEL_BYTES), 'hex')), board: 'fake', engine: 'test', labels: SETTINGS.labels, numClasses: 5 },
-    windowing: { windowLength: 20, windowStride: 10, numAxes: 3, mean: SETTINGS.normalisation.mean, std: SETTINGS.normalisation.std, inputScale: 0.05, inputZeroPoint: -3 },
+    engine: (x) => testEngineOutput(x, outputBytes),
+    info: { inputBytes, outputBytes, modelSha256: new Uint8Array(Buffer.from(sha256Hex(MODEL_BYTES), 'hex')), board: 'fake', engine: 'test', labels: SETTINGS.labels, numClasses: 5 },
+    windowing: inputBytes === INPUT_BYTES ? { windowLength: 20, windowStride: 10, numAxes: 3, mean: SETTINGS.normalisation.mean, std: SETTINGS.normalisation.std, inputScale: 0.05, inputZeroPoint: -3 } : undefined,
     imuRateHz: IMU_RATE,
   });
   const transport = new FakeTransport(device);
@@ -76,21 +76,33 @@ export async function fakeTarget(): Promise<Target & { device: FakeDevice; trans
   return { client, device, transport, testEngine: true, stop: () => client.close() };
 }
 
-let built: Promise<string> | null = null;
-/** Builds (once per test file) the host board with the test engine. */
-export function hostBoardExe(): Promise<string> {
+const built = new Map<string, Promise<string>>();
+/**
+ * Builds (once per test file and size) the host board with the test engine. Default sizes are the
+ * windowed test model's; other sizes (e.g. an input larger than one frame) give a board without
+ * windowing, for INPUT_CHUNK staging and output-size limits.
+ */
+export function hostBoardExe(inputBytes = INPUT_BYTES, outputBytes = OUTPUT_BYTES): Promise<string> {
+  const key = `${inputBytes}/${outputBytes}`;
   const sha = Array.from(Buffer.from(sha256Hex(MODEL_BYTES), 'hex')).join(',');
-  built ??= buildHostBoard({
-    outDir: mkdtempSync(join(tmpdir(), 'tf-hostboard-')),
-    settingsHeader: settingsHeader({ settings: SETTINGS, inputBytes: INPUT_BYTES, outputBytes: OUTPUT_BYTES }).contents,
-    engineSources: [join(REPO_ROOT, 'tests/device/test_engine.c')],
-    cflags: [`-DTEST_MODEL_SHA=${sha}`],
-  });
-  return built;
+  let exe = built.get(key);
+  if (!exe) {
+    exe = buildHostBoard({
+      outDir: mkdtempSync(join(tmpdir(), 'tf-hostboard-')),
+      settingsHeader: settingsHeader({ settings: SETTINGS, inputBytes, outputBytes }).contents,
+      engineSources: [join(REPO_ROOT, 'tests/device/test_engine.c')],
+      cflags: [`-DTEST_MODEL_SHA=${sha}`],
+    });
+    built.set(key, exe);
+  }
+  return exe;
 }
 
-export async function hostTarget(): Promise<Target> {
-  const board = await startHostBoard(await hostBoardExe(), { imuRateHz: IMU_RATE });
+/** Input size of the "big input" test model: over two frames' worth, not a multiple of a chunk. */
+export const BIG_INPUT_BYTES = 10_000;
+
+export async function hostTarget(inputBytes = INPUT_BYTES, outputBytes = OUTPUT_BYTES): Promise<Target> {
+  const board = await startHostBoard(await hostBoardExe(inputBytes, outputBytes), { imuRateHz: IMU_RATE });
   try {
     const client = await DeviceClient.connect(new SerialTransport(board.path), { baseTimeoutMs: 500 });
     return { client, testEngine: true, stop: async () => (await client.close(), await board.stop()) };

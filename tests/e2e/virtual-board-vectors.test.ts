@@ -1,0 +1,73 @@
+// The bit-exactness contract on the virtual board: for EVERY converter-made model in
+// shared/vectors (9 folders, -logits variants included), tinyforge builds native-engine firmware for
+// QEMU mps2-an386, starts it, and every out-NNN.bin — TFLM's reference-kernel output, made
+// outside tinyforge (see vectors/README.md) — must come back from the board byte for byte. The host
+// interpreter is checked against the same bytes, so host, device and TFLM agree three ways.
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sharedForTests } from '../../src/core/shared.js';
+import { readTflite } from '../../src/tflite/reader.js';
+import { emitFirmware } from '../../src/firmware/emit.js';
+import { readFirmwareSources } from '../../src/firmware/sources.js';
+import { writeProject } from '../../src/firmware/write.js';
+import { buildPlan, runPlan } from '../../src/firmware/build.js';
+import { settingsFromGraph } from '../../src/firmware/settings-header.js';
+import { emitNativeEngine } from '../../src/firmware/native/index.js';
+import { startVirtualBoard } from '../../src/flash/virtual-board.js';
+import { SerialTransport } from '../../src/device/serial-transport.js';
+import { DeviceClient } from '../../src/device/client.js';
+import { verifyDevice } from '../../src/device/verify.js';
+import { createInterpreter } from '../../src/interp/index.js';
+
+const shared = sharedForTests();
+const folders = shared ? readdirSync(join(shared, 'vectors'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort() : [];
+const sources = readFirmwareSources();
+
+describe.skipIf(!shared)('virtual board: every shared vector bit-exact (native engine)', () => {
+  it('finds all nine model folders', () => {
+    expect(folders.length).toBe(9);
+  });
+
+  it.each(folders)('%s', async (name) => {
+    const dir = join(shared!, 'vectors', name);
+    const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { vectors: { input: string; output: string }[] };
+    const modelBytes = new Uint8Array(readFileSync(join(dir, 'model.tflite')));
+    const model = readTflite(modelBytes);
+    const project = emitFirmware({
+      board: 'qemu-mps2-an386',
+      engine: 'native',
+      model,
+      modelBytes,
+      settings: settingsFromGraph(model.graph),
+      sources,
+      nativeEngine: emitNativeEngine,
+    });
+    const fw = writeProject(join(mkdtempSync(join(tmpdir(), `tf-e2e-${name}-`)), 'fw'), project.files);
+    await runPlan(buildPlan(fw, 'qemu-mps2-an386', { engine: 'native' }));
+
+    const inputs = meta.vectors.map((v) => new Uint8Array(readFileSync(join(dir, v.input))));
+    const expected = meta.vectors.map((v) => new Uint8Array(readFileSync(join(dir, v.output))));
+    // The host interpreter must match TFLM first: then "device == host" means "device == TFLM".
+    const interp = createInterpreter(model.graph);
+    inputs.forEach((x, i) => expect(Buffer.from(interp.invoke([x])[0]).toString('hex'), `host ${meta.vectors[i].input}`).toBe(Buffer.from(expected[i]).toString('hex')));
+
+    const board = await startVirtualBoard(join(fw, 'build/firmware.elf'));
+    try {
+      const client = await DeviceClient.connect(new SerialTransport(board.path, { bytesPerSecond: 8000 }));
+      try {
+        const report = await verifyDevice(client, { model: modelBytes, inputs, reference: (_x, i) => expected[i] });
+        expect(report.modelSha256.match).toBe(true);
+        expect(report.mismatches).toEqual([]);
+        expect(report.bitExact).toBe(inputs.length);
+        expect(report.ok).toBe(true);
+        expect(report.counterKind).toBe('instructions');
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await board.stop();
+    }
+  });
+});
