@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { runPipeline, pct } from '../../src/pipeline/run.js';
 import { startVirtualBoard } from '../../src/flash/virtual-board.js';
 import type { BenchSection } from './types.js';
+import { TRAIN_DEFAULTS } from '../../src/cli/commands/train.js';
 
 /** QEMU's CMSDK UART moves about 8 KB/s (measured when the virtual board was built). */
 const LINK_BYTES_PER_S = 8000;
@@ -17,7 +18,7 @@ const LINK_BYTES_PER_S = 8000;
 export async function bench(): Promise<BenchSection[]> {
   const out = join(mkdtempSync(join(tmpdir(), 'tf-bench-pipeline-')), 'demo');
   const r = await runPipeline(
-    { outDir: out, seed: 1, epochs: 30, preset: 'conv1d', batchSize: 32, learningRate: 0.003, board: 'qemu-mps2-an386', verifyCount: 200 },
+    { outDir: out, seed: TRAIN_DEFAULTS.seed, epochs: TRAIN_DEFAULTS.epochs, preset: TRAIN_DEFAULTS.preset, batchSize: TRAIN_DEFAULTS.batchSize, learningRate: TRAIN_DEFAULTS.learningRate, patience: TRAIN_DEFAULTS.patience, augment: TRAIN_DEFAULTS.augment, board: 'qemu-mps2-an386', verifyCount: 200 },
     { startBoard: async (elf) => { const vb = await startVirtualBoard(elf); return { path: vb.path, bytesPerSecond: LINK_BYTES_PER_S, stop: () => vb.stop() }; } },
   );
   const v = r.verify;

@@ -11,6 +11,7 @@
  * Layout of `outDir` after a run:
  *   train/      saved tfjs model, settings.json, report.json, report.html, windows (src/train/artifacts.ts)
  *   model.tflite, model_data.h, model_data.cc
+ *   settings.json  the model settings with the int8 I/O quantisation (what `tinyforge firmware --settings` takes)
  *   firmware/   the generated firmware project (build/firmware.elf after the build)
  *   pipeline.json  the report returned by runPipeline
  */
@@ -24,6 +25,7 @@ import { applyNormalisation } from '../data/window.js';
 import { trainModel, predictProbabilities, type EpochRecord, type TrainResult } from '../train/train.js';
 import { saveTrainArtifacts } from '../train/artifacts.js';
 import type { BackendPreference } from '../train/backend.js';
+import type { AugmentOptions } from '../train/augment.js';
 import { quantize } from '../quantize/index.js';
 import { compareOutputs, runInt8, type EvalReport as Int8Eval } from '../quantize/eval.js';
 import { writeTflite } from '../tflite/writer.js';
@@ -50,6 +52,10 @@ export interface PipelineOptions {
   batchSize: number;
   learningRate: number;
   backend?: BackendPreference;
+  /** Early-stopping patience in epochs. */
+  patience: number;
+  /** Training-time augmentation (random rotation/gain of each window); off when absent. */
+  augment?: AugmentOptions;
   /** Firmware target; must be a Makefile board the pipeline can build here. */
   board: string;
   /** Test windows sent to the board (all held-out windows when larger). */
@@ -82,7 +88,7 @@ export interface PipelineReport {
   quantize: { input: { scale: number; zeroPoint: number }; output: { scale: number; zeroPoint: number }; tfliteBytes: number; eval: Int8Eval; seconds: number };
   firmware: { board: string; engine: 'native'; dir: string; elf: string; footprint: Footprint; buildSeconds: number };
   verify: VerifyReport;
-  files: { tflite: string; cArray: string[]; report: string; firmware: string };
+  files: { tflite: string; settings: string; cArray: string[]; report: string; firmware: string };
 }
 
 function writeAtomic(path: string, data: string | Uint8Array): void {
@@ -116,7 +122,8 @@ export async function runPipeline(opts: PipelineOptions, hooks: PipelineHooks): 
       learningRate: opts.learningRate,
       epochs: opts.epochs,
       batchSize: opts.batchSize,
-      earlyStopping: { patience: 4 },
+      earlyStopping: { patience: opts.patience },
+      augment: opts.augment,
       seed: opts.seed,
       backend: opts.backend,
       windowStride: data.windowStride,
@@ -149,7 +156,9 @@ export async function runPipeline(opts: PipelineOptions, hooks: PipelineHooks): 
   writeAtomic(tflitePath, tflite);
   const cFiles = modelCArray(tflite, { settings: q.settings, graph: q.model.graph });
   for (const f of cFiles) writeAtomic(join(outDir, f.path), f.contents);
-  say('tflite', `${tflitePath} (${tflite.length} bytes) + ${cFiles.map((f) => f.path).join(', ')}`);
+  const settingsPath = join(outDir, 'settings.json');
+  writeAtomic(settingsPath, JSON.stringify(q.settings ?? settings, null, 2) + '\n');
+  say('tflite', `${tflitePath} (${tflite.length} bytes) + ${cFiles.map((f) => f.path).join(', ')} + settings.json`);
 
   // 5. Firmware: the native engine for the board.
   const project = emitFirmware({
@@ -213,7 +222,7 @@ export async function runPipeline(opts: PipelineOptions, hooks: PipelineHooks): 
     quantize: { input: q.inputQuant, output: q.outputQuant, tfliteBytes: tflite.length, eval: evalReport, seconds: quantSeconds },
     firmware: { board: opts.board, engine: 'native', dir: fwDir, elf, footprint, buildSeconds },
     verify,
-    files: { tflite: tflitePath, cArray: cFiles.map((f) => join(outDir, f.path)), report: join(outDir, 'train', 'report.html'), firmware: fwDir },
+    files: { tflite: tflitePath, settings: settingsPath, cArray: cFiles.map((f) => join(outDir, f.path)), report: join(outDir, 'train', 'report.html'), firmware: fwDir },
   };
   writeAtomic(join(outDir, 'pipeline.json'), JSON.stringify(report, null, 2));
   if (!verify.ok) {

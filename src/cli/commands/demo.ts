@@ -4,6 +4,7 @@ import { action, emit, globalOptions, info, progress, type Progress } from '../u
 import { runPipeline, pct, type PipelineReport } from '../../pipeline/run.js';
 import { startVirtualBoard } from '../../flash/virtual-board.js';
 import { usageError } from '../../core/errors.js';
+import { TRAIN_DEFAULTS } from './train.js';
 
 const intArg = (name: string, v: string, min = 1): number => {
   const n = Number(v);
@@ -17,12 +18,12 @@ export function register(program: Command): void {
     .command('demo')
     .description('Run the whole pipeline on the built-in activity data: train → int8 → .tflite + C array → native firmware → virtual board (QEMU) → verified bit for bit')
     .option('--out <dir>', 'where to write the model, reports and firmware', 'out/demo')
-    .option('--seed <n>', 'seed for data, split and training', '1')
-    .option('--epochs <n>', 'training epochs (early stopping may stop sooner)', '30')
-    .option('--preset <name>', 'model preset (see tinyforge train --help)', 'conv1d')
+    .option('--seed <n>', 'seed for data, split and training', String(TRAIN_DEFAULTS.seed))
+    .option('--epochs <n>', 'training epochs (early stopping may stop sooner)', String(TRAIN_DEFAULTS.epochs))
+    .option('--preset <name>', 'model preset (see tinyforge train --help)', TRAIN_DEFAULTS.preset)
     .option('--verify <n>', 'test windows to run on the board', '100')
     .addOption(new Option('--backend <name>', 'training backend (default: best available)').choices(['node', 'wasm', 'cpu']))
-    .option('--quick', 'a small, fast run (fewer subjects, seconds and epochs) for a smoke test')
+    .option('--quick', 'a small, fast smoke run (fewer subjects, seconds and epochs); its accuracy is not representative')
     .addHelpText('after', '\nWrites <out>/pipeline.json with every figure. Exit 5 if any board output differs from the host interpreter.')
     .action(
       action(async (flags: Record<string, string | boolean | undefined>, cmd: Command) => {
@@ -35,8 +36,10 @@ export function register(program: Command): void {
             seed: intArg('seed', String(flags.seed), 0),
             epochs: quick ? Math.min(8, intArg('epochs', String(flags.epochs))) : intArg('epochs', String(flags.epochs)),
             preset: String(flags.preset),
-            batchSize: 32,
-            learningRate: 0.003,
+            batchSize: TRAIN_DEFAULTS.batchSize,
+            learningRate: TRAIN_DEFAULTS.learningRate,
+            patience: TRAIN_DEFAULTS.patience,
+            augment: TRAIN_DEFAULTS.augment,
             backend: flags.backend as 'node' | 'wasm' | 'cpu' | undefined,
             board: 'qemu-mps2-an386',
             verifyCount: intArg('verify', String(flags.verify)),
