@@ -4,7 +4,7 @@
  * (temp file + rename, so a failure never leaves half a file).
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync, renameSync, writeFileSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { badInput, unsupported } from '../core/errors.js';
 import type { ModelSettings } from '../core/dataset.js';
@@ -12,8 +12,12 @@ import './layers.js'; // registers SeparableConv1D so Keras models using it load
 
 function readJson(path: string, what: string): unknown {
   if (!existsSync(path)) throw badInput(`${what} not found: ${path}`, { remedy: `Check the path to the ${what}.` });
+  if (statSync(path).isDirectory()) throw badInput(`${what} ${path} is a folder, not a file`, { remedy: `Pass the ${what} itself (a .json file).` });
+  const bytes = readFileSync(path);
+  // A binary file (a .tflite, weights) passed by mistake: say so instead of quoting garbage from the JSON parser.
+  if (bytes.subarray(0, 512).includes(0)) throw badInput(`${what} ${path} is a binary file, not JSON`, { remedy: `Pass the ${what} (a .json file), not a model or weights file.` });
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(bytes.toString('utf8'));
   } catch (e) {
     throw badInput(`${what} ${path} is not valid JSON`, { cause: e, remedy: `Re-create the ${what}.` });
   }
@@ -137,6 +141,8 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     } catch {
       /* nothing to clean */
     }
-    throw badInput(`cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e, remedy: 'Check that the folder exists and is writable.' });
+    const dir = dirname(path);
+    const why = !existsSync(dir) ? `the folder ${dir} does not exist` : existsSync(path) && statSync(path).isDirectory() ? `${path} is a folder` : ((e as NodeJS.ErrnoException).code ?? 'write failed');
+    throw badInput(`cannot write ${path}: ${why}`, { cause: e, remedy: !existsSync(dir) ? `Create it first (mkdir -p ${dir}) or choose another output path.` : 'Choose a writable file path.' });
   }
 }

@@ -55,7 +55,9 @@ describe.skipIf(!shared)('virtual board: every shared vector bit-exact (native e
 
     const board = await startVirtualBoard(join(fw, 'build/firmware.elf'));
     try {
-      const client = await DeviceClient.connect(new SerialTransport(board.path, { bytesPerSecond: 8000 }));
+      // Generous liveness timeouts (not timing assertions): person_detect is ~86 M emulated instructions
+      // per inference, and CI may run two emulators on two loaded cores.
+      const client = await DeviceClient.connect(new SerialTransport(board.path, { bytesPerSecond: 8000 }), { baseTimeoutMs: 5000, inferenceMs: 30_000 });
       try {
         const report = await verifyDevice(client, { model: modelBytes, inputs, reference: (_x, i) => expected[i] });
         expect(report.modelSha256.match).toBe(true);

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseArrayData } from '../../src/quantize/io.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadSettings, parseArrayData, writeFileAtomic } from '../../src/quantize/io.js';
 import { compareOutputs, argmax } from '../../src/quantize/eval.js';
 import { TinyforgeError } from '../../src/core/errors.js';
 
@@ -57,5 +60,31 @@ describe('float vs int8 comparison', () => {
   it('argmax takes the first of equal maxima', () => {
     expect(argmax([1, 3, 3, 2], 0, 4)).toBe(1);
     expect(argmax([9, 1, 5, 5], 1, 3)).toBe(1);
+  });
+});
+
+describe('file errors name the file the user gave, and what to do', () => {
+  // Reported by QA: a folder or a .tflite passed as settings, and writes into a missing folder,
+  // produced EISDIR / binary-garbage / temp-file names instead of a plain message.
+  const dir = mkdtempSync(join(tmpdir(), 'tf-io-errors-'));
+  it('a folder as settings', () => {
+    expect(() => loadSettings(dir)).toThrow(/is a folder, not a file/);
+  });
+  it('a binary file as settings', () => {
+    const f = join(dir, 'model.tflite');
+    writeFileSync(f, new Uint8Array([0x1c, 0, 0, 0, 0x54, 0x46, 0x4c, 0x33, 0, 0]));
+    expect(() => loadSettings(f)).toThrow(/is a binary file, not JSON/);
+  });
+  it('writing into a missing folder names the folder, not a temp file', () => {
+    const target = join(dir, 'missing', 'out.bin');
+    let err: unknown;
+    try {
+      writeFileAtomic(target, new Uint8Array([1]));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TinyforgeError);
+    expect((err as Error).message).toBe(`cannot write ${target}: the folder ${join(dir, 'missing')} does not exist`);
+    expect((err as TinyforgeError).remedy).toMatch(/mkdir -p/);
   });
 });
