@@ -1,9 +1,14 @@
 // tinyforge: the TFLM engine (implements tf_engine.h over TensorFlow Lite Micro). Hand-written.
 //
 // The model-specific parts come from generated files: model_data.h (the .tflite as the C++
-// array tf_model_data), tf_engine_tflm_config.h (exactly the model's ops, the arena size, op names, model hash).
-// Built against the Arduino_TensorFlowLite library on Arduino boards (CMSIS-NN kernels on
-// Cortex-M), or a TFLM checkout + libtensorflow-microlite.a with the Makefile boards.
+// array tf_model_data), tf_engine_tflm_config.h (exactly the model's ops, the arena size, op names,
+// model hash). Built against the Arduino_TensorFlowLite library on Arduino boards (CMSIS-NN kernels
+// on Cortex-M), or a TFLM checkout + libtensorflow-microlite.a with the Makefile boards.
+//
+// Checked against TFLM 90b983c2 (reference kernels on x86-64, CMSIS-NN on Cortex-M4): see
+// docs/tflm-engine.md. The API used here (MicroInterpreter(model, resolver, arena, size),
+// MicroMutableOpResolver<N>::Add*(), AllocateTensors, input/output, arena_used_bytes) is the same in
+// the Arduino_TensorFlowLite library.
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -22,17 +27,25 @@
 #include "tf_engine_tflm_config.h"
 #include "model_data.h"
 
-#if defined(CMSIS_NN) || defined(ARDUINO_ARCH_MBED)
-#define TF_TFLM_ENGINE_NAME "tflm+cmsis-nn"
-#else
-#define TF_TFLM_ENGINE_NAME "tflm"
-#endif
+// Which kernels run: the TFLM library decides, not this file (the Makefile boards compile this file
+// without the library's -DCMSIS_NN). CMSIS-NN's entry points are referenced weakly: they are
+// non-null exactly when the linked kernels of this model call into CMSIS-NN.
+extern "C" {
+void arm_convolve_wrapper_s8(void) __attribute__((weak));
+void arm_depthwise_conv_wrapper_s8(void) __attribute__((weak));
+void arm_fully_connected_s8(void) __attribute__((weak));
+void arm_softmax_s8(void) __attribute__((weak));
+void arm_avgpool_s8(void) __attribute__((weak));
+void arm_max_pool_s8(void) __attribute__((weak));
+void arm_elementwise_add_s8(void) __attribute__((weak));
+void arm_elementwise_mul_s8(void) __attribute__((weak));
+}
 
 namespace {
 
 typedef tflite::MicroMutableOpResolver<TF_TFLM_OP_COUNT> Resolver;
 
-// TFLM requires a 16-byte aligned arena; the tensors it plans live here.
+// TFLM wants a 16-byte aligned arena (else it loses up to 15 bytes to alignment).
 alignas(16) uint8_t arena[TF_TFLM_ARENA_BYTES];
 
 // The resolver and interpreter are constructed in place at init time (not as static objects),
@@ -44,29 +57,54 @@ tflite::MicroInterpreter* interpreter = nullptr;
 TfLiteTensor* input = nullptr;
 TfLiteTensor* output = nullptr;
 uint32_t arena_used = 0;
+int init_status = 1;  // 1: not tried yet; else tf_engine_init's result (sticky)
 
-}  // namespace
+bool uses_cmsis_nn() {
+#if defined(CMSIS_NN)
+  return true;
+#else
+  return arm_convolve_wrapper_s8 || arm_depthwise_conv_wrapper_s8 || arm_fully_connected_s8 || arm_softmax_s8 ||
+         arm_avgpool_s8 || arm_max_pool_s8 || arm_elementwise_add_s8 || arm_elementwise_mul_s8;
+#endif
+}
 
-extern "C" int tf_engine_init(void) {
-  if (interpreter != nullptr) return 0;
+int init_once() {
+#ifndef ARDUINO
+  // On Arduino the library's InitializeTarget() re-opens Serial at 9600 baud and waits up to 4 s for
+  // a host; the board layer owns the serial link there, so it is not called. Elsewhere it is TFLM's
+  // per-target hook (a no-op on the generic targets).
   tflite::InitializeTarget();
+#endif
   const tflite::Model* model = tflite::GetModel(tf_model_data);
-  if (model->version() != TFLITE_SCHEMA_VERSION) return -10;
+  if (model == nullptr || model->version() != TFLITE_SCHEMA_VERSION) return -10;
   Resolver* resolver = new (resolver_storage) Resolver();
   if (!tf_tflm_register_ops(*resolver)) return -11;
   tflite::MicroInterpreter* interp =
       new (interpreter_storage) tflite::MicroInterpreter(model, *resolver, arena, TF_TFLM_ARENA_BYTES);
-  if (interp->AllocateTensors() != kTfLiteOk) return -12;
+  if (interp->initialization_status() != kTfLiteOk) return -12;
+  if (interp->AllocateTensors() != kTfLiteOk) return -12;  // arena too small, or an op/shape TFLM rejects
   if (interp->inputs_size() != 1 || interp->outputs_size() != 1) return -13;
-  input = interp->input(0);
-  output = interp->output(0);
+  TfLiteTensor* in = interp->input(0);
+  TfLiteTensor* out = interp->output(0);
+  if (in == nullptr || out == nullptr || in->data.raw == nullptr || out->data.raw == nullptr) return -13;
+  input = in;
+  output = out;
   arena_used = (uint32_t)interp->arena_used_bytes();
   interpreter = interp;
   return 0;
 }
 
+}  // namespace
+
+extern "C" int tf_engine_init(void) {
+  // Once only: a failed attempt is not retried (the interpreter lives in static storage and is
+  // never destroyed, so it must not be constructed twice).
+  if (init_status == 1) init_status = init_once();
+  return init_status;
+}
+
 extern "C" void tf_engine_info(tf_engine_info_t* info) {
-  info->name = TF_TFLM_ENGINE_NAME;
+  info->name = uses_cmsis_nn() ? "tflm+cmsis-nn" : "tflm";
   info->arena_bytes = arena_used;
   info->arena_capacity = TF_TFLM_ARENA_BYTES;
   info->input_bytes = input ? (uint32_t)input->bytes : 0u;
