@@ -13,6 +13,9 @@
 #define WINDOW_VALUES (TF_MODEL_WINDOW_LENGTH * TF_MODEL_NUM_AXES)
 // Windowing needs an int8 input laid out [window][axis]; other models still serve INFER.
 #define WINDOWING (TF_MODEL_INPUT_BYTES == WINDOW_VALUES)
+// Live detection on the board's IMU also needs the model's axes to be the accelerometer's, in
+// order (checked once at init: live_axes); the IMU gives aX,aY,aZ only.
+#define IMU_AXES 3
 // IMU samples per IMU_SAMPLES frame, and the longest a partial batch waits.
 #define IMU_BATCH 25
 #define IMU_BATCH_MAX_US 100000u
@@ -37,8 +40,18 @@ static int8_t window_q[WINDOW_VALUES];
 static uint8_t window_out[TF_MODEL_OUTPUT_BYTES];
 
 static int streaming;
+static int live_axes;          // 1 when tf_model_axes is exactly aX,aY,aZ (see tf_app_init)
 static uint32_t stream_index;  // accepted IMU samples since STREAM_START
 static uint32_t decimate, decim_phase;
+
+// IMU → model-rate resampler (see tf_app.h). Rates in mHz; `rs_acc` is the offset of the next
+// output after the previous input sample, in units of 1/rs_out_mhz input samples (exact integers:
+// no drift however long the stream runs).
+static uint32_t rs_in_mhz, rs_out_mhz, rs_acc;
+static int rs_have_prev;
+static float rs_prev[IMU_AXES];
+static uint32_t rs_total;  // model-rate samples produced since STREAM_START
+static void (*sample_hook)(const float* values, uint32_t index);
 static int16_t imu_batch[IMU_BATCH * 3];
 static uint32_t imu_batch_n, imu_batch_first, imu_batch_t0;
 
@@ -91,7 +104,7 @@ static void send_ack(uint16_t seq, uint8_t type) {
 static size_t put_str(size_t o, const char* s, int* ok) {
   size_t n = s ? strlen(s) : 0;
   if (n > 255) n = 255;
-  if (o + 1 + n > sizeof tx_payload) {
+  if (o + 1 + n > sizeof tx_payload - 1) {  // keeps one byte for INFO's trailing liveDetection
     *ok = 0;
     return o;
   }
@@ -139,6 +152,7 @@ static void handle_hello(uint16_t seq) {
   o = put_str(o, engine.name, &ok);
   o = put_strlist(o, engine.op_names, engine.op_names ? engine.op_count : 0);
   o = put_strlist(o, tf_model_labels, TF_MODEL_NUM_CLASSES);
+  tx_payload[o++] = (uint8_t)(WINDOWING && live_axes && tf_board_imu_rate_hz() > 0.0f);  // liveDetection (v3)
   send(TF_MSG_INFO, seq, tx_payload, o);
 }
 
@@ -259,7 +273,7 @@ static void handle_samples_in(uint16_t seq, const uint8_t* p, size_t len) {
     return;
   }
   if (len % (4u * TF_MODEL_NUM_AXES) != 0) {
-    send_error(seq, TF_ERR_BAD_FRAME, "SAMPLES_IN length is not a whole number of samples");
+    send_error(seq, TF_ERR_AXES_MISMATCH, "SAMPLES_IN length is not a whole number of samples of the model's axes (INFO.numAxes float32 values each)");
     return;
   }
   n = len / (4u * TF_MODEL_NUM_AXES);
@@ -287,12 +301,52 @@ static int16_t to_mg(float g) {
   return (int16_t)(mg > 32767.0f ? 32767 : mg < -32768.0f ? -32768 : (int)mg);
 }
 
+static void resample_reset(void) {
+  float in = tf_board_imu_rate_hz();
+  rs_in_mhz = (uint32_t)(in * 1000.0f + 0.5f);
+  rs_out_mhz = (uint32_t)(TF_MODEL_SAMPLE_RATE_HZ * 1000.0f + 0.5f);
+  if (rs_out_mhz == 0) rs_out_mhz = rs_in_mhz;
+  rs_acc = 0;
+  rs_have_prev = 0;
+  rs_total = 0;
+}
+
+void tf_app_set_sample_hook(void (*hook)(const float* values, uint32_t index)) { sample_hook = hook; }
+
+// One raw IMU sample in; zero or more model-rate samples out to the window (see tf_app.h).
+static void resample_push(const float* xyz) {
+  float out[IMU_AXES], f;
+  uint32_t a;
+  if (TF_MODEL_NUM_AXES != IMU_AXES) return;  // constant: never live (live_axes is 0)
+  if (!rs_have_prev) {
+    for (a = 0; a < IMU_AXES; a++) rs_prev[a] = xyz[a];
+    rs_have_prev = 1;
+    return;
+  }
+  while (rs_acc < rs_out_mhz) {
+    f = (float)rs_acc / (float)rs_out_mhz;
+    for (a = 0; a < IMU_AXES; a++) {
+      float w0 = (1.0f - f) * rs_prev[a];
+      float w1 = f * xyz[a];
+      out[a] = w0 + w1;
+    }
+    if (sample_hook) sample_hook(out, rs_total);
+    rs_total++;
+    add_sample(out);
+    rs_acc += rs_in_mhz;
+  }
+  rs_acc -= rs_out_mhz;
+  for (a = 0; a < IMU_AXES; a++) rs_prev[a] = xyz[a];
+}
+
 static void service_imu(void) {
   float xyz[3];
   int k;
   if (!streaming) return;
   // Bounded so a fast IMU cannot starve the link.
   for (k = 0; k < 8 && tf_board_imu_read(xyz) == 1; k++) {
+    // The model sees every raw sample, resampled to its rate; IMU_SAMPLES (capture) see raw ones.
+    if (WINDOWING && live_axes && rs_in_mhz > 0) resample_push(xyz);
     if (decim_phase++ % decimate != 0) continue;
     if (imu_batch_n == 0) {
       imu_batch_first = stream_index;
@@ -304,7 +358,6 @@ static void service_imu(void) {
     imu_batch_n++;
     stream_index++;
     if (imu_batch_n == IMU_BATCH) flush_imu_batch();
-    if (TF_MODEL_NUM_AXES <= 3) add_sample(xyz);
   }
   if (imu_batch_n && tf_board_micros() - imu_batch_t0 >= IMU_BATCH_MAX_US) flush_imu_batch();
 }
@@ -321,12 +374,18 @@ static void handle_stream_start(uint16_t seq, const uint8_t* p, size_t len) {
     send_error(seq, TF_ERR_NO_IMU, "this board has no IMU: send samples with SAMPLES_IN");
     return;
   }
+  if (WINDOWING && !live_axes) {
+    send_error(seq, TF_ERR_AXES_MISMATCH,
+               "the model's axes are not aX,aY,aZ: no live detection on this board's IMU (INFER and SAMPLES_IN still work)");
+    return;
+  }
   // Drop what the IMU buffered before the request: the stream starts now (bounded: FIFOs are small).
   for (k = 0; k < 256 && tf_board_imu_read(xyz) == 1; k++) {
   }
   rate = getf32(p + TF_STREAM_START_RATE_HZ_OFFSET);
   decimate = (rate > 0.0f && rate < nominal) ? (uint32_t)(nominal / rate + 0.5f) : 1u;
   decim_phase = 0;
+  resample_reset();
   stream_index = 0;
   imu_batch_n = 0;
   streaming = 1;
@@ -381,6 +440,14 @@ void tf_app_init(void) {
   event_seq = 0;
   streaming = 0;
   decimate = 1;
+  live_axes = TF_MODEL_NUM_AXES == IMU_AXES;
+  {
+    static const char* const imu_axes[IMU_AXES] = {"aX", "aY", "aZ"};
+    uint32_t a;
+    for (a = 0; a < TF_MODEL_NUM_AXES && a < IMU_AXES; a++)
+      if (strcmp(tf_model_axes[a], imu_axes[a]) != 0) live_axes = 0;
+  }
+  resample_reset();
   staged_len = 0;
   reset_window();
   tf_board_led(-1);

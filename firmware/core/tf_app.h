@@ -18,12 +18,36 @@
 // the engine's input_bytes, else ERROR NOT_STAGED. Every INFER (either form, any outcome) and RESET
 // set S = 0. Outputs are not chunked: an output tensor larger than one RESULT frame is ERROR
 // OUTPUT_TOO_LARGE (the host refuses earlier, from INFO.outputBytes).
+// IMU → model rate (live detection). The window is fed at TF_MODEL_SAMPLE_RATE_HZ whatever the
+// board's IMU rate (tf_board_imu_rate_hz(), e.g. 119 Hz on the Nano 33 BLE Sense Rev1's LSM9DS1):
+// every raw IMU sample x_0, x_1, … (since STREAM_START) goes through a linear-interpolation
+// resampler. With I and O the IMU and model rates in mHz (rounded to integers), model sample k is
+// the value at input position p_k = k·I/O, i.e. n = floor(k·I/O), f = (float)((k·I) mod O) / (float)O,
+//   y_k = (1 - f)·x_n + f·x_{n+1}        (float32, per axis; two products then one sum, no FMA)
+// computed incrementally with an integer phase accumulator (acc = (k·I mod O) relative to the
+// previous input; += I per output, -= O per input), so the phase never drifts however long the
+// stream runs, and no allocation (a few words of state). y_k is emitted when x_{n+1} arrives (one
+// IMU sample of latency). Exactness: the (1-f)·a + f·b form returns a exactly at f = 0, so equal
+// rates are an exact pass-through (y_k = x_k) and an integer ratio I/O = D is exactly plain
+// decimation (y_k = x_{kD}); the other common form a + f·(b - a) is NOT exact there in float32
+// (a + (b - a) can differ from b by an ulp), which is why it is not used. Over R raw samples the
+// model gets ceil((R-1)·O/I) samples: the cadence equals the model rate to within one sample.
+// Live detection needs the model's axes to be exactly aX,aY,aZ (tf_model_axes): otherwise
+// STREAM_START answers ERROR AXES_MISMATCH for a windowing model, INFO.liveDetection is 0, and
+// INFER / SAMPLES_IN still work. (A model that does not window, e.g. an image model, streams
+// IMU_SAMPLES without predictions, as before.)
+// Capture (IMU_SAMPLES) carries the RAW sensor samples at the sensor's rate (optionally decimated
+// by the integer step round(nominal / STREAM_START.rateHz)), never the resampled ones, and reports
+// the true resulting rate in rateMilliHz: a capture records what the sensor measured, at the rate
+// it measured it (119 Hz on Rev1); the data stage resamples to the training rate.
 // Static memory only: about 3 × TF_PROTO_MAX_PAYLOAD bytes for link buffers, the window, and the
 // input staging buffer (TF_MODEL_INPUT_BYTES).
 //
 // A board's main is:  tf_board_init(); tf_app_init(); for (;;) tf_app_poll();
 #ifndef TINYFORGE_TF_APP_H_
 #define TINYFORGE_TF_APP_H_
+
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,6 +58,12 @@ void tf_app_init(void);
 
 /** Service the link and the IMU once; never blocks except inside tf_board_write. */
 void tf_app_poll(void);
+
+/**
+ * Test hook (host board --trace-samples): when set, called with each model-rate sample the IMU
+ * resampler produces (TF_MODEL_NUM_AXES values, g) and its index since STREAM_START. NULL = off.
+ */
+void tf_app_set_sample_hook(void (*hook)(const float* values, uint32_t index));
 
 #ifdef __cplusplus
 }  // extern "C"

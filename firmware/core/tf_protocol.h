@@ -13,7 +13,7 @@
 // resynchronise a decoder. A reply carries the seq of the request it answers; device-initiated
 // events (IMU_SAMPLES, PREDICTION) carry the device's own event counter.
 
-#define TF_PROTO_VERSION 2
+#define TF_PROTO_VERSION 3
 #define TF_PROTO_DELIMITER 0
 #define TF_PROTO_HEADER_BYTES 6
 #define TF_PROTO_CRC_BYTES 4
@@ -23,7 +23,7 @@
 #define TF_MSG_INFO 2  /* device->host: what the device runs */
 #define TF_MSG_INFER 3  /* host->device: run one inference; the device answers RESULT or ERROR. A non-empty payload is the whole input (ERROR BAD_SIZE unless exactly inputBytes). An EMPTY payload runs on the input staged with INPUT_CHUNK (ERROR NOT_STAGED unless the staged prefix covers all inputBytes). Every INFER, either form, success or not, clears the staging */
 #define TF_MSG_RESULT 4  /* device->host: output of one INFER */
-#define TF_MSG_STREAM_START 5  /* host->device: start sending IMU_SAMPLES (and PREDICTION); answered by ACK or ERROR(NO_IMU) */
+#define TF_MSG_STREAM_START 5  /* host->device: start sending IMU_SAMPLES (and PREDICTION when INFO.liveDetection); answered by ACK, ERROR(NO_IMU), or ERROR(AXES_MISMATCH) when the model windows samples whose axes are not aX,aY,aZ. The model is fed the IMU resampled to its own rate (TF_MODEL_SAMPLE_RATE_HZ, linear interpolation), whatever rateHz asks for IMU_SAMPLES */
 #define TF_MSG_STREAM_STOP 6  /* host->device: stop streaming; answered by ACK */
 #define TF_MSG_IMU_SAMPLES 7  /* device->host: a batch of accelerometer samples */
 #define TF_MSG_SAMPLES_IN 8  /* host->device: accelerometer samples for the device's window buffer (boards without an IMU); answered by ACK */
@@ -43,6 +43,7 @@
 #define TF_ERR_BAD_OFFSET 8  /* INPUT_CHUNK out of range: offset + bytes past the input tensor, or offset past the staged prefix (chunks must extend it without a gap) */
 #define TF_ERR_NOT_STAGED 9  /* INFER with an empty payload but the staged prefix does not cover the whole input tensor since the last INFER/RESET */
 #define TF_ERR_OUTPUT_TOO_LARGE 10  /* the output tensor does not fit one RESULT frame (outputBytes > maxPayload - RESULT fixed bytes); there is no chunked RESULT */
+#define TF_ERR_AXES_MISMATCH 11  /* samples of the wrong width for the model: STREAM_START on a windowing model whose axes are not the IMU's aX,aY,aZ (no live detection; INFO.liveDetection is 0; INFER and SAMPLES_IN still work), or SAMPLES_IN whose length is not a whole number of numAxes-value float32 samples */
 
 #define TF_COUNTER_NONE 0
 #define TF_COUNTER_CYCLES 1
@@ -51,7 +52,7 @@
 /* HELLO: (empty) */
 #define TF_HELLO_FIXED_BYTES 0
 
-/* INFO: protocolVersion:u8, counterKind:u8, numAxes:u8, numClasses:u8, arenaUsed:u32, arenaCapacity:u32, flashUsed:u32, ramUsed:u32, inputBytes:u32, outputBytes:u32, windowLength:u16, windowStride:u16, imuRateHz:f32, outputScale:f32, outputZeroPoint:i8, engineStatus:i8, modelSha256:sha256, board:str, engine:str, ops:strlist, labels:strlist */
+/* INFO: protocolVersion:u8, counterKind:u8, numAxes:u8, numClasses:u8, arenaUsed:u32, arenaCapacity:u32, flashUsed:u32, ramUsed:u32, inputBytes:u32, outputBytes:u32, windowLength:u16, windowStride:u16, imuRateHz:f32, outputScale:f32, outputZeroPoint:i8, engineStatus:i8, modelSha256:sha256, board:str, engine:str, ops:strlist, labels:strlist, liveDetection:u8 */
 #define TF_INFO_PROTOCOL_VERSION_OFFSET 0
 #define TF_INFO_COUNTER_KIND_OFFSET 1
 #define TF_INFO_NUM_AXES_OFFSET 2

@@ -18,7 +18,10 @@ export interface CaptureSummary {
   samples: number;
   /** Rate the device reports (after decimation), Hz. */
   deviceRateHz: number;
-  /** Rate measured on the host: samples over the time between the first and last batch, Hz. */
+  /**
+   * Rate measured on the host: device samples (by sequence number, so lost ones count: the sensor
+   * measured them) after the first batch over the time between the first and last batch, Hz.
+   */
   measuredRateHz: number;
   gaps: CaptureGap[];
   missingSamples: number;
@@ -34,7 +37,7 @@ export class CaptureSession {
   private first = -1;
   private t0 = 0;
   private tLast = 0;
-  private batchesAfterFirst = 0;
+  private firstEnd = 0;
   private samplesAfterFirst = 0;
   readonly gaps: CaptureGap[] = [];
   deviceRateHz = 0;
@@ -51,9 +54,9 @@ export class CaptureSession {
       this.first = b.firstSample;
       this.next = b.firstSample;
       this.t0 = nowMs;
+      this.firstEnd = b.firstSample + n;
     } else {
-      this.batchesAfterFirst++;
-      this.samplesAfterFirst += n;
+      this.samplesAfterFirst = Math.max(this.samplesAfterFirst, b.firstSample + n - this.firstEnd);
     }
     // `at` counts frames in this capture's data (not device indices): the lost frames belong just before it.
     if (b.firstSample > this.next) this.gaps.push({ at: this.values.length / 3, missing: b.firstSample - this.next });
@@ -71,7 +74,8 @@ export class CaptureSession {
 
   summary(): CaptureSummary {
     const seconds = (this.tLast - this.t0) / 1000;
-    // Batches after the first arrived over (tLast - t0): their samples over that time is the rate.
+    // Samples after the first batch were produced over (tLast - t0): their count (by sequence number,
+    // lost ones included) over that time is the sensor's rate; a lost batch must not lower it.
     const measured = seconds > 0 ? this.samplesAfterFirst / seconds : 0;
     return {
       label: this.label,

@@ -300,6 +300,12 @@ export class DeviceClient {
    */
   async samplesIn(samples: Float32Array): Promise<void> {
     const axes = Math.max(1, this.info?.numAxes ?? 1);
+    if (samples.length % axes) {
+      throw deviceError(`${samples.length} values are not whole samples of the device model's ${axes} axes`, {
+        remedy: `send ${axes} values per sample, in the model's axis order (device.ts --axes picks the columns)`,
+        details: { values: samples.length, numAxes: axes },
+      });
+    }
     const per = Math.max(axes, Math.floor(MAX_PAYLOAD / 4 / axes) * axes);
     for (let i = 0; i === 0 || i < samples.length; i += per) {
       const part = samples.subarray(i, i + per);

@@ -3,8 +3,12 @@
  * over FakeTransport and for demos without a board. It follows the same rules as tf_app.c: replies
  * carry the request's seq, events carry the device's own counter, corrupt frames are dropped,
  * SAMPLES_IN windows are quantised in float32 and PREDICTION is the first argmax, and INPUT_CHUNK
- * stages an input with the same staged-prefix rule (see tf_app.h; protocol v2).
+ * stages an input with the same staged-prefix rule (see tf_app.h; protocol v2). Streaming: raw IMU
+ * samples go out as IMU_SAMPLES at the IMU's rate, and through the same resampler as tf_app.c
+ * (ImuResampler) to the window at the model's rate; live detection only for aX,aY,aZ models
+ * (else STREAM_START answers ERROR AXES_MISMATCH; protocol v3 INFO.liveDetection).
  */
+import { ImuResampler } from './resample.js';
 import { FrameDecoder, decodeMessage, encodeMessage } from './codec.js';
 import type { FakePeer } from './fake-transport.js';
 import { ERR, FIXED_BYTES, MAX_PAYLOAD, MSG, MSG_NAME, PROTOCOL_VERSION, type InfoMsg, type MessageMap, type MsgName } from './protocol.generated.js';
@@ -17,7 +21,13 @@ export interface FakeWindowing {
   std: number[];
   inputScale: number;
   inputZeroPoint: number;
+  /** Model sample rate (TF_MODEL_SAMPLE_RATE_HZ); default: the IMU's rate (no resampling). */
+  sampleRateHz?: number;
+  /** Model axis names (tf_model_axes); default aX,aY,aZ for 3 axes. */
+  axes?: string[];
 }
+
+const IMU_AXES = ['aX', 'aY', 'aZ'];
 
 export interface FakeDeviceOptions {
   /** Raw input bytes → raw output bytes. */
@@ -26,6 +36,8 @@ export interface FakeDeviceOptions {
   windowing?: FakeWindowing;
   /** Synthetic IMU rate (Hz); 0/absent = no IMU. Samples as the host board's (see tf_board_host.c). */
   imuRateHz?: number;
+  /** Called with each model-rate sample the resampler feeds to the window while streaming (tests). */
+  onModelSample?: (values: number[], index: number) => void;
 }
 
 /** The host board's test engine (tests/device/test_engine.c) in TS. */
@@ -45,6 +57,8 @@ export function quantiseSample(x: number, mean: number, std: number, scale: numb
   const q = Math.sign(r) * Math.round(Math.abs(r)) + zeroPoint;
   return Math.max(-128, Math.min(127, q));
 }
+
+const f32 = Math.fround;
 
 export class FakeDevice implements FakePeer {
   private send: ((b: Uint8Array) => void) | null = null;
@@ -112,9 +126,17 @@ export class FakeDevice implements FakePeer {
     return {
       protocolVersion: PROTOCOL_VERSION, counterKind: 0, numAxes: w?.numAxes ?? 3, numClasses: this.o.info.outputBytes,
       arenaUsed: 0, arenaCapacity: 0, flashUsed: 0, ramUsed: 0, windowLength: w?.windowLength ?? 0, windowStride: w?.windowStride ?? 0,
-      imuRateHz: this.o.imuRateHz ?? 0, outputScale: 1 / 256, outputZeroPoint: -128, engineStatus: 0, modelSha256: new Uint8Array(32),
+      imuRateHz: this.o.imuRateHz ?? 0, liveDetection: this.live() && (this.o.imuRateHz ?? 0) > 0 ? 1 : 0, outputScale: 1 / 256, outputZeroPoint: -128, engineStatus: 0, modelSha256: new Uint8Array(32),
       board: 'fake', engine: 'fake', ops: [], labels: [], ...this.o.info,
     };
+  }
+
+  /** tf_app.c's live_axes: windowing with exactly the IMU's axes. */
+  private live(): boolean {
+    const w = this.o.windowing;
+    if (!w) return false;
+    const axes = w.axes ?? (w.numAxes === 3 ? IMU_AXES : []);
+    return axes.length === 3 && axes.every((a, i) => a === IMU_AXES[i]);
   }
 
   private handle(name: MsgName, seq: number, msg: MessageMap[MsgName]): void {
@@ -147,15 +169,17 @@ export class FakeDevice implements FakePeer {
         const w = this.o.windowing;
         if (!w) return this.error(seq, ERR.NO_WINDOWING, 'no windowing');
         const s = (msg as MessageMap['SAMPLES_IN']).samples;
-        if (s.length % w.numAxes) return this.error(seq, ERR.BAD_FRAME, 'SAMPLES_IN length is not a whole number of samples');
+        if (s.length % w.numAxes) return this.error(seq, ERR.AXES_MISMATCH, "SAMPLES_IN length is not a whole number of samples of the model's axes (INFO.numAxes float32 values each)");
         for (let i = 0; i < s.length; i += w.numAxes) this.addSample(Array.from(s.subarray(i, i + w.numAxes)));
         return this.out('ACK', seq, { ackedType: MSG.SAMPLES_IN });
       }
       case 'STREAM_START': {
         const rate = this.o.imuRateHz ?? 0;
         if (rate <= 0) return this.error(seq, ERR.NO_IMU, 'this board has no IMU: send samples with SAMPLES_IN');
+        if (this.o.windowing && !this.live()) return this.error(seq, ERR.AXES_MISMATCH, "the model's axes are not aX,aY,aZ: no live detection on this board's IMU (INFER and SAMPLES_IN still work)");
+        const req = (msg as MessageMap['STREAM_START']).rateHz;
         this.out('ACK', seq, { ackedType: MSG.STREAM_START });
-        this.startStream(rate);
+        this.startStream(rate, req > 0 && req < rate ? Math.floor(f32(f32(rate / req) + 0.5)) : 1);
         return;
       }
       case 'STREAM_STOP':
@@ -187,20 +211,27 @@ export class FakeDevice implements FakePeer {
     this.out('PREDICTION', this.eventSeq++ & 0xffff, { window: this.windowCount++, lastSample: this.sampleCount - 1, micros: 1, classIndex: best, scores });
   }
 
-  private startStream(rate: number): void {
+  private startStream(rate: number, step: number): void {
     this.stopStream();
     let n = 0;
+    let sent = 0;
     const batch = 5;
+    const w = this.o.windowing;
+    const rs = w && this.live() ? new ImuResampler(rate, w.sampleRateHz ?? rate) : null;
     this.streamTimer = setInterval(() => {
-      const mg = new Int16Array(batch * 3);
-      for (let k = 0; k < batch; k++) {
-        const ph = (2 * Math.PI * ((n + k) % 50)) / 50;
-        const xyz = [Math.fround(0.5 * Math.sin(ph)), Math.fround(0.5 * Math.cos(ph)), 1];
-        xyz.forEach((g, a) => (mg[k * 3 + a] = Math.round(g * 1000)));
-        this.addSample(xyz);
+      const mg: number[] = [];
+      for (let k = 0; k < batch; k++, n++) {
+        const ph = (2 * Math.PI * (n % 50)) / 50;
+        const xyz = [f32(0.5 * Math.sin(ph)), f32(0.5 * Math.cos(ph)), 1];
+        for (const y of rs?.push(xyz) ?? []) {
+          this.o.onModelSample?.(y, rs!.produced - 1);
+          this.addSample(y);
+        }
+        if (n % step === 0) mg.push(...xyz.map((g) => Math.round(g * 1000)));
       }
-      this.out('IMU_SAMPLES', this.eventSeq++ & 0xffff, { firstSample: n, rateMilliHz: Math.round(rate * 1000), samplesMg: mg });
-      n += batch;
+      if (!mg.length) return;
+      this.out('IMU_SAMPLES', this.eventSeq++ & 0xffff, { firstSample: sent, rateMilliHz: Math.floor(f32(f32(rate / step) * 1000) + 0.5), samplesMg: Int16Array.from(mg) });
+      sent += mg.length / 3;
     }, (batch / rate) * 1000);
   }
   private stopStream(): void {

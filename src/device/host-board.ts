@@ -105,7 +105,7 @@ export function startPtyProgram(cmd: string, args: string[], timeoutMs = 10000):
   });
 }
 
-/** Launches a built host board on a pty. */
-export function startHostBoard(exe: string, opts: { imuRateHz?: number } = {}): Promise<PtyProcess> {
-  return startPtyProgram(exe, ['--pty', ...(opts.imuRateHz ? ['--imu-rate', String(opts.imuRateHz)] : [])]);
+/** Launches a built host board on a pty (traceSamples: log raw and resampled IMU samples, see tf_board_host.c). */
+export function startHostBoard(exe: string, opts: { imuRateHz?: number; traceSamples?: string } = {}): Promise<PtyProcess> {
+  return startPtyProgram(exe, ['--pty', ...(opts.imuRateHz ? ['--imu-rate', String(opts.imuRateHz)] : []), ...(opts.traceSamples ? ['--trace-samples', opts.traceSamples] : [])]);
 }

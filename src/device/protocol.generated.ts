@@ -2,7 +2,7 @@
 
 /* eslint-disable */
 /** Protocol facts; see schemas/protocol.json "framing". */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 export const FRAME_DELIMITER = 0;
 export const HEADER_BYTES = 6;
 export const CRC_BYTES = 4;
@@ -19,7 +19,7 @@ export const MSG = {
   INFER: 3,
   /** device->host: output of one INFER */
   RESULT: 4,
-  /** host->device: start sending IMU_SAMPLES (and PREDICTION); answered by ACK or ERROR(NO_IMU) */
+  /** host->device: start sending IMU_SAMPLES (and PREDICTION when INFO.liveDetection); answered by ACK, ERROR(NO_IMU), or ERROR(AXES_MISMATCH) when the model windows samples whose axes are not aX,aY,aZ. The model is fed the IMU resampled to its own rate (TF_MODEL_SAMPLE_RATE_HZ, linear interpolation), whatever rateHz asks for IMU_SAMPLES */
   STREAM_START: 5,
   /** host->device: stop streaming; answered by ACK */
   STREAM_STOP: 6,
@@ -78,6 +78,8 @@ export const ERR = {
   NOT_STAGED: 9,
   /** the output tensor does not fit one RESULT frame (outputBytes > maxPayload - RESULT fixed bytes); there is no chunked RESULT */
   OUTPUT_TOO_LARGE: 10,
+  /** samples of the wrong width for the model: STREAM_START on a windowing model whose axes are not the IMU's aX,aY,aZ (no live detection; INFO.liveDetection is 0; INFER and SAMPLES_IN still work), or SAMPLES_IN whose length is not a whole number of numAxes-value float32 samples */
+  AXES_MISMATCH: 11,
 } as const;
 
 export const ERR_NAME: Record<number, string> = {
@@ -91,6 +93,7 @@ export const ERR_NAME: Record<number, string> = {
   8: 'BAD_OFFSET',
   9: 'NOT_STAGED',
   10: 'OUTPUT_TOO_LARGE',
+  11: 'AXES_MISMATCH',
 };
 
 /** INFO.counterKind values. */
@@ -137,6 +140,8 @@ export interface InfoMsg {
   engine: string;
   ops: string[];
   labels: string[];
+  /** 1 when STREAM_START runs the model on the board's IMU (the model windows int8 [window][axis] input and its axes are aX,aY,aZ, and the board has an IMU); 0 otherwise. Added in v3 (after the strlists: the v2 layout is otherwise unchanged) */
+  liveDetection: number;
 }
 /** INFER (3, host->device): run one inference; the device answers RESULT or ERROR. A non-empty payload is the whole input (ERROR BAD_SIZE unless exactly inputBytes). An EMPTY payload runs on the input staged with INPUT_CHUNK (ERROR NOT_STAGED unless the staged prefix covers all inputBytes). Every INFER, either form, success or not, clears the staging */
 export interface InferMsg {
@@ -152,9 +157,9 @@ export interface ResultMsg {
   /** raw output tensor bytes */
   output: Uint8Array;
 }
-/** STREAM_START (5, host->device): start sending IMU_SAMPLES (and PREDICTION); answered by ACK or ERROR(NO_IMU) */
+/** STREAM_START (5, host->device): start sending IMU_SAMPLES (and PREDICTION when INFO.liveDetection); answered by ACK, ERROR(NO_IMU), or ERROR(AXES_MISMATCH) when the model windows samples whose axes are not aX,aY,aZ. The model is fed the IMU resampled to its own rate (TF_MODEL_SAMPLE_RATE_HZ, linear interpolation), whatever rateHz asks for IMU_SAMPLES */
 export interface StreamStartMsg {
-  /** requested rate; 0 = the board's nominal rate. The device decimates by an integer factor. */
+  /** requested IMU_SAMPLES rate; 0 = the board's nominal rate. IMU_SAMPLES carry raw sensor samples, decimated by the integer step round(nominal/rateHz) (never interpolated), and report the true resulting rate */
   rateHz: number;
 }
 /** STREAM_STOP (6, host->device): stop streaming; answered by ACK */
@@ -164,7 +169,7 @@ export interface StreamStopMsg {
 export interface ImuSamplesMsg {
   /** index of the first sample since STREAM_START: a jump means samples were lost */
   firstSample: number;
-  /** effective sample rate in mHz */
+  /** true rate of these samples in mHz: the sensor's nominal rate / the decimation step (e.g. 119000 on the Nano 33 BLE Sense Rev1), not the model's rate */
   rateMilliHz: number;
   /** interleaved x,y,z in milli-g */
   samplesMg: Int16Array;
@@ -227,7 +232,7 @@ export interface MessageMap {
 /** Field layouts in wire order (the codec walks them). */
 export const LAYOUT: { [K in MsgName]: readonly { name: string; type: FieldType }[] } = {
   HELLO: [],
-  INFO: [{ name: 'protocolVersion', type: 'u8' }, { name: 'counterKind', type: 'u8' }, { name: 'numAxes', type: 'u8' }, { name: 'numClasses', type: 'u8' }, { name: 'arenaUsed', type: 'u32' }, { name: 'arenaCapacity', type: 'u32' }, { name: 'flashUsed', type: 'u32' }, { name: 'ramUsed', type: 'u32' }, { name: 'inputBytes', type: 'u32' }, { name: 'outputBytes', type: 'u32' }, { name: 'windowLength', type: 'u16' }, { name: 'windowStride', type: 'u16' }, { name: 'imuRateHz', type: 'f32' }, { name: 'outputScale', type: 'f32' }, { name: 'outputZeroPoint', type: 'i8' }, { name: 'engineStatus', type: 'i8' }, { name: 'modelSha256', type: 'sha256' }, { name: 'board', type: 'str' }, { name: 'engine', type: 'str' }, { name: 'ops', type: 'strlist' }, { name: 'labels', type: 'strlist' }],
+  INFO: [{ name: 'protocolVersion', type: 'u8' }, { name: 'counterKind', type: 'u8' }, { name: 'numAxes', type: 'u8' }, { name: 'numClasses', type: 'u8' }, { name: 'arenaUsed', type: 'u32' }, { name: 'arenaCapacity', type: 'u32' }, { name: 'flashUsed', type: 'u32' }, { name: 'ramUsed', type: 'u32' }, { name: 'inputBytes', type: 'u32' }, { name: 'outputBytes', type: 'u32' }, { name: 'windowLength', type: 'u16' }, { name: 'windowStride', type: 'u16' }, { name: 'imuRateHz', type: 'f32' }, { name: 'outputScale', type: 'f32' }, { name: 'outputZeroPoint', type: 'i8' }, { name: 'engineStatus', type: 'i8' }, { name: 'modelSha256', type: 'sha256' }, { name: 'board', type: 'str' }, { name: 'engine', type: 'str' }, { name: 'ops', type: 'strlist' }, { name: 'labels', type: 'strlist' }, { name: 'liveDetection', type: 'u8' }],
   INFER: [{ name: 'input', type: 'bytes' }],
   RESULT: [{ name: 'counterDelta', type: 'u32' }, { name: 'micros', type: 'u32' }, { name: 'output', type: 'bytes' }],
   STREAM_START: [{ name: 'rateHz', type: 'f32' }],

@@ -111,3 +111,22 @@ export function checkSettingsForModel(settings: ModelSettings, graph: Graph, set
   }
   return { ...s, inputQuant: inQ, outputQuant: outQ };
 }
+
+/** The axes the device app feeds from the board's IMU (tf_app.c): live detection needs exactly these. */
+export const IMU_AXES = ['aX', 'aY', 'aZ'] as const;
+
+/**
+ * A warning (for stderr) when the firmware cannot run live detection on the board's IMU because the
+ * model's axes are not aX,aY,aZ in that order (e.g. a 6-axis aX..gZ model from IMU_Capture data):
+ * such firmware answers STREAM_START with ERROR AXES_MISMATCH and INFO.liveDetection 0; INFER,
+ * SAMPLES_IN (monitor --feed) and verify still work. null when the axes are the IMU's.
+ */
+export function liveDetectionWarning(settings: Pick<ModelSettings, 'axes'>): string | null {
+  const axes = settings.axes;
+  if (axes.length === IMU_AXES.length && axes.every((a, i) => a === IMU_AXES[i])) return null;
+  return (
+    `warning: the model's axes are ${axes.join(',')} (${axes.length}); live detection on the board's IMU needs them to be ${IMU_AXES.join(',')}, ` +
+    'so this firmware answers STREAM_START (monitor/capture) with ERROR AXES_MISMATCH. INFER, verify and monitor --feed (SAMPLES_IN) still work. ' +
+    `For live detection, import the data with --axes ${IMU_AXES.join(',')} (tinyforge data import) and retrain.`
+  );
+}

@@ -55,9 +55,10 @@ describe('payload layouts', () => {
     const info = {
       protocolVersion: V, counterKind: 2, numAxes: 3, numClasses: 5, arenaUsed: 1184, arenaCapacity: 4096, flashUsed: 70000, ramUsed: 9000,
       inputBytes: 300, outputBytes: 5, windowLength: 100, windowStride: 50, imuRateHz: 119, outputScale: 1 / 256, outputZeroPoint: -128,
-      engineStatus: 0, modelSha256: new Uint8Array(32).fill(0xab), board: 'host', engine: 'test', ops: ['FULLY_CONNECTED', 'SOFTMAX'], labels: ['idle', 'walking'],
+      engineStatus: 0, modelSha256: new Uint8Array(32).fill(0xab), board: 'host', engine: 'test', ops: ['FULLY_CONNECTED', 'SOFTMAX'], liveDetection: 1, labels: ['idle', 'walking'],
     };
     const p = encodePayload('INFO', info);
+    expect(p[p.length - 1]).toBe(1); // v3: liveDetection, the last byte, after the strlists
     // u8×4 + u32×6 + u16×2 + f32×2 + i8×2 + 32 = 4+24+4+8+2+32 = 74 bytes before the strings.
     expect(p[74]).toBe(4); // "host".length
     expect(new DataView(p.buffer).getUint32(20, true)).toBe(300); // inputBytes at 4 + 4*4
@@ -70,11 +71,11 @@ describe('payload layouts', () => {
     expect(decodeMessage({ version: V - 1, type: MSG.HELLO, seq: 1, payload: new Uint8Array(0) })).toMatchObject({ name: null, reason: /version/ });
     expect(decodeMessage({ version: V, type: MSG.IMU_SAMPLES, seq: 1, payload: new Uint8Array(9) })).toMatchObject({ name: null });
   });
-  it('INPUT_CHUNK is offset:u32le then the bytes; the frame table\'s chunk frames decode to it (v2)', () => {
+  it('INPUT_CHUNK is offset:u32le then the bytes; the frame table\'s chunk frames decode to it (since v2)', () => {
     const f = encodeMessage('INPUT_CHUNK', 5, { offset: 0x01020304, bytes: Uint8Array.of(0, 0xff, 7) });
     const ev = new FrameDecoder().push(f)[0];
     if (ev.kind !== 'frame') throw new Error('no frame');
-    expect(ev.version).toBe(2);
+    expect(ev.version).toBe(V);
     expect(hex(ev.payload)).toBe('04030201' + '00ff07');
     const c = FRAME_CASES.find((x) => x.name === 'input-chunk-max')!;
     const fr = new FrameDecoder().push(unhex(c.wire))[0];

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TinyforgeError } from '../../src/core/errors.js';
 import type { ModelSettings } from '../../src/core/dataset.js';
-import { checkSettingsForModel, withModelQuant } from '../../src/firmware/model-settings.js';
+import { checkSettingsForModel, liveDetectionWarning, withModelQuant } from '../../src/firmware/model-settings.js';
 import { cli, tinyClassifier, tinyProject, tinySettings } from './helpers.js';
 
 const g = tinyClassifier();
@@ -91,6 +91,27 @@ describe('tinyforge firmware (CLI) with settings for another model', () => {
     expect(h).toMatch(/#define TF_MODEL_INPUT_ZERO_POINT -3\b/);
     expect(h).toMatch(/#define TF_MODEL_OUTPUT_ZERO_POINT 4\b/);
     expect(h).toMatch(/#define TF_MODEL_INPUT_BYTES 12\b/);
+  });
+
+  it('a model with axes other than aX,aY,aZ builds, with a warning on stderr that live IMU detection is unavailable', () => {
+    const p = tinyProject();
+    const six = join(p.dir, 'six.json');
+    // 2 samples × 6 axes = the tiny model's 12 inputs (an IMU_Capture aX..gZ model).
+    writeFileSync(six, JSON.stringify({ ...tinySettings(), axes: ['aX', 'aY', 'aZ', 'gX', 'gY', 'gZ'], units: ['g', 'g', 'g', 'dps', 'dps', 'dps'], windowLength: 2, windowStride: 1, normalisation: { mean: [0, 0, 1, 0, 0, 0], std: [1, 1, 1, 100, 100, 100] } }));
+    const r = cli(['--json', 'firmware', '--board', 'nano33ble-sense', '--model', p.model, '--settings', six, '--out', join(p.dir, 'fw6')]);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    expect(JSON.parse(r.stdout).files.length).toBeGreaterThan(0); // stdout stays clean JSON
+    expect(r.stderr).toMatch(/warning: the model's axes are aX,aY,aZ,gX,gY,gZ \(6\); live detection on the board's IMU needs them to be aX,aY,aZ/);
+    expect(r.stderr).toMatch(/AXES_MISMATCH.*INFER, verify and monitor --feed \(SAMPLES_IN\) still work/);
+    // The 3-axis model: no warning.
+    const ok = cli(['firmware', '--board', 'cortex-m4', '--model', p.model, '--settings', p.settings, '--out', join(p.dir, 'fw3')]);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stderr).not.toMatch(/live detection/);
+  });
+
+  it('liveDetectionWarning: only exactly aX,aY,aZ in that order is live', () => {
+    expect(liveDetectionWarning({ axes: ['aX', 'aY', 'aZ'] })).toBeNull();
+    for (const axes of [['aX', 'aY', 'aZ', 'gX', 'gY', 'gZ'], ['aZ', 'aY', 'aX'], ['x'], ['aX', 'aY']]) expect(liveDetectionWarning({ axes })).toMatch(/needs them to be aX,aY,aZ/);
   });
 
   it('a folder as --model or --settings is bad input (exit 3), not an internal error', () => {

@@ -6,6 +6,9 @@
 // With --imu-rate HZ a synthetic accelerometer produces sample n at n/HZ seconds:
 //   x = 0.5 sin(2πn/50), y = 0.5 cos(2πn/50), z = 1 (g), behind a 32-sample FIFO (older unread
 //   samples are overwritten, as on a real IMU); without it the board has no IMU.
+// With --trace-samples FILE (tests) every raw IMU sample handed to the app is logged as
+// "r <x> <y> <z>" and every model-rate sample the app's resampler produces as "s <index> <v>…",
+// values as the hex bits of the float32 (exact), one line each, flushed per line.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +29,23 @@ static double imu_rate;
 static unsigned long imu_n;
 static struct timespec t_start;
 static int last_led = -2;
+static FILE* trace;
+
+static void trace_floats(const float* v, int n) {
+  int i;
+  for (i = 0; i < n; i++) {
+    uint32_t b;
+    memcpy(&b, &v[i], 4);
+    fprintf(trace, " %08x", (unsigned)b);
+  }
+  fputc('\n', trace);
+  fflush(trace);
+}
+
+static void trace_model_sample(const float* values, uint32_t index) {
+  fprintf(trace, "s %u", (unsigned)index);
+  trace_floats(values, 3);
+}
 #define HOST_IMU_FIFO 32
 
 static double seconds(void) {
@@ -79,6 +99,10 @@ int tf_board_imu_read(float xyz[3]) {
   xyz[1] = (float)(0.5 * cos(ph));
   xyz[2] = 1.0f;
   imu_n++;
+  if (trace) {
+    fputs("r", trace);
+    trace_floats(xyz, 3);
+  }
   return 1;
 }
 
@@ -114,8 +138,14 @@ int main(int argc, char** argv) {
   for (i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--pty") == 0) pty = 1;
     else if (strcmp(argv[i], "--imu-rate") == 0 && i + 1 < argc) imu_rate = atof(argv[++i]);
-    else {
-      fprintf(stderr, "usage: %s [--pty] [--imu-rate HZ]\n", argv[0]);
+    else if (strcmp(argv[i], "--trace-samples") == 0 && i + 1 < argc) {
+      trace = fopen(argv[++i], "w");
+      if (!trace) {
+        perror("--trace-samples");
+        return 2;
+      }
+    } else {
+      fprintf(stderr, "usage: %s [--pty] [--imu-rate HZ] [--trace-samples FILE]\n", argv[0]);
       return 2;
     }
   }
@@ -129,5 +159,6 @@ int main(int argc, char** argv) {
   }
   tf_board_init();
   tf_app_init();
+  if (trace) tf_app_set_sample_hook(trace_model_sample);
   for (;;) tf_app_poll();
 }

@@ -10,7 +10,7 @@ import { action, emit, globalOptions, info } from '../util.js';
 import { BOARD_IDS, getBoard, parseEngine } from '../../firmware/boards.js';
 import { emitFirmware, type NativeEngineEmitter } from '../../firmware/emit.js';
 import { readFirmwareSources } from '../../firmware/sources.js';
-import { checkSettingsForModel } from '../../firmware/model-settings.js';
+import { checkSettingsForModel, liveDetectionWarning } from '../../firmware/model-settings.js';
 import { writeProject } from '../../firmware/write.js';
 import { buildPlan, formatBuildPlan, MANIFEST_FILE, readManifest, runPlan } from '../../firmware/build.js';
 import { elfFootprint } from '../../firmware/footprint.js';
@@ -77,6 +77,10 @@ export function register(program: Command): void {
         // A settings file for another model (other window, axes, labels or quantisation) would give
         // firmware that builds but answers wrongly: refuse it here, by name.
         const settings = checkSettingsForModel(loadSettings(f.settings), model.graph, f.settings);
+        // Other axes (e.g. aX..gZ) build and serve INFER, but the board's IMU cannot feed them: say so
+        // (on stderr, even with --json/--quiet: it changes what the firmware can do).
+        const axesWarning = liveDetectionWarning(settings);
+        if (axesWarning) process.stderr.write(axesWarning + '\n');
         const project = emitFirmware({
           board: board.id,
           engine,
