@@ -1,4 +1,11 @@
 // tinyforge: the device application. See tf_app.h.
+// The host mirrors this file's float32 maths (resampling, normalisation, quantisation) operation by
+// operation; a fused multiply-add (GCC's default in GNU C mode, e.g. the Arduino core on the
+// Cortex-M4 FPU) would round differently. ISO C builds (-std=c99) already keep contraction off.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
 #include "tf_app.h"
 
 #include <math.h>
