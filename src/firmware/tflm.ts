@@ -8,8 +8,10 @@
  * simultaneously live activation bytes in execution order, times 1.25 for planner fragmentation,
  * capped by the sum of all activations (never needed beyond it); for (b) 96 bytes per tensor,
  * 256 per operator plus 8 per output channel of convolutions and fully-connected layers, and
- * 4 KiB fixed. Every size is rounded to 16. The figure is checked against TFLM's own
- * arena_used_bytes() for the shared vectors models (tests/boards/tflm.test.ts).
+ * 1 KiB fixed. Every size is rounded to 16. Checked against TFLM 90b983c2 (docs/tflm-engine.md):
+ * for the shared vectors models and a tinyforge model it is 1.3-2x TFLM's arena_used_bytes() on
+ * x86-64 (reference kernels) and on Cortex-M4 (CMSIS-NN kernels, scratch buffers included), and above
+ * the smallest arena that runs on x86-64, which is larger than on 32-bit targets.
  */
 import { DTYPE_BYTES, numElements, type Graph, type OpName, type TfliteModel } from '../core/graph.js';
 import { cBytes, cHeader, cString, type GeneratedFile } from '../core/cemit.js';
@@ -51,7 +53,7 @@ export function estimateArenaBytes(graph: Graph): number {
   let total = 0;
   for (const i of first.keys()) total += tensorBytes(graph, i);
   const planned = Math.min(total, align16(Math.ceil(peak * 1.25)));
-  let bookkeeping = 4096 + 96 * graph.tensors.length;
+  let bookkeeping = 1024 + 96 * graph.tensors.length;
   for (const op of graph.operators) {
     bookkeeping += 256;
     if (op.op === 'CONV_2D' || op.op === 'DEPTHWISE_CONV_2D' || op.op === 'FULLY_CONNECTED') {
