@@ -83,7 +83,16 @@ export function buildPlan(projectDir: string, boardId: string, opts: BuildPlanOp
       board: board.id,
       engine: opts.engine,
       projectDir: dir,
-      prerequisites: [`${TOOLS.armGcc.name} and newlib: ${TOOLS.armGcc.install}`],
+      prerequisites: [
+        `${TOOLS.armGcc.name} and newlib: ${TOOLS.armGcc.install}`,
+        // TFLM is C++: the Arm C++ library is a separate (1.5 GB) Debian package the native engine never needs.
+        ...(opts.engine === 'tflm'
+          ? [
+              'the Arm C++ library for the TFLM engine: sudo apt-get install libstdc++-arm-none-eabi-newlib',
+              'a TensorFlow Lite Micro checkout with libtensorflow-microlite.a built for Cortex-M4 (pass --tflm-dir, or --tflm-lib for the archive)',
+            ]
+          : []),
+      ],
       steps: [{ title: `compile for ${board.id} (make)`, argv: ['make', ...vars], cwd: dir, tool: TOOLS.make }],
       outputs: ['build/firmware.elf', 'build/firmware.bin'],
       artifact: 'build/firmware.elf',
