@@ -3,6 +3,7 @@
 // QEMU mps2-an386, starts it, and every out-NNN.bin — TFLM's reference-kernel output, made
 // outside tinyforge (see vectors/README.md) — must come back from the board byte for byte. The host
 // interpreter is checked against the same bytes, so host, device and TFLM agree three ways.
+// tinyforge's own models (vectors/, scripts/make-vectors.ts) run the same way: device == host.
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,56 +21,64 @@ import { SerialTransport } from '../../src/device/serial-transport.js';
 import { DeviceClient } from '../../src/device/client.js';
 import { verifyDevice } from '../../src/device/verify.js';
 import { createInterpreter } from '../../src/interp/index.js';
+import { REPO_ROOT } from '../../src/core/shared.js';
 
 const shared = sharedForTests();
 const folders = shared ? readdirSync(join(shared, 'vectors'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort() : [];
 const sources = readFirmwareSources();
+const ownRoot = join(REPO_ROOT, 'vectors');
+const own = readdirSync(ownRoot, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+
+async function verifyOnVirtualBoard(name: string, dir: string): Promise<void> {
+  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { vectors: { input: string; output: string }[] };
+  const modelBytes = new Uint8Array(readFileSync(join(dir, 'model.tflite')));
+  const model = readTflite(modelBytes);
+  const project = emitFirmware({
+    board: 'qemu-mps2-an386',
+    engine: 'native',
+    model,
+    modelBytes,
+    settings: settingsFromGraph(model.graph),
+    sources,
+    nativeEngine: emitNativeEngine,
+  });
+  const fw = writeProject(join(mkdtempSync(join(tmpdir(), `tf-e2e-${name}-`)), 'fw'), project.files);
+  await runPlan(buildPlan(fw, 'qemu-mps2-an386', { engine: 'native' }));
+
+  const inputs = meta.vectors.map((v) => new Uint8Array(readFileSync(join(dir, v.input))));
+  const expected = meta.vectors.map((v) => new Uint8Array(readFileSync(join(dir, v.output))));
+  // The host interpreter must match TFLM first: then "device == host" means "device == TFLM".
+  const interp = createInterpreter(model.graph);
+  inputs.forEach((x, i) => expect(Buffer.from(interp.invoke([x])[0]).toString('hex'), `host ${meta.vectors[i].input}`).toBe(Buffer.from(expected[i]).toString('hex')));
+
+  const board = await startVirtualBoard(join(fw, 'build/firmware.elf'));
+  try {
+    // Generous liveness timeouts (not timing assertions): person_detect is ~86 M emulated instructions
+    // per inference, and CI may run two emulators on two loaded cores.
+    const client = await DeviceClient.connect(new SerialTransport(board.path, { bytesPerSecond: 8000 }), { baseTimeoutMs: 5000, inferenceMs: 30_000 });
+    try {
+      const report = await verifyDevice(client, { model: modelBytes, inputs, reference: (_x, i) => expected[i] });
+      expect(report.modelSha256.match).toBe(true);
+      expect(report.mismatches).toEqual([]);
+      expect(report.bitExact).toBe(inputs.length);
+      expect(report.ok).toBe(true);
+      expect(report.counterKind).toBe('instructions');
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await board.stop();
+  }
+}
 
 describe.skipIf(!shared)('virtual board: every shared vector bit-exact (native engine)', () => {
   it('finds all nine model folders', () => {
     expect(folders.length).toBe(9);
   });
 
-  it.each(folders)('%s', async (name) => {
-    const dir = join(shared!, 'vectors', name);
-    const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { vectors: { input: string; output: string }[] };
-    const modelBytes = new Uint8Array(readFileSync(join(dir, 'model.tflite')));
-    const model = readTflite(modelBytes);
-    const project = emitFirmware({
-      board: 'qemu-mps2-an386',
-      engine: 'native',
-      model,
-      modelBytes,
-      settings: settingsFromGraph(model.graph),
-      sources,
-      nativeEngine: emitNativeEngine,
-    });
-    const fw = writeProject(join(mkdtempSync(join(tmpdir(), `tf-e2e-${name}-`)), 'fw'), project.files);
-    await runPlan(buildPlan(fw, 'qemu-mps2-an386', { engine: 'native' }));
+  it.each(folders)('%s', (name) => verifyOnVirtualBoard(name, join(shared!, 'vectors', name)));
+});
 
-    const inputs = meta.vectors.map((v) => new Uint8Array(readFileSync(join(dir, v.input))));
-    const expected = meta.vectors.map((v) => new Uint8Array(readFileSync(join(dir, v.output))));
-    // The host interpreter must match TFLM first: then "device == host" means "device == TFLM".
-    const interp = createInterpreter(model.graph);
-    inputs.forEach((x, i) => expect(Buffer.from(interp.invoke([x])[0]).toString('hex'), `host ${meta.vectors[i].input}`).toBe(Buffer.from(expected[i]).toString('hex')));
-
-    const board = await startVirtualBoard(join(fw, 'build/firmware.elf'));
-    try {
-      // Generous liveness timeouts (not timing assertions): person_detect is ~86 M emulated instructions
-      // per inference, and CI may run two emulators on two loaded cores.
-      const client = await DeviceClient.connect(new SerialTransport(board.path, { bytesPerSecond: 8000 }), { baseTimeoutMs: 5000, inferenceMs: 30_000 });
-      try {
-        const report = await verifyDevice(client, { model: modelBytes, inputs, reference: (_x, i) => expected[i] });
-        expect(report.modelSha256.match).toBe(true);
-        expect(report.mismatches).toEqual([]);
-        expect(report.bitExact).toBe(inputs.length);
-        expect(report.ok).toBe(true);
-        expect(report.counterKind).toBe('instructions');
-      } finally {
-        await client.close();
-      }
-    } finally {
-      await board.stop();
-    }
-  });
+describe("virtual board: tinyforge's own vectors bit-exact (native engine)", () => {
+  it.each(own)('%s', (name) => verifyOnVirtualBoard(name, join(ownRoot, name)));
 });
