@@ -5,7 +5,9 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { badInput } from '../core/errors.js';
-import { createInterpreter } from '../interp/index.js';
+import { createInterpreter, quantizeInput } from '../interp/index.js';
+import { numElements } from '../core/graph.js';
+import type { WindowSet } from '../core/dataset.js';
 import { readTflite } from '../tflite/reader.js';
 
 export type Reference = (input: Uint8Array, index: number) => Uint8Array | Promise<Uint8Array>;
@@ -55,4 +57,24 @@ export function parseWindowsFile(text: string, source: string): { inputs: Uint8A
 export function interpreterReference(model: Uint8Array): Reference {
   const interp = createInterpreter(readTflite(model).graph);
   return (input) => interp.invoke([input])[0];
+}
+
+/**
+ * Test windows from a training run's held-out set: each normalised window quantised with the
+ * model's own input scale/zero point (as the device does), with its class index as the label.
+ * `windows` must already be normalised with the settings the model was trained with.
+ */
+export function quantizeWindows(model: Uint8Array, windows: WindowSet): { inputs: Uint8Array[]; labels: number[] } {
+  const graph = readTflite(model).graph;
+  const per = numElements(graph.tensors[graph.inputs[0]].shape);
+  const n = windows.y.length;
+  if (n === 0) throw badInput('the training directory has no held-out windows', { remedy: 'train with a validation/test split (tinyforge train) or pass --windows/--vectors' });
+  if (windows.x.length !== n * per) {
+    throw badInput(`held-out windows have ${windows.x.length / n} values each, but the model input takes ${per}`, {
+      remedy: 'pass the training directory this .tflite was made from',
+    });
+  }
+  const inputs: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) inputs.push(quantizeInput(graph, windows.x.subarray(i * per, (i + 1) * per)));
+  return { inputs, labels: Array.from(windows.y) };
 }

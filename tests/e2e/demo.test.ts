@@ -10,9 +10,10 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTflite } from '../../src/tflite/reader.js';
+import { startHostModelBoard } from '../../src/device/model-boards.js';
 
 describe('tinyforge demo (the main job, npm start defaults)', () => {
-  it('runs train → int8 → firmware → virtual board → verified, and reports it as JSON', () => {
+  it('runs train → int8 → firmware → virtual board → verified, and reports it as JSON', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'tf-demo-')), 'demo');
     const r = spawnSync(process.execPath, ['bin/tinyforge.mjs', '--json', 'demo', '--out', out, '--verify', '60'], { encoding: 'utf8', timeout: 600_000 });
     expect(r.stderr).toBe(''); // --json: no progress or status noise
@@ -40,6 +41,20 @@ describe('tinyforge demo (the main job, npm start defaults)', () => {
     expect(settings.inputQuant).toEqual({ scale: inT.quant!.scale[0], zeroPoint: inT.quant!.zeroPoint[0] });
     expect(settings.labels).toEqual(report.data.labels);
     for (const f of ['model_data.h', 'model_data.cc', 'settings.json', 'pipeline.json', 'train/report.html', 'firmware/build/firmware.elf']) expect(existsSync(join(out, f)), f).toBe(true);
+
+    // The same results a user gets by hand: `tinyforge verify --data <train dir>` quantises the
+    // held-out windows for the model and checks a board (here the host-built native firmware).
+    const board = await startHostModelBoard(new Uint8Array(readFileSync(join(out, 'model.tflite'))));
+    try {
+      const v = spawnSync(process.execPath, ['bin/tinyforge.mjs', '--json', 'verify', '--port', board.path, '--model', join(out, 'model.tflite'), '--data', join(out, 'train'), '-n', '30'], { encoding: 'utf8', timeout: 300_000 });
+      expect(v.status, v.stderr).toBe(0);
+      const vr = JSON.parse(v.stdout);
+      expect([vr.n, vr.bitExact]).toEqual([30, 30]);
+      expect(vr.accuracy.n).toBe(30);
+      expect(vr.accuracy.device).toBe(vr.accuracy.reference);
+    } finally {
+      await board.stop();
+    }
   });
 
   it('rejects a bad flag value with the usage exit code and a remedy, before doing any work', () => {

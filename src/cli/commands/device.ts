@@ -10,7 +10,8 @@ import { action, emit, globalOptions, info, progress } from '../util.js';
 import { DeviceClient, type ClientOptions } from '../../device/client.js';
 import { SerialTransport, listPorts } from '../../device/serial-transport.js';
 import { formatVerifyReport, verifyDevice } from '../../device/verify.js';
-import { interpreterReference, loadVectors, parseWindowsFile, type Reference } from '../../device/reference.js';
+import { interpreterReference, loadVectors, parseWindowsFile, quantizeWindows, type Reference } from '../../device/reference.js';
+import { loadTrainArtifacts } from '../../train/artifacts.js';
 import { CAPTURE_CSV_HEADER, CaptureSession } from '../../device/capture.js';
 import { describePrediction, formatPrediction, parseFeedCsv } from '../../device/monitor.js';
 import { MAX_PAYLOAD } from '../../device/protocol.generated.js';
@@ -68,24 +69,29 @@ export function register(program: Command): void {
       .requiredOption('-m, --model <file>', 'the .tflite the board was built from (its SHA-256 must match the board\'s)')
       .option('--vectors <dir>', 'folder of in-NNN.bin inputs (+ out-NNN.bin expected outputs; default: the model\'s folder if it has them)')
       .option('--windows <file>', 'JSON windows file: { "inputs": [[int8…]…], "labels": [class…] }; expected outputs from the host interpreter')
+      .option('--data <dir>', 'a training directory (tinyforge train --out DIR): its held-out windows, quantised for the model, with their labels')
       .option('-n, --count <n>', 'use at most N windows'),
   ).action(
-    action(async (f: LinkFlags & { model: string; vectors?: string; windows?: string; count?: string }, cmd: Command) => {
+    action(async (f: LinkFlags & { model: string; vectors?: string; windows?: string; data?: string; count?: string }, cmd: Command) => {
       const out = globalOptions(cmd);
       const model = new Uint8Array(readFileOrThrow(f.model, 'model file'));
       let inputs: Uint8Array[];
       let labels: number[] | undefined;
       let reference: Reference | null = null;
-      const vdir = f.vectors ?? (f.windows ? undefined : existsSync(join(dirname(f.model), 'in-000.bin')) ? dirname(f.model) : undefined);
-      if (f.vectors && f.windows) throw usageError('use --vectors or --windows, not both', { remedy: 'pick one source of test windows' });
-      if (vdir) {
+      if ([f.vectors, f.windows, f.data].filter((x) => x !== undefined).length > 1) {
+        throw usageError('use one of --vectors, --windows or --data', { remedy: 'pick one source of test windows' });
+      }
+      const vdir = f.vectors ?? (f.windows || f.data ? undefined : existsSync(join(dirname(f.model), 'in-000.bin')) ? dirname(f.model) : undefined);
+      if (f.data) {
+        ({ inputs, labels } = quantizeWindows(model, (await loadTrainArtifacts(f.data)).heldOutNormalised));
+      } else if (vdir) {
         const v = loadVectors(vdir);
         inputs = v.inputs;
         if (v.outputs.every((o) => o)) reference = (_x, i) => v.outputs[i]!;
       } else if (f.windows) {
         ({ inputs, labels } = parseWindowsFile(readFileOrThrow(f.windows, 'windows file').toString('utf8'), f.windows));
       } else {
-        throw usageError('no test windows given', { remedy: 'pass --vectors DIR (in-NNN.bin/out-NNN.bin) or --windows FILE' });
+        throw usageError('no test windows given', { remedy: 'pass --data TRAIN_DIR (held-out windows), --vectors DIR (in-NNN.bin/out-NNN.bin) or --windows FILE' });
       }
       if (f.count !== undefined) {
         const n = Number(f.count);
