@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: runs every stage's bench module (scripts/bench/<stage>.ts) and writes
  * BENCHMARKS.md with the machine and the date. Speed and memory targets live here, never in
- * timed unit tests. `npm run bench -- interp train` runs only the named modules.
+ * timed unit tests. `npm run bench -- interp train` runs only the named modules and keeps the other
+ * modules' sections of the existing BENCHMARKS.md (each module's block is marked with an HTML
+ * comment `<!-- bench:NAME -->`), so the file always holds every module's latest figures.
  */
-import { readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, platform, release, arch } from 'node:os';
 import { join, basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -29,8 +31,12 @@ async function main(): Promise<void> {
     .map((f) => basename(f, '.ts'))
     .filter((m) => only.length === 0 || only.includes(m))
     .sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99));
-  const sections: BenchSection[] = [];
+  const all = readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'types.ts').map((f) => basename(f, '.ts'))
+    .sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99));
+  const out = join(REPO_ROOT, 'BENCHMARKS.md');
+  const blocks = new Map<string, string>(existsSync(out) ? previousBlocks(readFileSync(out, 'utf8')) : []);
   for (const m of mods) {
+    const sections: BenchSection[] = [];
     const t0 = Date.now();
     process.stderr.write(`bench: ${m} …\n`);
     try {
@@ -40,13 +46,15 @@ async function main(): Promise<void> {
       sections.push({ title: `${m} (failed)`, markdown: `The ${m} benchmark failed: \`${e instanceof Error ? e.message : String(e)}\`` });
     }
     process.stderr.write(`bench: ${m} done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    const stamp = `_measured ${new Date().toISOString().slice(0, 10)} on this machine_`;
+    blocks.set(m, sections.flatMap((x) => [`## ${x.title}`, '', x.markdown.trim(), '', stamp, '']).join('\n'));
   }
   const c = cpus();
   const machine = [
     `- date: ${new Date().toISOString()}`,
     `- machine: ${c.length} × ${c[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${platform()} ${release()} ${arch()}`,
     `- node ${process.version}; ${toolVersion('arm-none-eabi-gcc', ['--version'])}; ${toolVersion('qemu-system-arm', ['--version'])}`,
-    `- modules: ${mods.join(', ')}`,
+    `- modules run this time: ${mods.join(', ')} (others keep their last figures; each section says when it was measured)`,
   ].join('\n');
   const md = [
     '# tinyforge benchmarks',
@@ -55,12 +63,17 @@ async function main(): Promise<void> {
     '',
     machine,
     '',
-    ...sections.flatMap((s) => [`## ${s.title}`, '', s.markdown.trim(), '']),
+    ...all.filter((m) => blocks.has(m)).flatMap((m) => [`<!-- bench:${m} -->`, blocks.get(m)!, `<!-- /bench:${m} -->`, '']),
   ].join('\n');
-  const out = join(REPO_ROOT, 'BENCHMARKS.md');
   writeFileSync(out + '.tmp', md);
   renameSync(out + '.tmp', out);
   process.stderr.write(`bench: wrote ${out}\n`);
+}
+
+/** The per-module blocks of an existing BENCHMARKS.md (none if it predates the markers). */
+function previousBlocks(md: string): [string, string][] {
+  const re = /<!-- bench:([\w-]+) -->\n([\s\S]*?)\n<!-- \/bench:\1 -->/g;
+  return [...md.matchAll(re)].map((m) => [m[1], m[2]]);
 }
 
 await main();
