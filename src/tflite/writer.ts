@@ -9,7 +9,7 @@
  */
 import * as flatbuffers from 'flatbuffers';
 import { badInput } from '../core/errors.js';
-import { BUILTIN_CODE, DTYPE_BYTES, DTYPE_CODE, numElements, type Activation, type Graph, type Operator, type OpName, type TfliteModel } from '../core/graph.js';
+import { DTYPE_BYTES, DTYPE_CODE, numElements, type Activation, type Graph, type Operator, type OpName, type TfliteModel } from '../core/graph.js';
 import { PROVENANCE } from '../core/version.js';
 import { AddOptions } from './generated/tflite/add-options.js';
 import { Buffer as TflBuffer } from './generated/tflite/buffer.js';
@@ -31,7 +31,7 @@ import { ReshapeOptions } from './generated/tflite/reshape-options.js';
 import { SoftmaxOptions } from './generated/tflite/softmax-options.js';
 import { SubGraph } from './generated/tflite/sub-graph.js';
 import { Tensor as TflTensor } from './generated/tflite/tensor.js';
-import { minRuntimeVersion, opVersion, OPTIONS_SLOT } from './ops.js';
+import { BUILTIN_CODE, minRuntimeVersion, opVersion, OPTIONS_SLOT } from './ops.js';
 
 export interface WriteOptions {
   /** Model description; default: the TfliteModel's own, else "tinyforge <version>". */
