@@ -3,6 +3,9 @@ import { numElements, type AddOptions } from '../core/graph.js';
 import { mulByQuantizedMultiplier, mulByQuantizedMultiplierSmallerThanOne } from '../interp/fixedpoint.js';
 import { broadcastIndex, broadcastsTo, dataKind, dtypeAt, fail, input, notSupported, output, qparams, sameKind } from './common.js';
 import { activationRange, activationRangeFloat, quantizeMultiplier, type QuantizedMultiplier } from './quant.js';
+import { AddOptions as AddTable } from '../tflite/generated/tflite/add-options.js';
+import { MulOptions as MulTable } from '../tflite/generated/tflite/mul-options.js';
+import { ACT_CODE } from '../tflite/options.js';
 import type { NativeEmitter, OpContext, OpDef } from './types.js';
 
 const fr = Math.fround;
@@ -92,6 +95,20 @@ function binaryDef(op: 'ADD' | 'MUL'): OpDef<BinaryPrepared> {
     },
     minRuntime: { 1: '1.5.0', 2: '1.14.0' },
     tflm: isMul ? { resolver: 'AddMul', cmsisNn: ['arm_elementwise_mul_s8'] } : { resolver: 'AddAdd', cmsisNn: ['arm_elementwise_add_s8'] },
+    options: {
+      read: (f) => ({ fusedActivation: f.activation() }),
+      write(b, o) {
+        const code = ACT_CODE[(o as AddOptions).fusedActivation];
+        if (isMul) {
+          MulTable.startMulOptions(b);
+          MulTable.addFusedActivationFunction(b, code);
+          return MulTable.endMulOptions(b);
+        }
+        AddTable.startAddOptions(b);
+        AddTable.addFusedActivationFunction(b, code);
+        return AddTable.endAddOptions(b);
+      },
+    },
     prepare,
     host(p, ctx, stores) {
       const n = p.size;

@@ -2,6 +2,8 @@
 import type { ConcatenationOptions } from '../core/graph.js';
 import { dataKind, dtypeAt, fail, input, notSupported, output, qparams, sameKind } from './common.js';
 import type { OpContext, OpDef } from './types.js';
+import { ConcatenationOptions as ConcatTable } from '../tflite/generated/tflite/concatenation-options.js';
+import { ACT_CODE } from '../tflite/options.js';
 
 export interface ConcatenationPrepared {
   output: number;
@@ -48,6 +50,16 @@ export const CONCATENATION: OpDef<ConcatenationPrepared> = {
   version: (o, g) => (dtypeAt(g, o.inputs[0]) === 'int8' ? 2 : 1),
   minRuntime: { 1: '1.5.0', 2: '1.14.0' },
   tflm: { resolver: 'AddConcatenation', cmsisNn: [] },
+  options: {
+    read: (f) => ({ axis: f.num('axis'), fusedActivation: f.activation() }),
+    write(b, o) {
+      const x = o as ConcatenationOptions;
+      ConcatTable.startConcatenationOptions(b);
+      ConcatTable.addAxis(b, x.axis);
+      ConcatTable.addFusedActivationFunction(b, ACT_CODE[x.fusedActivation]);
+      return ConcatTable.endConcatenationOptions(b);
+    },
+  },
   prepare,
   host(p, _ctx, stores) {
     const Y = stores[p.output].bytes;

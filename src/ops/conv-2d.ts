@@ -1,6 +1,8 @@
 /** CONV_2D (TFLM conv.cc + reference/integer_ops/conv.h ConvPerChannel), grouped convolutions included. */
 import type { Conv2DOptions, Operator } from '../core/graph.js';
 import { mulByQuantizedMultiplier } from '../interp/fixedpoint.js';
+import { Conv2DOptions as Conv2DTable } from '../tflite/generated/tflite/conv2-doptions.js';
+import { ACT_CODE, PADDING_CODE } from '../tflite/options.js';
 import { dtypeAt, expectRank, fail, weightedIO } from './common.js';
 import { convGeometry, convOutputStage, emitConvLike, int8Finisher, type ConvPrepared } from './conv-common.js';
 import type { OpContext, OpDef } from './types.js';
@@ -28,6 +30,20 @@ export const CONV_2D: OpDef<ConvPrepared> = {
   version: (o: Operator, g) => (dtypeAt(g, o.inputs[0]) === 'int8' && dtypeAt(g, o.inputs[1]) === 'int8' && dtypeAt(g, o.outputs[0]) === 'int8' ? 3 : 1),
   minRuntime: { 1: '1.5.0', 2: '1.14.0', 3: '1.14.0' },
   tflm: { resolver: 'AddConv2D', cmsisNn: ['arm_convolve_wrapper_s8'] },
+  options: {
+    read: (f) => f.conv(),
+    write(b, o) {
+      const x = o as Conv2DOptions;
+      Conv2DTable.startConv2DOptions(b);
+      Conv2DTable.addPadding(b, PADDING_CODE[x.padding]);
+      Conv2DTable.addStrideW(b, x.strideW);
+      Conv2DTable.addStrideH(b, x.strideH);
+      Conv2DTable.addFusedActivationFunction(b, ACT_CODE[x.fusedActivation]);
+      Conv2DTable.addDilationWFactor(b, x.dilationW);
+      Conv2DTable.addDilationHFactor(b, x.dilationH);
+      return Conv2DTable.endConv2DOptions(b);
+    },
+  },
   prepare,
   host(p, _ctx, stores) {
     const { batches, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilH, dilW, padH, padW, filterInC } = p;

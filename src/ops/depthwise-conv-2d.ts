@@ -1,6 +1,8 @@
 /** DEPTHWISE_CONV_2D (TFLM depthwise_conv.cc + reference/integer_ops/depthwise_conv.h DepthwiseConvPerChannel). */
 import type { DepthwiseConv2DOptions } from '../core/graph.js';
 import { mulByQuantizedMultiplier } from '../interp/fixedpoint.js';
+import { DepthwiseConv2DOptions as DepthwiseTable } from '../tflite/generated/tflite/depthwise-conv2-doptions.js';
+import { ACT_CODE, PADDING_CODE } from '../tflite/options.js';
 import { dtypeAt, expectRank, fail, weightedIO } from './common.js';
 import { convGeometry, convOutputStage, emitConvLike, int8Finisher, type ConvPrepared } from './conv-common.js';
 import type { OpContext, OpDef } from './types.js';
@@ -35,6 +37,21 @@ export const DEPTHWISE_CONV_2D: OpDef<ConvPrepared> = {
   },
   minRuntime: { 1: '1.5.0', 2: '1.12.0', 3: '1.14.0' },
   tflm: { resolver: 'AddDepthwiseConv2D', cmsisNn: ['arm_depthwise_conv_wrapper_s8'] },
+  options: {
+    read: (f) => ({ ...f.conv(), depthMultiplier: f.num('depth_multiplier') }),
+    write(b, o) {
+      const x = o as DepthwiseConv2DOptions;
+      DepthwiseTable.startDepthwiseConv2DOptions(b);
+      DepthwiseTable.addPadding(b, PADDING_CODE[x.padding]);
+      DepthwiseTable.addStrideW(b, x.strideW);
+      DepthwiseTable.addStrideH(b, x.strideH);
+      DepthwiseTable.addDepthMultiplier(b, x.depthMultiplier);
+      DepthwiseTable.addFusedActivationFunction(b, ACT_CODE[x.fusedActivation]);
+      DepthwiseTable.addDilationWFactor(b, x.dilationW);
+      DepthwiseTable.addDilationHFactor(b, x.dilationH);
+      return DepthwiseTable.endDepthwiseConv2DOptions(b);
+    },
+  },
   prepare,
   host(p, _ctx, stores) {
     const { batches, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilH, dilW, padH, padW, depthMultiplier: dm } = p;

@@ -2,6 +2,7 @@
 import { numElements } from '../core/graph.js';
 import { dtypeAt, expectDType, fail, input, output, qparams } from './common.js';
 import type { OpContext, OpDef } from './types.js';
+import { DequantizeOptions as DequantizeTable } from '../tflite/generated/tflite/dequantize-options.js';
 
 export interface DequantizePrepared {
   input: number;
@@ -32,6 +33,14 @@ export const DEQUANTIZE: OpDef<DequantizePrepared> = {
   },
   minRuntime: { 1: '1.13.1', 2: '1.14.0' },
   tflm: { resolver: 'AddDequantize', cmsisNn: [] },
+  // An empty DequantizeOptions table, as the converter writes.
+  options: {
+    read: () => ({}),
+    write(b) {
+      DequantizeTable.startDequantizeOptions(b);
+      return DequantizeTable.endDequantizeOptions(b);
+    },
+  },
   prepare,
   host(p, _ctx, stores) {
     const { size: n, scale, zeroPoint } = p;

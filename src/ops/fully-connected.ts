@@ -4,7 +4,10 @@
  * GetQuantizedConvolutionMultipler does, the bias scale checked) or per-channel weights.
  */
 import { numElements, type FullyConnectedOptions } from '../core/graph.js';
+import { unsupported } from '../core/errors.js';
 import { mulByQuantizedMultiplier } from '../interp/fixedpoint.js';
+import { FullyConnectedOptions as FcTable } from '../tflite/generated/tflite/fully-connected-options.js';
+import { ACT_CODE } from '../tflite/options.js';
 import { dtypeAt, expectDType, fail, int32Bias, multiplierArrays, perChannelMultipliers, qparams, weightedIO } from './common.js';
 import { activationRange, activationRangeFloat, quantizeMultiplier, type QuantizedMultiplier } from './quant.js';
 import type { OpContext, OpDef } from './types.js';
@@ -96,6 +99,19 @@ export const FULLY_CONNECTED: OpDef<FullyConnectedPrepared> = {
   },
   minRuntime: { 1: '1.5.0', 2: '1.10.0', 3: '1.14.0', 4: '1.14.0' },
   tflm: { resolver: 'AddFullyConnected', cmsisNn: ['arm_fully_connected_s8'] },
+  options: {
+    read(f) {
+      if (f.num('weights_format') !== 0) throw unsupported(`${f.where} uses shuffled weights (weights_format ${f.num('weights_format')})`, { remedy: 'Convert with the default weights format.' });
+      return { fusedActivation: f.activation(), keepNumDims: f.bool('keep_num_dims') };
+    },
+    write(b, o) {
+      const x = o as FullyConnectedOptions;
+      FcTable.startFullyConnectedOptions(b);
+      FcTable.addFusedActivationFunction(b, ACT_CODE[x.fusedActivation]);
+      FcTable.addKeepNumDims(b, x.keepNumDims);
+      return FcTable.endFullyConnectedOptions(b);
+    },
+  },
   prepare,
   host(p, _ctx, stores) {
     const { batches, accumDepth: accum, outputDepth: outDepth, actMin: lo, actMax: hi } = p;

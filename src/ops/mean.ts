@@ -1,5 +1,6 @@
 /** MEAN (TFLM reduce.cc + reference/reduce.h QuantizedMeanOrSum): 1/n folded into the multiplier at Prepare. */
-import { numElements } from '../core/graph.js';
+import { numElements, type MeanOptions } from '../core/graph.js';
+import { ReducerOptions as ReducerTable } from '../tflite/generated/tflite/reducer-options.js';
 import { mulByQuantizedMultiplier } from '../interp/fixedpoint.js';
 import { constInt32, dataKind, dtypeAt, fail, input, notSupported, output, qparams, sameKind } from './common.js';
 import { meanMultiplier, quantizeMultiplier } from './quant.js';
@@ -62,6 +63,14 @@ export const MEAN: OpDef<MeanPrepared> = {
   minRuntime: { 1: '1.6.0', 2: '1.14.0' },
   // TFLM's MEAN has no CMSIS-NN path (reduce.cc runs the reference kernel).
   tflm: { resolver: 'AddMean', cmsisNn: [] },
+  options: {
+    read: (f) => ({ keepDims: f.bool('keep_dims') }),
+    write(b, o) {
+      ReducerTable.startReducerOptions(b);
+      ReducerTable.addKeepDims(b, (o as MeanOptions).keepDims);
+      return ReducerTable.endReducerOptions(b);
+    },
+  },
   prepare,
   host(p, _ctx, stores) {
     const { inShape, axes, inCount, outCount, reduced } = p;

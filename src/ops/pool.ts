@@ -2,6 +2,8 @@
 import type { OpName, Pool2DOptions } from '../core/graph.js';
 import { dataKind, dtypeAt, expectRank, fail, input, output, qparams, sameKind } from './common.js';
 import { activationRange, activationRangeFloat, padFor } from './quant.js';
+import { Pool2DOptions as Pool2DTable } from '../tflite/generated/tflite/pool2-doptions.js';
+import { ACT_CODE, PADDING_CODE } from '../tflite/options.js';
 import type { OpContext, OpDef } from './types.js';
 
 const fr = Math.fround;
@@ -69,6 +71,25 @@ function poolDef(op: OpName & ('AVERAGE_POOL_2D' | 'MAX_POOL_2D')): OpDef<PoolPr
     version: (o, g) => (dtypeAt(g, o.inputs[0]) === 'int8' ? 2 : 1),
     minRuntime: { 1: '1.5.0', 2: '1.14.0' },
     tflm: isMax ? { resolver: 'AddMaxPool2D', cmsisNn: ['arm_max_pool_s8'] } : { resolver: 'AddAveragePool2D', cmsisNn: ['arm_avgpool_s8'] },
+    options: {
+      read(f) {
+        const filterW = f.num('filter_width');
+        const filterH = f.num('filter_height');
+        if (filterW < 1 || filterH < 1) f.bad(`has filter ${filterW}x${filterH}`);
+        return { padding: f.padding(), ...f.strides(), filterW, filterH, fusedActivation: f.activation() };
+      },
+      write(b, o) {
+        const x = o as Pool2DOptions;
+        Pool2DTable.startPool2DOptions(b);
+        Pool2DTable.addPadding(b, PADDING_CODE[x.padding]);
+        Pool2DTable.addStrideW(b, x.strideW);
+        Pool2DTable.addStrideH(b, x.strideH);
+        Pool2DTable.addFilterWidth(b, x.filterW);
+        Pool2DTable.addFilterHeight(b, x.filterH);
+        Pool2DTable.addFusedActivationFunction(b, ACT_CODE[x.fusedActivation]);
+        return Pool2DTable.endPool2DOptions(b);
+      },
+    },
     prepare,
     host(p, _ctx, stores) {
       const { batches, inH, inW, depth, outH, outW, filterH: fH, filterW: fW, strideH: sH, strideW: sW, padH, padW, actMin: lo, actMax: hi } = p;

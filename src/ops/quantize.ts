@@ -4,6 +4,7 @@ import { cFloat } from '../core/cemit.js';
 import { mulByQuantizedMultiplier } from '../interp/fixedpoint.js';
 import { dtypeAt, expectDType, fail, input, notSupported, output, qparams } from './common.js';
 import { castInt32, quantizeMultiplier, roundHalfAway } from './quant.js';
+import { QuantizeOptions as QuantizeTable } from '../tflite/generated/tflite/quantize-options.js';
 import type { OpContext, OpDef } from './types.js';
 
 const fr = Math.fround;
@@ -45,6 +46,14 @@ export const QUANTIZE: OpDef<QuantizePrepared> = {
   version: (o, g) => (dtypeAt(g, o.outputs[0]) === 'int16' ? 2 : 1),
   minRuntime: { 1: '1.14.0', 2: '1.15.0' },
   tflm: { resolver: 'AddQuantize', cmsisNn: [] },
+  // An empty QuantizeOptions table, as the converter writes.
+  options: {
+    read: () => ({}),
+    write(b) {
+      QuantizeTable.startQuantizeOptions(b);
+      return QuantizeTable.endQuantizeOptions(b);
+    },
+  },
   prepare,
   host(p, _ctx, stores) {
     const n = p.size;

@@ -1,6 +1,7 @@
 /** RESHAPE (TFLM reshape.cc): a byte copy; natively the output shares its input's arena region (no code). */
-import { numElements } from '../core/graph.js';
+import { numElements, type ReshapeOptions } from '../core/graph.js';
 import { byteSize } from '../interp/common.js';
+import { ReshapeOptions as ReshapeTable } from '../tflite/generated/tflite/reshape-options.js';
 import { fail, input, notSupported, output } from './common.js';
 import type { OpContext, OpDef } from './types.js';
 
@@ -25,6 +26,19 @@ export const RESHAPE: OpDef<ReshapePrepared> = {
   version: () => 1,
   minRuntime: { 1: '1.5.0' },
   tflm: { resolver: 'AddReshape', cmsisNn: [] },
+  options: {
+    read(f) {
+      const newShape = f.list('new_shape');
+      return newShape ? { newShape } : {};
+    },
+    write(b, o) {
+      const x = o as ReshapeOptions;
+      const ns = x.newShape ? ReshapeTable.createNewShapeVector(b, x.newShape) : 0;
+      ReshapeTable.startReshapeOptions(b);
+      if (ns) ReshapeTable.addNewShape(b, ns);
+      return ReshapeTable.endReshapeOptions(b);
+    },
+  },
   prepare,
   host(p, _ctx, stores) {
     const X = stores[p.input].bytes;

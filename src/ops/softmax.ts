@@ -3,6 +3,7 @@ import { numElements, type SoftmaxOptions } from '../core/graph.js';
 import { expOnNegativeValues, getReciprocal, mulByQuantizedMultiplierGreaterThanOne, rdbp, srdhm } from '../interp/fixedpoint.js';
 import { dataKind, dtypeAt, fail, input, notSupported, output, qparams, sameKind } from './common.js';
 import { inputRadius, quantizeMultiplier } from './quant.js';
+import { SoftmaxOptions as SoftmaxTable } from '../tflite/generated/tflite/softmax-options.js';
 import type { OpContext, OpDef } from './types.js';
 
 const fr = Math.fround;
@@ -55,6 +56,14 @@ export const SOFTMAX: OpDef<SoftmaxPrepared> = {
   version: (o, g) => (dtypeAt(g, o.inputs[0]) === 'int8' ? 2 : 1),
   minRuntime: { 1: '1.5.0', 2: '1.14.0' },
   tflm: { resolver: 'AddSoftmax', cmsisNn: ['arm_softmax_s8'] },
+  options: {
+    read: (f) => ({ beta: f.num('beta') }),
+    write(b, o) {
+      SoftmaxTable.startSoftmaxOptions(b);
+      SoftmaxTable.addBeta(b, (o as SoftmaxOptions).beta);
+      return SoftmaxTable.endSoftmaxOptions(b);
+    },
+  },
   prepare,
   host(p, _ctx, stores) {
     const { outer, depth, beta } = p;

@@ -9,10 +9,12 @@
  * - `host`: the interpreter's kernel over the prepared parameters (allocation-free closure).
  * - `native`: the native engine's emitter — the C parameter struct serialised from the same
  *   prepared parameters and the kernel call — or 'tflm-only' when only the TFLM engine runs it.
- * - the writer's facts (builtin code, options slot, op version, min runtime version) and the TFLM
- *   engine's (resolver method, the CMSIS-NN entry points its optimised kernel calls).
+ * - the reader's and writer's facts (builtin code, options slot and codec, op version, min runtime
+ *   version) and the TFLM engine's (resolver method, the CMSIS-NN entry points its optimised
+ *   kernel calls).
  */
 import type { Graph, Operator, OpName } from '../core/graph.js';
+import type { Builder, OptionFields } from '../tflite/options.js';
 import type { TensorStore } from '../interp/common.js';
 import type { QuantizedMultiplier } from './quant.js';
 
@@ -109,6 +111,15 @@ export interface OpDef<P = unknown> {
   /** Minimum TFLite runtime per op version (runtime_version.cc), index = version. */
   readonly minRuntime: Readonly<Record<number, string>>;
   readonly tflm: TflmFacts;
+  /**
+   * The op's BuiltinOptions table ↔ its options (graph.ts): `read` from the decoded fields (the
+   * schema defaults when the file has no table), `write` with the builder, returning the table's
+   * offset. Absent: the op has no options (read as {}, written without a table).
+   */
+  readonly options?: {
+    read(f: OptionFields): Operator['options'];
+    write(b: Builder, options: Operator['options']): number;
+  };
   prepare(ctx: OpContext): P;
   host(p: P, ctx: OpContext, stores: TensorStore[]): Kernel;
   readonly native: NativeOp<P> | 'tflm-only';

@@ -84,6 +84,8 @@ describe('the op registry', () => {
       expect(OPS[n].optionsSlot, n).toBe(table ? slots[table] : 0);
       expect(OPTIONS_SLOT[n]).toBe(OPS[n].optionsSlot);
       expect(OPS[n].minRuntime[1], `${n} v1`).toMatch(/^\d+\.\d+\.\d+$/);
+      // An op with an options table reads and writes it; one without has no codec.
+      expect(OPS[n].options !== undefined, `${n} options codec`).toBe(OPS[n].optionsSlot !== 0);
     }
   });
 
