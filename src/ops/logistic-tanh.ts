@@ -51,6 +51,7 @@ function sigmoidDef(op: 'LOGISTIC' | 'TANH'): OpDef<SigmoidPrepared> {
     minRuntime: isTanh ? { 1: '1.14.0', 2: '1.14.0' } : { 1: '1.5.0', 2: '1.14.0' },
     // TFLM runs its reference kernels for both (no CMSIS-NN variant).
     tflm: { resolver: isTanh ? 'AddTanh' : 'AddLogistic', cmsisNn: [] },
+    fixedOutput: isTanh ? { scale: 1 / 128, zeroPoint: 0 } : { scale: 1 / 256, zeroPoint: -128 },
     prepare,
     host(p, _ctx, stores) {
       const n = p.size;

@@ -9,6 +9,8 @@ import type { OpContext, OpDef } from './types.js';
 const fr = Math.fround;
 /** TFLM's kScaledDiffIntegerBits for int8 softmax. */
 const SCALED_DIFF_INTEGER_BITS = 5;
+/** The int8 output quantisation TFLM requires. */
+const OUTPUT = { scale: 1 / 256, zeroPoint: -128 } as const;
 
 export interface SoftmaxPrepared {
   kind: 'int8' | 'float32';
@@ -39,7 +41,7 @@ function prepare(ctx: OpContext): SoftmaxPrepared {
   if (kind === 'float32') return { ...base, inputMultiplier: 0, inputLeftShift: 0, diffMin: 0 };
   const inQ = qparams(ctx, x.t, 'input');
   const outQ = qparams(ctx, y.t, 'output');
-  if (outQ.zeroPoint !== -128 || outQ.scale !== 1 / 256) {
+  if (outQ.zeroPoint !== OUTPUT.zeroPoint || outQ.scale !== OUTPUT.scale) {
     notSupported(ctx, `int8 output must have scale 1/256 and zero point -128 (TFLM requires it), got ${outQ.scale} / ${outQ.zeroPoint}`);
   }
   // TFLM PreprocessSoftmaxScaling (double-rounding build), in double.
@@ -56,6 +58,7 @@ export const SOFTMAX: OpDef<SoftmaxPrepared> = {
   version: (o, g) => (dtypeAt(g, o.inputs[0]) === 'int8' ? 2 : 1),
   minRuntime: { 1: '1.5.0', 2: '1.14.0' },
   tflm: { resolver: 'AddSoftmax', cmsisNn: ['arm_softmax_s8'] },
+  fixedOutput: OUTPUT,
   options: {
     read: (f) => ({ beta: f.num('beta') }),
     write(b, o) {

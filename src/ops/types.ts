@@ -112,6 +112,11 @@ export interface OpDef<P = unknown> {
   readonly minRuntime: Readonly<Record<number, string>>;
   readonly tflm: TflmFacts;
   /**
+   * The int8 output quantisation TFLM requires of this op (softmax/logistic/tanh), which the
+   * quantiser assigns instead of calibrating; absent for ops with calibrated outputs.
+   */
+  readonly fixedOutput?: { readonly scale: number; readonly zeroPoint: number };
+  /**
    * The op's BuiltinOptions table ↔ its options (graph.ts): `read` from the decoded fields (the
    * schema defaults when the file has no table), `write` with the builder, returning the table's
    * offset. Absent: the op has no options (read as {}, written without a table).
