@@ -44,6 +44,11 @@ export function settingsHeader({ settings: s, inputBytes, outputBytes, modelSha2
     });
   }
   const labels = s.task === 'classification' ? s.labels : s.labels.length ? s.labels : ['value'];
+  // INFO carries each name as a length byte and its UTF-8 bytes: a longer name would reach the host cut mid-character.
+  for (const name of [...labels, ...s.axes]) {
+    const n = new TextEncoder().encode(name).length;
+    if (n > 255) throw badInput(`the label or axis name "${name.slice(0, 40)}…" is ${n} bytes in UTF-8; the device reports at most 255`, { remedy: 'shorten the label or axis name in the settings (or the training data) to at most 255 UTF-8 bytes' });
+  }
   const body = [
     `#define TF_MODEL_TASK_CLASSIFICATION ${s.task === 'classification' ? 1 : 0}`,
     `#define TF_MODEL_NUM_CLASSES ${labels.length}`,

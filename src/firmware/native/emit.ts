@@ -14,7 +14,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cFloat, cInts, cSource, type GeneratedFile } from '../../core/cemit.js';
+import { cCommentText, cFloat, cInts, cSource, cString, type GeneratedFile } from '../../core/cemit.js';
 import { badInput, unsupported } from '../../core/errors.js';
 import { DTYPE_BYTES, numElements, type Activation, type Graph, type Operator, type Tensor, type TfliteModel } from '../../core/graph.js';
 import { planArena, type ArenaRequest } from './arena.js';
@@ -161,7 +161,7 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
     '',
     ...ctx.decls,
     `static const uint8_t tf_model_sha256[32] = {\n${cInts(shaBytes, 16)}\n};`,
-    `static const char* const tf_op_names[${opNames.length || 1}] = {${opNames.length ? opNames.map((n) => `"${n}"`).join(', ') : '""'}};`,
+    `static const char* const tf_op_names[${opNames.length || 1}] = {${opNames.length ? opNames.map(cString).join(', ') : '""'}};`,
     '',
     'int tf_engine_init(void) {',
     '  memset(tf_arena, 0, sizeof tf_arena);',
@@ -257,7 +257,7 @@ function constArray(ctx: Ctx, t: number): string {
   } else {
     throw unsupported(`constant tensor ${t} "${tensor.name}" has dtype ${tensor.dtype}`, { remedy: REMEDY_TFLM });
   }
-  ctx.decls.push(`/* tensor ${t}: ${tensor.name.replace(/\*\//g, '* /')} [${tensor.shape.join(',')}] */`, decl);
+  ctx.decls.push(`/* tensor ${t}: ${cCommentText(tensor.name)} [${tensor.shape.join(',')}] */`, decl);
   ctx.constEmitted.set(t, name);
   return name;
 }
