@@ -32,6 +32,7 @@ const PADDINGS: Padding[] = ['SAME', 'VALID'];
 const TENSOR_TYPE_NAMES = ['FLOAT32', 'FLOAT16', 'INT32', 'UINT8', 'INT64', 'STRING', 'BOOL', 'INT16', 'COMPLEX64', 'INT8', 'FLOAT64', 'COMPLEX128', 'UINT64', 'RESOURCE', 'VARIANT', 'UINT32', 'UINT16', 'INT4'];
 
 const BAD_REMEDY = 'The model file is inconsistent. Re-export it from the TFLite converter or `tinyforge quantize`.';
+const SCALE_REMEDY = 'The quantisation parameters are corrupt (a NaN, infinite, zero or negative scale). Quantise the model again (`tinyforge quantize` or the TFLite converter) instead of editing it.';
 const OP_REMEDY =
   'tinyforge supports ADD, AVERAGE_POOL_2D, CONCATENATION, CONV_2D, DEPTHWISE_CONV_2D, DEQUANTIZE, FULLY_CONNECTED, LOGISTIC, MAX_POOL_2D, MEAN, MUL, QUANTIZE, RELU, RELU6, RESHAPE, SOFTMAX and TANH. Rebuild the model from supported layers (Dense, Conv2D, DepthwiseConv2D, pooling, Reshape/Flatten, Softmax) and convert it again.';
 
@@ -94,6 +95,15 @@ function tensorFromRaw(raw: RawModel, t: RawTensor, i: number, copy: (d: Uint8Ar
     if (q.zeroPoint.length !== q.scale.length) {
       throw badInput(`malformed .tflite: ${label} has ${q.scale.length} scales but ${q.zeroPoint.length} zero points`, { remedy: BAD_REMEDY });
     }
+    q.scale.forEach((s, c) => {
+      // TFLM divides by scales and derives fixed-point multipliers from them: only positive finite float32 values mean anything.
+      if (!(Number.isFinite(s) && s > 0)) {
+        throw badInput(`malformed .tflite: ${label} has quantisation scale ${s}${q.scale.length > 1 ? ` (channel ${c})` : ''}; scales must be positive and finite`, {
+          remedy: SCALE_REMEDY,
+          details: { tensor: i, name: t.name, channel: c, scale: String(s) },
+        });
+      }
+    });
     const quant: Quantization = {
       scale: q.scale.slice(),
       zeroPoint: q.zeroPoint.map((z) => {
