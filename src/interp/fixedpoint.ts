@@ -12,6 +12,7 @@
  * as its raw int32; N is stated per function. Integer addition/subtraction in gemmlowp wraps (it is
  * plain int32 arithmetic), which `| 0` reproduces.
  */
+import { badInput } from '../core/errors.js';
 
 const TWO_31 = 2147483648;
 const TWO_52 = 4503599627370496;
@@ -111,10 +112,12 @@ export function roundHalfAway(x: number): number {
 /**
  * TFLM QuantizeMultiplier(double): the int32 Q0.31 significand and the power-of-two exponent with
  * multiplier ≈ significand * 2^(shift - 31). Includes the q_fixed == 2^31 fix-up and the flush to
- * zero of shifts below -31.
+ * zero of shifts below -31. A non-finite multiplier (scales whose float32 product overflows) is
+ * bad-input: TFLM's own arithmetic is undefined there.
  */
 export function quantizeMultiplier(realMultiplier: number): { multiplier: number; shift: number } {
   if (realMultiplier === 0) return { multiplier: 0, shift: 0 };
+  if (!Number.isFinite(realMultiplier)) throw nonFiniteMultiplier(realMultiplier);
   const { fraction, exponent } = frexp(realMultiplier);
   let shift = exponent;
   let qFixed = roundHalfAway(fraction * TWO_31);
@@ -256,4 +259,12 @@ export function getReciprocal(x: number, xIntegerDigits: number): { reciprocal: 
   const numBitsOverUnit = xIntegerDigits - headroomPlusOne;
   const shiftedSumMinusOne = ((headroomPlusOne >= 32 ? 0 : x << headroomPlusOne) - TWO_31) | 0;
   return { reciprocal: oneOverOnePlusX(shiftedSumMinusOne), numBitsOverUnit };
+}
+
+/** The typed error for a derived multiplier that is not finite. */
+function nonFiniteMultiplier(real: number) {
+  return badInput(`a fixed-point multiplier derived from the quantisation scales is ${real}`, {
+    remedy: 'The scales are out of any sensible range (their float32 product overflows). Quantise the model again instead of editing its parameters.',
+    details: { multiplier: String(real) },
+  });
 }

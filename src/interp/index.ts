@@ -26,7 +26,7 @@
  */
 import type { Graph } from '../core/graph.js';
 import { DTYPE_BYTES, numElements } from '../core/graph.js';
-import { badInput, unsupported } from '../core/errors.js';
+import { TinyforgeError, badInput, unsupported } from '../core/errors.js';
 import { type Kernel, type PrepareContext, type TensorStore, allocStore } from './common.js';
 import { validateGraph, type ValidateOptions } from './validate.js';
 import {
@@ -160,7 +160,7 @@ export function createInterpreter(graph: Graph, opts: ValidateOptions = {}): Int
         });
       }
     });
-    const kernel = prepareOp({ graph, op, opIndex, stores });
+    const kernel = withOperator(opIndex, op.op, () => prepareOp({ graph, op, opIndex, stores }));
     op.outputs.forEach((i) => ready.add(i));
     return kernel;
   });
@@ -199,6 +199,18 @@ export function createInterpreter(graph: Graph, opts: ValidateOptions = {}): Int
       return stores[index].bytes.slice();
     },
   };
+}
+
+/** Errors raised below an op's Prepare (e.g. by quantizeMultiplier) get the operator they are about. */
+function withOperator<T>(opIndex: number, op: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof TinyforgeError && e.details?.operator === undefined) {
+      throw new TinyforgeError(e.kind, `operator ${opIndex} (${op}): ${e.message}`, { remedy: e.remedy, cause: e.cause, details: { ...e.details, operator: opIndex, op } });
+    }
+    throw e;
+  }
 }
 
 /** One-shot convenience: createInterpreter(graph).invoke(inputs). */

@@ -21,7 +21,7 @@ import { startHostModelBoard, startVirtualModelBoard, type RunningBoard } from '
 import { SerialTransport } from '../../src/device/serial-transport.js';
 import { emitFirmware } from '../../src/firmware/emit.js';
 import { emitNativeEngine } from '../../src/firmware/native/index.js';
-import { settingsHeader } from '../../src/firmware/settings-header.js';
+import { settingsFromGraph, settingsHeader } from '../../src/firmware/settings-header.js';
 import { readFirmwareSources } from '../../src/firmware/sources.js';
 import { tflmConfigHeader } from '../../src/firmware/tflm.js';
 import { writeProject } from '../../src/firmware/write.js';
@@ -196,5 +196,23 @@ describe('names the device cannot report whole are refused', () => {
     expect(() => settingsHeader({ settings: long, inputBytes: 4, outputBytes: N })).toThrow(/256 bytes in UTF-8/);
     const ok = { ...settings, labels: [...LABELS.slice(1), 'ö'.repeat(127)] };
     expect(settingsHeader({ settings: ok, inputBytes: 4, outputBytes: N }).contents).toContain('\\303\\266');
+  });
+});
+
+describe('counts INFO cannot carry are refused, not wrapped', () => {
+  it('256 classes, 256 axes or a window of 65536 samples is bad-input', () => {
+    const many = (n: number, p: string) => Array.from({ length: n }, (_, i) => `${p}${i}`);
+    const cases: ModelSettings[] = [
+      { ...settings, labels: many(256, 'c') },
+      { ...settings, axes: many(256, 'a'), normalisation: { mean: new Array(256).fill(0), std: new Array(256).fill(1) } },
+      { ...settings, windowLength: 65536 },
+    ];
+    for (const s of cases) expect(() => settingsHeader({ settings: s, inputBytes: 4, outputBytes: N })).toThrow(/device protocol reports at most/);
+    expect(settingsHeader({ settings: { ...settings, labels: many(255, 'c') }, inputBytes: 4, outputBytes: 255 }).contents).toContain('TF_MODEL_NUM_CLASSES 255');
+  });
+
+  it('settings derived from a model with a huge output are refused before anything is allocated', () => {
+    const g: Graph = { ...graph, tensors: graph.tensors.map((t, i) => (i === 3 ? { ...t, shape: [1, 2 ** 31 - 1] } : t)) };
+    expect(() => settingsFromGraph(g)).toThrow(TinyforgeError);
   });
 });

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { TinyforgeError } from '../../src/core/errors.js';
 import type { Graph, Tensor } from '../../src/core/graph.js';
 import { REPO_ROOT } from '../../src/core/shared.js';
+import { emitNativeEngine } from '../../src/firmware/native/index.js';
 import { createInterpreter, DEFAULT_MAX_GRAPH_BYTES } from '../../src/interp/index.js';
 import { readTflite } from '../../src/tflite/reader.js';
 
@@ -103,6 +104,32 @@ describe('interpreter: validated before allocating', () => {
     const g = meanGraph(0.25);
     g.tensors[0] = { ...g.tensors[0], quant: { scale: [0.5, NaN], zeroPoint: [0, 0], quantizedDimension: 3 } };
     expect(caught(() => createInterpreter(g))).toMatchObject({ kind: 'bad-input', details: { tensor: 0, channel: 1 } });
+  });
+});
+
+describe('derived multipliers are finite', () => {
+  // Per-tensor FULLY_CONNECTED: TFLM takes float32(in_scale × filter_scale); 3e38 × 3e38 overflows
+  // float32 to Infinity although both scales are valid. On main the interpreter built a kernel with
+  // multiplier Infinity (silently wrong outputs) and the native emitter threw an untyped RangeError.
+  const fc: Graph = {
+    tensors: [
+      i8('in', [1, 2], 3e38),
+      i8('w', [2, 2], 3e38, new Uint8Array([1, 2, 3, 4])),
+      i8('out', [1, 2], 0.5),
+    ],
+    operators: [{ op: 'FULLY_CONNECTED', inputs: [0, 1, -1], outputs: [2], options: { fusedActivation: 'NONE', keepNumDims: false } }],
+    inputs: [0],
+    outputs: [2],
+  };
+
+  it('interpreter: bad-input naming the operator', () => {
+    const e = caught(() => createInterpreter(fc));
+    expect(e).toMatchObject({ kind: 'bad-input', details: { operator: 0, op: 'FULLY_CONNECTED' } });
+    expect(e.message).toMatch(/^operator 0 \(FULLY_CONNECTED\): .*multiplier.*Infinity/);
+  });
+
+  it('native emitter: bad-input, no C written', () => {
+    expect(caught(() => emitNativeEngine({ graph: fc, version: 3, description: '', metadata: [] }, { modelSha256: '00'.repeat(32) }))).toMatchObject({ kind: 'bad-input' });
   });
 });
 

@@ -7,6 +7,7 @@
  * floats in float arithmetic, we round with Math.fround; where it widens to double first, we use
  * plain JS doubles. Each function says which.
  */
+import { badInput } from '../../core/errors.js';
 
 /** C `round()`: half away from zero. */
 export function roundHalfAway(x: number): number {
@@ -44,7 +45,7 @@ export function quantizeMultiplier(real: number): QuantizedMultiplier {
   const { q, exp } = frexp(real);
   let shift = exp;
   let qFixed = roundHalfAway(q * 2147483648);
-  if (qFixed > 2147483648) throw new RangeError(`multiplier ${real} out of range`);
+  if (!(qFixed <= 2147483648)) throw badInput(`a fixed-point multiplier derived from the quantisation scales is ${real}`, { remedy: 'The scales are out of any sensible range (their float32 product overflows). Quantise the model again instead of editing its parameters.' });
   if (qFixed === 2147483648) {
     qFixed /= 2;
     shift += 1;
