@@ -160,32 +160,28 @@ describe.skipIf(!hasTool('arm-none-eabi-gcc') || !hasTool('make'))('a whole firm
   });
 });
 
-async function infoLabels(board: RunningBoard): Promise<string[]> {
-  const client = await DeviceClient.connect(new SerialTransport(board.path), { baseTimeoutMs: 2000 });
+/** Starts a board, reads INFO's labels over its serial link, stops the board. */
+async function infoLabels(start: () => Promise<RunningBoard>): Promise<string[]> {
+  const board = await start();
   try {
-    return client.info!.labels;
+    const client = await DeviceClient.connect(new SerialTransport(board.path), { baseTimeoutMs: 2000 });
+    try {
+      return client.info!.labels;
+    } finally {
+      await client.close();
+    }
   } finally {
-    await client.close();
+    await board.stop();
   }
 }
 
 describe.skipIf(!hasTool('gcc'))('Unicode and hostile labels round-trip through INFO', () => {
   it('host board (device app + native engine built with gcc -Werror)', async () => {
-    const board = await startHostModelBoard(modelBytes, settings);
-    try {
-      expect(await infoLabels(board)).toEqual(LABELS);
-    } finally {
-      await board.stop();
-    }
+    expect(await infoLabels(() => startHostModelBoard(modelBytes, settings))).toEqual(LABELS);
   }, 120_000);
 
   it.skipIf(!hasTool('qemu-system-arm') || !hasTool('arm-none-eabi-gcc'))('virtual board (QEMU mps2-an386)', async () => {
-    const board = await startVirtualModelBoard(modelBytes, settings);
-    try {
-      expect(await infoLabels(board)).toEqual(LABELS);
-    } finally {
-      await board.stop();
-    }
+    expect(await infoLabels(() => startVirtualModelBoard(modelBytes, settings))).toEqual(LABELS);
   }, 180_000);
 });
 
