@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cCommentText, cString } from '../../src/core/cemit.js';
 import type { ModelSettings } from '../../src/core/dataset.js';
@@ -143,6 +144,30 @@ describe.skipIf(!hasTool('gcc') || !hasTool('g++'))('every generator, compiled w
     writeFileSync(join(d, 'tf_engine_tflm_config.h'), tflmConfigHeader({ model, modelSha256: 'ef'.repeat(32) }).contents);
     writeFileSync(join(d, 'main.cc'), 'enum { kTfLiteOk = 0 };\n#include "tf_engine_tflm_config.h"\nint main() { return tf_tflm_op_names[0][0] == 0; }\n');
     run('g++', [...STRICT_CXX, '-fsyntax-only', 'main.cc'], d);
+  });
+});
+
+// Seeded random strings built from the dangerous fragments and arbitrary code points: one C file
+// holds every string as a literal (printed back as hex, compared with TextEncoder) and in a `//`
+// and a `/* */` comment each followed by a declaration the program uses, so a comment that
+// swallowed or spliced a line fails the compile, and an escape that altered a byte fails the compare.
+describe.skipIf(!hasTool('gcc'))('property: random hostile strings stay literal text', () => {
+  const fragments = fc.constantFrom('\\', '?', '??', '*', '/', '*/', '/*', '\n', '\r', '"', "'", '#', '\u2028', '\t', 'f', '0', 'ö', '😀');
+  // Any code point but NUL and the surrogate range (cString refuses those, tested above).
+  const codePoint = fc.integer({ min: 1, max: 0x10ffff }).filter((c) => c < 0xd800 || c > 0xdfff).map((c) => String.fromCodePoint(c));
+  const hostile = fc.array(fc.oneof(fragments, fc.string({ unit: codePoint, maxLength: 4 })), { maxLength: 8 }).map((p) => p.join(''));
+  const strings = fc.sample(hostile, { seed: 424242, numRuns: 300 });
+
+  it('compiles under -trigraphs -Werror and prints the UTF-8 bytes back', () => {
+    const d = dir();
+    const lines = ['#include <stdio.h>', HEX_DUMP.trim()];
+    strings.forEach((x, i) => lines.push(`// ${cCommentText(x)}`, `static const int a${i} = ${i};`, `/* ${cCommentText(x)} */ static const int b${i} = ${i};`, `static const char* const s${i} = ${cString(x)};`));
+    lines.push('int main(void) {', '  long sum = 0;');
+    strings.forEach((_, i) => lines.push(`  sum += a${i} - b${i}; dump(s${i});`));
+    lines.push('  return sum != 0;', '}', '');
+    writeFileSync(join(d, 'p.c'), lines.join('\n'));
+    run('gcc', [...STRICT_C, 'p.c', '-o', 'p'], d);
+    expect(run('./p', [], d).split('\n').slice(0, -1)).toEqual(strings.map(hex));
   });
 });
 
