@@ -164,4 +164,21 @@ describe('property: mutated models never escape as other exceptions', () => {
       { seed: 20261201, numRuns: 400 },
     );
   });
+
+  it('model files with bytes overwritten, read and run: a result or a TinyforgeError', () => {
+    const byteEdit = fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) });
+    fc.assert(
+      fc.property(fc.nat(), fc.array(byteEdit, { minLength: 1, maxLength: 6 }), (m, edits) => {
+        const b = models[m % models.length].slice();
+        // The tables (shapes, quantisation, options) sit before the weight buffers in tinyforge's files.
+        for (const e of edits) b[e.at % Math.min(b.length, 4096)] = e.value;
+        try {
+          outcome(readTflite(b).graph);
+        } catch (e) {
+          if (!(e instanceof TinyforgeError)) throw e;
+        }
+      }),
+      { seed: 777, numRuns: 400 },
+    );
+  });
 });
