@@ -4,7 +4,9 @@
 // "Array buffer allocation failed", "Invalid typed array length" and "The number Infinity cannot
 // be converted to a BigInt" (MEAN with output scale 0); a seeded mutation run like the property
 // test below found 98 untyped errors in 3,000 mutated models.
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +16,7 @@ import { REPO_ROOT } from '../../src/core/shared.js';
 import { emitNativeEngine } from '../../src/firmware/native/index.js';
 import { createInterpreter, DEFAULT_MAX_GRAPH_BYTES } from '../../src/interp/index.js';
 import { readTflite } from '../../src/tflite/reader.js';
+import { writeTflite } from '../../src/tflite/writer.js';
 
 const q = (scale: number, zeroPoint = 0) => ({ scale: [scale], zeroPoint: [zeroPoint], quantizedDimension: 0 });
 const i8 = (name: string, shape: number[], scale: number, data?: Uint8Array): Tensor => ({ name, dtype: 'int8', shape, quant: q(scale), ...(data ? { data } : {}) });
@@ -105,6 +108,18 @@ describe('interpreter: validated before allocating', () => {
     g.tensors[0] = { ...g.tensors[0], quant: { scale: [0.5, NaN], zeroPoint: [0, 0], quantizedDimension: 3 } };
     expect(caught(() => createInterpreter(g))).toMatchObject({ kind: 'bad-input', details: { tensor: 0, channel: 1 } });
   });
+});
+
+describe('tinyforge infer on such files', () => {
+  it('a .tflite whose input is 64 GiB exits 3 naming the tensor (on main: exit 1, RangeError)', () => {
+    const g = meanGraph(0.25);
+    g.tensors[0] = i8('x', [1, 65536, 65536, 16], 0.5);
+    const file = join(mkdtempSync(join(tmpdir(), 'tf-huge-')), 'huge.tflite');
+    writeFileSync(file, writeTflite(g));
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin/tinyforge.mjs'), '--json', 'infer', file, '--values', '0'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(3);
+    expect(r.stdout + r.stderr).toMatch(/tensor 0 \(\\"x\\"\).*limit/);
+  }, 60_000);
 });
 
 describe('derived multipliers are finite', () => {
