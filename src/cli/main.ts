@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { TINYFORGE_VERSION } from '../core/version.js';
 import { ExitCode } from '../core/errors.js';
 import { register as demoCmd } from './commands/demo.js';
+import { register as runCmd } from './commands/run.js';
 import { register as dataCmd } from './commands/data.js';
 import { register as trainCmd } from './commands/train.js';
 import { register as quantizeCmd } from './commands/quantize.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     'after',
     `\nExit codes: 0 ok, 1 internal error, 2 usage, 3 bad input, 4 unsupported, 5 verification mismatch,\n6 device/link failure, 7 external tool missing or failed, 130 interrupted.`,
   );
+  runCmd(program);
   demoCmd(program);
   dataCmd(program);
   trainCmd(program);

@@ -7,11 +7,11 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { badInput, deviceError, ExitCode, TinyforgeError, usageError } from '../../core/errors.js';
 import { action, emit, globalOptions, info, progress } from '../util.js';
-import { DeviceClient, type ClientOptions } from '../../device/client.js';
-import { SerialTransport, listPorts } from '../../device/serial-transport.js';
-import { formatVerifyReport, verifyDevice } from '../../device/verify.js';
-import { interpreterReference, loadVectors, parseWindowsFile, quantizeWindows, type Reference } from '../../device/reference.js';
-import { loadTrainArtifacts } from '../../train/artifacts.js';
+import { listPorts } from '../../device/serial-transport.js';
+import { formatVerifyReport } from '../../device/verify.js';
+import { VERIFY_DEFAULT_MAX, VERIFY_DEFAULT_SEED, describeVerifySample } from '../../device/verify-sample.js';
+import { connectBoard, loadVerifyWindows, verifyStage } from '../../service/device.js';
+import { deprecatedAlias, flag, numberFlag } from '../flags.js';
 import { CAPTURE_CSV_HEADER, CaptureSession } from '../../device/capture.js';
 import { describePrediction, formatPrediction, parseFeedCsv } from '../../device/monitor.js';
 import { MAX_PAYLOAD } from '../../device/protocol.generated.js';
@@ -31,14 +31,8 @@ function addLinkOptions(c: Command): Command {
     .option('--timeout-ms <ms>', 'fixed part of every reply timeout', '1000');
 }
 
-async function connect(f: LinkFlags): Promise<DeviceClient> {
-  if (!f.port) throw usageError('--port is required', { remedy: 'pass the board serial port, e.g. --port /dev/ttyACM0 (tinyforge monitor --list shows ports)' });
-  const baud = Number(f.baud);
-  if (!Number.isFinite(baud) || baud <= 0) throw usageError(`--baud ${f.baud} is not a positive number`, { remedy: 'e.g. --baud 115200' });
-  const opts: ClientOptions = { baseTimeoutMs: Number(f.timeoutMs ?? 1000) };
-  if (f.linkRate) opts.bytesPerSecond = Number(f.linkRate);
-  return DeviceClient.connect(new SerialTransport(f.port, { baudRate: baud, bytesPerSecond: f.linkRate ? Number(f.linkRate) : undefined }), opts);
-}
+/** The board's link (the service's connectBoard; capture and monitor use it too). */
+const connect = (f: LinkFlags) => connectBoard(f);
 
 function readFileOrThrow(path: string, what: string): Buffer {
   if (!existsSync(path)) throw badInput(`${what} not found: ${path}`, { remedy: 'check the path' });
@@ -66,45 +60,28 @@ export function register(program: Command): void {
     program
       .command('verify')
       .description('Run test windows on the board and compare every output byte with the host reference (exit 5 on any mismatch)')
-      .requiredOption('-m, --model <file>', 'the .tflite the board was built from (its SHA-256 must match the board\'s)')
+      .addOption(flag('model', "the .tflite the board was built from (its SHA-256 must match the board's)").makeOptionMandatory())
       .option('--vectors <dir>', 'folder of in-NNN.bin inputs (+ out-NNN.bin expected outputs; default: the model\'s folder if it has them)')
       .option('--windows <file>', 'JSON windows file: { "inputs": [[int8…]…], "labels": [class…] }; expected outputs from the host interpreter')
-      .option('--data <dir>', 'a training directory (tinyforge train --out DIR): its held-out windows, quantised for the model, with their labels')
-      .option('-n, --count <n>', 'use at most N windows'),
+      .addOption(flag('dataDir', 'a training directory (tinyforge train --out DIR): its held-out windows, quantised for the model, with their labels'))
+      .addOption(flag('max', `send at most N windows: a class-stratified, seeded sample (default ${VERIFY_DEFAULT_MAX})`))
+      .addOption(flag('all', 'send every window'))
+      .addOption(flag('seed', `seed of the sample (default ${VERIFY_DEFAULT_SEED})`))
+      .addOption(deprecatedAlias('-n, --count <n>', '--max')),
   ).action(
-    action(async (f: LinkFlags & { model: string; vectors?: string; windows?: string; data?: string; count?: string }, cmd: Command) => {
+    action(async (f: LinkFlags & { model: string; vectors?: string; windows?: string; data?: string; count?: string; max?: string; all?: boolean; seed?: string }, cmd: Command) => {
       const out = globalOptions(cmd);
       const model = new Uint8Array(readFileOrThrow(f.model, 'model file'));
-      let inputs: Uint8Array[];
-      let labels: number[] | undefined;
-      let reference: Reference | null = null;
-      if ([f.vectors, f.windows, f.data].filter((x) => x !== undefined).length > 1) {
-        throw usageError('use one of --vectors, --windows or --data', { remedy: 'pick one source of test windows' });
-      }
-      const vdir = f.vectors ?? (f.windows || f.data ? undefined : existsSync(join(dirname(f.model), 'in-000.bin')) ? dirname(f.model) : undefined);
-      if (f.data) {
-        ({ inputs, labels } = quantizeWindows(model, (await loadTrainArtifacts(f.data)).heldOutNormalised));
-      } else if (vdir) {
-        const v = loadVectors(vdir);
-        inputs = v.inputs;
-        if (v.outputs.every((o) => o)) reference = (_x, i) => v.outputs[i]!;
-      } else if (f.windows) {
-        ({ inputs, labels } = parseWindowsFile(readFileOrThrow(f.windows, 'windows file').toString('utf8'), f.windows));
-      } else {
-        throw usageError('no test windows given', { remedy: 'pass --data TRAIN_DIR (held-out windows), --vectors DIR (in-NNN.bin/out-NNN.bin) or --windows FILE' });
-      }
-      if (f.count !== undefined) {
-        const n = Number(f.count);
-        if (!Number.isInteger(n) || n < 1) throw usageError(`-n ${f.count} is not a positive integer`, { remedy: 'e.g. -n 10' });
-        inputs = inputs.slice(0, n);
-        labels = labels?.slice(0, n);
-      }
-      reference ??= interpreterReference(model);
+      if (f.count !== undefined && f.max !== undefined) throw usageError('use --max, not both --max and -n', { remedy: '-n is the old name of --max' });
+      if (f.all && (f.count ?? f.max) !== undefined) throw usageError('--all sends every window; drop --max', { remedy: 'pass either --all or --max N' });
+      const max = numberFlag(f.count !== undefined ? 'count' : 'max', f.count ?? f.max, { min: 1 });
+      const seed = numberFlag('seed', f.seed);
+      const windows = await loadVerifyWindows(model, f.model, f);
       const client = await connect(f);
       try {
-        const bar = progress(out, inputs.length, 'verify');
-        const report = await verifyDevice(client, { model, inputs, labels, reference, onProgress: (d) => bar.update(d) }).finally(() => bar.stop());
-        emit(out, report, () => formatVerifyReport(report));
+        const bar = progress(out, Math.min(windows.inputs.length, f.all ? Infinity : (max ?? VERIFY_DEFAULT_MAX)), 'verify');
+        const report = await verifyStage(client, model, windows, { all: f.all, max, seed, onProgress: (d) => bar.update(d) }).finally(() => bar.stop());
+        emit(out, report, () => `${formatVerifyReport(report)}\nwindows: ${describeVerifySample(report.sample)}`);
         if (!report.ok) process.exitCode = ExitCode.MISMATCH;
       } finally {
         await client.close();
