@@ -62,7 +62,7 @@ describe('tinyforge quantize / convert / eval', () => {
   });
   it('convert writes model.tflite, the C array and settings.json with the I/O quantisation', async () => {
     const out = join(dir, 'conv');
-    const r = await run('--json', 'convert', '--model', join(trainDir, 'model.json'), '--out-dir', out, '--input-type', 'float32');
+    const r = await run('--json', 'convert', '--model', join(trainDir, 'model.json'), '--out', out, '--input-type', 'float32');
     expect(r.status).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['model.tflite', 'model_data.cc', 'model_data.h', 'settings.json']);
     const s = JSON.parse(readFileSync(join(out, 'settings.json'), 'utf8'));
@@ -72,6 +72,20 @@ describe('tinyforge quantize / convert / eval', () => {
     const g = readTflite(new Uint8Array(readFileSync(join(out, 'model.tflite')))).graph;
     expect(g.operators[0].op).toBe('QUANTIZE');
     expect(readFileSync(join(out, 'model_data.cc'), 'utf8')).toContain('g_model');
+  });
+  it('convert keeps --out-dir as a hidden, deprecated alias of --out', async () => {
+    const out = join(dir, 'conv-old');
+    const r = await run('--json', 'convert', '--model', trainDir, '--out-dir', out);
+    expect(r.status).toBe(0);
+    expect(readdirSync(out)).toContain('model.tflite');
+    const program = new Command();
+    register(program);
+    const help = program.commands.find((c) => c.name() === 'convert')!.helpInformation();
+    expect(help).toMatch(/--out <path>/);
+    expect(help).not.toMatch(/--out-dir/);
+    const both = await run('convert', '--model', trainDir, '--out', join(dir, 'a'), '--out-dir', join(dir, 'b'));
+    expect(both.status).toBe(ExitCode.USAGE);
+    expect(existsSync(join(dir, 'a'))).toBe(false);
   });
   it('eval reports float and int8 accuracy on the held-out windows', async () => {
     const r = await run('--json', 'eval', '--model', trainDir);
