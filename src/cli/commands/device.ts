@@ -1,20 +1,20 @@
 /**
  * Device commands: `verify` (device vs host, bit for bit), `capture` (labelled IMU stream → file),
- * `monitor` (live predictions; `--feed` for boards without an IMU). Thin: the library is src/device/.
+ * `monitor` (live predictions; `--feed` for boards without an IMU). Thin: the steps are src/service/device.ts and stream.ts.
  */
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { badInput, deviceError, ExitCode, TinyforgeError, usageError } from '../../core/errors.js';
+import { badInput, ExitCode, usageError } from '../../core/errors.js';
 import { action, emit, globalOptions, info, progress } from '../util.js';
 import { listPorts } from '../../device/serial-transport.js';
 import { formatVerifyReport } from '../../device/verify.js';
 import { VERIFY_DEFAULT_MAX, VERIFY_DEFAULT_SEED, describeVerifySample } from '../../device/verify-sample.js';
 import { connectBoard, loadVerifyWindows, verifyStage } from '../../service/device.js';
 import { deprecatedAlias, flag, numberFlag } from '../flags.js';
-import { CAPTURE_CSV_HEADER, CaptureSession } from '../../device/capture.js';
-import { describePrediction, formatPrediction, parseFeedCsv } from '../../device/monitor.js';
-import { MAX_PAYLOAD } from '../../device/protocol.generated.js';
+import { CAPTURE_CSV_HEADER } from '../../device/capture.js';
+import { formatPrediction, parseFeedCsv } from '../../device/monitor.js';
+import { captureStage, monitorStage, type CaptureResult } from '../../service/stream.js';
 
 interface LinkFlags {
   port?: string;
@@ -108,40 +108,27 @@ export function register(program: Command): void {
       const client = await connect(f);
       const partial = target + '.partial';
       writeFileSync(partial, CAPTURE_CSV_HEADER + '\n');
-      const session = new CaptureSession(f.label, f.group);
-      const startedAt = new Date().toISOString();
-      let stopReason = 'time';
-      let finish!: () => void;
-      const done = new Promise<void>((r) => (finish = r));
-      client.onImuSamples((b) => appendFileSync(partial, session.add(b, Date.now())));
-      client.transport.onClose(() => ((stopReason = 'link closed'), finish()));
-      const dispose = onInterrupt(() => ((stopReason = 'interrupted'), finish()));
-      const timer = Number.isFinite(seconds) ? setTimeout(finish, seconds * 1000) : null;
+      let interrupt!: () => void;
+      const interrupted = new Promise<void>((r) => (interrupt = r));
+      const dispose = onInterrupt(interrupt);
+      let r: CaptureResult | undefined;
       try {
-        await client.streamStart(Number(f.rate));
-        info(out, `capturing "${f.label}" from ${f.port}${Number.isFinite(seconds) ? ` for ${seconds} s` : ''} (Ctrl-C stops)…`);
-        await done;
-      } finally {
-        if (timer) clearTimeout(timer);
-        dispose();
-        if (stopReason !== 'link closed') await client.streamStop().catch(() => undefined);
-        await client.close().catch(() => undefined);
-        const s = session.summary();
-        renameSync(partial, target);
-        // The sidecar follows schemas/capture.schema.json (format tinyforge-capture/1): `tinyforge data import` reads CSV + sidecar.
-        const sidecar = {
-          format: 'tinyforge-capture/1', label: s.label, group: s.group, sampleRateHz: s.deviceRateHz || client.info?.imuRateHz || 1,
-          axes: ['aX', 'aY', 'aZ'], units: ['g', 'g', 'g'], deviceRateHz: s.deviceRateHz, measuredRateHz: s.measuredRateHz, board: client.info?.board ?? null,
-          device: { port: f.port, engine: client.info?.engine }, startedAt, samples: s.samples, seconds: s.seconds, gaps: s.gaps, missingSamples: s.missingSamples, stopReason, file: basename(target),
-        };
-        writeAtomic(target + '.json', JSON.stringify(sidecar, null, 2) + '\n');
-        emit(out, { file: target, ...s, stopReason }, () =>
-          `${s.samples} samples of "${s.label}" → ${target} (${s.seconds.toFixed(1)} s, device ${s.deviceRateHz.toFixed(1)} Hz, measured ${s.measuredRateHz.toFixed(1)} Hz` +
-          `${s.gaps.length ? `, ${s.missingSamples} samples LOST in ${s.gaps.length} gaps` : ', no gaps'}; stopped: ${stopReason})`,
+        r = await captureStage(client, { label: f.label, group: f.group, seconds, rateHz: Number(f.rate), port: f.port! }, (rows) => appendFileSync(partial, rows), interrupted, () =>
+          info(out, `capturing "${f.label}" from ${f.port}${Number.isFinite(seconds) ? ` for ${seconds} s` : ''} (Ctrl-C stops)…`),
         );
-        if (stopReason === 'link closed') info(out, 'warning: the link closed during capture; everything received was saved');
-        if (stopReason === 'interrupted' && Number.isFinite(seconds)) process.exitCode = ExitCode.INTERRUPTED;
+      } finally {
+        dispose();
+        renameSync(partial, target);
       }
+      const { summary: s, stopReason } = r;
+      // The sidecar follows schemas/capture.schema.json (format tinyforge-capture/1): `tinyforge data import` reads CSV + sidecar.
+      writeAtomic(target + '.json', JSON.stringify(r.sidecar(basename(target)), null, 2) + '\n');
+      emit(out, { file: target, ...s, stopReason }, () =>
+        `${s.samples} samples of "${s.label}" → ${target} (${s.seconds.toFixed(1)} s, device ${s.deviceRateHz.toFixed(1)} Hz, measured ${s.measuredRateHz.toFixed(1)} Hz` +
+        `${s.gaps.length ? `, ${s.missingSamples} samples LOST in ${s.gaps.length} gaps` : ', no gaps'}; stopped: ${stopReason})`,
+      );
+      if (stopReason === 'link closed') info(out, 'warning: the link closed during capture; everything received was saved');
+      if (stopReason === 'interrupted' && Number.isFinite(seconds)) process.exitCode = ExitCode.INTERRUPTED;
     }),
   );
 
@@ -167,57 +154,22 @@ export function register(program: Command): void {
       const limit = f.count === undefined ? Infinity : Number(f.count);
       const client = await connect(f);
       const infoMsg = client.info!;
-      let n = 0;
-      let finish!: () => void;
-      const done = new Promise<void>((r) => (finish = r));
-      client.onPrediction((p) => {
-        if (n >= limit) return;
-        n++;
-        const line = describePrediction(p, infoMsg);
-        if (out.json) process.stdout.write(JSON.stringify(line) + '\n');
-        else process.stdout.write(formatPrediction(line) + '\n');
-        if (n >= limit) finish();
-      });
-      client.transport.onClose(() => finish());
-      const dispose = onInterrupt(finish);
-      const timer = f.seconds ? setTimeout(finish, Number(f.seconds) * 1000) : null;
-      let streaming = false;
+      let stop!: () => void;
+      const stopped = new Promise<void>((r) => (stop = r));
+      const dispose = onInterrupt(stop);
+      const timer = f.seconds ? setTimeout(stop, Number(f.seconds) * 1000) : null;
+      let n: number;
       try {
-        if (feed) {
-          await client.reset();
-          const axes = infoMsg.numAxes || 3;
-          if (feed.length / f.axes.split(',').length < 1) throw badInput('feed has no samples', { remedy: 'check the file' });
-          const perFrame = Math.floor(MAX_PAYLOAD / 4 / axes);
-          const rate = f.feedRate ? Number(f.feedRate) : 0;
-          const chunk = rate > 0 ? Math.max(1, Math.min(perFrame, Math.round(rate / 10))) : perFrame;
-          let stopped = false;
-          void done.then(() => (stopped = true));
-          const t0 = Date.now();
-          for (let s = 0; s * axes < feed.length && !stopped; s += chunk) {
-            await client.samplesIn(feed.subarray(s * axes, Math.min(feed.length, (s + chunk) * axes)));
-            if (rate > 0) await new Promise((r) => setTimeout(r, Math.max(0, t0 + ((s + chunk) / rate) * 1000 - Date.now())));
-          }
-          finish();
-        } else {
-          try {
-            // Windows start afresh, so window numbers and sample indices count from this session.
-            await client.reset();
-            await client.streamStart(0);
-          } catch (e) {
-            if (e instanceof TinyforgeError && e.details?.code === 6) {
-              throw deviceError('this board has no IMU', { remedy: 'feed it recorded samples: tinyforge monitor --port … --feed recording.csv' });
-            }
-            throw e;
-          }
-          streaming = true;
-          info(out, `monitoring ${f.port} (${infoMsg.board}, ${infoMsg.engine}); Ctrl-C stops`);
-        }
-        await done;
+        n = await monitorStage(
+          client,
+          { feed, feedAxes: f.axes.split(',').length, feedRate: f.feedRate ? Number(f.feedRate) : 0, count: limit },
+          (line) => process.stdout.write((out.json ? JSON.stringify(line) : formatPrediction(line)) + '\n'),
+          stopped,
+          () => info(out, `monitoring ${f.port} (${infoMsg.board}, ${infoMsg.engine}); Ctrl-C stops`),
+        );
       } finally {
         if (timer) clearTimeout(timer);
         dispose();
-        if (streaming) await client.streamStop().catch(() => undefined);
-        await client.close().catch(() => undefined);
       }
       info(out, `${n} predictions`);
     }),
