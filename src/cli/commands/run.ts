@@ -6,11 +6,11 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ExitCode, badInput } from '../../core/errors.js';
+import { badInput } from '../../core/errors.js';
 import { CONFIG_FILE, loadConfig, type TinyforgeConfig } from '../../train/config.js';
 import { RUN_STAGES, pct, runProject, selectStages, type RunHooks, type RunReport } from '../../service/run.js';
 import { describeVerifySample } from '../../device/verify-sample.js';
-import { action, emit, globalOptions, info, progress, type OutputOptions, type Progress } from '../util.js';
+import { action, emit, globalOptions, info, progress, softInterrupt, type OutputOptions, type Progress } from '../util.js';
 import { flag, listFlag, numberFlag } from '../flags.js';
 
 /** Progress per stage on a TTY (status lines on stderr, bars for epochs and verify); nothing with --json. */
@@ -21,13 +21,7 @@ export function runHooks(o: OutputOptions): RunHooks & { dispose(): void } {
     bar = null;
   };
   // Ctrl-C once: finish the epoch and save; the run then stops with exit 130.
-  let stop = false;
-  const onSigint = () => {
-    if (stop) process.exit(ExitCode.INTERRUPTED);
-    stop = true;
-    info(o, '\ninterrupted: finishing this epoch, then saving (Ctrl-C again aborts without saving)');
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = softInterrupt(o);
   return {
     stage: (s, m) => {
       end();
@@ -37,7 +31,7 @@ export function runHooks(o: OutputOptions): RunHooks & { dispose(): void } {
       if (!bar) bar = progress(o, epochs, 'train');
       bar.update(rec.epoch, { loss: rec.loss.toFixed(3), val_acc: rec.valAccuracy === null ? 'n/a' : rec.valAccuracy.toFixed(3) });
     },
-    shouldStop: () => stop,
+    shouldStop: interrupt.stopped,
     verifyProgress: (done, total) => {
       if (!bar) bar = progress(o, total, 'verify');
       bar.update(done);
@@ -45,7 +39,7 @@ export function runHooks(o: OutputOptions): RunHooks & { dispose(): void } {
     },
     dispose: () => {
       end();
-      process.off('SIGINT', onSigint);
+      interrupt.dispose();
     },
   };
 }

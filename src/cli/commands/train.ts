@@ -5,7 +5,7 @@
  */
 import { join, relative } from 'node:path';
 import { Command, Option } from 'commander';
-import { ExitCode, usageError } from '../../core/errors.js';
+import { usageError } from '../../core/errors.js';
 import { saveTrainArtifacts } from '../../train/artifacts.js';
 import type { BackendPreference } from '../../train/backend.js';
 import { findConfig, type TinyforgeConfig } from '../../train/config.js';
@@ -14,7 +14,7 @@ import { PRESETS, PRESET_HELP } from '../../train/models.js';
 import type { EpochRecord, TrainResult } from '../../train/train.js';
 import { prepareData } from '../../service/data.js';
 import { TRAIN_DEFAULTS, trainSettings, trainStage } from '../../service/train.js';
-import { action, emit, globalOptions, info, progress, type OutputOptions } from '../util.js';
+import { action, emit, globalOptions, info, progress, softInterrupt, type OutputOptions } from '../util.js';
 import { flag } from '../flags.js';
 
 export { TRAIN_DEFAULTS };
@@ -179,19 +179,13 @@ export function register(program: Command): void {
         const out = flags.out ?? t.out ?? TRAIN_DEFAULTS.out;
         const bar = onEpochBar(o, settings.epochs);
         // Ctrl-C once: finish the epoch, save what there is, exit 130. Twice: abort at once.
-        let stop = false;
-        const onSigint = () => {
-          if (stop) process.exit(ExitCode.INTERRUPTED);
-          stop = true;
-          info(o, '\ninterrupted: finishing this epoch, then saving (Ctrl-C again aborts without saving)');
-        };
-        process.on('SIGINT', onSigint);
+        const interrupt = softInterrupt(o);
         let r: TrainResult;
         try {
-          r = (await trainStage(data, settings, out, { onEpoch: bar.onEpoch, shouldStop: () => stop })).result;
+          r = (await trainStage(data, settings, out, { onEpoch: bar.onEpoch, shouldStop: interrupt.stopped })).result;
         } finally {
           bar.stop();
-          process.off('SIGINT', onSigint);
+          interrupt.dispose();
         }
         r.model.dispose();
         emit(o, { out, backend: r.backend, settings: r.settings, split: data.split, report: r.report }, summary(r, out));
