@@ -27,10 +27,11 @@ export interface DataStageResult extends TrainingData {
   recordings: number;
 }
 
-/** Recordings (files, in memory, or the built-in simulator) → split, windowed training data. */
+/** Recordings (in memory, files, else the built-in simulator) → split, windowed training data. */
 export function prepareData(o: DataStageOptions): DataStageResult {
   if (o.recordings) return { ...recordingsTrainingData(o.recordings, o), source: 'memory', files: [], reports: [], recordings: o.recordings.length };
-  if (o.paths && o.paths.length && !o.builtin) {
+  // Files win over `builtin` (as `train` always did); `--builtin` on a command drops the paths.
+  if (o.paths && o.paths.length) {
     const format = (o.import?.format ?? o.format) as FileImportOptions['format'];
     const loaded = readRecordingFiles(o.paths, { ...o.import, ...(format ? { format } : {}) });
     return { ...recordingsTrainingData(loaded.recordings, o), source: 'files', files: loaded.files, reports: loaded.reports, recordings: loaded.recordings.length };

@@ -25,7 +25,7 @@ interface LinkFlags {
 
 function addLinkOptions(c: Command): Command {
   return c
-    .option('-p, --port <path>', 'serial port or pty of the board (e.g. /dev/ttyACM0, or the pty the virtual board printed)')
+    .addOption(flag('port', 'serial port or pty of the board (e.g. /dev/ttyACM0, or the pty the virtual board printed)'))
     .option('--baud <n>', 'baud rate (ignored by USB CDC and ptys)', '115200')
     .option('--link-rate <bytesPerSecond>', 'link throughput used to scale timeouts (QEMU ~8000)')
     .option('--timeout-ms <ms>', 'fixed part of every reply timeout', '1000');
