@@ -93,5 +93,5 @@ export function selectVerifySample(total: number, labels: readonly number[] | un
 export function describeVerifySample(s: Omit<VerifySample, 'indices'>): string {
   if (s.mode === 'all') return s.max === null ? `all ${s.total} windows (--all)` : `all ${s.total} windows (no more than --max ${s.max})`;
   const how = s.mode === 'stratified' ? 'class-stratified' : 'random (no labels)';
-  return `${s.n} of ${s.total} windows, ${how} sample, seed ${s.seed} (--all sends every window, --max N changes the bound)`;
+  return `${s.n} of ${s.total} windows, ${how} sample, seed ${s.seed}`;
 }

@@ -81,7 +81,7 @@ export function register(program: Command): void {
       try {
         const bar = progress(out, Math.min(windows.inputs.length, f.all ? Infinity : (max ?? VERIFY_DEFAULT_MAX)), 'verify');
         const report = await verifyStage(client, model, windows, { all: f.all, max, seed, onProgress: (d) => bar.update(d) }).finally(() => bar.stop());
-        emit(out, report, () => `${formatVerifyReport(report)}\nwindows: ${describeVerifySample(report.sample)}`);
+        emit(out, report, () => `${formatVerifyReport(report)}\nwindows: ${describeVerifySample(report.sample)}${report.sample.mode === 'all' ? '' : ' (--all sends every window, --max N changes the bound)'}`);
         if (!report.ok) process.exitCode = ExitCode.MISMATCH;
       } finally {
         await client.close();
