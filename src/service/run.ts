@@ -220,6 +220,13 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
 
   writeFileAtomic(L.report, JSON.stringify(report, null, 2));
   report.files.pipeline = L.report;
+  if (report.verify && !report.verify.modelSha256.match) {
+    const h = report.verify.modelSha256;
+    throw mismatch(`the board runs another model (sha256 ${h.device.slice(0, 16)}…) than ${L.tflite} (${h.file.slice(0, 16)}…)`, {
+      remedy: `rebuild and flash the firmware for this model: tinyforge run --from firmware (see ${L.report})`,
+      details: { modelSha256: h },
+    });
+  }
   if (report.verify && !report.verify.ok) {
     const v = report.verify;
     throw mismatch(`the board's outputs differ from the host interpreter on ${v.n - v.bitExact} of ${v.n} windows (max ${v.maxLsbDiff} LSB)`, {

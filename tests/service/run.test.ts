@@ -85,6 +85,16 @@ describe('tinyforge run end to end on the virtual board', () => {
     expect(v.accuracy.device).toBe(v.accuracy.reference); // bit-exact → same argmax
     expect(rep.firmware.footprint.flash).toBeGreaterThan(0);
     for (const f of ['model.tflite', 'train/report.html', 'firmware/build/firmware.elf', 'pipeline.json']) expect(existsSync(join(dir, 'build-out', f)), f).toBe(true);
+
+    // A later --from int8 that makes another model (calibrated on 5 windows) leaves the board
+    // running the old one: --from verify says so (exit 5) instead of passing or blaming the kernels.
+    const cfg2 = join(dir, 'recalibrated.json');
+    writeFileSync(cfg2, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), quantize: { representativeWindows: 5 } }));
+    expect((await runCli('run', '--config', cfg2, '--from', 'int8', '--to', 'int8')).status).toBe(0);
+    const stale = await runCli('run', '--config', cfg2, '--from', 'verify', '--max', '3');
+    expect(stale.status).toBe(5);
+    expect(stale.stderr).toMatch(/the board runs another model/);
+    expect(stale.stderr).toMatch(/remedy: rebuild and flash the firmware for this model: tinyforge run --from firmware/);
   }, 600_000);
 });
 
