@@ -61,6 +61,9 @@ export function selectStages(o: { from?: string; to?: string; stages?: string[] 
 }
 
 export interface RunHooks {
+  /** A stage starts. */
+  begin?(stage: RunStage): void;
+  /** What a stage did (or noticed), in words. */
   stage?(stage: RunStage, message: string): void;
   epoch?(rec: EpochRecord, epochs: number): void;
   /** Polled after each epoch: true stops training (Ctrl-C). */
@@ -136,6 +139,7 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
 
   try {
     if (has('data') || has('train')) {
+      hooks.begin?.('data');
       const data = prepareData({ ...cfg.data, import: input.import });
       const c = dataCounts(data);
       report.data = { source: data.source, labels: data.labels, sampleRateHz: data.sampleRateHz, windowLength: data.windowLength, windows: c.windows, groups: c.groups, split: data.split };
@@ -145,6 +149,7 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
         report.files.data = writeSplitDir(L.data, serializeSplit(data, data.units));
         say('data', `split written to ${L.data}`);
       } else {
+        hooks.begin?.('train');
         const ts = trainSettings(cfg.train);
         const { result, seconds } = await trainStage(data, ts, L.train, { onEpoch: hooks.epoch, shouldStop: hooks.shouldStop });
         const acc = result.report.accuracy;
@@ -160,6 +165,7 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
     }
 
     if (has('int8')) {
+      hooks.begin?.('int8');
       if (!model) {
         const src = await loadSources({ model: need(L.train, 'training run folder', 'int8') });
         ({ model, settings, calibration, evaluation } = src);
@@ -179,6 +185,7 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
     }
 
     if (has('firmware')) {
+      hooks.begin?.('firmware');
       tflite ??= new Uint8Array(readFileSync(need(L.tflite, '.tflite model', 'firmware')));
       const m = readModelForFirmware(tflite, L.tflite);
       const given = settings ?? (existsSync(L.settings) ? loadSettings(L.settings) : undefined);
@@ -191,6 +198,7 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
     }
 
     if (has('build')) {
+      hooks.begin?.('build');
       const b = await buildStage(need(L.firmware, 'firmware project', 'build'), { onOutput: hooks.output });
       report.firmware = { ...(report.firmware ?? { board: b.board, engine: b.engine, dir: resolve(L.firmware) }), elf: b.elf, footprint: b.footprint!, buildSeconds: b.seconds };
       say('build', `${b.artifact}: flash ${b.footprint!.flash} B, RAM ${b.footprint!.ram} B`);
@@ -199,12 +207,14 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
     // The virtual board only runs while the run talks to it: verify without flash still starts it.
     const needBoard = has('flash') || (has('verify') && getBoard(boardId).virtual);
     if (needBoard) {
+      hooks.begin?.('flash');
       const target = await resolveFlashTarget(need(L.firmware, 'firmware project', 'flash'), { port: cfg.verify?.port });
       board = await flashStage(target, { port: cfg.verify?.port, onOutput: hooks.output });
       say('flash', `${target.board.virtual ? 'virtual board up' : `flashed ${target.board.id}`} on ${board.path}`);
     }
 
     if (has('verify')) {
+      hooks.begin?.('verify');
       tflite ??= new Uint8Array(readFileSync(need(L.tflite, '.tflite model', 'verify')));
       verifyWindows ??= await loadVerifyWindows(tflite, L.tflite, { data: need(L.train, 'training run folder', 'verify') });
       board ??= { path: cfg.verify?.port ?? '', stop: async () => {} };

@@ -8,7 +8,7 @@ import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { badInput } from '../../core/errors.js';
 import { CONFIG_FILE, loadConfig, type TinyforgeConfig } from '../../train/config.js';
-import { RUN_STAGES, pct, runProject, selectStages, type RunHooks, type RunReport } from '../../service/run.js';
+import { RUN_STAGES, pct, runProject, selectStages, type RunHooks, type RunReport, type RunStage } from '../../service/run.js';
 import { describeVerifySample } from '../../device/verify-sample.js';
 import { action, emit, globalOptions, info, progress, softInterrupt, type OutputOptions, type Progress } from '../util.js';
 import { flag, listFlag, numberFlag } from '../flags.js';
@@ -20,9 +20,13 @@ export function runHooks(o: OutputOptions): RunHooks & { dispose(): void } {
     bar?.stop();
     bar = null;
   };
-  // Ctrl-C once: finish the epoch and save; the run then stops with exit 130.
-  const interrupt = softInterrupt(o);
+  // Ctrl-C while training: finish the epoch and save, then stop with exit 130; at any other stage: stop now.
+  let current: RunStage | null = null;
+  const interrupt = softInterrupt(o, () => current === 'train');
   return {
+    begin: (s) => {
+      current = s;
+    },
     stage: (s, m) => {
       end();
       info(o, `[${s}] ${m}`);
