@@ -26,6 +26,9 @@ export function runHooks(o: OutputOptions): RunHooks & { dispose(): void } {
   return {
     begin: (s) => {
       current = s;
+      // The steps that take a while without a bar of their own.
+      if (s === 'build') info(o, '[build] compiling…');
+      if (s === 'flash') info(o, '[flash] putting the firmware on the board…');
     },
     stage: (s, m) => {
       end();
