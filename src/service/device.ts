@@ -167,8 +167,9 @@ export async function verifyStage(client: DeviceClient, model: Uint8Array, w: Ve
 }
 
 /** Connects to a started board, verifies, closes the link. */
-export async function verifyOnBoard(board: StartedBoard, model: Uint8Array, w: VerifyWindows, o: VerifyStageOptions & { link?: LinkOptions } = {}): Promise<VerifyStageReport> {
+export async function verifyOnBoard(board: StartedBoard, model: Uint8Array, w: VerifyWindows, o: VerifyStageOptions & { link?: LinkOptions; onLog?: (text: string) => void } = {}): Promise<VerifyStageReport> {
   const client = await connectBoard({ ...o.link, port: board.path, linkRate: o.link?.linkRate ?? board.bytesPerSecond });
+  if (o.onLog) client.onLog(o.onLog);
   try {
     return await verifyStage(client, model, w, o);
   } finally {

@@ -71,6 +71,8 @@ export interface RunHooks {
   verifyProgress?(done: number, total: number): void;
   /** Tool output of build/flash. */
   output?(chunk: string): void;
+  /** A firmware LOG line during verify. */
+  deviceLog?(text: string): void;
 }
 
 export interface RunInput {
@@ -219,7 +221,7 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
       verifyWindows ??= await loadVerifyWindows(tflite, L.tflite, { data: need(L.train, 'training run folder', 'verify') });
       board ??= { path: cfg.verify?.port ?? '', stop: async () => {} };
       const v = cfg.verify ?? {};
-      const r = await verifyOnBoard(board, tflite, verifyWindows, { all: v.all, max: v.windows, seed: v.seed, onProgress: hooks.verifyProgress, link: { baud: v.baudRate, timeoutMs: v.timeoutMs } });
+      const r = await verifyOnBoard(board, tflite, verifyWindows, { all: v.all, max: v.windows, seed: v.seed, onProgress: hooks.verifyProgress, onLog: hooks.deviceLog, link: { baud: v.baudRate, timeoutMs: v.timeoutMs } });
       report.verify = r;
       say('verify', `${r.bitExact}/${r.n} outputs bit-exact, max diff ${r.maxLsbDiff} LSB (${r.sample.mode === 'all' ? `all ${r.sample.total} windows` : `${r.sample.mode} sample of ${r.sample.total}`})`);
     }

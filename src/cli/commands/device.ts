@@ -11,10 +11,14 @@ import { listPorts } from '../../device/serial-transport.js';
 import { formatVerifyReport } from '../../device/verify.js';
 import { VERIFY_DEFAULT_MAX, VERIFY_DEFAULT_SEED, describeVerifySample } from '../../device/verify-sample.js';
 import { connectBoard, loadVerifyWindows, verifyStage } from '../../service/device.js';
+import type { DeviceClient } from '../../device/client.js';
 import { deprecatedAlias, flag, numberFlag } from '../flags.js';
 import { CAPTURE_CSV_HEADER } from '../../device/capture.js';
 import { formatPrediction, parseFeedCsv } from '../../device/monitor.js';
 import { captureStage, monitorStage, type CaptureResult } from '../../service/stream.js';
+
+/** A firmware LOG line, on stderr (even with --json: stdout stays the result). */
+export const printDeviceLog = (text: string): void => void process.stderr.write(`device: ${text}\n`);
 
 interface LinkFlags {
   port?: string;
@@ -32,7 +36,12 @@ function addLinkOptions(c: Command): Command {
 }
 
 /** The board's link (the service's connectBoard; capture and monitor use it too). */
-const connect = (f: LinkFlags) => connectBoard(f);
+async function connect(f: LinkFlags): Promise<DeviceClient> {
+  const client = await connectBoard(f);
+  // Firmware log lines (LOG frames) go to stderr, so stdout stays the result (and clean --json).
+  client.onLog(printDeviceLog);
+  return client;
+}
 
 function readFileOrThrow(path: string, what: string): Buffer {
   if (!existsSync(path)) throw badInput(`${what} not found: ${path}`, { remedy: 'check the path' });

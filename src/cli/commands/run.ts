@@ -12,6 +12,7 @@ import { RUN_STAGES, pct, runProject, selectStages, type RunHooks, type RunRepor
 import { describeVerifySample } from '../../device/verify-sample.js';
 import { action, emit, globalOptions, info, progress, softInterrupt, type OutputOptions, type Progress } from '../util.js';
 import { flag, listFlag, numberFlag } from '../flags.js';
+import { printDeviceLog } from './device.js';
 
 /** Progress per stage on a TTY (status lines on stderr, bars for epochs and verify); nothing with --json. */
 export function runHooks(o: OutputOptions): RunHooks & { dispose(): void } {
@@ -39,6 +40,7 @@ export function runHooks(o: OutputOptions): RunHooks & { dispose(): void } {
       bar.update(rec.epoch, { loss: rec.loss.toFixed(3), val_acc: rec.valAccuracy === null ? 'n/a' : rec.valAccuracy.toFixed(3) });
     },
     shouldStop: interrupt.stopped,
+    deviceLog: printDeviceLog,
     verifyProgress: (done, total) => {
       if (!bar) bar = progress(o, total, 'verify');
       bar.update(done);
