@@ -28,14 +28,16 @@ function addLinkOptions(c: Command): Command {
     .option('-p, --port <path>', 'serial port or pty of the board (e.g. /dev/ttyACM0, or the pty the virtual board printed)')
     .option('--baud <n>', 'baud rate (ignored by USB CDC and ptys)', '115200')
     .option('--link-rate <bytesPerSecond>', 'link throughput used to scale timeouts (QEMU ~8000)')
-    .option('--timeout-ms <ms>', 'fixed part of every reply timeout', '1000');
+    .option('--timeout-ms <ms>', 'fixed part of every reply timeout (the rest follows the measured link rate and inference time; default 250)');
 }
 
 async function connect(f: LinkFlags): Promise<DeviceClient> {
   if (!f.port) throw usageError('--port is required', { remedy: 'pass the board serial port, e.g. --port /dev/ttyACM0 (tinyforge monitor --list shows ports)' });
   const baud = Number(f.baud);
   if (!Number.isFinite(baud) || baud <= 0) throw usageError(`--baud ${f.baud} is not a positive number`, { remedy: 'e.g. --baud 115200' });
-  const opts: ClientOptions = { baseTimeoutMs: Number(f.timeoutMs ?? 1000) };
+  const timeoutMs = f.timeoutMs === undefined ? undefined : Number(f.timeoutMs);
+  if (timeoutMs !== undefined && !(timeoutMs > 0)) throw usageError(`--timeout-ms ${f.timeoutMs} is not a positive number`, { remedy: 'e.g. --timeout-ms 500' });
+  const opts: ClientOptions = { baseTimeoutMs: timeoutMs };
   if (f.linkRate) opts.bytesPerSecond = Number(f.linkRate);
   return DeviceClient.connect(new SerialTransport(f.port, { baudRate: baud, bytesPerSecond: f.linkRate ? Number(f.linkRate) : undefined }), opts);
 }
