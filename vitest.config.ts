@@ -6,8 +6,8 @@ import { defineConfig } from 'vitest/config';
  *  - e2e:         whole journeys (training, the real binary, the virtual board): tests/e2e/, tests/qa/,
  *                 and any *.e2e.test.ts;
  *  - integration: tests that run a compiler, a child process, a pty or QEMU: tests/boards/,
- *                 tests/native/, tests/fuzz/ (libFuzzer), every cli.test.ts, any *.int.test.ts, and the
- *                 older files below that predate the suffix;
+ *                 tests/native/, every cli.test.ts, any *.int.test.ts (e.g. the libFuzzer runs in
+ *                 tests/fuzz/), and the older files below that predate the suffix;
  *  - unit:        everything else (pure TypeScript, in-process).
  * `npm test` runs all three; `npm run test:unit` etc. one.
  */
@@ -15,7 +15,6 @@ const E2E = ['tests/e2e/**/*.test.ts', 'tests/qa/**/*.test.ts', 'tests/**/*.e2e.
 const INTEGRATION = [
   'tests/boards/**/*.test.ts',
   'tests/native/**/*.test.ts',
-  'tests/fuzz/**/*.test.ts',
   'tests/**/cli.test.ts',
   'tests/**/*.int.test.ts',
   // Spawn or compile, named before the suffix convention.
