@@ -20,8 +20,7 @@ const INTEGRATION = [
   // Spawn or compile, named before the suffix convention.
   'tests/device/{axes,e2e-native,link-c,protocol-gen,resample,robustness,suite}.test.ts',
   'tests/firmware/settings-header.test.ts',
-  'tests/interp/infer-cli.test.ts',
-  'tests/tflite/{carray,inspect}.test.ts',
+  'tests/tflite/carray.test.ts',
   'tests/train/config.test.ts',
   'tests/data/import.test.ts',
 ];

@@ -8,34 +8,14 @@ import { readTflite } from '../../src/tflite/reader.js';
 import { writeTrainDir } from './fixtures.js';
 import { randomInputs } from './models.js';
 
-import { Command } from 'commander';
-import { register } from '../../src/cli/commands/quantize.js';
+import { cli } from '../helpers/cli.js';
 
 // The real binary (spawned) for the exit-code contract; everything else in-process through the
 // same command module (spawning tsx + tfjs costs seconds per call on this shared machine).
 const spawnCli = (...args: string[]) => spawnSync(process.execPath, ['bin/tinyforge.mjs', ...args], { encoding: 'utf8' });
 
-async function run(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const program = new Command().option('--json').exitOverride();
-  register(program);
-  for (const c of program.commands) c.exitOverride();
-  let stdout = '';
-  let stderr = '';
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string) => ((stdout += chunk), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => ((stderr += chunk), true)) as typeof process.stderr.write;
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
-  const status = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { status, stdout, stderr };
-}
+// In-process through the whole program (tests/helpers/cli.ts).
+const run = (...args: string[]) => cli(args);
 
 let dir = '';
 let trainDir = '';
