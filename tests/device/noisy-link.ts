@@ -5,17 +5,12 @@
  * by 0..maxDelayMs, order preserved (a real line reorders nothing).
  */
 import type { FakePeer } from '../../src/device/fake-transport.js';
+import { mulberry32 } from '../../src/data/prng.js';
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
+/** A seeded PRNG, uniform in [0, 1) (the project's mulberry32). */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = mulberry32(seed);
+  return () => r.next();
 }
 
 export interface NoiseOptions {

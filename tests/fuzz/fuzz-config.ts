@@ -5,6 +5,7 @@
  * (re-run with `fc.assert(…, { seed, path })` to reproduce).
  */
 import fc from 'fast-check';
+import { TinyforgeError } from '../../src/core/errors.js';
 
 export const LONG = process.env.TINYFORGE_FUZZ === 'long';
 
@@ -37,4 +38,15 @@ export function mutated(base: Uint8Array, light = false): fc.Arbitrary<Uint8Arra
     }
     return cut === null ? b : b.subarray(0, cut);
   });
+}
+
+/** Runs f: 'ok', or the TinyforgeError's kind; any other exception propagates (and fails the property). */
+export function typed(f: () => unknown): string {
+  try {
+    f();
+    return 'ok';
+  } catch (e) {
+    if (e instanceof TinyforgeError) return e.kind;
+    throw e;
+  }
 }

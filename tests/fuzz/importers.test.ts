@@ -3,19 +3,9 @@
 // mutations of a valid file, gives recordings or a typed TinyforgeError — never another exception.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TinyforgeError } from '../../src/core/errors.js';
 import { importText } from '../../src/data/import/index.js';
-import { FUZZ_TIMEOUT, runs } from './fuzz-config.js';
+import { FUZZ_TIMEOUT, runs, typed } from './fuzz-config.js';
 
-function typed(f: () => unknown): 'ok' | string {
-  try {
-    f();
-    return 'ok';
-  } catch (e) {
-    if (e instanceof TinyforgeError) return e.kind;
-    throw e;
-  }
-}
 
 const cell = fc.oneof(
   { weight: 6, arbitrary: fc.double({ noNaN: false }).map(String) },

@@ -11,23 +11,13 @@ import type { Graph, Tensor } from '../../src/core/graph.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { writeTflite } from '../../src/tflite/writer.js';
 import { interpret } from '../../src/interp/index.js';
-import { FUZZ_TIMEOUT, mutated, runs } from './fuzz-config.js';
+import { FUZZ_TIMEOUT, mutated, runs, typed } from './fuzz-config.js';
 
 const vectorsDir = join(REPO_ROOT, 'vectors');
 const models = readdirSync(vectorsDir)
   .filter((d) => !d.includes('.'))
   .map((d) => ({ name: d, bytes: new Uint8Array(readFileSync(join(vectorsDir, d, 'model.tflite'))) }));
 
-/** Runs f; returns 'ok' or the error kind; rethrows anything that is not a TinyforgeError. */
-function typed(f: () => unknown): string {
-  try {
-    f();
-    return 'ok';
-  } catch (e) {
-    if (e instanceof TinyforgeError) return e.kind;
-    throw e;
-  }
-}
 
 describe('fuzz: .tflite reader on mutated models', () => {
   it.each(models.map((m) => [m.name, m.bytes] as const))('%s: every mutation reads or fails typed', (_name, bytes) => {
