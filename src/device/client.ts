@@ -264,7 +264,8 @@ export class DeviceClient {
         if (inputBytes >= 0) this.noteInputLoss(inputBytes);
         continue;
       }
-      const bytes = frame.length + (this.stats.bytesReceived - received0);
+      // Events (PREDICTION, IMU_SAMPLES) arriving meanwhile are not this reply: count at most its expected size.
+      const bytes = frame.length + Math.min(this.stats.bytesReceived - received0, opts.replyBytes ?? 64);
       this.timing.observe(bytes, Date.now() - t0, reply.name === 'RESULT' ? { deviceMs: reply.msg.micros / 1000 } : undefined);
       if (reply.name === 'ERROR') {
         const e = reply.msg;
