@@ -266,3 +266,23 @@ export function formatMemory(r: MemoryReport, lim: MemoryLimits | null, arena = 
       (res.other ? `, other ${res.other} B` : ''),
   ];
 }
+
+export interface ImageReport {
+  footprint: Footprint;
+  memory: MemoryReport;
+  limits: MemoryLimits | null;
+  /** Null when the board's limits are unknown (a Makefile board without its linker script text). */
+  fit: FitResult | null;
+}
+
+/**
+ * A built image measured the board's way and checked against its limits: throws the exit-3
+ * "does not fit" error (requireFit) before anything is flashed. `linkerScript`: the text of the
+ * project's linker script (Makefile boards).
+ */
+export function measureImage(board: BoardSpec, elf: Uint8Array, linkerScript?: string): ImageReport {
+  const footprint = elfFootprint(elf);
+  const memory = memoryReport(footprint, board.sizeRule);
+  const limits = boardMemoryLimits(board, linkerScript);
+  return { footprint, memory, limits, fit: limits ? requireFit(memory, limits, board.id) : null };
+}

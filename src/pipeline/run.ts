@@ -15,7 +15,7 @@
  *   firmware/   the generated firmware project (build/firmware.elf after the build)
  *   pipeline.json  the report returned by runPipeline
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
 import { numElements } from '../core/graph.js';
@@ -35,7 +35,8 @@ import { emitFirmware } from '../firmware/emit.js';
 import { readFirmwareSources } from '../firmware/sources.js';
 import { writeProject } from '../firmware/write.js';
 import { buildPlan, runPlan, MANIFEST_FILE } from '../firmware/build.js';
-import { elfFootprint, type Footprint } from '../firmware/footprint.js';
+import { measureImage, type Footprint } from '../firmware/footprint.js';
+import { getBoard } from '../firmware/boards.js';
 import { emitNativeEngine } from '../firmware/native/index.js';
 import { DeviceClient } from '../device/client.js';
 import { SerialTransport } from '../device/serial-transport.js';
@@ -178,7 +179,10 @@ export async function runPipeline(opts: PipelineOptions, hooks: PipelineHooks): 
   const plan = buildPlan(fwDir, opts.board, { engine: 'native' });
   await runPlan(plan);
   const elf = join(fwDir, plan.elf);
-  const footprint = elfFootprint(new Uint8Array(readFileSync(elf)));
+  const spec = getBoard(opts.board);
+  const ld = spec.linkerScript ? join(fwDir, 'src', spec.linkerScript) : null;
+  // Does not fit → exit 3 here, before the board starts.
+  const { footprint } = measureImage(spec, new Uint8Array(readFileSync(elf)), ld && existsSync(ld) ? readFileSync(ld, 'utf8') : undefined);
   const buildSeconds = (Date.now() - t2) / 1000;
   say('build', `${elf}: flash ${footprint.flash} B, RAM ${footprint.ram} B`);
 

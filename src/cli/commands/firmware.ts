@@ -13,7 +13,7 @@ import { readFirmwareSources } from '../../firmware/sources.js';
 import { checkSettingsForModel, liveDetectionWarning } from '../../firmware/model-settings.js';
 import { writeProject } from '../../firmware/write.js';
 import { buildPlan, formatBuildPlan, MANIFEST_FILE, readManifest, runPlan } from '../../firmware/build.js';
-import { boardMemoryLimits, elfFootprint, formatMemory, memoryReport, requireFit } from '../../firmware/footprint.js';
+import { formatMemory, measureImage } from '../../firmware/footprint.js';
 import { readTflite } from '../../tflite/reader.js';
 import { loadSettings } from '../../quantize/io.js';
 
@@ -124,13 +124,10 @@ export function register(program: Command): void {
         }
         info(o, `building ${m.board} (${m.engine} engine) in ${dir}`);
         await runPlan(plan, (chunk) => info(o, chunk.replace(/\n$/, '')));
-        const footprint = elfFootprint(new Uint8Array(readFileSync(join(dir, plan.elf))));
         const board = getBoard(m.board);
         const ld = board.linkerScript && existsSync(join(dir, 'src', board.linkerScript)) ? readFileSync(join(dir, 'src', board.linkerScript), 'utf8') : undefined;
-        const memory = memoryReport(footprint, board.sizeRule);
-        const limits = boardMemoryLimits(board, ld);
         // Before anything is flashed: an image that does not fit is a bad-input error (exit 3).
-        const fit = limits ? requireFit(memory, limits, board.id) : null;
+        const { footprint, memory, limits, fit } = measureImage(board, new Uint8Array(readFileSync(join(dir, plan.elf))), ld);
         emit(o, { plan, artifact: join(dir, plan.artifact), footprint, memory, limits, ramNeeded: fit?.ramNeeded ?? null }, () =>
           [`built ${join(dir, plan.artifact)}`, ...formatMemory(memory, limits, footprint.arena), `  engine ${m.engine}`].join('\n'),
         );
