@@ -57,7 +57,8 @@ describe.skipIf(!hasArm)('a model that does not fit the board', () => {
     const settingsPath = join(dir, 'settings.json');
     writeFileSync(
       settingsPath,
-      JSON.stringify({ task: 'classification', labels: ['a', 'b'], axes: ['x'], units: ['g'], sampleRateHz: 100, windowLength: n, windowStride: n, normalisation: { mean: [0], std: [1] }, inputQuant: { scale: 0.05, zeroPoint: 0 }, outputQuant: { scale: 0.5, zeroPoint: 0 } }),
+      // 4 axes × 35,000 samples: the window itself stays within what INFO can carry (≤ 65535).
+      JSON.stringify({ task: 'classification', labels: ['a', 'b'], axes: ['x', 'y', 'z', 'w'], units: ['g', 'g', 'g', 'g'], sampleRateHz: 100, windowLength: n / 4, windowStride: n / 4, normalisation: { mean: [0, 0, 0, 0], std: [1, 1, 1, 1] }, inputQuant: { scale: 0.05, zeroPoint: 0 }, outputQuant: { scale: 0.5, zeroPoint: 0 } }),
     );
     const fw = join(dir, 'fw');
     writeProject(fw, emitFirmware({ board: 'cortex-m4', engine: 'native', model, modelBytes, settings: loadSettings(settingsPath), sources: readFirmwareSources(), nativeEngine: await loadNativeEngine(), sketch: 'fw' }).files);
