@@ -3,12 +3,9 @@
  * float model + settings + evaluation report + calibration/held-out windows in one folder.
  * Flags override the project file (tinyforge.config.json), which overrides the defaults.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { Command, Option } from 'commander';
-import type { Recording } from '../../core/dataset.js';
-import { ExitCode, TinyforgeError, badInput, causeText, usageError } from '../../core/errors.js';
-import { importText } from '../../data/import/index.js';
+import { ExitCode, TinyforgeError, usageError } from '../../core/errors.js';
 import { saveTrainArtifacts } from '../../train/artifacts.js';
 import { BACKENDS, type BackendPreference } from '../../train/backend.js';
 import { findConfig, type TinyforgeConfig } from '../../train/config.js';
@@ -16,6 +13,7 @@ import { builtinTrainingData, recordingsTrainingData, type TrainingData } from '
 import { EXAMPLES, trainDigits, trainRegression } from '../../train/examples.js';
 import { PRESETS, PRESET_HELP } from '../../train/models.js';
 import { trainModel, type EpochRecord, type TrainResult } from '../../train/train.js';
+import { addImportOptions, descriptionFromOptions, loadRecordings, type ImportFlags } from '../data-options.js';
 import { action, emit, globalOptions, info, progress, type OutputOptions } from '../util.js';
 
 export const TRAIN_DEFAULTS = {
@@ -31,10 +29,9 @@ export const TRAIN_DEFAULTS = {
   augment: { rotate: 0.2, gain: 0.05 },
 } as const;
 
-type Flags = {
+type Flags = ImportFlags & {
   builtin?: boolean;
   data?: string[];
-  format?: string;
   example?: string;
   preset?: string;
   epochs?: string;
@@ -60,52 +57,6 @@ function num(name: string, v: string | undefined, integer: boolean, min: number)
     throw usageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} ≥ ${min}, got "${v}"`, { remedy: `e.g. --${name} ${integer ? Math.max(min, 10) : 0.001}` });
   }
   return n;
-}
-
-/** Files under the given paths (folders: their .csv/.json files, sorted), read as recordings. */
-function readRecordings(paths: string[], format: string | undefined): { recordings: Recording[]; files: string[] } {
-  const files: string[] = [];
-  for (const p of paths) {
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      throw badInput(`no such file or folder: ${p}`, { remedy: 'Check the --data path.' });
-    }
-    if (st.isDirectory()) {
-      const inDir = readdirSync(p).filter((f) => /\.(csv|json)$/i.test(f)).sort();
-      // A capture's sidecar FILE.csv.json / FILE.json is read with its CSV, not on its own.
-      const csvs = new Set(inDir.filter((f) => /\.csv$/i.test(f)).map((f) => f.replace(/\.csv$/i, '')));
-      for (const f of inDir) {
-        if (/\.json$/i.test(f) && (csvs.has(f.replace(/\.json$/i, '')) || csvs.has(f.replace(/\.csv\.json$/i, '')))) continue;
-        files.push(join(p, f));
-      }
-    } else files.push(p);
-  }
-  if (files.length === 0) throw badInput(`no .csv or .json recordings in ${paths.join(', ')}`, { remedy: 'Point --data at recording files or a folder of them.' });
-  const recordings: Recording[] = [];
-  for (const f of files) {
-    let text: string;
-    let sidecarText: string | undefined;
-    try {
-      text = readFileSync(f, 'utf8');
-    } catch (e) {
-      throw badInput(`cannot read ${f}`, { cause: causeText(e), remedy: 'Check the file permissions.' });
-    }
-    for (const side of [`${f}.json`, f.replace(/\.csv$/i, '.json')]) {
-      if (side !== f && /\.csv$/i.test(f)) {
-        try {
-          sidecarText = readFileSync(side, 'utf8');
-          break;
-        } catch {
-          // No sidecar: a plain CSV.
-        }
-      }
-    }
-    const r = importText(text, { source: basename(f), format: (format as never) ?? 'auto', sidecarText });
-    recordings.push(...r.recordings);
-  }
-  return { recordings, files };
 }
 
 function onEpochBar(o: OutputOptions, epochs: number): { onEpoch: (r: EpochRecord) => void; stop: () => void } {
@@ -164,12 +115,10 @@ async function runExample(name: string, flags: Flags, cfg: TinyforgeConfig, o: O
 }
 
 export function register(program: Command): void {
-  program
-    .command('train')
+  addImportOptions(program.command('train'))
     .description('Train a float model on labelled recordings (or the built-in data) with TensorFlow.js; save it with its settings, evaluation report and windows')
     .option('--builtin', 'use the built-in simulated activity data (idle/walking/running/biking/golfing); the default without --data')
-    .option('--data <paths...>', 'recording files or folders (IMU_Capture CSV, CSV with time column, Edge Impulse JSON, tinyforge capture)')
-    .option('--format <name>', 'importer for --data: auto (default), imu-capture, csv, edge-impulse, capture')
+    .option('--data <paths...>', 'recording files, folders or globs (IMU_Capture CSV, CSV, headerless numeric text, Edge Impulse JSON, tinyforge capture); import flags below, or data.import in the project file')
     .addOption(new Option('--example <name>', "the lecture's other examples instead of activity data").choices([...EXAMPLES]))
     .addOption(new Option('--preset <name>', `model preset (default ${TRAIN_DEFAULTS.preset})`).choices([...PRESETS]))
     .option('--epochs <n>', `maximum epochs (default ${TRAIN_DEFAULTS.epochs}; regression 500, digits 5)`)
@@ -209,10 +158,10 @@ export function register(program: Command): void {
           ...(flags.stride ? { windowStride: num('stride', flags.stride, true, 1) } : {}),
           ...(flags.seed ? { split: { ...(cfg.data?.split ?? {}), seed: num('seed', flags.seed, true, 0) } } : {}),
         };
-        const paths = flags.data ?? (flags.builtin ? undefined : cfg.data?.paths);
+        const desc = flags.builtin ? undefined : descriptionFromOptions(flags, cfg.data, flags.data);
         let data: TrainingData;
-        if (paths && paths.length) {
-          const { recordings, files } = readRecordings(paths, flags.format ?? cfg.data?.format);
+        if (desc?.files?.length) {
+          const { recordings, files } = loadRecordings(desc);
           data = recordingsTrainingData(recordings, dataCfg);
           info(o, `read ${recordings.length} recordings from ${files.length} file(s)`);
         } else {
