@@ -30,6 +30,8 @@ export interface ImportReport {
   warnings: string[];
   /** Timestamp statistics, for formats that carry time. */
   timing?: TimingReport;
+  /** Per axis: whether its unit was stated by the file (header, metadata) or only inferred from its name. */
+  unitsFrom?: ('file' | 'name')[];
   /** What was detected from the data rather than declared (gesture length, units, rate). */
   detected?: DetectionReport;
 }

@@ -429,6 +429,7 @@ export function importCsv(input: string | Iterable<string>, opts: CsvImportOptio
       skipped: { count: issues.count, examples: issues.examples },
       warnings,
       ...(timing ? { timing } : {}),
+      unitsFrom: axisIdx.map((i) => (header[i].unit ? 'file' : 'name')),
       detected: { rate: { hz: rateHz, how: ti >= 0 ? 'measured' : 'declared', ...(opts.rateHz !== undefined ? { declaredHz: opts.rateHz } : {}), ...(measuredHz !== undefined ? { measuredHz } : {}) } },
     },
   };

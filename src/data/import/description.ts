@@ -339,7 +339,7 @@ export function importRecordings(desc: ImportDescription, io: ImportIo): Importe
       delimiter: desc.delimiter,
       sidecarText,
     });
-    const checked = checkUnits(r.recordings, desc.units ?? {}, rel);
+    const checked = checkUnits(r.recordings, desc.units ?? {}, rel, r.report.unitsFrom);
     r.report.detected = { ...(r.report.detected ?? {}), units: checked.findings };
     reports.push(r.report);
     perFile.push({ id: fields.recording ?? fileStem(rel), recs: checked.recordings, report: r.report });

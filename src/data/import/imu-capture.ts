@@ -215,6 +215,7 @@ export function importImuCapture(text: string, opts: ImuCaptureOptions = {}): Im
       rateSource: opts.rateHz === undefined ? 'nominal' : 'option',
       skipped: { count: issues.count + [...spoiled].filter((g) => g < full).length, examples: skippedExamples.slice(0, 10) },
       warnings,
+      unitsFrom: axes.map(() => 'name'),
       detected: { rowsPerGesture: detected, rate: { hz: rateHz, how: opts.rateHz === undefined ? 'default' : 'declared' } },
     },
   };

@@ -10,7 +10,8 @@
  *    like m/s²), m < ACCEL_MS2_MIN contradicts m/s² (they look like g).
  *  - gyroscope: p = 95th percentile of max |ω| per frame. p > GYRO_RADS_MAX contradicts rad/s
  *    (beyond any MEMS gyro's ±2000 °/s = 34.9 rad/s); p < GYRO_DPS_MIN while the accelerometer
- *    moves (std |a| > 0.3 g) contradicts deg/s (a moving wrist turns faster than 3 °/s).
+ *    moves (std |a| > 0.3 g) contradicts deg/s (a wrist moving that much turns faster than 12 °/s,
+ *    while 12 rad/s = 690 °/s is still an ordinary gesture).
  */
 import type { Recording } from '../../core/dataset.js';
 import { badInput } from '../../core/errors.js';
@@ -27,7 +28,7 @@ export const STANDARD_GRAVITY = 9.80665;
 export const ACCEL_G_MAX = 4.5;
 export const ACCEL_MS2_MIN = 2.5;
 export const GYRO_RADS_MAX = 35;
-export const GYRO_DPS_MIN = 3;
+export const GYRO_DPS_MIN = 12;
 
 /** Spellings of the four units → canonical name, or null for anything else. */
 export function canonicalUnit(u: string): AccelUnit | GyroUnit | null {
@@ -58,7 +59,7 @@ function percentile(v: number[], q: number): number {
  * Checks (and converts) the accelerometer and gyroscope axes of one file's recordings, which
  * share axes and units. Throws bad-input with the remedy when the data contradicts the unit.
  */
-export function checkUnits(recs: Recording[], declared: DeclaredUnits, source: string): { recordings: Recording[]; findings: UnitFinding[] } {
+export function checkUnits(recs: Recording[], declared: DeclaredUnits, source: string, unitsFrom?: ('file' | 'name')[]): { recordings: Recording[]; findings: UnitFinding[] } {
   if (recs.length === 0) return { recordings: recs, findings: [] };
   const { axes, units } = recs[0];
   const nA = axes.length;
@@ -69,7 +70,9 @@ export function checkUnits(recs: Recording[], declared: DeclaredUnits, source: s
   for (const kind of ['accel', 'gyro'] as const) {
     const idx = axes.map((a, i) => (kindOf(a, units[i] ?? '') === kind ? i : -1)).filter((i) => i >= 0);
     if (idx.length === 0) continue;
-    const fileUnit = canonicalUnit(units[idx[0]] ?? '');
+    // A unit the importer only inferred from the axis name is an assumption, not the file's word.
+    const stated = unitsFrom ? unitsFrom[idx[0]] === 'file' : true;
+    const fileUnit = stated ? canonicalUnit(units[idx[0]] ?? '') : null;
     const decl = declared[kind];
     const unit: string = decl ?? fileUnit ?? (kind === 'accel' ? 'g' : 'dps');
     const how: Provenance = decl ? 'declared' : fileUnit ? 'file' : 'name';
