@@ -208,8 +208,9 @@ export function splitLines(text: string): string[] {
   return text.replace(/^\uFEFF/, '').split(/\r?\n/);
 }
 
-export function median(values: number[]): number {
-  const a = values.slice().sort((x, y) => x - y);
+export function median(values: ArrayLike<number>): number {
+  // A typed copy sorts numerically, natively: no comparator calls on millions of values.
+  const a = Float64Array.from(values).sort();
   const n = a.length;
   if (n === 0) return NaN;
   return n % 2 ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;

@@ -107,9 +107,12 @@ export function* textLines(input: string | Iterable<string>): Generator<{ no: nu
     pendingCr = false;
     let buf = rest + chunk;
     let from = 0;
+    // Next LF / CR at or after `from`, each searched again only once passed (one scan per chunk).
+    let nl = -2;
+    let cr = -2;
     for (;;) {
-      const nl = buf.indexOf('\n', from);
-      const cr = buf.indexOf('\r', from);
+      if (nl !== -1 && nl < from) nl = buf.indexOf('\n', from);
+      if (cr !== -1 && cr < from) cr = buf.indexOf('\r', from);
       const at = nl < 0 ? cr : cr < 0 ? nl : Math.min(nl, cr);
       if (at < 0) break;
       yield { no: ++no, text: buf.slice(from, at) };

@@ -49,9 +49,9 @@ function kindOf(axis: string, unit: string): 'accel' | 'gyro' | null {
   return byName === 'g' ? 'accel' : byName === 'deg/s' ? 'gyro' : null;
 }
 
-function percentile(v: number[], q: number): number {
+function percentile(v: ArrayLike<number>, q: number): number {
   if (!v.length) return NaN;
-  const a = v.slice().sort((x, y) => x - y);
+  const a = Float64Array.from(v).sort();
   return a[Math.min(a.length - 1, Math.floor(q * a.length))];
 }
 
@@ -79,19 +79,14 @@ export function checkUnits(recs: Recording[], declared: DeclaredUnits, source: s
     if (decl && fileUnit && decl !== fileUnit) {
       throw badInput(`${source}: the file says ${kind === 'accel' ? 'accelerometer' : 'gyroscope'} axes are in ${fileUnit}, the description declares ${decl}`, { remedy: `drop the declared ${kind} unit, or fix the file's header` });
     }
-    const per: number[] = [];
+    const per = new Float64Array(recs.reduce((n, r) => n + r.samples.length / nA, 0));
+    let k = 0;
     for (const r of recs) {
       const frames = r.samples.length / nA;
       for (let t = 0; t < frames; t++) {
-        if (kind === 'accel') {
-          let s = 0;
-          for (const i of idx) s += r.samples[t * nA + i] ** 2;
-          per.push(Math.sqrt(s));
-        } else {
-          let m = 0;
-          for (const i of idx) m = Math.max(m, Math.abs(r.samples[t * nA + i]));
-          per.push(m);
-        }
+        let acc = 0;
+        for (const i of idx) acc = kind === 'accel' ? acc + r.samples[t * nA + i] ** 2 : Math.max(acc, Math.abs(r.samples[t * nA + i]));
+        per[k++] = kind === 'accel' ? Math.sqrt(acc) : acc;
       }
     }
     const name = kind === 'accel' ? 'accelerometer' : 'gyroscope';
@@ -104,9 +99,13 @@ export function checkUnits(recs: Recording[], declared: DeclaredUnits, source: s
     let finding: UnitFinding;
     if (kind === 'accel') {
       const m = median(per);
-      const g = unit === 'm/s2' ? per.map((x) => x / STANDARD_GRAVITY) : per;
-      const mean = g.reduce((p, c) => p + c, 0) / g.length;
-      accelStdG = Math.sqrt(g.reduce((p, c) => p + (c - mean) ** 2, 0) / g.length);
+      const toG = unit === 'm/s2' ? 1 / STANDARD_GRAVITY : 1;
+      let sum = 0;
+      for (const x of per) sum += x * toG;
+      const mean = sum / per.length;
+      let sq = 0;
+      for (const x of per) sq += (x * toG - mean) ** 2;
+      accelStdG = Math.sqrt(sq / per.length);
       finding = { kind, axes: idx.map((i) => axes[i]), unit, how, statistic: 'median |a|', value: m };
       if (idx.length >= 2 && per.length) {
         if (unit === 'g' && m > ACCEL_G_MAX) throw contradiction('m/s2', `median |a| = ${m.toFixed(2)} (gravity is 1 g = ${STANDARD_GRAVITY} m/s²)`);
