@@ -4,14 +4,18 @@
  * the flags over the project file's `data` section (flags win, field by field) to give the
  * ImportDescription that `importRecordings` applies.
  */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { usageError } from '../core/errors.js';
+import type { ModelSettings, WindowSet } from '../core/dataset.js';
+import { badInput, usageError } from '../core/errors.js';
 import { fsImportIo } from '../adapters/import-fs.js';
 import { IMPORT_FORMATS, type TimeUnit } from '../data/import/common.js';
 import { DELIMITERS, type Delimiter } from '../data/import/csv.js';
-import { importRecordings, type GroupSource, type ImportDescription, type ImportedRecordings, type LabelSource } from '../data/import/description.js';
+import { importRecordings, isGlob, type GroupSource, type ImportDescription, type ImportedRecordings, type LabelSource } from '../data/import/description.js';
+import { windowsForModel } from '../data/prepare.js';
 import type { AccelUnit, GyroUnit } from '../data/import/units.js';
-import type { DataConfig } from '../train/config.js';
+import { findConfig, type DataConfig } from '../train/config.js';
 
 /** The flags `addImportOptions` defines, as commander parses them. */
 export interface ImportFlags {
@@ -129,4 +133,27 @@ export function descriptionFromOptions(f: ImportFlags, section: DataConfig | und
 /** Imports what the description names from disk. */
 export function loadRecordings(desc: ImportDescription): ImportedRecordings {
   return importRecordings(desc, fsImportIo());
+}
+
+/**
+ * Whether `--data PATH` of eval / verify names recordings (files, folders, globs to import) rather
+ * than a train directory or a windows JSON file ({"x", "shape"} / {"inputs"}).
+ */
+export function namesRecordings(path: string): boolean {
+  if (isGlob(path)) return true;
+  if (!existsSync(path)) return false;
+  if (statSync(path).isDirectory()) return !(existsSync(join(path, 'settings.json')) && existsSync(join(path, 'windows.json')));
+  if (!/\.json$/i.test(path)) return true;
+  const head = readFileSync(path, 'utf8').slice(0, 4096);
+  return /"format"\s*:\s*"tinyforge-capture\/1"|"payload"\s*:/.test(head);
+}
+
+/**
+ * `--data` recordings (with the import flags over the project file's data section) → the windows
+ * the model takes, normalised with its settings.
+ */
+export function modelWindowsFromData(path: string, f: ImportFlags & { config?: string }, settings: ModelSettings | undefined): WindowSet {
+  if (!settings) throw badInput(`--data ${path} names recordings, but the model's settings (window, axes, normalisation) are unknown`, { remedy: 'keep settings.json beside the model (tinyforge convert/train write it), or pass a train directory' });
+  const desc = descriptionFromOptions(f, findConfig(f.config).config.data, [path]);
+  return windowsForModel(loadRecordings(desc).recordings, settings);
 }

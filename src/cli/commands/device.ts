@@ -12,6 +12,8 @@ import { SerialTransport, listPorts } from '../../device/serial-transport.js';
 import { formatVerifyReport, verifyDevice } from '../../device/verify.js';
 import { interpreterReference, loadVectors, parseWindowsFile, quantizeWindows, type Reference } from '../../device/reference.js';
 import { loadTrainArtifacts } from '../../train/artifacts.js';
+import { loadSettings } from '../../quantize/io.js';
+import { addImportOptions, modelWindowsFromData, namesRecordings, type ImportFlags } from '../data-options.js';
 import { CAPTURE_CSV_HEADER, CaptureSession } from '../../device/capture.js';
 import { describePrediction, formatPrediction, parseFeedCsv } from '../../device/monitor.js';
 import { MAX_PAYLOAD } from '../../device/protocol.generated.js';
@@ -63,16 +65,15 @@ function writeAtomic(path: string, text: string): void {
 
 export function register(program: Command): void {
   addLinkOptions(
-    program
-      .command('verify')
+    addImportOptions(program.command('verify'))
       .description('Run test windows on the board and compare every output byte with the host reference (exit 5 on any mismatch)')
       .requiredOption('-m, --model <file>', 'the .tflite the board was built from (its SHA-256 must match the board\'s)')
       .option('--vectors <dir>', 'folder of in-NNN.bin inputs (+ out-NNN.bin expected outputs; default: the model\'s folder if it has them)')
       .option('--windows <file>', 'JSON windows file: { "inputs": [[int8…]…], "labels": [class…] }; expected outputs from the host interpreter')
-      .option('--data <dir>', 'a training directory (tinyforge train --out DIR): its held-out windows, quantised for the model, with their labels')
+      .option('--data <path>', 'a training directory (tinyforge train --out DIR): its held-out windows, quantised for the model, with their labels; or recordings (files, folder, glob) read with the import flags and settings.json beside the model')
       .option('-n, --count <n>', 'use at most N windows'),
   ).action(
-    action(async (f: LinkFlags & { model: string; vectors?: string; windows?: string; data?: string; count?: string }, cmd: Command) => {
+    action(async (f: LinkFlags & ImportFlags & { model: string; vectors?: string; windows?: string; data?: string; count?: string }, cmd: Command) => {
       const out = globalOptions(cmd);
       const model = new Uint8Array(readFileOrThrow(f.model, 'model file'));
       let inputs: Uint8Array[];
@@ -82,7 +83,10 @@ export function register(program: Command): void {
         throw usageError('use one of --vectors, --windows or --data', { remedy: 'pick one source of test windows' });
       }
       const vdir = f.vectors ?? (f.windows || f.data ? undefined : existsSync(join(dirname(f.model), 'in-000.bin')) ? dirname(f.model) : undefined);
-      if (f.data) {
+      if (f.data && namesRecordings(f.data)) {
+        const sp = join(dirname(f.model), 'settings.json');
+        ({ inputs, labels } = quantizeWindows(model, modelWindowsFromData(f.data, f, existsSync(sp) ? loadSettings(sp) : undefined)));
+      } else if (f.data) {
         ({ inputs, labels } = quantizeWindows(model, (await loadTrainArtifacts(f.data)).heldOutNormalised));
       } else if (vdir) {
         const v = loadVectors(vdir);
