@@ -13,6 +13,7 @@ import { sharedForTests } from '../../src/core/shared.js';
 import { globToRegExp, importRecordings, namePatternMatcher, type ImportDescription } from '../../src/data/import/description.js';
 import { importCapture, importCsv, importEdgeImpulse, importImuCapture, importText } from '../../src/data/import/index.js';
 import { STANDARD_GRAVITY } from '../../src/data/import/units.js';
+import { windowsForModel } from '../../src/data/prepare.js';
 import { validateConfig } from '../../src/train/config.js';
 import { memoryIo } from './memory-io.js';
 
@@ -283,6 +284,44 @@ describe('streaming: chunked input reads exactly as the whole text', () => {
       }),
       { seed: 8, numRuns: 150 },
     );
+  });
+});
+
+describe('hostile text: a typed error or finite float32 samples, never anything else (seeded)', () => {
+  it('mutated CSV and IMU_Capture files', () => {
+    const base = ['t_ms,aX,aY,aZ', ...Array.from({ length: 30 }, (_, i) => `${i * 20},${(i % 5) / 10},0.${i % 7},1`)].join('\n');
+    const imu = gestures(3, 20).text;
+    const junk = ['1e39', '-1e39', 'NaN', 'inf', '', ',', '\r', '\n', '"', '1e400', '0x10', '9'.repeat(400), ' ', ';', '\t'];
+    fc.assert(
+      fc.property(fc.boolean(), fc.array(fc.tuple(fc.nat(), fc.constantFrom(...junk)), { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 64 }), (useImu, edits, chunk) => {
+        let text = useImu ? imu : base;
+        for (const [at, what] of edits) {
+          const k = at % (text.length + 1);
+          text = text.slice(0, k) + what + text.slice(k);
+        }
+        try {
+          const r = importRecordings({ files: ['f.csv'], lenient: true }, memoryIo({ 'f.csv': text }, chunk));
+          for (const rec of r.recordings) expect(rec.samples.every((v) => Number.isFinite(v))).toBe(true);
+        } catch (e) {
+          expect(e).toBeInstanceOf(TinyforgeError);
+        }
+      }),
+      { seed: 10, numRuns: 300 },
+    );
+  });
+});
+
+describe('recordings for a trained model (eval / verify --data)', () => {
+  it('are windowed with its window, axes and classes, and normalised with its normalisation', () => {
+    const rec = (label: string, k: number) => ({ label, group: 'g', sampleRateHz: 50, axes: ['aX', 'aY'], units: ['g', 'g'], samples: Float32Array.from({ length: 2 * 10 }, (_, i) => k + i) });
+    const settings = { task: 'classification' as const, labels: ['a', 'b'], axes: ['aY'], units: ['g'], sampleRateHz: 50, windowLength: 5, windowStride: 5, normalisation: { mean: [1], std: [2] } };
+    const ws = windowsForModel([rec('b', 0), rec('a', 100)], settings);
+    // 10 frames → 2 windows of 5 per recording; aY of frame t is k + 2t + 1; normalised (x − 1) / 2
+    expect(Array.from(ws.y)).toEqual([1, 1, 0, 0]);
+    expect(ws.x[0]).toBe((1 - 1) / 2);
+    expect(ws.x[5]).toBe((0 + 2 * 5 + 1 - 1) / 2);
+    expect(thrown(() => windowsForModel([{ ...rec('a', 0), sampleRateHz: 100 }], settings)).message).toMatch(/at 100 Hz, the model was trained at 50 Hz/);
+    expect(thrown(() => windowsForModel([rec('c', 0)], settings)).message).toMatch(/label "c" .* not among the classes \[a, b\]/);
   });
 });
 
