@@ -10,7 +10,7 @@ import { Command, Option } from 'commander';
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
 import { badInput, usageError } from '../core/errors.js';
 import { fsImportIo } from '../adapters/import-fs.js';
-import { IMPORT_FORMATS, type TimeUnit } from '../data/import/common.js';
+import { IMPORT_FORMATS, type ImportReport, type TimeUnit } from '../data/import/common.js';
 import { DELIMITERS, type Delimiter } from '../data/import/csv.js';
 import { importRecordings, isGlob, type GroupSource, type ImportDescription, type ImportedRecordings, type LabelSource } from '../data/import/description.js';
 import { windowsForModel } from '../data/prepare.js';
@@ -156,4 +156,21 @@ export function modelWindowsFromData(path: string, f: ImportFlags & { config?: s
   if (!settings) throw badInput(`--data ${path} names recordings, but the model's settings (window, axes, normalisation) are unknown`, { remedy: 'keep settings.json beside the model (tinyforge convert/train write it), or pass a train directory' });
   const desc = descriptionFromOptions(f, findConfig(f.config).config.data, [path]);
   return windowsForModel(loadRecordings(desc).recordings, settings);
+}
+
+const fmt = (x: number, d: number) => (Number.isInteger(x) ? String(x) : x.toFixed(d));
+
+/** What an import detected rather than was told, in words (data inspect, train). */
+export function detectionLines(r: ImportReport): string[] {
+  const out: string[] = [];
+  const d = r.detected;
+  if (d?.rowsPerGesture) {
+    const g = d.rowsPerGesture;
+    out.push(`rows per gesture: ${g.value} (${g.how === 'boundaries' ? `detected from gesture boundaries, score ${fmt(g.boundaryScore ?? 0, 1)}` : g.how === 'blank-lines' ? 'detected from blank separator lines' : g.how})`);
+  }
+  for (const u of d?.units ?? []) {
+    out.push(`${u.kind === 'accel' ? 'accelerometer' : 'gyroscope'} ${u.axes.join(',')}: ${u.unit} (${u.how === 'name' ? 'assumed from the axis names' : u.how}; ${u.statistic} ${fmt(u.value, 3)}, plausible)${u.convertedTo ? ` → converted to ${u.convertedTo}` : ''}`);
+  }
+  if (d?.rate?.declaredHz !== undefined && d.rate.measuredHz !== undefined) out.push(`rate: measured ${fmt(d.rate.measuredHz, 3)} Hz, agrees with the declared ${d.rate.declaredHz} Hz`);
+  return out;
 }

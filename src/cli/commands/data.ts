@@ -8,7 +8,7 @@ import type { Recording } from '../../core/dataset.js';
 import { usageError } from '../../core/errors.js';
 import type { ImportReport } from '../../data/import/common.js';
 import { findConfig } from '../../train/config.js';
-import { addImportOptions, descriptionFromOptions, loadRecordings, type ImportFlags } from '../data-options.js';
+import { addImportOptions, descriptionFromOptions, detectionLines, loadRecordings, type ImportFlags } from '../data-options.js';
 import { builtinWindowing, prepareDataset } from '../../data/prepare.js';
 import { ACTIVITIES, BUILTIN_DEFAULTS, builtinDataset } from '../../data/simulator.js';
 import { serializeSplit, writeSplitDir } from '../../data/split-files.js';
@@ -77,15 +77,7 @@ function reportText(reports: ImportReport[]): string {
     if (r.timing) line += `; interval median ${fmt(r.timing.medianIntervalMs, 3)} ms, jitter ${fmt(r.timing.jitterMs, 3)} ms, ${r.timing.gaps.count} gap(s)`;
     if (r.skipped.count) line += `; ${r.skipped.count} skipped`;
     out.push(line);
-    const d = r.detected;
-    if (d?.rowsPerGesture) {
-      const g = d.rowsPerGesture;
-      out.push(`  rows per gesture: ${g.value} (${g.how === 'boundaries' ? `detected from gesture boundaries, score ${fmt(g.boundaryScore ?? 0, 1)}` : g.how === 'blank-lines' ? 'detected from blank separator lines' : g.how})`);
-    }
-    for (const u of d?.units ?? []) {
-      out.push(`  ${u.kind === 'accel' ? 'accelerometer' : 'gyroscope'} ${u.axes.join(',')}: ${u.unit} (${u.how === 'name' ? 'assumed from the axis names' : u.how}; ${u.statistic} ${fmt(u.value, 3)}, plausible)${u.convertedTo ? ` → converted to ${u.convertedTo}` : ''}`);
-    }
-    if (d?.rate?.declaredHz !== undefined && d.rate.measuredHz !== undefined) out.push(`  rate: measured ${fmt(d.rate.measuredHz, 3)} Hz, agrees with the declared ${d.rate.declaredHz} Hz`);
+    for (const l of detectionLines(r)) out.push(`  ${l}`);
     for (const s of r.skipped.examples) out.push(`  skipped${s.line ? ` line ${s.line}` : ''}: ${s.message}`);
     for (const w of r.warnings) out.push(`  warning: ${w}`);
   }

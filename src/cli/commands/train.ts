@@ -13,7 +13,7 @@ import { builtinTrainingData, recordingsTrainingData, type TrainingData } from '
 import { EXAMPLES, trainDigits, trainRegression } from '../../train/examples.js';
 import { PRESETS, PRESET_HELP } from '../../train/models.js';
 import { trainModel, type EpochRecord, type TrainResult } from '../../train/train.js';
-import { addImportOptions, descriptionFromOptions, loadRecordings, type ImportFlags } from '../data-options.js';
+import { addImportOptions, descriptionFromOptions, detectionLines, loadRecordings, type ImportFlags } from '../data-options.js';
 import { action, emit, globalOptions, info, progress, type OutputOptions } from '../util.js';
 
 export const TRAIN_DEFAULTS = {
@@ -161,7 +161,8 @@ export function register(program: Command): void {
         const desc = flags.builtin ? undefined : descriptionFromOptions(flags, cfg.data, flags.data);
         let data: TrainingData;
         if (desc?.files?.length) {
-          const { recordings, files } = loadRecordings(desc);
+          const { recordings, files, reports } = loadRecordings(desc);
+          for (const r of reports) for (const l of detectionLines(r)) info(o, `${r.source}: ${l}`);
           data = recordingsTrainingData(recordings, dataCfg);
           info(o, `read ${recordings.length} recordings from ${files.length} file(s)`);
         } else {

@@ -127,7 +127,7 @@ function decideLength(r: Rows, opts: ImuCaptureOptions, source: string, warnings
   const n = pickGestureLength(scores);
   if (n === null) {
     throw badInput(`${source}: cannot tell the gesture length from the ${rows} rows: no length that divides them shows gesture boundaries (${scoreText(scores)}; needs a score ≥ ${BOUNDARY_SCORE})`, {
-      remedy: "declare the rows per gesture (--rows-per-gesture N, data.import.rowsPerGesture; with --lenient a trailing partial gesture is dropped), or 'file' when each file is one gesture",
+      remedy: "declare the rows per gesture (--rows-per-gesture N, data.import.rowsPerGesture; with --lenient a trailing partial gesture is dropped), 'file' when each file is one gesture, or --format csv --rate HZ for one continuous recording",
       details: { file: source, rows, candidates: scores.slice(0, 8) },
     });
   }
