@@ -15,17 +15,7 @@ import { importCapture, importCsv, importEdgeImpulse, importImuCapture, importTe
 import { STANDARD_GRAVITY } from '../../src/data/import/units.js';
 import { windowsForModel } from '../../src/data/prepare.js';
 import { validateConfig } from '../../src/train/config.js';
-import { memoryIo } from './memory-io.js';
-
-function thrown(fn: () => unknown): TinyforgeError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TinyforgeError);
-    return e as TinyforgeError;
-  }
-  throw new Error('expected a TinyforgeError, nothing was thrown');
-}
+import { memoryIo, thrown } from './helpers.js';
 
 const frames = (r: { samples: Float32Array; axes: string[] }) => r.samples.length / r.axes.length;
 

@@ -17,17 +17,7 @@ import {
 } from '../../src/data/import/index.js';
 import { splitByGroup } from '../../src/data/split.js';
 import { windowRecordings } from '../../src/data/window.js';
-
-/** The error a call throws (fails the test when it does not throw a TinyforgeError). */
-function thrown(fn: () => unknown): TinyforgeError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TinyforgeError);
-    return e as TinyforgeError;
-  }
-  throw new Error('expected a TinyforgeError, nothing was thrown');
-}
+import { thrown } from './helpers.js';
 
 const dir = sharedForTests();
 const gestures = dir ? join(dir, 'data', 'nano33ble-gestures') : null;

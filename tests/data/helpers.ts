@@ -1,4 +1,22 @@
 /**
+ * Test helpers for the data stage: `thrown` (the TinyforgeError a call throws) and an in-memory
+ * ImportIo.
+ */
+import { expect } from 'vitest';
+import { TinyforgeError } from '../../src/core/errors.js';
+
+/** The error a call throws (fails the test when it does not throw a TinyforgeError). */
+export function thrown(fn: () => unknown): TinyforgeError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(TinyforgeError);
+    return e as TinyforgeError;
+  }
+  throw new Error('expected a TinyforgeError, nothing was thrown');
+}
+
+/**
  * An in-memory ImportIo for tests: file path → text. `chunkSize` streams files in pieces that
  * cut lines (and CRLF pairs) anywhere, as a disk read does.
  */
