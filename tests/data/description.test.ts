@@ -4,10 +4,12 @@
  * Expected values come from how the test data is built (stated per case), not from the importer.
  */
 import fc from 'fast-check';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fsImportIo } from '../../src/adapters/import-fs.js';
-import { descriptionFromOptions } from '../../src/cli/data-options.js';
+import { descriptionFromOptions, modelWindowsFromData, namesRecordings } from '../../src/cli/data-options.js';
 import { TinyforgeError } from '../../src/core/errors.js';
 import { sharedForTests } from '../../src/core/shared.js';
 import { globToRegExp, importRecordings, namePatternMatcher, type ImportDescription } from '../../src/data/import/description.js';
@@ -312,6 +314,31 @@ describe('recordings for a trained model (eval / verify --data)', () => {
     expect(ws.x[5]).toBe((0 + 2 * 5 + 1 - 1) / 2);
     expect(thrown(() => windowsForModel([{ ...rec('a', 0), sampleRateHz: 100 }], settings)).message).toMatch(/at 100 Hz, the model was trained at 50 Hz/);
     expect(thrown(() => windowsForModel([rec('c', 0)], settings)).message).toMatch(/label "c" .* not among the classes \[a, b\]/);
+  });
+});
+
+describe('--data of eval / verify: recordings or windows', () => {
+  it('tells recordings from train directories and windows files, and windows them for the model', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'tf-data-opt-'));
+    try {
+      mkdirSync(join(tmp, 'rec', 'a'), { recursive: true });
+      mkdirSync(join(tmp, 'train'));
+      writeFileSync(join(tmp, 'train', 'settings.json'), '{}');
+      writeFileSync(join(tmp, 'train', 'windows.json'), '{}');
+      writeFileSync(join(tmp, 'w.json'), '{"x": [1, 2], "shape": [1, 2]}');
+      writeFileSync(join(tmp, 'c.json'), '{"format": "tinyforge-capture/1", "label": "a"}');
+      // 12 rows at 50 Hz of aX = row index: 3 windows of 4
+      writeFileSync(join(tmp, 'rec', 'a', 's1.csv'), ['t_ms,aX', ...Array.from({ length: 12 }, (_, i) => `${i * 20},${i}`)].join('\n'));
+      expect([join(tmp, 'rec'), join(tmp, 'rec', '*', '*.csv'), join(tmp, 'c.json'), join(tmp, 'rec', 'a', 's1.csv')].map(namesRecordings)).toEqual([true, true, true, true]);
+      expect([join(tmp, 'train'), join(tmp, 'w.json')].map(namesRecordings)).toEqual([false, false]);
+      const settings = { task: 'classification' as const, labels: ['a', 'b'], axes: ['aX'], units: ['g'], sampleRateHz: 50, windowLength: 4, windowStride: 4, normalisation: { mean: [0], std: [1] } };
+      const ws = modelWindowsFromData(join(tmp, 'rec'), { labelFromFolder: true }, settings);
+      expect(Array.from(ws.y)).toEqual([0, 0, 0]);
+      expect(Array.from(ws.x.subarray(4, 8))).toEqual([4, 5, 6, 7]);
+      expect(thrown(() => modelWindowsFromData(join(tmp, 'rec'), {}, undefined)).remedy).toMatch(/settings\.json beside the model/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
 
