@@ -109,7 +109,10 @@ describe('units: plausibility, conversion, contradiction', () => {
     expect(u.map((x) => [x.kind, x.unit, x.how, x.convertedTo])).toEqual([['accel', 'm/s2', 'declared', 'g'], ['gyro', 'dps', 'name', undefined]]);
     // g data declared as m/s²: contradiction
     const g = gestures(10, 140).text;
-    expect(thrown(() => importRecordings({ files: ['g.csv'], units: { accel: 'm/s2' } }, memoryIo({ 'g.csv': g }))).message).toMatch(/declared in m\/s2, but the data looks like g/);
+    expect(thrown(() => importRecordings({ files: ['g.csv'], units: { accel: 'm/s2' } }, memoryIo({ 'g.csv': g }))).message).toMatch(/declared in m\/s2, but the data looks like g: median \|a\| = [\d.]+ with a static component of/);
+    // gravity-free (linear) acceleration in m/s² is small too, but has no static component: accepted
+    const linear = ['t_ms,ax,ay,az', ...Array.from({ length: 200 }, (_, i) => `${i * 20},${Math.sin(i / 5).toFixed(3)},${Math.cos(i / 7).toFixed(3)},${(0.5 * Math.sin(i / 3)).toFixed(3)}`)].join('\n');
+    expect(importRecordings({ files: ['lin.csv'], units: { accel: 'm/s2' } }, memoryIo({ 'lin.csv': linear })).reports[0].detected!.units![0]).toMatchObject({ unit: 'm/s2', how: 'declared', convertedTo: 'g' });
   });
 
   it('gyro: rad/s declared on deg/s data, and deg/s assumed on rad/s data, are errors; rad/s converts', () => {

@@ -7,7 +7,9 @@
  * Plausibility (over all frames of one file):
  *  - accelerometer, ≥ 2 axes: m = median |a|. Gravity alone is 1 g = 9.81 m/s², and gestures or
  *    activities keep the median within a few g: m > ACCEL_G_MAX contradicts g (the numbers look
- *    like m/s²), m < ACCEL_MS2_MIN contradicts m/s² (they look like g).
+ *    like m/s²); m < ACCEL_MS2_MIN together with a static component |mean a| of 0.5–1.5 (gravity
+ *    of about one unit) contradicts m/s² (they look like g). Gravity-free (linear) acceleration in
+ *    m/s² has a static component near 0 and is not flagged.
  *  - gyroscope: p = 95th percentile of max |ω| per frame. p > GYRO_RADS_MAX contradicts rad/s
  *    (beyond any MEMS gyro's ±2000 °/s = 34.9 rad/s); p < GYRO_DPS_MIN while the accelerometer
  *    moves (std |a| > 0.3 g) contradicts deg/s (a wrist moving that much turns faster than 12 °/s,
@@ -108,8 +110,13 @@ export function checkUnits(recs: Recording[], declared: DeclaredUnits, source: s
       accelStdG = Math.sqrt(sq / per.length);
       finding = { kind, axes: idx.map((i) => axes[i]), unit, how, statistic: 'median |a|', value: m };
       if (idx.length >= 2 && per.length) {
+        const meanVec = idx.map(() => 0);
+        for (const r of recs) {
+          for (let t = 0; t < r.samples.length / nA; t++) idx.forEach((i, j) => (meanVec[j] += r.samples[t * nA + i]));
+        }
+        const gravity = Math.sqrt(meanVec.reduce((p, c) => p + c * c, 0)) / per.length;
         if (unit === 'g' && m > ACCEL_G_MAX) throw contradiction('m/s2', `median |a| = ${m.toFixed(2)} (gravity is 1 g = ${STANDARD_GRAVITY} m/s²)`);
-        if (unit === 'm/s2' && m < ACCEL_MS2_MIN) throw contradiction('g', `median |a| = ${m.toFixed(2)} (gravity alone is ${STANDARD_GRAVITY} m/s²)`);
+        if (unit === 'm/s2' && m < ACCEL_MS2_MIN && gravity > 0.5 && gravity < 1.5) throw contradiction('g', `median |a| = ${m.toFixed(2)} with a static component of ${gravity.toFixed(2)} (gravity alone is ${STANDARD_GRAVITY} m/s²)`);
       }
       if (unit === 'm/s2') idx.forEach((i) => (factor[i] = 1 / STANDARD_GRAVITY));
     } else {
