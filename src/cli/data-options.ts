@@ -171,6 +171,7 @@ export function detectionLines(r: ImportReport): string[] {
   for (const u of d?.units ?? []) {
     out.push(`${u.kind === 'accel' ? 'accelerometer' : 'gyroscope'} ${u.axes.join(',')}: ${u.unit} (${u.how === 'name' ? 'assumed from the axis names' : u.how}; ${u.statistic} ${fmt(u.value, 3)}, plausible)${u.convertedTo ? ` → converted to ${u.convertedTo}` : ''}`);
   }
+  if (d?.rate?.how === 'default') out.push(`rate: ${d.rate.hz} Hz assumed (no timestamps in this format; declare rateHz / --rate if the sensor ran at another rate)`);
   if (d?.rate?.declaredHz !== undefined && d.rate.measuredHz !== undefined) out.push(`rate: measured ${fmt(d.rate.measuredHz, 3)} Hz, agrees with the declared ${d.rate.declaredHz} Hz`);
   return out;
 }

@@ -27,6 +27,7 @@ describe('tinyforge data', () => {
     expect(text.status, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/flex\.csv: imu-capture, 15 recording\(s\), 1785 frames/);
     expect(text.stdout).toMatch(/rows per gesture: 119 \(detected from gesture boundaries, score \d/);
+    expect(text.stdout).toMatch(/rate: 119 Hz assumed \(no timestamps in this format/);
     expect(text.stdout).toMatch(/accelerometer aX,aY,aZ: g \(assumed from the axis names; median \|a\| [\d.]+, plausible\)/);
   });
 

@@ -60,7 +60,10 @@ describe('IMU_Capture: gesture length detected, never assumed', () => {
     expect(r.report.detected!.rowsPerGesture!.boundaryScore).toBeGreaterThan(3);
     // gesture 4 starts with the row generated first for gesture 4
     expect(Array.from(r.recordings[3].samples.subarray(0, 6))).toEqual(first[3].map(Math.fround));
-    expect(r.report.warnings).toEqual([]);
+    // the 119 Hz default is stated, and doubted for a non-119-row gesture
+    expect(r.report.detected?.rate).toEqual({ hz: 119, how: 'default' });
+    expect(r.report.warnings.join()).toMatch(/rate 119 Hz assumed .* gestures here are 140 rows/);
+    expect(importImuCapture(text, { source: 'mpu.csv', rateHz: 100 }).report.warnings).toEqual([]);
   });
 
   it('uses blank separator lines when the file has them', () => {

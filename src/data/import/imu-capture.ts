@@ -189,6 +189,9 @@ export function importImuCapture(text: string, opts: ImuCaptureOptions = {}): Im
     return { recordings: [], report: { source, format: 'imu-capture', recordings: 0, frames: 0, rateHz, rateSource: opts.rateHz === undefined ? 'nominal' : 'option', skipped: { count: 0, examples: [] }, warnings: ['no data rows after the header'] } };
   }
   const { n: N, detected } = decideLength(r, opts, source, warnings);
+  if (opts.rateHz === undefined && N !== 119) {
+    warnings.push(`rate ${rateHz} Hz assumed (the LSM9DS1 sketch's: ${rateHz} rows = 1 s), but gestures here are ${N} rows: another sensor's sketch may run at another rate; declare it (rateHz / --rate)`);
+  }
   const spoiled = new Set(badRows.map((s) => Math.floor(s / N)));
   const full = Math.floor(r.count / N);
   const label = opts.label ?? fileStem(source);
