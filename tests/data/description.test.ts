@@ -124,6 +124,12 @@ describe('units: plausibility, conversion, contradiction', () => {
     // the same gestures with the gyro columns in rad/s (deg/s × π/180)
     const rad = text.split('\r\n').map((l, i) => (i === 0 || l === '' ? l : l.split(',').map((v, k) => (k >= 3 ? ((Number(v) * Math.PI) / 180).toFixed(5) : v)).join(','))).join('\r\n');
     expect(thrown(() => importRecordings({ files: ['a.csv'] }, memoryIo({ 'a.csv': rad }))).message).toMatch(/assumed \(from their names\) in dps, but the data looks like rad\/s/);
+    // the Adafruit MPU6050 library's units, m/s² and rad/s, both assumed wrong: one error names both
+    const both = rad.split('\r\n').map((l, i) => (i === 0 || l === '' ? l : l.split(',').map((v, k) => (k < 3 ? (Number(v) * STANDARD_GRAVITY).toFixed(3) : v)).join(','))).join('\r\n');
+    const e = thrown(() => importRecordings({ files: ['a.csv'] }, memoryIo({ 'a.csv': both })));
+    expect(e.message).toMatch(/looks like m\/s2: .*; and gyroscope .* looks like rad\/s/);
+    expect(e.remedy).toMatch(/units\.accel "m\/s2" .*; .*units\.gyro "rad\/s"/);
+    expect(importRecordings({ files: ['a.csv'], units: { accel: 'm/s2', gyro: 'rad/s' } }, memoryIo({ 'a.csv': both })).recordings).toHaveLength(6);
     const ok = importRecordings({ files: ['a.csv'], units: { gyro: 'rad/s' } }, memoryIo({ 'a.csv': rad }));
     const orig = importImuCapture(text, { source: 'a.csv' }).recordings[0];
     expect(ok.recordings[0].samples[3]).toBeCloseTo(orig.samples[3], 2);

@@ -69,6 +69,7 @@ export function checkUnits(recs: Recording[], declared: DeclaredUnits, source: s
   const factor = new Array<number>(nA).fill(1);
   const newUnits = units.slice();
   let accelStdG = NaN;
+  const problems: { message: string; remedy: string; looksLike: string; kind: string }[] = [];
   for (const kind of ['accel', 'gyro'] as const) {
     const idx = axes.map((a, i) => (kindOf(a, units[i] ?? '') === kind ? i : -1)).filter((i) => i >= 0);
     if (idx.length === 0) continue;
@@ -93,10 +94,13 @@ export function checkUnits(recs: Recording[], declared: DeclaredUnits, source: s
     }
     const name = kind === 'accel' ? 'accelerometer' : 'gyroscope';
     const flag = kind === 'accel' ? '--accel-unit' : '--gyro-unit';
+    // Both sensors are checked before failing, so one error names every unit to fix.
     const contradiction = (looksLike: string, why: string) =>
-      badInput(`${source}: ${name} axes ${idx.map((i) => axes[i]).join(',')} are ${how === 'declared' ? 'declared' : how === 'file' ? 'labelled' : 'assumed (from their names)'} in ${unit}, but the data looks like ${looksLike}: ${why}`, {
+      problems.push({
+        message: `${name} axes ${idx.map((i) => axes[i]).join(',')} are ${how === 'declared' ? 'declared' : how === 'file' ? 'labelled' : 'assumed (from their names)'} in ${unit}, but the data looks like ${looksLike}: ${why}`,
         remedy: how === 'declared' ? `fix the declared unit (units.${kind} / ${flag} ${looksLike})` : `declare the unit: data.import.units.${kind} "${looksLike}" (or ${flag} ${looksLike})`,
-        details: { file: source, kind, unit, looksLike },
+        looksLike,
+        kind,
       });
     let finding: UnitFinding;
     if (kind === 'accel') {
@@ -115,20 +119,26 @@ export function checkUnits(recs: Recording[], declared: DeclaredUnits, source: s
           for (let t = 0; t < r.samples.length / nA; t++) idx.forEach((i, j) => (meanVec[j] += r.samples[t * nA + i]));
         }
         const gravity = Math.sqrt(meanVec.reduce((p, c) => p + c * c, 0)) / per.length;
-        if (unit === 'g' && m > ACCEL_G_MAX) throw contradiction('m/s2', `median |a| = ${m.toFixed(2)} (gravity is 1 g = ${STANDARD_GRAVITY} m/s²)`);
-        if (unit === 'm/s2' && m < ACCEL_MS2_MIN && gravity > 0.5 && gravity < 1.5) throw contradiction('g', `median |a| = ${m.toFixed(2)} with a static component of ${gravity.toFixed(2)} (gravity alone is ${STANDARD_GRAVITY} m/s²)`);
+        if (unit === 'g' && m > ACCEL_G_MAX) contradiction('m/s2', `median |a| = ${m.toFixed(2)} (gravity is 1 g = ${STANDARD_GRAVITY} m/s²)`);
+        if (unit === 'm/s2' && m < ACCEL_MS2_MIN && gravity > 0.5 && gravity < 1.5) contradiction('g', `median |a| = ${m.toFixed(2)} with a static component of ${gravity.toFixed(2)} (gravity alone is ${STANDARD_GRAVITY} m/s²)`);
       }
       if (unit === 'm/s2') idx.forEach((i) => (factor[i] = 1 / STANDARD_GRAVITY));
     } else {
       const p = percentile(per, 0.95);
       finding = { kind, axes: idx.map((i) => axes[i]), unit, how, statistic: 'p95 max |ω|', value: p };
-      if (unit === 'rad/s' && p > GYRO_RADS_MAX) throw contradiction('dps', `95 % of frames turn up to ${p.toFixed(1)}, beyond ±2000 °/s = 34.9 rad/s`);
-      if (unit === 'dps' && p < GYRO_DPS_MIN && accelStdG > 0.3) throw contradiction('rad/s', `95 % of frames turn below ${p.toFixed(2)} while the accelerometer moves (std |a| ${accelStdG.toFixed(2)} g)`);
+      if (unit === 'rad/s' && p > GYRO_RADS_MAX) contradiction('dps', `95 % of frames turn up to ${p.toFixed(1)}, beyond ±2000 °/s = 34.9 rad/s`);
+      if (unit === 'dps' && p < GYRO_DPS_MIN && accelStdG > 0.3) contradiction('rad/s', `95 % of frames turn below ${p.toFixed(2)} while the accelerometer moves (std |a| ${accelStdG.toFixed(2)} g)`);
       if (unit === 'rad/s') idx.forEach((i) => (factor[i] = 180 / Math.PI));
     }
     if (unit === 'm/s2' || unit === 'rad/s') finding.convertedTo = kind === 'accel' ? 'g' : 'deg/s';
     idx.forEach((i) => (newUnits[i] = kind === 'accel' ? 'g' : 'deg/s'));
     findings.push(finding);
+  }
+  if (problems.length) {
+    throw badInput(`${source}: ${problems.map((p) => p.message).join('; and ')}`, {
+      remedy: problems.map((p) => p.remedy).join('; '),
+      details: { file: source, units: problems.map((p) => ({ kind: p.kind, looksLike: p.looksLike })) },
+    });
   }
   if (factor.every((f) => f === 1)) return { recordings: recs.map((r) => ({ ...r, units: newUnits.slice() })), findings };
   const recordings = recs.map((r) => {
