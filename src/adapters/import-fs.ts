@@ -13,8 +13,8 @@ export const CHUNK_BYTES = 4 << 20;
 
 const posix = (p: string) => p.split(sep).join('/');
 
-/** Every file below `dir`, sorted, as '/'-separated paths relative to it (hidden entries skipped). */
-function walk(dir: string, prefix = ''): string[] {
+/** Every file below `dir` (at most `depth` levels down), sorted, as '/'-separated paths relative to it (hidden entries skipped). */
+function walk(dir: string, prefix = '', depth = Infinity): string[] {
   const out: string[] = [];
   let names: string[];
   try {
@@ -31,8 +31,9 @@ function walk(dir: string, prefix = ''): string[] {
     } catch {
       continue; // a dangling link
     }
-    if (st.isDirectory()) out.push(...walk(dir, rel));
-    else out.push(rel);
+    if (st.isDirectory()) {
+      if (depth > 1) for (const f of walk(dir, rel, depth - 1)) out.push(f);
+    } else out.push(rel);
   }
   return out;
 }
@@ -45,7 +46,9 @@ export function fsImportIo(): ImportIo {
         const root = globRoot(clean);
         if (!existsSync(root)) throw badInput(`no folder ${root} for the pattern ${spec}`, { remedy: 'check the path of the glob' });
         const re = globToRegExp(clean);
-        const found = walk(root)
+        // Without `**` a glob reaches only as deep as its own parts below the root.
+        const depth = clean.includes('**') ? Infinity : clean.split('/').length - (root === '.' ? 0 : root.split('/').length);
+        const found = walk(root, '', depth)
           .map((rel) => ({ path: root === '.' ? rel : `${root.replace(/\/$/, '')}/${rel}`, rel }))
           .filter((e) => re.test(e.path));
         if (found.length === 0) throw badInput(`no files match ${spec}`, { remedy: 'check the pattern (*, **, ?, {a,b}) and the folder' });

@@ -343,6 +343,13 @@ describe('--data of eval / verify: recordings or windows', () => {
       writeFileSync(join(tmp, 'rec', 'a', 's1.csv'), ['t_ms,aX', ...Array.from({ length: 12 }, (_, i) => `${i * 20},${i}`)].join('\n'));
       expect([join(tmp, 'rec'), join(tmp, 'rec', '*', '*.csv'), join(tmp, 'c.json'), join(tmp, 'rec', 'a', 's1.csv')].map(namesRecordings)).toEqual([true, true, true, true]);
       expect([join(tmp, 'train'), join(tmp, 'w.json')].map(namesRecordings)).toEqual([false, false]);
+      // the fs adapter: globs (depth-limited without **), folders (recursive), files
+      const io = fsImportIo();
+      expect(io.list(join(tmp, 'rec', '*', '*.csv')).map((e) => e.rel)).toEqual(['a/s1.csv']);
+      expect(thrown(() => io.list(join(tmp, '*.csv'))).message).toMatch(/no files match/); // s1.csv is two levels down
+      expect(io.list(join(tmp, '**', '*.csv')).map((e) => e.rel)).toEqual(['rec/a/s1.csv']);
+      expect(io.list(join(tmp, 'rec')).map((e) => e.rel)).toEqual(['a/s1.csv']);
+      expect(thrown(() => io.list(join(tmp, 'nope.csv'))).message).toMatch(/no such file or folder/);
       const settings = { task: 'classification' as const, labels: ['a', 'b'], axes: ['aX'], units: ['g'], sampleRateHz: 50, windowLength: 4, windowStride: 4, normalisation: { mean: [0], std: [1] } };
       const ws = modelWindowsFromData(join(tmp, 'rec'), { labelFromFolder: true }, settings);
       expect(Array.from(ws.y)).toEqual([0, 0, 0]);
