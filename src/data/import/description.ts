@@ -12,6 +12,7 @@
  * pattern, folder or fixed value) → unit check and conversion (src/data/import/units.ts) →
  * segments table (if any) cuts the file's recording into labelled pieces.
  */
+import { resolve } from 'node:path';
 import type { Recording } from '../../core/dataset.js';
 import { badInput } from '../../core/errors.js';
 import configSchema from '../../../schemas/tinyforge.config.schema.json' with { type: 'json' };
@@ -273,7 +274,7 @@ export function importRecordings(desc: ImportDescription, io: ImportIo): Importe
   const format = desc.format ?? 'auto';
   if (format !== 'auto' && !(IMPORT_FORMATS as readonly string[]).includes(format)) throw badInput(`unknown format "${format}"`, { remedy: `use one of: auto, ${IMPORT_FORMATS.join(', ')}` });
   const match = desc.namePattern ? namePatternMatcher(desc.namePattern) : null;
-  const listed: { path: string; rel: string; folder: string }[] = [];
+  const listed: { path: string; rel: string }[] = [];
   for (const spec of specs) {
     const entries = io.list(spec);
     // A plain file is taken whatever its name; a folder gives its .csv/.json files; a glob all it matches.
@@ -283,8 +284,8 @@ export function importRecordings(desc: ImportDescription, io: ImportIo): Importe
     for (const e of files) {
       // A capture's sidecar is read with its CSV; the segments table is not a recording.
       if (/\.json$/i.test(e.path) && [e.path.replace(/\.csv\.json$/i, '.csv'), e.path.replace(/\.json$/i, '.csv')].some((c) => c !== e.path && all.has(c))) continue;
-      if (desc.segments && e.path === desc.segments.file) continue;
-      listed.push({ ...e, folder: spec });
+      if (desc.segments && resolve(e.path) === resolve(desc.segments.file)) continue;
+      listed.push(e);
     }
   }
   if (listed.length === 0) throw badInput(`no recordings in ${specs.join(', ')}`, { remedy: 'point at recording files (.csv, .json), folders of them, or a glob for other names' });
@@ -320,6 +321,9 @@ export function importRecordings(desc: ImportDescription, io: ImportIo): Importe
     }
     const { head, stream } = /\.json$/i.test(path) ? { head: io.read(path), stream: null } : headOf(io, path);
     const fmt = format === 'auto' ? (desc.header === false || desc.columns ? 'csv' : detectFormat(head, { sidecarText })) : format;
+    if ((label.column || group.column) && fmt !== 'csv') {
+      throw badInput(`${rel}: ${label.column ? 'label' : 'group'} column "${label.column ?? group.column}" given, but the file is read as ${fmt}, which has no such columns`, { remedy: 'use --format csv, or take labels/groups from the file name, a folder or a fixed value' });
+    }
     const text = stream && fmt === 'csv' ? stream() : stream ? [...stream()].join('') : head;
     const r = importText(text, {
       format: fmt,
