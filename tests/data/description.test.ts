@@ -234,6 +234,9 @@ describe('layouts', () => {
     const bad = memoryIo({ 'r/acc_exp01_user01.txt': raw(100), 'l.txt': '1 1 5 1 50\n1 1 1 51 120\n' });
     const e = thrown(() => importRecordings({ ...desc, files: ['r/acc_*.txt'], segments: { ...desc.segments!, file: 'l.txt' } }, bad));
     expect(e.message).toMatch(/l\.txt:2: segment 51–120 \(samples\) is samples 50–119, outside recording "1" \(100 samples/);
+    // a segments table inside the recordings' folder is not itself imported as a recording
+    const inside = memoryIo({ 'r/rec1.csv': 'aX,aY,aZ\n' + raw(60).replace(/ /g, ','), 'r/segments.csv': 'recording,label,start,end\nrec1,a,0,30\n' });
+    expect(importRecordings({ files: ['r'], rateHz: 50, rowsPerGesture: 'file', segments: { file: 'r/segments.csv', unit: 'samples' } }, inside).files).toEqual(['r/rec1.csv']);
     const none = memoryIo({ 'r/acc_exp01_user01.txt': raw(100), 'l.txt': '7 1 5 1 50\n' });
     expect(thrown(() => importRecordings({ ...desc, files: ['r/acc_*.txt'], segments: { ...desc.segments!, file: 'l.txt' } }, none)).message).toMatch(/1 segment\(s\) name recordings that were not imported \(7\)/);
   });
@@ -262,6 +265,7 @@ describe('layouts', () => {
     expect(p.recordings.map((r) => [r.label, r.group])).toEqual([['walk', 'ann'], ['idle', 'bob']]);
     const re = importRecordings({ files: ['x'], namePattern: '/^(?<subject>[a-z]+)-(?<session>\\d+)-(?<label>\\w+)\\.csv$/' }, memoryIo({ 'x/ann-2-run.csv': rec(1) }));
     expect(re.recordings.map((r) => [r.label, r.group])).toEqual([['run', 'ann/2']]);
+    expect(thrown(() => importRecordings({ files: ['g.csv'], label: { column: 'activity' } }, memoryIo({ 'g.csv': gestures(3, 20).text }))).message).toMatch(/label column "activity" given, but the file is read as imu-capture/);
     expect(thrown(() => importRecordings({ files: ['x'], namePattern: '{subject}_{label}.csv' }, memoryIo({ 'x/ann-2-run.csv': rec(1) }))).message).toMatch(/ann-2-run\.csv: the file name does not match the name pattern/);
   });
 
