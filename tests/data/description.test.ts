@@ -319,6 +319,33 @@ describe('hostile text: a typed error or finite float32 samples, never anything 
   });
 });
 
+describe('hostile Edge Impulse and capture JSON (seeded)', () => {
+  it('any JSON values: a typed error or finite float32 samples at a finite rate', () => {
+    const num = fc.oneof(fc.double(), fc.constantFrom(1e39, -1e39, 3.4e38, 0, -0), fc.integer());
+    const value = fc.oneof(num, fc.constant(null), fc.string({ maxLength: 3 }), fc.array(num, { maxLength: 3 }));
+    // Mostly well-formed (a sane rate, rows of the right width) so the values themselves get tested.
+    const row = (n: number) => fc.oneof({ weight: 4, arbitrary: fc.array(num, { minLength: n, maxLength: n }) }, { weight: 1, arbitrary: fc.oneof(value, fc.array(value, { maxLength: 3 })) });
+    fc.assert(
+      fc.property(fc.oneof(fc.constant(20), num, fc.constant(null)), fc.integer({ min: 1, max: 3 }).chain((n) => fc.tuple(fc.constant(n), fc.array(row(n), { maxLength: 8 }))), fc.boolean(), (interval, [nSensors, values], capture) => {
+        const sensors = Array.from({ length: nSensors }, (_, i) => ({ name: `s${i}`, units: 'g' }));
+        const text = capture
+          ? JSON.stringify({ format: 'tinyforge-capture/1', label: 'a', group: 'g', sampleRateHz: interval, axes: sensors.map((x) => x.name), units: sensors.map((x) => x.units), data: values })
+          : JSON.stringify({ payload: { interval_ms: interval, sensors, values } });
+        try {
+          const r = importRecordings({ files: ['f.json'], lenient: true }, memoryIo({ 'f.json': text }));
+          for (const rec of r.recordings) {
+            expect(Number.isFinite(rec.sampleRateHz) && rec.sampleRateHz > 0).toBe(true);
+            expect(rec.samples.every((v) => Number.isFinite(v))).toBe(true);
+          }
+        } catch (e) {
+          expect(e).toBeInstanceOf(TinyforgeError);
+        }
+      }),
+      { seed: 11, numRuns: 400 },
+    );
+  });
+});
+
 describe('recordings for a trained model (eval / verify --data)', () => {
   it('are windowed with its window, axes and classes, and normalised with its normalisation', () => {
     const rec = (label: string, k: number) => ({ label, group: 'g', sampleRateHz: 50, axes: ['aX', 'aY'], units: ['g', 'g'], samples: Float32Array.from({ length: 2 * 10 }, (_, i) => k + i) });
