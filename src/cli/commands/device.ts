@@ -12,7 +12,7 @@ import { SerialTransport, listPorts } from '../../device/serial-transport.js';
 import { formatVerifyReport, verifyDevice } from '../../device/verify.js';
 import { interpreterReference, loadVectors, parseWindowsFile, quantizeWindows, type Reference } from '../../device/reference.js';
 import { loadTrainArtifacts } from '../../train/artifacts.js';
-import { CAPTURE_CSV_HEADER, CaptureSession } from '../../device/capture.js';
+import { CAPTURE_CSV_HEADER, CaptureSession, captureSidecar } from '../../device/capture.js';
 import { describePrediction, formatPrediction, parseFeedCsv } from '../../device/monitor.js';
 import { MAX_PAYLOAD } from '../../device/protocol.generated.js';
 
@@ -152,11 +152,7 @@ export function register(program: Command): void {
         const s = session.summary();
         renameSync(partial, target);
         // The sidecar follows schemas/capture.schema.json (format tinyforge-capture/1): `tinyforge data import` reads CSV + sidecar.
-        const sidecar = {
-          format: 'tinyforge-capture/1', label: s.label, group: s.group, sampleRateHz: s.deviceRateHz || client.info?.imuRateHz || 1,
-          axes: ['aX', 'aY', 'aZ'], units: ['g', 'g', 'g'], deviceRateHz: s.deviceRateHz, measuredRateHz: s.measuredRateHz, board: client.info?.board ?? null,
-          device: { port: f.port, engine: client.info?.engine }, startedAt, samples: s.samples, seconds: s.seconds, gaps: s.gaps, missingSamples: s.missingSamples, stopReason, file: basename(target),
-        };
+        const sidecar = captureSidecar(s, { board: client.info?.board ?? null, port: f.port!, engine: client.info?.engine, startedAt, stopReason, file: basename(target) }, client.info?.imuRateHz);
         writeAtomic(target + '.json', JSON.stringify(sidecar, null, 2) + '\n');
         emit(out, { file: target, ...s, stopReason }, () =>
           `${s.samples} samples of "${s.label}" → ${target} (${s.seconds.toFixed(1)} s, device ${s.deviceRateHz.toFixed(1)} Hz, measured ${s.measuredRateHz.toFixed(1)} Hz` +

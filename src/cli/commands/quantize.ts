@@ -13,6 +13,7 @@ import { quantize, validateOptions, type QuantizeResult } from '../../quantize/i
 import { writeFileAtomic, type ArrayData } from '../../quantize/io.js';
 import { loadSources, need } from '../../quantize/sources.js';
 import { evaluateInt8 } from '../../quantize/evaluate.js';
+import { formatPerLayer, perLayerDiagnostics } from '../../quantize/per-layer.js';
 import { writeTflite } from '../../tflite/writer.js';
 import { readTflite } from '../../tflite/reader.js';
 import { modelCArray } from '../../tflite/carray.js';
@@ -178,9 +179,10 @@ export function register(program: Command): void {
     .option('--tflite <file>', 'the int8 .tflite to evaluate (default: quantise the model now, calibrated on --rep)')
     .option('--rep <path>', "representative data when --tflite is not given (default: the train directory's calibration windows, else --data)")
     .option('--max-examples <n>', 'representative examples to calibrate with', '1000')
-    .addHelpText('after', '\nExamples:\n  tinyforge eval --model runs/m\n  tinyforge eval --model runs/m --tflite model.tflite --data test.json')
+    .option('--per-layer', 'also compare every layer\'s float activation with its dequantised int8 tensor (SQNR, max/mean error, saturation)')
+    .addHelpText('after', '\nExamples:\n  tinyforge eval --model runs/m\n  tinyforge eval --model runs/m --tflite model.tflite --data test.json\n  tinyforge eval --model out/demo/train --tflite out/demo/model.tflite --per-layer')
     .action(
-      action(async (f: { model: string; data?: string; tflite?: string; rep?: string; maxExamples?: string }, cmd: Command) => {
+      action(async (f: { model: string; data?: string; tflite?: string; rep?: string; maxExamples?: string; perLayer?: boolean }, cmd: Command) => {
         const o = globalOptions(cmd);
         const max = parseMax(f.maxExamples);
         const src = await loadSources({ model: f.model, data: f.data });
@@ -199,7 +201,8 @@ export function register(program: Command): void {
           graph = r.model.graph;
         }
         info(o, `evaluating on ${data.shape[0]} examples…`);
-        const report = { ...evaluateInt8(src.model, graph, data), modelBytes, tflite: f.tflite ?? null };
+        const perLayer = f.perLayer ? perLayerDiagnostics(src.model, graph, data.x, data.shape[0]) : undefined;
+        const report = { ...evaluateInt8(src.model, graph, data), modelBytes, tflite: f.tflite ?? null, ...(perLayer ? { perLayer } : {}) };
         const pct = (x: number | null) => (x === null ? 'n/a (no labels)' : `${(100 * x).toFixed(2)} %`);
         emit(o, report, () =>
           [
@@ -209,6 +212,7 @@ export function register(program: Command): void {
             `int8 costs     ${report.accuracyCost === null ? 'n/a' : `${(100 * report.accuracyCost).toFixed(2)} points`}`,
             `agreement      ${pct(report.agreement)}`,
             `output error   max ${report.maxAbsError.toPrecision(3)}, mean ${report.meanAbsError.toPrecision(3)}`,
+            ...(perLayer ? ['', formatPerLayer(perLayer)] : []),
           ].join('\n'),
         );
       }),

@@ -1,0 +1,122 @@
+/**
+ * Where the studio's live accelerometer samples come from, behind one interface so the live view,
+ * predictions and recording never know:
+ *  - `deviceImuSource`: the board's own IMU (STREAM_START → IMU_SAMPLES); on-board predictions
+ *    arrive as PREDICTION events when the board does live detection.
+ *  - `hostFedSimulatorSource`: for a board without an IMU (today's virtual board) the host plays
+ *    the built-in simulator's signal for an activity and subject at its rate, feeds it to the board
+ *    with SAMPLES_IN (the board windows it and predicts exactly as from an IMU) and hands the same
+ *    samples to the studio as IMU_SAMPLES-shaped batches.
+ * When the virtual board gets its simulated IMU (startVirtualBoard({ imu: { kind: 'simulated' } })),
+ * switching is choosing `deviceImuSource` for it.
+ */
+import type { DeviceClient } from '../device/client.js';
+import type { ImuSamplesMsg } from '../device/protocol.generated.js';
+import { ACTIVITIES, builtinDataset } from '../data/simulator.js';
+import { badInput } from '../core/errors.js';
+
+export interface SampleSource {
+  /** 'imu' or 'simulated (host-fed)': shown on the Device page. */
+  readonly kind: string;
+  /** Starts delivering batches to `onBatch`; resolves with the function that stops it. */
+  start(client: DeviceClient, onBatch: (b: ImuSamplesMsg) => void, onError: (e: unknown) => void): Promise<() => Promise<void>>;
+  /** Simulated sources only: what the simulated wearer does. */
+  setActivity?(activity: string, subject?: number): void;
+  readonly activity?: string;
+  readonly subject?: number;
+}
+
+export function deviceImuSource(): SampleSource {
+  return {
+    kind: 'imu',
+    async start(client, onBatch) {
+      await client.reset();
+      return client.stream(onBatch, 0);
+    },
+  };
+}
+
+export interface SimulatorSourceOptions {
+  activity?: string;
+  /** 1-based simulated subject. Default 1. */
+  subject?: number;
+  rateHz?: number;
+  seed?: number;
+  /** Pacing tick, ms. Default 100. */
+  tickMs?: number;
+}
+
+const SIM_SUBJECTS = 5;
+
+export function hostFedSimulatorSource(o: SimulatorSourceOptions = {}): SampleSource {
+  const rateHz = Math.min(119, Math.max(50, o.rateHz ?? 50));
+  // One minute per activity and subject, played in a loop.
+  const recs = builtinDataset({ seed: o.seed ?? 7, subjects: SIM_SUBJECTS, secondsPerActivity: 60, rateHz, sessions: 1 });
+  let activity = o.activity ?? 'idle';
+  let subject = o.subject ?? 1;
+  let signal = pick();
+  let pos = 0;
+  function pick(): Float32Array {
+    const r = recs.find((x) => x.label === activity && x.group === `subject${String(subject).padStart(2, '0')}`);
+    return r!.samples;
+  }
+  const src: SampleSource = {
+    kind: 'simulated (host-fed)',
+    get activity() {
+      return activity;
+    },
+    get subject() {
+      return subject;
+    },
+    setActivity(a: string, s?: number) {
+      if (!(ACTIVITIES as readonly string[]).includes(a)) throw badInput(`the simulator has no activity "${a}"`, { remedy: `pick one of ${ACTIVITIES.join(', ')}` });
+      if (s !== undefined && !(Number.isInteger(s) && s >= 1 && s <= SIM_SUBJECTS)) throw badInput(`simulated subject must be 1–${SIM_SUBJECTS}`, { remedy: 'pick another subject' });
+      activity = a;
+      subject = s ?? subject;
+      signal = pick();
+      pos = 0;
+    },
+    async start(client, onBatch, onError) {
+      await client.reset();
+      const t0 = Date.now();
+      let sent = 0;
+      let busy = false;
+      let stopped = false;
+      const tick = async () => {
+        if (busy || stopped) return;
+        busy = true;
+        try {
+          // Samples due by wall time: the feed keeps the sensor's rate on average whatever the tick jitter.
+          const due = Math.floor(((Date.now() - t0) * rateHz) / 1000) - sent;
+          if (due <= 0) return;
+          const frames = signal.length / 3;
+          const g = new Float32Array(due * 3);
+          const mg = new Int16Array(due * 3);
+          for (let i = 0; i < due; i++) {
+            for (let k = 0; k < 3; k++) {
+              const v = signal[pos * 3 + k];
+              g[i * 3 + k] = v;
+              mg[i * 3 + k] = Math.round(v * 1000);
+            }
+            pos = (pos + 1) % frames;
+          }
+          const first = sent;
+          sent += due;
+          onBatch({ firstSample: first, rateMilliHz: Math.round(rateHz * 1000), samplesMg: mg });
+          await client.samplesIn(g);
+        } catch (e) {
+          stopped = true;
+          onError(e);
+        } finally {
+          busy = false;
+        }
+      };
+      const timer = setInterval(() => void tick(), o.tickMs ?? 100);
+      return async () => {
+        stopped = true;
+        clearInterval(timer);
+      };
+    },
+  };
+  return src;
+}
