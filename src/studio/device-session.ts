@@ -11,36 +11,18 @@ import { join } from 'node:path';
 import { DeviceClient } from '../device/client.js';
 import { CAPTURE_CSV_HEADER, CaptureSession, captureSidecar, type CaptureSummary } from '../device/capture.js';
 import { describePrediction } from '../device/monitor.js';
-import type { ImuSamplesMsg, InfoMsg } from '../device/protocol.generated.js';
+import type { ImuSamplesMsg } from '../device/protocol.generated.js';
+import type { DeviceView, LinkState, StudioEvent } from './wire.js';
 import { Listeners, type Transport } from '../device/transport.js';
 import { causeText, deviceError, usageError } from '../core/errors.js';
 import type { SampleSource } from './sample-source.js';
 import { fileNamePart, validName } from './security.js';
-
-export type LinkState = 'connecting' | 'connected' | 'disconnected';
 
 /** Opens the link (and, for the virtual board, starts it); `stop` ends what it started. */
 export interface Connector {
   description: string;
   open(): Promise<{ transport: Transport; stop?: () => Promise<void> }>;
 }
-
-export interface DeviceView {
-  state: LinkState;
-  port: string;
-  error: string | null;
-  source: { kind: string; activity?: string; subject?: number } | null;
-  info: (Omit<InfoMsg, 'modelSha256'> & { modelSha256: string }) | null;
-  /** SHA-256 of the model on disk, when the studio knows one, and whether the board runs it. */
-  modelOnDisk: { path: string; sha256: string; match: boolean | null } | null;
-  stats: { samples: number; lostSamples: number; predictions: number; lostPredictions: number };
-}
-
-export type StudioEvent =
-  | { t: 'status'; device: DeviceView }
-  | { t: 'samples'; first: number; rateHz: number; mg: number[]; lost: number }
-  | { t: 'prediction'; window: number; label: string; classIndex: number; confidence: number; probs: number[]; micros: number }
-  | { t: 'record'; phase: 'started' | 'finished'; file: string; label: string; subject: string; seconds: number; samples?: number; stopReason?: string };
 
 export interface RecordResult extends CaptureSummary {
   file: string;

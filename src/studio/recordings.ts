@@ -7,30 +7,9 @@
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { badInput } from '../core/errors.js';
 import { recordingPath, validName } from './security.js';
+import type { DatasetListing, RecordingEntry } from './wire.js';
 
-export interface RecordingEntry {
-  file: string;
-  label: string;
-  group: string;
-  samples: number;
-  seconds: number;
-  sampleRateHz: number;
-  missingSamples: number;
-  startedAt: string | null;
-  stopReason: string | null;
-}
-
-export interface DatasetListing {
-  dir: string;
-  recordings: RecordingEntry[];
-  /** Per label: recordings, samples, seconds (samples / rate). */
-  byLabel: Record<string, { recordings: number; samples: number; seconds: number }>;
-  bySubject: Record<string, { recordings: number; samples: number; seconds: number }>;
-  /** Per label: its share of all samples (0–1): the class balance. */
-  balance: Record<string, number>;
-  /** Files that look like recordings but could not be read, with why. */
-  skipped: { file: string; reason: string }[];
-}
+export type { DatasetListing, RecordingEntry };
 
 function readSidecar(csvPath: string): Record<string, unknown> {
   const text = readFileSync(csvPath + '.json', 'utf8');

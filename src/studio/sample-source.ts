@@ -80,38 +80,53 @@ export function hostFedSimulatorSource(o: SimulatorSourceOptions = {}): SampleSo
       await client.reset();
       const t0 = Date.now();
       let sent = 0;
-      let busy = false;
       let stopped = false;
-      const tick = async () => {
-        if (busy || stopped) return;
-        busy = true;
+      // Samples are produced on the wall clock, as a sensor would, whatever the link does; the
+      // board is fed from a queue, so a slow ACK delays its predictions, never the samples.
+      const queue: Float32Array[] = [];
+      let feeding = false;
+      const feed = async () => {
+        if (feeding) return;
+        feeding = true;
         try {
-          // Samples due by wall time: the feed keeps the sensor's rate on average whatever the tick jitter.
-          const due = Math.floor(((Date.now() - t0) * rateHz) / 1000) - sent;
-          if (due <= 0) return;
-          const frames = signal.length / 3;
-          const g = new Float32Array(due * 3);
-          const mg = new Int16Array(due * 3);
-          for (let i = 0; i < due; i++) {
-            for (let k = 0; k < 3; k++) {
-              const v = signal[pos * 3 + k];
-              g[i * 3 + k] = v;
-              mg[i * 3 + k] = Math.round(v * 1000);
-            }
-            pos = (pos + 1) % frames;
+          while (queue.length && !stopped) {
+            const parts = queue.splice(0);
+            const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+            let off = 0;
+            for (const p of parts) all.set(p, (off += p.length) - p.length);
+            await client.samplesIn(all);
           }
-          const first = sent;
-          sent += due;
-          onBatch({ firstSample: first, rateMilliHz: Math.round(rateHz * 1000), samplesMg: mg });
-          await client.samplesIn(g);
         } catch (e) {
-          stopped = true;
-          onError(e);
+          if (!stopped) {
+            stopped = true;
+            onError(e);
+          }
         } finally {
-          busy = false;
+          feeding = false;
         }
       };
-      const timer = setInterval(() => void tick(), o.tickMs ?? 100);
+      const tick = () => {
+        if (stopped) return;
+        const due = Math.floor(((Date.now() - t0) * rateHz) / 1000) - sent;
+        if (due <= 0) return;
+        const frames = signal.length / 3;
+        const g = new Float32Array(due * 3);
+        const mg = new Int16Array(due * 3);
+        for (let i = 0; i < due; i++) {
+          for (let k = 0; k < 3; k++) {
+            const v = signal[pos * 3 + k];
+            g[i * 3 + k] = v;
+            mg[i * 3 + k] = Math.round(v * 1000);
+          }
+          pos = (pos + 1) % frames;
+        }
+        const first = sent;
+        sent += due;
+        onBatch({ firstSample: first, rateMilliHz: Math.round(rateHz * 1000), samplesMg: mg });
+        queue.push(g);
+        void feed();
+      };
+      const timer = setInterval(tick, o.tickMs ?? 100);
       return async () => {
         stopped = true;
         clearInterval(timer);
