@@ -54,15 +54,16 @@ function fail(reply: FastifyReply, e: unknown): FastifyReply {
 
 export function createStudioServer(o: StudioServerOptions): StudioServer {
   let hosts = allowedHosts(o.host, o.port);
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true });
 
   app.addHook('onRequest', async (req, reply) => {
     const h = req.headers;
-    const refusal = checkRequest(
-      { host: h.host, origin: h.origin, secFetchSite: h['sec-fetch-site'] as string | undefined, upgrade: (h.upgrade ?? '').toLowerCase() === 'websocket' },
-      hosts,
-    );
-    if (refusal) return reply.code(refusal.status).type('text/plain').send(`refused: ${refusal.reason}\n`);
+    const upgrade = (h.upgrade ?? '').toLowerCase() === 'websocket';
+    const refusal = checkRequest({ host: h.host, origin: h.origin, secFetchSite: h['sec-fetch-site'] as string | undefined, upgrade }, hosts);
+    if (!refusal) return;
+    // A refused upgrade's socket is not the HTTP server's any more: end it once the answer is out.
+    if (upgrade) reply.raw.once('finish', () => req.raw.socket?.destroy());
+    return reply.code(refusal.status).type('text/plain').send(`refused: ${refusal.reason}\n`);
   });
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('X-Content-Type-Options', 'nosniff');
