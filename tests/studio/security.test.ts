@@ -1,11 +1,10 @@
-// The studio's request checks, through the real fastify app (fastify.inject, and a real listening
-// socket for WebSocket upgrades). Expected outcomes come from the rules in src/studio/security.ts:
+// The studio's request checks, through the real fastify app (fastify.inject, and fastify's injected
+// upgrade path for WebSockets). Expected outcomes come from the rules in src/studio/security.ts:
 // Host must be the listen address or a loopback name with the port; Origin, when present (and
 // always on an upgrade), the app's own; recording names plain files inside the dataset folder.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { allowedHosts, checkRequest, fileNamePart, recordingPath } from '../../src/studio/security.js';
 import { createStudioServer } from '../../src/studio/server.js';
 import { fakeSession, injectServer, tempDir, writeRecording } from './helpers.js';
@@ -108,37 +107,29 @@ describe('studio server (fastify.inject)', () => {
   });
 });
 
-describe('WebSocket upgrades (a real socket)', () => {
+describe('WebSocket upgrades (fastify injectWS: the real upgrade path, hooks included)', () => {
   const s = injectServer();
-  let port = 0;
-  beforeAll(async () => {
-    await s.app.listen({ host: '127.0.0.1', port: 0 });
-    port = (s.app.server.address() as { port: number }).port;
-    s.setPort(port);
-  });
+  beforeAll(() => s.app.ready());
   afterAll(() => s.app.close());
-  const open = (headers: Record<string, string>) =>
-    new Promise<{ status: number; first?: string }>((res) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers });
-      ws.once('message', (m) => {
-        res({ status: 101, first: String(m) });
-        ws.close();
-      });
-      ws.once('unexpected-response', (req, resp) => {
-        res({ status: resp.statusCode ?? 0 });
-        req.destroy();
-      });
-      ws.once('error', () => undefined);
-    });
+  const open = async (headers: Record<string, string>): Promise<{ status: number; first?: string }> => {
+    try {
+      const ws = await s.app.injectWS('/ws', { headers });
+      const first = await new Promise<string>((res) => ws.once('message', (m: unknown) => res(String(m))));
+      ws.terminate();
+      return { status: 101, first };
+    } catch (e) {
+      return { status: Number(/response: (\d+)/.exec(String(e))?.[1] ?? 0) };
+    }
+  };
 
   it('the app\'s own Origin gets the event stream (status first)', async () => {
-    const r = await open({ origin: `http://127.0.0.1:${port}` });
+    const r = await open({ host: '127.0.0.1:5280', origin: 'http://127.0.0.1:5280' });
     expect(r.status).toBe(101);
     expect(JSON.parse(r.first!)).toMatchObject({ t: 'status', device: { state: 'disconnected' } });
   });
   it('a foreign Origin, no Origin or a foreign Host is refused before the upgrade', async () => {
-    expect((await open({ origin: 'http://evil.example' })).status).toBe(403);
-    expect((await open({})).status).toBe(403);
-    expect((await open({ origin: `http://127.0.0.1:${port}`, host: `evil.example:${port}` })).status).toBe(421);
+    expect((await open({ host: '127.0.0.1:5280', origin: 'http://evil.example' })).status).toBe(403);
+    expect((await open({ host: '127.0.0.1:5280' })).status).toBe(403);
+    expect((await open({ host: 'evil.example:5280', origin: 'http://127.0.0.1:5280' })).status).toBe(421);
   });
 });
