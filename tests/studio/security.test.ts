@@ -113,10 +113,13 @@ describe('WebSocket upgrades (fastify injectWS: the real upgrade path, hooks inc
   afterAll(() => s.app.close());
   const open = async (headers: Record<string, string>): Promise<{ status: number; first?: string }> => {
     try {
-      const ws = await s.app.injectWS('/ws', { headers });
-      const first = await new Promise<string>((res) => ws.once('message', (m: unknown) => res(String(m))));
+      let gotFirst!: (m: string) => void;
+      const first = new Promise<string>((res) => (gotFirst = res));
+      // The status event is sent on connect: listen before the upgrade completes.
+      const ws = await s.app.injectWS('/ws', { headers }, { onInit: (w) => w.once('message', (m: unknown) => gotFirst(String(m))) });
+      const text = await first;
       ws.terminate();
-      return { status: 101, first };
+      return { status: 101, first: text };
     } catch (e) {
       return { status: Number(/response: (\d+)/.exec(String(e))?.[1] ?? 0) };
     }
