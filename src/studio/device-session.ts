@@ -31,6 +31,19 @@ export interface RecordResult extends CaptureSummary {
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
+/**
+ * Confidences for the bars: a model ending in softmax already gives probabilities (each in [0, 1],
+ * summing to ≈ 1 within int8 rounding); any other output is taken as logits and softmaxed.
+ */
+export function classProbabilities(scores: number[]): { probs: number[]; fromLogits: boolean } {
+  const sum = scores.reduce((a, x) => a + x, 0);
+  if (scores.length > 1 && scores.every((x) => x >= 0 && x <= 1) && Math.abs(sum - 1) <= 0.02 * scores.length) return { probs: scores, fromLogits: false };
+  const m = Math.max(...scores);
+  const e = scores.map((x) => Math.exp(x - m));
+  const z = e.reduce((a, x) => a + x, 0);
+  return { probs: e.map((x) => x / z), fromLogits: true };
+}
+
 export class DeviceSession {
   state: LinkState = 'disconnected';
   error: string | null = null;
@@ -91,8 +104,8 @@ export class DeviceSession {
         this.stats.predictions++;
         const info = client.info!;
         const line = describePrediction(p, info);
-        const probs = line.scores.map((q) => info.outputScale * (q - info.outputZeroPoint));
-        this.events.emit({ t: 'prediction', window: p.window, label: line.label, classIndex: p.classIndex, confidence: line.confidence, probs, micros: p.micros });
+        const { probs, fromLogits } = classProbabilities(line.scores.map((q) => info.outputScale * (q - info.outputZeroPoint)));
+        this.events.emit({ t: 'prediction', window: p.window, label: line.label, classIndex: p.classIndex, confidence: probs[p.classIndex] ?? 0, probs, fromLogits, micros: p.micros });
       });
       this.nextSample = -1;
       this.nextWindow = -1;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { importCaptureCsv } from '../../src/data/import/index.js';
 import { listRecordings } from '../../src/studio/recordings.js';
 import type { StudioEvent } from '../../src/studio/wire.js';
+import { classProbabilities } from '../../src/studio/device-session.js';
 import { fakeSession, tempDir, writeRecording } from './helpers.js';
 
 const until = async (f: () => boolean, ms = 10_000) => {
@@ -71,5 +72,17 @@ describe('DeviceSession on the fake board', () => {
     expect(l.byLabel).toEqual({ walking: { recordings: 2, samples: 200, seconds: 4 }, idle: { recordings: 1, samples: 200, seconds: 4 } });
     expect(l.bySubject).toEqual({ alice: { recordings: 2, samples: 350, seconds: 7 }, bob: { recordings: 1, samples: 50, seconds: 1 } });
     expect(l.balance).toEqual({ walking: 0.5, idle: 0.5 });
+  });
+});
+
+describe('classProbabilities', () => {
+  it('softmax outputs pass through; logits are softmaxed (hand-computed)', () => {
+    expect(classProbabilities([0.25, 0.75])).toEqual({ probs: [0.25, 0.75], fromLogits: false });
+    // softmax([0, ln 3]) = [1/4, 3/4]
+    const r = classProbabilities([0, Math.log(3)]);
+    expect(r.fromLogits).toBe(true);
+    expect(r.probs[0]).toBeCloseTo(0.25, 12);
+    expect(r.probs[1]).toBeCloseTo(0.75, 12);
+    expect(classProbabilities([6.8, -3.8]).fromLogits).toBe(true);
   });
 });

@@ -23,7 +23,7 @@ export function livePage(root: HTMLElement): () => void {
   root.append(
     h('section', {}, h('h2', {}, 'Accelerometer (g)'), plotEl,
       h('div', {}, h('span', { class: 'stat' }, samplesEl, 'samples'), h('span', { class: 'stat' }, rateEl, 'Hz'), h('span', { class: 'stat' }, lostEl, 'samples lost'), simEl)),
-    h('section', {}, h('h2', {}, 'Prediction'), h('div', { class: 'row' }, h('div', {}, topEl, h('span', { class: 'stat' }, latencyEl, 'ms per inference'), h('span', { class: 'stat' }, predsEl, 'predictions')), barsEl)),
+    h('section', {}, h('h2', {}, 'Prediction'), h('div', { class: 'row' }, h('div', {}, topEl, h('span', { class: 'stat' }, latencyEl, 'µs per inference (board clock)'), h('span', { class: 'stat' }, predsEl, 'predictions')), barsEl)),
   );
 
   let rate = 50;
@@ -94,8 +94,9 @@ export function livePage(root: HTMLElement): () => void {
       preds++;
       predsEl.textContent = String(preds);
       topEl.textContent = `${e.label} ${(100 * e.confidence).toFixed(0)} %`;
+      topEl.title = e.fromLogits ? 'softmax of the model\'s logits' : 'the model\'s softmax output';
       topEl.dataset.label = e.label;
-      latencyEl.textContent = (e.micros / 1000).toFixed(2);
+      latencyEl.textContent = String(e.micros);
       clear(barsEl);
       e.probs.forEach((p, i) => barsEl.appendChild(h('div', { class: 'class-bar' }, bar(p, `${labels[i] ?? i} ${(100 * p).toFixed(0)} %`, i === e.classIndex ? 'top' : ''))));
     }
