@@ -27,6 +27,7 @@ describe.skipIf(!run)('studio in Chromium against the virtual board', () => {
   let data: string;
   let port: number;
   let evil: FastifyInstance;
+  const pageErrors: string[] = [];
   const shots = run ? artifactsDir() : '';
   const num = async (sel: string) => Number(await page.locator(sel).textContent());
 
@@ -49,6 +50,7 @@ describe.skipIf(!run)('studio in Chromium against the virtual board', () => {
       viewport: { width: 1200, height: 860 },
     });
     page = ctx.pages()[0] ?? (await ctx.newPage());
+    page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(`${studio.url}#live`);
     await page.locator('#link[data-state="connected"]').waitFor({ timeout: 60_000 });
   });
@@ -108,6 +110,13 @@ describe.skipIf(!run)('studio in Chromium against the virtual board', () => {
     expect(await page.title()).not.toBe('pwned');
   });
 
+  it('Model: a folder without a training run says what is missing instead of failing', async () => {
+    await page.goto(`${studio.url}#model`);
+    await page.locator('#training .warn', { hasText: 'missing' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('#per-layer p', { hasText: /needs .*train/ }).waitFor({ timeout: 30_000 });
+    expect(pageErrors).toEqual([]);
+  });
+
   it('a foreign Host (DNS rebinding) and a foreign page\'s WebSocket are refused', async () => {
     const p2 = await ctx.newPage();
     const resp = await p2.goto(`http://rebind.test:${port}/`);
@@ -144,5 +153,6 @@ describe.skipIf(!run)('studio in Chromium against the virtual board', () => {
     await page.goto(`${studio.url}#device`);
     expect(await page.locator('#device-state').textContent()).toBe('disconnected');
     await page.screenshot({ path: join(shots, 'device-disconnected.png') });
+    expect(pageErrors).toEqual([]);
   });
 });
