@@ -91,6 +91,8 @@ export async function startStudio(o: StudioOptions): Promise<Studio> {
       },
     };
     // The virtual board has no IMU yet: the host feeds it the simulator's signal (see ./sample-source.ts).
+    // With the board's simulated IMU (startVirtualBoard(elf, { imu: { kind: 'simulated', … } }) above),
+    // this becomes: source = deviceImuSource({ setActivity: (a) => board?.imu?.setActivity(a) });
     source = hostFedSimulatorSource({ rateHz: readSettings(resolve(o.virtual))?.sampleRateHz ?? 50 });
   } else {
     const path = o.port!;

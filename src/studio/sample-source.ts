@@ -26,9 +26,35 @@ export interface SampleSource {
   readonly subject?: number;
 }
 
-export function deviceImuSource(): SampleSource {
+function checkActivity(a: string): void {
+  if (!(ACTIVITIES as readonly string[]).includes(a)) throw badInput(`the simulator has no activity "${a}"`, { remedy: `pick one of ${ACTIVITIES.join(', ')}` });
+}
+
+/** What a board's simulated IMU lets the host change (the virtual board's, once it has one). */
+export interface SimulatedImuControl {
+  setActivity(activity: string): void;
+}
+
+/**
+ * The board's own IMU. `simulated`: the board's IMU is a simulation the host can steer (the
+ * virtual board's simulated IMU); the Live page then offers the activity picker.
+ */
+export function deviceImuSource(simulated?: SimulatedImuControl): SampleSource {
+  let activity = 'idle';
   return {
-    kind: 'imu',
+    kind: simulated ? 'imu (simulated on the board)' : 'imu',
+    get activity() {
+      return simulated ? activity : undefined;
+    },
+    ...(simulated
+      ? {
+          setActivity(a: string) {
+            checkActivity(a);
+            simulated.setActivity(a);
+            activity = a;
+          },
+        }
+      : {}),
     async start(client, onBatch) {
       await client.reset();
       return client.stream(onBatch, 0);
@@ -69,7 +95,7 @@ export function hostFedSimulatorSource(o: SimulatorSourceOptions = {}): SampleSo
       return subject;
     },
     setActivity(a: string, s?: number) {
-      if (!(ACTIVITIES as readonly string[]).includes(a)) throw badInput(`the simulator has no activity "${a}"`, { remedy: `pick one of ${ACTIVITIES.join(', ')}` });
+      checkActivity(a);
       if (s !== undefined && !(Number.isInteger(s) && s >= 1 && s <= SIM_SUBJECTS)) throw badInput(`simulated subject must be 1–${SIM_SUBJECTS}`, { remedy: 'pick another subject' });
       activity = a;
       subject = s ?? subject;

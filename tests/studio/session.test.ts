@@ -8,6 +8,7 @@ import { importCaptureCsv } from '../../src/data/import/index.js';
 import { listRecordings } from '../../src/studio/recordings.js';
 import type { StudioEvent } from '../../src/studio/wire.js';
 import { classProbabilities } from '../../src/studio/device-session.js';
+import { deviceImuSource } from '../../src/studio/sample-source.js';
 import { fakeSession, tempDir, writeRecording } from './helpers.js';
 
 const until = async (f: () => boolean, ms = 10_000) => {
@@ -84,5 +85,18 @@ describe('classProbabilities', () => {
     expect(r.probs[0]).toBeCloseTo(0.25, 12);
     expect(r.probs[1]).toBeCloseTo(0.75, 12);
     expect(classProbabilities([6.8, -3.8]).fromLogits).toBe(true);
+  });
+});
+
+describe('sample sources', () => {
+  it('a board-side simulated IMU is steered through its control; unknown activities are refused', () => {
+    const seen: string[] = [];
+    const src = deviceImuSource({ setActivity: (a) => seen.push(a) });
+    expect(src.kind).toMatch(/simulated/);
+    src.setActivity!('walking');
+    expect(seen).toEqual(['walking']);
+    expect(src.activity).toBe('walking');
+    expect(() => src.setActivity!('flying')).toThrow(/no activity "flying"/);
+    expect(deviceImuSource().setActivity).toBeUndefined();
   });
 });

@@ -59,7 +59,7 @@ export function livePage(root: HTMLElement): () => void {
   const showSim = () => {
     clear(simEl);
     const src = lastDevice?.source;
-    if (!src || !src.kind.startsWith('simulated')) return;
+    if (!src || !src.kind.includes('simulated')) return;
     const sel = h('select', { id: 'sim-activity' }, ...ACTIVITIES.map((a) => h('option', a === src.activity ? { value: a, selected: true } : { value: a }, a)));
     sel.addEventListener('change', () => void api('POST', '/api/live/source', { activity: sel.value }));
     simEl.append(h('label', {}, 'simulated wearer: ', sel), h('span', { class: 'muted' }, ` (${src.kind})`));
