@@ -54,7 +54,7 @@ export class DeviceSession {
   private nextSample = -1;
   private nextWindow = -1;
   private stats = { samples: 0, lostSamples: 0, predictions: 0, lostPredictions: 0 };
-  private recording: { session: CaptureSession; partial: string; target: string; finish: (reason: string) => void } | null = null;
+  private recording: { session: CaptureSession; partial: string; seconds: number; end: number | null; finish: (reason: string) => void } | null = null;
   private connecting: Promise<void> | null = null;
 
   constructor(
@@ -126,7 +126,12 @@ export class DeviceSession {
     this.stats.samples += n;
     this.events.emit({ t: 'samples', first: b.firstSample, rateHz: b.rateMilliHz / 1000, mg: Array.from(b.samplesMg), lost: this.stats.lostSamples });
     const r = this.recording;
-    if (r) appendFileSync(r.partial, r.session.add(b, Date.now()));
+    if (!r) return;
+    // N seconds of sensor time: the samples (by sequence number) from the first batch on.
+    r.end ??= b.firstSample + Math.round((r.seconds * b.rateMilliHz) / 1000);
+    const keep = Math.max(0, Math.min(n, r.end - b.firstSample));
+    if (keep > 0) appendFileSync(r.partial, r.session.add(keep === n ? b : { ...b, samplesMg: b.samplesMg.subarray(0, keep * 3) }, Date.now()));
+    if (b.firstSample + n >= r.end) r.finish('time');
   }
 
   /** The link went away underneath us (unplug, emulator killed, write failure). */
@@ -157,8 +162,9 @@ export class DeviceSession {
   }
 
   /**
-   * Records `seconds` of the live stream as `label`/`subject` into the dataset folder; resolves
-   * when the file is complete (also when the link is lost: everything received is kept).
+   * Records `seconds` of the live stream (seconds × the sensor's rate samples, counted by sequence
+   * number from the first batch) as `label`/`subject` into the dataset folder; resolves when the
+   * file is complete (also when the link is lost: everything received is kept).
    */
   async record(label: string, subject: string, seconds: number): Promise<RecordResult> {
     if (!validName(label) || !validName(subject)) throw usageError('label and subject must be 1–64 characters without control characters or surrounding spaces', { remedy: 'e.g. label "walking", subject "alice"' });
@@ -185,14 +191,15 @@ export class DeviceSession {
     const startedAt = new Date().toISOString();
     let stopReason = 'time';
     const done = new Promise<void>((res) => {
-      const timer = setTimeout(() => finish('time'), seconds * 1000);
+      // The samples end the recording; this only ends one whose stream stalled.
+      const timer = setTimeout(() => finish('stream stalled'), seconds * 1000 + 10_000);
       const finish = (reason: string) => {
         clearTimeout(timer);
         stopReason = reason;
         this.recording = null;
         res();
       };
-      this.recording = { session, partial, target, finish };
+      this.recording = { session, partial, seconds, end: null, finish };
     });
     this.events.emit({ t: 'record', phase: 'started', file, label, subject, seconds });
     await done;

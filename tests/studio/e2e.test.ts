@@ -91,9 +91,9 @@ describe.skipIf(!run)('studio in Chromium against the virtual board', () => {
     const inspected = JSON.parse(r.stdout);
     expect(inspected.summary).toMatchObject({ recordings: 1, labels: ['walking'], groups: ['tester'] });
     expect(inspected.summary.frames).toBe(side.samples); // every sample recorded is in the file
-    // 3 s at 50 Hz is 150 samples; the feed is produced in 100 ms ticks, so ±1 tick (5 samples) and some timer slack.
-    expect(inspected.summary.frames).toBeGreaterThanOrEqual(140);
-    expect(inspected.summary.frames).toBeLessThanOrEqual(160);
+    // 3 s of sensor time at 50 Hz: exactly 150 samples (the recording counts samples, not wall time).
+    expect(inspected.summary.frames).toBe(150);
+    expect(side.missingSamples).toBe(0);
     await page.locator('#by-label td', { hasText: 'walking' }).waitFor();
     await page.screenshot({ path: join(shots, 'record.png') });
   });
