@@ -64,3 +64,10 @@ describe('tinyforge studio start-up', () => {
     expect(e.message).toMatch(/firmware\/build\/firmware\.elf/);
   });
 });
+
+describe('studio front end', () => {
+  it('type-checks (studio/tsconfig.json: DOM types; `npm run typecheck` covers the Node side only)', () => {
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(REPO_ROOT, 'studio'), '--noEmit'], { encoding: 'utf8' });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+});
