@@ -51,5 +51,10 @@ export function devicePage(root: HTMLElement): () => void {
   };
   show(lastDevice);
   const off = onEvent((e) => e.t === 'status' && show(e.device));
-  return off;
+  // Status events come on link changes; the counters move all the time.
+  const poll = window.setInterval(() => void api<DeviceView>('GET', '/api/device').then(show, () => undefined), 1000);
+  return () => {
+    off();
+    clearInterval(poll);
+  };
 }
