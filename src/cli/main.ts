@@ -8,7 +8,11 @@ import { buildProgram } from './program.js';
 
 export { buildProgram };
 
-async function main(argv: string[]): Promise<void> {
+/**
+ * Runs one command line (argv as process.argv: node, script, args…) and sets process.exitCode.
+ * In-process callers (tests) get the same parsing and exit codes as the binary.
+ */
+export async function runCli(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
@@ -22,10 +26,12 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-// A closed pipe (`tinyforge inspect m.tflite | head`) is a normal way to stop reading, not an error.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
-});
-
-await main(process.argv);
+/** The binary's entry (bin/tinyforge.mjs): runCli on process.argv, a closed stdout pipe ends quietly. */
+export async function main(): Promise<void> {
+  // A closed pipe (`tinyforge inspect m.tflite | head`) is a normal way to stop reading, not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+  await runCli(process.argv);
+}

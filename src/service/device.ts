@@ -33,7 +33,10 @@ export async function connectBoard(f: LinkOptions): Promise<DeviceClient> {
   if (!f.port) throw usageError('--port is required', { remedy: 'pass the board serial port, e.g. --port /dev/ttyACM0 (tinyforge monitor --list shows ports)' });
   const baud = Number(f.baud ?? 115200);
   if (!Number.isFinite(baud) || baud <= 0) throw usageError(`--baud ${f.baud} is not a positive number`, { remedy: 'e.g. --baud 115200' });
-  const opts: ClientOptions = { baseTimeoutMs: Number(f.timeoutMs ?? 1000) };
+  const timeoutMs = f.timeoutMs === undefined ? undefined : Number(f.timeoutMs);
+  if (timeoutMs !== undefined && !(timeoutMs > 0)) throw usageError(`--timeout-ms ${f.timeoutMs} is not a positive number`, { remedy: 'e.g. --timeout-ms 500' });
+  // Unset: the client's floor; the rest of every timeout follows the measured link rate and inference time.
+  const opts: ClientOptions = { baseTimeoutMs: timeoutMs };
   if (f.linkRate) opts.bytesPerSecond = Number(f.linkRate);
   return DeviceClient.connect(new SerialTransport(f.port, { baudRate: baud, bytesPerSecond: f.linkRate ? Number(f.linkRate) : undefined }), opts);
 }

@@ -3,7 +3,7 @@
  * model alone) → a generated project for a board and engine, written atomically; then compiled
  * (make / arduino-cli) with its footprint. Adapters: src/firmware/write.ts, build.ts.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { ModelSettings } from '../core/dataset.js';
 import { badInput, unsupported } from '../core/errors.js';
@@ -11,7 +11,7 @@ import { numElements, type Graph, type TfliteModel } from '../core/graph.js';
 import { getBoard, parseEngine, type BoardSpec } from '../firmware/boards.js';
 import { buildPlan, MANIFEST_FILE, readManifest, runPlan, type BuildPlan } from '../firmware/build.js';
 import { emitFirmware, type FirmwareProject, type NativeEngineEmitter } from '../firmware/emit.js';
-import { elfFootprint, type Footprint } from '../firmware/footprint.js';
+import { measureImage, type Footprint, type ImageReport } from '../firmware/footprint.js';
 import { checkSettingsForModel, liveDetectionWarning } from '../firmware/model-settings.js';
 import { settingsFromGraph } from '../firmware/settings-header.js';
 import { readFirmwareSources } from '../firmware/sources.js';
@@ -149,6 +149,8 @@ export interface BuildStageResult {
   elf: string;
   /** Null for a dry run. */
   footprint: Footprint | null;
+  /** Flash/RAM as arduino-cli counts them, the board's limits and what the image needs (null for a dry run). */
+  image: ImageReport | null;
   seconds: number;
 }
 
@@ -159,9 +161,12 @@ export async function buildStage(dirArg: string, o: BuildStageOptions = {}): Pro
   const tflmDir = o.tflmDir ?? (o.dryRun && m.engine === 'tflm' && getBoard(m.board).build === 'make' ? '$TFLM_DIR' : undefined);
   const plan = buildPlan(dir, m.board, { engine: m.engine, sketch: m.sketch, tflmDir, tflmLib: o.tflmLib });
   const base = { plan, board: m.board, engine: m.engine, artifact: join(dir, plan.artifact), elf: join(dir, plan.elf) };
-  if (o.dryRun) return { ...base, footprint: null, seconds: 0 };
+  if (o.dryRun) return { ...base, footprint: null, image: null, seconds: 0 };
   const t0 = Date.now();
   await runPlan(plan, o.onOutput);
-  const footprint = elfFootprint(new Uint8Array(readFileSync(base.elf)));
-  return { ...base, footprint, seconds: (Date.now() - t0) / 1000 };
+  const board = getBoard(m.board);
+  const ldPath = board.linkerScript ? join(dir, 'src', board.linkerScript) : null;
+  // Before anything is flashed: an image that does not fit is a bad-input error (exit 3).
+  const image = measureImage(board, new Uint8Array(readFileSync(base.elf)), ldPath && existsSync(ldPath) ? readFileSync(ldPath, 'utf8') : undefined);
+  return { ...base, footprint: image.footprint, image, seconds: (Date.now() - t0) / 1000 };
 }

@@ -10,14 +10,14 @@ import { randomInputs } from './models.js';
 
 import { Command } from 'commander';
 import { register } from '../../src/cli/commands/quantize.js';
-import { runCli } from '../service/helpers.js';
+import { cli } from '../helpers/cli.js';
 
 // The real binary (spawned) for the exit-code contract; everything else in-process through the
 // same command module (spawning tsx + tfjs costs seconds per call on this shared machine).
 const spawnCli = (...args: string[]) => spawnSync(process.execPath, ['bin/tinyforge.mjs', ...args], { encoding: 'utf8' });
 
-// In-process through the whole program (tests/service/helpers.ts).
-const run = runCli;
+// In-process through the whole program (tests/helpers/cli.ts).
+const run = (...args: string[]) => cli(args);
 
 let dir = '';
 let trainDir = '';

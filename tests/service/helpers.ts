@@ -1,44 +1,17 @@
 /**
- * Test harness for the service layer and `tinyforge run`: the CLI in-process (buildProgram, so no
- * tsx start-up per call) and small labelled recordings made here.
+ * Test harness for the service layer and `tinyforge run`: the CLI in-process (tests/helpers/cli.ts,
+ * so no tsx start-up per call) and small labelled recordings made here.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CommanderError } from 'commander';
-import { buildProgram } from '../../src/cli/program.js';
-import { ExitCode } from '../../src/core/errors.js';
 import { mulberry32 } from '../../src/data/prng.js';
+import { cli, type CliResult } from '../helpers/cli.js';
 
-export interface CliResult {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
+export type { CliResult };
 
-/** Runs `tinyforge ARGS` in this process, capturing stdout/stderr and the exit code. */
-export async function runCli(...args: string[]): Promise<CliResult> {
-  const program = buildProgram();
-  program.configureOutput({ writeOut: (s) => void process.stdout.write(s), writeErr: (s) => void process.stderr.write(s) });
-  let stdout = '';
-  let stderr = '';
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string) => ((stdout += chunk), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => ((stderr += chunk), true)) as typeof process.stderr.write;
-  process.exitCode = undefined;
-  let status: number;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-    status = Number(process.exitCode ?? 0);
-  } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
-    status = e.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-    process.exitCode = undefined;
-  }
-  return { status, stdout, stderr };
+/** Runs `tinyforge ARGS` in this process (tests/helpers/cli.ts), capturing stdout/stderr and the exit code. */
+export function runCli(...args: string[]): Promise<CliResult> {
+  return cli(args);
 }
 
 /**

@@ -32,7 +32,7 @@ function addLinkOptions(c: Command): Command {
     .addOption(flag('port', 'serial port or pty of the board (e.g. /dev/ttyACM0, or the pty the virtual board printed)'))
     .option('--baud <n>', 'baud rate (ignored by USB CDC and ptys)', '115200')
     .option('--link-rate <bytesPerSecond>', 'link throughput used to scale timeouts (QEMU ~8000)')
-    .option('--timeout-ms <ms>', 'fixed part of every reply timeout', '1000');
+    .option('--timeout-ms <ms>', 'fixed part of every reply timeout (the rest follows the measured link rate and inference time; default 250)');
 }
 
 /** The board's link (the service's connectBoard; capture and monitor use it too). */

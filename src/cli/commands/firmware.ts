@@ -9,6 +9,7 @@ import { badInput, usageError } from '../../core/errors.js';
 import { action, emit, globalOptions, info } from '../util.js';
 import { getBoard } from '../../firmware/boards.js';
 import { formatBuildPlan, readManifest } from '../../firmware/build.js';
+import { formatMemory } from '../../firmware/footprint.js';
 import { loadSettings } from '../../quantize/io.js';
 import { buildStage, firmwareSettings, firmwareStage, loadNativeEngine, readModelForFirmware } from '../../service/firmware.js';
 import { flag, listFlag, numberFlag } from '../flags.js';
@@ -109,14 +110,9 @@ export function register(program: Command): void {
         info(o, `building ${m.board} (${m.engine} engine) in ${dir}`);
         const b = await buildStage(dir, { tflmDir: f.tflmDir, tflmLib: f.tflmLib, onOutput: (chunk) => info(o, chunk.replace(/\n$/, '')) });
         const { plan } = b;
-        const footprint = b.footprint!;
-        emit(o, { plan, artifact: join(dir, plan.artifact), footprint }, () =>
-          [
-            `built ${join(dir, plan.artifact)}`,
-            `  flash ${footprint.flash} bytes (text ${footprint.text} + data ${footprint.data})`,
-            `  RAM   ${footprint.ram} bytes (data + bss, stack included)${footprint.arena ? `, arena ${footprint.arena}` : ''}`,
-            `  engine ${m.engine}`,
-          ].join('\n'),
+        const { footprint, memory, limits, fit } = b.image!;
+        emit(o, { plan, artifact: join(dir, plan.artifact), footprint, memory, limits, ramNeeded: fit?.ramNeeded ?? null }, () =>
+          [`built ${join(dir, plan.artifact)}`, ...formatMemory(memory, limits, footprint.arena), `  engine ${m.engine}`].join('\n'),
         );
       }),
     );
