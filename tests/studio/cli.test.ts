@@ -1,5 +1,5 @@
-// `tinyforge eval --per-layer` on a train directory made in the test, and the studio's start-up
-// refusals (in-process: no browser or board needed).
+// `tinyforge eval --per-layer` on a train directory made in the test (in-process CLI), the studio's
+// start-up refusals (no browser or board needed) and the front end's type check (tsc in a child).
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,8 +10,8 @@ import type { ModelSettings, WindowSet } from '../../src/core/dataset.js';
 import { saveTrainArtifacts } from '../../src/train/artifacts.js';
 import { startStudio, parseListen } from '../../src/studio/index.js';
 import { tempDir } from './helpers.js';
+import { cli } from '../helpers/cli.js';
 
-const cli = (args: string[]) => spawnSync(process.execPath, [join(REPO_ROOT, 'bin/tinyforge.mjs'), ...args], { encoding: 'utf8' });
 
 function windows(n: number, seed: number): WindowSet {
   const x = new Float32Array(n * 6);
@@ -31,14 +31,14 @@ describe('tinyforge eval --per-layer', () => {
     const settings: ModelSettings = { task: 'classification', labels: ['a', 'b'], axes: ['aX', 'aY', 'aZ'], units: ['g', 'g', 'g'], sampleRateHz: 50, windowLength: 2, windowStride: 1, normalisation: { mean: [0, 0, 0], std: [1, 1, 1] } };
     const dir = tempDir('tf-evalpl-');
     await saveTrainArtifacts(dir, { model: m, settings, windows: { representative: windows(30, 7), heldOut: windows(12, 9) } });
-    const r = cli(['--json', 'eval', '--model', dir, '--per-layer']);
+    const r = await cli(['--json', 'eval', '--model', dir, '--per-layer']);
     expect(r.status, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.examples).toBe(12);
     expect(j.perLayer.windows).toBe(12);
     expect(j.perLayer.tensors.map((t: { name: string }) => t.name).slice(1)).toEqual(['hidden', 'out']);
     expect(j.perLayer.tensors.map((t: { count: number }) => t.count)).toEqual([12 * 6, 12 * 5, 12 * 2]);
-    const t = cli(['eval', '--model', dir, '--per-layer']);
+    const t = await cli(['eval', '--model', dir, '--per-layer']);
     expect(t.status, t.stderr).toBe(0);
     expect(t.stdout).toMatch(/per-layer quantisation error over 12 windows/);
     expect(t.stdout).toMatch(/hidden\s+FULLY_CONNECTED\s+\[1,5\]/);

@@ -47,7 +47,8 @@ describe('DeviceSession on the fake board', () => {
     // Unplug half-way through a 5 s recording: it ends at once with what arrived.
     const rec = f.session.record('running', 'alice', 5);
     await until(() => events.some((e) => e.t === 'record' && e.phase === 'started' && e.label === 'running'));
-    await new Promise((res) => setTimeout(res, 200));
+    const at = f.session.view().stats.samples;
+    await until(() => f.session.view().stats.samples >= at + 10); // some samples into the recording
     f.transport()!.unplug();
     const cut = await rec;
     expect(cut.stopReason).toBe('link closed');
