@@ -24,6 +24,9 @@ export function register(program: Command): void {
           process.once('SIGTERM', res);
         });
         emit(out, { url: studio.url }, `tinyforge studio: ${studio.url}`);
+        if (!/^(127\.|localhost$|::1$)/.test(new URL(studio.url).hostname.replace(/^\[|\]$/g, ''))) {
+          info(out, 'warning: the studio listens beyond this machine: anyone who can reach it can drive the board and your dataset folder');
+        }
         info(out, 'Ctrl-C stops the studio (and the virtual board)');
         await stopped;
         await studio.close();
