@@ -22,6 +22,12 @@ const header = fc.oneof(
 const csvText = fc
   .record({ header, rows: fc.array(fc.array(cell, { minLength: 0, maxLength: 8 }), { maxLength: 40 }), sep: fc.constantFrom(',', ';', '\t', ' '), eol: fc.constantFrom('\n', '\r\n', '\n\n') })
   .map(({ header, rows, sep, eol }) => [header.join(sep), ...rows.map((r) => r.join(sep))].join(eol));
+// Well-formed accelerometer text in g (plausible magnitudes, full rows) among the garbage, so the
+// property also walks the import path to the end, not only its refusals.
+const plausibleText = fc
+  .record({ rows: fc.array(fc.tuple(fc.double({ min: -1, max: 1, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true }), fc.double({ min: 0.5, max: 1.5, noNaN: true })), { minLength: 8, maxLength: 40 }), sep: fc.constantFrom(',', ';', '\t') })
+  .map(({ rows, sep }) => [['aX', 'aY', 'aZ'].join(sep), ...rows.map((r) => r.map((v) => v.toFixed(3)).join(sep))].join('\n'));
+const importerText = fc.oneof({ weight: 4, arbitrary: csvText }, { weight: 1, arbitrary: plausibleText });
 
 const FORMATS = ['auto', 'csv', 'imu-capture', 'edge-impulse', 'capture'] as const;
 
@@ -29,7 +35,7 @@ describe('fuzz: importers on random text', () => {
   it.each(FORMATS)('format %s: random CSV-like text imports or fails typed', (format) => {
     let ok = 0;
     fc.assert(
-      fc.property(csvText, fc.option(fc.integer({ min: -5, max: 400 })), (text, rate) => {
+      fc.property(importerText, fc.option(fc.integer({ min: -5, max: 400 })), (text, rate) => {
         if (typed(() => importText(text, { format, ...(rate !== null ? { rateHz: rate } : {}), source: 'fuzz.csv' } as never)) === 'ok') ok++;
       }),
       runs(300),
@@ -48,8 +54,10 @@ describe('fuzz: importers on random text', () => {
   }, FUZZ_TIMEOUT);
 
   it('mutations of a valid IMU_Capture / CSV file: import or typed error', () => {
-    const rows = Array.from({ length: 238 }, (_, i) => [Math.sin(i / 5), Math.cos(i / 7), 1, i % 13, -i % 7, 0.5].map((v) => v.toFixed(3)).join(','));
-    const valid = ['aX,aY,aZ,gX,gY,gZ', ...rows].join('\n');
+    // Two 119-row gestures, each followed by the blank line Arduino's IMU_Capture sketch prints (the
+    // importer detects the gesture length from them); gyro in deg/s with deg/s-sized values.
+    const gesture = (g: number) => Array.from({ length: 119 }, (_, i) => [Math.sin(i / 5), Math.cos(i / 7), 1, 40 * Math.sin(i / 9 + g), -30 * Math.cos(i / 11), 25].map((v) => v.toFixed(3)).join(','));
+    const valid = ['aX,aY,aZ,gX,gY,gZ', ...gesture(0), '', ...gesture(1), ''].join('\n');
     expect(typed(() => importText(valid, { format: 'imu-capture' } as never))).toBe('ok');
     fc.assert(
       fc.property(fc.array(fc.record({ at: fc.nat(valid.length - 1), s: fc.constantFrom('', ',', '\n', 'x', '1e39', '-', '..', '"', ',,,,,,,,') }), { minLength: 1, maxLength: 6 }), fc.constantFrom(...FORMATS), (edits, format) => {
