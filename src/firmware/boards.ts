@@ -32,6 +32,8 @@ export interface BoardSpec {
   virtual: boolean;
   /** What tf_board_counter() counts (tf_board.h: 0 none, 1 cycles, 2 instructions). */
   counterKind: 0 | 1 | 2;
+  /** The core has the Arm DSP extension (M4/M7/M33): the native engine uses firmware/native/dsp/. */
+  dsp: boolean;
 }
 
 /** The Arduino TFLM library (no longer in the Library Manager: installed from git, see README). */
@@ -51,6 +53,7 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     defaultEngine: 'native',
     virtual: true,
     counterKind: 2,
+    dsp: true,
   },
   'cortex-m4': {
     id: 'cortex-m4',
@@ -62,6 +65,7 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     defaultEngine: 'native',
     virtual: false,
     counterKind: 1,
+    dsp: true,
   },
   nano33ble: {
     id: 'nano33ble',
@@ -74,6 +78,7 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     defaultEngine: 'tflm',
     virtual: false,
     counterKind: 1,
+    dsp: true,
   },
   'nano33ble-sense': {
     id: 'nano33ble-sense',
@@ -86,6 +91,7 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     defaultEngine: 'tflm',
     virtual: false,
     counterKind: 1,
+    dsp: true,
   },
   'nano33ble-sense-rev2': {
     id: 'nano33ble-sense-rev2',
@@ -98,6 +104,7 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     defaultEngine: 'tflm',
     virtual: false,
     counterKind: 1,
+    dsp: true,
   },
 };
 

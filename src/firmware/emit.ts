@@ -29,7 +29,7 @@ import { withModelQuant } from './model-settings.js';
 import type { SourceTree } from './sources.js';
 
 /** Generates the native engine's model-specific C (the native-engine part provides it). */
-export type NativeEngineEmitter = (model: TfliteModel, opts: { modelSha256: string }) => { files: GeneratedFile[] };
+export type NativeEngineEmitter = (model: TfliteModel, opts: { modelSha256: string; dsp?: boolean }) => { files: GeneratedFile[] };
 
 export interface FirmwareInput {
   board: string;
@@ -92,8 +92,9 @@ export function emitFirmware(input: FirmwareInput): FirmwareProject {
     if (!input.nativeEngine) {
       throw unsupported('the native engine generator is not available in this build', { remedy: 'use --engine tflm' });
     }
-    take('firmware/native/', (p) => /\.(c|h)$/.test(p));
-    src.push(...input.nativeEngine(model, { modelSha256: sha }).files);
+    // DSP kernels (firmware/native/dsp/) only for cores with the DSP extension.
+    take('firmware/native/', (p) => /\.(c|h)$/.test(p) && (board.dsp || !p.startsWith('firmware/native/dsp/')));
+    src.push(...input.nativeEngine(model, { modelSha256: sha, dsp: board.dsp }).files);
   } else {
     take('firmware/tflm/', (p) => /\.(cpp|h)$/.test(p));
     src.push(tflmConfigHeader({ model, modelSha256: sha }));

@@ -10,7 +10,7 @@ import type { GeneratedFile } from '../../src/core/cemit.js';
 
 export const HOST_FLAGS = ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror'];
 export const ARM_FLAGS = ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv4-sp-d16'];
-export const INCLUDES = ['-I', join(REPO_ROOT, 'firmware', 'core'), '-I', join(REPO_ROOT, 'firmware', 'native')];
+export const INCLUDES = ['-I', join(REPO_ROOT, 'firmware', 'core'), '-I', join(REPO_ROOT, 'firmware', 'native'), '-I', join(REPO_ROOT, 'firmware', 'native', 'dsp')];
 
 export function hasTool(cmd: string): boolean {
   try {

@@ -18,6 +18,7 @@ import { cFloat, cInts, cSource, type GeneratedFile } from '../../core/cemit.js'
 import { badInput, unsupported } from '../../core/errors.js';
 import { DTYPE_BYTES, numElements, type Activation, type Graph, type Operator, type Tensor, type TfliteModel } from '../../core/graph.js';
 import { planArena, type ArenaRequest } from './arena.js';
+import { DSP_HEADER, dspConvTaps, dspScratchBytes, emitDspConv, emitDspFc } from './dsp/emit.js';
 import {
   activationRange,
   computeOutSize,
@@ -33,6 +34,8 @@ import {
 export interface NativeEngineOptions {
   /** SHA-256 of the .tflite the model came from, 64 hex digits. */
   modelSha256: string;
+  /** Target has the Arm DSP extension (Cortex-M4/M7/M33): use the specialised kernels of firmware/native/dsp/. */
+  dsp?: boolean;
 }
 
 export interface NativeEngineResult {
@@ -40,7 +43,7 @@ export interface NativeEngineResult {
   /** Bytes of the statically planned activation arena. */
   arenaBytes: number;
   /** One entry per graph operator, in execution order: the op and the kernel that runs it. */
-  schedule: { op: string; kernel: string }[];
+  schedule: { op: string; kernel: string; scratchBytes: number }[];
 }
 
 /** Name of the generated source file (relative to the firmware project's source folder). */
@@ -53,10 +56,10 @@ const NATIVE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 
  * tf_model_native.c: absolute paths of the kernel headers and sources under firmware/native/.
  * The generated file also includes firmware/core/tf_engine.h.
  */
-export function nativeKernelFiles(): string[] {
-  return ['tf_fixedpoint.h', 'tf_kernels.h', 'tf_k_activation.c', 'tf_k_conv.c', 'tf_k_elementwise.c', 'tf_k_fc.c', 'tf_k_pool.c'].map(
-    (f) => join(NATIVE_DIR, f),
-  );
+export function nativeKernelFiles(opts: { dsp?: boolean } = {}): string[] {
+  const portable = ['tf_fixedpoint.h', 'tf_kernels.h', 'tf_k_activation.c', 'tf_k_conv.c', 'tf_k_elementwise.c', 'tf_k_fc.c', 'tf_k_pool.c'];
+  const dsp = opts.dsp ? ['dsp/tf_acle_emul.h', 'dsp/' + DSP_HEADER] : [];
+  return [...portable, ...dsp].map((f) => join(NATIVE_DIR, f));
 }
 
 const REMEDY_TFLM = 'build the firmware with the TFLM engine (--engine tflm), which supports more ops and types';
@@ -67,6 +70,8 @@ interface Ctx {
   constEmitted: Map<number, string>;
   /** C expression of each non-constant tensor's data pointer (uint8_t* into the arena). */
   arenaExpr: (t: number) => string;
+  /** DSP targets: the scratch region of operator i (uint8_t* into the arena). */
+  dsp?: { scratchExpr: (i: number) => string };
 }
 
 export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions): NativeEngineResult {
@@ -127,17 +132,26 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
       r.last = Math.max(r.last, l.last);
     }
   }
-  const plan = planArena([...groups.values()].sort((a, b) => a.id - b.id), 16);
+  // Kernel scratch lives in the arena for the one step that needs it (ids below every tensor's).
+  const scratch = g.operators.map((op) => (opts.dsp ? dspScratchBytes(g, op) : 0));
+  const scratchRequests = scratch.flatMap((size, i) => (size ? [{ id: -1 - i, size, first: i, last: i }] : []));
+  const plan = planArena([...groups.values(), ...scratchRequests].sort((a, b) => a.id - b.id), 16);
   const offsetOf = (t: number) => plan.offsets.get(find(t))!;
 
-  const ctx: Ctx = { g, decls: [], constEmitted: new Map(), arenaExpr: (t) => `(tf_arena + ${offsetOf(t)})` };
+  const ctx: Ctx = {
+    g,
+    decls: [],
+    constEmitted: new Map(),
+    arenaExpr: (t) => `(tf_arena + ${offsetOf(t)})`,
+    ...(opts.dsp ? { dsp: { scratchExpr: (i: number) => `(tf_arena + ${plan.offsets.get(-1 - i)})` } } : {}),
+  };
   const calls: string[] = [];
-  const schedule: { op: string; kernel: string }[] = [];
+  const schedule: { op: string; kernel: string; scratchBytes: number }[] = [];
   g.operators.forEach((op, i) => {
     const { call, kernel } = emitOp(ctx, op, i);
     calls.push(`  /* ${i}: ${op.op} */`);
     if (call) calls.push(`  if (${call} != 0) return -3;`);
-    schedule.push({ op: op.op, kernel });
+    schedule.push({ op: op.op, kernel, scratchBytes: kernel.startsWith('tf_dsp_') ? scratch[i] : 0 });
   });
 
   const inT = g.inputs[0];
@@ -191,7 +205,7 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
   ].join('\n');
   const file = cSource(NATIVE_MODEL_FILE, body, {
     provenance: `model sha256 ${sha}`,
-    includes: ['<stddef.h>', '<stdint.h>', '<string.h>', 'tf_engine.h', 'tf_kernels.h'],
+    includes: ['<stddef.h>', '<stdint.h>', '<string.h>', 'tf_engine.h', 'tf_kernels.h', ...(opts.dsp ? [DSP_HEADER] : [])],
   });
   return { files: [file], arenaBytes: plan.bytes, schedule };
 }
@@ -292,12 +306,18 @@ function c4(v: number[]): string {
 }
 
 function biasPtr(ctx: Ctx, op: Operator, i: number, channels: number): string {
+  const b = checkBias(ctx, op, i, channels);
+  return b === null ? 'NULL' : constArray(ctx, b);
+}
+
+/** The bias tensor index (null for none) after checking dtype, constness and length. */
+function checkBias(ctx: Ctx, op: Operator, i: number, channels: number): number | null {
   const b = op.inputs[2];
-  if (b === undefined || b < 0) return 'NULL';
+  if (b === undefined || b < 0) return null;
   const t = ctx.g.tensors[b];
   need(t.dtype === 'int32' && !!t.data, op.op, i, `bias "${t.name}" of dtype ${t.dtype}${t.data ? '' : ' (not constant)'}`);
   if (numElements(t.shape) !== channels) throw badInput(`operator ${i} (${op.op}): bias has ${numElements(t.shape)} values for ${channels} channels`, { remedy: 'check the model file' });
-  return constArray(ctx, b);
+  return b;
 }
 
 function emitOp(ctx: Ctx, op: Operator, i: number): { call: string | null; kernel: string } {
@@ -371,7 +391,7 @@ function emitConv(ctx: Ctx, op: Extract<Operator, { op: 'CONV_2D' | 'DEPTHWISE_C
   const ms = Array.from({ length: outC }, (_, c) => quantizeMultiplier((iq.scale * Math.fround(fScales[fScales.length === 1 ? 0 : c])) / oq.scale));
   const { mult, shift } = emitMultipliers(ctx, i, ms);
   const a = act(o.fusedActivation, op.op, i, oq);
-  const params = structDecl(ctx, 'tf_conv_params_t', `tf_op${i}_params`, {
+  const fields = {
     batches: n,
     in_h: inH,
     in_w: inW,
@@ -395,7 +415,13 @@ function emitConv(ctx: Ctx, op: Extract<Operator, { op: 'CONV_2D' | 'DEPTHWISE_C
     act_max: a.max,
     multiplier: mult,
     shift,
-  });
+  };
+  if (ctx.dsp && dspConvTaps(ctx.g, op)) {
+    const d = emitDspConv(ctx.g, op, { index: i, fields, ...dspData(ctx, op, i, outC), input: dataPtr(ctx, op, 0, 'int8_t'), output: outPtr(ctx, op, 'int8_t'), scratch: ctx.dsp.scratchExpr(i) });
+    ctx.decls.push(...d.decls);
+    return d;
+  }
+  const params = structDecl(ctx, 'tf_conv_params_t', `tf_op${i}_params`, fields);
   const kernel = dw ? 'tf_k_depthwise_conv2d_s8' : 'tf_k_conv2d_s8';
   const call = `${kernel}(${params}, ${dataPtr(ctx, op, 0, 'int8_t')}, ${constArray(ctx, op.inputs[1])}, ${biasPtr(ctx, op, i, outC)}, ${outPtr(ctx, op, 'int8_t')})`;
   return { call, kernel };
@@ -430,7 +456,7 @@ function emitFc(ctx: Ctx, op: Extract<Operator, { op: 'FULLY_CONNECTED' }>, i: n
   }
   const { mult, shift } = emitMultipliers(ctx, i, ms);
   const a = act(op.options.fusedActivation, op.op, i, oq);
-  const params = structDecl(ctx, 'tf_fc_params_t', `tf_op${i}_params`, {
+  const fields = {
     batches,
     accum_depth: accum,
     output_depth: outDepth,
@@ -442,9 +468,22 @@ function emitFc(ctx: Ctx, op: Extract<Operator, { op: 'FULLY_CONNECTED' }>, i: n
     per_channel: perChannel ? 1 : 0,
     multiplier: mult,
     shift,
-  });
+  };
+  if (ctx.dsp) {
+    const d = emitDspFc({ index: i, fields, ...dspData(ctx, op, i, units), input: dataPtr(ctx, op, 0, 'int8_t'), output: outPtr(ctx, op, 'int8_t') });
+    ctx.decls.push(...d.decls);
+    return d;
+  }
+  const params = structDecl(ctx, 'tf_fc_params_t', `tf_op${i}_params`, fields);
   const kernel = 'tf_k_fully_connected_s8';
   return { call: `${kernel}(${params}, ${dataPtr(ctx, op, 0, 'int8_t')}, ${constArray(ctx, op.inputs[1])}, ${biasPtr(ctx, op, i, units)}, ${outPtr(ctx, op, 'int8_t')})`, kernel };
+}
+
+/** Filter and bias values of a conv/FC for the DSP emitter (which packs its own copies). */
+function dspData(ctx: Ctx, op: Operator, i: number, channels: number): { filter: Int8Array; bias: Int32Array | null } {
+  const f = ctx.g.tensors[op.inputs[1]].data!;
+  const b = checkBias(ctx, op, i, channels);
+  return { filter: new Int8Array(f.buffer, f.byteOffset, f.byteLength), bias: b === null ? null : Int32Array.from(readInt32s(ctx.g.tensors[b].data!)) };
 }
 
 function emitPool(ctx: Ctx, op: Extract<Operator, { op: 'AVERAGE_POOL_2D' | 'MAX_POOL_2D' }>, i: number) {

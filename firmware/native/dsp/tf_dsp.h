@@ -1,0 +1,298 @@
+// tinyforge native engine: int8 kernels for Cortex-M cores with the DSP extension (M4, M7, M33),
+// specialised by the generator.
+//
+// Every kernel here is `static inline` and always inlined: the generated tf_model_native.c calls
+// it once per layer with a pointer to a `static const` parameter struct, so the compiler folds
+// every shape, stride and loop bound of that layer into a copy of the kernel made for it. The
+// arithmetic is bit-identical to the portable kernels (firmware/native/, TFLM reference
+// semantics); int32 accumulation wraps modulo 2^32 in both, so reordering the sum is exact.
+//
+// Generation-time work (src/firmware/native/dsp/): weights are widened to int16 and packed in
+// "SXTB16 order", the input offset is folded into the bias, and the per-kernel scratch is planned
+// in the arena.
+//
+// SXTB16 order: a vector v[0..k4) (k4 = taps rounded up to a multiple of 4, zero-padded) is stored
+// as int32 words holding int16 pairs, low halfword first: for each group g of 4 taps,
+//   word 2g = (v[4g], v[4g+2]),  word 2g+1 = (v[4g+1], v[4g+3]),
+// which is what SXTB16(x) and SXTB16(ROR(x, 8)) make of 4 consecutive int8 bytes x, so inputs are
+// loaded a word at a time and multiplied two taps per SMLAD. Weights of two output channels
+// (c, c+1) are interleaved per group: [c: 2 words][c+1: 2 words]; an odd last channel is stored
+// alone (2 words per group). Weight block of channel c starts at word c * k4 / 2.
+//
+// On hosts without the DSP extension tf_acle_emul.h emulates the intrinsics in portable C.
+#ifndef TINYFORGE_TF_DSP_H_
+#define TINYFORGE_TF_DSP_H_
+
+#include <stdint.h>
+#include <string.h>
+
+#include "tf_fixedpoint.h"
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#include <arm_acle.h>
+#else
+#include "tf_acle_emul.h"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TF_DSP_INLINE static inline __attribute__((always_inline))
+
+/** CONV_2D (groups = 1), and DEPTHWISE_CONV_2D with one input channel (a conv with in_c = 1). */
+typedef struct {
+  int32_t batches, in_h, in_w, in_c, out_h, out_w, out_c;
+  int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w;
+  int32_t k;             /**< Taps per output: filter_h * filter_w * in_c. */
+  int32_t k4;            /**< k rounded up to a multiple of 4. */
+  int32_t pad_value;     /**< The input zero point: a padded tap then adds bias-folded 0. */
+  int32_t output_offset; /**< Output zero point. */
+  int32_t act_min, act_max;
+  const int32_t* weights;    /**< [out_c * k4 / 2] words, SXTB16 order, channel pairs interleaved. */
+  const int32_t* bias;       /**< [out_c]: bias + input_offset * sum(filter), folded by the generator. */
+  const int32_t* multiplier; /**< [out_c] */
+  const int32_t* shift;      /**< [out_c] */
+} tf_dsp_conv_params_t;
+
+/** Scratch of tf_dsp_conv_s8 in bytes (two int16 columns + one int8 patch), 4-byte aligned. */
+#define TF_DSP_CONV_SCRATCH_BYTES(k4) (5 * (k4))
+
+/** FULLY_CONNECTED: rows packed like conv channels (accum4 = accum_depth rounded up to 4). */
+typedef struct {
+  int32_t batches, accum_depth, accum4, output_depth;
+  int32_t output_offset, act_min, act_max;
+  int32_t per_channel;       /**< 1: multiplier/shift per output; 0: one entry. */
+  const int32_t* weights;    /**< [output_depth * accum4 / 2] words: (filter + filter_offset), SXTB16 order. */
+  const int32_t* bias;       /**< [output_depth]: bias + input_offset * sum(filter + filter_offset). */
+  const int32_t* multiplier;
+  const int32_t* shift;
+} tf_dsp_fc_params_t;
+
+typedef uint32_t tf_dsp_u32_unaligned __attribute__((aligned(1), may_alias));
+
+TF_DSP_INLINE int32_t tf_dsp_load4(const int8_t* p) { return (int32_t) * (const tf_dsp_u32_unaligned*)p; }
+
+TF_DSP_INLINE int32_t tf_dsp_ror8(int32_t x) { return (int32_t)(((uint32_t)x >> 8) | ((uint32_t)x << 24)); }
+
+TF_DSP_INLINE int8_t tf_dsp_requant(int32_t acc, int32_t multiplier, int32_t shift, int32_t out_offset, int32_t lo,
+                                    int32_t hi) {
+  int32_t v = tf_fp_mbqm(acc, multiplier, shift) + out_offset;
+  v = v < lo ? lo : v;
+  v = v > hi ? hi : v;
+  return (int8_t)v;
+}
+
+/** Widen `words4` groups of 4 int8 bytes from src into SXTB16-order int16 pairs at dst. */
+TF_DSP_INLINE void tf_dsp_widen(const int8_t* src, int32_t words4, int32_t* dst) {
+  for (int32_t g = 0; g < words4; ++g) {
+    const int32_t x = tf_dsp_load4(src + 4 * g);
+    dst[2 * g] = __sxtb16(x);
+    dst[2 * g + 1] = __sxtb16(tf_dsp_ror8(x));
+  }
+}
+
+TF_DSP_INLINE void tf_dsp_copy(int8_t* dst, const int8_t* src, int32_t n) {
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) *(tf_dsp_u32_unaligned*)(dst + i) = *(const tf_dsp_u32_unaligned*)(src + i);
+  for (; i < n; ++i) dst[i] = src[i];
+}
+
+TF_DSP_INLINE void tf_dsp_fill(int8_t* dst, int8_t v, int32_t n) {
+  for (int32_t i = 0; i < n; ++i) dst[i] = v;
+}
+
+/** One filter row (filter_w taps × in_c) of output (oy, ox) at input row in_row, padded where outside. */
+TF_DSP_INLINE void tf_dsp_gather_row(const tf_dsp_conv_params_t* p, const int8_t* in_row, int32_t in_x0, int8_t* dst) {
+  const int32_t row_bytes = p->filter_w * p->in_c;
+  if (p->dilation_w == 1 && in_x0 >= 0 && in_x0 + p->filter_w <= p->in_w) {
+    tf_dsp_copy(dst, in_row + in_x0 * p->in_c, row_bytes);
+    return;
+  }
+  for (int32_t fx = 0; fx < p->filter_w; ++fx) {
+    const int32_t in_x = in_x0 + fx * p->dilation_w;
+    if (in_x < 0 || in_x >= p->in_w) tf_dsp_fill(dst + fx * p->in_c, (int8_t)p->pad_value, p->in_c);
+    else tf_dsp_copy(dst + fx * p->in_c, in_row + in_x * p->in_c, p->in_c);
+  }
+}
+
+/**
+ * The im2col column of output position (oy, ox): k taps widened to int16 in SXTB16 order.
+ * Rows that are whole groups of 4 and lie inside the input are widened in place; otherwise the
+ * patch is gathered (with padding) into `patch` first.
+ */
+TF_DSP_INLINE void tf_dsp_im2col(const tf_dsp_conv_params_t* p, const int8_t* in_b, int32_t oy, int32_t ox, int32_t* col,
+                                 int8_t* patch) {
+  const int32_t row_bytes = p->filter_w * p->in_c;
+  const int32_t in_y0 = oy * p->stride_h - p->pad_h;
+  const int32_t in_x0 = ox * p->stride_w - p->pad_w;
+  const int x_inside = p->dilation_w == 1 && in_x0 >= 0 && in_x0 + p->filter_w <= p->in_w;
+  if (row_bytes % 4 == 0) {
+    for (int32_t fy = 0; fy < p->filter_h; ++fy) {
+      const int32_t in_y = in_y0 + fy * p->dilation_h;
+      int32_t* dst = col + fy * (row_bytes / 2);
+      if (in_y < 0 || in_y >= p->in_h) {
+        tf_dsp_fill(patch, (int8_t)p->pad_value, row_bytes);
+        tf_dsp_widen(patch, row_bytes / 4, dst);
+      } else if (x_inside) {
+        tf_dsp_widen(in_b + (in_y * p->in_w + in_x0) * p->in_c, row_bytes / 4, dst);
+      } else {
+        tf_dsp_gather_row(p, in_b + in_y * p->in_w * p->in_c, in_x0, patch);
+        tf_dsp_widen(patch, row_bytes / 4, dst);
+      }
+    }
+    return;
+  }
+  for (int32_t fy = 0; fy < p->filter_h; ++fy) {
+    const int32_t in_y = in_y0 + fy * p->dilation_h;
+    if (in_y < 0 || in_y >= p->in_h) tf_dsp_fill(patch + fy * row_bytes, (int8_t)p->pad_value, row_bytes);
+    else tf_dsp_gather_row(p, in_b + in_y * p->in_w * p->in_c, in_x0, patch + fy * row_bytes);
+  }
+  tf_dsp_widen(patch, p->k4 / 4, col);  // taps k..k4 meet zero weights
+}
+
+/** All output channels of two columns: 2 positions × 2 channels per inner loop (4 accumulators). */
+TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, const int32_t* c0, const int32_t* c1, int8_t* o0,
+                                     int8_t* o1) {
+  const int32_t half = p->k4 / 2;
+  const int32_t* w = p->weights;
+  int32_t c = 0;
+  for (; c + 1 < p->out_c; c += 2) {
+    int32_t a00 = p->bias[c], a01 = a00, a10 = p->bias[c + 1], a11 = a10;
+    for (int32_t j = 0; j < half; j += 2) {
+      const int32_t x0 = c0[j], x1 = c0[j + 1], y0 = c1[j], y1 = c1[j + 1];
+      a00 = __smlad(w[0], x0, a00);
+      a00 = __smlad(w[1], x1, a00);
+      a01 = __smlad(w[0], y0, a01);
+      a01 = __smlad(w[1], y1, a01);
+      a10 = __smlad(w[2], x0, a10);
+      a10 = __smlad(w[3], x1, a10);
+      a11 = __smlad(w[2], y0, a11);
+      a11 = __smlad(w[3], y1, a11);
+      w += 4;
+    }
+    o0[c] = tf_dsp_requant(a00, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
+    o1[c] = tf_dsp_requant(a01, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
+    o0[c + 1] = tf_dsp_requant(a10, p->multiplier[c + 1], p->shift[c + 1], p->output_offset, p->act_min, p->act_max);
+    o1[c + 1] = tf_dsp_requant(a11, p->multiplier[c + 1], p->shift[c + 1], p->output_offset, p->act_min, p->act_max);
+  }
+  if (c < p->out_c) {
+    int32_t a0 = p->bias[c], a1 = a0;
+    for (int32_t j = 0; j < half; j += 2) {
+      a0 = __smlad(w[0], c0[j], a0);
+      a0 = __smlad(w[1], c0[j + 1], a0);
+      a1 = __smlad(w[0], c1[j], a1);
+      a1 = __smlad(w[1], c1[j + 1], a1);
+      w += 2;
+    }
+    o0[c] = tf_dsp_requant(a0, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
+    o1[c] = tf_dsp_requant(a1, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
+  }
+}
+
+/** All output channels of one column (the odd last position). */
+TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, const int32_t* c0, int8_t* o0) {
+  const int32_t half = p->k4 / 2;
+  const int32_t* w = p->weights;
+  int32_t c = 0;
+  for (; c + 1 < p->out_c; c += 2) {
+    int32_t a0 = p->bias[c], a1 = p->bias[c + 1];
+    for (int32_t j = 0; j < half; j += 2) {
+      a0 = __smlad(w[0], c0[j], a0);
+      a0 = __smlad(w[1], c0[j + 1], a0);
+      a1 = __smlad(w[2], c0[j], a1);
+      a1 = __smlad(w[3], c0[j + 1], a1);
+      w += 4;
+    }
+    o0[c] = tf_dsp_requant(a0, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
+    o0[c + 1] = tf_dsp_requant(a1, p->multiplier[c + 1], p->shift[c + 1], p->output_offset, p->act_min, p->act_max);
+  }
+  if (c < p->out_c) {
+    int32_t a0 = p->bias[c];
+    for (int32_t j = 0; j < half; j += 2) {
+      a0 = __smlad(w[0], c0[j], a0);
+      a0 = __smlad(w[1], c0[j + 1], a0);
+      w += 2;
+    }
+    o0[c] = tf_dsp_requant(a0, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
+  }
+}
+
+/**
+ * CONV_2D via im2col, two output positions at a time. `scratch`: TF_DSP_CONV_SCRATCH_BYTES(k4)
+ * bytes, 4-byte aligned, not overlapping input or output.
+ */
+TF_DSP_INLINE int tf_dsp_conv_s8(const tf_dsp_conv_params_t* p, const int8_t* input, int8_t* output, int32_t* scratch) {
+  int32_t* col0 = scratch;
+  int32_t* col1 = scratch + p->k4 / 2;
+  int8_t* patch = (int8_t*)(scratch + p->k4);
+  tf_dsp_fill(patch, 0, p->k4);
+  const int32_t npos = p->out_h * p->out_w;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t* in_b = input + b * p->in_h * p->in_w * p->in_c;
+    int8_t* out_b = output + b * npos * p->out_c;
+    int32_t pos = 0;
+    for (; pos + 1 < npos; pos += 2) {
+      tf_dsp_im2col(p, in_b, pos / p->out_w, pos % p->out_w, col0, patch);
+      tf_dsp_im2col(p, in_b, (pos + 1) / p->out_w, (pos + 1) % p->out_w, col1, patch);
+      tf_dsp_conv_cols2(p, col0, col1, out_b + pos * p->out_c, out_b + (pos + 1) * p->out_c);
+    }
+    if (pos < npos) {
+      tf_dsp_im2col(p, in_b, pos / p->out_w, pos % p->out_w, col0, patch);
+      tf_dsp_conv_cols1(p, col0, out_b + pos * p->out_c);
+    }
+  }
+  return 0;
+}
+
+/** Input group g of 4 int8 values as one word; the tail group past accum_depth is zero-filled. */
+TF_DSP_INLINE int32_t tf_dsp_fc_group(const tf_dsp_fc_params_t* p, const int8_t* in, int32_t g) {
+  if (4 * g + 4 <= p->accum_depth) return tf_dsp_load4(in + 4 * g);
+  uint32_t x = 0;
+  for (int32_t i = 4 * g; i < p->accum_depth; ++i) x |= (uint32_t)(uint8_t)in[i] << (8 * (i - 4 * g));
+  return (int32_t)x;
+}
+
+/** FULLY_CONNECTED: two output rows per pass over the input (input widened once per group). */
+TF_DSP_INLINE int tf_dsp_fc_s8(const tf_dsp_fc_params_t* p, const int8_t* input, int8_t* output) {
+  const int32_t groups = p->accum4 / 4;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t* in = input + b * p->accum_depth;
+    int8_t* out = output + b * p->output_depth;
+    const int32_t* w = p->weights;
+    int32_t o = 0;
+    for (; o + 1 < p->output_depth; o += 2) {
+      int32_t a0 = p->bias[o], a1 = p->bias[o + 1];
+      for (int32_t g = 0; g < groups; ++g) {
+        const int32_t x = tf_dsp_fc_group(p, in, g);
+        const int32_t e = __sxtb16(x), d = __sxtb16(tf_dsp_ror8(x));
+        a0 = __smlad(w[0], e, a0);
+        a0 = __smlad(w[1], d, a0);
+        a1 = __smlad(w[2], e, a1);
+        a1 = __smlad(w[3], d, a1);
+        w += 4;
+      }
+      const int32_t c0 = p->per_channel ? o : 0, c1 = p->per_channel ? o + 1 : 0;
+      out[o] = tf_dsp_requant(a0, p->multiplier[c0], p->shift[c0], p->output_offset, p->act_min, p->act_max);
+      out[o + 1] = tf_dsp_requant(a1, p->multiplier[c1], p->shift[c1], p->output_offset, p->act_min, p->act_max);
+    }
+    if (o < p->output_depth) {
+      int32_t a0 = p->bias[o];
+      for (int32_t g = 0; g < groups; ++g) {
+        const int32_t x = tf_dsp_fc_group(p, in, g);
+        a0 = __smlad(w[0], __sxtb16(x), a0);
+        a0 = __smlad(w[1], __sxtb16(tf_dsp_ror8(x)), a0);
+        w += 2;
+      }
+      const int32_t c0 = p->per_channel ? o : 0;
+      out[o] = tf_dsp_requant(a0, p->multiplier[c0], p->shift[c0], p->output_offset, p->act_min, p->act_max);
+    }
+  }
+  return 0;
+}
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif
+
+#endif  // TINYFORGE_TF_DSP_H_
