@@ -40,8 +40,11 @@ export function hostKernelObjects(): string[] {
   return kernelObjects;
 }
 
-/** Compile generated files + kernels + tests/native/host_runner.c into an executable. */
-export function buildRunner(files: GeneratedFile[], dir: string): string {
+/**
+ * Compile generated files + kernels + tests/native/host_runner.c into an executable. `extra`: more
+ * C sources linked after the portable kernels (e.g. strong DSP kernels), and their flags.
+ */
+export function buildRunner(files: GeneratedFile[], dir: string, extra: { sources?: string[]; cflags?: string[] } = {}): string {
   mkdirSync(dir, { recursive: true });
   const srcs = files.map((f) => {
     const p = join(dir, f.path);
@@ -49,7 +52,8 @@ export function buildRunner(files: GeneratedFile[], dir: string): string {
     return p;
   });
   const exe = join(dir, 'runner');
-  execFileSync('gcc', [...HOST_FLAGS, ...INCLUDES, ...srcs.filter((s) => s.endsWith('.c')), join(REPO_ROOT, 'tests', 'native', 'host_runner.c'), ...hostKernelObjects(), '-o', exe], {
+  const c = [...srcs.filter((s) => s.endsWith('.c')), join(REPO_ROOT, 'tests', 'native', 'host_runner.c'), ...(extra.sources ?? [])];
+  execFileSync('gcc', [...HOST_FLAGS, ...INCLUDES, ...(extra.cflags ?? []), ...c, ...hostKernelObjects(), '-o', exe], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return exe;

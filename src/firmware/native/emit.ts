@@ -58,7 +58,7 @@ const NATIVE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 
  */
 export function nativeKernelFiles(opts: { dsp?: boolean } = {}): string[] {
   const portable = ['tf_fixedpoint.h', 'tf_kernels.h', 'tf_k_activation.c', 'tf_k_conv.c', 'tf_k_elementwise.c', 'tf_k_fc.c', 'tf_k_pool.c'];
-  const dsp = opts.dsp ? ['dsp/tf_acle_emul.h', 'dsp/' + DSP_HEADER] : [];
+  const dsp = opts.dsp ? ['dsp/tf_acle_emul.h', 'dsp/' + DSP_HEADER, 'dsp/tf_k_depthwise_dsp.c'] : [];
   return [...portable, ...dsp].map((f) => join(NATIVE_DIR, f));
 }
 
