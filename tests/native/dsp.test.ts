@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Activation, Graph, Tensor, TfliteModel } from '../../src/core/graph.js';
+import type { Activation, Graph, Operator, Tensor, TfliteModel } from '../../src/core/graph.js';
 import { REPO_ROOT, sharedForTests } from '../../src/core/shared.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { computeOutSize, emitNativeEngine } from '../../src/firmware/native/index.js';
@@ -154,9 +154,9 @@ function graphOf(c: Case): Graph | null {
     { name: 'out', dtype: 'int8', shape: [c.batches, outH, outW, outC], quant: q(inScale * 0.003 * Math.sqrt(k) * 40, c.outZp) },
   ];
   const options = { padding: c.padding, strideH: c.stride[0], strideW: c.stride[1], dilationH: c.dilation[0], dilationW: c.dilation[1], fusedActivation: c.act };
-  const op = dw
-    ? ({ op: 'DEPTHWISE_CONV_2D', inputs: [0, 1, c.withBias ? 2 : -1], outputs: [3], options: { ...options, depthMultiplier: outC / inC } } as const)
-    : ({ op: 'CONV_2D', inputs: [0, 1, c.withBias ? 2 : -1], outputs: [3], options } as const);
+  const op: Operator = dw
+    ? { op: 'DEPTHWISE_CONV_2D', inputs: [0, 1, c.withBias ? 2 : -1], outputs: [3], options: { ...options, depthMultiplier: outC / inC } }
+    : { op: 'CONV_2D', inputs: [0, 1, c.withBias ? 2 : -1], outputs: [3], options };
   return { tensors, operators: [op], inputs: [0], outputs: [3] };
 }
 
