@@ -48,6 +48,14 @@ describe('DSP packing (generation time)', () => {
   });
 });
 
+describe('DSP requantisation', () => {
+  it('tf_dsp_mbqm (no int64 division) equals the portable tf_fp_mbqm on edge values and 4 M random triples', () => {
+    const exe = join(tempDir('tf-dsp-rq-'), 'rq');
+    execFileSync('gcc', [...HOST_FLAGS, ...INCLUDES, join(REPO_ROOT, 'tests', 'native', 'dsp_requant_driver.c'), '-o', exe]);
+    expect(execFileSync(exe, { encoding: 'utf8' }).trim()).toBe('cases 4003840 mismatches 0');
+  }, 60_000);
+});
+
 describe('strong DSP kernels replace the weak portable ones by name', () => {
   it('linking tf_k_depthwise_dsp.c next to the portable kernels runs the DSP definition, with the same output', () => {
     const dir = tempDir('tf-dsp-ovr-');

@@ -75,9 +75,21 @@ TF_DSP_INLINE int32_t tf_dsp_load4(const int8_t* p) { return (int32_t) * (const 
 
 TF_DSP_INLINE int32_t tf_dsp_ror8(int32_t x) { return (int32_t)(((uint32_t)x >> 8) | ((uint32_t)x << 24)); }
 
+/**
+ * tf_fp_mbqm (TFLM MultiplyByQuantizedMultiplier), bit for bit, for multiplier != INT32_MIN (the
+ * generator's multipliers lie in [0, 2^31)). The high multiply needs no division: for every
+ * product p, truncating (p + nudge) / 2^31 toward zero with gemmlowp's sign-dependent nudge equals
+ * floor((p + 2^30) / 2^31), one SMULL and a 64-bit add and shift.
+ */
+TF_DSP_INLINE int32_t tf_dsp_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
+  if (shift > 0) x = tf_fp_shl_wrap(x, shift);
+  const int32_t high = (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
+  return shift < 0 ? tf_fp_rdbpot(high, -shift) : high;
+}
+
 TF_DSP_INLINE int8_t tf_dsp_requant(int32_t acc, int32_t multiplier, int32_t shift, int32_t out_offset, int32_t lo,
                                     int32_t hi) {
-  int32_t v = tf_fp_mbqm(acc, multiplier, shift) + out_offset;
+  int32_t v = __ssat(tf_dsp_mbqm(acc, multiplier, shift) + out_offset, 8);
   v = v < lo ? lo : v;
   v = v > hi ? hi : v;
   return (int8_t)v;

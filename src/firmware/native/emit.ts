@@ -417,7 +417,7 @@ function emitConv(ctx: Ctx, op: Extract<Operator, { op: 'CONV_2D' | 'DEPTHWISE_C
     shift,
   };
   if (ctx.dsp && dspConvTaps(ctx.g, op)) {
-    const d = emitDspConv(ctx.g, op, { index: i, fields, ...dspData(ctx, op, i, outC), input: dataPtr(ctx, op, 0, 'int8_t'), output: outPtr(ctx, op, 'int8_t'), scratch: ctx.dsp.scratchExpr(i) });
+    const d = emitDspConv(ctx.g, op, { index: i, fields, multipliers: ms.map((m) => m.multiplier), ...dspData(ctx, op, i, outC), input: dataPtr(ctx, op, 0, 'int8_t'), output: outPtr(ctx, op, 'int8_t'), scratch: ctx.dsp.scratchExpr(i) });
     ctx.decls.push(...d.decls);
     return d;
   }
@@ -470,7 +470,7 @@ function emitFc(ctx: Ctx, op: Extract<Operator, { op: 'FULLY_CONNECTED' }>, i: n
     shift,
   };
   if (ctx.dsp) {
-    const d = emitDspFc({ index: i, fields, ...dspData(ctx, op, i, units), input: dataPtr(ctx, op, 0, 'int8_t'), output: outPtr(ctx, op, 'int8_t') });
+    const d = emitDspFc({ index: i, fields, multipliers: ms.map((m) => m.multiplier), ...dspData(ctx, op, i, units), input: dataPtr(ctx, op, 0, 'int8_t'), output: outPtr(ctx, op, 'int8_t') });
     ctx.decls.push(...d.decls);
     return d;
   }

@@ -10,6 +10,7 @@
  * Ops this module does not take (`dspConvTaps` null) stay on the portable kernels.
  */
 import { cInts } from '../../../core/cemit.js';
+import { internalError } from '../../../core/errors.js';
 import type { Graph, Operator } from '../../../core/graph.js';
 import { foldInputOffset, packSxtb16, roundUp4 } from './pack.js';
 
@@ -38,6 +39,8 @@ export interface DspOpInput {
   index: number;
   /** The portable kernel's parameter fields (tf_conv_params_t / tf_fc_params_t), already derived. */
   fields: Record<string, string | number>;
+  /** The multipliers behind fields.multiplier (tf_dsp_mbqm needs them != INT32_MIN). */
+  multipliers: readonly number[];
   /** Constant int8 filter, in the model's layout. */
   filter: Int8Array;
   /** Constant int32 bias, or null. */
@@ -53,6 +56,10 @@ export interface DspEmitted {
   /** Expression returning 0 on success. */
   call: string;
   kernel: string;
+}
+
+function checkMultipliers(d: DspOpInput): void {
+  if (d.multipliers.some((m) => !(m >= 0 && m <= 0x7fffffff))) throw internalError(`operator ${d.index}: a quantized multiplier outside [0, 2^31)`, { remedy: 'report this: quantizeMultiplier must return multipliers in [0, 2^31)' });
 }
 
 function num(fields: Record<string, string | number>, key: string): number {
@@ -73,6 +80,7 @@ function struct(type: string, name: string, fields: Record<string, string | numb
 /** CONV_2D / one-channel DEPTHWISE_CONV_2D → tf_dsp_conv_s8 (caller checked dspConvTaps). */
 export function emitDspConv(g: Graph, op: Operator, d: DspOpInput): DspEmitted {
   const taps = dspConvTaps(g, op)!;
+  checkMultipliers(d);
   const f = d.fields;
   const outC = num(f, 'out_c');
   const rows: Int32Array[] = [];
@@ -120,6 +128,7 @@ export function emitDspConv(g: Graph, op: Operator, d: DspOpInput): DspEmitted {
 
 /** FULLY_CONNECTED → tf_dsp_fc_s8: rows (filter + filter_offset) packed, input offset folded. */
 export function emitDspFc(d: DspOpInput): DspEmitted {
+  checkMultipliers(d);
   const f = d.fields;
   const units = num(f, 'output_depth');
   const accum = num(f, 'accum_depth');
