@@ -30,6 +30,12 @@
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 #include <arm_acle.h>
+#if defined(__thumb2__) && !defined(TF_DSP_NO_ASM)
+// The two innermost multiply-accumulate steps as Thumb-2 assembly: GCC splits the LDRDs into
+// LDRs and adds the rotate as its own instruction; the C below is the same arithmetic (and what
+// hosts run), the virtual board checks the assembly bit for bit.
+#define TF_DSP_ASM 1
+#endif
 #else
 #include "tf_acle_emul.h"
 #endif
@@ -70,18 +76,21 @@ typedef struct {
 } tf_dsp_fc_params_t;
 
 typedef uint32_t tf_dsp_u32_unaligned __attribute__((aligned(1), may_alias));
-/** Two words at a 4-byte-aligned address in one load (LDRD on Armv7-M: one instruction). */
-typedef int64_t tf_dsp_i64_w4 __attribute__((aligned(4), may_alias));
-
-TF_DSP_INLINE void tf_dsp_load2(const int32_t* p, int32_t* lo, int32_t* hi) {
-  const int64_t v = *(const tf_dsp_i64_w4*)p;
-  *lo = (int32_t)(uint32_t)(uint64_t)v;
-  *hi = (int32_t)(uint32_t)((uint64_t)v >> 32);
-}
 
 TF_DSP_INLINE int32_t tf_dsp_load4(const int8_t* p) { return (int32_t) * (const tf_dsp_u32_unaligned*)p; }
 
 TF_DSP_INLINE int32_t tf_dsp_ror8(int32_t x) { return (int32_t)(((uint32_t)x >> 8) | ((uint32_t)x << 24)); }
+
+/** SXTB16(ROR(x, 8)): bytes 1 and 3 sign-extended (one instruction on Armv7E-M). */
+TF_DSP_INLINE int32_t tf_dsp_sxtb16_ror8(int32_t x) {
+#ifdef TF_DSP_ASM
+  int32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+  return r;
+#else
+  return __sxtb16(tf_dsp_ror8(x));
+#endif
+}
 
 /**
  * tf_fp_mbqm (TFLM MultiplyByQuantizedMultiplier), bit for bit, for multiplier != INT32_MIN (the
@@ -103,12 +112,12 @@ TF_DSP_INLINE int8_t tf_dsp_requant(int32_t acc, int32_t multiplier, int32_t shi
   return (int8_t)v;
 }
 
-/** Widen `words4` groups of 4 int8 bytes from src into SXTB16-order int16 pairs at dst. */
-TF_DSP_INLINE void tf_dsp_widen(const int8_t* src, int32_t words4, int32_t* dst) {
-  for (int32_t g = 0; g < words4; ++g) {
+/** Widen `groups` groups of 4 int8 bytes from src into SXTB16-order pairs at dst[4g], dst[4g + 1]. */
+TF_DSP_INLINE void tf_dsp_widen(const int8_t* src, int32_t groups, int32_t* dst) {
+  for (int32_t g = 0; g < groups; ++g) {
     const int32_t x = tf_dsp_load4(src + 4 * g);
-    dst[2 * g] = __sxtb16(x);
-    dst[2 * g + 1] = __sxtb16(tf_dsp_ror8(x));
+    dst[4 * g] = __sxtb16(x);
+    dst[4 * g + 1] = tf_dsp_sxtb16_ror8(x);
   }
 }
 
@@ -137,7 +146,8 @@ TF_DSP_INLINE void tf_dsp_gather_row(const tf_dsp_conv_params_t* p, const int8_t
 }
 
 /**
- * The im2col column of output position (oy, ox): k taps widened to int16 in SXTB16 order.
+ * The im2col column of output position (oy, ox): k taps widened to int16 in SXTB16 order, group g
+ * at col[4g], col[4g + 1] (the two columns of a pair interleave: the second starts at col + 2).
  * Rows that are whole groups of 4 and lie inside the input are widened in place; otherwise the
  * patch is gathered (with padding) into `patch` first.
  */
@@ -150,7 +160,7 @@ TF_DSP_INLINE void tf_dsp_im2col(const tf_dsp_conv_params_t* p, const int8_t* in
   if (row_bytes % 4 == 0) {
     for (int32_t fy = 0; fy < p->filter_h; ++fy) {
       const int32_t in_y = in_y0 + fy * p->dilation_h;
-      int32_t* dst = col + fy * (row_bytes / 2);
+      int32_t* dst = col + fy * row_bytes;  // 4 words per group of 4 taps
       if (in_y < 0 || in_y >= p->in_h) {
         tf_dsp_fill(patch, (int8_t)p->pad_value, row_bytes);
         tf_dsp_widen(patch, row_bytes / 4, dst);
@@ -171,30 +181,55 @@ TF_DSP_INLINE void tf_dsp_im2col(const tf_dsp_conv_params_t* p, const int8_t* in
   tf_dsp_widen(patch, p->k4 / 4, col);  // taps k..k4 meet zero weights
 }
 
+/**
+ * `groups` (>= 1) groups of 4 taps for 2 positions × 2 channels, 16 MACs each; the columns at c
+ * (interleaved, 4 words per group), the channel pair's weights at *wp (advanced past them).
+ */
+TF_DSP_INLINE void tf_dsp_mac_2x2(int32_t groups, const int32_t* c, const int32_t** wp, int32_t* a00, int32_t* a01,
+                                  int32_t* a10, int32_t* a11) {
+#ifdef TF_DSP_ASM
+  int32_t x0, x1, y0, y1, w0, w1;
+  __asm__ volatile(
+      "1:\n\t"
+      "ldrd %[x0], %[x1], [%[c]], #8\n\t"
+      "ldrd %[y0], %[y1], [%[c]], #8\n\t"
+      "ldrd %[w0], %[w1], [%[w]], #8\n\t"
+      "smlad %[a00], %[w0], %[x0], %[a00]\n\t"
+      "smlad %[a00], %[w1], %[x1], %[a00]\n\t"
+      "smlad %[a01], %[w0], %[y0], %[a01]\n\t"
+      "smlad %[a01], %[w1], %[y1], %[a01]\n\t"
+      "ldrd %[w0], %[w1], [%[w]], #8\n\t"
+      "smlad %[a10], %[w0], %[x0], %[a10]\n\t"
+      "smlad %[a10], %[w1], %[x1], %[a10]\n\t"
+      "smlad %[a11], %[w0], %[y0], %[a11]\n\t"
+      "smlad %[a11], %[w1], %[y1], %[a11]\n\t"
+      "subs %[n], %[n], #1\n\t"
+      "bne 1b"
+      : [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1), [w0] "=&r"(w0), [w1] "=&r"(w1),
+        [c] "+r"(c), [w] "+r"(*wp), [n] "+r"(groups), [a00] "+r"(*a00), [a01] "+r"(*a01), [a10] "+r"(*a10),
+        [a11] "+r"(*a11)
+      :
+      : "memory", "cc");
+#else
+  const int32_t* w = *wp;
+  for (int32_t g = 0; g < groups; ++g, c += 4, w += 4) {
+    *a00 = __smlad(w[1], c[1], __smlad(w[0], c[0], *a00));
+    *a01 = __smlad(w[1], c[3], __smlad(w[0], c[2], *a01));
+    *a10 = __smlad(w[3], c[1], __smlad(w[2], c[0], *a10));
+    *a11 = __smlad(w[3], c[3], __smlad(w[2], c[2], *a11));
+  }
+  *wp = w;
+#endif
+}
+
 /** All output channels of two columns: 2 positions × 2 channels per inner loop (4 accumulators). */
-TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, const int32_t* c0, const int32_t* c1, int8_t* o0,
-                                     int8_t* o1) {
-  const int32_t half = p->k4 / 2;
+TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, const int32_t* cols, int8_t* o0, int8_t* o1) {
+  const int32_t groups = p->k4 / 4;
   const int32_t* w = p->weights;
   int32_t c = 0;
   for (; c + 1 < p->out_c; c += 2) {
     int32_t a00 = p->bias[c], a01 = a00, a10 = p->bias[c + 1], a11 = a10;
-    for (int32_t j = 0; j < half; j += 2) {
-      int32_t x0, x1, y0, y1, w0, w1;
-      tf_dsp_load2(c0 + j, &x0, &x1);
-      tf_dsp_load2(c1 + j, &y0, &y1);
-      tf_dsp_load2(w, &w0, &w1);
-      a00 = __smlad(w0, x0, a00);
-      a00 = __smlad(w1, x1, a00);
-      a01 = __smlad(w0, y0, a01);
-      a01 = __smlad(w1, y1, a01);
-      tf_dsp_load2(w + 2, &w0, &w1);
-      a10 = __smlad(w0, x0, a10);
-      a10 = __smlad(w1, x1, a10);
-      a11 = __smlad(w0, y0, a11);
-      a11 = __smlad(w1, y1, a11);
-      w += 4;
-    }
+    tf_dsp_mac_2x2(groups, cols, &w, &a00, &a01, &a10, &a11);
     o0[c] = tf_dsp_requant(a00, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
     o1[c] = tf_dsp_requant(a01, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
     o0[c + 1] = tf_dsp_requant(a10, p->multiplier[c + 1], p->shift[c + 1], p->output_offset, p->act_min, p->act_max);
@@ -202,11 +237,10 @@ TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, const int32_
   }
   if (c < p->out_c) {
     int32_t a0 = p->bias[c], a1 = a0;
-    for (int32_t j = 0; j < half; j += 2) {
-      a0 = __smlad(w[0], c0[j], a0);
-      a0 = __smlad(w[1], c0[j + 1], a0);
-      a1 = __smlad(w[0], c1[j], a1);
-      a1 = __smlad(w[1], c1[j + 1], a1);
+    for (int32_t g = 0; g < groups; ++g) {
+      const int32_t* cg = cols + 4 * g;
+      a0 = __smlad(w[1], cg[1], __smlad(w[0], cg[0], a0));
+      a1 = __smlad(w[1], cg[3], __smlad(w[0], cg[2], a1));
       w += 2;
     }
     o0[c] = tf_dsp_requant(a0, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
@@ -214,18 +248,17 @@ TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, const int32_
   }
 }
 
-/** All output channels of one column (the odd last position). */
-TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, const int32_t* c0, int8_t* o0) {
-  const int32_t half = p->k4 / 2;
+/** All output channels of one column (the odd last position; column words at cols[4g], cols[4g + 1]). */
+TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, const int32_t* cols, int8_t* o0) {
+  const int32_t groups = p->k4 / 4;
   const int32_t* w = p->weights;
   int32_t c = 0;
   for (; c + 1 < p->out_c; c += 2) {
     int32_t a0 = p->bias[c], a1 = p->bias[c + 1];
-    for (int32_t j = 0; j < half; j += 2) {
-      a0 = __smlad(w[0], c0[j], a0);
-      a0 = __smlad(w[1], c0[j + 1], a0);
-      a1 = __smlad(w[2], c0[j], a1);
-      a1 = __smlad(w[3], c0[j + 1], a1);
+    for (int32_t g = 0; g < groups; ++g) {
+      const int32_t* cg = cols + 4 * g;
+      a0 = __smlad(w[1], cg[1], __smlad(w[0], cg[0], a0));
+      a1 = __smlad(w[3], cg[1], __smlad(w[2], cg[0], a1));
       w += 4;
     }
     o0[c] = tf_dsp_requant(a0, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
@@ -233,9 +266,8 @@ TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, const int32_
   }
   if (c < p->out_c) {
     int32_t a0 = p->bias[c];
-    for (int32_t j = 0; j < half; j += 2) {
-      a0 = __smlad(w[0], c0[j], a0);
-      a0 = __smlad(w[1], c0[j + 1], a0);
+    for (int32_t g = 0; g < groups; ++g) {
+      a0 = __smlad(w[1], cols[4 * g + 1], __smlad(w[0], cols[4 * g], a0));
       w += 2;
     }
     o0[c] = tf_dsp_requant(a0, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
@@ -247,8 +279,7 @@ TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, const int32_
  * bytes, 4-byte aligned, not overlapping input or output.
  */
 TF_DSP_INLINE int tf_dsp_conv_s8(const tf_dsp_conv_params_t* p, const int8_t* input, int8_t* output, int32_t* scratch) {
-  int32_t* col0 = scratch;
-  int32_t* col1 = scratch + p->k4 / 2;
+  int32_t* cols = scratch;  // two interleaved columns, k4 words
   int8_t* patch = (int8_t*)(scratch + p->k4);
   tf_dsp_fill(patch, 0, p->k4);
   const int32_t npos = p->out_h * p->out_w;
@@ -257,13 +288,13 @@ TF_DSP_INLINE int tf_dsp_conv_s8(const tf_dsp_conv_params_t* p, const int8_t* in
     int8_t* out_b = output + b * npos * p->out_c;
     int32_t pos = 0;
     for (; pos + 1 < npos; pos += 2) {
-      tf_dsp_im2col(p, in_b, pos / p->out_w, pos % p->out_w, col0, patch);
-      tf_dsp_im2col(p, in_b, (pos + 1) / p->out_w, (pos + 1) % p->out_w, col1, patch);
-      tf_dsp_conv_cols2(p, col0, col1, out_b + pos * p->out_c, out_b + (pos + 1) * p->out_c);
+      tf_dsp_im2col(p, in_b, pos / p->out_w, pos % p->out_w, cols, patch);
+      tf_dsp_im2col(p, in_b, (pos + 1) / p->out_w, (pos + 1) % p->out_w, cols + 2, patch);
+      tf_dsp_conv_cols2(p, cols, out_b + pos * p->out_c, out_b + (pos + 1) * p->out_c);
     }
     if (pos < npos) {
-      tf_dsp_im2col(p, in_b, pos / p->out_w, pos % p->out_w, col0, patch);
-      tf_dsp_conv_cols1(p, col0, out_b + pos * p->out_c);
+      tf_dsp_im2col(p, in_b, pos / p->out_w, pos % p->out_w, cols, patch);
+      tf_dsp_conv_cols1(p, cols, out_b + pos * p->out_c);
     }
   }
   return 0;
@@ -289,7 +320,7 @@ TF_DSP_INLINE int tf_dsp_fc_s8(const tf_dsp_fc_params_t* p, const int8_t* input,
       int32_t a0 = p->bias[o], a1 = p->bias[o + 1];
       for (int32_t g = 0; g < groups; ++g) {
         const int32_t x = tf_dsp_fc_group(p, in, g);
-        const int32_t e = __sxtb16(x), d = __sxtb16(tf_dsp_ror8(x));
+        const int32_t e = __sxtb16(x), d = tf_dsp_sxtb16_ror8(x);
         a0 = __smlad(w[0], e, a0);
         a0 = __smlad(w[1], d, a0);
         a1 = __smlad(w[2], e, a1);
@@ -305,7 +336,7 @@ TF_DSP_INLINE int tf_dsp_fc_s8(const tf_dsp_fc_params_t* p, const int8_t* input,
       for (int32_t g = 0; g < groups; ++g) {
         const int32_t x = tf_dsp_fc_group(p, in, g);
         a0 = __smlad(w[0], __sxtb16(x), a0);
-        a0 = __smlad(w[1], __sxtb16(tf_dsp_ror8(x)), a0);
+        a0 = __smlad(w[1], tf_dsp_sxtb16_ror8(x), a0);
         w += 2;
       }
       const int32_t c0 = p->per_channel ? o : 0;
