@@ -110,14 +110,14 @@ function lcg(seed: number) {
 }
 
 interface Case {
-  kind: 'conv' | 'dw1' | 'dw' | 'fc';
+  kind: 'conv' | 'dw1' | 'dw' | 'fc' | 'maxpool' | 'mean';
   inH: number; inW: number; inC: number; outC: number; fH: number; fW: number;
   stride: [number, number]; dilation: [number, number]; padding: 'SAME' | 'VALID';
   act: Activation; inZp: number; outZp: number; filterZp: number; perChannel: boolean; withBias: boolean; batches: number; seed: number;
 }
 
 const caseArb: fc.Arbitrary<Case> = fc.record({
-  kind: fc.constantFrom('conv', 'dw1', 'dw', 'fc'),
+  kind: fc.constantFrom('conv', 'dw1', 'dw', 'fc', 'maxpool', 'mean'),
   inH: fc.integer({ min: 1, max: 7 }), inW: fc.integer({ min: 1, max: 11 }), inC: fc.integer({ min: 1, max: 9 }), outC: fc.integer({ min: 1, max: 7 }),
   fH: fc.integer({ min: 1, max: 4 }), fW: fc.integer({ min: 1, max: 5 }),
   stride: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
@@ -145,6 +145,27 @@ function graphOf(c: Case): Graph | null {
     ];
     if (c.perChannel) tensors[1].quant = { scale: Array.from({ length: units }, (_, k) => Math.fround(fScale * (1 + k / 4))), zeroPoint: Array(units).fill(0), quantizedDimension: 0 };
     return { tensors, operators: [{ op: 'FULLY_CONNECTED', inputs: [0, 1, c.withBias ? 2 : -1], outputs: [3], options: { fusedActivation: c.act, keepNumDims: false } }], inputs: [0], outputs: [3] };
+  }
+  if (c.kind === 'maxpool' || c.kind === 'mean') {
+    // Channels a multiple of 4 half the time (the DSP paths), otherwise the portable fallback.
+    const ch = c.perChannel ? 4 * c.outC : c.inC;
+    const input: Tensor = { name: 'in', dtype: 'int8', shape: [c.batches, c.inH, c.inW, ch], quant: q(inScale, c.inZp) };
+    if (c.kind === 'maxpool') {
+      const outH = computeOutSize(c.padding, c.inH, c.fH, c.stride[0]);
+      const outW = computeOutSize(c.padding, c.inW, c.fW, c.stride[1]);
+      if (outH < 1 || outW < 1) return null;
+      const tensors: Tensor[] = [input, { name: 'out', dtype: 'int8', shape: [c.batches, outH, outW, ch], quant: q(inScale, c.inZp) }];
+      const options = { padding: c.padding, strideH: c.stride[0], strideW: c.stride[1], filterH: c.fH, filterW: c.fW, fusedActivation: c.act };
+      return { tensors, operators: [{ op: 'MAX_POOL_2D', inputs: [0], outputs: [1], options }], inputs: [0], outputs: [1] };
+    }
+    const axes = c.withBias ? [1, 2] : [[1], [2], [3], [1, 2]][c.fW % 4];
+    const outShape = input.shape.filter((_, k) => !axes.includes(k));
+    const tensors: Tensor[] = [
+      input,
+      { name: 'axes', dtype: 'int32', shape: [axes.length], data: bytesOf(Int32Array.from(axes)) },
+      { name: 'out', dtype: 'int8', shape: outShape, quant: q(inScale * (0.5 + (rnd() % 100) / 100), c.outZp) },
+    ];
+    return { tensors, operators: [{ op: 'MEAN', inputs: [0, 1], outputs: [2], options: { keepDims: false } }], inputs: [0], outputs: [2] };
   }
   const dw = c.kind !== 'conv';
   const inC = c.kind === 'dw1' ? 1 : c.inC;
@@ -176,8 +197,8 @@ function run(graph: Graph, dsp: boolean, inputs: Uint8Array[]): { outputs: Uint8
   return { outputs: runEngine(exe, inputs, dir).outputs, kernel: res.schedule[0].kernel };
 }
 
-describe('DSP engine == portable engine on random conv / depthwise / FC layers', () => {
-  it('fast-check, seed 20261201, 40 cases (shapes, padding, strides, dilations, odd channels and taps, zero points)', () => {
+describe('DSP engine == portable engine on random conv / depthwise / FC / max-pool / mean layers', () => {
+  it('fast-check, seed 20261201, 60 cases (shapes, padding, strides, dilations, odd channels and taps, zero points)', () => {
     const kernels = new Set<string>();
     fc.assert(
       fc.property(caseArb, (c) => {
@@ -191,9 +212,9 @@ describe('DSP engine == portable engine on random conv / depthwise / FC layers',
         kernels.add(got.kernel);
         got.outputs.forEach((o, k) => expect(Buffer.from(o).toString('hex'), `${JSON.stringify(c)} input ${k}`).toBe(Buffer.from(want.outputs[k]).toString('hex')));
       }),
-      { seed: 20261201, numRuns: 40 },
+      { seed: 20261201, numRuns: 60 },
     );
-    // The cases reach every DSP path: specialised conv and FC, and the strong depthwise override.
-    expect([...kernels].sort()).toEqual(['tf_dsp_conv_s8', 'tf_dsp_fc_s8', 'tf_k_depthwise_conv2d_s8']);
+    // The cases reach every DSP path: specialised conv, FC, max pool and mean, and the strong depthwise override.
+    expect([...kernels].sort()).toEqual(['tf_dsp_conv_s8', 'tf_dsp_fc_s8', 'tf_dsp_max_pool_s8', 'tf_dsp_mean_s8', 'tf_k_depthwise_conv2d_s8']);
   }, 600_000);
 });

@@ -41,6 +41,28 @@ static inline int32_t __smlad(int16x2_t x, int16x2_t y, int32_t acc) {
   return (int32_t)((uint32_t)acc + (uint32_t)(xl * yl) + (uint32_t)(xh * yh));
 }
 
+/** The APSR.GE bits the last SSUB8 set (one per byte lane), read by SEL. */
+static int tf_emul_ge;
+
+/** SSUB8: bytewise a - b (signed, wrapping); GE[i] = (a_i - b_i >= 0). */
+static inline int8x4_t __ssub8(int8x4_t a, int8x4_t b) {
+  uint32_t r = 0;
+  tf_emul_ge = 0;
+  for (int i = 0; i < 4; ++i) {
+    const int32_t d = (int8_t)(((uint32_t)a >> (8 * i)) & 0xffu) - (int8_t)(((uint32_t)b >> (8 * i)) & 0xffu);
+    if (d >= 0) tf_emul_ge |= 1 << i;
+    r |= ((uint32_t)d & 0xffu) << (8 * i);
+  }
+  return (int8x4_t)r;
+}
+
+/** SEL: byte i from a where GE[i] is set, else from b. */
+static inline uint32_t __sel(uint32_t a, uint32_t b) {
+  uint32_t r = 0;
+  for (int i = 0; i < 4; ++i) r |= (((tf_emul_ge >> i) & 1) ? a : b) & (0xffu << (8 * i));
+  return r;
+}
+
 /** SSAT: x saturated to a signed `bits`-bit range (1 <= bits <= 32). */
 static inline int32_t tf_emul_ssat(int32_t x, int bits) {
   const int32_t hi = (int32_t)(((int64_t)1 << (bits - 1)) - 1);

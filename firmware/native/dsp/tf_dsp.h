@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "tf_fixedpoint.h"
+#include "tf_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 #include <arm_acle.h>
@@ -341,6 +342,78 @@ TF_DSP_INLINE int tf_dsp_fc_s8(const tf_dsp_fc_params_t* p, const int8_t* input,
       }
       const int32_t c0 = p->per_channel ? o : 0;
       out[o] = tf_dsp_requant(a0, p->multiplier[c0], p->shift[c0], p->output_offset, p->act_min, p->act_max);
+    }
+  }
+  return 0;
+}
+
+/** Bytewise signed max of 4 int8 lanes (SSUB8 sets the GE flags, SEL picks by them). */
+TF_DSP_INLINE int32_t tf_dsp_max4(int32_t a, int32_t b) {
+  (void)__ssub8(a, b);
+  return (int32_t)__sel(a, b);
+}
+
+/** Bytewise signed min of 4 int8 lanes. */
+TF_DSP_INLINE int32_t tf_dsp_min4(int32_t a, int32_t b) {
+  (void)__ssub8(a, b);
+  return (int32_t)__sel(b, a);
+}
+
+TF_DSP_INLINE int32_t tf_dsp_splat4(int32_t v) { return (int32_t)(0x01010101u * (uint8_t)(int8_t)v); }
+
+/**
+ * MAX_POOL_2D, four channels per step when channels % 4 == 0 (else the portable kernel). Same
+ * window clipping, initial -128 and clamp as tf_k_max_pool_s8.
+ */
+TF_DSP_INLINE int tf_dsp_max_pool_s8(const tf_pool_params_t* p, const int8_t* input, int8_t* output) {
+  if (p->channels % 4 != 0) return tf_k_max_pool_s8(p, input, output);
+  const int clamp = p->act_min > -128 || p->act_max < 127;
+  const int32_t lo = tf_dsp_splat4(p->act_min), hi = tf_dsp_splat4(p->act_max);
+  for (int32_t b = 0; b < p->batches; ++b) {
+    for (int32_t oy = 0; oy < p->out_h; ++oy) {
+      const int32_t y0 = oy * p->stride_h - p->pad_h;
+      const int32_t fy0 = y0 < 0 ? -y0 : 0;
+      const int32_t fy1 = p->filter_h < p->in_h - y0 ? p->filter_h : p->in_h - y0;
+      for (int32_t ox = 0; ox < p->out_w; ++ox) {
+        const int32_t x0 = ox * p->stride_w - p->pad_w;
+        const int32_t fx0 = x0 < 0 ? -x0 : 0;
+        const int32_t fx1 = p->filter_w < p->in_w - x0 ? p->filter_w : p->in_w - x0;
+        int8_t* out = output + ((b * p->out_h + oy) * p->out_w + ox) * p->channels;
+        for (int32_t c = 0; c < p->channels; c += 4) {
+          int32_t m = (int32_t)0x80808080u;
+          for (int32_t fy = fy0; fy < fy1; ++fy)
+            for (int32_t fx = fx0; fx < fx1; ++fx)
+              m = tf_dsp_max4(m, tf_dsp_load4(input + ((b * p->in_h + y0 + fy) * p->in_w + x0 + fx) * p->channels + c));
+          if (clamp) m = tf_dsp_min4(tf_dsp_max4(m, lo), hi);
+          *(tf_dsp_u32_unaligned*)(out + c) = (uint32_t)m;
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+/**
+ * MEAN over H and W of a [1, H, W, C] tensor with C % 4 == 0 and H·W <= 255 (so int16 lane sums
+ * cannot overflow): four channels per element with SXTAB16; anything else runs tf_k_mean_s8.
+ */
+TF_DSP_INLINE int tf_dsp_mean_s8(const tf_mean_params_t* p, const int8_t* input, int8_t* output) {
+  const int32_t n = p->dims[1] * p->dims[2], ch = p->dims[3];
+  if (p->dims[0] != 1 || p->reduce[0] || !p->reduce[1] || !p->reduce[2] || p->reduce[3] || ch % 4 != 0 || n > 255)
+    return tf_k_mean_s8(p, input, output);
+  for (int32_t c = 0; c < ch; c += 4) {
+    int32_t even = 0, odd = 0;  // lanes: channels c, c+2 and c+1, c+3
+    for (int32_t i = 0; i < n; ++i) {
+      const int32_t x = tf_dsp_load4(input + i * ch + c);
+      even = __sxtab16(even, x);
+      odd = __sxtab16(odd, tf_dsp_ror8(x));
+    }
+    const int32_t sums[4] = {(int16_t)(uint16_t)even, (int16_t)(uint16_t)odd, (int16_t)((uint32_t)even >> 16),
+                             (int16_t)((uint32_t)odd >> 16)};
+    for (int32_t j = 0; j < 4; ++j) {
+      int32_t v = tf_fp_mbqm(sums[j] - p->input_zero_point * p->num_elements_in_axis, p->multiplier, p->shift) +
+                  p->output_zero_point;
+      output[c + j] = (int8_t)__ssat(v, 8);
     }
   }
   return 0;

@@ -18,7 +18,7 @@ import { cFloat, cInts, cSource, type GeneratedFile } from '../../core/cemit.js'
 import { badInput, unsupported } from '../../core/errors.js';
 import { DTYPE_BYTES, numElements, type Activation, type Graph, type Operator, type Tensor, type TfliteModel } from '../../core/graph.js';
 import { planArena, type ArenaRequest } from './arena.js';
-import { DSP_HEADER, dspConvTaps, dspScratchBytes, emitDspConv, emitDspFc } from './dsp/emit.js';
+import { DSP_HEADER, dspConvTaps, dspScratchBytes, emitDspConv, emitDspFc, emitDspWrapped } from './dsp/emit.js';
 import {
   activationRange,
   computeOutSize,
@@ -486,6 +486,12 @@ function dspData(ctx: Ctx, op: Operator, i: number, channels: number): { filter:
   return { filter: new Int8Array(f.buffer, f.byteOffset, f.byteLength), bias: b === null ? null : Int32Array.from(readInt32s(ctx.g.tensors[b].data!)) };
 }
 
+function dspWrapped(ctx: Ctx, i: number, op: Operator, name: 'MAX_POOL_2D' | 'MEAN', params: string) {
+  const d = emitDspWrapped(i, name, params, dataPtr(ctx, op, 0, 'int8_t'), outPtr(ctx, op, 'int8_t'));
+  ctx.decls.push(...d.decls);
+  return d;
+}
+
 function emitPool(ctx: Ctx, op: Extract<Operator, { op: 'AVERAGE_POOL_2D' | 'MAX_POOL_2D' }>, i: number) {
   const input = tensorOf(ctx, op, i, 'in', 0);
   const output = tensorOf(ctx, op, i, 'out', 0);
@@ -520,6 +526,7 @@ function emitPool(ctx: Ctx, op: Extract<Operator, { op: 'AVERAGE_POOL_2D' | 'MAX
     act_min: a.min,
     act_max: a.max,
   });
+  if (ctx.dsp && op.op === 'MAX_POOL_2D') return dspWrapped(ctx, i, op, 'MAX_POOL_2D', params);
   const kernel = op.op === 'AVERAGE_POOL_2D' ? 'tf_k_avg_pool_s8' : 'tf_k_max_pool_s8';
   return { call: `${kernel}(${params}, ${dataPtr(ctx, op, 0, 'int8_t')}, ${outPtr(ctx, op, 'int8_t')})`, kernel };
 }
@@ -557,6 +564,7 @@ function emitMean(ctx: Ctx, op: Extract<Operator, { op: 'MEAN' }>, i: number) {
     multiplier: m.multiplier,
     shift: m.shift,
   });
+  if (ctx.dsp) return dspWrapped(ctx, i, op, 'MEAN', params);
   const kernel = 'tf_k_mean_s8';
   return { call: `${kernel}(${params}, ${dataPtr(ctx, op, 0, 'int8_t')}, ${outPtr(ctx, op, 'int8_t')})`, kernel };
 }

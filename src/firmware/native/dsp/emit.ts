@@ -158,3 +158,14 @@ export function emitDspFc(d: DspOpInput): DspEmitted {
   ];
   return { decls, call: `${p}_run(${d.input}, ${d.output})`, kernel: 'tf_dsp_fc_s8' };
 }
+
+/**
+ * MAX_POOL_2D and MEAN: the portable parameter struct (`params`, "&name") handed to the DSP
+ * kernel's always-inlined body in a per-layer wrapper, so its shapes fold into that copy.
+ */
+export function emitDspWrapped(index: number, op: 'MAX_POOL_2D' | 'MEAN', params: string, input: string, output: string): DspEmitted {
+  const kernel = op === 'MAX_POOL_2D' ? 'tf_dsp_max_pool_s8' : 'tf_dsp_mean_s8';
+  const p = `tf_op${index}`;
+  const decls = [`static __attribute__((noinline)) int ${p}_run(const int8_t* input, int8_t* output) {\n  return ${kernel}(${params}, input, output);\n}`];
+  return { decls, call: `${p}_run(${input}, ${output})`, kernel };
+}
