@@ -60,7 +60,7 @@ async function runOnBoard(dir: string, dsp: boolean, root: string, sources: Retu
   const model = readTflite(modelBytes);
   const project = emitFirmware({
     board: 'qemu-mps2-an386', engine: 'native', model, modelBytes, settings: settingsFromModel(modelBytes), sources,
-    nativeEngine: (m, o) => emitNativeEngine(m, { ...o, dsp: dsp && o.dsp }),
+    nativeEngine: (m, o) => emitNativeEngine(m, { ...o, target: dsp ? o.target : 'portable' }),
   });
   const fw = writeProject(mkdtempSync(join(root, 'fw-')), project.files);
   await runPlan(buildPlan(fw, 'qemu-mps2-an386', { engine: 'native' }));

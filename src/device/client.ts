@@ -5,7 +5,8 @@
  * to an earlier attempt is recognised as stale and dropped. Timeouts scale with the bytes both ways
  * over the link rate; on a timeout the client flushes its input, resynchronises (the frame's
  * leading 0x00 resets the device's decoder) and retries. ERROR replies are not retried: they are
- * answers. Device-initiated events (PREDICTION, IMU_SAMPLES) go to listeners.
+ * answers. Device-initiated events (PREDICTION, IMU_SAMPLES, LOG) go to listeners; LOG text is
+ * also kept (the last LOG_KEEP lines) in `logs`.
  *
  * Inputs larger than one frame (protocol v2): infer() stages them with INPUT_CHUNK {offset, bytes}
  * (each chunk ACKed, retried like any request; re-sending a chunk is idempotent on the device) and
@@ -17,7 +18,7 @@
  */
 import { TinyforgeError, deviceError, unsupported } from '../core/errors.js';
 import { FrameDecoder, decodeMessage, encodeMessage, type DecodedMessage } from './codec.js';
-import { ERR_NAME, FIXED_BYTES, MAX_PAYLOAD, MSG, type ImuSamplesMsg, type InfoMsg, type MessageMap, type MsgName, type PredictionMsg, type ResultMsg } from './protocol.generated.js';
+import { ERR_NAME, FIXED_BYTES, MAX_PAYLOAD, MSG, type ImuSamplesMsg, type InfoMsg, type LogMsg, type MessageMap, type MsgName, type PredictionMsg, type ResultMsg } from './protocol.generated.js';
 import { Listeners, type Transport } from './transport.js';
 
 export interface ClientOptions {
@@ -53,6 +54,9 @@ export interface InferResult {
 /** Largest input sent whole in one INFER; larger ones go as INPUT_CHUNKs of at most INPUT_CHUNK_BYTES. */
 export const MAX_SINGLE_INFER_BYTES = MAX_PAYLOAD - FIXED_BYTES.INFER;
 export const INPUT_CHUNK_BYTES = MAX_PAYLOAD - FIXED_BYTES.INPUT_CHUNK;
+/** LOG lines DeviceClient.logs keeps (the most recent). */
+export const LOG_KEEP = 200;
+
 /** Largest output a RESULT frame carries. */
 export const MAX_OUTPUT_BYTES = MAX_PAYLOAD - FIXED_BYTES.RESULT;
 
@@ -81,6 +85,9 @@ export class DeviceClient {
   private chain: Promise<unknown> = Promise.resolve();
   private predictions = new Listeners<[PredictionMsg]>();
   private imu = new Listeners<[ImuSamplesMsg]>();
+  private logListeners = new Listeners<[string]>();
+  /** Text of the most recent LOG events (firmware log lines, e.g. TFLM's DebugLog), oldest first, trailing newlines removed. */
+  readonly logs: string[] = [];
   private closedReason: string | null = null;
   private unsubs: (() => void)[] = [];
   private readonly o: Required<Omit<ClientOptions, 'bytesPerSecond'>> & { bytesPerSecond: number };
@@ -128,6 +135,18 @@ export class DeviceClient {
   onImuSamples(f: (s: ImuSamplesMsg) => void): () => void {
     return this.imu.add(f);
   }
+  /** Firmware log lines (LOG events), trailing newlines removed; blank ones are dropped. */
+  onLog(f: (text: string) => void): () => void {
+    return this.logListeners.add(f);
+  }
+
+  private onLogMsg(m: LogMsg): void {
+    const text = m.text.replace(/[\r\n]+$/, '');
+    if (!text) return;
+    this.logs.push(text);
+    if (this.logs.length > LOG_KEEP) this.logs.shift();
+    this.logListeners.emit(text);
+  }
 
   private onBytes(chunk: Uint8Array): void {
     this.stats.bytesReceived += chunk.length;
@@ -143,6 +162,7 @@ export class DeviceClient {
       }
       if (m.name === 'PREDICTION') this.predictions.emit(m.msg);
       else if (m.name === 'IMU_SAMPLES') this.imu.emit(m.msg);
+      else if (m.name === 'LOG') this.onLogMsg(m.msg);
       else if (this.pending && m.seq === this.pending.seq && (m.name === 'ERROR' || this.pending.expect.includes(m.name))) this.pending.resolve(m);
       else this.stats.staleReplies++;
     }

@@ -108,7 +108,13 @@ export function buildPlan(projectDir: string, boardId: string, opts: BuildPlanOp
     steps: [
       {
         title: `compile sketch ${sketch} for ${board.id} (arduino-cli)`,
-        argv: ['arduino-cli', 'compile', '--fqbn', board.fqbn!, '--output-dir', 'build', '--warnings', 'default', '.'],
+        argv: [
+          'arduino-cli', 'compile', '--fqbn', board.fqbn!, '--output-dir', 'build', '--warnings', 'default',
+          // The TFLM library's DebugLog prints to Serial, the protocol port: every call to it is
+          // redirected to tinyforge's __wrap_DebugLog (firmware/tflm/tf_engine_tflm.cpp), which sends a LOG frame.
+          ...(opts.engine === 'tflm' ? ['--build-property', `compiler.c.elf.extra_flags=${TFLM_DEBUGLOG_WRAP}`] : []),
+          '.',
+        ],
         cwd: dir,
         tool: TOOLS.arduinoCli,
       },
@@ -118,6 +124,9 @@ export function buildPlan(projectDir: string, boardId: string, opts: BuildPlanOp
     elf: `build/${sketch}.ino.elf`,
   };
 }
+
+/** Linker flag for Arduino TFLM builds: DebugLog → __wrap_DebugLog (the library's own definition stays unreferenced). */
+export const TFLM_DEBUGLOG_WRAP = '-Wl,--wrap=DebugLog';
 
 /** The one-time Arduino setup a sketch for `board` needs. */
 export function arduinoPrerequisites(board: BoardSpec, engine: EngineId): string[] {

@@ -27,9 +27,10 @@ import { buildPlan, MANIFEST_FILE, type BuildPlan, type FirmwareManifest } from 
 import { tflmConfigHeader } from './tflm.js';
 import { withModelQuant } from './model-settings.js';
 import type { SourceTree } from './sources.js';
+import type { NativeTarget } from '../ops/types.js';
 
 /** Generates the native engine's model-specific C (the native-engine part provides it). */
-export type NativeEngineEmitter = (model: TfliteModel, opts: { modelSha256: string; dsp?: boolean }) => { files: GeneratedFile[] };
+export type NativeEngineEmitter = (model: TfliteModel, opts: { modelSha256: string; target?: NativeTarget }) => { files: GeneratedFile[] };
 
 export interface FirmwareInput {
   board: string;
@@ -94,7 +95,7 @@ export function emitFirmware(input: FirmwareInput): FirmwareProject {
     }
     // DSP kernels (firmware/native/dsp/) only for cores with the DSP extension.
     take('firmware/native/', (p) => /\.(c|h)$/.test(p) && (board.dsp || !p.startsWith('firmware/native/dsp/')));
-    src.push(...input.nativeEngine(model, { modelSha256: sha, dsp: board.dsp }).files);
+    src.push(...input.nativeEngine(model, { modelSha256: sha, target: board.dsp ? 'dsp' : 'portable' }).files);
   } else {
     take('firmware/tflm/', (p) => /\.(cpp|h)$/.test(p));
     src.push(tflmConfigHeader({ model, modelSha256: sha }));

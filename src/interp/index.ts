@@ -9,7 +9,7 @@
  * checked against every vector in shared/vectors (tests/interp/vectors.test.ts). TFLM's CMSIS-NN
  * kernels give the same bytes for these models, so the device is checked against this module.
  *
- * Cross-reference for the native C engine (same arithmetic, see ./fixedpoint.ts and ./ops.ts):
+ * Cross-reference for the native C engine (same arithmetic, see ./fixedpoint.ts and src/ops/):
  * - Multipliers: QuantizeMultiplier(double) = frexp, round-half-away of q*2^31, q==2^31 fix-up,
  *   shift < -31 flushed to 0. Conv/depthwise/per-channel FC use
  *   double(in_scale)*double(filter_scale)/double(out_scale); per-tensor FC uses
@@ -27,46 +27,15 @@
 import type { Graph } from '../core/graph.js';
 import { DTYPE_BYTES, numElements } from '../core/graph.js';
 import { badInput, unsupported } from '../core/errors.js';
-import { type Kernel, type PrepareContext, type TensorStore, allocStore, byteSize } from './common.js';
-import {
-  prepareAddMul,
-  prepareConcatenation,
-  prepareConv2D,
-  prepareDepthwiseConv2D,
-  prepareDequantize,
-  prepareFullyConnected,
-  prepareLogisticOrTanh,
-  prepareMean,
-  preparePool,
-  prepareQuantize,
-  prepareRelu,
-  prepareReshape,
-  prepareSoftmax,
-} from './ops.js';
+import { type TensorStore, allocStore, byteSize } from './common.js';
 import { roundHalfAway } from './fixedpoint.js';
+import { OP_NAMES, opDef } from '../ops/registry.js';
+import type { Kernel } from '../ops/types.js';
 
 export { quantizeMultiplier, mulByQuantizedMultiplier, srdhm, rdbp } from './fixedpoint.js';
 
-/** The ops createInterpreter accepts (int8 and float32 variants of each). */
-export const SUPPORTED_OPS = [
-  'ADD',
-  'AVERAGE_POOL_2D',
-  'CONCATENATION',
-  'CONV_2D',
-  'DEPTHWISE_CONV_2D',
-  'DEQUANTIZE',
-  'FULLY_CONNECTED',
-  'LOGISTIC',
-  'MAX_POOL_2D',
-  'MEAN',
-  'MUL',
-  'QUANTIZE',
-  'RELU',
-  'RELU6',
-  'RESHAPE',
-  'SOFTMAX',
-  'TANH',
-] as const;
+/** The ops createInterpreter accepts (int8 and float32 variants of each): every op of the registry. */
+export const SUPPORTED_OPS = OP_NAMES;
 
 export interface Interpreter {
   /**
@@ -83,52 +52,6 @@ export interface Interpreter {
   /** Byte sizes of the graph inputs / outputs. */
   readonly inputBytes: number[];
   readonly outputBytes: number[];
-}
-
-function prepareOp(ctx: PrepareContext): Kernel {
-  switch (ctx.op.op) {
-    case 'FULLY_CONNECTED':
-      return prepareFullyConnected(ctx);
-    case 'CONV_2D':
-      return prepareConv2D(ctx);
-    case 'DEPTHWISE_CONV_2D':
-      return prepareDepthwiseConv2D(ctx);
-    case 'AVERAGE_POOL_2D':
-      return preparePool(ctx, false);
-    case 'MAX_POOL_2D':
-      return preparePool(ctx, true);
-    case 'MEAN':
-      return prepareMean(ctx);
-    case 'SOFTMAX':
-      return prepareSoftmax(ctx);
-    case 'LOGISTIC':
-      return prepareLogisticOrTanh(ctx, false);
-    case 'TANH':
-      return prepareLogisticOrTanh(ctx, true);
-    case 'ADD':
-      return prepareAddMul(ctx, false);
-    case 'MUL':
-      return prepareAddMul(ctx, true);
-    case 'QUANTIZE':
-      return prepareQuantize(ctx);
-    case 'DEQUANTIZE':
-      return prepareDequantize(ctx);
-    case 'RELU':
-      return prepareRelu(ctx, false);
-    case 'RELU6':
-      return prepareRelu(ctx, true);
-    case 'RESHAPE':
-      return prepareReshape(ctx);
-    case 'CONCATENATION':
-      return prepareConcatenation(ctx);
-    default: {
-      const name = (ctx.op as { op: string }).op;
-      throw unsupported(`operator ${ctx.opIndex} (${name}) is not supported by the reference interpreter`, {
-        remedy: `Supported ops: ${SUPPORTED_OPS.join(', ')}.`,
-        details: { operator: ctx.opIndex, op: name },
-      });
-    }
-  }
 }
 
 /**
@@ -182,7 +105,10 @@ export function createInterpreter(graph: Graph): Interpreter {
         });
       }
     });
-    const kernel = prepareOp({ graph, op, opIndex, stores });
+    // The op's Prepare (shared with the native generator), then its host kernel over the stores.
+    const def = opDef(op.op, 'the reference interpreter', opIndex);
+    const ctx = { graph, op, opIndex };
+    const kernel = def.host(def.prepare(ctx), ctx, stores);
     op.outputs.forEach((i) => ready.add(i));
     return kernel;
   });

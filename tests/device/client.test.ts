@@ -51,6 +51,23 @@ describe('DeviceClient over FakeTransport: loss, corruption, resync', () => {
     await t.stop();
   });
 
+  it('LOG events mid-request reach onLog and logs, never disturb the reply', async () => {
+    const t = await fakeTarget();
+    const seen: string[] = [];
+    t.client.onLog((s) => seen.push(s));
+    const pending = t.client.infer(x);
+    // As TFLM's MicroPrintf does on the Nano: the text, then a bare line end (dropped), mid-request.
+    const peer = t.device as unknown as { send: (b: Uint8Array) => void };
+    peer.send(encodeMessage('LOG', 7, { text: 'Arena size is too small ö\r\n' }));
+    peer.send(encodeMessage('LOG', 8, { text: '\r\n' }));
+    const r = await pending;
+    expect(Array.from(r.output)).toEqual(Array.from(engine(x)));
+    expect(seen).toEqual(['Arena size is too small ö']);
+    expect(t.client.logs).toEqual(['Arena size is too small ö']);
+    expect(t.client.stats).toMatchObject({ badFrames: 0, staleReplies: 0, retries: 0 });
+    await t.stop();
+  });
+
   it('drops a stale reply (wrong seq) and garbage before the real one', async () => {
     const t = await fakeTarget();
     const pending = t.client.infer(x);

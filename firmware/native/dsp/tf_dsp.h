@@ -30,7 +30,11 @@
 #include "tf_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 10 && !defined(TF_DSP_ACLE_ASM))
 #include <arm_acle.h>
+#else
+#include "tf_acle_asm.h"  // older GCC: arm_acle.h without the DSP intrinsics
+#endif
 #if defined(__thumb2__) && !defined(TF_DSP_NO_ASM)
 // The two innermost multiply-accumulate steps as Thumb-2 assembly: GCC splits the LDRDs into
 // LDRs and adds the rotate as its own instruction; the C below is the same arithmetic (and what

@@ -37,7 +37,10 @@ async function connect(f: LinkFlags): Promise<DeviceClient> {
   if (!Number.isFinite(baud) || baud <= 0) throw usageError(`--baud ${f.baud} is not a positive number`, { remedy: 'e.g. --baud 115200' });
   const opts: ClientOptions = { baseTimeoutMs: Number(f.timeoutMs ?? 1000) };
   if (f.linkRate) opts.bytesPerSecond = Number(f.linkRate);
-  return DeviceClient.connect(new SerialTransport(f.port, { baudRate: baud, bytesPerSecond: f.linkRate ? Number(f.linkRate) : undefined }), opts);
+  const client = await DeviceClient.connect(new SerialTransport(f.port, { baudRate: baud, bytesPerSecond: f.linkRate ? Number(f.linkRate) : undefined }), opts);
+  // Firmware log lines (LOG frames) go to stderr, so stdout stays the result (and clean --json).
+  client.onLog((text) => process.stderr.write(`device: ${text}\n`));
+  return client;
 }
 
 function readFileOrThrow(path: string, what: string): Buffer {
