@@ -17,6 +17,9 @@ import { REPO_ROOT, sharedForTests } from '../../src/core/shared.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { computeOutSize, emitNativeEngine } from '../../src/firmware/native/index.js';
 import { packSxtb16, foldInputOffset } from '../../src/firmware/native/dsp/pack.js';
+import { emitFirmware } from '../../src/firmware/emit.js';
+import { readFirmwareSources } from '../../src/firmware/sources.js';
+import { settingsFromGraph } from '../../src/firmware/settings-header.js';
 import { armCompile, buildRunner, hasTool, HOST_FLAGS, hostKernelObjects, INCLUDES, runEngine, tempDir } from './helpers.js';
 
 const shared = sharedForTests();
@@ -70,6 +73,20 @@ describe('strong DSP kernels replace the weak portable ones by name', () => {
     expect(b.endsWith('trace=absent')).toBe(true);
     expect(a.replace(/trace=.*/, '')).toBe(b.replace(/trace=.*/, ''));
     expect(new Set(a.split(' ').slice(0, 16)).size).toBeGreaterThan(4); // not all clamped to one value
+  });
+});
+
+describe('firmware projects for DSP boards', () => {
+  it.each(['qemu-mps2-an386', 'cortex-m4', 'nano33ble'])('%s: DSP kernels compiled in, scratch per kernel reported', (board) => {
+    const bytes = new Uint8Array(readFileSync(join(REPO_ROOT, 'vectors', 'conv1d', 'model.tflite')));
+    const model = readTflite(bytes);
+    const project = emitFirmware({ board, engine: 'native', model, modelBytes: bytes, settings: settingsFromGraph(model.graph), sources: readFirmwareSources(), nativeEngine: emitNativeEngine });
+    const paths = project.files.map((f) => f.path);
+    for (const f of ['src/tf_dsp.h', 'src/tf_acle_asm.h', 'src/tf_acle_emul.h', 'src/tf_k_depthwise_dsp.c']) expect(paths).toContain(f);
+    expect(project.native?.target).toBe('dsp');
+    // conv1d: three CONV_2D with 1×5×3, 1×5×16, 1×3×32 filters → k4 = 16, 80, 96 → 5·k4 bytes each.
+    expect(project.native?.kernels.filter((k) => k.kernel === 'tf_dsp_conv_s8').map((k) => k.scratchBytes)).toEqual([80, 400, 480]);
+    expect(project.files.find((f) => f.path === 'src/tf_model_native.c')!.contents).toContain('#include "tf_dsp.h"');
   });
 });
 

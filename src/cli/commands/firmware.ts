@@ -93,11 +93,12 @@ export function register(program: Command): void {
         });
         const dir = writeProject(f.out, project.files, { force: f.force, marker: MANIFEST_FILE });
         const bytes = project.files.reduce((a, x) => a + Buffer.byteLength(x.contents), 0);
-        emit(o, { dir, board: board.id, engine, modelSha256: project.manifest.modelSha256, files: project.files.map((x) => x.path), plan: buildPlan(dir, board.id, { engine, sketch: project.manifest.sketch, tflmDir: engine === 'tflm' && board.build === 'make' ? '$TFLM_DIR' : undefined }) }, () =>
+        emit(o, { dir, board: board.id, engine, modelSha256: project.manifest.modelSha256, files: project.files.map((x) => x.path), ...(project.native ? { native: project.native } : {}), plan: buildPlan(dir, board.id, { engine, sketch: project.manifest.sketch, tflmDir: engine === 'tflm' && board.build === 'make' ? '$TFLM_DIR' : undefined }) }, () =>
           [
             `wrote ${project.files.length} files (${bytes} bytes) to ${dir}`,
             `  board ${board.id}, ${engine} engine, model sha256 ${project.manifest.modelSha256.slice(0, 16)}…`,
             ...project.files.map((x) => `  ${x.path}`),
+            ...(project.native ? [`  native kernels (${project.native.target}${project.native.arenaBytes !== undefined ? `, arena ${project.native.arenaBytes} B` : ''}):`, ...project.native.kernels.map((k, i) => `    ${i} ${k.op}: ${k.kernel}${k.scratchBytes ? `, scratch ${k.scratchBytes} B` : ''}`)] : []),
             `next: tinyforge build ${f.out}`,
           ].join('\n'),
         );
