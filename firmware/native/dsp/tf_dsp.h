@@ -112,8 +112,9 @@ TF_DSP_INLINE int32_t tf_dsp_mbqm(int32_t x, int32_t multiplier, int32_t shift) 
 TF_DSP_INLINE int8_t tf_dsp_requant(int32_t acc, int32_t multiplier, int32_t shift, int32_t out_offset, int32_t lo,
                                     int32_t hi) {
   int32_t v = __ssat(tf_dsp_mbqm(acc, multiplier, shift) + out_offset, 8);
-  v = v < lo ? lo : v;
-  v = v > hi ? hi : v;
+  // lo/hi are layer constants: the comparisons vanish for the full int8 range.
+  if (lo > -128) v = v < lo ? lo : v;
+  if (hi < 127) v = v > hi ? hi : v;
   return (int8_t)v;
 }
 
@@ -141,6 +142,15 @@ TF_DSP_INLINE void tf_dsp_gather_row(const tf_dsp_conv_params_t* p, const int8_t
   const int32_t row_bytes = p->filter_w * p->in_c;
   if (p->dilation_w == 1 && in_x0 >= 0 && in_x0 + p->filter_w <= p->in_w) {
     tf_dsp_copy(dst, in_row + in_x0 * p->in_c, row_bytes);
+    return;
+  }
+  if (p->dilation_w == 1) {  // pad | contiguous inside taps | pad
+    const int32_t fx0 = in_x0 < 0 ? (-in_x0 < p->filter_w ? -in_x0 : p->filter_w) : 0;
+    const int32_t inside = p->in_w - in_x0 < p->filter_w ? p->in_w - in_x0 : p->filter_w;
+    const int32_t fx1 = inside > fx0 ? inside : fx0;
+    tf_dsp_fill(dst, (int8_t)p->pad_value, fx0 * p->in_c);
+    tf_dsp_copy(dst + fx0 * p->in_c, in_row + (in_x0 + fx0) * p->in_c, (fx1 - fx0) * p->in_c);
+    tf_dsp_fill(dst + fx1 * p->in_c, (int8_t)p->pad_value, (p->filter_w - fx1) * p->in_c);
     return;
   }
   for (int32_t fx = 0; fx < p->filter_w; ++fx) {
