@@ -50,6 +50,12 @@ extern "C" {
 #endif
 
 #define TF_DSP_INLINE static inline __attribute__((always_inline))
+/** Unroll a loop whose trip count is a layer constant (GCC 8+; older compilers just loop). */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
+#define TF_DSP_UNROLL _Pragma("GCC unroll 16")
+#else
+#define TF_DSP_UNROLL
+#endif
 
 /** CONV_2D (groups = 1), and DEPTHWISE_CONV_2D with one input channel (a conv with in_c = 1). */
 typedef struct {
@@ -356,6 +362,69 @@ TF_DSP_INLINE int tf_dsp_fc_s8(const tf_dsp_fc_params_t* p, const int8_t* input,
       }
       const int32_t c0 = p->per_channel ? o : 0;
       out[o] = tf_dsp_requant(a0, p->multiplier[c0], p->shift[c0], p->output_offset, p->act_min, p->act_max);
+    }
+  }
+  return 0;
+}
+
+/** DEPTHWISE_CONV_2D with depth_multiplier 1 and channels % 4 == 0 (in_c = out_c = channels). */
+typedef struct {
+  int32_t batches, in_h, in_w, channels, out_h, out_w;
+  int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w;
+  int32_t input_offset, output_offset, act_min, act_max;
+  const int32_t* weights;    /**< [filter_h * filter_w][channels / 4][2] words: per tap, each group of 4 channels in SXTB16 order. */
+  const int32_t* bias;       /**< [channels] (not folded: taps outside the image are skipped, as the reference does). */
+  const int32_t* multiplier; /**< [channels] */
+  const int32_t* shift;      /**< [channels] */
+} tf_dsp_dw_params_t;
+
+TF_DSP_INLINE int32_t tf_dsp_lo16(int32_t x) { return (int16_t)(uint16_t)((uint32_t)x & 0xffffu); }
+TF_DSP_INLINE int32_t tf_dsp_hi16(int32_t x) { return (int16_t)(uint16_t)((uint32_t)x >> 16); }
+
+/**
+ * Four channels per step, the window clipped once per output pixel; per tap one input word (input
+ * offset added in both halfword lanes by SXTAB16) against two pre-widened weight words, four
+ * 16×16 multiply-accumulates (SMLABB/SMLATT).
+ */
+TF_DSP_INLINE int tf_dsp_depthwise_s8(const tf_dsp_dw_params_t* p, const int8_t* input, int8_t* output) {
+  const int32_t off2 = (int32_t)(((uint32_t)p->input_offset & 0xffffu) | ((uint32_t)p->input_offset << 16));
+  const int32_t groups = p->channels / 4;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t* in_b = input + b * p->in_h * p->in_w * p->channels;
+    for (int32_t oy = 0; oy < p->out_h; ++oy) {
+      const int32_t y0 = oy * p->stride_h - p->pad_h;
+      for (int32_t ox = 0; ox < p->out_w; ++ox) {
+        const int32_t x0 = ox * p->stride_w - p->pad_w;
+        int8_t* out = output + ((b * p->out_h + oy) * p->out_w + ox) * p->channels;
+        // Interior pixels (most of them) run the window with no bounds checks.
+        const int inside = y0 >= 0 && y0 + (p->filter_h - 1) * p->dilation_h < p->in_h && x0 >= 0 &&
+                           x0 + (p->filter_w - 1) * p->dilation_w < p->in_w;
+        for (int32_t g = 0; g < groups; ++g) {
+          int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+          TF_DSP_UNROLL
+          for (int32_t fy = 0; fy < p->filter_h; ++fy) {
+            const int32_t iy = y0 + fy * p->dilation_h;
+            if (!inside && (iy < 0 || iy >= p->in_h)) continue;
+            TF_DSP_UNROLL
+            for (int32_t fx = 0; fx < p->filter_w; ++fx) {
+              const int32_t ix = x0 + fx * p->dilation_w;
+              if (!inside && (ix < 0 || ix >= p->in_w)) continue;
+              const int32_t x = tf_dsp_load4(in_b + (iy * p->in_w + ix) * p->channels + 4 * g);
+              const int32_t* w = p->weights + ((fy * p->filter_w + fx) * groups + g) * 2;
+              const int32_t xe = __sxtab16(off2, x), xo = __sxtab16(off2, tf_dsp_ror8(x));
+              a0 += tf_dsp_lo16(xe) * tf_dsp_lo16(w[0]);
+              a2 += tf_dsp_hi16(xe) * tf_dsp_hi16(w[0]);
+              a1 += tf_dsp_lo16(xo) * tf_dsp_lo16(w[1]);
+              a3 += tf_dsp_hi16(xo) * tf_dsp_hi16(w[1]);
+            }
+          }
+          const int32_t c = 4 * g;
+          out[c] = tf_dsp_requant(a0 + p->bias[c], p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
+          out[c + 1] = tf_dsp_requant(a1 + p->bias[c + 1], p->multiplier[c + 1], p->shift[c + 1], p->output_offset, p->act_min, p->act_max);
+          out[c + 2] = tf_dsp_requant(a2 + p->bias[c + 2], p->multiplier[c + 2], p->shift[c + 2], p->output_offset, p->act_min, p->act_max);
+          out[c + 3] = tf_dsp_requant(a3 + p->bias[c + 3], p->multiplier[c + 3], p->shift[c + 3], p->output_offset, p->act_min, p->act_max);
+        }
+      }
     }
   }
   return 0;

@@ -146,3 +146,47 @@ export function emitDspWrapped(e: NativeEmitter, op: 'MAX_POOL_2D' | 'MEAN', par
   if (e.target !== 'dsp') return null;
   return wrapper(e, op === 'MAX_POOL_2D' ? 'tf_dsp_max_pool_s8' : 'tf_dsp_mean_s8', params, false);
 }
+
+/** DEPTHWISE_CONV_2D with depth multiplier 1 and channels % 4 == 0 → tf_dsp_depthwise_s8, or null. */
+export function emitDspDepthwise(p: ConvPrepared, e: NativeEmitter): NativeCall | null {
+  if (e.target !== 'dsp' || p.kind !== 'int8' || p.depthMultiplier !== 1 || p.inC % 4 !== 0 || p.inC !== p.outC) return null;
+  const data = e.graph.tensors[p.filter].data;
+  if (!data || e.graph.tensors[p.filter].dtype !== 'int8') return null;
+  e.int8('in', 0);
+  e.int8('out', 0);
+  checkMultipliers(e, p.multipliers);
+  const filter = new Int8Array(data.buffer, data.byteOffset, data.byteLength);
+  const taps = p.kH * p.kW;
+  // Filter [1][kh][kw][c]: each tap's channels packed on their own (packSxtb16 of one row).
+  const packed = Array.from({ length: taps }, (_, t) => Array.from(packSxtb16([filter.subarray(t * p.outC, (t + 1) * p.outC)], p.outC))).flat();
+  const i = e.opIndex;
+  e.decl(`/* operator ${i}: DEPTHWISE_CONV_2D on the DSP kernel, ${taps} taps × ${p.outC} channels */`);
+  e.decl(words(`tf_op${i}_wpack`, packed));
+  e.decl(words(`tf_op${i}_bias`, p.biasValues ?? new Int32Array(p.outC)));
+  const { mult, shift } = e.multipliers(p.multipliers);
+  const params = e.struct('tf_dsp_dw_params_t', {
+    batches: p.batches,
+    in_h: p.inH,
+    in_w: p.inW,
+    channels: p.outC,
+    out_h: p.outH,
+    out_w: p.outW,
+    filter_h: p.kH,
+    filter_w: p.kW,
+    stride_h: p.strideH,
+    stride_w: p.strideW,
+    dilation_h: p.dilH,
+    dilation_w: p.dilW,
+    pad_h: p.padH,
+    pad_w: p.padW,
+    input_offset: p.inputOffset,
+    output_offset: p.outputOffset,
+    act_min: p.actMin,
+    act_max: p.actMax,
+    weights: `tf_op${i}_wpack`,
+    bias: `tf_op${i}_bias`,
+    multiplier: mult,
+    shift,
+  });
+  return wrapper(e, 'tf_dsp_depthwise_s8', params, false);
+}
