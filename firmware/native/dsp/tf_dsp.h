@@ -126,6 +126,7 @@ TF_DSP_INLINE int8_t tf_dsp_requant(int32_t acc, int32_t multiplier, int32_t shi
 
 /** Widen `groups` groups of 4 int8 bytes from src into SXTB16-order pairs at dst[4g], dst[4g + 1]. */
 TF_DSP_INLINE void tf_dsp_widen(const int8_t* src, int32_t groups, int32_t* dst) {
+  TF_DSP_UNROLL
   for (int32_t g = 0; g < groups; ++g) {
     const int32_t x = tf_dsp_load4(src + 4 * g);
     dst[4 * g] = __sxtb16(x);
@@ -179,6 +180,7 @@ TF_DSP_INLINE void tf_dsp_im2col(const tf_dsp_conv_params_t* p, const int8_t* in
   const int32_t in_x0 = ox * p->stride_w - p->pad_w;
   const int x_inside = p->dilation_w == 1 && in_x0 >= 0 && in_x0 + p->filter_w <= p->in_w;
   if (row_bytes % 4 == 0) {
+    TF_DSP_UNROLL
     for (int32_t fy = 0; fy < p->filter_h; ++fy) {
       const int32_t in_y = in_y0 + fy * p->dilation_h;
       int32_t* dst = col + fy * row_bytes;  // 4 words per group of 4 taps
