@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything tinyforge needs on a fresh Debian machine; idempotent and quick when done.
 #  - Debian packages: the Arm cross compiler + newlib (firmware), QEMU (the virtual board),
-#    gcc/make (host-compiled C kernel tests).
+#    gcc/make (host-compiled C kernel tests), clang with libFuzzer + ASan/UBSan (C fuzz harnesses).
 #  - npm packages from package-lock.json. @tensorflow/tfjs-node is optional: its install script
 #    downloads libtensorflow from a host outside the npm registry, so it may be absent; tinyforge
 #    then trains on the wasm backend (or cpu).
@@ -14,6 +14,9 @@ command -v arm-none-eabi-gcc >/dev/null 2>&1 || need+=(gcc-arm-none-eabi)
 command -v qemu-system-arm >/dev/null 2>&1 || need+=(qemu-system-arm)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
 command -v make >/dev/null 2>&1 || need+=(make)
+# clang + its libFuzzer/sanitizer runtime: the C fuzz harnesses (tests/fuzz/libfuzzer.int.test.ts).
+command -v clang >/dev/null 2>&1 || need+=(clang)
+compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null || need+=(libclang-rt-14-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}" >&2
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

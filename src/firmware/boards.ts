@@ -34,6 +34,14 @@ export interface BoardSpec {
   counterKind: 0 | 1 | 2;
   /** The core has the Arm DSP extension (M4/M7/M33): the native engine uses firmware/native/dsp/. */
   dsp: boolean;
+  /** How the board's tools count flash and RAM (footprint.ts SizeRule). */
+  sizeRule: 'arduino-mbed' | 'gnu-size';
+  /**
+   * Flash/RAM an image may use, bytes: Arduino boards as arduino-cli checks them (the core's
+   * boards.txt upload.maximum_size / upload.maximum_data_size). Makefile boards have none here:
+   * their limits are their linker script's MEMORY regions (footprint.ts linkerScriptLimits).
+   */
+  memory?: { flashBytes: number; ramBytes: number };
 }
 
 /** The Arduino TFLM library (no longer in the Library Manager: installed from git, see README). */
@@ -41,6 +49,8 @@ export const ARDUINO_TFLM_LIBRARY = 'Arduino_TensorFlowLite';
 export const ARDUINO_TFLM_GIT_URL = 'https://github.com/tensorflow/tflite-micro-arduino-examples';
 
 const NANO_FQBN = 'arduino:mbed_nano:nano33ble';
+/** arduino:mbed_nano boards.txt, nano33ble: upload.maximum_size=983040, upload.maximum_data_size=262144. */
+const NANO_MEMORY = { flashBytes: 983_040, ramBytes: 262_144 };
 
 export const BOARDS: Record<BoardId, BoardSpec> = {
   'qemu-mps2-an386': {
@@ -54,6 +64,7 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     virtual: true,
     counterKind: 2,
     dsp: true,
+    sizeRule: 'gnu-size',
   },
   'cortex-m4': {
     id: 'cortex-m4',
@@ -66,6 +77,7 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     virtual: false,
     counterKind: 1,
     dsp: true,
+    sizeRule: 'gnu-size',
   },
   nano33ble: {
     id: 'nano33ble',
@@ -79,6 +91,8 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     virtual: false,
     counterKind: 1,
     dsp: true,
+    sizeRule: 'arduino-mbed',
+    memory: NANO_MEMORY,
   },
   'nano33ble-sense': {
     id: 'nano33ble-sense',
@@ -92,6 +106,8 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     virtual: false,
     counterKind: 1,
     dsp: true,
+    sizeRule: 'arduino-mbed',
+    memory: NANO_MEMORY,
   },
   'nano33ble-sense-rev2': {
     id: 'nano33ble-sense-rev2',
@@ -105,6 +121,8 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     virtual: false,
     counterKind: 1,
     dsp: true,
+    sizeRule: 'arduino-mbed',
+    memory: NANO_MEMORY,
   },
 };
 

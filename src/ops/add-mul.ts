@@ -96,6 +96,8 @@ function binaryDef(op: 'ADD' | 'MUL'): OpDef<BinaryPrepared> {
     minRuntime: { 1: '1.5.0', 2: '1.14.0' },
     tflm: isMul ? { resolver: 'AddMul', cmsisNn: ['arm_elementwise_mul_s8'] } : { resolver: 'AddAdd', cmsisNn: ['arm_elementwise_add_s8'] },
     options: {
+      table: isMul ? 'MulOptions' : 'AddOptions',
+      fields: isMul ? [['fused_activation_function', 'i8', 0]] : [['fused_activation_function', 'i8', 0], ['pot_scale_int16', 'bool', true]],
       read: (f) => ({ fusedActivation: f.activation() }),
       write(b, o) {
         const code = ACT_CODE[(o as AddOptions).fusedActivation];

@@ -51,6 +51,8 @@ export const CONCATENATION: OpDef<ConcatenationPrepared> = {
   minRuntime: { 1: '1.5.0', 2: '1.14.0' },
   tflm: { resolver: 'AddConcatenation', cmsisNn: [] },
   options: {
+    table: 'ConcatenationOptions',
+    fields: [['axis', 'i32', 0], ['fused_activation_function', 'i8', 0]],
     read: (f) => ({ axis: f.num('axis'), fusedActivation: f.activation() }),
     write(b, o) {
       const x = o as ConcatenationOptions;

@@ -32,6 +32,8 @@ export const CONV_2D: OpDef<ConvPrepared> = {
   minRuntime: { 1: '1.5.0', 2: '1.14.0', 3: '1.14.0' },
   tflm: { resolver: 'AddConv2D', cmsisNn: ['arm_convolve_wrapper_s8'] },
   options: {
+    table: 'Conv2DOptions',
+    fields: [['padding', 'i8', 0], ['stride_w', 'i32', 0], ['stride_h', 'i32', 0], ['fused_activation_function', 'i8', 0], ['dilation_w_factor', 'i32', 1], ['dilation_h_factor', 'i32', 1]],
     read: (f) => f.conv(),
     write(b, o) {
       const x = o as Conv2DOptions;

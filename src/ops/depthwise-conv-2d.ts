@@ -39,6 +39,8 @@ export const DEPTHWISE_CONV_2D: OpDef<ConvPrepared> = {
   minRuntime: { 1: '1.5.0', 2: '1.12.0', 3: '1.14.0' },
   tflm: { resolver: 'AddDepthwiseConv2D', cmsisNn: ['arm_depthwise_conv_wrapper_s8'] },
   options: {
+    table: 'DepthwiseConv2DOptions',
+    fields: [['padding', 'i8', 0], ['stride_w', 'i32', 0], ['stride_h', 'i32', 0], ['depth_multiplier', 'i32', 0], ['fused_activation_function', 'i8', 0], ['dilation_w_factor', 'i32', 1], ['dilation_h_factor', 'i32', 1]],
     read: (f) => ({ ...f.conv(), depthMultiplier: f.num('depth_multiplier') }),
     write(b, o) {
       const x = o as DepthwiseConv2DOptions;

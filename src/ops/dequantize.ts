@@ -35,6 +35,8 @@ export const DEQUANTIZE: OpDef<DequantizePrepared> = {
   tflm: { resolver: 'AddDequantize', cmsisNn: [] },
   // An empty DequantizeOptions table, as the converter writes.
   options: {
+    table: 'DequantizeOptions',
+    fields: [],
     read: () => ({}),
     write(b) {
       DequantizeTable.startDequantizeOptions(b);

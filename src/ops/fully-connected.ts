@@ -101,6 +101,8 @@ export const FULLY_CONNECTED: OpDef<FullyConnectedPrepared> = {
   minRuntime: { 1: '1.5.0', 2: '1.10.0', 3: '1.14.0', 4: '1.14.0' },
   tflm: { resolver: 'AddFullyConnected', cmsisNn: ['arm_fully_connected_s8'] },
   options: {
+    table: 'FullyConnectedOptions',
+    fields: [['fused_activation_function', 'i8', 0], ['weights_format', 'i8', 0], ['keep_num_dims', 'bool', false], ['asymmetric_quantize_inputs', 'bool', false]],
     read(f) {
       if (f.num('weights_format') !== 0) throw unsupported(`${f.where} uses shuffled weights (weights_format ${f.num('weights_format')})`, { remedy: 'Convert with the default weights format.' });
       return { fusedActivation: f.activation(), keepNumDims: f.bool('keep_num_dims') };

@@ -65,6 +65,8 @@ export const MEAN: OpDef<MeanPrepared> = {
   // TFLM's MEAN has no CMSIS-NN path (reduce.cc runs the reference kernel).
   tflm: { resolver: 'AddMean', cmsisNn: [] },
   options: {
+    table: 'ReducerOptions',
+    fields: [['keep_dims', 'bool', false]],
     read: (f) => ({ keepDims: f.bool('keep_dims') }),
     write(b, o) {
       ReducerTable.startReducerOptions(b);

@@ -73,6 +73,8 @@ function poolDef(op: OpName & ('AVERAGE_POOL_2D' | 'MAX_POOL_2D')): OpDef<PoolPr
     minRuntime: { 1: '1.5.0', 2: '1.14.0' },
     tflm: isMax ? { resolver: 'AddMaxPool2D', cmsisNn: ['arm_max_pool_s8'] } : { resolver: 'AddAveragePool2D', cmsisNn: ['arm_avgpool_s8'] },
     options: {
+      table: 'Pool2DOptions',
+      fields: [['padding', 'i8', 0], ['stride_w', 'i32', 0], ['stride_h', 'i32', 0], ['filter_width', 'i32', 0], ['filter_height', 'i32', 0], ['fused_activation_function', 'i8', 0]],
       read(f) {
         const filterW = f.num('filter_width');
         const filterH = f.num('filter_height');

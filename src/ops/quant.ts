@@ -10,6 +10,7 @@
  * plain JS doubles. Each caller says which.
  */
 import type { Activation, Padding } from '../core/graph.js';
+import { badInput } from '../core/errors.js';
 
 const TWO_31 = 2147483648;
 const INT32_MIN = -2147483648;
@@ -50,10 +51,17 @@ export interface QuantizedMultiplier {
 
 /**
  * TFLM QuantizeMultiplier(double): frexp, round(q * 2^31), the q_fixed == 2^31 fix-up, and the
- * flush to zero of shifts below -31.
+ * flush to zero of shifts below -31. A non-finite multiplier (scales whose float32 product
+ * overflows) is bad-input: TFLM's own arithmetic is undefined there.
  */
 export function quantizeMultiplier(realMultiplier: number): QuantizedMultiplier {
   if (realMultiplier === 0) return { multiplier: 0, shift: 0 };
+  if (!Number.isFinite(realMultiplier)) {
+    throw badInput(`a fixed-point multiplier derived from the quantisation scales is ${realMultiplier}`, {
+      remedy: 'The scales are out of any sensible range (their float32 product overflows). Quantise the model again instead of editing its parameters.',
+      details: { multiplier: String(realMultiplier) },
+    });
+  }
   const { fraction, exponent } = frexp(realMultiplier);
   let shift = exponent;
   let qFixed = roundHalfAway(fraction * TWO_31);

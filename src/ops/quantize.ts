@@ -48,6 +48,8 @@ export const QUANTIZE: OpDef<QuantizePrepared> = {
   tflm: { resolver: 'AddQuantize', cmsisNn: [] },
   // An empty QuantizeOptions table, as the converter writes.
   options: {
+    table: 'QuantizeOptions',
+    fields: [],
     read: () => ({}),
     write(b) {
       QuantizeTable.startQuantizeOptions(b);

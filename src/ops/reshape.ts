@@ -27,6 +27,8 @@ export const RESHAPE: OpDef<ReshapePrepared> = {
   minRuntime: { 1: '1.5.0' },
   tflm: { resolver: 'AddReshape', cmsisNn: [] },
   options: {
+    table: 'ReshapeOptions',
+    fields: [['new_shape', 'i32[]', 0]],
     read(f) {
       const newShape = f.list('new_shape');
       return newShape ? { newShape } : {};

@@ -60,6 +60,8 @@ export const SOFTMAX: OpDef<SoftmaxPrepared> = {
   tflm: { resolver: 'AddSoftmax', cmsisNn: ['arm_softmax_s8'] },
   fixedOutput: OUTPUT,
   options: {
+    table: 'SoftmaxOptions',
+    fields: [['beta', 'f32', 0]],
     read: (f) => ({ beta: f.num('beta') }),
     write(b, o) {
       SoftmaxTable.startSoftmaxOptions(b);

@@ -15,6 +15,7 @@
  */
 import type { Graph, Operator, OpName } from '../core/graph.js';
 import type { Builder, OptionFields } from '../tflite/options.js';
+import type { FieldSpec } from '../tflite/raw.js';
 import type { TensorStore } from '../interp/common.js';
 import type { QuantizedMultiplier } from './quant.js';
 
@@ -122,6 +123,10 @@ export interface OpDef<P = unknown> {
    * offset. Absent: the op has no options (read as {}, written without a table).
    */
   readonly options?: {
+    /** The BuiltinOptions union member (schema.fbs table name). */
+    table: string;
+    /** The table's fields the reader decodes, in schema order (position = field id). */
+    fields: FieldSpec[];
     read(f: OptionFields): Operator['options'];
     write(b: Builder, options: Operator['options']): number;
   };

@@ -29,6 +29,7 @@ import { defaultOptions, parseTfliteRaw, OPTION_SPECS, type RawModel, type RawOp
 const DTYPE_BY_CODE = new Map<number, DType>(Object.entries(DTYPE_CODE).map(([k, v]) => [v, k as DType]));
 const TENSOR_TYPE_NAMES = ['FLOAT32', 'FLOAT16', 'INT32', 'UINT8', 'INT64', 'STRING', 'BOOL', 'INT16', 'COMPLEX64', 'INT8', 'FLOAT64', 'COMPLEX128', 'UINT64', 'RESOURCE', 'VARIANT', 'UINT32', 'UINT16', 'INT4'];
 
+const SCALE_REMEDY = 'The quantisation parameters are corrupt (a NaN, infinite, zero or negative scale). Quantise the model again (`tinyforge quantize` or the TFLite converter) instead of editing it.';
 const OP_REMEDY = `tinyforge supports ${OP_NAMES.slice(0, -1).join(', ')} and ${OP_NAMES[OP_NAMES.length - 1]}. Rebuild the model from supported layers (Dense, Conv2D, DepthwiseConv2D, pooling, Reshape/Flatten, Softmax) and convert it again.`;
 
 /** Parse a .tflite file into tinyforge's graph IR (subgraph 0). */
@@ -90,6 +91,15 @@ function tensorFromRaw(raw: RawModel, t: RawTensor, i: number, copy: (d: Uint8Ar
     if (q.zeroPoint.length !== q.scale.length) {
       throw badInput(`malformed .tflite: ${label} has ${q.scale.length} scales but ${q.zeroPoint.length} zero points`, { remedy: BAD_REMEDY });
     }
+    q.scale.forEach((s, c) => {
+      // TFLM divides by scales and derives fixed-point multipliers from them: only positive finite float32 values mean anything.
+      if (!(Number.isFinite(s) && s > 0)) {
+        throw badInput(`malformed .tflite: ${label} has quantisation scale ${s}${q.scale.length > 1 ? ` (channel ${c})` : ''}; scales must be positive and finite`, {
+          remedy: SCALE_REMEDY,
+          details: { tensor: i, name: t.name, channel: c, scale: String(s) },
+        });
+      }
+    });
     const quant: Quantization = {
       scale: q.scale.slice(),
       zeroPoint: q.zeroPoint.map((z) => {

@@ -191,7 +191,8 @@ export function validateGraph(g: Graph): void {
     const q = t.quant;
     if (q) {
       if (q.scale.length === 0 || q.scale.length !== q.zeroPoint.length) throw badInput(`cannot write .tflite: ${label} has ${q.scale.length} scales and ${q.zeroPoint.length} zero points`, { remedy: REMEDY });
-      if (!q.scale.every((s) => Number.isFinite(s))) throw badInput(`cannot write .tflite: ${label} has a non-finite scale`, { remedy: REMEDY });
+      // The reader refuses the same: a float32 scale that is not positive and finite (Math.fround: 1e-50 is 0 in the file).
+      if (!q.scale.every((s) => Number.isFinite(Math.fround(s)) && Math.fround(s) > 0)) throw badInput(`cannot write .tflite: ${label} has a scale that is not a positive finite float32 (${q.scale.join(', ')})`, { remedy: REMEDY });
       if (!q.zeroPoint.every((z) => Number.isInteger(z))) throw badInput(`cannot write .tflite: ${label} has a non-integer zero point`, { remedy: REMEDY });
     }
   });

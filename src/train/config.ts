@@ -23,7 +23,7 @@ export interface DataConfig {
   axes?: string[];
   windowLength?: number;
   windowStride?: number;
-  split?: { val?: number; test?: number; seed?: number };
+  split?: { val?: number; test?: number; seed?: number; fallback?: 'contiguous' | 'error' };
 }
 
 export interface TrainConfig {
@@ -58,12 +58,19 @@ export interface FirmwareConfig {
 export interface VerifyConfig {
   port?: string;
   baudRate?: number;
+  /** At most this many held-out windows (a class-stratified sample; default 200). */
   windows?: number;
+  /** Every held-out window instead of a sample. */
+  all?: boolean;
+  /** Seed of the sample (default 1). */
+  seed?: number;
   timeoutMs?: number;
 }
 
 export interface TinyforgeConfig {
   version?: 1;
+  /** Output folder of `tinyforge run` (default out/run). */
+  out?: string;
   data?: DataConfig;
   train?: TrainConfig;
   quantize?: QuantizeConfig;
@@ -100,6 +107,7 @@ export function validateConfig(value: unknown, source = CONFIG_FILE): TinyforgeC
 function resolvePaths(c: TinyforgeConfig, base: string): TinyforgeConfig {
   const abs = (p: string | undefined) => (p === undefined ? undefined : isAbsolute(p) ? p : resolve(base, p));
   const out: TinyforgeConfig = structuredClone(c);
+  if (out.out) out.out = abs(out.out);
   if (out.data?.paths) out.data.paths = out.data.paths.map((p) => abs(p)!);
   if (out.train?.out) out.train.out = abs(out.train.out);
   if (out.quantize?.out) out.quantize.out = abs(out.quantize.out);

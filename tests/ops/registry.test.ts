@@ -86,6 +86,7 @@ describe('the op registry', () => {
       expect(OPS[n].minRuntime[1], `${n} v1`).toMatch(/^\d+\.\d+\.\d+$/);
       // An op with an options table reads and writes it; one without has no codec.
       expect(OPS[n].options !== undefined, `${n} options codec`).toBe(OPS[n].optionsSlot !== 0);
+      if (table) expect(OPS[n].options?.table, n).toBe(table);
     }
   });
 

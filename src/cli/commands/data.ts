@@ -8,8 +8,8 @@ import type { Recording } from '../../core/dataset.js';
 import { usageError } from '../../core/errors.js';
 import { readRecordingFiles } from '../../data/files.js';
 import { IMPORT_FORMATS, type ImportReport, type TimeUnit } from '../../data/import/common.js';
-import { builtinWindowing, prepareDataset } from '../../data/prepare.js';
-import { ACTIVITIES, BUILTIN_DEFAULTS, builtinDataset } from '../../data/simulator.js';
+import { BUILTIN_DEFAULTS, builtinDataset } from '../../data/simulator.js';
+import { prepareData, type FileImportOptions } from '../../service/data.js';
 import { serializeSplit, writeSplitDir } from '../../data/split-files.js';
 import { summarise, type DatasetSummary } from '../../data/summary.js';
 import { action, emit, globalOptions, info } from '../util.js';
@@ -62,20 +62,9 @@ function inputOptions(cmd: Command): Command {
     .option('--seconds <s>', `built-in: seconds per subject and activity (default ${BUILTIN_DEFAULTS.secondsPerActivity})`);
 }
 
-function load(paths: string[], f: Flags): { recordings: Recording[]; reports: ImportReport[]; files: string[] } {
-  const seed = num('seed', f.seed, true, -2147483648, 2147483647);
-  if (f.builtin) {
-    if (paths.length) throw usageError('give either files or --builtin, not both', { remedy: 'drop the file arguments or --builtin' });
-    const recordings = builtinDataset({
-      seed,
-      subjects: num('subjects', f.subjects, true, 1, 1000),
-      secondsPerActivity: num('seconds', f.seconds, false, 4, 3600),
-      rateHz: num('rate', f.rate, false, 50, 119),
-    });
-    return { recordings, reports: [], files: [] };
-  }
-  if (paths.length === 0) throw usageError('no input: name recording files or folders, or pass --builtin', { remedy: 'e.g. tinyforge data inspect flex.csv punch.csv' });
-  return readRecordingFiles(paths, {
+/** The per-file import options the flags give. */
+function importOptions(f: Flags): FileImportOptions {
+  return {
     format: f.format as never,
     label: f.label,
     group: f.group,
@@ -85,7 +74,24 @@ function load(paths: string[], f: Flags): { recordings: Recording[]; reports: Im
     timeColumn: f.timeColumn,
     timeUnit: f.timeUnit,
     axes: f.axes ? f.axes.split(',').map((a) => a.trim()) : undefined,
-  });
+  };
+}
+
+/** The built-in simulator's options the flags give. */
+function builtinOptions(f: Flags, paths: string[]): { seed?: number; subjects?: number; secondsPerActivity?: number; rateHz?: number } {
+  if (paths.length) throw usageError('give either files or --builtin, not both', { remedy: 'drop the file arguments or --builtin' });
+  return {
+    seed: num('seed', f.seed, true, -2147483648, 2147483647),
+    subjects: num('subjects', f.subjects, true, 1, 1000),
+    secondsPerActivity: num('seconds', f.seconds, false, 4, 3600),
+    rateHz: num('rate', f.rate, false, 50, 119),
+  };
+}
+
+function load(paths: string[], f: Flags): { recordings: Recording[]; reports: ImportReport[]; files: string[] } {
+  if (f.builtin) return { recordings: builtinDataset(builtinOptions(f, paths)), reports: [], files: [] };
+  if (paths.length === 0) throw usageError('no input: name recording files or folders, or pass --builtin', { remedy: 'e.g. tinyforge data inspect flex.csv punch.csv' });
+  return readRecordingFiles(paths, importOptions(f));
 }
 
 const fmt = (x: number, d = 1) => (Number.isInteger(x) ? String(x) : x.toFixed(d));
@@ -146,30 +152,23 @@ export function register(program: Command): void {
     .requiredOption('-o, --out <dir>', 'output folder')
     .option('--val <fraction>', 'validation fraction 0–0.5', '0.15')
     .option('--test <fraction>', 'test fraction 0–0.5', '0.15')
-    .option('--window <n>', 'samples per window (default: 2 s at the data rate)')
-    .option('--stride <n>', 'samples between window starts (default: 1 s at the data rate)')
+    .option('--window <n>', 'samples per window (default: 2 s at the data rate, or one window per equal-length short recording, as train does)')
+    .option('--stride <n>', 'samples between window starts (default: half a window, 1 s for the built-in data)')
     .addOption(new Option('--fallback <mode>', 'with too few groups: split each class\'s recordings contiguously, or stop').choices(['contiguous', 'error']).default('contiguous'))
     .action(
       action((paths: string[], f: Flags, cmd: Command) => {
         const o = globalOptions(cmd);
-        const { recordings } = load(paths, f);
-        if (recordings.length === 0) throw usageError('no recordings were imported', { remedy: 'check the files with tinyforge data inspect' });
-        const rate = recordings[0].sampleRateHz;
-        const w = builtinWindowing(rate);
-        const axes = f.axes ? f.axes.split(',').map((a) => a.trim()) : recordings[0].axes;
-        const prepared = prepareDataset(recordings, {
-          seed: num('seed', f.seed, true, -2147483648, 2147483647),
-          val: num('val', f.val, false, 0, 0.5),
-          test: num('test', f.test, false, 0, 0.5),
-          fallback: f.fallback,
-          length: num('window', f.window, true, 1) ?? w.length,
-          stride: num('stride', f.stride, true, 1) ?? w.stride,
-          axes,
-          labels: f.builtin ? [...ACTIVITIES] : undefined,
+        if (!f.builtin && paths.length === 0) throw usageError('no input: name recording files or folders, or pass --builtin', { remedy: 'e.g. tinyforge data split flex.csv punch.csv --out split' });
+        // The same function `train` and `run` use: same files, options and seed → same split.
+        const prepared = prepareData({
+          ...(f.builtin ? { builtin: builtinOptions(f, paths) } : { paths, import: importOptions(f) }),
+          ...(f.axes ? { axes: f.axes.split(',').map((a) => a.trim()) } : {}),
+          windowLength: num('window', f.window, true, 1),
+          windowStride: num('stride', f.stride, true, 1),
+          split: { seed: num('seed', f.seed, true, -2147483648, 2147483647), val: num('val', f.val, false, 0, 0.5), test: num('test', f.test, false, 0, 0.5), fallback: f.fallback },
         });
-        const first = recordings[0];
-        const units = axes.map((a) => first.units[first.axes.indexOf(a)] ?? '');
-        const written = writeSplitDir(f.out!, serializeSplit(prepared, units));
+        for (const n of prepared.notes) info(o, n);
+        const written = writeSplitDir(f.out!, serializeSplit(prepared, prepared.units));
         for (const wmsg of prepared.split.warnings) info(o, `warning: ${wmsg}`);
         const counts = { train: prepared.train.y.length, val: prepared.val.y.length, test: prepared.test.y.length };
         emit(

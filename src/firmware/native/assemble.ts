@@ -2,7 +2,7 @@
  * File assembly of the native engine: `tf_model_native.c` from the planned arena, the accumulated
  * declarations and the op schedule's calls — tf_engine_init/info/invoke of firmware/core/tf_engine.h.
  */
-import { cInts, cSource, type GeneratedFile } from '../../core/cemit.js';
+import { cInts, cSource, cString, type GeneratedFile } from '../../core/cemit.js';
 
 export interface AssembleInput {
   /** Name of the generated file. */
@@ -40,7 +40,7 @@ export function assembleNativeFile(a: AssembleInput): GeneratedFile {
     '',
     ...a.decls,
     `static const uint8_t tf_model_sha256[32] = {\n${cInts(shaBytes, 16)}\n};`,
-    `static const char* const tf_op_names[${opNames.length || 1}] = {${opNames.length ? opNames.map((n) => `"${n}"`).join(', ') : '""'}};`,
+    `static const char* const tf_op_names[${opNames.length || 1}] = {${opNames.length ? opNames.map(cString).join(', ') : '""'}};`,
     '',
     'int tf_engine_init(void) {',
     '  memset(tf_arena, 0, sizeof tf_arena);',

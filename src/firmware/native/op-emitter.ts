@@ -3,7 +3,7 @@
  * declarations one generated file accumulates (const tensors emitted once, per-op parameter
  * structs and multiplier arrays) and the pointer expressions into the planned arena.
  */
-import { cInts } from '../../core/cemit.js';
+import { cCommentText, cInts } from '../../core/cemit.js';
 import { badInput, unsupported } from '../../core/errors.js';
 import { numElements, type Graph, type Operator } from '../../core/graph.js';
 import type { CType, NativeEmitter, NativeTarget } from '../../ops/types.js';
@@ -43,7 +43,7 @@ function constArray(s: EmitState, t: number): string {
   } else {
     throw unsupported(`constant tensor ${t} "${tensor.name}" has dtype ${tensor.dtype}`, { remedy: REMEDY_TFLM });
   }
-  s.decls.push(`/* tensor ${t}: ${tensor.name.replace(/\*\//g, '* /')} [${tensor.shape.join(',')}] */`, decl);
+  s.decls.push(`/* tensor ${t}: ${cCommentText(tensor.name)} [${tensor.shape.join(',')}] */`, decl);
   s.constEmitted.set(t, name);
   return name;
 }
