@@ -14,6 +14,7 @@ import { register as inferCmd } from './commands/infer.js';
 import { register as firmwareCmd } from './commands/firmware.js';
 import { register as flashCmd } from './commands/flash.js';
 import { register as deviceCmd } from './commands/device.js';
+import { register as studioCmd } from './commands/studio.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   firmwareCmd(program);
   flashCmd(program);
   deviceCmd(program);
+  studioCmd(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

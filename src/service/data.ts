@@ -1,21 +1,18 @@
 /**
  * Service: the data step (import + window + split). One function used by `data split`, `train`
  * and `run`, so the same recordings, options and seed always give the same split.
- * Reads files through the src/data/files.ts adapter; everything else is the pure data stage.
+ * Reads files through the import description and its file-system adapter (src/adapters/import-fs.ts);
+ * everything else is the pure data stage.
  */
 import type { Recording } from '../core/dataset.js';
-import { readRecordingFiles } from '../data/files.js';
-import type { ImportOptions, ImportReport } from '../data/import/index.js';
+import { fsImportIo } from '../adapters/import-fs.js';
+import type { ImportReport } from '../data/import/common.js';
+import { importRecordings, type ImportDescription } from '../data/import/description.js';
 import type { DataConfig } from '../train/config.js';
 import { builtinTrainingData, recordingsTrainingData, type TrainingData } from '../train/data-source.js';
 
-/** Per-file import options (label, group, rate, units…), as the importers take them. */
-export type FileImportOptions = Omit<ImportOptions, 'source' | 'sidecarText'>;
-
 export interface DataStageOptions extends DataConfig {
-  /** Import options for `paths` (the project file's `data.format` fills `format` when absent). */
-  import?: FileImportOptions;
-  /** Recordings already in memory (instead of `paths` / built-in). */
+  /** Recordings already in memory (instead of files / built-in). */
   recordings?: Recording[];
 }
 
@@ -31,12 +28,19 @@ export interface DataStageResult extends TrainingData {
 export function prepareData(o: DataStageOptions): DataStageResult {
   if (o.recordings) return { ...recordingsTrainingData(o.recordings, o), source: 'memory', files: [], reports: [], recordings: o.recordings.length };
   // Files win over `builtin` (as `train` always did); `--builtin` on a command drops the paths.
-  if (o.paths && o.paths.length) {
-    const format = (o.import?.format ?? o.format) as FileImportOptions['format'];
-    const loaded = readRecordingFiles(o.paths, { ...o.import, ...(format ? { format } : {}) });
+  const desc = importDescriptionOf(o);
+  if (desc.files?.length) {
+    const loaded = importRecordings(desc, fsImportIo());
     return { ...recordingsTrainingData(loaded.recordings, o), source: 'files', files: loaded.files, reports: loaded.reports, recordings: loaded.recordings.length };
   }
   return { ...builtinTrainingData(o), source: 'builtin', files: [], reports: [], recordings: 0 };
+}
+
+/** The section's import description with `paths` as its files (when given) and `format` as its default format. */
+export function importDescriptionOf(o: Pick<DataConfig, 'paths' | 'import' | 'format'>): ImportDescription {
+  const files = o.paths && o.paths.length ? [...o.paths] : o.import?.files;
+  const format = (o.import?.format ?? o.format) as ImportDescription['format'];
+  return { ...(o.import ?? {}), ...(files ? { files } : {}), ...(format ? { format } : {}) };
 }
 
 /** Counts for reports: windows and distinct groups per split. */

@@ -120,13 +120,19 @@ export interface VerifyWindows {
 
 /**
  * Where verify's windows come from: a training run's held-out windows (quantised for the model),
- * a vectors folder (in-NNN.bin / out-NNN.bin; default: the model's folder when it has them), or a
+ * recordings windowed for the model (`recordingWindows`), a vectors folder (in-NNN.bin / out-NNN.bin; default: the model's folder when it has them), or a
  * JSON windows file.
  */
-export async function loadVerifyWindows(model: Uint8Array, modelPath: string, o: { vectors?: string; windows?: string; data?: string }): Promise<VerifyWindows> {
-  if ([o.vectors, o.windows, o.data].filter((x) => x !== undefined).length > 1) {
+export async function loadVerifyWindows(
+  model: Uint8Array,
+  modelPath: string,
+  o: { vectors?: string; windows?: string; data?: string; recordingWindows?: WindowSet },
+): Promise<VerifyWindows> {
+  if ([o.vectors, o.windows, o.data ?? o.recordingWindows].filter((x) => x !== undefined).length > 1) {
     throw usageError('use one of --vectors, --windows or --data', { remedy: 'pick one source of test windows' });
   }
+  // Recordings (--data FILES): already windowed and normalised with the model's settings.
+  if (o.recordingWindows) return { ...quantizeWindows(model, o.recordingWindows), source: 'data' };
   if (o.data) return { ...quantizeWindows(model, (await loadTrainArtifacts(o.data)).heldOutNormalised), source: 'data' };
   const vdir = o.vectors ?? (o.windows ? undefined : existsSync(join(dirname(modelPath), 'in-000.bin')) ? dirname(modelPath) : undefined);
   if (vdir) {

@@ -23,7 +23,7 @@ import { loadSources } from '../quantize/sources.js';
 import type { TinyforgeConfig } from '../train/config.js';
 import type { EpochRecord } from '../train/train.js';
 import type * as tf from '@tensorflow/tfjs';
-import { dataCounts, prepareData, type FileImportOptions } from './data.js';
+import { dataCounts, prepareData } from './data.js';
 import { buildStage, firmwareSettings, firmwareStage, readModelForFirmware } from './firmware.js';
 import { flashStage, heldOutVerifyWindows, loadVerifyWindows, resolveFlashTarget, verifyOnBoard, type StartedBoard, type VerifyStageReport, type VerifyWindows } from './device.js';
 import { modelFiles, quantizeStage, writeModelFiles } from './quantize.js';
@@ -80,8 +80,6 @@ export interface RunInput {
   /** The output folder (default: config.out, else out/run). */
   out?: string;
   stages?: RunStage[];
-  /** Import options for the data section's files (format, label, rate…). */
-  import?: FileImportOptions;
 }
 
 export interface RunReport {
@@ -142,7 +140,7 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
   try {
     if (has('data') || has('train')) {
       hooks.begin?.('data');
-      const data = prepareData({ ...cfg.data, import: input.import });
+      const data = prepareData({ ...cfg.data });
       const c = dataCounts(data);
       report.data = { source: data.source, labels: data.labels, sampleRateHz: data.sampleRateHz, windowLength: data.windowLength, windows: c.windows, groups: c.groups, split: data.split };
       for (const n of data.notes) say('data', n);

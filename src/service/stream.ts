@@ -6,7 +6,7 @@
  */
 import { badInput, deviceError, TinyforgeError } from '../core/errors.js';
 import type { DeviceClient } from '../device/client.js';
-import { CaptureSession, type CaptureSummary } from '../device/capture.js';
+import { CaptureSession, captureSidecar, type CaptureSummary } from '../device/capture.js';
 import { describePrediction, type PredictionLine } from '../device/monitor.js';
 import { MAX_PAYLOAD } from '../device/protocol.generated.js';
 
@@ -58,11 +58,7 @@ export async function captureStage(client: DeviceClient, o: CaptureOptions, appe
   return {
     summary: s,
     stopReason,
-    sidecar: (file) => ({
-      format: 'tinyforge-capture/1', label: s.label, group: s.group, sampleRateHz: s.deviceRateHz || client.info?.imuRateHz || 1,
-      axes: ['aX', 'aY', 'aZ'], units: ['g', 'g', 'g'], deviceRateHz: s.deviceRateHz, measuredRateHz: s.measuredRateHz, board: client.info?.board ?? null,
-      device: { port: o.port, engine: client.info?.engine }, startedAt, samples: s.samples, seconds: s.seconds, gaps: s.gaps, missingSamples: s.missingSamples, stopReason, file,
-    }),
+    sidecar: (file) => captureSidecar(s, { board: client.info?.board ?? null, port: o.port, engine: client.info?.engine, startedAt, stopReason, file }, client.info?.imuRateHz),
   };
 }
 

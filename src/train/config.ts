@@ -9,6 +9,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import schema from '../../schemas/tinyforge.config.schema.json' with { type: 'json' };
 import { badInput, causeText } from '../core/errors.js';
+import type { ImportDescription } from '../data/import/description.js';
 import type { AugmentOptions } from './augment.js';
 import type { BackendPreference } from './backend.js';
 import type { Preset } from './models.js';
@@ -18,6 +19,8 @@ export const CONFIG_FILE = 'tinyforge.config.json';
 export interface DataConfig {
   builtin?: boolean | { seed?: number; subjects?: number; secondsPerActivity?: number; rateHz?: number };
   paths?: string[];
+  /** How the recordings are imported (schema: data.import); its `files` default to `paths`. */
+  import?: ImportDescription;
   format?: string;
   labels?: string[];
   axes?: string[];
@@ -109,6 +112,8 @@ function resolvePaths(c: TinyforgeConfig, base: string): TinyforgeConfig {
   const out: TinyforgeConfig = structuredClone(c);
   if (out.out) out.out = abs(out.out);
   if (out.data?.paths) out.data.paths = out.data.paths.map((p) => abs(p)!);
+  if (out.data?.import?.files) out.data.import.files = out.data.import.files.map((p) => abs(p)!);
+  if (out.data?.import?.segments) out.data.import.segments.file = abs(out.data.import.segments.file)!;
   if (out.train?.out) out.train.out = abs(out.train.out);
   if (out.quantize?.out) out.quantize.out = abs(out.quantize.out);
   if (out.firmware?.out) out.firmware.out = abs(out.firmware.out);

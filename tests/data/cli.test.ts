@@ -22,6 +22,14 @@ describe('tinyforge data', () => {
       { label: 'punch', recordings: 20, frames: 2380, seconds: 20, groups: 1 },
     ]);
     expect(out.imports.map((i: { format: string }) => i.format)).toEqual(['imu-capture', 'imu-capture']);
+    // what was detected, in JSON and in words (README of the recordings: 119 rows per gesture)
+    expect(out.imports[0].detected.rowsPerGesture).toMatchObject({ value: 119, how: 'boundaries' });
+    const text = await run('data', 'inspect', g);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/flex\.csv: imu-capture, 15 recording\(s\), 1785 frames/);
+    expect(text.stdout).toMatch(/rows per gesture: 119 \(detected from gesture boundaries, score \d/);
+    expect(text.stdout).toMatch(/rate: 119 Hz assumed \(no timestamps in this format/);
+    expect(text.stdout).toMatch(/accelerometer aX,aY,aZ: g \(assumed from the axis names; median \|a\| [\d.]+, plausible\)/);
   });
 
   it('split --builtin writes a split folder that reads back as the same windows', async () => {

@@ -12,11 +12,16 @@ import { runCli } from './helpers.js';
 const dir = mkdtempSync(join(tmpdir(), 'tf-split-same-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** An IMU_Capture file: header, then `gestures` gestures of 119 rows (aX..gZ), seeded values. */
+/** An IMU_Capture file: header, then `gestures` gestures of 119 rows (aX..gZ), seeded values, each followed by a blank line. */
 function imuCapture(name: string, gestures: number, seed: number): string {
   const rng = mulberry32(seed);
   const rows = ['aX,aY,aZ,gX,gY,gZ'];
-  for (let g = 0; g < gestures * 119; g++) rows.push(Array.from({ length: 6 }, (_, k) => ((k < 3 ? 1 : 200) * (rng.next() - 0.5 + seed * 0.1)).toFixed(3)).join(','));
+  for (let g = 0; g < gestures; g++) {
+    for (let r = 0; r < 119; r++) rows.push(Array.from({ length: 6 }, (_, k) => ((k < 3 ? 1 : 200) * (rng.next() - 0.5 + seed * 0.1)).toFixed(3)).join(','));
+    // Arduino's IMU_Capture sketch prints an empty line after each gesture: the importer finds
+    // the gesture length from these (noise alone shows no boundaries, and it never assumes 119).
+    rows.push('');
+  }
   const p = join(dir, name);
   writeFileSync(p, rows.join('\n') + '\n');
   return p;

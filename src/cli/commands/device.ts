@@ -3,7 +3,7 @@
  * `monitor` (live predictions; `--feed` for boards without an IMU). Thin: the steps are src/service/device.ts and stream.ts.
  */
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { badInput, ExitCode, usageError } from '../../core/errors.js';
 import { action, emit, globalOptions, info, progress } from '../util.js';
@@ -14,6 +14,8 @@ import { connectBoard, loadVerifyWindows, verifyStage } from '../../service/devi
 import type { DeviceClient } from '../../device/client.js';
 import { deprecatedAlias, flag, numberFlag } from '../flags.js';
 import { CAPTURE_CSV_HEADER } from '../../device/capture.js';
+import { loadSettings } from '../../quantize/io.js';
+import { addImportOptions, modelWindowsFromData, namesRecordings, type ImportFlags } from '../data-options.js';
 import { formatPrediction, parseFeedCsv } from '../../device/monitor.js';
 import { captureStage, monitorStage, type CaptureResult } from '../../service/stream.js';
 
@@ -66,26 +68,27 @@ function writeAtomic(path: string, text: string): void {
 
 export function register(program: Command): void {
   addLinkOptions(
-    program
-      .command('verify')
+    addImportOptions(program.command('verify'))
       .description('Run test windows on the board and compare every output byte with the host reference (exit 5 on any mismatch)')
       .addOption(flag('model', "the .tflite the board was built from (its SHA-256 must match the board's)").makeOptionMandatory())
       .option('--vectors <dir>', 'folder of in-NNN.bin inputs (+ out-NNN.bin expected outputs; default: the model\'s folder if it has them)')
       .option('--windows <file>', 'JSON windows file: { "inputs": [[int8…]…], "labels": [class…] }; expected outputs from the host interpreter')
-      .addOption(flag('dataDir', 'a training directory (tinyforge train --out DIR): its held-out windows, quantised for the model, with their labels'))
+      .addOption(flag('dataDir', 'a training directory (tinyforge train --out DIR): its held-out windows, quantised for the model, with their labels; or recordings (files, folder, glob) read with the import flags and settings.json beside the model'))
       .addOption(flag('max', `send at most N windows: a class-stratified, seeded sample (default ${VERIFY_DEFAULT_MAX})`))
       .addOption(flag('all', 'send every window'))
       .addOption(flag('seed', `seed of the sample (default ${VERIFY_DEFAULT_SEED})`))
       .addOption(deprecatedAlias('-n, --count <n>', '--max')),
   ).action(
-    action(async (f: LinkFlags & { model: string; vectors?: string; windows?: string; data?: string; count?: string; max?: string; all?: boolean; seed?: string }, cmd: Command) => {
+    action(async (f: LinkFlags & ImportFlags & { model: string; vectors?: string; windows?: string; data?: string; count?: string; max?: string; all?: boolean; seed?: string }, cmd: Command) => {
       const out = globalOptions(cmd);
       const model = new Uint8Array(readFileOrThrow(f.model, 'model file'));
       if (f.count !== undefined && f.max !== undefined) throw usageError('use --max, not both --max and -n', { remedy: '-n is the old name of --max' });
       if (f.all && (f.count ?? f.max) !== undefined) throw usageError('--all sends every window; drop --max', { remedy: 'pass either --all or --max N' });
       const max = numberFlag(f.count !== undefined ? 'count' : 'max', f.count ?? f.max, { min: 1 });
       const seed = numberFlag('seed', f.seed);
-      const windows = await loadVerifyWindows(model, f.model, f);
+      const settingsPath = join(dirname(f.model), 'settings.json');
+      const recordingWindows = f.data && namesRecordings(f.data) ? modelWindowsFromData(f.data, f, existsSync(settingsPath) ? loadSettings(settingsPath) : undefined) : undefined;
+      const windows = await loadVerifyWindows(model, f.model, recordingWindows ? { ...f, data: undefined, recordingWindows } : f);
       const client = await connect(f);
       try {
         const bar = progress(out, Math.min(windows.inputs.length, f.all ? Infinity : (max ?? VERIFY_DEFAULT_MAX)), 'verify');

@@ -8,7 +8,9 @@ import { action, emit, globalOptions, info, type OutputOptions } from '../util.j
 import { badInput, usageError } from '../../core/errors.js';
 import type { QuantizeResult } from '../../quantize/index.js';
 import { writeFileAtomic } from '../../quantize/io.js';
-import { loadSources, need } from '../../quantize/sources.js';
+import { loadSources, need, windowsAsArrayData } from '../../quantize/sources.js';
+import { addImportOptions, modelWindowsFromData, namesRecordings, type ImportFlags } from '../data-options.js';
+import { formatPerLayer, perLayerDiagnostics } from '../../quantize/per-layer.js';
 import { readTflite } from '../../tflite/reader.js';
 import { QUANTIZE_DEFAULT_MAX_EXAMPLES, checkQuantizeMode, evalStage, modelFiles, quantizeStage, writeModelFiles, type QuantizeStageResult } from '../../service/quantize.js';
 import { deprecatedAlias, flag } from '../flags.js';
@@ -138,20 +140,22 @@ export function register(program: Command): void {
       }),
     );
 
-  program
-    .command('eval')
+  addImportOptions(program.command('eval'))
     .description('Compare the float model with its int8 quantisation on a dataset: accuracy of each, agreement, and the accuracy int8 costs.')
     .addOption(flag('model', 'a train directory, or a tfjs Layers model folder / model.json (the float reference)').makeOptionMandatory())
-    .option('--data <path>', `labelled evaluation data (default: the train directory's held-out windows): ${DATA_HELP}`)
+    .option('--data <path>', `labelled evaluation data (default: the train directory's held-out windows): ${DATA_HELP}; or recordings (files, folder, glob) read with the import flags`)
     .option('--tflite <file>', 'the int8 .tflite to evaluate (default: quantise the model now, calibrated on --rep)')
     .option('--rep <path>', "representative data when --tflite is not given (default: the train directory's calibration windows, else --data)")
     .option('--max-examples <n>', 'representative examples to calibrate with', '1000')
-    .addHelpText('after', '\nExamples:\n  tinyforge eval --model runs/m\n  tinyforge eval --model runs/m --tflite model.tflite --data test.json')
+    .option('--per-layer', 'also compare every layer\'s float activation with its dequantised int8 tensor (SQNR, max/mean error, saturation)')
+    .addHelpText('after', '\nExamples:\n  tinyforge eval --model runs/m\n  tinyforge eval --model runs/m --tflite model.tflite --data test.json\n  tinyforge eval --model out/demo/train --tflite out/demo/model.tflite --per-layer')
     .action(
-      action(async (f: { model: string; data?: string; tflite?: string; rep?: string; maxExamples?: string }, cmd: Command) => {
+      action(async (f: ImportFlags & { model: string; data?: string; tflite?: string; rep?: string; maxExamples?: string; perLayer?: boolean }, cmd: Command) => {
         const o = globalOptions(cmd);
         const max = parseMax(f.maxExamples);
-        const src = await loadSources({ model: f.model, data: f.data });
+        const recordings = f.data !== undefined && namesRecordings(f.data);
+        const src = await loadSources({ model: f.model, data: recordings ? undefined : f.data });
+        if (recordings) src.evaluation = windowsAsArrayData(modelWindowsFromData(f.data!, f, src.settings), src.model, src.settings!);
         const data = need(src.evaluation, 'evaluation');
         let graph;
         let modelBytes: number;
@@ -167,7 +171,8 @@ export function register(program: Command): void {
           graph = r.result.model.graph;
         }
         info(o, `evaluating on ${data.shape[0]} examples…`);
-        const report = { ...evalStage(src.model, graph, data), modelBytes, tflite: f.tflite ?? null };
+        const perLayer = f.perLayer ? perLayerDiagnostics(src.model, graph, data.x, data.shape[0]) : undefined;
+        const report = { ...evalStage(src.model, graph, data), modelBytes, tflite: f.tflite ?? null, ...(perLayer ? { perLayer } : {}) };
         const pct = (x: number | null) => (x === null ? 'n/a (no labels)' : `${(100 * x).toFixed(2)} %`);
         emit(o, report, () =>
           [
@@ -177,6 +182,7 @@ export function register(program: Command): void {
             `int8 costs     ${report.accuracyCost === null ? 'n/a' : `${(100 * report.accuracyCost).toFixed(2)} points`}`,
             `agreement      ${pct(report.agreement)}`,
             `output error   max ${report.maxAbsError.toPrecision(3)}, mean ${report.meanAbsError.toPrecision(3)}`,
+            ...(perLayer ? ['', formatPerLayer(perLayer)] : []),
           ].join('\n'),
         );
       }),

@@ -12,6 +12,7 @@ import { RUN_STAGES, pct, runProject, selectStages, type RunHooks, type RunRepor
 import { describeVerifySample } from '../../device/verify-sample.js';
 import { action, emit, globalOptions, info, progress, softInterrupt, type OutputOptions, type Progress } from '../util.js';
 import { flag, listFlag, numberFlag } from '../flags.js';
+import { addImportOptions, descriptionFromOptions, type ImportFlags } from '../data-options.js';
 import { printDeviceLog } from './device.js';
 
 /** Progress per stage on a TTY (status lines on stderr, bars for epochs and verify); nothing with --json. */
@@ -73,7 +74,7 @@ export function runSummary(r: RunReport, title: string): string {
   return lines.join('\n');
 }
 
-type RunFlags = {
+type RunFlags = ImportFlags & {
   config?: string;
   out?: string;
   from?: string;
@@ -107,7 +108,13 @@ export function applyRunFlags(cfg: TinyforgeConfig, f: RunFlags): TinyforgeConfi
     } else {
       c.data.builtin = c.data.builtin || true;
       delete c.data.paths;
+      if (c.data.import) c.data.import = { ...c.data.import, files: undefined };
     }
+  }
+  // The shared import flags lie over the project file's data.import, as on data/train/eval/verify.
+  if (!f.builtin) {
+    const desc = descriptionFromOptions(f, c.data, f.data?.map((p) => resolve(p)));
+    if (Object.keys(desc).length) c.data = { ...c.data, import: desc };
   }
   if (seed !== undefined) {
     c.data = { ...c.data, split: { ...c.data?.split, seed } };
@@ -131,8 +138,7 @@ export function projectFile(explicit: string | undefined, cwd = process.cwd()): 
 }
 
 export function register(program: Command): void {
-  program
-    .command('run')
+  addImportOptions(program.command('run'))
     .description(`Run the pipeline from the project file: ${RUN_STAGES.join(' → ')}; each stage reads its section, flags override it`)
     .addOption(flag('config', `project file (default ./${CONFIG_FILE})`))
     .addOption(flag('out', 'output folder (default: the project file\'s "out", else out/run)'))

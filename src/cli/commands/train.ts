@@ -16,13 +16,13 @@ import { prepareData } from '../../service/data.js';
 import { TRAIN_DEFAULTS, trainSettings, trainStage } from '../../service/train.js';
 import { action, emit, globalOptions, info, progress, softInterrupt, type OutputOptions } from '../util.js';
 import { flag } from '../flags.js';
+import { addImportOptions, descriptionFromOptions, detectionLines, type ImportFlags } from '../data-options.js';
 
 export { TRAIN_DEFAULTS };
 
-type Flags = {
+type Flags = ImportFlags & {
   builtin?: boolean;
   data?: string[];
-  format?: string;
   example?: string;
   preset?: string;
   epochs?: string;
@@ -106,12 +106,10 @@ async function runExample(name: string, flags: Flags, cfg: TinyforgeConfig, o: O
 }
 
 export function register(program: Command): void {
-  program
-    .command('train')
+  addImportOptions(program.command('train'))
     .description('Train a float model on labelled recordings (or the built-in data) with TensorFlow.js; save it with its settings, evaluation report and windows')
     .option('--builtin', 'use the built-in simulated activity data (idle/walking/running/biking/golfing); the default without --data')
     .addOption(flag('data', 'recording files or folders (IMU_Capture CSV, CSV with time column, Edge Impulse JSON, tinyforge capture)'))
-    .option('--format <name>', 'importer for --data: auto (default), imu-capture, csv, edge-impulse, capture')
     .addOption(new Option('--example <name>', "the lecture's other examples instead of activity data").choices([...EXAMPLES]))
     .addOption(flag('preset', `model preset (default ${TRAIN_DEFAULTS.preset})`))
     .addOption(flag('epochs', `maximum epochs (default ${TRAIN_DEFAULTS.epochs}; regression 500, digits 5)`))
@@ -151,9 +149,10 @@ export function register(program: Command): void {
           ...(flags.stride ? { windowStride: num('stride', flags.stride, true, 1) } : {}),
           ...(flags.seed ? { split: { ...(cfg.data?.split ?? {}), seed: num('seed', flags.seed, true, 0) } } : {}),
         };
-        const paths = flags.data ?? (flags.builtin ? undefined : cfg.data?.paths);
+        const desc = flags.builtin ? undefined : descriptionFromOptions(flags, cfg.data, flags.data);
         // The same function `data split` and `run` use: same files, options and seed → same split.
-        const data = prepareData({ ...dataCfg, paths, builtin: paths && paths.length ? undefined : dataCfg.builtin, import: { format: (flags.format ?? cfg.data?.format) as never } });
+        const data = prepareData({ ...dataCfg, paths: desc?.files, import: desc, builtin: desc?.files?.length ? undefined : dataCfg.builtin });
+        for (const r of data.reports) for (const l of detectionLines(r)) info(o, `${r.source}: ${l}`);
         if (data.source === 'files') info(o, `read ${data.recordings} recordings from ${data.files.length} file(s)`);
         for (const n of data.notes) info(o, n);
         info(o, `windows: train ${data.train.y.length}, validation ${data.val.y.length}, test ${data.test.y.length} (${data.windowLength} samples × ${data.axes.length} axes, ${data.labels.join('/')})`);
