@@ -32,6 +32,8 @@ export interface BoardSpec {
   virtual: boolean;
   /** What tf_board_counter() counts (tf_board.h: 0 none, 1 cycles, 2 instructions). */
   counterKind: 0 | 1 | 2;
+  /** The core has the Arm DSP extension (M4/M7/M33): the native engine uses firmware/native/dsp/. */
+  dsp: boolean;
   /** How the board's tools count flash and RAM (footprint.ts SizeRule). */
   sizeRule: 'arduino-mbed' | 'gnu-size';
   /**
@@ -61,6 +63,7 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     defaultEngine: 'native',
     virtual: true,
     counterKind: 2,
+    dsp: true,
     sizeRule: 'gnu-size',
   },
   'cortex-m4': {
@@ -73,6 +76,7 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     defaultEngine: 'native',
     virtual: false,
     counterKind: 1,
+    dsp: true,
     sizeRule: 'gnu-size',
   },
   nano33ble: {
@@ -86,6 +90,7 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     defaultEngine: 'tflm',
     virtual: false,
     counterKind: 1,
+    dsp: true,
     sizeRule: 'arduino-mbed',
     memory: NANO_MEMORY,
   },
@@ -100,6 +105,7 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     defaultEngine: 'tflm',
     virtual: false,
     counterKind: 1,
+    dsp: true,
     sizeRule: 'arduino-mbed',
     memory: NANO_MEMORY,
   },
@@ -114,6 +120,7 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     defaultEngine: 'tflm',
     virtual: false,
     counterKind: 1,
+    dsp: true,
     sizeRule: 'arduino-mbed',
     memory: NANO_MEMORY,
   },

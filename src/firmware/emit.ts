@@ -27,9 +27,20 @@ import { buildPlan, MANIFEST_FILE, type BuildPlan, type FirmwareManifest } from 
 import { tflmConfigHeader } from './tflm.js';
 import { withModelQuant } from './model-settings.js';
 import type { SourceTree } from './sources.js';
+import type { NativeTarget } from '../ops/types.js';
 
 /** Generates the native engine's model-specific C (the native-engine part provides it). */
-export type NativeEngineEmitter = (model: TfliteModel, opts: { modelSha256: string }) => { files: GeneratedFile[] };
+export type NativeEngineEmitter = (
+  model: TfliteModel,
+  opts: { modelSha256: string; target?: NativeTarget },
+) => { files: GeneratedFile[]; arenaBytes?: number; schedule?: NativeKernelUse[] };
+
+/** One operator of a native engine: the kernel that runs it and the arena scratch it needs (bytes, as CMSIS-NN's _get_buffer_size). */
+export interface NativeKernelUse {
+  op: string;
+  kernel: string;
+  scratchBytes?: number;
+}
 
 export interface FirmwareInput {
   board: string;
@@ -51,6 +62,8 @@ export interface FirmwareProject {
   /** Build plan relative to the project folder (projectDir "."). */
   plan: BuildPlan;
   manifest: FirmwareManifest;
+  /** Native engine only: the kernel target, the planned arena (scratch included) and each op's kernel and scratch. */
+  native?: { target: NativeTarget; arenaBytes?: number; kernels: NativeKernelUse[] };
 }
 
 export function sha256Hex(bytes: Uint8Array): string {
@@ -88,12 +101,17 @@ export function emitFirmware(input: FirmwareInput): FirmwareProject {
   src.push(settingsHeader({ settings: withModelQuant(input.settings, g), inputBytes: tensorBytes(g.inputs[0]), outputBytes: tensorBytes(g.outputs[0]), modelSha256: sha }));
   if (board.build === 'arduino') src.push(boardConfigHeader(board));
 
+  let native: FirmwareProject['native'];
   if (engine === 'native') {
     if (!input.nativeEngine) {
       throw unsupported('the native engine generator is not available in this build', { remedy: 'use --engine tflm' });
     }
-    take('firmware/native/', (p) => /\.(c|h)$/.test(p));
-    src.push(...input.nativeEngine(model, { modelSha256: sha }).files);
+    // DSP kernels (firmware/native/dsp/) only for cores with the DSP extension.
+    take('firmware/native/', (p) => /\.(c|h)$/.test(p) && (board.dsp || !p.startsWith('firmware/native/dsp/')));
+    const target: NativeTarget = board.dsp ? 'dsp' : 'portable';
+    const engineOut = input.nativeEngine(model, { modelSha256: sha, target });
+    src.push(...engineOut.files);
+    native = { target, arenaBytes: engineOut.arenaBytes, kernels: engineOut.schedule ?? [] };
   } else {
     take('firmware/tflm/', (p) => /\.(cpp|h)$/.test(p));
     src.push(tflmConfigHeader({ model, modelSha256: sha }));
@@ -123,7 +141,7 @@ export function emitFirmware(input: FirmwareInput): FirmwareProject {
   files.push({ path: MANIFEST_FILE, contents: JSON.stringify(manifest, null, 2) + '\n' });
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const plan = buildPlan('.', board.id, { engine, sketch, tflmDir: engine === 'tflm' && board.build === 'make' ? '$TFLM_DIR' : undefined });
-  return { files, plan, manifest };
+  return { files, plan, manifest, ...(native ? { native } : {}) };
 }
 
 /** The hand-written board layer of `board` (startup, main, HAL, linker scripts), paths flattened. */

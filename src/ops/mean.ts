@@ -5,6 +5,7 @@ import { mulByQuantizedMultiplier } from '../interp/fixedpoint.js';
 import { constInt32, dataKind, dtypeAt, fail, input, notSupported, output, qparams, sameKind } from './common.js';
 import { meanMultiplier, quantizeMultiplier } from './quant.js';
 import type { OpContext, OpDef } from './types.js';
+import { emitDspWrapped } from '../firmware/native/dsp/emit.js';
 
 const fr = Math.fround;
 
@@ -141,7 +142,7 @@ export const MEAN: OpDef<MeanPrepared> = {
         shift: p.shift,
       });
       const kernel = 'tf_k_mean_s8';
-      return { kernel, call: `${kernel}(${params}, ${e.input(0, 'int8_t')}, ${e.output('int8_t')})` };
+      return emitDspWrapped(e, 'MEAN', params) ?? { kernel, call: `${kernel}(${params}, ${e.input(0, 'int8_t')}, ${e.output('int8_t')})` };
     },
   },
 };

@@ -5,6 +5,7 @@ import { activationRange, activationRangeFloat, padFor } from './quant.js';
 import { Pool2DOptions as Pool2DTable } from '../tflite/generated/tflite/pool2-doptions.js';
 import { ACT_CODE, PADDING_CODE } from '../tflite/options.js';
 import type { OpContext, OpDef } from './types.js';
+import { emitDspWrapped } from '../firmware/native/dsp/emit.js';
 
 const fr = Math.fround;
 
@@ -152,7 +153,8 @@ function poolDef(op: OpName & ('AVERAGE_POOL_2D' | 'MAX_POOL_2D')): OpDef<PoolPr
           act_min: p.actMin,
           act_max: p.actMax,
         });
-        return { kernel, call: `${kernel}(${params}, ${e.input(0, 'int8_t')}, ${e.output('int8_t')})` };
+        const dsp = op === 'MAX_POOL_2D' ? emitDspWrapped(e, op, params) : null;
+        return dsp ?? { kernel, call: `${kernel}(${params}, ${e.input(0, 'int8_t')}, ${e.output('int8_t')})` };
       },
     },
   };

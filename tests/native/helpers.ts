@@ -10,7 +10,7 @@ import type { GeneratedFile } from '../../src/core/cemit.js';
 
 export const HOST_FLAGS = ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror'];
 export const ARM_FLAGS = ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv4-sp-d16'];
-export const INCLUDES = ['-I', join(REPO_ROOT, 'firmware', 'core'), '-I', join(REPO_ROOT, 'firmware', 'native')];
+export const INCLUDES = ['-I', join(REPO_ROOT, 'firmware', 'core'), '-I', join(REPO_ROOT, 'firmware', 'native'), '-I', join(REPO_ROOT, 'firmware', 'native', 'dsp')];
 
 export function hasTool(cmd: string): boolean {
   try {
@@ -40,8 +40,11 @@ export function hostKernelObjects(): string[] {
   return kernelObjects;
 }
 
-/** Compile generated files + kernels + tests/native/host_runner.c into an executable. */
-export function buildRunner(files: GeneratedFile[], dir: string): string {
+/**
+ * Compile generated files + kernels + tests/native/host_runner.c into an executable. `extra`: more
+ * C sources linked after the portable kernels (e.g. strong DSP kernels), and their flags.
+ */
+export function buildRunner(files: GeneratedFile[], dir: string, extra: { sources?: string[]; cflags?: string[] } = {}): string {
   mkdirSync(dir, { recursive: true });
   const srcs = files.map((f) => {
     const p = join(dir, f.path);
@@ -49,7 +52,8 @@ export function buildRunner(files: GeneratedFile[], dir: string): string {
     return p;
   });
   const exe = join(dir, 'runner');
-  execFileSync('gcc', [...HOST_FLAGS, ...INCLUDES, ...srcs.filter((s) => s.endsWith('.c')), join(REPO_ROOT, 'tests', 'native', 'host_runner.c'), ...hostKernelObjects(), '-o', exe], {
+  const c = [...srcs.filter((s) => s.endsWith('.c')), join(REPO_ROOT, 'tests', 'native', 'host_runner.c'), ...(extra.sources ?? [])];
+  execFileSync('gcc', [...HOST_FLAGS, ...INCLUDES, ...(extra.cflags ?? []), ...c, ...hostKernelObjects(), '-o', exe], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return exe;

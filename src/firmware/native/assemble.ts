@@ -20,6 +20,8 @@ export interface AssembleInput {
   calls: string[];
   /** Distinct op names in first-use order (INFO). */
   opNames: string[];
+  /** Kernel headers beyond tf_kernels.h (e.g. the DSP kernels' tf_dsp.h). */
+  includes?: string[];
 }
 
 export function assembleNativeFile(a: AssembleInput): GeneratedFile {
@@ -68,6 +70,6 @@ export function assembleNativeFile(a: AssembleInput): GeneratedFile {
   ].join('\n');
   return cSource(a.path, body, {
     provenance: `model sha256 ${a.sha256}`,
-    includes: ['<stddef.h>', '<stdint.h>', '<string.h>', 'tf_engine.h', 'tf_kernels.h'],
+    includes: ['<stddef.h>', '<stdint.h>', '<string.h>', 'tf_engine.h', 'tf_kernels.h', ...(a.includes ?? [])],
   });
 }

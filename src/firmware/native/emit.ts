@@ -22,6 +22,7 @@ import type { AnyOpDef, NativeOp, NativeTarget } from '../../ops/types.js';
 import { assembleNativeFile } from './assemble.js';
 import { layoutArena, REMEDY_TFLM, tensorBytes } from './lifetimes.js';
 import { opEmitter, type EmitState } from './op-emitter.js';
+import { DSP_FILES, DSP_HEADER } from './dsp/emit.js';
 
 export interface NativeEngineOptions {
   /** SHA-256 of the .tflite the model came from, 64 hex digits. */
@@ -53,10 +54,11 @@ function nativeOf(def: AnyOpDef): NativeOp<unknown> | null {
  * tf_model_native.c: absolute paths of the kernel headers and of every kernel source a registry
  * op names. The generated file also includes firmware/core/tf_engine.h.
  */
-export function nativeKernelFiles(): string[] {
+export function nativeKernelFiles(opts: { target?: NativeTarget } = {}): string[] {
   const sources = new Set<string>();
   for (const n of NATIVE_OPS) for (const f of nativeOf(OPS[n])!.sources) sources.add(f);
-  return ['tf_fixedpoint.h', 'tf_kernels.h', ...[...sources].sort()].map((f) => join(NATIVE_DIR, f));
+  const dsp = opts.target === 'dsp' ? DSP_FILES : [];
+  return ['tf_fixedpoint.h', 'tf_kernels.h', ...[...sources].sort(), ...dsp].map((f) => join(NATIVE_DIR, f));
 }
 
 export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions): NativeEngineResult {
@@ -111,6 +113,8 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
     decls: state.decls,
     calls,
     opNames: [...new Set(g.operators.map((o) => o.op))],
+    // The DSP kernels' header only where an op took one (otherwise a dsp build is the portable file).
+    includes: schedule.some((s) => s.kernel.startsWith('tf_dsp_')) ? [DSP_HEADER] : [],
   });
   return { files: [file], arenaBytes: layout.bytes, schedule };
 }

@@ -1,0 +1,511 @@
+// tinyforge native engine: int8 kernels for Cortex-M cores with the DSP extension (M4, M7, M33),
+// specialised by the generator.
+//
+// Every kernel here is `static inline` and always inlined: the generated tf_model_native.c calls
+// it once per layer with a pointer to a `static const` parameter struct, so the compiler folds
+// every shape, stride and loop bound of that layer into a copy of the kernel made for it. The
+// arithmetic is bit-identical to the portable kernels (firmware/native/, TFLM reference
+// semantics); int32 accumulation wraps modulo 2^32 in both, so reordering the sum is exact.
+//
+// Generation-time work (src/firmware/native/dsp/): weights are widened to int16 and packed in
+// "SXTB16 order", the input offset is folded into the bias, and the per-kernel scratch is planned
+// in the arena.
+//
+// SXTB16 order: a vector v[0..k4) (k4 = taps rounded up to a multiple of 4, zero-padded) is stored
+// as int32 words holding int16 pairs, low halfword first: for each group g of 4 taps,
+//   word 2g = (v[4g], v[4g+2]),  word 2g+1 = (v[4g+1], v[4g+3]),
+// which is what SXTB16(x) and SXTB16(ROR(x, 8)) make of 4 consecutive int8 bytes x, so inputs are
+// loaded a word at a time and multiplied two taps per SMLAD. Weights of two output channels
+// (c, c+1) are interleaved per group: [c: 2 words][c+1: 2 words]; an odd last channel is stored
+// alone (2 words per group). Weight block of channel c starts at word c * k4 / 2.
+//
+// On hosts without the DSP extension tf_acle_emul.h emulates the intrinsics in portable C.
+#ifndef TINYFORGE_TF_DSP_H_
+#define TINYFORGE_TF_DSP_H_
+
+#include <stdint.h>
+#include <string.h>
+
+#include "tf_fixedpoint.h"
+#include "tf_kernels.h"
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 10 && !defined(TF_DSP_ACLE_ASM))
+#include <arm_acle.h>
+#else
+#include "tf_acle_asm.h"  // older GCC: arm_acle.h without the DSP intrinsics
+#endif
+#if defined(__thumb2__) && !defined(TF_DSP_NO_ASM)
+// The two innermost multiply-accumulate steps as Thumb-2 assembly: GCC splits the LDRDs into
+// LDRs and adds the rotate as its own instruction; the C below is the same arithmetic (and what
+// hosts run), the virtual board checks the assembly bit for bit.
+#define TF_DSP_ASM 1
+#endif
+#else
+#include "tf_acle_emul.h"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TF_DSP_INLINE static inline __attribute__((always_inline))
+/** Unroll a loop whose trip count is a layer constant (GCC 8+; older compilers just loop). */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
+#define TF_DSP_UNROLL _Pragma("GCC unroll 16")
+#else
+#define TF_DSP_UNROLL
+#endif
+
+/** CONV_2D (groups = 1), and DEPTHWISE_CONV_2D with one input channel (a conv with in_c = 1). */
+typedef struct {
+  int32_t batches, in_h, in_w, in_c, out_h, out_w, out_c;
+  int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w;
+  int32_t k;             /**< Taps per output: filter_h * filter_w * in_c. */
+  int32_t k4;            /**< k rounded up to a multiple of 4. */
+  int32_t pad_value;     /**< The input zero point: a padded tap then adds bias-folded 0. */
+  int32_t output_offset; /**< Output zero point. */
+  int32_t act_min, act_max;
+  const int32_t* weights;    /**< [out_c * k4 / 2] words, SXTB16 order, channel pairs interleaved. */
+  const int32_t* bias;       /**< [out_c]: bias + input_offset * sum(filter), folded by the generator. */
+  const int32_t* multiplier; /**< [out_c] */
+  const int32_t* shift;      /**< [out_c] */
+} tf_dsp_conv_params_t;
+
+/** Scratch of tf_dsp_conv_s8 in bytes (two int16 columns + one int8 patch), 4-byte aligned. */
+#define TF_DSP_CONV_SCRATCH_BYTES(k4) (5 * (k4))
+
+/** FULLY_CONNECTED: rows packed like conv channels (accum4 = accum_depth rounded up to 4). */
+typedef struct {
+  int32_t batches, accum_depth, accum4, output_depth;
+  int32_t output_offset, act_min, act_max;
+  int32_t per_channel;       /**< 1: multiplier/shift per output; 0: one entry. */
+  const int32_t* weights;    /**< [output_depth * accum4 / 2] words: (filter + filter_offset), SXTB16 order. */
+  const int32_t* bias;       /**< [output_depth]: bias + input_offset * sum(filter + filter_offset). */
+  const int32_t* multiplier;
+  const int32_t* shift;
+} tf_dsp_fc_params_t;
+
+typedef uint32_t tf_dsp_u32_unaligned __attribute__((aligned(1), may_alias));
+
+TF_DSP_INLINE int32_t tf_dsp_load4(const int8_t* p) { return (int32_t) * (const tf_dsp_u32_unaligned*)p; }
+
+TF_DSP_INLINE int32_t tf_dsp_ror8(int32_t x) { return (int32_t)(((uint32_t)x >> 8) | ((uint32_t)x << 24)); }
+
+/** SXTB16(ROR(x, 8)): bytes 1 and 3 sign-extended (one instruction on Armv7E-M). */
+TF_DSP_INLINE int32_t tf_dsp_sxtb16_ror8(int32_t x) {
+#ifdef TF_DSP_ASM
+  int32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+  return r;
+#else
+  return __sxtb16(tf_dsp_ror8(x));
+#endif
+}
+
+/**
+ * tf_fp_mbqm (TFLM MultiplyByQuantizedMultiplier), bit for bit, for multiplier != INT32_MIN (the
+ * generator's multipliers lie in [0, 2^31)). The high multiply needs no division: for every
+ * product p, truncating (p + nudge) / 2^31 toward zero with gemmlowp's sign-dependent nudge equals
+ * floor((p + 2^30) / 2^31), one SMULL and a 64-bit add and shift.
+ */
+TF_DSP_INLINE int32_t tf_dsp_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
+  if (shift > 0) x = tf_fp_shl_wrap(x, shift);
+  const int32_t high = (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
+  return shift < 0 ? tf_fp_rdbpot(high, -shift) : high;
+}
+
+TF_DSP_INLINE int8_t tf_dsp_requant(int32_t acc, int32_t multiplier, int32_t shift, int32_t out_offset, int32_t lo,
+                                    int32_t hi) {
+  int32_t v = __ssat(tf_dsp_mbqm(acc, multiplier, shift) + out_offset, 8);
+  // lo/hi are layer constants: the comparisons vanish for the full int8 range.
+  if (lo > -128) v = v < lo ? lo : v;
+  if (hi < 127) v = v > hi ? hi : v;
+  return (int8_t)v;
+}
+
+/** Widen `groups` groups of 4 int8 bytes from src into SXTB16-order pairs at dst[4g], dst[4g + 1]. */
+TF_DSP_INLINE void tf_dsp_widen(const int8_t* src, int32_t groups, int32_t* dst) {
+  TF_DSP_UNROLL
+  for (int32_t g = 0; g < groups; ++g) {
+    const int32_t x = tf_dsp_load4(src + 4 * g);
+    dst[4 * g] = __sxtb16(x);
+    dst[4 * g + 1] = tf_dsp_sxtb16_ror8(x);
+  }
+}
+
+TF_DSP_INLINE void tf_dsp_copy(int8_t* dst, const int8_t* src, int32_t n) {
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) *(tf_dsp_u32_unaligned*)(dst + i) = *(const tf_dsp_u32_unaligned*)(src + i);
+  for (; i < n; ++i) dst[i] = src[i];
+}
+
+TF_DSP_INLINE void tf_dsp_fill(int8_t* dst, int8_t v, int32_t n) {
+  for (int32_t i = 0; i < n; ++i) dst[i] = v;
+}
+
+/** One filter row (filter_w taps × in_c) of output (oy, ox) at input row in_row, padded where outside. */
+TF_DSP_INLINE void tf_dsp_gather_row(const tf_dsp_conv_params_t* p, const int8_t* in_row, int32_t in_x0, int8_t* dst) {
+  const int32_t row_bytes = p->filter_w * p->in_c;
+  if (p->dilation_w == 1 && in_x0 >= 0 && in_x0 + p->filter_w <= p->in_w) {
+    tf_dsp_copy(dst, in_row + in_x0 * p->in_c, row_bytes);
+    return;
+  }
+  if (p->dilation_w == 1) {  // pad | contiguous inside taps | pad
+    const int32_t fx0 = in_x0 < 0 ? (-in_x0 < p->filter_w ? -in_x0 : p->filter_w) : 0;
+    const int32_t inside = p->in_w - in_x0 < p->filter_w ? p->in_w - in_x0 : p->filter_w;
+    const int32_t fx1 = inside > fx0 ? inside : fx0;
+    tf_dsp_fill(dst, (int8_t)p->pad_value, fx0 * p->in_c);
+    tf_dsp_copy(dst + fx0 * p->in_c, in_row + (in_x0 + fx0) * p->in_c, (fx1 - fx0) * p->in_c);
+    tf_dsp_fill(dst + fx1 * p->in_c, (int8_t)p->pad_value, (p->filter_w - fx1) * p->in_c);
+    return;
+  }
+  for (int32_t fx = 0; fx < p->filter_w; ++fx) {
+    const int32_t in_x = in_x0 + fx * p->dilation_w;
+    if (in_x < 0 || in_x >= p->in_w) tf_dsp_fill(dst + fx * p->in_c, (int8_t)p->pad_value, p->in_c);
+    else tf_dsp_copy(dst + fx * p->in_c, in_row + in_x * p->in_c, p->in_c);
+  }
+}
+
+/**
+ * The im2col column of output position (oy, ox): k taps widened to int16 in SXTB16 order, group g
+ * at col[4g], col[4g + 1] (the two columns of a pair interleave: the second starts at col + 2).
+ * Rows that are whole groups of 4 and lie inside the input are widened in place; otherwise the
+ * patch is gathered (with padding) into `patch` first.
+ */
+TF_DSP_INLINE void tf_dsp_im2col(const tf_dsp_conv_params_t* p, const int8_t* in_b, int32_t oy, int32_t ox, int32_t* col,
+                                 int8_t* patch) {
+  const int32_t row_bytes = p->filter_w * p->in_c;
+  const int32_t in_y0 = oy * p->stride_h - p->pad_h;
+  const int32_t in_x0 = ox * p->stride_w - p->pad_w;
+  const int x_inside = p->dilation_w == 1 && in_x0 >= 0 && in_x0 + p->filter_w <= p->in_w;
+  if (row_bytes % 4 == 0) {
+    TF_DSP_UNROLL
+    for (int32_t fy = 0; fy < p->filter_h; ++fy) {
+      const int32_t in_y = in_y0 + fy * p->dilation_h;
+      int32_t* dst = col + fy * row_bytes;  // 4 words per group of 4 taps
+      if (in_y < 0 || in_y >= p->in_h) {
+        tf_dsp_fill(patch, (int8_t)p->pad_value, row_bytes);
+        tf_dsp_widen(patch, row_bytes / 4, dst);
+      } else if (x_inside) {
+        tf_dsp_widen(in_b + (in_y * p->in_w + in_x0) * p->in_c, row_bytes / 4, dst);
+      } else {
+        tf_dsp_gather_row(p, in_b + in_y * p->in_w * p->in_c, in_x0, patch);
+        tf_dsp_widen(patch, row_bytes / 4, dst);
+      }
+    }
+    return;
+  }
+  for (int32_t fy = 0; fy < p->filter_h; ++fy) {
+    const int32_t in_y = in_y0 + fy * p->dilation_h;
+    if (in_y < 0 || in_y >= p->in_h) tf_dsp_fill(patch + fy * row_bytes, (int8_t)p->pad_value, row_bytes);
+    else tf_dsp_gather_row(p, in_b + in_y * p->in_w * p->in_c, in_x0, patch + fy * row_bytes);
+  }
+  tf_dsp_widen(patch, p->k4 / 4, col);  // taps k..k4 meet zero weights
+}
+
+/**
+ * `groups` (>= 1) groups of 4 taps for 2 positions × 2 channels, 16 MACs each; the columns at c
+ * (interleaved, 4 words per group), the channel pair's weights at *wp (advanced past them).
+ */
+TF_DSP_INLINE void tf_dsp_mac_2x2(int32_t groups, const int32_t* c, const int32_t** wp, int32_t* a00, int32_t* a01,
+                                  int32_t* a10, int32_t* a11) {
+#ifdef TF_DSP_ASM
+  int32_t x0, x1, y0, y1, w0, w1;
+  __asm__ volatile(
+      "1:\n\t"
+      "ldrd %[x0], %[x1], [%[c]], #8\n\t"
+      "ldrd %[y0], %[y1], [%[c]], #8\n\t"
+      "ldrd %[w0], %[w1], [%[w]], #8\n\t"
+      "smlad %[a00], %[w0], %[x0], %[a00]\n\t"
+      "smlad %[a00], %[w1], %[x1], %[a00]\n\t"
+      "smlad %[a01], %[w0], %[y0], %[a01]\n\t"
+      "smlad %[a01], %[w1], %[y1], %[a01]\n\t"
+      "ldrd %[w0], %[w1], [%[w]], #8\n\t"
+      "smlad %[a10], %[w0], %[x0], %[a10]\n\t"
+      "smlad %[a10], %[w1], %[x1], %[a10]\n\t"
+      "smlad %[a11], %[w0], %[y0], %[a11]\n\t"
+      "smlad %[a11], %[w1], %[y1], %[a11]\n\t"
+      "subs %[n], %[n], #1\n\t"
+      "bne 1b"
+      : [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1), [w0] "=&r"(w0), [w1] "=&r"(w1),
+        [c] "+r"(c), [w] "+r"(*wp), [n] "+r"(groups), [a00] "+r"(*a00), [a01] "+r"(*a01), [a10] "+r"(*a10),
+        [a11] "+r"(*a11)
+      :
+      : "memory", "cc");
+#else
+  const int32_t* w = *wp;
+  for (int32_t g = 0; g < groups; ++g, c += 4, w += 4) {
+    *a00 = __smlad(w[1], c[1], __smlad(w[0], c[0], *a00));
+    *a01 = __smlad(w[1], c[3], __smlad(w[0], c[2], *a01));
+    *a10 = __smlad(w[3], c[1], __smlad(w[2], c[0], *a10));
+    *a11 = __smlad(w[3], c[3], __smlad(w[2], c[2], *a11));
+  }
+  *wp = w;
+#endif
+}
+
+/** All output channels of two columns: 2 positions × 2 channels per inner loop (4 accumulators). */
+TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, const int32_t* cols, int8_t* o0, int8_t* o1) {
+  const int32_t groups = p->k4 / 4;
+  const int32_t* w = p->weights;
+  int32_t c = 0;
+  for (; c + 1 < p->out_c; c += 2) {
+    int32_t a00 = p->bias[c], a01 = a00, a10 = p->bias[c + 1], a11 = a10;
+    tf_dsp_mac_2x2(groups, cols, &w, &a00, &a01, &a10, &a11);
+    o0[c] = tf_dsp_requant(a00, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
+    o1[c] = tf_dsp_requant(a01, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
+    o0[c + 1] = tf_dsp_requant(a10, p->multiplier[c + 1], p->shift[c + 1], p->output_offset, p->act_min, p->act_max);
+    o1[c + 1] = tf_dsp_requant(a11, p->multiplier[c + 1], p->shift[c + 1], p->output_offset, p->act_min, p->act_max);
+  }
+  if (c < p->out_c) {
+    int32_t a0 = p->bias[c], a1 = a0;
+    for (int32_t g = 0; g < groups; ++g) {
+      const int32_t* cg = cols + 4 * g;
+      a0 = __smlad(w[1], cg[1], __smlad(w[0], cg[0], a0));
+      a1 = __smlad(w[1], cg[3], __smlad(w[0], cg[2], a1));
+      w += 2;
+    }
+    o0[c] = tf_dsp_requant(a0, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
+    o1[c] = tf_dsp_requant(a1, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
+  }
+}
+
+/** All output channels of one column (the odd last position; column words at cols[4g], cols[4g + 1]). */
+TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, const int32_t* cols, int8_t* o0) {
+  const int32_t groups = p->k4 / 4;
+  const int32_t* w = p->weights;
+  int32_t c = 0;
+  for (; c + 1 < p->out_c; c += 2) {
+    int32_t a0 = p->bias[c], a1 = p->bias[c + 1];
+    for (int32_t g = 0; g < groups; ++g) {
+      const int32_t* cg = cols + 4 * g;
+      a0 = __smlad(w[1], cg[1], __smlad(w[0], cg[0], a0));
+      a1 = __smlad(w[3], cg[1], __smlad(w[2], cg[0], a1));
+      w += 4;
+    }
+    o0[c] = tf_dsp_requant(a0, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
+    o0[c + 1] = tf_dsp_requant(a1, p->multiplier[c + 1], p->shift[c + 1], p->output_offset, p->act_min, p->act_max);
+  }
+  if (c < p->out_c) {
+    int32_t a0 = p->bias[c];
+    for (int32_t g = 0; g < groups; ++g) {
+      a0 = __smlad(w[1], cols[4 * g + 1], __smlad(w[0], cols[4 * g], a0));
+      w += 2;
+    }
+    o0[c] = tf_dsp_requant(a0, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
+  }
+}
+
+/**
+ * CONV_2D via im2col, two output positions at a time. `scratch`: TF_DSP_CONV_SCRATCH_BYTES(k4)
+ * bytes, 4-byte aligned, not overlapping input or output.
+ */
+TF_DSP_INLINE int tf_dsp_conv_s8(const tf_dsp_conv_params_t* p, const int8_t* input, int8_t* output, int32_t* scratch) {
+  int32_t* cols = scratch;  // two interleaved columns, k4 words
+  int8_t* patch = (int8_t*)(scratch + p->k4);
+  tf_dsp_fill(patch, 0, p->k4);
+  const int32_t npos = p->out_h * p->out_w;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t* in_b = input + b * p->in_h * p->in_w * p->in_c;
+    int8_t* out_b = output + b * npos * p->out_c;
+    int32_t pos = 0;
+    for (; pos + 1 < npos; pos += 2) {
+      tf_dsp_im2col(p, in_b, pos / p->out_w, pos % p->out_w, cols, patch);
+      tf_dsp_im2col(p, in_b, (pos + 1) / p->out_w, (pos + 1) % p->out_w, cols + 2, patch);
+      tf_dsp_conv_cols2(p, cols, out_b + pos * p->out_c, out_b + (pos + 1) * p->out_c);
+    }
+    if (pos < npos) {
+      tf_dsp_im2col(p, in_b, pos / p->out_w, pos % p->out_w, cols, patch);
+      tf_dsp_conv_cols1(p, cols, out_b + pos * p->out_c);
+    }
+  }
+  return 0;
+}
+
+/** Input group g of 4 int8 values as one word; the tail group past accum_depth is zero-filled. */
+TF_DSP_INLINE int32_t tf_dsp_fc_group(const tf_dsp_fc_params_t* p, const int8_t* in, int32_t g) {
+  if (4 * g + 4 <= p->accum_depth) return tf_dsp_load4(in + 4 * g);
+  uint32_t x = 0;
+  for (int32_t i = 4 * g; i < p->accum_depth; ++i) x |= (uint32_t)(uint8_t)in[i] << (8 * (i - 4 * g));
+  return (int32_t)x;
+}
+
+/** FULLY_CONNECTED: two output rows per pass over the input (input widened once per group). */
+TF_DSP_INLINE int tf_dsp_fc_s8(const tf_dsp_fc_params_t* p, const int8_t* input, int8_t* output) {
+  const int32_t groups = p->accum4 / 4;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t* in = input + b * p->accum_depth;
+    int8_t* out = output + b * p->output_depth;
+    const int32_t* w = p->weights;
+    int32_t o = 0;
+    for (; o + 1 < p->output_depth; o += 2) {
+      int32_t a0 = p->bias[o], a1 = p->bias[o + 1];
+      for (int32_t g = 0; g < groups; ++g) {
+        const int32_t x = tf_dsp_fc_group(p, in, g);
+        const int32_t e = __sxtb16(x), d = tf_dsp_sxtb16_ror8(x);
+        a0 = __smlad(w[0], e, a0);
+        a0 = __smlad(w[1], d, a0);
+        a1 = __smlad(w[2], e, a1);
+        a1 = __smlad(w[3], d, a1);
+        w += 4;
+      }
+      const int32_t c0 = p->per_channel ? o : 0, c1 = p->per_channel ? o + 1 : 0;
+      out[o] = tf_dsp_requant(a0, p->multiplier[c0], p->shift[c0], p->output_offset, p->act_min, p->act_max);
+      out[o + 1] = tf_dsp_requant(a1, p->multiplier[c1], p->shift[c1], p->output_offset, p->act_min, p->act_max);
+    }
+    if (o < p->output_depth) {
+      int32_t a0 = p->bias[o];
+      for (int32_t g = 0; g < groups; ++g) {
+        const int32_t x = tf_dsp_fc_group(p, in, g);
+        a0 = __smlad(w[0], __sxtb16(x), a0);
+        a0 = __smlad(w[1], tf_dsp_sxtb16_ror8(x), a0);
+        w += 2;
+      }
+      const int32_t c0 = p->per_channel ? o : 0;
+      out[o] = tf_dsp_requant(a0, p->multiplier[c0], p->shift[c0], p->output_offset, p->act_min, p->act_max);
+    }
+  }
+  return 0;
+}
+
+/** DEPTHWISE_CONV_2D with depth_multiplier 1 and channels % 4 == 0 (in_c = out_c = channels). */
+typedef struct {
+  int32_t batches, in_h, in_w, channels, out_h, out_w;
+  int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w;
+  int32_t input_offset, output_offset, act_min, act_max;
+  const int32_t* weights;    /**< [filter_h * filter_w][channels / 4][2] words: per tap, each group of 4 channels in SXTB16 order. */
+  const int32_t* bias;       /**< [channels] (not folded: taps outside the image are skipped, as the reference does). */
+  const int32_t* multiplier; /**< [channels] */
+  const int32_t* shift;      /**< [channels] */
+} tf_dsp_dw_params_t;
+
+TF_DSP_INLINE int32_t tf_dsp_lo16(int32_t x) { return (int16_t)(uint16_t)((uint32_t)x & 0xffffu); }
+TF_DSP_INLINE int32_t tf_dsp_hi16(int32_t x) { return (int16_t)(uint16_t)((uint32_t)x >> 16); }
+
+/**
+ * Four channels per step, the window clipped once per output pixel; per tap one input word (input
+ * offset added in both halfword lanes by SXTAB16) against two pre-widened weight words, four
+ * 16×16 multiply-accumulates (SMLABB/SMLATT).
+ */
+TF_DSP_INLINE int tf_dsp_depthwise_s8(const tf_dsp_dw_params_t* p, const int8_t* input, int8_t* output) {
+  const int32_t off2 = (int32_t)(((uint32_t)p->input_offset & 0xffffu) | ((uint32_t)p->input_offset << 16));
+  const int32_t groups = p->channels / 4;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t* in_b = input + b * p->in_h * p->in_w * p->channels;
+    for (int32_t oy = 0; oy < p->out_h; ++oy) {
+      const int32_t y0 = oy * p->stride_h - p->pad_h;
+      for (int32_t ox = 0; ox < p->out_w; ++ox) {
+        const int32_t x0 = ox * p->stride_w - p->pad_w;
+        int8_t* out = output + ((b * p->out_h + oy) * p->out_w + ox) * p->channels;
+        // Interior pixels (most of them) run the window with no bounds checks.
+        const int inside = y0 >= 0 && y0 + (p->filter_h - 1) * p->dilation_h < p->in_h && x0 >= 0 &&
+                           x0 + (p->filter_w - 1) * p->dilation_w < p->in_w;
+        for (int32_t g = 0; g < groups; ++g) {
+          int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+          TF_DSP_UNROLL
+          for (int32_t fy = 0; fy < p->filter_h; ++fy) {
+            const int32_t iy = y0 + fy * p->dilation_h;
+            if (!inside && (iy < 0 || iy >= p->in_h)) continue;
+            TF_DSP_UNROLL
+            for (int32_t fx = 0; fx < p->filter_w; ++fx) {
+              const int32_t ix = x0 + fx * p->dilation_w;
+              if (!inside && (ix < 0 || ix >= p->in_w)) continue;
+              const int32_t x = tf_dsp_load4(in_b + (iy * p->in_w + ix) * p->channels + 4 * g);
+              const int32_t* w = p->weights + ((fy * p->filter_w + fx) * groups + g) * 2;
+              const int32_t xe = __sxtab16(off2, x), xo = __sxtab16(off2, tf_dsp_ror8(x));
+              a0 += tf_dsp_lo16(xe) * tf_dsp_lo16(w[0]);
+              a2 += tf_dsp_hi16(xe) * tf_dsp_hi16(w[0]);
+              a1 += tf_dsp_lo16(xo) * tf_dsp_lo16(w[1]);
+              a3 += tf_dsp_hi16(xo) * tf_dsp_hi16(w[1]);
+            }
+          }
+          const int32_t c = 4 * g;
+          out[c] = tf_dsp_requant(a0 + p->bias[c], p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
+          out[c + 1] = tf_dsp_requant(a1 + p->bias[c + 1], p->multiplier[c + 1], p->shift[c + 1], p->output_offset, p->act_min, p->act_max);
+          out[c + 2] = tf_dsp_requant(a2 + p->bias[c + 2], p->multiplier[c + 2], p->shift[c + 2], p->output_offset, p->act_min, p->act_max);
+          out[c + 3] = tf_dsp_requant(a3 + p->bias[c + 3], p->multiplier[c + 3], p->shift[c + 3], p->output_offset, p->act_min, p->act_max);
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+/** Bytewise signed max of 4 int8 lanes (SSUB8 sets the GE flags, SEL picks by them). */
+TF_DSP_INLINE int32_t tf_dsp_max4(int32_t a, int32_t b) {
+  (void)__ssub8(a, b);
+  return (int32_t)__sel(a, b);
+}
+
+/** Bytewise signed min of 4 int8 lanes. */
+TF_DSP_INLINE int32_t tf_dsp_min4(int32_t a, int32_t b) {
+  (void)__ssub8(a, b);
+  return (int32_t)__sel(b, a);
+}
+
+TF_DSP_INLINE int32_t tf_dsp_splat4(int32_t v) { return (int32_t)(0x01010101u * (uint8_t)(int8_t)v); }
+
+/**
+ * MAX_POOL_2D, four channels per step when channels % 4 == 0 (else the portable kernel). Same
+ * window clipping, initial -128 and clamp as tf_k_max_pool_s8.
+ */
+TF_DSP_INLINE int tf_dsp_max_pool_s8(const tf_pool_params_t* p, const int8_t* input, int8_t* output) {
+  if (p->channels % 4 != 0) return tf_k_max_pool_s8(p, input, output);
+  const int clamp = p->act_min > -128 || p->act_max < 127;
+  const int32_t lo = tf_dsp_splat4(p->act_min), hi = tf_dsp_splat4(p->act_max);
+  for (int32_t b = 0; b < p->batches; ++b) {
+    for (int32_t oy = 0; oy < p->out_h; ++oy) {
+      const int32_t y0 = oy * p->stride_h - p->pad_h;
+      const int32_t fy0 = y0 < 0 ? -y0 : 0;
+      const int32_t fy1 = p->filter_h < p->in_h - y0 ? p->filter_h : p->in_h - y0;
+      for (int32_t ox = 0; ox < p->out_w; ++ox) {
+        const int32_t x0 = ox * p->stride_w - p->pad_w;
+        const int32_t fx0 = x0 < 0 ? -x0 : 0;
+        const int32_t fx1 = p->filter_w < p->in_w - x0 ? p->filter_w : p->in_w - x0;
+        int8_t* out = output + ((b * p->out_h + oy) * p->out_w + ox) * p->channels;
+        for (int32_t c = 0; c < p->channels; c += 4) {
+          int32_t m = (int32_t)0x80808080u;
+          for (int32_t fy = fy0; fy < fy1; ++fy)
+            for (int32_t fx = fx0; fx < fx1; ++fx)
+              m = tf_dsp_max4(m, tf_dsp_load4(input + ((b * p->in_h + y0 + fy) * p->in_w + x0 + fx) * p->channels + c));
+          if (clamp) m = tf_dsp_min4(tf_dsp_max4(m, lo), hi);
+          *(tf_dsp_u32_unaligned*)(out + c) = (uint32_t)m;
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+/**
+ * MEAN over H and W of a [1, H, W, C] tensor with C % 4 == 0 and H·W <= 255 (so int16 lane sums
+ * cannot overflow): four channels per element with SXTAB16; anything else runs tf_k_mean_s8.
+ */
+TF_DSP_INLINE int tf_dsp_mean_s8(const tf_mean_params_t* p, const int8_t* input, int8_t* output) {
+  const int32_t n = p->dims[1] * p->dims[2], ch = p->dims[3];
+  if (p->dims[0] != 1 || p->reduce[0] || !p->reduce[1] || !p->reduce[2] || p->reduce[3] || ch % 4 != 0 || n > 255)
+    return tf_k_mean_s8(p, input, output);
+  for (int32_t c = 0; c < ch; c += 4) {
+    int32_t even = 0, odd = 0;  // lanes: channels c, c+2 and c+1, c+3
+    for (int32_t i = 0; i < n; ++i) {
+      const int32_t x = tf_dsp_load4(input + i * ch + c);
+      even = __sxtab16(even, x);
+      odd = __sxtab16(odd, tf_dsp_ror8(x));
+    }
+    const int32_t sums[4] = {(int16_t)(uint16_t)even, (int16_t)(uint16_t)odd, (int16_t)((uint32_t)even >> 16),
+                             (int16_t)((uint32_t)odd >> 16)};
+    for (int32_t j = 0; j < 4; ++j) {
+      int32_t v = tf_fp_mbqm(sums[j] - p->input_zero_point * p->num_elements_in_axis, p->multiplier, p->shift) +
+                  p->output_zero_point;
+      output[c + j] = (int8_t)__ssat(v, 8);
+    }
+  }
+  return 0;
+}
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif
+
+#endif  // TINYFORGE_TF_DSP_H_

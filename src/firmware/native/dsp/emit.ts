@@ -1,0 +1,192 @@
+/**
+ * The native engine's Cortex-M DSP specialisation (target 'dsp': cores with the DSP extension).
+ * Op modules (src/ops/) call these from their native emitters; each returns null when the op is
+ * not one the DSP kernels take, and the op then emits its portable kernel.
+ *
+ * CONV_2D (groups 1), DEPTHWISE_CONV_2D with one input channel, FULLY_CONNECTED, MAX_POOL_2D and
+ * MEAN become calls to the always-inlined kernels of firmware/native/dsp/tf_dsp.h, one `noinline`
+ * function per layer over a `static const` parameter struct, so the compiler folds that layer's
+ * shapes into its own copy of the kernel. Weights are packed and the input offset is folded into
+ * the bias here (pack.ts); every other parameter comes from the op's Prepare.
+ */
+import { cInts } from '../../../core/cemit.js';
+import { internalError } from '../../../core/errors.js';
+import type { ConvPrepared } from '../../../ops/conv-common.js';
+import type { FullyConnectedPrepared } from '../../../ops/fully-connected.js';
+import type { QuantizedMultiplier } from '../../../ops/quant.js';
+import type { NativeCall, NativeEmitter } from '../../../ops/types.js';
+import { foldInputOffset, packSxtb16, roundUp4 } from './pack.js';
+
+/** The kernels' own header (firmware/native/dsp/), included by the generated model file on DSP targets. */
+export const DSP_HEADER = 'tf_dsp.h';
+/** Every file of firmware/native/dsp/ a DSP build compiles (relative to firmware/native/). */
+export const DSP_FILES = ['dsp/tf_acle_asm.h', 'dsp/tf_acle_emul.h', 'dsp/tf_dsp.h', 'dsp/tf_k_depthwise_dsp.c'];
+
+type Target = Pick<NativeEmitter, 'graph' | 'target'>;
+
+/** Taps per output (k) and k rounded up to 4 when the DSP conv kernel takes this op, else null. */
+export function dspConvTaps(p: ConvPrepared, depthwise: boolean, e: Target): { k: number; k4: number } | null {
+  if (e.target !== 'dsp' || p.kind !== 'int8') return null;
+  const f = e.graph.tensors[p.filter];
+  if (!f?.data || f.dtype !== 'int8') return null;
+  const k = depthwise ? (p.inC === 1 ? p.kH * p.kW : 0) : p.filterInC === p.inC ? p.kH * p.kW * p.inC : 0;
+  return k > 0 ? { k, k4: roundUp4(k) } : null;
+}
+
+/** Arena scratch of the DSP conv kernel (TF_DSP_CONV_SCRATCH_BYTES: two int16 columns + one patch), 0 when not taken. */
+export function dspConvScratch(p: ConvPrepared, depthwise: boolean, e: Target): number {
+  const t = dspConvTaps(p, depthwise, e);
+  return t ? 5 * t.k4 : 0;
+}
+
+function words(name: string, v: ArrayLike<number>): string {
+  return `static const int32_t ${name}[${Math.max(v.length, 1)}] __attribute__((aligned(16))) = {\n${cInts(v.length ? v : [0], 8)}\n};`;
+}
+
+function checkMultipliers(e: NativeEmitter, ms: readonly QuantizedMultiplier[]): void {
+  if (ms.some((m) => !(m.multiplier >= 0 && m.multiplier <= 0x7fffffff))) {
+    throw internalError(`operator ${e.opIndex}: a quantized multiplier outside [0, 2^31)`, { remedy: 'report this: quantizeMultiplier must return multipliers in [0, 2^31)' });
+  }
+}
+
+function wrapper(e: NativeEmitter, kernel: string, params: string, withScratch: boolean): NativeCall {
+  const fn = `tf_op${e.opIndex}_run`;
+  const sig = withScratch ? 'const int8_t* input, int8_t* output, int32_t* scratch' : 'const int8_t* input, int8_t* output';
+  e.decl(`static __attribute__((noinline)) int ${fn}(${sig}) {\n  return ${kernel}(${params}, input, output${withScratch ? ', scratch' : ''});\n}`);
+  return { kernel, call: `${fn}(${e.input(0, 'int8_t')}, ${e.output('int8_t')}${withScratch ? `, (int32_t*)${e.scratch}` : ''})` };
+}
+
+/** CONV_2D / one-channel DEPTHWISE_CONV_2D → tf_dsp_conv_s8, or null (portable kernel). */
+export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolean): NativeCall | null {
+  const taps = dspConvTaps(p, depthwise, e);
+  if (!taps) return null;
+  e.int8('in', 0);
+  e.int8('in', 1);
+  e.int8('out', 0);
+  if (!e.scratch) throw internalError(`operator ${e.opIndex}: the DSP conv kernel got no scratch`, { remedy: 'report this: scratchBytes and emit disagree' });
+  checkMultipliers(e, p.multipliers);
+  const data = e.graph.tensors[p.filter].data!;
+  const filter = new Int8Array(data.buffer, data.byteOffset, data.byteLength);
+  const rows: Int32Array[] = [];
+  for (let c = 0; c < p.outC; c++) {
+    // CONV_2D filters are [out_c][kh][kw][in_c]; a one-channel depthwise filter is [1][kh][kw][out_c].
+    rows.push(depthwise ? Int32Array.from({ length: taps.k }, (_, t) => filter[t * p.outC + c]) : Int32Array.from(filter.subarray(c * taps.k, (c + 1) * taps.k)));
+  }
+  const i = e.opIndex;
+  e.decl(`/* operator ${i}: ${e.op.op} on the DSP kernel, k = ${taps.k} taps, scratch ${5 * taps.k4} B */`);
+  e.decl(words(`tf_op${i}_wpack`, packSxtb16(rows, taps.k)));
+  e.decl(words(`tf_op${i}_bias_folded`, foldInputOffset(p.biasValues, rows, p.inputOffset)));
+  const { mult, shift } = e.multipliers(p.multipliers);
+  const params = e.struct('tf_dsp_conv_params_t', {
+    batches: p.batches,
+    in_h: p.inH,
+    in_w: p.inW,
+    in_c: p.inC,
+    out_h: p.outH,
+    out_w: p.outW,
+    out_c: p.outC,
+    filter_h: p.kH,
+    filter_w: p.kW,
+    stride_h: p.strideH,
+    stride_w: p.strideW,
+    dilation_h: p.dilH,
+    dilation_w: p.dilW,
+    pad_h: p.padH,
+    pad_w: p.padW,
+    k: taps.k,
+    k4: taps.k4,
+    pad_value: -p.inputOffset,
+    output_offset: p.outputOffset,
+    act_min: p.actMin,
+    act_max: p.actMax,
+    weights: `tf_op${i}_wpack`,
+    bias: `tf_op${i}_bias_folded`,
+    multiplier: mult,
+    shift,
+  });
+  return wrapper(e, 'tf_dsp_conv_s8', params, true);
+}
+
+/** FULLY_CONNECTED → tf_dsp_fc_s8 (rows + filter offset packed, input offset folded), or null. */
+export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter): NativeCall | null {
+  if (e.target !== 'dsp' || p.kind !== 'int8') return null;
+  const data = e.graph.tensors[p.weights].data;
+  if (!data) return null;
+  checkMultipliers(e, p.multipliers);
+  const filter = new Int8Array(data.buffer, data.byteOffset, data.byteLength);
+  const rows: Int32Array[] = [];
+  for (let o = 0; o < p.outputDepth; o++) rows.push(Int32Array.from(filter.subarray(o * p.accumDepth, (o + 1) * p.accumDepth), (w) => w + p.filterOffset));
+  const i = e.opIndex;
+  e.decl(`/* operator ${i}: FULLY_CONNECTED on the DSP kernel, ${p.accumDepth} inputs */`);
+  e.decl(words(`tf_op${i}_wpack`, packSxtb16(rows, p.accumDepth)));
+  e.decl(words(`tf_op${i}_bias_folded`, foldInputOffset(p.biasValues, rows, p.inputOffset)));
+  const { mult, shift } = e.multipliers(p.multipliers);
+  const params = e.struct('tf_dsp_fc_params_t', {
+    batches: p.batches,
+    accum_depth: p.accumDepth,
+    accum4: roundUp4(p.accumDepth),
+    output_depth: p.outputDepth,
+    output_offset: p.outputOffset,
+    act_min: p.actMin,
+    act_max: p.actMax,
+    per_channel: p.perChannel ? 1 : 0,
+    weights: `tf_op${i}_wpack`,
+    bias: `tf_op${i}_bias_folded`,
+    multiplier: mult,
+    shift,
+  });
+  return wrapper(e, 'tf_dsp_fc_s8', params, false);
+}
+
+/**
+ * MAX_POOL_2D / MEAN on DSP targets: the portable parameter struct (`params`, "&name") handed to
+ * the DSP kernel's always-inlined body in a per-layer wrapper, or null on other targets.
+ */
+export function emitDspWrapped(e: NativeEmitter, op: 'MAX_POOL_2D' | 'MEAN', params: string): NativeCall | null {
+  if (e.target !== 'dsp') return null;
+  return wrapper(e, op === 'MAX_POOL_2D' ? 'tf_dsp_max_pool_s8' : 'tf_dsp_mean_s8', params, false);
+}
+
+/** DEPTHWISE_CONV_2D with depth multiplier 1 and channels % 4 == 0 → tf_dsp_depthwise_s8, or null. */
+export function emitDspDepthwise(p: ConvPrepared, e: NativeEmitter): NativeCall | null {
+  if (e.target !== 'dsp' || p.kind !== 'int8' || p.depthMultiplier !== 1 || p.inC % 4 !== 0 || p.inC !== p.outC) return null;
+  const data = e.graph.tensors[p.filter].data;
+  if (!data || e.graph.tensors[p.filter].dtype !== 'int8') return null;
+  e.int8('in', 0);
+  e.int8('out', 0);
+  checkMultipliers(e, p.multipliers);
+  const filter = new Int8Array(data.buffer, data.byteOffset, data.byteLength);
+  const taps = p.kH * p.kW;
+  // Filter [1][kh][kw][c]: each tap's channels packed on their own (packSxtb16 of one row).
+  const packed = Array.from({ length: taps }, (_, t) => Array.from(packSxtb16([filter.subarray(t * p.outC, (t + 1) * p.outC)], p.outC))).flat();
+  const i = e.opIndex;
+  e.decl(`/* operator ${i}: DEPTHWISE_CONV_2D on the DSP kernel, ${taps} taps × ${p.outC} channels */`);
+  e.decl(words(`tf_op${i}_wpack`, packed));
+  e.decl(words(`tf_op${i}_bias`, p.biasValues ?? new Int32Array(p.outC)));
+  const { mult, shift } = e.multipliers(p.multipliers);
+  const params = e.struct('tf_dsp_dw_params_t', {
+    batches: p.batches,
+    in_h: p.inH,
+    in_w: p.inW,
+    channels: p.outC,
+    out_h: p.outH,
+    out_w: p.outW,
+    filter_h: p.kH,
+    filter_w: p.kW,
+    stride_h: p.strideH,
+    stride_w: p.strideW,
+    dilation_h: p.dilH,
+    dilation_w: p.dilW,
+    pad_h: p.padH,
+    pad_w: p.padW,
+    input_offset: p.inputOffset,
+    output_offset: p.outputOffset,
+    act_min: p.actMin,
+    act_max: p.actMax,
+    weights: `tf_op${i}_wpack`,
+    bias: `tf_op${i}_bias`,
+    multiplier: mult,
+    shift,
+  });
+  return wrapper(e, 'tf_dsp_depthwise_s8', params, false);
+}

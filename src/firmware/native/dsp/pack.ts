@@ -1,0 +1,62 @@
+/**
+ * Generation-time weight work for the Cortex-M DSP kernels (firmware/native/dsp/tf_dsp.h):
+ * widening to int16, packing in SXTB16 order with output channels interleaved in pairs, and
+ * folding the input offset into the bias. Pure functions over plain arrays.
+ */
+
+/** n rounded up to a multiple of 4 (the DSP kernels consume taps in groups of 4). */
+export function roundUp4(n: number): number {
+  return Math.ceil(n / 4) * 4;
+}
+
+/** One int32 word of two int16 halves, low halfword first. */
+function word(lo: number, hi: number): number {
+  return ((lo & 0xffff) | (hi << 16)) | 0;
+}
+
+/**
+ * Rows (one per output channel, `k` int16-range values each) → int32 words in the layout
+ * tf_dsp.h documents: per group g of 4 taps, (v[4g], v[4g+2]) then (v[4g+1], v[4g+3]); rows c and
+ * c+1 interleaved per group; an odd last row alone; taps past k are zero.
+ */
+export function packSxtb16(rows: readonly ArrayLike<number>[], k: number): Int32Array {
+  const k4 = roundUp4(k);
+  const half = k4 / 2;
+  const out = new Int32Array(rows.length * half);
+  const at = (r: ArrayLike<number>, t: number) => {
+    if (t >= k) return 0;
+    const v = r[t];
+    if (!(v >= -32768 && v <= 32767)) throw new RangeError(`weight ${v} does not fit int16`);
+    return v;
+  };
+  for (let c = 0; c < rows.length; c += 2) {
+    const base = c * half;
+    const pair = c + 1 < rows.length;
+    for (let g = 0; g < k4 / 4; g++) {
+      const t = 4 * g;
+      const put = (r: ArrayLike<number>, o: number) => {
+        out[o] = word(at(r, t), at(r, t + 2));
+        out[o + 1] = word(at(r, t + 1), at(r, t + 3));
+      };
+      if (pair) {
+        put(rows[c], base + 4 * g);
+        put(rows[c + 1], base + 4 * g + 2);
+      } else {
+        put(rows[c], base + 2 * g);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * bias[c] + inputOffset × Σ rows[c], wrapped to int32 as the kernels' int32 accumulation wraps
+ * (so Σ w·(x + off) = folded + Σ w·x holds exactly modulo 2^32).
+ */
+export function foldInputOffset(bias: ArrayLike<number> | null, rows: readonly ArrayLike<number>[], inputOffset: number): Int32Array {
+  return Int32Array.from(rows, (r, c) => {
+    let s = 0;
+    for (let t = 0; t < r.length; t++) s += r[t];
+    return ((bias ? bias[c] : 0) + Math.imul(inputOffset, s)) | 0;
+  });
+}

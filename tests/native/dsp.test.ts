@@ -1,0 +1,240 @@
+// The Cortex-M DSP kernels (firmware/native/dsp/) on the host, through the portable emulation of
+// the ACLE intrinsics (tf_acle_emul.h: gcc on x86 has no __ARM_FEATURE_DSP). Expected bytes:
+// - shared vectors: TFLM 90b983c reference-kernel outputs (shared/vectors/README.md);
+// - tinyforge's own vectors: the host interpreter's outputs (vectors/, itself checked against TFLM);
+// - random graphs (fast-check, fixed seed): the portable kernels, the reference implementation, run
+//   on the same inputs in a second executable.
+// The virtual board runs the same kernels compiled with the real intrinsics
+// (tests/e2e/virtual-board-vectors.test.ts).
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Activation, Graph, Operator, Tensor, TfliteModel } from '../../src/core/graph.js';
+import { REPO_ROOT, sharedForTests } from '../../src/core/shared.js';
+import { readTflite } from '../../src/tflite/reader.js';
+import { computeOutSize, emitNativeEngine } from '../../src/firmware/native/index.js';
+import { packSxtb16, foldInputOffset } from '../../src/firmware/native/dsp/pack.js';
+import { emitFirmware } from '../../src/firmware/emit.js';
+import { readFirmwareSources } from '../../src/firmware/sources.js';
+import { settingsFromGraph } from '../../src/firmware/settings-header.js';
+import { armCompile, buildRunner, hasTool, HOST_FLAGS, hostKernelObjects, INCLUDES, runEngine, tempDir } from './helpers.js';
+
+const shared = sharedForTests();
+const arm = hasTool('arm-none-eabi-gcc');
+const DSP_DIR = join(REPO_ROOT, 'firmware', 'native', 'dsp');
+const DSP_C = [join(DSP_DIR, 'tf_k_depthwise_dsp.c')];
+const SHA = 'cd'.repeat(32);
+
+function vectorDirs(): string[] {
+  const own = join(REPO_ROOT, 'vectors');
+  const dirs = readdirSync(own).map((f) => join(own, f));
+  if (shared) dirs.push(...readdirSync(join(shared, 'vectors'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(shared, 'vectors', d.name)));
+  return dirs.sort();
+}
+
+describe('DSP packing (generation time)', () => {
+  it('packs in SXTB16 order with channel pairs interleaved and folds the input offset', () => {
+    // By hand from tf_dsp.h: group of 4 taps → words (v0,v2), (v1,v3); rows 0,1 interleaved; row 2 alone; k=5 pads to 8 with 0.
+    const rows = [[1, 2, 3, 4, 5], [-1, -2, -3, -4, -5], [10, 20, 30, 40, 50]];
+    const w = (lo: number, hi: number) => ((lo & 0xffff) | (hi << 16)) | 0;
+    expect(Array.from(packSxtb16(rows, 5))).toEqual([
+      w(1, 3), w(2, 4), w(-1, -3), w(-2, -4), w(5, 0), w(0, 0), w(-5, 0), w(0, 0),
+      w(10, 30), w(20, 40), w(50, 0), w(0, 0),
+    ]);
+    // bias + off × Σrow: 7 + 3×15 = 52; -7 + 3×(-15) = -52; 0 + 3×150 = 450.
+    expect(Array.from(foldInputOffset([7, -7, 0], rows, 3))).toEqual([52, -52, 450]);
+    expect(Array.from(foldInputOffset(null, [[2 ** 15 - 1]], 2 ** 16 + 1))).toEqual([((2 ** 15 - 1) * (2 ** 16 + 1)) | 0]);
+    expect(() => packSxtb16([[40000]], 1)).toThrow(RangeError);
+  });
+});
+
+describe('DSP requantisation', () => {
+  it('tf_dsp_mbqm (no int64 division) equals the portable tf_fp_mbqm on edge values and 4 M random triples', () => {
+    const exe = join(tempDir('tf-dsp-rq-'), 'rq');
+    execFileSync('gcc', [...HOST_FLAGS, ...INCLUDES, join(REPO_ROOT, 'tests', 'native', 'dsp_requant_driver.c'), '-o', exe]);
+    expect(execFileSync(exe, { encoding: 'utf8' }).trim()).toBe('cases 4003840 mismatches 0');
+  }, 60_000);
+});
+
+describe('strong DSP kernels replace the weak portable ones by name', () => {
+  it('linking tf_k_depthwise_dsp.c next to the portable kernels runs the DSP definition, with the same output', () => {
+    const dir = tempDir('tf-dsp-ovr-');
+    const driver = join(REPO_ROOT, 'tests', 'native', 'override_driver.c');
+    const both = join(dir, 'both');
+    const portable = join(dir, 'portable');
+    execFileSync('gcc', [...HOST_FLAGS, ...INCLUDES, '-DTF_DSP_TRACE', driver, ...DSP_C, ...hostKernelObjects(), '-o', both]);
+    execFileSync('gcc', [...HOST_FLAGS, ...INCLUDES, driver, ...hostKernelObjects(), '-o', portable]);
+    const a = execFileSync(both, { encoding: 'utf8' }).trim();
+    const b = execFileSync(portable, { encoding: 'utf8' }).trim();
+    expect(a.endsWith('trace=1')).toBe(true);
+    expect(b.endsWith('trace=absent')).toBe(true);
+    expect(a.replace(/trace=.*/, '')).toBe(b.replace(/trace=.*/, ''));
+    expect(new Set(a.split(' ').slice(0, 16)).size).toBeGreaterThan(4); // not all clamped to one value
+  });
+});
+
+describe('firmware projects for DSP boards', () => {
+  it.each(['qemu-mps2-an386', 'cortex-m4', 'nano33ble'])('%s: DSP kernels compiled in, scratch per kernel reported', (board) => {
+    const bytes = new Uint8Array(readFileSync(join(REPO_ROOT, 'vectors', 'conv1d', 'model.tflite')));
+    const model = readTflite(bytes);
+    const project = emitFirmware({ board, engine: 'native', model, modelBytes: bytes, settings: settingsFromGraph(model.graph), sources: readFirmwareSources(), nativeEngine: emitNativeEngine });
+    const paths = project.files.map((f) => f.path);
+    for (const f of ['src/tf_dsp.h', 'src/tf_acle_asm.h', 'src/tf_acle_emul.h', 'src/tf_k_depthwise_dsp.c']) expect(paths).toContain(f);
+    expect(project.native?.target).toBe('dsp');
+    // conv1d: three CONV_2D with 1×5×3, 1×5×16, 1×3×32 filters → k4 = 16, 80, 96 → 5·k4 bytes each.
+    expect(project.native?.kernels.filter((k) => k.kernel === 'tf_dsp_conv_s8').map((k) => k.scratchBytes)).toEqual([80, 400, 480]);
+    expect(project.files.find((f) => f.path === 'src/tf_model_native.c')!.contents).toContain('#include "tf_dsp.h"');
+  });
+});
+
+describe('DSP engine on every vector (host, emulated intrinsics)', () => {
+  const dirs = vectorDirs();
+  it('finds the shared and own vector folders', () => {
+    expect(dirs.length).toBeGreaterThanOrEqual(shared ? 15 : 6);
+  });
+  for (const dir of dirs) {
+    it(`${dir.split('/').slice(-2).join('/')}: bit-exact, DSP kernels used, arm build clean`, () => {
+      const bytes = new Uint8Array(readFileSync(join(dir, 'model.tflite')));
+      const res = emitNativeEngine(readTflite(bytes), { modelSha256: createHash('sha256').update(bytes).digest('hex'), target: 'dsp' });
+      expect(res.schedule.some((s) => s.kernel.startsWith('tf_dsp_'))).toBe(true);
+      for (const s of res.schedule) {
+        const bytes = s.scratchBytes ?? 0;
+        if (s.kernel === 'tf_dsp_conv_s8') expect(bytes > 0 && bytes % 20 === 0).toBe(true); // 5 × taps rounded up to 4
+        else expect(bytes).toBe(0);
+      }
+      const work = tempDir('tf-dsp-v-');
+      const names = readdirSync(dir).filter((f) => /^in-\d+\.bin$/.test(f)).sort();
+      const { outputs, info } = runEngine(buildRunner(res.files, work, { sources: DSP_C }), names.map((n) => new Uint8Array(readFileSync(join(dir, n)))), work);
+      expect(info.arena_bytes).toBe(res.arenaBytes);
+      names.forEach((n, k) => {
+        expect(Buffer.from(outputs[k]).toString('hex'), n).toBe(readFileSync(join(dir, n.replace('in-', 'out-'))).toString('hex'));
+      });
+      if (arm) expect(armCompile(res.files, join(work, 'arm'))).toBe('');
+    }, 120_000);
+  }
+});
+
+// ---- random graphs: DSP engine == portable engine ----
+
+const bytesOf = (a: Int8Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+const q = (scale: number, zp: number) => ({ scale: [Math.fround(scale)], zeroPoint: [zp], quantizedDimension: 0 });
+
+function lcg(seed: number) {
+  let s = seed | 0;
+  return () => ((s = (Math.imul(s, 1103515245) + 12345) | 0), (s >>> 8) & 0xffffff);
+}
+
+interface Case {
+  kind: 'conv' | 'dw1' | 'dw' | 'fc' | 'maxpool' | 'mean';
+  inH: number; inW: number; inC: number; outC: number; fH: number; fW: number;
+  stride: [number, number]; dilation: [number, number]; padding: 'SAME' | 'VALID';
+  act: Activation; inZp: number; outZp: number; filterZp: number; perChannel: boolean; withBias: boolean; batches: number; seed: number;
+}
+
+const caseArb: fc.Arbitrary<Case> = fc.record({
+  kind: fc.constantFrom('conv', 'dw1', 'dw', 'fc', 'maxpool', 'mean'),
+  inH: fc.integer({ min: 1, max: 7 }), inW: fc.integer({ min: 1, max: 11 }), inC: fc.integer({ min: 1, max: 9 }), outC: fc.integer({ min: 1, max: 7 }),
+  fH: fc.integer({ min: 1, max: 4 }), fW: fc.integer({ min: 1, max: 5 }),
+  stride: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+  dilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+  padding: fc.constantFrom('SAME', 'VALID'),
+  act: fc.constantFrom('NONE', 'RELU', 'RELU6'),
+  inZp: fc.integer({ min: -128, max: 127 }), outZp: fc.integer({ min: -128, max: 127 }), filterZp: fc.integer({ min: -3, max: 3 }),
+  perChannel: fc.boolean(), withBias: fc.boolean(), batches: fc.integer({ min: 1, max: 2 }), seed: fc.integer(),
+});
+
+/** A one-op graph for the case, or null when the shapes give no output. */
+function graphOf(c: Case): Graph | null {
+  const rnd = lcg(c.seed);
+  const i8 = (n: number) => Int8Array.from({ length: n }, () => (rnd() % 255) - 127);
+  const inScale = 0.02 + (rnd() % 100) / 2000;
+  if (c.kind === 'fc') {
+    const accum = c.inC * c.inW;
+    const units = c.outC;
+    const fScale = 0.004;
+    const tensors: Tensor[] = [
+      { name: 'in', dtype: 'int8', shape: [c.batches, accum], quant: q(inScale, c.inZp) },
+      { name: 'w', dtype: 'int8', shape: [units, accum], data: bytesOf(i8(units * accum)), quant: q(fScale, c.perChannel ? 0 : c.filterZp) },
+      // TFLM (and the registry's Prepare) check a per-tensor FC's bias scale = input scale × filter scale.
+      { name: 'b', dtype: 'int32', shape: [units], data: bytesOf(Int32Array.from({ length: units }, () => (rnd() % 4001) - 2000)), quant: q(Math.fround(inScale) * Math.fround(fScale), 0) },
+      { name: 'out', dtype: 'int8', shape: [c.batches, units], quant: q(inScale * fScale * Math.sqrt(accum) * 40, c.outZp) },
+    ];
+    if (c.perChannel) tensors[1].quant = { scale: Array.from({ length: units }, (_, k) => Math.fround(fScale * (1 + k / 4))), zeroPoint: Array(units).fill(0), quantizedDimension: 0 };
+    return { tensors, operators: [{ op: 'FULLY_CONNECTED', inputs: [0, 1, c.withBias ? 2 : -1], outputs: [3], options: { fusedActivation: c.act, keepNumDims: false } }], inputs: [0], outputs: [3] };
+  }
+  if (c.kind === 'maxpool' || c.kind === 'mean') {
+    // Channels a multiple of 4 half the time (the DSP paths), otherwise the portable fallback.
+    const ch = c.perChannel ? 4 * c.outC : c.inC;
+    const input: Tensor = { name: 'in', dtype: 'int8', shape: [c.batches, c.inH, c.inW, ch], quant: q(inScale, c.inZp) };
+    if (c.kind === 'maxpool') {
+      const outH = computeOutSize(c.padding, c.inH, c.fH, c.stride[0]);
+      const outW = computeOutSize(c.padding, c.inW, c.fW, c.stride[1]);
+      if (outH < 1 || outW < 1) return null;
+      const tensors: Tensor[] = [input, { name: 'out', dtype: 'int8', shape: [c.batches, outH, outW, ch], quant: q(inScale, c.inZp) }];
+      const options = { padding: c.padding, strideH: c.stride[0], strideW: c.stride[1], filterH: c.fH, filterW: c.fW, fusedActivation: c.act };
+      return { tensors, operators: [{ op: 'MAX_POOL_2D', inputs: [0], outputs: [1], options }], inputs: [0], outputs: [1] };
+    }
+    const axes = c.withBias ? [1, 2] : [[1], [2], [3], [1, 2]][c.fW % 4];
+    const outShape = input.shape.filter((_, k) => !axes.includes(k));
+    const tensors: Tensor[] = [
+      input,
+      { name: 'axes', dtype: 'int32', shape: [axes.length], data: bytesOf(Int32Array.from(axes)) },
+      { name: 'out', dtype: 'int8', shape: outShape, quant: q(inScale * (0.5 + (rnd() % 100) / 100), c.outZp) },
+    ];
+    return { tensors, operators: [{ op: 'MEAN', inputs: [0, 1], outputs: [2], options: { keepDims: false } }], inputs: [0], outputs: [2] };
+  }
+  const dw = c.kind !== 'conv';
+  // Depthwise: channels a multiple of 4 half the time (tf_dsp_depthwise_s8), else the strong generic kernel.
+  const inC = c.kind === 'dw1' ? 1 : c.kind === 'dw' && c.perChannel ? 4 * Math.ceil(c.inC / 4) : c.inC;
+  const outC = c.kind === 'dw1' ? c.outC : c.kind === 'dw' ? inC : c.outC;
+  const outH = computeOutSize(c.padding, c.inH, c.fH, c.stride[0], c.dilation[0]);
+  const outW = computeOutSize(c.padding, c.inW, c.fW, c.stride[1], c.dilation[1]);
+  if (outH < 1 || outW < 1) return null;
+  const fShape = dw ? [1, c.fH, c.fW, outC] : [outC, c.fH, c.fW, inC];
+  const k = c.fH * c.fW * (dw ? 1 : inC);
+  const scales = Array.from({ length: c.perChannel ? outC : 1 }, (_, j) => Math.fround(0.003 * (1 + j / 3)));
+  const tensors: Tensor[] = [
+    { name: 'in', dtype: 'int8', shape: [c.batches, c.inH, c.inW, inC], quant: q(inScale, c.inZp) },
+    { name: 'w', dtype: 'int8', shape: fShape, data: bytesOf(i8(fShape.reduce((a, b) => a * b, 1))), quant: { scale: scales, zeroPoint: scales.map(() => 0), quantizedDimension: dw ? 3 : 0 } },
+    { name: 'b', dtype: 'int32', shape: [outC], data: bytesOf(Int32Array.from({ length: outC }, () => (rnd() % 4001) - 2000)) },
+    { name: 'out', dtype: 'int8', shape: [c.batches, outH, outW, outC], quant: q(inScale * 0.003 * Math.sqrt(k) * 40, c.outZp) },
+  ];
+  const options = { padding: c.padding, strideH: c.stride[0], strideW: c.stride[1], dilationH: c.dilation[0], dilationW: c.dilation[1], fusedActivation: c.act };
+  const op: Operator = dw
+    ? { op: 'DEPTHWISE_CONV_2D', inputs: [0, 1, c.withBias ? 2 : -1], outputs: [3], options: { ...options, depthMultiplier: outC / inC } }
+    : { op: 'CONV_2D', inputs: [0, 1, c.withBias ? 2 : -1], outputs: [3], options };
+  return { tensors, operators: [op], inputs: [0], outputs: [3] };
+}
+
+function run(graph: Graph, dsp: boolean, inputs: Uint8Array[]): { outputs: Uint8Array[]; kernel: string } {
+  const model: TfliteModel = { graph, version: 3, description: 'dsp property test', metadata: [] };
+  const res = emitNativeEngine(model, { modelSha256: SHA, target: dsp ? 'dsp' : 'portable' });
+  const dir = tempDir('tf-dsp-p-');
+  const exe = buildRunner(res.files, dir, dsp ? { sources: DSP_C } : {});
+  return { outputs: runEngine(exe, inputs, dir).outputs, kernel: res.schedule[0].kernel };
+}
+
+describe('DSP engine == portable engine on random conv / depthwise / FC / max-pool / mean layers', () => {
+  it('fast-check, seed 20261201, 60 cases (shapes, padding, strides, dilations, odd channels and taps, zero points)', () => {
+    const kernels = new Set<string>();
+    fc.assert(
+      fc.property(caseArb, (c) => {
+        const graph = graphOf(c);
+        if (!graph) return true;
+        const rnd = lcg(c.seed ^ 0x5a5a);
+        const n = graph.tensors[0].shape.reduce((a, b) => a * b, 1);
+        const inputs = [0, 1, 2].map(() => Uint8Array.from({ length: n }, () => rnd() & 0xff));
+        const want = run(graph, false, inputs);
+        const got = run(graph, true, inputs);
+        kernels.add(got.kernel);
+        got.outputs.forEach((o, k) => expect(Buffer.from(o).toString('hex'), `${JSON.stringify(c)} input ${k}`).toBe(Buffer.from(want.outputs[k]).toString('hex')));
+      }),
+      { seed: 20261201, numRuns: 60 },
+    );
+    // The cases reach every DSP path: specialised conv, FC, max pool and mean, and the strong depthwise override.
+    expect([...kernels].sort()).toEqual(['tf_dsp_conv_s8', 'tf_dsp_depthwise_s8', 'tf_dsp_fc_s8', 'tf_dsp_max_pool_s8', 'tf_dsp_mean_s8', 'tf_k_depthwise_conv2d_s8']);
+  }, 600_000);
+});

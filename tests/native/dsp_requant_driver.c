@@ -1,0 +1,36 @@
+// Test-only driver (tests/native/dsp.test.ts): tf_dsp_mbqm (DSP requantisation without the int64
+// division) against the portable tf_fp_mbqm on edge values and 4 million SplitMix64-random
+// (x, multiplier in [0, 2^31), shift in [-31, 8]) triples. Prints "cases N mismatches M".
+#include <stdio.h>
+
+#include "tf_dsp.h"
+
+static uint64_t state = 0x5EED1234ABCDull;
+static uint64_t next(void) {
+  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+int main(void) {
+  static const int32_t xs[] = {0, 1, -1, 2, -2, INT32_MAX, INT32_MIN, INT32_MIN + 1, 1 << 30, -(1 << 30), 12345, -12345};
+  static const int32_t ms[] = {0, 1, 1 << 30, (1 << 30) + 1, INT32_MAX, INT32_MAX - 1, 1518500250, 1073741823};
+  long cases = 0, bad = 0;
+  for (unsigned i = 0; i < sizeof xs / sizeof xs[0]; ++i)
+    for (unsigned j = 0; j < sizeof ms / sizeof ms[0]; ++j)
+      for (int s = -31; s <= 8; ++s) {
+        ++cases;
+        if (tf_dsp_mbqm(xs[i], ms[j], s) != tf_fp_mbqm(xs[i], ms[j], s)) ++bad;
+      }
+  for (long k = 0; k < 4000000; ++k) {
+    const uint64_t r = next();
+    const int32_t x = (k & 1) ? (int32_t)(uint32_t)r : (int32_t)(r & 0xfffff) - 0x80000;  // full range and accumulator-like
+    const int32_t m = (int32_t)((r >> 32) & 0x7fffffffu);
+    const int s = (int)((r >> 24) % 40) - 31;
+    ++cases;
+    if (tf_dsp_mbqm(x, m, s) != tf_fp_mbqm(x, m, s)) ++bad;
+  }
+  printf("cases %ld mismatches %ld\n", cases, bad);
+  return 0;
+}
