@@ -5,7 +5,7 @@
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { badInput, deviceError, ExitCode, TinyforgeError, usageError } from '../../core/errors.js';
+import { badInput, ExitCode, TinyforgeError, unsupported, usageError } from '../../core/errors.js';
 import { action, emit, globalOptions, info, progress } from '../util.js';
 import { DeviceClient, type ClientOptions } from '../../device/client.js';
 import { SerialTransport, listPorts } from '../../device/serial-transport.js';
@@ -14,7 +14,7 @@ import { interpreterReference, loadVectors, parseWindowsFile, quantizeWindows, t
 import { loadTrainArtifacts } from '../../train/artifacts.js';
 import { CAPTURE_CSV_HEADER, CaptureSession } from '../../device/capture.js';
 import { describePrediction, formatPrediction, parseFeedCsv } from '../../device/monitor.js';
-import { MAX_PAYLOAD } from '../../device/protocol.generated.js';
+import { ERR, MAX_PAYLOAD } from '../../device/protocol.generated.js';
 
 interface LinkFlags {
   port?: string;
@@ -54,6 +54,25 @@ function onInterrupt(stop: () => void): () => void {
     process.removeListener('SIGINT', h);
     process.removeListener('SIGTERM', h);
   };
+}
+
+const NO_IMU_REMEDY =
+  'use a board with an IMU (Nano 33 BLE Sense), or start the virtual board with a simulated one: tinyforge flash DIR --imu sim:walking (or --imu file:recording.csv)';
+
+/** Unsupported-feature error unless the board (INFO) has an IMU: checked before anything is written. */
+function requireImu(client: DeviceClient, port: string, remedy = NO_IMU_REMEDY): void {
+  const i = client.info!;
+  if (!(i.imuRateHz > 0)) throw unsupported(`the board on ${port} (${i.board}) has no IMU: there is nothing to stream`, { remedy });
+}
+
+/** STREAM_START's NO_IMU / AXES_MISMATCH answers as typed errors; null for any other failure. */
+function noImuError(e: unknown, port: string, remedy = NO_IMU_REMEDY): TinyforgeError | null {
+  if (!(e instanceof TinyforgeError)) return null;
+  if (e.details?.code === ERR.NO_IMU) return unsupported(`the board on ${port} has no IMU`, { cause: e.message, remedy });
+  if (e.details?.code === ERR.AXES_MISMATCH) {
+    return unsupported(`the board on ${port} runs a model whose axes are not the IMU's aX, aY, aZ: it cannot stream live`, { cause: e.message, remedy: 'flash a model trained on aX,aY,aZ, or feed samples with tinyforge monitor --feed' });
+  }
+  return null;
 }
 
 function writeAtomic(path: string, text: string): void {
@@ -129,19 +148,40 @@ export function register(program: Command): void {
       const target = resolve(f.out);
       if (!existsSync(dirname(target))) throw badInput(`folder ${dirname(target)} does not exist`, { remedy: 'create it first' });
       const client = await connect(f);
+      // Refuse before writing anything: no IMU, or an IMU the model cannot take, leaves no files.
+      try {
+        requireImu(client, f.port!);
+      } catch (e) {
+        await client.close().catch(() => undefined);
+        throw e;
+      }
       const partial = target + '.partial';
-      writeFileSync(partial, CAPTURE_CSV_HEADER + '\n');
       const session = new CaptureSession(f.label, f.group);
       const startedAt = new Date().toISOString();
       let stopReason = 'time';
       let finish!: () => void;
       const done = new Promise<void>((r) => (finish = r));
-      client.onImuSamples((b) => appendFileSync(partial, session.add(b, Date.now())));
+      // Rows that arrive before the file exists (between STREAM_START's ACK and its creation) wait here.
+      let pending = '';
+      let fileOpen = false;
+      client.onImuSamples((b) => {
+        const rows = session.add(b, Date.now());
+        if (fileOpen) appendFileSync(partial, rows);
+        else pending += rows;
+      });
       client.transport.onClose(() => ((stopReason = 'link closed'), finish()));
       const dispose = onInterrupt(() => ((stopReason = 'interrupted'), finish()));
-      const timer = Number.isFinite(seconds) ? setTimeout(finish, seconds * 1000) : null;
       try {
         await client.streamStart(Number(f.rate));
+      } catch (e) {
+        dispose();
+        await client.close().catch(() => undefined);
+        throw noImuError(e, f.port!) ?? e;
+      }
+      writeFileSync(partial, CAPTURE_CSV_HEADER + '\n' + pending);
+      fileOpen = true;
+      const timer = Number.isFinite(seconds) ? setTimeout(finish, seconds * 1000) : null;
+      try {
         info(out, `capturing "${f.label}" from ${f.port}${Number.isFinite(seconds) ? ` for ${seconds} s` : ''} (Ctrl-C stops)…`);
         await done;
       } finally {
@@ -158,12 +198,18 @@ export function register(program: Command): void {
           device: { port: f.port, engine: client.info?.engine }, startedAt, samples: s.samples, seconds: s.seconds, gaps: s.gaps, missingSamples: s.missingSamples, stopReason, file: basename(target),
         };
         writeAtomic(target + '.json', JSON.stringify(sidecar, null, 2) + '\n');
-        emit(out, { file: target, ...s, stopReason }, () =>
+        // One result object (also with --json) even when the link was lost: the samples are saved,
+        // the exit code says what happened (6 link lost, 130 Ctrl-C).
+        const linkLost = stopReason === 'link closed';
+        emit(out, { file: target, ...s, stopReason, ...(linkLost ? { error: 'device', exitCode: ExitCode.DEVICE } : {}) }, () =>
           `${s.samples} samples of "${s.label}" → ${target} (${s.seconds.toFixed(1)} s, device ${s.deviceRateHz.toFixed(1)} Hz, measured ${s.measuredRateHz.toFixed(1)} Hz` +
           `${s.gaps.length ? `, ${s.missingSamples} samples LOST in ${s.gaps.length} gaps` : ', no gaps'}; stopped: ${stopReason})`,
         );
-        if (stopReason === 'link closed') info(out, 'warning: the link closed during capture; everything received was saved');
-        if (stopReason === 'interrupted' && Number.isFinite(seconds)) process.exitCode = ExitCode.INTERRUPTED;
+        if (linkLost) {
+          info(out, 'error: the link to the board closed during capture; everything received was saved');
+          process.exitCode = ExitCode.DEVICE;
+        }
+        if (stopReason === 'interrupted') process.exitCode = ExitCode.INTERRUPTED;
       }
     }),
   );
@@ -222,15 +268,13 @@ export function register(program: Command): void {
           }
           finish();
         } else {
+          requireImu(client, f.port!, 'feed it recorded samples instead: tinyforge monitor --port … --feed recording.csv');
           try {
             // Windows start afresh, so window numbers and sample indices count from this session.
             await client.reset();
             await client.streamStart(0);
           } catch (e) {
-            if (e instanceof TinyforgeError && e.details?.code === 6) {
-              throw deviceError('this board has no IMU', { remedy: 'feed it recorded samples: tinyforge monitor --port … --feed recording.csv' });
-            }
-            throw e;
+            throw noImuError(e, f.port!, 'feed it recorded samples instead: tinyforge monitor --port … --feed recording.csv') ?? e;
           }
           streaming = true;
           info(out, `monitoring ${f.port} (${infoMsg.board}, ${infoMsg.engine}); Ctrl-C stops`);
