@@ -59,6 +59,8 @@ export interface VirtualBoard {
   qemuArgs: string[];
   /** The simulated IMU, or null when the board has none. */
   imu: VirtualImu | null;
+  /** QEMU's process id. */
+  pid: number;
   /** Terminates QEMU and waits for it to exit. Safe to call twice. */
   stop(): Promise<void>;
   /** Settles when QEMU exits for any reason (stop(), a crash, killed from outside). */
@@ -337,7 +339,7 @@ export async function startVirtualBoard(elfPath: string, opts: VirtualBoardOptio
       })();
       return stopping;
     };
-    return { path, qemuArgs, imu: bus, stop, exited };
+    return { path, qemuArgs, imu: bus, pid: child.pid!, stop, exited };
   } catch (e) {
     removeSignalHandlers(onSignal);
     process.removeListener('exit', killOnExit);

@@ -112,11 +112,14 @@ describe.skipIf(!tools)('virtual board with a simulated IMU: capture and monitor
     // streamed for 3 s, so at least half of 150 even if QEMU was starved for a while.
     expect(sum.samples).toBeLessThanOrEqual(Math.ceil((50 * r.wallMs) / 1000) + 1);
     expect(sum.samples).toBeGreaterThanOrEqual(75);
-    // Rate measured from the file's own record (sequence numbers over arrival times), ±30 %.
+    // The rate the file records: the sensor's own (exact), and the one measured on the host from
+    // arrival times. The latter follows QEMU's pace, which a busy machine slows (samples queue,
+    // none is lost), so it is only checked to be the sensor's order of magnitude: a wrong rate
+    // (a 2× or ÷2 mistake, a stalled stream) still fails.
     const side = JSON.parse(readFileSync(out + '.json', 'utf8'));
-    expect(side).toMatchObject({ sampleRateHz: 50, board: 'qemu-mps2-an386', samples: sum.samples });
-    expect(side.measuredRateHz).toBeGreaterThan(35);
-    expect(side.measuredRateHz).toBeLessThan(65);
+    expect(side).toMatchObject({ sampleRateHz: 50, deviceRateHz: 50, board: 'qemu-mps2-an386', samples: sum.samples });
+    expect(side.measuredRateHz).toBeGreaterThan(26);
+    expect(side.measuredRateHz).toBeLessThan(90);
     // The data importer reads it back whole.
     const imp = importCaptureCsv(readFileSync(out, 'utf8'), readFileSync(out + '.json', 'utf8'), { source: out });
     expect(imp.recordings.map((x) => [x.label, x.group, x.samples.length / 3])).toEqual([['walking', 'subject03', sum.samples]]);
@@ -128,11 +131,15 @@ describe.skipIf(!tools)('virtual board with a simulated IMU: capture and monitor
     expect(new Set(v.map((x) => x.join())).size).toBeGreaterThan(v.length / 2);
   });
 
-  it('Ctrl-C on capture: exit 130, every received sample in the file', async () => {
+  it('Ctrl-C on capture (pressed twice): exit 130, every received sample in the file', async () => {
     const b = await start({ kind: 'simulated', activity: 'biking' });
     const out = join(dir, 'bike.csv');
-    const r = await cli(['--json', 'capture', '--port', b.path, '--label', 'biking', '--out', out], (kill) => partialRows(out) > 40 && kill('SIGINT'));
-    expect(r.code, r.stderr).toBe(130);
+    // The second Ctrl-C lands 50 ms after the first, while capture stops the stream and saves.
+    let sent = 0;
+    const r = await cli(['--json', 'capture', '--port', b.path, '--label', 'biking', '--out', out], (kill) => {
+      if (sent < 2 && (sent > 0 || partialRows(out) > 40)) (kill('SIGINT'), sent++);
+    });
+    expect(r.code, r.stderr + r.stdout).toBe(130);
     const sum = JSON.parse(r.stdout);
     expect(sum.stopReason).toBe('interrupted');
     expect(sum.samples).toBeGreaterThan(40);
@@ -188,6 +195,25 @@ describe.skipIf(!tools)('virtual board with a simulated IMU: capture and monitor
     expect(m.stderr).toMatch(/has no IMU/);
   });
 
+  it('a board that hangs mid-capture (its port stays open): the silence is noticed, every sample kept, exit 6', async () => {
+    const b = await start({ kind: 'simulated', activity: 'idle' });
+    const out = join(dir, 'hang.csv');
+    let frozen = false;
+    const r = await cli(['--json', 'capture', '--port', b.path, '--label', 'idle', '--out', out], () => {
+      if (!frozen && partialRows(out) > 30) {
+        frozen = true;
+        process.kill(b.pid, 'SIGSTOP'); // QEMU frozen: the pty stays open, nothing more arrives
+      }
+    });
+    process.kill(b.pid, 'SIGCONT');
+    expect(r.code, `frozen: ${frozen}; ${r.stderr}`).toBe(6);
+    const sum = JSON.parse(r.stdout);
+    expect(sum).toMatchObject({ stopReason: 'link closed', exitCode: 6 });
+    expect(sum.samples).toBeGreaterThan(30);
+    expect(rowsOf(out).length).toBe(sum.samples);
+    expect(existsSync(out + '.partial')).toBe(false);
+  });
+
   it('the board going away mid-capture: every sample kept, exit 6, one JSON object', async () => {
     const b = await start({ kind: 'simulated', activity: 'golfing' });
     const out = join(dir, 'golf.csv');
@@ -198,7 +224,7 @@ describe.skipIf(!tools)('virtual board with a simulated IMU: capture and monitor
         void b.stop();
       }
     });
-    expect(r.code, r.stderr).toBe(6);
+    expect(r.code, `pulled: ${pulled}, rows: ${partialRows(out)}; ${r.stderr}`).toBe(6);
     const sum = JSON.parse(r.stdout);
     expect(sum).toMatchObject({ stopReason: 'link closed', exitCode: 6 });
     expect(sum.samples).toBeGreaterThan(30);

@@ -6,7 +6,7 @@ import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } f
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { badInput, ExitCode, TinyforgeError, unsupported, usageError } from '../../core/errors.js';
-import { action, emit, globalOptions, info, progress } from '../util.js';
+import { action, emit, exitOnLateSignal, globalOptions, info, progress } from '../util.js';
 import { DeviceClient, type ClientOptions } from '../../device/client.js';
 import { SerialTransport, listPorts } from '../../device/serial-transport.js';
 import { formatVerifyReport, verifyDevice } from '../../device/verify.js';
@@ -45,16 +45,23 @@ function readFileOrThrow(path: string, what: string): Buffer {
   return readFileSync(path);
 }
 
-/** Calls `stop` on the first Ctrl-C; returns a disposer. */
+/**
+ * Calls `stop` on Ctrl-C (SIGINT/SIGTERM); returns a disposer. Stays installed (`on`, not `once`)
+ * until disposed, so a second Ctrl-C while the command saves its files cannot kill it half-way.
+ */
 function onInterrupt(stop: () => void): () => void {
   const h = () => stop();
-  process.once('SIGINT', h);
-  process.once('SIGTERM', h);
+  process.on('SIGINT', h);
+  process.on('SIGTERM', h);
   return () => {
     process.removeListener('SIGINT', h);
     process.removeListener('SIGTERM', h);
+    exitOnLateSignal();
   };
 }
+
+/** Samples per IMU_SAMPLES frame the device app sends (tf_app.c IMU_BATCH). */
+const IMU_BATCH_SAMPLES = 25;
 
 const NO_IMU_REMEDY =
   'use a board with an IMU (Nano 33 BLE Sense), or start the virtual board with a simulated one: tinyforge flash DIR --imu sim:walking (or --imu file:recording.csv)';
@@ -158,19 +165,26 @@ export function register(program: Command): void {
       const partial = target + '.partial';
       const session = new CaptureSession(f.label, f.group);
       const startedAt = new Date().toISOString();
-      let stopReason = 'time';
+      let stopReason: string | null = null;
       let finish!: () => void;
       const done = new Promise<void>((r) => (finish = r));
+      // The first reason to stop is the one reported (a Ctrl-C after the link closed changes nothing).
+      const end = (reason: string) => {
+        stopReason ??= reason;
+        finish();
+      };
       // Rows that arrive before the file exists (between STREAM_START's ACK and its creation) wait here.
       let pending = '';
       let fileOpen = false;
+      let lastData = Date.now();
       client.onImuSamples((b) => {
+        lastData = Date.now();
         const rows = session.add(b, Date.now());
         if (fileOpen) appendFileSync(partial, rows);
         else pending += rows;
       });
-      client.transport.onClose(() => ((stopReason = 'link closed'), finish()));
-      const dispose = onInterrupt(() => ((stopReason = 'interrupted'), finish()));
+      client.transport.onClose(() => end('link closed'));
+      const dispose = onInterrupt(() => end('interrupted'));
       try {
         await client.streamStart(Number(f.rate));
       } catch (e) {
@@ -180,13 +194,26 @@ export function register(program: Command): void {
       }
       writeFileSync(partial, CAPTURE_CSV_HEADER + '\n' + pending);
       fileOpen = true;
-      const timer = Number.isFinite(seconds) ? setTimeout(finish, seconds * 1000) : null;
+      const timer = Number.isFinite(seconds) ? setTimeout(() => end('time'), seconds * 1000) : null;
+      // A port that vanishes does not always close (USB unplug, a pty whose emulator died): after a
+      // silence of several batches, ask the board; no answer (HELLO's own retries) = link lost.
+      const silenceMs = Math.max(3000, (4 * IMU_BATCH_SAMPLES * 1000) / (client.info!.imuRateHz || 1));
+      let probing = false;
+      const watchdog = setInterval(() => {
+        if (probing || stopReason !== null || Date.now() - lastData < silenceMs) return;
+        probing = true;
+        client.hello().then(
+          () => ((lastData = Date.now()), (probing = false)),
+          () => end('link closed'),
+        );
+      }, 500);
       try {
         info(out, `capturing "${f.label}" from ${f.port}${Number.isFinite(seconds) ? ` for ${seconds} s` : ''} (Ctrl-C stops)…`);
         await done;
       } finally {
         if (timer) clearTimeout(timer);
-        dispose();
+        clearInterval(watchdog);
+        stopReason ??= 'error';
         if (stopReason !== 'link closed') await client.streamStop().catch(() => undefined);
         await client.close().catch(() => undefined);
         const s = session.summary();
@@ -210,6 +237,7 @@ export function register(program: Command): void {
           process.exitCode = ExitCode.DEVICE;
         }
         if (stopReason === 'interrupted') process.exitCode = ExitCode.INTERRUPTED;
+        dispose();
       }
     }),
   );

@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { badInput, deviceError } from '../../core/errors.js';
-import { action, emit, globalOptions, info } from '../util.js';
+import { action, emit, exitOnLateSignal, globalOptions, info } from '../util.js';
 import { BOARD_IDS, getBoard } from '../../firmware/boards.js';
 import { buildPlan, readManifest, runSteps } from '../../firmware/build.js';
 import { flashPlan, formatFlashPlan } from '../../flash/plan.js';
@@ -99,6 +99,7 @@ export function register(program: Command): void {
             await vb.stop();
           } finally {
             for (const sig of STOP_SIGNALS) process.removeListener(sig, stop);
+            exitOnLateSignal();
           }
           return;
         }
