@@ -22,6 +22,8 @@ export interface SensorBusSchema {
   version: number;
   description: string;
   sync: number;
+  /** The board sends TAKEN after each this many SAMPLE records it read. */
+  takenEvery: number;
   records: BusRecord[];
 }
 
@@ -36,6 +38,7 @@ export function checkBusSchema(s: SensorBusSchema): void {
     ids.add(r.id);
     for (const f of r.fields) if (!(f.type in SIZE)) throw new Error(`${r.name}.${f.name}: unknown type ${f.type}`);
   }
+  if (!Number.isInteger(s.takenEvery) || s.takenEvery < 1 || s.takenEvery > 64) throw new Error(`takenEvery ${s.takenEvery} out of 1..64`);
 }
 
 export const recordBytes = (r: BusRecord) => RECORD_HEADER_BYTES + r.fields.reduce((a, f) => a + SIZE[f.type], 0);
@@ -45,7 +48,8 @@ export function generateBusTs(s: SensorBusSchema): string {
   checkBusSchema(s);
   const o: string[] = [provenanceComment('from schemas/sensor-bus.json'), '', '/* eslint-disable */'];
   o.push('/** The virtual board\'s IMU bus (UART1); see schemas/sensor-bus.json "description". */');
-  o.push(`export const SENSOR_BUS_VERSION = ${s.version};`, `export const SENSOR_SYNC = ${s.sync};`, '');
+  o.push(`export const SENSOR_BUS_VERSION = ${s.version};`, `export const SENSOR_SYNC = ${s.sync};`);
+  o.push('/** The board sends TAKEN after each this many SAMPLE records it read off the bus. */', `export const SENSOR_TAKEN_EVERY = ${s.takenEvery};`, '');
   o.push('/** Record ids. */', 'export const SENSOR_RECORD = {');
   for (const r of s.records) o.push(`  /** ${r.dir}: ${r.doc} */`, `  ${r.name}: ${r.id},`);
   o.push('} as const;', 'export type SensorRecordName = keyof typeof SENSOR_RECORD;', '');
@@ -74,7 +78,7 @@ export function generateBusC(s: SensorBusSchema): string {
   b.push('// The virtual board\'s IMU bus on UART1: record ids, sizes and field byte offsets (from the record\'s');
   b.push('// first byte, SYNC). Multi-byte fields are little-endian.');
   for (const line of s.description.match(/.{1,96}(\s|$)/g) ?? []) b.push('// ' + line.trim());
-  b.push('', `#define TF_SENSOR_BUS_VERSION ${s.version}`, `#define TF_SENSOR_SYNC ${s.sync}`);
+  b.push('', `#define TF_SENSOR_BUS_VERSION ${s.version}`, `#define TF_SENSOR_SYNC ${s.sync}`, `#define TF_SENSOR_TAKEN_EVERY ${s.takenEvery}  /* SAMPLEs read per TAKEN sent */`);
   for (const r of s.records) {
     b.push('', `#define TF_SENSOR_${r.name} ${r.id}  /* ${r.dir}: ${r.doc} */`, `#define TF_SENSOR_${r.name}_BYTES ${recordBytes(r)}`);
     let off = RECORD_HEADER_BYTES;

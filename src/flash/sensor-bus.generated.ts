@@ -4,6 +4,8 @@
 /** The virtual board's IMU bus (UART1); see schemas/sensor-bus.json "description". */
 export const SENSOR_BUS_VERSION = 1;
 export const SENSOR_SYNC = 165;
+/** The board sends TAKEN after each this many SAMPLE records it read off the bus. */
+export const SENSOR_TAKEN_EVERY = 8;
 
 /** Record ids. */
 export const SENSOR_RECORD = {
@@ -15,6 +17,8 @@ export const SENSOR_RECORD = {
   READY: 3,
   /** sensor->board: one accelerometer sample, in counts (g = counts / lsbPerG) */
   SAMPLE: 4,
+  /** board->sensor: the board has read takenEvery more SAMPLE records off the bus (flow control) */
+  TAKEN: 5,
 } as const;
 export type SensorRecordName = keyof typeof SENSOR_RECORD;
 
@@ -24,6 +28,7 @@ export const SENSOR_RECORD_BYTES: { [K in SensorRecordName]: number } = {
   CONFIG: 8,
   READY: 2,
   SAMPLE: 8,
+  TAKEN: 2,
 };
 
 /** Field layouts in wire order, with byte offsets from the record's start. */
@@ -32,4 +37,5 @@ export const SENSOR_LAYOUT: { [K in SensorRecordName]: readonly { name: string; 
   CONFIG: [{ name: 'rateMilliHz', type: 'u32', offset: 2 }, { name: 'lsbPerG', type: 'u16', offset: 6 }],
   READY: [],
   SAMPLE: [{ name: 'x', type: 'i16', offset: 2 }, { name: 'y', type: 'i16', offset: 4 }, { name: 'z', type: 'i16', offset: 6 }],
+  TAKEN: [],
 };

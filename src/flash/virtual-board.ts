@@ -24,6 +24,7 @@ import { TinyforgeError, badInput, toolError } from '../core/errors.js';
 import { readRecordingFiles } from '../data/files.js';
 import { playbackSource, samplesDue, simulatedSource, type ImuSpec, type SampleSource } from './imu-source.js';
 import { BoardRecordReader, encodeConfig, encodeSamples } from './sensor-bus.js';
+import { SENSOR_TAKEN_EVERY } from './sensor-bus.generated.js';
 
 export type { ImuSpec } from './imu-source.js';
 
@@ -121,6 +122,14 @@ export function imuSource(spec: ImuSpec | undefined): SampleSource | null {
   return playbackSource(readRecordingFiles([spec.file]).recordings, spec.file, { loop: spec.loop });
 }
 
+/**
+ * Samples the sensor side lets be in flight (sent, not yet read by the board): half a second, and
+ * always several TAKEN periods so the board's acknowledgements can keep up.
+ */
+export function maxInFlight(rateHz: number): number {
+  return Math.max(4 * SENSOR_TAKEN_EVERY, Math.ceil(rateHz / 2));
+}
+
 /** How often the sensor side wakes up to send what is due (ms); the rate comes from the start time. */
 const PACE_MS = 10;
 
@@ -134,6 +143,8 @@ class SensorBus implements VirtualImu {
   private socket: Socket | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private sent = 0;
+  /** SAMPLE records the board has read off the bus (from its TAKEN records). */
+  private taken = 0;
   private t0 = 0;
   private readyWaiters: (() => void)[] = [];
   private isReady = false;
@@ -183,6 +194,7 @@ class SensorBus implements VirtualImu {
       for (const rec of reader.push(d)) {
         if (rec === 'PROBE') sock.write(encodeConfig(this.source.rateHz, this.source.lsbPerG));
         else if (rec === 'READY') this.start();
+        else if (rec === 'TAKEN') this.taken += SENSOR_TAKEN_EVERY;
       }
     });
   }
@@ -200,7 +212,14 @@ class SensorBus implements VirtualImu {
   private tick() {
     const sock = this.socket;
     if (!sock || sock.destroyed) return this.halt();
-    const n = samplesDue(Date.now() - this.t0, this.source.rateHz) - this.sent;
+    const now = Date.now();
+    const due = samplesDue(now - this.t0, this.source.rateHz) - this.sent;
+    // Flow control: at most maxInFlight samples the board has not read yet. When QEMU falls behind
+    // the sensor pauses and its clock restarts from now, so the board never reads stale samples
+    // and none is dropped (a slowed emulator sees a slowed world).
+    const room = maxInFlight(this.source.rateHz) - (this.sent - this.taken);
+    const n = Math.min(due, room);
+    if (due > room) this.t0 = now - ((this.sent + Math.max(0, n) - 1) * 1000) / this.source.rateHz;
     if (n <= 0) return;
     const xyz = this.source.take(n);
     this.sent += n;

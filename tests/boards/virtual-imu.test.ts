@@ -14,19 +14,20 @@ import { emitNativeEngine } from '../../src/firmware/native/index.js';
 import { readFirmwareSources } from '../../src/firmware/sources.js';
 import { writeProject } from '../../src/firmware/write.js';
 import { buildPlan, runPlan } from '../../src/firmware/build.js';
-import { startVirtualBoard, type VirtualBoard, type ImuSpec } from '../../src/flash/virtual-board.js';
+import { maxInFlight, startVirtualBoard, type VirtualBoard, type ImuSpec } from '../../src/flash/virtual-board.js';
 import { DeviceClient } from '../../src/device/client.js';
 import { SerialTransport } from '../../src/device/serial-transport.js';
 import { importCaptureCsv } from '../../src/data/import/capture.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { writeTflite } from '../../src/tflite/writer.js';
-import { tinyClassifier, tinySettings } from '../qa/helpers.js';
+import { tinyClassifier, tinySettings, until } from '../qa/helpers.js';
 
 const has = (t: string) => spawnSync(t, ['--version'], { stdio: 'ignore' }).status === 0;
 const tools = has('qemu-system-arm') && has('arm-none-eabi-gcc') && has('make');
 
 interface Run {
   code: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
   /** Wall time from spawn to exit, ms. */
@@ -44,10 +45,10 @@ function cli(args: string[], onPoll?: (kill: (s: NodeJS.Signals) => void) => voi
     child.stderr.on('data', (d) => (stderr += d));
     const poll = onPoll ? setInterval(() => onPoll((s) => child.kill(s)), 50) : null;
     const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
       if (poll) clearInterval(poll);
       clearTimeout(guard);
-      resolve({ code, stdout, stderr, wallMs: Date.now() - t0 });
+      resolve({ code, signal, stdout, stderr, wallMs: Date.now() - t0 });
     });
   });
 }
@@ -139,7 +140,7 @@ describe.skipIf(!tools)('virtual board with a simulated IMU: capture and monitor
     const r = await cli(['--json', 'capture', '--port', b.path, '--label', 'biking', '--out', out], (kill) => {
       if (sent < 2 && (sent > 0 || partialRows(out) > 40)) (kill('SIGINT'), sent++);
     });
-    expect(r.code, r.stderr + r.stdout).toBe(130);
+    expect(r.code, `exit ${r.code} ${r.signal}; ${r.stderr} ${r.stdout}`).toBe(130);
     const sum = JSON.parse(r.stdout);
     expect(sum.stopReason).toBe('interrupted');
     expect(sum.samples).toBeGreaterThan(40);
@@ -193,6 +194,24 @@ describe.skipIf(!tools)('virtual board with a simulated IMU: capture and monitor
     const m = await cli(['monitor', '--port', b.path, '--count', '1']);
     expect(m.code).toBe(4);
     expect(m.stderr).toMatch(/has no IMU/);
+  });
+
+  it('flow control: a frozen emulator gets no backlog of stale samples, and the stream resumes', async () => {
+    const b = await start({ kind: 'simulated', activity: 'walking' });
+    process.kill(b.pid, 'SIGSTOP');
+    const atStop = b.imu!.samplesSent();
+    await new Promise((r) => setTimeout(r, 2000)); // 100 samples' worth at 50 Hz
+    const during = b.imu!.samplesSent() - atStop;
+    process.kill(b.pid, 'SIGCONT');
+    // The sensor side may only run maxInFlight (32 at 50 Hz) ahead of what the board has read.
+    expect(during).toBeLessThanOrEqual(maxInFlight(50));
+    const c = await DeviceClient.connect(new SerialTransport(b.path, { bytesPerSecond: 8000 }), { handshakeMs: 20_000 });
+    let n = 0;
+    c.onImuSamples((m) => (n += m.samplesMg.length / 3));
+    await c.streamStart(0);
+    expect(await until(() => n >= 50, 30_000)).toBe(true);
+    await c.streamStop();
+    await c.close();
   });
 
   it('a board that hangs mid-capture (its port stays open): the silence is noticed, every sample kept, exit 6', async () => {

@@ -15,6 +15,7 @@ import { BUS_C_OUT, BUS_TS_OUT, checkBusSchema, generateBusC, generateBusTs, loa
 import { SENSOR_RECORD, SENSOR_RECORD_BYTES } from '../../src/flash/sensor-bus.generated.js';
 import { BoardRecordReader, encodeConfig, encodeSamples, sensitivityFor, toCounts } from '../../src/flash/sensor-bus.js';
 import { parseImuSpec, playbackSource, samplesDue, simulatedSource } from '../../src/flash/imu-source.js';
+import { maxInFlight } from '../../src/flash/virtual-board.js';
 
 describe('sensor bus schema → generated TS and C', () => {
   const schema = loadBusSchema(REPO_ROOT);
@@ -58,6 +59,7 @@ describe('sensor bus codec', () => {
     expect(r.push(Uint8Array.from([0x13, 0x00, 0xa5]))).toEqual([]);
     expect(r.push(Uint8Array.from([1, 0xa5, 0x77, 0xa5, 3]))).toEqual(['PROBE', 'READY']);
     expect(r.push(Uint8Array.from([0xa5, 0xa5, 1]))).toEqual(['PROBE']);
+    expect(r.push(Uint8Array.from([0xa5, 5, 0xa5, 5]))).toEqual(['TAKEN', 'TAKEN']);
   });
   it('full scale: the smallest of ±2/4/8/16 g that holds the data', () => {
     expect([sensitivityFor(1.5), sensitivityFor(3.9), sensitivityFor(4), sensitivityFor(12), sensitivityFor(40)]).toEqual([16384, 8192, 4096, 2048, 2048]);
@@ -90,6 +92,10 @@ describe('--imu syntax', () => {
 });
 
 describe('sample sources', () => {
+  it('flow control: half a second of samples in flight, never fewer than 4 TAKEN periods (8 samples each)', () => {
+    expect([maxInFlight(50), maxInFlight(119), maxInFlight(1000), maxInFlight(1)]).toEqual([32, 60, 500, 32]);
+  });
+
   it('pacing: the first sample at t = 0, then one per period, from the start time', () => {
     expect([samplesDue(-1, 50), samplesDue(0, 50), samplesDue(19.9, 50), samplesDue(20, 50), samplesDue(1000, 50), samplesDue(60_000, 119)]).toEqual([0, 1, 1, 2, 51, 7141]);
   });

@@ -10,7 +10,8 @@
 // board adapter attaches a simulated accelerometer there when asked to; without one nothing ever
 // answers the boot-time PROBE and the board reports no IMU (rate 0), as before. The driver is
 // non-blocking: every poll moves the bytes UART1 holds through a record parser into a sample FIFO
-// that, like a real sensor's, drops its oldest sample when full.
+// that, like a real sensor's, drops its oldest sample when full; TAKEN records tell the sensor
+// side how far the board has read, so it never queues stale samples on the bus.
 #include <stdint.h>
 
 #include "tf_board.h"
@@ -62,6 +63,7 @@ static uint32_t imu_rate_mhz;  // 0 until CONFIG: no IMU
 static float imu_g_per_lsb;
 static int16_t imu_fifo[TF_IMU_FIFO][3];
 static uint32_t imu_head, imu_tail;  // free-running; count = head - tail
+static uint32_t bus_taken;  // SAMPLE records read off the bus since CONFIG (flow control)
 
 static void bus_send(uint8_t id) {
   const uint8_t rec[2] = {TF_SENSOR_SYNC, id};
@@ -84,6 +86,7 @@ static void bus_record(void) {
     imu_g_per_lsb = lsb ? 1.0f / (float)lsb : 0.0f;
     if (!lsb) imu_rate_mhz = 0;
     imu_head = imu_tail = 0;
+    bus_taken = 0;
     bus_send(TF_SENSOR_READY);
   } else if (bus_rec[1] == TF_SENSOR_SAMPLE && imu_rate_mhz) {
     int16_t* d = imu_fifo[imu_head % TF_IMU_FIFO];
@@ -92,6 +95,7 @@ static void bus_record(void) {
     d[2] = le16(bus_rec + TF_SENSOR_SAMPLE_Z_OFFSET);
     imu_head++;
     if (imu_head - imu_tail > TF_IMU_FIFO) imu_tail = imu_head - TF_IMU_FIFO;
+    if (++bus_taken % TF_SENSOR_TAKEN_EVERY == 0) bus_send(TF_SENSOR_TAKEN);
   }
 }
 

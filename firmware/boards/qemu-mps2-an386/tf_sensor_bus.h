@@ -9,11 +9,14 @@
 // SYNC, the record id (u8), then its fields, little-endian. A reader skips bytes until SYNC and
 // drops records with an unknown id. Handshake, as with a real sensor's WHO_AM_I: the board sends
 // PROBE at boot, the sensor answers CONFIG, the board answers READY, and from then on the sensor
-// sends one SAMPLE per output-data-rate period, in real time. No CONFIG (nothing on UART1) means
-// no IMU.
+// sends one SAMPLE per output-data-rate period, in real time. Flow control: the board sends TAKEN
+// each time it has read takenEvery more samples off the bus, and the sensor keeps only a bounded
+// number of samples in flight, pausing (not dropping) when the board falls behind, so a slowed
+// emulator never reads stale samples. No CONFIG (nothing on UART1) means no IMU.
 
 #define TF_SENSOR_BUS_VERSION 1
 #define TF_SENSOR_SYNC 165
+#define TF_SENSOR_TAKEN_EVERY 8  /* SAMPLEs read per TAKEN sent */
 
 #define TF_SENSOR_PROBE 1  /* board->sensor: sent once at boot: is a sensor on the bus? */
 #define TF_SENSOR_PROBE_BYTES 2
@@ -31,6 +34,9 @@
 #define TF_SENSOR_SAMPLE_X_OFFSET 2
 #define TF_SENSOR_SAMPLE_Y_OFFSET 4
 #define TF_SENSOR_SAMPLE_Z_OFFSET 6
+
+#define TF_SENSOR_TAKEN 5  /* board->sensor: the board has read takenEvery more SAMPLE records off the bus (flow control) */
+#define TF_SENSOR_TAKEN_BYTES 2
 
 #define TF_SENSOR_MAX_RECORD_BYTES 8
 
