@@ -2,4 +2,5 @@
 // Runs the TypeScript CLI directly (tsx), so there is no build step between a change and a run.
 import { register } from 'tsx/esm/api';
 register();
-await import('../src/cli/main.ts');
+const { main } = await import('../src/cli/main.ts');
+await main();

@@ -101,6 +101,25 @@ static void send_error(uint16_t seq, uint16_t code, const char* text) {
   send(TF_MSG_ERROR, seq, tx_payload, 3 + n);
 }
 
+// LOG frames have their own buffers: a log line may be sent while tx_payload holds a reply.
+#define LOG_MAX_TEXT 255u
+#define LOG_RAW (TF_PROTO_HEADER_BYTES + 1u + LOG_MAX_TEXT + TF_PROTO_CRC_BYTES)
+static uint8_t log_payload[1u + LOG_MAX_TEXT];
+static uint8_t log_wire[LOG_RAW + (LOG_RAW + 253u) / 254u + 1u + 2u];
+
+void tf_app_log(const char* text) {
+  size_t n = text ? strlen(text) : 0;
+  size_t w;
+  if (n > LOG_MAX_TEXT) {
+    n = LOG_MAX_TEXT;
+    while (n > 0 && ((unsigned char)text[n] & 0xC0u) == 0x80u) n--;  // never split a UTF-8 sequence
+  }
+  log_payload[0] = (uint8_t)n;
+  if (n) memcpy(log_payload + 1, text, n);
+  w = tf_link_encode(TF_MSG_LOG, event_seq++, log_payload, 1 + n, log_wire, sizeof log_wire);
+  if (w) tf_board_write(log_wire, w);
+}
+
 static void send_ack(uint16_t seq, uint8_t type) {
   uint8_t p[1];
   p[0] = type;

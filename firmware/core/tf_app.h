@@ -65,6 +65,14 @@ void tf_app_poll(void);
  */
 void tf_app_set_sample_hook(void (*hook)(const float* values, uint32_t index));
 
+/**
+ * Sends `text` (NUL-terminated UTF-8; cut at 255 bytes) to the host as a LOG frame, the only way
+ * firmware text may reach the link: raw text on the protocol port would corrupt frames. Uses its
+ * own frame buffer, so it is safe from inside the engine (e.g. TFLM's DebugLog during
+ * tf_engine_init or tf_engine_invoke) while a reply is being built. Not reentrant (no interrupts).
+ */
+void tf_app_log(const char* text);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif

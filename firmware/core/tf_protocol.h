@@ -32,6 +32,7 @@
 #define TF_MSG_ACK 11  /* device->host: a request without data succeeded */
 #define TF_MSG_RESET 12  /* host->device: clear the window buffer and counters, clear the input staging, stop streaming; answered by ACK */
 #define TF_MSG_INPUT_CHUNK 13  /* host->device: stage input bytes for an input larger than one frame; answered by ACK or ERROR. The device keeps one input buffer (inputBytes) and a staged-prefix length S (bytes 0..S-1 valid). offset 0 starts a new staging: S = len(bytes). 0 < offset <= S overwrites and extends: S = max(S, offset + len). offset > S (a gap) or offset + len > inputBytes is ERROR BAD_OFFSET; empty bytes is ERROR BAD_FRAME. Re-sending a chunk is idempotent. S is cleared by every INFER and by RESET */
+#define TF_MSG_LOG 14  /* device->host: a line of text the firmware logs (e.g. TFLM's DebugLog/MicroPrintf), sent as a frame so it never corrupts the link; an event (seq = the device's event counter), never a reply. Added after v3 without a version bump: no existing layout changed, and a host that does not know it counts it as a bad frame and carries on */
 
 #define TF_ERR_BAD_FRAME 1  /* a frame arrived but its payload length does not fit the message */
 #define TF_ERR_UNKNOWN_TYPE 2  /* message type the device does not handle */
@@ -116,5 +117,8 @@
 /* INPUT_CHUNK: offset:u32, bytes:bytes */
 #define TF_INPUT_CHUNK_OFFSET_OFFSET 0
 #define TF_INPUT_CHUNK_FIXED_BYTES 4
+
+/* LOG: text:str */
+#define TF_LOG_FIXED_BYTES 0
 
 #endif  // TINYFORGE_TF_PROTOCOL_H_

@@ -23,23 +23,22 @@
 #include "tensorflow/lite/micro/system_setup.h"
 #include "tensorflow/lite/schema/schema_generated.h"
 
+#include "tf_app.h"
 #include "tf_engine.h"
 #include "tf_engine_tflm_config.h"
 #include "model_data.h"
 
 // Which kernels run: the TFLM library decides, not this file (the Makefile boards compile this file
-// without the library's -DCMSIS_NN). CMSIS-NN's entry points are referenced weakly: they are
-// non-null exactly when the linked kernels of this model call into CMSIS-NN.
-extern "C" {
-void arm_convolve_wrapper_s8(void) __attribute__((weak));
-void arm_depthwise_conv_wrapper_s8(void) __attribute__((weak));
-void arm_fully_connected_s8(void) __attribute__((weak));
-void arm_softmax_s8(void) __attribute__((weak));
-void arm_avgpool_s8(void) __attribute__((weak));
-void arm_max_pool_s8(void) __attribute__((weak));
-void arm_elementwise_add_s8(void) __attribute__((weak));
-void arm_elementwise_mul_s8(void) __attribute__((weak));
-}
+// without the library's -DCMSIS_NN). The generated config references weakly the CMSIS-NN entry
+// points of exactly this model's kernels (tf_tflm_cmsis_nn_linked), so no other kernel is linked.
+
+#ifdef ARDUINO
+// The TFLM Arduino library's DebugLog (behind MicroPrintf and every kernel's error report) prints to
+// Serial, which carries tinyforge's frames. Arduino TFLM sketches are linked with
+// -Wl,--wrap=DebugLog (src/firmware/build.ts), so the library's calls land here and reach the host
+// as LOG frames instead of raw text in the frame stream.
+extern "C" void __wrap_DebugLog(const char* s) { tf_app_log(s); }
+#endif
 
 namespace {
 
@@ -63,8 +62,7 @@ bool uses_cmsis_nn() {
 #if defined(CMSIS_NN)
   return true;
 #else
-  return arm_convolve_wrapper_s8 || arm_depthwise_conv_wrapper_s8 || arm_fully_connected_s8 || arm_softmax_s8 ||
-         arm_avgpool_s8 || arm_max_pool_s8 || arm_elementwise_add_s8 || arm_elementwise_mul_s8;
+  return tf_tflm_cmsis_nn_linked();
 #endif
 }
 

@@ -7,27 +7,24 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runPipeline, pct } from '../../src/pipeline/run.js';
-import { startVirtualBoard } from '../../src/flash/virtual-board.js';
+import { runProject, pct } from '../../src/service/run.js';
+import { VIRTUAL_LINK_BYTES_PER_SECOND as LINK_BYTES_PER_S } from '../../src/service/device.js';
+import { demoConfig } from '../../src/cli/commands/demo.js';
+import { TRAIN_DEFAULTS } from '../../src/service/train.js';
 import type { BenchSection } from './types.js';
-import { TRAIN_DEFAULTS } from '../../src/cli/commands/train.js';
-
-/** QEMU's CMSDK UART moves about 8 KB/s (measured when the virtual board was built). */
-const LINK_BYTES_PER_S = 8000;
 
 export async function bench(): Promise<BenchSection[]> {
   const out = join(mkdtempSync(join(tmpdir(), 'tf-bench-pipeline-')), 'demo');
-  const r = await runPipeline(
-    { outDir: out, seed: TRAIN_DEFAULTS.seed, epochs: TRAIN_DEFAULTS.epochs, preset: TRAIN_DEFAULTS.preset, batchSize: TRAIN_DEFAULTS.batchSize, learningRate: TRAIN_DEFAULTS.learningRate, patience: TRAIN_DEFAULTS.patience, augment: TRAIN_DEFAULTS.augment, board: 'qemu-mps2-an386', verifyCount: 200 },
-    { startBoard: async (elf) => { const vb = await startVirtualBoard(elf); return { path: vb.path, bytesPerSecond: LINK_BYTES_PER_S, stop: () => vb.stop() }; } },
-  );
-  const v = r.verify;
+  const config = demoConfig({ out, seed: String(TRAIN_DEFAULTS.seed), epochs: String(TRAIN_DEFAULTS.epochs), preset: TRAIN_DEFAULTS.preset, verify: '200' });
+  const run = await runProject({ config, out });
+  const r = { ...run, data: run.data!, train: run.train!, quantize: { ...run.quantize!, eval: run.quantize!.eval! }, firmware: { ...run.firmware!, footprint: run.firmware!.footprint! } };
+  const v = run.verify!;
   const throughput = v.linkBytes / v.seconds;
   return [
     {
       title: 'Main job (npm start): built-in activity data → int8 → virtual board',
       markdown: [
-        `One run of \`runPipeline\` with the demo defaults (seed 1, conv1d preset, up to 30 epochs with early stopping, ${r.data.windows.train}/${r.data.windows.val}/${r.data.windows.test} windows train/val/test, split by subject).`,
+        `One run of \`runProject\` with the demo defaults (seed 1, conv1d preset, up to 30 epochs with early stopping, ${r.data.windows.train}/${r.data.windows.val}/${r.data.windows.test} windows train/val/test, split by subject).`,
         '',
         '| figure | value |',
         '|---|---|',

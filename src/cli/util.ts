@@ -96,3 +96,22 @@ export function exitOnLateSignal(): void {
 }
 
 export { ExitCode };
+
+/**
+ * Ctrl-C once: `stopped()` turns true so a long step (training) finishes its epoch and saves; twice,
+ * or once while `soft()` says no such step runs: exit 130 at once (the virtual board's QEMU is
+ * killed on exit). `dispose()` removes the handler.
+ */
+export function softInterrupt(opts: OutputOptions, soft: () => boolean = () => true): { stopped(): boolean; dispose(): void } {
+  let stop = false;
+  const onSigint = () => {
+    if (stop || !soft()) {
+      info(opts, '\ninterrupted');
+      process.exit(ExitCode.INTERRUPTED);
+    }
+    stop = true;
+    info(opts, '\ninterrupted: finishing this epoch, then saving (Ctrl-C again aborts without saving)');
+  };
+  process.on('SIGINT', onSigint);
+  return { stopped: () => stop, dispose: () => void process.off('SIGINT', onSigint) };
+}

@@ -66,7 +66,7 @@ export interface Tensor {
 export type Activation = 'NONE' | 'RELU' | 'RELU_N1_TO_1' | 'RELU6' | 'TANH' | 'SIGN_BIT';
 export type Padding = 'SAME' | 'VALID';
 
-/** The builtin operators tinyforge reads, writes, interprets and compiles. */
+/** The builtin operators tinyforge reads, writes, interprets and compiles; each has one module in src/ops/ (src/ops/registry.ts). */
 export type OpName =
   | 'ADD'
   | 'AVERAGE_POOL_2D'
@@ -85,27 +85,6 @@ export type OpName =
   | 'RESHAPE'
   | 'SOFTMAX'
   | 'TANH';
-
-/** TFLite BuiltinOperator enum values (schema facts). */
-export const BUILTIN_CODE: Record<OpName, number> = {
-  ADD: 0,
-  AVERAGE_POOL_2D: 1,
-  CONCATENATION: 2,
-  CONV_2D: 3,
-  DEPTHWISE_CONV_2D: 4,
-  DEQUANTIZE: 6,
-  FULLY_CONNECTED: 9,
-  LOGISTIC: 14,
-  MAX_POOL_2D: 17,
-  MUL: 18,
-  RELU: 19,
-  RELU6: 21,
-  RESHAPE: 22,
-  SOFTMAX: 25,
-  TANH: 28,
-  MEAN: 40,
-  QUANTIZE: 114,
-};
 
 export interface FullyConnectedOptions {
   fusedActivation: Activation;

@@ -3,10 +3,11 @@
  * each split with one shared class order, fit the normalisation on TRAIN only.
  * The returned windows are NOT normalised; apply `normalisation` (applyNormalisation) where needed.
  */
-import type { Normalisation, Recording, WindowSet } from '../core/dataset.js';
+import type { ModelSettings, Normalisation, Recording, WindowSet } from '../core/dataset.js';
+import { badInput } from '../core/errors.js';
 import { ACTIVITIES, builtinDataset, type BuiltinOptions } from './simulator.js';
 import { splitByGroup, type SplitOptions, type SplitReport } from './split.js';
-import { fitNormalisation, windowRecordings } from './window.js';
+import { applyNormalisation, fitNormalisation, windowRecordings } from './window.js';
 
 export interface PrepareOptions extends SplitOptions {
   /** Samples per window. */
@@ -64,4 +65,19 @@ export function builtinPrepared(opts: BuiltinOptions & Partial<PrepareOptions> =
   const recs = builtinDataset(opts);
   const w = builtinWindowing(recs[0].sampleRateHz);
   return prepareDataset(recs, { ...opts, length: opts.length ?? w.length, stride: opts.stride ?? w.stride, labels: opts.labels ?? [...ACTIVITIES] });
+}
+
+/**
+ * Recordings → the windows a trained model takes (eval / verify on new recordings): the model's
+ * window length and stride, axes and class order, and its normalisation applied. The rate must
+ * match the model's within 1 % (a model runs at one rate); labels outside its classes are an error.
+ */
+export function windowsForModel(recs: readonly Recording[], s: ModelSettings): WindowSet {
+  const off = recs.find((r) => Math.abs(r.sampleRateHz - s.sampleRateHz) > 0.01 * s.sampleRateHz);
+  if (off) {
+    throw badInput(`${off.source ?? 'a recording'} is at ${off.sampleRateHz} Hz, the model was trained at ${s.sampleRateHz} Hz`, { remedy: 'import recordings at the model\'s rate (declare --rate if the file has no timestamps)' });
+  }
+  const ws = windowRecordings(recs, { length: s.windowLength, stride: s.windowStride, axes: s.axes, labels: s.labels });
+  if (ws.y.length === 0) throw badInput(`no window of ${s.windowLength} samples fits in the ${recs.length} recording(s)`, { remedy: 'use recordings at least one window long' });
+  return applyNormalisation(ws, s.normalisation);
 }

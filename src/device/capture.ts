@@ -102,3 +102,27 @@ export class CaptureSession {
     };
   }
 }
+
+/** Who recorded a capture, for its sidecar. */
+export interface CaptureOrigin {
+  board: string | null;
+  port: string;
+  engine?: string;
+  startedAt: string;
+  stopReason: string;
+  /** The CSV's base name. */
+  file: string;
+}
+
+/**
+ * The sidecar of a CSV capture (schemas/capture.schema.json, format tinyforge-capture/1, without
+ * `data`): what `tinyforge data import` reads beside the CSV. `fallbackRateHz` is used when the
+ * device never reported a rate (no batch arrived).
+ */
+export function captureSidecar(s: CaptureSummary, o: CaptureOrigin, fallbackRateHz = 1): Record<string, unknown> {
+  return {
+    format: 'tinyforge-capture/1', label: s.label, group: s.group, sampleRateHz: s.deviceRateHz || fallbackRateHz || 1,
+    axes: [...CAPTURE_AXES], units: ['g', 'g', 'g'], deviceRateHz: s.deviceRateHz, measuredRateHz: s.measuredRateHz, board: o.board,
+    device: { port: o.port, engine: o.engine }, startedAt: o.startedAt, samples: s.samples, seconds: s.seconds, gaps: s.gaps, missingSamples: s.missingSamples, stopReason: o.stopReason, file: o.file,
+  };
+}

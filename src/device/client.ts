@@ -2,10 +2,18 @@
  * DeviceClient: request/response over a Transport with the device protocol.
  *
  * One request is in flight at a time. Each attempt gets a fresh sequence number, so a late reply
- * to an earlier attempt is recognised as stale and dropped. Timeouts scale with the bytes both ways
- * over the link rate; on a timeout the client flushes its input, resynchronises (the frame's
- * leading 0x00 resets the device's decoder) and retries. ERROR replies are not retried: they are
- * answers. Device-initiated events (PREDICTION, IMU_SAMPLES) go to listeners.
+ * to an earlier attempt is recognised as stale and dropped. Timeouts come from what the link has
+ * shown (LinkTiming: the measured bytes/s of HELLO/INFO and every later exchange, and the measured
+ * inference time), not a fixed figure; on a timeout the client pauses (exponential backoff),
+ * flushes its input, resynchronises (the frame's leading 0x00 resets the device's decoder) and
+ * retries with a longer timeout, within a total time budget per request. ERROR replies are not
+ * retried: they are answers. Device-initiated events (PREDICTION, IMU_SAMPLES, LOG) go to listeners;
+ * LOG text is also kept (the last LOG_KEEP lines) in `logs`.
+ *
+ * Noisy links: a lost input frame makes later inputs go as smaller INPUT_CHUNKs (halved per loss,
+ * down to MIN_INPUT_CHUNK_BYTES; back up after a run of clean exchanges), since a short frame is
+ * less likely to be hit and cheaper to re-send. CRC-32 on every frame means a corrupted reply is
+ * dropped, never taken as an answer.
  *
  * Inputs larger than one frame (protocol v2): infer() stages them with INPUT_CHUNK {offset, bytes}
  * (each chunk ACKed, retried like any request; re-sending a chunk is idempotent on the device) and
@@ -17,19 +25,22 @@
  */
 import { TinyforgeError, deviceError, unsupported } from '../core/errors.js';
 import { FrameDecoder, decodeMessage, encodeMessage, type DecodedMessage } from './codec.js';
-import { ERR_NAME, FIXED_BYTES, MAX_PAYLOAD, MSG, type ImuSamplesMsg, type InfoMsg, type MessageMap, type MsgName, type PredictionMsg, type ResultMsg } from './protocol.generated.js';
+import { ERR_NAME, FIXED_BYTES, MAX_PAYLOAD, MSG, type ImuSamplesMsg, type InfoMsg, type LogMsg, type MessageMap, type MsgName, type PredictionMsg, type ResultMsg } from './protocol.generated.js';
+import { LinkTiming } from './link-timing.js';
 import { Listeners, type Transport } from './transport.js';
 
 export interface ClientOptions {
-  /** Fixed part of every timeout (device processing, OS latency), ms. Default 1000. */
+  /** Fixed part of every timeout (OS and scheduling latency); the rest is measured, ms. Default 250. */
   baseTimeoutMs?: number;
-  /** Extra attempts after a timeout. Default 2. */
+  /** Extra attempts per request after a timeout. Default 6. */
   retries?: number;
-  /** Link throughput for timeouts, bytes/s. Default: the transport's, else 8000 (QEMU's UART). */
+  /** Total time one request may take over all its attempts and pauses, ms. Default 60000. */
+  requestBudgetMs?: number;
+  /** Nominal link throughput before it is measured, bytes/s. Default: the transport's, else 8000 (QEMU's UART). */
   bytesPerSecond?: number;
   /** Total time hello() keeps trying (boards reset on open; QEMU's first exchange takes ~1 s). Default 10000. */
   handshakeMs?: number;
-  /** Extra allowance per inference (slow models on slow boards), ms. Default 2000. */
+  /** Inference allowance until the first INFER has been timed (slow models on slow boards), ms. Default 2000. */
   inferenceMs?: number;
   /** Wait per HELLO attempt during the handshake, ms. Default 1500. */
   helloAttemptMs?: number;
@@ -53,16 +64,28 @@ export interface InferResult {
 /** Largest input sent whole in one INFER; larger ones go as INPUT_CHUNKs of at most INPUT_CHUNK_BYTES. */
 export const MAX_SINGLE_INFER_BYTES = MAX_PAYLOAD - FIXED_BYTES.INFER;
 export const INPUT_CHUNK_BYTES = MAX_PAYLOAD - FIXED_BYTES.INPUT_CHUNK;
+/** LOG lines DeviceClient.logs keeps (the most recent). */
+export const LOG_KEEP = 200;
+
 /** Largest output a RESULT frame carries. */
 export const MAX_OUTPUT_BYTES = MAX_PAYLOAD - FIXED_BYTES.RESULT;
+/** Smallest INPUT_CHUNK the client shrinks to on a noisy link. */
+export const MIN_INPUT_CHUNK_BYTES = 64;
+/** Clean input exchanges after which the chunk size doubles back. */
+const CLEAN_RUN_TO_GROW = 16;
 
 interface RequestOptions {
   replyBytes?: number;
-  extraMs?: number;
+  /** The reply waits for an inference (its time is measured separately from the transfer). */
+  inference?: boolean;
   retries?: number;
   firstTimeoutMs?: number;
   /** Resolve null instead of throwing when every attempt timed out (the caller has its own retry). */
   nullOnNoReply?: boolean;
+  /** Attempts already made by the caller (continues the timeout doubling). */
+  attemptOffset?: number;
+  /** When the caller's budget started (Date.now()); default: now. */
+  startedAt?: number;
 }
 
 interface Pending {
@@ -81,19 +104,29 @@ export class DeviceClient {
   private chain: Promise<unknown> = Promise.resolve();
   private predictions = new Listeners<[PredictionMsg]>();
   private imu = new Listeners<[ImuSamplesMsg]>();
+  private logListeners = new Listeners<[string]>();
+  /** Text of the most recent LOG events (firmware log lines, e.g. TFLM's DebugLog), oldest first, trailing newlines removed. */
+  readonly logs: string[] = [];
   private closedReason: string | null = null;
   private unsubs: (() => void)[] = [];
   private readonly o: Required<Omit<ClientOptions, 'bytesPerSecond'>> & { bytesPerSecond: number };
+  /** Reply-time estimates from the measured link (see link-timing.ts). */
+  readonly timing: LinkTiming;
+  /** Current largest INPUT_CHUNK payload (shrinks after lost input frames). */
+  private chunkLimit = INPUT_CHUNK_BYTES;
+  private cleanRun = 0;
 
   constructor(readonly transport: Transport, opts: ClientOptions = {}) {
     this.o = {
-      baseTimeoutMs: opts.baseTimeoutMs ?? 1000,
-      retries: opts.retries ?? 2,
+      baseTimeoutMs: opts.baseTimeoutMs ?? 250,
+      retries: opts.retries ?? 6,
+      requestBudgetMs: opts.requestBudgetMs ?? 60_000,
       bytesPerSecond: opts.bytesPerSecond ?? transport.bytesPerSecond ?? 8000,
       handshakeMs: opts.handshakeMs ?? 10000,
       inferenceMs: opts.inferenceMs ?? 2000,
       helloAttemptMs: opts.helloAttemptMs ?? 1500,
     };
+    this.timing = new LinkTiming({ bytesPerSecond: this.o.bytesPerSecond, floorMs: this.o.baseTimeoutMs, initialInferenceMs: this.o.inferenceMs });
     this.unsubs.push(transport.onData((c) => this.onBytes(c)));
     this.unsubs.push(
       transport.onClose((reason) => {
@@ -128,6 +161,18 @@ export class DeviceClient {
   onImuSamples(f: (s: ImuSamplesMsg) => void): () => void {
     return this.imu.add(f);
   }
+  /** Firmware log lines (LOG events), trailing newlines removed; blank ones are dropped. */
+  onLog(f: (text: string) => void): () => void {
+    return this.logListeners.add(f);
+  }
+
+  private onLogMsg(m: LogMsg): void {
+    const text = m.text.replace(/[\r\n]+$/, '');
+    if (!text) return;
+    this.logs.push(text);
+    if (this.logs.length > LOG_KEEP) this.logs.shift();
+    this.logListeners.emit(text);
+  }
 
   private onBytes(chunk: Uint8Array): void {
     this.stats.bytesReceived += chunk.length;
@@ -143,14 +188,32 @@ export class DeviceClient {
       }
       if (m.name === 'PREDICTION') this.predictions.emit(m.msg);
       else if (m.name === 'IMU_SAMPLES') this.imu.emit(m.msg);
+      else if (m.name === 'LOG') this.onLogMsg(m.msg);
       else if (this.pending && m.seq === this.pending.seq && (m.name === 'ERROR' || this.pending.expect.includes(m.name))) this.pending.resolve(m);
       else this.stats.staleReplies++;
     }
   }
 
-  /** Timeout for one attempt: both directions' bytes at the link rate, doubled for safety, plus fixed allowances. */
-  timeoutFor(requestBytes: number, replyBytes: number, extraMs = 0): number {
-    return Math.ceil(this.o.baseTimeoutMs + extraMs + (2 * 1000 * (requestBytes + replyBytes + 64)) / this.o.bytesPerSecond);
+  /** Timeout for attempt `attempt` (0 = first) of an exchange: see LinkTiming.timeoutMs. */
+  timeoutFor(requestBytes: number, replyBytes: number, o: { inference?: boolean; attempt?: number } = {}): number {
+    return this.timing.timeoutMs(requestBytes + replyBytes, o.inference, o.attempt);
+  }
+
+  /** Largest INPUT_CHUNK payload the client sends now (smaller after losses on this link). */
+  get inputChunkBytes(): number {
+    return this.chunkLimit;
+  }
+
+  private noteInputLoss(payloadBytes: number): void {
+    this.cleanRun = 0;
+    if (payloadBytes > 0) this.chunkLimit = Math.max(MIN_INPUT_CHUNK_BYTES, Math.floor(Math.min(this.chunkLimit, payloadBytes) / 2));
+  }
+
+  private noteInputSuccess(): void {
+    if (++this.cleanRun >= CLEAN_RUN_TO_GROW && this.chunkLimit < INPUT_CHUNK_BYTES) {
+      this.cleanRun = 0;
+      this.chunkLimit = Math.min(INPUT_CHUNK_BYTES, this.chunkLimit * 2);
+    }
   }
 
   /** Send a request and wait for one of `expect` (or ERROR, which rejects). Serialised. */
@@ -169,19 +232,31 @@ export class DeviceClient {
   private attempts<K extends MsgName>(name: K, msg: MessageMap[K], expect: MsgName[], opts: RequestOptions): Promise<DecodedMessage>;
   private async attempts<K extends MsgName>(name: K, msg: MessageMap[K], expect: MsgName[], opts: RequestOptions): Promise<DecodedMessage | null> {
     const retries = opts.retries ?? this.o.retries;
+    const startedAt = opts.startedAt ?? Date.now();
+    const offset = opts.attemptOffset ?? 0;
+    const inputBytes = name === 'INFER' ? (msg as MessageMap['INFER']).input.length : name === 'INPUT_CHUNK' ? (msg as MessageMap['INPUT_CHUNK']).bytes.length : -1;
     let lastFrameBytes = 0;
+    let made = 0;
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (this.closedReason) throw deviceError(`the link to ${this.transport.description} is closed (${this.closedReason})`, { remedy: 'reconnect and retry' });
-      if (attempt > 0) {
-        this.stats.retries++;
+      if (attempt + offset > 0) {
+        const pause = this.timing.backoffMs(attempt + offset);
+        if (Date.now() + pause - startedAt >= this.o.requestBudgetMs) break;
+        if (attempt > 0) this.stats.retries++;
+        if (pause) await new Promise((r) => setTimeout(r, pause));
         await this.transport.flush();
         this.dec.reset();
       }
+      const remaining = this.o.requestBudgetMs - (Date.now() - startedAt);
+      if (remaining <= 0) break;
       const seq = this.seq;
       this.seq = (this.seq + 1) & 0xffff || 1;
       const frame = encodeMessage(name, seq, msg);
       lastFrameBytes = frame.length;
-      const timeout = attempt === 0 && opts.firstTimeoutMs ? opts.firstTimeoutMs : this.timeoutFor(frame.length, opts.replyBytes ?? 64, opts.extraMs);
+      const timeout = Math.min(remaining, attempt === 0 && opts.firstTimeoutMs ? opts.firstTimeoutMs : this.timeoutFor(frame.length, opts.replyBytes ?? 64, { inference: opts.inference, attempt: attempt + offset }));
+      const received0 = this.stats.bytesReceived;
+      const t0 = Date.now();
+      made++;
       const reply = await new Promise<DecodedMessage | null>((resolve, reject) => {
         const timer = setTimeout(() => {
           this.pending = null;
@@ -206,8 +281,12 @@ export class DeviceClient {
       });
       if (reply === null) {
         this.stats.timeouts++;
+        if (inputBytes >= 0) this.noteInputLoss(inputBytes);
         continue;
       }
+      // Events (PREDICTION, IMU_SAMPLES) arriving meanwhile are not this reply: count at most its expected size.
+      const bytes = frame.length + Math.min(this.stats.bytesReceived - received0, opts.replyBytes ?? 64);
+      this.timing.observe(bytes, Date.now() - t0, reply.name === 'RESULT' ? { deviceMs: reply.msg.micros / 1000 } : undefined);
       if (reply.name === 'ERROR') {
         const e = reply.msg;
         throw deviceError(`device answered ${name} with ERROR ${ERR_NAME[e.code] ?? e.code}: ${e.text}`, {
@@ -215,16 +294,17 @@ export class DeviceClient {
           details: { code: e.code, request: name },
         });
       }
+      if (inputBytes >= 0) this.noteInputSuccess();
       return reply;
     }
     if (opts.nullOnNoReply) return null;
-    throw this.noReply(name, retries + 1, lastFrameBytes);
+    throw this.noReply(name, made, lastFrameBytes);
   }
 
   private noReply(name: MsgName, attempts: number, frameBytes: number): TinyforgeError {
     return deviceError(`no reply to ${name} from ${this.transport.description} after ${attempts} attempts`, {
-      remedy: 'check the port and that the board runs tinyforge firmware (reset it or restart the emulator); a wrong baud rate also looks like this',
-      details: { request: name, frameBytes, stats: { ...this.stats } },
+      remedy: 'check the port and that the board runs tinyforge firmware (reset it or restart the emulator); a wrong baud rate also looks like this; on a noisy link (long or unshielded cable) raise --timeout-ms',
+      details: { request: name, frameBytes, budgetMs: this.o.requestBudgetMs, stats: { ...this.stats } },
     });
   }
 
@@ -268,30 +348,40 @@ export class DeviceClient {
         details: { outputBytes: info.outputBytes, maxOutputBytes: MAX_OUTPUT_BYTES },
       });
     }
-    const opts = { replyBytes: info.outputBytes + 24, extraMs: this.o.inferenceMs };
-    const r = input.length > 0 && input.length <= MAX_SINGLE_INFER_BYTES ? await this.request('INFER', { input }, ['RESULT'], opts) : await this.exclusive(() => this.inferStaged(input, opts));
+    const opts = { replyBytes: info.outputBytes + 24, inference: true };
+    const r = await this.exclusive(() => this.inferRounds(input, opts));
     const m = (r as { msg: ResultMsg }).msg;
     if (m.output.length !== info.outputBytes) throw deviceError(`device returned ${m.output.length} output bytes, expected ${info.outputBytes}`, { remedy: 'reflash the board: its firmware and INFO disagree' });
     return { output: m.output, counterDelta: m.counterDelta, micros: m.micros };
   }
 
   /**
-   * Stage `input` with INPUT_CHUNKs, then INFER with an empty payload. Each chunk has the usual
-   * per-request retries (a re-sent chunk is idempotent). The device clears its staging at every
-   * INFER, so if the empty INFER gets no reply (request or RESULT lost) the whole input is staged
-   * again before the next INFER: `retries` extra rounds, as for a single INFER.
+   * Up to `retries` + 1 rounds within one request budget. A round sends the input whole in one
+   * INFER when it fits both a frame and the current chunk limit; otherwise it stages it with
+   * INPUT_CHUNKs (each with the usual per-request retries; a re-sent chunk is idempotent; sizes
+   * follow `inputChunkBytes`, which the device's staged-prefix rule accepts in any order-preserving
+   * mix) and sends an empty INFER. A round whose INFER gets no reply (request or RESULT lost)
+   * halves the chunk limit, so on a noisy link the next round already goes in smaller frames; the
+   * device clears its staging at every INFER, so a staged round always stages the whole input.
    */
-  private async inferStaged(input: Uint8Array, opts: RequestOptions): Promise<DecodedMessage> {
+  private async inferRounds(input: Uint8Array, opts: RequestOptions): Promise<DecodedMessage> {
     const rounds = this.o.retries + 1;
-    for (let round = 0; round < rounds; round++) {
+    const startedAt = Date.now();
+    let round = 0;
+    for (; round < rounds && Date.now() - startedAt < this.o.requestBudgetMs; round++) {
       if (round > 0) this.stats.retries++;
-      for (let offset = 0; offset < input.length; offset += INPUT_CHUNK_BYTES) {
-        await this.attempts('INPUT_CHUNK', { offset, bytes: input.subarray(offset, offset + INPUT_CHUNK_BYTES) }, ['ACK'], {});
+      const whole = input.length > 0 && input.length <= Math.min(MAX_SINGLE_INFER_BYTES, this.chunkLimit);
+      if (!whole) {
+        for (let offset = 0; offset < input.length; ) {
+          const size = Math.min(this.chunkLimit, INPUT_CHUNK_BYTES, input.length - offset);
+          await this.attempts('INPUT_CHUNK', { offset, bytes: input.subarray(offset, offset + size) }, ['ACK'], {});
+          offset += size;
+        }
       }
-      const r = await this.attempts('INFER', { input: new Uint8Array(0) }, ['RESULT'], { ...opts, retries: 0, nullOnNoReply: true });
+      const r = await this.attempts('INFER', { input: whole ? input : new Uint8Array(0) }, ['RESULT'], { ...opts, retries: 0, nullOnNoReply: true, attemptOffset: round, startedAt });
       if (r) return r;
     }
-    throw this.noReply('INFER', rounds, input.length);
+    throw this.noReply('INFER', round, input.length);
   }
 
   /**
@@ -309,7 +399,7 @@ export class DeviceClient {
     const per = Math.max(axes, Math.floor(MAX_PAYLOAD / 4 / axes) * axes);
     for (let i = 0; i === 0 || i < samples.length; i += per) {
       const part = samples.subarray(i, i + per);
-      await this.request('SAMPLES_IN', { samples: part }, ['ACK'], { replyBytes: 64 + 64 * Math.ceil(part.length / Math.max(1, this.info?.windowStride ?? 1)), extraMs: this.o.inferenceMs });
+      await this.request('SAMPLES_IN', { samples: part }, ['ACK'], { replyBytes: 64 + 64 * Math.ceil(part.length / Math.max(1, this.info?.windowStride ?? 1)), inference: true });
     }
   }
 

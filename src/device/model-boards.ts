@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ModelSettings } from '../core/dataset.js';
 import { REPO_ROOT } from '../core/shared.js';
-import { settingsHeader } from '../firmware/settings-header.js';
+import { settingsFromGraph, settingsHeader } from '../firmware/settings-header.js';
 import { emitNativeEngine, nativeKernelFiles } from '../firmware/native/index.js';
 import { emitFirmware } from '../firmware/emit.js';
 import { readFirmwareSources } from '../firmware/sources.js';
@@ -25,35 +25,9 @@ export interface RunningBoard {
   stop(): Promise<void>;
 }
 
-/**
- * Settings for a model with no training run behind it (e.g. the shared vectors): one axis, window =
- * input bytes, so SAMPLES_IN of n values quantises to exactly one input tensor.
- */
-export function plainSettings(inputBytes: number, outputBytes: number, inputQuant: { scale: number; zeroPoint: number }, outputQuant: { scale: number; zeroPoint: number }): ModelSettings {
-  return {
-    task: 'classification',
-    labels: Array.from({ length: outputBytes }, (_, i) => `c${i}`),
-    axes: ['x'],
-    units: ['1'],
-    sampleRateHz: 1,
-    windowLength: inputBytes,
-    windowStride: inputBytes,
-    normalisation: { mean: [0], std: [1] },
-    inputQuant,
-    outputQuant,
-  };
-}
-
-/** plainSettings from the model's own I/O tensors. */
+/** Settings for a model with no training run behind it (e.g. the shared vectors): the firmware's own derivation from the graph. */
 export function settingsFromModel(modelBytes: Uint8Array): ModelSettings {
-  const g = readTflite(modelBytes).graph;
-  const io = (i: number) => {
-    const t = g.tensors[i];
-    return { bytes: numElements(t.shape) * (DTYPE_BYTES[t.dtype] || 1), q: { scale: t.quant?.scale[0] ?? 1, zeroPoint: t.quant?.zeroPoint[0] ?? 0 } };
-  };
-  const i = io(g.inputs[0]);
-  const o = io(g.outputs[0]);
-  return plainSettings(i.bytes, o.bytes, i.q, o.q);
+  return settingsFromGraph(readTflite(modelBytes).graph);
 }
 
 /** Host board (Linux process on a pty) running `modelBytes` on the native engine. */

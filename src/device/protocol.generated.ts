@@ -37,6 +37,8 @@ export const MSG = {
   RESET: 12,
   /** host->device: stage input bytes for an input larger than one frame; answered by ACK or ERROR. The device keeps one input buffer (inputBytes) and a staged-prefix length S (bytes 0..S-1 valid). offset 0 starts a new staging: S = len(bytes). 0 < offset <= S overwrites and extends: S = max(S, offset + len). offset > S (a gap) or offset + len > inputBytes is ERROR BAD_OFFSET; empty bytes is ERROR BAD_FRAME. Re-sending a chunk is idempotent. S is cleared by every INFER and by RESET */
   INPUT_CHUNK: 13,
+  /** device->host: a line of text the firmware logs (e.g. TFLM's DebugLog/MicroPrintf), sent as a frame so it never corrupts the link; an event (seq = the device's event counter), never a reply. Added after v3 without a version bump: no existing layout changed, and a host that does not know it counts it as a bad frame and carries on */
+  LOG: 14,
 } as const;
 export type MsgName = keyof typeof MSG;
 
@@ -54,6 +56,7 @@ export const MSG_NAME: Record<number, MsgName> = {
   11: 'ACK',
   12: 'RESET',
   13: 'INPUT_CHUNK',
+  14: 'LOG',
 };
 
 /** ERROR message codes. */
@@ -211,6 +214,11 @@ export interface InputChunkMsg {
   /** input tensor bytes for [offset, offset + length) */
   bytes: Uint8Array;
 }
+/** LOG (14, device->host): a line of text the firmware logs (e.g. TFLM's DebugLog/MicroPrintf), sent as a frame so it never corrupts the link; an event (seq = the device's event counter), never a reply. Added after v3 without a version bump: no existing layout changed, and a host that does not know it counts it as a bad frame and carries on */
+export interface LogMsg {
+  /** UTF-8, at most 255 bytes (longer text is cut) */
+  text: string;
+}
 
 /** Message name → payload type. */
 export interface MessageMap {
@@ -227,6 +235,7 @@ export interface MessageMap {
   ACK: AckMsg;
   RESET: ResetMsg;
   INPUT_CHUNK: InputChunkMsg;
+  LOG: LogMsg;
 }
 
 /** Field layouts in wire order (the codec walks them). */
@@ -244,6 +253,7 @@ export const LAYOUT: { [K in MsgName]: readonly { name: string; type: FieldType 
   ACK: [{ name: 'ackedType', type: 'u8' }],
   RESET: [],
   INPUT_CHUNK: [{ name: 'offset', type: 'u32' }, { name: 'bytes', type: 'bytes' }],
+  LOG: [{ name: 'text', type: 'str' }],
 };
 
 /** Bytes of each message's leading fixed-size fields (tf_protocol.h TF_<MSG>_FIXED_BYTES). */
@@ -261,4 +271,5 @@ export const FIXED_BYTES: { [K in MsgName]: number } = {
   ACK: 1,
   RESET: 0,
   INPUT_CHUNK: 4,
+  LOG: 0,
 };

@@ -51,6 +51,8 @@ export interface VerifyReport {
   /** Wall time and link bytes both ways, for throughput. */
   seconds: number;
   linkBytes: number;
+  /** Link trouble recovered from during this run (retries, timeouts, frames dropped for a bad CRC). */
+  link: { retries: number; timeouts: number; badFrames: number };
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -77,6 +79,7 @@ export async function verifyDevice(client: DeviceClient, o: VerifyOptions): Prom
   const deviceSha = hex(info.modelSha256);
   const t0 = Date.now();
   const bytes0 = client.stats.bytesSent + client.stats.bytesReceived;
+  const link0 = { retries: client.stats.retries, timeouts: client.stats.timeouts, badFrames: client.stats.badFrames };
   const mismatches: VerifyReport['mismatches'] = [];
   let bitExact = 0;
   let maxLsbDiff = 0;
@@ -126,6 +129,7 @@ export async function verifyDevice(client: DeviceClient, o: VerifyOptions): Prom
     ramUsed: info.ramUsed,
     seconds: (Date.now() - t0) / 1000,
     linkBytes: client.stats.bytesSent + client.stats.bytesReceived - bytes0,
+    link: { retries: client.stats.retries - link0.retries, timeouts: client.stats.timeouts - link0.timeouts, badFrames: client.stats.badFrames - link0.badFrames },
   };
 }
 
@@ -139,6 +143,9 @@ export function formatVerifyReport(r: VerifyReport): string {
   ];
   if (r.accuracy) lines.push(`accuracy: device ${(100 * r.accuracy.device).toFixed(1)}%, host ${(100 * r.accuracy.reference).toFixed(1)}% (${r.accuracy.n} labelled)`);
   for (const m of r.mismatches.slice(0, 5)) lines.push(`  window ${m.index}: ${m.differingBytes} bytes differ, max ${m.maxLsb} LSB`);
-  lines.push(`${r.seconds.toFixed(2)} s, ${(r.linkBytes / Math.max(r.seconds, 1e-3) / 1000).toFixed(1)} kB/s over the link`);
+  lines.push(
+    `${r.seconds.toFixed(2)} s, ${(r.linkBytes / Math.max(r.seconds, 1e-3) / 1000).toFixed(1)} kB/s over the link` +
+      (r.link.retries ? ` (${r.link.retries} retries after ${r.link.timeouts} timeouts, ${r.link.badFrames} bad frames)` : ''),
+  );
   return lines.join('\n');
 }

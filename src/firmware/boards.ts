@@ -32,6 +32,14 @@ export interface BoardSpec {
   virtual: boolean;
   /** What tf_board_counter() counts (tf_board.h: 0 none, 1 cycles, 2 instructions). */
   counterKind: 0 | 1 | 2;
+  /** How the board's tools count flash and RAM (footprint.ts SizeRule). */
+  sizeRule: 'arduino-mbed' | 'gnu-size';
+  /**
+   * Flash/RAM an image may use, bytes: Arduino boards as arduino-cli checks them (the core's
+   * boards.txt upload.maximum_size / upload.maximum_data_size). Makefile boards have none here:
+   * their limits are their linker script's MEMORY regions (footprint.ts linkerScriptLimits).
+   */
+  memory?: { flashBytes: number; ramBytes: number };
 }
 
 /** The Arduino TFLM library (no longer in the Library Manager: installed from git, see README). */
@@ -39,6 +47,8 @@ export const ARDUINO_TFLM_LIBRARY = 'Arduino_TensorFlowLite';
 export const ARDUINO_TFLM_GIT_URL = 'https://github.com/tensorflow/tflite-micro-arduino-examples';
 
 const NANO_FQBN = 'arduino:mbed_nano:nano33ble';
+/** arduino:mbed_nano boards.txt, nano33ble: upload.maximum_size=983040, upload.maximum_data_size=262144. */
+const NANO_MEMORY = { flashBytes: 983_040, ramBytes: 262_144 };
 
 export const BOARDS: Record<BoardId, BoardSpec> = {
   'qemu-mps2-an386': {
@@ -51,6 +61,7 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     defaultEngine: 'native',
     virtual: true,
     counterKind: 2,
+    sizeRule: 'gnu-size',
   },
   'cortex-m4': {
     id: 'cortex-m4',
@@ -62,6 +73,7 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     defaultEngine: 'native',
     virtual: false,
     counterKind: 1,
+    sizeRule: 'gnu-size',
   },
   nano33ble: {
     id: 'nano33ble',
@@ -74,6 +86,8 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     defaultEngine: 'tflm',
     virtual: false,
     counterKind: 1,
+    sizeRule: 'arduino-mbed',
+    memory: NANO_MEMORY,
   },
   'nano33ble-sense': {
     id: 'nano33ble-sense',
@@ -86,6 +100,8 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     defaultEngine: 'tflm',
     virtual: false,
     counterKind: 1,
+    sizeRule: 'arduino-mbed',
+    memory: NANO_MEMORY,
   },
   'nano33ble-sense-rev2': {
     id: 'nano33ble-sense-rev2',
@@ -98,6 +114,8 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     defaultEngine: 'tflm',
     virtual: false,
     counterKind: 1,
+    sizeRule: 'arduino-mbed',
+    memory: NANO_MEMORY,
   },
 };
 

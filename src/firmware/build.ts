@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ARDUINO_TFLM_GIT_URL, getBoard, sketchName as defaultSketchName, type BoardSpec, type EngineId } from './boards.js';
 import { badInput, toolError } from '../core/errors.js';
+import { linkOverflow } from './footprint.js';
 
 /** An external program a step needs, and how to get it. */
 export interface ToolRequirement {
@@ -108,7 +109,13 @@ export function buildPlan(projectDir: string, boardId: string, opts: BuildPlanOp
     steps: [
       {
         title: `compile sketch ${sketch} for ${board.id} (arduino-cli)`,
-        argv: ['arduino-cli', 'compile', '--fqbn', board.fqbn!, '--output-dir', 'build', '--warnings', 'default', '.'],
+        argv: [
+          'arduino-cli', 'compile', '--fqbn', board.fqbn!, '--output-dir', 'build', '--warnings', 'default',
+          // The TFLM library's DebugLog prints to Serial, the protocol port: every call to it is
+          // redirected to tinyforge's __wrap_DebugLog (firmware/tflm/tf_engine_tflm.cpp), which sends a LOG frame.
+          ...(opts.engine === 'tflm' ? ['--build-property', `compiler.c.elf.extra_flags=${TFLM_DEBUGLOG_WRAP}`] : []),
+          '.',
+        ],
         cwd: dir,
         tool: TOOLS.arduinoCli,
       },
@@ -118,6 +125,9 @@ export function buildPlan(projectDir: string, boardId: string, opts: BuildPlanOp
     elf: `build/${sketch}.ino.elf`,
   };
 }
+
+/** Linker flag for Arduino TFLM builds: DebugLog → __wrap_DebugLog (the library's own definition stays unreferenced). */
+export const TFLM_DEBUGLOG_WRAP = '-Wl,--wrap=DebugLog';
 
 /** The one-time Arduino setup a sketch for `board` needs. */
 export function arduinoPrerequisites(board: BoardSpec, engine: EngineId): string[] {
@@ -198,6 +208,15 @@ export async function runSteps(steps: (Omit<BuildStep, 'cwd'> & { cwd?: string }
       const missing = /(arm-none-eabi-[\w+-]+): (?:No such file or directory|not found|command not found)/.exec(r.output);
       if (missing) {
         throw toolError(`${missing[1]} not found`, { cause: tail, remedy: TOOLS.armGcc.install });
+      }
+      // The linker refusing an image too big for the board's memory is the model's fault, not the tool's.
+      const overflow = linkOverflow(r.output);
+      if (overflow) {
+        throw badInput(`the firmware does not fit the board's memory: the linker reports ${overflow}`, {
+          cause: tail,
+          remedy: 'use a smaller model (fewer or narrower layers, a shorter window), or a board with more memory; nothing was flashed',
+          details: { argv: step.argv, cwd, overflow },
+        });
       }
       throw toolError(`${step.title} failed (${step.argv[0]} exit code ${r.exitCode})`, {
         cause: tail || undefined,

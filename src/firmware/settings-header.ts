@@ -44,6 +44,16 @@ export function settingsHeader({ settings: s, inputBytes, outputBytes, modelSha2
     });
   }
   const labels = s.task === 'classification' ? s.labels : s.labels.length ? s.labels : ['value'];
+  // INFO reports these counts in one byte (classes, axes) and two (window length, stride): larger values would reach the host wrapped.
+  const limits: [string, number, number][] = [['classes', labels.length, 255], ['axes', nAxes, 255], ['window length', s.windowLength, 65535], ['window stride', s.windowStride, 65535]];
+  for (const [what, n, max] of limits) {
+    if (n > max) throw badInput(`the model settings have ${n} ${what}; the device protocol reports at most ${max}`, { remedy: `reduce the ${what} to at most ${max}` });
+  }
+  // INFO carries each name as a length byte and its UTF-8 bytes: a longer name would reach the host cut mid-character.
+  for (const name of [...labels, ...s.axes]) {
+    const n = new TextEncoder().encode(name).length;
+    if (n > 255) throw badInput(`the label or axis name "${name.slice(0, 40)}…" is ${n} bytes in UTF-8; the device reports at most 255`, { remedy: 'shorten the label or axis name in the settings (or the training data) to at most 255 UTF-8 bytes' });
+  }
   const body = [
     `#define TF_MODEL_TASK_CLASSIFICATION ${s.task === 'classification' ? 1 : 0}`,
     `#define TF_MODEL_NUM_CLASSES ${labels.length}`,
@@ -77,6 +87,11 @@ export function settingsFromGraph(graph: Graph): ModelSettings {
   const outT = graph.tensors[graph.outputs[0]];
   const q = (t: Tensor) => ({ scale: t.quant?.scale[0] ?? 1, zeroPoint: t.quant?.zeroPoint[0] ?? 0 });
   const classes = numElements(outT.shape);
+  if (classes > 255 || numElements(inT.shape) > 65535) {
+    throw badInput(`the model's output has ${classes} values and its input ${numElements(inT.shape)}; settings derived from the model allow at most 255 classes and a window of 65535 values`, {
+      remedy: 'pass a settings file for this model, or check its shapes (a microcontroller model this large is likely corrupt)',
+    });
+  }
   return {
     task: classes > 1 ? 'classification' : 'regression',
     labels: classes > 1 ? Array.from({ length: classes }, (_, i) => `class_${i}`) : ['value'],

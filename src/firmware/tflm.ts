@@ -16,11 +16,20 @@
 import { DTYPE_BYTES, numElements, type Graph, type OpName, type TfliteModel } from '../core/graph.js';
 import { cBytes, cHeader, cString, type GeneratedFile } from '../core/cemit.js';
 import { unsupported } from '../core/errors.js';
-import { TFLM_RESOLVER_METHOD } from '../tflite/ops.js';
+import { OPS } from '../ops/registry.js';
 
 /** The distinct ops of a graph, sorted by name (the resolver's registration order). */
 export function modelOps(graph: Graph): OpName[] {
   return [...new Set(graph.operators.map((o) => o.op))].sort();
+}
+
+/**
+ * The CMSIS-NN entry points the TFLM kernels of exactly these ops call (from the op registry),
+ * sorted, without repeats. The engine references only these, so a model links no other CMSIS-NN
+ * kernel (a weak reference to a defined function keeps it alive through --gc-sections).
+ */
+export function cmsisNnEntryPoints(ops: readonly OpName[]): string[] {
+  return [...new Set(ops.flatMap((op) => OPS[op].tflm.cmsisNn))].sort();
 }
 
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
@@ -71,7 +80,7 @@ export interface TflmConfigInput {
   arenaBytes?: number;
 }
 
-/** `tf_engine_tflm_config.h`: resolver registration, arena size, op names and model hash. */
+/** `tf_engine_tflm_config.h`: resolver registration, the model's CMSIS-NN references, arena size, op names and model hash. */
 export function tflmConfigHeader({ model, modelSha256, arenaBytes }: TflmConfigInput): GeneratedFile {
   const g = model.graph;
   if (g.inputs.length !== 1 || g.outputs.length !== 1) {
@@ -80,6 +89,7 @@ export function tflmConfigHeader({ model, modelSha256, arenaBytes }: TflmConfigI
     });
   }
   const ops = modelOps(g);
+  const cmsis = cmsisNnEntryPoints(ops);
   const arena = align16(arenaBytes ?? estimateArenaBytes(g));
   const sha = Uint8Array.from(modelSha256.match(/../g)!.map((h) => parseInt(h, 16)));
   const body = [
@@ -91,9 +101,14 @@ export function tflmConfigHeader({ model, modelSha256, arenaBytes }: TflmConfigI
     'template <typename Resolver>',
     'static bool tf_tflm_register_ops(Resolver& r) {',
     '  bool ok = true;',
-    ...ops.map((op) => `  ok = ok && r.${TFLM_RESOLVER_METHOD[op]}() == kTfLiteOk;`),
+    ...ops.map((op) => `  ok = ok && r.${OPS[op].tflm.resolver}() == kTfLiteOk;`),
     '  return ok;',
     '}',
+    '',
+    "// The CMSIS-NN entry points of this model's kernels, referenced weakly: non-null exactly when the",
+    '// linked TFLM kernels are the CMSIS-NN ones. Only these: a reference keeps a kernel in the image.',
+    ...(cmsis.length ? ['extern "C" {', ...cmsis.map((f) => `void ${f}(void) __attribute__((weak));`), '}'] : []),
+    `static inline bool tf_tflm_cmsis_nn_linked() { return ${cmsis.length ? cmsis.map((f) => `${f} != nullptr`).join(' || ') : 'false'}; }`,
     '',
     `static const char* const tf_tflm_op_names[TF_TFLM_OP_COUNT] = {${ops.map(cString).join(', ')}};`,
     '',

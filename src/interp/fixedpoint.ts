@@ -80,62 +80,9 @@ export function mulByQuantizedMultiplierGreaterThanOne(x: number, multiplier: nu
   return srdhm(Math.imul(x, 1 << leftShift), multiplier);
 }
 
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const HI = LITTLE_ENDIAN ? 1 : 0;
-
-/** C `frexp`: x = fraction * 2^exponent with |fraction| in [0.5, 1) (0, ±inf, NaN pass through with exponent 0). */
-export function frexp(x: number): { fraction: number; exponent: number } {
-  if (x === 0 || !Number.isFinite(x)) return { fraction: x, exponent: 0 };
-  f64[0] = x;
-  let e = (u32[HI] >>> 20) & 0x7ff;
-  let bias = 0;
-  if (e === 0) {
-    // Subnormal: scale into the normal range first.
-    f64[0] = x * 2 ** 64;
-    e = (u32[HI] >>> 20) & 0x7ff;
-    bias = 64;
-  }
-  const exponent = e - 1022 - bias;
-  // Set the biased exponent to 1022 so the magnitude lands in [0.5, 1).
-  u32[HI] = (u32[HI] & 0x800fffff) | (1022 << 20);
-  return { fraction: f64[0], exponent };
-}
-
-/** TfLiteRound / C `round`: half away from zero. */
-export function roundHalfAway(x: number): number {
-  return x < 0 ? -Math.round(-x) : Math.round(x);
-}
-
-/**
- * TFLM QuantizeMultiplier(double): the int32 Q0.31 significand and the power-of-two exponent with
- * multiplier ≈ significand * 2^(shift - 31). Includes the q_fixed == 2^31 fix-up and the flush to
- * zero of shifts below -31.
- */
-export function quantizeMultiplier(realMultiplier: number): { multiplier: number; shift: number } {
-  if (realMultiplier === 0) return { multiplier: 0, shift: 0 };
-  const { fraction, exponent } = frexp(realMultiplier);
-  let shift = exponent;
-  let qFixed = roundHalfAway(fraction * TWO_31);
-  if (qFixed === TWO_31) {
-    qFixed /= 2;
-    shift += 1;
-  }
-  if (shift < -31) return { multiplier: 0, shift: 0 };
-  return { multiplier: qFixed, shift };
-}
-
-/** C `(int32_t)` of a double already known to be integral: values outside int32 become INT32_MIN (x86 cvttsd2si). */
-export function castInt32(x: number): number {
-  return x >= TWO_31 || x < INT32_MIN || Number.isNaN(x) ? INT32_MIN : x;
-}
-
-/** TFLM CalculateInputRadius(integerBits, leftShift, totalSignedBits = 31) (floating-point variant). */
-export function calculateInputRadius(inputIntegerBits: number, inputLeftShift: number, totalSignedBits = 31): number {
-  const max = (1 * (2 ** inputIntegerBits - 1) * 2 ** (totalSignedBits - inputIntegerBits)) / 2 ** inputLeftShift;
-  return Math.floor(max);
-}
+// Prepare-time maths (QuantizeMultiplier, frexp, rounding, input radius) is shared with the native
+// generator and lives in src/ops/quant.ts; re-exported here for the kernels and their tests.
+export { castInt32, frexp, quantizeMultiplier, roundHalfAway, inputRadius as calculateInputRadius } from '../ops/quant.js';
 
 /** gemmlowp SaturatingRoundingMultiplyByPOT<exponent> on a raw int32 (exponent > 0: saturating left shift). */
 export function satRoundingMulByPOT(x: number, exponent: number): number {

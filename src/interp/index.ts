@@ -9,7 +9,7 @@
  * checked against every vector in shared/vectors (tests/interp/vectors.test.ts). TFLM's CMSIS-NN
  * kernels give the same bytes for these models, so the device is checked against this module.
  *
- * Cross-reference for the native C engine (same arithmetic, see ./fixedpoint.ts and ./ops.ts):
+ * Cross-reference for the native C engine (same arithmetic, see ./fixedpoint.ts and src/ops/):
  * - Multipliers: QuantizeMultiplier(double) = frexp, round-half-away of q*2^31, q==2^31 fix-up,
  *   shift < -31 flushed to 0. Conv/depthwise/per-channel FC use
  *   double(in_scale)*double(filter_scale)/double(out_scale); per-tensor FC uses
@@ -26,47 +26,18 @@
  */
 import type { Graph } from '../core/graph.js';
 import { DTYPE_BYTES, numElements } from '../core/graph.js';
-import { badInput, unsupported } from '../core/errors.js';
-import { type Kernel, type PrepareContext, type TensorStore, allocStore, byteSize } from './common.js';
-import {
-  prepareAddMul,
-  prepareConcatenation,
-  prepareConv2D,
-  prepareDepthwiseConv2D,
-  prepareDequantize,
-  prepareFullyConnected,
-  prepareLogisticOrTanh,
-  prepareMean,
-  preparePool,
-  prepareQuantize,
-  prepareRelu,
-  prepareReshape,
-  prepareSoftmax,
-} from './ops.js';
+import { TinyforgeError, badInput, unsupported } from '../core/errors.js';
+import { type TensorStore, allocStore } from './common.js';
+import { validateGraph, type ValidateOptions } from './validate.js';
 import { roundHalfAway } from './fixedpoint.js';
+import { OP_NAMES, opDef } from '../ops/registry.js';
+import type { Kernel } from '../ops/types.js';
 
 export { quantizeMultiplier, mulByQuantizedMultiplier, srdhm, rdbp } from './fixedpoint.js';
+export { validateGraph, DEFAULT_MAX_GRAPH_BYTES, type ValidateOptions } from './validate.js';
 
-/** The ops createInterpreter accepts (int8 and float32 variants of each). */
-export const SUPPORTED_OPS = [
-  'ADD',
-  'AVERAGE_POOL_2D',
-  'CONCATENATION',
-  'CONV_2D',
-  'DEPTHWISE_CONV_2D',
-  'DEQUANTIZE',
-  'FULLY_CONNECTED',
-  'LOGISTIC',
-  'MAX_POOL_2D',
-  'MEAN',
-  'MUL',
-  'QUANTIZE',
-  'RELU',
-  'RELU6',
-  'RESHAPE',
-  'SOFTMAX',
-  'TANH',
-] as const;
+/** The ops createInterpreter accepts (int8 and float32 variants of each): every op of the registry. */
+export const SUPPORTED_OPS = OP_NAMES;
 
 export interface Interpreter {
   /**
@@ -85,89 +56,19 @@ export interface Interpreter {
   readonly outputBytes: number[];
 }
 
-function prepareOp(ctx: PrepareContext): Kernel {
-  switch (ctx.op.op) {
-    case 'FULLY_CONNECTED':
-      return prepareFullyConnected(ctx);
-    case 'CONV_2D':
-      return prepareConv2D(ctx);
-    case 'DEPTHWISE_CONV_2D':
-      return prepareDepthwiseConv2D(ctx);
-    case 'AVERAGE_POOL_2D':
-      return preparePool(ctx, false);
-    case 'MAX_POOL_2D':
-      return preparePool(ctx, true);
-    case 'MEAN':
-      return prepareMean(ctx);
-    case 'SOFTMAX':
-      return prepareSoftmax(ctx);
-    case 'LOGISTIC':
-      return prepareLogisticOrTanh(ctx, false);
-    case 'TANH':
-      return prepareLogisticOrTanh(ctx, true);
-    case 'ADD':
-      return prepareAddMul(ctx, false);
-    case 'MUL':
-      return prepareAddMul(ctx, true);
-    case 'QUANTIZE':
-      return prepareQuantize(ctx);
-    case 'DEQUANTIZE':
-      return prepareDequantize(ctx);
-    case 'RELU':
-      return prepareRelu(ctx, false);
-    case 'RELU6':
-      return prepareRelu(ctx, true);
-    case 'RESHAPE':
-      return prepareReshape(ctx);
-    case 'CONCATENATION':
-      return prepareConcatenation(ctx);
-    default: {
-      const name = (ctx.op as { op: string }).op;
-      throw unsupported(`operator ${ctx.opIndex} (${name}) is not supported by the reference interpreter`, {
-        remedy: `Supported ops: ${SUPPORTED_OPS.join(', ')}.`,
-        details: { operator: ctx.opIndex, op: name },
-      });
-    }
-  }
-}
-
 /**
- * Validates `graph` once and precomputes every operator's parameters; the returned interpreter
- * runs it any number of times. Throws 'unsupported' for an op/dtype it cannot run (naming the
+ * Validates `graph` once (validateGraph in ./validate.ts, before any allocation; memory bounded by
+ * `opts.maxBytes`) and precomputes every operator's parameters; the returned interpreter runs it
+ * any number of times. Throws 'unsupported' for an op/dtype it cannot run (naming the
  * operator index) and 'bad-input' for an inconsistent graph.
  */
-export function createInterpreter(graph: Graph): Interpreter {
+export function createInterpreter(graph: Graph, opts: ValidateOptions = {}): Interpreter {
   const nT = graph.tensors.length;
-  const checkIndex = (i: number, where: string) => {
-    if (!Number.isInteger(i) || i < -1 || i >= nT) {
-      throw badInput(`${where} refers to tensor ${i}, but the graph has ${nT} tensors`, {
-        remedy: 'The model file is corrupt or was written inconsistently.',
-      });
-    }
-  };
-  graph.inputs.forEach((i) => checkIndex(i, 'a graph input'));
-  graph.outputs.forEach((i) => checkIndex(i, 'a graph output'));
-  graph.operators.forEach((op, k) => {
-    op.inputs.forEach((i) => checkIndex(i, `operator ${k} (${op.op})`));
-    op.outputs.forEach((i) => checkIndex(i, `operator ${k} (${op.op})`));
-  });
-
+  // Before any allocation: indices, shapes, sizes against buffers and a bound, scales.
+  const sizes = validateGraph(graph, opts);
   const stores: TensorStore[] = graph.tensors.map((t, i) => {
-    if (t.shape.some((d) => !Number.isInteger(d) || d < 0)) {
-      throw badInput(`tensor ${i} ("${t.name}") has an unresolved or invalid shape [${t.shape}]`, {
-        remedy: 'Give every tensor a fixed shape (batch size 1) before converting the model.',
-      });
-    }
-    const size = DTYPE_BYTES[t.dtype] === 0 ? 0 : byteSize(t);
-    const s = allocStore(size);
-    if (t.data) {
-      if (t.data.byteLength !== size) {
-        throw badInput(`constant tensor ${i} ("${t.name}") has ${t.data.byteLength} bytes but its shape [${t.shape}] × ${t.dtype} needs ${size}`, {
-          remedy: 'The model file is corrupt or was written inconsistently.',
-        });
-      }
-      s.bytes.set(t.data);
-    }
+    const s = allocStore(sizes[i]);
+    if (t.data && sizes[i] > 0) s.bytes.set(t.data);
     return s;
   });
 
@@ -182,7 +83,10 @@ export function createInterpreter(graph: Graph): Interpreter {
         });
       }
     });
-    const kernel = prepareOp({ graph, op, opIndex, stores });
+    // The op's Prepare (shared with the native generator), then its host kernel over the stores.
+    const def = opDef(op.op, 'the reference interpreter', opIndex);
+    const ctx = { graph, op, opIndex };
+    const kernel = withOperator(opIndex, op.op, () => def.host(def.prepare(ctx), ctx, stores));
     op.outputs.forEach((i) => ready.add(i));
     return kernel;
   });
@@ -221,6 +125,18 @@ export function createInterpreter(graph: Graph): Interpreter {
       return stores[index].bytes.slice();
     },
   };
+}
+
+/** Errors raised below an op's Prepare (e.g. by quantizeMultiplier) get the operator they are about. */
+function withOperator<T>(opIndex: number, op: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof TinyforgeError && e.details?.operator === undefined) {
+      throw new TinyforgeError(e.kind, `operator ${opIndex} (${op}): ${e.message}`, { remedy: e.remedy, cause: e.cause, details: { ...e.details, operator: opIndex, op } });
+    }
+    throw e;
+  }
 }
 
 /** One-shot convenience: createInterpreter(graph).invoke(inputs). */

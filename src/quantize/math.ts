@@ -12,6 +12,8 @@
  * - Bias: int32, zero point 0, scale = input scale × weight scale (per channel).
  */
 
+import { OPS } from '../ops/registry.js';
+
 export interface QuantParams {
   scale: number;
   zeroPoint: number;
@@ -139,11 +141,11 @@ export function quantizeValue(x: number, p: QuantParams): number {
 }
 
 /** Fixed output parameters TFLite requires for these ops' int8 outputs. */
-export const FIXED_OUTPUT_PARAMS = {
-  SOFTMAX: { scale: 1 / 256, zeroPoint: -128 },
-  LOGISTIC: { scale: 1 / 256, zeroPoint: -128 },
-  TANH: { scale: 1 / 128, zeroPoint: 0 },
-} as const satisfies Record<string, QuantParams>;
+export const FIXED_OUTPUT_PARAMS: Record<'SOFTMAX' | 'LOGISTIC' | 'TANH', QuantParams> = {
+  SOFTMAX: OPS.SOFTMAX.fixedOutput!,
+  LOGISTIC: OPS.LOGISTIC.fixedOutput!,
+  TANH: OPS.TANH.fixedOutput!,
+};
 
 /** Min and max of a float array (NaN rejected). */
 export function minMax(x: ArrayLike<number>): { min: number; max: number } {

@@ -12,7 +12,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ModelSettings } from '../core/dataset.js';
+import type { ModelSettings, WindowSet } from '../core/dataset.js';
 import { badInput } from '../core/errors.js';
 import { loadTrainArtifacts, ARTIFACT_FILES, type LoadedArtifacts } from '../train/artifacts.js';
 import { loadArrayData, loadLayersModelFile, loadSettings, modelJsonPath, type ArrayData } from './io.js';
@@ -63,6 +63,15 @@ export async function loadSources(opts: { model: string; data?: string; settings
     }
   }
   return out;
+}
+
+/** Windows (normalised) as labelled evaluation data shaped [count, ...the model's input shape]. */
+export function windowsAsArrayData(ws: WindowSet, model: tf.LayersModel, settings: ModelSettings): ArrayData {
+  const inShape = model.inputs[0].shape.slice(1) as number[];
+  if (inShape.reduce((a, b) => a * b, 1) !== ws.windowLength * ws.axes.length) {
+    throw badInput(`windows of ${ws.windowLength} × ${ws.axes.length} do not fit the model input [${inShape.join(', ')}]`, { remedy: 'check the model settings (windowLength, axes) match the model' });
+  }
+  return { x: ws.x, shape: [ws.y.length, ...inShape], y: ws.y, labels: settings.labels };
 }
 
 export function need<T>(v: T | undefined, what: string): T {

@@ -11,7 +11,7 @@
  * tinyforge version and the model's SHA-256.
  */
 import { createHash } from 'node:crypto';
-import { cBytes, cFloat, cHeader, cIdentifier, cSource, cString, type GeneratedFile } from '../core/cemit.js';
+import { cBytes, cCommentText, cFloat, cHeader, cIdentifier, cSource, cString, type GeneratedFile } from '../core/cemit.js';
 import type { ModelSettings } from '../core/dataset.js';
 import { numElements, type Graph, type Tensor } from '../core/graph.js';
 import { readTflite } from './reader.js';
@@ -43,7 +43,7 @@ export function modelCArray(bytes: Uint8Array, opts: CArrayOptions = {}): Genera
   ];
   const defs: string[] = [];
   const io = (label: 'input' | 'output', t: Tensor | undefined, count: number) => {
-    decl.push(`// Graph ${label} 0 of ${count}${t ? `: "${t.name.replace(/\*\//g, '* /')}" ${t.dtype}` : ''}.`);
+    decl.push(`// Graph ${label} 0 of ${count}${t ? `: "${cCommentText(t.name)}" ${t.dtype}` : ''}.`);
     decl.push(`const unsigned int ${id}_num_${label}s = ${count}u;`);
     if (!t) return;
     decl.push(`const int ${id}_${label}_dims = ${t.shape.length};`);

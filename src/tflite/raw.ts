@@ -4,6 +4,7 @@
  * int8 Graph from this; `modelFacts` and `inspect` report from it (including ops tinyforge does not
  * support, so a user can see what is in a file it cannot run).
  */
+import { OP_NAMES, OPS } from '../ops/registry.js';
 import { CheckedBuffer, type TableRef } from './checked.js';
 
 /** One entry of Model.operator_codes, as stored. */
@@ -81,36 +82,20 @@ export interface RawModel {
   signatureDefs: number;
 }
 
-type FieldKind = 'i8' | 'u8' | 'bool' | 'i32' | 'f32' | 'i32[]';
-type FieldSpec = [name: string, kind: FieldKind, dflt: number | boolean];
+export type FieldKind = 'i8' | 'u8' | 'bool' | 'i32' | 'f32' | 'i32[]';
+/** One option-table field: its schema name, kind and schema default; its position is its field id. */
+export type FieldSpec = [name: string, kind: FieldKind, dflt: number | boolean];
 
-/** Option tables tinyforge decodes, by BuiltinOptions slot (official field order = field id). */
-export const OPTION_SPECS: Record<number, { table: string; fields: FieldSpec[] }> = {
-  1: {
-    table: 'Conv2DOptions',
-    fields: [['padding', 'i8', 0], ['stride_w', 'i32', 0], ['stride_h', 'i32', 0], ['fused_activation_function', 'i8', 0], ['dilation_w_factor', 'i32', 1], ['dilation_h_factor', 'i32', 1]],
-  },
-  2: {
-    table: 'DepthwiseConv2DOptions',
-    fields: [['padding', 'i8', 0], ['stride_w', 'i32', 0], ['stride_h', 'i32', 0], ['depth_multiplier', 'i32', 0], ['fused_activation_function', 'i8', 0], ['dilation_w_factor', 'i32', 1], ['dilation_h_factor', 'i32', 1]],
-  },
-  5: {
-    table: 'Pool2DOptions',
-    fields: [['padding', 'i8', 0], ['stride_w', 'i32', 0], ['stride_h', 'i32', 0], ['filter_width', 'i32', 0], ['filter_height', 'i32', 0], ['fused_activation_function', 'i8', 0]],
-  },
-  8: {
-    table: 'FullyConnectedOptions',
-    fields: [['fused_activation_function', 'i8', 0], ['weights_format', 'i8', 0], ['keep_num_dims', 'bool', false], ['asymmetric_quantize_inputs', 'bool', false]],
-  },
-  9: { table: 'SoftmaxOptions', fields: [['beta', 'f32', 0]] },
-  10: { table: 'ConcatenationOptions', fields: [['axis', 'i32', 0], ['fused_activation_function', 'i8', 0]] },
-  11: { table: 'AddOptions', fields: [['fused_activation_function', 'i8', 0], ['pot_scale_int16', 'bool', true]] },
-  17: { table: 'ReshapeOptions', fields: [['new_shape', 'i32[]', 0]] },
-  21: { table: 'MulOptions', fields: [['fused_activation_function', 'i8', 0]] },
-  27: { table: 'ReducerOptions', fields: [['keep_dims', 'bool', false]] },
-  38: { table: 'DequantizeOptions', fields: [] },
-  89: { table: 'QuantizeOptions', fields: [] },
-};
+/**
+ * Option tables tinyforge decodes, by BuiltinOptions slot (official field order = field id): each
+ * op module's `options.table` (src/ops/).
+ */
+export const OPTION_SPECS: Record<number, { table: string; fields: FieldSpec[] }> = Object.fromEntries(
+  OP_NAMES.flatMap((n) => {
+    const o = OPS[n].options;
+    return o ? [[OPS[n].optionsSlot, { table: o.table, fields: o.fields }]] : [];
+  }),
+);
 
 /** Decoded options with every field at its default: what a reader sees when the table is absent. */
 export function defaultOptions(slot: number): RawOptions {

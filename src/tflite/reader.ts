@@ -13,27 +13,24 @@ import {
   DTYPE_BYTES,
   DTYPE_CODE,
   numElements,
-  type Activation,
   type DType,
   type Graph,
   type OpName,
   type Operator,
-  type Padding,
   type Quantization,
   type Tensor,
   type TfliteModel,
 } from '../core/graph.js';
 import { builtinName, opForCode, OPTIONS_SLOT } from './ops.js';
+import { BAD_REMEDY, OptionFields } from './options.js';
+import { OP_NAMES, OPS } from '../ops/registry.js';
 import { defaultOptions, parseTfliteRaw, OPTION_SPECS, type RawModel, type RawOperator, type RawOptions, type RawTensor } from './raw.js';
 
 const DTYPE_BY_CODE = new Map<number, DType>(Object.entries(DTYPE_CODE).map(([k, v]) => [v, k as DType]));
-const ACTIVATIONS: Activation[] = ['NONE', 'RELU', 'RELU_N1_TO_1', 'RELU6', 'TANH', 'SIGN_BIT'];
-const PADDINGS: Padding[] = ['SAME', 'VALID'];
 const TENSOR_TYPE_NAMES = ['FLOAT32', 'FLOAT16', 'INT32', 'UINT8', 'INT64', 'STRING', 'BOOL', 'INT16', 'COMPLEX64', 'INT8', 'FLOAT64', 'COMPLEX128', 'UINT64', 'RESOURCE', 'VARIANT', 'UINT32', 'UINT16', 'INT4'];
 
-const BAD_REMEDY = 'The model file is inconsistent. Re-export it from the TFLite converter or `tinyforge quantize`.';
-const OP_REMEDY =
-  'tinyforge supports ADD, AVERAGE_POOL_2D, CONCATENATION, CONV_2D, DEPTHWISE_CONV_2D, DEQUANTIZE, FULLY_CONNECTED, LOGISTIC, MAX_POOL_2D, MEAN, MUL, QUANTIZE, RELU, RELU6, RESHAPE, SOFTMAX and TANH. Rebuild the model from supported layers (Dense, Conv2D, DepthwiseConv2D, pooling, Reshape/Flatten, Softmax) and convert it again.';
+const SCALE_REMEDY = 'The quantisation parameters are corrupt (a NaN, infinite, zero or negative scale). Quantise the model again (`tinyforge quantize` or the TFLite converter) instead of editing it.';
+const OP_REMEDY = `tinyforge supports ${OP_NAMES.slice(0, -1).join(', ')} and ${OP_NAMES[OP_NAMES.length - 1]}. Rebuild the model from supported layers (Dense, Conv2D, DepthwiseConv2D, pooling, Reshape/Flatten, Softmax) and convert it again.`;
 
 /** Parse a .tflite file into tinyforge's graph IR (subgraph 0). */
 export function readTflite(bytes: Uint8Array): TfliteModel {
@@ -94,6 +91,15 @@ function tensorFromRaw(raw: RawModel, t: RawTensor, i: number, copy: (d: Uint8Ar
     if (q.zeroPoint.length !== q.scale.length) {
       throw badInput(`malformed .tflite: ${label} has ${q.scale.length} scales but ${q.zeroPoint.length} zero points`, { remedy: BAD_REMEDY });
     }
+    q.scale.forEach((s, c) => {
+      // TFLM divides by scales and derives fixed-point multipliers from them: only positive finite float32 values mean anything.
+      if (!(Number.isFinite(s) && s > 0)) {
+        throw badInput(`malformed .tflite: ${label} has quantisation scale ${s}${q.scale.length > 1 ? ` (channel ${c})` : ''}; scales must be positive and finite`, {
+          remedy: SCALE_REMEDY,
+          details: { tensor: i, name: t.name, channel: c, scale: String(s) },
+        });
+      }
+    });
     const quant: Quantization = {
       scale: q.scale.slice(),
       zeroPoint: q.zeroPoint.map((z) => {
@@ -137,61 +143,8 @@ function operatorFromRaw(raw: RawModel, o: RawOperator, i: number): Operator {
   const r: RawOptions = o.options && o.optionsType === slot ? o.options : defaultOptions(slot);
   const base = { inputs: o.inputs.slice(), outputs: o.outputs.slice(), version: oc.version };
   const where = `operator ${i} (${op})`;
-  switch (op) {
-    case 'CONV_2D':
-      return { op, ...base, options: { ...convOpts(r, where) } };
-    case 'DEPTHWISE_CONV_2D':
-      return { op, ...base, options: { ...convOpts(r, where), depthMultiplier: num(r.depth_multiplier) } };
-    case 'AVERAGE_POOL_2D':
-    case 'MAX_POOL_2D': {
-      const filterW = num(r.filter_width);
-      const filterH = num(r.filter_height);
-      if (filterW < 1 || filterH < 1) throw badInput(`malformed .tflite: ${where} has filter ${filterW}x${filterH}`, { remedy: BAD_REMEDY });
-      return { op, ...base, options: { padding: padding(r, where), ...strides(r, where), filterW, filterH, fusedActivation: act(r, where) } };
-    }
-    case 'FULLY_CONNECTED':
-      if (num(r.weights_format) !== 0) throw unsupported(`${where} uses shuffled weights (weights_format ${num(r.weights_format)})`, { remedy: 'Convert with the default weights format.' });
-      return { op, ...base, options: { fusedActivation: act(r, where), keepNumDims: Boolean(r.keep_num_dims) } };
-    case 'SOFTMAX':
-      return { op, ...base, options: { beta: num(r.beta) } };
-    case 'RESHAPE':
-      return { op, ...base, options: Array.isArray(r.new_shape) ? { newShape: r.new_shape.slice() } : {} };
-    case 'MEAN':
-      return { op, ...base, options: { keepDims: Boolean(r.keep_dims) } };
-    case 'ADD':
-    case 'MUL':
-      return { op, ...base, options: { fusedActivation: act(r, where) } };
-    case 'CONCATENATION':
-      return { op, ...base, options: { axis: num(r.axis), fusedActivation: act(r, where) } };
-    default:
-      return { op, ...base, options: {} };
-  }
-}
-
-function num(v: RawOptions[string] | undefined): number {
-  return typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : 0;
-}
-function act(r: RawOptions, where: string): Activation {
-  const a = ACTIVATIONS[num(r.fused_activation_function)];
-  if (!a) throw badInput(`malformed .tflite: ${where} has unknown fused activation ${num(r.fused_activation_function)}`, { remedy: BAD_REMEDY });
-  return a;
-}
-function padding(r: RawOptions, where: string): Padding {
-  const p = PADDINGS[num(r.padding)];
-  if (!p) throw badInput(`malformed .tflite: ${where} has unknown padding ${num(r.padding)}`, { remedy: BAD_REMEDY });
-  return p;
-}
-function strides(r: RawOptions, where: string): { strideW: number; strideH: number } {
-  const strideW = num(r.stride_w);
-  const strideH = num(r.stride_h);
-  if (strideW < 1 || strideH < 1) throw badInput(`malformed .tflite: ${where} has stride ${strideW}x${strideH} (must be at least 1)`, { remedy: BAD_REMEDY });
-  return { strideW, strideH };
-}
-function convOpts(r: RawOptions, where: string) {
-  const dilationW = num(r.dilation_w_factor);
-  const dilationH = num(r.dilation_h_factor);
-  if (dilationW < 1 || dilationH < 1) throw badInput(`malformed .tflite: ${where} has dilation ${dilationW}x${dilationH}`, { remedy: BAD_REMEDY });
-  return { padding: padding(r, where), ...strides(r, where), dilationW, dilationH, fusedActivation: act(r, where) };
+  const codec = OPS[op].options;
+  return { op, ...base, options: codec ? codec.read(new OptionFields(r, where)) : {} } as Operator;
 }
 
 /** File-level facts, comparable with shared/vectors/<model>/meta.json. Works for any valid file, supported ops or not. */

@@ -9,29 +9,18 @@
  */
 import * as flatbuffers from 'flatbuffers';
 import { badInput } from '../core/errors.js';
-import { BUILTIN_CODE, DTYPE_BYTES, DTYPE_CODE, numElements, type Activation, type Graph, type Operator, type OpName, type TfliteModel } from '../core/graph.js';
+import { DTYPE_BYTES, DTYPE_CODE, numElements, type Graph, type Operator, type OpName, type TfliteModel } from '../core/graph.js';
 import { PROVENANCE } from '../core/version.js';
-import { AddOptions } from './generated/tflite/add-options.js';
 import { Buffer as TflBuffer } from './generated/tflite/buffer.js';
-import { ConcatenationOptions } from './generated/tflite/concatenation-options.js';
-import { Conv2DOptions } from './generated/tflite/conv2-doptions.js';
-import { DepthwiseConv2DOptions } from './generated/tflite/depthwise-conv2-doptions.js';
-import { DequantizeOptions } from './generated/tflite/dequantize-options.js';
-import { FullyConnectedOptions } from './generated/tflite/fully-connected-options.js';
 import { Metadata } from './generated/tflite/metadata.js';
 import { Model } from './generated/tflite/model.js';
-import { MulOptions } from './generated/tflite/mul-options.js';
 import { OperatorCode } from './generated/tflite/operator-code.js';
 import { Operator as TflOperator } from './generated/tflite/operator.js';
-import { Pool2DOptions } from './generated/tflite/pool2-doptions.js';
 import { QuantizationParameters } from './generated/tflite/quantization-parameters.js';
-import { QuantizeOptions } from './generated/tflite/quantize-options.js';
-import { ReducerOptions } from './generated/tflite/reducer-options.js';
-import { ReshapeOptions } from './generated/tflite/reshape-options.js';
-import { SoftmaxOptions } from './generated/tflite/softmax-options.js';
 import { SubGraph } from './generated/tflite/sub-graph.js';
 import { Tensor as TflTensor } from './generated/tflite/tensor.js';
-import { minRuntimeVersion, opVersion, OPTIONS_SLOT } from './ops.js';
+import { BUILTIN_CODE, minRuntimeVersion, opVersion, OPTIONS_SLOT } from './ops.js';
+import { OPS } from '../ops/registry.js';
 
 export interface WriteOptions {
   /** Model description; default: the TfliteModel's own, else "tinyforge <version>". */
@@ -41,7 +30,6 @@ export interface WriteOptions {
 /** Schema version written (the only one TFLite and TFLM read). */
 export const TFLITE_SCHEMA_VERSION = 3;
 
-const ACT_CODE: Record<Activation, number> = { NONE: 0, RELU: 1, RELU_N1_TO_1: 2, RELU6: 3, TANH: 4, SIGN_BIT: 5 };
 const REMEDY = 'This graph came from a bug or a hand edit: every tensor index must exist, constant data must match its shape and dtype, and per-channel quantisation needs one scale and zero point per channel.';
 
 /** Serialise a model (or a bare graph) to .tflite bytes. Throws TinyforgeError('bad-input') for an inconsistent graph. */
@@ -176,83 +164,7 @@ export function writeTflite(model: TfliteModel | Graph, opts: WriteOptions = {})
 }
 
 function writeOptions(b: flatbuffers.Builder, o: Operator): number {
-  switch (o.op) {
-    case 'CONV_2D': {
-      const x = o.options;
-      Conv2DOptions.startConv2DOptions(b);
-      Conv2DOptions.addPadding(b, x.padding === 'SAME' ? 0 : 1);
-      Conv2DOptions.addStrideW(b, x.strideW);
-      Conv2DOptions.addStrideH(b, x.strideH);
-      Conv2DOptions.addFusedActivationFunction(b, ACT_CODE[x.fusedActivation]);
-      Conv2DOptions.addDilationWFactor(b, x.dilationW);
-      Conv2DOptions.addDilationHFactor(b, x.dilationH);
-      return Conv2DOptions.endConv2DOptions(b);
-    }
-    case 'DEPTHWISE_CONV_2D': {
-      const x = o.options;
-      DepthwiseConv2DOptions.startDepthwiseConv2DOptions(b);
-      DepthwiseConv2DOptions.addPadding(b, x.padding === 'SAME' ? 0 : 1);
-      DepthwiseConv2DOptions.addStrideW(b, x.strideW);
-      DepthwiseConv2DOptions.addStrideH(b, x.strideH);
-      DepthwiseConv2DOptions.addDepthMultiplier(b, x.depthMultiplier);
-      DepthwiseConv2DOptions.addFusedActivationFunction(b, ACT_CODE[x.fusedActivation]);
-      DepthwiseConv2DOptions.addDilationWFactor(b, x.dilationW);
-      DepthwiseConv2DOptions.addDilationHFactor(b, x.dilationH);
-      return DepthwiseConv2DOptions.endDepthwiseConv2DOptions(b);
-    }
-    case 'AVERAGE_POOL_2D':
-    case 'MAX_POOL_2D': {
-      const x = o.options;
-      Pool2DOptions.startPool2DOptions(b);
-      Pool2DOptions.addPadding(b, x.padding === 'SAME' ? 0 : 1);
-      Pool2DOptions.addStrideW(b, x.strideW);
-      Pool2DOptions.addStrideH(b, x.strideH);
-      Pool2DOptions.addFilterWidth(b, x.filterW);
-      Pool2DOptions.addFilterHeight(b, x.filterH);
-      Pool2DOptions.addFusedActivationFunction(b, ACT_CODE[x.fusedActivation]);
-      return Pool2DOptions.endPool2DOptions(b);
-    }
-    case 'FULLY_CONNECTED':
-      FullyConnectedOptions.startFullyConnectedOptions(b);
-      FullyConnectedOptions.addFusedActivationFunction(b, ACT_CODE[o.options.fusedActivation]);
-      FullyConnectedOptions.addKeepNumDims(b, o.options.keepNumDims);
-      return FullyConnectedOptions.endFullyConnectedOptions(b);
-    case 'SOFTMAX':
-      SoftmaxOptions.startSoftmaxOptions(b);
-      SoftmaxOptions.addBeta(b, o.options.beta);
-      return SoftmaxOptions.endSoftmaxOptions(b);
-    case 'RESHAPE': {
-      const ns = o.options.newShape ? ReshapeOptions.createNewShapeVector(b, o.options.newShape) : 0;
-      ReshapeOptions.startReshapeOptions(b);
-      if (ns) ReshapeOptions.addNewShape(b, ns);
-      return ReshapeOptions.endReshapeOptions(b);
-    }
-    case 'MEAN':
-      ReducerOptions.startReducerOptions(b);
-      ReducerOptions.addKeepDims(b, o.options.keepDims);
-      return ReducerOptions.endReducerOptions(b);
-    case 'ADD':
-      AddOptions.startAddOptions(b);
-      AddOptions.addFusedActivationFunction(b, ACT_CODE[o.options.fusedActivation]);
-      return AddOptions.endAddOptions(b);
-    case 'MUL':
-      MulOptions.startMulOptions(b);
-      MulOptions.addFusedActivationFunction(b, ACT_CODE[o.options.fusedActivation]);
-      return MulOptions.endMulOptions(b);
-    case 'CONCATENATION':
-      ConcatenationOptions.startConcatenationOptions(b);
-      ConcatenationOptions.addAxis(b, o.options.axis);
-      ConcatenationOptions.addFusedActivationFunction(b, ACT_CODE[o.options.fusedActivation]);
-      return ConcatenationOptions.endConcatenationOptions(b);
-    case 'QUANTIZE':
-      QuantizeOptions.startQuantizeOptions(b);
-      return QuantizeOptions.endQuantizeOptions(b);
-    case 'DEQUANTIZE':
-      DequantizeOptions.startDequantizeOptions(b);
-      return DequantizeOptions.endDequantizeOptions(b);
-    default:
-      return 0;
-  }
+  return OPS[o.op].options?.write(b, o.options) ?? 0;
 }
 
 /** Reject graphs the writer would serialise into a file TFLM cannot load. */
@@ -279,7 +191,8 @@ export function validateGraph(g: Graph): void {
     const q = t.quant;
     if (q) {
       if (q.scale.length === 0 || q.scale.length !== q.zeroPoint.length) throw badInput(`cannot write .tflite: ${label} has ${q.scale.length} scales and ${q.zeroPoint.length} zero points`, { remedy: REMEDY });
-      if (!q.scale.every((s) => Number.isFinite(s))) throw badInput(`cannot write .tflite: ${label} has a non-finite scale`, { remedy: REMEDY });
+      // The reader refuses the same: a float32 scale that is not positive and finite (Math.fround: 1e-50 is 0 in the file).
+      if (!q.scale.every((s) => Number.isFinite(Math.fround(s)) && Math.fround(s) > 0)) throw badInput(`cannot write .tflite: ${label} has a scale that is not a positive finite float32 (${q.scale.join(', ')})`, { remedy: REMEDY });
       if (!q.zeroPoint.every((z) => Number.isInteger(z))) throw badInput(`cannot write .tflite: ${label} has a non-integer zero point`, { remedy: REMEDY });
     }
   });

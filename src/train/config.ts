@@ -9,6 +9,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import schema from '../../schemas/tinyforge.config.schema.json' with { type: 'json' };
 import { badInput, causeText } from '../core/errors.js';
+import type { ImportDescription } from '../data/import/description.js';
 import type { AugmentOptions } from './augment.js';
 import type { BackendPreference } from './backend.js';
 import type { Preset } from './models.js';
@@ -18,12 +19,14 @@ export const CONFIG_FILE = 'tinyforge.config.json';
 export interface DataConfig {
   builtin?: boolean | { seed?: number; subjects?: number; secondsPerActivity?: number; rateHz?: number };
   paths?: string[];
+  /** How the recordings are imported (schema: data.import); its `files` default to `paths`. */
+  import?: ImportDescription;
   format?: string;
   labels?: string[];
   axes?: string[];
   windowLength?: number;
   windowStride?: number;
-  split?: { val?: number; test?: number; seed?: number };
+  split?: { val?: number; test?: number; seed?: number; fallback?: 'contiguous' | 'error' };
 }
 
 export interface TrainConfig {
@@ -58,12 +61,19 @@ export interface FirmwareConfig {
 export interface VerifyConfig {
   port?: string;
   baudRate?: number;
+  /** At most this many held-out windows (a class-stratified sample; default 200). */
   windows?: number;
+  /** Every held-out window instead of a sample. */
+  all?: boolean;
+  /** Seed of the sample (default 1). */
+  seed?: number;
   timeoutMs?: number;
 }
 
 export interface TinyforgeConfig {
   version?: 1;
+  /** Output folder of `tinyforge run` (default out/run). */
+  out?: string;
   data?: DataConfig;
   train?: TrainConfig;
   quantize?: QuantizeConfig;
@@ -100,7 +110,10 @@ export function validateConfig(value: unknown, source = CONFIG_FILE): TinyforgeC
 function resolvePaths(c: TinyforgeConfig, base: string): TinyforgeConfig {
   const abs = (p: string | undefined) => (p === undefined ? undefined : isAbsolute(p) ? p : resolve(base, p));
   const out: TinyforgeConfig = structuredClone(c);
+  if (out.out) out.out = abs(out.out);
   if (out.data?.paths) out.data.paths = out.data.paths.map((p) => abs(p)!);
+  if (out.data?.import?.files) out.data.import.files = out.data.import.files.map((p) => abs(p)!);
+  if (out.data?.import?.segments) out.data.import.segments.file = abs(out.data.import.segments.file)!;
   if (out.train?.out) out.train.out = abs(out.train.out);
   if (out.quantize?.out) out.quantize.out = abs(out.quantize.out);
   if (out.firmware?.out) out.firmware.out = abs(out.firmware.out);

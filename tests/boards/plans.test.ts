@@ -17,9 +17,19 @@ const repo = join(here, '..', '..');
 function golden(name: string, text: string): void {
   const p = join(here, 'golden', name);
   const header = `# Golden output of tests/boards/plans.test.ts (regenerate: UPDATE_GOLDEN=1 npx vitest run tests/boards/plans.test.ts; review the diff by hand).\n`;
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(p)) writeFileSync(p, header + text);
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(p, header + text);
+  // A missing golden is a failure, never a file written on the spot (that would pass whatever the plan says).
+  if (!existsSync(p)) throw new Error(`golden file ${p} is missing; create it with UPDATE_GOLDEN=1 npx vitest run tests/boards/plans.test.ts and review it by hand`);
   expect(header + text).toBe(readFileSync(p, 'utf8'));
 }
+
+describe('golden files', () => {
+  it('a missing golden fails with the command that regenerates it (it is not written on the spot)', () => {
+    const name = `missing-${process.pid}.txt`;
+    expect(() => golden(name, 'x')).toThrow(/UPDATE_GOLDEN=1 npx vitest run tests\/boards\/plans.test.ts/);
+    expect(existsSync(join(here, 'golden', name))).toBe(false);
+  });
+});
 
 describe('build plans', () => {
   it('match the golden file for every board (relative project folder "fw")', () => {

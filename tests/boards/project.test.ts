@@ -2,7 +2,7 @@
 // project compiles, the TFLM engine's generated config registers exactly the model's ops, the arena
 // estimate covers TFLM's own figure, and missing tools are exit-7 errors naming the fix.
 import { describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { startVirtualBoard } from '../../src/flash/virtual-board.js';
 import { loadSettings } from '../../src/quantize/io.js';
 import { echoProject } from './helpers.js';
 import { armElfHeader } from '../qa/helpers.js';
+import { cli as runCli } from '../helpers/cli.js';
 
 const shared = sharedForTests();
 const here = new URL('.', import.meta.url).pathname;
@@ -128,21 +129,22 @@ int main() { Recorder r; bool ok = tf_tflm_register_ops(r); std::printf("ok=%d c
 });
 
 describe('missing tools and bad inputs', () => {
-  const cli = (args: string[], env: NodeJS.ProcessEnv) => spawnSync(process.execPath, [join(repo, 'bin/tinyforge.mjs'), ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  // In-process (tests/helpers/cli.ts); the build's own child processes see the changed PATH / CROSS.
+  const cli = (args: string[], env: Record<string, string>) => runCli(args, { env });
 
-  it('make missing → exit 7 naming the package', () => {
+  it('make missing → exit 7 naming the package', async () => {
     const dir = echoProject('qemu-mps2-an386');
     writeFileSync(join(dir, 'tinyforge.json'), JSON.stringify({ tinyforge: 'x', board: 'qemu-mps2-an386', engine: 'native', modelSha256: '00', files: [] }));
-    const r = cli(['build', dir], { PATH: mkdtempSync(join(tmpdir(), 'tf-empty-path-')) });
+    const r = await cli(['build', dir], { PATH: mkdtempSync(join(tmpdir(), 'tf-empty-path-')) });
     expect(r.status).toBe(7);
     expect(r.stderr).toMatch(/make not found/);
     expect(r.stderr).toMatch(/apt-get install make/);
   });
 
-  it('arm-none-eabi-gcc missing → exit 7 naming the package', () => {
+  it('arm-none-eabi-gcc missing → exit 7 naming the package', async () => {
     const dir = echoProject('qemu-mps2-an386');
     writeFileSync(join(dir, 'tinyforge.json'), JSON.stringify({ tinyforge: 'x', board: 'qemu-mps2-an386', engine: 'native', modelSha256: '00', files: [] }));
-    const r = cli(['build', dir], { CROSS: '/nonexistent/arm-none-eabi-' });
+    const r = await cli(['build', dir], { CROSS: '/nonexistent/arm-none-eabi-' });
     expect(r.status).toBe(7);
     expect(r.stderr).toMatch(/arm-none-eabi-gcc not found/);
     expect(r.stderr).toMatch(/gcc-arm-none-eabi/);
@@ -157,8 +159,8 @@ describe('missing tools and bad inputs', () => {
     expect((e as TinyforgeError).remedy).toMatch(/apt-get install qemu-system-arm/);
   });
 
-  it('a project folder without a manifest is bad input (exit 3)', () => {
-    const r = cli(['build', mkdtempSync(join(tmpdir(), 'tf-nomanifest-'))], {});
+  it('a project folder without a manifest is bad input (exit 3)', async () => {
+    const r = await cli(['build', mkdtempSync(join(tmpdir(), 'tf-nomanifest-'))], {});
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/tinyforge firmware/);
   });

@@ -17,17 +17,7 @@ import {
 } from '../../src/data/import/index.js';
 import { splitByGroup } from '../../src/data/split.js';
 import { windowRecordings } from '../../src/data/window.js';
-
-/** The error a call throws (fails the test when it does not throw a TinyforgeError). */
-function thrown(fn: () => unknown): TinyforgeError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TinyforgeError);
-    return e as TinyforgeError;
-  }
-  throw new Error('expected a TinyforgeError, nothing was thrown');
-}
+import { thrown } from './helpers.js';
 
 const dir = sharedForTests();
 const gestures = dir ? join(dir, 'data', 'nano33ble-gestures') : null;
@@ -84,8 +74,11 @@ describe('IMU_Capture variants built here', () => {
     }
   });
 
-  it('reports a trailing partial gesture and drops it', () => {
-    const r = importImuCapture(lf + '20,0,1\n21,0,1\n', { samplesPerGesture: 3, source: 'w.csv', label: 'wave', group: 'ann' });
+  it('a trailing partial gesture is an error naming the counts; lenient drops and reports it', () => {
+    const e = thrown(() => importImuCapture(lf + '20,0,1\n21,0,1\n', { samplesPerGesture: 3, source: 'w.csv' }));
+    expect(e.message).toMatch(/w\.csv: 8 rows are not a whole number of 3-row gestures \(2 gestures and 2 rows left\)/);
+    expect(e.remedy).toMatch(/--lenient/);
+    const r = importImuCapture(lf + '20,0,1\n21,0,1\n', { samplesPerGesture: 3, source: 'w.csv', label: 'wave', group: 'ann', lenient: true });
     expect(r.recordings.length).toBe(2);
     expect(r.recordings[0]).toMatchObject({ label: 'wave', group: 'ann' });
     expect(r.report.warnings.join()).toMatch(/trailing partial gesture of 2 row\(s\) \(lines 8–9\)/);

@@ -68,6 +68,18 @@ describe('device CLI against the host-built C app on a pty', () => {
     expect((await cli(['verify', '--port', board.path, '--model', other, '--vectors', vec, '-n', '1'])).code).toBe(5);
   });
 
+  it('verify --max sends a seeded sample, each window still checked against its own recorded output; --all sends every one', async () => {
+    // The 6 vectors have recorded outputs (out-NNN.bin): a sample that paired a window with another
+    // window's output would fail (exit 5), so bit-exact here means the indices stayed paired.
+    const r = await cli(['--json', 'verify', '--port', board.path, '--model', model, '--vectors', vec, '--max', '4', '--seed', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect([j.n, j.bitExact, j.sample.mode, j.sample.total, j.sample.max, j.sample.seed]).toEqual([4, 4, 'random', 6, 4, 3]);
+    const t = await cli(['verify', '--port', board.path, '--model', model, '--vectors', vec, '--all']);
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/windows: all 6 windows \(--all\)/);
+  });
+
   it('verify: a port that does not exist exits 6 with a remedy', async () => {
     const r = await cli(['verify', '--port', '/dev/pts/nonexistent-tf', '--model', model, '--vectors', vec]);
     expect(r.code).toBe(6);

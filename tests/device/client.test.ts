@@ -43,11 +43,28 @@ describe('DeviceClient over FakeTransport: loss, corruption, resync', () => {
     const t = await fakeTarget();
     t.device.dropNext = 10;
     const err = await t.client.infer(x).catch((e) => e);
-    expect(err).toMatchObject({ kind: 'device', exitCode: 6, message: /no reply to INFER .* 3 attempts/ });
+    expect(err).toMatchObject({ kind: 'device', exitCode: 6, message: /no reply to INFER .* 7 attempts/ });
     expect(err.remedy).toBeTruthy();
     // The link stays usable afterwards.
     t.device.dropNext = 0;
     await expect(t.client.infer(x)).resolves.toBeTruthy();
+    await t.stop();
+  });
+
+  it('LOG events mid-request reach onLog and logs, never disturb the reply', async () => {
+    const t = await fakeTarget();
+    const seen: string[] = [];
+    t.client.onLog((s) => seen.push(s));
+    const pending = t.client.infer(x);
+    // As TFLM's MicroPrintf does on the Nano: the text, then a bare line end (dropped), mid-request.
+    const peer = t.device as unknown as { send: (b: Uint8Array) => void };
+    peer.send(encodeMessage('LOG', 7, { text: 'Arena size is too small ö\r\n' }));
+    peer.send(encodeMessage('LOG', 8, { text: '\r\n' }));
+    const r = await pending;
+    expect(Array.from(r.output)).toEqual(Array.from(engine(x)));
+    expect(seen).toEqual(['Arena size is too small ö']);
+    expect(t.client.logs).toEqual(['Arena size is too small ö']);
+    expect(t.client.stats).toMatchObject({ badFrames: 0, staleReplies: 0, retries: 0 });
     await t.stop();
   });
 
@@ -88,10 +105,15 @@ describe('DeviceClient over FakeTransport: loss, corruption, resync', () => {
     expect(err.remedy).toMatch(/firmware/);
   });
 
-  it('timeouts scale with payload size over the link rate', () => {
-    const c = new DeviceClient(new FakeTransport({ receive() {}, attach() {} }), { baseTimeoutMs: 100, bytesPerSecond: 8000 });
-    // 2 × (4000 + 100 + 64) bytes at 8000 B/s = 1041 ms, plus the 100 ms base.
-    expect(c.timeoutFor(4000, 100)).toBe(1141);
+  it('timeouts scale with payload size over the link rate, double per retry (up to 8×), and add the inference allowance', () => {
+    const c = new DeviceClient(new FakeTransport({ receive() {}, attach() {} }), { baseTimeoutMs: 100, bytesPerSecond: 8000, inferenceMs: 2000 });
+    // Before any measurement: 4 (safety) × 4100 bytes at 8000 B/s = 2050 ms, plus the 100 ms floor.
+    expect(c.timeoutFor(4000, 100)).toBe(2150);
+    expect(c.timeoutFor(4000, 100, { attempt: 1 })).toBe(4300);
+    expect(c.timeoutFor(4000, 100, { attempt: 3 })).toBe(17200);
+    expect(c.timeoutFor(4000, 100, { attempt: 6 })).toBe(17200);
+    // The unmeasured inference allowance is added once.
+    expect(c.timeoutFor(4000, 100, { inference: true })).toBe(4150);
     expect(c.timeoutFor(10, 10)).toBeLessThan(c.timeoutFor(4000, 100));
   });
 });
@@ -146,7 +168,10 @@ describe('DeviceClient: inputs larger than one frame over FakeTransport (INPUT_C
       return ev?.kind === 'frame' && ev.type === MSG.ACK && ++acks === 1 ? null : b;
     };
     expect(Array.from((await t.client.infer(big)).output)).toEqual(want);
-    expect(t.device.seen.filter((n) => n === 'INPUT_CHUNK').length).toBe(4);
+    // The first chunk twice, then the remaining 5908 bytes in chunks of at most 4092 / 2 = 2046
+    // (the client halves its chunk size after a loss): 2046 + 2046 + 1816.
+    expect(t.device.seen.filter((n) => n === 'INPUT_CHUNK').length).toBe(5);
+    expect(t.client.inputChunkBytes).toBe(2046);
     await t.stop();
   });
 
@@ -188,7 +213,7 @@ describe('DeviceClient: inputs larger than one frame over FakeTransport (INPUT_C
     t.device.dropNext = 100;
     const err = await t.client.infer(big).catch((e) => e);
     expect(err).toBeInstanceOf(TinyforgeError);
-    expect(err).toMatchObject({ kind: 'device', exitCode: 6, message: /no reply to INPUT_CHUNK .* 3 attempts/ });
+    expect(err).toMatchObject({ kind: 'device', exitCode: 6, message: /no reply to INPUT_CHUNK .* 7 attempts/ });
     t.device.dropNext = 0;
     expect(Array.from((await t.client.infer(big)).output)).toEqual(want);
     await t.stop();

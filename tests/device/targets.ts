@@ -53,8 +53,12 @@ export function qemuAvailable(): boolean {
 }
 
 /** The virtual board (QEMU) running the firmware part's native-engine firmware for hello_world_int8. */
+export function qemuVectorsDir(): string | undefined {
+  const s = sharedDir();
+  return s ? join(s, 'vectors', 'hello_world_int8') : undefined;
+}
 export async function qemuTarget(): Promise<Target> {
-  const vdir = join(sharedDir()!, 'vectors', 'hello_world_int8');
+  const vdir = qemuVectorsDir()!;
   const board = await startVirtualModelBoard(new Uint8Array(readFileSync(join(vdir, 'model.tflite'))));
   try {
     const client = await DeviceClient.connect(new SerialTransport(board.path, { bytesPerSecond: 8000 }), { handshakeMs: 20000 });

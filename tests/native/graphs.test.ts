@@ -25,8 +25,10 @@ function weights(shape: number[], scales: number[], axis = 0, data?: Int8Array):
   const n = shape.reduce((a, b) => a * b, 1);
   return { name: 'w', dtype: 'int8', shape, data: bytesOf(data ?? randI8(n, -127, 127)), quant: { scale: scales.map(Math.fround), zeroPoint: scales.map(() => 0), quantizedDimension: axis } };
 }
-function bias(n: number, data?: Int32Array): Tensor {
-  return { name: 'b', dtype: 'int32', shape: [n], data: bytesOf(data ?? Int32Array.from({ length: n }, () => (rnd() % 2001) - 1000)) };
+/** An int32 bias; `scale` (input scale × weight scale) is stored when given, as the converter does. */
+function bias(n: number, data?: Int32Array, scale?: number): Tensor {
+  const quant = scale === undefined ? undefined : { scale: [Math.fround(scale)], zeroPoint: [0], quantizedDimension: 0 };
+  return { name: 'b', dtype: 'int32', shape: [n], data: bytesOf(data ?? Int32Array.from({ length: n }, () => (rnd() % 2001) - 1000)), ...(quant && { quant }) };
 }
 const model = (graph: Graph): TfliteModel => ({ graph, version: 3, description: 'test', metadata: [] });
 const conv = (padding: 'SAME' | 'VALID', sh: number, sw: number, a: Activation, dh = 1, dw = 1) => ({ padding, strideH: sh, strideW: sw, dilationH: dh, dilationW: dw, fusedActivation: a });
@@ -43,10 +45,12 @@ function check(graph: Graph, inputs: Uint8Array[], expected?: Uint8Array[]) {
 
 describe('native engine on hand-built graphs', () => {
   it('FC with exact unit multiplier matches a hand computation', () => {
+    // (The bias carries its scale 1 = 1 × 1: the shared FULLY_CONNECTED Prepare refuses a bias scale
+    // that is not input_scale × weight_scale, in the native engine as in the interpreter.)
     // in [1,2] zp 3, weights [[2,-1],[1,1]], bias [5,-7], all scales 1 → multiplier exactly 1.
     // x = [10, -4]: o0 = 2*(10-3) - (-4-3) + 5 = 26, o1 = (10-3) + (-4-3) - 7 = -7; out zp -1.
     const graph: Graph = {
-      tensors: [act([1, 2], 1, 3), weights([2, 2], [1], 0, Int8Array.from([2, -1, 1, 1])), bias(2, Int32Array.from([5, -7])), act([1, 2], 1, -1)],
+      tensors: [act([1, 2], 1, 3), weights([2, 2], [1], 0, Int8Array.from([2, -1, 1, 1])), bias(2, Int32Array.from([5, -7]), 1), act([1, 2], 1, -1)],
       operators: [{ op: 'FULLY_CONNECTED', inputs: [0, 1, 2], outputs: [3], options: { fusedActivation: 'NONE', keepNumDims: false } }],
       inputs: [0],
       outputs: [3],

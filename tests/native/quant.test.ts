@@ -17,9 +17,9 @@ describe('quantizeMultiplier (TFLM QuantizeMultiplier)', () => {
     expect(quantizeMultiplier(2 ** -40)).toEqual({ multiplier: 0, shift: 0 }); // shift -39 < -31
   });
   it('frexp is exact around powers of two', () => {
-    expect(frexp(8)).toEqual({ q: 0.5, exp: 4 });
-    expect(frexp(7.999999999999999)).toEqual({ q: 7.999999999999999 / 8, exp: 3 });
-    expect(frexp(2 ** -1074).exp).toBe(-1073);
+    expect(frexp(8)).toEqual({ fraction: 0.5, exponent: 4 });
+    expect(frexp(7.999999999999999)).toEqual({ fraction: 7.999999999999999 / 8, exponent: 3 });
+    expect(frexp(2 ** -1074).exponent).toBe(-1073);
   });
 });
 

@@ -10,32 +10,14 @@ import { randomInputs } from './models.js';
 
 import { Command } from 'commander';
 import { register } from '../../src/cli/commands/quantize.js';
+import { cli } from '../helpers/cli.js';
 
 // The real binary (spawned) for the exit-code contract; everything else in-process through the
 // same command module (spawning tsx + tfjs costs seconds per call on this shared machine).
 const spawnCli = (...args: string[]) => spawnSync(process.execPath, ['bin/tinyforge.mjs', ...args], { encoding: 'utf8' });
 
-async function run(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const program = new Command().option('--json').exitOverride();
-  register(program);
-  for (const c of program.commands) c.exitOverride();
-  let stdout = '';
-  let stderr = '';
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string) => ((stdout += chunk), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => ((stderr += chunk), true)) as typeof process.stderr.write;
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
-  const status = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { status, stdout, stderr };
-}
+// In-process through the whole program (tests/helpers/cli.ts).
+const run = (...args: string[]) => cli(args);
 
 let dir = '';
 let trainDir = '';
@@ -62,7 +44,7 @@ describe('tinyforge quantize / convert / eval', () => {
   });
   it('convert writes model.tflite, the C array and settings.json with the I/O quantisation', async () => {
     const out = join(dir, 'conv');
-    const r = await run('--json', 'convert', '--model', join(trainDir, 'model.json'), '--out-dir', out, '--input-type', 'float32');
+    const r = await run('--json', 'convert', '--model', join(trainDir, 'model.json'), '--out', out, '--input-type', 'float32');
     expect(r.status).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['model.tflite', 'model_data.cc', 'model_data.h', 'settings.json']);
     const s = JSON.parse(readFileSync(join(out, 'settings.json'), 'utf8'));
@@ -72,6 +54,20 @@ describe('tinyforge quantize / convert / eval', () => {
     const g = readTflite(new Uint8Array(readFileSync(join(out, 'model.tflite')))).graph;
     expect(g.operators[0].op).toBe('QUANTIZE');
     expect(readFileSync(join(out, 'model_data.cc'), 'utf8')).toContain('g_model');
+  });
+  it('convert keeps --out-dir as a hidden, deprecated alias of --out', async () => {
+    const out = join(dir, 'conv-old');
+    const r = await run('--json', 'convert', '--model', trainDir, '--out-dir', out);
+    expect(r.status).toBe(0);
+    expect(readdirSync(out)).toContain('model.tflite');
+    const program = new Command();
+    register(program);
+    const help = program.commands.find((c) => c.name() === 'convert')!.helpInformation();
+    expect(help).toMatch(/--out <path>/);
+    expect(help).not.toMatch(/--out-dir/);
+    const both = await run('convert', '--model', trainDir, '--out', join(dir, 'a'), '--out-dir', join(dir, 'b'));
+    expect(both.status).toBe(ExitCode.USAGE);
+    expect(existsSync(join(dir, 'a'))).toBe(false);
   });
   it('eval reports float and int8 accuracy on the held-out windows', async () => {
     const r = await run('--json', 'eval', '--model', trainDir);

@@ -1,11 +1,13 @@
 // Malformed, truncated and hostile inputs: each must end in a TinyforgeError (never another
 // exception type, never a hang). Inputs are derived from a valid model by truncation and
 // mutation, or built by hand so the defect is known.
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as flatbuffers from 'flatbuffers';
 import { describe, expect, it } from 'vitest';
-import { sharedForTests } from '../../src/core/shared.js';
+import { REPO_ROOT, sharedForTests } from '../../src/core/shared.js';
 import { TinyforgeError } from '../../src/core/errors.js';
 import { readTflite, modelFacts } from '../../src/tflite/reader.js';
 import { writeTflite } from '../../src/tflite/writer.js';
@@ -204,4 +206,74 @@ describe('hostile .tflite inputs', () => {
     expect((err as TinyforgeError).kind).toBe('unsupported');
     expect((err as TinyforgeError).message).toContain('DEPTH_TO_SPACE (BUILTIN code 5)');
   });
+});
+
+// Issue 10 item 4: scales the writer refuses must not get in through the reader. On main the reader
+// accepted all four; `inspect` exited 1, `infer` 0 with garbage and `firmware` wrote NaN into C.
+describe('quantisation scales that are NaN, infinite, zero or negative', () => {
+  // A scale no other field of the file holds, so its float32 bytes can be found and overwritten.
+  const MARK = Math.fround(0.0123456);
+  const marked: Graph = {
+    ...small,
+    tensors: small.tensors.map((t, i) => (i === 2 ? { ...t, name: 'probs', quant: { scale: [MARK], zeroPoint: [1], quantizedDimension: 0 } } : t)),
+  };
+  const base = writeTflite(marked);
+  const at = (() => {
+    const pat = new Uint8Array(new Float32Array([MARK]).buffer);
+    const hits: number[] = [];
+    for (let p = 0; p + 4 <= base.length; p++) if (pat.every((b, k) => base[p + k] === b)) hits.push(p);
+    expect(hits).toHaveLength(1);
+    return hits[0];
+  })();
+  const withScale = (s: number) => {
+    const b = base.slice();
+    new DataView(b.buffer).setFloat32(at, s, true);
+    return b;
+  };
+
+  it('the marked model reads and its scale is where the test patches it', () => {
+    expect(readTflite(withScale(0.25)).graph.tensors[2].quant!.scale).toEqual([0.25]);
+  });
+
+  for (const s of [NaN, Infinity, -Infinity, 0, -0.5]) {
+    it(`scale ${s}: bad-input naming tensor 2 ("probs") with a remedy`, () => {
+      let err: unknown;
+      try {
+        readTflite(withScale(s));
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(TinyforgeError);
+      expect(err).toMatchObject({ kind: 'bad-input', exitCode: 3, details: { tensor: 2, name: 'probs' } });
+      expect((err as TinyforgeError).message).toContain('tensor 2 ("probs")');
+      expect((err as TinyforgeError).remedy).toMatch(/[Qq]uantise the model again/);
+    });
+  }
+
+  it('the writer refuses the same scales', () => {
+    for (const s of [NaN, Infinity, 0, -0.5, 1e-50]) {
+      const g: Graph = { ...marked, tensors: marked.tensors.map((t, i) => (i === 2 ? { ...t, quant: { ...t.quant!, scale: [s] } } : t)) };
+      expect(() => writeTflite(g)).toThrow(TinyforgeError);
+    }
+  });
+
+  it('inspect, infer and firmware all exit 3 with the tensor named; firmware writes nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tf-scale-'));
+    const model = join(dir, 'nan.tflite');
+    writeFileSync(model, withScale(NaN));
+    const settings = join(dir, 'settings.json');
+    writeFileSync(settings, JSON.stringify({ task: 'classification', labels: ['a', 'b'], axes: ['x', 'y'], units: ['1', '1'], sampleRateHz: 1, windowLength: 1, windowStride: 1, normalisation: { mean: [0, 0], std: [1, 1] } }));
+    const out = join(dir, 'fw');
+    const runs = [
+      ['inspect', model],
+      ['infer', model, '--values', '0.5,1'],
+      ['firmware', '--board', 'qemu-mps2-an386', '--engine', 'native', '--model', model, '--settings', settings, '--out', out],
+    ];
+    for (const args of runs) {
+      const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin/tinyforge.mjs'), '--json', ...args], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, `${args[0]}: ${r.stderr}`).toBe(3);
+      expect(r.stdout + r.stderr).toContain('tensor 2 (\\"probs\\")');
+    }
+    expect(existsSync(out)).toBe(false);
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -47,6 +47,35 @@ describe('tinyforge train', () => {
     expect(readFileSync(join(dir, 'from-config', 'report.html'), 'utf8')).toContain('<svg');
     rmSync(join(dir, 'tinyforge.config.json'));
   }, 120_000);
+
+  it('data.import in the project file drives train; eval --data takes recordings with the same import flags', async () => {
+    // A folder per class, 6 subjects × 2 classes, 100 rows at 50 Hz (2 s) each: one window per recording.
+    const data = join(dir, 'imp', 'data');
+    for (const cls of ['wave', 'still']) {
+      mkdirSync(join(data, cls), { recursive: true });
+      for (let s = 1; s <= 6; s++) {
+        const rows = ['t_ms,aX,aY,aZ'];
+        for (let i = 0; i < 100; i++) {
+          const w = cls === 'wave' ? Math.sin(i / 3 + s) : 0.02 * Math.sin(s * i);
+          rows.push(`${i * 20},${(0.5 * w).toFixed(4)},${(0.3 * w).toFixed(4)},${(1 + 0.1 * w).toFixed(4)}`);
+        }
+        writeFileSync(join(data, cls, `s${s}.csv`), rows.join('\n') + '\n');
+      }
+    }
+    writeFileSync(join(dir, 'imp', 'tinyforge.config.json'), JSON.stringify({ data: { import: { files: ['data'], label: { folder: true }, rateHz: 50 } }, train: { preset: 'dense', epochs: 5, backend: 'wasm', out: 'run' } }));
+    const t = await tinyforge(['--json', 'train', '--epochs', '2'], join(dir, 'imp'));
+    expect(t.code, t.stderr).toBe(0);
+    const tj = JSON.parse(t.stdout);
+    expect(tj.settings.labels).toEqual(['still', 'wave']);
+    expect(tj.report.training.epochsRun).toBe(2);
+    // a flag overrides the section: 100 Hz declared against 50 Hz timestamps is refused, naming both
+    const bad = await tinyforge(['train', '--rate', '100'], join(dir, 'imp'));
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/timestamps say 50 Hz .* but 100 Hz was declared/);
+    const e = await tinyforge(['--json', 'eval', '--model', 'run', '--data', 'data', '--label-from-folder'], join(dir, 'imp'));
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout).examples).toBe(12);
+  }, 180_000);
 
   it('a bad project file fails with exit 3, the field named and a remedy', async () => {
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ train: { optimizer: 'rmsprop' } }));

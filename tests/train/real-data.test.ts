@@ -2,11 +2,11 @@
  * Training on REAL recordings (shared/data/nano33ble-gestures: 15 flex + 20 punch gestures of one
  * person, Arduino Nano 33 BLE Sense, 119 samples × 6 axes each) and on the built-in data.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sharedForTests } from '../../src/core/shared.js';
-import { importText } from '../../src/data/import/index.js';
+import { fsImportIo } from '../../src/adapters/import-fs.js';
+import { importRecordings } from '../../src/data/import/description.js';
 import { subsetWindows, windowRecordings } from '../../src/data/window.js';
 import { builtinTrainingData, recordingsTrainingData } from '../../src/train/data-source.js';
 import { trainModel } from '../../src/train/train.js';
@@ -14,10 +14,8 @@ import { trainModel } from '../../src/train/train.js';
 const shared = sharedForTests();
 
 describe.skipIf(!shared)('real Nano 33 BLE gestures (flex / punch)', () => {
-  const recs = ['flex', 'punch'].flatMap((label) => {
-    const file = join(shared!, 'data', 'nano33ble-gestures', `${label}.csv`);
-    return importText(readFileSync(file, 'utf8'), { source: `${label}.csv` }).recordings;
-  });
+  // Through the import description alone: the folder, nothing else (gesture length and units are detected).
+  const recs = importRecordings({ files: [join(shared!, 'data', 'nano33ble-gestures')] }, fsImportIo()).recordings;
 
   it('imports as 35 one-gesture recordings and becomes one window per gesture, each gesture its own group', () => {
     // README: flex.csv 1785 rows = 15 gestures, punch.csv 2380 rows = 20 gestures, 119 rows each.

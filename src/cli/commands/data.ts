@@ -6,25 +6,18 @@
 import { Command, Option } from 'commander';
 import type { Recording } from '../../core/dataset.js';
 import { usageError } from '../../core/errors.js';
-import { readRecordingFiles } from '../../data/files.js';
-import { IMPORT_FORMATS, type ImportReport, type TimeUnit } from '../../data/import/common.js';
-import { builtinWindowing, prepareDataset } from '../../data/prepare.js';
-import { ACTIVITIES, BUILTIN_DEFAULTS, builtinDataset } from '../../data/simulator.js';
+import type { ImportReport } from '../../data/import/common.js';
+import { findConfig } from '../../train/config.js';
+import { addImportOptions, descriptionFromOptions, detectionLines, loadRecordings, type ImportFlags } from '../data-options.js';
+import { BUILTIN_DEFAULTS, builtinDataset } from '../../data/simulator.js';
+import { prepareData } from '../../service/data.js';
 import { serializeSplit, writeSplitDir } from '../../data/split-files.js';
 import { summarise, type DatasetSummary } from '../../data/summary.js';
 import { action, emit, globalOptions, info } from '../util.js';
 
-type Flags = {
+type Flags = ImportFlags & {
   builtin?: boolean;
-  format?: string;
-  label?: string;
-  group?: string;
-  lenient?: boolean;
-  samplesPerGesture?: string;
-  rate?: string;
-  timeColumn?: string;
-  timeUnit?: TimeUnit;
-  axes?: string;
+  config?: string;
   seed?: string;
   subjects?: string;
   seconds?: string;
@@ -46,52 +39,40 @@ function num(name: string, v: string | undefined, integer: boolean, min: number,
 }
 
 function inputOptions(cmd: Command): Command {
-  return cmd
-    .option('--builtin', 'use the built-in simulated activity dataset instead of files')
-    .addOption(new Option('--format <format>', 'input format').choices(['auto', ...IMPORT_FORMATS]).default('auto'))
-    .option('--label <label>', 'label for every recording (default: from the file name or a label column)')
-    .option('--group <group>', 'group (subject/session) for every recording (default: file name, device or group column)')
-    .option('--lenient', 'skip and count bad rows instead of stopping at the first')
-    .option('--samples-per-gesture <n>', 'imu-capture: rows per gesture (default 119)')
-    .option('--rate <hz>', 'imu-capture: sample rate (default 119); csv without timestamps: the rate')
-    .option('--time-column <name>', 'csv: the timestamp column (default: auto-detect t/time/timestamp/ms…)')
-    .addOption(new Option('--time-unit <unit>', 'csv: timestamp unit (default: from the column name, else guessed and reported)').choices(['s', 'ms', 'us', 'ns']))
-    .option('--axes <list>', 'sensor columns to use, comma-separated (e.g. aX,aY,aZ)')
+  return addImportOptions(cmd.option('--builtin', 'use the built-in simulated activity dataset instead of files'))
+    .option('--config <file>', "project file whose data section describes the import (default: ./tinyforge.config.json when present); flags override it")
     .option('--seed <n>', 'seed for the built-in simulator and the split', '1')
     .option('--subjects <n>', `built-in: simulated subjects (default ${BUILTIN_DEFAULTS.subjects})`)
     .option('--seconds <s>', `built-in: seconds per subject and activity (default ${BUILTIN_DEFAULTS.secondsPerActivity})`);
 }
 
+/** The built-in simulator's options the flags give. */
+function builtinOptions(f: Flags, paths: string[]): { seed?: number; subjects?: number; secondsPerActivity?: number; rateHz?: number } {
+  if (paths.length) throw usageError('give either files or --builtin, not both', { remedy: 'drop the file arguments or --builtin' });
+  return {
+    seed: num('seed', f.seed, true, -2147483648, 2147483647),
+    subjects: num('subjects', f.subjects, true, 1, 1000),
+    secondsPerActivity: num('seconds', f.seconds, false, 4, 3600),
+    rateHz: num('rate', f.rate, false, 50, 119),
+  };
+}
+
+/** The import description the flags and the project file's data section give (files: the paths, else the section's). */
+function description(paths: string[], f: Flags) {
+  const desc = descriptionFromOptions(f, findConfig(f.config).config.data, paths);
+  if (!desc.files?.length) throw usageError('no input: name recording files or folders, or pass --builtin', { remedy: 'e.g. tinyforge data inspect flex.csv punch.csv (or data.import.files in tinyforge.config.json)' });
+  return desc;
+}
+
 function load(paths: string[], f: Flags): { recordings: Recording[]; reports: ImportReport[]; files: string[] } {
-  const seed = num('seed', f.seed, true, -2147483648, 2147483647);
-  if (f.builtin) {
-    if (paths.length) throw usageError('give either files or --builtin, not both', { remedy: 'drop the file arguments or --builtin' });
-    const recordings = builtinDataset({
-      seed,
-      subjects: num('subjects', f.subjects, true, 1, 1000),
-      secondsPerActivity: num('seconds', f.seconds, false, 4, 3600),
-      rateHz: num('rate', f.rate, false, 50, 119),
-    });
-    return { recordings, reports: [], files: [] };
-  }
-  if (paths.length === 0) throw usageError('no input: name recording files or folders, or pass --builtin', { remedy: 'e.g. tinyforge data inspect flex.csv punch.csv' });
-  return readRecordingFiles(paths, {
-    format: f.format as never,
-    label: f.label,
-    group: f.group,
-    lenient: f.lenient,
-    samplesPerGesture: num('samples-per-gesture', f.samplesPerGesture, true, 1),
-    rateHz: num('rate', f.rate, false, Number.MIN_VALUE),
-    timeColumn: f.timeColumn,
-    timeUnit: f.timeUnit,
-    axes: f.axes ? f.axes.split(',').map((a) => a.trim()) : undefined,
-  });
+  if (f.builtin) return { recordings: builtinDataset(builtinOptions(f, paths)), reports: [], files: [] };
+  return loadRecordings(description(paths, f));
 }
 
 const fmt = (x: number, d = 1) => (Number.isInteger(x) ? String(x) : x.toFixed(d));
 
 function table(rows: string[][]): string {
-  const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const w = rows[0].map((_, c) => rows.reduce((m, r) => Math.max(m, r[c].length), 0));
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]) : cell.padStart(w[c]))).join('  ')).join('\n');
 }
 
@@ -102,6 +83,7 @@ function reportText(reports: ImportReport[]): string {
     if (r.timing) line += `; interval median ${fmt(r.timing.medianIntervalMs, 3)} ms, jitter ${fmt(r.timing.jitterMs, 3)} ms, ${r.timing.gaps.count} gap(s)`;
     if (r.skipped.count) line += `; ${r.skipped.count} skipped`;
     out.push(line);
+    for (const l of detectionLines(r)) out.push(`  ${l}`);
     for (const s of r.skipped.examples) out.push(`  skipped${s.line ? ` line ${s.line}` : ''}: ${s.message}`);
     for (const w of r.warnings) out.push(`  warning: ${w}`);
   }
@@ -146,30 +128,23 @@ export function register(program: Command): void {
     .requiredOption('-o, --out <dir>', 'output folder')
     .option('--val <fraction>', 'validation fraction 0–0.5', '0.15')
     .option('--test <fraction>', 'test fraction 0–0.5', '0.15')
-    .option('--window <n>', 'samples per window (default: 2 s at the data rate)')
-    .option('--stride <n>', 'samples between window starts (default: 1 s at the data rate)')
+    .option('--window <n>', 'samples per window (default: 2 s at the data rate, or one window per equal-length short recording, as train does)')
+    .option('--stride <n>', 'samples between window starts (default: half a window, 1 s for the built-in data)')
     .addOption(new Option('--fallback <mode>', 'with too few groups: split each class\'s recordings contiguously, or stop').choices(['contiguous', 'error']).default('contiguous'))
     .action(
       action((paths: string[], f: Flags, cmd: Command) => {
         const o = globalOptions(cmd);
-        const { recordings } = load(paths, f);
-        if (recordings.length === 0) throw usageError('no recordings were imported', { remedy: 'check the files with tinyforge data inspect' });
-        const rate = recordings[0].sampleRateHz;
-        const w = builtinWindowing(rate);
-        const axes = f.axes ? f.axes.split(',').map((a) => a.trim()) : recordings[0].axes;
-        const prepared = prepareDataset(recordings, {
-          seed: num('seed', f.seed, true, -2147483648, 2147483647),
-          val: num('val', f.val, false, 0, 0.5),
-          test: num('test', f.test, false, 0, 0.5),
-          fallback: f.fallback,
-          length: num('window', f.window, true, 1) ?? w.length,
-          stride: num('stride', f.stride, true, 1) ?? w.stride,
-          axes,
-          labels: f.builtin ? [...ACTIVITIES] : undefined,
+        // The same function `train` and `run` use: same files, options and seed → same split.
+        const prepared = prepareData({
+          ...(f.builtin ? { builtin: builtinOptions(f, paths) } : { import: description(paths, f) }),
+          ...(f.axes ? { axes: f.axes.split(',').map((a) => a.trim()) } : {}),
+          windowLength: num('window', f.window, true, 1),
+          windowStride: num('stride', f.stride, true, 1),
+          split: { seed: num('seed', f.seed, true, -2147483648, 2147483647), val: num('val', f.val, false, 0, 0.5), test: num('test', f.test, false, 0, 0.5), fallback: f.fallback },
         });
-        const first = recordings[0];
-        const units = axes.map((a) => first.units[first.axes.indexOf(a)] ?? '');
-        const written = writeSplitDir(f.out!, serializeSplit(prepared, units));
+        for (const r of prepared.reports) for (const l of detectionLines(r)) info(o, `${r.source}: ${l}`);
+        for (const n of prepared.notes) info(o, n);
+        const written = writeSplitDir(f.out!, serializeSplit(prepared, prepared.units));
         for (const wmsg of prepared.split.warnings) info(o, `warning: ${wmsg}`);
         const counts = { train: prepared.train.y.length, val: prepared.val.y.length, test: prepared.test.y.length };
         emit(

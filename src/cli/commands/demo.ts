@@ -1,88 +1,55 @@
+/**
+ * `tinyforge demo` (`npm start`): `tinyforge run` on the built-in data and the virtual board —
+ * the project file is made from the flags here instead of read from disk.
+ */
 import type { Command } from 'commander';
-import { Option } from 'commander';
-import { action, emit, globalOptions, info, progress, type Progress } from '../util.js';
-import { runPipeline, pct, type PipelineReport } from '../../pipeline/run.js';
-import { startVirtualBoard } from '../../flash/virtual-board.js';
-import { usageError } from '../../core/errors.js';
-import { TRAIN_DEFAULTS } from './train.js';
+import { runProject, type RunReport } from '../../service/run.js';
+import { TRAIN_DEFAULTS } from '../../service/train.js';
+import type { TinyforgeConfig } from '../../train/config.js';
+import { action, emit, globalOptions } from '../util.js';
+import { flag, numberFlag } from '../flags.js';
+import { runHooks, runSummary } from './run.js';
 
-const intArg = (name: string, v: string, min = 1): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw usageError(`--${name} must be a whole number ≥ ${min}, got "${v}"`, { remedy: `pass e.g. --${name} ${Math.max(min, 10)}` });
-  return n;
-};
+type DemoFlags = { out: string; seed: string; epochs: string; preset: string; verify: string; backend?: 'node' | 'wasm' | 'cpu'; quick?: boolean };
 
-/** `tinyforge demo` (`npm start`): the whole pipeline on the built-in data and the virtual board. */
+/** The demo's project file: built-in data (smaller with --quick), the virtual board, native engine. */
+export function demoConfig(f: DemoFlags): TinyforgeConfig {
+  const seed = numberFlag('seed', f.seed, { min: 0 })!;
+  const epochs = numberFlag('epochs', f.epochs, { min: 1 })!;
+  const verify = numberFlag('verify', f.verify, { min: 1 })!;
+  return {
+    version: 1,
+    data: { builtin: { seed, ...(f.quick ? { subjects: 6, secondsPerActivity: 30 } : {}) } },
+    train: { preset: f.preset as never, epochs: f.quick ? Math.min(8, epochs) : epochs, seed, ...(f.backend ? { backend: f.backend } : {}) },
+    firmware: { board: 'qemu-mps2-an386', engine: 'native' },
+    verify: { windows: verify },
+  };
+}
+
 export function register(program: Command): void {
   program
     .command('demo')
     .description('Run the whole pipeline on the built-in activity data: train → int8 → .tflite + C array → native firmware → virtual board (QEMU) → verified bit for bit')
-    .option('--out <dir>', 'where to write the model, reports and firmware', 'out/demo')
-    .option('--seed <n>', 'seed for data, split and training', String(TRAIN_DEFAULTS.seed))
-    .option('--epochs <n>', 'training epochs (early stopping may stop sooner)', String(TRAIN_DEFAULTS.epochs))
-    .option('--preset <name>', 'model preset (see tinyforge train --help)', TRAIN_DEFAULTS.preset)
-    .option('--verify <n>', 'test windows to run on the board', '100')
-    .addOption(new Option('--backend <name>', 'training backend (default: best available)').choices(['node', 'wasm', 'cpu']))
+    .addOption(flag('out', 'where to write the model, reports and firmware', 'out/demo'))
+    .addOption(flag('seed', 'seed for data, split and training', String(TRAIN_DEFAULTS.seed)))
+    .addOption(flag('epochs', 'training epochs (early stopping may stop sooner)', String(TRAIN_DEFAULTS.epochs)))
+    .addOption(flag('preset', 'model preset (see tinyforge train --help)', TRAIN_DEFAULTS.preset))
+    .option('--verify <n>', 'at most N held-out windows to run on the board (class-stratified sample)', '100')
+    .addOption(flag('backend', 'training backend (default: best available)'))
     .option('--quick', 'a small, fast smoke run (fewer subjects, seconds and epochs); its accuracy is not representative')
-    .addHelpText('after', '\nWrites <out>/pipeline.json with every figure. Exit 5 if any board output differs from the host interpreter.')
+    .addHelpText('after', '\nThe same as `tinyforge run` with a project file for the built-in data. Writes <out>/pipeline.json with every figure.\nExit 5 if any board output differs from the host interpreter.')
     .action(
-      action(async (flags: Record<string, string | boolean | undefined>, cmd: Command) => {
+      action(async (f: DemoFlags, cmd: Command) => {
         const o = globalOptions(cmd);
-        const quick = Boolean(flags.quick);
-        let bar: Progress | null = null;
-        const report: PipelineReport = await runPipeline(
-          {
-            outDir: String(flags.out),
-            seed: intArg('seed', String(flags.seed), 0),
-            epochs: quick ? Math.min(8, intArg('epochs', String(flags.epochs))) : intArg('epochs', String(flags.epochs)),
-            preset: String(flags.preset),
-            batchSize: TRAIN_DEFAULTS.batchSize,
-            learningRate: TRAIN_DEFAULTS.learningRate,
-            patience: TRAIN_DEFAULTS.patience,
-            augment: TRAIN_DEFAULTS.augment,
-            backend: flags.backend as 'node' | 'wasm' | 'cpu' | undefined,
-            board: 'qemu-mps2-an386',
-            verifyCount: intArg('verify', String(flags.verify)),
-            subjects: quick ? 6 : undefined,
-            secondsPerActivity: quick ? 30 : undefined,
-          },
-          {
-            stage: (s, m) => {
-              bar?.stop();
-              bar = null;
-              info(o, `[${s}] ${m}`);
-            },
-            epoch: (rec, epochs) => {
-              if (!bar) bar = progress(o, epochs, 'train');
-              bar.update(rec.epoch, { loss: rec.loss.toFixed(3), val_acc: rec.valAccuracy === null ? 'n/a' : rec.valAccuracy.toFixed(3) });
-            },
-            verifyProgress: (done, total) => {
-              if (!bar) bar = progress(o, total, 'verify');
-              bar.update(done);
-              if (done === total) {
-                bar.stop();
-                bar = null;
-              }
-            },
-            startBoard: async (elf) => {
-              const vb = await startVirtualBoard(elf);
-              return { path: vb.path, bytesPerSecond: 8000, stop: () => vb.stop() };
-            },
-          },
-        );
-        const v = report.verify;
-        emit(o, report, () =>
-          [
-            '',
-            'tinyforge demo — verified on the virtual board',
-            `  data      ${report.data.labels.length} classes, ${report.data.windows.train}/${report.data.windows.val}/${report.data.windows.test} windows (train/val/test, split by subject)`,
-            `  train     ${report.train.backend}, ${report.train.epochsRun} epochs, ${report.train.params} params: train ${pct(report.train.accuracy.train)}, val ${pct(report.train.accuracy.val)}, test ${pct(report.train.accuracy.test)} (${report.train.verdict})`,
-            `  int8      held-out accuracy float ${pct(report.quantize.eval.floatAccuracy)} → int8 ${pct(report.quantize.eval.int8Accuracy)}; .tflite ${report.quantize.tfliteBytes} bytes`,
-            `  firmware  ${report.firmware.board}, native engine: flash ${report.firmware.footprint.flash} B, RAM ${report.firmware.footprint.ram} B, arena ${v.arena.used} B`,
-            `  verify    ${v.bitExact}/${v.n} bit-exact (max diff ${v.maxLsbDiff} LSB), device accuracy ${pct(v.accuracy?.device)}, ${v.counter ? `${Math.round(v.counter.mean)} ${v.counterKind}/inference` : `${Math.round(v.micros.mean)} µs/inference`}`,
-            `  files     ${report.files.tflite}, ${report.files.report}, ${report.outDir}/pipeline.json`,
-          ].join('\n'),
-        );
+        const config = demoConfig(f);
+        const hooks = runHooks(o);
+        let report: RunReport;
+        try {
+          report = await runProject({ config, out: f.out }, hooks);
+        } finally {
+          hooks.dispose();
+        }
+        emit(o, report, () => runSummary(report, 'tinyforge demo — verified on the virtual board'));
       }),
     );
 }

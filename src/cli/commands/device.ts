@@ -1,20 +1,26 @@
 /**
  * Device commands: `verify` (device vs host, bit for bit), `capture` (labelled IMU stream → file),
- * `monitor` (live predictions; `--feed` for boards without an IMU). Thin: the library is src/device/.
+ * `monitor` (live predictions; `--feed` for boards without an IMU). Thin: the steps are src/service/device.ts and stream.ts.
  */
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { badInput, ExitCode, TinyforgeError, unsupported, usageError } from '../../core/errors.js';
+import { badInput, ExitCode, usageError } from '../../core/errors.js';
 import { action, emit, exitOnLateSignal, globalOptions, info, progress } from '../util.js';
-import { DeviceClient, type ClientOptions } from '../../device/client.js';
-import { SerialTransport, listPorts } from '../../device/serial-transport.js';
-import { formatVerifyReport, verifyDevice } from '../../device/verify.js';
-import { interpreterReference, loadVectors, parseWindowsFile, quantizeWindows, type Reference } from '../../device/reference.js';
-import { loadTrainArtifacts } from '../../train/artifacts.js';
-import { CAPTURE_CSV_HEADER, CaptureSession } from '../../device/capture.js';
-import { describePrediction, formatPrediction, parseFeedCsv } from '../../device/monitor.js';
-import { ERR, MAX_PAYLOAD } from '../../device/protocol.generated.js';
+import { listPorts } from '../../device/serial-transport.js';
+import { formatVerifyReport } from '../../device/verify.js';
+import { VERIFY_DEFAULT_MAX, VERIFY_DEFAULT_SEED, describeVerifySample } from '../../device/verify-sample.js';
+import { connectBoard, loadVerifyWindows, verifyStage } from '../../service/device.js';
+import type { DeviceClient } from '../../device/client.js';
+import { deprecatedAlias, flag, numberFlag } from '../flags.js';
+import { CAPTURE_CSV_HEADER } from '../../device/capture.js';
+import { loadSettings } from '../../quantize/io.js';
+import { addImportOptions, modelWindowsFromData, namesRecordings, type ImportFlags } from '../data-options.js';
+import { formatPrediction, parseFeedCsv } from '../../device/monitor.js';
+import { captureStage, monitorStage } from '../../service/stream.js';
+
+/** A firmware LOG line, on stderr (even with --json: stdout stays the result). */
+export const printDeviceLog = (text: string): void => void process.stderr.write(`device: ${text}\n`);
 
 interface LinkFlags {
   port?: string;
@@ -25,19 +31,18 @@ interface LinkFlags {
 
 function addLinkOptions(c: Command): Command {
   return c
-    .option('-p, --port <path>', 'serial port or pty of the board (e.g. /dev/ttyACM0, or the pty the virtual board printed)')
+    .addOption(flag('port', 'serial port or pty of the board (e.g. /dev/ttyACM0, or the pty the virtual board printed)'))
     .option('--baud <n>', 'baud rate (ignored by USB CDC and ptys)', '115200')
     .option('--link-rate <bytesPerSecond>', 'link throughput used to scale timeouts (QEMU ~8000)')
-    .option('--timeout-ms <ms>', 'fixed part of every reply timeout', '1000');
+    .option('--timeout-ms <ms>', 'fixed part of every reply timeout (the rest follows the measured link rate and inference time; default 250)');
 }
 
+/** The board's link (the service's connectBoard; capture and monitor use it too). */
 async function connect(f: LinkFlags): Promise<DeviceClient> {
-  if (!f.port) throw usageError('--port is required', { remedy: 'pass the board serial port, e.g. --port /dev/ttyACM0 (tinyforge monitor --list shows ports)' });
-  const baud = Number(f.baud);
-  if (!Number.isFinite(baud) || baud <= 0) throw usageError(`--baud ${f.baud} is not a positive number`, { remedy: 'e.g. --baud 115200' });
-  const opts: ClientOptions = { baseTimeoutMs: Number(f.timeoutMs ?? 1000) };
-  if (f.linkRate) opts.bytesPerSecond = Number(f.linkRate);
-  return DeviceClient.connect(new SerialTransport(f.port, { baudRate: baud, bytesPerSecond: f.linkRate ? Number(f.linkRate) : undefined }), opts);
+  const client = await connectBoard(f);
+  // Firmware log lines (LOG frames) go to stderr, so stdout stays the result (and clean --json).
+  client.onLog(printDeviceLog);
+  return client;
 }
 
 function readFileOrThrow(path: string, what: string): Buffer {
@@ -47,7 +52,8 @@ function readFileOrThrow(path: string, what: string): Buffer {
 
 /**
  * Calls `stop` on Ctrl-C (SIGINT/SIGTERM); returns a disposer. Stays installed (`on`, not `once`)
- * until disposed, so a second Ctrl-C while the command saves its files cannot kill it half-way.
+ * until disposed, so a second Ctrl-C while the command saves its files cannot kill it half-way;
+ * after that a late one exits with the code already decided.
  */
 function onInterrupt(stop: () => void): () => void {
   const h = () => stop();
@@ -60,28 +66,6 @@ function onInterrupt(stop: () => void): () => void {
   };
 }
 
-/** Samples per IMU_SAMPLES frame the device app sends (tf_app.c IMU_BATCH). */
-const IMU_BATCH_SAMPLES = 25;
-
-const NO_IMU_REMEDY =
-  'use a board with an IMU (Nano 33 BLE Sense), or start the virtual board with a simulated one: tinyforge flash DIR --imu sim:walking (or --imu file:recording.csv)';
-
-/** Unsupported-feature error unless the board (INFO) has an IMU: checked before anything is written. */
-function requireImu(client: DeviceClient, port: string, remedy = NO_IMU_REMEDY): void {
-  const i = client.info!;
-  if (!(i.imuRateHz > 0)) throw unsupported(`the board on ${port} (${i.board}) has no IMU: there is nothing to stream`, { remedy });
-}
-
-/** STREAM_START's NO_IMU / AXES_MISMATCH answers as typed errors; null for any other failure. */
-function noImuError(e: unknown, port: string, remedy = NO_IMU_REMEDY): TinyforgeError | null {
-  if (!(e instanceof TinyforgeError)) return null;
-  if (e.details?.code === ERR.NO_IMU) return unsupported(`the board on ${port} has no IMU`, { cause: e.message, remedy });
-  if (e.details?.code === ERR.AXES_MISMATCH) {
-    return unsupported(`the board on ${port} runs a model whose axes are not the IMU's aX, aY, aZ: it cannot stream live`, { cause: e.message, remedy: 'flash a model trained on aX,aY,aZ, or feed samples with tinyforge monitor --feed' });
-  }
-  return null;
-}
-
 function writeAtomic(path: string, text: string): void {
   writeFileSync(path + '.tmp', text);
   renameSync(path + '.tmp', path);
@@ -89,48 +73,32 @@ function writeAtomic(path: string, text: string): void {
 
 export function register(program: Command): void {
   addLinkOptions(
-    program
-      .command('verify')
+    addImportOptions(program.command('verify'))
       .description('Run test windows on the board and compare every output byte with the host reference (exit 5 on any mismatch)')
-      .requiredOption('-m, --model <file>', 'the .tflite the board was built from (its SHA-256 must match the board\'s)')
+      .addOption(flag('model', "the .tflite the board was built from (its SHA-256 must match the board's)").makeOptionMandatory())
       .option('--vectors <dir>', 'folder of in-NNN.bin inputs (+ out-NNN.bin expected outputs; default: the model\'s folder if it has them)')
       .option('--windows <file>', 'JSON windows file: { "inputs": [[int8…]…], "labels": [class…] }; expected outputs from the host interpreter')
-      .option('--data <dir>', 'a training directory (tinyforge train --out DIR): its held-out windows, quantised for the model, with their labels')
-      .option('-n, --count <n>', 'use at most N windows'),
+      .addOption(flag('dataDir', 'a training directory (tinyforge train --out DIR): its held-out windows, quantised for the model, with their labels; or recordings (files, folder, glob) read with the import flags and settings.json beside the model'))
+      .addOption(flag('max', `send at most N windows: a class-stratified, seeded sample (default ${VERIFY_DEFAULT_MAX})`))
+      .addOption(flag('all', 'send every window'))
+      .addOption(flag('seed', `seed of the sample (default ${VERIFY_DEFAULT_SEED})`))
+      .addOption(deprecatedAlias('-n, --count <n>', '--max')),
   ).action(
-    action(async (f: LinkFlags & { model: string; vectors?: string; windows?: string; data?: string; count?: string }, cmd: Command) => {
+    action(async (f: LinkFlags & ImportFlags & { model: string; vectors?: string; windows?: string; data?: string; count?: string; max?: string; all?: boolean; seed?: string }, cmd: Command) => {
       const out = globalOptions(cmd);
       const model = new Uint8Array(readFileOrThrow(f.model, 'model file'));
-      let inputs: Uint8Array[];
-      let labels: number[] | undefined;
-      let reference: Reference | null = null;
-      if ([f.vectors, f.windows, f.data].filter((x) => x !== undefined).length > 1) {
-        throw usageError('use one of --vectors, --windows or --data', { remedy: 'pick one source of test windows' });
-      }
-      const vdir = f.vectors ?? (f.windows || f.data ? undefined : existsSync(join(dirname(f.model), 'in-000.bin')) ? dirname(f.model) : undefined);
-      if (f.data) {
-        ({ inputs, labels } = quantizeWindows(model, (await loadTrainArtifacts(f.data)).heldOutNormalised));
-      } else if (vdir) {
-        const v = loadVectors(vdir);
-        inputs = v.inputs;
-        if (v.outputs.every((o) => o)) reference = (_x, i) => v.outputs[i]!;
-      } else if (f.windows) {
-        ({ inputs, labels } = parseWindowsFile(readFileOrThrow(f.windows, 'windows file').toString('utf8'), f.windows));
-      } else {
-        throw usageError('no test windows given', { remedy: 'pass --data TRAIN_DIR (held-out windows), --vectors DIR (in-NNN.bin/out-NNN.bin) or --windows FILE' });
-      }
-      if (f.count !== undefined) {
-        const n = Number(f.count);
-        if (!Number.isInteger(n) || n < 1) throw usageError(`-n ${f.count} is not a positive integer`, { remedy: 'e.g. -n 10' });
-        inputs = inputs.slice(0, n);
-        labels = labels?.slice(0, n);
-      }
-      reference ??= interpreterReference(model);
+      if (f.count !== undefined && f.max !== undefined) throw usageError('use --max, not both --max and -n', { remedy: '-n is the old name of --max' });
+      if (f.all && (f.count ?? f.max) !== undefined) throw usageError('--all sends every window; drop --max', { remedy: 'pass either --all or --max N' });
+      const max = numberFlag(f.count !== undefined ? 'count' : 'max', f.count ?? f.max, { min: 1 });
+      const seed = numberFlag('seed', f.seed);
+      const settingsPath = join(dirname(f.model), 'settings.json');
+      const recordingWindows = f.data && namesRecordings(f.data) ? modelWindowsFromData(f.data, f, existsSync(settingsPath) ? loadSettings(settingsPath) : undefined) : undefined;
+      const windows = await loadVerifyWindows(model, f.model, recordingWindows ? { ...f, data: undefined, recordingWindows } : f);
       const client = await connect(f);
       try {
-        const bar = progress(out, inputs.length, 'verify');
-        const report = await verifyDevice(client, { model, inputs, labels, reference, onProgress: (d) => bar.update(d) }).finally(() => bar.stop());
-        emit(out, report, () => formatVerifyReport(report));
+        const bar = progress(out, Math.min(windows.inputs.length, f.all ? Infinity : (max ?? VERIFY_DEFAULT_MAX)), 'verify');
+        const report = await verifyStage(client, model, windows, { all: f.all, max, seed, onProgress: (d) => bar.update(d) }).finally(() => bar.stop());
+        emit(out, report, () => `${formatVerifyReport(report)}\nwindows: ${describeVerifySample(report.sample)}${report.sample.mode === 'all' ? '' : ' (--all sends every window, --max N changes the bound)'}`);
         if (!report.ok) process.exitCode = ExitCode.MISMATCH;
       } finally {
         await client.close();
@@ -155,76 +123,25 @@ export function register(program: Command): void {
       const target = resolve(f.out);
       if (!existsSync(dirname(target))) throw badInput(`folder ${dirname(target)} does not exist`, { remedy: 'create it first' });
       const client = await connect(f);
-      // Refuse before writing anything: no IMU, or an IMU the model cannot take, leaves no files.
-      try {
-        requireImu(client, f.port!);
-      } catch (e) {
-        await client.close().catch(() => undefined);
-        throw e;
-      }
       const partial = target + '.partial';
-      const session = new CaptureSession(f.label, f.group);
-      const startedAt = new Date().toISOString();
-      let stopReason: string | null = null;
-      let finish!: () => void;
-      const done = new Promise<void>((r) => (finish = r));
-      // The first reason to stop is the one reported (a Ctrl-C after the link closed changes nothing).
-      const end = (reason: string) => {
-        stopReason ??= reason;
-        finish();
-      };
-      // Rows that arrive before the file exists (between STREAM_START's ACK and its creation) wait here.
+      // The file appears only once the board streams: a refusal (no IMU) leaves nothing behind.
+      // Rows that arrive between STREAM_START's ACK and the file's creation wait in `pending`.
       let pending = '';
       let fileOpen = false;
-      let lastData = Date.now();
-      client.onImuSamples((b) => {
-        lastData = Date.now();
-        const rows = session.add(b, Date.now());
-        if (fileOpen) appendFileSync(partial, rows);
-        else pending += rows;
-      });
-      client.transport.onClose(() => end('link closed'));
-      const dispose = onInterrupt(() => end('interrupted'));
+      const append = (rows: string) => (fileOpen ? appendFileSync(partial, rows) : (pending += rows));
+      let interrupt!: () => void;
+      const interrupted = new Promise<void>((r) => (interrupt = r));
+      const dispose = onInterrupt(interrupt);
       try {
-        await client.streamStart(Number(f.rate));
-      } catch (e) {
-        dispose();
-        await client.close().catch(() => undefined);
-        throw noImuError(e, f.port!) ?? e;
-      }
-      writeFileSync(partial, CAPTURE_CSV_HEADER + '\n' + pending);
-      fileOpen = true;
-      const timer = Number.isFinite(seconds) ? setTimeout(() => end('time'), seconds * 1000) : null;
-      // A port that vanishes does not always close (USB unplug, a pty whose emulator died): after a
-      // silence of several batches, ask the board; no answer (HELLO's own retries) = link lost.
-      const silenceMs = Math.max(3000, (4 * IMU_BATCH_SAMPLES * 1000) / (client.info!.imuRateHz || 1));
-      let probing = false;
-      const watchdog = setInterval(() => {
-        if (probing || stopReason !== null || Date.now() - lastData < silenceMs) return;
-        probing = true;
-        client.hello().then(
-          () => ((lastData = Date.now()), (probing = false)),
-          () => end('link closed'),
-        );
-      }, 500);
-      try {
-        info(out, `capturing "${f.label}" from ${f.port}${Number.isFinite(seconds) ? ` for ${seconds} s` : ''} (Ctrl-C stops)…`);
-        await done;
-      } finally {
-        if (timer) clearTimeout(timer);
-        clearInterval(watchdog);
-        stopReason ??= 'error';
-        if (stopReason !== 'link closed') await client.streamStop().catch(() => undefined);
-        await client.close().catch(() => undefined);
-        const s = session.summary();
+        const r = await captureStage(client, { label: f.label, group: f.group, seconds, rateHz: Number(f.rate), port: f.port! }, append, interrupted, () => {
+          writeFileSync(partial, CAPTURE_CSV_HEADER + '\n' + pending);
+          fileOpen = true;
+          info(out, `capturing "${f.label}" from ${f.port}${Number.isFinite(seconds) ? ` for ${seconds} s` : ''} (Ctrl-C stops)…`);
+        });
         renameSync(partial, target);
+        const { summary: s, stopReason } = r;
         // The sidecar follows schemas/capture.schema.json (format tinyforge-capture/1): `tinyforge data import` reads CSV + sidecar.
-        const sidecar = {
-          format: 'tinyforge-capture/1', label: s.label, group: s.group, sampleRateHz: s.deviceRateHz || client.info?.imuRateHz || 1,
-          axes: ['aX', 'aY', 'aZ'], units: ['g', 'g', 'g'], deviceRateHz: s.deviceRateHz, measuredRateHz: s.measuredRateHz, board: client.info?.board ?? null,
-          device: { port: f.port, engine: client.info?.engine }, startedAt, samples: s.samples, seconds: s.seconds, gaps: s.gaps, missingSamples: s.missingSamples, stopReason, file: basename(target),
-        };
-        writeAtomic(target + '.json', JSON.stringify(sidecar, null, 2) + '\n');
+        writeAtomic(target + '.json', JSON.stringify(r.sidecar(basename(target)), null, 2) + '\n');
         // One result object (also with --json) even when the link was lost: the samples are saved,
         // the exit code says what happened (6 link lost, 130 Ctrl-C).
         const linkLost = stopReason === 'link closed';
@@ -237,6 +154,9 @@ export function register(program: Command): void {
           process.exitCode = ExitCode.DEVICE;
         }
         if (stopReason === 'interrupted') process.exitCode = ExitCode.INTERRUPTED;
+      } finally {
+        // A failure after streaming began still leaves a complete CSV (without sidecar) of what arrived.
+        if (fileOpen && existsSync(partial)) renameSync(partial, target);
         dispose();
       }
     }),
@@ -264,55 +184,22 @@ export function register(program: Command): void {
       const limit = f.count === undefined ? Infinity : Number(f.count);
       const client = await connect(f);
       const infoMsg = client.info!;
-      let n = 0;
-      let finish!: () => void;
-      const done = new Promise<void>((r) => (finish = r));
-      client.onPrediction((p) => {
-        if (n >= limit) return;
-        n++;
-        const line = describePrediction(p, infoMsg);
-        if (out.json) process.stdout.write(JSON.stringify(line) + '\n');
-        else process.stdout.write(formatPrediction(line) + '\n');
-        if (n >= limit) finish();
-      });
-      client.transport.onClose(() => finish());
-      const dispose = onInterrupt(finish);
-      const timer = f.seconds ? setTimeout(finish, Number(f.seconds) * 1000) : null;
-      let streaming = false;
+      let stop!: () => void;
+      const stopped = new Promise<void>((r) => (stop = r));
+      const dispose = onInterrupt(stop);
+      const timer = f.seconds ? setTimeout(stop, Number(f.seconds) * 1000) : null;
+      let n: number;
       try {
-        if (feed) {
-          await client.reset();
-          const axes = infoMsg.numAxes || 3;
-          if (feed.length / f.axes.split(',').length < 1) throw badInput('feed has no samples', { remedy: 'check the file' });
-          const perFrame = Math.floor(MAX_PAYLOAD / 4 / axes);
-          const rate = f.feedRate ? Number(f.feedRate) : 0;
-          const chunk = rate > 0 ? Math.max(1, Math.min(perFrame, Math.round(rate / 10))) : perFrame;
-          let stopped = false;
-          void done.then(() => (stopped = true));
-          const t0 = Date.now();
-          for (let s = 0; s * axes < feed.length && !stopped; s += chunk) {
-            await client.samplesIn(feed.subarray(s * axes, Math.min(feed.length, (s + chunk) * axes)));
-            if (rate > 0) await new Promise((r) => setTimeout(r, Math.max(0, t0 + ((s + chunk) / rate) * 1000 - Date.now())));
-          }
-          finish();
-        } else {
-          requireImu(client, f.port!, 'feed it recorded samples instead: tinyforge monitor --port … --feed recording.csv');
-          try {
-            // Windows start afresh, so window numbers and sample indices count from this session.
-            await client.reset();
-            await client.streamStart(0);
-          } catch (e) {
-            throw noImuError(e, f.port!, 'feed it recorded samples instead: tinyforge monitor --port … --feed recording.csv') ?? e;
-          }
-          streaming = true;
-          info(out, `monitoring ${f.port} (${infoMsg.board}, ${infoMsg.engine}); Ctrl-C stops`);
-        }
-        await done;
+        n = await monitorStage(
+          client,
+          { feed, feedAxes: f.axes.split(',').length, feedRate: f.feedRate ? Number(f.feedRate) : 0, count: limit, port: f.port },
+          (line) => process.stdout.write((out.json ? JSON.stringify(line) : formatPrediction(line)) + '\n'),
+          stopped,
+          () => info(out, `monitoring ${f.port} (${infoMsg.board}, ${infoMsg.engine}); Ctrl-C stops`),
+        );
       } finally {
         if (timer) clearTimeout(timer);
         dispose();
-        if (streaming) await client.streamStop().catch(() => undefined);
-        await client.close().catch(() => undefined);
       }
       info(out, `${n} predictions`);
     }),

@@ -3,19 +3,16 @@
  * (compile it; --dry-run prints the exact commands). Thin: the library is src/firmware/.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { badInput, unsupported } from '../../core/errors.js';
+import { badInput, usageError } from '../../core/errors.js';
 import { action, emit, globalOptions, info } from '../util.js';
-import { BOARD_IDS, getBoard, parseEngine } from '../../firmware/boards.js';
-import { emitFirmware, type NativeEngineEmitter } from '../../firmware/emit.js';
-import { readFirmwareSources } from '../../firmware/sources.js';
-import { checkSettingsForModel, liveDetectionWarning } from '../../firmware/model-settings.js';
-import { writeProject } from '../../firmware/write.js';
-import { buildPlan, formatBuildPlan, MANIFEST_FILE, readManifest, runPlan } from '../../firmware/build.js';
-import { elfFootprint } from '../../firmware/footprint.js';
-import { readTflite } from '../../tflite/reader.js';
+import { getBoard } from '../../firmware/boards.js';
+import { formatBuildPlan, readManifest } from '../../firmware/build.js';
+import { formatMemory } from '../../firmware/footprint.js';
 import { loadSettings } from '../../quantize/io.js';
+import { buildStage, firmwareSettings, firmwareStage, loadNativeEngine, readModelForFirmware } from '../../service/firmware.js';
+import { flag, listFlag, numberFlag } from '../flags.js';
 
 /** A clear bad-input error unless `path` is an existing regular file. */
 function requireFile(path: string, what: string, remedy: string): void {
@@ -23,22 +20,16 @@ function requireFile(path: string, what: string, remedy: string): void {
   if (!statSync(path).isFile()) throw badInput(`${what} ${path} is not a file (a folder?)`, { remedy });
 }
 
-/** The native engine's generator (src/firmware/native), loaded only when asked for. */
-export async function loadNativeEngine(): Promise<NativeEngineEmitter> {
-  const spec = '../../firmware/native/index.js';
-  try {
-    const mod = (await import(spec)) as { emitNativeEngine: NativeEngineEmitter };
-    return mod.emitNativeEngine;
-  } catch (e) {
-    throw unsupported('the native engine is not available in this build', { cause: e, remedy: 'use --engine tflm' });
-  }
-}
+export { loadNativeEngine };
 
 interface FirmwareFlags {
   board: string;
   engine?: string;
   model: string;
-  settings: string;
+  settings?: string;
+  labels?: string;
+  axes?: string;
+  rate?: string;
   out: string;
   force?: boolean;
 }
@@ -53,50 +44,44 @@ export function register(program: Command): void {
   program
     .command('firmware')
     .description('generate a firmware project (sources, Makefile or Arduino sketch) for a board and an inference engine')
-    .requiredOption('-b, --board <board>', `target board: ${BOARD_IDS.join(', ')}`)
-    .option('-e, --engine <engine>', 'inference engine: native (generated C) or tflm (TensorFlow Lite Micro); default: the board\'s')
-    .requiredOption('-m, --model <file>', 'int8 .tflite model')
-    .requiredOption('-s, --settings <file>', 'model settings JSON (labels, window, normalisation, I/O quantisation)')
-    .requiredOption('-o, --out <dir>', 'project folder to create (Arduino boards: its name is the sketch name)')
-    .option('--force', 'replace an existing project folder tinyforge generated')
-    .addHelpText('after', '\nExample:\n  tinyforge firmware --board qemu-mps2-an386 --model model.tflite --settings settings.json --out fw\n  tinyforge build fw')
+    .addOption(flag('board', 'target board').makeOptionMandatory())
+    .addOption(flag('engine', "inference engine: native (generated C) or tflm (TensorFlow Lite Micro); default: the board's"))
+    .addOption(flag('model', 'int8 .tflite model').makeOptionMandatory())
+    .addOption(flag('settings', 'model settings JSON (labels, window, normalisation, I/O quantisation); default: derived from the model'))
+    .addOption(flag('labels', 'without --settings: class names in output order, comma-separated (default class_0, class_1, …)'))
+    .addOption(flag('axes', 'without --settings: sensor axes of one sample, e.g. aX,aY,aZ (needed only for live detection)'))
+    .option('--rate <hz>', 'without --settings: sample rate the model expects (needed only for live detection)')
+    .addOption(flag('out', 'project folder to create (Arduino boards: its name is the sketch name)').makeOptionMandatory())
+    .addOption(flag('force', 'replace an existing project folder tinyforge generated'))
+    .addHelpText('after', '\nExamples:\n  tinyforge firmware --board qemu-mps2-an386 --model model.tflite --settings settings.json --out fw\n  tinyforge firmware --board cortex-m4 --model converted.tflite --labels yes,no,unknown --out fw   # settings from the model\n  tinyforge build fw')
     .action(
       action(async (f: FirmwareFlags, cmd: Command) => {
         const o = globalOptions(cmd);
-        const board = getBoard(f.board);
-        const engine = parseEngine(f.engine ?? board.defaultEngine);
+        getBoard(f.board);
         requireFile(f.model, 'model', 'pass the .tflite written by tinyforge quantize');
-        requireFile(f.settings, 'settings file', 'pass the settings.json written by tinyforge quantize (or train) for this model');
+        if (f.settings) requireFile(f.settings, 'settings file', 'pass the settings.json written by tinyforge quantize (or train) for this model, or leave --settings out to derive it from the model');
+        else if (!f.labels) info(o, `no --settings: settings derived from ${f.model} (labels class_0…; pass --labels to name them)`);
+        if (f.settings && (f.labels || f.axes || f.rate)) throw usageError('--labels, --axes and --rate apply only without --settings', { remedy: 'edit the settings file, or drop --settings' });
         const modelBytes = new Uint8Array(readFileSync(f.model));
-        const model = readTflite(modelBytes);
-        if (model.graph.inputs.length !== 1 || model.graph.outputs.length !== 1) {
-          throw unsupported(`firmware serves models with one input and one output tensor (${f.model} has ${model.graph.inputs.length} and ${model.graph.outputs.length})`, {
-            remedy: 'export the model with a single input and a single output',
-          });
-        }
+        const model = readModelForFirmware(modelBytes, f.model);
         // A settings file for another model (other window, axes, labels or quantisation) would give
-        // firmware that builds but answers wrongly: refuse it here, by name.
-        const settings = checkSettingsForModel(loadSettings(f.settings), model.graph, f.settings);
+        // firmware that builds but answers wrongly: firmwareSettings refuses it, by name.
+        const fs = firmwareSettings(model.graph, f.settings ? loadSettings(f.settings) : undefined, {
+          source: f.settings,
+          labels: listFlag(f.labels),
+          axes: listFlag(f.axes),
+          rateHz: numberFlag('rate', f.rate, { integer: false, min: Number.MIN_VALUE }),
+        });
         // Other axes (e.g. aX..gZ) build and serve INFER, but the board's IMU cannot feed them: say so
         // (on stderr, even with --json/--quiet: it changes what the firmware can do).
-        const axesWarning = liveDetectionWarning(settings);
-        if (axesWarning) process.stderr.write(axesWarning + '\n');
-        const project = emitFirmware({
-          board: board.id,
-          engine,
-          model,
-          modelBytes,
-          settings,
-          sources: readFirmwareSources(),
-          nativeEngine: engine === 'native' ? await loadNativeEngine() : undefined,
-          sketch: basename(resolve(f.out)),
-        });
-        const dir = writeProject(f.out, project.files, { force: f.force, marker: MANIFEST_FILE });
+        if (fs.warning) process.stderr.write(fs.warning + '\n');
+        const fw = await firmwareStage({ board: f.board, engine: f.engine, model, modelBytes, settings: fs.settings, out: f.out, force: f.force });
+        const { project, dir } = fw;
         const bytes = project.files.reduce((a, x) => a + Buffer.byteLength(x.contents), 0);
-        emit(o, { dir, board: board.id, engine, modelSha256: project.manifest.modelSha256, files: project.files.map((x) => x.path), plan: buildPlan(dir, board.id, { engine, sketch: project.manifest.sketch, tflmDir: engine === 'tflm' && board.build === 'make' ? '$TFLM_DIR' : undefined }) }, () =>
+        emit(o, { dir, board: fw.board.id, engine: fw.engine, modelSha256: project.manifest.modelSha256, settingsDerived: fs.derived, labels: fs.settings.labels, files: project.files.map((x) => x.path), plan: fw.plan }, () =>
           [
             `wrote ${project.files.length} files (${bytes} bytes) to ${dir}`,
-            `  board ${board.id}, ${engine} engine, model sha256 ${project.manifest.modelSha256.slice(0, 16)}…`,
+            `  board ${fw.board.id}, ${fw.engine} engine, model sha256 ${project.manifest.modelSha256.slice(0, 16)}…${fs.derived ? `, settings from the model (labels ${fs.settings.labels.join(', ')})` : ''}`,
             ...project.files.map((x) => `  ${x.path}`),
             `next: tinyforge build ${f.out}`,
           ].join('\n'),
@@ -115,23 +100,19 @@ export function register(program: Command): void {
     .action(
       action(async (dirArg: string, f: BuildFlags, cmd: Command) => {
         const o = globalOptions(cmd);
-        const dir = resolve(dirArg);
-        const m = readManifest(dir);
-        const plan = buildPlan(dir, m.board, { engine: m.engine, sketch: m.sketch, tflmDir: f.tflmDir ?? (f.dryRun && m.engine === 'tflm' && getBoard(m.board).build === 'make' ? '$TFLM_DIR' : undefined), tflmLib: f.tflmLib });
         if (f.dryRun) {
-          emit(o, { dryRun: true, plan }, () => formatBuildPlan(plan));
+          const b = await buildStage(dirArg, { ...f, dryRun: true });
+          emit(o, { dryRun: true, plan: b.plan }, () => formatBuildPlan(b.plan));
           return;
         }
+        const dir = resolve(dirArg);
+        const m = readManifest(dir);
         info(o, `building ${m.board} (${m.engine} engine) in ${dir}`);
-        await runPlan(plan, (chunk) => info(o, chunk.replace(/\n$/, '')));
-        const footprint = elfFootprint(new Uint8Array(readFileSync(join(dir, plan.elf))));
-        emit(o, { plan, artifact: join(dir, plan.artifact), footprint }, () =>
-          [
-            `built ${join(dir, plan.artifact)}`,
-            `  flash ${footprint.flash} bytes (text ${footprint.text} + data ${footprint.data})`,
-            `  RAM   ${footprint.ram} bytes (data + bss, stack included)${footprint.arena ? `, arena ${footprint.arena}` : ''}`,
-            `  engine ${m.engine}`,
-          ].join('\n'),
+        const b = await buildStage(dir, { tflmDir: f.tflmDir, tflmLib: f.tflmLib, onOutput: (chunk) => info(o, chunk.replace(/\n$/, '')) });
+        const { plan } = b;
+        const { footprint, memory, limits, fit } = b.image!;
+        emit(o, { plan, artifact: join(dir, plan.artifact), footprint, memory, limits, ramNeeded: fit?.ramNeeded ?? null }, () =>
+          [`built ${join(dir, plan.artifact)}`, ...formatMemory(memory, limits, footprint.arena), `  engine ${m.engine}`].join('\n'),
         );
       }),
     );

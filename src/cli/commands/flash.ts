@@ -2,17 +2,15 @@
  * `tinyforge flash`: put a built firmware on a board (arduino-cli / bossac for the Nano 33 BLE
  * family; for the virtual board, start QEMU and print its serial pty). --dry-run prints the plan.
  */
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { badInput, deviceError } from '../../core/errors.js';
 import { action, emit, exitOnLateSignal, globalOptions, info } from '../util.js';
-import { BOARD_IDS, getBoard } from '../../firmware/boards.js';
-import { buildPlan, readManifest, runSteps } from '../../firmware/build.js';
-import { flashPlan, formatFlashPlan } from '../../flash/plan.js';
+import { formatFlashPlan } from '../../flash/plan.js';
 import { startVirtualBoard, type VirtualBoard } from '../../flash/virtual-board.js';
 import { IMU_SPEC_HELP, parseImuSpec } from '../../flash/imu-source.js';
-import { listPorts } from '../../device/serial-transport.js';
+import { flashStage, resolveFlashTarget } from '../../service/device.js';
+import { flag } from '../flags.js';
 
 interface FlashFlags {
   board?: string;
@@ -24,16 +22,13 @@ interface FlashFlags {
 /** Signals that stop a running virtual board (SIGHUP: the terminal went away). */
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-/** Arduino SA's USB vendor id (the Nano 33 BLE family enumerates with it). */
-const ARDUINO_VID = '2341';
-
 export function register(program: Command): void {
   program
     .command('flash')
     .description('flash a built firmware onto a board; for the virtual board, start QEMU and print the serial pty to talk to')
     .argument('<target>', 'project folder (after tinyforge build) or an image file (.elf for the virtual board, .bin for Arduino boards)')
-    .option('-b, --board <board>', `board (required for an image file): ${BOARD_IDS.join(', ')}`)
-    .option('-p, --port <path>', 'serial port of the board (default: the one Arduino board found)')
+    .addOption(flag('board', 'board (required for an image file)'))
+    .addOption(flag('port', 'serial port of the board (default: the one Arduino board found)'))
     .option('--dry-run', 'print the exact flashing commands without running them')
     .option('--imu <spec>', `virtual board: its IMU, ${IMU_SPEC_HELP}`, 'none')
     .addHelpText('after', [
@@ -45,26 +40,7 @@ export function register(program: Command): void {
     .action(
       action(async (target: string, f: FlashFlags, cmd: Command) => {
         const o = globalOptions(cmd);
-        if (!existsSync(target)) throw badInput(`not found: ${target}`, { remedy: 'pass a project folder built with tinyforge build, or an image file' });
-        let boardId = f.board;
-        let artifact: string;
-        let projectDir: string | undefined;
-        if (statSync(target).isDirectory()) {
-          projectDir = resolve(target);
-          const m = readManifest(projectDir);
-          if (boardId && getBoard(boardId).id !== m.board) {
-            throw badInput(`${target} was generated for ${m.board}, not ${boardId}`, { remedy: `drop --board or regenerate with --board ${boardId}` });
-          }
-          boardId = m.board;
-          artifact = resolve(projectDir, buildPlan(projectDir, m.board, { engine: m.engine, sketch: m.sketch, tflmDir: '$TFLM_DIR' }).artifact);
-        } else {
-          if (!boardId) throw badInput('flashing an image file needs --board', { remedy: `pass --board (${BOARD_IDS.join(', ')})` });
-          artifact = resolve(target);
-        }
-        const board = getBoard(boardId);
-        let port = f.port;
-        if (!port && board.build === 'arduino' && !f.dryRun) port = await detectArduinoPort();
-        const plan = flashPlan({ board: board.id, artifact, projectDir: board.build === 'arduino' ? projectDir : undefined, port: port ?? (f.dryRun && board.build === 'arduino' ? 'PORT' : undefined) });
+        const { board, artifact, plan } = await resolveFlashTarget(target, f);
         if (f.dryRun) {
           emit(o, { dryRun: true, plan }, () => formatFlashPlan(plan));
           return;
@@ -108,16 +84,8 @@ export function register(program: Command): void {
           return;
         }
         info(o, `flashing ${board.id} on ${plan.port}`);
-        await runSteps(plan.steps, (chunk) => info(o, chunk.replace(/\n$/, '')));
+        await flashStage({ board, artifact, plan }, { onOutput: (chunk) => info(o, chunk.replace(/\n$/, '')) });
         emit(o, { board: board.id, port: plan.port, artifact, flashed: true }, `flashed ${artifact} to ${board.id} on ${plan.port}`);
       }),
     );
-}
-
-async function detectArduinoPort(): Promise<string> {
-  const ports = (await listPorts()).filter((p) => (p.vendorId ?? '').toLowerCase() === ARDUINO_VID);
-  if (ports.length === 1) return ports[0].path;
-  throw deviceError(ports.length ? `${ports.length} Arduino boards found (${ports.map((p) => p.path).join(', ')})` : 'no Arduino board found on USB', {
-    remedy: 'pass the port with --port (e.g. --port /dev/ttyACM0); plug the board in, or double-tap its reset button',
-  });
 }

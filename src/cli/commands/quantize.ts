@@ -3,19 +3,17 @@
  * settings) and `tinyforge eval` (float vs int8 accuracy on a dataset).
  */
 import type { Command } from 'commander';
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, existsSync } from 'node:fs';
 import { action, emit, globalOptions, info, type OutputOptions } from '../util.js';
-import { badInput, unsupported, usageError } from '../../core/errors.js';
-import { numElements } from '../../core/graph.js';
-import type { ModelSettings } from '../../core/dataset.js';
-import { quantize, validateOptions, type QuantizeResult } from '../../quantize/index.js';
-import { writeFileAtomic, type ArrayData } from '../../quantize/io.js';
-import { loadSources, need } from '../../quantize/sources.js';
-import { evaluateInt8 } from '../../quantize/evaluate.js';
-import { writeTflite } from '../../tflite/writer.js';
+import { badInput, usageError } from '../../core/errors.js';
+import type { QuantizeResult } from '../../quantize/index.js';
+import { writeFileAtomic } from '../../quantize/io.js';
+import { loadSources, need, windowsAsArrayData } from '../../quantize/sources.js';
+import { addImportOptions, modelWindowsFromData, namesRecordings, type ImportFlags } from '../data-options.js';
+import { formatPerLayer, perLayerDiagnostics } from '../../quantize/per-layer.js';
 import { readTflite } from '../../tflite/reader.js';
-import { modelCArray } from '../../tflite/carray.js';
+import { QUANTIZE_DEFAULT_MAX_EXAMPLES, checkQuantizeMode, evalStage, modelFiles, quantizeStage, writeModelFiles, type QuantizeStageResult } from '../../service/quantize.js';
+import { deprecatedAlias, flag } from '../flags.js';
 
 interface QuantizeFlags {
   model: string;
@@ -37,47 +35,31 @@ const DATA_HELP = 'a train directory, or JSON {"x": [...], "shape": [n, ...], "y
 
 function addQuantizeFlags(c: Command): Command {
   return c
-    .requiredOption('--model <path>', 'a train directory (tinyforge train --out DIR), or a tfjs Layers model folder / model.json')
+    .addOption(flag('model', 'a train directory (tinyforge train --out DIR), or a tfjs Layers model folder / model.json').makeOptionMandatory())
     .option('--data <path>', `representative data (default: the train directory's calibration windows): ${DATA_HELP}`)
     .option('--input-type <type>', 'model input dtype: int8 (TFLM default) or float32 (adds QUANTIZE)', 'int8')
     .option('--output-type <type>', 'model output dtype: int8 or float32 (adds DEQUANTIZE)', 'int8')
     .option('--per-channel-dense', 'per-channel weights for Dense (FULLY_CONNECTED) layers too')
-    .option('--settings <file>', 'model settings JSON (default: the train directory\'s, or settings.json beside model.json)')
-    .option('--max-examples <n>', 'use at most this many representative examples', '1000')
+    .addOption(flag('settings', 'model settings JSON (default: the train directory\'s, or settings.json beside model.json)'))
+    .option('--max-examples <n>', 'use at most this many representative examples', String(QUANTIZE_DEFAULT_MAX_EXAMPLES))
     .option('--dynamic-range', 'dynamic-range (hybrid) quantisation: not supported, rejected')
     .option('--uint8', 'uint8 quantisation: not supported, rejected');
 }
 
 function parseMax(v: string | undefined): number {
-  const n = Number(v ?? '1000');
+  const n = Number(v ?? QUANTIZE_DEFAULT_MAX_EXAMPLES);
   if (!Number.isInteger(n) || n < 1) throw usageError(`--max-examples must be a positive integer, got '${v}'`);
   return n;
 }
 
-function firstExamples(d: ArrayData, max: number): { x: Float32Array; shape: number[] } {
-  const n = Math.min(d.shape[0], max);
-  const per = numElements(d.shape.slice(1));
-  return { x: d.x.subarray(0, n * per), shape: [n, ...d.shape.slice(1)] };
-}
-
-async function runQuantize(f: QuantizeFlags, o: OutputOptions): Promise<{ result: QuantizeResult; bytes: Uint8Array; settings?: ModelSettings; floatParams: number }> {
-  if (f.dynamicRange) {
-    throw unsupported('dynamic-range (hybrid) quantisation is not supported', { remedy: 'TFLM needs full-integer models: drop --dynamic-range and give representative data with --data.' });
-  }
-  if (f.uint8) throw unsupported('uint8 quantisation is not supported', { remedy: "Use the default int8 (TFLM's int8 kernels); uint8 is deprecated in TFLite." });
-  validateOptions({ inputType: f.inputType, outputType: f.outputType });
+async function runQuantize(f: QuantizeFlags, o: OutputOptions): Promise<QuantizeStageResult> {
+  // Refuse unsupported modes before loading anything.
   const max = parseMax(f.maxExamples);
+  checkQuantizeMode(f);
   const src = await loadSources({ model: f.model, data: f.data, settings: f.settings });
-  const rep = firstExamples(need(src.calibration, 'representative'), max);
-  info(o, `calibrating on ${rep.shape[0]} examples of [${rep.shape.slice(1)}]…`);
-  const result = quantize(src.model, rep, {
-    inputType: f.inputType as 'int8' | 'float32',
-    outputType: f.outputType as 'int8' | 'float32',
-    perChannelDense: Boolean(f.perChannelDense),
-    settings: src.settings,
-  });
-  const bytes = writeTflite(result.model);
-  return { result, bytes, settings: result.settings, floatParams: src.model.countParams() };
+  const calibration = need(src.calibration, 'representative');
+  info(o, `calibrating on ${Math.min(max, calibration.shape[0])} examples of [${calibration.shape.slice(1)}]…`);
+  return quantizeStage({ model: src.model, settings: src.settings, calibration, maxExamples: max, inputType: f.inputType, outputType: f.outputType, perChannelDense: f.perChannelDense });
 }
 
 function layerTable(r: QuantizeResult): string {
@@ -106,7 +88,7 @@ export function register(program: Command): void {
     program
       .command('quantize')
       .description('Quantise a trained tfjs model to a full-integer int8 .tflite (TFLite post-training quantisation).')
-      .requiredOption('--out <file>', 'output .tflite path')
+      .addOption(flag('out', 'output .tflite path'))
       .option('--settings-out <file>', 'also write the model settings with inputQuant/outputQuant filled in (for `tinyforge firmware`)'),
   )
     .addHelpText(
@@ -117,6 +99,7 @@ export function register(program: Command): void {
       action(async (f: QuantizeFlags, cmd: Command) => {
         const o = globalOptions(cmd);
         const { result, bytes, floatParams, settings } = await runQuantize(f, o);
+        if (!f.out) throw usageError('--out is required', { remedy: 'pass the output .tflite path, e.g. --out model.tflite' });
         if (f.settingsOut && !settings) {
           throw badInput('--settings-out needs model settings', { remedy: 'Quantise a train directory, or pass --settings settings.json.' });
         }
@@ -137,53 +120,42 @@ export function register(program: Command): void {
     program
       .command('convert')
       .description('tfjs model → int8 model.tflite + C array (model_data.h/.cc) + settings.json (with input/output quantisation) in one folder.')
-      .requiredOption('--out-dir <dir>', 'output folder (created if missing)'),
+      .addOption(flag('out', 'output folder (created if missing)'))
+      .addOption(deprecatedAlias('--out-dir <dir>', '--out')),
   )
     .option('--name <id>', 'C identifier of the model array', 'g_model')
-    .addHelpText('after', '\nExample:\n  tinyforge convert --model runs/m --data runs/m/representative.json --out-dir build/model')
+    .addHelpText('after', '\nExample:\n  tinyforge convert --model runs/m --data runs/m/representative.json --out build/model')
     .action(
       action(async (f: QuantizeFlags, cmd: Command) => {
         const o = globalOptions(cmd);
-        const { result, bytes, settings, floatParams } = await runQuantize(f, o);
-        const dir = f.outDir as string;
-        try {
-          mkdirSync(dir, { recursive: true });
-        } catch (e) {
-          throw badInput(`cannot create ${dir}`, { cause: e, remedy: 'Choose a writable output folder.' });
-        }
-        const files: string[] = [];
-        const carray = modelCArray(bytes, { graph: result.model.graph, ...(settings ? { settings } : {}), ...(f.name ? { name: f.name } : {}) });
+        if (f.out && f.outDir && f.out !== f.outDir) throw usageError('--out and --out-dir name different folders', { remedy: 'pass only --out (--out-dir is its old name)' });
+        const dir = f.out ?? f.outDir;
+        if (!dir) throw usageError('--out is required', { remedy: 'pass the output folder, e.g. --out build/model' });
+        const q = await runQuantize(f, o);
         // Everything is generated before anything is written, so a failure leaves no partial set.
-        writeFileAtomic(join(dir, 'model.tflite'), bytes);
-        files.push(join(dir, 'model.tflite'));
-        for (const g of carray) {
-          writeFileAtomic(join(dir, g.path), g.contents);
-          files.push(join(dir, g.path));
-        }
-        if (settings) {
-          writeFileAtomic(join(dir, 'settings.json'), JSON.stringify(settings, null, 2) + '\n');
-          files.push(join(dir, 'settings.json'));
-        }
-        emit(o, { files, ...summary(result, bytes, floatParams) }, () =>
-          [`wrote ${files.join(', ')}`, `model ${bytes.length} bytes (float weights ${floatParams * 4} bytes)`, layerTable(result)].join('\n'),
+        const files = writeModelFiles(dir, modelFiles(q, { name: f.name }));
+        emit(o, { files, ...summary(q.result, q.bytes, q.floatParams) }, () =>
+          [`wrote ${files.join(', ')}`, `model ${q.bytes.length} bytes (float weights ${q.floatParams * 4} bytes)`, layerTable(q.result)].join('\n'),
         );
       }),
     );
 
-  program
-    .command('eval')
+  addImportOptions(program.command('eval'))
     .description('Compare the float model with its int8 quantisation on a dataset: accuracy of each, agreement, and the accuracy int8 costs.')
-    .requiredOption('--model <path>', 'a train directory, or a tfjs Layers model folder / model.json (the float reference)')
-    .option('--data <path>', `labelled evaluation data (default: the train directory's held-out windows): ${DATA_HELP}`)
+    .addOption(flag('model', 'a train directory, or a tfjs Layers model folder / model.json (the float reference)').makeOptionMandatory())
+    .option('--data <path>', `labelled evaluation data (default: the train directory's held-out windows): ${DATA_HELP}; or recordings (files, folder, glob) read with the import flags`)
     .option('--tflite <file>', 'the int8 .tflite to evaluate (default: quantise the model now, calibrated on --rep)')
     .option('--rep <path>', "representative data when --tflite is not given (default: the train directory's calibration windows, else --data)")
     .option('--max-examples <n>', 'representative examples to calibrate with', '1000')
-    .addHelpText('after', '\nExamples:\n  tinyforge eval --model runs/m\n  tinyforge eval --model runs/m --tflite model.tflite --data test.json')
+    .option('--per-layer', 'also compare every layer\'s float activation with its dequantised int8 tensor (SQNR, max/mean error, saturation)')
+    .addHelpText('after', '\nExamples:\n  tinyforge eval --model runs/m\n  tinyforge eval --model runs/m --tflite model.tflite --data test.json\n  tinyforge eval --model out/demo/train --tflite out/demo/model.tflite --per-layer')
     .action(
-      action(async (f: { model: string; data?: string; tflite?: string; rep?: string; maxExamples?: string }, cmd: Command) => {
+      action(async (f: ImportFlags & { model: string; data?: string; tflite?: string; rep?: string; maxExamples?: string; perLayer?: boolean }, cmd: Command) => {
         const o = globalOptions(cmd);
         const max = parseMax(f.maxExamples);
-        const src = await loadSources({ model: f.model, data: f.data });
+        const recordings = f.data !== undefined && namesRecordings(f.data);
+        const src = await loadSources({ model: f.model, data: recordings ? undefined : f.data });
+        if (recordings) src.evaluation = windowsAsArrayData(modelWindowsFromData(f.data!, f, src.settings), src.model, src.settings!);
         const data = need(src.evaluation, 'evaluation');
         let graph;
         let modelBytes: number;
@@ -194,12 +166,13 @@ export function register(program: Command): void {
           graph = readTflite(bytes).graph;
         } else {
           const repSrc = f.rep ? await loadSources({ model: f.model, data: f.rep }) : src;
-          const r = quantize(src.model, firstExamples(need(repSrc.calibration, 'representative'), max));
-          modelBytes = writeTflite(r.model).length;
-          graph = r.model.graph;
+          const r = quantizeStage({ model: src.model, calibration: need(repSrc.calibration, 'representative'), maxExamples: max });
+          modelBytes = r.bytes.length;
+          graph = r.result.model.graph;
         }
         info(o, `evaluating on ${data.shape[0]} examples…`);
-        const report = { ...evaluateInt8(src.model, graph, data), modelBytes, tflite: f.tflite ?? null };
+        const perLayer = f.perLayer ? perLayerDiagnostics(src.model, graph, data.x, data.shape[0]) : undefined;
+        const report = { ...evalStage(src.model, graph, data), modelBytes, tflite: f.tflite ?? null, ...(perLayer ? { perLayer } : {}) };
         const pct = (x: number | null) => (x === null ? 'n/a (no labels)' : `${(100 * x).toFixed(2)} %`);
         emit(o, report, () =>
           [
@@ -209,6 +182,7 @@ export function register(program: Command): void {
             `int8 costs     ${report.accuracyCost === null ? 'n/a' : `${(100 * report.accuracyCost).toFixed(2)} points`}`,
             `agreement      ${pct(report.agreement)}`,
             `output error   max ${report.maxAbsError.toPrecision(3)}, mean ${report.meanAbsError.toPrecision(3)}`,
+            ...(perLayer ? ['', formatPerLayer(perLayer)] : []),
           ].join('\n'),
         );
       }),

@@ -3,38 +3,26 @@
  * float model + settings + evaluation report + calibration/held-out windows in one folder.
  * Flags override the project file (tinyforge.config.json), which overrides the defaults.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { Command, Option } from 'commander';
-import type { Recording } from '../../core/dataset.js';
-import { ExitCode, TinyforgeError, badInput, causeText, usageError } from '../../core/errors.js';
-import { importText } from '../../data/import/index.js';
+import { usageError } from '../../core/errors.js';
 import { saveTrainArtifacts } from '../../train/artifacts.js';
-import { BACKENDS, type BackendPreference } from '../../train/backend.js';
+import type { BackendPreference } from '../../train/backend.js';
 import { findConfig, type TinyforgeConfig } from '../../train/config.js';
-import { builtinTrainingData, recordingsTrainingData, type TrainingData } from '../../train/data-source.js';
 import { EXAMPLES, trainDigits, trainRegression } from '../../train/examples.js';
 import { PRESETS, PRESET_HELP } from '../../train/models.js';
-import { trainModel, type EpochRecord, type TrainResult } from '../../train/train.js';
-import { action, emit, globalOptions, info, progress, type OutputOptions } from '../util.js';
+import type { EpochRecord, TrainResult } from '../../train/train.js';
+import { prepareData } from '../../service/data.js';
+import { TRAIN_DEFAULTS, trainSettings, trainStage } from '../../service/train.js';
+import { action, emit, globalOptions, info, progress, softInterrupt, type OutputOptions } from '../util.js';
+import { flag } from '../flags.js';
+import { addImportOptions, descriptionFromOptions, detectionLines, type ImportFlags } from '../data-options.js';
 
-export const TRAIN_DEFAULTS = {
-  preset: 'conv1d',
-  epochs: 30,
-  batchSize: 32,
-  optimizer: 'adam',
-  learningRate: 0.003,
-  seed: 1,
-  patience: 5,
-  out: 'out/train',
-  /** Measured on the built-in data (seed 1, conv1d, 10 epochs): test 90.2 % → 92.8 %, validation 88.6 % → 96.5 %. */
-  augment: { rotate: 0.2, gain: 0.05 },
-} as const;
+export { TRAIN_DEFAULTS };
 
-type Flags = {
+type Flags = ImportFlags & {
   builtin?: boolean;
   data?: string[];
-  format?: string;
   example?: string;
   preset?: string;
   epochs?: string;
@@ -60,52 +48,6 @@ function num(name: string, v: string | undefined, integer: boolean, min: number)
     throw usageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} ≥ ${min}, got "${v}"`, { remedy: `e.g. --${name} ${integer ? Math.max(min, 10) : 0.001}` });
   }
   return n;
-}
-
-/** Files under the given paths (folders: their .csv/.json files, sorted), read as recordings. */
-function readRecordings(paths: string[], format: string | undefined): { recordings: Recording[]; files: string[] } {
-  const files: string[] = [];
-  for (const p of paths) {
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      throw badInput(`no such file or folder: ${p}`, { remedy: 'Check the --data path.' });
-    }
-    if (st.isDirectory()) {
-      const inDir = readdirSync(p).filter((f) => /\.(csv|json)$/i.test(f)).sort();
-      // A capture's sidecar FILE.csv.json / FILE.json is read with its CSV, not on its own.
-      const csvs = new Set(inDir.filter((f) => /\.csv$/i.test(f)).map((f) => f.replace(/\.csv$/i, '')));
-      for (const f of inDir) {
-        if (/\.json$/i.test(f) && (csvs.has(f.replace(/\.json$/i, '')) || csvs.has(f.replace(/\.csv\.json$/i, '')))) continue;
-        files.push(join(p, f));
-      }
-    } else files.push(p);
-  }
-  if (files.length === 0) throw badInput(`no .csv or .json recordings in ${paths.join(', ')}`, { remedy: 'Point --data at recording files or a folder of them.' });
-  const recordings: Recording[] = [];
-  for (const f of files) {
-    let text: string;
-    let sidecarText: string | undefined;
-    try {
-      text = readFileSync(f, 'utf8');
-    } catch (e) {
-      throw badInput(`cannot read ${f}`, { cause: causeText(e), remedy: 'Check the file permissions.' });
-    }
-    for (const side of [`${f}.json`, f.replace(/\.csv$/i, '.json')]) {
-      if (side !== f && /\.csv$/i.test(f)) {
-        try {
-          sidecarText = readFileSync(side, 'utf8');
-          break;
-        } catch {
-          // No sidecar: a plain CSV.
-        }
-      }
-    }
-    const r = importText(text, { source: basename(f), format: (format as never) ?? 'auto', sidecarText });
-    recordings.push(...r.recordings);
-  }
-  return { recordings, files };
 }
 
 function onEpochBar(o: OutputOptions, epochs: number): { onEpoch: (r: EpochRecord) => void; stop: () => void } {
@@ -164,28 +106,26 @@ async function runExample(name: string, flags: Flags, cfg: TinyforgeConfig, o: O
 }
 
 export function register(program: Command): void {
-  program
-    .command('train')
+  addImportOptions(program.command('train'))
     .description('Train a float model on labelled recordings (or the built-in data) with TensorFlow.js; save it with its settings, evaluation report and windows')
     .option('--builtin', 'use the built-in simulated activity data (idle/walking/running/biking/golfing); the default without --data')
-    .option('--data <paths...>', 'recording files or folders (IMU_Capture CSV, CSV with time column, Edge Impulse JSON, tinyforge capture)')
-    .option('--format <name>', 'importer for --data: auto (default), imu-capture, csv, edge-impulse, capture')
+    .addOption(flag('data', 'recording files or folders (IMU_Capture CSV, CSV with time column, Edge Impulse JSON, tinyforge capture)'))
     .addOption(new Option('--example <name>', "the lecture's other examples instead of activity data").choices([...EXAMPLES]))
-    .addOption(new Option('--preset <name>', `model preset (default ${TRAIN_DEFAULTS.preset})`).choices([...PRESETS]))
-    .option('--epochs <n>', `maximum epochs (default ${TRAIN_DEFAULTS.epochs}; regression 500, digits 5)`)
+    .addOption(flag('preset', `model preset (default ${TRAIN_DEFAULTS.preset})`))
+    .addOption(flag('epochs', `maximum epochs (default ${TRAIN_DEFAULTS.epochs}; regression 500, digits 5)`))
     .option('--batch-size <n>', `windows per gradient step (default ${TRAIN_DEFAULTS.batchSize})`)
     .addOption(new Option('--optimizer <name>', `optimizer (default ${TRAIN_DEFAULTS.optimizer})`).choices(['adam', 'sgd']))
     .option('--lr <x>', `learning rate (default ${TRAIN_DEFAULTS.learningRate})`)
-    .option('--seed <n>', `seed for split, initial weights and shuffling (default ${TRAIN_DEFAULTS.seed})`)
-    .addOption(new Option('--backend <name>', 'TensorFlow.js backend (default: node if installed, else wasm, else cpu)').choices([...BACKENDS]))
+    .addOption(flag('seed', `seed for split, initial weights and shuffling (default ${TRAIN_DEFAULTS.seed})`))
+    .addOption(flag('backend', 'TensorFlow.js backend (default: node if installed, else wasm, else cpu)'))
     .option('--patience <n>', `early stopping: epochs without validation-loss improvement (default ${TRAIN_DEFAULTS.patience}); best weights are kept`)
     .option('--no-early-stopping', 'train all epochs')
     .option('--class-weights <w>', "'balanced' or comma-separated weights per class")
     .option('--no-augment', 'no random rotation/gain of training windows (default: rotate 0.2 rad, gain 5 %, fresh every epoch)')
     .option('--window <n>', 'samples per window (default: 2 s, or one window per equal-length short recording)')
     .option('--stride <n>', 'hop between windows in samples (default: half a window)')
-    .option('--out <dir>', `output folder (default ${TRAIN_DEFAULTS.out}, or out/<example>)`)
-    .option('--config <file>', 'project file (default: ./tinyforge.config.json when present)')
+    .addOption(flag('out', `output folder (default ${TRAIN_DEFAULTS.out}, or out/<example>)`))
+    .addOption(flag('config', 'project file (default: ./tinyforge.config.json when present)'))
     .addHelpText(
       'after',
       `\nPresets:\n${PRESETS.map((p) => `  ${p.padEnd(13)} ${PRESET_HELP[p]}`).join('\n')}\n\n` +
@@ -209,15 +149,11 @@ export function register(program: Command): void {
           ...(flags.stride ? { windowStride: num('stride', flags.stride, true, 1) } : {}),
           ...(flags.seed ? { split: { ...(cfg.data?.split ?? {}), seed: num('seed', flags.seed, true, 0) } } : {}),
         };
-        const paths = flags.data ?? (flags.builtin ? undefined : cfg.data?.paths);
-        let data: TrainingData;
-        if (paths && paths.length) {
-          const { recordings, files } = readRecordings(paths, flags.format ?? cfg.data?.format);
-          data = recordingsTrainingData(recordings, dataCfg);
-          info(o, `read ${recordings.length} recordings from ${files.length} file(s)`);
-        } else {
-          data = builtinTrainingData(dataCfg);
-        }
+        const desc = flags.builtin ? undefined : descriptionFromOptions(flags, cfg.data, flags.data);
+        // The same function `data split` and `run` use: same files, options and seed → same split.
+        const data = prepareData({ ...dataCfg, paths: desc?.files, import: desc, builtin: desc?.files?.length ? undefined : dataCfg.builtin });
+        for (const r of data.reports) for (const l of detectionLines(r)) info(o, `${r.source}: ${l}`);
+        if (data.source === 'files') info(o, `read ${data.recordings} recordings from ${data.files.length} file(s)`);
         for (const n of data.notes) info(o, n);
         info(o, `windows: train ${data.train.y.length}, validation ${data.val.y.length}, test ${data.test.y.length} (${data.windowLength} samples × ${data.axes.length} axes, ${data.labels.join('/')})`);
 
@@ -226,50 +162,31 @@ export function register(program: Command): void {
           classWeights = flags.classWeights === 'balanced' ? 'balanced' : flags.classWeights.split(',').map((w) => num('class-weights', w.trim(), false, 0)!);
         }
         const patience = num('patience', flags.patience, true, 1) ?? (t.earlyStopping ? t.earlyStopping.patience : TRAIN_DEFAULTS.patience);
-        const early = flags.earlyStopping === false || t.earlyStopping === false ? undefined : { patience };
-        const epochs = num('epochs', flags.epochs, true, 1) ?? t.epochs ?? TRAIN_DEFAULTS.epochs;
+        const settings = trainSettings({
+          ...t,
+          ...(flags.preset ? { preset: flags.preset as never } : {}),
+          ...(flags.optimizer ? { optimizer: flags.optimizer } : {}),
+          ...(flags.lr !== undefined ? { learningRate: num('lr', flags.lr, false, 0) } : {}),
+          ...(flags.epochs !== undefined ? { epochs: num('epochs', flags.epochs, true, 1) } : {}),
+          ...(flags.batchSize !== undefined ? { batchSize: num('batch-size', flags.batchSize, true, 1) } : {}),
+          ...(flags.seed !== undefined ? { seed: num('seed', flags.seed, true, 0) } : {}),
+          ...(flags.backend ? { backend: flags.backend } : {}),
+          earlyStopping: flags.earlyStopping === false || t.earlyStopping === false ? false : { patience },
+          classWeights,
+          ...(flags.augment === false ? { augment: false as const } : {}),
+        });
         const out = flags.out ?? t.out ?? TRAIN_DEFAULTS.out;
-        const bar = onEpochBar(o, epochs);
+        const bar = onEpochBar(o, settings.epochs);
         // Ctrl-C once: finish the epoch, save what there is, exit 130. Twice: abort at once.
-        let stop = false;
-        const onSigint = () => {
-          if (stop) process.exit(ExitCode.INTERRUPTED);
-          stop = true;
-          info(o, '\ninterrupted: finishing this epoch, then saving (Ctrl-C again aborts without saving)');
-        };
-        process.on('SIGINT', onSigint);
+        const interrupt = softInterrupt(o);
         let r: TrainResult;
         try {
-          r = await trainModel(
-            { train: data.train, val: data.val, test: data.test },
-            {
-              preset: flags.preset ?? t.preset ?? TRAIN_DEFAULTS.preset,
-              optimizer: flags.optimizer ?? t.optimizer ?? TRAIN_DEFAULTS.optimizer,
-              learningRate: num('lr', flags.lr, false, 0) ?? t.learningRate ?? TRAIN_DEFAULTS.learningRate,
-              epochs,
-              batchSize: num('batch-size', flags.batchSize, true, 1) ?? t.batchSize ?? TRAIN_DEFAULTS.batchSize,
-              seed: num('seed', flags.seed, true, 0) ?? t.seed ?? TRAIN_DEFAULTS.seed,
-              backend: flags.backend ?? t.backend,
-              earlyStopping: early,
-              classWeights,
-              augment: flags.augment === false || t.augment === false ? undefined : (t.augment ?? TRAIN_DEFAULTS.augment),
-              windowStride: data.windowStride,
-              units: data.units,
-              onEpoch: bar.onEpoch,
-              shouldStop: () => stop,
-            },
-          );
+          r = (await trainStage(data, settings, out, { onEpoch: bar.onEpoch, shouldStop: interrupt.stopped })).result;
         } finally {
           bar.stop();
-          process.off('SIGINT', onSigint);
+          interrupt.dispose();
         }
-        await saveTrainArtifacts(out, r);
         r.model.dispose();
-        if (r.report.training.interrupted) {
-          throw new TinyforgeError('interrupted', `training interrupted after ${r.report.training.epochsRun} of ${epochs} epochs; the model so far and its report were saved to ${out}`, {
-            remedy: 'Re-run the same command to train fully, or use the saved model as it is.',
-          });
-        }
         emit(o, { out, backend: r.backend, settings: r.settings, split: data.split, report: r.report }, summary(r, out));
       }),
     );

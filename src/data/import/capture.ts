@@ -11,7 +11,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import schema from '../../../schemas/capture.schema.json' with { type: 'json' };
 import type { Recording } from '../../core/dataset.js';
 import { badInput } from '../../core/errors.js';
-import { RowIssues, parseNumber, splitLines, type CommonImportOptions, type ImportResult } from './common.js';
+import { Float32Builder, RowIssues, checkRate, isFiniteFloat32, parseSample, splitLines, type CommonImportOptions, type ImportResult } from './common.js';
 
 export const CAPTURE_FORMAT = 'tinyforge-capture/1';
 
@@ -99,6 +99,8 @@ function checkMeta(value: unknown, source: string): CaptureMeta {
     });
   }
   const meta = value as unknown as CaptureMeta;
+  // JSON.parse turns 1e400 into Infinity, which a schema's "number" accepts.
+  checkRate(meta.sampleRateHz, `${source}: sampleRateHz`, 'sampleRateHz is the device rate in Hz');
   if (meta.units.length !== meta.axes.length) {
     throw badInput(`${source}: ${meta.axes.length} axes but ${meta.units.length} units`, { remedy: 'give one unit per axis' });
   }
@@ -122,8 +124,11 @@ export function parseCaptureFile(text: string, source = '<capture>'): { recordin
   const nA = meta.axes.length;
   const samples = new Float32Array(data.length * nA);
   data.forEach((row, t) => {
-    if (row.length !== nA) throw badInput(`${source}: data[${t}] has ${row.length} values, expected ${nA} (${meta.axes.join(',')})`, { remedy: 'every frame needs one value per axis' });
-    row.forEach((v, a) => (samples[t * nA + a] = v));
+    if (!Array.isArray(row) || row.length !== nA) throw badInput(`${source}: data[${t}] has ${Array.isArray(row) ? row.length : 'no'} values, expected ${nA} (${meta.axes.join(',')})`, { remedy: 'every frame needs one value per axis' });
+    row.forEach((v, a) => {
+      if (!isFiniteFloat32(v)) throw badInput(`${source}: data[${t}] axis ${meta.axes[a]}: ${typeof v === 'number' ? `${v} is outside the float32 range (±3.4e38)` : `not a number: ${JSON.stringify(v)}`}`, { remedy: 'every sample must be a finite float32 number', details: { file: source, frame: t, axis: meta.axes[a] } });
+      samples[t * nA + a] = v;
+    });
   });
   const { data: _omit, ...rest } = doc as Record<string, unknown>;
   return { recording: toRecording(meta, samples, source), meta: rest as unknown as CaptureMeta };
@@ -195,23 +200,27 @@ export function importCaptureCsv(csvText: string, sidecarText: string, opts: Com
   }
   const nA = meta.axes.length;
   const issues = new RowIssues(source, opts.lenient ?? false, `each row needs ${nA} numbers (${header})`);
-  const values: number[] = [];
+  const values = new Float32Builder(nA * 1024);
   let rows = 0;
   for (let i = 1; i < lines.length; i++) {
     const raw = lines[i].trim();
     if (raw === '') continue;
     rows++;
     const cells = raw.split(',');
-    const v = cells.map(parseNumber);
-    if (cells.length !== nA) issues.bad(i + 1, `expected ${nA} columns, found ${cells.length}`);
-    else if (v.some((x) => x === null)) issues.bad(i + 1, `not a finite number: "${raw.slice(0, 60)}"`);
-    else values.push(...(v as number[]));
+    if (cells.length !== nA) {
+      issues.bad(i + 1, `expected ${nA} columns, found ${cells.length}`);
+      continue;
+    }
+    const v = cells.map(parseSample);
+    const bad = v.findIndex((x) => typeof x === 'string');
+    if (bad >= 0) issues.bad(i + 1, `column ${meta.axes[bad]} ${v[bad] as string}`);
+    else for (const x of v as number[]) values.push(x);
   }
   issues.check(rows);
   const warnings: string[] = [];
   if (meta.samples !== undefined && meta.samples !== values.length / nA) {
     warnings.push(`sidecar says ${meta.samples} frames, the CSV has ${values.length / nA}`);
   }
-  const rec = { ...toRecording(meta, Float32Array.from(values), source), label: opts.label ?? meta.label, group: opts.group ?? meta.group };
+  const rec = { ...toRecording(meta, values.slice(), source), label: opts.label ?? meta.label, group: opts.group ?? meta.group };
   return report(source, splitAtGaps(rec, meta, source, warnings), meta, warnings, issues);
 }

@@ -30,6 +30,35 @@ export interface ImportReport {
   warnings: string[];
   /** Timestamp statistics, for formats that carry time. */
   timing?: TimingReport;
+  /** Per axis: whether its unit was stated by the file (header, metadata) or only inferred from its name. */
+  unitsFrom?: ('file' | 'name')[];
+  /** What was detected from the data rather than declared (gesture length, units, rate). */
+  detected?: DetectionReport;
+}
+
+/** How a fact about the data was established: given in the description, read from the file, or detected. */
+export type Provenance = 'declared' | 'file' | 'name' | 'detected' | 'default';
+
+export interface DetectionReport {
+  /** IMU_Capture: rows per gesture, and how it was found (blank separator lines, or the boundary test). */
+  rowsPerGesture?: { value: number; how: 'declared' | 'blank-lines' | 'boundaries' | 'whole-file'; boundaryScore?: number; candidates?: { rows: number; score: number }[] };
+  /** Per sensor kind: the unit the file is in, how that was established, the plausibility statistic. */
+  units?: UnitFinding[];
+  /** Rate: declared and/or measured from timestamps. */
+  rate?: { hz: number; how: Provenance | 'measured'; declaredHz?: number; measuredHz?: number };
+}
+
+export interface UnitFinding {
+  kind: 'accel' | 'gyro';
+  axes: string[];
+  /** The unit of the numbers in the file. */
+  unit: string;
+  how: Provenance;
+  /** The statistic the plausibility check used (median |a| in the file's unit; p95 |ω|). */
+  statistic: string;
+  value: number;
+  /** Set when samples were converted to tinyforge's units (g, deg/s). */
+  convertedTo?: string;
 }
 
 export interface TimingReport {
@@ -107,6 +136,54 @@ export function parseNumber(text: string): number | null {
   return Number.isFinite(v) ? v : null;
 }
 
+/** Largest finite float32 (samples are stored as float32: anything beyond becomes Infinity). */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** True when `v` is a number that stays finite as float32 (so 1e39, a finite double, is false). */
+export function isFiniteFloat32(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(Math.fround(v));
+}
+
+/**
+ * A sample cell: its value, or why it cannot be one (empty, not a number, or outside float32's
+ * range — `1e39` is a finite double but Infinity as float32).
+ */
+export function parseSample(text: string): number | string {
+  const v = parseNumber(text);
+  if (v === null) return `is not a finite number: "${text.trim().slice(0, 40)}"`;
+  if (!isFiniteFloat32(v)) return `is ${text.trim().slice(0, 40)}, outside the float32 range (±3.4e38) samples are stored in`;
+  return v;
+}
+
+/** A sample rate that is a positive, finite number of Hz, or a bad-input error naming `what`. */
+export function checkRate(rateHz: unknown, what: string, remedy = 'give the rate in Hz, e.g. 50'): number {
+  if (typeof rateHz !== 'number' || !Number.isFinite(rateHz) || !(rateHz > 0) || !Number.isFinite(Math.fround(rateHz))) {
+    throw badInput(`${what}: sample rate must be a positive, finite number of Hz, got ${String(rateHz)}`, { remedy });
+  }
+  return rateHz;
+}
+
+/** A growing Float32Array (no per-value JS arrays or spread pushes: bounded by the data, any width). */
+export class Float32Builder {
+  private buf: Float32Array;
+  length = 0;
+  constructor(initial = 1024) {
+    this.buf = new Float32Array(Math.max(16, initial));
+  }
+  push(v: number): void {
+    if (this.length === this.buf.length) {
+      const next = new Float32Array(this.buf.length * 2);
+      next.set(this.buf);
+      this.buf = next;
+    }
+    this.buf[this.length++] = v;
+  }
+  /** A copy of values [from, to). */
+  slice(from = 0, to = this.length): Float32Array {
+    return this.buf.slice(from, to);
+  }
+}
+
 /** "data/walking.csv" → "walking"; "idle.a1b2.json" with `firstDot` → "idle". */
 export function fileStem(source: string, firstDot = false): string {
   const base = source.replace(/\\/g, '/').split('/').pop() ?? source;
@@ -131,8 +208,9 @@ export function splitLines(text: string): string[] {
   return text.replace(/^\uFEFF/, '').split(/\r?\n/);
 }
 
-export function median(values: number[]): number {
-  const a = values.slice().sort((x, y) => x - y);
+export function median(values: ArrayLike<number>): number {
+  // A typed copy sorts numerically, natively: no comparator calls on millions of values.
+  const a = Float64Array.from(values).sort();
   const n = a.length;
   if (n === 0) return NaN;
   return n % 2 ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;

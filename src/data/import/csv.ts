@@ -13,13 +13,22 @@
  *   Without them, `label` / `group` options or the file name are used.
  * - Axes: `axes` (names), else every other column; each must be numeric. Units come from
  *   "name (unit)" / "name[unit]" headers or the axis name convention (aX → g, gX → deg/s).
- * - Without a timestamp column, `rateHz` is required.
+ * - Without a timestamp column, `rateHz` is required. With both, the measured rate must agree with
+ *   the declared one within RATE_TOLERANCE (and a guessed time unit is the one that agrees).
+ * - Headerless numeric text (`header: false`, or a first line of numbers): `columns` names the
+ *   columns; cells are separated by commas, semicolons, tabs or whitespace (`delimiter`, else
+ *   detected from the first line).
+ * - Streaming: the input may be an iterable of text chunks; rows are parsed line by line into
+ *   float32 storage, so memory is bounded by the samples (not the text), and any width works.
  */
 import { parse } from 'csv-parse/sync';
 import type { Recording } from '../../core/dataset.js';
 import { badInput } from '../../core/errors.js';
 import {
+  Float32Builder,
   MS_PER_UNIT,
+  checkRate,
+  parseSample,
   RowIssues,
   fileStem,
   median,
@@ -41,7 +50,18 @@ export interface CsvImportOptions extends CommonImportOptions {
   axes?: string[];
   labelColumn?: string;
   groupColumn?: string;
+  /** false: no header row (name the columns with `columns`); default: detected (a first line of numbers is data). */
+  header?: boolean;
+  /** Column names: for headerless files, or to rename the header's columns. */
+  columns?: string[];
+  /** Cell separator; default: detected from the first line (comma, semicolon, tab, else whitespace). */
+  delimiter?: Delimiter;
 }
+
+export const DELIMITERS = ['comma', 'semicolon', 'tab', 'whitespace'] as const;
+export type Delimiter = (typeof DELIMITERS)[number];
+/** Measured and declared rate may differ by this fraction. */
+export const RATE_TOLERANCE = 0.02;
 
 const TIME_NAMES = new Set(['t', 'time', 'timestamp', 'ts', 'ms', 'millis', 'milliseconds', 'us', 'micros', 'microseconds', 's', 'sec', 'secs', 'seconds', 'elapsed', 'ns']);
 const LABEL_NAMES = new Set(['label', 'class', 'activity', 'gesture', 'target']);
@@ -71,41 +91,126 @@ function timeName(col: Column): { base: string; unit?: TimeUnit } | null {
   return null;
 }
 
-type CsvRow = { record: string[]; info: { lines: number } };
 
-/**
- * Rows with their 1-based line numbers. Files without quotes (nearly all sensor logs) are split
- * directly, which is several times faster than csv-parse on large logs and gives the same rows;
- * anything quoted goes through csv-parse.
- */
-function csvRows(text: string, source: string): CsvRow[] {
-  const clean = text.replace(/^\uFEFF/, '');
-  if (!clean.includes('"')) {
-    const out: CsvRow[] = [];
-    const lines = clean.split(/\r?\n|\r/);
-    for (let i = 0; i < lines.length; i++) {
-      const l = lines[i].trim();
-      if (l !== '') out.push({ record: l.split(',').map((c) => c.trim()), info: { lines: i + 1 } });
+/** Lines of a text or of a stream of text chunks, with 1-based numbers (CRLF, LF or CR; BOM dropped). */
+export function* textLines(input: string | Iterable<string>): Generator<{ no: number; text: string }> {
+  let no = 0;
+  let rest = '';
+  let first = true;
+  let pendingCr = false;
+  for (let chunk of typeof input === 'string' ? [input] : input) {
+    if (first && chunk.length) {
+      chunk = chunk.replace(/^\uFEFF/, '');
+      first = false;
     }
-    return out;
+    if (pendingCr && chunk.startsWith('\n')) chunk = chunk.slice(1);
+    pendingCr = false;
+    let buf = rest + chunk;
+    let from = 0;
+    // Next LF / CR at or after `from`, each searched again only once passed (one scan per chunk).
+    let nl = -2;
+    let cr = -2;
+    for (;;) {
+      if (nl !== -1 && nl < from) nl = buf.indexOf('\n', from);
+      if (cr !== -1 && cr < from) cr = buf.indexOf('\r', from);
+      const at = nl < 0 ? cr : cr < 0 ? nl : Math.min(nl, cr);
+      if (at < 0) break;
+      yield { no: ++no, text: buf.slice(from, at) };
+      if (buf[at] === '\r') {
+        if (at + 1 === buf.length) pendingCr = true;
+        else if (buf[at + 1] === '\n') {
+          from = at + 2;
+          continue;
+        }
+      }
+      from = at + 1;
+    }
+    rest = buf.slice(from);
+    buf = '';
   }
-  try {
-    return parse(clean.replace(/\r\n?/g, '\n'), { info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as unknown as CsvRow[];
-  } catch (e) {
-    throw badInput(`${source}: not valid CSV (${(e as Error).message})`, { remedy: 'check quoting and delimiters (comma-separated, one header row)', details: { file: source } });
-  }
+  if (rest !== '') yield { no: ++no, text: rest };
 }
 
-export function importCsv(text: string, opts: CsvImportOptions = {}): ImportResult {
+const SEP: Record<Delimiter, string | RegExp> = { comma: ',', semicolon: ';', tab: '\t', whitespace: /\s+/ };
+
+function detectDelimiter(line: string): Delimiter {
+  if (line.includes(',')) return 'comma';
+  if (line.includes(';')) return 'semicolon';
+  if (line.includes('\t')) return 'tab';
+  return 'whitespace';
+}
+
+/** Cells of one line. Quoted lines go through csv-parse (a quoted field cannot span lines here). */
+function cellsOf(line: string, delim: Delimiter, source: string, no: number): string[] {
+  if (line.includes('"') && delim !== 'whitespace') {
+    try {
+      const rec = parse(line, { delimiter: SEP[delim] as string, relax_column_count: true, trim: true }) as string[][];
+      return rec[0] ?? [];
+    } catch (e) {
+      throw badInput(`${source}:${no}: not valid CSV (${(e as Error).message})`, { remedy: 'check quoting (a quoted field must close on the same line) and delimiters', details: { file: source, line: no } });
+    }
+  }
+  const parts = line.split(SEP[delim]);
+  for (let i = 0; i < parts.length; i++) parts[i] = parts[i].trim();
+  return parts;
+}
+
+/** A small delimited table (e.g. a segments table): column names and the rows' cells with line numbers. */
+export function readTable(input: string | Iterable<string>, opts: { header?: boolean; columns?: string[]; delimiter?: Delimiter }, source: string): { names: string[]; rows: { no: number; cells: string[] }[] } {
+  const rows: { no: number; cells: string[] }[] = [];
+  let delim = opts.delimiter;
+  for (const { no, text } of textLines(input)) {
+    const t = text.trim();
+    if (t === '') continue;
+    delim ??= detectDelimiter(t);
+    rows.push({ no, cells: cellsOf(t, delim, source, no) });
+  }
+  if (rows.length === 0) throw badInput(`${source}: table is empty`, { remedy: 'the table needs rows' });
+  const numericFirst = rows[0].cells.every((c) => parseNumber(c) !== null);
+  const hasHeader = opts.header ?? !numericFirst;
+  const names = opts.columns ?? (hasHeader ? rows[0].cells : null);
+  if (!names) throw badInput(`${source}: no header row (${rows[0].cells.length} columns)`, { remedy: 'name the table\'s columns (columns: [...])' });
+  return { names, rows: hasHeader ? rows.slice(1) : rows };
+}
+
+export function importCsv(input: string | Iterable<string>, opts: CsvImportOptions = {}): ImportResult {
   const source = opts.source ?? '<text>';
-  const rows = csvRows(text, source);
-  if (rows.length === 0) throw badInput(`${source}: file is empty`, { remedy: 'a CSV needs a header row and data rows' });
-  const header = rows[0].record.map(splitHeader);
+  if (opts.rateHz !== undefined) checkRate(opts.rateHz, source, 'declare the rate in Hz, e.g. --rate 50');
+  const lines = textLines(input)[Symbol.iterator]();
+  let firstLine: { no: number; text: string } | undefined;
+  for (let l = lines.next(); !l.done; l = lines.next()) {
+    if (l.value.text.trim() !== '') {
+      firstLine = { no: l.value.no, text: l.value.text.trim() };
+      break;
+    }
+  }
+  if (!firstLine) throw badInput(`${source}: file is empty`, { remedy: 'a CSV needs a header row and data rows' });
+  const delim = opts.delimiter ?? detectDelimiter(firstLine.text);
+  const firstCells = cellsOf(firstLine.text, delim, source, firstLine.no);
+  const numericFirst = firstCells.every((c) => parseNumber(c) !== null);
+  const hasHeader = opts.header ?? !numericFirst;
+  let headerCells: string[];
+  if (!hasHeader) {
+    if (!opts.columns) {
+      throw badInput(`${source}:${firstLine.no}: no header row (the first line holds ${firstCells.length} numbers)`, {
+        remedy: `name the ${firstCells.length} columns in the import description (columns: [...], or --columns ${firstCells.length === 3 ? 'aX,aY,aZ' : 'a,b,…'})`,
+        details: { file: source, columns: firstCells.length },
+      });
+    }
+    headerCells = opts.columns;
+  } else {
+    headerCells = firstCells;
+    if (opts.columns) {
+      if (opts.columns.length !== firstCells.length) throw badInput(`${source}: ${opts.columns.length} column names given for ${firstCells.length} header columns`, { remedy: 'give one name per column' });
+      headerCells = opts.columns;
+    }
+  }
+  const header = headerCells.map(splitHeader);
   const names = header.map((c) => c.name);
   const find = (explicit: string | undefined, set: Set<string>, what: string): number => {
     if (explicit !== undefined) {
       const i = names.findIndex((n, k) => n === explicit || header[k].header === explicit);
-      if (i < 0) throw badInput(`${source}: no ${what} column "${explicit}" (columns: ${names.join(', ')})`, { remedy: `name one of the header's columns` });
+      if (i < 0) throw badInput(`${source}: no ${what} column "${explicit}" (columns: ${names.slice(0, 20).join(', ')})`, { remedy: `name one of the header's columns` });
       return i;
     }
     return names.findIndex((n) => set.has(n.toLowerCase()));
@@ -127,105 +232,131 @@ export function importCsv(text: string, opts: CsvImportOptions = {}): ImportResu
   if (opts.axes) {
     axisIdx = opts.axes.map((a) => {
       const i = names.findIndex((n, k) => n === a || header[k].header === a);
-      if (i < 0) throw badInput(`${source}: no column "${a}" (columns: ${names.join(', ')})`, { remedy: 'pick axes among the header\'s columns (--axes aX,aY,aZ)' });
+      if (i < 0) throw badInput(`${source}: no column "${a}" (columns: ${names.slice(0, 20).join(', ')})`, { remedy: "pick axes among the header's columns (--axes aX,aY,aZ)" });
       return i;
     });
-    const ignored = names.filter((_, i) => !special.has(i) && !axisIdx.includes(i));
-    if (ignored.length) warnings.push(`columns not imported: ${ignored.join(', ')}`);
+    const chosen = new Set(axisIdx);
+    const ignored = names.filter((_, i) => !special.has(i) && !chosen.has(i));
+    if (ignored.length) warnings.push(`columns not imported: ${ignored.slice(0, 20).join(', ')}${ignored.length > 20 ? ` and ${ignored.length - 20} more` : ''}`);
   } else {
-    axisIdx = names.map((_, i) => i).filter((i) => !special.has(i));
+    axisIdx = [];
+    for (let i = 0; i < names.length; i++) if (!special.has(i)) axisIdx.push(i);
   }
   if (axisIdx.length === 0) throw badInput(`${source}: no sensor columns (columns: ${names.join(', ')})`, { remedy: 'the CSV needs at least one numeric sensor column beside time/label/group' });
-  if (ti < 0 && !(opts.rateHz && opts.rateHz > 0)) {
-    throw badInput(`${source}: no timestamp column found (looked for t, time, timestamp, ms, …; columns: ${names.join(', ')})`, {
+  if (ti < 0 && opts.rateHz === undefined) {
+    throw badInput(`${source}: no timestamp column found (looked for t, time, timestamp, ms, …; columns: ${names.slice(0, 20).join(', ')})`, {
       remedy: 'name the time column with --time-column, or give the sample rate with --rate HZ',
     });
   }
-  // A column that is text in the first data row is a column we do not understand: say so now,
-  // rather than reporting every row as bad.
-  const first = rows[1]?.record;
-  if (first && first.length === header.length) {
-    for (const i of axisIdx) {
-      if (parseNumber(first[i]) === null && parseNumber(rows[2]?.record[i] ?? '') === null) {
-        throw badInput(`${source}:${rows[1].info.lines}: column "${names[i]}" is not numeric ("${first[i]}")`, {
-          remedy: `select the sensor columns with --axes (unknown text columns cannot be imported), or name it with --label-column/--group-column`,
-          details: { file: source, line: rows[1].info.lines, column: names[i] },
-        });
+
+  const nA = axisIdx.length;
+  const nCols = header.length;
+  const issues = new RowIssues(source, opts.lenient ?? false, `fix the row (${nCols} columns: ${names.slice(0, 20).join(',')})`);
+  const values = new Float32Builder(nA * 4096);
+  const times: number[] = [];
+  const rowLines: number[] = [];
+  /** Runs of one label and group: [first row index, label, group]. */
+  const runs: { at: number; label: string; group: string }[] = [];
+  const row = new Float64Array(nA);
+  let lastT = -Infinity;
+  let dataRows = 0;
+  let checkedText = false;
+  const take = (no: number, text: string) => {
+    const record = cellsOf(text, delim, source, no);
+    dataRows++;
+    // A column that is text in the first data row is one we do not understand: say so now rather
+    // than reporting every row as bad.
+    if (!checkedText && record.length === nCols) {
+      checkedText = true;
+      for (const i of axisIdx) {
+        if (parseNumber(record[i]) === null && record[i] !== '' && !/^[+-]?(nan|inf(inity)?)$/i.test(record[i])) {
+          throw badInput(`${source}:${no}: column "${names[i]}" is not numeric ("${record[i].slice(0, 40)}")`, {
+            remedy: 'select the sensor columns with --axes (unknown text columns cannot be imported), or name it with --label-column/--group-column',
+            details: { file: source, line: no, column: names[i] },
+          });
+        }
       }
     }
-  }
-
-  const issues = new RowIssues(source, opts.lenient ?? false, `fix the row (${header.length} columns: ${names.join(',')})`);
-  type Row = { line: number; t: number; label: string; group: string; v: number[] };
-  const good: Row[] = [];
-  let lastT = -Infinity;
-  for (let r = 1; r < rows.length; r++) {
-    const { record, info } = rows[r];
-    const line = info.lines;
-    if (record.length !== header.length) {
-      issues.bad(line, `expected ${header.length} columns, found ${record.length}`);
-      continue;
+    if (record.length !== nCols) {
+      issues.bad(no, `expected ${nCols} columns, found ${record.length}`);
+      return;
     }
-    const v = axisIdx.map((i) => parseNumber(record[i]));
-    const badAt = v.findIndex((x) => x === null);
-    if (badAt >= 0) {
-      issues.bad(line, `column ${names[axisIdx[badAt]]} is not a finite number: "${record[axisIdx[badAt]]}"`);
-      continue;
+    for (let k = 0; k < nA; k++) {
+      const v = parseSample(record[axisIdx[k]]);
+      if (typeof v === 'string') {
+        issues.bad(no, `column ${names[axisIdx[k]]} ${v}`);
+        return;
+      }
+      row[k] = v;
     }
-    let t = r;
+    let t = dataRows;
     if (ti >= 0) {
       const tv = parseNumber(record[ti]);
       if (tv === null) {
-        issues.bad(line, `timestamp "${record[ti]}" is not a number`);
-        continue;
+        issues.bad(no, `timestamp "${record[ti].slice(0, 40)}" is not a number`);
+        return;
       }
       if (tv <= lastT) {
-        issues.bad(line, `timestamp ${tv} does not increase (previous ${lastT})`);
-        continue;
+        issues.bad(no, `timestamp ${tv} does not increase (previous ${lastT})`);
+        return;
       }
       t = lastT = tv;
     }
-    const label = li >= 0 ? record[li] : (opts.label ?? fileStem(source));
-    const group = gi >= 0 ? record[gi] : (opts.group ?? fileStem(source));
+    const label = opts.label ?? (li >= 0 ? record[li] : fileStem(source));
+    const group = opts.group ?? (gi >= 0 ? record[gi] : fileStem(source));
     if (label === '' || group === '') {
-      issues.bad(line, `empty ${label === '' ? 'label' : 'group'}`);
-      continue;
+      issues.bad(no, `empty ${label === '' ? 'label' : 'group'}`);
+      return;
     }
-    good.push({ line, t, label: opts.label ?? label, group: opts.group ?? group, v: v as number[] });
-  }
-  issues.check(rows.length - 1);
-  if (good.length === 0) throw badInput(`${source}: no data rows`, { remedy: 'the CSV needs data rows below the header' });
-
-  // Runs of one label and group; intervals are measured within runs only.
-  const runs: Row[][] = [];
-  for (const row of good) {
     const cur = runs[runs.length - 1];
-    if (cur && cur[0].label === row.label && cur[0].group === row.group) cur.push(row);
-    else runs.push([row]);
+    if (!cur || cur.label !== label || cur.group !== group) runs.push({ at: rowLines.length, label, group });
+    for (let k = 0; k < nA; k++) values.push(row[k]);
+    times.push(t);
+    rowLines.push(no);
+  };
+  if (!hasHeader) take(firstLine.no, firstLine.text);
+  for (let l = lines.next(); !l.done; l = lines.next()) {
+    const text = l.value.text.trim();
+    if (text !== '') take(l.value.no, text);
   }
+  issues.check(dataRows);
+  const good = rowLines.length;
+  if (good === 0) throw badInput(`${source}: no data rows`, { remedy: 'the CSV needs data rows below the header' });
+
+  // Pieces: runs, split at timestamp gaps. [first, end) row indices.
+  const runEnd = (k: number) => (k + 1 < runs.length ? runs[k + 1].at : good);
+  let pieces: [number, number][] = runs.map((r, k) => [r.at, runEnd(k)]);
   let rateHz: number;
   let timing: TimingReport | undefined;
-  let pieces: Row[][] = runs;
+  let measuredHz: number | undefined;
   if (ti >= 0) {
-    const dts: { dt: number; line: number }[] = [];
-    for (const run of runs) for (let k = 1; k < run.length; k++) dts.push({ dt: run[k].t - run[k - 1].t, line: run[k].line });
-    if (dts.length === 0) throw badInput(`${source}: need at least two rows per recording to measure the sample rate`, { remedy: 'record longer, or give --rate and drop the time column' });
-    const med = median(dts.map((d) => d.dt));
+    const dts = new Float64Array(Math.max(0, good - 1));
+    const dtRow = new Int32Array(dts.length);
+    let n = 0;
+    for (const [a, b] of pieces) {
+      for (let i = a + 1; i < b; i++) {
+        dts[n] = times[i] - times[i - 1];
+        dtRow[n++] = i;
+      }
+    }
+    if (n === 0) throw badInput(`${source}: need at least two rows per recording to measure the sample rate`, { remedy: 'record longer, or give --rate and drop the time column' });
+    const med = medianOf(dts.subarray(0, n));
     let unitGuessed = false;
     if (!tUnit) {
-      tUnit = med >= 1000 ? 'us' : med >= 1 ? 'ms' : 's';
       unitGuessed = true;
+      const fits = opts.rateHz !== undefined ? (Object.keys(MS_PER_UNIT) as TimeUnit[]).find((u) => Math.abs(1000 / (med * MS_PER_UNIT[u]) - opts.rateHz!) <= RATE_TOLERANCE * opts.rateHz!) : undefined;
+      tUnit = fits ?? (med >= 1000 ? 'us' : med >= 1 ? 'ms' : 's');
     }
     const msPer = MS_PER_UNIT[tUnit];
-    const gapAt = new Set<number>();
+    const gapRows = new Set<number>();
     const gaps: TimingReport['gaps'] = { count: 0, examples: [] };
     const regular: number[] = [];
-    for (const d of dts) {
-      if (d.dt > GAP_FACTOR * med) {
-        gapAt.add(d.line);
+    for (let k = 0; k < n; k++) {
+      if (dts[k] > GAP_FACTOR * med) {
+        gapRows.add(dtRow[k]);
         gaps.count++;
-        if (gaps.examples.length < 10) gaps.examples.push({ line: d.line, intervalMs: d.dt * msPer });
-      } else regular.push(d.dt * msPer);
+        if (gaps.examples.length < 10) gaps.examples.push({ line: rowLines[dtRow[k]], intervalMs: dts[k] * msPer });
+      } else regular.push(dts[k] * msPer);
     }
     // Mixed rates: the two halves of the file disagree by more than 5 %.
     const half = Math.floor(regular.length / 2);
@@ -240,35 +371,54 @@ export function importCsv(text: string, opts: CsvImportOptions = {}): ImportResu
       }
     }
     const medMs = med * msPer;
-    rateHz = 1000 / medMs;
+    rateHz = checkRate(1000 / medMs, `${source}: timestamps (median interval ${medMs} ms)`, 'check the time column and its unit (--time-unit)');
+    measuredHz = rateHz;
+    if (opts.rateHz !== undefined && Math.abs(rateHz - opts.rateHz) > RATE_TOLERANCE * opts.rateHz) {
+      throw badInput(`${source}: the timestamps say ${round(rateHz)} Hz (median interval ${round(medMs)} ms, time unit ${tUnit}${unitGuessed ? ', guessed' : ''}), but ${opts.rateHz} Hz was declared`, {
+        remedy: 'fix the declared rate, or the time unit (--time-unit / timeUnit) if the timestamps are not in ' + tUnit,
+        details: { file: source, measuredHz: rateHz, declaredHz: opts.rateHz },
+      });
+    }
     timing = { column: names[ti], unit: tUnit, unitGuessed, medianIntervalMs: medMs, jitterMs: stddev(regular), gaps };
-    if (unitGuessed) warnings.push(`timestamp unit guessed as ${tUnit} (median interval ${round(med)} → ${round(rateHz)} Hz); pass --time-unit to set it`);
+    if (unitGuessed) warnings.push(`timestamp unit guessed as ${tUnit} (median interval ${round(med)} → ${round(rateHz)} Hz${opts.rateHz !== undefined ? ', the declared rate' : ''}); pass --time-unit to set it`);
     if (gaps.count) warnings.push(`${gaps.count} gap(s) in the timestamps (interval > ${GAP_FACTOR}× median): recordings split there`);
-    pieces = [];
-    for (const run of runs) {
-      let cur: Row[] = [];
-      for (const row of run) {
-        if (gapAt.has(row.line) && cur.length) {
-          pieces.push(cur);
-          cur = [];
+    if (gaps.count) {
+      const split: [number, number][] = [];
+      for (const [a, b] of pieces) {
+        let s = a;
+        for (let i = a + 1; i < b; i++) {
+          if (gapRows.has(i)) {
+            split.push([s, i]);
+            s = i;
+          }
         }
-        cur.push(row);
+        split.push([s, b]);
       }
-      pieces.push(cur);
+      pieces = split;
     }
   } else {
     rateHz = opts.rateHz!;
   }
   const axes = axisIdx.map((i) => names[i]);
   const units = axisIdx.map((i) => header[i].unit || unitForAxis(names[i]));
-  const recordings: Recording[] = pieces.map((p) => ({
-    label: p[0].label,
-    group: p[0].group,
+  const runOf = (rowIdx: number) => {
+    let lo = 0;
+    let hi = runs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (runs[mid].at <= rowIdx) lo = mid;
+      else hi = mid - 1;
+    }
+    return runs[lo];
+  };
+  const recordings: Recording[] = pieces.map(([a, b]) => ({
+    label: runOf(a).label,
+    group: runOf(a).group,
     sampleRateHz: rateHz,
     axes: axes.slice(),
     units: units.slice(),
-    samples: Float32Array.from(p.flatMap((row) => row.v)),
-    source: `${source}:${p[0].line}-${p[p.length - 1].line}`,
+    samples: values.slice(a * nA, b * nA),
+    source: `${source}:${rowLines[a]}-${rowLines[b - 1]}`,
   }));
   return {
     recordings,
@@ -276,14 +426,22 @@ export function importCsv(text: string, opts: CsvImportOptions = {}): ImportResu
       source,
       format: 'csv',
       recordings: recordings.length,
-      frames: good.length,
+      frames: good,
       rateHz,
       rateSource: ti >= 0 ? 'measured' : 'option',
       skipped: { count: issues.count, examples: issues.examples },
       warnings,
       ...(timing ? { timing } : {}),
+      unitsFrom: axisIdx.map((i) => (header[i].unit ? 'file' : 'name')),
+      detected: { rate: { hz: rateHz, how: ti >= 0 ? 'measured' : 'declared', ...(opts.rateHz !== undefined ? { declaredHz: opts.rateHz } : {}), ...(measuredHz !== undefined ? { measuredHz } : {}) } },
     },
   };
+}
+
+function medianOf(a: Float64Array): number {
+  const s = Float64Array.from(a).sort();
+  const n = s.length;
+  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;

@@ -8,7 +8,7 @@
  */
 import type { Recording } from '../../core/dataset.js';
 import { badInput } from '../../core/errors.js';
-import { RowIssues, fileStem, type CommonImportOptions, type ImportResult } from './common.js';
+import { Float32Builder, RowIssues, checkRate, fileStem, isFiniteFloat32, type CommonImportOptions, type ImportResult } from './common.js';
 
 interface EiPayload {
   device_name?: unknown;
@@ -43,7 +43,7 @@ export function importEdgeImpulse(text: string, opts: CommonImportOptions = {}):
   if (!Array.isArray(p.values)) throw fail('payload.values must be an array');
   const nA = sensors.length;
   const issues = new RowIssues(source, opts.lenient ?? false, `each entry of payload.values needs ${nA} finite numbers`);
-  const values: number[] = [];
+  const values = new Float32Builder(nA * 1024);
   (p.values as unknown[]).forEach((row, i) => {
     const r = nA === 1 && typeof row === 'number' ? [row] : row;
     // JSON has no NaN/Infinity, but exporters write null or strings for missing readings.
@@ -51,22 +51,25 @@ export function importEdgeImpulse(text: string, opts: CommonImportOptions = {}):
       issues.bad(undefined, `payload.values[${i}] must have ${nA} numbers, got ${JSON.stringify(row)?.slice(0, 60)}`);
       return;
     }
-    if (!r.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-      issues.bad(undefined, `payload.values[${i}] has a non-numeric value: ${JSON.stringify(row).slice(0, 60)}`);
+    // JSON numbers such as 1e39 are finite doubles but Infinity as float32 (and 1e400 parses as Infinity).
+    const bad = (r as unknown[]).findIndex((v) => !isFiniteFloat32(v));
+    if (bad >= 0) {
+      const v = (r as unknown[])[bad];
+      issues.bad(undefined, typeof v === 'number' ? `payload.values[${i}] sensor ${sensors[bad].name as string}: ${v} is outside the float32 range (±3.4e38)` : `payload.values[${i}] has a non-numeric value for sensor ${sensors[bad].name as string}: ${JSON.stringify(v)?.slice(0, 40)}`);
       return;
     }
-    values.push(...(r as number[]));
+    for (const v of r as number[]) values.push(v);
   });
   issues.check((p.values as unknown[]).length);
   const frames = values.length / nA;
-  const rateHz = 1000 / interval;
+  const rateHz = checkRate(1000 / interval, `${source}: payload.interval_ms ${interval}`, 'interval_ms is the time between samples in milliseconds');
   const rec: Recording = {
     label: opts.label ?? fileStem(source, true),
     group: opts.group ?? (typeof p.device_name === 'string' && p.device_name ? p.device_name : fileStem(source)),
     sampleRateHz: rateHz,
     axes: sensors.map((s) => s.name as string),
     units: sensors.map((s) => (typeof s.units === 'string' ? s.units : '')),
-    samples: Float32Array.from(values),
+    samples: values.slice(),
     source,
   };
   const warnings = frames === 0 ? ['no samples in payload.values'] : [];

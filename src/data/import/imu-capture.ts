@@ -1,30 +1,142 @@
 /**
  * Arduino `IMU_Capture` CSV (the TinyML gesture tutorial's sketch): a header such as
- * `aX,aY,aZ,gX,gY,gZ`, then fixed-length gestures of N rows (default 119 ≈ 1 s at 119 Hz), no
- * timestamps. Blank separator lines are optional (some sketches print one after every row) and are
- * ignored; CRLF or LF. Each gesture becomes one Recording. A trailing partial gesture is dropped and
- * reported. Repeated header lines (captures concatenated from the serial monitor) are skipped and
- * reported.
+ * `aX,aY,aZ,gX,gY,gZ`, then gestures of N rows each, no timestamps; CRLF or LF. Each gesture
+ * becomes one Recording. Repeated header lines (captures concatenated from the serial monitor)
+ * are skipped and reported.
+ *
+ * Gesture length N is never assumed (the MPU6050 variant of the sketch records 140 rows, the
+ * LSM9DS1 one 119):
+ *  1. declared (`samplesPerGesture`): the rows must be a whole number of gestures, else an error
+ *     naming the counts (lenient: the trailing partial gesture is dropped and reported);
+ *  2. blank separator lines (the tutorial's sketch prints one after each gesture): the runs
+ *     between them are the gestures (a blank after every row is just spacing and is ignored);
+ *  3. else the boundary test: gestures are recorded apart in time, so consecutive rows jump at a
+ *     gesture boundary and are smooth inside one. For each N in [MIN_GESTURE_ROWS, rows/2] that
+ *     divides the rows, score(N) = median jump at rows kN / median jump overall (jumps = Σ axes
+ *     |Δx| / the axis' median |Δx|). The smallest N scoring ≥ 0.6 × the best, and ≥
+ *     BOUNDARY_SCORE, wins; nothing scoring → an error naming the counts and scores.
  */
 import type { Recording } from '../../core/dataset.js';
 import { badInput } from '../../core/errors.js';
-import { RowIssues, fileStem, parseNumber, splitLines, unitForAxis, type CommonImportOptions, type ImportResult } from './common.js';
+import { Float32Builder, RowIssues, checkRate, fileStem, median, parseNumber, parseSample, splitLines, unitForAxis, type CommonImportOptions, type DetectionReport, type ImportResult } from './common.js';
 
 export interface ImuCaptureOptions extends CommonImportOptions {
-  /** Rows per gesture. Default 119. */
-  samplesPerGesture?: number;
+  /** Rows per gesture; omitted = detected from the data; `'file'` = the whole file is one gesture. */
+  samplesPerGesture?: number | 'file';
   /** Sample rate in Hz. Default 119 (the LSM9DS1 library's fixed rate). */
   rateHz?: number;
 }
 
-export const IMU_CAPTURE_DEFAULTS = { samplesPerGesture: 119, rateHz: 119 } as const;
+export const IMU_CAPTURE_DEFAULTS = { rateHz: 119 } as const;
+/** Shortest gesture the boundary test considers (rows). */
+export const MIN_GESTURE_ROWS = 10;
+/** Median boundary jump / median jump needed to accept a gesture length. */
+export const BOUNDARY_SCORE = 3;
+
+interface Rows {
+  values: Float32Builder;
+  nA: number;
+  count: number;
+  lines: number[];
+  /** Row indices that follow a blank line (the first row never counts). */
+  afterBlank: number[];
+}
+
+/** score(N) for every divisor N of the row count in [MIN_GESTURE_ROWS, rows/2], best first. */
+export function boundaryScores(v: ArrayLike<number>, nA: number, rows: number): { rows: number; score: number }[] {
+  if (rows < 2 * MIN_GESTURE_ROWS) return [];
+  const jump = new Float64Array(rows);
+  const scale: number[] = [];
+  for (let a = 0; a < nA; a++) {
+    const d: number[] = [];
+    for (let t = 1; t < rows; t++) d.push(Math.abs(v[t * nA + a] - v[(t - 1) * nA + a]));
+    const m = median(d);
+    scale.push(m > 0 ? m : d.reduce((p, c) => p + c, 0) / d.length || 1);
+  }
+  for (let t = 1; t < rows; t++) {
+    let s = 0;
+    for (let a = 0; a < nA; a++) s += Math.abs(v[t * nA + a] - v[(t - 1) * nA + a]) / scale[a];
+    jump[t] = s;
+  }
+  const overall = median(Array.from(jump.subarray(1))) || 1e-12;
+  const out: { rows: number; score: number }[] = [];
+  for (let n = MIN_GESTURE_ROWS; n <= rows / 2; n++) {
+    if (rows % n) continue;
+    const at: number[] = [];
+    for (let t = n; t < rows; t += n) at.push(jump[t]);
+    out.push({ rows: n, score: median(at) / overall });
+  }
+  return out.sort((a, b) => b.score - a.score || a.rows - b.rows);
+}
+
+/** The gesture length the boundary test picks, or null. */
+export function pickGestureLength(scores: { rows: number; score: number }[]): number | null {
+  const best = scores[0]?.score ?? 0;
+  if (best < BOUNDARY_SCORE) return null;
+  return Math.min(...scores.filter((s) => s.score >= 0.6 * best).map((s) => s.rows));
+}
+
+function scoreText(scores: { rows: number; score: number }[]): string {
+  return scores.length ? scores.slice(0, 4).map((s) => `${s.rows} rows (boundary score ${s.score.toFixed(1)})`).join(', ') : 'none in range';
+}
+
+function decideLength(r: Rows, opts: ImuCaptureOptions, source: string, warnings: string[]): { n: number; detected: NonNullable<DetectionReport['rowsPerGesture']> } {
+  const rows = r.count;
+  const declared = opts.samplesPerGesture;
+  if (declared === 'file') return { n: rows, detected: { value: rows, how: 'declared' } };
+  // Blank separators that are not simply after every row mark gesture ends.
+  const starts = [0, ...r.afterBlank.filter((i) => i > 0 && i < rows)];
+  const runs = starts.map((s, k) => (starts[k + 1] ?? rows) - s);
+  const separated = runs.length > 1 && runs.some((x) => x > 1);
+  if (declared !== undefined) {
+    if (!Number.isInteger(declared) || declared < 1) throw badInput(`rows per gesture must be a positive integer, got ${declared}`, { remedy: 'declare e.g. rowsPerGesture 119 (--rows-per-gesture 119), or leave it out to detect it' });
+    if (separated && runs.slice(0, -1).every((x) => x === runs[0]) && runs[0] !== declared) {
+      throw badInput(`${source}: blank lines separate gestures of ${runs[0]} rows, but ${declared} rows per gesture were declared`, {
+        remedy: `declare ${runs[0]} rows per gesture, or leave it out to use the file's separators`,
+      });
+    }
+    const partial = rows % declared;
+    if (partial) {
+      const msg = `${source}: ${rows} rows are not a whole number of ${declared}-row gestures (${Math.floor(rows / declared)} gestures and ${partial} rows left)`;
+      const scores = boundaryScores(r.values.slice(), r.nA, rows);
+      const found = pickGestureLength(scores);
+      if (!opts.lenient) {
+        throw badInput(`${msg}; lengths that divide ${rows}: ${scoreText(scores)}`, {
+          remedy: found ? `the data suggests ${found} rows per gesture: declare that, or leave rowsPerGesture out` : 'declare the rows per gesture your sketch records, or pass --lenient to drop the trailing partial gesture',
+          details: { file: source, rows, declared },
+        });
+      }
+      warnings.push(`trailing partial gesture of ${partial} row(s) (lines ${r.lines[rows - partial]}–${r.lines[rows - 1]}) dropped: a gesture is ${declared} rows`);
+    }
+    return { n: declared, detected: { value: declared, how: 'declared' } };
+  }
+  if (separated) {
+    const full = runs.slice(0, -1);
+    const last = runs[runs.length - 1];
+    if (full.every((x) => x === runs[0]) && last <= runs[0]) {
+      if (last < runs[0]) warnings.push(`last gesture has ${last} of ${runs[0]} rows (lines ${r.lines[rows - last]}–${r.lines[rows - 1]}): dropped as partial`);
+      return { n: runs[0], detected: { value: runs[0], how: 'blank-lines' } };
+    }
+    const counts = [...new Set(runs)].sort((a, b) => a - b);
+    throw badInput(`${source}: blank lines separate gestures of different lengths (${counts.slice(0, 8).join(', ')} rows)`, {
+      remedy: 'every IMU_Capture gesture has the same number of rows: remove the broken ones, or declare rowsPerGesture and --lenient',
+      details: { file: source, runs: counts },
+    });
+  }
+  const scores = boundaryScores(r.values.slice(), r.nA, rows);
+  const n = pickGestureLength(scores);
+  if (n === null) {
+    throw badInput(`${source}: cannot tell the gesture length from the ${rows} rows: no length that divides them shows gesture boundaries (${scoreText(scores)}; needs a score ≥ ${BOUNDARY_SCORE})`, {
+      remedy: "declare the rows per gesture (--rows-per-gesture N, data.import.rowsPerGesture; with --lenient a trailing partial gesture is dropped), 'file' when each file is one gesture, or --format csv --rate HZ for one continuous recording",
+      details: { file: source, rows, candidates: scores.slice(0, 8) },
+    });
+  }
+  return { n, detected: { value: n, how: 'boundaries', boundaryScore: scores.find((s) => s.rows === n)!.score, candidates: scores.slice(0, 5) } };
+}
 
 export function importImuCapture(text: string, opts: ImuCaptureOptions = {}): ImportResult {
   const source = opts.source ?? '<text>';
-  const N = opts.samplesPerGesture ?? IMU_CAPTURE_DEFAULTS.samplesPerGesture;
-  const rateHz = opts.rateHz ?? IMU_CAPTURE_DEFAULTS.rateHz;
-  if (!Number.isInteger(N) || N < 1) throw badInput(`samples per gesture must be a positive integer, got ${N}`, { remedy: 'pass e.g. --samples-per-gesture 119' });
-  if (!(rateHz > 0)) throw badInput(`sample rate must be positive, got ${rateHz}`, { remedy: 'pass e.g. --rate 119' });
+  const rateHz = checkRate(opts.rateHz ?? IMU_CAPTURE_DEFAULTS.rateHz, source, 'declare the rate, e.g. --rate 119');
   const lines = splitLines(text);
   let h = 0;
   while (h < lines.length && lines[h].trim() === '') h++;
@@ -40,65 +152,61 @@ export function importImuCapture(text: string, opts: ImuCaptureOptions = {}): Im
   const nA = axes.length;
   const issues = new RowIssues(source, opts.lenient ?? false, `fix the row so it has ${nA} numbers (${headerLine})`);
   const warnings: string[] = [];
-  // Gesture slots: a bad row still occupies its slot (so later gestures stay aligned) but spoils
-  // its gesture, which is then dropped in lenient mode.
-  const values: number[] = [];
-  const rowLine: number[] = [];
-  const spoiled = new Set<number>();
-  let rows = 0;
+  // A bad row still occupies its slot (so later gestures stay aligned) but spoils its gesture,
+  // which is then dropped in lenient mode.
+  const r: Rows = { values: new Float32Builder(nA * 1024), nA, count: 0, lines: [], afterBlank: [] };
+  const badRows: number[] = [];
+  let blank = false;
   for (let i = h + 1; i < lines.length; i++) {
     const raw = lines[i].trim();
-    if (raw === '') continue;
+    if (raw === '') {
+      blank = true;
+      continue;
+    }
     if (raw === headerLine) {
       warnings.push(`line ${i + 1}: repeated header skipped`);
       continue;
     }
+    if (blank) r.afterBlank.push(r.count);
+    blank = false;
     const cells = raw.split(',');
-    const slot = rows++;
-    rowLine.push(i + 1);
-    let row: number[] | null = null;
-    if (cells.length !== nA) {
-      issues.bad(i + 1, `expected ${nA} columns (${headerLine}), found ${cells.length}: "${raw.slice(0, 60)}"`);
-    } else {
-      const v = cells.map(parseNumber);
-      const badAt = v.findIndex((x) => x === null);
-      if (badAt >= 0) issues.bad(i + 1, `column ${axes[badAt]} is not a finite number: "${cells[badAt].trim()}"`);
-      else row = v as number[];
+    const slot = r.count++;
+    r.lines.push(i + 1);
+    let ok = cells.length === nA;
+    if (!ok) issues.bad(i + 1, `expected ${nA} columns (${headerLine}), found ${cells.length}: "${raw.slice(0, 60)}"`);
+    for (let a = 0; a < nA; a++) {
+      const v = ok ? parseSample(cells[a]) : 0;
+      if (typeof v === 'string') {
+        issues.bad(i + 1, `column ${axes[a]} ${v}`);
+        ok = false;
+      }
+      r.values.push(ok && typeof v === 'number' ? v : 0);
     }
-    if (!row) {
-      spoiled.add(Math.floor(slot / N));
-      row = new Array(nA).fill(0);
-    }
-    values.push(...row);
+    if (!ok) badRows.push(slot);
   }
-  issues.check(rows);
-  const full = Math.floor(rows / N);
+  issues.check(r.count);
+  if (r.count === 0) {
+    return { recordings: [], report: { source, format: 'imu-capture', recordings: 0, frames: 0, rateHz, rateSource: opts.rateHz === undefined ? 'nominal' : 'option', skipped: { count: 0, examples: [] }, warnings: ['no data rows after the header'] } };
+  }
+  const { n: N, detected } = decideLength(r, opts, source, warnings);
+  if (opts.rateHz === undefined && N !== 119) {
+    warnings.push(`rate ${rateHz} Hz assumed (the LSM9DS1 sketch's: ${rateHz} rows = 1 s), but gestures here are ${N} rows: another sensor's sketch may run at another rate; declare it (rateHz / --rate)`);
+  }
+  const spoiled = new Set(badRows.map((s) => Math.floor(s / N)));
+  const full = Math.floor(r.count / N);
   const label = opts.label ?? fileStem(source);
   const group = opts.group ?? fileStem(source);
   const recordings: Recording[] = [];
   const skippedExamples = issues.examples.slice();
   for (let g = 0; g < full; g++) {
-    const first = rowLine[g * N];
-    const last = rowLine[g * N + N - 1];
+    const first = r.lines[g * N];
+    const last = r.lines[g * N + N - 1];
     if (spoiled.has(g)) {
       skippedExamples.push({ line: first, message: `gesture ${g + 1} (lines ${first}–${last}) dropped: it contains a bad row` });
       continue;
     }
-    recordings.push({
-      label,
-      group,
-      sampleRateHz: rateHz,
-      axes: axes.slice(),
-      units: axes.map(unitForAxis),
-      samples: Float32Array.from(values.slice(g * N * nA, (g + 1) * N * nA)),
-      source: `${source}:${first}-${last}`,
-    });
+    recordings.push({ label, group, sampleRateHz: rateHz, axes: axes.slice(), units: axes.map(unitForAxis), samples: r.values.slice(g * N * nA, (g + 1) * N * nA), source: `${source}:${first}-${last}` });
   }
-  const partial = rows - full * N;
-  if (partial > 0) {
-    warnings.push(`trailing partial gesture of ${partial} row(s) (lines ${rowLine[full * N]}–${rowLine[rows - 1]}) dropped: a gesture is ${N} rows`);
-  }
-  if (rows === 0) warnings.push('no data rows after the header');
   return {
     recordings,
     report: {
@@ -108,8 +216,10 @@ export function importImuCapture(text: string, opts: ImuCaptureOptions = {}): Im
       frames: recordings.length * N,
       rateHz,
       rateSource: opts.rateHz === undefined ? 'nominal' : 'option',
-      skipped: { count: issues.count + spoiled.size, examples: skippedExamples.slice(0, 10) },
+      skipped: { count: issues.count + [...spoiled].filter((g) => g < full).length, examples: skippedExamples.slice(0, 10) },
       warnings,
+      unitsFrom: axes.map(() => 'name'),
+      detected: { rowsPerGesture: detected, rate: { hz: rateHz, how: opts.rateHz === undefined ? 'default' : 'declared' } },
     },
   };
 }

@@ -10,19 +10,25 @@
 import { badInput } from '../../core/errors.js';
 import { importCapture, importCaptureCsv } from './capture.js';
 import { IMPORT_FORMATS, splitLines, type CommonImportOptions, type ImportFormat, type ImportResult, type TimeUnit } from './common.js';
-import { importCsv } from './csv.js';
+import { importCsv, type Delimiter } from './csv.js';
 import { importEdgeImpulse } from './edge-impulse.js';
 import { importImuCapture } from './imu-capture.js';
 
 export interface ImportOptions extends CommonImportOptions {
   format?: ImportFormat | 'auto';
-  /** imu-capture: rows per gesture (default 119). */
-  samplesPerGesture?: number;
-  /** imu-capture: rate (default 119); csv without a time column: rate (required). */
+  /** imu-capture: rows per gesture (default: detected; 'file' = one gesture per file). */
+  samplesPerGesture?: number | 'file';
+  /** imu-capture: rate (default 119); csv without a time column: rate (required); with one: checked. */
   rateHz?: number;
   timeColumn?: string;
   timeUnit?: TimeUnit;
   axes?: string[];
+  labelColumn?: string;
+  groupColumn?: string;
+  /** csv: header row present (default: detected), column names, cell separator. */
+  header?: boolean;
+  columns?: string[];
+  delimiter?: Delimiter;
   /** Text of FILE.json beside a CSV capture, when present. */
   sidecarText?: string;
 }
@@ -57,7 +63,10 @@ export function detectFormat(text: string, opts: { sidecarText?: string } = {}):
   return 'csv';
 }
 
-export function importText(text: string, opts: ImportOptions = {}): ImportResult {
+/** Imports one file's text (a stream of chunks is read in bounded memory by the csv importer). */
+export function importText(input: string | Iterable<string>, opts: ImportOptions = {}): ImportResult {
+  if (opts.format === 'csv') return importCsv(input, opts);
+  const text = typeof input === 'string' ? input : [...input].join('');
   const format = !opts.format || opts.format === 'auto' ? detectFormat(text, opts) : opts.format;
   if (!(IMPORT_FORMATS as readonly string[]).includes(format)) {
     throw badInput(`unknown format "${format}"`, { remedy: `use one of: auto, ${IMPORT_FORMATS.join(', ')}` });
@@ -80,6 +89,7 @@ export function importText(text: string, opts: ImportOptions = {}): ImportResult
 
 export * from './common.js';
 export { importCapture, importCaptureCsv, parseCapture, parseCaptureFile, writeCapture, float32Text, CAPTURE_FORMAT, type CaptureMeta, type CaptureGap } from './capture.js';
-export { importCsv, type CsvImportOptions } from './csv.js';
+export { importCsv, textLines, readTable, DELIMITERS, type CsvImportOptions, type Delimiter } from './csv.js';
 export { importEdgeImpulse } from './edge-impulse.js';
-export { importImuCapture, IMU_CAPTURE_DEFAULTS, type ImuCaptureOptions } from './imu-capture.js';
+export { importImuCapture, boundaryScores, pickGestureLength, IMU_CAPTURE_DEFAULTS, type ImuCaptureOptions } from './imu-capture.js';
+export { checkUnits, canonicalUnit, type AccelUnit, type GyroUnit, type DeclaredUnits } from './units.js';

@@ -1,0 +1,177 @@
+/**
+ * `tinyforge run [--config FILE]`: the whole pipeline from the project file (data → train → int8
+ * → firmware → build → flash → verify), flags overriding its sections; `--from/--to` or
+ * `--stages` run part of it. Thin: the library is src/service/run.ts.
+ */
+import { existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { badInput } from '../../core/errors.js';
+import { CONFIG_FILE, loadConfig, type TinyforgeConfig } from '../../train/config.js';
+import { RUN_STAGES, pct, runProject, selectStages, type RunHooks, type RunReport, type RunStage } from '../../service/run.js';
+import { describeVerifySample } from '../../device/verify-sample.js';
+import { action, emit, globalOptions, info, progress, softInterrupt, type OutputOptions, type Progress } from '../util.js';
+import { flag, listFlag, numberFlag } from '../flags.js';
+import { addImportOptions, descriptionFromOptions, type ImportFlags } from '../data-options.js';
+import { printDeviceLog } from './device.js';
+
+/** Progress per stage on a TTY (status lines on stderr, bars for epochs and verify); nothing with --json. */
+export function runHooks(o: OutputOptions): RunHooks & { dispose(): void } {
+  let bar: Progress | null = null;
+  const end = () => {
+    bar?.stop();
+    bar = null;
+  };
+  // Ctrl-C while training: finish the epoch and save, then stop with exit 130; at any other stage: stop now.
+  let current: RunStage | null = null;
+  const interrupt = softInterrupt(o, () => current === 'train');
+  return {
+    begin: (s) => {
+      current = s;
+      // The steps that take a while without a bar of their own.
+      if (s === 'build') info(o, '[build] compiling…');
+      if (s === 'flash') info(o, '[flash] putting the firmware on the board…');
+    },
+    stage: (s, m) => {
+      end();
+      info(o, `[${s}] ${m}`);
+    },
+    epoch: (rec, epochs) => {
+      if (!bar) bar = progress(o, epochs, 'train');
+      bar.update(rec.epoch, { loss: rec.loss.toFixed(3), val_acc: rec.valAccuracy === null ? 'n/a' : rec.valAccuracy.toFixed(3) });
+    },
+    shouldStop: interrupt.stopped,
+    deviceLog: printDeviceLog,
+    verifyProgress: (done, total) => {
+      if (!bar) bar = progress(o, total, 'verify');
+      bar.update(done);
+      if (done === total) end();
+    },
+    dispose: () => {
+      end();
+      interrupt.dispose();
+    },
+  };
+}
+
+/** One line per stage that ran. */
+export function runSummary(r: RunReport, title: string): string {
+  const lines = ['', title];
+  if (r.data) lines.push(`  data      ${r.data.labels.length} classes, ${r.data.windows.train}/${r.data.windows.val}/${r.data.windows.test} windows (train/val/test, split by ${r.data.source === 'builtin' ? 'subject' : 'group'})`);
+  if (r.train) lines.push(`  train     ${r.train.backend}, ${r.train.epochsRun} epochs, ${r.train.params} params: train ${pct(r.train.accuracy.train)}, val ${pct(r.train.accuracy.val)}, test ${pct(r.train.accuracy.test)} (${r.train.verdict})`);
+  if (r.quantize) lines.push(`  int8      ${r.quantize.eval ? `held-out accuracy float ${pct(r.quantize.eval.floatAccuracy)} → int8 ${pct(r.quantize.eval.int8Accuracy)}; ` : ''}.tflite ${r.quantize.tfliteBytes} bytes`);
+  if (r.firmware) {
+    const f = r.firmware;
+    lines.push(`  firmware  ${f.board}, ${f.engine} engine${f.footprint ? `: flash ${f.footprint.flash} B, RAM ${f.footprint.ram} B` : ''}${r.verify ? `, arena ${r.verify.arena.used} B` : ''}`);
+  }
+  if (r.verify) {
+    const v = r.verify;
+    lines.push(`  verify    ${v.bitExact}/${v.n} bit-exact (max diff ${v.maxLsbDiff} LSB), device accuracy ${pct(v.accuracy?.device)}, ${v.counter ? `${Math.round(v.counter.mean)} ${v.counterKind}/inference` : `${Math.round(v.micros.mean)} µs/inference`}`);
+    lines.push(`            ${describeVerifySample(v.sample)}`);
+  }
+  const files = [r.files.tflite, r.files.report, r.files.pipeline].filter((x): x is string => typeof x === 'string');
+  lines.push(`  files     ${files.join(', ')}`);
+  return lines.join('\n');
+}
+
+type RunFlags = ImportFlags & {
+  config?: string;
+  out?: string;
+  from?: string;
+  to?: string;
+  stages?: string;
+  data?: string[];
+  builtin?: boolean;
+  board?: string;
+  engine?: 'native' | 'tflm';
+  port?: string;
+  epochs?: string;
+  seed?: string;
+  preset?: string;
+  backend?: 'node' | 'wasm' | 'cpu';
+  max?: string;
+  all?: boolean;
+};
+
+/** The project file with the flags applied (flags win; paths from flags are relative to the cwd). */
+export function applyRunFlags(cfg: TinyforgeConfig, f: RunFlags): TinyforgeConfig {
+  const c: TinyforgeConfig = structuredClone(cfg);
+  const seed = numberFlag('seed', f.seed, { min: 0 });
+  const epochs = numberFlag('epochs', f.epochs, { min: 1 });
+  const max = numberFlag('max', f.max, { min: 1 });
+  if (f.out) c.out = resolve(f.out);
+  if (f.data || f.builtin) {
+    c.data = { ...c.data };
+    if (f.data) {
+      c.data.paths = f.data.map((p) => resolve(p));
+      delete c.data.builtin;
+    } else {
+      c.data.builtin = c.data.builtin || true;
+      delete c.data.paths;
+      if (c.data.import) c.data.import = { ...c.data.import, files: undefined };
+    }
+  }
+  // The shared import flags lie over the project file's data.import, as on data/train/eval/verify.
+  if (!f.builtin) {
+    const desc = descriptionFromOptions(f, c.data, f.data?.map((p) => resolve(p)));
+    if (Object.keys(desc).length) c.data = { ...c.data, import: desc };
+  }
+  if (seed !== undefined) {
+    c.data = { ...c.data, split: { ...c.data?.split, seed } };
+    c.train = { ...c.train, seed };
+  }
+  if (epochs !== undefined || f.preset || f.backend) c.train = { ...c.train, ...(epochs !== undefined ? { epochs } : {}), ...(f.preset ? { preset: f.preset as never } : {}), ...(f.backend ? { backend: f.backend } : {}) };
+  if (f.board || f.engine) c.firmware = { ...c.firmware, ...(f.board ? { board: f.board } : {}), ...(f.engine ? { engine: f.engine } : {}) };
+  if (f.port || max !== undefined || f.all) c.verify = { ...c.verify, ...(f.port ? { port: f.port } : {}), ...(max !== undefined ? { windows: max } : {}), ...(f.all ? { all: true } : {}) };
+  return c;
+}
+
+/** The --config file, else ./tinyforge.config.json; an error with the remedy when there is none. */
+export function projectFile(explicit: string | undefined, cwd = process.cwd()): { config: TinyforgeConfig; path: string } {
+  const path = resolve(cwd, explicit ?? CONFIG_FILE);
+  if (!existsSync(path)) {
+    throw badInput(explicit ? `project file not found: ${path}` : `no ${CONFIG_FILE} in ${cwd}`, {
+      remedy: `pass --config FILE, or create ${CONFIG_FILE} here (README "The project file" has a full example; schemas/tinyforge.config.schema.json lists every field)`,
+    });
+  }
+  return { config: loadConfig(path), path };
+}
+
+export function register(program: Command): void {
+  addImportOptions(program.command('run'))
+    .description(`Run the pipeline from the project file: ${RUN_STAGES.join(' → ')}; each stage reads its section, flags override it`)
+    .addOption(flag('config', `project file (default ./${CONFIG_FILE})`))
+    .addOption(flag('out', 'output folder (default: the project file\'s "out", else out/run)'))
+    .option('--from <stage>', `first stage to run (${RUN_STAGES.join(', ')}); earlier results are read from --out`)
+    .option('--to <stage>', 'last stage to run')
+    .option('--stages <list>', 'comma-separated stages to run (contiguous), instead of --from/--to')
+    .addOption(flag('data', 'recording files or folders (replace data.paths)'))
+    .option('--builtin', 'use the built-in simulated activity data (replaces data.paths)')
+    .addOption(flag('board', 'firmware.board'))
+    .addOption(flag('engine', 'firmware.engine'))
+    .addOption(flag('port', 'verify.port: the serial port of a real board (the virtual board needs none)'))
+    .addOption(flag('epochs', 'train.epochs'))
+    .addOption(flag('seed', 'train.seed and data.split.seed'))
+    .addOption(flag('preset', 'train.preset'))
+    .addOption(flag('backend', 'train.backend'))
+    .addOption(flag('max', 'verify.windows: at most N held-out windows, class-stratified (default 200)'))
+    .addOption(flag('all', 'verify every held-out window'))
+    .addHelpText('after', `\nWrites <out>/pipeline.json with every figure. Exit 5 if any board output differs from the host interpreter.\nExamples:\n  tinyforge run\n  tinyforge run --config gestures/tinyforge.config.json --to int8\n  tinyforge run --from firmware --board cortex-m4 --to build`)
+    .action(
+      action(async (f: RunFlags, cmd: Command) => {
+        const o = globalOptions(cmd);
+        const stages = selectStages({ from: f.from, to: f.to, stages: listFlag(f.stages) });
+        const { config, path } = projectFile(f.config);
+        info(o, `using ${relative(process.cwd(), path) || path}`);
+        const cfg = applyRunFlags(config, f);
+        const hooks = runHooks(o);
+        let report: RunReport;
+        try {
+          report = await runProject({ config: cfg, out: cfg.out ?? join(process.cwd(), 'out/run'), stages }, hooks);
+        } finally {
+          hooks.dispose();
+        }
+        emit(o, report, () => runSummary(report, `tinyforge run — ${stages.join(' → ')}`));
+      }),
+    );
+}

@@ -1,0 +1,35 @@
+/**
+ * `tinyforge studio`: the local web app (src/studio/). Prints its URL and runs until Ctrl-C.
+ */
+import type { Command } from 'commander';
+import { action, emit, globalOptions, info } from '../util.js';
+import { STUDIO_DEFAULT_HOST, STUDIO_DEFAULT_PORT, startStudio } from '../../studio/index.js';
+
+export function register(program: Command): void {
+  program
+    .command('studio')
+    .description('Local web app: live signal and predictions, recording and labelling, model report and per-layer int8 diagnostics')
+    .option('--listen <host:port>', 'address to serve on (loopback by default)', `${STUDIO_DEFAULT_HOST}:${STUDIO_DEFAULT_PORT}`)
+    .option('-p, --port <path>', 'serial port of a board running tinyforge firmware')
+    .option('--virtual <dir>', 'run the virtual board with the firmware of a tinyforge demo/run output folder (or a built firmware project)')
+    .option('--model <dir>', 'a demo/run output folder for the Model page and the model hash check (default: the --virtual folder)')
+    .option('--data <dir>', 'dataset folder recordings are written to', 'recordings')
+    .action(
+      action(async (f: { listen: string; port?: string; virtual?: string; model?: string; data: string }, cmd: Command) => {
+        const out = globalOptions(cmd);
+        const studio = await startStudio(f);
+        // Handlers go in before the URL is printed: whoever reads it may stop us at once.
+        const stopped = new Promise<void>((res) => {
+          process.once('SIGINT', res);
+          process.once('SIGTERM', res);
+        });
+        emit(out, { url: studio.url }, `tinyforge studio: ${studio.url}`);
+        if (!/^(127\.|localhost$|::1$)/.test(new URL(studio.url).hostname.replace(/^\[|\]$/g, ''))) {
+          info(out, 'warning: the studio listens beyond this machine: anyone who can reach it can drive the board and your dataset folder');
+        }
+        info(out, 'Ctrl-C stops the studio (and the virtual board)');
+        await stopped;
+        await studio.close();
+      }),
+    );
+}

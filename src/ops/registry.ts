@@ -1,0 +1,68 @@
+/**
+ * The op registry: every operator tinyforge reads, writes, interprets, compiles natively or hands to
+ * TFLM, one OpDef each (see ./types.ts). Every per-op list in the project is derived from here:
+ * the reader's/writer's builtin codes, option slots and versions (src/tflite/ops.ts), the
+ * interpreter's dispatch, the native generator's dispatch and kernel files, the TFLM resolver and
+ * CMSIS-NN references (src/firmware/tflm.ts), `inspect`'s resolver lines and lowering's op check.
+ * tests/ops/registry.test.ts fails when any of them drifts.
+ */
+import type { OpName } from '../core/graph.js';
+import { unsupported } from '../core/errors.js';
+import { ADD, MUL } from './add-mul.js';
+import { CONCATENATION } from './concatenation.js';
+import { CONV_2D } from './conv-2d.js';
+import { DEPTHWISE_CONV_2D } from './depthwise-conv-2d.js';
+import { DEQUANTIZE } from './dequantize.js';
+import { FULLY_CONNECTED } from './fully-connected.js';
+import { LOGISTIC, TANH } from './logistic-tanh.js';
+import { MEAN } from './mean.js';
+import { AVERAGE_POOL_2D, MAX_POOL_2D } from './pool.js';
+import { QUANTIZE } from './quantize.js';
+import { RELU, RELU6 } from './relu.js';
+import { RESHAPE } from './reshape.js';
+import { SOFTMAX } from './softmax.js';
+import type { AnyOpDef } from './types.js';
+
+/** Every op, keyed by name (the compiler checks that each OpName has an entry; the registry test that each entry is keyed by its own name). */
+export const OPS: Readonly<Record<OpName, AnyOpDef>> = {
+  ADD,
+  AVERAGE_POOL_2D,
+  CONCATENATION,
+  CONV_2D,
+  DEPTHWISE_CONV_2D,
+  DEQUANTIZE,
+  FULLY_CONNECTED,
+  LOGISTIC,
+  MAX_POOL_2D,
+  MEAN,
+  MUL,
+  QUANTIZE,
+  RELU,
+  RELU6,
+  RESHAPE,
+  SOFTMAX,
+  TANH,
+};
+
+/** All op names, sorted. */
+export const OP_NAMES: readonly OpName[] = (Object.keys(OPS) as OpName[]).sort();
+
+/** The OpDef of `name`, or undefined for a name tinyforge does not know. */
+export function findOp(name: string): AnyOpDef | undefined {
+  return Object.prototype.hasOwnProperty.call(OPS, name) ? OPS[name as OpName] : undefined;
+}
+
+/** The OpDef of `name`; throws 'unsupported' naming what `who` supports. */
+export function opDef(name: string, who: string, operator?: number): AnyOpDef {
+  const d = findOp(name);
+  if (!d) {
+    throw unsupported(`${operator === undefined ? 'op' : `operator ${operator}`} (${name}) is not supported by ${who}`, {
+      remedy: `Supported ops: ${OP_NAMES.join(', ')}.`,
+      details: { operator, op: name },
+    });
+  }
+  return d;
+}
+
+/** The ops the native engine generates code for (every other op is 'tflm-only'). */
+export const NATIVE_OPS: readonly OpName[] = OP_NAMES.filter((n) => OPS[n].native !== 'tflm-only');

@@ -1,0 +1,187 @@
+/**
+ * Service: the steps that talk to a board — flash (or start the virtual board), connect, verify.
+ * capture and monitor use `connectBoard` too; their bodies stay with their commands until the
+ * simulated IMU work (branch simimu) lands. Adapters: serial transport, QEMU, flash tools.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { badInput, deviceError, usageError } from '../core/errors.js';
+import { BOARD_IDS, getBoard, type BoardSpec } from '../firmware/boards.js';
+import { buildPlan, readManifest, runSteps } from '../firmware/build.js';
+import { flashPlan, type FlashPlan } from '../flash/plan.js';
+import { startVirtualBoard } from '../flash/virtual-board.js';
+import { DeviceClient, type ClientOptions } from '../device/client.js';
+import { interpreterReference, loadVectors, parseWindowsFile, quantizeWindows, type Reference } from '../device/reference.js';
+import { SerialTransport, listPorts } from '../device/serial-transport.js';
+import { verifyDevice, type VerifyReport } from '../device/verify.js';
+import { selectVerifySample, type VerifySample, type VerifySampleOptions } from '../device/verify-sample.js';
+import type { WindowSet } from '../core/dataset.js';
+import { loadTrainArtifacts } from '../train/artifacts.js';
+
+/** QEMU's UART, measured: what timeouts assume for the virtual board. */
+export const VIRTUAL_LINK_BYTES_PER_SECOND = 8000;
+
+export interface LinkOptions {
+  port?: string;
+  baud?: string | number;
+  linkRate?: string | number;
+  timeoutMs?: string | number;
+}
+
+/** Opens the serial link and does the HELLO/INFO handshake. */
+export async function connectBoard(f: LinkOptions): Promise<DeviceClient> {
+  if (!f.port) throw usageError('--port is required', { remedy: 'pass the board serial port, e.g. --port /dev/ttyACM0 (tinyforge monitor --list shows ports)' });
+  const baud = Number(f.baud ?? 115200);
+  if (!Number.isFinite(baud) || baud <= 0) throw usageError(`--baud ${f.baud} is not a positive number`, { remedy: 'e.g. --baud 115200' });
+  const timeoutMs = f.timeoutMs === undefined ? undefined : Number(f.timeoutMs);
+  if (timeoutMs !== undefined && !(timeoutMs > 0)) throw usageError(`--timeout-ms ${f.timeoutMs} is not a positive number`, { remedy: 'e.g. --timeout-ms 500' });
+  // Unset: the client's floor; the rest of every timeout follows the measured link rate and inference time.
+  const opts: ClientOptions = { baseTimeoutMs: timeoutMs };
+  if (f.linkRate) opts.bytesPerSecond = Number(f.linkRate);
+  return DeviceClient.connect(new SerialTransport(f.port, { baudRate: baud, bytesPerSecond: f.linkRate ? Number(f.linkRate) : undefined }), opts);
+}
+
+/** A board the run can talk to: a started virtual board (stop() ends QEMU) or a flashed real one. */
+export interface StartedBoard {
+  /** Serial port path (a pty for the virtual board). */
+  path: string;
+  /** Link throughput estimate in bytes/s (sets timeouts). */
+  bytesPerSecond?: number;
+  stop(): Promise<void>;
+}
+
+export interface FlashTarget {
+  board: BoardSpec;
+  artifact: string;
+  projectDir?: string;
+  plan: FlashPlan;
+}
+
+/** Arduino SA's USB vendor id (the Nano 33 BLE family enumerates with it). */
+const ARDUINO_VID = '2341';
+
+export async function detectArduinoPort(): Promise<string> {
+  const ports = (await listPorts()).filter((p) => (p.vendorId ?? '').toLowerCase() === ARDUINO_VID);
+  if (ports.length === 1) return ports[0].path;
+  throw deviceError(ports.length ? `${ports.length} Arduino boards found (${ports.map((p) => p.path).join(', ')})` : 'no Arduino board found on USB', {
+    remedy: 'pass the port with --port (e.g. --port /dev/ttyACM0); plug the board in, or double-tap its reset button',
+  });
+}
+
+/** What `flash TARGET` flashes and how: a built project folder or an image file (+ --board). */
+export async function resolveFlashTarget(target: string, o: { board?: string; port?: string; dryRun?: boolean } = {}): Promise<FlashTarget> {
+  if (!existsSync(target)) throw badInput(`not found: ${target}`, { remedy: 'pass a project folder built with tinyforge build, or an image file' });
+  let boardId = o.board;
+  let artifact: string;
+  let projectDir: string | undefined;
+  if (statSync(target).isDirectory()) {
+    projectDir = resolve(target);
+    const m = readManifest(projectDir);
+    if (boardId && getBoard(boardId).id !== m.board) {
+      throw badInput(`${target} was generated for ${m.board}, not ${boardId}`, { remedy: `drop --board or regenerate with --board ${boardId}` });
+    }
+    boardId = m.board;
+    artifact = resolve(projectDir, buildPlan(projectDir, m.board, { engine: m.engine, sketch: m.sketch, tflmDir: '$TFLM_DIR' }).artifact);
+  } else {
+    if (!boardId) throw badInput('flashing an image file needs --board', { remedy: `pass --board (${BOARD_IDS.join(', ')})` });
+    artifact = resolve(target);
+  }
+  const board = getBoard(boardId);
+  let port = o.port;
+  if (!port && board.build === 'arduino' && !o.dryRun) port = await detectArduinoPort();
+  const plan = flashPlan({ board: board.id, artifact, projectDir: board.build === 'arduino' ? projectDir : undefined, port: port ?? (o.dryRun && board.build === 'arduino' ? 'PORT' : undefined) });
+  return { board, artifact, projectDir, plan };
+}
+
+/**
+ * Puts the firmware on the board and returns it ready to talk to: the virtual board is started
+ * (QEMU, the pty is its port); a real board is flashed with the plan's tools, then its port is used.
+ */
+export async function flashStage(t: FlashTarget, o: { port?: string; onOutput?: (chunk: string) => void } = {}): Promise<StartedBoard> {
+  if (!existsSync(t.artifact)) throw badInput(`firmware image not found: ${t.artifact}`, { remedy: `build it first: tinyforge build ${t.projectDir ?? dirname(t.artifact)}` });
+  if (t.board.virtual) {
+    const vb = await startVirtualBoard(t.artifact);
+    return { path: vb.path, bytesPerSecond: VIRTUAL_LINK_BYTES_PER_SECOND, stop: () => vb.stop() };
+  }
+  if (t.plan.steps.length) await runSteps(t.plan.steps, o.onOutput);
+  const path = o.port ?? t.plan.port;
+  if (!path) throw usageError(`verifying on ${t.board.id} needs its serial port`, { remedy: 'pass --port (e.g. /dev/ttyACM0), or set verify.port in the project file' });
+  return { path, stop: async () => {} };
+}
+
+/** Test windows for verify, with labels when known and the expected outputs when recorded. */
+export interface VerifyWindows {
+  inputs: Uint8Array[];
+  labels?: number[];
+  /** Expected outputs (TFLM's, from a vectors folder); absent → the host interpreter. */
+  reference?: Reference;
+  source: 'data' | 'vectors' | 'windows' | 'memory';
+}
+
+/**
+ * Where verify's windows come from: a training run's held-out windows (quantised for the model),
+ * recordings windowed for the model (`recordingWindows`), a vectors folder (in-NNN.bin / out-NNN.bin; default: the model's folder when it has them), or a
+ * JSON windows file.
+ */
+export async function loadVerifyWindows(
+  model: Uint8Array,
+  modelPath: string,
+  o: { vectors?: string; windows?: string; data?: string; recordingWindows?: WindowSet },
+): Promise<VerifyWindows> {
+  if ([o.vectors, o.windows, o.data ?? o.recordingWindows].filter((x) => x !== undefined).length > 1) {
+    throw usageError('use one of --vectors, --windows or --data', { remedy: 'pick one source of test windows' });
+  }
+  // Recordings (--data FILES): already windowed and normalised with the model's settings.
+  if (o.recordingWindows) return { ...quantizeWindows(model, o.recordingWindows), source: 'data' };
+  if (o.data) return { ...quantizeWindows(model, (await loadTrainArtifacts(o.data)).heldOutNormalised), source: 'data' };
+  const vdir = o.vectors ?? (o.windows ? undefined : existsSync(join(dirname(modelPath), 'in-000.bin')) ? dirname(modelPath) : undefined);
+  if (vdir) {
+    const v = loadVectors(vdir);
+    return { inputs: v.inputs, ...(v.outputs.every((x) => x) ? { reference: (_x: Uint8Array, i: number) => v.outputs[i]! } : {}), source: 'vectors' };
+  }
+  if (o.windows) {
+    if (!existsSync(o.windows)) throw badInput(`windows file not found: ${o.windows}`, { remedy: 'check the path' });
+    return { ...parseWindowsFile(readFileSync(o.windows, 'utf8'), o.windows), source: 'windows' };
+  }
+  throw usageError('no test windows given', { remedy: 'pass --data TRAIN_DIR (held-out windows), --vectors DIR (in-NNN.bin/out-NNN.bin) or --windows FILE' });
+}
+
+/** Normalised held-out windows in memory (the run's own training) → verify windows. */
+export function heldOutVerifyWindows(model: Uint8Array, heldOutNormalised: WindowSet): VerifyWindows {
+  return { ...quantizeWindows(model, heldOutNormalised), source: 'memory' };
+}
+
+export interface VerifyStageOptions extends VerifySampleOptions {
+  onProgress?: (done: number, total: number) => void;
+}
+
+export type VerifyStageReport = VerifyReport & { sample: Omit<VerifySample, 'indices'> };
+
+/** Sends the sample of `w` to the board and compares every output byte with the reference. */
+export async function verifyStage(client: DeviceClient, model: Uint8Array, w: VerifyWindows, o: VerifyStageOptions = {}): Promise<VerifyStageReport> {
+  const sample = selectVerifySample(w.inputs.length, w.labels, o);
+  const inputs = sample.indices.map((i) => w.inputs[i]);
+  const labels = w.labels ? sample.indices.map((i) => w.labels![i]) : undefined;
+  const ref = w.reference ?? interpreterReference(model);
+  const report = await verifyDevice(client, {
+    model,
+    inputs,
+    labels,
+    // The reference is indexed by the original window, so recorded outputs stay paired.
+    reference: (x, k) => ref(x, sample.indices[k]),
+    onProgress: o.onProgress,
+  });
+  const { indices: _omit, ...summary } = sample;
+  return { ...report, sample: summary };
+}
+
+/** Connects to a started board, verifies, closes the link. */
+export async function verifyOnBoard(board: StartedBoard, model: Uint8Array, w: VerifyWindows, o: VerifyStageOptions & { link?: LinkOptions; onLog?: (text: string) => void } = {}): Promise<VerifyStageReport> {
+  const client = await connectBoard({ ...o.link, port: board.path, linkRate: o.link?.linkRate ?? board.bytesPerSecond });
+  if (o.onLog) client.onLog(o.onLog);
+  try {
+    return await verifyStage(client, model, w, o);
+  } finally {
+    await client.close();
+  }
+}

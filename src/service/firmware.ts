@@ -1,0 +1,172 @@
+/**
+ * Service: the firmware and build steps. A .tflite (+ settings, or settings derived from the
+ * model alone) → a generated project for a board and engine, written atomically; then compiled
+ * (make / arduino-cli) with its footprint. Adapters: src/firmware/write.ts, build.ts.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import type { ModelSettings } from '../core/dataset.js';
+import { badInput, unsupported } from '../core/errors.js';
+import { numElements, type Graph, type TfliteModel } from '../core/graph.js';
+import { getBoard, parseEngine, type BoardSpec } from '../firmware/boards.js';
+import { buildPlan, MANIFEST_FILE, readManifest, runPlan, type BuildPlan } from '../firmware/build.js';
+import { emitFirmware, type FirmwareProject, type NativeEngineEmitter } from '../firmware/emit.js';
+import { measureImage, type Footprint, type ImageReport } from '../firmware/footprint.js';
+import { checkSettingsForModel, liveDetectionWarning } from '../firmware/model-settings.js';
+import { settingsFromGraph } from '../firmware/settings-header.js';
+import { readFirmwareSources } from '../firmware/sources.js';
+import { writeProject } from '../firmware/write.js';
+import { readTflite } from '../tflite/reader.js';
+
+/** The native engine's generator (src/firmware/native), loaded only when asked for. */
+export async function loadNativeEngine(): Promise<NativeEngineEmitter> {
+  const spec = '../firmware/native/index.js';
+  try {
+    const mod = (await import(spec)) as { emitNativeEngine: NativeEngineEmitter };
+    return mod.emitNativeEngine;
+  } catch (e) {
+    throw unsupported('the native engine is not available in this build', { cause: e, remedy: 'use --engine tflm' });
+  }
+}
+
+/** What the user may say about a model that has no settings file. */
+export interface DerivedSettingsOptions {
+  /** Class names in output order (default class_0…class_{N-1}). */
+  labels?: string[];
+  /** Sensor axes of one sample (default one axis "x": the whole input is one window). Needed for live detection. */
+  axes?: string[];
+  /** Sample rate in Hz (default 1). */
+  rateHz?: number;
+}
+
+export interface FirmwareSettings {
+  settings: ModelSettings;
+  /** True when no settings file was given and the settings came from the model. */
+  derived: boolean;
+  /** Live detection is not possible with these axes (for stderr), or null. */
+  warning: string | null;
+}
+
+/**
+ * The settings the firmware is generated with: a given settings file, checked against the model;
+ * or, from the model alone, its I/O quantisation plus the labels/axes/rate given (window = input
+ * elements / axes). Either way the result passes checkSettingsForModel.
+ */
+export function firmwareSettings(graph: Graph, given: ModelSettings | undefined, o: DerivedSettingsOptions & { source?: string } = {}): FirmwareSettings {
+  if (given) {
+    const settings = checkSettingsForModel(given, graph, o.source);
+    return { settings, derived: false, warning: liveDetectionWarning(settings) };
+  }
+  const base = settingsFromGraph(graph);
+  const outElems = numElements(graph.tensors[graph.outputs[0]].shape);
+  if (o.labels && o.labels.length !== outElems) {
+    throw badInput(`${o.labels.length} label(s) given (${o.labels.join(', ')}) but the model output has ${outElems} value(s)`, { remedy: `give ${outElems} comma-separated labels, in output order` });
+  }
+  const inElems = numElements(graph.tensors[graph.inputs[0]].shape);
+  const axes = o.axes ?? base.axes;
+  if (inElems % axes.length !== 0) {
+    throw badInput(`the model input has ${inElems} values, not a whole number of ${axes.length}-axis samples (${axes.join(', ')})`, { remedy: 'pass the axes of one sample in the order the model was trained on' });
+  }
+  const windowLength = inElems / axes.length;
+  const derived: ModelSettings = {
+    ...base,
+    ...(o.labels ? { labels: o.labels, task: o.labels.length > 1 ? 'classification' : base.task } : {}),
+    axes,
+    units: axes.map(() => (o.axes ? 'g' : '1')),
+    sampleRateHz: o.rateHz ?? base.sampleRateHz,
+    windowLength,
+    windowStride: windowLength,
+    normalisation: { mean: axes.map(() => 0), std: axes.map(() => 1) },
+  };
+  const settings = checkSettingsForModel(derived, graph, 'the settings derived from the model');
+  return { settings, derived: true, warning: liveDetectionWarning(settings) };
+}
+
+export interface FirmwareStageInput {
+  board: string;
+  engine?: string;
+  model: TfliteModel;
+  modelBytes: Uint8Array;
+  settings: ModelSettings;
+  /** Project folder to write (Arduino boards: its name is the sketch name). */
+  out: string;
+  force?: boolean;
+}
+
+export interface FirmwareStageResult {
+  dir: string;
+  board: BoardSpec;
+  engine: 'native' | 'tflm';
+  project: FirmwareProject;
+  /** The build plan for the written folder. */
+  plan: BuildPlan;
+}
+
+/** Generates the project and writes it (all or nothing). */
+export async function firmwareStage(i: FirmwareStageInput): Promise<FirmwareStageResult> {
+  const board = getBoard(i.board);
+  const engine = parseEngine(i.engine ?? board.defaultEngine);
+  const project = emitFirmware({
+    board: board.id,
+    engine,
+    model: i.model,
+    modelBytes: i.modelBytes,
+    settings: i.settings,
+    sources: readFirmwareSources(),
+    nativeEngine: engine === 'native' ? await loadNativeEngine() : undefined,
+    sketch: basename(resolve(i.out)),
+  });
+  const dir = writeProject(i.out, project.files, { force: i.force, marker: MANIFEST_FILE });
+  const plan = buildPlan(dir, board.id, { engine, sketch: project.manifest.sketch, tflmDir: engine === 'tflm' && board.build === 'make' ? '$TFLM_DIR' : undefined });
+  return { dir, board, engine, project, plan };
+}
+
+/** Reads a .tflite for the firmware (one input, one output). */
+export function readModelForFirmware(bytes: Uint8Array, source: string): TfliteModel {
+  const model = readTflite(bytes);
+  if (model.graph.inputs.length !== 1 || model.graph.outputs.length !== 1) {
+    throw unsupported(`firmware serves models with one input and one output tensor (${source} has ${model.graph.inputs.length} and ${model.graph.outputs.length})`, {
+      remedy: 'export the model with a single input and a single output',
+    });
+  }
+  return model;
+}
+
+export interface BuildStageOptions {
+  tflmDir?: string;
+  tflmLib?: string;
+  /** Only the plan (nothing runs). */
+  dryRun?: boolean;
+  onOutput?: (chunk: string) => void;
+}
+
+export interface BuildStageResult {
+  plan: BuildPlan;
+  board: string;
+  engine: 'native' | 'tflm';
+  /** Absolute paths of the flashable artifact and the ELF. */
+  artifact: string;
+  elf: string;
+  /** Null for a dry run. */
+  footprint: Footprint | null;
+  /** Flash/RAM as arduino-cli counts them, the board's limits and what the image needs (null for a dry run). */
+  image: ImageReport | null;
+  seconds: number;
+}
+
+/** Compiles a generated project folder and measures the ELF. */
+export async function buildStage(dirArg: string, o: BuildStageOptions = {}): Promise<BuildStageResult> {
+  const dir = resolve(dirArg);
+  const m = readManifest(dir);
+  const tflmDir = o.tflmDir ?? (o.dryRun && m.engine === 'tflm' && getBoard(m.board).build === 'make' ? '$TFLM_DIR' : undefined);
+  const plan = buildPlan(dir, m.board, { engine: m.engine, sketch: m.sketch, tflmDir, tflmLib: o.tflmLib });
+  const base = { plan, board: m.board, engine: m.engine, artifact: join(dir, plan.artifact), elf: join(dir, plan.elf) };
+  if (o.dryRun) return { ...base, footprint: null, image: null, seconds: 0 };
+  const t0 = Date.now();
+  await runPlan(plan, o.onOutput);
+  const board = getBoard(m.board);
+  const ldPath = board.linkerScript ? join(dir, 'src', board.linkerScript) : null;
+  // Before anything is flashed: an image that does not fit is a bad-input error (exit 3).
+  const image = measureImage(board, new Uint8Array(readFileSync(base.elf)), ldPath && existsSync(ldPath) ? readFileSync(ldPath, 'utf8') : undefined);
+  return { ...base, footprint: image.footprint, image, seconds: (Date.now() - t0) / 1000 };
+}

@@ -1,0 +1,29 @@
+/**
+ * The service layer: one library function per pipeline step, called by the CLI commands, by
+ * `run`/`demo` (runProject) and by any other client (the studio). Each takes plain options (the
+ * project file's section merged with flags) and returns a plain, JSON-printable result.
+ *
+ * This layer is the adapter edge of the library: it reads and writes the step's files (through
+ * the stage adapters: src/data/files.ts, src/train/artifacts.ts, src/firmware/write.ts and
+ * build.ts, src/flash/virtual-board.ts, the serial transport). It never exits the process, never
+ * installs signal handlers and never prints: interruption arrives as a hook or a promise, progress
+ * as callbacks.
+ *
+ *   data      prepareData                                  (data.ts)
+ *   train     trainSettings, trainStage, trainedArrays     (train.ts)
+ *   int8      quantizeStage, modelFiles, writeModelFiles   (quantize.ts)
+ *   eval      evalStage                                    (quantize.ts)
+ *   firmware  firmwareSettings, firmwareStage              (firmware.ts)
+ *   build     buildStage                                   (firmware.ts)
+ *   flash     resolveFlashTarget, flashStage               (device.ts)
+ *   verify    loadVerifyWindows, verifyStage, verifyOnBoard (device.ts)
+ *   capture   captureStage; monitor: monitorStage          (stream.ts)
+ *   all       runProject, selectStages                     (run.ts)
+ */
+export * from './data.js';
+export * from './train.js';
+export * from './quantize.js';
+export * from './firmware.js';
+export * from './device.js';
+export * from './stream.js';
+export * from './run.js';

@@ -1,0 +1,114 @@
+/**
+ * Service: the int8 step (quantize / convert) and eval. A float model + calibration windows →
+ * full-integer .tflite, what int8 costs on held-out windows, and the files a firmware needs
+ * (model.tflite, model_data.h/.cc, settings.json with the I/O quantisation).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import type { ModelSettings } from '../core/dataset.js';
+import { badInput, unsupported, usageError } from '../core/errors.js';
+import { numElements, type Graph } from '../core/graph.js';
+import { quantize, validateOptions, type QuantizeResult } from '../quantize/index.js';
+import type { EvalReport } from '../quantize/eval.js';
+import { evaluateInt8 } from '../quantize/evaluate.js';
+import { writeFileAtomic, type ArrayData } from '../quantize/io.js';
+import { modelCArray } from '../tflite/carray.js';
+import { writeTflite } from '../tflite/writer.js';
+
+export const QUANTIZE_DEFAULT_MAX_EXAMPLES = 1000;
+
+export interface QuantizeStageInput {
+  model: tf.LayersModel;
+  settings?: ModelSettings;
+  /** Normalised calibration windows [n, ...inputShape]. */
+  calibration: ArrayData;
+  /** Labelled held-out windows: when given, float vs int8 is measured on them. */
+  evaluation?: ArrayData;
+  /** Calibrate on at most this many examples (default 1000). */
+  maxExamples?: number;
+  inputType?: string;
+  outputType?: string;
+  perChannelDense?: boolean;
+  /** Refused with a clear remedy (TFLM needs full-integer int8 models). */
+  dynamicRange?: boolean;
+  uint8?: boolean;
+}
+
+export interface QuantizeStageResult {
+  result: QuantizeResult;
+  bytes: Uint8Array;
+  settings?: ModelSettings;
+  floatParams: number;
+  /** Examples the activation ranges were calibrated on. */
+  calibrated: number;
+  eval: EvalReport | null;
+  seconds: number;
+}
+
+/** The first `max` examples of `d`. */
+export function firstExamples(d: ArrayData, max: number): { x: Float32Array; shape: number[] } {
+  const n = Math.min(d.shape[0], max);
+  const per = numElements(d.shape.slice(1));
+  return { x: d.x.subarray(0, n * per), shape: [n, ...d.shape.slice(1)] };
+}
+
+/** Refuses what TFLM cannot run (hybrid, uint8) and unknown I/O types, before any work. */
+export function checkQuantizeMode(i: Pick<QuantizeStageInput, 'dynamicRange' | 'uint8' | 'inputType' | 'outputType'>): void {
+  if (i.dynamicRange) {
+    throw unsupported('dynamic-range (hybrid) quantisation is not supported', { remedy: 'TFLM needs full-integer models: drop --dynamic-range and give representative data with --data.' });
+  }
+  if (i.uint8) throw unsupported('uint8 quantisation is not supported', { remedy: "Use the default int8 (TFLM's int8 kernels); uint8 is deprecated in TFLite." });
+  validateOptions({ inputType: i.inputType, outputType: i.outputType });
+}
+
+export function quantizeStage(i: QuantizeStageInput): QuantizeStageResult {
+  checkQuantizeMode(i);
+  const max = i.maxExamples ?? QUANTIZE_DEFAULT_MAX_EXAMPLES;
+  if (!Number.isInteger(max) || max < 1) throw usageError(`--max-examples must be a positive integer, got '${max}'`, { remedy: 'e.g. --max-examples 500' });
+  const t0 = Date.now();
+  const rep = firstExamples(i.calibration, max);
+  const result = quantize(i.model, rep, {
+    inputType: (i.inputType ?? 'int8') as 'int8' | 'float32',
+    outputType: (i.outputType ?? 'int8') as 'int8' | 'float32',
+    perChannelDense: Boolean(i.perChannelDense),
+    settings: i.settings,
+  });
+  const bytes = writeTflite(result.model);
+  const evalReport = i.evaluation && i.evaluation.shape[0] > 0 ? evaluateInt8(i.model, result.model.graph, i.evaluation) : null;
+  return { result, bytes, settings: result.settings, floatParams: i.model.countParams(), calibrated: rep.shape[0], eval: evalReport, seconds: (Date.now() - t0) / 1000 };
+}
+
+/** Float vs int8 of an existing graph on labelled data (tinyforge eval). */
+export function evalStage(model: tf.LayersModel, graph: Graph, data: ArrayData): EvalReport {
+  return evaluateInt8(model, graph, data);
+}
+
+export interface ModelFile {
+  path: string;
+  contents: string | Uint8Array;
+}
+
+/** model.tflite (named `tfliteName`), model_data.h/.cc and settings.json (when known), generated before any is written. */
+export function modelFiles(q: Pick<QuantizeStageResult, 'bytes' | 'result' | 'settings'>, opts: { name?: string; tfliteName?: string } = {}): ModelFile[] {
+  const carray = modelCArray(q.bytes, { graph: q.result.model.graph, ...(q.settings ? { settings: q.settings } : {}), ...(opts.name ? { name: opts.name } : {}) });
+  return [
+    { path: opts.tfliteName ?? 'model.tflite', contents: q.bytes },
+    ...carray.map((g) => ({ path: g.path, contents: g.contents })),
+    ...(q.settings ? [{ path: 'settings.json', contents: JSON.stringify(q.settings, null, 2) + '\n' }] : []),
+  ];
+}
+
+/** Writes each file atomically into `dir` (created); returns the paths. */
+export function writeModelFiles(dir: string, files: readonly ModelFile[]): string[] {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw badInput(`cannot create ${dir}`, { cause: e, remedy: 'Choose a writable output folder.' });
+  }
+  return files.map((f) => {
+    const p = join(dir, f.path);
+    writeFileAtomic(p, f.contents);
+    return p;
+  });
+}

@@ -1,0 +1,248 @@
+/**
+ * Service: the whole pipeline from one project file (`tinyforge run`, and `demo` on the built-in
+ * data): data → train → int8 → firmware → build → flash → verify, each step reading its own
+ * section of the config and calling the step's service function. Any contiguous part can run:
+ * a later step starts from the files an earlier run left in `out`.
+ *
+ * Layout of `out` (each path overridable in its config section):
+ *   data/          the split (only when the run ends at `data`; training saves the windows it used)
+ *   train/         the training run folder (src/train/artifacts.ts)
+ *   model.tflite, model_data.h, model_data.cc, settings.json (with the int8 I/O quantisation)
+ *   firmware/      the generated project (build/ after the build)
+ *   pipeline.json  the report returned by runProject
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { ModelSettings, WindowSet } from '../core/dataset.js';
+import { badInput, mismatch, usageError } from '../core/errors.js';
+import { serializeSplit, writeSplitDir } from '../data/split-files.js';
+import type { Footprint } from '../firmware/footprint.js';
+import type { EvalReport } from '../quantize/eval.js';
+import { writeFileAtomic, loadSettings, type ArrayData } from '../quantize/io.js';
+import { loadSources } from '../quantize/sources.js';
+import type { TinyforgeConfig } from '../train/config.js';
+import type { EpochRecord } from '../train/train.js';
+import type * as tf from '@tensorflow/tfjs';
+import { dataCounts, prepareData } from './data.js';
+import { buildStage, firmwareSettings, firmwareStage, readModelForFirmware } from './firmware.js';
+import { flashStage, heldOutVerifyWindows, loadVerifyWindows, resolveFlashTarget, verifyOnBoard, type StartedBoard, type VerifyStageReport, type VerifyWindows } from './device.js';
+import { modelFiles, quantizeStage, writeModelFiles } from './quantize.js';
+import { trainedArrays, trainSettings, trainStage } from './train.js';
+import { getBoard } from '../firmware/boards.js';
+
+export const RUN_STAGES = ['data', 'train', 'int8', 'firmware', 'build', 'flash', 'verify'] as const;
+export type RunStage = (typeof RUN_STAGES)[number];
+
+/** Board the run targets when the project file names none. */
+export const RUN_DEFAULT_BOARD = 'qemu-mps2-an386';
+
+/** `--from A --to B` or `--stages a,b,…` → the stages to run, in pipeline order (must be contiguous). */
+export function selectStages(o: { from?: string; to?: string; stages?: string[] }): RunStage[] {
+  const check = (s: string, flag: string): RunStage => {
+    if (!(RUN_STAGES as readonly string[]).includes(s)) throw usageError(`${flag} ${s} is not a stage`, { remedy: `stages are ${RUN_STAGES.join(', ')}` });
+    return s as RunStage;
+  };
+  if (o.stages && (o.from || o.to)) throw usageError('use --stages or --from/--to, not both', { remedy: 'e.g. --from int8 --to build, or --stages int8,firmware,build' });
+  let picked: RunStage[];
+  if (o.stages) {
+    const want = new Set(o.stages.map((s) => check(s.trim(), '--stages')));
+    picked = RUN_STAGES.filter((s) => want.has(s));
+  } else {
+    const a = RUN_STAGES.indexOf(check(o.from ?? RUN_STAGES[0], '--from'));
+    const b = RUN_STAGES.indexOf(check(o.to ?? RUN_STAGES[RUN_STAGES.length - 1], '--to'));
+    if (a > b) throw usageError(`--from ${o.from} comes after --to ${o.to}`, { remedy: `the order is ${RUN_STAGES.join(' → ')}` });
+    picked = RUN_STAGES.slice(a, b + 1);
+  }
+  const idx = picked.map((s) => RUN_STAGES.indexOf(s));
+  if (!idx.length || idx.some((v, k) => k > 0 && v !== idx[k - 1] + 1)) {
+    throw usageError(`the stages must be contiguous (${picked.join(', ') || 'none'} given)`, { remedy: `the order is ${RUN_STAGES.join(' → ')}; a later stage reads the files an earlier run left in --out` });
+  }
+  return picked;
+}
+
+export interface RunHooks {
+  /** A stage starts. */
+  begin?(stage: RunStage): void;
+  /** What a stage did (or noticed), in words. */
+  stage?(stage: RunStage, message: string): void;
+  epoch?(rec: EpochRecord, epochs: number): void;
+  /** Polled after each epoch: true stops training (Ctrl-C). */
+  shouldStop?(): boolean;
+  verifyProgress?(done: number, total: number): void;
+  /** Tool output of build/flash. */
+  output?(chunk: string): void;
+  /** A firmware LOG line during verify. */
+  deviceLog?(text: string): void;
+}
+
+export interface RunInput {
+  config: TinyforgeConfig;
+  /** The output folder (default: config.out, else out/run). */
+  out?: string;
+  stages?: RunStage[];
+}
+
+export interface RunReport {
+  outDir: string;
+  stages: RunStage[];
+  data?: { source: string; labels: string[]; sampleRateHz: number; windowLength: number; windows: { train: number; val: number; test: number }; groups: { train: number; val: number; test: number }; split: unknown };
+  train?: { dir: string; backend: string; epochsRun: number; accuracy: { train: number; val: number | null; test: number | null }; verdict: string; params: number; seconds: number };
+  quantize?: { input: { scale: number; zeroPoint: number }; output: { scale: number; zeroPoint: number }; tfliteBytes: number; eval: EvalReport | null; seconds: number };
+  firmware?: { board: string; engine: 'native' | 'tflm'; dir: string; elf?: string; footprint?: Footprint; buildSeconds?: number };
+  verify?: VerifyStageReport;
+  files: Record<string, string | string[]>;
+}
+
+export function pct(x: number | null | undefined): string {
+  return x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(1)} %`;
+}
+
+/** Where each stage reads and writes, from the config (paths already absolute) and the output folder. */
+export function runLayout(cfg: TinyforgeConfig, out: string) {
+  const tflite = cfg.quantize?.out ?? join(out, 'model.tflite');
+  return {
+    out,
+    data: join(out, 'data'),
+    train: cfg.train?.out ?? join(out, 'train'),
+    tflite,
+    modelDir: dirname(tflite),
+    settings: join(dirname(tflite), 'settings.json'),
+    firmware: cfg.firmware?.out ?? join(out, 'firmware'),
+    report: join(out, 'pipeline.json'),
+  };
+}
+
+function need(path: string, what: string, stage: RunStage): string {
+  if (!existsSync(path)) throw badInput(`${what} not found: ${path}`, { remedy: `run the earlier stages first (tinyforge run --to ${RUN_STAGES[RUN_STAGES.indexOf(stage) - 1]}), or point the project file at it` });
+  return path;
+}
+
+export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise<RunReport> {
+  const cfg = input.config;
+  const stages = input.stages ?? [...RUN_STAGES];
+  const has = (s: RunStage) => stages.includes(s);
+  const say = (s: RunStage, m: string) => hooks.stage?.(s, m);
+  const L = runLayout(cfg, resolve(input.out ?? cfg.out ?? 'out/run'));
+  mkdirSync(L.out, { recursive: true });
+  const report: RunReport = { outDir: L.out, stages, files: {} };
+  const boardId = getBoard(cfg.firmware?.board ?? RUN_DEFAULT_BOARD).id;
+
+  // In memory between stages; a stage that starts the run reads them back from disk.
+  let model: tf.LayersModel | undefined;
+  let settings: ModelSettings | undefined;
+  let calibration: ArrayData | undefined;
+  let evaluation: ArrayData | undefined;
+  let tflite: Uint8Array | undefined;
+  let heldOut: WindowSet | undefined;
+  let verifyWindows: VerifyWindows | undefined;
+  let board: StartedBoard | undefined;
+
+  try {
+    if (has('data') || has('train')) {
+      hooks.begin?.('data');
+      const data = prepareData({ ...cfg.data });
+      const c = dataCounts(data);
+      report.data = { source: data.source, labels: data.labels, sampleRateHz: data.sampleRateHz, windowLength: data.windowLength, windows: c.windows, groups: c.groups, split: data.split };
+      for (const n of data.notes) say('data', n);
+      say('data', `${data.source === 'builtin' ? 'built-in activity data' : `${data.recordings} recordings from ${data.files.length} file(s)`}: ${data.labels.join('/')} at ${data.sampleRateHz} Hz; windows train ${c.windows.train}, val ${c.windows.val}, test ${c.windows.test} (groups ${c.groups.train}/${c.groups.val}/${c.groups.test})`);
+      if (!has('train')) {
+        report.files.data = writeSplitDir(L.data, serializeSplit(data, data.units));
+        say('data', `split written to ${L.data}`);
+      } else {
+        hooks.begin?.('train');
+        const ts = trainSettings(cfg.train);
+        const { result, seconds } = await trainStage(data, ts, L.train, { onEpoch: hooks.epoch, shouldStop: hooks.shouldStop });
+        const acc = result.report.accuracy;
+        report.train = { dir: L.train, backend: result.backend, epochsRun: result.report.training.epochsRun, accuracy: acc, verdict: result.report.verdict.kind, params: result.report.size.params, seconds };
+        report.files.report = join(L.train, 'report.html');
+        say('train', `${result.report.training.preset} on ${result.backend}: ${result.report.training.epochsRun} epochs in ${seconds.toFixed(0)} s; accuracy train ${pct(acc.train)}, val ${pct(acc.val)}, test ${pct(acc.test)} — ${result.report.verdict.kind}`);
+        model = result.model;
+        settings = result.settings;
+        const arrays = trainedArrays(result);
+        ({ calibration, evaluation } = arrays);
+        heldOut = arrays.heldOutNormalised;
+      }
+    }
+
+    if (has('int8')) {
+      hooks.begin?.('int8');
+      if (!model) {
+        const src = await loadSources({ model: need(L.train, 'training run folder', 'int8') });
+        ({ model, settings, calibration, evaluation } = src);
+      }
+      const q = cfg.quantize ?? {};
+      const r = quantizeStage({ model, settings, calibration: calibration!, evaluation, maxExamples: q.representativeWindows, inputType: q.inputType, outputType: q.outputType, perChannelDense: q.perChannelDense });
+      const files = writeModelFiles(L.modelDir, modelFiles(r, { tfliteName: basename(L.tflite) }));
+      tflite = r.bytes;
+      settings = r.settings ?? settings;
+      report.quantize = { input: r.result.inputQuant, output: r.result.outputQuant, tfliteBytes: r.bytes.length, eval: r.eval, seconds: r.seconds };
+      report.files.tflite = L.tflite;
+      report.files.cArray = files.filter((f) => /model_data\./.test(f));
+      if (r.settings) report.files.settings = L.settings;
+      const e = r.eval;
+      say('int8', `${L.tflite} (${r.bytes.length} bytes)${e ? `; held-out accuracy float ${pct(e.floatAccuracy)} → int8 ${pct(e.int8Accuracy)} (agreement ${pct(e.agreement)})` : ''}`);
+      if (heldOut && has('verify')) verifyWindows = heldOutVerifyWindows(r.bytes, heldOut);
+    }
+
+    if (has('firmware')) {
+      hooks.begin?.('firmware');
+      tflite ??= new Uint8Array(readFileSync(need(L.tflite, '.tflite model', 'firmware')));
+      const m = readModelForFirmware(tflite, L.tflite);
+      const given = settings ?? (existsSync(L.settings) ? loadSettings(L.settings) : undefined);
+      const fs = firmwareSettings(m.graph, given, { source: L.settings });
+      if (fs.warning) say('firmware', fs.warning);
+      const fw = await firmwareStage({ board: boardId, engine: cfg.firmware?.engine, model: m, modelBytes: tflite, settings: fs.settings, out: L.firmware, force: true });
+      report.firmware = { board: fw.board.id, engine: fw.engine, dir: fw.dir };
+      report.files.firmware = fw.dir;
+      say('firmware', `${fw.project.files.length} files for ${fw.board.id} (${fw.engine} engine) in ${fw.dir}`);
+    }
+
+    if (has('build')) {
+      hooks.begin?.('build');
+      const b = await buildStage(need(L.firmware, 'firmware project', 'build'), { onOutput: hooks.output });
+      report.firmware = { ...(report.firmware ?? { board: b.board, engine: b.engine, dir: resolve(L.firmware) }), elf: b.elf, footprint: b.footprint!, buildSeconds: b.seconds };
+      say('build', `${b.artifact}: flash ${b.footprint!.flash} B, RAM ${b.footprint!.ram} B`);
+    }
+
+    // The virtual board only runs while the run talks to it: verify without flash still starts it.
+    const needBoard = has('flash') || (has('verify') && getBoard(boardId).virtual);
+    if (needBoard) {
+      hooks.begin?.('flash');
+      const target = await resolveFlashTarget(need(L.firmware, 'firmware project', 'flash'), { port: cfg.verify?.port });
+      board = await flashStage(target, { port: cfg.verify?.port, onOutput: hooks.output });
+      say('flash', `${target.board.virtual ? 'virtual board up' : `flashed ${target.board.id}`} on ${board.path}`);
+    }
+
+    if (has('verify')) {
+      hooks.begin?.('verify');
+      tflite ??= new Uint8Array(readFileSync(need(L.tflite, '.tflite model', 'verify')));
+      verifyWindows ??= await loadVerifyWindows(tflite, L.tflite, { data: need(L.train, 'training run folder', 'verify') });
+      board ??= { path: cfg.verify?.port ?? '', stop: async () => {} };
+      const v = cfg.verify ?? {};
+      const r = await verifyOnBoard(board, tflite, verifyWindows, { all: v.all, max: v.windows, seed: v.seed, onProgress: hooks.verifyProgress, onLog: hooks.deviceLog, link: { baud: v.baudRate, timeoutMs: v.timeoutMs } });
+      report.verify = r;
+      say('verify', `${r.bitExact}/${r.n} outputs bit-exact, max diff ${r.maxLsbDiff} LSB (${r.sample.mode === 'all' ? `all ${r.sample.total} windows` : `${r.sample.mode} sample of ${r.sample.total}`})`);
+    }
+  } finally {
+    await board?.stop();
+    model?.dispose();
+  }
+
+  writeFileAtomic(L.report, JSON.stringify(report, null, 2));
+  report.files.pipeline = L.report;
+  if (report.verify && !report.verify.modelSha256.match) {
+    const h = report.verify.modelSha256;
+    throw mismatch(`the board runs another model (sha256 ${h.device.slice(0, 16)}…) than ${L.tflite} (${h.file.slice(0, 16)}…)`, {
+      remedy: `rebuild and flash the firmware for this model: tinyforge run --from firmware (see ${L.report})`,
+      details: { modelSha256: h },
+    });
+  }
+  if (report.verify && !report.verify.ok) {
+    const v = report.verify;
+    throw mismatch(`the board's outputs differ from the host interpreter on ${v.n - v.bitExact} of ${v.n} windows (max ${v.maxLsbDiff} LSB)`, {
+      remedy: `see ${L.report}; the firmware and the host interpreter must agree bit for bit — this is a tinyforge bug, please report it with that file`,
+      details: { mismatches: v.mismatches },
+    });
+  }
+  return report;
+}

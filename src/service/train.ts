@@ -1,0 +1,91 @@
+/**
+ * Service: the train step. Project-file `train` section + overrides → trainer options (one place
+ * for the defaults), train on prepared data, save the run folder (src/train/artifacts.ts adapter).
+ */
+import type { WindowSet } from '../core/dataset.js';
+import { TinyforgeError } from '../core/errors.js';
+import { applyNormalisation } from '../data/window.js';
+import type { ArrayData } from '../quantize/io.js';
+import { saveTrainArtifacts } from '../train/artifacts.js';
+import type { TrainConfig } from '../train/config.js';
+import type { TrainingData } from '../train/data-source.js';
+import { trainModel, type EpochRecord, type TrainOptions, type TrainResult } from '../train/train.js';
+
+export const TRAIN_DEFAULTS = {
+  preset: 'conv1d',
+  epochs: 30,
+  batchSize: 32,
+  optimizer: 'adam',
+  learningRate: 0.003,
+  seed: 1,
+  patience: 5,
+  out: 'out/train',
+  /** Measured on the built-in data (seed 1, conv1d, 10 epochs): test 90.2 % → 92.8 %, validation 88.6 % → 96.5 %. */
+  augment: { rotate: 0.2, gain: 0.05 },
+} as const;
+
+/** The trainer options the data does not decide, from the `train` section (already merged with flags). */
+export type TrainSettings = Omit<TrainOptions, 'onEpoch' | 'shouldStop' | 'windowStride' | 'units' | 'model' | 'normalise'>;
+
+/** `train` section → trainer options, every unset field from TRAIN_DEFAULTS. */
+export function trainSettings(t: TrainConfig = {}): TrainSettings {
+  const patience = t.earlyStopping ? t.earlyStopping.patience : TRAIN_DEFAULTS.patience;
+  return {
+    preset: t.preset ?? TRAIN_DEFAULTS.preset,
+    optimizer: t.optimizer ?? TRAIN_DEFAULTS.optimizer,
+    learningRate: t.learningRate ?? TRAIN_DEFAULTS.learningRate,
+    epochs: t.epochs ?? TRAIN_DEFAULTS.epochs,
+    batchSize: t.batchSize ?? TRAIN_DEFAULTS.batchSize,
+    seed: t.seed ?? TRAIN_DEFAULTS.seed,
+    backend: t.backend,
+    earlyStopping: t.earlyStopping === false ? undefined : { patience },
+    classWeights: t.classWeights,
+    augment: t.augment === false ? undefined : { ...(t.augment ?? TRAIN_DEFAULTS.augment) },
+  };
+}
+
+export interface TrainStageHooks {
+  onEpoch?: (rec: EpochRecord, epochs: number) => void;
+  /** Polled after every epoch (Ctrl-C): true stops there; the run is saved, then an `interrupted` error is thrown. */
+  shouldStop?: () => boolean;
+}
+
+export interface TrainStageResult {
+  result: TrainResult;
+  out: string;
+  seconds: number;
+}
+
+/** Trains on `data` and saves the run folder `out`. The tfjs model stays alive for the next step (caller disposes). */
+export async function trainStage(data: TrainingData, settings: TrainSettings, out: string, hooks: TrainStageHooks = {}): Promise<TrainStageResult> {
+  const t0 = Date.now();
+  const result = await trainModel(
+    { train: data.train, val: data.val, test: data.test },
+    { ...settings, windowStride: data.windowStride, units: data.units, onEpoch: hooks.onEpoch, shouldStop: hooks.shouldStop },
+  );
+  const seconds = (Date.now() - t0) / 1000;
+  await saveTrainArtifacts(out, result);
+  if (result.report.training.interrupted) {
+    result.model.dispose();
+    throw new TinyforgeError('interrupted', `training interrupted after ${result.report.training.epochsRun} of ${settings.epochs} epochs; the model so far and its report were saved to ${out}`, {
+      remedy: 'Re-run the same command to train fully, or use the saved model as it is.',
+    });
+  }
+  return { result, out, seconds };
+}
+
+/**
+ * A fresh run's windows as the next steps take them: normalised calibration and held-out arrays
+ * ([n, windowLength, axes], as a train folder gives them back) and the held-out WindowSet.
+ */
+export function trainedArrays(r: Pick<TrainResult, 'settings' | 'windows'>): { calibration: ArrayData; evaluation: ArrayData; heldOutNormalised: WindowSet } {
+  const s = r.settings;
+  const shape = (ws: WindowSet) => [ws.y.length, s.windowLength, s.axes.length];
+  const rep = applyNormalisation(r.windows.representative, s.normalisation);
+  const held = applyNormalisation(r.windows.heldOut, s.normalisation);
+  return {
+    calibration: { x: rep.x, shape: shape(rep) },
+    evaluation: { x: held.x, shape: shape(held), y: held.y, labels: s.labels },
+    heldOutNormalised: held,
+  };
+}

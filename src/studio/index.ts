@@ -1,0 +1,122 @@
+/**
+ * `tinyforge studio`: the local web app. Wires a board (a serial port, or the virtual board
+ * started from a demo/run output folder) to the server (./server.ts) and the Vite-built front end
+ * (studio/ → studio/dist). Adapter: starts QEMU, opens ports, listens.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { badInput, toolError, usageError } from '../core/errors.js';
+import { REPO_ROOT } from '../core/shared.js';
+import type { ModelSettings } from '../core/dataset.js';
+import { SerialTransport } from '../device/serial-transport.js';
+import { startVirtualBoard, type VirtualBoard } from '../flash/virtual-board.js';
+import { DeviceSession, type Connector } from './device-session.js';
+import { deviceImuSource, hostFedSimulatorSource, type SampleSource } from './sample-source.js';
+import { createStudioServer } from './server.js';
+
+/** The studio's documented default address. */
+export const STUDIO_DEFAULT_HOST = '127.0.0.1';
+export const STUDIO_DEFAULT_PORT = 5280;
+export const STUDIO_DIST = join(REPO_ROOT, 'studio', 'dist');
+
+export interface StudioOptions {
+  /** HOST:PORT (default 127.0.0.1:5280); port 0 picks a free one. */
+  listen?: string;
+  /** A board's serial port. */
+  port?: string;
+  /** A demo/run output folder (or a built firmware project) to run on the virtual board. */
+  virtual?: string;
+  /** A demo/run output folder for the Model page and the model hash check (default: --virtual's). */
+  model?: string;
+  /** The dataset folder recordings go to. Default ./recordings. */
+  data?: string;
+  distDir?: string;
+}
+
+export interface Studio {
+  url: string;
+  session: DeviceSession;
+  /** The virtual board currently running (null for --port or before it started). */
+  virtualBoard(): VirtualBoard | null;
+  close(): Promise<void>;
+}
+
+export function parseListen(s: string): { host: string; port: number } {
+  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(s);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw usageError(`--listen ${s} is not HOST:PORT`, { remedy: `e.g. --listen ${STUDIO_DEFAULT_HOST}:${STUDIO_DEFAULT_PORT}` });
+  return { host: m[1].replace(/^\[|\]$/g, ''), port };
+}
+
+/** The firmware image of a demo/run output folder or of a built firmware project. */
+export function virtualElf(dir: string): string {
+  for (const p of [join(dir, 'firmware', 'build', 'firmware.elf'), join(dir, 'build', 'firmware.elf')]) if (existsSync(p)) return p;
+  throw badInput(`no built virtual-board firmware in ${dir} (looked for firmware/build/firmware.elf and build/firmware.elf)`, {
+    remedy: 'pass the output folder of tinyforge demo / tinyforge run, or a project made with tinyforge firmware --board qemu-mps2-an386 and built with tinyforge build',
+  });
+}
+
+function readSettings(dir: string): ModelSettings | null {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')) as ModelSettings;
+  } catch {
+    return null;
+  }
+}
+
+export async function startStudio(o: StudioOptions): Promise<Studio> {
+  const { host, port } = parseListen(o.listen ?? `${STUDIO_DEFAULT_HOST}:${STUDIO_DEFAULT_PORT}`);
+  if (o.port && o.virtual) throw usageError('use --port or --virtual, not both', { remedy: '--port for a board on a serial port, --virtual DIR for the virtual board' });
+  if (!o.port && !o.virtual) throw usageError('no board given', { remedy: 'pass --port /dev/ttyACM0 (a board) or --virtual out/demo (the virtual board with a demo/run output)' });
+  const distDir = resolve(o.distDir ?? STUDIO_DIST);
+  if (!existsSync(join(distDir, 'index.html'))) {
+    throw toolError(`the studio's front end is not built (${join(distDir, 'index.html')} is missing)`, { remedy: 'run bash scripts/setup.sh (it builds it with: npx vite build -c studio/vite.config.ts)' });
+  }
+  const modelDir = o.model ? resolve(o.model) : o.virtual ? resolve(o.virtual) : null;
+  const tflite = modelDir && existsSync(join(modelDir, 'model.tflite')) ? join(modelDir, 'model.tflite') : null;
+  const model = tflite ? { path: tflite, sha256: createHash('sha256').update(readFileSync(tflite)).digest('hex') } : undefined;
+
+  let board: VirtualBoard | null = null;
+  let connector: Connector;
+  let source: SampleSource;
+  if (o.virtual) {
+    const elf = virtualElf(resolve(o.virtual));
+    connector = {
+      description: 'virtual board',
+      async open() {
+        const vb = await startVirtualBoard(elf);
+        board = vb;
+        return { transport: new SerialTransport(vb.path, { bytesPerSecond: 8000 }), stop: () => vb.stop() };
+      },
+    };
+    // The virtual board has no IMU yet: the host feeds it the simulator's signal (see ./sample-source.ts).
+    // With the board's simulated IMU (startVirtualBoard(elf, { imu: { kind: 'simulated', … } }) above),
+    // this becomes: source = deviceImuSource({ setActivity: (a) => board?.imu?.setActivity(a) });
+    source = hostFedSimulatorSource({ rateHz: readSettings(resolve(o.virtual))?.sampleRateHz ?? 50 });
+  } else {
+    const path = o.port!;
+    connector = { description: path, open: async () => ({ transport: new SerialTransport(path) }) };
+    source = deviceImuSource();
+  }
+  const session = new DeviceSession(connector, source, { datasetDir: resolve(o.data ?? 'recordings'), model });
+  const server = createStudioServer({ session, datasetDir: resolve(o.data ?? 'recordings'), modelDir, distDir, host, port });
+  try {
+    await server.app.listen({ host, port });
+  } catch (e) {
+    throw usageError(`cannot listen on ${host}:${port}`, { cause: e, remedy: 'is another studio running? pick another port with --listen HOST:PORT' });
+  }
+  const addr = server.app.server.address();
+  const real = typeof addr === 'object' && addr ? addr.port : port;
+  server.setPort(real);
+  void session.connect();
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${real}/`,
+    session,
+    virtualBoard: () => board,
+    async close() {
+      await server.app.close();
+      await session.close();
+    },
+  };
+}

@@ -1,0 +1,137 @@
+// `tinyforge run` from a project file, in-process (buildProgram), on data made in the test
+// (tests/service/helpers.ts: two classes any model separates). Expected values are properties
+// of the contract — stages that ran, files they leave, bit-exactness, the verify bound and the
+// flags that override the file — not figures copied from a run.
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { validateConfig } from '../../src/train/config.js';
+import { REPO_ROOT } from '../../src/core/shared.js';
+import { applyRunFlags, projectFile } from '../../src/cli/commands/run.js';
+import { selectStages } from '../../src/service/run.js';
+import { readTflite } from '../../src/tflite/reader.js';
+import { runCli, writeTwoClassCsvs } from './helpers.js';
+
+const root = mkdtempSync(join(tmpdir(), 'tf-run-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** The JSON block after <!-- project-file-example --> in the README. */
+function readmeExample(): unknown {
+  const md = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const m = /<!-- project-file-example -->\s*```json\n([\s\S]*?)```/.exec(md);
+  if (!m) throw new Error('README has no project-file example');
+  return JSON.parse(m[1]);
+}
+
+describe('the README project file', () => {
+  const dir = join(root, 'readme');
+  writeTwoClassCsvs(join(dir, 'recordings'));
+
+  it('validates against the schema', () => {
+    expect(() => validateConfig(readmeExample(), 'README example')).not.toThrow();
+  });
+
+  it('runs with --to int8 on tiny data (a flag overriding train.epochs), then --from firmware reuses its model', async () => {
+    writeFileSync(join(dir, 'tinyforge.config.json'), JSON.stringify(readmeExample(), null, 2));
+    const cfg = join(dir, 'tinyforge.config.json');
+    const r = await runCli('--json', 'run', '--config', cfg, '--to', 'int8', '--epochs', '2', '--backend', 'wasm');
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout);
+    const out = join(dir, 'out/gestures'); // the file's "out", relative to the file
+    expect(rep.outDir).toBe(out);
+    expect(rep.stages).toEqual(['data', 'train', 'int8']);
+    expect(rep.train.epochsRun).toBeLessThanOrEqual(2); // the file says 30
+    expect(rep.data.labels).toEqual(['shake', 'still']);
+    expect(rep.data.windowLength).toBe(100);
+    expect(rep.firmware).toBeUndefined();
+    for (const f of ['model.tflite', 'model_data.h', 'model_data.cc', 'settings.json', 'train/model.json', 'pipeline.json']) expect(existsSync(join(out, f)), f).toBe(true);
+    expect(existsSync(join(out, 'firmware'))).toBe(false);
+    expect(readTflite(new Uint8Array(readFileSync(join(out, 'model.tflite')))).graph.operators.length).toBeGreaterThan(0);
+
+    const fw = await runCli('--json', 'run', '--config', cfg, '--from', 'firmware', '--to', 'firmware', '--board', 'cortex-m4');
+    expect(fw.status, fw.stdout + fw.stderr).toBe(0);
+    const m = JSON.parse(readFileSync(join(out, 'firmware', 'tinyforge.json'), 'utf8'));
+    expect([m.board, JSON.parse(fw.stdout).stages]).toEqual(['cortex-m4', ['firmware']]);
+  }, 300_000);
+});
+
+describe('tinyforge run end to end on the virtual board', () => {
+  it('data → … → verify from a project file; flags override its sections; verify sends a bounded stratified sample', async () => {
+    const dir = join(root, 'e2e');
+    writeTwoClassCsvs(join(dir, 'recs'));
+    const cfg = join(dir, 'project.json');
+    writeFileSync(cfg, JSON.stringify({
+      version: 1,
+      out: 'build-out',
+      data: { paths: ['recs'], windowLength: 50, windowStride: 25 },
+      train: { preset: 'dense', epochs: 500, backend: 'wasm', earlyStopping: { patience: 3 } },
+      firmware: { board: 'qemu-mps2-an386', engine: 'native' },
+      verify: { windows: 25 },
+    }));
+    // --epochs and --max override train.epochs and verify.windows.
+    const r = await runCli('--json', 'run', '--config', cfg, '--epochs', '8', '--max', '12');
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toBe(''); // --json: one object on stdout, nothing else
+    const rep = JSON.parse(r.stdout);
+    expect(rep.stages).toEqual(['data', 'train', 'int8', 'firmware', 'build', 'flash', 'verify']);
+    expect(rep.train.epochsRun).toBeLessThanOrEqual(8);
+    const v = rep.verify;
+    expect([v.n, v.bitExact, v.maxLsbDiff, v.modelSha256.match]).toEqual([12, 12, 0, true]);
+    expect(v.sample).toMatchObject({ mode: 'stratified', n: 12, max: 12, seed: 1 });
+    expect(v.sample.total).toBe(rep.data.windows.test); // held-out = the test split here
+    expect(Object.values(v.sample.perClass)).toEqual([6, 6]); // equal classes → equal shares
+    expect(v.counterKind).toBe('instructions');
+    expect(v.accuracy.device).toBe(v.accuracy.reference); // bit-exact → same argmax
+    expect(rep.firmware.footprint.flash).toBeGreaterThan(0);
+    for (const f of ['model.tflite', 'train/report.html', 'firmware/build/firmware.elf', 'pipeline.json']) expect(existsSync(join(dir, 'build-out', f)), f).toBe(true);
+
+    // A later --from int8 that makes another model (calibrated on 5 windows) leaves the board
+    // running the old one: --from verify says so (exit 5) instead of passing or blaming the kernels.
+    const cfg2 = join(dir, 'recalibrated.json');
+    writeFileSync(cfg2, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), quantize: { representativeWindows: 5 } }));
+    expect((await runCli('run', '--config', cfg2, '--from', 'int8', '--to', 'int8')).status).toBe(0);
+    const stale = await runCli('run', '--config', cfg2, '--from', 'verify', '--max', '3');
+    expect(stale.status).toBe(5);
+    expect(stale.stderr).toMatch(/the board runs another model/);
+    expect(stale.stderr).toMatch(/remedy: rebuild and flash the firmware for this model: tinyforge run --from firmware/);
+  }, 600_000);
+});
+
+describe('run: project file, flags and stages', () => {
+  it('no project file: bad input naming the file and the remedy', async () => {
+    expect(() => projectFile(undefined, root)).toThrow(/no tinyforge\.config\.json in/);
+    const r = await runCli('run', '--config', join(root, 'missing.json'));
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/project file not found/);
+    expect(r.stderr).toMatch(/remedy: pass --config FILE/);
+  });
+
+  it('an invalid project file names the field', async () => {
+    const p = join(root, 'bad.json');
+    writeFileSync(p, JSON.stringify({ version: 1, verify: { windows: 0 } }));
+    const r = await runCli('run', '--config', p);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/verify\.windows/);
+  });
+
+  it('flags override their sections and leave the rest', () => {
+    const cfg = validateConfig({ version: 1, data: { paths: ['/d'], split: { val: 0.2 } }, train: { epochs: 30, preset: 'conv1d' }, firmware: { board: 'cortex-m4' }, verify: { windows: 50, port: '/dev/x' } });
+    const c = applyRunFlags(cfg, { epochs: '3', seed: '9', board: 'qemu-mps2-an386', max: '7', builtin: true });
+    expect(c.train).toEqual({ epochs: 3, preset: 'conv1d', seed: 9 });
+    expect(c.data).toEqual({ builtin: true, split: { val: 0.2, seed: 9 } });
+    expect(c.firmware).toEqual({ board: 'qemu-mps2-an386' });
+    expect(c.verify).toEqual({ windows: 7, port: '/dev/x' });
+    expect(cfg.train?.epochs).toBe(30); // the file's object is not changed
+    expect(() => applyRunFlags(cfg, { epochs: 'many' })).toThrow(/--epochs must be a whole number/);
+  });
+
+  it('--from/--to and --stages pick contiguous stages in pipeline order', () => {
+    expect(selectStages({})).toEqual(['data', 'train', 'int8', 'firmware', 'build', 'flash', 'verify']);
+    expect(selectStages({ from: 'int8', to: 'build' })).toEqual(['int8', 'firmware', 'build']);
+    expect(selectStages({ stages: ['build', 'firmware'] })).toEqual(['firmware', 'build']);
+    expect(() => selectStages({ stages: ['train', 'build'] })).toThrow(/contiguous/);
+    expect(() => selectStages({ from: 'verify', to: 'data' })).toThrow(/comes after/);
+    expect(() => selectStages({ to: 'deploy' })).toThrow(/not a stage/);
+  });
+});

@@ -1,0 +1,73 @@
+// `tinyforge eval --per-layer` on a train directory made in the test (in-process CLI), the studio's
+// start-up refusals (no browser or board needed) and the front end's type check (tsc in a child).
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { REPO_ROOT } from '../../src/core/shared.js';
+import { TinyforgeError } from '../../src/core/errors.js';
+import type { ModelSettings, WindowSet } from '../../src/core/dataset.js';
+import { saveTrainArtifacts } from '../../src/train/artifacts.js';
+import { startStudio, parseListen } from '../../src/studio/index.js';
+import { tempDir } from './helpers.js';
+import { cli } from '../helpers/cli.js';
+
+
+function windows(n: number, seed: number): WindowSet {
+  const x = new Float32Array(n * 6);
+  let s = seed;
+  for (let i = 0; i < x.length; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    x[i] = (s / 2 ** 32) * 2 - 1;
+  }
+  return { axes: ['aX', 'aY', 'aZ'], labels: ['a', 'b'], windowLength: 2, sampleRateHz: 50, x, y: Int32Array.from({ length: n }, (_, i) => i % 2), groups: Array.from({ length: n }, () => 'g') };
+}
+
+describe('tinyforge eval --per-layer', () => {
+  it('JSON has one row per layer output (and the input) over the held-out windows; the table names them', async () => {
+    const m = tf.sequential();
+    m.add(tf.layers.dense({ inputShape: [6], units: 5, activation: 'relu', name: 'hidden', kernelInitializer: tf.initializers.randomNormal({ seed: 1 }) }));
+    m.add(tf.layers.dense({ units: 2, activation: 'softmax', name: 'out', kernelInitializer: tf.initializers.randomNormal({ seed: 2 }) }));
+    const settings: ModelSettings = { task: 'classification', labels: ['a', 'b'], axes: ['aX', 'aY', 'aZ'], units: ['g', 'g', 'g'], sampleRateHz: 50, windowLength: 2, windowStride: 1, normalisation: { mean: [0, 0, 0], std: [1, 1, 1] } };
+    const dir = tempDir('tf-evalpl-');
+    await saveTrainArtifacts(dir, { model: m, settings, windows: { representative: windows(30, 7), heldOut: windows(12, 9) } });
+    const r = await cli(['--json', 'eval', '--model', dir, '--per-layer']);
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.examples).toBe(12);
+    expect(j.perLayer.windows).toBe(12);
+    expect(j.perLayer.tensors.map((t: { name: string }) => t.name).slice(1)).toEqual(['hidden', 'out']);
+    expect(j.perLayer.tensors.map((t: { count: number }) => t.count)).toEqual([12 * 6, 12 * 5, 12 * 2]);
+    const t = await cli(['eval', '--model', dir, '--per-layer']);
+    expect(t.status, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/per-layer quantisation error over 12 windows/);
+    expect(t.stdout).toMatch(/hidden\s+FULLY_CONNECTED\s+\[1,5\]/);
+  });
+});
+
+describe('tinyforge studio start-up', () => {
+  it('refuses without a board, with both, and without the front-end bundle', async () => {
+    const err = async (p: Promise<unknown>) => (await p.then(() => null, (e: unknown) => e)) as TinyforgeError;
+    expect((await err(startStudio({}))).exitCode).toBe(2);
+    expect((await err(startStudio({ port: '/dev/null', virtual: '.' }))).exitCode).toBe(2);
+    const noBundle = await err(startStudio({ port: '/dev/null', distDir: tempDir('tf-nodist-') }));
+    expect(noBundle.exitCode).toBe(7);
+    expect(noBundle.remedy).toMatch(/scripts\/setup\.sh/);
+    expect(() => parseListen('localhost')).toThrow(/not HOST:PORT/);
+    expect(parseListen('[::1]:8080')).toEqual({ host: '::1', port: 8080 });
+  });
+  it('--virtual DIR without built firmware is bad input naming what it looked for', async () => {
+    const dist = tempDir('tf-dist-');
+    (await import('node:fs')).writeFileSync(join(dist, 'index.html'), '<!doctype html>');
+    const e = (await startStudio({ virtual: tempDir('tf-empty-'), distDir: dist, listen: '127.0.0.1:0' }).then(() => null, (x: unknown) => x)) as TinyforgeError;
+    expect(e.exitCode).toBe(3);
+    expect(e.message).toMatch(/firmware\/build\/firmware\.elf/);
+  });
+});
+
+describe('studio front end', () => {
+  it('type-checks (studio/tsconfig.json: DOM types; `npm run typecheck` covers the Node side only)', () => {
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(REPO_ROOT, 'studio'), '--noEmit'], { encoding: 'utf8' });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+});
