@@ -61,7 +61,12 @@ export interface CaptureResult {
  * (rows may reach `append` just before it).
  */
 export async function captureStage(client: DeviceClient, o: CaptureOptions, append: (rows: string) => void, stop: Promise<void>, onStarted?: () => void): Promise<CaptureResult> {
-  requireImu(client, o.port);
+  try {
+    requireImu(client, o.port);
+  } catch (e) {
+    await client.close().catch(() => undefined);
+    throw e;
+  }
   const session = new CaptureSession(o.label, o.group);
   const startedAt = new Date().toISOString();
   let stopReason: CaptureStopReason | null = null;
