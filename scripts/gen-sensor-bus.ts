@@ -5,10 +5,11 @@
  * Run: `node bin/run-ts.mjs scripts/gen-sensor-bus.ts` (also part of `npm run gen`). A test checks
  * the committed files equal what this produces.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cHeader, provenanceComment } from '../src/core/cemit.js';
+import { writeAtomic } from './gen-protocol.js';
 
 export type BusFieldType = 'u8' | 'i16' | 'u16' | 'u32';
 export interface BusRecord {
@@ -97,11 +98,6 @@ export const BUS_C_OUT = 'firmware/boards/qemu-mps2-an386/tf_sensor_bus.h';
 
 export function loadBusSchema(root: string): SensorBusSchema {
   return JSON.parse(readFileSync(join(root, BUS_SCHEMA_PATH), 'utf8')) as SensorBusSchema;
-}
-
-function writeAtomic(path: string, text: string): void {
-  writeFileSync(path + '.tmp', text);
-  renameSync(path + '.tmp', path);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -214,39 +214,32 @@ describe.skipIf(!tools)('virtual board with a simulated IMU: capture and monitor
     await c.close();
   });
 
-  it('a board that hangs mid-capture (its port stays open): the silence is noticed, every sample kept, exit 6', async () => {
-    const b = await start({ kind: 'simulated', activity: 'idle' });
-    const out = join(dir, 'hang.csv');
-    let frozen = false;
-    const r = await cli(['--json', 'capture', '--port', b.path, '--label', 'idle', '--out', out], () => {
-      if (!frozen && partialRows(out) > 30) {
-        frozen = true;
-        process.kill(b.pid, 'SIGSTOP'); // QEMU frozen: the pty stays open, nothing more arrives
+  /** Captures until the file has more than 30 rows, then does `act` to the board; the capture must end with exit 6 and keep everything. */
+  async function captureThenLoseBoard(activity: string, label: string, act: (b: VirtualBoard) => void, after?: (b: VirtualBoard) => void) {
+    const b = await start({ kind: 'simulated', activity });
+    const out = join(dir, `${label}.csv`);
+    let done = false;
+    const r = await cli(['--json', 'capture', '--port', b.path, '--label', label, '--out', out], () => {
+      if (!done && partialRows(out) > 30) {
+        done = true;
+        act(b);
       }
     });
-    process.kill(b.pid, 'SIGCONT');
-    expect(r.code, `frozen: ${frozen}; ${r.stderr}`).toBe(6);
-    const sum = JSON.parse(r.stdout);
+    after?.(b);
+    expect(r.code, `acted: ${done}; ${r.stderr}`).toBe(6);
+    const sum = JSON.parse(r.stdout); // throws unless stdout is exactly one JSON value
     expect(sum).toMatchObject({ stopReason: 'link closed', exitCode: 6 });
     expect(sum.samples).toBeGreaterThan(30);
     expect(rowsOf(out).length).toBe(sum.samples);
     expect(existsSync(out + '.partial')).toBe(false);
+  }
+
+  it('a board that hangs mid-capture (its port stays open): the silence is noticed, every sample kept, exit 6', async () => {
+    // QEMU frozen: the pty stays open and nothing more arrives.
+    await captureThenLoseBoard('idle', 'hang', (b) => process.kill(b.pid, 'SIGSTOP'), (b) => process.kill(b.pid, 'SIGCONT'));
   });
 
   it('the board going away mid-capture: every sample kept, exit 6, one JSON object', async () => {
-    const b = await start({ kind: 'simulated', activity: 'golfing' });
-    const out = join(dir, 'golf.csv');
-    let pulled = false;
-    const r = await cli(['--json', 'capture', '--port', b.path, '--label', 'golfing', '--out', out], () => {
-      if (!pulled && partialRows(out) > 30) {
-        pulled = true;
-        void b.stop();
-      }
-    });
-    expect(r.code, `pulled: ${pulled}, rows: ${partialRows(out)}; ${r.stderr}`).toBe(6);
-    const sum = JSON.parse(r.stdout);
-    expect(sum).toMatchObject({ stopReason: 'link closed', exitCode: 6 });
-    expect(sum.samples).toBeGreaterThan(30);
-    expect(rowsOf(out).length).toBe(sum.samples);
+    await captureThenLoseBoard('golfing', 'golf', (b) => void b.stop());
   });
 });
