@@ -60,9 +60,11 @@ function onInterrupt(stop: () => void): () => void {
   process.on('SIGINT', h);
   process.on('SIGTERM', h);
   return () => {
+    // Late handlers first: were the count of SIGINT listeners to touch zero, even for an instant,
+    // the default action (death, exit code null) would be back for that instant.
+    exitOnLateSignal();
     process.removeListener('SIGINT', h);
     process.removeListener('SIGTERM', h);
-    exitOnLateSignal();
   };
 }
 

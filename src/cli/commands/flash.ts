@@ -74,8 +74,8 @@ export function register(program: Command): void {
             }
             await vb.stop();
           } finally {
+            exitOnLateSignal(); // before the removal, so a signal never finds no listener
             for (const sig of STOP_SIGNALS) process.removeListener(sig, stop);
-            exitOnLateSignal();
           }
           return;
         }
