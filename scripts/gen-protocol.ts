@@ -153,7 +153,8 @@ export function loadSchema(root: string): ProtocolSchema {
   return JSON.parse(readFileSync(join(root, SCHEMA_PATH), 'utf8')) as ProtocolSchema;
 }
 
-function writeAtomic(path: string, text: string): void {
+/** Writes through a temporary file and a rename, so a generated file is never half-written. */
+export function writeAtomic(path: string, text: string): void {
   writeFileSync(path + '.tmp', text);
   renameSync(path + '.tmp', path);
 }

@@ -39,7 +39,8 @@ int tf_board_counter_kind(void);
 
 /**
  * Read one accelerometer sample in g (x, y, z) if a new one is ready: returns 1 and fills `xyz`,
- * 0 if none is ready yet, -1 if the board has no IMU (the virtual board: samples come from the host).
+ * 0 if none is ready yet, -1 if the board has no IMU (samples then come from the host; the
+ * virtual board has one only when started with a simulated sensor on its UART1).
  */
 int tf_board_imu_read(float xyz[3]);
 

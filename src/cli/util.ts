@@ -83,6 +83,18 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
   };
 }
 
+let lateSignalsHandled = false;
+/**
+ * Call once a command has saved everything, just before it removes its own Ctrl-C handlers: a Ctrl-C (or
+ * SIGTERM/SIGHUP) arriving while the process winds down then exits with the exit code already
+ * decided, instead of the signal's default death (exit code null, as if nothing had been saved).
+ */
+export function exitOnLateSignal(): void {
+  if (lateSignalsHandled) return;
+  lateSignalsHandled = true;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => process.exit(process.exitCode ?? ExitCode.INTERRUPTED));
+}
+
 export { ExitCode };
 
 /**

@@ -96,6 +96,27 @@ export function builtinDataset(opts: BuiltinOptions = {}): Recording[] {
   return out;
 }
 
+/**
+ * One session of one simulated person doing one activity: the samples (aX, aY, aZ in g, interleaved)
+ * builtinDataset gives subject `subject` (0-based: group "subject01" is 0), `activity`, session
+ * `session`, for the same seed, rate and frame count. Sessions past builtinDataset's own count are
+ * further sessions of the same person, so a live stream can go on as long as it is read.
+ */
+export function simulateSession(opts: { seed?: number; subject: number; activity: Activity; session: number; frames: number; rateHz?: number }): Float32Array {
+  const seed = opts.seed ?? BUILTIN_DEFAULTS.seed;
+  const rateHz = opts.rateHz ?? BUILTIN_DEFAULTS.rateHz;
+  if (!Number.isInteger(opts.subject) || opts.subject < 0 || opts.subject >= 1000) {
+    throw badInput(`simulator: subject must be 1–1000, got ${opts.subject + 1}`, { remedy: 'pick a subject number, e.g. 1' });
+  }
+  if (!(ACTIVITIES as readonly string[]).includes(opts.activity)) {
+    throw badInput(`simulator: unknown activity "${opts.activity}"`, { remedy: `pick one of ${ACTIVITIES.join(', ')}` });
+  }
+  if (!(rateHz >= 50 && rateHz <= 119)) throw badInput(`simulator: rate must be within 50–119 Hz, got ${rateHz}`, { remedy: 'the simulated sensor runs at 50–119 Hz (default 50)' });
+  const root = mulberry32(seed);
+  const subject = makeSubject(root.fork(`subject/${opts.subject}`));
+  return simulate(opts.activity, subject, root.fork(`recording/${opts.subject}/${opts.activity}/${opts.session}`), opts.frames, rateHz);
+}
+
 function makeSubject(r: Rng): Subject {
   const cadence = r.uniform(0.9, 1.1);
   return {

@@ -14,7 +14,7 @@ import { emitFirmware } from '../firmware/emit.js';
 import { readFirmwareSources } from '../firmware/sources.js';
 import { writeProject } from '../firmware/write.js';
 import { buildPlan, runPlan } from '../firmware/build.js';
-import { startVirtualBoard } from '../flash/virtual-board.js';
+import { startVirtualBoard, type ImuSpec, type VirtualImu } from '../flash/virtual-board.js';
 import { readTflite } from '../tflite/reader.js';
 import { numElements, DTYPE_BYTES } from '../core/graph.js';
 import { buildHostBoard, startHostBoard } from './host-board.js';
@@ -46,14 +46,18 @@ export async function startHostModelBoard(modelBytes: Uint8Array, settings: Mode
   return startHostBoard(exe);
 }
 
-/** Virtual board (QEMU mps2-an386) running `modelBytes` on the native engine. */
-export async function startVirtualModelBoard(modelBytes: Uint8Array, settings: ModelSettings = settingsFromModel(modelBytes)): Promise<RunningBoard & { elf: string }> {
+/** Virtual board (QEMU mps2-an386) running `modelBytes` on the native engine, with the IMU `opts.imu` (default none). */
+export async function startVirtualModelBoard(
+  modelBytes: Uint8Array,
+  settings: ModelSettings = settingsFromModel(modelBytes),
+  opts: { imu?: ImuSpec } = {},
+): Promise<RunningBoard & { elf: string; imu: VirtualImu | null }> {
   const project = emitFirmware({
     board: 'qemu-mps2-an386', engine: 'native', model: readTflite(modelBytes), modelBytes, settings, sources: readFirmwareSources(), nativeEngine: emitNativeEngine,
   });
   const dir = writeProject(join(mkdtempSync(join(tmpdir(), 'tf-vmodel-')), 'fw'), project.files);
   await runPlan(buildPlan(dir, 'qemu-mps2-an386', { engine: 'native' }));
   const elf = join(dir, 'build/firmware.elf');
-  const vb = await startVirtualBoard(elf);
-  return { path: vb.path, stop: () => vb.stop(), elf };
+  const vb = await startVirtualBoard(elf, { imu: opts.imu });
+  return { path: vb.path, stop: () => vb.stop(), elf, imu: vb.imu };
 }

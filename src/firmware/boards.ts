@@ -55,7 +55,7 @@ const NANO_MEMORY = { flashBytes: 983_040, ramBytes: 262_144 };
 export const BOARDS: Record<BoardId, BoardSpec> = {
   'qemu-mps2-an386': {
     id: 'qemu-mps2-an386',
-    description: 'virtual board: QEMU mps2-an386 (Cortex-M4F), UART0 on a pty, SysTick counts instructions (-icount)',
+    description: 'virtual board: QEMU mps2-an386 (Cortex-M4F), UART0 on a pty, SysTick counts instructions (-icount), optional simulated IMU on UART1 (flash --imu)',
     build: 'make',
     halDirs: ['cortex-m4/common', 'qemu-mps2-an386'],
     imu: 'none',

@@ -3,6 +3,11 @@
  * pseudo-terminal. This is the only module in the pipeline that knows the board is virtual:
  * callers get a serial-port path and open it like any real board's port.
  *
+ * The board can have a simulated IMU (options.imu): UART1 is then the sensor bus of
+ * schemas/sensor-bus.json, a unix socket this module listens on and QEMU connects to at start-up;
+ * this module answers the firmware's PROBE and paces accelerometer samples into it in real time,
+ * from the built-in simulator or a recording. The firmware reads them as it would a sensor.
+ *
  * Facts this relies on (QEMU 7.2): with `-serial pty` QEMU prints
  * "char device redirected to /dev/pts/N (label serial0)" on stdout; bytes the firmware writes
  * before the host opens the pty are lost, so hosts handshake after opening; `-icount shift=0`
@@ -10,17 +15,42 @@
  * into an instruction count.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { TinyforgeError, badInput, toolError } from '../core/errors.js';
+import { readRecordingFiles } from '../data/files.js';
+import { playbackSource, samplesDue, simulatedSource, type ImuSpec, type SampleSource } from './imu-source.js';
+import { BoardRecordReader, encodeConfig, encodeSamples } from './sensor-bus.js';
+import { SENSOR_TAKEN_EVERY } from './sensor-bus.generated.js';
+
+export type { ImuSpec } from './imu-source.js';
 
 export interface VirtualBoardOptions {
   /** The emulator binary (default `qemu-system-arm`, or $TINYFORGE_QEMU). */
   qemu?: string;
   /** Deterministic instruction counting (-icount shift=0). Default true. */
   icount?: boolean;
-  /** How long to wait for QEMU to report its pty, in ms (default 15000). */
+  /** How long to wait for QEMU to report its pty (and the IMU handshake), in ms (default 15000). */
   startTimeoutMs?: number;
+  /** The board's IMU: none (default), the simulator, or a recording played back. */
+  imu?: ImuSpec;
+}
+
+/** The simulated IMU of a running virtual board. */
+export interface VirtualImu {
+  /** Output data rate the sensor reports to the board (INFO's imuRateHz), Hz. */
+  readonly rateHz: number;
+  /** Sensitivity the sensor is configured with, counts per g. */
+  readonly lsbPerG: number;
+  /** What it measures, e.g. "simulated walking, subject 3, seed 1, 50 Hz". */
+  describe(): string;
+  /** Samples sent to the board so far. */
+  samplesSent(): number;
+  /** Simulated IMU: the person switches to `activity` from the next sample (bad input for a playback or an unknown activity). */
+  setActivity(activity: string): void;
 }
 
 export interface VirtualBoard {
@@ -28,6 +58,10 @@ export interface VirtualBoard {
   path: string;
   /** The exact argv QEMU was started with (after the binary). */
   qemuArgs: string[];
+  /** The simulated IMU, or null when the board has none. */
+  imu: VirtualImu | null;
+  /** QEMU's process id. */
+  pid: number;
   /** Terminates QEMU and waits for it to exit. Safe to call twice. */
   stop(): Promise<void>;
   /** Settles when QEMU exits for any reason (stop(), a crash, killed from outside). */
@@ -62,13 +96,17 @@ export function checkArmElf(path: string): void {
 export const QEMU_BINARY = 'qemu-system-arm';
 export const QEMU_MACHINE = 'mps2-an386';
 
-/** The QEMU command line for an ELF (pure: used for --dry-run plans too). */
-export function virtualBoardArgs(elfPath: string, opts: { icount?: boolean } = {}): string[] {
+/**
+ * The QEMU command line for an ELF (pure: used for --dry-run plans too). `imuSocket`: the unix
+ * socket QEMU connects UART1 (the sensor bus) to; without it UART1 has nothing attached.
+ */
+export function virtualBoardArgs(elfPath: string, opts: { icount?: boolean; imuSocket?: string } = {}): string[] {
   return [
     '-M', QEMU_MACHINE,
     '-nographic',
     '-monitor', 'none',
     '-serial', 'pty',
+    ...(opts.imuSocket ? ['-chardev', `socket,id=imu,path=${opts.imuSocket}`, '-serial', 'chardev:imu'] : []),
     ...(opts.icount === false ? [] : ['-icount', 'shift=0']),
     '-kernel', elfPath,
   ];
@@ -76,15 +114,168 @@ export function virtualBoardArgs(elfPath: string, opts: { icount?: boolean } = {
 
 const PTY_LINE = /char device redirected to (\/dev\/[^\s]+) \(label serial0\)/;
 
-/** Starts QEMU on `elfPath` and resolves once its UART pty is known. */
+/** The sample source an IMU spec describes (reads the recording of a playback), or null for none. */
+export function imuSource(spec: ImuSpec | undefined): SampleSource | null {
+  if (!spec || spec.kind === 'none') return null;
+  if (spec.kind === 'simulated') return simulatedSource(spec);
+  if (!existsSync(spec.file)) throw badInput(`recording to play back not found: ${spec.file}`, { remedy: 'pass a recording file tinyforge data inspect reads, e.g. --imu file:walk.csv' });
+  return playbackSource(readRecordingFiles([spec.file]).recordings, spec.file, { loop: spec.loop });
+}
+
+/**
+ * Samples the sensor side lets be in flight (sent, not yet read by the board): half a second, and
+ * always several TAKEN periods so the board's acknowledgements can keep up.
+ */
+export function maxInFlight(rateHz: number): number {
+  return Math.max(4 * SENSOR_TAKEN_EVERY, Math.ceil(rateHz / 2));
+}
+
+/** How often the sensor side wakes up to send what is due (ms); the rate comes from the start time. */
+const PACE_MS = 10;
+
+/**
+ * The host end of the sensor bus: listens on a unix socket for QEMU, answers PROBE with CONFIG,
+ * and once the board says READY sends samples paced at the source's rate.
+ */
+class SensorBus implements VirtualImu {
+  readonly path = join(tmpdir(), `tf-imu-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
+  private server: Server | null = null;
+  private socket: Socket | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private sent = 0;
+  /** SAMPLE records the board has read off the bus (from its TAKEN records). */
+  private taken = 0;
+  private t0 = 0;
+  private readyWaiters: (() => void)[] = [];
+  private isReady = false;
+
+  constructor(private readonly source: SampleSource) {}
+
+  get rateHz() {
+    return this.source.rateHz;
+  }
+  get lsbPerG() {
+    return this.source.lsbPerG;
+  }
+  describe() {
+    return this.source.describe();
+  }
+  samplesSent() {
+    return this.sent;
+  }
+  setActivity(activity: string) {
+    if (!this.source.setActivity) throw badInput('this IMU plays back a recording: it has no activity to switch', { remedy: 'start the board with a simulated IMU (sim:ACTIVITY)' });
+    this.source.setActivity(activity);
+  }
+
+  /** Resolves when QEMU may connect. */
+  listen(): Promise<void> {
+    return new Promise((res, rej) => {
+      const server = createServer((sock) => this.attach(sock));
+      this.server = server;
+      server.once('error', (e) => rej(toolError('could not open the virtual IMU socket', { cause: e, remedy: `check that ${tmpdir()} is writable` })));
+      server.listen(this.path, () => res());
+    });
+  }
+
+  /** Resolves once the firmware has taken the sensor's CONFIG. */
+  ready(): Promise<void> {
+    return this.isReady ? Promise.resolve() : new Promise((res) => this.readyWaiters.push(res));
+  }
+
+  private attach(sock: Socket) {
+    // One board per bus: a second connection is not QEMU's.
+    if (this.socket) return void sock.destroy();
+    this.socket = sock;
+    const reader = new BoardRecordReader();
+    sock.on('error', () => undefined);
+    sock.on('close', () => this.halt());
+    sock.on('data', (d: Buffer) => {
+      for (const rec of reader.push(d)) {
+        if (rec === 'PROBE') sock.write(encodeConfig(this.source.rateHz, this.source.lsbPerG));
+        else if (rec === 'READY') this.start();
+        else if (rec === 'TAKEN') this.taken += SENSOR_TAKEN_EVERY;
+      }
+    });
+  }
+
+  private start() {
+    if (this.isReady) return;
+    this.isReady = true;
+    this.t0 = Date.now();
+    this.tick();
+    this.timer = setInterval(() => this.tick(), PACE_MS);
+    this.timer.unref();
+    for (const w of this.readyWaiters.splice(0)) w();
+  }
+
+  private tick() {
+    const sock = this.socket;
+    if (!sock || sock.destroyed) return this.halt();
+    const now = Date.now();
+    const due = samplesDue(now - this.t0, this.source.rateHz) - this.sent;
+    // Flow control: at most maxInFlight samples the board has not read yet. When QEMU falls behind
+    // the sensor pauses and its clock restarts from now, so the board never reads stale samples
+    // and none is dropped (a slowed emulator sees a slowed world).
+    const room = maxInFlight(this.source.rateHz) - (this.sent - this.taken);
+    const n = Math.min(due, room);
+    if (due > room) this.t0 = now - ((this.sent + Math.max(0, n) - 1) * 1000) / this.source.rateHz;
+    if (n <= 0) return;
+    const xyz = this.source.take(n);
+    this.sent += n;
+    if (xyz.length) sock.write(encodeSamples(xyz, this.source.lsbPerG));
+    if (xyz.length < n * 3) this.halt(); // a playback without loop ended: the sensor goes quiet
+  }
+
+  private halt() {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  close() {
+    this.halt();
+    this.socket?.destroy();
+    this.server?.close();
+    this.server = null;
+    rmSync(this.path, { force: true });
+  }
+}
+
+/**
+ * Starts QEMU on `elfPath` and resolves once its UART pty is known and, with an IMU, once the
+ * firmware has configured the sensor (so the first INFO already reports the IMU and its rate).
+ */
 export async function startVirtualBoard(elfPath: string, opts: VirtualBoardOptions = {}): Promise<VirtualBoard> {
   const elf = resolve(elfPath);
   if (!existsSync(elf)) {
     throw badInput(`firmware image not found: ${elfPath}`, { remedy: 'build the firmware first (tinyforge build DIR) and pass its build/firmware.elf' });
   }
   checkArmElf(elf);
+  const source = imuSource(opts.imu);
+  const bus = source ? new SensorBus(source) : null;
   const qemu = opts.qemu ?? process.env.TINYFORGE_QEMU ?? QEMU_BINARY;
-  const qemuArgs = virtualBoardArgs(elf, opts);
+  const qemuArgs = virtualBoardArgs(elf, { icount: opts.icount, imuSocket: bus?.path });
+  const startTimeoutMs = opts.startTimeoutMs ?? 15000;
+
+  // Ctrl-C while QEMU is still starting: stop it too, never leave an emulator behind. Installed
+  // before anything is started, so no signal can fall between the start and the handler.
+  let onSignal: ((sig: NodeJS.Signals) => void) | undefined;
+  let interrupted: ((e: TinyforgeError) => void) | undefined;
+  let pendingSignal: NodeJS.Signals | undefined;
+  onSignal = (sig) => {
+    pendingSignal = sig;
+    interrupted?.(new TinyforgeError('interrupted', `interrupted (${sig}) while ${qemu} was starting; the emulator was stopped`));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await bus?.listen();
+  } catch (e) {
+    removeSignalHandlers(onSignal);
+    bus?.close();
+    throw e;
+  }
+
   const child = spawn(qemu, qemuArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -103,42 +294,51 @@ export async function startVirtualBoard(elfPath: string, opts: VirtualBoardOptio
   };
   process.once('exit', killOnExit);
 
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.once('exit', (code, signal) => res({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+    child.once('exit', (code, signal) => {
+      bus?.close();
+      res({ code, signal });
+    }),
+  );
 
-  // Ctrl-C while QEMU is still starting: stop it too, never leave an emulator behind.
-  let onSignal: ((sig: NodeJS.Signals) => void) | undefined;
   try {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let ptyKnown = false;
     const path = await new Promise<string>((res, rej) => {
-      onSignal = (sig) => {
+      const fail = (e: TinyforgeError) => {
         clearTimeout(timer);
-        rej(new TinyforgeError('interrupted', `interrupted (${sig}) while ${qemu} was starting; the emulator was stopped`));
+        rej(e);
       };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      interrupted = fail;
+      if (pendingSignal) onSignal!(pendingSignal);
       timer = setTimeout(() => {
-        rej(toolError(`${qemu} did not report its serial pty within ${opts.startTimeoutMs ?? 15000} ms`, {
-          cause: (stderr || stdout).trim() || undefined,
-          remedy: `check that "${qemu} -M ${QEMU_MACHINE}" runs on this machine (qemu-system-arm 7 or newer)`,
-        }));
-      }, opts.startTimeoutMs ?? 15000);
+        fail(ptyKnown
+          ? toolError(`the firmware did not configure the simulated IMU within ${startTimeoutMs} ms`, {
+              cause: 'no READY on UART1 after the sensor answered (or no PROBE at all)',
+              remedy: 'rebuild the firmware with this tinyforge (tinyforge firmware … --board qemu-mps2-an386, then tinyforge build): older builds have no IMU driver; or start with --imu none',
+            })
+          : toolError(`${qemu} did not report its serial pty within ${startTimeoutMs} ms`, {
+              cause: (stderr || stdout).trim() || undefined,
+              remedy: `check that "${qemu} -M ${QEMU_MACHINE}" runs on this machine (qemu-system-arm 7 or newer)`,
+            }));
+      }, startTimeoutMs);
       const onData = () => {
         const m = PTY_LINE.exec(stdout);
-        if (m) {
-          clearTimeout(timer);
-          res(m[1]);
+        if (m && !ptyKnown) {
+          ptyKnown = true;
+          child.stdout!.removeListener('data', onData);
+          if (!bus) return (clearTimeout(timer), res(m[1]));
+          void bus.ready().then(() => (clearTimeout(timer), res(m[1])));
         }
       };
       child.stdout!.on('data', onData);
       child.once('error', (e: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        rej(e.code === 'ENOENT'
+        fail(e.code === 'ENOENT'
           ? toolError(`${qemu} not found`, { cause: e, remedy: 'install QEMU: sudo apt-get install qemu-system-arm (or run scripts/setup.sh)' })
           : toolError(`could not start ${qemu}`, { cause: e, remedy: 'check the QEMU installation (scripts/setup.sh)' }));
       });
       child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        rej(toolError(`${qemu} exited before the board started (${signal ?? `exit code ${code}`})`, {
+        fail(toolError(`${qemu} exited before the board started (${signal ?? `exit code ${code}`})`, {
           cause: stderr.trim() || stdout.trim() || undefined,
           remedy: 'check that the ELF was built for the virtual board (--board qemu-mps2-an386)',
         }));
@@ -149,6 +349,7 @@ export async function startVirtualBoard(elfPath: string, opts: VirtualBoardOptio
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
         process.removeListener('exit', killOnExit);
+        bus?.close();
         if (child.exitCode !== null || child.signalCode !== null) return;
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
@@ -157,11 +358,12 @@ export async function startVirtualBoard(elfPath: string, opts: VirtualBoardOptio
       })();
       return stopping;
     };
-    return { path, qemuArgs, stop, exited };
+    return { path, qemuArgs, imu: bus, pid: child.pid!, stop, exited };
   } catch (e) {
     removeSignalHandlers(onSignal);
     process.removeListener('exit', killOnExit);
     killOnExit();
+    bus?.close();
     if (e instanceof TinyforgeError && e.kind === 'interrupted') {
       // Wait (briefly) until the emulator is really gone before the caller exits.
       await Promise.race([exited, new Promise<void>((res) => setTimeout(res, 3000).unref())]);

@@ -1,16 +1,39 @@
 /**
  * Service: capture (labelled IMU stream → samples + sidecar) and monitor (live predictions) over
  * a connected client. The CLI owns the files, signals and printing: samples go to a sink, stopping
- * is a promise the caller settles (Ctrl-C, a timer), predictions go to a callback. Behaviour is the
- * commands' as they were; the simulated IMU (branch simimu) changes it there.
+ * is a promise the caller settles (Ctrl-C, a timer), predictions go to a callback. Both refuse a
+ * board without an IMU before anything streams (so the caller has written nothing).
  */
-import { badInput, deviceError, TinyforgeError } from '../core/errors.js';
+import { badInput, TinyforgeError, unsupported } from '../core/errors.js';
 import type { DeviceClient } from '../device/client.js';
 import { CaptureSession, captureSidecar, type CaptureSummary } from '../device/capture.js';
 import { describePrediction, type PredictionLine } from '../device/monitor.js';
-import { MAX_PAYLOAD } from '../device/protocol.generated.js';
+import { ERR, MAX_PAYLOAD } from '../device/protocol.generated.js';
 
 export type CaptureStopReason = 'time' | 'interrupted' | 'link closed';
+
+export const NO_IMU_REMEDY =
+  'use a board with an IMU (Nano 33 BLE Sense), or start the virtual board with a simulated one: tinyforge flash DIR --imu sim:walking (or --imu file:recording.csv)';
+const FEED_REMEDY = 'feed it recorded samples instead: tinyforge monitor --port … --feed recording.csv';
+
+/** Unsupported-feature error unless the board (INFO) has an IMU: checked before anything streams or is written. */
+export function requireImu(client: DeviceClient, port: string, remedy = NO_IMU_REMEDY): void {
+  const i = client.info!;
+  if (!(i.imuRateHz > 0)) throw unsupported(`the board on ${port} (${i.board}) has no IMU: there is nothing to stream`, { remedy });
+}
+
+/** STREAM_START's NO_IMU / AXES_MISMATCH answers as typed errors; null for any other failure. */
+function noImuError(e: unknown, port: string, remedy = NO_IMU_REMEDY): TinyforgeError | null {
+  if (!(e instanceof TinyforgeError)) return null;
+  if (e.details?.code === ERR.NO_IMU) return unsupported(`the board on ${port} has no IMU`, { cause: e.message, remedy });
+  if (e.details?.code === ERR.AXES_MISMATCH) {
+    return unsupported(`the board on ${port} runs a model whose axes are not the IMU's aX, aY, aZ: it cannot stream live`, { cause: e.message, remedy: 'flash a model trained on aX,aY,aZ, or feed samples with tinyforge monitor --feed' });
+  }
+  return null;
+}
+
+/** Samples per IMU_SAMPLES frame the device app sends (tf_app.c IMU_BATCH): only sizes the silence below. */
+const IMU_BATCH_SAMPLES = 25;
 
 export interface CaptureOptions {
   label: string;
@@ -32,33 +55,70 @@ export interface CaptureResult {
 
 /**
  * Streams the IMU into `append` (CSV rows, as CaptureSession formats them) until the time is up,
- * `stop` settles ('interrupted') or the link closes. Every received sample is appended before it
- * returns; `onStarted` runs once the board streams.
+ * `stop` settles ('interrupted') or the link is lost ('link closed': the port closed, or it went
+ * silent and the board did not answer HELLO). Refuses a board without an IMU before streaming.
+ * Every received sample is appended before it returns; `onStarted` runs once the board streams
+ * (rows may reach `append` just before it).
  */
 export async function captureStage(client: DeviceClient, o: CaptureOptions, append: (rows: string) => void, stop: Promise<void>, onStarted?: () => void): Promise<CaptureResult> {
+  try {
+    requireImu(client, o.port);
+  } catch (e) {
+    await client.close().catch(() => undefined);
+    throw e;
+  }
   const session = new CaptureSession(o.label, o.group);
   const startedAt = new Date().toISOString();
-  let stopReason = 'time' as CaptureStopReason;
+  let stopReason: CaptureStopReason | null = null;
   let finish!: () => void;
   const done = new Promise<void>((r) => (finish = r));
-  client.onImuSamples((b) => append(session.add(b, Date.now())));
-  client.transport.onClose(() => ((stopReason = 'link closed'), finish()));
-  void stop.then(() => ((stopReason = 'interrupted'), finish()));
-  const timer = Number.isFinite(o.seconds) ? setTimeout(finish, o.seconds * 1000) : null;
+  // The first reason to stop is the one reported (a Ctrl-C after the link closed changes nothing).
+  const end = (reason: CaptureStopReason) => {
+    stopReason ??= reason;
+    finish();
+  };
+  let lastData = Date.now();
+  client.onImuSamples((b) => {
+    lastData = Date.now();
+    append(session.add(b, lastData));
+  });
+  client.transport.onClose(() => end('link closed'));
+  void stop.then(() => end('interrupted'));
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let watchdog: ReturnType<typeof setInterval> | null = null;
   try {
-    await client.streamStart(o.rateHz);
+    try {
+      await client.streamStart(o.rateHz);
+    } catch (e) {
+      throw noImuError(e, o.port) ?? e;
+    }
     onStarted?.();
+    timer = Number.isFinite(o.seconds) ? setTimeout(() => end('time'), o.seconds * 1000) : null;
+    // A port that vanishes does not always close (USB unplug, a pty whose emulator hangs): after a
+    // silence of several batches, ask the board; no answer (HELLO's own retries) = link lost.
+    const silenceMs = Math.max(3000, (4 * IMU_BATCH_SAMPLES * 1000) / (client.info!.imuRateHz || 1));
+    let probing = false;
+    watchdog = setInterval(() => {
+      if (probing || stopReason !== null || Date.now() - lastData < silenceMs) return;
+      probing = true;
+      client.hello().then(
+        () => ((lastData = Date.now()), (probing = false)),
+        () => end('link closed'),
+      );
+    }, 500);
     await done;
   } finally {
     if (timer) clearTimeout(timer);
+    if (watchdog) clearInterval(watchdog);
     if (stopReason !== 'link closed') await client.streamStop().catch(() => undefined);
     await client.close().catch(() => undefined);
   }
   const s = session.summary();
+  const reason: CaptureStopReason = stopReason ?? 'time';
   return {
     summary: s,
-    stopReason,
-    sidecar: (file) => captureSidecar(s, { board: client.info?.board ?? null, port: o.port, engine: client.info?.engine, startedAt, stopReason, file }, client.info?.imuRateHz),
+    stopReason: reason,
+    sidecar: (file) => captureSidecar(s, { board: client.info?.board ?? null, port: o.port, engine: client.info?.engine, startedAt, stopReason: reason, file }, client.info?.imuRateHz),
   };
 }
 
@@ -71,6 +131,8 @@ export interface MonitorOptions {
   feedRate?: number;
   /** Stop after this many predictions. */
   count?: number;
+  /** Port name, for messages. */
+  port?: string;
 }
 
 /**
@@ -111,15 +173,13 @@ export async function monitorStage(client: DeviceClient, o: MonitorOptions, onPr
       }
       finish();
     } else {
+      requireImu(client, o.port ?? client.transport.description, FEED_REMEDY);
       try {
         // Windows start afresh, so window numbers and sample indices count from this session.
         await client.reset();
         await client.streamStart(0);
       } catch (e) {
-        if (e instanceof TinyforgeError && e.details?.code === 6) {
-          throw deviceError('this board has no IMU', { remedy: 'feed it recorded samples: tinyforge monitor --port … --feed recording.csv' });
-        }
-        throw e;
+        throw noImuError(e, o.port ?? client.transport.description, FEED_REMEDY) ?? e;
       }
       streaming = true;
       onStreaming?.();

@@ -112,12 +112,12 @@ describe('device CLI against the host-built C app on a pty', () => {
     expect(imp.recordings.map((x) => [x.label, x.group, x.samples.length / 3])).toEqual([['walking', 's1', sum.samples]]);
   });
 
-  it('capture: Ctrl-C keeps every sample received', async () => {
+  it('capture: Ctrl-C keeps every sample received and exits 130', async () => {
     const out = join(dir, 'idle.csv');
     const r = await cli(['--json', 'capture', '--port', board.path, '--label', 'idle', '--out', out], {
       signalWhen: () => existsSync(out + '.partial') && readFileSync(out + '.partial', 'utf8').split('\n').length > 60,
     });
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(130);
     const sum = JSON.parse(r.stdout);
     expect(sum.stopReason).toBe('interrupted');
     expect(readFileSync(out, 'utf8').trim().split('\n').length - 1).toBe(sum.samples);
@@ -149,7 +149,7 @@ describe('device CLI against the host-built C app on a pty', () => {
     expect(preds.map((p) => [p.window, p.lastSample])).toEqual([[0, 19], [1, 29], [2, 39]]);
   });
 
-  it('capture: the board going away (unplug) still finalises everything received', async () => {
+  it('capture: the board going away (unplug) still finalises everything received, exits 6, prints one JSON object', async () => {
     const own = await startHostBoard(await hostBoardExe(), { imuRateHz: 200 });
     const out = join(dir, 'unplug.csv');
     let killed = false;
@@ -162,9 +162,10 @@ describe('device CLI against the host-built C app on a pty', () => {
         return false;
       },
     });
-    expect(r.code).toBe(0);
-    const sum = JSON.parse(r.stdout);
+    expect(r.code).toBe(6);
+    const sum = JSON.parse(r.stdout); // throws unless stdout is exactly one JSON value
     expect(sum.stopReason).toBe('link closed');
+    expect(sum.exitCode).toBe(6);
     expect(sum.samples).toBeGreaterThan(39);
     expect(readFileSync(out, 'utf8').trim().split('\n').length - 1).toBe(sum.samples);
     expect(existsSync(out + '.partial')).toBe(false);

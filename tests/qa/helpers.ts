@@ -67,17 +67,20 @@ export function armElfHeader(): Uint8Array {
  * A stand-in for qemu-system-arm: writes its pid to `pidFile`, prints the pty line QEMU prints
  * (unless `silent`), then sleeps `lifeSeconds` and exits with `exitCode`.
  */
-export function fakeQemu(dir: string, opts: { silent?: boolean; lifeSeconds?: number; exitCode?: number } = {}): { path: string; pidFile: string } {
+export function fakeQemu(dir: string, opts: { silent?: boolean; lifeSeconds?: number; exitCode?: number; trapTermSeconds?: number } = {}): { path: string; pidFile: string } {
   // Without an exit code the shell is replaced by `sleep`, so a signal reaches the process at once.
+  // `trapTermSeconds`: the shell stays, and on SIGTERM takes that long to exit (a slow shutdown).
   const pidFile = join(dir, 'qemu.pid');
   const path = join(dir, 'fake-qemu.sh');
+  const slow = opts.trapTermSeconds !== undefined;
   writeFileSync(
     path,
     [
       '#!/bin/sh',
       `echo $$ > '${pidFile}'`,
+      slow ? `trap 'sleep ${opts.trapTermSeconds}; exit 0' TERM` : '',
       opts.silent ? '' : `echo 'char device redirected to /dev/pts/999 (label serial0)'`,
-      opts.exitCode === undefined ? `exec sleep ${opts.lifeSeconds ?? 60}` : `sleep ${opts.lifeSeconds ?? 60}`,
+      slow ? `i=0; while [ $i -lt ${(opts.lifeSeconds ?? 60) * 10} ]; do sleep 0.1; i=$((i+1)); done` : opts.exitCode === undefined ? `exec sleep ${opts.lifeSeconds ?? 60}` : `sleep ${opts.lifeSeconds ?? 60}`,
       opts.exitCode === undefined ? '' : `exit ${opts.exitCode}`,
       '',
     ].join('\n'),
@@ -108,11 +111,12 @@ export function cliAsync(args: string[], env: Record<string, string> = {}): Chil
   return Object.assign(child, { out: () => out, err: () => err });
 }
 
-export async function until(cond: () => boolean, ms: number): Promise<boolean> {
+/** Polls `cond` every `everyMs` (default 50) until it holds or `ms` pass. */
+export async function until(cond: () => boolean, ms: number, everyMs = 50): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
   return cond();
 }

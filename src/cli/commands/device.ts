@@ -6,7 +6,7 @@ import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } f
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { badInput, ExitCode, usageError } from '../../core/errors.js';
-import { action, emit, globalOptions, info, progress } from '../util.js';
+import { action, emit, exitOnLateSignal, globalOptions, info, progress } from '../util.js';
 import { listPorts } from '../../device/serial-transport.js';
 import { formatVerifyReport } from '../../device/verify.js';
 import { VERIFY_DEFAULT_MAX, VERIFY_DEFAULT_SEED, describeVerifySample } from '../../device/verify-sample.js';
@@ -17,7 +17,7 @@ import { CAPTURE_CSV_HEADER } from '../../device/capture.js';
 import { loadSettings } from '../../quantize/io.js';
 import { addImportOptions, modelWindowsFromData, namesRecordings, type ImportFlags } from '../data-options.js';
 import { formatPrediction, parseFeedCsv } from '../../device/monitor.js';
-import { captureStage, monitorStage, type CaptureResult } from '../../service/stream.js';
+import { captureStage, monitorStage } from '../../service/stream.js';
 
 /** A firmware LOG line, on stderr (even with --json: stdout stays the result). */
 export const printDeviceLog = (text: string): void => void process.stderr.write(`device: ${text}\n`);
@@ -50,12 +50,19 @@ function readFileOrThrow(path: string, what: string): Buffer {
   return readFileSync(path);
 }
 
-/** Calls `stop` on the first Ctrl-C; returns a disposer. */
+/**
+ * Calls `stop` on Ctrl-C (SIGINT/SIGTERM); returns a disposer. Stays installed (`on`, not `once`)
+ * until disposed, so a second Ctrl-C while the command saves its files cannot kill it half-way;
+ * after that a late one exits with the code already decided.
+ */
 function onInterrupt(stop: () => void): () => void {
   const h = () => stop();
-  process.once('SIGINT', h);
-  process.once('SIGTERM', h);
+  process.on('SIGINT', h);
+  process.on('SIGTERM', h);
   return () => {
+    // Late handlers first: were the count of SIGINT listeners to touch zero, even for an instant,
+    // the default action (death, exit code null) would be back for that instant.
+    exitOnLateSignal();
     process.removeListener('SIGINT', h);
     process.removeListener('SIGTERM', h);
   };
@@ -119,28 +126,41 @@ export function register(program: Command): void {
       if (!existsSync(dirname(target))) throw badInput(`folder ${dirname(target)} does not exist`, { remedy: 'create it first' });
       const client = await connect(f);
       const partial = target + '.partial';
-      writeFileSync(partial, CAPTURE_CSV_HEADER + '\n');
+      // The file appears only once the board streams: a refusal (no IMU) leaves nothing behind.
+      // Rows that arrive between STREAM_START's ACK and the file's creation wait in `pending`.
+      let pending = '';
+      let fileOpen = false;
+      const append = (rows: string) => (fileOpen ? appendFileSync(partial, rows) : (pending += rows));
       let interrupt!: () => void;
       const interrupted = new Promise<void>((r) => (interrupt = r));
       const dispose = onInterrupt(interrupt);
-      let r: CaptureResult | undefined;
       try {
-        r = await captureStage(client, { label: f.label, group: f.group, seconds, rateHz: Number(f.rate), port: f.port! }, (rows) => appendFileSync(partial, rows), interrupted, () =>
-          info(out, `capturing "${f.label}" from ${f.port}${Number.isFinite(seconds) ? ` for ${seconds} s` : ''} (Ctrl-C stops)…`),
-        );
-      } finally {
-        dispose();
+        const r = await captureStage(client, { label: f.label, group: f.group, seconds, rateHz: Number(f.rate), port: f.port! }, append, interrupted, () => {
+          writeFileSync(partial, CAPTURE_CSV_HEADER + '\n' + pending);
+          fileOpen = true;
+          info(out, `capturing "${f.label}" from ${f.port}${Number.isFinite(seconds) ? ` for ${seconds} s` : ''} (Ctrl-C stops)…`);
+        });
         renameSync(partial, target);
+        const { summary: s, stopReason } = r;
+        // The sidecar follows schemas/capture.schema.json (format tinyforge-capture/1): `tinyforge data import` reads CSV + sidecar.
+        writeAtomic(target + '.json', JSON.stringify(r.sidecar(basename(target)), null, 2) + '\n');
+        // One result object (also with --json) even when the link was lost: the samples are saved,
+        // the exit code says what happened (6 link lost, 130 Ctrl-C).
+        const linkLost = stopReason === 'link closed';
+        emit(out, { file: target, ...s, stopReason, ...(linkLost ? { error: 'device', exitCode: ExitCode.DEVICE } : {}) }, () =>
+          `${s.samples} samples of "${s.label}" → ${target} (${s.seconds.toFixed(1)} s, device ${s.deviceRateHz.toFixed(1)} Hz, measured ${s.measuredRateHz.toFixed(1)} Hz` +
+          `${s.gaps.length ? `, ${s.missingSamples} samples LOST in ${s.gaps.length} gaps` : ', no gaps'}; stopped: ${stopReason})`,
+        );
+        if (linkLost) {
+          info(out, 'error: the link to the board closed during capture; everything received was saved');
+          process.exitCode = ExitCode.DEVICE;
+        }
+        if (stopReason === 'interrupted') process.exitCode = ExitCode.INTERRUPTED;
+      } finally {
+        // A failure after streaming began still leaves a complete CSV (without sidecar) of what arrived.
+        if (fileOpen && existsSync(partial)) renameSync(partial, target);
+        dispose();
       }
-      const { summary: s, stopReason } = r;
-      // The sidecar follows schemas/capture.schema.json (format tinyforge-capture/1): `tinyforge data import` reads CSV + sidecar.
-      writeAtomic(target + '.json', JSON.stringify(r.sidecar(basename(target)), null, 2) + '\n');
-      emit(out, { file: target, ...s, stopReason }, () =>
-        `${s.samples} samples of "${s.label}" → ${target} (${s.seconds.toFixed(1)} s, device ${s.deviceRateHz.toFixed(1)} Hz, measured ${s.measuredRateHz.toFixed(1)} Hz` +
-        `${s.gaps.length ? `, ${s.missingSamples} samples LOST in ${s.gaps.length} gaps` : ', no gaps'}; stopped: ${stopReason})`,
-      );
-      if (stopReason === 'link closed') info(out, 'warning: the link closed during capture; everything received was saved');
-      if (stopReason === 'interrupted' && Number.isFinite(seconds)) process.exitCode = ExitCode.INTERRUPTED;
     }),
   );
 
@@ -174,7 +194,7 @@ export function register(program: Command): void {
       try {
         n = await monitorStage(
           client,
-          { feed, feedAxes: f.axes.split(',').length, feedRate: f.feedRate ? Number(f.feedRate) : 0, count: limit },
+          { feed, feedAxes: f.axes.split(',').length, feedRate: f.feedRate ? Number(f.feedRate) : 0, count: limit, port: f.port },
           (line) => process.stdout.write((out.json ? JSON.stringify(line) : formatPrediction(line)) + '\n'),
           stopped,
           () => info(out, `monitoring ${f.port} (${infoMsg.board}, ${infoMsg.engine}); Ctrl-C stops`),

@@ -5,9 +5,10 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { badInput, deviceError } from '../../core/errors.js';
-import { action, emit, globalOptions, info } from '../util.js';
+import { action, emit, exitOnLateSignal, globalOptions, info } from '../util.js';
 import { formatFlashPlan } from '../../flash/plan.js';
-import { startVirtualBoard } from '../../flash/virtual-board.js';
+import { startVirtualBoard, type VirtualBoard } from '../../flash/virtual-board.js';
+import { IMU_SPEC_HELP, parseImuSpec } from '../../flash/imu-source.js';
 import { flashStage, resolveFlashTarget } from '../../service/device.js';
 import { flag } from '../flags.js';
 
@@ -15,8 +16,11 @@ interface FlashFlags {
   board?: string;
   port?: string;
   dryRun?: boolean;
+  imu?: string;
 }
 
+/** Signals that stop a running virtual board (SIGHUP: the terminal went away). */
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 export function register(program: Command): void {
   program
@@ -26,7 +30,13 @@ export function register(program: Command): void {
     .addOption(flag('board', 'board (required for an image file)'))
     .addOption(flag('port', 'serial port of the board (default: the one Arduino board found)'))
     .option('--dry-run', 'print the exact flashing commands without running them')
-    .addHelpText('after', '\nThe virtual board keeps running until Ctrl-C; talk to it on the printed pty (tinyforge verify --port …).')
+    .option('--imu <spec>', `virtual board: its IMU, ${IMU_SPEC_HELP}`, 'none')
+    .addHelpText('after', [
+      '',
+      'The virtual board keeps running until Ctrl-C; talk to it on the printed pty (tinyforge verify --port …).',
+      'With --imu sim:walking[:SUBJECT] it has a simulated accelerometer (the built-in simulator, in real time),',
+      'with --imu file:PATH one that plays a recording back at its rate: tinyforge capture and monitor then work on it.',
+    ].join('\n'))
     .action(
       action(async (target: string, f: FlashFlags, cmd: Command) => {
         const o = globalOptions(cmd);
@@ -37,27 +47,35 @@ export function register(program: Command): void {
         }
         if (!existsSync(artifact)) throw badInput(`firmware image not found: ${artifact}`, { remedy: `build it first: tinyforge build ${target}` });
         if (board.virtual) {
-          const vb = await startVirtualBoard(artifact);
-          emit(o, { board: board.id, port: vb.path, qemuArgs: vb.qemuArgs }, `virtual board running: serial port ${vb.path}\n(Ctrl-C stops it)`);
-          // Run until Ctrl-C (stop QEMU, exit 0) or until QEMU exits by itself (an error: the
-          // board is gone, so never keep claiming it runs).
+          const imu = parseImuSpec(f.imu ?? 'none');
+          // Handlers first, announcement after: a Ctrl-C at any moment stops QEMU and exits 0 (while
+          // QEMU starts, startVirtualBoard's own handler stops it and rejects as interrupted: 130).
+          // `on`, not `once`: a second Ctrl-C while QEMU stops must not kill tinyforge and orphan it.
           let stopping = false;
+          let vb: VirtualBoard | undefined;
           const stop = () => {
             stopping = true;
-            void vb.stop();
+            void vb?.stop();
           };
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
+          for (const sig of STOP_SIGNALS) process.on(sig, stop);
           try {
+            vb = await startVirtualBoard(artifact, { imu });
+            if (!stopping) {
+              const imuText = vb.imu ? `\nIMU: ${vb.imu.describe()}` : '';
+              emit(o, { board: board.id, port: vb.path, qemuArgs: vb.qemuArgs, imu: vb.imu ? { rateHz: vb.imu.rateHz, source: vb.imu.describe() } : null }, `virtual board running: serial port ${vb.path}${imuText}\n(Ctrl-C stops it)`);
+            } else void vb.stop();
+            // Run until Ctrl-C (stop QEMU, exit 0) or until QEMU exits by itself (an error: the
+            // board is gone, so never keep claiming it runs).
             const how = await vb.exited;
             if (!stopping) {
               throw deviceError(`the virtual board stopped: QEMU exited (${how.signal ?? `exit code ${how.code}`})`, {
                 remedy: 'start it again with tinyforge flash; if it keeps stopping, check that the ELF was built for --board qemu-mps2-an386',
               });
             }
+            await vb.stop();
           } finally {
-            process.removeListener('SIGINT', stop);
-            process.removeListener('SIGTERM', stop);
+            exitOnLateSignal(); // before the removal, so a signal never finds no listener
+            for (const sig of STOP_SIGNALS) process.removeListener(sig, stop);
           }
           return;
         }
