@@ -12,7 +12,7 @@ import type { ModelSettings } from '../core/dataset.js';
 import { SerialTransport } from '../device/serial-transport.js';
 import { startVirtualBoard, type VirtualBoard } from '../flash/virtual-board.js';
 import { DeviceSession, type Connector } from './device-session.js';
-import { deviceImuSource, hostFedSimulatorSource, type SampleSource } from './sample-source.js';
+import { deviceImuSource, type SampleSource } from './sample-source.js';
 import { createStudioServer } from './server.js';
 
 /** The studio's documented default address. */
@@ -82,18 +82,18 @@ export async function startStudio(o: StudioOptions): Promise<Studio> {
   let source: SampleSource;
   if (o.virtual) {
     const elf = virtualElf(resolve(o.virtual));
+    // The simulated sensor runs at the model's rate (the simulator's range is 50–119 Hz).
+    const rate = Math.min(119, Math.max(50, readSettings(resolve(o.virtual))?.sampleRateHz ?? 50));
     connector = {
       description: 'virtual board',
       async open() {
-        const vb = await startVirtualBoard(elf);
+        // The board's own simulated IMU (UART1 sensor bus): samples arrive as from a real sensor.
+        const vb = await startVirtualBoard(elf, { imu: { kind: 'simulated', activity: 'idle', rateHz: rate } });
         board = vb;
         return { transport: new SerialTransport(vb.path, { bytesPerSecond: 8000 }), stop: () => vb.stop() };
       },
     };
-    // The virtual board has no IMU yet: the host feeds it the simulator's signal (see ./sample-source.ts).
-    // With the board's simulated IMU (startVirtualBoard(elf, { imu: { kind: 'simulated', … } }) above),
-    // this becomes: source = deviceImuSource({ setActivity: (a) => board?.imu?.setActivity(a) });
-    source = hostFedSimulatorSource({ rateHz: readSettings(resolve(o.virtual))?.sampleRateHz ?? 50 });
+    source = deviceImuSource({ setActivity: (a) => (board as VirtualBoard | null)?.imu?.setActivity(a) });
   } else {
     const path = o.port!;
     connector = { description: path, open: async () => ({ transport: new SerialTransport(path) }) };

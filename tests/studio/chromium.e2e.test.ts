@@ -1,6 +1,6 @@
 // The studio end to end in real headless Chromium (Debian's chromium, driven by playwright-core)
 // against the virtual board (QEMU) running a tiny classifier for the five activities, with the
-// host-fed simulator as its sample source. Checks what a user sees: samples that keep arriving
+// board's simulated IMU (its sensor bus) as its sample source. Checks what a user sees: samples that keep arriving
 // and predictions named with the model's labels; a 3 s "walking" recording that
 // `tinyforge data inspect` reads with the expected sample count; labels shown as text, not markup;
 // a foreign Host (DNS rebinding, mapped in the browser's resolver) and a foreign page's WebSocket
@@ -71,7 +71,9 @@ describe.skipIf(!run)('studio in Chromium against the virtual board', () => {
     const bars = await page.locator('#bars .cap').allTextContents();
     expect(bars.map((b) => b.split(' ')[0])).toEqual([...ACTIVITIES]);
     expect(await num('#live-lost')).toBe(0);
-    expect(await num('#latency')).toBeGreaterThan(0);
+    // The board's µs for the last inference replaced the placeholder. It may read 0: the DSP engine
+    // runs this tiny test model in under a microsecond of the virtual board's clock.
+    expect(await page.locator('#latency').textContent()).toMatch(/^\d+$/);
     expect(await page.locator('#live-plot canvas').count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(shots, 'live.png') });
   });
