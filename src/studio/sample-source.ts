@@ -12,7 +12,7 @@ import { ACTIVITIES } from '../data/simulator.js';
 import { badInput } from '../core/errors.js';
 
 export interface SampleSource {
-  /** 'imu' or 'imu (simulated on the board)': shown on the Device page. */
+  /** 'imu' or 'simulated IMU on the board': shown on the Device page. */
   readonly kind: string;
   /** Starts delivering batches to `onBatch`; resolves with the function that stops it. */
   start(client: DeviceClient, onBatch: (b: ImuSamplesMsg) => void, onError: (e: unknown) => void): Promise<() => Promise<void>>;
@@ -38,7 +38,7 @@ export interface SimulatedImuControl {
 export function deviceImuSource(simulated?: SimulatedImuControl): SampleSource {
   let activity = 'idle';
   return {
-    kind: simulated ? 'imu (simulated on the board)' : 'imu',
+    kind: simulated ? 'simulated IMU on the board' : 'imu',
     get activity() {
       return simulated ? activity : undefined;
     },
