@@ -109,10 +109,12 @@ describe.skipIf(!tools)('virtual board with a simulated IMU: capture and monitor
     const rows = rowsOf(out);
     expect(rows.length).toBe(sum.samples);
     // The sensor makes 50 samples a second and the stream starts after the CLI connects, so the
-    // capture cannot hold more than 50 × (the CLI's whole run) (+1 for the sample at t = 0); it
-    // streamed for 3 s, so at least half of 150 even if QEMU was starved for a while.
+    // capture cannot hold more than 50 × (the CLI's whole run) (+1 for the sample at t = 0). It
+    // streamed for 3 s: 150 samples on an idle machine; a starved QEMU makes the sensor pause
+    // (flow control, docs/virtual-imu.md), seen down to ~40 % on a loaded 2-core machine, so the
+    // floor is 30 % — still far above a stream that stalled or never started.
     expect(sum.samples).toBeLessThanOrEqual(Math.ceil((50 * r.wallMs) / 1000) + 1);
-    expect(sum.samples).toBeGreaterThanOrEqual(75);
+    expect(sum.samples).toBeGreaterThanOrEqual(45);
     // The rate the file records: the sensor's own (exact), and the one measured on the host from
     // arrival times. The latter follows QEMU's pace, which a busy machine slows (samples queue,
     // none is lost), so it is only checked to be the sensor's order of magnitude: a wrong rate
@@ -173,7 +175,8 @@ describe.skipIf(!tools)('virtual board with a simulated IMU: capture and monitor
     const r = await cli(['--json', 'capture', '--port', b.path, '--label', 'wave', '--seconds', '3', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const got = rowsOf(out).map((l) => l.split(',').map(Number));
-    expect(got.length).toBeGreaterThan(60);
+    // At least one full batch (25 samples) to compare, however slow QEMU ran.
+    expect(got.length).toBeGreaterThanOrEqual(25);
     // The stream starts wherever the playback is (looped); from there every frame follows in order.
     const want = frames.map((f) => f.map(Number));
     const off = want.findIndex((w) => w.every((x, k) => x === got[0][k]));
