@@ -76,7 +76,8 @@ export async function fakeTarget(inputBytes = INPUT_BYTES, outputBytes = OUTPUT_
     imuRateHz: IMU_RATE,
   });
   const transport = new FakeTransport(device);
-  const client = await DeviceClient.connect(transport, { baseTimeoutMs: 100, inferenceMs: 50, helloAttemptMs: 200 });
+  // A 300 ms floor: far above an in-memory reply on a loaded machine (tests count timeouts exactly), short enough for the loss tests.
+  const client = await DeviceClient.connect(transport, { baseTimeoutMs: 300, inferenceMs: 50, helloAttemptMs: 300 });
   return { client, device, transport, testEngine: true, stop: () => client.close() };
 }
 

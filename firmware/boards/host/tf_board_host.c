@@ -4,8 +4,10 @@
 // slave path it announces on stderr exactly as QEMU does ("char device redirected to /dev/pts/N
 // (label serial0)") so one launcher serves both. Counter kind 0 (none); micros from CLOCK_MONOTONIC.
 // With --imu-rate HZ a synthetic accelerometer produces sample n at n/HZ seconds:
-//   x = 0.5 sin(2πn/50), y = 0.5 cos(2πn/50), z = 1 (g), behind a 32-sample FIFO (older unread
-//   samples are overwritten, as on a real IMU); without it the board has no IMU.
+//   x = 0.5 sin(2πn/50), y = 0.5 cos(2πn/50), z = 1 (g), behind a 1024-sample FIFO (older unread
+//   samples are overwritten, as on a real IMU, whose FIFO is shorter: this board is a test
+//   harness and a loaded CI machine may not schedule it for a few hundred ms); without it the
+//   board has no IMU.
 // With --trace-samples FILE (tests) every raw IMU sample handed to the app is logged as
 // "r <x> <y> <z>" and every model-rate sample the app's resampler produces as "s <index> <v>…",
 // values as the hex bits of the float32 (exact), one line each, flushed per line.
@@ -46,7 +48,7 @@ static void trace_model_sample(const float* values, uint32_t index) {
   fprintf(trace, "s %u", (unsigned)index);
   trace_floats(values, 3);
 }
-#define HOST_IMU_FIFO 32
+#define HOST_IMU_FIFO 1024
 
 static double seconds(void) {
   struct timespec t;
@@ -92,7 +94,7 @@ int tf_board_imu_read(float xyz[3]) {
   if (imu_rate <= 0) return -1;
   due = seconds() * imu_rate;
   if (due < (double)imu_n) return 0;
-  // Like a real IMU's FIFO (32 deep): samples nobody read in time are overwritten, not queued forever.
+  // Like a real IMU's FIFO: samples nobody read in time are overwritten, not queued forever.
   if (due - (double)imu_n > (double)HOST_IMU_FIFO) imu_n = (unsigned long)due - HOST_IMU_FIFO;
   ph = 2.0 * 3.14159265358979323846 * (double)(imu_n % 50) / 50.0;
   xyz[0] = (float)(0.5 * sin(ph));
