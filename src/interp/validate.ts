@@ -10,11 +10,11 @@
  * - every tensor's byte size, and their sum, is at most `maxBytes` (memory stays bounded: the
  *   interpreter gives every tensor its own memory);
  * - constant data has exactly the bytes its shape and dtype need;
- * - quantisation: as many zero points as scales, every scale a positive finite float32 and every
- *   zero point an integer, so every multiplier derived from scales (ratios and products of
- *   float32 values in double precision) is finite and non-zero.
+ * - quantisation: as many zero points as scales, every scale a positive finite float32 (so every
+ *   multiplier derived from scales — ratios and products of float32 values in double precision — is
+ *   finite and non-zero) and every zero point an integer within its tensor's type (int8 −128…127).
  */
-import { DTYPE_BYTES, numElements, type Graph } from '../core/graph.js';
+import { DTYPE_BYTES, numElements, type DType, type Graph } from '../core/graph.js';
 import { badInput } from '../core/errors.js';
 
 /**
@@ -22,6 +22,9 @@ import { badInput } from '../core/errors.js';
  * few hundred KiB (the largest shared vector model, person_detect, about 300 KiB of weights).
  */
 export const DEFAULT_MAX_GRAPH_BYTES = 256 * 1024 * 1024;
+
+/** The zero points a quantised tensor of each integer type can hold. */
+const ZERO_POINT_RANGE: Partial<Record<DType, [number, number]>> = { int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767] };
 
 const REMEDY = 'The model file is corrupt or was written inconsistently; re-export it with the TFLite converter or tinyforge quantize.';
 const MAX_DIM = 0x7fffffff;
@@ -83,8 +86,13 @@ export function validateGraph(graph: Graph, opts: ValidateOptions = {}): number[
           });
         }
       });
+      const zpRange = ZERO_POINT_RANGE[t.dtype];
       q.zeroPoint.forEach((z, c) => {
         if (!Number.isSafeInteger(z)) throw badInput(`${label} has zero point ${z}${q.scale.length > 1 ? ` (channel ${c})` : ''}, not an integer`, { remedy: REMEDY, details });
+        // A zero point is a value of the tensor's own type (TFLite's quantisation spec).
+        if (zpRange && (z < zpRange[0] || z > zpRange[1])) {
+          throw badInput(`${label} (${t.dtype}) has zero point ${z}${q.scale.length > 1 ? ` (channel ${c})` : ''}, outside ${t.dtype}'s range ${zpRange[0]}…${zpRange[1]}`, { remedy: REMEDY, details: { ...details, zeroPoint: z } });
+        }
       });
     }
     return bytes;

@@ -17,6 +17,7 @@ import { emitNativeEngine } from '../../src/firmware/native/index.js';
 import { createInterpreter, DEFAULT_MAX_GRAPH_BYTES } from '../../src/interp/index.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { writeTflite } from '../../src/tflite/writer.js';
+import { cli } from '../helpers/cli.js';
 
 const q = (scale: number, zeroPoint = 0) => ({ scale: [scale], zeroPoint: [zeroPoint], quantizedDimension: 0 });
 const i8 = (name: string, shape: number[], scale: number, data?: Uint8Array): Tensor => ({ name, dtype: 'int8', shape, quant: q(scale), ...(data ? { data } : {}) });
@@ -107,6 +108,31 @@ describe('interpreter: validated before allocating', () => {
     const g = meanGraph(0.25);
     g.tensors[0] = { ...g.tensors[0], quant: { scale: [0.5, NaN], zeroPoint: [0, 0], quantizedDimension: 3 } };
     expect(caught(() => createInterpreter(g))).toMatchObject({ kind: 'bad-input', details: { tensor: 0, channel: 1 } });
+  });
+
+  it('an int8 zero point outside −128…127 is bad-input naming the tensor (TFLite: a zero point is a value of the type)', () => {
+    for (const zp of [-129, 128, 200]) {
+      const g = meanGraph(0.25);
+      g.tensors[2] = { ...g.tensors[2], quant: q(0.25, zp) };
+      expect(caught(() => createInterpreter(g))).toMatchObject({ kind: 'bad-input', details: { tensor: 2, zeroPoint: zp } });
+    }
+    const edge = meanGraph(0.25);
+    edge.tensors[2] = { ...edge.tensors[2], quant: q(0.25, 127) };
+    expect(outcome(edge)).toBe('ok');
+  });
+});
+
+describe('tinyforge firmware on such files', () => {
+  it('an int8 zero point of 200 exits 3 and writes no project (the firmware runs the same whole-graph check)', async () => {
+    const g = meanGraph(0.25);
+    g.tensors[2] = { ...g.tensors[2], quant: q(0.25, 200) };
+    const dir = mkdtempSync(join(tmpdir(), 'tf-zp-'));
+    const file = join(dir, 'zp.tflite');
+    writeFileSync(file, writeTflite(g));
+    const r = await cli(['firmware', '--board', 'qemu-mps2-an386', '--model', file, '--out', join(dir, 'fw')]);
+    expect(r.status, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/zero point 200, outside int8's range/);
+    expect(readdirSync(dir)).toEqual(['zp.tflite']);
   });
 });
 
