@@ -59,5 +59,6 @@ describe.skipIf(!hasLibFuzzer)(`libFuzzer + ASan/UBSan, ${SECONDS} s each`, () =
       // It really ran: libFuzzer reports how many inputs it executed.
       expect(Number(/Done (\d+) runs/.exec(r.output)?.[1] ?? 0), report).toBeGreaterThan(1000);
     }
-  });
+    // Both fuzzers run side by side for SECONDS, plus the clang builds (npm run fuzz: 300 s each).
+  }, (SECONDS + 180) * 1000);
 });
