@@ -94,6 +94,11 @@ export function int8Finisher(p: ConvPrepared, mbqm: (x: number, m: number, s: nu
   };
 }
 
+/** The filter window of a conv-like op as the C parameter structs name it (tf_conv_params_t and the DSP structs). */
+export function convWindowFields(p: ConvPrepared): Record<string, number> {
+  return { filter_h: p.kH, filter_w: p.kW, stride_h: p.strideH, stride_w: p.strideW, dilation_h: p.dilH, dilation_w: p.dilW, pad_h: p.padH, pad_w: p.padW };
+}
+
 /** The native emission shared by tf_k_conv2d_s8 and tf_k_depthwise_conv2d_s8. */
 export function emitConvLike(p: ConvPrepared, e: NativeEmitter, kernel: string): NativeCall {
   e.int8('in', 0);
@@ -109,16 +114,9 @@ export function emitConvLike(p: ConvPrepared, e: NativeEmitter, kernel: string):
     out_h: p.outH,
     out_w: p.outW,
     out_c: p.outC,
-    filter_h: p.kH,
-    filter_w: p.kW,
+    ...convWindowFields(p),
     filter_in_c: p.filterInC,
     depth_multiplier: p.depthMultiplier,
-    stride_h: p.strideH,
-    stride_w: p.strideW,
-    dilation_h: p.dilH,
-    dilation_w: p.dilW,
-    pad_h: p.padH,
-    pad_w: p.padW,
     input_offset: p.inputOffset,
     output_offset: p.outputOffset,
     act_min: p.actMin,

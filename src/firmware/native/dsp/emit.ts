@@ -11,7 +11,7 @@
  */
 import { cInts } from '../../../core/cemit.js';
 import { internalError } from '../../../core/errors.js';
-import type { ConvPrepared } from '../../../ops/conv-common.js';
+import { convWindowFields, type ConvPrepared } from '../../../ops/conv-common.js';
 import type { FullyConnectedPrepared } from '../../../ops/fully-connected.js';
 import type { QuantizedMultiplier } from '../../../ops/quant.js';
 import type { NativeCall, NativeEmitter } from '../../../ops/types.js';
@@ -85,14 +85,7 @@ export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolea
     out_h: p.outH,
     out_w: p.outW,
     out_c: p.outC,
-    filter_h: p.kH,
-    filter_w: p.kW,
-    stride_h: p.strideH,
-    stride_w: p.strideW,
-    dilation_h: p.dilH,
-    dilation_w: p.dilW,
-    pad_h: p.padH,
-    pad_w: p.padW,
+    ...convWindowFields(p),
     k: taps.k,
     k4: taps.k4,
     pad_value: -p.inputOffset,
@@ -171,14 +164,7 @@ export function emitDspDepthwise(p: ConvPrepared, e: NativeEmitter): NativeCall 
     channels: p.outC,
     out_h: p.outH,
     out_w: p.outW,
-    filter_h: p.kH,
-    filter_w: p.kW,
-    stride_h: p.strideH,
-    stride_w: p.strideW,
-    dilation_h: p.dilH,
-    dilation_w: p.dilW,
-    pad_h: p.padH,
-    pad_w: p.padW,
+    ...convWindowFields(p),
     input_offset: p.inputOffset,
     output_offset: p.outputOffset,
     act_min: p.actMin,
