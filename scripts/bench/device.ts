@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { sharedDir } from '../../src/core/shared.js';
 import { DeviceClient } from '../../src/device/client.js';
-import { startHostModelBoard, startVirtualModelBoard, type RunningBoard } from '../../src/device/model-boards.js';
+import { startHostModelBoard, startVirtualModelBoard, type RunningBoard } from '../../tests/support/model-boards.js';
 import { loadVectors } from '../../src/device/reference.js';
 import { SerialTransport } from '../../src/device/serial-transport.js';
 import { verifyDevice } from '../../src/device/verify.js';

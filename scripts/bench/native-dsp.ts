@@ -17,7 +17,7 @@ import { writeProject } from '../../src/firmware/write.js';
 import { buildPlan, runPlan } from '../../src/firmware/build.js';
 import { elfFootprint } from '../../src/firmware/footprint.js';
 import { emitNativeEngine } from '../../src/firmware/native/index.js';
-import { settingsFromModel } from '../../src/device/model-boards.js';
+import { settingsFromModel } from '../../tests/support/model-boards.js';
 import { startVirtualBoard } from '../../src/flash/virtual-board.js';
 import { SerialTransport } from '../../src/device/serial-transport.js';
 import { DeviceClient } from '../../src/device/client.js';

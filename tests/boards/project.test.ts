@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sharedForTests } from '../../src/core/shared.js';
+import { sharedForTests } from '../support/shared.js';
 import { TinyforgeError } from '../../src/core/errors.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { BOARD_IDS, getBoard } from '../../src/firmware/boards.js';

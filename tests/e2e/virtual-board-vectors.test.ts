@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sharedForTests } from '../../src/core/shared.js';
+import { sharedForTests } from '../support/shared.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { emitFirmware } from '../../src/firmware/emit.js';
 import { readFirmwareSources } from '../../src/firmware/sources.js';

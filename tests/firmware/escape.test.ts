@@ -18,7 +18,7 @@ import { TinyforgeError } from '../../src/core/errors.js';
 import type { Graph } from '../../src/core/graph.js';
 import { REPO_ROOT } from '../../src/core/shared.js';
 import { DeviceClient } from '../../src/device/client.js';
-import { startHostModelBoard, startVirtualModelBoard, type RunningBoard } from '../../src/device/model-boards.js';
+import { startHostModelBoard, startVirtualModelBoard, type RunningBoard } from '../support/model-boards.js';
 import { SerialTransport } from '../../src/device/serial-transport.js';
 import { emitFirmware } from '../../src/firmware/emit.js';
 import { emitNativeEngine } from '../../src/firmware/native/index.js';
