@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { sharedDir } from '../../src/core/shared.js';
+import { sharedDir } from '../../tests/support/shared.js';
 import { DeviceClient } from '../../src/device/client.js';
 import { startHostModelBoard, startVirtualModelBoard, type RunningBoard } from '../../tests/support/model-boards.js';
 import { loadVectors } from '../../src/device/reference.js';

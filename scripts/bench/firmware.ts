@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchSection } from './types.js';
-import { sharedDir } from '../../src/core/shared.js';
+import { sharedDir } from '../../tests/support/shared.js';
 import type { ModelSettings } from '../../src/core/dataset.js';
 import { numElements } from '../../src/core/graph.js';
 import { readTflite } from '../../src/tflite/reader.js';

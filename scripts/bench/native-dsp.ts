@@ -8,7 +8,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, sharedDir } from '../../src/core/shared.js';
+import { REPO_ROOT } from '../../src/core/shared.js';
+import { sharedDir } from '../../tests/support/shared.js';
 import { numElements, type Graph } from '../../src/core/graph.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { emitFirmware } from '../../src/firmware/emit.js';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { sharedDir } from '../../src/core/shared.js';
+import { sharedDir } from '../../tests/support/shared.js';
 import { importText } from '../../src/data/import/index.js';
 import { subsetWindows, windowRecordings } from '../../src/data/window.js';
 import { selectBackend, type BackendPreference } from '../../src/train/backend.js';
