@@ -13,13 +13,13 @@ import type { ModelSettings } from '../../src/core/dataset.js';
 import { numElements } from '../../src/core/graph.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { emitFirmware } from '../../src/firmware/emit.js';
-import { readFirmwareSources } from '../../src/firmware/sources.js';
-import { writeProject } from '../../src/firmware/write.js';
+import { readFirmwareSources } from '../../src/adapters/firmware-sources.js';
+import { writeProject } from '../../src/adapters/files.js';
 import { buildPlan, runPlan } from '../../src/firmware/build.js';
 import { elfFootprint } from '../../src/firmware/footprint.js';
 import { loadNativeEngine } from '../../src/cli/commands/firmware.js';
-import { startVirtualBoard } from '../../src/flash/virtual-board.js';
-import { SerialTransport } from '../../src/device/serial-transport.js';
+import { startVirtualBoard } from '../../src/adapters/qemu.js';
+import { SerialTransport } from '../../src/adapters/serial.js';
 import { DeviceClient } from '../../src/device/client.js';
 
 const MODELS = ['hello_world_int8', 'micro_speech_quantized', 'magic_wand', 'mlperf_tiny_kws', 'person_detect'];

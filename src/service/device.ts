@@ -9,14 +9,14 @@ import { badInput, deviceError, usageError } from '../core/errors.js';
 import { BOARD_IDS, getBoard, type BoardSpec } from '../firmware/boards.js';
 import { buildPlan, readManifest, runSteps } from '../firmware/build.js';
 import { flashPlan, type FlashPlan } from '../flash/plan.js';
-import { startVirtualBoard } from '../flash/virtual-board.js';
+import { startVirtualBoard } from '../adapters/qemu.js';
 import { DeviceClient, type ClientOptions } from '../device/client.js';
 import { interpreterReference, loadVectors, parseWindowsFile, quantizeWindows, type Reference } from '../device/reference.js';
-import { SerialTransport, listPorts } from '../device/serial-transport.js';
+import { SerialTransport, listPorts } from '../adapters/serial.js';
 import { verifyDevice, type VerifyReport } from '../device/verify.js';
 import { selectVerifySample, type VerifySample, type VerifySampleOptions } from '../device/verify-sample.js';
 import type { WindowSet } from '../core/dataset.js';
-import { loadTrainArtifacts } from '../train/artifacts.js';
+import { loadTrainArtifacts } from '../adapters/train-dir.js';
 
 /** QEMU's UART, measured: what timeouts assume for the virtual board. */
 export const VIRTUAL_LINK_BYTES_PER_SECOND = 8000;

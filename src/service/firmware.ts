@@ -1,7 +1,7 @@
 /**
  * Service: the firmware and build steps. A .tflite (+ settings, or settings derived from the
  * model alone) → a generated project for a board and engine, written atomically; then compiled
- * (make / arduino-cli) with its footprint. Adapters: src/firmware/write.ts, build.ts.
+ * (make / arduino-cli) with its footprint. Adapters: src/adapters/files.ts, processes.ts.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -14,8 +14,8 @@ import { emitFirmware, type FirmwareProject, type NativeEngineEmitter } from '..
 import { measureImage, type Footprint, type ImageReport } from '../firmware/footprint.js';
 import { checkSettingsForModel, liveDetectionWarning } from '../firmware/model-settings.js';
 import { settingsFromGraph } from '../firmware/settings-header.js';
-import { readFirmwareSources } from '../firmware/sources.js';
-import { writeProject } from '../firmware/write.js';
+import { readFirmwareSources } from '../adapters/firmware-sources.js';
+import { writeProject } from '../adapters/files.js';
 import { readTflite } from '../tflite/reader.js';
 import { validateGraph } from '../interp/validate.js';
 

@@ -6,7 +6,7 @@
  *
  * Layout of `out` (each path overridable in its config section):
  *   data/          the split (only when the run ends at `data`; training saves the windows it used)
- *   train/         the training run folder (src/train/artifacts.ts)
+ *   train/         the training run folder (src/adapters/train-dir.ts)
  *   model.tflite, model_data.h, model_data.cc, settings.json (with the int8 I/O quantisation)
  *   firmware/      the generated project (build/ after the build)
  *   pipeline.json  the report returned by runProject
@@ -19,7 +19,7 @@ import { serializeSplit, writeSplitDir } from '../data/split-files.js';
 import type { Footprint } from '../firmware/footprint.js';
 import type { EvalReport } from '../quantize/eval.js';
 import { writeFileAtomic, loadSettings, type ArrayData } from '../quantize/io.js';
-import { loadSources } from '../quantize/sources.js';
+import { loadSources } from '../adapters/model-sources.js';
 import type { TinyforgeConfig } from '../train/config.js';
 import type { EpochRecord } from '../train/train.js';
 import type * as tf from '@tensorflow/tfjs';

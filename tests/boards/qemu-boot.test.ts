@@ -8,7 +8,7 @@ import { SerialPort } from 'serialport';
 import { echoProject } from './helpers.js';
 import { buildPlan, runPlan } from '../../src/firmware/build.js';
 import { elfFootprint } from '../../src/firmware/footprint.js';
-import { startVirtualBoard, type VirtualBoard } from '../../src/flash/virtual-board.js';
+import { startVirtualBoard, type VirtualBoard } from '../../src/adapters/qemu.js';
 
 describe('virtual board (QEMU mps2-an386)', () => {
   let dir = '';

@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import { sharedForTests } from '../support/shared.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { emitFirmware } from '../../src/firmware/emit.js';
-import { readFirmwareSources } from '../../src/firmware/sources.js';
-import { writeProject } from '../../src/firmware/write.js';
+import { readFirmwareSources } from '../../src/adapters/firmware-sources.js';
+import { writeProject } from '../../src/adapters/files.js';
 import { buildPlan, runPlan } from '../../src/firmware/build.js';
 import { elfFootprint } from '../../src/firmware/footprint.js';
 import { loadNativeEngine } from '../../src/cli/commands/firmware.js';
-import { startVirtualBoard, type VirtualBoard } from '../../src/flash/virtual-board.js';
-import { SerialTransport } from '../../src/device/serial-transport.js';
+import { startVirtualBoard, type VirtualBoard } from '../../src/adapters/qemu.js';
+import { SerialTransport } from '../../src/adapters/serial.js';
 import { DeviceClient } from '../../src/device/client.js';
 import { loadSettings } from '../../src/quantize/io.js';
 

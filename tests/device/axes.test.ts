@@ -13,7 +13,7 @@ import { FakeDevice, testEngineOutput } from '../support/fake-device.js';
 import { FakeTransport } from '../support/fake-transport.js';
 import { buildHostBoard, startHostBoard } from '../support/host-board.js';
 import { ERR, type PredictionMsg } from '../../src/device/protocol.generated.js';
-import { SerialTransport } from '../../src/device/serial-transport.js';
+import { SerialTransport } from '../../src/adapters/serial.js';
 import { settingsHeader } from '../../src/firmware/settings-header.js';
 import { INPUT_BYTES, OUTPUT_BYTES, SETTINGS } from './targets.js';
 

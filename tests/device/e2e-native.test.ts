@@ -8,7 +8,7 @@ import { sharedForTests } from '../support/shared.js';
 import { DeviceClient } from '../../src/device/client.js';
 import { startHostModelBoard, type RunningBoard } from '../support/model-boards.js';
 import { loadVectors } from '../../src/device/reference.js';
-import { SerialTransport } from '../../src/device/serial-transport.js';
+import { SerialTransport } from '../../src/adapters/serial.js';
 import { verifyDevice } from '../../src/device/verify.js';
 
 const shared = sharedForTests();

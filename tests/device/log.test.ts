@@ -11,7 +11,7 @@ import { settingsHeader } from '../../src/firmware/settings-header.js';
 import { DeviceClient } from '../../src/device/client.js';
 import { testEngineOutput } from '../support/fake-device.js';
 import { buildHostBoard, startHostBoard } from '../support/host-board.js';
-import { SerialTransport } from '../../src/device/serial-transport.js';
+import { SerialTransport } from '../../src/adapters/serial.js';
 import { INPUT_BYTES, OUTPUT_BYTES, SETTINGS } from './targets.js';
 
 describe('device LOG frames (tf_app_log)', () => {

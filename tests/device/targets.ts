@@ -15,7 +15,7 @@ import { DeviceClient } from '../../src/device/client.js';
 import { FakeDevice, testEngineOutput } from '../support/fake-device.js';
 import { FakeTransport } from '../support/fake-transport.js';
 import { buildHostBoard, startHostBoard } from '../support/host-board.js';
-import { SerialTransport } from '../../src/device/serial-transport.js';
+import { SerialTransport } from '../../src/adapters/serial.js';
 import { sha256Hex } from '../../src/device/verify.js';
 import { startVirtualModelBoard } from '../support/model-boards.js';
 

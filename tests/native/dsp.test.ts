@@ -19,7 +19,7 @@ import { readTflite } from '../../src/tflite/reader.js';
 import { computeOutSize, emitNativeEngine } from '../../src/firmware/native/index.js';
 import { packSxtb16, foldInputOffset } from '../../src/firmware/native/dsp/pack.js';
 import { emitFirmware } from '../../src/firmware/emit.js';
-import { readFirmwareSources } from '../../src/firmware/sources.js';
+import { readFirmwareSources } from '../../src/adapters/firmware-sources.js';
 import { settingsFromGraph } from '../../src/firmware/settings-header.js';
 import { armCompile, buildRunner, hasTool, HOST_FLAGS, hostKernelObjects, INCLUDES, runEngine, tempDir } from './helpers.js';
 

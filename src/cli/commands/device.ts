@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { badInput, ExitCode, usageError } from '../../core/errors.js';
 import { action, emit, exitOnLateSignal, globalOptions, info, progress } from '../util.js';
-import { listPorts } from '../../device/serial-transport.js';
+import { listPorts } from '../../adapters/serial.js';
 import { formatVerifyReport } from '../../device/verify.js';
 import { VERIFY_DEFAULT_MAX, VERIFY_DEFAULT_SEED, describeVerifySample } from '../../device/verify-sample.js';
 import { connectBoard, loadVerifyWindows, verifyStage } from '../../service/device.js';

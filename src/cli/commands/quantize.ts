@@ -8,7 +8,7 @@ import { action, emit, globalOptions, info, type OutputOptions } from '../util.j
 import { badInput, usageError } from '../../core/errors.js';
 import type { QuantizeResult } from '../../quantize/index.js';
 import { writeFileAtomic } from '../../quantize/io.js';
-import { loadSources, need, windowsAsArrayData } from '../../quantize/sources.js';
+import { loadSources, need, windowsAsArrayData } from '../../adapters/model-sources.js';
 import { addImportOptions, modelWindowsFromData, namesRecordings, type ImportFlags } from '../data-options.js';
 import { formatPerLayer, perLayerDiagnostics } from '../../quantize/per-layer.js';
 import { readTflite } from '../../tflite/reader.js';

@@ -6,7 +6,7 @@
 import { join, relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { usageError } from '../../core/errors.js';
-import { saveTrainArtifacts } from '../../train/artifacts.js';
+import { saveTrainArtifacts } from '../../adapters/train-dir.js';
 import type { BackendPreference } from '../../train/backend.js';
 import { findConfig, type TinyforgeConfig } from '../../train/config.js';
 import { EXAMPLES, trainDigits, trainRegression } from '../../train/examples.js';

@@ -14,8 +14,8 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
 import { badInput } from '../core/errors.js';
-import { loadTrainArtifacts, ARTIFACT_FILES, type LoadedArtifacts } from '../train/artifacts.js';
-import { loadArrayData, loadLayersModelFile, loadSettings, modelJsonPath, type ArrayData } from './io.js';
+import { loadTrainArtifacts, ARTIFACT_FILES, type LoadedArtifacts } from './train-dir.js';
+import { loadArrayData, loadLayersModelFile, loadSettings, modelJsonPath, type ArrayData } from '../quantize/io.js';
 
 export function isTrainDir(p: string): boolean {
   return existsSync(p) && statSync(p).isDirectory() && existsSync(join(p, ARTIFACT_FILES.windows)) && existsSync(join(p, ARTIFACT_FILES.settings));
