@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { sharedDir } from '../../tests/support/shared.js';
 import { DeviceClient } from '../../src/device/client.js';
 import { startHostModelBoard, startVirtualModelBoard, type RunningBoard } from '../../tests/support/model-boards.js';
-import { loadVectors } from '../../src/device/reference.js';
+import { loadVectors } from '../../src/adapters/files.js';
 import { SerialTransport } from '../../src/adapters/serial.js';
 import { verifyDevice } from '../../src/device/verify.js';
 import type { BenchSection } from './types.js';

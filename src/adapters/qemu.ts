@@ -21,7 +21,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TinyforgeError, badInput, toolError } from '../core/errors.js';
-import { readRecordingFiles } from '../data/files.js';
+import { readRecordingFiles } from './import-fs.js';
 import { playbackSource, samplesDue, simulatedSource, type ImuSpec, type SampleSource } from '../flash/imu-source.js';
 import { BoardRecordReader, encodeConfig, encodeSamples } from '../flash/sensor-bus.js';
 import { QEMU_BINARY, QEMU_MACHINE, virtualBoardArgs } from '../flash/plan.js';

@@ -12,7 +12,8 @@ import { numElements, type Graph } from '../core/graph.js';
 import { quantize, validateOptions, type QuantizeResult } from '../quantize/index.js';
 import type { EvalReport } from '../quantize/eval.js';
 import { evaluateInt8 } from '../quantize/evaluate.js';
-import { writeFileAtomic, type ArrayData } from '../quantize/io.js';
+import { type ArrayData } from '../quantize/array-data.js';
+import { writeFileAtomic } from '../adapters/files.js';
 import { modelCArray } from '../tflite/carray.js';
 import { writeTflite } from '../tflite/writer.js';
 

@@ -5,7 +5,7 @@
 import type { WindowSet } from '../core/dataset.js';
 import { TinyforgeError } from '../core/errors.js';
 import { applyNormalisation } from '../data/window.js';
-import type { ArrayData } from '../quantize/io.js';
+import type { ArrayData } from '../quantize/array-data.js';
 import { saveTrainArtifacts } from '../adapters/train-dir.js';
 import type { TrainConfig } from '../train/config.js';
 import type { TrainingData } from '../train/data-source.js';

@@ -10,13 +10,14 @@ import { readTflite } from '../../src/tflite/reader.js';
 import { emitFirmware } from '../../src/firmware/emit.js';
 import { readFirmwareSources } from '../../src/adapters/firmware-sources.js';
 import { writeProject } from '../../src/adapters/files.js';
-import { buildPlan, runPlan } from '../../src/firmware/build.js';
+import { buildPlan } from '../../src/firmware/build.js';
+import { runPlan } from '../../src/adapters/processes.js';
 import { elfFootprint } from '../../src/firmware/footprint.js';
 import { loadNativeEngine } from '../../src/cli/commands/firmware.js';
 import { startVirtualBoard, type VirtualBoard } from '../../src/adapters/qemu.js';
 import { SerialTransport } from '../../src/adapters/serial.js';
 import { DeviceClient } from '../../src/device/client.js';
-import { loadSettings } from '../../src/quantize/io.js';
+import { loadSettings } from '../../src/adapters/model-sources.js';
 
 const shared = sharedForTests();
 const here = new URL('.', import.meta.url).pathname;

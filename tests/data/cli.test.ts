@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sharedForTests } from '../support/shared.js';
 import { cli } from '../helpers/cli.js';
-import { readSplitDir } from '../../src/data/split-files.js';
+import { readSplitDir } from '../../src/adapters/files.js';
 import { builtinPrepared } from '../../src/data/prepare.js';
 
 // In-process (tests/helpers/cli.ts): same parsing, output and exit codes as the binary.

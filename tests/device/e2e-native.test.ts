@@ -7,7 +7,7 @@ import { REPO_ROOT } from '../../src/core/shared.js';
 import { sharedForTests } from '../support/shared.js';
 import { DeviceClient } from '../../src/device/client.js';
 import { startHostModelBoard, type RunningBoard } from '../support/model-boards.js';
-import { loadVectors } from '../../src/device/reference.js';
+import { loadVectors } from '../../src/adapters/files.js';
 import { SerialTransport } from '../../src/adapters/serial.js';
 import { verifyDevice } from '../../src/device/verify.js';
 

@@ -7,7 +7,7 @@ import { sha256Hex, verifyDevice } from '../../src/device/verify.js';
 import type { PredictionMsg, ImuSamplesMsg } from '../../src/device/protocol.generated.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadVectors } from '../../src/device/reference.js';
+import { loadVectors } from '../../src/adapters/files.js';
 import { BIG_INPUT_BYTES, INPUT_BYTES, MODEL_BYTES, OUTPUT_BYTES, SETTINGS, engine, fakeTarget, hostTarget, portTarget, qemuAvailable, qemuTarget, qemuVectorsDir, type Target } from './targets.js';
 
 // Deterministic pseudo-random int8 inputs (LCG), so failures reproduce.

@@ -13,7 +13,8 @@ import { emitNativeEngine, nativeKernelFiles } from '../../src/firmware/native/i
 import { emitFirmware } from '../../src/firmware/emit.js';
 import { readFirmwareSources } from '../../src/adapters/firmware-sources.js';
 import { writeProject } from '../../src/adapters/files.js';
-import { buildPlan, runPlan } from '../../src/firmware/build.js';
+import { buildPlan } from '../../src/firmware/build.js';
+import { runPlan } from '../../src/adapters/processes.js';
 import { startVirtualBoard, type ImuSpec, type VirtualImu } from '../../src/adapters/qemu.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { numElements, DTYPE_BYTES } from '../../src/core/graph.js';

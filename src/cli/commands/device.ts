@@ -14,7 +14,7 @@ import { connectBoard, loadVerifyWindows, verifyStage } from '../../service/devi
 import type { DeviceClient } from '../../device/client.js';
 import { deprecatedAlias, flag, numberFlag } from '../flags.js';
 import { CAPTURE_CSV_HEADER } from '../../device/capture.js';
-import { loadSettings } from '../../quantize/io.js';
+import { loadSettings } from '../../adapters/model-sources.js';
 import { addImportOptions, modelWindowsFromData, namesRecordings, type ImportFlags } from '../data-options.js';
 import { formatPrediction, parseFeedCsv } from '../../device/monitor.js';
 import { captureStage, monitorStage } from '../../service/stream.js';

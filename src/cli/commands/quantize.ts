@@ -7,7 +7,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { action, emit, globalOptions, info, type OutputOptions } from '../util.js';
 import { badInput, usageError } from '../../core/errors.js';
 import type { QuantizeResult } from '../../quantize/index.js';
-import { writeFileAtomic } from '../../quantize/io.js';
+import { writeFileAtomic } from '../../adapters/files.js';
 import { loadSources, need, windowsAsArrayData } from '../../adapters/model-sources.js';
 import { addImportOptions, modelWindowsFromData, namesRecordings, type ImportFlags } from '../data-options.js';
 import { formatPerLayer, perLayerDiagnostics } from '../../quantize/per-layer.js';
