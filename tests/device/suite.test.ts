@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERR, MSG, PROTOCOL_VERSION } from '../../src/device/protocol.generated.js';
-import { testEngineOutput } from '../support/fake-device.js';
+import { testEngineOutput, quantiseSample } from '../support/fake-device.js';
 import { INPUT_CHUNK_BYTES } from '../../src/device/client.js';
-import { quantiseSample } from '../support/fake-device.js';
 import { sha256Hex, verifyDevice } from '../../src/device/verify.js';
 import type { PredictionMsg, ImuSamplesMsg } from '../../src/device/protocol.generated.js';
 import { existsSync, readFileSync } from 'node:fs';
