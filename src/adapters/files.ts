@@ -5,7 +5,7 @@
  * pure code in their stages (data/split-files.ts, train/config.ts, firmware/build.ts); this module
  * only reads and writes them.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { GeneratedFile } from '../core/cemit.js';
 import { badInput, causeText } from '../core/errors.js';
@@ -200,4 +200,19 @@ export function readManifest(projectDir: string): FirmwareManifest {
     throw badInput(`${p} lacks a board or engine`, { remedy: 'regenerate the project with tinyforge firmware' });
   }
   return m;
+}
+
+/** Appends text to a file (a recording growing under its `.partial` name). */
+export function appendText(path: string, text: string): void {
+  appendFileSync(path, text);
+}
+
+/** Renames a file into place (atomic on one file system). */
+export function moveFile(from: string, to: string): void {
+  renameSync(from, to);
+}
+
+/** Removes a file (no error when it is already gone). */
+export function removeFile(path: string): void {
+  rmSync(path, { force: true });
 }

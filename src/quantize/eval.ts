@@ -86,3 +86,11 @@ export function runInt8(graph: Graph, x: Float32Array, n: number): Float32Array 
   }
   return out;
 }
+
+/** What int8 costs, in words that never say a negative cost: "1.20 points", "nothing", or "gains 0.35 points". */
+export function int8CostText(accuracyCost: number | null): string {
+  if (accuracyCost === null) return 'n/a';
+  const pts = Math.abs(100 * accuracyCost).toFixed(2);
+  if (pts === '0.00') return 'nothing';
+  return accuracyCost > 0 ? `${pts} points` : `nothing (int8 gains ${pts} points)`;
+}

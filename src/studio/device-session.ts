@@ -6,7 +6,7 @@
  * unplugged board (the transport closes): state 'disconnected', a running recording is finalised
  * with what arrived.
  */
-import { appendFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendText, exists, makeDir, moveFile, writeFileAtomic } from '../adapters/files.js';
 import { join } from 'node:path';
 import { DeviceClient } from '../device/client.js';
 import { CAPTURE_CSV_HEADER, CaptureSession, captureSidecar, type CaptureSummary } from '../device/capture.js';
@@ -130,7 +130,7 @@ export class DeviceSession {
     // N seconds of sensor time: the samples (by sequence number) from the first batch on.
     r.end ??= b.firstSample + Math.round((r.seconds * b.rateMilliHz) / 1000);
     const keep = Math.max(0, Math.min(n, r.end - b.firstSample));
-    if (keep > 0) appendFileSync(r.partial, r.session.add(keep === n ? b : { ...b, samplesMg: b.samplesMg.subarray(0, keep * 3) }, Date.now()));
+    if (keep > 0) appendText(r.partial, r.session.add(keep === n ? b : { ...b, samplesMg: b.samplesMg.subarray(0, keep * 3) }, Date.now()));
     if (b.firstSample + n >= r.end) r.finish('time');
   }
 
@@ -179,14 +179,14 @@ export class DeviceSession {
         // A label the simulator does not know: record whatever it plays.
       }
     }
-    mkdirSync(this.opts.datasetDir, { recursive: true });
+    makeDir(this.opts.datasetDir);
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
     let base = `${fileNamePart(label)}.${fileNamePart(subject)}.${stamp}`;
-    for (let i = 2; existsSync(join(this.opts.datasetDir, base + '.csv')); i++) base = `${fileNamePart(label)}.${fileNamePart(subject)}.${stamp}-${i}`;
+    for (let i = 2; exists(join(this.opts.datasetDir, base + '.csv')); i++) base = `${fileNamePart(label)}.${fileNamePart(subject)}.${stamp}-${i}`;
     const file = base + '.csv';
     const target = join(this.opts.datasetDir, file);
     const partial = target + '.partial';
-    writeFileSync(partial, CAPTURE_CSV_HEADER + '\n');
+    writeFileAtomic(partial, CAPTURE_CSV_HEADER + '\n');
     const session = new CaptureSession(label, subject);
     const startedAt = new Date().toISOString();
     let stopReason = 'time';
@@ -204,10 +204,9 @@ export class DeviceSession {
     this.events.emit({ t: 'record', phase: 'started', file, label, subject, seconds });
     await done;
     const s = session.summary();
-    renameSync(partial, target);
+    moveFile(partial, target);
     const sidecar = captureSidecar(s, { board: client.info?.board ?? null, port: this.connector.description, engine: client.info?.engine, startedAt, stopReason, file }, client.info?.imuRateHz);
-    writeFileSync(target + '.json.tmp', JSON.stringify(sidecar, null, 2) + '\n');
-    renameSync(target + '.json.tmp', target + '.json');
+    writeFileAtomic(target + '.json', JSON.stringify(sidecar, null, 2) + '\n');
     this.events.emit({ t: 'record', phase: 'finished', file, label, subject, seconds: s.seconds, samples: s.samples, stopReason });
     return { ...s, file, stopReason };
   }

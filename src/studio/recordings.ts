@@ -4,7 +4,7 @@
  * Listing reads only the sidecars; relabel rewrites a sidecar atomically; delete removes both.
  * Every file name from a request goes through `recordingPath` (no traversal).
  */
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { exists, listDir, readText, removeFile, writeFileAtomic } from '../adapters/files.js';
 import { badInput } from '../core/errors.js';
 import { recordingPath, validName } from './security.js';
 import type { DatasetListing, RecordingEntry } from './wire.js';
@@ -12,7 +12,7 @@ import type { DatasetListing, RecordingEntry } from './wire.js';
 export type { DatasetListing, RecordingEntry };
 
 function readSidecar(csvPath: string): Record<string, unknown> {
-  const text = readFileSync(csvPath + '.json', 'utf8');
+  const text = readText(csvPath + '.json');
   const m = JSON.parse(text) as unknown;
   if (!m || typeof m !== 'object' || (m as { format?: unknown }).format !== 'tinyforge-capture/1') throw new Error('sidecar is not tinyforge-capture/1');
   return m as Record<string, unknown>;
@@ -41,14 +41,14 @@ export function datasetTotals(recordings: RecordingEntry[]): Pick<DatasetListing
 export function listRecordings(dir: string): DatasetListing {
   const recordings: RecordingEntry[] = [];
   const skipped: DatasetListing['skipped'] = [];
-  const names = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.csv')).sort() : [];
+  const names = exists(dir) ? listDir(dir).filter((n) => n.endsWith('.csv')).sort() : [];
   for (const file of names) {
     const p = recordingPath(dir, file);
     if (!p) {
       skipped.push({ file, reason: 'file name has characters the studio does not handle' });
       continue;
     }
-    if (!existsSync(p + '.json')) continue;
+    if (!exists(p + '.json')) continue;
     try {
       const m = readSidecar(p);
       const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
@@ -73,7 +73,7 @@ export function listRecordings(dir: string): DatasetListing {
 function existing(dir: string, file: string): string {
   const p = recordingPath(dir, file);
   if (!p) throw badInput(`"${file}" is not a recording file name`, { remedy: 'use a name from the recordings list' });
-  if (!existsSync(p) || !existsSync(p + '.json')) throw badInput(`no recording ${file}`, { remedy: 'refresh the list' });
+  if (!exists(p) || !exists(p + '.json')) throw badInput(`no recording ${file}`, { remedy: 'refresh the list' });
   return p;
 }
 
@@ -84,12 +84,11 @@ export function relabelRecording(dir: string, file: string, label: string, group
   const m = readSidecar(p);
   m.label = label;
   if (group !== undefined) m.group = group;
-  writeFileSync(p + '.json.tmp', JSON.stringify(m, null, 2) + '\n');
-  renameSync(p + '.json.tmp', p + '.json');
+  writeFileAtomic(p + '.json', JSON.stringify(m, null, 2) + '\n');
 }
 
 export function deleteRecording(dir: string, file: string): void {
   const p = existing(dir, file);
-  rmSync(p + '.json');
-  rmSync(p);
+  removeFile(p + '.json');
+  removeFile(p);
 }

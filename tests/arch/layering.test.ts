@@ -29,12 +29,6 @@ const KNOWN: string[] = [
   'ops/fully-connected.ts -> firmware/native/dsp/emit.ts: firmware is above ops',
   'ops/mean.ts -> firmware/native/dsp/emit.ts: firmware is above ops',
   'ops/pool.ts -> firmware/native/dsp/emit.ts: firmware is above ops',
-  'studio/device-session.ts: imports node:fs (only src/adapters and src/cli may)',
-  'studio/index.ts: imports node:fs (only src/adapters and src/cli may)',
-  'studio/model-info.ts: imports node:child_process (only src/adapters and src/cli may)',
-  'studio/model-info.ts: imports node:fs (only src/adapters and src/cli may)',
-  'studio/recordings.ts: imports node:fs (only src/adapters and src/cli may)',
-  'studio/server.ts: imports node:fs (only src/adapters and src/cli may)',
 ];
 
 interface Module {
