@@ -35,6 +35,17 @@ function vectorDirs(): string[] {
   return dirs.sort();
 }
 
+describe('optimised code depends on the reference, never the reverse', () => {
+  it('no op module (src/ops/) imports the DSP emitters; DSP_OPS names only registry ops', async () => {
+    const dir = join(REPO_ROOT, 'src', 'ops');
+    const offenders = readdirSync(dir).filter((f) => /from '\.\.\/firmware\//.test(readFileSync(join(dir, f), 'utf8')));
+    expect(offenders).toEqual([]);
+    const { DSP_OPS } = await import('../../src/firmware/native/dsp/emit.js');
+    const { OP_NAMES } = await import('../../src/ops/registry.js');
+    expect(Object.keys(DSP_OPS).filter((n) => !(OP_NAMES as readonly string[]).includes(n))).toEqual([]);
+  });
+});
+
 describe('DSP packing (generation time)', () => {
   it('packs in SXTB16 order with channel pairs interleaved and folds the input offset', () => {
     // By hand from tf_dsp.h: group of 4 taps → words (v0,v2), (v1,v3); rows 0,1 interleaved; row 2 alone; k=5 pads to 8 with 0.

@@ -22,7 +22,7 @@ import type { AnyOpDef, NativeOp, NativeTarget } from '../../ops/types.js';
 import { assembleNativeFile } from './assemble.js';
 import { layoutArena, REMEDY_TFLM, tensorBytes } from './lifetimes.js';
 import { opEmitter, type EmitState } from './op-emitter.js';
-import { DSP_FILES, DSP_HEADER } from './dsp/emit.js';
+import { DSP_FILES, DSP_HEADER, DSP_OPS } from './dsp/emit.js';
 
 export interface NativeEngineOptions {
   /** SHA-256 of the .tflite the model came from, 64 hex digits. */
@@ -85,7 +85,10 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
     if (!native) throw unsupported(`operator ${i}: ${op.op} is not supported by the native engine`, { remedy: REMEDY_TFLM });
     const ctx = { graph: g, op, opIndex: i };
     const p = def.prepare(ctx);
-    return { native, p, scratch: native.scratchBytes?.(p, { ...ctx, target }) ?? 0, alias: native.alias?.(p, g) ?? null };
+    // DSP targets ask the DSP registry first (it depends on the op modules, never the reverse).
+    const dsp = target === 'dsp' ? DSP_OPS[op.op] : undefined;
+    const scratchOf = dsp?.scratchBytes ?? native.scratchBytes;
+    return { native, dsp, p, scratch: scratchOf?.(p, { ...ctx, target }) ?? 0, alias: native.alias?.(p, g) ?? null };
   });
   const layout = layoutArena({ graph: g, aliases: prepared.map((x) => x.alias), scratch: prepared.map((x) => x.scratch) });
 
@@ -93,8 +96,9 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
   const calls: string[] = [];
   const schedule: NativeEngineResult['schedule'] = [];
   g.operators.forEach((op, i) => {
-    const { native, p, scratch } = prepared[i];
-    const { call, kernel } = native.emit(p, opEmitter(state, op, i, layout.scratchOffset(i)));
+    const { native, dsp, p, scratch } = prepared[i];
+    const e = opEmitter(state, op, i, layout.scratchOffset(i));
+    const { call, kernel } = dsp?.emit(p, e) ?? native.emit(p, e);
     calls.push(`  /* ${i}: ${op.op} */`);
     if (call) calls.push(`  if (${call} != 0) return -3;`);
     schedule.push(scratch > 0 ? { op: op.op, kernel, scratchBytes: scratch } : { op: op.op, kernel });

@@ -1,7 +1,9 @@
 /**
- * The native engine's Cortex-M DSP specialisation (target 'dsp': cores with the DSP extension).
- * Op modules (src/ops/) call these from their native emitters; each returns null when the op is
- * not one the DSP kernels take, and the op then emits its portable kernel.
+ * The native engine's Cortex-M DSP specialisation (target 'dsp': cores with the DSP extension),
+ * registered per op name in DSP_OPS. Optimised code depends on the reference, never the reverse:
+ * the op modules (src/ops/) know nothing of this file; the native generator asks DSP_OPS first on
+ * DSP targets, and an entry's emit returns null when the op is not one its kernels take (the op's
+ * portable emitter then runs, as on every other target).
  *
  * CONV_2D (groups 1), DEPTHWISE_CONV_2D with one input channel, FULLY_CONNECTED, MAX_POOL_2D and
  * MEAN become calls to the always-inlined kernels of firmware/native/dsp/tf_dsp.h, one `noinline`
@@ -12,7 +14,10 @@
 import { cInts } from '../../../core/cemit.js';
 import { internalError } from '../../../core/errors.js';
 import { convWindowFields, type ConvPrepared } from '../../../ops/conv-common.js';
+import type { OpName } from '../../../core/graph.js';
 import type { FullyConnectedPrepared } from '../../../ops/fully-connected.js';
+import { meanParamsFields, type MeanPrepared } from '../../../ops/mean.js';
+import { poolParamsFields, type PoolPrepared } from '../../../ops/pool.js';
 import type { QuantizedMultiplier } from '../../../ops/quant.js';
 import type { NativeCall, NativeEmitter } from '../../../ops/types.js';
 import { foldInputOffset, packSxtb16, roundUp4 } from './pack.js';
@@ -103,8 +108,13 @@ export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolea
 /** FULLY_CONNECTED → tf_dsp_fc_s8 (rows + filter offset packed, input offset folded), or null. */
 export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter): NativeCall | null {
   if (e.target !== 'dsp' || p.kind !== 'int8') return null;
-  const data = e.graph.tensors[p.weights].data;
-  if (!data) return null;
+  const w = e.graph.tensors[p.weights];
+  // Anything the portable emitter refuses (non-constant or non-2-D filter) goes there for its error.
+  if (!w.data || w.shape.length !== 2 || w.shape[0] !== p.outputDepth) return null;
+  const data = w.data;
+  e.int8('in', 0);
+  e.int8('in', 1);
+  e.int8('out', 0);
   checkMultipliers(e, p.multipliers);
   const filter = new Int8Array(data.buffer, data.byteOffset, data.byteLength);
   const rows: Int32Array[] = [];
@@ -131,13 +141,18 @@ export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter): NativeCa
   return wrapper(e, 'tf_dsp_fc_s8', params, false);
 }
 
-/**
- * MAX_POOL_2D / MEAN on DSP targets: the portable parameter struct (`params`, "&name") handed to
- * the DSP kernel's always-inlined body in a per-layer wrapper, or null on other targets.
- */
-export function emitDspWrapped(e: NativeEmitter, op: 'MAX_POOL_2D' | 'MEAN', params: string): NativeCall | null {
+/** MAX_POOL_2D on DSP targets: the portable parameter struct handed to the DSP kernel's body in a per-layer wrapper. */
+function emitDspMaxPool(p: PoolPrepared, e: NativeEmitter): NativeCall | null {
   if (e.target !== 'dsp') return null;
-  return wrapper(e, op === 'MAX_POOL_2D' ? 'tf_dsp_max_pool_s8' : 'tf_dsp_mean_s8', params, false);
+  e.int8('in', 0);
+  e.int8('out', 0);
+  return wrapper(e, 'tf_dsp_max_pool_s8', e.struct('tf_pool_params_t', poolParamsFields(p)), false);
+}
+
+/** MEAN on DSP targets, likewise (the kernel falls back to tf_k_mean_s8 for shapes it does not take). */
+function emitDspMean(p: MeanPrepared, e: NativeEmitter): NativeCall | null {
+  if (e.target !== 'dsp') return null;
+  return wrapper(e, 'tf_dsp_mean_s8', e.struct('tf_mean_params_t', meanParamsFields(p, e)), false);
 }
 
 /** DEPTHWISE_CONV_2D with depth multiplier 1 and channels % 4 == 0 → tf_dsp_depthwise_s8, or null. */
@@ -176,3 +191,29 @@ export function emitDspDepthwise(p: ConvPrepared, e: NativeEmitter): NativeCall 
   });
   return wrapper(e, 'tf_dsp_depthwise_s8', params, false);
 }
+
+/** One op's DSP specialisation: its scratch (when taken) and its emission, null = the portable emitter. */
+export interface DspOp<P> {
+  scratchBytes?(p: P, e: Target): number;
+  emit(p: P, e: NativeEmitter): NativeCall | null;
+}
+
+/**
+ * The DSP specialisations, keyed by op name (the native generator's second registry on DSP
+ * targets). Ops absent here run their portable kernel; DEPTHWISE_CONV_2D shapes no entry takes
+ * still get the strong tf_k_depthwise_conv2d_s8 of dsp/tf_k_depthwise_dsp.c at link time.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const DSP_OPS: { readonly [K in OpName]?: DspOp<any> } = {
+  CONV_2D: {
+    scratchBytes: (p: ConvPrepared, e) => dspConvScratch(p, false, e),
+    emit: (p: ConvPrepared, e) => emitDspConv(p, e, false),
+  },
+  DEPTHWISE_CONV_2D: {
+    scratchBytes: (p: ConvPrepared, e) => dspConvScratch(p, true, e),
+    emit: (p: ConvPrepared, e) => emitDspConv(p, e, true) ?? emitDspDepthwise(p, e),
+  },
+  FULLY_CONNECTED: { emit: emitDspFc },
+  MAX_POOL_2D: { emit: emitDspMaxPool },
+  MEAN: { emit: emitDspMean },
+};
