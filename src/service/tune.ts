@@ -26,13 +26,18 @@ import { applyNormalisation, subsetWindows } from '../data/window.js';
 import type { DataConfig } from '../train/config.js';
 import type { TrainingData } from '../train/data-source.js';
 import type { Preset } from '../train/models.js';
-import { buildCandidateModel } from '../tune/arch.js';
-import { windowSamples, strideSamples, type Candidate } from '../tune/space.js';
-import type { Figures } from '../tune/budget.js';
+import { TRIALS_FILE, TuneStore } from '../adapters/tune-store.js';
+import type { TrialExecutor } from '../adapters/trial-process.js';
+import { readTflite } from '../tflite/reader.js';
+import { archProblem, buildCandidateModel, describeCandidate } from '../tune/arch.js';
+import { describeBudget, latencyMs, overBudget, type Budget, type Figures } from '../tune/budget.js';
+import { tuneReportHtml } from '../tune/report-html.js';
+import { GENERATION_SIZE, bestTrial, latestById, paretoFront, promote, proposeCandidate, type TrialRecord } from '../tune/search.js';
+import { archKey, candidateKey, rungEpochs, smallestCandidates, strideSamples, windowSamples, type Candidate, type SearchSpace } from '../tune/space.js';
 import { prepareData } from './data.js';
 import { buildStage, firmwareStage, readModelForFirmware } from './firmware.js';
 import { flashStage, heldOutVerifyWindows, resolveFlashTarget, verifyOnBoard } from './device.js';
-import { quantizeStage } from './quantize.js';
+import { evalStage, quantizeStage } from './quantize.js';
 import { trainSettings, trainStage, trainedArrays } from './train.js';
 
 /** The board candidates are measured on: the virtual Cortex-M4 (instructions counted exactly). */
@@ -267,4 +272,267 @@ export async function loadFloatModel(m: SavedFloatModel): Promise<tf.LayersModel
 /** Wraps an unexpected failure of a trial as a typed error (the trial is recorded as failed). */
 export function trialFailure(e: unknown): TinyforgeError {
   return e instanceof TinyforgeError ? e : internalError(`trial failed: ${causeText(e)}`, { cause: e });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The search
+
+export interface TuneOptions {
+  data: DataConfig;
+  space: SearchSpace;
+  budget: Budget;
+  /** Candidates to train (rejected ones do not count). */
+  trials: number;
+  seed: number;
+  /** The search folder (resumed when it holds the same search). */
+  out: string;
+  /** Stop starting new trials after this many seconds (the result then depends on timing). */
+  timeBudgetSeconds?: number;
+  /** Candidates per generation (default GENERATION_SIZE). */
+  generationSize?: number;
+}
+
+export type TuneEvent =
+  | { type: 'start'; resumed: number; budget: string; executor: string; total: number }
+  | { type: 'measuring'; id: number; candidate: Candidate }
+  | { type: 'rejected'; record: TrialRecord; rejected: number }
+  | { type: 'trial-start'; id: number; rung: number; epochs: number }
+  | { type: 'trial-end'; record: TrialRecord; trained: number; total: number; best: TrialRecord | null }
+  | { type: 'test'; record: TrialRecord };
+
+export interface TuneHooks {
+  onEvent?: (e: TuneEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface TuneReport {
+  out: string;
+  search: string;
+  budget: Budget & { description: string };
+  executor: string;
+  counts: { candidates: number; trained: number; rejected: number; failed: number; trainings: number; resumed: number };
+  /** Share of proposed candidates rejected before any training. */
+  rejectedShare: number;
+  /** The trial chosen on validation int8 accuracy, then the Pareto front (test accuracy reported for these only). */
+  best: TrialRecord | null;
+  front: TrialRecord[];
+  trials: TrialRecord[];
+  files: { trials: string; report: string; summary: string };
+  seconds: number;
+}
+
+/** Hash of the settings that decide the trials (not the trial count or time budget: a longer search extends a shorter one). */
+export function searchId(o: Pick<TuneOptions, 'space' | 'budget' | 'seed' | 'generationSize'>, dataHashHex: string): string {
+  const s = { v: TINYFORGE_VERSION, space: o.space, budget: { ...o.budget }, seed: o.seed, g: o.generationSize ?? GENERATION_SIZE, data: dataHashHex };
+  return createHash('sha256').update(JSON.stringify(s)).digest('hex').slice(0, 16);
+}
+
+const recKey = (id: number, rung: number) => `${id}/${rung}`;
+
+/**
+ * Runs (or resumes) a search. Every trial event is appended to DIR/trials.jsonl as it happens; a
+ * re-run with the same folder and settings replays what is recorded and runs only what is not.
+ */
+export async function tuneStage(o: TuneOptions, executor: TrialExecutor, hooks: TuneHooks = {}): Promise<TuneReport> {
+  const t0 = Date.now();
+  const emit = (e: TuneEvent) => hooks.onEvent?.(e);
+  const signal = hooks.signal;
+  if (!Number.isInteger(o.trials) || o.trials < 1) throw badInput(`--trials must be a whole number ≥ 1, got ${o.trials}`, { remedy: 'e.g. --trials 24' });
+  const data = tuneData(o.data);
+  const shape = data.shape();
+  const store = new TuneStore(o.out);
+  const search = searchId(o, data.hash);
+  const prev = store.header();
+  if (prev && prev.search !== search) {
+    throw badInput(`${o.out} holds another search (different space, budget, seed or data)`, {
+      remedy: 'resume it with the same settings, or pass another --out for this one',
+      details: { recorded: prev.settings },
+    });
+  }
+  store.writeHeader({ search, tinyforgeVersion: TINYFORGE_VERSION, settings: { space: o.space, budget: o.budget, seed: o.seed, data: o.data, dataHash: data.hash, generationSize: o.generationSize ?? GENERATION_SIZE } });
+  const recorded = new Map<string, TrialRecord>();
+  for (const r of store.readTrials()) recorded.set(recKey(r.id, r.rung), r);
+  const resumedCount = recorded.size;
+  const budgetText = describeBudget(o.budget);
+  emit({ type: 'start', resumed: resumedCount, budget: budgetText, executor: executor.describe, total: o.trials });
+
+  const history: TrialRecord[] = [];
+  const counts = { candidates: 0, trained: 0, rejected: 0, failed: 0, trainings: 0, resumed: 0 };
+  const record = (r: TrialRecord, fresh: boolean) => {
+    history.push(r);
+    if (fresh) store.append(r);
+  };
+
+  const figuresOf = async (c: Candidate, arch: string): Promise<Figures> => {
+    const cached = store.cachedFigures(arch);
+    if (cached) return cached;
+    const f = await measureCandidate(c, data, { seed: o.seed, workDir: store.measureDir(arch), signal });
+    store.saveFigures(arch, f);
+    return f;
+  };
+  const withLatency = (f: Figures) => ({ ...f, latencyMs: Number(latencyMs(f.instructions, o.budget).toFixed(4)) });
+
+  // A budget nothing can meet: said before any training, with the smallest candidates' figures.
+  const smallest: { c: Candidate; f: Figures | null; why: string }[] = [];
+  for (const c of smallestCandidates(o.space)) {
+    const L = windowSamples(c, shape.rateHz);
+    const problem = archProblem(c, L);
+    if (problem) {
+      smallest.push({ c, f: null, why: problem });
+      continue;
+    }
+    const f = await figuresOf(c, archKey(c, shape));
+    const over = overBudget(f, o.budget);
+    if (!over.length) {
+      smallest.length = 0;
+      break;
+    }
+    smallest.push({ c, f, why: over.join(', ') });
+  }
+  if (smallest.length) {
+    const lines = smallest.map((s) => `${describeCandidate(s.c)}: ${s.f ? `flash ${s.f.flash} B, RAM ${s.f.ram} B, arena ${s.f.arena} B, ${s.f.instructions} instructions (${latencyMs(s.f.instructions, o.budget).toFixed(2)} ms)` : 'cannot be built'} — ${s.why}`);
+    throw badInput(`no candidate of the search space fits the budget (${budgetText}); the smallest ones:\n  ${lines.join('\n  ')}`, {
+      remedy: 'raise --max-flash/--max-ram/--max-latency-ms, or add smaller entries to tune.space (fewer/narrower blocks, shorter windows)',
+      details: { smallest: smallest.map((s) => ({ candidate: s.c, figures: s.f, why: s.why })) },
+    });
+  }
+
+  const rungs = rungEpochs(o.space.epochs);
+  const G = o.generationSize ?? GENERATION_SIZE;
+  const seen = new Set<string>();
+  const deadline = o.timeBudgetSeconds ? t0 + o.timeBudgetSeconds * 1000 : Infinity;
+  let nextId = 1;
+  let configs = 0;
+  const bestSoFar = () => bestTrial(history);
+
+  const train = async (base: TrialRecord, rung: number): Promise<TrialRecord> => {
+    const old = recorded.get(recKey(base.id, rung));
+    if (old && old.status !== 'rejected') {
+      counts.resumed++;
+      record(old, false);
+      return old;
+    }
+    signal?.throwIfAborted();
+    const job: TuneJob = { kind: 'tinyforge-tune-trial', version: TINYFORGE_VERSION, search, id: base.id, rung, epochs: rungs[rung], seed: o.seed, candidate: base.candidate, data: o.data, dataHash: data.hash };
+    emit({ type: 'trial-start', id: base.id, rung, epochs: rungs[rung] });
+    let rec: TrialRecord;
+    try {
+      const r = await executor.run(job, signal);
+      const dir = store.writeTrialModel(base.id, { tflite: Buffer.from(r.artifacts.tflite, 'base64'), settings: r.artifacts.settings, floatModel: r.artifacts.floatModel });
+      rec = { ...base, rung, epochs: rungs[rung], status: 'done', accuracy: r.accuracy, epochsRun: r.epochsRun, params: r.params, trainSeconds: Number(r.trainSeconds.toFixed(2)), worker: r.worker, dir };
+    } catch (e) {
+      if (signal?.aborted) throw interruptedError(o.out);
+      const err = trialFailure(e);
+      // A worker that cannot run the search's jobs at all (other version, other data) stops the search.
+      if (err.kind === 'bad-input' && /worker/.test(err.message)) throw err;
+      rec = { ...base, rung, epochs: rungs[rung], status: 'failed', reason: err.message };
+      counts.failed++;
+    }
+    counts.trainings++;
+    record(rec, true);
+    emit({ type: 'trial-end', record: rec, trained: configs, total: o.trials, best: bestSoFar() });
+    return rec;
+  };
+
+  try {
+    for (let gen = 0; configs < o.trials && Date.now() < deadline; gen++) {
+      const want = Math.min(G, o.trials - configs);
+      const picked: TrialRecord[] = [];
+      for (let k = 0; picked.length < want && k < want * 50; k++) {
+        signal?.throwIfAborted();
+        const c = proposeCandidate(o.space, o.seed, gen, k, history);
+        const key = candidateKey(c);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const id = nextId++;
+        counts.candidates++;
+        const arch = archKey(c, shape);
+        const base: TrialRecord = { id, generation: gen, rung: 0, epochs: rungs[0], seed: o.seed, candidate: c, arch, status: 'done' };
+        const old = recorded.get(recKey(id, 0));
+        if (old && candidateKey(old.candidate) !== key) {
+          throw badInput(`${join(o.out, 'trials.jsonl')} does not match this search (trial ${id} differs)`, { remedy: 'pass another --out, or delete the folder to start afresh' });
+        }
+        const problem = archProblem(c, windowSamples(c, shape.rateHz));
+        let reason: string | null = problem;
+        let figures: TrialRecord['figures'];
+        if (!problem) {
+          emit({ type: 'measuring', id, candidate: c });
+          const f = await figuresOf(c, arch);
+          figures = withLatency(f);
+          const over = overBudget(f, o.budget);
+          if (over.length) reason = `over budget: ${over.join(', ')}`;
+        }
+        if (reason) {
+          const rej: TrialRecord = { ...base, status: 'rejected', reason, ...(figures ? { figures } : {}) };
+          counts.rejected++;
+          record(rej, !old);
+          emit({ type: 'rejected', record: rej, rejected: counts.rejected });
+          continue;
+        }
+        picked.push({ ...base, figures });
+      }
+      if (!picked.length) break; // the space is exhausted
+      configs += picked.length;
+      let current = picked;
+      for (let r = 0; r < rungs.length && current.length; r++) {
+        if (r > 0 && Date.now() >= deadline) break;
+        const results = await Promise.all(current.map((p) => train(p, r)));
+        current = r + 1 < rungs.length ? promote(results, o.space.epochs.eta).map((p) => ({ ...p })) : [];
+      }
+    }
+  } catch (e) {
+    if (signal?.aborted) throw interruptedError(o.out);
+    throw e;
+  }
+
+  const latest = latestById(history);
+  counts.trained = latest.filter((r) => r.status === 'done').length;
+  // Test accuracy of the Pareto front, reported only: the choice was made on validation.
+  const front = paretoFront(history);
+  for (const f of front) {
+    if (f.accuracy?.test) continue;
+    const withTest = { ...f, accuracy: { ...f.accuracy!, test: await testAccuracy(store, data, f) } };
+    record(withTest, true);
+    emit({ type: 'test', record: withTest });
+  }
+  const finalFront = paretoFront(history);
+  const best = bestTrial(history);
+  const trials = latestById(history);
+  const proposed = counts.candidates;
+  const report: TuneReport = {
+    out: o.out,
+    search,
+    budget: { ...o.budget, description: budgetText },
+    executor: executor.describe,
+    counts,
+    rejectedShare: proposed ? counts.rejected / proposed : 0,
+    best: best ? trials.find((t) => t.id === best.id)! : null,
+    front: finalFront,
+    trials,
+    files: { trials: join(o.out, TRIALS_FILE), report: join(o.out, 'report.html'), summary: join(o.out, 'tune.json') },
+    seconds: (Date.now() - t0) / 1000,
+  };
+  store.writeFile('report.html', tuneReportHtml(report));
+  store.writeFile('tune.json', JSON.stringify(report, null, 2) + '\n');
+  return report;
+}
+
+function interruptedError(out: string): TinyforgeError {
+  return new TinyforgeError('interrupted', `search interrupted; every finished trial is in ${join(out, TRIALS_FILE)}`, {
+    remedy: 'run the same command again (same --out) to resume: recorded trials are kept, the ones in flight are re-run',
+  });
+}
+
+/** Float and int8 accuracy of a trained trial on the test split (its own window and normalisation). */
+export async function testAccuracy(store: TuneStore, data: TuneData, r: TrialRecord): Promise<{ float: number; int8: number }> {
+  const m = store.readTrialModel(r.id);
+  const d = data.forCandidate(r.candidate);
+  const test = applyNormalisation(d.test.y.length ? d.test : d.val, m.settings.normalisation);
+  const model = await loadFloatModel(m.floatModel as SavedFloatModel);
+  try {
+    const e = evalStage(model, readTflite(m.tflite).graph, { x: test.x, shape: [test.y.length, d.windowLength, d.axes.length], y: test.y, labels: d.labels });
+    return { float: e.floatAccuracy!, int8: e.int8Accuracy! };
+  } finally {
+    model.dispose();
+  }
 }
