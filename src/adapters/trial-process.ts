@@ -20,7 +20,21 @@ export interface TrialExecutor {
   close(): Promise<void>;
 }
 
-type ChildReply = { ok: true; result: TuneJobResult } | { ok: false; error: { error: ErrorKind; message: string; remedy?: string; cause?: string } };
+/** A typed error as JSON (TinyforgeError.toJSON), across a process or the queue. */
+export interface ErrorJson {
+  error: ErrorKind;
+  message: string;
+  remedy?: string;
+  cause?: string;
+  details?: Record<string, unknown>;
+}
+
+/** The typed error back from its JSON. */
+export function errorFromJson(e: ErrorJson): TinyforgeError {
+  return new TinyforgeError(e.error, e.message, { remedy: e.remedy, cause: e.cause, details: e.details });
+}
+
+type ChildReply = { ok: true; result: TuneJobResult } | { ok: false; error: ErrorJson };
 
 /** One trial in a fresh child process. */
 export function runTrialInChild(job: TuneJob, o: { signal?: AbortSignal; worker?: string } = {}): Promise<TuneJobResult> {
@@ -42,7 +56,7 @@ export function runTrialInChild(job: TuneJob, o: { signal?: AbortSignal; worker?
       o.signal?.removeEventListener('abort', onAbort);
       if (o.signal?.aborted) return reject(o.signal.reason ?? new TinyforgeError('interrupted', 'interrupted'));
       if (reply?.ok) return resolve(reply.result);
-      if (reply && !reply.ok) return reject(new TinyforgeError(reply.error.error, reply.error.message, { remedy: reply.error.remedy, cause: reply.error.cause }));
+      if (reply && !reply.ok) return reject(errorFromJson(reply.error));
       reject(internalError(`trial ${job.id} process ended without a result (${sig ?? `exit code ${code}`})`, { cause: stderr.trim().split('\n').slice(-5).join('\n') || undefined }));
     });
     child.send({ job, worker: o.worker ?? 'local' });

@@ -197,10 +197,12 @@ export interface TuneJobResult {
 
 /** A worker refuses a job it cannot run faithfully (another version, other data): bad input naming cause and remedy. */
 export function checkJob(job: TuneJob): TuneData {
-  if (job?.kind !== 'tinyforge-tune-trial') throw badInput('not a tinyforge tune job', { remedy: 'point the worker at the queue a tinyforge tune coordinator publishes to' });
+  const refusal = { refusal: true };
+  if (job?.kind !== 'tinyforge-tune-trial') throw badInput('this worker got a job that is not a tinyforge tune trial', { remedy: 'point the worker at the queue a tinyforge tune coordinator publishes to', details: refusal });
   if (job.version !== TINYFORGE_VERSION) {
     throw badInput(`the trial was published by tinyforge ${job.version}; this worker runs tinyforge ${TINYFORGE_VERSION}`, {
       remedy: `run the same tinyforge version on the coordinator and every worker (this worker: ${TINYFORGE_VERSION})`,
+      details: refusal,
     });
   }
   let data: TuneData;
@@ -210,11 +212,13 @@ export function checkJob(job: TuneJob): TuneData {
     throw badInput(`this worker cannot read the search's data: ${causeText(e)}`, {
       cause: e,
       remedy: 'give every worker the same data at the same path (a shared folder); the coordinator\'s data section is in the job and checked by content hash',
+      details: refusal,
     });
   }
   if (data.hash !== job.dataHash) {
     throw badInput(`this worker's data differs from the coordinator's (sha256 ${data.hash.slice(0, 12)}… vs ${job.dataHash.slice(0, 12)}…)`, {
       remedy: 'give every worker the same recordings at the same path (a shared folder) — same files, same content',
+      details: refusal,
     });
   }
   return data;
@@ -424,7 +428,7 @@ export async function tuneStage(o: TuneOptions, executor: TrialExecutor, hooks: 
       if (signal?.aborted) throw interruptedError(o.out);
       const err = trialFailure(e);
       // A worker that cannot run the search's jobs at all (other version, other data) stops the search.
-      if (err.kind === 'bad-input' && /worker/.test(err.message)) throw err;
+      if (err.details?.refusal) throw err;
       rec = { ...base, rung, epochs: rungs[rung], status: 'failed', reason: err.message };
       counts.failed++;
     }
