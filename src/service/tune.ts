@@ -15,18 +15,18 @@
  * count and the finishing order never change it.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
-import { TinyforgeError, badInput, causeText, internalError } from '../core/errors.js';
+import { TinyforgeError, badInput, causeText, internalError, mismatch, usageError } from '../core/errors.js';
 import { TINYFORGE_VERSION } from '../core/version.js';
 import { applyNormalisation, subsetWindows } from '../data/window.js';
 import type { DataConfig } from '../train/config.js';
 import type { TrainingData } from '../train/data-source.js';
 import type { Preset } from '../train/models.js';
-import { TRIALS_FILE, TuneStore } from '../adapters/tune-store.js';
+import { SEARCH_FILE, TRIALS_FILE, TuneStore } from '../adapters/tune-store.js';
 import type { TrialExecutor } from '../adapters/trial-process.js';
 import { readTflite } from '../tflite/reader.js';
 import { archProblem, buildCandidateModel, describeCandidate } from '../tune/arch.js';
@@ -36,7 +36,7 @@ import { GENERATION_SIZE, bestTrial, latestById, paretoFront, promote, proposeCa
 import { archKey, candidateKey, rungEpochs, smallestCandidates, strideSamples, windowSamples, type Candidate, type SearchSpace } from '../tune/space.js';
 import { prepareData } from './data.js';
 import { buildStage, firmwareStage, readModelForFirmware } from './firmware.js';
-import { flashStage, heldOutVerifyWindows, resolveFlashTarget, verifyOnBoard } from './device.js';
+import { flashStage, heldOutVerifyWindows, resolveFlashTarget, verifyOnBoard, type VerifyStageReport } from './device.js';
 import { evalStage, quantizeStage } from './quantize.js';
 import { trainSettings, trainStage, trainedArrays } from './train.js';
 
@@ -539,4 +539,80 @@ export async function testAccuracy(store: TuneStore, data: TuneData, r: TrialRec
   } finally {
     model.dispose();
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A trial to the board
+
+export interface TrialRunReport {
+  search: string;
+  trial: TrialRecord;
+  firmware: string;
+  board: string;
+  /** Predicted before training (placeholder weights) and measured now on the trained model. */
+  predicted: Figures;
+  measured: Figures;
+  /** Arena and flash equal the prediction; instructions within 1 %. */
+  matches: { arena: boolean; flash: boolean; ram: boolean; instructions: boolean; instructionsDiff: number };
+  verify: VerifyStageReport;
+}
+
+/** "DIR#N" → the search folder and trial number. */
+export function parseTrialRef(ref: string): { dir: string; id: number } {
+  const m = /^(.*)#(\d+)$/.exec(ref);
+  if (!m || !m[1]) throw usageError(`--trial ${ref} is not DIR#N`, { remedy: 'name the search folder and the trial number, e.g. --trial out/tune#7 (tinyforge tune prints them)' });
+  return { dir: m[1], id: Number(m[2]) };
+}
+
+/**
+ * Takes a trained trial through firmware → build → flash → verify (the service steps `run` uses),
+ * on the virtual board unless a board and port are given, and compares arena, flash and
+ * instructions with what was predicted before training.
+ */
+export async function runTrialOnBoard(ref: string, o: { board?: string; port?: string; max?: number; all?: boolean; onStage?: (stage: string, message: string) => void } = {}): Promise<TrialRunReport> {
+  const { dir, id } = parseTrialRef(ref);
+  if (!existsSync(join(dir, SEARCH_FILE))) throw badInput(`${dir} is not a tune search folder (no ${SEARCH_FILE})`, { remedy: 'pass the --out folder of a tinyforge tune run' });
+  const store = new TuneStore(dir);
+  const header = store.header()!;
+  const rec = latestById(store.readTrials()).find((r) => r.id === id);
+  if (!rec) throw badInput(`${dir} has no trial #${id}`, { remedy: `pick a trial listed in ${join(dir, TRIALS_FILE)}` });
+  if (rec.status !== 'done' || !rec.figures) throw badInput(`trial #${id} was not trained (${rec.status}${rec.reason ? `: ${rec.reason}` : ''})`, { remedy: 'pick a trial with status "done" (the Pareto front lists them)' });
+  const m = store.readTrialModel(id);
+  const data = tuneData(header.settings.data as DataConfig);
+  const d = data.forCandidate(rec.candidate);
+  const held = applyNormalisation(d.test.y.length ? d.test : d.val, m.settings.normalisation);
+  const model = readModelForFirmware(m.tflite, join(store.trialDir(id), 'model.tflite'));
+  const boardId = o.board ?? MEASURE_BOARD;
+  const fw = await firmwareStage({ board: boardId, engine: 'native', model, modelBytes: m.tflite, settings: m.settings, out: join(store.trialDir(id), 'firmware'), force: true });
+  o.onStage?.('firmware', `${fw.project.files.length} files for ${fw.board.id} (native engine) in ${fw.dir}`);
+  const b = await buildStage(fw.dir);
+  o.onStage?.('build', `flash ${b.image!.memory.flash} B, RAM ${b.image!.memory.ram} B, arena ${b.footprint!.arena} B`);
+  const board = await flashStage(await resolveFlashTarget(fw.dir, { port: o.port }), { port: o.port });
+  let v: VerifyStageReport;
+  try {
+    o.onStage?.('flash', `board up on ${board.path}`);
+    v = await verifyOnBoard(board, m.tflite, heldOutVerifyWindows(m.tflite, held), { max: o.max, all: o.all });
+  } finally {
+    await board.stop();
+  }
+  const measured: Figures = { flash: b.image!.memory.flash, ram: b.image!.memory.ram, arena: b.footprint!.arena, instructions: Math.round(v.counter?.mean ?? NaN) };
+  const p = rec.figures;
+  const diff = (measured.instructions - p.instructions) / p.instructions;
+  const report: TrialRunReport = {
+    search: dir,
+    trial: rec,
+    firmware: fw.dir,
+    board: fw.board.id,
+    predicted: { flash: p.flash, ram: p.ram, arena: p.arena, instructions: p.instructions },
+    measured,
+    matches: { arena: measured.arena === p.arena, flash: measured.flash === p.flash, ram: measured.ram === p.ram, instructions: Math.abs(diff) <= 0.01, instructionsDiff: diff },
+    verify: v,
+  };
+  if (!v.ok) {
+    throw mismatch(`the board's outputs differ from the host interpreter on ${v.n - v.bitExact} of ${v.n} windows (max ${v.maxLsbDiff} LSB)`, {
+      remedy: 'the firmware and the host interpreter must agree bit for bit — this is a tinyforge bug, please report it with the trial folder',
+      details: { mismatches: v.mismatches },
+    });
+  }
+  return report;
 }
