@@ -45,6 +45,7 @@
 #define TF_ERR_NOT_STAGED 9  /* INFER with an empty payload but the staged prefix does not cover the whole input tensor since the last INFER/RESET */
 #define TF_ERR_OUTPUT_TOO_LARGE 10  /* the output tensor does not fit one RESULT frame (outputBytes > maxPayload - RESULT fixed bytes); there is no chunked RESULT */
 #define TF_ERR_AXES_MISMATCH 11  /* samples of the wrong width for the model: STREAM_START on a windowing model whose axes are not the IMU's aX,aY,aZ (no live detection; INFO.liveDetection is 0; INFER and SAMPLES_IN still work), or SAMPLES_IN whose length is not a whole number of numAxes-value float32 samples */
+#define TF_ERR_BAD_SAMPLE 12  /* SAMPLES_IN holds a NaN, infinite or out-of-range value (|x| > 1e6, the library's TF_MODEL_MAX_ABS_VALUE): the whole frame is refused, nothing enters the window. Added after v3 without a version bump: an older device leaves such values undefined */
 
 #define TF_COUNTER_NONE 0
 #define TF_COUNTER_CYCLES 1

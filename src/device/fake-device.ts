@@ -170,6 +170,7 @@ export class FakeDevice implements FakePeer {
         if (!w) return this.error(seq, ERR.NO_WINDOWING, 'no windowing');
         const s = (msg as MessageMap['SAMPLES_IN']).samples;
         if (s.length % w.numAxes) return this.error(seq, ERR.AXES_MISMATCH, "SAMPLES_IN length is not a whole number of samples of the model's axes (INFO.numAxes float32 values each)");
+        if (s.some((v) => !(Math.abs(v) <= 1e6))) return this.error(seq, ERR.BAD_SAMPLE, 'SAMPLES_IN holds a NaN, infinite or out-of-range value (|x| > 1e6): frame refused, the window is unchanged');
         for (let i = 0; i < s.length; i += w.numAxes) this.addSample(Array.from(s.subarray(i, i + w.numAxes)));
         return this.out('ACK', seq, { ackedType: MSG.SAMPLES_IN });
       }

@@ -83,6 +83,8 @@ export const ERR = {
   OUTPUT_TOO_LARGE: 10,
   /** samples of the wrong width for the model: STREAM_START on a windowing model whose axes are not the IMU's aX,aY,aZ (no live detection; INFO.liveDetection is 0; INFER and SAMPLES_IN still work), or SAMPLES_IN whose length is not a whole number of numAxes-value float32 samples */
   AXES_MISMATCH: 11,
+  /** SAMPLES_IN holds a NaN, infinite or out-of-range value (|x| > 1e6, the library's TF_MODEL_MAX_ABS_VALUE): the whole frame is refused, nothing enters the window. Added after v3 without a version bump: an older device leaves such values undefined */
+  BAD_SAMPLE: 12,
 } as const;
 
 export const ERR_NAME: Record<number, string> = {
@@ -97,6 +99,7 @@ export const ERR_NAME: Record<number, string> = {
   9: 'NOT_STAGED',
   10: 'OUTPUT_TOO_LARGE',
   11: 'AXES_MISMATCH',
+  12: 'BAD_SAMPLE',
 };
 
 /** INFO.counterKind values. */

@@ -147,6 +147,28 @@ for (const [name, make, enabled] of targets) {
       }
     });
 
+    it.skipIf(!t_testEngine(name))('SAMPLES_IN with a NaN, an infinity or |x| > 1e6: ERROR BAD_SAMPLE, and the window is unchanged', async () => {
+      await t.client.reset();
+      const preds: PredictionMsg[] = [];
+      const off = t.client.onPrediction((p) => preds.push(p));
+      const good = new Float32Array(19 * 3).map((_, i) => Math.fround(Math.cos(i * 0.21)));
+      await t.client.samplesIn(good);
+      for (const bad of [NaN, Infinity, -2e6]) {
+        const frame = new Float32Array(6).fill(0.5);
+        frame[4] = bad;
+        await expect(t.client.samplesIn(frame)).rejects.toMatchObject({ details: { code: ERR.BAD_SAMPLE } });
+      }
+      // One more good sample completes the first window: the refused frames left no trace in it.
+      const last = new Float32Array([0.25, -0.5, 1]);
+      await t.client.samplesIn(last);
+      off();
+      expect(preds.map((p) => [p.window, p.lastSample])).toEqual([[0, 19]]);
+      const all = [...good, ...last];
+      const q = new Uint8Array(60);
+      for (let i = 0; i < 60; i++) q[i] = quantiseSample(all[i], SETTINGS.normalisation.mean[i % 3], SETTINGS.normalisation.std[i % 3], 0.05, -3) & 0xff;
+      expect(Array.from(new Uint8Array(preds[0].scores.buffer, preds[0].scores.byteOffset, 5))).toEqual(Array.from(engine(q)));
+    });
+
     it.skipIf(!t_testEngine(name))('STREAM_START: contiguous IMU_SAMPLES of the synthetic IMU, in milli-g', async () => {
       await t.client.reset();
       const batches: ImuSamplesMsg[] = [];
