@@ -34,6 +34,13 @@ static uint16_t event_seq;
 static uint8_t staged_input[TF_MODEL_INPUT_BYTES];
 static uint32_t staged_len;
 
+// The last INFER's output, held for OUTPUT_READ when it does not fit one RESULT frame (a byte
+// otherwise: RESULT then carries it whole, built in place). Cleared by every INFER and by RESET.
+#define RESULT_MAX_OUTPUT (TF_PROTO_MAX_PAYLOAD - TF_RESULT_FIXED_BYTES)
+#define HELD_OUTPUT_BYTES (TF_MODEL_OUTPUT_BYTES > RESULT_MAX_OUTPUT ? TF_MODEL_OUTPUT_BYTES : 1)
+static uint8_t held_output[HELD_OUTPUT_BYTES];
+static uint32_t held_len;  // 0: nothing held
+
 static int streaming;
 static int live_axes;          // 1 when tf_model_axes is exactly aX,aY,aZ (see tf_app_init)
 static uint32_t stream_index;  // accepted IMU samples since STREAM_START
@@ -217,8 +224,9 @@ static void handle_infer(uint16_t seq, const uint8_t* input, size_t len) {
   uint32_t staged = staged_len;
   tf_timing_t t;
   char text[96];
-  int rc;
+  int rc, big;
   staged_len = 0;  // every INFER consumes the staging, whatever its outcome
+  held_len = 0;
   if (engine_status != TF_ENGINE_OK) {
     status_text(text, sizeof text, "engine not initialised", tf_engine_status_name(engine_status), engine_status);
     send_error(seq, TF_ERR_ENGINE, text);
@@ -236,11 +244,12 @@ static void handle_infer(uint16_t seq, const uint8_t* input, size_t len) {
     send_error(seq, TF_ERR_BAD_SIZE, "input length differs from the model's input tensor");
     return;
   }
-  if (engine.output_bytes > sizeof tx_payload - TF_RESULT_FIXED_BYTES) {
-    send_error(seq, TF_ERR_OUTPUT_TOO_LARGE, "output tensor larger than a RESULT frame");
+  big = engine.output_bytes > RESULT_MAX_OUTPUT;
+  if (big && engine.output_bytes > sizeof held_output) {
+    send_error(seq, TF_ERR_OUTPUT_TOO_LARGE, "the engine's output tensor is larger than the firmware's output buffer (TF_MODEL_OUTPUT_BYTES)");
     return;
   }
-  rc = tf_model_infer(input, len, tx_payload + TF_RESULT_FIXED_BYTES, engine.output_bytes, &t);
+  rc = tf_model_infer(input, len, big ? held_output : tx_payload + TF_RESULT_FIXED_BYTES, engine.output_bytes, &t);
   if (rc != TF_MODEL_OK) {
     status_text(text, sizeof text, "engine: invoke failed", tf_engine_status_name(tf_model_engine_status()), tf_model_engine_status());
     send_error(seq, TF_ERR_ENGINE, text);
@@ -248,7 +257,35 @@ static void handle_infer(uint16_t seq, const uint8_t* input, size_t len) {
   }
   put32(tx_payload + TF_RESULT_COUNTER_DELTA_OFFSET, t.counter);
   put32(tx_payload + TF_RESULT_MICROS_OFFSET, t.micros);
+  if (big) {
+    // RESULT carries the first part; the host reads the rest with OUTPUT_READ.
+    memcpy(tx_payload + TF_RESULT_FIXED_BYTES, held_output, RESULT_MAX_OUTPUT);
+    held_len = engine.output_bytes;
+    send(TF_MSG_RESULT, seq, tx_payload, TF_PROTO_MAX_PAYLOAD);
+    return;
+  }
   send(TF_MSG_RESULT, seq, tx_payload, TF_RESULT_FIXED_BYTES + engine.output_bytes);
+}
+
+static void handle_output_read(uint16_t seq, const uint8_t* p, size_t len) {
+  uint32_t offset, n;
+  if (len != TF_OUTPUT_READ_FIXED_BYTES) {
+    send_error(seq, TF_ERR_BAD_FRAME, "OUTPUT_READ payload size");
+    return;
+  }
+  if (held_len == 0) {
+    send_error(seq, TF_ERR_NO_OUTPUT, "no output held: OUTPUT_READ needs a successful INFER of a model whose output exceeds one RESULT frame");
+    return;
+  }
+  offset = get32(p + TF_OUTPUT_READ_OFFSET_OFFSET);
+  n = (uint32_t)p[TF_OUTPUT_READ_LENGTH_OFFSET] | ((uint32_t)p[TF_OUTPUT_READ_LENGTH_OFFSET + 1] << 8);
+  if (n == 0 || n > TF_PROTO_MAX_PAYLOAD - TF_OUTPUT_DATA_FIXED_BYTES || offset > held_len || n > held_len - offset) {
+    send_error(seq, TF_ERR_BAD_OFFSET, "OUTPUT_READ past the end of the output tensor (or length 0 or over one frame)");
+    return;
+  }
+  put32(tx_payload + TF_OUTPUT_DATA_OFFSET_OFFSET, offset);
+  memcpy(tx_payload + TF_OUTPUT_DATA_FIXED_BYTES, held_output + offset, n);
+  send(TF_MSG_OUTPUT_DATA, seq, tx_payload, TF_OUTPUT_DATA_FIXED_BYTES + n);
 }
 
 // A window ran: PREDICTION event (when it fits one frame) and the LED.
@@ -409,6 +446,9 @@ static void dispatch(void) {
     case TF_MSG_INPUT_CHUNK:
       handle_input_chunk(rx.seq, p, n);
       break;
+    case TF_MSG_OUTPUT_READ:
+      handle_output_read(rx.seq, p, n);
+      break;
     case TF_MSG_STREAM_START:
       handle_stream_start(rx.seq, p, n);
       break;
@@ -424,6 +464,7 @@ static void dispatch(void) {
       streaming = 0;
       imu_batch_n = 0;
       staged_len = 0;
+      held_len = 0;
       tf_model_reset();
       send_ack(rx.seq, TF_MSG_RESET);
       break;
@@ -453,6 +494,7 @@ void tf_app_init(void) {
   }
   tf_resample_init(&resampler, tf_board_imu_rate_hz(), TF_MODEL_SAMPLE_RATE_HZ);
   staged_len = 0;
+  held_len = 0;
   tf_board_led(-1);
 }
 

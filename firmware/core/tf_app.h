@@ -14,8 +14,10 @@
 // (S = max(S, offset + len)), so a re-sent chunk is idempotent; offset > S (gap) or a chunk past the
 // input tensor is ERROR BAD_OFFSET. INFER with an empty payload runs on the staged bytes if S equals
 // the engine's input_bytes, else ERROR NOT_STAGED. Every INFER (either form, any outcome) and RESET
-// set S = 0. Outputs are not chunked: an output tensor larger than one RESULT frame is ERROR
-// OUTPUT_TOO_LARGE (the host refuses earlier, from INFO.outputBytes).
+// set S = 0. Outputs larger than one RESULT frame: RESULT carries the first
+// TF_PROTO_MAX_PAYLOAD - 8 bytes and the app holds the whole output (a static buffer of
+// TF_MODEL_OUTPUT_BYTES, compiled in only for such models) until the next INFER or RESET; the host
+// reads the rest with OUTPUT_READ{offset, length} → OUTPUT_DATA (idempotent, any order).
 // IMU → model rate (live detection): every raw IMU sample since STREAM_START goes through the
 // linear-interpolation resampler of tf_resample.h to TF_MODEL_SAMPLE_RATE_HZ, whatever the board's
 // IMU rate (tf_board_imu_rate_hz(), e.g. 119 Hz on the Nano 33 BLE Sense Rev1's LSM9DS1).
