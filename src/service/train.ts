@@ -48,6 +48,8 @@ export interface TrainStageHooks {
   onEpoch?: (rec: EpochRecord, epochs: number) => void;
   /** Polled after every epoch (Ctrl-C): true stops there; the run is saved, then an `interrupted` error is thrown. */
   shouldStop?: () => boolean;
+  /** A caller-built (uncompiled) model to train instead of `settings.preset` (tune's candidates); the preset then only names it. */
+  model?: TrainOptions['model'];
 }
 
 export interface TrainStageResult {
@@ -61,7 +63,7 @@ export async function trainStage(data: TrainingData, settings: TrainSettings, ou
   const t0 = Date.now();
   const result = await trainModel(
     { train: data.train, val: data.val, test: data.test },
-    { ...settings, windowStride: data.windowStride, units: data.units, onEpoch: hooks.onEpoch, shouldStop: hooks.shouldStop },
+    { ...settings, windowStride: data.windowStride, units: data.units, onEpoch: hooks.onEpoch, shouldStop: hooks.shouldStop, model: hooks.model },
   );
   const seconds = (Date.now() - t0) / 1000;
   await saveTrainArtifacts(out, result);

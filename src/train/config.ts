@@ -69,6 +69,23 @@ export interface VerifyConfig {
   timeoutMs?: number;
 }
 
+/** `tinyforge tune`: the search (src/tune/, src/service/tune.ts); flags override each field. */
+export interface TuneConfig {
+  /** Entries replacing the default search space's (tinyforge tune --print-space). */
+  space?: Record<string, unknown>;
+  trials?: number;
+  timeBudgetSeconds?: number;
+  board?: string;
+  maxFlash?: number;
+  maxRam?: number;
+  maxLatencyMs?: number;
+  cpi?: number;
+  clockMHz?: number;
+  workers?: number;
+  queue?: string;
+  out?: string;
+}
+
 export interface TinyforgeConfig {
   version?: 1;
   /** Output folder of `tinyforge run` (default out/run). */
@@ -78,6 +95,7 @@ export interface TinyforgeConfig {
   quantize?: QuantizeConfig;
   firmware?: FirmwareConfig;
   verify?: VerifyConfig;
+  tune?: TuneConfig;
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -116,6 +134,7 @@ export function resolvePaths(c: TinyforgeConfig, base: string): TinyforgeConfig 
   if (out.train?.out) out.train.out = abs(out.train.out);
   if (out.quantize?.out) out.quantize.out = abs(out.quantize.out);
   if (out.firmware?.out) out.firmware.out = abs(out.firmware.out);
+  if (out.tune?.out) out.tune.out = abs(out.tune.out);
   return out;
 }
 

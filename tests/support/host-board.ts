@@ -25,7 +25,7 @@ export interface HostBoardBuild {
 }
 
 /** Sources of the device app and the host board, relative to the repo. */
-export const HOST_BOARD_SOURCES = ['firmware/core/tf_app.c', 'firmware/core/tf_link.c', 'firmware/boards/host/tf_board_host.c'];
+export const HOST_BOARD_SOURCES = ['firmware/core/tf_app.c', 'firmware/core/tf_model.c', 'firmware/core/tf_resample.c', 'firmware/core/tf_link.c', 'firmware/boards/host/tf_board_host.c'];
 
 /** Compiles the host board program with gcc (-Werror); returns the executable path. */
 export async function buildHostBoard(b: HostBoardBuild): Promise<string> {
