@@ -5,7 +5,8 @@
  * pure code in their stages (data/split-files.ts, train/config.ts, firmware/build.ts); this module
  * only reads and writes them.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { GeneratedFile } from '../core/cemit.js';
 import { badInput, causeText } from '../core/errors.js';
@@ -215,4 +216,14 @@ export function moveFile(from: string, to: string): void {
 /** Removes a file (no error when it is already gone). */
 export function removeFile(path: string): void {
   rmSync(path, { force: true });
+}
+
+/** A fresh folder under the system's temporary folder, named `prefix` + random characters. */
+export function makeTempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Removes a folder and everything in it (no error when it is already gone). */
+export function removeDir(path: string): void {
+  rmSync(path, { recursive: true, force: true });
 }

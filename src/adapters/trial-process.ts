@@ -1,5 +1,5 @@
 /**
- * Trials in their own processes: `runTrialInChild` forks src/adapters/trial-child.ts (through
+ * Trials in their own processes: `runTrialInChild` forks src/cli/trial-child.ts (through
  * tsx, as the CLI runs), sends it the job and waits for its result; `localPool` runs at most N at
  * once. A child that dies (crash, OOM, killed) is a failed trial with its exit status; an abort
  * (Ctrl-C) kills the running children.
@@ -7,10 +7,10 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { TinyforgeError, internalError, type ErrorKind } from '../core/errors.js';
-import type { TuneJob, TuneJobResult } from '../service/tune.js';
+import type { TuneJob, TuneJobResult } from '../tune/job.js';
 
 const RUN_TS = fileURLToPath(new URL('../../bin/run-ts.mjs', import.meta.url));
-const CHILD = fileURLToPath(new URL('./trial-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('../cli/trial-child.ts', import.meta.url));
 
 /** Runs trials somewhere: here (child processes) or on queue workers. */
 export interface TrialExecutor {

@@ -20,7 +20,7 @@ import { hostname } from 'node:os';
 import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { TinyforgeError, causeText, toolError, usageError } from '../core/errors.js';
-import type { TuneJob, TuneJobResult } from '../service/tune.js';
+import type { TuneJob, TuneJobResult } from '../tune/job.js';
 import { errorFromJson, runTrialInChild, type ErrorJson, type TrialExecutor } from './trial-process.js';
 
 export const QUEUE_NAME = 'tinyforge-tune';

@@ -15,8 +15,7 @@
  * count and the finishing order never change it.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { exists, makeDir, makeTempDir, removeDir } from '../adapters/files.js';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
@@ -33,6 +32,7 @@ import { archProblem, buildCandidateModel, describeCandidate } from '../tune/arc
 import { describeBudget, latencyMs, overBudget, type Budget, type Figures } from '../tune/budget.js';
 import { tuneReportHtml } from '../tune/report-html.js';
 import { GENERATION_SIZE, bestTrial, latestById, paretoFront, promote, proposeCandidate, type TrialRecord } from '../tune/search.js';
+import type { TuneJob, TuneJobResult, SavedFloatModel } from '../tune/job.js';
 import { archKey, candidateKey, rungEpochs, smallestCandidates, strideSamples, windowSamples, type Candidate, type SearchSpace } from '../tune/space.js';
 import { prepareData } from './data.js';
 import { buildStage, firmwareStage, readModelForFirmware } from './firmware.js';
@@ -135,7 +135,7 @@ export async function measureCandidate(c: Candidate, data: TuneData, o: MeasureO
     const cal = applyNormalisation(firstWindows(d.train, 64), d.normalisation);
     const q = quantizeStage({ model, settings: settingsOf(d), calibration: { x: cal.x, shape: [cal.y.length, d.windowLength, d.axes.length] }, maxExamples: 64 });
     const m = readModelForFirmware(q.bytes, 'the candidate');
-    mkdirSync(o.workDir, { recursive: true });
+    makeDir(o.workDir);
     const fw = await firmwareStage({ board: MEASURE_BOARD, engine: 'native', model: m, modelBytes: q.bytes, settings: q.settings!, out: join(o.workDir, 'firmware'), force: true });
     o.signal?.throwIfAborted();
     const b = await buildStage(fw.dir);
@@ -158,42 +158,7 @@ export async function measureCandidate(c: Candidate, data: TuneData, o: MeasureO
 // ---------------------------------------------------------------------------------------------
 // One trial
 
-/** Everything a trial needs; a queue job's payload (JSON). */
-export interface TuneJob {
-  kind: 'tinyforge-tune-trial';
-  /** The tinyforge version of the coordinator: a worker of another version refuses the job. */
-  version: string;
-  /** Identifies the search (its settings' hash). */
-  search: string;
-  id: number;
-  rung: number;
-  epochs: number;
-  seed: number;
-  candidate: Candidate;
-  /** The data section (absolute paths): the worker prepares the same split, checked by `dataHash`. */
-  data: DataConfig;
-  dataHash: string;
-}
-
-/** A tfjs LayersModel in memory (topology + weights), as JSON. */
-export interface SavedFloatModel {
-  modelTopology: unknown;
-  weightSpecs: unknown;
-  /** Base64 of the weight bytes. */
-  weightData: string;
-}
-
-export interface TuneJobResult {
-  id: number;
-  rung: number;
-  accuracy: { val: { float: number; int8: number } };
-  epochsRun: number;
-  params: number;
-  trainSeconds: number;
-  worker: string;
-  /** The trained model: .tflite (base64), its settings (int8 I/O included) and the float model. */
-  artifacts: { tflite: string; settings: ModelSettings; floatModel: SavedFloatModel };
-}
+export type { SavedFloatModel, TuneJob, TuneJobResult } from '../tune/job.js';
 
 /** A worker refuses a job it cannot run faithfully (another version, other data): bad input naming cause and remedy. */
 export function checkJob(job: TuneJob): TuneData {
@@ -233,7 +198,7 @@ export async function runTrialJob(job: TuneJob, worker = 'local'): Promise<TuneJ
   const train: TrainingData = { ...d, test: emptyLike(d.test) };
   const model = buildCandidateModel(c, { windowLength: d.windowLength, axes: d.axes.length, classes: d.labels.length, seed: job.seed });
   const settings = { ...trainSettings({ epochs: job.epochs, learningRate: c.learningRate, seed: job.seed, backend: 'wasm' }), preset: `tune-${c.family}` as Preset };
-  const tmp = mkdtempSync(join(tmpdir(), 'tinyforge-trial-'));
+  const tmp = makeTempDir('tinyforge-trial-');
   try {
     const t = await trainStage(train, settings, join(tmp, 'train'), { model });
     const arrays = trainedArrays(t.result);
@@ -262,7 +227,7 @@ export async function runTrialJob(job: TuneJob, worker = 'local'): Promise<TuneJ
       },
     };
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    removeDir(tmp);
   }
 }
 
@@ -571,7 +536,7 @@ export function parseTrialRef(ref: string): { dir: string; id: number } {
  */
 export async function runTrialOnBoard(ref: string, o: { board?: string; port?: string; max?: number; all?: boolean; onStage?: (stage: string, message: string) => void } = {}): Promise<TrialRunReport> {
   const { dir, id } = parseTrialRef(ref);
-  if (!existsSync(join(dir, SEARCH_FILE))) throw badInput(`${dir} is not a tune search folder (no ${SEARCH_FILE})`, { remedy: 'pass the --out folder of a tinyforge tune run' });
+  if (!exists(join(dir, SEARCH_FILE))) throw badInput(`${dir} is not a tune search folder (no ${SEARCH_FILE})`, { remedy: 'pass the --out folder of a tinyforge tune run' });
   const store = new TuneStore(dir);
   const header = store.header()!;
   const rec = latestById(store.readTrials()).find((r) => r.id === id);
