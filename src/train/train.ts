@@ -141,7 +141,7 @@ export function sampleWindows(ws: WindowSet, max: number, seed: number): WindowS
 function checkSet(name: string, ws: WindowSet, ref: WindowSet, allowEmpty: boolean): void {
   const per = ws.windowLength * ws.axes.length;
   if (ws.y.length * per !== ws.x.length) {
-    throw badInput(`the ${name} windows are inconsistent: ${ws.y.length} labels but ${ws.x.length} samples for ${ws.windowLength}×${ws.axes.length} windows`, { remedy: 'Rebuild the windows with tinyforge data.' });
+    throw badInput(`the ${name} windows are inconsistent: ${ws.y.length} labels but ${ws.x.length} samples for ${ws.windowLength}×${ws.axes.length} windows`, { remedy: 'Rebuild the windows with tinyforge data split.' });
   }
   if (!allowEmpty && ws.y.length === 0) throw badInput(`the ${name} split has no windows`, { remedy: 'Add recordings, or shorten the window length.' });
   if (ws.windowLength !== ref.windowLength || ws.axes.join() !== ref.axes.join() || ws.labels.join() !== ref.labels.join()) {
