@@ -3,6 +3,7 @@
  * two agree on the class, the accuracy the int8 model costs, and the output error. Pure.
  */
 import type { Graph } from '../core/graph.js';
+import type { Saturation } from '../interp/saturation.js';
 import { numElements } from '../core/graph.js';
 import { createInterpreter, dequantizeOutput, quantizeInput } from '../interp/index.js';
 
@@ -19,6 +20,8 @@ export interface EvalReport {
   /** Largest / mean |float − dequantised int8| over all outputs. */
   maxAbsError: number;
   meanAbsError: number;
+  /** Input / output values int8 clamped (src/interp/saturation.ts); set by evaluateInt8. */
+  saturation?: Saturation;
 }
 
 export function argmax(v: ArrayLike<number>, start: number, len: number): number {

@@ -7,6 +7,7 @@ import { exists, makeDir, readBytes, writeFileAtomic } from '../adapters/files.j
 import { loadSources, need } from '../adapters/model-sources.js';
 import { perLayerDiagnostics, type PerLayerReport } from '../quantize/per-layer.js';
 import { readTflite } from '../tflite/reader.js';
+import { saturationWarning } from '../interp/saturation.js';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelSettings } from '../core/dataset.js';
@@ -106,7 +107,7 @@ export interface EvalProgress {
   total: number;
 }
 
-export type EvaluateModelResult = EvalReport & { modelBytes: number; tflite: string | null; perLayer?: PerLayerReport };
+export type EvaluateModelResult = EvalReport & { modelBytes: number; tflite: string | null; perLayer?: PerLayerReport; /** Saturated inputs/outputs, in words with the remedy, or null. */ warning: string | null };
 
 /** `tinyforge eval` and the studio's diagnostics: float vs int8 (and per layer) on labelled data. */
 export async function evaluateModel(i: EvaluateModelInput): Promise<EvaluateModelResult> {
@@ -133,7 +134,7 @@ export async function evaluateModel(i: EvaluateModelInput): Promise<EvaluateMode
   progress({ phase: 'evaluating', done: 0, total: n });
   const report = evalStage(src.model, graph, data);
   const perLayer = i.perLayer ? perLayerDiagnostics(src.model, graph, data.x, n, (done) => progress({ phase: 'per-layer', done, total: n })) : undefined;
-  return { ...report, modelBytes, tflite: i.tflite ?? null, ...(perLayer ? { perLayer } : {}) };
+  return { ...report, modelBytes, tflite: i.tflite ?? null, ...(perLayer ? { perLayer } : {}), warning: report.saturation ? saturationWarning(graph, report.saturation) : null };
 }
 
 /** Float vs int8 of an existing graph on labelled data (tinyforge eval). */

@@ -166,6 +166,8 @@ export function register(program: Command): void {
           onProgress: (p) => p.phase === 'evaluating' && info(o, `evaluating on ${p.total} examples…`),
         });
         const { perLayer, modelBytes } = report;
+        // On stderr even with --json: saturated values are wrong answers, not approximations.
+        if (report.warning) process.stderr.write(report.warning + '\n');
         const pct = (x: number | null) => (x === null ? 'n/a (no labels)' : `${(100 * x).toFixed(2)} %`);
         emit(o, report, () =>
           [

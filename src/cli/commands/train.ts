@@ -25,6 +25,7 @@ type Flags = ImportFlags & {
   builtin?: boolean;
   data?: string[];
   example?: string;
+  calibrationRange?: string;
   preset?: string;
   epochs?: string;
   batchSize?: string;
@@ -78,6 +79,14 @@ function summary(r: TrainResult, out: string): string {
   ].join('\n');
 }
 
+/** "LO:HI" → [LO, HI] (numbers, LO < HI). */
+function parseRange(text: string): [number, number] {
+  const m = /^\s*(-?[\d.]+(?:e-?\d+)?)\s*:\s*(-?[\d.]+(?:e-?\d+)?)\s*$/i.exec(text);
+  const r = m ? ([Number(m[1]), Number(m[2])] as [number, number]) : null;
+  if (!r || !r.every(Number.isFinite) || !(r[0] < r[1])) throw usageError(`--calibration-range '${text}' is not LO:HI with LO < HI`, { remedy: 'e.g. --calibration-range -10:20' });
+  return r;
+}
+
 async function runExample(name: string, flags: Flags, cfg: TinyforgeConfig, o: OutputOptions): Promise<void> {
   const out = flags.out ?? cfg.train?.out ?? `out/${name}`;
   const seed = num('seed', flags.seed, true, 0) ?? cfg.train?.seed ?? TRAIN_DEFAULTS.seed;
@@ -85,11 +94,11 @@ async function runExample(name: string, flags: Flags, cfg: TinyforgeConfig, o: O
   if (name === 'regression') {
     const epochs = num('epochs', flags.epochs, true, 1) ?? 500;
     info(o, `training one neuron on X = {-1…4}, Y = 2X − 1 with sgd for ${epochs} epochs…`);
-    const r = await trainRegression({ epochs, seed, backend, learningRate: num('lr', flags.lr, false, 0) });
+    const r = await trainRegression({ epochs, seed, backend, learningRate: num('lr', flags.lr, false, 0), ...(flags.calibrationRange !== undefined ? { calibrationRange: parseRange(flags.calibrationRange) } : {}) });
     await saveTrainArtifacts(out, r);
     r.model.dispose();
-    const result = { example: 'regression', backend: r.backend, epochs, weight: r.weight, bias: r.bias, predictAt10: r.predictAt10, finalLoss: r.losses[r.losses.length - 1], out };
-    emit(o, result, `learned y = ${r.weight.toFixed(4)}·x ${r.bias < 0 ? '−' : '+'} ${Math.abs(r.bias).toFixed(4)} (true: y = 2x − 1) on ${r.backend}\nprediction for x = 10: ${r.predictAt10.toFixed(4)} (true: 19)\nfinal loss (MSE): ${r.losses[r.losses.length - 1].toExponential(3)}\nsaved to ${out}`);
+    const result = { example: 'regression', backend: r.backend, epochs, weight: r.weight, bias: r.bias, predictAt10: r.predictAt10, finalLoss: r.losses[r.losses.length - 1], calibrationRange: r.calibrationRange, out };
+    emit(o, result, `learned y = ${r.weight.toFixed(4)}·x ${r.bias < 0 ? '−' : '+'} ${Math.abs(r.bias).toFixed(4)} (true: y = 2x − 1) on ${r.backend}\nprediction for x = 10: ${r.predictAt10.toFixed(4)} (true: 19)\nfinal loss (MSE): ${r.losses[r.losses.length - 1].toExponential(3)}\nint8 calibration range: x = ${r.calibrationRange[0]} … ${r.calibrationRange[1]}${flags.calibrationRange === undefined ? ' (the training X widened by twice its span; --calibration-range LO:HI to change)' : ''}; int8 clamps outside it\nsaved to ${out}`);
     return;
   }
   const epochs = num('epochs', flags.epochs, true, 1) ?? 5;
@@ -125,6 +134,7 @@ export function register(program: Command): void {
     .option('--no-augment', 'no random rotation/gain of training windows (default: rotate 0.2 rad, gain 5 %, fresh every epoch)')
     .option('--window <n>', 'samples per window (default: 2 s, or one window per equal-length short recording)')
     .option('--stride <n>', 'hop between windows in samples (default: half a window)')
+    .option('--calibration-range <lo:hi>', 'regression example: the x range int8 is calibrated for (default: the training X widened by twice its span, -11:14)')
     .addOption(flag('out', `output folder (default ${TRAIN_DEFAULTS.out}, or out/<example>)`))
     .addOption(flag('config', 'project file (default: ./tinyforge.config.json when present)'))
     .addHelpText(
