@@ -13,13 +13,19 @@
 
 #include "tf_board.h"
 #include "tf_engine.h"
+#include "tf_features.h"
 #include "tf_link.h"
 #include "tf_model_settings.h"
 #include "tf_protocol.h"
 
 #define WINDOW_VALUES (TF_MODEL_WINDOW_LENGTH * TF_MODEL_NUM_AXES)
-// Windowing needs an int8 input laid out [window][axis]; other models still serve INFER.
-#define WINDOWING (TF_MODEL_INPUT_BYTES == WINDOW_VALUES)
+// A feature block (tf_features_config.h) sits between the raw window and the model: INFER then
+// takes the raw window (int16 counts, TF_FEATURES_RAW_BYTES) and the board runs DSP + model.
+#define FEATURES (TF_FEATURES_BLOCK != 0)
+#define INFER_BYTES (FEATURES ? TF_FEATURES_RAW_BYTES : TF_MODEL_INPUT_BYTES)
+#define STAGE_BYTES (TF_FEATURES_RAW_BYTES > TF_MODEL_INPUT_BYTES ? TF_FEATURES_RAW_BYTES : TF_MODEL_INPUT_BYTES)
+// Windowing needs an int8 input laid out [window][axis] (or the feature block's features); other models still serve INFER.
+#define WINDOWING (FEATURES ? TF_MODEL_INPUT_BYTES == TF_FEATURES_COUNT : TF_MODEL_INPUT_BYTES == WINDOW_VALUES)
 // Live detection on the board's IMU also needs the model's axes to be the accelerometer's, in
 // order (checked once at init: live_axes); the IMU gives aX,aY,aZ only.
 #define IMU_AXES 3
@@ -36,14 +42,27 @@ static uint16_t event_seq;
 
 // Input staged by INPUT_CHUNK for inputs larger than one frame (see tf_app.h): bytes
 // [0, staged_len) of staged_input are valid. Cleared by every INFER and by RESET.
-static uint8_t staged_input[TF_MODEL_INPUT_BYTES];
+static uint8_t staged_input[STAGE_BYTES];
 static uint32_t staged_len;
 
 static float ring[WINDOW_VALUES];
 static uint32_t ring_head;     // sample slot the next sample goes to
 static uint32_t sample_count;  // samples seen since init/RESET
 static uint32_t window_count;
-static int8_t window_q[WINDOW_VALUES];
+static int8_t window_q[FEATURES ? TF_FEATURES_COUNT : WINDOW_VALUES];
+#if TF_FEATURES_BLOCK != 0
+static int16_t feat_window[WINDOW_VALUES];
+static int32_t feat_values[TF_FEATURES_COUNT];
+static int8_t feat_input[TF_FEATURES_COUNT];
+// Raw window bytes (int16 LE [sample][axis]) → the model's int8 input through the feature block:
+// the one hook between the device's input path and tf_features_compute.
+static const uint8_t* features_from_raw(const uint8_t* raw) {
+  uint32_t i;
+  for (i = 0; i < WINDOW_VALUES; i++) feat_window[i] = (int16_t)(uint16_t)((uint32_t)raw[2 * i] | ((uint32_t)raw[2 * i + 1] << 8));
+  tf_features_compute(feat_window, feat_values, feat_input);
+  return (const uint8_t*)feat_input;
+}
+#endif
 static uint8_t window_out[TF_MODEL_OUTPUT_BYTES];
 
 static int streaming;
@@ -164,7 +183,7 @@ static void handle_hello(uint16_t seq) {
   put32(tx_payload + TF_INFO_ARENA_CAPACITY_OFFSET, engine.arena_capacity);
   put32(tx_payload + TF_INFO_FLASH_USED_OFFSET, tf_board_flash_used());
   put32(tx_payload + TF_INFO_RAM_USED_OFFSET, tf_board_ram_used());
-  put32(tx_payload + TF_INFO_INPUT_BYTES_OFFSET, engine.input_bytes);
+  put32(tx_payload + TF_INFO_INPUT_BYTES_OFFSET, FEATURES ? (uint32_t)INFER_BYTES : engine.input_bytes);
   put32(tx_payload + TF_INFO_OUTPUT_BYTES_OFFSET, engine.output_bytes);
   put16(tx_payload + TF_INFO_WINDOW_LENGTH_OFFSET, TF_MODEL_WINDOW_LENGTH);
   put16(tx_payload + TF_INFO_WINDOW_STRIDE_OFFSET, TF_MODEL_WINDOW_STRIDE);
@@ -190,7 +209,8 @@ static void handle_input_chunk(uint16_t seq, const uint8_t* p, size_t len) {
   }
   offset = get32(p + TF_INPUT_CHUNK_OFFSET_OFFSET);
   n = (uint32_t)(len - TF_INPUT_CHUNK_FIXED_BYTES);
-  if (offset > engine.input_bytes || n > engine.input_bytes - offset || offset + n > sizeof staged_input) {
+  uint32_t want = FEATURES ? (uint32_t)INFER_BYTES : engine.input_bytes;
+  if (offset > want || n > want - offset || offset + n > sizeof staged_input) {
     send_error(seq, TF_ERR_BAD_OFFSET, "INPUT_CHUNK past the end of the input tensor");
     return;
   }
@@ -214,16 +234,17 @@ static void handle_infer(uint16_t seq, const uint8_t* input, size_t len) {
     send_error(seq, TF_ERR_ENGINE, "engine not initialised");
     return;
   }
+  uint32_t want = FEATURES ? (uint32_t)INFER_BYTES : engine.input_bytes;
   if (len == 0) {
-    if (staged != engine.input_bytes) {
+    if (staged != want) {
       send_error(seq, TF_ERR_NOT_STAGED, "empty INFER but the input was not fully staged with INPUT_CHUNK since the last INFER");
       return;
     }
     input = staged_input;
     len = staged;
   }
-  if (len != engine.input_bytes) {
-    send_error(seq, TF_ERR_BAD_SIZE, "input length differs from the model's input tensor");
+  if (len != want) {
+    send_error(seq, TF_ERR_BAD_SIZE, FEATURES ? "input length differs from the raw window (int16 samples x axes)" : "input length differs from the model's input tensor");
     return;
   }
   if (engine.output_bytes > sizeof tx_payload - TF_RESULT_FIXED_BYTES) {
@@ -232,6 +253,10 @@ static void handle_infer(uint16_t seq, const uint8_t* input, size_t len) {
   }
   t0 = tf_board_micros();
   c0 = tf_board_counter();
+#if TF_FEATURES_BLOCK != 0
+  input = features_from_raw(input);
+  len = TF_FEATURES_COUNT;
+#endif
   rc = tf_engine_invoke(input, len, tx_payload + TF_RESULT_FIXED_BYTES, engine.output_bytes);
   c1 = tf_board_counter();
   t1 = tf_board_micros();
@@ -244,6 +269,47 @@ static void handle_infer(uint16_t seq, const uint8_t* input, size_t len) {
   send(TF_MSG_RESULT, seq, tx_payload, TF_RESULT_FIXED_BYTES + engine.output_bytes);
 }
 
+// FEATURES → FEATURE_VECTOR: the board's features and int8 model input of one raw window.
+static void handle_features(uint16_t seq, const uint8_t* p, size_t len) {
+#if TF_FEATURES_BLOCK != 0
+  uint32_t staged = staged_len, t0, c0, c1, t1, i;
+  size_t o = TF_FEATURE_VECTOR_FIXED_BYTES;
+  staged_len = 0;
+  if (len == 0) {
+    if (staged != INFER_BYTES) {
+      send_error(seq, TF_ERR_NOT_STAGED, "empty FEATURES but the raw window was not fully staged with INPUT_CHUNK");
+      return;
+    }
+    p = staged_input;
+    len = staged;
+  }
+  if (len != INFER_BYTES) {
+    send_error(seq, TF_ERR_BAD_SIZE, "FEATURES payload differs from the raw window (int16 samples x axes)");
+    return;
+  }
+  if (TF_FEATURE_VECTOR_FIXED_BYTES + 5u * TF_FEATURES_COUNT > sizeof tx_payload) {
+    send_error(seq, TF_ERR_OUTPUT_TOO_LARGE, "feature vector larger than one frame");
+    return;
+  }
+  t0 = tf_board_micros();
+  c0 = tf_board_counter();
+  features_from_raw(p);
+  c1 = tf_board_counter();
+  t1 = tf_board_micros();
+  put32(tx_payload + TF_FEATURE_VECTOR_COUNTER_DELTA_OFFSET, c1 - c0);
+  put32(tx_payload + TF_FEATURE_VECTOR_MICROS_OFFSET, t1 - t0);
+  put16(tx_payload + TF_FEATURE_VECTOR_FEATURE_COUNT_OFFSET, TF_FEATURES_COUNT);
+  for (i = 0; i < TF_FEATURES_COUNT; i++, o += 4) put32(tx_payload + o, (uint32_t)feat_values[i]);
+  for (i = 0; i < TF_FEATURES_COUNT; i++) tx_payload[o++] = (uint8_t)feat_input[i];
+  send(TF_MSG_FEATURE_VECTOR, seq, tx_payload, o);
+#else
+  (void)p;
+  (void)len;
+  staged_len = 0;
+  send_error(seq, TF_ERR_NO_FEATURES, "this model takes raw windows: no feature block");
+#endif
+}
+
 static void reset_window(void) {
   ring_head = 0;
   sample_count = 0;
@@ -254,6 +320,13 @@ static void run_window(void) {
   uint32_t s, a, slot = ring_head;  // ring_head is the oldest sample once the ring is full
   uint32_t t0, t1, i, best = 0;
   size_t o;
+#if TF_FEATURES_BLOCK != 0
+  for (s = 0; s < TF_MODEL_WINDOW_LENGTH; s++) {
+    for (a = 0; a < TF_MODEL_NUM_AXES; a++) feat_window[s * TF_MODEL_NUM_AXES + a] = tf_features_to_count(ring[slot * TF_MODEL_NUM_AXES + a], a);
+    slot = (slot + 1) % TF_MODEL_WINDOW_LENGTH;
+  }
+  tf_features_compute(feat_window, feat_values, window_q);
+#else
   for (s = 0; s < TF_MODEL_WINDOW_LENGTH; s++) {
     for (a = 0; a < TF_MODEL_NUM_AXES; a++) {
       float t = (ring[slot * TF_MODEL_NUM_AXES + a] - tf_model_norm_mean[a]) / tf_model_norm_std[a];
@@ -262,6 +335,7 @@ static void run_window(void) {
     }
     slot = (slot + 1) % TF_MODEL_WINDOW_LENGTH;
   }
+#endif
   if (engine_status != 0 || engine.output_bytes != TF_MODEL_OUTPUT_BYTES) return;
   // A PREDICTION must fit one frame (constant: compiled out for every model whose output fits).
   if (TF_PREDICTION_FIXED_BYTES + TF_MODEL_OUTPUT_BYTES > sizeof tx_payload) return;
@@ -442,6 +516,9 @@ static void dispatch(void) {
       flush_imu_batch();
       streaming = 0;
       send_ack(rx.seq, TF_MSG_STREAM_STOP);
+      break;
+    case TF_MSG_FEATURES:
+      handle_features(rx.seq, p, n);
       break;
     case TF_MSG_SAMPLES_IN:
       handle_samples_in(rx.seq, p, n);

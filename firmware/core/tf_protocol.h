@@ -33,6 +33,8 @@
 #define TF_MSG_RESET 12  /* host->device: clear the window buffer and counters, clear the input staging, stop streaming; answered by ACK */
 #define TF_MSG_INPUT_CHUNK 13  /* host->device: stage input bytes for an input larger than one frame; answered by ACK or ERROR. The device keeps one input buffer (inputBytes) and a staged-prefix length S (bytes 0..S-1 valid). offset 0 starts a new staging: S = len(bytes). 0 < offset <= S overwrites and extends: S = max(S, offset + len). offset > S (a gap) or offset + len > inputBytes is ERROR BAD_OFFSET; empty bytes is ERROR BAD_FRAME. Re-sending a chunk is idempotent. S is cleared by every INFER and by RESET */
 #define TF_MSG_LOG 14  /* device->host: a line of text the firmware logs (e.g. TFLM's DebugLog/MicroPrintf), sent as a frame so it never corrupts the link; an event (seq = the device's event counter), never a reply. Added after v3 without a version bump: no existing layout changed, and a host that does not know it counts it as a bad frame and carries on */
+#define TF_MSG_FEATURES 32  /* host->device: for a model with a feature block (tf_features_config.h): compute the features of one raw window and answer FEATURE_VECTOR, without running the model. Payload as INFER's: the whole raw window (int16 LE counts [sample][axis], INFO.inputBytes bytes) or nothing to use the input staged with INPUT_CHUNK. ERROR NO_FEATURES on a raw-window model. Added without a version bump (no existing layout changed) */
+#define TF_MSG_FEATURE_VECTOR 33  /* device->host: answer to FEATURES: what the board's DSP made of the window, so a verify mismatch says whether the DSP or the network diverged */
 
 #define TF_ERR_BAD_FRAME 1  /* a frame arrived but its payload length does not fit the message */
 #define TF_ERR_UNKNOWN_TYPE 2  /* message type the device does not handle */
@@ -45,6 +47,7 @@
 #define TF_ERR_NOT_STAGED 9  /* INFER with an empty payload but the staged prefix does not cover the whole input tensor since the last INFER/RESET */
 #define TF_ERR_OUTPUT_TOO_LARGE 10  /* the output tensor does not fit one RESULT frame (outputBytes > maxPayload - RESULT fixed bytes); there is no chunked RESULT */
 #define TF_ERR_AXES_MISMATCH 11  /* samples of the wrong width for the model: STREAM_START on a windowing model whose axes are not the IMU's aX,aY,aZ (no live detection; INFO.liveDetection is 0; INFER and SAMPLES_IN still work), or SAMPLES_IN whose length is not a whole number of numAxes-value float32 samples */
+#define TF_ERR_NO_FEATURES 32  /* FEATURES sent to firmware whose model takes raw windows (no feature block) */
 
 #define TF_COUNTER_NONE 0
 #define TF_COUNTER_CYCLES 1
@@ -120,5 +123,14 @@
 
 /* LOG: text:str */
 #define TF_LOG_FIXED_BYTES 0
+
+/* FEATURES: window:bytes */
+#define TF_FEATURES_FIXED_BYTES 0
+
+/* FEATURE_VECTOR: counterDelta:u32, micros:u32, featureCount:u16, data:bytes */
+#define TF_FEATURE_VECTOR_COUNTER_DELTA_OFFSET 0
+#define TF_FEATURE_VECTOR_MICROS_OFFSET 4
+#define TF_FEATURE_VECTOR_FEATURE_COUNT_OFFSET 8
+#define TF_FEATURE_VECTOR_FIXED_BYTES 10
 
 #endif  // TINYFORGE_TF_PROTOCOL_H_

@@ -298,6 +298,7 @@ void tf_features_compute(const int16_t* window, int32_t* features, int8_t* model
 }
 #endif
 
+#if TF_FEATURES_BLOCK != 0
 int16_t tf_features_to_count(float x, uint32_t axis) {
   float v;
   if (!(x == x)) return 0;
@@ -306,3 +307,4 @@ int16_t tf_features_to_count(float x, uint32_t axis) {
   if (v > 32767.0f) return 32767;
   return (int16_t)v;
 }
+#endif

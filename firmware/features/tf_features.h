@@ -29,9 +29,11 @@ void tf_features_quantise(const int32_t* features, int8_t* model_input);
 void tf_features_compute(const int16_t* window, int32_t* features, int8_t* model_input);
 #endif
 
+#if TF_FEATURES_BLOCK != 0
 // A sensor value (float, in the axis' unit) → int16 counts: round half away from zero of
 // x · scale[axis] (a power of two: exact), saturated; NaN → 0.
 int16_t tf_features_to_count(float x, uint32_t axis);
+#endif
 
 #ifdef __cplusplus
 }

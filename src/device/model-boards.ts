@@ -9,6 +9,8 @@ import { dirname, join } from 'node:path';
 import type { ModelSettings } from '../core/dataset.js';
 import { REPO_ROOT } from '../core/shared.js';
 import { settingsFromGraph, settingsHeader } from '../firmware/settings-header.js';
+import { featuresHeader } from '../features/cheader.js';
+import { withModelQuant } from '../firmware/model-settings.js';
 import { emitNativeEngine, nativeKernelFiles } from '../firmware/native/index.js';
 import { emitFirmware } from '../firmware/emit.js';
 import { readFirmwareSources } from '../firmware/sources.js';
@@ -39,6 +41,7 @@ export async function startHostModelBoard(modelBytes: Uint8Array, settings: Mode
   const exe = await buildHostBoard({
     outDir: mkdtempSync(join(tmpdir(), 'tf-hostmodel-')),
     settingsHeader: settingsHeader({ settings, inputBytes: bytes(g.inputs[0]), outputBytes: bytes(g.outputs[0]) }).contents,
+    featuresHeader: featuresHeader(withModelQuant(settings, g)).contents,
     engineSources: kernels,
     files: engine.files,
     cflags: ['-I', dirname(kernels[0]), '-I', join(REPO_ROOT, 'firmware/core')],

@@ -39,6 +39,10 @@ export const MSG = {
   INPUT_CHUNK: 13,
   /** device->host: a line of text the firmware logs (e.g. TFLM's DebugLog/MicroPrintf), sent as a frame so it never corrupts the link; an event (seq = the device's event counter), never a reply. Added after v3 without a version bump: no existing layout changed, and a host that does not know it counts it as a bad frame and carries on */
   LOG: 14,
+  /** host->device: for a model with a feature block (tf_features_config.h): compute the features of one raw window and answer FEATURE_VECTOR, without running the model. Payload as INFER's: the whole raw window (int16 LE counts [sample][axis], INFO.inputBytes bytes) or nothing to use the input staged with INPUT_CHUNK. ERROR NO_FEATURES on a raw-window model. Added without a version bump (no existing layout changed) */
+  FEATURES: 32,
+  /** device->host: answer to FEATURES: what the board's DSP made of the window, so a verify mismatch says whether the DSP or the network diverged */
+  FEATURE_VECTOR: 33,
 } as const;
 export type MsgName = keyof typeof MSG;
 
@@ -57,6 +61,8 @@ export const MSG_NAME: Record<number, MsgName> = {
   12: 'RESET',
   13: 'INPUT_CHUNK',
   14: 'LOG',
+  32: 'FEATURES',
+  33: 'FEATURE_VECTOR',
 };
 
 /** ERROR message codes. */
@@ -83,6 +89,8 @@ export const ERR = {
   OUTPUT_TOO_LARGE: 10,
   /** samples of the wrong width for the model: STREAM_START on a windowing model whose axes are not the IMU's aX,aY,aZ (no live detection; INFO.liveDetection is 0; INFER and SAMPLES_IN still work), or SAMPLES_IN whose length is not a whole number of numAxes-value float32 samples */
   AXES_MISMATCH: 11,
+  /** FEATURES sent to firmware whose model takes raw windows (no feature block) */
+  NO_FEATURES: 32,
 } as const;
 
 export const ERR_NAME: Record<number, string> = {
@@ -97,6 +105,7 @@ export const ERR_NAME: Record<number, string> = {
   9: 'NOT_STAGED',
   10: 'OUTPUT_TOO_LARGE',
   11: 'AXES_MISMATCH',
+  32: 'NO_FEATURES',
 };
 
 /** INFO.counterKind values. */
@@ -219,6 +228,22 @@ export interface LogMsg {
   /** UTF-8, at most 255 bytes (longer text is cut) */
   text: string;
 }
+/** FEATURES (32, host->device): for a model with a feature block (tf_features_config.h): compute the features of one raw window and answer FEATURE_VECTOR, without running the model. Payload as INFER's: the whole raw window (int16 LE counts [sample][axis], INFO.inputBytes bytes) or nothing to use the input staged with INPUT_CHUNK. ERROR NO_FEATURES on a raw-window model. Added without a version bump (no existing layout changed) */
+export interface FeaturesMsg {
+  /** raw window bytes, or nothing for the staged input */
+  window: Uint8Array;
+}
+/** FEATURE_VECTOR (33, device->host): answer to FEATURES: what the board's DSP made of the window, so a verify mismatch says whether the DSP or the network diverged */
+export interface FeatureVectorMsg {
+  /** tf_board_counter() difference around the feature block alone (extract + quantise) */
+  counterDelta: number;
+  /** tf_board_micros() difference around the same */
+  micros: number;
+  /** features per window (TF_FEATURES_COUNT) */
+  featureCount: number;
+  /** featureCount int32 LE features, then featureCount int8 model inputs */
+  data: Uint8Array;
+}
 
 /** Message name → payload type. */
 export interface MessageMap {
@@ -236,6 +261,8 @@ export interface MessageMap {
   RESET: ResetMsg;
   INPUT_CHUNK: InputChunkMsg;
   LOG: LogMsg;
+  FEATURES: FeaturesMsg;
+  FEATURE_VECTOR: FeatureVectorMsg;
 }
 
 /** Field layouts in wire order (the codec walks them). */
@@ -254,6 +281,8 @@ export const LAYOUT: { [K in MsgName]: readonly { name: string; type: FieldType 
   RESET: [],
   INPUT_CHUNK: [{ name: 'offset', type: 'u32' }, { name: 'bytes', type: 'bytes' }],
   LOG: [{ name: 'text', type: 'str' }],
+  FEATURES: [{ name: 'window', type: 'bytes' }],
+  FEATURE_VECTOR: [{ name: 'counterDelta', type: 'u32' }, { name: 'micros', type: 'u32' }, { name: 'featureCount', type: 'u16' }, { name: 'data', type: 'bytes' }],
 };
 
 /** Bytes of each message's leading fixed-size fields (tf_protocol.h TF_<MSG>_FIXED_BYTES). */
@@ -272,4 +301,6 @@ export const FIXED_BYTES: { [K in MsgName]: number } = {
   RESET: 0,
   INPUT_CHUNK: 4,
   LOG: 0,
+  FEATURES: 0,
+  FEATURE_VECTOR: 10,
 };

@@ -26,7 +26,7 @@ export function featuresHeader(s: ModelSettings, opts: { modelSha256?: string } 
     `#define TF_FEATURES_COUNT ${block ? block.count : 0}`,
     `#define TF_FEATURES_WINDOW_LENGTH ${s.windowLength}`,
     `#define TF_FEATURES_NUM_AXES ${nA}`,
-    `#define TF_FEATURES_RAW_BYTES ${s.windowLength * nA * 2}`,
+    `#define TF_FEATURES_RAW_BYTES ${block ? s.windowLength * nA * 2 : 0}`,
     `#define TF_FEATURES_SCRATCH_BYTES ${block ? block.scratchBytes : 0}`,
     `#define TF_FEATURES_FILTER_MAX ${FILTER_STATE_MAX}`,
   ];
