@@ -83,3 +83,9 @@ export function rawWindowBytes(ws: WindowSet, w: number, block: ResolvedBlock): 
   const c = windowCounts(ws.x, w, ws.windowLength, block.inputScale);
   return new Uint8Array(c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength));
 }
+
+/** Raw windows → the float model's input under `settings`: the standardised features, or the normalised window. */
+export function modelInputSet(ws: WindowSet, s: ModelSettings, normaliseRaw: (ws: WindowSet) => WindowSet): WindowSet {
+  const block = blockFromSettings(s);
+  return block && s.features ? standardisedFeatureSet(ws, s.features, block) : normaliseRaw(ws);
+}
