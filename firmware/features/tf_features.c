@@ -11,9 +11,15 @@
 #if TF_FEATURES_BLOCK != 0
 
 // floor(v / 2^s), 0 ≤ s ≤ 62.
-static int64_t tf_asr(int64_t v, int s) {
-  if (v >= 0) return (int64_t)((uint64_t)v >> s);
-  return -(int64_t)((uint64_t)(-(v + 1)) >> s) - 1;
+// (~v is non-negative for negative v, and floor(v / 2^s) = ~(~v >> s): only non-negative values are shifted.)
+static int64_t tf_asr(int64_t v, int s) { return v >= 0 ? v >> s : ~((~v) >> s); }
+static inline int32_t tf_asr32(int32_t v, int s) { return v >= 0 ? v >> s : ~((~v) >> s); }
+static inline int32_t tf_round_shift32(int32_t v, int s) { return tf_asr32(v + (1 << (s - 1)), s); }
+// floor(a / b) and its half-up rounding in 32 bits (hardware division), b > 0, |a| + b/2 < 2^31.
+static int32_t tf_round_div32(int32_t a, int32_t b) {
+  int32_t n = a + b / 2, q = n / b;
+  if (n % b != 0 && n < 0) q--;
+  return q;
 }
 // v / 2^s rounded half up (s = 0: v).
 static int64_t tf_round_shift(int64_t v, int s) { return s == 0 ? v : tf_asr(v + ((int64_t)1 << (s - 1)), s); }
@@ -74,7 +80,8 @@ static void tf_moments(const int32_t* v, uint32_t n, uint32_t stride, int32_t* s
   sd = (int64_t)tf_isqrt((uint64_t)tf_round_div(s2 * 256, n));
   if (sd == 0) return;
   for (i = 0; i < n; i++) {
-    int64_t z = tf_round_div(TF_MOM_D(i) * 4096, sd);
+    // |d|·4096 < 2^28 and sd < 2^24: 32-bit division gives the same quotient.
+    int64_t z = tf_round_div32((int32_t)(TF_MOM_D(i) * 4096), (int32_t)sd);
     int64_t w = tf_round_shift(z * z, 8);
     s3 += z * w;
     s4 += w * w;
@@ -122,15 +129,6 @@ static int32_t tf_ilog2q(uint64_t v) {
 }
 #endif
 
-static int32_t tw_cos(uint32_t k) { return k <= L / 4 ? tf_features_cos[k] : -tf_features_cos[L / 2 - k]; }
-static int32_t tw_sin(uint32_t k) { return k <= L / 4 ? tf_features_cos[L / 4 - k] : tf_features_cos[k - L / 4]; }
-
-static uint32_t bit_reverse(uint32_t i) {
-  uint32_t r = 0, b;
-  for (b = 0; b < TF_FEATURES_FFT_LOG2; b++)
-    if (i & (1u << b)) r |= 1u << (TF_FEATURES_FFT_LOG2 - 1 - b);
-  return r;
-}
 
 // Radix-2 decimation in time, in place on fre/fim (input already bit-reversed); every stage
 // halves (rounded), so the result is DFT / L.
@@ -140,15 +138,17 @@ static void fft(void) {
     uint32_t step = L / (2 * half);
     for (g = 0; g < L; g += 2 * half) {
       for (j = 0; j < half; j++) {
-        int64_t wr = tw_cos(j * step), wi = -(int64_t)tw_sin(j * step);
+        // Twiddle cos(2πk/L), −sin(2πk/L): tables derived on the host from the quarter-wave table.
+        int32_t wr = tf_features_tw_cos[j * step], wi = -tf_features_tw_sin[j * step];
         uint32_t a = g + j, b = a + half;
-        int64_t tr = tf_round_shift((int64_t)fre[b] * wr - (int64_t)fim[b] * wi, 15);
-        int64_t ti = tf_round_shift((int64_t)fre[b] * wi + (int64_t)fim[b] * wr, 15);
-        int64_t ar = fre[a], ai = fim[a];
-        fre[a] = (int32_t)tf_round_shift(ar + tr, 1);
-        fim[a] = (int32_t)tf_round_shift(ai + ti, 1);
-        fre[b] = (int32_t)tf_round_shift(ar - tr, 1);
-        fim[b] = (int32_t)tf_round_shift(ai - ti, 1);
+        // |data| < 2^23 and |w| ≤ 2^15: 32×32→64 products; the rounded t and a ± t fit 32 bits.
+        int32_t tr = (int32_t)tf_round_shift((int64_t)fre[b] * wr - (int64_t)fim[b] * wi, 15);
+        int32_t ti = (int32_t)tf_round_shift((int64_t)fre[b] * wi + (int64_t)fim[b] * wr, 15);
+        int32_t ar = fre[a], ai = fim[a];
+        fre[a] = tf_round_shift32(ar + tr, 1);
+        fim[a] = tf_round_shift32(ai + ti, 1);
+        fre[b] = tf_round_shift32(ar - tr, 1);
+        fim[b] = tf_round_shift32(ai - ti, 1);
       }
     }
   }
@@ -178,22 +178,24 @@ void tf_features_extract(const int16_t* window, int32_t* out) {
     uint32_t s;
     for (s = 0; s < TF_FEATURES_NUM_SECTIONS; s++) {
       const int32_t* q = tf_features_sos + s * 5;
-      int64_t x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+      const int32_t b0 = q[0], b1 = q[1], b2 = q[2], a1 = q[3], a2 = q[4];
+      int32_t x1 = 0, x2 = 0, y1 = 0, y2 = 0;
       for (t = 0; t < N; t++) {
-        int64_t x0 = sig[t];
-        int64_t a = (int64_t)q[0] * x0 + (int64_t)q[1] * x1 + (int64_t)q[2] * x2 - (int64_t)q[3] * y1 - (int64_t)q[4] * y2;
-        int64_t y0 = tf_clamp(tf_round_shift(a, 20), -TF_FEATURES_FILTER_MAX, TF_FEATURES_FILTER_MAX);
+        // 32×32→64 multiply-accumulates (|coefficient| < 2^22, |state| < 2^21).
+        int32_t x0 = sig[t];
+        int64_t a = (int64_t)b0 * x0 + (int64_t)b1 * x1 + (int64_t)b2 * x2 - (int64_t)a1 * y1 - (int64_t)a2 * y2;
+        int32_t y0 = (int32_t)tf_clamp(tf_round_shift(a, 20), -TF_FEATURES_FILTER_MAX, TF_FEATURES_FILTER_MAX);
         x2 = x1;
         x1 = x0;
         y2 = y1;
         y1 = y0;
-        sig[t] = (int32_t)y0;
+        sig[t] = y0;
       }
     }
 #endif
     sq = 0;
     for (t = 0; t < N; t++) {
-      sig[t] = (int32_t)tf_clamp(tf_round_shift(sig[t], 4), -32768, 32767);
+      sig[t] = (int32_t)tf_clamp(tf_round_shift32(sig[t], 4), -32768, 32767);
       sq += (int64_t)sig[t] * sig[t];
     }
     out[o++] = (int32_t)tf_isqrt((uint64_t)tf_round_div(sq * 256, N));
@@ -203,9 +205,9 @@ void tf_features_extract(const int16_t* window, int32_t* out) {
     for (f = 0; f < TF_FEATURES_FRAMES; f++) {
       const int32_t* src = sig + f * TF_FEATURES_HOP;
       for (n = 0; n < L; n++) {
-        uint32_t r = bit_reverse(n);
+        uint32_t r = tf_features_bitrev[n];
 #if TF_FEATURES_WINDOW_HANN
-        fre[r] = (int32_t)tf_round_shift((int64_t)src[n] * tf_features_hann[n], 8);
+        fre[r] = tf_round_shift32(src[n] * tf_features_hann[n], 8);  // |s·h| ≤ 2^30
 #else
         fre[r] = src[n] * 128;
 #endif

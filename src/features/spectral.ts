@@ -355,7 +355,10 @@ export function resolveSpectral(user: Partial<SpectralParams>, ctx: WindowContex
     `#define TF_FEATURES_WINDOW_HANN ${p.window === 'hann' ? 1 : 0}`,
     `/* Butterworth ${p.filterType === 'none' ? '(none)' : `${p.filterType}-pass, order ${p.filterOrder}, ${p.filterCutoff} Hz`}: [b0 b1 b2 a1 a2] per section, Q${SOS_FRAC_BITS}. */`,
     `static const int32_t tf_features_sos[${Math.max(1, sos.length) * 5}] = {\n${cInts(sos.length ? sos.flat() : [0, 0, 0, 0, 0], 5)}\n};`,
-    `static const int32_t tf_features_cos[${L / 4 + 1}] = {\n${cInts(cosT, 12)}\n};`,
+    `/* cos and sin of 2πk/L, k < L/2, Q15: the quarter-wave table round(32768·cos(2πk/L)), k ≤ L/4, by its exact symmetries. */`,
+    `static const int32_t tf_features_tw_cos[${L / 2}] = {\n${cInts(Array.from({ length: L / 2 }, (_, k) => twCos(k)), 12)}\n};`,
+    `static const int32_t tf_features_tw_sin[${L / 2}] = {\n${cInts(Array.from({ length: L / 2 }, (_, k) => twSin(k)), 12)}\n};`,
+    `static const uint8_t tf_features_bitrev[${L}] = {\n${cInts(bitrev, 16)}\n};`,
     `static const int32_t tf_features_hann[${L}] = {\n${cInts(hann, 12)}\n};`,
   ];
   // sig[N], fre/fim[L] int32; acc[B] int64, amp[B] int32 (tf_features.c).
