@@ -89,3 +89,37 @@ export function modelInputSet(ws: WindowSet, s: ModelSettings, normaliseRaw: (ws
   const block = blockFromSettings(s);
   return block && s.features ? standardisedFeatureSet(ws, s.features, block) : normaliseRaw(ws);
 }
+
+export interface FeatureSqnr {
+  name: string;
+  /** 10·log10(Σ float² / Σ (integer − float)²) over the windows; null when the two are identical. */
+  sqnrDb: number | null;
+  maxAbsError: number;
+}
+
+/** What the integer arithmetic costs, per feature: integer block vs its float64 reference on `ws`. */
+export function featureSqnr(ws: WindowSet, block: ResolvedBlock): FeatureSqnr[] {
+  const i = computeFeatures(ws, block);
+  const f = referenceFeatures(ws, block);
+  const c = block.count;
+  return block.names.map((name, j) => {
+    let s = 0, e = 0, m = 0;
+    for (let w = 0; w < ws.y.length; w++) {
+      const d = i[w * c + j] - f[w * c + j];
+      s += f[w * c + j] ** 2;
+      e += d * d;
+      m = Math.max(m, Math.abs(d));
+    }
+    return { name, sqnrDb: e === 0 ? null : 10 * Math.log10(s / e), maxAbsError: m };
+  });
+}
+
+/** The per-feature SQNR table, beside eval --per-layer's tensor table. */
+export function formatFeatureSqnr(block: string, rows: FeatureSqnr[], windows: number): string {
+  const w = Math.max(7, ...rows.map((r) => r.name.length));
+  return [
+    `${block} front-end: integer features vs the float reference over ${windows} windows (docs/features.md):`,
+    `${'feature'.padEnd(w)}  ${'SQNR dB'.padStart(8)}  ${'max err'.padStart(10)}`,
+    ...rows.map((r) => `${r.name.padEnd(w)}  ${(r.sqnrDb === null ? 'exact' : r.sqnrDb.toFixed(1)).padStart(8)}  ${r.maxAbsError.toPrecision(3).padStart(10)}`),
+  ].join('\n');
+}
