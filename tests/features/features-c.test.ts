@@ -13,9 +13,10 @@ import { importRecordings } from '../../src/data/import/description.js';
 import { windowRecordings } from '../../src/data/window.js';
 import { resolveBlock, windowCounts } from '../../src/features/index.js';
 import { hasTool } from '../native/helpers.js';
-import { blockSettings, buildFeatureDriver, runFeatureDriver } from './helpers.js';
+import { armCompileFeatures, blockSettings, buildFeatureDriver, runFeatureDriver } from './helpers.js';
 
 const gcc = hasTool('gcc');
+const arm = hasTool('arm-none-eabi-gcc');
 
 /** A window of int16 counts [n × axes]: per axis one of several signal kinds. */
 function windowArb(n: number, axes: number): fc.Arbitrary<Int16Array> {
@@ -71,7 +72,10 @@ describe.skipIf(!gcc)('feature blocks: TypeScript == C (host gcc), byte for byte
   for (const c of CASES) {
     it(c.name, () => {
       const block = resolveBlock(c.block, c.params, { windowLength: c.n, sampleRateHz: c.rate, axes: c.axes });
-      const exe = buildFeatureDriver(blockSettings(c.block, block.params, block.names, { windowLength: c.n, sampleRateHz: c.rate, axes: c.axes }), { ubsan: true });
+      const settings = blockSettings(c.block, block.params, block.names, { windowLength: c.n, sampleRateHz: c.rate, axes: c.axes });
+      const exe = buildFeatureDriver(settings, { ubsan: true });
+      // The same generated configuration compiles for the Cortex-M4F without a warning.
+      if (arm) armCompileFeatures(settings);
       const windows = fc.sample(windowArb(c.n, c.axes.length), { numRuns: c.n > 1000 ? 8 : 40, seed: 42 });
       const got = runFeatureDriver(exe, windows, block.count);
       windows.forEach((w, i) => {

@@ -21,6 +21,14 @@ export function buildFeatureDriver(settings: ModelSettings, opts: { ubsan?: bool
   return exe;
 }
 
+/** Compiles tf_features.c for the Cortex-M4F (arm-none-eabi-gcc, -Werror, the firmware's flags); throws with the compiler's output on failure. */
+export function armCompileFeatures(settings: ModelSettings): void {
+  const dir = mkdtempSync(join(tmpdir(), 'tf-feat-arm-'));
+  writeFileSync(join(dir, 'tf_features_config.h'), featuresHeader(settings).contents);
+  execFileSync('arm-none-eabi-gcc', ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv4-sp-d16', ...FEATURE_CFLAGS, '-I', dir, '-I', join(REPO_ROOT, 'firmware', 'features'),
+    '-c', join(REPO_ROOT, 'firmware', 'features', 'tf_features.c'), '-o', join(dir, 'tf_features.o')], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
 /** Runs the driver on int16 windows; returns one Int32Array of features per window. */
 export function runFeatureDriver(exe: string, windows: Int16Array[], count: number): Int32Array[] {
   const per = windows[0]?.length ?? 0;
