@@ -32,6 +32,7 @@ import { createInterpreter, quantizeInput } from '../../src/interp/index.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { recordingsTrainingData, type TrainingData } from '../../src/train/data-source.js';
 import { builtinTrainingData } from '../../src/train/data-source.js';
+import { subsetWindows } from '../../src/data/window.js';
 import type { FrontEnd } from '../../src/train/train.js';
 import { featureVerifyWindows } from '../../src/service/device.js';
 import { quantizeStage } from '../../src/service/quantize.js';
@@ -106,18 +107,52 @@ function int8Accuracy(bytes: Uint8Array, settings: NonNullable<ReturnType<typeof
   return ok / inputs.length;
 }
 
+const FRONT_ENDS = (rawPreset: string, spectral: Record<string, unknown>): [FrontEnd | undefined, string, string][] => [
+  [undefined, rawPreset, 'raw'],
+  [{ block: 'spectral', params: spectral }, 'dense', 'spectral'],
+  [{ block: 'spectral', params: { ...spectral, includeMean: true } }, 'dense', 'spectral + mean'],
+  [{ block: 'flatten' }, 'dense', 'flatten'],
+];
+
 async function accuracyRows(name: string, data: TrainingData, rawPreset: string, spectral: Record<string, unknown>): Promise<AccRow[]> {
   const rows: AccRow[] = [];
-  for (const [fe, preset] of [[undefined, rawPreset], [{ block: 'spectral', params: spectral }, 'dense'], [{ block: 'flatten' }, 'dense']] as const) {
-    const { result, arrays, q, settings } = await trainQuantize(data, fe as FrontEnd | undefined, preset, 30);
+  for (const [fe, preset, label] of FRONT_ENDS(rawPreset, spectral)) {
+    const { result, arrays, q, settings } = await trainQuantize(data, fe, preset, 30);
     const r = result.report;
     const held = r.evaluatedOn === 'test' ? r.accuracy.test : r.accuracy.val;
     rows.push({
-      data: name, frontEnd: fe ? fe.block : 'raw', preset, inputs: r.frontEnd.features, float: held,
+      data: name, frontEnd: label, preset, inputs: r.frontEnd.features, float: held,
       int8: int8Accuracy(q.bytes, settings, arrays.heldOutRaw, arrays.heldOutNormalised), n: arrays.heldOutRaw.y.length, verdict: r.verdict.kind,
     });
   }
   return rows;
+}
+
+/** k-fold by window (each gesture its own group): every window is held out once; float and int8 accuracy pooled over the folds. */
+async function kFoldRows(name: string, data: TrainingData, rawPreset: string, spectral: Record<string, unknown>, k: number): Promise<AccRow[]> {
+  const all = [data.train, data.val, data.test].reduce((a, b) => concatWindows(a, b));
+  const rows: AccRow[] = [];
+  for (const [fe, preset, label] of FRONT_ENDS(rawPreset, spectral)) {
+    let fOk = 0, qOk = 0, inputs = 0;
+    for (let fold = 0; fold < k; fold++) {
+      const idx = Array.from({ length: all.y.length }, (_, i) => i);
+      const part = (f: (i: number) => boolean) => subsetWindows(all, idx.filter(f));
+      const d = { ...data, train: part((i) => i % k !== fold && i % k !== (fold + 1) % k), val: part((i) => i % k === (fold + 1) % k), test: part((i) => i % k === fold) };
+      const { result, arrays, q, settings } = await trainQuantize(d, fe, preset, 30);
+      fOk += Math.round((result.report.accuracy.test ?? 0) * d.test.y.length);
+      qOk += Math.round(int8Accuracy(q.bytes, settings, arrays.heldOutRaw, arrays.heldOutNormalised) * d.test.y.length);
+      inputs = result.report.frontEnd.features;
+    }
+    rows.push({ data: name, frontEnd: label, preset, inputs, float: fOk / all.y.length, int8: qOk / all.y.length, n: all.y.length, verdict: `${k}-fold` });
+  }
+  return rows;
+}
+
+function concatWindows(a: WindowSet, b: WindowSet): WindowSet {
+  const x = new Float32Array(a.x.length + b.x.length);
+  x.set(a.x);
+  x.set(b.x, a.x.length);
+  return { ...a, x, y: Int32Array.from([...a.y, ...b.y]), groups: [...a.groups, ...b.groups] };
 }
 
 const pct = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(1)} %`);
@@ -152,7 +187,7 @@ export async function bench(): Promise<BenchSection[]> {
     const shared = sharedDir();
     if (shared) {
       const recs = importRecordings({ files: [join(shared, 'data', 'nano33ble-gestures')] }, fsImportIo()).recordings;
-      rows.push(...(await accuracyRows('shared Nano 33 BLE gestures (flex/punch, 6 axes, 119 Hz, one window per gesture; held out = unseen gestures)', recordingsTrainingData(recs, {}), 'conv1d-small', { fftLength: 64, filterCutoff: 20 })));
+      rows.push(...(await kFoldRows('shared Nano 33 BLE gestures (flex/punch, 6 axes, 119 Hz, one window per gesture; 5-fold, every gesture held out once)', recordingsTrainingData(recs, {}), 'conv1d-small', { fftLength: 64, filterCutoff: 20 }, 5)));
     }
     out.push({
       title: 'Feature blocks: accuracy, raw vs spectral vs flatten',
@@ -160,7 +195,8 @@ export async function bench(): Promise<BenchSection[]> {
         'Trained with the project defaults (seed 1, adam 0.003, ≤ 30 epochs, early stopping, augmentation), one run each.',
         'Float = the float model on the held-out split; int8 = the quantised model on the int8 inputs the board computes',
         '(integer features + integer fold for spectral/flatten; the quantised normalised window for raw). Spectral: block defaults',
-        '(FFT 64, low-pass 8 Hz) on the built-in data; FFT 64, low-pass 20 Hz on the gestures.',
+        "(FFT 64, low-pass 8 Hz) on the built-in data; FFT 64, low-pass 20 Hz on the gestures; 'spectral + mean' adds each axis' mean",
+        '(orientation, includeMean). Gestures: 35 windows, so 5-fold (accuracy pooled over the 35 held-out predictions).',
         '',
         '| data | front-end | preset | model inputs | float | int8 | held-out windows | verdict |',
         '|---|---|---|---|---|---|---|---|',
