@@ -26,10 +26,12 @@ import { getBoard, sketchName as defaultSketchName, type BoardSpec, type EngineI
 import { buildPlan, MANIFEST_FILE, type BuildPlan, type FirmwareManifest } from './build.js';
 import { tflmConfigHeader } from './tflm.js';
 import { withModelQuant } from './model-settings.js';
-import type { SourceTree } from './sources.js';
 import type { NativeTarget } from '../ops/types.js';
 import { boardMemoryLimits } from './footprint.js';
 import { codeAllowance, estimateFlash, type FlashEstimate } from './flash-budget.js';
+
+/** The hand-written firmware sources (firmware/**): repository-relative path with forward slashes ("firmware/core/tf_app.c") → file text. Read by src/adapters/firmware-sources.ts. */
+export type SourceTree = Record<string, string>;
 
 /** Generates the native engine's model-specific C (the native-engine part provides it). */
 export type NativeEngineEmitter = (

@@ -13,12 +13,13 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Activation, Graph, Operator, Tensor, TfliteModel } from '../../src/core/graph.js';
-import { REPO_ROOT, sharedForTests } from '../../src/core/shared.js';
+import { REPO_ROOT } from '../../src/core/shared.js';
+import { sharedForTests } from '../support/shared.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { computeOutSize, emitNativeEngine } from '../../src/firmware/native/index.js';
 import { packSxtb16, foldInputOffset } from '../../src/firmware/native/dsp/pack.js';
 import { emitFirmware } from '../../src/firmware/emit.js';
-import { readFirmwareSources } from '../../src/firmware/sources.js';
+import { readFirmwareSources } from '../../src/adapters/firmware-sources.js';
 import { settingsFromGraph } from '../../src/firmware/settings-header.js';
 import { armCompile, buildRunner, hasTool, HOST_FLAGS, hostKernelObjects, INCLUDES, runEngine, tempDir } from './helpers.js';
 

@@ -8,9 +8,10 @@ import type { Command } from 'commander';
 import { badInput, usageError } from '../../core/errors.js';
 import { action, emit, globalOptions, info } from '../util.js';
 import { getBoard } from '../../firmware/boards.js';
-import { formatBuildPlan, readManifest } from '../../firmware/build.js';
+import { formatBuildPlan } from '../../firmware/build.js';
+import { readManifest } from '../../adapters/files.js';
 import { formatMemory } from '../../firmware/footprint.js';
-import { loadSettings } from '../../quantize/io.js';
+import { loadSettings } from '../../adapters/model-sources.js';
 import { buildStage, firmwareSettings, firmwareStage, loadNativeEngine, readModelForFirmware } from '../../service/firmware.js';
 import { flag, listFlag, numberFlag } from '../flags.js';
 
