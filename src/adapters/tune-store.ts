@@ -3,8 +3,9 @@
  *   search.json          the search's settings and their hash (a re-run must match them to resume)
  *   trials.jsonl         one JSON line per trial event, appended as it happens (the last line of an
  *                        id is the trial's state); a line cut short by a crash is dropped on read
- *   measure/<arch>.json  measured figures of each architecture (the cache: weights barely matter)
+ *   measure/<arch>.json  measured figures of each architecture (the cache: weights barely matter);
  *   measure/<arch>/      the candidate's firmware project as measured
+ *                        (measure/ may live elsewhere and be shared by searches: --measure-cache)
  *   trials/<id>/         the trial's trained model: model.tflite, settings.json, float-model.json
  *   report.html, tune.json  the results
  */
@@ -27,9 +28,11 @@ export interface SearchHeader {
 }
 
 export class TuneStore {
-  constructor(readonly dir: string) {
+  readonly measure: string;
+  constructor(readonly dir: string, measureCache?: string) {
+    this.measure = measureCache ?? join(dir, 'measure');
     try {
-      mkdirSync(join(dir, 'measure'), { recursive: true });
+      mkdirSync(this.measure, { recursive: true });
       mkdirSync(join(dir, 'trials'), { recursive: true });
     } catch (e) {
       throw badInput(`cannot create the search folder ${dir}`, { cause: causeText(e), remedy: 'choose a writable --out folder' });
@@ -79,16 +82,16 @@ export class TuneStore {
   }
 
   cachedFigures(arch: string): Figures | null {
-    const p = join(this.dir, 'measure', `${arch}.json`);
+    const p = join(this.measure, `${arch}.json`);
     return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Figures) : null;
   }
 
   saveFigures(arch: string, f: Figures): void {
-    writeFileAtomic(join(this.dir, 'measure', `${arch}.json`), JSON.stringify(f) + '\n');
+    writeFileAtomic(join(this.measure, `${arch}.json`), JSON.stringify(f) + '\n');
   }
 
   measureDir(arch: string): string {
-    return join(this.dir, 'measure', arch);
+    return join(this.measure, arch);
   }
 
   trialDir(id: number): string {

@@ -294,6 +294,12 @@ export interface TuneOptions {
   timeBudgetSeconds?: number;
   /** Candidates per generation (default GENERATION_SIZE). */
   generationSize?: number;
+  /**
+   * Folder of measured figures per architecture (default DIR/measure). The virtual board counts
+   * instructions in SysTick ticks of 40 instructions, so two measurements of one architecture can
+   * differ by a tick; searches sharing this cache see one figure per architecture and decide alike.
+   */
+  measureCache?: string;
 }
 
 export type TuneEvent =
@@ -344,7 +350,7 @@ export async function tuneStage(o: TuneOptions, executor: TrialExecutor, hooks: 
   if (!Number.isInteger(o.trials) || o.trials < 1) throw badInput(`--trials must be a whole number ≥ 1, got ${o.trials}`, { remedy: 'e.g. --trials 24' });
   const data = tuneData(o.data);
   const shape = data.shape();
-  const store = new TuneStore(o.out);
+  const store = new TuneStore(o.out, o.measureCache);
   const search = searchId(o, data.hash);
   const prev = store.header();
   if (prev && prev.search !== search) {

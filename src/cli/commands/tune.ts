@@ -38,6 +38,7 @@ type TuneFlags = ImportFlags & {
   workers?: string;
   queue?: string;
   printSpace?: boolean;
+  measureCache?: string;
 };
 
 /** "90", "90s", "30m", "1.5h" → seconds. */
@@ -115,6 +116,7 @@ export function tuneOptions(cfg: TinyforgeConfig, f: TuneFlags) {
     timeBudgetSeconds: parseDuration(f.timeBudget) ?? t.timeBudgetSeconds,
     workers: num('workers', f.workers, { min: 1 }) ?? t.workers ?? defaultWorkers(),
     queue: f.queue ?? t.queue,
+    measureCache: f.measureCache ? resolve(f.measureCache) : undefined,
   };
 }
 
@@ -158,6 +160,7 @@ export function register(program: Command): void {
     .addOption(flag('out', 'the search folder; re-run with the same folder to resume (default out/tune)'))
     .option('--workers <n>', `local trial processes at once (default cores − 1 = ${defaultWorkers()})`)
     .option('--queue <url>', 'redis://HOST:PORT: publish trials to BullMQ workers (tinyforge worker) instead of running them here')
+    .option('--measure-cache <dir>', 'folder of measured figures per architecture, shared by searches (default <out>/measure)')
     .option('--print-space', 'print the search space (default, with the project file\'s overrides) and exit')
     .addHelpText('after', `\nWrites <out>/trials.jsonl (one line per trial event), <out>/report.html and <out>/tune.json.\nExamples:\n  tinyforge tune --builtin --board nano33ble-sense-rev2 --trials 24 --workers 2\n  tinyforge tune --data recordings --max-latency-ms 5 --queue redis://10.0.0.5:6379\n  tinyforge run --trial out/tune#7`)
     .action(
