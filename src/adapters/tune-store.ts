@@ -13,7 +13,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, truncateSync } fro
 import { join } from 'node:path';
 import { badInput, causeText } from '../core/errors.js';
 import type { ModelSettings } from '../core/dataset.js';
-import { writeFileAtomic } from '../quantize/io.js';
+import { writeFileAtomic } from './files.js';
 import type { Figures } from '../tune/budget.js';
 import type { TrialRecord } from '../tune/search.js';
 

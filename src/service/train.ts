@@ -1,12 +1,12 @@
 /**
  * Service: the train step. Project-file `train` section + overrides → trainer options (one place
- * for the defaults), train on prepared data, save the run folder (src/train/artifacts.ts adapter).
+ * for the defaults), train on prepared data, save the run folder (src/adapters/train-dir.ts adapter).
  */
 import type { WindowSet } from '../core/dataset.js';
 import { TinyforgeError } from '../core/errors.js';
 import { applyNormalisation } from '../data/window.js';
-import type { ArrayData } from '../quantize/io.js';
-import { saveTrainArtifacts } from '../train/artifacts.js';
+import type { ArrayData } from '../quantize/array-data.js';
+import { saveTrainArtifacts } from '../adapters/train-dir.js';
 import type { TrainConfig } from '../train/config.js';
 import type { TrainingData } from '../train/data-source.js';
 import { trainModel, type EpochRecord, type TrainOptions, type TrainResult } from '../train/train.js';
