@@ -13,12 +13,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { localPool, type TrialExecutor } from '../../src/adapters/trial-process.js';
-import { queueExecutor } from '../../src/adapters/tune-queue.js';
 import { demoConfig } from '../../src/cli/commands/demo.js';
 import { pct, runProject } from '../../src/service/run.js';
 import { TRAIN_DEFAULTS } from '../../src/service/train.js';
-import { tuneStage, type TuneOptions, type TuneReport } from '../../src/service/tune.js';
+import { localTrialPool, tuneQueueExecutor, tuneStage, type TrialExecutor, type TuneOptions, type TuneReport } from '../../src/tune/tune.js';
 import { describeCandidate } from '../../src/tune/arch.js';
 import { latencyMs, makeBudget } from '../../src/tune/budget.js';
 import { mergeSpace } from '../../src/tune/space.js';
@@ -65,7 +63,7 @@ async function queueThroughput(o: TuneOptions): Promise<number | string> {
   const url = `redis://127.0.0.1:${port}`;
   const workers: ChildProcess[] = [0, 1].map((i) => spawn(process.execPath, [BIN, 'worker', '--queue', url, '--name', `bench-${i}`], { stdio: 'ignore', detached: true }));
   try {
-    const ex = await queueExecutor(url);
+    const ex = await tuneQueueExecutor(url);
     try {
       return (await timed(o, ex)).perHour;
     } finally {
@@ -86,9 +84,9 @@ async function queueThroughput(o: TuneOptions): Promise<number | string> {
 export async function bench(): Promise<BenchSection[]> {
   // Throughput: warm the measurement cache once, then the same search three ways.
   const cache = tmp('tf-bench-tune-measure-');
-  await tuneStage({ ...throughputSearch(tmp('tf-bench-tune-warm-'), cache), trials: 8 }, localPool(2));
-  const one = await timed(throughputSearch(tmp('tf-bench-tune-1-'), cache), localPool(1));
-  const two = await timed(throughputSearch(tmp('tf-bench-tune-2-'), cache), localPool(2));
+  await tuneStage({ ...throughputSearch(tmp('tf-bench-tune-warm-'), cache), trials: 8 }, localTrialPool(2));
+  const one = await timed(throughputSearch(tmp('tf-bench-tune-1-'), cache), localTrialPool(1));
+  const two = await timed(throughputSearch(tmp('tf-bench-tune-2-'), cache), localTrialPool(2));
   const queued = await queueThroughput(throughputSearch(tmp('tf-bench-tune-q-'), cache));
 
   // The default preset (npm start) to beat: test int8 accuracy, instructions, RAM.
@@ -99,12 +97,12 @@ export async function bench(): Promise<BenchSection[]> {
   const dRam = demo.firmware!.footprint!.ram;
 
   // The search within the Nano's budget (the done-when command), default space.
-  const search = await tuneStage({ data: { builtin: true }, space: mergeSpace({}), budget: nano, trials: 24, seed: 1, out: tmp('tf-bench-tune-nano-') }, localPool(2));
+  const search = await tuneStage({ data: { builtin: true }, space: mergeSpace({}), budget: nano, trials: 24, seed: 1, out: tmp('tf-bench-tune-nano-') }, localTrialPool(2));
   const best = search.best!;
   const bestFront = search.front.find((f) => f.id === best.id) ?? best;
   // Latency-limited: half the default preset's latency on the Nano.
   const halfMs = latencyMs(dInstr, nano) / 2;
-  const limited = await tuneStage({ data: { builtin: true }, space: mergeSpace({}), budget: makeBudget({ board: 'nano33ble-sense-rev2', maxLatencyMs: Number(halfMs.toFixed(3)) }), trials: 8, seed: 2, out: tmp('tf-bench-tune-lat-') }, localPool(2));
+  const limited = await tuneStage({ data: { builtin: true }, space: mergeSpace({}), budget: makeBudget({ board: 'nano33ble-sense-rev2', maxLatencyMs: Number(halfMs.toFixed(3)) }), trials: 8, seed: 2, out: tmp('tf-bench-tune-lat-') }, localTrialPool(2));
   const cheapest = limited.best;
 
   const ph = (v: number | string) => (typeof v === 'number' ? v.toFixed(0) : v);

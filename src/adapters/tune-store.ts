@@ -9,13 +9,12 @@
  *   trials/<id>/         the trial's trained model: model.tflite, settings.json, float-model.json
  *   report.html, tune.json  the results
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, truncateSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { badInput, causeText } from '../core/errors.js';
 import type { ModelSettings } from '../core/dataset.js';
 import { writeFileAtomic } from './files.js';
-import type { Figures } from '../tune/budget.js';
-import type { TrialRecord } from '../tune/search.js';
 
 export const TRIALS_FILE = 'trials.jsonl';
 export const SEARCH_FILE = 'search.json';
@@ -27,7 +26,17 @@ export interface SearchHeader {
   settings: Record<string, unknown>;
 }
 
-export class TuneStore {
+/** A fresh temporary folder (removeDir it when done). */
+export function makeTempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** The search folder; `Rec` is a trial record (JSON with an id), `Fig` the measured figures. */
+export class TuneStore<Rec extends { id: number }, Fig> {
   readonly measure: string;
   constructor(readonly dir: string, measureCache?: string) {
     this.measure = measureCache ?? join(dir, 'measure');
@@ -55,20 +64,20 @@ export class TuneStore {
   }
 
   /** Every complete line of trials.jsonl; a trailing partial line (a crash mid-append) is cut off the file. */
-  readTrials(): TrialRecord[] {
+  readTrials(): Rec[] {
     const p = join(this.dir, TRIALS_FILE);
     if (!existsSync(p)) return [];
     const text = readFileSync(p, 'utf8');
     const end = text.lastIndexOf('\n') + 1;
     if (end < text.length) truncateSync(p, Buffer.byteLength(text.slice(0, end)));
-    const out: TrialRecord[] = [];
+    const out: Rec[] = [];
     text
       .slice(0, end)
       .split('\n')
       .forEach((line, i) => {
         if (!line.trim()) return;
         try {
-          out.push(JSON.parse(line) as TrialRecord);
+          out.push(JSON.parse(line) as Rec);
         } catch (e) {
           throw badInput(`${p} line ${i + 1} is not valid JSON`, { cause: causeText(e), remedy: 'remove that line (the trial is then re-run) or choose another --out' });
         }
@@ -77,16 +86,16 @@ export class TuneStore {
   }
 
   /** Appends one record as one line (a single write). */
-  append(r: TrialRecord): void {
+  append(r: Rec): void {
     appendFileSync(join(this.dir, TRIALS_FILE), JSON.stringify(r) + '\n');
   }
 
-  cachedFigures(arch: string): Figures | null {
+  cachedFigures(arch: string): Fig | null {
     const p = join(this.measure, `${arch}.json`);
-    return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Figures) : null;
+    return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Fig) : null;
   }
 
-  saveFigures(arch: string, f: Figures): void {
+  saveFigures(arch: string, f: Fig): void {
     writeFileAtomic(join(this.measure, `${arch}.json`), JSON.stringify(f) + '\n');
   }
 

@@ -7,9 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TinyforgeError } from '../../src/core/errors.js';
 import { TINYFORGE_VERSION } from '../../src/core/version.js';
-import { localPool } from '../../src/adapters/trial-process.js';
-import { queueExecutor } from '../../src/adapters/tune-queue.js';
-import { tuneData, tuneStage, type TuneJob } from '../../src/service/tune.js';
+import { localTrialPool, tuneData, tuneQueueExecutor, tuneStage, type TuneJob } from '../../src/tune/tune.js';
 import { freePort, hasFirmwareTools, outcome, redisForTests, startRedis, tempDir, tinySearch } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/tinyforge.mjs', import.meta.url));
@@ -63,7 +61,7 @@ describe.skipIf(!ready)('tinyforge tune through BullMQ on Redis', () => {
 
   it('an unreachable Redis is a clear error naming the URL and the remedy', async () => {
     const url = `redis://127.0.0.1:${await freePort()}`;
-    const e = (await queueExecutor(url).catch((x) => x)) as TinyforgeError;
+    const e = (await tuneQueueExecutor(url).catch((x) => x)) as TinyforgeError;
     expect(e).toBeInstanceOf(TinyforgeError);
     expect(e.kind).toBe('tool');
     expect(e.message).toContain(`cannot reach Redis at ${url}`);
@@ -74,7 +72,7 @@ describe.skipIf(!ready)('tinyforge tune through BullMQ on Redis', () => {
     // One measurement per architecture for both searches: the virtual board's counter ticks every
     // 40 instructions, so two measurements of one firmware may differ by a tick.
     const measureCache = tempDir('tf-tune-measure-');
-    const local = await tuneStage(tinySearch(tempDir('tf-tune-local-'), { measureCache }), localPool(2));
+    const local = await tuneStage(tinySearch(tempDir('tf-tune-local-'), { measureCache }), localTrialPool(2));
     expect(local.counts.trained).toBe(4);
 
     const a = startWorker(redis.url, 'worker-a');
@@ -85,7 +83,7 @@ describe.skipIf(!ready)('tinyforge tune through BullMQ on Redis', () => {
       killedTrial = id;
       await killGroup(a, 'SIGKILL');
     });
-    const exec = await queueExecutor(redis.url);
+    const exec = await tuneQueueExecutor(redis.url);
     let queued;
     try {
       queued = await tuneStage(tinySearch(tempDir('tf-tune-queue-'), { measureCache }), exec);
@@ -110,7 +108,7 @@ describe.skipIf(!ready)('tinyforge tune through BullMQ on Redis', () => {
       candidate: { frontEnd: 'raw', windowSeconds: 1, windowStride: 0.5, family: 'conv1d', depth: 1, width: 4, kernelSize: 3, pooling: 'max', learningRate: 0.003 },
       data: tinySearch('unused').data, dataHash: data.hash,
     };
-    const exec = await queueExecutor(redis.url);
+    const exec = await tuneQueueExecutor(redis.url);
     try {
       const v = (await exec.run(job).catch((x) => x)) as TinyforgeError;
       expect(v).toBeInstanceOf(TinyforgeError);

@@ -1,5 +1,5 @@
 /**
- * `tinyforge tune`: the most accurate model that fits a board (src/service/tune.ts), run by a local
+ * `tinyforge tune`: the most accurate model that fits a board (src/tune/tune.ts), run by a local
  * pool of trial processes or by BullMQ workers (`--queue`); `tinyforge worker --queue …` is such a
  * worker. Thin: flags and the project file's `tune` section → options; events → progress.
  */
@@ -8,9 +8,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
 import { RUN_DEFAULT_BOARD } from '../../service/run.js';
-import { tuneStage, type TuneEvent, type TuneReport } from '../../service/tune.js';
-import { localPool, type TrialExecutor } from '../../adapters/trial-process.js';
-import { queueExecutor, runQueueWorker } from '../../adapters/tune-queue.js';
+import { localTrialPool, runTuneWorker, tuneQueueExecutor, tuneStage, type TrialExecutor, type TuneEvent, type TuneReport } from '../../tune/tune.js';
 import type { TinyforgeConfig } from '../../train/config.js';
 import { findConfig } from '../../adapters/files.js';
 import { describeCandidate } from '../../tune/arch.js';
@@ -179,7 +177,7 @@ export function register(program: Command): void {
           ac.abort();
         };
         process.once('SIGINT', onSigint);
-        const executor: TrialExecutor = opts.queue ? await queueExecutor(opts.queue) : localPool(opts.workers);
+        const executor: TrialExecutor = opts.queue ? await tuneQueueExecutor(opts.queue) : localTrialPool(opts.workers);
         const p = tuneProgress(o, opts.trials);
         let report: TuneReport;
         try {
@@ -208,7 +206,7 @@ export function register(program: Command): void {
         process.once('SIGINT', onSigint);
         process.once('SIGTERM', onSigint);
         try {
-          await runQueueWorker(f.queue, {
+          await runTuneWorker(f.queue, {
             concurrency: numberFlag('concurrency', f.concurrency, { min: 1 }),
             name: f.name,
             signal: ac.signal,
