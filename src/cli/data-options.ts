@@ -17,7 +17,8 @@ import { rawWindowsForModel } from '../data/prepare.js';
 import { applyNormalisation } from '../data/window.js';
 import { modelInputSet } from '../features/index.js';
 import type { AccelUnit, GyroUnit } from '../data/import/units.js';
-import { findConfig, type DataConfig } from '../train/config.js';
+import { type DataConfig } from '../train/config.js';
+import { findConfig } from '../adapters/files.js';
 
 /** The flags `addImportOptions` defines, as commander parses them. */
 export interface ImportFlags {

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHostModelBoard } from '../../src/device/model-boards.js';
+import { startHostModelBoard } from '../support/model-boards.js';
 
 describe('tinyforge run with a spectral front-end', () => {
   it('goes data → verify on the virtual board, bit-exact in every feature and output byte', async () => {

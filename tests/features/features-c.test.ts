@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sharedForTests } from '../../src/core/shared.js';
+import { sharedForTests } from '../support/shared.js';
 import { fsImportIo } from '../../src/adapters/import-fs.js';
 import { importRecordings } from '../../src/data/import/description.js';
 import { windowRecordings } from '../../src/data/window.js';

@@ -6,8 +6,8 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_ROOT } from '../core/shared.js';
-import { deviceError, toolError } from '../core/errors.js';
+import { REPO_ROOT } from '../../src/core/shared.js';
+import { deviceError, toolError } from '../../src/core/errors.js';
 
 const run = promisify(execFile);
 
@@ -27,7 +27,7 @@ export interface HostBoardBuild {
 }
 
 /** Sources of the device app and the host board, relative to the repo. */
-export const HOST_BOARD_SOURCES = ['firmware/core/tf_app.c', 'firmware/core/tf_link.c', 'firmware/boards/host/tf_board_host.c', 'firmware/features/tf_features.c'];
+export const HOST_BOARD_SOURCES = ['firmware/core/tf_app.c', 'firmware/core/tf_model.c', 'firmware/core/tf_resample.c', 'firmware/core/tf_link.c', 'firmware/boards/host/tf_board_host.c', 'firmware/features/tf_features.c'];
 
 /** tf_features_config.h of a raw-window model (what featuresHeader writes when the settings have no feature block). */
 export const RAW_FEATURES_HEADER = ['#ifndef TF_FEATURES_CONFIG_H', '#define TF_FEATURES_CONFIG_H', '#define TF_FEATURES_BLOCK_RAW 0', '#define TF_FEATURES_BLOCK_SPECTRAL 1', '#define TF_FEATURES_BLOCK_FLATTEN 2', '#define TF_FEATURES_BLOCK 0', '#define TF_FEATURES_COUNT 0', '#define TF_FEATURES_RAW_BYTES 0', '#define TF_FEATURES_HAVE_QUANT 0', '#endif', ''].join('\n');
