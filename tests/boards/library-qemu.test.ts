@@ -11,9 +11,10 @@ import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../src/core/shared.js';
 import { DeviceClient } from '../../src/device/client.js';
-import { SerialTransport } from '../../src/device/serial-transport.js';
-import { runPlan, buildPlan } from '../../src/firmware/build.js';
-import { startVirtualBoard } from '../../src/flash/virtual-board.js';
+import { SerialTransport } from '../../src/adapters/serial.js';
+import { buildPlan } from '../../src/firmware/build.js';
+import { runPlan } from '../../src/adapters/processes.js';
+import { startVirtualBoard } from '../../src/adapters/qemu.js';
 import { cli } from '../helpers/cli.js';
 import { tinyProject } from '../qa/helpers.js';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startVirtualBoard, type VirtualBoard } from '../../src/flash/virtual-board.js';
+import { startVirtualBoard, type VirtualBoard } from '../../src/adapters/qemu.js';
 import { quantizeWindows } from '../../src/device/reference.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { quantizeStage } from '../../src/service/quantize.js';

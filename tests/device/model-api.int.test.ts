@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../src/core/shared.js';
 import { settingsHeader } from '../../src/firmware/settings-header.js';
-import { quantiseSample, testEngineOutput } from '../../src/device/fake-device.js';
+import { quantiseSample, testEngineOutput } from '../support/fake-device.js';
 import { INPUT_BYTES, OUTPUT_BYTES, SETTINGS } from './targets.js';
 
 const f32 = Math.fround;

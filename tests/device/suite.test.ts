@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERR, MSG, PROTOCOL_VERSION } from '../../src/device/protocol.generated.js';
-import { testEngineOutput } from '../../src/device/fake-device.js';
+import { testEngineOutput, quantiseSample } from '../support/fake-device.js';
 import { INPUT_CHUNK_BYTES } from '../../src/device/client.js';
-import { quantiseSample } from '../../src/device/fake-device.js';
 import { sha256Hex, verifyDevice } from '../../src/device/verify.js';
 import type { PredictionMsg, ImuSamplesMsg } from '../../src/device/protocol.generated.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadVectors } from '../../src/device/reference.js';
+import { loadVectors } from '../../src/adapters/files.js';
 import { BIG_INPUT_BYTES, INPUT_BYTES, MODEL_BYTES, OUTPUT_BYTES, SETTINGS, engine, fakeTarget, hostTarget, portTarget, qemuAvailable, qemuTarget, qemuVectorsDir, type Target } from './targets.js';
 
 // Deterministic pseudo-random int8 inputs (LCG), so failures reproduce.

@@ -6,8 +6,8 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_ROOT } from '../core/shared.js';
-import { deviceError, toolError } from '../core/errors.js';
+import { REPO_ROOT } from '../../src/core/shared.js';
+import { deviceError, toolError } from '../../src/core/errors.js';
 
 const run = promisify(execFile);
 

@@ -9,9 +9,9 @@
  * (else STREAM_START answers ERROR AXES_MISMATCH; protocol v3 INFO.liveDetection).
  */
 import { ImuResampler } from './resample.js';
-import { FrameDecoder, decodeMessage, encodeMessage } from './codec.js';
+import { FrameDecoder, decodeMessage, encodeMessage } from '../../src/device/codec.js';
 import type { FakePeer } from './fake-transport.js';
-import { ERR, FIXED_BYTES, MAX_PAYLOAD, MSG, MSG_NAME, PROTOCOL_VERSION, type InfoMsg, type MessageMap, type MsgName } from './protocol.generated.js';
+import { ERR, FIXED_BYTES, MAX_PAYLOAD, MSG, MSG_NAME, PROTOCOL_VERSION, type InfoMsg, type MessageMap, type MsgName } from '../../src/device/protocol.generated.js';
 
 export interface FakeWindowing {
   windowLength: number;
