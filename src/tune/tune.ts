@@ -659,3 +659,39 @@ export async function runTrialOnBoard(ref: string, o: { board?: string; port?: s
   }
   return report;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Watching a search (the studio's Tune page)
+
+export interface SearchView {
+  dir: string;
+  /** False when the folder holds no search yet. */
+  found: boolean;
+  budget: (Budget & { description: string }) | null;
+  counts: { candidates: number; trained: number; rejected: number; failed: number };
+  best: TrialRecord | null;
+  front: TrialRecord[];
+  trials: TrialRecord[];
+}
+
+/** A search folder as it stands (another process may be running the search): read-only. */
+export function readSearch(dir: string): SearchView {
+  const store = new Store<TrialRecord, Figures>(dir, undefined, true);
+  const header = exists(join(dir, SEARCH_FILE)) ? store.header() : null;
+  const trials = latestById(store.readTrials({ repair: false }));
+  const budget = (header?.settings.budget as Budget | undefined) ?? null;
+  return {
+    dir,
+    found: header !== null,
+    budget: budget ? { ...budget, description: describeBudget(budget) } : null,
+    counts: {
+      candidates: trials.length,
+      trained: trials.filter((t) => t.status === 'done').length,
+      rejected: trials.filter((t) => t.status === 'rejected').length,
+      failed: trials.filter((t) => t.status === 'failed').length,
+    },
+    best: bestTrial(trials),
+    front: paretoFront(trials),
+    trials,
+  };
+}
