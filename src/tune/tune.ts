@@ -395,8 +395,13 @@ export async function tuneStage(o: TuneOptions, executor: TrialExecutor, hooks: 
     });
   }
   store.writeHeader({ search, tinyforgeVersion: TINYFORGE_VERSION, settings: { space: o.space, budget: o.budget, seed: o.seed, data: o.data, dataHash: data.hash, generationSize: o.generationSize ?? GENERATION_SIZE } });
-  const recorded = new Map<string, TrialRecord>();
-  for (const r of store.readTrials()) recorded.set(recKey(r.id, r.rung), r);
+  const recordedLines = new Map<string, TrialRecord>();
+  for (const r of store.readTrials()) recordedLines.set(recKey(r.id, r.rung), r);
+  // Replaying stops trusting the records from the first trial whose proposal differs from what is
+  // recorded (a failed trial re-run with another outcome changes what later generations propose);
+  // from there on trials run afresh and their new lines supersede the stale ones.
+  let staleFrom = Infinity;
+  const recorded = { get: (key: string) => (Number(key.split('/')[0]) >= staleFrom ? undefined : recordedLines.get(key)), get size() { return recordedLines.size; } };
   const resumedCount = recorded.size;
   const budgetText = describeBudget(o.budget);
   emit({ type: 'start', resumed: resumedCount, budget: budgetText, executor: executor.describe, total: o.trials });
@@ -495,9 +500,10 @@ export async function tuneStage(o: TuneOptions, executor: TrialExecutor, hooks: 
         counts.candidates++;
         const arch = archKey(c, shape);
         const base: TrialRecord = { id, generation: gen, rung: 0, epochs: rungs[0], seed: o.seed, candidate: c, arch, status: 'done' };
-        const old = recorded.get(recKey(id, 0));
+        let old = recorded.get(recKey(id, 0));
         if (old && candidateKey(old.candidate) !== key) {
-          throw badInput(`${join(o.out, 'trials.jsonl')} does not match this search (trial ${id} differs)`, { remedy: 'pass another --out, or delete the folder to start afresh' });
+          staleFrom = id;
+          old = undefined;
         }
         const problem = archProblem(c, windowSamples(c, shape.rateHz));
         let reason: string | null = problem;
