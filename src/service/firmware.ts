@@ -122,9 +122,13 @@ export async function firmwareStage(i: FirmwareStageInput): Promise<FirmwareStag
   return { dir, board, engine, project, plan };
 }
 
-/** Reads a .tflite for the firmware (one input, one output). */
-export function readModelForFirmware(bytes: Uint8Array, source: string): TfliteModel {
-  const model = readTflite(bytes);
+/**
+ * Reads a .tflite for the firmware (one input, one output). For the TFLM engine, builtin ops
+ * tinyforge does not implement are kept by name (TFLM registers and runs them); the native engine
+ * refuses them when it generates, naming the op and the TFLM engine as the remedy.
+ */
+export function readModelForFirmware(bytes: Uint8Array, source: string, engine?: 'native' | 'tflm'): TfliteModel {
+  const model = readTflite(bytes, { tflmOnlyOps: engine === 'tflm' });
   // The interpreter's whole-graph check (indices, shapes, sizes, scales, zero points): a model the
   // host cannot run is refused here (exit 3), not by the compiler or the board.
   validateGraph(model.graph);

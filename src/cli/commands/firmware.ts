@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { badInput, usageError } from '../../core/errors.js';
 import { action, emit, globalOptions, info } from '../util.js';
-import { getBoard } from '../../firmware/boards.js';
+import { getBoard, parseEngine } from '../../firmware/boards.js';
 import { formatBuildPlan } from '../../firmware/build.js';
 import { readManifest } from '../../adapters/files.js';
 import { formatMemory } from '../../firmware/footprint.js';
@@ -64,7 +64,7 @@ export function register(program: Command): void {
         else if (!f.labels) info(o, `no --settings: settings derived from ${f.model} (labels class_0…; pass --labels to name them)`);
         if (f.settings && (f.labels || f.axes || f.rate)) throw usageError('--labels, --axes and --rate apply only without --settings', { remedy: 'edit the settings file, or drop --settings' });
         const modelBytes = new Uint8Array(readFileSync(f.model));
-        const model = readModelForFirmware(modelBytes, f.model);
+        const model = readModelForFirmware(modelBytes, f.model, parseEngine(f.engine ?? getBoard(f.board).defaultEngine));
         // A settings file for another model (other window, axes, labels or quantisation) would give
         // firmware that builds but answers wrongly: firmwareSettings refuses it, by name.
         const fs = firmwareSettings(model.graph, f.settings ? loadSettings(f.settings) : undefined, {
