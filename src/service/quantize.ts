@@ -8,6 +8,7 @@ import { loadSources, need } from '../adapters/model-sources.js';
 import { perLayerDiagnostics, type PerLayerReport } from '../quantize/per-layer.js';
 import { readTflite } from '../tflite/reader.js';
 import { saturationWarning } from '../interp/saturation.js';
+import { blockFromSettings, featureSqnr } from '../features/index.js';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelSettings } from '../core/dataset.js';
@@ -107,7 +108,18 @@ export interface EvalProgress {
   total: number;
 }
 
-export type EvaluateModelResult = EvalReport & { modelBytes: number; tflite: string | null; perLayer?: PerLayerReport; /** Saturated inputs/outputs, in words with the remedy, or null. */ warning: string | null };
+export type EvaluateModelResult = EvalReport & {
+  modelBytes: number;
+  tflite: string | null;
+  /** The front-end the model reads: raw windows, or a feature block and its feature count (docs/features.md). */
+  frontEnd: { block: string; features: number | null };
+  perLayer?: PerLayerReport;
+  /** With perLayer and a feature block: each feature's SQNR (integer vs float reference), over perFeatureWindows windows. */
+  perFeature?: ReturnType<typeof featureSqnr>;
+  perFeatureWindows?: number;
+  /** Saturated inputs/outputs, in words with the remedy, or null. */
+  warning: string | null;
+};
 
 /** `tinyforge eval` and the studio's diagnostics: float vs int8 (and per layer) on labelled data. */
 export async function evaluateModel(i: EvaluateModelInput): Promise<EvaluateModelResult> {
@@ -134,7 +146,10 @@ export async function evaluateModel(i: EvaluateModelInput): Promise<EvaluateMode
   progress({ phase: 'evaluating', done: 0, total: n });
   const report = evalStage(src.model, graph, data);
   const perLayer = i.perLayer ? perLayerDiagnostics(src.model, graph, data.x, n, (done) => progress({ phase: 'per-layer', done, total: n })) : undefined;
-  return { ...report, modelBytes, tflite: i.tflite ?? null, ...(perLayer ? { perLayer } : {}), warning: report.saturation ? saturationWarning(graph, report.saturation) : null };
+  const block = src.settings ? blockFromSettings(src.settings) : null;
+  const frontEnd = { block: block?.block ?? 'raw', features: block?.count ?? null };
+  const perFeature = i.perLayer && block && src.heldOutRaw ? featureSqnr(src.heldOutRaw, block) : undefined;
+  return { ...report, modelBytes, tflite: i.tflite ?? null, frontEnd, ...(perLayer ? { perLayer } : {}), ...(perFeature ? { perFeature, perFeatureWindows: src.heldOutRaw!.y.length } : {}), warning: report.saturation ? saturationWarning(graph, report.saturation) : null };
 }
 
 /** Float vs int8 of an existing graph on labelled data (tinyforge eval). */

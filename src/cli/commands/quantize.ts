@@ -12,6 +12,7 @@ import { loadSources, need, windowsAsArrayData } from '../../adapters/model-sour
 import { addImportOptions, modelWindowsFromData, namesRecordings, type ImportFlags } from '../data-options.js';
 import { formatPerLayer } from '../../quantize/per-layer.js';
 import { int8CostText } from '../../quantize/eval.js';
+import { formatFeatureSqnr } from '../../features/index.js';
 import { readTflite } from '../../tflite/reader.js';
 import { QUANTIZE_DEFAULT_MAX_EXAMPLES, checkQuantizeMode, evaluateModel, modelFiles, quantizeStage, writeModelFiles, type QuantizeStageResult } from '../../service/quantize.js';
 import { deprecatedAlias, flag } from '../flags.js';
@@ -165,18 +166,20 @@ export function register(program: Command): void {
           perLayer: f.perLayer,
           onProgress: (p) => p.phase === 'evaluating' && info(o, `evaluating on ${p.total} examples…`),
         });
-        const { perLayer, modelBytes } = report;
+        const { perLayer, perFeature, frontEnd, modelBytes } = report;
         // On stderr even with --json: saturated values are wrong answers, not approximations.
         if (report.warning) process.stderr.write(report.warning + '\n');
         const pct = (x: number | null) => (x === null ? 'n/a (no labels)' : `${(100 * x).toFixed(2)} %`);
         emit(o, report, () =>
           [
             `examples ${report.examples}, classes ${report.classes}, int8 model ${modelBytes} bytes`,
+            `front-end      ${frontEnd.block}${frontEnd.features !== null ? ` (${frontEnd.features} integer features, docs/features.md)` : ' windows'}`,
             `float accuracy ${pct(report.floatAccuracy)}`,
             `int8 accuracy  ${pct(report.int8Accuracy)}`,
             `int8 costs     ${int8CostText(report.accuracyCost)}`,
             `agreement      ${pct(report.agreement)}`,
             `output error   max ${report.maxAbsError.toPrecision(3)}, mean ${report.meanAbsError.toPrecision(3)}`,
+            ...(perFeature ? ['', formatFeatureSqnr(frontEnd.block, perFeature, report.perFeatureWindows ?? 0)] : []),
             ...(perLayer ? ['', formatPerLayer(perLayer)] : []),
           ].join('\n'),
         );
