@@ -11,7 +11,7 @@ import { REPO_ROOT } from '../../src/core/shared.js';
 import { buildProgram } from '../../src/cli/main.js';
 
 /** "a tinyforge bug", "tinyforge supports …": the word after "tinyforge" in prose. */
-const PROSE = new Set(['bug', 'installation', 'supports', 'quantises', 'version', 'only', 'on', 'folder', 'and', 'or', 'with', 'to', 'coordinator', 'prints', 'trial', 'checks', 'reads', 'read', 'does', 'training', 'writes', 'tests', 'is', 'has', 'cannot', 'commands', 'command', 'project', 'generated', 'generates', 'runs', 'never', 'computes', 'itself', 'uses', 'keeps', 'knows', 'finds', 'refuses', 'sends', 'tools']);
+const PROSE = new Set(['bug', 'model', 'models', 'installation', 'supports', 'quantises', 'version', 'only', 'on', 'folder', 'and', 'or', 'with', 'to', 'coordinator', 'prints', 'trial', 'checks', 'reads', 'read', 'does', 'training', 'writes', 'tests', 'is', 'has', 'cannot', 'commands', 'command', 'project', 'generated', 'generates', 'runs', 'never', 'computes', 'itself', 'uses', 'keeps', 'knows', 'finds', 'refuses', 'sends', 'tools']);
 
 /** Every string / template literal text in a TypeScript source (template spans joined with ' X '). */
 function literals(text: string): string[] {
