@@ -27,6 +27,8 @@ export interface Connector {
 export interface RecordResult extends CaptureSummary {
   file: string;
   stopReason: string;
+  /** Set when the label differs from what the simulated wearer played. */
+  warning?: string;
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -172,13 +174,10 @@ export class DeviceSession {
     if (this.recording) throw usageError('a recording is already running', { remedy: 'wait for it to finish' });
     const client = this.client;
     if (this.state !== 'connected' || !client) throw deviceError('no board connected', { remedy: 'connect the board (Device page → Reconnect)' });
-    if (this.source.setActivity && this.source.activity !== label) {
-      try {
-        this.source.setActivity(label);
-      } catch {
-        // A label the simulator does not know: record whatever it plays.
-      }
-    }
+    // The simulated wearer is the Live page's choice, never switched behind the user's back: a
+    // label that differs from what the simulator plays is recorded as asked, with a warning.
+    const playing = this.source.setActivity ? this.source.activity : undefined;
+    const warning = playing !== undefined && playing !== label ? `the simulated wearer is ${playing}; this recording holds ${playing} data labelled "${label}" (pick ${/^[a-z]+$/.test(label) ? `"${label}" on the Live page first if the simulator has it` : 'the activity on the Live page first'})` : null;
     makeDir(this.opts.datasetDir);
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
     let base = `${fileNamePart(label)}.${fileNamePart(subject)}.${stamp}`;
@@ -207,7 +206,7 @@ export class DeviceSession {
     moveFile(partial, target);
     const sidecar = captureSidecar(s, { board: client.info?.board ?? null, port: this.connector.description, engine: client.info?.engine, startedAt, stopReason, file }, client.info?.imuRateHz);
     writeFileAtomic(target + '.json', JSON.stringify(sidecar, null, 2) + '\n');
-    this.events.emit({ t: 'record', phase: 'finished', file, label, subject, seconds: s.seconds, samples: s.samples, stopReason });
-    return { ...s, file, stopReason };
+    this.events.emit({ t: 'record', phase: 'finished', file, label, subject, seconds: s.seconds, samples: s.samples, stopReason, ...(warning ? { warning } : {}) });
+    return { ...s, file, stopReason, ...(warning ? { warning } : {}) };
   }
 }

@@ -1,12 +1,13 @@
 /**
  * The studio's dataset folder (adapter: file I/O). Recordings are the files `tinyforge capture`
  * writes: `NAME.csv` (aX,aY,aZ in g) plus the sidecar `NAME.csv.json` (tinyforge-capture/1).
- * Listing reads only the sidecars; relabel rewrites a sidecar atomically; delete removes both.
+ * Listing reads only the sidecars; relabel rewrites a sidecar atomically and renames a studio-named file; delete removes both.
  * Every file name from a request goes through `recordingPath` (no traversal).
  */
-import { exists, listDir, readText, removeFile, writeFileAtomic } from '../adapters/files.js';
+import { join } from 'node:path';
+import { exists, listDir, moveFile, readText, removeFile, writeFileAtomic } from '../adapters/files.js';
 import { badInput } from '../core/errors.js';
-import { recordingPath, validName } from './security.js';
+import { fileNamePart, recordingPath, validName } from './security.js';
 import type { DatasetListing, RecordingEntry } from './wire.js';
 
 export type { DatasetListing, RecordingEntry };
@@ -24,7 +25,7 @@ export function datasetTotals(recordings: RecordingEntry[]): Pick<DatasetListing
   const bySubject: DatasetListing['bySubject'] = {};
   let all = 0;
   for (const r of recordings) {
-    const secs = r.sampleRateHz > 0 ? r.samples / r.sampleRateHz : 0;
+    const secs = r.seconds;
     for (const [m, k] of [[byLabel, r.label], [bySubject, r.group]] as const) {
       const t = (m[k] ??= { recordings: 0, samples: 0, seconds: 0 });
       t.recordings++;
@@ -57,7 +58,9 @@ export function listRecordings(dir: string): DatasetListing {
         label: String(m.label),
         group: String(m.group),
         samples: num(m.samples),
-        seconds: num(m.seconds),
+        // The sensor's clock (samples at its rate), as the totals count it — not the host's wall
+        // clock between the first and last batch, which bursts make wrong.
+        seconds: num(m.sampleRateHz) > 0 ? num(m.samples) / num(m.sampleRateHz) : num(m.seconds),
         sampleRateHz: num(m.sampleRateHz),
         missingSamples: num(m.missingSamples),
         startedAt: typeof m.startedAt === 'string' ? m.startedAt : null,
@@ -77,14 +80,37 @@ function existing(dir: string, file: string): string {
   return p;
 }
 
-/** Changes a recording's label (and optionally its subject) in its sidecar. */
-export function relabelRecording(dir: string, file: string, label: string, group?: string): void {
+/**
+ * Changes a recording's label (and optionally its subject): the sidecar is rewritten atomically,
+ * and a file named as the studio names recordings (LABEL.SUBJECT.STAMP.csv) is renamed to the new
+ * label and subject, so the name never contradicts the label. Returns the (new) file name.
+ */
+export function relabelRecording(dir: string, file: string, label: string, group?: string): string {
   const p = existing(dir, file);
   if (!validName(label) || (group !== undefined && !validName(group))) throw badInput('labels and subjects are 1–64 characters without control characters or surrounding spaces', { remedy: 'pick another name' });
   const m = readSidecar(p);
+  const old = { label: String(m.label), group: String(m.group) };
   m.label = label;
   if (group !== undefined) m.group = group;
-  writeFileAtomic(p + '.json', JSON.stringify(m, null, 2) + '\n');
+  let name = file;
+  const parts = /^(.+)\.(.+)\.(\d{8}T\d{6}(?:-\d+)?)\.csv$/.exec(file);
+  if (parts && parts[1] === fileNamePart(old.label) && parts[2] === fileNamePart(old.group)) {
+    const base = `${fileNamePart(label)}.${fileNamePart(String(m.group))}.`;
+    name = `${base}${parts[3]}.csv`;
+    for (let i = 2; name !== file && exists(join(dir, name)); i++) name = `${base}${parts[3]}-r${i}.csv`;
+  }
+  if (name === file) {
+    writeFileAtomic(p + '.json', JSON.stringify(m, null, 2) + '\n');
+    return file;
+  }
+  // The new sidecar first, then the data under its new name, then the old sidecar goes: at every
+  // moment the CSV has a sidecar (a listing never loses the recording).
+  const q = join(dir, name);
+  m.file = name;
+  writeFileAtomic(q + '.json', JSON.stringify(m, null, 2) + '\n');
+  moveFile(p, q);
+  removeFile(p + '.json');
+  return name;
 }
 
 export function deleteRecording(dir: string, file: string): void {
