@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { badInput } from '../../core/errors.js';
+import { applyFlags } from '../config-flags.js';
 import { CONFIG_FILE, type TinyforgeConfig } from '../../train/config.js';
 import { loadConfig } from '../../adapters/files.js';
 import { RUN_STAGES, pct, runProject, selectStages, type RunHooks, type RunReport, type RunStage } from '../../service/run.js';
@@ -114,36 +115,10 @@ type RunFlags = ImportFlags & {
   trial?: string;
 };
 
-/** The project file with the flags applied (flags win; paths from flags are relative to the cwd). */
+/** The project file with run's flags applied: the one merge (src/cli/config-flags.ts), plus --out. */
 export function applyRunFlags(cfg: TinyforgeConfig, f: RunFlags): TinyforgeConfig {
-  const c: TinyforgeConfig = structuredClone(cfg);
-  const seed = numberFlag('seed', f.seed, { min: 0 });
-  const epochs = numberFlag('epochs', f.epochs, { min: 1 });
-  const max = numberFlag('max', f.max, { min: 1 });
+  const c = applyFlags(cfg, f);
   if (f.out) c.out = resolve(f.out);
-  if (f.data || f.builtin) {
-    c.data = { ...c.data };
-    if (f.data) {
-      c.data.paths = f.data.map((p) => resolve(p));
-      delete c.data.builtin;
-    } else {
-      c.data.builtin = c.data.builtin || true;
-      delete c.data.paths;
-      if (c.data.import) c.data.import = { ...c.data.import, files: undefined };
-    }
-  }
-  // The shared import flags lie over the project file's data.import, as on data/train/eval/verify.
-  if (!f.builtin) {
-    const desc = descriptionFromOptions(f, c.data, f.data?.map((p) => resolve(p)));
-    if (Object.keys(desc).length) c.data = { ...c.data, import: desc };
-  }
-  if (seed !== undefined) {
-    c.data = { ...c.data, split: { ...c.data?.split, seed } };
-    c.train = { ...c.train, seed };
-  }
-  if (epochs !== undefined || f.preset || f.backend) c.train = { ...c.train, ...(epochs !== undefined ? { epochs } : {}), ...(f.preset ? { preset: f.preset as never } : {}), ...(f.backend ? { backend: f.backend } : {}) };
-  if (f.board || f.engine) c.firmware = { ...c.firmware, ...(f.board ? { board: f.board } : {}), ...(f.engine ? { engine: f.engine } : {}) };
-  if (f.port || max !== undefined || f.all) c.verify = { ...c.verify, ...(f.port ? { port: f.port } : {}), ...(max !== undefined ? { windows: max } : {}), ...(f.all ? { all: true } : {}) };
   return c;
 }
 

@@ -19,6 +19,7 @@ import { TRAIN_DEFAULTS, trainSettings, trainStage } from '../../service/train.j
 import { action, emit, globalOptions, info, progress, softInterrupt, type OutputOptions } from '../util.js';
 import { flag } from '../flags.js';
 import { addImportOptions, descriptionFromOptions, detectionLines, type ImportFlags } from '../data-options.js';
+import { applyFlags } from '../config-flags.js';
 
 export { TRAIN_DEFAULTS };
 
@@ -157,13 +158,10 @@ export function register(program: Command): void {
         if (cfgPath) info(o, `using ${relative(process.cwd(), cfgPath) || cfgPath}`);
         if (flags.example) return runExample(flags.example, flags, cfg, o);
         if (flags.builtin && flags.data) throw usageError('use either --builtin or --data, not both', { remedy: 'Drop one of them.' });
-        const t = cfg.train ?? {};
-        const dataCfg = {
-          ...(cfg.data ?? {}),
-          ...(flags.window ? { windowLength: num('window', flags.window, true, 1) } : {}),
-          ...(flags.stride ? { windowStride: num('stride', flags.stride, true, 1) } : {}),
-          ...(flags.seed ? { split: { ...(cfg.data?.split ?? {}), seed: num('seed', flags.seed, true, 0) } } : {}),
-        };
+        // The one flags-over-config merge (src/cli/config-flags.ts), as run, demo and tune use it.
+        const merged = applyFlags(cfg, { ...flags, data: undefined, builtin: undefined });
+        const t = merged.train ?? {};
+        const dataCfg = merged.data ?? {};
         const desc = flags.builtin ? undefined : descriptionFromOptions(flags, cfg.data, flags.data);
         // The same function `data split` and `run` use: same files, options and seed → same split.
         const data = prepareData({ ...dataCfg, paths: desc?.files, import: desc, builtin: desc?.files?.length ? undefined : dataCfg.builtin });
@@ -172,23 +170,9 @@ export function register(program: Command): void {
         for (const n of data.notes) info(o, n);
         info(o, `windows: train ${data.train.y.length}, validation ${data.val.y.length}, test ${data.test.y.length} (${data.windowLength} samples × ${data.axes.length} axes, ${data.labels.join('/')})`);
 
-        let classWeights: 'balanced' | number[] | undefined = t.classWeights;
-        if (flags.classWeights) {
-          classWeights = flags.classWeights === 'balanced' ? 'balanced' : flags.classWeights.split(',').map((w) => num('class-weights', w.trim(), false, 0)!);
-        }
-        const patience = num('patience', flags.patience, true, 1) ?? (t.earlyStopping ? t.earlyStopping.patience : TRAIN_DEFAULTS.patience);
         const settings = trainSettings({
           ...t,
-          ...(flags.preset ? { preset: flags.preset as never } : {}),
-          ...(flags.optimizer ? { optimizer: flags.optimizer } : {}),
-          ...(flags.lr !== undefined ? { learningRate: num('lr', flags.lr, false, 0) } : {}),
-          ...(flags.epochs !== undefined ? { epochs: num('epochs', flags.epochs, true, 1) } : {}),
-          ...(flags.batchSize !== undefined ? { batchSize: num('batch-size', flags.batchSize, true, 1) } : {}),
-          ...(flags.seed !== undefined ? { seed: num('seed', flags.seed, true, 0) } : {}),
-          ...(flags.backend ? { backend: flags.backend } : {}),
-          earlyStopping: flags.earlyStopping === false || t.earlyStopping === false ? false : { patience },
-          classWeights,
-          ...(flags.augment === false ? { augment: false as const } : {}),
+          earlyStopping: t.earlyStopping === false ? false : { patience: t.earlyStopping ? t.earlyStopping.patience : TRAIN_DEFAULTS.patience },
         }, frontEndFromConfig(flags.features && !(typeof cfg.features === 'object' && cfg.features.block === flags.features) ? (flags.features as FeaturesConfig) : cfg.features));
         const out = flags.out ?? t.out ?? TRAIN_DEFAULTS.out;
         const bar = onEpochBar(o, settings.epochs);
