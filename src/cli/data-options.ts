@@ -42,6 +42,12 @@ export interface ImportFlags {
   segments?: string;
   segmentUnit?: 'samples' | 's';
   segmentColumns?: string;
+  segmentFirstSample?: string;
+  segmentEndInclusive?: boolean;
+  segmentLabels?: string;
+  segmentHeader?: boolean;
+  segmentHeaderless?: boolean;
+  segmentDelimiter?: Delimiter;
 }
 
 export function addImportOptions(cmd: Command): Command {
@@ -68,7 +74,13 @@ export function addImportOptions(cmd: Command): Command {
     .addOption(new Option('--gyro-unit <unit>', 'unit of the gyroscope numbers (checked against the data; converted to deg/s)').choices(['dps', 'rad/s']))
     .option('--segments <file>', 'a table of labelled segments (columns recording,label,start,end) cutting the recordings')
     .addOption(new Option('--segment-unit <unit>', 'start/end of --segments in samples or seconds (default samples)').choices(['samples', 's']))
-    .option('--segment-columns <list>', 'column names of a headerless --segments table');
+    .option('--segment-columns <list>', 'column names of a headerless --segments table')
+    .addOption(new Option('--segment-first-sample <n>', 'index of the first sample in the --segments table (1 for 1-based tables; default 0)').choices(['0', '1']))
+    .option('--segment-end-inclusive', "--segments: end is the segment's last sample (default: one past it)")
+    .option('--segment-labels <map>', "--segments label codes → names, e.g. '1=walking,2=upstairs,7=null' (null: leave those segments out, counted)")
+    .option('--segment-header', '--segments: the first row is a header')
+    .option('--segment-headerless', '--segments: the table has no header row (name its columns with --segment-columns)')
+    .addOption(new Option('--segment-delimiter <name>', '--segments: cell separator (default: detected)').choices([...DELIMITERS]));
 }
 
 const list = (s: string | undefined) => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter((x) => x !== ''));
@@ -80,6 +92,19 @@ function source<T extends LabelSource | GroupSource>(what: string, fixed: string
   if (column !== undefined) return { column } as T;
   if (folder) return { folder: true } as T;
   return base;
+}
+
+/** `--segment-labels '1=walking,7=null'` → { "1": "walking", "7": null } (the project file's segments.labels). */
+export function segmentLabels(text: string): Record<string, string | null> {
+  const out: Record<string, string | null> = Object.create(null);
+  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const eq = part.indexOf('=');
+    const [code, name] = eq > 0 ? [part.slice(0, eq).trim(), part.slice(eq + 1).trim()] : ['', ''];
+    if (code === '' || name === '') throw usageError(`--segment-labels: "${part}" is not CODE=NAME`, { remedy: "e.g. --segment-labels '1=walking,2=upstairs,7=null'" });
+    if (Object.hasOwn(out, code)) throw usageError(`--segment-labels: code "${code}" given twice`, { remedy: 'map each code once' });
+    Object.defineProperty(out, code, { value: name === 'null' ? null : name, enumerable: true, writable: true, configurable: true });
+  }
+  return { ...out };
 }
 
 /**
@@ -104,7 +129,20 @@ export function descriptionFromOptions(f: ImportFlags, section: DataConfig | und
   let segments = base.segments;
   if (f.segments !== undefined) segments = { ...(segments ?? {}), file: f.segments, unit: f.segmentUnit ?? segments?.unit ?? 'samples' };
   else if (f.segmentUnit && segments) segments = { ...segments, unit: f.segmentUnit };
-  if (segments && f.segmentColumns) segments = { ...segments, columns: list(f.segmentColumns) };
+  const segFlags = f.segmentColumns !== undefined || f.segmentFirstSample !== undefined || f.segmentEndInclusive || f.segmentLabels !== undefined || f.segmentHeader || f.segmentHeaderless || f.segmentDelimiter !== undefined;
+  if (segFlags && !segments) throw usageError('--segment-* options need a segments table', { remedy: 'name it with --segments FILE (or data.import.segments.file)' });
+  if (f.segmentHeader && f.segmentHeaderless) throw usageError('give one of --segment-header, --segment-headerless', { remedy: 'drop one' });
+  if (segments && segFlags) {
+    segments = {
+      ...segments,
+      ...(f.segmentColumns !== undefined ? { columns: list(f.segmentColumns) } : {}),
+      ...(f.segmentFirstSample !== undefined ? { firstSample: Number(f.segmentFirstSample) as 0 | 1 } : {}),
+      ...(f.segmentEndInclusive ? { endInclusive: true } : {}),
+      ...(f.segmentLabels !== undefined ? { labels: segmentLabels(f.segmentLabels) } : {}),
+      ...(f.segmentHeader ? { header: true } : f.segmentHeaderless ? { header: false } : {}),
+      ...(f.segmentDelimiter !== undefined ? { delimiter: f.segmentDelimiter } : {}),
+    };
+  }
   const format = (f.format ?? base.format ?? section?.format) as ImportDescription['format'];
   const desc: ImportDescription = {
     ...base,

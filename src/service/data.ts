@@ -31,7 +31,8 @@ export function prepareData(o: DataStageOptions): DataStageResult {
   const desc = importDescriptionOf(o);
   if (desc.files?.length) {
     const loaded = importRecordings(desc, fsImportIo());
-    return { ...recordingsTrainingData(loaded.recordings, o), source: 'files', files: loaded.files, reports: loaded.reports, recordings: loaded.recordings.length };
+    const d = recordingsTrainingData(loaded.recordings, o);
+    return { ...d, notes: [...(loaded.warnings ?? []).map((w) => `segments: ${w}`), ...d.notes], source: 'files', files: loaded.files, reports: loaded.reports, recordings: loaded.recordings.length };
   }
   return { ...builtinTrainingData(o), source: 'builtin', files: [], reports: [], recordings: 0 };
 }

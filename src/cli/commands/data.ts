@@ -4,9 +4,9 @@
  * src/data/split-files.ts for the format). Both read recording files or `--builtin`.
  */
 import { Command, Option } from 'commander';
-import type { Recording } from '../../core/dataset.js';
 import { usageError } from '../../core/errors.js';
 import type { ImportReport } from '../../data/import/common.js';
+import { segmentsLines, type ImportedRecordings } from '../../data/import/description.js';
 import { findConfig } from '../../train/config.js';
 import { addImportOptions, descriptionFromOptions, detectionLines, loadRecordings, type ImportFlags } from '../data-options.js';
 import { BUILTIN_DEFAULTS, builtinDataset } from '../../data/simulator.js';
@@ -64,7 +64,7 @@ function description(paths: string[], f: Flags) {
   return desc;
 }
 
-function load(paths: string[], f: Flags): { recordings: Recording[]; reports: ImportReport[]; files: string[] } {
+function load(paths: string[], f: Flags): ImportedRecordings {
   if (f.builtin) return { recordings: builtinDataset(builtinOptions(f, paths)), reports: [], files: [] };
   return loadRecordings(description(paths, f));
 }
@@ -113,9 +113,11 @@ export function register(program: Command): void {
   ).action(
     action((paths: string[], f: Flags, cmd: Command) => {
       const o = globalOptions(cmd);
-      const { recordings, reports, files } = load(paths, f);
+      const { recordings, reports, files, segments } = load(paths, f);
       const summary = summarise(recordings);
-      emit(o, { files, imports: reports, summary }, () => [reports.length ? reportText(reports) + '\n' : '', summaryText(summary)].join('\n'));
+      emit(o, { files, imports: reports, ...(segments ? { segments } : {}), summary }, () =>
+        [reports.length ? reportText(reports) + '\n' : '', segments ? segmentsLines(segments).join('\n') + '\n' : '', summaryText(summary)].filter((x) => x !== '').join('\n'),
+      );
     }),
   );
 
