@@ -131,18 +131,27 @@ function assignGroups(items: readonly Item[], fr: number[], seed: number): Map<s
   return out;
 }
 
-function emptyReport(mode: SplitReport['mode'], seed: number): SplitReport {
-  return { mode, seed, groups: { train: [], val: [], test: [] }, counts: { train: {}, val: {}, test: {} }, warnings: [] };
+/** A report being filled: counts in Maps (labels such as "__proto__" are data, never object keys). */
+type Tallied = SplitReport & { tallies: Record<SplitName, Map<string, number>> };
+
+function emptyReport(mode: SplitReport['mode'], seed: number): Tallied {
+  return { mode, seed, groups: { train: [], val: [], test: [] }, counts: { train: {}, val: {}, test: {} }, warnings: [], tallies: { train: new Map(), val: new Map(), test: new Map() } };
 }
 
-function tally(report: SplitReport, split: SplitName, group: string, label: string, n: number): void {
+function tally(report: Tallied, split: SplitName, group: string, label: string, n: number): void {
   if (!report.groups[split].includes(group)) report.groups[split].push(group);
-  report.counts[split][label] = (report.counts[split][label] ?? 0) + n;
+  const t = report.tallies[split];
+  t.set(label, (t.get(label) ?? 0) + n);
 }
 
-function finish(report: SplitReport): SplitReport {
-  for (const s of SPLIT_NAMES) report.groups[s].sort();
-  return report;
+function finish(report: Tallied): SplitReport {
+  const { tallies, ...out } = report;
+  for (const s of SPLIT_NAMES) {
+    out.groups[s].sort();
+    // fromEntries defines own properties, so a "__proto__" label is an ordinary key of the JSON report.
+    out.counts[s] = Object.fromEntries(tallies[s]);
+  }
+  return out;
 }
 
 /** Splits recordings (before windowing) by group; see the module comment for the fallback. */

@@ -74,3 +74,57 @@ describe('public layout: a segments table with 1-based, end-inclusive indices an
     expect(thrown(() => descriptionFromOptions({ ...flags, segmentLabels: '1walking' }, undefined, ['x'])).message).toMatch(/"1walking" is not CODE=NAME/);
   });
 });
+
+describe('item 6: labels and groups named like Object.prototype members', () => {
+  const HOSTILE = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
+  /** One 4 s recording at 50 Hz per (label, group): aX = class index, so classes differ. */
+  const recs = () =>
+    HOSTILE.flatMap((label, c) =>
+      ['valueOf', '__proto__', 'constructor', 'g4', 'g5', 'g6'].map((group) => ({ label, group, sampleRateHz: 50, axes: ['aX', 'aY', 'aZ'], units: ['g', 'g', 'g'], samples: new Float32Array(200 * 3).map((_, i) => (i % 3 === 0 ? c : i % 3 === 2 ? 1 : 0)) })),
+    );
+  it('summarise, split and the training data count them as data', async () => {
+    const { summarise, secondsOf } = await import('../../src/data/summary.js');
+    const s = summarise(recs());
+    expect(s.labels).toEqual([...HOSTILE].sort());
+    // 6 groups × 4 s per label; each group row holds 4 s of each label
+    expect(s.classes.map((c) => c.seconds)).toEqual([24, 24, 24, 24]);
+    for (const row of s.perGroup) for (const l of HOSTILE) expect(secondsOf(row, l)).toBe(4);
+    expect(Object.getPrototypeOf(s.perGroup[0].seconds)).toBe(Object.prototype); // not replaced by a "__proto__" label
+    const { splitByGroup } = await import('../../src/data/split.js');
+    const sp = splitByGroup(recs(), { seed: 1 });
+    const total = (split: 'train' | 'val' | 'test') => HOSTILE.reduce((n, l) => n + (Object.hasOwn(sp.report.counts[split], l) ? sp.report.counts[split][l] : 0), 0);
+    expect(total('train') + total('val') + total('test')).toBe(24);
+    expect(JSON.parse(JSON.stringify(sp.report.counts.train))).toHaveProperty(['__proto__']);
+    const { recordingsTrainingData } = await import('../../src/train/data-source.js');
+    const d = recordingsTrainingData(recs(), { windowLength: 100, windowStride: 100 });
+    expect(d.labels).toEqual([...HOSTILE].sort());
+    expect(d.train.y.length + d.val.y.length + d.test.y.length).toBe(24 * 2); // 2 windows per 200-sample recording
+  });
+  it('data inspect --json and the studio totals', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { cli } = await import('../helpers/cli.js');
+    const dir = mkdtempSync(join(tmpdir(), 'tf-proto-'));
+    try {
+      const rows = ['t,aX,aY,aZ,label,subject'];
+      let t = 0;
+      for (const label of HOSTILE) for (const subject of ['__proto__', 'toString']) for (let i = 0; i < 20; i++) rows.push(`${(t++) * 20},0,0,1,${label},${subject}`);
+      writeFileSync(join(dir, 'd.csv'), rows.join('\n') + '\n');
+      const r = await cli(['--json', 'data', 'inspect', join(dir, 'd.csv')]);
+      expect(r.status, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.summary.classes.map((c: { label: string; recordings: number }) => [c.label, c.recordings])).toEqual([...HOSTILE].sort().map((l) => [l, 2]));
+      const text = await cli(['data', 'inspect', join(dir, 'd.csv')]);
+      expect(text.status, text.stderr).toBe(0);
+      expect(text.stdout).toMatch(/\n__proto__\s+4\s+0\.4\s+0\.4\s+0\.4\s+0\.4\n/); // 4 labels × 20 rows at 50 Hz per subject
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const { datasetTotals } = await import('../../src/studio/recordings.js');
+    const tot = datasetTotals(HOSTILE.map((label) => ({ file: `${label}.csv`, label, group: 'constructor', samples: 100, seconds: 2, sampleRateHz: 50 }) as never));
+    expect(Object.keys(tot.byLabel).sort()).toEqual([...HOSTILE].sort());
+    expect(tot.bySubject.constructor).toEqual({ recordings: 4, samples: 400, seconds: 8 });
+    expect(({} as Record<string, unknown>).recordings).toBeUndefined(); // Object.prototype untouched
+  });
+});

@@ -12,7 +12,7 @@ import { addImportOptions, descriptionFromOptions, detectionLines, loadRecording
 import { BUILTIN_DEFAULTS, builtinDataset } from '../../data/simulator.js';
 import { prepareData } from '../../service/data.js';
 import { serializeSplit, writeSplitDir } from '../../data/split-files.js';
-import { summarise, type DatasetSummary } from '../../data/summary.js';
+import { secondsOf, summarise, type DatasetSummary } from '../../data/summary.js';
 import { action, emit, globalOptions, info } from '../util.js';
 
 type Flags = ImportFlags & {
@@ -97,7 +97,7 @@ function summaryText(s: DatasetSummary): string {
   out.push(`axes: ${s.axes.map((a) => `${a.axes.map((x, i) => (a.units[i] ? `${x} [${a.units[i]}]` : x)).join(', ')} × ${a.recordings}`).join('; ')}`);
   out.push('', table([['class', 'recordings', 'frames', 'seconds', 'groups'], ...s.classes.map((c) => [c.label, String(c.recordings), String(c.frames), fmt(c.seconds), String(c.groups)])]));
   out.push('', 'seconds per group and class:');
-  out.push(table([['group', 'recordings', ...s.labels], ...s.perGroup.map((g) => [g.group, String(g.recordings), ...s.labels.map((l) => (g.seconds[l] ? fmt(g.seconds[l]) : '-'))])]));
+  out.push(table([['group', 'recordings', ...s.labels], ...s.perGroup.map((g) => [g.group, String(g.recordings), ...s.labels.map((l) => (secondsOf(g, l) ? fmt(secondsOf(g, l)) : '-'))])]));
   out.push('', table([['axis', 'min', 'max', 'mean'], ...s.ranges.map((r) => [r.axis, r.min.toFixed(3), r.max.toFixed(3), r.mean.toFixed(3)])]));
   return out.join('\n');
 }
