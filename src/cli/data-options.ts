@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
 import { badInput, usageError } from '../core/errors.js';
-import { fsImportIo } from '../adapters/import-fs.js';
+import { DEFAULT_MAX_FILE_MB, fsImportIo } from '../adapters/import-fs.js';
 import { IMPORT_FORMATS, type ImportReport, type TimeUnit } from '../data/import/common.js';
 import { DELIMITERS, type Delimiter } from '../data/import/csv.js';
 import { importRecordings, isGlob, type GroupSource, type ImportDescription, type ImportedRecordings, type LabelSource } from '../data/import/description.js';
@@ -48,6 +48,7 @@ export interface ImportFlags {
   segmentHeader?: boolean;
   segmentHeaderless?: boolean;
   segmentDelimiter?: Delimiter;
+  maxFileMb?: string;
 }
 
 export function addImportOptions(cmd: Command): Command {
@@ -60,6 +61,7 @@ export function addImportOptions(cmd: Command): Command {
     .option('--group-column <name>', 'csv: the column holding groups')
     .option('--group-from-folder', 'group = the name of the folder holding the file')
     .option('--name-pattern <pattern>', "fields from file paths: '{subject}_{label}.csv', '{label}/*', or a /regex/ with named groups")
+    .option('--max-file-mb <n>', `refuse files larger than this, MiB (default ${DEFAULT_MAX_FILE_MB})`)
     .option('--lenient', 'skip and count bad rows (at most 10 %) instead of stopping at the first')
     .option('--rows-per-gesture <n>', "imu-capture: rows per gesture, 'auto' (default: detected) or 'file'")
     .addOption(new Option('--samples-per-gesture <n>').hideHelp())
@@ -81,6 +83,12 @@ export function addImportOptions(cmd: Command): Command {
     .option('--segment-header', '--segments: the first row is a header')
     .option('--segment-headerless', '--segments: the table has no header row (name its columns with --segment-columns)')
     .addOption(new Option('--segment-delimiter <name>', '--segments: cell separator (default: detected)').choices([...DELIMITERS]));
+}
+
+function positive(flag: string, text: string, example: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || !(n > 0)) throw usageError(`${flag} must be a positive number, got "${text}"`, { remedy: example });
+  return n;
 }
 
 const list = (s: string | undefined) => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter((x) => x !== ''));
@@ -159,6 +167,7 @@ export function descriptionFromOptions(f: ImportFlags, section: DataConfig | und
     ...(f.delimiter !== undefined ? { delimiter: f.delimiter } : {}),
     ...(f.namePattern !== undefined ? { namePattern: f.namePattern } : {}),
     ...(f.lenient ? { lenient: true } : {}),
+    ...(f.maxFileMb !== undefined ? { maxFileMB: positive('--max-file-mb', f.maxFileMb, 'e.g. --max-file-mb 4096') } : {}),
   };
   const label = source<LabelSource>('label', f.label, f.labelColumn, f.labelFromFolder, base.label);
   const group = source<GroupSource>('group', f.group, f.groupColumn, f.groupFromFolder, base.group);
@@ -170,7 +179,7 @@ export function descriptionFromOptions(f: ImportFlags, section: DataConfig | und
 
 /** Imports what the description names from disk. */
 export function loadRecordings(desc: ImportDescription): ImportedRecordings {
-  return importRecordings(desc, fsImportIo());
+  return importRecordings(desc, fsImportIo({ maxFileMB: desc.maxFileMB }));
 }
 
 /**

@@ -30,7 +30,7 @@ export function prepareData(o: DataStageOptions): DataStageResult {
   // Files win over `builtin` (as `train` always did); `--builtin` on a command drops the paths.
   const desc = importDescriptionOf(o);
   if (desc.files?.length) {
-    const loaded = importRecordings(desc, fsImportIo());
+    const loaded = importRecordings(desc, fsImportIo({ maxFileMB: desc.maxFileMB }));
     const d = recordingsTrainingData(loaded.recordings, o);
     return { ...d, notes: [...(loaded.warnings ?? []).map((w) => `segments: ${w}`), ...d.notes], source: 'files', files: loaded.files, reports: loaded.reports, recordings: loaded.recordings.length };
   }

@@ -128,3 +128,58 @@ describe('item 6: labels and groups named like Object.prototype members', () => 
     expect(({} as Record<string, unknown>).recordings).toBeUndefined(); // Object.prototype untouched
   });
 });
+
+describe('item 5 and item 10: non-regular files, the size limit, symlink loops', () => {
+  it('a FIFO, a socket and /dev/zero are refused by name before any read (no hang)', async () => {
+    const { mkdtempSync, writeFileSync, rmSync, symlinkSync } = await import('node:fs');
+    const { execFileSync } = await import('node:child_process');
+    const { createServer } = await import('node:net');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { fsImportIo } = await import('../../src/adapters/import-fs.js');
+    const { cli } = await import('../helpers/cli.js');
+    const dir = mkdtempSync(join(tmpdir(), 'tf-fifo-'));
+    const server = createServer();
+    try {
+      writeFileSync(join(dir, 'ok.csv'), 't,aX,aY,aZ\n0,0,0,1\n20,0,0,1\n40,0,0,1\n');
+      execFileSync('mkfifo', [join(dir, 'pipe.csv')]);
+      // nothing ever writes to the FIFO: reading it would wait for ever
+      const e = thrown(() => importRecordings({ files: [dir] }, fsImportIo()));
+      expect(e.message).toMatch(/pipe\.csv is a FIFO \(named pipe\), not a regular file: not read/);
+      const r = await cli(['data', 'inspect', dir]);
+      expect(r.status).toBe(3);
+      expect(r.stderr).toMatch(/pipe\.csv is a FIFO/);
+      rmSync(join(dir, 'pipe.csv'));
+      await new Promise<void>((ok) => server.listen(join(dir, 'sock.csv'), ok));
+      expect(thrown(() => importRecordings({ files: [join(dir, 'sock.csv')], rateHz: 50 }, fsImportIo())).message).toMatch(/sock\.csv is a socket, not a regular file/);
+      expect(thrown(() => importRecordings({ files: ['/dev/zero'], rateHz: 50 }, fsImportIo())).message).toMatch(/\/dev\/zero is a character device, not a regular file/);
+      await new Promise((ok) => server.close(ok));
+      // the size limit: 2 MiB of a valid CSV against a 1 MiB limit, then raised
+      const big = join(dir, 'big.csv');
+      const rows = ['t,aX,aY,aZ'];
+      for (let i = 0, bytes = 11; bytes < 2.2 * 1048576; i++) bytes += rows[rows.push(`${i * 20},0.000001,0.000002,1.000003`) - 1].length + 1;
+      writeFileSync(big, rows.join('\n') + '\n');
+      const lim = thrown(() => importRecordings({ files: [big] }, fsImportIo({ maxFileMB: 1 })));
+      expect(lim.message).toMatch(/big\.csv is 2 MiB, above the 1 MiB one file may take/);
+      expect(lim.remedy).toMatch(/--max-file-mb 3/);
+      expect(importRecordings({ files: [big] }, fsImportIo({ maxFileMB: 3 })).recordings).toHaveLength(1);
+      const viaCli = await cli(['data', 'inspect', big, '--max-file-mb', '1']);
+      expect(viaCli.status).toBe(3);
+      expect(viaCli.stderr).toMatch(/above the 1 MiB/);
+      // symlink loops: a folder linking to its parent, a link to itself — short messages naming the link
+      rmSync(big);
+      symlinkSync(dir, join(dir, 'loop'));
+      const loop = thrown(() => importRecordings({ files: [dir] }, fsImportIo()));
+      expect(loop.message).toMatch(/loop links back to .*a symbolic link loop/);
+      expect(loop.message.length).toBeLessThan(600);
+      rmSync(join(dir, 'loop'));
+      symlinkSync(join(dir, 'self.csv'), join(dir, 'self.csv'));
+      const self = thrown(() => importRecordings({ files: [join(dir, 'self.csv')] }, fsImportIo()));
+      expect(self.message).toMatch(/self\.csv is a symbolic link loop/);
+      expect(self.message.length).toBeLessThan(600);
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

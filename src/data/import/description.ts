@@ -89,6 +89,8 @@ export interface ImportDescription {
   rowsPerGesture?: number | 'auto' | 'file';
   /** Skip and count bad rows (up to 10 %) instead of stopping at the first. */
   lenient?: boolean;
+  /** The largest file one import may read, MiB (default 1024, the fs adapter's DEFAULT_MAX_FILE_MB). */
+  maxFileMB?: number;
 }
 
 /** The description's JSON Schema (one source: the project file's `data.import`). */
