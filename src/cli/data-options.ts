@@ -10,7 +10,7 @@ import { Command, Option } from 'commander';
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
 import { badInput, usageError } from '../core/errors.js';
 import { DEFAULT_MAX_FILE_MB, fsImportIo } from '../adapters/import-fs.js';
-import { IMPORT_FORMATS, type ImportReport, type TimeUnit } from '../data/import/common.js';
+import { IMPORT_FORMATS, MAX_RATE_HZ, MIN_RATE_HZ, type ImportReport, type TimeUnit } from '../data/import/common.js';
 import { DELIMITERS, type Delimiter } from '../data/import/csv.js';
 import { importRecordings, isGlob, type GroupSource, type ImportDescription, type ImportedRecordings, type LabelSource } from '../data/import/description.js';
 import { windowsForModel } from '../data/prepare.js';
@@ -123,8 +123,8 @@ export function descriptionFromOptions(f: ImportFlags, section: DataConfig | und
   const base: ImportDescription = { ...(section?.import ?? {}) };
   const files = paths && paths.length ? [...paths] : (base.files ?? section?.paths);
   const rate = f.rate === undefined ? base.rateHz : Number(f.rate);
-  if (f.rate !== undefined && (f.rate.trim() === '' || !Number.isFinite(rate) || !(rate! > 0))) {
-    throw usageError(`--rate must be a positive, finite number of Hz, got "${f.rate}"`, { remedy: 'e.g. --rate 50' });
+  if (f.rate !== undefined && (f.rate.trim() === '' || !Number.isFinite(rate) || !(rate! >= MIN_RATE_HZ) || !(rate! <= MAX_RATE_HZ))) {
+    throw usageError(`--rate must be a number of Hz within ${MIN_RATE_HZ}–${MAX_RATE_HZ}, got "${f.rate}"`, { remedy: 'e.g. --rate 50' });
   }
   const rpgText = f.rowsPerGesture ?? f.samplesPerGesture;
   let rowsPerGesture = base.rowsPerGesture;

@@ -34,6 +34,7 @@ export interface PreparedDataset {
 }
 
 export function prepareDataset(recs: readonly Recording[], opts: PrepareOptions): PreparedDataset {
+  checkWindowFits(recs, opts.length);
   const labels = opts.labels ?? [...new Set(recs.map((r) => r.label))].sort();
   const { train, val, test, report } = splitByGroup(recs, opts);
   const wopts = { length: opts.length, stride: opts.stride, axes: opts.axes ?? recs[0].axes, labels };
@@ -52,6 +53,21 @@ export function prepareDataset(recs: readonly Recording[], opts: PrepareOptions)
     normalisation: fitNormalisation(tr),
     split: report,
   };
+}
+
+/** A window longer than every recording gives no window at all: say so, naming both lengths. */
+export function checkWindowFits(recs: readonly Recording[], length: number): void {
+  if (recs.length === 0) return;
+  let longest = recs[0];
+  for (const r of recs) if (r.samples.length / r.axes.length > longest.samples.length / longest.axes.length) longest = r;
+  const frames = longest.samples.length / longest.axes.length;
+  if (frames < length) {
+    const rate = longest.sampleRateHz;
+    throw badInput(`the window is ${length} samples (${(length / rate).toFixed(2)} s at ${rate} Hz), longer than every recording: the longest is ${frames} samples (${(frames / rate).toFixed(2)} s, ${longest.source ?? `${longest.label}/${longest.group}`})`, {
+      remedy: `use a window of at most ${frames} samples (--window / data.windowLength), or longer recordings`,
+      details: { windowLength: length, longestRecording: frames },
+    });
+  }
 }
 
 /** Default windowing of the built-in dataset: 2 s windows, 1 s hop (100 / 50 samples at 50 Hz). */

@@ -183,3 +183,60 @@ describe('item 5 and item 10: non-regular files, the size limit, symlink loops',
     }
   });
 });
+
+describe('item 8: absurd rates are refused, naming the field and the remedy', () => {
+  it('--rate / rateHz, Edge Impulse interval_ms, capture sampleRateHz and timestamps', async () => {
+    const { importText, importEdgeImpulse, importCapture } = await import('../../src/data/import/index.js');
+    const rows = 't,aX,aY,aZ\n' + Array.from({ length: 8 }, (_, i) => `${i},0,0,1`).join('\n');
+    expect(thrown(() => importText(rows.replace(/^t,/, 'x,'), { format: 'csv', rateHz: 1e-300, source: 'a.csv' })).message).toMatch(/a\.csv: a sample rate of 1e-300 Hz is outside 0\.1 Hz–100 kHz/);
+    expect(thrown(() => descriptionFromOptions({ rate: '1e-300' }, undefined, ['x'])).message).toMatch(/--rate must be a number of Hz within 0\.1–100000/);
+    expect(thrown(() => descriptionFromOptions({ rate: '200000' }, undefined, ['x'])).message).toMatch(/--rate must be/);
+    const ei = (interval: number) => JSON.stringify({ payload: { interval_ms: interval, sensors: [{ name: 'accX', units: 'm/s2' }], values: [1, 2, 3] } });
+    const e = thrown(() => importEdgeImpulse(ei(1e308), { source: 'e.json' }));
+    expect(e.message).toMatch(/e\.json: payload\.interval_ms 1e\+308: a sample rate of 1e-305 Hz is outside/);
+    expect(e.remedy).toMatch(/interval_ms is the time between samples/);
+    expect(thrown(() => importEdgeImpulse(ei(1e-9), { source: 'e.json' })).message).toMatch(/1e\+12 Hz is outside/);
+    expect(importEdgeImpulse(ei(10), { source: 'e.json' }).report.rateHz).toBe(100); // 10 ms → 100 Hz, inside
+    const cap = (hz: number) => JSON.stringify({ format: 'tinyforge-capture/1', label: 'a', group: 'g', sampleRateHz: hz, axes: ['aX'], units: ['g'], data: [[1], [1]] });
+    expect(thrown(() => importCapture(cap(1e-300), { source: 'c.json' })).message).toMatch(/c\.json: sampleRateHz: a sample rate of 1e-300 Hz is outside/);
+    // timestamps 1e300 ms apart: "0.000 Hz, jitter Infinity" before; now a named error
+    const far = 't_ms,aX,aY,aZ\n' + Array.from({ length: 8 }, (_, i) => `${i * 1e300},0,0,1`).join('\n');
+    expect(thrown(() => importText(far, { format: 'csv', source: 'far.csv' })).message).toMatch(/far\.csv: timestamps \(median interval 1e\+300 ms\): a sample rate of 1e-297 Hz is outside/);
+  });
+});
+
+describe('item 10: duplicate axes, unknown Edge Impulse units, a BOM, a window longer than the data', () => {
+  it('duplicate axis names are refused in every format', async () => {
+    const { importText } = await import('../../src/data/import/index.js');
+    expect(thrown(() => importText('t,aX,aX,aZ\n0,0,0,1\n10,0,0,1\n20,0,0,1\n', { format: 'csv', source: 'd.csv' })).message).toMatch(/d\.csv: axis name "aX" given more than once/);
+    expect(thrown(() => importText('aX,aY,aX\n' + '0,0,1\n'.repeat(40), { format: 'imu-capture', samplesPerGesture: 'file', source: 'i.csv' })).message).toMatch(/i\.csv: axis name "aX" given more than once/);
+    const ei = JSON.stringify({ payload: { interval_ms: 10, sensors: [{ name: 'accX', units: 'g' }, { name: 'accX', units: 'g' }], values: [[0, 1]] } });
+    expect(thrown(() => importText(ei, { format: 'edge-impulse', source: 'e.json' })).message).toMatch(/e\.json: axis name "accX" given more than once/);
+  });
+  it('an Edge Impulse unit nobody knows is refused, naming the sensor', async () => {
+    const { importEdgeImpulse } = await import('../../src/data/import/index.js');
+    const ei = (units: string) => JSON.stringify({ payload: { interval_ms: 10, sensors: [{ name: 'accX', units }, { name: 'accY', units: 'm/s2' }], values: [[0, 1]] } });
+    const e = thrown(() => importEdgeImpulse(ei('furlongs/fortnight'), { source: 'e.json' }));
+    expect(e.message).toMatch(/e\.json: payload\.sensors\[0\] \(accX\) has the unknown unit "furlongs\/fortnight"/);
+    expect(importEdgeImpulse(ei('m/s2'), { source: 'e.json' }).recordings).toHaveLength(1);
+  });
+  it('a UTF-8 BOM before the project file is accepted', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadConfig } = await import('../../src/train/config.js');
+    const dir = mkdtempSync(join(tmpdir(), 'tf-bom-'));
+    try {
+      writeFileSync(join(dir, 'tinyforge.config.json'), '\uFEFF{ "data": { "windowLength": 64 } }');
+      expect(loadConfig(join(dir, 'tinyforge.config.json')).data).toEqual({ windowLength: 64 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('windowLength longer than every recording names the window and the longest recording', async () => {
+    const { recordingsTrainingData } = await import('../../src/train/data-source.js');
+    const rec = (label: string, n: number) => ({ label, group: label, sampleRateHz: 50, axes: ['aX'], units: ['g'], samples: new Float32Array(n), source: `${label}.csv` });
+    const e = thrown(() => recordingsTrainingData([rec('a', 100), rec('b', 150), rec('a', 120), rec('b', 90)], { windowLength: 200 }));
+    expect(e.message).toMatch(/the window is 200 samples \(4\.00 s at 50 Hz\), longer than every recording: the longest is 150 samples \(3\.00 s, b\.csv\)/);
+  });
+});
