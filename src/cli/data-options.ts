@@ -16,6 +16,8 @@ import { importRecordings, isGlob, type GroupSource, type ImportDescription, typ
 import { windowsForModel } from '../data/prepare.js';
 import type { AccelUnit, GyroUnit } from '../data/import/units.js';
 import { findConfig, type DataConfig } from '../train/config.js';
+import type { BuiltinOptions } from '../data/simulator.js';
+import { info, progress, type OutputOptions, type Progress } from './util.js';
 
 /** The flags `addImportOptions` defines, as commander parses them. */
 export interface ImportFlags {
@@ -221,4 +223,29 @@ export function detectionLines(r: ImportReport): string[] {
   if (d?.rate?.how === 'default') out.push(`rate: ${d.rate.hz} Hz assumed (no timestamps in this format; declare rateHz / --rate if the sensor ran at another rate)`);
   if (d?.rate?.declaredHz !== undefined && d.rate.measuredHz !== undefined) out.push(`rate: measured ${fmt(d.rate.measuredHz, 3)} Hz, agrees with the declared ${d.rate.declaredHz} Hz`);
   return out;
+}
+
+/**
+ * Progress of the built-in simulator for a command: above a million samples the estimate is
+ * stated first (samples, memory) and a progress bar runs on a TTY (nothing under --json or a pipe).
+ */
+export function builtinProgress(o: OutputOptions): NonNullable<BuiltinOptions['onProgress']> & { stop(): void } {
+  let bar: Progress | null = null;
+  let started = false;
+  const fn = (p: Parameters<NonNullable<BuiltinOptions['onProgress']>>[0]) => {
+    if (!started) {
+      started = true;
+      if (p.totalFrames >= 1_000_000) {
+        info(o, `simulating ${p.totalRecordings} recordings, ${p.totalFrames.toLocaleString('en')} samples (${((p.totalFrames * 12) / 1e6).toFixed(0)} MB)…`);
+        bar = progress(o, p.totalRecordings, 'simulating');
+      }
+    }
+    bar?.update(p.recordings);
+    if (p.recordings === p.totalRecordings) fn.stop();
+  };
+  fn.stop = () => {
+    bar?.stop();
+    bar = null;
+  };
+  return fn;
 }

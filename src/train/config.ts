@@ -17,7 +17,7 @@ import type { Preset } from './models.js';
 export const CONFIG_FILE = 'tinyforge.config.json';
 
 export interface DataConfig {
-  builtin?: boolean | { seed?: number; subjects?: number; secondsPerActivity?: number; rateHz?: number };
+  builtin?: boolean | { seed?: number; subjects?: number; secondsPerActivity?: number; rateHz?: number; force?: boolean };
   paths?: string[];
   /** How the recordings are imported (schema: data.import); its `files` default to `paths`. */
   import?: ImportDescription;

@@ -6,6 +6,7 @@ import type { Recording } from '../core/dataset.js';
 import { badInput } from '../core/errors.js';
 import { builtinPrepared, builtinWindowing, prepareDataset, type PreparedDataset } from '../data/prepare.js';
 import type { DataConfig } from './config.js';
+import type { BuiltinOptions } from '../data/simulator.js';
 
 export interface TrainingData extends PreparedDataset {
   /** Units per axis (from the recordings) for ModelSettings. */
@@ -15,10 +16,11 @@ export interface TrainingData extends PreparedDataset {
 }
 
 /** The built-in simulated activity data, split by subject. */
-export function builtinTrainingData(cfg: DataConfig = {}): TrainingData {
+export function builtinTrainingData(cfg: DataConfig = {}, hooks: Pick<BuiltinOptions, 'onProgress'> = {}): TrainingData {
   const b = typeof cfg.builtin === 'object' ? cfg.builtin : {};
   const d = builtinPrepared({
     ...b,
+    ...hooks,
     ...(cfg.split ?? {}),
     seed: cfg.split?.seed ?? b.seed,
     ...(cfg.windowLength ? { length: cfg.windowLength } : {}),

@@ -240,3 +240,27 @@ describe('item 10: duplicate axes, unknown Edge Impulse units, a BOM, a window l
     expect(e.message).toMatch(/the window is 200 samples \(4\.00 s at 50 Hz\), longer than every recording: the longest is 150 samples \(3\.00 s, b\.csv\)/);
   });
 });
+
+describe('item 9: the built-in dataset is estimated before it is made', () => {
+  it('1000 subjects × 3000 s is refused with the estimate and the remedy, unless forced; progress is reported', async () => {
+    const { builtinDataset, builtinWork, BUILTIN_MAX_FRAMES } = await import('../../src/data/simulator.js');
+    // 1000 subjects × 5 activities × 3 sessions × 1000 s × 50 Hz = 750,000,000 frames
+    expect(builtinWork({ subjects: 1000, secondsPerActivity: 3000 }).frames).toBe(750_000_000);
+    const e = thrown(() => builtinDataset({ subjects: 1000, secondsPerActivity: 3000 }));
+    expect(e.message).toMatch(/1000 subjects × 5 activities × 3000 s at 50 Hz is 750,000,000 samples \(9\.0 GB before windowing/);
+    expect(e.remedy).toMatch(/--force, data\.builtin\.force: true/);
+    // the project file says the same (validated, then the estimate refuses it before any work)
+    const { validateConfig } = await import('../../src/train/config.js');
+    const { prepareData } = await import('../../src/service/data.js');
+    const cfg = validateConfig({ data: { builtin: { subjects: 1000, secondsPerActivity: 3000 } } });
+    expect(thrown(() => prepareData({ ...cfg.data })).message).toMatch(/750,000,000 samples/);
+    expect(validateConfig({ data: { builtin: { subjects: 1000, force: true } } }).data!.builtin).toEqual({ subjects: 1000, force: true });
+    // just above the bound: refused; forced: made, with progress after every recording
+    const over = { subjects: 667, secondsPerActivity: 60 }; // 667 × 5 × 3 × 1000 = 10,005,000 > 10,000,000
+    expect(builtinWork(over).frames).toBeGreaterThan(BUILTIN_MAX_FRAMES);
+    expect(thrown(() => builtinDataset(over)).message).toMatch(/10,005,000 samples/);
+    const seen: number[] = [];
+    const recs = builtinDataset({ subjects: 1, secondsPerActivity: 8, force: true, onProgress: (p) => seen.push(p.recordings) });
+    expect(seen).toEqual(recs.map((_, i) => i + 1));
+  });
+});

@@ -8,12 +8,12 @@ import { usageError } from '../../core/errors.js';
 import type { ImportReport } from '../../data/import/common.js';
 import { segmentsLines, type ImportedRecordings } from '../../data/import/description.js';
 import { findConfig } from '../../train/config.js';
-import { addImportOptions, descriptionFromOptions, detectionLines, loadRecordings, type ImportFlags } from '../data-options.js';
-import { BUILTIN_DEFAULTS, builtinDataset } from '../../data/simulator.js';
+import { addImportOptions, builtinProgress, descriptionFromOptions, detectionLines, loadRecordings, type ImportFlags } from '../data-options.js';
+import { BUILTIN_DEFAULTS, BUILTIN_MAX_FRAMES, builtinDataset } from '../../data/simulator.js';
 import { prepareData } from '../../service/data.js';
 import { serializeSplit, writeSplitDir } from '../../data/split-files.js';
 import { secondsOf, summarise, type DatasetSummary } from '../../data/summary.js';
-import { action, emit, globalOptions, info } from '../util.js';
+import { action, emit, globalOptions, info, type OutputOptions } from '../util.js';
 
 type Flags = ImportFlags & {
   builtin?: boolean;
@@ -27,6 +27,7 @@ type Flags = ImportFlags & {
   window?: string;
   stride?: string;
   fallback?: 'contiguous' | 'error';
+  force?: boolean;
 };
 
 function num(name: string, v: string | undefined, integer: boolean, min: number, max = Infinity): number | undefined {
@@ -43,13 +44,15 @@ function inputOptions(cmd: Command): Command {
     .option('--config <file>', "project file whose data section describes the import (default: ./tinyforge.config.json when present); flags override it")
     .option('--seed <n>', 'seed for the built-in simulator and the split', '1')
     .option('--subjects <n>', `built-in: simulated subjects (default ${BUILTIN_DEFAULTS.subjects})`)
-    .option('--seconds <s>', `built-in: seconds per subject and activity (default ${BUILTIN_DEFAULTS.secondsPerActivity})`);
+    .option('--seconds <s>', `built-in: seconds per subject and activity (default ${BUILTIN_DEFAULTS.secondsPerActivity})`)
+    .option('--force', `built-in: simulate even above ${BUILTIN_MAX_FRAMES.toLocaleString('en')} samples (the work is estimated first and refused above that)`);
 }
 
 /** The built-in simulator's options the flags give. */
-function builtinOptions(f: Flags, paths: string[]): { seed?: number; subjects?: number; secondsPerActivity?: number; rateHz?: number } {
+function builtinOptions(f: Flags, paths: string[]): { seed?: number; subjects?: number; secondsPerActivity?: number; rateHz?: number; force?: boolean } {
   if (paths.length) throw usageError('give either files or --builtin, not both', { remedy: 'drop the file arguments or --builtin' });
   return {
+    ...(f.force ? { force: true } : {}),
     seed: num('seed', f.seed, true, -2147483648, 2147483647),
     subjects: num('subjects', f.subjects, true, 1, 1000),
     secondsPerActivity: num('seconds', f.seconds, false, 4, 3600),
@@ -64,8 +67,15 @@ function description(paths: string[], f: Flags) {
   return desc;
 }
 
-function load(paths: string[], f: Flags): ImportedRecordings {
-  if (f.builtin) return { recordings: builtinDataset(builtinOptions(f, paths)), reports: [], files: [] };
+function load(paths: string[], f: Flags, o: OutputOptions): ImportedRecordings {
+  if (f.builtin) {
+    const onProgress = builtinProgress(o);
+    try {
+      return { recordings: builtinDataset({ ...builtinOptions(f, paths), onProgress }), reports: [], files: [] };
+    } finally {
+      onProgress.stop();
+    }
+  }
   return loadRecordings(description(paths, f));
 }
 
@@ -113,7 +123,7 @@ export function register(program: Command): void {
   ).action(
     action((paths: string[], f: Flags, cmd: Command) => {
       const o = globalOptions(cmd);
-      const { recordings, reports, files, segments } = load(paths, f);
+      const { recordings, reports, files, segments } = load(paths, f, o);
       const summary = summarise(recordings);
       emit(o, { files, imports: reports, ...(segments ? { segments } : {}), summary }, () =>
         [reports.length ? reportText(reports) + '\n' : '', segments ? segmentsLines(segments).join('\n') + '\n' : '', summaryText(summary)].filter((x) => x !== '').join('\n'),
@@ -137,7 +147,9 @@ export function register(program: Command): void {
       action((paths: string[], f: Flags, cmd: Command) => {
         const o = globalOptions(cmd);
         // The same function `train` and `run` use: same files, options and seed → same split.
+        const onProgress = builtinProgress(o);
         const prepared = prepareData({
+          onProgress,
           ...(f.builtin ? { builtin: builtinOptions(f, paths) } : { import: description(paths, f) }),
           ...(f.axes ? { axes: f.axes.split(',').map((a) => a.trim()) } : {}),
           windowLength: num('window', f.window, true, 1),

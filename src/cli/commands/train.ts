@@ -16,12 +16,13 @@ import { prepareData } from '../../service/data.js';
 import { TRAIN_DEFAULTS, trainSettings, trainStage } from '../../service/train.js';
 import { action, emit, globalOptions, info, progress, softInterrupt, type OutputOptions } from '../util.js';
 import { flag } from '../flags.js';
-import { addImportOptions, descriptionFromOptions, detectionLines, type ImportFlags } from '../data-options.js';
+import { addImportOptions, builtinProgress, descriptionFromOptions, detectionLines, type ImportFlags } from '../data-options.js';
 
 export { TRAIN_DEFAULTS };
 
 type Flags = ImportFlags & {
   builtin?: boolean;
+  force?: boolean;
   data?: string[];
   example?: string;
   preset?: string;
@@ -108,6 +109,7 @@ async function runExample(name: string, flags: Flags, cfg: TinyforgeConfig, o: O
 export function register(program: Command): void {
   addImportOptions(program.command('train'))
     .description('Train a float model on labelled recordings (or the built-in data) with TensorFlow.js; save it with its settings, evaluation report and windows')
+    .option('--force', 'built-in data: simulate even above 10 million samples (estimated first, refused above that otherwise)')
     .option('--builtin', 'use the built-in simulated activity data (idle/walking/running/biking/golfing); the default without --data')
     .addOption(flag('data', 'recording files or folders (IMU_Capture CSV, CSV with time column, Edge Impulse JSON, tinyforge capture)'))
     .addOption(new Option('--example <name>', "the lecture's other examples instead of activity data").choices([...EXAMPLES]))
@@ -151,7 +153,10 @@ export function register(program: Command): void {
         };
         const desc = flags.builtin ? undefined : descriptionFromOptions(flags, cfg.data, flags.data);
         // The same function `data split` and `run` use: same files, options and seed → same split.
-        const data = prepareData({ ...dataCfg, paths: desc?.files, import: desc, builtin: desc?.files?.length ? undefined : dataCfg.builtin });
+        const builtin = flags.force ? { ...(typeof dataCfg.builtin === 'object' ? dataCfg.builtin : {}), force: true } : dataCfg.builtin;
+        const onProgress = builtinProgress(o);
+        const data = prepareData({ ...dataCfg, paths: desc?.files, import: desc, builtin: desc?.files?.length ? undefined : builtin, onProgress });
+        onProgress.stop();
         for (const r of data.reports) for (const l of detectionLines(r)) info(o, `${r.source}: ${l}`);
         if (data.source === 'files') info(o, `read ${data.recordings} recordings from ${data.files.length} file(s)`);
         for (const n of data.notes) info(o, n);
