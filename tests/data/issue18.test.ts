@@ -264,3 +264,53 @@ describe('item 9: the built-in dataset is estimated before it is made', () => {
     expect(seen).toEqual(recs.map((_, i) => i + 1));
   });
 });
+
+describe('public layout: IMU_Capture-style file from another sensor (140 rows per gesture)', () => {
+  /**
+   * `bursts` × 10 gestures of 140 rows in m/s² (one smooth cycle each with a random phase), as a
+   * user records ten in a row, pauses and re-grips: between bursts the orientation also changes
+   * (a large offset), so the 1,400-row boundaries jump more than the 140-row ones.
+   */
+  function bursts(count: number, perBurst = 10, rows = 140): string {
+    let s = 7;
+    const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const out = ['aX,aY,aZ,gX,gY,gZ'];
+    for (let b = 0; b < count; b++) {
+      const tilt = (b % 2 ? 1 : -1) * (3 + 3 * rnd());
+      for (let g = 0; g < perBurst; g++) {
+        const phase = rnd() * 2 * Math.PI;
+        const amp = 1 + rnd();
+        for (let t = 0; t < rows; t++) {
+          const x = (t / rows) * 2 * Math.PI + phase;
+          out.push([amp * Math.sin(x) + tilt, 0.5 * amp * Math.cos(x), 9.8 + 0.3 * Math.sin(2 * x) - tilt / 2, 2.5 * amp * Math.cos(x), 1.4 * Math.sin(x), 0.7 * amp * Math.sin(2 * x)].map((v) => v.toFixed(3)).join(','));
+        }
+      }
+    }
+    return out.join('\n') + '\n';
+  }
+  it('the fundamental 140 is found although the 1,400-row multiple scores higher', async () => {
+    const { importImuCapture, boundaryScores, pickGestureLength } = await import('../../src/data/import/index.js');
+    const text = bursts(4);
+    const nums = text.trim().split('\n').slice(1).flatMap((l) => l.split(',').map(Number));
+    const scores = boundaryScores(nums, 6, 5600);
+    // what the old rule picked: the multiple (its score is far above 140's)
+    expect(pickGestureLength(scores)).toBe(1400);
+    const r = importImuCapture(text, { source: 'mpu.csv', rateHz: 100 });
+    expect(r.recordings).toHaveLength(40); // built as 4 bursts × 10 gestures
+    expect(r.report.detected?.rowsPerGesture).toMatchObject({ value: 140, how: 'boundaries' });
+  });
+  it('half a gesture is not a gesture: 70 is not taken for 140', async () => {
+    const { importImuCapture } = await import('../../src/data/import/index.js');
+    const r = importImuCapture(bursts(2, 10), { source: 'mpu.csv', rateHz: 100 });
+    expect(r.report.detected?.rowsPerGesture?.value).toBe(140);
+  });
+  it('unsure (two unrelated lengths both look like gestures): refused, saying so', async () => {
+    const { importImuCapture } = await import('../../src/data/import/index.js');
+    // rows 0–1399 in gestures of 140, rows 1400–2799 in gestures of 200: 2800 rows divide by both
+    const a = bursts(1, 10, 140).trim().split('\n');
+    const b = bursts(1, 7, 200).trim().split('\n').slice(1);
+    const e = thrown(() => importImuCapture([...a, ...b].join('\n') + '\n', { source: 'mixed.csv', rateHz: 100 }));
+    expect(e.message).toMatch(/mixed\.csv: cannot tell the gesture length from the 2800 rows: /);
+    expect(e.remedy).toMatch(/--rows-per-gesture/);
+  });
+});

@@ -98,5 +98,5 @@ export * from './common.js';
 export { importCapture, importCaptureCsv, parseCapture, parseCaptureFile, writeCapture, float32Text, CAPTURE_FORMAT, type CaptureMeta, type CaptureGap } from './capture.js';
 export { importCsv, textLines, readTable, DELIMITERS, type CsvImportOptions, type Delimiter } from './csv.js';
 export { importEdgeImpulse } from './edge-impulse.js';
-export { importImuCapture, boundaryScores, pickGestureLength, IMU_CAPTURE_DEFAULTS, type ImuCaptureOptions } from './imu-capture.js';
+export { importImuCapture, boundaryScores, pickGestureLength, fundamentalLength, IMU_CAPTURE_DEFAULTS, type ImuCaptureOptions } from './imu-capture.js';
 export { checkUnits, canonicalUnit, type AccelUnit, type GyroUnit, type DeclaredUnits } from './units.js';
