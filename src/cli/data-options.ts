@@ -51,6 +51,10 @@ export interface ImportFlags {
   segmentHeaderless?: boolean;
   segmentDelimiter?: Delimiter;
   maxFileMb?: string;
+  accelScale?: string;
+  accelOffset?: string;
+  gyroScale?: string;
+  gyroOffset?: string;
 }
 
 export function addImportOptions(cmd: Command): Command {
@@ -75,6 +79,10 @@ export function addImportOptions(cmd: Command): Command {
     .option('--headerless', 'csv: the files have no header row (name the columns with --columns)')
     .addOption(new Option('--delimiter <name>', 'csv: cell separator (default: detected)').choices([...DELIMITERS]))
     .addOption(new Option('--accel-unit <unit>', 'unit of the accelerometer numbers (checked against the data; converted to g)').choices(['g', 'm/s2']))
+    .option('--accel-scale <s>', 'raw counts: count × S + offset is in --accel-unit (e.g. 0.047619 for 6-bit codes over ±1.5 g)')
+    .option('--accel-offset <o>', 'raw counts: added after --accel-scale (e.g. -1.5)')
+    .option('--gyro-scale <s>', 'raw counts: count × S + offset is in --gyro-unit')
+    .option('--gyro-offset <o>', 'raw counts: added after --gyro-scale')
     .addOption(new Option('--gyro-unit <unit>', 'unit of the gyroscope numbers (checked against the data; converted to deg/s)').choices(['dps', 'rad/s']))
     .option('--segments <file>', 'a table of labelled segments (columns recording,label,start,end) cutting the recordings')
     .addOption(new Option('--segment-unit <unit>', 'start/end of --segments in samples or seconds (default samples)').choices(['samples', 's']))
@@ -175,7 +183,22 @@ export function descriptionFromOptions(f: ImportFlags, section: DataConfig | und
   const group = source<GroupSource>('group', f.group, f.groupColumn, f.groupFromFolder, base.group);
   if (label) desc.label = label;
   if (group) desc.group = group;
-  if (f.accelUnit || f.gyroUnit) desc.units = { ...(base.units ?? {}), ...(f.accelUnit ? { accel: f.accelUnit } : {}), ...(f.gyroUnit ? { gyro: f.gyroUnit } : {}) };
+  const factor = (flag: string, text: string | undefined, nonZero: boolean) => {
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isFinite(n) || (nonZero && n === 0)) throw usageError(`${flag} must be a finite number${nonZero ? ' other than 0' : ''}, got "${text}"`, { remedy: 'e.g. --accel-scale 0.047619 --accel-offset -1.5' });
+    return n;
+  };
+  const scales = {
+    accelScale: factor('--accel-scale', f.accelScale, true),
+    accelOffset: factor('--accel-offset', f.accelOffset, false),
+    gyroScale: factor('--gyro-scale', f.gyroScale, true),
+    gyroOffset: factor('--gyro-offset', f.gyroOffset, false),
+  };
+  const given = Object.fromEntries(Object.entries(scales).filter(([, v]) => v !== undefined));
+  if (f.accelUnit || f.gyroUnit || Object.keys(given).length) {
+    desc.units = { ...(base.units ?? {}), ...(f.accelUnit ? { accel: f.accelUnit } : {}), ...(f.gyroUnit ? { gyro: f.gyroUnit } : {}), ...given };
+  }
   return desc;
 }
 
@@ -218,7 +241,7 @@ export function detectionLines(r: ImportReport): string[] {
     out.push(`rows per gesture: ${g.value} (${g.how === 'boundaries' ? `detected from gesture boundaries, score ${fmt(g.boundaryScore ?? 0, 1)}` : g.how === 'blank-lines' ? 'detected from blank separator lines' : g.how})`);
   }
   for (const u of d?.units ?? []) {
-    out.push(`${u.kind === 'accel' ? 'accelerometer' : 'gyroscope'} ${u.axes.join(',')}: ${u.unit} (${u.how === 'name' ? 'assumed from the axis names' : u.how}; ${u.statistic} ${fmt(u.value, 3)}, plausible)${u.convertedTo ? ` → converted to ${u.convertedTo}` : ''}`);
+    out.push(`${u.kind === 'accel' ? 'accelerometer' : 'gyroscope'} ${u.axes.join(',')}: ${u.unit} (${u.counts ? `raw counts × ${u.counts.scale} + ${u.counts.offset}, ` : ''}${u.how === 'name' ? 'assumed from the axis names' : u.how}; ${u.statistic} ${fmt(u.value, 3)}, plausible)${u.convertedTo ? ` → converted to ${u.convertedTo}` : ''}`);
   }
   if (d?.rate?.how === 'default') out.push(`rate: ${d.rate.hz} Hz assumed (no timestamps in this format; declare rateHz / --rate if the sensor ran at another rate)`);
   if (d?.rate?.declaredHz !== undefined && d.rate.measuredHz !== undefined) out.push(`rate: measured ${fmt(d.rate.measuredHz, 3)} Hz, agrees with the declared ${d.rate.declaredHz} Hz`);

@@ -314,3 +314,61 @@ describe('public layout: IMU_Capture-style file from another sensor (140 rows pe
     expect(e.remedy).toMatch(/--rows-per-gesture/);
   });
 });
+
+describe('public layout: a wrist-worn set with lines ending in ";" and clocks restarting per activity', () => {
+  // subject,activity,timestamp(ns),aX,aY,aZ; — 20 Hz (50,000,000 ns); each activity's clock starts at 0 again
+  const rows: string[] = [];
+  for (const [subject, activity] of [['33', 'Jogging'], ['33', 'Walking'], ['34', 'Jogging'], ['34', 'Walking']]) {
+    for (let i = 0; i < 40; i++) rows.push(`${subject},${activity},${i * 50_000_000},${(Math.sin(i / 3) * 3).toFixed(4)},${(9.5 + Math.cos(i / 2)).toFixed(4)},${(0.5 * Math.sin(i)).toFixed(4)};`);
+  }
+  const io = memoryIo({ 'wisdm/raw.txt': rows.join('\n') + '\n' });
+  it('imports with the description alone: one recording per activity run, m/s² → g', () => {
+    const r = importRecordings({ files: ['wisdm/raw.txt'], columns: ['subject', 'activity', 'timestamp', 'aX', 'aY', 'aZ'], timeUnit: 'ns', units: { accel: 'm/s2' } }, io);
+    // 4 runs of 40 rows at 20 Hz
+    expect(r.recordings.map((x) => [x.group, x.label, frames(x), x.sampleRateHz])).toEqual([
+      ['33', 'Jogging', 40, 20],
+      ['33', 'Walking', 40, 20],
+      ['34', 'Jogging', 40, 20],
+      ['34', 'Walking', 40, 20],
+    ]);
+    expect(r.recordings[0].samples[2]).toBeCloseTo(0.5 * Math.sin(0), 6); // the last cell, ";" dropped
+    expect(r.recordings[0].samples[4]).toBeCloseTo((9.5 + Math.cos(0.5)) / 9.80665, 3); // row 1's aY (rounded to 4 places) in g
+    expect(r.reports[0].warnings.join('\n')).toMatch(/timestamps start again at 3 label\/group change\(s\)/);
+    // still an error within one run
+    const bad = memoryIo({ 'w.txt': '1,A,0,0,9.8,0;\n1,A,50,0,9.8,0;\n1,A,20,0,9.8,0;\n' });
+    expect(thrown(() => importRecordings({ files: ['w.txt'], columns: ['subject', 'activity', 'timestamp', 'aX', 'aY', 'aZ'], timeUnit: 'ms', units: { accel: 'm/s2' } }, bad)).message).toMatch(/w\.txt:3: timestamp 20 does not increase \(previous 50\)/);
+  });
+  it('a declared unit that applies to no axis is an error, not ignored', () => {
+    const e = thrown(() => importRecordings({ files: ['wisdm/raw.txt'], columns: ['subject', 'activity', 'timestamp', 'x', 'y', 'z'], timeUnit: 'ns', units: { accel: 'm/s2' } }, io));
+    expect(e.message).toMatch(/an accelerometer unit or scale is declared, but no axis is one \(axes: x, y, z/);
+  });
+});
+
+describe('public layout: raw sensor counts (6-bit codes 0–63 for −1.5…+1.5 g)', () => {
+  // At rest with z up, then moving: g → code = round((g + 1.5) × 63 / 3); 50 Hz, 3 axes.
+  const code = (g: number) => Math.max(0, Math.min(63, Math.round(((g + 1.5) * 63) / 3)));
+  const lines = ['aX,aY,aZ'];
+  for (let i = 0; i < 200; i++) {
+    const m = i < 100 ? 0 : 0.4;
+    lines.push([code(m * Math.sin(i / 4)), code(m * Math.cos(i / 5)), code(1 + m * Math.sin(i / 3))].join(','));
+  }
+  const io = memoryIo({ 'raw/s1_walk.csv': lines.join('\n') + '\n' });
+  const base: ImportDescription = { files: ['raw/s1_walk.csv'], format: 'csv', rateHz: 50 };
+  it('assumed g, or declared m/s², is refused: the data looks like neither (raw counts), with the remedy', () => {
+    const g = thrown(() => importRecordings(base, io));
+    expect(g.message).toMatch(/looks like neither g nor m\/s²: median \|a\| = [\d.]+, beyond 4\.5 g even in m\/s²/);
+    expect(g.remedy).toMatch(/--accel-scale 0\.047619 --accel-offset -1\.5/);
+    const ms2 = thrown(() => importRecordings({ ...base, units: { accel: 'm/s2' } }, io));
+    expect(ms2.message).toMatch(/declared in m\/s2, but the data looks like neither/);
+  });
+  it('scale and offset declared: the result is in g (rest reads 1 g), and the flags say the same', () => {
+    const d = descriptionFromOptions({ accelScale: String(3 / 63), accelOffset: '-1.5', accelUnit: 'g', rate: '50', format: 'csv' }, undefined, ['raw/s1_walk.csv']);
+    expect(d.units).toEqual({ accel: 'g', accelScale: 3 / 63, accelOffset: -1.5 });
+    const r = importRecordings(d, io);
+    const s = r.recordings[0].samples;
+    // row 0 at rest: codes (32, 32, 53) → 0.0238, 0.0238, 1.0238 g (1 code = 3/63 g)
+    expect([s[0], s[1], s[2]].map((v) => Number(v.toFixed(4)))).toEqual([0.0238, 0.0238, 1.0238]);
+    expect(r.reports[0].detected!.units![0]).toMatchObject({ unit: 'g', how: 'declared', counts: { scale: 3 / 63, offset: -1.5 } });
+    expect(validateConfig({ data: { import: { units: { accel: 'g', accelScale: 0.047619, accelOffset: -1.5 } } } })).toBeTruthy();
+  });
+});

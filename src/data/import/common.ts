@@ -59,6 +59,8 @@ export interface UnitFinding {
   value: number;
   /** Set when samples were converted to tinyforge's units (g, deg/s). */
   convertedTo?: string;
+  /** Set when declared raw counts were scaled first: count × scale + offset. */
+  counts?: { scale: number; offset: number };
 }
 
 export interface TimingReport {

@@ -140,8 +140,13 @@ function detectDelimiter(line: string): Delimiter {
   return 'whitespace';
 }
 
-/** Cells of one line. Quoted lines go through csv-parse (a quoted field cannot span lines here). */
+/**
+ * Cells of one line. Quoted lines go through csv-parse (a quoted field cannot span lines here).
+ * A `;` ending a line of another separator (`33,Jogging,…,0.50395286;` as some public sets
+ * ship) is a line terminator, not a cell: dropped.
+ */
 function cellsOf(line: string, delim: Delimiter, source: string, no: number): string[] {
+  if (delim !== 'semicolon' && line.endsWith(';')) line = line.slice(0, -1).trimEnd();
   if (line.includes('"') && delim !== 'whitespace') {
     try {
       const rec = parse(line, { delimiter: SEP[delim] as string, relax_column_count: true, trim: true }) as string[][];
@@ -287,6 +292,7 @@ export function importCsv(input: string | Iterable<string>, opts: CsvImportOptio
   const runs: { at: number; label: string; group: string }[] = [];
   const row = new Float64Array(nA);
   let lastT = -Infinity;
+  let restarts = 0;
   let dataRows = 0;
   let checkedText = false;
   const take = (no: number, text: string) => {
@@ -317,19 +323,6 @@ export function importCsv(input: string | Iterable<string>, opts: CsvImportOptio
       }
       row[k] = v;
     }
-    let t = dataRows;
-    if (ti >= 0) {
-      const tv = parseNumber(record[ti]);
-      if (tv === null) {
-        issues.bad(no, `timestamp "${record[ti].slice(0, 40)}" is not a number`);
-        return;
-      }
-      if (tv <= lastT) {
-        issues.bad(no, `timestamp ${tv} does not increase (previous ${lastT})`);
-        return;
-      }
-      t = lastT = tv;
-    }
     const label = opts.label ?? (li >= 0 ? record[li] : fileStem(source));
     const group = opts.group ?? (gi >= 0 ? record[gi] : fileStem(source));
     if (label === '' || group === '') {
@@ -337,7 +330,23 @@ export function importCsv(input: string | Iterable<string>, opts: CsvImportOptio
       return;
     }
     const cur = runs[runs.length - 1];
-    if (!cur || cur.label !== label || cur.group !== group) runs.push({ at: rowLines.length, label, group });
+    const newRun = !cur || cur.label !== label || cur.group !== group;
+    let t = dataRows;
+    if (ti >= 0) {
+      const tv = parseNumber(record[ti]);
+      if (tv === null) {
+        issues.bad(no, `timestamp "${record[ti].slice(0, 40)}" is not a number`);
+        return;
+      }
+      // A label/group change starts a new recording, whose clock may start again.
+      if (tv <= lastT && !newRun) {
+        issues.bad(no, `timestamp ${tv} does not increase (previous ${lastT})`);
+        return;
+      }
+      if (newRun && cur && tv <= lastT) restarts++;
+      t = lastT = tv;
+    }
+    if (newRun) runs.push({ at: rowLines.length, label, group });
     for (let k = 0; k < nA; k++) values.push(row[k]);
     times.push(t);
     rowLines.push(no);
@@ -408,6 +417,7 @@ export function importCsv(input: string | Iterable<string>, opts: CsvImportOptio
       });
     }
     timing = { column: names[ti], unit: tUnit, unitGuessed, medianIntervalMs: medMs, jitterMs: stddev(regular), gaps };
+    if (restarts) warnings.push(`timestamps start again at ${restarts} label/group change(s): each is a new recording`);
     if (unitGuessed) warnings.push(`timestamp unit guessed as ${tUnit} (median interval ${round(med)} → ${round(rateHz)} Hz${opts.rateHz !== undefined ? ', the declared rate' : ''}); pass --time-unit to set it`);
     if (gaps.count) warnings.push(`${gaps.count} gap(s) in the timestamps (interval > ${GAP_FACTOR}× median): recordings split there`);
     if (gaps.count) {
