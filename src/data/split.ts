@@ -196,9 +196,18 @@ export function splitByGroup(recs: readonly Recording[], opts: SplitOptions = {}
     });
   }
   const shared = [...new Set(recs.map((r) => r.group))].filter((g) => SPLIT_NAMES.filter((s) => report.groups[s].includes(g)).length > 1);
+  // Why: the classes recorded in fewer groups than there are splits to fill (a class one person recorded).
+  const needed = 1 + (fr[1] > 0 ? 1 : 0) + (fr[2] > 0 ? 1 : 0);
+  const groupsOf = new Map<string, Set<string>>();
+  for (const r of recs) (groupsOf.get(r.label) ?? groupsOf.set(r.label, new Set()).get(r.label)!).add(r.group);
+  const thin = [...groupsOf].filter(([, g]) => g.size < needed).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  const why = thin.length
+    ? thin.map(([l, g]) => `class "${l}" is recorded in only ${g.size} group${g.size > 1 ? 's' : ''} (${[...g].sort().slice(0, 5).join(', ')})`).join(', ')
+    : `only ${groups} group(s)`;
   report.warnings.push(
-    `only ${groups} group(s): cannot keep groups apart and stratify, so each class's recordings were split into contiguous blocks (train, val, test in recording order)` +
-      (shared.length ? `; groups in several splits: ${shared.sort().join(', ')} — held-out accuracy may be optimistic` : ''),
+    `${why}: groups cannot be kept apart with every class in every split, so each class's recordings were split into contiguous blocks (train, val, test in recording order)` +
+      (shared.length ? `; ${shared.length} group(s) in several splits (${shared.sort().slice(0, 10).join(', ')}${shared.length > 10 ? ', …' : ''}) — held-out accuracy is about known groups and may be optimistic` : '') +
+      `. Leave such classes out (--exclude-labels, data.labels), record them from more groups, or choose the test groups (--test-groups)`,
   );
   return { train: parts[0], val: parts[1], test: parts[2], report: finish(report) };
 }

@@ -34,7 +34,7 @@ export function prepareData(o: DataStageOptions): DataStageResult {
   const desc = importDescriptionOf(o);
   if (desc.files?.length) {
     const loaded = importRecordings(desc, fsImportIo({ maxFileMB: desc.maxFileMB }));
-    const d = recordingsTrainingData(loaded.recordings, o);
+    const d = recordingsTrainingData(loaded.recordings, o, { groups: loaded.reports.length && loaded.reports.every((r) => r.format === 'imu-capture') ? 'gestures' : undefined });
     return { ...d, notes: [...(loaded.warnings ?? []).map((w) => `segments: ${w}`), ...d.notes], source: 'files', files: loaded.files, reports: loaded.reports, recordings: loaded.recordings.length };
   }
   return { ...builtinTrainingData(o, { onProgress: o.onProgress }), source: 'builtin', files: [], reports: [], recordings: 0 };

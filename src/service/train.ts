@@ -25,7 +25,7 @@ export const TRAIN_DEFAULTS = {
 } as const;
 
 /** The trainer options the data does not decide, from the `train` section (already merged with flags). */
-export type TrainSettings = Omit<TrainOptions, 'onEpoch' | 'shouldStop' | 'windowStride' | 'units' | 'model' | 'normalise'>;
+export type TrainSettings = Omit<TrainOptions, 'onEpoch' | 'shouldStop' | 'windowStride' | 'units' | 'model' | 'normalise' | 'split'>;
 
 /** `train` section → trainer options, every unset field from TRAIN_DEFAULTS. */
 export function trainSettings(t: TrainConfig = {}): TrainSettings {
@@ -61,7 +61,7 @@ export async function trainStage(data: TrainingData, settings: TrainSettings, ou
   const t0 = Date.now();
   const result = await trainModel(
     { train: data.train, val: data.val, test: data.test },
-    { ...settings, windowStride: data.windowStride, units: data.units, onEpoch: hooks.onEpoch, shouldStop: hooks.shouldStop },
+    { ...settings, windowStride: data.windowStride, units: data.units, split: data.splitContext, onEpoch: hooks.onEpoch, shouldStop: hooks.shouldStop },
   );
   const seconds = (Date.now() - t0) / 1000;
   await saveTrainArtifacts(out, result);

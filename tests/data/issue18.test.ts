@@ -372,3 +372,40 @@ describe('public layout: raw sensor counts (6-bit codes 0–63 for −1.5…+1.5
     expect(validateConfig({ data: { import: { units: { accel: 'g', accelScale: 0.047619, accelOffset: -1.5 } } } })).toBeTruthy();
   });
 });
+
+describe('the fit verdict follows the documented rule and names what the groups are', () => {
+  it('70 % everywhere on 5 classes is underfit, with the threshold in the text (issue 16 §2)', async () => {
+    const { fitVerdict, underfitThreshold } = await import('../../src/train/metrics.js');
+    // chance 20 % + 80 % of the remaining 80 points = 84 %
+    expect(underfitThreshold(5)).toBeCloseTo(0.84, 12);
+    const v = fitVerdict({ train: 0.7, val: 0.7, test: 0.7 }, 5);
+    expect(v.kind).toBe('underfit');
+    expect(v.text).toMatch(/train accuracy is below 84\.0 % \(chance 20\.0 % \+ 80 % of the way to 100 %\)/);
+    expect(v.thresholds).toEqual({ underfitBelow: underfitThreshold(5), goodGap: 0.05, mildGap: 0.15 });
+    const good = fitVerdict({ train: 0.93, val: 0.92, test: 0.92 }, 5);
+    expect(good.kind).toBe('good-fit');
+    expect(good.text).toMatch(/rule: train ≥ 84\.0 %, gap ≤ 5 points\), so the model generalises to subjects it never saw/);
+  });
+  it('speaks of gestures, files, or of no new people after the contiguous fallback', async () => {
+    const { fitVerdict } = await import('../../src/train/metrics.js');
+    expect(fitVerdict({ train: 0.95, test: 0.94 }, 3, undefined, { groups: 'gestures (of the same people)', apart: true }).text).toMatch(/generalises to gestures \(of the same people\) it never saw/);
+    const shared = fitVerdict({ train: 0.95, test: 0.94 }, 3, undefined, { groups: 'subjects', apart: false }).text;
+    expect(shared).toMatch(/new recordings of the subjects it trained on \(the split could not keep subjects apart/);
+    expect(shared).not.toMatch(/subjects it never saw/);
+  });
+  it('the training data says what its groups are and carries the fallback warning', async () => {
+    const { recordingsTrainingData } = await import('../../src/train/data-source.js');
+    const rec = (label: string, group: string, k: number) => ({ label, group, sampleRateHz: 50, axes: ['aX'], units: ['g'], samples: new Float32Array(100).fill(k), source: `${group}.csv:1-100` });
+    // one gesture file per class (group = file): each recording becomes its own group
+    const gest = recordingsTrainingData([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((i) => [rec('flex', 'flex', i), rec('punch', 'punch', i)]), {}, { groups: 'gestures' });
+    expect(gest.splitContext).toMatchObject({ groups: 'gestures (of the same people)', apart: true, mode: 'group' });
+    // 10 people, but "fall" recorded by person p1 only: the split falls back, and says so
+    const people = Array.from({ length: 10 }, (_, p) => `p${p}`);
+    const recs = people.flatMap((p, i) => [rec('walk', p, i), rec('sit', p, i), rec('walk', p, i + 0.5), rec('sit', p, i + 0.5)]);
+    for (let k = 0; k < 6; k++) recs.push(rec('fall', 'p1', 100 + k));
+    const d = recordingsTrainingData(recs);
+    expect(d.split.mode).toBe('contiguous');
+    expect(d.splitContext).toMatchObject({ apart: false, mode: 'contiguous' });
+    expect(d.notes.join('\n')).toMatch(/warning: .*class "fall" is recorded in only 1 group \(p1\)/);
+  });
+});

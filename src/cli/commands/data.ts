@@ -159,7 +159,6 @@ export function register(program: Command): void {
         for (const r of prepared.reports) for (const l of detectionLines(r)) info(o, `${r.source}: ${l}`);
         for (const n of prepared.notes) info(o, n);
         const written = writeSplitDir(f.out!, serializeSplit(prepared, prepared.units));
-        for (const wmsg of prepared.split.warnings) info(o, `warning: ${wmsg}`);
         const counts = { train: prepared.train.y.length, val: prepared.val.y.length, test: prepared.test.y.length };
         emit(
           o,
