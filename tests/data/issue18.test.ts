@@ -224,7 +224,7 @@ describe('item 10: duplicate axes, unknown Edge Impulse units, a BOM, a window l
     const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const { loadConfig } = await import('../../src/train/config.js');
+    const { loadConfig } = await import('../../src/adapters/files.js');
     const dir = mkdtempSync(join(tmpdir(), 'tf-bom-'));
     try {
       writeFileSync(join(dir, 'tinyforge.config.json'), '\uFEFF{ "data": { "windowLength": 64 } }');
