@@ -273,3 +273,54 @@ export function builtinProgress(o: OutputOptions): NonNullable<BuiltinOptions['o
   };
   return fn;
 }
+
+/** The flags that choose classes and the split, the same on `data split`, `train` (and `run`'s project file). */
+export interface SplitFlags {
+  seed?: string;
+  val?: string;
+  test?: string;
+  window?: string;
+  stride?: string;
+  fallback?: 'contiguous' | 'error';
+  excludeLabels?: string;
+  testGroups?: string;
+}
+
+export function addSplitOptions(cmd: Command): Command {
+  return cmd
+    .option('--exclude-labels <list>', 'classes to leave out, comma-separated (counted and reported; data.excludeLabels)')
+    .option('--test-groups <list>', 'groups (subjects) to hold out as the test split, comma-separated; the rest split into train/val by group (data.split.testGroups)');
+}
+
+function flagNumber(name: string, v: string | undefined, integer: boolean, min: number, max = Infinity): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    throw usageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} within ${min}–${max}, got "${v}"`, { remedy: `e.g. --${name} ${integer ? Math.max(min, 1) : min}` });
+  }
+  return n;
+}
+
+/**
+ * Flags over the project file's data section for everything after the import: classes
+ * (data.labels, --exclude-labels), windows and the split. One function for `data split` and
+ * `train`, so both apply data.labels (and every other field) by one rule.
+ */
+export function dataSectionFromFlags(section: DataConfig | undefined, f: SplitFlags): DataConfig {
+  const base = section ?? {};
+  const split = {
+    ...(base.split ?? {}),
+    ...(f.seed !== undefined ? { seed: flagNumber('seed', f.seed, true, -2147483648, 2147483647) } : {}),
+    ...(f.val !== undefined ? { val: flagNumber('val', f.val, false, 0, 0.5) } : {}),
+    ...(f.test !== undefined ? { test: flagNumber('test', f.test, false, 0, 0.5) } : {}),
+    ...(f.fallback !== undefined ? { fallback: f.fallback } : {}),
+    ...(f.testGroups !== undefined ? { testGroups: list(f.testGroups) } : {}),
+  };
+  return {
+    ...base,
+    ...(f.window !== undefined ? { windowLength: flagNumber('window', f.window, true, 1) } : {}),
+    ...(f.stride !== undefined ? { windowStride: flagNumber('stride', f.stride, true, 1) } : {}),
+    ...(f.excludeLabels !== undefined ? { excludeLabels: list(f.excludeLabels) } : {}),
+    ...(Object.keys(split).length ? { split } : {}),
+  };
+}

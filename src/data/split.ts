@@ -32,10 +32,12 @@ export interface SplitOptions {
   test?: number;
   /** What to do when groups cannot be kept apart while stratifying. Default "contiguous". */
   fallback?: 'contiguous' | 'error';
+  /** Groups held out as the test split (chosen, not drawn); the rest go to train and val by group. */
+  testGroups?: string[];
 }
 
 export interface SplitReport {
-  mode: 'group' | 'contiguous';
+  mode: 'group' | 'contiguous' | 'chosen';
   seed: number;
   /** Groups in each split (sorted). In contiguous mode a group may be listed in several. */
   groups: Record<SplitName, string[]>;
@@ -96,8 +98,11 @@ function assignGroups(items: readonly Item[], fr: number[], seed: number): Map<s
   const total = new Array(labels.length).fill(0);
   for (const c of byGroup.values()) c.forEach((v, k) => (total[k] += v));
   const sum = (c: number[]) => c.reduce((a, b) => a + b, 0);
-  // Seeded shuffle, then a stable sort by size: big groups placed first balance best.
-  const order = shuffled([...byGroup.keys()].sort(), mulberry32(seed)).sort((a, b) => sum(byGroup.get(b)!) - sum(byGroup.get(a)!));
+  // Seeded shuffle, then a stable sort by size: big groups placed first balance best. Sizes within
+  // 25 % of each other count as equal, so the seed changes which people are held out (real
+  // subjects never record exactly the same amount; an exact sort would make the seed moot).
+  const bucket = (g: string) => Math.round(Math.log(Math.max(1, sum(byGroup.get(g)!))) / Math.log(1.25));
+  const order = shuffled([...byGroup.keys()].sort(), mulberry32(seed)).sort((a, b) => bucket(b) - bucket(a));
   const acc = [0, 1, 2].map(() => new Array(labels.length).fill(0));
   const used = [0, 0, 0];
   const out = new Map<string, number>();
@@ -158,6 +163,7 @@ function finish(report: Tallied): SplitReport {
 export function splitByGroup(recs: readonly Recording[], opts: SplitOptions = {}): RecordingSplit {
   const { seed, fr } = checkFractions(opts);
   if (recs.length === 0) throw badInput('no recordings to split', { remedy: 'import at least one recording' });
+  if (opts.testGroups) return splitChosen(recs, opts.testGroups, fr[1], seed);
   const items = recs.map((r) => ({ group: r.group, label: r.label, weight: r.samples.length / r.axes.length }));
   const assigned = assignGroups(items, fr, seed);
   const parts: Recording[][] = [[], [], []];
@@ -209,6 +215,37 @@ export function splitByGroup(recs: readonly Recording[], opts: SplitOptions = {}
       (shared.length ? `; ${shared.length} group(s) in several splits (${shared.sort().slice(0, 10).join(', ')}${shared.length > 10 ? ', …' : ''}) — held-out accuracy is about known groups and may be optimistic` : '') +
       `. Leave such classes out (--exclude-labels, data.labels), record them from more groups, or choose the test groups (--test-groups)`,
   );
+  return { train: parts[0], val: parts[1], test: parts[2], report: finish(report) };
+}
+
+/**
+ * The test split is the chosen groups; the others are split into train and val by group (as in
+ * group mode, stratified and seeded), falling back to no val when too few groups remain.
+ */
+function splitChosen(recs: readonly Recording[], testGroups: readonly string[], val: number, seed: number): RecordingSplit {
+  const all = new Set(recs.map((r) => r.group));
+  const unknown = testGroups.filter((g) => !all.has(g));
+  if (unknown.length) throw badInput(`--test-groups names group(s) the data does not have: ${unknown.slice(0, 8).join(', ')} (groups: ${[...all].sort().slice(0, 12).join(', ')})`, { remedy: 'name groups data inspect lists' });
+  const chosen = new Set(testGroups);
+  if (chosen.size >= all.size) throw badInput('--test-groups names every group: nothing is left to train on', { remedy: 'hold out fewer groups' });
+  const rest = recs.filter((r) => !chosen.has(r.group));
+  const items = rest.map((r) => ({ group: r.group, label: r.label, weight: r.samples.length / r.axes.length }));
+  const report = emptyReport('chosen', seed);
+  const labels = new Set(recs.map((r) => r.label));
+  const testLabels = new Set(recs.filter((r) => chosen.has(r.group)).map((r) => r.label));
+  const missing = [...labels].filter((l) => !testLabels.has(l)).sort();
+  if (missing.length) report.warnings.push(`the test groups (${[...chosen].sort().join(', ')}) have no recordings of ${missing.join(', ')}: those classes are not tested`);
+  let assigned = val > 0 ? assignGroups(items, [1 - val, val, 0], seed) : null;
+  if (!assigned) {
+    if (val > 0) report.warnings.push('too few groups besides the test groups for a validation split with every class: no validation split');
+    assigned = new Map(rest.map((r) => [r.group, 0]));
+  }
+  const parts: Recording[][] = [[], [], []];
+  for (const r of recs) {
+    const s = chosen.has(r.group) ? 2 : assigned.get(r.group)!;
+    parts[s].push(r);
+    tally(report, SPLIT_NAMES[s], r.group, r.label, 1);
+  }
   return { train: parts[0], val: parts[1], test: parts[2], report: finish(report) };
 }
 

@@ -22,10 +22,12 @@ export interface DataConfig {
   import?: ImportDescription;
   format?: string;
   labels?: string[];
+  /** Classes to leave out (counted and reported). */
+  excludeLabels?: string[];
   axes?: string[];
   windowLength?: number;
   windowStride?: number;
-  split?: { val?: number; test?: number; seed?: number; fallback?: 'contiguous' | 'error' };
+  split?: { val?: number; test?: number; seed?: number; fallback?: 'contiguous' | 'error'; testGroups?: string[] };
 }
 
 export interface TrainConfig {

@@ -5,7 +5,7 @@
 import type { Recording } from '../core/dataset.js';
 import { fileStem } from '../data/import/common.js';
 import { badInput } from '../core/errors.js';
-import { builtinPrepared, builtinWindowing, prepareDataset, type PreparedDataset } from '../data/prepare.js';
+import { builtinPrepared, builtinWindowing, prepareDataset, selectClasses, type PreparedDataset } from '../data/prepare.js';
 import type { DataConfig } from './config.js';
 import type { SplitContext } from './train.js';
 import type { BuiltinOptions } from '../data/simulator.js';
@@ -17,6 +17,10 @@ export interface TrainingData extends PreparedDataset {
   notes: string[];
   /** The split in words for the report and the fit verdict. */
   splitContext: SplitContext;
+}
+
+function leftOutNotes(leftOut: { label: string; recordings: number }[] | undefined): string[] {
+  return leftOut?.length ? [`classes left out (data.labels / --exclude-labels): ${leftOut.map((l) => `${l.label} (${l.recordings} recording${l.recordings > 1 ? 's' : ''})`).join(', ')}`] : [];
 }
 
 /** The split's context: what its groups are, whether they stayed apart, and its warnings. */
@@ -41,6 +45,7 @@ export function builtinTrainingData(cfg: DataConfig = {}, hooks: Pick<BuiltinOpt
   const d = builtinPrepared({
     ...b,
     ...hooks,
+    ...(cfg.excludeLabels ? { excludeLabels: cfg.excludeLabels } : {}),
     ...(cfg.split ?? {}),
     seed: cfg.split?.seed ?? b.seed,
     ...(cfg.windowLength ? { length: cfg.windowLength } : {}),
@@ -48,7 +53,7 @@ export function builtinTrainingData(cfg: DataConfig = {}, hooks: Pick<BuiltinOpt
     ...(cfg.labels ? { labels: cfg.labels } : {}),
     ...(cfg.axes ? { axes: cfg.axes } : {}),
   });
-  return { ...d, units: d.axes.map(() => 'g'), notes: [`built-in activity data (simulated), split by subject`, ...d.split.warnings.map((w) => `warning: ${w}`)], splitContext: contextOf(d, 'subjects') };
+  return { ...d, units: d.axes.map(() => 'g'), notes: [`built-in activity data (simulated), split by subject`, ...leftOutNotes(d.leftOut), ...d.split.warnings.map((w) => `warning: ${w}`)], splitContext: contextOf(d, 'subjects') };
 }
 
 /**
@@ -57,10 +62,13 @@ export function builtinTrainingData(cfg: DataConfig = {}, hooks: Pick<BuiltinOpt
  * 2 s windows with a 1 s hop. When each group holds a single class (e.g. one file per gesture
  * class, grouped by file), groups cannot be split fairly, so each recording becomes its own group.
  */
-export function recordingsTrainingData(recs: Recording[], cfg: DataConfig = {}, hints: { groups?: string } = {}): TrainingData {
-  if (recs.length === 0) throw badInput('no recordings to train on', { remedy: 'Pass files with --data, or use --builtin.' });
-  const notes: string[] = [];
-  const labels = cfg.labels ?? [...new Set(recs.map((r) => r.label))].sort();
+export function recordingsTrainingData(all: Recording[], cfg: DataConfig = {}, hints: { groups?: string } = {}): TrainingData {
+  if (all.length === 0) throw badInput('no recordings to train on', { remedy: 'Pass files with --data, or use --builtin.' });
+  // One rule for the classes (data.labels, excludeLabels), the same for data split, train and run.
+  const sel = selectClasses(all, cfg.labels, cfg.excludeLabels);
+  const recs = sel.recordings;
+  const notes: string[] = leftOutNotes(sel.leftOut);
+  const labels = sel.labels;
   if (labels.length < 2) {
     throw badInput(`training needs at least 2 classes, the data has ${labels.length} (${labels.join(', ')})`, { remedy: 'Import recordings of at least two labels (e.g. one file per gesture).' });
   }
@@ -95,5 +103,5 @@ export function recordingsTrainingData(recs: Recording[], cfg: DataConfig = {}, 
   });
   const units = d.axes.map((a) => recs[0].units[recs[0].axes.indexOf(a)] ?? '');
   for (const w of d.split.warnings) notes.push(`warning: ${w}`);
-  return { ...d, units, notes, splitContext: contextOf(d, groupNoun(recs, ownGroup, hints.groups)) };
+  return { ...d, ...(sel.leftOut.length ? { leftOut: sel.leftOut } : {}), units, notes, splitContext: contextOf(d, groupNoun(recs, ownGroup, hints.groups)) };
 }

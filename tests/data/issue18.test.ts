@@ -409,3 +409,54 @@ describe('the fit verdict follows the documented rule and names what the groups 
     expect(d.notes.join('\n')).toMatch(/warning: .*class "fall" is recorded in only 1 group \(p1\)/);
   });
 });
+
+describe('classes and groups: one rule for data split and train; chosen test groups; the seed moves the person split', () => {
+  /** 8 people × walk/sit/fall, 4 s each at 50 Hz, lengths differing by person (as real recordings do). */
+  function dataset(dir: string, fallOnlyBy?: string) {
+    const rows = ['t,aX,aY,aZ,label,subject'];
+    let t = 0;
+    for (let p = 0; p < 8; p++) {
+      for (const [c, label] of ['walk', 'sit', 'fall'].entries()) {
+        if (label === 'fall' && fallOnlyBy && `p${p}` !== fallOnlyBy) continue;
+        for (let i = 0; i < 200 + 7 * p; i++) rows.push(`${(t++) * 20},${(c + Math.sin(i / 5)).toFixed(3)},0,1,${label},p${p}`);
+        t += 100; // a gap between recordings
+      }
+    }
+    return rows.join('\n') + '\n';
+  }
+  it('data split applies data.labels as train does (one function), --exclude-labels leaves a class out', async () => {
+    const { mkdtempSync, writeFileSync, rmSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { cli } = await import('../helpers/cli.js');
+    const dir = mkdtempSync(join(tmpdir(), 'tf-labels-'));
+    try {
+      writeFileSync(join(dir, 'd.csv'), dataset(dir));
+      writeFileSync(join(dir, 'tinyforge.config.json'), JSON.stringify({ data: { import: { files: ['d.csv'] }, labels: ['walk', 'sit'] } }));
+      const r = await cli(['data', 'split', '--config', join(dir, 'tinyforge.config.json'), '--out', join(dir, 'split')]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(join(dir, 'split', 'split.json'), 'utf8')).labels).toEqual(['walk', 'sit']); // the project file's classes, in its order
+      expect(r.stderr).toMatch(/classes left out \(data\.labels \/ --exclude-labels\): fall \(8 recordings\)/);
+      const x = await cli(['data', 'split', join(dir, 'd.csv'), '--exclude-labels', 'sit', '--out', join(dir, 'split2')]);
+      expect(x.status, x.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(join(dir, 'split2', 'split.json'), 'utf8')).labels).toEqual(['fall', 'walk']);
+      const typo = await cli(['data', 'split', join(dir, 'd.csv'), '--exclude-labels', 'stand', '--out', join(dir, 'split3')]);
+      expect(typo.status).toBe(3);
+      expect(typo.stderr).toMatch(/names class the data does not have: stand/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('--test-groups holds out the chosen people; the seed changes which people a drawn split holds out', async () => {
+    const { recordingsTrainingData } = await import('../../src/train/data-source.js');
+    const { importCsv } = await import('../../src/data/import/index.js');
+    const recs = importCsv(dataset(''), { source: 'd.csv' }).recordings;
+    const chosen = recordingsTrainingData(recs, { split: { testGroups: ['p2', 'p5'] } });
+    expect(chosen.split.mode).toBe('chosen');
+    expect(chosen.split.groups.test).toEqual(['p2', 'p5']);
+    expect([...chosen.split.groups.train, ...chosen.split.groups.val].some((g) => g === 'p2' || g === 'p5')).toBe(false);
+    expect(chosen.splitContext.apart).toBe(true);
+    const tests = new Set([1, 2, 3, 4, 5, 6].map((seed) => recordingsTrainingData(recs, { split: { seed } }).split.groups.test.join(',')));
+    expect(tests.size).toBeGreaterThan(1); // person sizes differ by 3.5 % steps: before, every seed held out the same people
+  });
+});

@@ -8,14 +8,14 @@ import { usageError } from '../../core/errors.js';
 import type { ImportReport } from '../../data/import/common.js';
 import { segmentsLines, type ImportedRecordings } from '../../data/import/description.js';
 import { findConfig, writeSplitDir } from '../../adapters/files.js';
-import { addImportOptions, builtinProgress, descriptionFromOptions, detectionLines, loadRecordings, type ImportFlags } from '../data-options.js';
+import { addImportOptions, addSplitOptions, builtinProgress, dataSectionFromFlags, descriptionFromOptions, detectionLines, loadRecordings, type ImportFlags, type SplitFlags } from '../data-options.js';
 import { BUILTIN_DEFAULTS, BUILTIN_MAX_FRAMES, builtinDataset } from '../../data/simulator.js';
 import { prepareData } from '../../service/data.js';
 import { serializeSplit } from '../../data/split-files.js';
 import { secondsOf, summarise, type DatasetSummary } from '../../data/summary.js';
 import { action, emit, globalOptions, info, type OutputOptions } from '../util.js';
 
-type Flags = ImportFlags & {
+type Flags = ImportFlags & SplitFlags & {
   builtin?: boolean;
   config?: string;
   seed?: string;
@@ -42,7 +42,7 @@ function num(name: string, v: string | undefined, integer: boolean, min: number,
 function inputOptions(cmd: Command): Command {
   return addImportOptions(cmd.option('--builtin', 'use the built-in simulated activity dataset instead of files'))
     .option('--config <file>', "project file whose data section describes the import (default: ./tinyforge.config.json when present); flags override it")
-    .option('--seed <n>', 'seed for the built-in simulator and the split', '1')
+    .option('--seed <n>', 'seed for the built-in simulator and the split (default 1, or data.split.seed)')
     .option('--subjects <n>', `built-in: simulated subjects (default ${BUILTIN_DEFAULTS.subjects})`)
     .option('--seconds <s>', `built-in: seconds per subject and activity (default ${BUILTIN_DEFAULTS.secondsPerActivity})`)
     .option('--force', `built-in: simulate even above ${BUILTIN_MAX_FRAMES.toLocaleString('en')} samples (the work is estimated first and refused above that)`);
@@ -131,31 +131,33 @@ export function register(program: Command): void {
     }),
   );
 
-  inputOptions(
+  addSplitOptions(inputOptions(
     data
       .command('split')
       .description('Split recordings by group (stratified, seeded), window them and fit the normalisation on train; write DIR/split.json + train/val/test.json')
       .argument('[paths...]', 'recording files or folders (or --builtin)'),
-  )
+  ))
     .requiredOption('-o, --out <dir>', 'output folder')
-    .option('--val <fraction>', 'validation fraction 0–0.5', '0.15')
-    .option('--test <fraction>', 'test fraction 0–0.5', '0.15')
+    .option('--val <fraction>', 'validation fraction 0–0.5 (default 0.15)')
+    .option('--test <fraction>', 'test fraction 0–0.5 (default 0.15)')
     .option('--window <n>', 'samples per window (default: 2 s at the data rate, or one window per equal-length short recording, as train does)')
     .option('--stride <n>', 'samples between window starts (default: half a window, 1 s for the built-in data)')
-    .addOption(new Option('--fallback <mode>', 'with too few groups: split each class\'s recordings contiguously, or stop').choices(['contiguous', 'error']).default('contiguous'))
+    .addOption(new Option('--fallback <mode>', 'with too few groups: split each class\'s recordings contiguously (reported), or stop (default contiguous)').choices(['contiguous', 'error']))
     .action(
       action((paths: string[], f: Flags, cmd: Command) => {
         const o = globalOptions(cmd);
         // The same function `train` and `run` use: same files, options and seed → same split.
         const onProgress = builtinProgress(o);
+        // The same function and the same section rule `train` and `run` use: same files, classes
+        // (data.labels, --exclude-labels), options and seed → same split.
+        const section = dataSectionFromFlags(findConfig(f.config).config.data, f);
         const prepared = prepareData({
+          ...section,
           onProgress,
-          ...(f.builtin ? { builtin: builtinOptions(f, paths) } : { import: description(paths, f) }),
+          ...(f.builtin ? { builtin: builtinOptions(f, paths), paths: undefined, import: undefined } : { import: description(paths, f) }),
           ...(f.axes ? { axes: f.axes.split(',').map((a) => a.trim()) } : {}),
-          windowLength: num('window', f.window, true, 1),
-          windowStride: num('stride', f.stride, true, 1),
-          split: { seed: num('seed', f.seed, true, -2147483648, 2147483647), val: num('val', f.val, false, 0, 0.5), test: num('test', f.test, false, 0, 0.5), fallback: f.fallback },
         });
+        onProgress.stop();
         for (const r of prepared.reports) for (const l of detectionLines(r)) info(o, `${r.source}: ${l}`);
         for (const n of prepared.notes) info(o, n);
         const written = writeSplitDir(f.out!, serializeSplit(prepared, prepared.units));

@@ -17,11 +17,11 @@ import { prepareData } from '../../service/data.js';
 import { TRAIN_DEFAULTS, trainSettings, trainStage } from '../../service/train.js';
 import { action, emit, globalOptions, info, progress, softInterrupt, type OutputOptions } from '../util.js';
 import { flag } from '../flags.js';
-import { addImportOptions, builtinProgress, descriptionFromOptions, detectionLines, type ImportFlags } from '../data-options.js';
+import { addImportOptions, addSplitOptions, builtinProgress, dataSectionFromFlags, descriptionFromOptions, detectionLines, type ImportFlags, type SplitFlags } from '../data-options.js';
 
 export { TRAIN_DEFAULTS };
 
-type Flags = ImportFlags & {
+type Flags = ImportFlags & Pick<SplitFlags, 'excludeLabels' | 'testGroups'> & {
   builtin?: boolean;
   force?: boolean;
   data?: string[];
@@ -108,7 +108,7 @@ async function runExample(name: string, flags: Flags, cfg: TinyforgeConfig, o: O
 }
 
 export function register(program: Command): void {
-  addImportOptions(program.command('train'))
+  addSplitOptions(addImportOptions(program.command('train')))
     .description('Train a float model on labelled recordings (or the built-in data) with TensorFlow.js; save it with its settings, evaluation report and windows')
     .option('--force', 'built-in data: simulate even above 10 million samples (estimated first, refused above that otherwise)')
     .option('--builtin', 'use the built-in simulated activity data (idle/walking/running/biking/golfing); the default without --data')
@@ -146,12 +146,8 @@ export function register(program: Command): void {
         if (flags.example) return runExample(flags.example, flags, cfg, o);
         if (flags.builtin && flags.data) throw usageError('use either --builtin or --data, not both', { remedy: 'Drop one of them.' });
         const t = cfg.train ?? {};
-        const dataCfg = {
-          ...(cfg.data ?? {}),
-          ...(flags.window ? { windowLength: num('window', flags.window, true, 1) } : {}),
-          ...(flags.stride ? { windowStride: num('stride', flags.stride, true, 1) } : {}),
-          ...(flags.seed ? { split: { ...(cfg.data?.split ?? {}), seed: num('seed', flags.seed, true, 0) } } : {}),
-        };
+        // The same section rule as `data split`: classes (data.labels, --exclude-labels), windows, split.
+        const dataCfg = dataSectionFromFlags(cfg.data, { window: flags.window, stride: flags.stride, seed: flags.seed, excludeLabels: flags.excludeLabels, testGroups: flags.testGroups });
         const desc = flags.builtin ? undefined : descriptionFromOptions(flags, cfg.data, flags.data);
         // The same function `data split` and `run` use: same files, options and seed → same split.
         const builtin = flags.force ? { ...(typeof dataCfg.builtin === 'object' ? dataCfg.builtin : {}), force: true } : dataCfg.builtin;
