@@ -285,3 +285,26 @@ export function leaveOneGroupOut(recs: readonly Recording[]): GroupFold[] {
   }
   return groups.map((group) => ({ group, train: recs.filter((r) => r.group !== group), test: recs.filter((r) => r.group === group) }));
 }
+
+/**
+ * Grouped k-fold: the groups dealt into `k` folds of about equal size (frames), largest first
+ * with seeded tie-breaking (sizes within 25 % are ties, as in the split), each fold's groups
+ * sorted. Each fold is one run's `testGroups`; no group is in two folds.
+ */
+export function groupFolds(recs: readonly Recording[], k: number, seed = 1): string[][] {
+  const size = new Map<string, number>();
+  for (const r of recs) size.set(r.group, (size.get(r.group) ?? 0) + r.samples.length / r.axes.length);
+  if (!Number.isInteger(k) || k < 2) throw badInput(`--folds must be a whole number ≥ 2, got ${k}`, { remedy: 'e.g. --folds 5' });
+  if (size.size < k) throw badInput(`--folds ${k} needs at least ${k} groups, the data has ${size.size}`, { remedy: `use at most --folds ${size.size}, or record more groups` });
+  const bucket = (g: string) => Math.round(Math.log(Math.max(1, size.get(g)!)) / Math.log(1.25));
+  const order = shuffled([...size.keys()].sort(), mulberry32(seed)).sort((a, b) => bucket(b) - bucket(a));
+  const folds: string[][] = Array.from({ length: k }, () => []);
+  const load = new Array<number>(k).fill(0);
+  for (const g of order) {
+    let best = 0;
+    for (let f = 1; f < k; f++) if (load[f] < load[best] || (load[f] === load[best] && folds[f].length < folds[best].length)) best = f;
+    folds[best].push(g);
+    load[best] += size.get(g)!;
+  }
+  return folds.map((f) => f.sort());
+}

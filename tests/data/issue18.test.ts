@@ -460,3 +460,16 @@ describe('classes and groups: one rule for data split and train; chosen test gro
     expect(tests.size).toBeGreaterThan(1); // person sizes differ by 3.5 % steps: before, every seed held out the same people
   });
 });
+
+describe('grouped k-fold folds', () => {
+  it('deal every group into exactly one of k folds of about equal size; too few groups is an error', async () => {
+    const { groupFolds } = await import('../../src/data/split.js');
+    const rec = (group: string, n: number) => ({ label: 'a', group, sampleRateHz: 50, axes: ['aX'], units: ['g'], samples: new Float32Array(n) });
+    const recs = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((g, i) => rec(g, 100 + i));
+    const folds = groupFolds(recs, 3, 1);
+    expect(folds.flat().sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
+    expect(folds.map((f) => f.length).sort()).toEqual([2, 2, 3]); // 7 equal-ish groups over 3 folds
+    expect(new Set([1, 2, 3, 4].map((s) => JSON.stringify(groupFolds(recs, 3, s)))).size).toBeGreaterThan(1); // the seed deals differently
+    expect(thrown(() => groupFolds(recs, 8)).message).toMatch(/--folds 8 needs at least 8 groups, the data has 7/);
+  });
+});
