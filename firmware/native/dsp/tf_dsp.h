@@ -71,6 +71,7 @@ typedef struct {
   int32_t pad_value;     /**< The input zero point: a padded tap then adds bias-folded 0. */
   int32_t output_offset; /**< Output zero point. */
   int32_t act_min, act_max;
+  int32_t any_left_shift;    /**< 0: every shift <= 0 (the requantisation's left-shift path is compiled out). */
   int32_t w8;                /**< 1: weights are int8, 4 taps per word (out_c * k4 / 4 words); 0: int16. */
   const int32_t* weights;    /**< [out_c * k4 / 2] words, SXTB16 order, channel pairs interleaved (int16). */
   const int32_t* bias;       /**< [out_c]: bias + input_offset * sum(filter), folded by the generator. */
@@ -86,6 +87,7 @@ typedef struct {
   int32_t batches, accum_depth, accum4, output_depth;
   int32_t output_offset, act_min, act_max;
   int32_t per_channel;       /**< 1: multiplier/shift per output; 0: one entry. */
+  int32_t any_left_shift;    /**< 0: every shift <= 0. */
   int32_t w8;                /**< 1: int8 weights (filter_offset 0), 4 per word; 0: int16. */
   const int32_t* weights;    /**< [output_depth * accum4 / 2] words: (filter + filter_offset), SXTB16 order. */
   const int32_t* bias;       /**< [output_depth]: bias + input_offset * sum(filter + filter_offset). */
@@ -135,6 +137,24 @@ TF_DSP_INLINE int32_t tf_dsp_mbqm(int32_t x, int32_t multiplier, int32_t shift) 
   if (shift > 0) x = tf_fp_shl_wrap(x, shift);
   const int32_t high = (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
   return shift < 0 ? tf_fp_rdbpot(high, -shift) : high;
+}
+
+/**
+ * tf_dsp_mbqm where `left` (a layer constant) says whether any shift of the layer is positive: when
+ * none is, the left-shift path and the shift-sign branch are compiled out (rdbpot by 0 is exact).
+ */
+TF_DSP_INLINE int32_t tf_dsp_mbqm_l(int32_t x, int32_t multiplier, int32_t shift, int32_t left) {
+  if (left) return tf_dsp_mbqm(x, multiplier, shift);
+  const int32_t high = (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
+  return tf_fp_rdbpot(high, -shift);
+}
+
+TF_DSP_INLINE int8_t tf_dsp_requant_l(int32_t acc, int32_t multiplier, int32_t shift, int32_t left, int32_t out_offset,
+                                      int32_t lo, int32_t hi) {
+  int32_t v = __ssat(tf_dsp_mbqm_l(acc, multiplier, shift, left) + out_offset, 8);
+  if (lo > -128) v = v < lo ? lo : v;
+  if (hi < 127) v = v > hi ? hi : v;
+  return (int8_t)v;
 }
 
 TF_DSP_INLINE int8_t tf_dsp_requant(int32_t acc, int32_t multiplier, int32_t shift, int32_t out_offset, int32_t lo,
@@ -320,10 +340,10 @@ TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, const int32_
     int32_t a00 = p->bias[c], a01 = a00, a10 = p->bias[c + 1], a11 = a10;
     if (p->w8) tf_dsp_mac_2x2_w8(groups, cols, &w, &a00, &a01, &a10, &a11);
     else tf_dsp_mac_2x2(groups, cols, &w, &a00, &a01, &a10, &a11);
-    o0[c] = tf_dsp_requant(a00, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
-    o1[c] = tf_dsp_requant(a01, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
-    o0[c + 1] = tf_dsp_requant(a10, p->multiplier[c + 1], p->shift[c + 1], p->output_offset, p->act_min, p->act_max);
-    o1[c + 1] = tf_dsp_requant(a11, p->multiplier[c + 1], p->shift[c + 1], p->output_offset, p->act_min, p->act_max);
+    o0[c] = tf_dsp_requant_l(a00, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    o1[c] = tf_dsp_requant_l(a01, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    o0[c + 1] = tf_dsp_requant_l(a10, p->multiplier[c + 1], p->shift[c + 1], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    o1[c + 1] = tf_dsp_requant_l(a11, p->multiplier[c + 1], p->shift[c + 1], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
   }
   if (c < p->out_c) {
     int32_t a0 = p->bias[c], a1 = a0;
@@ -334,8 +354,8 @@ TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, const int32_
       a0 = __smlad(hi, cg[1], __smlad(lo, cg[0], a0));
       a1 = __smlad(hi, cg[3], __smlad(lo, cg[2], a1));
     }
-    o0[c] = tf_dsp_requant(a0, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
-    o1[c] = tf_dsp_requant(a1, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
+    o0[c] = tf_dsp_requant_l(a0, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    o1[c] = tf_dsp_requant_l(a1, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
   }
 }
 
@@ -354,8 +374,8 @@ TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, const int32_
       a0 = __smlad(h0, cg[1], __smlad(l0, cg[0], a0));
       a1 = __smlad(h1, cg[1], __smlad(l1, cg[0], a1));
     }
-    o0[c] = tf_dsp_requant(a0, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
-    o0[c + 1] = tf_dsp_requant(a1, p->multiplier[c + 1], p->shift[c + 1], p->output_offset, p->act_min, p->act_max);
+    o0[c] = tf_dsp_requant_l(a0, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    o0[c + 1] = tf_dsp_requant_l(a1, p->multiplier[c + 1], p->shift[c + 1], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
   }
   if (c < p->out_c) {
     int32_t a0 = p->bias[c];
@@ -364,7 +384,7 @@ TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, const int32_
       w += tf_dsp_wgroup(p->w8, w, &lo, &hi);
       a0 = __smlad(hi, cols[4 * g + 1], __smlad(lo, cols[4 * g], a0));
     }
-    o0[c] = tf_dsp_requant(a0, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
+    o0[c] = tf_dsp_requant_l(a0, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
   }
 }
 
@@ -424,8 +444,8 @@ TF_DSP_INLINE int tf_dsp_fc_s8(const tf_dsp_fc_params_t* p, const int8_t* input,
         a1 = __smlad(h1, d, a1);
       }
       const int32_t c0 = p->per_channel ? o : 0, c1 = p->per_channel ? o + 1 : 0;
-      out[o] = tf_dsp_requant(a0, p->multiplier[c0], p->shift[c0], p->output_offset, p->act_min, p->act_max);
-      out[o + 1] = tf_dsp_requant(a1, p->multiplier[c1], p->shift[c1], p->output_offset, p->act_min, p->act_max);
+      out[o] = tf_dsp_requant_l(a0, p->multiplier[c0], p->shift[c0], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+      out[o + 1] = tf_dsp_requant_l(a1, p->multiplier[c1], p->shift[c1], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
     }
     if (o < p->output_depth) {
       int32_t a0 = p->bias[o];
@@ -437,7 +457,7 @@ TF_DSP_INLINE int tf_dsp_fc_s8(const tf_dsp_fc_params_t* p, const int8_t* input,
         a0 = __smlad(hi, tf_dsp_sxtb16_ror8(x), a0);
       }
       const int32_t c0 = p->per_channel ? o : 0;
-      out[o] = tf_dsp_requant(a0, p->multiplier[c0], p->shift[c0], p->output_offset, p->act_min, p->act_max);
+      out[o] = tf_dsp_requant_l(a0, p->multiplier[c0], p->shift[c0], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
     }
   }
   return 0;
@@ -448,6 +468,7 @@ typedef struct {
   int32_t batches, in_h, in_w, channels, out_h, out_w;
   int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w;
   int32_t input_offset, output_offset, act_min, act_max;
+  int32_t any_left_shift;    /**< 0: every shift <= 0. */
   const int32_t* weights;    /**< [filter_h * filter_w][channels / 4][2] words: per tap, each group of 4 channels in SXTB16 order. */
   const int32_t* bias;       /**< [channels] (not folded: taps outside the image are skipped, as the reference does). */
   const int32_t* multiplier; /**< [channels] */
@@ -456,6 +477,10 @@ typedef struct {
 
 TF_DSP_INLINE int32_t tf_dsp_lo16(int32_t x) { return (int16_t)(uint16_t)((uint32_t)x & 0xffffu); }
 TF_DSP_INLINE int32_t tf_dsp_hi16(int32_t x) { return (int16_t)(uint16_t)((uint32_t)x >> 16); }
+
+TF_DSP_INLINE int8_t tf_dsp_dw_out(const tf_dsp_dw_params_t* p, int32_t c, int32_t acc) {
+  return tf_dsp_requant_l(acc, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+}
 
 /**
  * Four channels per step, the window clipped once per output pixel; per tap one input word (input
@@ -495,10 +520,10 @@ TF_DSP_INLINE int tf_dsp_depthwise_s8(const tf_dsp_dw_params_t* p, const int8_t*
             }
           }
           const int32_t c = 4 * g;
-          out[c] = tf_dsp_requant(a0 + p->bias[c], p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
-          out[c + 1] = tf_dsp_requant(a1 + p->bias[c + 1], p->multiplier[c + 1], p->shift[c + 1], p->output_offset, p->act_min, p->act_max);
-          out[c + 2] = tf_dsp_requant(a2 + p->bias[c + 2], p->multiplier[c + 2], p->shift[c + 2], p->output_offset, p->act_min, p->act_max);
-          out[c + 3] = tf_dsp_requant(a3 + p->bias[c + 3], p->multiplier[c + 3], p->shift[c + 3], p->output_offset, p->act_min, p->act_max);
+          out[c] = tf_dsp_dw_out(p, c, a0 + p->bias[c]);
+          out[c + 1] = tf_dsp_dw_out(p, c + 1, a1 + p->bias[c + 1]);
+          out[c + 2] = tf_dsp_dw_out(p, c + 2, a2 + p->bias[c + 2]);
+          out[c + 3] = tf_dsp_dw_out(p, c + 3, a3 + p->bias[c + 3]);
         }
       }
     }

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { GeneratedFile } from '../../core/cemit.js';
 import { badInput, unsupported } from '../../core/errors.js';
 import type { TfliteModel } from '../../core/graph.js';
-import { NATIVE_OPS, OPS, opDef } from '../../ops/registry.js';
+import { findOp, NATIVE_OPS, OPS, opDef } from '../../ops/registry.js';
 import type { AnyOpDef, NativeOp, NativeTarget } from '../../ops/types.js';
 import { assembleNativeFile } from './assemble.js';
 import { layoutArena, REMEDY_TFLM, tensorBytes } from './lifetimes.js';
@@ -102,6 +102,8 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
   // Prepare every operator once (the interpreter's Prepare), then plan the arena with each op's
   // aliasing and scratch, then emit.
   const prepared = g.operators.map((op, i) => {
+    // A builtin op tinyforge does not implement (kept by name for the TFLM engine) gets the TFLM remedy.
+    if (!findOp(op.op)) throw unsupported(`operator ${i}: ${op.op} is not supported by the native engine`, { remedy: REMEDY_TFLM, details: { operator: i, op: op.op } });
     const def = opDef(op.op, 'the native engine', i);
     const native = nativeOf(def);
     if (!native) throw unsupported(`operator ${i}: ${op.op} is not supported by the native engine`, { remedy: REMEDY_TFLM });

@@ -65,6 +65,11 @@ function checkMultipliers(e: NativeEmitter, ms: readonly QuantizedMultiplier[]):
   }
 }
 
+/** 1 when a multiplier of the layer has a positive shift (the kernels then keep the left-shift path). */
+function anyLeft(ms: readonly QuantizedMultiplier[]): number {
+  return ms.some((m) => m.shift > 0) ? 1 : 0;
+}
+
 function wrapper(e: NativeEmitter, kernel: string, params: string, withScratch: boolean): NativeCall {
   const fn = `tf_op${e.opIndex}_run`;
   const sig = withScratch ? 'const int8_t* input, int8_t* output, int32_t* scratch' : 'const int8_t* input, int8_t* output';
@@ -114,6 +119,7 @@ export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolea
     output_offset: p.outputOffset,
     act_min: p.actMin,
     act_max: p.actMax,
+    any_left_shift: anyLeft(p.multipliers),
     w8: w8 ? 1 : 0,
     weights: `tf_op${i}_wpack`,
     bias: `tf_op${i}_bias_folded`,
@@ -164,6 +170,7 @@ export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter, packing: 
     act_min: p.actMin,
     act_max: p.actMax,
     per_channel: p.perChannel ? 1 : 0,
+    any_left_shift: anyLeft(p.multipliers),
     w8: w8 ? 1 : 0,
     weights: `tf_op${i}_wpack`,
     bias: `tf_op${i}_bias_folded`,
@@ -216,6 +223,7 @@ export function emitDspDepthwise(p: ConvPrepared, e: NativeEmitter): NativeCall 
     output_offset: p.outputOffset,
     act_min: p.actMin,
     act_max: p.actMax,
+    any_left_shift: anyLeft(p.multipliers),
     weights: `tf_op${i}_wpack`,
     bias: `tf_op${i}_bias`,
     multiplier: mult,
