@@ -301,7 +301,8 @@ export function addSplitOptions(cmd: Command): Command {
     .option('--test-groups <list>', 'groups (subjects) to hold out as the test split, comma-separated; the rest split into train/val by group (data.split.testGroups)');
 }
 
-function flagNumber(name: string, v: string | undefined, integer: boolean, min: number, max = Infinity): number | undefined {
+/** A numeric flag within min–max, or a usage error naming it (shared by the data commands). */
+export function flagNumber(name: string, v: string | undefined, integer: boolean, min: number, max = Infinity): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {

@@ -8,7 +8,7 @@ import { usageError } from '../../core/errors.js';
 import type { ImportReport } from '../../data/import/common.js';
 import { segmentsLines, type ImportedRecordings } from '../../data/import/description.js';
 import { findConfig, writeSplitDir } from '../../adapters/files.js';
-import { addImportOptions, addSplitOptions, builtinProgress, dataSectionFromFlags, descriptionFromOptions, detectionLines, loadRecordings, type ImportFlags, type SplitFlags } from '../data-options.js';
+import { addImportOptions, addSplitOptions, builtinProgress, dataSectionFromFlags, descriptionFromOptions, flagNumber, detectionLines, loadRecordings, type ImportFlags, type SplitFlags } from '../data-options.js';
 import { BUILTIN_DEFAULTS, BUILTIN_MAX_FRAMES, builtinDataset } from '../../data/simulator.js';
 import { prepareData } from '../../service/data.js';
 import { serializeSplit } from '../../data/split-files.js';
@@ -30,14 +30,7 @@ type Flags = ImportFlags & SplitFlags & {
   force?: boolean;
 };
 
-function num(name: string, v: string | undefined, integer: boolean, min: number, max = Infinity): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
-    throw usageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} within ${min}–${max}, got "${v}"`, { remedy: `e.g. --${name} ${integer ? Math.max(min, 1) : min}` });
-  }
-  return n;
-}
+const num = flagNumber;
 
 function inputOptions(cmd: Command): Command {
   return addImportOptions(cmd.option('--builtin', 'use the built-in simulated activity dataset instead of files'))
