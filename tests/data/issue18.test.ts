@@ -473,3 +473,30 @@ describe('grouped k-fold folds', () => {
     expect(thrown(() => groupFolds(recs, 8)).message).toMatch(/--folds 8 needs at least 8 groups, the data has 7/);
   });
 });
+
+describe('the public layouts through the CLI flags alone', () => {
+  it('data inspect: a 1-based, end-inclusive segments table with codes left out, and raw counts scaled', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { cli } = await import('../helpers/cli.js');
+    const dir = mkdtempSync(join(tmpdir(), 'tf-layouts-'));
+    try {
+      writeFileSync(join(dir, 'acc_exp01_user01.txt'), raw(200));
+      writeFileSync(join(dir, 'labels.txt'), '1 1 5 1 50\n1 1 7 51 60\n1 1 1 61 120\n2 2 1 1 100\n');
+      const r = await cli(['--json', 'data', 'inspect', join(dir, 'acc_exp01_user01.txt'), '--columns', 'aX,aY,aZ', '--rate', '50', '--name-pattern', 'acc_exp{recording}_user{subject}.txt',
+        '--segments', join(dir, 'labels.txt'), '--segment-columns', 'recording,user,label,start,end', '--segment-first-sample', '1', '--segment-end-inclusive', '--segment-labels', '1=walking,5=standing,7=null']);
+      expect(r.status, r.stderr).toBe(0);
+      const j = JSON.parse(r.stdout);
+      expect(j.summary.classes.map((c: { label: string; frames: number }) => [c.label, c.frames])).toEqual([['standing', 50], ['walking', 60]]);
+      expect(j.segments).toMatchObject({ segments: 4, imported: 2, leftOut: [{ code: '7', segments: 1 }], notImported: { segments: 1, recordings: ['2'] } });
+      const code = (g: number) => Math.round(((g + 1.5) * 63) / 3);
+      writeFileSync(join(dir, 'counts.csv'), 'aX,aY,aZ\n' + Array.from({ length: 100 }, (_, i) => `${code(0.3 * Math.sin(i / 4))},${code(0)},${code(1)}`).join('\n') + '\n');
+      const c = await cli(['data', 'inspect', join(dir, 'counts.csv'), '--format', 'csv', '--rate', '50', '--accel-scale', String(3 / 63), '--accel-offset', '-1.5', '--accel-unit', 'g']);
+      expect(c.status, c.stderr).toBe(0);
+      expect(c.stdout).toMatch(/accelerometer aX,aY,aZ: g \(raw counts × 0\.047619\d* \+ -1\.5, declared; median \|a\| 1\.0\d*, plausible\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
