@@ -4,7 +4,7 @@
  * the flags over the project file's `data` section (flags win, field by field) to give the
  * ImportDescription that `importRecordings` applies.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
@@ -217,9 +217,19 @@ export function loadRecordings(desc: ImportDescription): ImportedRecordings {
 export function namesRecordings(path: string): boolean {
   if (isGlob(path)) return true;
   if (!existsSync(path)) return false;
-  if (statSync(path).isDirectory()) return !(existsSync(join(path, 'settings.json')) && existsSync(join(path, 'windows.json')));
-  if (!/\.json$/i.test(path)) return true;
-  const head = readFileSync(path, 'utf8').slice(0, 4096);
+  const st = statSync(path);
+  if (st.isDirectory()) return !(existsSync(join(path, 'settings.json')) && existsSync(join(path, 'windows.json')));
+  // A FIFO or device is never opened here (it could block): the importer refuses it by name.
+  if (!st.isFile() || !/\.json$/i.test(path)) return true;
+  const fd = openSync(path, 'r');
+  const buf = Buffer.alloc(4096);
+  let n: number;
+  try {
+    n = readSync(fd, buf, 0, buf.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const head = buf.subarray(0, n).toString('utf8');
   return /"format"\s*:\s*"tinyforge-capture\/1"|"payload"\s*:/.test(head);
 }
 

@@ -149,6 +149,11 @@ describe('item 5 and item 10: non-regular files, the size limit, symlink loops',
       const r = await cli(['data', 'inspect', dir]);
       expect(r.status).toBe(3);
       expect(r.stderr).toMatch(/pipe\.csv is a FIFO/);
+      // eval/verify --data: telling recordings from a windows file must not open the FIFO either
+      execFileSync('mkfifo', [join(dir, 'pipe.json')]);
+      const { namesRecordings } = await import('../../src/cli/data-options.js');
+      expect(namesRecordings(join(dir, 'pipe.json'))).toBe(true);
+      rmSync(join(dir, 'pipe.json'));
       rmSync(join(dir, 'pipe.csv'));
       await new Promise<void>((ok) => server.listen(join(dir, 'sock.csv'), ok));
       expect(thrown(() => importRecordings({ files: [join(dir, 'sock.csv')], rateHz: 50 }, fsImportIo())).message).toMatch(/sock\.csv is a socket, not a regular file/);
