@@ -120,7 +120,8 @@ describe('fuzz: hostile data inputs (issue 18)', () => {
 
   it('headerless segments tables: every row is a segment, and a malformed row is an error wherever it is', () => {
     const rec = Array.from({ length: 400 }, (_, i) => `${(i / 100).toFixed(2)} 0 1`).join('\n') + '\n';
-    const row = fc.record({ label: fc.oneof(fc.constantFrom('walk', 'sit', '1', '2', '__proto__'), name.filter((s) => !/\s/.test(s))), a: fc.integer({ min: 0, max: 398 }), len: fc.integer({ min: 1, max: 50 }) });
+    // labels without separators (a label ";" in a whitespace table would make it a ;-separated one)
+    const row = fc.record({ label: fc.oneof(fc.constantFrom('walk', 'sit', '1', '2', '__proto__'), name.filter((s) => !/[\s;,]/.test(s))), a: fc.integer({ min: 0, max: 398 }), len: fc.integer({ min: 1, max: 50 }) });
     const bad = fc.constantFrom('r1 walk x 10', 'r1 walk 5', 'r1 walk 5 1e999', 'r1 walk 10 5', 'r1 walk 0 9999', 'r1 walk  ');
     fc.assert(
       fc.property(fc.array(row, { minLength: 1, maxLength: 8 }), fc.option(fc.tuple(bad, fc.nat())), (rows, broken) => {
