@@ -366,6 +366,16 @@ describe('public layout: raw sensor counts (6-bit codes 0–63 for −1.5…+1.5
     const ms2 = thrown(() => importRecordings({ ...base, units: { accel: 'm/s2' } }, io));
     expect(ms2.message).toMatch(/declared in m\/s2, but the data looks like neither/);
   });
+  it('signed counts (−32…31, 1 g = 21) declared as m/s²: at rest they read 2.1 × gravity, refused', () => {
+    // 100 frames at rest (z up), then 100 moving: signed codes = round(g × 21)
+    const rows = ['aX,aY,aZ'];
+    for (let i = 0; i < 200; i++) {
+      const m = i < 100 ? 0 : 0.5;
+      rows.push([Math.round(21 * m * Math.sin(i / 4)), Math.round(21 * m * Math.cos(i / 5)), Math.round(21 * (1 + m * Math.sin(i / 3)))].join(','));
+    }
+    const e = thrown(() => importRecordings({ ...base, files: ['s.csv'], units: { accel: 'm/s2' } }, memoryIo({ 's.csv': rows.join('\n') + '\n' })));
+    expect(e.message).toMatch(/declared in m\/s2, but at rest they read \|a\| = 21\.00, 2\.1 × gravity/);
+  });
   it('scale and offset declared: the result is in g (rest reads 1 g), and the flags say the same', () => {
     const d = descriptionFromOptions({ accelScale: String(3 / 63), accelOffset: '-1.5', accelUnit: 'g', rate: '50', format: 'csv' }, undefined, ['raw/s1_walk.csv']);
     expect(d.units).toEqual({ accel: 'g', accelScale: 3 / 63, accelOffset: -1.5 });

@@ -69,6 +69,33 @@ function percentile(v: ArrayLike<number>, q: number): number {
   return a[Math.min(a.length - 1, Math.floor(q * a.length))];
 }
 
+/** Above this multiple of gravity, what an accelerometer reads at rest is not in the stated unit (smooth gestures with no rest reach ~1.6 g in the quietest windows; 6-bit counts of ±1.5 g read 2.1). */
+export const REST_MAX = 2;
+/** Frames per window of the rest statistic. */
+const REST_WINDOW = 10;
+
+/**
+ * |a| at rest: the median mean |a| of the quietest 10 % of 10-frame windows (lowest standard
+ * deviation of |a|), or null with fewer than 5 windows. A person holding still, between gestures
+ * or activities, reads gravity alone there.
+ */
+export function restMagnitude(per: ArrayLike<number>): number | null {
+  const n = Math.floor(per.length / REST_WINDOW);
+  if (n < 5) return null;
+  const stats: { std: number; mean: number }[] = [];
+  for (let w = 0; w < n; w++) {
+    let s = 0;
+    for (let t = 0; t < REST_WINDOW; t++) s += per[w * REST_WINDOW + t];
+    const mean = s / REST_WINDOW;
+    let q = 0;
+    for (let t = 0; t < REST_WINDOW; t++) q += (per[w * REST_WINDOW + t] - mean) ** 2;
+    stats.push({ std: Math.sqrt(q / REST_WINDOW), mean });
+  }
+  stats.sort((a, b) => a.std - b.std);
+  const quiet = stats.slice(0, Math.max(1, Math.ceil(0.1 * n)));
+  return median(quiet.map((x) => x.mean));
+}
+
 /** Applies declared scale and offset (raw counts → the unit) to the accelerometer / gyroscope axes. */
 function scaled(recs: Recording[], declared: DeclaredUnits, source: string): Recording[] {
   const { axes, units } = recs[0];
@@ -178,6 +205,19 @@ export function checkUnits(recs: Recording[], declared: DeclaredUnits, source: s
             kind,
           });
         } else if (unit === 'g' && m > ACCEL_G_MAX) contradiction('m/s2', `median |a| = ${m.toFixed(2)} (gravity is 1 g = ${STANDARD_GRAVITY} m/s²)`);
+        else {
+          // At rest an accelerometer reads gravity alone: far above it in the stated unit, the numbers are not in that unit.
+          const g1 = unit === 'm/s2' ? STANDARD_GRAVITY : 1;
+          const rest = restMagnitude(per);
+          if (rest !== null && rest > REST_MAX * g1) {
+            problems.push({
+              message: `accelerometer axes ${idx.map((i) => axes[i]).join(',')} are ${how === 'declared' ? 'declared' : how === 'file' ? 'labelled' : 'assumed (from their names)'} in ${unit}, but at rest they read |a| = ${rest.toFixed(2)}, ${(rest / g1).toFixed(1)} × gravity (${g1 === 1 ? '1 g' : `${STANDARD_GRAVITY} m/s²`}): not ${unit} (raw sensor counts, or another unit?)`,
+              remedy: `declare the unit the numbers are in, or how counts map to one (data.import.units.accelScale / accelOffset, --accel-scale S --accel-offset O)`,
+              looksLike: 'counts',
+              kind,
+            });
+          }
+        }
         if (unit === 'm/s2' && m < ACCEL_MS2_MIN && gravity > 0.5 && gravity < 1.5) contradiction('g', `median |a| = ${m.toFixed(2)} with a static component of ${gravity.toFixed(2)} (gravity alone is ${STANDARD_GRAVITY} m/s²)`);
       }
       if (unit === 'm/s2') idx.forEach((i) => (factor[i] = 1 / STANDARD_GRAVITY));
