@@ -169,7 +169,8 @@ export function loadConfig(path: string): TinyforgeConfig {
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    // A UTF-8 byte-order mark (as Windows editors save) is not JSON syntax, but not an error either.
+    value = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     throw badInput(`${file} is not valid JSON`, { cause: causeText(e), remedy: 'Fix the JSON syntax (a trailing comma or a missing quote is typical).' });
   }

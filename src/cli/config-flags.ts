@@ -3,11 +3,11 @@
  */
 import { resolve } from 'node:path';
 import type { TinyforgeConfig } from '../train/config.js';
-import { descriptionFromOptions, type ImportFlags } from './data-options.js';
+import { dataSectionFromFlags, descriptionFromOptions, type ImportFlags, type SplitFlags } from './data-options.js';
 import { numberFlag } from './flags.js';
 
 /** Every flag that overrides a project-file field (each command defines the ones it takes). */
-export type ConfigFlags = ImportFlags & {
+export type ConfigFlags = ImportFlags & Omit<SplitFlags, 'seed' | 'window' | 'stride'> & {
   data?: string[];
   builtin?: boolean;
   board?: string;
@@ -57,15 +57,12 @@ export function applyFlags(cfg: TinyforgeConfig, f: ConfigFlags): TinyforgeConfi
     const desc = descriptionFromOptions(f, c.data, f.data?.map((p) => resolve(p)));
     if (Object.keys(desc).length) c.data = { ...c.data, import: desc };
   }
-  if (seed !== undefined) {
-    c.data = { ...c.data, split: { ...c.data?.split, seed } };
-    c.train = { ...c.train, seed };
-  }
+  // The data section: one rule for every command (the one `data split` uses).
+  const section = dataSectionFromFlags(c.data, { ...f, seed: f.seed, window: f.window, stride: f.stride });
+  if (c.data || Object.keys(section).length) c.data = section;
+  if (seed !== undefined) c.train = { ...c.train, seed };
   if (epochs !== undefined || f.preset || f.backend) c.train = { ...c.train, ...(epochs !== undefined ? { epochs } : {}), ...(f.preset ? { preset: f.preset as never } : {}), ...(f.backend ? { backend: f.backend } : {}) };
   // train's own flags.
-  const window = numberFlag('window', f.window, { min: 1 });
-  const stride = numberFlag('stride', f.stride, { min: 1 });
-  if (window !== undefined || stride !== undefined) c.data = { ...c.data, ...(window !== undefined ? { windowLength: window } : {}), ...(stride !== undefined ? { windowStride: stride } : {}) };
   const lr = numberFlag('lr', f.lr, { integer: false, min: 0 });
   const batchSize = numberFlag('batch-size', f.batchSize, { min: 1 });
   const patience = numberFlag('patience', f.patience, { min: 1 });

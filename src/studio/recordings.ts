@@ -21,22 +21,25 @@ function readSidecar(csvPath: string): Record<string, unknown> {
 
 /** Totals over entries (pure). */
 export function datasetTotals(recordings: RecordingEntry[]): Pick<DatasetListing, 'byLabel' | 'bySubject' | 'balance'> {
-  const byLabel: DatasetListing['byLabel'] = {};
-  const bySubject: DatasetListing['bySubject'] = {};
+  // Maps while counting (a label such as "__proto__" is data, not a key of Object.prototype);
+  // fromEntries then defines own properties for the JSON answer.
+  type Totals = { recordings: number; samples: number; seconds: number };
+  const byLabel = new Map<string, Totals>();
+  const bySubject = new Map<string, Totals>();
   let all = 0;
   for (const r of recordings) {
     const secs = r.seconds;
     for (const [m, k] of [[byLabel, r.label], [bySubject, r.group]] as const) {
-      const t = (m[k] ??= { recordings: 0, samples: 0, seconds: 0 });
+      let t = m.get(k);
+      if (!t) m.set(k, (t = { recordings: 0, samples: 0, seconds: 0 }));
       t.recordings++;
       t.samples += r.samples;
       t.seconds += secs;
     }
     all += r.samples;
   }
-  const balance: Record<string, number> = {};
-  for (const [k, t] of Object.entries(byLabel)) balance[k] = all > 0 ? t.samples / all : 0;
-  return { byLabel, bySubject, balance };
+  const balance = new Map([...byLabel].map(([k, t]) => [k, all > 0 ? t.samples / all : 0]));
+  return { byLabel: Object.fromEntries(byLabel), bySubject: Object.fromEntries(bySubject), balance: Object.fromEntries(balance) };
 }
 
 export function listRecordings(dir: string): DatasetListing {

@@ -15,16 +15,19 @@ import { EXAMPLES, trainDigits, trainRegression } from '../../train/examples.js'
 import { PRESETS, PRESET_HELP } from '../../train/models.js';
 import type { EpochRecord, TrainResult } from '../../train/train.js';
 import { prepareData } from '../../service/data.js';
-import { TRAIN_DEFAULTS, trainSettings, trainStage } from '../../service/train.js';
+import { TRAIN_DEFAULTS, crossValidate, trainSettings, trainStage, type CrossValidation } from '../../service/train.js';
+import { builtinDataset } from '../../data/simulator.js';
 import { action, emit, globalOptions, info, progress, softInterrupt, type OutputOptions } from '../util.js';
 import { flag } from '../flags.js';
-import { addImportOptions, descriptionFromOptions, detectionLines, type ImportFlags } from '../data-options.js';
 import { applyFlags } from '../config-flags.js';
+import { addImportOptions, addSplitOptions, builtinProgress, descriptionFromOptions, detectionLines, loadRecordings, type ImportFlags, type SplitFlags } from '../data-options.js';
 
 export { TRAIN_DEFAULTS };
 
-type Flags = ImportFlags & {
+type Flags = ImportFlags & Pick<SplitFlags, 'excludeLabels' | 'testGroups'> & {
+  folds?: string;
   builtin?: boolean;
+  force?: boolean;
   data?: string[];
   example?: string;
   calibrationRange?: string;
@@ -119,9 +122,19 @@ async function runExample(name: string, flags: Flags, cfg: TinyforgeConfig, o: O
   emit(o, { example: 'digits', backend: r.backend, out, report: r.report }, summary(r, out));
 }
 
+/** Train flags over the project file's train section → trainer settings. */
+/** Training settings from the train section with the flags already applied (applyFlags). */
+function trainSettingsFrom(flags: Flags, t: TinyforgeConfig['train'] & object, cfg: TinyforgeConfig) {
+  return trainSettings({
+    ...t,
+    earlyStopping: t.earlyStopping === false ? false : { patience: t.earlyStopping ? t.earlyStopping.patience : TRAIN_DEFAULTS.patience },
+  }, frontEndFromConfig(flags.features && !(typeof cfg.features === 'object' && cfg.features.block === flags.features) ? (flags.features as FeaturesConfig) : cfg.features));
+}
+
 export function register(program: Command): void {
-  addImportOptions(program.command('train'))
+  addSplitOptions(addImportOptions(program.command('train')))
     .description('Train a float model on labelled recordings (or the built-in data) with TensorFlow.js; save it with its settings, evaluation report and windows')
+    .option('--force', 'built-in data: simulate even above 10 million samples (estimated first, refused above that otherwise)')
     .option('--builtin', 'use the built-in simulated activity data (idle/walking/running/biking/golfing); the default without --data')
     .addOption(flag('data', 'recording files or folders (IMU_Capture CSV, CSV with time column, Edge Impulse JSON, tinyforge capture)'))
     .addOption(new Option('--example <name>', "the lecture's other examples instead of activity data").choices([...EXAMPLES]))
@@ -136,6 +149,7 @@ export function register(program: Command): void {
     .option('--no-early-stopping', 'train all epochs')
     .option('--class-weights <w>', "'balanced' or comma-separated weights per class")
     .option('--no-augment', 'no random rotation/gain of training windows (default: rotate 0.2 rad, gain 5 %, fresh every epoch)')
+    .option('--folds <k>', 'grouped k-fold: train k times, each holding one k-th of the groups out as the test split (out/fold-N); prints the mean ± spread of test accuracy')
     .option('--window <n>', 'samples per window (default: 2 s, or one window per equal-length short recording)')
     .option('--stride <n>', 'hop between windows in samples (default: half a window)')
     .option('--calibration-range <lo:hi>', 'regression example: the x range int8 is calibrated for (default: the training X widened by twice its span, -11:14)')
@@ -158,22 +172,44 @@ export function register(program: Command): void {
         if (cfgPath) info(o, `using ${relative(process.cwd(), cfgPath) || cfgPath}`);
         if (flags.example) return runExample(flags.example, flags, cfg, o);
         if (flags.builtin && flags.data) throw usageError('use either --builtin or --data, not both', { remedy: 'Drop one of them.' });
-        // The one flags-over-config merge (src/cli/config-flags.ts), as run, demo and tune use it.
+        // The one flags-over-config merge (src/cli/config-flags.ts), as run, demo and tune use it;
+        // its data section follows the same rule as `data split` (dataSectionFromFlags).
         const merged = applyFlags(cfg, { ...flags, data: undefined, builtin: undefined });
         const t = merged.train ?? {};
         const dataCfg = merged.data ?? {};
         const desc = flags.builtin ? undefined : descriptionFromOptions(flags, cfg.data, flags.data);
         // The same function `data split` and `run` use: same files, options and seed → same split.
-        const data = prepareData({ ...dataCfg, paths: desc?.files, import: desc, builtin: desc?.files?.length ? undefined : dataCfg.builtin });
+        const builtin = flags.force ? { ...(typeof dataCfg.builtin === 'object' ? dataCfg.builtin : {}), force: true } : dataCfg.builtin;
+        const onProgress = builtinProgress(o);
+        if (flags.folds !== undefined) {
+          if (flags.testGroups) throw usageError('use either --folds or --test-groups, not both', { remedy: 'drop one' });
+          const k = num('folds', flags.folds, true, 2)!;
+          const recs = desc?.files?.length ? loadRecordings(desc).recordings : builtinDataset({ ...(typeof builtin === 'object' ? builtin : {}), onProgress });
+          onProgress.stop();
+          const settings = trainSettingsFrom(flags, t, cfg);
+          const out = flags.out ?? t.out ?? TRAIN_DEFAULTS.out;
+          const interrupt = softInterrupt(o);
+          let cv: CrossValidation;
+          try {
+            cv = await crossValidate(recs, dataCfg, settings, out, k, { shouldStop: interrupt.stopped, onFold: (i, g) => info(o, `fold ${i}/${k}: test groups ${g.join(', ')}`) });
+          } finally {
+            interrupt.dispose();
+          }
+          const p = (x: number) => `${(100 * x).toFixed(1)} %`;
+          emit(o, { out, folds: cv.folds, test: cv.test }, [
+            ...cv.folds.map((f) => `fold ${f.fold}: test ${pct(f.accuracy.test)} (train ${pct(f.accuracy.train)}, validation ${pct(f.accuracy.val)}; ${f.verdict}) — held out ${f.testGroups.join(', ')} → ${f.out}`),
+            `grouped ${k}-fold test accuracy: ${p(cv.test.mean)} ± ${p(cv.test.std)} (min ${p(cv.test.min)}, max ${p(cv.test.max)})`,
+          ].join('\n'));
+          return;
+        }
+        const data = prepareData({ ...dataCfg, paths: desc?.files, import: desc, builtin: desc?.files?.length ? undefined : builtin, onProgress });
+        onProgress.stop();
         for (const r of data.reports) for (const l of detectionLines(r)) info(o, `${r.source}: ${l}`);
         if (data.source === 'files') info(o, `read ${data.recordings} recordings from ${data.files.length} file(s)`);
         for (const n of data.notes) info(o, n);
         info(o, `windows: train ${data.train.y.length}, validation ${data.val.y.length}, test ${data.test.y.length} (${data.windowLength} samples × ${data.axes.length} axes, ${data.labels.join('/')})`);
 
-        const settings = trainSettings({
-          ...t,
-          earlyStopping: t.earlyStopping === false ? false : { patience: t.earlyStopping ? t.earlyStopping.patience : TRAIN_DEFAULTS.patience },
-        }, frontEndFromConfig(flags.features && !(typeof cfg.features === 'object' && cfg.features.block === flags.features) ? (flags.features as FeaturesConfig) : cfg.features));
+        const settings = trainSettingsFrom(flags, t, cfg);
         const out = flags.out ?? t.out ?? TRAIN_DEFAULTS.out;
         const bar = onEpochBar(o, settings.epochs);
         // Ctrl-C once: finish the epoch, save what there is, exit 130. Twice: abort at once.
