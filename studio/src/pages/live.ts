@@ -105,9 +105,9 @@ export function livePage(root: HTMLElement): () => void {
   };
   showKey();
   const showLatencyNote = () => {
-    const info = lastDevice?.info as { counterKind?: number; board?: string } | null | undefined;
+    const info = lastDevice?.info as { counterKind?: number } | null | undefined;
     latencyNote.textContent = info?.counterKind === 2
-      ? ` µs per inference: the ${info.board ?? 'board'}'s instruction count at its nominal clock (a virtual board counts instructions, not wall time)`
+      ? ' µs per inference (instructions counted on the virtual board, at its nominal clock: not wall time)'
       : ' µs per inference (board clock)';
   };
   showLatencyNote();
