@@ -26,12 +26,18 @@ function windows(n: number, seed: number): WindowSet {
   return { axes: ['aX', 'aY', 'aZ'], labels: ['a', 'b'], windowLength: 2, sampleRateHz: 50, x, y: Int32Array.from({ length: n }, (_, i) => i % 2), groups: Array.from({ length: n }, () => 'g') };
 }
 
+/** A 6 → 5 → 2 dense classifier (seeded) and its settings: 2 samples × 3 axes. */
+function tinyModel(): { m: tf.Sequential; settings: ModelSettings } {
+  const m = tf.sequential();
+  m.add(tf.layers.dense({ inputShape: [6], units: 5, activation: 'relu', name: 'hidden', kernelInitializer: tf.initializers.randomNormal({ seed: 1 }) }));
+  m.add(tf.layers.dense({ units: 2, activation: 'softmax', name: 'out', kernelInitializer: tf.initializers.randomNormal({ seed: 2 }) }));
+  const settings: ModelSettings = { task: 'classification', labels: ['a', 'b'], axes: ['aX', 'aY', 'aZ'], units: ['g', 'g', 'g'], sampleRateHz: 50, windowLength: 2, windowStride: 1, normalisation: { mean: [0, 0, 0], std: [1, 1, 1] } };
+  return { m, settings };
+}
+
 describe('tinyforge eval --per-layer', () => {
   it('JSON has one row per layer output (and the input) over the held-out windows; the table names them', async () => {
-    const m = tf.sequential();
-    m.add(tf.layers.dense({ inputShape: [6], units: 5, activation: 'relu', name: 'hidden', kernelInitializer: tf.initializers.randomNormal({ seed: 1 }) }));
-    m.add(tf.layers.dense({ units: 2, activation: 'softmax', name: 'out', kernelInitializer: tf.initializers.randomNormal({ seed: 2 }) }));
-    const settings: ModelSettings = { task: 'classification', labels: ['a', 'b'], axes: ['aX', 'aY', 'aZ'], units: ['g', 'g', 'g'], sampleRateHz: 50, windowLength: 2, windowStride: 1, normalisation: { mean: [0, 0, 0], std: [1, 1, 1] } };
+    const { m, settings } = tinyModel();
     const dir = tempDir('tf-evalpl-');
     await saveTrainArtifacts(dir, { model: m, settings, windows: { representative: windows(30, 7), heldOut: windows(12, 9) } });
     const r = await cli(['--json', 'eval', '--model', dir, '--per-layer']);
@@ -50,10 +56,7 @@ describe('tinyforge eval --per-layer', () => {
 
 describe('the studio\'s per-layer diagnostics (service layer in a worker thread)', () => {
   it('report progress, compute what eval --per-layer computes, and are cached per model SHA-256', async () => {
-    const m = tf.sequential();
-    m.add(tf.layers.dense({ inputShape: [6], units: 5, activation: 'relu', name: 'hidden', kernelInitializer: tf.initializers.randomNormal({ seed: 1 }) }));
-    m.add(tf.layers.dense({ units: 2, activation: 'softmax', name: 'out', kernelInitializer: tf.initializers.randomNormal({ seed: 2 }) }));
-    const settings: ModelSettings = { task: 'classification', labels: ['a', 'b'], axes: ['aX', 'aY', 'aZ'], units: ['g', 'g', 'g'], sampleRateHz: 50, windowLength: 2, windowStride: 1, normalisation: { mean: [0, 0, 0], std: [1, 1, 1] } };
+    const { m, settings } = tinyModel();
     const dir = tempDir('tf-diag-');
     await saveTrainArtifacts(join(dir, 'train'), { model: m, settings, windows: { representative: windows(30, 7), heldOut: windows(12, 9) } });
     const q = quantizeStage({ model: m, calibration: { x: windows(30, 7).x, shape: [30, 6] } });

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { badInput } from '../../core/errors.js';
-import { applyFlags } from '../config-flags.js';
+import { applyFlags, type ConfigFlags } from '../config-flags.js';
 import { CONFIG_FILE, type TinyforgeConfig } from '../../train/config.js';
 import { loadConfig } from '../../adapters/files.js';
 import { RUN_STAGES, pct, runProject, selectStages, type RunHooks, type RunReport, type RunStage } from '../../service/run.js';
@@ -95,23 +95,13 @@ export function runSummary(r: RunReport, title: string): string {
   return lines.join('\n');
 }
 
-type RunFlags = ImportFlags & {
+/** run's flags: every project-file override (src/cli/config-flags.ts) plus its own. */
+type RunFlags = ConfigFlags & {
   config?: string;
   out?: string;
   from?: string;
   to?: string;
   stages?: string;
-  data?: string[];
-  builtin?: boolean;
-  board?: string;
-  engine?: 'native' | 'tflm';
-  port?: string;
-  epochs?: string;
-  seed?: string;
-  preset?: string;
-  backend?: 'node' | 'wasm' | 'cpu';
-  max?: string;
-  all?: boolean;
   trial?: string;
 };
 
