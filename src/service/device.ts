@@ -19,6 +19,7 @@ import { selectVerifySample, type VerifySample, type VerifySampleOptions } from 
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
 import { blockFromSettings, featureQuantisers, quantiseFeatures, rawWindowBytes } from '../features/index.js';
 import { withModelQuant } from '../firmware/model-settings.js';
+import { addSaturation, NO_SATURATION, outputSaturation, saturationWarning, type Saturation } from '../interp/saturation.js';
 import { createInterpreter } from '../interp/index.js';
 import { readTflite } from '../tflite/reader.js';
 import { loadTrainArtifacts } from '../adapters/train-dir.js';
@@ -194,7 +195,32 @@ export interface VerifyStageOptions extends VerifySampleOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export type VerifyStageReport = VerifyReport & { sample: Omit<VerifySample, 'indices'> };
+export type VerifyStageReport = VerifyReport & {
+  sample: Omit<VerifySample, 'indices'>;
+  /** Int8 input values at a rail (clamped when quantised) and saturated outputs over the windows sent (null: not counted, e.g. --vectors). */
+  saturation: Saturation | null;
+  /** The saturation in words with the remedy, or null. */
+  saturationWarning: string | null;
+};
+
+/**
+ * What saturated over the windows verify sends: int8 input values at −128/127 (a quantised window
+ * clamped there) and outputs at an int8 rail (src/interp/saturation.ts), from the host interpreter,
+ * which the board matches bit for bit or verify reports the mismatch.
+ */
+export function verifySaturation(model: Uint8Array, inputs: Uint8Array[]): { saturation: Saturation; warning: string | null } {
+  const graph = readTflite(model).graph;
+  const int8In = graph.tensors[graph.inputs[0]].dtype === 'int8';
+  const interp = createInterpreter(graph);
+  let sat: Saturation = { ...NO_SATURATION };
+  for (const x of inputs) {
+    let atRail = 0;
+    if (int8In) for (const v of new Int8Array(x.buffer, x.byteOffset, x.byteLength)) if (v === -128 || v === 127) atRail++;
+    const out = interp.invoke([x])[0];
+    sat = addSaturation(sat, { inputs: atRail, inputValues: int8In ? x.byteLength : 0, outputs: outputSaturation(graph, out), outputValues: out.byteLength });
+  }
+  return { saturation: sat, warning: saturationWarning(graph, sat) };
+}
 
 /** Sends the sample of `w` to the board and compares every output byte with the reference. */
 export async function verifyStage(client: DeviceClient, model: Uint8Array, w: VerifyWindows, o: VerifyStageOptions = {}): Promise<VerifyStageReport> {
@@ -212,7 +238,10 @@ export async function verifyStage(client: DeviceClient, model: Uint8Array, w: Ve
     onProgress: o.onProgress,
   });
   const { indices: _omit, ...summary } = sample;
-  return { ...report, sample: summary };
+  // Counted where the host interpreter is the reference (a vectors folder brings its own outputs,
+  // and its model need not be one tinyforge reads; feature models send raw windows).
+  const sat = w.features || w.reference ? { saturation: null, warning: null } : verifySaturation(model, inputs);
+  return { ...report, sample: summary, saturation: sat.saturation, saturationWarning: sat.warning };
 }
 
 /** Connects to a started board, verifies, closes the link. */

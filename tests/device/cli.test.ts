@@ -48,7 +48,7 @@ describe('device CLI against the host-built C app on a pty', () => {
 
   it('verify: bit-exact run exits 0 with a JSON report', async () => {
     const r = await cli(['--json', 'verify', '--port', board.path, '--model', model, '--vectors', vec]);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, n: 6, bitExact: 6, modelSha256: { match: true }, board: 'host', engine: 'test' });
   });
 

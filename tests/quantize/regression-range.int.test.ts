@@ -55,3 +55,19 @@ describe('the lecture regression in int8', () => {
     expect(r.stderr).toMatch(/int8 saturated: 2 of 3 input values/);
   });
 });
+
+describe('verify counts saturation too', () => {
+  it('the windows verify sends: int8 inputs at a rail and saturated outputs, with the warning', async () => {
+    const { verifySaturation } = await import('../../src/service/device.js');
+    const { readFileSync } = await import('node:fs');
+    const { quantizeInput } = await import('../../src/interp/index.js');
+    const { readTflite } = await import('../../src/tflite/reader.js');
+    const model = new Uint8Array(readFileSync(join(dir, 'narrow-int8', 'model.tflite')));
+    const g = readTflite(model).graph;
+    const inputs = [10, 2, -5].map((x) => quantizeInput(g, [x]));
+    const r = verifySaturation(model, inputs);
+    expect(r.saturation).toEqual({ inputs: 2, inputValues: 3, outputs: 2, outputValues: 3 });
+    expect(r.warning).toMatch(/int8 saturated: 2 of 3 input values/);
+    expect(verifySaturation(model, [quantizeInput(g, [1])]).warning).toBeNull();
+  });
+});
