@@ -15,6 +15,7 @@ import type { EpochRecord, TrainResult } from '../../train/train.js';
 import { prepareData } from '../../service/data.js';
 import { TRAIN_DEFAULTS, trainSettings, trainStage } from '../../service/train.js';
 import { action, emit, globalOptions, info, progress, softInterrupt, type OutputOptions } from '../util.js';
+import type { StopControl } from '../../adapters/signals.js';
 import { flag } from '../flags.js';
 import { addImportOptions, descriptionFromOptions, detectionLines, type ImportFlags } from '../data-options.js';
 
@@ -105,7 +106,7 @@ async function runExample(name: string, flags: Flags, cfg: TinyforgeConfig, o: O
   emit(o, { example: 'digits', backend: r.backend, out, report: r.report }, summary(r, out));
 }
 
-export function register(program: Command): void {
+export function register(program: Command, stops: StopControl): void {
   addImportOptions(program.command('train'))
     .description('Train a float model on labelled recordings (or the built-in data) with TensorFlow.js; save it with its settings, evaluation report and windows')
     .option('--builtin', 'use the built-in simulated activity data (idle/walking/running/biking/golfing); the default without --data')
@@ -178,7 +179,7 @@ export function register(program: Command): void {
         const out = flags.out ?? t.out ?? TRAIN_DEFAULTS.out;
         const bar = onEpochBar(o, settings.epochs);
         // Ctrl-C once: finish the epoch, save what there is, exit 130. Twice: abort at once.
-        const interrupt = softInterrupt(o);
+        const interrupt = softInterrupt(o, stops);
         let r: TrainResult;
         try {
           r = (await trainStage(data, settings, out, { onEpoch: bar.onEpoch, shouldStop: interrupt.stopped })).result;
