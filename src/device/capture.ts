@@ -25,6 +25,11 @@ export interface CaptureSummary {
   measuredRateHz: number;
   gaps: CaptureGap[];
   missingSamples: number;
+  /**
+   * Samples received again (a link or relay that repeats a frame) or too late (a sequence number
+   * already passed): dropped by sequence number, never written, counted here.
+   */
+  duplicateSamples: number;
   seconds: number;
 }
 
@@ -40,15 +45,26 @@ export class CaptureSession {
   private firstEnd = 0;
   private samplesAfterFirst = 0;
   readonly gaps: CaptureGap[] = [];
+  private duplicates = 0;
   deviceRateHz = 0;
 
   constructor(readonly label: string, readonly group: string) {}
 
   /**
    * Adds one batch (received at host time `nowMs`); returns its CSV rows (g, 3 decimals, one row
-   * per sample, each ending in "\n") for incremental writing.
+   * per sample, each ending in "\n") for incremental writing. Samples whose sequence number was
+   * already recorded or passed (a repeated frame, a late one) are dropped and counted
+   * (`duplicateSamples`): the rows hold each device sample at most once, in order.
    */
-  add(b: ImuSamplesMsg, nowMs: number): string {
+  add(batch: ImuSamplesMsg, nowMs: number): string {
+    let b = batch;
+    if (this.first >= 0 && b.firstSample < this.next) {
+      const seen = Math.min(b.samplesMg.length / 3, this.next - b.firstSample);
+      this.duplicates += seen;
+      this.tLast = nowMs;
+      if (seen === b.samplesMg.length / 3) return '';
+      b = { ...b, firstSample: b.firstSample + seen, samplesMg: b.samplesMg.subarray(seen * 3) };
+    }
     const n = b.samplesMg.length / 3;
     if (this.first < 0) {
       this.first = b.firstSample;
@@ -85,6 +101,7 @@ export class CaptureSession {
       measuredRateHz: measured,
       gaps: this.gaps,
       missingSamples: this.gaps.reduce((a, g) => a + g.missing, 0),
+      duplicateSamples: this.duplicates,
       seconds,
     };
   }
@@ -123,6 +140,6 @@ export function captureSidecar(s: CaptureSummary, o: CaptureOrigin, fallbackRate
   return {
     format: 'tinyforge-capture/1', label: s.label, group: s.group, sampleRateHz: s.deviceRateHz || fallbackRateHz || 1,
     axes: [...CAPTURE_AXES], units: ['g', 'g', 'g'], deviceRateHz: s.deviceRateHz, measuredRateHz: s.measuredRateHz, board: o.board,
-    device: { port: o.port, engine: o.engine }, startedAt: o.startedAt, samples: s.samples, seconds: s.seconds, gaps: s.gaps, missingSamples: s.missingSamples, stopReason: o.stopReason, file: o.file,
+    device: { port: o.port, engine: o.engine }, startedAt: o.startedAt, samples: s.samples, seconds: s.seconds, gaps: s.gaps, missingSamples: s.missingSamples, duplicateSamples: s.duplicateSamples, stopReason: o.stopReason, file: o.file,
   };
 }
