@@ -30,6 +30,11 @@ export interface CaptureSummary {
    * already passed): dropped by sequence number, never written, counted here.
    */
   duplicateSamples: number;
+  /**
+   * Frames that arrived damaged (CRC, framing or payload errors: a noisy link) and were skipped;
+   * the samples they carried show up as gaps. The link resynchronises on the next frame delimiter.
+   */
+  corruptFrames: number;
   seconds: number;
 }
 
@@ -46,6 +51,8 @@ export class CaptureSession {
   private samplesAfterFirst = 0;
   readonly gaps: CaptureGap[] = [];
   private duplicates = 0;
+  /** Damaged frames seen on the link during the capture (the caller counts them: the session sees only good ones). */
+  corruptFrames = 0;
   deviceRateHz = 0;
 
   constructor(readonly label: string, readonly group: string) {}
@@ -102,6 +109,7 @@ export class CaptureSession {
       gaps: this.gaps,
       missingSamples: this.gaps.reduce((a, g) => a + g.missing, 0),
       duplicateSamples: this.duplicates,
+      corruptFrames: this.corruptFrames,
       seconds,
     };
   }
@@ -140,6 +148,6 @@ export function captureSidecar(s: CaptureSummary, o: CaptureOrigin, fallbackRate
   return {
     format: 'tinyforge-capture/1', label: s.label, group: s.group, sampleRateHz: s.deviceRateHz || fallbackRateHz || 1,
     axes: [...CAPTURE_AXES], units: ['g', 'g', 'g'], deviceRateHz: s.deviceRateHz, measuredRateHz: s.measuredRateHz, board: o.board,
-    device: { port: o.port, engine: o.engine }, startedAt: o.startedAt, samples: s.samples, seconds: s.seconds, gaps: s.gaps, missingSamples: s.missingSamples, duplicateSamples: s.duplicateSamples, stopReason: o.stopReason, file: o.file,
+    device: { port: o.port, engine: o.engine }, startedAt: o.startedAt, samples: s.samples, seconds: s.seconds, gaps: s.gaps, missingSamples: s.missingSamples, duplicateSamples: s.duplicateSamples, corruptFrames: s.corruptFrames, stopReason: o.stopReason, file: o.file,
   };
 }

@@ -44,6 +44,11 @@ export interface CaptureOptions {
   rateHz: number;
   /** Port name, recorded in the sidecar. */
   port: string;
+  /**
+   * How long the link may be silent (not one byte, good or damaged) before the board is asked
+   * whether it is still there (default: four batches' time, at least 3 s).
+   */
+  silenceMs?: number;
 }
 
 export interface CaptureResult {
@@ -77,7 +82,11 @@ export async function captureStage(client: DeviceClient, o: CaptureOptions, appe
     stopReason ??= reason;
     finish();
   };
+  // Liveness is any byte from the board, damaged or not: on a noisy link most frames may fail
+  // their CRC (skipped, counted, their samples become gaps) while the board is plainly there.
   let lastData = Date.now();
+  let lastBytes = client.stats.bytesReceived;
+  const bad0 = client.stats.badFrames;
   client.onImuSamples((b) => {
     lastData = Date.now();
     append(session.add(b, lastData));
@@ -96,16 +105,20 @@ export async function captureStage(client: DeviceClient, o: CaptureOptions, appe
     timer = Number.isFinite(o.seconds) ? setTimeout(() => end('time'), o.seconds * 1000) : null;
     // A port that vanishes does not always close (USB unplug, a pty whose emulator hangs): after a
     // silence of several batches, ask the board; no answer (HELLO's own retries) = link lost.
-    const silenceMs = Math.max(3000, (4 * IMU_BATCH_SAMPLES * 1000) / (client.info!.imuRateHz || 1));
+    const silenceMs = o.silenceMs ?? Math.max(3000, (4 * IMU_BATCH_SAMPLES * 1000) / (client.info!.imuRateHz || 1));
     let probing = false;
     watchdog = setInterval(() => {
+      if (client.stats.bytesReceived !== lastBytes) {
+        lastBytes = client.stats.bytesReceived;
+        lastData = Date.now();
+      }
       if (probing || stopReason !== null || Date.now() - lastData < silenceMs) return;
       probing = true;
       client.hello().then(
         () => ((lastData = Date.now()), (probing = false)),
         () => end('link closed'),
       );
-    }, 500);
+    }, Math.min(500, Math.max(50, silenceMs / 4)));
     await done;
   } finally {
     if (timer) clearTimeout(timer);
@@ -113,6 +126,7 @@ export async function captureStage(client: DeviceClient, o: CaptureOptions, appe
     if (stopReason !== 'link closed') await client.streamStop().catch(() => undefined);
     await client.close().catch(() => undefined);
   }
+  session.corruptFrames = client.stats.badFrames - bad0;
   const s = session.summary();
   const reason: CaptureStopReason = stopReason ?? 'time';
   return {

@@ -83,6 +83,46 @@ describe('capture through a link that repeats frames (a relay in the test)', () 
   });
 });
 
+describe('capture through a noisy link (issue 18 item 10: it gave up where verify copes)', () => {
+  it('a burst in which every frame arrives damaged: skipped and counted, the capture goes on (the board is plainly there)', async () => {
+    // Every frame to the host is damaged (one byte flipped: CRC fails) from the 10th IMU frame for
+    // four silences' time, then the link is clean again. Bytes keep flowing all along.
+    const device = new FakeDevice({ engine: (x) => testEngineOutput(x, 2), info: { inputBytes: 4, outputBytes: 2, board: 'noisy', engine: 'test' }, imuRateHz: 200 });
+    const transport = new FakeTransport(device);
+    const silenceMs = 300;
+    let imuFrames = 0;
+    let burstEnds = Infinity;
+    let damaged = 0;
+    transport.tamper = (chunk, dir) => {
+      if (dir !== 'to-host') return chunk;
+      const f = decodeFrameBytes(chunk.subarray(1, chunk.length - 1));
+      if (f.kind === 'frame' && f.type === MSG.IMU_SAMPLES && ++imuFrames === 10) burstEnds = Date.now() + 4 * silenceMs;
+      if (Date.now() >= burstEnds || imuFrames < 10) return chunk;
+      damaged++;
+      const c = chunk.slice();
+      const m = c.length >> 1;
+      c[m] = c[m] === 0x5a ? 0x33 : c[m] ^ 0x5a; // never 0: the frame keeps its length, fails its CRC
+      return c;
+    };
+    const client = await DeviceClient.connect(transport, { handshakeMs: 200, helloAttemptMs: 100 });
+    let rows = 0;
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    const r = await captureStage(client, { label: 'w', group: 'g', seconds: Infinity, rateHz: 0, port: 'noisy', silenceMs }, (x) => {
+      rows += x.split('\n').length - 1;
+      // Well after the burst: 200 Hz × 4 silences ≈ 240 samples lost in it.
+      if (Date.now() > burstEnds + 200 && rows > 100) stop();
+    }, stopped);
+    expect(damaged).toBeGreaterThan(10);
+    expect(r.stopReason).toBe('interrupted'); // not 'link closed'
+    expect(r.summary.corruptFrames).toBeGreaterThanOrEqual(damaged - 2); // the last ones may arrive after the stop
+    expect(r.summary.corruptFrames).toBeLessThanOrEqual(damaged);
+    expect(r.summary.missingSamples).toBeGreaterThan(0); // the damaged frames' samples, as gaps
+    expect(r.summary.samples).toBe(rows);
+    expect(r.sidecar('n.csv')).toMatchObject({ corruptFrames: r.summary.corruptFrames });
+  });
+});
+
 describe('capture with a dropped batch → data import (round trip)', () => {
   it('the gap lands at the right frame of the file\'s data, whatever the device\'s first sample number', () => {
     // A stream that started before this capture (first sample 1000), 25-sample batches at 119 Hz,

@@ -133,7 +133,7 @@ export function register(program: Command, stops: StopControl): void {
         emit(out, { file: target, ...s, stopReason, ...(linkLost ? { error: 'device', exitCode: ExitCode.DEVICE } : {}) }, () =>
           `${s.samples} samples of "${s.label}" → ${target} (${s.seconds.toFixed(1)} s, device ${s.deviceRateHz.toFixed(1)} Hz, measured ${s.measuredRateHz.toFixed(1)} Hz` +
           `${s.gaps.length ? `, ${s.missingSamples} samples LOST in ${s.gaps.length} gaps` : ', no gaps'}` +
-          `${s.duplicateSamples ? `, ${s.duplicateSamples} repeated samples dropped` : ''}; stopped: ${stopReason})`,
+          `${s.duplicateSamples ? `, ${s.duplicateSamples} repeated samples dropped` : ''}${s.corruptFrames ? `, ${s.corruptFrames} damaged frames skipped` : ''}; stopped: ${stopReason})`,
         );
         if (linkLost) {
           info(out, 'error: the link to the board closed during capture; everything received was saved');
