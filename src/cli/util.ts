@@ -39,14 +39,18 @@ export interface Progress {
   stop(): void;
 }
 
-/** A progress bar on an interactive stderr; nothing otherwise (CI, pipes, --json). */
+/**
+ * A progress bar on an interactive stderr; nothing otherwise (CI, pipes, --json). `total`
+ * Infinity (an open-ended step: capture until Ctrl-C): a counter line without bar and total.
+ */
 export function progress(opts: OutputOptions, total: number, label: string): Progress {
   if (opts.json || !process.stderr.isTTY) return { update() {}, stop() {} };
+  const open = !Number.isFinite(total);
   const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {value}/{total} {extra}`, stream: process.stderr, hideCursor: true, clearOnComplete: false },
+    { format: open ? `${label} {value} {extra}` : `${label} [{bar}] {value}/{total} {extra}`, stream: process.stderr, hideCursor: true, clearOnComplete: false },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total, 0, { extra: '' });
+  bar.start(open ? 0 : total, 0, { extra: '' });
   return {
     update(value, payload) {
       bar.update(value, { extra: payload ? Object.entries(payload).map(([k, x]) => `${k}=${x}`).join(' ') : '' });

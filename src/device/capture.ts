@@ -35,6 +35,10 @@ export interface CaptureSummary {
    * the samples they carried show up as gaps. The link resynchronises on the next frame delimiter.
    */
   corruptFrames: number;
+  /**
+   * Sensor time the capture covers: (samples + missingSamples) / deviceRateHz — what `--seconds`
+   * asks for (the host's wall clock, slowed by a busy link or emulator, does not count).
+   */
   seconds: number;
 }
 
@@ -55,7 +59,19 @@ export class CaptureSession {
   corruptFrames = 0;
   deviceRateHz = 0;
 
-  constructor(readonly label: string, readonly group: string) {}
+  private end = Infinity;
+
+  /**
+   * `seconds` (optional): capture exactly that much sensor time — seconds × the device's rate
+   * samples by sequence number from the first batch on (lost ones count: the sensor measured
+   * them); later samples are not taken and `complete` turns true.
+   */
+  constructor(readonly label: string, readonly group: string, private readonly limit: { seconds?: number } = {}) {}
+
+  /** True once the requested sensor time is captured (never without `seconds`). */
+  get complete(): boolean {
+    return this.first >= 0 && this.next >= this.end;
+  }
 
   /**
    * Adds one batch (received at host time `nowMs`); returns its CSV rows (g, 3 decimals, one row
@@ -72,6 +88,17 @@ export class CaptureSession {
       if (seen === b.samplesMg.length / 3) return '';
       b = { ...b, firstSample: b.firstSample + seen, samplesMg: b.samplesMg.subarray(seen * 3) };
     }
+    if (this.first < 0 && this.limit.seconds !== undefined && Number.isFinite(this.limit.seconds)) {
+      this.end = b.firstSample + Math.max(1, Math.round((this.limit.seconds * b.rateMilliHz) / 1000));
+    }
+    if (b.firstSample >= this.end) {
+      // Past the end: samples lost up to the end still count (as a gap), so the capture completes.
+      if (this.next < this.end) this.gaps.push({ at: this.values.length / 3, missing: this.end - this.next });
+      this.next = Math.max(this.next, this.end);
+      this.tLast = nowMs;
+      return '';
+    }
+    if (b.firstSample + b.samplesMg.length / 3 > this.end) b = { ...b, samplesMg: b.samplesMg.subarray(0, (this.end - b.firstSample) * 3) };
     const n = b.samplesMg.length / 3;
     if (this.first < 0) {
       this.first = b.firstSample;
@@ -96,18 +123,21 @@ export class CaptureSession {
   }
 
   summary(): CaptureSummary {
-    const seconds = (this.tLast - this.t0) / 1000;
+    const wall = (this.tLast - this.t0) / 1000;
     // Samples after the first batch were produced over (tLast - t0): their count (by sequence number,
     // lost ones included) over that time is the sensor's rate; a lost batch must not lower it.
-    const measured = seconds > 0 ? this.samplesAfterFirst / seconds : 0;
+    const measured = wall > 0 ? this.samplesAfterFirst / wall : 0;
+    const missing = this.gaps.reduce((a, g) => a + g.missing, 0);
+    const samples = this.values.length / 3;
+    const seconds = this.deviceRateHz > 0 ? (samples + missing) / this.deviceRateHz : wall;
     return {
       label: this.label,
       group: this.group,
-      samples: this.values.length / 3,
+      samples,
       deviceRateHz: this.deviceRateHz,
       measuredRateHz: measured,
       gaps: this.gaps,
-      missingSamples: this.gaps.reduce((a, g) => a + g.missing, 0),
+      missingSamples: missing,
       duplicateSamples: this.duplicates,
       corruptFrames: this.corruptFrames,
       seconds,

@@ -38,8 +38,14 @@ const IMU_BATCH_SAMPLES = 25;
 export interface CaptureOptions {
   label: string;
   group: string;
-  /** Stop after this many seconds (Infinity: until `stop` settles or the link closes). */
+  /**
+   * Stop after this much sensor time: seconds × the board's rate samples, counted by sequence
+   * number (Infinity: until `stop` settles or the link closes). A slow link or emulator makes it
+   * take longer on the wall clock, never shorter in the file.
+   */
   seconds: number;
+  /** Called after every batch with the capture so far (a progress bar). */
+  onProgress?(s: CaptureSummary): void;
   /** Requested sample rate (0: the board's own). */
   rateHz: number;
   /** Port name, recorded in the sidecar. */
@@ -72,7 +78,7 @@ export async function captureStage(client: DeviceClient, o: CaptureOptions, appe
     await client.close().catch(() => undefined);
     throw e;
   }
-  const session = new CaptureSession(o.label, o.group);
+  const session = new CaptureSession(o.label, o.group, { seconds: o.seconds });
   const startedAt = new Date().toISOString();
   let stopReason: CaptureStopReason | null = null;
   let finish!: () => void;
@@ -89,11 +95,13 @@ export async function captureStage(client: DeviceClient, o: CaptureOptions, appe
   const bad0 = client.stats.badFrames;
   client.onImuSamples((b) => {
     lastData = Date.now();
-    append(session.add(b, lastData));
+    const rows = session.add(b, lastData);
+    if (rows) append(rows);
+    o.onProgress?.(session.summary());
+    if (session.complete) end('time');
   });
   client.transport.onClose(() => end('link closed'));
   void stop.then(() => end('interrupted'));
-  let timer: ReturnType<typeof setTimeout> | null = null;
   let watchdog: ReturnType<typeof setInterval> | null = null;
   try {
     try {
@@ -102,7 +110,6 @@ export async function captureStage(client: DeviceClient, o: CaptureOptions, appe
       throw noImuError(e, o.port) ?? e;
     }
     onStarted?.();
-    timer = Number.isFinite(o.seconds) ? setTimeout(() => end('time'), o.seconds * 1000) : null;
     // A port that vanishes does not always close (USB unplug, a pty whose emulator hangs): after a
     // silence of several batches, ask the board; no answer (HELLO's own retries) = link lost.
     const silenceMs = o.silenceMs ?? Math.max(3000, (4 * IMU_BATCH_SAMPLES * 1000) / (client.info!.imuRateHz || 1));
@@ -121,7 +128,6 @@ export async function captureStage(client: DeviceClient, o: CaptureOptions, appe
     }, Math.min(500, Math.max(50, silenceMs / 4)));
     await done;
   } finally {
-    if (timer) clearTimeout(timer);
     if (watchdog) clearInterval(watchdog);
     if (stopReason !== 'link closed') await client.streamStop().catch(() => undefined);
     await client.close().catch(() => undefined);

@@ -43,6 +43,37 @@ describe('CaptureSession: repeated and late frames (issue 18 item 4)', () => {
   });
 });
 
+describe('capture --seconds: exactly that much sensor time (issue 16 §2: 9.3 s delivered of 10 s)', () => {
+  const batch = (first: number, n: number) => ({ firstSample: first, rateMilliHz: 50000, samplesMg: Int16Array.from({ length: n * 3 }, (_, i) => first * 3 + i) });
+  it('seconds × rate samples by sequence number from the first batch; the batch that crosses the end is cut', () => {
+    const s = new CaptureSession('w', 'g', { seconds: 1 }); // 50 samples at 50 Hz
+    let rows = 0;
+    for (let f = 1000; !s.complete; f += 25) rows += s.add(batch(f, 25), f).split('\n').length - 1;
+    expect(rows).toBe(50);
+    expect(s.add(batch(1075, 25), 2000)).toBe('');
+    expect(s.summary()).toMatchObject({ samples: 50, seconds: 1, missingSamples: 0 });
+  });
+  it('lost samples count as sensor time; a batch lost across the end still completes it', () => {
+    const s = new CaptureSession('w', 'g', { seconds: 2 }); // 100 samples at 50 Hz from 0
+    s.add(batch(0, 25), 0);
+    s.add(batch(50, 25), 1); // 25..49 lost
+    expect(s.complete).toBe(false);
+    s.add(batch(100, 25), 2); // 75..99 lost, and this one is past the end
+    expect(s.complete).toBe(true);
+    expect(s.summary()).toMatchObject({ samples: 50, missingSamples: 50, seconds: 2 });
+  });
+  it('captureStage on the fake board (200 Hz): --seconds 0.5 gives exactly 100 samples, stopped by time', async () => {
+    const device = new FakeDevice({ engine: (x) => testEngineOutput(x, 2), info: { inputBytes: 4, outputBytes: 2, board: 'fake', engine: 'test' }, imuRateHz: 200 });
+    const client = await DeviceClient.connect(new FakeTransport(device), { handshakeMs: 20_000 });
+    let rows = 0;
+    const seen: number[] = [];
+    const r = await captureStage(client, { label: 'w', group: 'g', seconds: 0.5, rateHz: 0, port: 'fake', onProgress: (p) => seen.push(p.seconds) }, (x) => (rows += x.split('\n').length - 1), new Promise(() => {}));
+    expect([r.stopReason, r.summary.samples, rows, r.summary.seconds]).toEqual(['time', 100, 100, 0.5]);
+    expect(seen.length).toBeGreaterThan(5); // progress after every batch (5 samples each)
+    expect(seen[seen.length - 1]).toBe(0.5);
+  });
+});
+
 describe('capture through a link that repeats frames (a relay in the test)', () => {
   it('every device sample once, in order; the repeats counted in the summary and the sidecar', async () => {
     // FakeDevice streams 5-sample IMU_SAMPLES frames; the relay delivers every third one twice.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,7 +93,8 @@ describe('device CLI against the host-built C app on a pty', () => {
     const r = await cli(['--json', 'capture', '--port', board.path, '--label', 'walking', '--group', 's1', '--seconds', '1', '--out', out]);
     expect(r.code).toBe(0);
     const sum = JSON.parse(r.stdout);
-    expect(sum).toMatchObject({ label: 'walking', group: 's1', gaps: [], missingSamples: 0, deviceRateHz: 200 });
+    // --seconds is sensor time: exactly 1 s × 200 Hz samples, however the link paced them.
+    expect(sum).toMatchObject({ label: 'walking', group: 's1', gaps: [], missingSamples: 0, deviceRateHz: 200, samples: 200, seconds: 1, stopReason: 'time' });
     const rows = readFileSync(out, 'utf8').trim().split('\n');
     expect(rows[0]).toBe('aX,aY,aZ');
     expect(rows.length - 1).toBe(sum.samples);
@@ -129,6 +130,18 @@ describe('device CLI against the host-built C app on a pty', () => {
       stopLoad();
     }
   }, stressTimeout(60_000));
+
+  // README: capture shows progress on a TTY (it showed none). `script` gives the CLI a pty.
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)('capture on a TTY shows progress: sensor seconds of --seconds, samples so far', () => {
+    const out = join(dir, 'tty.csv');
+    const cmd = [process.execPath, join(REPO_ROOT, 'bin/tinyforge.mjs'), 'capture', '--port', board.path, '--label', 'walking', '--seconds', '2', '--out', out].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('script', ['-qefc', cmd, '/dev/null'], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    // cli-progress redraws the line: the last state shows the whole 2 s and its 400 samples.
+    expect(r.stdout).toMatch(/capture \(s\) \[[^\]]*\] [\d.]+\/2 samples=\d+/);
+    expect(r.stdout).toMatch(/capture \(s\) \[[^\]]*\] 2\/2 samples=400/);
+    expect(readFileSync(out, 'utf8').trim().split('\n').length - 1).toBe(400);
+  });
 
   it('monitor --feed: one prediction per stride with dequantised confidence', async () => {
     const feed = join(dir, 'feed.csv');

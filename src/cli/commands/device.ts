@@ -14,7 +14,7 @@ import { VERIFY_DEFAULT_MAX, VERIFY_DEFAULT_SEED, describeVerifySample } from '.
 import { connectBoard, loadVerifyWindows, verifyStage } from '../../service/device.js';
 import type { DeviceClient } from '../../device/client.js';
 import { deprecatedAlias, flag, numberFlag } from '../flags.js';
-import { CAPTURE_CSV_HEADER } from '../../device/capture.js';
+import { CAPTURE_CSV_HEADER, type CaptureSummary } from '../../device/capture.js';
 import { loadSettings } from '../../quantize/io.js';
 import { addImportOptions, modelWindowsFromData, namesRecordings, type ImportFlags } from '../data-options.js';
 import { formatPrediction, parseFeedCsv } from '../../device/monitor.js';
@@ -117,12 +117,16 @@ export function register(program: Command, stops: StopControl): void {
       // Ctrl-C (once or more) from here until everything is saved and reported stops the stream and
       // saves; only after the release below does one end the process at once (src/adapters/signals.ts).
       const release = stops.graceful();
+      // Sensor seconds captured (of --seconds), with samples and losses so far: on a TTY only.
+      let bar: ReturnType<typeof progress> | null = null;
+      const onProgress = (s: CaptureSummary) => bar?.update(Math.round(s.seconds * 10) / 10, { samples: s.samples, ...(s.missingSamples ? { lost: s.missingSamples } : {}) });
       try {
-        const r = await captureStage(client, { label: f.label, group: f.group, seconds, rateHz: Number(f.rate), port: f.port! }, append, whenAborted(stops.signal), () => {
+        const r = await captureStage(client, { label: f.label, group: f.group, seconds, rateHz: Number(f.rate), port: f.port!, onProgress }, append, whenAborted(stops.signal), () => {
           writeFileSync(partial, CAPTURE_CSV_HEADER + '\n' + pending);
           fileOpen = true;
           info(out, `capturing "${f.label}" from ${f.port}${Number.isFinite(seconds) ? ` for ${seconds} s` : ''} (Ctrl-C stops)…`);
-        });
+          bar = progress(out, seconds, 'capture (s)');
+        }).finally(() => bar?.stop());
         renameSync(partial, target);
         const { summary: s, stopReason } = r;
         // The sidecar follows schemas/capture.schema.json (format tinyforge-capture/1): `tinyforge data import` reads CSV + sidecar.
