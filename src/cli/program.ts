@@ -15,6 +15,7 @@ import { register as firmwareCmd } from './commands/firmware.js';
 import { register as flashCmd } from './commands/flash.js';
 import { register as deviceCmd } from './commands/device.js';
 import { register as studioCmd } from './commands/studio.js';
+import { register as tuneCmd } from './commands/tune.js';
 import { manualStops, type StopControl } from '../adapters/signals.js';
 
 /** `stops`: the one stop signal (Ctrl-C), passed to the commands that stop gracefully on it. */
@@ -42,6 +43,7 @@ export function buildProgram(stops: StopControl = manualStops()): Command {
   flashCmd(program, stops);
   deviceCmd(program, stops);
   studioCmd(program, stops);
+  tuneCmd(program, stops);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -39,6 +39,14 @@ export const MSG = {
   INPUT_CHUNK: 13,
   /** device->host: a line of text the firmware logs (e.g. TFLM's DebugLog/MicroPrintf), sent as a frame so it never corrupts the link; an event (seq = the device's event counter), never a reply. Added after v3 without a version bump: no existing layout changed, and a host that does not know it counts it as a bad frame and carries on */
   LOG: 14,
+  /** host->device: read part of the output of the last successful INFER, for outputs larger than one RESULT frame (RESULT carries the first maxPayload - 8 bytes); answered by OUTPUT_DATA, ERROR NO_OUTPUT (nothing held) or ERROR BAD_OFFSET (offset + length past outputBytes, or length 0). The device holds the output until the next INFER or RESET, so reads are idempotent and may be retried or repeated in any order. Added after v3 without a version bump: no existing layout changed */
+  OUTPUT_READ: 15,
+  /** device->host: the reply to OUTPUT_READ */
+  OUTPUT_DATA: 16,
+  /** host->device: for a model with a feature block (tf_features_config.h): compute the features of one raw window and answer FEATURE_VECTOR, without running the model. Payload as INFER's: the whole raw window (int16 LE counts [sample][axis], INFO.inputBytes bytes) or nothing to use the input staged with INPUT_CHUNK. ERROR NO_FEATURES on a raw-window model. Added without a version bump (no existing layout changed) */
+  FEATURES: 32,
+  /** device->host: answer to FEATURES: what the board's DSP made of the window, so a verify mismatch says whether the DSP or the network diverged */
+  FEATURE_VECTOR: 33,
 } as const;
 export type MsgName = keyof typeof MSG;
 
@@ -57,6 +65,10 @@ export const MSG_NAME: Record<number, MsgName> = {
   12: 'RESET',
   13: 'INPUT_CHUNK',
   14: 'LOG',
+  15: 'OUTPUT_READ',
+  16: 'OUTPUT_DATA',
+  32: 'FEATURES',
+  33: 'FEATURE_VECTOR',
 };
 
 /** ERROR message codes. */
@@ -79,10 +91,16 @@ export const ERR = {
   BAD_OFFSET: 8,
   /** INFER with an empty payload but the staged prefix does not cover the whole input tensor since the last INFER/RESET */
   NOT_STAGED: 9,
-  /** the output tensor does not fit one RESULT frame (outputBytes > maxPayload - RESULT fixed bytes); there is no chunked RESULT */
+  /** the output tensor does not fit one RESULT frame (outputBytes > maxPayload - RESULT fixed bytes) and the device cannot hold it for OUTPUT_READ (firmware before OUTPUT_READ existed; current firmware chunks every output) */
   OUTPUT_TOO_LARGE: 10,
   /** samples of the wrong width for the model: STREAM_START on a windowing model whose axes are not the IMU's aX,aY,aZ (no live detection; INFO.liveDetection is 0; INFER and SAMPLES_IN still work), or SAMPLES_IN whose length is not a whole number of numAxes-value float32 samples */
   AXES_MISMATCH: 11,
+  /** OUTPUT_READ but no output is held: no INFER succeeded since the last RESET, or the last INFER failed */
+  NO_OUTPUT: 13,
+  /** SAMPLES_IN holds a NaN, infinite or out-of-range value (|x| > 1e6, the library's TF_MODEL_MAX_ABS_VALUE): the whole frame is refused, nothing enters the window. Added after v3 without a version bump: an older device leaves such values undefined */
+  BAD_SAMPLE: 12,
+  /** FEATURES sent to firmware whose model takes raw windows (no feature block) */
+  NO_FEATURES: 32,
 } as const;
 
 export const ERR_NAME: Record<number, string> = {
@@ -97,6 +115,9 @@ export const ERR_NAME: Record<number, string> = {
   9: 'NOT_STAGED',
   10: 'OUTPUT_TOO_LARGE',
   11: 'AXES_MISMATCH',
+  13: 'NO_OUTPUT',
+  12: 'BAD_SAMPLE',
+  32: 'NO_FEATURES',
 };
 
 /** INFO.counterKind values. */
@@ -157,7 +178,7 @@ export interface ResultMsg {
   counterDelta: number;
   /** tf_board_micros() difference around tf_engine_invoke */
   micros: number;
-  /** raw output tensor bytes */
+  /** raw output tensor bytes: all outputBytes when they fit the frame, else the first maxPayload - 8 (read the rest with OUTPUT_READ) */
   output: Uint8Array;
 }
 /** STREAM_START (5, host->device): start sending IMU_SAMPLES (and PREDICTION when INFO.liveDetection); answered by ACK, ERROR(NO_IMU), or ERROR(AXES_MISMATCH) when the model windows samples whose axes are not aX,aY,aZ. The model is fed the IMU resampled to its own rate (TF_MODEL_SAMPLE_RATE_HZ, linear interpolation), whatever rateHz asks for IMU_SAMPLES */
@@ -219,6 +240,36 @@ export interface LogMsg {
   /** UTF-8, at most 255 bytes (longer text is cut) */
   text: string;
 }
+/** OUTPUT_READ (15, host->device): read part of the output of the last successful INFER, for outputs larger than one RESULT frame (RESULT carries the first maxPayload - 8 bytes); answered by OUTPUT_DATA, ERROR NO_OUTPUT (nothing held) or ERROR BAD_OFFSET (offset + length past outputBytes, or length 0). The device holds the output until the next INFER or RESET, so reads are idempotent and may be retried or repeated in any order. Added after v3 without a version bump: no existing layout changed */
+export interface OutputReadMsg {
+  /** byte offset into the output tensor */
+  offset: number;
+  /** bytes to read, 1 … maxPayload - 4 */
+  length: number;
+}
+/** OUTPUT_DATA (16, device->host): the reply to OUTPUT_READ */
+export interface OutputDataMsg {
+  /** as requested */
+  offset: number;
+  /** output tensor bytes [offset, offset + length) */
+  bytes: Uint8Array;
+}
+/** FEATURES (32, host->device): for a model with a feature block (tf_features_config.h): compute the features of one raw window and answer FEATURE_VECTOR, without running the model. Payload as INFER's: the whole raw window (int16 LE counts [sample][axis], INFO.inputBytes bytes) or nothing to use the input staged with INPUT_CHUNK. ERROR NO_FEATURES on a raw-window model. Added without a version bump (no existing layout changed) */
+export interface FeaturesMsg {
+  /** raw window bytes, or nothing for the staged input */
+  window: Uint8Array;
+}
+/** FEATURE_VECTOR (33, device->host): answer to FEATURES: what the board's DSP made of the window, so a verify mismatch says whether the DSP or the network diverged */
+export interface FeatureVectorMsg {
+  /** tf_board_counter() difference around the feature block alone (extract + quantise) */
+  counterDelta: number;
+  /** tf_board_micros() difference around the same */
+  micros: number;
+  /** features per window (TF_FEATURES_COUNT) */
+  featureCount: number;
+  /** featureCount int32 LE features, then featureCount int8 model inputs */
+  data: Uint8Array;
+}
 
 /** Message name → payload type. */
 export interface MessageMap {
@@ -236,6 +287,10 @@ export interface MessageMap {
   RESET: ResetMsg;
   INPUT_CHUNK: InputChunkMsg;
   LOG: LogMsg;
+  OUTPUT_READ: OutputReadMsg;
+  OUTPUT_DATA: OutputDataMsg;
+  FEATURES: FeaturesMsg;
+  FEATURE_VECTOR: FeatureVectorMsg;
 }
 
 /** Field layouts in wire order (the codec walks them). */
@@ -254,6 +309,10 @@ export const LAYOUT: { [K in MsgName]: readonly { name: string; type: FieldType 
   RESET: [],
   INPUT_CHUNK: [{ name: 'offset', type: 'u32' }, { name: 'bytes', type: 'bytes' }],
   LOG: [{ name: 'text', type: 'str' }],
+  OUTPUT_READ: [{ name: 'offset', type: 'u32' }, { name: 'length', type: 'u16' }],
+  OUTPUT_DATA: [{ name: 'offset', type: 'u32' }, { name: 'bytes', type: 'bytes' }],
+  FEATURES: [{ name: 'window', type: 'bytes' }],
+  FEATURE_VECTOR: [{ name: 'counterDelta', type: 'u32' }, { name: 'micros', type: 'u32' }, { name: 'featureCount', type: 'u16' }, { name: 'data', type: 'bytes' }],
 };
 
 /** Bytes of each message's leading fixed-size fields (tf_protocol.h TF_<MSG>_FIXED_BYTES). */
@@ -272,4 +331,8 @@ export const FIXED_BYTES: { [K in MsgName]: number } = {
   RESET: 0,
   INPUT_CHUNK: 4,
   LOG: 0,
+  OUTPUT_READ: 6,
+  OUTPUT_DATA: 4,
+  FEATURES: 0,
+  FEATURE_VECTOR: 10,
 };

@@ -6,30 +6,30 @@
  *
  * Layout of `out` (each path overridable in its config section):
  *   data/          the split (only when the run ends at `data`; training saves the windows it used)
- *   train/         the training run folder (src/train/artifacts.ts)
+ *   train/         the training run folder (src/adapters/train-dir.ts)
  *   model.tflite, model_data.h, model_data.cc, settings.json (with the int8 I/O quantisation)
  *   firmware/      the generated project (build/ after the build)
  *   pipeline.json  the report returned by runProject
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { exists, makeDir, readBytes, readManifest, removePath, writeSplitDir, writeFileAtomic } from '../adapters/files.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
 import { badInput, mismatch, usageError } from '../core/errors.js';
-import { serializeSplit, writeSplitDir } from '../data/split-files.js';
+import { serializeSplit } from '../data/split-files.js';
 import type { Footprint } from '../firmware/footprint.js';
 import type { EvalReport } from '../quantize/eval.js';
-import { writeFileAtomic, loadSettings, type ArrayData } from '../quantize/io.js';
-import { loadSources } from '../quantize/sources.js';
-import type { TinyforgeConfig } from '../train/config.js';
+import { type ArrayData } from '../quantize/array-data.js';
+import { loadSettings, loadSources } from '../adapters/model-sources.js';
+import { frontEndFromConfig, type TinyforgeConfig } from '../train/config.js';
 import type { EpochRecord } from '../train/train.js';
 import type * as tf from '@tensorflow/tfjs';
 import { dataCounts, prepareData } from './data.js';
 import { buildStage, firmwareSettings, firmwareStage, readModelForFirmware } from './firmware.js';
-import { flashStage, heldOutVerifyWindows, loadVerifyWindows, resolveFlashTarget, verifyOnBoard, type StartedBoard, type VerifyStageReport, type VerifyWindows } from './device.js';
+import { featureVerifyWindows, flashStage, heldOutVerifyWindows, loadVerifyWindows, resolveFlashTarget, verifyOnBoard, type StartedBoard, type VerifyStageReport, type VerifyWindows } from './device.js';
 import { modelFiles, quantizeStage, writeModelFiles } from './quantize.js';
 import { trainedArrays, trainSettings, trainStage } from './train.js';
 import { getBoard } from '../firmware/boards.js';
-import { MANIFEST_FILE, readManifest } from '../firmware/build.js';
+import { MANIFEST_FILE } from '../firmware/build.js';
 import { sha256Hex } from '../firmware/emit.js';
 
 export const RUN_STAGES = ['data', 'train', 'int8', 'firmware', 'build', 'flash', 'verify'] as const;
@@ -124,9 +124,9 @@ export function runLayout(cfg: TinyforgeConfig, out: string) {
  */
 function removeStale(L: ReturnType<typeof runLayout>, stage: 'train' | 'int8'): void {
   if (stage === 'train') {
-    for (const f of [L.tflite, join(L.modelDir, 'model_data.h'), join(L.modelDir, 'model_data.cc'), L.settings]) rmSync(f, { force: true });
+    for (const f of [L.tflite, join(L.modelDir, 'model_data.h'), join(L.modelDir, 'model_data.cc'), L.settings]) removePath(f);
   }
-  if (existsSync(join(L.firmware, MANIFEST_FILE))) rmSync(L.firmware, { recursive: true, force: true });
+  if (exists(join(L.firmware, MANIFEST_FILE))) removePath(L.firmware);
 }
 
 /**
@@ -134,8 +134,8 @@ function removeStale(L: ReturnType<typeof runLayout>, stage: 'train' | 'int8'): 
  * another model than the .tflite the run verifies against (a mixed folder, e.g. from an older run).
  */
 function checkFirmwareModel(L: ReturnType<typeof runLayout>, tflite: Uint8Array | undefined): void {
-  if (!existsSync(join(L.firmware, MANIFEST_FILE))) return;
-  const bytes = tflite ?? (existsSync(L.tflite) ? new Uint8Array(readFileSync(L.tflite)) : undefined);
+  if (!exists(join(L.firmware, MANIFEST_FILE))) return;
+  const bytes = tflite ?? (exists(L.tflite) ? readBytes(L.tflite) : undefined);
   if (!bytes) return;
   const built = readManifest(L.firmware).modelSha256;
   const model = sha256Hex(bytes);
@@ -148,7 +148,7 @@ function checkFirmwareModel(L: ReturnType<typeof runLayout>, tflite: Uint8Array 
 }
 
 function need(path: string, what: string, stage: RunStage): string {
-  if (!existsSync(path)) throw badInput(`${what} not found: ${path}`, { remedy: `run the earlier stages first (tinyforge run --to ${RUN_STAGES[RUN_STAGES.indexOf(stage) - 1]}), or point the project file at it` });
+  if (!exists(path)) throw badInput(`${what} not found: ${path}`, { remedy: `run the earlier stages first (tinyforge run --to ${RUN_STAGES[RUN_STAGES.indexOf(stage) - 1]}), or point the project file at it` });
   return path;
 }
 
@@ -158,8 +158,8 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
   const has = (s: RunStage) => stages.includes(s);
   const say = (s: RunStage, m: string) => hooks.stage?.(s, m);
   const L = runLayout(cfg, resolve(input.out ?? cfg.out ?? 'out/run'));
-  mkdirSync(L.out, { recursive: true });
-  rmSync(L.report, { force: true });
+  makeDir(L.out);
+  removePath(L.report);
   const report: RunReport = { outDir: L.out, stages, files: {} };
   const boardId = getBoard(cfg.firmware?.board ?? RUN_DEFAULT_BOARD).id;
 
@@ -170,6 +170,7 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
   let evaluation: ArrayData | undefined;
   let tflite: Uint8Array | undefined;
   let heldOut: WindowSet | undefined;
+  let heldOutRaw: WindowSet | undefined;
   let verifyWindows: VerifyWindows | undefined;
   let board: StartedBoard | undefined;
 
@@ -186,7 +187,7 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
         say('data', `split written to ${L.data}`);
       } else {
         hooks.begin?.('train');
-        const ts = trainSettings(cfg.train);
+        const ts = trainSettings(cfg.train, frontEndFromConfig(cfg.features));
         removeStale(L, 'train');
         const { result, seconds } = await trainStage(data, ts, L.train, { onEpoch: hooks.epoch, shouldStop: hooks.shouldStop });
         const acc = result.report.accuracy;
@@ -198,6 +199,7 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
         const arrays = trainedArrays(result);
         ({ calibration, evaluation } = arrays);
         heldOut = arrays.heldOutNormalised;
+        heldOutRaw = arrays.heldOutRaw;
       }
     }
 
@@ -219,14 +221,14 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
       if (r.settings) report.files.settings = L.settings;
       const e = r.eval;
       say('int8', `${L.tflite} (${r.bytes.length} bytes)${e ? `; held-out accuracy float ${pct(e.floatAccuracy)} → int8 ${pct(e.int8Accuracy)} (agreement ${pct(e.agreement)})` : ''}`);
-      if (heldOut && has('verify')) verifyWindows = heldOutVerifyWindows(r.bytes, heldOut);
+      if (heldOut && has('verify')) verifyWindows = settings?.features && heldOutRaw ? { ...featureVerifyWindows(r.bytes, heldOutRaw, settings), source: 'memory' } : heldOutVerifyWindows(r.bytes, heldOut);
     }
 
     if (has('firmware')) {
       hooks.begin?.('firmware');
-      tflite ??= new Uint8Array(readFileSync(need(L.tflite, '.tflite model', 'firmware')));
+      tflite ??= readBytes(need(L.tflite, '.tflite model', 'firmware'));
       const m = readModelForFirmware(tflite, L.tflite);
-      const given = settings ?? (existsSync(L.settings) ? loadSettings(L.settings) : undefined);
+      const given = settings ?? (exists(L.settings) ? loadSettings(L.settings) : undefined);
       const fs = firmwareSettings(m.graph, given, { source: L.settings });
       if (fs.warning) say('firmware', fs.warning);
       const fw = await firmwareStage({ board: boardId, engine: cfg.firmware?.engine, model: m, modelBytes: tflite, settings: fs.settings, out: L.firmware, force: true });
@@ -255,13 +257,13 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
 
     if (has('verify')) {
       hooks.begin?.('verify');
-      tflite ??= new Uint8Array(readFileSync(need(L.tflite, '.tflite model', 'verify')));
+      tflite ??= readBytes(need(L.tflite, '.tflite model', 'verify'));
       verifyWindows ??= await loadVerifyWindows(tflite, L.tflite, { data: need(L.train, 'training run folder', 'verify') });
       board ??= { path: cfg.verify?.port ?? '', stop: async () => {} };
       const v = cfg.verify ?? {};
       const r = await verifyOnBoard(board, tflite, verifyWindows, { all: v.all, max: v.windows, seed: v.seed, onProgress: hooks.verifyProgress, onLog: hooks.deviceLog, link: { baud: v.baudRate, timeoutMs: v.timeoutMs } });
       report.verify = r;
-      say('verify', `${r.bitExact}/${r.n} outputs bit-exact, max diff ${r.maxLsbDiff} LSB (${r.sample.mode === 'all' ? `all ${r.sample.total} windows` : `${r.sample.mode} sample of ${r.sample.total}`})`);
+      say('verify', `${r.bitExact}/${r.n} outputs bit-exact, max diff ${r.maxLsbDiff} LSB (${r.sample.mode === 'all' ? `all ${r.sample.total} windows` : `${r.sample.mode} sample of ${r.sample.total}`})${r.features ? `; ${r.features.bitExact}/${r.features.n} feature vectors bit-exact (DSP ${r.features.counter ? `${r.features.counter.mean.toFixed(0)} of ${r.counter?.mean.toFixed(0)} ${r.counterKind}/inference` : 'no counter'})` : ''}`);
     }
   } finally {
     await board?.stop();

@@ -1,15 +1,16 @@
 /**
  * Service: the train step. Project-file `train` section + overrides → trainer options (one place
- * for the defaults), train on prepared data, save the run folder (src/train/artifacts.ts adapter).
+ * for the defaults), train on prepared data, save the run folder (src/adapters/train-dir.ts adapter).
  */
 import type { WindowSet } from '../core/dataset.js';
 import { TinyforgeError } from '../core/errors.js';
 import { applyNormalisation } from '../data/window.js';
-import type { ArrayData } from '../quantize/io.js';
-import { saveTrainArtifacts } from '../train/artifacts.js';
+import { modelInputSet } from '../features/index.js';
+import type { ArrayData } from '../quantize/array-data.js';
+import { saveTrainArtifacts } from '../adapters/train-dir.js';
 import type { TrainConfig } from '../train/config.js';
 import type { TrainingData } from '../train/data-source.js';
-import { trainModel, type EpochRecord, type TrainOptions, type TrainResult } from '../train/train.js';
+import { trainModel, type EpochRecord, type FrontEnd, type TrainOptions, type TrainResult } from '../train/train.js';
 
 export const TRAIN_DEFAULTS = {
   preset: 'conv1d',
@@ -28,10 +29,11 @@ export const TRAIN_DEFAULTS = {
 export type TrainSettings = Omit<TrainOptions, 'onEpoch' | 'shouldStop' | 'windowStride' | 'units' | 'model' | 'normalise'>;
 
 /** `train` section → trainer options, every unset field from TRAIN_DEFAULTS. */
-export function trainSettings(t: TrainConfig = {}): TrainSettings {
+export function trainSettings(t: TrainConfig = {}, features?: FrontEnd): TrainSettings {
   const patience = t.earlyStopping ? t.earlyStopping.patience : TRAIN_DEFAULTS.patience;
   return {
-    preset: t.preset ?? TRAIN_DEFAULTS.preset,
+    // Feature vectors have no time axis to convolve over: dense unless a preset is named.
+    preset: t.preset ?? (features && features.block !== 'raw' ? 'dense' : TRAIN_DEFAULTS.preset),
     optimizer: t.optimizer ?? TRAIN_DEFAULTS.optimizer,
     learningRate: t.learningRate ?? TRAIN_DEFAULTS.learningRate,
     epochs: t.epochs ?? TRAIN_DEFAULTS.epochs,
@@ -41,6 +43,7 @@ export function trainSettings(t: TrainConfig = {}): TrainSettings {
     earlyStopping: t.earlyStopping === false ? undefined : { patience },
     classWeights: t.classWeights,
     augment: t.augment === false ? undefined : { ...(t.augment ?? TRAIN_DEFAULTS.augment) },
+    ...(features && features.block !== 'raw' ? { features } : {}),
   };
 }
 
@@ -48,6 +51,8 @@ export interface TrainStageHooks {
   onEpoch?: (rec: EpochRecord, epochs: number) => void;
   /** Polled after every epoch (Ctrl-C): true stops there; the run is saved, then an `interrupted` error is thrown. */
   shouldStop?: () => boolean;
+  /** A caller-built (uncompiled) model to train instead of `settings.preset` (tune's candidates); the preset then only names it. */
+  model?: TrainOptions['model'];
 }
 
 export interface TrainStageResult {
@@ -61,7 +66,7 @@ export async function trainStage(data: TrainingData, settings: TrainSettings, ou
   const t0 = Date.now();
   const result = await trainModel(
     { train: data.train, val: data.val, test: data.test },
-    { ...settings, windowStride: data.windowStride, units: data.units, onEpoch: hooks.onEpoch, shouldStop: hooks.shouldStop },
+    { ...settings, windowStride: data.windowStride, units: data.units, onEpoch: hooks.onEpoch, shouldStop: hooks.shouldStop, model: hooks.model },
   );
   const seconds = (Date.now() - t0) / 1000;
   await saveTrainArtifacts(out, result);
@@ -78,14 +83,16 @@ export async function trainStage(data: TrainingData, settings: TrainSettings, ou
  * A fresh run's windows as the next steps take them: normalised calibration and held-out arrays
  * ([n, windowLength, axes], as a train folder gives them back) and the held-out WindowSet.
  */
-export function trainedArrays(r: Pick<TrainResult, 'settings' | 'windows'>): { calibration: ArrayData; evaluation: ArrayData; heldOutNormalised: WindowSet } {
+export function trainedArrays(r: Pick<TrainResult, 'settings' | 'windows'>): { calibration: ArrayData; evaluation: ArrayData; heldOutNormalised: WindowSet; heldOutRaw: WindowSet } {
   const s = r.settings;
-  const shape = (ws: WindowSet) => [ws.y.length, s.windowLength, s.axes.length];
-  const rep = applyNormalisation(r.windows.representative, s.normalisation);
-  const held = applyNormalisation(r.windows.heldOut, s.normalisation);
+  const shape = (ws: WindowSet) => [ws.y.length, ws.windowLength, ws.axes.length];
+  const input = (ws: WindowSet) => modelInputSet(ws, s, (w) => applyNormalisation(w, s.normalisation));
+  const rep = input(r.windows.representative);
+  const held = input(r.windows.heldOut);
   return {
     calibration: { x: rep.x, shape: shape(rep) },
     evaluation: { x: held.x, shape: shape(held), y: held.y, labels: s.labels },
     heldOutNormalised: held,
+    heldOutRaw: r.windows.heldOut,
   };
 }

@@ -115,7 +115,7 @@ function curves(h: EpochRecord[], best: number): string {
   return loss + acc;
 }
 
-const CSS = `body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:960px;color:#222;padding:0 1em}
+export const CSS = `body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:960px;color:#222;padding:0 1em}
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.5em 0}td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:right}th:first-child,td:first-child{text-align:left}
 .verdict{padding:.8em 1em;border-left:5px solid #888;background:#f6f6f6}.v-good-fit{border-color:#2a9d3a}.v-mild-overfit{border-color:#e0a000}.v-overfit,.v-underfit{border-color:#d62728}
@@ -134,6 +134,7 @@ export function reportHtml(report: EvalReport, title = 'tinyforge training repor
 <title>${esc(title)}</title><style>${CSS}</style></head><body>
 <h1>${esc(title)}</h1>
 <p>${esc(`${t.preset} model, ${t.optimizer} (learning rate ${t.learningRate}), batch ${t.batchSize}, ${t.epochsRun} of ${t.epochsRequested} epochs${t.stoppedEarly ? ' (stopped early)' : ''}, best epoch ${t.bestEpoch}, seed ${t.seed}, backend ${r.backend}, tinyforge ${r.tinyforgeVersion}.`)}</p>
+<p>${esc(!r.frontEnd || r.frontEnd.block === 'raw' ? 'Front-end: raw windows (normalised per axis).' : `Front-end: ${r.frontEnd.block} block, ${r.frontEnd.features} integer features per window (${Object.entries(r.frontEnd.params).filter(([k]) => k !== 'inputScale').map(([k, v]) => `${k} ${String(v)}`).join(', ')}), computed identically on the host and the board (docs/features.md).`)}</p>
 <h2>Does it generalise?</h2>
 <table><tr><th>split</th><th>windows</th><th>accuracy</th><th>groups</th></tr>
 <tr><td>train</td><td>${r.data.counts.train}</td><td>${pct(r.accuracy.train)}</td><td>${esc(r.data.groups.train.join(', '))}</td></tr>

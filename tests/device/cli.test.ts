@@ -8,7 +8,7 @@ import { REPO_ROOT } from '../../src/core/shared.js';
 import { register } from '../../src/cli/commands/device.js';
 import { manualStops } from '../../src/adapters/signals.js';
 import { cpuLoad, ctrlCTwice, expectInterruptedCapture, momentsForRun, partialRows, stressTimeout } from '../helpers/signals.js';
-import { startHostBoard, type PtyProcess } from '../../src/device/host-board.js';
+import { startHostBoard, type PtyProcess } from '../support/host-board.js';
 import { importCaptureCsv } from '../../src/data/import/capture.js';
 import { INPUT_BYTES, MODEL_BYTES, engine, hostBoardExe } from './targets.js';
 

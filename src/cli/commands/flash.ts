@@ -8,7 +8,7 @@ import { badInput, deviceError, ExitCode } from '../../core/errors.js';
 import { action, emit, globalOptions, info } from '../util.js';
 import { whenAborted, type StopControl } from '../../adapters/signals.js';
 import { formatFlashPlan } from '../../flash/plan.js';
-import { startVirtualBoard } from '../../flash/virtual-board.js';
+import { startVirtualBoard } from '../../adapters/qemu.js';
 import { IMU_SPEC_HELP, parseImuSpec } from '../../flash/imu-source.js';
 import { flashStage, resolveFlashTarget } from '../../service/device.js';
 import { flag } from '../flags.js';
