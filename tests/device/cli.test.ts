@@ -67,7 +67,13 @@ describe('device CLI against the host-built C app on a pty', () => {
     expect(r.stdout).toMatch(/FAIL: 0\/1 outputs bit-exact, max difference 3 LSB/);
     const other = join(dir, 'other.tflite');
     writeFileSync(other, 'not the model');
-    expect((await cli(['verify', '--port', board.path, '--model', other, '--vectors', vec, '-n', '1'])).code).toBe(5);
+    // Another model: the SHA is checked first — exit 5 with a remedy, before any window is sent.
+    const wrong = await cli(['--json', 'verify', '--port', board.path, '--model', other, '--vectors', vec, '--all']);
+    expect(wrong.code).toBe(5);
+    const e = JSON.parse(wrong.stdout);
+    expect(e).toMatchObject({ error: 'mismatch', exitCode: 5, details: { modelSha256: { match: false } } });
+    expect(e.message).toMatch(/the board runs another model .* no window was sent/);
+    expect(e.remedy).toMatch(/tinyforge run --from firmware/);
   });
 
   it('verify --max sends a seeded sample, each window still checked against its own recorded output; --all sends every one', async () => {
