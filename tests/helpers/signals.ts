@@ -48,7 +48,10 @@ export const describeMoment = (m: SecondCtrlC) => (typeof m === 'string' ? m : `
 export function cpuLoad(on = STRESSED): () => void {
   if (!on) return () => {};
   const kids: ChildProcess[] = [];
-  for (let i = 0; i < availableParallelism(); i++) kids.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  // Each loop ends by itself once this process is gone (it polls our pid) or after 30 min:
+  // a test killed on a timeout must not leave the machine loaded.
+  const loop = 'const p = Number(process.argv[1]), t0 = Date.now(); for (let t = t0; ; ) { if (Date.now() - t > 200) { t = Date.now(); try { process.kill(p, 0); } catch { process.exit(0); } if (t - t0 > 1800e3) process.exit(0); } }';
+  for (let i = 0; i < availableParallelism(); i++) kids.push(spawn(process.execPath, ['-e', loop, String(process.pid)], { stdio: 'ignore' }));
   const stop = () => {
     for (const k of kids) if (k.exitCode === null && k.signalCode === null) k.kill('SIGKILL');
   };
