@@ -2,6 +2,7 @@
  * `tinyforge` command line: a thin layer over the library. Each pipeline stage registers its
  * commands from its own module under ./commands.
  */
+import * as tf from '@tensorflow/tfjs';
 import { CommanderError } from 'commander';
 import { ExitCode } from '../core/errors.js';
 import { installProcessStops, manualStops, type StopControl } from '../adapters/signals.js';
@@ -16,6 +17,9 @@ export { buildProgram };
  * an in-process caller's from `manualStops()`.
  */
 export async function runCli(argv: string[], stops: StopControl = manualStops()): Promise<void> {
+  // tfjs's CPU backend prints a "you are running TensorFlow.js in Node.js" banner to stderr on
+  // first use (verify, eval): production mode keeps its advice-to-developers warnings quiet.
+  tf.env().set('PROD', true);
   const program = buildProgram(stops);
   try {
     await program.parseAsync(argv);

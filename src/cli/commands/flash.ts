@@ -38,6 +38,7 @@ export function register(program: Command, stops: StopControl): void {
     .action(
       action(async (target: string, f: FlashFlags, cmd: Command) => {
         const o = globalOptions(cmd);
+        const imu = parseImuSpec(f.imu ?? 'none'); // a bad flag value is a usage error (2), before any file is looked at
         const { board, artifact, plan } = await resolveFlashTarget(target, f);
         if (f.dryRun) {
           emit(o, { dryRun: true, plan }, () => formatFlashPlan(plan));
@@ -45,7 +46,6 @@ export function register(program: Command, stops: StopControl): void {
         }
         if (!existsSync(artifact)) throw badInput(`firmware image not found: ${artifact}`, { remedy: `build it first: tinyforge build ${target}` });
         if (board.virtual) {
-          const imu = parseImuSpec(f.imu ?? 'none');
           // The graceful stretch covers the start: a Ctrl-C at any moment — even while QEMU starts, even
           // twice — stops QEMU, and flash exits 130 only once it is gone (src/adapters/signals.ts).
           const release = stops.graceful();
