@@ -41,6 +41,11 @@ export function makeDir(dir: string): void {
   mkdirSync(dir, { recursive: true });
 }
 
+/** Removes a file or a folder with everything in it; nothing when there is none. */
+export function removePath(path: string): void {
+  rmSync(path, { recursive: true, force: true });
+}
+
 /** A folder's entry names, sorted. */
 export function listDir(dir: string): string[] {
   return readdirSync(dir).sort();
