@@ -272,6 +272,10 @@ describe('item 9: the built-in dataset is estimated before it is made', () => {
     const seen: number[] = [];
     const recs = builtinDataset({ subjects: 1, secondsPerActivity: 8, force: true, onProgress: (p) => seen.push(p.recordings) });
     expect(seen).toEqual(recs.map((_, i) => i + 1));
+    // the data step (train, run) passes progress through: 3 subjects × 5 activities × 1 session
+    const steps: number[] = [];
+    prepareData({ builtin: { subjects: 3, secondsPerActivity: 8 }, onProgress: (p) => steps.push(p.recordings) });
+    expect(steps).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
   });
 });
 
