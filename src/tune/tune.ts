@@ -28,6 +28,7 @@ import type { DataConfig } from '../train/config.js';
 import type { TrainingData } from '../train/data-source.js';
 import type { Preset } from '../train/models.js';
 import { exists, makeDir } from '../adapters/files.js';
+import { readFirmwareSources } from '../adapters/firmware-sources.js';
 import { SEARCH_FILE, TRIALS_FILE, TuneStore as Store, makeTempDir, removeDir } from '../adapters/tune-store.js';
 import { forkJob, localPool, type JobRunner } from '../adapters/trial-process.js';
 import { queueExecutor, runQueueWorker, type QueueWorkerOptions } from '../adapters/tune-queue.js';
@@ -425,11 +426,15 @@ export async function tuneStage(o: TuneOptions, executor: TrialExecutor, hooks: 
     if (fresh) store.append(r);
   };
 
+  // Cached figures are only as good as the firmware they were measured with: the key includes the
+  // hand-written firmware sources, so a shared cache never answers for other C code.
+  const sourcesKey = createHash('sha256').update(JSON.stringify(readFirmwareSources())).digest('hex').slice(0, 8);
   const figuresOf = async (c: Candidate, arch: string): Promise<Figures> => {
-    const cached = store.cachedFigures(arch);
+    const key = `${arch}-${sourcesKey}`;
+    const cached = store.cachedFigures(key);
     if (cached) return cached;
-    const f = await measureCandidate(c, data, { seed: o.seed, workDir: store.measureDir(arch), signal });
-    store.saveFigures(arch, f);
+    const f = await measureCandidate(c, data, { seed: o.seed, workDir: store.measureDir(key), signal });
+    store.saveFigures(key, f);
     return f;
   };
   const withLatency = (f: Figures) => ({ ...f, latencyMs: Number(latencyMs(f.instructions, o.budget).toFixed(4)) });
@@ -485,7 +490,7 @@ export async function tuneStage(o: TuneOptions, executor: TrialExecutor, hooks: 
       const dir = store.writeTrialModel(base.id, { tflite, settings: r.artifacts.settings, floatModel: r.artifacts.floatModel });
       // The trained model measured for real: the generated code may specialise on the trained
       // requantisation (e.g. no left-shift path), so flash can differ from the prediction by a few bytes.
-      const key = `model-${createHash('sha256').update(tflite).digest('hex').slice(0, 16)}`;
+      const key = `model-${createHash('sha256').update(tflite).digest('hex').slice(0, 16)}-${sourcesKey}`;
       let trained = store.cachedFigures(key);
       if (!trained) {
         trained = await measureTflite(tflite, r.artifacts.settings, data.forCandidate(base.candidate), { seed: o.seed, workDir: store.measureDir(key), signal });
