@@ -560,7 +560,12 @@ export async function tuneStage(o: TuneOptions, executor: TrialExecutor, hooks: 
       let current = picked;
       for (let r = 0; r < rungs.length && current.length; r++) {
         if (r > 0 && Date.now() >= deadline) break;
-        const results = await Promise.all(current.map((p) => train(p, r)));
+        // Every trial of the rung settles before anything is thrown: nothing writes to the folder
+        // after tuneStage has returned (a resumed search in the same process must see it all).
+        const settled = await Promise.allSettled(current.map((p) => train(p, r)));
+        const failed = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+        if (failed) throw failed.reason;
+        const results = settled.map((x) => (x as PromiseFulfilledResult<TrialRecord>).value);
         current = r + 1 < rungs.length ? promote(results, o.space.epochs.eta).map((p) => ({ ...p, figures: p.predicted ?? p.figures })) : [];
       }
     }
