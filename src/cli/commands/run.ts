@@ -19,17 +19,18 @@ import { addImportOptions, descriptionFromOptions, type ImportFlags } from '../d
 import { printDeviceLog } from './device.js';
 import { runTrialOnBoard, type TrialRunReport } from '../../tune/tune.js';
 
-/** `run --trial`: predicted vs measured, and the verification. */
+/** `run --trial`: measured vs predicted before training and vs recorded after training, and the verification. */
 export function trialRunSummary(r: TrialRunReport): string {
   const p = r.predicted;
+  const t = r.trained;
   const m = r.measured;
   const v = r.verify;
-  const mark = (ok: boolean) => (ok ? 'as predicted' : 'DIFFERS from the prediction');
+  const mark = (ok: boolean) => (ok ? 'as predicted' : 'differs from the prediction');
   return [
     '',
     `tinyforge run --trial ${r.search}#${r.trial.id} — ${r.board}, native engine`,
-    `  arena     ${m.arena} B (predicted ${p.arena} B: ${mark(r.matches.arena)})`,
-    `  flash     ${m.flash} B (predicted ${p.flash} B: ${mark(r.matches.flash)}); RAM ${m.ram} B (predicted ${p.ram} B)`,
+    `  arena     ${m.arena} B (predicted before training ${p.arena} B: ${mark(r.matches.arena)})`,
+    `  flash     ${m.flash} B, RAM ${m.ram} B (predicted before training ${p.flash} B / ${p.ram} B${r.matches.flash ? '' : `: ${m.flash - p.flash >= 0 ? '+' : ''}${m.flash - p.flash} B, the code specialised on the trained requantisation`}; recorded after training ${t.flash} B / ${t.ram} B: ${r.matches.trainedExact ? 'equal' : 'DIFFERENT'})`,
     `  instr.    ${m.instructions}/inference (predicted ${p.instructions}: ${(100 * r.matches.instructionsDiff).toFixed(3)} %, ${r.matches.instructions ? 'within 1 %' : 'OUTSIDE 1 %'})`,
     `  verify    ${v.bitExact}/${v.n} bit-exact (max diff ${v.maxLsbDiff} LSB), device accuracy ${pct(v.accuracy?.device)}`,
     `            ${describeVerifySample(v.sample)}`,
