@@ -25,6 +25,7 @@ import { settingsHeader } from './settings-header.js';
 import { getBoard, sketchName as defaultSketchName, type BoardSpec, type EngineId } from './boards.js';
 import { buildPlan, MANIFEST_FILE, type BuildPlan, type FirmwareManifest } from './build.js';
 import { tflmConfigHeader } from './tflm.js';
+import { checkGraph } from '../interp/check.js';
 import { withModelQuant } from './model-settings.js';
 import type { SourceTree } from './sources.js';
 import type { NativeTarget } from '../ops/types.js';
@@ -75,6 +76,8 @@ export function emitFirmware(input: FirmwareInput): FirmwareProject {
   const board = getBoard(input.board);
   const { model, engine } = input;
   const g = model.graph;
+  // Every check the interpreter runs, for every engine, before anything is generated.
+  checkGraph(g);
   if (g.inputs.length !== 1 || g.outputs.length !== 1) {
     throw unsupported(`firmware serves models with one input and one output tensor (this one has ${g.inputs.length} and ${g.outputs.length})`, {
       remedy: 'export the model with a single input and a single output',

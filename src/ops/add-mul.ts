@@ -1,7 +1,7 @@
 /** ADD and MUL (TFLM add.cc / mul.cc + reference/integer_ops/{add,mul}.h), numpy broadcasting (rank <= 4 natively). */
 import { numElements, type AddOptions } from '../core/graph.js';
 import { mulByQuantizedMultiplier, mulByQuantizedMultiplierSmallerThanOne } from '../interp/fixedpoint.js';
-import { broadcastIndex, broadcastsTo, dataKind, dtypeAt, fail, input, notSupported, output, qparams, sameKind } from './common.js';
+import { broadcastIndex, broadcastsTo, dataKind, dtypeAt, fail, input, notSupported, output, qparams, scalesOf, sameKind } from './common.js';
 import { activationRange, activationRangeFloat, quantizeMultiplier, type QuantizedMultiplier } from './quant.js';
 import { AddOptions as AddTable } from '../tflite/generated/tflite/add-options.js';
 import { MulOptions as MulTable } from '../tflite/generated/tflite/mul-options.js';
@@ -56,12 +56,13 @@ function prepare(ctx: OpContext): BinaryPrepared {
   const r = activationRange(opt.fusedActivation, qy.scale, qy.zeroPoint);
   const int8 = { ...base, actMin: r.min, actMax: r.max, input1Offset: -qa.zeroPoint, input2Offset: -qb.zeroPoint, outputOffset: qy.zeroPoint };
   if (isMul) {
-    return { ...int8, leftShift: 0, input1Multiplier: ZERO, input2Multiplier: ZERO, outputMultiplier: quantizeMultiplier((qa.scale * qb.scale) / qy.scale) };
+    return { ...int8, leftShift: 0, input1Multiplier: ZERO, input2Multiplier: ZERO, outputMultiplier: quantizeMultiplier((qa.scale * qb.scale) / qy.scale, scalesOf(['input 1', a.t], ['input 2', b.t], ['output', y.t])) };
   }
   const twiceMax = 2 * Math.max(qa.scale, qb.scale);
-  const m1 = quantizeMultiplier(qa.scale / twiceMax);
-  const m2 = quantizeMultiplier(qb.scale / twiceMax);
-  const mo = quantizeMultiplier(twiceMax / ((1 << ADD_LEFT_SHIFT) * qy.scale));
+  const from = scalesOf(['input 1', a.t], ['input 2', b.t], ['output', y.t]);
+  const m1 = quantizeMultiplier(qa.scale / twiceMax, from);
+  const m2 = quantizeMultiplier(qb.scale / twiceMax, from);
+  const mo = quantizeMultiplier(twiceMax / ((1 << ADD_LEFT_SHIFT) * qy.scale), from);
   for (const m of [m1, m2, mo]) if (m.shift > 0) notSupported(ctx, 'ADD rescaling multiplier is not below one (output scale too small for TFLM)');
   return { ...int8, leftShift: ADD_LEFT_SHIFT, input1Multiplier: m1, input2Multiplier: m2, outputMultiplier: mo };
 }

@@ -63,6 +63,11 @@ export function qparams(ctx: OpContext, t: Tensor, role: string): { scale: numbe
   return { scale: Math.fround(q.scale[0]), zeroPoint: q.zeroPoint.length ? q.zeroPoint[0] : 0 };
 }
 
+/** The scales a multiplier derives from, for its error message: 'input "x" scale 0.5, output "y" scale 1e-12'. */
+export function scalesOf(...parts: [role: string, t: Tensor][]): string {
+  return parts.map(([role, t]) => `${role} "${t.name}" scale ${t.quant?.scale.length === 1 ? t.quant.scale[0] : `[${t.quant?.scale.length ?? 0} per channel]`}`).join(', ');
+}
+
 /** Constant int32 values of a tensor (bias, axis, shape), decoded little-endian. */
 export function constInt32(t: Tensor): Int32Array | null {
   if (!t.data) return null;
@@ -120,13 +125,13 @@ export function sameKind(ctx: OpContext, a: Tensor, b: Tensor): void {
  * Per-channel (or broadcast per-tensor) multipliers for conv-like ops, as TFLM's
  * PopulateConvolutionQuantizationParams: double(input) * double(filter) / double(output).
  */
-export function perChannelMultipliers(ctx: OpContext, inScale: number, filter: Tensor, outScale: number, channels: number): QuantizedMultiplier[] {
+export function perChannelMultipliers(ctx: OpContext, inScale: number, filter: Tensor, outScale: number, channels: number, from?: string): QuantizedMultiplier[] {
   const q = filter.quant;
   if (!q || q.scale.length === 0) fail(ctx, `filter tensor "${filter.name}" has no quantization parameters`);
   if (q.scale.length !== 1 && q.scale.length !== channels) {
     fail(ctx, `filter tensor "${filter.name}" has ${q.scale.length} scales for ${channels} output channels`);
   }
-  return Array.from({ length: channels }, (_, c) => quantizeMultiplier((inScale * Math.fround(q.scale[q.scale.length === 1 ? 0 : c])) / outScale));
+  return Array.from({ length: channels }, (_, c) => quantizeMultiplier((inScale * Math.fround(q.scale[q.scale.length === 1 ? 0 : c])) / outScale, from && (q.scale.length > 1 ? `${from}, channel ${c}` : from)));
 }
 
 /** A constant int32 bias with one value per output channel, or null when the op has none. */

@@ -17,7 +17,7 @@ import { settingsFromGraph } from '../firmware/settings-header.js';
 import { readFirmwareSources } from '../firmware/sources.js';
 import { writeProject } from '../firmware/write.js';
 import { readTflite } from '../tflite/reader.js';
-import { validateGraph } from '../interp/validate.js';
+import { checkGraph } from '../interp/check.js';
 
 /** The native engine's generator (src/firmware/native), loaded only when asked for. */
 export async function loadNativeEngine(): Promise<NativeEngineEmitter> {
@@ -125,9 +125,10 @@ export async function firmwareStage(i: FirmwareStageInput): Promise<FirmwareStag
 /** Reads a .tflite for the firmware (one input, one output). */
 export function readModelForFirmware(bytes: Uint8Array, source: string): TfliteModel {
   const model = readTflite(bytes);
-  // The interpreter's whole-graph check (indices, shapes, sizes, scales, zero points): a model the
-  // host cannot run is refused here (exit 3), not by the compiler or the board.
-  validateGraph(model.graph);
+  // The interpreter's whole-model check (indices, shapes, sizes, scales, zero points, execution
+  // order, every op's Prepare with TFLM's multiplier limits): a model the host cannot run is
+  // refused here (exit 3), not by the compiler or the board.
+  checkGraph(model.graph);
   if (model.graph.inputs.length !== 1 || model.graph.outputs.length !== 1) {
     throw unsupported(`firmware serves models with one input and one output tensor (${source} has ${model.graph.inputs.length} and ${model.graph.outputs.length})`, {
       remedy: 'export the model with a single input and a single output',

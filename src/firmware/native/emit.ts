@@ -17,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 import type { GeneratedFile } from '../../core/cemit.js';
 import { badInput, unsupported } from '../../core/errors.js';
 import type { TfliteModel } from '../../core/graph.js';
-import { NATIVE_OPS, OPS, opDef } from '../../ops/registry.js';
+import { NATIVE_OPS, OPS } from '../../ops/registry.js';
+import { checkGraph } from '../../interp/check.js';
 import type { AnyOpDef, NativeOp, NativeTarget } from '../../ops/types.js';
 import { assembleNativeFile } from './assemble.js';
 import { layoutArena, REMEDY_TFLM, tensorBytes } from './lifetimes.js';
@@ -79,12 +80,13 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
 
   // Prepare every operator once (the interpreter's Prepare), then plan the arena with each op's
   // aliasing and scratch, then emit.
+  // checkGraph is the interpreter's whole-model check (validation, execution order, every Prepare).
+  const checked = checkGraph(g);
   const prepared = g.operators.map((op, i) => {
-    const def = opDef(op.op, 'the native engine', i);
-    const native = nativeOf(def);
+    const native = nativeOf(checked.ops[i].def);
     if (!native) throw unsupported(`operator ${i}: ${op.op} is not supported by the native engine`, { remedy: REMEDY_TFLM });
     const ctx = { graph: g, op, opIndex: i };
-    const p = def.prepare(ctx);
+    const p = checked.ops[i].prepared;
     return { native, p, scratch: native.scratchBytes?.(p, { ...ctx, target }) ?? 0, alias: native.alias?.(p, g) ?? null };
   });
   const layout = layoutArena({ graph: g, aliases: prepared.map((x) => x.alias), scratch: prepared.map((x) => x.scratch) });
