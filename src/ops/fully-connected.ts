@@ -98,6 +98,7 @@ export const FULLY_CONNECTED: OpDef<FullyConnectedPrepared> = {
     if ((o.options as FullyConnectedOptions).keepNumDims) return 5;
     return dtypeAt(g, o.inputs[0]) === 'int8' && dtypeAt(g, o.inputs[1]) === 'int8' && dtypeAt(g, o.outputs[0]) === 'int8' ? 4 : 1;
   },
+  weights: { filter: 1, bias: 2, quantization: 'per-tensor' },
   minRuntime: { 1: '1.5.0', 2: '1.10.0', 3: '1.14.0', 4: '1.14.0' },
   tflm: { resolver: 'AddFullyConnected', cmsisNn: ['arm_fully_connected_s8'] },
   options: {

@@ -64,5 +64,8 @@ export function opDef(name: string, who: string, operator?: number): AnyOpDef {
   return d;
 }
 
+/** The weighted ops (filter + bias inputs, see OpDef.weights), e.g. for the quantiser's per-channel choice and TFLM's arena estimate. */
+export const WEIGHTED_OPS: readonly OpName[] = OP_NAMES.filter((n) => OPS[n].weights !== undefined);
+
 /** The ops the native engine generates code for (every other op is 'tflm-only'). */
 export const NATIVE_OPS: readonly OpName[] = OP_NAMES.filter((n) => OPS[n].native !== 'tflm-only');

@@ -12,7 +12,7 @@ import { DTYPE_BYTES, numElements } from '../../core/graph.js';
 import type { Graph } from '../../core/graph.js';
 import { action, emit, globalOptions, info } from '../util.js';
 import { readTflite } from '../../tflite/reader.js';
-import { createInterpreter, dequantizeOutput, quantizeInput } from '../../interp/index.js';
+import { SUPPORTED_OPS, createInterpreter, dequantizeOutput, quantizeInput } from '../../interp/index.js';
 import { writeFileAtomic } from '../../quantize/io.js';
 
 function readFile(path: string, what: string): Uint8Array {
@@ -72,6 +72,19 @@ function argMax(v: ArrayLike<number>): number {
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
+/** The help's op list: the interpreter's ops (the op registry), wrapped at 100 columns. */
+export function supportedOpsHelp(): string {
+  const lines: string[] = [];
+  let line = 'Supported ops (int8 and float32):';
+  for (const op of SUPPORTED_OPS) {
+    if (line.length + 1 + op.length > 100) {
+      lines.push(line);
+      line = op;
+    } else line += ` ${op}`;
+  }
+  return [...lines, line].join('\n');
+}
+
 export function register(program: Command): void {
   program
     .command('infer')
@@ -87,8 +100,7 @@ Input files hold exactly the tensor's bytes (int8: one byte per element, row-maj
 a wrong size is an error that states the expected byte count. With --json the output values,
 dequantised values and arg-max are printed as JSON.
 
-Supported ops (int8 and float32): ADD AVERAGE_POOL_2D CONCATENATION CONV_2D DEPTHWISE_CONV_2D
-DEQUANTIZE FULLY_CONNECTED LOGISTIC MAX_POOL_2D MEAN MUL QUANTIZE RELU RELU6 RESHAPE SOFTMAX TANH
+${supportedOpsHelp()}
 
 Examples:
   tinyforge infer model.tflite --input in.bin --output out.bin
