@@ -1,4 +1,4 @@
-// tinyforge native engine: SOFTMAX, LOGISTIC, TANH, RELU, RELU6 int8, portable C99.
+// tinyforge native engine: SOFTMAX, LOGISTIC, TANH, RELU, RELU6, LEAKY_RELU int8, portable C99.
 // Same fixed-point arithmetic as TFLM's reference kernels (gemmlowp exp / reciprocal / logistic /
 // tanh); see tf_fixedpoint.h.
 #include "tf_fixedpoint.h"
@@ -91,6 +91,23 @@ TF_KERNEL_WEAK int tf_k_relu6_s8(const tf_relu6_params_t* p, const int8_t* input
   for (int32_t i = 0; i < p->size; ++i) {
     const int8_t v = input[i];
     output[i] = v > p->upper ? p->upper : (v < p->lower ? p->lower : v);
+  }
+  return 0;
+}
+
+TF_KERNEL_WEAK int tf_k_leaky_relu_s8(const tf_leaky_relu_params_t* p, const int8_t* input, int8_t* output) {
+  for (int32_t i = 0; i < p->size; ++i) {
+    const int32_t v = (int32_t)input[i] - p->input_zero_point;
+    int32_t out = p->output_zero_point;
+    if (v >= 0) {
+      out += tf_fp_mbqm(v, p->identity_multiplier, p->identity_shift);
+    } else {
+      const int32_t s = tf_fp_mbqm(v, p->alpha_multiplier, p->alpha_shift);
+      out += p->alpha_negative ? -s : s;
+    }
+    if (out < -128) out = -128;
+    if (out > 127) out = 127;
+    output[i] = (int8_t)out;
   }
   return 0;
 }

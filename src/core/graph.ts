@@ -84,7 +84,14 @@ export type OpName =
   | 'RELU6'
   | 'RESHAPE'
   | 'SOFTMAX'
-  | 'TANH';
+  | 'TANH'
+  | 'PAD'
+  | 'PADV2'
+  | 'SUB'
+  | 'MAXIMUM'
+  | 'MINIMUM'
+  | 'LEAKY_RELU'
+  | 'TRANSPOSE';
 
 export interface FullyConnectedOptions {
   fusedActivation: Activation;
@@ -126,6 +133,9 @@ export interface ConcatenationOptions {
   axis: number;
   fusedActivation: Activation;
 }
+export interface LeakyReluOptions {
+  alpha: number;
+}
 export type NoOptions = Record<string, never>;
 
 export type Operator =
@@ -136,10 +146,11 @@ export type Operator =
   | { op: 'RESHAPE'; inputs: number[]; outputs: number[]; options: ReshapeOptions; version?: number }
   | { op: 'SOFTMAX'; inputs: number[]; outputs: number[]; options: SoftmaxOptions; version?: number }
   | { op: 'MEAN'; inputs: number[]; outputs: number[]; options: MeanOptions; version?: number }
-  | { op: 'ADD' | 'MUL'; inputs: number[]; outputs: number[]; options: AddOptions; version?: number }
+  | { op: 'ADD' | 'MUL' | 'SUB'; inputs: number[]; outputs: number[]; options: AddOptions; version?: number }
+  | { op: 'LEAKY_RELU'; inputs: number[]; outputs: number[]; options: LeakyReluOptions; version?: number }
   | { op: 'CONCATENATION'; inputs: number[]; outputs: number[]; options: ConcatenationOptions; version?: number }
   | {
-      op: 'QUANTIZE' | 'DEQUANTIZE' | 'LOGISTIC' | 'TANH' | 'RELU' | 'RELU6';
+      op: 'QUANTIZE' | 'DEQUANTIZE' | 'LOGISTIC' | 'TANH' | 'RELU' | 'RELU6' | 'PAD' | 'PADV2' | 'MAXIMUM' | 'MINIMUM' | 'TRANSPOSE';
       inputs: number[];
       outputs: number[];
       options: NoOptions;

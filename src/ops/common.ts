@@ -5,7 +5,7 @@
 import type { DType, Graph, Tensor } from '../core/graph.js';
 import { numElements } from '../core/graph.js';
 import { badInput, unsupported } from '../core/errors.js';
-import type { OpContext } from './types.js';
+import type { AnyOpDef, OpContext } from './types.js';
 import { quantizeMultiplier, type QuantizedMultiplier } from './quant.js';
 
 export function opLabel(ctx: OpContext): string {
@@ -155,6 +155,20 @@ export function unaryIO(ctx: OpContext) {
   return { x, y, kind, n };
 }
 
+/** The prologue of two-input elementwise ops (ADD, SUB, MUL, MAXIMUM, MINIMUM): same dtype kind, numpy broadcasting to the output. */
+export function binaryIO(ctx: OpContext) {
+  const a = input(ctx, 0);
+  const b = input(ctx, 1);
+  const y = output(ctx);
+  const kind = dataKind(ctx, a.t, 'input 1');
+  sameKind(ctx, a.t, y.t);
+  sameKind(ctx, b.t, y.t);
+  if (!broadcastsTo(a.t.shape, y.t.shape) || !broadcastsTo(b.t.shape, y.t.shape)) {
+    fail(ctx, `input shapes [${a.t.shape}] and [${b.t.shape}] do not broadcast to the output [${y.t.shape}]`);
+  }
+  return { a, b, y, kind };
+}
+
 /** The operands every weighted op (FC, conv, depthwise) starts from. */
 export function weightedIO(ctx: OpContext) {
   const x = input(ctx, 0);
@@ -175,3 +189,17 @@ export function multiplierArrays(ms: readonly QuantizedMultiplier[]): { mult: In
 export function dtypeAt(g: Graph, i: number | undefined): DType | undefined {
   return i !== undefined && i >= 0 ? g.tensors[i]?.dtype : undefined;
 }
+
+/** The options codec of an op whose BuiltinOptions table has no fields (written empty, as the converter does). */
+export function emptyOptions(table: string): NonNullable<AnyOpDef['options']> {
+  return {
+    table,
+    fields: [],
+    read: () => ({}),
+    write(b) {
+      b.startObject(0);
+      return b.endObject();
+    },
+  };
+}
+

@@ -8,19 +8,23 @@
  */
 import type { OpName } from '../core/graph.js';
 import { unsupported } from '../core/errors.js';
-import { ADD, MUL } from './add-mul.js';
+import { ADD, MUL, SUB } from './add-mul.js';
 import { CONCATENATION } from './concatenation.js';
 import { CONV_2D } from './conv-2d.js';
 import { DEPTHWISE_CONV_2D } from './depthwise-conv-2d.js';
 import { DEQUANTIZE } from './dequantize.js';
 import { FULLY_CONNECTED } from './fully-connected.js';
 import { LOGISTIC, TANH } from './logistic-tanh.js';
+import { LEAKY_RELU } from './leaky-relu.js';
+import { MAXIMUM, MINIMUM } from './maximum-minimum.js';
 import { MEAN } from './mean.js';
+import { PAD, PADV2 } from './pad.js';
 import { AVERAGE_POOL_2D, MAX_POOL_2D } from './pool.js';
 import { QUANTIZE } from './quantize.js';
 import { RELU, RELU6 } from './relu.js';
 import { RESHAPE } from './reshape.js';
 import { SOFTMAX } from './softmax.js';
+import { TRANSPOSE } from './transpose.js';
 import type { AnyOpDef } from './types.js';
 
 /** Every op, keyed by name (the compiler checks that each OpName has an entry; the registry test that each entry is keyed by its own name). */
@@ -32,16 +36,23 @@ export const OPS: Readonly<Record<OpName, AnyOpDef>> = {
   DEPTHWISE_CONV_2D,
   DEQUANTIZE,
   FULLY_CONNECTED,
+  LEAKY_RELU,
   LOGISTIC,
+  MAXIMUM,
   MAX_POOL_2D,
   MEAN,
+  MINIMUM,
   MUL,
+  PAD,
+  PADV2,
   QUANTIZE,
   RELU,
   RELU6,
   RESHAPE,
   SOFTMAX,
+  SUB,
   TANH,
+  TRANSPOSE,
 };
 
 /** All op names, sorted. */

@@ -53,6 +53,33 @@ export const UBSAN_GRAPHS: Record<string, Graph> = {
   'LOGISTIC left shift 30': single('LOGISTIC', [act([256], 7.99, 0, 'x'), act([256], 1 / 256, -128, 'y')], [0]),
   'LOGISTIC left shift 0': single('LOGISTIC', [act([256], 2 ** -28, 0, 'x'), act([256], 1 / 256, -128, 'y')], [0]),
   'TANH left shift 30': single('TANH', [act([256], 7.99, 5, 'x'), act([256], 1 / 128, 0, 'y')], [0]),
+  // SUB: input scales 1 and 2^−40 (its multiplier flushes to 0), output 2^−10; and the reverse.
+  'SUB with a flushed input multiplier': single('SUB', [act([16], 1, -128, 'x'), { ...act([16], 2 ** -40, 127, 'c'), data: bytesOf(randI8(16)) }, act([16], 2 ** -10, 0, 'y')], [0, 1], { fusedActivation: 'NONE' }),
+  'MAXIMUM with broadcasting': single('MAXIMUM', [act([4, 4], 1, 0, 'x'), { ...act([1, 4], 1, 0, 'c'), data: bytesOf(Int8Array.from([-128, 127, 0, -1])) }, act([4, 4], 1, 0, 'y')], [0, 1]),
+  // LEAKY_RELU identity multiplier 1/(1.25·2^−30) (shift 30), alpha −1 × that (shift 30, negated).
+  'LEAKY_RELU shift 30, negative alpha': single('LEAKY_RELU', [act([256], 1, -128, 'x'), act([256], SHIFT30, 0, 'y')], [0], { alpha: -1 }),
+  'TRANSPOSE 4-D': single('TRANSPOSE', [act([2, 3, 4, 5], 1, 0, 'x'), constI32([3, 1, 2, 0], 'perm'), act([5, 3, 4, 2], 1, 0, 'y')], [0, 1]),
+  // PAD fused into a CONV_2D with a shift-30 output multiplier; PADV2 with another value runs as a PAD.
+  'PAD fused into CONV_2D, PADV2 not fused': {
+    tensors: [
+      act([1, 3, 3, 2], 1, -128, 'x'),
+      { ...constI32([0, 0, 1, 2, 2, 1, 0, 0], 'pads'), shape: [4, 2] },
+      act([1, 6, 6, 2], 1, -128, 'padded'),
+      weights([2, 3, 3, 2], [1, 2 ** -20], 0),
+      bias([2147483647, -2147483648]),
+      act([1, 4, 4, 2], SHIFT30, 0, 'conv'),
+      { ...constI32([0, 0, 0, 0, 0, 0, 1, 1], 'pads2'), shape: [4, 2] },
+      { ...act([1], SHIFT30, 0, 'v'), data: bytesOf(Int8Array.from([99])) },
+      act([1, 4, 4, 4], SHIFT30, 0, 'y'),
+    ],
+    operators: [
+      { op: 'PAD', inputs: [0, 1], outputs: [2], options: {} },
+      { op: 'CONV_2D', inputs: [2, 3, 4], outputs: [5], options: { ...conv(), padding: 'VALID' } },
+      { op: 'PADV2', inputs: [5, 6, 7], outputs: [8], options: {} },
+    ],
+    inputs: [0],
+    outputs: [8],
+  },
   'AVERAGE_POOL_2D and MAX_POOL_2D': {
     tensors: [act([1, 4, 4, 3], 0.1, -128, 'x'), act([1, 2, 2, 3], 0.1, -128, 'avg'), act([1, 1, 1, 3], 0.1, -128, 'max')],
     operators: [

@@ -26,9 +26,12 @@ const NATIVE_DIR = join(REPO_ROOT, 'firmware', 'native');
 const OPS_DIR = join(REPO_ROOT, 'src', 'ops');
 const SHA = 'ab'.repeat(32);
 
-/** TFLM's MicroMutableOpResolver naming: Add + the op name in Pascal case, digit-led tokens kept upper case (CONV_2D → AddConv2D). */
+/**
+ * TFLM's MicroMutableOpResolver naming: Add + the op name in Pascal case, digit-led tokens kept upper
+ * case (CONV_2D → AddConv2D), a trailing version suffix too (PADV2 → AddPadV2).
+ */
 function resolverName(op: string): string {
-  return 'Add' + op.split('_').map((w) => (/^[0-9]/.test(w) ? w : w[0] + w.slice(1).toLowerCase())).join('');
+  return 'Add' + op.split('_').map((w) => (/^[0-9]/.test(w) ? w : (w[0] + w.slice(1).toLowerCase()).replace(/v(\d+)$/, 'V$1'))).join('');
 }
 
 /** The options table each op uses in schema.fbs (BuiltinOptions union member names). */
@@ -37,6 +40,8 @@ const OPTIONS_TABLE: Record<OpName, string | null> = {
   DEPTHWISE_CONV_2D: 'DepthwiseConv2DOptions', DEQUANTIZE: 'DequantizeOptions', FULLY_CONNECTED: 'FullyConnectedOptions',
   LOGISTIC: null, MAX_POOL_2D: 'Pool2DOptions', MEAN: 'ReducerOptions', MUL: 'MulOptions', QUANTIZE: 'QuantizeOptions',
   RELU: null, RELU6: null, RESHAPE: 'ReshapeOptions', SOFTMAX: 'SoftmaxOptions', TANH: null,
+  PAD: 'PadOptions', PADV2: 'PadV2Options', SUB: 'SubOptions', MAXIMUM: 'MaximumMinimumOptions', MINIMUM: 'MaximumMinimumOptions',
+  LEAKY_RELU: 'LeakyReluOptions', TRANSPOSE: 'TransposeOptions',
 };
 
 /** `tf_k_*` functions declared in tf_kernels.h. */
@@ -59,7 +64,7 @@ describe('the op registry', () => {
   it('keys every entry by its own op name and covers exactly the interpreter\'s ops', () => {
     for (const n of OP_NAMES) expect(OPS[n].op).toBe(n);
     expect([...SUPPORTED_OPS]).toEqual([...OP_NAMES]);
-    expect(OP_NAMES.length).toBe(17);
+    expect(OP_NAMES.length).toBe(24);
   });
 
   it('every op has a Prepare, a host kernel, a native emitter or an explicit tflm-only, a resolver method', () => {

@@ -23,6 +23,7 @@ import type { AnyOpDef, NativeOp, NativeTarget } from '../../ops/types.js';
 import { assembleNativeFile } from './assemble.js';
 import { layoutArena, REMEDY_TFLM, tensorBytes } from './lifetimes.js';
 import { opEmitter, type EmitState } from './op-emitter.js';
+import { fusePads } from './fuse-pad.js';
 import { DSP_FILES, DSP_HEADER } from './dsp/emit.js';
 
 export interface NativeEngineOptions {
@@ -82,25 +83,36 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
   // aliasing and scratch, then emit.
   // checkGraph is the interpreter's whole-model check (validation, execution order, every Prepare).
   const checked = checkGraph(g);
-  const prepared = g.operators.map((op, i) => {
-    const native = nativeOf(checked.ops[i].def);
-    if (!native) throw unsupported(`operator ${i}: ${op.op} is not supported by the native engine`, { remedy: REMEDY_TFLM });
-    const ctx = { graph: g, op, opIndex: i };
-    const p = checked.ops[i].prepared;
-    return { native, p, scratch: native.scratchBytes?.(p, { ...ctx, target }) ?? 0, alias: native.alias?.(p, g) ?? null };
-  });
-  const layout = layoutArena({ graph: g, aliases: prepared.map((x) => x.alias), scratch: prepared.map((x) => x.scratch) });
-
-  const state: EmitState = { graph: g, target, decls: [], constEmitted: new Map(), arenaExpr: (t) => `(tf_arena + ${layout.offsetOf(t)})` };
-  const calls: string[] = [];
-  const schedule: NativeEngineResult['schedule'] = [];
   g.operators.forEach((op, i) => {
-    const { native, p, scratch } = prepared[i];
-    const { call, kernel } = native.emit(p, opEmitter(state, op, i, layout.scratchOffset(i)));
+    if (!nativeOf(checked.ops[i].def)) throw unsupported(`operator ${i}: ${op.op} is not supported by the native engine`, { remedy: REMEDY_TFLM });
+  });
+  // Exact PAD → convolution fusions (fuse-pad.ts): the emitted graph `fg` lacks the fused PADs.
+  const fusion = fusePads(g, checked.ops.map((o) => o.prepared));
+  const fg = fusion.graph;
+  const prepared = fg.operators.map((op, k) => {
+    const i = fusion.original[k];
+    const native = nativeOf(checked.ops[i].def)!;
+    const p = fusion.prepared[k];
+    return { native, p, scratch: native.scratchBytes?.(p, { graph: fg, op, opIndex: i, target }) ?? 0, alias: native.alias?.(p, fg) ?? null };
+  });
+  const layout = layoutArena({ graph: fg, aliases: prepared.map((x) => x.alias), scratch: prepared.map((x) => x.scratch) });
+
+  const state: EmitState = { graph: fg, target, decls: [], constEmitted: new Map(), arenaExpr: (t) => `(tf_arena + ${layout.offsetOf(t)})` };
+  const calls: string[] = [];
+  const scheduled = new Map<number, NativeEngineResult['schedule'][number]>();
+  fg.operators.forEach((op, k) => {
+    const i = fusion.original[k];
+    const { native, p, scratch } = prepared[k];
+    const { call, kernel } = native.emit(p, opEmitter(state, op, i, layout.scratchOffset(k)));
     calls.push(`  /* ${i}: ${op.op} */`);
     if (call) calls.push(`  if (${call} != 0) return -3;`);
-    schedule.push(scratch > 0 ? { op: op.op, kernel, scratchBytes: scratch } : { op: op.op, kernel });
+    scheduled.set(i, scratch > 0 ? { op: op.op, kernel, scratchBytes: scratch } : { op: op.op, kernel });
   });
+  for (const [pad, conv] of fusion.fused) {
+    calls.splice(calls.indexOf(`  /* ${conv}: ${g.operators[conv].op} */`), 0, `  /* ${pad}: ${g.operators[pad].op}, fused into operator ${conv}'s padding */`);
+    scheduled.set(pad, { op: g.operators[pad].op, kernel: 'fused' });
+  }
+  const schedule = g.operators.map((_, i) => scheduled.get(i)!);
 
   const inT = g.inputs[0];
   const outT = g.outputs[0];

@@ -1,0 +1,177 @@
+// Issue 17 "any converter model": PAD / PADV2 (and their fusion into a convolution's padding), SUB,
+// MAXIMUM / MINIMUM, LEAKY_RELU and TRANSPOSE.
+// 1. Host kernels against hand-computed cases from TFLM's formulas (each case says how).
+// 2. Models tinyforge makes with those ops (written with the tflite writer and read back, so the
+//    option codecs are exercised): the native C engine compiled on the host against the
+//    interpreter, byte for byte, on random and exhaustive inputs.
+import { describe, expect, it } from 'vitest';
+import type { Graph, Operator, Tensor, TfliteModel } from '../../src/core/graph.js';
+import { emitNativeEngine } from '../../src/firmware/native/index.js';
+import { createInterpreter } from '../../src/interp/index.js';
+import { readTflite } from '../../src/tflite/reader.js';
+import { writeTflite } from '../../src/tflite/writer.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../src/core/shared.js';
+import { buildRunner, runEngine, tempDir } from './helpers.js';
+
+const SHA = '12'.repeat(32);
+const bytesOf = (a: Int8Array | Int32Array | Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+const i8 = (...v: number[]) => bytesOf(Int8Array.from(v));
+let seed = 3;
+const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) | 0), (seed >>> 8) & 0xff);
+const randI8 = (n: number) => bytesOf(Int8Array.from({ length: n }, () => rnd() - 128));
+
+function act(shape: number[], scale: number, zp: number, name = 'a'): Tensor {
+  return { name, dtype: 'int8', shape, quant: { scale: [Math.fround(scale)], zeroPoint: [zp], quantizedDimension: 0 } };
+}
+const i32 = (values: number[], shape = [values.length], name = 'c'): Tensor => ({ name, dtype: 'int32', shape, data: bytesOf(Int32Array.from(values)) });
+const constI8 = (t: Tensor, values: number[]): Tensor => ({ ...t, data: i8(...values) });
+function graph(tensors: Tensor[], operators: Operator[], input = 0, output = tensors.length - 1): Graph {
+  return { tensors, operators, inputs: [input], outputs: [output] };
+}
+const run = (g: Graph, x: Uint8Array) => Array.from(new Int8Array(createInterpreter(g).invoke([x])[0].buffer));
+/** Written and read back through tinyforge's .tflite writer and reader. */
+const roundTrip = (g: Graph): Graph => readTflite(writeTflite(g)).graph;
+const model = (g: Graph): TfliteModel => ({ graph: g, version: 3, description: 'new ops', metadata: [] });
+
+describe('host kernels: hand-computed cases from TFLM\'s formulas', () => {
+  it('PAD pads with the output zero point; PADV2 with its constant (raw values copied)', () => {
+    // [1,2,2,1] = [[1,2],[3,4]], one row on top, one column on the right: zero point -5 everywhere new.
+    const pad = (op: 'PAD' | 'PADV2', extra: Tensor[]) =>
+      graph([act([1, 2, 2, 1], 0.1, -5), i32([0, 0, 1, 0, 0, 1, 0, 0], [4, 2], 'p'), ...extra, act([1, 3, 3, 1], 0.1, -5)], [{ op, inputs: [0, 1, ...extra.map((_, k) => 2 + k)], outputs: [2 + extra.length], options: {} }]);
+    expect(run(pad('PAD', []), i8(1, 2, 3, 4))).toEqual([-5, -5, -5, 1, 2, -5, 3, 4, -5]);
+    expect(run(pad('PADV2', [constI8(act([1], 0.1, -5, 'v'), [7])]), i8(1, 2, 3, 4))).toEqual([7, 7, 7, 1, 2, 7, 3, 4, 7]);
+  });
+
+  it('SUB: left shift 20, rescale, subtract, requantise with round-half-away (CalculateOpDataSub + SubElementwise)', () => {
+    // All scales 0.5 except the output: twice_max = 1, input multipliers 0.5 = 2^30·2^-31 (shift 0);
+    // output 1.0: real 1/(2^20·1) = 0.5·2^-19 → shift -19. x=10, y=3: (10·2^20)/2 − (3·2^20)/2
+    // = 3670016, ·0.5 = 1835008, / 2^19 = 3.5 → 4 (ties away from zero); x=3, y=10 → −3.5 → −4.
+    const g = graph([act([2], 0.5, 0), constI8(act([2], 0.5, 0, 'c'), [3, 10]), act([2], 1, 0)], [{ op: 'SUB', inputs: [0, 1], outputs: [2], options: { fusedActivation: 'NONE' } }]);
+    expect(run(g, i8(10, 3))).toEqual([4, -4]);
+    // Output scale 0.5: exact differences 7 and −7.
+    const h = graph([act([2], 0.5, 0), constI8(act([2], 0.5, 0, 'c'), [3, 10]), act([2], 0.5, 0)], [{ op: 'SUB', inputs: [0, 1], outputs: [2], options: { fusedActivation: 'NONE' } }]);
+    expect(run(h, i8(10, 3))).toEqual([7, -7]);
+  });
+
+  it('MAXIMUM / MINIMUM compare raw values, broadcasting a scalar', () => {
+    const mm = (op: 'MAXIMUM' | 'MINIMUM') => graph([act([4], 0.1, 0), constI8(act([1], 0.1, 0, 'c'), [0]), act([4], 0.1, 0)], [{ op, inputs: [0, 1], outputs: [2], options: {} }]);
+    expect(run(mm('MAXIMUM'), i8(-3, 5, 0, -128))).toEqual([0, 5, 0, 0]);
+    expect(run(mm('MINIMUM'), i8(-3, 5, 0, 127))).toEqual([-3, 0, 0, 0]);
+  });
+
+  it('LEAKY_RELU: identity and alpha multipliers, SRDHM rounding, negative alpha', () => {
+    // in 0.5, out 0.25: identity real 2 = 0.5·2^2 → shift 2: 10 → 20. alpha 0.25: real 0.125/0.25 =
+    // 0.5 → SRDHM(v, 2^30) = v/2 with gemmlowp's nudge: −10 → −5; −3 → (−3·2^30 + 1 − 2^30)/2^31
+    // truncated = −1 (a negative tie rounds toward zero there).
+    const lr = (alpha: number) => graph([act([3], 0.5, 0), act([3], 0.25, 0)], [{ op: 'LEAKY_RELU', inputs: [0], outputs: [1], options: { alpha } }]);
+    expect(run(lr(0.25), i8(10, -10, -3))).toEqual([20, -5, -1]);
+    // alpha −0.5: real −1 = −0.5·2^1 → |multiplier| 2^30, shift 1, product negated: −4 → +4.
+    expect(run(lr(-0.5), i8(10, -4, 0))).toEqual([20, 4, 0]);
+  });
+
+  it('TRANSPOSE moves raw values by the permutation', () => {
+    // [1,2,3] → perm [0,2,1] → [1,3,2]: out[0][j][i] = in[0][i][j].
+    const g = graph([act([1, 2, 3], 0.1, 0), i32([0, 2, 1], [3], 'perm'), act([1, 3, 2], 0.1, 0)], [{ op: 'TRANSPOSE', inputs: [0, 1], outputs: [2], options: {} }]);
+    expect(run(g, i8(1, 2, 3, 4, 5, 6))).toEqual([1, 4, 2, 5, 3, 6]);
+  });
+});
+
+const DSP_DIR = join(REPO_ROOT, 'firmware', 'native', 'dsp');
+/** The DSP kernels (host-emulated intrinsics), for the 'dsp' target. */
+const DSP_C = readdirSync(DSP_DIR).filter((f) => f.endsWith('.c')).map((f) => join(DSP_DIR, f));
+
+/** Compile the native engine, run `inputs`, compare every byte with the interpreter; returns the schedule. */
+function nativeMatches(g0: Graph, inputs: Uint8Array[], target: 'portable' | 'dsp' = 'portable') {
+  const g = roundTrip(g0);
+  const res = emitNativeEngine(model(g), { modelSha256: SHA, target });
+  const dir = tempDir('tf-newops-');
+  const { outputs } = runEngine(buildRunner(res.files, dir, target === 'dsp' ? { sources: DSP_C } : {}), inputs, dir);
+  const interp = createInterpreter(g);
+  outputs.forEach((o, k) => expect(Buffer.from(o).toString('hex'), `input ${k}`).toBe(Buffer.from(interp.invoke([inputs[k]])[0]).toString('hex')));
+  return res.schedule;
+}
+
+function weights(shape: number[], scales: number[], axis: number): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return { name: 'w', dtype: 'int8', shape, data: bytesOf(Int8Array.from({ length: n }, () => (rnd() % 255) - 127)), quant: { scale: scales.map(Math.fround), zeroPoint: scales.map(() => 0), quantizedDimension: axis } };
+}
+const conv = { padding: 'VALID' as const, strideH: 1, strideW: 2, dilationH: 1, dilationW: 1, fusedActivation: 'RELU' as const };
+
+describe('native engine vs interpreter on models with the new ops', () => {
+  it('PAD → CONV_2D is fused into the convolution\'s padding and stays bit-exact (asymmetric pads)', () => {
+    const t: Tensor[] = [
+      act([1, 5, 6, 3], 0.05, 9, 'x'),
+      i32([0, 0, 2, 1, 1, 2, 0, 0], [4, 2], 'pads'),
+      act([1, 8, 9, 3], 0.05, 9, 'padded'),
+      weights([4, 3, 3, 3], [0.01, 0.02, 0.015, 0.03], 0),
+      i32([100, -200, 300, 0], [4], 'b'),
+      act([1, 6, 4, 4], 0.08, -20, 'y'),
+    ];
+    const g = graph(t, [
+      { op: 'PAD', inputs: [0, 1], outputs: [2], options: {} },
+      { op: 'CONV_2D', inputs: [2, 3, 4], outputs: [5], options: conv },
+    ]);
+    const inputs = Array.from({ length: 5 }, () => randI8(90));
+    expect(nativeMatches(g, inputs).map((s) => s.kernel)).toEqual(['fused', 'tf_k_conv2d_s8']);
+    // The DSP target's convolution takes the fused padding too.
+    expect(nativeMatches(g, inputs, 'dsp')[0].kernel).toBe('fused');
+  });
+
+  it('PADV2 (constant = zero point) → DEPTHWISE_CONV_2D SAME is fused; a PADV2 with another constant is not', () => {
+    const build = (value: number) => {
+      const t: Tensor[] = [
+        act([1, 4, 4, 2], 0.04, -3, 'x'),
+        i32([0, 0, 1, 1, 0, 2, 0, 0], [4, 2], 'pads'),
+        constI8(act([1], 0.04, -3, 'v'), [value]),
+        act([1, 6, 6, 2], 0.04, -3, 'padded'),
+        weights([1, 3, 3, 2], [0.02, 0.03], 3),
+        i32([10, -10], [2], 'b'),
+        act([1, 6, 6, 2], 0.06, 5, 'y'),
+      ];
+      return graph(t, [
+        { op: 'PADV2', inputs: [0, 1, 2], outputs: [3], options: {} },
+        { op: 'DEPTHWISE_CONV_2D', inputs: [3, 4, 5], outputs: [6], options: { ...conv, padding: 'SAME', strideW: 1, depthMultiplier: 1 } },
+      ]);
+    };
+    expect(nativeMatches(build(-3), Array.from({ length: 4 }, () => randI8(32))).map((s) => s.kernel)).toEqual(['fused', 'tf_k_depthwise_conv2d_s8']);
+    expect(nativeMatches(build(-3), Array.from({ length: 4 }, () => randI8(32)), 'dsp')[0].kernel).toBe('fused');
+    expect(nativeMatches(build(50), Array.from({ length: 4 }, () => randI8(32))).map((s) => s.kernel)).toEqual(['tf_k_pad_s8', 'tf_k_depthwise_conv2d_s8']);
+  });
+
+  it('a PAD on the channel axis, or one that is also a graph output, runs as a PAD', () => {
+    const t: Tensor[] = [act([1, 2, 3, 4], 0.1, 1, 'x'), i32([0, 0, 1, 0, 0, 0, 1, 2], [4, 2], 'pads'), act([1, 3, 3, 7], 0.1, 1, 'y')];
+    expect(nativeMatches(graph(t, [{ op: 'PAD', inputs: [0, 1], outputs: [2], options: {} }]), [randI8(24), randI8(24)]).map((s) => s.kernel)).toEqual(['tf_k_pad_s8']);
+  });
+
+  it('SUB with broadcasting and a fused RELU; MAXIMUM and MINIMUM with broadcasting', () => {
+    const t: Tensor[] = [
+      act([1, 2, 3, 4], 0.05, -3, 'x'),
+      constI8(act([1, 1, 1, 4], 0.08, 5, 'c'), [-100, 3, 77, 127]),
+      act([1, 2, 3, 4], 0.1, 2, 'diff'),
+      constI8(act([1, 1, 3, 1], 0.1, 2, 'm'), [-20, 0, 40]),
+      act([1, 2, 3, 4], 0.1, 2, 'max'),
+      act([1, 2, 3, 4], 0.1, 2, 'min'),
+    ];
+    const g = graph(t, [
+      { op: 'SUB', inputs: [0, 1], outputs: [2], options: { fusedActivation: 'RELU' } },
+      { op: 'MAXIMUM', inputs: [2, 3], outputs: [4], options: {} },
+      { op: 'MINIMUM', inputs: [3, 4], outputs: [5], options: {} },
+    ]);
+    nativeMatches(g, Array.from({ length: 6 }, () => randI8(24)));
+    // SUB alone, over every pair of values in one batch: 256 × 256 inputs as a [256, 256] broadcast.
+    const all = Int8Array.from({ length: 256 }, (_, i) => i - 128);
+    const pair = graph([act([256, 1], 0.07, 11, 'x'), constI8(act([1, 256], 0.03, -40, 'c'), Array.from(all)), act([256, 256], 0.09, -6, 'y')], [{ op: 'SUB', inputs: [0, 1], outputs: [2], options: { fusedActivation: 'NONE' } }]);
+    nativeMatches(pair, [bytesOf(all)]);
+  });
+
+  it('LEAKY_RELU over all 256 inputs (positive, small and negative alpha) and TRANSPOSE of a 4-D tensor', () => {
+    const all = [bytesOf(Int8Array.from({ length: 256 }, (_, i) => i - 128))];
+    for (const [alpha, inS, outS, zi, zo] of [[0.2, 0.05, 0.03, -7, 12], [0.01, 0.1, 0.1, 0, -128], [-0.3, 0.04, 0.05, 20, 0]] as const) {
+      nativeMatches(graph([act([256], inS, zi), act([256], outS, zo)], [{ op: 'LEAKY_RELU', inputs: [0], outputs: [1], options: { alpha } }]), all);
+    }
+    const tr = graph([act([2, 3, 4, 5], 0.1, 0, 'x'), i32([2, 0, 3, 1], [4], 'perm'), act([4, 2, 5, 3], 0.1, 0, 'y')], [{ op: 'TRANSPOSE', inputs: [0, 1], outputs: [2], options: {} }]);
+    nativeMatches(tr, [randI8(120), randI8(120)]);
+  });
+});
