@@ -1,10 +1,6 @@
-// tinyforge: the device application. See tf_app.h.
-// The host mirrors this file's float32 maths (resampling, normalisation, quantisation) operation by
-// operation; a fused multiply-add (GCC's default in GNU C mode, e.g. the Arduino core on the
-// Cortex-M4 FPU) would round differently. ISO C builds (-std=c99) already keep contraction off.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+// tinyforge: "tinyforge link", the device app. See tf_app.h. One client of the model library
+// (tf_model.h): it owns the protocol (dispatch, INPUT_CHUNK staging, IMU capture batches) and feeds
+// the library's window from SAMPLES_IN or the IMU (through the resampler, tf_resample.h).
 
 #include "tf_app.h"
 
@@ -12,14 +8,13 @@
 #include <string.h>
 
 #include "tf_board.h"
-#include "tf_engine.h"
 #include "tf_link.h"
+#include "tf_model.h"
 #include "tf_model_settings.h"
 #include "tf_protocol.h"
+#include "tf_resample.h"
 
-#define WINDOW_VALUES (TF_MODEL_WINDOW_LENGTH * TF_MODEL_NUM_AXES)
-// Windowing needs an int8 input laid out [window][axis]; other models still serve INFER.
-#define WINDOWING (TF_MODEL_INPUT_BYTES == WINDOW_VALUES)
+#define WINDOWING (tf_model_windowing())
 // Live detection on the board's IMU also needs the model's axes to be the accelerometer's, in
 // order (checked once at init: live_axes); the IMU gives aX,aY,aZ only.
 #define IMU_AXES 3
@@ -30,8 +25,8 @@
 static tf_link_decoder_t rx;
 static uint8_t tx_payload[TF_PROTO_MAX_PAYLOAD];
 static uint8_t tx_wire[TF_LINK_MAX_WIRE];
-static tf_engine_info_t engine;
-static int engine_status;
+static tf_engine_info_t engine;  // zeros when the engine failed to initialise
+static int engine_status;         // tf_engine_init's result (INFO.engineStatus)
 static uint16_t event_seq;
 
 // Input staged by INPUT_CHUNK for inputs larger than one frame (see tf_app.h): bytes
@@ -39,25 +34,19 @@ static uint16_t event_seq;
 static uint8_t staged_input[TF_MODEL_INPUT_BYTES];
 static uint32_t staged_len;
 
-static float ring[WINDOW_VALUES];
-static uint32_t ring_head;     // sample slot the next sample goes to
-static uint32_t sample_count;  // samples seen since init/RESET
-static uint32_t window_count;
-static int8_t window_q[WINDOW_VALUES];
-static uint8_t window_out[TF_MODEL_OUTPUT_BYTES];
+// The last INFER's output, held for OUTPUT_READ when it does not fit one RESULT frame (a byte
+// otherwise: RESULT then carries it whole, built in place). Cleared by every INFER and by RESET.
+#define RESULT_MAX_OUTPUT (TF_PROTO_MAX_PAYLOAD - TF_RESULT_FIXED_BYTES)
+#define HELD_OUTPUT_BYTES (TF_MODEL_OUTPUT_BYTES > RESULT_MAX_OUTPUT ? TF_MODEL_OUTPUT_BYTES : 1)
+static uint8_t held_output[HELD_OUTPUT_BYTES];
+static uint32_t held_len;  // 0: nothing held
 
 static int streaming;
 static int live_axes;          // 1 when tf_model_axes is exactly aX,aY,aZ (see tf_app_init)
 static uint32_t stream_index;  // accepted IMU samples since STREAM_START
 static uint32_t decimate, decim_phase;
 
-// IMU → model-rate resampler (see tf_app.h). Rates in mHz; `rs_acc` is the offset of the next
-// output after the previous input sample, in units of 1/rs_out_mhz input samples (exact integers:
-// no drift however long the stream runs).
-static uint32_t rs_in_mhz, rs_out_mhz, rs_acc;
-static int rs_have_prev;
-static float rs_prev[IMU_AXES];
-static uint32_t rs_total;  // model-rate samples produced since STREAM_START
+static tf_resampler_t resampler;  // IMU → model rate, reset at STREAM_START
 static void (*sample_hook)(const float* values, uint32_t index);
 static int16_t imu_batch[IMU_BATCH * 3];
 static uint32_t imu_batch_n, imu_batch_first, imu_batch_t0;
@@ -118,6 +107,32 @@ void tf_app_log(const char* text) {
   if (n) memcpy(log_payload + 1, text, n);
   w = tf_link_encode(TF_MSG_LOG, event_seq++, log_payload, 1 + n, log_wire, sizeof log_wire);
   if (w) tf_board_write(log_wire, w);
+}
+
+// Small text builder for error texts (no printf: it would pull several KB into the image).
+static size_t text_str(char* buf, size_t o, size_t cap, const char* s) {
+  while (*s && o + 1 < cap) buf[o++] = *s++;
+  buf[o] = 0;
+  return o;
+}
+static size_t text_int(char* buf, size_t o, size_t cap, long v) {
+  char d[12];
+  int n = 0;
+  unsigned long u = v < 0 ? 0ul - (unsigned long)v : (unsigned long)v;
+  if (v < 0) o = text_str(buf, o, cap, "-");
+  do d[n++] = (char)('0' + u % 10u); while ((u /= 10u) && n < 11);
+  while (n > 0 && o + 1 < cap) buf[o++] = d[--n];
+  buf[o] = 0;
+  return o;
+}
+// "<what> (<NAME>, <code>)"
+static void status_text(char* buf, size_t cap, const char* what, const char* name, int code) {
+  size_t o = text_str(buf, 0, cap, what);
+  o = text_str(buf, o, cap, " (");
+  o = text_str(buf, o, cap, name);
+  o = text_str(buf, o, cap, ", ");
+  o = text_int(buf, o, cap, code);
+  text_str(buf, o, cap, ")");
 }
 
 static void send_ack(uint16_t seq, uint8_t type) {
@@ -206,12 +221,15 @@ static void handle_input_chunk(uint16_t seq, const uint8_t* p, size_t len) {
 }
 
 static void handle_infer(uint16_t seq, const uint8_t* input, size_t len) {
-  uint32_t t0, c0, t1, c1;
   uint32_t staged = staged_len;
-  int rc;
+  tf_timing_t t;
+  char text[96];
+  int rc, big;
   staged_len = 0;  // every INFER consumes the staging, whatever its outcome
-  if (engine_status != 0) {
-    send_error(seq, TF_ERR_ENGINE, "engine not initialised");
+  held_len = 0;
+  if (engine_status != TF_ENGINE_OK) {
+    status_text(text, sizeof text, "engine not initialised", tf_engine_status_name(engine_status), engine_status);
+    send_error(seq, TF_ERR_ENGINE, text);
     return;
   }
   if (len == 0) {
@@ -226,73 +244,87 @@ static void handle_infer(uint16_t seq, const uint8_t* input, size_t len) {
     send_error(seq, TF_ERR_BAD_SIZE, "input length differs from the model's input tensor");
     return;
   }
-  if (engine.output_bytes > sizeof tx_payload - TF_RESULT_FIXED_BYTES) {
-    send_error(seq, TF_ERR_OUTPUT_TOO_LARGE, "output tensor larger than a RESULT frame");
+  big = engine.output_bytes > RESULT_MAX_OUTPUT;
+  if (big && engine.output_bytes > sizeof held_output) {
+    send_error(seq, TF_ERR_OUTPUT_TOO_LARGE, "the engine's output tensor is larger than the firmware's output buffer (TF_MODEL_OUTPUT_BYTES)");
     return;
   }
-  t0 = tf_board_micros();
-  c0 = tf_board_counter();
-  rc = tf_engine_invoke(input, len, tx_payload + TF_RESULT_FIXED_BYTES, engine.output_bytes);
-  c1 = tf_board_counter();
-  t1 = tf_board_micros();
-  if (rc != 0) {
-    send_error(seq, TF_ERR_ENGINE, rc == -2 ? "engine: wrong size" : "engine: invoke failed");
+  rc = tf_model_infer(input, len, big ? held_output : tx_payload + TF_RESULT_FIXED_BYTES, engine.output_bytes, &t);
+  if (rc != TF_MODEL_OK) {
+    status_text(text, sizeof text, "engine: invoke failed", tf_engine_status_name(tf_model_engine_status()), tf_model_engine_status());
+    send_error(seq, TF_ERR_ENGINE, text);
     return;
   }
-  put32(tx_payload + TF_RESULT_COUNTER_DELTA_OFFSET, c1 - c0);
-  put32(tx_payload + TF_RESULT_MICROS_OFFSET, t1 - t0);
+  put32(tx_payload + TF_RESULT_COUNTER_DELTA_OFFSET, t.counter);
+  put32(tx_payload + TF_RESULT_MICROS_OFFSET, t.micros);
+  if (big) {
+    // RESULT carries the first part; the host reads the rest with OUTPUT_READ.
+    memcpy(tx_payload + TF_RESULT_FIXED_BYTES, held_output, RESULT_MAX_OUTPUT);
+    held_len = engine.output_bytes;
+    send(TF_MSG_RESULT, seq, tx_payload, TF_PROTO_MAX_PAYLOAD);
+    return;
+  }
   send(TF_MSG_RESULT, seq, tx_payload, TF_RESULT_FIXED_BYTES + engine.output_bytes);
 }
 
-static void reset_window(void) {
-  ring_head = 0;
-  sample_count = 0;
-  window_count = 0;
-}
-
-static void run_window(void) {
-  uint32_t s, a, slot = ring_head;  // ring_head is the oldest sample once the ring is full
-  uint32_t t0, t1, i, best = 0;
-  size_t o;
-  for (s = 0; s < TF_MODEL_WINDOW_LENGTH; s++) {
-    for (a = 0; a < TF_MODEL_NUM_AXES; a++) {
-      float t = (ring[slot * TF_MODEL_NUM_AXES + a] - tf_model_norm_mean[a]) / tf_model_norm_std[a];
-      float q = roundf(t / TF_MODEL_INPUT_SCALE) + (float)TF_MODEL_INPUT_ZERO_POINT;
-      window_q[s * TF_MODEL_NUM_AXES + a] = (int8_t)(q < -128.0f ? -128 : q > 127.0f ? 127 : (int)q);
-    }
-    slot = (slot + 1) % TF_MODEL_WINDOW_LENGTH;
+static void handle_output_read(uint16_t seq, const uint8_t* p, size_t len) {
+  uint32_t offset, n;
+  if (len != TF_OUTPUT_READ_FIXED_BYTES) {
+    send_error(seq, TF_ERR_BAD_FRAME, "OUTPUT_READ payload size");
+    return;
   }
-  if (engine_status != 0 || engine.output_bytes != TF_MODEL_OUTPUT_BYTES) return;
-  // A PREDICTION must fit one frame (constant: compiled out for every model whose output fits).
-  if (TF_PREDICTION_FIXED_BYTES + TF_MODEL_OUTPUT_BYTES > sizeof tx_payload) return;
-  t0 = tf_board_micros();
-  if (tf_engine_invoke((const uint8_t*)window_q, sizeof window_q, window_out, sizeof window_out) != 0) return;
-  t1 = tf_board_micros();
-  for (i = 1; i < TF_MODEL_OUTPUT_BYTES; i++)
-    if ((int8_t)window_out[i] > (int8_t)window_out[best]) best = i;
-  put32(tx_payload + TF_PREDICTION_WINDOW_OFFSET, window_count);
-  put32(tx_payload + TF_PREDICTION_LAST_SAMPLE_OFFSET, sample_count - 1);
-  put32(tx_payload + TF_PREDICTION_MICROS_OFFSET, t1 - t0);
-  tx_payload[TF_PREDICTION_CLASS_INDEX_OFFSET] = (uint8_t)best;
-  o = TF_PREDICTION_FIXED_BYTES;
-  memcpy(tx_payload + o, window_out, TF_MODEL_OUTPUT_BYTES);
-  send(TF_MSG_PREDICTION, event_seq++, tx_payload, o + TF_MODEL_OUTPUT_BYTES);
-  window_count++;
-  tf_board_led((int)best);
+  if (held_len == 0) {
+    send_error(seq, TF_ERR_NO_OUTPUT, "no output held: OUTPUT_READ needs a successful INFER of a model whose output exceeds one RESULT frame");
+    return;
+  }
+  offset = get32(p + TF_OUTPUT_READ_OFFSET_OFFSET);
+  n = (uint32_t)p[TF_OUTPUT_READ_LENGTH_OFFSET] | ((uint32_t)p[TF_OUTPUT_READ_LENGTH_OFFSET + 1] << 8);
+  if (n == 0 || n > TF_PROTO_MAX_PAYLOAD - TF_OUTPUT_DATA_FIXED_BYTES || offset > held_len || n > held_len - offset) {
+    send_error(seq, TF_ERR_BAD_OFFSET, "OUTPUT_READ past the end of the output tensor (or length 0 or over one frame)");
+    return;
+  }
+  put32(tx_payload + TF_OUTPUT_DATA_OFFSET_OFFSET, offset);
+  memcpy(tx_payload + TF_OUTPUT_DATA_FIXED_BYTES, held_output + offset, n);
+  send(TF_MSG_OUTPUT_DATA, seq, tx_payload, TF_OUTPUT_DATA_FIXED_BYTES + n);
 }
 
-static void add_sample(const float* xyz) {
-  uint32_t a;
-  if (!WINDOWING) return;
-  for (a = 0; a < TF_MODEL_NUM_AXES; a++) ring[ring_head * TF_MODEL_NUM_AXES + a] = xyz[a];
-  ring_head = (ring_head + 1) % TF_MODEL_WINDOW_LENGTH;
-  sample_count++;
-  if (sample_count >= TF_MODEL_WINDOW_LENGTH && (sample_count - TF_MODEL_WINDOW_LENGTH) % TF_MODEL_WINDOW_STRIDE == 0) run_window();
+// A window ran: PREDICTION event (when it fits one frame) and the LED.
+static void send_prediction(const tf_result_t* r) {
+  size_t o = TF_PREDICTION_FIXED_BYTES;
+  uint32_t i;
+  int cls = 0;  // arg-max of the outputs whatever the task (a regression's single output: 0)
+  if (o + r->num_outputs > sizeof tx_payload) return;  // constant per model: never for a model whose output fits
+  for (i = 1; i < r->num_outputs; i++)
+    if (r->outputs[i] > r->outputs[cls]) cls = (int)i;
+  put32(tx_payload + TF_PREDICTION_WINDOW_OFFSET, r->window);
+  put32(tx_payload + TF_PREDICTION_LAST_SAMPLE_OFFSET, r->last_sample);
+  put32(tx_payload + TF_PREDICTION_MICROS_OFFSET, r->timing.micros);
+  tx_payload[TF_PREDICTION_CLASS_INDEX_OFFSET] = (uint8_t)cls;
+  memcpy(tx_payload + o, r->outputs, r->num_outputs);
+  send(TF_MSG_PREDICTION, event_seq++, tx_payload, o + r->num_outputs);
+  tf_board_led(cls);
+}
+
+// The live path reports what goes wrong (as a LOG event) instead of dropping it silently.
+static void report_push_error(int rc) {
+  char text[128], what[48];
+  size_t o = text_str(what, 0, sizeof what, "live path, sample ");
+  text_int(what, o, sizeof what, (long)tf_model_samples());
+  if (rc == TF_MODEL_ERR_ENGINE) status_text(text, sizeof text, what, tf_engine_status_name(tf_model_engine_status()), tf_model_engine_status());
+  else status_text(text, sizeof text, what, tf_status_name(rc), rc);
+  tf_app_log(text);
+}
+
+// One model-rate sample into the library's window; its result (if any) goes out as a PREDICTION.
+static void add_sample(const float* values) {
+  int rc = tf_model_push(values, TF_MODEL_NUM_AXES);
+  if (rc == TF_MODEL_RESULT_READY) send_prediction(tf_model_result());
+  else if (rc != TF_MODEL_OK) report_push_error(rc);
 }
 
 static void handle_samples_in(uint16_t seq, const uint8_t* p, size_t len) {
   size_t i, n;
-  float xyz[TF_MODEL_NUM_AXES];
+  float values[TF_MODEL_NUM_AXES];
   uint32_t a;
   if (!WINDOWING) {
     send_error(seq, TF_ERR_NO_WINDOWING, "model input is not an int8 [window][axis] tensor");
@@ -303,10 +335,18 @@ static void handle_samples_in(uint16_t seq, const uint8_t* p, size_t len) {
     return;
   }
   n = len / (4u * TF_MODEL_NUM_AXES);
+  // The whole frame is checked before any sample enters the window: a bad one refuses them all.
+  for (i = 0; i < n * TF_MODEL_NUM_AXES; i++) {
+    float v = getf32(p + i * 4u);
+    if (!(fabsf(v) <= TF_MODEL_MAX_ABS_VALUE)) {
+      send_error(seq, TF_ERR_BAD_SAMPLE, "SAMPLES_IN holds a NaN, infinite or out-of-range value (|x| > 1e6): frame refused, the window is unchanged");
+      return;
+    }
+  }
   for (i = 0; i < n; i++) {
-    for (a = 0; a < TF_MODEL_NUM_AXES; a++) xyz[a] = getf32(p + (i * TF_MODEL_NUM_AXES + a) * 4u);
+    for (a = 0; a < TF_MODEL_NUM_AXES; a++) values[a] = getf32(p + (i * TF_MODEL_NUM_AXES + a) * 4u);
     // add_sample may send a PREDICTION, which reuses tx_payload but never the rx buffer `p` points into.
-    add_sample(xyz);
+    add_sample(values);
   }
   send_ack(seq, TF_MSG_SAMPLES_IN);
 }
@@ -327,42 +367,13 @@ static int16_t to_mg(float g) {
   return (int16_t)(mg > 32767.0f ? 32767 : mg < -32768.0f ? -32768 : (int)mg);
 }
 
-static void resample_reset(void) {
-  float in = tf_board_imu_rate_hz();
-  rs_in_mhz = (uint32_t)(in * 1000.0f + 0.5f);
-  rs_out_mhz = (uint32_t)(TF_MODEL_SAMPLE_RATE_HZ * 1000.0f + 0.5f);
-  if (rs_out_mhz == 0) rs_out_mhz = rs_in_mhz;
-  rs_acc = 0;
-  rs_have_prev = 0;
-  rs_total = 0;
-}
-
 void tf_app_set_sample_hook(void (*hook)(const float* values, uint32_t index)) { sample_hook = hook; }
 
-// One raw IMU sample in; zero or more model-rate samples out to the window (see tf_app.h).
-static void resample_push(const float* xyz) {
-  float out[IMU_AXES], f;
-  uint32_t a;
-  if (TF_MODEL_NUM_AXES != IMU_AXES) return;  // constant: never live (live_axes is 0)
-  if (!rs_have_prev) {
-    for (a = 0; a < IMU_AXES; a++) rs_prev[a] = xyz[a];
-    rs_have_prev = 1;
-    return;
-  }
-  while (rs_acc < rs_out_mhz) {
-    f = (float)rs_acc / (float)rs_out_mhz;
-    for (a = 0; a < IMU_AXES; a++) {
-      float w0 = (1.0f - f) * rs_prev[a];
-      float w1 = f * xyz[a];
-      out[a] = w0 + w1;
-    }
-    if (sample_hook) sample_hook(out, rs_total);
-    rs_total++;
-    add_sample(out);
-    rs_acc += rs_in_mhz;
-  }
-  rs_acc -= rs_out_mhz;
-  for (a = 0; a < IMU_AXES; a++) rs_prev[a] = xyz[a];
+// The resampler's output: one model-rate sample (IMU_AXES values, which are the model's axes: live_axes).
+static void model_rate_sample(const float* values, uint32_t index, void* user) {
+  (void)user;
+  if (sample_hook) sample_hook(values, index);
+  add_sample(values);
 }
 
 static void service_imu(void) {
@@ -372,7 +383,7 @@ static void service_imu(void) {
   // Bounded so a fast IMU cannot starve the link.
   for (k = 0; k < 8 && tf_board_imu_read(xyz) == 1; k++) {
     // The model sees every raw sample, resampled to its rate; IMU_SAMPLES (capture) see raw ones.
-    if (WINDOWING && live_axes && rs_in_mhz > 0) resample_push(xyz);
+    if (WINDOWING && live_axes) tf_resample_push(&resampler, xyz, model_rate_sample, NULL);
     if (decim_phase++ % decimate != 0) continue;
     if (imu_batch_n == 0) {
       imu_batch_first = stream_index;
@@ -411,7 +422,7 @@ static void handle_stream_start(uint16_t seq, const uint8_t* p, size_t len) {
   rate = getf32(p + TF_STREAM_START_RATE_HZ_OFFSET);
   decimate = (rate > 0.0f && rate < nominal) ? (uint32_t)(nominal / rate + 0.5f) : 1u;
   decim_phase = 0;
-  resample_reset();
+  tf_resample_init(&resampler, nominal, TF_MODEL_SAMPLE_RATE_HZ);
   stream_index = 0;
   imu_batch_n = 0;
   streaming = 1;
@@ -435,6 +446,9 @@ static void dispatch(void) {
     case TF_MSG_INPUT_CHUNK:
       handle_input_chunk(rx.seq, p, n);
       break;
+    case TF_MSG_OUTPUT_READ:
+      handle_output_read(rx.seq, p, n);
+      break;
     case TF_MSG_STREAM_START:
       handle_stream_start(rx.seq, p, n);
       break;
@@ -450,7 +464,8 @@ static void dispatch(void) {
       streaming = 0;
       imu_batch_n = 0;
       staged_len = 0;
-      reset_window();
+      held_len = 0;
+      tf_model_reset();
       send_ack(rx.seq, TF_MSG_RESET);
       break;
     default:
@@ -459,11 +474,15 @@ static void dispatch(void) {
 }
 
 void tf_app_init(void) {
+  const tf_engine_info_t* e;
   tf_link_decoder_init(&rx);
-  memset(&engine, 0, sizeof engine);
-  engine_status = tf_engine_init();
-  if (engine_status == 0) tf_engine_info(&engine);
   event_seq = 0;
+  // Smoothing is the library's (for a stand-alone client); PREDICTION reports every raw window.
+  tf_model_init(NULL);
+  engine_status = tf_model_engine_status();
+  e = tf_model_engine();
+  if (e) engine = *e;
+  else memset(&engine, 0, sizeof engine);
   streaming = 0;
   decimate = 1;
   live_axes = TF_MODEL_NUM_AXES == IMU_AXES;
@@ -473,9 +492,9 @@ void tf_app_init(void) {
     for (a = 0; a < TF_MODEL_NUM_AXES && a < IMU_AXES; a++)
       if (strcmp(tf_model_axes[a], imu_axes[a]) != 0) live_axes = 0;
   }
-  resample_reset();
+  tf_resample_init(&resampler, tf_board_imu_rate_hz(), TF_MODEL_SAMPLE_RATE_HZ);
   staged_len = 0;
-  reset_window();
+  held_len = 0;
   tf_board_led(-1);
 }
 

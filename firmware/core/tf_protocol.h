@@ -33,6 +33,8 @@
 #define TF_MSG_RESET 12  /* host->device: clear the window buffer and counters, clear the input staging, stop streaming; answered by ACK */
 #define TF_MSG_INPUT_CHUNK 13  /* host->device: stage input bytes for an input larger than one frame; answered by ACK or ERROR. The device keeps one input buffer (inputBytes) and a staged-prefix length S (bytes 0..S-1 valid). offset 0 starts a new staging: S = len(bytes). 0 < offset <= S overwrites and extends: S = max(S, offset + len). offset > S (a gap) or offset + len > inputBytes is ERROR BAD_OFFSET; empty bytes is ERROR BAD_FRAME. Re-sending a chunk is idempotent. S is cleared by every INFER and by RESET */
 #define TF_MSG_LOG 14  /* device->host: a line of text the firmware logs (e.g. TFLM's DebugLog/MicroPrintf), sent as a frame so it never corrupts the link; an event (seq = the device's event counter), never a reply. Added after v3 without a version bump: no existing layout changed, and a host that does not know it counts it as a bad frame and carries on */
+#define TF_MSG_OUTPUT_READ 15  /* host->device: read part of the output of the last successful INFER, for outputs larger than one RESULT frame (RESULT carries the first maxPayload - 8 bytes); answered by OUTPUT_DATA, ERROR NO_OUTPUT (nothing held) or ERROR BAD_OFFSET (offset + length past outputBytes, or length 0). The device holds the output until the next INFER or RESET, so reads are idempotent and may be retried or repeated in any order. Added after v3 without a version bump: no existing layout changed */
+#define TF_MSG_OUTPUT_DATA 16  /* device->host: the reply to OUTPUT_READ */
 
 #define TF_ERR_BAD_FRAME 1  /* a frame arrived but its payload length does not fit the message */
 #define TF_ERR_UNKNOWN_TYPE 2  /* message type the device does not handle */
@@ -43,8 +45,10 @@
 #define TF_ERR_NO_WINDOWING 7  /* the model's input is not [window][axis] int8, so samples cannot be windowed */
 #define TF_ERR_BAD_OFFSET 8  /* INPUT_CHUNK out of range: offset + bytes past the input tensor, or offset past the staged prefix (chunks must extend it without a gap) */
 #define TF_ERR_NOT_STAGED 9  /* INFER with an empty payload but the staged prefix does not cover the whole input tensor since the last INFER/RESET */
-#define TF_ERR_OUTPUT_TOO_LARGE 10  /* the output tensor does not fit one RESULT frame (outputBytes > maxPayload - RESULT fixed bytes); there is no chunked RESULT */
+#define TF_ERR_OUTPUT_TOO_LARGE 10  /* the output tensor does not fit one RESULT frame (outputBytes > maxPayload - RESULT fixed bytes) and the device cannot hold it for OUTPUT_READ (firmware before OUTPUT_READ existed; current firmware chunks every output) */
 #define TF_ERR_AXES_MISMATCH 11  /* samples of the wrong width for the model: STREAM_START on a windowing model whose axes are not the IMU's aX,aY,aZ (no live detection; INFO.liveDetection is 0; INFER and SAMPLES_IN still work), or SAMPLES_IN whose length is not a whole number of numAxes-value float32 samples */
+#define TF_ERR_NO_OUTPUT 13  /* OUTPUT_READ but no output is held: no INFER succeeded since the last RESET, or the last INFER failed */
+#define TF_ERR_BAD_SAMPLE 12  /* SAMPLES_IN holds a NaN, infinite or out-of-range value (|x| > 1e6, the library's TF_MODEL_MAX_ABS_VALUE): the whole frame is refused, nothing enters the window. Added after v3 without a version bump: an older device leaves such values undefined */
 
 #define TF_COUNTER_NONE 0
 #define TF_COUNTER_CYCLES 1
@@ -120,5 +124,14 @@
 
 /* LOG: text:str */
 #define TF_LOG_FIXED_BYTES 0
+
+/* OUTPUT_READ: offset:u32, length:u16 */
+#define TF_OUTPUT_READ_OFFSET_OFFSET 0
+#define TF_OUTPUT_READ_LENGTH_OFFSET 4
+#define TF_OUTPUT_READ_FIXED_BYTES 6
+
+/* OUTPUT_DATA: offset:u32, bytes:bytes */
+#define TF_OUTPUT_DATA_OFFSET_OFFSET 0
+#define TF_OUTPUT_DATA_FIXED_BYTES 4
 
 #endif  // TINYFORGE_TF_PROTOCOL_H_

@@ -74,17 +74,17 @@ int init_once() {
   tflite::InitializeTarget();
 #endif
   const tflite::Model* model = tflite::GetModel(tf_model_data);
-  if (model == nullptr || model->version() != TFLITE_SCHEMA_VERSION) return -10;
+  if (model == nullptr || model->version() != TFLITE_SCHEMA_VERSION) return TF_ENGINE_BAD_MODEL;
   Resolver* resolver = new (resolver_storage) Resolver();
-  if (!tf_tflm_register_ops(*resolver)) return -11;
+  if (!tf_tflm_register_ops(*resolver)) return TF_ENGINE_MISSING_OPS;
   tflite::MicroInterpreter* interp =
       new (interpreter_storage) tflite::MicroInterpreter(model, *resolver, arena, TF_TFLM_ARENA_BYTES);
-  if (interp->initialization_status() != kTfLiteOk) return -12;
-  if (interp->AllocateTensors() != kTfLiteOk) return -12;  // arena too small, or an op/shape TFLM rejects
-  if (interp->inputs_size() != 1 || interp->outputs_size() != 1) return -13;
+  if (interp->initialization_status() != kTfLiteOk) return TF_ENGINE_ALLOCATE_FAILED;
+  if (interp->AllocateTensors() != kTfLiteOk) return TF_ENGINE_ALLOCATE_FAILED;  // arena too small, or an op/shape TFLM rejects
+  if (interp->inputs_size() != 1 || interp->outputs_size() != 1) return TF_ENGINE_BAD_IO;
   TfLiteTensor* in = interp->input(0);
   TfLiteTensor* out = interp->output(0);
-  if (in == nullptr || out == nullptr || in->data.raw == nullptr || out->data.raw == nullptr) return -13;
+  if (in == nullptr || out == nullptr || in->data.raw == nullptr || out->data.raw == nullptr) return TF_ENGINE_BAD_IO;
   input = in;
   output = out;
   arena_used = (uint32_t)interp->arena_used_bytes();
@@ -113,10 +113,10 @@ extern "C" void tf_engine_info(tf_engine_info_t* info) {
 }
 
 extern "C" int tf_engine_invoke(const uint8_t* in, size_t in_len, uint8_t* out, size_t out_len) {
-  if (interpreter == nullptr) return -1;
-  if (in_len != input->bytes || out_len != output->bytes) return -2;
+  if (interpreter == nullptr) return TF_ENGINE_NOT_INITIALISED;
+  if (in_len != input->bytes || out_len != output->bytes) return TF_ENGINE_BAD_SIZE;
   memcpy(input->data.raw, in, in_len);
-  if (interpreter->Invoke() != kTfLiteOk) return -3;
+  if (interpreter->Invoke() != kTfLiteOk) return TF_ENGINE_INVOKE_FAILED;
   memcpy(out, output->data.raw, out_len);
   return 0;
 }

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sharedDir } from '../../src/core/shared.js';
+import { sharedDir } from '../../tests/support/shared.js';
 import { meanFeatures, motionFeatures, nearestCentroidAccuracy } from '../../src/data/baseline.js';
 import { importCsv } from '../../src/data/import/csv.js';
 import { importImuCapture } from '../../src/data/import/imu-capture.js';

@@ -8,11 +8,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { sharedDir } from '../../src/core/shared.js';
+import { sharedDir } from '../../tests/support/shared.js';
 import { DeviceClient } from '../../src/device/client.js';
-import { startHostModelBoard, startVirtualModelBoard, type RunningBoard } from '../../src/device/model-boards.js';
-import { loadVectors } from '../../src/device/reference.js';
-import { SerialTransport } from '../../src/device/serial-transport.js';
+import { startHostModelBoard, startVirtualModelBoard, type RunningBoard } from '../../tests/support/model-boards.js';
+import { loadVectors } from '../../src/adapters/files.js';
+import { SerialTransport } from '../../src/adapters/serial.js';
 import { verifyDevice } from '../../src/device/verify.js';
 import type { BenchSection } from './types.js';
 

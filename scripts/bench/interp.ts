@@ -4,7 +4,7 @@
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { sharedDir } from '../../src/core/shared.js';
+import { sharedDir } from '../../tests/support/shared.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { createInterpreter } from '../../src/interp/index.js';
 import type { Graph } from '../../src/core/graph.js';

@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sharedDir } from '../../src/core/shared.js';
+import { sharedDir } from '../../tests/support/shared.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { emitNativeEngine, nativeKernelFiles } from '../../src/firmware/native/index.js';
 import { ARM_FLAGS, INCLUDES, buildRunner, hasTool, tempDir } from '../../tests/native/helpers.js';

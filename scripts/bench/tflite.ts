@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sharedDir } from '../../src/core/shared.js';
+import { sharedDir } from '../../tests/support/shared.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { writeTflite } from '../../src/tflite/writer.js';
 import type { BenchSection } from './types.js';

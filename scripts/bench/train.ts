@@ -6,13 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { sharedDir } from '../../src/core/shared.js';
+import { sharedDir } from '../../tests/support/shared.js';
 import { importText } from '../../src/data/import/index.js';
-import { subsetWindows, windowRecordings } from '../../src/data/window.js';
+import { subsetWindows, windowRecordings, applyNormalisation } from '../../src/data/window.js';
 import { selectBackend, type BackendPreference } from '../../src/train/backend.js';
 import { builtinTrainingData } from '../../src/train/data-source.js';
 import { trainModel } from '../../src/train/train.js';
-import { applyNormalisation } from '../../src/data/window.js';
 import { quantize } from '../../src/quantize/index.js';
 import { runInt8, argmax } from '../../src/quantize/eval.js';
 import { TRAIN_DEFAULTS } from '../../src/cli/commands/train.js';

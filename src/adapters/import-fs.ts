@@ -6,7 +6,8 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, sep } from 'node:path';
 import { badInput, causeText } from '../core/errors.js';
-import { globRoot, globToRegExp, isGlob, type ImportIo } from '../data/import/description.js';
+import { globRoot, globToRegExp, importRecordings, isGlob, type ImportedRecordings, type ImportIo } from '../data/import/description.js';
+import type { ImportOptions } from '../data/import/index.js';
 
 /** Bytes per chunk when streaming a file. */
 export const CHUNK_BYTES = 4 << 20;
@@ -93,4 +94,26 @@ export function fsImportIo(): ImportIo {
     },
     exists: (path) => existsSync(path),
   };
+}
+
+/**
+ * Reads and imports recording files (or folders of them) with the per-file importer options of
+ * `importText`, for callers that predate the import description (new code builds an
+ * ImportDescription instead).
+ */
+export type LoadedFiles = ImportedRecordings;
+
+/* `opts` apply to each file (label/group override per file). */
+export function readRecordingFiles(paths: readonly string[], opts: Omit<ImportOptions, 'source' | 'sidecarText'> = {}): LoadedFiles {
+  const { samplesPerGesture, label, group, labelColumn, groupColumn, ...rest } = opts;
+  return importRecordings(
+    {
+      ...rest,
+      files: [...paths],
+      ...(samplesPerGesture !== undefined ? { rowsPerGesture: samplesPerGesture } : {}),
+      ...(label !== undefined ? { label: { fixed: label } } : labelColumn !== undefined ? { label: { column: labelColumn } } : {}),
+      ...(group !== undefined ? { group: { fixed: group } } : groupColumn !== undefined ? { group: { column: groupColumn } } : {}),
+    },
+    fsImportIo(),
+  );
 }

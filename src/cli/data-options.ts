@@ -15,7 +15,8 @@ import { DELIMITERS, type Delimiter } from '../data/import/csv.js';
 import { importRecordings, isGlob, type GroupSource, type ImportDescription, type ImportedRecordings, type LabelSource } from '../data/import/description.js';
 import { windowsForModel } from '../data/prepare.js';
 import type { AccelUnit, GyroUnit } from '../data/import/units.js';
-import { findConfig, type DataConfig } from '../train/config.js';
+import { type DataConfig } from '../train/config.js';
+import { findConfig } from '../adapters/files.js';
 
 /** The flags `addImportOptions` defines, as commander parses them. */
 export interface ImportFlags {

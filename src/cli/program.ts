@@ -15,6 +15,7 @@ import { register as firmwareCmd } from './commands/firmware.js';
 import { register as flashCmd } from './commands/flash.js';
 import { register as deviceCmd } from './commands/device.js';
 import { register as studioCmd } from './commands/studio.js';
+import { register as tuneCmd } from './commands/tune.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   flashCmd(program);
   deviceCmd(program);
   studioCmd(program);
+  tuneCmd(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

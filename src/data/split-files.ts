@@ -10,10 +10,9 @@
  *                    x is row-major [count][windowLength][axes], raw (NOT normalised), each
  *                    number the shortest text of its float32 value (reads back bit-exact).
  *
- * Serialising and parsing are pure; `writeSplitDir` / `readSplitDir` do the file I/O, writing each
- * file to a temporary name and renaming it, so a failure never leaves a half-written split.
+ * Serialising and parsing are pure; `writeSplitDir` / `readSplitDir` (src/adapters/files.ts) do the
+ * file I/O, each file written atomically, so a failure never leaves a half-written split.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WindowSet } from '../core/dataset.js';
 import { badInput, causeText } from '../core/errors.js';
@@ -104,37 +103,3 @@ export function parseSplit(manifestText: string, read: (file: string) => string)
   };
 }
 
-/** Writes every file atomically (temp file, then rename). */
-export function writeSplitDir(dir: string, files: Record<string, string>): string[] {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw badInput(`cannot create ${dir}`, { cause: causeText(e), remedy: 'choose a writable --out folder' });
-  }
-  const written: string[] = [];
-  // Data files first, the manifest last: a split folder with a manifest is complete.
-  const names = Object.keys(files).sort((a, b) => Number(a === SPLIT_MANIFEST) - Number(b === SPLIT_MANIFEST));
-  for (const name of names) {
-    const path = join(dir, name);
-    const tmp = `${path}.tmp-${process.pid}`;
-    try {
-      writeFileSync(tmp, files[name]);
-      renameSync(tmp, path);
-    } catch (e) {
-      throw badInput(`cannot write ${path}`, { cause: causeText(e), remedy: 'check the --out folder is writable and the disk has space' });
-    }
-    written.push(path);
-  }
-  return written;
-}
-
-export function readSplitDir(dir: string): PreparedDataset & { units: string[] } {
-  const read = (f: string) => {
-    try {
-      return readFileSync(join(dir, f), 'utf8');
-    } catch (e) {
-      throw badInput(`cannot read ${join(dir, f)}`, { cause: causeText(e), remedy: 'point at a folder written by tinyforge data split' });
-    }
-  };
-  return parseSplit(read(SPLIT_MANIFEST), read);
-}

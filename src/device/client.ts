@@ -20,12 +20,13 @@
  * then sends an INFER with an empty payload, which runs on the staged input. The device clears the
  * staging at every INFER, so when the empty INFER gets no reply the whole input is staged again
  * before the next INFER (a retry round). The whole sequence holds the request chain, so no other
- * request from this client interleaves with it. Outputs are not chunked: a model whose output does
- * not fit one RESULT frame (INFO.outputBytes) is refused with a typed error before anything is sent.
+ * request from this client interleaves with it. Outputs larger than one RESULT frame: RESULT carries
+ * the first MAX_OUTPUT_BYTES and the rest is read with OUTPUT_READ {offset, length} → OUTPUT_DATA
+ * (idempotent on the device, so retried like any request), inside the same request chain.
  */
 import { TinyforgeError, deviceError, unsupported } from '../core/errors.js';
 import { FrameDecoder, decodeMessage, encodeMessage, type DecodedMessage } from './codec.js';
-import { ERR_NAME, FIXED_BYTES, MAX_PAYLOAD, MSG, type ImuSamplesMsg, type InfoMsg, type LogMsg, type MessageMap, type MsgName, type PredictionMsg, type ResultMsg } from './protocol.generated.js';
+import { ERR_NAME, FIXED_BYTES, MAX_PAYLOAD, MSG, type ImuSamplesMsg, type InfoMsg, type LogMsg, type MessageMap, type OutputDataMsg, type MsgName, type PredictionMsg, type ResultMsg } from './protocol.generated.js';
 import { LinkTiming } from './link-timing.js';
 import { Listeners, type Transport } from './transport.js';
 
@@ -67,8 +68,10 @@ export const INPUT_CHUNK_BYTES = MAX_PAYLOAD - FIXED_BYTES.INPUT_CHUNK;
 /** LOG lines DeviceClient.logs keeps (the most recent). */
 export const LOG_KEEP = 200;
 
-/** Largest output a RESULT frame carries. */
+/** Largest output a RESULT frame carries (larger outputs: the rest by OUTPUT_READ). */
 export const MAX_OUTPUT_BYTES = MAX_PAYLOAD - FIXED_BYTES.RESULT;
+/** Largest OUTPUT_READ. */
+export const OUTPUT_READ_BYTES = MAX_PAYLOAD - FIXED_BYTES.OUTPUT_DATA;
 /** Smallest INPUT_CHUNK the client shrinks to on a noisy link. */
 export const MIN_INPUT_CHUNK_BYTES = 64;
 /** Clean input exchanges after which the chunk size doubles back. */
@@ -342,17 +345,23 @@ export class DeviceClient {
   async infer(input: Uint8Array): Promise<InferResult> {
     const info = this.requireInfo();
     if (input.length !== info.inputBytes) throw deviceError(`input is ${input.length} bytes but the device's model takes ${info.inputBytes}`, { remedy: 'use inputs made for the model on the board' });
-    if (info.outputBytes > MAX_OUTPUT_BYTES) {
-      throw unsupported(`the device's model has a ${info.outputBytes}-byte output tensor; a RESULT frame carries at most ${MAX_OUTPUT_BYTES} bytes (protocol v${info.protocolVersion} does not chunk outputs)`, {
-        remedy: 'check this model with the host interpreter (tinyforge eval/predict), or cut the model so its output tensor is at most that size',
-        details: { outputBytes: info.outputBytes, maxOutputBytes: MAX_OUTPUT_BYTES },
-      });
-    }
-    const opts = { replyBytes: info.outputBytes + 24, inference: true };
-    const r = await this.exclusive(() => this.inferRounds(input, opts));
-    const m = (r as { msg: ResultMsg }).msg;
-    if (m.output.length !== info.outputBytes) throw deviceError(`device returned ${m.output.length} output bytes, expected ${info.outputBytes}`, { remedy: 'reflash the board: its firmware and INFO disagree' });
-    return { output: m.output, counterDelta: m.counterDelta, micros: m.micros };
+    const opts = { replyBytes: Math.min(info.outputBytes, MAX_OUTPUT_BYTES) + 24, inference: true };
+    return this.exclusive(async () => {
+      const m = ((await this.inferRounds(input, opts)) as { msg: ResultMsg }).msg;
+      const first = Math.min(info.outputBytes, MAX_OUTPUT_BYTES);
+      if (m.output.length !== first) throw deviceError(`device returned ${m.output.length} output bytes, expected ${first} of ${info.outputBytes}`, { remedy: 'reflash the board: its firmware and INFO disagree' });
+      if (info.outputBytes === first) return { output: m.output, counterDelta: m.counterDelta, micros: m.micros };
+      const output = new Uint8Array(info.outputBytes);
+      output.set(m.output);
+      for (let offset = first; offset < output.length; ) {
+        const length = Math.min(OUTPUT_READ_BYTES, output.length - offset);
+        const d = (await this.attempts('OUTPUT_READ', { offset, length }, ['OUTPUT_DATA'], { replyBytes: length + 16 })).msg as OutputDataMsg;
+        if (d.offset !== offset || d.bytes.length !== length) throw deviceError(`device answered OUTPUT_READ ${offset}+${length} with ${d.offset}+${d.bytes.length}`, { remedy: 'reflash the board: its firmware and INFO disagree' });
+        output.set(d.bytes, offset);
+        offset += length;
+      }
+      return { output, counterDelta: m.counterDelta, micros: m.micros };
+    });
   }
 
   /**

@@ -39,6 +39,10 @@ export const MSG = {
   INPUT_CHUNK: 13,
   /** device->host: a line of text the firmware logs (e.g. TFLM's DebugLog/MicroPrintf), sent as a frame so it never corrupts the link; an event (seq = the device's event counter), never a reply. Added after v3 without a version bump: no existing layout changed, and a host that does not know it counts it as a bad frame and carries on */
   LOG: 14,
+  /** host->device: read part of the output of the last successful INFER, for outputs larger than one RESULT frame (RESULT carries the first maxPayload - 8 bytes); answered by OUTPUT_DATA, ERROR NO_OUTPUT (nothing held) or ERROR BAD_OFFSET (offset + length past outputBytes, or length 0). The device holds the output until the next INFER or RESET, so reads are idempotent and may be retried or repeated in any order. Added after v3 without a version bump: no existing layout changed */
+  OUTPUT_READ: 15,
+  /** device->host: the reply to OUTPUT_READ */
+  OUTPUT_DATA: 16,
 } as const;
 export type MsgName = keyof typeof MSG;
 
@@ -57,6 +61,8 @@ export const MSG_NAME: Record<number, MsgName> = {
   12: 'RESET',
   13: 'INPUT_CHUNK',
   14: 'LOG',
+  15: 'OUTPUT_READ',
+  16: 'OUTPUT_DATA',
 };
 
 /** ERROR message codes. */
@@ -79,10 +85,14 @@ export const ERR = {
   BAD_OFFSET: 8,
   /** INFER with an empty payload but the staged prefix does not cover the whole input tensor since the last INFER/RESET */
   NOT_STAGED: 9,
-  /** the output tensor does not fit one RESULT frame (outputBytes > maxPayload - RESULT fixed bytes); there is no chunked RESULT */
+  /** the output tensor does not fit one RESULT frame (outputBytes > maxPayload - RESULT fixed bytes) and the device cannot hold it for OUTPUT_READ (firmware before OUTPUT_READ existed; current firmware chunks every output) */
   OUTPUT_TOO_LARGE: 10,
   /** samples of the wrong width for the model: STREAM_START on a windowing model whose axes are not the IMU's aX,aY,aZ (no live detection; INFO.liveDetection is 0; INFER and SAMPLES_IN still work), or SAMPLES_IN whose length is not a whole number of numAxes-value float32 samples */
   AXES_MISMATCH: 11,
+  /** OUTPUT_READ but no output is held: no INFER succeeded since the last RESET, or the last INFER failed */
+  NO_OUTPUT: 13,
+  /** SAMPLES_IN holds a NaN, infinite or out-of-range value (|x| > 1e6, the library's TF_MODEL_MAX_ABS_VALUE): the whole frame is refused, nothing enters the window. Added after v3 without a version bump: an older device leaves such values undefined */
+  BAD_SAMPLE: 12,
 } as const;
 
 export const ERR_NAME: Record<number, string> = {
@@ -97,6 +107,8 @@ export const ERR_NAME: Record<number, string> = {
   9: 'NOT_STAGED',
   10: 'OUTPUT_TOO_LARGE',
   11: 'AXES_MISMATCH',
+  13: 'NO_OUTPUT',
+  12: 'BAD_SAMPLE',
 };
 
 /** INFO.counterKind values. */
@@ -157,7 +169,7 @@ export interface ResultMsg {
   counterDelta: number;
   /** tf_board_micros() difference around tf_engine_invoke */
   micros: number;
-  /** raw output tensor bytes */
+  /** raw output tensor bytes: all outputBytes when they fit the frame, else the first maxPayload - 8 (read the rest with OUTPUT_READ) */
   output: Uint8Array;
 }
 /** STREAM_START (5, host->device): start sending IMU_SAMPLES (and PREDICTION when INFO.liveDetection); answered by ACK, ERROR(NO_IMU), or ERROR(AXES_MISMATCH) when the model windows samples whose axes are not aX,aY,aZ. The model is fed the IMU resampled to its own rate (TF_MODEL_SAMPLE_RATE_HZ, linear interpolation), whatever rateHz asks for IMU_SAMPLES */
@@ -219,6 +231,20 @@ export interface LogMsg {
   /** UTF-8, at most 255 bytes (longer text is cut) */
   text: string;
 }
+/** OUTPUT_READ (15, host->device): read part of the output of the last successful INFER, for outputs larger than one RESULT frame (RESULT carries the first maxPayload - 8 bytes); answered by OUTPUT_DATA, ERROR NO_OUTPUT (nothing held) or ERROR BAD_OFFSET (offset + length past outputBytes, or length 0). The device holds the output until the next INFER or RESET, so reads are idempotent and may be retried or repeated in any order. Added after v3 without a version bump: no existing layout changed */
+export interface OutputReadMsg {
+  /** byte offset into the output tensor */
+  offset: number;
+  /** bytes to read, 1 … maxPayload - 4 */
+  length: number;
+}
+/** OUTPUT_DATA (16, device->host): the reply to OUTPUT_READ */
+export interface OutputDataMsg {
+  /** as requested */
+  offset: number;
+  /** output tensor bytes [offset, offset + length) */
+  bytes: Uint8Array;
+}
 
 /** Message name → payload type. */
 export interface MessageMap {
@@ -236,6 +262,8 @@ export interface MessageMap {
   RESET: ResetMsg;
   INPUT_CHUNK: InputChunkMsg;
   LOG: LogMsg;
+  OUTPUT_READ: OutputReadMsg;
+  OUTPUT_DATA: OutputDataMsg;
 }
 
 /** Field layouts in wire order (the codec walks them). */
@@ -254,6 +282,8 @@ export const LAYOUT: { [K in MsgName]: readonly { name: string; type: FieldType 
   RESET: [],
   INPUT_CHUNK: [{ name: 'offset', type: 'u32' }, { name: 'bytes', type: 'bytes' }],
   LOG: [{ name: 'text', type: 'str' }],
+  OUTPUT_READ: [{ name: 'offset', type: 'u32' }, { name: 'length', type: 'u16' }],
+  OUTPUT_DATA: [{ name: 'offset', type: 'u32' }, { name: 'bytes', type: 'bytes' }],
 };
 
 /** Bytes of each message's leading fixed-size fields (tf_protocol.h TF_<MSG>_FIXED_BYTES). */
@@ -272,4 +302,6 @@ export const FIXED_BYTES: { [K in MsgName]: number } = {
   RESET: 0,
   INPUT_CHUNK: 4,
   LOG: 0,
+  OUTPUT_READ: 6,
+  OUTPUT_DATA: 4,
 };

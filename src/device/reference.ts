@@ -1,9 +1,7 @@
 /**
  * Where `verify` gets the expected outputs: the host int8 interpreter (src/interp `createInterpreter`), or the out-NNN.bin files of a vectors folder (TFLM reference outputs).
- * Adapter module: it reads files.
+ * Pure: a vectors folder is read by `loadVectors` (src/adapters/files.ts).
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { badInput } from '../core/errors.js';
 import { createInterpreter, quantizeInput } from '../interp/index.js';
 import { numElements } from '../core/graph.js';
@@ -15,20 +13,6 @@ export type Reference = (input: Uint8Array, index: number) => Uint8Array | Promi
 export interface LoadedVectors {
   inputs: Uint8Array[];
   outputs: (Uint8Array | null)[];
-}
-
-/** in-NNN.bin (and out-NNN.bin when present) from a vectors folder, in order. */
-export function loadVectors(dir: string): LoadedVectors {
-  if (!existsSync(dir)) throw badInput(`vectors folder not found: ${dir}`, { remedy: 'pass a folder holding in-000.bin, out-000.bin, …' });
-  const ins = readdirSync(dir).filter((f) => /^in-\d+\.bin$/.test(f)).sort();
-  if (!ins.length) throw badInput(`no in-NNN.bin files in ${dir}`, { remedy: 'pass a folder holding in-000.bin, out-000.bin, … (raw input tensor bytes)' });
-  return {
-    inputs: ins.map((f) => new Uint8Array(readFileSync(join(dir, f)))),
-    outputs: ins.map((f) => {
-      const o = join(dir, f.replace(/^in-/, 'out-'));
-      return existsSync(o) ? new Uint8Array(readFileSync(o)) : null;
-    }),
-  };
 }
 
 export interface WindowsFile {

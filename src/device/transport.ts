@@ -1,6 +1,6 @@
 /**
  * The byte link between host and device. Implementations: SerialTransport (real ports and ptys,
- * over the `serialport` package) and FakeTransport (in memory, for tests). Failures are typed
+ * over the `serialport` package) and FakeTransport (in memory, tests/support/fake-transport.ts). Failures are typed
  * TinyforgeError('device') with a remedy.
  */
 export interface Transport {

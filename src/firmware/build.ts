@@ -6,8 +6,6 @@
  * `arduino-cli compile --fqbn arduino:mbed_nano:nano33ble`. A missing tool is a `tool` error
  * (exit 7) naming the Debian package or the install command.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ARDUINO_TFLM_GIT_URL, getBoard, sketchName as defaultSketchName, type BoardSpec, type EngineId } from './boards.js';
 import { badInput, toolError } from '../core/errors.js';
@@ -154,78 +152,11 @@ export interface FirmwareManifest {
 
 export const MANIFEST_FILE = 'tinyforge.json';
 
-/** Adapter: reads DIR/tinyforge.json. */
-export function readManifest(projectDir: string): FirmwareManifest {
-  const p = join(projectDir, MANIFEST_FILE);
-  if (!existsSync(p)) {
-    throw badInput(`${projectDir} is not a tinyforge firmware project (no ${MANIFEST_FILE})`, {
-      remedy: 'generate one with: tinyforge firmware --board B --model model.tflite --settings settings.json --out DIR',
-    });
-  }
-  let m: FirmwareManifest;
-  try {
-    m = JSON.parse(readFileSync(p, 'utf8')) as FirmwareManifest;
-  } catch (e) {
-    throw badInput(`${p} is not valid JSON`, { cause: e, remedy: 'regenerate the project with tinyforge firmware' });
-  }
-  if (typeof m.board !== 'string' || (m.engine !== 'native' && m.engine !== 'tflm')) {
-    throw badInput(`${p} lacks a board or engine`, { remedy: 'regenerate the project with tinyforge firmware' });
-  }
-  return m;
-}
-
 export interface StepResult {
   title: string;
   argv: string[];
   exitCode: number;
   output: string;
-}
-
-/**
- * Adapter: runs the plan's steps in order, streaming their output to `onOutput`, and checks the
- * outputs exist. A missing program is a tool error naming how to install it.
- */
-export async function runPlan(plan: BuildPlan, onOutput: (chunk: string) => void = () => {}): Promise<StepResult[]> {
-  const results = await runSteps(plan.steps.map((s) => ({ ...s, cwd: isAbsolute(s.cwd) ? s.cwd : resolve(plan.projectDir, s.cwd) })), onOutput);
-  for (const o of plan.outputs) {
-    if (!existsSync(resolve(plan.projectDir, o))) {
-      throw toolError(`the build finished but did not produce ${o}`, { remedy: `run the steps of "tinyforge build ${plan.projectDir} --dry-run" by hand` });
-    }
-  }
-  return results;
-}
-
-/** Adapter: runs commands one after another; the first failure is a tool error with its output's tail. */
-export async function runSteps(steps: (Omit<BuildStep, 'cwd'> & { cwd?: string })[], onOutput: (chunk: string) => void = () => {}): Promise<StepResult[]> {
-  const results: StepResult[] = [];
-  for (const step of steps) {
-    const cwd = step.cwd ?? process.cwd();
-    const r = await runStep(step, cwd, onOutput);
-    results.push(r);
-    if (r.exitCode !== 0) {
-      const tail = r.output.trim().split('\n').slice(-15).join('\n');
-      // make reports a missing compiler as its own failure: name the package that provides it.
-      const missing = /(arm-none-eabi-[\w+-]+): (?:No such file or directory|not found|command not found)/.exec(r.output);
-      if (missing) {
-        throw toolError(`${missing[1]} not found`, { cause: tail, remedy: TOOLS.armGcc.install });
-      }
-      // The linker refusing an image too big for the board's memory is the model's fault, not the tool's.
-      const overflow = linkOverflow(r.output);
-      if (overflow) {
-        throw badInput(`the firmware does not fit the board's memory: the linker reports ${overflow}`, {
-          cause: tail,
-          remedy: 'use a smaller model (fewer or narrower layers, a shorter window), or a board with more memory; nothing was flashed',
-          details: { argv: step.argv, cwd, overflow },
-        });
-      }
-      throw toolError(`${step.title} failed (${step.argv[0]} exit code ${r.exitCode})`, {
-        cause: tail || undefined,
-        remedy: `run "${step.argv.join(' ')}" in ${cwd} to see the full output; check the prerequisites with --dry-run`,
-        details: { argv: step.argv, cwd },
-      });
-    }
-  }
-  return results;
 }
 
 /** A shell-safe rendering of one argument (for printed plans only: tinyforge never uses a shell). */
@@ -245,24 +176,4 @@ export function formatBuildPlan(p: BuildPlan): string {
   lines.push('steps:', ...formatSteps(p.steps));
   lines.push('outputs:', ...p.outputs.map((o) => `  - ${o}`), `artifact: ${p.artifact}`);
   return lines.join('\n') + '\n';
-}
-
-function runStep(step: { argv: string[]; title: string; tool: ToolRequirement }, cwd: string, onOutput: (chunk: string) => void): Promise<StepResult> {
-  return new Promise((res, rej) => {
-    const child = spawn(step.argv[0], step.argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const take = (d: Buffer) => {
-      const s = d.toString('utf8');
-      output += s;
-      onOutput(s);
-    };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
-    child.once('error', (e: NodeJS.ErrnoException) => {
-      rej(e.code === 'ENOENT'
-        ? toolError(`${step.argv[0]} not found`, { cause: e, remedy: step.tool.install })
-        : toolError(`could not run ${step.argv[0]}`, { cause: e, remedy: step.tool.install }));
-    });
-    child.once('close', (code) => res({ title: step.title, argv: step.argv, exitCode: code ?? 1, output }));
-  });
 }

@@ -27,20 +27,31 @@ import { buildPlan, MANIFEST_FILE, type BuildPlan, type FirmwareManifest } from 
 import { tflmConfigHeader } from './tflm.js';
 import { checkGraph } from '../interp/check.js';
 import { withModelQuant } from './model-settings.js';
-import type { SourceTree } from './sources.js';
 import type { NativeTarget } from '../ops/types.js';
+import { boardMemoryLimits } from './footprint.js';
+import { codeAllowance, estimateFlash, type FlashEstimate } from './flash-budget.js';
+
+/** The hand-written firmware sources (firmware/**): repository-relative path with forward slashes ("firmware/core/tf_app.c") → file text. Read by src/adapters/firmware-sources.ts. */
+export type SourceTree = Record<string, string>;
 
 /** Generates the native engine's model-specific C (the native-engine part provides it). */
 export type NativeEngineEmitter = (
   model: TfliteModel,
-  opts: { modelSha256: string; target?: NativeTarget },
-) => { files: GeneratedFile[]; arenaBytes?: number; schedule?: NativeKernelUse[] };
+  /** constBudget: bytes the generated constant data may take on the board (weight packing is chosen by it). */
+  opts: { modelSha256: string; target?: NativeTarget; constBudget?: number },
+) => { files: GeneratedFile[]; arenaBytes?: number; schedule?: NativeKernelUse[]; constBytes?: number };
 
-/** One operator of a native engine: the kernel that runs it and the arena scratch it needs (bytes, as CMSIS-NN's _get_buffer_size). */
+/**
+ * One operator of a native engine: the kernel that runs it, the arena scratch it needs (bytes, as
+ * CMSIS-NN's _get_buffer_size) and, for DSP layers with packed weights, the packing chosen for the
+ * board's flash and its bytes.
+ */
 export interface NativeKernelUse {
   op: string;
   kernel: string;
   scratchBytes?: number;
+  weights?: 'int8' | 'int16';
+  weightBytes?: number;
 }
 
 export interface FirmwareInput {
@@ -65,6 +76,8 @@ export interface FirmwareProject {
   manifest: FirmwareManifest;
   /** Native engine only: the kernel target, the planned arena (scratch included) and each op's kernel and scratch. */
   native?: { target: NativeTarget; arenaBytes?: number; kernels: NativeKernelUse[] };
+  /** The image's estimated flash against the board's limit (flash-budget.ts), when the board states one. */
+  flash?: FlashEstimate;
 }
 
 export function sha256Hex(bytes: Uint8Array): string {
@@ -76,8 +89,9 @@ export function emitFirmware(input: FirmwareInput): FirmwareProject {
   const board = getBoard(input.board);
   const { model, engine } = input;
   const g = model.graph;
-  // Every check the interpreter runs, for every engine, before anything is generated.
-  checkGraph(g);
+  // Every check the interpreter runs, for every engine, before anything is generated. Ops kept by
+  // name for TFLM get the structural checks here; the native generator refuses them with the TFLM remedy.
+  checkGraph(g, { tflmOnlyOps: true });
   if (g.inputs.length !== 1 || g.outputs.length !== 1) {
     throw unsupported(`firmware serves models with one input and one output tensor (this one has ${g.inputs.length} and ${g.outputs.length})`, {
       remedy: 'export the model with a single input and a single output',
@@ -104,6 +118,13 @@ export function emitFirmware(input: FirmwareInput): FirmwareProject {
   src.push(settingsHeader({ settings: withModelQuant(input.settings, g), inputBytes: tensorBytes(g.inputs[0]), outputBytes: tensorBytes(g.outputs[0]), modelSha256: sha }));
   if (board.build === 'arduino') src.push(boardConfigHeader(board));
 
+  // The board's flash limit (Arduino: its own; Makefile boards: the linker script's MEMORY), known
+  // before generating: the native engine packs its weights to fit it, and an image that cannot fit
+  // is refused here rather than at link time.
+  const ld = board.linkerScript ? board.halDirs.map((d) => input.sources[`firmware/boards/${d}/${board.linkerScript}`]).find((t) => t !== undefined) : undefined;
+  const limits = boardMemoryLimits(board, ld);
+  const code = codeAllowance(board, engine, g.operators.length);
+  let flash: (FlashEstimate & { over: boolean }) | undefined;
   let native: FirmwareProject['native'];
   if (engine === 'native') {
     if (!input.nativeEngine) {
@@ -112,16 +133,29 @@ export function emitFirmware(input: FirmwareInput): FirmwareProject {
     // DSP kernels (firmware/native/dsp/) only for cores with the DSP extension.
     take('firmware/native/', (p) => /\.(c|h)$/.test(p) && (board.dsp || !p.startsWith('firmware/native/dsp/')));
     const target: NativeTarget = board.dsp ? 'dsp' : 'portable';
-    const engineOut = input.nativeEngine(model, { modelSha256: sha, target });
+    const engineOut = input.nativeEngine(model, { modelSha256: sha, target, ...(limits ? { constBudget: limits.flashBytes - code } : {}) });
     src.push(...engineOut.files);
     native = { target, arenaBytes: engineOut.arenaBytes, kernels: engineOut.schedule ?? [] };
+    if (limits && engineOut.constBytes !== undefined) flash = estimateFlash(code, engineOut.constBytes, limits);
   } else {
+    if (limits) flash = estimateFlash(code, input.modelBytes.length, limits);
     take('firmware/tflm/', (p) => /\.(cpp|h)$/.test(p));
     src.push(tflmConfigHeader({ model, modelSha256: sha }));
     // The C array is C++ (model_data.cc); .cpp is the extension both our Makefile and Arduino compile.
     for (const f of modelCArray(input.modelBytes, { name: 'tf_model_data', graph: g })) {
       src.push({ path: f.path.replace(/\.cc$/, '.cpp'), contents: f.contents });
     }
+  }
+
+  if (flash?.over) {
+    const packed = native?.kernels.some((k) => k.weights === 'int8') ? ' with every layer it could on int8 weights' : '';
+    throw badInput(
+      `the firmware will not fit the ${board.id}: estimated ${flash.bytes} B of flash (${engine} engine${packed}: ${flash.dataBytes} B of model data + about ${code} B of code) > ${flash.limit} B (${flash.source}); nothing was written`,
+      {
+        remedy: engine === 'tflm' && board.dsp ? 'use --engine native (its int8-packed weights take less flash than the .tflite plus TFLM), a smaller model, or a board with more flash' : 'use a smaller model (fewer or narrower layers), or a board with more flash',
+        details: { board: board.id, engine, estimate: flash.bytes, limit: flash.limit, dataBytes: flash.dataBytes, code },
+      },
+    );
   }
 
   const files: GeneratedFile[] = src.map((f) => ({ path: `src/${baseName(f.path)}`, contents: f.contents }));
@@ -144,7 +178,8 @@ export function emitFirmware(input: FirmwareInput): FirmwareProject {
   files.push({ path: MANIFEST_FILE, contents: JSON.stringify(manifest, null, 2) + '\n' });
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const plan = buildPlan('.', board.id, { engine, sketch, tflmDir: engine === 'tflm' && board.build === 'make' ? '$TFLM_DIR' : undefined });
-  return { files, plan, manifest, ...(native ? { native } : {}) };
+  const flashOut = flash ? (({ over: _over, ...rest }) => rest)(flash) : undefined;
+  return { files, plan, manifest, ...(native ? { native } : {}), ...(flashOut ? { flash: flashOut } : {}) };
 }
 
 /** The hand-written board layer of `board` (startup, main, HAL, linker scripts), paths flattened. */

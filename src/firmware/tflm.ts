@@ -14,14 +14,18 @@
  * x86-64 (reference kernels) and on Cortex-M4 (CMSIS-NN kernels, scratch buffers included), and above
  * the smallest arena that runs on x86-64, which is larger than on 32-bit targets.
  */
-import { DTYPE_BYTES, numElements, type Graph, type OpName, type TfliteModel } from '../core/graph.js';
+import { DTYPE_BYTES, numElements, type Graph, type TfliteModel } from '../core/graph.js';
 import { cBytes, cHeader, cString, type GeneratedFile } from '../core/cemit.js';
 import { unsupported } from '../core/errors.js';
-import { OPS } from '../ops/registry.js';
+import { findOp } from '../ops/registry.js';
+import { tflmResolverMethod } from './tflm-resolver.js';
 
-/** The distinct ops of a graph, sorted by name (the resolver's registration order). */
-export function modelOps(graph: Graph): OpName[] {
-  return [...new Set(graph.operators.map((o) => o.op))].sort();
+/**
+ * The distinct ops of a graph, sorted by name (the resolver's registration order): registry ops
+ * and, in a graph read with `tflmOnlyOps`, builtin ops only TFLM implements (by TFLite name).
+ */
+export function modelOps(graph: Graph): string[] {
+  return [...new Set(graph.operators.map((o) => o.op as string))].sort();
 }
 
 /**
@@ -29,8 +33,9 @@ export function modelOps(graph: Graph): OpName[] {
  * sorted, without repeats. The engine references only these, so a model links no other CMSIS-NN
  * kernel (a weak reference to a defined function keeps it alive through --gc-sections).
  */
-export function cmsisNnEntryPoints(ops: readonly OpName[]): string[] {
-  return [...new Set(ops.flatMap((op) => OPS[op].tflm.cmsisNn))].sort();
+export function cmsisNnEntryPoints(ops: readonly string[]): string[] {
+  // Ops outside the registry name no CMSIS-NN entry points: the engine then reports plain "tflm" unless another op links CMSIS-NN.
+  return [...new Set(ops.flatMap((op) => findOp(op)?.tflm.cmsisNn ?? []))].sort();
 }
 
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
@@ -67,7 +72,7 @@ export function estimateArenaBytes(graph: Graph): number {
   for (const op of graph.operators) {
     bookkeeping += 256;
     // Per-channel multipliers and shifts: the registry's weighted ops.
-    if (OPS[op.op].weights) {
+    if (findOp(op.op)?.weights) {
       const out = graph.tensors[op.outputs[0]];
       bookkeeping += 8 * (out.shape[out.shape.length - 1] ?? 1);
     }
@@ -91,6 +96,7 @@ export function tflmConfigHeader({ model, modelSha256, arenaBytes }: TflmConfigI
     });
   }
   const ops = modelOps(g);
+  const resolver = ops.map(tflmResolverMethod);
   const cmsis = cmsisNnEntryPoints(ops);
   const arena = align16(arenaBytes ?? estimateArenaBytes(g));
   const sha = Uint8Array.from(modelSha256.match(/../g)!.map((h) => parseInt(h, 16)));
@@ -103,7 +109,7 @@ export function tflmConfigHeader({ model, modelSha256, arenaBytes }: TflmConfigI
     'template <typename Resolver>',
     'static bool tf_tflm_register_ops(Resolver& r) {',
     '  bool ok = true;',
-    ...ops.map((op) => `  ok = ok && r.${OPS[op].tflm.resolver}() == kTfLiteOk;`),
+    ...resolver.map((m) => `  ok = ok && r.${m}() == kTfLiteOk;`),
     '  return ok;',
     '}',
     '',

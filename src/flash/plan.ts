@@ -11,7 +11,25 @@ import { basename, join } from 'node:path';
 import { getBoard } from '../firmware/boards.js';
 import { formatSteps, TOOLS, type ToolRequirement } from '../firmware/build.js';
 import { usageError } from '../core/errors.js';
-import { QEMU_BINARY, virtualBoardArgs } from './virtual-board.js';
+
+export const QEMU_BINARY = 'qemu-system-arm';
+export const QEMU_MACHINE = 'mps2-an386';
+
+/**
+ * The QEMU command line for an ELF (pure: used for --dry-run plans too). `imuSocket`: the unix
+ * socket QEMU connects UART1 (the sensor bus) to; without it UART1 has nothing attached.
+ */
+export function virtualBoardArgs(elfPath: string, opts: { icount?: boolean; imuSocket?: string } = {}): string[] {
+  return [
+    '-M', QEMU_MACHINE,
+    '-nographic',
+    '-monitor', 'none',
+    '-serial', 'pty',
+    ...(opts.imuSocket ? ['-chardev', `socket,id=imu,path=${opts.imuSocket}`, '-serial', 'chardev:imu'] : []),
+    ...(opts.icount === false ? [] : ['-icount', 'shift=0']),
+    '-kernel', elfPath,
+  ];
+}
 
 export interface FlashStep {
   title: string;

@@ -15,19 +15,28 @@
  */
 import type { Graph } from '../core/graph.js';
 import { TinyforgeError, badInput } from '../core/errors.js';
-import { opDef } from '../ops/registry.js';
+import { findOp, opDef } from '../ops/registry.js';
 import type { AnyOpDef } from '../ops/types.js';
 import { validateGraph, type ValidateOptions } from './validate.js';
+
+export interface CheckOptions extends ValidateOptions {
+  /**
+   * The TFLM engine's models may hold builtin ops tinyforge does not implement, kept by name by the
+   * reader (readTflite's tflmOnlyOps): they get every structural check but no Prepare (TFLM
+   * prepares them on the device); their entry in `ops` is null.
+   */
+  tflmOnlyOps?: boolean;
+}
 
 export interface CheckedGraph {
   /** Byte size of every tensor. */
   sizes: number[];
-  /** Per operator: its registry entry and its prepared parameters. */
-  ops: { def: AnyOpDef; prepared: unknown }[];
+  /** Per operator: its registry entry and its prepared parameters (null: an op kept by name for TFLM, see CheckOptions). */
+  ops: ({ def: AnyOpDef; prepared: unknown } | null)[];
 }
 
 /** Runs every check (see the file comment); throws on the first defect. Pure. */
-export function checkGraph(graph: Graph, opts: ValidateOptions = {}): CheckedGraph {
+export function checkGraph(graph: Graph, opts: CheckOptions = {}): CheckedGraph {
   const sizes = validateGraph(graph, opts);
   const ready = new Set<number>(graph.inputs);
   graph.tensors.forEach((t, i) => t.data && ready.add(i));
@@ -40,9 +49,10 @@ export function checkGraph(graph: Graph, opts: ValidateOptions = {}): CheckedGra
         });
       }
     });
+    op.outputs.forEach((i) => ready.add(i));
+    if (opts.tflmOnlyOps && !findOp(op.op)) return null;
     const def = opDef(op.op, 'tinyforge', opIndex);
     const prepared = withOperator(opIndex, op.op, () => def.prepare({ graph, op, opIndex }));
-    op.outputs.forEach((i) => ready.add(i));
     return { def, prepared };
   });
   for (const o of graph.outputs) {

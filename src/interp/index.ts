@@ -75,7 +75,7 @@ export function createInterpreter(graph: Graph, opts: ValidateOptions = {}): Int
     return s;
   });
   const kernels: Kernel[] = graph.operators.map((op, opIndex) =>
-    withOperator(opIndex, op.op, () => ops[opIndex].def.host(ops[opIndex].prepared, { graph, op, opIndex }, stores)),
+    withOperator(opIndex, op.op, () => ops[opIndex]!.def.host(ops[opIndex]!.prepared, { graph, op, opIndex }, stores)),
   );
 
   const inputBytes = graph.inputs.map((i) => stores[i].bytes.length);

@@ -6,7 +6,6 @@ import { ACT_CODE, PADDING_CODE } from '../tflite/options.js';
 import { dtypeAt, expectRank, fail, weightedIO } from './common.js';
 import { convGeometry, convOutputStage, emitConvLike, int8Finisher, type ConvPrepared } from './conv-common.js';
 import type { OpContext, OpDef } from './types.js';
-import { dspConvScratch, emitDspConv } from '../firmware/native/dsp/emit.js';
 
 const fr = Math.fround;
 
@@ -125,7 +124,6 @@ export const CONV_2D: OpDef<ConvPrepared> = {
   native: {
     kernels: ['tf_k_conv2d_s8'],
     sources: ['tf_k_conv.c'],
-    scratchBytes: (p, e) => dspConvScratch(p, false, e),
-    emit: (p, e) => emitDspConv(p, e, false) ?? emitConvLike(p, e, 'tf_k_conv2d_s8'),
+    emit: (p, e) => emitConvLike(p, e, 'tf_k_conv2d_s8'),
   },
 };

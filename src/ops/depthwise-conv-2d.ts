@@ -6,7 +6,6 @@ import { ACT_CODE, PADDING_CODE } from '../tflite/options.js';
 import { dtypeAt, expectRank, fail, weightedIO } from './common.js';
 import { convGeometry, convOutputStage, emitConvLike, int8Finisher, type ConvPrepared } from './conv-common.js';
 import type { OpContext, OpDef } from './types.js';
-import { dspConvScratch, emitDspConv, emitDspDepthwise } from '../firmware/native/dsp/emit.js';
 
 const fr = Math.fround;
 
@@ -136,8 +135,7 @@ export const DEPTHWISE_CONV_2D: OpDef<ConvPrepared> = {
   native: {
     kernels: ['tf_k_depthwise_conv2d_s8'],
     sources: ['tf_k_conv.c'],
-    scratchBytes: (p, e) => dspConvScratch(p, true, e),
-    // Other depthwise convs keep this call; DSP builds link a strong tf_k_depthwise_conv2d_s8 (firmware/native/dsp/).
-    emit: (p, e) => emitDspConv(p, e, true) ?? emitDspDepthwise(p, e) ?? emitConvLike(p, e, 'tf_k_depthwise_conv2d_s8'),
+    // DSP builds may replace this call (src/firmware/native/dsp/) or link a strong tf_k_depthwise_conv2d_s8 (firmware/native/dsp/).
+    emit: (p, e) => emitConvLike(p, e, 'tf_k_depthwise_conv2d_s8'),
   },
 };

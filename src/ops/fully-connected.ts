@@ -11,7 +11,6 @@ import { ACT_CODE } from '../tflite/options.js';
 import { dtypeAt, expectDType, fail, int32Bias, multiplierArrays, perChannelMultipliers, qparams, scalesOf, weightedIO } from './common.js';
 import { activationRange, activationRangeFloat, quantizeMultiplier, type QuantizedMultiplier } from './quant.js';
 import type { OpContext, OpDef } from './types.js';
-import { emitDspFc } from '../firmware/native/dsp/emit.js';
 
 const fr = Math.fround;
 
@@ -170,8 +169,6 @@ export const FULLY_CONNECTED: OpDef<FullyConnectedPrepared> = {
       const filter = e.graph.tensors[p.weights];
       e.need(!!filter.data && filter.shape.length === 2, 'a non-constant or non-2-D filter');
       e.need(filter.shape[0] === p.outputDepth, `a filter of ${filter.shape[0]} rows for ${p.outputDepth} outputs`);
-      const dsp = emitDspFc(p, e);
-      if (dsp) return dsp;
       const { mult, shift } = e.multipliers(p.multipliers);
       const params = e.struct('tf_fc_params_t', {
         batches: p.batches,

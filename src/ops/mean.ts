@@ -4,8 +4,7 @@ import { ReducerOptions as ReducerTable } from '../tflite/generated/tflite/reduc
 import { mulByQuantizedMultiplier } from '../interp/fixedpoint.js';
 import { constInt32, dataKind, dtypeAt, fail, input, notSupported, output, qparams, scalesOf, sameKind } from './common.js';
 import { meanMultiplier, quantizeMultiplier } from './quant.js';
-import type { OpContext, OpDef } from './types.js';
-import { emitDspWrapped } from '../firmware/native/dsp/emit.js';
+import type { NativeEmitter, OpContext, OpDef } from './types.js';
 
 const fr = Math.fround;
 
@@ -25,6 +24,31 @@ export interface MeanPrepared {
   outputZeroPoint: number;
   multiplier: number;
   shift: number;
+}
+
+/**
+ * The int8 checks of the native MEAN and the fields of the C tf_mean_params_t (shape padded with
+ * leading 1s to 4-D), shared with the DSP mean kernel.
+ */
+export function meanParamsFields(p: MeanPrepared, e: NativeEmitter): Record<string, string | number> {
+  e.int8('in', 0);
+  e.int8('out', 0);
+  const rank = p.inShape.length;
+  e.need(rank <= 4, `a ${rank}-D input`);
+  e.need(p.reduced > 0, 'an empty reduction');
+  const pad = 4 - rank;
+  const dims = [...Array(pad).fill(1), ...p.inShape];
+  const reduce = [0, 0, 0, 0];
+  for (const a of p.axes) reduce[a + pad] = 1;
+  return {
+    dims: `{${dims.join(', ')}}`,
+    reduce: `{${reduce.join(', ')}}`,
+    num_elements_in_axis: p.reduced,
+    input_zero_point: p.inputZeroPoint,
+    output_zero_point: p.outputZeroPoint,
+    multiplier: p.multiplier,
+    shift: p.shift,
+  };
 }
 
 function prepare(ctx: OpContext): MeanPrepared {
@@ -123,26 +147,9 @@ export const MEAN: OpDef<MeanPrepared> = {
     kernels: ['tf_k_mean_s8'],
     sources: ['tf_k_pool.c'],
     emit(p, e) {
-      e.int8('in', 0);
-      e.int8('out', 0);
-      const rank = p.inShape.length;
-      e.need(rank <= 4, `a ${rank}-D input`);
-      e.need(p.reduced > 0, 'an empty reduction');
-      const pad = 4 - rank;
-      const dims = [...Array(pad).fill(1), ...p.inShape];
-      const reduce = [0, 0, 0, 0];
-      for (const a of p.axes) reduce[a + pad] = 1;
-      const params = e.struct('tf_mean_params_t', {
-        dims: `{${dims.join(', ')}}`,
-        reduce: `{${reduce.join(', ')}}`,
-        num_elements_in_axis: p.reduced,
-        input_zero_point: p.inputZeroPoint,
-        output_zero_point: p.outputZeroPoint,
-        multiplier: p.multiplier,
-        shift: p.shift,
-      });
+      const params = e.struct('tf_mean_params_t', meanParamsFields(p, e));
       const kernel = 'tf_k_mean_s8';
-      return emitDspWrapped(e, 'MEAN', params) ?? { kernel, call: `${kernel}(${params}, ${e.input(0, 'int8_t')}, ${e.output('int8_t')})` };
+      return { kernel, call: `${kernel}(${params}, ${e.input(0, 'int8_t')}, ${e.output('int8_t')})` };
     },
   },
 };

@@ -5,7 +5,6 @@ import { activationRange, activationRangeFloat, padFor } from './quant.js';
 import { Pool2DOptions as Pool2DTable } from '../tflite/generated/tflite/pool2-doptions.js';
 import { ACT_CODE, PADDING_CODE } from '../tflite/options.js';
 import type { OpContext, OpDef } from './types.js';
-import { emitDspWrapped } from '../firmware/native/dsp/emit.js';
 
 const fr = Math.fround;
 
@@ -27,6 +26,26 @@ export interface PoolPrepared {
   padW: number;
   actMin: number;
   actMax: number;
+}
+
+/** The fields of the C tf_pool_params_t (firmware/native/tf_kernels.h), shared with the DSP pool kernels. */
+export function poolParamsFields(p: PoolPrepared): Record<string, number> {
+  return {
+    batches: p.batches,
+    in_h: p.inH,
+    in_w: p.inW,
+    channels: p.depth,
+    out_h: p.outH,
+    out_w: p.outW,
+    filter_h: p.filterH,
+    filter_w: p.filterW,
+    stride_h: p.strideH,
+    stride_w: p.strideW,
+    pad_h: p.padH,
+    pad_w: p.padW,
+    act_min: p.actMin,
+    act_max: p.actMax,
+  };
 }
 
 function prepare(ctx: OpContext): PoolPrepared {
@@ -137,24 +156,8 @@ function poolDef(op: OpName & ('AVERAGE_POOL_2D' | 'MAX_POOL_2D')): OpDef<PoolPr
       emit(p, e) {
         e.int8('in', 0);
         e.int8('out', 0);
-        const params = e.struct('tf_pool_params_t', {
-          batches: p.batches,
-          in_h: p.inH,
-          in_w: p.inW,
-          channels: p.depth,
-          out_h: p.outH,
-          out_w: p.outW,
-          filter_h: p.filterH,
-          filter_w: p.filterW,
-          stride_h: p.strideH,
-          stride_w: p.strideW,
-          pad_h: p.padH,
-          pad_w: p.padW,
-          act_min: p.actMin,
-          act_max: p.actMax,
-        });
-        const dsp = op === 'MAX_POOL_2D' ? emitDspWrapped(e, op, params) : null;
-        return dsp ?? { kernel, call: `${kernel}(${params}, ${e.input(0, 'int8_t')}, ${e.output('int8_t')})` };
+        const params = e.struct('tf_pool_params_t', poolParamsFields(p));
+        return { kernel, call: `${kernel}(${params}, ${e.input(0, 'int8_t')}, ${e.output('int8_t')})` };
       },
     },
   };

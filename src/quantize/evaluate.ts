@@ -7,7 +7,7 @@ import { badInput } from '../core/errors.js';
 import { numElements } from '../core/graph.js';
 import type { Graph } from '../core/graph.js';
 import { compareOutputs, runInt8, type EvalReport } from './eval.js';
-import type { ArrayData } from './io.js';
+import type { ArrayData } from './array-data.js';
 
 /** Float model outputs for [n, ...] inputs, in batches. */
 export function predictFloat(model: tf.LayersModel, x: Float32Array, shape: number[], batch = 256): Float32Array {

@@ -3,20 +3,21 @@
  * capture and monitor use `connectBoard` too; their bodies stay with their commands until the
  * simulated IMU work (branch simimu) lands. Adapters: serial transport, QEMU, flash tools.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { exists, isDirectory, readText, readManifest, loadVectors } from '../adapters/files.js';
 import { dirname, join, resolve } from 'node:path';
 import { badInput, deviceError, usageError } from '../core/errors.js';
 import { BOARD_IDS, getBoard, type BoardSpec } from '../firmware/boards.js';
-import { buildPlan, readManifest, runSteps } from '../firmware/build.js';
+import { buildPlan } from '../firmware/build.js';
+import { runSteps } from '../adapters/processes.js';
 import { flashPlan, type FlashPlan } from '../flash/plan.js';
-import { startVirtualBoard } from '../flash/virtual-board.js';
+import { startVirtualBoard } from '../adapters/qemu.js';
 import { DeviceClient, type ClientOptions } from '../device/client.js';
-import { interpreterReference, loadVectors, parseWindowsFile, quantizeWindows, type Reference } from '../device/reference.js';
-import { SerialTransport, listPorts } from '../device/serial-transport.js';
+import { interpreterReference, parseWindowsFile, quantizeWindows, type Reference } from '../device/reference.js';
+import { SerialTransport, listPorts } from '../adapters/serial.js';
 import { verifyDevice, type VerifyReport } from '../device/verify.js';
 import { selectVerifySample, type VerifySample, type VerifySampleOptions } from '../device/verify-sample.js';
 import type { WindowSet } from '../core/dataset.js';
-import { loadTrainArtifacts } from '../train/artifacts.js';
+import { loadTrainArtifacts } from '../adapters/train-dir.js';
 
 /** QEMU's UART, measured: what timeouts assume for the virtual board. */
 export const VIRTUAL_LINK_BYTES_PER_SECOND = 8000;
@@ -70,11 +71,11 @@ export async function detectArduinoPort(): Promise<string> {
 
 /** What `flash TARGET` flashes and how: a built project folder or an image file (+ --board). */
 export async function resolveFlashTarget(target: string, o: { board?: string; port?: string; dryRun?: boolean } = {}): Promise<FlashTarget> {
-  if (!existsSync(target)) throw badInput(`not found: ${target}`, { remedy: 'pass a project folder built with tinyforge build, or an image file' });
+  if (!exists(target)) throw badInput(`not found: ${target}`, { remedy: 'pass a project folder built with tinyforge build, or an image file' });
   let boardId = o.board;
   let artifact: string;
   let projectDir: string | undefined;
-  if (statSync(target).isDirectory()) {
+  if (isDirectory(target)) {
     projectDir = resolve(target);
     const m = readManifest(projectDir);
     if (boardId && getBoard(boardId).id !== m.board) {
@@ -98,7 +99,7 @@ export async function resolveFlashTarget(target: string, o: { board?: string; po
  * (QEMU, the pty is its port); a real board is flashed with the plan's tools, then its port is used.
  */
 export async function flashStage(t: FlashTarget, o: { port?: string; onOutput?: (chunk: string) => void } = {}): Promise<StartedBoard> {
-  if (!existsSync(t.artifact)) throw badInput(`firmware image not found: ${t.artifact}`, { remedy: `build it first: tinyforge build ${t.projectDir ?? dirname(t.artifact)}` });
+  if (!exists(t.artifact)) throw badInput(`firmware image not found: ${t.artifact}`, { remedy: `build it first: tinyforge build ${t.projectDir ?? dirname(t.artifact)}` });
   if (t.board.virtual) {
     const vb = await startVirtualBoard(t.artifact);
     return { path: vb.path, bytesPerSecond: VIRTUAL_LINK_BYTES_PER_SECOND, stop: () => vb.stop() };
@@ -134,14 +135,14 @@ export async function loadVerifyWindows(
   // Recordings (--data FILES): already windowed and normalised with the model's settings.
   if (o.recordingWindows) return { ...quantizeWindows(model, o.recordingWindows), source: 'data' };
   if (o.data) return { ...quantizeWindows(model, (await loadTrainArtifacts(o.data)).heldOutNormalised), source: 'data' };
-  const vdir = o.vectors ?? (o.windows ? undefined : existsSync(join(dirname(modelPath), 'in-000.bin')) ? dirname(modelPath) : undefined);
+  const vdir = o.vectors ?? (o.windows ? undefined : exists(join(dirname(modelPath), 'in-000.bin')) ? dirname(modelPath) : undefined);
   if (vdir) {
     const v = loadVectors(vdir);
     return { inputs: v.inputs, ...(v.outputs.every((x) => x) ? { reference: (_x: Uint8Array, i: number) => v.outputs[i]! } : {}), source: 'vectors' };
   }
   if (o.windows) {
-    if (!existsSync(o.windows)) throw badInput(`windows file not found: ${o.windows}`, { remedy: 'check the path' });
-    return { ...parseWindowsFile(readFileSync(o.windows, 'utf8'), o.windows), source: 'windows' };
+    if (!exists(o.windows)) throw badInput(`windows file not found: ${o.windows}`, { remedy: 'check the path' });
+    return { ...parseWindowsFile(readText(o.windows), o.windows), source: 'windows' };
   }
   throw usageError('no test windows given', { remedy: 'pass --data TRAIN_DIR (held-out windows), --vectors DIR (in-NNN.bin/out-NNN.bin) or --windows FILE' });
 }

@@ -1,21 +1,21 @@
 /**
  * Service: the firmware and build steps. A .tflite (+ settings, or settings derived from the
  * model alone) → a generated project for a board and engine, written atomically; then compiled
- * (make / arduino-cli) with its footprint. Adapters: src/firmware/write.ts, build.ts.
+ * (make / arduino-cli) with its footprint. Adapters: src/adapters/files.ts, processes.ts.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { exists, readBytes, readText, readManifest, writeProject } from '../adapters/files.js';
 import { basename, join, resolve } from 'node:path';
 import type { ModelSettings } from '../core/dataset.js';
 import { badInput, unsupported } from '../core/errors.js';
 import { numElements, type Graph, type TfliteModel } from '../core/graph.js';
 import { getBoard, parseEngine, type BoardSpec } from '../firmware/boards.js';
-import { buildPlan, MANIFEST_FILE, readManifest, runPlan, type BuildPlan } from '../firmware/build.js';
+import { buildPlan, MANIFEST_FILE, type BuildPlan } from '../firmware/build.js';
+import { runPlan } from '../adapters/processes.js';
 import { emitFirmware, type FirmwareProject, type NativeEngineEmitter } from '../firmware/emit.js';
 import { measureImage, type Footprint, type ImageReport } from '../firmware/footprint.js';
 import { checkSettingsForModel, liveDetectionWarning } from '../firmware/model-settings.js';
 import { settingsFromGraph } from '../firmware/settings-header.js';
-import { readFirmwareSources } from '../firmware/sources.js';
-import { writeProject } from '../firmware/write.js';
+import { readFirmwareSources } from '../adapters/firmware-sources.js';
 import { readTflite } from '../tflite/reader.js';
 import { checkGraph } from '../interp/check.js';
 
@@ -122,13 +122,18 @@ export async function firmwareStage(i: FirmwareStageInput): Promise<FirmwareStag
   return { dir, board, engine, project, plan };
 }
 
-/** Reads a .tflite for the firmware (one input, one output). */
-export function readModelForFirmware(bytes: Uint8Array, source: string): TfliteModel {
-  const model = readTflite(bytes);
+/**
+ * Reads a .tflite for the firmware (one input, one output). For the TFLM engine, builtin ops
+ * tinyforge does not implement are kept by name (TFLM registers and runs them); the native engine
+ * refuses them when it generates, naming the op and the TFLM engine as the remedy.
+ */
+export function readModelForFirmware(bytes: Uint8Array, source: string, engine?: 'native' | 'tflm'): TfliteModel {
+  const model = readTflite(bytes, { tflmOnlyOps: engine === 'tflm' });
   // The interpreter's whole-model check (indices, shapes, sizes, scales, zero points, execution
   // order, every op's Prepare with TFLM's multiplier limits): a model the host cannot run is
-  // refused here (exit 3), not by the compiler or the board.
-  checkGraph(model.graph);
+  // refused here (exit 3), not by the compiler or the board. Ops kept by name for TFLM get every
+  // structural check (TFLM prepares them on the device).
+  checkGraph(model.graph, { tflmOnlyOps: engine === 'tflm' });
   if (model.graph.inputs.length !== 1 || model.graph.outputs.length !== 1) {
     throw unsupported(`firmware serves models with one input and one output tensor (${source} has ${model.graph.inputs.length} and ${model.graph.outputs.length})`, {
       remedy: 'export the model with a single input and a single output',
@@ -172,6 +177,6 @@ export async function buildStage(dirArg: string, o: BuildStageOptions = {}): Pro
   const board = getBoard(m.board);
   const ldPath = board.linkerScript ? join(dir, 'src', board.linkerScript) : null;
   // Before anything is flashed: an image that does not fit is a bad-input error (exit 3).
-  const image = measureImage(board, new Uint8Array(readFileSync(base.elf)), ldPath && existsSync(ldPath) ? readFileSync(ldPath, 'utf8') : undefined);
+  const image = measureImage(board, readBytes(base.elf), ldPath && exists(ldPath) ? readText(ldPath) : undefined);
   return { ...base, footprint: image.footprint, image, seconds: (Date.now() - t0) / 1000 };
 }

@@ -3,11 +3,10 @@
  * `run`/`demo` (runProject) and by any other client (the studio). Each takes plain options (the
  * project file's section merged with flags) and returns a plain, JSON-printable result.
  *
- * This layer is the adapter edge of the library: it reads and writes the step's files (through
- * the stage adapters: src/data/files.ts, src/train/artifacts.ts, src/firmware/write.ts and
- * build.ts, src/flash/virtual-board.ts, the serial transport). It never exits the process, never
- * installs signal handlers and never prints: interruption arrives as a hook or a promise, progress
- * as callbacks.
+ * This layer composes the pure stages with the adapters (src/adapters/: files, processes, qemu,
+ * serial; docs/architecture.md). It never touches the file system or a process itself, never exits
+ * the process, never installs signal handlers and never prints: interruption arrives as an
+ * AbortSignal or a promise, progress as callbacks.
  *
  *   data      prepareData                                  (data.ts)
  *   train     trainSettings, trainStage, trainedArrays     (train.ts)

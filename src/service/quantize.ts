@@ -3,7 +3,7 @@
  * full-integer .tflite, what int8 costs on held-out windows, and the files a firmware needs
  * (model.tflite, model_data.h/.cc, settings.json with the I/O quantisation).
  */
-import { mkdirSync } from 'node:fs';
+import { makeDir, writeFileAtomic } from '../adapters/files.js';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelSettings } from '../core/dataset.js';
@@ -12,7 +12,7 @@ import { numElements, type Graph } from '../core/graph.js';
 import { quantize, validateOptions, type QuantizeResult } from '../quantize/index.js';
 import type { EvalReport } from '../quantize/eval.js';
 import { evaluateInt8 } from '../quantize/evaluate.js';
-import { writeFileAtomic, type ArrayData } from '../quantize/io.js';
+import { type ArrayData } from '../quantize/array-data.js';
 import { modelCArray } from '../tflite/carray.js';
 import { writeTflite } from '../tflite/writer.js';
 
@@ -102,7 +102,7 @@ export function modelFiles(q: Pick<QuantizeStageResult, 'bytes' | 'result' | 'se
 /** Writes each file atomically into `dir` (created); returns the paths. */
 export function writeModelFiles(dir: string, files: readonly ModelFile[]): string[] {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDir(dir);
   } catch (e) {
     throw badInput(`cannot create ${dir}`, { cause: e, remedy: 'Choose a writable output folder.' });
   }

@@ -6,20 +6,20 @@
  *
  * Layout of `out` (each path overridable in its config section):
  *   data/          the split (only when the run ends at `data`; training saves the windows it used)
- *   train/         the training run folder (src/train/artifacts.ts)
+ *   train/         the training run folder (src/adapters/train-dir.ts)
  *   model.tflite, model_data.h, model_data.cc, settings.json (with the int8 I/O quantisation)
  *   firmware/      the generated project (build/ after the build)
  *   pipeline.json  the report returned by runProject
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { exists, makeDir, readBytes, writeSplitDir, writeFileAtomic } from '../adapters/files.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
 import { badInput, mismatch, usageError } from '../core/errors.js';
-import { serializeSplit, writeSplitDir } from '../data/split-files.js';
+import { serializeSplit } from '../data/split-files.js';
 import type { Footprint } from '../firmware/footprint.js';
 import type { EvalReport } from '../quantize/eval.js';
-import { writeFileAtomic, loadSettings, type ArrayData } from '../quantize/io.js';
-import { loadSources } from '../quantize/sources.js';
+import { type ArrayData } from '../quantize/array-data.js';
+import { loadSettings, loadSources } from '../adapters/model-sources.js';
 import type { TinyforgeConfig } from '../train/config.js';
 import type { EpochRecord } from '../train/train.js';
 import type * as tf from '@tensorflow/tfjs';
@@ -113,7 +113,7 @@ export function runLayout(cfg: TinyforgeConfig, out: string) {
 }
 
 function need(path: string, what: string, stage: RunStage): string {
-  if (!existsSync(path)) throw badInput(`${what} not found: ${path}`, { remedy: `run the earlier stages first (tinyforge run --to ${RUN_STAGES[RUN_STAGES.indexOf(stage) - 1]}), or point the project file at it` });
+  if (!exists(path)) throw badInput(`${what} not found: ${path}`, { remedy: `run the earlier stages first (tinyforge run --to ${RUN_STAGES[RUN_STAGES.indexOf(stage) - 1]}), or point the project file at it` });
   return path;
 }
 
@@ -123,7 +123,7 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
   const has = (s: RunStage) => stages.includes(s);
   const say = (s: RunStage, m: string) => hooks.stage?.(s, m);
   const L = runLayout(cfg, resolve(input.out ?? cfg.out ?? 'out/run'));
-  mkdirSync(L.out, { recursive: true });
+  makeDir(L.out);
   const report: RunReport = { outDir: L.out, stages, files: {} };
   const boardId = getBoard(cfg.firmware?.board ?? RUN_DEFAULT_BOARD).id;
 
@@ -186,9 +186,9 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
 
     if (has('firmware')) {
       hooks.begin?.('firmware');
-      tflite ??= new Uint8Array(readFileSync(need(L.tflite, '.tflite model', 'firmware')));
+      tflite ??= readBytes(need(L.tflite, '.tflite model', 'firmware'));
       const m = readModelForFirmware(tflite, L.tflite);
-      const given = settings ?? (existsSync(L.settings) ? loadSettings(L.settings) : undefined);
+      const given = settings ?? (exists(L.settings) ? loadSettings(L.settings) : undefined);
       const fs = firmwareSettings(m.graph, given, { source: L.settings });
       if (fs.warning) say('firmware', fs.warning);
       const fw = await firmwareStage({ board: boardId, engine: cfg.firmware?.engine, model: m, modelBytes: tflite, settings: fs.settings, out: L.firmware, force: true });
@@ -215,7 +215,7 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
 
     if (has('verify')) {
       hooks.begin?.('verify');
-      tflite ??= new Uint8Array(readFileSync(need(L.tflite, '.tflite model', 'verify')));
+      tflite ??= readBytes(need(L.tflite, '.tflite model', 'verify'));
       verifyWindows ??= await loadVerifyWindows(tflite, L.tflite, { data: need(L.train, 'training run folder', 'verify') });
       board ??= { path: cfg.verify?.port ?? '', stop: async () => {} };
       const v = cfg.verify ?? {};

@@ -1,12 +1,12 @@
 /**
  * Service: the train step. Project-file `train` section + overrides → trainer options (one place
- * for the defaults), train on prepared data, save the run folder (src/train/artifacts.ts adapter).
+ * for the defaults), train on prepared data, save the run folder (src/adapters/train-dir.ts adapter).
  */
 import type { WindowSet } from '../core/dataset.js';
 import { TinyforgeError } from '../core/errors.js';
 import { applyNormalisation } from '../data/window.js';
-import type { ArrayData } from '../quantize/io.js';
-import { saveTrainArtifacts } from '../train/artifacts.js';
+import type { ArrayData } from '../quantize/array-data.js';
+import { saveTrainArtifacts } from '../adapters/train-dir.js';
 import type { TrainConfig } from '../train/config.js';
 import type { TrainingData } from '../train/data-source.js';
 import { trainModel, type EpochRecord, type TrainOptions, type TrainResult } from '../train/train.js';
@@ -48,6 +48,8 @@ export interface TrainStageHooks {
   onEpoch?: (rec: EpochRecord, epochs: number) => void;
   /** Polled after every epoch (Ctrl-C): true stops there; the run is saved, then an `interrupted` error is thrown. */
   shouldStop?: () => boolean;
+  /** A caller-built (uncompiled) model to train instead of `settings.preset` (tune's candidates); the preset then only names it. */
+  model?: TrainOptions['model'];
 }
 
 export interface TrainStageResult {
@@ -61,7 +63,7 @@ export async function trainStage(data: TrainingData, settings: TrainSettings, ou
   const t0 = Date.now();
   const result = await trainModel(
     { train: data.train, val: data.val, test: data.test },
-    { ...settings, windowStride: data.windowStride, units: data.units, onEpoch: hooks.onEpoch, shouldStop: hooks.shouldStop },
+    { ...settings, windowStride: data.windowStride, units: data.units, onEpoch: hooks.onEpoch, shouldStop: hooks.shouldStop, model: hooks.model },
   );
   const seconds = (Date.now() - t0) / 1000;
   await saveTrainArtifacts(out, result);

@@ -32,13 +32,22 @@ const TENSOR_TYPE_NAMES = ['FLOAT32', 'FLOAT16', 'INT32', 'UINT8', 'INT64', 'STR
 const SCALE_REMEDY = 'The quantisation parameters are corrupt (a NaN, infinite, zero or negative scale). Quantise the model again (`tinyforge quantize` or the TFLite converter) instead of editing it.';
 const OP_REMEDY = `tinyforge supports ${OP_NAMES.slice(0, -1).join(', ')} and ${OP_NAMES[OP_NAMES.length - 1]}. Rebuild the model from supported layers (Dense, Conv2D, DepthwiseConv2D, pooling, Reshape/Flatten, Softmax) and convert it again.`;
 
+export interface ReadOptions {
+  /**
+   * Keep builtin ops tinyforge does not implement, by their TFLite name with no options, instead
+   * of refusing the model: only for the TFLM engine, which registers ops by name and runs them
+   * itself. Nothing else may run such a graph (the registry's opDef refuses the names).
+   */
+  tflmOnlyOps?: boolean;
+}
+
 /** Parse a .tflite file into tinyforge's graph IR (subgraph 0). */
-export function readTflite(bytes: Uint8Array): TfliteModel {
-  return modelFromRaw(parseTfliteRaw(bytes));
+export function readTflite(bytes: Uint8Array, opts: ReadOptions = {}): TfliteModel {
+  return modelFromRaw(parseTfliteRaw(bytes), opts);
 }
 
 /** Build the TfliteModel from an already-parsed raw model. */
-export function modelFromRaw(raw: RawModel): TfliteModel {
+export function modelFromRaw(raw: RawModel, opts: ReadOptions = {}): TfliteModel {
   if (raw.version !== 3) {
     throw unsupported(`the model uses TFLite schema version ${raw.version}; TFLM and tinyforge read version 3 only`, {
       remedy: 'Convert the model again with a current TFLite converter (it writes schema version 3).',
@@ -63,7 +72,7 @@ export function modelFromRaw(raw: RawModel): TfliteModel {
   const operators = sg.operators.map((o, i): Operator => {
     o.inputs.forEach((x) => checkIndex(x, `operator ${i} input`, true));
     o.outputs.forEach((x) => checkIndex(x, `operator ${i} output`, false));
-    return operatorFromRaw(raw, o, i);
+    return operatorFromRaw(raw, o, i, opts);
   });
   sg.inputs.forEach((x) => checkIndex(x, 'subgraph input', false));
   sg.outputs.forEach((x) => checkIndex(x, 'subgraph output', false));
@@ -126,12 +135,15 @@ function tensorFromRaw(raw: RawModel, t: RawTensor, i: number, copy: (d: Uint8Ar
   return out;
 }
 
-function operatorFromRaw(raw: RawModel, o: RawOperator, i: number): Operator {
+function operatorFromRaw(raw: RawModel, o: RawOperator, i: number, opts: ReadOptions = {}): Operator {
   if (o.opcodeIndex >= raw.operatorCodes.length) {
     throw badInput(`malformed .tflite: operator ${i} uses opcode ${o.opcodeIndex}, but the model has ${raw.operatorCodes.length} operator codes`, { remedy: BAD_REMEDY });
   }
   const oc = raw.operatorCodes[o.opcodeIndex];
   const op = opForCode(oc.code);
+  if (!op && opts.tflmOnlyOps && oc.code !== 32 && !builtinName(oc.code).startsWith('BUILTIN_')) {
+    return { op: builtinName(oc.code), inputs: o.inputs.slice(), outputs: o.outputs.slice(), version: oc.version, options: {} } as unknown as Operator;
+  }
   if (!op) {
     const name = oc.code === 32 ? `CUSTOM op "${oc.customCode ?? ''}"` : `${builtinName(oc.code)} (BUILTIN code ${oc.code})`;
     throw unsupported(`operator ${i} is ${name}, which tinyforge does not support`, { remedy: OP_REMEDY, details: { operator: i, code: oc.code, name: builtinName(oc.code) } });

@@ -4,7 +4,6 @@
  * command-line flags override it. Relative paths in it are relative to the file's folder and
  * are resolved to absolute paths by `loadConfig`.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import schema from '../../schemas/tinyforge.config.schema.json' with { type: 'json' };
@@ -70,6 +69,23 @@ export interface VerifyConfig {
   timeoutMs?: number;
 }
 
+/** `tinyforge tune`: the search (src/tune/); flags override each field. */
+export interface TuneConfig {
+  /** Entries replacing the default search space's (tinyforge tune --print-space). */
+  space?: Record<string, unknown>;
+  trials?: number;
+  timeBudgetSeconds?: number;
+  board?: string;
+  maxFlash?: number;
+  maxRam?: number;
+  maxLatencyMs?: number;
+  cpi?: number;
+  clockMHz?: number;
+  workers?: number;
+  queue?: string;
+  out?: string;
+}
+
 export interface TinyforgeConfig {
   version?: 1;
   /** Output folder of `tinyforge run` (default out/run). */
@@ -79,6 +95,7 @@ export interface TinyforgeConfig {
   quantize?: QuantizeConfig;
   firmware?: FirmwareConfig;
   verify?: VerifyConfig;
+  tune?: TuneConfig;
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -107,7 +124,7 @@ export function validateConfig(value: unknown, source = CONFIG_FILE): TinyforgeC
   });
 }
 
-function resolvePaths(c: TinyforgeConfig, base: string): TinyforgeConfig {
+export function resolvePaths(c: TinyforgeConfig, base: string): TinyforgeConfig {
   const abs = (p: string | undefined) => (p === undefined ? undefined : isAbsolute(p) ? p : resolve(base, p));
   const out: TinyforgeConfig = structuredClone(c);
   if (out.out) out.out = abs(out.out);
@@ -117,32 +134,8 @@ function resolvePaths(c: TinyforgeConfig, base: string): TinyforgeConfig {
   if (out.train?.out) out.train.out = abs(out.train.out);
   if (out.quantize?.out) out.quantize.out = abs(out.quantize.out);
   if (out.firmware?.out) out.firmware.out = abs(out.firmware.out);
+  if (out.tune?.out) out.tune.out = abs(out.tune.out);
   return out;
-}
-
-/** Reads and validates a project file; relative paths become absolute (relative to its folder). */
-export function loadConfig(path: string): TinyforgeConfig {
-  const file = resolve(path);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw badInput(`cannot read the project file ${file}`, { cause: causeText(e), remedy: 'Check the --config path.' });
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw badInput(`${file} is not valid JSON`, { cause: causeText(e), remedy: 'Fix the JSON syntax (a trailing comma or a missing quote is typical).' });
-  }
-  return resolvePaths(validateConfig(value, file), dirname(file));
-}
-
-/** The explicit --config file, else ./tinyforge.config.json when it exists, else an empty config. */
-export function findConfig(explicit: string | undefined, cwd = process.cwd()): { config: TinyforgeConfig; path: string | null } {
-  if (explicit) return { config: loadConfig(explicit), path: resolve(explicit) };
-  const p = join(cwd, CONFIG_FILE);
-  return existsSync(p) ? { config: loadConfig(p), path: p } : { config: {}, path: null };
 }
 
 /** The schema, for `tinyforge train --print-config-schema` and docs. */

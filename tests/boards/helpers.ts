@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BOARDS } from '../../src/firmware/boards.js';
 import { halFiles, makefile } from '../../src/firmware/emit.js';
-import { readFirmwareSources } from '../../src/firmware/sources.js';
+import { readFirmwareSources } from '../../src/adapters/firmware-sources.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 

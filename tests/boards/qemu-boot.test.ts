@@ -6,9 +6,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
 import { echoProject } from './helpers.js';
-import { buildPlan, runPlan } from '../../src/firmware/build.js';
+import { buildPlan } from '../../src/firmware/build.js';
+import { runPlan } from '../../src/adapters/processes.js';
 import { elfFootprint } from '../../src/firmware/footprint.js';
-import { startVirtualBoard, type VirtualBoard } from '../../src/flash/virtual-board.js';
+import { startVirtualBoard, type VirtualBoard } from '../../src/adapters/qemu.js';
 
 describe('virtual board (QEMU mps2-an386)', () => {
   let dir = '';

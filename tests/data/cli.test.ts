@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sharedForTests } from '../../src/core/shared.js';
+import { sharedForTests } from '../support/shared.js';
 import { cli } from '../helpers/cli.js';
-import { readSplitDir } from '../../src/data/split-files.js';
+import { readSplitDir } from '../../src/adapters/files.js';
 import { builtinPrepared } from '../../src/data/prepare.js';
 
 // In-process (tests/helpers/cli.ts): same parsing, output and exit codes as the binary.

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { fsImportIo } from '../../src/adapters/import-fs.js';
 import { descriptionFromOptions, modelWindowsFromData, namesRecordings } from '../../src/cli/data-options.js';
 import { TinyforgeError } from '../../src/core/errors.js';
-import { sharedForTests } from '../../src/core/shared.js';
+import { sharedForTests } from '../support/shared.js';
 import { globToRegExp, importRecordings, namePatternMatcher, type ImportDescription } from '../../src/data/import/description.js';
 import { importCapture, importCsv, importEdgeImpulse, importImuCapture, importText } from '../../src/data/import/index.js';
 import { STANDARD_GRAVITY } from '../../src/data/import/units.js';

@@ -9,11 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelSettings } from '../../src/core/dataset.js';
 import { REPO_ROOT } from '../../src/core/shared.js';
 import { DeviceClient } from '../../src/device/client.js';
-import { FakeDevice, testEngineOutput } from '../../src/device/fake-device.js';
-import { FakeTransport } from '../../src/device/fake-transport.js';
-import { buildHostBoard, startHostBoard } from '../../src/device/host-board.js';
+import { FakeDevice, testEngineOutput } from '../support/fake-device.js';
+import { FakeTransport } from '../support/fake-transport.js';
+import { buildHostBoard, startHostBoard } from '../support/host-board.js';
 import { ERR, type PredictionMsg } from '../../src/device/protocol.generated.js';
-import { SerialTransport } from '../../src/device/serial-transport.js';
+import { SerialTransport } from '../../src/adapters/serial.js';
 import { settingsHeader } from '../../src/firmware/settings-header.js';
 import { INPUT_BYTES, OUTPUT_BYTES, SETTINGS } from './targets.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { REPO_ROOT } from '../../src/core/shared.js';
 import { register } from '../../src/cli/commands/device.js';
-import { startHostBoard, type PtyProcess } from '../../src/device/host-board.js';
+import { startHostBoard, type PtyProcess } from '../support/host-board.js';
 import { importCaptureCsv } from '../../src/data/import/capture.js';
 import { INPUT_BYTES, MODEL_BYTES, engine, hostBoardExe } from './targets.js';
 

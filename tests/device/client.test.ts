@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { DeviceClient } from '../../src/device/client.js';
 import { FrameDecoder, decodeMessage, encodeFrame, encodeMessage } from '../../src/device/codec.js';
-import { testEngineOutput } from '../../src/device/fake-device.js';
+import { testEngineOutput } from '../support/fake-device.js';
 import { MSG } from '../../src/device/protocol.generated.js';
 import { TinyforgeError } from '../../src/core/errors.js';
-import { FakeTransport, type FakePeer } from '../../src/device/fake-transport.js';
+import { FakeTransport, type FakePeer } from '../support/fake-transport.js';
 import { BIG_INPUT_BYTES, INPUT_BYTES, OUTPUT_BYTES, engine, fakeTarget } from './targets.js';
 
 const x = Uint8Array.from({ length: INPUT_BYTES }, (_, i) => (i * 37) & 0xff);

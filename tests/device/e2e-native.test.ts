@@ -3,11 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, sharedForTests } from '../../src/core/shared.js';
+import { REPO_ROOT } from '../../src/core/shared.js';
+import { sharedForTests } from '../support/shared.js';
 import { DeviceClient } from '../../src/device/client.js';
-import { startHostModelBoard, type RunningBoard } from '../../src/device/model-boards.js';
-import { loadVectors } from '../../src/device/reference.js';
-import { SerialTransport } from '../../src/device/serial-transport.js';
+import { startHostModelBoard, type RunningBoard } from '../support/model-boards.js';
+import { loadVectors } from '../../src/adapters/files.js';
+import { SerialTransport } from '../../src/adapters/serial.js';
 import { verifyDevice } from '../../src/device/verify.js';
 
 const shared = sharedForTests();

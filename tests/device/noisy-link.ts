@@ -4,7 +4,7 @@
  * `byteErrorRate`, either replaced by another value or dropped (half each); each chunk is delayed
  * by 0..maxDelayMs, order preserved (a real line reorders nothing).
  */
-import type { FakePeer } from '../../src/device/fake-transport.js';
+import type { FakePeer } from '../support/fake-transport.js';
 import { mulberry32 } from '../../src/data/prng.js';
 
 /** A seeded PRNG, uniform in [0, 1) (the project's mulberry32). */

@@ -4,8 +4,8 @@
 // outputs are the test engine's formula computed in TS (testEngineOutput), independent of the link.
 import { describe, expect, it } from 'vitest';
 import { DeviceClient } from '../../src/device/client.js';
-import { FakeDevice, testEngineOutput } from '../../src/device/fake-device.js';
-import { FakeTransport } from '../../src/device/fake-transport.js';
+import { FakeDevice, testEngineOutput } from '../support/fake-device.js';
+import { FakeTransport } from '../support/fake-transport.js';
 import { sha256Hex, verifyDevice } from '../../src/device/verify.js';
 import { TinyforgeError } from '../../src/core/errors.js';
 import { MODEL_BYTES } from './targets.js';

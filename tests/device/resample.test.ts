@@ -1,19 +1,19 @@
 // IMU → model-rate resampling (tf_app.h): on the host-built C app with a 119 Hz IMU (the Nano 33 BLE
 // Sense Rev1's LSM9DS1) and a 50 Hz model, the window is fed at the model's rate (not 119/2 = 59.5 Hz)
 // and the resampled values equal a reference written here from the formula, bit for bit in float32.
-// The fake device (src/device/resample.ts) is held to the same reference.
+// The fake device (tests/support/resample.ts) is held to the same reference.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../src/core/shared.js';
 import { DeviceClient } from '../../src/device/client.js';
-import { FakeDevice, quantiseSample, testEngineOutput } from '../../src/device/fake-device.js';
-import { FakeTransport } from '../../src/device/fake-transport.js';
-import { buildHostBoard, startHostBoard } from '../../src/device/host-board.js';
+import { FakeDevice, quantiseSample, testEngineOutput } from '../support/fake-device.js';
+import { FakeTransport } from '../support/fake-transport.js';
+import { buildHostBoard, startHostBoard } from '../support/host-board.js';
 import type { ImuSamplesMsg, PredictionMsg } from '../../src/device/protocol.generated.js';
-import { ImuResampler } from '../../src/device/resample.js';
-import { SerialTransport } from '../../src/device/serial-transport.js';
+import { ImuResampler } from '../support/resample.js';
+import { SerialTransport } from '../../src/adapters/serial.js';
 import { settingsHeader } from '../../src/firmware/settings-header.js';
 import { INPUT_BYTES, OUTPUT_BYTES, SETTINGS } from './targets.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { FrameDecoder, decodeMessage, encodeFrame, encodeMessage } from '../../src/device/codec.js';
 import { ERR, MSG } from '../../src/device/protocol.generated.js';
-import { listPorts } from '../../src/device/serial-transport.js';
+import { listPorts } from '../../src/adapters/serial.js';
 import { TinyforgeError } from '../../src/core/errors.js';
 import { hostBoardExe } from './targets.js';
 

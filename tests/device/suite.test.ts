@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERR, MSG, PROTOCOL_VERSION } from '../../src/device/protocol.generated.js';
-import { testEngineOutput } from '../../src/device/fake-device.js';
+import { testEngineOutput, quantiseSample } from '../support/fake-device.js';
 import { INPUT_CHUNK_BYTES } from '../../src/device/client.js';
-import { quantiseSample } from '../../src/device/fake-device.js';
 import { sha256Hex, verifyDevice } from '../../src/device/verify.js';
 import type { PredictionMsg, ImuSamplesMsg } from '../../src/device/protocol.generated.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadVectors } from '../../src/device/reference.js';
+import { loadVectors } from '../../src/adapters/files.js';
 import { BIG_INPUT_BYTES, INPUT_BYTES, MODEL_BYTES, OUTPUT_BYTES, SETTINGS, engine, fakeTarget, hostTarget, portTarget, qemuAvailable, qemuTarget, qemuVectorsDir, type Target } from './targets.js';
 
 // Deterministic pseudo-random int8 inputs (LCG), so failures reproduce.
@@ -147,6 +146,28 @@ for (const [name, make, enabled] of targets) {
       }
     });
 
+    it.skipIf(!t_testEngine(name))('SAMPLES_IN with a NaN, an infinity or |x| > 1e6: ERROR BAD_SAMPLE, and the window is unchanged', async () => {
+      await t.client.reset();
+      const preds: PredictionMsg[] = [];
+      const off = t.client.onPrediction((p) => preds.push(p));
+      const good = new Float32Array(19 * 3).map((_, i) => Math.fround(Math.cos(i * 0.21)));
+      await t.client.samplesIn(good);
+      for (const bad of [NaN, Infinity, -2e6]) {
+        const frame = new Float32Array(6).fill(0.5);
+        frame[4] = bad;
+        await expect(t.client.samplesIn(frame)).rejects.toMatchObject({ details: { code: ERR.BAD_SAMPLE } });
+      }
+      // One more good sample completes the first window: the refused frames left no trace in it.
+      const last = new Float32Array([0.25, -0.5, 1]);
+      await t.client.samplesIn(last);
+      off();
+      expect(preds.map((p) => [p.window, p.lastSample])).toEqual([[0, 19]]);
+      const all = [...good, ...last];
+      const q = new Uint8Array(60);
+      for (let i = 0; i < 60; i++) q[i] = quantiseSample(all[i], SETTINGS.normalisation.mean[i % 3], SETTINGS.normalisation.std[i % 3], 0.05, -3) & 0xff;
+      expect(Array.from(new Uint8Array(preds[0].scores.buffer, preds[0].scores.byteOffset, 5))).toEqual(Array.from(engine(q)));
+    });
+
     it.skipIf(!t_testEngine(name))('STREAM_START: contiguous IMU_SAMPLES of the synthetic IMU, in milli-g', async () => {
       await t.client.reset();
       const batches: ImuSamplesMsg[] = [];
@@ -237,13 +258,22 @@ for (const [name, make] of bigTargets) {
   });
 
   describe(`output larger than one frame: ${name}`, () => {
-    it('infer() refuses with a typed error before sending; the device answers ERROR OUTPUT_TOO_LARGE', async () => {
-      const t = await make(INPUT_BYTES, 5000);
+    it('infer() reads the rest with OUTPUT_READ: the whole output, byte for byte; OUTPUT_READ errors are typed', async () => {
+      const t = await make(INPUT_BYTES, 10_000);
       try {
-        const err = await t.client.infer(new Uint8Array(INPUT_BYTES)).catch((e) => e);
-        expect(err).toMatchObject({ kind: 'unsupported', details: { outputBytes: 5000 } });
-        expect(err.remedy).toBeTruthy();
-        await expect(t.client.request('INFER', { input: new Uint8Array(INPUT_BYTES) }, ['RESULT'])).rejects.toMatchObject({ details: { code: ERR.OUTPUT_TOO_LARGE } });
+        await expect(t.client.request('OUTPUT_READ', { offset: 0, length: 16 }, ['OUTPUT_DATA'])).rejects.toMatchObject({ details: { code: ERR.NO_OUTPUT } });
+        for (const seed of [1, 2]) {
+          const input = new Uint8Array(INPUT_BYTES).map((_, i) => (i * 29 + seed * 7) & 0xff);
+          const r = await t.client.infer(input);
+          expect(r.output.length).toBe(10_000);
+          expect(Buffer.from(r.output).equals(Buffer.from(testEngineOutput(input, 10_000)))).toBe(true);
+        }
+        // Held until the next INFER or RESET: a re-read gives the same bytes; past the end is BAD_OFFSET.
+        const d = await t.client.request('OUTPUT_READ', { offset: 9_990, length: 10 }, ['OUTPUT_DATA']);
+        expect(Array.from((d.msg as { bytes: Uint8Array }).bytes)).toEqual(Array.from(testEngineOutput(new Uint8Array(INPUT_BYTES).map((_, i) => (i * 29 + 14) & 0xff), 10_000).subarray(9_990)));
+        await expect(t.client.request('OUTPUT_READ', { offset: 9_995, length: 10 }, ['OUTPUT_DATA'])).rejects.toMatchObject({ details: { code: ERR.BAD_OFFSET } });
+        await t.client.reset();
+        await expect(t.client.request('OUTPUT_READ', { offset: 0, length: 16 }, ['OUTPUT_DATA'])).rejects.toMatchObject({ details: { code: ERR.NO_OUTPUT } });
       } finally {
         await t.stop();
       }

@@ -8,15 +8,16 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelSettings } from '../../src/core/dataset.js';
-import { REPO_ROOT, sharedDir } from '../../src/core/shared.js';
+import { REPO_ROOT } from '../../src/core/shared.js';
+import { sharedDir } from '../support/shared.js';
 import { settingsHeader } from '../../src/firmware/settings-header.js';
 import { DeviceClient } from '../../src/device/client.js';
-import { FakeDevice, testEngineOutput } from '../../src/device/fake-device.js';
-import { FakeTransport } from '../../src/device/fake-transport.js';
-import { buildHostBoard, startHostBoard } from '../../src/device/host-board.js';
-import { SerialTransport } from '../../src/device/serial-transport.js';
+import { FakeDevice, testEngineOutput } from '../support/fake-device.js';
+import { FakeTransport } from '../support/fake-transport.js';
+import { buildHostBoard, startHostBoard } from '../support/host-board.js';
+import { SerialTransport } from '../../src/adapters/serial.js';
 import { sha256Hex } from '../../src/device/verify.js';
-import { startVirtualModelBoard } from '../../src/device/model-boards.js';
+import { startVirtualModelBoard } from '../support/model-boards.js';
 
 export const SETTINGS: ModelSettings = {
   task: 'classification',

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTflite } from '../../src/tflite/reader.js';
-import { startHostModelBoard } from '../../src/device/model-boards.js';
+import { startHostModelBoard } from '../support/model-boards.js';
 
 describe('tinyforge demo (the main job, npm start defaults)', () => {
   it('runs train → int8 → firmware → virtual board → verified, and reports it as JSON', async () => {

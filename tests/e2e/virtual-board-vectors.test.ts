@@ -8,16 +8,17 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sharedForTests } from '../../src/core/shared.js';
+import { sharedForTests } from '../support/shared.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { emitFirmware } from '../../src/firmware/emit.js';
-import { readFirmwareSources } from '../../src/firmware/sources.js';
-import { writeProject } from '../../src/firmware/write.js';
-import { buildPlan, runPlan } from '../../src/firmware/build.js';
+import { readFirmwareSources } from '../../src/adapters/firmware-sources.js';
+import { writeProject } from '../../src/adapters/files.js';
+import { buildPlan } from '../../src/firmware/build.js';
+import { runPlan } from '../../src/adapters/processes.js';
 import { settingsFromGraph } from '../../src/firmware/settings-header.js';
 import { emitNativeEngine } from '../../src/firmware/native/index.js';
-import { startVirtualBoard } from '../../src/flash/virtual-board.js';
-import { SerialTransport } from '../../src/device/serial-transport.js';
+import { startVirtualBoard } from '../../src/adapters/qemu.js';
+import { SerialTransport } from '../../src/adapters/serial.js';
 import { DeviceClient } from '../../src/device/client.js';
 import { verifyDevice } from '../../src/device/verify.js';
 import { createInterpreter } from '../../src/interp/index.js';
@@ -29,7 +30,7 @@ const sources = readFirmwareSources();
 const ownRoot = join(REPO_ROOT, 'vectors');
 const own = readdirSync(ownRoot, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
 
-async function verifyOnVirtualBoard(name: string, dir: string): Promise<void> {
+async function verifyOnVirtualBoard(name: string, dir: string, weights: 'auto' | 'int8' = 'auto'): Promise<void> {
   const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { vectors: { input: string; output: string }[] };
   const modelBytes = new Uint8Array(readFileSync(join(dir, 'model.tflite')));
   const model = readTflite(modelBytes);
@@ -40,8 +41,9 @@ async function verifyOnVirtualBoard(name: string, dir: string): Promise<void> {
     modelBytes,
     settings: settingsFromGraph(model.graph),
     sources,
-    nativeEngine: emitNativeEngine,
+    nativeEngine: (m, o) => emitNativeEngine(m, { ...o, weights }),
   });
+  if (weights === 'int8') expect(project.native?.kernels.some((k) => k.weights === 'int8')).toBe(true);
   const fw = writeProject(join(mkdtempSync(join(tmpdir(), `tf-e2e-${name}-`)), 'fw'), project.files);
   await runPlan(buildPlan(fw, 'qemu-mps2-an386', { engine: 'native' }));
 
@@ -81,4 +83,11 @@ describe.skipIf(!shared)('virtual board: every shared vector bit-exact (native e
 
 describe("virtual board: tinyforge's own vectors bit-exact (native engine)", () => {
   it.each(own)('%s', (name) => verifyOnVirtualBoard(name, join(ownRoot, name)));
+});
+
+// The int8 weight packing (chosen per layer when the board's flash is short) on the real
+// instructions: conv (SXTB16 in the 2×2 assembly loop) and FC layers of these models all take it.
+describe('virtual board: int8-packed DSP weights bit-exact (native engine)', () => {
+  it.each(['conv1d', 'dense'])('own %s', (name) => verifyOnVirtualBoard(name, join(ownRoot, name), 'int8'));
+  it.skipIf(!shared).each(['mlperf_tiny_kws', 'micro_speech_quantized', 'magic_wand', 'person_detect'])('shared %s', (name) => verifyOnVirtualBoard(name, join(shared!, 'vectors', name), 'int8'));
 });

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Graph, Tensor, TfliteModel } from '../../src/core/graph.js';
 import { emitFirmware } from '../../src/firmware/emit.js';
-import { readFirmwareSources } from '../../src/firmware/sources.js';
-import { writeProject } from '../../src/firmware/write.js';
+import { readFirmwareSources } from '../../src/adapters/firmware-sources.js';
+import { writeProject } from '../../src/adapters/files.js';
 import { loadNativeEngine } from '../../src/cli/commands/firmware.js';
-import { loadSettings } from '../../src/quantize/io.js';
+import { loadSettings } from '../../src/adapters/model-sources.js';
 import { writeTflite } from '../../src/tflite/writer.js';
 import { cli } from '../helpers/cli.js';
 

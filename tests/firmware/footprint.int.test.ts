@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../../src/core/shared.js';
 import { TinyforgeError } from '../../src/core/errors.js';
 import { BOARDS, getBoard } from '../../src/firmware/boards.js';
-import { runSteps, TOOLS } from '../../src/firmware/build.js';
+import { TOOLS } from '../../src/firmware/build.js';
+import { runSteps } from '../../src/adapters/processes.js';
 import { boardMemoryLimits, checkFit, elfFootprint, linkOverflow, linkerScriptLimits, memoryReport, requireFit } from '../../src/firmware/footprint.js';
 
 const hasArmGcc = spawnSync('arm-none-eabi-gcc', ['--version'], { stdio: 'ignore' }).status === 0;

@@ -12,7 +12,7 @@ import { builtinDataset } from '../../src/data/simulator.js';
 import { BUS_C_OUT, BUS_TS_OUT, checkBusSchema, generateBusC, generateBusTs, loadBusSchema } from '../../scripts/gen-sensor-bus.js';
 import { BoardRecordReader, encodeConfig, encodeSamples, sensitivityFor, toCounts } from '../../src/flash/sensor-bus.js';
 import { parseImuSpec, playbackSource, samplesDue, simulatedSource } from '../../src/flash/imu-source.js';
-import { maxInFlight } from '../../src/flash/virtual-board.js';
+import { maxInFlight } from '../../src/adapters/qemu.js';
 
 describe('sensor bus schema → generated TS and C', () => {
   const schema = loadBusSchema(REPO_ROOT);

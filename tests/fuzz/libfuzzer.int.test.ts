@@ -50,7 +50,7 @@ describe.skipIf(!hasLibFuzzer)(`libFuzzer + ASan/UBSan, ${SECONDS} s each`, () =
     const hdrDir = mkdtempSync(join(tmpdir(), 'tf-fuzz-hdr-'));
     writeFileSync(join(hdrDir, 'tf_model_settings.h'), settingsHeader({ settings: SETTINGS, inputBytes: INPUT_BYTES, outputBytes: OUTPUT_BYTES }).contents);
     const sha = Array.from(Buffer.from(sha256Hex(MODEL_BYTES), 'hex')).join(',');
-    const app = build('fuzz_app', [join(REPO_ROOT, 'tests/fuzz/fuzz_app.c'), join(core, 'tf_app.c'), join(core, 'tf_link.c'), join(REPO_ROOT, 'tests/device/test_engine.c')], [hdrDir, core], [`-DTEST_MODEL_SHA=${sha}`]);
+    const app = build('fuzz_app', [join(REPO_ROOT, 'tests/fuzz/fuzz_app.c'), join(core, 'tf_app.c'), join(core, 'tf_model.c'), join(core, 'tf_resample.c'), join(core, 'tf_link.c'), join(REPO_ROOT, 'tests/device/test_engine.c')], [hdrDir, core], [`-DTEST_MODEL_SHA=${sha}`]);
     const [l, a] = await Promise.all([fuzz(link, join(REPO_ROOT, 'tests/fuzz/corpus/link')), fuzz(app, join(REPO_ROOT, 'tests/fuzz/corpus/app'))]);
     for (const [name, r] of [['link decoder', l], ['device app', a]] as const) {
       const report = `${name} (inputs in ${r.work}):\n${r.output.split('\n').filter((x) => !/^#\d+\s+(NEW|REDUCE|pulse)/.test(x)).slice(-60).join('\n')}`;

@@ -13,12 +13,13 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Activation, Graph, Operator, Tensor, TfliteModel } from '../../src/core/graph.js';
-import { REPO_ROOT, sharedForTests } from '../../src/core/shared.js';
+import { REPO_ROOT } from '../../src/core/shared.js';
+import { sharedForTests } from '../support/shared.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { computeOutSize, emitNativeEngine } from '../../src/firmware/native/index.js';
 import { packSxtb16, foldInputOffset } from '../../src/firmware/native/dsp/pack.js';
 import { emitFirmware } from '../../src/firmware/emit.js';
-import { readFirmwareSources } from '../../src/firmware/sources.js';
+import { readFirmwareSources } from '../../src/adapters/firmware-sources.js';
 import { settingsFromGraph } from '../../src/firmware/settings-header.js';
 import { armCompile, buildRunner, hasTool, HOST_FLAGS, hostKernelObjects, INCLUDES, runEngine, tempDir } from './helpers.js';
 
@@ -34,6 +35,17 @@ function vectorDirs(): string[] {
   if (shared) dirs.push(...readdirSync(join(shared, 'vectors'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(shared, 'vectors', d.name)));
   return dirs.sort();
 }
+
+describe('optimised code depends on the reference, never the reverse', () => {
+  it('no op module (src/ops/) imports the DSP emitters; DSP_OPS names only registry ops', async () => {
+    const dir = join(REPO_ROOT, 'src', 'ops');
+    const offenders = readdirSync(dir).filter((f) => /from '\.\.\/firmware\//.test(readFileSync(join(dir, f), 'utf8')));
+    expect(offenders).toEqual([]);
+    const { DSP_OPS } = await import('../../src/firmware/native/dsp/emit.js');
+    const { OP_NAMES } = await import('../../src/ops/registry.js');
+    expect(Object.keys(DSP_OPS).filter((n) => !(OP_NAMES as readonly string[]).includes(n))).toEqual([]);
+  });
+});
 
 describe('DSP packing (generation time)', () => {
   it('packs in SXTB16 order with channel pairs interleaved and folds the input offset', () => {
@@ -209,17 +221,18 @@ function graphOf(c: Case): Graph | null {
   return { tensors, operators: [op], inputs: [0], outputs: [3] };
 }
 
-function run(graph: Graph, dsp: boolean, inputs: Uint8Array[]): { outputs: Uint8Array[]; kernel: string } {
+function run(graph: Graph, dsp: boolean, inputs: Uint8Array[], weights: 'int8' | 'int16' = 'int16'): { outputs: Uint8Array[]; kernel: string; weights?: string } {
   const model: TfliteModel = { graph, version: 3, description: 'dsp property test', metadata: [] };
-  const res = emitNativeEngine(model, { modelSha256: SHA, target: dsp ? 'dsp' : 'portable' });
+  const res = emitNativeEngine(model, { modelSha256: SHA, target: dsp ? 'dsp' : 'portable', weights });
   const dir = tempDir('tf-dsp-p-');
   const exe = buildRunner(res.files, dir, dsp ? { sources: DSP_C } : {});
-  return { outputs: runEngine(exe, inputs, dir).outputs, kernel: res.schedule[0].kernel };
+  return { outputs: runEngine(exe, inputs, dir).outputs, kernel: res.schedule[0].kernel, weights: res.schedule[0].weights };
 }
 
 describe('DSP engine == portable engine on random conv / depthwise / FC / max-pool / mean layers', () => {
   it('fast-check, seed 20261201, 60 cases (shapes, padding, strides, dilations, odd channels and taps, zero points)', () => {
     const kernels = new Set<string>();
+    const packings = new Set<string>();
     fc.assert(
       fc.property(caseArb, (c) => {
         const graph = graphOf(c);
@@ -228,13 +241,17 @@ describe('DSP engine == portable engine on random conv / depthwise / FC / max-po
         const n = graph.tensors[0].shape.reduce((a, b) => a * b, 1);
         const inputs = [0, 1, 2].map(() => Uint8Array.from({ length: n }, () => rnd() & 0xff));
         const want = run(graph, false, inputs);
-        const got = run(graph, true, inputs);
+        // Odd seeds: the int8 weight packing (unpacked in the loop); even: pre-widened int16.
+        const got = run(graph, true, inputs, c.seed & 1 ? 'int8' : 'int16');
         kernels.add(got.kernel);
+        if (got.weights) packings.add(`${got.kernel} ${got.weights}`);
         got.outputs.forEach((o, k) => expect(Buffer.from(o).toString('hex'), `${JSON.stringify(c)} input ${k}`).toBe(Buffer.from(want.outputs[k]).toString('hex')));
       }),
       { seed: 20261201, numRuns: 60 },
     );
     // The cases reach every DSP path: specialised conv, FC, max pool and mean, and the strong depthwise override.
     expect([...kernels].sort()).toEqual(['tf_dsp_conv_s8', 'tf_dsp_depthwise_s8', 'tf_dsp_fc_s8', 'tf_dsp_max_pool_s8', 'tf_dsp_mean_s8', 'tf_k_depthwise_conv2d_s8']);
+    // … with both weight packings of the weighted kernels.
+    expect([...packings].sort()).toEqual(['tf_dsp_conv_s8 int16', 'tf_dsp_conv_s8 int8', 'tf_dsp_fc_s8 int16', 'tf_dsp_fc_s8 int8']);
   }, 600_000);
 });

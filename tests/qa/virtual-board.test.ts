@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TinyforgeError } from '../../src/core/errors.js';
-import { startVirtualBoard } from '../../src/flash/virtual-board.js';
+import { startVirtualBoard } from '../../src/adapters/qemu.js';
 import { alive, armElfHeader, cli, cliAsync, fakeQemu, tempDir, until } from './helpers.js';
 
 function elfIn(dir: string): string {

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelSettings, WindowSet } from '../../src/core/dataset.js';
-import { saveTrainArtifacts } from '../../src/train/artifacts.js';
+import { saveTrainArtifacts } from '../../src/adapters/train-dir.js';
 import { buildModels, randomInputs } from './models.js';
 
 export async function writeTrainDir(dir: string): Promise<{ settings: ModelSettings }> {

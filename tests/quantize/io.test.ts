@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadSettings, parseArrayData, writeFileAtomic } from '../../src/quantize/io.js';
+import { parseArrayData } from '../../src/quantize/array-data.js';
+import { loadSettings } from '../../src/adapters/model-sources.js';
+import { writeFileAtomic } from '../../src/adapters/files.js';
 import { compareOutputs, argmax } from '../../src/quantize/eval.js';
 import { TinyforgeError } from '../../src/core/errors.js';
 

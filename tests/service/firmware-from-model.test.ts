@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTflite } from '../../src/tflite/reader.js';
-import { settingsFromModel } from '../../src/device/model-boards.js';
+import { settingsFromModel } from '../support/model-boards.js';
 import { firmwareSettings } from '../../src/service/firmware.js';
 import { writeTrainDir } from '../quantize/fixtures.js';
 import { runCli } from './helpers.js';

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { REPO_ROOT } from '../../src/core/shared.js';
 import { TinyforgeError } from '../../src/core/errors.js';
 import type { ModelSettings, WindowSet } from '../../src/core/dataset.js';
-import { saveTrainArtifacts } from '../../src/train/artifacts.js';
+import { saveTrainArtifacts } from '../../src/adapters/train-dir.js';
 import { startStudio, parseListen } from '../../src/studio/index.js';
 import { tempDir } from './helpers.js';
 import { cli } from '../helpers/cli.js';

@@ -3,8 +3,8 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeDevice } from '../../src/device/fake-device.js';
-import { FakeTransport } from '../../src/device/fake-transport.js';
+import { FakeDevice } from '../support/fake-device.js';
+import { FakeTransport } from '../support/fake-transport.js';
 import { DeviceSession } from '../../src/studio/device-session.js';
 import { deviceImuSource } from '../../src/studio/sample-source.js';
 import { createStudioServer } from '../../src/studio/server.js';

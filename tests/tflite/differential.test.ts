@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as flatbuffers from 'flatbuffers';
 import { describe, expect, it } from 'vitest';
-import { sharedForTests } from '../../src/core/shared.js';
+import { sharedForTests } from '../support/shared.js';
 import { Model } from '../../src/tflite/generated/tflite/model.js';
 import { parseTfliteRaw, type RawModel } from '../../src/tflite/raw.js';
 import { readTflite } from '../../src/tflite/reader.js';

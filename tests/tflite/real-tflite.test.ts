@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sharedForTests } from '../../src/core/shared.js';
+import { sharedForTests } from '../support/shared.js';
 import type { TfliteModel } from '../../src/core/graph.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { writeTflite } from '../../src/tflite/writer.js';

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sharedForTests } from '../../src/core/shared.js';
+import { sharedForTests } from '../support/shared.js';
 import { TinyforgeError } from '../../src/core/errors.js';
 import type { Graph } from '../../src/core/graph.js';
 import { PROVENANCE } from '../../src/core/version.js';

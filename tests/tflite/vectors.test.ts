@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sharedForTests } from '../../src/core/shared.js';
+import { sharedForTests } from '../support/shared.js';
 import { DTYPE_BYTES, numElements } from '../../src/core/graph.js';
 import { readTflite, modelFacts } from '../../src/tflite/reader.js';
 import { parseTfliteRaw } from '../../src/tflite/raw.js';

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadTrainArtifacts, saveTrainArtifacts } from '../../src/train/artifacts.js';
+import { loadTrainArtifacts, saveTrainArtifacts } from '../../src/adapters/train-dir.js';
 import { reportHtml } from '../../src/train/report-html.js';
 import { predictProbabilities, trainModel, type TrainResult } from '../../src/train/train.js';
 import { synthWindows } from './synthetic.js';

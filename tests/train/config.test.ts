@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findConfig, loadConfig, validateConfig } from '../../src/train/config.js';
+import { validateConfig } from '../../src/train/config.js';
+import { findConfig, loadConfig } from '../../src/adapters/files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tf-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

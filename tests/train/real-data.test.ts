@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sharedForTests } from '../../src/core/shared.js';
+import { sharedForTests } from '../support/shared.js';
 import { fsImportIo } from '../../src/adapters/import-fs.js';
 import { importRecordings } from '../../src/data/import/description.js';
 import { subsetWindows, windowRecordings } from '../../src/data/window.js';

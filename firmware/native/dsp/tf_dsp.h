@@ -19,6 +19,11 @@
 // (c, c+1) are interleaved per group: [c: 2 words][c+1: 2 words]; an odd last channel is stored
 // alone (2 words per group). Weight block of channel c starts at word c * k4 / 2.
 //
+// int8 weights (`w8` = 1, chosen by the generator per layer when the board's flash is short):
+// the same order with each channel's group of 4 taps kept as one word of 4 int8 bytes in tap order
+// (unpacked in the loop by SXTB16 / SXTB16 ROR 8 into the two words above): channel pairs
+// interleaved one word each per group, an odd last channel alone; half the flash of int16.
+//
 // On hosts without the DSP extension tf_acle_emul.h emulates the intrinsics in portable C.
 #ifndef TINYFORGE_TF_DSP_H_
 #define TINYFORGE_TF_DSP_H_
@@ -66,7 +71,9 @@ typedef struct {
   int32_t pad_value;     /**< The input zero point: a padded tap then adds bias-folded 0. */
   int32_t output_offset; /**< Output zero point. */
   int32_t act_min, act_max;
-  const int32_t* weights;    /**< [out_c * k4 / 2] words, SXTB16 order, channel pairs interleaved. */
+  int32_t any_left_shift;    /**< 0: every shift <= 0 (the requantisation's left-shift path is compiled out). */
+  int32_t w8;                /**< 1: weights are int8, 4 taps per word (out_c * k4 / 4 words); 0: int16. */
+  const int32_t* weights;    /**< [out_c * k4 / 2] words, SXTB16 order, channel pairs interleaved (int16). */
   const int32_t* bias;       /**< [out_c]: bias + input_offset * sum(filter), folded by the generator. */
   const int32_t* multiplier; /**< [out_c] */
   const int32_t* shift;      /**< [out_c] */
@@ -80,6 +87,8 @@ typedef struct {
   int32_t batches, accum_depth, accum4, output_depth;
   int32_t output_offset, act_min, act_max;
   int32_t per_channel;       /**< 1: multiplier/shift per output; 0: one entry. */
+  int32_t any_left_shift;    /**< 0: every shift <= 0. */
+  int32_t w8;                /**< 1: int8 weights (filter_offset 0), 4 per word; 0: int16. */
   const int32_t* weights;    /**< [output_depth * accum4 / 2] words: (filter + filter_offset), SXTB16 order. */
   const int32_t* bias;       /**< [output_depth]: bias + input_offset * sum(filter + filter_offset). */
   const int32_t* multiplier;
@@ -104,6 +113,21 @@ TF_DSP_INLINE int32_t tf_dsp_sxtb16_ror8(int32_t x) {
 }
 
 /**
+ * One channel's weights for a group of 4 taps as the two SXTB16-order int16x2 words: read (int16
+ * packing) or unpacked from one word of 4 int8 taps (w8). Returns the words consumed.
+ */
+TF_DSP_INLINE int32_t tf_dsp_wgroup(int32_t w8, const int32_t* w, int32_t* lo, int32_t* hi) {
+  if (w8) {
+    *lo = __sxtb16(w[0]);
+    *hi = tf_dsp_sxtb16_ror8(w[0]);
+    return 1;
+  }
+  *lo = w[0];
+  *hi = w[1];
+  return 2;
+}
+
+/**
  * tf_fp_mbqm (TFLM MultiplyByQuantizedMultiplier), bit for bit, for multiplier != INT32_MIN (the
  * generator's multipliers lie in [0, 2^31)). The high multiply needs no division: for every
  * product p, truncating (p + nudge) / 2^31 toward zero with gemmlowp's sign-dependent nudge equals
@@ -113,6 +137,24 @@ TF_DSP_INLINE int32_t tf_dsp_mbqm(int32_t x, int32_t multiplier, int32_t shift) 
   if (shift > 0) x = tf_fp_shl_wrap(x, shift);
   const int32_t high = (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
   return shift < 0 ? tf_fp_rdbpot(high, -shift) : high;
+}
+
+/**
+ * tf_dsp_mbqm where `left` (a layer constant) says whether any shift of the layer is positive: when
+ * none is, the left-shift path and the shift-sign branch are compiled out (rdbpot by 0 is exact).
+ */
+TF_DSP_INLINE int32_t tf_dsp_mbqm_l(int32_t x, int32_t multiplier, int32_t shift, int32_t left) {
+  if (left) return tf_dsp_mbqm(x, multiplier, shift);
+  const int32_t high = (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
+  return tf_fp_rdbpot(high, -shift);
+}
+
+TF_DSP_INLINE int8_t tf_dsp_requant_l(int32_t acc, int32_t multiplier, int32_t shift, int32_t left, int32_t out_offset,
+                                      int32_t lo, int32_t hi) {
+  int32_t v = __ssat(tf_dsp_mbqm_l(acc, multiplier, shift, left) + out_offset, 8);
+  if (lo > -128) v = v < lo ? lo : v;
+  if (hi < 127) v = v > hi ? hi : v;
+  return (int8_t)v;
 }
 
 TF_DSP_INLINE int8_t tf_dsp_requant(int32_t acc, int32_t multiplier, int32_t shift, int32_t out_offset, int32_t lo,
@@ -245,6 +287,50 @@ TF_DSP_INLINE void tf_dsp_mac_2x2(int32_t groups, const int32_t* c, const int32_
 #endif
 }
 
+/** tf_dsp_mac_2x2 over int8 weights: per group one word of 4 taps per channel, unpacked in the loop. */
+TF_DSP_INLINE void tf_dsp_mac_2x2_w8(int32_t groups, const int32_t* c, const int32_t** wp, int32_t* a00, int32_t* a01,
+                                     int32_t* a10, int32_t* a11) {
+#ifdef TF_DSP_ASM
+  int32_t x0, x1, y0, y1, wa, w0;
+  __asm__ volatile(
+      "1:\n\t"
+      "ldrd %[x0], %[x1], [%[c]], #8\n\t"
+      "ldrd %[y0], %[y1], [%[c]], #8\n\t"
+      "ldr %[wa], [%[w]], #4\n\t"
+      "sxtb16 %[w0], %[wa]\n\t"
+      "sxtb16 %[wa], %[wa], ror #8\n\t"
+      "smlad %[a00], %[w0], %[x0], %[a00]\n\t"
+      "smlad %[a00], %[wa], %[x1], %[a00]\n\t"
+      "smlad %[a01], %[w0], %[y0], %[a01]\n\t"
+      "smlad %[a01], %[wa], %[y1], %[a01]\n\t"
+      "ldr %[wa], [%[w]], #4\n\t"
+      "sxtb16 %[w0], %[wa]\n\t"
+      "sxtb16 %[wa], %[wa], ror #8\n\t"
+      "smlad %[a10], %[w0], %[x0], %[a10]\n\t"
+      "smlad %[a10], %[wa], %[x1], %[a10]\n\t"
+      "smlad %[a11], %[w0], %[y0], %[a11]\n\t"
+      "smlad %[a11], %[wa], %[y1], %[a11]\n\t"
+      "subs %[n], %[n], #1\n\t"
+      "bne 1b"
+      : [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1), [wa] "=&r"(wa), [w0] "=&r"(w0),
+        [c] "+r"(c), [w] "+r"(*wp), [n] "+r"(groups), [a00] "+r"(*a00), [a01] "+r"(*a01), [a10] "+r"(*a10),
+        [a11] "+r"(*a11)
+      :
+      : "memory", "cc");
+#else
+  const int32_t* w = *wp;
+  for (int32_t g = 0; g < groups; ++g, c += 4, w += 2) {
+    const int32_t e0 = __sxtb16(w[0]), o0 = tf_dsp_sxtb16_ror8(w[0]);
+    const int32_t e1 = __sxtb16(w[1]), o1 = tf_dsp_sxtb16_ror8(w[1]);
+    *a00 = __smlad(o0, c[1], __smlad(e0, c[0], *a00));
+    *a01 = __smlad(o0, c[3], __smlad(e0, c[2], *a01));
+    *a10 = __smlad(o1, c[1], __smlad(e1, c[0], *a10));
+    *a11 = __smlad(o1, c[3], __smlad(e1, c[2], *a11));
+  }
+  *wp = w;
+#endif
+}
+
 /** All output channels of two columns: 2 positions × 2 channels per inner loop (4 accumulators). */
 TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, const int32_t* cols, int8_t* o0, int8_t* o1) {
   const int32_t groups = p->k4 / 4;
@@ -252,22 +338,24 @@ TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, const int32_
   int32_t c = 0;
   for (; c + 1 < p->out_c; c += 2) {
     int32_t a00 = p->bias[c], a01 = a00, a10 = p->bias[c + 1], a11 = a10;
-    tf_dsp_mac_2x2(groups, cols, &w, &a00, &a01, &a10, &a11);
-    o0[c] = tf_dsp_requant(a00, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
-    o1[c] = tf_dsp_requant(a01, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
-    o0[c + 1] = tf_dsp_requant(a10, p->multiplier[c + 1], p->shift[c + 1], p->output_offset, p->act_min, p->act_max);
-    o1[c + 1] = tf_dsp_requant(a11, p->multiplier[c + 1], p->shift[c + 1], p->output_offset, p->act_min, p->act_max);
+    if (p->w8) tf_dsp_mac_2x2_w8(groups, cols, &w, &a00, &a01, &a10, &a11);
+    else tf_dsp_mac_2x2(groups, cols, &w, &a00, &a01, &a10, &a11);
+    o0[c] = tf_dsp_requant_l(a00, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    o1[c] = tf_dsp_requant_l(a01, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    o0[c + 1] = tf_dsp_requant_l(a10, p->multiplier[c + 1], p->shift[c + 1], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    o1[c + 1] = tf_dsp_requant_l(a11, p->multiplier[c + 1], p->shift[c + 1], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
   }
   if (c < p->out_c) {
     int32_t a0 = p->bias[c], a1 = a0;
     for (int32_t g = 0; g < groups; ++g) {
       const int32_t* cg = cols + 4 * g;
-      a0 = __smlad(w[1], cg[1], __smlad(w[0], cg[0], a0));
-      a1 = __smlad(w[1], cg[3], __smlad(w[0], cg[2], a1));
-      w += 2;
+      int32_t lo, hi;
+      w += tf_dsp_wgroup(p->w8, w, &lo, &hi);
+      a0 = __smlad(hi, cg[1], __smlad(lo, cg[0], a0));
+      a1 = __smlad(hi, cg[3], __smlad(lo, cg[2], a1));
     }
-    o0[c] = tf_dsp_requant(a0, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
-    o1[c] = tf_dsp_requant(a1, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
+    o0[c] = tf_dsp_requant_l(a0, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    o1[c] = tf_dsp_requant_l(a1, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
   }
 }
 
@@ -280,20 +368,23 @@ TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, const int32_
     int32_t a0 = p->bias[c], a1 = p->bias[c + 1];
     for (int32_t g = 0; g < groups; ++g) {
       const int32_t* cg = cols + 4 * g;
-      a0 = __smlad(w[1], cg[1], __smlad(w[0], cg[0], a0));
-      a1 = __smlad(w[3], cg[1], __smlad(w[2], cg[0], a1));
-      w += 4;
+      int32_t l0, h0, l1, h1;
+      w += tf_dsp_wgroup(p->w8, w, &l0, &h0);
+      w += tf_dsp_wgroup(p->w8, w, &l1, &h1);
+      a0 = __smlad(h0, cg[1], __smlad(l0, cg[0], a0));
+      a1 = __smlad(h1, cg[1], __smlad(l1, cg[0], a1));
     }
-    o0[c] = tf_dsp_requant(a0, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
-    o0[c + 1] = tf_dsp_requant(a1, p->multiplier[c + 1], p->shift[c + 1], p->output_offset, p->act_min, p->act_max);
+    o0[c] = tf_dsp_requant_l(a0, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    o0[c + 1] = tf_dsp_requant_l(a1, p->multiplier[c + 1], p->shift[c + 1], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
   }
   if (c < p->out_c) {
     int32_t a0 = p->bias[c];
     for (int32_t g = 0; g < groups; ++g) {
-      a0 = __smlad(w[1], cols[4 * g + 1], __smlad(w[0], cols[4 * g], a0));
-      w += 2;
+      int32_t lo, hi;
+      w += tf_dsp_wgroup(p->w8, w, &lo, &hi);
+      a0 = __smlad(hi, cols[4 * g + 1], __smlad(lo, cols[4 * g], a0));
     }
-    o0[c] = tf_dsp_requant(a0, p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
+    o0[c] = tf_dsp_requant_l(a0, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
   }
 }
 
@@ -344,26 +435,29 @@ TF_DSP_INLINE int tf_dsp_fc_s8(const tf_dsp_fc_params_t* p, const int8_t* input,
       for (int32_t g = 0; g < groups; ++g) {
         const int32_t x = tf_dsp_fc_group(p, in, g);
         const int32_t e = __sxtb16(x), d = tf_dsp_sxtb16_ror8(x);
-        a0 = __smlad(w[0], e, a0);
-        a0 = __smlad(w[1], d, a0);
-        a1 = __smlad(w[2], e, a1);
-        a1 = __smlad(w[3], d, a1);
-        w += 4;
+        int32_t l0, h0, l1, h1;
+        w += tf_dsp_wgroup(p->w8, w, &l0, &h0);
+        w += tf_dsp_wgroup(p->w8, w, &l1, &h1);
+        a0 = __smlad(l0, e, a0);
+        a0 = __smlad(h0, d, a0);
+        a1 = __smlad(l1, e, a1);
+        a1 = __smlad(h1, d, a1);
       }
       const int32_t c0 = p->per_channel ? o : 0, c1 = p->per_channel ? o + 1 : 0;
-      out[o] = tf_dsp_requant(a0, p->multiplier[c0], p->shift[c0], p->output_offset, p->act_min, p->act_max);
-      out[o + 1] = tf_dsp_requant(a1, p->multiplier[c1], p->shift[c1], p->output_offset, p->act_min, p->act_max);
+      out[o] = tf_dsp_requant_l(a0, p->multiplier[c0], p->shift[c0], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+      out[o + 1] = tf_dsp_requant_l(a1, p->multiplier[c1], p->shift[c1], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
     }
     if (o < p->output_depth) {
       int32_t a0 = p->bias[o];
       for (int32_t g = 0; g < groups; ++g) {
         const int32_t x = tf_dsp_fc_group(p, in, g);
-        a0 = __smlad(w[0], __sxtb16(x), a0);
-        a0 = __smlad(w[1], tf_dsp_sxtb16_ror8(x), a0);
-        w += 2;
+        int32_t lo, hi;
+        w += tf_dsp_wgroup(p->w8, w, &lo, &hi);
+        a0 = __smlad(lo, __sxtb16(x), a0);
+        a0 = __smlad(hi, tf_dsp_sxtb16_ror8(x), a0);
       }
       const int32_t c0 = p->per_channel ? o : 0;
-      out[o] = tf_dsp_requant(a0, p->multiplier[c0], p->shift[c0], p->output_offset, p->act_min, p->act_max);
+      out[o] = tf_dsp_requant_l(a0, p->multiplier[c0], p->shift[c0], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
     }
   }
   return 0;
@@ -374,6 +468,7 @@ typedef struct {
   int32_t batches, in_h, in_w, channels, out_h, out_w;
   int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w;
   int32_t input_offset, output_offset, act_min, act_max;
+  int32_t any_left_shift;    /**< 0: every shift <= 0. */
   const int32_t* weights;    /**< [filter_h * filter_w][channels / 4][2] words: per tap, each group of 4 channels in SXTB16 order. */
   const int32_t* bias;       /**< [channels] (not folded: taps outside the image are skipped, as the reference does). */
   const int32_t* multiplier; /**< [channels] */
@@ -382,6 +477,10 @@ typedef struct {
 
 TF_DSP_INLINE int32_t tf_dsp_lo16(int32_t x) { return (int16_t)(uint16_t)((uint32_t)x & 0xffffu); }
 TF_DSP_INLINE int32_t tf_dsp_hi16(int32_t x) { return (int16_t)(uint16_t)((uint32_t)x >> 16); }
+
+TF_DSP_INLINE int8_t tf_dsp_dw_out(const tf_dsp_dw_params_t* p, int32_t c, int32_t acc) {
+  return tf_dsp_requant_l(acc, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+}
 
 /**
  * Four channels per step, the window clipped once per output pixel; per tap one input word (input
@@ -421,10 +520,10 @@ TF_DSP_INLINE int tf_dsp_depthwise_s8(const tf_dsp_dw_params_t* p, const int8_t*
             }
           }
           const int32_t c = 4 * g;
-          out[c] = tf_dsp_requant(a0 + p->bias[c], p->multiplier[c], p->shift[c], p->output_offset, p->act_min, p->act_max);
-          out[c + 1] = tf_dsp_requant(a1 + p->bias[c + 1], p->multiplier[c + 1], p->shift[c + 1], p->output_offset, p->act_min, p->act_max);
-          out[c + 2] = tf_dsp_requant(a2 + p->bias[c + 2], p->multiplier[c + 2], p->shift[c + 2], p->output_offset, p->act_min, p->act_max);
-          out[c + 3] = tf_dsp_requant(a3 + p->bias[c + 3], p->multiplier[c + 3], p->shift[c + 3], p->output_offset, p->act_min, p->act_max);
+          out[c] = tf_dsp_dw_out(p, c, a0 + p->bias[c]);
+          out[c + 1] = tf_dsp_dw_out(p, c + 1, a1 + p->bias[c + 1]);
+          out[c + 2] = tf_dsp_dw_out(p, c + 2, a2 + p->bias[c + 2]);
+          out[c + 3] = tf_dsp_dw_out(p, c + 3, a3 + p->bias[c + 3]);
         }
       }
     }

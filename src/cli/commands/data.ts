@@ -7,11 +7,11 @@ import { Command, Option } from 'commander';
 import type { Recording } from '../../core/dataset.js';
 import { usageError } from '../../core/errors.js';
 import type { ImportReport } from '../../data/import/common.js';
-import { findConfig } from '../../train/config.js';
+import { findConfig, writeSplitDir } from '../../adapters/files.js';
 import { addImportOptions, descriptionFromOptions, detectionLines, loadRecordings, type ImportFlags } from '../data-options.js';
 import { BUILTIN_DEFAULTS, builtinDataset } from '../../data/simulator.js';
 import { prepareData } from '../../service/data.js';
-import { serializeSplit, writeSplitDir } from '../../data/split-files.js';
+import { serializeSplit } from '../../data/split-files.js';
 import { summarise, type DatasetSummary } from '../../data/summary.js';
 import { action, emit, globalOptions, info } from '../util.js';
 

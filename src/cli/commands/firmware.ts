@@ -7,10 +7,11 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { badInput, usageError } from '../../core/errors.js';
 import { action, emit, globalOptions, info } from '../util.js';
-import { getBoard } from '../../firmware/boards.js';
-import { formatBuildPlan, readManifest } from '../../firmware/build.js';
+import { getBoard, parseEngine } from '../../firmware/boards.js';
+import { formatBuildPlan } from '../../firmware/build.js';
+import { readManifest } from '../../adapters/files.js';
 import { formatMemory } from '../../firmware/footprint.js';
-import { loadSettings } from '../../quantize/io.js';
+import { loadSettings } from '../../adapters/model-sources.js';
 import { buildStage, firmwareSettings, firmwareStage, loadNativeEngine, readModelForFirmware } from '../../service/firmware.js';
 import { flag, listFlag, numberFlag } from '../flags.js';
 
@@ -63,7 +64,7 @@ export function register(program: Command): void {
         else if (!f.labels) info(o, `no --settings: settings derived from ${f.model} (labels class_0…; pass --labels to name them)`);
         if (f.settings && (f.labels || f.axes || f.rate)) throw usageError('--labels, --axes and --rate apply only without --settings', { remedy: 'edit the settings file, or drop --settings' });
         const modelBytes = new Uint8Array(readFileSync(f.model));
-        const model = readModelForFirmware(modelBytes, f.model);
+        const model = readModelForFirmware(modelBytes, f.model, parseEngine(f.engine ?? getBoard(f.board).defaultEngine));
         // A settings file for another model (other window, axes, labels or quantisation) would give
         // firmware that builds but answers wrongly: firmwareSettings refuses it, by name.
         const fs = firmwareSettings(model.graph, f.settings ? loadSettings(f.settings) : undefined, {
@@ -77,13 +78,15 @@ export function register(program: Command): void {
         if (fs.warning) process.stderr.write(fs.warning + '\n');
         const fw = await firmwareStage({ board: f.board, engine: f.engine, model, modelBytes, settings: fs.settings, out: f.out, force: f.force });
         const { project, dir } = fw;
+        if (project.flash?.warning) process.stderr.write(`warning: ${project.flash.warning}\n`);
         const bytes = project.files.reduce((a, x) => a + Buffer.byteLength(x.contents), 0);
-        emit(o, { dir, board: fw.board.id, engine: fw.engine, modelSha256: project.manifest.modelSha256, settingsDerived: fs.derived, labels: fs.settings.labels, files: project.files.map((x) => x.path), ...(project.native ? { native: project.native } : {}), plan: fw.plan }, () =>
+        emit(o, { dir, board: fw.board.id, engine: fw.engine, modelSha256: project.manifest.modelSha256, settingsDerived: fs.derived, labels: fs.settings.labels, files: project.files.map((x) => x.path), ...(project.native ? { native: project.native } : {}), ...(project.flash ? { flash: project.flash } : {}), plan: fw.plan }, () =>
           [
             `wrote ${project.files.length} files (${bytes} bytes) to ${dir}`,
             `  board ${fw.board.id}, ${fw.engine} engine, model sha256 ${project.manifest.modelSha256.slice(0, 16)}…${fs.derived ? `, settings from the model (labels ${fs.settings.labels.join(', ')})` : ''}`,
             ...project.files.map((x) => `  ${x.path}`),
-            ...(project.native ? [`  native kernels (${project.native.target}${project.native.arenaBytes !== undefined ? `, arena ${project.native.arenaBytes} B` : ''}):`, ...project.native.kernels.map((k, i) => `    ${i} ${k.op}: ${k.kernel}${k.scratchBytes ? `, scratch ${k.scratchBytes} B` : ''}`)] : []),
+            ...(project.native ? [`  native kernels (${project.native.target}${project.native.arenaBytes !== undefined ? `, arena ${project.native.arenaBytes} B` : ''}):`, ...project.native.kernels.map((k, i) => `    ${i} ${k.op}: ${k.kernel}${k.scratchBytes ? `, scratch ${k.scratchBytes} B` : ''}${k.weights ? `, ${k.weights} weights ${k.weightBytes} B` : ''}`)] : []),
+            ...(project.flash ? [`  flash estimate ${project.flash.bytes} of ${project.flash.limit} B (model data ${project.flash.dataBytes} B + code allowance; tinyforge build measures it)`] : []),
             `next: tinyforge build ${f.out}`,
           ].join('\n'),
         );

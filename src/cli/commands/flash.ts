@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { badInput, deviceError } from '../../core/errors.js';
 import { action, emit, exitOnLateSignal, globalOptions, info } from '../util.js';
 import { formatFlashPlan } from '../../flash/plan.js';
-import { startVirtualBoard, type VirtualBoard } from '../../flash/virtual-board.js';
+import { startVirtualBoard, type VirtualBoard } from '../../adapters/qemu.js';
 import { IMU_SPEC_HELP, parseImuSpec } from '../../flash/imu-source.js';
 import { flashStage, resolveFlashTarget } from '../../service/device.js';
 import { flag } from '../flags.js';

@@ -13,7 +13,7 @@ import type { Graph } from '../../core/graph.js';
 import { action, emit, globalOptions, info } from '../util.js';
 import { readTflite } from '../../tflite/reader.js';
 import { SUPPORTED_OPS, createInterpreter, dequantizeOutput, quantizeInput } from '../../interp/index.js';
-import { writeFileAtomic } from '../../quantize/io.js';
+import { writeFileAtomic } from '../../adapters/files.js';
 
 function readFile(path: string, what: string): Uint8Array {
   if (!existsSync(path)) throw badInput(`${what} file not found: ${path}`, { remedy: `Check the path of the ${what} file.` });

@@ -7,13 +7,33 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { badInput } from '../../core/errors.js';
-import { CONFIG_FILE, loadConfig, type TinyforgeConfig } from '../../train/config.js';
+import { CONFIG_FILE, type TinyforgeConfig } from '../../train/config.js';
+import { loadConfig } from '../../adapters/files.js';
 import { RUN_STAGES, pct, runProject, selectStages, type RunHooks, type RunReport, type RunStage } from '../../service/run.js';
 import { describeVerifySample } from '../../device/verify-sample.js';
 import { action, emit, globalOptions, info, progress, softInterrupt, type OutputOptions, type Progress } from '../util.js';
 import { flag, listFlag, numberFlag } from '../flags.js';
 import { addImportOptions, descriptionFromOptions, type ImportFlags } from '../data-options.js';
 import { printDeviceLog } from './device.js';
+import { runTrialOnBoard, type TrialRunReport } from '../../tune/tune.js';
+
+/** `run --trial`: predicted vs measured, and the verification. */
+export function trialRunSummary(r: TrialRunReport): string {
+  const p = r.predicted;
+  const m = r.measured;
+  const v = r.verify;
+  const mark = (ok: boolean) => (ok ? 'as predicted' : 'DIFFERS from the prediction');
+  return [
+    '',
+    `tinyforge run --trial ${r.search}#${r.trial.id} — ${r.board}, native engine`,
+    `  arena     ${m.arena} B (predicted ${p.arena} B: ${mark(r.matches.arena)})`,
+    `  flash     ${m.flash} B (predicted ${p.flash} B: ${mark(r.matches.flash)}); RAM ${m.ram} B (predicted ${p.ram} B)`,
+    `  instr.    ${m.instructions}/inference (predicted ${p.instructions}: ${(100 * r.matches.instructionsDiff).toFixed(3)} %, ${r.matches.instructions ? 'within 1 %' : 'OUTSIDE 1 %'})`,
+    `  verify    ${v.bitExact}/${v.n} bit-exact (max diff ${v.maxLsbDiff} LSB), device accuracy ${pct(v.accuracy?.device)}`,
+    `            ${describeVerifySample(v.sample)}`,
+    `  firmware  ${r.firmware}`,
+  ].join('\n');
+}
 
 /** Progress per stage on a TTY (status lines on stderr, bars for epochs and verify); nothing with --json. */
 export function runHooks(o: OutputOptions): RunHooks & { dispose(): void } {
@@ -91,6 +111,7 @@ type RunFlags = ImportFlags & {
   backend?: 'node' | 'wasm' | 'cpu';
   max?: string;
   all?: boolean;
+  trial?: string;
 };
 
 /** The project file with the flags applied (flags win; paths from flags are relative to the cwd). */
@@ -156,10 +177,16 @@ export function register(program: Command): void {
     .addOption(flag('backend', 'train.backend'))
     .addOption(flag('max', 'verify.windows: at most N held-out windows, class-stratified (default 200)'))
     .addOption(flag('all', 'verify every held-out window'))
+    .option('--trial <DIR#N>', 'take trial N of a tune search (tinyforge tune --out DIR) through firmware → build → flash → verify, checking arena, flash and instructions against the prediction')
     .addHelpText('after', `\nWrites <out>/pipeline.json with every figure. Exit 5 if any board output differs from the host interpreter.\nExamples:\n  tinyforge run\n  tinyforge run --config gestures/tinyforge.config.json --to int8\n  tinyforge run --from firmware --board cortex-m4 --to build`)
     .action(
       action(async (f: RunFlags, cmd: Command) => {
         const o = globalOptions(cmd);
+        if (f.trial) {
+          const r = await runTrialOnBoard(f.trial, { board: f.board, port: f.port, max: numberFlag('max', f.max, { min: 1 }), all: f.all, onStage: (s, m) => info(o, `[${s}] ${m}`) });
+          emit(o, r, () => trialRunSummary(r));
+          return;
+        }
         const stages = selectStages({ from: f.from, to: f.to, stages: listFlag(f.stages) });
         const { config, path } = projectFile(f.config);
         info(o, `using ${relative(process.cwd(), path) || path}`);

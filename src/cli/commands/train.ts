@@ -6,9 +6,10 @@
 import { join, relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { usageError } from '../../core/errors.js';
-import { saveTrainArtifacts } from '../../train/artifacts.js';
+import { saveTrainArtifacts } from '../../adapters/train-dir.js';
 import type { BackendPreference } from '../../train/backend.js';
-import { findConfig, type TinyforgeConfig } from '../../train/config.js';
+import { type TinyforgeConfig } from '../../train/config.js';
+import { findConfig } from '../../adapters/files.js';
 import { EXAMPLES, trainDigits, trainRegression } from '../../train/examples.js';
 import { PRESETS, PRESET_HELP } from '../../train/models.js';
 import type { EpochRecord, TrainResult } from '../../train/train.js';

@@ -17,28 +17,50 @@ import { fileURLToPath } from 'node:url';
 import type { GeneratedFile } from '../../core/cemit.js';
 import { badInput, unsupported } from '../../core/errors.js';
 import type { TfliteModel } from '../../core/graph.js';
-import { NATIVE_OPS, OPS } from '../../ops/registry.js';
+import { findOp, NATIVE_OPS, OPS } from '../../ops/registry.js';
 import { checkGraph } from '../../interp/check.js';
 import type { AnyOpDef, NativeOp, NativeTarget } from '../../ops/types.js';
 import { assembleNativeFile } from './assemble.js';
 import { layoutArena, REMEDY_TFLM, tensorBytes } from './lifetimes.js';
 import { opEmitter, type EmitState } from './op-emitter.js';
 import { fusePads } from './fuse-pad.js';
-import { DSP_FILES, DSP_HEADER } from './dsp/emit.js';
+import { DSP_FILES, DSP_HEADER, DSP_OPS, type WeightPacking } from './dsp/emit.js';
 
 export interface NativeEngineOptions {
   /** SHA-256 of the .tflite the model came from, 64 hex digits. */
   modelSha256: string;
   /** Kernel family to generate for (default 'portable'; 'dsp' lets ops pick DSP-extension kernels). */
   target?: NativeTarget;
+  /**
+   * DSP targets: how weighted layers store their weights. 'auto' (default): pre-widened int16
+   * (fastest) unless the constant data would exceed `constBudget`; then layers switch to int8
+   * (unpacked in the loop, half the bytes) one by one, fewest multiply-accumulates per byte saved
+   * first, until it fits. 'int8' / 'int16': every layer that can.
+   */
+  weights?: 'auto' | WeightPacking;
+  /** Bytes the generated constant data may take on the board (its flash minus the rest of the image); 'auto' only. */
+  constBudget?: number;
 }
 
 export interface NativeEngineResult {
   files: GeneratedFile[];
   /** Bytes of the statically planned activation arena (op scratch included). */
   arenaBytes: number;
-  /** One entry per graph operator, in execution order: the op, the kernel that runs it, its scratch bytes. */
-  schedule: { op: string; kernel: string; scratchBytes?: number }[];
+  /**
+   * One entry per graph operator, in execution order: the op, the kernel that runs it, its scratch
+   * bytes and, for DSP layers with packed weights, the packing chosen and its bytes.
+   */
+  schedule: { op: string; kernel: string; scratchBytes?: number; weights?: WeightPacking; weightBytes?: number }[];
+  /** Bytes of the generated file's static const arrays (weights, biases, multipliers, lookup data). */
+  constBytes: number;
+}
+
+/** Bytes of the `static const T name[N]` arrays among generated declarations. */
+function constArrayBytes(decls: readonly string[]): number {
+  const size: Record<string, number> = { int8_t: 1, uint8_t: 1, int16_t: 2, int32_t: 4, float: 4 };
+  let n = 0;
+  for (const d of decls) for (const m of d.matchAll(/static const (int8_t|uint8_t|int16_t|int32_t|float) \w+\[(\d+)\]/g)) n += size[m[1]] * Number(m[2]);
+  return n;
 }
 
 /** Name of the generated source file (relative to the firmware project's source folder). */
@@ -81,38 +103,70 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
 
   // Prepare every operator once (the interpreter's Prepare), then plan the arena with each op's
   // aliasing and scratch, then emit.
+  // A builtin op tinyforge does not implement (kept by name for the TFLM engine) gets the TFLM remedy.
+  g.operators.forEach((op, i) => {
+    if (!findOp(op.op)) throw unsupported(`operator ${i}: ${op.op} is not supported by the native engine`, { remedy: REMEDY_TFLM, details: { operator: i, op: op.op } });
+  });
   // checkGraph is the interpreter's whole-model check (validation, execution order, every Prepare).
   const checked = checkGraph(g);
   g.operators.forEach((op, i) => {
-    if (!nativeOf(checked.ops[i].def)) throw unsupported(`operator ${i}: ${op.op} is not supported by the native engine`, { remedy: REMEDY_TFLM });
+    if (!nativeOf(checked.ops[i]!.def)) throw unsupported(`operator ${i}: ${op.op} is not supported by the native engine`, { remedy: REMEDY_TFLM });
   });
   // Exact PAD → convolution fusions (fuse-pad.ts): the emitted graph `fg` lacks the fused PADs.
-  const fusion = fusePads(g, checked.ops.map((o) => o.prepared));
+  const fusion = fusePads(g, checked.ops.map((o) => o!.prepared));
   const fg = fusion.graph;
   const prepared = fg.operators.map((op, k) => {
     const i = fusion.original[k];
-    const native = nativeOf(checked.ops[i].def)!;
+    const native = nativeOf(checked.ops[i]!.def)!;
     const p = fusion.prepared[k];
-    return { native, p, scratch: native.scratchBytes?.(p, { graph: fg, op, opIndex: i, target }) ?? 0, alias: native.alias?.(p, fg) ?? null };
+    const ctx = { graph: fg, op, opIndex: i };
+    // DSP targets ask the DSP registry first (it depends on the op modules, never the reverse).
+    const dsp = target === 'dsp' ? DSP_OPS[op.op] : undefined;
+    const scratchOf = dsp?.scratchBytes ?? native.scratchBytes;
+    const weights = dsp?.weights?.(p, { ...ctx, target }) ?? null;
+    return { i, native, dsp, p, weights, scratch: scratchOf?.(p, { ...ctx, target }) ?? 0, alias: native.alias?.(p, fg) ?? null };
   });
   const layout = layoutArena({ graph: fg, aliases: prepared.map((x) => x.alias), scratch: prepared.map((x) => x.scratch) });
 
-  const state: EmitState = { graph: fg, target, decls: [], constEmitted: new Map(), arenaExpr: (t) => `(tf_arena + ${layout.offsetOf(t)})` };
-  const calls: string[] = [];
-  const scheduled = new Map<number, NativeEngineResult['schedule'][number]>();
-  fg.operators.forEach((op, k) => {
-    const i = fusion.original[k];
-    const { native, p, scratch } = prepared[k];
-    const { call, kernel } = native.emit(p, opEmitter(state, op, i, layout.scratchOffset(k)));
-    calls.push(`  /* ${i}: ${op.op} */`);
-    if (call) calls.push(`  if (${call} != 0) return -3;`);
-    scheduled.set(i, scratch > 0 ? { op: op.op, kernel, scratchBytes: scratch } : { op: op.op, kernel });
-  });
-  for (const [pad, conv] of fusion.fused) {
-    calls.splice(calls.indexOf(`  /* ${conv}: ${g.operators[conv].op} */`), 0, `  /* ${pad}: ${g.operators[pad].op}, fused into operator ${conv}'s padding */`);
-    scheduled.set(pad, { op: g.operators[pad].op, kernel: 'fused' });
+  const emitAll = (packing: WeightPacking[]) => {
+    const state: EmitState = { graph: fg, target, decls: [], constEmitted: new Map(), arenaExpr: (t) => `(tf_arena + ${layout.offsetOf(t)})` };
+    const calls: string[] = [];
+    const scheduled = new Map<number, NativeEngineResult['schedule'][number]>();
+    fg.operators.forEach((op, k) => {
+      const { i, native, dsp, p, scratch, weights } = prepared[k];
+      const e = opEmitter(state, op, i, layout.scratchOffset(k));
+      const dspCall = dsp?.emit(p, e, packing[k]) ?? null;
+      const { call, kernel } = dspCall ?? native.emit(p, e);
+      calls.push(`  /* ${i}: ${op.op} */`);
+      if (call) calls.push(`  if (${call} != 0) return -3;`);
+      const w = dspCall && weights ? { weights: packing[k], weightBytes: packing[k] === 'int8' ? weights.int8! : weights.int16 } : {};
+      scheduled.set(i, { op: op.op, kernel, ...(scratch > 0 ? { scratchBytes: scratch } : {}), ...w });
+    });
+    for (const [pad, conv] of fusion.fused) {
+      calls.splice(calls.indexOf(`  /* ${conv}: ${g.operators[conv].op} */`), 0, `  /* ${pad}: ${g.operators[pad].op}, fused into operator ${conv}'s padding */`);
+      scheduled.set(pad, { op: g.operators[pad].op, kernel: 'fused' });
+    }
+    const schedule = g.operators.map((_, i) => scheduled.get(i)!);
+    return { decls: state.decls, calls, schedule, constBytes: constArrayBytes(state.decls) };
+  };
+  const mode = opts.weights ?? 'auto';
+  const packing: WeightPacking[] = prepared.map((x) => (mode === 'int8' && x.weights?.int8 != null ? 'int8' : 'int16'));
+  let out = emitAll(packing);
+  if (mode === 'auto' && opts.constBudget !== undefined && out.constBytes > opts.constBudget) {
+    // Fewest MACs per byte saved first: the layers where unpacking in the loop costs least.
+    const order = prepared
+      .map((x, i) => ({ i, w: x.weights }))
+      .filter((x): x is { i: number; w: NonNullable<typeof x.w> & { int8: number } } => x.w !== null && x.w.int8 !== null)
+      .sort((a, b) => a.w.macs / (a.w.int16 - a.w.int8) - b.w.macs / (b.w.int16 - b.w.int8));
+    let bytes = out.constBytes;
+    for (const { i, w } of order) {
+      if (bytes <= opts.constBudget) break;
+      packing[i] = 'int8';
+      bytes -= w.int16 - w.int8;
+    }
+    out = emitAll(packing);
   }
-  const schedule = g.operators.map((_, i) => scheduled.get(i)!);
+  const { decls, calls, schedule, constBytes } = out;
 
   const inT = g.inputs[0];
   const outT = g.outputs[0];
@@ -124,11 +178,11 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
     arenaBytes: Math.max(layout.bytes, 16),
     input: { offset: layout.offsetOf(inT), bytes: tensorBytes(g.tensors[inT], inT) },
     output: { offset: layout.offsetOf(outT), bytes: tensorBytes(g.tensors[outT], outT) },
-    decls: state.decls,
+    decls,
     calls,
     opNames: [...new Set(g.operators.map((o) => o.op))],
     // The DSP kernels' header only where an op took one (otherwise a dsp build is the portable file).
     includes: schedule.some((s) => s.kernel.startsWith('tf_dsp_')) ? [DSP_HEADER] : [],
   });
-  return { files: [file], arenaBytes: layout.bytes, schedule };
+  return { files: [file], arenaBytes: layout.bytes, schedule, constBytes };
 }

@@ -1,7 +1,9 @@
 /**
- * The native engine's Cortex-M DSP specialisation (target 'dsp': cores with the DSP extension).
- * Op modules (src/ops/) call these from their native emitters; each returns null when the op is
- * not one the DSP kernels take, and the op then emits its portable kernel.
+ * The native engine's Cortex-M DSP specialisation (target 'dsp': cores with the DSP extension),
+ * registered per op name in DSP_OPS. Optimised code depends on the reference, never the reverse:
+ * the op modules (src/ops/) know nothing of this file; the native generator asks DSP_OPS first on
+ * DSP targets, and an entry's emit returns null when the op is not one its kernels take (the op's
+ * portable emitter then runs, as on every other target).
  *
  * CONV_2D (groups 1), DEPTHWISE_CONV_2D with one input channel, FULLY_CONNECTED, MAX_POOL_2D and
  * MEAN become calls to the always-inlined kernels of firmware/native/dsp/tf_dsp.h, one `noinline`
@@ -12,10 +14,13 @@
 import { cInts } from '../../../core/cemit.js';
 import { internalError } from '../../../core/errors.js';
 import { convWindowFields, type ConvPrepared } from '../../../ops/conv-common.js';
+import type { OpName } from '../../../core/graph.js';
 import type { FullyConnectedPrepared } from '../../../ops/fully-connected.js';
+import { meanParamsFields, type MeanPrepared } from '../../../ops/mean.js';
+import { poolParamsFields, type PoolPrepared } from '../../../ops/pool.js';
 import type { QuantizedMultiplier } from '../../../ops/quant.js';
 import type { NativeCall, NativeEmitter } from '../../../ops/types.js';
-import { foldInputOffset, packSxtb16, roundUp4 } from './pack.js';
+import { foldInputOffset, packInt8Taps, packSxtb16, roundUp4 } from './pack.js';
 
 /** The kernels' own header (firmware/native/dsp/), included by the generated model file on DSP targets. */
 export const DSP_HEADER = 'tf_dsp.h';
@@ -23,6 +28,17 @@ export const DSP_HEADER = 'tf_dsp.h';
 export const DSP_FILES = ['dsp/tf_acle_asm.h', 'dsp/tf_acle_emul.h', 'dsp/tf_dsp.h', 'dsp/tf_k_depthwise_dsp.c'];
 
 type Target = Pick<NativeEmitter, 'graph' | 'target'>;
+
+/** How a DSP layer stores its weights: pre-widened int16 (fastest) or int8 unpacked in the loop (half the flash). */
+export type WeightPacking = 'int8' | 'int16';
+
+/** A weighted DSP layer's two weight sizes (bytes) and its multiply-accumulates, for the generator's flash plan. */
+export interface WeightChoice {
+  int16: number;
+  /** null: this layer can only take int16 (e.g. a per-tensor filter zero point that leaves the int8 range). */
+  int8: number | null;
+  macs: number;
+}
 
 /** Taps per output (k) and k rounded up to 4 when the DSP conv kernel takes this op, else null. */
 export function dspConvTaps(p: ConvPrepared, depthwise: boolean, e: Target): { k: number; k4: number } | null {
@@ -49,6 +65,11 @@ function checkMultipliers(e: NativeEmitter, ms: readonly QuantizedMultiplier[]):
   }
 }
 
+/** 1 when a multiplier of the layer has a positive shift (the kernels then keep the left-shift path). */
+function anyLeft(ms: readonly QuantizedMultiplier[]): number {
+  return ms.some((m) => m.shift > 0) ? 1 : 0;
+}
+
 function wrapper(e: NativeEmitter, kernel: string, params: string, withScratch: boolean): NativeCall {
   const fn = `tf_op${e.opIndex}_run`;
   const sig = withScratch ? 'const int8_t* input, int8_t* output, int32_t* scratch' : 'const int8_t* input, int8_t* output';
@@ -56,8 +77,13 @@ function wrapper(e: NativeEmitter, kernel: string, params: string, withScratch: 
   return { kernel, call: `${fn}(${e.input(0, 'int8_t')}, ${e.output('int8_t')}${withScratch ? `, (int32_t*)${e.scratch}` : ''})` };
 }
 
+function convWeights(p: ConvPrepared, depthwise: boolean, e: Target): WeightChoice | null {
+  const t = dspConvTaps(p, depthwise, e);
+  return t ? { int16: 2 * p.outC * t.k4, int8: p.outC * t.k4, macs: p.batches * p.outH * p.outW * p.outC * t.k } : null;
+}
+
 /** CONV_2D / one-channel DEPTHWISE_CONV_2D → tf_dsp_conv_s8, or null (portable kernel). */
-export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolean): NativeCall | null {
+export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolean, packing: WeightPacking = 'int16'): NativeCall | null {
   const taps = dspConvTaps(p, depthwise, e);
   if (!taps) return null;
   e.int8('in', 0);
@@ -73,8 +99,9 @@ export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolea
     rows.push(depthwise ? Int32Array.from({ length: taps.k }, (_, t) => filter[t * p.outC + c]) : Int32Array.from(filter.subarray(c * taps.k, (c + 1) * taps.k)));
   }
   const i = e.opIndex;
-  e.decl(`/* operator ${i}: ${e.op.op} on the DSP kernel, k = ${taps.k} taps, scratch ${5 * taps.k4} B */`);
-  e.decl(words(`tf_op${i}_wpack`, packSxtb16(rows, taps.k)));
+  const w8 = packing === 'int8';
+  e.decl(`/* operator ${i}: ${e.op.op} on the DSP kernel, k = ${taps.k} taps, ${packing} weights, scratch ${5 * taps.k4} B */`);
+  e.decl(words(`tf_op${i}_wpack`, w8 ? packInt8Taps(rows, taps.k) : packSxtb16(rows, taps.k)));
   e.decl(words(`tf_op${i}_bias_folded`, foldInputOffset(p.biasValues, rows, p.inputOffset)));
   const { mult, shift } = e.multipliers(p.multipliers);
   const params = e.struct('tf_dsp_conv_params_t', {
@@ -92,6 +119,8 @@ export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolea
     output_offset: p.outputOffset,
     act_min: p.actMin,
     act_max: p.actMax,
+    any_left_shift: anyLeft(p.multipliers),
+    w8: w8 ? 1 : 0,
     weights: `tf_op${i}_wpack`,
     bias: `tf_op${i}_bias_folded`,
     multiplier: mult,
@@ -100,18 +129,36 @@ export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolea
   return wrapper(e, 'tf_dsp_conv_s8', params, true);
 }
 
+/** The FC layers the DSP kernel takes; anything the portable emitter refuses (non-constant or non-2-D filter) goes there for its error. */
+function fcTaken(p: FullyConnectedPrepared, e: Target): boolean {
+  if (e.target !== 'dsp' || p.kind !== 'int8') return false;
+  const w = e.graph.tensors[p.weights];
+  return !!w.data && w.shape.length === 2 && w.shape[0] === p.outputDepth;
+}
+
+function fcWeights(p: FullyConnectedPrepared, e: Target): WeightChoice | null {
+  if (!fcTaken(p, e)) return null;
+  const a4 = roundUp4(p.accumDepth);
+  return { int16: 2 * p.outputDepth * a4, int8: p.filterOffset === 0 ? p.outputDepth * a4 : null, macs: p.batches * p.accumDepth * p.outputDepth };
+}
+
 /** FULLY_CONNECTED → tf_dsp_fc_s8 (rows + filter offset packed, input offset folded), or null. */
-export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter): NativeCall | null {
-  if (e.target !== 'dsp' || p.kind !== 'int8') return null;
-  const data = e.graph.tensors[p.weights].data;
-  if (!data) return null;
+export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter, packing: WeightPacking = 'int16'): NativeCall | null {
+  if (!fcTaken(p, e)) return null;
+  const w = e.graph.tensors[p.weights];
+  const data = w.data!;
+  e.int8('in', 0);
+  e.int8('in', 1);
+  e.int8('out', 0);
   checkMultipliers(e, p.multipliers);
   const filter = new Int8Array(data.buffer, data.byteOffset, data.byteLength);
   const rows: Int32Array[] = [];
   for (let o = 0; o < p.outputDepth; o++) rows.push(Int32Array.from(filter.subarray(o * p.accumDepth, (o + 1) * p.accumDepth), (w) => w + p.filterOffset));
   const i = e.opIndex;
-  e.decl(`/* operator ${i}: FULLY_CONNECTED on the DSP kernel, ${p.accumDepth} inputs */`);
-  e.decl(words(`tf_op${i}_wpack`, packSxtb16(rows, p.accumDepth)));
+  // int8 rows hold filter + filter_offset: only when that offset is 0 (int8 weights are symmetric in practice).
+  const w8 = packing === 'int8' && p.filterOffset === 0;
+  e.decl(`/* operator ${i}: FULLY_CONNECTED on the DSP kernel, ${p.accumDepth} inputs, ${w8 ? 'int8' : 'int16'} weights */`);
+  e.decl(words(`tf_op${i}_wpack`, w8 ? packInt8Taps(rows, p.accumDepth) : packSxtb16(rows, p.accumDepth)));
   e.decl(words(`tf_op${i}_bias_folded`, foldInputOffset(p.biasValues, rows, p.inputOffset)));
   const { mult, shift } = e.multipliers(p.multipliers);
   const params = e.struct('tf_dsp_fc_params_t', {
@@ -123,6 +170,8 @@ export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter): NativeCa
     act_min: p.actMin,
     act_max: p.actMax,
     per_channel: p.perChannel ? 1 : 0,
+    any_left_shift: anyLeft(p.multipliers),
+    w8: w8 ? 1 : 0,
     weights: `tf_op${i}_wpack`,
     bias: `tf_op${i}_bias_folded`,
     multiplier: mult,
@@ -131,13 +180,18 @@ export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter): NativeCa
   return wrapper(e, 'tf_dsp_fc_s8', params, false);
 }
 
-/**
- * MAX_POOL_2D / MEAN on DSP targets: the portable parameter struct (`params`, "&name") handed to
- * the DSP kernel's always-inlined body in a per-layer wrapper, or null on other targets.
- */
-export function emitDspWrapped(e: NativeEmitter, op: 'MAX_POOL_2D' | 'MEAN', params: string): NativeCall | null {
+/** MAX_POOL_2D on DSP targets: the portable parameter struct handed to the DSP kernel's body in a per-layer wrapper. */
+function emitDspMaxPool(p: PoolPrepared, e: NativeEmitter): NativeCall | null {
   if (e.target !== 'dsp') return null;
-  return wrapper(e, op === 'MAX_POOL_2D' ? 'tf_dsp_max_pool_s8' : 'tf_dsp_mean_s8', params, false);
+  e.int8('in', 0);
+  e.int8('out', 0);
+  return wrapper(e, 'tf_dsp_max_pool_s8', e.struct('tf_pool_params_t', poolParamsFields(p)), false);
+}
+
+/** MEAN on DSP targets, likewise (the kernel falls back to tf_k_mean_s8 for shapes it does not take). */
+function emitDspMean(p: MeanPrepared, e: NativeEmitter): NativeCall | null {
+  if (e.target !== 'dsp') return null;
+  return wrapper(e, 'tf_dsp_mean_s8', e.struct('tf_mean_params_t', meanParamsFields(p, e)), false);
 }
 
 /** DEPTHWISE_CONV_2D with depth multiplier 1 and channels % 4 == 0 → tf_dsp_depthwise_s8, or null. */
@@ -169,6 +223,7 @@ export function emitDspDepthwise(p: ConvPrepared, e: NativeEmitter): NativeCall 
     output_offset: p.outputOffset,
     act_min: p.actMin,
     act_max: p.actMax,
+    any_left_shift: anyLeft(p.multipliers),
     weights: `tf_op${i}_wpack`,
     bias: `tf_op${i}_bias`,
     multiplier: mult,
@@ -176,3 +231,35 @@ export function emitDspDepthwise(p: ConvPrepared, e: NativeEmitter): NativeCall 
   });
   return wrapper(e, 'tf_dsp_depthwise_s8', params, false);
 }
+
+/**
+ * One op's DSP specialisation: its scratch (when taken), its weight sizes under both packings
+ * (weighted layers it takes; null otherwise) and its emission, null = the portable emitter.
+ */
+export interface DspOp<P> {
+  scratchBytes?(p: P, e: Target): number;
+  weights?(p: P, e: Target): WeightChoice | null;
+  emit(p: P, e: NativeEmitter, packing: WeightPacking): NativeCall | null;
+}
+
+/**
+ * The DSP specialisations, keyed by op name (the native generator's second registry on DSP
+ * targets). Ops absent here run their portable kernel; DEPTHWISE_CONV_2D shapes no entry takes
+ * still get the strong tf_k_depthwise_conv2d_s8 of dsp/tf_k_depthwise_dsp.c at link time.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const DSP_OPS: { readonly [K in OpName]?: DspOp<any> } = {
+  CONV_2D: {
+    scratchBytes: (p: ConvPrepared, e) => dspConvScratch(p, false, e),
+    weights: (p: ConvPrepared, e) => convWeights(p, false, e),
+    emit: (p: ConvPrepared, e, packing) => emitDspConv(p, e, false, packing),
+  },
+  DEPTHWISE_CONV_2D: {
+    scratchBytes: (p: ConvPrepared, e) => dspConvScratch(p, true, e),
+    weights: (p: ConvPrepared, e) => convWeights(p, true, e),
+    emit: (p: ConvPrepared, e, packing) => emitDspConv(p, e, true, packing) ?? emitDspDepthwise(p, e),
+  },
+  FULLY_CONNECTED: { weights: fcWeights, emit: emitDspFc },
+  MAX_POOL_2D: { emit: emitDspMaxPool },
+  MEAN: { emit: emitDspMean },
+};

@@ -50,6 +50,36 @@ export function packSxtb16(rows: readonly ArrayLike<number>[], k: number): Int32
 }
 
 /**
+ * The int8 twin of packSxtb16 (tf_dsp.h, `w8`): per group of 4 taps one word of the 4 int8 taps in
+ * tap order (byte 0 = tap 4g), rows c and c+1 interleaved one word each per group, an odd last row
+ * alone, taps past k zero: half the bytes; SXTB16 / SXTB16 ROR 8 of a word give packSxtb16's pair.
+ */
+export function packInt8Taps(rows: readonly ArrayLike<number>[], k: number): Int32Array {
+  const groups = roundUp4(k) / 4;
+  const out = new Int32Array(rows.length * groups);
+  const at = (r: ArrayLike<number>, t: number) => {
+    if (t >= k) return 0;
+    const v = r[t];
+    if (!(v >= -128 && v <= 127)) throw new RangeError(`weight ${v} does not fit int8`);
+    return v & 0xff;
+  };
+  const word = (r: ArrayLike<number>, g: number) => (at(r, 4 * g) | (at(r, 4 * g + 1) << 8) | (at(r, 4 * g + 2) << 16) | (at(r, 4 * g + 3) << 24)) | 0;
+  for (let c = 0; c < rows.length; c += 2) {
+    const base = c * groups;
+    const pair = c + 1 < rows.length;
+    for (let g = 0; g < groups; g++) {
+      if (pair) {
+        out[base + 2 * g] = word(rows[c], g);
+        out[base + 2 * g + 1] = word(rows[c + 1], g);
+      } else {
+        out[base + g] = word(rows[c], g);
+      }
+    }
+  }
+  return out;
+}
+
+/**
  * bias[c] + inputOffset × Σ rows[c], wrapped to int32 as the kernels' int32 accumulation wraps
  * (so Σ w·(x + off) = folded + Σ w·x holds exactly modulo 2^32).
  */

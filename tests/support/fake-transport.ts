@@ -3,8 +3,8 @@
  * Delivery is asynchronous (like a real port) and can be tampered with to test loss, corruption
  * and garbage: `tamper(chunk, direction)` returns the bytes to deliver (or null to drop them).
  */
-import { deviceError } from '../core/errors.js';
-import { Listeners, type Transport } from './transport.js';
+import { deviceError } from '../../src/core/errors.js';
+import { Listeners, type Transport } from '../../src/device/transport.js';
 
 export interface FakePeer {
   /** Called with bytes the host wrote. */

@@ -6,8 +6,8 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_ROOT } from '../core/shared.js';
-import { deviceError, toolError } from '../core/errors.js';
+import { REPO_ROOT } from '../../src/core/shared.js';
+import { deviceError, toolError } from '../../src/core/errors.js';
 
 const run = promisify(execFile);
 
@@ -25,7 +25,7 @@ export interface HostBoardBuild {
 }
 
 /** Sources of the device app and the host board, relative to the repo. */
-export const HOST_BOARD_SOURCES = ['firmware/core/tf_app.c', 'firmware/core/tf_link.c', 'firmware/boards/host/tf_board_host.c'];
+export const HOST_BOARD_SOURCES = ['firmware/core/tf_app.c', 'firmware/core/tf_model.c', 'firmware/core/tf_resample.c', 'firmware/core/tf_link.c', 'firmware/boards/host/tf_board_host.c'];
 
 /** Compiles the host board program with gcc (-Werror); returns the executable path. */
 export async function buildHostBoard(b: HostBoardBuild): Promise<string> {

@@ -4,7 +4,7 @@
  */
 import { SerialPort } from 'serialport';
 import { causeText, deviceError } from '../core/errors.js';
-import { Listeners, type Transport } from './transport.js';
+import { Listeners, type Transport } from '../device/transport.js';
 
 export interface SerialOptions {
   /** Default 115200. Ignored by ptys and USB CDC ports, but it sets the timeout estimate. */

@@ -5,9 +5,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { REPO_ROOT } from '../core/shared.js';
+import type { SourceTree } from '../firmware/emit.js';
 
-/** Repository-relative path with forward slashes ("firmware/core/tf_app.c") → file text. */
-export type SourceTree = Record<string, string>;
+export type { SourceTree };
 
 /** Reads every file under `<root>/firmware` (default: this repository's). */
 export function readFirmwareSources(root: string = REPO_ROOT): SourceTree {

@@ -6,19 +6,20 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { ModelSettings } from '../core/dataset.js';
-import { REPO_ROOT } from '../core/shared.js';
-import { settingsFromGraph, settingsHeader } from '../firmware/settings-header.js';
-import { emitNativeEngine, nativeKernelFiles } from '../firmware/native/index.js';
-import { emitFirmware } from '../firmware/emit.js';
-import { readFirmwareSources } from '../firmware/sources.js';
-import { writeProject } from '../firmware/write.js';
-import { buildPlan, runPlan } from '../firmware/build.js';
-import { startVirtualBoard, type ImuSpec, type VirtualImu } from '../flash/virtual-board.js';
-import { readTflite } from '../tflite/reader.js';
-import { numElements, DTYPE_BYTES } from '../core/graph.js';
+import type { ModelSettings } from '../../src/core/dataset.js';
+import { REPO_ROOT } from '../../src/core/shared.js';
+import { settingsFromGraph, settingsHeader } from '../../src/firmware/settings-header.js';
+import { emitNativeEngine, nativeKernelFiles } from '../../src/firmware/native/index.js';
+import { emitFirmware } from '../../src/firmware/emit.js';
+import { readFirmwareSources } from '../../src/adapters/firmware-sources.js';
+import { writeProject } from '../../src/adapters/files.js';
+import { buildPlan } from '../../src/firmware/build.js';
+import { runPlan } from '../../src/adapters/processes.js';
+import { startVirtualBoard, type ImuSpec, type VirtualImu } from '../../src/adapters/qemu.js';
+import { readTflite } from '../../src/tflite/reader.js';
+import { numElements, DTYPE_BYTES } from '../../src/core/graph.js';
 import { buildHostBoard, startHostBoard } from './host-board.js';
-import { sha256Hex } from './verify.js';
+import { sha256Hex } from '../../src/device/verify.js';
 
 export interface RunningBoard {
   path: string;

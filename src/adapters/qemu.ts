@@ -21,12 +21,13 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TinyforgeError, badInput, toolError } from '../core/errors.js';
-import { readRecordingFiles } from '../data/files.js';
-import { playbackSource, samplesDue, simulatedSource, type ImuSpec, type SampleSource } from './imu-source.js';
-import { BoardRecordReader, encodeConfig, encodeSamples } from './sensor-bus.js';
-import { SENSOR_TAKEN_EVERY } from './sensor-bus.generated.js';
+import { readRecordingFiles } from './import-fs.js';
+import { playbackSource, samplesDue, simulatedSource, type ImuSpec, type SampleSource } from '../flash/imu-source.js';
+import { BoardRecordReader, encodeConfig, encodeSamples } from '../flash/sensor-bus.js';
+import { QEMU_BINARY, QEMU_MACHINE, virtualBoardArgs } from '../flash/plan.js';
+import { SENSOR_TAKEN_EVERY } from '../flash/sensor-bus.generated.js';
 
-export type { ImuSpec } from './imu-source.js';
+export type { ImuSpec } from '../flash/imu-source.js';
 
 export interface VirtualBoardOptions {
   /** The emulator binary (default `qemu-system-arm`, or $TINYFORGE_QEMU). */
@@ -91,25 +92,6 @@ export function checkArmElf(path: string): void {
   if (head[4] !== 1 || head[5] !== 1 || eType !== 2 || eMachine !== 40) {
     throw badInput(`${path} is not a 32-bit ARM executable (ELF class ${head[4]}, type ${eType}, machine ${eMachine})`, { remedy });
   }
-}
-
-export const QEMU_BINARY = 'qemu-system-arm';
-export const QEMU_MACHINE = 'mps2-an386';
-
-/**
- * The QEMU command line for an ELF (pure: used for --dry-run plans too). `imuSocket`: the unix
- * socket QEMU connects UART1 (the sensor bus) to; without it UART1 has nothing attached.
- */
-export function virtualBoardArgs(elfPath: string, opts: { icount?: boolean; imuSocket?: string } = {}): string[] {
-  return [
-    '-M', QEMU_MACHINE,
-    '-nographic',
-    '-monitor', 'none',
-    '-serial', 'pty',
-    ...(opts.imuSocket ? ['-chardev', `socket,id=imu,path=${opts.imuSocket}`, '-serial', 'chardev:imu'] : []),
-    ...(opts.icount === false ? [] : ['-icount', 'shift=0']),
-    '-kernel', elfPath,
-  ];
 }
 
 const PTY_LINE = /char device redirected to (\/dev\/[^\s]+) \(label serial0\)/;

@@ -22,8 +22,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
 import { badInput, causeText } from '../core/errors.js';
 import { applyNormalisation } from '../data/window.js';
-import { reportHtml } from './report-html.js';
-import type { EvalReport, TrainResult } from './train.js';
+import { reportHtml } from '../train/report-html.js';
+import type { EvalReport, TrainResult } from '../train/train.js';
 
 export const ARTIFACT_FILES = {
   model: 'model.json',

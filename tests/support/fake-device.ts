@@ -9,9 +9,9 @@
  * (else STREAM_START answers ERROR AXES_MISMATCH; protocol v3 INFO.liveDetection).
  */
 import { ImuResampler } from './resample.js';
-import { FrameDecoder, decodeMessage, encodeMessage } from './codec.js';
+import { FrameDecoder, decodeMessage, encodeMessage } from '../../src/device/codec.js';
 import type { FakePeer } from './fake-transport.js';
-import { ERR, FIXED_BYTES, MAX_PAYLOAD, MSG, MSG_NAME, PROTOCOL_VERSION, type InfoMsg, type MessageMap, type MsgName } from './protocol.generated.js';
+import { ERR, FIXED_BYTES, MAX_PAYLOAD, MSG, MSG_NAME, PROTOCOL_VERSION, type InfoMsg, type MessageMap, type MsgName } from '../../src/device/protocol.generated.js';
 
 export interface FakeWindowing {
   windowLength: number;
@@ -70,6 +70,8 @@ export class FakeDevice implements FakePeer {
   /** INPUT_CHUNK staging: bytes [0, stagedLen) of `staged` are valid (tf_app.c's staged_input/staged_len). */
   private staged: Uint8Array;
   private stagedLen = 0;
+  /** The last INFER's output when larger than one RESULT frame, for OUTPUT_READ (tf_app.c's held_output); null: none held. */
+  private held: Uint8Array | null = null;
   private streamTimer: NodeJS.Timeout | null = null;
   /** Frames the device could not decode. */
   badFrames = 0;
@@ -157,19 +159,33 @@ export class FakeDevice implements FakePeer {
         let input = (msg as MessageMap['INFER']).input;
         const staged = this.stagedLen;
         this.stagedLen = 0;
+        this.held = null;
         if (input.length === 0) {
           if (staged !== this.o.info.inputBytes) return this.error(seq, ERR.NOT_STAGED, 'empty INFER but the input was not fully staged with INPUT_CHUNK since the last INFER');
           input = this.staged.slice(0, staged);
         }
         if (input.length !== this.o.info.inputBytes) return this.error(seq, ERR.BAD_SIZE, 'input length differs from the model input tensor');
-        if (this.o.info.outputBytes > MAX_PAYLOAD - FIXED_BYTES.RESULT) return this.error(seq, ERR.OUTPUT_TOO_LARGE, 'output tensor larger than a RESULT frame');
-        return this.out('RESULT', seq, { counterDelta: 0, micros: 1, output: this.o.engine(input) });
+        const output = this.o.engine(input);
+        if (output.length > MAX_PAYLOAD - FIXED_BYTES.RESULT) {
+          this.held = output;
+          return this.out('RESULT', seq, { counterDelta: 0, micros: 1, output: output.subarray(0, MAX_PAYLOAD - FIXED_BYTES.RESULT) });
+        }
+        return this.out('RESULT', seq, { counterDelta: 0, micros: 1, output });
+      }
+      case 'OUTPUT_READ': {
+        const { offset, length } = msg as MessageMap['OUTPUT_READ'];
+        if (!this.held) return this.error(seq, ERR.NO_OUTPUT, 'no output held: OUTPUT_READ needs a successful INFER of a model whose output exceeds one RESULT frame');
+        if (length === 0 || length > MAX_PAYLOAD - FIXED_BYTES.OUTPUT_DATA || offset > this.held.length || length > this.held.length - offset) {
+          return this.error(seq, ERR.BAD_OFFSET, 'OUTPUT_READ past the end of the output tensor (or length 0 or over one frame)');
+        }
+        return this.out('OUTPUT_DATA', seq, { offset, bytes: this.held.slice(offset, offset + length) });
       }
       case 'SAMPLES_IN': {
         const w = this.o.windowing;
         if (!w) return this.error(seq, ERR.NO_WINDOWING, 'no windowing');
         const s = (msg as MessageMap['SAMPLES_IN']).samples;
         if (s.length % w.numAxes) return this.error(seq, ERR.AXES_MISMATCH, "SAMPLES_IN length is not a whole number of samples of the model's axes (INFO.numAxes float32 values each)");
+        if (s.some((v) => !(Math.abs(v) <= 1e6))) return this.error(seq, ERR.BAD_SAMPLE, 'SAMPLES_IN holds a NaN, infinite or out-of-range value (|x| > 1e6): frame refused, the window is unchanged');
         for (let i = 0; i < s.length; i += w.numAxes) this.addSample(Array.from(s.subarray(i, i + w.numAxes)));
         return this.out('ACK', seq, { ackedType: MSG.SAMPLES_IN });
       }
@@ -189,6 +205,7 @@ export class FakeDevice implements FakePeer {
         this.stopStream();
         this.ring = [];
         this.sampleCount = this.windowCount = this.stagedLen = 0;
+        this.held = null;
         return this.out('ACK', seq, { ackedType: MSG.RESET });
       default:
         return this.error(seq, ERR.UNKNOWN_TYPE, 'unknown message type');

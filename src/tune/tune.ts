@@ -1,0 +1,661 @@
+/**
+ * `tinyforge tune` — the search for the most accurate model that fits a board. A client of the
+ * service layer (each step is a service function, as `run` uses them) and of the adapters (the
+ * search folder, trial processes, the BullMQ queue).
+ *
+ *   tuneData / TuneData     the search's data: prepared once per window, content-hashed
+ *   measureCandidate        a candidate's arena, flash, RAM and instructions per inference, before
+ *                           any training: placeholder weights → int8 → native firmware for the
+ *                           virtual board → build → run on it (the service steps, as `run` uses them)
+ *   runTrialJob             one trial: train the candidate for its rung's epochs, int8, validation
+ *                           accuracy float and int8; what a local child process or a queue worker runs
+ *   tuneStage               the search loop (search.ts): propose, measure, reject, train through an
+ *                           executor (local pool or BullMQ queue), successive halving, the Pareto
+ *                           front, test accuracy of the front; resumable from DIR/trials.jsonl
+ *
+ * A trial's result depends only on its job (candidate, epochs, seed, data): the executor, the worker
+ * count and the finishing order never change it.
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import type { ModelSettings, WindowSet } from '../core/dataset.js';
+import { TinyforgeError, badInput, causeText, internalError, mismatch, usageError } from '../core/errors.js';
+import { TINYFORGE_VERSION } from '../core/version.js';
+import { applyNormalisation, subsetWindows } from '../data/window.js';
+import type { DataConfig } from '../train/config.js';
+import type { TrainingData } from '../train/data-source.js';
+import type { Preset } from '../train/models.js';
+import { exists, makeDir } from '../adapters/files.js';
+import { SEARCH_FILE, TRIALS_FILE, TuneStore as Store, makeTempDir, removeDir } from '../adapters/tune-store.js';
+import { forkJob, localPool, type JobRunner } from '../adapters/trial-process.js';
+import { queueExecutor, runQueueWorker, type QueueWorkerOptions } from '../adapters/tune-queue.js';
+import { readTflite } from '../tflite/reader.js';
+import { archProblem, buildCandidateModel, describeCandidate } from './arch.js';
+import { describeBudget, latencyMs, overBudget, type Budget, type Figures } from './budget.js';
+import { tuneReportHtml } from './report-html.js';
+import { GENERATION_SIZE, bestTrial, latestById, paretoFront, promote, proposeCandidate, type TrialRecord } from './search.js';
+import { archKey, candidateKey, rungEpochs, smallestCandidates, strideSamples, windowSamples, type Candidate, type SearchSpace } from './space.js';
+import { prepareData } from '../service/data.js';
+import { buildStage, firmwareStage, readModelForFirmware } from '../service/firmware.js';
+import { flashStage, heldOutVerifyWindows, resolveFlashTarget, verifyOnBoard, type VerifyStageReport } from '../service/device.js';
+import { evalStage, quantizeStage } from '../service/quantize.js';
+import { trainSettings, trainStage, trainedArrays } from '../service/train.js';
+
+/** The search folder of tune's records and figures. */
+export type TuneStore = Store<TrialRecord, Figures>;
+const openStore = (dir: string, measureCache?: string): TuneStore => new Store<TrialRecord, Figures>(dir, measureCache);
+
+/** The board candidates are measured on: the virtual Cortex-M4 (instructions counted exactly). */
+export const MEASURE_BOARD = 'qemu-mps2-an386';
+
+// ---------------------------------------------------------------------------------------------
+// Data
+
+/** The search's data: the base split (its hash identifies the data) and the windows of each candidate. */
+export class TuneData {
+  private readonly perWindow = new Map<string, TrainingData>();
+  readonly base: TrainingData;
+  readonly hash: string;
+  constructor(readonly config: DataConfig) {
+    this.base = prepareData({ ...config });
+    this.hash = dataHash(this.base);
+  }
+  get rateHz(): number {
+    return this.base.sampleRateHz;
+  }
+  /** Train/val/test windows of the candidate's length and hop (cached). */
+  forCandidate(c: Pick<Candidate, 'windowSeconds' | 'windowStride'>): TrainingData {
+    const L = windowSamples(c, this.rateHz);
+    const S = strideSamples(c, this.rateHz);
+    const key = `${L}/${S}`;
+    let d = this.perWindow.get(key);
+    if (!d) {
+      d = prepareData({ ...this.config, windowLength: L, windowStride: S });
+      this.perWindow.set(key, d);
+    }
+    return d;
+  }
+  shape(): { rateHz: number; axes: number; classes: number } {
+    return { rateHz: this.rateHz, axes: this.base.axes.length, classes: this.base.labels.length };
+  }
+}
+
+/** SHA-256 of the split windows and labels: what a queue worker must have to run a trial. */
+export function dataHash(d: Pick<TrainingData, 'labels' | 'axes' | 'train' | 'val' | 'test' | 'sampleRateHz'>): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ labels: d.labels, axes: d.axes, rate: d.sampleRateHz }));
+  for (const w of [d.train, d.val, d.test]) {
+    h.update(new Uint8Array(w.x.buffer, w.x.byteOffset, w.x.byteLength));
+    h.update(new Uint8Array(w.y.buffer, w.y.byteOffset, w.y.byteLength));
+    h.update(w.groups.join('\n'));
+  }
+  return h.digest('hex');
+}
+
+const dataCaches = new Map<string, TuneData>();
+
+/** The TuneData of a data section, once per process (workers run many trials on the same data). */
+export function tuneData(config: DataConfig): TuneData {
+  const key = JSON.stringify(config);
+  let d = dataCaches.get(key);
+  if (!d) {
+    d = new TuneData(config);
+    dataCaches.set(key, d);
+  }
+  return d;
+}
+
+function emptyLike(ws: WindowSet): WindowSet {
+  return { ...ws, x: new Float32Array(0), y: new Int32Array(0), groups: [] };
+}
+
+function settingsOf(d: TrainingData): ModelSettings {
+  return { task: 'classification', labels: d.labels.slice(), axes: d.axes.slice(), units: d.units.slice(), sampleRateHz: d.sampleRateHz, windowLength: d.windowLength, windowStride: d.windowStride, normalisation: d.normalisation };
+}
+
+function firstWindows(ws: WindowSet, n: number): WindowSet {
+  return subsetWindows(ws, Array.from({ length: Math.min(n, ws.y.length) }, (_, i) => i));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring a candidate before training
+
+export interface MeasureOptions {
+  seed: number;
+  /** Folder for the candidate's firmware project (written, built, then left for inspection). */
+  workDir: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Arena, flash, RAM and instructions per inference of a candidate, with placeholder (initial)
+ * weights: the untrained model is quantised (calibrated on training windows), its native-engine
+ * firmware generated for the virtual board, built, and run on a few validation windows (the board's
+ * outputs are checked bit for bit against the host interpreter on the way).
+ */
+export async function measureCandidate(c: Candidate, data: TuneData, o: MeasureOptions): Promise<Figures> {
+  const d = data.forCandidate(c);
+  const model = buildCandidateModel(c, { windowLength: d.windowLength, axes: d.axes.length, classes: d.labels.length, seed: o.seed });
+  try {
+    const cal = applyNormalisation(firstWindows(d.train, 64), d.normalisation);
+    const q = quantizeStage({ model, settings: settingsOf(d), calibration: { x: cal.x, shape: [cal.y.length, d.windowLength, d.axes.length] }, maxExamples: 64 });
+    const m = readModelForFirmware(q.bytes, 'the candidate');
+    makeDir(o.workDir);
+    const fw = await firmwareStage({ board: MEASURE_BOARD, engine: 'native', model: m, modelBytes: q.bytes, settings: q.settings!, out: join(o.workDir, 'firmware'), force: true });
+    o.signal?.throwIfAborted();
+    const b = await buildStage(fw.dir);
+    o.signal?.throwIfAborted();
+    const board = await flashStage(await resolveFlashTarget(fw.dir));
+    try {
+      const held = d.val.y.length ? d.val : d.train;
+      const w = heldOutVerifyWindows(q.bytes, applyNormalisation(firstWindows(held, 3), d.normalisation));
+      const r = await verifyOnBoard(board, q.bytes, w, { all: true });
+      if (!r.ok || !r.counter) throw internalError(`the candidate's firmware disagrees with the host interpreter on the virtual board (${r.bitExact}/${r.n} bit-exact)`, { remedy: 'this is a tinyforge bug: report it with the project in ' + fw.dir });
+      return { flash: b.image!.memory.flash, ram: b.image!.memory.ram, arena: b.footprint!.arena, instructions: Math.round(r.counter.mean) };
+    } finally {
+      await board.stop();
+    }
+  } finally {
+    model.dispose();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One trial
+
+/** Everything a trial needs; a queue job's payload (JSON). */
+export interface TuneJob {
+  kind: 'tinyforge-tune-trial';
+  /** The tinyforge version of the coordinator: a worker of another version refuses the job. */
+  version: string;
+  /** Identifies the search (its settings' hash). */
+  search: string;
+  id: number;
+  rung: number;
+  epochs: number;
+  seed: number;
+  candidate: Candidate;
+  /** The data section (absolute paths): the worker prepares the same split, checked by `dataHash`. */
+  data: DataConfig;
+  dataHash: string;
+}
+
+/** A tfjs LayersModel in memory (topology + weights), as JSON. */
+export interface SavedFloatModel {
+  modelTopology: unknown;
+  weightSpecs: unknown;
+  /** Base64 of the weight bytes. */
+  weightData: string;
+}
+
+export interface TuneJobResult {
+  id: number;
+  rung: number;
+  accuracy: { val: { float: number; int8: number } };
+  epochsRun: number;
+  params: number;
+  trainSeconds: number;
+  worker: string;
+  /** The trained model: .tflite (base64), its settings (int8 I/O included) and the float model. */
+  artifacts: { tflite: string; settings: ModelSettings; floatModel: SavedFloatModel };
+}
+
+/** A worker refuses a job it cannot run faithfully (another version, other data): bad input naming cause and remedy. */
+export function checkJob(job: TuneJob): TuneData {
+  const refusal = { refusal: true };
+  if (job?.kind !== 'tinyforge-tune-trial') throw badInput('this worker got a job that is not a tinyforge tune trial', { remedy: 'point the worker at the queue a tinyforge tune coordinator publishes to', details: refusal });
+  if (job.version !== TINYFORGE_VERSION) {
+    throw badInput(`the trial was published by tinyforge ${job.version}; this worker runs tinyforge ${TINYFORGE_VERSION}`, {
+      remedy: `run the same tinyforge version on the coordinator and every worker (this worker: ${TINYFORGE_VERSION})`,
+      details: refusal,
+    });
+  }
+  let data: TuneData;
+  try {
+    data = tuneData(job.data);
+  } catch (e) {
+    throw badInput(`this worker cannot read the search's data: ${causeText(e)}`, {
+      cause: e,
+      remedy: 'give every worker the same data at the same path (a shared folder); the coordinator\'s data section is in the job and checked by content hash',
+      details: refusal,
+    });
+  }
+  if (data.hash !== job.dataHash) {
+    throw badInput(`this worker's data differs from the coordinator's (sha256 ${data.hash.slice(0, 12)}… vs ${job.dataHash.slice(0, 12)}…)`, {
+      remedy: 'give every worker the same recordings at the same path (a shared folder) — same files, same content',
+      details: refusal,
+    });
+  }
+  return data;
+}
+
+/** Trains one trial and measures it on validation data only. */
+export async function runTrialJob(job: TuneJob, worker = 'local'): Promise<TuneJobResult> {
+  const data = checkJob(job);
+  const c = job.candidate;
+  const d = data.forCandidate(c);
+  // The test split stays out of training and selection: it is evaluated later for the Pareto front only.
+  const train: TrainingData = { ...d, test: emptyLike(d.test) };
+  const model = buildCandidateModel(c, { windowLength: d.windowLength, axes: d.axes.length, classes: d.labels.length, seed: job.seed });
+  const settings = { ...trainSettings({ epochs: job.epochs, learningRate: c.learningRate, seed: job.seed, backend: 'wasm' }), preset: `tune-${c.family}` as Preset };
+  const tmp = makeTempDir('tinyforge-trial-');
+  try {
+    const t = await trainStage(train, settings, join(tmp, 'train'), { model });
+    const arrays = trainedArrays(t.result);
+    const q = quantizeStage({ model: t.result.model, settings: t.result.settings, calibration: arrays.calibration, evaluation: arrays.evaluation });
+    let saved: tf.io.ModelArtifacts | undefined;
+    await t.result.model.save(
+      tf.io.withSaveHandler(async (a) => {
+        saved = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    t.result.model.dispose();
+    const wd = saved!.weightData as ArrayBuffer;
+    return {
+      id: job.id,
+      rung: job.rung,
+      accuracy: { val: { float: q.eval!.floatAccuracy!, int8: q.eval!.int8Accuracy! } },
+      epochsRun: t.result.report.training.epochsRun,
+      params: t.result.report.size.params,
+      trainSeconds: t.seconds,
+      worker,
+      artifacts: {
+        tflite: Buffer.from(q.bytes).toString('base64'),
+        settings: q.settings!,
+        floatModel: { modelTopology: saved!.modelTopology, weightSpecs: saved!.weightSpecs, weightData: Buffer.from(wd).toString('base64') },
+      },
+    };
+  } finally {
+    removeDir(tmp);
+  }
+}
+
+/** A saved float model back in memory. */
+export async function loadFloatModel(m: SavedFloatModel): Promise<tf.LayersModel> {
+  const bytes = Buffer.from(m.weightData, 'base64');
+  const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: m.modelTopology as object, weightSpecs: m.weightSpecs as tf.io.WeightsManifestEntry[], weightData }));
+}
+
+/** Wraps an unexpected failure of a trial as a typed error (the trial is recorded as failed). */
+export function trialFailure(e: unknown): TinyforgeError {
+  return e instanceof TinyforgeError ? e : internalError(`trial failed: ${causeText(e)}`, { cause: e });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where trials run
+
+/** Runs trials: the local pool of trial processes or the BullMQ queue. */
+export type TrialExecutor = JobRunner<TuneJob, TuneJobResult>;
+
+const TRIAL_CHILD = fileURLToPath(new URL('./trial-child.ts', import.meta.url));
+
+/** One trial in its own process (trial-child.ts). */
+export function runTrialInProcess(job: TuneJob, worker: string, signal?: AbortSignal): Promise<TuneJobResult> {
+  return forkJob<TuneJobResult>(TRIAL_CHILD, { job, worker }, { signal, what: `trial ${job.id}` });
+}
+
+/** At most `workers` trials at once, each in its own process. */
+export function localTrialPool(workers: number): TrialExecutor {
+  return localPool(workers, (job: TuneJob, signal) => runTrialInProcess(job, 'local', signal));
+}
+
+/** Trials published to BullMQ workers on Redis (job id `<search>-<trial>-r<rung>`). */
+export function tuneQueueExecutor(url: string): Promise<TrialExecutor> {
+  return queueExecutor<TuneJob, TuneJobResult>(url, (j) => `${j.search}-${j.id}-r${j.rung}`);
+}
+
+/** A queue worker (`tinyforge worker`): each trial in its own process, until the signal aborts. */
+export function runTuneWorker(url: string, o: QueueWorkerOptions<TuneJob> = {}): Promise<void> {
+  return runQueueWorker<TuneJob, TuneJobResult>(url, (job, worker, signal) => runTrialInProcess(job, worker, signal), o);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The search
+
+export interface TuneOptions {
+  data: DataConfig;
+  space: SearchSpace;
+  budget: Budget;
+  /** Candidates to train (rejected ones do not count). */
+  trials: number;
+  seed: number;
+  /** The search folder (resumed when it holds the same search). */
+  out: string;
+  /** Stop starting new trials after this many seconds (the result then depends on timing). */
+  timeBudgetSeconds?: number;
+  /** Candidates per generation (default GENERATION_SIZE). */
+  generationSize?: number;
+  /**
+   * Folder of measured figures per architecture (default DIR/measure). The virtual board counts
+   * instructions in SysTick ticks of 40 instructions, so two measurements of one architecture can
+   * differ by a tick; searches sharing this cache see one figure per architecture and decide alike.
+   */
+  measureCache?: string;
+}
+
+export type TuneEvent =
+  | { type: 'start'; resumed: number; budget: string; executor: string; total: number }
+  | { type: 'measuring'; id: number; candidate: Candidate }
+  | { type: 'rejected'; record: TrialRecord; rejected: number }
+  | { type: 'trial-start'; id: number; rung: number; epochs: number }
+  | { type: 'trial-end'; record: TrialRecord; trained: number; total: number; best: TrialRecord | null }
+  | { type: 'test'; record: TrialRecord };
+
+export interface TuneHooks {
+  onEvent?: (e: TuneEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface TuneReport {
+  out: string;
+  search: string;
+  budget: Budget & { description: string };
+  executor: string;
+  counts: { candidates: number; trained: number; rejected: number; failed: number; trainings: number; resumed: number };
+  /** Share of proposed candidates rejected before any training. */
+  rejectedShare: number;
+  /** The trial chosen on validation int8 accuracy, then the Pareto front (test accuracy reported for these only). */
+  best: TrialRecord | null;
+  front: TrialRecord[];
+  trials: TrialRecord[];
+  files: { trials: string; report: string; summary: string };
+  seconds: number;
+}
+
+/** Hash of the settings that decide the trials (not the trial count or time budget: a longer search extends a shorter one). */
+export function searchId(o: Pick<TuneOptions, 'space' | 'budget' | 'seed' | 'generationSize'>, dataHashHex: string): string {
+  const s = { v: TINYFORGE_VERSION, space: o.space, budget: { ...o.budget }, seed: o.seed, g: o.generationSize ?? GENERATION_SIZE, data: dataHashHex };
+  return createHash('sha256').update(JSON.stringify(s)).digest('hex').slice(0, 16);
+}
+
+const recKey = (id: number, rung: number) => `${id}/${rung}`;
+
+/**
+ * Runs (or resumes) a search. Every trial event is appended to DIR/trials.jsonl as it happens; a
+ * re-run with the same folder and settings replays what is recorded and runs only what is not.
+ */
+export async function tuneStage(o: TuneOptions, executor: TrialExecutor, hooks: TuneHooks = {}): Promise<TuneReport> {
+  const t0 = Date.now();
+  const emit = (e: TuneEvent) => hooks.onEvent?.(e);
+  const signal = hooks.signal;
+  if (!Number.isInteger(o.trials) || o.trials < 1) throw badInput(`--trials must be a whole number ≥ 1, got ${o.trials}`, { remedy: 'e.g. --trials 24' });
+  const data = tuneData(o.data);
+  const shape = data.shape();
+  const store = openStore(o.out, o.measureCache);
+  const search = searchId(o, data.hash);
+  const prev = store.header();
+  if (prev && prev.search !== search) {
+    throw badInput(`${o.out} holds another search (different space, budget, seed or data)`, {
+      remedy: 'resume it with the same settings, or pass another --out for this one',
+      details: { recorded: prev.settings },
+    });
+  }
+  store.writeHeader({ search, tinyforgeVersion: TINYFORGE_VERSION, settings: { space: o.space, budget: o.budget, seed: o.seed, data: o.data, dataHash: data.hash, generationSize: o.generationSize ?? GENERATION_SIZE } });
+  const recorded = new Map<string, TrialRecord>();
+  for (const r of store.readTrials()) recorded.set(recKey(r.id, r.rung), r);
+  const resumedCount = recorded.size;
+  const budgetText = describeBudget(o.budget);
+  emit({ type: 'start', resumed: resumedCount, budget: budgetText, executor: executor.describe, total: o.trials });
+
+  const history: TrialRecord[] = [];
+  const counts = { candidates: 0, trained: 0, rejected: 0, failed: 0, trainings: 0, resumed: 0 };
+  const record = (r: TrialRecord, fresh: boolean) => {
+    history.push(r);
+    if (fresh) store.append(r);
+  };
+
+  const figuresOf = async (c: Candidate, arch: string): Promise<Figures> => {
+    const cached = store.cachedFigures(arch);
+    if (cached) return cached;
+    const f = await measureCandidate(c, data, { seed: o.seed, workDir: store.measureDir(arch), signal });
+    store.saveFigures(arch, f);
+    return f;
+  };
+  const withLatency = (f: Figures) => ({ ...f, latencyMs: Number(latencyMs(f.instructions, o.budget).toFixed(4)) });
+
+  // A budget nothing can meet: said before any training, with the smallest candidates' figures.
+  const smallest: { c: Candidate; f: Figures | null; why: string }[] = [];
+  for (const c of smallestCandidates(o.space)) {
+    const L = windowSamples(c, shape.rateHz);
+    const problem = archProblem(c, L);
+    if (problem) {
+      smallest.push({ c, f: null, why: problem });
+      continue;
+    }
+    const f = await figuresOf(c, archKey(c, shape));
+    const over = overBudget(f, o.budget);
+    if (!over.length) {
+      smallest.length = 0;
+      break;
+    }
+    smallest.push({ c, f, why: over.join(', ') });
+  }
+  if (smallest.length) {
+    const lines = smallest.map((s) => `${describeCandidate(s.c)}: ${s.f ? `flash ${s.f.flash} B, RAM ${s.f.ram} B, arena ${s.f.arena} B, ${s.f.instructions} instructions (${latencyMs(s.f.instructions, o.budget).toFixed(2)} ms)` : 'cannot be built'} — ${s.why}`);
+    throw badInput(`no candidate of the search space fits the budget (${budgetText}); the smallest ones:\n  ${lines.join('\n  ')}`, {
+      remedy: 'raise --max-flash/--max-ram/--max-latency-ms, or add smaller entries to tune.space (fewer/narrower blocks, shorter windows)',
+      details: { smallest: smallest.map((s) => ({ candidate: s.c, figures: s.f, why: s.why })) },
+    });
+  }
+
+  const rungs = rungEpochs(o.space.epochs);
+  const G = o.generationSize ?? GENERATION_SIZE;
+  const seen = new Set<string>();
+  const deadline = o.timeBudgetSeconds ? t0 + o.timeBudgetSeconds * 1000 : Infinity;
+  let nextId = 1;
+  let configs = 0;
+  const bestSoFar = () => bestTrial(history);
+
+  const train = async (base: TrialRecord, rung: number): Promise<TrialRecord> => {
+    const old = recorded.get(recKey(base.id, rung));
+    // A trained trial is kept; a failed one runs again (its process may have been what failed).
+    if (old && old.status === 'done') {
+      counts.resumed++;
+      record(old, false);
+      return old;
+    }
+    signal?.throwIfAborted();
+    const job: TuneJob = { kind: 'tinyforge-tune-trial', version: TINYFORGE_VERSION, search, id: base.id, rung, epochs: rungs[rung], seed: o.seed, candidate: base.candidate, data: o.data, dataHash: data.hash };
+    emit({ type: 'trial-start', id: base.id, rung, epochs: rungs[rung] });
+    let rec: TrialRecord;
+    try {
+      const r = await executor.run(job, signal);
+      const dir = store.writeTrialModel(base.id, { tflite: Buffer.from(r.artifacts.tflite, 'base64'), settings: r.artifacts.settings, floatModel: r.artifacts.floatModel });
+      rec = { ...base, rung, epochs: rungs[rung], status: 'done', accuracy: r.accuracy, epochsRun: r.epochsRun, params: r.params, trainSeconds: Number(r.trainSeconds.toFixed(2)), worker: r.worker, dir };
+    } catch (e) {
+      if (signal?.aborted) throw interruptedError(o.out);
+      const err = trialFailure(e);
+      // A worker that cannot run the search's jobs at all (other version, other data) stops the search.
+      if (err.details?.refusal) throw err;
+      const cause = err.cause === undefined ? '' : causeText(err.cause);
+      rec = { ...base, rung, epochs: rungs[rung], status: 'failed', reason: (cause && cause !== err.message ? `${err.message}: ${cause}` : err.message).slice(0, 2000) };
+      counts.failed++;
+    }
+    counts.trainings++;
+    record(rec, true);
+    emit({ type: 'trial-end', record: rec, trained: configs, total: o.trials, best: bestSoFar() });
+    return rec;
+  };
+
+  try {
+    for (let gen = 0; configs < o.trials && Date.now() < deadline; gen++) {
+      const want = Math.min(G, o.trials - configs);
+      const picked: TrialRecord[] = [];
+      for (let k = 0; picked.length < want && k < want * 50; k++) {
+        signal?.throwIfAborted();
+        const c = proposeCandidate(o.space, o.seed, gen, k, history);
+        const key = candidateKey(c);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const id = nextId++;
+        counts.candidates++;
+        const arch = archKey(c, shape);
+        const base: TrialRecord = { id, generation: gen, rung: 0, epochs: rungs[0], seed: o.seed, candidate: c, arch, status: 'done' };
+        const old = recorded.get(recKey(id, 0));
+        if (old && candidateKey(old.candidate) !== key) {
+          throw badInput(`${join(o.out, 'trials.jsonl')} does not match this search (trial ${id} differs)`, { remedy: 'pass another --out, or delete the folder to start afresh' });
+        }
+        const problem = archProblem(c, windowSamples(c, shape.rateHz));
+        let reason: string | null = problem;
+        let figures: TrialRecord['figures'];
+        if (!problem) {
+          emit({ type: 'measuring', id, candidate: c });
+          const f = await figuresOf(c, arch);
+          figures = withLatency(f);
+          const over = overBudget(f, o.budget);
+          if (over.length) reason = `over budget: ${over.join(', ')}`;
+        }
+        if (reason) {
+          const rej: TrialRecord = { ...base, status: 'rejected', reason, ...(figures ? { figures } : {}) };
+          counts.rejected++;
+          record(rej, !old);
+          emit({ type: 'rejected', record: rej, rejected: counts.rejected });
+          continue;
+        }
+        picked.push({ ...base, figures });
+      }
+      if (!picked.length) break; // the space is exhausted
+      configs += picked.length;
+      let current = picked;
+      for (let r = 0; r < rungs.length && current.length; r++) {
+        if (r > 0 && Date.now() >= deadline) break;
+        const results = await Promise.all(current.map((p) => train(p, r)));
+        current = r + 1 < rungs.length ? promote(results, o.space.epochs.eta).map((p) => ({ ...p })) : [];
+      }
+    }
+  } catch (e) {
+    if (signal?.aborted) throw interruptedError(o.out);
+    throw e;
+  }
+
+  const latest = latestById(history);
+  counts.trained = latest.filter((r) => r.status === 'done').length;
+  // Test accuracy of the Pareto front, reported only: the choice was made on validation.
+  const front = paretoFront(history);
+  for (const f of front) {
+    if (f.accuracy?.test) continue;
+    const withTest = { ...f, accuracy: { ...f.accuracy!, test: await testAccuracy(store, data, f) } };
+    record(withTest, true);
+    emit({ type: 'test', record: withTest });
+  }
+  const finalFront = paretoFront(history);
+  const best = bestTrial(history);
+  const trials = latestById(history);
+  const proposed = counts.candidates;
+  const report: TuneReport = {
+    out: o.out,
+    search,
+    budget: { ...o.budget, description: budgetText },
+    executor: executor.describe,
+    counts,
+    rejectedShare: proposed ? counts.rejected / proposed : 0,
+    best: best ? trials.find((t) => t.id === best.id)! : null,
+    front: finalFront,
+    trials,
+    files: { trials: join(o.out, TRIALS_FILE), report: join(o.out, 'report.html'), summary: join(o.out, 'tune.json') },
+    seconds: (Date.now() - t0) / 1000,
+  };
+  store.writeFile('report.html', tuneReportHtml(report));
+  store.writeFile('tune.json', JSON.stringify(report, null, 2) + '\n');
+  return report;
+}
+
+function interruptedError(out: string): TinyforgeError {
+  return new TinyforgeError('interrupted', `search interrupted; every finished trial is in ${join(out, TRIALS_FILE)}`, {
+    remedy: 'run the same command again (same --out) to resume: recorded trials are kept, the ones in flight are re-run',
+  });
+}
+
+/** Float and int8 accuracy of a trained trial on the test split (its own window and normalisation). */
+export async function testAccuracy(store: TuneStore, data: TuneData, r: TrialRecord): Promise<{ float: number; int8: number }> {
+  const m = store.readTrialModel(r.id);
+  const d = data.forCandidate(r.candidate);
+  const test = applyNormalisation(d.test.y.length ? d.test : d.val, m.settings.normalisation);
+  const model = await loadFloatModel(m.floatModel as SavedFloatModel);
+  try {
+    const e = evalStage(model, readTflite(m.tflite).graph, { x: test.x, shape: [test.y.length, d.windowLength, d.axes.length], y: test.y, labels: d.labels });
+    return { float: e.floatAccuracy!, int8: e.int8Accuracy! };
+  } finally {
+    model.dispose();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A trial to the board
+
+export interface TrialRunReport {
+  search: string;
+  trial: TrialRecord;
+  firmware: string;
+  board: string;
+  /** Predicted before training (placeholder weights) and measured now on the trained model. */
+  predicted: Figures;
+  measured: Figures;
+  /** Arena and flash equal the prediction; instructions within 1 %. */
+  matches: { arena: boolean; flash: boolean; ram: boolean; instructions: boolean; instructionsDiff: number };
+  verify: VerifyStageReport;
+}
+
+/** "DIR#N" → the search folder and trial number. */
+export function parseTrialRef(ref: string): { dir: string; id: number } {
+  const m = /^(.*)#(\d+)$/.exec(ref);
+  if (!m || !m[1]) throw usageError(`--trial ${ref} is not DIR#N`, { remedy: 'name the search folder and the trial number, e.g. --trial out/tune#7 (tinyforge tune prints them)' });
+  return { dir: m[1], id: Number(m[2]) };
+}
+
+/**
+ * Takes a trained trial through firmware → build → flash → verify (the service steps `run` uses),
+ * on the virtual board unless a board and port are given, and compares arena, flash and
+ * instructions with what was predicted before training.
+ */
+export async function runTrialOnBoard(ref: string, o: { board?: string; port?: string; max?: number; all?: boolean; onStage?: (stage: string, message: string) => void } = {}): Promise<TrialRunReport> {
+  const { dir, id } = parseTrialRef(ref);
+  if (!exists(join(dir, SEARCH_FILE))) throw badInput(`${dir} is not a tune search folder (no ${SEARCH_FILE})`, { remedy: 'pass the --out folder of a tinyforge tune run' });
+  const store = openStore(dir);
+  const header = store.header()!;
+  const rec = latestById(store.readTrials()).find((r) => r.id === id);
+  if (!rec) throw badInput(`${dir} has no trial #${id}`, { remedy: `pick a trial listed in ${join(dir, TRIALS_FILE)}` });
+  if (rec.status !== 'done' || !rec.figures) throw badInput(`trial #${id} was not trained (${rec.status}${rec.reason ? `: ${rec.reason}` : ''})`, { remedy: 'pick a trial with status "done" (the Pareto front lists them)' });
+  const m = store.readTrialModel(id);
+  const data = tuneData(header.settings.data as DataConfig);
+  const d = data.forCandidate(rec.candidate);
+  const held = applyNormalisation(d.test.y.length ? d.test : d.val, m.settings.normalisation);
+  const model = readModelForFirmware(m.tflite, join(store.trialDir(id), 'model.tflite'));
+  const boardId = o.board ?? MEASURE_BOARD;
+  const fw = await firmwareStage({ board: boardId, engine: 'native', model, modelBytes: m.tflite, settings: m.settings, out: join(store.trialDir(id), 'firmware'), force: true });
+  o.onStage?.('firmware', `${fw.project.files.length} files for ${fw.board.id} (native engine) in ${fw.dir}`);
+  const b = await buildStage(fw.dir);
+  o.onStage?.('build', `flash ${b.image!.memory.flash} B, RAM ${b.image!.memory.ram} B, arena ${b.footprint!.arena} B`);
+  const board = await flashStage(await resolveFlashTarget(fw.dir, { port: o.port }), { port: o.port });
+  let v: VerifyStageReport;
+  try {
+    o.onStage?.('flash', `board up on ${board.path}`);
+    v = await verifyOnBoard(board, m.tflite, heldOutVerifyWindows(m.tflite, held), { max: o.max, all: o.all });
+  } finally {
+    await board.stop();
+  }
+  const measured: Figures = { flash: b.image!.memory.flash, ram: b.image!.memory.ram, arena: b.footprint!.arena, instructions: Math.round(v.counter?.mean ?? NaN) };
+  const p = rec.figures;
+  const diff = (measured.instructions - p.instructions) / p.instructions;
+  const report: TrialRunReport = {
+    search: dir,
+    trial: rec,
+    firmware: fw.dir,
+    board: fw.board.id,
+    predicted: { flash: p.flash, ram: p.ram, arena: p.arena, instructions: p.instructions },
+    measured,
+    matches: { arena: measured.arena === p.arena, flash: measured.flash === p.flash, ram: measured.ram === p.ram, instructions: Math.abs(diff) <= 0.01, instructionsDiff: diff },
+    verify: v,
+  };
+  if (!v.ok) {
+    throw mismatch(`the board's outputs differ from the host interpreter on ${v.n - v.bitExact} of ${v.n} windows (max ${v.maxLsbDiff} LSB)`, {
+      remedy: 'the firmware and the host interpreter must agree bit for bit — this is a tinyforge bug, please report it with the trial folder',
+      details: { mismatches: v.mismatches },
+    });
+  }
+  return report;
+}

@@ -1,0 +1,219 @@
+// The house rules of docs/architecture.md, checked on the real import graph: the outside world
+// (files, processes, serial ports, signals, exit) only in src/adapters and src/cli; arrows point
+// down the layers the doc lists; no import circle; nothing in src/ imports tests/. Imports are read
+// with the TypeScript compiler's parser (static, re-exports, dynamic import(), import = require),
+// the layers from the doc itself, so the doc and the test cannot drift apart.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../src/core/shared.js';
+
+const SRC = join(REPO_ROOT, 'src');
+
+/** Modules that may reach the outside world. */
+const EDGE = ['adapters', 'cli'];
+/** Outside things only the edge may import. */
+const FORBIDDEN_IMPORT = /^(node:)?(fs|fs\/promises|child_process)$|^serialport$|^@serialport\//;
+/** `process.<member>` only the edge may touch: signal handlers and exiting. */
+const FORBIDDEN_PROCESS = new Set(['on', 'once', 'off', 'addListener', 'removeListener', 'prependListener', 'prependOnceListener', 'removeAllListeners', 'exit', 'exitCode', 'kill', 'abort']);
+
+/**
+ * Known violations while the refactor is under way: this list only shrinks. The test fails on a
+ * violation not listed here AND on a listed one that no longer occurs, so it cannot go stale.
+ */
+const KNOWN: string[] = [
+  'import circle among: firmware/native/dsp/emit.ts, ops/add-mul.ts, ops/common.ts, ops/concatenation.ts, ops/conv-2d.ts, ops/conv-common.ts, ops/depthwise-conv-2d.ts, ops/dequantize.ts, ops/fully-connected.ts, ops/logistic-tanh.ts, ops/mean.ts, ops/pool.ts, ops/quantize.ts, ops/registry.ts, ops/relu.ts, ops/reshape.ts, ops/softmax.ts, ops/types.ts, tflite/options.ts, tflite/raw.ts',
+  'ops/conv-2d.ts -> firmware/native/dsp/emit.ts: firmware is above ops',
+  'ops/depthwise-conv-2d.ts -> firmware/native/dsp/emit.ts: firmware is above ops',
+  'ops/fully-connected.ts -> firmware/native/dsp/emit.ts: firmware is above ops',
+  'ops/mean.ts -> firmware/native/dsp/emit.ts: firmware is above ops',
+  'ops/pool.ts -> firmware/native/dsp/emit.ts: firmware is above ops',
+  'studio/device-session.ts: imports node:fs (only src/adapters and src/cli may)',
+  'studio/index.ts: imports node:fs (only src/adapters and src/cli may)',
+  'studio/model-info.ts: imports node:child_process (only src/adapters and src/cli may)',
+  'studio/model-info.ts: imports node:fs (only src/adapters and src/cli may)',
+  'studio/recordings.ts: imports node:fs (only src/adapters and src/cli may)',
+  'studio/server.ts: imports node:fs (only src/adapters and src/cli may)',
+];
+
+interface Module {
+  /** Path relative to src/, '/'-separated. */
+  path: string;
+  /** Relative imports, resolved to paths relative to src/ (may point outside src/, e.g. ../tests/…). */
+  imports: string[];
+  /** Bare specifiers (packages, node: builtins). */
+  packages: string[];
+  /** `process.x` members touched. */
+  process: string[];
+  /** Dynamic imports whose specifier is not a string literal (an arrow this test cannot see). */
+  computedImports: number;
+}
+
+/** Parses one module's imports and process use. `path` is relative to src/. */
+export function parseModule(path: string, text: string): Module {
+  const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true);
+  const m: Module = { path, imports: [], packages: [], process: [], computedImports: 0 };
+  const add = (spec: string) => {
+    if (spec.startsWith('.')) m.imports.push(relative(SRC, resolve(SRC, dirname(path), spec)).split('\\').join('/').replace(/\.js$/, '.ts'));
+    else m.packages.push(spec);
+  };
+  // `const name = 'literal'` in this file, so import(name) is still seen.
+  const consts = new Map<string, string>();
+  const collect = (n: ts.Node): void => {
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && ts.isStringLiteralLike(n.initializer)) consts.set(n.name.text, n.initializer.text);
+    ts.forEachChild(n, collect);
+  };
+  collect(sf);
+  const visit = (n: ts.Node): void => {
+    if ((ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) && n.moduleSpecifier && ts.isStringLiteral(n.moduleSpecifier)) add(n.moduleSpecifier.text);
+    else if (ts.isImportEqualsDeclaration(n) && ts.isExternalModuleReference(n.moduleReference) && ts.isStringLiteral(n.moduleReference.expression)) add(n.moduleReference.expression.text);
+    else if (ts.isCallExpression(n) && (n.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(n.expression) && n.expression.text === 'require'))) {
+      const a = n.arguments[0];
+      if (a && ts.isStringLiteralLike(a)) add(a.text);
+      else if (a && ts.isIdentifier(a) && consts.has(a.text)) add(consts.get(a.text)!);
+      else if (a && ts.isTemplateExpression(a) && a.head.text && !a.head.text.startsWith('.')) add(a.head.text); // `pkg/${x}.json`: a package
+      else m.computedImports++;
+    } else if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'process' && FORBIDDEN_PROCESS.has(n.name.text)) {
+      m.process.push(n.name.text);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return m;
+}
+
+/** The layers of docs/architecture.md, bottom to top: each a list of top-level folders of src/. */
+export function readLayers(doc: string): string[][] {
+  const block = doc.split('<!-- layers')[1]?.match(/```\n([\s\S]*?)```/)?.[1];
+  if (!block) throw new Error('docs/architecture.md has no <!-- layers --> block');
+  return block.trim().split('\n').map((l) => l.trim().split(/\s+/));
+}
+
+/** The folder (layer unit) a module belongs to: its first path segment under src/. */
+const unitOf = (p: string) => (p.includes('/') ? p.split('/')[0] : '.');
+
+/** Every rule broken by `modules`, as stable one-line strings. */
+export function violations(modules: Module[], layers: string[][]): string[] {
+  const rank = new Map<string, number>();
+  layers.forEach((l, i) => l.forEach((u) => rank.set(u, i)));
+  const out: string[] = [];
+  const known = new Set(modules.map((m) => m.path));
+  for (const m of modules) {
+    const unit = unitOf(m.path);
+    const edge = EDGE.includes(unit);
+    if (!rank.has(unit)) out.push(`${m.path}: folder '${unit}' is in no layer of docs/architecture.md`);
+    if (!edge) {
+      for (const p of new Set(m.packages)) if (FORBIDDEN_IMPORT.test(p)) out.push(`${m.path}: imports ${p} (only src/adapters and src/cli may)`);
+      for (const p of new Set(m.process)) out.push(`${m.path}: touches process.${p} (only src/adapters and src/cli may)`);
+    }
+    if (m.computedImports) out.push(`${m.path}: import() of a computed specifier hides an arrow`);
+    for (const t of new Set(m.imports)) {
+      if (t.startsWith('..')) {
+        if (!t.endsWith('.json')) out.push(`${m.path}: imports ${t} outside src/`); // package.json, schemas/*.json are data
+        continue;
+      }
+      if (!known.has(t)) continue; // a generated or JSON module; the compiler checks it exists
+      const [a, b] = [rank.get(unit), rank.get(unitOf(t))];
+      if (a !== undefined && b !== undefined && b > a) out.push(`${m.path} -> ${t}: ${unitOf(t)} is above ${unit}`);
+    }
+  }
+  for (const c of cycles(modules)) out.push(`import circle among: ${c.join(', ')}`);
+  return out.sort();
+}
+
+/** Strongly connected components with more than one module (or a self-import), Tarjan's algorithm. */
+export function cycles(modules: Module[]): string[][] {
+  const graph = new Map(modules.map((m) => [m.path, [...new Set(m.imports)]]));
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const on = new Set<string>();
+  const out: string[][] = [];
+  let next = 0;
+  const strong = (v: string): void => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    on.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue;
+      if (!index.has(w)) {
+        strong(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const scc: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        on.delete(w);
+        scc.push(w);
+      } while (w !== v);
+      if (scc.length > 1 || graph.get(v)!.includes(v)) out.push(scc.sort());
+    }
+  };
+  for (const v of [...graph.keys()].sort()) if (!index.has(v)) strong(v);
+  return out;
+}
+
+function srcModules(): Module[] {
+  return (readdirSync(SRC, { recursive: true }) as string[])
+    .map((f) => f.split('\\').join('/'))
+    .filter((f) => /\.(ts|mts|cts)$/.test(f) && !f.endsWith('.d.ts'))
+    .sort()
+    .map((f) => parseModule(f, readFileSync(join(SRC, f), 'utf8')));
+}
+
+const LAYERS = readLayers(readFileSync(join(REPO_ROOT, 'docs', 'architecture.md'), 'utf8'));
+
+describe('the layering of docs/architecture.md', () => {
+  it('holds for src/: the outside world at the edge, arrows down, no circle (known violations listed, and only those)', () => {
+    expect(violations(srcModules(), LAYERS)).toEqual([...KNOWN].sort());
+  });
+
+  it('lists every folder of src/ in exactly one layer', () => {
+    const units = new Set(srcModules().map((m) => unitOf(m.path)));
+    const listed = LAYERS.flat();
+    expect(new Set(listed).size).toBe(listed.length);
+    for (const u of units) expect(listed, `src/${u}`).toContain(u);
+  });
+
+  // The checks can fail: the same functions on small made-up trees.
+  it('fails when a stage imports node:fs, spawns, opens a serial port or handles a signal', () => {
+    const mods = [
+      parseModule('train/a.ts', "import { readFileSync } from 'node:fs';\nexport const a = 1;"),
+      parseModule('firmware/b.ts', "import { spawn } from 'child_process';"),
+      parseModule('device/c.ts', "export async function f() { return import('serialport'); }"),
+      parseModule('service/d.ts', "process.on('SIGINT', () => process.exit(130));"),
+      parseModule('adapters/e.ts', "import { readFileSync } from 'node:fs'; process.once('SIGINT', () => {});"),
+      parseModule('cli/f.ts', "process.exitCode = 2;"),
+    ];
+    expect(violations(mods, LAYERS)).toEqual([
+      'device/c.ts: imports serialport (only src/adapters and src/cli may)',
+      'firmware/b.ts: imports child_process (only src/adapters and src/cli may)',
+      'service/d.ts: touches process.exit (only src/adapters and src/cli may)',
+      'service/d.ts: touches process.on (only src/adapters and src/cli may)',
+      'train/a.ts: imports node:fs (only src/adapters and src/cli may)',
+    ]);
+  });
+
+  it('fails on an arrow up the layers, a circle, an import of tests/, a computed import, an unlisted folder', () => {
+    const mods = [
+      parseModule('core/graph.ts', "import type { X } from '../service/index.js';"),
+      parseModule('service/index.ts', "export * from './run.js';"),
+      parseModule('service/run.ts', "import { g } from '../core/graph.js'; import { h } from './index.js';"),
+      parseModule('data/x.ts', "import { fake } from '../../tests/support/fake-device.js'; await import(['./y', 'js'].join('.'));"),
+      parseModule('newstage/z.ts', "export {};"),
+      parseModule('cli/main.ts', "import '../service/index.js'; import '../core/graph.js';"),
+    ];
+    expect(violations(mods, LAYERS)).toEqual([
+      'core/graph.ts -> service/index.ts: service is above core',
+      "data/x.ts: import() of a computed specifier hides an arrow",
+      'data/x.ts: imports ../tests/support/fake-device.ts outside src/',
+      "import circle among: core/graph.ts, service/index.ts, service/run.ts",
+      "newstage/z.ts: folder 'newstage' is in no layer of docs/architecture.md",
+    ]);
+  });
+});

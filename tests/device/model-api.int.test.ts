@@ -1,0 +1,114 @@
+// The model library's C API (firmware/core/tf_model.h) with the test engine, built with gcc and
+// ASan/UBSan: misuse returns the documented codes and never touches the window (the driver aborts
+// otherwise), and every window's outputs, class and smoothed class equal this file's own
+// computation (float32 quantisation as the host windows, the test engine's function, the smoothing
+// rule of tf_model.h written out here independently).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../src/core/shared.js';
+import { settingsHeader } from '../../src/firmware/settings-header.js';
+import { quantiseSample, testEngineOutput } from '../support/fake-device.js';
+import { INPUT_BYTES, OUTPUT_BYTES, SETTINGS } from './targets.js';
+
+const f32 = Math.fround;
+
+let exe = '';
+function build(): string {
+  if (exe) return exe;
+  const dir = mkdtempSync(join(tmpdir(), 'tf-model-api-'));
+  writeFileSync(join(dir, 'tf_model_settings.h'), settingsHeader({ settings: SETTINGS, inputBytes: INPUT_BYTES, outputBytes: OUTPUT_BYTES }).contents);
+  exe = join(dir, 'model_api_test');
+  const core = join(REPO_ROOT, 'firmware/core');
+  execFileSync('gcc', ['-std=c99', '-O1', '-g', '-Wall', '-Wextra', '-Werror', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-I', dir, '-I', core, '-o', exe,
+    join(REPO_ROOT, 'tests/device/model_api_test.c'), join(core, 'tf_model.c'), join(REPO_ROOT, 'tests/device/test_engine.c'), '-lm']);
+  return exe;
+}
+
+function run(args: string[]): string[] {
+  const r = spawnSync(build(), args, { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout.trim().split('\n');
+}
+
+const halfEven = (x: number) => {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+};
+
+/** The driver's stream, and what each window must give (outputs + arg-max), computed here. */
+function expectedWindows(raw: boolean): { window: number; last: number; cls: number; out: number[] }[] {
+  const L = SETTINGS.windowLength, S = SETTINGS.windowStride, A = SETTINGS.axes.length;
+  const { mean, std } = SETTINGS.normalisation;
+  const q: number[][] = [];
+  const res: { window: number; last: number; cls: number; out: number[] }[] = [];
+  for (let i = 0; i < 95; i++) {
+    const sample: number[] = [];
+    for (let a = 0; a < A; a++) {
+      let v = f32(f32(((i * 37 + a * 11) % 101) / 50) - 1);
+      if (raw) v = f32(halfEven(f32(v * 1024)) * f32(1 / 1024));
+      sample.push(quantiseSample(v, mean[a], std[a], SETTINGS.inputQuant!.scale, SETTINGS.inputQuant!.zeroPoint));
+    }
+    q.push(sample);
+    if (i + 1 >= L && (i + 1 - L) % S === 0) {
+      const input = Int8Array.from(q.slice(i + 1 - L).flat());
+      const out = Array.from(new Int8Array(testEngineOutput(new Uint8Array(input.buffer), OUTPUT_BYTES).buffer));
+      let cls = 0;
+      out.forEach((v, k) => (v > out[cls] ? (cls = k) : 0));
+      res.push({ window: res.length, last: i, cls, out });
+    }
+  }
+  return res;
+}
+
+/** tf_model.h's smoothing, written out: the reported class after each result. */
+function smoothed(outs: number[][], K: number, minScore: number, minWindows: number): number[] {
+  let candidate = -1, run = 0, reported = -1;
+  return outs.map((_, t) => {
+    const recent = outs.slice(Math.max(0, t + 1 - K), t + 1);
+    const sums = outs[0].map((__, c) => recent.reduce((s, o) => s + o[c], 0));
+    let best = 0;
+    sums.forEach((s, c) => (s > sums[best] ? (best = c) : 0));
+    if (sums[best] < minScore * recent.length) best = -1;
+    if (best === candidate) run++;
+    else (candidate = best), (run = 1);
+    if (candidate >= 0 && run >= minWindows) reported = candidate;
+    return reported;
+  });
+}
+
+function parse(lines: string[]) {
+  expect(lines.at(-1)).toMatch(/^OK \d+$/);
+  return lines.filter((l) => l.startsWith('R ')).map((l) => {
+    const [, w, last, cls, rep, changed, ...out] = l.split(' ').map(Number);
+    return { window: w, last, cls, rep, changed, out };
+  });
+}
+
+describe('model library API (tf_model.h) on the host, ASan/UBSan', () => {
+  it('misuse returns the documented codes; every window equals the independent computation (float and int16 pushes)', () => {
+    for (const raw of [false, true]) {
+      const got = parse(run(raw ? ['raw'] : []));
+      const want = expectedWindows(raw);
+      expect(want.length).toBe(8); // (95 - 20) / 10 + 1
+      expect(got.map((g) => ({ window: g.window, last: g.last, cls: g.cls, out: g.out }))).toEqual(want);
+      // Without smoothing the reported class is the window's own.
+      expect(got.map((g) => g.rep)).toEqual(want.map((w) => w.cls));
+    }
+  }, 120_000);
+
+  it('smoothing: moving average, threshold and minimum duration as tf_model.h states', () => {
+    const want = expectedWindows(false);
+    let differs = 0;
+    for (const [K, minScore, minWindows] of [[3, -128, 1], [2, 0, 2], [4, 20, 3], [16, -128, 5]]) {
+      const got = parse(run(['float', String(K), String(minScore), String(minWindows)]));
+      const rep = smoothed(want.map((w) => w.out), K, minScore, minWindows);
+      expect(got.map((g) => g.rep), `K=${K} min=${minScore} windows=${minWindows}`).toEqual(rep);
+      expect(got.map((g) => g.changed)).toEqual(rep.map((r, i) => Number(r !== (i ? rep[i - 1] : -1))));
+      if (rep.some((r, i) => r !== want[i].cls)) differs++;
+    }
+    expect(differs).toBeGreaterThanOrEqual(3); // the settings do change what is reported
+  }, 120_000);
+});
