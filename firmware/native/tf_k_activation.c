@@ -1,4 +1,4 @@
-// tinyforge native engine: SOFTMAX, LOGISTIC, TANH, RELU, RELU6, LEAKY_RELU int8, portable C99.
+// tinyforge native engine: SOFTMAX, LOGISTIC, TANH, RELU, RELU6, LEAKY_RELU, HARD_SWISH int8, portable C99.
 // Same fixed-point arithmetic as TFLM's reference kernels (gemmlowp exp / reciprocal / logistic /
 // tanh); see tf_fixedpoint.h.
 #include "tf_fixedpoint.h"
@@ -105,6 +105,39 @@ TF_KERNEL_WEAK int tf_k_leaky_relu_s8(const tf_leaky_relu_params_t* p, const int
       const int32_t s = tf_fp_mbqm(v, p->alpha_multiplier, p->alpha_shift);
       out += p->alpha_negative ? -s : s;
     }
+    if (out < -128) out = -128;
+    if (out > 127) out = 127;
+    output[i] = (int8_t)out;
+  }
+  return 0;
+}
+
+// HARD_SWISH's int16 arithmetic (TFLM reference/hard_swish.h), on int32 holding int16 values.
+static int32_t hs_srdhm16(int32_t a, int32_t b) {  // gemmlowp SaturatingRoundingDoublingHighMul<int16>
+  if (a == -32768 && b == -32768) return 32767;
+  const int32_t ab = a * b;
+  return (ab + (ab >= 0 ? (1 << 14) : 1 - (1 << 14))) / (1 << 15);
+}
+static int32_t hs_sdhm16(int32_t a, int32_t b) {  // TFLM SaturatingDoublingHighMul (truncating)
+  if (a == -32768 && b == -32768) return 32767;
+  return (a * b) / (1 << 15);
+}
+static int32_t hs_sat_shl16(int32_t v, int amount) {  // TFLM SaturatingLeftShift
+  const int64_t r = (int64_t)v * ((int64_t)1 << amount);
+  return r > 32767 ? 32767 : (r < -32768 ? -32768 : (int32_t)r);
+}
+
+TF_KERNEL_WEAK int tf_k_hard_swish_s8(const tf_hard_swish_params_t* p, const int8_t* input, int8_t* output) {
+  for (int32_t i = 0; i < p->size; ++i) {
+    const int32_t hires = ((int32_t)input[i] - p->input_zero_point) * 128;
+    const int32_t preshift_out = hs_srdhm16(hires, p->output_multiplier);
+    int32_t reluish = hires;
+    if (p->reluish_exponent > 0) reluish = hs_sat_shl16(reluish, p->reluish_exponent - 1);
+    reluish = hs_srdhm16(reluish, p->reluish_multiplier);
+    if (p->reluish_exponent > 0) reluish = hs_sat_shl16(reluish, 1);
+    if (p->reluish_exponent < 0) reluish = tf_fp_rdbpot(reluish, -p->reluish_exponent);
+    reluish = (reluish + (1 << 15)) >> 1;
+    int32_t out = tf_fp_rdbpot(hs_sdhm16(reluish, preshift_out), -p->output_exponent) + p->output_zero_point;
     if (out < -128) out = -128;
     if (out > 127) out = 127;
     output[i] = (int8_t)out;

@@ -144,6 +144,13 @@ typedef struct {
   int32_t alpha_multiplier, alpha_shift, alpha_negative;
 } tf_leaky_relu_params_t;
 
+/** HARD_SWISH (TFLM's int16 fixed point): Q15 multipliers and exponents from HardSwishPrepare. */
+typedef struct {
+  int32_t size, input_zero_point, output_zero_point;
+  int32_t output_multiplier, output_exponent;   /**< Q15; exponent -15..0. */
+  int32_t reluish_multiplier, reluish_exponent; /**< Q15; exponent -15..15. */
+} tf_hard_swish_params_t;
+
 /** PAD / PADV2 (shapes padded with leading 1s to 4-D): `before[d]` elements ahead of dimension d. */
 typedef struct {
   int32_t in_dims[4], out_dims[4], before[4];
@@ -173,6 +180,7 @@ int tf_k_sub_s8(const tf_binary_params_t* p, const int8_t* input1, const int8_t*
 /** MAXIMUM / MINIMUM: raw values compared; only out_dims and the strides of tf_binary_params_t are used. */
 int tf_k_maximum_s8(const tf_binary_params_t* p, const int8_t* input1, const int8_t* input2, int8_t* output);
 int tf_k_minimum_s8(const tf_binary_params_t* p, const int8_t* input1, const int8_t* input2, int8_t* output);
+int tf_k_hard_swish_s8(const tf_hard_swish_params_t* p, const int8_t* input, int8_t* output);
 int tf_k_leaky_relu_s8(const tf_leaky_relu_params_t* p, const int8_t* input, int8_t* output);
 /** PAD / PADV2: `pad_value` NULL = p->pad_value, else the run-time int8 value it points to. */
 int tf_k_pad_s8(const tf_pad_params_t* p, const int8_t* input, const int8_t* pad_value, int8_t* output);

@@ -91,7 +91,8 @@ export type OpName =
   | 'MAXIMUM'
   | 'MINIMUM'
   | 'LEAKY_RELU'
-  | 'TRANSPOSE';
+  | 'TRANSPOSE'
+  | 'HARD_SWISH';
 
 export interface FullyConnectedOptions {
   fusedActivation: Activation;
@@ -150,7 +151,7 @@ export type Operator =
   | { op: 'LEAKY_RELU'; inputs: number[]; outputs: number[]; options: LeakyReluOptions; version?: number }
   | { op: 'CONCATENATION'; inputs: number[]; outputs: number[]; options: ConcatenationOptions; version?: number }
   | {
-      op: 'QUANTIZE' | 'DEQUANTIZE' | 'LOGISTIC' | 'TANH' | 'RELU' | 'RELU6' | 'PAD' | 'PADV2' | 'MAXIMUM' | 'MINIMUM' | 'TRANSPOSE';
+      op: 'QUANTIZE' | 'DEQUANTIZE' | 'LOGISTIC' | 'TANH' | 'RELU' | 'RELU6' | 'PAD' | 'PADV2' | 'MAXIMUM' | 'MINIMUM' | 'TRANSPOSE' | 'HARD_SWISH';
       inputs: number[];
       outputs: number[];
       options: NoOptions;

@@ -15,6 +15,7 @@ import { DEPTHWISE_CONV_2D } from './depthwise-conv-2d.js';
 import { DEQUANTIZE } from './dequantize.js';
 import { FULLY_CONNECTED } from './fully-connected.js';
 import { LOGISTIC, TANH } from './logistic-tanh.js';
+import { HARD_SWISH } from './hard-swish.js';
 import { LEAKY_RELU } from './leaky-relu.js';
 import { MAXIMUM, MINIMUM } from './maximum-minimum.js';
 import { MEAN } from './mean.js';
@@ -36,6 +37,7 @@ export const OPS: Readonly<Record<OpName, AnyOpDef>> = {
   DEPTHWISE_CONV_2D,
   DEQUANTIZE,
   FULLY_CONNECTED,
+  HARD_SWISH,
   LEAKY_RELU,
   LOGISTIC,
   MAXIMUM,

@@ -1,5 +1,5 @@
 // Issue 17 "any converter model": PAD / PADV2 (and their fusion into a convolution's padding), SUB,
-// MAXIMUM / MINIMUM, LEAKY_RELU and TRANSPOSE.
+// MAXIMUM / MINIMUM, LEAKY_RELU, HARD_SWISH and TRANSPOSE.
 // 1. Host kernels against hand-computed cases from TFLM's formulas (each case says how).
 // 2. Models tinyforge makes with those ops (written with the tflite writer and read back, so the
 //    option codecs are exercised): the native C engine compiled on the host against the
@@ -69,6 +69,17 @@ describe('host kernels: hand-computed cases from TFLM\'s formulas', () => {
     expect(run(lr(0.25), i8(10, -10, -3))).toEqual([20, -5, -1]);
     // alpha −0.5: real −1 = −0.5·2^1 → |multiplier| 2^30, shift 1, product negated: −4 → +4.
     expect(run(lr(-0.5), i8(10, -4, 0))).toEqual([20, 4, 0]);
+  });
+
+  it('HARD_SWISH: TFLM\'s int16 path (Q15 multipliers, SRDHM, saturating shifts, truncating high mul)', () => {
+    // Scales 1/16 in and out: hires 1/2048; output multiplier 1/128 = 0.5·2^−6 → Q15 16384, exponent −6;
+    // reluish (1/2048)/(3/32768) = 16/3 = 0.667·2^3 → Q31 1431655765 → Q15 21845, exponent 3.
+    // x = 16 (1.0): hires 2048, preshift SRDHM16(2048, 16384) = 1024; reluish 2048 ≪ 2 = 8192,
+    // SRDHM16(8192, 21845) = 5461, ≪ 1 = 10922, (10922 + 32768) ≫ 1 = 21845; SDHM16(21845, 1024) = 682;
+    // RDBP(682, 6) = 11 (real 0.667/0.0625 = 10.7). x = 8 (0.5): 512, 4096 → 2731 → 5462 → 19115;
+    // SDHM16(19115, 512) = 298 → RDBP 5 (real 4.67). x = −64 (−4): reluish saturates to −32768 → 0 → 0.
+    const g = graph([act([3], 1 / 16, 0), act([3], 1 / 16, 0)], [{ op: 'HARD_SWISH', inputs: [0], outputs: [1], options: {} }]);
+    expect(run(g, i8(16, 8, -64))).toEqual([11, 5, 0]);
   });
 
   it('TRANSPOSE moves raw values by the permutation', () => {
@@ -166,10 +177,13 @@ describe('native engine vs interpreter on models with the new ops', () => {
     nativeMatches(pair, [bytesOf(all)]);
   });
 
-  it('LEAKY_RELU over all 256 inputs (positive, small and negative alpha) and TRANSPOSE of a 4-D tensor', () => {
+  it('LEAKY_RELU and HARD_SWISH over all 256 inputs (several scales, negative alpha) and TRANSPOSE of a 4-D tensor', () => {
     const all = [bytesOf(Int8Array.from({ length: 256 }, (_, i) => i - 128))];
     for (const [alpha, inS, outS, zi, zo] of [[0.2, 0.05, 0.03, -7, 12], [0.01, 0.1, 0.1, 0, -128], [-0.3, 0.04, 0.05, 20, 0]] as const) {
       nativeMatches(graph([act([256], inS, zi), act([256], outS, zo)], [{ op: 'LEAKY_RELU', inputs: [0], outputs: [1], options: { alpha } }]), all);
+    }
+    for (const [inS, zi, outS, zo] of [[0.05, -7, 0.03, 12], [1 / 16, 0, 1 / 16, 0], [0.2, 10, 0.1, -100], [0.01, -128, 0.02, -20]] as const) {
+      nativeMatches(graph([act([256], inS, zi), act([256], outS, zo)], [{ op: 'HARD_SWISH', inputs: [0], outputs: [1], options: {} }]), all);
     }
     const tr = graph([act([2, 3, 4, 5], 0.1, 0, 'x'), i32([2, 0, 3, 1], [4], 'perm'), act([4, 2, 5, 3], 0.1, 0, 'y')], [{ op: 'TRANSPOSE', inputs: [0, 1], outputs: [2], options: {} }]);
     nativeMatches(tr, [randI8(120), randI8(120)]);

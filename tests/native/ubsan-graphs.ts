@@ -58,6 +58,7 @@ export const UBSAN_GRAPHS: Record<string, Graph> = {
   'MAXIMUM with broadcasting': single('MAXIMUM', [act([4, 4], 1, 0, 'x'), { ...act([1, 4], 1, 0, 'c'), data: bytesOf(Int8Array.from([-128, 127, 0, -1])) }, act([4, 4], 1, 0, 'y')], [0, 1]),
   // LEAKY_RELU identity multiplier 1/(1.25·2^−30) (shift 30), alpha −1 × that (shift 30, negated).
   'LEAKY_RELU shift 30, negative alpha': single('LEAKY_RELU', [act([256], 1, -128, 'x'), act([256], SHIFT30, 0, 'y')], [0], { alpha: -1 }),
+  'HARD_SWISH': single('HARD_SWISH', [act([256], 0.05, -7, 'x'), act([256], 0.03, 12, 'y')], [0]),
   'TRANSPOSE 4-D': single('TRANSPOSE', [act([2, 3, 4, 5], 1, 0, 'x'), constI32([3, 1, 2, 0], 'perm'), act([5, 3, 4, 2], 1, 0, 'y')], [0, 1]),
   // PAD fused into a CONV_2D with a shift-30 output multiplier; PADV2 with another value runs as a PAD.
   'PAD fused into CONV_2D, PADV2 not fused': {
