@@ -144,6 +144,14 @@ typedef struct {
   int32_t alpha_multiplier, alpha_shift, alpha_negative;
 } tf_leaky_relu_params_t;
 
+/** LOG_SOFTMAX over the last axis (int8 in, int8 out with scale 16/256 and zero point 127). */
+typedef struct {
+  int32_t outer, depth;
+  int32_t input_multiplier, input_left_shift;
+  int32_t reverse_scaling_divisor, reverse_scaling_shift; /**< shift <= 0 (MultiplyByQuantizedMultiplier exponent). */
+  int32_t diff_min;
+} tf_log_softmax_params_t;
+
 /** HARD_SWISH (TFLM's int16 fixed point): Q15 multipliers and exponents from HardSwishPrepare. */
 typedef struct {
   int32_t size, input_zero_point, output_zero_point;
@@ -180,6 +188,7 @@ int tf_k_sub_s8(const tf_binary_params_t* p, const int8_t* input1, const int8_t*
 /** MAXIMUM / MINIMUM: raw values compared; only out_dims and the strides of tf_binary_params_t are used. */
 int tf_k_maximum_s8(const tf_binary_params_t* p, const int8_t* input1, const int8_t* input2, int8_t* output);
 int tf_k_minimum_s8(const tf_binary_params_t* p, const int8_t* input1, const int8_t* input2, int8_t* output);
+int tf_k_log_softmax_s8(const tf_log_softmax_params_t* p, const int8_t* input, int8_t* output);
 int tf_k_hard_swish_s8(const tf_hard_swish_params_t* p, const int8_t* input, int8_t* output);
 int tf_k_leaky_relu_s8(const tf_leaky_relu_params_t* p, const int8_t* input, int8_t* output);
 /** PAD / PADV2: `pad_value` NULL = p->pad_value, else the run-time int8 value it points to. */

@@ -92,7 +92,8 @@ export type OpName =
   | 'MINIMUM'
   | 'LEAKY_RELU'
   | 'TRANSPOSE'
-  | 'HARD_SWISH';
+  | 'HARD_SWISH'
+  | 'LOG_SOFTMAX';
 
 export interface FullyConnectedOptions {
   fusedActivation: Activation;
@@ -151,7 +152,7 @@ export type Operator =
   | { op: 'LEAKY_RELU'; inputs: number[]; outputs: number[]; options: LeakyReluOptions; version?: number }
   | { op: 'CONCATENATION'; inputs: number[]; outputs: number[]; options: ConcatenationOptions; version?: number }
   | {
-      op: 'QUANTIZE' | 'DEQUANTIZE' | 'LOGISTIC' | 'TANH' | 'RELU' | 'RELU6' | 'PAD' | 'PADV2' | 'MAXIMUM' | 'MINIMUM' | 'TRANSPOSE' | 'HARD_SWISH';
+      op: 'QUANTIZE' | 'DEQUANTIZE' | 'LOGISTIC' | 'TANH' | 'RELU' | 'RELU6' | 'PAD' | 'PADV2' | 'MAXIMUM' | 'MINIMUM' | 'TRANSPOSE' | 'HARD_SWISH' | 'LOG_SOFTMAX';
       inputs: number[];
       outputs: number[];
       options: NoOptions;

@@ -17,6 +17,7 @@ import { FULLY_CONNECTED } from './fully-connected.js';
 import { LOGISTIC, TANH } from './logistic-tanh.js';
 import { HARD_SWISH } from './hard-swish.js';
 import { LEAKY_RELU } from './leaky-relu.js';
+import { LOG_SOFTMAX } from './log-softmax.js';
 import { MAXIMUM, MINIMUM } from './maximum-minimum.js';
 import { MEAN } from './mean.js';
 import { PAD, PADV2 } from './pad.js';
@@ -39,6 +40,7 @@ export const OPS: Readonly<Record<OpName, AnyOpDef>> = {
   FULLY_CONNECTED,
   HARD_SWISH,
   LEAKY_RELU,
+  LOG_SOFTMAX,
   LOGISTIC,
   MAXIMUM,
   MAX_POOL_2D,

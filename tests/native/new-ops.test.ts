@@ -1,5 +1,5 @@
 // Issue 17 "any converter model": PAD / PADV2 (and their fusion into a convolution's padding), SUB,
-// MAXIMUM / MINIMUM, LEAKY_RELU, HARD_SWISH and TRANSPOSE.
+// MAXIMUM / MINIMUM, LEAKY_RELU, HARD_SWISH, LOG_SOFTMAX and TRANSPOSE.
 // 1. Host kernels against hand-computed cases from TFLM's formulas (each case says how).
 // 2. Models tinyforge makes with those ops (written with the tflite writer and read back, so the
 //    option codecs are exercised): the native C engine compiled on the host against the
@@ -80,6 +80,15 @@ describe('host kernels: hand-computed cases from TFLM\'s formulas', () => {
     // SDHM16(19115, 512) = 298 → RDBP 5 (real 4.67). x = −64 (−4): reluish saturates to −32768 → 0 → 0.
     const g = graph([act([3], 1 / 16, 0), act([3], 1 / 16, 0)], [{ op: 'HARD_SWISH', inputs: [0], outputs: [1], options: {} }]);
     expect(run(g, i8(16, 8, -64))).toEqual([11, 5, 0]);
+  });
+
+  it('LOG_SOFTMAX: output scale 16/256, zero point 127 (real log-probabilities, TFLM rounding to nearest)', () => {
+    // One logit: log 1 = 0 → 127. Two equal logits: log ½ = −0.693 → −11.09 steps of 1/16 → 116.
+    // Logits 0 and −16 at scale 1: log(1 + e^−16) ≈ 0 → 127; −16 → −256 steps → clamped to −128.
+    const ls = (outer: number, depth: number, scale: number) => graph([act([outer, depth], scale, 0), act([outer, depth], 16 / 256, 127)], [{ op: 'LOG_SOFTMAX', inputs: [0], outputs: [1], options: {} }]);
+    expect(run(ls(1, 1, 0.1), i8(42))).toEqual([127]);
+    expect(run(ls(1, 2, 0.1), i8(-7, -7))).toEqual([116, 116]);
+    expect(run(ls(1, 2, 1), i8(0, -16))).toEqual([127, -128]);
   });
 
   it('TRANSPOSE moves raw values by the permutation', () => {
@@ -177,13 +186,17 @@ describe('native engine vs interpreter on models with the new ops', () => {
     nativeMatches(pair, [bytesOf(all)]);
   });
 
-  it('LEAKY_RELU and HARD_SWISH over all 256 inputs (several scales, negative alpha) and TRANSPOSE of a 4-D tensor', () => {
+  it('LEAKY_RELU and HARD_SWISH over all 256 inputs (several scales, negative alpha), LOG_SOFTMAX rows, TRANSPOSE of a 4-D tensor', () => {
     const all = [bytesOf(Int8Array.from({ length: 256 }, (_, i) => i - 128))];
     for (const [alpha, inS, outS, zi, zo] of [[0.2, 0.05, 0.03, -7, 12], [0.01, 0.1, 0.1, 0, -128], [-0.3, 0.04, 0.05, 20, 0]] as const) {
       nativeMatches(graph([act([256], inS, zi), act([256], outS, zo)], [{ op: 'LEAKY_RELU', inputs: [0], outputs: [1], options: { alpha } }]), all);
     }
     for (const [inS, zi, outS, zo] of [[0.05, -7, 0.03, 12], [1 / 16, 0, 1 / 16, 0], [0.2, 10, 0.1, -100], [0.01, -128, 0.02, -20]] as const) {
       nativeMatches(graph([act([256], inS, zi), act([256], outS, zo)], [{ op: 'HARD_SWISH', inputs: [0], outputs: [1], options: {} }]), all);
+    }
+    for (const [scale, outer, depth] of [[0.1, 16, 10], [0.02, 2, 300], [1, 64, 3]] as const) {
+      const g = graph([act([outer, depth], scale, 0), act([outer, depth], 16 / 256, 127)], [{ op: 'LOG_SOFTMAX', inputs: [0], outputs: [1], options: {} }]);
+      nativeMatches(g, [randI8(outer * depth), randI8(outer * depth)]);
     }
     const tr = graph([act([2, 3, 4, 5], 0.1, 0, 'x'), i32([2, 0, 3, 1], [4], 'perm'), act([4, 2, 5, 3], 0.1, 0, 'y')], [{ op: 'TRANSPOSE', inputs: [0, 1], outputs: [2], options: {} }]);
     nativeMatches(tr, [randI8(120), randI8(120)]);

@@ -59,6 +59,9 @@ export const UBSAN_GRAPHS: Record<string, Graph> = {
   // LEAKY_RELU identity multiplier 1/(1.25·2^−30) (shift 30), alpha −1 × that (shift 30, negated).
   'LEAKY_RELU shift 30, negative alpha': single('LEAKY_RELU', [act([256], 1, -128, 'x'), act([256], SHIFT30, 0, 'y')], [0], { alpha: -1 }),
   'HARD_SWISH': single('HARD_SWISH', [act([256], 0.05, -7, 'x'), act([256], 0.03, 12, 'y')], [0]),
+  // Input scale 15.9: input left shift 30 (the largest TFLM allows), wide rows.
+  'LOG_SOFTMAX left shift 30': single('LOG_SOFTMAX', [act([4, 64], 15.9, 0, 'x'), act([4, 64], 16 / 256, 127, 'y')], [0]),
+  'LOG_SOFTMAX': single('LOG_SOFTMAX', [act([8, 40], 0.05, 0, 'x'), act([8, 40], 16 / 256, 127, 'y')], [0]),
   'TRANSPOSE 4-D': single('TRANSPOSE', [act([2, 3, 4, 5], 1, 0, 'x'), constI32([3, 1, 2, 0], 'perm'), act([5, 3, 4, 2], 1, 0, 'y')], [0, 1]),
   // PAD fused into a CONV_2D with a shift-30 output multiplier; PADV2 with another value runs as a PAD.
   'PAD fused into CONV_2D, PADV2 not fused': {
