@@ -1,5 +1,6 @@
-// tinyforge native engine: data-movement ops PAD / PADV2 and TRANSPOSE, int8, portable C99.
-// Raw values are moved, never requantised (TFLM's reference PadImpl and Transpose).
+// tinyforge native engine: data-movement ops PAD / PADV2, TRANSPOSE and STRIDED_SLICE, int8,
+// portable C99. Raw values are moved, never requantised (TFLM's reference PadImpl, Transpose and
+// StridedSlice).
 #include "tf_kernels.h"
 
 TF_KERNEL_WEAK int tf_k_pad_s8(const tf_pad_params_t* p, const int8_t* input, const int8_t* pad_value,
@@ -34,5 +35,16 @@ TF_KERNEL_WEAK int tf_k_transpose_s8(const tf_transpose_params_t* p, const int8_
     for (int32_t b = 0; b < d[1]; ++b)
       for (int32_t c = 0; c < d[2]; ++c)
         for (int32_t e = 0; e < d[3]; ++e) output[k++] = input[a * s[0] + b * s[1] + c * s[2] + e * s[3]];
+  return 0;
+}
+
+TF_KERNEL_WEAK int tf_k_strided_slice_s8(const tf_strided_slice_params_t* p, const int8_t* input, int8_t* output) {
+  const int32_t* c = p->counts;
+  const int32_t* s = p->steps;
+  int32_t k = 0;
+  for (int32_t a = 0; a < c[0]; ++a)
+    for (int32_t b = 0; b < c[1]; ++b)
+      for (int32_t d = 0; d < c[2]; ++d)
+        for (int32_t e = 0; e < c[3]; ++e) output[k++] = input[p->base + a * s[0] + b * s[1] + d * s[2] + e * s[3]];
   return 0;
 }

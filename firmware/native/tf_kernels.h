@@ -165,6 +165,11 @@ typedef struct {
   int32_t pad_value; /**< int8 pad value unless the kernel gets a pad-value pointer. */
 } tf_pad_params_t;
 
+/** STRIDED_SLICE: output walked over counts[4]; input element = base + sum of index[d] * steps[d]. */
+typedef struct {
+  int32_t counts[4], steps[4], base;
+} tf_strided_slice_params_t;
+
 /** TRANSPOSE: output walked in order over out_dims, input element = sum of index[d] * strides[d]. */
 typedef struct {
   int32_t out_dims[4], strides[4];
@@ -193,6 +198,7 @@ int tf_k_hard_swish_s8(const tf_hard_swish_params_t* p, const int8_t* input, int
 int tf_k_leaky_relu_s8(const tf_leaky_relu_params_t* p, const int8_t* input, int8_t* output);
 /** PAD / PADV2: `pad_value` NULL = p->pad_value, else the run-time int8 value it points to. */
 int tf_k_pad_s8(const tf_pad_params_t* p, const int8_t* input, const int8_t* pad_value, int8_t* output);
+int tf_k_strided_slice_s8(const tf_strided_slice_params_t* p, const int8_t* input, int8_t* output);
 int tf_k_transpose_s8(const tf_transpose_params_t* p, const int8_t* input, int8_t* output);
 int tf_k_quantize_f32_s8(const tf_quantize_params_t* p, const float* input, int8_t* output);
 int tf_k_requantize_s8(const tf_requantize_params_t* p, const int8_t* input, int8_t* output);

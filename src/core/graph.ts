@@ -93,7 +93,8 @@ export type OpName =
   | 'LEAKY_RELU'
   | 'TRANSPOSE'
   | 'HARD_SWISH'
-  | 'LOG_SOFTMAX';
+  | 'LOG_SOFTMAX'
+  | 'STRIDED_SLICE';
 
 export interface FullyConnectedOptions {
   fusedActivation: Activation;
@@ -138,6 +139,14 @@ export interface ConcatenationOptions {
 export interface LeakyReluOptions {
   alpha: number;
 }
+export interface StridedSliceOptions {
+  beginMask: number;
+  endMask: number;
+  ellipsisMask: number;
+  newAxisMask: number;
+  shrinkAxisMask: number;
+  offset: boolean;
+}
 export type NoOptions = Record<string, never>;
 
 export type Operator =
@@ -150,6 +159,7 @@ export type Operator =
   | { op: 'MEAN'; inputs: number[]; outputs: number[]; options: MeanOptions; version?: number }
   | { op: 'ADD' | 'MUL' | 'SUB'; inputs: number[]; outputs: number[]; options: AddOptions; version?: number }
   | { op: 'LEAKY_RELU'; inputs: number[]; outputs: number[]; options: LeakyReluOptions; version?: number }
+  | { op: 'STRIDED_SLICE'; inputs: number[]; outputs: number[]; options: StridedSliceOptions; version?: number }
   | { op: 'CONCATENATION'; inputs: number[]; outputs: number[]; options: ConcatenationOptions; version?: number }
   | {
       op: 'QUANTIZE' | 'DEQUANTIZE' | 'LOGISTIC' | 'TANH' | 'RELU' | 'RELU6' | 'PAD' | 'PADV2' | 'MAXIMUM' | 'MINIMUM' | 'TRANSPOSE' | 'HARD_SWISH' | 'LOG_SOFTMAX';

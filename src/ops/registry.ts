@@ -26,6 +26,7 @@ import { QUANTIZE } from './quantize.js';
 import { RELU, RELU6 } from './relu.js';
 import { RESHAPE } from './reshape.js';
 import { SOFTMAX } from './softmax.js';
+import { STRIDED_SLICE } from './strided-slice.js';
 import { TRANSPOSE } from './transpose.js';
 import type { AnyOpDef } from './types.js';
 
@@ -54,6 +55,7 @@ export const OPS: Readonly<Record<OpName, AnyOpDef>> = {
   RELU6,
   RESHAPE,
   SOFTMAX,
+  STRIDED_SLICE,
   SUB,
   TANH,
   TRANSPOSE,

@@ -1,5 +1,5 @@
 // Issue 17 "any converter model": PAD / PADV2 (and their fusion into a convolution's padding), SUB,
-// MAXIMUM / MINIMUM, LEAKY_RELU, HARD_SWISH, LOG_SOFTMAX and TRANSPOSE.
+// MAXIMUM / MINIMUM, LEAKY_RELU, HARD_SWISH, LOG_SOFTMAX, STRIDED_SLICE and TRANSPOSE.
 // 1. Host kernels against hand-computed cases from TFLM's formulas (each case says how).
 // 2. Models tinyforge makes with those ops (written with the tflite writer and read back, so the
 //    option codecs are exercised): the native C engine compiled on the host against the
@@ -89,6 +89,18 @@ describe('host kernels: hand-computed cases from TFLM\'s formulas', () => {
     expect(run(ls(1, 1, 0.1), i8(42))).toEqual([127]);
     expect(run(ls(1, 2, 0.1), i8(-7, -7))).toEqual([116, 116]);
     expect(run(ls(1, 2, 1), i8(0, -16))).toEqual([127, -128]);
+  });
+
+  it('STRIDED_SLICE: StartForAxis / StopForAxis with negative indices, masks, negative strides and a shrunk axis', () => {
+    // [3,4] = 0..11. begin [-1, 3], end [0, 0], strides [-1, -2], end_mask on axis 0: rows 2,1,0;
+    // columns 3,1 → [[11,9],[7,5],[3,1]]. Then shrink axis 0 at row 1: [4,5,6,7].
+    const x = i8(...Array.from({ length: 12 }, (_, i) => i));
+    const ss = (b: number[], e: number[], st: number[], masks: { beginMask?: number; endMask?: number; shrinkAxisMask?: number }, out: number[]) =>
+      graph([act([3, 4], 0.1, 0), i32(b, [2], 'b'), i32(e, [2], 'e'), i32(st, [2], 's'), act(out, 0.1, 0)], [
+        { op: 'STRIDED_SLICE', inputs: [0, 1, 2, 3], outputs: [4], options: { beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0, offset: false, ...masks } },
+      ]);
+    expect(run(ss([-1, 3], [0, 0], [-1, -2], { endMask: 1 }, [3, 2]), x)).toEqual([11, 9, 7, 5, 3, 1]);
+    expect(run(ss([1, 0], [2, 4], [1, 1], { shrinkAxisMask: 1 }, [4]), x)).toEqual([4, 5, 6, 7]);
   });
 
   it('TRANSPOSE moves raw values by the permutation', () => {
@@ -186,7 +198,7 @@ describe('native engine vs interpreter on models with the new ops', () => {
     nativeMatches(pair, [bytesOf(all)]);
   });
 
-  it('LEAKY_RELU and HARD_SWISH over all 256 inputs (several scales, negative alpha), LOG_SOFTMAX rows, TRANSPOSE of a 4-D tensor', () => {
+  it('LEAKY_RELU and HARD_SWISH over all 256 inputs (several scales, negative alpha), LOG_SOFTMAX rows, STRIDED_SLICE, TRANSPOSE of a 4-D tensor', () => {
     const all = [bytesOf(Int8Array.from({ length: 256 }, (_, i) => i - 128))];
     for (const [alpha, inS, outS, zi, zo] of [[0.2, 0.05, 0.03, -7, 12], [0.01, 0.1, 0.1, 0, -128], [-0.3, 0.04, 0.05, 20, 0]] as const) {
       nativeMatches(graph([act([256], inS, zi), act([256], outS, zo)], [{ op: 'LEAKY_RELU', inputs: [0], outputs: [1], options: { alpha } }]), all);
@@ -198,6 +210,9 @@ describe('native engine vs interpreter on models with the new ops', () => {
       const g = graph([act([outer, depth], scale, 0), act([outer, depth], 16 / 256, 127)], [{ op: 'LOG_SOFTMAX', inputs: [0], outputs: [1], options: {} }]);
       nativeMatches(g, [randI8(outer * depth), randI8(outer * depth)]);
     }
+    const ssOpts = { beginMask: 0b0010, endMask: 0b1000, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0b0001, offset: false };
+    const ss = graph([act([2, 6, 7, 3], 0.1, 0, 'x'), i32([1, 0, -1, 0], [4], 'b'), i32([2, 4, 0, 2], [4], 'e'), i32([1, 2, -2, 1], [4], 's'), act([2, 3, 3], 0.1, 0, 'y')], [{ op: 'STRIDED_SLICE', inputs: [0, 1, 2, 3], outputs: [4], options: ssOpts }]);
+    nativeMatches(ss, [randI8(252), randI8(252)]);
     const tr = graph([act([2, 3, 4, 5], 0.1, 0, 'x'), i32([2, 0, 3, 1], [4], 'perm'), act([4, 2, 5, 3], 0.1, 0, 'y')], [{ op: 'TRANSPOSE', inputs: [0, 1], outputs: [2], options: {} }]);
     nativeMatches(tr, [randI8(120), randI8(120)]);
   });

@@ -41,7 +41,7 @@ const OPTIONS_TABLE: Record<OpName, string | null> = {
   LOGISTIC: null, MAX_POOL_2D: 'Pool2DOptions', MEAN: 'ReducerOptions', MUL: 'MulOptions', QUANTIZE: 'QuantizeOptions',
   RELU: null, RELU6: null, RESHAPE: 'ReshapeOptions', SOFTMAX: 'SoftmaxOptions', TANH: null,
   PAD: 'PadOptions', PADV2: 'PadV2Options', SUB: 'SubOptions', MAXIMUM: 'MaximumMinimumOptions', MINIMUM: 'MaximumMinimumOptions',
-  LEAKY_RELU: 'LeakyReluOptions', TRANSPOSE: 'TransposeOptions', HARD_SWISH: null, LOG_SOFTMAX: 'LogSoftmaxOptions',
+  LEAKY_RELU: 'LeakyReluOptions', TRANSPOSE: 'TransposeOptions', HARD_SWISH: null, LOG_SOFTMAX: 'LogSoftmaxOptions', STRIDED_SLICE: 'StridedSliceOptions',
 };
 
 /** `tf_k_*` functions declared in tf_kernels.h. */
@@ -64,7 +64,7 @@ describe('the op registry', () => {
   it('keys every entry by its own op name and covers exactly the interpreter\'s ops', () => {
     for (const n of OP_NAMES) expect(OPS[n].op).toBe(n);
     expect([...SUPPORTED_OPS]).toEqual([...OP_NAMES]);
-    expect(OP_NAMES.length).toBe(26);
+    expect(OP_NAMES.length).toBe(27);
   });
 
   it('every op has a Prepare, a host kernel, a native emitter or an explicit tflm-only, a resolver method', () => {
