@@ -1,6 +1,8 @@
-// tinyforge native engine: data-movement ops PAD / PADV2, TRANSPOSE and STRIDED_SLICE, int8,
-// portable C99. Raw values are moved, never requantised (TFLM's reference PadImpl, Transpose and
-// StridedSlice).
+// tinyforge native engine: data-movement ops PAD / PADV2, TRANSPOSE, STRIDED_SLICE and the block
+// copies of SPLIT / SPLIT_V / PACK / UNPACK, int8, portable C99. Raw values are moved, never
+// requantised (TFLM's reference PadImpl, Transpose, StridedSlice, Split, Pack, Unpack).
+#include <string.h>
+
 #include "tf_kernels.h"
 
 TF_KERNEL_WEAK int tf_k_pad_s8(const tf_pad_params_t* p, const int8_t* input, const int8_t* pad_value,
@@ -46,5 +48,12 @@ TF_KERNEL_WEAK int tf_k_strided_slice_s8(const tf_strided_slice_params_t* p, con
     for (int32_t b = 0; b < c[1]; ++b)
       for (int32_t d = 0; d < c[2]; ++d)
         for (int32_t e = 0; e < c[3]; ++e) output[k++] = input[p->base + a * s[0] + b * s[1] + d * s[2] + e * s[3]];
+  return 0;
+}
+
+TF_KERNEL_WEAK int tf_k_copy_blocks_s8(const tf_copy_blocks_params_t* p, const int8_t* src, int8_t* dst) {
+  for (int32_t b = 0; b < p->blocks; ++b) {
+    memcpy(dst + p->dst_offset + b * p->dst_stride, src + p->src_offset + b * p->src_stride, (size_t)p->length);
+  }
   return 0;
 }

@@ -170,6 +170,11 @@ typedef struct {
   int32_t counts[4], steps[4], base;
 } tf_strided_slice_params_t;
 
+/** SPLIT, SPLIT_V, UNPACK, PACK: `blocks` copies of `length` elements, src + src_offset + b·src_stride → dst + dst_offset + b·dst_stride. */
+typedef struct {
+  int32_t blocks, length, src_stride, src_offset, dst_stride, dst_offset;
+} tf_copy_blocks_params_t;
+
 /** TRANSPOSE: output walked in order over out_dims, input element = sum of index[d] * strides[d]. */
 typedef struct {
   int32_t out_dims[4], strides[4];
@@ -199,6 +204,7 @@ int tf_k_leaky_relu_s8(const tf_leaky_relu_params_t* p, const int8_t* input, int
 /** PAD / PADV2: `pad_value` NULL = p->pad_value, else the run-time int8 value it points to. */
 int tf_k_pad_s8(const tf_pad_params_t* p, const int8_t* input, const int8_t* pad_value, int8_t* output);
 int tf_k_strided_slice_s8(const tf_strided_slice_params_t* p, const int8_t* input, int8_t* output);
+int tf_k_copy_blocks_s8(const tf_copy_blocks_params_t* p, const int8_t* src, int8_t* dst);
 int tf_k_transpose_s8(const tf_transpose_params_t* p, const int8_t* input, int8_t* output);
 int tf_k_quantize_f32_s8(const tf_quantize_params_t* p, const float* input, int8_t* output);
 int tf_k_requantize_s8(const tf_requantize_params_t* p, const int8_t* input, int8_t* output);

@@ -94,7 +94,11 @@ export type OpName =
   | 'TRANSPOSE'
   | 'HARD_SWISH'
   | 'LOG_SOFTMAX'
-  | 'STRIDED_SLICE';
+  | 'STRIDED_SLICE'
+  | 'SPLIT'
+  | 'SPLIT_V'
+  | 'PACK'
+  | 'UNPACK';
 
 export interface FullyConnectedOptions {
   fusedActivation: Activation;
@@ -147,6 +151,14 @@ export interface StridedSliceOptions {
   shrinkAxisMask: number;
   offset: boolean;
 }
+export interface SplitOptions {
+  numSplits: number;
+}
+/** PACK (values_count, axis) and UNPACK (num, axis). */
+export interface PackOptions {
+  valuesCount: number;
+  axis: number;
+}
 export type NoOptions = Record<string, never>;
 
 export type Operator =
@@ -160,6 +172,8 @@ export type Operator =
   | { op: 'ADD' | 'MUL' | 'SUB'; inputs: number[]; outputs: number[]; options: AddOptions; version?: number }
   | { op: 'LEAKY_RELU'; inputs: number[]; outputs: number[]; options: LeakyReluOptions; version?: number }
   | { op: 'STRIDED_SLICE'; inputs: number[]; outputs: number[]; options: StridedSliceOptions; version?: number }
+  | { op: 'SPLIT' | 'SPLIT_V'; inputs: number[]; outputs: number[]; options: SplitOptions; version?: number }
+  | { op: 'PACK' | 'UNPACK'; inputs: number[]; outputs: number[]; options: PackOptions; version?: number }
   | { op: 'CONCATENATION'; inputs: number[]; outputs: number[]; options: ConcatenationOptions; version?: number }
   | {
       op: 'QUANTIZE' | 'DEQUANTIZE' | 'LOGISTIC' | 'TANH' | 'RELU' | 'RELU6' | 'PAD' | 'PADV2' | 'MAXIMUM' | 'MINIMUM' | 'TRANSPOSE' | 'HARD_SWISH' | 'LOG_SOFTMAX';

@@ -26,6 +26,7 @@ import { QUANTIZE } from './quantize.js';
 import { RELU, RELU6 } from './relu.js';
 import { RESHAPE } from './reshape.js';
 import { SOFTMAX } from './softmax.js';
+import { PACK, SPLIT, SPLIT_V, UNPACK } from './split-pack.js';
 import { STRIDED_SLICE } from './strided-slice.js';
 import { TRANSPOSE } from './transpose.js';
 import type { AnyOpDef } from './types.js';
@@ -48,6 +49,7 @@ export const OPS: Readonly<Record<OpName, AnyOpDef>> = {
   MEAN,
   MINIMUM,
   MUL,
+  PACK,
   PAD,
   PADV2,
   QUANTIZE,
@@ -55,10 +57,13 @@ export const OPS: Readonly<Record<OpName, AnyOpDef>> = {
   RELU6,
   RESHAPE,
   SOFTMAX,
+  SPLIT,
+  SPLIT_V,
   STRIDED_SLICE,
   SUB,
   TANH,
   TRANSPOSE,
+  UNPACK,
 };
 
 /** All op names, sorted. */

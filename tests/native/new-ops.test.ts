@@ -1,5 +1,6 @@
 // Issue 17 "any converter model": PAD / PADV2 (and their fusion into a convolution's padding), SUB,
-// MAXIMUM / MINIMUM, LEAKY_RELU, HARD_SWISH, LOG_SOFTMAX, STRIDED_SLICE and TRANSPOSE.
+// MAXIMUM / MINIMUM, LEAKY_RELU, HARD_SWISH, LOG_SOFTMAX, STRIDED_SLICE, TRANSPOSE, SPLIT, SPLIT_V,
+// PACK and UNPACK.
 // 1. Host kernels against hand-computed cases from TFLM's formulas (each case says how).
 // 2. Models tinyforge makes with those ops (written with the tflite writer and read back, so the
 //    option codecs are exercised): the native C engine compiled on the host against the
@@ -103,6 +104,22 @@ describe('host kernels: hand-computed cases from TFLM\'s formulas', () => {
     expect(run(ss([1, 0], [2, 4], [1, 1], { shrinkAxisMask: 1 }, [4]), x)).toEqual([4, 5, 6, 7]);
   });
 
+  it('SPLIT, SPLIT_V, UNPACK and PACK move raw blocks along an axis', () => {
+    // [2,6] = 0..11. SPLIT in 3 along axis 1 (axis given as −1): [0,1,6,7], [2,3,8,9], [4,5,10,11].
+    const x = i8(...Array.from({ length: 12 }, (_, i) => i));
+    const outs = (g: Graph) => createInterpreter(g).invoke([x]).map((o) => Array.from(new Int8Array(o.buffer)));
+    const split: Graph = { tensors: [i32([-1], [], 'axis'), act([2, 6], 0.1, 0), act([2, 2], 0.1, 0), act([2, 2], 0.1, 0), act([2, 2], 0.1, 0)], operators: [{ op: 'SPLIT', inputs: [0, 1], outputs: [2, 3, 4], options: { numSplits: 3 } }], inputs: [1], outputs: [2, 3, 4] };
+    expect(outs(split)).toEqual([[0, 1, 6, 7], [2, 3, 8, 9], [4, 5, 10, 11]]);
+    // SPLIT_V sizes [1, −1] along axis 0: [0..5], [6..11]; UNPACK along axis 1: the six columns.
+    const splitV: Graph = { tensors: [act([2, 6], 0.1, 0), i32([1, -1], [2], 'sizes'), i32([0], [], 'axis'), act([1, 6], 0.1, 0), act([1, 6], 0.1, 0)], operators: [{ op: 'SPLIT_V', inputs: [0, 1, 2], outputs: [3, 4], options: { numSplits: 2 } }], inputs: [0], outputs: [3, 4] };
+    expect(outs(splitV)).toEqual([[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11]]);
+    const unpack: Graph = { tensors: [act([2, 6], 0.1, 0), ...Array.from({ length: 6 }, () => act([2], 0.1, 0))], operators: [{ op: 'UNPACK', inputs: [0], outputs: [1, 2, 3, 4, 5, 6], options: { valuesCount: 6, axis: 1 } }], inputs: [0], outputs: [1, 2, 3, 4, 5, 6] };
+    expect(outs(unpack)).toEqual([[0, 6], [1, 7], [2, 8], [3, 9], [4, 10], [5, 11]]);
+    // PACK of x with a constant [2,6] of −1s along axis 1: rows interleave → [2,2,6].
+    const pack = graph([act([2, 6], 0.1, 0), constI8(act([2, 6], 0.1, 0, 'c'), Array(12).fill(-1)), act([2, 2, 6], 0.1, 0)], [{ op: 'PACK', inputs: [0, 1], outputs: [2], options: { valuesCount: 2, axis: 1 } }]);
+    expect(run(pack, x)).toEqual([0, 1, 2, 3, 4, 5, -1, -1, -1, -1, -1, -1, 6, 7, 8, 9, 10, 11, -1, -1, -1, -1, -1, -1]);
+  });
+
   it('TRANSPOSE moves raw values by the permutation', () => {
     // [1,2,3] → perm [0,2,1] → [1,3,2]: out[0][j][i] = in[0][i][j].
     const g = graph([act([1, 2, 3], 0.1, 0), i32([0, 2, 1], [3], 'perm'), act([1, 3, 2], 0.1, 0)], [{ op: 'TRANSPOSE', inputs: [0, 1], outputs: [2], options: {} }]);
@@ -198,7 +215,7 @@ describe('native engine vs interpreter on models with the new ops', () => {
     nativeMatches(pair, [bytesOf(all)]);
   });
 
-  it('LEAKY_RELU and HARD_SWISH over all 256 inputs (several scales, negative alpha), LOG_SOFTMAX rows, STRIDED_SLICE, TRANSPOSE of a 4-D tensor', () => {
+  it('LEAKY_RELU and HARD_SWISH over all 256 inputs (several scales, negative alpha), LOG_SOFTMAX rows, STRIDED_SLICE, SPLIT / SPLIT_V / UNPACK / PACK, TRANSPOSE of a 4-D tensor', () => {
     const all = [bytesOf(Int8Array.from({ length: 256 }, (_, i) => i - 128))];
     for (const [alpha, inS, outS, zi, zo] of [[0.2, 0.05, 0.03, -7, 12], [0.01, 0.1, 0.1, 0, -128], [-0.3, 0.04, 0.05, 20, 0]] as const) {
       nativeMatches(graph([act([256], inS, zi), act([256], outS, zo)], [{ op: 'LEAKY_RELU', inputs: [0], outputs: [1], options: { alpha } }]), all);
@@ -213,6 +230,37 @@ describe('native engine vs interpreter on models with the new ops', () => {
     const ssOpts = { beginMask: 0b0010, endMask: 0b1000, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0b0001, offset: false };
     const ss = graph([act([2, 6, 7, 3], 0.1, 0, 'x'), i32([1, 0, -1, 0], [4], 'b'), i32([2, 4, 0, 2], [4], 'e'), i32([1, 2, -2, 1], [4], 's'), act([2, 3, 3], 0.1, 0, 'y')], [{ op: 'STRIDED_SLICE', inputs: [0, 1, 2, 3], outputs: [4], options: ssOpts }]);
     nativeMatches(ss, [randI8(252), randI8(252)]);
+    // SPLIT → (pieces) → PACK along a new axis, and UNPACK → PACK back, on 4-D tensors.
+    const sp: Graph = {
+      tensors: [act([1, 4, 6, 3], 0.1, 0, 'x'), i32([2], [], 'axis'), act([1, 4, 2, 3], 0.1, 0), act([1, 4, 2, 3], 0.1, 0), act([1, 4, 2, 3], 0.1, 0), act([1, 4, 3, 2, 3], 0.1, 0, 'y')],
+      operators: [
+        { op: 'SPLIT', inputs: [1, 0], outputs: [2, 3, 4], options: { numSplits: 3 } },
+        { op: 'PACK', inputs: [4, 2, 3], outputs: [5], options: { valuesCount: 3, axis: 2 } },
+      ],
+      inputs: [0],
+      outputs: [5],
+    };
+    nativeMatches(sp, [randI8(72), randI8(72)]);
+    const up: Graph = {
+      tensors: [act([2, 3, 4], 0.1, 0, 'x'), act([2, 4], 0.1, 0), act([2, 4], 0.1, 0), act([2, 4], 0.1, 0), act([2, 4, 3], 0.1, 0, 'y')],
+      operators: [
+        { op: 'UNPACK', inputs: [0], outputs: [1, 2, 3], options: { valuesCount: 3, axis: 1 } },
+        { op: 'PACK', inputs: [3, 1, 2], outputs: [4], options: { valuesCount: 3, axis: -1 } },
+      ],
+      inputs: [0],
+      outputs: [4],
+    };
+    nativeMatches(up, [randI8(24), randI8(24)]);
+    const sv: Graph = {
+      tensors: [act([6, 5], 0.1, 0, 'x'), i32([2, -1, 2], [3], 'sizes'), i32([0], [], 'axis'), act([2, 5], 0.1, 0), act([2, 5], 0.1, 0), act([2, 5], 0.1, 0), act([2, 2, 5], 0.1, 0, 'y')],
+      operators: [
+        { op: 'SPLIT_V', inputs: [0, 1, 2], outputs: [3, 4, 5], options: { numSplits: 3 } },
+        { op: 'PACK', inputs: [5, 3], outputs: [6], options: { valuesCount: 2, axis: 0 } },
+      ],
+      inputs: [0],
+      outputs: [6],
+    };
+    nativeMatches(sv, [randI8(30), randI8(30)]);
     const tr = graph([act([2, 3, 4, 5], 0.1, 0, 'x'), i32([2, 0, 3, 1], [4], 'perm'), act([4, 2, 5, 3], 0.1, 0, 'y')], [{ op: 'TRANSPOSE', inputs: [0, 1], outputs: [2], options: {} }]);
     nativeMatches(tr, [randI8(120), randI8(120)]);
   });

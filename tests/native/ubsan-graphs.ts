@@ -63,6 +63,15 @@ export const UBSAN_GRAPHS: Record<string, Graph> = {
   'LOG_SOFTMAX left shift 30': single('LOG_SOFTMAX', [act([4, 64], 15.9, 0, 'x'), act([4, 64], 16 / 256, 127, 'y')], [0]),
   'LOG_SOFTMAX': single('LOG_SOFTMAX', [act([8, 40], 0.05, 0, 'x'), act([8, 40], 16 / 256, 127, 'y')], [0]),
   'STRIDED_SLICE negative strides and masks': single('STRIDED_SLICE', [act([2, 6, 7, 3], 1, 0, 'x'), constI32([1, 0, -1, 0], 'b'), constI32([2, 4, 0, 2], 'e'), constI32([1, 2, -2, 1], 's'), act([2, 3, 3], 1, 0, 'y')], [0, 1, 2, 3], { beginMask: 2, endMask: 8, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 1, offset: false }),
+  'SPLIT then PACK': {
+    tensors: [act([1, 4, 6, 3], 1, 0, 'x'), { ...constI32([2], 'axis'), shape: [] }, act([1, 4, 2, 3], 1, 0), act([1, 4, 2, 3], 1, 0), act([1, 4, 2, 3], 1, 0), act([1, 4, 3, 2, 3], 1, 0, 'y')],
+    operators: [
+      { op: 'SPLIT', inputs: [1, 0], outputs: [2, 3, 4], options: { numSplits: 3 } },
+      { op: 'PACK', inputs: [4, 2, 3], outputs: [5], options: { valuesCount: 3, axis: 2 } },
+    ],
+    inputs: [0],
+    outputs: [5],
+  },
   'TRANSPOSE 4-D': single('TRANSPOSE', [act([2, 3, 4, 5], 1, 0, 'x'), constI32([3, 1, 2, 0], 'perm'), act([5, 3, 4, 2], 1, 0, 'y')], [0, 1]),
   // PAD fused into a CONV_2D with a shift-30 output multiplier; PADV2 with another value runs as a PAD.
   'PAD fused into CONV_2D, PADV2 not fused': {
