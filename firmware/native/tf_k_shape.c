@@ -1,5 +1,5 @@
-// tinyforge native engine: data-movement ops PAD / PADV2, TRANSPOSE, STRIDED_SLICE and the block
-// copies of SPLIT / SPLIT_V / PACK / UNPACK, int8, portable C99. Raw values are moved, never
+// tinyforge native engine: data-movement ops PAD / PADV2, TRANSPOSE, STRIDED_SLICE,
+// RESIZE_NEAREST_NEIGHBOR and the block copies of SPLIT / SPLIT_V / PACK / UNPACK, int8, portable C99. Raw values are moved, never
 // requantised (TFLM's reference PadImpl, Transpose, StridedSlice, Split, Pack, Unpack).
 #include <string.h>
 
@@ -55,5 +55,16 @@ TF_KERNEL_WEAK int tf_k_copy_blocks_s8(const tf_copy_blocks_params_t* p, const i
   for (int32_t b = 0; b < p->blocks; ++b) {
     memcpy(dst + p->dst_offset + b * p->dst_stride, src + p->src_offset + b * p->src_stride, (size_t)p->length);
   }
+  return 0;
+}
+
+TF_KERNEL_WEAK int tf_k_resize_nearest_s8(const tf_resize_nearest_params_t* p, const int8_t* input, int8_t* output) {
+  int8_t* out = output;
+  for (int32_t b = 0; b < p->batches; ++b)
+    for (int32_t y = 0; y < p->out_h; ++y)
+      for (int32_t x = 0; x < p->out_w; ++x) {
+        memcpy(out, input + ((b * p->in_h + p->rows[y]) * p->in_w + p->cols[x]) * p->channels, (size_t)p->channels);
+        out += p->channels;
+      }
   return 0;
 }

@@ -175,6 +175,13 @@ typedef struct {
   int32_t blocks, length, src_stride, src_offset, dst_stride, dst_offset;
 } tf_copy_blocks_params_t;
 
+/** RESIZE_NEAREST_NEIGHBOR: the source row / column of every output row / column, computed by the generator. */
+typedef struct {
+  int32_t batches, in_h, in_w, channels, out_h, out_w;
+  const int32_t* rows; /**< [out_h] */
+  const int32_t* cols; /**< [out_w] */
+} tf_resize_nearest_params_t;
+
 /** TRANSPOSE: output walked in order over out_dims, input element = sum of index[d] * strides[d]. */
 typedef struct {
   int32_t out_dims[4], strides[4];
@@ -205,6 +212,7 @@ int tf_k_leaky_relu_s8(const tf_leaky_relu_params_t* p, const int8_t* input, int
 int tf_k_pad_s8(const tf_pad_params_t* p, const int8_t* input, const int8_t* pad_value, int8_t* output);
 int tf_k_strided_slice_s8(const tf_strided_slice_params_t* p, const int8_t* input, int8_t* output);
 int tf_k_copy_blocks_s8(const tf_copy_blocks_params_t* p, const int8_t* src, int8_t* dst);
+int tf_k_resize_nearest_s8(const tf_resize_nearest_params_t* p, const int8_t* input, int8_t* output);
 int tf_k_transpose_s8(const tf_transpose_params_t* p, const int8_t* input, int8_t* output);
 int tf_k_quantize_f32_s8(const tf_quantize_params_t* p, const float* input, int8_t* output);
 int tf_k_requantize_s8(const tf_requantize_params_t* p, const int8_t* input, int8_t* output);

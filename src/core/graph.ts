@@ -98,7 +98,8 @@ export type OpName =
   | 'SPLIT'
   | 'SPLIT_V'
   | 'PACK'
-  | 'UNPACK';
+  | 'UNPACK'
+  | 'RESIZE_NEAREST_NEIGHBOR';
 
 export interface FullyConnectedOptions {
   fusedActivation: Activation;
@@ -159,6 +160,10 @@ export interface PackOptions {
   valuesCount: number;
   axis: number;
 }
+export interface ResizeNearestNeighborOptions {
+  alignCorners: boolean;
+  halfPixelCenters: boolean;
+}
 export type NoOptions = Record<string, never>;
 
 export type Operator =
@@ -174,6 +179,7 @@ export type Operator =
   | { op: 'STRIDED_SLICE'; inputs: number[]; outputs: number[]; options: StridedSliceOptions; version?: number }
   | { op: 'SPLIT' | 'SPLIT_V'; inputs: number[]; outputs: number[]; options: SplitOptions; version?: number }
   | { op: 'PACK' | 'UNPACK'; inputs: number[]; outputs: number[]; options: PackOptions; version?: number }
+  | { op: 'RESIZE_NEAREST_NEIGHBOR'; inputs: number[]; outputs: number[]; options: ResizeNearestNeighborOptions; version?: number }
   | { op: 'CONCATENATION'; inputs: number[]; outputs: number[]; options: ConcatenationOptions; version?: number }
   | {
       op: 'QUANTIZE' | 'DEQUANTIZE' | 'LOGISTIC' | 'TANH' | 'RELU' | 'RELU6' | 'PAD' | 'PADV2' | 'MAXIMUM' | 'MINIMUM' | 'TRANSPOSE' | 'HARD_SWISH' | 'LOG_SOFTMAX';

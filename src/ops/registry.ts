@@ -25,6 +25,7 @@ import { AVERAGE_POOL_2D, MAX_POOL_2D } from './pool.js';
 import { QUANTIZE } from './quantize.js';
 import { RELU, RELU6 } from './relu.js';
 import { RESHAPE } from './reshape.js';
+import { RESIZE_NEAREST_NEIGHBOR } from './resize-nearest-neighbor.js';
 import { SOFTMAX } from './softmax.js';
 import { PACK, SPLIT, SPLIT_V, UNPACK } from './split-pack.js';
 import { STRIDED_SLICE } from './strided-slice.js';
@@ -56,6 +57,7 @@ export const OPS: Readonly<Record<OpName, AnyOpDef>> = {
   RELU,
   RELU6,
   RESHAPE,
+  RESIZE_NEAREST_NEIGHBOR,
   SOFTMAX,
   SPLIT,
   SPLIT_V,

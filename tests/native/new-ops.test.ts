@@ -1,6 +1,6 @@
 // Issue 17 "any converter model": PAD / PADV2 (and their fusion into a convolution's padding), SUB,
 // MAXIMUM / MINIMUM, LEAKY_RELU, HARD_SWISH, LOG_SOFTMAX, STRIDED_SLICE, TRANSPOSE, SPLIT, SPLIT_V,
-// PACK and UNPACK.
+// PACK, UNPACK and RESIZE_NEAREST_NEIGHBOR.
 // 1. Host kernels against hand-computed cases from TFLM's formulas (each case says how).
 // 2. Models tinyforge makes with those ops (written with the tflite writer and read back, so the
 //    option codecs are exercised): the native C engine compiled on the host against the
@@ -120,6 +120,14 @@ describe('host kernels: hand-computed cases from TFLM\'s formulas', () => {
     expect(run(pack, x)).toEqual([0, 1, 2, 3, 4, 5, -1, -1, -1, -1, -1, -1, 6, 7, 8, 9, 10, 11, -1, -1, -1, -1, -1, -1]);
   });
 
+  it('RESIZE_NEAREST_NEIGHBOR: GetNearestNeighbor (floor, or round-half-away with align_corners)', () => {
+    // [[1,2],[3,4]] → 4×4: scale 2/4 = 0.5, floor(o·0.5) = 0,0,1,1. align_corners → 3×3: scale (2−1)/(3−1)
+    // = 0.5, round(0, 0.5, 1.0) = 0, 1, 1 (0.5 rounds away from zero).
+    const rs = (h: number, w: number, alignCorners: boolean) => graph([act([1, 2, 2, 1], 0.1, 0), i32([h, w], [2], 'size'), act([1, h, w, 1], 0.1, 0)], [{ op: 'RESIZE_NEAREST_NEIGHBOR', inputs: [0, 1], outputs: [2], options: { alignCorners, halfPixelCenters: false } }]);
+    expect(run(rs(4, 4, false), i8(1, 2, 3, 4))).toEqual([1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
+    expect(run(rs(3, 3, true), i8(1, 2, 3, 4))).toEqual([1, 2, 2, 3, 4, 4, 3, 4, 4]);
+  });
+
   it('TRANSPOSE moves raw values by the permutation', () => {
     // [1,2,3] → perm [0,2,1] → [1,3,2]: out[0][j][i] = in[0][i][j].
     const g = graph([act([1, 2, 3], 0.1, 0), i32([0, 2, 1], [3], 'perm'), act([1, 3, 2], 0.1, 0)], [{ op: 'TRANSPOSE', inputs: [0, 1], outputs: [2], options: {} }]);
@@ -215,7 +223,7 @@ describe('native engine vs interpreter on models with the new ops', () => {
     nativeMatches(pair, [bytesOf(all)]);
   });
 
-  it('LEAKY_RELU and HARD_SWISH over all 256 inputs (several scales, negative alpha), LOG_SOFTMAX rows, STRIDED_SLICE, SPLIT / SPLIT_V / UNPACK / PACK, TRANSPOSE of a 4-D tensor', () => {
+  it('LEAKY_RELU and HARD_SWISH over all 256 inputs (several scales, negative alpha), LOG_SOFTMAX rows, STRIDED_SLICE, SPLIT / SPLIT_V / UNPACK / PACK, RESIZE_NEAREST_NEIGHBOR, TRANSPOSE', () => {
     const all = [bytesOf(Int8Array.from({ length: 256 }, (_, i) => i - 128))];
     for (const [alpha, inS, outS, zi, zo] of [[0.2, 0.05, 0.03, -7, 12], [0.01, 0.1, 0.1, 0, -128], [-0.3, 0.04, 0.05, 20, 0]] as const) {
       nativeMatches(graph([act([256], inS, zi), act([256], outS, zo)], [{ op: 'LEAKY_RELU', inputs: [0], outputs: [1], options: { alpha } }]), all);
@@ -261,6 +269,10 @@ describe('native engine vs interpreter on models with the new ops', () => {
       outputs: [6],
     };
     nativeMatches(sv, [randI8(30), randI8(30)]);
+    for (const [alignCorners, halfPixelCenters] of [[false, false], [true, false], [false, true]]) {
+      const rz = graph([act([2, 3, 5, 3], 0.1, 0, 'x'), i32([7, 4], [2], 'size'), act([2, 7, 4, 3], 0.1, 0, 'y')], [{ op: 'RESIZE_NEAREST_NEIGHBOR', inputs: [0, 1], outputs: [2], options: { alignCorners, halfPixelCenters } }]);
+      nativeMatches(rz, [randI8(90)]);
+    }
     const tr = graph([act([2, 3, 4, 5], 0.1, 0, 'x'), i32([2, 0, 3, 1], [4], 'perm'), act([4, 2, 5, 3], 0.1, 0, 'y')], [{ op: 'TRANSPOSE', inputs: [0, 1], outputs: [2], options: {} }]);
     nativeMatches(tr, [randI8(120), randI8(120)]);
   });
