@@ -1,4 +1,4 @@
-// tinyforge native engine: ADD, SUB, MUL, MAXIMUM, MINIMUM, QUANTIZE, DEQUANTIZE, RESHAPE, portable
+// tinyforge native engine: ADD, SUB, MUL, MAXIMUM, MINIMUM, PRELU, QUANTIZE, DEQUANTIZE, RESHAPE, portable
 // C99. Same arithmetic as TFLM's reference integer AddFunc / SubFunc / MulElementwise,
 // MaximumMinimumBroadcastSlow, AffineQuantize, Requantize and Dequantize.
 #include <string.h>
@@ -28,7 +28,14 @@ static inline int32_t mul_one(const tf_binary_params_t* p, int8_t x, int8_t y) {
   return p->output_offset + tf_fp_mbqm(a * b, p->output_multiplier, p->output_shift);
 }
 
-enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_MAX, BIN_MIN };
+enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_MAX, BIN_MIN, BIN_PRELU };
+
+// PRELU (TFLM reference BroadcastPrelu4DSlow): x >= 0 by the identity multiplier, else x·alpha by the alpha one.
+static inline int32_t prelu_one(const tf_binary_params_t* p, int8_t x, int8_t a) {
+  const int32_t v = p->input1_offset + x;
+  if (v >= 0) return tf_fp_mbqm(v, p->input1_multiplier, p->input1_shift) + p->output_offset;
+  return tf_fp_mbqm(v * (p->input2_offset + a), p->input2_multiplier, p->input2_shift) + p->output_offset;
+}
 
 static int binary_broadcast(const tf_binary_params_t* p, const int8_t* in1, const int8_t* in2, int8_t* out,
                             int op) {
@@ -48,6 +55,7 @@ static int binary_broadcast(const tf_binary_params_t* p, const int8_t* in1, cons
             case BIN_MIN: out[o++] = x < y ? x : y; continue;
             case BIN_MUL: v = mul_one(p, x, y); break;
             case BIN_SUB: v = sub_one(p, x, y); break;
+            case BIN_PRELU: v = prelu_one(p, x, y); break;
             default: v = add_one(p, x, y); break;
           }
           if (v < p->act_min) v = p->act_min;
@@ -80,6 +88,11 @@ TF_KERNEL_WEAK int tf_k_maximum_s8(const tf_binary_params_t* p, const int8_t* in
 TF_KERNEL_WEAK int tf_k_minimum_s8(const tf_binary_params_t* p, const int8_t* input1, const int8_t* input2,
                                    int8_t* output) {
   return binary_broadcast(p, input1, input2, output, BIN_MIN);
+}
+
+TF_KERNEL_WEAK int tf_k_prelu_s8(const tf_binary_params_t* p, const int8_t* input, const int8_t* alpha,
+                                 int8_t* output) {
+  return binary_broadcast(p, input, alpha, output, BIN_PRELU);
 }
 
 // C roundf (half away from zero) of x, saturated to int32, without libm. Exact: below 2^23 the

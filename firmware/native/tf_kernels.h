@@ -207,6 +207,8 @@ int tf_k_maximum_s8(const tf_binary_params_t* p, const int8_t* input1, const int
 int tf_k_minimum_s8(const tf_binary_params_t* p, const int8_t* input1, const int8_t* input2, int8_t* output);
 int tf_k_log_softmax_s8(const tf_log_softmax_params_t* p, const int8_t* input, int8_t* output);
 int tf_k_hard_swish_s8(const tf_hard_swish_params_t* p, const int8_t* input, int8_t* output);
+/** PRELU: input 1 = x (identity multiplier), input 2 = alpha (alpha multiplier); act_min/max = int8 range. */
+int tf_k_prelu_s8(const tf_binary_params_t* p, const int8_t* input, const int8_t* alpha, int8_t* output);
 int tf_k_leaky_relu_s8(const tf_leaky_relu_params_t* p, const int8_t* input, int8_t* output);
 /** PAD / PADV2: `pad_value` NULL = p->pad_value, else the run-time int8 value it points to. */
 int tf_k_pad_s8(const tf_pad_params_t* p, const int8_t* input, const int8_t* pad_value, int8_t* output);

@@ -99,7 +99,8 @@ export type OpName =
   | 'SPLIT_V'
   | 'PACK'
   | 'UNPACK'
-  | 'RESIZE_NEAREST_NEIGHBOR';
+  | 'RESIZE_NEAREST_NEIGHBOR'
+  | 'PRELU';
 
 export interface FullyConnectedOptions {
   fusedActivation: Activation;
@@ -182,7 +183,7 @@ export type Operator =
   | { op: 'RESIZE_NEAREST_NEIGHBOR'; inputs: number[]; outputs: number[]; options: ResizeNearestNeighborOptions; version?: number }
   | { op: 'CONCATENATION'; inputs: number[]; outputs: number[]; options: ConcatenationOptions; version?: number }
   | {
-      op: 'QUANTIZE' | 'DEQUANTIZE' | 'LOGISTIC' | 'TANH' | 'RELU' | 'RELU6' | 'PAD' | 'PADV2' | 'MAXIMUM' | 'MINIMUM' | 'TRANSPOSE' | 'HARD_SWISH' | 'LOG_SOFTMAX';
+      op: 'QUANTIZE' | 'DEQUANTIZE' | 'LOGISTIC' | 'TANH' | 'RELU' | 'RELU6' | 'PAD' | 'PADV2' | 'MAXIMUM' | 'MINIMUM' | 'TRANSPOSE' | 'HARD_SWISH' | 'LOG_SOFTMAX' | 'PRELU';
       inputs: number[];
       outputs: number[];
       options: NoOptions;

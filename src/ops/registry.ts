@@ -22,6 +22,7 @@ import { MAXIMUM, MINIMUM } from './maximum-minimum.js';
 import { MEAN } from './mean.js';
 import { PAD, PADV2 } from './pad.js';
 import { AVERAGE_POOL_2D, MAX_POOL_2D } from './pool.js';
+import { PRELU } from './prelu.js';
 import { QUANTIZE } from './quantize.js';
 import { RELU, RELU6 } from './relu.js';
 import { RESHAPE } from './reshape.js';
@@ -53,6 +54,7 @@ export const OPS: Readonly<Record<OpName, AnyOpDef>> = {
   PACK,
   PAD,
   PADV2,
+  PRELU,
   QUANTIZE,
   RELU,
   RELU6,

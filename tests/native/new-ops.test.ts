@@ -1,6 +1,6 @@
 // Issue 17 "any converter model": PAD / PADV2 (and their fusion into a convolution's padding), SUB,
 // MAXIMUM / MINIMUM, LEAKY_RELU, HARD_SWISH, LOG_SOFTMAX, STRIDED_SLICE, TRANSPOSE, SPLIT, SPLIT_V,
-// PACK, UNPACK and RESIZE_NEAREST_NEIGHBOR.
+// PACK, UNPACK, RESIZE_NEAREST_NEIGHBOR and PRELU.
 // 1. Host kernels against hand-computed cases from TFLM's formulas (each case says how).
 // 2. Models tinyforge makes with those ops (written with the tflite writer and read back, so the
 //    option codecs are exercised): the native C engine compiled on the host against the
@@ -128,6 +128,13 @@ describe('host kernels: hand-computed cases from TFLM\'s formulas', () => {
     expect(run(rs(3, 3, true), i8(1, 2, 3, 4))).toEqual([1, 2, 2, 3, 4, 4, 3, 4, 4]);
   });
 
+  it('PRELU: identity and input·alpha multipliers (CalculatePreluParams), alpha broadcast per channel', () => {
+    // in 0.5, alpha 0.25 (value 2 = 0.5), out 0.5: identity 1 = 0.5·2^1; alpha 0.125/0.5 = 0.5·2^−1.
+    // 6 → 6; −6: −12·0.25 = −3; −5: −10·0.25 = −2.5 → −3 (round half away from zero).
+    const g = graph([act([1, 3], 0.5, 0), constI8(act([1], 0.25, 0, 'alpha'), [2]), act([1, 3], 0.5, 0)], [{ op: 'PRELU', inputs: [0, 1], outputs: [2], options: {} }]);
+    expect(run(g, i8(6, -6, -5))).toEqual([6, -3, -3]);
+  });
+
   it('TRANSPOSE moves raw values by the permutation', () => {
     // [1,2,3] → perm [0,2,1] → [1,3,2]: out[0][j][i] = in[0][i][j].
     const g = graph([act([1, 2, 3], 0.1, 0), i32([0, 2, 1], [3], 'perm'), act([1, 3, 2], 0.1, 0)], [{ op: 'TRANSPOSE', inputs: [0, 1], outputs: [2], options: {} }]);
@@ -223,7 +230,7 @@ describe('native engine vs interpreter on models with the new ops', () => {
     nativeMatches(pair, [bytesOf(all)]);
   });
 
-  it('LEAKY_RELU and HARD_SWISH over all 256 inputs (several scales, negative alpha), LOG_SOFTMAX rows, STRIDED_SLICE, SPLIT / SPLIT_V / UNPACK / PACK, RESIZE_NEAREST_NEIGHBOR, TRANSPOSE', () => {
+  it('LEAKY_RELU and HARD_SWISH over all 256 inputs (several scales, negative alpha), LOG_SOFTMAX rows, STRIDED_SLICE, SPLIT / SPLIT_V / UNPACK / PACK, RESIZE_NEAREST_NEIGHBOR, PRELU, TRANSPOSE', () => {
     const all = [bytesOf(Int8Array.from({ length: 256 }, (_, i) => i - 128))];
     for (const [alpha, inS, outS, zi, zo] of [[0.2, 0.05, 0.03, -7, 12], [0.01, 0.1, 0.1, 0, -128], [-0.3, 0.04, 0.05, 20, 0]] as const) {
       nativeMatches(graph([act([256], inS, zi), act([256], outS, zo)], [{ op: 'LEAKY_RELU', inputs: [0], outputs: [1], options: { alpha } }]), all);
@@ -273,6 +280,8 @@ describe('native engine vs interpreter on models with the new ops', () => {
       const rz = graph([act([2, 3, 5, 3], 0.1, 0, 'x'), i32([7, 4], [2], 'size'), act([2, 7, 4, 3], 0.1, 0, 'y')], [{ op: 'RESIZE_NEAREST_NEIGHBOR', inputs: [0, 1], outputs: [2], options: { alignCorners, halfPixelCenters } }]);
       nativeMatches(rz, [randI8(90)]);
     }
+    const pr = graph([act([1, 4, 5, 3], 0.05, -10, 'x'), constI8(act([1, 1, 3], 0.01, 3, 'alpha'), [20, -50, 90]), act([1, 4, 5, 3], 0.04, 7, 'y')], [{ op: 'PRELU', inputs: [0, 1], outputs: [2], options: {} }]);
+    nativeMatches(pr, [randI8(60), randI8(60)]);
     const tr = graph([act([2, 3, 4, 5], 0.1, 0, 'x'), i32([2, 0, 3, 1], [4], 'perm'), act([4, 2, 5, 3], 0.1, 0, 'y')], [{ op: 'TRANSPOSE', inputs: [0, 1], outputs: [2], options: {} }]);
     nativeMatches(tr, [randI8(120), randI8(120)]);
   });

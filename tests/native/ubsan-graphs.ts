@@ -73,6 +73,8 @@ export const UBSAN_GRAPHS: Record<string, Graph> = {
     outputs: [5],
   },
   'RESIZE_NEAREST_NEIGHBOR half-pixel': single('RESIZE_NEAREST_NEIGHBOR', [act([1, 3, 5, 2], 1, 0, 'x'), constI32([7, 2], 'size'), act([1, 7, 2, 2], 1, 0, 'y')], [0, 1], { alignCorners: false, halfPixelCenters: true }),
+  // PRELU with an identity multiplier at shift 30 and extreme alpha products.
+  'PRELU shift 30': single('PRELU', [act([4, 8], 1, -128, 'x'), { ...act([8], 1, 127, 'alpha'), data: bytesOf(randI8(8)) }, act([4, 8], SHIFT30, 0, 'y')], [0, 1]),
   'TRANSPOSE 4-D': single('TRANSPOSE', [act([2, 3, 4, 5], 1, 0, 'x'), constI32([3, 1, 2, 0], 'perm'), act([5, 3, 4, 2], 1, 0, 'y')], [0, 1]),
   // PAD fused into a CONV_2D with a shift-30 output multiplier; PADV2 with another value runs as a PAD.
   'PAD fused into CONV_2D, PADV2 not fused': {

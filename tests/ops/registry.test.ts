@@ -43,7 +43,7 @@ const OPTIONS_TABLE: Record<OpName, string | null> = {
   PAD: 'PadOptions', PADV2: 'PadV2Options', SUB: 'SubOptions', MAXIMUM: 'MaximumMinimumOptions', MINIMUM: 'MaximumMinimumOptions',
   LEAKY_RELU: 'LeakyReluOptions', TRANSPOSE: 'TransposeOptions', HARD_SWISH: null, LOG_SOFTMAX: 'LogSoftmaxOptions', STRIDED_SLICE: 'StridedSliceOptions',
   SPLIT: 'SplitOptions', SPLIT_V: 'SplitVOptions', PACK: 'PackOptions', UNPACK: 'UnpackOptions',
-  RESIZE_NEAREST_NEIGHBOR: 'ResizeNearestNeighborOptions',
+  RESIZE_NEAREST_NEIGHBOR: 'ResizeNearestNeighborOptions', PRELU: null,
 };
 
 /** `tf_k_*` functions declared in tf_kernels.h. */
@@ -66,7 +66,7 @@ describe('the op registry', () => {
   it('keys every entry by its own op name and covers exactly the interpreter\'s ops', () => {
     for (const n of OP_NAMES) expect(OPS[n].op).toBe(n);
     expect([...SUPPORTED_OPS]).toEqual([...OP_NAMES]);
-    expect(OP_NAMES.length).toBe(32);
+    expect(OP_NAMES.length).toBe(33);
   });
 
   it('every op has a Prepare, a host kernel, a native emitter or an explicit tflm-only, a resolver method', () => {
