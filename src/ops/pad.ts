@@ -39,7 +39,7 @@ function prepare(ctx: OpContext): PadPrepared {
   const kind = dataKind(ctx, x.t, 'input');
   sameKind(ctx, x.t, y.t);
   const rank = x.t.shape.length;
-  if (rank > 4) notSupported(ctx, `input of rank ${rank} (tinyforge pads up to 4 dimensions)`);
+  if (rank > 4) notSupported(ctx, `input of rank ${rank} (PAD here takes at most 4 dimensions; TFLM takes 5)`);
   if (y.t.shape.length !== rank) fail(ctx, `output rank ${y.t.shape.length} differs from the input's ${rank}`);
   const p = constInt32(pads.t);
   if (!p || (pads.t.dtype !== 'int32')) notSupported(ctx, `paddings tensor "${pads.t.name}" must be a constant int32 tensor (TFLM requires it)`);

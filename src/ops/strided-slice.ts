@@ -32,7 +32,7 @@ function prepare(ctx: OpContext): StridedSlicePrepared {
   const kind = dataKind(ctx, x.t, 'input');
   sameKind(ctx, x.t, y.t);
   const rank = x.t.shape.length;
-  if (rank > 4) notSupported(ctx, `input of rank ${rank} (tinyforge slices up to 4 dimensions)`);
+  if (rank > 4) notSupported(ctx, `input of rank ${rank} (STRIDED_SLICE here takes at most 4 dimensions; TFLM takes 5)`);
   if (o.ellipsisMask || o.newAxisMask || o.offset) notSupported(ctx, 'ellipsis_mask, new_axis_mask and offset (TFLM ignores them, so the model would compute something else on the board)');
   const [begin, end, strides] = [b, e, s].map((t) => {
     const v = constInt32(t.t);

@@ -23,7 +23,7 @@ function prepare(ctx: OpContext): TransposePrepared {
   const kind = dataKind(ctx, x.t, 'input');
   sameKind(ctx, x.t, y.t);
   const rank = x.t.shape.length;
-  if (rank > 4) notSupported(ctx, `input of rank ${rank} (tinyforge transposes up to 4 dimensions)`);
+  if (rank > 4) notSupported(ctx, `input of rank ${rank} (TRANSPOSE here takes at most 4 dimensions; TFLM takes 5)`);
   const p = constInt32(perm.t);
   if (!p || perm.t.dtype !== 'int32') notSupported(ctx, `perm tensor "${perm.t.name}" must be a constant int32 tensor (TFLM requires it)`);
   if (p.length !== rank || new Set(p).size !== rank || p.some((v) => v < 0 || v >= rank)) fail(ctx, `perm [${p}] is not a permutation of ${rank} dimensions`);
