@@ -13,7 +13,9 @@ import { fsImportIo } from '../adapters/import-fs.js';
 import { IMPORT_FORMATS, type ImportReport, type TimeUnit } from '../data/import/common.js';
 import { DELIMITERS, type Delimiter } from '../data/import/csv.js';
 import { importRecordings, isGlob, type GroupSource, type ImportDescription, type ImportedRecordings, type LabelSource } from '../data/import/description.js';
-import { windowsForModel } from '../data/prepare.js';
+import { rawWindowsForModel } from '../data/prepare.js';
+import { applyNormalisation } from '../data/window.js';
+import { modelInputSet } from '../features/index.js';
 import type { AccelUnit, GyroUnit } from '../data/import/units.js';
 import { type DataConfig } from '../train/config.js';
 import { findConfig } from '../adapters/files.js';
@@ -156,7 +158,14 @@ export function namesRecordings(path: string): boolean {
 export function modelWindowsFromData(path: string, f: ImportFlags & { config?: string }, settings: ModelSettings | undefined): WindowSet {
   if (!settings) throw badInput(`--data ${path} names recordings, but the model's settings (window, axes, normalisation) are unknown`, { remedy: 'keep settings.json beside the model (tinyforge convert/train write it), or pass a train directory' });
   const desc = descriptionFromOptions(f, findConfig(f.config).config.data, [path]);
-  return windowsForModel(loadRecordings(desc).recordings, settings);
+  const raw = rawWindowsForModel(loadRecordings(desc).recordings, settings);
+  // The model's float input: the standardised features of a feature block, else the normalised window.
+  return modelInputSet(raw, settings, (w) => applyNormalisation(w, settings.normalisation));
+}
+
+/** Recordings → raw windows (sensor units) for a model with a feature block (verify sends these). */
+export function modelRawWindowsFromData(path: string, f: ImportFlags & { config?: string }, settings: ModelSettings): WindowSet {
+  return rawWindowsForModel(loadRecordings(descriptionFromOptions(f, findConfig(f.config).config.data, [path])).recordings, settings);
 }
 
 const fmt = (x: number, d: number) => (Number.isInteger(x) ? String(x) : x.toFixed(d));

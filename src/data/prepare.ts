@@ -73,11 +73,16 @@ export function builtinPrepared(opts: BuiltinOptions & Partial<PrepareOptions> =
  * match the model's within 1 % (a model runs at one rate); labels outside its classes are an error.
  */
 export function windowsForModel(recs: readonly Recording[], s: ModelSettings): WindowSet {
+  return applyNormalisation(rawWindowsForModel(recs, s), s.normalisation);
+}
+
+/** The same windows in sensor units, not normalised (a model with a feature block computes its features from these). */
+export function rawWindowsForModel(recs: readonly Recording[], s: ModelSettings): WindowSet {
   const off = recs.find((r) => Math.abs(r.sampleRateHz - s.sampleRateHz) > 0.01 * s.sampleRateHz);
   if (off) {
     throw badInput(`${off.source ?? 'a recording'} is at ${off.sampleRateHz} Hz, the model was trained at ${s.sampleRateHz} Hz`, { remedy: 'import recordings at the model\'s rate (declare --rate if the file has no timestamps)' });
   }
   const ws = windowRecordings(recs, { length: s.windowLength, stride: s.windowStride, axes: s.axes, labels: s.labels });
   if (ws.y.length === 0) throw badInput(`no window of ${s.windowLength} samples fits in the ${recs.length} recording(s)`, { remedy: 'use recordings at least one window long' });
-  return applyNormalisation(ws, s.normalisation);
+  return ws;
 }

@@ -92,7 +92,10 @@ export function checkSettingsForModel(settings: ModelSettings, graph: Graph, set
   }
   const inElems = numElements(inT.shape);
   const windowValues = s.windowLength * s.axes.length;
-  if (windowValues !== inElems) {
+  if (s.features) {
+    const n = Array.isArray(s.features.names) ? s.features.names.length : -1;
+    if (n !== inElems) throw bad(`the ${s.features.block} feature block makes ${n} features, but the model input ${describe(inT)} takes ${inElems}`);
+  } else if (windowValues !== inElems) {
     throw bad(`a window of ${s.windowLength} samples × ${s.axes.length} axes (${s.axes.join(', ')}) is ${windowValues} values, but the model input ${describe(inT)} takes ${inElems}`);
   }
   const outElems = numElements(outT.shape);

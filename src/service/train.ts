@@ -5,11 +5,12 @@
 import type { WindowSet } from '../core/dataset.js';
 import { TinyforgeError } from '../core/errors.js';
 import { applyNormalisation } from '../data/window.js';
+import { modelInputSet } from '../features/index.js';
 import type { ArrayData } from '../quantize/array-data.js';
 import { saveTrainArtifacts } from '../adapters/train-dir.js';
 import type { TrainConfig } from '../train/config.js';
 import type { TrainingData } from '../train/data-source.js';
-import { trainModel, type EpochRecord, type TrainOptions, type TrainResult } from '../train/train.js';
+import { trainModel, type EpochRecord, type FrontEnd, type TrainOptions, type TrainResult } from '../train/train.js';
 
 export const TRAIN_DEFAULTS = {
   preset: 'conv1d',
@@ -28,10 +29,11 @@ export const TRAIN_DEFAULTS = {
 export type TrainSettings = Omit<TrainOptions, 'onEpoch' | 'shouldStop' | 'windowStride' | 'units' | 'model' | 'normalise'>;
 
 /** `train` section → trainer options, every unset field from TRAIN_DEFAULTS. */
-export function trainSettings(t: TrainConfig = {}): TrainSettings {
+export function trainSettings(t: TrainConfig = {}, features?: FrontEnd): TrainSettings {
   const patience = t.earlyStopping ? t.earlyStopping.patience : TRAIN_DEFAULTS.patience;
   return {
-    preset: t.preset ?? TRAIN_DEFAULTS.preset,
+    // Feature vectors have no time axis to convolve over: dense unless a preset is named.
+    preset: t.preset ?? (features && features.block !== 'raw' ? 'dense' : TRAIN_DEFAULTS.preset),
     optimizer: t.optimizer ?? TRAIN_DEFAULTS.optimizer,
     learningRate: t.learningRate ?? TRAIN_DEFAULTS.learningRate,
     epochs: t.epochs ?? TRAIN_DEFAULTS.epochs,
@@ -41,6 +43,7 @@ export function trainSettings(t: TrainConfig = {}): TrainSettings {
     earlyStopping: t.earlyStopping === false ? undefined : { patience },
     classWeights: t.classWeights,
     augment: t.augment === false ? undefined : { ...(t.augment ?? TRAIN_DEFAULTS.augment) },
+    ...(features && features.block !== 'raw' ? { features } : {}),
   };
 }
 
@@ -80,14 +83,16 @@ export async function trainStage(data: TrainingData, settings: TrainSettings, ou
  * A fresh run's windows as the next steps take them: normalised calibration and held-out arrays
  * ([n, windowLength, axes], as a train folder gives them back) and the held-out WindowSet.
  */
-export function trainedArrays(r: Pick<TrainResult, 'settings' | 'windows'>): { calibration: ArrayData; evaluation: ArrayData; heldOutNormalised: WindowSet } {
+export function trainedArrays(r: Pick<TrainResult, 'settings' | 'windows'>): { calibration: ArrayData; evaluation: ArrayData; heldOutNormalised: WindowSet; heldOutRaw: WindowSet } {
   const s = r.settings;
-  const shape = (ws: WindowSet) => [ws.y.length, s.windowLength, s.axes.length];
-  const rep = applyNormalisation(r.windows.representative, s.normalisation);
-  const held = applyNormalisation(r.windows.heldOut, s.normalisation);
+  const shape = (ws: WindowSet) => [ws.y.length, ws.windowLength, ws.axes.length];
+  const input = (ws: WindowSet) => modelInputSet(ws, s, (w) => applyNormalisation(w, s.normalisation));
+  const rep = input(r.windows.representative);
+  const held = input(r.windows.heldOut);
   return {
     calibration: { x: rep.x, shape: shape(rep) },
     evaluation: { x: held.x, shape: shape(held), y: held.y, labels: s.labels },
     heldOutNormalised: held,
+    heldOutRaw: r.windows.heldOut,
   };
 }

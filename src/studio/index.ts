@@ -31,6 +31,8 @@ export interface StudioOptions {
   model?: string;
   /** The dataset folder recordings go to. Default ./recordings. */
   data?: string;
+  /** A tune search folder (tinyforge tune --out DIR) for the Tune page, watched as the search runs. */
+  tune?: string;
   distDir?: string;
 }
 
@@ -100,7 +102,7 @@ export async function startStudio(o: StudioOptions): Promise<Studio> {
     source = deviceImuSource();
   }
   const session = new DeviceSession(connector, source, { datasetDir: resolve(o.data ?? 'recordings'), model });
-  const server = createStudioServer({ session, datasetDir: resolve(o.data ?? 'recordings'), modelDir, distDir, host, port });
+  const server = createStudioServer({ session, datasetDir: resolve(o.data ?? 'recordings'), modelDir, tuneDir: o.tune ? resolve(o.tune) : null, distDir, host, port });
   try {
     await server.app.listen({ host, port });
   } catch (e) {

@@ -15,6 +15,7 @@
  *   DELETE /api/recordings/:file
  *   GET    /api/model                   training report, int8 cost, verify results
  *   GET    /api/model/diagnostics       per-layer quantisation diagnostics (computed once)
+ *   GET    /api/tune                    the tune search folder as it stands (trials, Pareto front, best)
  *   GET    /ws                          events: status, samples, prediction, record (JSON text frames)
  */
 import { existsSync } from 'node:fs';
@@ -28,12 +29,15 @@ import type { StudioEvent } from './wire.js';
 import { allowedHosts, checkRequest } from './security.js';
 import { deleteRecording, listRecordings, relabelRecording } from './recordings.js';
 import { modelDiagnostics, modelPage, type Diagnostics } from './model-info.js';
+import { readSearch } from '../tune/tune.js';
 
 export interface StudioServerOptions {
   session: DeviceSession;
   datasetDir: string;
   /** A demo/run output folder for the Model page (null: none). */
   modelDir: string | null;
+  /** A tune search folder for the Tune page (null: none). */
+  tuneDir?: string | null;
   /** The Vite bundle (index.html + assets). */
   distDir: string;
   /** Listen address and port, for the Host/Origin checks (the port may be set after listen). */
@@ -136,6 +140,14 @@ export function createStudioServer(o: StudioServerOptions): StudioServer {
   });
 
   app.get('/api/model', async () => modelPage(o.modelDir));
+  app.get('/api/tune', async (_req, reply) => {
+    if (!o.tuneDir) return reply.code(404).send({ error: 'bad-input', message: 'no tune search folder', remedy: 'start the studio with --tune DIR (the --out folder of tinyforge tune)' });
+    try {
+      return readSearch(o.tuneDir);
+    } catch (e) {
+      return fail(reply, e);
+    }
+  });
   let diag: Promise<Diagnostics> | null = null;
   app.get('/api/model/diagnostics', async (_req, reply) => {
     if (!o.modelDir) return reply.code(404).send({ error: 'bad-input', message: 'no model folder', remedy: 'start the studio with --virtual DIR or --model DIR' });

@@ -13,6 +13,7 @@ import { TINYFORGE_VERSION } from '../core/version.js';
 import { applyNormalisation, fitNormalisation, subsetWindows } from '../data/window.js';
 import { mulberry32, shuffled } from '../data/prng.js';
 import { augmentWindows, type AugmentOptions } from './augment.js';
+import { blockForWindows, computeFeatures, featureSet, fitFeatureSettings, standardise, standardisedFeatureSet, type ResolvedBlock } from '../features/index.js';
 import { selectBackend, type BackendPreference } from './backend.js';
 import { argmaxRows, classificationMetrics, fitVerdict, type Metrics, type Verdict } from './metrics.js';
 import { buildModel, modelSize, type ModelSize } from './models.js';
@@ -61,6 +62,14 @@ export interface TrainOptions {
   normalise?: boolean;
   /** Fresh random rotation/gain/noise of every training window each epoch (augment.ts); off by default. */
   augment?: AugmentOptions;
+  /** The front-end (src/features/): raw windows (default) or a feature block with its parameters. */
+  features?: FrontEnd;
+}
+
+/** A feature block by name with its parameters (registry.ts); 'raw' is today's normalised window. */
+export interface FrontEnd {
+  block: string;
+  params?: Record<string, unknown>;
 }
 
 export interface SplitSet {
@@ -103,6 +112,8 @@ export interface EvalReport {
     groups: { train: string[]; val: string[]; test: string[] };
   };
   history: EpochRecord[];
+  /** The front-end the model reads: 'raw' windows, or a feature block, its parameters and feature count. */
+  frontEnd: { block: string; params: Record<string, unknown>; features: number };
   /** Accuracy of the final (restored) model on each split, in [0, 1]; null where a split is empty. */
   accuracy: { train: number; val: number | null; test: number | null };
   /** Full metrics of the held-out split named by `evaluatedOn` (test if present, else validation). */
@@ -221,18 +232,26 @@ export async function trainModel(split: SplitSet, opts: TrainOptions): Promise<T
   }
   const k = train.labels.length;
   const classWeights = resolveClassWeights(opts.classWeights, train.y, k);
+  // The feature block's parameters are checked here, before the backend loads or anything trains.
+  const block: ResolvedBlock | null = opts.features && opts.features.block !== 'raw' ? blockForWindows(opts.features.block, opts.features.params, train, opts.units) : null;
+  if (opts.features?.block === 'raw') blockForWindows('raw', opts.features.params, train, opts.units);
+  if (block && !opts.model && opts.preset !== 'dense') {
+    throw badInput(`the ${opts.preset} preset convolves over a window's samples; the ${block.block} front-end gives one vector of ${block.count} features per window`, {
+      remedy: 'use --preset dense with --features spectral|flatten (or --features raw for the convolutional presets)',
+    });
+  }
 
   const choice = await selectBackend(opts.backend);
-  const normalisation: Normalisation = opts.normalise === false
-    ? { mean: train.axes.map(() => 0), std: train.axes.map(() => 1) }
-    : fitNormalisation(train);
-  const tr = applyNormalisation(train, normalisation);
-  const va = applyNormalisation(split.val, normalisation);
-  const te = split.test ? applyNormalisation(split.test, normalisation) : undefined;
-  const inputShape = [train.windowLength, train.axes.length];
+  const identity = { mean: train.axes.map(() => 0), std: train.axes.map(() => 1) };
+  const normalisation: Normalisation = opts.normalise === false || block ? identity : fitNormalisation(train);
+  const fitted = block ? fitFeatureSettings(train, block) : null;
+  const tr = fitted ? featureSet(train, block!.names, standardise(fitted.features, fitted.settings.standardisation)) : applyNormalisation(train, normalisation);
+  const va = fitted ? standardisedFeatureSet(split.val, fitted.settings, block!) : applyNormalisation(split.val, normalisation);
+  const te = split.test ? (fitted ? standardisedFeatureSet(split.test, fitted.settings, block!) : applyNormalisation(split.test, normalisation)) : undefined;
+  const inputShape = [tr.windowLength, tr.axes.length];
   const per = inputShape[0] * inputShape[1];
 
-  const model = opts.model ?? buildModel(opts.preset, { windowLength: train.windowLength, axes: train.axes.length, classes: k, seed: opts.seed });
+  const model = opts.model ?? buildModel(opts.preset, { windowLength: tr.windowLength, axes: tr.axes.length, classes: k, seed: opts.seed });
   model.compile({
     optimizer: opts.optimizer === 'adam' ? tf.train.adam(opts.learningRate) : tf.train.sgd(opts.learningRate),
     loss: 'categoricalCrossentropy',
@@ -256,8 +275,12 @@ export async function trainModel(split: SplitSet, opts: TrainOptions): Promise<T
       if (opts.augment) {
         // Augment in sensor units (rotations are physical there), then normalise as usual.
         source = augmentWindows(train, opts.augment, augRng);
-        const nA = train.axes.length;
-        for (let i = 0; i < source.length; i++) source[i] = (source[i] - normalisation.mean[i % nA]) / normalisation.std[i % nA];
+        if (fitted) {
+          source = standardise(computeFeatures({ ...train, x: source }, block!), fitted.settings.standardisation);
+        } else {
+          const nA = train.axes.length;
+          for (let i = 0; i < source.length; i++) source[i] = (source[i] - normalisation.mean[i % nA]) / normalisation.std[i % nA];
+        }
       }
       const xs = new Float32Array(order.length * per);
       const ys = new Float32Array(order.length * k);
@@ -327,8 +350,9 @@ export async function trainModel(split: SplitSet, opts: TrainOptions): Promise<T
     windowLength: train.windowLength,
     windowStride: opts.windowStride ?? train.windowLength,
     normalisation,
+    ...(fitted ? { features: fitted.settings } : {}),
   };
-  const report = buildReport({ model, backend: choice.backend, opts, classWeights, history, bestEpoch, stoppedEarly, interrupted, train: tr, val: va, test: te });
+  const report = buildReport({ model, backend: choice.backend, opts, classWeights, history, bestEpoch, stoppedEarly, interrupted, train: tr, val: va, test: te, frontEndParams: block?.params });
   const heldOut = split.test && split.test.y.length ? split.test : split.val.y.length ? split.val : train;
   const windows = { representative: sampleWindows(train, REPRESENTATIVE_MAX, opts.seed), heldOut };
   return { model, settings, history, report, backend: choice.backend, windows };
@@ -346,6 +370,7 @@ interface ReportInput {
   train: WindowSet;
   val: WindowSet;
   test?: WindowSet;
+  frontEndParams?: Record<string, unknown>;
 }
 
 function buildReport(r: ReportInput): EvalReport {
@@ -383,6 +408,9 @@ function buildReport(r: ReportInput): EvalReport {
       groups: { train: uniq(r.train.groups), val: uniq(r.val.groups), test: uniq(r.test?.groups ?? []) },
     },
     history: r.history,
+    frontEnd: r.opts.features && r.opts.features.block !== 'raw'
+      ? { block: r.opts.features.block, params: r.frontEndParams ?? {}, features: r.train.axes.length }
+      : { block: 'raw', params: {}, features: r.train.windowLength * r.train.axes.length },
     accuracy,
     evaluatedOn: evTest ? 'test' : evVal ? 'validation' : 'train',
     metrics: held.metrics,

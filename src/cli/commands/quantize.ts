@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../../adapters/files.js';
 import { loadSources, need, windowsAsArrayData } from '../../adapters/model-sources.js';
 import { addImportOptions, modelWindowsFromData, namesRecordings, type ImportFlags } from '../data-options.js';
 import { formatPerLayer, perLayerDiagnostics } from '../../quantize/per-layer.js';
+import { blockFromSettings, featureSqnr, formatFeatureSqnr } from '../../features/index.js';
 import { readTflite } from '../../tflite/reader.js';
 import { QUANTIZE_DEFAULT_MAX_EXAMPLES, checkQuantizeMode, evalStage, modelFiles, quantizeStage, writeModelFiles, type QuantizeStageResult } from '../../service/quantize.js';
 import { deprecatedAlias, flag } from '../flags.js';
@@ -172,16 +173,22 @@ export function register(program: Command): void {
         }
         info(o, `evaluating on ${data.shape[0]} examples…`);
         const perLayer = f.perLayer ? perLayerDiagnostics(src.model, graph, data.x, data.shape[0]) : undefined;
-        const report = { ...evalStage(src.model, graph, data), modelBytes, tflite: f.tflite ?? null, ...(perLayer ? { perLayer } : {}) };
+        // The front-end the model reads; with a feature block, --per-layer adds each feature's SQNR (integer vs float reference).
+        const block = src.settings ? blockFromSettings(src.settings) : null;
+        const frontEnd = { block: block?.block ?? 'raw', features: block?.count ?? null };
+        const perFeature = f.perLayer && block && src.heldOutRaw ? featureSqnr(src.heldOutRaw, block) : undefined;
+        const report = { ...evalStage(src.model, graph, data), modelBytes, tflite: f.tflite ?? null, frontEnd, ...(perLayer ? { perLayer } : {}), ...(perFeature ? { perFeature } : {}) };
         const pct = (x: number | null) => (x === null ? 'n/a (no labels)' : `${(100 * x).toFixed(2)} %`);
         emit(o, report, () =>
           [
             `examples ${report.examples}, classes ${report.classes}, int8 model ${modelBytes} bytes`,
+            `front-end      ${frontEnd.block}${frontEnd.features !== null ? ` (${frontEnd.features} integer features, docs/features.md)` : ' windows'}`,
             `float accuracy ${pct(report.floatAccuracy)}`,
             `int8 accuracy  ${pct(report.int8Accuracy)}`,
             `int8 costs     ${report.accuracyCost === null ? 'n/a' : `${(100 * report.accuracyCost).toFixed(2)} points`}`,
             `agreement      ${pct(report.agreement)}`,
             `output error   max ${report.maxAbsError.toPrecision(3)}, mean ${report.meanAbsError.toPrecision(3)}`,
+            ...(perFeature ? ['', formatFeatureSqnr(frontEnd.block, perFeature, src.heldOutRaw!.y.length)] : []),
             ...(perLayer ? ['', formatPerLayer(perLayer)] : []),
           ].join('\n'),
         );

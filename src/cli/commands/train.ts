@@ -8,8 +8,9 @@ import { Command, Option } from 'commander';
 import { usageError } from '../../core/errors.js';
 import { saveTrainArtifacts } from '../../adapters/train-dir.js';
 import type { BackendPreference } from '../../train/backend.js';
-import { type TinyforgeConfig } from '../../train/config.js';
+import { frontEndFromConfig, type FeaturesConfig, type TinyforgeConfig } from '../../train/config.js';
 import { findConfig } from '../../adapters/files.js';
+import { BLOCKS, BLOCK_NAMES } from '../../features/index.js';
 import { EXAMPLES, trainDigits, trainRegression } from '../../train/examples.js';
 import { PRESETS, PRESET_HELP } from '../../train/models.js';
 import type { EpochRecord, TrainResult } from '../../train/train.js';
@@ -40,6 +41,7 @@ type Flags = ImportFlags & {
   stride?: string;
   out?: string;
   config?: string;
+  features?: string;
 };
 
 function num(name: string, v: string | undefined, integer: boolean, min: number): number | undefined {
@@ -71,6 +73,7 @@ function summary(r: TrainResult, out: string): string {
   const t = r.report.training;
   return [
     `trained ${t.preset} on ${r.backend}: ${t.epochsRun} epochs${t.stoppedEarly ? ` (early stop, best epoch ${t.bestEpoch})` : ''}`,
+    `front-end: ${r.report.frontEnd.block}${r.report.frontEnd.block === 'raw' ? ' windows' : ` (${r.report.frontEnd.features} integer features per window, docs/features.md)`}`,
     `accuracy: train ${pct(a.train)}, validation ${pct(a.val)}, test ${pct(a.test)}`,
     `verdict: ${r.report.verdict.kind} — ${r.report.verdict.text}`,
     `model: ${r.report.size.params} parameters, ${r.report.size.macs} MACs, ≈${(r.report.size.flashBytes / 1024).toFixed(1)} KB int8 flash, ≈${(r.report.size.ramBytes / 1024).toFixed(1)} KB activations`,
@@ -127,6 +130,7 @@ export function register(program: Command): void {
     .option('--stride <n>', 'hop between windows in samples (default: half a window)')
     .addOption(flag('out', `output folder (default ${TRAIN_DEFAULTS.out}, or out/<example>)`))
     .addOption(flag('config', 'project file (default: ./tinyforge.config.json when present)'))
+    .addOption(new Option('--features <block>', `front-end between windows and the model (default raw; parameters in the project file's "features" section): ${BLOCK_NAMES.map((b) => `${b} — ${BLOCKS[b].summary}`).join('; ')}`).choices([...BLOCK_NAMES]))
     .addHelpText(
       'after',
       `\nPresets:\n${PRESETS.map((p) => `  ${p.padEnd(13)} ${PRESET_HELP[p]}`).join('\n')}\n\n` +
@@ -175,7 +179,7 @@ export function register(program: Command): void {
           earlyStopping: flags.earlyStopping === false || t.earlyStopping === false ? false : { patience },
           classWeights,
           ...(flags.augment === false ? { augment: false as const } : {}),
-        });
+        }, frontEndFromConfig(flags.features && !(typeof cfg.features === 'object' && cfg.features.block === flags.features) ? (flags.features as FeaturesConfig) : cfg.features));
         const out = flags.out ?? t.out ?? TRAIN_DEFAULTS.out;
         const bar = onEpochBar(o, settings.epochs);
         // Ctrl-C once: finish the epoch, save what there is, exit 130. Twice: abort at once.
