@@ -2,10 +2,10 @@
  * Continuous recordings with activity changes, for stream scoring: the built-in simulator's
  * people doing one activity after another (segments of random length, in a seeded order), and
  * real recordings cut by a segments table. A stream is raw accelerometer samples in g at the
- * sensor's rate plus the true label of every sample. Pure.
+ * sensor's rate plus the true label of every sample. Pure. (Real sessions are cut by the import's
+ * --segments table: `eval --stream --data FILE --segments TABLE`.)
  */
 import { ACTIVITIES, simulateSession, type Activity } from '../data/simulator.js';
-import { badInput } from '../core/errors.js';
 import { mulberry32 } from '../data/prng.js';
 
 export interface LabelledStream {
@@ -60,28 +60,4 @@ export function simulatedStreams(o: SimulatedStreamsOptions): LabelledStream[] {
     out.push({ name: `simulated subject ${subject + 1}`, rateHz: rate, xyz, truth, labels });
   }
   return out;
-}
-
-/**
- * A real recording cut by a segments table: CSV lines `start_s,end_s,label` (a header line is
- * allowed); samples outside every segment are dropped. Labels must be the model's.
- */
-export function cutBySegments(name: string, xyz: Float32Array, rateHz: number, table: string, labels: readonly string[]): LabelledStream {
-  const rows = table.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !/^start/i.test(l));
-  const parts: Float32Array[] = [];
-  const truth: number[] = [];
-  rows.forEach((line, i) => {
-    const [a, b, label] = line.split(',').map((x) => x.trim());
-    const start = Number(a), end = Number(b), idx = labels.indexOf(label);
-    if (!(Number.isFinite(start) && Number.isFinite(end) && end > start && start >= 0)) throw badInput(`segments table line ${i + 1}: "${line}" is not start_s,end_s,label with end > start >= 0`, { remedy: 'write one segment per line: start_s,end_s,label' });
-    if (idx < 0) throw badInput(`segments table line ${i + 1}: label "${label}" is not one of the model's (${labels.join(', ')})`, { remedy: 'use the model\'s labels' });
-    const s0 = Math.round(start * rateHz), s1 = Math.min(Math.round(end * rateHz), xyz.length / 3);
-    if (s1 <= s0) throw badInput(`segments table line ${i + 1}: ${start}–${end} s is past the end of ${name} (${(xyz.length / 3 / rateHz).toFixed(1)} s)`, { remedy: 'check the times against the recording' });
-    parts.push(xyz.slice(s0 * 3, s1 * 3));
-    for (let t = s0; t < s1; t++) truth.push(idx);
-  });
-  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) (all.set(p, off), (off += p.length));
-  return { name, rateHz, xyz: all, truth, labels: [...labels] };
 }

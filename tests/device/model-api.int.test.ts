@@ -12,6 +12,7 @@ import { REPO_ROOT } from '../../src/core/shared.js';
 import { settingsHeader } from '../../src/firmware/settings-header.js';
 import { quantiseSample, testEngineOutput } from '../support/fake-device.js';
 import { INPUT_BYTES, OUTPUT_BYTES, SETTINGS } from './targets.js';
+import { RAW_FEATURES_HEADER } from '../support/host-board.js';
 
 const f32 = Math.fround;
 
@@ -19,11 +20,13 @@ let exe = '';
 function build(): string {
   if (exe) return exe;
   const dir = mkdtempSync(join(tmpdir(), 'tf-model-api-'));
+  writeFileSync(join(dir, 'tf_features_config.h'), RAW_FEATURES_HEADER);
   writeFileSync(join(dir, 'tf_model_settings.h'), settingsHeader({ settings: SETTINGS, inputBytes: INPUT_BYTES, outputBytes: OUTPUT_BYTES }).contents);
   exe = join(dir, 'model_api_test');
   const core = join(REPO_ROOT, 'firmware/core');
-  execFileSync('gcc', ['-std=c99', '-O1', '-g', '-Wall', '-Wextra', '-Werror', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-I', dir, '-I', core, '-o', exe,
-    join(REPO_ROOT, 'tests/device/model_api_test.c'), join(core, 'tf_model.c'), join(REPO_ROOT, 'tests/device/test_engine.c'), '-lm']);
+  const features = join(REPO_ROOT, 'firmware/features');
+  execFileSync('gcc', ['-std=c99', '-O1', '-g', '-Wall', '-Wextra', '-Werror', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-I', dir, '-I', core, '-I', features, '-o', exe,
+    join(REPO_ROOT, 'tests/device/model_api_test.c'), join(core, 'tf_model.c'), join(features, 'tf_features.c'), join(REPO_ROOT, 'tests/device/test_engine.c'), '-lm']);
   return exe;
 }
 
