@@ -24,6 +24,7 @@ export interface EvalStreamFlags {
   streams?: string;
   seed?: string;
   firmware?: string;
+  boardSeconds?: string;
   write?: boolean;
 }
 
@@ -81,9 +82,12 @@ export async function evalStreamAction(f: EvalStreamFlags, o: OutputOptions, rea
     if (!exists(elf)) throw badInput(`no firmware image in ${f.firmware}`, { remedy: `build it first: tinyforge build ${f.firmware}` });
     const work = mkdtempSync(join(tmpdir(), 'tf-stream-'));
     board = [];
-    // One stream in real time (the board's IMU plays it at its rate): the first test stream.
-    info(o, `playing ${test[0].name} (${(test[0].xyz.length / 3 / test[0].rateHz).toFixed(0)} s) on the virtual board…`);
-    board.push(await compareOnVirtualBoard(elf, model, settings, test[0], work));
+    // The board's IMU plays in real time: the first --board-seconds of the first test stream.
+    const secs = numberFlag('board-seconds', f.boardSeconds, { integer: false, min: 2 }) ?? 60;
+    const frames = Math.min(test[0].truth.length, Math.round(secs * test[0].rateHz));
+    const s = { ...test[0], xyz: test[0].xyz.slice(0, frames * 3), truth: test[0].truth.slice(0, frames) };
+    info(o, `playing the first ${(frames / s.rateHz).toFixed(0)} s of ${s.name} on the virtual board…`);
+    board.push(await compareOnVirtualBoard(elf, model, settings, s, work));
   }
   if (f.write !== false) writeFileAtomic(f.settings, JSON.stringify({ ...settings, smoothing: report.smoothing }, null, 2) + '\n');
   const out = { ...report, settingsWritten: f.write !== false ? f.settings : null, ...(board ? { board } : {}) };

@@ -155,6 +155,7 @@ export function register(program: Command): void {
     .option('--streams <n>', '--stream: validation and test streams to simulate (each, default 4)')
     .option('--seed <n>', '--stream: seed of the simulated sessions (default 1)')
     .option('--firmware <dir>', '--stream: a built virtual-board project running the link app: the first test stream is also played on it (its IMU plays the recording) and compared with the host replay window by window')
+    .option('--board-seconds <s>', '--stream --firmware: seconds of the first test stream the board plays (real time; default 60)')
     .option('--no-write', '--stream: do not write the chosen smoothing into --settings')
     .addHelpText('after', '\nExamples:\n  tinyforge eval --model runs/m\n  tinyforge eval --model runs/m --tflite model.tflite --data test.json\n  tinyforge eval --model out/demo/train --tflite out/demo/model.tflite --per-layer')
     .action(
