@@ -70,3 +70,30 @@ describe.skipIf(!tools)('eval --stream on the virtual board equals the host repl
     expect(c.bitExact).toBe(c.windows);
   }, 180_000);
 });
+
+describe('tinyforge eval --stream (CLI, host replay)', () => {
+  it('scores simulated streams, writes the chosen smoothing into the settings, and the firmware header takes it', async () => {
+    const { cli } = await import('../helpers/cli.js');
+    const { tinyProject } = await import('../qa/helpers.js');
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const { settingsHeader } = await import('../../src/firmware/settings-header.js');
+    const p = tinyProject();
+    // The tiny model's I/O quantisation, as quantize's --settings-out writes it.
+    const s = JSON.parse(readFileSync(p.settings, 'utf8'));
+    writeFileSync(p.settings, JSON.stringify({ ...s, inputQuant: { scale: 0.05, zeroPoint: -3 }, outputQuant: { scale: 0.1, zeroPoint: 4 } }));
+    const r = await cli(['--json', 'eval', '--stream', '--model', p.model, '--settings', p.settings, '--streams', '1']);
+    expect(r.status, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout);
+    expect(rep.test.streams).toHaveLength(1);
+    expect(rep.test.raw.samples).toBeGreaterThan(0);
+    expect(rep.settingsWritten).toBe(p.settings);
+    const written = JSON.parse(readFileSync(p.settings, 'utf8'));
+    expect(written.smoothing).toEqual(rep.smoothing);
+    const h = settingsHeader({ settings: written, inputBytes: 12, outputBytes: 2 }).contents as string;
+    expect(h).toContain(`#define TF_MODEL_SMOOTH_AVERAGE ${rep.smoothing.average}`);
+    // Without --settings: a usage error naming it.
+    const bad = await cli(['eval', '--stream', '--model', p.model]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--settings/);
+  }, 120_000);
+});
