@@ -133,6 +133,6 @@ export function liveDetectionWarning(settings: Pick<ModelSettings, 'axes'>): str
   return (
     `warning: the model's axes are ${axes.join(',')} (${axes.length}); live detection on the board's IMU needs them to be ${IMU_AXES.join(',')}, ` +
     'so this firmware answers STREAM_START (monitor/capture) with ERROR AXES_MISMATCH. INFER, verify and monitor --feed (SAMPLES_IN) still work. ' +
-    `For live detection, import the data with --axes ${IMU_AXES.join(',')} (tinyforge data import) and retrain.`
+    `For live detection, retrain on the accelerometer axes only: tinyforge train --data RECORDINGS --axes ${IMU_AXES.join(',')}.`
   );
 }

@@ -137,7 +137,11 @@ export interface MeasureOptions {
  */
 export async function measureCandidate(c: Candidate, data: TuneData, o: MeasureOptions): Promise<Figures> {
   const d = data.forCandidate(c);
-  const model = buildCandidateModel(c, { windowLength: d.windowLength, axes: d.axes.length, classes: d.labels.length, seed: o.seed });
+  return measureModel(buildCandidateModel(c, { windowLength: d.windowLength, axes: d.axes.length, classes: d.labels.length, seed: o.seed }), d, o);
+}
+
+/** measureCandidate for any (untrained) model taking d's windows; disposes the model. */
+export async function measureModel(model: tf.LayersModel, d: TrainingData, o: MeasureOptions): Promise<Figures> {
   try {
     const cal = applyNormalisation(firstWindows(d.train, 64), d.normalisation);
     const q = quantizeStage({ model, settings: settingsOf(d), calibration: { x: cal.x, shape: [cal.y.length, d.windowLength, d.axes.length] }, maxExamples: 64 });

@@ -3,7 +3,7 @@
  * (compile it; --dry-run prints the exact commands). Thin: the library is src/firmware/.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { badInput, usageError } from '../../core/errors.js';
 import { action, emit, globalOptions, info } from '../util.js';
@@ -49,7 +49,7 @@ export function register(program: Command): void {
     .addOption(flag('board', 'target board').makeOptionMandatory())
     .addOption(flag('engine', "inference engine: native (generated C) or tflm (TensorFlow Lite Micro); default: the board's"))
     .addOption(flag('model', 'int8 .tflite model').makeOptionMandatory())
-    .addOption(flag('settings', 'model settings JSON (labels, window, normalisation, I/O quantisation); default: derived from the model'))
+    .addOption(flag('settings', 'model settings JSON (labels, window, normalisation, I/O quantisation); default: the settings.json beside the model, else derived from the model'))
     .addOption(flag('labels', 'without --settings: class names in output order, comma-separated (default class_0, class_1, …)'))
     .addOption(flag('axes', 'without --settings: sensor axes of one sample, e.g. aX,aY,aZ (needed only for live detection)'))
     .option('--rate <hz>', 'without --settings: sample rate the model expects (needed only for live detection)')
@@ -63,7 +63,13 @@ export function register(program: Command): void {
         getBoard(f.board);
         requireFile(f.model, 'model', 'pass the .tflite written by tinyforge quantize');
         if (f.settings) requireFile(f.settings, 'settings file', 'pass the settings.json written by tinyforge quantize (or train) for this model, or leave --settings out to derive it from the model');
-        else if (!f.labels) info(o, `no --settings: settings derived from ${f.model} (labels class_0…; pass --labels to name them)`);
+        // Without --settings (and nothing to derive them from), the settings.json that convert /
+        // quantize / run write beside the model is the model's own: use it rather than guess.
+        const sibling = join(dirname(f.model), 'settings.json');
+        if (!f.settings && !f.labels && !f.axes && !f.rate && existsSync(sibling) && !statSync(sibling).isDirectory()) {
+          f.settings = sibling;
+          info(o, `no --settings: using ${sibling} (beside the model)`);
+        } else if (!f.settings && !f.labels) info(o, `no --settings: settings derived from ${f.model} (labels class_0…; pass --labels to name them)`);
         if (f.settings && (f.labels || f.axes || f.rate)) throw usageError('--labels, --axes and --rate apply only without --settings', { remedy: 'edit the settings file, or drop --settings' });
         const modelBytes = new Uint8Array(readFileSync(f.model));
         const model = readModelForFirmware(modelBytes, f.model, parseEngine(f.engine ?? getBoard(f.board).defaultEngine));
