@@ -42,8 +42,11 @@ static int init_status;    // tf_engine_init's result
 static int engine_status;  // the engine's last result (init or invoke)
 static tf_engine_info_t engine;
 
+#if TF_FEATURES_BLOCK != 0
+static int16_t ring16[RING16_VALUES];  // feature block: counts, same layout as `ring`
+#else
 static int8_t ring[RING_VALUES];
-static int16_t ring16[RING16_VALUES];  // feature block: counts, same layout
+#endif
 #if TF_FEATURES_BLOCK != 0
 static int16_t feat_window[WINDOW_VALUES];
 static int32_t feat_values[TF_FEATURES_COUNT];
@@ -315,20 +318,25 @@ static int8_t quantise(float x, uint32_t a) {
 // `values` are already checked finite and in range.
 static int store_sample(const float* values) {
   uint32_t a;
-  int8_t* slot = ring + ring_head * TF_MODEL_NUM_AXES;
-  int16_t* slot16 = ring16 + ring_head * TF_MODEL_NUM_AXES;
+  // The ring of the other kind is one element long: only the one in use is ever indexed.
+#if TF_FEATURES_BLOCK != 0
+  int16_t* slot16;
   if (!WINDOWING) return TF_MODEL_ERR_NO_WINDOWING;
+  slot16 = ring16 + ring_head * TF_MODEL_NUM_AXES;
+#else
+  int8_t* slot;
+  if (!WINDOWING) return TF_MODEL_ERR_NO_WINDOWING;
+  slot = ring + ring_head * TF_MODEL_NUM_AXES;
+#endif
   for (a = 0; a < TF_MODEL_NUM_AXES; a++) {
 #if TF_FEATURES_BLOCK != 0
     int16_t c = tf_features_to_count(values[a], a);
     slot16[a] = c;
     slot16[WINDOW_VALUES + a] = c;
-    (void)slot;
 #else
     int8_t q = quantise(values[a], a);
     slot[a] = q;
     slot[WINDOW_VALUES + a] = q;
-    (void)slot16;
 #endif
   }
   ring_head = (ring_head + 1) % TF_MODEL_WINDOW_LENGTH;
