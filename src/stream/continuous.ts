@@ -153,3 +153,19 @@ export function resampleStream(xyz: Float32Array, imuHz: number, modelHz: number
   for (let i = 0; i + 3 <= xyz.length; i += 3) for (const s of r.push([xyz[i], xyz[i + 1], xyz[i + 2]])) out.push(...s);
   return Float32Array.from(out);
 }
+
+/**
+ * tf_model.c reconstruction_error(): an autoencoder's anomaly score, the mean squared difference of
+ * the dequantised output and input, summed in index order in float32 (no FMA).
+ */
+export function reconstructionError(input: Int8Array, output: Int8Array, inQ: { scale: number; zeroPoint: number }, outQ: { scale: number; zeroPoint: number }): number {
+  const n = Math.min(input.length, output.length);
+  let acc = 0;
+  for (let i = 0; i < n; i++) {
+    const o = f32((output[i] - outQ.zeroPoint) * f32(outQ.scale));
+    const x = f32((input[i] - inQ.zeroPoint) * f32(inQ.scale));
+    const d = f32(o - x);
+    acc = f32(acc + f32(d * d));
+  }
+  return f32(acc / n);
+}
