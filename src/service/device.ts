@@ -192,6 +192,8 @@ export function heldOutVerifyWindows(model: Uint8Array, heldOutNormalised: Windo
 
 export interface VerifyStageOptions extends VerifySampleOptions {
   onProgress?: (done: number, total: number) => void;
+  /** The model's sample rate: the energy estimate's duty cycle at the window stride. */
+  sampleRateHz?: number;
 }
 
 export type VerifyStageReport = VerifyReport & { sample: Omit<VerifySample, 'indices'> };
@@ -210,6 +212,7 @@ export async function verifyStage(client: DeviceClient, model: Uint8Array, w: Ve
     reference: (x, k) => ref(x, sample.indices[k]),
     ...(w.features ? { features: (x: Uint8Array, k: number) => w.features!(x, sample.indices[k]) } : {}),
     onProgress: o.onProgress,
+    sampleRateHz: o.sampleRateHz,
   });
   const { indices: _omit, ...summary } = sample;
   return { ...report, sample: summary };
