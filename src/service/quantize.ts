@@ -6,7 +6,8 @@
 import { makeDir, writeFileAtomic } from '../adapters/files.js';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import type { ModelSettings } from '../core/dataset.js';
+import type { ModelSettings, WindowSet } from '../core/dataset.js';
+import { blockFromSettings, int8FeatureInputs } from '../features/index.js';
 import { badInput, unsupported, usageError } from '../core/errors.js';
 import { numElements, type Graph } from '../core/graph.js';
 import { quantize, validateOptions, type QuantizeResult } from '../quantize/index.js';
@@ -25,6 +26,8 @@ export interface QuantizeStageInput {
   calibration: ArrayData;
   /** Labelled held-out windows: when given, float vs int8 is measured on them. */
   evaluation?: ArrayData;
+  /** The same held-out windows in sensor units: with a feature block, int8 is measured on the board's integer inputs. */
+  evaluationRaw?: WindowSet;
   /** Calibrate on at most this many examples (default 1000). */
   maxExamples?: number;
   inputType?: string;
@@ -75,7 +78,9 @@ export function quantizeStage(i: QuantizeStageInput): QuantizeStageResult {
     settings: i.settings,
   });
   const bytes = writeTflite(result.model);
-  const evalReport = i.evaluation && i.evaluation.shape[0] > 0 ? evaluateInt8(i.model, result.model.graph, i.evaluation) : null;
+  const block = result.settings ? blockFromSettings(result.settings) : null;
+  const evaluation = i.evaluation && block && i.evaluationRaw ? { ...i.evaluation, int8: int8FeatureInputs(i.evaluationRaw, result.settings!, block) } : i.evaluation;
+  const evalReport = evaluation && evaluation.shape[0] > 0 ? evaluateInt8(i.model, result.model.graph, evaluation) : null;
   return { result, bytes, settings: result.settings, floatParams: i.model.countParams(), calibrated: rep.shape[0], eval: evalReport, seconds: (Date.now() - t0) / 1000 };
 }
 

@@ -171,9 +171,10 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
       if (!model) {
         const src = await loadSources({ model: need(L.train, 'training run folder', 'int8') });
         ({ model, settings, calibration, evaluation } = src);
+        heldOutRaw = src.heldOutRaw;
       }
       const q = cfg.quantize ?? {};
-      const r = quantizeStage({ model, settings, calibration: calibration!, evaluation, maxExamples: q.representativeWindows, inputType: q.inputType, outputType: q.outputType, perChannelDense: q.perChannelDense });
+      const r = quantizeStage({ model, settings, calibration: calibration!, evaluation, evaluationRaw: heldOutRaw, maxExamples: q.representativeWindows, inputType: q.inputType, outputType: q.outputType, perChannelDense: q.perChannelDense });
       const files = writeModelFiles(L.modelDir, modelFiles(r, { tfliteName: basename(L.tflite) }));
       tflite = r.bytes;
       settings = r.settings ?? settings;

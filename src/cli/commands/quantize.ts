@@ -11,7 +11,8 @@ import { writeFileAtomic } from '../../adapters/files.js';
 import { loadSources, need, windowsAsArrayData } from '../../adapters/model-sources.js';
 import { addImportOptions, modelWindowsFromData, namesRecordings, type ImportFlags } from '../data-options.js';
 import { formatPerLayer, perLayerDiagnostics } from '../../quantize/per-layer.js';
-import { blockFromSettings, featureSqnr, formatFeatureSqnr } from '../../features/index.js';
+import { blockFromSettings, featureSqnr, formatFeatureSqnr, int8FeatureInputs } from '../../features/index.js';
+import { withModelQuant } from '../../firmware/model-settings.js';
 import { readTflite } from '../../tflite/reader.js';
 import { QUANTIZE_DEFAULT_MAX_EXAMPLES, checkQuantizeMode, evalStage, modelFiles, quantizeStage, writeModelFiles, type QuantizeStageResult } from '../../service/quantize.js';
 import { deprecatedAlias, flag } from '../flags.js';
@@ -173,6 +174,10 @@ export function register(program: Command): void {
         }
         info(o, `evaluating on ${data.shape[0]} examples…`);
         const perLayer = f.perLayer ? perLayerDiagnostics(src.model, graph, data.x, data.shape[0]) : undefined;
+        // With a feature block the int8 inputs are the board's: integer features folded to int8, not the float features quantised.
+        const fs = src.settings?.features && src.heldOutRaw && !f.data ? withModelQuant(src.settings, graph) : undefined;
+        const fsBlock = fs ? blockFromSettings(fs) : null;
+        if (fs && fsBlock && fs.inputQuant) data.int8 = int8FeatureInputs(src.heldOutRaw!, fs, fsBlock);
         // The front-end the model reads; with a feature block, --per-layer adds each feature's SQNR (integer vs float reference).
         const block = src.settings ? blockFromSettings(src.settings) : null;
         const frontEnd = { block: block?.block ?? 'raw', features: block?.count ?? null };
