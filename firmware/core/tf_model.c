@@ -244,6 +244,22 @@ static void smooth_result(void) {
   result.changed = reported != prev;
 }
 
+#if defined(TF_TASK_ANOMALY) && TF_MODEL_TASK == TF_TASK_ANOMALY
+// Mean squared reconstruction error of an autoencoder window (see tf_result_t.anomaly).
+static float reconstruction_error(const int8_t* in, const int8_t* out, uint32_t n) {
+  float acc = 0.0f;
+  uint32_t i;
+  for (i = 0; i < n; i++) {
+    float o = (float)((int32_t)out[i] - TF_MODEL_OUTPUT_ZERO_POINT) * TF_MODEL_OUTPUT_SCALE;
+    float x = (float)((int32_t)in[i] - TF_MODEL_INPUT_ZERO_POINT) * TF_MODEL_INPUT_SCALE;
+    float d = o - x;
+    float dd = d * d;
+    acc = acc + dd;
+  }
+  return acc / (float)n;
+}
+#endif
+
 static int run_window(void) {
   uint32_t i;
   int best = 0, rc;
@@ -273,6 +289,11 @@ static int run_window(void) {
   result.outputs = (const int8_t*)outputs;
   result.num_outputs = TF_MODEL_OUTPUT_BYTES;
   result.class_index = TF_MODEL_TASK_CLASSIFICATION ? best : -1;
+#if defined(TF_TASK_ANOMALY) && TF_MODEL_TASK == TF_TASK_ANOMALY
+  result.anomaly = reconstruction_error(window, (const int8_t*)outputs, TF_MODEL_OUTPUT_BYTES < WINDOW_VALUES ? TF_MODEL_OUTPUT_BYTES : WINDOW_VALUES);
+#else
+  result.anomaly = NAN;
+#endif
   smooth_result();
   have_result = 1;
   if (callback) callback(&result, callback_user);

@@ -22,6 +22,9 @@
 //   q = clamp(roundf(((x - mean[a]) / std[a]) / TF_MODEL_INPUT_SCALE) + TF_MODEL_INPUT_ZERO_POINT, -128, 127)
 // roundf rounds half away from zero, as TFLite does.
 //
+// Tasks (TF_MODEL_TASK): a classifier's result has class_index and the smoothing; regression
+// results are the raw outputs; an autoencoder's (TF_TASK_ANOMALY) carries its anomaly score.
+//
 // Smoothing (classification only; integer maths, so a host replay matches it exactly): the
 // reported class is the arg-max (lowest index on a tie) of the sums of the last K results' raw
 // int8 scores (K = average, 1 = none); it counts only if that sum is >= min_score · n (n results
@@ -93,6 +96,11 @@ typedef struct {
   int class_index;          /**< classification: arg-max of outputs (lowest index on a tie); -1 for other tasks */
   int reported_class;       /**< after smoothing (see the file comment); -1 while none qualifies */
   int changed;              /**< 1 when reported_class differs from the previous result's */
+  float anomaly;            /**< anomaly score, NAN when the model has none. TF_TASK_ANOMALY (an autoencoder):
+                                 the mean squared reconstruction error over the N = TF_MODEL_NUM_OUTPUTS values,
+                                 d_i = (float)(o_i - OUT_ZP)·OUT_SCALE - (float)(x_i - IN_ZP)·IN_SCALE,
+                                 acc += d_i·d_i in index order (float32, no FMA), score = acc / (float)N
+                                 (the host computes the same, bit for bit) */
   tf_timing_t timing;       /**< the engine call */
 } tf_result_t;
 

@@ -57,8 +57,13 @@ export interface FeatureSettings {
 
 /** The settings a model was trained with: one source of truth for host and firmware. */
 export interface ModelSettings {
-  /** "classification" (softmax over labels) or "regression". */
-  task: 'classification' | 'regression';
+  /**
+   * What the outputs mean: "classification" (one score per label, the arg-max is the class),
+   * "regression" (values; `labels` name them, or are empty for unnamed values of any count),
+   * "anomaly" (an autoencoder: the outputs reconstruct the input, the anomaly score is the mean
+   * squared reconstruction error; `labels` empty).
+   */
+  task: 'classification' | 'regression' | 'anomaly';
   labels: string[];
   axes: string[];
   units: string[];

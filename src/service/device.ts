@@ -7,7 +7,7 @@ import { exists, isDirectory, readText, readManifest, loadVectors } from '../ada
 import { dirname, join, resolve } from 'node:path';
 import { badInput, deviceError, usageError } from '../core/errors.js';
 import { BOARD_IDS, getBoard, type BoardSpec } from '../firmware/boards.js';
-import { buildPlan } from '../firmware/build.js';
+import { buildPlan, manifestPlanOptions } from '../firmware/build.js';
 import { runSteps } from '../adapters/processes.js';
 import { flashPlan, type FlashPlan } from '../flash/plan.js';
 import { startVirtualBoard } from '../adapters/qemu.js';
@@ -86,7 +86,7 @@ export async function resolveFlashTarget(target: string, o: { board?: string; po
       throw badInput(`${target} was generated for ${m.board}, not ${boardId}`, { remedy: `drop --board or regenerate with --board ${boardId}` });
     }
     boardId = m.board;
-    artifact = resolve(projectDir, buildPlan(projectDir, m.board, { engine: m.engine, sketch: m.sketch, tflmDir: '$TFLM_DIR' }).artifact);
+    artifact = resolve(projectDir, buildPlan(projectDir, m.board, { ...manifestPlanOptions(m), tflmDir: '$TFLM_DIR' }).artifact);
   } else {
     if (!boardId) throw badInput('flashing an image file needs --board', { remedy: `pass --board (${BOARD_IDS.join(', ')})` });
     artifact = resolve(target);

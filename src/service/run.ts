@@ -142,7 +142,17 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
   try {
     if (has('data') || has('train')) {
       hooks.begin?.('data');
-      const data = prepareData({ ...cfg.data });
+      // A large built-in dataset is estimated (refused above BUILTIN_MAX_FRAMES unless forced) and reports progress by tenths.
+      let tenth = -1;
+      const data = prepareData({
+        ...cfg.data,
+        onProgress: (p) => {
+          if (p.totalFrames < 1_000_000) return;
+          const t = Math.floor((10 * p.recordings) / p.totalRecordings);
+          if (t !== tenth) say('data', `simulating ${p.totalFrames.toLocaleString('en')} samples: ${10 * t} %`);
+          tenth = t;
+        },
+      });
       const c = dataCounts(data);
       report.data = { source: data.source, labels: data.labels, sampleRateHz: data.sampleRateHz, windowLength: data.windowLength, windows: c.windows, groups: c.groups, split: data.split };
       for (const n of data.notes) say('data', n);

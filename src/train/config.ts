@@ -16,16 +16,18 @@ import type { Preset } from './models.js';
 export const CONFIG_FILE = 'tinyforge.config.json';
 
 export interface DataConfig {
-  builtin?: boolean | { seed?: number; subjects?: number; secondsPerActivity?: number; rateHz?: number };
+  builtin?: boolean | { seed?: number; subjects?: number; secondsPerActivity?: number; rateHz?: number; force?: boolean };
   paths?: string[];
   /** How the recordings are imported (schema: data.import); its `files` default to `paths`. */
   import?: ImportDescription;
   format?: string;
   labels?: string[];
+  /** Classes to leave out (counted and reported). */
+  excludeLabels?: string[];
   axes?: string[];
   windowLength?: number;
   windowStride?: number;
-  split?: { val?: number; test?: number; seed?: number; fallback?: 'contiguous' | 'error' };
+  split?: { val?: number; test?: number; seed?: number; fallback?: 'contiguous' | 'error'; testGroups?: string[] };
 }
 
 export interface TrainConfig {

@@ -140,6 +140,7 @@ export function reportHtml(report: EvalReport, title = 'tinyforge training repor
 <tr><td>train</td><td>${r.data.counts.train}</td><td>${pct(r.accuracy.train)}</td><td>${esc(r.data.groups.train.join(', '))}</td></tr>
 <tr><td>validation</td><td>${r.data.counts.val}</td><td>${pct(r.accuracy.val)}</td><td>${esc(r.data.groups.val.join(', '))}</td></tr>
 <tr><td>test</td><td>${r.data.counts.test}</td><td>${pct(r.accuracy.test)}</td><td>${esc(r.data.groups.test.join(', '))}</td></tr></table>
+${(r.data.split?.warnings ?? []).map((w) => `<p class="verdict v-overfit"><b>warning</b> — ${esc(w)}</p>`).join('')}
 <p class="verdict v-${esc(r.verdict.kind)}"><b>${esc(r.verdict.kind.replace('-', ' '))}</b> — ${esc(r.verdict.text)}</p>
 <h2>Learning curves</h2>
 ${curves(r.history, t.bestEpoch)}

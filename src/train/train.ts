@@ -15,7 +15,7 @@ import { mulberry32, shuffled } from '../data/prng.js';
 import { augmentWindows, type AugmentOptions } from './augment.js';
 import { blockForWindows, computeFeatures, featureSet, fitFeatureSettings, standardise, standardisedFeatureSet, type ResolvedBlock } from '../features/index.js';
 import { selectBackend, type BackendPreference } from './backend.js';
-import { argmaxRows, classificationMetrics, fitVerdict, type Metrics, type Verdict } from './metrics.js';
+import { argmaxRows, classificationMetrics, fitVerdict, type HeldOutContext, type Metrics, type Verdict } from './metrics.js';
 import { buildModel, modelSize, type ModelSize } from './models.js';
 
 export interface EpochRecord {
@@ -56,6 +56,8 @@ export interface TrainOptions {
   /** Recorded in ModelSettings (the WindowSet does not carry them): hop between windows (default: windowLength) and axis units (default 'g'). */
   windowStride?: number;
   units?: string[];
+  /** How the data was split (groups in words, kept apart or not, the split's warnings), for the report and verdict. */
+  split?: SplitContext;
   /** A caller-built (uncompiled) model to train instead of the preset; `preset` then only names it in the report. Input [windowLength, axes]. */
   model?: tf.LayersModel;
   /** Fit per-axis normalisation on train (default true); false keeps inputs as they are (mean 0, std 1). */
@@ -110,6 +112,8 @@ export interface EvalReport {
     /** Windows per class in the training split, in `labels` order. */
     trainPerClass: number[];
     groups: { train: string[]; val: string[]; test: string[] };
+    /** How the split was made: its groups in words, whether they were kept apart, and its warnings (never silent). */
+    split?: SplitContext;
   };
   history: EpochRecord[];
   /** The front-end the model reads: 'raw' windows, or a feature block, its parameters and feature count. */
@@ -121,6 +125,11 @@ export interface EvalReport {
   metrics: Metrics;
   verdict: Verdict;
   size: ModelSize;
+}
+
+export interface SplitContext extends HeldOutContext {
+  mode: 'group' | 'contiguous' | 'chosen';
+  warnings: string[];
 }
 
 export interface TrainResult {
@@ -152,7 +161,7 @@ export function sampleWindows(ws: WindowSet, max: number, seed: number): WindowS
 function checkSet(name: string, ws: WindowSet, ref: WindowSet, allowEmpty: boolean): void {
   const per = ws.windowLength * ws.axes.length;
   if (ws.y.length * per !== ws.x.length) {
-    throw badInput(`the ${name} windows are inconsistent: ${ws.y.length} labels but ${ws.x.length} samples for ${ws.windowLength}×${ws.axes.length} windows`, { remedy: 'Rebuild the windows with tinyforge data.' });
+    throw badInput(`the ${name} windows are inconsistent: ${ws.y.length} labels but ${ws.x.length} samples for ${ws.windowLength}×${ws.axes.length} windows`, { remedy: 'Rebuild the windows with tinyforge data split.' });
   }
   if (!allowEmpty && ws.y.length === 0) throw badInput(`the ${name} split has no windows`, { remedy: 'Add recordings, or shorten the window length.' });
   if (ws.windowLength !== ref.windowLength || ws.axes.join() !== ref.axes.join() || ws.labels.join() !== ref.labels.join()) {
@@ -406,6 +415,7 @@ function buildReport(r: ReportInput): EvalReport {
       counts: { train: r.train.y.length, val: r.val.y.length, test: r.test?.y.length ?? 0 },
       trainPerClass,
       groups: { train: uniq(r.train.groups), val: uniq(r.val.groups), test: uniq(r.test?.groups ?? []) },
+      ...(r.opts.split ? { split: r.opts.split } : {}),
     },
     history: r.history,
     frontEnd: r.opts.features && r.opts.features.block !== 'raw'
@@ -418,6 +428,7 @@ function buildReport(r: ReportInput): EvalReport {
       { train: accuracy.train, val: accuracy.val ?? undefined, test: accuracy.test ?? undefined },
       k,
       { val: r.val.y.length || undefined, test: evTest ? r.test!.y.length : undefined },
+      r.opts.split ? { groups: r.opts.split.groups, apart: r.opts.split.apart } : undefined,
     ),
     size: modelSize(r.model),
   };

@@ -146,7 +146,7 @@ export function register(program: Command): void {
         });
         renameSync(partial, target);
         const { summary: s, stopReason } = r;
-        // The sidecar follows schemas/capture.schema.json (format tinyforge-capture/1): `tinyforge data import` reads CSV + sidecar.
+        // The sidecar follows schemas/capture.schema.json (format tinyforge-capture/1): `tinyforge data inspect` / `data split` read CSV + sidecar.
         writeAtomic(target + '.json', JSON.stringify(r.sidecar(basename(target)), null, 2) + '\n');
         // One result object (also with --json) even when the link was lost: the samples are saved,
         // the exit code says what happened (6 link lost, 130 Ctrl-C).
