@@ -4,6 +4,7 @@
  * no files, no ports; the CLI supplies both.
  */
 import { createHash } from 'node:crypto';
+import { mismatch } from '../core/errors.js';
 import type { DeviceClient } from './client.js';
 import { COUNTER_KIND } from './protocol.generated.js';
 
@@ -85,6 +86,14 @@ export async function verifyDevice(client: DeviceClient, o: VerifyOptions): Prom
   const info = client.info ?? (await client.hello());
   const fileSha = sha256Hex(o.model);
   const deviceSha = hex(info.modelSha256);
+  // The board answers with the hash of the model it was built from: another model is known before
+  // any window is sent, so say so at once instead of after running them all.
+  if (fileSha !== deviceSha) {
+    throw mismatch(`the board runs another model (sha256 ${deviceSha.slice(0, 16)}…) than the one given (${fileSha.slice(0, 16)}…); no window was sent`, {
+      remedy: 'pass the .tflite the board was built from (--model), or generate, build and flash the firmware for this model (tinyforge firmware --model … then tinyforge build and tinyforge flash; in a project: tinyforge run --from firmware)',
+      details: { modelSha256: { file: fileSha, device: deviceSha, match: false } },
+    });
+  }
   const t0 = Date.now();
   const bytes0 = client.stats.bytesSent + client.stats.bytesReceived;
   const link0 = { retries: client.stats.retries, timeouts: client.stats.timeouts, badFrames: client.stats.badFrames };

@@ -27,6 +27,7 @@ import { featuresHeader } from '../features/cheader.js';
 import { getBoard, sketchName as defaultSketchName, type BoardSpec, type EngineId } from './boards.js';
 import { buildPlan, MANIFEST_FILE, type BuildPlan, type FirmwareManifest } from './build.js';
 import { tflmConfigHeader } from './tflm.js';
+import { checkGraph } from '../interp/check.js';
 import { withModelQuant } from './model-settings.js';
 import type { NativeTarget } from '../ops/types.js';
 import { boardMemoryLimits } from './footprint.js';
@@ -90,6 +91,9 @@ export function emitFirmware(input: FirmwareInput): FirmwareProject {
   const board = getBoard(input.board);
   const { model, engine } = input;
   const g = model.graph;
+  // Every check the interpreter runs, for every engine, before anything is generated. Ops kept by
+  // name for TFLM get the structural checks here; the native generator refuses them with the TFLM remedy.
+  checkGraph(g, { tflmOnlyOps: true });
   if (g.inputs.length !== 1 || g.outputs.length !== 1) {
     throw unsupported(`firmware serves models with one input and one output tensor (this one has ${g.inputs.length} and ${g.outputs.length})`, {
       remedy: 'export the model with a single input and a single output',

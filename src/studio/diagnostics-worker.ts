@@ -5,9 +5,11 @@
  * stream for seconds.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
 import { causeText } from '../core/errors.js';
 import { evaluateModel } from '../service/quantize.js';
 
+tf.env().set('PROD', true); // no tfjs banner on the studio's stderr (as runCli does for the CLI)
 const { model, tflite } = workerData as { model: string; tflite: string };
 try {
   const result = await evaluateModel({ model, tflite, perLayer: true, onProgress: (progress) => parentPort!.postMessage({ progress }) });

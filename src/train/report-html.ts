@@ -16,11 +16,31 @@ interface Series {
   values: (number | null)[];
 }
 
-/** A line chart of per-epoch series; x = epoch 1…n. Nulls break the line. */
+/** A "nice" step (1, 2 or 5 × 10^k) of at least `raw`. */
+export function niceStep(raw: number): number {
+  if (!(raw > 0) || !Number.isFinite(raw)) return 1;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const f = raw / p;
+  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
+}
+
+/** Epoch ticks: 1, then multiples of a nice whole step, at most ~8 of them. */
+export function epochTicks(n: number): number[] {
+  const step = Math.max(1, niceStep((n - 1) / 7));
+  const out = [1];
+  for (let e = step; e <= n; e += step) if (e > 1) out.push(e);
+  return out;
+}
+
+/**
+ * A line chart of per-epoch series; x = epoch 1…n. Nulls break the line. The title and the legend
+ * share the row above the plot (the legend never covers a curve), the "best" marker is labelled
+ * just above the plot, and ticks are nice values (1-2-5 steps; whole epochs).
+ */
 export function lineChartSvg(title: string, series: Series[], opts: { yMin?: number; yMax?: number; marker?: number } = {}): string {
   const W = 420;
   const H = 240;
-  const m = { l: 48, r: 12, t: 26, b: 34 };
+  const m = { l: 48, r: 12, t: 36, b: 34 };
   const n = Math.max(1, ...series.map((s) => s.values.length));
   const vals = series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
   let lo = opts.yMin ?? (vals.length ? Math.min(...vals) : 0);
@@ -29,27 +49,34 @@ export function lineChartSvg(title: string, series: Series[], opts: { yMin?: num
     hi += 0.5;
     lo -= 0.5;
   }
+  const step = niceStep((hi - lo) / 5);
+  if (opts.yMin === undefined) lo = Math.floor(lo / step) * step;
+  if (opts.yMax === undefined) hi = Math.ceil(hi / step - 1e-9) * step;
   const x = (i: number) => m.l + (n === 1 ? (W - m.l - m.r) / 2 : (i * (W - m.l - m.r)) / (n - 1));
   const y = (v: number) => m.t + ((hi - v) * (H - m.t - m.b)) / (hi - lo);
   const parts: string[] = [];
   parts.push(`<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">`);
-  parts.push(`<text x="${W / 2}" y="16" text-anchor="middle" class="t">${esc(title)}</text>`);
-  for (let k = 0; k <= 4; k++) {
-    const v = lo + ((hi - lo) * k) / 4;
-    parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="g"/>`);
-    parts.push(`<text x="${m.l - 4}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" class="a">${num(v)}</text>`);
+  parts.push(`<text x="${m.l}" y="16" text-anchor="start" class="t">${esc(title)}</text>`);
+  for (let k = 0, v = lo; v <= hi + step * 1e-6 && k < 50; k++, v = lo + k * step) {
+    const vv = Math.round(v / step) * step;
+    parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${y(vv).toFixed(1)}" y2="${y(vv).toFixed(1)}" class="g"/>`);
+    parts.push(`<text x="${m.l - 4}" y="${(y(vv) + 4).toFixed(1)}" text-anchor="end" class="a">${vv.toFixed(Math.max(0, -Math.floor(Math.log10(step) + 1e-9)))}</text>`);
   }
-  const ticks = Math.min(n, 8);
-  for (let k = 0; k < ticks; k++) {
-    const i = ticks === 1 ? 0 : Math.round((k * (n - 1)) / (ticks - 1));
-    parts.push(`<text x="${x(i).toFixed(1)}" y="${H - m.b + 14}" text-anchor="middle" class="a">${i + 1}</text>`);
-  }
+  for (const e of epochTicks(n)) parts.push(`<text x="${x(e - 1).toFixed(1)}" y="${H - m.b + 14}" text-anchor="middle" class="a">${e}</text>`);
   parts.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 4}" text-anchor="middle" class="a">epoch</text>`);
   if (opts.marker !== undefined && opts.marker >= 1 && opts.marker <= n) {
     const mx = x(opts.marker - 1).toFixed(1);
-    parts.push(`<line x1="${mx}" x2="${mx}" y1="${m.t}" y2="${H - m.b}" class="mk"/><text x="${mx}" y="${m.t - 2}" text-anchor="${opts.marker === n && n > 1 ? 'end' : 'middle'}" class="a">best</text>`);
+    parts.push(`<line x1="${mx}" x2="${mx}" y1="${m.t}" y2="${H - m.b}" class="mk"/><text x="${mx}" y="${m.t - 4}" text-anchor="${opts.marker === n && n > 1 ? 'end' : opts.marker === 1 ? 'start' : 'middle'}" class="a">best</text>`);
   }
-  series.forEach((s, si) => {
+  // The legend: right-aligned in the title row, items side by side, above the plot.
+  let lx = W - m.r;
+  for (const s of [...series].reverse()) {
+    const w = 16 + 6.5 * s.name.length;
+    lx -= w;
+    parts.push(`<rect x="${lx.toFixed(1)}" y="10" width="10" height="3" fill="${s.color}"/><text x="${(lx + 14).toFixed(1)}" y="15" class="a">${esc(s.name)}</text>`);
+    lx -= 8;
+  }
+  series.forEach((s) => {
     let d = '';
     let pen = false;
     s.values.forEach((v, i) => {
@@ -62,8 +89,6 @@ export function lineChartSvg(title: string, series: Series[], opts: { yMin?: num
     });
     if (d) parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
     if (s.values.length === 1 && s.values[0] !== null) parts.push(`<circle cx="${x(0)}" cy="${y(s.values[0]).toFixed(1)}" r="3" fill="${s.color}"/>`);
-    const ly = m.t + 4 + si * 14;
-    parts.push(`<rect x="${W - m.r - 110}" y="${ly}" width="10" height="3" fill="${s.color}"/><text x="${W - m.r - 96}" y="${ly + 5}" class="a">${esc(s.name)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');

@@ -79,6 +79,9 @@ describe.skipIf(!run)('studio in Chromium against the virtual board', () => {
   });
 
   it('Record: 3 s of "walking" is a capture file that `tinyforge data inspect` reads', async () => {
+    // The simulated wearer is picked on the Live page; recording never switches it (issue 16 §2).
+    await page.goto(`${studio.url}#live`);
+    await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/live/source') && r.ok()), page.selectOption('#sim-activity', 'walking')]);
     await page.goto(`${studio.url}#record`);
     await page.fill('#rec-label', 'walking');
     await page.fill('#rec-subject', 'tester');

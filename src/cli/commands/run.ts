@@ -7,27 +7,30 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { badInput } from '../../core/errors.js';
+import { applyFlags, type ConfigFlags } from '../config-flags.js';
 import { CONFIG_FILE, type TinyforgeConfig } from '../../train/config.js';
 import { loadConfig } from '../../adapters/files.js';
 import { RUN_STAGES, pct, runProject, selectStages, type RunHooks, type RunReport, type RunStage } from '../../service/run.js';
 import { describeVerifySample } from '../../device/verify-sample.js';
 import { action, emit, globalOptions, info, progress, softInterrupt, type OutputOptions, type Progress } from '../util.js';
+import type { StopControl } from '../../adapters/signals.js';
 import { flag, listFlag, numberFlag } from '../flags.js';
 import { addImportOptions, descriptionFromOptions, type ImportFlags } from '../data-options.js';
 import { printDeviceLog } from './device.js';
 import { runTrialOnBoard, type TrialRunReport } from '../../tune/tune.js';
 
-/** `run --trial`: predicted vs measured, and the verification. */
+/** `run --trial`: measured vs predicted before training and vs recorded after training, and the verification. */
 export function trialRunSummary(r: TrialRunReport): string {
   const p = r.predicted;
+  const t = r.trained;
   const m = r.measured;
   const v = r.verify;
-  const mark = (ok: boolean) => (ok ? 'as predicted' : 'DIFFERS from the prediction');
+  const mark = (ok: boolean) => (ok ? 'as predicted' : 'differs from the prediction');
   return [
     '',
     `tinyforge run --trial ${r.search}#${r.trial.id} — ${r.board}, native engine`,
-    `  arena     ${m.arena} B (predicted ${p.arena} B: ${mark(r.matches.arena)})`,
-    `  flash     ${m.flash} B (predicted ${p.flash} B: ${mark(r.matches.flash)}); RAM ${m.ram} B (predicted ${p.ram} B)`,
+    `  arena     ${m.arena} B (predicted before training ${p.arena} B: ${mark(r.matches.arena)})`,
+    `  flash     ${m.flash} B, RAM ${m.ram} B (predicted before training ${p.flash} B / ${p.ram} B${r.matches.flash ? '' : `: ${m.flash - p.flash >= 0 ? '+' : ''}${m.flash - p.flash} B, the code specialised on the trained requantisation`}; recorded after training ${t.flash} B / ${t.ram} B: ${r.matches.trainedExact ? 'equal' : 'DIFFERENT'})`,
     `  instr.    ${m.instructions}/inference (predicted ${p.instructions}: ${(100 * r.matches.instructionsDiff).toFixed(3)} %, ${r.matches.instructions ? 'within 1 %' : 'OUTSIDE 1 %'})`,
     `  verify    ${v.bitExact}/${v.n} bit-exact (max diff ${v.maxLsbDiff} LSB), device accuracy ${pct(v.accuracy?.device)}`,
     `            ${describeVerifySample(v.sample)}`,
@@ -36,18 +39,19 @@ export function trialRunSummary(r: TrialRunReport): string {
 }
 
 /** Progress per stage on a TTY (status lines on stderr, bars for epochs and verify); nothing with --json. */
-export function runHooks(o: OutputOptions): RunHooks & { dispose(): void } {
+export function runHooks(o: OutputOptions, stops: StopControl): RunHooks & { dispose(): void } {
   let bar: Progress | null = null;
   const end = () => {
     bar?.stop();
     bar = null;
   };
-  // Ctrl-C while training: finish the epoch and save, then stop with exit 130; at any other stage: stop now.
-  let current: RunStage | null = null;
-  const interrupt = softInterrupt(o, () => current === 'train');
+  // Ctrl-C while training: finish the epoch and save, then stop with exit 130; at any other stage: stop
+  // now (every stage's output is whole or absent: src/service/run.ts).
+  let interrupt: ReturnType<typeof softInterrupt> | null = null;
   return {
     begin: (s) => {
-      current = s;
+      interrupt?.dispose();
+      interrupt = s === 'train' ? softInterrupt(o, stops) : null;
       // The steps that take a while without a bar of their own.
       if (s === 'build') info(o, '[build] compiling…');
       if (s === 'flash') info(o, '[flash] putting the firmware on the board…');
@@ -60,7 +64,7 @@ export function runHooks(o: OutputOptions): RunHooks & { dispose(): void } {
       if (!bar) bar = progress(o, epochs, 'train');
       bar.update(rec.epoch, { loss: rec.loss.toFixed(3), val_acc: rec.valAccuracy === null ? 'n/a' : rec.valAccuracy.toFixed(3) });
     },
-    shouldStop: interrupt.stopped,
+    shouldStop: () => stops.signal.aborted,
     deviceLog: printDeviceLog,
     verifyProgress: (done, total) => {
       if (!bar) bar = progress(o, total, 'verify');
@@ -69,7 +73,7 @@ export function runHooks(o: OutputOptions): RunHooks & { dispose(): void } {
     },
     dispose: () => {
       end();
-      interrupt.dispose();
+      interrupt?.dispose();
     },
   };
 }
@@ -94,56 +98,20 @@ export function runSummary(r: RunReport, title: string): string {
   return lines.join('\n');
 }
 
-type RunFlags = ImportFlags & {
+/** run's flags: every project-file override (src/cli/config-flags.ts) plus its own. */
+type RunFlags = ConfigFlags & {
   config?: string;
   out?: string;
   from?: string;
   to?: string;
   stages?: string;
-  data?: string[];
-  builtin?: boolean;
-  board?: string;
-  engine?: 'native' | 'tflm';
-  port?: string;
-  epochs?: string;
-  seed?: string;
-  preset?: string;
-  backend?: 'node' | 'wasm' | 'cpu';
-  max?: string;
-  all?: boolean;
   trial?: string;
 };
 
-/** The project file with the flags applied (flags win; paths from flags are relative to the cwd). */
+/** The project file with run's flags applied: the one merge (src/cli/config-flags.ts), plus --out. */
 export function applyRunFlags(cfg: TinyforgeConfig, f: RunFlags): TinyforgeConfig {
-  const c: TinyforgeConfig = structuredClone(cfg);
-  const seed = numberFlag('seed', f.seed, { min: 0 });
-  const epochs = numberFlag('epochs', f.epochs, { min: 1 });
-  const max = numberFlag('max', f.max, { min: 1 });
+  const c = applyFlags(cfg, f);
   if (f.out) c.out = resolve(f.out);
-  if (f.data || f.builtin) {
-    c.data = { ...c.data };
-    if (f.data) {
-      c.data.paths = f.data.map((p) => resolve(p));
-      delete c.data.builtin;
-    } else {
-      c.data.builtin = c.data.builtin || true;
-      delete c.data.paths;
-      if (c.data.import) c.data.import = { ...c.data.import, files: undefined };
-    }
-  }
-  // The shared import flags lie over the project file's data.import, as on data/train/eval/verify.
-  if (!f.builtin) {
-    const desc = descriptionFromOptions(f, c.data, f.data?.map((p) => resolve(p)));
-    if (Object.keys(desc).length) c.data = { ...c.data, import: desc };
-  }
-  if (seed !== undefined) {
-    c.data = { ...c.data, split: { ...c.data?.split, seed } };
-    c.train = { ...c.train, seed };
-  }
-  if (epochs !== undefined || f.preset || f.backend) c.train = { ...c.train, ...(epochs !== undefined ? { epochs } : {}), ...(f.preset ? { preset: f.preset as never } : {}), ...(f.backend ? { backend: f.backend } : {}) };
-  if (f.board || f.engine) c.firmware = { ...c.firmware, ...(f.board ? { board: f.board } : {}), ...(f.engine ? { engine: f.engine } : {}) };
-  if (f.port || max !== undefined || f.all) c.verify = { ...c.verify, ...(f.port ? { port: f.port } : {}), ...(max !== undefined ? { windows: max } : {}), ...(f.all ? { all: true } : {}) };
   return c;
 }
 
@@ -158,7 +126,7 @@ export function projectFile(explicit: string | undefined, cwd = process.cwd()): 
   return { config: loadConfig(path), path };
 }
 
-export function register(program: Command): void {
+export function register(program: Command, stops: StopControl): void {
   addImportOptions(program.command('run'))
     .description(`Run the pipeline from the project file: ${RUN_STAGES.join(' → ')}; each stage reads its section, flags override it`)
     .addOption(flag('config', `project file (default ./${CONFIG_FILE})`))
@@ -191,7 +159,7 @@ export function register(program: Command): void {
         const { config, path } = projectFile(f.config);
         info(o, `using ${relative(process.cwd(), path) || path}`);
         const cfg = applyRunFlags(config, f);
-        const hooks = runHooks(o);
+        const hooks = runHooks(o, stops);
         let report: RunReport;
         try {
           report = await runProject({ config: cfg, out: cfg.out ?? join(process.cwd(), 'out/run'), stages }, hooks);

@@ -18,8 +18,10 @@ import { prepareData } from '../../service/data.js';
 import { TRAIN_DEFAULTS, crossValidate, trainSettings, trainStage, type CrossValidation } from '../../service/train.js';
 import { builtinDataset } from '../../data/simulator.js';
 import { action, emit, globalOptions, info, progress, softInterrupt, type OutputOptions } from '../util.js';
+import type { StopControl } from '../../adapters/signals.js';
 import { flag } from '../flags.js';
-import { addImportOptions, addSplitOptions, builtinProgress, dataSectionFromFlags, descriptionFromOptions, detectionLines, loadRecordings, type ImportFlags, type SplitFlags } from '../data-options.js';
+import { applyFlags } from '../config-flags.js';
+import { addImportOptions, addSplitOptions, builtinProgress, descriptionFromOptions, detectionLines, loadRecordings, type ImportFlags, type SplitFlags } from '../data-options.js';
 
 export { TRAIN_DEFAULTS };
 
@@ -122,29 +124,15 @@ async function runExample(name: string, flags: Flags, cfg: TinyforgeConfig, o: O
 }
 
 /** Train flags over the project file's train section → trainer settings. */
+/** Training settings from the train section with the flags already applied (applyFlags). */
 function trainSettingsFrom(flags: Flags, t: TinyforgeConfig['train'] & object, cfg: TinyforgeConfig) {
-  let classWeights: 'balanced' | number[] | undefined = t.classWeights;
-  if (flags.classWeights) {
-    classWeights = flags.classWeights === 'balanced' ? 'balanced' : flags.classWeights.split(',').map((w) => num('class-weights', w.trim(), false, 0)!);
-  }
-  const patience = num('patience', flags.patience, true, 1) ?? (t.earlyStopping ? t.earlyStopping.patience : TRAIN_DEFAULTS.patience);
-  const settings = trainSettings({
+  return trainSettings({
     ...t,
-    ...(flags.preset ? { preset: flags.preset as never } : {}),
-    ...(flags.optimizer ? { optimizer: flags.optimizer } : {}),
-    ...(flags.lr !== undefined ? { learningRate: num('lr', flags.lr, false, 0) } : {}),
-    ...(flags.epochs !== undefined ? { epochs: num('epochs', flags.epochs, true, 1) } : {}),
-    ...(flags.batchSize !== undefined ? { batchSize: num('batch-size', flags.batchSize, true, 1) } : {}),
-    ...(flags.seed !== undefined ? { seed: num('seed', flags.seed, true, 0) } : {}),
-    ...(flags.backend ? { backend: flags.backend } : {}),
-    earlyStopping: flags.earlyStopping === false || t.earlyStopping === false ? false : { patience },
-    classWeights,
-    ...(flags.augment === false ? { augment: false as const } : {}),
+    earlyStopping: t.earlyStopping === false ? false : { patience: t.earlyStopping ? t.earlyStopping.patience : TRAIN_DEFAULTS.patience },
   }, frontEndFromConfig(flags.features && !(typeof cfg.features === 'object' && cfg.features.block === flags.features) ? (flags.features as FeaturesConfig) : cfg.features));
-  return settings;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, stops: StopControl): void {
   addSplitOptions(addImportOptions(program.command('train')))
     .description('Train a float model on labelled recordings (or the built-in data) with TensorFlow.js; save it with its settings, evaluation report and windows')
     .option('--force', 'built-in data: simulate even above 10 million samples (estimated first, refused above that otherwise)')
@@ -185,9 +173,11 @@ export function register(program: Command): void {
         if (cfgPath) info(o, `using ${relative(process.cwd(), cfgPath) || cfgPath}`);
         if (flags.example) return runExample(flags.example, flags, cfg, o);
         if (flags.builtin && flags.data) throw usageError('use either --builtin or --data, not both', { remedy: 'Drop one of them.' });
-        const t = cfg.train ?? {};
-        // The same section rule as `data split`: classes (data.labels, --exclude-labels), windows, split.
-        const dataCfg = dataSectionFromFlags(cfg.data, { window: flags.window, stride: flags.stride, seed: flags.seed, excludeLabels: flags.excludeLabels, testGroups: flags.testGroups });
+        // The one flags-over-config merge (src/cli/config-flags.ts), as run, demo and tune use it;
+        // its data section follows the same rule as `data split` (dataSectionFromFlags).
+        const merged = applyFlags(cfg, { ...flags, data: undefined, builtin: undefined });
+        const t = merged.train ?? {};
+        const dataCfg = merged.data ?? {};
         const desc = flags.builtin ? undefined : descriptionFromOptions(flags, cfg.data, flags.data);
         // The same function `data split` and `run` use: same files, options and seed → same split.
         const builtin = flags.force ? { ...(typeof dataCfg.builtin === 'object' ? dataCfg.builtin : {}), force: true } : dataCfg.builtin;
@@ -199,7 +189,7 @@ export function register(program: Command): void {
           onProgress.stop();
           const settings = trainSettingsFrom(flags, t, cfg);
           const out = flags.out ?? t.out ?? TRAIN_DEFAULTS.out;
-          const interrupt = softInterrupt(o);
+          const interrupt = softInterrupt(o, stops);
           let cv: CrossValidation;
           try {
             cv = await crossValidate(recs, dataCfg, settings, out, k, { shouldStop: interrupt.stopped, onFold: (i, g) => info(o, `fold ${i}/${k}: test groups ${g.join(', ')}`) });
@@ -224,7 +214,7 @@ export function register(program: Command): void {
         const out = flags.out ?? t.out ?? TRAIN_DEFAULTS.out;
         const bar = onEpochBar(o, settings.epochs);
         // Ctrl-C once: finish the epoch, save what there is, exit 130. Twice: abort at once.
-        const interrupt = softInterrupt(o);
+        const interrupt = softInterrupt(o, stops);
         let r: TrainResult;
         try {
           r = (await trainStage(data, settings, out, { onEpoch: bar.onEpoch, shouldStop: interrupt.stopped })).result;
