@@ -22,6 +22,7 @@ import type { EvalReport } from '../quantize/eval.js';
 import { type ArrayData } from '../quantize/array-data.js';
 import { loadSettings, loadSources } from '../adapters/model-sources.js';
 import { frontEndFromConfig, type TinyforgeConfig } from '../train/config.js';
+import { blockFromSettings } from '../features/index.js';
 import type { EpochRecord } from '../train/train.js';
 import type * as tf from '@tensorflow/tfjs';
 import { dataCounts, prepareData } from './data.js';
@@ -219,9 +220,10 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
       if (!model) {
         const src = await loadSources({ model: need(L.train, 'training run folder', 'int8') });
         ({ model, settings, calibration, evaluation } = src);
+        heldOutRaw = src.heldOutRaw;
       }
       const q = cfg.quantize ?? {};
-      const r = quantizeStage({ model, settings, calibration: calibration!, evaluation, maxExamples: q.representativeWindows, inputType: q.inputType, outputType: q.outputType, perChannelDense: q.perChannelDense });
+      const r = quantizeStage({ model, settings, calibration: calibration!, evaluation, evaluationRaw: heldOutRaw, maxExamples: q.representativeWindows, inputType: q.inputType, outputType: q.outputType, perChannelDense: q.perChannelDense });
       removeStale(L, 'int8');
       const files = writeModelFiles(L.modelDir, modelFiles(r, { tfliteName: basename(L.tflite) }));
       tflite = r.bytes;
@@ -246,6 +248,8 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
       report.firmware = { board: fw.board.id, engine: fw.engine, dir: fw.dir };
       report.files.firmware = fw.dir;
       say('firmware', `${fw.project.files.length} files for ${fw.board.id} (${fw.engine} engine) in ${fw.dir}`);
+      const fb = blockFromSettings(fs.settings);
+      if (fb) say('firmware', `feature block ${fb.block}: ${fb.count} features from the raw window on the board, DSP scratch ${fb.scratchBytes} B of static RAM (counted in the build's RAM)`);
     }
 
     if (!has('firmware') && (has('build') || has('flash') || has('verify'))) checkFirmwareModel(L, tflite);
