@@ -38,6 +38,8 @@ export interface VirtualBoardOptions {
   startTimeoutMs?: number;
   /** The board's IMU: none (default), the simulator, or a recording played back. */
   imu?: ImuSpec;
+  /** The QEMU machine (BoardSpec.qemuMachine; default mps2-an386). */
+  machine?: string;
 }
 
 /** The simulated IMU of a running virtual board. */
@@ -236,7 +238,7 @@ export async function startVirtualBoard(elfPath: string, opts: VirtualBoardOptio
   const source = imuSource(opts.imu);
   const bus = source ? new SensorBus(source) : null;
   const qemu = opts.qemu ?? process.env.TINYFORGE_QEMU ?? QEMU_BINARY;
-  const qemuArgs = virtualBoardArgs(elf, { icount: opts.icount, imuSocket: bus?.path });
+  const qemuArgs = virtualBoardArgs(elf, { icount: opts.icount, imuSocket: bus?.path, machine: opts.machine });
   const startTimeoutMs = opts.startTimeoutMs ?? 15000;
 
   // Ctrl-C while QEMU is still starting: stop it too, never leave an emulator behind. Installed

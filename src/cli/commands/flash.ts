@@ -59,7 +59,7 @@ export function register(program: Command): void {
           };
           for (const sig of STOP_SIGNALS) process.on(sig, stop);
           try {
-            vb = await startVirtualBoard(artifact, { imu });
+            vb = await startVirtualBoard(artifact, { imu, machine: board.qemuMachine });
             if (!stopping) {
               const imuText = vb.imu ? `\nIMU: ${vb.imu.describe()}` : '';
               emit(o, { board: board.id, port: vb.path, qemuArgs: vb.qemuArgs, imu: vb.imu ? { rateHz: vb.imu.rateHz, source: vb.imu.describe() } : null }, `virtual board running: serial port ${vb.path}${imuText}\n(Ctrl-C stops it)`);
