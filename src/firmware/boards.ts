@@ -60,47 +60,38 @@ const CM7_FLAGS = '-mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16';
 /** arduino:mbed_nano boards.txt, nano33ble: upload.maximum_size=983040, upload.maximum_data_size=262144. */
 const NANO_MEMORY = { flashBytes: 983_040, ramBytes: 262_144 };
 
+/** What the MPS2 virtual boards share (one HAL and memory map; they differ in core, flags and QEMU machine). */
+const MPS2_VIRTUAL: Pick<BoardSpec, 'build' | 'halDirs' | 'imu' | 'linkerScript' | 'defaultEngine' | 'virtual' | 'counterKind' | 'sizeRule'> = {
+  build: 'make',
+  halDirs: ['cortex-m4/common', 'qemu-mps2-an386'],
+  imu: 'none',
+  linkerScript: 'tf_mps2.ld',
+  defaultEngine: 'native',
+  virtual: true,
+  counterKind: 2,
+  sizeRule: 'gnu-size',
+};
+
 export const BOARDS: Record<BoardId, BoardSpec> = {
   'qemu-mps2-an386': {
+    ...MPS2_VIRTUAL,
     id: 'qemu-mps2-an386',
     description: 'virtual board: QEMU mps2-an386 (Cortex-M4F), UART0 on a pty, SysTick counts instructions (-icount), optional simulated IMU on UART1 (flash --imu)',
-    build: 'make',
-    halDirs: ['cortex-m4/common', 'qemu-mps2-an386'],
-    imu: 'none',
-    linkerScript: 'tf_mps2.ld',
-    defaultEngine: 'native',
-    virtual: true,
-    counterKind: 2,
     dsp: true,
-    sizeRule: 'gnu-size',
   },
   'qemu-mps2-an385': {
+    ...MPS2_VIRTUAL,
     id: 'qemu-mps2-an385',
     description: 'virtual board: QEMU mps2-an385 (Cortex-M3, no DSP extension, no FPU: the portable kernels), UART0 on a pty, SysTick counts instructions (-icount)',
-    build: 'make',
-    halDirs: ['cortex-m4/common', 'qemu-mps2-an386'],
-    imu: 'none',
-    linkerScript: 'tf_mps2.ld',
-    defaultEngine: 'native',
-    virtual: true,
-    counterKind: 2,
     dsp: false,
-    sizeRule: 'gnu-size',
     cpuFlags: CM3_FLAGS,
     qemuMachine: 'mps2-an385',
   },
   'qemu-mps2-an500': {
+    ...MPS2_VIRTUAL,
     id: 'qemu-mps2-an500',
     description: 'virtual board: QEMU mps2-an500 (Cortex-M7, DSP extension, double-precision FPU), UART0 on a pty, SysTick counts instructions (-icount)',
-    build: 'make',
-    halDirs: ['cortex-m4/common', 'qemu-mps2-an386'],
-    imu: 'none',
-    linkerScript: 'tf_mps2.ld',
-    defaultEngine: 'native',
-    virtual: true,
-    counterKind: 2,
     dsp: true,
-    sizeRule: 'gnu-size',
     cpuFlags: CM7_FLAGS,
     qemuMachine: 'mps2-an500',
   },
