@@ -28,6 +28,13 @@
 #ifndef TINYFORGE_TF_DSP_H_
 #define TINYFORGE_TF_DSP_H_
 
+// Size builds (the Arduino cores compile everything at -Os): the kernels below and the per-layer
+// functions of the translation unit including this header (the generated model file) are compiled
+// for speed anyway. The kernels are a small share of the image; -Os costs them ~50 % instructions.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE_SIZE__) && !defined(TF_DSP_KEEP_OS)
+#pragma GCC optimize("O2")
+#endif
+
 #include <stdint.h>
 #include <string.h>
 
@@ -56,10 +63,14 @@ extern "C" {
 
 #define TF_DSP_INLINE static inline __attribute__((always_inline))
 /** Unroll a loop whose trip count is a layer constant (GCC 8+; older compilers just loop). */
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8 && !defined(TF_DSP_NO_UNROLL)
 #define TF_DSP_UNROLL _Pragma("GCC unroll 16")
 #else
 #define TF_DSP_UNROLL
+#if defined(__GNUC__) && !defined(__clang__)
+// No unroll pragma (GCC 7, the Arduino mbed core's): let GCC peel the layer-constant loops whole.
+#pragma GCC optimize("peel-loops")
+#endif
 #endif
 
 /** CONV_2D (groups = 1), and DEPTHWISE_CONV_2D with one input channel (a conv with in_c = 1). */
