@@ -2,7 +2,7 @@
 # Installs everything tinyforge needs on a fresh Debian machine; idempotent and quick when done.
 #  - Debian packages: the Arm cross compiler + newlib (firmware), QEMU (the virtual board),
 #    gcc/make (host-compiled C kernel tests), clang with libFuzzer + ASan/UBSan (C fuzz harnesses),
-#    chromium (the studio's end-to-end browser tests).
+#    chromium (the studio's end-to-end browser tests), redis-server (tune's BullMQ queue and its tests).
 #  - npm packages from package-lock.json. @tensorflow/tfjs-node is optional: its install script
 #    downloads libtensorflow from a host outside the npm registry, so it may be absent; tinyforge
 #    then trains on the wasm backend (or cpu).
@@ -20,6 +20,8 @@ command -v clang >/dev/null 2>&1 || need+=(clang)
 compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null || need+=(libclang-rt-14-dev)
 # Debian's chromium: the studio's browser tests (tests/studio/chromium.e2e.test.ts).
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# Redis: tinyforge tune's BullMQ queue (tune --queue / worker); the tests start their own redis-server.
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}" >&2
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

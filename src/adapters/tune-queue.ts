@@ -1,27 +1,21 @@
 /**
- * Trials across machines with BullMQ on Redis (no home-made distribution):
+ * Jobs across machines with BullMQ on Redis (no home-made distribution), for tune's trials:
  *
- *  - `queueExecutor(url)` (the coordinator, `tinyforge tune --queue redis://HOST:PORT`) publishes each
- *    trial as a job whose id is `<search>-<trial>-r<rung>` and waits for its result through
- *    QueueEvents. A job already in the queue under that id (a coordinator restarted mid-search) is
- *    not published twice: a finished one gives its result at once, a running one is waited for.
- *  - `runQueueWorker(url)` (`tinyforge worker --queue …`) takes jobs and runs each in its own process
- *    (trial-process.ts). A worker killed mid-trial stops renewing its job's lock; BullMQ's stalled-job
- *    check moves the job back to the queue and another worker runs it again (the trial is
- *    deterministic, so the re-run gives the same result). A worker that refuses a job (another
- *    tinyforge version, data it does not have) fails it as unrecoverable, with the typed error as
- *    JSON, and the coordinator stops with that error.
- *
- * The job carries the candidate, its epochs and seed, and the data section plus the data's content
- * hash: the data itself is shared, not shipped (the built-in data is generated the same everywhere;
- * recordings must be at the same path on every worker, e.g. a shared folder).
+ *  - `queueExecutor(url, jobId)` (the coordinator, `tinyforge tune --queue redis://HOST:PORT`)
+ *    publishes each job under a deterministic id and waits for its result through QueueEvents. A job
+ *    already in the queue under that id (a coordinator restarted mid-search) is not published twice:
+ *    a finished one gives its result at once, a running one is waited for.
+ *  - `runQueueWorker(url, processor)` (`tinyforge worker --queue …`) takes jobs and runs them
+ *    (tune runs each in its own process). A worker killed mid-job stops renewing the job's lock;
+ *    BullMQ's stalled-job check moves the job back to the queue and another worker runs it again.
+ *    A typed error from the processor (other than internal) fails the job as unrecoverable, with the
+ *    error as JSON; the coordinator gets it back typed.
  */
 import { hostname } from 'node:os';
 import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { TinyforgeError, causeText, toolError, usageError } from '../core/errors.js';
-import type { TuneJob, TuneJobResult } from '../service/tune.js';
-import { errorFromJson, runTrialInChild, type ErrorJson, type TrialExecutor } from './trial-process.js';
+import { errorFromJson, type ErrorJson, type JobRunner } from './trial-process.js';
 
 export const QUEUE_NAME = 'tinyforge-tune';
 
@@ -74,8 +68,8 @@ function jobError(reason: string): TinyforgeError {
   return new TinyforgeError('internal', `the trial failed on a queue worker: ${reason}`);
 }
 
-/** Publishes trials to the queue and waits for their results. */
-export async function queueExecutor(url: string): Promise<TrialExecutor> {
+/** Publishes jobs to the queue (id from `jobId`) and waits for their results. */
+export async function queueExecutor<J, R>(url: string, jobId: (job: J) => string): Promise<JobRunner<J, R>> {
   await checkRedis(url);
   const queue = new Queue(QUEUE_NAME, { connection: connectionOf(url) });
   const events = new QueueEvents(QUEUE_NAME, { connection: connectionOf(url) });
@@ -84,14 +78,14 @@ export async function queueExecutor(url: string): Promise<TrialExecutor> {
   await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
   return {
     describe: `queue workers via ${url}`,
-    async run(job: TuneJob, signal?: AbortSignal): Promise<TuneJobResult> {
-      const jobId = `${job.search}-${job.id}-r${job.rung}`;
-      let j: Job | undefined = await queue.getJob(jobId);
+    async run(job: J, signal?: AbortSignal): Promise<R> {
+      const id = jobId(job);
+      let j: Job | undefined = await queue.getJob(id);
       if (j && (await j.getState()) === 'failed') {
         await j.remove();
         j = undefined;
       }
-      j ??= await queue.add('trial', job, { jobId, attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false });
+      j ??= await queue.add('job', job, { jobId: id, attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false });
       const aborted = new Promise<never>((_, reject) => {
         if (!signal) return;
         const on = () => reject(signal.reason ?? new TinyforgeError('interrupted', 'interrupted'));
@@ -101,8 +95,8 @@ export async function queueExecutor(url: string): Promise<TrialExecutor> {
       aborted.catch(() => {});
       try {
         const state = await j.getState();
-        if (state === 'completed') return (await queue.getJob(jobId))!.returnvalue as TuneJobResult;
-        return (await Promise.race([j.waitUntilFinished(events), aborted])) as TuneJobResult;
+        if (state === 'completed') return (await queue.getJob(id))!.returnvalue as R;
+        return (await Promise.race([j.waitUntilFinished(events), aborted])) as R;
       } catch (e) {
         if (signal?.aborted) throw e;
         throw e instanceof TinyforgeError ? e : jobError(causeText(e));
@@ -115,33 +109,34 @@ export async function queueExecutor(url: string): Promise<TrialExecutor> {
   };
 }
 
-export interface QueueWorkerOptions {
-  /** Trials run at once by this worker (each in its own process). Default 1. */
+export interface QueueWorkerOptions<J> {
+  /** Jobs run at once by this worker. Default 1. */
   concurrency?: number;
-  /** Name recorded with each trial (default host:pid). */
+  /** This worker's name, handed to the processor (default host:pid). */
   name?: string;
   signal?: AbortSignal;
-  onEvent?: (e: { type: 'ready' | 'start' | 'done' | 'failed'; job?: TuneJob; message?: string }) => void;
+  onEvent?: (e: { type: 'ready' | 'start' | 'done' | 'failed'; job?: J; message?: string }) => void;
 }
 
-/** Runs trials from the queue until the signal aborts. */
-export async function runQueueWorker(url: string, o: QueueWorkerOptions = {}): Promise<void> {
+/** Runs jobs from the queue through `processor` until the signal aborts. */
+export async function runQueueWorker<J, R>(url: string, processor: (job: J, worker: string, signal?: AbortSignal) => Promise<R>, o: QueueWorkerOptions<J> = {}): Promise<void> {
   await checkRedis(url);
   const name = o.name ?? `${hostname()}:${process.pid}`;
   const t = queueTimings();
   const worker = new Worker(
     QUEUE_NAME,
     async (j: Job) => {
-      const job = j.data as TuneJob;
+      const job = j.data as J;
       o.onEvent?.({ type: 'start', job });
       try {
-        const r = await runTrialInChild(job, { worker: name, signal: o.signal });
+        const r = await processor(job, name, o.signal);
         o.onEvent?.({ type: 'done', job });
         return r;
       } catch (e) {
         o.onEvent?.({ type: 'failed', job, message: causeText(e) });
-        // A trial's own failure is deterministic: no point retrying it; the typed error goes back as JSON.
-        if (e instanceof TinyforgeError && e.kind !== 'internal') throw new UnrecoverableError(JSON.stringify(e.toJSON()));
+        // A typed failure is deterministic: no point retrying it; the typed error goes back as JSON.
+        // Interrupted (this worker stopping) and internal failures are retried, elsewhere if need be.
+        if (e instanceof TinyforgeError && e.kind !== 'internal' && e.kind !== 'interrupted') throw new UnrecoverableError(JSON.stringify(e.toJSON()));
         throw e;
       }
     },

@@ -3,18 +3,18 @@
  *   search.json          the search's settings and their hash (a re-run must match them to resume)
  *   trials.jsonl         one JSON line per trial event, appended as it happens (the last line of an
  *                        id is the trial's state); a line cut short by a crash is dropped on read
- *   measure/<arch>.json  measured figures of each architecture (the cache: weights barely matter)
+ *   measure/<arch>.json  measured figures of each architecture (the cache: weights barely matter);
  *   measure/<arch>/      the candidate's firmware project as measured
+ *                        (measure/ may live elsewhere and be shared by searches: --measure-cache)
  *   trials/<id>/         the trial's trained model: model.tflite, settings.json, float-model.json
  *   report.html, tune.json  the results
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, truncateSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { badInput, causeText } from '../core/errors.js';
 import type { ModelSettings } from '../core/dataset.js';
 import { writeFileAtomic } from './files.js';
-import type { Figures } from '../tune/budget.js';
-import type { TrialRecord } from '../tune/search.js';
 
 export const TRIALS_FILE = 'trials.jsonl';
 export const SEARCH_FILE = 'search.json';
@@ -26,10 +26,22 @@ export interface SearchHeader {
   settings: Record<string, unknown>;
 }
 
-export class TuneStore {
-  constructor(readonly dir: string) {
+/** A fresh temporary folder (removeDir it when done). */
+export function makeTempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** The search folder; `Rec` is a trial record (JSON with an id), `Fig` the measured figures. */
+export class TuneStore<Rec extends { id: number }, Fig> {
+  readonly measure: string;
+  constructor(readonly dir: string, measureCache?: string) {
+    this.measure = measureCache ?? join(dir, 'measure');
     try {
-      mkdirSync(join(dir, 'measure'), { recursive: true });
+      mkdirSync(this.measure, { recursive: true });
       mkdirSync(join(dir, 'trials'), { recursive: true });
     } catch (e) {
       throw badInput(`cannot create the search folder ${dir}`, { cause: causeText(e), remedy: 'choose a writable --out folder' });
@@ -52,20 +64,20 @@ export class TuneStore {
   }
 
   /** Every complete line of trials.jsonl; a trailing partial line (a crash mid-append) is cut off the file. */
-  readTrials(): TrialRecord[] {
+  readTrials(): Rec[] {
     const p = join(this.dir, TRIALS_FILE);
     if (!existsSync(p)) return [];
     const text = readFileSync(p, 'utf8');
     const end = text.lastIndexOf('\n') + 1;
     if (end < text.length) truncateSync(p, Buffer.byteLength(text.slice(0, end)));
-    const out: TrialRecord[] = [];
+    const out: Rec[] = [];
     text
       .slice(0, end)
       .split('\n')
       .forEach((line, i) => {
         if (!line.trim()) return;
         try {
-          out.push(JSON.parse(line) as TrialRecord);
+          out.push(JSON.parse(line) as Rec);
         } catch (e) {
           throw badInput(`${p} line ${i + 1} is not valid JSON`, { cause: causeText(e), remedy: 'remove that line (the trial is then re-run) or choose another --out' });
         }
@@ -74,21 +86,21 @@ export class TuneStore {
   }
 
   /** Appends one record as one line (a single write). */
-  append(r: TrialRecord): void {
+  append(r: Rec): void {
     appendFileSync(join(this.dir, TRIALS_FILE), JSON.stringify(r) + '\n');
   }
 
-  cachedFigures(arch: string): Figures | null {
-    const p = join(this.dir, 'measure', `${arch}.json`);
-    return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Figures) : null;
+  cachedFigures(arch: string): Fig | null {
+    const p = join(this.measure, `${arch}.json`);
+    return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Fig) : null;
   }
 
-  saveFigures(arch: string, f: Figures): void {
-    writeFileAtomic(join(this.dir, 'measure', `${arch}.json`), JSON.stringify(f) + '\n');
+  saveFigures(arch: string, f: Fig): void {
+    writeFileAtomic(join(this.measure, `${arch}.json`), JSON.stringify(f) + '\n');
   }
 
   measureDir(arch: string): string {
-    return join(this.dir, 'measure', arch);
+    return join(this.measure, arch);
   }
 
   trialDir(id: number): string {

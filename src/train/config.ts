@@ -69,7 +69,7 @@ export interface VerifyConfig {
   timeoutMs?: number;
 }
 
-/** `tinyforge tune`: the search (src/tune/, src/service/tune.ts); flags override each field. */
+/** `tinyforge tune`: the search (src/tune/); flags override each field. */
 export interface TuneConfig {
   /** Entries replacing the default search space's (tinyforge tune --print-space). */
   space?: Record<string, unknown>;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeBudget } from '../../src/tune/budget.js';
 import { mergeSpace } from '../../src/tune/space.js';
-import type { TuneOptions } from '../../src/service/tune.js';
+import type { TuneOptions } from '../../src/tune/tune.js';
 import type { TrialRecord } from '../../src/tune/search.js';
 
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));

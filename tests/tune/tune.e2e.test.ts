@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TinyforgeError } from '../../src/core/errors.js';
 import { TuneStore } from '../../src/adapters/tune-store.js';
-import { localPool, type TrialExecutor } from '../../src/adapters/trial-process.js';
-import { runTrialOnBoard, tuneStage, type TuneReport } from '../../src/service/tune.js';
+import type { Figures } from '../../src/tune/budget.js';
+import type { TrialRecord } from '../../src/tune/search.js';
+import { localTrialPool, runTrialOnBoard, tuneStage, type TrialExecutor, type TuneReport } from '../../src/tune/tune.js';
 import { makeBudget } from '../../src/tune/budget.js';
 import { hasFirmwareTools, tempDir, tinySearch } from './helpers.js';
 
@@ -29,12 +30,12 @@ describe.skipIf(!tools)('tinyforge tune on the local pool', () => {
     expect(e.message).toMatch(/conv1d 1×\[k3 4\], 1s.*: flash \d+ B, RAM \d+ B, arena \d+ B, \d+ instructions .* — flash \d+ B > 4000 B/);
     expect(e.message).toMatch(/dsconv 1×\[k3 4\], 1s/);
     expect(e.remedy).toMatch(/--max-flash/);
-    expect(new TuneStore(dir).readTrials()).toEqual([]);
+    expect(new TuneStore<TrialRecord, Figures>(dir).readTrials()).toEqual([]);
   });
 
   it('interrupted mid-search and re-run with the same folder: every finished trial is kept, the rest run', async () => {
     const ac = new AbortController();
-    const first = await tuneStage(tinySearch(out), localPool(2), {
+    const first = await tuneStage(tinySearch(out), localTrialPool(2), {
       signal: ac.signal,
       onEvent: (e) => {
         if (e.type === 'trial-end') ac.abort();
@@ -42,14 +43,14 @@ describe.skipIf(!tools)('tinyforge tune on the local pool', () => {
     }).catch((x) => x);
     expect(first).toBeInstanceOf(TinyforgeError);
     expect((first as TinyforgeError).kind).toBe('interrupted');
-    const before = new TuneStore(out).readTrials().filter((r) => r.status === 'done');
+    const before = new TuneStore<TrialRecord, Figures>(out).readTrials().filter((r) => r.status === 'done');
     expect(before.length).toBeGreaterThanOrEqual(1);
 
-    report = await tuneStage(tinySearch(out), localPool(2));
+    report = await tuneStage(tinySearch(out), localTrialPool(2));
     expect(report.counts.resumed).toBeGreaterThanOrEqual(before.length);
     expect(report.counts.trained).toBe(4);
     expect(report.counts.failed).toBe(0);
-    const lines = new TuneStore(out).readTrials();
+    const lines = new TuneStore<TrialRecord, Figures>(out).readTrials();
     for (const b of before) expect(lines).toContainEqual(b);
     // Each training is recorded once: the trial in flight at the interruption was re-run, nothing twice.
     const trainings = lines.filter((r) => r.status === 'done' && !r.accuracy?.test).map((r) => `${r.id}/${r.rung}`);

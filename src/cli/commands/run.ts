@@ -15,7 +15,7 @@ import { action, emit, globalOptions, info, progress, softInterrupt, type Output
 import { flag, listFlag, numberFlag } from '../flags.js';
 import { addImportOptions, descriptionFromOptions, type ImportFlags } from '../data-options.js';
 import { printDeviceLog } from './device.js';
-import { runTrialOnBoard, type TrialRunReport } from '../../service/tune.js';
+import { runTrialOnBoard, type TrialRunReport } from '../../tune/tune.js';
 
 /** `run --trial`: predicted vs measured, and the verification. */
 export function trialRunSummary(r: TrialRunReport): string {

@@ -1,5 +1,5 @@
 /**
- * `tinyforge tune`: the most accurate model that fits a board (src/service/tune.ts), run by a local
+ * `tinyforge tune`: the most accurate model that fits a board (src/tune/tune.ts), run by a local
  * pool of trial processes or by BullMQ workers (`--queue`); `tinyforge worker --queue …` is such a
  * worker. Thin: flags and the project file's `tune` section → options; events → progress.
  */
@@ -8,9 +8,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
 import { RUN_DEFAULT_BOARD } from '../../service/run.js';
-import { tuneStage, type TuneEvent, type TuneReport } from '../../service/tune.js';
-import { localPool, type TrialExecutor } from '../../adapters/trial-process.js';
-import { queueExecutor, runQueueWorker } from '../../adapters/tune-queue.js';
+import { localTrialPool, runTuneWorker, tuneQueueExecutor, tuneStage, type TrialExecutor, type TuneEvent, type TuneReport } from '../../tune/tune.js';
 import type { TinyforgeConfig } from '../../train/config.js';
 import { findConfig } from '../../adapters/files.js';
 import { describeCandidate } from '../../tune/arch.js';
@@ -39,6 +37,7 @@ type TuneFlags = ImportFlags & {
   workers?: string;
   queue?: string;
   printSpace?: boolean;
+  measureCache?: string;
 };
 
 /** "90", "90s", "30m", "1.5h" → seconds. */
@@ -116,6 +115,7 @@ export function tuneOptions(cfg: TinyforgeConfig, f: TuneFlags) {
     timeBudgetSeconds: parseDuration(f.timeBudget) ?? t.timeBudgetSeconds,
     workers: num('workers', f.workers, { min: 1 }) ?? t.workers ?? defaultWorkers(),
     queue: f.queue ?? t.queue,
+    measureCache: f.measureCache ? resolve(f.measureCache) : undefined,
   };
 }
 
@@ -159,6 +159,7 @@ export function register(program: Command): void {
     .addOption(flag('out', 'the search folder; re-run with the same folder to resume (default out/tune)'))
     .option('--workers <n>', `local trial processes at once (default cores − 1 = ${defaultWorkers()})`)
     .option('--queue <url>', 'redis://HOST:PORT: publish trials to BullMQ workers (tinyforge worker) instead of running them here')
+    .option('--measure-cache <dir>', 'folder of measured figures per architecture, shared by searches (default <out>/measure)')
     .option('--print-space', 'print the search space (default, with the project file\'s overrides) and exit')
     .addHelpText('after', `\nWrites <out>/trials.jsonl (one line per trial event), <out>/report.html and <out>/tune.json.\nExamples:\n  tinyforge tune --builtin --board nano33ble-sense-rev2 --trials 24 --workers 2\n  tinyforge tune --data recordings --max-latency-ms 5 --queue redis://10.0.0.5:6379\n  tinyforge run --trial out/tune#7`)
     .action(
@@ -176,7 +177,7 @@ export function register(program: Command): void {
           ac.abort();
         };
         process.once('SIGINT', onSigint);
-        const executor: TrialExecutor = opts.queue ? await queueExecutor(opts.queue) : localPool(opts.workers);
+        const executor: TrialExecutor = opts.queue ? await tuneQueueExecutor(opts.queue) : localTrialPool(opts.workers);
         const p = tuneProgress(o, opts.trials);
         let report: TuneReport;
         try {
@@ -205,7 +206,7 @@ export function register(program: Command): void {
         process.once('SIGINT', onSigint);
         process.once('SIGTERM', onSigint);
         try {
-          await runQueueWorker(f.queue, {
+          await runTuneWorker(f.queue, {
             concurrency: numberFlag('concurrency', f.concurrency, { min: 1 }),
             name: f.name,
             signal: ac.signal,

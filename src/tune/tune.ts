@@ -1,5 +1,7 @@
 /**
- * Service: `tinyforge tune` — the search for the most accurate model that fits a board.
+ * `tinyforge tune` — the search for the most accurate model that fits a board. A client of the
+ * service layer (each step is a service function, as `run` uses them) and of the adapters (the
+ * search folder, trial processes, the BullMQ queue).
  *
  *   tuneData / TuneData     the search's data: prepared once per window, content-hashed
  *   measureCandidate        a candidate's arena, flash, RAM and instructions per inference, before
@@ -15,9 +17,8 @@
  * count and the finishing order never change it.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
 import { TinyforgeError, badInput, causeText, internalError, mismatch, usageError } from '../core/errors.js';
@@ -26,19 +27,25 @@ import { applyNormalisation, subsetWindows } from '../data/window.js';
 import type { DataConfig } from '../train/config.js';
 import type { TrainingData } from '../train/data-source.js';
 import type { Preset } from '../train/models.js';
-import { SEARCH_FILE, TRIALS_FILE, TuneStore } from '../adapters/tune-store.js';
-import type { TrialExecutor } from '../adapters/trial-process.js';
+import { exists, makeDir } from '../adapters/files.js';
+import { SEARCH_FILE, TRIALS_FILE, TuneStore as Store, makeTempDir, removeDir } from '../adapters/tune-store.js';
+import { forkJob, localPool, type JobRunner } from '../adapters/trial-process.js';
+import { queueExecutor, runQueueWorker, type QueueWorkerOptions } from '../adapters/tune-queue.js';
 import { readTflite } from '../tflite/reader.js';
-import { archProblem, buildCandidateModel, describeCandidate } from '../tune/arch.js';
-import { describeBudget, latencyMs, overBudget, type Budget, type Figures } from '../tune/budget.js';
-import { tuneReportHtml } from '../tune/report-html.js';
-import { GENERATION_SIZE, bestTrial, latestById, paretoFront, promote, proposeCandidate, type TrialRecord } from '../tune/search.js';
-import { archKey, candidateKey, rungEpochs, smallestCandidates, strideSamples, windowSamples, type Candidate, type SearchSpace } from '../tune/space.js';
-import { prepareData } from './data.js';
-import { buildStage, firmwareStage, readModelForFirmware } from './firmware.js';
-import { flashStage, heldOutVerifyWindows, resolveFlashTarget, verifyOnBoard, type VerifyStageReport } from './device.js';
-import { evalStage, quantizeStage } from './quantize.js';
-import { trainSettings, trainStage, trainedArrays } from './train.js';
+import { archProblem, buildCandidateModel, describeCandidate } from './arch.js';
+import { describeBudget, latencyMs, overBudget, type Budget, type Figures } from './budget.js';
+import { tuneReportHtml } from './report-html.js';
+import { GENERATION_SIZE, bestTrial, latestById, paretoFront, promote, proposeCandidate, type TrialRecord } from './search.js';
+import { archKey, candidateKey, rungEpochs, smallestCandidates, strideSamples, windowSamples, type Candidate, type SearchSpace } from './space.js';
+import { prepareData } from '../service/data.js';
+import { buildStage, firmwareStage, readModelForFirmware } from '../service/firmware.js';
+import { flashStage, heldOutVerifyWindows, resolveFlashTarget, verifyOnBoard, type VerifyStageReport } from '../service/device.js';
+import { evalStage, quantizeStage } from '../service/quantize.js';
+import { trainSettings, trainStage, trainedArrays } from '../service/train.js';
+
+/** The search folder of tune's records and figures. */
+export type TuneStore = Store<TrialRecord, Figures>;
+const openStore = (dir: string, measureCache?: string): TuneStore => new Store<TrialRecord, Figures>(dir, measureCache);
 
 /** The board candidates are measured on: the virtual Cortex-M4 (instructions counted exactly). */
 export const MEASURE_BOARD = 'qemu-mps2-an386';
@@ -135,7 +142,7 @@ export async function measureCandidate(c: Candidate, data: TuneData, o: MeasureO
     const cal = applyNormalisation(firstWindows(d.train, 64), d.normalisation);
     const q = quantizeStage({ model, settings: settingsOf(d), calibration: { x: cal.x, shape: [cal.y.length, d.windowLength, d.axes.length] }, maxExamples: 64 });
     const m = readModelForFirmware(q.bytes, 'the candidate');
-    mkdirSync(o.workDir, { recursive: true });
+    makeDir(o.workDir);
     const fw = await firmwareStage({ board: MEASURE_BOARD, engine: 'native', model: m, modelBytes: q.bytes, settings: q.settings!, out: join(o.workDir, 'firmware'), force: true });
     o.signal?.throwIfAborted();
     const b = await buildStage(fw.dir);
@@ -233,7 +240,7 @@ export async function runTrialJob(job: TuneJob, worker = 'local'): Promise<TuneJ
   const train: TrainingData = { ...d, test: emptyLike(d.test) };
   const model = buildCandidateModel(c, { windowLength: d.windowLength, axes: d.axes.length, classes: d.labels.length, seed: job.seed });
   const settings = { ...trainSettings({ epochs: job.epochs, learningRate: c.learningRate, seed: job.seed, backend: 'wasm' }), preset: `tune-${c.family}` as Preset };
-  const tmp = mkdtempSync(join(tmpdir(), 'tinyforge-trial-'));
+  const tmp = makeTempDir('tinyforge-trial-');
   try {
     const t = await trainStage(train, settings, join(tmp, 'train'), { model });
     const arrays = trainedArrays(t.result);
@@ -262,7 +269,7 @@ export async function runTrialJob(job: TuneJob, worker = 'local'): Promise<TuneJ
       },
     };
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    removeDir(tmp);
   }
 }
 
@@ -276,6 +283,34 @@ export async function loadFloatModel(m: SavedFloatModel): Promise<tf.LayersModel
 /** Wraps an unexpected failure of a trial as a typed error (the trial is recorded as failed). */
 export function trialFailure(e: unknown): TinyforgeError {
   return e instanceof TinyforgeError ? e : internalError(`trial failed: ${causeText(e)}`, { cause: e });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where trials run
+
+/** Runs trials: the local pool of trial processes or the BullMQ queue. */
+export type TrialExecutor = JobRunner<TuneJob, TuneJobResult>;
+
+const TRIAL_CHILD = fileURLToPath(new URL('./trial-child.ts', import.meta.url));
+
+/** One trial in its own process (trial-child.ts). */
+export function runTrialInProcess(job: TuneJob, worker: string, signal?: AbortSignal): Promise<TuneJobResult> {
+  return forkJob<TuneJobResult>(TRIAL_CHILD, { job, worker }, { signal, what: `trial ${job.id}` });
+}
+
+/** At most `workers` trials at once, each in its own process. */
+export function localTrialPool(workers: number): TrialExecutor {
+  return localPool(workers, (job: TuneJob, signal) => runTrialInProcess(job, 'local', signal));
+}
+
+/** Trials published to BullMQ workers on Redis (job id `<search>-<trial>-r<rung>`). */
+export function tuneQueueExecutor(url: string): Promise<TrialExecutor> {
+  return queueExecutor<TuneJob, TuneJobResult>(url, (j) => `${j.search}-${j.id}-r${j.rung}`);
+}
+
+/** A queue worker (`tinyforge worker`): each trial in its own process, until the signal aborts. */
+export function runTuneWorker(url: string, o: QueueWorkerOptions<TuneJob> = {}): Promise<void> {
+  return runQueueWorker<TuneJob, TuneJobResult>(url, (job, worker, signal) => runTrialInProcess(job, worker, signal), o);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -294,6 +329,12 @@ export interface TuneOptions {
   timeBudgetSeconds?: number;
   /** Candidates per generation (default GENERATION_SIZE). */
   generationSize?: number;
+  /**
+   * Folder of measured figures per architecture (default DIR/measure). The virtual board counts
+   * instructions in SysTick ticks of 40 instructions, so two measurements of one architecture can
+   * differ by a tick; searches sharing this cache see one figure per architecture and decide alike.
+   */
+  measureCache?: string;
 }
 
 export type TuneEvent =
@@ -344,7 +385,7 @@ export async function tuneStage(o: TuneOptions, executor: TrialExecutor, hooks: 
   if (!Number.isInteger(o.trials) || o.trials < 1) throw badInput(`--trials must be a whole number ≥ 1, got ${o.trials}`, { remedy: 'e.g. --trials 24' });
   const data = tuneData(o.data);
   const shape = data.shape();
-  const store = new TuneStore(o.out);
+  const store = openStore(o.out, o.measureCache);
   const search = searchId(o, data.hash);
   const prev = store.header();
   if (prev && prev.search !== search) {
@@ -411,7 +452,8 @@ export async function tuneStage(o: TuneOptions, executor: TrialExecutor, hooks: 
 
   const train = async (base: TrialRecord, rung: number): Promise<TrialRecord> => {
     const old = recorded.get(recKey(base.id, rung));
-    if (old && old.status !== 'rejected') {
+    // A trained trial is kept; a failed one runs again (its process may have been what failed).
+    if (old && old.status === 'done') {
       counts.resumed++;
       record(old, false);
       return old;
@@ -429,7 +471,8 @@ export async function tuneStage(o: TuneOptions, executor: TrialExecutor, hooks: 
       const err = trialFailure(e);
       // A worker that cannot run the search's jobs at all (other version, other data) stops the search.
       if (err.details?.refusal) throw err;
-      rec = { ...base, rung, epochs: rungs[rung], status: 'failed', reason: err.message };
+      const cause = err.cause === undefined ? '' : causeText(err.cause);
+      rec = { ...base, rung, epochs: rungs[rung], status: 'failed', reason: (cause && cause !== err.message ? `${err.message}: ${cause}` : err.message).slice(0, 2000) };
       counts.failed++;
     }
     counts.trainings++;
@@ -571,8 +614,8 @@ export function parseTrialRef(ref: string): { dir: string; id: number } {
  */
 export async function runTrialOnBoard(ref: string, o: { board?: string; port?: string; max?: number; all?: boolean; onStage?: (stage: string, message: string) => void } = {}): Promise<TrialRunReport> {
   const { dir, id } = parseTrialRef(ref);
-  if (!existsSync(join(dir, SEARCH_FILE))) throw badInput(`${dir} is not a tune search folder (no ${SEARCH_FILE})`, { remedy: 'pass the --out folder of a tinyforge tune run' });
-  const store = new TuneStore(dir);
+  if (!exists(join(dir, SEARCH_FILE))) throw badInput(`${dir} is not a tune search folder (no ${SEARCH_FILE})`, { remedy: 'pass the --out folder of a tinyforge tune run' });
+  const store = openStore(dir);
   const header = store.header()!;
   const rec = latestById(store.readTrials()).find((r) => r.id === id);
   if (!rec) throw badInput(`${dir} has no trial #${id}`, { remedy: `pick a trial listed in ${join(dir, TRIALS_FILE)}` });
