@@ -139,15 +139,26 @@ TF_DSP_INLINE int32_t tf_dsp_wgroup(int32_t w8, const int32_t* w, int32_t* lo, i
 }
 
 /**
+ * tf_fp_rdbpot (gemmlowp RoundingDivideByPOT), always inlined: in size builds the `static inline`
+ * helper of tf_fixedpoint.h is compiled at -Os before this header's O2 and stays an out-of-line call.
+ */
+TF_DSP_INLINE int32_t tf_dsp_rdbpot(int32_t x, int32_t exponent) {
+  const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
+  const int32_t remainder = x & mask;
+  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+/**
  * tf_fp_mbqm (TFLM MultiplyByQuantizedMultiplier), bit for bit, for multiplier != INT32_MIN (the
  * generator's multipliers lie in [0, 2^31)). The high multiply needs no division: for every
  * product p, truncating (p + nudge) / 2^31 toward zero with gemmlowp's sign-dependent nudge equals
  * floor((p + 2^30) / 2^31), one SMULL and a 64-bit add and shift.
  */
 TF_DSP_INLINE int32_t tf_dsp_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
-  if (shift > 0) x = tf_fp_shl_wrap(x, shift);
+  if (shift > 0) x = (int32_t)((uint32_t)x << shift);  // tf_fp_shl_wrap
   const int32_t high = (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
-  return shift < 0 ? tf_fp_rdbpot(high, -shift) : high;
+  return shift < 0 ? tf_dsp_rdbpot(high, -shift) : high;
 }
 
 /**
@@ -157,7 +168,7 @@ TF_DSP_INLINE int32_t tf_dsp_mbqm(int32_t x, int32_t multiplier, int32_t shift) 
 TF_DSP_INLINE int32_t tf_dsp_mbqm_l(int32_t x, int32_t multiplier, int32_t shift, int32_t left) {
   if (left) return tf_dsp_mbqm(x, multiplier, shift);
   const int32_t high = (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
-  return tf_fp_rdbpot(high, -shift);
+  return tf_dsp_rdbpot(high, -shift);
 }
 
 TF_DSP_INLINE int8_t tf_dsp_requant_l(int32_t acc, int32_t multiplier, int32_t shift, int32_t left, int32_t out_offset,
