@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tf_board.h"
+#include "tf_features_config.h"
 #include "tf_link.h"
 #include "tf_model.h"
 #include "tf_model_settings.h"
@@ -31,7 +32,9 @@ static uint16_t event_seq;
 
 // Input staged by INPUT_CHUNK for inputs larger than one frame (see tf_app.h): bytes
 // [0, staged_len) of staged_input are valid. Cleared by every INFER and by RESET.
-static uint8_t staged_input[TF_MODEL_INPUT_BYTES];
+// With a feature block INFER takes the raw window (int16 counts), which may be the larger (tf_model_input_bytes).
+#define STAGE_BYTES (TF_FEATURES_RAW_BYTES > TF_MODEL_INPUT_BYTES ? TF_FEATURES_RAW_BYTES : TF_MODEL_INPUT_BYTES)
+static uint8_t staged_input[STAGE_BYTES];
 static uint32_t staged_len;
 
 // The last INFER's output, held for OUTPUT_READ when it does not fit one RESULT frame (a byte
@@ -179,7 +182,7 @@ static void handle_hello(uint16_t seq) {
   put32(tx_payload + TF_INFO_ARENA_CAPACITY_OFFSET, engine.arena_capacity);
   put32(tx_payload + TF_INFO_FLASH_USED_OFFSET, tf_board_flash_used());
   put32(tx_payload + TF_INFO_RAM_USED_OFFSET, tf_board_ram_used());
-  put32(tx_payload + TF_INFO_INPUT_BYTES_OFFSET, engine.input_bytes);
+  put32(tx_payload + TF_INFO_INPUT_BYTES_OFFSET, tf_model_input_bytes());
   put32(tx_payload + TF_INFO_OUTPUT_BYTES_OFFSET, engine.output_bytes);
   put16(tx_payload + TF_INFO_WINDOW_LENGTH_OFFSET, TF_MODEL_WINDOW_LENGTH);
   put16(tx_payload + TF_INFO_WINDOW_STRIDE_OFFSET, TF_MODEL_WINDOW_STRIDE);
@@ -205,7 +208,7 @@ static void handle_input_chunk(uint16_t seq, const uint8_t* p, size_t len) {
   }
   offset = get32(p + TF_INPUT_CHUNK_OFFSET_OFFSET);
   n = (uint32_t)(len - TF_INPUT_CHUNK_FIXED_BYTES);
-  if (offset > engine.input_bytes || n > engine.input_bytes - offset || offset + n > sizeof staged_input) {
+  if (offset > tf_model_input_bytes() || n > tf_model_input_bytes() - offset || offset + n > sizeof staged_input) {
     send_error(seq, TF_ERR_BAD_OFFSET, "INPUT_CHUNK past the end of the input tensor");
     return;
   }
@@ -233,15 +236,15 @@ static void handle_infer(uint16_t seq, const uint8_t* input, size_t len) {
     return;
   }
   if (len == 0) {
-    if (staged != engine.input_bytes) {
+    if (staged != tf_model_input_bytes()) {
       send_error(seq, TF_ERR_NOT_STAGED, "empty INFER but the input was not fully staged with INPUT_CHUNK since the last INFER");
       return;
     }
     input = staged_input;
     len = staged;
   }
-  if (len != engine.input_bytes) {
-    send_error(seq, TF_ERR_BAD_SIZE, "input length differs from the model's input tensor");
+  if (len != tf_model_input_bytes()) {
+    send_error(seq, TF_ERR_BAD_SIZE, TF_FEATURES_BLOCK ? "input length differs from the raw window (int16 samples x axes)" : "input length differs from the model's input tensor");
     return;
   }
   big = engine.output_bytes > RESULT_MAX_OUTPUT;
@@ -286,6 +289,46 @@ static void handle_output_read(uint16_t seq, const uint8_t* p, size_t len) {
   put32(tx_payload + TF_OUTPUT_DATA_OFFSET_OFFSET, offset);
   memcpy(tx_payload + TF_OUTPUT_DATA_FIXED_BYTES, held_output + offset, n);
   send(TF_MSG_OUTPUT_DATA, seq, tx_payload, TF_OUTPUT_DATA_FIXED_BYTES + n);
+}
+
+// FEATURES → FEATURE_VECTOR: the feature block's int32 features and int8 model input of one raw
+// window, and the block's own counter (verify compares them with the host's).
+static void handle_features(uint16_t seq, const uint8_t* p, size_t len) {
+#if TF_FEATURES_BLOCK != 0
+  static int32_t features[TF_FEATURES_COUNT];
+  static int8_t model_input[TF_FEATURES_COUNT];
+  uint32_t staged = staged_len, i;
+  size_t o = TF_FEATURE_VECTOR_FIXED_BYTES;
+  tf_timing_t t;
+  staged_len = 0;
+  if (len == 0) {
+    if (staged != tf_model_input_bytes()) {
+      send_error(seq, TF_ERR_NOT_STAGED, "empty FEATURES but the raw window was not fully staged with INPUT_CHUNK");
+      return;
+    }
+    p = staged_input;
+    len = staged;
+  }
+  if (TF_FEATURE_VECTOR_FIXED_BYTES + 5u * TF_FEATURES_COUNT > sizeof tx_payload) {
+    send_error(seq, TF_ERR_OUTPUT_TOO_LARGE, "feature vector larger than one frame");
+    return;
+  }
+  if (tf_model_features(p, len, features, model_input, &t) != TF_MODEL_OK) {
+    send_error(seq, TF_ERR_BAD_SIZE, "FEATURES payload differs from the raw window (int16 samples x axes)");
+    return;
+  }
+  put32(tx_payload + TF_FEATURE_VECTOR_COUNTER_DELTA_OFFSET, t.counter);
+  put32(tx_payload + TF_FEATURE_VECTOR_MICROS_OFFSET, t.micros);
+  put16(tx_payload + TF_FEATURE_VECTOR_FEATURE_COUNT_OFFSET, TF_FEATURES_COUNT);
+  for (i = 0; i < TF_FEATURES_COUNT; i++, o += 4) put32(tx_payload + o, (uint32_t)features[i]);
+  for (i = 0; i < TF_FEATURES_COUNT; i++) tx_payload[o++] = (uint8_t)model_input[i];
+  send(TF_MSG_FEATURE_VECTOR, seq, tx_payload, o);
+#else
+  (void)p;
+  (void)len;
+  staged_len = 0;
+  send_error(seq, TF_ERR_NO_FEATURES, "this model takes raw windows: no feature block");
+#endif
 }
 
 // A window ran: PREDICTION event (when it fits one frame) and the LED.
@@ -456,6 +499,9 @@ static void dispatch(void) {
       flush_imu_batch();
       streaming = 0;
       send_ack(rx.seq, TF_MSG_STREAM_STOP);
+      break;
+    case TF_MSG_FEATURES:
+      handle_features(rx.seq, p, n);
       break;
     case TF_MSG_SAMPLES_IN:
       handle_samples_in(rx.seq, p, n);

@@ -12,13 +12,18 @@
 #include <string.h>
 
 #include "tf_board.h"
+#include "tf_features.h"
 #include "tf_model_settings.h"
 
 #define WINDOW_VALUES (TF_MODEL_WINDOW_LENGTH * TF_MODEL_NUM_AXES)
-// Windowing needs an int8 input laid out [window][axis]; other models still serve tf_model_infer.
-#define WINDOWING (TF_MODEL_INPUT_BYTES == WINDOW_VALUES)
+// A feature block (tf_features_config.h) between the raw window and the engine: windows hold int16
+// counts and tf_model_infer takes the raw window (see tf_model_input_bytes).
+#define FEATURES (TF_FEATURES_BLOCK != 0)
+// Windowing needs an int8 input laid out [window][axis] (or the feature block's features); other models still serve tf_model_infer.
+#define WINDOWING (FEATURES ? TF_MODEL_INPUT_BYTES == TF_FEATURES_COUNT : TF_MODEL_INPUT_BYTES == WINDOW_VALUES)
 // Every sample is stored twice (slots i and i + L) so the newest L are contiguous: see tf_model.h.
-#define RING_VALUES (WINDOWING ? 2 * WINDOW_VALUES : 1)
+#define RING_VALUES (WINDOWING && !FEATURES ? 2 * WINDOW_VALUES : 1)
+#define RING16_VALUES (WINDOWING && FEATURES ? 2 * WINDOW_VALUES : 1)
 #define SMOOTH_CLASSES (TF_MODEL_TASK_CLASSIFICATION ? TF_MODEL_NUM_CLASSES : 1)
 
 #ifndef TF_MODEL_SMOOTH_AVERAGE
@@ -38,6 +43,12 @@ static int engine_status;  // the engine's last result (init or invoke)
 static tf_engine_info_t engine;
 
 static int8_t ring[RING_VALUES];
+static int16_t ring16[RING16_VALUES];  // feature block: counts, same layout
+#if TF_FEATURES_BLOCK != 0
+static int16_t feat_window[WINDOW_VALUES];
+static int32_t feat_values[TF_FEATURES_COUNT];
+static int8_t feat_input[TF_FEATURES_COUNT];
+#endif
 static uint32_t ring_head;     // slot the next sample goes to; the oldest sample once the ring is full
 static uint32_t sample_count;  // samples pushed since init/reset
 static uint32_t window_count;  // windows run since init/reset
@@ -64,6 +75,7 @@ const char* tf_status_name(int status) {
     case TF_MODEL_ERR_NO_WINDOWING: return "TF_MODEL_ERR_NO_WINDOWING";
     case TF_MODEL_ERR_NO_RESULT: return "TF_MODEL_ERR_NO_RESULT";
     case TF_MODEL_ERR_SIZE: return "TF_MODEL_ERR_SIZE";
+    case TF_MODEL_ERR_NO_FEATURES: return "TF_MODEL_ERR_NO_FEATURES";
     default: return "TF_MODEL_ERR_UNKNOWN";
   }
 }
@@ -134,13 +146,67 @@ static int timed_invoke(const uint8_t* in, size_t in_len, uint8_t* out, size_t o
   return rc;
 }
 
+uint32_t tf_model_input_bytes(void) { return FEATURES ? (uint32_t)TF_FEATURES_RAW_BYTES : engine.input_bytes; }
+
+#if TF_FEATURES_BLOCK != 0
+// Raw window bytes (int16 LE [sample][axis]) → feat_values / feat_input: the one hook between the
+// library's input path and the feature block.
+static void features_from_raw(const uint8_t* raw) {
+  uint32_t i;
+  for (i = 0; i < WINDOW_VALUES; i++) feat_window[i] = (int16_t)(uint16_t)((uint32_t)raw[2 * i] | ((uint32_t)raw[2 * i + 1] << 8));
+  tf_features_compute(feat_window, feat_values, feat_input);
+}
+#endif
+
+int tf_model_features(const uint8_t* raw, size_t raw_len, int32_t* features, int8_t* model_input, tf_timing_t* timing) {
+#if TF_FEATURES_BLOCK != 0
+  uint32_t t0, c0, c1, t1;
+  if (!initialised) return TF_MODEL_ERR_NOT_INITIALISED;
+  if (!raw || !features || !model_input) return TF_MODEL_ERR_ARGUMENT;
+  if (raw_len != TF_FEATURES_RAW_BYTES) return TF_MODEL_ERR_SIZE;
+  t0 = tf_board_micros();
+  c0 = tf_board_counter();
+  features_from_raw(raw);
+  c1 = tf_board_counter();
+  t1 = tf_board_micros();
+  memcpy(features, feat_values, sizeof feat_values);
+  memcpy(model_input, feat_input, sizeof feat_input);
+  if (timing) {
+    timing->micros = t1 - t0;
+    timing->counter = c1 - c0;
+    timing->counter_kind = tf_board_counter_kind();
+  }
+  return TF_MODEL_OK;
+#else
+  (void)raw;
+  (void)raw_len;
+  (void)features;
+  (void)model_input;
+  (void)timing;
+  return TF_MODEL_ERR_NO_FEATURES;
+#endif
+}
+
 int tf_model_infer(const uint8_t* input, size_t input_len, uint8_t* output, size_t output_len, tf_timing_t* timing) {
   int rc;
   if (!initialised) return TF_MODEL_ERR_NOT_INITIALISED;
   if (init_status != TF_ENGINE_OK) return TF_MODEL_ERR_ENGINE;
   if (!input || !output) return TF_MODEL_ERR_ARGUMENT;
-  if (input_len != engine.input_bytes || output_len != engine.output_bytes) return TF_MODEL_ERR_SIZE;
+  if (input_len != tf_model_input_bytes() || output_len != engine.output_bytes) return TF_MODEL_ERR_SIZE;
+#if TF_FEATURES_BLOCK != 0
+  {
+    // The timing covers the feature block and the engine: one inference from the raw window.
+    uint32_t t0 = tf_board_micros(), c0 = tf_board_counter();
+    features_from_raw(input);
+    rc = timed_invoke((const uint8_t*)feat_input, TF_FEATURES_COUNT, output, output_len, timing);
+    if (timing) {
+      timing->counter = tf_board_counter() - c0;
+      timing->micros = tf_board_micros() - t0;
+    }
+  }
+#else
   rc = timed_invoke(input, input_len, output, output_len, timing);
+#endif
   if (rc != TF_ENGINE_OK) return rc == TF_ENGINE_BAD_SIZE ? TF_MODEL_ERR_SIZE : TF_MODEL_ERR_ENGINE;
   return TF_MODEL_OK;
 }
@@ -178,14 +244,43 @@ static void smooth_result(void) {
   result.changed = reported != prev;
 }
 
+#if defined(TF_TASK_ANOMALY) && TF_MODEL_TASK == TF_TASK_ANOMALY
+// Mean squared reconstruction error of an autoencoder window (see tf_result_t.anomaly).
+static float reconstruction_error(const int8_t* in, const int8_t* out, uint32_t n) {
+  float acc = 0.0f;
+  uint32_t i;
+  for (i = 0; i < n; i++) {
+    float o = (float)((int32_t)out[i] - TF_MODEL_OUTPUT_ZERO_POINT) * TF_MODEL_OUTPUT_SCALE;
+    float x = (float)((int32_t)in[i] - TF_MODEL_INPUT_ZERO_POINT) * TF_MODEL_INPUT_SCALE;
+    float d = o - x;
+    float dd = d * d;
+    acc = acc + dd;
+  }
+  return acc / (float)n;
+}
+#endif
+
 static int run_window(void) {
   uint32_t i;
   int best = 0, rc;
   // ring_head is the oldest sample; its copy at ring_head + L makes the window contiguous.
-  const int8_t* window = ring + ring_head * TF_MODEL_NUM_AXES;
   if (init_status != TF_ENGINE_OK) return TF_MODEL_ERR_ENGINE;
-  if (engine.input_bytes != WINDOW_VALUES || engine.output_bytes != TF_MODEL_OUTPUT_BYTES) return TF_MODEL_ERR_SIZE;
-  rc = timed_invoke((const uint8_t*)window, WINDOW_VALUES, outputs, sizeof outputs, &result.timing);
+#if TF_FEATURES_BLOCK != 0
+  {
+    uint32_t t0 = tf_board_micros(), c0 = tf_board_counter();
+    if (engine.input_bytes != TF_FEATURES_COUNT || engine.output_bytes != TF_MODEL_OUTPUT_BYTES) return TF_MODEL_ERR_SIZE;
+    tf_features_compute(ring16 + ring_head * TF_MODEL_NUM_AXES, feat_values, feat_input);
+    rc = timed_invoke((const uint8_t*)feat_input, TF_FEATURES_COUNT, outputs, sizeof outputs, &result.timing);
+    result.timing.counter = tf_board_counter() - c0;
+    result.timing.micros = tf_board_micros() - t0;
+  }
+#else
+  {
+    const int8_t* window = ring + ring_head * TF_MODEL_NUM_AXES;
+    if (engine.input_bytes != WINDOW_VALUES || engine.output_bytes != TF_MODEL_OUTPUT_BYTES) return TF_MODEL_ERR_SIZE;
+    rc = timed_invoke((const uint8_t*)window, WINDOW_VALUES, outputs, sizeof outputs, &result.timing);
+  }
+#endif
   if (rc != TF_ENGINE_OK) return TF_MODEL_ERR_ENGINE;
   for (i = 1; i < TF_MODEL_OUTPUT_BYTES; i++)
     if ((int8_t)outputs[i] > (int8_t)outputs[best]) best = (int)i;
@@ -194,27 +289,43 @@ static int run_window(void) {
   result.outputs = (const int8_t*)outputs;
   result.num_outputs = TF_MODEL_OUTPUT_BYTES;
   result.class_index = TF_MODEL_TASK_CLASSIFICATION ? best : -1;
+#if defined(TF_TASK_ANOMALY) && TF_MODEL_TASK == TF_TASK_ANOMALY
+  result.anomaly = reconstruction_error(window, (const int8_t*)outputs, TF_MODEL_OUTPUT_BYTES < WINDOW_VALUES ? TF_MODEL_OUTPUT_BYTES : WINDOW_VALUES);
+#else
+  result.anomaly = NAN;
+#endif
   smooth_result();
   have_result = 1;
   if (callback) callback(&result, callback_user);
   return TF_MODEL_RESULT_READY;
 }
 
+#if TF_FEATURES_BLOCK == 0
 static int8_t quantise(float x, uint32_t a) {
   float t = (x - tf_model_norm_mean[a]) / tf_model_norm_std[a];
   float q = roundf(t / TF_MODEL_INPUT_SCALE) + (float)TF_MODEL_INPUT_ZERO_POINT;
   return (int8_t)(q < -128.0f ? -128 : q > 127.0f ? 127 : (int)q);
 }
+#endif
 
 // `values` are already checked finite and in range.
 static int store_sample(const float* values) {
   uint32_t a;
   int8_t* slot = ring + ring_head * TF_MODEL_NUM_AXES;
+  int16_t* slot16 = ring16 + ring_head * TF_MODEL_NUM_AXES;
   if (!WINDOWING) return TF_MODEL_ERR_NO_WINDOWING;
   for (a = 0; a < TF_MODEL_NUM_AXES; a++) {
+#if TF_FEATURES_BLOCK != 0
+    int16_t c = tf_features_to_count(values[a], a);
+    slot16[a] = c;
+    slot16[WINDOW_VALUES + a] = c;
+    (void)slot;
+#else
     int8_t q = quantise(values[a], a);
     slot[a] = q;
     slot[WINDOW_VALUES + a] = q;
+    (void)slot16;
+#endif
   }
   ring_head = (ring_head + 1) % TF_MODEL_WINDOW_LENGTH;
   sample_count++;

@@ -16,9 +16,14 @@
 // every sample twice (slot i and i + L), so the newest L samples are always contiguous and the
 // engine reads them in place. Memory: 2 · L · TF_MODEL_NUM_AXES bytes for the ring, the output
 // tensor, K · TF_MODEL_NUM_CLASSES bytes of smoothing history.
+// With a feature block (TF_FEATURES_BLOCK != 0) the ring holds int16 counts instead
+// (tf_features_to_count) and each window goes through tf_features_compute before the engine.
 // Quantisation (float32 per value, the same as the host's windowing, bit for bit):
 //   q = clamp(roundf(((x - mean[a]) / std[a]) / TF_MODEL_INPUT_SCALE) + TF_MODEL_INPUT_ZERO_POINT, -128, 127)
 // roundf rounds half away from zero, as TFLite does.
+//
+// Tasks (TF_MODEL_TASK): a classifier's result has class_index and the smoothing; regression
+// results are the raw outputs; an autoencoder's (TF_TASK_ANOMALY) carries its anomaly score.
 //
 // Smoothing (classification only; integer maths, so a host replay matches it exactly): the
 // reported class is the arg-max (lowest index on a tie) of the sums of the last K results' raw
@@ -62,7 +67,8 @@ typedef enum {
   TF_MODEL_ERR_ARGUMENT = -5,         /**< a NULL pointer, a scale that is not finite and > 0, or bad smoothing options */
   TF_MODEL_ERR_NO_WINDOWING = -6,     /**< the model's input is not an int8 [window][axis] tensor: use tf_model_infer */
   TF_MODEL_ERR_NO_RESULT = -7,        /**< no window has run since init/reset */
-  TF_MODEL_ERR_SIZE = -8              /**< tf_model_infer: input or output length differs from the model's tensors */
+  TF_MODEL_ERR_SIZE = -8,             /**< tf_model_infer: input or output length differs from the model's tensors */
+  TF_MODEL_ERR_NO_FEATURES = -9       /**< tf_model_features on a model without a feature block */
 } tf_status_t;
 
 /** A stable name for a tf_status_t value ("TF_MODEL_ERR_AXES"). */
@@ -90,6 +96,11 @@ typedef struct {
   int class_index;          /**< classification: arg-max of outputs (lowest index on a tie); -1 for other tasks */
   int reported_class;       /**< after smoothing (see the file comment); -1 while none qualifies */
   int changed;              /**< 1 when reported_class differs from the previous result's */
+  float anomaly;            /**< anomaly score, NAN when the model has none. TF_TASK_ANOMALY (an autoencoder):
+                                 the mean squared reconstruction error over the N = TF_MODEL_NUM_OUTPUTS values,
+                                 d_i = (float)(o_i - OUT_ZP)·OUT_SCALE - (float)(x_i - IN_ZP)·IN_SCALE,
+                                 acc += d_i·d_i in index order (float32, no FMA), score = acc / (float)N
+                                 (the host computes the same, bit for bit) */
   tf_timing_t timing;       /**< the engine call */
 } tf_result_t;
 
@@ -131,6 +142,20 @@ int tf_model_set_callback(tf_result_callback_t callback, void* user);
  * the engine's input_bytes, `output` receives output_bytes. `timing` (may be NULL) gets the time.
  */
 int tf_model_infer(const uint8_t* input, size_t input_len, uint8_t* output, size_t output_len, tf_timing_t* timing);
+
+/**
+ * Bytes tf_model_infer takes: with a feature block (tf_features_config.h, docs/features.md) the raw
+ * window — int16 little-endian sensor counts [sample][axis] — which the library turns into features
+ * (tf_features_compute) before the engine runs; otherwise the engine's input tensor.
+ */
+uint32_t tf_model_input_bytes(void);
+
+/**
+ * Feature block only: the int32 features and the int8 model input of one raw window (`raw`: exactly
+ * tf_model_input_bytes() bytes, int16 LE counts); `timing` (may be NULL) times the block alone.
+ * TF_MODEL_ERR_NO_FEATURES for a raw-window model.
+ */
+int tf_model_features(const uint8_t* raw, size_t raw_len, int32_t* features, int8_t* model_input, tf_timing_t* timing);
 
 /** The engine's facts (NULL before a successful init) and its last return value (init or invoke: tf_engine_status_t). */
 const tf_engine_info_t* tf_model_engine(void);

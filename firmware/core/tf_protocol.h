@@ -35,6 +35,8 @@
 #define TF_MSG_LOG 14  /* device->host: a line of text the firmware logs (e.g. TFLM's DebugLog/MicroPrintf), sent as a frame so it never corrupts the link; an event (seq = the device's event counter), never a reply. Added after v3 without a version bump: no existing layout changed, and a host that does not know it counts it as a bad frame and carries on */
 #define TF_MSG_OUTPUT_READ 15  /* host->device: read part of the output of the last successful INFER, for outputs larger than one RESULT frame (RESULT carries the first maxPayload - 8 bytes); answered by OUTPUT_DATA, ERROR NO_OUTPUT (nothing held) or ERROR BAD_OFFSET (offset + length past outputBytes, or length 0). The device holds the output until the next INFER or RESET, so reads are idempotent and may be retried or repeated in any order. Added after v3 without a version bump: no existing layout changed */
 #define TF_MSG_OUTPUT_DATA 16  /* device->host: the reply to OUTPUT_READ */
+#define TF_MSG_FEATURES 32  /* host->device: for a model with a feature block (tf_features_config.h): compute the features of one raw window and answer FEATURE_VECTOR, without running the model. Payload as INFER's: the whole raw window (int16 LE counts [sample][axis], INFO.inputBytes bytes) or nothing to use the input staged with INPUT_CHUNK. ERROR NO_FEATURES on a raw-window model. Added without a version bump (no existing layout changed) */
+#define TF_MSG_FEATURE_VECTOR 33  /* device->host: answer to FEATURES: what the board's DSP made of the window, so a verify mismatch says whether the DSP or the network diverged */
 
 #define TF_ERR_BAD_FRAME 1  /* a frame arrived but its payload length does not fit the message */
 #define TF_ERR_UNKNOWN_TYPE 2  /* message type the device does not handle */
@@ -49,6 +51,7 @@
 #define TF_ERR_AXES_MISMATCH 11  /* samples of the wrong width for the model: STREAM_START on a windowing model whose axes are not the IMU's aX,aY,aZ (no live detection; INFO.liveDetection is 0; INFER and SAMPLES_IN still work), or SAMPLES_IN whose length is not a whole number of numAxes-value float32 samples */
 #define TF_ERR_NO_OUTPUT 13  /* OUTPUT_READ but no output is held: no INFER succeeded since the last RESET, or the last INFER failed */
 #define TF_ERR_BAD_SAMPLE 12  /* SAMPLES_IN holds a NaN, infinite or out-of-range value (|x| > 1e6, the library's TF_MODEL_MAX_ABS_VALUE): the whole frame is refused, nothing enters the window. Added after v3 without a version bump: an older device leaves such values undefined */
+#define TF_ERR_NO_FEATURES 32  /* FEATURES sent to firmware whose model takes raw windows (no feature block) */
 
 #define TF_COUNTER_NONE 0
 #define TF_COUNTER_CYCLES 1
@@ -133,5 +136,14 @@
 /* OUTPUT_DATA: offset:u32, bytes:bytes */
 #define TF_OUTPUT_DATA_OFFSET_OFFSET 0
 #define TF_OUTPUT_DATA_FIXED_BYTES 4
+
+/* FEATURES: window:bytes */
+#define TF_FEATURES_FIXED_BYTES 0
+
+/* FEATURE_VECTOR: counterDelta:u32, micros:u32, featureCount:u16, data:bytes */
+#define TF_FEATURE_VECTOR_COUNTER_DELTA_OFFSET 0
+#define TF_FEATURE_VECTOR_MICROS_OFFSET 4
+#define TF_FEATURE_VECTOR_FEATURE_COUNT_OFFSET 8
+#define TF_FEATURE_VECTOR_FIXED_BYTES 10
 
 #endif  // TINYFORGE_TF_PROTOCOL_H_

@@ -5,7 +5,8 @@
  * pure code in their stages (data/split-files.ts, train/config.ts, firmware/build.ts); this module
  * only reads and writes them.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { GeneratedFile } from '../core/cemit.js';
 import { badInput, causeText } from '../core/errors.js';
@@ -168,7 +169,8 @@ export function loadConfig(path: string): TinyforgeConfig {
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    // A UTF-8 byte-order mark (as Windows editors save) is not JSON syntax, but not an error either.
+    value = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     throw badInput(`${file} is not valid JSON`, { cause: causeText(e), remedy: 'Fix the JSON syntax (a trailing comma or a missing quote is typical).' });
   }
@@ -200,4 +202,29 @@ export function readManifest(projectDir: string): FirmwareManifest {
     throw badInput(`${p} lacks a board or engine`, { remedy: 'regenerate the project with tinyforge firmware' });
   }
   return m;
+}
+
+/** Appends text to a file (a recording growing under its `.partial` name). */
+export function appendText(path: string, text: string): void {
+  appendFileSync(path, text);
+}
+
+/** Renames a file into place (atomic on one file system). */
+export function moveFile(from: string, to: string): void {
+  renameSync(from, to);
+}
+
+/** Removes a file (no error when it is already gone). */
+export function removeFile(path: string): void {
+  rmSync(path, { force: true });
+}
+
+/** A fresh folder under the system's temporary folder, named `prefix` + random characters. */
+export function makeTempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Removes a folder and everything in it (no error when it is already gone). */
+export function removeDir(path: string): void {
+  rmSync(path, { recursive: true, force: true });
 }

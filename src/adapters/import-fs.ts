@@ -3,7 +3,7 @@
  * folders and globs, reads text, and streams large files in chunks so a 200 MB CSV is parsed in
  * bounded memory.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, join, sep } from 'node:path';
 import { badInput, causeText } from '../core/errors.js';
 import { globRoot, globToRegExp, importRecordings, isGlob, type ImportedRecordings, type ImportIo } from '../data/import/description.js';
@@ -12,16 +12,94 @@ import type { ImportOptions } from '../data/import/index.js';
 /** Bytes per chunk when streaming a file. */
 export const CHUNK_BYTES = 4 << 20;
 
+/**
+ * What one file may cost by default: 1024 MiB (`data.import.maxFileMB`, `--max-file-mb`). A
+ * streamed CSV keeps only its samples (float32), but a file this large is more often a mistake
+ * (a disk image, a log) than a recording; JSON files are read whole, up to V8's string limit.
+ */
+export const DEFAULT_MAX_FILE_MB = 1024;
+
+export interface FsImportOptions {
+  /** Refuse files larger than this (MiB); default DEFAULT_MAX_FILE_MB. */
+  maxFileMB?: number;
+}
+
+/** Paths in messages stay short (a deep link chain must not give a multi-KB message). */
+const short = (p: string) => (p.length > 200 ? `${p.slice(0, 90)}…${p.slice(-90)}` : p);
+
+function kindOf(st: Stats): string {
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isDirectory()) return 'a folder';
+  return 'not a regular file';
+}
+
+const notRegular = (path: string, st: Stats) =>
+  badInput(`${short(path)} is ${kindOf(st)}, not a regular file: not read`, { remedy: 'point at recording files (remove it from the data folder, or narrow the path or glob)', details: { file: short(path) } });
+
+/**
+ * Opens a file for reading only if it is a regular file within the size limit, else a typed
+ * error naming it. O_NONBLOCK: opening a FIFO must not wait for a writer (that hang is what
+ * this refuses); fstat on the open descriptor checks the file actually opened.
+ */
+function openRegular(path: string, maxMB: number): { fd: number; size: number } {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw badInput(`${short(path)} is a symbolic link loop`, { remedy: 'fix or remove the link', details: { file: short(path) } });
+    let st: Stats | undefined;
+    try {
+      st = statSync(path);
+    } catch {
+      st = undefined;
+    }
+    // A socket cannot even be opened (ENXIO): say what it is.
+    if (st && !st.isFile()) throw notRegular(path, st);
+    throw badInput(`cannot read ${short(path)}`, { cause: short(causeText(e)), remedy: 'check the path and permissions' });
+  }
+  const st = fstatSync(fd);
+  if (!st.isFile()) {
+    closeSync(fd);
+    throw notRegular(path, st);
+  }
+  if (st.size > maxMB * 1048576) {
+    closeSync(fd);
+    throw badInput(`${short(path)} is ${(st.size / 1048576).toFixed(0)} MiB, above the ${maxMB} MiB one file may take`, {
+      remedy: `check it is a recording; to import it anyway raise the limit (--max-file-mb ${Math.ceil(st.size / 1048576)}, data.import.maxFileMB)`,
+      details: { file: short(path), bytes: st.size, maxFileMB: maxMB },
+    });
+  }
+  return { fd, size: st.size };
+}
+
 const posix = (p: string) => p.split(sep).join('/');
 
-/** Every file below `dir` (at most `depth` levels down), sorted, as '/'-separated paths relative to it (hidden entries skipped). */
-function walk(dir: string, prefix = '', depth = Infinity): string[] {
+/**
+ * Every file below `dir` (at most `depth` levels down), sorted, as '/'-separated paths relative to
+ * it (hidden entries skipped). A folder link back to a folder being walked is a loop: refused,
+ * naming the link (not the endlessly repeated path).
+ */
+function walk(dir: string, prefix = '', depth = Infinity, above: ReadonlySet<string> = new Set()): string[] {
   const out: string[] = [];
   let names: string[];
+  const here = join(dir, prefix);
+  let real: string;
   try {
-    names = readdirSync(join(dir, prefix)).sort();
+    real = realpathSync(here);
   } catch (e) {
-    throw badInput(`cannot read folder ${join(dir, prefix)}`, { cause: causeText(e), remedy: 'check the path and permissions' });
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw badInput(`${short(here)} is a symbolic link loop`, { remedy: 'fix or remove the link' });
+    throw badInput(`cannot read folder ${short(here)}`, { cause: short(causeText(e)), remedy: 'check the path and permissions' });
+  }
+  if (above.has(real)) throw badInput(`${short(here)} links back to ${short(real)}, a folder it is inside: a symbolic link loop`, { remedy: 'remove the link, or point at a folder without it', details: { file: short(here) } });
+  const inside = new Set(above).add(real);
+  try {
+    names = readdirSync(here).sort();
+  } catch (e) {
+    throw badInput(`cannot read folder ${short(here)}`, { cause: short(causeText(e)), remedy: 'check the path and permissions' });
   }
   for (const n of names) {
     if (n.startsWith('.') || n === 'node_modules') continue;
@@ -29,17 +107,19 @@ function walk(dir: string, prefix = '', depth = Infinity): string[] {
     let st;
     try {
       st = statSync(join(dir, rel));
-    } catch {
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw badInput(`${short(join(dir, rel))} is a symbolic link loop`, { remedy: 'fix or remove the link' });
       continue; // a dangling link
     }
     if (st.isDirectory()) {
-      if (depth > 1) for (const f of walk(dir, rel, depth - 1)) out.push(f);
-    } else out.push(rel);
+      if (depth > 1) for (const f of walk(dir, rel, depth - 1, inside)) out.push(f);
+    } else out.push(rel); // non-regular files are refused, naming them, when read (openRegular)
   }
   return out;
 }
 
-export function fsImportIo(): ImportIo {
+export function fsImportIo(opts: FsImportOptions = {}): ImportIo {
+  const maxMB = opts.maxFileMB ?? DEFAULT_MAX_FILE_MB;
   return {
     list(spec) {
       if (isGlob(spec)) {
@@ -59,25 +139,28 @@ export function fsImportIo(): ImportIo {
       try {
         st = statSync(spec);
       } catch (e) {
-        throw badInput(`no such file or folder: ${spec}`, { cause: causeText(e), remedy: 'check the path' });
+        if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw badInput(`${short(spec)} is a symbolic link loop`, { remedy: 'fix or remove the link' });
+        throw badInput(`no such file or folder: ${short(spec)}`, { cause: short(causeText(e)), remedy: 'check the path' });
       }
       if (!st.isDirectory()) return [{ path: spec, rel: basename(spec) }];
       return walk(spec).map((rel) => ({ path: join(spec, rel), rel }));
     },
     read(path) {
+      const { fd, size } = openRegular(path, maxMB);
       try {
-        return readFileSync(path, 'utf8');
+        const buf = Buffer.allocUnsafe(size);
+        let got = 0;
+        // Read what the file held when opened (a file growing meanwhile is read up to that size).
+        for (let n = -1; got < size && n !== 0; got += n) n = readSync(fd, buf, got, size - got, null);
+        return new TextDecoder('utf-8').decode(buf.subarray(0, got));
       } catch (e) {
-        throw badInput(`cannot read ${path}`, { cause: causeText(e), remedy: 'check the path and permissions' });
+        throw badInput(`cannot read ${short(path)}`, { cause: short(causeText(e)), remedy: 'check the file (a JSON file is read whole: split one larger than a few hundred MB)' });
+      } finally {
+        closeSync(fd);
       }
     },
     *chunks(path) {
-      let fd: number;
-      try {
-        fd = openSync(path, 'r');
-      } catch (e) {
-        throw badInput(`cannot read ${path}`, { cause: causeText(e), remedy: 'check the path and permissions' });
-      }
+      const { fd } = openRegular(path, maxMB);
       try {
         const buf = Buffer.allocUnsafe(CHUNK_BYTES);
         const dec = new TextDecoder('utf-8');

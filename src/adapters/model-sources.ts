@@ -29,6 +29,8 @@ export interface Sources {
   calibration?: ArrayData;
   /** Labelled evaluation data, when known. */
   evaluation?: ArrayData;
+  /** The held-out windows in sensor units (train directories), for the feature block's SQNR. */
+  heldOutRaw?: WindowSet;
 }
 
 function fromArtifacts(a: LoadedArtifacts): { calibration: ArrayData; evaluation: ArrayData } {
@@ -45,7 +47,7 @@ export async function loadSources(opts: { model: string; data?: string; settings
   const modelDir = opts.model.endsWith('.json') ? dirname(opts.model) : opts.model;
   if (isTrainDir(modelDir)) {
     const a = await loadTrainArtifacts(modelDir);
-    out = { model: a.model, settings: a.settings, ...fromArtifacts(a) };
+    out = { model: a.model, settings: a.settings, ...fromArtifacts(a), heldOutRaw: a.heldOut };
   } else {
     const model = await loadLayersModelFile(opts.model);
     const sp = join(dirname(modelJsonPath(opts.model)), 'settings.json');

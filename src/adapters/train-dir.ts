@@ -9,8 +9,10 @@
  *   report.json         EvalReport (history, accuracies, metrics, verdict, size)
  *   report.html         the same report as one self-contained page
  *   windows.json        WindowsManifest: shapes, class list and per-window labels/groups of the two binaries
- *   representative.bin  calibration windows: up to 500 training windows, [count, ...inputShape]
- *   heldout.bin         the held-out windows the report used (test, else validation), [count, ...inputShape]
+ *   representative.bin  calibration windows: up to 500 training windows, [count, windowLength, axes]
+ *   heldout.bin         the held-out windows the report used (test, else validation), [count, windowLength, axes]
+ * With a feature block (settings.features) the model input (inputShape) is the feature vector; the
+ * windows stay raw and `loadTrainArtifacts` computes the standardised features from them.
  * Windows are stored in sensor units (not normalised): x' = (x − mean[axis]) / std[axis] with
  * settings.normalisation gives the model's input; `loadTrainArtifacts` returns both forms.
  * Files are written to a staging folder and renamed into place one by one, so a crash never
@@ -22,6 +24,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
 import { badInput, causeText } from '../core/errors.js';
 import { applyNormalisation } from '../data/window.js';
+import { modelInputSet } from '../features/index.js';
 import { reportHtml } from '../train/report-html.js';
 import type { EvalReport, TrainResult } from '../train/train.js';
 
@@ -124,7 +127,8 @@ export async function saveTrainArtifacts(dir: string, run: SavableRun): Promise<
   const { json, weights } = await modelArtifacts(run.model);
   const inputShape = (run.model.inputs[0].shape as (number | null)[]).slice(1).map((d) => d ?? 1);
   const { representative, heldOut } = run.windows;
-  const per = inputShape.reduce((a, b) => a * b, 1);
+  // Windows are stored raw ([windowLength, axes]); with a feature block the model input differs.
+  const per = representative.windowLength * representative.axes.length;
   for (const ws of [representative, heldOut]) {
     if (ws.x.length % per !== 0) throw badInput(`windows of ${ws.x.length} floats do not divide into model inputs of ${per}`, { remedy: 'The windows do not match the model input shape.' });
   }
@@ -183,7 +187,7 @@ function readJson<T>(path: string): T {
 }
 
 function windowsFrom(dir: string, m: WindowsManifest, e: WindowsEntry): WindowSet {
-  const per = m.inputShape.reduce((a, b) => a * b, 1);
+  const per = m.windowLength * m.axes.length;
   let buf: Buffer;
   try {
     buf = readFileSync(join(dir, e.file));
@@ -229,7 +233,7 @@ export async function loadTrainArtifacts(dir: string): Promise<LoadedArtifacts> 
   }
   const representative = windowsFrom(d, manifest, manifest.representative);
   const heldOut = windowsFrom(d, manifest, manifest.heldOut);
-  const norm = (ws: WindowSet) => (ws.axes.length === settings.normalisation.mean.length ? applyNormalisation(ws, settings.normalisation) : ws);
+  const norm = (ws: WindowSet) => modelInputSet(ws, settings, (w) => (w.axes.length === settings.normalisation.mean.length ? applyNormalisation(w, settings.normalisation) : w));
   const repN = norm(representative);
   return {
     dir: d,

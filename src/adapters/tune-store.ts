@@ -38,8 +38,10 @@ export function removeDir(dir: string): void {
 /** The search folder; `Rec` is a trial record (JSON with an id), `Fig` the measured figures. */
 export class TuneStore<Rec extends { id: number }, Fig> {
   readonly measure: string;
-  constructor(readonly dir: string, measureCache?: string) {
+  /** `readOnly`: only look (a search another process is running); nothing is created. */
+  constructor(readonly dir: string, measureCache?: string, readOnly = false) {
     this.measure = measureCache ?? join(dir, 'measure');
+    if (readOnly) return;
     try {
       mkdirSync(this.measure, { recursive: true });
       mkdirSync(join(dir, 'trials'), { recursive: true });
@@ -63,13 +65,16 @@ export class TuneStore<Rec extends { id: number }, Fig> {
     writeFileAtomic(join(this.dir, SEARCH_FILE), JSON.stringify(h, null, 2) + '\n');
   }
 
-  /** Every complete line of trials.jsonl; a trailing partial line (a crash mid-append) is cut off the file. */
-  readTrials(): Rec[] {
+  /**
+   * Every complete line of trials.jsonl. A trailing partial line (a crash mid-append) is cut off
+   * the file when `repair` (the search resuming); a reader watching a running search leaves it.
+   */
+  readTrials(o: { repair?: boolean } = { repair: true }): Rec[] {
     const p = join(this.dir, TRIALS_FILE);
     if (!existsSync(p)) return [];
     const text = readFileSync(p, 'utf8');
     const end = text.lastIndexOf('\n') + 1;
-    if (end < text.length) truncateSync(p, Buffer.byteLength(text.slice(0, end)));
+    if (end < text.length && o.repair) truncateSync(p, Buffer.byteLength(text.slice(0, end)));
     const out: Rec[] = [];
     text
       .slice(0, end)

@@ -2,6 +2,7 @@
  * `tinyforge` command line: a thin layer over the library. Each pipeline stage registers its
  * commands from its own module under ./commands.
  */
+import * as tf from '@tensorflow/tfjs';
 import { CommanderError } from 'commander';
 import { ExitCode } from '../core/errors.js';
 import { buildProgram } from './program.js';
@@ -13,6 +14,9 @@ export { buildProgram };
  * In-process callers (tests) get the same parsing and exit codes as the binary.
  */
 export async function runCli(argv: string[]): Promise<void> {
+  // tfjs's CPU backend prints a "you are running TensorFlow.js in Node.js" banner to stderr on
+  // first use (verify, eval): production mode keeps its advice-to-developers warnings quiet.
+  tf.env().set('PROD', true);
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

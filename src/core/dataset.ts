@@ -40,10 +40,30 @@ export interface WindowSet {
   groups: string[];
 }
 
+/**
+ * A feature block in front of the model (src/features/, docs/features.md). Absent → the raw window
+ * (normalised with `normalisation`). Present → the model's input is the block's features,
+ * standardised with `standardisation` (fitted on the training features).
+ */
+export interface FeatureSettings {
+  block: 'spectral' | 'flatten';
+  /** Every parameter of the block, defaults filled in (inputScale included). */
+  params: Record<string, unknown>;
+  /** One name per feature (the model input's length). */
+  names: string[];
+  /** Per-feature x = (f − mean) / std, in the features' integer units. */
+  standardisation: Normalisation;
+}
+
 /** The settings a model was trained with: one source of truth for host and firmware. */
 export interface ModelSettings {
-  /** "classification" (softmax over labels) or "regression". */
-  task: 'classification' | 'regression';
+  /**
+   * What the outputs mean: "classification" (one score per label, the arg-max is the class),
+   * "regression" (values; `labels` name them, or are empty for unnamed values of any count),
+   * "anomaly" (an autoencoder: the outputs reconstruct the input, the anomaly score is the mean
+   * squared reconstruction error; `labels` empty).
+   */
+  task: 'classification' | 'regression' | 'anomaly';
   labels: string[];
   axes: string[];
   units: string[];
@@ -52,6 +72,8 @@ export interface ModelSettings {
   windowLength: number;
   windowStride: number;
   normalisation: Normalisation;
+  /** The feature block in front of the model; absent for raw windows. */
+  features?: FeatureSettings;
   /** Filled in by the quantiser: how float inputs map to int8 and outputs back. */
   inputQuant?: { scale: number; zeroPoint: number };
   outputQuant?: { scale: number; zeroPoint: number };

@@ -27,6 +27,29 @@ export interface BuiltinOptions {
   /** Separate sessions (recordings) the seconds of each subject and activity are split into, each
    * with its own posture, strap shift and start-up transition. Default: one per 20 s, 1–3. */
   sessions?: number;
+  /** Simulate even above BUILTIN_MAX_FRAMES (the stated bound). */
+  force?: boolean;
+  /** Called after each simulated recording: recordings done of total, frames done of total. */
+  onProgress?: (p: { recordings: number; totalRecordings: number; frames: number; totalFrames: number }) => void;
+}
+
+/**
+ * The most frames (sample instants) the simulator makes without `force`: 10 million, i.e. 55 h at
+ * 50 Hz, 120 MB of samples and about twice that in 2 s / 1 s windows — 67 × the default dataset
+ * (150,000 frames), and over a minute of simulation on a 2-core machine (~130,000 frames/s
+ * measured). 1000 subjects × 3000 s is 750 million: hours and ~9 GB, refused unless forced.
+ */
+export const BUILTIN_MAX_FRAMES = 10_000_000;
+
+/** What a built-in dataset costs before it is made: recordings, frames, bytes of samples. */
+export function builtinWork(opts: BuiltinOptions = {}): { recordings: number; frames: number; sampleBytes: number } {
+  const subjects = opts.subjects ?? BUILTIN_DEFAULTS.subjects;
+  const seconds = opts.secondsPerActivity ?? BUILTIN_DEFAULTS.secondsPerActivity;
+  const rateHz = opts.rateHz ?? BUILTIN_DEFAULTS.rateHz;
+  const sessions = opts.sessions ?? Math.min(3, Math.max(1, Math.floor(seconds / 20)));
+  const recordings = subjects * ACTIVITIES.length * sessions;
+  const frames = recordings * Math.round((seconds / sessions) * rateHz);
+  return { recordings, frames, sampleBytes: frames * 3 * 4 };
 }
 
 export const BUILTIN_DEFAULTS = { seed: 1, subjects: 10, secondsPerActivity: 60, rateHz: 50 } as const;
@@ -72,7 +95,15 @@ export function builtinDataset(opts: BuiltinOptions = {}): Recording[] {
     throw badInput(`builtin dataset: sessions must be a positive integer with ≥ 4 s each, got ${sessions} for ${seconds} s`, { remedy: 'use fewer sessions or more seconds' });
   }
   if (!Number.isFinite(seed)) throw badInput(`builtin dataset: seed must be a finite integer, got ${seed}`, { remedy: 'pass e.g. --seed 1' });
+  const work = builtinWork({ ...opts, sessions });
+  if (work.frames > BUILTIN_MAX_FRAMES && !opts.force) {
+    throw badInput(
+      `builtin dataset: ${subjects} subjects × ${ACTIVITIES.length} activities × ${seconds} s at ${rateHz} Hz is ${work.frames.toLocaleString('en')} samples (${(work.sampleBytes / 1e9).toFixed(1)} GB before windowing, about ${Math.ceil(work.frames / 130_000 / 60)} min to simulate at 130,000 samples/s), above the ${BUILTIN_MAX_FRAMES.toLocaleString('en')} made without asking`,
+      { remedy: 'use fewer subjects or seconds (--subjects, --seconds, data.builtin), or force it (--force, data.builtin.force: true)', details: { frames: work.frames, maxFrames: BUILTIN_MAX_FRAMES } },
+    );
+  }
   const root = mulberry32(seed);
+  let framesDone = 0;
   const out: Recording[] = [];
   for (let s = 0; s < subjects; s++) {
     const group = `subject${String(s + 1).padStart(2, '0')}`;
@@ -90,6 +121,8 @@ export function builtinDataset(opts: BuiltinOptions = {}): Recording[] {
           samples: simulate(activity, subject, rng, frames, rateHz),
           source: `builtin(seed=${seed}) ${group} ${activity} session ${k + 1}/${sessions}`,
         });
+        framesDone += frames;
+        opts.onProgress?.({ recordings: out.length, totalRecordings: work.recordings, frames: framesDone, totalFrames: work.frames });
       }
     }
   }

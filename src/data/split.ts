@@ -32,10 +32,12 @@ export interface SplitOptions {
   test?: number;
   /** What to do when groups cannot be kept apart while stratifying. Default "contiguous". */
   fallback?: 'contiguous' | 'error';
+  /** Groups held out as the test split (chosen, not drawn); the rest go to train and val by group. */
+  testGroups?: string[];
 }
 
 export interface SplitReport {
-  mode: 'group' | 'contiguous';
+  mode: 'group' | 'contiguous' | 'chosen';
   seed: number;
   /** Groups in each split (sorted). In contiguous mode a group may be listed in several. */
   groups: Record<SplitName, string[]>;
@@ -96,8 +98,11 @@ function assignGroups(items: readonly Item[], fr: number[], seed: number): Map<s
   const total = new Array(labels.length).fill(0);
   for (const c of byGroup.values()) c.forEach((v, k) => (total[k] += v));
   const sum = (c: number[]) => c.reduce((a, b) => a + b, 0);
-  // Seeded shuffle, then a stable sort by size: big groups placed first balance best.
-  const order = shuffled([...byGroup.keys()].sort(), mulberry32(seed)).sort((a, b) => sum(byGroup.get(b)!) - sum(byGroup.get(a)!));
+  // Seeded shuffle, then a stable sort by size: big groups placed first balance best. Sizes within
+  // 25 % of each other count as equal, so the seed changes which people are held out (real
+  // subjects never record exactly the same amount; an exact sort would make the seed moot).
+  const bucket = (g: string) => Math.round(Math.log(Math.max(1, sum(byGroup.get(g)!))) / Math.log(1.25));
+  const order = shuffled([...byGroup.keys()].sort(), mulberry32(seed)).sort((a, b) => bucket(b) - bucket(a));
   const acc = [0, 1, 2].map(() => new Array(labels.length).fill(0));
   const used = [0, 0, 0];
   const out = new Map<string, number>();
@@ -131,24 +136,34 @@ function assignGroups(items: readonly Item[], fr: number[], seed: number): Map<s
   return out;
 }
 
-function emptyReport(mode: SplitReport['mode'], seed: number): SplitReport {
-  return { mode, seed, groups: { train: [], val: [], test: [] }, counts: { train: {}, val: {}, test: {} }, warnings: [] };
+/** A report being filled: counts in Maps (labels such as "__proto__" are data, never object keys). */
+type Tallied = SplitReport & { tallies: Record<SplitName, Map<string, number>> };
+
+function emptyReport(mode: SplitReport['mode'], seed: number): Tallied {
+  return { mode, seed, groups: { train: [], val: [], test: [] }, counts: { train: {}, val: {}, test: {} }, warnings: [], tallies: { train: new Map(), val: new Map(), test: new Map() } };
 }
 
-function tally(report: SplitReport, split: SplitName, group: string, label: string, n: number): void {
+function tally(report: Tallied, split: SplitName, group: string, label: string, n: number): void {
   if (!report.groups[split].includes(group)) report.groups[split].push(group);
-  report.counts[split][label] = (report.counts[split][label] ?? 0) + n;
+  const t = report.tallies[split];
+  t.set(label, (t.get(label) ?? 0) + n);
 }
 
-function finish(report: SplitReport): SplitReport {
-  for (const s of SPLIT_NAMES) report.groups[s].sort();
-  return report;
+function finish(report: Tallied): SplitReport {
+  const { tallies, ...out } = report;
+  for (const s of SPLIT_NAMES) {
+    out.groups[s].sort();
+    // fromEntries defines own properties, so a "__proto__" label is an ordinary key of the JSON report.
+    out.counts[s] = Object.fromEntries(tallies[s]);
+  }
+  return out;
 }
 
 /** Splits recordings (before windowing) by group; see the module comment for the fallback. */
 export function splitByGroup(recs: readonly Recording[], opts: SplitOptions = {}): RecordingSplit {
   const { seed, fr } = checkFractions(opts);
   if (recs.length === 0) throw badInput('no recordings to split', { remedy: 'import at least one recording' });
+  if (opts.testGroups) return splitChosen(recs, opts.testGroups, fr[1], seed);
   const items = recs.map((r) => ({ group: r.group, label: r.label, weight: r.samples.length / r.axes.length }));
   const assigned = assignGroups(items, fr, seed);
   const parts: Recording[][] = [[], [], []];
@@ -187,10 +202,50 @@ export function splitByGroup(recs: readonly Recording[], opts: SplitOptions = {}
     });
   }
   const shared = [...new Set(recs.map((r) => r.group))].filter((g) => SPLIT_NAMES.filter((s) => report.groups[s].includes(g)).length > 1);
+  // Why: the classes recorded in fewer groups than there are splits to fill (a class one person recorded).
+  const needed = 1 + (fr[1] > 0 ? 1 : 0) + (fr[2] > 0 ? 1 : 0);
+  const groupsOf = new Map<string, Set<string>>();
+  for (const r of recs) (groupsOf.get(r.label) ?? groupsOf.set(r.label, new Set()).get(r.label)!).add(r.group);
+  const thin = [...groupsOf].filter(([, g]) => g.size < needed).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  const why = thin.length
+    ? thin.map(([l, g]) => `class "${l}" is recorded in only ${g.size} group${g.size > 1 ? 's' : ''} (${[...g].sort().slice(0, 5).join(', ')})`).join(', ')
+    : `only ${groups} group(s)`;
   report.warnings.push(
-    `only ${groups} group(s): cannot keep groups apart and stratify, so each class's recordings were split into contiguous blocks (train, val, test in recording order)` +
-      (shared.length ? `; groups in several splits: ${shared.sort().join(', ')} — held-out accuracy may be optimistic` : ''),
+    `${why}: groups cannot be kept apart with every class in every split, so each class's recordings were split into contiguous blocks (train, val, test in recording order)` +
+      (shared.length ? `; ${shared.length} group(s) in several splits (${shared.sort().slice(0, 10).join(', ')}${shared.length > 10 ? ', …' : ''}) — held-out accuracy is about known groups and may be optimistic` : '') +
+      `. Leave such classes out (--exclude-labels, data.labels), record them from more groups, or choose the test groups (--test-groups)`,
   );
+  return { train: parts[0], val: parts[1], test: parts[2], report: finish(report) };
+}
+
+/**
+ * The test split is the chosen groups; the others are split into train and val by group (as in
+ * group mode, stratified and seeded), falling back to no val when too few groups remain.
+ */
+function splitChosen(recs: readonly Recording[], testGroups: readonly string[], val: number, seed: number): RecordingSplit {
+  const all = new Set(recs.map((r) => r.group));
+  const unknown = testGroups.filter((g) => !all.has(g));
+  if (unknown.length) throw badInput(`--test-groups names group(s) the data does not have: ${unknown.slice(0, 8).join(', ')} (groups: ${[...all].sort().slice(0, 12).join(', ')})`, { remedy: 'name groups data inspect lists' });
+  const chosen = new Set(testGroups);
+  if (chosen.size >= all.size) throw badInput('--test-groups names every group: nothing is left to train on', { remedy: 'hold out fewer groups' });
+  const rest = recs.filter((r) => !chosen.has(r.group));
+  const items = rest.map((r) => ({ group: r.group, label: r.label, weight: r.samples.length / r.axes.length }));
+  const report = emptyReport('chosen', seed);
+  const labels = new Set(recs.map((r) => r.label));
+  const testLabels = new Set(recs.filter((r) => chosen.has(r.group)).map((r) => r.label));
+  const missing = [...labels].filter((l) => !testLabels.has(l)).sort();
+  if (missing.length) report.warnings.push(`the test groups (${[...chosen].sort().join(', ')}) have no recordings of ${missing.join(', ')}: those classes are not tested`);
+  let assigned = val > 0 ? assignGroups(items, [1 - val, val, 0], seed) : null;
+  if (!assigned) {
+    if (val > 0) report.warnings.push('too few groups besides the test groups for a validation split with every class: no validation split');
+    assigned = new Map(rest.map((r) => [r.group, 0]));
+  }
+  const parts: Recording[][] = [[], [], []];
+  for (const r of recs) {
+    const s = chosen.has(r.group) ? 2 : assigned.get(r.group)!;
+    parts[s].push(r);
+    tally(report, SPLIT_NAMES[s], r.group, r.label, 1);
+  }
   return { train: parts[0], val: parts[1], test: parts[2], report: finish(report) };
 }
 
@@ -229,4 +284,27 @@ export function leaveOneGroupOut(recs: readonly Recording[]): GroupFold[] {
     throw badInput(`leave-one-group-out needs at least 2 groups, found ${groups.length}`, { remedy: 'import recordings from several subjects/sessions (set --group per file)' });
   }
   return groups.map((group) => ({ group, train: recs.filter((r) => r.group !== group), test: recs.filter((r) => r.group === group) }));
+}
+
+/**
+ * Grouped k-fold: the groups dealt into `k` folds of about equal size (frames), largest first
+ * with seeded tie-breaking (sizes within 25 % are ties, as in the split), each fold's groups
+ * sorted. Each fold is one run's `testGroups`; no group is in two folds.
+ */
+export function groupFolds(recs: readonly Recording[], k: number, seed = 1): string[][] {
+  const size = new Map<string, number>();
+  for (const r of recs) size.set(r.group, (size.get(r.group) ?? 0) + r.samples.length / r.axes.length);
+  if (!Number.isInteger(k) || k < 2) throw badInput(`--folds must be a whole number ≥ 2, got ${k}`, { remedy: 'e.g. --folds 5' });
+  if (size.size < k) throw badInput(`--folds ${k} needs at least ${k} groups, the data has ${size.size}`, { remedy: `use at most --folds ${size.size}, or record more groups` });
+  const bucket = (g: string) => Math.round(Math.log(Math.max(1, size.get(g)!)) / Math.log(1.25));
+  const order = shuffled([...size.keys()].sort(), mulberry32(seed)).sort((a, b) => bucket(b) - bucket(a));
+  const folds: string[][] = Array.from({ length: k }, () => []);
+  const load = new Array<number>(k).fill(0);
+  for (const g of order) {
+    let best = 0;
+    for (let f = 1; f < k; f++) if (load[f] < load[best] || (load[f] === load[best] && folds[f].length < folds[best].length)) best = f;
+    folds[best].push(g);
+    load[best] += size.get(g)!;
+  }
+  return folds.map((f) => f.sort());
 }

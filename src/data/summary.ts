@@ -12,7 +12,7 @@ export interface DatasetSummary {
   /** Distinct axis lists with the recordings having each. */
   axes: { axes: string[]; units: string[]; recordings: number }[];
   classes: { label: string; recordings: number; frames: number; seconds: number; groups: number }[];
-  /** Seconds of each class per group: table[group][label]. */
+  /** Seconds of each class per group (own keys only: read with `secondsOf`, never `seconds[label]`). */
   perGroup: { group: string; recordings: number; seconds: Record<string, number> }[];
   /** Per axis over all samples (first axis list only): min, max, mean. */
   ranges: { axis: string; min: number; max: number; mean: number }[];
@@ -69,10 +69,16 @@ export function summarise(recs: readonly Recording[]): DatasetSummary {
     }),
     perGroup: groups.map((group) => {
       const mine = recs.filter((r) => r.group === group);
-      const seconds: Record<string, number> = {};
-      for (const r of mine) seconds[r.label] = (seconds[r.label] ?? 0) + secs(r);
-      return { group, recordings: mine.length, seconds };
+      const seconds = new Map<string, number>();
+      for (const r of mine) seconds.set(r.label, (seconds.get(r.label) ?? 0) + secs(r));
+      // Own properties only (fromEntries): a label such as "__proto__" or "constructor" is a plain key.
+      return { group, recordings: mine.length, seconds: Object.fromEntries(seconds) as Record<string, number> };
     }),
     ranges,
   };
+}
+
+/** Seconds of `label` in one per-group row (0 when absent; labels like "constructor" are not inherited keys). */
+export function secondsOf(row: DatasetSummary['perGroup'][number], label: string): number {
+  return Object.hasOwn(row.seconds, label) ? row.seconds[label] : 0;
 }

@@ -116,7 +116,7 @@ export interface CaptureOrigin {
 
 /**
  * The sidecar of a CSV capture (schemas/capture.schema.json, format tinyforge-capture/1, without
- * `data`): what `tinyforge data import` reads beside the CSV. `fallbackRateHz` is used when the
+ * `data`): what `tinyforge data split` reads beside the CSV. `fallbackRateHz` is used when the
  * device never reported a rate (no batch arrived).
  */
 export function captureSidecar(s: CaptureSummary, o: CaptureOrigin, fallbackRateHz = 1): Record<string, unknown> {

@@ -26,7 +26,7 @@
  */
 import { TinyforgeError, deviceError, unsupported } from '../core/errors.js';
 import { FrameDecoder, decodeMessage, encodeMessage, type DecodedMessage } from './codec.js';
-import { ERR_NAME, FIXED_BYTES, MAX_PAYLOAD, MSG, type ImuSamplesMsg, type InfoMsg, type LogMsg, type MessageMap, type OutputDataMsg, type MsgName, type PredictionMsg, type ResultMsg } from './protocol.generated.js';
+import { ERR_NAME, FIXED_BYTES, MAX_PAYLOAD, MSG, type ImuSamplesMsg, type InfoMsg, type LogMsg, type MessageMap, type OutputDataMsg, type MsgName, type PredictionMsg, type ResultMsg, type FeatureVectorMsg } from './protocol.generated.js';
 import { LinkTiming } from './link-timing.js';
 import { Listeners, type Transport } from './transport.js';
 
@@ -362,6 +362,33 @@ export class DeviceClient {
       }
       return { output, counterDelta: m.counterDelta, micros: m.micros };
     });
+  }
+
+  /**
+   * The board's feature block on one raw window (FEATURES → FEATURE_VECTOR): its int32 features,
+   * the int8 model input made from them, and the DSP's own counter delta. Firmware of a raw-window
+   * model answers ERROR NO_FEATURES (a device error).
+   */
+  async features(window: Uint8Array): Promise<{ features: Int32Array; modelInput: Int8Array; counterDelta: number; micros: number }> {
+    const info = this.requireInfo();
+    if (window.length !== info.inputBytes) throw deviceError(`window is ${window.length} bytes but the device takes ${info.inputBytes}`, { remedy: 'send the raw window the model was trained on (int16 counts [sample][axis])' });
+    const m = (await this.exclusive(async () => {
+      const whole = window.length <= MAX_SINGLE_INFER_BYTES;
+      if (!whole) {
+        for (let offset = 0; offset < window.length; offset += INPUT_CHUNK_BYTES) {
+          await this.attempts('INPUT_CHUNK', { offset, bytes: window.subarray(offset, Math.min(window.length, offset + INPUT_CHUNK_BYTES)) }, ['ACK'], {});
+        }
+      }
+      const r = await this.attempts('FEATURES', { window: whole ? window : new Uint8Array(0) }, ['FEATURE_VECTOR'], { inference: true });
+      if (!r) throw this.noReply('FEATURES', 1, window.length);
+      return r;
+    })).msg as FeatureVectorMsg;
+    const n = m.featureCount;
+    if (m.data.length !== 5 * n) throw deviceError(`FEATURE_VECTOR carries ${m.data.length} bytes for ${n} features (expected ${5 * n})`, { remedy: 'reflash the board: its firmware and this host disagree' });
+    const dv = new DataView(m.data.buffer, m.data.byteOffset, m.data.byteLength);
+    const features = Int32Array.from({ length: n }, (_, i) => dv.getInt32(4 * i, true));
+    const modelInput = Int8Array.from({ length: n }, (_, i) => dv.getInt8(4 * n + i));
+    return { features, modelInput, counterDelta: m.counterDelta, micros: m.micros };
   }
 
   /**

@@ -43,6 +43,10 @@ export const MSG = {
   OUTPUT_READ: 15,
   /** device->host: the reply to OUTPUT_READ */
   OUTPUT_DATA: 16,
+  /** host->device: for a model with a feature block (tf_features_config.h): compute the features of one raw window and answer FEATURE_VECTOR, without running the model. Payload as INFER's: the whole raw window (int16 LE counts [sample][axis], INFO.inputBytes bytes) or nothing to use the input staged with INPUT_CHUNK. ERROR NO_FEATURES on a raw-window model. Added without a version bump (no existing layout changed) */
+  FEATURES: 32,
+  /** device->host: answer to FEATURES: what the board's DSP made of the window, so a verify mismatch says whether the DSP or the network diverged */
+  FEATURE_VECTOR: 33,
 } as const;
 export type MsgName = keyof typeof MSG;
 
@@ -63,6 +67,8 @@ export const MSG_NAME: Record<number, MsgName> = {
   14: 'LOG',
   15: 'OUTPUT_READ',
   16: 'OUTPUT_DATA',
+  32: 'FEATURES',
+  33: 'FEATURE_VECTOR',
 };
 
 /** ERROR message codes. */
@@ -93,6 +99,8 @@ export const ERR = {
   NO_OUTPUT: 13,
   /** SAMPLES_IN holds a NaN, infinite or out-of-range value (|x| > 1e6, the library's TF_MODEL_MAX_ABS_VALUE): the whole frame is refused, nothing enters the window. Added after v3 without a version bump: an older device leaves such values undefined */
   BAD_SAMPLE: 12,
+  /** FEATURES sent to firmware whose model takes raw windows (no feature block) */
+  NO_FEATURES: 32,
 } as const;
 
 export const ERR_NAME: Record<number, string> = {
@@ -109,6 +117,7 @@ export const ERR_NAME: Record<number, string> = {
   11: 'AXES_MISMATCH',
   13: 'NO_OUTPUT',
   12: 'BAD_SAMPLE',
+  32: 'NO_FEATURES',
 };
 
 /** INFO.counterKind values. */
@@ -245,6 +254,22 @@ export interface OutputDataMsg {
   /** output tensor bytes [offset, offset + length) */
   bytes: Uint8Array;
 }
+/** FEATURES (32, host->device): for a model with a feature block (tf_features_config.h): compute the features of one raw window and answer FEATURE_VECTOR, without running the model. Payload as INFER's: the whole raw window (int16 LE counts [sample][axis], INFO.inputBytes bytes) or nothing to use the input staged with INPUT_CHUNK. ERROR NO_FEATURES on a raw-window model. Added without a version bump (no existing layout changed) */
+export interface FeaturesMsg {
+  /** raw window bytes, or nothing for the staged input */
+  window: Uint8Array;
+}
+/** FEATURE_VECTOR (33, device->host): answer to FEATURES: what the board's DSP made of the window, so a verify mismatch says whether the DSP or the network diverged */
+export interface FeatureVectorMsg {
+  /** tf_board_counter() difference around the feature block alone (extract + quantise) */
+  counterDelta: number;
+  /** tf_board_micros() difference around the same */
+  micros: number;
+  /** features per window (TF_FEATURES_COUNT) */
+  featureCount: number;
+  /** featureCount int32 LE features, then featureCount int8 model inputs */
+  data: Uint8Array;
+}
 
 /** Message name → payload type. */
 export interface MessageMap {
@@ -264,6 +289,8 @@ export interface MessageMap {
   LOG: LogMsg;
   OUTPUT_READ: OutputReadMsg;
   OUTPUT_DATA: OutputDataMsg;
+  FEATURES: FeaturesMsg;
+  FEATURE_VECTOR: FeatureVectorMsg;
 }
 
 /** Field layouts in wire order (the codec walks them). */
@@ -284,6 +311,8 @@ export const LAYOUT: { [K in MsgName]: readonly { name: string; type: FieldType 
   LOG: [{ name: 'text', type: 'str' }],
   OUTPUT_READ: [{ name: 'offset', type: 'u32' }, { name: 'length', type: 'u16' }],
   OUTPUT_DATA: [{ name: 'offset', type: 'u32' }, { name: 'bytes', type: 'bytes' }],
+  FEATURES: [{ name: 'window', type: 'bytes' }],
+  FEATURE_VECTOR: [{ name: 'counterDelta', type: 'u32' }, { name: 'micros', type: 'u32' }, { name: 'featureCount', type: 'u16' }, { name: 'data', type: 'bytes' }],
 };
 
 /** Bytes of each message's leading fixed-size fields (tf_protocol.h TF_<MSG>_FIXED_BYTES). */
@@ -304,4 +333,6 @@ export const FIXED_BYTES: { [K in MsgName]: number } = {
   LOG: 0,
   OUTPUT_READ: 6,
   OUTPUT_DATA: 4,
+  FEATURES: 0,
+  FEATURE_VECTOR: 10,
 };

@@ -18,6 +18,12 @@ export interface VerifyOptions {
   reference: (input: Uint8Array, index: number) => Uint8Array | Promise<Uint8Array>;
   /** Called after each inference. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Models with a feature block: the host's integer features and int8 model input of an input (a
+   * raw window). Given, every window is also sent as FEATURES and the board's feature vector is
+   * compared byte for byte, so a mismatch says whether the DSP or the network diverged.
+   */
+  features?: (input: Uint8Array, index: number) => { features: Int32Array; modelInput: Int8Array };
 }
 
 export interface Stat {
@@ -33,8 +39,10 @@ export interface VerifyReport {
   bitExact: number;
   /** Largest |device - host| over all output values, in int8 LSBs (0 when bit-exact). */
   maxLsbDiff: number;
-  /** First mismatching windows (at most 20): index, bytes that differ, largest LSB difference. */
-  mismatches: { index: number; differingBytes: number; maxLsb: number }[];
+  /** First mismatching windows (at most 20): index, bytes that differ, largest LSB difference; with a feature block, whether the board's features already differed (dsp) or only the outputs (network). */
+  mismatches: { index: number; differingBytes: number; maxLsb: number; diverged?: 'dsp' | 'network' }[];
+  /** Feature block checks (models with one): windows whose int32 features and int8 model input equal the host's, and the DSP's own counter per window. */
+  features?: { n: number; bitExact: number; firstMismatch: { index: number; feature: number; host: number; device: number } | null; counter: Stat | null };
   /** Argmax accuracy against labels, device and host, when labels were given. */
   accuracy?: { device: number; reference: number; n: number };
   modelSha256: { file: string; device: string; match: boolean };
@@ -87,7 +95,21 @@ export async function verifyDevice(client: DeviceClient, o: VerifyOptions): Prom
   let refCorrect = 0;
   const counters: number[] = [];
   const micros: number[] = [];
+  const dspCounters: number[] = [];
+  let featExact = 0;
+  let featFirst: NonNullable<VerifyReport['features']>['firstMismatch'] = null;
   for (let i = 0; i < o.inputs.length; i++) {
+    let dspOk = true;
+    if (o.features) {
+      const host = o.features(o.inputs[i], i);
+      const dev = await client.features(o.inputs[i]);
+      dspCounters.push(dev.counterDelta);
+      const j = host.features.findIndex((v, k) => v !== dev.features[k]);
+      const q = host.modelInput.findIndex((v, k) => v !== dev.modelInput[k]);
+      dspOk = j < 0 && q < 0 && dev.features.length === host.features.length;
+      if (dspOk) featExact++;
+      else if (!featFirst) featFirst = j >= 0 ? { index: i, feature: j, host: host.features[j], device: dev.features[j] } : { index: i, feature: Math.max(q, 0), host: host.modelInput[Math.max(q, 0)], device: dev.modelInput[Math.max(q, 0)] };
+    }
     const r = await client.infer(o.inputs[i]);
     const want = await o.reference(o.inputs[i], i);
     let differing = 0;
@@ -99,7 +121,7 @@ export async function verifyDevice(client: DeviceClient, o: VerifyOptions): Prom
       worst = Math.max(worst, k < want.length && k < r.output.length ? Math.abs(((want[k] << 24) >> 24) - ((r.output[k] << 24) >> 24)) : 256);
     }
     if (differing === 0) bitExact++;
-    else if (mismatches.length < 20) mismatches.push({ index: i, differingBytes: differing, maxLsb: worst });
+    else if (mismatches.length < 20) mismatches.push({ index: i, differingBytes: differing, maxLsb: worst, ...(o.features ? { diverged: dspOk ? ('network' as const) : ('dsp' as const) } : {}) });
     maxLsbDiff = Math.max(maxLsbDiff, worst);
     if (o.labels) {
       if (argmaxInt8(r.output) === o.labels[i]) devCorrect++;
@@ -112,7 +134,7 @@ export async function verifyDevice(client: DeviceClient, o: VerifyOptions): Prom
   const n = o.inputs.length;
   const kind = info.counterKind === COUNTER_KIND.CYCLES ? 'cycles' : info.counterKind === COUNTER_KIND.INSTRUCTIONS ? 'instructions' : 'none';
   return {
-    ok: bitExact === n && fileSha === deviceSha,
+    ok: bitExact === n && fileSha === deviceSha && (!o.features || featExact === n),
     n,
     bitExact,
     maxLsbDiff,
@@ -130,6 +152,7 @@ export async function verifyDevice(client: DeviceClient, o: VerifyOptions): Prom
     seconds: (Date.now() - t0) / 1000,
     linkBytes: client.stats.bytesSent + client.stats.bytesReceived - bytes0,
     link: { retries: client.stats.retries - link0.retries, timeouts: client.stats.timeouts - link0.timeouts, badFrames: client.stats.badFrames - link0.badFrames },
+    ...(o.features ? { features: { n, bitExact: featExact, firstMismatch: featFirst, counter: kind === 'none' ? null : stat(dspCounters) } } : {}),
   };
 }
 
@@ -141,8 +164,13 @@ export function formatVerifyReport(r: VerifyReport): string {
     `board ${r.board}, engine ${r.engine}, arena ${r.arena.used}/${r.arena.capacity} B, flash ${r.flashUsed} B, RAM ${r.ramUsed} B`,
     `latency ${r.micros.mean.toFixed(0)} µs mean (${r.micros.min}–${r.micros.max})` + (r.counter ? `, ${r.counter.mean.toFixed(0)} ${r.counterKind} mean` : ''),
   ];
+  if (r.features) {
+    lines.push(`features: ${r.features.bitExact}/${r.features.n} feature vectors bit-exact (board DSP vs host)` + (r.features.counter ? `, DSP ${r.features.counter.mean.toFixed(0)} ${r.counterKind} mean of the ${r.counter?.mean.toFixed(0) ?? '?'} per inference` : ''));
+    const f = r.features.firstMismatch;
+    if (f) lines.push(`  first DSP mismatch: window ${f.index}, feature ${f.feature}: host ${f.host}, board ${f.device}`);
+  }
   if (r.accuracy) lines.push(`accuracy: device ${(100 * r.accuracy.device).toFixed(1)}%, host ${(100 * r.accuracy.reference).toFixed(1)}% (${r.accuracy.n} labelled)`);
-  for (const m of r.mismatches.slice(0, 5)) lines.push(`  window ${m.index}: ${m.differingBytes} bytes differ, max ${m.maxLsb} LSB`);
+  for (const m of r.mismatches.slice(0, 5)) lines.push(`  window ${m.index}: ${m.differingBytes} bytes differ, max ${m.maxLsb} LSB${m.diverged ? ` (${m.diverged === 'dsp' ? 'the DSP diverged first' : 'features equal: the network diverged'})` : ''}`);
   lines.push(
     `${r.seconds.toFixed(2)} s, ${(r.linkBytes / Math.max(r.seconds, 1e-3) / 1000).toFixed(1)} kB/s over the link` +
       (r.link.retries ? ` (${r.link.retries} retries after ${r.link.timeouts} timeouts, ${r.link.badFrames} bad frames)` : ''),

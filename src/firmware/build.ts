@@ -57,6 +57,8 @@ export interface BuildPlanOptions {
   tflmDir?: string;
   /** Path of libtensorflow-microlite.a when not in TFLM's default gen/ folder. */
   tflmLib?: string;
+  /** The project is a library (firmware --library): build this example of it. */
+  library?: { example: string };
 }
 
 /** How to build the project in `projectDir` for `board` (pure). */
@@ -78,6 +80,7 @@ export function buildPlan(projectDir: string, boardId: string, opts: BuildPlanOp
       vars.push(`TFLM_DIR=${opts.tflmDir.startsWith('$') ? opts.tflmDir : resolve(opts.tflmDir)}`);
       if (opts.tflmLib) vars.push(`TFLM_LIB=${resolve(opts.tflmLib)}`);
     }
+    if (opts.library) vars.push(`EXAMPLE=${opts.library.example}`);
     return {
       board: board.id,
       engine: opts.engine,
@@ -92,12 +95,13 @@ export function buildPlan(projectDir: string, boardId: string, opts: BuildPlanOp
             ]
           : []),
       ],
-      steps: [{ title: `compile for ${board.id} (make)`, argv: ['make', ...vars], cwd: dir, tool: TOOLS.make }],
+      steps: [{ title: opts.library ? `compile example ${opts.library.example} for ${board.id} (make)` : `compile for ${board.id} (make)`, argv: ['make', ...vars], cwd: dir, tool: TOOLS.make }],
       outputs: ['build/firmware.elf', 'build/firmware.bin'],
       artifact: 'build/firmware.elf',
       elf: 'build/firmware.elf',
     };
   }
+  if (opts.library) return arduinoLibraryPlan(board, dir, opts.engine, opts.library.example);
   const sketch = opts.sketch ?? defaultSketchName(board);
   return {
     board: board.id,
@@ -124,6 +128,36 @@ export function buildPlan(projectDir: string, boardId: string, opts: BuildPlanOp
   };
 }
 
+/** An Arduino library's example, compiled against the library folder itself (--library .). */
+function arduinoLibraryPlan(board: BoardSpec, dir: string, engine: EngineId, example: string): BuildPlan {
+  return {
+    board: board.id,
+    engine,
+    projectDir: dir,
+    prerequisites: arduinoPrerequisites(board, engine),
+    steps: [
+      {
+        title: `compile example ${example} for ${board.id} (arduino-cli, this folder as the library)`,
+        argv: [
+          'arduino-cli', 'compile', '--fqbn', board.fqbn!, '--library', '.', '--output-dir', 'build', '--warnings', 'default',
+          ...(engine === 'tflm' ? ['--build-property', `compiler.c.elf.extra_flags=${TFLM_DEBUGLOG_WRAP}`] : []),
+          `examples/${example}`,
+        ],
+        cwd: dir,
+        tool: TOOLS.arduinoCli,
+      },
+    ],
+    outputs: [`build/${example}.ino.elf`, `build/${example}.ino.bin`],
+    artifact: `build/${example}.ino.bin`,
+    elf: `build/${example}.ino.elf`,
+  };
+}
+
+/** The build options a generated folder's manifest implies. */
+export function manifestPlanOptions(m: FirmwareManifest): BuildPlanOptions {
+  return { engine: m.engine, sketch: m.sketch, ...(m.library ? { library: { example: m.library.example } } : {}) };
+}
+
 /** Linker flag for Arduino TFLM builds: DebugLog → __wrap_DebugLog (the library's own definition stays unreferenced). */
 export const TFLM_DEBUGLOG_WRAP = '-Wl,--wrap=DebugLog';
 
@@ -146,6 +180,8 @@ export interface FirmwareManifest {
   modelSha256: string;
   /** Arduino sketch name (Arduino boards only). */
   sketch?: string;
+  /** A library (firmware --library): its name and the example that build/flash use. */
+  library?: { name: string; example: string };
   /** Every file of the project, sorted. */
   files: string[];
 }

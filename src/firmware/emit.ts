@@ -11,6 +11,7 @@
  *     tf_board.h tf_engine.h tf_app.[ch] tf_link.[ch] tf_protocol.h      (firmware/core)
  *     the board HAL (firmware/boards/<dirs>/, startup + linker scripts), tf_board_config.h (Arduino)
  *     tf_model_settings.h                                                  (settingsHeader)
+ *     tf_features_config.h + tf_features.[ch]          (featuresHeader; firmware/features: the DSP block)
  *     engine: native → the generated model C + firmware/native kernels;
  *             tflm   → tf_engine_tflm.cpp + tf_engine_tflm_config.h + model_data.{h,cpp} (modelCArray)
  */
@@ -22,6 +23,7 @@ import { modelCArray } from '../tflite/carray.js';
 import { badInput, internalError, unsupported } from '../core/errors.js';
 import { PROVENANCE } from '../core/version.js';
 import { settingsHeader } from './settings-header.js';
+import { featuresHeader } from '../features/cheader.js';
 import { CM4F_FLAGS, getBoard, sketchName as defaultSketchName, type BoardSpec, type EngineId } from './boards.js';
 import { buildPlan, MANIFEST_FILE, type BuildPlan, type FirmwareManifest } from './build.js';
 import { tflmConfigHeader } from './tflm.js';
@@ -111,7 +113,11 @@ export function emitFirmware(input: FirmwareInput): FirmwareProject {
   take('firmware/core/');
   src.push(...halFiles(board, input.sources));
   // Settings from a training run carry no I/O quantisation: the model's own is the authority.
-  src.push(settingsHeader({ settings: withModelQuant(input.settings, g), inputBytes: tensorBytes(g.inputs[0]), outputBytes: tensorBytes(g.outputs[0]), modelSha256: sha }));
+  const settings = withModelQuant(input.settings, g);
+  src.push(settingsHeader({ settings, inputBytes: tensorBytes(g.inputs[0]), outputBytes: tensorBytes(g.outputs[0]), modelSha256: sha }));
+  // The feature block (raw: TF_FEATURES_BLOCK 0) and its integer DSP, generated from the same settings.
+  src.push(featuresHeader(settings, { modelSha256: sha }));
+  take('firmware/features/');
   if (board.build === 'arduino') src.push(boardConfigHeader(board));
 
   // The board's flash limit (Arduino: its own; Makefile boards: the linker script's MEMORY), known

@@ -55,8 +55,8 @@ export function checkSettingsForModel(settings: ModelSettings, graph: Graph, set
     throw badInput(`${settingsPath}: "axes" must be a non-empty list of axis names`, { remedy: 'e.g. "axes": ["aX", "aY", "aZ"]' });
   }
   if (!s.labels.every((l) => typeof l === 'string')) throw badInput(`${settingsPath}: "labels" must be strings`, { remedy: 'e.g. "labels": ["idle", "walking"]' });
-  if (s.task !== 'classification' && s.task !== 'regression') {
-    throw badInput(`${settingsPath}: "task" is ${JSON.stringify(s.task)}`, { remedy: 'use "classification" or "regression"' });
+  if (s.task !== 'classification' && s.task !== 'regression' && s.task !== 'anomaly') {
+    throw badInput(`${settingsPath}: "task" is ${JSON.stringify(s.task)}`, { remedy: 'use "classification", "regression" or "anomaly" (an autoencoder)' });
   }
   if (!posInt(s.windowLength)) throw badInput(`${settingsPath}: "windowLength" is ${JSON.stringify(s.windowLength)}`, { remedy: 'give the samples per window as a positive integer' });
   if (!posInt(s.windowStride)) throw badInput(`${settingsPath}: "windowStride" is ${JSON.stringify(s.windowStride)}`, { remedy: 'give the samples between windows as a positive integer' });
@@ -92,13 +92,19 @@ export function checkSettingsForModel(settings: ModelSettings, graph: Graph, set
   }
   const inElems = numElements(inT.shape);
   const windowValues = s.windowLength * s.axes.length;
-  if (windowValues !== inElems) {
+  if (s.features) {
+    const n = Array.isArray(s.features.names) ? s.features.names.length : -1;
+    if (n !== inElems) throw bad(`the ${s.features.block} feature block makes ${n} features, but the model input ${describe(inT)} takes ${inElems}`);
+  } else if (windowValues !== inElems) {
     throw bad(`a window of ${s.windowLength} samples × ${s.axes.length} axes (${s.axes.join(', ')}) is ${windowValues} values, but the model input ${describe(inT)} takes ${inElems}`);
   }
   const outElems = numElements(outT.shape);
-  const names = s.task === 'classification' ? s.labels.length : s.labels.length || 1;
-  if (names !== outElems) {
-    throw bad(`${s.labels.length} label(s) (${s.labels.join(', ')}) but the model output ${describe(outT)} has ${outElems} value(s)`);
+  if (s.task === 'anomaly') {
+    // An autoencoder reconstructs its input: the score compares the two value by value.
+    if (outElems !== inElems) throw bad(`task "anomaly" (an autoencoder) needs an output as large as the input, but the model output ${describe(outT)} has ${outElems} values and the input ${inElems}`);
+  } else if (!(s.task === 'regression' && s.labels.length === 0) && s.labels.length !== outElems) {
+    // Regression outputs may be unnamed (any count); named ones, and classes, are one label per output.
+    throw bad(`${s.labels.length} label(s) (${s.labels.slice(0, 8).join(', ')}${s.labels.length > 8 ? ', …' : ''}) but the model output ${describe(outT)} has ${outElems} value(s)`);
   }
   for (const [key, have, want] of [['inputQuant', s.inputQuant, inQ], ['outputQuant', s.outputQuant, outQ]] as const) {
     if (have === undefined) continue;
@@ -127,6 +133,6 @@ export function liveDetectionWarning(settings: Pick<ModelSettings, 'axes'>): str
   return (
     `warning: the model's axes are ${axes.join(',')} (${axes.length}); live detection on the board's IMU needs them to be ${IMU_AXES.join(',')}, ` +
     'so this firmware answers STREAM_START (monitor/capture) with ERROR AXES_MISMATCH. INFER, verify and monitor --feed (SAMPLES_IN) still work. ' +
-    `For live detection, import the data with --axes ${IMU_AXES.join(',')} (tinyforge data import) and retrain.`
+    `For live detection, retrain on the accelerometer axes only: tinyforge train --data RECORDINGS --axes ${IMU_AXES.join(',')}.`
   );
 }

@@ -4,8 +4,11 @@
  * for windowing, normalisation, labels and I/O quantisation.
  *
  * Contract (names the firmware relies on):
- *   TF_MODEL_TASK_CLASSIFICATION   1 for a classifier, 0 for regression
- *   TF_MODEL_NUM_CLASSES           labels count (1 for regression)
+ *   TF_MODEL_TASK                  TF_TASK_CLASSIFICATION, TF_TASK_REGRESSION or TF_TASK_ANOMALY
+ *   TF_MODEL_TASK_CLASSIFICATION   1 for a classifier, 0 otherwise
+ *   TF_MODEL_NUM_CLASSES           labels count (classification); 1 otherwise (one name: the
+ *                                  regression's single label, "value", or "reconstruction")
+ *   TF_MODEL_NUM_OUTPUTS           int8 output values (any count: INFO and the link chunk them)
  *   TF_MODEL_NUM_AXES              values per sample (e.g. 3 for aX,aY,aZ)
  *   TF_MODEL_WINDOW_LENGTH         samples per window
  *   TF_MODEL_WINDOW_STRIDE         samples between successive windows when streaming
@@ -43,7 +46,8 @@ export function settingsHeader({ settings: s, inputBytes, outputBytes, modelSha2
       remedy: 'recompute the normalisation from the training data (one mean and std per axis)',
     });
   }
-  const labels = s.task === 'classification' ? s.labels : s.labels.length ? s.labels : ['value'];
+  // Names INFO reports: a classifier's labels; otherwise one name for the output (its count is unbounded).
+  const labels = s.task === 'classification' ? s.labels : s.task === 'anomaly' ? ['reconstruction'] : s.labels.length === 1 ? s.labels : ['value'];
   // INFO reports these counts in one byte (classes, axes) and two (window length, stride): larger values would reach the host wrapped.
   const limits: [string, number, number][] = [['classes', labels.length, 255], ['axes', nAxes, 255], ['window length', s.windowLength, 65535], ['window stride', s.windowStride, 65535]];
   for (const [what, n, max] of limits) {
@@ -55,7 +59,12 @@ export function settingsHeader({ settings: s, inputBytes, outputBytes, modelSha2
     if (n > 255) throw badInput(`the label or axis name "${name.slice(0, 40)}…" is ${n} bytes in UTF-8; the device reports at most 255`, { remedy: 'shorten the label or axis name in the settings (or the training data) to at most 255 UTF-8 bytes' });
   }
   const body = [
+    '#define TF_TASK_CLASSIFICATION 1',
+    '#define TF_TASK_REGRESSION 2',
+    '#define TF_TASK_ANOMALY 3',
+    `#define TF_MODEL_TASK TF_TASK_${s.task.toUpperCase()}`,
     `#define TF_MODEL_TASK_CLASSIFICATION ${s.task === 'classification' ? 1 : 0}`,
+    `#define TF_MODEL_NUM_OUTPUTS ${outputBytes}`,
     `#define TF_MODEL_NUM_CLASSES ${labels.length}`,
     `#define TF_MODEL_NUM_AXES ${nAxes}`,
     `#define TF_MODEL_WINDOW_LENGTH ${s.windowLength}`,
@@ -79,7 +88,8 @@ export function settingsHeader({ settings: s, inputBytes, outputBytes, modelSha2
 /**
  * Settings for a model that did not come from tinyforge's training (a converter-made .tflite with
  * no settings file): the input is one flat "window" of single values, no normalisation, class
- * labels class_0…class_{N-1} (or one regression output). Only the I/O quantisation is real, read
+ * labels class_0…class_{N-1} for 2…255 outputs, else regression values (one named "value", or more
+ * unnamed: an autoencoder's 640 are not classes). Only the I/O quantisation is real, read
  * from the graph; the device app's windowing is then only used if the host streams raw values.
  */
 export function settingsFromGraph(graph: Graph): ModelSettings {
@@ -87,14 +97,18 @@ export function settingsFromGraph(graph: Graph): ModelSettings {
   const outT = graph.tensors[graph.outputs[0]];
   const q = (t: Tensor) => ({ scale: t.quant?.scale[0] ?? 1, zeroPoint: t.quant?.zeroPoint[0] ?? 0 });
   const classes = numElements(outT.shape);
-  if (classes > 255 || numElements(inT.shape) > 65535) {
-    throw badInput(`the model's output has ${classes} values and its input ${numElements(inT.shape)}; settings derived from the model allow at most 255 classes and a window of 65535 values`, {
+  // 16 Mi outputs: far beyond any microcontroller's RAM, so such a shape is a corrupt model.
+  if (numElements(inT.shape) > 65535 || classes > 2 ** 24) {
+    throw badInput(`the model's input has ${numElements(inT.shape)} values and its output ${classes}; settings derived from the model allow a window of at most 65535 values and 16 Mi outputs`, {
       remedy: 'pass a settings file for this model, or check its shapes (a microcontroller model this large is likely corrupt)',
     });
   }
+  // More outputs than INFO can name (255) are values, not classes (e.g. an autoencoder's 640):
+  // unnamed regression outputs; a settings file with "task" says otherwise.
+  const isClasses = classes > 1 && classes <= 255;
   return {
-    task: classes > 1 ? 'classification' : 'regression',
-    labels: classes > 1 ? Array.from({ length: classes }, (_, i) => `class_${i}`) : ['value'],
+    task: isClasses ? 'classification' : 'regression',
+    labels: isClasses ? Array.from({ length: classes }, (_, i) => `class_${i}`) : classes === 1 ? ['value'] : [],
     axes: ['x'],
     units: ['1'],
     sampleRateHz: 1,

@@ -43,6 +43,8 @@ export function parseImuSpec(text: string): ImuSpec {
   }
   const m = /^sim:([a-z]+)(?::(?:subject)?0*(\d+))?$/i.exec(text);
   if (!m) throw usageError(`--imu ${text} is not an IMU description`, { remedy });
+  // A flag value naming no activity is a usage error (exit 2), like any bad flag value.
+  if (!(ACTIVITIES as readonly string[]).includes(m[1].toLowerCase())) throw usageError(`--imu ${text}: the simulator has no activity "${m[1]}"`, { remedy: `pick one of ${ACTIVITIES.join(', ')}, e.g. --imu sim:walking:3` });
   const spec: ImuSpec = { kind: 'simulated', activity: checkActivity(m[1].toLowerCase()) };
   if (m[2] !== undefined) spec.subject = Number(m[2]);
   return spec;

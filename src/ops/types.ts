@@ -15,7 +15,7 @@
  */
 import type { Graph, Operator, OpName } from '../core/graph.js';
 import type { Builder, OptionFields } from '../tflite/options.js';
-import type { FieldSpec } from '../tflite/raw.js';
+import type { FieldSpec } from '../tflite/fields.js';
 import type { TensorStore } from '../interp/common.js';
 import type { QuantizedMultiplier } from './quant.js';
 

@@ -3,6 +3,7 @@
  * two agree on the class, the accuracy the int8 model costs, and the output error. Pure.
  */
 import type { Graph } from '../core/graph.js';
+import type { Saturation } from '../interp/saturation.js';
 import { numElements } from '../core/graph.js';
 import { createInterpreter, dequantizeOutput, quantizeInput } from '../interp/index.js';
 
@@ -19,6 +20,8 @@ export interface EvalReport {
   /** Largest / mean |float − dequantised int8| over all outputs. */
   maxAbsError: number;
   meanAbsError: number;
+  /** Input / output values int8 clamped (src/interp/saturation.ts); set by evaluateInt8. */
+  saturation?: Saturation;
 }
 
 export function argmax(v: ArrayLike<number>, start: number, len: number): number {
@@ -85,4 +88,12 @@ export function runInt8(graph: Graph, x: Float32Array, n: number): Float32Array 
     out.set(dequantizeOutput(graph, raw), i * outPer);
   }
   return out;
+}
+
+/** What int8 costs, in words that never say a negative cost: "1.20 points", "nothing", or "gains 0.35 points". */
+export function int8CostText(accuracyCost: number | null): string {
+  if (accuracyCost === null) return 'n/a';
+  const pts = Math.abs(100 * accuracyCost).toFixed(2);
+  if (pts === '0.00') return 'nothing';
+  return accuracyCost > 0 ? `${pts} points` : `nothing (int8 gains ${pts} points)`;
 }

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../core/errors.js';
 import { numElements } from '../core/graph.js';
 import type { Graph } from '../core/graph.js';
+import { inputSaturation, int8Range, outputCanSaturate, type Saturation } from '../interp/saturation.js';
 import { compareOutputs, runInt8, type EvalReport } from './eval.js';
 import type { ArrayData } from './array-data.js';
 
@@ -39,5 +40,16 @@ export function evaluateInt8(model: tf.LayersModel, graph: Graph, data: ArrayDat
   if (f.length !== q.length) {
     throw badInput(`the float model gives ${f.length / n} outputs per example but the .tflite ${q.length / n}`, { remedy: 'Pass the .tflite made from this model.' });
   }
-  return compareOutputs(f, q, n, data.y);
+  return { ...compareOutputs(f, q, n, data.y), saturation: evalSaturation(graph, data.x, q) };
+}
+
+/** Saturated input values (of `x`) and output values (of the dequantised int8 outputs `q`). */
+export function evalSaturation(graph: Graph, x: Float32Array, q: Float32Array): Saturation {
+  let outputs = 0;
+  const r = outputCanSaturate(graph) ? int8Range(graph, graph.outputs[0]) : null;
+  if (r) {
+    const tol = Math.fround(graph.tensors[graph.outputs[0]].quant!.scale[0]) / 4;
+    for (const v of q) if (Math.abs(v - r[0]) < tol || Math.abs(v - r[1]) < tol) outputs++;
+  }
+  return { inputs: inputSaturation(graph, x), inputValues: x.length, outputs, outputValues: q.length };
 }

@@ -90,8 +90,9 @@ export function quantize(model: tf.LayersModel, representative: Representative, 
     throw badInput(`representative data has ${x.length} values for shape [${shape}]`, { remedy: 'Make x hold n × input-size values.' });
   }
   const st = opts.settings;
-  if (st && Array.isArray(st.axes) && st.windowLength * st.axes.length !== numElements(inShape)) {
-    throw badInput(`settings describe windows of ${st.windowLength} × ${st.axes.length} but the model input is [${inShape}]`, {
+  const settingsInputs = st?.features ? st.features.names.length : st && Array.isArray(st.axes) ? st.windowLength * st.axes.length : undefined;
+  if (st && settingsInputs !== undefined && settingsInputs !== numElements(inShape)) {
+    throw badInput(st.features ? `settings describe ${settingsInputs} ${st.features.block} features but the model input is [${inShape}]` : `settings describe windows of ${st.windowLength} × ${st.axes.length} but the model input is [${inShape}]`, {
       remedy: 'Pass the settings.json written together with this model.',
     });
   }

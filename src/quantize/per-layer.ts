@@ -92,7 +92,7 @@ export interface PerLayerReport {
  * Diagnostics over `n` windows `x` ([n, ...input], already normalised as the model expects).
  * Throws bad-input when the model and graph do not fit together.
  */
-export function perLayerDiagnostics(model: tf.LayersModel, graph: Graph, x: Float32Array, n: number): PerLayerReport {
+export function perLayerDiagnostics(model: tf.LayersModel, graph: Graph, x: Float32Array, n: number, onProgress?: (windowsDone: number) => void): PerLayerReport {
   const inT = graph.inputs[0];
   const per = numElements(graph.tensors[inT].shape);
   if (n < 1 || x.length !== n * per) throw badInput(`${x.length} values do not make ${n} windows of the model's ${per}-value input`, { remedy: 'evaluate with windows shaped like the model input' });
@@ -135,6 +135,7 @@ export function perLayerDiagnostics(model: tf.LayersModel, graph: Graph, x: Floa
         acc[j].add(f.subarray(w * m, (w + 1) * m), q);
       });
     }
+    onProgress?.(s + b);
   }
   return {
     windows: n,

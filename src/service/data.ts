@@ -9,11 +9,14 @@ import { fsImportIo } from '../adapters/import-fs.js';
 import type { ImportReport } from '../data/import/common.js';
 import { importRecordings, type ImportDescription } from '../data/import/description.js';
 import type { DataConfig } from '../train/config.js';
+import type { BuiltinOptions } from '../data/simulator.js';
 import { builtinTrainingData, recordingsTrainingData, type TrainingData } from '../train/data-source.js';
 
 export interface DataStageOptions extends DataConfig {
   /** Recordings already in memory (instead of files / built-in). */
   recordings?: Recording[];
+  /** Progress of the built-in simulator (estimated first: builtinWork), for a progress bar. */
+  onProgress?: BuiltinOptions['onProgress'];
 }
 
 export interface DataStageResult extends TrainingData {
@@ -30,10 +33,11 @@ export function prepareData(o: DataStageOptions): DataStageResult {
   // Files win over `builtin` (as `train` always did); `--builtin` on a command drops the paths.
   const desc = importDescriptionOf(o);
   if (desc.files?.length) {
-    const loaded = importRecordings(desc, fsImportIo());
-    return { ...recordingsTrainingData(loaded.recordings, o), source: 'files', files: loaded.files, reports: loaded.reports, recordings: loaded.recordings.length };
+    const loaded = importRecordings(desc, fsImportIo({ maxFileMB: desc.maxFileMB }));
+    const d = recordingsTrainingData(loaded.recordings, o, { groups: loaded.reports.length && loaded.reports.every((r) => r.format === 'imu-capture') ? 'gestures' : undefined });
+    return { ...d, notes: [...(loaded.warnings ?? []).map((w) => `segments: ${w}`), ...d.notes], source: 'files', files: loaded.files, reports: loaded.reports, recordings: loaded.recordings.length };
   }
-  return { ...builtinTrainingData(o), source: 'builtin', files: [], reports: [], recordings: 0 };
+  return { ...builtinTrainingData(o, { onProgress: o.onProgress }), source: 'builtin', files: [], reports: [], recordings: 0 };
 }
 
 /** The section's import description with `paths` as its files (when given) and `format` as its default format. */

@@ -7,7 +7,7 @@ import { exists, isDirectory, readText, readManifest, loadVectors } from '../ada
 import { dirname, join, resolve } from 'node:path';
 import { badInput, deviceError, usageError } from '../core/errors.js';
 import { BOARD_IDS, getBoard, type BoardSpec } from '../firmware/boards.js';
-import { buildPlan } from '../firmware/build.js';
+import { buildPlan, manifestPlanOptions } from '../firmware/build.js';
 import { runSteps } from '../adapters/processes.js';
 import { flashPlan, type FlashPlan } from '../flash/plan.js';
 import { startVirtualBoard } from '../adapters/qemu.js';
@@ -16,7 +16,11 @@ import { interpreterReference, parseWindowsFile, quantizeWindows, type Reference
 import { SerialTransport, listPorts } from '../adapters/serial.js';
 import { verifyDevice, type VerifyReport } from '../device/verify.js';
 import { selectVerifySample, type VerifySample, type VerifySampleOptions } from '../device/verify-sample.js';
-import type { WindowSet } from '../core/dataset.js';
+import type { ModelSettings, WindowSet } from '../core/dataset.js';
+import { blockFromSettings, featureQuantisers, quantiseFeatures, rawWindowBytes } from '../features/index.js';
+import { withModelQuant } from '../firmware/model-settings.js';
+import { createInterpreter } from '../interp/index.js';
+import { readTflite } from '../tflite/reader.js';
 import { loadTrainArtifacts } from '../adapters/train-dir.js';
 
 /** QEMU's UART, measured: what timeouts assume for the virtual board. */
@@ -82,7 +86,7 @@ export async function resolveFlashTarget(target: string, o: { board?: string; po
       throw badInput(`${target} was generated for ${m.board}, not ${boardId}`, { remedy: `drop --board or regenerate with --board ${boardId}` });
     }
     boardId = m.board;
-    artifact = resolve(projectDir, buildPlan(projectDir, m.board, { engine: m.engine, sketch: m.sketch, tflmDir: '$TFLM_DIR' }).artifact);
+    artifact = resolve(projectDir, buildPlan(projectDir, m.board, { ...manifestPlanOptions(m), tflmDir: '$TFLM_DIR' }).artifact);
   } else {
     if (!boardId) throw badInput('flashing an image file needs --board', { remedy: `pass --board (${BOARD_IDS.join(', ')})` });
     artifact = resolve(target);
@@ -116,6 +120,8 @@ export interface VerifyWindows {
   labels?: number[];
   /** Expected outputs (TFLM's, from a vectors folder); absent → the host interpreter. */
   reference?: Reference;
+  /** Models with a feature block: inputs are raw windows; the host's features of one (checked against FEATURE_VECTOR). */
+  features?: (input: Uint8Array, index: number) => { features: Int32Array; modelInput: Int8Array };
   source: 'data' | 'vectors' | 'windows' | 'memory';
 }
 
@@ -134,7 +140,11 @@ export async function loadVerifyWindows(
   }
   // Recordings (--data FILES): already windowed and normalised with the model's settings.
   if (o.recordingWindows) return { ...quantizeWindows(model, o.recordingWindows), source: 'data' };
-  if (o.data) return { ...quantizeWindows(model, (await loadTrainArtifacts(o.data)).heldOutNormalised), source: 'data' };
+  if (o.data) {
+    const a = await loadTrainArtifacts(o.data);
+    if (a.settings.features) return { ...featureVerifyWindows(model, a.heldOut, a.settings), source: 'data' };
+    return { ...quantizeWindows(model, a.heldOutNormalised), source: 'data' };
+  }
   const vdir = o.vectors ?? (o.windows ? undefined : exists(join(dirname(modelPath), 'in-000.bin')) ? dirname(modelPath) : undefined);
   if (vdir) {
     const v = loadVectors(vdir);
@@ -145,6 +155,34 @@ export async function loadVerifyWindows(
     return { ...parseWindowsFile(readText(o.windows), o.windows), source: 'windows' };
   }
   throw usageError('no test windows given', { remedy: 'pass --data TRAIN_DIR (held-out windows), --vectors DIR (in-NNN.bin/out-NNN.bin) or --windows FILE' });
+}
+
+/**
+ * Verify windows of a model with a feature block: the board gets raw windows (int16 counts) and runs
+ * DSP + model; the host's reference is its own integer features → int8 fold → interpreter.
+ */
+export function featureVerifyWindows(model: Uint8Array, raw: WindowSet, settings: ModelSettings): Omit<VerifyWindows, 'source'> {
+  const graph = readTflite(model).graph;
+  const s = withModelQuant(settings, graph);
+  const block = blockFromSettings(s);
+  if (!block || !s.features || !s.inputQuant) throw badInput('the settings have no feature block or the model no int8 input quantisation', { remedy: 'pass the training run this .tflite was made from' });
+  if (raw.y.length === 0) throw badInput('the training directory has no held-out windows', { remedy: 'train with a validation/test split (tinyforge train) or pass --windows/--vectors' });
+  const q = featureQuantisers(s.features.standardisation, s.inputQuant);
+  const interp = createInterpreter(graph);
+  const hostFeatures = (input: Uint8Array) => {
+    const counts = new Int16Array(input.buffer.slice(input.byteOffset, input.byteOffset + input.byteLength));
+    const features = block.compute(counts);
+    return { features, modelInput: quantiseFeatures(features, q) };
+  };
+  return {
+    inputs: Array.from({ length: raw.y.length }, (_, w) => rawWindowBytes(raw, w, block)),
+    labels: Array.from(raw.y),
+    reference: (x) => {
+      const m = hostFeatures(x).modelInput;
+      return interp.invoke([new Uint8Array(m.buffer, m.byteOffset, m.byteLength)])[0];
+    },
+    features: hostFeatures,
+  };
 }
 
 /** Normalised held-out windows in memory (the run's own training) → verify windows. */
@@ -170,6 +208,7 @@ export async function verifyStage(client: DeviceClient, model: Uint8Array, w: Ve
     labels,
     // The reference is indexed by the original window, so recorded outputs stay paired.
     reference: (x, k) => ref(x, sample.indices[k]),
+    ...(w.features ? { features: (x: Uint8Array, k: number) => w.features!(x, sample.indices[k]) } : {}),
     onProgress: o.onProgress,
   });
   const { indices: _omit, ...summary } = sample;

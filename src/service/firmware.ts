@@ -3,15 +3,16 @@
  * model alone) → a generated project for a board and engine, written atomically; then compiled
  * (make / arduino-cli) with its footprint. Adapters: src/adapters/files.ts, processes.ts.
  */
-import { exists, readBytes, readText, readManifest, writeProject } from '../adapters/files.js';
+import { exists, readBytes, readText, readManifest, writeFileAtomic, writeProject } from '../adapters/files.js';
 import { basename, join, resolve } from 'node:path';
 import type { ModelSettings } from '../core/dataset.js';
 import { badInput, unsupported } from '../core/errors.js';
 import { numElements, type Graph, type TfliteModel } from '../core/graph.js';
 import { getBoard, parseEngine, type BoardSpec } from '../firmware/boards.js';
-import { buildPlan, MANIFEST_FILE, type BuildPlan } from '../firmware/build.js';
+import { buildPlan, manifestPlanOptions, MANIFEST_FILE, type BuildPlan } from '../firmware/build.js';
 import { runPlan } from '../adapters/processes.js';
-import { emitFirmware, type FirmwareProject, type NativeEngineEmitter } from '../firmware/emit.js';
+import { emitFirmware, type FirmwareInput, type FirmwareProject, type NativeEngineEmitter } from '../firmware/emit.js';
+import { emitLibrary, libraryZip } from '../firmware/library.js';
 import { measureImage, type Footprint, type ImageReport } from '../firmware/footprint.js';
 import { checkSettingsForModel, liveDetectionWarning } from '../firmware/model-settings.js';
 import { settingsFromGraph } from '../firmware/settings-header.js';
@@ -92,6 +93,8 @@ export interface FirmwareStageInput {
   /** Project folder to write (Arduino boards: its name is the sketch name). */
   out: string;
   force?: boolean;
+  /** Write an Arduino library (library.properties, src/, examples/) and its .zip beside it, instead of a program. */
+  library?: boolean;
 }
 
 export interface FirmwareStageResult {
@@ -101,13 +104,15 @@ export interface FirmwareStageResult {
   project: FirmwareProject;
   /** The build plan for the written folder. */
   plan: BuildPlan;
+  /** --library: the .zip written beside the folder (for arduino-cli lib install --zip-path). */
+  zip?: string;
 }
 
 /** Generates the project and writes it (all or nothing). */
 export async function firmwareStage(i: FirmwareStageInput): Promise<FirmwareStageResult> {
   const board = getBoard(i.board);
   const engine = parseEngine(i.engine ?? board.defaultEngine);
-  const project = emitFirmware({
+  const parts = {
     board: board.id,
     engine,
     model: i.model,
@@ -115,11 +120,27 @@ export async function firmwareStage(i: FirmwareStageInput): Promise<FirmwareStag
     settings: i.settings,
     sources: readFirmwareSources(),
     nativeEngine: engine === 'native' ? await loadNativeEngine() : undefined,
-    sketch: basename(resolve(i.out)),
-  });
+  };
+  if (i.library) return libraryStage(i, board, parts);
+  const project = emitFirmware({ ...parts, sketch: basename(resolve(i.out)) });
   const dir = writeProject(i.out, project.files, { force: i.force, marker: MANIFEST_FILE });
   const plan = buildPlan(dir, board.id, { engine, sketch: project.manifest.sketch, tflmDir: engine === 'tflm' && board.build === 'make' ? '$TFLM_DIR' : undefined });
   return { dir, board, engine, project, plan };
+}
+
+/** --library: the library folder (all or nothing) and its .zip (written atomically after it). */
+async function libraryStage(i: FirmwareStageInput, board: BoardSpec, parts: Omit<FirmwareInput, 'sketch'>): Promise<FirmwareStageResult> {
+  const engine = parts.engine;
+  const name = basename(resolve(i.out));
+  if (exists(`${resolve(i.out)}.zip`) && !i.force) {
+    throw badInput(`${i.out}.zip already exists`, { remedy: 'pass --force to replace the library and its .zip, or choose another --out' });
+  }
+  const project = emitLibrary({ ...parts, name });
+  const dir = writeProject(i.out, project.files, { force: i.force, marker: MANIFEST_FILE });
+  const zip = `${dir}.zip`;
+  writeFileAtomic(zip, libraryZip(name, project.files));
+  const plan = buildPlan(dir, board.id, { ...manifestPlanOptions(project.manifest), tflmDir: engine === 'tflm' && board.build === 'make' ? '$TFLM_DIR' : undefined });
+  return { dir, board, engine, project, plan, zip };
 }
 
 /**
@@ -167,7 +188,7 @@ export async function buildStage(dirArg: string, o: BuildStageOptions = {}): Pro
   const dir = resolve(dirArg);
   const m = readManifest(dir);
   const tflmDir = o.tflmDir ?? (o.dryRun && m.engine === 'tflm' && getBoard(m.board).build === 'make' ? '$TFLM_DIR' : undefined);
-  const plan = buildPlan(dir, m.board, { engine: m.engine, sketch: m.sketch, tflmDir, tflmLib: o.tflmLib });
+  const plan = buildPlan(dir, m.board, { ...manifestPlanOptions(m), tflmDir, tflmLib: o.tflmLib });
   const base = { plan, board: m.board, engine: m.engine, artifact: join(dir, plan.artifact), elf: join(dir, plan.elf) };
   if (o.dryRun) return { ...base, footprint: null, image: null, seconds: 0 };
   const t0 = Date.now();

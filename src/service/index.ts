@@ -11,7 +11,8 @@
  *   data      prepareData                                  (data.ts)
  *   train     trainSettings, trainStage, trainedArrays     (train.ts)
  *   int8      quantizeStage, modelFiles, writeModelFiles   (quantize.ts)
- *   eval      evalStage                                    (quantize.ts)
+ *   eval      evaluateModel, evalStage                     (quantize.ts)
+ *   infer     inferStage                                   (infer.ts)
  *   firmware  firmwareSettings, firmwareStage              (firmware.ts)
  *   build     buildStage                                   (firmware.ts)
  *   flash     resolveFlashTarget, flashStage               (device.ts)
@@ -22,6 +23,7 @@
 export * from './data.js';
 export * from './train.js';
 export * from './quantize.js';
+export * from './infer.js';
 export * from './firmware.js';
 export * from './device.js';
 export * from './stream.js';

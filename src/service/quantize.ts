@@ -3,7 +3,12 @@
  * full-integer .tflite, what int8 costs on held-out windows, and the files a firmware needs
  * (model.tflite, model_data.h/.cc, settings.json with the I/O quantisation).
  */
-import { makeDir, writeFileAtomic } from '../adapters/files.js';
+import { exists, makeDir, readBytes, writeFileAtomic } from '../adapters/files.js';
+import { loadSources, need } from '../adapters/model-sources.js';
+import { perLayerDiagnostics, type PerLayerReport } from '../quantize/per-layer.js';
+import { readTflite } from '../tflite/reader.js';
+import { saturationWarning } from '../interp/saturation.js';
+import { blockFromSettings, featureSqnr } from '../features/index.js';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelSettings } from '../core/dataset.js';
@@ -77,6 +82,74 @@ export function quantizeStage(i: QuantizeStageInput): QuantizeStageResult {
   const bytes = writeTflite(result.model);
   const evalReport = i.evaluation && i.evaluation.shape[0] > 0 ? evaluateInt8(i.model, result.model.graph, i.evaluation) : null;
   return { result, bytes, settings: result.settings, floatParams: i.model.countParams(), calibrated: rep.shape[0], eval: evalReport, seconds: (Date.now() - t0) / 1000 };
+}
+
+export interface EvaluateModelInput {
+  /** A train directory, or a tfjs Layers model folder / model.json (the float reference). */
+  model: string;
+  /** Labelled evaluation data: a data file or a train directory (default: the model's held-out windows). */
+  data?: string;
+  /** Evaluation data already in hand (recordings the caller imported); wins over `data`. */
+  evaluation?: (settings: ModelSettings | undefined, model: tf.LayersModel) => ArrayData;
+  /** The int8 .tflite to evaluate (default: quantise the model now, calibrated on `rep`). */
+  tflite?: string;
+  /** Representative data when `tflite` is not given (default: the train directory's calibration windows). */
+  rep?: string;
+  maxExamples?: number;
+  /** Also compare every layer's float activation with its dequantised int8 tensor. */
+  perLayer?: boolean;
+  /** Where the work is: a phase, and for 'per-layer' the windows done of `total`. */
+  onProgress?: (p: EvalProgress) => void;
+}
+
+export interface EvalProgress {
+  phase: 'loading' | 'quantising' | 'evaluating' | 'per-layer';
+  done: number;
+  total: number;
+}
+
+export type EvaluateModelResult = EvalReport & {
+  modelBytes: number;
+  tflite: string | null;
+  /** The front-end the model reads: raw windows, or a feature block and its feature count (docs/features.md). */
+  frontEnd: { block: string; features: number | null };
+  perLayer?: PerLayerReport;
+  /** With perLayer and a feature block: each feature's SQNR (integer vs float reference), over perFeatureWindows windows. */
+  perFeature?: ReturnType<typeof featureSqnr>;
+  perFeatureWindows?: number;
+  /** Saturated inputs/outputs, in words with the remedy, or null. */
+  warning: string | null;
+};
+
+/** `tinyforge eval` and the studio's diagnostics: float vs int8 (and per layer) on labelled data. */
+export async function evaluateModel(i: EvaluateModelInput): Promise<EvaluateModelResult> {
+  const progress = i.onProgress ?? (() => {});
+  progress({ phase: 'loading', done: 0, total: 1 });
+  const src = await loadSources({ model: i.model, data: i.evaluation ? undefined : i.data });
+  if (i.evaluation) src.evaluation = i.evaluation(src.settings, src.model);
+  const data = need(src.evaluation, 'evaluation');
+  let graph: Graph;
+  let modelBytes: number;
+  if (i.tflite) {
+    if (!exists(i.tflite)) throw badInput(`.tflite not found: ${i.tflite}`, { remedy: 'Check the path, or omit --tflite to quantise now.' });
+    const bytes = readBytes(i.tflite);
+    modelBytes = bytes.length;
+    graph = readTflite(bytes).graph;
+  } else {
+    progress({ phase: 'quantising', done: 0, total: 1 });
+    const repSrc = i.rep ? await loadSources({ model: i.model, data: i.rep }) : src;
+    const r = quantizeStage({ model: src.model, calibration: need(repSrc.calibration, 'representative'), maxExamples: i.maxExamples });
+    modelBytes = r.bytes.length;
+    graph = r.result.model.graph;
+  }
+  const n = data.shape[0];
+  progress({ phase: 'evaluating', done: 0, total: n });
+  const report = evalStage(src.model, graph, data);
+  const perLayer = i.perLayer ? perLayerDiagnostics(src.model, graph, data.x, n, (done) => progress({ phase: 'per-layer', done, total: n })) : undefined;
+  const block = src.settings ? blockFromSettings(src.settings) : null;
+  const frontEnd = { block: block?.block ?? 'raw', features: block?.count ?? null };
+  const perFeature = i.perLayer && block && src.heldOutRaw ? featureSqnr(src.heldOutRaw, block) : undefined;
+  return { ...report, modelBytes, tflite: i.tflite ?? null, frontEnd, ...(perLayer ? { perLayer } : {}), ...(perFeature ? { perFeature, perFeatureWindows: src.heldOutRaw!.y.length } : {}), warning: report.saturation ? saturationWarning(graph, report.saturation) : null };
 }
 
 /** Float vs int8 of an existing graph on labelled data (tinyforge eval). */

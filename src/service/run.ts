@@ -20,12 +20,12 @@ import type { Footprint } from '../firmware/footprint.js';
 import type { EvalReport } from '../quantize/eval.js';
 import { type ArrayData } from '../quantize/array-data.js';
 import { loadSettings, loadSources } from '../adapters/model-sources.js';
-import type { TinyforgeConfig } from '../train/config.js';
+import { frontEndFromConfig, type TinyforgeConfig } from '../train/config.js';
 import type { EpochRecord } from '../train/train.js';
 import type * as tf from '@tensorflow/tfjs';
 import { dataCounts, prepareData } from './data.js';
 import { buildStage, firmwareSettings, firmwareStage, readModelForFirmware } from './firmware.js';
-import { flashStage, heldOutVerifyWindows, loadVerifyWindows, resolveFlashTarget, verifyOnBoard, type StartedBoard, type VerifyStageReport, type VerifyWindows } from './device.js';
+import { featureVerifyWindows, flashStage, heldOutVerifyWindows, loadVerifyWindows, resolveFlashTarget, verifyOnBoard, type StartedBoard, type VerifyStageReport, type VerifyWindows } from './device.js';
 import { modelFiles, quantizeStage, writeModelFiles } from './quantize.js';
 import { trainedArrays, trainSettings, trainStage } from './train.js';
 import { getBoard } from '../firmware/boards.js';
@@ -134,13 +134,24 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
   let evaluation: ArrayData | undefined;
   let tflite: Uint8Array | undefined;
   let heldOut: WindowSet | undefined;
+  let heldOutRaw: WindowSet | undefined;
   let verifyWindows: VerifyWindows | undefined;
   let board: StartedBoard | undefined;
 
   try {
     if (has('data') || has('train')) {
       hooks.begin?.('data');
-      const data = prepareData({ ...cfg.data });
+      // A large built-in dataset is estimated (refused above BUILTIN_MAX_FRAMES unless forced) and reports progress by tenths.
+      let tenth = -1;
+      const data = prepareData({
+        ...cfg.data,
+        onProgress: (p) => {
+          if (p.totalFrames < 1_000_000) return;
+          const t = Math.floor((10 * p.recordings) / p.totalRecordings);
+          if (t !== tenth) say('data', `simulating ${p.totalFrames.toLocaleString('en')} samples: ${10 * t} %`);
+          tenth = t;
+        },
+      });
       const c = dataCounts(data);
       report.data = { source: data.source, labels: data.labels, sampleRateHz: data.sampleRateHz, windowLength: data.windowLength, windows: c.windows, groups: c.groups, split: data.split };
       for (const n of data.notes) say('data', n);
@@ -150,7 +161,7 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
         say('data', `split written to ${L.data}`);
       } else {
         hooks.begin?.('train');
-        const ts = trainSettings(cfg.train);
+        const ts = trainSettings(cfg.train, frontEndFromConfig(cfg.features));
         const { result, seconds } = await trainStage(data, ts, L.train, { onEpoch: hooks.epoch, shouldStop: hooks.shouldStop });
         const acc = result.report.accuracy;
         report.train = { dir: L.train, backend: result.backend, epochsRun: result.report.training.epochsRun, accuracy: acc, verdict: result.report.verdict.kind, params: result.report.size.params, seconds };
@@ -161,6 +172,7 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
         const arrays = trainedArrays(result);
         ({ calibration, evaluation } = arrays);
         heldOut = arrays.heldOutNormalised;
+        heldOutRaw = arrays.heldOutRaw;
       }
     }
 
@@ -181,7 +193,7 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
       if (r.settings) report.files.settings = L.settings;
       const e = r.eval;
       say('int8', `${L.tflite} (${r.bytes.length} bytes)${e ? `; held-out accuracy float ${pct(e.floatAccuracy)} → int8 ${pct(e.int8Accuracy)} (agreement ${pct(e.agreement)})` : ''}`);
-      if (heldOut && has('verify')) verifyWindows = heldOutVerifyWindows(r.bytes, heldOut);
+      if (heldOut && has('verify')) verifyWindows = settings?.features && heldOutRaw ? { ...featureVerifyWindows(r.bytes, heldOutRaw, settings), source: 'memory' } : heldOutVerifyWindows(r.bytes, heldOut);
     }
 
     if (has('firmware')) {
@@ -221,7 +233,7 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
       const v = cfg.verify ?? {};
       const r = await verifyOnBoard(board, tflite, verifyWindows, { all: v.all, max: v.windows, seed: v.seed, onProgress: hooks.verifyProgress, onLog: hooks.deviceLog, link: { baud: v.baudRate, timeoutMs: v.timeoutMs } });
       report.verify = r;
-      say('verify', `${r.bitExact}/${r.n} outputs bit-exact, max diff ${r.maxLsbDiff} LSB (${r.sample.mode === 'all' ? `all ${r.sample.total} windows` : `${r.sample.mode} sample of ${r.sample.total}`})`);
+      say('verify', `${r.bitExact}/${r.n} outputs bit-exact, max diff ${r.maxLsbDiff} LSB (${r.sample.mode === 'all' ? `all ${r.sample.total} windows` : `${r.sample.mode} sample of ${r.sample.total}`})${r.features ? `; ${r.features.bitExact}/${r.features.n} feature vectors bit-exact (DSP ${r.features.counter ? `${r.features.counter.mean.toFixed(0)} of ${r.counter?.mean.toFixed(0)} ${r.counterKind}/inference` : 'no counter'})` : ''}`);
     }
   } finally {
     await board?.stop();

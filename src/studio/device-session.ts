@@ -6,7 +6,7 @@
  * unplugged board (the transport closes): state 'disconnected', a running recording is finalised
  * with what arrived.
  */
-import { appendFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendText, exists, makeDir, moveFile, writeFileAtomic } from '../adapters/files.js';
 import { join } from 'node:path';
 import { DeviceClient } from '../device/client.js';
 import { CAPTURE_CSV_HEADER, CaptureSession, captureSidecar, type CaptureSummary } from '../device/capture.js';
@@ -27,6 +27,8 @@ export interface Connector {
 export interface RecordResult extends CaptureSummary {
   file: string;
   stopReason: string;
+  /** Set when the label differs from what the simulated wearer played. */
+  warning?: string;
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -130,7 +132,7 @@ export class DeviceSession {
     // N seconds of sensor time: the samples (by sequence number) from the first batch on.
     r.end ??= b.firstSample + Math.round((r.seconds * b.rateMilliHz) / 1000);
     const keep = Math.max(0, Math.min(n, r.end - b.firstSample));
-    if (keep > 0) appendFileSync(r.partial, r.session.add(keep === n ? b : { ...b, samplesMg: b.samplesMg.subarray(0, keep * 3) }, Date.now()));
+    if (keep > 0) appendText(r.partial, r.session.add(keep === n ? b : { ...b, samplesMg: b.samplesMg.subarray(0, keep * 3) }, Date.now()));
     if (b.firstSample + n >= r.end) r.finish('time');
   }
 
@@ -172,21 +174,18 @@ export class DeviceSession {
     if (this.recording) throw usageError('a recording is already running', { remedy: 'wait for it to finish' });
     const client = this.client;
     if (this.state !== 'connected' || !client) throw deviceError('no board connected', { remedy: 'connect the board (Device page → Reconnect)' });
-    if (this.source.setActivity && this.source.activity !== label) {
-      try {
-        this.source.setActivity(label);
-      } catch {
-        // A label the simulator does not know: record whatever it plays.
-      }
-    }
-    mkdirSync(this.opts.datasetDir, { recursive: true });
+    // The simulated wearer is the Live page's choice, never switched behind the user's back: a
+    // label that differs from what the simulator plays is recorded as asked, with a warning.
+    const playing = this.source.setActivity ? this.source.activity : undefined;
+    const warning = playing !== undefined && playing !== label ? `the simulated wearer is ${playing}; this recording holds ${playing} data labelled "${label}" (pick ${/^[a-z]+$/.test(label) ? `"${label}" on the Live page first if the simulator has it` : 'the activity on the Live page first'})` : null;
+    makeDir(this.opts.datasetDir);
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
     let base = `${fileNamePart(label)}.${fileNamePart(subject)}.${stamp}`;
-    for (let i = 2; existsSync(join(this.opts.datasetDir, base + '.csv')); i++) base = `${fileNamePart(label)}.${fileNamePart(subject)}.${stamp}-${i}`;
+    for (let i = 2; exists(join(this.opts.datasetDir, base + '.csv')); i++) base = `${fileNamePart(label)}.${fileNamePart(subject)}.${stamp}-${i}`;
     const file = base + '.csv';
     const target = join(this.opts.datasetDir, file);
     const partial = target + '.partial';
-    writeFileSync(partial, CAPTURE_CSV_HEADER + '\n');
+    writeFileAtomic(partial, CAPTURE_CSV_HEADER + '\n');
     const session = new CaptureSession(label, subject);
     const startedAt = new Date().toISOString();
     let stopReason = 'time';
@@ -204,11 +203,10 @@ export class DeviceSession {
     this.events.emit({ t: 'record', phase: 'started', file, label, subject, seconds });
     await done;
     const s = session.summary();
-    renameSync(partial, target);
+    moveFile(partial, target);
     const sidecar = captureSidecar(s, { board: client.info?.board ?? null, port: this.connector.description, engine: client.info?.engine, startedAt, stopReason, file }, client.info?.imuRateHz);
-    writeFileSync(target + '.json.tmp', JSON.stringify(sidecar, null, 2) + '\n');
-    renameSync(target + '.json.tmp', target + '.json');
-    this.events.emit({ t: 'record', phase: 'finished', file, label, subject, seconds: s.seconds, samples: s.samples, stopReason });
-    return { ...s, file, stopReason };
+    writeFileAtomic(target + '.json', JSON.stringify(sidecar, null, 2) + '\n');
+    this.events.emit({ t: 'record', phase: 'finished', file, label, subject, seconds: s.seconds, samples: s.samples, stopReason, ...(warning ? { warning } : {}) });
+    return { ...s, file, stopReason, ...(warning ? { warning } : {}) };
   }
 }

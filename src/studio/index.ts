@@ -4,7 +4,7 @@
  * (studio/ → studio/dist). Adapter: starts QEMU, opens ports, listens.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { exists, readBytes, readText } from '../adapters/files.js';
 import { join, resolve } from 'node:path';
 import { badInput, toolError, usageError } from '../core/errors.js';
 import { REPO_ROOT } from '../core/shared.js';
@@ -31,6 +31,8 @@ export interface StudioOptions {
   model?: string;
   /** The dataset folder recordings go to. Default ./recordings. */
   data?: string;
+  /** A tune search folder (tinyforge tune --out DIR) for the Tune page, watched as the search runs. */
+  tune?: string;
   distDir?: string;
 }
 
@@ -51,7 +53,7 @@ export function parseListen(s: string): { host: string; port: number } {
 
 /** The firmware image of a demo/run output folder or of a built firmware project. */
 export function virtualElf(dir: string): string {
-  for (const p of [join(dir, 'firmware', 'build', 'firmware.elf'), join(dir, 'build', 'firmware.elf')]) if (existsSync(p)) return p;
+  for (const p of [join(dir, 'firmware', 'build', 'firmware.elf'), join(dir, 'build', 'firmware.elf')]) if (exists(p)) return p;
   throw badInput(`no built virtual-board firmware in ${dir} (looked for firmware/build/firmware.elf and build/firmware.elf)`, {
     remedy: 'pass the output folder of tinyforge demo / tinyforge run, or a project made with tinyforge firmware --board qemu-mps2-an386 and built with tinyforge build',
   });
@@ -59,7 +61,7 @@ export function virtualElf(dir: string): string {
 
 function readSettings(dir: string): ModelSettings | null {
   try {
-    return JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')) as ModelSettings;
+    return JSON.parse(readText(join(dir, 'settings.json'))) as ModelSettings;
   } catch {
     return null;
   }
@@ -70,12 +72,12 @@ export async function startStudio(o: StudioOptions): Promise<Studio> {
   if (o.port && o.virtual) throw usageError('use --port or --virtual, not both', { remedy: '--port for a board on a serial port, --virtual DIR for the virtual board' });
   if (!o.port && !o.virtual) throw usageError('no board given', { remedy: 'pass --port /dev/ttyACM0 (a board) or --virtual out/demo (the virtual board with a demo/run output)' });
   const distDir = resolve(o.distDir ?? STUDIO_DIST);
-  if (!existsSync(join(distDir, 'index.html'))) {
+  if (!exists(join(distDir, 'index.html'))) {
     throw toolError(`the studio's front end is not built (${join(distDir, 'index.html')} is missing)`, { remedy: 'run bash scripts/setup.sh (it builds it with: npx vite build -c studio/vite.config.ts)' });
   }
   const modelDir = o.model ? resolve(o.model) : o.virtual ? resolve(o.virtual) : null;
-  const tflite = modelDir && existsSync(join(modelDir, 'model.tflite')) ? join(modelDir, 'model.tflite') : null;
-  const model = tflite ? { path: tflite, sha256: createHash('sha256').update(readFileSync(tflite)).digest('hex') } : undefined;
+  const tflite = modelDir && exists(join(modelDir, 'model.tflite')) ? join(modelDir, 'model.tflite') : null;
+  const model = tflite ? { path: tflite, sha256: createHash('sha256').update(readBytes(tflite)).digest('hex') } : undefined;
 
   let board: VirtualBoard | null = null;
   let connector: Connector;
@@ -100,7 +102,7 @@ export async function startStudio(o: StudioOptions): Promise<Studio> {
     source = deviceImuSource();
   }
   const session = new DeviceSession(connector, source, { datasetDir: resolve(o.data ?? 'recordings'), model });
-  const server = createStudioServer({ session, datasetDir: resolve(o.data ?? 'recordings'), modelDir, distDir, host, port });
+  const server = createStudioServer({ session, datasetDir: resolve(o.data ?? 'recordings'), modelDir, tuneDir: o.tune ? resolve(o.tune) : null, distDir, host, port });
   try {
     await server.app.listen({ host, port });
   } catch (e) {

@@ -1,16 +1,20 @@
 /**
- * What the studio's Model page shows, read from a `tinyforge demo`/`run` output folder (adapter:
- * file reads): the training report (curves, confusion matrix, verdict), the int8 cost and the
- * board verification from pipeline.json, and — computed on request by `tinyforge eval --per-layer`
- * in a child process — the per-layer quantisation diagnostics over the held-out windows.
+ * What the studio's Model page shows, read from a `tinyforge demo`/`run` output folder: the
+ * training report (curves, confusion matrix, verdict), the int8 cost and the board verification
+ * from pipeline.json, and — computed on request by the service layer's `evaluateModel` in a worker
+ * thread, with progress, cached in DIR/diagnostics.json for the model's SHA-256 — the per-layer
+ * quantisation diagnostics over the held-out windows.
  * Layout (src/pipeline/run.ts): DIR/train/ (train artifacts), DIR/model.tflite, DIR/pipeline.json.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { exists, readBytes, readText, writeFileAtomic } from '../adapters/files.js';
 import { join } from 'node:path';
 import { causeText } from '../core/errors.js';
-import { execFile } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { REPO_ROOT } from '../core/shared.js';
 import type { PerLayerReport } from '../quantize/per-layer.js';
+import type { EvalProgress, EvaluateModelResult } from '../service/quantize.js';
+import { sha256Hex } from '../device/verify.js';
 
 export interface ModelPage {
   dir: string | null;
@@ -27,7 +31,7 @@ export interface ModelPage {
 
 function readJson(p: string): Record<string, unknown> | null {
   try {
-    return JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
+    return JSON.parse(readText(p)) as Record<string, unknown>;
   } catch {
     return null;
   }
@@ -35,8 +39,8 @@ function readJson(p: string): Record<string, unknown> | null {
 
 /** The folder's train directory: DIR/train (a demo/run output) or DIR itself (a train directory). */
 export function trainDirOf(dir: string): string | null {
-  if (existsSync(join(dir, 'train', 'report.json'))) return join(dir, 'train');
-  if (existsSync(join(dir, 'report.json')) && existsSync(join(dir, 'model.json'))) return dir;
+  if (exists(join(dir, 'train', 'model.json'))) return join(dir, 'train');
+  if (exists(join(dir, 'report.json')) && exists(join(dir, 'model.json'))) return dir;
   return null;
 }
 
@@ -64,28 +68,65 @@ export function modelPage(dir: string | null): ModelPage {
 export interface Diagnostics {
   int8: Record<string, unknown>;
   perLayer: PerLayerReport;
+  /** The .tflite these were computed for. */
+  modelSha256: string;
+}
+
+/** The cache file beside model.tflite. */
+export const DIAGNOSTICS_FILE = 'diagnostics.json';
+
+/** The cached diagnostics of DIR, when they were computed for its current model.tflite. */
+export function cachedDiagnostics(dir: string): Diagnostics | null {
+  const tflite = join(dir, 'model.tflite');
+  const c = exists(tflite) ? (readJson(join(dir, DIAGNOSTICS_FILE)) as Diagnostics | null) : null;
+  return c && c.perLayer && c.modelSha256 === sha256Hex(readBytes(tflite)) ? c : null;
 }
 
 /**
- * Float vs int8, end to end and per layer, over the held-out windows of DIR's training run. Runs
- * `tinyforge eval --per-layer` as a child process: tfjs would otherwise hold the server's event
- * loop (and the live stream) for seconds.
+ * Float vs int8, end to end and per layer, over the held-out windows of DIR's training run: the
+ * service layer's `evaluateModel` in a worker thread (tfjs would otherwise hold the server's event
+ * loop, and the live stream, for seconds). `onProgress` gets the phase and windows done; the result
+ * is cached in DIR/diagnostics.json (reused while model.tflite is unchanged).
  */
-export function modelDiagnostics(dir: string): Promise<Diagnostics> {
+export function modelDiagnostics(dir: string, onProgress: (p: EvalProgress) => void = () => {}): Promise<Diagnostics> {
+  const cached = cachedDiagnostics(dir);
+  if (cached) return Promise.resolve(cached);
   const td = trainDirOf(dir);
   const tflite = join(dir, 'model.tflite');
-  if (!td || !existsSync(tflite)) return Promise.reject(new Error(`needs ${join(dir, 'train')} and ${tflite} (a tinyforge demo/run output folder)`));
+  if (!td || !exists(tflite)) return Promise.reject(new Error(`needs ${join(dir, 'train')} and ${tflite} (a tinyforge demo/run output folder)`));
+  const modelSha256 = sha256Hex(readBytes(tflite));
   return new Promise((res, rej) => {
-    execFile(process.execPath, [join(REPO_ROOT, 'bin', 'tinyforge.mjs'), '--json', 'eval', '--model', td, '--tflite', tflite, '--per-layer'], { maxBuffer: 16 << 20 }, (err, stdout) => {
-      let j: Record<string, unknown> | null = null;
-      try {
-        j = JSON.parse(stdout) as Record<string, unknown>;
-      } catch {
-        /* reported below */
+    const worker = new Worker(join(REPO_ROOT, 'bin', 'ts-worker.mjs'), {
+      workerData: { module: pathToFileURL(join(REPO_ROOT, 'src', 'studio', 'diagnostics-worker.ts')).href, model: td, tflite },
+    });
+    let settled = false;
+    worker.on('message', (m: { progress?: EvalProgress; result?: EvaluateModelResult; error?: string }) => {
+      if (m.progress) onProgress(m.progress);
+      else if (m.result) {
+        const { perLayer, ...int8 } = m.result;
+        if (!perLayer) return;
+        const d: Diagnostics = { int8: int8 as unknown as Record<string, unknown>, perLayer, modelSha256 };
+        try {
+          writeFileAtomic(join(dir, DIAGNOSTICS_FILE), JSON.stringify(d) + '\n');
+        } catch {
+          /* a read-only folder: computed again next time */
+        }
+        settled = true;
+        res(d);
+        void worker.terminate();
+      } else if (m.error !== undefined) {
+        settled = true;
+        rej(new Error(`per-layer diagnostics failed: ${m.error}`));
+        void worker.terminate();
       }
-      if (err || !j || !j.perLayer) return rej(new Error(`tinyforge eval --per-layer failed: ${(j?.message as string) ?? causeText(err ?? 'no output')}`));
-      const { perLayer, ...int8 } = j;
-      res({ int8, perLayer: perLayer as PerLayerReport });
+    });
+    worker.once('error', (e) => {
+      if (!settled) rej(new Error(`per-layer diagnostics failed: ${causeText(e)}`));
+      settled = true;
+    });
+    worker.once('exit', (code) => {
+      if (!settled) rej(new Error(`per-layer diagnostics stopped (exit code ${code})`));
+      settled = true;
     });
   });
 }

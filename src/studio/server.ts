@@ -14,10 +14,11 @@
  *   PATCH  /api/recordings/:file        { label, subject? }
  *   DELETE /api/recordings/:file
  *   GET    /api/model                   training report, int8 cost, verify results
- *   GET    /api/model/diagnostics       per-layer quantisation diagnostics (computed once)
+ *   GET    /api/model/diagnostics       per-layer quantisation diagnostics: 202 { computing, progress } until done
+ *   GET    /api/tune                    the tune search folder as it stands (trials, Pareto front, best)
  *   GET    /ws                          events: status, samples, prediction, record (JSON text frames)
  */
-import { existsSync } from 'node:fs';
+import { exists } from '../adapters/files.js';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import fastifyWebsocket from '@fastify/websocket';
@@ -28,12 +29,16 @@ import type { StudioEvent } from './wire.js';
 import { allowedHosts, checkRequest } from './security.js';
 import { deleteRecording, listRecordings, relabelRecording } from './recordings.js';
 import { modelDiagnostics, modelPage, type Diagnostics } from './model-info.js';
+import type { EvalProgress } from '../service/quantize.js';
+import { readSearch } from '../tune/tune.js';
 
 export interface StudioServerOptions {
   session: DeviceSession;
   datasetDir: string;
   /** A demo/run output folder for the Model page (null: none). */
   modelDir: string | null;
+  /** A tune search folder for the Tune page (null: none). */
+  tuneDir?: string | null;
   /** The Vite bundle (index.html + assets). */
   distDir: string;
   /** Listen address and port, for the Host/Origin checks (the port may be set after listen). */
@@ -74,7 +79,7 @@ export function createStudioServer(o: StudioServerOptions): StudioServer {
   });
 
   void app.register(fastifyWebsocket, { options: { maxPayload: 4096 } });
-  const hasBundle = existsSync(join(o.distDir, 'index.html'));
+  const hasBundle = exists(join(o.distDir, 'index.html'));
   if (hasBundle) void app.register(fastifyStatic, { root: o.distDir, prefix: '/', index: ['index.html'] });
   else app.get('/', async (_req, reply) => reply.code(503).type('text/plain').send(`the studio's front end is not built (${join(o.distDir, 'index.html')} is missing): run bash scripts/setup.sh\n`));
 
@@ -136,10 +141,28 @@ export function createStudioServer(o: StudioServerOptions): StudioServer {
   });
 
   app.get('/api/model', async () => modelPage(o.modelDir));
+  app.get('/api/tune', async (_req, reply) => {
+    if (!o.tuneDir) return reply.code(404).send({ error: 'bad-input', message: 'no tune search folder', remedy: 'start the studio with --tune DIR (the --out folder of tinyforge tune)' });
+    try {
+      return readSearch(o.tuneDir);
+    } catch (e) {
+      return fail(reply, e);
+    }
+  });
+  // Computed once per server in a worker thread (cached on disk per model): the first GET starts
+  // it; until it is done every GET answers 202 with the progress, so the page can show it.
   let diag: Promise<Diagnostics> | null = null;
+  let done: Diagnostics | null = null;
+  let progress: EvalProgress = { phase: 'loading', done: 0, total: 1 };
   app.get('/api/model/diagnostics', async (_req, reply) => {
     if (!o.modelDir) return reply.code(404).send({ error: 'bad-input', message: 'no model folder', remedy: 'start the studio with --virtual DIR or --model DIR' });
-    diag ??= modelDiagnostics(o.modelDir);
+    if (done) return done;
+    if (!diag) {
+      const d = (diag = modelDiagnostics(o.modelDir, (p) => (progress = p)));
+      d.then((r) => (done = r), () => {});
+    }
+    const settled = await Promise.race([diag.then(() => true, () => true), new Promise<false>((res) => setImmediate(() => res(false)))]);
+    if (!settled) return reply.code(202).send({ computing: true, progress });
     try {
       return await diag;
     } catch (e) {

@@ -24,7 +24,7 @@ export type StudioEvent =
   | { t: 'samples'; first: number; rateHz: number; mg: number[]; lost: number }
   /** `probs`: class confidences in label order (the dequantised outputs, softmaxed when they are logits: `fromLogits`); `micros`: the board's inference time. */
   | { t: 'prediction'; window: number; label: string; classIndex: number; confidence: number; probs: number[]; fromLogits: boolean; micros: number }
-  | { t: 'record'; phase: 'started' | 'finished'; file: string; label: string; subject: string; seconds: number; samples?: number; stopReason?: string };
+  | { t: 'record'; phase: 'started' | 'finished'; file: string; label: string; subject: string; seconds: number; samples?: number; stopReason?: string; warning?: string };
 
 export interface RecordingEntry {
   file: string;

@@ -6,7 +6,7 @@
 import type * as flatbuffers from 'flatbuffers';
 import { badInput } from '../core/errors.js';
 import type { Activation, Padding } from '../core/graph.js';
-import type { RawOptions } from './raw.js';
+import type { RawOptions } from './fields.js';
 
 export type Builder = flatbuffers.Builder;
 

@@ -6,6 +6,9 @@
  */
 import { OP_NAMES, OPS } from '../ops/registry.js';
 import { CheckedBuffer, type TableRef } from './checked.js';
+import type { FieldSpec, RawOptions } from './fields.js';
+
+export type { FieldKind, FieldSpec, RawOptions } from './fields.js';
 
 /** One entry of Model.operator_codes, as stored. */
 export interface RawOperatorCode {
@@ -40,7 +43,6 @@ export interface RawTensor {
 }
 
 /** A decoded builtin options table: schema field names → values. */
-export type RawOptions = Record<string, number | boolean | number[]>;
 
 export interface RawOperator {
   opcodeIndex: number;
@@ -82,9 +84,6 @@ export interface RawModel {
   signatureDefs: number;
 }
 
-export type FieldKind = 'i8' | 'u8' | 'bool' | 'i32' | 'f32' | 'i32[]';
-/** One option-table field: its schema name, kind and schema default; its position is its field id. */
-export type FieldSpec = [name: string, kind: FieldKind, dflt: number | boolean];
 
 /**
  * Option tables tinyforge decodes, by BuiltinOptions slot (official field order = field id): each

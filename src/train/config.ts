@@ -16,16 +16,18 @@ import type { Preset } from './models.js';
 export const CONFIG_FILE = 'tinyforge.config.json';
 
 export interface DataConfig {
-  builtin?: boolean | { seed?: number; subjects?: number; secondsPerActivity?: number; rateHz?: number };
+  builtin?: boolean | { seed?: number; subjects?: number; secondsPerActivity?: number; rateHz?: number; force?: boolean };
   paths?: string[];
   /** How the recordings are imported (schema: data.import); its `files` default to `paths`. */
   import?: ImportDescription;
   format?: string;
   labels?: string[];
+  /** Classes to leave out (counted and reported). */
+  excludeLabels?: string[];
   axes?: string[];
   windowLength?: number;
   windowStride?: number;
-  split?: { val?: number; test?: number; seed?: number; fallback?: 'contiguous' | 'error' };
+  split?: { val?: number; test?: number; seed?: number; fallback?: 'contiguous' | 'error'; testGroups?: string[] };
 }
 
 export interface TrainConfig {
@@ -69,6 +71,17 @@ export interface VerifyConfig {
   timeoutMs?: number;
 }
 
+/** The project file's `features`: a block name, or the block with its parameters (docs/features.md). */
+export type FeaturesConfig = 'raw' | 'spectral' | 'flatten' | ({ block: 'raw' | 'spectral' | 'flatten' } & Record<string, unknown>);
+
+/** `features` section → the trainer's front-end (block + parameters); undefined for none. */
+export function frontEndFromConfig(f: FeaturesConfig | undefined): { block: string; params?: Record<string, unknown> } | undefined {
+  if (f === undefined) return undefined;
+  if (typeof f === 'string') return { block: f };
+  const { block, ...params } = f;
+  return { block, params };
+}
+
 /** `tinyforge tune`: the search (src/tune/); flags override each field. */
 export interface TuneConfig {
   /** Entries replacing the default search space's (tinyforge tune --print-space). */
@@ -88,6 +101,8 @@ export interface TuneConfig {
 
 export interface TinyforgeConfig {
   version?: 1;
+  /** The front-end between windows and the model (raw by default). */
+  features?: FeaturesConfig;
   /** Output folder of `tinyforge run` (default out/run). */
   out?: string;
   data?: DataConfig;

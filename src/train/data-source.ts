@@ -3,22 +3,49 @@
  * stage's simulator, splitter and windowing. Pure: recordings in, windows out (the CLI reads files).
  */
 import type { Recording } from '../core/dataset.js';
+import { fileStem } from '../data/import/common.js';
 import { badInput } from '../core/errors.js';
-import { builtinPrepared, builtinWindowing, prepareDataset, type PreparedDataset } from '../data/prepare.js';
+import { builtinPrepared, builtinWindowing, prepareDataset, selectClasses, type PreparedDataset } from '../data/prepare.js';
 import type { DataConfig } from './config.js';
+import type { SplitContext } from './train.js';
+import type { BuiltinOptions } from '../data/simulator.js';
 
 export interface TrainingData extends PreparedDataset {
   /** Units per axis (from the recordings) for ModelSettings. */
   units: string[];
-  /** What was done to the data, in words, for the CLI to print. */
+  /** What was done to the data, in words, for the CLI to print (warnings start with "warning:"). */
   notes: string[];
+  /** The split in words for the report and the fit verdict. */
+  splitContext: SplitContext;
+}
+
+function leftOutNotes(leftOut: { label: string; recordings: number }[] | undefined): string[] {
+  return leftOut?.length ? [`classes left out (data.labels / --exclude-labels): ${leftOut.map((l) => `${l.label} (${l.recordings} recording${l.recordings > 1 ? 's' : ''})`).join(', ')}`] : [];
+}
+
+/** The split's context: what its groups are, whether they stayed apart, and its warnings. */
+function contextOf(d: PreparedDataset, groups: string): SplitContext {
+  return { mode: d.split.mode, groups, apart: d.split.mode !== 'contiguous', warnings: d.split.warnings.slice() };
+}
+
+/**
+ * What the groups of imported recordings are, in words: "subjects" when a group names a person
+ * or session (not the file), "files" when each group is the file it came from, "recordings
+ * (single gestures)" when each recording was made its own group.
+ */
+function groupNoun(recs: readonly Recording[], ownGroup: boolean, hint?: string): string {
+  if (ownGroup) return hint === 'gestures' ? 'gestures (of the same people)' : 'recordings (of the same people)';
+  const fileOf = (r: Recording) => (r.source ?? '').replace(/(:\d+-\d+| samples .*)$/, '');
+  return recs.every((r) => r.source && r.group === fileStem(fileOf(r))) ? 'files' : 'groups (subjects or sessions)';
 }
 
 /** The built-in simulated activity data, split by subject. */
-export function builtinTrainingData(cfg: DataConfig = {}): TrainingData {
+export function builtinTrainingData(cfg: DataConfig = {}, hooks: Pick<BuiltinOptions, 'onProgress'> = {}): TrainingData {
   const b = typeof cfg.builtin === 'object' ? cfg.builtin : {};
   const d = builtinPrepared({
     ...b,
+    ...hooks,
+    ...(cfg.excludeLabels ? { excludeLabels: cfg.excludeLabels } : {}),
     ...(cfg.split ?? {}),
     seed: cfg.split?.seed ?? b.seed,
     ...(cfg.windowLength ? { length: cfg.windowLength } : {}),
@@ -26,7 +53,7 @@ export function builtinTrainingData(cfg: DataConfig = {}): TrainingData {
     ...(cfg.labels ? { labels: cfg.labels } : {}),
     ...(cfg.axes ? { axes: cfg.axes } : {}),
   });
-  return { ...d, units: d.axes.map(() => 'g'), notes: [`built-in activity data (simulated), split by subject`] };
+  return { ...d, units: d.axes.map(() => 'g'), notes: [`built-in activity data (simulated), split by subject`, ...leftOutNotes(d.leftOut), ...d.split.warnings.map((w) => `warning: ${w}`)], splitContext: contextOf(d, 'subjects') };
 }
 
 /**
@@ -35,10 +62,13 @@ export function builtinTrainingData(cfg: DataConfig = {}): TrainingData {
  * 2 s windows with a 1 s hop. When each group holds a single class (e.g. one file per gesture
  * class, grouped by file), groups cannot be split fairly, so each recording becomes its own group.
  */
-export function recordingsTrainingData(recs: Recording[], cfg: DataConfig = {}): TrainingData {
-  if (recs.length === 0) throw badInput('no recordings to train on', { remedy: 'Pass files with --data, or use --builtin.' });
-  const notes: string[] = [];
-  const labels = cfg.labels ?? [...new Set(recs.map((r) => r.label))].sort();
+export function recordingsTrainingData(all: Recording[], cfg: DataConfig = {}, hints: { groups?: string } = {}): TrainingData {
+  if (all.length === 0) throw badInput('no recordings to train on', { remedy: 'Pass files with --data, or use --builtin.' });
+  // One rule for the classes (data.labels, excludeLabels), the same for data split, train and run.
+  const sel = selectClasses(all, cfg.labels, cfg.excludeLabels);
+  const recs = sel.recordings;
+  const notes: string[] = leftOutNotes(sel.leftOut);
+  const labels = sel.labels;
   if (labels.length < 2) {
     throw badInput(`training needs at least 2 classes, the data has ${labels.length} (${labels.join(', ')})`, { remedy: 'Import recordings of at least two labels (e.g. one file per gesture).' });
   }
@@ -59,7 +89,8 @@ export function recordingsTrainingData(recs: Recording[], cfg: DataConfig = {}):
   const labelsPerGroup = new Map<string, Set<string>>();
   for (const r of recs) labelsPerGroup.set(r.group, (labelsPerGroup.get(r.group) ?? new Set()).add(r.label));
   let data = recs;
-  if ([...labelsPerGroup.values()].every((s) => s.size === 1) && labelsPerGroup.size <= labels.length) {
+  const ownGroup = [...labelsPerGroup.values()].every((s) => s.size === 1) && labelsPerGroup.size <= labels.length;
+  if (ownGroup) {
     data = recs.map((r, i) => ({ ...r, group: `${r.group}#${i + 1}` }));
     notes.push(`each group holds one class only, so each of the ${recs.length} recordings is its own group for the split`);
   }
@@ -71,5 +102,6 @@ export function recordingsTrainingData(recs: Recording[], cfg: DataConfig = {}):
     ...(cfg.split ?? {}),
   });
   const units = d.axes.map((a) => recs[0].units[recs[0].axes.indexOf(a)] ?? '');
-  return { ...d, units, notes };
+  for (const w of d.split.warnings) notes.push(`warning: ${w}`);
+  return { ...d, ...(sel.leftOut.length ? { leftOut: sel.leftOut } : {}), units, notes, splitContext: contextOf(d, groupNoun(recs, ownGroup, hints.groups)) };
 }

@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
-import { toolError } from '../core/errors.js';
+import { badInput, toolError } from '../core/errors.js';
 import { mulberry32, shuffled } from '../data/prng.js';
 import { selectBackend, type BackendPreference } from './backend.js';
 import { trainModel, type EpochRecord, type TrainResult } from './train.js';
@@ -21,6 +21,22 @@ export type ExampleName = (typeof EXAMPLES)[number];
 export const REGRESSION_XS = [-1, 0, 1, 2, 3, 4];
 export const REGRESSION_YS = [-3, -1, 1, 3, 5, 7];
 
+/**
+ * The default int8 calibration range of the regression example: the training inputs widened by
+ * twice their span on each side (X = −1…4 → −11…14), so the lecture's question, x = 10, is inside
+ * it. int8 clamps outside its calibrated range; a regression is asked about new x by design.
+ */
+export function defaultCalibrationRange(xs: readonly number[] = REGRESSION_XS): [number, number] {
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  return [lo - 2 * (hi - lo), hi + 2 * (hi - lo)];
+}
+
+/** `count` evenly spaced values from lo to hi (both included). */
+export function linspace(lo: number, hi: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => lo + ((hi - lo) * i) / (count - 1));
+}
+
 export interface RegressionResult {
   model: tf.LayersModel;
   weight: number;
@@ -31,10 +47,14 @@ export interface RegressionResult {
   losses: number[];
   backend: string;
   settings: ModelSettings;
+  /** The x range the representative (calibration) windows span: int8 is exact-ish inside it, clamped outside. */
+  calibrationRange: [number, number];
   windows: { representative: WindowSet; heldOut: WindowSet };
 }
 
-export async function trainRegression(opts: { epochs?: number; learningRate?: number; seed?: number; backend?: BackendPreference } = {}): Promise<RegressionResult> {
+export async function trainRegression(opts: { epochs?: number; learningRate?: number; seed?: number; backend?: BackendPreference; calibrationRange?: [number, number] } = {}): Promise<RegressionResult> {
+  const range = opts.calibrationRange ?? defaultCalibrationRange();
+  if (!(range[0] < range[1]) || !range.every(Number.isFinite)) throw badInput(`calibration range ${range[0]}:${range[1]} is empty`, { remedy: 'give LO:HI with LO < HI, e.g. --calibration-range -10:20' });
   const choice = await selectBackend(opts.backend);
   const model = tf.sequential({
     layers: [tf.layers.dense({ units: 1, inputShape: [1], kernelInitializer: tf.initializers.glorotUniform({ seed: opts.seed ?? 1 }) })],
@@ -52,15 +72,10 @@ export async function trainRegression(opts: { epochs?: number; learningRate?: nu
   }
   const [w, b] = model.getWeights().map((t) => t.dataSync()[0]);
   const predictAt10 = tf.tidy(() => (model.predict(tf.tensor2d([10], [1, 1])) as tf.Tensor).dataSync()[0]);
-  const inputs: WindowSet = {
-    axes: ['x'],
-    labels: [],
-    windowLength: 1,
-    sampleRateHz: 1,
-    x: Float32Array.from(REGRESSION_XS),
-    y: new Int32Array(0),
-    groups: REGRESSION_XS.map(() => 'lecture'),
-  };
+  const oneAxis = (xs: number[]): WindowSet => ({ axes: ['x'], labels: [], windowLength: 1, sampleRateHz: 1, x: Float32Array.from(xs), y: new Int32Array(0), groups: xs.map(() => 'lecture') });
+  // Calibration spans the stated range (not just the six training points); held out: the training X.
+  const calibration = oneAxis(linspace(range[0], range[1], 101));
+  const inputs = oneAxis(REGRESSION_XS);
   const settings: ModelSettings = {
     task: 'regression',
     labels: [],
@@ -71,7 +86,7 @@ export async function trainRegression(opts: { epochs?: number; learningRate?: nu
     windowStride: 1,
     normalisation: { mean: [0], std: [1] },
   };
-  return { model, weight: w, bias: b, predictAt10, losses, backend: choice.backend, settings, windows: { representative: inputs, heldOut: inputs } };
+  return { model, weight: w, bias: b, predictAt10, losses, backend: choice.backend, settings, calibrationRange: range, windows: { representative: calibration, heldOut: inputs } };
 }
 
 export const DIGIT_SIZE = 28;

@@ -76,54 +76,87 @@ export interface Verdict {
   kind: VerdictKind;
   /** Plain-words explanation of the train / validation / test gap and what to do about it. */
   text: string;
+  /** The rule's numbers: below `underfitBelow` train accuracy is underfit; gaps in accuracy points. */
+  thresholds?: { underfitBelow: number; goodGap: number; mildGap: number };
+}
+
+/**
+ * What the held-out data is new in: the split's groups, in words ("subjects", "gestures", "files"),
+ * and whether the split kept them apart (false after the contiguous fallback: the same people are
+ * in train and test, so the held-out score says nothing about new people).
+ */
+export interface HeldOutContext {
+  groups: string;
+  apart: boolean;
 }
 
 const pct = (a: number) => `${(100 * a).toFixed(1)} %`;
 
-/**
- * The lecture's reading of train vs validation vs test accuracy: test a little below train is
- * normal; far below means the model memorised its training data (subjects) instead of learning
- * the activity; low everywhere means it has not learned enough. Thresholds (absolute accuracy):
- * gap ≤ 5 points good, ≤ 15 mild, above that overfit; underfit when train accuracy is below
- * chance + 60 % of the way to 100 %. `classes` sets chance (1 / classes).
- */
-export function fitVerdict(acc: { train: number; val?: number; test?: number }, classes: number, counts?: { val?: number; test?: number }): Verdict {
+/** Share of the way from chance to 100 % that train accuracy must reach not to be underfit. */
+export const UNDERFIT_SHARE = 0.8;
+export const GOOD_GAP = 0.05;
+export const MILD_GAP = 0.15;
+
+/** Train accuracy below which a model is underfit: chance + UNDERFIT_SHARE × (1 − chance). */
+export function underfitThreshold(classes: number): number {
   const chance = 1 / Math.max(classes, 1);
+  return chance + UNDERFIT_SHARE * (1 - chance);
+}
+
+/**
+ * The lecture's reading of train vs validation vs test accuracy (docs/training.md): test a little
+ * below train is normal; far below means the model memorised its training data instead of
+ * learning the activity; low everywhere means it has not learned enough. Rule (absolute
+ * accuracy): underfit when train accuracy is below chance + 80 % of the way to 100 % (84 % for 5
+ * classes, 90 % for 2); else gap ≤ 5 points good, ≤ 15 mild, above that overfit. `classes` sets
+ * chance (1 / classes). The text states the threshold, and says what the held-out data is new in
+ * (`context`: subjects, gestures, files — or nothing new when the split shared groups).
+ */
+export function fitVerdict(acc: { train: number; val?: number; test?: number }, classes: number, counts?: { val?: number; test?: number }, context: HeldOutContext = { groups: 'subjects', apart: true }): Verdict {
+  const chance = 1 / Math.max(classes, 1);
+  const underfitBelow = underfitThreshold(classes);
+  const thresholds = { underfitBelow, goodGap: GOOD_GAP, mildGap: MILD_GAP };
   const heldName = acc.test !== undefined ? 'test' : 'validation';
   const held = acc.test ?? acc.val;
   const parts = [`train ${pct(acc.train)}`];
   if (acc.val !== undefined) parts.push(`validation ${pct(acc.val)}`);
   if (acc.test !== undefined) parts.push(`test ${pct(acc.test)}`);
   const head = parts.join(', ');
+  const g = context.groups;
+  const unseen = context.apart ? `${g} it never saw` : `new recordings of the ${g} it trained on (the split could not keep ${g} apart, so this says nothing about new ${g})`;
   if (held === undefined) {
-    return { kind: 'unreliable', text: `${head}: no held-out data, so there is no way to tell learning from memorising. Keep some subjects out for validation and test.` };
+    return { kind: 'unreliable', thresholds, text: `${head}: no held-out data, so there is no way to tell learning from memorising. Keep some ${g} out for validation and test.` };
   }
   const heldCount = acc.test !== undefined ? counts?.test : counts?.val;
   if (heldCount !== undefined && heldCount < 20) {
-    return { kind: 'unreliable', text: `${head}: only ${heldCount} held-out windows, too few to judge; each one moves ${heldName} accuracy by ${pct(1 / Math.max(heldCount, 1))}. Record more data.` };
+    return { kind: 'unreliable', thresholds, text: `${head}: only ${heldCount} held-out windows, too few to judge; each one moves ${heldName} accuracy by ${pct(1 / Math.max(heldCount, 1))}. Record more data.` };
   }
-  if (acc.train < chance + 0.6 * (1 - chance)) {
+  if (acc.train < underfitBelow) {
     return {
       kind: 'underfit',
-      text: `${head}: the model does not even fit its training data (chance is ${pct(chance)}): it is underfitting. Train longer, raise the learning rate, or use a bigger model (e.g. the conv1d preset).`,
+      thresholds,
+      text: `${head}: train accuracy is below ${pct(underfitBelow)} (chance ${pct(chance)} + ${UNDERFIT_SHARE * 100} % of the way to 100 %), so the model has not learned its training data: it is underfitting. Train longer, raise the learning rate, or use a bigger model (e.g. the conv1d preset).`,
     };
   }
   const gap = acc.train - held;
   let valTestNote = '';
   if (acc.val !== undefined && acc.test !== undefined && Math.abs(acc.val - acc.test) > 0.1) {
-    valTestNote = ` Validation and test differ by ${(100 * Math.abs(acc.val - acc.test)).toFixed(1)} points: the held-out subjects behave differently, so expect similar spread on new users.`;
+    valTestNote = ` Validation and test differ by ${(100 * Math.abs(acc.val - acc.test)).toFixed(1)} points: the held-out ${g} behave differently, so expect similar spread on new ones.`;
   }
-  if (gap <= 0.05) {
-    return { kind: 'good-fit', text: `${head}: ${heldName} accuracy is close to training accuracy, so the model generalises to data (subjects) it never saw.${valTestNote}` };
+  const rule = ` (rule: train ≥ ${pct(underfitBelow)}, gap ≤ ${GOOD_GAP * 100} points)`;
+  if (gap <= GOOD_GAP) {
+    return { kind: 'good-fit', thresholds, text: `${head}: ${heldName} accuracy is close to training accuracy${rule}, so the model generalises to ${unseen}.${valTestNote}` };
   }
-  if (gap <= 0.15) {
+  if (gap <= MILD_GAP) {
     return {
       kind: 'mild-overfit',
-      text: `${head}: ${heldName} is ${(100 * gap).toFixed(1)} points below train — some memorisation of the training subjects, usually acceptable; more subjects or a little regularisation (dropout, fewer epochs) would narrow it.${valTestNote}`,
+      thresholds,
+      text: `${head}: ${heldName} is ${(100 * gap).toFixed(1)} points below train (more than ${GOOD_GAP * 100}, at most ${MILD_GAP * 100}) — some memorisation of the training ${g}, usually acceptable; more ${g} or a little regularisation (dropout, fewer epochs) would narrow it.${valTestNote}`,
     };
   }
   return {
     kind: 'overfit',
-    text: `${head}: the model memorised the training subjects (${(100 * gap).toFixed(1)}-point gap) instead of learning the activities. Add data from more people, regularise (dropout, smaller model, early stopping) or augment.${valTestNote}`,
+    thresholds,
+    text: `${head}: the model memorised the training ${g} (${(100 * gap).toFixed(1)}-point gap, above ${MILD_GAP * 100}) instead of learning the classes. Add data from more ${g}, regularise (dropout, smaller model, early stopping) or augment.${valTestNote}`,
   };
 }

@@ -134,11 +134,13 @@ export function reportHtml(report: EvalReport, title = 'tinyforge training repor
 <title>${esc(title)}</title><style>${CSS}</style></head><body>
 <h1>${esc(title)}</h1>
 <p>${esc(`${t.preset} model, ${t.optimizer} (learning rate ${t.learningRate}), batch ${t.batchSize}, ${t.epochsRun} of ${t.epochsRequested} epochs${t.stoppedEarly ? ' (stopped early)' : ''}, best epoch ${t.bestEpoch}, seed ${t.seed}, backend ${r.backend}, tinyforge ${r.tinyforgeVersion}.`)}</p>
+<p>${esc(!r.frontEnd || r.frontEnd.block === 'raw' ? 'Front-end: raw windows (normalised per axis).' : `Front-end: ${r.frontEnd.block} block, ${r.frontEnd.features} integer features per window (${Object.entries(r.frontEnd.params).filter(([k]) => k !== 'inputScale').map(([k, v]) => `${k} ${String(v)}`).join(', ')}), computed identically on the host and the board (docs/features.md).`)}</p>
 <h2>Does it generalise?</h2>
 <table><tr><th>split</th><th>windows</th><th>accuracy</th><th>groups</th></tr>
 <tr><td>train</td><td>${r.data.counts.train}</td><td>${pct(r.accuracy.train)}</td><td>${esc(r.data.groups.train.join(', '))}</td></tr>
 <tr><td>validation</td><td>${r.data.counts.val}</td><td>${pct(r.accuracy.val)}</td><td>${esc(r.data.groups.val.join(', '))}</td></tr>
 <tr><td>test</td><td>${r.data.counts.test}</td><td>${pct(r.accuracy.test)}</td><td>${esc(r.data.groups.test.join(', '))}</td></tr></table>
+${(r.data.split?.warnings ?? []).map((w) => `<p class="verdict v-overfit"><b>warning</b> — ${esc(w)}</p>`).join('')}
 <p class="verdict v-${esc(r.verdict.kind)}"><b>${esc(r.verdict.kind.replace('-', ' '))}</b> — ${esc(r.verdict.text)}</p>
 <h2>Learning curves</h2>
 ${curves(r.history, t.bestEpoch)}

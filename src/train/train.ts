@@ -13,8 +13,9 @@ import { TINYFORGE_VERSION } from '../core/version.js';
 import { applyNormalisation, fitNormalisation, subsetWindows } from '../data/window.js';
 import { mulberry32, shuffled } from '../data/prng.js';
 import { augmentWindows, type AugmentOptions } from './augment.js';
+import { blockForWindows, computeFeatures, featureSet, fitFeatureSettings, standardise, standardisedFeatureSet, type ResolvedBlock } from '../features/index.js';
 import { selectBackend, type BackendPreference } from './backend.js';
-import { argmaxRows, classificationMetrics, fitVerdict, type Metrics, type Verdict } from './metrics.js';
+import { argmaxRows, classificationMetrics, fitVerdict, type HeldOutContext, type Metrics, type Verdict } from './metrics.js';
 import { buildModel, modelSize, type ModelSize } from './models.js';
 
 export interface EpochRecord {
@@ -55,12 +56,22 @@ export interface TrainOptions {
   /** Recorded in ModelSettings (the WindowSet does not carry them): hop between windows (default: windowLength) and axis units (default 'g'). */
   windowStride?: number;
   units?: string[];
+  /** How the data was split (groups in words, kept apart or not, the split's warnings), for the report and verdict. */
+  split?: SplitContext;
   /** A caller-built (uncompiled) model to train instead of the preset; `preset` then only names it in the report. Input [windowLength, axes]. */
   model?: tf.LayersModel;
   /** Fit per-axis normalisation on train (default true); false keeps inputs as they are (mean 0, std 1). */
   normalise?: boolean;
   /** Fresh random rotation/gain/noise of every training window each epoch (augment.ts); off by default. */
   augment?: AugmentOptions;
+  /** The front-end (src/features/): raw windows (default) or a feature block with its parameters. */
+  features?: FrontEnd;
+}
+
+/** A feature block by name with its parameters (registry.ts); 'raw' is today's normalised window. */
+export interface FrontEnd {
+  block: string;
+  params?: Record<string, unknown>;
 }
 
 export interface SplitSet {
@@ -101,8 +112,12 @@ export interface EvalReport {
     /** Windows per class in the training split, in `labels` order. */
     trainPerClass: number[];
     groups: { train: string[]; val: string[]; test: string[] };
+    /** How the split was made: its groups in words, whether they were kept apart, and its warnings (never silent). */
+    split?: SplitContext;
   };
   history: EpochRecord[];
+  /** The front-end the model reads: 'raw' windows, or a feature block, its parameters and feature count. */
+  frontEnd: { block: string; params: Record<string, unknown>; features: number };
   /** Accuracy of the final (restored) model on each split, in [0, 1]; null where a split is empty. */
   accuracy: { train: number; val: number | null; test: number | null };
   /** Full metrics of the held-out split named by `evaluatedOn` (test if present, else validation). */
@@ -110,6 +125,11 @@ export interface EvalReport {
   metrics: Metrics;
   verdict: Verdict;
   size: ModelSize;
+}
+
+export interface SplitContext extends HeldOutContext {
+  mode: 'group' | 'contiguous' | 'chosen';
+  warnings: string[];
 }
 
 export interface TrainResult {
@@ -141,7 +161,7 @@ export function sampleWindows(ws: WindowSet, max: number, seed: number): WindowS
 function checkSet(name: string, ws: WindowSet, ref: WindowSet, allowEmpty: boolean): void {
   const per = ws.windowLength * ws.axes.length;
   if (ws.y.length * per !== ws.x.length) {
-    throw badInput(`the ${name} windows are inconsistent: ${ws.y.length} labels but ${ws.x.length} samples for ${ws.windowLength}×${ws.axes.length} windows`, { remedy: 'Rebuild the windows with tinyforge data.' });
+    throw badInput(`the ${name} windows are inconsistent: ${ws.y.length} labels but ${ws.x.length} samples for ${ws.windowLength}×${ws.axes.length} windows`, { remedy: 'Rebuild the windows with tinyforge data split.' });
   }
   if (!allowEmpty && ws.y.length === 0) throw badInput(`the ${name} split has no windows`, { remedy: 'Add recordings, or shorten the window length.' });
   if (ws.windowLength !== ref.windowLength || ws.axes.join() !== ref.axes.join() || ws.labels.join() !== ref.labels.join()) {
@@ -221,18 +241,26 @@ export async function trainModel(split: SplitSet, opts: TrainOptions): Promise<T
   }
   const k = train.labels.length;
   const classWeights = resolveClassWeights(opts.classWeights, train.y, k);
+  // The feature block's parameters are checked here, before the backend loads or anything trains.
+  const block: ResolvedBlock | null = opts.features && opts.features.block !== 'raw' ? blockForWindows(opts.features.block, opts.features.params, train, opts.units) : null;
+  if (opts.features?.block === 'raw') blockForWindows('raw', opts.features.params, train, opts.units);
+  if (block && !opts.model && opts.preset !== 'dense') {
+    throw badInput(`the ${opts.preset} preset convolves over a window's samples; the ${block.block} front-end gives one vector of ${block.count} features per window`, {
+      remedy: 'use --preset dense with --features spectral|flatten (or --features raw for the convolutional presets)',
+    });
+  }
 
   const choice = await selectBackend(opts.backend);
-  const normalisation: Normalisation = opts.normalise === false
-    ? { mean: train.axes.map(() => 0), std: train.axes.map(() => 1) }
-    : fitNormalisation(train);
-  const tr = applyNormalisation(train, normalisation);
-  const va = applyNormalisation(split.val, normalisation);
-  const te = split.test ? applyNormalisation(split.test, normalisation) : undefined;
-  const inputShape = [train.windowLength, train.axes.length];
+  const identity = { mean: train.axes.map(() => 0), std: train.axes.map(() => 1) };
+  const normalisation: Normalisation = opts.normalise === false || block ? identity : fitNormalisation(train);
+  const fitted = block ? fitFeatureSettings(train, block) : null;
+  const tr = fitted ? featureSet(train, block!.names, standardise(fitted.features, fitted.settings.standardisation)) : applyNormalisation(train, normalisation);
+  const va = fitted ? standardisedFeatureSet(split.val, fitted.settings, block!) : applyNormalisation(split.val, normalisation);
+  const te = split.test ? (fitted ? standardisedFeatureSet(split.test, fitted.settings, block!) : applyNormalisation(split.test, normalisation)) : undefined;
+  const inputShape = [tr.windowLength, tr.axes.length];
   const per = inputShape[0] * inputShape[1];
 
-  const model = opts.model ?? buildModel(opts.preset, { windowLength: train.windowLength, axes: train.axes.length, classes: k, seed: opts.seed });
+  const model = opts.model ?? buildModel(opts.preset, { windowLength: tr.windowLength, axes: tr.axes.length, classes: k, seed: opts.seed });
   model.compile({
     optimizer: opts.optimizer === 'adam' ? tf.train.adam(opts.learningRate) : tf.train.sgd(opts.learningRate),
     loss: 'categoricalCrossentropy',
@@ -256,8 +284,12 @@ export async function trainModel(split: SplitSet, opts: TrainOptions): Promise<T
       if (opts.augment) {
         // Augment in sensor units (rotations are physical there), then normalise as usual.
         source = augmentWindows(train, opts.augment, augRng);
-        const nA = train.axes.length;
-        for (let i = 0; i < source.length; i++) source[i] = (source[i] - normalisation.mean[i % nA]) / normalisation.std[i % nA];
+        if (fitted) {
+          source = standardise(computeFeatures({ ...train, x: source }, block!), fitted.settings.standardisation);
+        } else {
+          const nA = train.axes.length;
+          for (let i = 0; i < source.length; i++) source[i] = (source[i] - normalisation.mean[i % nA]) / normalisation.std[i % nA];
+        }
       }
       const xs = new Float32Array(order.length * per);
       const ys = new Float32Array(order.length * k);
@@ -327,8 +359,9 @@ export async function trainModel(split: SplitSet, opts: TrainOptions): Promise<T
     windowLength: train.windowLength,
     windowStride: opts.windowStride ?? train.windowLength,
     normalisation,
+    ...(fitted ? { features: fitted.settings } : {}),
   };
-  const report = buildReport({ model, backend: choice.backend, opts, classWeights, history, bestEpoch, stoppedEarly, interrupted, train: tr, val: va, test: te });
+  const report = buildReport({ model, backend: choice.backend, opts, classWeights, history, bestEpoch, stoppedEarly, interrupted, train: tr, val: va, test: te, frontEndParams: block?.params });
   const heldOut = split.test && split.test.y.length ? split.test : split.val.y.length ? split.val : train;
   const windows = { representative: sampleWindows(train, REPRESENTATIVE_MAX, opts.seed), heldOut };
   return { model, settings, history, report, backend: choice.backend, windows };
@@ -346,6 +379,7 @@ interface ReportInput {
   train: WindowSet;
   val: WindowSet;
   test?: WindowSet;
+  frontEndParams?: Record<string, unknown>;
 }
 
 function buildReport(r: ReportInput): EvalReport {
@@ -381,8 +415,12 @@ function buildReport(r: ReportInput): EvalReport {
       counts: { train: r.train.y.length, val: r.val.y.length, test: r.test?.y.length ?? 0 },
       trainPerClass,
       groups: { train: uniq(r.train.groups), val: uniq(r.val.groups), test: uniq(r.test?.groups ?? []) },
+      ...(r.opts.split ? { split: r.opts.split } : {}),
     },
     history: r.history,
+    frontEnd: r.opts.features && r.opts.features.block !== 'raw'
+      ? { block: r.opts.features.block, params: r.frontEndParams ?? {}, features: r.train.axes.length }
+      : { block: 'raw', params: {}, features: r.train.windowLength * r.train.axes.length },
     accuracy,
     evaluatedOn: evTest ? 'test' : evVal ? 'validation' : 'train',
     metrics: held.metrics,
@@ -390,6 +428,7 @@ function buildReport(r: ReportInput): EvalReport {
       { train: accuracy.train, val: accuracy.val ?? undefined, test: accuracy.test ?? undefined },
       k,
       { val: r.val.y.length || undefined, test: evTest ? r.test!.y.length : undefined },
+      r.opts.split ? { groups: r.opts.split.groups, apart: r.opts.split.apart } : undefined,
     ),
     size: modelSize(r.model),
   };

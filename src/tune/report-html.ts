@@ -14,6 +14,8 @@ const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '�
 
 /** What the page needs of a TuneReport. */
 export interface TuneReportView {
+  /** The search folder (for the `run --trial` hint). */
+  out?: string;
   budget: Budget & { description: string };
   executor: string;
   counts: { candidates: number; trained: number; rejected: number; failed: number };
@@ -44,7 +46,7 @@ export function scatterSvg(trials: readonly TrialRecord[], front: readonly Trial
     const a = yLo + ((1 - yLo) * k) / 5;
     p.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${y(a).toFixed(1)}" y2="${y(a).toFixed(1)}" class="g"/><text x="${m.l - 4}" y="${(y(a) + 4).toFixed(1)}" text-anchor="end" class="a">${(100 * a).toFixed(0)} %</text>`);
   }
-  for (let e = Math.ceil(lo); e <= Math.floor(hi); e++) {
+  for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) {
     for (const f of [1, 2, 5]) {
       const v = f * 10 ** e;
       if (Math.log10(v) < lo || Math.log10(v) > hi) continue;
@@ -82,7 +84,7 @@ function row(t: TrialRecord, test: boolean): string {
   const f = t.figures;
   const cells = [
     `#${t.id}`,
-    esc(describeCandidate(t.candidate)),
+    `<span class="c">${esc(describeCandidate(t.candidate))}</span>`,
     esc(t.status + (t.reason ? `: ${t.reason}` : '')),
     t.epochsRun !== undefined ? `${t.epochsRun}/${t.epochs}` : '–',
     pct(t.accuracy?.val.float),
@@ -103,11 +105,12 @@ export function tuneReportHtml(r: TuneReportView, title = 'tinyforge tune report
   const c = r.counts;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(title)}</title><style>${CSS}</style></head><body>
+<title>${esc(title)}</title><style>${CSS}
+td{white-space:nowrap}td:nth-child(2),th:nth-child(2){text-align:left}table{font-size:12px}td,th{padding:3px 6px}</style></head><body>
 <h1>${esc(title)}</h1>
 <p>${esc(`Budget ${r.budget.description}. ${c.candidates} candidates proposed: ${c.rejected} rejected before training (${(100 * r.rejectedShare).toFixed(0)} %), ${c.trained} trained, ${c.failed} failed; ${r.executor}.`)}</p>
 <p>${esc('Figures were measured before training on the virtual board (Cortex-M4, native engine) with placeholder weights. Trials were chosen on validation accuracy only; test accuracy is shown for the Pareto front and never used to choose.')}</p>
-${r.best ? `<p><b>Best on validation:</b> ${esc(`#${r.best.id} ${describeCandidate(r.best.candidate)} — int8 ${pct(r.best.accuracy?.val.int8)}, ${r.best.figures?.instructions} instructions (${r.best.figures?.latencyMs.toFixed(2)} ms), arena ${r.best.figures?.arena} B, flash ${r.best.figures?.flash} B`)}. Take it to the board: <code>${esc(`tinyforge run --trial DIR#${r.best.id}`)}</code></p>` : ''}
+${r.best ? `<p><b>Best on validation:</b> ${esc(`#${r.best.id} ${describeCandidate(r.best.candidate)} — int8 ${pct(r.best.accuracy?.val.int8)}, ${r.best.figures?.instructions} instructions (${r.best.figures?.latencyMs.toFixed(2)} ms), arena ${r.best.figures?.arena} B, flash ${r.best.figures?.flash} B`)}. Take it to the board: <code>${esc(`tinyforge run --trial ${r.out ?? 'DIR'}#${r.best.id}`)}</code></p>` : ''}
 <h2>Accuracy against latency</h2>
 ${scatterSvg(r.trials, r.front, r.budget)}
 <h2>Pareto front (int8 accuracy × latency × RAM × flash)</h2>

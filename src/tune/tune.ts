@@ -137,7 +137,11 @@ export interface MeasureOptions {
  */
 export async function measureCandidate(c: Candidate, data: TuneData, o: MeasureOptions): Promise<Figures> {
   const d = data.forCandidate(c);
-  const model = buildCandidateModel(c, { windowLength: d.windowLength, axes: d.axes.length, classes: d.labels.length, seed: o.seed });
+  return measureModel(buildCandidateModel(c, { windowLength: d.windowLength, axes: d.axes.length, classes: d.labels.length, seed: o.seed }), d, o);
+}
+
+/** measureCandidate for any (untrained) model taking d's windows; disposes the model. */
+export async function measureModel(model: tf.LayersModel, d: TrainingData, o: MeasureOptions): Promise<Figures> {
   try {
     const cal = applyNormalisation(firstWindows(d.train, 64), d.normalisation);
     const q = quantizeStage({ model, settings: settingsOf(d), calibration: { x: cal.x, shape: [cal.y.length, d.windowLength, d.axes.length] }, maxExamples: 64 });
@@ -395,8 +399,13 @@ export async function tuneStage(o: TuneOptions, executor: TrialExecutor, hooks: 
     });
   }
   store.writeHeader({ search, tinyforgeVersion: TINYFORGE_VERSION, settings: { space: o.space, budget: o.budget, seed: o.seed, data: o.data, dataHash: data.hash, generationSize: o.generationSize ?? GENERATION_SIZE } });
-  const recorded = new Map<string, TrialRecord>();
-  for (const r of store.readTrials()) recorded.set(recKey(r.id, r.rung), r);
+  const recordedLines = new Map<string, TrialRecord>();
+  for (const r of store.readTrials()) recordedLines.set(recKey(r.id, r.rung), r);
+  // Replaying stops trusting the records from the first trial whose proposal differs from what is
+  // recorded (a failed trial re-run with another outcome changes what later generations propose);
+  // from there on trials run afresh and their new lines supersede the stale ones.
+  let staleFrom = Infinity;
+  const recorded = { get: (key: string) => (Number(key.split('/')[0]) >= staleFrom ? undefined : recordedLines.get(key)), get size() { return recordedLines.size; } };
   const resumedCount = recorded.size;
   const budgetText = describeBudget(o.budget);
   emit({ type: 'start', resumed: resumedCount, budget: budgetText, executor: executor.describe, total: o.trials });
@@ -495,9 +504,10 @@ export async function tuneStage(o: TuneOptions, executor: TrialExecutor, hooks: 
         counts.candidates++;
         const arch = archKey(c, shape);
         const base: TrialRecord = { id, generation: gen, rung: 0, epochs: rungs[0], seed: o.seed, candidate: c, arch, status: 'done' };
-        const old = recorded.get(recKey(id, 0));
+        let old = recorded.get(recKey(id, 0));
         if (old && candidateKey(old.candidate) !== key) {
-          throw badInput(`${join(o.out, 'trials.jsonl')} does not match this search (trial ${id} differs)`, { remedy: 'pass another --out, or delete the folder to start afresh' });
+          staleFrom = id;
+          old = undefined;
         }
         const problem = archProblem(c, windowSamples(c, shape.rateHz));
         let reason: string | null = problem;
@@ -658,4 +668,40 @@ export async function runTrialOnBoard(ref: string, o: { board?: string; port?: s
     });
   }
   return report;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Watching a search (the studio's Tune page)
+
+export interface SearchView {
+  dir: string;
+  /** False when the folder holds no search yet. */
+  found: boolean;
+  budget: (Budget & { description: string }) | null;
+  counts: { candidates: number; trained: number; rejected: number; failed: number };
+  best: TrialRecord | null;
+  front: TrialRecord[];
+  trials: TrialRecord[];
+}
+
+/** A search folder as it stands (another process may be running the search): read-only. */
+export function readSearch(dir: string): SearchView {
+  const store = new Store<TrialRecord, Figures>(dir, undefined, true);
+  const header = exists(join(dir, SEARCH_FILE)) ? store.header() : null;
+  const trials = latestById(store.readTrials({ repair: false }));
+  const budget = (header?.settings.budget as Budget | undefined) ?? null;
+  return {
+    dir,
+    found: header !== null,
+    budget: budget ? { ...budget, description: describeBudget(budget) } : null,
+    counts: {
+      candidates: trials.length,
+      trained: trials.filter((t) => t.status === 'done').length,
+      rejected: trials.filter((t) => t.status === 'rejected').length,
+      failed: trials.filter((t) => t.status === 'failed').length,
+    },
+    best: bestTrial(trials),
+    front: paretoFront(trials),
+    trials,
+  };
 }

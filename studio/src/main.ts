@@ -1,4 +1,4 @@
-/** tinyforge studio front end: one page, four views (Device, Live, Record, Model), hash-routed. */
+/** tinyforge studio front end: one page, five views (Device, Live, Record, Model, Tune), hash-routed. */
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { connectEvents, lastDevice, onEvent } from './api.js';
@@ -7,6 +7,7 @@ import { devicePage } from './pages/device.js';
 import { livePage } from './pages/live.js';
 import { recordPage } from './pages/record.js';
 import { modelPage } from './pages/model.js';
+import { tunePage } from './pages/tune.js';
 import type { DeviceView } from '../../src/studio/wire.js';
 
 const PAGES: Record<string, { title: string; render: (root: HTMLElement) => () => void }> = {
@@ -14,6 +15,7 @@ const PAGES: Record<string, { title: string; render: (root: HTMLElement) => () =
   live: { title: 'Live', render: livePage },
   record: { title: 'Record', render: recordPage },
   model: { title: 'Model', render: modelPage },
+  tune: { title: 'Tune', render: tunePage },
 };
 
 const nav = document.getElementById('nav')!;

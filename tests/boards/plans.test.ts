@@ -79,3 +79,34 @@ describe('flash plans', () => {
     expect(r.stderr).toMatch(/--port/);
   });
 });
+
+describe('library (firmware --library)', () => {
+  it('files, library.properties and the build plan of every board × engine match the golden file', async () => {
+    const { emitLibrary } = await import('../../src/firmware/library.js');
+    const { readFirmwareSources } = await import('../../src/adapters/firmware-sources.js');
+    const { emitNativeEngine } = await import('../../src/firmware/native/index.js');
+    const { readTflite } = await import('../../src/tflite/reader.js');
+    const { writeTflite } = await import('../../src/tflite/writer.js');
+    const { tinyClassifier, tinySettings } = await import('../qa/helpers.js');
+    const sources = readFirmwareSources();
+    // The native kernels' own file names change with the kernels (ops' business): listed as one line.
+    const kernels = new Set(Object.keys(sources).filter((p) => p.startsWith('firmware/native/')).map((p) => `src/${p.slice(p.lastIndexOf('/') + 1)}`));
+    const modelBytes = writeTflite(tinyClassifier());
+    const text = BOARD_IDS.map((b) => {
+      const engines = getBoard(b).build === 'make' ? (['native', 'tflm'] as const) : (['tflm', 'native'] as const);
+      return engines.map((engine) => {
+        const lib = emitLibrary({ board: b, engine, model: readTflite(modelBytes), modelBytes, settings: tinySettings(), sources, nativeEngine: emitNativeEngine, name: 'tf_activity' });
+        const paths = lib.files.map((f) => f.path);
+        const props = String(lib.files.find((f) => f.path === 'library.properties')!.contents).replace(/sha256 [0-9a-f]{16}/, 'sha256 <model>');
+        return [
+          `library for ${b} (${engine} engine)`,
+          ...paths.filter((p) => !kernels.has(p)).map((p) => `  ${p}`),
+          ...(paths.some((p) => kernels.has(p)) ? ['  src/<native kernels from firmware/native/>'] : []),
+          ...props.trim().split('\n').map((l) => `  | ${l}`),
+          formatBuildPlan(lib.plan),
+        ].join('\n');
+      }).join('\n');
+    }).join('\n');
+    golden('library-plans.txt', text);
+  });
+});

@@ -238,7 +238,7 @@ describe('layouts', () => {
     const inside = memoryIo({ 'r/rec1.csv': 'aX,aY,aZ\n' + raw(60).replace(/ /g, ','), 'r/segments.csv': 'recording,label,start,end\nrec1,a,0,30\n' });
     expect(importRecordings({ files: ['r'], rateHz: 50, rowsPerGesture: 'file', segments: { file: 'r/segments.csv', unit: 'samples' } }, inside).files).toEqual(['r/rec1.csv']);
     const none = memoryIo({ 'r/acc_exp01_user01.txt': raw(100), 'l.txt': '7 1 5 1 50\n' });
-    expect(thrown(() => importRecordings({ ...desc, files: ['r/acc_*.txt'], segments: { ...desc.segments!, file: 'l.txt' } }, none)).message).toMatch(/1 segment\(s\) name recordings that were not imported \(7\)/);
+    expect(thrown(() => importRecordings({ ...desc, files: ['r/acc_*.txt'], segments: { ...desc.segments!, file: 'l.txt' } }, none)).message).toMatch(/none of its 1 segment\(s\) names an imported recording \(the table names 7;/);
   });
 
   it('headerless numeric text, comma or whitespace, columns named by the description', () => {
@@ -399,7 +399,7 @@ describe('one description from flags and the project file', () => {
     const d = descriptionFromOptions({ rate: '100', labelFromFolder: true, gyroUnit: 'rad/s', rowsPerGesture: '140', segments: 'l.txt' }, section, ['other']);
     expect(d).toMatchObject({ files: ['other'], rateHz: 100, label: { folder: true }, units: { accel: 'g', gyro: 'rad/s' }, rowsPerGesture: 140, segments: { file: 'l.txt', unit: 'samples' }, columns: ['a', 'b'] });
     expect(thrown(() => descriptionFromOptions({ label: 'x', labelColumn: 'y' }, undefined)).exitCode).toBe(2);
-    expect(thrown(() => descriptionFromOptions({ rate: 'Infinity' }, undefined)).message).toMatch(/--rate must be a positive, finite/);
+    expect(thrown(() => descriptionFromOptions({ rate: 'Infinity' }, undefined)).message).toMatch(/--rate must be a number of Hz within 0.1–100000, got "Infinity"/);
     expect(thrown(() => descriptionFromOptions({ rowsPerGesture: '0' }, undefined)).message).toMatch(/--rows-per-gesture/);
   });
 

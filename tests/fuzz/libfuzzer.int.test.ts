@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../../src/core/shared.js';
 import { settingsHeader } from '../../src/firmware/settings-header.js';
 import { sha256Hex } from '../../src/device/verify.js';
+import { RAW_FEATURES_HEADER } from '../support/host-board.js';
 import { INPUT_BYTES, MODEL_BYTES, OUTPUT_BYTES, SETTINGS } from '../device/targets.js';
 import { LONG } from './fuzz-config.js';
 
@@ -49,8 +50,9 @@ describe.skipIf(!hasLibFuzzer)(`libFuzzer + ASan/UBSan, ${SECONDS} s each`, () =
     const link = build('fuzz_link', [join(REPO_ROOT, 'tests/fuzz/fuzz_link.c'), join(core, 'tf_link.c')], [core]);
     const hdrDir = mkdtempSync(join(tmpdir(), 'tf-fuzz-hdr-'));
     writeFileSync(join(hdrDir, 'tf_model_settings.h'), settingsHeader({ settings: SETTINGS, inputBytes: INPUT_BYTES, outputBytes: OUTPUT_BYTES }).contents);
+    writeFileSync(join(hdrDir, 'tf_features_config.h'), RAW_FEATURES_HEADER);
     const sha = Array.from(Buffer.from(sha256Hex(MODEL_BYTES), 'hex')).join(',');
-    const app = build('fuzz_app', [join(REPO_ROOT, 'tests/fuzz/fuzz_app.c'), join(core, 'tf_app.c'), join(core, 'tf_model.c'), join(core, 'tf_resample.c'), join(core, 'tf_link.c'), join(REPO_ROOT, 'tests/device/test_engine.c')], [hdrDir, core], [`-DTEST_MODEL_SHA=${sha}`]);
+    const app = build('fuzz_app', [join(REPO_ROOT, 'tests/fuzz/fuzz_app.c'), join(core, 'tf_app.c'), join(core, 'tf_model.c'), join(core, 'tf_resample.c'), join(core, 'tf_link.c'), join(REPO_ROOT, 'tests/device/test_engine.c'), join(REPO_ROOT, 'firmware/features/tf_features.c')], [hdrDir, core, join(REPO_ROOT, 'firmware/features')], [`-DTEST_MODEL_SHA=${sha}`]);
     const [l, a] = await Promise.all([fuzz(link, join(REPO_ROOT, 'tests/fuzz/corpus/link')), fuzz(app, join(REPO_ROOT, 'tests/fuzz/corpus/app'))]);
     for (const [name, r] of [['link decoder', l], ['device app', a]] as const) {
       const report = `${name} (inputs in ${r.work}):\n${r.output.split('\n').filter((x) => !/^#\d+\s+(NEW|REDUCE|pulse)/.test(x)).slice(-60).join('\n')}`;

@@ -109,6 +109,21 @@ describe('tinyforge firmware (CLI) with settings for another model', () => {
     expect(ok.stderr).not.toMatch(/live detection/);
   });
 
+  it('without --settings, the settings.json beside the model is used (not a guessed 1-axis window)', () => {
+    const p = tinyProject(); // writes model.tflite and its settings.json side by side
+    const r = cli(['--json', 'firmware', '--board', 'cortex-m4', '--model', p.model, '--out', join(p.dir, 'fw')]);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.settingsDerived).toBe(false);
+    expect(j.labels).toEqual(tinySettings().labels);
+    const h = readFileSync(join(p.dir, 'fw', 'src/tf_model_settings.h'), 'utf8');
+    expect(h).toMatch(/#define TF_MODEL_WINDOW_LENGTH 4\b/);
+    // --labels asks for derived settings: the sibling is not used then.
+    const d = cli(['--json', 'firmware', '--board', 'cortex-m4', '--model', p.model, '--labels', 'x,y', '--out', join(p.dir, 'fw2')]);
+    expect(d.status, d.stderr).toBe(0);
+    expect(JSON.parse(d.stdout).settingsDerived).toBe(true);
+  });
+
   it('liveDetectionWarning: only exactly aX,aY,aZ in that order is live', () => {
     expect(liveDetectionWarning({ axes: ['aX', 'aY', 'aZ'] })).toBeNull();
     for (const axes of [['aX', 'aY', 'aZ', 'gX', 'gY', 'gZ'], ['aZ', 'aY', 'aX'], ['x'], ['aX', 'aY']]) expect(liveDetectionWarning({ axes })).toMatch(/needs them to be aX,aY,aZ/);

@@ -42,6 +42,12 @@ describe('tinyforge quantize / convert / eval', () => {
     expect(j.layers.map((l: { name: string }) => l.name)).toEqual(['c1', 'mp', 'c2', 'ap', 'flat', 'probs']);
     expect(j.outputQuant).toEqual({ scale: 1 / 256, zeroPoint: -128 });
   });
+  it('eval prints no TensorFlow.js banner (real binary: a fresh process, the CPU backend\'s first use)', () => {
+    const r = spawnCli('eval', '--model', trainDir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/int8 accuracy/);
+    expect(r.stderr).not.toMatch(/TensorFlow\.js|tfjs-node|====/);
+  });
   it('convert writes model.tflite, the C array and settings.json with the I/O quantisation', async () => {
     const out = join(dir, 'conv');
     const r = await run('--json', 'convert', '--model', join(trainDir, 'model.json'), '--out', out, '--input-type', 'float32');

@@ -9,6 +9,9 @@ import { TinyforgeError } from '../../src/core/errors.js';
 import type { ModelSettings, WindowSet } from '../../src/core/dataset.js';
 import { saveTrainArtifacts } from '../../src/adapters/train-dir.js';
 import { startStudio, parseListen } from '../../src/studio/index.js';
+import { writeFileSync } from 'node:fs';
+import { cachedDiagnostics, modelDiagnostics } from '../../src/studio/model-info.js';
+import { quantizeStage, type EvalProgress } from '../../src/service/quantize.js';
 import { tempDir } from './helpers.js';
 import { cli } from '../helpers/cli.js';
 
@@ -42,6 +45,37 @@ describe('tinyforge eval --per-layer', () => {
     expect(t.status, t.stderr).toBe(0);
     expect(t.stdout).toMatch(/per-layer quantisation error over 12 windows/);
     expect(t.stdout).toMatch(/hidden\s+FULLY_CONNECTED\s+\[1,5\]/);
+  });
+});
+
+describe('the studio\'s per-layer diagnostics (service layer in a worker thread)', () => {
+  it('report progress, compute what eval --per-layer computes, and are cached per model SHA-256', async () => {
+    const m = tf.sequential();
+    m.add(tf.layers.dense({ inputShape: [6], units: 5, activation: 'relu', name: 'hidden', kernelInitializer: tf.initializers.randomNormal({ seed: 1 }) }));
+    m.add(tf.layers.dense({ units: 2, activation: 'softmax', name: 'out', kernelInitializer: tf.initializers.randomNormal({ seed: 2 }) }));
+    const settings: ModelSettings = { task: 'classification', labels: ['a', 'b'], axes: ['aX', 'aY', 'aZ'], units: ['g', 'g', 'g'], sampleRateHz: 50, windowLength: 2, windowStride: 1, normalisation: { mean: [0, 0, 0], std: [1, 1, 1] } };
+    const dir = tempDir('tf-diag-');
+    await saveTrainArtifacts(join(dir, 'train'), { model: m, settings, windows: { representative: windows(30, 7), heldOut: windows(12, 9) } });
+    const q = quantizeStage({ model: m, calibration: { x: windows(30, 7).x, shape: [30, 6] } });
+    writeFileSync(join(dir, 'model.tflite'), q.bytes);
+    const seen: EvalProgress[] = [];
+    const d = await modelDiagnostics(dir, (p) => seen.push(p));
+    expect(d.perLayer.windows).toBe(12);
+    expect(d.perLayer.tensors.map((t) => t.name).slice(1)).toEqual(['hidden', 'out']);
+    expect(d.int8.examples).toBe(12);
+    expect(seen.map((p) => p.phase)).toContain('evaluating');
+    expect(seen.filter((p) => p.phase === 'per-layer').at(-1)).toEqual({ phase: 'per-layer', done: 12, total: 12 });
+    // The same numbers as the CLI's eval --per-layer on the same folder.
+    const r = await cli(['--json', 'eval', '--model', join(dir, 'train'), '--tflite', join(dir, 'model.tflite'), '--per-layer']);
+    expect(JSON.parse(r.stdout).perLayer).toEqual(d.perLayer);
+    // Cached: a second call reports no progress (no worker), and returns the same.
+    const again: EvalProgress[] = [];
+    expect(await modelDiagnostics(dir, (p) => again.push(p))).toEqual(d);
+    expect(again).toEqual([]);
+    expect(cachedDiagnostics(dir)?.modelSha256).toBe(d.modelSha256);
+    // A different model.tflite is not served from the cache.
+    writeFileSync(join(dir, 'model.tflite'), quantizeStage({ model: m, calibration: { x: windows(30, 8).x.map((v) => 3 * v), shape: [30, 6] } }).bytes);
+    expect(cachedDiagnostics(dir)).toBeNull();
   });
 });
 

@@ -2,12 +2,14 @@
 // are counted, a recording is the capture format `tinyforge data` reads, an unplug mid-recording
 // keeps what arrived and shows 'disconnected', and the recordings listing totals them.
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importCaptureCsv } from '../../src/data/import/index.js';
-import { listRecordings } from '../../src/studio/recordings.js';
+import { listRecordings, relabelRecording } from '../../src/studio/recordings.js';
 import type { StudioEvent } from '../../src/studio/wire.js';
-import { classProbabilities } from '../../src/studio/device-session.js';
+import { DeviceSession, classProbabilities } from '../../src/studio/device-session.js';
+import { FakeDevice } from '../support/fake-device.js';
+import { FakeTransport } from '../support/fake-transport.js';
 import { deviceImuSource } from '../../src/studio/sample-source.js';
 import { fakeSession, tempDir, writeRecording } from './helpers.js';
 
@@ -99,5 +101,53 @@ describe('sample sources', () => {
     expect(src.activity).toBe('walking');
     expect(() => src.setActivity!('flying')).toThrow(/no activity "flying"/);
     expect(deviceImuSource().setActivity).toBeUndefined();
+  });
+});
+
+describe('recordings: relabel, durations, the simulated wearer', () => {
+  it('relabel renames a studio-named file with the new label and subject (sidecar follows); other names stay', async () => {
+    const dir = tempDir('tf-studio-relabel-');
+    writeRecording(dir, 'walking.alice.20261207T050000.csv', 'walking', 'alice', 50);
+    const name = relabelRecording(dir, 'walking.alice.20261207T050000.csv', 'running');
+    expect(name).toBe('running.alice.20261207T050000.csv');
+    const l = listRecordings(dir);
+    expect(l.recordings.map((r) => [r.file, r.label, r.group])).toEqual([['running.alice.20261207T050000.csv', 'running', 'alice']]);
+    expect(JSON.parse(readFileSync(join(dir, name + '.json'), 'utf8')).file).toBe(name);
+    expect(relabelRecording(dir, name, 'running', 'bob')).toBe('running.bob.20261207T050000.csv');
+    // A name the studio did not make (tinyforge capture --out walk.csv) keeps its name.
+    writeRecording(dir, 'walk.csv', 'walking', 'carol', 10);
+    expect(relabelRecording(dir, 'walk.csv', 'idle')).toBe('walk.csv');
+    expect(listRecordings(dir).recordings.find((r) => r.file === 'walk.csv')!.label).toBe('idle');
+  });
+
+  it('a recording\'s duration is the same in the list and in the totals (samples at the sensor rate)', () => {
+    const dir = tempDir('tf-studio-dur-');
+    writeRecording(dir, 'a.csv', 'walking', 'alice', 150, 50);
+    // The sidecar's wall-clock seconds (first to last batch on the host) disagree with 150 samples at 50 Hz.
+    const side = JSON.parse(readFileSync(join(dir, 'a.csv.json'), 'utf8'));
+    writeFileSync(join(dir, 'a.csv.json'), JSON.stringify({ ...side, seconds: 2.1 }));
+    const l = listRecordings(dir);
+    expect(l.recordings[0].seconds).toBe(3);
+    expect(l.byLabel.walking.seconds).toBe(3);
+  });
+
+  it('recording never switches the simulated wearer; a label other than what plays is kept, with a warning', async () => {
+    const dir = tempDir('tf-studio-wearer-');
+    const seen: string[] = [];
+    const device = new FakeDevice({ engine: () => new Uint8Array(2), info: { inputBytes: 12, outputBytes: 2, board: 'fake', engine: 'test', labels: ['still', 'moving'], numClasses: 2 }, imuRateHz: 100 });
+    const session = new DeviceSession({ description: 'fake', open: async () => ({ transport: new FakeTransport(device) }) }, deviceImuSource({ setActivity: (a) => seen.push(a) }), { datasetDir: dir });
+    try {
+      await session.connect();
+      const r = await session.record('running', 'alice', 0.2);
+      expect(seen).toEqual([]); // the wearer was not switched
+      expect(r.warning).toMatch(/the simulated wearer is idle; this recording holds idle data labelled "running"/);
+      const odd = await session.record('jumping jacks', 'alice', 0.2);
+      expect(seen).toEqual([]);
+      expect(odd.warning).toMatch(/labelled "jumping jacks"/);
+      const same = await session.record('idle', 'alice', 0.2);
+      expect(same.warning).toBeUndefined();
+    } finally {
+      await session.close();
+    }
   });
 });

@@ -16,6 +16,8 @@ export interface HostBoardBuild {
   outDir: string;
   /** Contents of the generated tf_model_settings.h. */
   settingsHeader: string;
+  /** Contents of the generated tf_features_config.h (default: no feature block, raw windows). */
+  featuresHeader?: string;
   /** Engine sources implementing tf_engine.h (C). */
   engineSources: string[];
   /** Extra -D / -I flags. */
@@ -25,20 +27,25 @@ export interface HostBoardBuild {
 }
 
 /** Sources of the device app and the host board, relative to the repo. */
-export const HOST_BOARD_SOURCES = ['firmware/core/tf_app.c', 'firmware/core/tf_model.c', 'firmware/core/tf_resample.c', 'firmware/core/tf_link.c', 'firmware/boards/host/tf_board_host.c'];
+export const HOST_BOARD_SOURCES = ['firmware/core/tf_app.c', 'firmware/core/tf_model.c', 'firmware/core/tf_resample.c', 'firmware/core/tf_link.c', 'firmware/boards/host/tf_board_host.c', 'firmware/features/tf_features.c'];
+
+/** tf_features_config.h of a raw-window model (what featuresHeader writes when the settings have no feature block). */
+export const RAW_FEATURES_HEADER = ['#ifndef TF_FEATURES_CONFIG_H', '#define TF_FEATURES_CONFIG_H', '#define TF_FEATURES_BLOCK_RAW 0', '#define TF_FEATURES_BLOCK_SPECTRAL 1', '#define TF_FEATURES_BLOCK_FLATTEN 2', '#define TF_FEATURES_BLOCK 0', '#define TF_FEATURES_COUNT 0', '#define TF_FEATURES_RAW_BYTES 0', '#define TF_FEATURES_HAVE_QUANT 0', '#endif', ''].join('\n');
 
 /** Compiles the host board program with gcc (-Werror); returns the executable path. */
 export async function buildHostBoard(b: HostBoardBuild): Promise<string> {
   mkdirSync(b.outDir, { recursive: true });
   writeFileSync(join(b.outDir, 'tf_model_settings.h.tmp'), b.settingsHeader);
   renameSync(join(b.outDir, 'tf_model_settings.h.tmp'), join(b.outDir, 'tf_model_settings.h'));
+  writeFileSync(join(b.outDir, 'tf_features_config.h.tmp'), b.featuresHeader ?? RAW_FEATURES_HEADER);
+  renameSync(join(b.outDir, 'tf_features_config.h.tmp'), join(b.outDir, 'tf_features_config.h'));
   for (const f of b.files ?? []) {
     mkdirSync(dirname(join(b.outDir, f.path)), { recursive: true });
     writeFileSync(join(b.outDir, f.path), f.contents);
   }
   const generatedC = (b.files ?? []).filter((f) => f.path.endsWith('.c')).map((f) => join(b.outDir, f.path));
   const exe = join(b.outDir, 'tf_host_board');
-  const args = ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-I', b.outDir, '-I', join(REPO_ROOT, 'firmware/core'), ...(b.cflags ?? []),
+  const args = ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-I', b.outDir, '-I', join(REPO_ROOT, 'firmware/core'), '-I', join(REPO_ROOT, 'firmware/features'), ...(b.cflags ?? []),
     '-o', exe, ...HOST_BOARD_SOURCES.map((s) => join(REPO_ROOT, s)), ...b.engineSources.filter((f) => f.endsWith('.c') || f.endsWith('.cc')), ...generatedC, '-lm'];
   try {
     await run('gcc', args);

@@ -9,6 +9,8 @@ import { dirname, join } from 'node:path';
 import type { ModelSettings } from '../../src/core/dataset.js';
 import { REPO_ROOT } from '../../src/core/shared.js';
 import { settingsFromGraph, settingsHeader } from '../../src/firmware/settings-header.js';
+import { featuresHeader } from '../../src/features/cheader.js';
+import { withModelQuant } from '../../src/firmware/model-settings.js';
 import { emitNativeEngine, nativeKernelFiles } from '../../src/firmware/native/index.js';
 import { emitFirmware } from '../../src/firmware/emit.js';
 import { readFirmwareSources } from '../../src/adapters/firmware-sources.js';
@@ -40,6 +42,7 @@ export async function startHostModelBoard(modelBytes: Uint8Array, settings: Mode
   const exe = await buildHostBoard({
     outDir: mkdtempSync(join(tmpdir(), 'tf-hostmodel-')),
     settingsHeader: settingsHeader({ settings, inputBytes: bytes(g.inputs[0]), outputBytes: bytes(g.outputs[0]) }).contents,
+    featuresHeader: featuresHeader(withModelQuant(settings, g)).contents,
     engineSources: kernels,
     files: engine.files,
     cflags: ['-I', dirname(kernels[0]), '-I', join(REPO_ROOT, 'firmware/core')],

@@ -4,18 +4,18 @@
  * src/data/split-files.ts for the format). Both read recording files or `--builtin`.
  */
 import { Command, Option } from 'commander';
-import type { Recording } from '../../core/dataset.js';
 import { usageError } from '../../core/errors.js';
 import type { ImportReport } from '../../data/import/common.js';
+import { segmentsLines, type ImportedRecordings } from '../../data/import/description.js';
 import { findConfig, writeSplitDir } from '../../adapters/files.js';
-import { addImportOptions, descriptionFromOptions, detectionLines, loadRecordings, type ImportFlags } from '../data-options.js';
-import { BUILTIN_DEFAULTS, builtinDataset } from '../../data/simulator.js';
+import { addImportOptions, addSplitOptions, builtinProgress, dataSectionFromFlags, descriptionFromOptions, flagNumber, detectionLines, loadRecordings, type ImportFlags, type SplitFlags } from '../data-options.js';
+import { BUILTIN_DEFAULTS, BUILTIN_MAX_FRAMES, builtinDataset } from '../../data/simulator.js';
 import { prepareData } from '../../service/data.js';
 import { serializeSplit } from '../../data/split-files.js';
-import { summarise, type DatasetSummary } from '../../data/summary.js';
-import { action, emit, globalOptions, info } from '../util.js';
+import { secondsOf, summarise, type DatasetSummary } from '../../data/summary.js';
+import { action, emit, globalOptions, info, type OutputOptions } from '../util.js';
 
-type Flags = ImportFlags & {
+type Flags = ImportFlags & SplitFlags & {
   builtin?: boolean;
   config?: string;
   seed?: string;
@@ -27,29 +27,25 @@ type Flags = ImportFlags & {
   window?: string;
   stride?: string;
   fallback?: 'contiguous' | 'error';
+  force?: boolean;
 };
 
-function num(name: string, v: string | undefined, integer: boolean, min: number, max = Infinity): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
-    throw usageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} within ${min}–${max}, got "${v}"`, { remedy: `e.g. --${name} ${integer ? Math.max(min, 1) : min}` });
-  }
-  return n;
-}
+const num = flagNumber;
 
 function inputOptions(cmd: Command): Command {
   return addImportOptions(cmd.option('--builtin', 'use the built-in simulated activity dataset instead of files'))
     .option('--config <file>', "project file whose data section describes the import (default: ./tinyforge.config.json when present); flags override it")
-    .option('--seed <n>', 'seed for the built-in simulator and the split', '1')
+    .option('--seed <n>', 'seed for the built-in simulator and the split (default 1, or data.split.seed)')
     .option('--subjects <n>', `built-in: simulated subjects (default ${BUILTIN_DEFAULTS.subjects})`)
-    .option('--seconds <s>', `built-in: seconds per subject and activity (default ${BUILTIN_DEFAULTS.secondsPerActivity})`);
+    .option('--seconds <s>', `built-in: seconds per subject and activity (default ${BUILTIN_DEFAULTS.secondsPerActivity})`)
+    .option('--force', `built-in: simulate even above ${BUILTIN_MAX_FRAMES.toLocaleString('en')} samples (the work is estimated first and refused above that)`);
 }
 
 /** The built-in simulator's options the flags give. */
-function builtinOptions(f: Flags, paths: string[]): { seed?: number; subjects?: number; secondsPerActivity?: number; rateHz?: number } {
+function builtinOptions(f: Flags, paths: string[]): { seed?: number; subjects?: number; secondsPerActivity?: number; rateHz?: number; force?: boolean } {
   if (paths.length) throw usageError('give either files or --builtin, not both', { remedy: 'drop the file arguments or --builtin' });
   return {
+    ...(f.force ? { force: true } : {}),
     seed: num('seed', f.seed, true, -2147483648, 2147483647),
     subjects: num('subjects', f.subjects, true, 1, 1000),
     secondsPerActivity: num('seconds', f.seconds, false, 4, 3600),
@@ -64,8 +60,15 @@ function description(paths: string[], f: Flags) {
   return desc;
 }
 
-function load(paths: string[], f: Flags): { recordings: Recording[]; reports: ImportReport[]; files: string[] } {
-  if (f.builtin) return { recordings: builtinDataset(builtinOptions(f, paths)), reports: [], files: [] };
+function load(paths: string[], f: Flags, o: OutputOptions): ImportedRecordings {
+  if (f.builtin) {
+    const onProgress = builtinProgress(o);
+    try {
+      return { recordings: builtinDataset({ ...builtinOptions(f, paths), onProgress }), reports: [], files: [] };
+    } finally {
+      onProgress.stop();
+    }
+  }
   return loadRecordings(description(paths, f));
 }
 
@@ -97,7 +100,7 @@ function summaryText(s: DatasetSummary): string {
   out.push(`axes: ${s.axes.map((a) => `${a.axes.map((x, i) => (a.units[i] ? `${x} [${a.units[i]}]` : x)).join(', ')} × ${a.recordings}`).join('; ')}`);
   out.push('', table([['class', 'recordings', 'frames', 'seconds', 'groups'], ...s.classes.map((c) => [c.label, String(c.recordings), String(c.frames), fmt(c.seconds), String(c.groups)])]));
   out.push('', 'seconds per group and class:');
-  out.push(table([['group', 'recordings', ...s.labels], ...s.perGroup.map((g) => [g.group, String(g.recordings), ...s.labels.map((l) => (g.seconds[l] ? fmt(g.seconds[l]) : '-'))])]));
+  out.push(table([['group', 'recordings', ...s.labels], ...s.perGroup.map((g) => [g.group, String(g.recordings), ...s.labels.map((l) => (secondsOf(g, l) ? fmt(secondsOf(g, l)) : '-'))])]));
   out.push('', table([['axis', 'min', 'max', 'mean'], ...s.ranges.map((r) => [r.axis, r.min.toFixed(3), r.max.toFixed(3), r.mean.toFixed(3)])]));
   return out.join('\n');
 }
@@ -113,39 +116,44 @@ export function register(program: Command): void {
   ).action(
     action((paths: string[], f: Flags, cmd: Command) => {
       const o = globalOptions(cmd);
-      const { recordings, reports, files } = load(paths, f);
+      const { recordings, reports, files, segments } = load(paths, f, o);
       const summary = summarise(recordings);
-      emit(o, { files, imports: reports, summary }, () => [reports.length ? reportText(reports) + '\n' : '', summaryText(summary)].join('\n'));
+      emit(o, { files, imports: reports, ...(segments ? { segments } : {}), summary }, () =>
+        [reports.length ? reportText(reports) + '\n' : '', segments ? segmentsLines(segments).join('\n') + '\n' : '', summaryText(summary)].filter((x) => x !== '').join('\n'),
+      );
     }),
   );
 
-  inputOptions(
+  addSplitOptions(inputOptions(
     data
       .command('split')
       .description('Split recordings by group (stratified, seeded), window them and fit the normalisation on train; write DIR/split.json + train/val/test.json')
       .argument('[paths...]', 'recording files or folders (or --builtin)'),
-  )
+  ))
     .requiredOption('-o, --out <dir>', 'output folder')
-    .option('--val <fraction>', 'validation fraction 0–0.5', '0.15')
-    .option('--test <fraction>', 'test fraction 0–0.5', '0.15')
+    .option('--val <fraction>', 'validation fraction 0–0.5 (default 0.15)')
+    .option('--test <fraction>', 'test fraction 0–0.5 (default 0.15)')
     .option('--window <n>', 'samples per window (default: 2 s at the data rate, or one window per equal-length short recording, as train does)')
     .option('--stride <n>', 'samples between window starts (default: half a window, 1 s for the built-in data)')
-    .addOption(new Option('--fallback <mode>', 'with too few groups: split each class\'s recordings contiguously, or stop').choices(['contiguous', 'error']).default('contiguous'))
+    .addOption(new Option('--fallback <mode>', 'with too few groups: split each class\'s recordings contiguously (reported), or stop (default contiguous)').choices(['contiguous', 'error']))
     .action(
       action((paths: string[], f: Flags, cmd: Command) => {
         const o = globalOptions(cmd);
         // The same function `train` and `run` use: same files, options and seed → same split.
+        const onProgress = builtinProgress(o);
+        // The same function and the same section rule `train` and `run` use: same files, classes
+        // (data.labels, --exclude-labels), options and seed → same split.
+        const section = dataSectionFromFlags(findConfig(f.config).config.data, f);
         const prepared = prepareData({
-          ...(f.builtin ? { builtin: builtinOptions(f, paths) } : { import: description(paths, f) }),
+          ...section,
+          onProgress,
+          ...(f.builtin ? { builtin: builtinOptions(f, paths), paths: undefined, import: undefined } : { import: description(paths, f) }),
           ...(f.axes ? { axes: f.axes.split(',').map((a) => a.trim()) } : {}),
-          windowLength: num('window', f.window, true, 1),
-          windowStride: num('stride', f.stride, true, 1),
-          split: { seed: num('seed', f.seed, true, -2147483648, 2147483647), val: num('val', f.val, false, 0, 0.5), test: num('test', f.test, false, 0, 0.5), fallback: f.fallback },
         });
+        onProgress.stop();
         for (const r of prepared.reports) for (const l of detectionLines(r)) info(o, `${r.source}: ${l}`);
         for (const n of prepared.notes) info(o, n);
         const written = writeSplitDir(f.out!, serializeSplit(prepared, prepared.units));
-        for (const wmsg of prepared.split.warnings) info(o, `warning: ${wmsg}`);
         const counts = { train: prepared.train.y.length, val: prepared.val.y.length, test: prepared.test.y.length };
         emit(
           o,

@@ -10,12 +10,12 @@ import { action, emit, exitOnLateSignal, globalOptions, info, progress } from '.
 import { listPorts } from '../../adapters/serial.js';
 import { formatVerifyReport } from '../../device/verify.js';
 import { VERIFY_DEFAULT_MAX, VERIFY_DEFAULT_SEED, describeVerifySample } from '../../device/verify-sample.js';
-import { connectBoard, loadVerifyWindows, verifyStage } from '../../service/device.js';
+import { connectBoard, featureVerifyWindows, loadVerifyWindows, verifyStage } from '../../service/device.js';
 import type { DeviceClient } from '../../device/client.js';
 import { deprecatedAlias, flag, numberFlag } from '../flags.js';
 import { CAPTURE_CSV_HEADER } from '../../device/capture.js';
 import { loadSettings } from '../../adapters/model-sources.js';
-import { addImportOptions, modelWindowsFromData, namesRecordings, type ImportFlags } from '../data-options.js';
+import { addImportOptions, modelRawWindowsFromData, modelWindowsFromData, namesRecordings, type ImportFlags } from '../data-options.js';
 import { formatPrediction, parseFeedCsv } from '../../device/monitor.js';
 import { captureStage, monitorStage } from '../../service/stream.js';
 
@@ -94,8 +94,12 @@ export function register(program: Command): void {
       const max = numberFlag(f.count !== undefined ? 'count' : 'max', f.count ?? f.max, { min: 1 });
       const seed = numberFlag('seed', f.seed);
       const settingsPath = join(dirname(f.model), 'settings.json');
-      const recordingWindows = f.data && namesRecordings(f.data) ? modelWindowsFromData(f.data, f, existsSync(settingsPath) ? loadSettings(settingsPath) : undefined) : undefined;
-      const windows = await loadVerifyWindows(model, f.model, recordingWindows ? { ...f, data: undefined, recordingWindows } : f);
+      const settings = existsSync(settingsPath) ? loadSettings(settingsPath) : undefined;
+      const fromRecordings = f.data !== undefined && namesRecordings(f.data);
+      // A model with a feature block gets raw windows (the board runs the DSP); others their quantised input.
+      const windows = fromRecordings && settings?.features
+        ? { ...featureVerifyWindows(model, modelRawWindowsFromData(f.data!, f, settings), settings), source: 'data' as const }
+        : await loadVerifyWindows(model, f.model, fromRecordings ? { ...f, data: undefined, recordingWindows: modelWindowsFromData(f.data!, f, settings) } : f);
       const client = await connect(f);
       try {
         const bar = progress(out, Math.min(windows.inputs.length, f.all ? Infinity : (max ?? VERIFY_DEFAULT_MAX)), 'verify');
@@ -142,7 +146,7 @@ export function register(program: Command): void {
         });
         renameSync(partial, target);
         const { summary: s, stopReason } = r;
-        // The sidecar follows schemas/capture.schema.json (format tinyforge-capture/1): `tinyforge data import` reads CSV + sidecar.
+        // The sidecar follows schemas/capture.schema.json (format tinyforge-capture/1): `tinyforge data inspect` / `data split` read CSV + sidecar.
         writeAtomic(target + '.json', JSON.stringify(r.sidecar(basename(target)), null, 2) + '\n');
         // One result object (also with --json) even when the link was lost: the samples are saved,
         // the exit code says what happened (6 link lost, 130 Ctrl-C).

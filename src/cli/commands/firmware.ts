@@ -3,7 +3,7 @@
  * (compile it; --dry-run prints the exact commands). Thin: the library is src/firmware/.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { badInput, usageError } from '../../core/errors.js';
 import { action, emit, globalOptions, info } from '../util.js';
@@ -33,6 +33,7 @@ interface FirmwareFlags {
   rate?: string;
   out: string;
   force?: boolean;
+  library?: boolean;
 }
 
 interface BuildFlags {
@@ -48,20 +49,27 @@ export function register(program: Command): void {
     .addOption(flag('board', 'target board').makeOptionMandatory())
     .addOption(flag('engine', "inference engine: native (generated C) or tflm (TensorFlow Lite Micro); default: the board's"))
     .addOption(flag('model', 'int8 .tflite model').makeOptionMandatory())
-    .addOption(flag('settings', 'model settings JSON (labels, window, normalisation, I/O quantisation); default: derived from the model'))
+    .addOption(flag('settings', 'model settings JSON (labels, window, normalisation, I/O quantisation); default: the settings.json beside the model, else derived from the model'))
     .addOption(flag('labels', 'without --settings: class names in output order, comma-separated (default class_0, class_1, …)'))
     .addOption(flag('axes', 'without --settings: sensor axes of one sample, e.g. aX,aY,aZ (needed only for live detection)'))
     .option('--rate <hz>', 'without --settings: sample rate the model expects (needed only for live detection)')
     .addOption(flag('out', 'project folder to create (Arduino boards: its name is the sketch name)').makeOptionMandatory())
     .addOption(flag('force', 'replace an existing project folder tinyforge generated'))
-    .addHelpText('after', '\nExamples:\n  tinyforge firmware --board qemu-mps2-an386 --model model.tflite --settings settings.json --out fw\n  tinyforge firmware --board cortex-m4 --model converted.tflite --labels yes,no,unknown --out fw   # settings from the model\n  tinyforge build fw')
+    .option('--library', 'write an Arduino library instead of a program: library.properties, src/ (the model, the engine, the documented API tinyforge.h), examples/ActivityDetector (stand-alone) and examples/TinyforgeLink, plus OUT.zip for arduino-cli lib install --zip-path')
+    .addHelpText('after', '\nExamples:\n  tinyforge firmware --board qemu-mps2-an386 --model model.tflite --settings settings.json --out fw\n  tinyforge firmware --board nano33ble-sense-rev2 --model model.tflite --settings settings.json --library --out tinyforge_activity   # + tinyforge_activity.zip\n  tinyforge firmware --board cortex-m4 --model converted.tflite --labels yes,no,unknown --out fw   # settings from the model\n  tinyforge build fw')
     .action(
       action(async (f: FirmwareFlags, cmd: Command) => {
         const o = globalOptions(cmd);
         getBoard(f.board);
         requireFile(f.model, 'model', 'pass the .tflite written by tinyforge quantize');
         if (f.settings) requireFile(f.settings, 'settings file', 'pass the settings.json written by tinyforge quantize (or train) for this model, or leave --settings out to derive it from the model');
-        else if (!f.labels) info(o, `no --settings: settings derived from ${f.model} (labels class_0…; pass --labels to name them)`);
+        // Without --settings (and nothing to derive them from), the settings.json that convert /
+        // quantize / run write beside the model is the model's own: use it rather than guess.
+        const sibling = join(dirname(f.model), 'settings.json');
+        if (!f.settings && !f.labels && !f.axes && !f.rate && existsSync(sibling) && !statSync(sibling).isDirectory()) {
+          f.settings = sibling;
+          info(o, `no --settings: using ${sibling} (beside the model)`);
+        } else if (!f.settings && !f.labels) info(o, `no --settings: settings derived from ${f.model} (labels class_0…; pass --labels to name them)`);
         if (f.settings && (f.labels || f.axes || f.rate)) throw usageError('--labels, --axes and --rate apply only without --settings', { remedy: 'edit the settings file, or drop --settings' });
         const modelBytes = new Uint8Array(readFileSync(f.model));
         const model = readModelForFirmware(modelBytes, f.model, parseEngine(f.engine ?? getBoard(f.board).defaultEngine));
@@ -76,18 +84,19 @@ export function register(program: Command): void {
         // Other axes (e.g. aX..gZ) build and serve INFER, but the board's IMU cannot feed them: say so
         // (on stderr, even with --json/--quiet: it changes what the firmware can do).
         if (fs.warning) process.stderr.write(fs.warning + '\n');
-        const fw = await firmwareStage({ board: f.board, engine: f.engine, model, modelBytes, settings: fs.settings, out: f.out, force: f.force });
+        const fw = await firmwareStage({ board: f.board, engine: f.engine, model, modelBytes, settings: fs.settings, out: f.out, force: f.force, library: Boolean(f.library) });
         const { project, dir } = fw;
         if (project.flash?.warning) process.stderr.write(`warning: ${project.flash.warning}\n`);
         const bytes = project.files.reduce((a, x) => a + Buffer.byteLength(x.contents), 0);
-        emit(o, { dir, board: fw.board.id, engine: fw.engine, modelSha256: project.manifest.modelSha256, settingsDerived: fs.derived, labels: fs.settings.labels, files: project.files.map((x) => x.path), ...(project.native ? { native: project.native } : {}), ...(project.flash ? { flash: project.flash } : {}), plan: fw.plan }, () =>
+        emit(o, { dir, ...(fw.zip ? { library: project.manifest.library, zip: fw.zip } : {}), board: fw.board.id, engine: fw.engine, modelSha256: project.manifest.modelSha256, settingsDerived: fs.derived, labels: fs.settings.labels, files: project.files.map((x) => x.path), ...(project.native ? { native: project.native } : {}), ...(project.flash ? { flash: project.flash } : {}), plan: fw.plan }, () =>
           [
             `wrote ${project.files.length} files (${bytes} bytes) to ${dir}`,
             `  board ${fw.board.id}, ${fw.engine} engine, model sha256 ${project.manifest.modelSha256.slice(0, 16)}…${fs.derived ? `, settings from the model (labels ${fs.settings.labels.join(', ')})` : ''}`,
             ...project.files.map((x) => `  ${x.path}`),
             ...(project.native ? [`  native kernels (${project.native.target}${project.native.arenaBytes !== undefined ? `, arena ${project.native.arenaBytes} B` : ''}):`, ...project.native.kernels.map((k, i) => `    ${i} ${k.op}: ${k.kernel}${k.scratchBytes ? `, scratch ${k.scratchBytes} B` : ''}${k.weights ? `, ${k.weights} weights ${k.weightBytes} B` : ''}`)] : []),
             ...(project.flash ? [`  flash estimate ${project.flash.bytes} of ${project.flash.limit} B (model data ${project.flash.dataBytes} B + code allowance; tinyforge build measures it)`] : []),
-            `next: tinyforge build ${f.out}`,
+            ...(fw.zip ? [`  library ${project.manifest.library?.name}, zip: ${fw.zip} (arduino-cli lib install --zip-path ${fw.zip})`] : []),
+            `next: tinyforge build ${f.out}${fw.zip ? ` (builds examples/${project.manifest.library?.example})` : ''}`,
           ].join('\n'),
         );
       }),

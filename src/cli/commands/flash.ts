@@ -40,6 +40,7 @@ export function register(program: Command): void {
     .action(
       action(async (target: string, f: FlashFlags, cmd: Command) => {
         const o = globalOptions(cmd);
+        const imu = parseImuSpec(f.imu ?? 'none'); // a bad flag value is a usage error (2), before any file is looked at
         const { board, artifact, plan } = await resolveFlashTarget(target, f);
         if (f.dryRun) {
           emit(o, { dryRun: true, plan }, () => formatFlashPlan(plan));
@@ -47,7 +48,6 @@ export function register(program: Command): void {
         }
         if (!existsSync(artifact)) throw badInput(`firmware image not found: ${artifact}`, { remedy: `build it first: tinyforge build ${target}` });
         if (board.virtual) {
-          const imu = parseImuSpec(f.imu ?? 'none');
           // Handlers first, announcement after: a Ctrl-C at any moment stops QEMU and exits 0 (while
           // QEMU starts, startVirtualBoard's own handler stops it and rejects as interrupted: 130).
           // `on`, not `once`: a second Ctrl-C while QEMU stops must not kill tinyforge and orphan it.

@@ -7,12 +7,9 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { TinyforgeError, badInput, usageError } from '../../core/errors.js';
-import { DTYPE_BYTES, numElements } from '../../core/graph.js';
-import type { Graph } from '../../core/graph.js';
+import { badInput, usageError } from '../../core/errors.js';
 import { action, emit, globalOptions, info } from '../util.js';
-import { readTflite } from '../../tflite/reader.js';
-import { createInterpreter, dequantizeOutput, quantizeInput } from '../../interp/index.js';
+import { inferStage } from '../../service/infer.js';
 import { writeFileAtomic } from '../../adapters/files.js';
 
 function readFile(path: string, what: string): Uint8Array {
@@ -44,32 +41,6 @@ function parseValues(text: string, what: string): number[] {
   return vals;
 }
 
-/** Typed element values of raw tensor bytes (int8/float32/int32/uint8/int16). */
-function elementValues(graph: Graph, tensorIndex: number, raw: Uint8Array): number[] {
-  const t = graph.tensors[tensorIndex];
-  const b = raw.slice().buffer;
-  switch (t.dtype) {
-    case 'int8':
-      return Array.from(new Int8Array(b));
-    case 'uint8':
-      return Array.from(new Uint8Array(b));
-    case 'int16':
-      return Array.from(new Int16Array(b));
-    case 'int32':
-      return Array.from(new Int32Array(b));
-    case 'float32':
-      return Array.from(new Float32Array(b));
-    default:
-      return Array.from(raw);
-  }
-}
-
-function argMax(v: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-  return best;
-}
-
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function register(program: Command): void {
@@ -97,69 +68,27 @@ Examples:
     .action(
       action((file: string, flags: { input?: string[]; values?: string; output?: string[] }, cmd: Command) => {
         const out = globalOptions(cmd);
-        const inputs = flags.input ?? [];
-        if (inputs.length === 0 && flags.values === undefined) {
-          throw usageError('no input given', { remedy: 'Pass --input FILE (raw tensor bytes) or --values "1,2,3".' });
-        }
-        if (inputs.length > 0 && flags.values !== undefined) throw usageError('give either --input or --values, not both');
+        if (!flags.input?.length && flags.values === undefined) throw usageError('no input given', { remedy: 'Pass --input FILE (raw tensor bytes) or --values "1,2,3".' });
+        if (flags.input?.length && flags.values !== undefined) throw usageError('give either --input or --values, not both');
         (flags.output ?? []).forEach(checkOutputPath);
-        const modelBytes = readFile(file, 'model');
-        let model;
-        try {
-          model = readTflite(modelBytes);
-        } catch (e) {
-          if (e instanceof TinyforgeError) throw new TinyforgeError(e.kind, `${file}: ${e.message}`, { remedy: e.remedy, details: e.details, cause: e.cause });
-          throw e;
+        const model = readFile(file, 'model');
+        const r = inferStage({
+          model,
+          source: file,
+          ...(flags.input?.length ? { inputs: flags.input.map((p) => ({ bytes: readFile(p, 'input'), source: p })) } : {}),
+          ...(flags.values !== undefined ? { values: parseValues(flags.values, '--values') } : {}),
+        });
+        if ((flags.output?.length ?? 0) > r.outputs.length) {
+          throw usageError(`${flags.output?.length} --output files given but the model has ${r.outputs.length} output(s)`);
         }
-        const graph = model.graph;
-        const interp = createInterpreter(graph);
-        let raws: Uint8Array[];
-        if (flags.values !== undefined) {
-          if (graph.inputs.length !== 1) throw usageError(`--values fills one input but the model has ${graph.inputs.length}`, { remedy: 'Use one --input FILE per model input.' });
-          raws = [quantizeInput(graph, parseValues(flags.values, '--values'))];
-        } else {
-          if (inputs.length !== graph.inputs.length) {
-            throw badInput(`the model has ${graph.inputs.length} input(s) but ${inputs.length} --input file(s) were given`, { remedy: 'Pass one --input FILE per model input, in order.' });
-          }
-          raws = inputs.map((p, k) => {
-            const b = readFile(p, 'input');
-            if (b.byteLength !== interp.inputBytes[k]) {
-              const t = graph.tensors[graph.inputs[k]];
-              throw badInput(`${p} is ${b.byteLength} bytes but input ${k} ("${t.name}", ${t.dtype} [${t.shape}]) needs exactly ${interp.inputBytes[k]} bytes`, {
-                remedy: `Write the raw tensor: ${numElements(t.shape)} elements × ${DTYPE_BYTES[t.dtype]} byte(s), row-major.`,
-                details: { expectedBytes: interp.inputBytes[k], actualBytes: b.byteLength },
-              });
-            }
-            return b;
-          });
-        }
-        if ((flags.output?.length ?? 0) > graph.outputs.length) {
-          throw usageError(`${flags.output?.length} --output files given but the model has ${graph.outputs.length} output(s)`);
-        }
-        const results = interp.invoke(raws);
         (flags.output ?? []).forEach((p, k) => {
-          writeFileAtomic(p, results[k]);
-          info(out, `wrote ${p} (${results[k].byteLength} bytes, output ${k})`);
+          writeFileAtomic(p, r.raw[k]);
+          info(out, `wrote ${p} (${r.raw[k].byteLength} bytes, output ${k})`);
         });
-        const report = results.map((raw, k) => {
-          const ti = graph.outputs[k];
-          const t = graph.tensors[ti];
-          const values = elementValues(graph, ti, raw);
-          const dequantizable = (t.dtype === 'int8' && !!t.quant?.scale.length) || t.dtype === 'float32';
-          const dequantized = dequantizable ? Array.from(dequantizeOutput(graph, raw, k)) : undefined;
-          return {
-            index: k,
-            tensor: ti,
-            name: t.name,
-            dtype: t.dtype,
-            shape: t.shape,
-            bytes: raw.byteLength,
-            values,
-            ...(dequantized ? { dequantized } : {}),
-            argmax: argMax(dequantized ?? values),
-          };
-        });
-        emit(out, { model: file, outputs: report }, () =>
+        // On stderr even with --json: the numbers above are wrong, not approximate.
+        if (r.warning) process.stderr.write(r.warning + '\n');
+        const report = r.outputs;
+        emit(out, { model: file, outputs: report, saturation: r.saturation }, () =>
           report
             .map(
               (r) =>

@@ -10,9 +10,11 @@ import type { QuantizeResult } from '../../quantize/index.js';
 import { writeFileAtomic } from '../../adapters/files.js';
 import { loadSources, need, windowsAsArrayData } from '../../adapters/model-sources.js';
 import { addImportOptions, modelWindowsFromData, namesRecordings, type ImportFlags } from '../data-options.js';
-import { formatPerLayer, perLayerDiagnostics } from '../../quantize/per-layer.js';
+import { formatPerLayer } from '../../quantize/per-layer.js';
+import { int8CostText } from '../../quantize/eval.js';
+import { formatFeatureSqnr } from '../../features/index.js';
 import { readTflite } from '../../tflite/reader.js';
-import { QUANTIZE_DEFAULT_MAX_EXAMPLES, checkQuantizeMode, evalStage, modelFiles, quantizeStage, writeModelFiles, type QuantizeStageResult } from '../../service/quantize.js';
+import { QUANTIZE_DEFAULT_MAX_EXAMPLES, checkQuantizeMode, evaluateModel, modelFiles, quantizeStage, writeModelFiles, type QuantizeStageResult } from '../../service/quantize.js';
 import { deprecatedAlias, flag } from '../flags.js';
 
 interface QuantizeFlags {
@@ -154,34 +156,30 @@ export function register(program: Command): void {
         const o = globalOptions(cmd);
         const max = parseMax(f.maxExamples);
         const recordings = f.data !== undefined && namesRecordings(f.data);
-        const src = await loadSources({ model: f.model, data: recordings ? undefined : f.data });
-        if (recordings) src.evaluation = windowsAsArrayData(modelWindowsFromData(f.data!, f, src.settings), src.model, src.settings!);
-        const data = need(src.evaluation, 'evaluation');
-        let graph;
-        let modelBytes: number;
-        if (f.tflite) {
-          if (!existsSync(f.tflite)) throw badInput(`.tflite not found: ${f.tflite}`, { remedy: 'Check the path, or omit --tflite to quantise now.' });
-          const bytes = new Uint8Array(readFileSync(f.tflite));
-          modelBytes = bytes.length;
-          graph = readTflite(bytes).graph;
-        } else {
-          const repSrc = f.rep ? await loadSources({ model: f.model, data: f.rep }) : src;
-          const r = quantizeStage({ model: src.model, calibration: need(repSrc.calibration, 'representative'), maxExamples: max });
-          modelBytes = r.bytes.length;
-          graph = r.result.model.graph;
-        }
-        info(o, `evaluating on ${data.shape[0]} examples…`);
-        const perLayer = f.perLayer ? perLayerDiagnostics(src.model, graph, data.x, data.shape[0]) : undefined;
-        const report = { ...evalStage(src.model, graph, data), modelBytes, tflite: f.tflite ?? null, ...(perLayer ? { perLayer } : {}) };
+        const report = await evaluateModel({
+          model: f.model,
+          data: f.data,
+          ...(recordings ? { evaluation: (settings, model) => windowsAsArrayData(modelWindowsFromData(f.data!, f, settings), model, settings!) } : {}),
+          tflite: f.tflite,
+          rep: f.rep,
+          maxExamples: max,
+          perLayer: f.perLayer,
+          onProgress: (p) => p.phase === 'evaluating' && info(o, `evaluating on ${p.total} examples…`),
+        });
+        const { perLayer, perFeature, frontEnd, modelBytes } = report;
+        // On stderr even with --json: saturated values are wrong answers, not approximations.
+        if (report.warning) process.stderr.write(report.warning + '\n');
         const pct = (x: number | null) => (x === null ? 'n/a (no labels)' : `${(100 * x).toFixed(2)} %`);
         emit(o, report, () =>
           [
             `examples ${report.examples}, classes ${report.classes}, int8 model ${modelBytes} bytes`,
+            `front-end      ${frontEnd.block}${frontEnd.features !== null ? ` (${frontEnd.features} integer features, docs/features.md)` : ' windows'}`,
             `float accuracy ${pct(report.floatAccuracy)}`,
             `int8 accuracy  ${pct(report.int8Accuracy)}`,
-            `int8 costs     ${report.accuracyCost === null ? 'n/a' : `${(100 * report.accuracyCost).toFixed(2)} points`}`,
+            `int8 costs     ${int8CostText(report.accuracyCost)}`,
             `agreement      ${pct(report.agreement)}`,
             `output error   max ${report.maxAbsError.toPrecision(3)}, mean ${report.meanAbsError.toPrecision(3)}`,
+            ...(perFeature ? ['', formatFeatureSqnr(frontEnd.block, perFeature, report.perFeatureWindows ?? 0)] : []),
             ...(perLayer ? ['', formatPerLayer(perLayer)] : []),
           ].join('\n'),
         );

@@ -14,8 +14,9 @@ export function register(program: Command): void {
     .option('--virtual <dir>', 'run the virtual board with the firmware of a tinyforge demo/run output folder (or a built firmware project)')
     .option('--model <dir>', 'a demo/run output folder for the Model page and the model hash check (default: the --virtual folder)')
     .option('--data <dir>', 'dataset folder recordings are written to', 'recordings')
+    .option('--tune <dir>', 'a tinyforge tune search folder for the Tune page (live while the search runs)')
     .action(
-      action(async (f: { listen: string; port?: string; virtual?: string; model?: string; data: string }, cmd: Command) => {
+      action(async (f: { listen: string; port?: string; virtual?: string; model?: string; data: string; tune?: string }, cmd: Command) => {
         const out = globalOptions(cmd);
         const studio = await startStudio(f);
         // Handlers go in before the URL is printed: whoever reads it may stop us at once.

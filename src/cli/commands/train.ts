@@ -8,23 +8,28 @@ import { Command, Option } from 'commander';
 import { usageError } from '../../core/errors.js';
 import { saveTrainArtifacts } from '../../adapters/train-dir.js';
 import type { BackendPreference } from '../../train/backend.js';
-import { type TinyforgeConfig } from '../../train/config.js';
+import { frontEndFromConfig, type FeaturesConfig, type TinyforgeConfig } from '../../train/config.js';
 import { findConfig } from '../../adapters/files.js';
+import { BLOCKS, BLOCK_NAMES } from '../../features/index.js';
 import { EXAMPLES, trainDigits, trainRegression } from '../../train/examples.js';
 import { PRESETS, PRESET_HELP } from '../../train/models.js';
 import type { EpochRecord, TrainResult } from '../../train/train.js';
 import { prepareData } from '../../service/data.js';
-import { TRAIN_DEFAULTS, trainSettings, trainStage } from '../../service/train.js';
+import { TRAIN_DEFAULTS, crossValidate, trainSettings, trainStage, type CrossValidation } from '../../service/train.js';
+import { builtinDataset } from '../../data/simulator.js';
 import { action, emit, globalOptions, info, progress, softInterrupt, type OutputOptions } from '../util.js';
 import { flag } from '../flags.js';
-import { addImportOptions, descriptionFromOptions, detectionLines, type ImportFlags } from '../data-options.js';
+import { addImportOptions, addSplitOptions, builtinProgress, dataSectionFromFlags, descriptionFromOptions, detectionLines, loadRecordings, type ImportFlags, type SplitFlags } from '../data-options.js';
 
 export { TRAIN_DEFAULTS };
 
-type Flags = ImportFlags & {
+type Flags = ImportFlags & Pick<SplitFlags, 'excludeLabels' | 'testGroups'> & {
+  folds?: string;
   builtin?: boolean;
+  force?: boolean;
   data?: string[];
   example?: string;
+  calibrationRange?: string;
   preset?: string;
   epochs?: string;
   batchSize?: string;
@@ -40,6 +45,7 @@ type Flags = ImportFlags & {
   stride?: string;
   out?: string;
   config?: string;
+  features?: string;
 };
 
 function num(name: string, v: string | undefined, integer: boolean, min: number): number | undefined {
@@ -71,11 +77,20 @@ function summary(r: TrainResult, out: string): string {
   const t = r.report.training;
   return [
     `trained ${t.preset} on ${r.backend}: ${t.epochsRun} epochs${t.stoppedEarly ? ` (early stop, best epoch ${t.bestEpoch})` : ''}`,
+    `front-end: ${r.report.frontEnd.block}${r.report.frontEnd.block === 'raw' ? ' windows' : ` (${r.report.frontEnd.features} integer features per window, docs/features.md)`}`,
     `accuracy: train ${pct(a.train)}, validation ${pct(a.val)}, test ${pct(a.test)}`,
     `verdict: ${r.report.verdict.kind} — ${r.report.verdict.text}`,
     `model: ${r.report.size.params} parameters, ${r.report.size.macs} MACs, ≈${(r.report.size.flashBytes / 1024).toFixed(1)} KB int8 flash, ≈${(r.report.size.ramBytes / 1024).toFixed(1)} KB activations`,
     `saved to ${out} (report: ${join(out, 'report.html')})`,
   ].join('\n');
+}
+
+/** "LO:HI" → [LO, HI] (numbers, LO < HI). */
+function parseRange(text: string): [number, number] {
+  const m = /^\s*(-?[\d.]+(?:e-?\d+)?)\s*:\s*(-?[\d.]+(?:e-?\d+)?)\s*$/i.exec(text);
+  const r = m ? ([Number(m[1]), Number(m[2])] as [number, number]) : null;
+  if (!r || !r.every(Number.isFinite) || !(r[0] < r[1])) throw usageError(`--calibration-range '${text}' is not LO:HI with LO < HI`, { remedy: 'e.g. --calibration-range -10:20' });
+  return r;
 }
 
 async function runExample(name: string, flags: Flags, cfg: TinyforgeConfig, o: OutputOptions): Promise<void> {
@@ -85,11 +100,11 @@ async function runExample(name: string, flags: Flags, cfg: TinyforgeConfig, o: O
   if (name === 'regression') {
     const epochs = num('epochs', flags.epochs, true, 1) ?? 500;
     info(o, `training one neuron on X = {-1…4}, Y = 2X − 1 with sgd for ${epochs} epochs…`);
-    const r = await trainRegression({ epochs, seed, backend, learningRate: num('lr', flags.lr, false, 0) });
+    const r = await trainRegression({ epochs, seed, backend, learningRate: num('lr', flags.lr, false, 0), ...(flags.calibrationRange !== undefined ? { calibrationRange: parseRange(flags.calibrationRange) } : {}) });
     await saveTrainArtifacts(out, r);
     r.model.dispose();
-    const result = { example: 'regression', backend: r.backend, epochs, weight: r.weight, bias: r.bias, predictAt10: r.predictAt10, finalLoss: r.losses[r.losses.length - 1], out };
-    emit(o, result, `learned y = ${r.weight.toFixed(4)}·x ${r.bias < 0 ? '−' : '+'} ${Math.abs(r.bias).toFixed(4)} (true: y = 2x − 1) on ${r.backend}\nprediction for x = 10: ${r.predictAt10.toFixed(4)} (true: 19)\nfinal loss (MSE): ${r.losses[r.losses.length - 1].toExponential(3)}\nsaved to ${out}`);
+    const result = { example: 'regression', backend: r.backend, epochs, weight: r.weight, bias: r.bias, predictAt10: r.predictAt10, finalLoss: r.losses[r.losses.length - 1], calibrationRange: r.calibrationRange, out };
+    emit(o, result, `learned y = ${r.weight.toFixed(4)}·x ${r.bias < 0 ? '−' : '+'} ${Math.abs(r.bias).toFixed(4)} (true: y = 2x − 1) on ${r.backend}\nprediction for x = 10: ${r.predictAt10.toFixed(4)} (true: 19)\nfinal loss (MSE): ${r.losses[r.losses.length - 1].toExponential(3)}\nint8 calibration range: x = ${r.calibrationRange[0]} … ${r.calibrationRange[1]}${flags.calibrationRange === undefined ? ' (the training X widened by twice its span; --calibration-range LO:HI to change)' : ''}; int8 clamps outside it\nsaved to ${out}`);
     return;
   }
   const epochs = num('epochs', flags.epochs, true, 1) ?? 5;
@@ -106,9 +121,33 @@ async function runExample(name: string, flags: Flags, cfg: TinyforgeConfig, o: O
   emit(o, { example: 'digits', backend: r.backend, out, report: r.report }, summary(r, out));
 }
 
+/** Train flags over the project file's train section → trainer settings. */
+function trainSettingsFrom(flags: Flags, t: TinyforgeConfig['train'] & object, cfg: TinyforgeConfig) {
+  let classWeights: 'balanced' | number[] | undefined = t.classWeights;
+  if (flags.classWeights) {
+    classWeights = flags.classWeights === 'balanced' ? 'balanced' : flags.classWeights.split(',').map((w) => num('class-weights', w.trim(), false, 0)!);
+  }
+  const patience = num('patience', flags.patience, true, 1) ?? (t.earlyStopping ? t.earlyStopping.patience : TRAIN_DEFAULTS.patience);
+  const settings = trainSettings({
+    ...t,
+    ...(flags.preset ? { preset: flags.preset as never } : {}),
+    ...(flags.optimizer ? { optimizer: flags.optimizer } : {}),
+    ...(flags.lr !== undefined ? { learningRate: num('lr', flags.lr, false, 0) } : {}),
+    ...(flags.epochs !== undefined ? { epochs: num('epochs', flags.epochs, true, 1) } : {}),
+    ...(flags.batchSize !== undefined ? { batchSize: num('batch-size', flags.batchSize, true, 1) } : {}),
+    ...(flags.seed !== undefined ? { seed: num('seed', flags.seed, true, 0) } : {}),
+    ...(flags.backend ? { backend: flags.backend } : {}),
+    earlyStopping: flags.earlyStopping === false || t.earlyStopping === false ? false : { patience },
+    classWeights,
+    ...(flags.augment === false ? { augment: false as const } : {}),
+  }, frontEndFromConfig(flags.features && !(typeof cfg.features === 'object' && cfg.features.block === flags.features) ? (flags.features as FeaturesConfig) : cfg.features));
+  return settings;
+}
+
 export function register(program: Command): void {
-  addImportOptions(program.command('train'))
+  addSplitOptions(addImportOptions(program.command('train')))
     .description('Train a float model on labelled recordings (or the built-in data) with TensorFlow.js; save it with its settings, evaluation report and windows')
+    .option('--force', 'built-in data: simulate even above 10 million samples (estimated first, refused above that otherwise)')
     .option('--builtin', 'use the built-in simulated activity data (idle/walking/running/biking/golfing); the default without --data')
     .addOption(flag('data', 'recording files or folders (IMU_Capture CSV, CSV with time column, Edge Impulse JSON, tinyforge capture)'))
     .addOption(new Option('--example <name>', "the lecture's other examples instead of activity data").choices([...EXAMPLES]))
@@ -123,10 +162,13 @@ export function register(program: Command): void {
     .option('--no-early-stopping', 'train all epochs')
     .option('--class-weights <w>', "'balanced' or comma-separated weights per class")
     .option('--no-augment', 'no random rotation/gain of training windows (default: rotate 0.2 rad, gain 5 %, fresh every epoch)')
+    .option('--folds <k>', 'grouped k-fold: train k times, each holding one k-th of the groups out as the test split (out/fold-N); prints the mean ± spread of test accuracy')
     .option('--window <n>', 'samples per window (default: 2 s, or one window per equal-length short recording)')
     .option('--stride <n>', 'hop between windows in samples (default: half a window)')
+    .option('--calibration-range <lo:hi>', 'regression example: the x range int8 is calibrated for (default: the training X widened by twice its span, -11:14)')
     .addOption(flag('out', `output folder (default ${TRAIN_DEFAULTS.out}, or out/<example>)`))
     .addOption(flag('config', 'project file (default: ./tinyforge.config.json when present)'))
+    .addOption(new Option('--features <block>', `front-end between windows and the model (default raw; parameters in the project file's "features" section): ${BLOCK_NAMES.map((b) => `${b} — ${BLOCKS[b].summary}`).join('; ')}`).choices([...BLOCK_NAMES]))
     .addHelpText(
       'after',
       `\nPresets:\n${PRESETS.map((p) => `  ${p.padEnd(13)} ${PRESET_HELP[p]}`).join('\n')}\n\n` +
@@ -144,38 +186,41 @@ export function register(program: Command): void {
         if (flags.example) return runExample(flags.example, flags, cfg, o);
         if (flags.builtin && flags.data) throw usageError('use either --builtin or --data, not both', { remedy: 'Drop one of them.' });
         const t = cfg.train ?? {};
-        const dataCfg = {
-          ...(cfg.data ?? {}),
-          ...(flags.window ? { windowLength: num('window', flags.window, true, 1) } : {}),
-          ...(flags.stride ? { windowStride: num('stride', flags.stride, true, 1) } : {}),
-          ...(flags.seed ? { split: { ...(cfg.data?.split ?? {}), seed: num('seed', flags.seed, true, 0) } } : {}),
-        };
+        // The same section rule as `data split`: classes (data.labels, --exclude-labels), windows, split.
+        const dataCfg = dataSectionFromFlags(cfg.data, { window: flags.window, stride: flags.stride, seed: flags.seed, excludeLabels: flags.excludeLabels, testGroups: flags.testGroups });
         const desc = flags.builtin ? undefined : descriptionFromOptions(flags, cfg.data, flags.data);
         // The same function `data split` and `run` use: same files, options and seed → same split.
-        const data = prepareData({ ...dataCfg, paths: desc?.files, import: desc, builtin: desc?.files?.length ? undefined : dataCfg.builtin });
+        const builtin = flags.force ? { ...(typeof dataCfg.builtin === 'object' ? dataCfg.builtin : {}), force: true } : dataCfg.builtin;
+        const onProgress = builtinProgress(o);
+        if (flags.folds !== undefined) {
+          if (flags.testGroups) throw usageError('use either --folds or --test-groups, not both', { remedy: 'drop one' });
+          const k = num('folds', flags.folds, true, 2)!;
+          const recs = desc?.files?.length ? loadRecordings(desc).recordings : builtinDataset({ ...(typeof builtin === 'object' ? builtin : {}), onProgress });
+          onProgress.stop();
+          const settings = trainSettingsFrom(flags, t, cfg);
+          const out = flags.out ?? t.out ?? TRAIN_DEFAULTS.out;
+          const interrupt = softInterrupt(o);
+          let cv: CrossValidation;
+          try {
+            cv = await crossValidate(recs, dataCfg, settings, out, k, { shouldStop: interrupt.stopped, onFold: (i, g) => info(o, `fold ${i}/${k}: test groups ${g.join(', ')}`) });
+          } finally {
+            interrupt.dispose();
+          }
+          const p = (x: number) => `${(100 * x).toFixed(1)} %`;
+          emit(o, { out, folds: cv.folds, test: cv.test }, [
+            ...cv.folds.map((f) => `fold ${f.fold}: test ${pct(f.accuracy.test)} (train ${pct(f.accuracy.train)}, validation ${pct(f.accuracy.val)}; ${f.verdict}) — held out ${f.testGroups.join(', ')} → ${f.out}`),
+            `grouped ${k}-fold test accuracy: ${p(cv.test.mean)} ± ${p(cv.test.std)} (min ${p(cv.test.min)}, max ${p(cv.test.max)})`,
+          ].join('\n'));
+          return;
+        }
+        const data = prepareData({ ...dataCfg, paths: desc?.files, import: desc, builtin: desc?.files?.length ? undefined : builtin, onProgress });
+        onProgress.stop();
         for (const r of data.reports) for (const l of detectionLines(r)) info(o, `${r.source}: ${l}`);
         if (data.source === 'files') info(o, `read ${data.recordings} recordings from ${data.files.length} file(s)`);
         for (const n of data.notes) info(o, n);
         info(o, `windows: train ${data.train.y.length}, validation ${data.val.y.length}, test ${data.test.y.length} (${data.windowLength} samples × ${data.axes.length} axes, ${data.labels.join('/')})`);
 
-        let classWeights: 'balanced' | number[] | undefined = t.classWeights;
-        if (flags.classWeights) {
-          classWeights = flags.classWeights === 'balanced' ? 'balanced' : flags.classWeights.split(',').map((w) => num('class-weights', w.trim(), false, 0)!);
-        }
-        const patience = num('patience', flags.patience, true, 1) ?? (t.earlyStopping ? t.earlyStopping.patience : TRAIN_DEFAULTS.patience);
-        const settings = trainSettings({
-          ...t,
-          ...(flags.preset ? { preset: flags.preset as never } : {}),
-          ...(flags.optimizer ? { optimizer: flags.optimizer } : {}),
-          ...(flags.lr !== undefined ? { learningRate: num('lr', flags.lr, false, 0) } : {}),
-          ...(flags.epochs !== undefined ? { epochs: num('epochs', flags.epochs, true, 1) } : {}),
-          ...(flags.batchSize !== undefined ? { batchSize: num('batch-size', flags.batchSize, true, 1) } : {}),
-          ...(flags.seed !== undefined ? { seed: num('seed', flags.seed, true, 0) } : {}),
-          ...(flags.backend ? { backend: flags.backend } : {}),
-          earlyStopping: flags.earlyStopping === false || t.earlyStopping === false ? false : { patience },
-          classWeights,
-          ...(flags.augment === false ? { augment: false as const } : {}),
-        });
+        const settings = trainSettingsFrom(flags, t, cfg);
         const out = flags.out ?? t.out ?? TRAIN_DEFAULTS.out;
         const bar = onEpochBar(o, settings.epochs);
         // Ctrl-C once: finish the epoch, save what there is, exit 130. Twice: abort at once.

@@ -59,6 +59,8 @@ export interface UnitFinding {
   value: number;
   /** Set when samples were converted to tinyforge's units (g, deg/s). */
   convertedTo?: string;
+  /** Set when declared raw counts were scaled first: count × scale + offset. */
+  counts?: { scale: number; offset: number };
 }
 
 export interface TimingReport {
@@ -155,12 +157,31 @@ export function parseSample(text: string): number | string {
   return v;
 }
 
-/** A sample rate that is a positive, finite number of Hz, or a bad-input error naming `what`. */
+/**
+ * Sample rates tinyforge accepts, Hz: 0.1 Hz (one sample per 10 s — slower is a log, not a
+ * signal to window) to 100 kHz (beyond any IMU's output data rate; MEMS accelerometers top out
+ * near 25 kHz). Anything outside is a wrong unit or a damaged field, never a recording.
+ */
+export const MIN_RATE_HZ = 0.1;
+export const MAX_RATE_HZ = 100_000;
+
+/** A sample rate within MIN_RATE_HZ–MAX_RATE_HZ, or a bad-input error naming `what` (the field) and the remedy. */
 export function checkRate(rateHz: unknown, what: string, remedy = 'give the rate in Hz, e.g. 50'): number {
   if (typeof rateHz !== 'number' || !Number.isFinite(rateHz) || !(rateHz > 0) || !Number.isFinite(Math.fround(rateHz))) {
     throw badInput(`${what}: sample rate must be a positive, finite number of Hz, got ${String(rateHz)}`, { remedy });
   }
+  if (rateHz < MIN_RATE_HZ || rateHz > MAX_RATE_HZ) {
+    throw badInput(`${what}: a sample rate of ${rateHz >= 1e6 ? rateHz.toExponential(3).replace(/\.?0+e/, 'e') : String(Number(rateHz.toPrecision(4)))} Hz is outside ${MIN_RATE_HZ} Hz–${MAX_RATE_HZ / 1000} kHz, the range of motion sensors`, { remedy, details: { rateHz, minHz: MIN_RATE_HZ, maxHz: MAX_RATE_HZ } });
+  }
   return rateHz;
+}
+
+/** Axis names must be distinct (a model input, a unit and a column each): else an error naming the repeated ones. */
+export function checkAxisNames(axes: readonly string[], what: string, remedy: string): void {
+  const seen = new Set<string>();
+  const twice = new Set<string>();
+  for (const a of axes) (seen.has(a) ? twice : seen).add(a);
+  if (twice.size) throw badInput(`${what}: axis name${twice.size > 1 ? 's' : ''} ${[...twice].slice(0, 5).map((a) => `"${a}"`).join(', ')} given more than once (${axes.slice(0, 12).join(', ')}${axes.length > 12 ? ', …' : ''})`, { remedy });
 }
 
 /** A growing Float32Array (no per-value JS arrays or spread pushes: bounded by the data, any width). */

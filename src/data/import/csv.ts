@@ -140,8 +140,13 @@ function detectDelimiter(line: string): Delimiter {
   return 'whitespace';
 }
 
-/** Cells of one line. Quoted lines go through csv-parse (a quoted field cannot span lines here). */
+/**
+ * Cells of one line. Quoted lines go through csv-parse (a quoted field cannot span lines here).
+ * A `;` ending a line of another separator (`33,Jogging,…,0.50395286;` as some public sets
+ * ship) is a line terminator, not a cell: dropped.
+ */
 function cellsOf(line: string, delim: Delimiter, source: string, no: number): string[] {
+  if (delim !== 'semicolon' && line.endsWith(';')) line = line.slice(0, -1).trimEnd();
   if (line.includes('"') && delim !== 'whitespace') {
     try {
       const rec = parse(line, { delimiter: SEP[delim] as string, relax_column_count: true, trim: true }) as string[][];
@@ -155,7 +160,21 @@ function cellsOf(line: string, delim: Delimiter, source: string, no: number): st
   return parts;
 }
 
-/** A small delimited table (e.g. a segments table): column names and the rows' cells with line numbers. */
+/**
+ * Whether a first row is a header: every cell is text (not a number). A row mixing text and
+ * numbers (a data row with a text label, or a malformed one) is data, so it is imported or
+ * refused like any other row — never silently dropped as a "header".
+ */
+export function looksLikeHeader(cells: readonly string[]): boolean {
+  return cells.length > 0 && cells.every((c) => parseNumber(c) === null);
+}
+
+/**
+ * A small delimited table (e.g. a segments table): column names and the rows' cells with line
+ * numbers. With `columns` given and `header` unset, the first row is a header only when its
+ * cells are those names (case-insensitive); a first row of other text is refused as ambiguous
+ * (set `header`), and any row holding a number is data.
+ */
 export function readTable(input: string | Iterable<string>, opts: { header?: boolean; columns?: string[]; delimiter?: Delimiter }, source: string): { names: string[]; rows: { no: number; cells: string[] }[] } {
   const rows: { no: number; cells: string[] }[] = [];
   let delim = opts.delimiter;
@@ -166,10 +185,24 @@ export function readTable(input: string | Iterable<string>, opts: { header?: boo
     rows.push({ no, cells: cellsOf(t, delim, source, no) });
   }
   if (rows.length === 0) throw badInput(`${source}: table is empty`, { remedy: 'the table needs rows' });
-  const numericFirst = rows[0].cells.every((c) => parseNumber(c) !== null);
-  const hasHeader = opts.header ?? !numericFirst;
-  const names = opts.columns ?? (hasHeader ? rows[0].cells : null);
-  if (!names) throw badInput(`${source}: no header row (${rows[0].cells.length} columns)`, { remedy: 'name the table\'s columns (columns: [...])' });
+  const first = rows[0];
+  let hasHeader = opts.header;
+  if (hasHeader === undefined) {
+    if (!looksLikeHeader(first.cells)) hasHeader = false;
+    else if (!opts.columns) hasHeader = true;
+    else {
+      const same = first.cells.length === opts.columns.length && first.cells.every((c, i) => c.toLowerCase() === opts.columns![i].toLowerCase());
+      if (!same) {
+        throw badInput(`${source}:${first.no}: the first row (${first.cells.slice(0, 8).join(' ')}) is all text but not the given column names (${opts.columns.join(', ')}): a header, or a malformed row?`, {
+          remedy: 'say which: header: true (--segment-header) to skip it as a header, or header: false (--segment-headerless) to read it as data',
+          details: { file: source, line: first.no },
+        });
+      }
+      hasHeader = true;
+    }
+  }
+  const names = opts.columns ?? (hasHeader ? first.cells : null);
+  if (!names) throw badInput(`${source}: no header row (${first.cells.length} columns)`, { remedy: 'name the table\'s columns (columns: [...])' });
   return { names, rows: hasHeader ? rows.slice(1) : rows };
 }
 
@@ -187,12 +220,12 @@ export function importCsv(input: string | Iterable<string>, opts: CsvImportOptio
   if (!firstLine) throw badInput(`${source}: file is empty`, { remedy: 'a CSV needs a header row and data rows' });
   const delim = opts.delimiter ?? detectDelimiter(firstLine.text);
   const firstCells = cellsOf(firstLine.text, delim, source, firstLine.no);
-  const numericFirst = firstCells.every((c) => parseNumber(c) !== null);
-  const hasHeader = opts.header ?? !numericFirst;
+  // A first row holding any number is data (a text label beside numbers is not a header).
+  const hasHeader = opts.header ?? looksLikeHeader(firstCells);
   let headerCells: string[];
   if (!hasHeader) {
     if (!opts.columns) {
-      throw badInput(`${source}:${firstLine.no}: no header row (the first line holds ${firstCells.length} numbers)`, {
+      throw badInput(`${source}:${firstLine.no}: no header row (the first line holds ${firstCells.length} ${firstCells.every((c) => parseNumber(c) !== null) ? 'numbers' : 'cells, not all text'})`, {
         remedy: `name the ${firstCells.length} columns in the import description (columns: [...], or --columns ${firstCells.length === 3 ? 'aX,aY,aZ' : 'a,b,…'})`,
         details: { file: source, columns: firstCells.length },
       });
@@ -259,6 +292,7 @@ export function importCsv(input: string | Iterable<string>, opts: CsvImportOptio
   const runs: { at: number; label: string; group: string }[] = [];
   const row = new Float64Array(nA);
   let lastT = -Infinity;
+  let restarts = 0;
   let dataRows = 0;
   let checkedText = false;
   const take = (no: number, text: string) => {
@@ -289,19 +323,6 @@ export function importCsv(input: string | Iterable<string>, opts: CsvImportOptio
       }
       row[k] = v;
     }
-    let t = dataRows;
-    if (ti >= 0) {
-      const tv = parseNumber(record[ti]);
-      if (tv === null) {
-        issues.bad(no, `timestamp "${record[ti].slice(0, 40)}" is not a number`);
-        return;
-      }
-      if (tv <= lastT) {
-        issues.bad(no, `timestamp ${tv} does not increase (previous ${lastT})`);
-        return;
-      }
-      t = lastT = tv;
-    }
     const label = opts.label ?? (li >= 0 ? record[li] : fileStem(source));
     const group = opts.group ?? (gi >= 0 ? record[gi] : fileStem(source));
     if (label === '' || group === '') {
@@ -309,7 +330,23 @@ export function importCsv(input: string | Iterable<string>, opts: CsvImportOptio
       return;
     }
     const cur = runs[runs.length - 1];
-    if (!cur || cur.label !== label || cur.group !== group) runs.push({ at: rowLines.length, label, group });
+    const newRun = !cur || cur.label !== label || cur.group !== group;
+    let t = dataRows;
+    if (ti >= 0) {
+      const tv = parseNumber(record[ti]);
+      if (tv === null) {
+        issues.bad(no, `timestamp "${record[ti].slice(0, 40)}" is not a number`);
+        return;
+      }
+      // A label/group change starts a new recording, whose clock may start again.
+      if (tv <= lastT && !newRun) {
+        issues.bad(no, `timestamp ${tv} does not increase (previous ${lastT})`);
+        return;
+      }
+      if (newRun && cur && tv <= lastT) restarts++;
+      t = lastT = tv;
+    }
+    if (newRun) runs.push({ at: rowLines.length, label, group });
     for (let k = 0; k < nA; k++) values.push(row[k]);
     times.push(t);
     rowLines.push(no);
@@ -380,6 +417,7 @@ export function importCsv(input: string | Iterable<string>, opts: CsvImportOptio
       });
     }
     timing = { column: names[ti], unit: tUnit, unitGuessed, medianIntervalMs: medMs, jitterMs: stddev(regular), gaps };
+    if (restarts) warnings.push(`timestamps start again at ${restarts} label/group change(s): each is a new recording`);
     if (unitGuessed) warnings.push(`timestamp unit guessed as ${tUnit} (median interval ${round(med)} → ${round(rateHz)} Hz${opts.rateHz !== undefined ? ', the declared rate' : ''}); pass --time-unit to set it`);
     if (gaps.count) warnings.push(`${gaps.count} gap(s) in the timestamps (interval > ${GAP_FACTOR}× median): recordings split there`);
     if (gaps.count) {

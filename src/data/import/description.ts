@@ -43,8 +43,19 @@ export interface SegmentsTable {
   firstSample?: 0 | 1;
   /** Whether `end` is the last sample of the segment (default false: one past it). */
   endInclusive?: boolean;
-  /** Label codes → names (e.g. {"1": "walking"}). */
-  labels?: Record<string, string>;
+  /** Label codes → names (e.g. {"1": "walking"}); a code mapped to null is left out (counted and reported). */
+  labels?: Record<string, string | null>;
+}
+
+/** What the segments table did: segments imported, left out by code, naming files not imported. */
+export interface SegmentsReport {
+  file: string;
+  segments: number;
+  imported: number;
+  /** Segments whose code maps to null, per code. */
+  leftOut: { code: string; segments: number }[];
+  /** Segments naming recordings that were not imported (a subset of the files was given). */
+  notImported: { segments: number; recordings: string[] };
 }
 
 export interface ImportDescription {
@@ -78,6 +89,8 @@ export interface ImportDescription {
   rowsPerGesture?: number | 'auto' | 'file';
   /** Skip and count bad rows (up to 10 %) instead of stopping at the first. */
   lenient?: boolean;
+  /** The largest file one import may read, MiB (default 1024, the fs adapter's DEFAULT_MAX_FILE_MB). */
+  maxFileMB?: number;
 }
 
 /** The description's JSON Schema (one source: the project file's `data.import`). */
@@ -102,6 +115,10 @@ export interface ImportedRecordings {
   recordings: Recording[];
   reports: ImportReport[];
   files: string[];
+  /** Present when a segments table was applied. */
+  segments?: SegmentsReport;
+  /** Import-wide warnings (beyond each file's report), in words. */
+  warnings?: string[];
 }
 
 const GLOB_CHARS = /[*?{}[\]]/;
@@ -210,7 +227,7 @@ function headOf(io: ImportIo, path: string): { head: string; stream: () => Itera
 }
 
 /** Cuts each file's recording into the labelled segments of the table. */
-function applySegments(seg: SegmentsTable, table: ReturnType<typeof readTable>, perFile: { id: string; recs: Recording[]; report: ImportReport }[]): Recording[] {
+function applySegments(seg: SegmentsTable, table: ReturnType<typeof readTable>, perFile: { id: string; recs: Recording[]; report: ImportReport }[]): { recordings: Recording[]; report: SegmentsReport } {
   const col = (name: string | undefined, dflt: string, required: boolean) => {
     const want = name ?? dflt;
     const i = table.names.indexOf(want);
@@ -220,16 +237,30 @@ function applySegments(seg: SegmentsTable, table: ReturnType<typeof readTable>, 
   const [ri, li, si, ei] = [col(seg.recordingColumn, 'recording', true), col(seg.labelColumn, 'label', true), col(seg.startColumn, 'start', true), col(seg.endColumn, 'end', true)];
   const gi = seg.groupColumn ? col(seg.groupColumn, seg.groupColumn, true) : -1;
   const base = seg.firstSample ?? 0;
+  // A Map, not the plain object: codes such as "__proto__" or "constructor" are data, not keys of Object.prototype.
+  const codes = seg.labels ? new Map(Object.entries(seg.labels)) : null;
   const out: Recording[] = [];
   const used = new Set<number>();
-  const unmatched: string[] = [];
+  const unmatched = new Map<string, number>();
+  const leftOut = new Map<string, number>();
   for (const { no, cells } of table.rows) {
     const at = `${seg.file}:${no}`;
-    if (cells.length !== table.names.length) throw badInput(`${at}: expected ${table.names.length} columns, found ${cells.length}`, { remedy: 'fix the segments table row' });
+    if (cells.length !== table.names.length) throw badInput(`${at}: expected ${table.names.length} columns, found ${cells.length}`, { remedy: 'fix the segments table row', details: { file: seg.file, line: no } });
     const id = cells[ri];
+    const [start, end] = [Number(cells[si]), Number(cells[ei])];
+    if (!Number.isFinite(start) || !Number.isFinite(end) || cells[si] === '' || cells[ei] === '') {
+      throw badInput(`${at}: start "${cells[si]}" / end "${cells[ei]}" are not numbers`, { remedy: `start and end are ${seg.unit === 's' ? 'seconds' : 'sample indices'}${no === table.rows[0]?.no ? '; if this line is a header, set segments.header true (--segment-header)' : ''}`, details: { file: seg.file, line: no } });
+    }
+    const code = cells[li];
+    const label = codes ? codes.get(code) : code;
+    if (label === undefined || label === '') throw badInput(`${at}: label code "${code}" is not in segments.labels`, { remedy: `add "${code}" to segments.labels (map it to null to leave such segments out), or leave labels out to use the codes`, details: { file: seg.file, line: no } });
     const k = perFile.findIndex((f) => sameId(f.id, id));
     if (k < 0) {
-      unmatched.push(id);
+      unmatched.set(id, (unmatched.get(id) ?? 0) + 1);
+      continue;
+    }
+    if (label === null) {
+      leftOut.set(code, (leftOut.get(code) ?? 0) + 1);
       continue;
     }
     const file = perFile[k];
@@ -238,32 +269,46 @@ function applySegments(seg: SegmentsTable, table: ReturnType<typeof readTable>, 
     }
     const rec = file.recs[0];
     const frames = rec.samples.length / rec.axes.length;
-    const [start, end] = [Number(cells[si]), Number(cells[ei])];
-    if (!Number.isFinite(start) || !Number.isFinite(end) || cells[si] === '' || cells[ei] === '') throw badInput(`${at}: start "${cells[si]}" / end "${cells[ei]}" are not numbers`, { remedy: `start and end are ${seg.unit === 's' ? 'seconds' : 'sample indices'}` });
     const a = seg.unit === 's' ? Math.round(start * rec.sampleRateHz) : start - base;
     const b = seg.unit === 's' ? Math.round(end * rec.sampleRateHz) : end - base + (seg.endInclusive ? 1 : 0);
     if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b > frames || b <= a) {
       throw badInput(`${at}: segment ${cells[si]}–${cells[ei]} (${seg.unit}) is samples ${a}–${b - 1}, outside recording "${id}" (${frames} samples, ${file.report.source})`, {
-        remedy: `check segments.unit (samples | s), firstSample (0 | 1) and endInclusive`,
+        remedy: `check segments.unit (samples | s), firstSample (0 | 1) and endInclusive (--segment-unit, --segment-first-sample, --segment-end-inclusive)`,
         details: { file: seg.file, line: no },
       });
     }
     used.add(k);
-    const code = cells[li];
-    const label = seg.labels ? seg.labels[code] : code;
-    if (label === undefined || label === '') throw badInput(`${at}: label code "${code}" is not in segments.labels`, { remedy: `add "${code}" to segments.labels, or leave labels out to use the codes` });
     const nA = rec.axes.length;
     out.push({ ...rec, label, group: gi >= 0 ? cells[gi] : rec.group, samples: rec.samples.slice(a * nA, b * nA), source: `${file.report.source} samples ${a}–${b - 1} (${at})` });
   }
-  if (unmatched.length) {
-    throw badInput(`${seg.file}: ${unmatched.length} segment(s) name recordings that were not imported (${[...new Set(unmatched)].slice(0, 5).join(', ')}); imported: ${perFile.slice(0, 5).map((f) => f.id).join(', ')}`, {
+  const notImported = [...unmatched.values()].reduce((p, c) => p + c, 0);
+  if (out.length === 0 && leftOut.size === 0) {
+    throw badInput(`${seg.file}: none of its ${table.rows.length} segment(s) names an imported recording (the table names ${[...unmatched.keys()].slice(0, 5).join(', ')}; imported: ${perFile.slice(0, 5).map((f) => f.id).join(', ')})`, {
       remedy: 'the recording id is the file name (without extension) or the {recording} field of namePattern',
+      details: { file: seg.file },
     });
   }
   perFile.forEach((f, k) => {
     if (!used.has(k)) f.report.warnings.push('no segment in the segments table: not imported');
     f.report.recordings = used.has(k) ? out.filter((r) => r.source?.startsWith(`${f.report.source} samples`)).length : 0;
   });
+  return {
+    recordings: out,
+    report: {
+      file: seg.file,
+      segments: table.rows.length,
+      imported: out.length,
+      leftOut: [...leftOut].map(([code, segments]) => ({ code, segments })),
+      notImported: { segments: notImported, recordings: [...unmatched.keys()] },
+    },
+  };
+}
+
+/** The segments report in words (data inspect, train). */
+export function segmentsLines(r: SegmentsReport): string[] {
+  const out = [`${r.file}: ${r.segments} segment(s), ${r.imported} imported`];
+  if (r.leftOut.length) out.push(`  left out (code mapped to null): ${r.leftOut.map((l) => `code ${l.code} × ${l.segments}`).join(', ')}`);
+  if (r.notImported.segments) out.push(`  ${r.notImported.segments} segment(s) name recordings that were not imported (${r.notImported.recordings.slice(0, 8).join(', ')}${r.notImported.recordings.length > 8 ? ', …' : ''}): skipped`);
   return out;
 }
 
@@ -351,9 +396,10 @@ export function importRecordings(desc: ImportDescription, io: ImportIo): Importe
   if (desc.segments) {
     const seg = desc.segments;
     const table = readTable(io.chunks ? io.chunks(seg.file) : io.read(seg.file), seg, seg.file);
-    for (const r of applySegments(seg, table, perFile)) recordings.push(r);
-  } else {
-    for (const f of perFile) for (const r of f.recs) recordings.push(r);
+    const applied = applySegments(seg, table, perFile);
+    for (const r of applied.recordings) recordings.push(r);
+    return { recordings, reports, files: listed.map((l) => l.path), segments: applied.report, warnings: segmentsLines(applied.report).slice(1).map((l) => l.trim()) };
   }
+  for (const f of perFile) for (const r of f.recs) recordings.push(r);
   return { recordings, reports, files: listed.map((l) => l.path) };
 }

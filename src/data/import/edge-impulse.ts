@@ -8,6 +8,7 @@
  */
 import type { Recording } from '../../core/dataset.js';
 import { badInput } from '../../core/errors.js';
+import { canonicalUnit } from './units.js';
 import { Float32Builder, RowIssues, checkRate, fileStem, isFiniteFloat32, type CommonImportOptions, type ImportResult } from './common.js';
 
 interface EiPayload {
@@ -17,6 +18,9 @@ interface EiPayload {
   sensors?: unknown;
   values?: unknown;
 }
+
+/** Units Edge Impulse files carry besides the motion units canonicalUnit knows (lower-case). */
+const OTHER_UNITS = new Set(['ut', 'µt', 'μt', 'gauss', 'n/a', 'na', 'none', '-', 'raw', 'counts', 'adc', 'lsb', '°c', 'c', 'degc', 'lux', 'lx', 'pa', 'hpa', 'kpa', '%', 'ppm', 'v', 'mv', 'a', 'ma', 'db', 'hz', 'rpm', 'bpm']);
 
 export function importEdgeImpulse(text: string, opts: CommonImportOptions = {}): ImportResult {
   const source = opts.source ?? '<edge-impulse.json>';
@@ -39,6 +43,14 @@ export function importEdgeImpulse(text: string, opts: CommonImportOptions = {}):
   const sensors = p.sensors as { name?: unknown; units?: unknown }[];
   sensors.forEach((s, i) => {
     if (typeof s?.name !== 'string' || s.name === '') throw fail(`payload.sensors[${i}].name is missing`);
+    if (s.units !== undefined && typeof s.units !== 'string') throw fail(`payload.sensors[${i}].units must be a string, got ${JSON.stringify(s.units)?.slice(0, 40)}`);
+    const u = typeof s.units === 'string' ? s.units.trim() : '';
+    if (u !== '' && canonicalUnit(u) === null && !OTHER_UNITS.has(u.toLowerCase())) {
+      throw badInput(`${source}: payload.sensors[${i}] (${s.name}) has the unknown unit "${u.slice(0, 20)}"`, {
+        remedy: `use one of g, m/s2 (accelerometer), deg/s, rad/s (gyroscope), uT (magnetometer), or leave units empty and declare them (--accel-unit / --gyro-unit)`,
+        details: { file: source, sensor: s.name, unit: u },
+      });
+    }
   });
   if (!Array.isArray(p.values)) throw fail('payload.values must be an array');
   const nA = sensors.length;
@@ -62,7 +74,7 @@ export function importEdgeImpulse(text: string, opts: CommonImportOptions = {}):
   });
   issues.check((p.values as unknown[]).length);
   const frames = values.length / nA;
-  const rateHz = checkRate(1000 / interval, `${source}: payload.interval_ms ${interval}`, 'interval_ms is the time between samples in milliseconds');
+  const rateHz = checkRate(1000 / interval, `${source}: payload.interval_ms ${interval}`, 'interval_ms is the time between samples in milliseconds (e.g. 10 for 100 Hz): fix the file');
   const rec: Recording = {
     label: opts.label ?? fileStem(source, true),
     group: opts.group ?? (typeof p.device_name === 'string' && p.device_name ? p.device_name : fileStem(source)),

@@ -13,8 +13,10 @@
  *  3. else the boundary test: gestures are recorded apart in time, so consecutive rows jump at a
  *     gesture boundary and are smooth inside one. For each N in [MIN_GESTURE_ROWS, rows/2] that
  *     divides the rows, score(N) = median jump at rows kN / median jump overall (jumps = Σ axes
- *     |Δx| / the axis' median |Δx|). The smallest N scoring ≥ 0.6 × the best, and ≥
- *     BOUNDARY_SCORE, wins; nothing scoring → an error naming the counts and scores.
+ *     |Δx| / the axis' median |Δx|). From the best N (score ≥ BOUNDARY_SCORE), the fundamental
+ *     is taken: a divisor d of N whose extra boundaries jump too (fundamentalLength) — ten
+ *     gestures glued together are not one gesture. Nothing scoring, or two lengths neither a
+ *     multiple of the other scoring alike → an error naming the counts, the scores and why.
  */
 import type { Recording } from '../../core/dataset.js';
 import { badInput } from '../../core/errors.js';
@@ -42,9 +44,8 @@ interface Rows {
   afterBlank: number[];
 }
 
-/** score(N) for every divisor N of the row count in [MIN_GESTURE_ROWS, rows/2], best first. */
-export function boundaryScores(v: ArrayLike<number>, nA: number, rows: number): { rows: number; score: number }[] {
-  if (rows < 2 * MIN_GESTURE_ROWS) return [];
+/** Jump per row (row t vs t−1: Σ axes |Δx| / the axis' median |Δx|) and the median jump overall. */
+function jumpsOf(v: ArrayLike<number>, nA: number, rows: number): { jump: Float64Array; overall: number } {
   const jump = new Float64Array(rows);
   const scale: number[] = [];
   for (let a = 0; a < nA; a++) {
@@ -58,7 +59,17 @@ export function boundaryScores(v: ArrayLike<number>, nA: number, rows: number): 
     for (let a = 0; a < nA; a++) s += Math.abs(v[t * nA + a] - v[(t - 1) * nA + a]) / scale[a];
     jump[t] = s;
   }
-  const overall = median(Array.from(jump.subarray(1))) || 1e-12;
+  return { jump, overall: median(Array.from(jump.subarray(1))) || 1e-12 };
+}
+
+/** score(N) for every divisor N of the row count in [MIN_GESTURE_ROWS, rows/2], best first. */
+export function boundaryScores(v: ArrayLike<number>, nA: number, rows: number): { rows: number; score: number }[] {
+  if (rows < 2 * MIN_GESTURE_ROWS) return [];
+  const { jump, overall } = jumpsOf(v, nA, rows);
+  return scoresOf(jump, overall, rows);
+}
+
+function scoresOf(jump: Float64Array, overall: number, rows: number): { rows: number; score: number }[] {
   const out: { rows: number; score: number }[] = [];
   for (let n = MIN_GESTURE_ROWS; n <= rows / 2; n++) {
     if (rows % n) continue;
@@ -69,11 +80,52 @@ export function boundaryScores(v: ArrayLike<number>, nA: number, rows: number): 
   return out.sort((a, b) => b.score - a.score || a.rows - b.rows);
 }
 
-/** The gesture length the boundary test picks, or null. */
+/** The gesture length the median rule alone picks (the smallest N scoring ≥ 0.6 × the best and ≥ BOUNDARY_SCORE), or null. */
 export function pickGestureLength(scores: { rows: number; score: number }[]): number | null {
   const best = scores[0]?.score ?? 0;
   if (best < BOUNDARY_SCORE) return null;
   return Math.min(...scores.filter((s) => s.score >= 0.6 * best).map((s) => s.rows));
+}
+
+/** Of the extra boundaries a length d adds inside gestures of length m (multiples of d that are not of m), this share must jump. */
+export const FUNDAMENTAL_SHARE = 0.75;
+
+/**
+ * The fundamental gesture length: a multiple of a good length is not a better length. Start from
+ * the median rule's length B (pickGestureLength); a divisor d of B is the gesture length instead when the boundaries it
+ * adds (rows at multiples of d that are not multiples of B) jump too — at least FUNDAMENTAL_SHARE
+ * of them by ≥ BOUNDARY_SCORE × the median jump — so ten gestures glued together (B = 10 d) give
+ * d, while half a gesture (d = B / 2, whose extra rows lie inside gestures) does not. Unsure —
+ * nothing scores, or a length that is not a multiple of the choice scores nearly as well — is
+ * null with the reason.
+ */
+export function fundamentalLength(v: ArrayLike<number>, nA: number, rows: number): { rows: number | null; why?: string; scores: { rows: number; score: number }[] } {
+  if (rows < 2 * MIN_GESTURE_ROWS) return { rows: null, why: `${rows} rows are too few to see gesture boundaries`, scores: [] };
+  const { jump, overall } = jumpsOf(v, nA, rows);
+  const scores = scoresOf(jump, overall, rows);
+  const best = scores[0];
+  if (!best || best.score < BOUNDARY_SCORE) return { rows: null, why: `no length that divides them shows gesture boundaries (needs a score ≥ ${BOUNDARY_SCORE})`, scores };
+  // The median rule's pick (the smallest length scoring ≥ 0.6 × the best) is where a finer length is looked for.
+  const picked = pickGestureLength(scores)!;
+  let n = picked;
+  for (let d = MIN_GESTURE_ROWS; d < picked; d++) {
+    if (picked % d) continue;
+    let jumps = 0;
+    let extra = 0;
+    for (let t = d; t < rows; t += d) {
+      if (t % picked === 0) continue;
+      extra++;
+      if (jump[t] >= BOUNDARY_SCORE * overall) jumps++;
+    }
+    if (extra > 0 && jumps >= FUNDAMENTAL_SHARE * extra) {
+      n = d;
+      break;
+    }
+  }
+  const score = scores.find((s) => s.rows === n)!.score;
+  const rival = scores.find((s) => s.rows % n !== 0 && n % s.rows !== 0 && s.score >= BOUNDARY_SCORE && s.score >= 0.6 * score);
+  if (rival) return { rows: null, why: `unsure: ${n} rows (score ${score.toFixed(1)}) and ${rival.rows} rows (score ${rival.score.toFixed(1)}) both look like gesture lengths, and neither is a multiple of the other`, scores };
+  return { rows: n, scores };
 }
 
 function scoreText(scores: { rows: number; score: number }[]): string {
@@ -98,8 +150,7 @@ function decideLength(r: Rows, opts: ImuCaptureOptions, source: string, warnings
     const partial = rows % declared;
     if (partial) {
       const msg = `${source}: ${rows} rows are not a whole number of ${declared}-row gestures (${Math.floor(rows / declared)} gestures and ${partial} rows left)`;
-      const scores = boundaryScores(r.values.slice(), r.nA, rows);
-      const found = pickGestureLength(scores);
+      const { rows: found, scores } = fundamentalLength(r.values.slice(), r.nA, rows);
       if (!opts.lenient) {
         throw badInput(`${msg}; lengths that divide ${rows}: ${scoreText(scores)}`, {
           remedy: found ? `the data suggests ${found} rows per gesture: declare that, or leave rowsPerGesture out` : 'declare the rows per gesture your sketch records, or pass --lenient to drop the trailing partial gesture',
@@ -123,10 +174,9 @@ function decideLength(r: Rows, opts: ImuCaptureOptions, source: string, warnings
       details: { file: source, runs: counts },
     });
   }
-  const scores = boundaryScores(r.values.slice(), r.nA, rows);
-  const n = pickGestureLength(scores);
+  const { rows: n, why, scores } = fundamentalLength(r.values.slice(), r.nA, rows);
   if (n === null) {
-    throw badInput(`${source}: cannot tell the gesture length from the ${rows} rows: no length that divides them shows gesture boundaries (${scoreText(scores)}; needs a score ≥ ${BOUNDARY_SCORE})`, {
+    throw badInput(`${source}: cannot tell the gesture length from the ${rows} rows: ${why} (${scoreText(scores)})`, {
       remedy: "declare the rows per gesture (--rows-per-gesture N, data.import.rowsPerGesture; with --lenient a trailing partial gesture is dropped), 'file' when each file is one gesture, or --format csv --rate HZ for one continuous recording",
       details: { file: source, rows, candidates: scores.slice(0, 8) },
     });

@@ -9,7 +9,7 @@
  */
 import { badInput } from '../../core/errors.js';
 import { importCapture, importCaptureCsv } from './capture.js';
-import { IMPORT_FORMATS, splitLines, type CommonImportOptions, type ImportFormat, type ImportResult, type TimeUnit } from './common.js';
+import { IMPORT_FORMATS, checkAxisNames, splitLines, type CommonImportOptions, type ImportFormat, type ImportResult, type TimeUnit } from './common.js';
 import { importCsv, type Delimiter } from './csv.js';
 import { importEdgeImpulse } from './edge-impulse.js';
 import { importImuCapture } from './imu-capture.js';
@@ -65,6 +65,13 @@ export function detectFormat(text: string, opts: { sidecarText?: string } = {}):
 
 /** Imports one file's text (a stream of chunks is read in bounded memory by the csv importer). */
 export function importText(input: string | Iterable<string>, opts: ImportOptions = {}): ImportResult {
+  const r = importAny(input, opts);
+  const axes = r.recordings[0]?.axes;
+  if (axes) checkAxisNames(axes, opts.source ?? 'file', 'rename the columns/sensors so each axis has its own name (--columns, --axes)');
+  return r;
+}
+
+function importAny(input: string | Iterable<string>, opts: ImportOptions): ImportResult {
   if (opts.format === 'csv') return importCsv(input, opts);
   const text = typeof input === 'string' ? input : [...input].join('');
   const format = !opts.format || opts.format === 'auto' ? detectFormat(text, opts) : opts.format;
@@ -91,5 +98,5 @@ export * from './common.js';
 export { importCapture, importCaptureCsv, parseCapture, parseCaptureFile, writeCapture, float32Text, CAPTURE_FORMAT, type CaptureMeta, type CaptureGap } from './capture.js';
 export { importCsv, textLines, readTable, DELIMITERS, type CsvImportOptions, type Delimiter } from './csv.js';
 export { importEdgeImpulse } from './edge-impulse.js';
-export { importImuCapture, boundaryScores, pickGestureLength, IMU_CAPTURE_DEFAULTS, type ImuCaptureOptions } from './imu-capture.js';
+export { importImuCapture, boundaryScores, pickGestureLength, fundamentalLength, IMU_CAPTURE_DEFAULTS, type ImuCaptureOptions } from './imu-capture.js';
 export { checkUnits, canonicalUnit, type AccelUnit, type GyroUnit, type DeclaredUnits } from './units.js';

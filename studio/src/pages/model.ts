@@ -21,6 +21,20 @@ interface Verify { ok: boolean; n: number; bitExact: number; maxLsbDiff: number;
 interface Page { dir: string | null; training: Training | null; int8: Int8 | null; tfliteBytes: number | null; verify: Verify | null; missing: string[] }
 interface Layer { name: string; op: string; shape: number[]; sqnrDb: number | null; maxAbsError: number; meanAbsError: number; saturationRate: number }
 interface Diag { int8: Int8; perLayer: { windows: number; tensors: Layer[]; unmatched: string[] } }
+interface DiagProgress { computing: true; progress: { phase: string; done: number; total: number } }
+const PHASES: Record<string, string> = { loading: 'loading the model', quantising: 'quantising', evaluating: 'float vs int8 over the held-out windows', 'per-layer': 'per layer:' };
+/** A layer whose SQNR is below this is painted red (the legend says so). */
+const SQNR_RED_DB = 20;
+/** A layer with more than this share of saturated values is painted amber. */
+const SATURATION_AMBER = 0.01;
+
+/** "int8 costs 1.20 points" / "int8 gains 0.35 points" / "int8 costs nothing": never a negative cost. */
+export function int8CostText(cost: number | null): string {
+  if (cost === null) return 'int8 cost n/a';
+  const pts = Math.abs(100 * cost).toFixed(2);
+  if (pts === '0.00') return 'int8 costs nothing';
+  return cost > 0 ? `int8 costs ${pts} points` : `int8 gains ${pts} points`;
+}
 
 export function modelPage(root: HTMLElement): () => void {
   const plots: uPlot[] = [];
@@ -64,7 +78,7 @@ export function modelPage(root: HTMLElement): () => void {
     clear(qEl);
     qEl.appendChild(h('h2', {}, 'int8 cost and verification'));
     const rows: [string, string][] = [];
-    if (p.int8) rows.push(['float → int8 accuracy', `${pct(p.int8.floatAccuracy)} → ${pct(p.int8.int8Accuracy)} (int8 costs ${p.int8.accuracyCost === null ? '–' : `${(100 * p.int8.accuracyCost).toFixed(2)} points`}; agreement ${pct(p.int8.agreement)} over ${p.int8.examples} windows)`]);
+    if (p.int8) rows.push(['float → int8 accuracy', `${pct(p.int8.floatAccuracy)} → ${pct(p.int8.int8Accuracy)} (${int8CostText(p.int8.accuracyCost)}; agreement ${pct(p.int8.agreement)} over ${p.int8.examples} windows)`]);
     if (p.tfliteBytes !== null) rows.push(['.tflite', bytes(p.tfliteBytes)]);
     const v = p.verify;
     if (v) {
@@ -79,20 +93,48 @@ export function modelPage(root: HTMLElement): () => void {
     qEl.appendChild(rows.length ? table(['', ''], rows, { class: 'kv', id: 'verify' }) : h('p', { class: 'muted' }, 'no pipeline.json (int8 cost and verify results come from tinyforge demo / run)'));
   }).catch((e: Error) => trainEl.appendChild(h('p', { class: 'error' }, e.message)));
 
-  void api<Diag>('GET', '/api/model/diagnostics').then((d) => {
+  // The server computes the diagnostics in a worker (cached per model); until then it answers
+  // { computing, progress }, shown as a progress bar and asked again.
+  const bar = h('progress', { id: 'per-layer-progress', max: '1', value: '0' }) as HTMLProgressElement;
+  const phaseEl = h('span', { class: 'muted' }, ' starting…');
+  layerEl.append(bar, phaseEl);
+  let stopped = false;
+  const poll = (): void => {
+    void api<Diag | DiagProgress>('GET', '/api/model/diagnostics').then((d) => {
+      if (stopped) return;
+      if ('computing' in d) {
+        const p = d.progress;
+        bar.max = Math.max(1, p.total);
+        bar.value = p.done;
+        phaseEl.textContent = ` ${PHASES[p.phase] ?? p.phase}${p.phase === 'per-layer' ? ` ${p.done} of ${p.total} windows` : '…'}`;
+        setTimeout(poll, 500);
+        return;
+      }
+      showDiagnostics(d);
+    }).catch((e: Error) => {
+      clear(layerEl);
+      layerEl.append(h('h2', {}, 'Per-layer quantisation diagnostics'), h('p', { class: 'muted' }, e.message));
+    });
+  };
+  const showDiagnostics = (d: Diag): void => {
     clear(layerEl);
     layerEl.appendChild(h('h2', {}, 'Per-layer quantisation diagnostics'));
     layerEl.appendChild(h('p', { class: 'muted' }, `each tensor's float activation vs its dequantised int8 counterpart over ${d.perLayer.windows} held-out windows; errors accumulate downstream, so the first layer whose SQNR drops is the one that costs accuracy`));
+    layerEl.appendChild(h('p', { class: 'muted', id: 'per-layer-legend' }, h('span', { class: 'bad' }, `red: SQNR below ${SQNR_RED_DB} dB`), ` (int8 noise above ${Math.round(100 * 10 ** (-SQNR_RED_DB / 20))} % of the signal's RMS); `, h('span', { class: 'warn' }, `amber: more than ${SATURATION_AMBER * 100} % of values saturated`), '; the lowest SQNR is in bold'));
     const worst = Math.min(...d.perLayer.tensors.map((t) => t.sqnrDb ?? Infinity));
-    layerEl.appendChild(table(['tensor', 'op', 'shape', 'SQNR', 'max |error|', 'mean |error|', 'saturated'], d.perLayer.tensors.map((t) => [
-      t.name, t.op, `[${t.shape.join(',')}]`,
-      h('span', { class: t.sqnrDb !== null && t.sqnrDb === worst ? 'bad' : '' }, t.sqnrDb === null ? 'exact' : `${t.sqnrDb.toFixed(1)} dB`),
-      t.maxAbsError.toPrecision(3), t.meanAbsError.toPrecision(3), h('span', { class: t.saturationRate > 0.01 ? 'warn' : '' }, pct(t.saturationRate, 2)),
-    ]), { id: 'per-layer-table' }));
+    layerEl.appendChild(table(['tensor', 'op', 'shape', 'SQNR', 'max |error|', 'mean |error|', 'saturated'], d.perLayer.tensors.map((t) => {
+      const sq = t.sqnrDb === null ? 'exact' : `${t.sqnrDb.toFixed(1)} dB`;
+      return [
+        t.name, t.op, `[${t.shape.join(',')}]`,
+        h('span', { class: t.sqnrDb !== null && t.sqnrDb < SQNR_RED_DB ? 'bad' : '' }, t.sqnrDb !== null && t.sqnrDb === worst ? h('b', {}, sq) : sq),
+        t.maxAbsError.toPrecision(3), t.meanAbsError.toPrecision(3), h('span', { class: t.saturationRate > SATURATION_AMBER ? 'warn' : '' }, pct(t.saturationRate, 2)),
+      ];
+    }), { id: 'per-layer-table' }));
     if (d.perLayer.unmatched.length) layerEl.appendChild(h('p', { class: 'muted' }, `no float counterpart: ${d.perLayer.unmatched.join(', ')}`));
-  }).catch((e: Error) => {
-    clear(layerEl);
-    layerEl.append(h('h2', {}, 'Per-layer quantisation diagnostics'), h('p', { class: 'muted' }, e.message));
-  });
-  return () => plots.forEach((p) => p.destroy());
+  };
+  poll();
+  return () => {
+    stopped = true;
+    plots.forEach((p) => p.destroy());
+  };
 }

@@ -33,9 +33,9 @@ export function recordPage(root: HTMLElement): () => void {
     status.textContent = `recording "${label.value}"…`;
     timer = window.setInterval(() => (status.textContent = `recording "${label.value}"… ${((Date.now() - t0) / 1000).toFixed(1)} / ${secs} s`), 200);
     try {
-      const r = await api<{ file: string; samples: number; seconds: number; stopReason: string; missingSamples: number }>('POST', '/api/recordings', { label: label.value, subject: subject.value, seconds: secs });
-      status.className = r.stopReason === 'time' ? 'ok' : 'warn';
-      status.textContent = `saved ${r.file}: ${r.samples} samples, ${r.seconds.toFixed(1)} s${r.missingSamples ? `, ${r.missingSamples} lost` : ''}${r.stopReason !== 'time' ? ` (stopped: ${r.stopReason}; everything received was kept)` : ''}`;
+      const r = await api<{ file: string; samples: number; seconds: number; stopReason: string; missingSamples: number; warning?: string }>('POST', '/api/recordings', { label: label.value, subject: subject.value, seconds: secs });
+      status.className = r.stopReason === 'time' && !r.warning ? 'ok' : 'warn';
+      status.textContent = `saved ${r.file}: ${r.samples} samples, ${r.seconds.toFixed(1)} s${r.missingSamples ? `, ${r.missingSamples} lost` : ''}${r.stopReason !== 'time' ? ` (stopped: ${r.stopReason}; everything received was kept)` : ''}${r.warning ? ` — ${r.warning}` : ''}`;
     } catch (e) {
       status.className = 'error';
       status.textContent = (e as Error).message;
