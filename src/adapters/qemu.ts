@@ -44,6 +44,8 @@ export interface VirtualBoardOptions {
    * and the start rejects as interrupted (exit 130). After the start it is the caller's to act on.
    */
   signal?: AbortSignal;
+  /** The QEMU machine (BoardSpec.qemuMachine; default mps2-an386). */
+  machine?: string;
 }
 
 /** The simulated IMU of a running virtual board. */
@@ -242,7 +244,7 @@ export async function startVirtualBoard(elfPath: string, opts: VirtualBoardOptio
   const source = imuSource(opts.imu);
   const bus = source ? new SensorBus(source) : null;
   const qemu = opts.qemu ?? process.env.TINYFORGE_QEMU ?? QEMU_BINARY;
-  const qemuArgs = virtualBoardArgs(elf, { icount: opts.icount, imuSocket: bus?.path });
+  const qemuArgs = virtualBoardArgs(elf, { icount: opts.icount, imuSocket: bus?.path, machine: opts.machine });
   const startTimeoutMs = opts.startTimeoutMs ?? 15000;
 
   // A stop while QEMU is still starting stops it too: never leave an emulator behind. Watched

@@ -24,7 +24,7 @@ import { badInput, internalError, unsupported } from '../core/errors.js';
 import { PROVENANCE } from '../core/version.js';
 import { settingsHeader } from './settings-header.js';
 import { featuresHeader } from '../features/cheader.js';
-import { getBoard, sketchName as defaultSketchName, type BoardSpec, type EngineId } from './boards.js';
+import { CM4F_FLAGS, getBoard, sketchName as defaultSketchName, type BoardSpec, type EngineId } from './boards.js';
 import { buildPlan, MANIFEST_FILE, type BuildPlan, type FirmwareManifest } from './build.js';
 import { tflmConfigHeader } from './tflm.js';
 import { checkGraph } from '../interp/check.js';
@@ -247,8 +247,9 @@ export function makefile(board: BoardSpec, engine: EngineId): GeneratedFile {
     'CXX := $(CROSS)g++',
     'OBJCOPY := $(CROSS)objcopy',
     'OPT ?= -O2',
-    'CPU := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16',
-    'CFLAGS := $(CPU) $(OPT) -std=c99 -Wall -Wextra -Werror -ffunction-sections -fdata-sections -Isrc $(EXTRA_CFLAGS)',
+    `CPU := ${board.cpuFlags ?? CM4F_FLAGS}`,
+    // The board layer reports its id (INFO); boards sharing one HAL differ only here.
+    `CFLAGS := $(CPU) $(OPT) -std=c99 -Wall -Wextra -Werror -ffunction-sections -fdata-sections -DTF_BOARD_ID=\\"${board.id}\\" -Isrc $(EXTRA_CFLAGS)`,
     `LDSCRIPT := src/${board.linkerScript}`,
     'LDFLAGS := $(CPU) -Lsrc -T$(LDSCRIPT) -Wl,--gc-sections -Wl,-Map=build/firmware.map --specs=nano.specs --specs=nosys.specs',
     'C_SRCS := $(sort $(wildcard src/*.c))',

@@ -105,7 +105,7 @@ export async function resolveFlashTarget(target: string, o: { board?: string; po
 export async function flashStage(t: FlashTarget, o: { port?: string; onOutput?: (chunk: string) => void } = {}): Promise<StartedBoard> {
   if (!exists(t.artifact)) throw badInput(`firmware image not found: ${t.artifact}`, { remedy: `build it first: tinyforge build ${t.projectDir ?? dirname(t.artifact)}` });
   if (t.board.virtual) {
-    const vb = await startVirtualBoard(t.artifact);
+    const vb = await startVirtualBoard(t.artifact, { machine: t.board.qemuMachine });
     return { path: vb.path, bytesPerSecond: VIRTUAL_LINK_BYTES_PER_SECOND, stop: () => vb.stop() };
   }
   if (t.plan.steps.length) await runSteps(t.plan.steps, o.onOutput);

@@ -50,7 +50,7 @@ export function register(program: Command, stops: StopControl): void {
           // twice — stops QEMU, and flash exits 130 only once it is gone (src/adapters/signals.ts).
           const release = stops.graceful();
           try {
-            const vb = await startVirtualBoard(artifact, { imu, signal: stops.signal });
+            const vb = await startVirtualBoard(artifact, { imu, signal: stops.signal, machine: board.qemuMachine });
             if (!stops.signal.aborted) {
               const imuText = vb.imu ? `\nIMU: ${vb.imu.describe()}` : '';
               emit(o, { board: board.id, port: vb.path, qemuArgs: vb.qemuArgs, imu: vb.imu ? { rateHz: vb.imu.rateHz, source: vb.imu.describe() } : null }, `virtual board running: serial port ${vb.path}${imuText}\n(Ctrl-C stops it)`);
