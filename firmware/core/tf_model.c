@@ -42,8 +42,11 @@ static int init_status;    // tf_engine_init's result
 static int engine_status;  // the engine's last result (init or invoke)
 static tf_engine_info_t engine;
 
+#if TF_FEATURES_BLOCK != 0
+static int16_t ring16[RING16_VALUES];  // feature block: counts, same layout as `ring`
+#else
 static int8_t ring[RING_VALUES];
-static int16_t ring16[RING16_VALUES];  // feature block: counts, same layout
+#endif
 #if TF_FEATURES_BLOCK != 0
 static int16_t feat_window[WINDOW_VALUES];
 static int32_t feat_values[TF_FEATURES_COUNT];
@@ -263,6 +266,7 @@ static float reconstruction_error(const int8_t* in, const int8_t* out, uint32_t 
 static int run_window(void) {
   uint32_t i;
   int best = 0, rc;
+  const int8_t* model_in;  // the engine's input: the quantised window, or the block's features
   // ring_head is the oldest sample; its copy at ring_head + L makes the window contiguous.
   if (init_status != TF_ENGINE_OK) return TF_MODEL_ERR_ENGINE;
 #if TF_FEATURES_BLOCK != 0
@@ -270,6 +274,7 @@ static int run_window(void) {
     uint32_t t0 = tf_board_micros(), c0 = tf_board_counter();
     if (engine.input_bytes != TF_FEATURES_COUNT || engine.output_bytes != TF_MODEL_OUTPUT_BYTES) return TF_MODEL_ERR_SIZE;
     tf_features_compute(ring16 + ring_head * TF_MODEL_NUM_AXES, feat_values, feat_input);
+    model_in = feat_input;
     rc = timed_invoke((const uint8_t*)feat_input, TF_FEATURES_COUNT, outputs, sizeof outputs, &result.timing);
     result.timing.counter = tf_board_counter() - c0;
     result.timing.micros = tf_board_micros() - t0;
@@ -277,6 +282,7 @@ static int run_window(void) {
 #else
   {
     const int8_t* window = ring + ring_head * TF_MODEL_NUM_AXES;
+    model_in = window;
     if (engine.input_bytes != WINDOW_VALUES || engine.output_bytes != TF_MODEL_OUTPUT_BYTES) return TF_MODEL_ERR_SIZE;
     rc = timed_invoke((const uint8_t*)window, WINDOW_VALUES, outputs, sizeof outputs, &result.timing);
   }
@@ -290,8 +296,9 @@ static int run_window(void) {
   result.num_outputs = TF_MODEL_OUTPUT_BYTES;
   result.class_index = TF_MODEL_TASK_CLASSIFICATION ? best : -1;
 #if defined(TF_TASK_ANOMALY) && TF_MODEL_TASK == TF_TASK_ANOMALY
-  result.anomaly = reconstruction_error(window, (const int8_t*)outputs, TF_MODEL_OUTPUT_BYTES < WINDOW_VALUES ? TF_MODEL_OUTPUT_BYTES : WINDOW_VALUES);
+  result.anomaly = reconstruction_error(model_in, (const int8_t*)outputs, TF_MODEL_OUTPUT_BYTES < TF_MODEL_INPUT_BYTES ? TF_MODEL_OUTPUT_BYTES : TF_MODEL_INPUT_BYTES);
 #else
+  (void)model_in;
   result.anomaly = NAN;
 #endif
   smooth_result();
@@ -311,20 +318,25 @@ static int8_t quantise(float x, uint32_t a) {
 // `values` are already checked finite and in range.
 static int store_sample(const float* values) {
   uint32_t a;
-  int8_t* slot = ring + ring_head * TF_MODEL_NUM_AXES;
-  int16_t* slot16 = ring16 + ring_head * TF_MODEL_NUM_AXES;
+  // The ring of the other kind is one element long: only the one in use is ever indexed.
+#if TF_FEATURES_BLOCK != 0
+  int16_t* slot16;
   if (!WINDOWING) return TF_MODEL_ERR_NO_WINDOWING;
+  slot16 = ring16 + ring_head * TF_MODEL_NUM_AXES;
+#else
+  int8_t* slot;
+  if (!WINDOWING) return TF_MODEL_ERR_NO_WINDOWING;
+  slot = ring + ring_head * TF_MODEL_NUM_AXES;
+#endif
   for (a = 0; a < TF_MODEL_NUM_AXES; a++) {
 #if TF_FEATURES_BLOCK != 0
     int16_t c = tf_features_to_count(values[a], a);
     slot16[a] = c;
     slot16[WINDOW_VALUES + a] = c;
-    (void)slot;
 #else
     int8_t q = quantise(values[a], a);
     slot[a] = q;
     slot[WINDOW_VALUES + a] = q;
-    (void)slot16;
 #endif
   }
   ring_head = (ring_head + 1) % TF_MODEL_WINDOW_LENGTH;

@@ -142,8 +142,9 @@ static void fft(void) {
         int32_t wr = tf_features_tw_cos[j * step], wi = -tf_features_tw_sin[j * step];
         uint32_t a = g + j, b = a + half;
         // |data| < 2^23 and |w| ≤ 2^15: 32×32→64 products; the rounded t and a ± t fit 32 bits.
-        int32_t tr = (int32_t)tf_round_shift((int64_t)fre[b] * wr - (int64_t)fim[b] * wi, 15);
-        int32_t ti = (int32_t)tf_round_shift((int64_t)fre[b] * wi + (int64_t)fim[b] * wr, 15);
+        // j = 0 is the twiddle 1 (32768, 0): the rounded products are b itself, exactly.
+        int32_t tr = j == 0 ? fre[b] : (int32_t)tf_round_shift((int64_t)fre[b] * wr - (int64_t)fim[b] * wi, 15);
+        int32_t ti = j == 0 ? fim[b] : (int32_t)tf_round_shift((int64_t)fre[b] * wi + (int64_t)fim[b] * wr, 15);
         int32_t ar = fre[a], ai = fim[a];
         fre[a] = tf_round_shift32(ar + tr, 1);
         fim[a] = tf_round_shift32(ai + ti, 1);

@@ -53,11 +53,17 @@ static inline int32_t tf_fp_shl_wrap(int32_t x, int left_shift) {
   return (int32_t)(uint32_t)((uint32_t)x << left_shift);
 }
 
+/** a + b wrapped to int32 (the reference's int32 accumulator + bias, without C overflow UB). */
+static inline int32_t tf_fp_add_wrap(int32_t a, int32_t b) {
+  return (int32_t)(uint32_t)((uint32_t)a + (uint32_t)b);
+}
+
 /**
  * TFLM MultiplyByQuantizedMultiplier(int32 x, multiplier, shift): x * multiplier * 2^(shift-31),
  * with a left shift applied before and a rounding right shift after the high multiply.
  */
 static inline int32_t tf_fp_mbqm(int32_t x, int32_t multiplier, int shift) {
+  // shift is within -31..30: the generator refuses any other (src/ops/quant.ts checkMultiplier).
   const int left_shift = shift > 0 ? shift : 0;
   const int right_shift = shift > 0 ? 0 : -shift;
   return tf_fp_rdbpot(tf_fp_srdhm(tf_fp_shl_wrap(x, left_shift), multiplier), right_shift);

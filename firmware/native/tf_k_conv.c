@@ -31,7 +31,7 @@ TF_KERNEL_WEAK int tf_k_conv2d_s8(const tf_conv_params_t* p, const int8_t* input
               for (int32_t ic = 0; ic < p->filter_in_c; ++ic) acc += (int32_t)f[ic] * ((int32_t)in[ic] + p->input_offset);
             }
           }
-          if (bias) acc += bias[oc];
+          if (bias) acc = tf_fp_add_wrap(acc, bias[oc]);
           acc = tf_fp_mbqm(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
           out[oc] = (int8_t)clamp_act(acc, p->act_min, p->act_max);
         }
@@ -64,7 +64,7 @@ TF_KERNEL_WEAK int tf_k_depthwise_conv2d_s8(const tf_conv_params_t* p, const int
                 acc += fv * (iv + p->input_offset);
               }
             }
-            if (bias) acc += bias[oc];
+            if (bias) acc = tf_fp_add_wrap(acc, bias[oc]);
             acc = tf_fp_mbqm(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
             out[oc] = (int8_t)clamp_act(acc, p->act_min, p->act_max);
           }

@@ -13,7 +13,7 @@ TF_KERNEL_WEAK int tf_k_fully_connected_s8(const tf_fc_params_t* p, const int8_t
       for (int32_t d = 0; d < p->accum_depth; ++d) {
         acc += ((int32_t)f[d] + p->filter_offset) * ((int32_t)in[d] + p->input_offset);
       }
-      if (bias) acc += bias[o];
+      if (bias) acc = tf_fp_add_wrap(acc, bias[o]);
       const int32_t ch = p->per_channel ? o : 0;
       acc = tf_fp_mbqm(acc, p->multiplier[ch], p->shift[ch]) + p->output_offset;
       if (acc < p->act_min) acc = p->act_min;

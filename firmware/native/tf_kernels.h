@@ -137,6 +137,56 @@ typedef struct {
   int8_t lower, upper;
 } tf_relu6_params_t;
 
+/** LEAKY_RELU: x >= 0 scaled by identity, x < 0 by |alpha| (negated when alpha_negative). */
+typedef struct {
+  int32_t size, input_zero_point, output_zero_point;
+  int32_t identity_multiplier, identity_shift;
+  int32_t alpha_multiplier, alpha_shift, alpha_negative;
+} tf_leaky_relu_params_t;
+
+/** LOG_SOFTMAX over the last axis (int8 in, int8 out with scale 16/256 and zero point 127). */
+typedef struct {
+  int32_t outer, depth;
+  int32_t input_multiplier, input_left_shift;
+  int32_t reverse_scaling_divisor, reverse_scaling_shift; /**< shift <= 0 (MultiplyByQuantizedMultiplier exponent). */
+  int32_t diff_min;
+} tf_log_softmax_params_t;
+
+/** HARD_SWISH (TFLM's int16 fixed point): Q15 multipliers and exponents from HardSwishPrepare. */
+typedef struct {
+  int32_t size, input_zero_point, output_zero_point;
+  int32_t output_multiplier, output_exponent;   /**< Q15; exponent -15..0. */
+  int32_t reluish_multiplier, reluish_exponent; /**< Q15; exponent -15..15. */
+} tf_hard_swish_params_t;
+
+/** PAD / PADV2 (shapes padded with leading 1s to 4-D): `before[d]` elements ahead of dimension d. */
+typedef struct {
+  int32_t in_dims[4], out_dims[4], before[4];
+  int32_t pad_value; /**< int8 pad value unless the kernel gets a pad-value pointer. */
+} tf_pad_params_t;
+
+/** STRIDED_SLICE: output walked over counts[4]; input element = base + sum of index[d] * steps[d]. */
+typedef struct {
+  int32_t counts[4], steps[4], base;
+} tf_strided_slice_params_t;
+
+/** SPLIT, SPLIT_V, UNPACK, PACK: `blocks` copies of `length` elements, src + src_offset + b·src_stride → dst + dst_offset + b·dst_stride. */
+typedef struct {
+  int32_t blocks, length, src_stride, src_offset, dst_stride, dst_offset;
+} tf_copy_blocks_params_t;
+
+/** RESIZE_NEAREST_NEIGHBOR: the source row / column of every output row / column, computed by the generator. */
+typedef struct {
+  int32_t batches, in_h, in_w, channels, out_h, out_w;
+  const int32_t* rows; /**< [out_h] */
+  const int32_t* cols; /**< [out_w] */
+} tf_resize_nearest_params_t;
+
+/** TRANSPOSE: output walked in order over out_dims, input element = sum of index[d] * strides[d]. */
+typedef struct {
+  int32_t out_dims[4], strides[4];
+} tf_transpose_params_t;
+
 int tf_k_conv2d_s8(const tf_conv_params_t* p, const int8_t* input, const int8_t* filter, const int32_t* bias,
                    int8_t* output);
 int tf_k_depthwise_conv2d_s8(const tf_conv_params_t* p, const int8_t* input, const int8_t* filter,
@@ -151,6 +201,21 @@ int tf_k_logistic_s8(const tf_sigmoid_params_t* p, const int8_t* input, int8_t* 
 int tf_k_tanh_s8(const tf_sigmoid_params_t* p, const int8_t* input, int8_t* output);
 int tf_k_add_s8(const tf_binary_params_t* p, const int8_t* input1, const int8_t* input2, int8_t* output);
 int tf_k_mul_s8(const tf_binary_params_t* p, const int8_t* input1, const int8_t* input2, int8_t* output);
+int tf_k_sub_s8(const tf_binary_params_t* p, const int8_t* input1, const int8_t* input2, int8_t* output);
+/** MAXIMUM / MINIMUM: raw values compared; only out_dims and the strides of tf_binary_params_t are used. */
+int tf_k_maximum_s8(const tf_binary_params_t* p, const int8_t* input1, const int8_t* input2, int8_t* output);
+int tf_k_minimum_s8(const tf_binary_params_t* p, const int8_t* input1, const int8_t* input2, int8_t* output);
+int tf_k_log_softmax_s8(const tf_log_softmax_params_t* p, const int8_t* input, int8_t* output);
+int tf_k_hard_swish_s8(const tf_hard_swish_params_t* p, const int8_t* input, int8_t* output);
+/** PRELU: input 1 = x (identity multiplier), input 2 = alpha (alpha multiplier); act_min/max = int8 range. */
+int tf_k_prelu_s8(const tf_binary_params_t* p, const int8_t* input, const int8_t* alpha, int8_t* output);
+int tf_k_leaky_relu_s8(const tf_leaky_relu_params_t* p, const int8_t* input, int8_t* output);
+/** PAD / PADV2: `pad_value` NULL = p->pad_value, else the run-time int8 value it points to. */
+int tf_k_pad_s8(const tf_pad_params_t* p, const int8_t* input, const int8_t* pad_value, int8_t* output);
+int tf_k_strided_slice_s8(const tf_strided_slice_params_t* p, const int8_t* input, int8_t* output);
+int tf_k_copy_blocks_s8(const tf_copy_blocks_params_t* p, const int8_t* src, int8_t* dst);
+int tf_k_resize_nearest_s8(const tf_resize_nearest_params_t* p, const int8_t* input, int8_t* output);
+int tf_k_transpose_s8(const tf_transpose_params_t* p, const int8_t* input, int8_t* output);
 int tf_k_quantize_f32_s8(const tf_quantize_params_t* p, const float* input, int8_t* output);
 int tf_k_requantize_s8(const tf_requantize_params_t* p, const int8_t* input, int8_t* output);
 int tf_k_dequantize_s8_f32(const tf_dequantize_params_t* p, const int8_t* input, float* output);

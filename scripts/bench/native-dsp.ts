@@ -24,20 +24,22 @@ import { startVirtualBoard } from '../../src/adapters/qemu.js';
 import { SerialTransport } from '../../src/adapters/serial.js';
 import { DeviceClient } from '../../src/device/client.js';
 import { hasTool } from '../../tests/native/helpers.js';
+import { getBoard } from '../../src/firmware/boards.js';
 import type { BenchSection } from './types.js';
 
 /**
  * TFLM 90b983c2 + CMSIS-NN 4ab83cc3 on the same virtual board, measured by hand (QEMU -icount,
- * instructions per inference from verify; arena_used_bytes(); firmware flash). The first three are
- * issue 7's figures; mlperf_tiny_kws and person_detect are from docs/tflm-engine.md (November 2026,
- * three significant figures, flash not recorded). Nothing of TFLM is in this repository.
+ * instructions per inference from verify; arena_used_bytes(); firmware flash). conv1d, micro_speech
+ * and magic_wand: issue 7 (November 2026); mlperf_tiny_kws and person_detect instructions:
+ * docs/tflm-engine.md (November 2026, three significant figures), their arena and flash: issue 17
+ * (December 2026, TFLM rebuilt from source by hand). Nothing of TFLM is in this repository.
  */
 const TFLM: Record<string, { instr: number; arena: number; flash: number | null }> = {
   conv1d: { instr: 948_505, arena: 5_172, flash: 126_712 },
   micro_speech_quantized: { instr: 1_496_555, arena: 6_836, flash: 109_348 },
   magic_wand: { instr: 1_890_725, arena: 9_316, flash: 132_208 },
-  mlperf_tiny_kws: { instr: 7_700_000, arena: 22_820, flash: null },
-  person_detect: { instr: 22_900_000, arena: 82_308, flash: null },
+  mlperf_tiny_kws: { instr: 7_700_000, arena: 22_820, flash: 174_344 },
+  person_detect: { instr: 22_900_000, arena: 82_308, flash: 404_436 },
 };
 
 /** Multiply-accumulates per inference: CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED. */
@@ -61,20 +63,34 @@ interface Run {
   n: number;
 }
 
-async function runOnBoard(dir: string, dsp: boolean, root: string, sources: ReturnType<typeof readFirmwareSources>): Promise<Run> {
+/** One build of a model: board, kernel target, weight packing and compiler flags. */
+interface Config {
+  board: string;
+  dsp: boolean;
+  weights?: 'int8' | 'int16';
+  /** Extra make variables, e.g. the Arduino core's -Os. */
+  make?: string[];
+}
+
+/** The Arduino mbed core's compiler behaviour on this GCC: -Os, the GCC < 10 inline-asm intrinsics, no unroll pragma. */
+const ARDUINO_MAKE = ['OPT=-Os', 'EXTRA_CFLAGS=-DTF_DSP_ACLE_ASM -DTF_DSP_NO_UNROLL'];
+
+async function runOnBoard(dir: string, c: Config, root: string, sources: ReturnType<typeof readFirmwareSources>): Promise<Run> {
   const modelBytes = new Uint8Array(readFileSync(join(dir, 'model.tflite')));
   const model = readTflite(modelBytes);
   const project = emitFirmware({
-    board: 'qemu-mps2-an386', engine: 'native', model, modelBytes, settings: settingsFromModel(modelBytes), sources,
-    nativeEngine: (m, o) => emitNativeEngine(m, { ...o, target: dsp ? o.target : 'portable' }),
+    board: c.board, engine: 'native', model, modelBytes, settings: settingsFromModel(modelBytes), sources,
+    nativeEngine: (m, o) => emitNativeEngine(m, { ...o, target: c.dsp ? o.target : 'portable', ...(c.weights ? { weights: c.weights } : {}) }),
   });
   const fw = writeProject(mkdtempSync(join(root, 'fw-')), project.files);
-  await runPlan(buildPlan(fw, 'qemu-mps2-an386', { engine: 'native' }));
+  const plan = buildPlan(fw, c.board, { engine: 'native' });
+  plan.steps[0].argv.push(...(c.make ?? []));
+  await runPlan(plan);
   const flash = elfFootprint(readFileSync(join(fw, 'build/firmware.elf'))).flash;
-  const vb = await startVirtualBoard(join(fw, 'build/firmware.elf'));
+  const vb = await startVirtualBoard(join(fw, 'build/firmware.elf'), { machine: getBoard(c.board).qemuMachine });
   let client: DeviceClient | null = null;
   try {
-    client = await DeviceClient.connect(new SerialTransport(vb.path, { bytesPerSecond: 8000 }), { inferenceMs: 60_000 });
+    client = await DeviceClient.connect(new SerialTransport(vb.path, { bytesPerSecond: 8000 }), { inferenceMs: 120_000 });
     const info = await client.hello();
     const names = readdirSync(dir).filter((f) => /^in-\d+\.bin$/.test(f)).sort();
     let instr = 0;
@@ -94,24 +110,37 @@ async function runOnBoard(dir: string, dsp: boolean, root: string, sources: Retu
 const f = (x: number) => x.toLocaleString('en-US');
 const r2 = (x: number) => x.toFixed(2);
 
+const pct = (a: number, b: number) => `${a >= b ? '+' : ''}${((100 * (a - b)) / b).toFixed(1)} %`;
+
 export async function bench(): Promise<BenchSection[]> {
   const shared = sharedDir();
-  if (!hasTool('arm-none-eabi-gcc') || !hasTool('qemu-system-arm')) return [{ title: 'Native engine on the virtual Cortex-M4', markdown: '_Skipped: arm-none-eabi-gcc or qemu-system-arm not installed._' }];
-  const dirs: [string, string][] = readdirSync(join(REPO_ROOT, 'vectors')).sort().map((n) => [n, join(REPO_ROOT, 'vectors', n)]);
-  if (shared) for (const n of readdirSync(join(shared, 'vectors'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) dirs.push([n, join(shared, 'vectors', n)]);
+  if (!hasTool('arm-none-eabi-gcc') || !hasTool('qemu-system-arm')) return [{ title: 'Native engine on the virtual Cortex-M boards', markdown: '_Skipped: arm-none-eabi-gcc or qemu-system-arm not installed._' }];
+  // The -logits variants run the same layers as their parents (the SOFTMAX still runs): not repeated.
+  const dirs: [string, string][] = readdirSync(join(REPO_ROOT, 'vectors')).filter((n) => !n.endsWith('-logits')).sort().map((n) => [n, join(REPO_ROOT, 'vectors', n)]);
+  if (shared) for (const n of readdirSync(join(shared, 'vectors'), { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.endsWith('-logits')).map((d) => d.name).sort()) dirs.push([n, join(shared, 'vectors', n)]);
   const sources = readFirmwareSources();
   const root = mkdtempSync(join(tmpdir(), 'tf-bench-dsp-'));
   const rows: string[] = [];
   const vsTflm: string[] = [];
+  const arduino: string[] = [];
+  const cores: string[] = [];
+  const M4 = 'qemu-mps2-an386';
+  const ex = (r: Run) => `${r.exact}/${r.n}`;
   try {
     for (const [name, dir] of dirs) {
       const macs = macsOf(readTflite(new Uint8Array(readFileSync(join(dir, 'model.tflite')))).graph);
       try {
-        const p = await runOnBoard(dir, false, root, sources);
-        const d = await runOnBoard(dir, true, root, sources);
-        rows.push(`| ${name} | ${f(macs)} | ${f(p.instr)} | ${f(d.instr)} | ${r2(d.instr / p.instr)} | ${macs ? r2(d.instr / macs) : '–'} | ${macs ? r2(d.instr / (macs / 2)) : '–'} | ${f(p.arena)} / ${f(d.arena)} | ${f(p.flash)} / ${f(d.flash)} | ${p.exact}/${p.n}, ${d.exact}/${d.n} |`);
+        const p = await runOnBoard(dir, { board: M4, dsp: false }, root, sources);
+        const d = await runOnBoard(dir, { board: M4, dsp: true }, root, sources);
+        const w8 = await runOnBoard(dir, { board: M4, dsp: true, weights: 'int8' }, root, sources);
+        const a = await runOnBoard(dir, { board: M4, dsp: true, make: ARDUINO_MAKE }, root, sources);
+        const m3 = await runOnBoard(dir, { board: 'qemu-mps2-an385', dsp: false }, root, sources);
+        const m7 = await runOnBoard(dir, { board: 'qemu-mps2-an500', dsp: true }, root, sources);
+        rows.push(`| ${name} | ${f(macs)} | ${f(p.instr)} | ${f(d.instr)} | ${r2(d.instr / p.instr)} | ${macs ? r2(d.instr / macs) : '–'} | ${f(w8.instr)} (${pct(w8.instr, d.instr)}) | ${f(d.arena)} | ${f(d.flash)} / ${f(w8.flash)} | ${ex(p)}, ${ex(d)}, ${ex(w8)} |`);
+        arduino.push(`| ${name} | ${f(d.instr)} | ${f(a.instr)} | ${pct(a.instr, d.instr)} | ${f(a.flash)} | ${ex(a)} |`);
+        cores.push(`| ${name} | ${f(m3.instr)} | ${f(p.instr)} | ${f(d.instr)} | ${f(m7.instr)} | ${ex(m3)}, ${ex(d)}, ${ex(m7)} |`);
         const t = TFLM[name];
-        if (t) vsTflm.push(`| ${name === 'conv1d' ? 'demo conv1d architecture (vectors/conv1d)' : name} | ${f(t.instr)} | ${f(d.instr)} | **${r2(d.instr / t.instr)}×** | ${f(t.arena)} / ${f(d.arena)} | ${t.flash === null ? 'not recorded' : f(t.flash)} / ${f(d.flash)} |`);
+        if (t) vsTflm.push(`| ${name === 'conv1d' ? 'demo conv1d architecture (vectors/conv1d)' : name} | ${f(t.instr)} | ${f(d.instr)} | **${r2(d.instr / t.instr)}×** | ${f(t.arena)} / ${f(d.arena)} | ${t.flash === null ? 'not recorded' : f(t.flash)} / ${f(d.flash)} / ${f(w8.flash)} |`);
       } catch (e) {
         rows.push(`| ${name} | ${f(macs)} | not run: ${(e instanceof Error ? e.message : String(e)).replace(/\|/g, '/').slice(0, 100)} | | | | | | | |`);
       }
@@ -120,23 +149,47 @@ export async function bench(): Promise<BenchSection[]> {
     rmSync(root, { recursive: true, force: true });
   }
   return [{
-    title: 'Native engine on the virtual Cortex-M4: portable vs DSP kernels, and TFLM + CMSIS-NN',
+    title: 'Native engine on the virtual Cortex-M boards: portable vs DSP kernels, weight packing, Arduino flags, cores, and TFLM + CMSIS-NN',
     markdown: [
-      'Full virtual-board firmware (protocol app + native engine, `arm-none-eabi-gcc -O2 -mcpu=cortex-m4 -mfloat-abi=hard`) built twice per model:',
-      'portable kernels only, and with the DSP kernels the generator selects for DSP targets (firmware/native/dsp/: SMLAD/SXTB16, per-layer',
-      'specialised conv/FC with packed weights and folded input offset, strong depthwise override). Run in `qemu-system-arm -M mps2-an386 -icount shift=0`;',
+      'Full virtual-board firmware (protocol app + native engine, `arm-none-eabi-gcc -O2`) per model and configuration, run in `qemu-system-arm -icount shift=0`;',
       'instructions = the board counter around the INFER of `in-000.bin` (resolution 40). MACs = CONV_2D + DEPTHWISE_CONV_2D + FULLY_CONNECTED',
-      'multiply-accumulates; the SMLAD bound is MACs / 2 (two MACs per instruction, nothing else). Arena = INFO arenaUsed (kernel scratch included);',
-      'flash = text + data of the ELF. Bit-exact = outputs equal to out-NNN.bin (TFLM reference kernels / the host interpreter) for every vector.',
+      'multiply-accumulates. Arena = INFO arenaUsed (kernel scratch included); flash = text + data of the ELF. Bit-exact = outputs equal to',
+      'out-NNN.bin (TFLM reference kernels / the host interpreter) for every vector of the folder. The -logits variants cost the same as their parents.',
       '',
-      '| model | MACs | portable instr. | DSP instr. | DSP / portable | DSP instr. / MAC | DSP / SMLAD bound | arena portable / DSP (B) | flash portable / DSP (B) | bit-exact portable, DSP |',
+      '### Cortex-M4 (mps2-an386): portable and DSP kernels, int16 vs int8 weights',
+      '',
+      'DSP weights: pre-widened int16 (what `firmware` picks while the board\'s flash allows, the default here) or int8 unpacked in the loop (what it picks per',
+      'layer when flash is short; forced for every layer in the int8 column).',
+      '',
+      '| model | MACs | portable instr. | DSP instr. | DSP / portable | DSP instr. / MAC | DSP int8-weights instr. | arena (B) | flash int16 / int8 weights (B) | bit-exact portable, DSP, DSP int8 |',
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
       ...rows,
       '',
-      'Against TFLM 90b983c2 + CMSIS-NN 4ab83cc3 on the same virtual board, measured by hand (issue 7 and docs/tflm-engine.md, November 2026; not rebuilt for this run; target ≤ 0.8×,',
-      'arena and flash at or below TFLM\'s). The demo row uses vectors/conv1d, the demo\'s architecture (same shapes, untrained weights).',
+      '### Make build vs the Arduino core\'s flags',
       '',
-      '| model | TFLM + CMSIS-NN instr. | native DSP instr. | ratio | arena TFLM / native DSP (B) | flash TFLM / native DSP (B) |',
+      'The Arduino mbed core compiles at `-Os` with GCC 7-2017q4: the DSP intrinsics come from `tf_acle_asm.h` (inline assembly) and `#pragma GCC unroll` does not',
+      'exist. Emulated with this GCC: `make OPT=-Os EXTRA_CFLAGS="-DTF_DSP_ACLE_ASM -DTF_DSP_NO_UNROLL"` (the whole firmware at -Os, the inline-asm intrinsics, no',
+      'unroll pragma). `tf_dsp.h` compiles the kernels and the generated per-layer functions at O2 in size builds and peels the layer-constant loops whole where',
+      'the pragma is missing. GCC 7 itself was not available on this machine.',
+      '',
+      '| model | make build instr. | Arduino-flag build instr. | difference | Arduino-flag flash (B) | bit-exact |',
+      '|---|---:|---:|---:|---:|---|',
+      ...arduino,
+      '',
+      '### Per core (instructions per inference, native engine)',
+      '',
+      'Cortex-M3: `qemu-mps2-an385`, no DSP extension and no FPU: the portable kernels (`-mcpu=cortex-m3 -mfloat-abi=soft`). Cortex-M4: `qemu-mps2-an386`',
+      '(portable and DSP kernels). Cortex-M7: `qemu-mps2-an500`, DSP kernels (`-mcpu=cortex-m7 -mfpu=fpv5-d16`). QEMU counts instructions, not cycles: the',
+      'cores\' pipelines differ and are not modelled.',
+      '',
+      '| model | M3 portable | M4 portable | M4 DSP | M7 DSP | bit-exact M3, M4 DSP, M7 |',
+      '|---|---:|---:|---:|---:|---|',
+      ...cores,
+      '',
+      'Against TFLM 90b983c2 + CMSIS-NN 4ab83cc3 on the same virtual board, measured by hand (issue 7, docs/tflm-engine.md and issue 17, November–December 2026;',
+      'not rebuilt for this run). The demo row uses vectors/conv1d, the demo\'s architecture (same shapes, untrained weights).',
+      '',
+      '| model | TFLM + CMSIS-NN instr. | native DSP instr. | ratio | arena TFLM / native DSP (B) | flash TFLM / native int16 / native int8 (B) |',
       '|---|---:|---:|---:|---:|---:|',
       ...vsTflm,
     ].join('\n'),

@@ -9,7 +9,8 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFi
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { GeneratedFile } from '../core/cemit.js';
-import { badInput, causeText } from '../core/errors.js';
+import { TinyforgeError, badInput, causeText } from '../core/errors.js';
+import { readRegularText } from './import-fs.js';
 import { parseSplit, SPLIT_MANIFEST } from '../data/split-files.js';
 import type { PreparedDataset } from '../data/prepare.js';
 import type { LoadedVectors } from '../device/reference.js';
@@ -39,6 +40,11 @@ export function readText(path: string): string {
 /** Creates a folder and its parents. */
 export function makeDir(dir: string): void {
   mkdirSync(dir, { recursive: true });
+}
+
+/** Removes a file or a folder with everything in it; nothing when there is none. */
+export function removePath(path: string): void {
+  rmSync(path, { recursive: true, force: true });
 }
 
 /** A folder's entry names, sorted. */
@@ -163,9 +169,11 @@ export function loadConfig(path: string): TinyforgeConfig {
   const file = resolve(path);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // Never blocks on a FIFO or reads a device: a project file is a regular file of at most 16 MiB.
+    text = readRegularText(file, 16, 'Check the --config path: it must name the project file (tinyforge.config.json).');
   } catch (e) {
-    throw badInput(`cannot read the project file ${file}`, { cause: causeText(e), remedy: 'Check the --config path.' });
+    if (e instanceof TinyforgeError && /not a regular file|MiB/.test(e.message)) throw e;
+    throw badInput(`cannot read the project file ${file}`, { cause: causeText(e instanceof TinyforgeError && e.cause ? e.cause : e), remedy: 'Check the --config path.' });
   }
   let value: unknown;
   try {

@@ -36,15 +36,15 @@ function kindOf(st: Stats): string {
   return 'not a regular file';
 }
 
-const notRegular = (path: string, st: Stats) =>
-  badInput(`${short(path)} is ${kindOf(st)}, not a regular file: not read`, { remedy: 'point at recording files (remove it from the data folder, or narrow the path or glob)', details: { file: short(path) } });
+const RECORDING_REMEDY = 'point at recording files (remove it from the data folder, or narrow the path or glob)';
+const notRegular = (path: string, st: Stats, remedy = RECORDING_REMEDY) => badInput(`${short(path)} is ${kindOf(st)}, not a regular file: not read`, { remedy, details: { file: short(path) } });
 
 /**
  * Opens a file for reading only if it is a regular file within the size limit, else a typed
  * error naming it. O_NONBLOCK: opening a FIFO must not wait for a writer (that hang is what
  * this refuses); fstat on the open descriptor checks the file actually opened.
  */
-function openRegular(path: string, maxMB: number): { fd: number; size: number } {
+function openRegular(path: string, maxMB: number, remedy = RECORDING_REMEDY): { fd: number; size: number } {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
@@ -58,13 +58,13 @@ function openRegular(path: string, maxMB: number): { fd: number; size: number } 
       st = undefined;
     }
     // A socket cannot even be opened (ENXIO): say what it is.
-    if (st && !st.isFile()) throw notRegular(path, st);
+    if (st && !st.isFile()) throw notRegular(path, st, remedy);
     throw badInput(`cannot read ${short(path)}`, { cause: short(causeText(e)), remedy: 'check the path and permissions' });
   }
   const st = fstatSync(fd);
   if (!st.isFile()) {
     closeSync(fd);
-    throw notRegular(path, st);
+    throw notRegular(path, st, remedy);
   }
   if (st.size > maxMB * 1048576) {
     closeSync(fd);
@@ -118,6 +118,25 @@ function walk(dir: string, prefix = '', depth = Infinity, above: ReadonlySet<str
   return out;
 }
 
+/**
+ * A regular file's text (UTF-8, BOM dropped by the decoder), read whole: a FIFO, socket or device
+ * is refused by name without blocking, a file above `maxMB` too. Also for the project file.
+ */
+export function readRegularText(path: string, maxMB: number, remedy?: string): string {
+  const { fd, size } = openRegular(path, maxMB, remedy);
+  try {
+    const buf = Buffer.allocUnsafe(size);
+    let got = 0;
+    // Read what the file held when opened (a file growing meanwhile is read up to that size).
+    for (let n = -1; got < size && n !== 0; got += n) n = readSync(fd, buf, got, size - got, null);
+    return new TextDecoder('utf-8').decode(buf.subarray(0, got));
+  } catch (e) {
+    throw badInput(`cannot read ${short(path)}`, { cause: short(causeText(e)), remedy: 'check the file (a JSON file is read whole: split one larger than a few hundred MB)' });
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function fsImportIo(opts: FsImportOptions = {}): ImportIo {
   const maxMB = opts.maxFileMB ?? DEFAULT_MAX_FILE_MB;
   return {
@@ -145,20 +164,7 @@ export function fsImportIo(opts: FsImportOptions = {}): ImportIo {
       if (!st.isDirectory()) return [{ path: spec, rel: basename(spec) }];
       return walk(spec).map((rel) => ({ path: join(spec, rel), rel }));
     },
-    read(path) {
-      const { fd, size } = openRegular(path, maxMB);
-      try {
-        const buf = Buffer.allocUnsafe(size);
-        let got = 0;
-        // Read what the file held when opened (a file growing meanwhile is read up to that size).
-        for (let n = -1; got < size && n !== 0; got += n) n = readSync(fd, buf, got, size - got, null);
-        return new TextDecoder('utf-8').decode(buf.subarray(0, got));
-      } catch (e) {
-        throw badInput(`cannot read ${short(path)}`, { cause: short(causeText(e)), remedy: 'check the file (a JSON file is read whole: split one larger than a few hundred MB)' });
-      } finally {
-        closeSync(fd);
-      }
-    },
+    read: (path) => readRegularText(path, maxMB),
     *chunks(path) {
       const { fd } = openRegular(path, maxMB);
       try {

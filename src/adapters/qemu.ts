@@ -21,6 +21,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TinyforgeError, badInput, toolError } from '../core/errors.js';
+import { onProcessExit, stopSignalName } from './signals.js';
 import { readRecordingFiles } from './import-fs.js';
 import { playbackSource, samplesDue, simulatedSource, type ImuSpec, type SampleSource } from '../flash/imu-source.js';
 import { BoardRecordReader, encodeConfig, encodeSamples } from '../flash/sensor-bus.js';
@@ -38,6 +39,13 @@ export interface VirtualBoardOptions {
   startTimeoutMs?: number;
   /** The board's IMU: none (default), the simulator, or a recording played back. */
   imu?: ImuSpec;
+  /**
+   * Stop (Ctrl-C, from the CLI: src/adapters/signals.ts). Aborted while QEMU starts: QEMU is stopped
+   * and the start rejects as interrupted (exit 130). After the start it is the caller's to act on.
+   */
+  signal?: AbortSignal;
+  /** The QEMU machine (BoardSpec.qemuMachine; default mps2-an386). */
+  machine?: string;
 }
 
 /** The simulated IMU of a running virtual board. */
@@ -236,24 +244,20 @@ export async function startVirtualBoard(elfPath: string, opts: VirtualBoardOptio
   const source = imuSource(opts.imu);
   const bus = source ? new SensorBus(source) : null;
   const qemu = opts.qemu ?? process.env.TINYFORGE_QEMU ?? QEMU_BINARY;
-  const qemuArgs = virtualBoardArgs(elf, { icount: opts.icount, imuSocket: bus?.path });
+  const qemuArgs = virtualBoardArgs(elf, { icount: opts.icount, imuSocket: bus?.path, machine: opts.machine });
   const startTimeoutMs = opts.startTimeoutMs ?? 15000;
 
-  // Ctrl-C while QEMU is still starting: stop it too, never leave an emulator behind. Installed
-  // before anything is started, so no signal can fall between the start and the handler.
-  let onSignal: ((sig: NodeJS.Signals) => void) | undefined;
+  // A stop while QEMU is still starting stops it too: never leave an emulator behind. Watched
+  // before anything is started, so no stop can fall between the start and the watch.
+  const signal = opts.signal;
   let interrupted: ((e: TinyforgeError) => void) | undefined;
-  let pendingSignal: NodeJS.Signals | undefined;
-  onSignal = (sig) => {
-    pendingSignal = sig;
-    interrupted?.(new TinyforgeError('interrupted', `interrupted (${sig}) while ${qemu} was starting; the emulator was stopped`));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const onAbort = () => interrupted?.(new TinyforgeError('interrupted', `interrupted (${stopSignalName(signal!)}) while ${qemu} was starting; the emulator was stopped`));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const unwatch = () => signal?.removeEventListener('abort', onAbort);
   try {
     await bus?.listen();
   } catch (e) {
-    removeSignalHandlers(onSignal);
+    unwatch();
     bus?.close();
     throw e;
   }
@@ -274,7 +278,7 @@ export async function startVirtualBoard(elfPath: string, opts: VirtualBoardOptio
   const killOnExit = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
-  process.once('exit', killOnExit);
+  const forgetExit = onProcessExit(killOnExit);
 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
     child.once('exit', (code, signal) => {
@@ -292,7 +296,7 @@ export async function startVirtualBoard(elfPath: string, opts: VirtualBoardOptio
         rej(e);
       };
       interrupted = fail;
-      if (pendingSignal) onSignal!(pendingSignal);
+      if (signal?.aborted) onAbort();
       timer = setTimeout(() => {
         fail(ptyKnown
           ? toolError(`the firmware did not configure the simulated IMU within ${startTimeoutMs} ms`, {
@@ -326,11 +330,11 @@ export async function startVirtualBoard(elfPath: string, opts: VirtualBoardOptio
         }));
       });
     });
-    removeSignalHandlers(onSignal);
+    unwatch();
     let stopping: Promise<void> | null = null;
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
-        process.removeListener('exit', killOnExit);
+        forgetExit();
         bus?.close();
         if (child.exitCode !== null || child.signalCode !== null) return;
         child.kill('SIGTERM');
@@ -342,8 +346,8 @@ export async function startVirtualBoard(elfPath: string, opts: VirtualBoardOptio
     };
     return { path, qemuArgs, imu: bus, pid: child.pid!, stop, exited };
   } catch (e) {
-    removeSignalHandlers(onSignal);
-    process.removeListener('exit', killOnExit);
+    unwatch();
+    forgetExit();
     killOnExit();
     bus?.close();
     if (e instanceof TinyforgeError && e.kind === 'interrupted') {
@@ -353,10 +357,3 @@ export async function startVirtualBoard(elfPath: string, opts: VirtualBoardOptio
     throw e;
   }
 }
-
-function removeSignalHandlers(h: ((sig: NodeJS.Signals) => void) | undefined): void {
-  if (!h) return;
-  process.removeListener('SIGINT', h);
-  process.removeListener('SIGTERM', h);
-}
-

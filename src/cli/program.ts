@@ -16,8 +16,10 @@ import { register as flashCmd } from './commands/flash.js';
 import { register as deviceCmd } from './commands/device.js';
 import { register as studioCmd } from './commands/studio.js';
 import { register as tuneCmd } from './commands/tune.js';
+import { manualStops, type StopControl } from '../adapters/signals.js';
 
-export function buildProgram(): Command {
+/** `stops`: the one stop signal (Ctrl-C), passed to the commands that stop gracefully on it. */
+export function buildProgram(stops: StopControl = manualStops()): Command {
   const program = new Command();
   program
     .name('tinyforge')
@@ -30,18 +32,18 @@ export function buildProgram(): Command {
     'after',
     `\nExit codes: 0 ok, 1 internal error, 2 usage, 3 bad input, 4 unsupported, 5 verification mismatch,\n6 device/link failure, 7 external tool missing or failed, 130 interrupted.`,
   );
-  runCmd(program);
-  demoCmd(program);
+  runCmd(program, stops);
+  demoCmd(program, stops);
   dataCmd(program);
-  trainCmd(program);
+  trainCmd(program, stops);
   quantizeCmd(program);
   inspectCmd(program);
   inferCmd(program);
   firmwareCmd(program);
-  flashCmd(program);
-  deviceCmd(program);
-  studioCmd(program);
-  tuneCmd(program);
+  flashCmd(program, stops);
+  deviceCmd(program, stops);
+  studioCmd(program, stops);
+  tuneCmd(program, stops);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

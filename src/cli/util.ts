@@ -5,6 +5,7 @@
  */
 import cliProgress from 'cli-progress';
 import { ExitCode, TinyforgeError, causeText, internalError } from '../core/errors.js';
+import type { StopControl } from '../adapters/signals.js';
 
 export interface OutputOptions {
   json: boolean;
@@ -38,14 +39,18 @@ export interface Progress {
   stop(): void;
 }
 
-/** A progress bar on an interactive stderr; nothing otherwise (CI, pipes, --json). */
+/**
+ * A progress bar on an interactive stderr; nothing otherwise (CI, pipes, --json). `total`
+ * Infinity (an open-ended step: capture until Ctrl-C): a counter line without bar and total.
+ */
 export function progress(opts: OutputOptions, total: number, label: string): Progress {
   if (opts.json || !process.stderr.isTTY) return { update() {}, stop() {} };
+  const open = !Number.isFinite(total);
   const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {value}/{total} {extra}`, stream: process.stderr, hideCursor: true, clearOnComplete: false },
+    { format: open ? `${label} {value} {extra}` : `${label} [{bar}] {value}/{total} {extra}`, stream: process.stderr, hideCursor: true, clearOnComplete: false },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total, 0, { extra: '' });
+  bar.start(open ? 0 : total, 0, { extra: '' });
   return {
     update(value, payload) {
       bar.update(value, { extra: payload ? Object.entries(payload).map(([k, x]) => `${k}=${x}`).join(' ') : '' });
@@ -83,35 +88,17 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
   };
 }
 
-let lateSignalsHandled = false;
-/**
- * Call once a command has saved everything, just before it removes its own Ctrl-C handlers: a Ctrl-C (or
- * SIGTERM/SIGHUP) arriving while the process winds down then exits with the exit code already
- * decided, instead of the signal's default death (exit code null, as if nothing had been saved).
- */
-export function exitOnLateSignal(): void {
-  if (lateSignalsHandled) return;
-  lateSignalsHandled = true;
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => process.exit(process.exitCode ?? ExitCode.INTERRUPTED));
-}
-
 export { ExitCode };
 
 /**
- * Ctrl-C once: `stopped()` turns true so a long step (training) finishes its epoch and saves; twice,
- * or once while `soft()` says no such step runs: exit 130 at once (the virtual board's QEMU is
- * killed on exit). `dispose()` removes the handler.
+ * Ctrl-C once: `stopped()` turns true so a long step (training) finishes its epoch and saves; twice:
+ * exit 130 at once (the virtual board's QEMU is killed on exit). `dispose()` ends the stretch.
+ * One pattern with every command: src/adapters/signals.ts.
  */
-export function softInterrupt(opts: OutputOptions, soft: () => boolean = () => true): { stopped(): boolean; dispose(): void } {
-  let stop = false;
-  const onSigint = () => {
-    if (stop || !soft()) {
-      info(opts, '\ninterrupted');
-      process.exit(ExitCode.INTERRUPTED);
-    }
-    stop = true;
-    info(opts, '\ninterrupted: finishing this epoch, then saving (Ctrl-C again aborts without saving)');
-  };
-  process.on('SIGINT', onSigint);
-  return { stopped: () => stop, dispose: () => void process.off('SIGINT', onSigint) };
+export function softInterrupt(opts: OutputOptions, stops: StopControl): { stopped(): boolean; dispose(): void } {
+  const release = stops.graceful({
+    again: 'exit',
+    onSignal: (n) => info(opts, n === 1 ? '\ninterrupted: finishing this epoch, then saving (Ctrl-C again aborts without saving)' : '\ninterrupted'),
+  });
+  return { stopped: () => stops.signal.aborted, dispose: release };
 }

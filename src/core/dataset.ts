@@ -74,6 +74,12 @@ export interface ModelSettings {
   normalisation: Normalisation;
   /** The feature block in front of the model; absent for raw windows. */
   features?: FeatureSettings;
+  /**
+   * The board library's result smoothing (tf_model.h), chosen by `eval --stream` on validation
+   * streams: moving average over `average` results, a minimum averaged int8 score, and the
+   * consecutive windows a new class must lead before it is reported. Absent → none.
+   */
+  smoothing?: { average: number; minScore: number; minWindows: number };
   /** Filled in by the quantiser: how float inputs map to int8 and outputs back. */
   inputQuant?: { scale: number; zeroPoint: number };
   outputQuant?: { scale: number; zeroPoint: number };

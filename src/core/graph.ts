@@ -84,7 +84,23 @@ export type OpName =
   | 'RELU6'
   | 'RESHAPE'
   | 'SOFTMAX'
-  | 'TANH';
+  | 'TANH'
+  | 'PAD'
+  | 'PADV2'
+  | 'SUB'
+  | 'MAXIMUM'
+  | 'MINIMUM'
+  | 'LEAKY_RELU'
+  | 'TRANSPOSE'
+  | 'HARD_SWISH'
+  | 'LOG_SOFTMAX'
+  | 'STRIDED_SLICE'
+  | 'SPLIT'
+  | 'SPLIT_V'
+  | 'PACK'
+  | 'UNPACK'
+  | 'RESIZE_NEAREST_NEIGHBOR'
+  | 'PRELU';
 
 export interface FullyConnectedOptions {
   fusedActivation: Activation;
@@ -126,6 +142,29 @@ export interface ConcatenationOptions {
   axis: number;
   fusedActivation: Activation;
 }
+export interface LeakyReluOptions {
+  alpha: number;
+}
+export interface StridedSliceOptions {
+  beginMask: number;
+  endMask: number;
+  ellipsisMask: number;
+  newAxisMask: number;
+  shrinkAxisMask: number;
+  offset: boolean;
+}
+export interface SplitOptions {
+  numSplits: number;
+}
+/** PACK (values_count, axis) and UNPACK (num, axis). */
+export interface PackOptions {
+  valuesCount: number;
+  axis: number;
+}
+export interface ResizeNearestNeighborOptions {
+  alignCorners: boolean;
+  halfPixelCenters: boolean;
+}
 export type NoOptions = Record<string, never>;
 
 export type Operator =
@@ -136,10 +175,15 @@ export type Operator =
   | { op: 'RESHAPE'; inputs: number[]; outputs: number[]; options: ReshapeOptions; version?: number }
   | { op: 'SOFTMAX'; inputs: number[]; outputs: number[]; options: SoftmaxOptions; version?: number }
   | { op: 'MEAN'; inputs: number[]; outputs: number[]; options: MeanOptions; version?: number }
-  | { op: 'ADD' | 'MUL'; inputs: number[]; outputs: number[]; options: AddOptions; version?: number }
+  | { op: 'ADD' | 'MUL' | 'SUB'; inputs: number[]; outputs: number[]; options: AddOptions; version?: number }
+  | { op: 'LEAKY_RELU'; inputs: number[]; outputs: number[]; options: LeakyReluOptions; version?: number }
+  | { op: 'STRIDED_SLICE'; inputs: number[]; outputs: number[]; options: StridedSliceOptions; version?: number }
+  | { op: 'SPLIT' | 'SPLIT_V'; inputs: number[]; outputs: number[]; options: SplitOptions; version?: number }
+  | { op: 'PACK' | 'UNPACK'; inputs: number[]; outputs: number[]; options: PackOptions; version?: number }
+  | { op: 'RESIZE_NEAREST_NEIGHBOR'; inputs: number[]; outputs: number[]; options: ResizeNearestNeighborOptions; version?: number }
   | { op: 'CONCATENATION'; inputs: number[]; outputs: number[]; options: ConcatenationOptions; version?: number }
   | {
-      op: 'QUANTIZE' | 'DEQUANTIZE' | 'LOGISTIC' | 'TANH' | 'RELU' | 'RELU6';
+      op: 'QUANTIZE' | 'DEQUANTIZE' | 'LOGISTIC' | 'TANH' | 'RELU' | 'RELU6' | 'PAD' | 'PADV2' | 'MAXIMUM' | 'MINIMUM' | 'TRANSPOSE' | 'HARD_SWISH' | 'LOG_SOFTMAX' | 'PRELU';
       inputs: number[];
       outputs: number[];
       options: NoOptions;

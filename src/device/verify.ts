@@ -4,8 +4,10 @@
  * no files, no ports; the CLI supplies both.
  */
 import { createHash } from 'node:crypto';
+import { mismatch } from '../core/errors.js';
 import type { DeviceClient } from './client.js';
 import { COUNTER_KIND } from './protocol.generated.js';
+import { estimateEnergy, formatEnergy, mcuPowerFor, type EnergyEstimate } from '../firmware/energy.js';
 
 export interface VerifyOptions {
   /** The .tflite bytes (its SHA-256 must equal the device's). */
@@ -24,6 +26,8 @@ export interface VerifyOptions {
    * compared byte for byte, so a mismatch says whether the DSP or the network diverged.
    */
   features?: (input: Uint8Array, index: number) => { features: Int32Array; modelInput: Int8Array };
+  /** The model's sample rate (settings), for the energy estimate's duty cycle at its window stride. */
+  sampleRateHz?: number;
 }
 
 export interface Stat {
@@ -61,6 +65,8 @@ export interface VerifyReport {
   linkBytes: number;
   /** Link trouble recovered from during this run (retries, timeouts, frames dropped for a bad CRC). */
   link: { retries: number; timeouts: number; badFrames: number };
+  /** Time and energy per inference ESTIMATED from the measured counter (src/firmware/energy.ts), when the board's MCU is known. */
+  energy?: EnergyEstimate;
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -85,6 +91,14 @@ export async function verifyDevice(client: DeviceClient, o: VerifyOptions): Prom
   const info = client.info ?? (await client.hello());
   const fileSha = sha256Hex(o.model);
   const deviceSha = hex(info.modelSha256);
+  // The board answers with the hash of the model it was built from: another model is known before
+  // any window is sent, so say so at once instead of after running them all.
+  if (fileSha !== deviceSha) {
+    throw mismatch(`the board runs another model (sha256 ${deviceSha.slice(0, 16)}…) than the one given (${fileSha.slice(0, 16)}…); no window was sent`, {
+      remedy: 'pass the .tflite the board was built from (--model), or generate, build and flash the firmware for this model (tinyforge firmware --model … then tinyforge build and tinyforge flash; in a project: tinyforge run --from firmware)',
+      details: { modelSha256: { file: fileSha, device: deviceSha, match: false } },
+    });
+  }
   const t0 = Date.now();
   const bytes0 = client.stats.bytesSent + client.stats.bytesReceived;
   const link0 = { retries: client.stats.retries, timeouts: client.stats.timeouts, badFrames: client.stats.badFrames };
@@ -133,6 +147,10 @@ export async function verifyDevice(client: DeviceClient, o: VerifyOptions): Prom
   }
   const n = o.inputs.length;
   const kind = info.counterKind === COUNTER_KIND.CYCLES ? 'cycles' : info.counterKind === COUNTER_KIND.INSTRUCTIONS ? 'instructions' : 'none';
+  const power = mcuPowerFor(info.board);
+  const energy = power && kind !== 'none' && counters.length
+    ? estimateEnergy({ measured: stat(counters).mean, kind, power, windowStride: info.windowStride || undefined, sampleRateHz: o.sampleRateHz })
+    : undefined;
   return {
     ok: bitExact === n && fileSha === deviceSha && (!o.features || featExact === n),
     n,
@@ -153,6 +171,7 @@ export async function verifyDevice(client: DeviceClient, o: VerifyOptions): Prom
     linkBytes: client.stats.bytesSent + client.stats.bytesReceived - bytes0,
     link: { retries: client.stats.retries - link0.retries, timeouts: client.stats.timeouts - link0.timeouts, badFrames: client.stats.badFrames - link0.badFrames },
     ...(o.features ? { features: { n, bitExact: featExact, firstMismatch: featFirst, counter: kind === 'none' ? null : stat(dspCounters) } } : {}),
+    ...(energy ? { energy } : {}),
   };
 }
 
@@ -169,6 +188,7 @@ export function formatVerifyReport(r: VerifyReport): string {
     const f = r.features.firstMismatch;
     if (f) lines.push(`  first DSP mismatch: window ${f.index}, feature ${f.feature}: host ${f.host}, board ${f.device}`);
   }
+  if (r.energy) lines.push(formatEnergy(r.energy));
   if (r.accuracy) lines.push(`accuracy: device ${(100 * r.accuracy.device).toFixed(1)}%, host ${(100 * r.accuracy.reference).toFixed(1)}% (${r.accuracy.n} labelled)`);
   for (const m of r.mismatches.slice(0, 5)) lines.push(`  window ${m.index}: ${m.differingBytes} bytes differ, max ${m.maxLsb} LSB${m.diverged ? ` (${m.diverged === 'dsp' ? 'the DSP diverged first' : 'features equal: the network diverged'})` : ''}`);
   lines.push(

@@ -8,7 +8,7 @@
  */
 import { badInput } from '../core/errors.js';
 
-export type BoardId = 'qemu-mps2-an386' | 'cortex-m4' | 'nano33ble' | 'nano33ble-sense' | 'nano33ble-sense-rev2';
+export type BoardId = 'qemu-mps2-an386' | 'qemu-mps2-an385' | 'qemu-mps2-an500' | 'cortex-m4' | 'nano33ble' | 'nano33ble-sense' | 'nano33ble-sense-rev2';
 export type EngineId = 'native' | 'tflm';
 
 export interface BoardSpec {
@@ -34,6 +34,10 @@ export interface BoardSpec {
   counterKind: 0 | 1 | 2;
   /** The core has the Arm DSP extension (M4/M7/M33): the native engine uses firmware/native/dsp/. */
   dsp: boolean;
+  /** Makefile boards: the compiler's core flags (default: Cortex-M4F, hard float). */
+  cpuFlags?: string;
+  /** Virtual boards: the QEMU machine (default mps2-an386). */
+  qemuMachine?: string;
   /** How the board's tools count flash and RAM (footprint.ts SizeRule). */
   sizeRule: 'arduino-mbed' | 'gnu-size';
   /**
@@ -49,22 +53,47 @@ export const ARDUINO_TFLM_LIBRARY = 'Arduino_TensorFlowLite';
 export const ARDUINO_TFLM_GIT_URL = 'https://github.com/tensorflow/tflite-micro-arduino-examples';
 
 const NANO_FQBN = 'arduino:mbed_nano:nano33ble';
+/** Core flags of the Makefile boards (the QEMU MPS2 images and the generic board). */
+export const CM4F_FLAGS = '-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16';
+const CM3_FLAGS = '-mcpu=cortex-m3 -mthumb -mfloat-abi=soft';
+const CM7_FLAGS = '-mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16';
 /** arduino:mbed_nano boards.txt, nano33ble: upload.maximum_size=983040, upload.maximum_data_size=262144. */
 const NANO_MEMORY = { flashBytes: 983_040, ramBytes: 262_144 };
 
+/** What the MPS2 virtual boards share (one HAL and memory map; they differ in core, flags and QEMU machine). */
+const MPS2_VIRTUAL: Pick<BoardSpec, 'build' | 'halDirs' | 'imu' | 'linkerScript' | 'defaultEngine' | 'virtual' | 'counterKind' | 'sizeRule'> = {
+  build: 'make',
+  halDirs: ['cortex-m4/common', 'qemu-mps2-an386'],
+  imu: 'none',
+  linkerScript: 'tf_mps2.ld',
+  defaultEngine: 'native',
+  virtual: true,
+  counterKind: 2,
+  sizeRule: 'gnu-size',
+};
+
 export const BOARDS: Record<BoardId, BoardSpec> = {
   'qemu-mps2-an386': {
+    ...MPS2_VIRTUAL,
     id: 'qemu-mps2-an386',
     description: 'virtual board: QEMU mps2-an386 (Cortex-M4F), UART0 on a pty, SysTick counts instructions (-icount), optional simulated IMU on UART1 (flash --imu)',
-    build: 'make',
-    halDirs: ['cortex-m4/common', 'qemu-mps2-an386'],
-    imu: 'none',
-    linkerScript: 'tf_mps2.ld',
-    defaultEngine: 'native',
-    virtual: true,
-    counterKind: 2,
     dsp: true,
-    sizeRule: 'gnu-size',
+  },
+  'qemu-mps2-an385': {
+    ...MPS2_VIRTUAL,
+    id: 'qemu-mps2-an385',
+    description: 'virtual board: QEMU mps2-an385 (Cortex-M3, no DSP extension, no FPU: the portable kernels), UART0 on a pty, SysTick counts instructions (-icount)',
+    dsp: false,
+    cpuFlags: CM3_FLAGS,
+    qemuMachine: 'mps2-an385',
+  },
+  'qemu-mps2-an500': {
+    ...MPS2_VIRTUAL,
+    id: 'qemu-mps2-an500',
+    description: 'virtual board: QEMU mps2-an500 (Cortex-M7, DSP extension, double-precision FPU), UART0 on a pty, SysTick counts instructions (-icount)',
+    dsp: true,
+    cpuFlags: CM7_FLAGS,
+    qemuMachine: 'mps2-an500',
   },
   'cortex-m4': {
     id: 'cortex-m4',

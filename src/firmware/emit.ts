@@ -24,9 +24,10 @@ import { badInput, internalError, unsupported } from '../core/errors.js';
 import { PROVENANCE } from '../core/version.js';
 import { settingsHeader } from './settings-header.js';
 import { featuresHeader } from '../features/cheader.js';
-import { getBoard, sketchName as defaultSketchName, type BoardSpec, type EngineId } from './boards.js';
+import { CM4F_FLAGS, getBoard, sketchName as defaultSketchName, type BoardSpec, type EngineId } from './boards.js';
 import { buildPlan, MANIFEST_FILE, type BuildPlan, type FirmwareManifest } from './build.js';
 import { tflmConfigHeader } from './tflm.js';
+import { checkGraph } from '../interp/check.js';
 import { withModelQuant } from './model-settings.js';
 import type { NativeTarget } from '../ops/types.js';
 import { boardMemoryLimits } from './footprint.js';
@@ -90,6 +91,9 @@ export function emitFirmware(input: FirmwareInput): FirmwareProject {
   const board = getBoard(input.board);
   const { model, engine } = input;
   const g = model.graph;
+  // Every check the interpreter runs, for every engine, before anything is generated. Ops kept by
+  // name for TFLM get the structural checks here; the native generator refuses them with the TFLM remedy.
+  checkGraph(g, { tflmOnlyOps: true });
   if (g.inputs.length !== 1 || g.outputs.length !== 1) {
     throw unsupported(`firmware serves models with one input and one output tensor (this one has ${g.inputs.length} and ${g.outputs.length})`, {
       remedy: 'export the model with a single input and a single output',
@@ -243,8 +247,9 @@ export function makefile(board: BoardSpec, engine: EngineId): GeneratedFile {
     'CXX := $(CROSS)g++',
     'OBJCOPY := $(CROSS)objcopy',
     'OPT ?= -O2',
-    'CPU := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16',
-    'CFLAGS := $(CPU) $(OPT) -std=c99 -Wall -Wextra -Werror -ffunction-sections -fdata-sections -Isrc $(EXTRA_CFLAGS)',
+    `CPU := ${board.cpuFlags ?? CM4F_FLAGS}`,
+    // The board layer reports its id (INFO); boards sharing one HAL differ only here.
+    `CFLAGS := $(CPU) $(OPT) -std=c99 -Wall -Wextra -Werror -ffunction-sections -fdata-sections -DTF_BOARD_ID=\\"${board.id}\\" -Isrc $(EXTRA_CFLAGS)`,
     `LDSCRIPT := src/${board.linkerScript}`,
     'LDFLAGS := $(CPU) -Lsrc -T$(LDSCRIPT) -Wl,--gc-sections -Wl,-Map=build/firmware.map --specs=nano.specs --specs=nosys.specs',
     'C_SRCS := $(sort $(wildcard src/*.c))',

@@ -76,6 +76,7 @@ export function settingsHeader({ settings: s, inputBytes, outputBytes, modelSha2
     `#define TF_MODEL_OUTPUT_ZERO_POINT ${s.outputQuant.zeroPoint}`,
     `#define TF_MODEL_INPUT_BYTES ${inputBytes}`,
     `#define TF_MODEL_OUTPUT_BYTES ${outputBytes}`,
+    ...(s.smoothing ? smoothingDefines(s.smoothing) : []),
     '',
     `static const char* const tf_model_labels[TF_MODEL_NUM_CLASSES] = {${labels.map(cString).join(', ')}};`,
     `static const char* const tf_model_axes[TF_MODEL_NUM_AXES] = {${s.axes.map(cString).join(', ')}};`,
@@ -118,4 +119,13 @@ export function settingsFromGraph(graph: Graph): ModelSettings {
     inputQuant: q(inT),
     outputQuant: q(outT),
   };
+}
+
+/** The library's default smoothing (TF_MODEL_SMOOTH_*, read by tf_model_init(NULL)), checked against tf_model.h's limits. */
+function smoothingDefines(m: { average: number; minScore: number; minWindows: number }): string[] {
+  const ok = Number.isInteger(m.average) && m.average >= 1 && m.average <= 16 && Number.isInteger(m.minScore) && m.minScore >= -128 && m.minScore <= 127 && Number.isInteger(m.minWindows) && m.minWindows >= 1 && m.minWindows <= 65535;
+  if (!ok) {
+    throw badInput(`settings "smoothing" ${JSON.stringify(m)} is out of range`, { remedy: 'average 1–16, minScore −128…127 (an int8 output level), minWindows 1–65535; or remove it (tinyforge eval --stream chooses it)' });
+  }
+  return [`#define TF_MODEL_SMOOTH_AVERAGE ${m.average}`, `#define TF_MODEL_SMOOTH_MIN_SCORE (${m.minScore})`, `#define TF_MODEL_SMOOTH_MIN_WINDOWS ${m.minWindows}`];
 }

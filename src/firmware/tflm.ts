@@ -7,7 +7,8 @@
  * structs, node user data such as per-channel multipliers and shifts). For (a) we take the peak of
  * simultaneously live activation bytes in execution order, times 1.25 for planner fragmentation,
  * capped by the sum of all activations (never needed beyond it); for (b) 96 bytes per tensor,
- * 256 per operator plus 8 per output channel of convolutions and fully-connected layers, and
+ * 256 per operator plus 8 per output channel of weighted ops (OpDef.weights: convolutions and
+ * fully-connected layers), and
  * 1 KiB fixed. Every size is rounded to 16. Checked against TFLM 90b983c2 (docs/tflm-engine.md):
  * for the shared vectors models and a tinyforge model it is 1.3-2x TFLM's arena_used_bytes() on
  * x86-64 (reference kernels) and on Cortex-M4 (CMSIS-NN kernels, scratch buffers included), and above
@@ -70,7 +71,8 @@ export function estimateArenaBytes(graph: Graph): number {
   let bookkeeping = 1024 + 96 * graph.tensors.length;
   for (const op of graph.operators) {
     bookkeeping += 256;
-    if (op.op === 'CONV_2D' || op.op === 'DEPTHWISE_CONV_2D' || op.op === 'FULLY_CONNECTED') {
+    // Per-channel multipliers and shifts: the registry's weighted ops.
+    if (findOp(op.op)?.weights) {
       const out = graph.tensors[op.outputs[0]];
       bookkeeping += 8 * (out.shape[out.shape.length - 1] ?? 1);
     }

@@ -19,9 +19,9 @@ export const QEMU_MACHINE = 'mps2-an386';
  * The QEMU command line for an ELF (pure: used for --dry-run plans too). `imuSocket`: the unix
  * socket QEMU connects UART1 (the sensor bus) to; without it UART1 has nothing attached.
  */
-export function virtualBoardArgs(elfPath: string, opts: { icount?: boolean; imuSocket?: string } = {}): string[] {
+export function virtualBoardArgs(elfPath: string, opts: { icount?: boolean; imuSocket?: string; machine?: string } = {}): string[] {
   return [
-    '-M', QEMU_MACHINE,
+    '-M', opts.machine ?? QEMU_MACHINE,
     '-nographic',
     '-monitor', 'none',
     '-serial', 'pty',
@@ -67,7 +67,7 @@ export function flashPlan(input: FlashPlanInput): FlashPlan {
     return {
       ...base,
       port: null,
-      steps: [{ title: 'start the virtual board (QEMU); its UART appears on the pty QEMU prints', argv: [QEMU_BINARY, ...virtualBoardArgs(input.artifact)], tool: TOOLS.qemu }],
+      steps: [{ title: 'start the virtual board (QEMU); its UART appears on the pty QEMU prints', argv: [QEMU_BINARY, ...virtualBoardArgs(input.artifact, { machine: board.qemuMachine })], tool: TOOLS.qemu }],
       fallback: [],
       notes: ['the serial port is the pty QEMU reports ("char device redirected to /dev/pts/N"); bytes sent before the host opens it are lost'],
     };

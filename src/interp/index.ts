@@ -26,15 +26,17 @@
  */
 import type { Graph } from '../core/graph.js';
 import { DTYPE_BYTES, numElements } from '../core/graph.js';
-import { TinyforgeError, badInput, unsupported } from '../core/errors.js';
+import { badInput, unsupported } from '../core/errors.js';
 import { type TensorStore, allocStore } from './common.js';
-import { validateGraph, type ValidateOptions } from './validate.js';
+import type { ValidateOptions } from './validate.js';
+import { checkGraph, withOperator } from './check.js';
 import { roundHalfAway } from './fixedpoint.js';
-import { OP_NAMES, opDef } from '../ops/registry.js';
+import { OP_NAMES } from '../ops/registry.js';
 import type { Kernel } from '../ops/types.js';
 
 export { quantizeMultiplier, mulByQuantizedMultiplier, srdhm, rdbp } from './fixedpoint.js';
 export { validateGraph, DEFAULT_MAX_GRAPH_BYTES, type ValidateOptions } from './validate.js';
+export { checkGraph, type CheckedGraph } from './check.js';
 
 /** The ops createInterpreter accepts (int8 and float32 variants of each): every op of the registry. */
 export const SUPPORTED_OPS = OP_NAMES;
@@ -57,44 +59,24 @@ export interface Interpreter {
 }
 
 /**
- * Validates `graph` once (validateGraph in ./validate.ts, before any allocation; memory bounded by
- * `opts.maxBytes`) and precomputes every operator's parameters; the returned interpreter runs it
+ * Checks `graph` once (checkGraph in ./check.ts, before any allocation; memory bounded by
+ * `opts.maxBytes`), which prepares every operator's parameters; the returned interpreter runs it
  * any number of times. Throws 'unsupported' for an op/dtype it cannot run (naming the
  * operator index) and 'bad-input' for an inconsistent graph.
  */
 export function createInterpreter(graph: Graph, opts: ValidateOptions = {}): Interpreter {
   const nT = graph.tensors.length;
-  // Before any allocation: indices, shapes, sizes against buffers and a bound, scales.
-  const sizes = validateGraph(graph, opts);
+  // Before any allocation: the whole-model check (indices, shapes, sizes against a bound, scales,
+  // execution order, every op's Prepare), shared with the native and firmware generators.
+  const { sizes, ops } = checkGraph(graph, opts);
   const stores: TensorStore[] = graph.tensors.map((t, i) => {
     const s = allocStore(sizes[i]);
     if (t.data && sizes[i] > 0) s.bytes.set(t.data);
     return s;
   });
-
-  // Every tensor an operator reads must be constant, a graph input, or written by an earlier operator.
-  const ready = new Set<number>(graph.inputs);
-  graph.tensors.forEach((t, i) => t.data && ready.add(i));
-  const kernels: Kernel[] = graph.operators.map((op, opIndex) => {
-    op.inputs.forEach((i, k) => {
-      if (i >= 0 && !ready.has(i)) {
-        throw badInput(`operator ${opIndex} (${op.op}) reads tensor ${i} ("${graph.tensors[i].name}", input ${k}) before anything writes it`, {
-          remedy: 'Operators must be stored in execution order; re-export the model.',
-        });
-      }
-    });
-    // The op's Prepare (shared with the native generator), then its host kernel over the stores.
-    const def = opDef(op.op, 'the reference interpreter', opIndex);
-    const ctx = { graph, op, opIndex };
-    const kernel = withOperator(opIndex, op.op, () => def.host(def.prepare(ctx), ctx, stores));
-    op.outputs.forEach((i) => ready.add(i));
-    return kernel;
-  });
-  for (const o of graph.outputs) {
-    if (!ready.has(o)) {
-      throw badInput(`graph output tensor ${o} ("${graph.tensors[o].name}") is never written`, { remedy: 'The model file is inconsistent.' });
-    }
-  }
+  const kernels: Kernel[] = graph.operators.map((op, opIndex) =>
+    withOperator(opIndex, op.op, () => ops[opIndex]!.def.host(ops[opIndex]!.prepared, { graph, op, opIndex }, stores)),
+  );
 
   const inputBytes = graph.inputs.map((i) => stores[i].bytes.length);
   const outputBytes = graph.outputs.map((i) => stores[i].bytes.length);
@@ -125,18 +107,6 @@ export function createInterpreter(graph: Graph, opts: ValidateOptions = {}): Int
       return stores[index].bytes.slice();
     },
   };
-}
-
-/** Errors raised below an op's Prepare (e.g. by quantizeMultiplier) get the operator they are about. */
-function withOperator<T>(opIndex: number, op: string, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof TinyforgeError && e.details?.operator === undefined) {
-      throw new TinyforgeError(e.kind, `operator ${opIndex} (${op}): ${e.message}`, { remedy: e.remedy, cause: e.cause, details: { ...e.details, operator: opIndex, op } });
-    }
-    throw e;
-  }
 }
 
 /** One-shot convenience: createInterpreter(graph).invoke(inputs). */

@@ -1,7 +1,11 @@
-/** ADD and MUL (TFLM add.cc / mul.cc + reference/integer_ops/{add,mul}.h), numpy broadcasting (rank <= 4 natively). */
+/**
+ * ADD, SUB and MUL (TFLM add.cc / sub.cc / mul.cc + reference/integer_ops/{add,mul}.h,
+ * reference/sub.h), numpy broadcasting (rank <= 4 natively). SUB's Prepare (CalculateOpDataSub)
+ * takes the scale ratios in float32 where ADD's takes them in double.
+ */
 import { numElements, type AddOptions } from '../core/graph.js';
 import { mulByQuantizedMultiplier, mulByQuantizedMultiplierSmallerThanOne } from '../interp/fixedpoint.js';
-import { broadcastIndex, broadcastsTo, dataKind, dtypeAt, fail, input, notSupported, output, qparams, sameKind } from './common.js';
+import { binaryIO, broadcastIndex, dtypeAt, notSupported, qparams, scalesOf } from './common.js';
 import { activationRange, activationRangeFloat, quantizeMultiplier, type QuantizedMultiplier } from './quant.js';
 import { AddOptions as AddTable } from '../tflite/generated/tflite/add-options.js';
 import { MulOptions as MulTable } from '../tflite/generated/tflite/mul-options.js';
@@ -25,9 +29,9 @@ export interface BinaryPrepared {
   input1Offset: number;
   input2Offset: number;
   outputOffset: number;
-  /** ADD: 20; MUL: 0. */
+  /** ADD, SUB: 20; MUL: 0. */
   leftShift: number;
-  /** ADD: each input rescaled to twice the larger input scale; MUL: zero (unused). */
+  /** ADD, SUB: each input rescaled to twice the larger input scale; MUL: zero (unused). */
   input1Multiplier: QuantizedMultiplier;
   input2Multiplier: QuantizedMultiplier;
   outputMultiplier: QuantizedMultiplier;
@@ -36,15 +40,7 @@ export interface BinaryPrepared {
 function prepare(ctx: OpContext): BinaryPrepared {
   const isMul = ctx.op.op === 'MUL';
   const opt = ctx.op.options as AddOptions;
-  const a = input(ctx, 0);
-  const b = input(ctx, 1);
-  const y = output(ctx);
-  const kind = dataKind(ctx, a.t, 'input 1');
-  sameKind(ctx, a.t, y.t);
-  sameKind(ctx, b.t, y.t);
-  if (!broadcastsTo(a.t.shape, y.t.shape) || !broadcastsTo(b.t.shape, y.t.shape)) {
-    fail(ctx, `input shapes [${a.t.shape}] and [${b.t.shape}] do not broadcast to the output [${y.t.shape}]`);
-  }
+  const { a, b, y, kind } = binaryIO(ctx);
   const base = { kind, inputA: a.index, inputB: b.index, output: y.index, size: numElements(y.t.shape) };
   if (kind === 'float32') {
     const r = activationRangeFloat(opt.fusedActivation);
@@ -56,18 +52,33 @@ function prepare(ctx: OpContext): BinaryPrepared {
   const r = activationRange(opt.fusedActivation, qy.scale, qy.zeroPoint);
   const int8 = { ...base, actMin: r.min, actMax: r.max, input1Offset: -qa.zeroPoint, input2Offset: -qb.zeroPoint, outputOffset: qy.zeroPoint };
   if (isMul) {
-    return { ...int8, leftShift: 0, input1Multiplier: ZERO, input2Multiplier: ZERO, outputMultiplier: quantizeMultiplier((qa.scale * qb.scale) / qy.scale) };
+    return { ...int8, leftShift: 0, input1Multiplier: ZERO, input2Multiplier: ZERO, outputMultiplier: quantizeMultiplier((qa.scale * qb.scale) / qy.scale, scalesOf(['input 1', a.t], ['input 2', b.t], ['output', y.t])) };
   }
-  const twiceMax = 2 * Math.max(qa.scale, qb.scale);
-  const m1 = quantizeMultiplier(qa.scale / twiceMax);
-  const m2 = quantizeMultiplier(qb.scale / twiceMax);
-  const mo = quantizeMultiplier(twiceMax / ((1 << ADD_LEFT_SHIFT) * qy.scale));
-  for (const m of [m1, m2, mo]) if (m.shift > 0) notSupported(ctx, 'ADD rescaling multiplier is not below one (output scale too small for TFLM)');
+  const from = scalesOf(['input 1', a.t], ['input 2', b.t], ['output', y.t]);
+  let reals: number[];
+  if (ctx.op.op === 'SUB') {
+    // CalculateOpDataSub: float twice_max_input_scale, float quotients widened to double.
+    const twiceMax = fr(2 * Math.max(qa.scale, qb.scale));
+    reals = [fr(qa.scale / twiceMax), fr(qb.scale / twiceMax), fr(twiceMax / fr((1 << ADD_LEFT_SHIFT) * qy.scale))];
+  } else {
+    const twiceMax = 2 * Math.max(qa.scale, qb.scale);
+    reals = [qa.scale / twiceMax, qb.scale / twiceMax, twiceMax / ((1 << ADD_LEFT_SHIFT) * qy.scale)];
+  }
+  const [m1, m2, mo] = reals.map((r) => quantizeMultiplier(r, from));
+  // QuantizeMultiplierSmallerThanOneExp's checks (TFLITE_CHECK: 0 < real < 1).
+  reals.forEach((r, k) => {
+    if (!(r > 0 && r < 1) || [m1, m2, mo][k].shift > 0) notSupported(ctx, `${ctx.op.op} rescaling multiplier ${r} is not below one (output scale too small for TFLM)`);
+  });
   return { ...int8, leftShift: ADD_LEFT_SHIFT, input1Multiplier: m1, input2Multiplier: m2, outputMultiplier: mo };
 }
 
+/** `shape` padded with leading 1s to rank 4 (the native binary kernels' out_dims). */
+export function outDims4(shape: number[]): number[] {
+  return [...Array(4 - Math.min(4, shape.length)).fill(1), ...shape];
+}
+
 /** Element strides of `shape` broadcast to the rank-4 padded `out` (0 along broadcast axes). */
-function broadcastStrides(e: NativeEmitter, shape: number[], out: number[]): number[] {
+export function broadcastStrides4(e: NativeEmitter, shape: number[], out: number[]): number[] {
   e.need(shape.length <= 4 && out.length <= 4, 'tensors of rank > 4');
   const s = [...Array(4 - shape.length).fill(1), ...shape];
   const strides = [0, 0, 0, 0];
@@ -79,13 +90,14 @@ function broadcastStrides(e: NativeEmitter, shape: number[], out: number[]): num
   return strides;
 }
 
-function binaryDef(op: 'ADD' | 'MUL'): OpDef<BinaryPrepared> {
+function binaryDef(op: 'ADD' | 'MUL' | 'SUB'): OpDef<BinaryPrepared> {
   const isMul = op === 'MUL';
-  const kernel = isMul ? 'tf_k_mul_s8' : 'tf_k_add_s8';
+  const isSub = op === 'SUB';
+  const kernel = isMul ? 'tf_k_mul_s8' : isSub ? 'tf_k_sub_s8' : 'tf_k_add_s8';
   return {
     op,
-    builtinCode: isMul ? 18 : 0,
-    optionsSlot: isMul ? 21 : 11,
+    builtinCode: isMul ? 18 : isSub ? 41 : 0,
+    optionsSlot: isMul ? 21 : isSub ? 28 : 11,
     version(o, g) {
       if (!isMul) return dtypeAt(g, o.inputs[0]) === 'int8' ? 2 : 1;
       const s = (i: number | undefined) => (i !== undefined && i >= 0 ? g.tensors[i]?.quant?.scale[0] ?? 0 : 0);
@@ -93,14 +105,21 @@ function binaryDef(op: 'ADD' | 'MUL'): OpDef<BinaryPrepared> {
       if (a && b && c && (a * b) / c >= 1) return 3;
       return dtypeAt(g, o.inputs[0]) === 'int8' ? 2 : 1;
     },
-    minRuntime: { 1: '1.5.0', 2: '1.14.0' },
-    tflm: isMul ? { resolver: 'AddMul', cmsisNn: ['arm_elementwise_mul_s8'] } : { resolver: 'AddAdd', cmsisNn: ['arm_elementwise_add_s8'] },
+    minRuntime: isSub ? { 1: '1.6.0', 2: '1.14.0' } : { 1: '1.5.0', 2: '1.14.0' },
+    // TFLM's SUB has no CMSIS-NN variant (reference kernel).
+    tflm: isMul ? { resolver: 'AddMul', cmsisNn: ['arm_elementwise_mul_s8'] } : isSub ? { resolver: 'AddSub', cmsisNn: [] } : { resolver: 'AddAdd', cmsisNn: ['arm_elementwise_add_s8'] },
     options: {
-      table: isMul ? 'MulOptions' : 'AddOptions',
+      table: isMul ? 'MulOptions' : isSub ? 'SubOptions' : 'AddOptions',
       fields: isMul ? [['fused_activation_function', 'i8', 0]] : [['fused_activation_function', 'i8', 0], ['pot_scale_int16', 'bool', true]],
       read: (f) => ({ fusedActivation: f.activation() }),
       write(b, o) {
         const code = ACT_CODE[(o as AddOptions).fusedActivation];
+        if (isSub) {
+          // SubOptions { fused_activation_function; pot_scale_int16 = true } (schema.fbs; this repo's reduced schema has no builder for it).
+          b.startObject(2);
+          b.addFieldInt8(0, code, 0);
+          return b.endObject();
+        }
         if (isMul) {
           MulTable.startMulOptions(b);
           MulTable.addFusedActivationFunction(b, code);
@@ -129,7 +148,7 @@ function binaryDef(op: 'ADD' | 'MUL'): OpDef<BinaryPrepared> {
           for (let i = 0; i < n; i++) {
             const u = af[ia ? ia[i] : i];
             const w = bf[ib ? ib[i] : i];
-            const v = isMul ? fr(u * w) : fr(u + w);
+            const v = isMul ? fr(u * w) : isSub ? fr(u - w) : fr(u + w);
             yf[i] = v < lo ? lo : v > hi ? hi : v;
           }
         };
@@ -156,7 +175,7 @@ function binaryDef(op: 'ADD' | 'MUL'): OpDef<BinaryPrepared> {
           const w = (bi[ib ? ib[i] : i] + offB) * (1 << leftShift);
           const su = mulByQuantizedMultiplierSmallerThanOne(u, m1.multiplier, m1.shift);
           const sw = mulByQuantizedMultiplierSmallerThanOne(w, m2.multiplier, m2.shift);
-          let v = mulByQuantizedMultiplierSmallerThanOne((su + sw) | 0, mo.multiplier, mo.shift) + offY;
+          let v = mulByQuantizedMultiplierSmallerThanOne((isSub ? su - sw : su + sw) | 0, mo.multiplier, mo.shift) + offY;
           v = v < lo ? lo : v > hi ? hi : v;
           yi[i] = v;
         }
@@ -170,12 +189,12 @@ function binaryDef(op: 'ADD' | 'MUL'): OpDef<BinaryPrepared> {
         e.int8('in', 1);
         e.int8('out', 0);
         const outShape = e.graph.tensors[p.output].shape;
-        const outDims = [...Array(4 - Math.min(4, outShape.length)).fill(1), ...outShape];
+        const outDims = outDims4(outShape);
         const c4 = (v: number[]) => `{${v.join(', ')}}`;
         const params = e.struct('tf_binary_params_t', {
           out_dims: c4(outDims),
-          in1_strides: c4(broadcastStrides(e, e.graph.tensors[p.inputA].shape, outShape)),
-          in2_strides: c4(broadcastStrides(e, e.graph.tensors[p.inputB].shape, outShape)),
+          in1_strides: c4(broadcastStrides4(e, e.graph.tensors[p.inputA].shape, outShape)),
+          in2_strides: c4(broadcastStrides4(e, e.graph.tensors[p.inputB].shape, outShape)),
           input1_offset: p.input1Offset,
           input2_offset: p.input2Offset,
           output_offset: p.outputOffset,
@@ -197,3 +216,4 @@ function binaryDef(op: 'ADD' | 'MUL'): OpDef<BinaryPrepared> {
 
 export const ADD = binaryDef('ADD');
 export const MUL = binaryDef('MUL');
+export const SUB = binaryDef('SUB');

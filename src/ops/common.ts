@@ -5,7 +5,7 @@
 import type { DType, Graph, Tensor } from '../core/graph.js';
 import { numElements } from '../core/graph.js';
 import { badInput, unsupported } from '../core/errors.js';
-import type { OpContext } from './types.js';
+import type { AnyOpDef, OpContext } from './types.js';
 import { quantizeMultiplier, type QuantizedMultiplier } from './quant.js';
 
 export function opLabel(ctx: OpContext): string {
@@ -61,6 +61,11 @@ export function qparams(ctx: OpContext, t: Tensor, role: string): { scale: numbe
   const q = t.quant;
   if (!q || q.scale.length === 0) fail(ctx, `${role} tensor "${t.name}" (${t.dtype}) has no quantization parameters`);
   return { scale: Math.fround(q.scale[0]), zeroPoint: q.zeroPoint.length ? q.zeroPoint[0] : 0 };
+}
+
+/** The scales a multiplier derives from, for its error message: 'input "x" scale 0.5, output "y" scale 1e-12'. */
+export function scalesOf(...parts: [role: string, t: Tensor][]): string {
+  return parts.map(([role, t]) => `${role} "${t.name}" scale ${t.quant?.scale.length === 1 ? t.quant.scale[0] : `[${t.quant?.scale.length ?? 0} per channel]`}`).join(', ');
 }
 
 /** Constant int32 values of a tensor (bias, axis, shape), decoded little-endian. */
@@ -120,13 +125,13 @@ export function sameKind(ctx: OpContext, a: Tensor, b: Tensor): void {
  * Per-channel (or broadcast per-tensor) multipliers for conv-like ops, as TFLM's
  * PopulateConvolutionQuantizationParams: double(input) * double(filter) / double(output).
  */
-export function perChannelMultipliers(ctx: OpContext, inScale: number, filter: Tensor, outScale: number, channels: number): QuantizedMultiplier[] {
+export function perChannelMultipliers(ctx: OpContext, inScale: number, filter: Tensor, outScale: number, channels: number, from?: string): QuantizedMultiplier[] {
   const q = filter.quant;
   if (!q || q.scale.length === 0) fail(ctx, `filter tensor "${filter.name}" has no quantization parameters`);
   if (q.scale.length !== 1 && q.scale.length !== channels) {
     fail(ctx, `filter tensor "${filter.name}" has ${q.scale.length} scales for ${channels} output channels`);
   }
-  return Array.from({ length: channels }, (_, c) => quantizeMultiplier((inScale * Math.fround(q.scale[q.scale.length === 1 ? 0 : c])) / outScale));
+  return Array.from({ length: channels }, (_, c) => quantizeMultiplier((inScale * Math.fround(q.scale[q.scale.length === 1 ? 0 : c])) / outScale, from && (q.scale.length > 1 ? `${from}, channel ${c}` : from)));
 }
 
 /** A constant int32 bias with one value per output channel, or null when the op has none. */
@@ -150,6 +155,20 @@ export function unaryIO(ctx: OpContext) {
   return { x, y, kind, n };
 }
 
+/** The prologue of two-input elementwise ops (ADD, SUB, MUL, MAXIMUM, MINIMUM): same dtype kind, numpy broadcasting to the output. */
+export function binaryIO(ctx: OpContext) {
+  const a = input(ctx, 0);
+  const b = input(ctx, 1);
+  const y = output(ctx);
+  const kind = dataKind(ctx, a.t, 'input 1');
+  sameKind(ctx, a.t, y.t);
+  sameKind(ctx, b.t, y.t);
+  if (!broadcastsTo(a.t.shape, y.t.shape) || !broadcastsTo(b.t.shape, y.t.shape)) {
+    fail(ctx, `input shapes [${a.t.shape}] and [${b.t.shape}] do not broadcast to the output [${y.t.shape}]`);
+  }
+  return { a, b, y, kind };
+}
+
 /** The operands every weighted op (FC, conv, depthwise) starts from. */
 export function weightedIO(ctx: OpContext) {
   const x = input(ctx, 0);
@@ -170,3 +189,17 @@ export function multiplierArrays(ms: readonly QuantizedMultiplier[]): { mult: In
 export function dtypeAt(g: Graph, i: number | undefined): DType | undefined {
   return i !== undefined && i >= 0 ? g.tensors[i]?.dtype : undefined;
 }
+
+/** The options codec of an op whose BuiltinOptions table has no fields (written empty, as the converter does). */
+export function emptyOptions(table: string): NonNullable<AnyOpDef['options']> {
+  return {
+    table,
+    fields: [],
+    read: () => ({}),
+    write(b) {
+      b.startObject(0);
+      return b.endObject();
+    },
+  };
+}
+

@@ -28,6 +28,7 @@ export const CONV_2D: OpDef<ConvPrepared> = {
   builtinCode: 3,
   optionsSlot: 1,
   version: (o: Operator, g) => (dtypeAt(g, o.inputs[0]) === 'int8' && dtypeAt(g, o.inputs[1]) === 'int8' && dtypeAt(g, o.outputs[0]) === 'int8' ? 3 : 1),
+  weights: { filter: 1, bias: 2, quantization: 'per-channel' },
   minRuntime: { 1: '1.5.0', 2: '1.14.0', 3: '1.14.0' },
   tflm: { resolver: 'AddConv2D', cmsisNn: ['arm_convolve_wrapper_s8'] },
   options: {

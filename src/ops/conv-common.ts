@@ -4,7 +4,7 @@
  * native tf_conv_params_t struct both kernels take.
  */
 import type { Conv2DOptions, Tensor } from '../core/graph.js';
-import { expectDType, expectRank, fail, int32Bias, perChannelMultipliers, qparams } from './common.js';
+import { expectDType, expectRank, fail, int32Bias, perChannelMultipliers, qparams, scalesOf } from './common.js';
 import { activationRange, activationRangeFloat, padFor, type QuantizedMultiplier } from './quant.js';
 import type { NativeCall, NativeEmitter, OpContext } from './types.js';
 
@@ -63,7 +63,7 @@ export function convOutputStage(ctx: OpContext, kind: 'int8' | 'float32', x: Ten
   expectDType(ctx, w, ['int8'], 'filter');
   const inQ = qparams(ctx, x, 'input');
   const outQ = qparams(ctx, y, 'output');
-  const multipliers = perChannelMultipliers(ctx, inQ.scale, w, outQ.scale, outC);
+  const multipliers = perChannelMultipliers(ctx, inQ.scale, w, outQ.scale, outC, scalesOf(['input', x], ['filter', w], ['output', y]));
   const biasValues = int32Bias(ctx, b, outC);
   const r = activationRange(opt.fusedActivation, outQ.scale, outQ.zeroPoint);
   return { actMin: r.min, actMax: r.max, multipliers, inputOffset: -inQ.zeroPoint, outputOffset: outQ.zeroPoint, biasValues };

@@ -35,6 +35,7 @@ export const DEPTHWISE_CONV_2D: OpDef<ConvPrepared> = {
     const opt = o.options as DepthwiseConv2DOptions;
     return opt.dilationW !== 1 || opt.dilationH !== 1 ? 2 : 1;
   },
+  weights: { filter: 1, bias: 2, quantization: 'per-channel' },
   minRuntime: { 1: '1.5.0', 2: '1.12.0', 3: '1.14.0' },
   tflm: { resolver: 'AddDepthwiseConv2D', cmsisNn: ['arm_depthwise_conv_wrapper_s8'] },
   options: {

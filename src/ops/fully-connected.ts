@@ -8,7 +8,7 @@ import { unsupported } from '../core/errors.js';
 import { mulByQuantizedMultiplier } from '../interp/fixedpoint.js';
 import { FullyConnectedOptions as FcTable } from '../tflite/generated/tflite/fully-connected-options.js';
 import { ACT_CODE } from '../tflite/options.js';
-import { dtypeAt, expectDType, fail, int32Bias, multiplierArrays, perChannelMultipliers, qparams, weightedIO } from './common.js';
+import { dtypeAt, expectDType, fail, int32Bias, multiplierArrays, perChannelMultipliers, qparams, scalesOf, weightedIO } from './common.js';
 import { activationRange, activationRangeFloat, quantizeMultiplier, type QuantizedMultiplier } from './quant.js';
 import type { OpContext, OpDef } from './types.js';
 
@@ -61,7 +61,7 @@ function prepare(ctx: OpContext): FullyConnectedPrepared {
   let multipliers: QuantizedMultiplier[];
   if (perChannel) {
     if (wq.scale.length !== w.t.shape[wq.quantizedDimension]) fail(ctx, `weights have ${wq.scale.length} scales but dimension ${wq.quantizedDimension} is ${w.t.shape[wq.quantizedDimension]}`);
-    multipliers = perChannelMultipliers(ctx, inQ.scale, w.t, outQ.scale, outputDepth);
+    multipliers = perChannelMultipliers(ctx, inQ.scale, w.t, outQ.scale, outputDepth, scalesOf(['input', x.t], ['weights', w.t], ['output', y.t]));
   } else {
     // TFLM GetQuantizedConvolutionMultipler: the product of the two scales is taken in float32.
     const productScale = fr(inQ.scale * fr(wq.scale[0]));
@@ -71,7 +71,7 @@ function prepare(ctx: OpContext): FullyConnectedPrepared {
         fail(ctx, `bias scale ${biasScale} is not input_scale*weight_scale (${productScale}); TFLM refuses such a model`);
       }
     }
-    multipliers = [quantizeMultiplier(productScale / outQ.scale)];
+    multipliers = [quantizeMultiplier(productScale / outQ.scale, scalesOf(['input', x.t], ['weights', w.t], ['output', y.t]))];
   }
   const r = activationRange(opt.fusedActivation, outQ.scale, outQ.zeroPoint);
   return {
@@ -97,6 +97,7 @@ export const FULLY_CONNECTED: OpDef<FullyConnectedPrepared> = {
     if ((o.options as FullyConnectedOptions).keepNumDims) return 5;
     return dtypeAt(g, o.inputs[0]) === 'int8' && dtypeAt(g, o.inputs[1]) === 'int8' && dtypeAt(g, o.outputs[0]) === 'int8' ? 4 : 1;
   },
+  weights: { filter: 1, bias: 2, quantization: 'per-tensor' },
   minRuntime: { 1: '1.5.0', 2: '1.10.0', 3: '1.14.0', 4: '1.14.0' },
   tflm: { resolver: 'AddFullyConnected', cmsisNn: ['arm_fully_connected_s8'] },
   options: {

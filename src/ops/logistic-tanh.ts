@@ -1,7 +1,7 @@
 /** LOGISTIC and TANH (TFLM logistic.cc / tanh.cc, the gemmlowp integer path for int8). */
-import { dtypeAt, notSupported, qparams, unaryIO } from './common.js';
+import { dtypeAt, notSupported, qparams, scalesOf, unaryIO } from './common.js';
 import { logisticFixed, mulByQuantizedMultiplier, rdbp, tanhFixed } from '../interp/fixedpoint.js';
-import { castInt32, frexp, inputRadius, roundHalfAway } from './quant.js';
+import { castInt32, checkMultiplier, frexp, inputRadius, roundHalfAway } from './quant.js';
 import type { OpContext, OpDef } from './types.js';
 
 const fr = Math.fround;
@@ -30,7 +30,12 @@ function prepare(ctx: OpContext): SigmoidPrepared {
   if (!isTanh && outQ.zeroPoint !== -128) notSupported(ctx, `int8 LOGISTIC output zero point must be -128 (TFLM requires it), got ${outQ.zeroPoint}`);
   // TFLM prepare: plain frexp of input_scale * 2^27 and round(q * 2^31), without QuantizeMultiplier's
   // fix-ups; the int32 cast wraps as in C++.
-  const { fraction, exponent: leftShift } = frexp(inQ.scale * 2 ** (31 - INPUT_INTEGER_BITS));
+  const real = inQ.scale * 2 ** (31 - INPUT_INTEGER_BITS);
+  const { fraction, exponent: leftShift } = frexp(real);
+  // MultiplyByQuantizedMultiplier's limits (checkMultiplier), and CalculateInputRadius's int cast:
+  // below a left shift of 0 the radius exceeds int32 (input scale below 2^-28).
+  checkMultiplier({ multiplier: roundHalfAway(fraction * 2 ** 31), shift: leftShift }, real, scalesOf(['input', x.t]) + ' × 2^27');
+  if (leftShift < 0) notSupported(ctx, `input scale ${inQ.scale} is below 2^-28: TFLM's input radius for it does not fit int32`);
   return {
     ...base,
     inputZeroPoint: inQ.zeroPoint,
@@ -92,7 +97,6 @@ function sigmoidDef(op: 'LOGISTIC' | 'TANH'): OpDef<SigmoidPrepared> {
       emit(p, e) {
         e.int8('in', 0);
         e.int8('out', 0);
-        e.need(p.inputLeftShift >= 0 && p.inputLeftShift < 31, `input scale ${e.graph.tensors[p.input].quant?.scale[0]}`);
         const mult = p.inputMultiplier;
         const params = e.struct('tf_sigmoid_params_t', {
           size: p.size,

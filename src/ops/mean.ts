@@ -2,7 +2,7 @@
 import { numElements, type MeanOptions } from '../core/graph.js';
 import { ReducerOptions as ReducerTable } from '../tflite/generated/tflite/reducer-options.js';
 import { mulByQuantizedMultiplier } from '../interp/fixedpoint.js';
-import { constInt32, dataKind, dtypeAt, fail, input, notSupported, output, qparams, sameKind } from './common.js';
+import { constInt32, dataKind, dtypeAt, fail, input, notSupported, output, qparams, scalesOf, sameKind } from './common.js';
 import { meanMultiplier, quantizeMultiplier } from './quant.js';
 import type { NativeEmitter, OpContext, OpDef } from './types.js';
 
@@ -75,7 +75,7 @@ function prepare(ctx: OpContext): MeanPrepared {
   if (kind === 'float32') return { ...base, inputZeroPoint: 0, outputZeroPoint: 0, multiplier: 0, shift: 0 };
   const inQ = qparams(ctx, x.t, 'input');
   const outQ = qparams(ctx, y.t, 'output');
-  let m = quantizeMultiplier(inQ.scale / outQ.scale);
+  let m = quantizeMultiplier(inQ.scale / outQ.scale, scalesOf(['input', x.t], ['output', y.t]));
   if (reduced > 0) m = meanMultiplier(m, reduced);
   return { ...base, inputZeroPoint: inQ.zeroPoint, outputZeroPoint: outQ.zeroPoint, multiplier: m.multiplier, shift: m.shift };
 }

@@ -50,16 +50,50 @@ export interface QuantizedMultiplier {
 }
 
 /**
- * TFLM QuantizeMultiplier(double): frexp, round(q * 2^31), the q_fixed == 2^31 fix-up, and the
- * flush to zero of shifts below -31. A non-finite multiplier (scales whose float32 product
- * overflows) is bad-input: TFLM's own arithmetic is undefined there.
+ * The fixed-point multipliers TFLM's reference kernels can apply: MultiplyByQuantizedMultiplier
+ * (kernels/internal/common.cc, TFLM 90b983c2) DCHECKs `quantized_multiplier >= 0` and
+ * `shift >= -31 && shift <= 30`; its double-rounding body computes `x * (1 << left_shift)`, undefined
+ * in C from a left shift of 31 on, and gemmlowp's RoundingDivideByPOT takes exponents 0…31. A real
+ * multiplier of 2^30 or more (shift 31+) therefore has no representation, and tinyforge refuses it
+ * instead of emitting C with a shift the compiler may do anything with. QuantizeMultiplier itself
+ * flushes shifts below -31 to a zero multiplier (tiny multipliers are representable as 0).
  */
-export function quantizeMultiplier(realMultiplier: number): QuantizedMultiplier {
+export const MULTIPLIER_SHIFT_MIN = -31;
+export const MULTIPLIER_SHIFT_MAX = 30;
+
+/** Where a multiplier comes from, for the error message (e.g. 'input "x" scale 0.5 / output "y" scale 1e-12'). */
+export type MultiplierSource = string;
+
+/**
+ * The one check of a derived multiplier against TFLM's limits (every op's Prepare passes through it
+ * via quantizeMultiplier, or calls it directly for multipliers TFLM derives otherwise, e.g. LOGISTIC's
+ * plain frexp). Throws bad-input naming the source; the interpreter and the native generator add the
+ * operator.
+ */
+export function checkMultiplier(m: QuantizedMultiplier, real: number, from?: MultiplierSource): QuantizedMultiplier {
+  if (m.shift >= MULTIPLIER_SHIFT_MIN && m.shift <= MULTIPLIER_SHIFT_MAX && Math.abs(m.multiplier) < TWO_31) return m;
+  const what = from ? ` (${from})` : '';
+  throw badInput(
+    `the fixed-point multiplier ${real}${what} needs a shift of ${m.shift} bits; TFLM's MultiplyByQuantizedMultiplier takes shifts ${MULTIPLIER_SHIFT_MIN}…${MULTIPLIER_SHIFT_MAX}, i.e. a real multiplier below 2^30`,
+    {
+      remedy: 'These quantisation scales are outside what int8 kernels (TFLM or native) can compute with. Quantise the model again (tinyforge quantize or the TFLite converter) instead of editing its scales.',
+      details: { multiplier: String(real), shift: m.shift, ...(from && { source: from }) },
+    },
+  );
+}
+
+/**
+ * TFLM QuantizeMultiplier(double): frexp, round(q * 2^31), the q_fixed == 2^31 fix-up, and the
+ * flush to zero of shifts below -31; then checkMultiplier (TFLM's MultiplyByQuantizedMultiplier
+ * limits). A non-finite multiplier (scales whose product overflows) is bad-input too: TFLM's own
+ * arithmetic is undefined there. `from` names the scales in the error.
+ */
+export function quantizeMultiplier(realMultiplier: number, from?: MultiplierSource): QuantizedMultiplier {
   if (realMultiplier === 0) return { multiplier: 0, shift: 0 };
   if (!Number.isFinite(realMultiplier)) {
-    throw badInput(`a fixed-point multiplier derived from the quantisation scales is ${realMultiplier}`, {
-      remedy: 'The scales are out of any sensible range (their float32 product overflows). Quantise the model again instead of editing its parameters.',
-      details: { multiplier: String(realMultiplier) },
+    throw badInput(`a fixed-point multiplier derived from the quantisation scales${from ? ` (${from})` : ''} is ${realMultiplier}`, {
+      remedy: 'The scales are out of any sensible range (their product overflows). Quantise the model again instead of editing its parameters.',
+      details: { multiplier: String(realMultiplier), ...(from && { source: from }) },
     });
   }
   const { fraction, exponent } = frexp(realMultiplier);
@@ -70,7 +104,7 @@ export function quantizeMultiplier(realMultiplier: number): QuantizedMultiplier 
     shift += 1;
   }
   if (shift < -31) return { multiplier: 0, shift: 0 };
-  return { multiplier: qFixed, shift };
+  return checkMultiplier({ multiplier: qFixed, shift }, realMultiplier, from);
 }
 
 /** C `(int32_t)` of a double already known to be integral: values outside int32 become INT32_MIN (x86 cvttsd2si). */

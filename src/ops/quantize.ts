@@ -2,7 +2,7 @@
 import { numElements } from '../core/graph.js';
 import { cFloat } from '../core/cemit.js';
 import { mulByQuantizedMultiplier } from '../interp/fixedpoint.js';
-import { dtypeAt, expectDType, fail, input, notSupported, output, qparams } from './common.js';
+import { dtypeAt, expectDType, fail, input, notSupported, output, qparams, scalesOf } from './common.js';
 import { castInt32, quantizeMultiplier, roundHalfAway } from './quant.js';
 import { QuantizeOptions as QuantizeTable } from '../tflite/generated/tflite/quantize-options.js';
 import type { OpContext, OpDef } from './types.js';
@@ -35,7 +35,7 @@ function prepare(ctx: OpContext): QuantizePrepared {
   const base = { input: x.index, output: y.index, size: n, outputScale: qy.scale, outputZeroPoint: qy.zeroPoint };
   if (x.t.dtype === 'float32') return { ...base, from: 'float32', inputZeroPoint: 0, multiplier: 0, shift: 0 };
   const qx = qparams(ctx, x.t, 'input');
-  const m = quantizeMultiplier(qx.scale / qy.scale);
+  const m = quantizeMultiplier(qx.scale / qy.scale, scalesOf(['input', x.t], ['output', y.t]));
   return { ...base, from: 'int8', inputZeroPoint: qx.zeroPoint, multiplier: m.multiplier, shift: m.shift };
 }
 

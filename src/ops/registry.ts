@@ -8,19 +8,29 @@
  */
 import type { OpName } from '../core/graph.js';
 import { unsupported } from '../core/errors.js';
-import { ADD, MUL } from './add-mul.js';
+import { ADD, MUL, SUB } from './add-mul.js';
 import { CONCATENATION } from './concatenation.js';
 import { CONV_2D } from './conv-2d.js';
 import { DEPTHWISE_CONV_2D } from './depthwise-conv-2d.js';
 import { DEQUANTIZE } from './dequantize.js';
 import { FULLY_CONNECTED } from './fully-connected.js';
 import { LOGISTIC, TANH } from './logistic-tanh.js';
+import { HARD_SWISH } from './hard-swish.js';
+import { LEAKY_RELU } from './leaky-relu.js';
+import { LOG_SOFTMAX } from './log-softmax.js';
+import { MAXIMUM, MINIMUM } from './maximum-minimum.js';
 import { MEAN } from './mean.js';
+import { PAD, PADV2 } from './pad.js';
 import { AVERAGE_POOL_2D, MAX_POOL_2D } from './pool.js';
+import { PRELU } from './prelu.js';
 import { QUANTIZE } from './quantize.js';
 import { RELU, RELU6 } from './relu.js';
 import { RESHAPE } from './reshape.js';
+import { RESIZE_NEAREST_NEIGHBOR } from './resize-nearest-neighbor.js';
 import { SOFTMAX } from './softmax.js';
+import { PACK, SPLIT, SPLIT_V, UNPACK } from './split-pack.js';
+import { STRIDED_SLICE } from './strided-slice.js';
+import { TRANSPOSE } from './transpose.js';
 import type { AnyOpDef } from './types.js';
 
 /** Every op, keyed by name (the compiler checks that each OpName has an entry; the registry test that each entry is keyed by its own name). */
@@ -32,16 +42,32 @@ export const OPS: Readonly<Record<OpName, AnyOpDef>> = {
   DEPTHWISE_CONV_2D,
   DEQUANTIZE,
   FULLY_CONNECTED,
+  HARD_SWISH,
+  LEAKY_RELU,
+  LOG_SOFTMAX,
   LOGISTIC,
+  MAXIMUM,
   MAX_POOL_2D,
   MEAN,
+  MINIMUM,
   MUL,
+  PACK,
+  PAD,
+  PADV2,
+  PRELU,
   QUANTIZE,
   RELU,
   RELU6,
   RESHAPE,
+  RESIZE_NEAREST_NEIGHBOR,
   SOFTMAX,
+  SPLIT,
+  SPLIT_V,
+  STRIDED_SLICE,
+  SUB,
   TANH,
+  TRANSPOSE,
+  UNPACK,
 };
 
 /** All op names, sorted. */
@@ -63,6 +89,9 @@ export function opDef(name: string, who: string, operator?: number): AnyOpDef {
   }
   return d;
 }
+
+/** The weighted ops (filter + bias inputs, see OpDef.weights), e.g. for the quantiser's per-channel choice and TFLM's arena estimate. */
+export const WEIGHTED_OPS: readonly OpName[] = OP_NAMES.filter((n) => OPS[n].weights !== undefined);
 
 /** The ops the native engine generates code for (every other op is 'tflm-only'). */
 export const NATIVE_OPS: readonly OpName[] = OP_NAMES.filter((n) => OPS[n].native !== 'tflm-only');

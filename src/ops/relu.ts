@@ -1,5 +1,5 @@
 /** RELU and RELU6 (TFLM activations.cc: CalculateReluOpData / Relu6Prepare). */
-import { dtypeAt, qparams, unaryIO } from './common.js';
+import { dtypeAt, qparams, scalesOf, unaryIO } from './common.js';
 import { mulByQuantizedMultiplier } from '../interp/fixedpoint.js';
 import { quantizeMultiplier, roundHalfAway } from './quant.js';
 import type { OpContext, OpDef } from './types.js';
@@ -36,7 +36,7 @@ function prepare(ctx: OpContext): ReluPrepared {
   }
   const qy = qparams(ctx, y.t, 'output');
   // CalculateReluOpData: the scale ratio is taken in float32, then widened.
-  const m = quantizeMultiplier(fr(qx.scale / qy.scale));
+  const m = quantizeMultiplier(fr(qx.scale / qy.scale), scalesOf(['input', x.t], ['output', y.t]));
   return { ...base, ...none, inputZeroPoint: qx.zeroPoint, outputZeroPoint: qy.zeroPoint, multiplier: m.multiplier, shift: m.shift, actMin: Math.max(-128, qy.zeroPoint), actMax: 127 };
 }
 

@@ -1,7 +1,7 @@
 /** SOFTMAX (TFLM softmax.cc + reference/softmax.h, int8 in, int8 out at scale 1/256, zero point -128). */
 import { numElements, type SoftmaxOptions } from '../core/graph.js';
 import { expOnNegativeValues, getReciprocal, mulByQuantizedMultiplierGreaterThanOne, rdbp, srdhm } from '../interp/fixedpoint.js';
-import { dataKind, dtypeAt, fail, input, notSupported, output, qparams, sameKind } from './common.js';
+import { dataKind, dtypeAt, fail, input, notSupported, output, qparams, scalesOf, sameKind } from './common.js';
 import { inputRadius, quantizeMultiplier } from './quant.js';
 import { SoftmaxOptions as SoftmaxTable } from '../tflite/generated/tflite/softmax-options.js';
 import type { OpContext, OpDef } from './types.js';
@@ -47,7 +47,7 @@ function prepare(ctx: OpContext): SoftmaxPrepared {
   // TFLM PreprocessSoftmaxScaling (double-rounding build), in double.
   const real = Math.min(beta * inQ.scale * 2 ** (31 - SCALED_DIFF_INTEGER_BITS), 2 ** 31 - 1);
   if (!(real > 1)) notSupported(ctx, `beta*input_scale (${beta * inQ.scale}) is too small for TFLM's int8 softmax`);
-  const m = quantizeMultiplier(real);
+  const m = quantizeMultiplier(real, `beta ${beta}, ${scalesOf(['input', x.t])}`);
   return { ...base, inputMultiplier: m.multiplier, inputLeftShift: m.shift, diffMin: -inputRadius(SCALED_DIFF_INTEGER_BITS, m.shift) };
 }
 

@@ -118,6 +118,14 @@ export interface OpDef<P = unknown> {
    */
   readonly fixedOutput?: { readonly scale: number; readonly zeroPoint: number };
   /**
+   * Weighted ops (FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D): the constant int8 filter at input
+   * `filter`, the int32 bias at input `bias` (scale = input scale × filter scale), and how the
+   * quantiser quantises the filter: 'per-channel' always (TFLM's int8 conv kernels require it) or
+   * 'per-tensor' unless per-channel is asked for (the converter's default for dense layers). TFLM's
+   * Prepare keeps one multiplier and shift per output channel in its arena for these ops.
+   */
+  readonly weights?: { readonly filter: number; readonly bias: number; readonly quantization: 'per-channel' | 'per-tensor' };
+  /**
    * The op's BuiltinOptions table ↔ its options (graph.ts): `read` from the decoded fields (the
    * schema defaults when the file has no table), `write` with the builder, returning the table's
    * offset. Absent: the op has no options (read as {}, written without a table).

@@ -16,6 +16,8 @@ export interface ArrayData {
   shape: number[];
   y?: Int32Array;
   labels?: string[];
+  /** The exact int8 model inputs, one per example, when they are not x quantised with the input scale: a feature block's integer fold (src/features/quant.ts). */
+  int8?: Uint8Array[];
 }
 
 function flattenInto(v: unknown, out: number[], shape: number[], depth: number, path: string): void {

@@ -10,6 +10,7 @@ import type { FloatGraph } from './lower.js';
 import type { Range } from './calibrate.js';
 import { unsupported } from '../core/errors.js';
 import { chooseActivationParams, minWeightScales, quantizeBias, quantizeWeightsSymmetric, type QuantParams } from './math.js';
+import { OPS } from '../ops/registry.js';
 
 export interface BuildOptions {
   inputType?: 'int8' | 'float32';
@@ -105,15 +106,18 @@ export function buildInt8(g: FloatGraph, ranges: readonly (Range | undefined)[],
   };
 
   // Which op consumes each weight/bias, to pick per-channel axes and bias scales.
-  const weightOp = new Map<number, Operator['op']>();
+  const weightOp = new Map<number, 'per-channel' | 'per-tensor'>();
   const biasOf = new Map<number, { input: number; weight: number }>();
   const weightFloor = new Map<number, number[]>();
   for (const op of g.operators) {
-    if (op.op === 'FULLY_CONNECTED' || op.op === 'CONV_2D' || op.op === 'DEPTHWISE_CONV_2D') {
-      weightOp.set(op.inputs[1], op.op);
-      if (op.inputs[2] >= 0) {
-        biasOf.set(op.inputs[2], { input: op.inputs[0], weight: op.inputs[1] });
-        weightFloor.set(op.inputs[1], minWeightScales(g.tensors[op.inputs[2]].data as Float32Array, paramsOf(op.inputs[0]).scale));
+    // The weighted ops and how they quantise their filter come from the op registry.
+    const w = OPS[op.op].weights;
+    if (w) {
+      const [filter, b] = [op.inputs[w.filter], op.inputs[w.bias]];
+      weightOp.set(filter, w.quantization);
+      if (b !== undefined && b >= 0) {
+        biasOf.set(b, { input: op.inputs[0], weight: filter });
+        weightFloor.set(filter, minWeightScales(g.tensors[b].data as Float32Array, paramsOf(op.inputs[0]).scale));
       }
     }
   }
@@ -123,8 +127,7 @@ export function buildInt8(g: FloatGraph, ranges: readonly (Range | undefined)[],
   for (let i = 0; i < g.tensors.length; i++) {
     const t = g.tensors[i];
     if (t.kind === 'weight') {
-      const op = weightOp.get(i);
-      const axis = op === 'FULLY_CONNECTED' && !opts.perChannelDense ? undefined : t.channelAxis;
+      const axis = weightOp.get(i) === 'per-tensor' && !opts.perChannelDense ? undefined : t.channelAxis;
       const floor = weightFloor.get(i);
       const qw = quantizeWeightsSymmetric(t.data as Float32Array, t.shape, axis, floor && axis === undefined ? [Math.max(...floor)] : floor);
       weightScales.set(i, qw.scales);
@@ -195,9 +198,8 @@ export function buildInt8(g: FloatGraph, ranges: readonly (Range | undefined)[],
       rep.op += '+' + op.op;
       Object.assign(rep, { outputScale: p.scale, outputZeroPoint: p.zeroPoint, min: r.min, max: r.max });
     }
-    if (op.op === 'FULLY_CONNECTED' || op.op === 'CONV_2D' || op.op === 'DEPTHWISE_CONV_2D') {
-      rep.weightScales = [...(rep.weightScales ?? []), ...(weightScales.get(op.inputs[1]) as number[])];
-    }
+    const w = OPS[op.op].weights;
+    if (w) rep.weightScales = [...(rep.weightScales ?? []), ...(weightScales.get(op.inputs[w.filter]) as number[])];
   }
   return { model, inputQuant, outputQuant, layers };
 }

@@ -77,14 +77,14 @@ export function compareOutputs(floatOut: Float32Array, int8Out: Float32Array, n:
  * Run an int8 (or float-I/O) TFLite graph over n examples with the host reference interpreter:
  * float inputs are quantised as TFLM's QUANTIZE does, outputs dequantised. Returns [n, outSize].
  */
-export function runInt8(graph: Graph, x: Float32Array, n: number): Float32Array {
+export function runInt8(graph: Graph, x: Float32Array, n: number, int8?: Uint8Array[]): Float32Array {
   const interp = createInterpreter(graph);
   const per = numElements(graph.tensors[graph.inputs[0]].shape);
   if (x.length !== n * per) throw new RangeError(`${x.length} input values do not make ${n} examples of ${per}`);
   const outPer = numElements(graph.tensors[graph.outputs[0]].shape);
   const out = new Float32Array(n * outPer);
   for (let i = 0; i < n; i++) {
-    const raw = interp.invoke([quantizeInput(graph, x.subarray(i * per, (i + 1) * per))])[0];
+    const raw = interp.invoke([int8 ? int8[i] : quantizeInput(graph, x.subarray(i * per, (i + 1) * per))])[0];
     out.set(dequantizeOutput(graph, raw), i * outPer);
   }
   return out;

@@ -36,7 +36,7 @@ export function evaluateInt8(model: tf.LayersModel, graph: Graph, data: ArrayDat
   }
   const n = data.shape[0];
   const f = predictFloat(model, data.x, data.shape);
-  const q = runInt8(graph, data.x, n);
+  const q = runInt8(graph, data.x, n, data.int8);
   if (f.length !== q.length) {
     throw badInput(`the float model gives ${f.length / n} outputs per example but the .tflite ${q.length / n}`, { remedy: 'Pass the .tflite made from this model.' });
   }

@@ -106,7 +106,7 @@ export async function resolveFlashTarget(target: string, o: { board?: string; po
 export async function flashStage(t: FlashTarget, o: { port?: string; onOutput?: (chunk: string) => void } = {}): Promise<StartedBoard> {
   if (!exists(t.artifact)) throw badInput(`firmware image not found: ${t.artifact}`, { remedy: `build it first: tinyforge build ${t.projectDir ?? dirname(t.artifact)}` });
   if (t.board.virtual) {
-    const vb = await startVirtualBoard(t.artifact);
+    const vb = await startVirtualBoard(t.artifact, { machine: t.board.qemuMachine });
     return { path: vb.path, bytesPerSecond: VIRTUAL_LINK_BYTES_PER_SECOND, stop: () => vb.stop() };
   }
   if (t.plan.steps.length) await runSteps(t.plan.steps, o.onOutput);
@@ -193,6 +193,8 @@ export function heldOutVerifyWindows(model: Uint8Array, heldOutNormalised: Windo
 
 export interface VerifyStageOptions extends VerifySampleOptions {
   onProgress?: (done: number, total: number) => void;
+  /** The model's sample rate: the energy estimate's duty cycle at the window stride. */
+  sampleRateHz?: number;
 }
 
 export type VerifyStageReport = VerifyReport & {
@@ -236,6 +238,7 @@ export async function verifyStage(client: DeviceClient, model: Uint8Array, w: Ve
     reference: (x, k) => ref(x, sample.indices[k]),
     ...(w.features ? { features: (x: Uint8Array, k: number) => w.features!(x, sample.indices[k]) } : {}),
     onProgress: o.onProgress,
+    sampleRateHz: o.sampleRateHz,
   });
   const { indices: _omit, ...summary } = sample;
   // Counted where the host interpreter is the reference (a vectors folder brings its own outputs,

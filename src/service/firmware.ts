@@ -18,7 +18,7 @@ import { checkSettingsForModel, liveDetectionWarning } from '../firmware/model-s
 import { settingsFromGraph } from '../firmware/settings-header.js';
 import { readFirmwareSources } from '../adapters/firmware-sources.js';
 import { readTflite } from '../tflite/reader.js';
-import { validateGraph } from '../interp/validate.js';
+import { checkGraph } from '../interp/check.js';
 
 /** The native engine's generator (src/firmware/native), loaded only when asked for. */
 export async function loadNativeEngine(): Promise<NativeEngineEmitter> {
@@ -150,9 +150,11 @@ async function libraryStage(i: FirmwareStageInput, board: BoardSpec, parts: Omit
  */
 export function readModelForFirmware(bytes: Uint8Array, source: string, engine?: 'native' | 'tflm'): TfliteModel {
   const model = readTflite(bytes, { tflmOnlyOps: engine === 'tflm' });
-  // The interpreter's whole-graph check (indices, shapes, sizes, scales, zero points): a model the
-  // host cannot run is refused here (exit 3), not by the compiler or the board.
-  validateGraph(model.graph);
+  // The interpreter's whole-model check (indices, shapes, sizes, scales, zero points, execution
+  // order, every op's Prepare with TFLM's multiplier limits): a model the host cannot run is
+  // refused here (exit 3), not by the compiler or the board. Ops kept by name for TFLM get every
+  // structural check (TFLM prepares them on the device).
+  checkGraph(model.graph, { tflmOnlyOps: engine === 'tflm' });
   if (model.graph.inputs.length !== 1 || model.graph.outputs.length !== 1) {
     throw unsupported(`firmware serves models with one input and one output tensor (${source} has ${model.graph.inputs.length} and ${model.graph.outputs.length})`, {
       remedy: 'export the model with a single input and a single output',

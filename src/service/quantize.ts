@@ -8,10 +8,11 @@ import { loadSources, need } from '../adapters/model-sources.js';
 import { perLayerDiagnostics, type PerLayerReport } from '../quantize/per-layer.js';
 import { readTflite } from '../tflite/reader.js';
 import { saturationWarning } from '../interp/saturation.js';
-import { blockFromSettings, featureSqnr } from '../features/index.js';
+import { blockFromSettings, featureSqnr, int8FeatureInputs } from '../features/index.js';
+import { withModelQuant } from '../firmware/model-settings.js';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import type { ModelSettings } from '../core/dataset.js';
+import type { ModelSettings, WindowSet } from '../core/dataset.js';
 import { badInput, unsupported, usageError } from '../core/errors.js';
 import { numElements, type Graph } from '../core/graph.js';
 import { quantize, validateOptions, type QuantizeResult } from '../quantize/index.js';
@@ -30,6 +31,8 @@ export interface QuantizeStageInput {
   calibration: ArrayData;
   /** Labelled held-out windows: when given, float vs int8 is measured on them. */
   evaluation?: ArrayData;
+  /** The same held-out windows in sensor units: with a feature block, int8 is measured on the board's integer inputs. */
+  evaluationRaw?: WindowSet;
   /** Calibrate on at most this many examples (default 1000). */
   maxExamples?: number;
   inputType?: string;
@@ -80,7 +83,9 @@ export function quantizeStage(i: QuantizeStageInput): QuantizeStageResult {
     settings: i.settings,
   });
   const bytes = writeTflite(result.model);
-  const evalReport = i.evaluation && i.evaluation.shape[0] > 0 ? evaluateInt8(i.model, result.model.graph, i.evaluation) : null;
+  const block = result.settings ? blockFromSettings(result.settings) : null;
+  const evaluation = i.evaluation && block && i.evaluationRaw ? { ...i.evaluation, int8: int8FeatureInputs(i.evaluationRaw, result.settings!, block) } : i.evaluation;
+  const evalReport = evaluation && evaluation.shape[0] > 0 ? evaluateInt8(i.model, result.model.graph, evaluation) : null;
   return { result, bytes, settings: result.settings, floatParams: i.model.countParams(), calibrated: rep.shape[0], eval: evalReport, seconds: (Date.now() - t0) / 1000 };
 }
 
@@ -143,6 +148,10 @@ export async function evaluateModel(i: EvaluateModelInput): Promise<EvaluateMode
     graph = r.result.model.graph;
   }
   const n = data.shape[0];
+  // With a feature block the int8 inputs are the board's: integer features folded to int8, not the float features quantised.
+  const fs = src.settings?.features && src.heldOutRaw && !i.data && !i.evaluation ? withModelQuant(src.settings, graph) : undefined;
+  const fsBlock = fs ? blockFromSettings(fs) : null;
+  if (fs && fsBlock && fs.inputQuant) data.int8 = int8FeatureInputs(src.heldOutRaw!, fs, fsBlock);
   progress({ phase: 'evaluating', done: 0, total: n });
   const report = evalStage(src.model, graph, data);
   const perLayer = i.perLayer ? perLayerDiagnostics(src.model, graph, data.x, n, (done) => progress({ phase: 'per-layer', done, total: n })) : undefined;

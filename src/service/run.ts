@@ -11,7 +11,8 @@
  *   firmware/      the generated project (build/ after the build)
  *   pipeline.json  the report returned by runProject
  */
-import { exists, makeDir, readBytes, writeSplitDir, writeFileAtomic } from '../adapters/files.js';
+import { formatEnergy } from '../firmware/energy.js';
+import { exists, makeDir, readBytes, readManifest, removePath, writeSplitDir, writeFileAtomic } from '../adapters/files.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
 import { badInput, mismatch, usageError } from '../core/errors.js';
@@ -21,6 +22,7 @@ import type { EvalReport } from '../quantize/eval.js';
 import { type ArrayData } from '../quantize/array-data.js';
 import { loadSettings, loadSources } from '../adapters/model-sources.js';
 import { frontEndFromConfig, type TinyforgeConfig } from '../train/config.js';
+import { blockFromSettings } from '../features/index.js';
 import type { EpochRecord } from '../train/train.js';
 import type * as tf from '@tensorflow/tfjs';
 import { dataCounts, prepareData } from './data.js';
@@ -29,6 +31,8 @@ import { featureVerifyWindows, flashStage, heldOutVerifyWindows, loadVerifyWindo
 import { modelFiles, quantizeStage, writeModelFiles } from './quantize.js';
 import { trainedArrays, trainSettings, trainStage } from './train.js';
 import { getBoard } from '../firmware/boards.js';
+import { MANIFEST_FILE } from '../firmware/build.js';
+import { sha256Hex } from '../firmware/emit.js';
 
 export const RUN_STAGES = ['data', 'train', 'int8', 'firmware', 'build', 'flash', 'verify'] as const;
 export type RunStage = (typeof RUN_STAGES)[number];
@@ -112,6 +116,39 @@ export function runLayout(cfg: TinyforgeConfig, out: string) {
   };
 }
 
+/**
+ * Outputs a new result of `stage` makes stale, removed just before the stage writes: the model
+ * files (a new training run), the firmware project (a new model; only a folder tinyforge generated,
+ * i.e. with its manifest). An interrupted or failed run so never leaves a later stage's output
+ * from another model beside a new one: each stage's output is complete and consistent with the
+ * model, or absent (issue 18 item 7). pipeline.json is removed when the run starts and written
+ * whole when it ends.
+ */
+function removeStale(L: ReturnType<typeof runLayout>, stage: 'train' | 'int8'): void {
+  if (stage === 'train') {
+    for (const f of [L.tflite, join(L.modelDir, 'model_data.h'), join(L.modelDir, 'model_data.cc'), L.settings]) removePath(f);
+  }
+  if (exists(join(L.firmware, MANIFEST_FILE))) removePath(L.firmware);
+}
+
+/**
+ * `run --from build|flash|verify` reuses the firmware on disk: refused when its manifest names
+ * another model than the .tflite the run verifies against (a mixed folder, e.g. from an older run).
+ */
+function checkFirmwareModel(L: ReturnType<typeof runLayout>, tflite: Uint8Array | undefined): void {
+  if (!exists(join(L.firmware, MANIFEST_FILE))) return;
+  const bytes = tflite ?? (exists(L.tflite) ? readBytes(L.tflite) : undefined);
+  if (!bytes) return;
+  const built = readManifest(L.firmware).modelSha256;
+  const model = sha256Hex(bytes);
+  if (built && built !== model) {
+    throw badInput(`the firmware in ${L.firmware} was generated for another model (sha256 ${built.slice(0, 16)}…) than ${L.tflite} (${model.slice(0, 16)}…)`, {
+      remedy: 'regenerate it for this model: tinyforge run --from firmware',
+      details: { firmwareModelSha256: built, modelSha256: model },
+    });
+  }
+}
+
 function need(path: string, what: string, stage: RunStage): string {
   if (!exists(path)) throw badInput(`${what} not found: ${path}`, { remedy: `run the earlier stages first (tinyforge run --to ${RUN_STAGES[RUN_STAGES.indexOf(stage) - 1]}), or point the project file at it` });
   return path;
@@ -124,6 +161,7 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
   const say = (s: RunStage, m: string) => hooks.stage?.(s, m);
   const L = runLayout(cfg, resolve(input.out ?? cfg.out ?? 'out/run'));
   makeDir(L.out);
+  removePath(L.report);
   const report: RunReport = { outDir: L.out, stages, files: {} };
   const boardId = getBoard(cfg.firmware?.board ?? RUN_DEFAULT_BOARD).id;
 
@@ -162,6 +200,7 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
       } else {
         hooks.begin?.('train');
         const ts = trainSettings(cfg.train, frontEndFromConfig(cfg.features));
+        removeStale(L, 'train');
         const { result, seconds } = await trainStage(data, ts, L.train, { onEpoch: hooks.epoch, shouldStop: hooks.shouldStop });
         const acc = result.report.accuracy;
         report.train = { dir: L.train, backend: result.backend, epochsRun: result.report.training.epochsRun, accuracy: acc, verdict: result.report.verdict.kind, params: result.report.size.params, seconds };
@@ -181,9 +220,11 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
       if (!model) {
         const src = await loadSources({ model: need(L.train, 'training run folder', 'int8') });
         ({ model, settings, calibration, evaluation } = src);
+        heldOutRaw = src.heldOutRaw;
       }
       const q = cfg.quantize ?? {};
-      const r = quantizeStage({ model, settings, calibration: calibration!, evaluation, maxExamples: q.representativeWindows, inputType: q.inputType, outputType: q.outputType, perChannelDense: q.perChannelDense });
+      const r = quantizeStage({ model, settings, calibration: calibration!, evaluation, evaluationRaw: heldOutRaw, maxExamples: q.representativeWindows, inputType: q.inputType, outputType: q.outputType, perChannelDense: q.perChannelDense });
+      removeStale(L, 'int8');
       const files = writeModelFiles(L.modelDir, modelFiles(r, { tfliteName: basename(L.tflite) }));
       tflite = r.bytes;
       settings = r.settings ?? settings;
@@ -207,7 +248,11 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
       report.firmware = { board: fw.board.id, engine: fw.engine, dir: fw.dir };
       report.files.firmware = fw.dir;
       say('firmware', `${fw.project.files.length} files for ${fw.board.id} (${fw.engine} engine) in ${fw.dir}`);
+      const fb = blockFromSettings(fs.settings);
+      if (fb) say('firmware', `feature block ${fb.block}: ${fb.count} features from the raw window on the board, DSP scratch ${fb.scratchBytes} B of static RAM (counted in the build's RAM)`);
     }
+
+    if (!has('firmware') && (has('build') || has('flash') || has('verify'))) checkFirmwareModel(L, tflite);
 
     if (has('build')) {
       hooks.begin?.('build');
@@ -231,8 +276,9 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
       verifyWindows ??= await loadVerifyWindows(tflite, L.tflite, { data: need(L.train, 'training run folder', 'verify') });
       board ??= { path: cfg.verify?.port ?? '', stop: async () => {} };
       const v = cfg.verify ?? {};
-      const r = await verifyOnBoard(board, tflite, verifyWindows, { all: v.all, max: v.windows, seed: v.seed, onProgress: hooks.verifyProgress, onLog: hooks.deviceLog, link: { baud: v.baudRate, timeoutMs: v.timeoutMs } });
+      const r = await verifyOnBoard(board, tflite, verifyWindows, { all: v.all, max: v.windows, seed: v.seed, sampleRateHz: settings?.sampleRateHz, onProgress: hooks.verifyProgress, onLog: hooks.deviceLog, link: { baud: v.baudRate, timeoutMs: v.timeoutMs } });
       report.verify = r;
+      if (r.energy) say('verify', formatEnergy(r.energy));
       say('verify', `${r.bitExact}/${r.n} outputs bit-exact, max diff ${r.maxLsbDiff} LSB (${r.sample.mode === 'all' ? `all ${r.sample.total} windows` : `${r.sample.mode} sample of ${r.sample.total}`})${r.features ? `; ${r.features.bitExact}/${r.features.n} feature vectors bit-exact (DSP ${r.features.counter ? `${r.features.counter.mean.toFixed(0)} of ${r.counter?.mean.toFixed(0)} ${r.counterKind}/inference` : 'no counter'})` : ''}`);
     }
   } finally {

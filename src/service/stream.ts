@@ -38,12 +38,23 @@ const IMU_BATCH_SAMPLES = 25;
 export interface CaptureOptions {
   label: string;
   group: string;
-  /** Stop after this many seconds (Infinity: until `stop` settles or the link closes). */
+  /**
+   * Stop after this much sensor time: seconds × the board's rate samples, counted by sequence
+   * number (Infinity: until `stop` settles or the link closes). A slow link or emulator makes it
+   * take longer on the wall clock, never shorter in the file.
+   */
   seconds: number;
+  /** Called after every batch with the capture so far (a progress bar). */
+  onProgress?(s: CaptureSummary): void;
   /** Requested sample rate (0: the board's own). */
   rateHz: number;
   /** Port name, recorded in the sidecar. */
   port: string;
+  /**
+   * How long the link may be silent (not one byte, good or damaged) before the board is asked
+   * whether it is still there (default: four batches' time, at least 3 s).
+   */
+  silenceMs?: number;
 }
 
 export interface CaptureResult {
@@ -67,7 +78,7 @@ export async function captureStage(client: DeviceClient, o: CaptureOptions, appe
     await client.close().catch(() => undefined);
     throw e;
   }
-  const session = new CaptureSession(o.label, o.group);
+  const session = new CaptureSession(o.label, o.group, { seconds: o.seconds });
   const startedAt = new Date().toISOString();
   let stopReason: CaptureStopReason | null = null;
   let finish!: () => void;
@@ -77,14 +88,20 @@ export async function captureStage(client: DeviceClient, o: CaptureOptions, appe
     stopReason ??= reason;
     finish();
   };
+  // Liveness is any byte from the board, damaged or not: on a noisy link most frames may fail
+  // their CRC (skipped, counted, their samples become gaps) while the board is plainly there.
   let lastData = Date.now();
+  let lastBytes = client.stats.bytesReceived;
+  const bad0 = client.stats.badFrames;
   client.onImuSamples((b) => {
     lastData = Date.now();
-    append(session.add(b, lastData));
+    const rows = session.add(b, lastData);
+    if (rows) append(rows);
+    o.onProgress?.(session.summary());
+    if (session.complete) end('time');
   });
   client.transport.onClose(() => end('link closed'));
   void stop.then(() => end('interrupted'));
-  let timer: ReturnType<typeof setTimeout> | null = null;
   let watchdog: ReturnType<typeof setInterval> | null = null;
   try {
     try {
@@ -93,26 +110,29 @@ export async function captureStage(client: DeviceClient, o: CaptureOptions, appe
       throw noImuError(e, o.port) ?? e;
     }
     onStarted?.();
-    timer = Number.isFinite(o.seconds) ? setTimeout(() => end('time'), o.seconds * 1000) : null;
     // A port that vanishes does not always close (USB unplug, a pty whose emulator hangs): after a
     // silence of several batches, ask the board; no answer (HELLO's own retries) = link lost.
-    const silenceMs = Math.max(3000, (4 * IMU_BATCH_SAMPLES * 1000) / (client.info!.imuRateHz || 1));
+    const silenceMs = o.silenceMs ?? Math.max(3000, (4 * IMU_BATCH_SAMPLES * 1000) / (client.info!.imuRateHz || 1));
     let probing = false;
     watchdog = setInterval(() => {
+      if (client.stats.bytesReceived !== lastBytes) {
+        lastBytes = client.stats.bytesReceived;
+        lastData = Date.now();
+      }
       if (probing || stopReason !== null || Date.now() - lastData < silenceMs) return;
       probing = true;
       client.hello().then(
         () => ((lastData = Date.now()), (probing = false)),
         () => end('link closed'),
       );
-    }, 500);
+    }, Math.min(500, Math.max(50, silenceMs / 4)));
     await done;
   } finally {
-    if (timer) clearTimeout(timer);
     if (watchdog) clearInterval(watchdog);
     if (stopReason !== 'link closed') await client.streamStop().catch(() => undefined);
     await client.close().catch(() => undefined);
   }
+  session.corruptFrames = client.stats.badFrames - bad0;
   const s = session.summary();
   const reason: CaptureStopReason = stopReason ?? 'time';
   return {

@@ -124,8 +124,9 @@ export class DeviceSession {
   private onBatch(b: ImuSamplesMsg): void {
     const n = b.samplesMg.length / 3;
     if (this.nextSample >= 0 && b.firstSample > this.nextSample) this.stats.lostSamples += b.firstSample - this.nextSample;
-    this.nextSample = b.firstSample + n;
-    this.stats.samples += n;
+    // A repeated (or late) frame adds no samples; the recorder below drops it by sequence number too.
+    this.stats.samples += Math.max(0, b.firstSample + n - Math.max(b.firstSample, this.nextSample));
+    this.nextSample = Math.max(this.nextSample, b.firstSample + n);
     this.events.emit({ t: 'samples', first: b.firstSample, rateHz: b.rateMilliHz / 1000, mg: Array.from(b.samplesMg), lost: this.stats.lostSamples });
     const r = this.recording;
     if (!r) return;

@@ -6,12 +6,13 @@
  *  - Cross-origin requests and WebSocket upgrades: a browser sends `Origin` on every WebSocket
  *    handshake and on cross-origin fetches; it must be the app's own origin. Upgrades without an
  *    Origin are refused too (browsers always send one; other local programs can use the CLI).
+ *  - Several Host headers (a smuggling trick: one for the check, another for a proxy) are refused.
  *  - Dataset file names: only plain names inside the dataset folder (no separators, no `..`).
  */
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 
 export interface Refusal {
-  status: 403 | 421;
+  status: 400 | 403 | 421;
   reason: string;
 }
 
@@ -26,6 +27,11 @@ export function allowedHosts(listenHost: string, port: number): Set<string> {
 
 export interface RequestFacts {
   host: string | undefined;
+  /**
+   * How many Host headers the request carried (from the raw headers). Node keeps only the first
+   * of several, so a request with a good and a foreign Host would pass on the first alone.
+   */
+  hostHeaders?: number;
   origin: string | undefined;
   /** The Sec-Fetch-Site header a modern browser adds ('same-origin', 'cross-site', …). */
   secFetchSite?: string;
@@ -35,6 +41,7 @@ export interface RequestFacts {
 
 /** null when the request may proceed; otherwise the status and reason to refuse it with. */
 export function checkRequest(r: RequestFacts, hosts: Set<string>): Refusal | null {
+  if ((r.hostHeaders ?? 1) > 1) return { status: 400, reason: `${r.hostHeaders} Host headers: a request names one host` };
   const host = (r.host ?? '').toLowerCase();
   if (!hosts.has(host)) return { status: 421, reason: `Host "${r.host ?? ''}" is not this studio's address (${[...hosts][0]})` };
   if (r.origin !== undefined || r.upgrade) {
@@ -71,4 +78,11 @@ export function fileNamePart(s: string): string {
 /** Labels and subjects the studio accepts: 1–64 printable characters, no control characters. */
 export function validName(s: unknown): s is string {
   return typeof s === 'string' && s.length >= 1 && s.length <= 64 && !/[\u0000-\u001f\u007f]/.test(s) && s.trim() === s;
+}
+
+/** Raw header names/values as Node gives them (name, value, name, value…) → how many are `name`. */
+export function headerCount(rawHeaders: readonly string[], name: string): number {
+  let n = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i].toLowerCase() === name) n++;
+  return n;
 }

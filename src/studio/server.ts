@@ -26,7 +26,8 @@ import fastifyStatic from '@fastify/static';
 import { TinyforgeError, causeText } from '../core/errors.js';
 import type { DeviceSession } from './device-session.js';
 import type { StudioEvent } from './wire.js';
-import { allowedHosts, checkRequest } from './security.js';
+import { allowedHosts, checkRequest, headerCount } from './security.js';
+import { parseLiveSource } from './sample-source.js';
 import { deleteRecording, listRecordings, relabelRecording } from './recordings.js';
 import { modelDiagnostics, modelPage, type Diagnostics } from './model-info.js';
 import type { EvalProgress } from '../service/quantize.js';
@@ -64,7 +65,7 @@ export function createStudioServer(o: StudioServerOptions): StudioServer {
   app.addHook('onRequest', async (req, reply) => {
     const h = req.headers;
     const upgrade = (h.upgrade ?? '').toLowerCase() === 'websocket';
-    const refusal = checkRequest({ host: h.host, origin: h.origin, secFetchSite: h['sec-fetch-site'] as string | undefined, upgrade }, hosts);
+    const refusal = checkRequest({ host: h.host, hostHeaders: headerCount(req.raw.rawHeaders ?? [], 'host'), origin: h.origin, secFetchSite: h['sec-fetch-site'] as string | undefined, upgrade }, hosts);
     if (!refusal) return;
     // A refused upgrade's socket is not the HTTP server's any more: end it once the answer is out.
     if (upgrade) reply.raw.once('finish', () => req.raw.socket?.destroy());
@@ -103,10 +104,10 @@ export function createStudioServer(o: StudioServerOptions): StudioServer {
     return s.view();
   });
   app.post('/api/live/source', async (req, reply) => {
-    const b = (req.body ?? {}) as { activity?: unknown; subject?: unknown };
     if (!s.source.setActivity) return reply.code(409).send({ error: 'usage', message: 'the sample source is the board\'s own IMU', remedy: null });
     try {
-      s.source.setActivity(String(b.activity), b.subject === undefined ? undefined : Number(b.subject));
+      const b = parseLiveSource(req.body);
+      s.source.setActivity(b.activity, b.subject);
     } catch (e) {
       return fail(reply, e);
     }

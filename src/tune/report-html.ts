@@ -41,7 +41,7 @@ export function scatterSvg(trials: readonly TrialRecord[], front: readonly Trial
   const x = (ms: number) => m.l + ((Math.log10(ms) - lo) * (W - m.l - m.r)) / (hi - lo);
   const y = (a: number) => m.t + ((1 - a) * (H - m.t - m.b)) / (1 - yLo);
   const p: string[] = [`<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="validation int8 accuracy against latency">`];
-  p.push(`<text x="${W / 2}" y="16" text-anchor="middle" class="t">validation int8 accuracy vs latency (${pts.length} trained trials, Pareto front in red)</text>`);
+  p.push(`<text x="${W / 2}" y="16" text-anchor="middle" class="t">validation int8 accuracy vs latency: ${pts.length} trained trials, Pareto front in red</text>`);
   for (let k = 0; k <= 5; k++) {
     const a = yLo + ((1 - yLo) * k) / 5;
     p.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${y(a).toFixed(1)}" y2="${y(a).toFixed(1)}" class="g"/><text x="${m.l - 4}" y="${(y(a) + 4).toFixed(1)}" text-anchor="end" class="a">${(100 * a).toFixed(0)} %</text>`);
@@ -58,10 +58,13 @@ export function scatterSvg(trials: readonly TrialRecord[], front: readonly Trial
     const bx = x(budget.maxLatencyMs).toFixed(1);
     p.push(`<line x1="${bx}" x2="${bx}" y1="${m.t}" y2="${H - m.b}" class="mk"/><text x="${bx}" y="${m.t - 2}" text-anchor="middle" class="a">budget</text>`);
   }
-  const fr = [...front].filter((f) => f.figures && f.accuracy).sort((a, b) => a.figures!.latencyMs - b.figures!.latencyMs);
-  if (fr.length > 1) {
+  const fr = [...front].filter((f) => f.figures && f.accuracy).sort((a, b) => a.figures!.latencyMs - b.figures!.latencyMs || b.accuracy!.val.int8 - a.accuracy!.val.int8);
+  // The line: the front in this plane (accuracy × latency); the red points: the 4-objective front.
+  let top = -1;
+  const plane = fr.filter((f) => (f.accuracy!.val.int8 > top ? ((top = f.accuracy!.val.int8), true) : false));
+  if (plane.length > 1) {
     let d = '';
-    fr.forEach((f, i) => {
+    plane.forEach((f, i) => {
       const fx = x(f.figures!.latencyMs).toFixed(1);
       const fy = y(f.accuracy!.val.int8).toFixed(1);
       d += i === 0 ? `M${fx},${fy}` : `H${fx}V${fy}`;
@@ -109,7 +112,7 @@ export function tuneReportHtml(r: TuneReportView, title = 'tinyforge tune report
 td{white-space:nowrap}td:nth-child(2),th:nth-child(2){text-align:left}table{font-size:12px}td,th{padding:3px 6px}</style></head><body>
 <h1>${esc(title)}</h1>
 <p>${esc(`Budget ${r.budget.description}. ${c.candidates} candidates proposed: ${c.rejected} rejected before training (${(100 * r.rejectedShare).toFixed(0)} %), ${c.trained} trained, ${c.failed} failed; ${r.executor}.`)}</p>
-<p>${esc('Figures were measured before training on the virtual board (Cortex-M4, native engine) with placeholder weights. Trials were chosen on validation accuracy only; test accuracy is shown for the Pareto front and never used to choose.')}</p>
+<p>${esc('Every candidate was measured before training on the virtual board (Cortex-M4, native engine, placeholder weights) and rejected at once if over budget; trained trials were measured again (the figures shown). Red points: the Pareto front over int8 accuracy × latency × RAM × flash; dashed line: the front in this plane. Trials were chosen on validation accuracy only; test accuracy is shown for the front and never used to choose.')}</p>
 ${r.best ? `<p><b>Best on validation:</b> ${esc(`#${r.best.id} ${describeCandidate(r.best.candidate)} — int8 ${pct(r.best.accuracy?.val.int8)}, ${r.best.figures?.instructions} instructions (${r.best.figures?.latencyMs.toFixed(2)} ms), arena ${r.best.figures?.arena} B, flash ${r.best.figures?.flash} B`)}. Take it to the board: <code>${esc(`tinyforge run --trial ${r.out ?? 'DIR'}#${r.best.id}`)}</code></p>` : ''}
 <h2>Accuracy against latency</h2>
 ${scatterSvg(r.trials, r.front, r.budget)}

@@ -29,8 +29,14 @@ export interface TrialRecord {
   status: TrialStatus;
   /** Why it was rejected or failed. */
   reason?: string;
-  /** Measured before training (placeholder weights), and the latency under the budget's CPI and clock. */
+  /**
+   * Flash, RAM, arena, instructions and latency (under the budget's CPI and clock): measured before
+   * training with placeholder weights (rejected trials, and the budget check), then, once trained,
+   * measured again on the trained model (the figures the front and the report use).
+   */
   figures?: Figures & { latencyMs: number };
+  /** A trained trial's figures as predicted before training. */
+  predicted?: Figures & { latencyMs: number };
   /** Accuracy in [0, 1]; test only for Pareto-front trials (never used to choose). */
   accuracy?: { val: { float: number; int8: number }; test?: { float: number; int8: number } };
   epochsRun?: number;

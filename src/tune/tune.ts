@@ -28,6 +28,7 @@ import type { DataConfig } from '../train/config.js';
 import type { TrainingData } from '../train/data-source.js';
 import type { Preset } from '../train/models.js';
 import { exists, makeDir } from '../adapters/files.js';
+import { readFirmwareSources } from '../adapters/firmware-sources.js';
 import { SEARCH_FILE, TRIALS_FILE, TuneStore as Store, makeTempDir, removeDir } from '../adapters/tune-store.js';
 import { forkJob, localPool, type JobRunner } from '../adapters/trial-process.js';
 import { queueExecutor, runQueueWorker, type QueueWorkerOptions } from '../adapters/tune-queue.js';
@@ -145,24 +146,32 @@ export async function measureModel(model: tf.LayersModel, d: TrainingData, o: Me
   try {
     const cal = applyNormalisation(firstWindows(d.train, 64), d.normalisation);
     const q = quantizeStage({ model, settings: settingsOf(d), calibration: { x: cal.x, shape: [cal.y.length, d.windowLength, d.axes.length] }, maxExamples: 64 });
-    const m = readModelForFirmware(q.bytes, 'the candidate');
-    makeDir(o.workDir);
-    const fw = await firmwareStage({ board: MEASURE_BOARD, engine: 'native', model: m, modelBytes: q.bytes, settings: q.settings!, out: join(o.workDir, 'firmware'), force: true });
-    o.signal?.throwIfAborted();
-    const b = await buildStage(fw.dir);
-    o.signal?.throwIfAborted();
-    const board = await flashStage(await resolveFlashTarget(fw.dir));
-    try {
-      const held = d.val.y.length ? d.val : d.train;
-      const w = heldOutVerifyWindows(q.bytes, applyNormalisation(firstWindows(held, 3), d.normalisation));
-      const r = await verifyOnBoard(board, q.bytes, w, { all: true });
-      if (!r.ok || !r.counter) throw internalError(`the candidate's firmware disagrees with the host interpreter on the virtual board (${r.bitExact}/${r.n} bit-exact)`, { remedy: 'this is a tinyforge bug: report it with the project in ' + fw.dir });
-      return { flash: b.image!.memory.flash, ram: b.image!.memory.ram, arena: b.footprint!.arena, instructions: Math.round(r.counter.mean) };
-    } finally {
-      await board.stop();
-    }
+    return await measureTflite(q.bytes, q.settings!, d, o);
   } finally {
     model.dispose();
+  }
+}
+
+/**
+ * Flash, RAM, arena and instructions of an int8 model (with its settings) as native-engine firmware
+ * on the virtual board: generated, built, run on 3 validation windows (checked bit for bit).
+ */
+export async function measureTflite(bytes: Uint8Array, settings: ModelSettings, d: TrainingData, o: MeasureOptions): Promise<Figures> {
+  const m = readModelForFirmware(bytes, 'the candidate');
+  makeDir(o.workDir);
+  const fw = await firmwareStage({ board: MEASURE_BOARD, engine: 'native', model: m, modelBytes: bytes, settings, out: join(o.workDir, 'firmware'), force: true });
+  o.signal?.throwIfAborted();
+  const b = await buildStage(fw.dir);
+  o.signal?.throwIfAborted();
+  const board = await flashStage(await resolveFlashTarget(fw.dir));
+  try {
+    const held = d.val.y.length ? d.val : d.train;
+    const w = heldOutVerifyWindows(bytes, applyNormalisation(firstWindows(held, 3), settings.normalisation));
+    const r = await verifyOnBoard(board, bytes, w, { all: true });
+    if (!r.ok || !r.counter) throw internalError(`the candidate's firmware disagrees with the host interpreter on the virtual board (${r.bitExact}/${r.n} bit-exact)`, { remedy: 'this is a tinyforge bug: report it with the project in ' + fw.dir });
+    return { flash: b.image!.memory.flash, ram: b.image!.memory.ram, arena: b.footprint!.arena, instructions: Math.round(r.counter.mean) };
+  } finally {
+    await board.stop();
   }
 }
 
@@ -417,11 +426,15 @@ export async function tuneStage(o: TuneOptions, executor: TrialExecutor, hooks: 
     if (fresh) store.append(r);
   };
 
+  // Cached figures are only as good as the firmware they were measured with: the key includes the
+  // hand-written firmware sources, so a shared cache never answers for other C code.
+  const sourcesKey = createHash('sha256').update(JSON.stringify(readFirmwareSources())).digest('hex').slice(0, 8);
   const figuresOf = async (c: Candidate, arch: string): Promise<Figures> => {
-    const cached = store.cachedFigures(arch);
+    const key = `${arch}-${sourcesKey}`;
+    const cached = store.cachedFigures(key);
     if (cached) return cached;
-    const f = await measureCandidate(c, data, { seed: o.seed, workDir: store.measureDir(arch), signal });
-    store.saveFigures(arch, f);
+    const f = await measureCandidate(c, data, { seed: o.seed, workDir: store.measureDir(key), signal });
+    store.saveFigures(key, f);
     return f;
   };
   const withLatency = (f: Figures) => ({ ...f, latencyMs: Number(latencyMs(f.instructions, o.budget).toFixed(4)) });
@@ -473,8 +486,22 @@ export async function tuneStage(o: TuneOptions, executor: TrialExecutor, hooks: 
     let rec: TrialRecord;
     try {
       const r = await executor.run(job, signal);
-      const dir = store.writeTrialModel(base.id, { tflite: Buffer.from(r.artifacts.tflite, 'base64'), settings: r.artifacts.settings, floatModel: r.artifacts.floatModel });
-      rec = { ...base, rung, epochs: rungs[rung], status: 'done', accuracy: r.accuracy, epochsRun: r.epochsRun, params: r.params, trainSeconds: Number(r.trainSeconds.toFixed(2)), worker: r.worker, dir };
+      const tflite = new Uint8Array(Buffer.from(r.artifacts.tflite, 'base64'));
+      const dir = store.writeTrialModel(base.id, { tflite, settings: r.artifacts.settings, floatModel: r.artifacts.floatModel });
+      // The trained model measured for real: the generated code may specialise on the trained
+      // requantisation (e.g. no left-shift path), so flash can differ from the prediction by a few bytes.
+      const key = `model-${createHash('sha256').update(tflite).digest('hex').slice(0, 16)}-${sourcesKey}`;
+      let trained = store.cachedFigures(key);
+      if (!trained) {
+        trained = await measureTflite(tflite, r.artifacts.settings, data.forCandidate(base.candidate), { seed: o.seed, workDir: store.measureDir(key), signal });
+        store.saveFigures(key, trained);
+      }
+      const over = overBudget(trained, o.budget);
+      rec = {
+        ...base, rung, epochs: rungs[rung], status: over.length ? 'rejected' : 'done', ...(over.length ? { reason: `over budget after training: ${over.join(', ')}` } : {}),
+        figures: withLatency(trained), predicted: base.figures,
+        accuracy: r.accuracy, epochsRun: r.epochsRun, params: r.params, trainSeconds: Number(r.trainSeconds.toFixed(2)), worker: r.worker, dir,
+      };
     } catch (e) {
       if (signal?.aborted) throw interruptedError(o.out);
       const err = trialFailure(e);
@@ -533,8 +560,13 @@ export async function tuneStage(o: TuneOptions, executor: TrialExecutor, hooks: 
       let current = picked;
       for (let r = 0; r < rungs.length && current.length; r++) {
         if (r > 0 && Date.now() >= deadline) break;
-        const results = await Promise.all(current.map((p) => train(p, r)));
-        current = r + 1 < rungs.length ? promote(results, o.space.epochs.eta).map((p) => ({ ...p })) : [];
+        // Every trial of the rung settles before anything is thrown: nothing writes to the folder
+        // after tuneStage has returned (a resumed search in the same process must see it all).
+        const settled = await Promise.allSettled(current.map((p) => train(p, r)));
+        const failed = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+        if (failed) throw failed.reason;
+        const results = settled.map((x) => (x as PromiseFulfilledResult<TrialRecord>).value);
+        current = r + 1 < rungs.length ? promote(results, o.space.epochs.eta).map((p) => ({ ...p, figures: p.predicted ?? p.figures })) : [];
       }
     }
   } catch (e) {
@@ -602,11 +634,12 @@ export interface TrialRunReport {
   trial: TrialRecord;
   firmware: string;
   board: string;
-  /** Predicted before training (placeholder weights) and measured now on the trained model. */
+  /** Predicted before training (placeholder weights), recorded after training, and measured now. */
   predicted: Figures;
+  trained: Figures;
   measured: Figures;
-  /** Arena and flash equal the prediction; instructions within 1 %. */
-  matches: { arena: boolean; flash: boolean; ram: boolean; instructions: boolean; instructionsDiff: number };
+  /** Measured vs predicted (arena, flash, RAM equal; instructions within 1 %), and vs the figures recorded after training (equal). */
+  matches: { arena: boolean; flash: boolean; ram: boolean; instructions: boolean; instructionsDiff: number; trainedExact: boolean };
   verify: VerifyStageReport;
 }
 
@@ -649,7 +682,8 @@ export async function runTrialOnBoard(ref: string, o: { board?: string; port?: s
     await board.stop();
   }
   const measured: Figures = { flash: b.image!.memory.flash, ram: b.image!.memory.ram, arena: b.footprint!.arena, instructions: Math.round(v.counter?.mean ?? NaN) };
-  const p = rec.figures;
+  const p = rec.predicted ?? rec.figures;
+  const t = rec.figures;
   const diff = (measured.instructions - p.instructions) / p.instructions;
   const report: TrialRunReport = {
     search: dir,
@@ -658,7 +692,8 @@ export async function runTrialOnBoard(ref: string, o: { board?: string; port?: s
     board: fw.board.id,
     predicted: { flash: p.flash, ram: p.ram, arena: p.arena, instructions: p.instructions },
     measured,
-    matches: { arena: measured.arena === p.arena, flash: measured.flash === p.flash, ram: measured.ram === p.ram, instructions: Math.abs(diff) <= 0.01, instructionsDiff: diff },
+    trained: { flash: t.flash, ram: t.ram, arena: t.arena, instructions: t.instructions },
+    matches: { arena: measured.arena === p.arena, flash: measured.flash === p.flash, ram: measured.ram === p.ram, instructions: Math.abs(diff) <= 0.01, instructionsDiff: diff, trainedExact: measured.flash === t.flash && measured.ram === t.ram && measured.arena === t.arena },
     verify: v,
   };
   if (!v.ok) {

@@ -90,7 +90,8 @@ describe.skipIf(!tools)('the model as a library on the virtual board', () => {
     const re = /^window (\d+): (still|moving) -?\d+\.\d\d, (\d+) instructions( \*)?$/;
     for (const l of lines) expect(l).toMatch(re);
     const idx = lines.map((l) => Number(re.exec(l)![1]));
-    expect(idx.slice(1).map((w, i) => w - idx[i])).toEqual([1, 1, 1, 1]);
+    expect(lines.length).toBeGreaterThanOrEqual(5);
+    expect(idx.slice(1).map((w, i) => w - idx[i])).toEqual(idx.slice(1).map(() => 1));
     expect(Number(re.exec(lines[0])![3])).toBeGreaterThan(0);
   }, 180_000);
 

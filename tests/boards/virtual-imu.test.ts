@@ -22,6 +22,7 @@ import { importCaptureCsv } from '../../src/data/import/capture.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { writeTflite } from '../../src/tflite/writer.js';
 import { tinyClassifier, tinySettings, until } from '../qa/helpers.js';
+import { cpuLoad, ctrlCTwice, expectInterruptedCapture, momentsForRun, partialRows, stressTimeout } from '../helpers/signals.js';
 
 const has = (t: string) => spawnSync(t, ['--version'], { stdio: 'ignore' }).status === 0;
 const tools = has('qemu-system-arm') && has('arm-none-eabi-gcc') && has('make');
@@ -55,7 +56,6 @@ function cli(args: string[], onPoll?: (kill: (s: NodeJS.Signals) => void) => voi
 }
 
 const rowsOf = (file: string) => readFileSync(file, 'utf8').trim().split('\n').slice(1);
-const partialRows = (out: string) => (existsSync(out + '.partial') ? readFileSync(out + '.partial', 'utf8').split('\n').length - 2 : 0);
 
 describe.skipIf(!tools)('virtual board with a simulated IMU: capture and monitor end to end', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tf-vimu-'));
@@ -106,7 +106,8 @@ describe.skipIf(!tools)('virtual board with a simulated IMU: capture and monitor
     const r = await cli(['--json', 'capture', '--port', b.path, '--label', 'walking', '--group', 'subject03', '--seconds', '3', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const sum = JSON.parse(r.stdout);
-    expect(sum).toMatchObject({ label: 'walking', group: 'subject03', deviceRateHz: 50, gaps: [], missingSamples: 0, stopReason: 'time' });
+    // --seconds is sensor time: exactly 3 s × 50 Hz, however slowly a busy QEMU delivered them.
+    expect(sum).toMatchObject({ label: 'walking', group: 'subject03', deviceRateHz: 50, gaps: [], missingSamples: 0, stopReason: 'time', samples: 150, seconds: 3 });
     const rows = rowsOf(out);
     expect(rows.length).toBe(sum.samples);
     // The sensor makes 50 samples a second and the stream starts after the CLI connects, so the
@@ -135,22 +136,24 @@ describe.skipIf(!tools)('virtual board with a simulated IMU: capture and monitor
     expect(new Set(v.map((x) => x.join())).size).toBeGreaterThan(v.length / 2);
   });
 
+  // Issue 18 item 0 (CI failed here 3 of 3 times: the second Ctrl-C killed capture by the signal
+  // while it wound down). The outcome documented in src/adapters/signals.ts — exit 130, every
+  // received sample in the file — holds at every moment of the second Ctrl-C; TINYFORGE_STRESS=N
+  // repeats it N times under CPU load (npm run stress:signals).
   it('Ctrl-C on capture (pressed twice): exit 130, every received sample in the file', async () => {
-    const b = await start({ kind: 'simulated', activity: 'biking' });
-    const out = join(dir, 'bike.csv');
-    // The second Ctrl-C lands 50 ms after the first, while capture stops the stream and saves.
-    let sent = 0;
-    const r = await cli(['--json', 'capture', '--port', b.path, '--label', 'biking', '--out', out], (kill) => {
-      if (sent < 2 && (sent > 0 || partialRows(out) > 40)) (kill('SIGINT'), sent++);
-    });
-    expect(r.code, `exit ${r.code} ${r.signal}; ${r.stderr} ${r.stdout}`).toBe(130);
-    const sum = JSON.parse(r.stdout);
-    expect(sum.stopReason).toBe('interrupted');
-    expect(sum.samples).toBeGreaterThan(40);
-    expect(rowsOf(out).length).toBe(sum.samples);
-    expect(JSON.parse(readFileSync(out + '.json', 'utf8')).samples).toBe(sum.samples);
-    expect(existsSync(out + '.partial')).toBe(false);
-  });
+    const stopLoad = cpuLoad();
+    try {
+      for (const [i, moment] of momentsForRun([{ afterMs: 50 }]).entries()) {
+        const b = await start({ kind: 'simulated', activity: 'biking' });
+        const out = join(dir, `bike-${i}.csv`);
+        const r = await ctrlCTwice(['--json', 'capture', '--port', b.path, '--label', 'biking', '--out', out], () => partialRows(out) > 40, moment);
+        expectInterruptedCapture(r, out, 40, moment);
+        await b.stop();
+      }
+    } finally {
+      stopLoad();
+    }
+  }, stressTimeout(120_000));
 
   it('monitor: live predictions from the simulated IMU, with the model\'s labels', async () => {
     const b = await start({ kind: 'simulated', activity: 'running' });

@@ -234,6 +234,11 @@ describe('item 10: duplicate axes, unknown Edge Impulse units, a BOM, a window l
     try {
       writeFileSync(join(dir, 'tinyforge.config.json'), '\uFEFF{ "data": { "windowLength": 64 } }');
       expect(loadConfig(join(dir, 'tinyforge.config.json')).data).toEqual({ windowLength: 64 });
+      // a FIFO given as the project file is refused by name, never waited on; a missing one as before
+      const { execFileSync } = await import('node:child_process');
+      execFileSync('mkfifo', [join(dir, 'pipe.json')]);
+      expect(thrown(() => loadConfig(join(dir, 'pipe.json'))).message).toMatch(/pipe\.json is a FIFO \(named pipe\), not a regular file/);
+      expect(thrown(() => loadConfig(join(dir, 'none.json'))).message).toMatch(/cannot read the project file .*none\.json/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -267,6 +272,10 @@ describe('item 9: the built-in dataset is estimated before it is made', () => {
     const seen: number[] = [];
     const recs = builtinDataset({ subjects: 1, secondsPerActivity: 8, force: true, onProgress: (p) => seen.push(p.recordings) });
     expect(seen).toEqual(recs.map((_, i) => i + 1));
+    // the data step (train, run) passes progress through: 3 subjects × 5 activities × 1 session
+    const steps: number[] = [];
+    prepareData({ builtin: { subjects: 3, secondsPerActivity: 8 }, onProgress: (p) => steps.push(p.recordings) });
+    expect(steps).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
   });
 });
 

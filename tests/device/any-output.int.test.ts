@@ -56,10 +56,14 @@ describe.skipIf(!hasArm)('any output: autoencoder (640 → 640) and regression t
   });
 
   it('firmware writes both engines\' projects, with the settings (task "anomaly") and without (derived: unnamed outputs)', async () => {
+    const bare = mkdtempSync(join(tmpdir(), 'tf-ae-bare-'));
+    writeFileSync(join(bare, 'model.tflite'), readFileSync(join(aeDir, 'model.tflite')));
     for (const engine of ['native', 'tflm']) {
       for (const settings of [['--settings', join(aeDir, 'settings.json')], []]) {
         const out = join(aeDir, `fw-${engine}-${settings.length ? 's' : 'd'}`);
-        const r = await cli(['firmware', '--board', 'qemu-mps2-an386', '--engine', engine, '--model', join(aeDir, 'model.tflite'), ...settings, '--out', out]);
+        // Derived: the model alone, in a folder without its settings.json (firmware reads a sibling one).
+        const model = settings.length ? join(aeDir, 'model.tflite') : join(bare, 'model.tflite');
+        const r = await cli(['firmware', '--board', 'qemu-mps2-an386', '--engine', engine, '--model', model, ...settings, '--out', out]);
         expect(r.status, r.stderr).toBe(0);
         const header = readFileSync(join(out, 'src/tf_model_settings.h'), 'utf8');
         expect(header).toContain('#define TF_MODEL_NUM_OUTPUTS 640');

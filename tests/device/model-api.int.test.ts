@@ -12,23 +12,33 @@ import { REPO_ROOT } from '../../src/core/shared.js';
 import { settingsHeader } from '../../src/firmware/settings-header.js';
 import { quantiseSample, testEngineOutput } from '../support/fake-device.js';
 import { INPUT_BYTES, OUTPUT_BYTES, SETTINGS } from './targets.js';
+import { reconstructionError } from '../../src/stream/continuous.js';
+import { RAW_FEATURES_HEADER } from '../support/host-board.js';
 
 const f32 = Math.fround;
 
-let exe = '';
-function build(): string {
-  if (exe) return exe;
+const exes = new Map<string, string>();
+function build(kind: 'classifier' | 'autoencoder' = 'classifier'): string {
+  const have = exes.get(kind);
+  if (have) return have;
   const dir = mkdtempSync(join(tmpdir(), 'tf-model-api-'));
-  writeFileSync(join(dir, 'tf_model_settings.h'), settingsHeader({ settings: SETTINGS, inputBytes: INPUT_BYTES, outputBytes: OUTPUT_BYTES }).contents);
-  exe = join(dir, 'model_api_test');
+  writeFileSync(join(dir, 'tf_features_config.h'), RAW_FEATURES_HEADER);
+  // The autoencoder: the same window, task "anomaly", as many outputs as inputs.
+  const header = kind === 'classifier'
+    ? settingsHeader({ settings: SETTINGS, inputBytes: INPUT_BYTES, outputBytes: OUTPUT_BYTES })
+    : settingsHeader({ settings: { ...SETTINGS, task: 'anomaly', labels: [] }, inputBytes: INPUT_BYTES, outputBytes: INPUT_BYTES });
+  writeFileSync(join(dir, 'tf_model_settings.h'), header.contents);
+  const exe = join(dir, 'model_api_test');
   const core = join(REPO_ROOT, 'firmware/core');
-  execFileSync('gcc', ['-std=c99', '-O1', '-g', '-Wall', '-Wextra', '-Werror', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-I', dir, '-I', core, '-o', exe,
-    join(REPO_ROOT, 'tests/device/model_api_test.c'), join(core, 'tf_model.c'), join(REPO_ROOT, 'tests/device/test_engine.c'), '-lm']);
+  const features = join(REPO_ROOT, 'firmware/features');
+  execFileSync('gcc', ['-std=c99', '-O1', '-g', '-Wall', '-Wextra', '-Werror', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-I', dir, '-I', core, '-I', features, '-o', exe,
+    join(REPO_ROOT, 'tests/device/model_api_test.c'), join(core, 'tf_model.c'), join(features, 'tf_features.c'), join(REPO_ROOT, 'tests/device/test_engine.c'), '-lm']);
+  exes.set(kind, exe);
   return exe;
 }
 
-function run(args: string[]): string[] {
-  const r = spawnSync(build(), args, { encoding: 'utf8' });
+function run(args: string[], kind: 'classifier' | 'autoencoder' = 'classifier'): string[] {
+  const r = spawnSync(build(kind), args, { encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
   return r.stdout.trim().split('\n');
 }
@@ -97,6 +107,27 @@ describe('model library API (tf_model.h) on the host, ASan/UBSan', () => {
       // Without smoothing the reported class is the window's own.
       expect(got.map((g) => g.rep)).toEqual(want.map((w) => w.cls));
     }
+  }, 120_000);
+
+  it('an autoencoder (task "anomaly"): the anomaly score is the reconstruction error, bit for bit with the host (src/stream/continuous.ts)', () => {
+    const lines = run([], 'autoencoder');
+    const scores = lines.filter((l) => l.startsWith('A ')).map((l) => l.slice(2));
+    const want = expectedWindows(false).map((w) => {
+      // The window's int8 input and the test engine's 60 outputs for it.
+      const L = SETTINGS.windowLength, A = SETTINGS.axes.length;
+      const input = new Int8Array(L * A);
+      for (let s = 0; s < L; s++)
+        for (let a = 0; a < A; a++) {
+          const i = w.last + 1 - L + s;
+          input[s * A + a] = quantiseSample(f32(f32(((i * 37 + a * 11) % 101) / 50) - 1), SETTINGS.normalisation.mean[a], SETTINGS.normalisation.std[a], SETTINGS.inputQuant!.scale, SETTINGS.inputQuant!.zeroPoint);
+        }
+      const out = new Int8Array(testEngineOutput(new Uint8Array(input.buffer), INPUT_BYTES).buffer);
+      const e = new Float32Array([reconstructionError(input, out, SETTINGS.inputQuant!, SETTINGS.outputQuant!)]);
+      return new Uint32Array(e.buffer)[0].toString(16).padStart(8, '0');
+    });
+    expect(scores).toHaveLength(8);
+    expect(scores).toEqual(want);
+    expect(new Set(scores).size).toBeGreaterThan(1);
   }, 120_000);
 
   it('smoothing: moving average, threshold and minimum duration as tf_model.h states', () => {

@@ -109,6 +109,11 @@ int main(int argc, char** argv) {
       const tf_result_t* r = tf_model_result();
       if (!r || r->num_outputs != TF_MODEL_OUTPUT_BYTES || r->timing.counter_kind != 2) abort();
       results++;
+      {
+        uint32_t bits;
+        memcpy(&bits, &r->anomaly, 4);
+        printf("A %08x\n", (unsigned)bits);
+      }
       printf("R %u %u %d %d %d", (unsigned)r->window, (unsigned)r->last_sample, r->class_index, r->reported_class, r->changed);
       for (a = 0; a < r->num_outputs; a++) printf(" %d", r->outputs[a]);
       printf("\n");

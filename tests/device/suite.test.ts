@@ -118,8 +118,11 @@ for (const [name, make, enabled] of targets) {
       // A reference off by one LSB in byte 2 for window 3 must be caught with its size.
       const off = await verifyDevice(t.client, { model: MODEL_BYTES, inputs: xs, reference: (x, i) => (i === 3 ? engine(x).map((b, k) => (k === 2 ? (b + 1) & 0xff : b)) : engine(x)) });
       expect(off).toMatchObject({ ok: false, bitExact: 9, maxLsbDiff: 1, mismatches: [{ index: 3, differingBytes: 1, maxLsb: 1 }] });
-      const wrongModel = await verifyDevice(t.client, { model: new Uint8Array([1, 2, 3]), inputs: xs.slice(0, 1), reference: engine });
-      expect(wrongModel.ok).toBe(false);
+      // Another model: refused from the board's hash before any window is sent (exit 5, with a remedy).
+      const sent = t.client.stats.bytesSent;
+      let refs = 0;
+      await expect(verifyDevice(t.client, { model: new Uint8Array([1, 2, 3]), inputs: xs, reference: (x) => (refs++, engine(x)) })).rejects.toMatchObject({ kind: 'mismatch', exitCode: 5, remedy: expect.stringMatching(/--model/) });
+      expect([t.client.stats.bytesSent - sent, refs]).toEqual([0, 0]);
     });
 
     it.skipIf(!t_testEngine(name))('SAMPLES_IN windows: PREDICTION every stride, scores from host-side quantisation', async () => {

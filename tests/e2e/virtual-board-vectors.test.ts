@@ -18,6 +18,7 @@ import { runPlan } from '../../src/adapters/processes.js';
 import { settingsFromGraph } from '../../src/firmware/settings-header.js';
 import { emitNativeEngine } from '../../src/firmware/native/index.js';
 import { startVirtualBoard } from '../../src/adapters/qemu.js';
+import { getBoard } from '../../src/firmware/boards.js';
 import { SerialTransport } from '../../src/adapters/serial.js';
 import { DeviceClient } from '../../src/device/client.js';
 import { verifyDevice } from '../../src/device/verify.js';
@@ -30,12 +31,12 @@ const sources = readFirmwareSources();
 const ownRoot = join(REPO_ROOT, 'vectors');
 const own = readdirSync(ownRoot, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
 
-async function verifyOnVirtualBoard(name: string, dir: string, weights: 'auto' | 'int8' = 'auto'): Promise<void> {
+async function verifyOnVirtualBoard(name: string, dir: string, weights: 'auto' | 'int8' = 'auto', boardId = 'qemu-mps2-an386'): Promise<void> {
   const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { vectors: { input: string; output: string }[] };
   const modelBytes = new Uint8Array(readFileSync(join(dir, 'model.tflite')));
   const model = readTflite(modelBytes);
   const project = emitFirmware({
-    board: 'qemu-mps2-an386',
+    board: boardId,
     engine: 'native',
     model,
     modelBytes,
@@ -45,7 +46,7 @@ async function verifyOnVirtualBoard(name: string, dir: string, weights: 'auto' |
   });
   if (weights === 'int8') expect(project.native?.kernels.some((k) => k.weights === 'int8')).toBe(true);
   const fw = writeProject(join(mkdtempSync(join(tmpdir(), `tf-e2e-${name}-`)), 'fw'), project.files);
-  await runPlan(buildPlan(fw, 'qemu-mps2-an386', { engine: 'native' }));
+  await runPlan(buildPlan(fw, boardId, { engine: 'native' }));
 
   const inputs = meta.vectors.map((v) => new Uint8Array(readFileSync(join(dir, v.input))));
   const expected = meta.vectors.map((v) => new Uint8Array(readFileSync(join(dir, v.output))));
@@ -53,7 +54,7 @@ async function verifyOnVirtualBoard(name: string, dir: string, weights: 'auto' |
   const interp = createInterpreter(model.graph);
   inputs.forEach((x, i) => expect(Buffer.from(interp.invoke([x])[0]).toString('hex'), `host ${meta.vectors[i].input}`).toBe(Buffer.from(expected[i]).toString('hex')));
 
-  const board = await startVirtualBoard(join(fw, 'build/firmware.elf'));
+  const board = await startVirtualBoard(join(fw, 'build/firmware.elf'), { machine: getBoard(boardId).qemuMachine });
   try {
     // Generous liveness timeouts (not timing assertions): person_detect is ~86 M emulated instructions
     // per inference, and CI may run two emulators on two loaded cores.
@@ -90,4 +91,13 @@ describe("virtual board: tinyforge's own vectors bit-exact (native engine)", () 
 describe('virtual board: int8-packed DSP weights bit-exact (native engine)', () => {
   it.each(['conv1d', 'dense'])('own %s', (name) => verifyOnVirtualBoard(name, join(ownRoot, name), 'int8'));
   it.skipIf(!shared).each(['mlperf_tiny_kws', 'micro_speech_quantized', 'magic_wand', 'person_detect'])('shared %s', (name) => verifyOnVirtualBoard(name, join(shared!, 'vectors', name), 'int8'));
+});
+
+// More cores as virtual boards (issue 17): Cortex-M3 (no DSP extension: the portable kernels) and
+// Cortex-M7 (the DSP kernels), every shared vector bit-exact on each.
+describe.skipIf(!shared).each([
+  ['qemu-mps2-an385', 'portable'],
+  ['qemu-mps2-an500', 'dsp'],
+])('virtual board %s (%s kernels): every shared vector bit-exact', (boardId) => {
+  it.each(folders)('%s', (name) => verifyOnVirtualBoard(name, join(shared!, 'vectors', name), 'auto', boardId));
 });

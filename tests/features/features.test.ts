@@ -135,3 +135,17 @@ describe('bad parameters: a typed error naming the parameter and the remedy', ()
     })).rejects.toMatchObject({ kind: 'bad-input', remedy: expect.stringMatching(/--preset dense/) });
   });
 });
+
+describe('the project file\'s features section', async () => {
+  const { validateConfig, frontEndFromConfig } = await import('../../src/train/config.js');
+  it('takes a block name or the block with its parameters', () => {
+    expect(frontEndFromConfig(validateConfig({ version: 1, features: 'spectral' }).features)).toEqual({ block: 'spectral' });
+    expect(frontEndFromConfig(validateConfig({ version: 1, features: { block: 'spectral', fftLength: 128, filterType: 'high', filterCutoff: 0.5 } }).features))
+      .toEqual({ block: 'spectral', params: { fftLength: 128, filterType: 'high', filterCutoff: 0.5 } });
+  });
+  it('names a bad or unknown parameter', () => {
+    expect(() => validateConfig({ version: 1, features: { block: 'spectral', fftLength: 48 } })).toThrow(/features/);
+    expect(() => validateConfig({ version: 1, features: { block: 'spectral', fftLenght: 64 } })).toThrow(/fftLenght/);
+    expect(() => validateConfig({ version: 1, features: 'mfcc' })).toThrow(/features/);
+  });
+});

@@ -60,3 +60,21 @@ describe.skipIf(!hasTool('gcc'))('feature block on the live path (host-built fir
     }
   });
 });
+
+describe.skipIf(!hasTool('gcc'))('FEATURES on firmware of a raw-window model', () => {
+  it('is answered with ERROR NO_FEATURES, and the link carries on', async () => {
+    const { writeTflite } = await import('../../src/tflite/writer.js');
+    const { tinyClassifier } = await import('../qa/helpers.js');
+    const { ERR } = await import('../../src/device/protocol.generated.js');
+    const bytes = writeTflite(tinyClassifier());
+    const board = await startHostModelBoard(bytes);
+    const client = await DeviceClient.connect(new SerialTransport(board.path), { baseTimeoutMs: 500 });
+    try {
+      await expect(client.features(new Uint8Array(client.info!.inputBytes))).rejects.toMatchObject({ kind: 'device', details: { code: ERR.NO_FEATURES } });
+      expect((await client.hello()).inputBytes).toBe(client.info!.inputBytes);
+    } finally {
+      await client.close();
+      await board.stop();
+    }
+  });
+});

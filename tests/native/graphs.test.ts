@@ -168,7 +168,7 @@ describe('native engine on hand-built graphs', () => {
 
   it('rejects unsupported ops and dtypes with a TinyforgeError suggesting the TFLM engine', () => {
     const g: Graph = {
-      tensors: [act([1, 2], 1, 0), act([1, 2], 1, 0), act([1, 4], 1, 0)],
+      tensors: [act([1, 2], 1, 0), { ...act([1, 2], 1, 0), data: new Uint8Array(2) }, act([1, 4], 1, 0)],
       operators: [{ op: 'CONCATENATION', inputs: [0, 1], outputs: [2], options: { axis: 1, fusedActivation: 'NONE' } }],
       inputs: [0],
       outputs: [2],

@@ -25,26 +25,55 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-let kernelObjects: string[] | null = null;
-/** The portable kernels compiled once per test process (host gcc, -Werror). */
-export function hostKernelObjects(): string[] {
-  if (kernelObjects) return kernelObjects;
+const kernelObjects = new Map<string, string[]>();
+/** The portable kernels compiled once per test process and flag set (host gcc, -Werror). */
+export function hostKernelObjects(cflags: string[] = []): string[] {
+  const key = cflags.join(' ');
+  const have = kernelObjects.get(key);
+  if (have) return have;
   const dir = tempDir('tf-native-k-');
-  kernelObjects = nativeKernelFiles()
+  const objs = nativeKernelFiles()
     .filter((f) => f.endsWith('.c'))
     .map((src, i) => {
       const obj = join(dir, `k${i}.o`);
-      execFileSync('gcc', [...HOST_FLAGS, ...INCLUDES, '-c', src, '-o', obj]);
+      execFileSync('gcc', [...HOST_FLAGS, ...INCLUDES, ...cflags, '-c', src, '-o', obj]);
       return obj;
     });
-  return kernelObjects;
+  kernelObjects.set(key, objs);
+  return objs;
+}
+
+/** gcc's -fsanitize=undefined aborting at the first report (every shift, overflow and bound check). */
+export const UBSAN_FLAGS = ['-fsanitize=undefined', '-fno-sanitize-recover=all', '-g'];
+
+/**
+ * Whether the host gcc can build and run a program with UBSan (libubsan present). Outside CI a
+ * missing UBSan skips its tests visibly; with TINYFORGE_REQUIRE_UBSAN=1 (.ci/run) it is an error,
+ * the same rule as TINYFORGE_REQUIRE_CHROMIUM and TINYFORGE_REQUIRE_SHARED.
+ */
+export function ubsanAvailable(): boolean {
+  let ok = false;
+  try {
+    const dir = tempDir('tf-ubsan-probe-');
+    writeFileSync(join(dir, 'p.c'), 'int main(void) { return 0; }\n');
+    execFileSync('gcc', [...UBSAN_FLAGS, join(dir, 'p.c'), '-o', join(dir, 'p')], { stdio: 'ignore' });
+    execFileSync(join(dir, 'p'), [], { stdio: 'ignore' });
+    ok = true;
+  } catch {
+    ok = false;
+  }
+  if (!ok && process.env.TINYFORGE_REQUIRE_UBSAN === '1') {
+    throw new Error('gcc with -fsanitize=undefined is required (TINYFORGE_REQUIRE_UBSAN=1) but cannot build and run a program: install gcc and libubsan (scripts/setup.sh)');
+  }
+  return ok;
 }
 
 /**
  * Compile generated files + kernels + tests/native/host_runner.c into an executable. `extra`: more
- * C sources linked after the portable kernels (e.g. strong DSP kernels), and their flags.
+ * C sources linked after the portable kernels (e.g. strong DSP kernels), and their flags; with
+ * `kernelFlags` the portable kernels are compiled with those flags (e.g. UBSAN_FLAGS).
  */
-export function buildRunner(files: GeneratedFile[], dir: string, extra: { sources?: string[]; cflags?: string[] } = {}): string {
+export function buildRunner(files: GeneratedFile[], dir: string, extra: { sources?: string[]; cflags?: string[]; kernelFlags?: string[] } = {}): string {
   mkdirSync(dir, { recursive: true });
   const srcs = files.map((f) => {
     const p = join(dir, f.path);
@@ -53,7 +82,7 @@ export function buildRunner(files: GeneratedFile[], dir: string, extra: { source
   });
   const exe = join(dir, 'runner');
   const c = [...srcs.filter((s) => s.endsWith('.c')), join(REPO_ROOT, 'tests', 'native', 'host_runner.c'), ...(extra.sources ?? [])];
-  execFileSync('gcc', [...HOST_FLAGS, ...INCLUDES, ...(extra.cflags ?? []), ...c, ...hostKernelObjects(), '-o', exe], {
+  execFileSync('gcc', [...HOST_FLAGS, ...INCLUDES, ...(extra.cflags ?? []), ...c, ...hostKernelObjects(extra.kernelFlags), '-o', exe], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return exe;

@@ -9,21 +9,29 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../src/core/shared.js';
 import type { Graph, OpName, Operator, Tensor } from '../../src/core/graph.js';
 import { TinyforgeError } from '../../src/core/errors.js';
-import { NATIVE_OPS, OP_NAMES, OPS } from '../../src/ops/registry.js';
+import { NATIVE_OPS, OP_NAMES, OPS, WEIGHTED_OPS } from '../../src/ops/registry.js';
 import { SUPPORTED_OPS, createInterpreter } from '../../src/interp/index.js';
 import { emitNativeEngine, nativeKernelFiles } from '../../src/firmware/native/index.js';
-import { cmsisNnEntryPoints, tflmConfigHeader } from '../../src/firmware/tflm.js';
+import { cmsisNnEntryPoints, estimateArenaBytes, tflmConfigHeader } from '../../src/firmware/tflm.js';
+import { buildInt8 } from '../../src/quantize/build.js';
+import type { FloatGraph } from '../../src/quantize/lower.js';
+import { supportedOpsHelp } from '../../src/cli/commands/infer.js';
+import { cli } from '../helpers/cli.js';
 import { describeTflite } from '../../src/tflite/describe.js';
 import { BUILTIN_CODE, OPTIONS_SLOT, TFLM_RESOLVER_METHOD, opForCode } from '../../src/tflite/ops.js';
 import { BuiltinOperator } from '../../src/tflite/generated/tflite/builtin-operator.js';
 import { BuiltinOptions } from '../../src/tflite/generated/tflite/builtin-options.js';
 
 const NATIVE_DIR = join(REPO_ROOT, 'firmware', 'native');
+const OPS_DIR = join(REPO_ROOT, 'src', 'ops');
 const SHA = 'ab'.repeat(32);
 
-/** TFLM's MicroMutableOpResolver naming: Add + the op name in Pascal case, digit-led tokens kept upper case (CONV_2D → AddConv2D). */
+/**
+ * TFLM's MicroMutableOpResolver naming: Add + the op name in Pascal case, digit-led tokens kept upper
+ * case (CONV_2D → AddConv2D), a trailing version suffix too (PADV2 → AddPadV2).
+ */
 function resolverName(op: string): string {
-  return 'Add' + op.split('_').map((w) => (/^[0-9]/.test(w) ? w : w[0] + w.slice(1).toLowerCase())).join('');
+  return 'Add' + op.split('_').map((w) => (/^[0-9]/.test(w) ? w : (w[0] + w.slice(1).toLowerCase()).replace(/v(\d+)$/, 'V$1'))).join('');
 }
 
 /** The options table each op uses in schema.fbs (BuiltinOptions union member names). */
@@ -32,6 +40,10 @@ const OPTIONS_TABLE: Record<OpName, string | null> = {
   DEPTHWISE_CONV_2D: 'DepthwiseConv2DOptions', DEQUANTIZE: 'DequantizeOptions', FULLY_CONNECTED: 'FullyConnectedOptions',
   LOGISTIC: null, MAX_POOL_2D: 'Pool2DOptions', MEAN: 'ReducerOptions', MUL: 'MulOptions', QUANTIZE: 'QuantizeOptions',
   RELU: null, RELU6: null, RESHAPE: 'ReshapeOptions', SOFTMAX: 'SoftmaxOptions', TANH: null,
+  PAD: 'PadOptions', PADV2: 'PadV2Options', SUB: 'SubOptions', MAXIMUM: 'MaximumMinimumOptions', MINIMUM: 'MaximumMinimumOptions',
+  LEAKY_RELU: 'LeakyReluOptions', TRANSPOSE: 'TransposeOptions', HARD_SWISH: null, LOG_SOFTMAX: 'LogSoftmaxOptions', STRIDED_SLICE: 'StridedSliceOptions',
+  SPLIT: 'SplitOptions', SPLIT_V: 'SplitVOptions', PACK: 'PackOptions', UNPACK: 'UnpackOptions',
+  RESIZE_NEAREST_NEIGHBOR: 'ResizeNearestNeighborOptions', PRELU: null,
 };
 
 /** `tf_k_*` functions declared in tf_kernels.h. */
@@ -54,7 +66,7 @@ describe('the op registry', () => {
   it('keys every entry by its own op name and covers exactly the interpreter\'s ops', () => {
     for (const n of OP_NAMES) expect(OPS[n].op).toBe(n);
     expect([...SUPPORTED_OPS]).toEqual([...OP_NAMES]);
-    expect(OP_NAMES.length).toBe(17);
+    expect(OP_NAMES.length).toBe(33);
   });
 
   it('every op has a Prepare, a host kernel, a native emitter or an explicit tflm-only, a resolver method', () => {
@@ -175,5 +187,72 @@ describe('one Prepare for the interpreter and the native engine', () => {
     const ok: Graph = { ...graph, tensors: graph.tensors.map((t, i) => (i === 2 ? { ...t, quant: q(0.125) } : t)) };
     expect(() => createInterpreter(ok)).not.toThrow();
     expect(emitNativeEngine({ graph: ok, version: 3, description: '', metadata: [] }, { modelSha256: SHA }).schedule).toEqual([{ op: 'FULLY_CONNECTED', kernel: 'tf_k_fully_connected_s8' }]);
+  });
+});
+
+/** Op names each src/ops module exports, from the registry's imports (`import { A, B } from './file.js'`). */
+function opsByModule(): Map<string, string[]> {
+  const reg = readFileSync(join(OPS_DIR, 'registry.ts'), 'utf8');
+  const out = new Map<string, string[]>();
+  for (const m of reg.matchAll(/^import \{ ([A-Z0-9_, ]+) \} from '\.\/([a-z0-9-]+)\.js';$/gm)) out.set(m[2], m[1].split(',').map((x) => x.trim()));
+  return out;
+}
+
+describe('the three op lists that used to be hand-kept (issue 16) derive from the registry', () => {
+  it('OpDef.weights is declared exactly by the ops whose Prepare takes filter + bias operands (weightedIO in their module)', () => {
+    const expected: string[] = [];
+    for (const [file, ops] of opsByModule()) {
+      if (/\bweightedIO\(/.test(readFileSync(join(OPS_DIR, `${file}.ts`), 'utf8'))) expected.push(...ops);
+    }
+    expect(expected.length).toBeGreaterThan(0);
+    expect([...WEIGHTED_OPS]).toEqual(expected.sort());
+  });
+
+  it('quantize/build.ts: each weighted op\'s filter is quantised as its registry entry says (per channel, or per tensor unless asked)', () => {
+    for (const op of WEIGHTED_OPS) {
+      const w = OPS[op].weights!;
+      // A [2, 1, 1, 2] filter with channel axis 0 whose two channels differ by 4× (two scales when per channel).
+      const g: FloatGraph = {
+        name: 'g',
+        tensors: [
+          { name: 'x', shape: [1, 1, 1, 2], kind: 'activation', rule: { kind: 'calibrated' }, layer: 'l' },
+          { name: 'w', shape: [2, 1, 1, 2], kind: 'weight', data: Float32Array.from([1, -1, 0.25, 0.25]), channelAxis: 0, layer: 'l' },
+          { name: 'b', shape: [2], kind: 'bias', data: Float32Array.from([0, 0]), layer: 'l' },
+          { name: 'y', shape: [1, 1, 1, 2], kind: 'activation', rule: { kind: 'calibrated' }, layer: 'l' },
+        ],
+        operators: [{ op, inputs: [0, 1, 2], outputs: [3], options: {}, layer: 'l' } as FloatGraph['operators'][number]],
+        inputs: [0],
+        outputs: [3],
+      };
+      const r = { min: -1, max: 1 };
+      const scales = (perChannelDense: boolean) => buildInt8(g, [r, undefined, undefined, r], { perChannelDense }).model.graph.tensors[1].quant!.scale.length;
+      expect(scales(true), op).toBe(2);
+      expect(scales(false), op).toBe(w.quantization === 'per-channel' ? 2 : 1);
+    }
+  });
+
+  it('firmware/tflm.ts: the arena estimate reserves 8 bytes per output channel for exactly the weighted ops', () => {
+    const withOp = (op: OpName): Graph => ({
+      tensors: [{ name: 'x', dtype: 'int8', shape: [1, 4] }, { name: 'y', dtype: 'int8', shape: [1, 12] }],
+      operators: [{ op, inputs: [0], outputs: [1], options: {} } as unknown as Operator],
+      inputs: [0],
+      outputs: [1],
+    });
+    const base = estimateArenaBytes(withOp('RESHAPE'));
+    for (const op of OP_NAMES) expect(estimateArenaBytes(withOp(op)) - base, op).toBe(WEIGHTED_OPS.includes(op) ? 8 * 12 : 0);
+  });
+
+  it('`infer --help` lists every op of the registry', async () => {
+    const r = await cli(['infer', '--help']);
+    const listed = r.stdout.slice(r.stdout.indexOf('Supported ops')).split(/\n\n/)[0].split(/[\s:]+/).filter((w) => /^[A-Z][A-Z0-9_]+$/.test(w));
+    expect(listed).toEqual([...OP_NAMES]);
+    expect(r.stdout).toContain(supportedOpsHelp());
+  });
+
+  it('none of the three files names a weighted op again (a hand-kept list would drift)', () => {
+    for (const f of ['src/quantize/build.ts', 'src/firmware/tflm.ts', 'src/cli/commands/infer.ts']) {
+      const src = readFileSync(join(REPO_ROOT, f), 'utf8');
+      for (const op of WEIGHTED_OPS) expect(src.includes(`'${op}'`), `${f} names '${op}'`).toBe(false);
+    }
   });
 });

@@ -1,13 +1,15 @@
 // QA: the virtual board never outlives tinyforge and never pretends to run. A stand-in for QEMU
 // (a shell script, via $TINYFORGE_QEMU / opts.qemu) makes the cases fast and exact:
 // Ctrl-C while QEMU starts stops it; `flash` notices QEMU exiting on its own (exit 6, no hang);
-// Ctrl-C on a running `flash` stops QEMU and exits 0 (QEMU gone when flash is); a non-ELF image is
+// Ctrl-C on a running `flash` stops QEMU and exits 130 (QEMU gone when flash is); a non-ELF image is
 // refused before QEMU runs.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TinyforgeError } from '../../src/core/errors.js';
 import { startVirtualBoard } from '../../src/adapters/qemu.js';
+import { manualStops } from '../../src/adapters/signals.js';
+import { STRESS_ROUNDS, cpuLoad, stressTimeout } from '../helpers/signals.js';
 import { alive, armElfHeader, cli, cliAsync, fakeQemu, tempDir, until } from './helpers.js';
 
 function elfIn(dir: string): string {
@@ -17,19 +19,23 @@ function elfIn(dir: string): string {
 }
 
 describe('virtual board lifecycle', () => {
-  it('SIGINT while QEMU is starting stops QEMU and rejects as interrupted (exit 130)', async () => {
+  it('a stop (Ctrl-C) while QEMU is starting stops QEMU and rejects as interrupted (exit 130)', async () => {
     const dir = tempDir('tf-qa-vb-');
     const q = fakeQemu(dir, { silent: true });
-    const p = startVirtualBoard(elfIn(dir), { qemu: q.path, startTimeoutMs: 30_000 }).catch((e: unknown) => e);
+    const stops = manualStops();
+    const p = startVirtualBoard(elfIn(dir), { qemu: q.path, startTimeoutMs: 30_000, signal: stops.signal }).catch((e: unknown) => e);
     expect(await until(() => existsSync(q.pidFile) && readFileSync(q.pidFile, 'utf8').trim() !== '', 10_000)).toBe(true);
     const pid = Number(readFileSync(q.pidFile, 'utf8'));
     expect(alive(pid)).toBe(true);
-    process.emit('SIGINT', 'SIGINT');
+    const sigintListeners = process.listenerCount('SIGINT');
+    stops.stop('SIGINT');
     const e = (await p) as TinyforgeError;
     expect(e).toBeInstanceOf(TinyforgeError);
     expect(e.exitCode).toBe(130);
+    expect(e.message).toMatch(/interrupted \(SIGINT\) while .* was starting/);
     expect(await until(() => !alive(pid), 5000)).toBe(true);
-    expect(process.listenerCount('SIGINT')).toBe(0);
+    // The board installs no process-wide signal handler of its own (src/adapters/signals.ts is the one).
+    expect(process.listenerCount('SIGINT')).toBe(sigintListeners);
   });
 
   it('a file that is not an ARM ELF is bad input, and QEMU is never started', async () => {
@@ -62,19 +68,24 @@ describe('virtual board lifecycle', () => {
   // pty line killed `flash` by the default action (exit code null) because its handler was not yet
   // installed. The signal is therefore sent the moment the line appears, several times over, and
   // QEMU (the fake's pid) must be gone by the time `flash` has exited — not some time later.
-  it('Ctrl-C on a running `flash` stops QEMU and exits 0, at once after the pty line', async () => {
-    for (let round = 0; round < 3; round++) {
-      const dir = tempDir('tf-qa-vb-');
-      const q = fakeQemu(dir);
-      const c = cliAsync(['flash', elfIn(dir), '--board', 'qemu-mps2-an386'], { TINYFORGE_QEMU: q.path });
-      const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => c.once('exit', (code, signal) => res({ code, signal })));
-      expect(await until(() => c.out().includes('/dev/pts/999'), 30_000, 1)).toBe(true);
-      c.kill('SIGINT');
-      const pid = Number(readFileSync(q.pidFile, 'utf8'));
-      expect(await exit, c.err()).toEqual({ code: 0, signal: null });
-      expect(alive(pid)).toBe(false);
+  it('Ctrl-C on a running `flash` stops QEMU and exits 130, at once after the pty line', async () => {
+    const stopLoad = cpuLoad();
+    try {
+      for (let round = 0; round < Math.max(3, STRESS_ROUNDS); round++) {
+        const dir = tempDir('tf-qa-vb-');
+        const q = fakeQemu(dir);
+        const c = cliAsync(['flash', elfIn(dir), '--board', 'qemu-mps2-an386'], { TINYFORGE_QEMU: q.path });
+        const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => c.once('exit', (code, signal) => res({ code, signal })));
+        expect(await until(() => c.out().includes('/dev/pts/999'), 120_000, 1), `round ${round}: ${c.err()}`).toBe(true);
+        c.kill('SIGINT');
+        const pid = Number(readFileSync(q.pidFile, 'utf8'));
+        expect(await exit, `round ${round}: ${c.err()}`).toEqual({ code: 130, signal: null });
+        expect(alive(pid), `round ${round}`).toBe(false);
+      }
+    } finally {
+      stopLoad();
     }
-  });
+  }, stressTimeout(60_000));
 
   it('a second Ctrl-C while QEMU stops does not orphan it', async () => {
     const dir = tempDir('tf-qa-vb-');
@@ -87,7 +98,7 @@ describe('virtual board lifecycle', () => {
     c.kill('SIGINT');
     await until(() => false, 200);
     c.kill('SIGINT');
-    expect(await exit, c.err()).toEqual({ code: 0, signal: null });
+    expect(await exit, c.err()).toEqual({ code: 130, signal: null });
     expect(alive(pid)).toBe(false);
   });
 });

@@ -3,13 +3,15 @@
 // of the contract — stages that ran, files they leave, bit-exactness, the verify bound and the
 // flags that override the file — not figures copied from a run.
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig } from '../../src/train/config.js';
 import { REPO_ROOT } from '../../src/core/shared.js';
 import { applyRunFlags, projectFile } from '../../src/cli/commands/run.js';
-import { selectStages } from '../../src/service/run.js';
+import { runProject, selectStages } from '../../src/service/run.js';
+import { interruptedError } from '../../src/adapters/signals.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { runCli, writeTwoClassCsvs } from './helpers.js';
 
@@ -86,15 +88,34 @@ describe('tinyforge run end to end on the virtual board', () => {
     expect(rep.firmware.footprint.flash).toBeGreaterThan(0);
     for (const f of ['model.tflite', 'train/report.html', 'firmware/build/firmware.elf', 'pipeline.json']) expect(existsSync(join(dir, 'build-out', f)), f).toBe(true);
 
-    // A later --from int8 that makes another model (calibrated on 5 windows) leaves the board
-    // running the old one: --from verify says so (exit 5) instead of passing or blaming the kernels.
+    // Issue 18 item 7. A later run that makes another model (calibrated on 5 windows) and is
+    // interrupted (Ctrl-C) between int8 and firmware leaves no firmware, no pipeline.json of the old
+    // model beside the new one: each stage's output is consistent with the model, or absent.
+    const out = join(dir, 'build-out');
+    const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+    const oldFirmware = join(dir, 'old-firmware');
+    cpSync(join(out, 'firmware'), oldFirmware, { recursive: true });
     const cfg2 = join(dir, 'recalibrated.json');
     writeFileSync(cfg2, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), quantize: { representativeWindows: 5 } }));
-    expect((await runCli('run', '--config', cfg2, '--from', 'int8', '--to', 'int8')).status).toBe(0);
+    const oldModel = sha(join(out, 'model.tflite'));
+    const ctrlC = runProject({ config: projectFile(cfg2).config, stages: ['int8', 'firmware', 'build'] }, {
+      begin: (stage) => {
+        if (stage === 'firmware') throw interruptedError('SIGINT');
+      },
+    });
+    await expect(ctrlC).rejects.toMatchObject({ kind: 'interrupted' });
+    expect(sha(join(out, 'model.tflite'))).not.toBe(oldModel);
+    expect(existsSync(join(out, 'firmware')), 'firmware of the old model left beside the new model').toBe(false);
+    expect(existsSync(join(out, 'pipeline.json')), "the old run's pipeline.json left beside the new model").toBe(false);
+
+    // The mixed folder made by hand (the old firmware back): --from verify refuses it before
+    // anything runs — the manifest's model SHA is not the model's — naming the remedy.
+    cpSync(oldFirmware, join(out, 'firmware'), { recursive: true });
     const stale = await runCli('run', '--config', cfg2, '--from', 'verify', '--max', '3');
-    expect(stale.status).toBe(5);
-    expect(stale.stderr).toMatch(/the board runs another model/);
-    expect(stale.stderr).toMatch(/remedy: rebuild and flash the firmware for this model: tinyforge run --from firmware/);
+    expect(stale.status, stale.stderr).toBe(3);
+    expect(stale.stderr).toMatch(/the firmware in .* was generated for another model/);
+    expect(stale.stderr).toMatch(/remedy: regenerate it for this model: tinyforge run --from firmware/);
+    expect((await runCli('run', '--config', cfg2, '--from', 'build', '--to', 'build')).status).toBe(3);
   }, 600_000);
 });
 

@@ -8,10 +8,12 @@ import { REPO_ROOT } from '../../src/core/shared.js';
 import { TinyforgeError } from '../../src/core/errors.js';
 import type { ModelSettings, WindowSet } from '../../src/core/dataset.js';
 import { saveTrainArtifacts } from '../../src/adapters/train-dir.js';
-import { startStudio, parseListen } from '../../src/studio/index.js';
-import { writeFileSync } from 'node:fs';
+import { startStudio, parseListen, STUDIO_DIST } from '../../src/studio/index.js';
+import { existsSync, writeFileSync } from 'node:fs';
 import { cachedDiagnostics, modelDiagnostics } from '../../src/studio/model-info.js';
 import { quantizeStage, type EvalProgress } from '../../src/service/quantize.js';
+import { STRESS_ROUNDS, stressTimeout } from '../helpers/signals.js';
+import { cliAsync, until } from '../qa/helpers.js';
 import { tempDir } from './helpers.js';
 import { cli } from '../helpers/cli.js';
 
@@ -100,6 +102,27 @@ describe('tinyforge studio start-up', () => {
     expect(e.exitCode).toBe(3);
     expect(e.message).toMatch(/firmware\/build\/firmware\.elf/);
   });
+});
+
+// README: Ctrl-C of `studio` exits 130 (it exited 0). The binary needs the built front end, which
+// scripts/setup.sh makes (CI: TINYFORGE_REQUIRE_CHROMIUM=1 — the studio's browser tests need it too —
+// turns its absence into a failure instead of a skip).
+const bundle = existsSync(join(STUDIO_DIST, 'index.html'));
+if (!bundle && process.env.TINYFORGE_REQUIRE_CHROMIUM === '1') throw new Error(`the studio bundle is required in CI but ${STUDIO_DIST} is missing: run scripts/setup.sh`);
+describe.skipIf(!bundle)('tinyforge studio: Ctrl-C', () => {
+  it('stops the server and exits 130 (also when pressed twice)', async () => {
+    for (let round = 0; round < Math.max(2, STRESS_ROUNDS); round++) {
+      const c = cliAsync(['--json', 'studio', '--port', '/dev/null', '--listen', '127.0.0.1:0', '--data', tempDir('tf-studio-rec-')]);
+      const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => c.once('exit', (code, signal) => res({ code, signal })));
+      expect(await until(() => /"url"/.test(c.out()), 60_000, 10), c.err()).toBe(true);
+      const url = JSON.parse(c.out()).url as string;
+      c.kill('SIGINT');
+      if (round % 2) c.kill('SIGINT');
+      expect(await exit, c.err()).toEqual({ code: 130, signal: null });
+      // The server is gone with the process.
+      await expect(fetch(url)).rejects.toThrow();
+    }
+  }, stressTimeout(60_000));
 });
 
 describe('studio front end', () => {

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { allowedHosts, checkRequest, fileNamePart, recordingPath } from '../../src/studio/security.js';
 import { createStudioServer } from '../../src/studio/server.js';
 import { fakeSession, injectServer, tempDir, writeRecording } from './helpers.js';
+import { connect, type AddressInfo } from 'node:net';
+import { DeviceSession } from '../../src/studio/device-session.js';
+import { deviceImuSource } from '../../src/studio/sample-source.js';
 
 describe('checkRequest (pure)', () => {
   const hosts = allowedHosts('127.0.0.1', 5280);
@@ -134,5 +137,62 @@ describe('WebSocket upgrades (fastify injectWS: the real upgrade path, hooks inc
     expect((await open({ host: '127.0.0.1:5280', origin: 'http://evil.example' })).status).toBe(403);
     expect((await open({ host: '127.0.0.1:5280' })).status).toBe(403);
     expect((await open({ host: 'evil.example:5280', origin: 'http://127.0.0.1:5280' })).status).toBe(421);
+  });
+});
+
+// Issue 18 item 10: two Host headers were answered 200 (Node keeps only the first, which passed);
+// `subject: NaN` (any non-number) on the live-source API was accepted.
+describe('studio: duplicate Host headers and the live-source body', () => {
+  it('checkRequest refuses a request with more than one Host header (400)', () => {
+    const hosts = allowedHosts('127.0.0.1', 5280);
+    expect(checkRequest({ host: '127.0.0.1:5280', hostHeaders: 2, origin: undefined, upgrade: false }, hosts)?.status).toBe(400);
+    expect(checkRequest({ host: '127.0.0.1:5280', hostHeaders: 1, origin: undefined, upgrade: false }, hosts)).toBeNull();
+  });
+
+  it('on the wire: two Host headers (own + foreign, or the own twice) get 400, one gets 200', async () => {
+    const s = injectServer();
+    await s.app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (s.app.server.address() as AddressInfo).port;
+    s.setPort(port);
+    const raw = (hostLines: string[]) =>
+      new Promise<number>((resolve, reject) => {
+        const c = connect(port, '127.0.0.1');
+        let text = '';
+        c.on('data', (d) => (text += d));
+        c.on('error', reject);
+        c.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0)));
+        c.write(`GET /api/device HTTP/1.1\r\n${hostLines.map((h) => `Host: ${h}\r\n`).join('')}Connection: close\r\n\r\n`);
+      });
+    try {
+      const own = `127.0.0.1:${port}`;
+      expect(await raw([own])).toBe(200);
+      expect(await raw([own, 'evil.example'])).toBe(400);
+      expect(await raw([own, own])).toBe(400);
+    } finally {
+      await s.app.close();
+    }
+  });
+
+  it('live source: subject must be a whole number 1…1000 (NaN, "3", 2.5, 0 refused with 400); activity a known one', async () => {
+    const data = tempDir('tf-studio-live-');
+    const dist = tempDir('tf-studio-dist-');
+    const set: [string, number | undefined][] = [];
+    const source = deviceImuSource({ setActivity: (a) => void set.push([a, undefined]) });
+    const session = new DeviceSession({ description: 'none', open: async () => { throw new Error('no board'); } }, source, { datasetDir: data });
+    const s = createStudioServer({ session, datasetDir: data, modelDir: null, distDir: dist, host: '127.0.0.1', port: 5280 });
+    const post = (body: string) => s.app.inject({ method: 'POST', url: '/api/live/source', headers: { host: '127.0.0.1:5280', 'content-type': 'application/json' }, payload: body });
+    try {
+      for (const body of ['{"activity":"walking","subject":"NaN"}', '{"activity":"walking","subject":null}', '{"activity":"walking","subject":"3"}', '{"activity":"walking","subject":2.5}', '{"activity":"walking","subject":0}', '{"activity":"walking","subject":1e9}', '{"subject":3}', '{"activity":"swimming"}']) {
+        const r = await post(body);
+        expect(r.statusCode, body).toBe(400);
+        expect(r.json().remedy, body).toBeTruthy();
+      }
+      expect(set).toEqual([]);
+      expect((await post('{"activity":"walking","subject":3}')).statusCode).toBe(200);
+      expect((await post('{"activity":"running"}')).statusCode).toBe(200);
+      expect(set.map((x) => x[0])).toEqual(['walking', 'running']);
+    } finally {
+      await s.app.close();
+    }
   });
 });

@@ -157,7 +157,12 @@ void tf_board_init(void) {
   TF_SYST_CSR = TF_SYST_CSR_ENABLE | TF_SYST_CSR_TICKINT | TF_SYST_CSR_CLKSOURCE;
 }
 
-const char* tf_board_name(void) { return "qemu-mps2-an386"; }
+// One HAL serves the MPS2 images with this memory map (AN385 Cortex-M3, AN386 Cortex-M4, AN500
+// Cortex-M7): the generated Makefile says which one this build is for.
+#ifndef TF_BOARD_ID
+#define TF_BOARD_ID "qemu-mps2-an386"
+#endif
+const char* tf_board_name(void) { return TF_BOARD_ID; }
 
 size_t tf_board_read(uint8_t* buf, size_t max) {
   size_t n = 0;

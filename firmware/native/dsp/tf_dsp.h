@@ -28,6 +28,13 @@
 #ifndef TINYFORGE_TF_DSP_H_
 #define TINYFORGE_TF_DSP_H_
 
+// Size builds (the Arduino cores compile everything at -Os): the kernels below and the per-layer
+// functions of the translation unit including this header (the generated model file) are compiled
+// for speed anyway. The kernels are a small share of the image; -Os costs them ~50 % instructions.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE_SIZE__) && !defined(TF_DSP_KEEP_OS)
+#pragma GCC optimize("O2")
+#endif
+
 #include <stdint.h>
 #include <string.h>
 
@@ -56,10 +63,14 @@ extern "C" {
 
 #define TF_DSP_INLINE static inline __attribute__((always_inline))
 /** Unroll a loop whose trip count is a layer constant (GCC 8+; older compilers just loop). */
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8 && !defined(TF_DSP_NO_UNROLL)
 #define TF_DSP_UNROLL _Pragma("GCC unroll 16")
 #else
 #define TF_DSP_UNROLL
+#if defined(__GNUC__) && !defined(__clang__)
+// No unroll pragma (GCC 7, the Arduino mbed core's): let GCC peel the layer-constant loops whole.
+#pragma GCC optimize("peel-loops")
+#endif
 #endif
 
 /** CONV_2D (groups = 1), and DEPTHWISE_CONV_2D with one input channel (a conv with in_c = 1). */
@@ -128,15 +139,26 @@ TF_DSP_INLINE int32_t tf_dsp_wgroup(int32_t w8, const int32_t* w, int32_t* lo, i
 }
 
 /**
+ * tf_fp_rdbpot (gemmlowp RoundingDivideByPOT), always inlined: in size builds the `static inline`
+ * helper of tf_fixedpoint.h is compiled at -Os before this header's O2 and stays an out-of-line call.
+ */
+TF_DSP_INLINE int32_t tf_dsp_rdbpot(int32_t x, int32_t exponent) {
+  const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
+  const int32_t remainder = x & mask;
+  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+/**
  * tf_fp_mbqm (TFLM MultiplyByQuantizedMultiplier), bit for bit, for multiplier != INT32_MIN (the
  * generator's multipliers lie in [0, 2^31)). The high multiply needs no division: for every
  * product p, truncating (p + nudge) / 2^31 toward zero with gemmlowp's sign-dependent nudge equals
  * floor((p + 2^30) / 2^31), one SMULL and a 64-bit add and shift.
  */
 TF_DSP_INLINE int32_t tf_dsp_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
-  if (shift > 0) x = tf_fp_shl_wrap(x, shift);
+  if (shift > 0) x = (int32_t)((uint32_t)x << shift);  // tf_fp_shl_wrap
   const int32_t high = (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
-  return shift < 0 ? tf_fp_rdbpot(high, -shift) : high;
+  return shift < 0 ? tf_dsp_rdbpot(high, -shift) : high;
 }
 
 /**
@@ -146,7 +168,7 @@ TF_DSP_INLINE int32_t tf_dsp_mbqm(int32_t x, int32_t multiplier, int32_t shift) 
 TF_DSP_INLINE int32_t tf_dsp_mbqm_l(int32_t x, int32_t multiplier, int32_t shift, int32_t left) {
   if (left) return tf_dsp_mbqm(x, multiplier, shift);
   const int32_t high = (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
-  return tf_fp_rdbpot(high, -shift);
+  return tf_dsp_rdbpot(high, -shift);
 }
 
 TF_DSP_INLINE int8_t tf_dsp_requant_l(int32_t acc, int32_t multiplier, int32_t shift, int32_t left, int32_t out_offset,
@@ -469,7 +491,7 @@ typedef struct {
   int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w;
   int32_t input_offset, output_offset, act_min, act_max;
   int32_t any_left_shift;    /**< 0: every shift <= 0. */
-  const int32_t* weights;    /**< [filter_h * filter_w][channels / 4][2] words: per tap, each group of 4 channels in SXTB16 order. */
+  const int32_t* weights;    /**< [channels / 4][filter_h * filter_w][2] words: per group of 4 channels, each tap's 4 weights in SXTB16 order. */
   const int32_t* bias;       /**< [channels] (not folded: taps outside the image are skipped, as the reference does). */
   const int32_t* multiplier; /**< [channels] */
   const int32_t* shift;      /**< [channels] */
@@ -480,6 +502,51 @@ TF_DSP_INLINE int32_t tf_dsp_hi16(int32_t x) { return (int16_t)(uint16_t)((uint3
 
 TF_DSP_INLINE int8_t tf_dsp_dw_out(const tf_dsp_dw_params_t* p, int32_t c, int32_t acc) {
   return tf_dsp_requant_l(acc, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+}
+
+/**
+ * The 3×3 window of an interior pixel for one group of 4 channels: rows `sy` bytes apart, taps
+ * `sx` bytes apart, the group's 9 taps × 2 weight words contiguous at w. Thumb-2 assembly on Arm
+ * (9 instructions per tap: GCC otherwise hoists every layer weight out of the pixel loop into stack
+ * slots); the C below is the same arithmetic (hosts, and the virtual board checks the assembly).
+ */
+TF_DSP_INLINE void tf_dsp_dw3x3(const int8_t* row, const int32_t* w, int32_t sx, int32_t sy, int32_t off2, int32_t* a0,
+                                int32_t* a1, int32_t* a2, int32_t* a3) {
+#ifdef TF_DSP_ASM
+#define TF_DSP_DW_TAP(load)                          \
+  load "\n\t"                                        \
+  "ldrd %[w0], %[w1], [%[w]], #8\n\t"                \
+  "sxtab16 %[xe], %[off2], %[x]\n\t"                 \
+  "sxtab16 %[x], %[off2], %[x], ror #8\n\t"          \
+  "smlabb %[a0], %[xe], %[w0], %[a0]\n\t"            \
+  "smlatt %[a2], %[xe], %[w0], %[a2]\n\t"            \
+  "smlabb %[a1], %[x], %[w1], %[a1]\n\t"             \
+  "smlatt %[a3], %[x], %[w1], %[a3]\n\t"
+#define TF_DSP_DW_ROW                                \
+  TF_DSP_DW_TAP("ldr %[x], [%[row]]")                 \
+  TF_DSP_DW_TAP("ldr %[x], [%[row], %[sx]]")          \
+  TF_DSP_DW_TAP("ldr %[x], [%[row], %[sx], lsl #1]")  \
+  "add %[row], %[row], %[sy]\n\t"
+  int32_t x, xe, w0, w1;
+  __asm__ volatile(TF_DSP_DW_ROW TF_DSP_DW_ROW TF_DSP_DW_ROW
+                   : [x] "=&r"(x), [xe] "=&r"(xe), [w0] "=&r"(w0), [w1] "=&r"(w1), [row] "+r"(row), [w] "+r"(w),
+                     [a0] "+r"(*a0), [a1] "+r"(*a1), [a2] "+r"(*a2), [a3] "+r"(*a3)
+                   : [sx] "r"(sx), [sy] "r"(sy), [off2] "r"(off2)
+                   : "memory");
+#undef TF_DSP_DW_ROW
+#undef TF_DSP_DW_TAP
+#else
+  for (int32_t fy = 0; fy < 3; ++fy, row += sy) {
+    for (int32_t fx = 0; fx < 3; ++fx, w += 2) {
+      const int32_t x = tf_dsp_load4(row + fx * sx);
+      const int32_t xe = __sxtab16(off2, x), xo = __sxtab16(off2, tf_dsp_ror8(x));
+      *a0 += tf_dsp_lo16(xe) * tf_dsp_lo16(w[0]);
+      *a2 += tf_dsp_hi16(xe) * tf_dsp_hi16(w[0]);
+      *a1 += tf_dsp_lo16(xo) * tf_dsp_lo16(w[1]);
+      *a3 += tf_dsp_hi16(xo) * tf_dsp_hi16(w[1]);
+    }
+  }
+#endif
 }
 
 /**
@@ -500,8 +567,14 @@ TF_DSP_INLINE int tf_dsp_depthwise_s8(const tf_dsp_dw_params_t* p, const int8_t*
         // Interior pixels (most of them) run the window with no bounds checks.
         const int inside = y0 >= 0 && y0 + (p->filter_h - 1) * p->dilation_h < p->in_h && x0 >= 0 &&
                            x0 + (p->filter_w - 1) * p->dilation_w < p->in_w;
+        const int fast3x3 = inside && p->filter_h == 3 && p->filter_w == 3;
+        const int32_t taps = p->filter_h * p->filter_w;
         for (int32_t g = 0; g < groups; ++g) {
           int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+          if (fast3x3) {
+            tf_dsp_dw3x3(in_b + (y0 * p->in_w + x0) * p->channels + 4 * g, p->weights + g * taps * 2,
+                         p->dilation_w * p->channels, p->dilation_h * p->in_w * p->channels, off2, &a0, &a1, &a2, &a3);
+          } else {
           TF_DSP_UNROLL
           for (int32_t fy = 0; fy < p->filter_h; ++fy) {
             const int32_t iy = y0 + fy * p->dilation_h;
@@ -511,13 +584,14 @@ TF_DSP_INLINE int tf_dsp_depthwise_s8(const tf_dsp_dw_params_t* p, const int8_t*
               const int32_t ix = x0 + fx * p->dilation_w;
               if (!inside && (ix < 0 || ix >= p->in_w)) continue;
               const int32_t x = tf_dsp_load4(in_b + (iy * p->in_w + ix) * p->channels + 4 * g);
-              const int32_t* w = p->weights + ((fy * p->filter_w + fx) * groups + g) * 2;
+              const int32_t* w = p->weights + (g * taps + fy * p->filter_w + fx) * 2;
               const int32_t xe = __sxtab16(off2, x), xo = __sxtab16(off2, tf_dsp_ror8(x));
               a0 += tf_dsp_lo16(xe) * tf_dsp_lo16(w[0]);
               a2 += tf_dsp_hi16(xe) * tf_dsp_hi16(w[0]);
               a1 += tf_dsp_lo16(xo) * tf_dsp_lo16(w[1]);
               a3 += tf_dsp_hi16(xo) * tf_dsp_hi16(w[1]);
             }
+          }
           }
           const int32_t c = 4 * g;
           out[c] = tf_dsp_dw_out(p, c, a0 + p->bias[c]);

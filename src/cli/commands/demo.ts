@@ -9,6 +9,7 @@ import type { TinyforgeConfig } from '../../train/config.js';
 import { action, emit, globalOptions } from '../util.js';
 import { flag, numberFlag } from '../flags.js';
 import { runHooks, runSummary } from './run.js';
+import type { StopControl } from '../../adapters/signals.js';
 
 type DemoFlags = { out: string; seed: string; epochs: string; preset: string; verify: string; backend?: 'node' | 'wasm' | 'cpu'; quick?: boolean };
 
@@ -26,7 +27,7 @@ export function demoConfig(f: DemoFlags): TinyforgeConfig {
   };
 }
 
-export function register(program: Command): void {
+export function register(program: Command, stops: StopControl): void {
   program
     .command('demo')
     .description('Run the whole pipeline on the built-in activity data: train → int8 → .tflite + C array → native firmware → virtual board (QEMU) → verified bit for bit')
@@ -42,7 +43,7 @@ export function register(program: Command): void {
       action(async (f: DemoFlags, cmd: Command) => {
         const o = globalOptions(cmd);
         const config = demoConfig(f);
-        const hooks = runHooks(o);
+        const hooks = runHooks(o, stops);
         let report: RunReport;
         try {
           report = await runProject({ config, out: f.out }, hooks);

@@ -6,14 +6,15 @@ import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } f
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { badInput, ExitCode, usageError } from '../../core/errors.js';
-import { action, emit, exitOnLateSignal, globalOptions, info, progress } from '../util.js';
+import { action, emit, globalOptions, info, progress } from '../util.js';
+import { whenAborted, type StopControl } from '../../adapters/signals.js';
 import { listPorts } from '../../adapters/serial.js';
 import { formatVerifyReport } from '../../device/verify.js';
 import { VERIFY_DEFAULT_MAX, VERIFY_DEFAULT_SEED, describeVerifySample } from '../../device/verify-sample.js';
 import { connectBoard, featureVerifyWindows, loadVerifyWindows, verifyStage } from '../../service/device.js';
 import type { DeviceClient } from '../../device/client.js';
 import { deprecatedAlias, flag, numberFlag } from '../flags.js';
-import { CAPTURE_CSV_HEADER } from '../../device/capture.js';
+import { CAPTURE_CSV_HEADER, type CaptureSummary } from '../../device/capture.js';
 import { loadSettings } from '../../adapters/model-sources.js';
 import { addImportOptions, modelRawWindowsFromData, modelWindowsFromData, namesRecordings, type ImportFlags } from '../data-options.js';
 import { formatPrediction, parseFeedCsv } from '../../device/monitor.js';
@@ -50,30 +51,12 @@ function readFileOrThrow(path: string, what: string): Buffer {
   return readFileSync(path);
 }
 
-/**
- * Calls `stop` on Ctrl-C (SIGINT/SIGTERM); returns a disposer. Stays installed (`on`, not `once`)
- * until disposed, so a second Ctrl-C while the command saves its files cannot kill it half-way;
- * after that a late one exits with the code already decided.
- */
-function onInterrupt(stop: () => void): () => void {
-  const h = () => stop();
-  process.on('SIGINT', h);
-  process.on('SIGTERM', h);
-  return () => {
-    // Late handlers first: were the count of SIGINT listeners to touch zero, even for an instant,
-    // the default action (death, exit code null) would be back for that instant.
-    exitOnLateSignal();
-    process.removeListener('SIGINT', h);
-    process.removeListener('SIGTERM', h);
-  };
-}
-
 function writeAtomic(path: string, text: string): void {
   writeFileSync(path + '.tmp', text);
   renameSync(path + '.tmp', path);
 }
 
-export function register(program: Command): void {
+export function register(program: Command, stops: StopControl): void {
   addLinkOptions(
     addImportOptions(program.command('verify'))
       .description('Run test windows on the board and compare every output byte with the host reference (exit 5 on any mismatch)')
@@ -103,7 +86,7 @@ export function register(program: Command): void {
       const client = await connect(f);
       try {
         const bar = progress(out, Math.min(windows.inputs.length, f.all ? Infinity : (max ?? VERIFY_DEFAULT_MAX)), 'verify');
-        const report = await verifyStage(client, model, windows, { all: f.all, max, seed, onProgress: (d) => bar.update(d) }).finally(() => bar.stop());
+        const report = await verifyStage(client, model, windows, { all: f.all, max, seed, sampleRateHz: settings?.sampleRateHz, onProgress: (d) => bar.update(d) }).finally(() => bar.stop());
         emit(out, report, () => `${formatVerifyReport(report)}\nwindows: ${describeVerifySample(report.sample)}${report.sample.mode === 'all' ? '' : ' (--all sends every window, --max N changes the bound)'}`);
         // On stderr even with --json: saturated windows give wrong answers the board faithfully repeats.
         if (report.saturationWarning) process.stderr.write(report.saturationWarning + '\n');
@@ -137,15 +120,19 @@ export function register(program: Command): void {
       let pending = '';
       let fileOpen = false;
       const append = (rows: string) => (fileOpen ? appendFileSync(partial, rows) : (pending += rows));
-      let interrupt!: () => void;
-      const interrupted = new Promise<void>((r) => (interrupt = r));
-      const dispose = onInterrupt(interrupt);
+      // Ctrl-C (once or more) from here until everything is saved and reported stops the stream and
+      // saves; only after the release below does one end the process at once (src/adapters/signals.ts).
+      const release = stops.graceful();
+      // Sensor seconds captured (of --seconds), with samples and losses so far: on a TTY only.
+      let bar: ReturnType<typeof progress> | null = null;
+      const onProgress = (s: CaptureSummary) => bar?.update(Math.round(s.seconds * 10) / 10, { samples: s.samples, ...(s.missingSamples ? { lost: s.missingSamples } : {}) });
       try {
-        const r = await captureStage(client, { label: f.label, group: f.group, seconds, rateHz: Number(f.rate), port: f.port! }, append, interrupted, () => {
+        const r = await captureStage(client, { label: f.label, group: f.group, seconds, rateHz: Number(f.rate), port: f.port!, onProgress }, append, whenAborted(stops.signal), () => {
           writeFileSync(partial, CAPTURE_CSV_HEADER + '\n' + pending);
           fileOpen = true;
           info(out, `capturing "${f.label}" from ${f.port}${Number.isFinite(seconds) ? ` for ${seconds} s` : ''} (Ctrl-C stops)…`);
-        });
+          bar = progress(out, seconds, 'capture (s)');
+        }).finally(() => bar?.stop());
         renameSync(partial, target);
         const { summary: s, stopReason } = r;
         // The sidecar follows schemas/capture.schema.json (format tinyforge-capture/1): `tinyforge data inspect` / `data split` read CSV + sidecar.
@@ -155,7 +142,8 @@ export function register(program: Command): void {
         const linkLost = stopReason === 'link closed';
         emit(out, { file: target, ...s, stopReason, ...(linkLost ? { error: 'device', exitCode: ExitCode.DEVICE } : {}) }, () =>
           `${s.samples} samples of "${s.label}" → ${target} (${s.seconds.toFixed(1)} s, device ${s.deviceRateHz.toFixed(1)} Hz, measured ${s.measuredRateHz.toFixed(1)} Hz` +
-          `${s.gaps.length ? `, ${s.missingSamples} samples LOST in ${s.gaps.length} gaps` : ', no gaps'}; stopped: ${stopReason})`,
+          `${s.gaps.length ? `, ${s.missingSamples} samples LOST in ${s.gaps.length} gaps` : ', no gaps'}` +
+          `${s.duplicateSamples ? `, ${s.duplicateSamples} repeated samples dropped` : ''}${s.corruptFrames ? `, ${s.corruptFrames} damaged frames skipped` : ''}; stopped: ${stopReason})`,
         );
         if (linkLost) {
           info(out, 'error: the link to the board closed during capture; everything received was saved');
@@ -165,7 +153,7 @@ export function register(program: Command): void {
       } finally {
         // A failure after streaming began still leaves a complete CSV (without sidecar) of what arrived.
         if (fileOpen && existsSync(partial)) renameSync(partial, target);
-        dispose();
+        release();
       }
     }),
   );
@@ -194,22 +182,22 @@ export function register(program: Command): void {
       const infoMsg = client.info!;
       let stop!: () => void;
       const stopped = new Promise<void>((r) => (stop = r));
-      const dispose = onInterrupt(stop);
+      void whenAborted(stops.signal).then(stop);
+      const release = stops.graceful();
       const timer = f.seconds ? setTimeout(stop, Number(f.seconds) * 1000) : null;
-      let n: number;
       try {
-        n = await monitorStage(
+        const n = await monitorStage(
           client,
           { feed, feedAxes: f.axes.split(',').length, feedRate: f.feedRate ? Number(f.feedRate) : 0, count: limit, port: f.port },
           (line) => process.stdout.write((out.json ? JSON.stringify(line) : formatPrediction(line)) + '\n'),
           stopped,
           () => info(out, `monitoring ${f.port} (${infoMsg.board}, ${infoMsg.engine}); Ctrl-C stops`),
         );
+        info(out, `${n} predictions`);
       } finally {
         if (timer) clearTimeout(timer);
-        dispose();
+        release();
       }
-      info(out, `${n} predictions`);
     }),
   );
 }

@@ -4,10 +4,11 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { badInput, deviceError } from '../../core/errors.js';
-import { action, emit, exitOnLateSignal, globalOptions, info } from '../util.js';
+import { badInput, deviceError, ExitCode } from '../../core/errors.js';
+import { action, emit, globalOptions, info } from '../util.js';
+import { whenAborted, type StopControl } from '../../adapters/signals.js';
 import { formatFlashPlan } from '../../flash/plan.js';
-import { startVirtualBoard, type VirtualBoard } from '../../adapters/qemu.js';
+import { startVirtualBoard } from '../../adapters/qemu.js';
 import { IMU_SPEC_HELP, parseImuSpec } from '../../flash/imu-source.js';
 import { flashStage, resolveFlashTarget } from '../../service/device.js';
 import { flag } from '../flags.js';
@@ -19,10 +20,7 @@ interface FlashFlags {
   imu?: string;
 }
 
-/** Signals that stop a running virtual board (SIGHUP: the terminal went away). */
-const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-
-export function register(program: Command): void {
+export function register(program: Command, stops: StopControl): void {
   program
     .command('flash')
     .description('flash a built firmware onto a board; for the virtual board, start QEMU and print the serial pty to talk to')
@@ -48,34 +46,28 @@ export function register(program: Command): void {
         }
         if (!existsSync(artifact)) throw badInput(`firmware image not found: ${artifact}`, { remedy: `build it first: tinyforge build ${target}` });
         if (board.virtual) {
-          // Handlers first, announcement after: a Ctrl-C at any moment stops QEMU and exits 0 (while
-          // QEMU starts, startVirtualBoard's own handler stops it and rejects as interrupted: 130).
-          // `on`, not `once`: a second Ctrl-C while QEMU stops must not kill tinyforge and orphan it.
-          let stopping = false;
-          let vb: VirtualBoard | undefined;
-          const stop = () => {
-            stopping = true;
-            void vb?.stop();
-          };
-          for (const sig of STOP_SIGNALS) process.on(sig, stop);
+          // The graceful stretch covers the start: a Ctrl-C at any moment — even while QEMU starts, even
+          // twice — stops QEMU, and flash exits 130 only once it is gone (src/adapters/signals.ts).
+          const release = stops.graceful();
           try {
-            vb = await startVirtualBoard(artifact, { imu });
-            if (!stopping) {
+            const vb = await startVirtualBoard(artifact, { imu, signal: stops.signal, machine: board.qemuMachine });
+            if (!stops.signal.aborted) {
               const imuText = vb.imu ? `\nIMU: ${vb.imu.describe()}` : '';
               emit(o, { board: board.id, port: vb.path, qemuArgs: vb.qemuArgs, imu: vb.imu ? { rateHz: vb.imu.rateHz, source: vb.imu.describe() } : null }, `virtual board running: serial port ${vb.path}${imuText}\n(Ctrl-C stops it)`);
-            } else void vb.stop();
-            // Run until Ctrl-C (stop QEMU, exit 0) or until QEMU exits by itself (an error: the
+            }
+            void whenAborted(stops.signal).then(() => vb.stop());
+            // Run until Ctrl-C (stop QEMU, exit 130) or until QEMU exits by itself (an error: the
             // board is gone, so never keep claiming it runs).
             const how = await vb.exited;
-            if (!stopping) {
+            if (!stops.signal.aborted) {
               throw deviceError(`the virtual board stopped: QEMU exited (${how.signal ?? `exit code ${how.code}`})`, {
                 remedy: 'start it again with tinyforge flash; if it keeps stopping, check that the ELF was built for --board qemu-mps2-an386',
               });
             }
             await vb.stop();
+            process.exitCode = ExitCode.INTERRUPTED;
           } finally {
-            exitOnLateSignal(); // before the removal, so a signal never finds no listener
-            for (const sig of STOP_SIGNALS) process.removeListener(sig, stop);
+            release();
           }
           return;
         }

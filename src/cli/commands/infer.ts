@@ -9,6 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { badInput, usageError } from '../../core/errors.js';
 import { action, emit, globalOptions, info } from '../util.js';
+import { SUPPORTED_OPS } from '../../interp/index.js';
 import { inferStage } from '../../service/infer.js';
 import { writeFileAtomic } from '../../adapters/files.js';
 
@@ -43,6 +44,19 @@ function parseValues(text: string, what: string): number[] {
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
+/** The help's op list: the interpreter's ops (the op registry), wrapped at 100 columns. */
+export function supportedOpsHelp(): string {
+  const lines: string[] = [];
+  let line = 'Supported ops (int8 and float32):';
+  for (const op of SUPPORTED_OPS) {
+    if (line.length + 1 + op.length > 100) {
+      lines.push(line);
+      line = op;
+    } else line += ` ${op}`;
+  }
+  return [...lines, line].join('\n');
+}
+
 export function register(program: Command): void {
   program
     .command('infer')
@@ -58,8 +72,7 @@ Input files hold exactly the tensor's bytes (int8: one byte per element, row-maj
 a wrong size is an error that states the expected byte count. With --json the output values,
 dequantised values and arg-max are printed as JSON.
 
-Supported ops (int8 and float32): ADD AVERAGE_POOL_2D CONCATENATION CONV_2D DEPTHWISE_CONV_2D
-DEQUANTIZE FULLY_CONNECTED LOGISTIC MAX_POOL_2D MEAN MUL QUANTIZE RELU RELU6 RESHAPE SOFTMAX TANH
+${supportedOpsHelp()}
 
 Examples:
   tinyforge infer model.tflite --input in.bin --output out.bin

@@ -7,15 +7,16 @@ import { readFileSync, existsSync } from 'node:fs';
 import { action, emit, globalOptions, info, type OutputOptions } from '../util.js';
 import { badInput, usageError } from '../../core/errors.js';
 import type { QuantizeResult } from '../../quantize/index.js';
-import { writeFileAtomic } from '../../adapters/files.js';
+import { findConfig, writeFileAtomic } from '../../adapters/files.js';
 import { loadSources, need, windowsAsArrayData } from '../../adapters/model-sources.js';
-import { addImportOptions, modelWindowsFromData, namesRecordings, type ImportFlags } from '../data-options.js';
+import { addImportOptions, descriptionFromOptions, loadRecordings, modelWindowsFromData, namesRecordings, type ImportFlags } from '../data-options.js';
 import { formatPerLayer } from '../../quantize/per-layer.js';
 import { int8CostText } from '../../quantize/eval.js';
 import { formatFeatureSqnr } from '../../features/index.js';
 import { readTflite } from '../../tflite/reader.js';
 import { QUANTIZE_DEFAULT_MAX_EXAMPLES, checkQuantizeMode, evaluateModel, modelFiles, quantizeStage, writeModelFiles, type QuantizeStageResult } from '../../service/quantize.js';
 import { deprecatedAlias, flag } from '../flags.js';
+import { evalStreamAction, type EvalStreamFlags } from './eval-stream.js';
 
 interface QuantizeFlags {
   model: string;
@@ -150,10 +151,18 @@ export function register(program: Command): void {
     .option('--rep <path>', "representative data when --tflite is not given (default: the train directory's calibration windows, else --data)")
     .option('--max-examples <n>', 'representative examples to calibrate with', '1000')
     .option('--per-layer', 'also compare every layer\'s float activation with its dequantised int8 tensor (SQNR, max/mean error, saturation)')
+    .option('--stream', 'score whole continuous recordings instead (--model is then the int8 .tflite, with --settings): simulated sessions with activity changes, or with --data a real session cut into labelled segments by --segments (in order, one stream), through the board\'s continuous path; per-sample accuracy, segments hit/missed, false changes per hour, latency, flicker; the smoothing chosen on validation streams is written to the settings')
+    .addOption(flag('settings', '--stream: the settings.json of the .tflite (the chosen smoothing is written into it unless --no-write)'))
+    .option('--streams <n>', '--stream: validation and test streams to simulate (each, default 4)')
+    .option('--seed <n>', '--stream: seed of the simulated sessions (default 1)')
+    .option('--firmware <dir>', '--stream: a built virtual-board project running the link app: the first test stream is also played on it (its IMU plays the recording) and compared with the host replay window by window')
+    .option('--board-seconds <s>', '--stream --firmware: seconds of the first test stream the board plays (real time; default 60)')
+    .option('--no-write', '--stream: do not write the chosen smoothing into --settings')
     .addHelpText('after', '\nExamples:\n  tinyforge eval --model runs/m\n  tinyforge eval --model runs/m --tflite model.tflite --data test.json\n  tinyforge eval --model out/demo/train --tflite out/demo/model.tflite --per-layer')
     .action(
-      action(async (f: ImportFlags & { model: string; data?: string; tflite?: string; rep?: string; maxExamples?: string; perLayer?: boolean }, cmd: Command) => {
+      action(async (f: ImportFlags & EvalStreamFlags & { model: string; data?: string; tflite?: string; rep?: string; maxExamples?: string; perLayer?: boolean; stream?: boolean }, cmd: Command) => {
         const o = globalOptions(cmd);
+        if (f.stream) return evalStreamAction(f, o, f.data ? () => loadRecordings(descriptionFromOptions(f, findConfig(undefined).config.data, [f.data!])).recordings : undefined);
         const max = parseMax(f.maxExamples);
         const recordings = f.data !== undefined && namesRecordings(f.data);
         const report = await evaluateModel({

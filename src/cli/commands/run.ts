@@ -13,22 +13,24 @@ import { loadConfig } from '../../adapters/files.js';
 import { RUN_STAGES, pct, runProject, selectStages, type RunHooks, type RunReport, type RunStage } from '../../service/run.js';
 import { describeVerifySample } from '../../device/verify-sample.js';
 import { action, emit, globalOptions, info, progress, softInterrupt, type OutputOptions, type Progress } from '../util.js';
+import type { StopControl } from '../../adapters/signals.js';
 import { flag, listFlag, numberFlag } from '../flags.js';
 import { addImportOptions, descriptionFromOptions, type ImportFlags } from '../data-options.js';
 import { printDeviceLog } from './device.js';
 import { runTrialOnBoard, type TrialRunReport } from '../../tune/tune.js';
 
-/** `run --trial`: predicted vs measured, and the verification. */
+/** `run --trial`: measured vs predicted before training and vs recorded after training, and the verification. */
 export function trialRunSummary(r: TrialRunReport): string {
   const p = r.predicted;
+  const t = r.trained;
   const m = r.measured;
   const v = r.verify;
-  const mark = (ok: boolean) => (ok ? 'as predicted' : 'DIFFERS from the prediction');
+  const mark = (ok: boolean) => (ok ? 'as predicted' : 'differs from the prediction');
   return [
     '',
     `tinyforge run --trial ${r.search}#${r.trial.id} — ${r.board}, native engine`,
-    `  arena     ${m.arena} B (predicted ${p.arena} B: ${mark(r.matches.arena)})`,
-    `  flash     ${m.flash} B (predicted ${p.flash} B: ${mark(r.matches.flash)}); RAM ${m.ram} B (predicted ${p.ram} B)`,
+    `  arena     ${m.arena} B (predicted before training ${p.arena} B: ${mark(r.matches.arena)})`,
+    `  flash     ${m.flash} B, RAM ${m.ram} B (predicted before training ${p.flash} B / ${p.ram} B${r.matches.flash ? '' : `: ${m.flash - p.flash >= 0 ? '+' : ''}${m.flash - p.flash} B, the code specialised on the trained requantisation`}; recorded after training ${t.flash} B / ${t.ram} B: ${r.matches.trainedExact ? 'equal' : 'DIFFERENT'})`,
     `  instr.    ${m.instructions}/inference (predicted ${p.instructions}: ${(100 * r.matches.instructionsDiff).toFixed(3)} %, ${r.matches.instructions ? 'within 1 %' : 'OUTSIDE 1 %'})`,
     `  verify    ${v.bitExact}/${v.n} bit-exact (max diff ${v.maxLsbDiff} LSB), device accuracy ${pct(v.accuracy?.device)}`,
     `            ${describeVerifySample(v.sample)}`,
@@ -37,18 +39,19 @@ export function trialRunSummary(r: TrialRunReport): string {
 }
 
 /** Progress per stage on a TTY (status lines on stderr, bars for epochs and verify); nothing with --json. */
-export function runHooks(o: OutputOptions): RunHooks & { dispose(): void } {
+export function runHooks(o: OutputOptions, stops: StopControl): RunHooks & { dispose(): void } {
   let bar: Progress | null = null;
   const end = () => {
     bar?.stop();
     bar = null;
   };
-  // Ctrl-C while training: finish the epoch and save, then stop with exit 130; at any other stage: stop now.
-  let current: RunStage | null = null;
-  const interrupt = softInterrupt(o, () => current === 'train');
+  // Ctrl-C while training: finish the epoch and save, then stop with exit 130; at any other stage: stop
+  // now (every stage's output is whole or absent: src/service/run.ts).
+  let interrupt: ReturnType<typeof softInterrupt> | null = null;
   return {
     begin: (s) => {
-      current = s;
+      interrupt?.dispose();
+      interrupt = s === 'train' ? softInterrupt(o, stops) : null;
       // The steps that take a while without a bar of their own.
       if (s === 'build') info(o, '[build] compiling…');
       if (s === 'flash') info(o, '[flash] putting the firmware on the board…');
@@ -61,7 +64,7 @@ export function runHooks(o: OutputOptions): RunHooks & { dispose(): void } {
       if (!bar) bar = progress(o, epochs, 'train');
       bar.update(rec.epoch, { loss: rec.loss.toFixed(3), val_acc: rec.valAccuracy === null ? 'n/a' : rec.valAccuracy.toFixed(3) });
     },
-    shouldStop: interrupt.stopped,
+    shouldStop: () => stops.signal.aborted,
     deviceLog: printDeviceLog,
     verifyProgress: (done, total) => {
       if (!bar) bar = progress(o, total, 'verify');
@@ -70,7 +73,7 @@ export function runHooks(o: OutputOptions): RunHooks & { dispose(): void } {
     },
     dispose: () => {
       end();
-      interrupt.dispose();
+      interrupt?.dispose();
     },
   };
 }
@@ -123,7 +126,7 @@ export function projectFile(explicit: string | undefined, cwd = process.cwd()): 
   return { config: loadConfig(path), path };
 }
 
-export function register(program: Command): void {
+export function register(program: Command, stops: StopControl): void {
   addImportOptions(program.command('run'))
     .description(`Run the pipeline from the project file: ${RUN_STAGES.join(' → ')}; each stage reads its section, flags override it`)
     .addOption(flag('config', `project file (default ./${CONFIG_FILE})`))
@@ -156,7 +159,7 @@ export function register(program: Command): void {
         const { config, path } = projectFile(f.config);
         info(o, `using ${relative(process.cwd(), path) || path}`);
         const cfg = applyRunFlags(config, f);
-        const hooks = runHooks(o);
+        const hooks = runHooks(o, stops);
         let report: RunReport;
         try {
           report = await runProject({ config: cfg, out: cfg.out ?? join(process.cwd(), 'out/run'), stages }, hooks);

@@ -3,9 +3,11 @@
  */
 import type { Command } from 'commander';
 import { action, emit, globalOptions, info } from '../util.js';
+import { ExitCode } from '../../core/errors.js';
+import { whenAborted, type StopControl } from '../../adapters/signals.js';
 import { STUDIO_DEFAULT_HOST, STUDIO_DEFAULT_PORT, startStudio } from '../../studio/index.js';
 
-export function register(program: Command): void {
+export function register(program: Command, stops: StopControl): void {
   program
     .command('studio')
     .description('Local web app: live signal and predictions, recording and labelling, model report and per-layer int8 diagnostics')
@@ -18,19 +20,27 @@ export function register(program: Command): void {
     .action(
       action(async (f: { listen: string; port?: string; virtual?: string; model?: string; data: string; tune?: string }, cmd: Command) => {
         const out = globalOptions(cmd);
-        const studio = await startStudio(f);
-        // Handlers go in before the URL is printed: whoever reads it may stop us at once.
-        const stopped = new Promise<void>((res) => {
-          process.once('SIGINT', res);
-          process.once('SIGTERM', res);
-        });
-        emit(out, { url: studio.url }, `tinyforge studio: ${studio.url}`);
-        if (!/^(127\.|localhost$|::1$)/.test(new URL(studio.url).hostname.replace(/^\[|\]$/g, ''))) {
-          info(out, 'warning: the studio listens beyond this machine: anyone who can reach it can drive the board and your dataset folder');
+        // The stretch begins before the studio (and its virtual board) starts: a Ctrl-C at any moment
+        // closes both, then exits 130 (src/adapters/signals.ts).
+        const release = stops.graceful();
+        try {
+          const studio = await startStudio(f);
+          try {
+            if (!stops.signal.aborted) {
+              emit(out, { url: studio.url }, `tinyforge studio: ${studio.url}`);
+              if (!/^(127\.|localhost$|::1$)/.test(new URL(studio.url).hostname.replace(/^\[|\]$/g, ''))) {
+                info(out, 'warning: the studio listens beyond this machine: anyone who can reach it can drive the board and your dataset folder');
+              }
+              info(out, 'Ctrl-C stops the studio (and the virtual board)');
+            }
+            await whenAborted(stops.signal);
+          } finally {
+            await studio.close();
+          }
+          process.exitCode = ExitCode.INTERRUPTED;
+        } finally {
+          release();
         }
-        info(out, 'Ctrl-C stops the studio (and the virtual board)');
-        await stopped;
-        await studio.close();
       }),
     );
 }

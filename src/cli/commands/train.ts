@@ -18,6 +18,7 @@ import { prepareData } from '../../service/data.js';
 import { TRAIN_DEFAULTS, crossValidate, trainSettings, trainStage, type CrossValidation } from '../../service/train.js';
 import { builtinDataset } from '../../data/simulator.js';
 import { action, emit, globalOptions, info, progress, softInterrupt, type OutputOptions } from '../util.js';
+import type { StopControl } from '../../adapters/signals.js';
 import { flag } from '../flags.js';
 import { applyFlags } from '../config-flags.js';
 import { addImportOptions, addSplitOptions, builtinProgress, descriptionFromOptions, detectionLines, loadRecordings, type ImportFlags, type SplitFlags } from '../data-options.js';
@@ -131,7 +132,7 @@ function trainSettingsFrom(flags: Flags, t: TinyforgeConfig['train'] & object, c
   }, frontEndFromConfig(flags.features && !(typeof cfg.features === 'object' && cfg.features.block === flags.features) ? (flags.features as FeaturesConfig) : cfg.features));
 }
 
-export function register(program: Command): void {
+export function register(program: Command, stops: StopControl): void {
   addSplitOptions(addImportOptions(program.command('train')))
     .description('Train a float model on labelled recordings (or the built-in data) with TensorFlow.js; save it with its settings, evaluation report and windows')
     .option('--force', 'built-in data: simulate even above 10 million samples (estimated first, refused above that otherwise)')
@@ -188,7 +189,7 @@ export function register(program: Command): void {
           onProgress.stop();
           const settings = trainSettingsFrom(flags, t, cfg);
           const out = flags.out ?? t.out ?? TRAIN_DEFAULTS.out;
-          const interrupt = softInterrupt(o);
+          const interrupt = softInterrupt(o, stops);
           let cv: CrossValidation;
           try {
             cv = await crossValidate(recs, dataCfg, settings, out, k, { shouldStop: interrupt.stopped, onFold: (i, g) => info(o, `fold ${i}/${k}: test groups ${g.join(', ')}`) });
@@ -213,7 +214,7 @@ export function register(program: Command): void {
         const out = flags.out ?? t.out ?? TRAIN_DEFAULTS.out;
         const bar = onEpochBar(o, settings.epochs);
         // Ctrl-C once: finish the epoch, save what there is, exit 130. Twice: abort at once.
-        const interrupt = softInterrupt(o);
+        const interrupt = softInterrupt(o, stops);
         let r: TrainResult;
         try {
           r = (await trainStage(data, settings, out, { onEpoch: bar.onEpoch, shouldStop: interrupt.stopped })).result;

@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { StopControl } from '../../adapters/signals.js';
 import { usageError } from '../../core/errors.js';
 import { RUN_DEFAULT_BOARD } from '../../service/run.js';
 import { localTrialPool, runTuneWorker, tuneQueueExecutor, tuneStage, type TrialExecutor, type TuneEvent, type TuneReport } from '../../tune/tune.js';
@@ -141,7 +142,7 @@ function tuneProgress(o: OutputOptions, total: number) {
   };
 }
 
-export function register(program: Command): void {
+export function register(program: Command, stops: StopControl): void {
   addImportOptions(program.command('tune'))
     .description('Search for the most accurate model that fits the board: candidates measured (arena, flash, instructions) before training, over-budget ones rejected, the rest trained with successive halving; Pareto front + HTML report')
     .addOption(flag('config', 'project file (default ./tinyforge.config.json when present); its "tune" section holds these settings and the search space'))
@@ -171,23 +172,19 @@ export function register(program: Command): void {
           emit(o, opts.space, () => formatSpace(opts.space));
           return;
         }
-        const ac = new AbortController();
-        const onSigint = () => {
-          info(o, '\ninterrupted: stopping the trials in flight; every finished trial is kept (re-run the same command to resume)');
-          ac.abort();
-        };
-        process.once('SIGINT', onSigint);
+        // Ctrl-C: the trials in flight stop, every finished one is kept (src/adapters/signals.ts).
+        const release = stops.graceful({ onSignal: (n) => n === 1 && info(o, '\ninterrupted: stopping the trials in flight; every finished trial is kept (re-run the same command to resume)') });
         const executor: TrialExecutor = opts.queue ? await tuneQueueExecutor(opts.queue) : localTrialPool(opts.workers);
         const p = tuneProgress(o, opts.trials);
         let report: TuneReport;
         try {
-          report = await tuneStage(opts, executor, { onEvent: p.onEvent, signal: ac.signal });
+          report = await tuneStage(opts, executor, { onEvent: p.onEvent, signal: stops.signal });
+          emit(o, report, () => tuneSummary(report));
         } finally {
           p.stop();
-          process.off('SIGINT', onSigint);
           await executor.close();
+          release();
         }
-        emit(o, report, () => tuneSummary(report));
       }),
     );
 
@@ -201,23 +198,19 @@ export function register(program: Command): void {
     .action(
       action(async (f: { queue: string; concurrency: string; name?: string }, cmd: Command) => {
         const o = globalOptions(cmd);
-        const ac = new AbortController();
-        const onSigint = () => ac.abort();
-        process.once('SIGINT', onSigint);
-        process.once('SIGTERM', onSigint);
+        const release = stops.graceful();
         try {
           await runTuneWorker(f.queue, {
             concurrency: numberFlag('concurrency', f.concurrency, { min: 1 }),
             name: f.name,
-            signal: ac.signal,
+            signal: stops.signal,
             onEvent: (e) => {
               if (e.type === 'ready') info(o, `worker: waiting for trials on ${f.queue}`);
               else if (e.job) info(o, `worker: trial #${e.job.id} rung ${e.job.rung} ${e.type}${e.message ? `: ${e.message}` : ''}`);
             },
           });
         } finally {
-          process.off('SIGINT', onSigint);
-          process.off('SIGTERM', onSigint);
+          release();
         }
       }),
     );

@@ -17,11 +17,13 @@ import { fileURLToPath } from 'node:url';
 import type { GeneratedFile } from '../../core/cemit.js';
 import { badInput, unsupported } from '../../core/errors.js';
 import type { TfliteModel } from '../../core/graph.js';
-import { findOp, NATIVE_OPS, OPS, opDef } from '../../ops/registry.js';
+import { findOp, NATIVE_OPS, OPS } from '../../ops/registry.js';
+import { checkGraph } from '../../interp/check.js';
 import type { AnyOpDef, NativeOp, NativeTarget } from '../../ops/types.js';
 import { assembleNativeFile } from './assemble.js';
 import { layoutArena, REMEDY_TFLM, tensorBytes } from './lifetimes.js';
 import { opEmitter, type EmitState } from './op-emitter.js';
+import { fusePads } from './fuse-pad.js';
 import { DSP_FILES, DSP_HEADER, DSP_OPS, type WeightPacking } from './dsp/emit.js';
 
 export interface NativeEngineOptions {
@@ -101,36 +103,50 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
 
   // Prepare every operator once (the interpreter's Prepare), then plan the arena with each op's
   // aliasing and scratch, then emit.
-  const prepared = g.operators.map((op, i) => {
-    // A builtin op tinyforge does not implement (kept by name for the TFLM engine) gets the TFLM remedy.
+  // A builtin op tinyforge does not implement (kept by name for the TFLM engine) gets the TFLM remedy.
+  g.operators.forEach((op, i) => {
     if (!findOp(op.op)) throw unsupported(`operator ${i}: ${op.op} is not supported by the native engine`, { remedy: REMEDY_TFLM, details: { operator: i, op: op.op } });
-    const def = opDef(op.op, 'the native engine', i);
-    const native = nativeOf(def);
-    if (!native) throw unsupported(`operator ${i}: ${op.op} is not supported by the native engine`, { remedy: REMEDY_TFLM });
-    const ctx = { graph: g, op, opIndex: i };
-    const p = def.prepare(ctx);
+  });
+  // checkGraph is the interpreter's whole-model check (validation, execution order, every Prepare).
+  const checked = checkGraph(g);
+  g.operators.forEach((op, i) => {
+    if (!nativeOf(checked.ops[i]!.def)) throw unsupported(`operator ${i}: ${op.op} is not supported by the native engine`, { remedy: REMEDY_TFLM });
+  });
+  // Exact PAD → convolution fusions (fuse-pad.ts): the emitted graph `fg` lacks the fused PADs.
+  const fusion = fusePads(g, checked.ops.map((o) => o!.prepared));
+  const fg = fusion.graph;
+  const prepared = fg.operators.map((op, k) => {
+    const i = fusion.original[k];
+    const native = nativeOf(checked.ops[i]!.def)!;
+    const p = fusion.prepared[k];
+    const ctx = { graph: fg, op, opIndex: i };
     // DSP targets ask the DSP registry first (it depends on the op modules, never the reverse).
     const dsp = target === 'dsp' ? DSP_OPS[op.op] : undefined;
     const scratchOf = dsp?.scratchBytes ?? native.scratchBytes;
     const weights = dsp?.weights?.(p, { ...ctx, target }) ?? null;
-    return { native, dsp, p, weights, scratch: scratchOf?.(p, { ...ctx, target }) ?? 0, alias: native.alias?.(p, g) ?? null };
+    return { i, native, dsp, p, weights, scratch: scratchOf?.(p, { ...ctx, target }) ?? 0, alias: native.alias?.(p, fg) ?? null };
   });
-  const layout = layoutArena({ graph: g, aliases: prepared.map((x) => x.alias), scratch: prepared.map((x) => x.scratch) });
+  const layout = layoutArena({ graph: fg, aliases: prepared.map((x) => x.alias), scratch: prepared.map((x) => x.scratch) });
 
   const emitAll = (packing: WeightPacking[]) => {
-    const state: EmitState = { graph: g, target, decls: [], constEmitted: new Map(), arenaExpr: (t) => `(tf_arena + ${layout.offsetOf(t)})` };
+    const state: EmitState = { graph: fg, target, decls: [], constEmitted: new Map(), arenaExpr: (t) => `(tf_arena + ${layout.offsetOf(t)})` };
     const calls: string[] = [];
-    const schedule: NativeEngineResult['schedule'] = [];
-    g.operators.forEach((op, i) => {
-      const { native, dsp, p, scratch, weights } = prepared[i];
-      const e = opEmitter(state, op, i, layout.scratchOffset(i));
-      const dspCall = dsp?.emit(p, e, packing[i]) ?? null;
+    const scheduled = new Map<number, NativeEngineResult['schedule'][number]>();
+    fg.operators.forEach((op, k) => {
+      const { i, native, dsp, p, scratch, weights } = prepared[k];
+      const e = opEmitter(state, op, i, layout.scratchOffset(k));
+      const dspCall = dsp?.emit(p, e, packing[k]) ?? null;
       const { call, kernel } = dspCall ?? native.emit(p, e);
       calls.push(`  /* ${i}: ${op.op} */`);
       if (call) calls.push(`  if (${call} != 0) return -3;`);
-      const w = dspCall && weights ? { weights: packing[i], weightBytes: packing[i] === 'int8' ? weights.int8! : weights.int16 } : {};
-      schedule.push({ op: op.op, kernel, ...(scratch > 0 ? { scratchBytes: scratch } : {}), ...w });
+      const w = dspCall && weights ? { weights: packing[k], weightBytes: packing[k] === 'int8' ? weights.int8! : weights.int16 } : {};
+      scheduled.set(i, { op: op.op, kernel, ...(scratch > 0 ? { scratchBytes: scratch } : {}), ...w });
     });
+    for (const [pad, conv] of fusion.fused) {
+      calls.splice(calls.indexOf(`  /* ${conv}: ${g.operators[conv].op} */`), 0, `  /* ${pad}: ${g.operators[pad].op}, fused into operator ${conv}'s padding */`);
+      scheduled.set(pad, { op: g.operators[pad].op, kernel: 'fused' });
+    }
+    const schedule = g.operators.map((_, i) => scheduled.get(i)!);
     return { decls: state.decls, calls, schedule, constBytes: constArrayBytes(state.decls) };
   };
   const mode = opts.weights ?? 'auto';

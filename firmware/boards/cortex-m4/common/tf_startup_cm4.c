@@ -26,8 +26,10 @@ __attribute__((weak)) void tf_cm4_fault(const char* what) {
 // Kept free of floating point: the FPU is still off when it starts, and any FP instruction
 // before CPACR grants access raises a UsageFault that looks like a silent hang.
 __attribute__((noreturn, used)) void Reset_Handler(void) {
-  TF_SCB_CPACR |= 0xFu << 20;  // CP10 and CP11: full access
+#if defined(__ARM_FP)
+  TF_SCB_CPACR |= 0xFu << 20;  // CP10 and CP11: full access (cores without an FPU, e.g. M3, have no CPACR)
   __asm volatile("dsb\n\tisb" ::: "memory");
+#endif
   uint32_t* src = &_sidata;
   for (uint32_t* dst = &_sdata; dst < &_edata;) *dst++ = *src++;
   for (uint32_t* dst = &_sbss; dst < &_ebss;) *dst++ = 0;

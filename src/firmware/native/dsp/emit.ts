@@ -204,8 +204,10 @@ export function emitDspDepthwise(p: ConvPrepared, e: NativeEmitter): NativeCall 
   checkMultipliers(e, p.multipliers);
   const filter = new Int8Array(data.buffer, data.byteOffset, data.byteLength);
   const taps = p.kH * p.kW;
-  // Filter [1][kh][kw][c]: each tap's channels packed on their own (packSxtb16 of one row).
-  const packed = Array.from({ length: taps }, (_, t) => Array.from(packSxtb16([filter.subarray(t * p.outC, (t + 1) * p.outC)], p.outC))).flat();
+  // Filter [1][kh][kw][c]: each tap's channels packed on their own (packSxtb16 of one row), then
+  // regrouped per 4 channels so one group's taps are contiguous: [c/4][tap][2 words].
+  const perTap = Array.from({ length: taps }, (_, t) => packSxtb16([filter.subarray(t * p.outC, (t + 1) * p.outC)], p.outC));
+  const packed = Array.from({ length: p.outC / 4 }, (_, g) => perTap.flatMap((w) => [w[2 * g], w[2 * g + 1]])).flat();
   const i = e.opIndex;
   e.decl(`/* operator ${i}: DEPTHWISE_CONV_2D on the DSP kernel, ${taps} taps × ${p.outC} channels */`);
   e.decl(words(`tf_op${i}_wpack`, packed));
