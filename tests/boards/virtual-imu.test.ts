@@ -119,11 +119,12 @@ describe.skipIf(!tools)('virtual board with a simulated IMU: capture and monitor
     expect(sum.samples).toBeGreaterThanOrEqual(45);
     // The rate the file records: the sensor's own (exact), and the one measured on the host from
     // arrival times. The latter follows QEMU's pace, which a busy machine slows (samples queue,
-    // none is lost), so it is only checked to be the sensor's order of magnitude: a wrong rate
-    // (a 2× or ÷2 mistake, a stalled stream) still fails.
+    // none is lost), so it is only checked to be the sensor's order of magnitude (21 Hz was seen at
+    // load 28 on 2 cores): a stalled stream or a rate off by a factor of 4 still fails; the exact rate
+    // is the sidecar's sampleRateHz above.
     const side = JSON.parse(readFileSync(out + '.json', 'utf8'));
     expect(side).toMatchObject({ sampleRateHz: 50, deviceRateHz: 50, board: 'qemu-mps2-an386', samples: sum.samples });
-    expect(side.measuredRateHz).toBeGreaterThan(26);
+    expect(side.measuredRateHz).toBeGreaterThan(12.5);
     expect(side.measuredRateHz).toBeLessThan(90);
     // The data importer reads it back whole.
     const imp = importCaptureCsv(readFileSync(out, 'utf8'), readFileSync(out + '.json', 'utf8'), { source: out });
