@@ -71,8 +71,9 @@ describe('--imu syntax', () => {
     };
     expect(err('walking').exitCode).toBe(2);
     expect(err('file:').exitCode).toBe(2);
+    // An activity the simulator does not have is a bad flag value too: usage, exit 2 (README's table).
     const e = err('sim:swimming');
-    expect(e.exitCode).toBe(3);
+    expect(e.exitCode).toBe(2);
     expect(e.remedy).toMatch(/idle, walking, running, biking, golfing/);
   });
 });
