@@ -11,6 +11,7 @@ import type { Graph, Tensor } from '../../src/core/graph.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { writeTflite } from '../../src/tflite/writer.js';
 import { interpret } from '../../src/interp/index.js';
+import { emitNativeEngine } from '../../src/firmware/native/emit.js';
 import { FUZZ_TIMEOUT, mutated, runs, typed } from './fuzz-config.js';
 
 const vectorsDir = join(REPO_ROOT, 'vectors');
@@ -57,15 +58,21 @@ describe('fuzz: interpreter on mutated models', () => {
   }, FUZZ_TIMEOUT);
 });
 
-/** A random small FULLY_CONNECTED (+ optional activation) graph with valid int8 quantisation. */
-const smallFc = fc
+/** Quantisation scales of a sane model. */
+const SANE = { inScale: fc.double({ min: 1e-3, max: 1, noNaN: true }), wScale: fc.double({ min: 1e-4, max: 0.1, noNaN: true }), outScale: fc.double({ min: 1e-3, max: 2, noNaN: true }) };
+/** Any positive finite float32 scale, denormals and the float32 maximum included (issue 18 item 1). */
+const anyScale = fc.oneof(
+  fc.constantFrom(1e10, 3.4e38, 3e-39, 1e-45, 2 ** -31, 2 ** 31, 1),
+  fc.integer({ min: -149, max: 127 }).chain((e) => fc.double({ min: 1, max: 2, noNaN: true }).map((m) => Math.fround(m * 2 ** e))),
+).filter((x) => x > 0 && Number.isFinite(x));
+
+/** A random small FULLY_CONNECTED (+ optional activation) graph with int8 quantisation. */
+const fcGraph = (scales: { inScale: fc.Arbitrary<number>; wScale: fc.Arbitrary<number>; outScale: fc.Arbitrary<number> }) => fc
   .record({
     inN: fc.integer({ min: 1, max: 24 }),
     outN: fc.integer({ min: 1, max: 12 }),
     act: fc.constantFrom('NONE', 'RELU', 'RELU6'),
-    inScale: fc.double({ min: 1e-3, max: 1, noNaN: true }),
-    wScale: fc.double({ min: 1e-4, max: 0.1, noNaN: true }),
-    outScale: fc.double({ min: 1e-3, max: 2, noNaN: true }),
+    ...scales,
     inZp: fc.integer({ min: -128, max: 127 }),
     outZp: fc.integer({ min: -128, max: 127 }),
     seed: fc.integer(),
@@ -86,6 +93,7 @@ const smallFc = fc
     const x = Uint8Array.from({ length: p.inN }, () => r());
     return { graph, x, outN: p.outN };
   });
+const smallFc = fcGraph(SANE);
 
 describe('fuzz: interpreter on random small valid graphs', () => {
   it('runs, outputs have the declared size, and a write/read round trip gives the same bytes', () => {
@@ -99,5 +107,34 @@ describe('fuzz: interpreter on random small valid graphs', () => {
       }),
       runs(200),
     );
+  }, FUZZ_TIMEOUT);
+});
+
+describe('fuzz: any quantisation scale (issue 18 item 1)', () => {
+  it('the interpreter and the native generator both refuse it with a typed error, or both accept it and agree to run', () => {
+    let refused = 0;
+    let accepted = 0;
+    fc.assert(
+      fc.property(fcGraph({ inScale: anyScale, wScale: anyScale, outScale: anyScale }), ({ graph, x }) => {
+        const sha = '0'.repeat(64);
+        const host = typed(() => interpret(graph, [x]));
+        const native = typed(() => emitNativeEngine({ graph, version: 3, description: 'fuzz', metadata: [] }, { modelSha256: sha }));
+        // One place decides (src/ops/quant.ts checkMultiplier): never a model the host runs but the
+        // generator emits C with an out-of-range shift for, nor the reverse. typed(): 'ok' or the error kind.
+        expect(native === 'ok', `host ${host}, native ${native}`).toBe(host === 'ok');
+        // Derived from TFLM, not from our code: FULLY_CONNECTED's real multiplier is
+        // input scale × weight scale / output scale (in double, from the float32 scales), and
+        // MultiplyByQuantizedMultiplier takes left shifts up to 30, i.e. a real multiplier below 2^30.
+        // Before the fix, 1e10 and 3.4e38 scales were accepted here.
+        const [sIn, sW, sOut] = [0, 1, 3].map((i) => graph.tensors[i].quant!.scale[0]);
+        if (host === 'ok') expect((sIn * sW) / sOut).toBeLessThan(2 ** 30);
+        if (host === 'ok') accepted++;
+        else refused++;
+      }),
+      runs(200),
+    );
+    // Not vacuous: the scales reach both sides of the limit.
+    expect(refused).toBeGreaterThan(10);
+    expect(accepted).toBeGreaterThan(10);
   }, FUZZ_TIMEOUT);
 });
