@@ -5,15 +5,15 @@
  * from the composition root's Platform (src/service/ports.ts); this module listens.
  */
 import { createHash } from 'node:crypto';
-import { exists, readBytes, readManifest, readText } from '../adapters/files.js';
+import { exists, readBytes, readManifest } from '../adapters/files.js';
 import { join, resolve } from 'node:path';
 import { badInput, toolError, usageError } from '../core/errors.js';
 import { REPO_ROOT } from '../core/shared.js';
-import type { ModelSettings } from '../core/dataset.js';
 import type { Platform, StartedBoard } from '../service/ports.js';
 import { DeviceSession, type Connector } from './device-session.js';
 import { deviceImuSource, type SampleSource } from './sample-source.js';
 import { createStudioServer } from './server.js';
+import { readModelSettings } from '../service/recordings.js';
 
 /** The studio's documented default address. */
 export const STUDIO_DEFAULT_HOST = '127.0.0.1';
@@ -59,14 +59,6 @@ export function virtualElf(dir: string): string {
   });
 }
 
-function readSettings(dir: string): ModelSettings | null {
-  try {
-    return JSON.parse(readText(join(dir, 'settings.json'))) as ModelSettings;
-  } catch {
-    return null;
-  }
-}
-
 export async function startStudio(o: StudioOptions, io: Pick<Platform, 'boards'>): Promise<Studio> {
   const { host, port } = parseListen(o.listen ?? `${STUDIO_DEFAULT_HOST}:${STUDIO_DEFAULT_PORT}`);
   if (o.port && o.firmware) throw usageError('use --port or --virtual, not both', { remedy: '--port for a board on a serial port, --virtual DIR for the virtual board' });
@@ -87,7 +79,7 @@ export async function startStudio(o: StudioOptions, io: Pick<Platform, 'boards'>
     // Resolved once, from the manifest of the project the image was built in.
     const target = io.boards.board(readManifest(resolve(elf, '..', '..')).board);
     // The simulated sensor runs at the model's rate (the simulator's range is 50–119 Hz).
-    const rate = Math.min(119, Math.max(50, readSettings(resolve(o.firmware))?.sampleRateHz ?? 50));
+    const rate = Math.min(119, Math.max(50, readModelSettings(resolve(o.firmware))?.sampleRateHz ?? 50));
     connector = {
       description: target.name,
       async open() {
