@@ -199,6 +199,33 @@ export function pieceFiles(c: CaptureRows, plan: EditPlan, piece: Piece): { csv:
   return { csv: `${c.header}\n${c.rows.slice(piece.start, piece.end).join('\n')}\n`, sidecar: JSON.stringify(meta, null, 2) + '\n' };
 }
 
+/** A recording for a chart: its metadata and one column of samples per axis. */
+export interface RecordingSamples {
+  file: string;
+  label: string;
+  group: string;
+  sampleRateHz: number;
+  axes: string[];
+  units: string[];
+  /** Frames; seconds = samples / sampleRateHz (as the recordings list and its totals count them). */
+  samples: number;
+  seconds: number;
+  /** columns[axis][frame], in `units`. */
+  columns: number[][];
+  gaps: { at: number; missing: number }[];
+  /** The shortest piece a crop or split may leave: one window, in samples (src/service/recordings.ts editWindow). */
+  windowSamples: number;
+}
+
+export interface EditResult {
+  operation: 'crop' | 'split';
+  /** The original file name, and where it was moved (relative to the dataset folder). */
+  original: string;
+  backup: string;
+  pieces: { file: string; start: number; end: number; samples: number; seconds: number }[];
+  notes: string[];
+}
+
 /** Seconds → the nearest sample index at `rateHz`. */
 export function sampleAt(seconds: number, rateHz: number): number {
   return Math.round(seconds * rateHz);

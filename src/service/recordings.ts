@@ -17,7 +17,9 @@ import { badInput } from '../core/errors.js';
 import { exists, makeDir, moveFile, readText, removeFile, writeFileAtomic } from '../adapters/files.js';
 import { DEFAULT_MAX_FILE_MB, readRegularText } from '../adapters/import-fs.js';
 import { builtinWindowing } from '../data/prepare.js';
-import { parseCaptureRows, pieceFiles, planCrop, planSplit, type CaptureRows, type EditPlan, type SplitSpec } from '../data/recording-edit.js';
+import { parseCaptureRows, pieceFiles, planCrop, planSplit, type CaptureRows, type EditPlan, type EditResult, type RecordingSamples, type SplitSpec } from '../data/recording-edit.js';
+
+export type { EditResult, RecordingSamples };
 import { spectrumParams, windowSpectrum, type WindowSpectrum } from '../features/spectrum.js';
 
 /** Where edited originals go, inside the dataset folder. */
@@ -32,24 +34,6 @@ export function readCaptureRows(path: string): CaptureRows {
   if (!exists(path + '.json')) throw badInput(`${path} has no sidecar ${basename(path)}.json, so it is not a tinyforge capture`, { remedy: NOT_CAPTURE });
   const csv = readRegularText(path, DEFAULT_MAX_FILE_MB);
   return parseCaptureRows(csv, readRegularText(path + '.json', 1), path);
-}
-
-/** A recording for a chart: its metadata and one column of samples per axis. */
-export interface RecordingSamples {
-  file: string;
-  label: string;
-  group: string;
-  sampleRateHz: number;
-  axes: string[];
-  units: string[];
-  /** Frames; seconds = samples / sampleRateHz (as the recordings list and its totals count them). */
-  samples: number;
-  seconds: number;
-  /** columns[axis][frame], in `units`. */
-  columns: number[][];
-  gaps: { at: number; missing: number }[];
-  /** The shortest piece a crop or split may leave: one window, in samples (see editWindow). */
-  windowSamples: number;
 }
 
 /**
@@ -83,15 +67,6 @@ export interface EditOptions {
   settings?: ModelSettings | null;
   /** Base name of the new file(s) instead of ORIGINAL-crop / ORIGINAL-p1… */
   name?: string;
-}
-
-export interface EditResult {
-  operation: 'crop' | 'split';
-  /** The original file name, and where it was moved (relative to the dataset folder). */
-  original: string;
-  backup: string;
-  pieces: { file: string; start: number; end: number; samples: number; seconds: number }[];
-  notes: string[];
 }
 
 function checkName(name: string | undefined): void {
