@@ -122,7 +122,7 @@ export function planCrop(file: string, samples: number, rateHz: number, range: {
   if (start === 0 && end === samples) throw badInput(`the crop range is the whole recording ${file}: nothing to crop`, { remedy: 'select the part to keep' });
   if (end - start < minSamples) {
     throw badInput(`the crop keeps ${end - start} samples (${secs(end - start, rateHz)}), fewer than one window (${minSamples} samples, ${secs(minSamples, rateHz)}): no window would fit`, {
-      remedy: `select at least ${secs(minSamples, rateHz)}, or delete the recording instead`,
+      remedy: `keep at least ${secs(minSamples, rateHz)}, or delete the recording instead`,
     });
   }
   return { operation: 'crop', file, samples, sampleRateHz: rateHz, pieces: [{ file: pieceNames(file, 'crop', 1, name)[0], start, end }], notes: [] };

@@ -106,7 +106,7 @@ describe.skipIf(!run)('Record page: waveform, crop, split and spectrum in Chromi
     expect(await page.locator('#sel-len').textContent()).toMatch(/1\.50 s, 75 samples — shorter than one window/);
     await page.click('#crop-btn');
     await page.locator('#edit-status.error').waitFor();
-    expect(await page.locator('#edit-status').textContent()).toMatch(/fewer than one window \(100 samples, 2\.00 s\).*— select at least 2\.00 s/);
+    expect(await page.locator('#edit-status').textContent()).toMatch(/fewer than one window \(100 samples, 2\.00 s\).*— keep at least 2\.00 s/);
     expect(existsSync(join(data, FILE))).toBe(true);
   });
 
