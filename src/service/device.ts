@@ -17,7 +17,7 @@ import { selectVerifySample, type VerifySample, type VerifySampleOptions } from 
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
 import { blockFromSettings, featureQuantisers, quantiseFeatures, rawWindowBytes } from '../features/index.js';
 import { withModelQuant } from '../firmware/model-settings.js';
-import { addSaturation, NO_SATURATION, outputSaturation, saturationWarning, type Saturation } from '../interp/saturation.js';
+import { addSaturation, int8InputsAtRail, NO_SATURATION, outputSaturation, saturationWarning, type Saturation } from '../interp/saturation.js';
 import { createInterpreter } from '../interp/index.js';
 import { readTflite } from '../tflite/reader.js';
 
@@ -204,10 +204,8 @@ export function verifySaturation(model: Uint8Array, inputs: Uint8Array[]): { sat
   const interp = createInterpreter(graph);
   let sat: Saturation = { ...NO_SATURATION };
   for (const x of inputs) {
-    let atRail = 0;
-    if (int8In) for (const v of new Int8Array(x.buffer, x.byteOffset, x.byteLength)) if (v === -128 || v === 127) atRail++;
     const out = interp.invoke([x])[0];
-    sat = addSaturation(sat, { inputs: atRail, inputValues: int8In ? x.byteLength : 0, outputs: outputSaturation(graph, out), outputValues: out.byteLength });
+    sat = addSaturation(sat, { inputs: int8InputsAtRail(graph, [x]), inputValues: int8In ? x.byteLength : 0, outputs: outputSaturation(graph, out), outputValues: out.byteLength });
   }
   return { saturation: sat, warning: saturationWarning(graph, sat) };
 }
