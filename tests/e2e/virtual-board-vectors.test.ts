@@ -93,11 +93,13 @@ describe('virtual board: int8-packed DSP weights bit-exact (native engine)', () 
   it.skipIf(!shared).each(['mlperf_tiny_kws', 'micro_speech_quantized', 'magic_wand', 'person_detect'])('shared %s', (name) => verifyOnVirtualBoard(name, join(shared!, 'vectors', name), 'int8'));
 });
 
-// More cores as virtual boards (issue 17): Cortex-M3 (no DSP extension: the portable kernels) and
-// Cortex-M7 (the DSP kernels), every shared vector bit-exact on each.
+// More cores as virtual boards (issue 17): Cortex-M3 (no DSP extension: the portable kernels),
+// Cortex-M7 and Cortex-M33 (Armv8-M Mainline, its own memory map: the DSP kernels), every shared
+// vector bit-exact on each.
 describe.skipIf(!shared).each([
   ['qemu-mps2-an385', 'portable'],
   ['qemu-mps2-an500', 'dsp'],
+  ['qemu-mps2-an505', 'dsp'],
 ])('virtual board %s (%s kernels): every shared vector bit-exact', (boardId) => {
   it.each(folders)('%s', (name) => verifyOnVirtualBoard(name, join(shared!, 'vectors', name), 'auto', boardId));
 });
