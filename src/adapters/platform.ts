@@ -5,14 +5,14 @@
  */
 import type { Platform } from '../service/ports.js';
 import { nodeBoards } from './boards.js';
-import { exists, isDirectory, loadVectors, makeDir, readBytes, readManifest, readText, removePath, writeFileAtomic, writeProject, writeSplitDir } from './files.js';
+import { exists, isDirectory, loadVectors, makeDir, moveFile, readBytes, readManifest, readText, removePath, writeFileAtomic, writeProject, writeSplitDir } from './files.js';
 import { runPlan, runSteps } from './processes.js';
 import { loadTrainArtifacts } from './train-dir.js';
 
 export function nodePlatform(): Platform {
   const processes = { runPlan, runSteps };
   return {
-    files: { exists, isDirectory, readBytes, readText, makeDir, removePath, writeFileAtomic, writeProject, writeSplitDir, readManifest, loadVectors },
+    files: { exists, isDirectory, readBytes, readText, makeDir, removePath, moveFile, writeFileAtomic, writeProject, writeSplitDir, readManifest, loadVectors },
     processes,
     boards: nodeBoards(processes),
     trainRuns: { loadWindows: loadTrainArtifacts },

@@ -36,7 +36,7 @@ export function buildProgram(stops: StopControl = manualStops(), io: Platform = 
   );
   runCmd(program, stops, io);
   demoCmd(program, stops, io);
-  dataCmd(program);
+  dataCmd(program, io);
   trainCmd(program, stops);
   quantizeCmd(program, io);
   inspectCmd(program);

@@ -100,6 +100,8 @@ export interface FilePort {
   readText(path: string): string;
   makeDir(dir: string): void;
   removePath(path: string): void;
+  /** Renames a file into place (atomic on one file system). */
+  moveFile(from: string, to: string): void;
   writeFileAtomic(path: string, data: Uint8Array | string): void;
   writeProject(outDir: string, files: GeneratedFile[], o?: { force?: boolean }): string;
   writeSplitDir(dir: string, files: Record<string, string>): string[];

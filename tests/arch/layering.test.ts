@@ -44,8 +44,6 @@ const KNOWN: string[] = [
   'service/firmware.ts -> adapters/processes.ts: adapters is above service',
   'service/quantize.ts -> adapters/files.ts: adapters is above service',
   'service/quantize.ts -> adapters/model-sources.ts: adapters is above service',
-  'service/recordings.ts -> adapters/files.ts: adapters is above service',
-  'service/recordings.ts -> adapters/import-fs.ts: adapters is above service',
   'service/run.ts -> adapters/model-sources.ts: adapters is above service',
   'service/train.ts -> adapters/train-dir.ts: adapters is above service',
 ];
