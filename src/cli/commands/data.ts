@@ -14,6 +14,7 @@ import { prepareData } from '../../service/data.js';
 import { serializeSplit } from '../../data/split-files.js';
 import { secondsOf, summarise, type DatasetSummary } from '../../data/summary.js';
 import { action, emit, globalOptions, info, type OutputOptions } from '../util.js';
+import type { Platform } from '../../service/ports.js';
 
 type Flags = ImportFlags & SplitFlags & {
   builtin?: boolean;
@@ -105,7 +106,7 @@ function summaryText(s: DatasetSummary): string {
   return out.join('\n');
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io: Platform): void {
   const data = program.command('data').description('Inspect, import and split labelled sensor recordings');
 
   inputOptions(
@@ -144,7 +145,7 @@ export function register(program: Command): void {
         // The same function and the same section rule `train` and `run` use: same files, classes
         // (data.labels, --exclude-labels), options and seed → same split.
         const section = dataSectionFromFlags(findConfig(f.config).config.data, f);
-        const prepared = prepareData({
+        const prepared = prepareData(io, {
           ...section,
           onProgress,
           ...(f.builtin ? { builtin: builtinOptions(f, paths), paths: undefined, import: undefined } : { import: description(paths, f) }),
