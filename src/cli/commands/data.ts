@@ -23,6 +23,7 @@ import type { ModelSettings, Recording } from '../../core/dataset.js';
 import { cropRecording, editWindow, splitRecording, type EditResult } from '../../service/recordings.js';
 import { sampleAt } from '../../data/recording-edit.js';
 import { formatSpectrum, spectrumParams, windowSpectrum } from '../../features/spectrum.js';
+import type { Platform } from '../../service/ports.js';
 
 type Flags = ImportFlags & SplitFlags & {
   builtin?: boolean;
@@ -153,7 +154,7 @@ function editText(r: EditResult): string {
   ].join('\n');
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io: Platform): void {
   const data = program.command('data').description('Inspect, import and split labelled sensor recordings');
 
   inputOptions(
@@ -249,7 +250,7 @@ export function register(program: Command): void {
         // The same function and the same section rule `train` and `run` use: same files, classes
         // (data.labels, --exclude-labels), options and seed → same split.
         const section = dataSectionFromFlags(findConfig(f.config).config.data, f);
-        const prepared = prepareData({
+        const prepared = prepareData(io, {
           ...section,
           onProgress,
           ...(f.builtin ? { builtin: builtinOptions(f, paths), paths: undefined, import: undefined } : { import: description(paths, f) }),
