@@ -5,7 +5,7 @@
  */
 import type { Platform } from '../service/ports.js';
 import { nodeBoards } from './boards.js';
-import { exists, isDirectory, loadVectors, makeDir, readBytes, readManifest, readText, removePath, writeFileAtomic, writeProject, writeSplitDir } from './files.js';
+import { exists, isDirectory, loadVectors, makeDir, moveFile, readBytes, readManifest, readText, removePath, writeFileAtomic, writeProject, writeSplitDir } from './files.js';
 import { runPlan, runSteps } from './processes.js';
 import { loadTrainArtifacts, saveTrainArtifacts } from './train-dir.js';
 import { fsImportIo } from './import-fs.js';
@@ -15,7 +15,7 @@ import { loadSettings, loadSources } from './model-sources.js';
 export function nodePlatform(): Platform {
   const processes = { runPlan, runSteps };
   return {
-    files: { exists, isDirectory, readBytes, readText, makeDir, removePath, writeFileAtomic, writeProject, writeSplitDir, readManifest, loadVectors },
+    files: { exists, isDirectory, readBytes, readText, makeDir, removePath, moveFile, writeFileAtomic, writeProject, writeSplitDir, readManifest, loadVectors },
     processes,
     boards: nodeBoards(processes),
     trainRuns: { loadWindows: loadTrainArtifacts, save: saveTrainArtifacts },

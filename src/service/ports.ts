@@ -105,6 +105,8 @@ export interface FilePort {
   readText(path: string): string;
   makeDir(dir: string): void;
   removePath(path: string): void;
+  /** Renames a file into place (atomic on one file system). */
+  moveFile(from: string, to: string): void;
   writeFileAtomic(path: string, data: Uint8Array | string): void;
   /** A generated folder, all or nothing; `marker` (a file) says a folder is ours to replace with `force`. */
   writeProject(outDir: string, files: GeneratedFile[], o?: { force?: boolean; marker?: string }): string;
