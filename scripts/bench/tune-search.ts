@@ -11,6 +11,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoConfig } from '../../src/cli/commands/demo.js';
 import { pct, runProject } from '../../src/service/run.js';
+import { nodePlatform } from '../../src/adapters/platform.js';
 import { TRAIN_DEFAULTS } from '../../src/service/train.js';
 import { describeCandidate } from '../../src/tune/arch.js';
 import { latencyMs, makeBudget } from '../../src/tune/budget.js';
@@ -23,7 +24,7 @@ const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
 export async function bench(): Promise<BenchSection[]> {
   const loadBefore = loadavg()[0];
   const demoOut = tmp('tf-bench-tune-demo-');
-  const demo = await runProject({ config: demoConfig({ out: demoOut, seed: String(TRAIN_DEFAULTS.seed), epochs: String(TRAIN_DEFAULTS.epochs), preset: TRAIN_DEFAULTS.preset, verify: '200' }), out: demoOut });
+  const demo = await runProject(nodePlatform(), { config: demoConfig({ out: demoOut, seed: String(TRAIN_DEFAULTS.seed), epochs: String(TRAIN_DEFAULTS.epochs), preset: TRAIN_DEFAULTS.preset, verify: '200' }), out: demoOut });
   const nano = makeBudget({ board: 'nano33ble-sense-rev2' });
   const dInstr = Math.round(demo.verify!.counter!.mean);
   const dAcc = demo.quantize!.eval!.int8Accuracy!;

@@ -34,6 +34,7 @@ import { readFirmwareSources } from '../adapters/firmware-sources.js';
 import { SEARCH_FILE, TRIALS_FILE, TuneStore as Store, makeTempDir, removeDir } from '../adapters/tune-store.js';
 import { forkJob, localPool, type JobRunner } from '../adapters/trial-process.js';
 import { queueExecutor, runQueueWorker, type QueueWorkerOptions } from '../adapters/tune-queue.js';
+import { nodePlatform } from '../adapters/platform.js';
 import { readTflite } from '../tflite/reader.js';
 import { archProblem, buildCandidateModel, describeCandidate } from './arch.js';
 import { describeBudget, latencyMs, overBudget, type Budget, type Figures } from './budget.js';
@@ -49,6 +50,9 @@ import { trainSettings, trainStage, trainedArrays } from '../service/train.js';
 /** The search folder of tune's records and figures. */
 export type TuneStore = Store<TrialRecord, Figures>;
 const openStore = (dir: string, measureCache?: string): TuneStore => new Store<TrialRecord, Figures>(dir, measureCache);
+
+/** The outside world of the service steps tune calls (tune is a client: it wires its own, in this process and in each forked trial). */
+const io = nodePlatform();
 
 /** The board candidates are measured on: the virtual Cortex-M4 (instructions counted exactly). */
 export const MEASURE_BOARD = 'qemu-mps2-an386';
@@ -223,10 +227,10 @@ export async function measureTflite(bytes: Uint8Array, settings: ModelSettings, 
   o.signal?.throwIfAborted();
   const b = await buildStage(fw.dir);
   o.signal?.throwIfAborted();
-  const board = await flashStage(await resolveFlashTarget(fw.dir));
+  const board = await flashStage(io, await resolveFlashTarget(io, fw.dir));
   try {
     const held = d.val.y.length ? d.val : d.train;
-    const r = await verifyOnBoard(board, bytes, boardWindows(bytes, firstWindows(held, 3), settings), { all: true });
+    const r = await verifyOnBoard(io.boards, board, bytes, boardWindows(bytes, firstWindows(held, 3), settings), { all: true });
     if (!r.ok || !r.counter) throw internalError(`the candidate's firmware disagrees with the host interpreter on the virtual board (${r.bitExact}/${r.n} bit-exact)`, { remedy: 'this is a tinyforge bug: report it with the project in ' + fw.dir });
     return { flash: b.image!.memory.flash, ram: b.image!.memory.ram, arena: b.footprint!.arena, instructions: Math.round(r.counter.mean) };
   } finally {
@@ -733,11 +737,11 @@ export async function runTrialOnBoard(ref: string, o: { board?: string; port?: s
   o.onStage?.('firmware', `${fw.project.files.length} files for ${fw.board.id} (native engine) in ${fw.dir}`);
   const b = await buildStage(fw.dir);
   o.onStage?.('build', `flash ${b.image!.memory.flash} B, RAM ${b.image!.memory.ram} B, arena ${b.footprint!.arena} B`);
-  const board = await flashStage(await resolveFlashTarget(fw.dir, { port: o.port }), { port: o.port });
+  const board = await flashStage(io, await resolveFlashTarget(io, fw.dir, { port: o.port }), { port: o.port });
   let v: VerifyStageReport;
   try {
-    o.onStage?.('flash', `board up on ${board.path}`);
-    v = await verifyOnBoard(board, m.tflite, boardWindows(m.tflite, held, m.settings), { max: o.max, all: o.all });
+    o.onStage?.('flash', `${board.summary} on ${board.path}`);
+    v = await verifyOnBoard(io.boards, board, m.tflite, boardWindows(m.tflite, held, m.settings), { max: o.max, all: o.all });
   } finally {
     await board.stop();
   }
