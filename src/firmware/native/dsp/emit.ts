@@ -226,7 +226,7 @@ function emitDspAvgPool(p: PoolPrepared, e: NativeEmitter): NativeCall | null {
   if (e.target !== 'dsp' || p.kind !== 'int8') return null;
   e.int8('in', 0);
   e.int8('out', 0);
-  return wrapper(e, 'tf_dsp_avg_pool_s8', e.struct('tf_pool_params_t', poolParamsFields(p)), false);
+  return wrapper(e, 'tf_dsp_avg_pool_s8', 'tf_pool_params_t', e.struct('tf_pool_params_t', poolParamsFields(p)), false);
 }
 
 /** tf_dsp_binary_s8's op selector per registry op. */
@@ -239,7 +239,9 @@ const BINARY_OP = { ADD: 'TF_DSP_BIN_ADD', SUB: 'TF_DSP_BIN_SUB', MUL: 'TF_DSP_B
  */
 function emitDspBinary(p: BinaryPrepared, e: NativeEmitter): NativeCall | null {
   const op = e.op.op as keyof typeof BINARY_OP;
-  if (e.target !== 'dsp' || p.kind !== 'int8' || !(op in BINARY_OP)) return null;
+  // Whether this kernel takes the layer depends on its shifts, and it folds the rescale: with
+  // requant 'uniform' the portable kernel (its own translation unit, no folding) runs it.
+  if (e.target !== 'dsp' || p.kind !== 'int8' || !(op in BINARY_OP) || e.requant === 'uniform') return null;
   const ms = [p.input1Multiplier, p.input2Multiplier, p.outputMultiplier];
   if (op !== 'MUL' && (p.leftShift < 0 || p.leftShift > 22 || ms.some((m) => m.shift > 0))) return null;
   e.int8('in', 0);
