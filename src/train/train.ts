@@ -16,7 +16,7 @@ import { augmentWindows, type AugmentOptions } from './augment.js';
 import { blockForWindows, computeFeatures, featureSet, fitFeatureSettings, standardise, standardisedFeatureSet, type ResolvedBlock } from '../features/index.js';
 import { selectBackend, type BackendPreference } from './backend.js';
 import { argmaxRows, classificationMetrics, fitVerdict, type HeldOutContext, type Metrics, type Verdict } from './metrics.js';
-import { buildModel, modelSize, type ModelSize } from './models.js';
+import { buildModel, FEATURE_PRESETS, modelSize, type ModelSize } from './models.js';
 import { anomalyRate, checkClusters, fitAnomaly } from './anomaly.js';
 
 export interface EpochRecord {
@@ -251,10 +251,13 @@ export async function trainModel(split: SplitSet, opts: TrainOptions): Promise<T
   // The feature block's parameters are checked here, before the backend loads or anything trains.
   const block: ResolvedBlock | null = opts.features && opts.features.block !== 'raw' ? blockForWindows(opts.features.block, opts.features.params, train, opts.units) : null;
   if (opts.features?.block === 'raw') blockForWindows('raw', opts.features.params, train, opts.units);
-  if (block && !opts.model && opts.preset !== 'dense') {
+  if (block && !opts.model && !(FEATURE_PRESETS as readonly string[]).includes(opts.preset)) {
     throw badInput(`the ${opts.preset} preset convolves over a window's samples; the ${block.block} front-end gives one vector of ${block.count} features per window`, {
-      remedy: 'use --preset dense with --features spectral|flatten (or --features raw for the convolutional presets)',
+      remedy: `use --preset ${FEATURE_PRESETS.join(' or --preset ')} with --features spectral|flatten (or --features raw for the convolutional presets)`,
     });
+  }
+  if (!block && !opts.model && opts.preset === 'feature-conv') {
+    throw badInput("the feature-conv preset takes a feature block's vector, not raw windows", { remedy: 'add --features spectral (or flatten), or pick --preset conv1d, conv1d-small or dsconv' });
   }
 
   const choice = await selectBackend(opts.backend);
@@ -267,7 +270,8 @@ export async function trainModel(split: SplitSet, opts: TrainOptions): Promise<T
   const inputShape = [tr.windowLength, tr.axes.length];
   const per = inputShape[0] * inputShape[1];
 
-  const model = opts.model ?? buildModel(opts.preset, { windowLength: tr.windowLength, axes: tr.axes.length, classes: k, seed: opts.seed });
+  const channels = block ? new Set(block.names.map((n) => n.slice(0, n.lastIndexOf('.')))).size : undefined;
+  const model = opts.model ?? buildModel(opts.preset, { windowLength: tr.windowLength, axes: tr.axes.length, classes: k, seed: opts.seed, ...(channels ? { channels } : {}) });
   model.compile({
     optimizer: opts.optimizer === 'adam' ? tf.train.adam(opts.learningRate) : tf.train.sgd(opts.learningRate),
     loss: 'categoricalCrossentropy',
