@@ -86,8 +86,8 @@ typedef struct {
   int32_t w8;                /**< 1: weights are int8, 4 taps per word (out_c * k4 / 4 words); 0: int16. */
   const int32_t* weights;    /**< [out_c * k4 / 2] words, SXTB16 order, channel pairs interleaved (int16). */
   const int32_t* bias;       /**< [out_c]: bias + input_offset * sum(filter), folded by the generator. */
-  const int32_t* multiplier; /**< [out_c] */
-  const int32_t* shift;      /**< [out_c] */
+  const int32_t* multiplier; /**< [out_c] (NULL with rq) */
+  const int32_t* shift;      /**< [out_c] (NULL with rq) */
   /**
    * NULL, or [out_c][3] = (multiplier, k = -shift, 2^(k-1) + (output_offset << k)) when the generator proved
    * |accumulator| < 2^29 for every channel and input (|folded bias| + 128 · Σ|w|) and 1 <= k <= 22, or the

@@ -107,7 +107,8 @@ export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolea
   e.decl(words(`tf_op${i}_bias_folded`, folded));
   const rq = fastRequantTable(p.multipliers, folded, rows, p.outputOffset, p.actMin, p.actMax);
   if (rq) e.decl(words(`tf_op${i}_rq`, rq));
-  const { mult, shift } = e.multipliers(p.multipliers);
+  // With the fast table the kernel never reads the multiplier and shift arrays: not emitted (flash).
+  const { mult, shift } = rq ? { mult: 'NULL', shift: 'NULL' } : e.multipliers(p.multipliers);
   const params = e.struct('tf_dsp_conv_params_t', {
     batches: p.batches,
     in_h: p.inH,
