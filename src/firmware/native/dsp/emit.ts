@@ -21,7 +21,7 @@ import { poolParamsFields, type PoolPrepared } from '../../../ops/pool.js';
 import { binaryParamsFields, outDims4, type BinaryPrepared } from '../../../ops/add-mul.js';
 import type { QuantizedMultiplier } from '../../../ops/quant.js';
 import type { NativeCall, NativeEmitter } from '../../../ops/types.js';
-import { foldInputOffset, packInt8Taps, packSxtb16, roundUp4 } from './pack.js';
+import { fastRequantTable, foldInputOffset, packInt8Taps, packSxtb16, roundUp4 } from './pack.js';
 
 /** The kernels' own header (firmware/native/dsp/), included by the generated model file on DSP targets. */
 export const DSP_HEADER = 'tf_dsp.h';
@@ -135,8 +135,12 @@ export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolea
   const w8 = packing === 'int8';
   e.decl(`/* operator ${i}: ${e.op.op} on the DSP kernel, k = ${taps.k} taps, ${packing} weights, scratch ${5 * taps.k4} B */`);
   e.decl(words(`tf_op${i}_wpack`, w8 ? packInt8Taps(rows, taps.k) : packSxtb16(rows, taps.k)));
-  e.decl(words(`tf_op${i}_bias_folded`, foldInputOffset(p.biasValues, rows, p.inputOffset)));
-  const { mult, shift } = e.multipliers(p.multipliers);
+  const folded = foldInputOffset(p.biasValues, rows, p.inputOffset);
+  e.decl(words(`tf_op${i}_bias_folded`, folded));
+  const rq = fastRequantTable(p.multipliers, folded, rows, p.outputOffset, p.actMin, p.actMax);
+  if (rq) e.decl(words(`tf_op${i}_rq`, rq));
+  // With the fast table the kernel never reads the multiplier and shift arrays: not emitted (flash).
+  const { mult, shift } = rq ? { mult: 'NULL', shift: 'NULL' } : e.multipliers(p.multipliers);
   const params = e.struct('tf_dsp_conv_params_t', {
     batches: p.batches,
     in_h: p.inH,
@@ -158,6 +162,7 @@ export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolea
     bias: `tf_op${i}_bias_folded`,
     multiplier: mult,
     shift,
+    rq: rq ? `tf_op${i}_rq` : 'NULL',
   });
   return wrapper(e, 'tf_dsp_conv_s8', 'tf_dsp_conv_params_t', params, true);
 }
