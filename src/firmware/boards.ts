@@ -3,13 +3,21 @@
  *
  * A board says how its project is built (`make` with arm-none-eabi-gcc, or `arduino-cli` for an
  * Arduino sketch), which hand-written HAL files (firmware/boards/<dir>/) implement
- * firmware/core/tf_board.h on it, and how it is flashed. Only the `virtual` board knows it is
- * QEMU; everything downstream talks to a serial port.
+ * firmware/core/tf_board.h on it, and how it is flashed (`flasher`). Whether a board is virtual
+ * is known only where a board is started (src/adapters/boards.ts builds the one `Board` handle of
+ * an id, src/adapters/qemu.ts runs QEMU) and where its flash plan is written (src/flash/plan.ts);
+ * everything else gets that handle and talks to a serial port (tests/arch/layering.test.ts).
  */
 import { badInput } from '../core/errors.js';
 
 export type BoardId = 'qemu-mps2-an386' | 'qemu-mps2-an385' | 'qemu-mps2-an500' | 'qemu-mps2-an505' | 'cortex-m4' | 'nano33ble' | 'nano33ble-sense' | 'nano33ble-sense-rev2';
 export type EngineId = 'native' | 'tflm';
+/**
+ * How an image gets onto the board: `qemu` loads the ELF into the emulator (the board runs while
+ * the host runs it), `arduino-cli` uploads over USB (bossac as the fallback), `probe` is the
+ * user's debug probe (the plan only names the image and typical tools).
+ */
+export type Flasher = 'qemu' | 'arduino-cli' | 'probe';
 
 export interface BoardSpec {
   id: BoardId;
@@ -28,8 +36,8 @@ export interface BoardSpec {
   linkerScript?: string;
   /** Engine used when none is asked for. */
   defaultEngine: EngineId;
-  /** True only for the QEMU board: flashing means launching the emulator. */
-  virtual: boolean;
+  /** How an image is put on it (see Flasher). */
+  flasher: Flasher;
   /** What tf_board_counter() counts (tf_board.h: 0 none, 1 cycles, 2 instructions). */
   counterKind: 0 | 1 | 2;
   /** The core has the Arm DSP extension (M4/M7/M33): the native engine uses firmware/native/dsp/. */
@@ -68,14 +76,14 @@ const CM33_FLAGS = '-mcpu=cortex-m33 -mthumb -mfloat-abi=hard -mfpu=fpv5-sp-d16'
 const NANO_MEMORY = { flashBytes: 983_040, ramBytes: 262_144 };
 
 /** What the MPS2 virtual boards share (one HAL; AN385/AN386/AN500 one memory map too; they differ in core, flags and QEMU machine). */
-const MPS2_VIRTUAL: Pick<BoardSpec, 'build' | 'halDirs' | 'imu' | 'linkerScript' | 'defaultEngine' | 'virtual' | 'counterKind' | 'sizeRule'> = {
+const MPS2_VIRTUAL: Pick<BoardSpec, 'build' | 'halDirs' | 'imu' | 'linkerScript' | 'defaultEngine' | 'flasher' | 'counterKind' | 'sizeRule'> = {
   build: 'make',
   // The board layer the MPS2 images share (qemu-mps2/), and the AN385/AN386/AN500 memory map's linker script.
   halDirs: ['cortex-m4/common', 'qemu-mps2', 'qemu-mps2-an386'],
   imu: 'none',
   linkerScript: 'tf_mps2.ld',
   defaultEngine: 'native',
-  virtual: true,
+  flasher: 'qemu',
   counterKind: 2,
   sizeRule: 'gnu-size',
 };
@@ -124,7 +132,7 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     imu: 'none',
     linkerScript: 'tf_cortex_m4.ld',
     defaultEngine: 'native',
-    virtual: false,
+    flasher: 'probe',
     counterKind: 1,
     dsp: true,
     sizeRule: 'gnu-size',
@@ -138,7 +146,7 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     imu: 'none',
     arduinoLibraries: [],
     defaultEngine: 'tflm',
-    virtual: false,
+    flasher: 'arduino-cli',
     counterKind: 1,
     dsp: true,
     sizeRule: 'arduino-mbed',
@@ -153,7 +161,7 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     imu: 'LSM9DS1',
     arduinoLibraries: ['Arduino_LSM9DS1'],
     defaultEngine: 'tflm',
-    virtual: false,
+    flasher: 'arduino-cli',
     counterKind: 1,
     dsp: true,
     sizeRule: 'arduino-mbed',
@@ -168,7 +176,7 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     imu: 'BMI270',
     arduinoLibraries: ['Arduino_BMI270_BMM150'],
     defaultEngine: 'tflm',
-    virtual: false,
+    flasher: 'arduino-cli',
     counterKind: 1,
     dsp: true,
     sizeRule: 'arduino-mbed',
