@@ -86,8 +86,15 @@ typedef struct {
   int32_t w8;                /**< 1: weights are int8, 4 taps per word (out_c * k4 / 4 words); 0: int16. */
   const int32_t* weights;    /**< [out_c * k4 / 2] words, SXTB16 order, channel pairs interleaved (int16). */
   const int32_t* bias;       /**< [out_c]: bias + input_offset * sum(filter), folded by the generator. */
-  const int32_t* multiplier; /**< [out_c] */
-  const int32_t* shift;      /**< [out_c] */
+  const int32_t* multiplier; /**< [out_c] (NULL with rq) */
+  const int32_t* shift;      /**< [out_c] (NULL with rq) */
+  /**
+   * NULL, or [out_c][3] = (multiplier, k = -shift, 2^(k-1) + (output_offset << k)) when the generator proved
+   * |accumulator| < 2^29 for every channel and input (|folded bias| + 128 · Σ|w|) and 1 <= k <= 22, or the
+   * channel's output is one value v for every input (then (0, 1, 2v)): tf_dsp_requant_fast then replaces
+   * tf_dsp_requant_l (10 instructions per output instead of ~22).
+   */
+  const int32_t* rq;
 } tf_dsp_conv_params_t;
 
 /** Scratch of tf_dsp_conv_s8 in bytes (two int16 columns + one int8 patch), 4-byte aligned. */
@@ -186,6 +193,38 @@ TF_DSP_INLINE int8_t tf_dsp_requant(int32_t acc, int32_t multiplier, int32_t shi
   if (lo > -128) v = v < lo ? lo : v;
   if (hi < 127) v = v > hi ? hi : v;
   return (int8_t)v;
+}
+
+/** SMMULR: (a·b + 2^31) >> 32, the rounded high word of the product (one instruction on Armv7E-M). */
+TF_DSP_INLINE int32_t tf_dsp_smmulr(int32_t a, int32_t b) {
+#ifdef TF_DSP_ASM
+  int32_t r;
+  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+#else
+  return (int32_t)(((int64_t)a * b + ((int64_t)1 << 31)) >> 32);
+#endif
+}
+
+/**
+ * tf_dsp_requant_l(acc, m, -k, 0, out_offset, lo, hi) bit for bit when |acc| < 2^29 and 1 <= k <= 22, with
+ * rq = (m, k, 2^(k-1) + (out_offset << k)):
+ * - the high multiply floor((acc·m + 2^30) / 2^31) is SMMULR(2·acc, m) (2·acc fits: no int64 add and shift);
+ * - RoundingDivideByPOT(h, k) = (h + 2^(k-1) - [h < 0]) >> k (ties away from zero), and adding
+ *   out_offset·2^k before the shift adds out_offset after it; |h| < 2^29 so nothing overflows.
+ */
+TF_DSP_INLINE int8_t tf_dsp_requant_fast(int32_t acc, const int32_t* rq, int32_t lo, int32_t hi) {
+  const int32_t h = tf_dsp_smmulr((int32_t)((uint32_t)acc << 1), rq[0]);  // a constant channel (m = 0) may have any acc
+  int32_t v = __ssat((h + rq[2] - (int32_t)((uint32_t)h >> 31)) >> rq[1], 8);
+  if (lo > -128) v = v < lo ? lo : v;
+  if (hi < 127) v = v > hi ? hi : v;
+  return (int8_t)v;
+}
+
+/** Output channel c of a conv accumulator: the fast requantisation where the generator allowed it (a layer constant). */
+TF_DSP_INLINE int8_t tf_dsp_conv_out(const tf_dsp_conv_params_t* p, int32_t c, int32_t acc) {
+  if (p->rq) return tf_dsp_requant_fast(acc, p->rq + 3 * c, p->act_min, p->act_max);
+  return tf_dsp_requant_l(acc, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
 }
 
 /** Widen `groups` groups of 4 int8 bytes from src into SXTB16-order pairs at dst[4g], dst[4g + 1]. */
@@ -362,10 +401,10 @@ TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, const int32_
     int32_t a00 = p->bias[c], a01 = a00, a10 = p->bias[c + 1], a11 = a10;
     if (p->w8) tf_dsp_mac_2x2_w8(groups, cols, &w, &a00, &a01, &a10, &a11);
     else tf_dsp_mac_2x2(groups, cols, &w, &a00, &a01, &a10, &a11);
-    o0[c] = tf_dsp_requant_l(a00, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
-    o1[c] = tf_dsp_requant_l(a01, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
-    o0[c + 1] = tf_dsp_requant_l(a10, p->multiplier[c + 1], p->shift[c + 1], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
-    o1[c + 1] = tf_dsp_requant_l(a11, p->multiplier[c + 1], p->shift[c + 1], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    o0[c] = tf_dsp_conv_out(p, c, a00);
+    o1[c] = tf_dsp_conv_out(p, c, a01);
+    o0[c + 1] = tf_dsp_conv_out(p, c + 1, a10);
+    o1[c + 1] = tf_dsp_conv_out(p, c + 1, a11);
   }
   if (c < p->out_c) {
     int32_t a0 = p->bias[c], a1 = a0;
@@ -376,8 +415,8 @@ TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, const int32_
       a0 = __smlad(hi, cg[1], __smlad(lo, cg[0], a0));
       a1 = __smlad(hi, cg[3], __smlad(lo, cg[2], a1));
     }
-    o0[c] = tf_dsp_requant_l(a0, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
-    o1[c] = tf_dsp_requant_l(a1, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    o0[c] = tf_dsp_conv_out(p, c, a0);
+    o1[c] = tf_dsp_conv_out(p, c, a1);
   }
 }
 
@@ -396,8 +435,8 @@ TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, const int32_
       a0 = __smlad(h0, cg[1], __smlad(l0, cg[0], a0));
       a1 = __smlad(h1, cg[1], __smlad(l1, cg[0], a1));
     }
-    o0[c] = tf_dsp_requant_l(a0, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
-    o0[c + 1] = tf_dsp_requant_l(a1, p->multiplier[c + 1], p->shift[c + 1], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    o0[c] = tf_dsp_conv_out(p, c, a0);
+    o0[c + 1] = tf_dsp_conv_out(p, c + 1, a1);
   }
   if (c < p->out_c) {
     int32_t a0 = p->bias[c];
@@ -406,7 +445,7 @@ TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, const int32_
       w += tf_dsp_wgroup(p->w8, w, &lo, &hi);
       a0 = __smlad(hi, cols[4 * g + 1], __smlad(lo, cols[4 * g], a0));
     }
-    o0[c] = tf_dsp_requant_l(a0, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    o0[c] = tf_dsp_conv_out(p, c, a0);
   }
 }
 

@@ -21,9 +21,9 @@ import { flag, numberFlag } from '../flags.js';
 import { loadSettings } from '../../adapters/model-sources.js';
 import type { ModelSettings, Recording } from '../../core/dataset.js';
 import { cropRecording, editWindow, splitRecording, type EditResult } from '../../service/recordings.js';
-import type { Platform } from '../../service/ports.js';
 import { sampleAt } from '../../data/recording-edit.js';
 import { formatSpectrum, spectrumParams, windowSpectrum } from '../../features/spectrum.js';
+import type { Platform } from '../../service/ports.js';
 
 type Flags = ImportFlags & SplitFlags & {
   builtin?: boolean;
@@ -154,7 +154,7 @@ function editText(r: EditResult): string {
   ].join('\n');
 }
 
-export function register(program: Command, io: Pick<Platform, 'files'>): void {
+export function register(program: Command, io: Platform): void {
   const data = program.command('data').description('Inspect, import and split labelled sensor recordings');
 
   inputOptions(
@@ -250,7 +250,7 @@ export function register(program: Command, io: Pick<Platform, 'files'>): void {
         // The same function and the same section rule `train` and `run` use: same files, classes
         // (data.labels, --exclude-labels), options and seed → same split.
         const section = dataSectionFromFlags(findConfig(f.config).config.data, f);
-        const prepared = prepareData({
+        const prepared = prepareData(io, {
           ...section,
           onProgress,
           ...(f.builtin ? { builtin: builtinOptions(f, paths), paths: undefined, import: undefined } : { import: description(paths, f) }),
