@@ -491,26 +491,64 @@ typedef struct {
   int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w;
   int32_t input_offset, output_offset, act_min, act_max;
   int32_t any_left_shift;    /**< 0: every shift <= 0. */
-  const int32_t* weights;    /**< [channels / 4][filter_h * filter_w][2] words: per group of 4 channels, each tap's 4 weights in SXTB16 order. */
-  const int32_t* bias;       /**< [channels] (not folded: taps outside the image are skipped, as the reference does). */
+  const int32_t* weights;    /**< [channels / 4][filter_h * filter_w][2] words: per group of 4 channels, each tap's 4 weights in SXTB16 order (doubled with rq). */
+  const int32_t* bias;       /**< [channels] (not folded: taps outside the image are skipped, as the reference does; doubled with rq). */
   const int32_t* multiplier; /**< [channels] */
   const int32_t* shift;      /**< [channels] */
+  /**
+   * NULL, or [channels][3] words {multiplier, K, e}: the requantisation solved at generation time
+   * for this layer (weights and bias doubled, so accumulators are 2·acc): out = SSAT8((t + (t >> 31)
+   * + K) >> e) with t = SMMULR(2·acc, multiplier), e = -shift >= 1, K = 2^(e-1) + output_offset·2^e.
+   * The generator sets it only where it equals the reference for every reachable accumulator
+   * (|acc| bounded by |bias| + 255·Σ|w| below 2^30, no int32 overflow in the sum).
+   */
+  const int32_t* rq;
 } tf_dsp_dw_params_t;
 
 TF_DSP_INLINE int32_t tf_dsp_lo16(int32_t x) { return (int16_t)(uint16_t)((uint32_t)x & 0xffffu); }
 TF_DSP_INLINE int32_t tf_dsp_hi16(int32_t x) { return (int16_t)(uint16_t)((uint32_t)x >> 16); }
+/** acc + lo16(a)·lo16(b), wrapping modulo 2^32 as the reference's int32 sums do (SMLABB). */
+TF_DSP_INLINE int32_t tf_dsp_mla16(int32_t acc, int32_t a, int32_t b) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(tf_dsp_lo16(a) * tf_dsp_lo16(b)));
+}
 
+/** SMMULR: the high word of a·b rounded to nearest (2^31 added before the shift), one instruction on Armv7E-M. */
+TF_DSP_INLINE int32_t tf_dsp_smmulr(int32_t a, int32_t b) {
+#ifdef TF_DSP_ASM
+  int32_t r;
+  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+#else
+  return (int32_t)(((int64_t)a * b + ((int64_t)1 << 31)) >> 32);
+#endif
+}
+
+/**
+ * Output of channel c from its accumulator (bias included). With rq: floor((2·acc·m + 2^31) / 2^32)
+ * = floor((acc·m + 2^30) / 2^31) is the reference's doubling high multiply; (t - [t < 0] +
+ * 2^(e-1)) >> e is its round-half-away-from-zero divide by 2^e, and output_offset·2^e in K adds the
+ * zero point before the shift. Otherwise the general requantisation.
+ */
 TF_DSP_INLINE int8_t tf_dsp_dw_out(const tf_dsp_dw_params_t* p, int32_t c, int32_t acc) {
+  if (p->rq) {
+    const int32_t* q = p->rq + 3 * c;
+    const int32_t t = tf_dsp_smmulr(acc, q[0]);
+    int32_t v = __ssat((t + (t >> 31) + q[1]) >> q[2], 8);
+    if (p->act_min > -128) v = v < p->act_min ? p->act_min : v;
+    if (p->act_max < 127) v = v > p->act_max ? p->act_max : v;
+    return (int8_t)v;
+  }
   return tf_dsp_requant_l(acc, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
 }
 
 /**
  * The 3×3 window of an interior pixel for one group of 4 channels: rows `sy` bytes apart, taps
- * `sx` bytes apart, the group's 9 taps × 2 weight words contiguous at w. Thumb-2 assembly on Arm
- * (9 instructions per tap: GCC otherwise hoists every layer weight out of the pixel loop into stack
- * slots); the C below is the same arithmetic (hosts, and the virtual board checks the assembly).
+ * `sx` bytes apart, the group's 9 taps × 2 weight words contiguous at *wp (advanced past them).
+ * Thumb-2 assembly on Arm (9 instructions per tap: GCC otherwise hoists every layer weight out of
+ * the pixel loop into stack slots); the C below is the same arithmetic (hosts, and the virtual
+ * board checks the assembly).
  */
-TF_DSP_INLINE void tf_dsp_dw3x3(const int8_t* row, const int32_t* w, int32_t sx, int32_t sy, int32_t off2, int32_t* a0,
+TF_DSP_INLINE void tf_dsp_dw3x3(const int8_t* row, const int32_t** wp, int32_t sx, int32_t sy, int32_t off2, int32_t* a0,
                                 int32_t* a1, int32_t* a2, int32_t* a3) {
 #ifdef TF_DSP_ASM
 #define TF_DSP_DW_TAP(load)                          \
@@ -525,79 +563,101 @@ TF_DSP_INLINE void tf_dsp_dw3x3(const int8_t* row, const int32_t* w, int32_t sx,
 #define TF_DSP_DW_ROW                                \
   TF_DSP_DW_TAP("ldr %[x], [%[row]]")                 \
   TF_DSP_DW_TAP("ldr %[x], [%[row], %[sx]]")          \
-  TF_DSP_DW_TAP("ldr %[x], [%[row], %[sx], lsl #1]")  \
-  "add %[row], %[row], %[sy]\n\t"
+  TF_DSP_DW_TAP("ldr %[x], [%[row], %[sx], lsl #1]")
   int32_t x, xe, w0, w1;
-  __asm__ volatile(TF_DSP_DW_ROW TF_DSP_DW_ROW TF_DSP_DW_ROW
-                   : [x] "=&r"(x), [xe] "=&r"(xe), [w0] "=&r"(w0), [w1] "=&r"(w1), [row] "+r"(row), [w] "+r"(w),
+  __asm__ volatile(TF_DSP_DW_ROW "add %[row], %[row], %[sy]\n\t" TF_DSP_DW_ROW "add %[row], %[row], %[sy]\n\t" TF_DSP_DW_ROW
+                   : [x] "=&r"(x), [xe] "=&r"(xe), [w0] "=&r"(w0), [w1] "=&r"(w1), [row] "+r"(row), [w] "+r"(*wp),
                      [a0] "+r"(*a0), [a1] "+r"(*a1), [a2] "+r"(*a2), [a3] "+r"(*a3)
                    : [sx] "r"(sx), [sy] "r"(sy), [off2] "r"(off2)
                    : "memory");
 #undef TF_DSP_DW_ROW
 #undef TF_DSP_DW_TAP
 #else
+  const int32_t* w = *wp;
   for (int32_t fy = 0; fy < 3; ++fy, row += sy) {
     for (int32_t fx = 0; fx < 3; ++fx, w += 2) {
       const int32_t x = tf_dsp_load4(row + fx * sx);
       const int32_t xe = __sxtab16(off2, x), xo = __sxtab16(off2, tf_dsp_ror8(x));
-      *a0 += tf_dsp_lo16(xe) * tf_dsp_lo16(w[0]);
-      *a2 += tf_dsp_hi16(xe) * tf_dsp_hi16(w[0]);
-      *a1 += tf_dsp_lo16(xo) * tf_dsp_lo16(w[1]);
-      *a3 += tf_dsp_hi16(xo) * tf_dsp_hi16(w[1]);
+      *a0 = tf_dsp_mla16(*a0, xe, w[0]);
+      *a2 = tf_dsp_mla16(*a2, tf_dsp_hi16(xe), tf_dsp_hi16(w[0]));
+      *a1 = tf_dsp_mla16(*a1, xo, w[1]);
+      *a3 = tf_dsp_mla16(*a3, tf_dsp_hi16(xo), tf_dsp_hi16(w[1]));
     }
   }
+  *wp = w;
 #endif
 }
 
+/** First filter index whose tap v0 + f·d lies at or after 0, and the end of those before n (clipped window, f1 >= f0). */
+TF_DSP_INLINE void tf_dsp_clip(int32_t v0, int32_t d, int32_t n, int32_t taps, int32_t* f0, int32_t* f1) {
+  const int32_t lo = v0 < 0 ? (-v0 + d - 1) / d : 0;
+  const int32_t room = n - v0;
+  int32_t hi = room <= 0 ? 0 : (room + d - 1) / d;
+  if (hi > taps) hi = taps;
+  *f0 = lo < taps ? lo : taps;
+  *f1 = hi > *f0 ? hi : *f0;
+}
+
+/** Four channels' outputs from their accumulators (bias included). */
+TF_DSP_INLINE void tf_dsp_dw_store4(const tf_dsp_dw_params_t* p, int32_t c, int32_t a0, int32_t a1, int32_t a2, int32_t a3,
+                                    int8_t* out) {
+  out[c] = tf_dsp_dw_out(p, c, a0);
+  out[c + 1] = tf_dsp_dw_out(p, c + 1, a1);
+  out[c + 2] = tf_dsp_dw_out(p, c + 2, a2);
+  out[c + 3] = tf_dsp_dw_out(p, c + 3, a3);
+}
+
 /**
- * Four channels per step, the window clipped once per output pixel; per tap one input word (input
- * offset added in both halfword lanes by SXTAB16) against two pre-widened weight words, four
- * 16×16 multiply-accumulates (SMLABB/SMLATT).
+ * Four channels per step; per tap one input word (input offset added in both halfword lanes by
+ * SXTAB16) against two pre-widened weight words, four 16×16 multiply-accumulates (SMLABB/SMLATT).
+ * Interior pixels of a 3×3 window run the assembly; the others clip the window once per pixel
+ * (no per-tap bounds checks), as the reference skips the taps outside the image.
  */
 TF_DSP_INLINE int tf_dsp_depthwise_s8(const tf_dsp_dw_params_t* p, const int8_t* input, int8_t* output) {
   const int32_t off2 = (int32_t)(((uint32_t)p->input_offset & 0xffffu) | ((uint32_t)p->input_offset << 16));
   const int32_t groups = p->channels / 4;
+  const int32_t taps = p->filter_h * p->filter_w;
+  const int32_t sx = p->dilation_w * p->channels, sy = p->dilation_h * p->in_w * p->channels;
+  const int is3x3 = p->filter_h == 3 && p->filter_w == 3;
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t* in_b = input + b * p->in_h * p->in_w * p->channels;
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
       const int32_t y0 = oy * p->stride_h - p->pad_h;
+      int32_t fy0, fy1;
+      tf_dsp_clip(y0, p->dilation_h, p->in_h, p->filter_h, &fy0, &fy1);
       for (int32_t ox = 0; ox < p->out_w; ++ox) {
         const int32_t x0 = ox * p->stride_w - p->pad_w;
+        int32_t fx0, fx1;
+        tf_dsp_clip(x0, p->dilation_w, p->in_w, p->filter_w, &fx0, &fx1);
         int8_t* out = output + ((b * p->out_h + oy) * p->out_w + ox) * p->channels;
-        // Interior pixels (most of them) run the window with no bounds checks.
-        const int inside = y0 >= 0 && y0 + (p->filter_h - 1) * p->dilation_h < p->in_h && x0 >= 0 &&
-                           x0 + (p->filter_w - 1) * p->dilation_w < p->in_w;
-        const int fast3x3 = inside && p->filter_h == 3 && p->filter_w == 3;
-        const int32_t taps = p->filter_h * p->filter_w;
-        for (int32_t g = 0; g < groups; ++g) {
-          int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-          if (fast3x3) {
-            tf_dsp_dw3x3(in_b + (y0 * p->in_w + x0) * p->channels + 4 * g, p->weights + g * taps * 2,
-                         p->dilation_w * p->channels, p->dilation_h * p->in_w * p->channels, off2, &a0, &a1, &a2, &a3);
-          } else {
-          TF_DSP_UNROLL
-          for (int32_t fy = 0; fy < p->filter_h; ++fy) {
-            const int32_t iy = y0 + fy * p->dilation_h;
-            if (!inside && (iy < 0 || iy >= p->in_h)) continue;
-            TF_DSP_UNROLL
-            for (int32_t fx = 0; fx < p->filter_w; ++fx) {
-              const int32_t ix = x0 + fx * p->dilation_w;
-              if (!inside && (ix < 0 || ix >= p->in_w)) continue;
-              const int32_t x = tf_dsp_load4(in_b + (iy * p->in_w + ix) * p->channels + 4 * g);
-              const int32_t* w = p->weights + (g * taps + fy * p->filter_w + fx) * 2;
+        const int32_t* w = p->weights;
+        // Window origin as an offset: a pointer is formed only at taps inside the image.
+        const int32_t base = (y0 * p->in_w + x0) * p->channels;
+        if (is3x3 && fy0 == 0 && fy1 == 3 && fx0 == 0 && fx1 == 3) {
+          for (int32_t g = 0; g < groups; ++g) {
+            const int32_t c = 4 * g;
+            int32_t a0 = p->bias[c], a1 = p->bias[c + 1], a2 = p->bias[c + 2], a3 = p->bias[c + 3];
+            tf_dsp_dw3x3(in_b + base + c, &w, sx, sy, off2, &a0, &a1, &a2, &a3);
+            tf_dsp_dw_store4(p, c, a0, a1, a2, a3, out);
+          }
+          continue;
+        }
+        for (int32_t g = 0; g < groups; ++g, w += 2 * taps) {
+          const int32_t c = 4 * g;
+          int32_t a0 = p->bias[c], a1 = p->bias[c + 1], a2 = p->bias[c + 2], a3 = p->bias[c + 3];
+          for (int32_t fy = fy0; fy < fy1; ++fy) {
+            const int8_t* row = in_b + base + fy * sy + fx0 * sx + c;
+            const int32_t* wr = w + 2 * (fy * p->filter_w + fx0);
+            for (int32_t fx = 0; fx < fx1 - fx0; ++fx, row += sx, wr += 2) {
+              const int32_t x = tf_dsp_load4(row);
               const int32_t xe = __sxtab16(off2, x), xo = __sxtab16(off2, tf_dsp_ror8(x));
-              a0 += tf_dsp_lo16(xe) * tf_dsp_lo16(w[0]);
-              a2 += tf_dsp_hi16(xe) * tf_dsp_hi16(w[0]);
-              a1 += tf_dsp_lo16(xo) * tf_dsp_lo16(w[1]);
-              a3 += tf_dsp_hi16(xo) * tf_dsp_hi16(w[1]);
+              a0 = tf_dsp_mla16(a0, xe, wr[0]);
+              a2 = tf_dsp_mla16(a2, tf_dsp_hi16(xe), tf_dsp_hi16(wr[0]));
+              a1 = tf_dsp_mla16(a1, xo, wr[1]);
+              a3 = tf_dsp_mla16(a3, tf_dsp_hi16(xo), tf_dsp_hi16(wr[1]));
             }
           }
-          }
-          const int32_t c = 4 * g;
-          out[c] = tf_dsp_dw_out(p, c, a0 + p->bias[c]);
-          out[c + 1] = tf_dsp_dw_out(p, c + 1, a1 + p->bias[c + 1]);
-          out[c + 2] = tf_dsp_dw_out(p, c + 2, a2 + p->bias[c + 2]);
-          out[c + 3] = tf_dsp_dw_out(p, c + 3, a3 + p->bias[c + 3]);
+          tf_dsp_dw_store4(p, c, a0, a1, a2, a3, out);
         }
       }
     }

@@ -194,6 +194,33 @@ function emitDspMean(p: MeanPrepared, e: NativeEmitter): NativeCall | null {
   return wrapper(e, 'tf_dsp_mean_s8', e.struct('tf_mean_params_t', meanParamsFields(p, e)), false);
 }
 
+/**
+ * The depthwise kernel's requantisation solved for one layer (tf_dsp_dw_params_t.rq): per channel
+ * {multiplier, K = 2^(e-1) + output_offset·2^e, e = -shift}, for accumulators doubled (weights and
+ * bias ×2) so that one SMMULR gives the reference's doubling high multiply. Null unless it is exact
+ * for every accumulator the layer can produce: every shift in [-31, -1] (a right shift, no left),
+ * |acc| <= |bias| + 255·Σ|w| < 2^30 (inputs plus offset lie in [-255, 255]) so 2·acc fits int32,
+ * and t + (t >> 31) + K cannot overflow int32 (|t| <= |acc|, since multiplier < 2^31).
+ */
+export function dwRequantTable(p: ConvPrepared, filter: Int8Array): Int32Array | null {
+  const C = p.outC;
+  const taps = p.kH * p.kW;
+  const out = new Int32Array(3 * C);
+  for (let c = 0; c < C; c++) {
+    const { multiplier, shift } = p.multipliers[c];
+    const e = -shift;
+    if (!(e >= 1 && e <= 31)) return null;
+    let sumAbs = 0;
+    for (let t = 0; t < taps; t++) sumAbs += Math.abs(filter[t * C + c]);
+    const maxAcc = Math.abs(p.biasValues ? p.biasValues[c] : 0) + 255 * sumAbs;
+    if (maxAcc >= 2 ** 30) return null;
+    const k = 2 ** (e - 1) + p.outputOffset * 2 ** e;
+    if (maxAcc + 1 + Math.abs(k) >= 2 ** 31) return null;
+    out.set([multiplier, k, e], 3 * c);
+  }
+  return out;
+}
+
 /** DEPTHWISE_CONV_2D with depth multiplier 1 and channels % 4 == 0 → tf_dsp_depthwise_s8, or null. */
 export function emitDspDepthwise(p: ConvPrepared, e: NativeEmitter): NativeCall | null {
   if (e.target !== 'dsp' || p.kind !== 'int8' || p.depthMultiplier !== 1 || p.inC % 4 !== 0 || p.inC !== p.outC) return null;
@@ -204,14 +231,18 @@ export function emitDspDepthwise(p: ConvPrepared, e: NativeEmitter): NativeCall 
   checkMultipliers(e, p.multipliers);
   const filter = new Int8Array(data.buffer, data.byteOffset, data.byteLength);
   const taps = p.kH * p.kW;
+  const rq = dwRequantTable(p, filter);
+  // With the solved requantisation the accumulators are doubled: weights (|2w| <= 256, int16) and bias × 2.
+  const scale = rq ? 2 : 1;
   // Filter [1][kh][kw][c]: each tap's channels packed on their own (packSxtb16 of one row), then
   // regrouped per 4 channels so one group's taps are contiguous: [c/4][tap][2 words].
-  const perTap = Array.from({ length: taps }, (_, t) => packSxtb16([filter.subarray(t * p.outC, (t + 1) * p.outC)], p.outC));
+  const perTap = Array.from({ length: taps }, (_, t) => packSxtb16([Int32Array.from(filter.subarray(t * p.outC, (t + 1) * p.outC), (w) => scale * w)], p.outC));
   const packed = Array.from({ length: p.outC / 4 }, (_, g) => perTap.flatMap((w) => [w[2 * g], w[2 * g + 1]])).flat();
   const i = e.opIndex;
-  e.decl(`/* operator ${i}: DEPTHWISE_CONV_2D on the DSP kernel, ${taps} taps × ${p.outC} channels */`);
+  e.decl(`/* operator ${i}: DEPTHWISE_CONV_2D on the DSP kernel, ${taps} taps × ${p.outC} channels, ${rq ? 'requantisation solved per channel (accumulators doubled)' : 'general requantisation'} */`);
   e.decl(words(`tf_op${i}_wpack`, packed));
-  e.decl(words(`tf_op${i}_bias`, p.biasValues ?? new Int32Array(p.outC)));
+  e.decl(words(`tf_op${i}_bias`, Int32Array.from(p.biasValues ?? new Int32Array(p.outC), (b) => scale * b)));
+  if (rq) e.decl(words(`tf_op${i}_rq`, rq));
   const { mult, shift } = e.multipliers(p.multipliers);
   const params = e.struct('tf_dsp_dw_params_t', {
     batches: p.batches,
@@ -230,6 +261,7 @@ export function emitDspDepthwise(p: ConvPrepared, e: NativeEmitter): NativeCall 
     bias: `tf_op${i}_bias`,
     multiplier: mult,
     shift,
+    rq: rq ? `tf_op${i}_rq` : '0',
   });
   return wrapper(e, 'tf_dsp_depthwise_s8', params, false);
 }
