@@ -9,11 +9,12 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { REPO_ROOT } from '../src/core/shared.js';
 import { startStudio } from '../src/studio/index.js';
+import { nodePlatform } from '../src/adapters/platform.js';
 import { CHROMIUM, CHROMIUM_ARGS, buildBundle } from '../tests/studio/browser.js';
 
 const dir = resolve(process.argv[2] ?? 'out/demo');
 const dist = await buildBundle();
-const studio = await startStudio({ virtual: dir, listen: '127.0.0.1:0', distDir: dist, data: join(dir, 'recordings') });
+const studio = await startStudio({ firmware: dir, listen: '127.0.0.1:0', distDir: dist, data: join(dir, 'recordings') }, nodePlatform());
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });

@@ -61,6 +61,9 @@ static int have_result;
 static tf_result_callback_t callback;
 static void* callback_user;
 
+static tf_anomaly_t infer_anomaly;  // the last tf_model_infer's input score
+static int have_infer_anomaly;
+
 static tf_smoothing_t smooth;
 static int8_t history[TF_SMOOTH_MAX_AVERAGE * SMOOTH_CLASSES];
 static uint32_t history_n, history_next;
@@ -79,6 +82,7 @@ const char* tf_status_name(int status) {
     case TF_MODEL_ERR_NO_RESULT: return "TF_MODEL_ERR_NO_RESULT";
     case TF_MODEL_ERR_SIZE: return "TF_MODEL_ERR_SIZE";
     case TF_MODEL_ERR_NO_FEATURES: return "TF_MODEL_ERR_NO_FEATURES";
+    case TF_MODEL_ERR_NO_ANOMALY: return "TF_MODEL_ERR_NO_ANOMALY";
     default: return "TF_MODEL_ERR_UNKNOWN";
   }
 }
@@ -104,6 +108,7 @@ int tf_model_reset(void) {
   sample_count = 0;
   window_count = 0;
   have_result = 0;
+  have_infer_anomaly = 0;
   smoothing_clear();
   return TF_MODEL_OK;
 }
@@ -190,12 +195,62 @@ int tf_model_features(const uint8_t* raw, size_t raw_len, int32_t* features, int
 #endif
 }
 
+#ifndef TF_MODEL_ANOMALY_CLUSTERS
+#define TF_MODEL_ANOMALY_CLUSTERS 0
+#endif
+
+// K-means distance of an int8 model input (tf_model.h). Each term is at most 255², the sum at
+// most TF_MODEL_INPUT_BYTES · 255² < 2^31 (the generator checks): no overflow.
+static void kmeans_score(const int8_t* x, tf_anomaly_t* out) {
+#if TF_MODEL_ANOMALY_CLUSTERS > 0
+  uint32_t k, i;
+  out->distance = -1;
+  out->cluster = 0;
+  for (k = 0; k < TF_MODEL_ANOMALY_CLUSTERS; k++) {
+    const int8_t* c = tf_model_anomaly_centroids + k * TF_MODEL_INPUT_BYTES;
+    int32_t d = 0;
+    for (i = 0; i < TF_MODEL_INPUT_BYTES; i++) {
+      int32_t e = (int32_t)x[i] - (int32_t)c[i];
+      d += e * e;
+    }
+    if (out->distance < 0 || d < out->distance) {
+      out->distance = d;
+      out->cluster = (int)k;
+    }
+  }
+  out->anomalous = out->distance > (int32_t)TF_MODEL_ANOMALY_THRESHOLD;
+#else
+  (void)x;
+  out->distance = -1;
+  out->cluster = -1;
+  out->anomalous = 0;
+#endif
+}
+
+int tf_model_anomaly(const int8_t* model_input, uint32_t len, tf_anomaly_t* out) {
+  if (!model_input || !out) return TF_MODEL_ERR_ARGUMENT;
+  if (TF_MODEL_ANOMALY_CLUSTERS == 0) return TF_MODEL_ERR_NO_ANOMALY;
+  if (len != TF_MODEL_INPUT_BYTES) return TF_MODEL_ERR_SIZE;
+  kmeans_score(model_input, out);
+  return TF_MODEL_OK;
+}
+
+int tf_model_infer_anomaly(tf_anomaly_t* out) {
+  if (!out) return TF_MODEL_ERR_ARGUMENT;
+  if (!initialised) return TF_MODEL_ERR_NOT_INITIALISED;
+  if (TF_MODEL_ANOMALY_CLUSTERS == 0) return TF_MODEL_ERR_NO_ANOMALY;
+  if (!have_infer_anomaly) return TF_MODEL_ERR_NO_RESULT;
+  *out = infer_anomaly;
+  return TF_MODEL_OK;
+}
+
 int tf_model_infer(const uint8_t* input, size_t input_len, uint8_t* output, size_t output_len, tf_timing_t* timing) {
   int rc;
   if (!initialised) return TF_MODEL_ERR_NOT_INITIALISED;
   if (init_status != TF_ENGINE_OK) return TF_MODEL_ERR_ENGINE;
   if (!input || !output) return TF_MODEL_ERR_ARGUMENT;
   if (input_len != tf_model_input_bytes() || output_len != engine.output_bytes) return TF_MODEL_ERR_SIZE;
+  have_infer_anomaly = 0;
 #if TF_FEATURES_BLOCK != 0
   {
     // The timing covers the feature block and the engine: one inference from the raw window.
@@ -207,8 +262,16 @@ int tf_model_infer(const uint8_t* input, size_t input_len, uint8_t* output, size
       timing->micros = tf_board_micros() - t0;
     }
   }
+  if (rc == TF_ENGINE_OK && TF_MODEL_ANOMALY_CLUSTERS > 0 && engine.input_bytes == TF_MODEL_INPUT_BYTES) {
+    kmeans_score(feat_input, &infer_anomaly);
+    have_infer_anomaly = 1;
+  }
 #else
   rc = timed_invoke(input, input_len, output, output_len, timing);
+  if (rc == TF_ENGINE_OK && TF_MODEL_ANOMALY_CLUSTERS > 0 && input_len == TF_MODEL_INPUT_BYTES) {
+    kmeans_score((const int8_t*)input, &infer_anomaly);
+    have_infer_anomaly = 1;
+  }
 #endif
   if (rc != TF_ENGINE_OK) return rc == TF_ENGINE_BAD_SIZE ? TF_MODEL_ERR_SIZE : TF_MODEL_ERR_ENGINE;
   return TF_MODEL_OK;
@@ -295,11 +358,11 @@ static int run_window(void) {
   result.outputs = (const int8_t*)outputs;
   result.num_outputs = TF_MODEL_OUTPUT_BYTES;
   result.class_index = TF_MODEL_TASK_CLASSIFICATION ? best : -1;
+  kmeans_score(model_in, &result.kmeans);
 #if defined(TF_TASK_ANOMALY) && TF_MODEL_TASK == TF_TASK_ANOMALY
   result.anomaly = reconstruction_error(model_in, (const int8_t*)outputs, TF_MODEL_OUTPUT_BYTES < TF_MODEL_INPUT_BYTES ? TF_MODEL_OUTPUT_BYTES : TF_MODEL_INPUT_BYTES);
 #else
-  (void)model_in;
-  result.anomaly = NAN;
+  result.anomaly = TF_MODEL_ANOMALY_CLUSTERS > 0 ? (float)result.kmeans.distance : NAN;
 #endif
   smooth_result();
   have_result = 1;

@@ -33,6 +33,14 @@
 // (1 = at once). Until a class qualifies, reported_class is -1. Duration in seconds =
 // min_windows · TF_MODEL_WINDOW_STRIDE / TF_MODEL_SAMPLE_RATE_HZ.
 //
+// Anomaly block (TF_MODEL_ANOMALY_CLUSTERS > 0, `tinyforge train --anomaly K`): K-means centroids
+// in the int8 domain of the model's input (tf_model_anomaly_centroids, generated). A window's score
+// is the squared distance of its int8 model input x (the quantised window, or the feature block's
+// int8 features) to the nearest centroid, in exact integers:
+//   distance = min over k of sum_i (x[i] - c[k][i])^2   (int32: D·255² < 2^31; lowest k on a tie)
+//   anomalous = distance > TF_MODEL_ANOMALY_THRESHOLD  (chosen on validation windows of known classes)
+// The host (src/train/anomaly.ts anomalyDistance) computes the same numbers.
+//
 // Errors: every function returns a tf_status_t. Misuse (a call before tf_model_init, a sample with
 // the wrong number of values, a NaN, infinite or out-of-range value, a NULL pointer, a bad scale)
 // is rejected before anything is stored: the window is never corrupted, the sample is not counted.
@@ -68,7 +76,8 @@ typedef enum {
   TF_MODEL_ERR_NO_WINDOWING = -6,     /**< the model's input is not an int8 [window][axis] tensor: use tf_model_infer */
   TF_MODEL_ERR_NO_RESULT = -7,        /**< no window has run since init/reset */
   TF_MODEL_ERR_SIZE = -8,             /**< tf_model_infer: input or output length differs from the model's tensors */
-  TF_MODEL_ERR_NO_FEATURES = -9       /**< tf_model_features on a model without a feature block */
+  TF_MODEL_ERR_NO_FEATURES = -9,      /**< tf_model_features on a model without a feature block */
+  TF_MODEL_ERR_NO_ANOMALY = -10       /**< tf_model_anomaly on a model without an anomaly block (train --anomaly) */
 } tf_status_t;
 
 /** A stable name for a tf_status_t value ("TF_MODEL_ERR_AXES"). */
@@ -79,6 +88,13 @@ typedef struct {
   int8_t min_score;    /**< averaged int8 score the top class needs (-128 = no threshold) */
   uint16_t min_windows;/**< consecutive results a new class must lead before it is reported (>= 1) */
 } tf_smoothing_t;
+
+/** A window's anomaly score (see the file comment). distance -1: the model has no anomaly block. */
+typedef struct {
+  int32_t distance;    /**< squared int8 distance to the nearest centroid */
+  int cluster;         /**< that centroid's index */
+  int anomalous;       /**< 1 when distance > TF_MODEL_ANOMALY_THRESHOLD */
+} tf_anomaly_t;
 
 /** Time one inference took on this board. */
 typedef struct {
@@ -96,7 +112,9 @@ typedef struct {
   int class_index;          /**< classification: arg-max of outputs (lowest index on a tie); -1 for other tasks */
   int reported_class;       /**< after smoothing (see the file comment); -1 while none qualifies */
   int changed;              /**< 1 when reported_class differs from the previous result's */
-  float anomaly;            /**< anomaly score, NAN when the model has none. TF_TASK_ANOMALY (an autoencoder):
+  tf_anomaly_t kmeans;      /**< the anomaly block's score of this window (distance -1 without one) */
+  float anomaly;            /**< anomaly score, NAN when the model has none. With an anomaly block: (float)kmeans.distance.
+                                 TF_TASK_ANOMALY (an autoencoder):
                                  the mean squared reconstruction error over the N = TF_MODEL_NUM_OUTPUTS values,
                                  d_i = (float)(o_i - OUT_ZP)·OUT_SCALE - (float)(x_i - IN_ZP)·IN_SCALE,
                                  acc += d_i·d_i in index order (float32, no FMA), score = acc / (float)N
@@ -156,6 +174,15 @@ uint32_t tf_model_input_bytes(void);
  * TF_MODEL_ERR_NO_FEATURES for a raw-window model.
  */
 int tf_model_features(const uint8_t* raw, size_t raw_len, int32_t* features, int8_t* model_input, tf_timing_t* timing);
+
+/**
+ * The anomaly block's score of one int8 model input (`len` must be the engine's input bytes).
+ * TF_MODEL_ERR_NO_ANOMALY without an anomaly block. Pure: no state changes.
+ */
+int tf_model_anomaly(const int8_t* model_input, uint32_t len, tf_anomaly_t* out);
+
+/** The score of the model input of the last successful tf_model_infer (TF_MODEL_ERR_NO_RESULT when none since init/reset). */
+int tf_model_infer_anomaly(tf_anomaly_t* out);
 
 /** The engine's facts (NULL before a successful init) and its last return value (init or invoke: tf_engine_status_t). */
 const tf_engine_info_t* tf_model_engine(void);

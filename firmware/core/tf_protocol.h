@@ -37,6 +37,8 @@
 #define TF_MSG_OUTPUT_DATA 16  /* device->host: the reply to OUTPUT_READ */
 #define TF_MSG_FEATURES 32  /* host->device: for a model with a feature block (tf_features_config.h): compute the features of one raw window and answer FEATURE_VECTOR, without running the model. Payload as INFER's: the whole raw window (int16 LE counts [sample][axis], INFO.inputBytes bytes) or nothing to use the input staged with INPUT_CHUNK. ERROR NO_FEATURES on a raw-window model. Added without a version bump (no existing layout changed) */
 #define TF_MSG_FEATURE_VECTOR 33  /* device->host: answer to FEATURES: what the board's DSP made of the window, so a verify mismatch says whether the DSP or the network diverged */
+#define TF_MSG_ANOMALY_READ 34  /* host->device: the anomaly score (K-means distance, tf_model.h) of the model input of the last successful INFER; answered by ANOMALY_SCORE or ERROR NO_ANOMALY. Idempotent. Added without a version bump (no existing layout changed) */
+#define TF_MSG_ANOMALY_SCORE 35  /* device->host: a window's anomaly score: the reply to ANOMALY_READ (window 0xFFFFFFFF: the last INFER's input), or an event right after each PREDICTION of a model with an anomaly block (window = that PREDICTION's) */
 
 #define TF_ERR_BAD_FRAME 1  /* a frame arrived but its payload length does not fit the message */
 #define TF_ERR_UNKNOWN_TYPE 2  /* message type the device does not handle */
@@ -52,6 +54,7 @@
 #define TF_ERR_NO_OUTPUT 13  /* OUTPUT_READ but no output is held: no INFER succeeded since the last RESET, or the last INFER failed */
 #define TF_ERR_BAD_SAMPLE 12  /* SAMPLES_IN holds a NaN, infinite or out-of-range value (|x| > 1e6, the library's TF_MODEL_MAX_ABS_VALUE): the whole frame is refused, nothing enters the window. Added after v3 without a version bump: an older device leaves such values undefined */
 #define TF_ERR_NO_FEATURES 32  /* FEATURES sent to firmware whose model takes raw windows (no feature block) */
+#define TF_ERR_NO_ANOMALY 33  /* ANOMALY_READ but the model has no anomaly block (tinyforge train --anomaly), or no INFER succeeded since the last RESET */
 
 #define TF_COUNTER_NONE 0
 #define TF_COUNTER_CYCLES 1
@@ -145,5 +148,16 @@
 #define TF_FEATURE_VECTOR_MICROS_OFFSET 4
 #define TF_FEATURE_VECTOR_FEATURE_COUNT_OFFSET 8
 #define TF_FEATURE_VECTOR_FIXED_BYTES 10
+
+/* ANOMALY_READ: (empty) */
+#define TF_ANOMALY_READ_FIXED_BYTES 0
+
+/* ANOMALY_SCORE: window:u32, distance:u32, threshold:u32, cluster:u16, flagged:u8 */
+#define TF_ANOMALY_SCORE_WINDOW_OFFSET 0
+#define TF_ANOMALY_SCORE_DISTANCE_OFFSET 4
+#define TF_ANOMALY_SCORE_THRESHOLD_OFFSET 8
+#define TF_ANOMALY_SCORE_CLUSTER_OFFSET 12
+#define TF_ANOMALY_SCORE_FLAGGED_OFFSET 14
+#define TF_ANOMALY_SCORE_FIXED_BYTES 15
 
 #endif  // TINYFORGE_TF_PROTOCOL_H_

@@ -8,7 +8,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProject, pct } from '../../src/service/run.js';
-import { VIRTUAL_LINK_BYTES_PER_SECOND as LINK_BYTES_PER_S } from '../../src/service/device.js';
+import { VIRTUAL_LINK_BYTES_PER_SECOND as LINK_BYTES_PER_S } from '../../src/adapters/boards.js';
+import { nodePlatform } from '../../src/adapters/platform.js';
 import { demoConfig } from '../../src/cli/commands/demo.js';
 import { TRAIN_DEFAULTS } from '../../src/service/train.js';
 import type { BenchSection } from './types.js';
@@ -16,7 +17,7 @@ import type { BenchSection } from './types.js';
 export async function bench(): Promise<BenchSection[]> {
   const out = join(mkdtempSync(join(tmpdir(), 'tf-bench-pipeline-')), 'demo');
   const config = demoConfig({ out, seed: String(TRAIN_DEFAULTS.seed), epochs: String(TRAIN_DEFAULTS.epochs), preset: TRAIN_DEFAULTS.preset, verify: '200' });
-  const run = await runProject({ config, out });
+  const run = await runProject(nodePlatform(), { config, out });
   const r = { ...run, data: run.data!, train: run.train!, quantize: { ...run.quantize!, eval: run.quantize!.eval! }, firmware: { ...run.firmware!, footprint: run.firmware!.footprint! } };
   const v = run.verify!;
   const throughput = v.linkBytes / v.seconds;

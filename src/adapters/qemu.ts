@@ -23,7 +23,7 @@ import { join, resolve } from 'node:path';
 import { TinyforgeError, badInput, toolError } from '../core/errors.js';
 import { onProcessExit, stopSignalName } from './signals.js';
 import { readRecordingFiles } from './import-fs.js';
-import { playbackSource, samplesDue, simulatedSource, type ImuSpec, type SampleSource } from '../flash/imu-source.js';
+import { playbackSource, samplesDue, simulatedSource, type ImuSpec, type SampleSource, type SimulatedImu } from '../flash/imu-source.js';
 import { BoardRecordReader, encodeConfig, encodeSamples } from '../flash/sensor-bus.js';
 import { QEMU_BINARY, QEMU_MACHINE, virtualBoardArgs } from '../flash/plan.js';
 import { SENSOR_TAKEN_EVERY } from '../flash/sensor-bus.generated.js';
@@ -49,18 +49,7 @@ export interface VirtualBoardOptions {
 }
 
 /** The simulated IMU of a running virtual board. */
-export interface VirtualImu {
-  /** Output data rate the sensor reports to the board (INFO's imuRateHz), Hz. */
-  readonly rateHz: number;
-  /** Sensitivity the sensor is configured with, counts per g. */
-  readonly lsbPerG: number;
-  /** What it measures, e.g. "simulated walking, subject 3, seed 1, 50 Hz". */
-  describe(): string;
-  /** Samples sent to the board so far. */
-  samplesSent(): number;
-  /** Simulated IMU: the person switches to `activity` from the next sample (bad input for a playback or an unknown activity). */
-  setActivity(activity: string): void;
-}
+export type VirtualImu = SimulatedImu;
 
 export interface VirtualBoard {
   /** The pty the firmware's UART0 is connected to: open it with the ordinary serial transport. */

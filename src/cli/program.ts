@@ -17,9 +17,11 @@ import { register as deviceCmd } from './commands/device.js';
 import { register as studioCmd } from './commands/studio.js';
 import { register as tuneCmd } from './commands/tune.js';
 import { manualStops, type StopControl } from '../adapters/signals.js';
+import { nodePlatform } from '../adapters/platform.js';
+import type { Platform } from '../service/ports.js';
 
 /** `stops`: the one stop signal (Ctrl-C), passed to the commands that stop gracefully on it. */
-export function buildProgram(stops: StopControl = manualStops()): Command {
+export function buildProgram(stops: StopControl = manualStops(), io: Platform = nodePlatform()): Command {
   const program = new Command();
   program
     .name('tinyforge')
@@ -32,17 +34,17 @@ export function buildProgram(stops: StopControl = manualStops()): Command {
     'after',
     `\nExit codes: 0 ok, 1 internal error, 2 usage, 3 bad input, 4 unsupported, 5 verification mismatch,\n6 device/link failure, 7 external tool missing or failed, 130 interrupted.`,
   );
-  runCmd(program, stops);
-  demoCmd(program, stops);
+  runCmd(program, stops, io);
+  demoCmd(program, stops, io);
   dataCmd(program);
   trainCmd(program, stops);
-  quantizeCmd(program);
+  quantizeCmd(program, io);
   inspectCmd(program);
   inferCmd(program);
   firmwareCmd(program);
-  flashCmd(program, stops);
-  deviceCmd(program, stops);
-  studioCmd(program, stops);
+  flashCmd(program, stops, io);
+  deviceCmd(program, stops, io);
+  studioCmd(program, stops, io);
   tuneCmd(program, stops);
   for (const c of program.commands) c.exitOverride();
   return program;

@@ -80,6 +80,13 @@ export interface ModelSettings {
    * consecutive windows a new class must lead before it is reported. Absent → none.
    */
   smoothing?: { average: number; minScore: number; minWindows: number };
+  /**
+   * The anomaly block (`train --anomaly K`, src/train/anomaly.ts): K-means centroids in the model's
+   * float input units (normalised window values or standardised features), k × input values, and
+   * the squared-distance threshold, the `quantile` of the validation windows' distances. The board
+   * and the host use their int8 form (anomalyInt8). Classification only; absent → no score.
+   */
+  anomaly?: { method: 'kmeans'; centroids: number[][]; threshold: number; quantile: number; thresholdFrom: 'validation' | 'train' };
   /** Filled in by the quantiser: how float inputs map to int8 and outputs back. */
   inputQuant?: { scale: number; zeroPoint: number };
   outputQuant?: { scale: number; zeroPoint: number };

@@ -47,6 +47,10 @@ export const MSG = {
   FEATURES: 32,
   /** device->host: answer to FEATURES: what the board's DSP made of the window, so a verify mismatch says whether the DSP or the network diverged */
   FEATURE_VECTOR: 33,
+  /** host->device: the anomaly score (K-means distance, tf_model.h) of the model input of the last successful INFER; answered by ANOMALY_SCORE or ERROR NO_ANOMALY. Idempotent. Added without a version bump (no existing layout changed) */
+  ANOMALY_READ: 34,
+  /** device->host: a window's anomaly score: the reply to ANOMALY_READ (window 0xFFFFFFFF: the last INFER's input), or an event right after each PREDICTION of a model with an anomaly block (window = that PREDICTION's) */
+  ANOMALY_SCORE: 35,
 } as const;
 export type MsgName = keyof typeof MSG;
 
@@ -69,6 +73,8 @@ export const MSG_NAME: Record<number, MsgName> = {
   16: 'OUTPUT_DATA',
   32: 'FEATURES',
   33: 'FEATURE_VECTOR',
+  34: 'ANOMALY_READ',
+  35: 'ANOMALY_SCORE',
 };
 
 /** ERROR message codes. */
@@ -101,6 +107,8 @@ export const ERR = {
   BAD_SAMPLE: 12,
   /** FEATURES sent to firmware whose model takes raw windows (no feature block) */
   NO_FEATURES: 32,
+  /** ANOMALY_READ but the model has no anomaly block (tinyforge train --anomaly), or no INFER succeeded since the last RESET */
+  NO_ANOMALY: 33,
 } as const;
 
 export const ERR_NAME: Record<number, string> = {
@@ -118,6 +126,7 @@ export const ERR_NAME: Record<number, string> = {
   13: 'NO_OUTPUT',
   12: 'BAD_SAMPLE',
   32: 'NO_FEATURES',
+  33: 'NO_ANOMALY',
 };
 
 /** INFO.counterKind values. */
@@ -270,6 +279,22 @@ export interface FeatureVectorMsg {
   /** featureCount int32 LE features, then featureCount int8 model inputs */
   data: Uint8Array;
 }
+/** ANOMALY_READ (34, host->device): the anomaly score (K-means distance, tf_model.h) of the model input of the last successful INFER; answered by ANOMALY_SCORE or ERROR NO_ANOMALY. Idempotent. Added without a version bump (no existing layout changed) */
+export interface AnomalyReadMsg {
+}
+/** ANOMALY_SCORE (35, device->host): a window's anomaly score: the reply to ANOMALY_READ (window 0xFFFFFFFF: the last INFER's input), or an event right after each PREDICTION of a model with an anomaly block (window = that PREDICTION's) */
+export interface AnomalyScoreMsg {
+  /** the PREDICTION's window counter; 0xFFFFFFFF for the last INFER's input */
+  window: number;
+  /** squared int8 distance to the nearest centroid: min over k of sum_i (x_i - c_ki)^2 in int32 */
+  distance: number;
+  /** TF_MODEL_ANOMALY_THRESHOLD: a distance above it is anomalous */
+  threshold: number;
+  /** index of the nearest centroid (the lowest on a tie) */
+  cluster: number;
+  /** 1 when distance > threshold */
+  flagged: number;
+}
 
 /** Message name → payload type. */
 export interface MessageMap {
@@ -291,6 +316,8 @@ export interface MessageMap {
   OUTPUT_DATA: OutputDataMsg;
   FEATURES: FeaturesMsg;
   FEATURE_VECTOR: FeatureVectorMsg;
+  ANOMALY_READ: AnomalyReadMsg;
+  ANOMALY_SCORE: AnomalyScoreMsg;
 }
 
 /** Field layouts in wire order (the codec walks them). */
@@ -313,6 +340,8 @@ export const LAYOUT: { [K in MsgName]: readonly { name: string; type: FieldType 
   OUTPUT_DATA: [{ name: 'offset', type: 'u32' }, { name: 'bytes', type: 'bytes' }],
   FEATURES: [{ name: 'window', type: 'bytes' }],
   FEATURE_VECTOR: [{ name: 'counterDelta', type: 'u32' }, { name: 'micros', type: 'u32' }, { name: 'featureCount', type: 'u16' }, { name: 'data', type: 'bytes' }],
+  ANOMALY_READ: [],
+  ANOMALY_SCORE: [{ name: 'window', type: 'u32' }, { name: 'distance', type: 'u32' }, { name: 'threshold', type: 'u32' }, { name: 'cluster', type: 'u16' }, { name: 'flagged', type: 'u8' }],
 };
 
 /** Bytes of each message's leading fixed-size fields (tf_protocol.h TF_<MSG>_FIXED_BYTES). */
@@ -335,4 +364,6 @@ export const FIXED_BYTES: { [K in MsgName]: number } = {
   OUTPUT_DATA: 4,
   FEATURES: 0,
   FEATURE_VECTOR: 10,
+  ANOMALY_READ: 0,
+  ANOMALY_SCORE: 15,
 };

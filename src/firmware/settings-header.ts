@@ -19,12 +19,17 @@
  *   tf_model_labels[TF_MODEL_NUM_CLASSES]               class names
  *   tf_model_axes[TF_MODEL_NUM_AXES]                    axis names
  *   tf_model_norm_mean[], tf_model_norm_std[]           per-axis x' = (x - mean) / std
+ *   TF_MODEL_ANOMALY_CLUSTERS      K-means clusters of the anomaly block (0: none; train --anomaly)
+ *   TF_MODEL_ANOMALY_THRESHOLD     int32 squared distance above which a window is anomalous
+ *   tf_model_anomaly_centroids[K × TF_MODEL_INPUT_BYTES]  int8 centroids in the model input's int8 domain
+ *                                  (src/train/anomaly.ts: anomalyInt8, the one definition)
  * Input layout: [window][axis], row-major, as the host windows it.
  */
 import type { ModelSettings } from '../core/dataset.js';
 import { cFloat, cHeader, cString, type GeneratedFile } from '../core/cemit.js';
 import { badInput } from '../core/errors.js';
 import { numElements, type Graph, type Tensor } from '../core/graph.js';
+import { anomalyInt8 } from '../train/anomaly.js';
 
 export interface SettingsHeaderInput {
   settings: ModelSettings;
@@ -77,13 +82,14 @@ export function settingsHeader({ settings: s, inputBytes, outputBytes, modelSha2
     `#define TF_MODEL_INPUT_BYTES ${inputBytes}`,
     `#define TF_MODEL_OUTPUT_BYTES ${outputBytes}`,
     ...(s.smoothing ? smoothingDefines(s.smoothing) : []),
+    ...anomalyDefines(s, inputBytes),
     '',
     `static const char* const tf_model_labels[TF_MODEL_NUM_CLASSES] = {${labels.map(cString).join(', ')}};`,
     `static const char* const tf_model_axes[TF_MODEL_NUM_AXES] = {${s.axes.map(cString).join(', ')}};`,
     `static const float tf_model_norm_mean[TF_MODEL_NUM_AXES] = {${s.normalisation.mean.map(cFloat).join(', ')}};`,
     `static const float tf_model_norm_std[TF_MODEL_NUM_AXES] = {${s.normalisation.std.map(cFloat).join(', ')}};`,
   ].join('\n');
-  return cHeader('tf_model_settings.h', body, { provenance: modelSha256 ? `model sha256 ${modelSha256}` : undefined });
+  return cHeader('tf_model_settings.h', body, { provenance: modelSha256 ? `model sha256 ${modelSha256}` : undefined, ...(s.anomaly ? { includes: ['<stdint.h>'] } : {}) });
 }
 
 /**
@@ -128,4 +134,21 @@ function smoothingDefines(m: { average: number; minScore: number; minWindows: nu
     throw badInput(`settings "smoothing" ${JSON.stringify(m)} is out of range`, { remedy: 'average 1–16, minScore −128…127 (an int8 output level), minWindows 1–65535; or remove it (tinyforge eval --stream chooses it)' });
   }
   return [`#define TF_MODEL_SMOOTH_AVERAGE ${m.average}`, `#define TF_MODEL_SMOOTH_MIN_SCORE (${m.minScore})`, `#define TF_MODEL_SMOOTH_MIN_WINDOWS ${m.minWindows}`];
+}
+
+/** The anomaly block's constants (TF_MODEL_ANOMALY_*): the int8 centroids and threshold, or CLUSTERS 0. */
+function anomalyDefines(s: ModelSettings, inputBytes: number): string[] {
+  if (!s.anomaly) return ['#define TF_MODEL_ANOMALY_CLUSTERS 0'];
+  if (s.task !== 'classification') {
+    throw badInput(`settings "anomaly" (a K-means block) on a ${s.task} model`, { remedy: 'the K-means anomaly block is for classifiers: remove "anomaly" from the settings (an autoencoder, task "anomaly", scores itself)' });
+  }
+  const a = anomalyInt8(s.anomaly, s.inputQuant!);
+  if (a.dims !== inputBytes) {
+    throw badInput(`settings "anomaly" has ${a.dims}-value centroids but the model input has ${inputBytes} values`, { remedy: 'pass the settings.json written with this model by tinyforge train --anomaly, or retrain' });
+  }
+  return [
+    `#define TF_MODEL_ANOMALY_CLUSTERS ${a.clusters}`,
+    `#define TF_MODEL_ANOMALY_THRESHOLD ${a.threshold}`,
+    `static const int8_t tf_model_anomaly_centroids[TF_MODEL_ANOMALY_CLUSTERS * TF_MODEL_INPUT_BYTES] = {${Array.from(a.centroids).join(', ')}};`,
+  ];
 }

@@ -57,6 +57,20 @@ function checkActivity(name: string): Activity {
   return name as Activity;
 }
 
+/** The IMU a board was started with, as the host drives it (the virtual board's sensor bus). */
+export interface SimulatedImu {
+  /** Output data rate the sensor reports to the board (INFO's imuRateHz), Hz. */
+  readonly rateHz: number;
+  /** Sensitivity the sensor is configured with, counts per g. */
+  readonly lsbPerG: number;
+  /** What it measures, e.g. "simulated walking, subject 3, seed 1, 50 Hz". */
+  describe(): string;
+  /** Samples sent to the board so far. */
+  samplesSent(): number;
+  /** Simulated IMU: the person switches to `activity` from the next sample (bad input for a playback or an unknown activity). */
+  setActivity(activity: string): void;
+}
+
 /** A stream of accelerometer samples at a fixed rate. */
 export interface SampleSource {
   readonly rateHz: number;

@@ -8,7 +8,7 @@
  *   cortex-m4 (generic)  no single flasher: the plan names the ELF and typical probe tools
  */
 import { basename, join } from 'node:path';
-import { getBoard } from '../firmware/boards.js';
+import { getBoard, type BoardSpec, type Flasher } from '../firmware/boards.js';
 import { formatSteps, TOOLS, type ToolRequirement } from '../firmware/build.js';
 import { usageError } from '../core/errors.js';
 
@@ -59,20 +59,24 @@ export interface FlashPlanInput {
   port?: string;
 }
 
-/** The plan for flashing `artifact` onto `board` (pure). */
+/** The plan for flashing `artifact` onto `board` (pure): its shape is the board's flasher's. */
 export function flashPlan(input: FlashPlanInput): FlashPlan {
   const board = getBoard(input.board);
-  const base: Omit<FlashPlan, 'steps' | 'fallback' | 'notes'> = { board: board.id, artifact: input.artifact, port: input.port ?? null };
-  if (board.virtual) {
-    return {
-      ...base,
-      port: null,
-      steps: [{ title: 'start the virtual board (QEMU); its UART appears on the pty QEMU prints', argv: [QEMU_BINARY, ...virtualBoardArgs(input.artifact, { machine: board.qemuMachine })], tool: TOOLS.qemu }],
-      fallback: [],
-      notes: ['the serial port is the pty QEMU reports ("char device redirected to /dev/pts/N"); bytes sent before the host opens it are lost'],
-    };
-  }
-  if (board.build === 'arduino') {
+  return PLANS[board.flasher](board, input, { board: board.id, artifact: input.artifact, port: input.port ?? null });
+}
+
+type PlanBase = Omit<FlashPlan, 'steps' | 'fallback' | 'notes'>;
+
+/** One plan writer per way of flashing (BoardSpec.flasher). */
+const PLANS: Record<Flasher, (board: BoardSpec, input: FlashPlanInput, base: PlanBase) => FlashPlan> = {
+  qemu: (board, input, base) => ({
+    ...base,
+    port: null,
+    steps: [{ title: 'start the virtual board (QEMU); its UART appears on the pty QEMU prints', argv: [QEMU_BINARY, ...virtualBoardArgs(input.artifact, { machine: board.qemuMachine })], tool: TOOLS.qemu }],
+    fallback: [],
+    notes: ['the serial port is the pty QEMU reports ("char device redirected to /dev/pts/N"); bytes sent before the host opens it are lost'],
+  }),
+  'arduino-cli': (board, input, base) => {
     if (!input.port) {
       throw usageError(`flashing ${board.id} needs a serial port`, {
         remedy: 'pass --port (e.g. --port /dev/ttyACM0; `arduino-cli board list` shows it)',
@@ -87,8 +91,8 @@ export function flashPlan(input: FlashPlanInput): FlashPlan {
       fallback: [{ title: 'bossac directly (double-tap reset first: the LED pulses in the bootloader)', argv: ['bossac', '-d', `--port=${basename(input.port)}`, '-U', '-i', '-e', '-w', input.artifact, '-R'], tool: TOOLS.bossac }],
       notes: ['if the upload cannot find the board, double-tap its reset button and retry with the port it shows then'],
     };
-  }
-  return {
+  },
+  probe: (_board, input, base) => ({
     ...base,
     steps: [],
     fallback: [],
@@ -96,8 +100,8 @@ export function flashPlan(input: FlashPlanInput): FlashPlan {
       `flash ${input.artifact} with your probe, e.g. openocd -f interface/stlink.cfg -f target/stm32f4x.cfg -c "program ${input.artifact} verify reset exit"`,
       'or pyocd flash / JLinkExe; the ELF carries its addresses (the FLASH origin in src/tf_cortex_m4.ld)',
     ],
-  };
-}
+  }),
+};
 
 /** The plan as the text `--dry-run` prints (stable: golden-tested). */
 export function formatFlashPlan(p: FlashPlan): string {

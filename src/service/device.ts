@@ -1,31 +1,28 @@
 /**
  * Service: the steps that talk to a board — flash (or start the virtual board), connect, verify.
  * capture and monitor use `connectBoard` too; their bodies stay with their commands until the
- * simulated IMU work (branch simimu) lands. Adapters: serial transport, QEMU, flash tools.
+ * simulated IMU work (branch simimu) lands. The board, its link, the files and the flash tools
+ * arrive as ports (./ports.ts): a `Board` resolved once from the project's or the flag's id.
  */
-import { exists, isDirectory, readText, readManifest, loadVectors } from '../adapters/files.js';
 import { dirname, join, resolve } from 'node:path';
 import { badInput, deviceError, usageError } from '../core/errors.js';
-import { BOARD_IDS, getBoard, type BoardSpec } from '../firmware/boards.js';
+import { BOARD_IDS } from '../firmware/boards.js';
 import { buildPlan, manifestPlanOptions } from '../firmware/build.js';
-import { runSteps } from '../adapters/processes.js';
-import { flashPlan, type FlashPlan } from '../flash/plan.js';
-import { startVirtualBoard } from '../adapters/qemu.js';
+import type { FlashPlan } from '../flash/plan.js';
 import { DeviceClient, type ClientOptions } from '../device/client.js';
 import { interpreterReference, parseWindowsFile, quantizeWindows, type Reference } from '../device/reference.js';
-import { SerialTransport, listPorts } from '../adapters/serial.js';
-import { verifyDevice, type VerifyReport } from '../device/verify.js';
+import type { Board, BoardPort, BoardStartOptions, FilePort, Platform, StartedBoard } from './ports.js';
+import { verifyDevice, type AnomalyScore, type VerifyReport } from '../device/verify.js';
+import { anomalyDistance, anomalyInt8 } from '../train/anomaly.js';
 import { selectVerifySample, type VerifySample, type VerifySampleOptions } from '../device/verify-sample.js';
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
 import { blockFromSettings, featureQuantisers, quantiseFeatures, rawWindowBytes } from '../features/index.js';
 import { withModelQuant } from '../firmware/model-settings.js';
-import { addSaturation, NO_SATURATION, outputSaturation, saturationWarning, type Saturation } from '../interp/saturation.js';
+import { addSaturation, int8InputsAtRail, NO_SATURATION, outputSaturation, saturationWarning, type Saturation } from '../interp/saturation.js';
 import { createInterpreter } from '../interp/index.js';
 import { readTflite } from '../tflite/reader.js';
-import { loadTrainArtifacts } from '../adapters/train-dir.js';
 
-/** QEMU's UART, measured: what timeouts assume for the virtual board. */
-export const VIRTUAL_LINK_BYTES_PER_SECOND = 8000;
+export type { Board, StartedBoard } from './ports.js';
 
 export interface LinkOptions {
   port?: string;
@@ -35,7 +32,7 @@ export interface LinkOptions {
 }
 
 /** Opens the serial link and does the HELLO/INFO handshake. */
-export async function connectBoard(f: LinkOptions): Promise<DeviceClient> {
+export async function connectBoard(boards: BoardPort, f: LinkOptions): Promise<DeviceClient> {
   if (!f.port) throw usageError('--port is required', { remedy: 'pass the board serial port, e.g. --port /dev/ttyACM0 (tinyforge monitor --list shows ports)' });
   const baud = Number(f.baud ?? 115200);
   if (!Number.isFinite(baud) || baud <= 0) throw usageError(`--baud ${f.baud} is not a positive number`, { remedy: 'e.g. --baud 115200' });
@@ -44,20 +41,11 @@ export async function connectBoard(f: LinkOptions): Promise<DeviceClient> {
   // Unset: the client's floor; the rest of every timeout follows the measured link rate and inference time.
   const opts: ClientOptions = { baseTimeoutMs: timeoutMs };
   if (f.linkRate) opts.bytesPerSecond = Number(f.linkRate);
-  return DeviceClient.connect(new SerialTransport(f.port, { baudRate: baud, bytesPerSecond: f.linkRate ? Number(f.linkRate) : undefined }), opts);
-}
-
-/** A board the run can talk to: a started virtual board (stop() ends QEMU) or a flashed real one. */
-export interface StartedBoard {
-  /** Serial port path (a pty for the virtual board). */
-  path: string;
-  /** Link throughput estimate in bytes/s (sets timeouts). */
-  bytesPerSecond?: number;
-  stop(): Promise<void>;
+  return DeviceClient.connect(boards.transport(f.port, { baudRate: baud, bytesPerSecond: f.linkRate ? Number(f.linkRate) : undefined }), opts);
 }
 
 export interface FlashTarget {
-  board: BoardSpec;
+  board: Board;
   artifact: string;
   projectDir?: string;
   plan: FlashPlan;
@@ -66,53 +54,52 @@ export interface FlashTarget {
 /** Arduino SA's USB vendor id (the Nano 33 BLE family enumerates with it). */
 const ARDUINO_VID = '2341';
 
-export async function detectArduinoPort(): Promise<string> {
-  const ports = (await listPorts()).filter((p) => (p.vendorId ?? '').toLowerCase() === ARDUINO_VID);
+export async function detectArduinoPort(boards: BoardPort): Promise<string> {
+  const ports = (await boards.listPorts()).filter((p) => (p.vendorId ?? '').toLowerCase() === ARDUINO_VID);
   if (ports.length === 1) return ports[0].path;
   throw deviceError(ports.length ? `${ports.length} Arduino boards found (${ports.map((p) => p.path).join(', ')})` : 'no Arduino board found on USB', {
     remedy: 'pass the port with --port (e.g. --port /dev/ttyACM0); plug the board in, or double-tap its reset button',
   });
 }
 
+/** The image a built project folder flashes: its manifest's board and that board's build artifact. */
+export function projectImage(files: Pick<FilePort, 'readManifest'>, dir: string): { board: string; artifact: string; projectDir: string } {
+  const projectDir = resolve(dir);
+  const m = files.readManifest(projectDir);
+  return { board: m.board, projectDir, artifact: resolve(projectDir, buildPlan(projectDir, m.board, { ...manifestPlanOptions(m), tflmDir: '$TFLM_DIR' }).artifact) };
+}
+
 /** What `flash TARGET` flashes and how: a built project folder or an image file (+ --board). */
-export async function resolveFlashTarget(target: string, o: { board?: string; port?: string; dryRun?: boolean } = {}): Promise<FlashTarget> {
-  if (!exists(target)) throw badInput(`not found: ${target}`, { remedy: 'pass a project folder built with tinyforge build, or an image file' });
+export async function resolveFlashTarget(io: Pick<Platform, 'files' | 'boards'>, target: string, o: { board?: string; port?: string; dryRun?: boolean } = {}): Promise<FlashTarget> {
+  if (!io.files.exists(target)) throw badInput(`not found: ${target}`, { remedy: 'pass a project folder built with tinyforge build, or an image file' });
   let boardId = o.board;
   let artifact: string;
   let projectDir: string | undefined;
-  if (isDirectory(target)) {
-    projectDir = resolve(target);
-    const m = readManifest(projectDir);
-    if (boardId && getBoard(boardId).id !== m.board) {
-      throw badInput(`${target} was generated for ${m.board}, not ${boardId}`, { remedy: `drop --board or regenerate with --board ${boardId}` });
+  if (io.files.isDirectory(target)) {
+    const p = projectImage(io.files, target);
+    if (boardId && io.boards.board(boardId).spec.id !== p.board) {
+      throw badInput(`${target} was generated for ${p.board}, not ${boardId}`, { remedy: `drop --board or regenerate with --board ${boardId}` });
     }
-    boardId = m.board;
-    artifact = resolve(projectDir, buildPlan(projectDir, m.board, { ...manifestPlanOptions(m), tflmDir: '$TFLM_DIR' }).artifact);
+    ({ board: boardId, artifact, projectDir } = p);
   } else {
     if (!boardId) throw badInput('flashing an image file needs --board', { remedy: `pass --board (${BOARD_IDS.join(', ')})` });
     artifact = resolve(target);
   }
-  const board = getBoard(boardId);
+  const board = io.boards.board(boardId);
+  const arduino = board.spec.build === 'arduino';
   let port = o.port;
-  if (!port && board.build === 'arduino' && !o.dryRun) port = await detectArduinoPort();
-  const plan = flashPlan({ board: board.id, artifact, projectDir: board.build === 'arduino' ? projectDir : undefined, port: port ?? (o.dryRun && board.build === 'arduino' ? 'PORT' : undefined) });
+  if (!port && arduino && !o.dryRun) port = await detectArduinoPort(io.boards);
+  const plan = board.plan({ artifact, projectDir: arduino ? projectDir : undefined, port: port ?? (o.dryRun && arduino ? 'PORT' : undefined) });
   return { board, artifact, projectDir, plan };
 }
 
 /**
- * Puts the firmware on the board and returns it ready to talk to: the virtual board is started
- * (QEMU, the pty is its port); a real board is flashed with the plan's tools, then its port is used.
+ * Puts the firmware on the board and returns it ready to talk to (the board's own way: a board the
+ * host runs is started, its port a pty; a real one is flashed with the plan's tools, then its port).
  */
-export async function flashStage(t: FlashTarget, o: { port?: string; onOutput?: (chunk: string) => void } = {}): Promise<StartedBoard> {
-  if (!exists(t.artifact)) throw badInput(`firmware image not found: ${t.artifact}`, { remedy: `build it first: tinyforge build ${t.projectDir ?? dirname(t.artifact)}` });
-  if (t.board.virtual) {
-    const vb = await startVirtualBoard(t.artifact, { machine: t.board.qemuMachine });
-    return { path: vb.path, bytesPerSecond: VIRTUAL_LINK_BYTES_PER_SECOND, stop: () => vb.stop() };
-  }
-  if (t.plan.steps.length) await runSteps(t.plan.steps, o.onOutput);
-  const path = o.port ?? t.plan.port;
-  if (!path) throw usageError(`verifying on ${t.board.id} needs its serial port`, { remedy: 'pass --port (e.g. /dev/ttyACM0), or set verify.port in the project file' });
-  return { path, stop: async () => {} };
+export async function flashStage(io: Pick<Platform, 'files'>, t: FlashTarget, o: BoardStartOptions = {}): Promise<StartedBoard> {
+  if (!io.files.exists(t.artifact)) throw badInput(`firmware image not found: ${t.artifact}`, { remedy: `build it first: tinyforge build ${t.projectDir ?? dirname(t.artifact)}` });
+  return t.board.flash(t.plan, o);
 }
 
 /** Test windows for verify, with labels when known and the expected outputs when recorded. */
@@ -132,6 +119,7 @@ export interface VerifyWindows {
  * JSON windows file.
  */
 export async function loadVerifyWindows(
+  io: Pick<Platform, 'files' | 'trainRuns'>,
   model: Uint8Array,
   modelPath: string,
   o: { vectors?: string; windows?: string; data?: string; recordingWindows?: WindowSet },
@@ -142,10 +130,11 @@ export async function loadVerifyWindows(
   // Recordings (--data FILES): already windowed and normalised with the model's settings.
   if (o.recordingWindows) return { ...quantizeWindows(model, o.recordingWindows), source: 'data' };
   if (o.data) {
-    const a = await loadTrainArtifacts(o.data);
+    const a = await io.trainRuns.loadWindows(o.data);
     if (a.settings.features) return { ...featureVerifyWindows(model, a.heldOut, a.settings), source: 'data' };
     return { ...quantizeWindows(model, a.heldOutNormalised), source: 'data' };
   }
+  const { exists, loadVectors, readText } = io.files;
   const vdir = o.vectors ?? (o.windows ? undefined : exists(join(dirname(modelPath), 'in-000.bin')) ? dirname(modelPath) : undefined);
   if (vdir) {
     const v = loadVectors(vdir);
@@ -195,6 +184,17 @@ export interface VerifyStageOptions extends VerifySampleOptions {
   onProgress?: (done: number, total: number) => void;
   /** The model's sample rate: the energy estimate's duty cycle at the window stride. */
   sampleRateHz?: number;
+  /** The model's settings: with an anomaly block (train --anomaly) every window's score is checked too. */
+  settings?: ModelSettings;
+}
+
+/** The host's anomaly score of a verify input (its int8 model input: the input itself, or the feature block's), or undefined without an anomaly block. */
+function hostAnomaly(model: Uint8Array, w: VerifyWindows, settings: ModelSettings | undefined): ((input: Uint8Array, index: number) => AnomalyScore) | undefined {
+  if (!settings?.anomaly) return undefined;
+  const s = withModelQuant(settings, readTflite(model).graph);
+  if (!s.inputQuant) return undefined;
+  const block = anomalyInt8(s.anomaly!, s.inputQuant);
+  return (x, i) => anomalyDistance(w.features ? w.features(x, i).modelInput : new Int8Array(x.buffer, x.byteOffset, x.byteLength), block);
 }
 
 export type VerifyStageReport = VerifyReport & {
@@ -216,10 +216,8 @@ export function verifySaturation(model: Uint8Array, inputs: Uint8Array[]): { sat
   const interp = createInterpreter(graph);
   let sat: Saturation = { ...NO_SATURATION };
   for (const x of inputs) {
-    let atRail = 0;
-    if (int8In) for (const v of new Int8Array(x.buffer, x.byteOffset, x.byteLength)) if (v === -128 || v === 127) atRail++;
     const out = interp.invoke([x])[0];
-    sat = addSaturation(sat, { inputs: atRail, inputValues: int8In ? x.byteLength : 0, outputs: outputSaturation(graph, out), outputValues: out.byteLength });
+    sat = addSaturation(sat, { inputs: int8InputsAtRail(graph, [x]), inputValues: int8In ? x.byteLength : 0, outputs: outputSaturation(graph, out), outputValues: out.byteLength });
   }
   return { saturation: sat, warning: saturationWarning(graph, sat) };
 }
@@ -230,6 +228,7 @@ export async function verifyStage(client: DeviceClient, model: Uint8Array, w: Ve
   const inputs = sample.indices.map((i) => w.inputs[i]);
   const labels = w.labels ? sample.indices.map((i) => w.labels![i]) : undefined;
   const ref = w.reference ?? interpreterReference(model);
+  const anomaly = hostAnomaly(model, w, o.settings);
   const report = await verifyDevice(client, {
     model,
     inputs,
@@ -238,7 +237,8 @@ export async function verifyStage(client: DeviceClient, model: Uint8Array, w: Ve
     reference: (x, k) => ref(x, sample.indices[k]),
     ...(w.features ? { features: (x: Uint8Array, k: number) => w.features!(x, sample.indices[k]) } : {}),
     onProgress: o.onProgress,
-    sampleRateHz: o.sampleRateHz,
+    sampleRateHz: o.sampleRateHz ?? o.settings?.sampleRateHz,
+    ...(anomaly ? { anomaly: (x: Uint8Array, k: number) => anomaly(x, sample.indices[k]) } : {}),
   });
   const { indices: _omit, ...summary } = sample;
   // Counted where the host interpreter is the reference (a vectors folder brings its own outputs,
@@ -248,8 +248,8 @@ export async function verifyStage(client: DeviceClient, model: Uint8Array, w: Ve
 }
 
 /** Connects to a started board, verifies, closes the link. */
-export async function verifyOnBoard(board: StartedBoard, model: Uint8Array, w: VerifyWindows, o: VerifyStageOptions & { link?: LinkOptions; onLog?: (text: string) => void } = {}): Promise<VerifyStageReport> {
-  const client = await connectBoard({ ...o.link, port: board.path, linkRate: o.link?.linkRate ?? board.bytesPerSecond });
+export async function verifyOnBoard(boards: BoardPort, board: StartedBoard, model: Uint8Array, w: VerifyWindows, o: VerifyStageOptions & { link?: LinkOptions; onLog?: (text: string) => void } = {}): Promise<VerifyStageReport> {
+  const client = await connectBoard(boards, { ...o.link, port: board.path, linkRate: o.link?.linkRate ?? board.bytesPerSecond });
   if (o.onLog) client.onLog(o.onLog);
   try {
     return await verifyStage(client, model, w, o);

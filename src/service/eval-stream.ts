@@ -18,9 +18,8 @@ import type { LabelledStream } from '../stream/sessions.js';
 import type { DeviceClient } from '../device/client.js';
 import type { ImuSamplesMsg, PredictionMsg } from '../device/protocol.generated.js';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../adapters/files.js';
-import { startVirtualBoard } from '../adapters/qemu.js';
-import { connectBoard, VIRTUAL_LINK_BYTES_PER_SECOND } from './device.js';
+import { connectBoard } from './device.js';
+import type { Board, Platform } from './ports.js';
 
 const f32 = Math.fround;
 
@@ -206,19 +205,20 @@ export async function compareBoardStream(
 }
 
 /**
- * One recording on a virtual board running the link app (`elf`): the recording is written as a
- * capture file into `workDir`, played back by the board's simulated IMU (not looped), streamed and
- * compared with the host replay (compareBoardStream).
+ * One recording on a board that plays a recording as its IMU (Board.hostsImu), running the link
+ * app (`elf`): the recording is written as a capture file into `workDir`, played back by the
+ * board's IMU (not looped), streamed and compared with the host replay (compareBoardStream).
  */
-export async function compareOnVirtualBoard(elf: string, model: Uint8Array, settings: ModelSettings, s: LabelledStream, workDir: string): Promise<BoardStreamComparison> {
+export async function compareOnBoard(io: Pick<Platform, 'files' | 'boards'>, board: Board, elf: string, model: Uint8Array, settings: ModelSettings, s: LabelledStream, workDir: string): Promise<BoardStreamComparison> {
+  const { writeFileAtomic } = io.files;
   const file = join(workDir, `${s.name.replace(/[^A-Za-z0-9_-]+/g, '_')}.csv`);
   const rows: string[] = ['aX,aY,aZ'];
   for (let i = 0; i + 3 <= s.xyz.length; i += 3) rows.push(`${s.xyz[i]},${s.xyz[i + 1]},${s.xyz[i + 2]}`);
   writeFileAtomic(file, rows.join('\n') + '\n');
   writeFileAtomic(file + '.json', JSON.stringify({ format: 'tinyforge-capture/1', label: 'stream', group: 'stream', sampleRateHz: s.rateHz, axes: ['aX', 'aY', 'aZ'], units: ['g', 'g', 'g'] }));
-  const vb = await startVirtualBoard(elf, { imu: { kind: 'playback', file, loop: false } });
+  const vb = await board.attach({ artifact: elf }, { imu: { kind: 'playback', file, loop: false } });
   try {
-    const client = await connectBoard({ port: vb.path, linkRate: String(VIRTUAL_LINK_BYTES_PER_SECOND) });
+    const client = await connectBoard(io.boards, { port: vb.path, linkRate: vb.bytesPerSecond });
     try {
       return await compareBoardStream(client, model, settings, s, playbackLsbPerG(s.xyz));
     } finally {

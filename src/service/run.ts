@@ -12,7 +12,6 @@
  *   pipeline.json  the report returned by runProject
  */
 import { formatEnergy } from '../firmware/energy.js';
-import { exists, makeDir, readBytes, readManifest, removePath, writeSplitDir, writeFileAtomic } from '../adapters/files.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
 import { badInput, mismatch, usageError } from '../core/errors.js';
@@ -27,10 +26,10 @@ import type { EpochRecord } from '../train/train.js';
 import type * as tf from '@tensorflow/tfjs';
 import { dataCounts, prepareData } from './data.js';
 import { buildStage, firmwareSettings, firmwareStage, readModelForFirmware } from './firmware.js';
-import { featureVerifyWindows, flashStage, heldOutVerifyWindows, loadVerifyWindows, resolveFlashTarget, verifyOnBoard, type StartedBoard, type VerifyStageReport, type VerifyWindows } from './device.js';
+import { featureVerifyWindows, flashStage, heldOutVerifyWindows, loadVerifyWindows, projectImage, resolveFlashTarget, verifyOnBoard, type VerifyStageReport, type VerifyWindows } from './device.js';
+import type { FilePort, Platform, StartedBoard } from './ports.js';
 import { modelFiles, quantizeStage, writeModelFiles } from './quantize.js';
 import { trainedArrays, trainSettings, trainStage } from './train.js';
-import { getBoard } from '../firmware/boards.js';
 import { MANIFEST_FILE } from '../firmware/build.js';
 import { sha256Hex } from '../firmware/emit.js';
 
@@ -124,7 +123,7 @@ export function runLayout(cfg: TinyforgeConfig, out: string) {
  * model, or absent (issue 18 item 7). pipeline.json is removed when the run starts and written
  * whole when it ends.
  */
-function removeStale(L: ReturnType<typeof runLayout>, stage: 'train' | 'int8'): void {
+function removeStale({ exists, removePath }: FilePort, L: ReturnType<typeof runLayout>, stage: 'train' | 'int8'): void {
   if (stage === 'train') {
     for (const f of [L.tflite, join(L.modelDir, 'model_data.h'), join(L.modelDir, 'model_data.cc'), L.settings]) removePath(f);
   }
@@ -135,7 +134,7 @@ function removeStale(L: ReturnType<typeof runLayout>, stage: 'train' | 'int8'): 
  * `run --from build|flash|verify` reuses the firmware on disk: refused when its manifest names
  * another model than the .tflite the run verifies against (a mixed folder, e.g. from an older run).
  */
-function checkFirmwareModel(L: ReturnType<typeof runLayout>, tflite: Uint8Array | undefined): void {
+function checkFirmwareModel({ exists, readBytes, readManifest }: FilePort, L: ReturnType<typeof runLayout>, tflite: Uint8Array | undefined): void {
   if (!exists(join(L.firmware, MANIFEST_FILE))) return;
   const bytes = tflite ?? (exists(L.tflite) ? readBytes(L.tflite) : undefined);
   if (!bytes) return;
@@ -149,12 +148,15 @@ function checkFirmwareModel(L: ReturnType<typeof runLayout>, tflite: Uint8Array 
   }
 }
 
-function need(path: string, what: string, stage: RunStage): string {
+function needFile({ exists }: FilePort, path: string, what: string, stage: RunStage): string {
   if (!exists(path)) throw badInput(`${what} not found: ${path}`, { remedy: `run the earlier stages first (tinyforge run --to ${RUN_STAGES[RUN_STAGES.indexOf(stage) - 1]}), or point the project file at it` });
   return path;
 }
 
-export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise<RunReport> {
+/** Runs the stages of `input` with the outside world of `io` (the composition root's Platform). */
+export async function runProject(io: Platform, input: RunInput, hooks: RunHooks = {}): Promise<RunReport> {
+  const { exists, makeDir, readBytes, removePath, writeSplitDir, writeFileAtomic } = io.files;
+  const need = (path: string, what: string, stage: RunStage) => needFile(io.files, path, what, stage);
   const cfg = input.config;
   const stages = input.stages ?? [...RUN_STAGES];
   const has = (s: RunStage) => stages.includes(s);
@@ -163,7 +165,8 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
   makeDir(L.out);
   removePath(L.report);
   const report: RunReport = { outDir: L.out, stages, files: {} };
-  const boardId = getBoard(cfg.firmware?.board ?? RUN_DEFAULT_BOARD).id;
+  // Resolved once: every later step gets this board, never its id to look up again.
+  const target = io.boards.board(cfg.firmware?.board ?? RUN_DEFAULT_BOARD);
 
   // In memory between stages; a stage that starts the run reads them back from disk.
   let model: tf.LayersModel | undefined;
@@ -200,7 +203,7 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
       } else {
         hooks.begin?.('train');
         const ts = trainSettings(cfg.train, frontEndFromConfig(cfg.features));
-        removeStale(L, 'train');
+        removeStale(io.files, L, 'train');
         const { result, seconds } = await trainStage(data, ts, L.train, { onEpoch: hooks.epoch, shouldStop: hooks.shouldStop });
         const acc = result.report.accuracy;
         report.train = { dir: L.train, backend: result.backend, epochsRun: result.report.training.epochsRun, accuracy: acc, verdict: result.report.verdict.kind, params: result.report.size.params, seconds };
@@ -224,7 +227,7 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
       }
       const q = cfg.quantize ?? {};
       const r = quantizeStage({ model, settings, calibration: calibration!, evaluation, evaluationRaw: heldOutRaw, maxExamples: q.representativeWindows, inputType: q.inputType, outputType: q.outputType, perChannelDense: q.perChannelDense });
-      removeStale(L, 'int8');
+      removeStale(io.files, L, 'int8');
       const files = writeModelFiles(L.modelDir, modelFiles(r, { tfliteName: basename(L.tflite) }));
       tflite = r.bytes;
       settings = r.settings ?? settings;
@@ -244,7 +247,7 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
       const given = settings ?? (exists(L.settings) ? loadSettings(L.settings) : undefined);
       const fs = firmwareSettings(m.graph, given, { source: L.settings });
       if (fs.warning) say('firmware', fs.warning);
-      const fw = await firmwareStage({ board: boardId, engine: cfg.firmware?.engine, model: m, modelBytes: tflite, settings: fs.settings, out: L.firmware, force: true });
+      const fw = await firmwareStage({ board: target.spec.id, engine: cfg.firmware?.engine, model: m, modelBytes: tflite, settings: fs.settings, out: L.firmware, force: true });
       report.firmware = { board: fw.board.id, engine: fw.engine, dir: fw.dir };
       report.files.firmware = fw.dir;
       say('firmware', `${fw.project.files.length} files for ${fw.board.id} (${fw.engine} engine) in ${fw.dir}`);
@@ -252,7 +255,7 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
       if (fb) say('firmware', `feature block ${fb.block}: ${fb.count} features from the raw window on the board, DSP scratch ${fb.scratchBytes} B of static RAM (counted in the build's RAM)`);
     }
 
-    if (!has('firmware') && (has('build') || has('flash') || has('verify'))) checkFirmwareModel(L, tflite);
+    if (!has('firmware') && (has('build') || has('flash') || has('verify'))) checkFirmwareModel(io.files, L, tflite);
 
     if (has('build')) {
       hooks.begin?.('build');
@@ -261,22 +264,25 @@ export async function runProject(input: RunInput, hooks: RunHooks = {}): Promise
       say('build', `${b.artifact}: flash ${b.footprint!.flash} B, RAM ${b.footprint!.ram} B`);
     }
 
-    // The virtual board only runs while the run talks to it: verify without flash still starts it.
-    const needBoard = has('flash') || (has('verify') && getBoard(boardId).virtual);
-    if (needBoard) {
+    if (has('flash')) {
       hooks.begin?.('flash');
-      const target = await resolveFlashTarget(need(L.firmware, 'firmware project', 'flash'), { port: cfg.verify?.port });
-      board = await flashStage(target, { port: cfg.verify?.port, onOutput: hooks.output });
-      say('flash', `${target.board.virtual ? 'virtual board up' : `flashed ${target.board.id}`} on ${board.path}`);
+      const t = await resolveFlashTarget(io, need(L.firmware, 'firmware project', 'flash'), { port: cfg.verify?.port });
+      board = await flashStage(io, t, { port: cfg.verify?.port, onOutput: hooks.output });
+      say('flash', `${board.summary} on ${board.path}`);
     }
 
     if (has('verify')) {
       hooks.begin?.('verify');
       tflite ??= readBytes(need(L.tflite, '.tflite model', 'verify'));
-      verifyWindows ??= await loadVerifyWindows(tflite, L.tflite, { data: need(L.train, 'training run folder', 'verify') });
-      board ??= { path: cfg.verify?.port ?? '', stop: async () => {} };
+      verifyWindows ??= await loadVerifyWindows(io, tflite, L.tflite, { data: need(L.train, 'training run folder', 'verify') });
+      if (!board) {
+        // Not flashed by this run: the board as it runs now (one the host runs is started on the built image).
+        const image = exists(join(L.firmware, MANIFEST_FILE)) ? projectImage(io.files, L.firmware).artifact : undefined;
+        board = await target.attach({ artifact: image, port: cfg.verify?.port });
+        say('verify', `${board.summary} on ${board.path}`);
+      }
       const v = cfg.verify ?? {};
-      const r = await verifyOnBoard(board, tflite, verifyWindows, { all: v.all, max: v.windows, seed: v.seed, sampleRateHz: settings?.sampleRateHz, onProgress: hooks.verifyProgress, onLog: hooks.deviceLog, link: { baud: v.baudRate, timeoutMs: v.timeoutMs } });
+      const r = await verifyOnBoard(io.boards, board, tflite, verifyWindows, { all: v.all, max: v.windows, seed: v.seed, settings, onProgress: hooks.verifyProgress, onLog: hooks.deviceLog, link: { baud: v.baudRate, timeoutMs: v.timeoutMs } });
       report.verify = r;
       if (r.energy) say('verify', formatEnergy(r.energy));
       say('verify', `${r.bitExact}/${r.n} outputs bit-exact, max diff ${r.maxLsbDiff} LSB (${r.sample.mode === 'all' ? `all ${r.sample.total} windows` : `${r.sample.mode} sample of ${r.sample.total}`})${r.features ? `; ${r.features.bitExact}/${r.features.n} feature vectors bit-exact (DSP ${r.features.counter ? `${r.features.counter.mean.toFixed(0)} of ${r.counter?.mean.toFixed(0)} ${r.counterKind}/inference` : 'no counter'})` : ''}`);

@@ -1,19 +1,19 @@
 /**
- * `tinyforge studio`: the local web app. Wires a board (a serial port, or the virtual board
- * started from a demo/run output folder) to the server (./server.ts) and the Vite-built front end
- * (studio/ → studio/dist). Adapter: starts QEMU, opens ports, listens.
+ * `tinyforge studio`: the local web app. Wires a board (a serial port, or the board a demo/run
+ * output folder's firmware was built for, started by its `Board` with a simulated IMU) to the server
+ * (./server.ts) and the Vite-built front end (studio/ → studio/dist). The board and its link come
+ * from the composition root's Platform (src/service/ports.ts); this module listens.
  */
 import { createHash } from 'node:crypto';
-import { exists, readBytes, readText } from '../adapters/files.js';
+import { exists, readBytes, readManifest } from '../adapters/files.js';
 import { join, resolve } from 'node:path';
 import { badInput, toolError, usageError } from '../core/errors.js';
 import { REPO_ROOT } from '../core/shared.js';
-import type { ModelSettings } from '../core/dataset.js';
-import { SerialTransport } from '../adapters/serial.js';
-import { startVirtualBoard, type VirtualBoard } from '../adapters/qemu.js';
+import type { Platform, StartedBoard } from '../service/ports.js';
 import { DeviceSession, type Connector } from './device-session.js';
 import { deviceImuSource, type SampleSource } from './sample-source.js';
 import { createStudioServer } from './server.js';
+import { readModelSettings } from '../service/recordings.js';
 
 /** The studio's documented default address. */
 export const STUDIO_DEFAULT_HOST = '127.0.0.1';
@@ -25,8 +25,8 @@ export interface StudioOptions {
   listen?: string;
   /** A board's serial port. */
   port?: string;
-  /** A demo/run output folder (or a built firmware project) to run on the virtual board. */
-  virtual?: string;
+  /** A demo/run output folder (or a built firmware project) whose board the studio starts (`--virtual DIR`). */
+  firmware?: string;
   /** A demo/run output folder for the Model page and the model hash check (default: --virtual's). */
   model?: string;
   /** The dataset folder recordings go to. Default ./recordings. */
@@ -39,8 +39,8 @@ export interface StudioOptions {
 export interface Studio {
   url: string;
   session: DeviceSession;
-  /** The virtual board currently running (null for --port or before it started). */
-  virtualBoard(): VirtualBoard | null;
+  /** The board the studio started (null for --port or before it started). */
+  startedBoard(): StartedBoard | null;
   close(): Promise<void>;
 }
 
@@ -59,46 +59,40 @@ export function virtualElf(dir: string): string {
   });
 }
 
-function readSettings(dir: string): ModelSettings | null {
-  try {
-    return JSON.parse(readText(join(dir, 'settings.json'))) as ModelSettings;
-  } catch {
-    return null;
-  }
-}
-
-export async function startStudio(o: StudioOptions): Promise<Studio> {
+export async function startStudio(o: StudioOptions, io: Pick<Platform, 'boards'>): Promise<Studio> {
   const { host, port } = parseListen(o.listen ?? `${STUDIO_DEFAULT_HOST}:${STUDIO_DEFAULT_PORT}`);
-  if (o.port && o.virtual) throw usageError('use --port or --virtual, not both', { remedy: '--port for a board on a serial port, --virtual DIR for the virtual board' });
-  if (!o.port && !o.virtual) throw usageError('no board given', { remedy: 'pass --port /dev/ttyACM0 (a board) or --virtual out/demo (the virtual board with a demo/run output)' });
+  if (o.port && o.firmware) throw usageError('use --port or --virtual, not both', { remedy: '--port for a board on a serial port, --virtual DIR for the virtual board' });
+  if (!o.port && !o.firmware) throw usageError('no board given', { remedy: 'pass --port /dev/ttyACM0 (a board) or --virtual out/demo (the virtual board with a demo/run output)' });
   const distDir = resolve(o.distDir ?? STUDIO_DIST);
   if (!exists(join(distDir, 'index.html'))) {
     throw toolError(`the studio's front end is not built (${join(distDir, 'index.html')} is missing)`, { remedy: 'run bash scripts/setup.sh (it builds it with: npx vite build -c studio/vite.config.ts)' });
   }
-  const modelDir = o.model ? resolve(o.model) : o.virtual ? resolve(o.virtual) : null;
+  const modelDir = o.model ? resolve(o.model) : o.firmware ? resolve(o.firmware) : null;
   const tflite = modelDir && exists(join(modelDir, 'model.tflite')) ? join(modelDir, 'model.tflite') : null;
   const model = tflite ? { path: tflite, sha256: createHash('sha256').update(readBytes(tflite)).digest('hex') } : undefined;
 
-  let board: VirtualBoard | null = null;
+  let board: StartedBoard | null = null;
   let connector: Connector;
   let source: SampleSource;
-  if (o.virtual) {
-    const elf = virtualElf(resolve(o.virtual));
+  if (o.firmware) {
+    const elf = virtualElf(resolve(o.firmware));
+    // Resolved once, from the manifest of the project the image was built in.
+    const target = io.boards.board(readManifest(resolve(elf, '..', '..')).board);
     // The simulated sensor runs at the model's rate (the simulator's range is 50–119 Hz).
-    const rate = Math.min(119, Math.max(50, readSettings(resolve(o.virtual))?.sampleRateHz ?? 50));
+    const rate = Math.min(119, Math.max(50, readModelSettings(resolve(o.firmware))?.sampleRateHz ?? 50));
     connector = {
-      description: 'virtual board',
+      description: target.name,
       async open() {
-        // The board's own simulated IMU (UART1 sensor bus): samples arrive as from a real sensor.
-        const vb = await startVirtualBoard(elf, { imu: { kind: 'simulated', activity: 'idle', rateHz: rate } });
-        board = vb;
-        return { transport: new SerialTransport(vb.path, { bytesPerSecond: 8000 }), stop: () => vb.stop() };
+        // The board's simulated IMU (the sensor bus): samples arrive as from a real sensor.
+        const b = await target.attach({ artifact: elf }, { imu: { kind: 'simulated', activity: 'idle', rateHz: rate } });
+        board = b;
+        return { transport: io.boards.transport(b.path, { bytesPerSecond: b.bytesPerSecond }), stop: () => b.stop() };
       },
     };
-    source = deviceImuSource({ setActivity: (a) => (board as VirtualBoard | null)?.imu?.setActivity(a) });
+    source = deviceImuSource({ setActivity: (a) => (board as StartedBoard | null)?.imu?.setActivity(a) });
   } else {
     const path = o.port!;
-    connector = { description: path, open: async () => ({ transport: new SerialTransport(path) }) };
+    connector = { description: path, open: async () => ({ transport: io.boards.transport(path) }) };
     source = deviceImuSource();
   }
   const session = new DeviceSession(connector, source, { datasetDir: resolve(o.data ?? 'recordings'), model });
@@ -115,7 +109,7 @@ export async function startStudio(o: StudioOptions): Promise<Studio> {
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${real}/`,
     session,
-    virtualBoard: () => board,
+    startedBoard: () => board,
     async close() {
       await server.app.close();
       await session.close();

@@ -76,7 +76,8 @@ export function listRecordings(dir: string): DatasetListing {
   return { dir, recordings, ...datasetTotals(recordings), skipped };
 }
 
-function existing(dir: string, file: string): string {
+/** The path of recording `file` in `dir`: a plain name (no traversal) of a CSV with its sidecar, else a typed error. */
+export function existingRecording(dir: string, file: string): string {
   const p = recordingPath(dir, file);
   if (!p) throw badInput(`"${file}" is not a recording file name`, { remedy: 'use a name from the recordings list' });
   if (!exists(p) || !exists(p + '.json')) throw badInput(`no recording ${file}`, { remedy: 'refresh the list' });
@@ -89,14 +90,14 @@ function existing(dir: string, file: string): string {
  * label and subject, so the name never contradicts the label. Returns the (new) file name.
  */
 export function relabelRecording(dir: string, file: string, label: string, group?: string): string {
-  const p = existing(dir, file);
+  const p = existingRecording(dir, file);
   if (!validName(label) || (group !== undefined && !validName(group))) throw badInput('labels and subjects are 1–64 characters without control characters or surrounding spaces', { remedy: 'pick another name' });
   const m = readSidecar(p);
   const old = { label: String(m.label), group: String(m.group) };
   m.label = label;
   if (group !== undefined) m.group = group;
   let name = file;
-  const parts = /^(.+)\.(.+)\.(\d{8}T\d{6}(?:-\d+)?)\.csv$/.exec(file);
+  const parts = /^(.+)\.(.+)\.(\d{8}T\d{6}(?:-[A-Za-z0-9]+)*)\.csv$/.exec(file);
   if (parts && parts[1] === fileNamePart(old.label) && parts[2] === fileNamePart(old.group)) {
     const base = `${fileNamePart(label)}.${fileNamePart(String(m.group))}.`;
     name = `${base}${parts[3]}.csv`;
@@ -117,7 +118,7 @@ export function relabelRecording(dir: string, file: string, label: string, group
 }
 
 export function deleteRecording(dir: string, file: string): void {
-  const p = existing(dir, file);
+  const p = existingRecording(dir, file);
   removeFile(p + '.json');
   removeFile(p);
 }

@@ -13,6 +13,10 @@
  *   POST   /api/recordings              { label, subject, seconds } → records, answers when written
  *   PATCH  /api/recordings/:file        { label, subject? }
  *   DELETE /api/recordings/:file
+ *   GET    /api/recordings/:file/samples        one column per axis, rate, units, the shortest piece allowed (one window)
+ *   GET    /api/recordings/:file/spectrum?start=N  the spectral block's spectrum of the window at sample N (the model's parameters)
+ *   POST   /api/recordings/:file/crop   { start, end, name? } samples [start, end) → a new recording; the original to .originals/
+ *   POST   /api/recordings/:file/split  { at: [samples…] } | { every: samples }, name? → new recordings; the original to .originals/
  *   GET    /api/model                   training report, int8 cost, verify results
  *   GET    /api/model/diagnostics       per-layer quantisation diagnostics: 202 { computing, progress } until done
  *   GET    /api/tune                    the tune search folder as it stands (trials, Pareto front, best)
@@ -28,7 +32,8 @@ import type { DeviceSession } from './device-session.js';
 import type { StudioEvent } from './wire.js';
 import { allowedHosts, checkRequest, headerCount } from './security.js';
 import { parseLiveSource } from './sample-source.js';
-import { deleteRecording, listRecordings, relabelRecording } from './recordings.js';
+import { deleteRecording, existingRecording, listRecordings, relabelRecording } from './recordings.js';
+import { cropRecording, readModelSettings, recordingSamples, recordingSpectrum, splitRecording } from '../service/recordings.js';
 import { modelDiagnostics, modelPage, type Diagnostics } from './model-info.js';
 import type { EvalProgress } from '../service/quantize.js';
 import { readSearch } from '../tune/tune.js';
@@ -136,6 +141,44 @@ export function createStudioServer(o: StudioServerOptions): StudioServer {
     try {
       deleteRecording(o.datasetDir, (req.params as { file: string }).file);
       return listRecordings(o.datasetDir);
+    } catch (e) {
+      return fail(reply, e);
+    }
+  });
+
+  // Crop, split and the spectrum follow the model's window and spectral parameters (when a model is known).
+  const settings = () => readModelSettings(o.modelDir);
+  const recording = (req: { params: unknown }) => existingRecording(o.datasetDir, (req.params as { file: string }).file);
+  const intOf = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN);
+  app.get('/api/recordings/:file/samples', async (req, reply) => {
+    try {
+      return recordingSamples(recording(req), settings());
+    } catch (e) {
+      return fail(reply, e);
+    }
+  });
+  app.get('/api/recordings/:file/spectrum', async (req, reply) => {
+    try {
+      return recordingSpectrum(recording(req), intOf((req.query as { start?: unknown }).start ?? 0), { settings: settings() });
+    } catch (e) {
+      return fail(reply, e);
+    }
+  });
+  app.post('/api/recordings/:file/crop', async (req, reply) => {
+    const b = (req.body ?? {}) as { start?: unknown; end?: unknown; name?: unknown };
+    try {
+      const result = cropRecording(recording(req), { start: intOf(b.start), end: intOf(b.end) }, { settings: settings(), name: b.name === undefined || b.name === '' ? undefined : (b.name as string) });
+      return { result, listing: listRecordings(o.datasetDir) };
+    } catch (e) {
+      return fail(reply, e);
+    }
+  });
+  app.post('/api/recordings/:file/split', async (req, reply) => {
+    const b = (req.body ?? {}) as { at?: unknown; every?: unknown; name?: unknown };
+    try {
+      const spec = b.every !== undefined ? { every: intOf(b.every) } : { at: Array.isArray(b.at) ? b.at.map(intOf) : [] };
+      const result = splitRecording(recording(req), spec, { settings: settings(), name: b.name === undefined || b.name === '' ? undefined : (b.name as string) });
+      return { result, listing: listRecordings(o.datasetDir) };
     } catch (e) {
       return fail(reply, e);
     }

@@ -1,7 +1,8 @@
 /**
  * A search-space candidate → its (uncompiled) tfjs model, built only from layers the int8
  * quantiser supports, with seeded initialisers (layer i: seed·1000 + i, as the presets), so a
- * candidate and a seed give one set of initial weights. Input [windowLength, axes], output softmax.
+ * candidate and a seed give one set of initial weights. Input [windowLength, axes] — with a feature
+ * front-end [1, features], one vector per window (dense only) — output softmax.
  *
  *   dense   Flatten → depth × Dense(width, relu) → Dense(classes)
  *   conv1d  depth × [Conv1D(width·2^i ≤ 4·width, k, relu) → pool ×2 between blocks] → GAP → Dense(classes)
@@ -81,10 +82,25 @@ export function buildCandidateModel(c: Candidate, shape: ArchShape): tf.Sequenti
   return tf.sequential({ layers });
 }
 
-/** One line naming the network, e.g. "conv1d 3×[k5, 8→16→32, max]". */
+/** The front-end in a few words: "" for raw windows, "flatten → ", "spectral fft32 low 8 Hz/2 overlap +mean → ". */
+export function describeFrontEnd(c: Candidate): string {
+  if (c.frontEnd === 'raw') return '';
+  if (c.frontEnd !== 'spectral') return `${c.frontEnd} → `;
+  const s = c.spectral ?? {};
+  const parts = [
+    `fft${s.fftLength}`,
+    s.filterType === 'none' ? 'unfiltered' : `${s.filterType} ${s.filterCutoff} Hz/${s.filterOrder}`,
+    s.doFftOverlap ? 'overlap' : null,
+    s.includeMean ? '+mean' : null,
+    s.magnitude ? '+|a|' : null,
+  ].filter(Boolean);
+  return `spectral ${parts.join(' ')} → `;
+}
+
+/** One line naming the front-end and network, e.g. "conv1d 3×[k5, 8→16→32, max]", "flatten → dense 2×16". */
 export function describeCandidate(c: Candidate): string {
   const win = `${c.windowSeconds}s`;
-  if (c.family === 'dense') return `dense ${c.depth}×${c.width}, ${win}, lr ${c.learningRate}`;
+  if (c.family === 'dense') return `${describeFrontEnd(c)}dense ${c.depth}×${c.width}, ${win}, lr ${c.learningRate}`;
   const widths = Array.from({ length: c.depth }, (_, i) => blockWidth(c, i)).join('→');
   return `${c.family} ${c.depth}×[k${c.kernelSize} ${widths}${c.pooling !== 'none' && c.depth > 1 ? ` ${c.pooling}` : ''}], ${win}, lr ${c.learningRate}`;
 }

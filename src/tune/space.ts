@@ -11,13 +11,19 @@
 import { createHash } from 'node:crypto';
 import { badInput } from '../core/errors.js';
 import type { Rng } from '../data/prng.js';
+import { BLOCK_NAMES, BLOCKS } from '../features/registry.js';
+import type { BlockName } from '../features/types.js';
 
-/** Front-ends a candidate may use before the network. 'raw': the normalised samples themselves. */
-export const FRONT_ENDS = ['raw'] as const;
+/**
+ * Front-ends a candidate may use before the network (the feature-block registry's): 'raw' the
+ * normalised samples; 'spectral' and 'flatten' integer DSP on the board (docs/features.md), whose
+ * one feature vector per window always feeds a dense network.
+ */
+export const FRONT_ENDS: readonly BlockName[] = BLOCK_NAMES;
 export const FAMILIES = ['dense', 'conv1d', 'dsconv'] as const;
 export const POOLINGS = ['max', 'avg', 'none'] as const;
 
-export type FrontEnd = (typeof FRONT_ENDS)[number];
+export type FrontEnd = BlockName;
 export type Family = (typeof FAMILIES)[number];
 export type Pooling = (typeof POOLINGS)[number];
 
@@ -42,10 +48,26 @@ export interface SearchSpace {
   learningRate: number[];
   /** Epoch budget of successive halving: rung r trains `min · eta^r` epochs, up to `max`. */
   epochs: { min: number; max: number; eta: number };
+  /** The spectral front-end's searched parameters (src/features/spectral.ts); the others keep their defaults. */
+  spectral: SpectralSpace;
 }
 
+/** Searched parameters of the spectral block, each a list (names as in SpectralParams). */
+export interface SpectralSpace {
+  fftLength: number[];
+  filterType: string[];
+  filterCutoff: number[];
+  filterOrder: number[];
+  doFftOverlap: boolean[];
+  includeMean: boolean[];
+  magnitude: boolean[];
+}
+
+/** The spectral parameters of one candidate. */
+export type SpectralChoice = { [K in keyof SpectralSpace]: SpectralSpace[K][number] };
+
 export const DEFAULT_SPACE: SearchSpace = {
-  frontEnd: ['raw'],
+  frontEnd: ['raw', 'spectral', 'flatten'],
   windowSeconds: [1, 1.5, 2],
   windowStride: [0.5],
   family: ['dense', 'conv1d', 'dsconv'],
@@ -55,6 +77,7 @@ export const DEFAULT_SPACE: SearchSpace = {
   pooling: ['max', 'avg', 'none'],
   learningRate: [0.001, 0.003, 0.01],
   epochs: { min: 4, max: 16, eta: 2 },
+  spectral: { fftLength: [16, 32, 64], filterType: ['low', 'none'], filterCutoff: [4, 8], filterOrder: [2, 6], doFftOverlap: [true, false], includeMean: [false, true], magnitude: [false, true] },
 };
 
 /** One point of the space: what one trial trains (epochs come from its rung). */
@@ -68,6 +91,8 @@ export interface Candidate {
   kernelSize: number;
   pooling: Pooling;
   learningRate: number;
+  /** Only with frontEnd 'spectral': its parameters (a filter's cut-off and order only when it filters). */
+  spectral?: Partial<SpectralChoice>;
 }
 
 const LIST_KEYS = ['frontEnd', 'windowSeconds', 'windowStride', 'family', 'depth', 'width', 'kernelSize', 'pooling', 'learningRate'] as const;
@@ -86,6 +111,29 @@ const RULES: Record<ListKey, { ok: (v: unknown) => boolean; want: string }> = {
   learningRate: { ok: (v) => typeof v === 'number' && v > 0 && v < 1, want: 'a number in (0, 1)' },
 };
 
+const SPECTRAL_KEYS = ['fftLength', 'filterType', 'filterCutoff', 'filterOrder', 'doFftOverlap', 'includeMean', 'magnitude'] as const;
+const bool = { ok: (v: unknown) => typeof v === 'boolean', want: 'true or false' };
+/** What each spectral list may hold (the window- and rate-dependent checks are the block's own, per candidate). */
+const SPECTRAL_RULES: Record<(typeof SPECTRAL_KEYS)[number], { ok: (v: unknown) => boolean; want: string }> = {
+  fftLength: { ok: (v) => [16, 32, 64, 128, 256].includes(v as number), want: 'a power of two 16–256' },
+  filterType: { ok: (v) => ['low', 'high', 'none'].includes(v as string), want: 'one of low, high, none' },
+  filterCutoff: { ok: (v) => typeof v === 'number' && v > 0, want: 'a frequency in Hz above 0 (below the data\'s Nyquist)' },
+  filterOrder: { ok: (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 8, want: 'a whole number 1–8' },
+  doFftOverlap: bool,
+  includeMean: bool,
+  magnitude: bool,
+};
+
+function checkList(source: string, v: unknown, rule: { ok: (v: unknown) => boolean; want: string }, problems: string[]): void {
+  if (!Array.isArray(v) || v.length === 0) {
+    problems.push(`${source}: must be a non-empty list of ${rule.want}`);
+    return;
+  }
+  v.forEach((x, i) => {
+    if (!rule.ok(x)) problems.push(`${source}[${i}]: ${JSON.stringify(x)} is not ${rule.want}`);
+  });
+}
+
 /**
  * Checks every entry of a (merged) space; throws one bad-input error naming each invalid entry
  * (`tune.space.width[2]: 0 is not a whole number 1–256`) with the remedy.
@@ -94,17 +142,14 @@ export function validateSpace(space: unknown, source = 'tune.space'): SearchSpac
   const problems: string[] = [];
   const s = (space ?? {}) as Record<string, unknown>;
   for (const k of Object.keys(s)) {
-    if (!(LIST_KEYS as readonly string[]).includes(k) && k !== 'epochs') problems.push(`${source}.${k}: unknown entry (the space has ${[...LIST_KEYS, 'epochs'].join(', ')})`);
+    if (!(LIST_KEYS as readonly string[]).includes(k) && k !== 'epochs' && k !== 'spectral') problems.push(`${source}.${k}: unknown entry (the space has ${[...LIST_KEYS, 'epochs', 'spectral'].join(', ')})`);
   }
-  for (const k of LIST_KEYS) {
-    const v = s[k];
-    if (!Array.isArray(v) || v.length === 0) {
-      problems.push(`${source}.${k}: must be a non-empty list of ${RULES[k].want}`);
-      continue;
-    }
-    v.forEach((x, i) => {
-      if (!RULES[k].ok(x)) problems.push(`${source}.${k}[${i}]: ${JSON.stringify(x)} is not ${RULES[k].want}`);
-    });
+  for (const k of LIST_KEYS) checkList(`${source}.${k}`, s[k], RULES[k], problems);
+  const sp = s.spectral as Record<string, unknown> | undefined;
+  if (!sp || typeof sp !== 'object' || Array.isArray(sp)) problems.push(`${source}.spectral: must be { ${SPECTRAL_KEYS.map((k) => `"${k}": [...]`).join(', ')} }`);
+  else {
+    for (const k of SPECTRAL_KEYS) checkList(`${source}.spectral.${k}`, sp[k], SPECTRAL_RULES[k], problems);
+    for (const k of Object.keys(sp)) if (!(SPECTRAL_KEYS as readonly string[]).includes(k)) problems.push(`${source}.spectral.${k}: unknown entry (${SPECTRAL_KEYS.join(', ')})`);
   }
   const e = s.epochs as Record<string, unknown> | undefined;
   const int = (x: unknown) => Number.isInteger(x) && (x as number) >= 1;
@@ -130,8 +175,13 @@ export function mergeSpace(override: Record<string, unknown> | undefined, base: 
   const o = override ?? {};
   const merged: Record<string, unknown> = { ...structuredClone(base), ...o };
   if (o.epochs && typeof o.epochs === 'object') merged.epochs = { ...base.epochs, ...(o.epochs as object) };
+  if (o.spectral && typeof o.spectral === 'object' && !Array.isArray(o.spectral)) merged.spectral = { ...base.spectral, ...(o.spectral as object) };
   // Single values are accepted for lists: "family": "conv1d" means ["conv1d"].
-  for (const k of LIST_KEYS) if (merged[k] !== undefined && !Array.isArray(merged[k])) merged[k] = [merged[k]];
+  const listify = (r: Record<string, unknown>, keys: readonly string[]) => {
+    for (const k of keys) if (r[k] !== undefined && !Array.isArray(r[k])) r[k] = [r[k]];
+  };
+  listify(merged, LIST_KEYS);
+  if (merged.spectral && typeof merged.spectral === 'object') listify(merged.spectral as Record<string, unknown>, SPECTRAL_KEYS);
   return validateSpace(merged);
 }
 
@@ -143,9 +193,10 @@ export function rungEpochs(e: SearchSpace['epochs']): number[] {
   return out;
 }
 
-/** Candidates the space holds (the product of its list lengths). */
+/** Candidates the space holds (the product of its list lengths, the spectral front-end counting once per combination of its parameters). */
 export function spaceSize(s: SearchSpace): number {
-  return LIST_KEYS.reduce((a, k) => a * s[k].length, 1);
+  const perFrontEnd = s.frontEnd.reduce((a, f) => a + (f === 'spectral' ? SPECTRAL_KEYS.reduce((b, k) => b * s.spectral[k].length, 1) : 1), 0);
+  return LIST_KEYS.filter((k) => k !== 'frontEnd').reduce((a, k) => a * s[k].length, perFrontEnd);
 }
 
 /** The space as text, for `tune --print-space`. */
@@ -163,42 +214,94 @@ export function formatSpace(s: SearchSpace): string {
     epochs: 'successive halving: rung epochs',
   };
   const lines = ['search space (override any entry in the project file\'s "tune.space"):'];
-  for (const k of LIST_KEYS) lines.push(`  ${k.padEnd(14)} ${JSON.stringify(s[k]).padEnd(28)} ${help[k]}`);
-  lines.push(`  ${'epochs'.padEnd(14)} ${JSON.stringify(s.epochs).padEnd(28)} ${help.epochs} ${rungEpochs(s.epochs).join(' → ')}`);
+  const row = (k: string, v: unknown, h: string) => lines.push(`  ${k.padEnd(22)} ${JSON.stringify(v).padEnd(28)} ${h}`);
+  for (const k of LIST_KEYS) row(k, s[k], help[k]);
+  row('epochs', s.epochs, `${help.epochs} ${rungEpochs(s.epochs).join(' → ')}`);
+  const spectralHelp = BLOCKS.spectral.help;
+  for (const k of SPECTRAL_KEYS) row(`spectral.${k}`, s.spectral[k], spectralHelp[k]);
+  lines.push(`  feature front-ends (${FRONT_ENDS.filter((f) => f !== 'raw').join(', ')}) give one vector per window: their network is dense (family, kernelSize, pooling ignored)`);
   lines.push(`  ${spaceSize(s)} candidates`);
   return lines.join('\n');
 }
 
+const pickFrom = <T>(xs: readonly T[], rng: Rng) => xs[rng.int(xs.length)];
+
+/** Random spectral parameters from the space. */
+function sampleSpectral(s: SearchSpace, rng: Rng): SpectralChoice {
+  const out: Record<string, unknown> = {};
+  for (const k of SPECTRAL_KEYS) out[k] = pickFrom(s.spectral[k] as unknown[], rng);
+  return out as SpectralChoice;
+}
+
 /** A uniformly random candidate of the space. */
 export function sampleCandidate(s: SearchSpace, rng: Rng): Candidate {
-  const pick = <T>(xs: readonly T[]) => xs[rng.int(xs.length)];
   const c: Record<string, unknown> = {};
-  for (const k of LIST_KEYS) c[k] = pick(s[k] as unknown[]);
+  for (const k of LIST_KEYS) c[k] = pickFrom(s[k] as unknown[], rng);
+  // Drawn for every candidate (the draws stay aligned whatever the front-end); kept for spectral only.
+  c.spectral = sampleSpectral(s, rng);
   return normaliseCandidate(c as unknown as Candidate);
 }
 
 /** One entry changed to another value of its list (evolutionary step); the rest kept. */
 export function mutateCandidate(c: Candidate, s: SearchSpace, rng: Rng): Candidate {
-  const keys = LIST_KEYS.filter((k) => s[k].length > 1);
+  // Entries the candidate ignores (a dense network's kernel, a raw front-end's FFT) are not mutated.
+  const feature = c.frontEnd !== 'raw';
+  const keys: string[] = LIST_KEYS.filter((k) => s[k].length > 1 && !(feature && (k === 'family' || k === 'kernelSize' || k === 'pooling')) && !(c.family === 'dense' && (k === 'kernelSize' || k === 'pooling')));
+  if (c.frontEnd === 'spectral') {
+    const filtered = c.spectral?.filterType !== 'none';
+    keys.push(...SPECTRAL_KEYS.filter((k) => s.spectral[k].length > 1 && (filtered || (k !== 'filterCutoff' && k !== 'filterOrder'))).map((k) => `spectral.${k}`));
+  }
   if (!keys.length) return c;
   const k = keys[rng.int(keys.length)];
-  const others = (s[k] as unknown[]).filter((v) => v !== c[k]);
-  return normaliseCandidate({ ...c, [k]: others[rng.int(others.length)] } as Candidate);
+  if (k.startsWith('spectral.')) {
+    const sk = k.slice('spectral.'.length) as (typeof SPECTRAL_KEYS)[number];
+    const others = (s.spectral[sk] as unknown[]).filter((v) => v !== c.spectral?.[sk]);
+    return normaliseCandidate({ ...c, spectral: { ...c.spectral, [sk]: pickFrom(others, rng) } });
+  }
+  const others = (s[k as ListKey] as unknown[]).filter((v) => v !== c[k as ListKey]);
+  const m = { ...c, [k]: pickFrom(others, rng) } as Candidate;
+  // A candidate turned spectral gets spectral parameters of its own.
+  if (m.frontEnd === 'spectral' && !m.spectral) m.spectral = sampleSpectral(s, rng);
+  return normaliseCandidate(m);
 }
 
-/** Entries a family ignores get fixed values, so equal networks get equal keys. */
+/**
+ * Entries a candidate ignores get fixed values, so equal networks get equal keys: a feature
+ * front-end's network is dense; dense has no kernel or pooling; only spectral has spectral
+ * parameters, and an unfiltered spectrum no cut-off or order.
+ */
 export function normaliseCandidate(c: Candidate): Candidate {
-  return c.family === 'dense' ? { ...c, kernelSize: 1, pooling: 'none' } : c;
+  const { spectral, ...rest } = c;
+  const out: Candidate = { ...rest, ...(c.frontEnd !== 'raw' ? { family: 'dense' as const } : {}) };
+  if (out.family === 'dense') Object.assign(out, { kernelSize: 1, pooling: 'none' });
+  if (c.frontEnd === 'spectral') {
+    const sp: Partial<SpectralChoice> = {};
+    for (const k of SPECTRAL_KEYS) if (spectral?.[k] !== undefined) (sp as Record<string, unknown>)[k] = spectral[k];
+    if (sp.filterType === 'none') {
+      delete sp.filterCutoff;
+      delete sp.filterOrder;
+    }
+    out.spectral = sp;
+  }
+  return out;
+}
+
+/** The candidate's front-end as the trainer takes it (block + parameters), or undefined for raw windows. */
+export function frontEndOf(c: Candidate): { block: BlockName; params: Record<string, unknown> } | undefined {
+  if (c.frontEnd === 'raw') return undefined;
+  return { block: c.frontEnd, params: c.frontEnd === 'spectral' ? { ...c.spectral } : {} };
 }
 
 /** Stable text of a candidate (fixed key order). */
 export function candidateKey(c: Candidate): string {
-  return JSON.stringify(LIST_KEYS.map((k) => c[k]));
+  const n = normaliseCandidate(c);
+  return JSON.stringify([...LIST_KEYS.map((k) => n[k]), ...(n.spectral ? SPECTRAL_KEYS.map((k) => n.spectral![k] ?? null) : [])]);
 }
 
-/** Hash of what decides the firmware: front-end, window and architecture (not the learning rate, stride or epochs). */
+/** Hash of what decides the firmware: front-end (with its parameters), window and architecture (not the learning rate, stride or epochs). */
 export function archKey(c: Candidate, data: { rateHz: number; axes: number; classes: number }): string {
-  const a = { f: c.frontEnd, L: windowSamples(c, data.rateHz), A: data.axes, K: data.classes, fam: c.family, d: c.depth, w: c.width, k: c.kernelSize, p: c.pooling };
+  const n = normaliseCandidate(c);
+  const a = { f: n.frontEnd, L: windowSamples(c, data.rateHz), A: data.axes, K: data.classes, fam: n.family, d: n.depth, w: n.width, k: n.kernelSize, p: n.pooling, ...(n.spectral ? { sp: SPECTRAL_KEYS.map((k) => n.spectral![k] ?? null) } : {}) };
   return createHash('sha256').update(JSON.stringify(a)).digest('hex').slice(0, 16);
 }
 
@@ -212,12 +315,16 @@ export function strideSamples(c: Pick<Candidate, 'windowSeconds' | 'windowStride
   return Math.max(1, Math.round(windowSamples(c, rateHz) * c.windowStride));
 }
 
-/** The smallest candidate of each family the space allows (for "no candidate fits" reports). */
+/**
+ * The smallest candidate of each family (raw windows) and of each feature front-end the space
+ * allows, for "no candidate fits" reports. The spectral one takes the shortest FFT, no extra
+ * channels or features, and no filter when the space allows none.
+ */
 export function smallestCandidates(s: SearchSpace): Candidate[] {
   const min = (xs: number[]) => Math.min(...xs);
-  return (s.family as Family[]).map((family) =>
+  const smallest = (frontEnd: FrontEnd, family: Family): Candidate =>
     normaliseCandidate({
-      frontEnd: s.frontEnd[0] as FrontEnd,
+      frontEnd,
       windowSeconds: min(s.windowSeconds),
       windowStride: s.windowStride[0],
       family,
@@ -226,6 +333,24 @@ export function smallestCandidates(s: SearchSpace): Candidate[] {
       kernelSize: min(s.kernelSize),
       pooling: (s.pooling.includes('max') ? 'max' : s.pooling[0]) as Pooling,
       learningRate: s.learningRate[0],
-    }),
-  );
+      ...(frontEnd === 'spectral'
+        ? {
+            spectral: {
+              fftLength: min(s.spectral.fftLength),
+              filterType: s.spectral.filterType.includes('none') ? 'none' : s.spectral.filterType[0],
+              filterCutoff: s.spectral.filterCutoff[0],
+              filterOrder: min(s.spectral.filterOrder),
+              doFftOverlap: s.spectral.doFftOverlap.includes(false) ? false : s.spectral.doFftOverlap[0],
+              includeMean: s.spectral.includeMean.includes(false) ? false : s.spectral.includeMean[0],
+              magnitude: s.spectral.magnitude.includes(false) ? false : s.spectral.magnitude[0],
+            },
+          }
+        : {}),
+    });
+  const out: Candidate[] = [];
+  for (const f of s.frontEnd as FrontEnd[]) {
+    if (f === 'raw') out.push(...(s.family as Family[]).map((family) => smallest('raw', family)));
+    else out.push(smallest(f, 'dense'));
+  }
+  return out;
 }

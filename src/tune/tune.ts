@@ -24,6 +24,8 @@ import type { ModelSettings, WindowSet } from '../core/dataset.js';
 import { TinyforgeError, badInput, causeText, internalError, mismatch, usageError } from '../core/errors.js';
 import { TINYFORGE_VERSION } from '../core/version.js';
 import { applyNormalisation, subsetWindows } from '../data/window.js';
+import { blockForWindows, fitFeatureSettings, int8FeatureInputs, standardisedFeatureSet, type ResolvedBlock } from '../features/index.js';
+import type { ArrayData } from '../quantize/array-data.js';
 import type { DataConfig } from '../train/config.js';
 import type { TrainingData } from '../train/data-source.js';
 import type { Preset } from '../train/models.js';
@@ -32,21 +34,25 @@ import { readFirmwareSources } from '../adapters/firmware-sources.js';
 import { SEARCH_FILE, TRIALS_FILE, TuneStore as Store, makeTempDir, removeDir } from '../adapters/tune-store.js';
 import { forkJob, localPool, type JobRunner } from '../adapters/trial-process.js';
 import { queueExecutor, runQueueWorker, type QueueWorkerOptions } from '../adapters/tune-queue.js';
+import { nodePlatform } from '../adapters/platform.js';
 import { readTflite } from '../tflite/reader.js';
 import { archProblem, buildCandidateModel, describeCandidate } from './arch.js';
 import { describeBudget, latencyMs, overBudget, type Budget, type Figures } from './budget.js';
 import { tuneReportHtml } from './report-html.js';
 import { GENERATION_SIZE, bestTrial, latestById, paretoFront, promote, proposeCandidate, type TrialRecord } from './search.js';
-import { archKey, candidateKey, rungEpochs, smallestCandidates, strideSamples, windowSamples, type Candidate, type SearchSpace } from './space.js';
+import { archKey, candidateKey, frontEndOf, rungEpochs, smallestCandidates, strideSamples, windowSamples, type Candidate, type SearchSpace } from './space.js';
 import { prepareData } from '../service/data.js';
 import { buildStage, firmwareStage, readModelForFirmware } from '../service/firmware.js';
-import { flashStage, heldOutVerifyWindows, resolveFlashTarget, verifyOnBoard, type VerifyStageReport } from '../service/device.js';
+import { featureVerifyWindows, flashStage, heldOutVerifyWindows, resolveFlashTarget, verifyOnBoard, type VerifyStageReport, type VerifyWindows } from '../service/device.js';
 import { evalStage, quantizeStage } from '../service/quantize.js';
 import { trainSettings, trainStage, trainedArrays } from '../service/train.js';
 
 /** The search folder of tune's records and figures. */
 export type TuneStore = Store<TrialRecord, Figures>;
 const openStore = (dir: string, measureCache?: string): TuneStore => new Store<TrialRecord, Figures>(dir, measureCache);
+
+/** The outside world of the service steps tune calls (tune is a client: it wires its own, in this process and in each forked trial). */
+const io = nodePlatform();
 
 /** The board candidates are measured on: the virtual Cortex-M4 (instructions counted exactly). */
 export const MEASURE_BOARD = 'qemu-mps2-an386';
@@ -80,6 +86,32 @@ export class TuneData {
   }
   shape(): { rateHz: number; axes: number; classes: number } {
     return { rateHz: this.rateHz, axes: this.base.axes.length, classes: this.base.labels.length };
+  }
+  /** The candidate's feature block on its windows (null: raw windows); the block's bad-input error when its parameters do not fit the data. */
+  block(c: Candidate): ResolvedBlock | null {
+    const fe = frontEndOf(c);
+    if (!fe) return null;
+    const d = this.forCandidate(c);
+    return blockForWindows(fe.block, fe.params, d.train, d.units);
+  }
+  /** What the network reads: the window [L × axes], or the feature block's one vector [1 × features]. */
+  networkInput(c: Candidate): { windowLength: number; axes: number; classes: number } {
+    const d = this.forCandidate(c);
+    const b = this.block(c);
+    return { windowLength: b ? 1 : d.windowLength, axes: b ? b.count : d.axes.length, classes: d.labels.length };
+  }
+}
+
+/** Why a candidate cannot run on the search's data (its network on the windows, its front-end's parameters at the data's rate), or null. */
+export function candidateProblem(c: Candidate, data: TuneData): string | null {
+  const L = windowSamples(c, data.rateHz);
+  if (c.frontEnd === 'raw') return archProblem(c, L);
+  try {
+    data.block(c);
+    return null;
+  } catch (e) {
+    if (e instanceof TinyforgeError && e.kind === 'bad-input') return `the ${c.frontEnd} front-end cannot run on ${L}-sample windows at ${data.rateHz} Hz: ${e.message}`;
+    throw e;
   }
 }
 
@@ -120,6 +152,39 @@ function firstWindows(ws: WindowSet, n: number): WindowSet {
   return subsetWindows(ws, Array.from({ length: Math.min(n, ws.y.length) }, (_, i) => i));
 }
 
+/**
+ * The settings and calibration windows of a model on d's windows before training, as training
+ * makes them: raw windows normalised per axis; or, with a feature block, the block's integer
+ * features standardised on the training windows (the trainer fits the same constants on the same
+ * windows, so the firmware's feature tables have the same shape and values).
+ */
+function untrainedInputs(d: TrainingData, block: ResolvedBlock | null): { settings: ModelSettings; calibration: ArrayData } {
+  const few = firstWindows(d.train, 64);
+  if (!block) {
+    const cal = applyNormalisation(few, d.normalisation);
+    return { settings: settingsOf(d), calibration: { x: cal.x, shape: [cal.y.length, d.windowLength, d.axes.length] } };
+  }
+  const fitted = fitFeatureSettings(d.train, block).settings;
+  const cal = standardisedFeatureSet(few, fitted, block);
+  const identity = { mean: d.axes.map(() => 0), std: d.axes.map(() => 1) };
+  return { settings: { ...settingsOf(d), normalisation: identity, features: fitted }, calibration: { x: cal.x, shape: [cal.y.length, 1, block.count] } };
+}
+
+/** Verify windows of a model on raw windows `ws`: the board gets raw counts and runs the DSP when the settings have a feature block. */
+function boardWindows(bytes: Uint8Array, ws: WindowSet, settings: ModelSettings): VerifyWindows {
+  return settings.features ? { ...featureVerifyWindows(bytes, ws, settings), source: 'memory' } : heldOutVerifyWindows(bytes, applyNormalisation(ws, settings.normalisation));
+}
+
+/** Labelled evaluation data of raw windows `ws` under trained settings: the network's float input, and with a feature block the board's int8 inputs. */
+function evaluationData(ws: WindowSet, settings: ModelSettings, block: ResolvedBlock | null): ArrayData {
+  if (!block || !settings.features) {
+    const n = applyNormalisation(ws, settings.normalisation);
+    return { x: n.x, shape: [n.y.length, n.windowLength, n.axes.length], y: n.y, labels: n.labels };
+  }
+  const f = standardisedFeatureSet(ws, settings.features, block);
+  return { x: f.x, shape: [f.y.length, 1, block.count], y: f.y, labels: f.labels, int8: int8FeatureInputs(ws, settings, block) };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Measuring a candidate before training
 
@@ -137,15 +202,14 @@ export interface MeasureOptions {
  * outputs are checked bit for bit against the host interpreter on the way).
  */
 export async function measureCandidate(c: Candidate, data: TuneData, o: MeasureOptions): Promise<Figures> {
-  const d = data.forCandidate(c);
-  return measureModel(buildCandidateModel(c, { windowLength: d.windowLength, axes: d.axes.length, classes: d.labels.length, seed: o.seed }), d, o);
+  return measureModel(buildCandidateModel(c, { ...data.networkInput(c), seed: o.seed }), data.forCandidate(c), o, data.block(c));
 }
 
-/** measureCandidate for any (untrained) model taking d's windows; disposes the model. */
-export async function measureModel(model: tf.LayersModel, d: TrainingData, o: MeasureOptions): Promise<Figures> {
+/** measureCandidate for any (untrained) model taking d's windows, or with `block` its features; disposes the model. */
+export async function measureModel(model: tf.LayersModel, d: TrainingData, o: MeasureOptions, block: ResolvedBlock | null = null): Promise<Figures> {
   try {
-    const cal = applyNormalisation(firstWindows(d.train, 64), d.normalisation);
-    const q = quantizeStage({ model, settings: settingsOf(d), calibration: { x: cal.x, shape: [cal.y.length, d.windowLength, d.axes.length] }, maxExamples: 64 });
+    const { settings, calibration } = untrainedInputs(d, block);
+    const q = quantizeStage({ model, settings, calibration, maxExamples: 64 });
     return await measureTflite(q.bytes, q.settings!, d, o);
   } finally {
     model.dispose();
@@ -163,11 +227,10 @@ export async function measureTflite(bytes: Uint8Array, settings: ModelSettings, 
   o.signal?.throwIfAborted();
   const b = await buildStage(fw.dir);
   o.signal?.throwIfAborted();
-  const board = await flashStage(await resolveFlashTarget(fw.dir));
+  const board = await flashStage(io, await resolveFlashTarget(io, fw.dir));
   try {
     const held = d.val.y.length ? d.val : d.train;
-    const w = heldOutVerifyWindows(bytes, applyNormalisation(firstWindows(held, 3), settings.normalisation));
-    const r = await verifyOnBoard(board, bytes, w, { all: true });
+    const r = await verifyOnBoard(io.boards, board, bytes, boardWindows(bytes, firstWindows(held, 3), settings), { all: true });
     if (!r.ok || !r.counter) throw internalError(`the candidate's firmware disagrees with the host interpreter on the virtual board (${r.bitExact}/${r.n} bit-exact)`, { remedy: 'this is a tinyforge bug: report it with the project in ' + fw.dir });
     return { flash: b.image!.memory.flash, ram: b.image!.memory.ram, arena: b.footprint!.arena, instructions: Math.round(r.counter.mean) };
   } finally {
@@ -251,13 +314,14 @@ export async function runTrialJob(job: TuneJob, worker = 'local'): Promise<TuneJ
   const d = data.forCandidate(c);
   // The test split stays out of training and selection: it is evaluated later for the Pareto front only.
   const train: TrainingData = { ...d, test: emptyLike(d.test) };
-  const model = buildCandidateModel(c, { windowLength: d.windowLength, axes: d.axes.length, classes: d.labels.length, seed: job.seed });
-  const settings = { ...trainSettings({ epochs: job.epochs, learningRate: c.learningRate, seed: job.seed, backend: 'wasm' }), preset: `tune-${c.family}` as Preset };
+  const model = buildCandidateModel(c, { ...data.networkInput(c), seed: job.seed });
+  const settings = { ...trainSettings({ epochs: job.epochs, learningRate: c.learningRate, seed: job.seed, backend: 'wasm' }, frontEndOf(c)), preset: `tune-${c.family}` as Preset };
   const tmp = makeTempDir('tinyforge-trial-');
   try {
     const t = await trainStage(train, settings, join(tmp, 'train'), { model });
     const arrays = trainedArrays(t.result);
-    const q = quantizeStage({ model: t.result.model, settings: t.result.settings, calibration: arrays.calibration, evaluation: arrays.evaluation });
+    // With a feature block, int8 accuracy is that of the board's integer inputs (evaluationRaw).
+    const q = quantizeStage({ model: t.result.model, settings: t.result.settings, calibration: arrays.calibration, evaluation: arrays.evaluation, evaluationRaw: arrays.heldOutRaw });
     let saved: tf.io.ModelArtifacts | undefined;
     await t.result.model.save(
       tf.io.withSaveHandler(async (a) => {
@@ -443,7 +507,7 @@ export async function tuneStage(o: TuneOptions, executor: TrialExecutor, hooks: 
   const smallest: { c: Candidate; f: Figures | null; why: string }[] = [];
   for (const c of smallestCandidates(o.space)) {
     const L = windowSamples(c, shape.rateHz);
-    const problem = archProblem(c, L);
+    const problem = candidateProblem(c, data);
     if (problem) {
       smallest.push({ c, f: null, why: problem });
       continue;
@@ -536,7 +600,7 @@ export async function tuneStage(o: TuneOptions, executor: TrialExecutor, hooks: 
           staleFrom = id;
           old = undefined;
         }
-        const problem = archProblem(c, windowSamples(c, shape.rateHz));
+        const problem = candidateProblem(c, data);
         let reason: string | null = problem;
         let figures: TrialRecord['figures'];
         if (!problem) {
@@ -616,10 +680,10 @@ function interruptedError(out: string): TinyforgeError {
 export async function testAccuracy(store: TuneStore, data: TuneData, r: TrialRecord): Promise<{ float: number; int8: number }> {
   const m = store.readTrialModel(r.id);
   const d = data.forCandidate(r.candidate);
-  const test = applyNormalisation(d.test.y.length ? d.test : d.val, m.settings.normalisation);
+  const test = evaluationData(d.test.y.length ? d.test : d.val, m.settings, data.block(r.candidate));
   const model = await loadFloatModel(m.floatModel as SavedFloatModel);
   try {
-    const e = evalStage(model, readTflite(m.tflite).graph, { x: test.x, shape: [test.y.length, d.windowLength, d.axes.length], y: test.y, labels: d.labels });
+    const e = evalStage(model, readTflite(m.tflite).graph, test);
     return { float: e.floatAccuracy!, int8: e.int8Accuracy! };
   } finally {
     model.dispose();
@@ -666,18 +730,18 @@ export async function runTrialOnBoard(ref: string, o: { board?: string; port?: s
   const m = store.readTrialModel(id);
   const data = tuneData(header.settings.data as DataConfig);
   const d = data.forCandidate(rec.candidate);
-  const held = applyNormalisation(d.test.y.length ? d.test : d.val, m.settings.normalisation);
+  const held = d.test.y.length ? d.test : d.val;
   const model = readModelForFirmware(m.tflite, join(store.trialDir(id), 'model.tflite'));
   const boardId = o.board ?? MEASURE_BOARD;
   const fw = await firmwareStage({ board: boardId, engine: 'native', model, modelBytes: m.tflite, settings: m.settings, out: join(store.trialDir(id), 'firmware'), force: true });
   o.onStage?.('firmware', `${fw.project.files.length} files for ${fw.board.id} (native engine) in ${fw.dir}`);
   const b = await buildStage(fw.dir);
   o.onStage?.('build', `flash ${b.image!.memory.flash} B, RAM ${b.image!.memory.ram} B, arena ${b.footprint!.arena} B`);
-  const board = await flashStage(await resolveFlashTarget(fw.dir, { port: o.port }), { port: o.port });
+  const board = await flashStage(io, await resolveFlashTarget(io, fw.dir, { port: o.port }), { port: o.port });
   let v: VerifyStageReport;
   try {
-    o.onStage?.('flash', `board up on ${board.path}`);
-    v = await verifyOnBoard(board, m.tflite, heldOutVerifyWindows(m.tflite, held), { max: o.max, all: o.all });
+    o.onStage?.('flash', `${board.summary} on ${board.path}`);
+    v = await verifyOnBoard(io.boards, board, m.tflite, boardWindows(m.tflite, held, m.settings), { max: o.max, all: o.all });
   } finally {
     await board.stop();
   }

@@ -19,10 +19,36 @@ const FORBIDDEN_IMPORT = /^(node:)?(fs|fs\/promises|child_process)$|^serialport$
 const FORBIDDEN_PROCESS = new Set(['on', 'once', 'off', 'addListener', 'removeListener', 'prependListener', 'prependOnceListener', 'removeAllListeners', 'exit', 'exitCode', 'kill', 'abort']);
 
 /**
+ * Board facts that say whether a board is virtual (BoardSpec.flasher; `virtual` was its old name):
+ * read only where a board is started or its flash plan written (docs/architecture.md rule 5).
+ * Everything else holds a `Board` (src/service/ports.ts) and uses what it does.
+ */
+const BOARD_FACTS = new Set(['virtual', 'flasher']);
+const BOARD_FACT_READERS: Record<string, string> = {
+  'firmware/boards.ts': 'defines every board',
+  'flash/plan.ts': 'writes each flasher\'s plan',
+  'adapters/boards.ts': 'builds the Board of an id',
+  'adapters/qemu.ts': 'starts the virtual board',
+  'cli/commands/studio.ts': 'maps the --virtual DIR flag (a folder) to StudioOptions.firmware',
+};
+
+/**
  * Known violations while the refactor is under way: this list only shrinks. The test fails on a
  * violation not listed here AND on a listed one that no longer occurs, so it cannot go stale.
  */
-const KNOWN: string[] = [];
+const KNOWN: string[] = [
+  // The service layer receives ports (src/service/ports.ts); these modules still import adapters.
+  'service/data.ts -> adapters/import-fs.ts: adapters is above service',
+  'service/firmware.ts -> adapters/files.ts: adapters is above service',
+  'service/firmware.ts -> adapters/firmware-sources.ts: adapters is above service',
+  'service/firmware.ts -> adapters/processes.ts: adapters is above service',
+  'service/quantize.ts -> adapters/files.ts: adapters is above service',
+  'service/quantize.ts -> adapters/model-sources.ts: adapters is above service',
+  'service/recordings.ts -> adapters/files.ts: adapters is above service',
+  'service/recordings.ts -> adapters/import-fs.ts: adapters is above service',
+  'service/run.ts -> adapters/model-sources.ts: adapters is above service',
+  'service/train.ts -> adapters/train-dir.ts: adapters is above service',
+];
 
 interface Module {
   /** Path relative to src/, '/'-separated. */
@@ -33,6 +59,8 @@ interface Module {
   packages: string[];
   /** `process.x` members touched. */
   process: string[];
+  /** Board facts read (BOARD_FACTS): `.x`, `['x']` or `{ x }` from an object. */
+  boardFacts: string[];
   /** Dynamic imports whose specifier is not a string literal (an arrow this test cannot see). */
   computedImports: number;
 }
@@ -40,7 +68,7 @@ interface Module {
 /** Parses one module's imports and process use. `path` is relative to src/. */
 export function parseModule(path: string, text: string): Module {
   const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true);
-  const m: Module = { path, imports: [], packages: [], process: [], computedImports: 0 };
+  const m: Module = { path, imports: [], packages: [], process: [], boardFacts: [], computedImports: 0 };
   const add = (spec: string) => {
     if (spec.startsWith('.')) m.imports.push(relative(SRC, resolve(SRC, dirname(path), spec)).split('\\').join('/').replace(/\.js$/, '.ts'));
     else m.packages.push(spec);
@@ -63,6 +91,12 @@ export function parseModule(path: string, text: string): Module {
       else m.computedImports++;
     } else if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'process' && FORBIDDEN_PROCESS.has(n.name.text)) {
       m.process.push(n.name.text);
+    }
+    if (ts.isPropertyAccessExpression(n) && BOARD_FACTS.has(n.name.text)) m.boardFacts.push(n.name.text);
+    else if (ts.isElementAccessExpression(n) && ts.isStringLiteralLike(n.argumentExpression) && BOARD_FACTS.has(n.argumentExpression.text)) m.boardFacts.push(n.argumentExpression.text);
+    else if (ts.isBindingElement(n) && ts.isObjectBindingPattern(n.parent)) {
+      const key = n.propertyName ?? n.name;
+      if ((ts.isIdentifier(key) || ts.isStringLiteralLike(key)) && BOARD_FACTS.has(key.text)) m.boardFacts.push(key.text);
     }
     ts.forEachChild(n, visit);
   };
@@ -94,6 +128,7 @@ export function violations(modules: Module[], layers: string[][]): string[] {
       for (const p of new Set(m.packages)) if (FORBIDDEN_IMPORT.test(p)) out.push(`${m.path}: imports ${p} (only src/adapters and src/cli may)`);
       for (const p of new Set(m.process)) out.push(`${m.path}: touches process.${p} (only src/adapters and src/cli may)`);
     }
+    if (!(m.path in BOARD_FACT_READERS)) for (const f of new Set(m.boardFacts)) out.push(`${m.path}: reads .${f} (only the code that starts a board may know whether it is virtual: ${Object.keys(BOARD_FACT_READERS).join(', ')})`);
     if (m.computedImports) out.push(`${m.path}: import() of a computed specifier hides an arrow`);
     for (const t of new Set(m.imports)) {
       if (t.startsWith('..')) {
@@ -183,6 +218,23 @@ describe('the layering of docs/architecture.md', () => {
       'service/d.ts: touches process.exit (only src/adapters and src/cli may)',
       'service/d.ts: touches process.on (only src/adapters and src/cli may)',
       'train/a.ts: imports node:fs (only src/adapters and src/cli may)',
+    ]);
+  });
+
+  it('fails when code outside the board modules asks whether a board is virtual (.flasher, .virtual, read or destructured)', () => {
+    const mods = [
+      parseModule('service/run.ts', "export const f = (b: any) => b.spec.flasher === 'qemu';"),
+      parseModule('cli/commands/flash.ts', "export const f = (b: any) => (b['virtual'] ? 1 : 2);"),
+      parseModule('studio/x.ts', 'export const f = ({ flasher }: any) => flasher;'),
+      parseModule('adapters/boards.ts', 'export const f = (spec: any) => KINDS[spec.flasher];'),
+      parseModule('flash/plan.ts', 'export const f = (board: any) => PLANS[board.flasher];'),
+      parseModule('device/y.ts', "export const f = (o: any) => o.port;"),
+    ];
+    const why = '(only the code that starts a board may know whether it is virtual: firmware/boards.ts, flash/plan.ts, adapters/boards.ts, adapters/qemu.ts, cli/commands/studio.ts)';
+    expect(violations(mods, LAYERS)).toEqual([
+      `cli/commands/flash.ts: reads .virtual ${why}`,
+      `service/run.ts: reads .flasher ${why}`,
+      `studio/x.ts: reads .flasher ${why}`,
     ]);
   });
 

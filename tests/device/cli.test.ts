@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { REPO_ROOT } from '../../src/core/shared.js';
 import { register } from '../../src/cli/commands/device.js';
+import { nodePlatform } from '../../src/adapters/platform.js';
 import { manualStops } from '../../src/adapters/signals.js';
 import { cpuLoad, ctrlCTwice, expectInterruptedCapture, momentsForRun, partialRows, stressTimeout } from '../helpers/signals.js';
 import { startHostBoard, type PtyProcess } from '../support/host-board.js';
@@ -198,7 +199,7 @@ describe('device CLI against the host-built C app on a pty', () => {
 
   it('every device command has --help naming --port', () => {
     const program = new Command();
-    register(program, manualStops());
+    register(program, manualStops(), nodePlatform());
     for (const c of ['verify', 'capture', 'monitor']) {
       const cmd = program.commands.find((x) => x.name() === c);
       expect(cmd?.description()).toBeTruthy();

@@ -14,18 +14,32 @@ import { quantiseSample, testEngineOutput } from '../support/fake-device.js';
 import { INPUT_BYTES, OUTPUT_BYTES, SETTINGS } from './targets.js';
 import { reconstructionError } from '../../src/stream/continuous.js';
 import { RAW_FEATURES_HEADER } from '../support/host-board.js';
+import { anomalyDistance, anomalyInt8 } from '../../src/train/anomaly.js';
 
 const f32 = Math.fround;
 
+/**
+ * An anomaly block for the K-means build: 3 centroids of 60 values in float input units, chosen to
+ * give distances on both sides of the threshold (510 units² = 204000 LSB² at input scale 0.05).
+ */
+const KMEANS = {
+  method: 'kmeans' as const,
+  centroids: [0, 1, 2].map((k) => Array.from({ length: 60 }, (_, i) => (((i * 5 + k * 17) % 23) - 11) * 0.013 * (k + 1))),
+  threshold: 510,
+  quantile: 0.99,
+  thresholdFrom: 'validation' as const,
+};
+
+type Kind = 'classifier' | 'autoencoder' | 'kmeans';
 const exes = new Map<string, string>();
-function build(kind: 'classifier' | 'autoencoder' = 'classifier'): string {
+function build(kind: Kind = 'classifier'): string {
   const have = exes.get(kind);
   if (have) return have;
   const dir = mkdtempSync(join(tmpdir(), 'tf-model-api-'));
   writeFileSync(join(dir, 'tf_features_config.h'), RAW_FEATURES_HEADER);
   // The autoencoder: the same window, task "anomaly", as many outputs as inputs.
-  const header = kind === 'classifier'
-    ? settingsHeader({ settings: SETTINGS, inputBytes: INPUT_BYTES, outputBytes: OUTPUT_BYTES })
+  const header = kind !== 'autoencoder'
+    ? settingsHeader({ settings: kind === 'kmeans' ? { ...SETTINGS, anomaly: KMEANS } : SETTINGS, inputBytes: INPUT_BYTES, outputBytes: OUTPUT_BYTES })
     : settingsHeader({ settings: { ...SETTINGS, task: 'anomaly', labels: [] }, inputBytes: INPUT_BYTES, outputBytes: INPUT_BYTES });
   writeFileSync(join(dir, 'tf_model_settings.h'), header.contents);
   const exe = join(dir, 'model_api_test');
@@ -37,7 +51,7 @@ function build(kind: 'classifier' | 'autoencoder' = 'classifier'): string {
   return exe;
 }
 
-function run(args: string[], kind: 'classifier' | 'autoencoder' = 'classifier'): string[] {
+function run(args: string[], kind: Kind = 'classifier'): string[] {
   const r = spawnSync(build(kind), args, { encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
   return r.stdout.trim().split('\n');
@@ -128,6 +142,41 @@ describe('model library API (tf_model.h) on the host, ASan/UBSan', () => {
     expect(scores).toHaveLength(8);
     expect(scores).toEqual(want);
     expect(new Set(scores).size).toBeGreaterThan(1);
+  }, 120_000);
+
+  it('K-means anomaly block: every window\'s distance, nearest centroid and flag, and the INFER path\'s, equal an independent integer computation and the host\'s anomalyDistance', () => {
+    const lines = run([], 'kmeans');
+    const got = lines.filter((l) => l.startsWith('K ')).map((l) => l.slice(2).split(' ').map(Number));
+    // Independently: the centroids quantised as tf_model.h states (half away from zero, clamp), T = 510 / 0.05².
+    const s = SETTINGS.inputQuant!.scale, z = SETTINGS.inputQuant!.zeroPoint;
+    const cq = KMEANS.centroids.map((c) => c.map((v) => Math.max(-128, Math.min(127, (v < 0 ? -Math.round(-v / s) : Math.round(v / s)) + z))));
+    const T = 204000;
+    const score = (x: ArrayLike<number>) => {
+      const d = cq.map((c) => c.reduce((acc, v, i) => acc + (x[i] - v) ** 2, 0));
+      const best = Math.min(...d);
+      return [best, d.indexOf(best), Number(best > T)];
+    };
+    const L = SETTINGS.windowLength, A = SETTINGS.axes.length;
+    const block = anomalyInt8(KMEANS, SETTINGS.inputQuant!);
+    const want = expectedWindows(false).map((w) => {
+      const input = new Int8Array(L * A);
+      for (let k = 0; k < L; k++)
+        for (let a = 0; a < A; a++) {
+          const i = w.last + 1 - L + k;
+          input[k * A + a] = quantiseSample(f32(f32(((i * 37 + a * 11) % 101) / 50) - 1), SETTINGS.normalisation.mean[a], SETTINGS.normalisation.std[a], s, z);
+        }
+      const host = anomalyDistance(input, block);
+      expect([host.distance, host.cluster, Number(host.flagged)]).toEqual(score(input));
+      return score(input);
+    });
+    expect(got).toEqual(want);
+    // Both sides of the threshold and more than one cluster occur: the test can tell them apart.
+    expect(new Set(want.map((w) => w[2])).size).toBe(2);
+    expect(new Set(want.map((w) => w[1])).size).toBeGreaterThan(1);
+    const infer = Int8Array.from({ length: INPUT_BYTES }, (_, i) => ((i * 7) << 24) >> 24);
+    expect(lines.find((l) => l.startsWith('I '))).toBe(`I ${score(infer).join(' ')}`);
+    // The window's float score is the distance.
+    expect(parse(lines)).toHaveLength(8);
   }, 120_000);
 
   it('smoothing: moving average, threshold and minimum duration as tf_model.h states', () => {

@@ -3,6 +3,8 @@
  * Misuse checks abort() with a message on the first wrong status; the stream's results are printed
  * one line each for the TS test to compare with its own computation:
  *   "R <window> <last_sample> <class_index> <reported_class> <changed> <outputs…>"
+ * and "K <distance> <cluster> <anomalous>" (the anomaly block's score of the window; -1 -1 0 without one),
+ * and at the end "I <distance> <cluster> <anomalous>" for a tf_model_infer input of bytes i·7 mod 256.
  * The stream: sample i has value v(i, a) = (float)(((i * 37 + a * 11) % 101)) / 50.0f - 1.0f on
  * axis a; misuse calls are interleaved between valid pushes and must change nothing.
  * argv[1] = "raw" pushes the same values as int16 · (1/1024) where they are exact multiples
@@ -114,6 +116,7 @@ int main(int argc, char** argv) {
         memcpy(&bits, &r->anomaly, 4);
         printf("A %08x\n", (unsigned)bits);
       }
+      printf("K %d %d %d\n", (int)r->kmeans.distance, r->kmeans.cluster, r->kmeans.anomalous);
       printf("R %u %u %d %d %d", (unsigned)r->window, (unsigned)r->last_sample, r->class_index, r->reported_class, r->changed);
       for (a = 0; a < r->num_outputs; a++) printf(" %d", r->outputs[a]);
       printf("\n");
@@ -127,6 +130,25 @@ int main(int argc, char** argv) {
   if (tf_model_result() != NULL || tf_model_samples() != 0) abort();
   for (i = 0; i + 1 < TF_MODEL_WINDOW_LENGTH; i++) expect(tf_model_push(v, TF_MODEL_NUM_AXES), TF_MODEL_OK, "push after reset");
   expect(tf_model_push(v, TF_MODEL_NUM_AXES), TF_MODEL_RESULT_READY, "first window after reset");
+  {
+    /* The INFER path's anomaly score: none before an infer, the input's after it; without a block, NO_ANOMALY. */
+    tf_anomaly_t an, direct;
+    int want = TF_MODEL_ANOMALY_CLUSTERS > 0 ? TF_MODEL_ERR_NO_RESULT : TF_MODEL_ERR_NO_ANOMALY;
+    expect(tf_model_infer_anomaly(&an), want, "anomaly before any infer");
+    expect(tf_model_infer_anomaly(NULL), TF_MODEL_ERR_ARGUMENT, "anomaly into NULL");
+    for (i = 0; i < sizeof in; i++) in[i] = (uint8_t)(i * 7u);
+    expect(tf_model_infer(in, sizeof in, out, sizeof out, NULL), TF_MODEL_OK, "infer");
+    if (TF_MODEL_ANOMALY_CLUSTERS > 0) {
+      expect(tf_model_infer_anomaly(&an), TF_MODEL_OK, "anomaly after infer");
+      expect(tf_model_anomaly((const int8_t*)in, sizeof in - 1, &direct), TF_MODEL_ERR_SIZE, "anomaly, short input");
+      expect(tf_model_anomaly((const int8_t*)in, sizeof in, &direct), TF_MODEL_OK, "anomaly, direct");
+      if (direct.distance != an.distance || direct.cluster != an.cluster) abort();
+      printf("I %d %d %d\n", (int)an.distance, an.cluster, an.anomalous);
+    } else {
+      expect(tf_model_infer_anomaly(&an), TF_MODEL_ERR_NO_ANOMALY, "no anomaly block");
+      expect(tf_model_anomaly((const int8_t*)in, sizeof in, &direct), TF_MODEL_ERR_NO_ANOMALY, "no anomaly block, direct");
+    }
+  }
   printf("OK %d\n", results);
   return 0;
 }

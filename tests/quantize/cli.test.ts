@@ -10,6 +10,7 @@ import { randomInputs } from './models.js';
 
 import { Command } from 'commander';
 import { register } from '../../src/cli/commands/quantize.js';
+import { nodePlatform } from '../../src/adapters/platform.js';
 import { cli } from '../helpers/cli.js';
 
 // The real binary (spawned) for the exit-code contract; everything else in-process through the
@@ -67,7 +68,7 @@ describe('tinyforge quantize / convert / eval', () => {
     expect(r.status).toBe(0);
     expect(readdirSync(out)).toContain('model.tflite');
     const program = new Command();
-    register(program);
+    register(program, nodePlatform());
     const help = program.commands.find((c) => c.name() === 'convert')!.helpInformation();
     expect(help).toMatch(/--out <path>/);
     expect(help).not.toMatch(/--out-dir/);

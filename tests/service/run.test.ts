@@ -11,6 +11,7 @@ import { validateConfig } from '../../src/train/config.js';
 import { REPO_ROOT } from '../../src/core/shared.js';
 import { applyRunFlags, projectFile } from '../../src/cli/commands/run.js';
 import { runProject, selectStages } from '../../src/service/run.js';
+import { nodePlatform } from '../../src/adapters/platform.js';
 import { interruptedError } from '../../src/adapters/signals.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { runCli, writeTwoClassCsvs } from './helpers.js';
@@ -98,7 +99,7 @@ describe('tinyforge run end to end on the virtual board', () => {
     const cfg2 = join(dir, 'recalibrated.json');
     writeFileSync(cfg2, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), quantize: { representativeWindows: 5 } }));
     const oldModel = sha(join(out, 'model.tflite'));
-    const ctrlC = runProject({ config: projectFile(cfg2).config, stages: ['int8', 'firmware', 'build'] }, {
+    const ctrlC = runProject(nodePlatform(), { config: projectFile(cfg2).config, stages: ['int8', 'firmware', 'build'] }, {
       begin: (stage) => {
         if (stage === 'firmware') throw interruptedError('SIGINT');
       },

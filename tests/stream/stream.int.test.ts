@@ -13,7 +13,8 @@ import { runPlan } from '../../src/adapters/processes.js';
 import { buildPlan } from '../../src/firmware/build.js';
 import { emitFirmware } from '../../src/firmware/emit.js';
 import { emitNativeEngine } from '../../src/firmware/native/index.js';
-import { compareOnVirtualBoard } from '../../src/service/eval-stream.js';
+import { compareOnBoard } from '../../src/service/eval-stream.js';
+import { nodePlatform } from '../../src/adapters/platform.js';
 import { scoreStream } from '../../src/stream/score.js';
 import { simulatedStreams } from '../../src/stream/sessions.js';
 import { readTflite } from '../../src/tflite/reader.js';
@@ -22,6 +23,7 @@ import { tinyClassifier, tinySettings } from '../qa/helpers.js';
 
 const has = (t: string) => spawnSync(t, ['--version'], { stdio: 'ignore' }).status === 0;
 const tools = has('qemu-system-arm') && has('arm-none-eabi-gcc') && has('make');
+const io = nodePlatform();
 
 describe('stream scoring rules', () => {
   it('accuracy, hits/misses, false changes, latency and flicker of a hand-made stream', () => {
@@ -61,7 +63,7 @@ describe.skipIf(!tools)('eval --stream on the virtual board equals the host repl
 
   it('a simulated session with activity changes: every window the board ran equals the host replay', async () => {
     const [s] = simulatedStreams({ count: 1, seed: 5, segments: 3, minSeconds: 4, maxSeconds: 5 });
-    const c = await compareOnVirtualBoard(elf, modelBytes, settings, s, dir);
+    const c = await compareOnBoard(io, io.boards.board('qemu-mps2-an386'), elf, modelBytes, settings, s, dir);
     expect(c.mismatches).toEqual([]);
     expect(c.ok).toBe(true);
     // Most of the recording reached the board (it starts streaming a little after the playback starts).

@@ -14,6 +14,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { REPO_ROOT } from '../../src/core/shared.js';
 import { startStudio, type Studio } from '../../src/studio/index.js';
+import { nodePlatform } from '../../src/adapters/platform.js';
 import { ACTIVITIES } from '../../src/data/simulator.js';
 import { CHROMIUM, CHROMIUM_ARGS, artifactsDir, browserForTests, buildBundle, virtualProject } from './browser.js';
 import { tempDir } from './helpers.js';
@@ -34,7 +35,7 @@ describe.skipIf(!run)('studio in Chromium against the virtual board', () => {
   beforeAll(async () => {
     const [dist, proj] = await Promise.all([buildBundle(), virtualProject()]);
     data = tempDir('tf-studio-e2e-data-');
-    studio = await startStudio({ virtual: proj, listen: '127.0.0.1:0', data, distDir: dist });
+    studio = await startStudio({ firmware: proj, listen: '127.0.0.1:0', data, distDir: dist }, nodePlatform());
     port = Number(new URL(studio.url).port);
     // Another site on loopback: its page tries to talk to the studio.
     evil = Fastify();
@@ -144,7 +145,7 @@ describe.skipIf(!run)('studio in Chromium against the virtual board', () => {
     // Let some samples arrive, then kill QEMU underneath the studio.
     const before = (await (await fetch(`${studio.url}api/device`)).json()).stats.samples as number;
     await expect.poll(async () => (await (await fetch(`${studio.url}api/device`)).json()).stats.samples, { timeout: 20_000 }).toBeGreaterThan(before + 50);
-    await studio.virtualBoard()!.stop();
+    await studio.startedBoard()!.stop();
     await page.locator('#link[data-state="disconnected"]').waitFor({ timeout: 30_000 });
     await page.locator('#record-status.warn').waitFor({ timeout: 30_000 });
     expect(await page.locator('#record-status').textContent()).toMatch(/stopped: link closed; everything received was kept/);

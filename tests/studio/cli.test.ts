@@ -9,6 +9,7 @@ import { TinyforgeError } from '../../src/core/errors.js';
 import type { ModelSettings, WindowSet } from '../../src/core/dataset.js';
 import { saveTrainArtifacts } from '../../src/adapters/train-dir.js';
 import { startStudio, parseListen, STUDIO_DIST } from '../../src/studio/index.js';
+import { nodePlatform } from '../../src/adapters/platform.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import { cachedDiagnostics, modelDiagnostics } from '../../src/studio/model-info.js';
 import { quantizeStage, type EvalProgress } from '../../src/service/quantize.js';
@@ -87,9 +88,9 @@ describe('the studio\'s per-layer diagnostics (service layer in a worker thread)
 describe('tinyforge studio start-up', () => {
   it('refuses without a board, with both, and without the front-end bundle', async () => {
     const err = async (p: Promise<unknown>) => (await p.then(() => null, (e: unknown) => e)) as TinyforgeError;
-    expect((await err(startStudio({}))).exitCode).toBe(2);
-    expect((await err(startStudio({ port: '/dev/null', virtual: '.' }))).exitCode).toBe(2);
-    const noBundle = await err(startStudio({ port: '/dev/null', distDir: tempDir('tf-nodist-') }));
+    expect((await err(startStudio({}, nodePlatform()))).exitCode).toBe(2);
+    expect((await err(startStudio({ port: '/dev/null', firmware: '.' }, nodePlatform()))).exitCode).toBe(2);
+    const noBundle = await err(startStudio({ port: '/dev/null', distDir: tempDir('tf-nodist-') }, nodePlatform()));
     expect(noBundle.exitCode).toBe(7);
     expect(noBundle.remedy).toMatch(/scripts\/setup\.sh/);
     expect(() => parseListen('localhost')).toThrow(/not HOST:PORT/);
@@ -98,7 +99,7 @@ describe('tinyforge studio start-up', () => {
   it('--virtual DIR without built firmware is bad input naming what it looked for', async () => {
     const dist = tempDir('tf-dist-');
     (await import('node:fs')).writeFileSync(join(dist, 'index.html'), '<!doctype html>');
-    const e = (await startStudio({ virtual: tempDir('tf-empty-'), distDir: dist, listen: '127.0.0.1:0' }).then(() => null, (x: unknown) => x)) as TinyforgeError;
+    const e = (await startStudio({ firmware: tempDir('tf-empty-'), distDir: dist, listen: '127.0.0.1:0' }, nodePlatform()).then(() => null, (x: unknown) => x)) as TinyforgeError;
     expect(e.exitCode).toBe(3);
     expect(e.message).toMatch(/firmware\/build\/firmware\.elf/);
   });

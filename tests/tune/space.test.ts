@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { TinyforgeError } from '../../src/core/errors.js';
 import { mulberry32 } from '../../src/data/prng.js';
-import { archProblem, buildCandidateModel, featureLengths } from '../../src/tune/arch.js';
+import { archProblem, buildCandidateModel, describeCandidate, featureLengths } from '../../src/tune/arch.js';
 import { latencyMs, makeBudget, overBudget } from '../../src/tune/budget.js';
 import { DEFAULT_SPACE, archKey, candidateKey, formatSpace, mergeSpace, mutateCandidate, rungEpochs, sampleCandidate, smallestCandidates, spaceSize, validateSpace, type Candidate } from '../../src/tune/space.js';
 
@@ -21,8 +21,11 @@ function spaceError(override: Record<string, unknown>): TinyforgeError {
 describe('search space', () => {
   it('the default space is valid, printable and its size is the product of its lists', () => {
     expect(validateSpace(structuredClone(DEFAULT_SPACE))).toEqual(DEFAULT_SPACE);
-    expect(spaceSize(DEFAULT_SPACE)).toBe(3 * 1 * 3 * 3 * 4 * 3 * 3 * 3 * 1); // windows, stride, family, depth, width, kernel, pooling, lr, front-end
+    // windows, stride, family, depth, width, kernel, pooling, lr × front-ends: raw + flatten + spectral's
+    // 3 FFT lengths · 2 filters · 2 cut-offs · 2 orders · 2 overlaps · 2 means · 2 magnitudes = 192
+    expect(spaceSize(DEFAULT_SPACE)).toBe(3 * 1 * 3 * 3 * 4 * 3 * 3 * 3 * (1 + 1 + 192));
     expect(formatSpace(DEFAULT_SPACE)).toContain('rung epochs 4 → 8 → 16');
+    expect(formatSpace(DEFAULT_SPACE)).toMatch(/spectral\.fftLength\s+\[16,32,64\]\s+FFT frame length/);
   });
 
   it('project-file entries replace whole lists; epochs field by field; a single value is a list of one', () => {
@@ -34,7 +37,7 @@ describe('search space', () => {
   });
 
   it('every invalid entry is named, with the remedy', () => {
-    const e = spaceError({ width: [8, 0], family: ['mlp'], pooling: [], colour: 'red', epochs: { min: 9, max: 3, eta: 1 } });
+    const e = spaceError({ width: [8, 0], family: ['mlp'], pooling: [], colour: 'red', epochs: { min: 9, max: 3, eta: 1 }, frontEnd: ['raw', 'mfcc'], spectral: { fftLength: [32, 48], hop: [1] } });
     expect(e.kind).toBe('bad-input');
     expect(e.message).toContain('tune.space.width[1]: 0 is not a whole number 1–256');
     expect(e.message).toContain('tune.space.family[0]: "mlp" is not one of dense, conv1d, dsconv');
@@ -42,6 +45,9 @@ describe('search space', () => {
     expect(e.message).toContain('tune.space.colour: unknown entry');
     expect(e.message).toContain('tune.space.epochs.eta: 1 is not a whole number ≥ 2');
     expect(e.message).toContain('tune.space.epochs: min 9 > max 3');
+    expect(e.message).toContain('tune.space.frontEnd[1]: "mfcc" is not one of raw, spectral, flatten');
+    expect(e.message).toContain('tune.space.spectral.fftLength[1]: 48 is not a power of two 16–256');
+    expect(e.message).toContain('tune.space.spectral.hop: unknown entry');
     expect(e.remedy).toMatch(/--print-space/);
   });
 
@@ -51,8 +57,13 @@ describe('search space', () => {
     expect(rungEpochs({ min: 5, max: 5, eta: 2 })).toEqual([5]);
   });
 
+  it('spectral entries merge one by one; a single value is a list of one', () => {
+    const s = mergeSpace({ spectral: { fftLength: 32, includeMean: [true] } });
+    expect(s.spectral).toEqual({ ...DEFAULT_SPACE.spectral, fftLength: [32], includeMean: [true] });
+  });
+
   it('sampling and mutation are seeded and stay inside the space', () => {
-    const s = mergeSpace({ family: ['conv1d', 'dsconv'] });
+    const s = mergeSpace({ family: ['conv1d', 'dsconv'], frontEnd: ['raw'] });
     const a = Array.from({ length: 20 }, (_, i) => sampleCandidate(s, mulberry32(7).fork(String(i))));
     const b = Array.from({ length: 20 }, (_, i) => sampleCandidate(s, mulberry32(7).fork(String(i))));
     expect(a).toEqual(b);
@@ -77,8 +88,31 @@ describe('search space', () => {
 
   it('the smallest candidate of each family uses the smallest entries', () => {
     const sm = smallestCandidates(mergeSpace({ width: [16, 4], depth: [3, 2] }));
-    expect(sm.map((c) => c.family)).toEqual(DEFAULT_SPACE.family);
+    expect(sm.map((c) => `${c.frontEnd}/${c.family}`)).toEqual(['raw/dense', 'raw/conv1d', 'raw/dsconv', 'spectral/dense', 'flatten/dense']);
     expect(sm.every((c) => c.width === 4 && c.depth === 2 && c.windowSeconds === 1)).toBe(true);
+    expect(sm[3].spectral).toEqual({ fftLength: 16, filterType: 'none', doFftOverlap: false, includeMean: false, magnitude: false });
+  });
+
+  it('a feature front-end feeds a dense network; spectral parameters only where they matter', () => {
+    const s = mergeSpace({ frontEnd: ['spectral', 'flatten'], family: ['conv1d'] });
+    const rng = mulberry32(5);
+    for (let i = 0; i < 40; i++) {
+      const c = sampleCandidate(s, rng.fork(String(i)));
+      expect([c.family, c.kernelSize, c.pooling]).toEqual(['dense', 1, 'none']);
+      if (c.frontEnd === 'flatten') expect(c.spectral).toBeUndefined();
+      else if (c.spectral!.filterType === 'none') expect(Object.keys(c.spectral!).sort()).toEqual(['doFftOverlap', 'fftLength', 'filterType', 'includeMean', 'magnitude']);
+      else expect(Object.keys(c.spectral!).length).toBe(7);
+      // A mutation changes one entry the candidate uses (never the family or kernel it ignores).
+      const m = mutateCandidate(c, s, rng);
+      expect(candidateKey(m)).not.toBe(candidateKey(c));
+      expect(m.family).toBe('dense');
+    }
+    const data = { rateHz: 50, axes: 3, classes: 5 };
+    const sp: Candidate = { ...base, frontEnd: 'spectral', family: 'dense', kernelSize: 1, pooling: 'none', spectral: { fftLength: 32, filterType: 'none', doFftOverlap: true, includeMean: false, magnitude: false } };
+    // An unfiltered spectrum's cut-off and order do not make another candidate.
+    expect(archKey({ ...sp, spectral: { ...sp.spectral, filterCutoff: 4, filterOrder: 2 } }, data)).toBe(archKey(sp, data));
+    expect(archKey({ ...sp, spectral: { ...sp.spectral, fftLength: 64 } }, data)).not.toBe(archKey(sp, data));
+    expect(describeCandidate(sp)).toBe('spectral fft32 unfiltered overlap → dense 2×8, 1s, lr 0.003');
   });
 });
 

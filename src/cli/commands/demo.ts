@@ -10,6 +10,7 @@ import { action, emit, globalOptions } from '../util.js';
 import { flag, numberFlag } from '../flags.js';
 import { runHooks, runSummary } from './run.js';
 import type { StopControl } from '../../adapters/signals.js';
+import type { Platform } from '../../service/ports.js';
 
 type DemoFlags = { out: string; seed: string; epochs: string; preset: string; verify: string; backend?: 'node' | 'wasm' | 'cpu'; quick?: boolean };
 
@@ -27,7 +28,7 @@ export function demoConfig(f: DemoFlags): TinyforgeConfig {
   };
 }
 
-export function register(program: Command, stops: StopControl): void {
+export function register(program: Command, stops: StopControl, io: Platform): void {
   program
     .command('demo')
     .description('Run the whole pipeline on the built-in activity data: train → int8 → .tflite + C array → native firmware → virtual board (QEMU) → verified bit for bit')
@@ -46,7 +47,7 @@ export function register(program: Command, stops: StopControl): void {
         const hooks = runHooks(o, stops);
         let report: RunReport;
         try {
-          report = await runProject({ config, out: f.out }, hooks);
+          report = await runProject(io, { config, out: f.out }, hooks);
         } finally {
           hooks.dispose();
         }

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { badInput, ExitCode, usageError } from '../../core/errors.js';
 import { action, emit, globalOptions, info, progress } from '../util.js';
 import { whenAborted, type StopControl } from '../../adapters/signals.js';
-import { listPorts } from '../../adapters/serial.js';
+import type { Platform } from '../../service/ports.js';
 import { formatVerifyReport } from '../../device/verify.js';
 import { VERIFY_DEFAULT_MAX, VERIFY_DEFAULT_SEED, describeVerifySample } from '../../device/verify-sample.js';
 import { connectBoard, featureVerifyWindows, loadVerifyWindows, verifyStage } from '../../service/device.js';
@@ -39,8 +39,8 @@ function addLinkOptions(c: Command): Command {
 }
 
 /** The board's link (the service's connectBoard; capture and monitor use it too). */
-async function connect(f: LinkFlags): Promise<DeviceClient> {
-  const client = await connectBoard(f);
+async function connect(io: Platform, f: LinkFlags): Promise<DeviceClient> {
+  const client = await connectBoard(io.boards, f);
   // Firmware log lines (LOG frames) go to stderr, so stdout stays the result (and clean --json).
   client.onLog(printDeviceLog);
   return client;
@@ -56,7 +56,7 @@ function writeAtomic(path: string, text: string): void {
   renameSync(path + '.tmp', path);
 }
 
-export function register(program: Command, stops: StopControl): void {
+export function register(program: Command, stops: StopControl, io: Platform): void {
   addLinkOptions(
     addImportOptions(program.command('verify'))
       .description('Run test windows on the board and compare every output byte with the host reference (exit 5 on any mismatch)')
@@ -82,11 +82,11 @@ export function register(program: Command, stops: StopControl): void {
       // A model with a feature block gets raw windows (the board runs the DSP); others their quantised input.
       const windows = fromRecordings && settings?.features
         ? { ...featureVerifyWindows(model, modelRawWindowsFromData(f.data!, f, settings), settings), source: 'data' as const }
-        : await loadVerifyWindows(model, f.model, fromRecordings ? { ...f, data: undefined, recordingWindows: modelWindowsFromData(f.data!, f, settings) } : f);
-      const client = await connect(f);
+        : await loadVerifyWindows(io, model, f.model, fromRecordings ? { ...f, data: undefined, recordingWindows: modelWindowsFromData(f.data!, f, settings) } : f);
+      const client = await connect(io, f);
       try {
         const bar = progress(out, Math.min(windows.inputs.length, f.all ? Infinity : (max ?? VERIFY_DEFAULT_MAX)), 'verify');
-        const report = await verifyStage(client, model, windows, { all: f.all, max, seed, sampleRateHz: settings?.sampleRateHz, onProgress: (d) => bar.update(d) }).finally(() => bar.stop());
+        const report = await verifyStage(client, model, windows, { all: f.all, max, seed, settings, onProgress: (d) => bar.update(d) }).finally(() => bar.stop());
         emit(out, report, () => `${formatVerifyReport(report)}\nwindows: ${describeVerifySample(report.sample)}${report.sample.mode === 'all' ? '' : ' (--all sends every window, --max N changes the bound)'}`);
         // On stderr even with --json: saturated windows give wrong answers the board faithfully repeats.
         if (report.saturationWarning) process.stderr.write(report.saturationWarning + '\n');
@@ -113,7 +113,7 @@ export function register(program: Command, stops: StopControl): void {
       if (!(seconds > 0)) throw usageError(`--seconds ${f.seconds} is not a positive number`, { remedy: 'e.g. --seconds 30' });
       const target = resolve(f.out);
       if (!existsSync(dirname(target))) throw badInput(`folder ${dirname(target)} does not exist`, { remedy: 'create it first' });
-      const client = await connect(f);
+      const client = await connect(io, f);
       const partial = target + '.partial';
       // The file appears only once the board streams: a refusal (no IMU) leaves nothing behind.
       // Rows that arrive between STREAM_START's ACK and the file's creation wait in `pending`.
@@ -172,13 +172,13 @@ export function register(program: Command, stops: StopControl): void {
     action(async (f: LinkFlags & { feed?: string; feedRate?: string; axes: string; count?: string; seconds?: string; list?: boolean }, cmd: Command) => {
       const out = globalOptions(cmd);
       if (f.list) {
-        const ports = await listPorts();
+        const ports = await io.boards.listPorts();
         emit(out, ports, () => (ports.length ? ports.map((p) => `${p.path}  ${p.manufacturer ?? ''} ${p.vendorId ? `${p.vendorId}:${p.productId}` : ''}`).join('\n') : 'no serial ports found'));
         return;
       }
       const feed = f.feed ? parseFeedCsv(readFileOrThrow(f.feed, 'feed file').toString('utf8'), f.axes.split(','), f.feed) : null;
       const limit = f.count === undefined ? Infinity : Number(f.count);
-      const client = await connect(f);
+      const client = await connect(io, f);
       const infoMsg = client.info!;
       let stop!: () => void;
       const stopped = new Promise<void>((r) => (stop = r));

@@ -10,8 +10,8 @@ import { badInput, mismatch, usageError } from '../../core/errors.js';
 import { exists, readBytes, readManifest, writeFileAtomic } from '../../adapters/files.js';
 import { loadSettings } from '../../adapters/model-sources.js';
 import { buildPlan, manifestPlanOptions } from '../../firmware/build.js';
-import { getBoard } from '../../firmware/boards.js';
-import { compareOnVirtualBoard, evalStreamHost, type BoardStreamComparison } from '../../service/eval-stream.js';
+import type { Platform } from '../../service/ports.js';
+import { compareOnBoard, evalStreamHost, type BoardStreamComparison } from '../../service/eval-stream.js';
 import { simulatedStreams, type LabelledStream } from '../../stream/sessions.js';
 import type { Recording } from '../../core/dataset.js';
 import type { StreamScore } from '../../stream/score.js';
@@ -54,7 +54,7 @@ function concatRecordings(recs: readonly Recording[], labels: readonly string[])
   return { name: recs[0].source ?? 'session', rateHz: rate, xyz: Float32Array.from(xyz), truth, labels: [...labels] };
 }
 
-export async function evalStreamAction(f: EvalStreamFlags, o: OutputOptions, realSession?: () => Recording[]): Promise<void> {
+export async function evalStreamAction(io: Platform, f: EvalStreamFlags, o: OutputOptions, realSession?: () => Recording[]): Promise<void> {
   if (!f.settings) throw usageError('eval --stream needs --settings (the settings.json of the .tflite given with --model)', { remedy: 'pass --settings settings.json' });
   if (!exists(f.model)) throw badInput(`.tflite not found: ${f.model}`, { remedy: 'with --stream, --model is the int8 .tflite (tinyforge quantize writes it)' });
   const model = readBytes(f.model);
@@ -76,7 +76,8 @@ export async function evalStreamAction(f: EvalStreamFlags, o: OutputOptions, rea
   let board: BoardStreamComparison[] | undefined;
   if (f.firmware) {
     const m = readManifest(f.firmware);
-    if (!getBoard(m.board).virtual) throw usageError(`--firmware ${f.firmware} is for ${m.board}; eval --stream plays recordings on the virtual board`, { remedy: 'build the firmware for --board qemu-mps2-an386' });
+    const target = io.boards.board(m.board);
+    if (!target.hostsImu) throw usageError(`--firmware ${f.firmware} is for ${m.board}, which reads its own IMU; eval --stream plays recordings as a board's IMU`, { remedy: 'build the firmware for --board qemu-mps2-an386 (the virtual board)' });
     if (m.library && m.library.example !== 'TinyforgeLink') throw usageError(`${f.firmware} is a library built with its ${m.library.example} example`, { remedy: 'eval --stream needs the link app: tinyforge firmware … (without --library), or build the library with EXAMPLE=TinyforgeLink' });
     const elf = join(f.firmware, buildPlan(f.firmware, m.board, manifestPlanOptions(m)).elf);
     if (!exists(elf)) throw badInput(`no firmware image in ${f.firmware}`, { remedy: `build it first: tinyforge build ${f.firmware}` });
@@ -87,7 +88,7 @@ export async function evalStreamAction(f: EvalStreamFlags, o: OutputOptions, rea
     const frames = Math.min(test[0].truth.length, Math.round(secs * test[0].rateHz));
     const s = { ...test[0], xyz: test[0].xyz.slice(0, frames * 3), truth: test[0].truth.slice(0, frames) };
     info(o, `playing the first ${(frames / s.rateHz).toFixed(0)} s of ${s.name} on the virtual board…`);
-    board.push(await compareOnVirtualBoard(elf, model, settings, s, work));
+    board.push(await compareOnBoard(io, target, elf, model, settings, s, work));
   }
   if (f.write !== false) writeFileAtomic(f.settings, JSON.stringify({ ...settings, smoothing: report.smoothing }, null, 2) + '\n');
   const out = { ...report, settingsWritten: f.write !== false ? f.settings : null, ...(board ? { board } : {}) };

@@ -2,16 +2,15 @@
  * `tinyforge flash`: put a built firmware on a board (arduino-cli / bossac for the Nano 33 BLE
  * family; for the virtual board, start QEMU and print its serial pty). --dry-run prints the plan.
  */
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { badInput, deviceError, ExitCode } from '../../core/errors.js';
+import { deviceError, ExitCode } from '../../core/errors.js';
 import { action, emit, globalOptions, info } from '../util.js';
 import { whenAborted, type StopControl } from '../../adapters/signals.js';
 import { formatFlashPlan } from '../../flash/plan.js';
-import { startVirtualBoard } from '../../adapters/qemu.js';
 import { IMU_SPEC_HELP, parseImuSpec } from '../../flash/imu-source.js';
 import { flashStage, resolveFlashTarget } from '../../service/device.js';
 import { flag } from '../flags.js';
+import type { Platform } from '../../service/ports.js';
 
 interface FlashFlags {
   board?: string;
@@ -20,7 +19,7 @@ interface FlashFlags {
   imu?: string;
 }
 
-export function register(program: Command, stops: StopControl): void {
+export function register(program: Command, stops: StopControl, io: Platform): void {
   program
     .command('flash')
     .description('flash a built firmware onto a board; for the virtual board, start QEMU and print the serial pty to talk to')
@@ -39,45 +38,45 @@ export function register(program: Command, stops: StopControl): void {
       action(async (target: string, f: FlashFlags, cmd: Command) => {
         const o = globalOptions(cmd);
         const imu = parseImuSpec(f.imu ?? 'none'); // a bad flag value is a usage error (2), before any file is looked at
-        const { board, artifact, plan } = await resolveFlashTarget(target, f);
+        const t = await resolveFlashTarget(io, target, f);
+        const { board, artifact, plan } = t;
         if (f.dryRun) {
           emit(o, { dryRun: true, plan }, () => formatFlashPlan(plan));
           return;
         }
-        if (!existsSync(artifact)) throw badInput(`firmware image not found: ${artifact}`, { remedy: `build it first: tinyforge build ${target}` });
-        if (board.virtual) {
-          // The graceful stretch covers the start: a Ctrl-C at any moment — even while QEMU starts, even
-          // twice — stops QEMU, and flash exits 130 only once it is gone (src/adapters/signals.ts).
-          const release = stops.graceful();
-          try {
-            const vb = await startVirtualBoard(artifact, { imu, signal: stops.signal, machine: board.qemuMachine });
-            if (!stops.signal.aborted) {
-              const imuText = vb.imu ? `\nIMU: ${vb.imu.describe()}` : '';
-              emit(o, { board: board.id, port: vb.path, qemuArgs: vb.qemuArgs, imu: vb.imu ? { rateHz: vb.imu.rateHz, source: vb.imu.describe() } : null }, `virtual board running: serial port ${vb.path}${imuText}\n(Ctrl-C stops it)`);
-            }
-            void whenAborted(stops.signal).then(() => vb.stop());
-            // Run until Ctrl-C (stop QEMU, exit 130) or until QEMU exits by itself (an error: the
-            // board is gone, so never keep claiming it runs).
-            const how = await vb.exited;
-            if (!stops.signal.aborted) {
-              throw deviceError(`the virtual board stopped: QEMU exited (${how.signal ?? `exit code ${how.code}`})`, {
-                remedy: 'start it again with tinyforge flash; if it keeps stopping, check that the ELF was built for --board qemu-mps2-an386',
-              });
-            }
-            await vb.stop();
-            process.exitCode = ExitCode.INTERRUPTED;
-          } finally {
-            release();
-          }
-          return;
-        }
         if (!plan.steps.length) {
+          // Nothing tinyforge can run (a debug probe): the plan says what to do.
           emit(o, { plan }, () => formatFlashPlan(plan));
           return;
         }
-        info(o, `flashing ${board.id} on ${plan.port}`);
-        await flashStage({ board, artifact, plan }, { onOutput: (chunk) => info(o, chunk.replace(/\n$/, '')) });
-        emit(o, { board: board.id, port: plan.port, artifact, flashed: true }, `flashed ${artifact} to ${board.id} on ${plan.port}`);
+        // The graceful stretch covers the start: a Ctrl-C at any moment — even while the board starts,
+        // even twice — stops what was started, and flash exits 130 only once it is gone (src/adapters/signals.ts).
+        const release = stops.graceful();
+        try {
+          if (plan.port) info(o, `flashing ${board.spec.id} on ${plan.port}`);
+          const started = await flashStage(io, t, { imu, signal: stops.signal, onOutput: (chunk) => info(o, chunk.replace(/\n$/, '')) });
+          if (!started.exited) {
+            emit(o, { board: board.spec.id, port: started.path, artifact, flashed: true }, `flashed ${artifact} to ${board.spec.id} on ${started.path}`);
+            return;
+          }
+          // A board this process runs: it runs until Ctrl-C (stop it, exit 130) or until it stops by
+          // itself (an error: the board is gone, so never keep claiming it runs).
+          if (!stops.signal.aborted) {
+            const imuText = started.imu ? `\nIMU: ${started.imu.describe()}` : '';
+            emit(o, { board: board.spec.id, port: started.path, qemuArgs: started.hostArgs, imu: started.imu ? { rateHz: started.imu.rateHz, source: started.imu.describe() } : null }, `${board.name} running: serial port ${started.path}${imuText}\n(Ctrl-C stops it)`);
+          }
+          void whenAborted(stops.signal).then(() => started.stop());
+          const why = await started.exited;
+          if (!stops.signal.aborted) {
+            throw deviceError(why, {
+              remedy: `start it again with tinyforge flash; if it keeps stopping, check that the image was built for --board ${board.spec.id}`,
+            });
+          }
+          await started.stop();
+          process.exitCode = ExitCode.INTERRUPTED;
+        } finally {
+          release();
+        }
       }),
     );
 }

@@ -17,6 +17,7 @@ import { readTflite } from '../../tflite/reader.js';
 import { QUANTIZE_DEFAULT_MAX_EXAMPLES, checkQuantizeMode, evaluateModel, modelFiles, quantizeStage, writeModelFiles, type QuantizeStageResult } from '../../service/quantize.js';
 import { deprecatedAlias, flag } from '../flags.js';
 import { evalStreamAction, type EvalStreamFlags } from './eval-stream.js';
+import type { Platform } from '../../service/ports.js';
 
 interface QuantizeFlags {
   model: string;
@@ -86,7 +87,7 @@ function summary(r: QuantizeResult, bytes: Uint8Array, floatParams: number): Rec
   };
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io: Platform): void {
   addQuantizeFlags(
     program
       .command('quantize')
@@ -162,7 +163,7 @@ export function register(program: Command): void {
     .action(
       action(async (f: ImportFlags & EvalStreamFlags & { model: string; data?: string; tflite?: string; rep?: string; maxExamples?: string; perLayer?: boolean; stream?: boolean }, cmd: Command) => {
         const o = globalOptions(cmd);
-        if (f.stream) return evalStreamAction(f, o, f.data ? () => loadRecordings(descriptionFromOptions(f, findConfig(undefined).config.data, [f.data!])).recordings : undefined);
+        if (f.stream) return evalStreamAction(io, f, o, f.data ? () => loadRecordings(descriptionFromOptions(f, findConfig(undefined).config.data, [f.data!])).recordings : undefined);
         const max = parseMax(f.maxExamples);
         const recordings = f.data !== undefined && namesRecordings(f.data);
         const report = await evaluateModel({

@@ -18,6 +18,7 @@ import { flag, listFlag, numberFlag } from '../flags.js';
 import { addImportOptions, descriptionFromOptions, type ImportFlags } from '../data-options.js';
 import { printDeviceLog } from './device.js';
 import { runTrialOnBoard, type TrialRunReport } from '../../tune/tune.js';
+import type { Platform } from '../../service/ports.js';
 
 /** `run --trial`: measured vs predicted before training and vs recorded after training, and the verification. */
 export function trialRunSummary(r: TrialRunReport): string {
@@ -126,7 +127,7 @@ export function projectFile(explicit: string | undefined, cwd = process.cwd()): 
   return { config: loadConfig(path), path };
 }
 
-export function register(program: Command, stops: StopControl): void {
+export function register(program: Command, stops: StopControl, io: Platform): void {
   addImportOptions(program.command('run'))
     .description(`Run the pipeline from the project file: ${RUN_STAGES.join(' → ')}; each stage reads its section, flags override it`)
     .addOption(flag('config', `project file (default ./${CONFIG_FILE})`))
@@ -162,7 +163,7 @@ export function register(program: Command, stops: StopControl): void {
         const hooks = runHooks(o, stops);
         let report: RunReport;
         try {
-          report = await runProject({ config: cfg, out: cfg.out ?? join(process.cwd(), 'out/run'), stages }, hooks);
+          report = await runProject(io, { config: cfg, out: cfg.out ?? join(process.cwd(), 'out/run'), stages }, hooks);
         } finally {
           hooks.dispose();
         }

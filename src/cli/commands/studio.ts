@@ -6,8 +6,9 @@ import { action, emit, globalOptions, info } from '../util.js';
 import { ExitCode } from '../../core/errors.js';
 import { whenAborted, type StopControl } from '../../adapters/signals.js';
 import { STUDIO_DEFAULT_HOST, STUDIO_DEFAULT_PORT, startStudio } from '../../studio/index.js';
+import type { Platform } from '../../service/ports.js';
 
-export function register(program: Command, stops: StopControl): void {
+export function register(program: Command, stops: StopControl, io: Platform): void {
   program
     .command('studio')
     .description('Local web app: live signal and predictions, recording and labelling, model report and per-layer int8 diagnostics')
@@ -24,7 +25,9 @@ export function register(program: Command, stops: StopControl): void {
         // closes both, then exits 130 (src/adapters/signals.ts).
         const release = stops.graceful();
         try {
-          const studio = await startStudio(f);
+          // --virtual DIR names the firmware whose board the studio starts (the composition root maps the flag).
+          const { virtual: firmware, ...rest } = f;
+          const studio = await startStudio({ ...rest, firmware }, io);
           try {
             if (!stops.signal.aborted) {
               emit(out, { url: studio.url }, `tinyforge studio: ${studio.url}`);

@@ -91,7 +91,8 @@ export function writeCapture(rec: Recording, meta: Partial<Omit<CaptureMeta, 'fo
   return `${json.slice(0, -2)},\n  "data": [\n    ${rows.join(',\n    ')}\n  ]\n}\n`;
 }
 
-function checkMeta(value: unknown, source: string): CaptureMeta {
+/** A parsed sidecar checked against the schema (and rate, units); a typed error naming `source` otherwise. */
+export function checkMeta(value: unknown, source: string): CaptureMeta {
   if (!validate(value)) {
     throw badInput(`${source}: not a valid ${CAPTURE_FORMAT} capture: ${schemaProblems(validate.errors)}`, {
       remedy: 'see schemas/capture.schema.json (format, label, group, sampleRateHz, axes, units are required)',

@@ -1,0 +1,20 @@
+/**
+ * The platform of this process: every port of src/service/ports.ts bound to its adapter. Built by
+ * a composition root (src/cli/program.ts for the binary, the CLI's studio; a forked tune trial)
+ * and passed down; nothing else constructs adapters for the service layer.
+ */
+import type { Platform } from '../service/ports.js';
+import { nodeBoards } from './boards.js';
+import { exists, isDirectory, loadVectors, makeDir, readBytes, readManifest, readText, removePath, writeFileAtomic, writeProject, writeSplitDir } from './files.js';
+import { runPlan, runSteps } from './processes.js';
+import { loadTrainArtifacts } from './train-dir.js';
+
+export function nodePlatform(): Platform {
+  const processes = { runPlan, runSteps };
+  return {
+    files: { exists, isDirectory, readBytes, readText, makeDir, removePath, writeFileAtomic, writeProject, writeSplitDir, readManifest, loadVectors },
+    processes,
+    boards: nodeBoards(processes),
+    trainRuns: { loadWindows: loadTrainArtifacts },
+  };
+}
