@@ -258,7 +258,7 @@ export async function runProject(io: Platform, input: RunInput, hooks: RunHooks 
 
     if (has('build')) {
       hooks.begin?.('build');
-      const b = await buildStage(io, need(L.firmware, 'firmware project', 'build'), { onOutput: hooks.output });
+      const b = await buildStage(io, need(L.firmware, 'firmware project', 'build'), { onOutput: hooks.output, tflmDir: cfg.firmware?.tflmDir, tflmLib: cfg.firmware?.tflmLib });
       report.firmware = { ...(report.firmware ?? { board: b.board, engine: b.engine, dir: resolve(L.firmware) }), elf: b.elf, footprint: b.footprint!, buildSeconds: b.seconds };
       say('build', `${b.artifact}: flash ${b.footprint!.flash} B, RAM ${b.footprint!.ram} B`);
     }
