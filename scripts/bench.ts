@@ -3,7 +3,8 @@
  * BENCHMARKS.md with the machine and the date. Speed and memory targets live here, never in
  * timed unit tests. `npm run bench -- interp train` runs only the named modules and keeps the other
  * modules' sections of the existing BENCHMARKS.md (each module's block is marked with an HTML
- * comment `<!-- bench:NAME -->`), so the file always holds every module's latest figures.
+ * comment `<!-- bench:NAME -->`), so the file always holds every module's latest figures. A module
+ * that returns no sections (its data is not on this machine) keeps its last block too.
  */
 import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, platform, release, arch } from 'node:os';
@@ -46,6 +47,8 @@ async function main(): Promise<void> {
       sections.push({ title: `${m} (failed)`, markdown: `The ${m} benchmark failed: \`${e instanceof Error ? e.message : String(e)}\`` });
     }
     process.stderr.write(`bench: ${m} done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    // No sections: the module had nothing to measure here (data not on this machine); keep its last figures.
+    if (sections.length === 0) continue;
     const stamp = `_measured ${new Date().toISOString().slice(0, 10)} on this machine_`;
     blocks.set(m, sections.flatMap((x) => [`## ${x.title}`, '', x.markdown.trim(), '', stamp, '']).join('\n'));
   }

@@ -16,6 +16,11 @@
 #include "tf_resample.h"
 
 #define WINDOWING (tf_model_windowing())
+#if defined(TF_MODEL_ANOMALY_CLUSTERS) && TF_MODEL_ANOMALY_CLUSTERS > 0
+#define TF_MODEL_ANOMALY_THRESHOLD_OR_0 TF_MODEL_ANOMALY_THRESHOLD
+#else
+#define TF_MODEL_ANOMALY_THRESHOLD_OR_0 0
+#endif
 // Live detection on the board's IMU also needs the model's axes to be the accelerometer's, in
 // order (checked once at init: live_axes); the IMU gives aX,aY,aZ only.
 #define IMU_AXES 3
@@ -331,6 +336,24 @@ static void handle_features(uint16_t seq, const uint8_t* p, size_t len) {
 #endif
 }
 
+// ANOMALY_SCORE, as a reply (window 0xFFFFFFFF) or an event after a PREDICTION.
+static void send_anomaly(uint16_t seq, uint32_t window, const tf_anomaly_t* a) {
+  put32(tx_payload + TF_ANOMALY_SCORE_WINDOW_OFFSET, window);
+  put32(tx_payload + TF_ANOMALY_SCORE_DISTANCE_OFFSET, (uint32_t)a->distance);
+  put32(tx_payload + TF_ANOMALY_SCORE_THRESHOLD_OFFSET, (uint32_t)TF_MODEL_ANOMALY_THRESHOLD_OR_0);
+  put16(tx_payload + TF_ANOMALY_SCORE_CLUSTER_OFFSET, (uint32_t)a->cluster);
+  tx_payload[TF_ANOMALY_SCORE_FLAGGED_OFFSET] = (uint8_t)(a->anomalous != 0);
+  send(TF_MSG_ANOMALY_SCORE, seq, tx_payload, TF_ANOMALY_SCORE_FIXED_BYTES);
+}
+
+static void handle_anomaly_read(uint16_t seq) {
+  tf_anomaly_t a;
+  int rc = tf_model_infer_anomaly(&a);
+  if (rc == TF_MODEL_ERR_NO_ANOMALY) send_error(seq, TF_ERR_NO_ANOMALY, "this model has no anomaly block (tinyforge train --anomaly K adds one)");
+  else if (rc != TF_MODEL_OK) send_error(seq, TF_ERR_NO_ANOMALY, "no INFER succeeded since the last RESET: nothing to score");
+  else send_anomaly(seq, 0xFFFFFFFFu, &a);
+}
+
 // A window ran: PREDICTION event (when it fits one frame) and the LED.
 static void send_prediction(const tf_result_t* r) {
   size_t o = TF_PREDICTION_FIXED_BYTES;
@@ -345,6 +368,7 @@ static void send_prediction(const tf_result_t* r) {
   tx_payload[TF_PREDICTION_CLASS_INDEX_OFFSET] = (uint8_t)cls;
   memcpy(tx_payload + o, r->outputs, r->num_outputs);
   send(TF_MSG_PREDICTION, event_seq++, tx_payload, o + r->num_outputs);
+  if (r->kmeans.distance >= 0) send_anomaly(event_seq++, r->window, &r->kmeans);
   tf_board_led(cls);
 }
 
@@ -502,6 +526,10 @@ static void dispatch(void) {
       break;
     case TF_MSG_FEATURES:
       handle_features(rx.seq, p, n);
+      break;
+    case TF_MSG_ANOMALY_READ:
+      if (n != 0) send_error(rx.seq, TF_ERR_BAD_FRAME, "ANOMALY_READ takes no payload");
+      else handle_anomaly_read(rx.seq);
       break;
     case TF_MSG_SAMPLES_IN:
       handle_samples_in(rx.seq, p, n);

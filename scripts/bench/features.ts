@@ -92,7 +92,7 @@ export async function costRow(fft: number, axes6: boolean): Promise<CostRow> {
   }
 }
 
-interface AccRow { data: string; frontEnd: string; preset: string; inputs: number; float: number | null; int8: number; n: number; verdict: string }
+export interface AccRow { data: string; frontEnd: string; preset: string; inputs: number; float: number | null; int8: number; n: number; verdict: string }
 
 /** int8 held-out accuracy through the path the board runs (integer features + fold, or the quantised normalised window). */
 function int8Accuracy(bytes: Uint8Array, settings: NonNullable<ReturnType<typeof quantizeStage>['settings']>, raw: WindowSet, normalised: WindowSet): number {
@@ -129,22 +129,31 @@ async function accuracyRows(name: string, data: TrainingData, rawPreset: string,
   return rows;
 }
 
-/** k-fold by window (each gesture its own group): every window is held out once; float and int8 accuracy pooled over the folds. */
-async function kFoldRows(name: string, data: TrainingData, rawPreset: string, spectral: Record<string, unknown>, k: number): Promise<AccRow[]> {
+/**
+ * k-fold: every window is held out once (test = fold f, validation = fold f + 1, train = the rest); float
+ * and int8 accuracy pooled over the folds. `bySubject`: a window's fold is its group's (groups sorted,
+ * dealt round-robin), so no person is in two of train / val / test; else its index's (each gesture its own group).
+ */
+export async function kFoldRows(name: string, data: TrainingData, rawPreset: string, spectral: Record<string, unknown>, k: number, bySubject = false): Promise<AccRow[]> {
   const all = [data.train, data.val, data.test].reduce((a, b) => concatWindows(a, b));
+  const groups = [...new Set(all.groups)].sort();
+  const foldOf = bySubject ? (i: number) => groups.indexOf(all.groups[i]) % k : (i: number) => i % k;
   const rows: AccRow[] = [];
   for (const [fe, preset, label] of FRONT_ENDS(rawPreset, spectral)) {
-    let fOk = 0, qOk = 0, inputs = 0;
+    let fOk = 0, qOk = 0, inputs = 0, trainAcc = 0;
     for (let fold = 0; fold < k; fold++) {
       const idx = Array.from({ length: all.y.length }, (_, i) => i);
       const part = (f: (i: number) => boolean) => subsetWindows(all, idx.filter(f));
-      const d = { ...data, train: part((i) => i % k !== fold && i % k !== (fold + 1) % k), val: part((i) => i % k === (fold + 1) % k), test: part((i) => i % k === fold) };
+      const d = { ...data, train: part((i) => foldOf(i) !== fold && foldOf(i) !== (fold + 1) % k), val: part((i) => foldOf(i) === (fold + 1) % k), test: part((i) => foldOf(i) === fold) };
       const { result, arrays, q, settings } = await trainQuantize(d, fe, preset, 30);
       fOk += Math.round((result.report.accuracy.test ?? 0) * d.test.y.length);
       qOk += Math.round(int8Accuracy(q.bytes, settings, arrays.heldOutRaw, arrays.heldOutNormalised) * d.test.y.length);
       inputs = result.report.frontEnd.features;
+      process.stderr.write(`  ${label} fold ${fold + 1}/${k}: held out ${d.test.y.length} windows, float ${pct(result.report.accuracy.test)}\n`);
+      trainAcc += result.report.accuracy.train / k;
     }
-    rows.push({ data: name, frontEnd: label, preset, inputs, float: fOk / all.y.length, int8: qOk / all.y.length, n: all.y.length, verdict: `${k}-fold` });
+    const verdict = bySubject ? `${k}-fold by subject; train ${pct(trainAcc)}` : `${k}-fold`;
+    rows.push({ data: name, frontEnd: label, preset, inputs, float: fOk / all.y.length, int8: qOk / all.y.length, n: all.y.length, verdict });
   }
   return rows;
 }
@@ -156,7 +165,7 @@ function concatWindows(a: WindowSet, b: WindowSet): WindowSet {
   return { ...a, x, y: Int32Array.from([...a.y, ...b.y]), groups: [...a.groups, ...b.groups] };
 }
 
-const pct = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(1)} %`);
+export const pct = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(1)} %`);
 
 export async function bench(): Promise<BenchSection[]> {
   const out: BenchSection[] = [];

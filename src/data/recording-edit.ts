@@ -122,7 +122,7 @@ export function planCrop(file: string, samples: number, rateHz: number, range: {
   if (start === 0 && end === samples) throw badInput(`the crop range is the whole recording ${file}: nothing to crop`, { remedy: 'select the part to keep' });
   if (end - start < minSamples) {
     throw badInput(`the crop keeps ${end - start} samples (${secs(end - start, rateHz)}), fewer than one window (${minSamples} samples, ${secs(minSamples, rateHz)}): no window would fit`, {
-      remedy: `select at least ${secs(minSamples, rateHz)}, or delete the recording instead`,
+      remedy: `keep at least ${secs(minSamples, rateHz)}, or delete the recording instead`,
     });
   }
   return { operation: 'crop', file, samples, sampleRateHz: rateHz, pieces: [{ file: pieceNames(file, 'crop', 1, name)[0], start, end }], notes: [] };
@@ -197,6 +197,33 @@ export function pieceFiles(c: CaptureRows, plan: EditPlan, piece: Piece): { csv:
     derivedFrom: { file: plan.file, operation: plan.operation, startSample: piece.start, endSample: piece.end },
   });
   return { csv: `${c.header}\n${c.rows.slice(piece.start, piece.end).join('\n')}\n`, sidecar: JSON.stringify(meta, null, 2) + '\n' };
+}
+
+/** A recording for a chart: its metadata and one column of samples per axis. */
+export interface RecordingSamples {
+  file: string;
+  label: string;
+  group: string;
+  sampleRateHz: number;
+  axes: string[];
+  units: string[];
+  /** Frames; seconds = samples / sampleRateHz (as the recordings list and its totals count them). */
+  samples: number;
+  seconds: number;
+  /** columns[axis][frame], in `units`. */
+  columns: number[][];
+  gaps: { at: number; missing: number }[];
+  /** The shortest piece a crop or split may leave: one window, in samples (src/service/recordings.ts editWindow). */
+  windowSamples: number;
+}
+
+export interface EditResult {
+  operation: 'crop' | 'split';
+  /** The original file name, and where it was moved (relative to the dataset folder). */
+  original: string;
+  backup: string;
+  pieces: { file: string; start: number; end: number; samples: number; seconds: number }[];
+  notes: string[];
 }
 
 /** Seconds → the nearest sample index at `rateHz`. */

@@ -26,7 +26,7 @@
  */
 import { TinyforgeError, deviceError, unsupported } from '../core/errors.js';
 import { FrameDecoder, decodeMessage, encodeMessage, type DecodedMessage } from './codec.js';
-import { ERR_NAME, FIXED_BYTES, MAX_PAYLOAD, MSG, type ImuSamplesMsg, type InfoMsg, type LogMsg, type MessageMap, type OutputDataMsg, type MsgName, type PredictionMsg, type ResultMsg, type FeatureVectorMsg } from './protocol.generated.js';
+import { ERR_NAME, FIXED_BYTES, MAX_PAYLOAD, MSG, type ImuSamplesMsg, type InfoMsg, type LogMsg, type MessageMap, type OutputDataMsg, type MsgName, type PredictionMsg, type ResultMsg, type FeatureVectorMsg, type AnomalyScoreMsg } from './protocol.generated.js';
 import { LinkTiming } from './link-timing.js';
 import { Listeners, type Transport } from './transport.js';
 
@@ -70,6 +70,8 @@ export const LOG_KEEP = 200;
 
 /** Largest output a RESULT frame carries (larger outputs: the rest by OUTPUT_READ). */
 export const MAX_OUTPUT_BYTES = MAX_PAYLOAD - FIXED_BYTES.RESULT;
+/** ANOMALY_SCORE.window of a reply to ANOMALY_READ (events carry their PREDICTION's window). */
+export const INFER_WINDOW = 0xffffffff;
 /** Largest OUTPUT_READ. */
 export const OUTPUT_READ_BYTES = MAX_PAYLOAD - FIXED_BYTES.OUTPUT_DATA;
 /** Smallest INPUT_CHUNK the client shrinks to on a noisy link. */
@@ -107,6 +109,7 @@ export class DeviceClient {
   private chain: Promise<unknown> = Promise.resolve();
   private predictions = new Listeners<[PredictionMsg]>();
   private imu = new Listeners<[ImuSamplesMsg]>();
+  private anomalies = new Listeners<[AnomalyScoreMsg]>();
   private logListeners = new Listeners<[string]>();
   /** Text of the most recent LOG events (firmware log lines, e.g. TFLM's DebugLog), oldest first, trailing newlines removed. */
   readonly logs: string[] = [];
@@ -164,6 +167,10 @@ export class DeviceClient {
   onImuSamples(f: (s: ImuSamplesMsg) => void): () => void {
     return this.imu.add(f);
   }
+  /** The anomaly block's score of each live window (ANOMALY_SCORE events, right after their PREDICTION). */
+  onAnomaly(f: (s: AnomalyScoreMsg) => void): () => void {
+    return this.anomalies.add(f);
+  }
   /** Firmware log lines (LOG events), trailing newlines removed; blank ones are dropped. */
   onLog(f: (text: string) => void): () => void {
     return this.logListeners.add(f);
@@ -192,6 +199,8 @@ export class DeviceClient {
       if (m.name === 'PREDICTION') this.predictions.emit(m.msg);
       else if (m.name === 'IMU_SAMPLES') this.imu.emit(m.msg);
       else if (m.name === 'LOG') this.onLogMsg(m.msg);
+      // An event's window is a PREDICTION's; the reply to ANOMALY_READ has INFER_WINDOW (its seq may equal an event's).
+      else if (m.name === 'ANOMALY_SCORE' && m.msg.window !== INFER_WINDOW) this.anomalies.emit(m.msg);
       else if (this.pending && m.seq === this.pending.seq && (m.name === 'ERROR' || this.pending.expect.includes(m.name))) this.pending.resolve(m);
       else this.stats.staleReplies++;
     }
@@ -389,6 +398,15 @@ export class DeviceClient {
     const features = Int32Array.from({ length: n }, (_, i) => dv.getInt32(4 * i, true));
     const modelInput = Int8Array.from({ length: n }, (_, i) => dv.getInt8(4 * n + i));
     return { features, modelInput, counterDelta: m.counterDelta, micros: m.micros };
+  }
+
+  /**
+   * The anomaly block's score of the last INFER's model input (ANOMALY_READ → ANOMALY_SCORE).
+   * Firmware without an anomaly block answers ERROR NO_ANOMALY (a device error).
+   */
+  async anomaly(): Promise<{ distance: number; threshold: number; cluster: number; flagged: boolean }> {
+    const m = (await this.request('ANOMALY_READ', {}, ['ANOMALY_SCORE'], { replyBytes: 40 })).msg as AnomalyScoreMsg;
+    return { distance: m.distance, threshold: m.threshold, cluster: m.cluster, flagged: m.flagged === 1 };
   }
 
   /**

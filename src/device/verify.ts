@@ -28,6 +28,17 @@ export interface VerifyOptions {
   features?: (input: Uint8Array, index: number) => { features: Int32Array; modelInput: Int8Array };
   /** The model's sample rate (settings), for the energy estimate's duty cycle at its window stride. */
   sampleRateHz?: number;
+  /**
+   * Models with an anomaly block (train --anomaly): the host's score of an input (anomalyDistance on
+   * its int8 model input). Given, the board's score of every INFER (ANOMALY_READ) is compared with it.
+   */
+  anomaly?: (input: Uint8Array, index: number) => AnomalyScore;
+}
+
+export interface AnomalyScore {
+  distance: number;
+  cluster: number;
+  flagged: boolean;
 }
 
 export interface Stat {
@@ -47,6 +58,8 @@ export interface VerifyReport {
   mismatches: { index: number; differingBytes: number; maxLsb: number; diverged?: 'dsp' | 'network' }[];
   /** Feature block checks (models with one): windows whose int32 features and int8 model input equal the host's, and the DSP's own counter per window. */
   features?: { n: number; bitExact: number; firstMismatch: { index: number; feature: number; host: number; device: number } | null; counter: Stat | null };
+  /** Anomaly block checks (models with one): windows whose K-means distance and nearest centroid equal the host's, and how many the board flagged. */
+  anomaly?: { n: number; bitExact: number; flagged: number; threshold: number; firstMismatch: { index: number; host: AnomalyScore; device: AnomalyScore } | null };
   /** Argmax accuracy against labels, device and host, when labels were given. */
   accuracy?: { device: number; reference: number; n: number };
   modelSha256: { file: string; device: string; match: boolean };
@@ -112,6 +125,8 @@ export async function verifyDevice(client: DeviceClient, o: VerifyOptions): Prom
   const dspCounters: number[] = [];
   let featExact = 0;
   let featFirst: NonNullable<VerifyReport['features']>['firstMismatch'] = null;
+  let anomalyExact = 0, anomalyFlagged = 0, anomalyThreshold = 0;
+  let anomalyFirst: NonNullable<VerifyReport['anomaly']>['firstMismatch'] = null;
   for (let i = 0; i < o.inputs.length; i++) {
     let dspOk = true;
     if (o.features) {
@@ -134,6 +149,14 @@ export async function verifyDevice(client: DeviceClient, o: VerifyOptions): Prom
       differing++;
       worst = Math.max(worst, k < want.length && k < r.output.length ? Math.abs(((want[k] << 24) >> 24) - ((r.output[k] << 24) >> 24)) : 256);
     }
+    if (o.anomaly) {
+      const host = o.anomaly(o.inputs[i], i);
+      const dev = await client.anomaly();
+      anomalyThreshold = dev.threshold;
+      if (dev.flagged) anomalyFlagged++;
+      if (dev.distance === host.distance && dev.cluster === host.cluster && dev.flagged === host.flagged) anomalyExact++;
+      else anomalyFirst ??= { index: i, host, device: { distance: dev.distance, cluster: dev.cluster, flagged: dev.flagged } };
+    }
     if (differing === 0) bitExact++;
     else if (mismatches.length < 20) mismatches.push({ index: i, differingBytes: differing, maxLsb: worst, ...(o.features ? { diverged: dspOk ? ('network' as const) : ('dsp' as const) } : {}) });
     maxLsbDiff = Math.max(maxLsbDiff, worst);
@@ -152,7 +175,7 @@ export async function verifyDevice(client: DeviceClient, o: VerifyOptions): Prom
     ? estimateEnergy({ measured: stat(counters).mean, kind, power, windowStride: info.windowStride || undefined, sampleRateHz: o.sampleRateHz })
     : undefined;
   return {
-    ok: bitExact === n && fileSha === deviceSha && (!o.features || featExact === n),
+    ok: bitExact === n && fileSha === deviceSha && (!o.features || featExact === n) && (!o.anomaly || anomalyExact === n),
     n,
     bitExact,
     maxLsbDiff,
@@ -171,6 +194,7 @@ export async function verifyDevice(client: DeviceClient, o: VerifyOptions): Prom
     linkBytes: client.stats.bytesSent + client.stats.bytesReceived - bytes0,
     link: { retries: client.stats.retries - link0.retries, timeouts: client.stats.timeouts - link0.timeouts, badFrames: client.stats.badFrames - link0.badFrames },
     ...(o.features ? { features: { n, bitExact: featExact, firstMismatch: featFirst, counter: kind === 'none' ? null : stat(dspCounters) } } : {}),
+    ...(o.anomaly ? { anomaly: { n, bitExact: anomalyExact, flagged: anomalyFlagged, threshold: anomalyThreshold, firstMismatch: anomalyFirst } } : {}),
     ...(energy ? { energy } : {}),
   };
 }
@@ -187,6 +211,11 @@ export function formatVerifyReport(r: VerifyReport): string {
     lines.push(`features: ${r.features.bitExact}/${r.features.n} feature vectors bit-exact (board DSP vs host)` + (r.features.counter ? `, DSP ${r.features.counter.mean.toFixed(0)} ${r.counterKind} mean of the ${r.counter?.mean.toFixed(0) ?? '?'} per inference` : ''));
     const f = r.features.firstMismatch;
     if (f) lines.push(`  first DSP mismatch: window ${f.index}, feature ${f.feature}: host ${f.host}, board ${f.device}`);
+  }
+  if (r.anomaly) {
+    const a = r.anomaly;
+    lines.push(`anomaly: ${a.bitExact}/${a.n} K-means scores bit-exact (board vs host), ${a.flagged} of ${a.n} windows flagged (distance > ${a.threshold})`);
+    if (a.firstMismatch) lines.push(`  first anomaly mismatch: window ${a.firstMismatch.index}: host distance ${a.firstMismatch.host.distance} (cluster ${a.firstMismatch.host.cluster}), board ${a.firstMismatch.device.distance} (cluster ${a.firstMismatch.device.cluster})`);
   }
   if (r.energy) lines.push(formatEnergy(r.energy));
   if (r.accuracy) lines.push(`accuracy: device ${(100 * r.accuracy.device).toFixed(1)}%, host ${(100 * r.accuracy.reference).toFixed(1)}% (${r.accuracy.n} labelled)`);

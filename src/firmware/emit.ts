@@ -249,7 +249,7 @@ export function makefile(board: BoardSpec, engine: EngineId): GeneratedFile {
     'OPT ?= -O2',
     `CPU := ${board.cpuFlags ?? CM4F_FLAGS}`,
     // The board layer reports its id (INFO); boards sharing one HAL differ only here.
-    `CFLAGS := $(CPU) $(OPT) -std=c99 -Wall -Wextra -Werror -ffunction-sections -fdata-sections -DTF_BOARD_ID=\\"${board.id}\\" -Isrc $(EXTRA_CFLAGS)`,
+    `CFLAGS := $(CPU) $(OPT) -std=c99 -Wall -Wextra -Werror -ffunction-sections -fdata-sections -DTF_BOARD_ID=\\"${board.id}\\"${(board.cDefines ?? []).map((d) => ` -D${d}`).join('')} -Isrc $(EXTRA_CFLAGS)`,
     `LDSCRIPT := src/${board.linkerScript}`,
     'LDFLAGS := $(CPU) -Lsrc -T$(LDSCRIPT) -Wl,--gc-sections -Wl,-Map=build/firmware.map --specs=nano.specs --specs=nosys.specs',
     'C_SRCS := $(sort $(wildcard src/*.c))',

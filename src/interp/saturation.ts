@@ -42,6 +42,14 @@ export function inputSaturation(graph: Graph, x: ArrayLike<number>, index = 0): 
   return n;
 }
 
+/** How many values of the int8 inputs `xs` (raw bytes, one per example) sit at −128 or 127: clamped when they were made (0 when the input is not int8). */
+export function int8InputsAtRail(graph: Graph, xs: readonly Uint8Array[], index = 0): number {
+  if (graph.tensors[graph.inputs[index]].dtype !== 'int8') return 0;
+  let n = 0;
+  for (const x of xs) for (const v of new Int8Array(x.buffer, x.byteOffset, x.byteLength)) if (v === -128 || v === 127) n++;
+  return n;
+}
+
 /** Whether output `index` can saturate (int8, not produced by an op with a bounded range). */
 export function outputCanSaturate(graph: Graph, index = 0): boolean {
   const ti = graph.outputs[index];

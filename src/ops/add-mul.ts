@@ -90,6 +90,29 @@ export function broadcastStrides4(e: NativeEmitter, shape: number[], out: number
   return strides;
 }
 
+/** The fields of the C tf_binary_params_t (firmware/native/tf_kernels.h), shared with the DSP binary kernel. */
+export function binaryParamsFields(p: BinaryPrepared, e: NativeEmitter): Record<string, string | number> {
+  const outShape = e.graph.tensors[p.output].shape;
+  const c4 = (v: number[]) => `{${v.join(', ')}}`;
+  return {
+    out_dims: c4(outDims4(outShape)),
+    in1_strides: c4(broadcastStrides4(e, e.graph.tensors[p.inputA].shape, outShape)),
+    in2_strides: c4(broadcastStrides4(e, e.graph.tensors[p.inputB].shape, outShape)),
+    input1_offset: p.input1Offset,
+    input2_offset: p.input2Offset,
+    output_offset: p.outputOffset,
+    left_shift: p.leftShift,
+    input1_multiplier: p.input1Multiplier.multiplier,
+    input1_shift: p.input1Multiplier.shift,
+    input2_multiplier: p.input2Multiplier.multiplier,
+    input2_shift: p.input2Multiplier.shift,
+    output_multiplier: p.outputMultiplier.multiplier,
+    output_shift: p.outputMultiplier.shift,
+    act_min: p.actMin,
+    act_max: p.actMax,
+  };
+}
+
 function binaryDef(op: 'ADD' | 'MUL' | 'SUB'): OpDef<BinaryPrepared> {
   const isMul = op === 'MUL';
   const isSub = op === 'SUB';
@@ -188,26 +211,7 @@ function binaryDef(op: 'ADD' | 'MUL' | 'SUB'): OpDef<BinaryPrepared> {
         e.int8('in', 0);
         e.int8('in', 1);
         e.int8('out', 0);
-        const outShape = e.graph.tensors[p.output].shape;
-        const outDims = outDims4(outShape);
-        const c4 = (v: number[]) => `{${v.join(', ')}}`;
-        const params = e.struct('tf_binary_params_t', {
-          out_dims: c4(outDims),
-          in1_strides: c4(broadcastStrides4(e, e.graph.tensors[p.inputA].shape, outShape)),
-          in2_strides: c4(broadcastStrides4(e, e.graph.tensors[p.inputB].shape, outShape)),
-          input1_offset: p.input1Offset,
-          input2_offset: p.input2Offset,
-          output_offset: p.outputOffset,
-          left_shift: p.leftShift,
-          input1_multiplier: p.input1Multiplier.multiplier,
-          input1_shift: p.input1Multiplier.shift,
-          input2_multiplier: p.input2Multiplier.multiplier,
-          input2_shift: p.input2Multiplier.shift,
-          output_multiplier: p.outputMultiplier.multiplier,
-          output_shift: p.outputMultiplier.shift,
-          act_min: p.actMin,
-          act_max: p.actMax,
-        });
+        const params = e.struct('tf_binary_params_t', binaryParamsFields(p, e));
         return { kernel, call: `${kernel}(${params}, ${e.input(0, 'int8_t')}, ${e.input(1, 'int8_t')}, ${e.output('int8_t')})` };
       },
     },

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../core/errors.js';
 import { numElements } from '../core/graph.js';
 import type { Graph } from '../core/graph.js';
-import { inputSaturation, int8Range, outputCanSaturate, type Saturation } from '../interp/saturation.js';
+import { inputSaturation, int8InputsAtRail, int8Range, outputCanSaturate, type Saturation } from '../interp/saturation.js';
 import { compareOutputs, runInt8, type EvalReport } from './eval.js';
 import type { ArrayData } from './array-data.js';
 
@@ -40,16 +40,22 @@ export function evaluateInt8(model: tf.LayersModel, graph: Graph, data: ArrayDat
   if (f.length !== q.length) {
     throw badInput(`the float model gives ${f.length / n} outputs per example but the .tflite ${q.length / n}`, { remedy: 'Pass the .tflite made from this model.' });
   }
-  return { ...compareOutputs(f, q, n, data.y), saturation: evalSaturation(graph, data.x, q) };
+  return { ...compareOutputs(f, q, n, data.y), saturation: evalSaturation(graph, data.x, q, data.int8) };
 }
 
-/** Saturated input values (of `x`) and output values (of the dequantised int8 outputs `q`). */
-export function evalSaturation(graph: Graph, x: Float32Array, q: Float32Array): Saturation {
+/**
+ * Saturated input values and output values (of the dequantised int8 outputs `q`). The inputs
+ * counted are the ones the int8 model ran on: `int8` when given (a feature block's integer fold —
+ * the float features `x` are not what the board quantises), counted at −128/127 as verify does;
+ * else `x` outside the input tensor's range.
+ */
+export function evalSaturation(graph: Graph, x: Float32Array, q: Float32Array, int8?: readonly Uint8Array[]): Saturation {
   let outputs = 0;
   const r = outputCanSaturate(graph) ? int8Range(graph, graph.outputs[0]) : null;
   if (r) {
     const tol = Math.fround(graph.tensors[graph.outputs[0]].quant!.scale[0]) / 4;
     for (const v of q) if (Math.abs(v - r[0]) < tol || Math.abs(v - r[1]) < tol) outputs++;
   }
-  return { inputs: inputSaturation(graph, x), inputValues: x.length, outputs, outputValues: q.length };
+  const inputs = int8 ? int8InputsAtRail(graph, int8) : inputSaturation(graph, x);
+  return { inputs, inputValues: int8 ? int8.reduce((a, b) => a + b.byteLength, 0) : x.length, outputs, outputValues: q.length };
 }

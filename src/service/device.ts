@@ -12,12 +12,13 @@ import type { FlashPlan } from '../flash/plan.js';
 import { DeviceClient, type ClientOptions } from '../device/client.js';
 import { interpreterReference, parseWindowsFile, quantizeWindows, type Reference } from '../device/reference.js';
 import type { Board, BoardPort, BoardStartOptions, FilePort, Platform, StartedBoard } from './ports.js';
-import { verifyDevice, type VerifyReport } from '../device/verify.js';
+import { verifyDevice, type AnomalyScore, type VerifyReport } from '../device/verify.js';
+import { anomalyDistance, anomalyInt8 } from '../train/anomaly.js';
 import { selectVerifySample, type VerifySample, type VerifySampleOptions } from '../device/verify-sample.js';
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
 import { blockFromSettings, featureQuantisers, quantiseFeatures, rawWindowBytes } from '../features/index.js';
 import { withModelQuant } from '../firmware/model-settings.js';
-import { addSaturation, NO_SATURATION, outputSaturation, saturationWarning, type Saturation } from '../interp/saturation.js';
+import { addSaturation, int8InputsAtRail, NO_SATURATION, outputSaturation, saturationWarning, type Saturation } from '../interp/saturation.js';
 import { createInterpreter } from '../interp/index.js';
 import { readTflite } from '../tflite/reader.js';
 
@@ -183,6 +184,17 @@ export interface VerifyStageOptions extends VerifySampleOptions {
   onProgress?: (done: number, total: number) => void;
   /** The model's sample rate: the energy estimate's duty cycle at the window stride. */
   sampleRateHz?: number;
+  /** The model's settings: with an anomaly block (train --anomaly) every window's score is checked too. */
+  settings?: ModelSettings;
+}
+
+/** The host's anomaly score of a verify input (its int8 model input: the input itself, or the feature block's), or undefined without an anomaly block. */
+function hostAnomaly(model: Uint8Array, w: VerifyWindows, settings: ModelSettings | undefined): ((input: Uint8Array, index: number) => AnomalyScore) | undefined {
+  if (!settings?.anomaly) return undefined;
+  const s = withModelQuant(settings, readTflite(model).graph);
+  if (!s.inputQuant) return undefined;
+  const block = anomalyInt8(s.anomaly!, s.inputQuant);
+  return (x, i) => anomalyDistance(w.features ? w.features(x, i).modelInput : new Int8Array(x.buffer, x.byteOffset, x.byteLength), block);
 }
 
 export type VerifyStageReport = VerifyReport & {
@@ -204,10 +216,8 @@ export function verifySaturation(model: Uint8Array, inputs: Uint8Array[]): { sat
   const interp = createInterpreter(graph);
   let sat: Saturation = { ...NO_SATURATION };
   for (const x of inputs) {
-    let atRail = 0;
-    if (int8In) for (const v of new Int8Array(x.buffer, x.byteOffset, x.byteLength)) if (v === -128 || v === 127) atRail++;
     const out = interp.invoke([x])[0];
-    sat = addSaturation(sat, { inputs: atRail, inputValues: int8In ? x.byteLength : 0, outputs: outputSaturation(graph, out), outputValues: out.byteLength });
+    sat = addSaturation(sat, { inputs: int8InputsAtRail(graph, [x]), inputValues: int8In ? x.byteLength : 0, outputs: outputSaturation(graph, out), outputValues: out.byteLength });
   }
   return { saturation: sat, warning: saturationWarning(graph, sat) };
 }
@@ -218,6 +228,7 @@ export async function verifyStage(client: DeviceClient, model: Uint8Array, w: Ve
   const inputs = sample.indices.map((i) => w.inputs[i]);
   const labels = w.labels ? sample.indices.map((i) => w.labels![i]) : undefined;
   const ref = w.reference ?? interpreterReference(model);
+  const anomaly = hostAnomaly(model, w, o.settings);
   const report = await verifyDevice(client, {
     model,
     inputs,
@@ -226,7 +237,8 @@ export async function verifyStage(client: DeviceClient, model: Uint8Array, w: Ve
     reference: (x, k) => ref(x, sample.indices[k]),
     ...(w.features ? { features: (x: Uint8Array, k: number) => w.features!(x, sample.indices[k]) } : {}),
     onProgress: o.onProgress,
-    sampleRateHz: o.sampleRateHz,
+    sampleRateHz: o.sampleRateHz ?? o.settings?.sampleRateHz,
+    ...(anomaly ? { anomaly: (x: Uint8Array, k: number) => anomaly(x, sample.indices[k]) } : {}),
   });
   const { indices: _omit, ...summary } = sample;
   // Counted where the host interpreter is the reference (a vectors folder brings its own outputs,

@@ -17,7 +17,9 @@ import { badInput } from '../core/errors.js';
 import { exists, makeDir, moveFile, readText, removeFile, writeFileAtomic } from '../adapters/files.js';
 import { DEFAULT_MAX_FILE_MB, readRegularText } from '../adapters/import-fs.js';
 import { builtinWindowing } from '../data/prepare.js';
-import { parseCaptureRows, pieceFiles, planCrop, planSplit, type CaptureRows, type EditPlan, type SplitSpec } from '../data/recording-edit.js';
+import { parseCaptureRows, pieceFiles, planCrop, planSplit, sampleAt, type CaptureRows, type EditPlan, type EditResult, type RecordingSamples, type SplitSpec } from '../data/recording-edit.js';
+
+export type { EditResult, RecordingSamples };
 import { spectrumParams, windowSpectrum, type WindowSpectrum } from '../features/spectrum.js';
 
 /** Where edited originals go, inside the dataset folder. */
@@ -32,24 +34,6 @@ export function readCaptureRows(path: string): CaptureRows {
   if (!exists(path + '.json')) throw badInput(`${path} has no sidecar ${basename(path)}.json, so it is not a tinyforge capture`, { remedy: NOT_CAPTURE });
   const csv = readRegularText(path, DEFAULT_MAX_FILE_MB);
   return parseCaptureRows(csv, readRegularText(path + '.json', 1), path);
-}
-
-/** A recording for a chart: its metadata and one column of samples per axis. */
-export interface RecordingSamples {
-  file: string;
-  label: string;
-  group: string;
-  sampleRateHz: number;
-  axes: string[];
-  units: string[];
-  /** Frames; seconds = samples / sampleRateHz (as the recordings list and its totals count them). */
-  samples: number;
-  seconds: number;
-  /** columns[axis][frame], in `units`. */
-  columns: number[][];
-  gaps: { at: number; missing: number }[];
-  /** The shortest piece a crop or split may leave: one window, in samples (see editWindow). */
-  windowSamples: number;
 }
 
 /**
@@ -83,15 +67,8 @@ export interface EditOptions {
   settings?: ModelSettings | null;
   /** Base name of the new file(s) instead of ORIGINAL-crop / ORIGINAL-p1… */
   name?: string;
-}
-
-export interface EditResult {
-  operation: 'crop' | 'split';
-  /** The original file name, and where it was moved (relative to the dataset folder). */
-  original: string;
-  backup: string;
-  pieces: { file: string; start: number; end: number; samples: number; seconds: number }[];
-  notes: string[];
+  /** Positions and lengths in samples (default) or seconds (rounded to the nearest sample at the recording's rate). */
+  unit?: 'samples' | 'seconds';
 }
 
 function checkName(name: string | undefined): void {
@@ -137,21 +114,30 @@ function execute(path: string, c: CaptureRows, plan: EditPlan): EditResult {
   };
 }
 
-/** Keeps samples [start, end) of the recording at `path` as a new recording; the original goes to .originals/. */
-export function cropRecording(path: string, range: { start: number; end: number }, o: EditOptions = {}): EditResult {
+/** Position → sample index under the options' unit. */
+const toSample = (o: EditOptions, rate: number) => (v: number) => (o.unit === 'seconds' ? sampleAt(v, rate) : v);
+
+/**
+ * Keeps [start, end) of the recording at `path` (default start 0, end the recording's end) as a new
+ * recording; the original goes to .originals/.
+ */
+export function cropRecording(path: string, range: { start?: number; end?: number }, o: EditOptions = {}): EditResult {
   checkName(o.name);
   const c = readCaptureRows(path);
   const rate = c.meta.sampleRateHz;
-  const plan = planCrop(basename(path), c.rows.length, rate, range, o.minSamples ?? editWindow(o.settings ?? null, rate), o.name);
+  const at = toSample(o, rate);
+  const plan = planCrop(basename(path), c.rows.length, rate, { start: range.start === undefined ? 0 : at(range.start), end: range.end === undefined ? c.rows.length : at(range.end) }, o.minSamples ?? editWindow(o.settings ?? null, rate), o.name);
   return execute(path, c, plan);
 }
 
-/** Cuts the recording at `path` into pieces (at sample indices, or every N samples); the original goes to .originals/. */
+/** Cuts the recording at `path` into pieces (at points, or every N); the original goes to .originals/. */
 export function splitRecording(path: string, spec: SplitSpec, o: EditOptions = {}): EditResult {
   checkName(o.name);
   const c = readCaptureRows(path);
   const rate = c.meta.sampleRateHz;
-  const plan = planSplit(basename(path), c.rows.length, rate, spec, o.minSamples ?? editWindow(o.settings ?? null, rate), o.name);
+  const at = toSample(o, rate);
+  const samples: SplitSpec = 'every' in spec ? { every: at(spec.every) } : { at: Array.isArray(spec.at) ? spec.at.map(at) : spec.at };
+  const plan = planSplit(basename(path), c.rows.length, rate, samples, o.minSamples ?? editWindow(o.settings ?? null, rate), o.name);
   return execute(path, c, plan);
 }
 

@@ -4,6 +4,9 @@
  */
 import type { InfoMsg } from '../device/protocol.generated.js';
 
+export type { EditResult, RecordingSamples } from '../data/recording-edit.js';
+export type { WindowSpectrum } from '../features/spectrum.js';
+
 export type LinkState = 'connecting' | 'connected' | 'disconnected';
 
 export interface DeviceView {

@@ -71,13 +71,18 @@ export function quantileOf(xs: readonly number[], q: number): number {
 
 const REMEDY_K = 'e.g. tinyforge train --anomaly 16 (Edge Impulse uses 32 clusters by default)';
 
+/** Bad-input unless 1 ≤ k ≤ n (whole): the cluster count `train --anomaly K` may fit on n training windows. */
+export function checkClusters(k: number, n: number): void {
+  if (!Number.isInteger(k) || k < 1) throw badInput(`--anomaly needs a whole number of clusters ≥ 1, got ${k}`, { remedy: REMEDY_K });
+  if (k > n) throw badInput(`--anomaly ${k}: more clusters than the ${n} training windows`, { remedy: `use at most ${n} clusters (fewer than a tenth of the windows is usual), e.g. --anomaly ${Math.max(1, Math.min(32, Math.floor(n / 10)))}` });
+}
+
 /** K-means on the training windows + a threshold from the validation windows. Throws bad-input for k < 1, more clusters than windows, a quantile outside (0, 1]. */
 export function fitAnomaly(o: FitAnomalyInput): AnomalySettings {
   const d = o.dims;
   const n = Math.floor(o.train.length / d);
   const quantile = o.quantile ?? ANOMALY_DEFAULTS.quantile;
-  if (!Number.isInteger(o.k) || o.k < 1) throw badInput(`--anomaly needs a whole number of clusters ≥ 1, got ${o.k}`, { remedy: REMEDY_K });
-  if (o.k > n) throw badInput(`--anomaly ${o.k}: more clusters than the ${n} training windows`, { remedy: `use at most ${n} clusters (fewer than a tenth of the windows is usual), e.g. --anomaly ${Math.max(1, Math.min(32, Math.floor(n / 10)))}` });
+  checkClusters(o.k, n);
   if (!(quantile > 0 && quantile <= 1)) throw badInput(`--anomaly-quantile must be in (0, 1], got ${quantile}`, { remedy: 'e.g. --anomaly-quantile 0.99 (1 % of known windows flagged)' });
   if (d > ANOMALY_MAX_DIMS) throw badInput(`the model input has ${d} values; the anomaly block's int32 distance holds at most ${ANOMALY_MAX_DIMS}`, { remedy: 'use a smaller window or a feature block (--features spectral)' });
   const k = o.k;
@@ -131,6 +136,16 @@ export function fitAnomaly(o: FitAnomalyInput): AnomalySettings {
     quantile,
     thresholdFrom: val === o.val ? 'validation' : 'train',
   };
+}
+
+/** Share of the windows of `x` ([n][dims], float input units) whose float distance exceeds the threshold. */
+export function anomalyRate(a: AnomalySettings, x: ArrayLike<number>, dims: number): number {
+  const k = a.centroids.length;
+  const cent = Float64Array.from(a.centroids.flat());
+  const n = Math.floor(x.length / dims);
+  let flagged = 0;
+  for (let r = 0; r < n; r++) if (nearest(x, r, cent, k, dims).distance > a.threshold) flagged++;
+  return n ? flagged / n : 0;
 }
 
 const roundHalfAway = (x: number) => Math.sign(x) * Math.round(Math.abs(x));

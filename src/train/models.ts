@@ -10,7 +10,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../core/errors.js';
 
-export const PRESETS = ['dense', 'conv1d', 'conv1d-small', 'dsconv'] as const;
+export const PRESETS = ['dense', 'conv1d', 'conv1d-small', 'dsconv', 'feature-conv'] as const;
+
+/** Presets that take a feature block's vector (--features spectral|flatten); the others convolve over a raw window's samples. */
+export const FEATURE_PRESETS: readonly Preset[] = ['dense', 'feature-conv'];
 export type Preset = (typeof PRESETS)[number];
 
 export const PRESET_HELP: Record<Preset, string> = {
@@ -18,6 +21,7 @@ export const PRESET_HELP: Record<Preset, string> = {
   conv1d: 'Conv1D(16,k5) → MaxPool(2) → Conv1D(32,k5) → MaxPool(2) → Conv1D(64,k3) → GAP → Dense(32) → Dense(classes): ~12 k params',
   'conv1d-small': 'Conv1D(8,k5) → MaxPool(2) → Conv1D(16,k5) → GAP → Dense(classes): ~1 k params, fastest',
   dsconv: 'Reshape → Conv2D(16,5×1) → DepthwiseConv2D(5×1) → Conv2D(32,1×1) → GAP2D → Dense(classes): depthwise-separable',
+  'feature-conv': 'features only: Reshape [channels, per channel] → Conv2D(8, channels×3) → Conv2D(16, 1×3) → Flatten → Dense(classes): a small conv along the spectrum (bins) of every channel at once',
 };
 
 export interface ModelShape {
@@ -25,6 +29,12 @@ export interface ModelShape {
   axes: number;
   classes: number;
   seed: number;
+  /**
+   * Feature models (windowLength 1, `axes` = the feature count): the block's channels. Its features
+   * are channel-major (each channel's features contiguous, in the same order: src/features/), which
+   * `feature-conv` reshapes to [channels, features per channel].
+   */
+  channels?: number;
 }
 
 export function isPreset(p: string): p is Preset {
@@ -42,12 +52,20 @@ export function buildModel(preset: string, shape: ModelShape): tf.Sequential {
   let n = 0;
   const init = () => tf.initializers.glorotUniform({ seed: shape.seed * 1000 + n++ });
   // Shortest window whose feature maps stay ≥ 1 sample through the 'valid' convolutions and pools.
-  const minLen = { dense: 1, conv1d: 24, 'conv1d-small': 14, dsconv: 9 }[preset];
+  const minLen = { dense: 1, conv1d: 24, 'conv1d-small': 14, dsconv: 9, 'feature-conv': 1 }[preset];
   if (preset !== 'dense' && L < minLen) {
     throw badInput(`window length ${L} is too short for the ${preset} preset (needs ≥ ${minLen} samples)`, { remedy: 'Use longer windows or --preset dense.' });
   }
   const layers: tf.layers.Layer[] = [];
   const input = { inputShape: [L, A] };
+  if (preset === 'feature-conv') {
+    const C = shape.channels ?? 0;
+    if (L !== 1 || !Number.isInteger(C) || C < 1 || A % C !== 0 || A / C < 5) {
+      throw badInput(`the feature-conv preset needs a feature block's vector (≥ 5 features per channel); got ${L} × ${A}${C ? ` in ${C} channels` : ''}`, {
+        remedy: 'use it with --features spectral (or flatten); raw windows take --preset conv1d, conv1d-small or dsconv',
+      });
+    }
+  }
   switch (preset) {
     case 'dense':
       layers.push(
@@ -87,6 +105,19 @@ export function buildModel(preset: string, shape: ModelShape): tf.Sequential {
         tf.layers.dense({ units: K, activation: 'softmax', kernelInitializer: init() }),
       );
       break;
+    case 'feature-conv': {
+      // [1, A] → [C, F, 1]; the first kernel spans every channel (a conv1d over the feature axis with
+      // the channels as its input channels); Flatten keeps where in the spectrum a pattern sits.
+      const C = shape.channels!;
+      layers.push(
+        tf.layers.reshape({ ...input, targetShape: [C, A / C, 1] }),
+        tf.layers.conv2d({ filters: 8, kernelSize: [C, 3], activation: 'relu', kernelInitializer: init() }),
+        tf.layers.conv2d({ filters: 16, kernelSize: [1, 3], activation: 'relu', kernelInitializer: init() }),
+        tf.layers.flatten({}),
+        tf.layers.dense({ units: K, activation: 'softmax', kernelInitializer: init() }),
+      );
+      break;
+    }
   }
   return tf.sequential({ layers });
 }

@@ -16,7 +16,8 @@ import { augmentWindows, type AugmentOptions } from './augment.js';
 import { blockForWindows, computeFeatures, featureSet, fitFeatureSettings, standardise, standardisedFeatureSet, type ResolvedBlock } from '../features/index.js';
 import { selectBackend, type BackendPreference } from './backend.js';
 import { argmaxRows, classificationMetrics, fitVerdict, type HeldOutContext, type Metrics, type Verdict } from './metrics.js';
-import { buildModel, modelSize, type ModelSize } from './models.js';
+import { buildModel, FEATURE_PRESETS, modelSize, type ModelSize } from './models.js';
+import { anomalyRate, checkClusters, fitAnomaly } from './anomaly.js';
 
 export interface EpochRecord {
   /** 1-based. */
@@ -66,6 +67,8 @@ export interface TrainOptions {
   augment?: AugmentOptions;
   /** The front-end (src/features/): raw windows (default) or a feature block with its parameters. */
   features?: FrontEnd;
+  /** The anomaly block (src/train/anomaly.ts): K-means with `k` clusters on the model input, threshold at `quantile` of the validation distances. */
+  anomaly?: { k: number; quantile?: number };
 }
 
 /** A feature block by name with its parameters (registry.ts); 'raw' is today's normalised window. */
@@ -125,6 +128,8 @@ export interface EvalReport {
   metrics: Metrics;
   verdict: Verdict;
   size: ModelSize;
+  /** The anomaly block (train --anomaly): clusters, threshold (float input units²) and the share of windows above it per split (float arithmetic; the board's int8 score is within its rounding). */
+  anomaly?: { clusters: number; quantile: number; threshold: number; thresholdFrom: 'validation' | 'train'; flagged: { train: number; val: number | null; test: number | null } };
 }
 
 export interface SplitContext extends HeldOutContext {
@@ -240,14 +245,19 @@ export async function trainModel(split: SplitSet, opts: TrainOptions): Promise<T
     throw badInput(`early-stopping patience must be a positive integer, got ${opts.earlyStopping.patience}`, { remedy: 'Use e.g. 5.' });
   }
   const k = train.labels.length;
+  // Checked before the backend loads or anything trains (fitAnomaly repeats the checks).
+  if (opts.anomaly) checkClusters(opts.anomaly.k, train.y.length);
   const classWeights = resolveClassWeights(opts.classWeights, train.y, k);
   // The feature block's parameters are checked here, before the backend loads or anything trains.
   const block: ResolvedBlock | null = opts.features && opts.features.block !== 'raw' ? blockForWindows(opts.features.block, opts.features.params, train, opts.units) : null;
   if (opts.features?.block === 'raw') blockForWindows('raw', opts.features.params, train, opts.units);
-  if (block && !opts.model && opts.preset !== 'dense') {
+  if (block && !opts.model && !(FEATURE_PRESETS as readonly string[]).includes(opts.preset)) {
     throw badInput(`the ${opts.preset} preset convolves over a window's samples; the ${block.block} front-end gives one vector of ${block.count} features per window`, {
-      remedy: 'use --preset dense with --features spectral|flatten (or --features raw for the convolutional presets)',
+      remedy: `use --preset ${FEATURE_PRESETS.join(' or --preset ')} with --features spectral|flatten (or --features raw for the convolutional presets)`,
     });
+  }
+  if (!block && !opts.model && opts.preset === 'feature-conv') {
+    throw badInput("the feature-conv preset takes a feature block's vector, not raw windows", { remedy: 'add --features spectral (or flatten), or pick --preset conv1d, conv1d-small or dsconv' });
   }
 
   const choice = await selectBackend(opts.backend);
@@ -260,7 +270,8 @@ export async function trainModel(split: SplitSet, opts: TrainOptions): Promise<T
   const inputShape = [tr.windowLength, tr.axes.length];
   const per = inputShape[0] * inputShape[1];
 
-  const model = opts.model ?? buildModel(opts.preset, { windowLength: tr.windowLength, axes: tr.axes.length, classes: k, seed: opts.seed });
+  const channels = block ? new Set(block.names.map((n) => n.slice(0, n.lastIndexOf('.')))).size : undefined;
+  const model = opts.model ?? buildModel(opts.preset, { windowLength: tr.windowLength, axes: tr.axes.length, classes: k, seed: opts.seed, ...(channels ? { channels } : {}) });
   model.compile({
     optimizer: opts.optimizer === 'adam' ? tf.train.adam(opts.learningRate) : tf.train.sgd(opts.learningRate),
     loss: 'categoricalCrossentropy',
@@ -362,6 +373,12 @@ export async function trainModel(split: SplitSet, opts: TrainOptions): Promise<T
     ...(fitted ? { features: fitted.settings } : {}),
   };
   const report = buildReport({ model, backend: choice.backend, opts, classWeights, history, bestEpoch, stoppedEarly, interrupted, train: tr, val: va, test: te, frontEndParams: block?.params });
+  if (opts.anomaly) {
+    const a = fitAnomaly({ train: tr.x, val: va.x, dims: per, k: opts.anomaly.k, quantile: opts.anomaly.quantile, seed: opts.seed });
+    settings.anomaly = a;
+    const share = (ws: WindowSet | undefined) => (ws && ws.y.length ? anomalyRate(a, ws.x, per) : null);
+    report.anomaly = { clusters: a.centroids.length, quantile: a.quantile, threshold: a.threshold, thresholdFrom: a.thresholdFrom, flagged: { train: share(tr)!, val: share(va), test: share(te) } };
+  }
   const heldOut = split.test && split.test.y.length ? split.test : split.val.y.length ? split.val : train;
   const windows = { representative: sampleWindows(train, REPRESENTATIVE_MAX, opts.seed), heldOut };
   return { model, settings, history, report, backend: choice.backend, windows };

@@ -61,7 +61,7 @@ describe('planCrop', () => {
     expect(errorOf(() => planCrop('a.csv', 10, RATE, { start: 0.5, end: 5 }, 2)).message).toMatch(/whole sample index/);
     const short = errorOf(() => planCrop('a.csv', 10, RATE, { start: 2, end: 5 }, 4));
     expect(short.message).toMatch(/keeps 3 samples \(0\.30 s\), fewer than one window \(4 samples, 0\.40 s\)/);
-    expect(short.remedy).toMatch(/select at least 0\.40 s, or delete the recording/);
+    expect(short.remedy).toMatch(/keep at least 0\.40 s, or delete the recording/);
   });
 });
 

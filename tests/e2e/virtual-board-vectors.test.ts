@@ -24,6 +24,9 @@ import { DeviceClient } from '../../src/device/client.js';
 import { verifyDevice } from '../../src/device/verify.js';
 import { createInterpreter } from '../../src/interp/index.js';
 import { REPO_ROOT } from '../../src/core/shared.js';
+import type { Graph, Tensor } from '../../src/core/graph.js';
+import { writeTflite } from '../../src/tflite/writer.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
 
 const shared = sharedForTests();
 const folders = shared ? readdirSync(join(shared, 'vectors'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort() : [];
@@ -93,11 +96,65 @@ describe('virtual board: int8-packed DSP weights bit-exact (native engine)', () 
   it.skipIf(!shared).each(['mlperf_tiny_kws', 'micro_speech_quantized', 'magic_wand', 'person_detect'])('shared %s', (name) => verifyOnVirtualBoard(name, join(shared!, 'vectors', name), 'int8'));
 });
 
-// More cores as virtual boards (issue 17): Cortex-M3 (no DSP extension: the portable kernels) and
-// Cortex-M7 (the DSP kernels), every shared vector bit-exact on each.
+// The DSP elementwise and average-pool kernels (tf_dsp_binary_s8, tf_dsp_avg_pool_s8) on the real
+// instructions: no shared vector has ADD, SUB or MUL. A residual block of them — ADD of two arena
+// tensors (the non-broadcast path), MUL by a per-channel constant and ADD of a scalar (broadcast),
+// SUB, a 3×3 average pool with clipped border windows — expected bytes from the host interpreter
+// (bit-exact with TFLM's reference kernels, tests/vectors), inputs SplitMix-like random plus the rails.
+describe('virtual board: DSP ADD / SUB / MUL / AVERAGE_POOL_2D bit-exact (native engine)', () => {
+  it('a residual block of them, 8 inputs', async () => {
+    const q = (scale: number, zp: number) => ({ scale: [Math.fround(scale)], zeroPoint: [zp], quantizedDimension: 0 });
+    const shape = [1, 6, 10, 16];
+    const act = (name: string, scale: number, zp: number): Tensor => ({ name, dtype: 'int8', shape, quant: q(scale, zp) });
+    const bytes = (a: Int8Array) => new Uint8Array(a.buffer);
+    const tensors: Tensor[] = [
+      act('x', 0.05, -3), // 0
+      act('pool', 0.05, -3), // 1
+      act('sum', 0.07, 10), // 2
+      { name: 'gain', dtype: 'int8', shape: [16], data: bytes(Int8Array.from({ length: 16 }, (_, k) => 8 * k - 60)), quant: q(0.01, 2) }, // 3
+      act('scaled', 0.03, -20), // 4
+      act('diff', 0.06, 5), // 5
+      { name: 'bias', dtype: 'int8', shape: [1], data: bytes(Int8Array.from([-77])), quant: q(0.02, 0) }, // 6
+      act('y', 0.08, -1), // 7
+    ];
+    const graph: Graph = {
+      tensors,
+      operators: [
+        { op: 'AVERAGE_POOL_2D', inputs: [0], outputs: [1], options: { padding: 'SAME', strideH: 1, strideW: 1, filterH: 3, filterW: 3, fusedActivation: 'NONE' } },
+        { op: 'ADD', inputs: [0, 1], outputs: [2], options: { fusedActivation: 'NONE' } },
+        { op: 'MUL', inputs: [2, 3], outputs: [4], options: { fusedActivation: 'NONE' } },
+        { op: 'SUB', inputs: [4, 0], outputs: [5], options: { fusedActivation: 'NONE' } },
+        { op: 'ADD', inputs: [5, 6], outputs: [7], options: { fusedActivation: 'RELU' } },
+      ],
+      inputs: [0],
+      outputs: [7],
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'tf-e2e-elt-'));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'model.tflite'), writeTflite({ graph, version: 3, description: 'dsp elementwise e2e', metadata: [] }));
+    const interp = createInterpreter(graph);
+    const n = 6 * 10 * 16;
+    let s = 0x5eed;
+    const vectors = Array.from({ length: 8 }, (_, k) => {
+      const input = k === 6 ? new Uint8Array(n).fill(0x80) : k === 7 ? new Uint8Array(n).fill(0x7f) : Uint8Array.from({ length: n }, () => ((s = (Math.imul(s, 1103515245) + 12345) | 0), (s >>> 16) & 0xff));
+      writeFileSync(join(dir, `in-00${k}.bin`), input);
+      writeFileSync(join(dir, `out-00${k}.bin`), interp.invoke([input])[0]);
+      return { input: `in-00${k}.bin`, output: `out-00${k}.bin` };
+    });
+    writeFileSync(join(dir, 'meta.json'), JSON.stringify({ vectors }));
+    const kernels = emitNativeEngine(readTflite(new Uint8Array(readFileSync(join(dir, 'model.tflite')))), { modelSha256: 'ab'.repeat(32), target: 'dsp' }).schedule.map((k) => k.kernel);
+    expect(kernels).toEqual(['tf_dsp_avg_pool_s8', 'tf_dsp_binary_s8', 'tf_dsp_binary_s8', 'tf_dsp_binary_s8', 'tf_dsp_binary_s8']);
+    await verifyOnVirtualBoard('elementwise', dir);
+  });
+});
+
+// More cores as virtual boards (issue 17): Cortex-M3 (no DSP extension: the portable kernels),
+// Cortex-M7 and Cortex-M33 (Armv8-M Mainline, its own memory map: the DSP kernels), every shared
+// vector bit-exact on each.
 describe.skipIf(!shared).each([
   ['qemu-mps2-an385', 'portable'],
   ['qemu-mps2-an500', 'dsp'],
+  ['qemu-mps2-an505', 'dsp'],
 ])('virtual board %s (%s kernels): every shared vector bit-exact', (boardId) => {
   it.each(folders)('%s', (name) => verifyOnVirtualBoard(name, join(shared!, 'vectors', name), 'auto', boardId));
 });

@@ -1,17 +1,23 @@
 // libFuzzer + ASan/UBSan on the C link decoder (fuzz_link.c → firmware/core/tf_link.c) and the device
 // app (fuzz_app.c → tf_app.c with the test engine), each for a bounded time (30 s; `npm run fuzz`:
-// 5 min) from the committed seed corpus (tests/fuzz/corpus/, made by make-corpus.ts). New inputs go to
+// 5 min) from the committed seed corpus (tests/fuzz/corpus/, made by make-corpus.ts). The app runs
+// twice: a raw-window model, and a spectral feature block in front of it (tf_features.c on INFER,
+// FEATURES and the live path; seeds: the corpus plus raw windows of the block's size). New inputs go to
 // a temporary folder, never into the repository. A crash, sanitizer report or property abort fails
 // the test with the fuzzer's output, and the crashing input is kept in the temp folder it names.
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../src/core/shared.js';
 import { settingsHeader } from '../../src/firmware/settings-header.js';
 import { sha256Hex } from '../../src/device/verify.js';
 import { RAW_FEATURES_HEADER } from '../support/host-board.js';
+import { featuresHeader } from '../../src/features/cheader.js';
+import { resolveBlock } from '../../src/features/registry.js';
+import { encodeMessage } from '../../src/device/codec.js';
+import type { ModelSettings } from '../../src/core/dataset.js';
 import { INPUT_BYTES, MODEL_BYTES, OUTPUT_BYTES, SETTINGS } from '../device/targets.js';
 import { LONG } from './fuzz-config.js';
 
@@ -53,8 +59,21 @@ describe.skipIf(!hasLibFuzzer)(`libFuzzer + ASan/UBSan, ${SECONDS} s each`, () =
     writeFileSync(join(hdrDir, 'tf_features_config.h'), RAW_FEATURES_HEADER);
     const sha = Array.from(Buffer.from(sha256Hex(MODEL_BYTES), 'hex')).join(',');
     const app = build('fuzz_app', [join(REPO_ROOT, 'tests/fuzz/fuzz_app.c'), join(core, 'tf_app.c'), join(core, 'tf_model.c'), join(core, 'tf_resample.c'), join(core, 'tf_link.c'), join(REPO_ROOT, 'tests/device/test_engine.c'), join(REPO_ROOT, 'firmware/features/tf_features.c')], [hdrDir, core, join(REPO_ROOT, 'firmware/features')], [`-DTEST_MODEL_SHA=${sha}`]);
-    const [l, a] = await Promise.all([fuzz(link, join(REPO_ROOT, 'tests/fuzz/corpus/link')), fuzz(app, join(REPO_ROOT, 'tests/fuzz/corpus/app'))]);
-    for (const [name, r] of [['link decoder', l], ['device app', a]] as const) {
+    // The same app with a spectral block (FFT 16 over the 20-sample window, a 2nd-order low-pass, |a|).
+    const ctx = { windowLength: SETTINGS.windowLength, sampleRateHz: SETTINGS.sampleRateHz, axes: SETTINGS.axes, units: SETTINGS.units };
+    const block = resolveBlock('spectral', { fftLength: 16, filterOrder: 2, filterCutoff: 20, magnitude: true, includeMean: true }, ctx);
+    const fs: ModelSettings = { ...SETTINGS, features: { block: 'spectral', params: block.params, names: block.names, standardisation: { mean: block.names.map((_, i) => i * 7), std: block.names.map((_, i) => 1 + i) } } };
+    const fDir = mkdtempSync(join(tmpdir(), 'tf-fuzz-fhdr-'));
+    writeFileSync(join(fDir, 'tf_model_settings.h'), settingsHeader({ settings: fs, inputBytes: block.count, outputBytes: OUTPUT_BYTES }).contents);
+    writeFileSync(join(fDir, 'tf_features_config.h'), featuresHeader(fs).contents);
+    const appF = build('fuzz_app_features', [join(REPO_ROOT, 'tests/fuzz/fuzz_app.c'), join(core, 'tf_app.c'), join(core, 'tf_model.c'), join(core, 'tf_resample.c'), join(core, 'tf_link.c'), join(REPO_ROOT, 'tests/device/test_engine.c'), join(REPO_ROOT, 'firmware/features/tf_features.c')], [fDir, core, join(REPO_ROOT, 'firmware/features')], [`-DTEST_MODEL_SHA=${sha}`]);
+    const fCorpus = mkdtempSync(join(tmpdir(), 'tf-fuzz-fcorpus-'));
+    cpSync(join(REPO_ROOT, 'tests/fuzz/corpus/app'), fCorpus, { recursive: true });
+    const window = new Uint8Array(new Int16Array(Array.from({ length: SETTINGS.windowLength * 3 }, (_, i) => ((i * 7919) % 65536) - 32768)).buffer);
+    writeFileSync(join(fCorpus, 'infer-window'), encodeMessage('INFER', 21, { input: window }));
+    writeFileSync(join(fCorpus, 'features-window'), encodeMessage('FEATURES', 22, { window }));
+    const [l, a, f] = await Promise.all([fuzz(link, join(REPO_ROOT, 'tests/fuzz/corpus/link')), fuzz(app, join(REPO_ROOT, 'tests/fuzz/corpus/app')), fuzz(appF, fCorpus)]);
+    for (const [name, r] of [['link decoder', l], ['device app', a], ['device app with a spectral block', f]] as const) {
       const report = `${name} (inputs in ${r.work}):\n${r.output.split('\n').filter((x) => !/^#\d+\s+(NEW|REDUCE|pulse)/.test(x)).slice(-60).join('\n')}`;
       expect(r.output, report).not.toMatch(/ERROR: (AddressSanitizer|libFuzzer)|runtime error:|SUMMARY:/);
       expect(r.code, report).toBe(0);

@@ -64,10 +64,11 @@ describe('DSP packing (generation time)', () => {
 });
 
 describe('DSP requantisation', () => {
-  it('tf_dsp_mbqm (no int64 division) equals the portable tf_fp_mbqm on edge values and 4 M random triples', () => {
+  it('tf_dsp_mbqm (no int64 division) equals the portable tf_fp_mbqm on edge values and 4 M random triples; the ADD rescales equal their portable composition', () => {
     const exe = join(tempDir('tf-dsp-rq-'), 'rq');
     execFileSync('gcc', [...HOST_FLAGS, ...INCLUDES, join(REPO_ROOT, 'tests', 'native', 'dsp_requant_driver.c'), '-o', exe]);
-    expect(execFileSync(exe, { encoding: 'utf8' }).trim()).toBe('cases 4003840 mismatches 0');
+    // add cases: (20,000 random + 32 edge tuples) × 256 int8 inputs + 2 M output sums.
+    expect(execFileSync(exe, { encoding: 'utf8' }).trim()).toBe('cases 4003840 mismatches 0\nadd cases 7128192 mismatches 0');
   }, 60_000);
 });
 
@@ -253,5 +254,90 @@ describe('DSP engine == portable engine on random conv / depthwise / FC / max-po
     expect([...kernels].sort()).toEqual(['tf_dsp_conv_s8', 'tf_dsp_depthwise_s8', 'tf_dsp_fc_s8', 'tf_dsp_max_pool_s8', 'tf_dsp_mean_s8', 'tf_k_depthwise_conv2d_s8']);
     // … with both weight packings of the weighted kernels.
     expect([...packings].sort()).toEqual(['tf_dsp_conv_s8 int16', 'tf_dsp_conv_s8 int8', 'tf_dsp_fc_s8 int16', 'tf_dsp_fc_s8 int8']);
+  }, 600_000);
+});
+
+// ---- ADD / SUB / MUL and AVERAGE_POOL_2D: DSP engine == portable engine ----
+
+interface EltCase {
+  op: 'ADD' | 'SUB' | 'MUL' | 'AVERAGE_POOL_2D';
+  shape: [number, number, number, number];
+  /** Input 2's shape: 0 the output's, 1 one value, 2 per channel, 3 per row (broadcast along W). */
+  bcast: 0 | 1 | 2 | 3;
+  zp: [number, number, number];
+  /** log2 of input 1, input 2 and output scales. */
+  lg: [number, number, number];
+  act: Activation;
+  pool: [number, number, number, number];
+  padding: 'SAME' | 'VALID';
+  seed: number;
+}
+
+const eltArb: fc.Arbitrary<EltCase> = fc.record({
+  op: fc.constantFrom('ADD', 'SUB', 'MUL', 'AVERAGE_POOL_2D'),
+  shape: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 12 })),
+  bcast: fc.constantFrom(0, 0, 1, 2, 3),
+  // Zero points at the rails included (offsets -127 and 128).
+  zp: fc.tuple(fc.constantFrom(-128, 127, 0), fc.integer({ min: -128, max: 127 }), fc.integer({ min: -128, max: 127 })).map(([a, b, c]) => [a, b, c] as [number, number, number]),
+  // Scales from 2^-12 to 2^2, input scales up to 2^10 apart (Prepare refuses ADD rescales ≥ 1; such cases are skipped).
+  lg: fc.tuple(fc.double({ min: -12, max: 2, noNaN: true }), fc.double({ min: -12, max: 2, noNaN: true }), fc.double({ min: -12, max: 2, noNaN: true })),
+  act: fc.constantFrom('NONE', 'RELU', 'RELU6'),
+  pool: fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+  padding: fc.constantFrom('SAME', 'VALID'),
+  seed: fc.integer(),
+});
+
+function eltGraph(c: EltCase): Graph | null {
+  const [n, h, w, ch0] = c.shape;
+  // Channels a multiple of 4 for most pools (the DSP path); the rest the kernel's portable fallback.
+  const ch = c.op === 'AVERAGE_POOL_2D' && c.seed % 4 !== 0 ? 4 * Math.ceil(ch0 / 4) : ch0;
+  const [s1, s2, so] = c.lg.map((l) => 2 ** l);
+  if (c.op === 'AVERAGE_POOL_2D') {
+    const [fH, fW, sH, sW] = c.pool;
+    const outH = computeOutSize(c.padding, h, fH, sH);
+    const outW = computeOutSize(c.padding, w, fW, sW);
+    if (outH < 1 || outW < 1) return null;
+    const tensors: Tensor[] = [
+      { name: 'in', dtype: 'int8', shape: [n, h, w, ch], quant: q(s1, c.zp[0]) },
+      { name: 'out', dtype: 'int8', shape: [n, outH, outW, ch], quant: q(s1, c.zp[0]) },
+    ];
+    const options = { padding: c.padding, strideH: sH, strideW: sW, filterH: fH, filterW: fW, fusedActivation: c.act };
+    return { tensors, operators: [{ op: 'AVERAGE_POOL_2D', inputs: [0], outputs: [1], options }], inputs: [0], outputs: [1] };
+  }
+  if (c.op !== 'MUL' && 2 * Math.max(s1, s2) / (2 ** 20 * so) >= 0.5) return null;
+  const shape2 = [[n, h, w, ch], [1], [ch], [n, h, 1, ch]][c.bcast];
+  const rnd = lcg(c.seed);
+  const b = Int8Array.from({ length: shape2.reduce((x, y) => x * y, 1) }, () => (rnd() & 0xff) - 128);
+  const tensors: Tensor[] = [
+    { name: 'a', dtype: 'int8', shape: [n, h, w, ch], quant: q(s1, c.zp[0]) },
+    // Input 2 a constant (the engine takes one graph input): the output's shape or broadcast.
+    { name: 'b', dtype: 'int8', shape: shape2, quant: q(s2, c.zp[1]), data: bytesOf(b) },
+    { name: 'y', dtype: 'int8', shape: [n, h, w, ch], quant: q(so, c.zp[2]) },
+  ];
+  return { tensors, operators: [{ op: c.op, inputs: [0, 1], outputs: [2], options: { fusedActivation: c.act } }], inputs: [0], outputs: [2] };
+}
+
+describe('DSP engine == portable engine on random ADD / SUB / MUL / AVERAGE_POOL_2D layers', () => {
+  it('fast-check, seed 20261207, 60 cases (same shapes and broadcasts, zero points at the rails, scales 2^-12..2^2, activations)', () => {
+    const kernels = new Set<string>();
+    let ran = 0;
+    fc.assert(
+      fc.property(eltArb, (c) => {
+        const graph = eltGraph(c);
+        if (!graph) return true;
+        ran++;
+        const rnd = lcg(c.seed ^ 0x3c3c);
+        const n = graph.tensors[0].shape.reduce((a, b) => a * b, 1);
+        // Inputs: random, all -128 and all 127 (the saturating ends of every rescale).
+        const inputs = [Uint8Array.from({ length: n }, () => rnd() & 0xff), new Uint8Array(n).fill(0x80), new Uint8Array(n).fill(0x7f)];
+        const want = run(graph, false, inputs);
+        const got = run(graph, true, inputs);
+        kernels.add(got.kernel);
+        got.outputs.forEach((o, k) => expect(Buffer.from(o).toString('hex'), `${JSON.stringify(c)} input ${k}`).toBe(Buffer.from(want.outputs[k]).toString('hex')));
+      }),
+      { seed: 20261207, numRuns: 60 },
+    );
+    expect(ran).toBeGreaterThan(40);
+    expect([...kernels].sort()).toEqual(['tf_dsp_avg_pool_s8', 'tf_dsp_binary_s8']);
   }, 600_000);
 });

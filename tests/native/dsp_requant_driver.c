@@ -1,6 +1,10 @@
 // Test-only driver (tests/native/dsp.test.ts): tf_dsp_mbqm (DSP requantisation without the int64
 // division) against the portable tf_fp_mbqm on edge values and 4 million SplitMix64-random
 // (x, multiplier in [0, 2^31), shift in [-31, 8]) triples. Prints "cases N mismatches M".
+// Then the ADD / SUB rescales (tf_dsp_add_rescale_in / _out, one 64-bit multiply-add and shift)
+// against the portable composition tf_fp_mbqm_smaller(tf_fp_shl_wrap(x + off, ls), m, shift): every
+// int8 x for edge and 20,000 random (offset, multiplier, left shift 0..22, shift -31..0) tuples, and
+// 2 M random sums; prints "add cases N mismatches M".
 #include <stdio.h>
 
 #include "tf_dsp.h"
@@ -32,5 +36,28 @@ int main(void) {
     if (tf_dsp_mbqm(x, m, s) != tf_fp_mbqm(x, m, s)) ++bad;
   }
   printf("cases %ld mismatches %ld\n", cases, bad);
+  long add_cases = 0, add_bad = 0;
+  for (long k = 0; k < 20000 + 4 * 8; ++k) {
+    const uint64_t r = next();
+    // The first 32 tuples: edge multipliers × shifts 0, -1, -31 and left shift 20 / 0 / 22.
+    const int32_t m = k < 32 ? ms[k % 8] : (int32_t)(r & 0x7fffffffu);
+    const int32_t shift = k < 32 ? (int32_t[]){0, -1, -31, -12}[k / 8] : -(int32_t)((r >> 32) % 32);
+    const int32_t ls = k < 32 ? (int32_t[]){20, 0, 22, 20}[k / 8] : (int32_t)((r >> 40) % 23);
+    const int32_t off = k < 32 ? (k & 1 ? 128 : -127) : (int32_t)((r >> 48) % 256) - 127;
+    for (int32_t x = -128; x <= 127; ++x) {
+      ++add_cases;
+      if (tf_dsp_add_rescale_in(x, off, m, ls, -shift) != tf_fp_mbqm_smaller(tf_fp_shl_wrap(x + off, ls), m, shift)) ++add_bad;
+    }
+  }
+  for (long k = 0; k < 2000000; ++k) {
+    const uint64_t r = next();
+    // Sums of two rescaled inputs: |sum| < 2^30 (each below 2^29 for ls <= 22).
+    const int32_t sum = (k & 1) ? (int32_t)((r & 0x7fffffffu) - 0x40000000) : (int32_t)(r & 0xfff) - 0x800;
+    const int32_t m = k < 64 ? ms[k % 8] : (int32_t)((r >> 32) & 0x7fffffffu);
+    const int32_t shift = -(int32_t)((r >> 24) % 32);
+    ++add_cases;
+    if (tf_dsp_add_rescale_out(sum, m, -shift) != tf_fp_mbqm_smaller(sum, m, shift)) ++add_bad;
+  }
+  printf("add cases %ld mismatches %ld\n", add_cases, add_bad);
   return 0;
 }

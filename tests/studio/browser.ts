@@ -27,12 +27,18 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
  */
 export function browserForTests(): boolean {
   const has = (t: string, a = '--version') => spawnSync(t, [a], { stdio: 'ignore' }).status === 0;
+  const chromium = chromiumForTests();
+  const tools = has('qemu-system-arm') && has('arm-none-eabi-gcc') && has('make');
+  if (chromium && !tools) console.warn('[tinyforge tests] qemu-system-arm / arm-none-eabi-gcc / make missing: the studio browser tests are skipped.');
+  return chromium && tools;
+}
+
+/** Whether chromium is there (for browser tests without a board); missing under TINYFORGE_REQUIRE_CHROMIUM=1 is an error. */
+export function chromiumForTests(): boolean {
   const chromium = existsSync(CHROMIUM);
   if (!chromium && process.env.TINYFORGE_REQUIRE_CHROMIUM === '1') throw new Error(`chromium is required (TINYFORGE_REQUIRE_CHROMIUM=1) but ${CHROMIUM} is missing: run scripts/setup.sh`);
-  const tools = has('qemu-system-arm') && has('arm-none-eabi-gcc') && has('make');
   if (!chromium) console.warn(`[tinyforge tests] ${CHROMIUM} not found: the studio browser tests are skipped (scripts/setup.sh installs Debian's chromium).`);
-  else if (!tools) console.warn('[tinyforge tests] qemu-system-arm / arm-none-eabi-gcc / make missing: the studio browser tests are skipped.');
-  return chromium && tools;
+  return chromium;
 }
 
 /** Bundles studio/ with Vite into a fresh folder (the same config setup.sh uses). */

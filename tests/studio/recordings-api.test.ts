@@ -65,7 +65,7 @@ describe('recording edit API', () => {
     expect(short.status).toBe(400);
     expect(short.body).toMatchObject({ error: 'bad-input' });
     expect(short.body.message).toMatch(/fewer than one window \(100 samples, 2\.00 s\)/);
-    expect(short.body.remedy).toMatch(/select at least 2\.00 s/);
+    expect(short.body.remedy).toMatch(/keep at least 2\.00 s/);
     const out = await call('POST', `/api/recordings/${FILE}/split`, { at: [600] });
     expect(out.status).toBe(400);
     expect(out.body.message).toMatch(/outside the recording/);

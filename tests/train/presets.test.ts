@@ -11,12 +11,17 @@ describe('every preset is something the int8 quantiser accepts', () => {
   for (const p of PRESETS) {
     it(`${p} lowers to a TFLite graph`, async () => {
       await selectBackend('wasm');
-      const m = buildModel(p, { windowLength: 100, axes: 3, classes: 5, seed: 1 });
+      // feature-conv takes a feature vector: 3 channels × 11 features.
+      const m = buildModel(p, p === 'feature-conv' ? { windowLength: 1, axes: 33, channels: 3, classes: 5, seed: 1 } : { windowLength: 100, axes: 3, classes: 5, seed: 1 });
       const g = lowerModel(m);
       expect(g.operators.length).toBeGreaterThan(0);
       m.dispose();
     });
   }
+  it('feature-conv refuses raw windows and vectors it cannot split into channels', () => {
+    expect(() => buildModel('feature-conv', { windowLength: 100, axes: 3, classes: 5, seed: 1 })).toThrow(/feature-conv preset needs a feature block's vector/);
+    expect(() => buildModel('feature-conv', { windowLength: 1, axes: 34, channels: 3, classes: 5, seed: 1 })).toThrow(/feature-conv/);
+  });
   it('the lecture digits model lowers too', () => {
     const m = digitsModel(1);
     expect(lowerModel(m).operators.length).toBeGreaterThan(0);

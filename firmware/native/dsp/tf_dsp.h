@@ -619,6 +619,12 @@ TF_DSP_INLINE int32_t tf_dsp_min4(int32_t a, int32_t b) {
 
 TF_DSP_INLINE int32_t tf_dsp_splat4(int32_t v) { return (int32_t)(0x01010101u * (uint8_t)(int8_t)v); }
 
+/** A pooling window starting at input coordinate `start` clipped to [0, in): filter taps [*f0, *f1), as tf_k_pool.c's pool_window. */
+TF_DSP_INLINE void tf_dsp_pool_clip(int32_t start, int32_t filter, int32_t in, int32_t* f0, int32_t* f1) {
+  *f0 = start < 0 ? -start : 0;
+  *f1 = filter < in - start ? filter : in - start;
+}
+
 /**
  * MAX_POOL_2D, four channels per step when channels % 4 == 0 (else the portable kernel). Same
  * window clipping, initial -128 and clamp as tf_k_max_pool_s8.
@@ -630,12 +636,12 @@ TF_DSP_INLINE int tf_dsp_max_pool_s8(const tf_pool_params_t* p, const int8_t* in
   for (int32_t b = 0; b < p->batches; ++b) {
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
       const int32_t y0 = oy * p->stride_h - p->pad_h;
-      const int32_t fy0 = y0 < 0 ? -y0 : 0;
-      const int32_t fy1 = p->filter_h < p->in_h - y0 ? p->filter_h : p->in_h - y0;
+      int32_t fy0, fy1;
+      tf_dsp_pool_clip(y0, p->filter_h, p->in_h, &fy0, &fy1);
       for (int32_t ox = 0; ox < p->out_w; ++ox) {
         const int32_t x0 = ox * p->stride_w - p->pad_w;
-        const int32_t fx0 = x0 < 0 ? -x0 : 0;
-        const int32_t fx1 = p->filter_w < p->in_w - x0 ? p->filter_w : p->in_w - x0;
+        int32_t fx0, fx1;
+        tf_dsp_pool_clip(x0, p->filter_w, p->in_w, &fx0, &fx1);
         int8_t* out = output + ((b * p->out_h + oy) * p->out_w + ox) * p->channels;
         for (int32_t c = 0; c < p->channels; c += 4) {
           int32_t m = (int32_t)0x80808080u;
@@ -672,6 +678,137 @@ TF_DSP_INLINE int tf_dsp_mean_s8(const tf_mean_params_t* p, const int8_t* input,
       int32_t v = tf_fp_mbqm(sums[j] - p->input_zero_point * p->num_elements_in_axis, p->multiplier, p->shift) +
                   p->output_zero_point;
       output[c + j] = (int8_t)__ssat(v, 8);
+    }
+  }
+  return 0;
+}
+
+/**
+ * ADD / SUB input rescale, exactly tf_fp_mbqm_smaller(tf_fp_shl_wrap(x + off, ls), m, -k) for int8 x,
+ * m in [0, 2^31), 0 <= ls <= 22, k >= 0 (TFLM's int8 ADD: ls = 20, k = -input shift), in one 64-bit
+ * multiply-add and shift. With v = x + off and s = 31 - ls:
+ * - SRDHM's nudged truncation of v·2^ls·m / 2^31 is floor((v·2^ls·m + 2^30) / 2^31) (tf_dsp_mbqm's identity),
+ *   = floor(a / 2^s) with a = v·m + 2^(s-1) (numerator and denominator divided by 2^ls);
+ * - RoundingDivideByPOT(h, k) = floor((h + 2^(k-1) - [h < 0]) / 2^k) for k >= 1 (ties away from zero);
+ * - floor((floor(a / 2^s) + b) / 2^k) = floor((a + b·2^s) / 2^(s+k)) for integer b, and h < 0 exactly when a < 0.
+ * Every term is a layer constant but x, so the compiler folds them (tests/native/dsp_requant_driver.c
+ * checks the identity against the portable helpers).
+ */
+TF_DSP_INLINE int32_t tf_dsp_add_rescale_in(int32_t x, int32_t off, int32_t m, int32_t ls, int32_t k) {
+  const int32_t s = 31 - ls;
+  int64_t a = (int64_t)x * m + ((int64_t)off * m + ((int64_t)1 << (s - 1)));
+  if (k > 0) a += ((int64_t)1 << (s + k - 1)) - (a < 0 ? ((int64_t)1 << s) : 0);
+  return (int32_t)(a >> (s + k));
+}
+
+/** ADD / SUB output rescale: tf_fp_mbqm_smaller(sum, m, -k) for |sum| < 2^31, m in [0, 2^31), k >= 0 (s = 31 above). */
+TF_DSP_INLINE int32_t tf_dsp_add_rescale_out(int32_t sum, int32_t m, int32_t k) {
+  int64_t b = (int64_t)sum * m + ((int64_t)1 << 30);
+  if (k > 0) b += ((int64_t)1 << (30 + k)) - (b < 0 ? ((int64_t)1 << 31) : 0);
+  return (int32_t)(b >> (31 + k));
+}
+
+/** Which elementwise op tf_dsp_binary_s8 computes (a layer constant). */
+enum { TF_DSP_BIN_ADD = 0, TF_DSP_BIN_SUB = 1, TF_DSP_BIN_MUL = 2 };
+
+/** One output of ADD / SUB / MUL from int8 inputs x, y: the arithmetic of tf_k_elementwise.c's add_one / sub_one / mul_one and clamp. */
+TF_DSP_INLINE int8_t tf_dsp_binary_one(const tf_binary_params_t* p, int32_t op, int32_t x, int32_t y) {
+  int32_t v;
+  if (op == TF_DSP_BIN_MUL) {
+    v = tf_dsp_mbqm((x + p->input1_offset) * (y + p->input2_offset), p->output_multiplier, p->output_shift);
+  } else {
+    const int32_t a = tf_dsp_add_rescale_in(x, p->input1_offset, p->input1_multiplier, p->left_shift, -p->input1_shift);
+    const int32_t b = tf_dsp_add_rescale_in(y, p->input2_offset, p->input2_multiplier, p->left_shift, -p->input2_shift);
+    v = tf_dsp_add_rescale_out(op == TF_DSP_BIN_SUB ? a - b : a + b, p->output_multiplier, -p->output_shift);
+  }
+  v = __ssat(v + p->output_offset, 8);
+  if (p->act_min > -128) v = v < p->act_min ? p->act_min : v;
+  if (p->act_max < 127) v = v > p->act_max ? p->act_max : v;
+  return (int8_t)v;
+}
+
+/**
+ * ADD, SUB and MUL int8 with the rescale specialised per layer (every multiplier, shift and offset a
+ * constant of the layer's copy). `same_shape` (a layer constant): both inputs have the output's shape,
+ * one flat pass four elements per step; otherwise the 4-D broadcast walk of the portable kernel with
+ * the same per-element arithmetic. ADD / SUB need left_shift <= 22 and shifts <= 0 (the generator
+ * checks; TFLM's int8 ADD has 20 and <= 0).
+ */
+TF_DSP_INLINE int tf_dsp_binary_s8(const tf_binary_params_t* p, int32_t op, int32_t same_shape, const int8_t* in1,
+                                   const int8_t* in2, int8_t* out) {
+  const int32_t* d = p->out_dims;
+  if (same_shape) {
+    const int32_t n = d[0] * d[1] * d[2] * d[3];
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const int32_t x = tf_dsp_load4(in1 + i), y = tf_dsp_load4(in2 + i);
+      out[i] = tf_dsp_binary_one(p, op, (int8_t)x, (int8_t)y);
+      out[i + 1] = tf_dsp_binary_one(p, op, (int8_t)(x >> 8), (int8_t)(y >> 8));
+      out[i + 2] = tf_dsp_binary_one(p, op, (int8_t)(x >> 16), (int8_t)(y >> 16));
+      out[i + 3] = tf_dsp_binary_one(p, op, x >> 24, y >> 24);
+    }
+    for (; i < n; ++i) out[i] = tf_dsp_binary_one(p, op, in1[i], in2[i]);
+    return 0;
+  }
+  int32_t o = 0;
+  for (int32_t i0 = 0; i0 < d[0]; ++i0)
+    for (int32_t i1 = 0; i1 < d[1]; ++i1)
+      for (int32_t i2 = 0; i2 < d[2]; ++i2) {
+        const int8_t* a = in1 + i0 * p->in1_strides[0] + i1 * p->in1_strides[1] + i2 * p->in1_strides[2];
+        const int8_t* b = in2 + i0 * p->in2_strides[0] + i1 * p->in2_strides[1] + i2 * p->in2_strides[2];
+        for (int32_t i3 = 0; i3 < d[3]; ++i3) out[o++] = tf_dsp_binary_one(p, op, a[i3 * p->in1_strides[3]], b[i3 * p->in2_strides[3]]);
+      }
+  return 0;
+}
+
+/**
+ * AVERAGE_POOL_2D, four channels per step when channels % 4 == 0 (else tf_k_avg_pool_s8): window
+ * sums in int16 lanes by SXTAB16 (flushed to int32 every 255 taps, so the lanes cannot overflow),
+ * then tf_k_avg_pool_s8's rounding division by the clipped window's size and clamp.
+ */
+TF_DSP_INLINE int8_t tf_dsp_avg_div(const tf_pool_params_t* p, int32_t acc, int32_t count) {
+  acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+  if (acc < p->act_min) acc = p->act_min;
+  if (acc > p->act_max) acc = p->act_max;
+  return (int8_t)acc;
+}
+
+TF_DSP_INLINE int tf_dsp_avg_pool_s8(const tf_pool_params_t* p, const int8_t* input, int8_t* output) {
+  if (p->channels % 4 != 0) return tf_k_avg_pool_s8(p, input, output);
+  for (int32_t b = 0; b < p->batches; ++b) {
+    for (int32_t oy = 0; oy < p->out_h; ++oy) {
+      const int32_t y0 = oy * p->stride_h - p->pad_h;
+      int32_t fy0, fy1;
+      tf_dsp_pool_clip(y0, p->filter_h, p->in_h, &fy0, &fy1);
+      for (int32_t ox = 0; ox < p->out_w; ++ox) {
+        const int32_t x0 = ox * p->stride_w - p->pad_w;
+        int32_t fx0, fx1;
+        tf_dsp_pool_clip(x0, p->filter_w, p->in_w, &fx0, &fx1);
+        const int32_t count = (fy1 - fy0) * (fx1 - fx0);
+        if (fy1 <= fy0 || fx1 <= fx0) return -1;  // an empty window, as tf_k_avg_pool_s8 reports
+        int8_t* out = output + ((b * p->out_h + oy) * p->out_w + ox) * p->channels;
+        for (int32_t c = 0; c < p->channels; c += 4) {
+          int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;  // channels c .. c+3
+          int32_t even = 0, odd = 0, taps = 0;      // int16 lanes: (c, c+2) and (c+1, c+3)
+          for (int32_t fy = fy0; fy < fy1; ++fy) {
+            const int8_t* row = input + ((b * p->in_h + y0 + fy) * p->in_w + x0) * p->channels + c;
+            for (int32_t fx = fx0; fx < fx1; ++fx) {
+              const int32_t x = tf_dsp_load4(row + fx * p->channels);
+              even = __sxtab16(even, x);
+              odd = __sxtab16(odd, tf_dsp_ror8(x));
+              if (++taps == 255) {
+                s0 += tf_dsp_lo16(even), s2 += tf_dsp_hi16(even), s1 += tf_dsp_lo16(odd), s3 += tf_dsp_hi16(odd);
+                even = odd = taps = 0;
+              }
+            }
+          }
+          s0 += tf_dsp_lo16(even), s2 += tf_dsp_hi16(even), s1 += tf_dsp_lo16(odd), s3 += tf_dsp_hi16(odd);
+          out[c] = tf_dsp_avg_div(p, s0, count);
+          out[c + 1] = tf_dsp_avg_div(p, s1, count);
+          out[c + 2] = tf_dsp_avg_div(p, s2, count);
+          out[c + 3] = tf_dsp_avg_div(p, s3, count);
+        }
+      }
     }
   }
   return 0;

@@ -1,7 +1,10 @@
 /**
- * `tinyforge data inspect` (what recordings hold: classes, counts, rates, gaps, groups) and
- * `tinyforge data split` (group split → windows → normalisation, written as a split folder; see
- * src/data/split-files.ts for the format). Both read recording files or `--builtin`.
+ * `tinyforge data inspect` (what recordings hold: classes, counts, rates, gaps, groups; with
+ * --spectrum one window's spectrum through the spectral block) and `tinyforge data split` (group
+ * split → windows → normalisation, written as a split folder; see src/data/split-files.ts for the
+ * format). Both read recording files or `--builtin`. `data crop` / `data split-recording` cut one
+ * capture (CSV + sidecar) into new recordings, as the studio's Record page does
+ * (src/service/recordings.ts).
  */
 import { Command, Option } from 'commander';
 import { usageError } from '../../core/errors.js';
@@ -15,6 +18,12 @@ import { serializeSplit } from '../../data/split-files.js';
 import { secondsOf, summarise, type DatasetSummary } from '../../data/summary.js';
 import { action, emit, globalOptions, info, type OutputOptions } from '../util.js';
 import type { Platform } from '../../service/ports.js';
+import { flag, numberFlag } from '../flags.js';
+import { loadSettings } from '../../adapters/model-sources.js';
+import type { ModelSettings, Recording } from '../../core/dataset.js';
+import { cropRecording, editWindow, splitRecording, type EditResult } from '../../service/recordings.js';
+import { sampleAt } from '../../data/recording-edit.js';
+import { formatSpectrum, spectrumParams, windowSpectrum } from '../../features/spectrum.js';
 
 type Flags = ImportFlags & SplitFlags & {
   builtin?: boolean;
@@ -29,7 +38,14 @@ type Flags = ImportFlags & SplitFlags & {
   stride?: string;
   fallback?: 'contiguous' | 'error';
   force?: boolean;
+  spectrum?: boolean;
+  recording?: string;
+  at?: string;
+  settings?: string;
+  fftLength?: string;
 };
+
+type EditFlags = { from?: string; to?: string; at?: string; every?: string; name?: string; settings?: string; window?: string };
 
 const num = flagNumber;
 
@@ -106,24 +122,113 @@ function summaryText(s: DatasetSummary): string {
   return out.join('\n');
 }
 
+/** The spectrum of one window of the imported recordings (data inspect --spectrum). */
+function spectrumOf(recordings: Recording[], f: Flags) {
+  const i = numberFlag('recording', f.recording, { min: 0 }) ?? 0;
+  const rec = recordings[i];
+  if (!rec) throw usageError(`--recording ${i}: there are ${recordings.length} recording(s) (0–${recordings.length - 1})`, { remedy: 'pick an index from the table above (import order, from 0)' });
+  const settings: ModelSettings | null = f.settings ? loadSettings(f.settings) : null;
+  const { params, from } = spectrumParams(settings, numberFlag('fft-length', f.fftLength, { min: 1 }));
+  const length = numberFlag('window', f.window, { min: 1 }) ?? editWindow(settings, rec.sampleRateHz);
+  const start = sampleAt(numberFlag('at', f.at, { integer: false, min: 0 }) ?? 0, rec.sampleRateHz);
+  const s = windowSpectrum(rec, start, length, params, from);
+  return { recording: { index: i, label: rec.label, group: rec.group, source: rec.source ?? null }, ...s };
+}
+
+/** Minimum piece length for crop/split: --window samples, else the settings' window, else 2 s. */
+function editOptions(f: EditFlags) {
+  return {
+    unit: 'seconds' as const,
+    settings: f.settings ? loadSettings(f.settings) : null,
+    ...(f.window !== undefined ? { minSamples: numberFlag('window', f.window, { min: 1 }) } : {}),
+    ...(f.name !== undefined ? { name: f.name } : {}),
+  };
+}
+
+function editText(r: EditResult): string {
+  return [
+    `${r.operation === 'crop' ? 'cropped' : 'split'} ${r.original} into ${r.pieces.length} recording(s):`,
+    ...r.pieces.map((p) => `  ${p.file}  samples ${p.start}–${p.end} (${p.samples}, ${p.seconds.toFixed(2)} s)`),
+    ...r.notes.map((n) => `note: ${n}`),
+    `the original is kept in ${r.backup} (beside the new files; folder imports skip it)`,
+  ].join('\n');
+}
+
 export function register(program: Command, io: Platform): void {
   const data = program.command('data').description('Inspect, import and split labelled sensor recordings');
 
   inputOptions(
     data
       .command('inspect')
-      .description('Import recordings and show classes, counts, rates, gaps, skipped rows and the per-group table')
+      .description('Import recordings and show classes, counts, rates, gaps, skipped rows and the per-group table; --spectrum: one window\'s spectrum as the spectral front-end computes it')
       .argument('[paths...]', 'recording files or folders (IMU_Capture CSV, CSV with timestamps, Edge Impulse JSON, tinyforge capture)'),
-  ).action(
-    action((paths: string[], f: Flags, cmd: Command) => {
-      const o = globalOptions(cmd);
-      const { recordings, reports, files, segments } = load(paths, f, o);
-      const summary = summarise(recordings);
-      emit(o, { files, imports: reports, ...(segments ? { segments } : {}), summary }, () =>
-        [reports.length ? reportText(reports) + '\n' : '', segments ? segmentsLines(segments).join('\n') + '\n' : '', summaryText(summary)].filter((x) => x !== '').join('\n'),
-      );
-    }),
-  );
+  )
+    .option('--spectrum', "also show one window's spectrum: the spectral block's integer log band powers per axis (the model's parameters with --settings, else the block's defaults)")
+    .option('--recording <i>', '--spectrum: which recording, by import order from 0 (default 0)')
+    .option('--at <seconds>', '--spectrum: where the window starts, in seconds (default 0)')
+    .option('--window <n>', "--spectrum: window length in samples (default: the settings' window, else 2 s)")
+    .addOption(flag('settings', "--spectrum: a model's settings.json: its spectral parameters and window length"))
+    .option('--fft-length <n>', '--spectrum: FFT length, a power of two 16–256 (overrides the settings)')
+    .addHelpText('after', '\nExamples:\n  tinyforge data inspect recordings/\n  tinyforge data inspect recordings/walking.me.csv --spectrum --at 1.5\n  tinyforge data inspect --builtin --spectrum --recording 3 --fft-length 32 --json')
+    .action(
+      action((paths: string[], f: Flags, cmd: Command) => {
+        const o = globalOptions(cmd);
+        if (!f.spectrum && (f.recording ?? f.at ?? f.window ?? f.settings ?? f.fftLength) !== undefined) {
+          throw usageError('--recording, --at, --window, --settings and --fft-length apply only with --spectrum', { remedy: 'add --spectrum, or drop them' });
+        }
+        const { recordings, reports, files, segments } = load(paths, f, o);
+        const summary = summarise(recordings);
+        const spectrum = f.spectrum ? spectrumOf(recordings, f) : null;
+        emit(o, { files, imports: reports, ...(segments ? { segments } : {}), summary, ...(spectrum ? { spectrum } : {}) }, () =>
+          [
+            reports.length ? reportText(reports) + '\n' : '',
+            segments ? segmentsLines(segments).join('\n') + '\n' : '',
+            summaryText(summary),
+            spectrum ? '\n' + formatSpectrum(spectrum, `spectrum of recording ${spectrum.recording.index} (${spectrum.recording.label} / ${spectrum.recording.group}${spectrum.recording.source ? `, ${spectrum.recording.source}` : ''})`) : '',
+          ].filter((x) => x !== '').join('\n'),
+        );
+      }),
+    );
+
+  /** What crop and split-recording share: the recording argument and the shortest piece. */
+  const editCommand = (name: string, description: string) =>
+    data
+      .command(name)
+      .description(description)
+      .argument('<file>', 'the recording (.csv with its .json sidecar)')
+      .option('--window <n>', "the shortest new recording allowed, in samples (default: the settings' window, else 2 s)")
+      .addOption(flag('settings', "a model's settings.json: its window is the shortest new recording allowed"));
+
+  editCommand('crop', 'Keep part of one recording (a tinyforge capture: CSV + .json sidecar) as a new recording with the same label and subject; the original moves to .originals/ beside it')
+    .option('--from <seconds>', 'start of the part to keep (default 0)')
+    .option('--to <seconds>', 'end of the part to keep (default: the end)')
+    .option('--name <name>', 'base name of the new file (default FILE-crop)')
+    .addHelpText('after', '\nExamples:\n  tinyforge data crop recordings/walking.me.20261207T120000.csv --from 1.5 --to 8')
+    .action(
+      action((file: string, f: EditFlags, cmd: Command) => {
+        const o = globalOptions(cmd);
+        if (f.from === undefined && f.to === undefined) throw usageError('data crop needs --from and/or --to', { remedy: 'e.g. tinyforge data crop FILE --from 1.5 --to 8' });
+        const r = cropRecording(file, { start: numberFlag('from', f.from, { integer: false, min: 0 }), end: numberFlag('to', f.to, { integer: false, min: 0 }) }, editOptions(f));
+        emit(o, r, () => editText(r));
+      }),
+    );
+
+  editCommand('split-recording', 'Cut one recording (a tinyforge capture) into new recordings at points or into pieces of a set length, each with the same label and subject; the original moves to .originals/ beside it')
+    .option('--at <seconds,...>', 'cut at these times, comma-separated (e.g. 2.5,6)')
+    .option('--every <seconds>', 'cut into pieces of this length (a tail shorter than one window joins the last piece)')
+    .option('--name <name>', 'base name of the new files (default FILE → FILE-p1, FILE-p2, …)')
+    .addHelpText('after', '\nExamples:\n  tinyforge data split-recording recordings/walking.me.20261207T120000.csv --every 2\n  tinyforge data split-recording recordings/walking.me.20261207T120000.csv --at 2.5,6')
+    .action(
+      action((file: string, f: EditFlags, cmd: Command) => {
+        const o = globalOptions(cmd);
+        if ((f.at === undefined) === (f.every === undefined)) throw usageError('data split-recording needs --at or --every (one of them)', { remedy: 'e.g. --at 2.5,6 or --every 2' });
+        const spec = f.every !== undefined
+          ? { every: numberFlag('every', f.every, { integer: false, min: 0 })! }
+          : { at: f.at!.split(',').map((x) => numberFlag('at', x.trim(), { integer: false, min: 0 })!) };
+        const r = splitRecording(file, spec, editOptions(f));
+        emit(o, r, () => editText(r));
+      }),
+    );
 
   addSplitOptions(inputOptions(
     data

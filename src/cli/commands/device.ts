@@ -86,7 +86,7 @@ export function register(program: Command, stops: StopControl, io: Platform): vo
       const client = await connect(io, f);
       try {
         const bar = progress(out, Math.min(windows.inputs.length, f.all ? Infinity : (max ?? VERIFY_DEFAULT_MAX)), 'verify');
-        const report = await verifyStage(client, model, windows, { all: f.all, max, seed, sampleRateHz: settings?.sampleRateHz, onProgress: (d) => bar.update(d) }).finally(() => bar.stop());
+        const report = await verifyStage(client, model, windows, { all: f.all, max, seed, settings, onProgress: (d) => bar.update(d) }).finally(() => bar.stop());
         emit(out, report, () => `${formatVerifyReport(report)}\nwindows: ${describeVerifySample(report.sample)}${report.sample.mode === 'all' ? '' : ' (--all sends every window, --max N changes the bound)'}`);
         // On stderr even with --json: saturated windows give wrong answers the board faithfully repeats.
         if (report.saturationWarning) process.stderr.write(report.saturationWarning + '\n');

@@ -13,6 +13,7 @@ import { findConfig } from '../../adapters/files.js';
 import { BLOCKS, BLOCK_NAMES } from '../../features/index.js';
 import { EXAMPLES, trainDigits, trainRegression } from '../../train/examples.js';
 import { PRESETS, PRESET_HELP } from '../../train/models.js';
+import { ANOMALY_DEFAULTS } from '../../train/anomaly.js';
 import type { EpochRecord, TrainResult } from '../../train/train.js';
 import { prepareData } from '../../service/data.js';
 import { TRAIN_DEFAULTS, crossValidate, trainSettings, trainStage, type CrossValidation } from '../../service/train.js';
@@ -49,6 +50,8 @@ type Flags = ImportFlags & Pick<SplitFlags, 'excludeLabels' | 'testGroups'> & {
   out?: string;
   config?: string;
   features?: string;
+  anomaly?: string;
+  anomalyQuantile?: string;
 };
 
 function num(name: string, v: string | undefined, integer: boolean, min: number): number | undefined {
@@ -83,6 +86,7 @@ function summary(r: TrainResult, out: string): string {
     `front-end: ${r.report.frontEnd.block}${r.report.frontEnd.block === 'raw' ? ' windows' : ` (${r.report.frontEnd.features} integer features per window, docs/features.md)`}`,
     `accuracy: train ${pct(a.train)}, validation ${pct(a.val)}, test ${pct(a.test)}`,
     `verdict: ${r.report.verdict.kind} — ${r.report.verdict.text}`,
+    ...(r.report.anomaly ? [`anomaly: K-means, ${r.report.anomaly.clusters} clusters, threshold ${r.report.anomaly.threshold.toFixed(2)} (the ${r.report.anomaly.quantile} quantile of ${r.report.anomaly.thresholdFrom} distances); flagged: train ${pct(r.report.anomaly.flagged.train)}, validation ${pct(r.report.anomaly.flagged.val)}, test ${pct(r.report.anomaly.flagged.test)}`] : []),
     `model: ${r.report.size.params} parameters, ${r.report.size.macs} MACs, ≈${(r.report.size.flashBytes / 1024).toFixed(1)} KB int8 flash, ≈${(r.report.size.ramBytes / 1024).toFixed(1)} KB activations`,
     `saved to ${out} (report: ${join(out, 'report.html')})`,
   ].join('\n');
@@ -127,10 +131,23 @@ async function runExample(name: string, flags: Flags, cfg: TinyforgeConfig, o: O
 /** Train flags over the project file's train section → trainer settings. */
 /** Training settings from the train section with the flags already applied (applyFlags). */
 function trainSettingsFrom(flags: Flags, t: TinyforgeConfig['train'] & object, cfg: TinyforgeConfig) {
-  return trainSettings({
+  return { ...trainSettings({
     ...t,
     earlyStopping: t.earlyStopping === false ? false : { patience: t.earlyStopping ? t.earlyStopping.patience : TRAIN_DEFAULTS.patience },
-  }, frontEndFromConfig(flags.features && !(typeof cfg.features === 'object' && cfg.features.block === flags.features) ? (flags.features as FeaturesConfig) : cfg.features));
+  }, frontEndFromConfig(flags.features && !(typeof cfg.features === 'object' && cfg.features.block === flags.features) ? (flags.features as FeaturesConfig) : cfg.features)), ...anomalyFlags(flags) };
+}
+
+/** --anomaly K [--anomaly-quantile Q] → the trainer's anomaly option (the counts against the data are checked by the trainer). */
+function anomalyFlags(flags: Flags): { anomaly?: { k: number; quantile?: number } } {
+  if (flags.anomaly === undefined) {
+    if (flags.anomalyQuantile !== undefined) throw usageError('--anomaly-quantile needs --anomaly K', { remedy: 'e.g. tinyforge train --anomaly 16 --anomaly-quantile 0.99' });
+    return {};
+  }
+  const k = Number(flags.anomaly);
+  if (!Number.isInteger(k) || k < 1) throw usageError(`--anomaly needs a whole number of clusters ≥ 1, got "${flags.anomaly}"`, { remedy: 'e.g. tinyforge train --anomaly 16' });
+  const q = flags.anomalyQuantile === undefined ? undefined : Number(flags.anomalyQuantile);
+  if (q !== undefined && !(q > 0 && q <= 1)) throw usageError(`--anomaly-quantile must be in (0, 1], got "${flags.anomalyQuantile}"`, { remedy: 'e.g. --anomaly-quantile 0.99 (about 1 % of known windows flagged)' });
+  return { anomaly: { k, ...(q !== undefined ? { quantile: q } : {}) } };
 }
 
 export function register(program: Command, stops: StopControl, io: Platform): void {
@@ -157,6 +174,8 @@ export function register(program: Command, stops: StopControl, io: Platform): vo
     .option('--calibration-range <lo:hi>', 'regression example: the x range int8 is calibrated for (default: the training X widened by twice its span, -11:14)')
     .addOption(flag('out', `output folder (default ${TRAIN_DEFAULTS.out}, or out/<example>)`))
     .addOption(flag('config', 'project file (default: ./tinyforge.config.json when present)'))
+    .option('--anomaly <k>', `add an anomaly score for motions unlike any trained class: K-means with K clusters on the model input, threshold at the --anomaly-quantile (default ${ANOMALY_DEFAULTS.quantile}) of the validation windows' distances (docs/anomaly.md)`)
+    .option('--anomaly-quantile <q>', 'share of known (validation) windows under the anomaly threshold, in (0, 1]')
     .addOption(new Option('--features <block>', `front-end between windows and the model (default raw; parameters in the project file's "features" section): ${BLOCK_NAMES.map((b) => `${b} — ${BLOCKS[b].summary}`).join('; ')}`).choices([...BLOCK_NAMES]))
     .addHelpText(
       'after',
@@ -172,6 +191,11 @@ export function register(program: Command, stops: StopControl, io: Platform): vo
         const o = globalOptions(cmd);
         const { config: cfg, path: cfgPath } = findConfig(flags.config);
         if (cfgPath) info(o, `using ${relative(process.cwd(), cfgPath) || cfgPath}`);
+        if (flags.example && (flags.anomaly !== undefined || flags.anomalyQuantile !== undefined)) {
+          throw usageError(`--anomaly scores activity windows for a classifier; the ${flags.example} example ${flags.example === 'regression' ? 'is a regression (task "regression")' : 'classifies images, not sensor windows'}`, {
+            remedy: 'drop --anomaly, or train on activity data: tinyforge train --builtin --anomaly 16',
+          });
+        }
         if (flags.example) return runExample(flags.example, flags, cfg, o);
         if (flags.builtin && flags.data) throw usageError('use either --builtin or --data, not both', { remedy: 'Drop one of them.' });
         // The one flags-over-config merge (src/cli/config-flags.ts), as run, demo and tune use it;

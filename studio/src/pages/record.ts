@@ -1,11 +1,13 @@
 /**
  * Record page: record N seconds as a label and subject into the dataset folder (the files
  * `tinyforge capture` writes), list the recordings with per-class and per-subject totals and the
- * class balance, relabel or delete one.
+ * class balance, relabel or delete one, and open one (click its name) to see its waveform, crop or
+ * split it, and see a window's spectrum (./recording-view.ts).
  */
 import { api, lastDevice, onEvent } from '../api.js';
 import { bar, clear, h, pct, table } from '../dom.js';
 import type { DatasetListing } from '../../../src/studio/wire.js';
+import { recordingView } from './recording-view.js';
 
 export function recordPage(root: HTMLElement): () => void {
   const labels = lastDevice?.info?.labels ?? [];
@@ -16,13 +18,28 @@ export function recordPage(root: HTMLElement): () => void {
   const status = h('div', { id: 'record-status' });
   const list = h('div', { id: 'recordings' });
   const totals = h('div', { class: 'row', id: 'totals' });
+  const viewer = h('section', { id: 'recording-view', hidden: true });
   root.append(
     h('section', {}, h('h2', {}, 'Record'),
       h('datalist', { id: 'rec-labels' }, ...labels.map((l) => h('option', { value: l }))),
       h('label', {}, 'label ', label), h('label', {}, 'subject ', subject), h('label', {}, 'seconds ', seconds), go, status),
     h('section', {}, h('h2', {}, 'Class balance and totals'), totals),
-    h('section', {}, h('h2', {}, 'Recordings'), list),
+    h('section', {}, h('h2', {}, 'Recordings'), h('p', { class: 'muted' }, 'Click a file name to see its waveform, crop or split it, and see a window\'s spectrum.'), list),
+    viewer,
   );
+  let closeView: (() => void) | null = null;
+  let opened: string | null = null;
+  const open = (file: string | null, message = '') => {
+    closeView?.();
+    closeView = null;
+    clear(viewer);
+    opened = file;
+    viewer.hidden = !file;
+    for (const b of list.querySelectorAll<HTMLElement>('.open-recording')) b.classList.toggle('active', b.textContent === file);
+    if (!file) return;
+    closeView = recordingView(viewer, file, { changed: (l, f, m) => { show(l); open(f, m); } }, message);
+    viewer.scrollIntoView({ block: 'start' });
+  };
 
   let timer = 0;
   go.addEventListener('click', async () => {
@@ -66,11 +83,15 @@ export function recordPage(root: HTMLElement): () => void {
           del.addEventListener('click', async () => {
             if (confirm(`Delete ${r.file}?`)) show(await api<DatasetListing>('DELETE', `/api/recordings/${encodeURIComponent(r.file)}`));
           });
-          return [h('span', { class: 'file' }, r.file), h('span', { class: 'label' }, r.label), r.group, r.samples, r.seconds.toFixed(1), r.missingSamples, h('span', {}, nl, ' ', rl), del];
+          const name = h('button', { class: `file open-recording linkish${r.file === opened ? ' active' : ''}`, title: 'waveform, crop, split, spectrum' }, r.file);
+          name.addEventListener('click', () => open(r.file));
+          return [name, h('span', { class: 'label' }, r.label), r.group, r.samples, r.seconds.toFixed(1), r.missingSamples, h('span', {}, nl, ' ', rl), del];
         })),
       );
     }
     for (const s of d.skipped) list.appendChild(h('p', { class: 'warn' }, `skipped ${s.file}: ${s.reason}`));
+    // The opened recording was relabelled (renamed) or deleted: its view would show a file that is gone.
+    if (opened && !d.recordings.some((r) => r.file === opened)) open(null);
   };
   const refresh = async () => show(await api<DatasetListing>('GET', '/api/recordings'));
   void refresh();
@@ -80,5 +101,6 @@ export function recordPage(root: HTMLElement): () => void {
   return () => {
     off();
     clearInterval(timer);
+    closeView?.();
   };
 }

@@ -18,6 +18,7 @@ import type { OpName } from '../../../core/graph.js';
 import type { FullyConnectedPrepared } from '../../../ops/fully-connected.js';
 import { meanParamsFields, type MeanPrepared } from '../../../ops/mean.js';
 import { poolParamsFields, type PoolPrepared } from '../../../ops/pool.js';
+import { binaryParamsFields, outDims4, type BinaryPrepared } from '../../../ops/add-mul.js';
 import type { QuantizedMultiplier } from '../../../ops/quant.js';
 import type { NativeCall, NativeEmitter } from '../../../ops/types.js';
 import { foldInputOffset, packInt8Taps, packSxtb16, roundUp4 } from './pack.js';
@@ -188,6 +189,40 @@ function emitDspMaxPool(p: PoolPrepared, e: NativeEmitter): NativeCall | null {
   return wrapper(e, 'tf_dsp_max_pool_s8', e.struct('tf_pool_params_t', poolParamsFields(p)), false);
 }
 
+/** AVERAGE_POOL_2D on DSP targets, likewise (channels % 4 != 0 falls back to tf_k_avg_pool_s8 inside the kernel). */
+function emitDspAvgPool(p: PoolPrepared, e: NativeEmitter): NativeCall | null {
+  if (e.target !== 'dsp' || p.kind !== 'int8') return null;
+  e.int8('in', 0);
+  e.int8('out', 0);
+  return wrapper(e, 'tf_dsp_avg_pool_s8', e.struct('tf_pool_params_t', poolParamsFields(p)), false);
+}
+
+/** tf_dsp_binary_s8's op selector per registry op. */
+const BINARY_OP = { ADD: 'TF_DSP_BIN_ADD', SUB: 'TF_DSP_BIN_SUB', MUL: 'TF_DSP_BIN_MUL' } as const;
+
+/**
+ * ADD / SUB / MUL int8 → tf_dsp_binary_s8 (the rescale folded per layer), or null. The portable
+ * parameter struct is reused; ADD / SUB need the shapes tf_dsp_add_rescale_in is exact for
+ * (left shift <= 22, every shift <= 0: always so for TFLM's int8 ADD, checked anyway).
+ */
+function emitDspBinary(p: BinaryPrepared, e: NativeEmitter): NativeCall | null {
+  const op = e.op.op as keyof typeof BINARY_OP;
+  if (e.target !== 'dsp' || p.kind !== 'int8' || !(op in BINARY_OP)) return null;
+  const ms = [p.input1Multiplier, p.input2Multiplier, p.outputMultiplier];
+  if (op !== 'MUL' && (p.leftShift < 0 || p.leftShift > 22 || ms.some((m) => m.shift > 0))) return null;
+  e.int8('in', 0);
+  e.int8('in', 1);
+  e.int8('out', 0);
+  checkMultipliers(e, op === 'MUL' ? [p.outputMultiplier] : ms);
+  const outDims = outDims4(e.graph.tensors[p.output].shape);
+  const same = (t: number) => outDims4(e.graph.tensors[t].shape).every((d, k) => d === outDims[k]);
+  const params = e.struct('tf_binary_params_t', binaryParamsFields(p, e));
+  const fn = `tf_op${e.opIndex}_run`;
+  const flags = `${BINARY_OP[op]}, ${same(p.inputA) && same(p.inputB) ? 1 : 0}`;
+  e.decl(`static __attribute__((noinline)) int ${fn}(const int8_t* in1, const int8_t* in2, int8_t* output) {\n  return tf_dsp_binary_s8(${params}, ${flags}, in1, in2, output);\n}`);
+  return { kernel: 'tf_dsp_binary_s8', call: `${fn}(${e.input(0, 'int8_t')}, ${e.input(1, 'int8_t')}, ${e.output('int8_t')})` };
+}
+
 /** MEAN on DSP targets, likewise (the kernel falls back to tf_k_mean_s8 for shapes it does not take). */
 function emitDspMean(p: MeanPrepared, e: NativeEmitter): NativeCall | null {
   if (e.target !== 'dsp') return null;
@@ -263,5 +298,9 @@ export const DSP_OPS: { readonly [K in OpName]?: DspOp<any> } = {
   },
   FULLY_CONNECTED: { weights: fcWeights, emit: emitDspFc },
   MAX_POOL_2D: { emit: emitDspMaxPool },
+  AVERAGE_POOL_2D: { emit: emitDspAvgPool },
+  ADD: { emit: emitDspBinary },
+  SUB: { emit: emitDspBinary },
+  MUL: { emit: emitDspBinary },
   MEAN: { emit: emitDspMean },
 };
