@@ -14,6 +14,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createStudioServer, type StudioServer } from '../../src/studio/server.js';
 import { CHROMIUM, CHROMIUM_ARGS, artifactsDir, buildBundle, chromiumForTests } from './browser.js';
 import { fakeSession, tempDir } from './helpers.js';
+import { nodePlatform } from '../../src/adapters/platform.js';
 
 const run = chromiumForTests();
 const RATE = 50;
@@ -50,7 +51,7 @@ describe.skipIf(!run)('Record page: waveform, crop, split and spectrum in Chromi
     // A model folder whose settings give the window (2 s) and a spectral front-end (FFT 64, low-pass 10 Hz).
     const model = tempDir('tf-rec-edit-model-');
     writeFileSync(join(model, 'settings.json'), JSON.stringify({ task: 'classification', labels: ['idle', 'walking'], axes: ['aX', 'aY', 'aZ'], units: ['g', 'g', 'g'], sampleRateHz: RATE, windowLength: 100, windowStride: 50, normalisation: { mean: [0, 0, 0], std: [1, 1, 1] }, features: { block: 'spectral', params: { fftLength: 64, filterType: 'low', filterCutoff: 10 }, names: [], standardisation: { mean: [], std: [] } } }));
-    server = createStudioServer({ session: fakeSession(data).session, datasetDir: data, modelDir: model, distDir: dist, host: '127.0.0.1', port: 0 });
+    server = createStudioServer({ session: fakeSession(data).session, datasetDir: data, modelDir: model, distDir: dist, host: '127.0.0.1', port: 0, files: nodePlatform().files });
     await server.app.listen({ host: '127.0.0.1', port: 0 });
     const port = (server.app.server.address() as { port: number }).port;
     server.setPort(port);

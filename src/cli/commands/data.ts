@@ -208,7 +208,7 @@ export function register(program: Command, io: Platform): void {
       action((file: string, f: EditFlags, cmd: Command) => {
         const o = globalOptions(cmd);
         if (f.from === undefined && f.to === undefined) throw usageError('data crop needs --from and/or --to', { remedy: 'e.g. tinyforge data crop FILE --from 1.5 --to 8' });
-        const r = cropRecording(file, { start: numberFlag('from', f.from, { integer: false, min: 0 }), end: numberFlag('to', f.to, { integer: false, min: 0 }) }, editOptions(f));
+        const r = cropRecording(io.files, file, { start: numberFlag('from', f.from, { integer: false, min: 0 }), end: numberFlag('to', f.to, { integer: false, min: 0 }) }, editOptions(f));
         emit(o, r, () => editText(r));
       }),
     );
@@ -225,7 +225,7 @@ export function register(program: Command, io: Platform): void {
         const spec = f.every !== undefined
           ? { every: numberFlag('every', f.every, { integer: false, min: 0 })! }
           : { at: f.at!.split(',').map((x) => numberFlag('at', x.trim(), { integer: false, min: 0 })!) };
-        const r = splitRecording(file, spec, editOptions(f));
+        const r = splitRecording(io.files, file, spec, editOptions(f));
         emit(o, r, () => editText(r));
       }),
     );
