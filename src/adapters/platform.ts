@@ -5,20 +5,17 @@
  */
 import type { Platform } from '../service/ports.js';
 import { nodeBoards } from './boards.js';
-import { exists, isDirectory, loadVectors, makeDir, moveFile, readBytes, readManifest, readText, removeFile, removePath, writeFileAtomic, writeProject, writeSplitDir } from './files.js';
+import { exists, isDirectory, loadVectors, makeDir, moveFile, readBytes, readManifest, readText, removePath, writeFileAtomic, writeProject, writeSplitDir } from './files.js';
 import { runPlan, runSteps } from './processes.js';
 import { loadTrainArtifacts, saveTrainArtifacts } from './train-dir.js';
-import { DEFAULT_MAX_FILE_MB, fsImportIo, readRegularText } from './import-fs.js';
+import { fsImportIo } from './import-fs.js';
 import { readFirmwareSources } from './firmware-sources.js';
 import { loadSettings, loadSources } from './model-sources.js';
 
 export function nodePlatform(): Platform {
   const processes = { runPlan, runSteps };
   return {
-    files: {
-      exists, isDirectory, readBytes, readText, makeDir, removePath, removeFile, moveFile, writeFileAtomic, writeProject, writeSplitDir, readManifest, loadVectors,
-      readRegularText: (path, maxMB = DEFAULT_MAX_FILE_MB) => readRegularText(path, maxMB),
-    },
+    files: { exists, isDirectory, readBytes, readText, makeDir, removePath, moveFile, writeFileAtomic, writeProject, writeSplitDir, readManifest, loadVectors },
     processes,
     boards: nodeBoards(processes),
     trainRuns: { loadWindows: loadTrainArtifacts, save: saveTrainArtifacts },

@@ -16,6 +16,7 @@ import { checkSettingsForModel, liveDetectionWarning } from '../firmware/model-s
 import { settingsFromGraph } from '../firmware/settings-header.js';
 import type { Platform } from './ports.js';
 import { readTflite } from '../tflite/reader.js';
+import type { NativeRequant } from '../ops/types.js';
 import { checkGraph } from '../interp/check.js';
 
 /** The native engine's generator (src/firmware/native), loaded only when asked for. */
@@ -93,6 +94,8 @@ export interface FirmwareStageInput {
   force?: boolean;
   /** Write an Arduino library (library.properties, src/, examples/) and its .zip beside it, instead of a program. */
   library?: boolean;
+  /** Native engine: 'uniform' keeps quantisation values out of the code (flash independent of the trained values; tune's figures). */
+  requant?: NativeRequant;
 }
 
 export interface FirmwareStageResult {
@@ -118,6 +121,7 @@ export async function firmwareStage(io: Pick<Platform, 'files' | 'firmwareSource
     settings: i.settings,
     sources: io.firmwareSources(),
     nativeEngine: engine === 'native' ? await loadNativeEngine() : undefined,
+    ...(i.requant ? { requant: i.requant } : {}),
   };
   if (i.library) return libraryStage(io, i, board, parts);
   const project = emitFirmware({ ...parts, sketch: basename(resolve(i.out)) });

@@ -105,12 +105,8 @@ export interface FilePort {
   readText(path: string): string;
   makeDir(dir: string): void;
   removePath(path: string): void;
-  /** Removes a file (nothing when it is gone). */
-  removeFile(path: string): void;
   /** Renames a file into place (atomic on one file system). */
   moveFile(from: string, to: string): void;
-  /** A regular file's text, refused above `maxMB` (default: the import cap) or when it is not a regular file. */
-  readRegularText(path: string, maxMB?: number): string;
   writeFileAtomic(path: string, data: Uint8Array | string): void;
   /** A generated folder, all or nothing; `marker` (a file) says a folder is ours to replace with `force`. */
   writeProject(outDir: string, files: GeneratedFile[], o?: { force?: boolean; marker?: string }): string;

@@ -10,6 +10,7 @@
  *     shows a recording only once its sidecar exists); a failure removes the new files again;
  *  3. only then is the original moved — not deleted — into the dataset's `.originals/` folder
  *     (hidden: folder imports and the studio's list skip it), from where it can be moved back.
+ * The file system comes in as a port (RecordingFiles), from the client's Platform.
  */
 import { basename, dirname, join } from 'node:path';
 import type { ModelSettings } from '../core/dataset.js';
@@ -21,19 +22,20 @@ import { parseCaptureRows, pieceFiles, planCrop, planSplit, sampleAt, type Captu
 export type { EditResult, RecordingSamples };
 import { spectrumParams, windowSpectrum, type WindowSpectrum } from '../features/spectrum.js';
 
+/** The file system as these functions use it (a port: src/adapters/platform.ts binds it). */
+export type RecordingFiles = Pick<FilePort, 'exists' | 'readText' | 'makeDir' | 'writeFileAtomic' | 'moveFile' | 'removePath'>;
+
 /** Where edited originals go, inside the dataset folder. */
 export const ORIGINALS_DIR = '.originals';
 
 const NOT_CAPTURE = 'crop and split work on recordings made by tinyforge capture or the studio (a CSV with its .json sidecar)';
 
 /** Reads a CSV capture and its sidecar, strictly (src/data/recording-edit.ts parseCaptureRows). */
-export function readCaptureRows(files: FilePort, path: string): CaptureRows {
-  const { exists, readRegularText } = files;
+export function readCaptureRows(files: Pick<RecordingFiles, 'exists' | 'readText'>, path: string): CaptureRows {
   if (!/\.csv$/i.test(path)) throw badInput(`${path} is not a .csv recording`, { remedy: NOT_CAPTURE });
-  if (!exists(path)) throw badInput(`no recording ${path}`, { remedy: 'check the path (tinyforge data inspect FOLDER lists the recordings)' });
-  if (!exists(path + '.json')) throw badInput(`${path} has no sidecar ${basename(path)}.json, so it is not a tinyforge capture`, { remedy: NOT_CAPTURE });
-  const csv = readRegularText(path);
-  return parseCaptureRows(csv, readRegularText(path + '.json', 1), path);
+  if (!files.exists(path)) throw badInput(`no recording ${path}`, { remedy: 'check the path (tinyforge data inspect FOLDER lists the recordings)' });
+  if (!files.exists(path + '.json')) throw badInput(`${path} has no sidecar ${basename(path)}.json, so it is not a tinyforge capture`, { remedy: NOT_CAPTURE });
+  return parseCaptureRows(files.readText(path), files.readText(path + '.json'), path);
 }
 
 /**
@@ -45,7 +47,7 @@ export function editWindow(settings: Pick<ModelSettings, 'windowLength' | 'sampl
   return builtinWindowing(rateHz).length;
 }
 
-export function recordingSamples(files: FilePort, path: string, settings: ModelSettings | null = null): RecordingSamples {
+export function recordingSamples(files: Pick<RecordingFiles, 'exists' | 'readText'>, path: string, settings: ModelSettings | null = null): RecordingSamples {
   const c = readCaptureRows(files, path);
   const nA = c.meta.axes.length;
   const n = c.rows.length;
@@ -79,8 +81,8 @@ function checkName(name: string | undefined): void {
 }
 
 /** Writes the plan's pieces, then moves the original aside (see the module comment). */
-function execute(files: FilePort, path: string, c: CaptureRows, plan: EditPlan): EditResult {
-  const { exists, makeDir, moveFile, removeFile, writeFileAtomic } = files;
+function execute(files: RecordingFiles, path: string, c: CaptureRows, plan: EditPlan): EditResult {
+  const { exists, makeDir, moveFile, removePath, writeFileAtomic } = files;
   const dir = dirname(path);
   for (const p of plan.pieces) {
     if (exists(join(dir, p.file)) || exists(join(dir, p.file + '.json'))) {
@@ -97,7 +99,7 @@ function execute(files: FilePort, path: string, c: CaptureRows, plan: EditPlan):
       written.push(join(dir, p.file + '.json'));
     }
   } catch (e) {
-    for (const w of written.reverse()) removeFile(w);
+    for (const w of written.reverse()) removePath(w);
     throw e;
   }
   makeDir(join(dir, ORIGINALS_DIR));
@@ -122,7 +124,7 @@ const toSample = (o: EditOptions, rate: number) => (v: number) => (o.unit === 's
  * Keeps [start, end) of the recording at `path` (default start 0, end the recording's end) as a new
  * recording; the original goes to .originals/.
  */
-export function cropRecording(files: FilePort, path: string, range: { start?: number; end?: number }, o: EditOptions = {}): EditResult {
+export function cropRecording(files: RecordingFiles, path: string, range: { start?: number; end?: number }, o: EditOptions = {}): EditResult {
   checkName(o.name);
   const c = readCaptureRows(files, path);
   const rate = c.meta.sampleRateHz;
@@ -132,7 +134,7 @@ export function cropRecording(files: FilePort, path: string, range: { start?: nu
 }
 
 /** Cuts the recording at `path` into pieces (at points, or every N); the original goes to .originals/. */
-export function splitRecording(files: FilePort, path: string, spec: SplitSpec, o: EditOptions = {}): EditResult {
+export function splitRecording(files: RecordingFiles, path: string, spec: SplitSpec, o: EditOptions = {}): EditResult {
   checkName(o.name);
   const c = readCaptureRows(files, path);
   const rate = c.meta.sampleRateHz;
@@ -143,10 +145,10 @@ export function splitRecording(files: FilePort, path: string, spec: SplitSpec, o
 }
 
 /** The model settings in a demo/run/train output folder (settings.json), or null when there are none. */
-export function readModelSettings({ exists, readText }: FilePort, dir: string | null): ModelSettings | null {
-  if (!dir || !exists(join(dir, 'settings.json'))) return null;
+export function readModelSettings(files: Pick<RecordingFiles, 'exists' | 'readText'>, dir: string | null): ModelSettings | null {
+  if (!dir || !files.exists(join(dir, 'settings.json'))) return null;
   try {
-    return JSON.parse(readText(join(dir, 'settings.json'))) as ModelSettings;
+    return JSON.parse(files.readText(join(dir, 'settings.json'))) as ModelSettings;
   } catch {
     return null;
   }
@@ -157,7 +159,7 @@ export function readModelSettings({ exists, readText }: FilePort, dir: string | 
  * spectral block (its settings' parameters and window length) or the block's defaults and a 2 s
  * window; `windowLength` and `fftLength` override.
  */
-export function recordingSpectrum(files: FilePort, path: string, start: number, o: { settings?: ModelSettings | null; windowLength?: number; fftLength?: number } = {}): WindowSpectrum {
+export function recordingSpectrum(files: Pick<RecordingFiles, 'exists' | 'readText'>, path: string, start: number, o: { settings?: ModelSettings | null; windowLength?: number; fftLength?: number } = {}): WindowSpectrum {
   const c = readCaptureRows(files, path);
   const { params, from } = spectrumParams(o.settings ?? null, o.fftLength);
   const rec = { samples: c.samples, axes: c.meta.axes, units: c.meta.units, sampleRateHz: c.meta.sampleRateHz };

@@ -48,6 +48,7 @@ export function trainSettings(t: TrainConfig = {}, features?: FrontEnd): TrainSe
     earlyStopping: t.earlyStopping === false ? undefined : { patience },
     classWeights: t.classWeights,
     augment: t.augment === false ? undefined : { ...(t.augment ?? TRAIN_DEFAULTS.augment) },
+    ...(t.anomaly ? { anomaly: { k: t.anomaly.clusters, ...(t.anomaly.quantile !== undefined ? { quantile: t.anomaly.quantile } : {}) } } : {}),
     ...(features && features.block !== 'raw' ? { features } : {}),
   };
 }

@@ -8,7 +8,6 @@ import { FakeTransport } from '../support/fake-transport.js';
 import { DeviceSession } from '../../src/studio/device-session.js';
 import { deviceImuSource } from '../../src/studio/sample-source.js';
 import { createStudioServer } from '../../src/studio/server.js';
-import { nodePlatform } from '../../src/adapters/platform.js';
 
 export const tempDir = (p: string) => mkdtempSync(join(tmpdir(), p));
 
@@ -31,7 +30,7 @@ export function injectServer() {
   writeFileSync(join(dist, 'index.html'), '<!doctype html><title>studio</title>');
   mkdirSync(join(dist, 'assets'));
   const { session } = fakeSession(data);
-  const s = createStudioServer({ session, datasetDir: data, modelDir: null, distDir: dist, host: '127.0.0.1', port: 5280, files: nodePlatform().files });
+  const s = createStudioServer({ session, datasetDir: data, modelDir: null, distDir: dist, host: '127.0.0.1', port: 5280 });
   return { ...s, data, dist, session };
 }
 

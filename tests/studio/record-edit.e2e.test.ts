@@ -14,7 +14,6 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createStudioServer, type StudioServer } from '../../src/studio/server.js';
 import { CHROMIUM, CHROMIUM_ARGS, artifactsDir, buildBundle, chromiumForTests } from './browser.js';
 import { fakeSession, tempDir } from './helpers.js';
-import { nodePlatform } from '../../src/adapters/platform.js';
 
 const run = chromiumForTests();
 const RATE = 50;
@@ -51,7 +50,7 @@ describe.skipIf(!run)('Record page: waveform, crop, split and spectrum in Chromi
     // A model folder whose settings give the window (2 s) and a spectral front-end (FFT 64, low-pass 10 Hz).
     const model = tempDir('tf-rec-edit-model-');
     writeFileSync(join(model, 'settings.json'), JSON.stringify({ task: 'classification', labels: ['idle', 'walking'], axes: ['aX', 'aY', 'aZ'], units: ['g', 'g', 'g'], sampleRateHz: RATE, windowLength: 100, windowStride: 50, normalisation: { mean: [0, 0, 0], std: [1, 1, 1] }, features: { block: 'spectral', params: { fftLength: 64, filterType: 'low', filterCutoff: 10 }, names: [], standardisation: { mean: [], std: [] } } }));
-    server = createStudioServer({ session: fakeSession(data).session, datasetDir: data, modelDir: model, distDir: dist, host: '127.0.0.1', port: 0, files: nodePlatform().files });
+    server = createStudioServer({ session: fakeSession(data).session, datasetDir: data, modelDir: model, distDir: dist, host: '127.0.0.1', port: 0 });
     await server.app.listen({ host: '127.0.0.1', port: 0 });
     const port = (server.app.server.address() as { port: number }).port;
     server.setPort(port);
@@ -84,8 +83,8 @@ describe.skipIf(!run)('Record page: waveform, crop, split and spectrum in Chromi
 
   it('a drag selects a range; the spectrum follows the selection\'s start', async () => {
     const over = (await page.locator('#wave-plot .u-over').boundingBox())!;
-    // x scale 0 … 9.98 s (the last sample's time) across the plotting area.
-    const x = (s: number) => over.x + (s / 9.98) * over.width;
+    // x scale 0 … 10 s (the recording's duration) across the plotting area.
+    const x = (s: number) => over.x + (s / 10) * over.width;
     await page.mouse.move(x(3), over.y + over.height / 2);
     await page.mouse.down();
     await page.mouse.move(x(5), over.y + over.height / 2, { steps: 5 });
@@ -98,6 +97,11 @@ describe.skipIf(!run)('Record page: waveform, crop, split and spectrum in Chromi
     await expect.poll(async () => page.locator('#spectrum-info').textContent()).toMatch(/^(2\.9\d|3\.\d\d)–/);
     expect(await page.locator('#crop-btn').isDisabled()).toBe(false);
     await page.screenshot({ path: join(shots, 'record-waveform.png'), fullPage: true });
+    // A click (no drag) moves the spectrum's window and keeps the selection.
+    await page.mouse.click(x(6), over.y + over.height / 2);
+    await expect.poll(async () => page.locator('#spectrum-info').textContent()).toMatch(/^(5\.9\d|6\.\d\d)–/);
+    expect(Number(await page.inputValue('#sel-start'))).toBeLessThan(3.15);
+    expect(await page.locator('#crop-btn').isDisabled()).toBe(false);
   });
 
   it('a crop shorter than one window is refused with the remedy, and nothing changes', async () => {

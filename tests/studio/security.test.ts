@@ -11,7 +11,6 @@ import { fakeSession, injectServer, tempDir, writeRecording } from './helpers.js
 import { connect, type AddressInfo } from 'node:net';
 import { DeviceSession } from '../../src/studio/device-session.js';
 import { deviceImuSource } from '../../src/studio/sample-source.js';
-import { nodePlatform } from '../../src/adapters/platform.js';
 
 describe('checkRequest (pure)', () => {
   const hosts = allowedHosts('127.0.0.1', 5280);
@@ -103,7 +102,7 @@ describe('studio server (fastify.inject)', () => {
   });
   it('a missing bundle is a clear 503, not a crash', async () => {
     const { session } = fakeSession(tempDir('tf-studio-data-'));
-    const bare = createStudioServer({ session, datasetDir: tempDir('tf-d-'), modelDir: null, distDir: tempDir('tf-nodist-'), host: '127.0.0.1', port: 5280, files: nodePlatform().files });
+    const bare = createStudioServer({ session, datasetDir: tempDir('tf-d-'), modelDir: null, distDir: tempDir('tf-nodist-'), host: '127.0.0.1', port: 5280 });
     const r = await bare.app.inject({ method: 'GET', url: '/', headers: { host: '127.0.0.1:5280' } });
     expect(r.statusCode).toBe(503);
     expect(r.body).toMatch(/not built.*scripts\/setup\.sh/);
@@ -180,7 +179,7 @@ describe('studio: duplicate Host headers and the live-source body', () => {
     const set: [string, number | undefined][] = [];
     const source = deviceImuSource({ setActivity: (a) => void set.push([a, undefined]) });
     const session = new DeviceSession({ description: 'none', open: async () => { throw new Error('no board'); } }, source, { datasetDir: data });
-    const s = createStudioServer({ session, datasetDir: data, modelDir: null, distDir: dist, host: '127.0.0.1', port: 5280, files: nodePlatform().files });
+    const s = createStudioServer({ session, datasetDir: data, modelDir: null, distDir: dist, host: '127.0.0.1', port: 5280 });
     const post = (body: string) => s.app.inject({ method: 'POST', url: '/api/live/source', headers: { host: '127.0.0.1:5280', 'content-type': 'application/json' }, payload: body });
     try {
       for (const body of ['{"activity":"walking","subject":"NaN"}', '{"activity":"walking","subject":null}', '{"activity":"walking","subject":"3"}', '{"activity":"walking","subject":2.5}', '{"activity":"walking","subject":0}', '{"activity":"walking","subject":1e9}', '{"subject":3}', '{"activity":"swimming"}']) {

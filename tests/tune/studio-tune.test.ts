@@ -8,7 +8,6 @@ import { createStudioServer } from '../../src/studio/server.js';
 import { makeBudget } from '../../src/tune/budget.js';
 import type { TrialRecord } from '../../src/tune/search.js';
 import { fakeSession, tempDir } from '../studio/helpers.js';
-import { nodePlatform } from '../../src/adapters/platform.js';
 
 const cand = { frontEnd: 'raw', windowSeconds: 1, windowStride: 0.5, family: 'conv1d', depth: 1, width: 4, kernelSize: 3, pooling: 'max', learningRate: 0.003 } as const;
 const rec = (id: number, status: TrialRecord['status'], acc?: number, instructions = 1000): TrialRecord => ({
@@ -23,7 +22,7 @@ function server(tuneDir: string | null) {
   writeFileSync(join(dist, 'index.html'), '<!doctype html><title>studio</title>');
   mkdirSync(join(dist, 'assets'));
   const data = tempDir('tf-tune-data-');
-  return createStudioServer({ session: fakeSession(data).session, datasetDir: data, modelDir: null, tuneDir, distDir: dist, host: '127.0.0.1', port: 5280, files: nodePlatform().files });
+  return createStudioServer({ session: fakeSession(data).session, datasetDir: data, modelDir: null, tuneDir, distDir: dist, host: '127.0.0.1', port: 5280 });
 }
 
 describe('studio: GET /api/tune', () => {

@@ -17,13 +17,13 @@ import { prepareData } from '../../service/data.js';
 import { serializeSplit } from '../../data/split-files.js';
 import { secondsOf, summarise, type DatasetSummary } from '../../data/summary.js';
 import { action, emit, globalOptions, info, type OutputOptions } from '../util.js';
-import type { Platform } from '../../service/ports.js';
 import { flag, numberFlag } from '../flags.js';
 import { loadSettings } from '../../adapters/model-sources.js';
 import type { ModelSettings, Recording } from '../../core/dataset.js';
 import { cropRecording, editWindow, splitRecording, type EditResult } from '../../service/recordings.js';
 import { sampleAt } from '../../data/recording-edit.js';
 import { formatSpectrum, spectrumParams, windowSpectrum } from '../../features/spectrum.js';
+import type { Platform } from '../../service/ports.js';
 
 type Flags = ImportFlags & SplitFlags & {
   builtin?: boolean;

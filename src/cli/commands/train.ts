@@ -131,23 +131,10 @@ async function runExample(name: string, flags: Flags, cfg: TinyforgeConfig, o: O
 /** Train flags over the project file's train section → trainer settings. */
 /** Training settings from the train section with the flags already applied (applyFlags). */
 function trainSettingsFrom(flags: Flags, t: TinyforgeConfig['train'] & object, cfg: TinyforgeConfig) {
-  return { ...trainSettings({
+  return trainSettings({
     ...t,
     earlyStopping: t.earlyStopping === false ? false : { patience: t.earlyStopping ? t.earlyStopping.patience : TRAIN_DEFAULTS.patience },
-  }, frontEndFromConfig(flags.features && !(typeof cfg.features === 'object' && cfg.features.block === flags.features) ? (flags.features as FeaturesConfig) : cfg.features)), ...anomalyFlags(flags) };
-}
-
-/** --anomaly K [--anomaly-quantile Q] → the trainer's anomaly option (the counts against the data are checked by the trainer). */
-function anomalyFlags(flags: Flags): { anomaly?: { k: number; quantile?: number } } {
-  if (flags.anomaly === undefined) {
-    if (flags.anomalyQuantile !== undefined) throw usageError('--anomaly-quantile needs --anomaly K', { remedy: 'e.g. tinyforge train --anomaly 16 --anomaly-quantile 0.99' });
-    return {};
-  }
-  const k = Number(flags.anomaly);
-  if (!Number.isInteger(k) || k < 1) throw usageError(`--anomaly needs a whole number of clusters ≥ 1, got "${flags.anomaly}"`, { remedy: 'e.g. tinyforge train --anomaly 16' });
-  const q = flags.anomalyQuantile === undefined ? undefined : Number(flags.anomalyQuantile);
-  if (q !== undefined && !(q > 0 && q <= 1)) throw usageError(`--anomaly-quantile must be in (0, 1], got "${flags.anomalyQuantile}"`, { remedy: 'e.g. --anomaly-quantile 0.99 (about 1 % of known windows flagged)' });
-  return { anomaly: { k, ...(q !== undefined ? { quantile: q } : {}) } };
+  }, frontEndFromConfig(flags.features && !(typeof cfg.features === 'object' && cfg.features.block === flags.features) ? (flags.features as FeaturesConfig) : cfg.features));
 }
 
 export function register(program: Command, stops: StopControl, io: Platform): void {
