@@ -1,7 +1,7 @@
 /**
  * Generates the virtual board's sensor-bus definitions from the ONE schema, schemas/sensor-bus.json:
  *   src/flash/sensor-bus.generated.ts                 sync byte, record ids, sizes, field offsets
- *   firmware/boards/qemu-mps2-an386/tf_sensor_bus.h   the same for the board's IMU driver
+ *   firmware/boards/qemu-mps2/tf_sensor_bus.h   the same for the board's IMU driver
  * Run: `node bin/run-ts.mjs scripts/gen-sensor-bus.ts` (also part of `npm run gen`). A test checks
  * the committed files equal what this produces.
  */
@@ -94,7 +94,7 @@ export function generateBusC(s: SensorBusSchema): string {
 
 export const BUS_SCHEMA_PATH = 'schemas/sensor-bus.json';
 export const BUS_TS_OUT = 'src/flash/sensor-bus.generated.ts';
-export const BUS_C_OUT = 'firmware/boards/qemu-mps2-an386/tf_sensor_bus.h';
+export const BUS_C_OUT = 'firmware/boards/qemu-mps2/tf_sensor_bus.h';
 
 export function loadBusSchema(root: string): SensorBusSchema {
   return JSON.parse(readFileSync(join(root, BUS_SCHEMA_PATH), 'utf8')) as SensorBusSchema;

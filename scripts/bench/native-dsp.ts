@@ -136,9 +136,10 @@ export async function bench(): Promise<BenchSection[]> {
         const a = await runOnBoard(dir, { board: M4, dsp: true, make: ARDUINO_MAKE }, root, sources);
         const m3 = await runOnBoard(dir, { board: 'qemu-mps2-an385', dsp: false }, root, sources);
         const m7 = await runOnBoard(dir, { board: 'qemu-mps2-an500', dsp: true }, root, sources);
+        const m33 = await runOnBoard(dir, { board: 'qemu-mps2-an505', dsp: true }, root, sources);
         rows.push(`| ${name} | ${f(macs)} | ${f(p.instr)} | ${f(d.instr)} | ${r2(d.instr / p.instr)} | ${macs ? r2(d.instr / macs) : '–'} | ${f(w8.instr)} (${pct(w8.instr, d.instr)}) | ${f(d.arena)} | ${f(d.flash)} / ${f(w8.flash)} | ${ex(p)}, ${ex(d)}, ${ex(w8)} |`);
         arduino.push(`| ${name} | ${f(d.instr)} | ${f(a.instr)} | ${pct(a.instr, d.instr)} | ${f(a.flash)} | ${ex(a)} |`);
-        cores.push(`| ${name} | ${f(m3.instr)} | ${f(p.instr)} | ${f(d.instr)} | ${f(m7.instr)} | ${ex(m3)}, ${ex(d)}, ${ex(m7)} |`);
+        cores.push(`| ${name} | ${f(m3.instr)} | ${f(p.instr)} | ${f(d.instr)} | ${f(m7.instr)} | ${f(m33.instr)} | ${ex(m3)}, ${ex(d)}, ${ex(m7)}, ${ex(m33)} |`);
         const t = TFLM[name];
         if (t) vsTflm.push(`| ${name === 'conv1d' ? 'demo conv1d architecture (vectors/conv1d)' : name} | ${f(t.instr)} | ${f(d.instr)} | **${r2(d.instr / t.instr)}×** | ${f(t.arena)} / ${f(d.arena)} | ${t.flash === null ? 'not recorded' : f(t.flash)} / ${f(d.flash)} / ${f(w8.flash)} |`);
       } catch (e) {
@@ -179,11 +180,12 @@ export async function bench(): Promise<BenchSection[]> {
       '### Per core (instructions per inference, native engine)',
       '',
       'Cortex-M3: `qemu-mps2-an385`, no DSP extension and no FPU: the portable kernels (`-mcpu=cortex-m3 -mfloat-abi=soft`). Cortex-M4: `qemu-mps2-an386`',
-      '(portable and DSP kernels). Cortex-M7: `qemu-mps2-an500`, DSP kernels (`-mcpu=cortex-m7 -mfpu=fpv5-d16`). QEMU counts instructions, not cycles: the',
-      'cores\' pipelines differ and are not modelled.',
+      '(portable and DSP kernels). Cortex-M7: `qemu-mps2-an500`, DSP kernels (`-mcpu=cortex-m7 -mfpu=fpv5-d16`). Cortex-M33: `qemu-mps2-an505` (Armv8-M',
+      'Mainline with DSP, secure state, its own memory map), DSP kernels (`-mcpu=cortex-m33 -mfpu=fpv5-sp-d16`; counter resolution 50 at its 20 MHz clock).',
+      'QEMU counts instructions, not cycles: the cores\' pipelines differ and are not modelled.',
       '',
-      '| model | M3 portable | M4 portable | M4 DSP | M7 DSP | bit-exact M3, M4 DSP, M7 |',
-      '|---|---:|---:|---:|---:|---|',
+      '| model | M3 portable | M4 portable | M4 DSP | M7 DSP | M33 DSP | bit-exact M3, M4 DSP, M7, M33 |',
+      '|---|---:|---:|---:|---:|---:|---|',
       ...cores,
       '',
       'Against TFLM 90b983c2 + CMSIS-NN 4ab83cc3 on the same virtual board, measured by hand (issue 7, docs/tflm-engine.md and issue 17, November–December 2026;',

@@ -10,7 +10,7 @@
  */
 import { badInput } from '../core/errors.js';
 
-export type BoardId = 'qemu-mps2-an386' | 'qemu-mps2-an385' | 'qemu-mps2-an500' | 'cortex-m4' | 'nano33ble' | 'nano33ble-sense' | 'nano33ble-sense-rev2';
+export type BoardId = 'qemu-mps2-an386' | 'qemu-mps2-an385' | 'qemu-mps2-an500' | 'qemu-mps2-an505' | 'cortex-m4' | 'nano33ble' | 'nano33ble-sense' | 'nano33ble-sense-rev2';
 export type EngineId = 'native' | 'tflm';
 /**
  * How an image gets onto the board: `qemu` loads the ELF into the emulator (the board runs while
@@ -44,6 +44,11 @@ export interface BoardSpec {
   dsp: boolean;
   /** Makefile boards: the compiler's core flags (default: Cortex-M4F, hard float). */
   cpuFlags?: string;
+  /**
+   * Makefile boards: preprocessor definitions for the board layer (`NAME=VALUE`, passed as -D), e.g.
+   * the AN505's UART addresses and clock for the HAL the MPS2 images share.
+   */
+  cDefines?: string[];
   /** Virtual boards: the QEMU machine (default mps2-an386). */
   qemuMachine?: string;
   /** How the board's tools count flash and RAM (footprint.ts SizeRule). */
@@ -65,13 +70,16 @@ const NANO_FQBN = 'arduino:mbed_nano:nano33ble';
 export const CM4F_FLAGS = '-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16';
 const CM3_FLAGS = '-mcpu=cortex-m3 -mthumb -mfloat-abi=soft';
 const CM7_FLAGS = '-mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16';
+/** Armv8-M Mainline with the DSP extension and the single-precision FPU (GCC's cortex-m33 includes DSP; +nodsp removes it). */
+const CM33_FLAGS = '-mcpu=cortex-m33 -mthumb -mfloat-abi=hard -mfpu=fpv5-sp-d16';
 /** arduino:mbed_nano boards.txt, nano33ble: upload.maximum_size=983040, upload.maximum_data_size=262144. */
 const NANO_MEMORY = { flashBytes: 983_040, ramBytes: 262_144 };
 
-/** What the MPS2 virtual boards share (one HAL and memory map; they differ in core, flags and QEMU machine). */
+/** What the MPS2 virtual boards share (one HAL; AN385/AN386/AN500 one memory map too; they differ in core, flags and QEMU machine). */
 const MPS2_VIRTUAL: Pick<BoardSpec, 'build' | 'halDirs' | 'imu' | 'linkerScript' | 'defaultEngine' | 'flasher' | 'counterKind' | 'sizeRule'> = {
   build: 'make',
-  halDirs: ['cortex-m4/common', 'qemu-mps2-an386'],
+  // The board layer the MPS2 images share (qemu-mps2/), and the AN385/AN386/AN500 memory map's linker script.
+  halDirs: ['cortex-m4/common', 'qemu-mps2', 'qemu-mps2-an386'],
   imu: 'none',
   linkerScript: 'tf_mps2.ld',
   defaultEngine: 'native',
@@ -102,6 +110,19 @@ export const BOARDS: Record<BoardId, BoardSpec> = {
     dsp: true,
     cpuFlags: CM7_FLAGS,
     qemuMachine: 'mps2-an500',
+  },
+  'qemu-mps2-an505': {
+    ...MPS2_VIRTUAL,
+    id: 'qemu-mps2-an505',
+    description: 'virtual board: QEMU mps2-an505 (Cortex-M33, Armv8-M Mainline with DSP, secure state), UART0 on a pty, SysTick counts instructions (-icount), optional simulated IMU on UART1 (flash --imu)',
+    dsp: true,
+    cpuFlags: CM33_FLAGS,
+    qemuMachine: 'mps2-an505',
+    // Its own memory map (hw/arm/mps2-tz.c): the shared MPS2 HAL with the AN505's UARTs (secure
+    // aliases) and 20 MHz clock, and a linker script at the secure aliases of its SSRAMs.
+    halDirs: ['cortex-m4/common', 'qemu-mps2', 'qemu-mps2-an505'],
+    linkerScript: 'tf_mps2_an505.ld',
+    cDefines: ['TF_MPS2_UART0_BASE=0x50200000u', 'TF_MPS2_UART1_BASE=0x50201000u', 'TF_MPS2_SYSCLK_HZ=20000000u'],
   },
   'cortex-m4': {
     id: 'cortex-m4',

@@ -18,11 +18,12 @@ import { getBoard, type BoardSpec } from '../firmware/boards.js';
 /** Cycles per instruction assumed when none is given. */
 export const DEFAULT_CPI = 1.25;
 
-/** Core clock of each board (Hz): nRF52840 64 MHz; MPS2 AN386 FPGA image 25 MHz; a generic Cortex-M4 is assumed at 64 MHz. */
+/** Core clock of each board (Hz): nRF52840 64 MHz; MPS2 AN385/AN386/AN500 FPGA images 25 MHz, AN505 20 MHz; a generic Cortex-M4 is assumed at 64 MHz. */
 export const BOARD_CLOCK_HZ: Record<string, number> = {
   'qemu-mps2-an386': 25_000_000,
   'qemu-mps2-an385': 25_000_000,
   'qemu-mps2-an500': 25_000_000,
+  'qemu-mps2-an505': 20_000_000,
   'cortex-m4': 64_000_000,
   nano33ble: 64_000_000,
   'nano33ble-sense': 64_000_000,

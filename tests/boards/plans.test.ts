@@ -49,6 +49,7 @@ describe('flash plans', () => {
   it('match the golden file', () => {
     const text = [
       formatFlashPlan(flashPlan({ board: 'qemu-mps2-an386', artifact: 'fw/build/firmware.elf' })),
+      formatFlashPlan(flashPlan({ board: 'qemu-mps2-an505', artifact: 'fw/build/firmware.elf' })),
       formatFlashPlan(flashPlan({ board: 'nano33ble-sense-rev2', artifact: 'fw/build/fw.ino.bin', projectDir: 'fw', port: '/dev/ttyACM0' })),
       formatFlashPlan(flashPlan({ board: 'nano33ble', artifact: 'image.bin', port: '/dev/ttyACM1' })),
       formatFlashPlan(flashPlan({ board: 'cortex-m4', artifact: 'fw/build/firmware.elf' })),

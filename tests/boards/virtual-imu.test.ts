@@ -251,3 +251,30 @@ describe.skipIf(!tools)('virtual board with a simulated IMU: capture and monitor
     await captureThenLoseBoard('golfing', 'golf', (b) => void b.stop());
   });
 });
+
+// The Cortex-M33 virtual board (mps2-an505) has its own memory map: the simulated IMU is on its
+// UART1 at 0x50201000 (the MPS2 HAL's AN505 map). The same handshake and live predictions as above.
+describe.skipIf(!tools)('virtual Cortex-M33 board (mps2-an505) with a simulated IMU', () => {
+  it('INFO reports the board and the IMU; monitor gets live predictions from it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tf-vimu-m33-'));
+    const settings = tinySettings();
+    const modelBytes = writeTflite(tinyClassifier());
+    const project = emitFirmware({
+      board: 'qemu-mps2-an505', engine: 'native', model: readTflite(modelBytes), modelBytes, settings, sources: readFirmwareSources(), nativeEngine: emitNativeEngine,
+    });
+    const fw = writeProject(join(dir, 'fw'), project.files);
+    await runPlan(buildPlan(fw, 'qemu-mps2-an505', { engine: 'native' }));
+    const b = await startVirtualBoard(join(fw, 'build/firmware.elf'), { imu: { kind: 'simulated', activity: 'running' }, machine: 'mps2-an505' });
+    try {
+      const c = await DeviceClient.connect(new SerialTransport(b.path, { bytesPerSecond: 8000 }), { handshakeMs: 20_000 });
+      expect(c.info).toMatchObject({ board: 'qemu-mps2-an505', imuRateHz: 50, liveDetection: 1, counterKind: 2 });
+      await c.close();
+      const r = await cli(['--json', 'monitor', '--port', b.path, '--count', '2']);
+      expect(r.code, r.stderr).toBe(0);
+      const preds = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(preds.map((p) => [p.window, p.lastSample])).toEqual([[0, 3], [1, 5]]);
+    } finally {
+      await b.stop();
+    }
+  }, 120_000);
+});

@@ -180,11 +180,13 @@ describe('virtual board: DSP conv tap-group counts 1..9 bit-exact (native engine
   });
 });
 
-// More cores as virtual boards (issue 17): Cortex-M3 (no DSP extension: the portable kernels) and
-// Cortex-M7 (the DSP kernels), every shared vector bit-exact on each.
+// More cores as virtual boards (issue 17): Cortex-M3 (no DSP extension: the portable kernels),
+// Cortex-M7 and Cortex-M33 (Armv8-M Mainline, its own memory map: the DSP kernels), every shared
+// vector bit-exact on each.
 describe.skipIf(!shared).each([
   ['qemu-mps2-an385', 'portable'],
   ['qemu-mps2-an500', 'dsp'],
+  ['qemu-mps2-an505', 'dsp'],
 ])('virtual board %s (%s kernels): every shared vector bit-exact', (boardId) => {
   it.each(folders)('%s', (name) => verifyOnVirtualBoard(name, join(shared!, 'vectors', name), 'auto', boardId));
 });

@@ -14,7 +14,7 @@ describe('sensor bus C header', () => {
       join(dir, 'main.c'),
       '#include <stdio.h>\n#include "tf_sensor_bus.h"\nint main(void){printf("%d %d %d %d %d %d\\n",TF_SENSOR_SYNC,TF_SENSOR_SAMPLE,TF_SENSOR_SAMPLE_BYTES,TF_SENSOR_CONFIG_BYTES,TF_SENSOR_CONFIG_LSB_PER_G_OFFSET,TF_SENSOR_SAMPLE_Z_OFFSET);return 0;}',
     );
-    execFileSync('gcc', ['-std=c99', '-Wall', '-Wextra', '-Werror', '-I', join(REPO_ROOT, 'firmware/boards/qemu-mps2-an386'), '-o', join(dir, 'a'), join(dir, 'main.c')]);
+    execFileSync('gcc', ['-std=c99', '-Wall', '-Wextra', '-Werror', '-I', join(REPO_ROOT, 'firmware/boards/qemu-mps2'), '-o', join(dir, 'a'), join(dir, 'main.c')]);
     // By hand: SAMPLE = sync + id + 3 × i16 = 8 bytes, z at 2 + 4; CONFIG = 2 + u32 + u16 = 8, lsbPerG at 2 + 4.
     expect(execFileSync(join(dir, 'a'), { encoding: 'utf8' }).trim()).toBe(`165 ${SENSOR_RECORD.SAMPLE} 8 8 6 6`);
     expect(SENSOR_RECORD_BYTES.SAMPLE).toBe(8);

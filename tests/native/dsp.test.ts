@@ -18,6 +18,8 @@ import { sharedForTests } from '../support/shared.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { computeOutSize, emitNativeEngine } from '../../src/firmware/native/index.js';
 import { packSxtb16, foldInputOffset } from '../../src/firmware/native/dsp/pack.js';
+import { dwRequantTable } from '../../src/firmware/native/dsp/emit.js';
+import type { ConvPrepared } from '../../src/ops/conv-common.js';
 import { emitFirmware } from '../../src/firmware/emit.js';
 import { readFirmwareSources } from '../../src/adapters/firmware-sources.js';
 import { settingsFromGraph } from '../../src/firmware/settings-header.js';
@@ -64,12 +66,28 @@ describe('DSP packing (generation time)', () => {
 });
 
 describe('DSP requantisation', () => {
-  it('tf_dsp_mbqm (no int64 division) equals the portable tf_fp_mbqm on edge values and 4 M random triples; the ADD rescales equal their portable composition', () => {
+  it('tf_dsp_mbqm (no int64 division) and the depthwise solved requantisation equal the portable tf_fp_mbqm (edge values, 4 M random cases each); the ADD rescales equal their portable composition', () => {
     const exe = join(tempDir('tf-dsp-rq-'), 'rq');
     execFileSync('gcc', [...HOST_FLAGS, ...INCLUDES, join(REPO_ROOT, 'tests', 'native', 'dsp_requant_driver.c'), '-o', exe]);
     // add cases: (20,000 random + 32 edge tuples) × 256 int8 inputs + 2 M output sums.
-    expect(execFileSync(exe, { encoding: 'utf8' }).trim()).toBe('cases 4003840 mismatches 0\nadd cases 7128192 mismatches 0');
+    expect(execFileSync(exe, { encoding: 'utf8' }).trim()).toBe('cases 4003840 mismatches 0\ndw cases 3284680 mismatches 0\nadd cases 7128192 mismatches 0');
   }, 60_000);
+
+  it('solves the depthwise requantisation only where the bound holds (dwRequantTable)', () => {
+    // One 1×1 tap, 2 channels; by hand: K = 2^(e-1) + zp·2^e.
+    const p = (shift: number, bias: number, outZp = 3) => ({
+      kH: 1, kW: 1, outC: 2, outputOffset: outZp, biasValues: Int32Array.from([bias, -5]),
+      multipliers: [{ multiplier: 1 << 30, shift }, { multiplier: 1 << 30, shift: -1 }],
+    }) as unknown as ConvPrepared;
+    const f = Int8Array.from([100, -128]);
+    expect(Array.from(dwRequantTable(p(-7, 10), f)!)).toEqual([1 << 30, 64 + 3 * 128, 7, 1 << 30, 1 + 3 * 2, 1]);
+    expect(dwRequantTable(p(0, 10), f)).toBeNull(); // no right shift: (t + (t >> 31)) would be off by one
+    expect(dwRequantTable(p(1, 10), f)).toBeNull(); // a left shift
+    expect(dwRequantTable(p(-7, 2 ** 30 - 255 * 100), f)).toBeNull(); // |bias| + 255·Σ|w| reaches 2^30: 2·acc could wrap
+    expect(dwRequantTable(p(-7, 2 ** 30 - 255 * 100 - 1), f)).not.toBeNull();
+    expect(dwRequantTable(p(-25, 10, 64), f)).toBeNull(); // K = 2^24 + 64·2^25 leaves int32
+    expect(dwRequantTable(p(-25, 10, 63), f)).not.toBeNull(); // K = 2^31 - 2^24, |acc| <= 25,510
+  });
 });
 
 describe('strong DSP kernels replace the weak portable ones by name', () => {
@@ -213,7 +231,8 @@ function graphOf(c: Case): Graph | null {
     { name: 'in', dtype: 'int8', shape: [c.batches, c.inH, c.inW, inC], quant: q(inScale, c.inZp) },
     { name: 'w', dtype: 'int8', shape: fShape, data: bytesOf(i8(fShape.reduce((a, b) => a * b, 1))), quant: { scale: scales, zeroPoint: scales.map(() => 0), quantizedDimension: dw ? 3 : 0 } },
     { name: 'b', dtype: 'int32', shape: [outC], data: bytesOf(Int32Array.from({ length: outC }, () => (rnd() % 4001) - 2000)) },
-    { name: 'out', dtype: 'int8', shape: [c.batches, outH, outW, outC], quant: q(inScale * 0.003 * Math.sqrt(k) * 40, c.outZp) },
+    // filterZp -3 (depthwise): an output scale so small that multipliers need a left shift (the kernel's general requantisation).
+    { name: 'out', dtype: 'int8', shape: [c.batches, outH, outW, outC], quant: q(inScale * 0.003 * Math.sqrt(k) * (dw && c.filterZp === -3 ? 0.01 : 40), c.outZp) },
   ];
   const options = { padding: c.padding, strideH: c.stride[0], strideW: c.stride[1], dilationH: c.dilation[0], dilationW: c.dilation[1], fusedActivation: c.act };
   const op: Operator = dw
@@ -222,18 +241,20 @@ function graphOf(c: Case): Graph | null {
   return { tensors, operators: [op], inputs: [0], outputs: [3] };
 }
 
-function run(graph: Graph, dsp: boolean, inputs: Uint8Array[], weights: 'int8' | 'int16' = 'int16'): { outputs: Uint8Array[]; kernel: string; weights?: string } {
+function run(graph: Graph, dsp: boolean, inputs: Uint8Array[], weights: 'int8' | 'int16' = 'int16'): { outputs: Uint8Array[]; kernel: string; weights?: string; solved: boolean } {
   const model: TfliteModel = { graph, version: 3, description: 'dsp property test', metadata: [] };
   const res = emitNativeEngine(model, { modelSha256: SHA, target: dsp ? 'dsp' : 'portable', weights });
   const dir = tempDir('tf-dsp-p-');
   const exe = buildRunner(res.files, dir, dsp ? { sources: DSP_C } : {});
-  return { outputs: runEngine(exe, inputs, dir).outputs, kernel: res.schedule[0].kernel, weights: res.schedule[0].weights };
+  const solved = res.files.some((f) => f.contents.includes('tf_op0_rq['));
+  return { outputs: runEngine(exe, inputs, dir).outputs, kernel: res.schedule[0].kernel, weights: res.schedule[0].weights, solved };
 }
 
 describe('DSP engine == portable engine on random conv / depthwise / FC / max-pool / mean layers', () => {
   it('fast-check, seed 20261201, 60 cases (shapes, padding, strides, dilations, odd channels and taps, zero points)', () => {
     const kernels = new Set<string>();
     const packings = new Set<string>();
+    const requant = new Set<string>();
     fc.assert(
       fc.property(caseArb, (c) => {
         const graph = graphOf(c);
@@ -245,6 +266,7 @@ describe('DSP engine == portable engine on random conv / depthwise / FC / max-po
         // Odd seeds: the int8 weight packing (unpacked in the loop); even: pre-widened int16.
         const got = run(graph, true, inputs, c.seed & 1 ? 'int8' : 'int16');
         kernels.add(got.kernel);
+        if (got.kernel === 'tf_dsp_depthwise_s8') requant.add(got.solved ? 'solved' : 'general');
         if (got.weights) packings.add(`${got.kernel} ${got.weights}`);
         got.outputs.forEach((o, k) => expect(Buffer.from(o).toString('hex'), `${JSON.stringify(c)} input ${k}`).toBe(Buffer.from(want.outputs[k]).toString('hex')));
       }),
@@ -254,6 +276,8 @@ describe('DSP engine == portable engine on random conv / depthwise / FC / max-po
     expect([...kernels].sort()).toEqual(['tf_dsp_conv_s8', 'tf_dsp_depthwise_s8', 'tf_dsp_fc_s8', 'tf_dsp_max_pool_s8', 'tf_dsp_mean_s8', 'tf_k_depthwise_conv2d_s8']);
     // … with both weight packings of the weighted kernels.
     expect([...packings].sort()).toEqual(['tf_dsp_conv_s8 int16', 'tf_dsp_conv_s8 int8', 'tf_dsp_fc_s8 int16', 'tf_dsp_fc_s8 int8']);
+    // … and the depthwise kernel's requantisation both solved per layer and general.
+    expect([...requant].sort()).toEqual(['general', 'solved']);
   }, 600_000);
 });
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Graph, TfliteModel } from '../../src/core/graph.js';
+import type { TfliteModel } from '../../src/core/graph.js';
 import { TinyforgeError } from '../../src/core/errors.js';
 import { emitFirmware } from '../../src/firmware/emit.js';
 import { readFirmwareSources } from '../../src/adapters/firmware-sources.js';
@@ -17,39 +17,10 @@ import { elfFootprint } from '../../src/firmware/footprint.js';
 import { settingsFromGraph } from '../../src/firmware/settings-header.js';
 import { emitNativeEngine } from '../../src/firmware/native/index.js';
 import { writeTflite } from '../../src/tflite/writer.js';
-import { buildRunner, hasTool, runEngine, tempDir } from './helpers.js';
+import { buildRunner, denseModel, hasTool, runEngine, tempDir } from './helpers.js';
 import { REPO_ROOT } from '../../src/core/shared.js';
 
 const arm = hasTool('arm-none-eabi-gcc');
-const q = (scale: number, zp: number) => ({ scale: [Math.fround(scale)], zeroPoint: [zp], quantizedDimension: 0 });
-
-/** input [1, inputs] → FULLY_CONNECTED (units × inputs int8 weights, per-tensor, zero point 0) → FULLY_CONNECTED (10 × units) → output. */
-function denseModel(inputs: number, units: number): TfliteModel {
-  let s = 12345;
-  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) | 0), (s >>> 8) & 0xff);
-  const w = Int8Array.from({ length: units * inputs }, () => rnd() - 128);
-  const b = Int32Array.from({ length: units }, (_, i) => (i * 37) % 2001 - 1000);
-  const w2 = Int8Array.from({ length: 10 * units }, () => rnd() - 128);
-  const hScale = 0.05 * 0.004 * Math.sqrt(inputs) * 60;
-  const g: Graph = {
-    tensors: [
-      { name: 'in', dtype: 'int8', shape: [1, inputs], quant: q(0.05, -3) },
-      { name: 'w', dtype: 'int8', shape: [units, inputs], data: new Uint8Array(w.buffer), quant: q(0.004, 0) },
-      { name: 'b', dtype: 'int32', shape: [units], data: new Uint8Array(b.buffer), quant: q(Math.fround(0.05) * Math.fround(0.004), 0) },
-      { name: 'hidden', dtype: 'int8', shape: [1, units], quant: q(hScale, 5) },
-      { name: 'w2', dtype: 'int8', shape: [10, units], data: new Uint8Array(w2.buffer), quant: q(0.004, 0) },
-      { name: 'out', dtype: 'int8', shape: [1, 10], quant: q(hScale * 0.004 * Math.sqrt(units) * 60, -7) },
-    ],
-    operators: [
-      { op: 'FULLY_CONNECTED', inputs: [0, 1, 2], outputs: [3], options: { fusedActivation: 'RELU', keepNumDims: false } },
-      { op: 'FULLY_CONNECTED', inputs: [3, 4, -1], outputs: [5], options: { fusedActivation: 'NONE', keepNumDims: false } },
-    ],
-    inputs: [0],
-    outputs: [5],
-  };
-  return { graph: g, version: 3, description: 'flash budget test', metadata: [] };
-}
-
 const sources = readFirmwareSources();
 function project(board: string, model: TfliteModel) {
   const modelBytes = writeTflite(model);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../../src/core/shared.js';
 import { nativeKernelFiles } from '../../src/firmware/native/index.js';
 import type { GeneratedFile } from '../../src/core/cemit.js';
+import type { Graph, TfliteModel } from '../../src/core/graph.js';
 
 export const HOST_FLAGS = ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror'];
 export const ARM_FLAGS = ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv4-sp-d16'];
@@ -115,3 +116,34 @@ export function armCompile(files: GeneratedFile[], dir: string): string {
 }
 
 export { existsSync };
+
+const qp = (scale: number, zp: number) => ({ scale: [Math.fround(scale)], zeroPoint: [zp], quantizedDimension: 0 });
+
+/**
+ * A model of a given flash size (the flash-budget tests): input [1, inputs] → FULLY_CONNECTED (units × inputs int8 weights, per-tensor, zero point 0) → FULLY_CONNECTED (10 × units) → output.
+ */
+export function denseModel(inputs: number, units: number): TfliteModel {
+  let s = 12345;
+  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) | 0), (s >>> 8) & 0xff);
+  const w = Int8Array.from({ length: units * inputs }, () => rnd() - 128);
+  const b = Int32Array.from({ length: units }, (_, i) => (i * 37) % 2001 - 1000);
+  const w2 = Int8Array.from({ length: 10 * units }, () => rnd() - 128);
+  const hScale = 0.05 * 0.004 * Math.sqrt(inputs) * 60;
+  const g: Graph = {
+    tensors: [
+      { name: 'in', dtype: 'int8', shape: [1, inputs], quant: qp(0.05, -3) },
+      { name: 'w', dtype: 'int8', shape: [units, inputs], data: new Uint8Array(w.buffer), quant: qp(0.004, 0) },
+      { name: 'b', dtype: 'int32', shape: [units], data: new Uint8Array(b.buffer), quant: qp(Math.fround(0.05) * Math.fround(0.004), 0) },
+      { name: 'hidden', dtype: 'int8', shape: [1, units], quant: qp(hScale, 5) },
+      { name: 'w2', dtype: 'int8', shape: [10, units], data: new Uint8Array(w2.buffer), quant: qp(0.004, 0) },
+      { name: 'out', dtype: 'int8', shape: [1, 10], quant: qp(hScale * 0.004 * Math.sqrt(units) * 60, -7) },
+    ],
+    operators: [
+      { op: 'FULLY_CONNECTED', inputs: [0, 1, 2], outputs: [3], options: { fusedActivation: 'RELU', keepNumDims: false } },
+      { op: 'FULLY_CONNECTED', inputs: [3, 4, -1], outputs: [5], options: { fusedActivation: 'NONE', keepNumDims: false } },
+    ],
+    inputs: [0],
+    outputs: [5],
+  };
+  return { graph: g, version: 3, description: 'flash budget test', metadata: [] };
+}

@@ -97,6 +97,11 @@ describe.skipIf(!run)('Record page: waveform, crop, split and spectrum in Chromi
     await expect.poll(async () => page.locator('#spectrum-info').textContent()).toMatch(/^(2\.9\d|3\.\d\d)–/);
     expect(await page.locator('#crop-btn').isDisabled()).toBe(false);
     await page.screenshot({ path: join(shots, 'record-waveform.png'), fullPage: true });
+    // A click (no drag) moves the spectrum's window and keeps the selection.
+    await page.mouse.click(x(6), over.y + over.height / 2);
+    await expect.poll(async () => page.locator('#spectrum-info').textContent()).toMatch(/^(5\.9\d|6\.\d\d)–/);
+    expect(Number(await page.inputValue('#sel-start'))).toBeLessThan(3.15);
+    expect(await page.locator('#crop-btn').isDisabled()).toBe(false);
   });
 
   it('a crop shorter than one window is refused with the remedy, and nothing changes', async () => {

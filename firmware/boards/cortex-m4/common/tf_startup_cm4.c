@@ -1,4 +1,4 @@
-// tinyforge: startup shared by the Makefile Cortex-M4F boards (virtual mps2-an386, generic). Hand-written.
+// tinyforge: startup shared by the Makefile Cortex-M boards (the virtual MPS2 M3/M4/M7/M33 boards, generic M4). Hand-written.
 //
 // Vector table, reset handler (FPU on, .data copied, .bss zeroed, C++ constructors run, main
 // called) and fault handlers. Symbols come from tf_cm4_sections.ld. A board may define

@@ -1,12 +1,17 @@
-// tinyforge: board layer of the virtual board (QEMU mps2-an386). Hand-written.
+// tinyforge: board layer of the virtual boards (QEMU mps2-an385/an386/an500/an505). Hand-written.
 //
-// Serial link: CMSDK APB UART0 at 0x40004000, polled. Counter: SysTick on the 25 MHz system
-// clock, extended to 64 bits by its wrap interrupt. Run under `qemu-system-arm -icount shift=0`
-// every instruction advances virtual time by 1 ns, so one SysTick tick is exactly 40
-// instructions and tf_board_counter() reports instructions (kind 2) at 40-instruction
+// Serial link: CMSDK APB UART0, polled. Counter: SysTick on the core clock, extended to 64 bits
+// by its wrap interrupt. Run under `qemu-system-arm -icount shift=0` every instruction advances
+// virtual time by 1 ns, so one SysTick tick is exactly 10^9 / TF_MPS2_SYSCLK_HZ instructions
+// (40 at 25 MHz, 50 at 20 MHz) and tf_board_counter() reports instructions (kind 2) at that
 // granularity. No LED.
 //
-// IMU: a sensor on UART1 (0x40005000), the bus of schemas/sensor-bus.json. tinyforge's virtual
+// Memory map: the AN385/AN386/AN500 images (the defaults below: UART0 0x40004000, UART1
+// 0x40005000, 25 MHz) or, through -D flags from the generated Makefile (BoardSpec.cDefines), the
+// AN505 (Cortex-M33, booting in secure state: UART0/1 at their secure aliases 0x50200000/0x50201000,
+// 20 MHz; QEMU hw/arm/mps2-tz.c).
+//
+// IMU: a sensor on UART1, the bus of schemas/sensor-bus.json. tinyforge's virtual
 // board adapter attaches a simulated accelerometer there when asked to; without one nothing ever
 // answers the boot-time PROBE and the board reports no IMU (rate 0), as before. The driver is
 // non-blocking: every poll moves the bytes UART1 holds through a record parser into a sample FIFO
@@ -18,7 +23,16 @@
 #include "tf_sensor_bus.h"
 
 // CMSDK APB UART registers (ARM DDI0479C): DATA, STATE, CTRL, INTSTATUS/INTCLEAR, BAUDDIV.
-#define TF_UART0_BASE 0x40004000u
+#ifndef TF_MPS2_UART0_BASE
+#define TF_MPS2_UART0_BASE 0x40004000u
+#endif
+#ifndef TF_MPS2_UART1_BASE
+#define TF_MPS2_UART1_BASE 0x40005000u
+#endif
+#ifndef TF_MPS2_SYSCLK_HZ
+#define TF_MPS2_SYSCLK_HZ 25000000u
+#endif
+#define TF_UART0_BASE TF_MPS2_UART0_BASE
 #define TF_UART_DATA (*(volatile uint32_t*)(TF_UART0_BASE + 0x000u))
 #define TF_UART_STATE (*(volatile uint32_t*)(TF_UART0_BASE + 0x004u))
 #define TF_UART_CTRL (*(volatile uint32_t*)(TF_UART0_BASE + 0x008u))
@@ -28,7 +42,7 @@
 #define TF_UART_STATE_RXFULL 0x2u
 #define TF_UART_CTRL_TXEN 0x1u
 #define TF_UART_CTRL_RXEN 0x2u
-#define TF_UART1_BASE 0x40005000u
+#define TF_UART1_BASE TF_MPS2_UART1_BASE
 #define TF_UART1_DATA (*(volatile uint32_t*)(TF_UART1_BASE + 0x000u))
 #define TF_UART1_STATE (*(volatile uint32_t*)(TF_UART1_BASE + 0x004u))
 #define TF_UART1_CTRL (*(volatile uint32_t*)(TF_UART1_BASE + 0x008u))
@@ -45,8 +59,9 @@
 #define TF_SYST_CSR_COUNTFLAG 0x10000u
 #define TF_SYST_RELOAD 0x00FFFFFFu
 
-#define TF_SYSCLK_HZ 25000000u
-#define TF_INSTRUCTIONS_PER_TICK 40u  // 1 ns per instruction (-icount shift=0) / 40 ns per tick
+#define TF_SYSCLK_HZ TF_MPS2_SYSCLK_HZ
+// 1 ns per instruction (-icount shift=0): a tick of the core clock is this many instructions.
+#define TF_INSTRUCTIONS_PER_TICK (1000000000u / TF_SYSCLK_HZ)
 #define TF_BAUD 115200u
 
 
@@ -157,8 +172,8 @@ void tf_board_init(void) {
   TF_SYST_CSR = TF_SYST_CSR_ENABLE | TF_SYST_CSR_TICKINT | TF_SYST_CSR_CLKSOURCE;
 }
 
-// One HAL serves the MPS2 images with this memory map (AN385 Cortex-M3, AN386 Cortex-M4, AN500
-// Cortex-M7): the generated Makefile says which one this build is for.
+// One HAL serves the MPS2 images (AN385 Cortex-M3, AN386 Cortex-M4, AN500 Cortex-M7, AN505
+// Cortex-M33): the generated Makefile says which one this build is for.
 #ifndef TF_BOARD_ID
 #define TF_BOARD_ID "qemu-mps2-an386"
 #endif

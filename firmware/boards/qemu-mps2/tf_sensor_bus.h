@@ -4,15 +4,16 @@
 
 // The virtual board's IMU bus on UART1: record ids, sizes and field byte offsets (from the record's
 // first byte, SYNC). Multi-byte fields are little-endian.
-// UART1 of QEMU mps2-an386 (CMSDK APB UART at 0x40005000) is the bus of the virtual board's IMU.
-// The byte stream is local and lossless (a unix socket), so records carry no checksum: each is
-// SYNC, the record id (u8), then its fields, little-endian. A reader skips bytes until SYNC and
-// drops records with an unknown id. Handshake, as with a real sensor's WHO_AM_I: the board sends
-// PROBE at boot, the sensor answers CONFIG, the board answers READY, and from then on the sensor
-// sends one SAMPLE per output-data-rate period, in real time. Flow control: the board sends TAKEN
-// each time it has read takenEvery more samples off the bus, and the sensor keeps only a bounded
-// number of samples in flight, pausing (not dropping) when the board falls behind, so a slowed
-// emulator never reads stale samples. No CONFIG (nothing on UART1) means no IMU.
+// UART1 of the QEMU MPS2 virtual boards (CMSDK APB UART at 0x40005000; mps2-an505: 0x50201000) is
+// the bus of the virtual board's IMU. The byte stream is local and lossless (a unix socket), so
+// records carry no checksum: each is SYNC, the record id (u8), then its fields, little-endian. A
+// reader skips bytes until SYNC and drops records with an unknown id. Handshake, as with a real
+// sensor's WHO_AM_I: the board sends PROBE at boot, the sensor answers CONFIG, the board answers
+// READY, and from then on the sensor sends one SAMPLE per output-data-rate period, in real time.
+// Flow control: the board sends TAKEN each time it has read takenEvery more samples off the bus,
+// and the sensor keeps only a bounded number of samples in flight, pausing (not dropping) when the
+// board falls behind, so a slowed emulator never reads stale samples. No CONFIG (nothing on UART1)
+// means no IMU.
 
 #define TF_SENSOR_BUS_VERSION 1
 #define TF_SENSOR_SYNC 165
