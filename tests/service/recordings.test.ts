@@ -44,7 +44,10 @@ describe('crop and split on files', () => {
     const aX = Array.from({ length: 150 }, (_, t) => got.recordings[0].samples[t * 3]);
     expect(aX).toEqual(Array.from({ length: 150 }, (_, t) => Math.fround((t + 50) / 1000)));
     expect(got.recordings[0]).toMatchObject({ label: 'wave', group: 'ann', sampleRateHz: 50 });
-    expect(recordingSamples(files, join(dir, r.pieces[0].file))).toMatchObject({ samples: 150, seconds: 3 });
+    const view = recordingSamples(files, join(dir, r.pieces[0].file));
+    expect(view).toMatchObject({ samples: 150, seconds: 3 });
+    // The chart gets the file's decimals (row 3 of the crop is original row 53: "0.053"), not float32's 0.0529999993…
+    expect(view.columns[0][3]).toBe(0.053);
   });
 
   it('split every 2 s: pieces that together hold every row of the original, in order', () => {

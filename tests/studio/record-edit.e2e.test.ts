@@ -83,8 +83,8 @@ describe.skipIf(!run)('Record page: waveform, crop, split and spectrum in Chromi
 
   it('a drag selects a range; the spectrum follows the selection\'s start', async () => {
     const over = (await page.locator('#wave-plot .u-over').boundingBox())!;
-    // x scale 0 … 9.98 s (the last sample's time) across the plotting area.
-    const x = (s: number) => over.x + (s / 9.98) * over.width;
+    // x scale 0 … 10 s (the recording's duration) across the plotting area.
+    const x = (s: number) => over.x + (s / 10) * over.width;
     await page.mouse.move(x(3), over.y + over.height / 2);
     await page.mouse.down();
     await page.mouse.move(x(5), over.y + over.height / 2, { steps: 5 });

@@ -157,7 +157,8 @@ export function recordingView(root: HTMLElement, file: string, hooks: RecordingV
       {
         width,
         height: 260,
-        scales: { x: { time: false } },
+        // The axis spans the recording's duration (samples / rate, as the list says), not just up to the last sample's time.
+        scales: { x: { time: false, range: () => [0, r.seconds] } },
         axes: [{ label: 'time (s)' }, { label: unit, size: 55 }],
         series: [{ label: 't (s)', value: (_u, v) => (v == null ? '–' : v.toFixed(2)) }, ...r.axes.map((a, i) => ({ label: `${a} (${r.units[i]})`, stroke: COLORS[i % COLORS.length], width: 1.2 }))],
         cursor: { drag: { x: true, y: false, setScale: false } },
