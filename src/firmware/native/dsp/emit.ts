@@ -137,7 +137,8 @@ export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolea
   e.decl(words(`tf_op${i}_wpack`, w8 ? packInt8Taps(rows, taps.k) : packSxtb16(rows, taps.k)));
   const folded = foldInputOffset(p.biasValues, rows, p.inputOffset);
   e.decl(words(`tf_op${i}_bias_folded`, folded));
-  const rq = fastRequantTable(p.multipliers, folded, rows, p.outputOffset, p.actMin, p.actMax);
+  // The fast requantisation depends on the trained values (its bounds): not with requant 'uniform'.
+  const rq = e.requant === 'uniform' ? null : fastRequantTable(p.multipliers, folded, rows, p.outputOffset, p.actMin, p.actMax);
   if (rq) e.decl(words(`tf_op${i}_rq`, rq));
   // With the fast table the kernel never reads the multiplier and shift arrays: not emitted (flash).
   const { mult, shift } = rq ? { mult: 'NULL', shift: 'NULL' } : e.multipliers(p.multipliers);
