@@ -88,6 +88,11 @@ typedef struct {
   const int32_t* bias;       /**< [out_c]: bias + input_offset * sum(filter), folded by the generator. */
   const int32_t* multiplier; /**< [out_c] */
   const int32_t* shift;      /**< [out_c] */
+  /**
+   * NULL, or [out_c][3] words {multiplier, K, e}: the requantisation solved at generation time
+   * (tf_dsp_rq1 of 2·acc; set only where it equals the general one for every reachable accumulator).
+   */
+  const int32_t* rq;
 } tf_dsp_conv_params_t;
 
 /** Scratch of tf_dsp_conv_s8 in bytes (two int16 columns + one int8 patch), 4-byte aligned. */
@@ -186,6 +191,39 @@ TF_DSP_INLINE int8_t tf_dsp_requant(int32_t acc, int32_t multiplier, int32_t shi
   if (lo > -128) v = v < lo ? lo : v;
   if (hi < 127) v = v > hi ? hi : v;
   return (int8_t)v;
+}
+
+/** SMMULR: the high word of a·b rounded to nearest (2^31 added before the shift), one instruction on Armv7E-M. */
+TF_DSP_INLINE int32_t tf_dsp_smmulr(int32_t a, int32_t b) {
+#ifdef TF_DSP_ASM
+  int32_t r;
+  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+#else
+  return (int32_t)(((int64_t)a * b + ((int64_t)1 << 31)) >> 32);
+#endif
+}
+
+/**
+ * The solved requantisation of one doubled accumulator (q: multiplier, K, e), before the activation
+ * clamp: floor((2·acc·m + 2^31) / 2^32) = floor((acc·m + 2^30) / 2^31) is the reference's doubling
+ * high multiply; (t - [t < 0] + 2^(e-1)) >> e is its round-half-away-from-zero divide by 2^e, and
+ * output_offset·2^e in K adds the zero point before the shift. tf_dsp_dw_out: the general one.
+ */
+TF_DSP_INLINE int32_t tf_dsp_rq1(int32_t acc2, const int32_t* q) {
+  const int32_t t = tf_dsp_smmulr(acc2, q[0]);
+  return __ssat((t + (t >> 31) + q[1]) >> q[2], 8);
+}
+
+/** Output of conv channel c from its accumulator: the solved requantisation where the generator set one. */
+TF_DSP_INLINE int8_t tf_dsp_conv_out(const tf_dsp_conv_params_t* p, int32_t c, int32_t acc) {
+  if (p->rq) {
+    int32_t v = tf_dsp_rq1((int32_t)((uint32_t)acc << 1), p->rq + 3 * c);
+    if (p->act_min > -128) v = v < p->act_min ? p->act_min : v;
+    if (p->act_max < 127) v = v > p->act_max ? p->act_max : v;
+    return (int8_t)v;
+  }
+  return tf_dsp_requant_l(acc, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
 }
 
 /** Widen `groups` groups of 4 int8 bytes from src into SXTB16-order pairs at dst[4g], dst[4g + 1]. */
@@ -362,10 +400,10 @@ TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, const int32_
     int32_t a00 = p->bias[c], a01 = a00, a10 = p->bias[c + 1], a11 = a10;
     if (p->w8) tf_dsp_mac_2x2_w8(groups, cols, &w, &a00, &a01, &a10, &a11);
     else tf_dsp_mac_2x2(groups, cols, &w, &a00, &a01, &a10, &a11);
-    o0[c] = tf_dsp_requant_l(a00, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
-    o1[c] = tf_dsp_requant_l(a01, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
-    o0[c + 1] = tf_dsp_requant_l(a10, p->multiplier[c + 1], p->shift[c + 1], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
-    o1[c + 1] = tf_dsp_requant_l(a11, p->multiplier[c + 1], p->shift[c + 1], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    o0[c] = tf_dsp_conv_out(p, c, a00);
+    o1[c] = tf_dsp_conv_out(p, c, a01);
+    o0[c + 1] = tf_dsp_conv_out(p, c + 1, a10);
+    o1[c + 1] = tf_dsp_conv_out(p, c + 1, a11);
   }
   if (c < p->out_c) {
     int32_t a0 = p->bias[c], a1 = a0;
@@ -376,8 +414,8 @@ TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, const int32_
       a0 = __smlad(hi, cg[1], __smlad(lo, cg[0], a0));
       a1 = __smlad(hi, cg[3], __smlad(lo, cg[2], a1));
     }
-    o0[c] = tf_dsp_requant_l(a0, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
-    o1[c] = tf_dsp_requant_l(a1, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    o0[c] = tf_dsp_conv_out(p, c, a0);
+    o1[c] = tf_dsp_conv_out(p, c, a1);
   }
 }
 
@@ -396,8 +434,8 @@ TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, const int32_
       a0 = __smlad(h0, cg[1], __smlad(l0, cg[0], a0));
       a1 = __smlad(h1, cg[1], __smlad(l1, cg[0], a1));
     }
-    o0[c] = tf_dsp_requant_l(a0, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
-    o0[c + 1] = tf_dsp_requant_l(a1, p->multiplier[c + 1], p->shift[c + 1], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    o0[c] = tf_dsp_conv_out(p, c, a0);
+    o0[c + 1] = tf_dsp_conv_out(p, c + 1, a1);
   }
   if (c < p->out_c) {
     int32_t a0 = p->bias[c];
@@ -406,7 +444,7 @@ TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, const int32_
       w += tf_dsp_wgroup(p->w8, w, &lo, &hi);
       a0 = __smlad(hi, cols[4 * g + 1], __smlad(lo, cols[4 * g], a0));
     }
-    o0[c] = tf_dsp_requant_l(a0, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    o0[c] = tf_dsp_conv_out(p, c, a0);
   }
 }
 
@@ -518,28 +556,6 @@ TF_DSP_INLINE int32_t tf_dsp_mla16(int32_t acc, int32_t a, int32_t b) {
   return (int32_t)((uint32_t)acc + (uint32_t)(tf_dsp_lo16(a) * tf_dsp_lo16(b)));
 }
 
-/** SMMULR: the high word of a·b rounded to nearest (2^31 added before the shift), one instruction on Armv7E-M. */
-TF_DSP_INLINE int32_t tf_dsp_smmulr(int32_t a, int32_t b) {
-#ifdef TF_DSP_ASM
-  int32_t r;
-  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
-  return r;
-#else
-  return (int32_t)(((int64_t)a * b + ((int64_t)1 << 31)) >> 32);
-#endif
-}
-
-/**
- * The solved requantisation of one doubled accumulator (q: multiplier, K, e), before the activation
- * clamp: floor((2·acc·m + 2^31) / 2^32) = floor((acc·m + 2^30) / 2^31) is the reference's doubling
- * high multiply; (t - [t < 0] + 2^(e-1)) >> e is its round-half-away-from-zero divide by 2^e, and
- * output_offset·2^e in K adds the zero point before the shift. tf_dsp_dw_out: the general one.
- */
-TF_DSP_INLINE int32_t tf_dsp_dw_rq1(int32_t acc2, const int32_t* q) {
-  const int32_t t = tf_dsp_smmulr(acc2, q[0]);
-  return __ssat((t + (t >> 31) + q[1]) >> q[2], 8);
-}
-
 TF_DSP_INLINE int8_t tf_dsp_dw_clamp(const tf_dsp_dw_params_t* p, int32_t v) {
   if (p->act_min > -128) v = v < p->act_min ? p->act_min : v;
   if (p->act_max < 127) v = v > p->act_max ? p->act_max : v;
@@ -563,10 +579,10 @@ TF_DSP_INLINE void tf_dsp_clip(int32_t v0, int32_t d, int32_t n, int32_t taps, i
 /** Requantise a group's 4 doubled accumulators with the solved requantisation (q: the group's {m, K, e} triples) and store them. */
 TF_DSP_INLINE void tf_dsp_dw_rq4(const tf_dsp_dw_params_t* p, const int32_t* q, int32_t a0, int32_t a1, int32_t a2,
                                  int32_t a3, int8_t* out) {
-  out[0] = tf_dsp_dw_clamp(p, tf_dsp_dw_rq1(a0, q));
-  out[1] = tf_dsp_dw_clamp(p, tf_dsp_dw_rq1(a1, q + 3));
-  out[2] = tf_dsp_dw_clamp(p, tf_dsp_dw_rq1(a2, q + 6));
-  out[3] = tf_dsp_dw_clamp(p, tf_dsp_dw_rq1(a3, q + 9));
+  out[0] = tf_dsp_dw_clamp(p, tf_dsp_rq1(a0, q));
+  out[1] = tf_dsp_dw_clamp(p, tf_dsp_rq1(a1, q + 3));
+  out[2] = tf_dsp_dw_clamp(p, tf_dsp_rq1(a2, q + 6));
+  out[3] = tf_dsp_dw_clamp(p, tf_dsp_rq1(a3, q + 9));
 }
 
 /**
