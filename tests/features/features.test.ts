@@ -166,6 +166,14 @@ describe('bad parameters: a typed error naming the parameter and the remedy', ()
     })).rejects.toThrow(/features\.fftLength is 100/);
     expect(epochs).toBe(0);
   });
+  it("frame-conv on a spectrum that is not 'frames' is refused with the remedy, before training", async () => {
+    const ds = builtinPrepared({ subjects: 3 });
+    let epochs = 0;
+    await expect(trainModel({ train: ds.train, val: ds.val }, {
+      preset: 'frame-conv', optimizer: 'adam', learningRate: 0.01, epochs: 1, batchSize: 32, seed: 1, backend: 'cpu', features: { block: 'spectral' }, onEpoch: () => epochs++,
+    })).rejects.toMatchObject({ kind: 'bad-input', message: expect.stringMatching(/frame-conv preset needs the spectral block's per-frame layout/), remedy: expect.stringMatching(/"spectrum": "frames"/) });
+    expect(epochs).toBe(0);
+  });
   it('a convolutional preset with a feature block is refused with the remedy', async () => {
     const ds = builtinPrepared({ subjects: 3 });
     await expect(trainModel({ train: ds.train, val: ds.val }, {
