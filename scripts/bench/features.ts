@@ -27,6 +27,7 @@ import { startVirtualModelBoard } from '../../tests/support/model-boards.js';
 import { SerialTransport } from '../../src/adapters/serial.js';
 import { verifyDevice } from '../../src/device/verify.js';
 import { argmaxInt8 } from '../../src/device/verify.js';
+import { interpreterReference, quantizeWindows } from '../../src/device/reference.js';
 import { blockFromSettings, int8FeatureInputs } from '../../src/features/index.js';
 import { createInterpreter, quantizeInput } from '../../src/interp/index.js';
 import { readTflite } from '../../src/tflite/reader.js';
@@ -73,18 +74,27 @@ export async function costRow(fft: number, axes6: boolean): Promise<CostRow> {
   let recs = builtinDataset({ subjects: 3, rateHz: 64, secondsPerActivity: 20 });
   if (axes6) recs = withGyro(recs);
   const data = recordingsTrainingData(recs, { windowLength: 128, windowStride: 64 });
-  const fe = { block: 'spectral', params: { fftLength: fft } };
-  const { arrays, q, settings } = await trainQuantize(data, fe, 'dense', 2);
+  const c = await boardCost(data, { block: 'spectral', params: { fftLength: fft } }, 'dense', 2);
+  return { fft, axes: axes6 ? 6 : 3, ...c };
+}
+
+/**
+ * Trains `preset` on `data` (`epochs`), quantises, and runs 10 held-out windows on the virtual board
+ * (native engine): DSP and DSP + network instructions per window (means over the link), the DSP's
+ * scratch RAM and what verified bit-exact. Raw front-end (fe undefined): dsp 0, the window sent as is.
+ */
+export async function boardCost(data: TrainingData, fe: FrontEnd | undefined, preset: string, epochs: number): Promise<Omit<CostRow, 'fft' | 'axes'>> {
+  const { arrays, q, settings } = await trainQuantize(data, fe, preset, epochs);
   const board = await startVirtualModelBoard(q.bytes, settings);
   const client = await DeviceClient.connect(new SerialTransport(board.path, { bytesPerSecond: 8000 }), { handshakeMs: 20000 });
   try {
-    const vw = featureVerifyWindows(q.bytes, arrays.heldOutRaw, settings);
+    const block = blockFromSettings(settings);
+    const vw = block ? featureVerifyWindows(q.bytes, arrays.heldOutRaw, settings) : { ...quantizeWindows(q.bytes, arrays.heldOutNormalised), reference: interpreterReference(q.bytes), features: undefined };
     const n = Math.min(10, vw.inputs.length);
-    const rep = await verifyDevice(client, { model: q.bytes, inputs: vw.inputs.slice(0, n), reference: vw.reference!, features: vw.features });
-    const block = blockFromSettings(settings)!;
+    const rep = await verifyDevice(client, { model: q.bytes, inputs: vw.inputs.slice(0, n), reference: vw.reference!, ...(vw.features ? { features: vw.features } : {}) });
     return {
-      fft, axes: axes6 ? 6 : 3, features: block.count, dsp: rep.features!.counter!.mean, total: rep.counter!.mean, ram: block.scratchBytes,
-      bitExact: `${rep.bitExact}/${rep.n} outputs, ${rep.features!.bitExact}/${rep.n} feature vectors`,
+      features: block ? block.count : 0, dsp: rep.features?.counter?.mean ?? 0, total: rep.counter!.mean, ram: block ? block.scratchBytes : 0,
+      bitExact: `${rep.bitExact}/${rep.n} outputs${block ? `, ${rep.features!.bitExact}/${rep.n} feature vectors` : ''}`,
     };
   } finally {
     await client.close();
@@ -138,12 +148,13 @@ async function accuracyRows(name: string, data: TrainingData, rawPreset: string,
  * and int8 accuracy pooled over the folds. `bySubject`: a window's fold is its group's (groups sorted,
  * dealt round-robin), so no person is in two of train / val / test; else its index's (each gesture its own group).
  */
-export async function kFoldRows(name: string, data: TrainingData, rawPreset: string, spectral: Record<string, unknown>, k: number, bySubject = false, extra: FrontEndRow[] = []): Promise<AccRow[]> {
+/** k-fold accuracy rows: the standard front-ends (unless `standard` is false: only `extra`, for trying rows by hand) then `extra`. */
+export async function kFoldRows(name: string, data: TrainingData, rawPreset: string, spectral: Record<string, unknown>, k: number, bySubject = false, extra: FrontEndRow[] = [], standard = true): Promise<AccRow[]> {
   const all = [data.train, data.val, data.test].reduce((a, b) => concatWindows(a, b));
   const groups = [...new Set(all.groups)].sort();
   const foldOf = bySubject ? (i: number) => groups.indexOf(all.groups[i]) % k : (i: number) => i % k;
   const rows: AccRow[] = [];
-  for (const [fe, preset, label] of [...FRONT_ENDS(rawPreset, spectral), ...extra]) {
+  for (const [fe, preset, label] of [...(standard ? FRONT_ENDS(rawPreset, spectral) : []), ...extra]) {
     let fOk = 0, qOk = 0, inputs = 0, trainAcc = 0;
     for (let fold = 0; fold < k; fold++) {
       const idx = Array.from({ length: all.y.length }, (_, i) => i);
