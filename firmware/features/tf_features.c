@@ -227,14 +227,17 @@ void tf_features_extract(const int16_t* window, int32_t* out) {
         acc[k] += pw;
 #endif
 #if TF_FEATURES_SPECTRUM_FRAMES
-        // Row f holds frame f's bins at the channel's place in the row.
+        // Row f holds frame f's DC and bins at the channel's place in the row.
 #if TF_FEATURES_DO_LOG
-        out[f * TF_FEATURES_ROW + o + k] = tf_ilog2q((uint64_t)pw);
+        out[f * TF_FEATURES_ROW + o + 1 + k] = tf_ilog2q((uint64_t)pw);
 #else
-        out[f * TF_FEATURES_ROW + o + k] = (int32_t)tf_isqrt((uint64_t)pw);
+        out[f * TF_FEATURES_ROW + o + 1 + k] = (int32_t)tf_isqrt((uint64_t)pw);
 #endif
 #endif
       }
+#if TF_FEATURES_SPECTRUM_FRAMES
+      out[f * TF_FEATURES_ROW + o] = fre[0];
+#endif
     }
     for (k = 0; k < B; k++) {
 #if TF_FEATURES_SPECTRUM_MAX
@@ -251,14 +254,14 @@ void tf_features_extract(const int16_t* window, int32_t* out) {
 #endif
 #endif
     }
-    o += B;
+    o += B + TF_FEATURES_SPECTRUM_FRAMES;  // 'frames': + the DC
     tf_moments(amp, B, 1, &out[o], &out[o + 1]);
     o += 2;
 #if TF_FEATURES_SPECTRUM_FRAMES
-    // Rows 1… repeat this channel's statistics (before and after its bins) from row 0.
+    // Rows 1… repeat this channel's statistics (before its DC and bins, and after) from row 0.
     for (f = 1; f < TF_FEATURES_FRAMES; f++) {
       for (k = c0; k < o; k++) {
-        if (k < o - 2 - B || k >= o - 2) out[f * TF_FEATURES_ROW + k] = out[k];
+        if (k < o - 3 - B || k >= o - 2) out[f * TF_FEATURES_ROW + k] = out[k];
       }
     }
 #endif

@@ -178,6 +178,8 @@ export function resolveSpectral(user: Partial<SpectralParams>, ctx: WindowContex
   for (const c of channels) {
     if (p.includeMean) rowNames.push(`${c}.mean`);
     rowNames.push(`${c}.rms`, `${c}.skew`, `${c}.kurt`);
+    // 'frames': each frame's DC, the real bin 0 (signed: the slow drift of the filtered signal, e.g. the orientation's).
+    if (p.spectrum === 'frames') rowNames.push(`${c}.dc`);
     for (let k = binStart; k <= binEnd; k++) rowNames.push(`${c}.bin${k}`);
     rowNames.push(`${c}.sskew`, `${c}.skurt`);
   }
@@ -215,7 +217,7 @@ export function resolveSpectral(user: Partial<SpectralParams>, ctx: WindowContex
     }
   };
 
-  const isBin = rowNames.map((n) => /\.bin\d+$/.test(n));
+  const isBin = rowNames.map((n) => /\.(bin\d+|dc)$/.test(n));
   const compute = (counts: ArrayLike<number>): Int32Array => {
     const out = new Int32Array(names.length);
     const x = new Array<number>(N);
@@ -282,15 +284,16 @@ export function resolveSpectral(user: Partial<SpectralParams>, ctx: WindowContex
           const pw = re[q] * re[q] + im[q] * im[q];
           if (p.spectrum === 'max') acc[k] = Math.max(acc[k], pw);
           else acc[k] += pw;
-          if (perFrame) out[f * row + o + k] = p.doLog ? ilog2q(pw) : isqrt(pw);
+          if (perFrame) out[f * row + o + 1 + k] = p.doLog ? ilog2q(pw) : isqrt(pw);
         }
+        if (perFrame) out[f * row + o] = re[0];
       }
       for (let k = 0; k < binCount; k++) {
         const pw = p.spectrum === 'max' ? acc[k] : roundDiv(acc[k], frames);
         amp[k] = isqrt(pw);
         if (!perFrame) out[o + k] = p.doLog ? ilog2q(pw) : amp[k];
       }
-      o += binCount;
+      o += binCount + (perFrame ? 1 : 0);
       const sm = moments(amp, binCount);
       out[o++] = sm.skew;
       out[o++] = sm.kurt;
@@ -350,12 +353,17 @@ export function resolveSpectral(user: Partial<SpectralParams>, ctx: WindowContex
           }
           const pw = (sr * sr + si * si) / (L * L);
           acc[k] = p.spectrum === 'max' ? Math.max(acc[k], pw) : acc[k] + pw / frames;
-          if (perFrame) out[f * row + bo + k] = logOrAmp(pw);
+          if (perFrame) out[f * row + bo + 1 + k] = logOrAmp(pw);
+        }
+        if (perFrame) {
+          let dc = 0;
+          for (let n = 0; n < L; n++) dc += sig[f * hop + n] * (p.window === 'hann' ? 0.5 * (1 - Math.cos((2 * Math.PI * n) / L)) : 1) * 2 ** FFT_INPUT_SHIFT;
+          out[f * row + bo] = dc / L;
         }
       }
       const amp = acc.map(Math.sqrt);
       for (let k = 0; k < binCount; k++) if (!perFrame) out[o + k] = logOrAmp(acc[k]);
-      o += binCount;
+      o += binCount + (perFrame ? 1 : 0);
       const sm = momentsFloat(amp, binCount);
       out[o++] = sm.skew * 65536;
       out[o++] = sm.kurt * 65536;

@@ -83,13 +83,14 @@ describe("spectrum 'frames': a log-spectrogram, one row per frame", () => {
   const rnd = (seed: number) => Int16Array.from({ length: 300 }, (_, i) => Math.round(3000 * Math.sin(i * 0.37 + seed) + 900 * Math.sin(i * (1.9 + seed)) + ((i * 7919 * (seed + 1)) % 601) - 300));
   it('rows × row width, frame-major names; one frame = the mean spectrum', () => {
     const fr = resolveBlock('spectral', { spectrum: 'frames', fftLength: 32, filterCutoff: 20 }, ctx);
-    // 100 samples, L 32, hop 16: 5 frames; bins 1…6 (20 Hz · 32 / 100 = 6.4); 3 × (mean, rms, skew, kurt, 6 bins, sskew, skurt) = 36.
-    expect(fr.shape).toEqual([5, 36]);
-    expect(fr.names.slice(36, 40)).toEqual(['f1:aX.mean', 'f1:aX.rms', 'f1:aX.skew', 'f1:aX.kurt']);
+    // 100 samples, L 32, hop 16: 5 frames; bins 1…6 (20 Hz · 32 / 100 = 6.4); 3 × (mean, rms, skew, kurt, dc, 6 bins, sskew, skurt) = 39.
+    expect(fr.shape).toEqual([5, 39]);
+    expect(fr.names.slice(39, 44)).toEqual(['f1:aX.mean', 'f1:aX.rms', 'f1:aX.skew', 'f1:aX.kurt', 'f1:aX.dc']);
     const one = { windowLength: 32, sampleRateHz: 100, axes: ctx.axes };
     const a = resolveBlock('spectral', { spectrum: 'frames', fftLength: 32, filterCutoff: 20 }, one);
     const b = resolveBlock('spectral', { spectrum: 'mean', fftLength: 32, filterCutoff: 20 }, one);
-    for (let s = 0; s < 5; s++) expect(Array.from(a.compute(rnd(s).subarray(0, 96)))).toEqual(Array.from(b.compute(rnd(s).subarray(0, 96))));
+    const keep = a.names.map((n) => !n.endsWith('.dc'));
+    for (let s = 0; s < 5; s++) expect(Array.from(a.compute(rnd(s).subarray(0, 96))).filter((_, j) => keep[j])).toEqual(Array.from(b.compute(rnd(s).subarray(0, 96))));
   });
   it('max over the rows = max-hold; every row carries the mean mode\'s statistics', () => {
     const p = { fftLength: 16, filterCutoff: 30 };
@@ -100,8 +101,10 @@ describe("spectrum 'frames': a log-spectrogram, one row per frame", () => {
     expect(rows).toBe(11);
     for (let s = 0; s < 5; s++) {
       const f = fr.compute(rnd(s)), m = mx.compute(rnd(s)), a = mean.compute(rnd(s));
+      // Row positions of the mean mode's features (the row adds each channel's dc before its bins).
+      const at = mean.names.map((n) => fr.names.indexOf(`f0:${n}`));
       mean.names.forEach((n, j) => {
-        const col = Array.from({ length: rows }, (_, r) => f[r * w + j]);
+        const col = Array.from({ length: rows }, (_, r) => f[r * w + at[j]]);
         if (/\.bin\d+$/.test(n)) expect(Math.max(...col), n).toBe(m[j]);
         else expect(col, n).toEqual(Array(rows).fill(a[j]));
       });
@@ -140,7 +143,7 @@ describe('bad parameters: a typed error naming the parameter and the remedy', ()
     ['unknown parameter', 'spectral', { fftLenght: 64 }, /unknown spectral parameter "fftLenght"/],
     ['unknown block', 'mfcc', {}, /unknown feature block "mfcc"/],
     ['spectrum', 'spectral', { spectrum: 'median' }, /features\.spectrum is "median"/],
-    ['too many frame features', 'spectral', { spectrum: 'frames', fftLength: 16, filterType: 'none' }, /'frames' gives 255 frames × 42 features = 10710 per window; at most 4096/, { windowLength: 2048, sampleRateHz: 50, axes: ['aX', 'aY', 'aZ'] }],
+    ['too many frame features', 'spectral', { spectrum: 'frames', fftLength: 16, filterType: 'none' }, /'frames' gives 255 frames × 45 features = 11475 per window; at most 4096/, { windowLength: 2048, sampleRateHz: 50, axes: ['aX', 'aY', 'aZ'] }],
     ['input scale not a power of two', 'flatten', { inputScale: [4096, 1000, 4096] }, /features\.inputScale\[1\] is 1000/],
   ];
   for (const [what, block, params, msg, c] of cases) {

@@ -34,8 +34,8 @@ describe.skipIf(!hasTool('gcc'))('presets on spectral features, through the firm
       tf.disposeVariables();
       const ops = readTflite(q.bytes).graph.operators.map((o) => o.op);
       // 3 axes × (mean, rms, skew, kurt, bins 1…5 (32 at 50 Hz, low-pass 8 Hz), sskew, skurt) = 33 features.
-      // frame-conv: 5 frames (100 samples, L 32, hop 16) of those 33.
-      expect(r.settings.features!.names).toHaveLength(preset === 'frame-conv' ? 165 : 33);
+      // frame-conv: 5 frames (100 samples, L 32, hop 16) of those 33 + a DC per axis.
+      expect(r.settings.features!.names).toHaveLength(preset === 'frame-conv' ? 180 : 33);
       if (preset === 'frame-conv') expect(ops).toEqual(expect.arrayContaining(['RESHAPE', 'CONV_2D', 'MAX_POOL_2D', 'FULLY_CONNECTED']));
       if (preset === 'feature-conv') expect(ops).toEqual(expect.arrayContaining(['RESHAPE', 'CONV_2D', 'FULLY_CONNECTED']));
       const vw = featureVerifyWindows(q.bytes, a.heldOutRaw, q.settings!);
