@@ -38,6 +38,7 @@ import { featureVerifyWindows } from '../../src/service/device.js';
 import { quantizeStage } from '../../src/service/quantize.js';
 import { trainedArrays, trainSettings, trainStage } from '../../src/service/train.js';
 import type { BenchSection } from './types.js';
+import { nodePlatform } from '../../src/adapters/platform.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'tf-bench-feat-'));
 
@@ -59,7 +60,7 @@ function withGyro(recs: Recording[]): Recording[] {
 
 async function trainQuantize(data: TrainingData, fe: FrontEnd | undefined, preset: string, epochs: number) {
   const ts = trainSettings({ epochs, preset: preset as never }, fe);
-  const { result } = await trainStage(data, ts, tmp());
+  const { result } = await trainStage(nodePlatform(), data, ts, tmp());
   const arrays = trainedArrays(result);
   const q = quantizeStage({ model: result.model, settings: result.settings, calibration: arrays.calibration, evaluation: arrays.evaluation });
   result.model.dispose();

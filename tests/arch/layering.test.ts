@@ -38,16 +38,6 @@ const BOARD_FACT_READERS: Record<string, string> = {
  */
 const KNOWN: string[] = [
   // The service layer receives ports (src/service/ports.ts); these modules still import adapters.
-  'service/data.ts -> adapters/import-fs.ts: adapters is above service',
-  'service/firmware.ts -> adapters/files.ts: adapters is above service',
-  'service/firmware.ts -> adapters/firmware-sources.ts: adapters is above service',
-  'service/firmware.ts -> adapters/processes.ts: adapters is above service',
-  'service/quantize.ts -> adapters/files.ts: adapters is above service',
-  'service/quantize.ts -> adapters/model-sources.ts: adapters is above service',
-  'service/recordings.ts -> adapters/files.ts: adapters is above service',
-  'service/recordings.ts -> adapters/import-fs.ts: adapters is above service',
-  'service/run.ts -> adapters/model-sources.ts: adapters is above service',
-  'service/train.ts -> adapters/train-dir.ts: adapters is above service',
 ];
 
 interface Module {

@@ -19,7 +19,7 @@ import { badInput, unsupported } from '../../core/errors.js';
 import type { TfliteModel } from '../../core/graph.js';
 import { findOp, NATIVE_OPS, OPS } from '../../ops/registry.js';
 import { checkGraph } from '../../interp/check.js';
-import type { AnyOpDef, NativeOp, NativeTarget } from '../../ops/types.js';
+import type { AnyOpDef, NativeOp, NativeRequant, NativeTarget } from '../../ops/types.js';
 import { assembleNativeFile } from './assemble.js';
 import { layoutArena, REMEDY_TFLM, tensorBytes } from './lifetimes.js';
 import { opEmitter, type EmitState } from './op-emitter.js';
@@ -40,6 +40,8 @@ export interface NativeEngineOptions {
   weights?: 'auto' | WeightPacking;
   /** Bytes the generated constant data may take on the board (its flash minus the rest of the image); 'auto' only. */
   constBudget?: number;
+  /** Quantisation values folded into layer code (default) or kept opaque so code size depends on the architecture only (NativeRequant). */
+  requant?: NativeRequant;
 }
 
 export interface NativeEngineResult {
@@ -134,7 +136,7 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
   const layout = layoutArena({ graph: fg, aliases: prepared.map((x) => x.alias), scratch: prepared.map((x) => x.scratch) });
 
   const emitAll = (packing: WeightPacking[]) => {
-    const state: EmitState = { graph: fg, target, decls: [], constEmitted: new Map(), arenaExpr: (t) => `(tf_arena + ${layout.offsetOf(t)})` };
+    const state: EmitState = { graph: fg, target, requant: opts.requant, decls: [], constEmitted: new Map(), arenaExpr: (t) => `(tf_arena + ${layout.offsetOf(t)})` };
     const calls: string[] = [];
     const scheduled = new Map<number, NativeEngineResult['schedule'][number]>();
     fg.operators.forEach((op, k) => {
