@@ -557,17 +557,6 @@ TF_DSP_INLINE int32_t tf_dsp_mla16(int32_t acc, int32_t a, int32_t b) {
   return (int32_t)((uint32_t)acc + (uint32_t)(tf_dsp_lo16(a) * tf_dsp_lo16(b)));
 }
 
-/** SMMULR: the high word of a·b rounded to nearest (2^31 added before the shift), one instruction on Armv7E-M. */
-TF_DSP_INLINE int32_t tf_dsp_smmulr(int32_t a, int32_t b) {
-#ifdef TF_DSP_ASM
-  int32_t r;
-  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
-  return r;
-#else
-  return (int32_t)(((int64_t)a * b + ((int64_t)1 << 31)) >> 32);
-#endif
-}
-
 /**
  * The solved requantisation of one doubled accumulator (q: multiplier, K, e), before the activation
  * clamp: floor((2·acc·m + 2^31) / 2^32) = floor((acc·m + 2^30) / 2^31) is the reference's doubling
