@@ -390,3 +390,42 @@ describe('DSP engine == portable engine on random ADD / SUB / MUL / AVERAGE_POOL
     expect([...kernels].sort()).toEqual(['tf_dsp_avg_pool_s8', 'tf_dsp_binary_s8']);
   }, 600_000);
 });
+
+// ---- the conv kernel's fast requantisation (tf_dsp_requant_fast) and its fallbacks ----
+
+describe('DSP conv requantisation: fast table, constant channels, fallback', () => {
+  // A 1×1 conv, 8 → 4 channels, per-channel scales: channel 0 ordinary; 1 dead (zero weights, bias
+  // 2^30, a tiny scale: k ≈ 30); 2 one weight of ±1 with bias 2^30 and a tiny scale (constant output
+  // over its whole accumulator range, not zero); 3 ordinary or, in the fallback variant, a real
+  // multiplier above 1 (a left shift: neither form, so the layer keeps tf_dsp_requant_l).
+  function deadChannels(fallback: boolean): Graph {
+    const w = Int8Array.from({ length: 32 }, (_, t) => [((t * 37) % 255) - 127, 0, t === 16 ? 1 : 0, ((t * 91) % 255) - 127][t >> 3]);
+    const scales = [0.004, 1e-12, 1e-12, fallback ? 40 : 0.003].map(Math.fround);
+    const bias = Int32Array.from([1234, 2 ** 30, -(2 ** 30), -777]);
+    const tensors: Tensor[] = [
+      { name: 'in', dtype: 'int8', shape: [1, 3, 5, 8], quant: q(0.05, 7) },
+      { name: 'w', dtype: 'int8', shape: [4, 1, 1, 8], data: bytesOf(w), quant: { scale: scales, zeroPoint: [0, 0, 0, 0], quantizedDimension: 0 } },
+      { name: 'b', dtype: 'int32', shape: [4], data: bytesOf(bias) },
+      { name: 'out', dtype: 'int8', shape: [1, 3, 5, 4], quant: q(0.1, -5) },
+    ];
+    const options = { padding: 'VALID' as const, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, fusedActivation: 'NONE' as const };
+    return { tensors, operators: [{ op: 'CONV_2D', inputs: [0, 1, 2], outputs: [3], options }], inputs: [0], outputs: [3] };
+  }
+  const rqOf = (g: Graph) => {
+    const model: TfliteModel = { graph: g, version: 3, description: 'rq', metadata: [] };
+    const c = emitNativeEngine(model, { modelSha256: SHA, target: 'dsp' }).files[0].contents;
+    return /\.rq = (\w+)/.exec(c)![1];
+  };
+  it.each([false, true])('fallback %s: bit-exact with the portable kernel on random inputs and the rails', (fallback) => {
+    const g = deadChannels(fallback);
+    // The table holds channel 1 and 2 as constants; with a k = 0 channel there is no table.
+    expect(rqOf(g)).toBe(fallback ? 'NULL' : 'tf_op0_rq');
+    const rnd = lcg(99);
+    const inputs = [Uint8Array.from({ length: 120 }, () => rnd() & 0xff), new Uint8Array(120).fill(0x80), new Uint8Array(120).fill(0x7f)];
+    const want = run(g, false, inputs);
+    const got = run(g, true, inputs);
+    got.outputs.forEach((o, k) => expect(Buffer.from(o).toString('hex'), `input ${k}`).toBe(Buffer.from(want.outputs[k]).toString('hex')));
+    // Not everything one value: channel 0 varies with the input.
+    expect(new Set(Array.from(want.outputs[0]).filter((_, i) => i % 4 === 0)).size).toBeGreaterThan(3);
+  }, 60_000);
+});

@@ -86,11 +86,13 @@ typedef struct {
   int32_t w8;                /**< 1: weights are int8, 4 taps per word (out_c * k4 / 4 words); 0: int16. */
   const int32_t* weights;    /**< [out_c * k4 / 2] words, SXTB16 order, channel pairs interleaved (int16). */
   const int32_t* bias;       /**< [out_c]: bias + input_offset * sum(filter), folded by the generator. */
-  const int32_t* multiplier; /**< [out_c] */
-  const int32_t* shift;      /**< [out_c] */
+  const int32_t* multiplier; /**< [out_c] (NULL with rq) */
+  const int32_t* shift;      /**< [out_c] (NULL with rq) */
   /**
-   * NULL, or [out_c][3] words {multiplier, K, e}: the requantisation solved at generation time
-   * (tf_dsp_rq1 of 2·acc; set only where it equals the general one for every reachable accumulator).
+   * NULL, or [out_c][3] = (multiplier, k = -shift, 2^(k-1) + (output_offset << k)) when the generator proved
+   * |accumulator| < 2^29 for every channel and input (|folded bias| + 128 · Σ|w|) and 1 <= k <= 22, or the
+   * channel's output is one value v for every input (then (0, 1, 2v)): tf_dsp_requant_fast then replaces
+   * tf_dsp_requant_l (10 instructions per output instead of ~22).
    */
   const int32_t* rq;
 } tf_dsp_conv_params_t;
@@ -193,7 +195,7 @@ TF_DSP_INLINE int8_t tf_dsp_requant(int32_t acc, int32_t multiplier, int32_t shi
   return (int8_t)v;
 }
 
-/** SMMULR: the high word of a·b rounded to nearest (2^31 added before the shift), one instruction on Armv7E-M. */
+/** SMMULR: (a·b + 2^31) >> 32, the rounded high word of the product (one instruction on Armv7E-M). */
 TF_DSP_INLINE int32_t tf_dsp_smmulr(int32_t a, int32_t b) {
 #ifdef TF_DSP_ASM
   int32_t r;
@@ -215,14 +217,24 @@ TF_DSP_INLINE int32_t tf_dsp_rq1(int32_t acc2, const int32_t* q) {
   return __ssat((t + (t >> 31) + q[1]) >> q[2], 8);
 }
 
-/** Output of conv channel c from its accumulator: the solved requantisation where the generator set one. */
+/**
+ * tf_dsp_requant_l(acc, m, -k, 0, out_offset, lo, hi) bit for bit when |acc| < 2^29 and 1 <= k <= 22, with
+ * rq = (m, k, 2^(k-1) + (out_offset << k)):
+ * - the high multiply floor((acc·m + 2^30) / 2^31) is SMMULR(2·acc, m) (2·acc fits: no int64 add and shift);
+ * - RoundingDivideByPOT(h, k) = (h + 2^(k-1) - [h < 0]) >> k (ties away from zero), and adding
+ *   out_offset·2^k before the shift adds out_offset after it; |h| < 2^29 so nothing overflows.
+ */
+TF_DSP_INLINE int8_t tf_dsp_requant_fast(int32_t acc, const int32_t* rq, int32_t lo, int32_t hi) {
+  const int32_t h = tf_dsp_smmulr((int32_t)((uint32_t)acc << 1), rq[0]);  // a constant channel (m = 0) may have any acc
+  int32_t v = __ssat((h + rq[2] - (int32_t)((uint32_t)h >> 31)) >> rq[1], 8);
+  if (lo > -128) v = v < lo ? lo : v;
+  if (hi < 127) v = v > hi ? hi : v;
+  return (int8_t)v;
+}
+
+/** Output channel c of a conv accumulator: the fast requantisation where the generator allowed it (a layer constant). */
 TF_DSP_INLINE int8_t tf_dsp_conv_out(const tf_dsp_conv_params_t* p, int32_t c, int32_t acc) {
-  if (p->rq) {
-    int32_t v = tf_dsp_rq1((int32_t)((uint32_t)acc << 1), p->rq + 3 * c);
-    if (p->act_min > -128) v = v < p->act_min ? p->act_min : v;
-    if (p->act_max < 127) v = v > p->act_max ? p->act_max : v;
-    return (int8_t)v;
-  }
+  if (p->rq) return tf_dsp_requant_fast(acc, p->rq + 3 * c, p->act_min, p->act_max);
   return tf_dsp_requant_l(acc, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
 }
 
@@ -313,28 +325,47 @@ TF_DSP_INLINE void tf_dsp_im2col(const tf_dsp_conv_params_t* p, const int8_t* in
 TF_DSP_INLINE void tf_dsp_mac_2x2(int32_t groups, const int32_t* c, const int32_t** wp, int32_t* a00, int32_t* a01,
                                   int32_t* a10, int32_t* a11) {
 #ifdef TF_DSP_ASM
+  // Four groups per loop pass (one SUBS/BNE per 64 MACs); groups % 4 run first (one, then two).
+#define TF_DSP_MAC_GROUP                              \
+  "ldrd %[x0], %[x1], [%[c]], #8\n\t"                 \
+  "ldrd %[y0], %[y1], [%[c]], #8\n\t"                 \
+  "ldrd %[w0], %[w1], [%[w]], #8\n\t"                 \
+  "smlad %[a00], %[w0], %[x0], %[a00]\n\t"            \
+  "smlad %[a00], %[w1], %[x1], %[a00]\n\t"            \
+  "smlad %[a01], %[w0], %[y0], %[a01]\n\t"            \
+  "smlad %[a01], %[w1], %[y1], %[a01]\n\t"            \
+  "ldrd %[w0], %[w1], [%[w]], #8\n\t"                 \
+  "smlad %[a10], %[w0], %[x0], %[a10]\n\t"            \
+  "smlad %[a10], %[w1], %[x1], %[a10]\n\t"            \
+  "smlad %[a11], %[w0], %[y0], %[a11]\n\t"            \
+  "smlad %[a11], %[w1], %[y1], %[a11]\n\t"
   int32_t x0, x1, y0, y1, w0, w1;
   __asm__ volatile(
+      "tst %[n], #1\n\t"
+      "beq 1f\n\t"
+      TF_DSP_MAC_GROUP
       "1:\n\t"
-      "ldrd %[x0], %[x1], [%[c]], #8\n\t"
-      "ldrd %[y0], %[y1], [%[c]], #8\n\t"
-      "ldrd %[w0], %[w1], [%[w]], #8\n\t"
-      "smlad %[a00], %[w0], %[x0], %[a00]\n\t"
-      "smlad %[a00], %[w1], %[x1], %[a00]\n\t"
-      "smlad %[a01], %[w0], %[y0], %[a01]\n\t"
-      "smlad %[a01], %[w1], %[y1], %[a01]\n\t"
-      "ldrd %[w0], %[w1], [%[w]], #8\n\t"
-      "smlad %[a10], %[w0], %[x0], %[a10]\n\t"
-      "smlad %[a10], %[w1], %[x1], %[a10]\n\t"
-      "smlad %[a11], %[w0], %[y0], %[a11]\n\t"
-      "smlad %[a11], %[w1], %[y1], %[a11]\n\t"
-      "subs %[n], %[n], #1\n\t"
-      "bne 1b"
+      "tst %[n], #2\n\t"
+      "beq 2f\n\t"
+      TF_DSP_MAC_GROUP
+      TF_DSP_MAC_GROUP
+      "2:\n\t"
+      "bics %[n], %[n], #3\n\t"
+      "beq 4f\n\t"
+      "3:\n\t"
+      TF_DSP_MAC_GROUP
+      TF_DSP_MAC_GROUP
+      TF_DSP_MAC_GROUP
+      TF_DSP_MAC_GROUP
+      "subs %[n], %[n], #4\n\t"
+      "bne 3b\n\t"
+      "4:"
       : [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1), [w0] "=&r"(w0), [w1] "=&r"(w1),
         [c] "+r"(c), [w] "+r"(*wp), [n] "+r"(groups), [a00] "+r"(*a00), [a01] "+r"(*a01), [a10] "+r"(*a10),
         [a11] "+r"(*a11)
       :
       : "memory", "cc");
+#undef TF_DSP_MAC_GROUP
 #else
   const int32_t* w = *wp;
   for (int32_t g = 0; g < groups; ++g, c += 4, w += 4) {
@@ -351,32 +382,51 @@ TF_DSP_INLINE void tf_dsp_mac_2x2(int32_t groups, const int32_t* c, const int32_
 TF_DSP_INLINE void tf_dsp_mac_2x2_w8(int32_t groups, const int32_t* c, const int32_t** wp, int32_t* a00, int32_t* a01,
                                      int32_t* a10, int32_t* a11) {
 #ifdef TF_DSP_ASM
+  // Unrolled like tf_dsp_mac_2x2: groups % 4 first (one, then two), then four per loop pass.
+#define TF_DSP_MAC_GROUP_W8                           \
+  "ldrd %[x0], %[x1], [%[c]], #8\n\t"                 \
+  "ldrd %[y0], %[y1], [%[c]], #8\n\t"                 \
+  "ldr %[wa], [%[w]], #4\n\t"                         \
+  "sxtb16 %[w0], %[wa]\n\t"                           \
+  "sxtb16 %[wa], %[wa], ror #8\n\t"                   \
+  "smlad %[a00], %[w0], %[x0], %[a00]\n\t"            \
+  "smlad %[a00], %[wa], %[x1], %[a00]\n\t"            \
+  "smlad %[a01], %[w0], %[y0], %[a01]\n\t"            \
+  "smlad %[a01], %[wa], %[y1], %[a01]\n\t"            \
+  "ldr %[wa], [%[w]], #4\n\t"                         \
+  "sxtb16 %[w0], %[wa]\n\t"                           \
+  "sxtb16 %[wa], %[wa], ror #8\n\t"                   \
+  "smlad %[a10], %[w0], %[x0], %[a10]\n\t"            \
+  "smlad %[a10], %[wa], %[x1], %[a10]\n\t"            \
+  "smlad %[a11], %[w0], %[y0], %[a11]\n\t"            \
+  "smlad %[a11], %[wa], %[y1], %[a11]\n\t"
   int32_t x0, x1, y0, y1, wa, w0;
   __asm__ volatile(
+      "tst %[n], #1\n\t"
+      "beq 1f\n\t"
+      TF_DSP_MAC_GROUP_W8
       "1:\n\t"
-      "ldrd %[x0], %[x1], [%[c]], #8\n\t"
-      "ldrd %[y0], %[y1], [%[c]], #8\n\t"
-      "ldr %[wa], [%[w]], #4\n\t"
-      "sxtb16 %[w0], %[wa]\n\t"
-      "sxtb16 %[wa], %[wa], ror #8\n\t"
-      "smlad %[a00], %[w0], %[x0], %[a00]\n\t"
-      "smlad %[a00], %[wa], %[x1], %[a00]\n\t"
-      "smlad %[a01], %[w0], %[y0], %[a01]\n\t"
-      "smlad %[a01], %[wa], %[y1], %[a01]\n\t"
-      "ldr %[wa], [%[w]], #4\n\t"
-      "sxtb16 %[w0], %[wa]\n\t"
-      "sxtb16 %[wa], %[wa], ror #8\n\t"
-      "smlad %[a10], %[w0], %[x0], %[a10]\n\t"
-      "smlad %[a10], %[wa], %[x1], %[a10]\n\t"
-      "smlad %[a11], %[w0], %[y0], %[a11]\n\t"
-      "smlad %[a11], %[wa], %[y1], %[a11]\n\t"
-      "subs %[n], %[n], #1\n\t"
-      "bne 1b"
+      "tst %[n], #2\n\t"
+      "beq 2f\n\t"
+      TF_DSP_MAC_GROUP_W8
+      TF_DSP_MAC_GROUP_W8
+      "2:\n\t"
+      "bics %[n], %[n], #3\n\t"
+      "beq 4f\n\t"
+      "3:\n\t"
+      TF_DSP_MAC_GROUP_W8
+      TF_DSP_MAC_GROUP_W8
+      TF_DSP_MAC_GROUP_W8
+      TF_DSP_MAC_GROUP_W8
+      "subs %[n], %[n], #4\n\t"
+      "bne 3b\n\t"
+      "4:"
       : [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1), [wa] "=&r"(wa), [w0] "=&r"(w0),
         [c] "+r"(c), [w] "+r"(*wp), [n] "+r"(groups), [a00] "+r"(*a00), [a01] "+r"(*a01), [a10] "+r"(*a10),
         [a11] "+r"(*a11)
       :
       : "memory", "cc");
+#undef TF_DSP_MAC_GROUP_W8
 #else
   const int32_t* w = *wp;
   for (int32_t g = 0; g < groups; ++g, c += 4, w += 2) {

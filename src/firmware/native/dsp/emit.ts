@@ -21,7 +21,7 @@ import { poolParamsFields, type PoolPrepared } from '../../../ops/pool.js';
 import { binaryParamsFields, outDims4, type BinaryPrepared } from '../../../ops/add-mul.js';
 import type { QuantizedMultiplier } from '../../../ops/quant.js';
 import type { NativeCall, NativeEmitter } from '../../../ops/types.js';
-import { foldInputOffset, packInt8Taps, packSxtb16, roundUp4 } from './pack.js';
+import { fastRequantTable, foldInputOffset, packInt8Taps, packSxtb16, roundUp4 } from './pack.js';
 
 /** The kernels' own header (firmware/native/dsp/), included by the generated model file on DSP targets. */
 export const DSP_HEADER = 'tf_dsp.h';
@@ -66,15 +66,47 @@ function checkMultipliers(e: NativeEmitter, ms: readonly QuantizedMultiplier[]):
   }
 }
 
-/** 1 when a multiplier of the layer has a positive shift (the kernels then keep the left-shift path). */
-function anyLeft(ms: readonly QuantizedMultiplier[]): number {
-  return ms.some((m) => m.shift > 0) ? 1 : 0;
+/**
+ * 1 when a multiplier of the layer has a positive shift (the kernels then keep the left-shift
+ * path); with requant 'uniform' always 1, whatever the trained values.
+ */
+function anyLeft(ms: readonly QuantizedMultiplier[], e: Pick<NativeEmitter, 'requant'>): number {
+  return e.requant === 'uniform' || ms.some((m) => m.shift > 0) ? 1 : 0;
 }
 
-function wrapper(e: NativeEmitter, kernel: string, params: string, withScratch: boolean): NativeCall {
+/**
+ * The fields of each DSP parameter struct that hold quantisation values (trained weights, biases,
+ * multipliers, shifts, zero points, activation ranges — a fused activation's range is in output
+ * units): with requant 'uniform' the wrapper hides them from the compiler. Shapes, strides and
+ * packing flags stay folded.
+ */
+const QUANT_FIELDS: Record<string, readonly string[]> = {
+  tf_dsp_conv_params_t: ['pad_value', 'output_offset', 'act_min', 'act_max', 'weights', 'bias', 'multiplier', 'shift'],
+  tf_dsp_fc_params_t: ['output_offset', 'act_min', 'act_max', 'weights', 'bias', 'multiplier', 'shift'],
+  tf_dsp_dw_params_t: ['input_offset', 'output_offset', 'act_min', 'act_max', 'weights', 'bias', 'multiplier', 'shift'],
+  tf_mean_params_t: ['input_zero_point', 'output_zero_point', 'multiplier', 'shift'],
+  tf_pool_params_t: ['act_min', 'act_max'],
+};
+
+/**
+ * The layer's `noinline` function over its `static const` parameter struct (`type`, at `params`):
+ * the compiler folds the struct into its own copy of the kernel. With requant 'uniform' the struct
+ * is copied and its QUANT_FIELDS read through a pointer an empty asm hides, so their values never
+ * reach the code (the copy's other fields fold as before) and the code's size does not depend on them.
+ */
+function wrapper(e: NativeEmitter, kernel: string, type: string, params: string, withScratch: boolean): NativeCall {
   const fn = `tf_op${e.opIndex}_run`;
   const sig = withScratch ? 'const int8_t* input, int8_t* output, int32_t* scratch' : 'const int8_t* input, int8_t* output';
-  e.decl(`static __attribute__((noinline)) int ${fn}(${sig}) {\n  return ${kernel}(${params}, input, output${withScratch ? ', scratch' : ''});\n}`);
+  const tail = `input, output${withScratch ? ', scratch' : ''}`;
+  const fields = QUANT_FIELDS[type];
+  if (!fields) throw internalError(`no quantisation fields listed for ${type}`, { remedy: 'report this: QUANT_FIELDS must list every DSP parameter struct' });
+  // Through a pointer the compiler cannot see through, the fields are loads from the struct (an
+  // opaque copy of the values would still be materialised as immediates of value-dependent size).
+  const body =
+    e.requant === 'uniform' && fields.length
+      ? `  const ${type}* q = ${params};\n  __asm__("" : "+r"(q));\n  ${type} p = *${params};\n${fields.map((f) => `  p.${f} = q->${f};`).join('\n')}\n  return ${kernel}(&p, ${tail});`
+      : `  return ${kernel}(${params}, ${tail});`;
+  e.decl(`static __attribute__((noinline)) int ${fn}(${sig}) {\n${body}\n}`);
   return { kernel, call: `${fn}(${e.input(0, 'int8_t')}, ${e.output('int8_t')}${withScratch ? `, (int32_t*)${e.scratch}` : ''})` };
 }
 
@@ -101,12 +133,15 @@ export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolea
   }
   const i = e.opIndex;
   const w8 = packing === 'int8';
-  const solved = solveRequant(p, rows);
-  e.decl(`/* operator ${i}: ${e.op.op} on the DSP kernel, k = ${taps.k} taps, ${packing} weights, scratch ${5 * taps.k4} B, ${solved ? 'requantisation solved per channel' : 'general requantisation'} */`);
+  const folded = foldInputOffset(p.biasValues, rows, p.inputOffset);
+  // The fast requantisation depends on the trained values (its bounds): not with requant 'uniform'.
+  const rq = e.requant === 'uniform' ? null : fastRequantTable(p.multipliers, folded, rows, p.outputOffset, p.actMin, p.actMax);
+  e.decl(`/* operator ${i}: ${e.op.op} on the DSP kernel, k = ${taps.k} taps, ${packing} weights, scratch ${5 * taps.k4} B, ${rq ? 'requantisation solved per channel' : 'general requantisation'} */`);
   e.decl(words(`tf_op${i}_wpack`, w8 ? packInt8Taps(rows, taps.k) : packSxtb16(rows, taps.k)));
-  e.decl(words(`tf_op${i}_bias_folded`, foldInputOffset(p.biasValues, rows, p.inputOffset)));
-  if (solved) e.decl(words(`tf_op${i}_rq`, solved));
-  const { mult, shift } = e.multipliers(p.multipliers);
+  e.decl(words(`tf_op${i}_bias_folded`, folded));
+  if (rq) e.decl(words(`tf_op${i}_rq`, rq));
+  // With the fast table the kernel never reads the multiplier and shift arrays: not emitted (flash).
+  const { mult, shift } = rq ? { mult: 'NULL', shift: 'NULL' } : e.multipliers(p.multipliers);
   const params = e.struct('tf_dsp_conv_params_t', {
     batches: p.batches,
     in_h: p.inH,
@@ -122,15 +157,15 @@ export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolea
     output_offset: p.outputOffset,
     act_min: p.actMin,
     act_max: p.actMax,
-    any_left_shift: anyLeft(p.multipliers),
+    any_left_shift: anyLeft(p.multipliers, e),
     w8: w8 ? 1 : 0,
     weights: `tf_op${i}_wpack`,
     bias: `tf_op${i}_bias_folded`,
     multiplier: mult,
     shift,
-    rq: solved ? `tf_op${i}_rq` : '0',
+    rq: rq ? `tf_op${i}_rq` : 'NULL',
   });
-  return wrapper(e, 'tf_dsp_conv_s8', params, true);
+  return wrapper(e, 'tf_dsp_conv_s8', 'tf_dsp_conv_params_t', params, true);
 }
 
 /** The FC layers the DSP kernel takes; anything the portable emitter refuses (non-constant or non-2-D filter) goes there for its error. */
@@ -174,14 +209,14 @@ export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter, packing: 
     act_min: p.actMin,
     act_max: p.actMax,
     per_channel: p.perChannel ? 1 : 0,
-    any_left_shift: anyLeft(p.multipliers),
+    any_left_shift: anyLeft(p.multipliers, e),
     w8: w8 ? 1 : 0,
     weights: `tf_op${i}_wpack`,
     bias: `tf_op${i}_bias_folded`,
     multiplier: mult,
     shift,
   });
-  return wrapper(e, 'tf_dsp_fc_s8', params, false);
+  return wrapper(e, 'tf_dsp_fc_s8', 'tf_dsp_fc_params_t', params, false);
 }
 
 /** MAX_POOL_2D on DSP targets: the portable parameter struct handed to the DSP kernel's body in a per-layer wrapper. */
@@ -189,7 +224,7 @@ function emitDspMaxPool(p: PoolPrepared, e: NativeEmitter): NativeCall | null {
   if (e.target !== 'dsp') return null;
   e.int8('in', 0);
   e.int8('out', 0);
-  return wrapper(e, 'tf_dsp_max_pool_s8', e.struct('tf_pool_params_t', poolParamsFields(p)), false);
+  return wrapper(e, 'tf_dsp_max_pool_s8', 'tf_pool_params_t', e.struct('tf_pool_params_t', poolParamsFields(p)), false);
 }
 
 /** AVERAGE_POOL_2D on DSP targets, likewise (channels % 4 != 0 falls back to tf_k_avg_pool_s8 inside the kernel). */
@@ -197,7 +232,7 @@ function emitDspAvgPool(p: PoolPrepared, e: NativeEmitter): NativeCall | null {
   if (e.target !== 'dsp' || p.kind !== 'int8') return null;
   e.int8('in', 0);
   e.int8('out', 0);
-  return wrapper(e, 'tf_dsp_avg_pool_s8', e.struct('tf_pool_params_t', poolParamsFields(p)), false);
+  return wrapper(e, 'tf_dsp_avg_pool_s8', 'tf_pool_params_t', e.struct('tf_pool_params_t', poolParamsFields(p)), false);
 }
 
 /** tf_dsp_binary_s8's op selector per registry op. */
@@ -210,7 +245,9 @@ const BINARY_OP = { ADD: 'TF_DSP_BIN_ADD', SUB: 'TF_DSP_BIN_SUB', MUL: 'TF_DSP_B
  */
 function emitDspBinary(p: BinaryPrepared, e: NativeEmitter): NativeCall | null {
   const op = e.op.op as keyof typeof BINARY_OP;
-  if (e.target !== 'dsp' || p.kind !== 'int8' || !(op in BINARY_OP)) return null;
+  // Whether this kernel takes the layer depends on its shifts, and it folds the rescale: with
+  // requant 'uniform' the portable kernel (its own translation unit, no folding) runs it.
+  if (e.target !== 'dsp' || p.kind !== 'int8' || !(op in BINARY_OP) || e.requant === 'uniform') return null;
   const ms = [p.input1Multiplier, p.input2Multiplier, p.outputMultiplier];
   if (op !== 'MUL' && (p.leftShift < 0 || p.leftShift > 22 || ms.some((m) => m.shift > 0))) return null;
   e.int8('in', 0);
@@ -229,7 +266,7 @@ function emitDspBinary(p: BinaryPrepared, e: NativeEmitter): NativeCall | null {
 /** MEAN on DSP targets, likewise (the kernel falls back to tf_k_mean_s8 for shapes it does not take). */
 function emitDspMean(p: MeanPrepared, e: NativeEmitter): NativeCall | null {
   if (e.target !== 'dsp') return null;
-  return wrapper(e, 'tf_dsp_mean_s8', e.struct('tf_mean_params_t', meanParamsFields(p, e)), false);
+  return wrapper(e, 'tf_dsp_mean_s8', 'tf_mean_params_t', e.struct('tf_mean_params_t', meanParamsFields(p, e)), false);
 }
 
 /**
@@ -327,7 +364,7 @@ export function emitDspDepthwise(p: ConvPrepared, e: NativeEmitter): NativeCall 
     output_offset: p.outputOffset,
     act_min: p.actMin,
     act_max: p.actMax,
-    any_left_shift: anyLeft(p.multipliers),
+    any_left_shift: anyLeft(p.multipliers, e),
     weights: `tf_op${i}_wpack`,
     bias: solved ? '0' : `tf_op${i}_bias`,
     multiplier: mult,
@@ -335,7 +372,7 @@ export function emitDspDepthwise(p: ConvPrepared, e: NativeEmitter): NativeCall 
     rq: solved ? `tf_op${i}_rq` : '0',
     pad: solved ? `tf_op${i}_pad` : '0',
   });
-  return wrapper(e, 'tf_dsp_depthwise_s8', params, false);
+  return wrapper(e, 'tf_dsp_depthwise_s8', 'tf_dsp_dw_params_t', params, false);
 }
 
 /**
