@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import type { TinyforgeConfig } from '../train/config.js';
 import { dataSectionFromFlags, descriptionFromOptions, type ImportFlags, type SplitFlags } from './data-options.js';
 import { numberFlag } from './flags.js';
+import { usageError } from '../core/errors.js';
 
 /** Every flag that overrides a project-file field (each command defines the ones it takes). */
 export type ConfigFlags = ImportFlags & Omit<SplitFlags, 'seed' | 'window' | 'stride'> & {
@@ -28,6 +29,8 @@ export type ConfigFlags = ImportFlags & Omit<SplitFlags, 'seed' | 'window' | 'st
   earlyStopping?: boolean;
   classWeights?: string;
   augment?: boolean;
+  anomaly?: string;
+  anomalyQuantile?: string;
 };
 
 /**
@@ -74,6 +77,11 @@ export function applyFlags(cfg: TinyforgeConfig, f: ConfigFlags): TinyforgeConfi
   else if (patience !== undefined) t.earlyStopping = { patience };
   if (f.classWeights) t.classWeights = f.classWeights === 'balanced' ? 'balanced' : f.classWeights.split(',').map((w) => numberFlag('class-weights', w.trim(), { integer: false, min: 0 })!);
   if (f.augment === false) t.augment = false;
+  const clusters = numberFlag('anomaly', f.anomaly, { min: 1 });
+  const quantile = numberFlag('anomaly-quantile', f.anomalyQuantile, { integer: false, min: 0, max: 1 });
+  if (quantile === 0) throw usageError('--anomaly-quantile must be above 0', { remedy: 'e.g. --anomaly-quantile 0.99 (about 1 % of known windows flagged)' });
+  if (quantile !== undefined && clusters === undefined && !t.anomaly) throw usageError('--anomaly-quantile needs --anomaly K', { remedy: 'e.g. tinyforge train --anomaly 16 --anomaly-quantile 0.99' });
+  if (clusters !== undefined || quantile !== undefined) t.anomaly = { ...t.anomaly, clusters: clusters ?? t.anomaly!.clusters, ...(quantile !== undefined ? { quantile } : {}) };
   c.train = t;
   if (f.board || f.engine) c.firmware = { ...c.firmware, ...(f.board ? { board: f.board } : {}), ...(f.engine ? { engine: f.engine } : {}) };
   if (f.port || max !== undefined || f.all) c.verify = { ...c.verify, ...(f.port ? { port: f.port } : {}), ...(max !== undefined ? { windows: max } : {}), ...(f.all ? { all: true } : {}) };

@@ -4,7 +4,8 @@
  */
 import { parse } from 'csv-parse/sync';
 import { badInput } from '../core/errors.js';
-import type { InfoMsg, PredictionMsg } from './protocol.generated.js';
+import type { AnomalyScoreMsg, InfoMsg, PredictionMsg } from './protocol.generated.js';
+import { mcuPowerFor } from '../firmware/energy.js';
 
 export interface PredictionLine {
   window: number;
@@ -15,10 +16,18 @@ export interface PredictionLine {
   confidence: number;
   scores: number[];
   micros: number;
+  /**
+   * ESTIMATED energy of this inference on the board's MCU (src/firmware/energy.ts): the board's
+   * measured µs × the datasheet's CPU-running current × supply voltage. Absent when the MCU is unknown.
+   */
+  microjoules?: number;
+  /** The anomaly block's score of this window (ANOMALY_SCORE), for firmware with one. */
+  anomaly?: { distance: number; threshold: number; cluster: number; flagged: boolean };
 }
 
-export function describePrediction(p: PredictionMsg, info: Pick<InfoMsg, 'labels' | 'outputScale' | 'outputZeroPoint'>): PredictionLine {
+export function describePrediction(p: PredictionMsg, info: Pick<InfoMsg, 'labels' | 'outputScale' | 'outputZeroPoint'> & Partial<Pick<InfoMsg, 'board'>>, anomaly?: AnomalyScoreMsg): PredictionLine {
   const scores = Array.from(p.scores);
+  const power = info.board ? mcuPowerFor(info.board) : null;
   return {
     window: p.window,
     lastSample: p.lastSample,
@@ -27,11 +36,15 @@ export function describePrediction(p: PredictionMsg, info: Pick<InfoMsg, 'labels
     confidence: info.outputScale * (scores[p.classIndex] - info.outputZeroPoint),
     scores,
     micros: p.micros,
+    ...(power ? { microjoules: power.runAmps * power.volts * p.micros } : {}),
+    ...(anomaly ? { anomaly: { distance: anomaly.distance, threshold: anomaly.threshold, cluster: anomaly.cluster, flagged: anomaly.flagged === 1 } } : {}),
   };
 }
 
 export function formatPrediction(l: PredictionLine): string {
-  return `window ${String(l.window).padStart(5)}  ${l.label.padEnd(12)} ${l.confidence.toFixed(3)}  (${l.micros} µs)`;
+  const energy = l.microjoules === undefined ? '' : `, ≈${l.microjoules.toFixed(1)} µJ est.`;
+  const anomaly = l.anomaly ? `  anomaly ${l.anomaly.distance}/${l.anomaly.threshold}${l.anomaly.flagged ? ' UNKNOWN MOTION' : ''}` : '';
+  return `window ${String(l.window).padStart(5)}  ${l.label.padEnd(12)} ${l.confidence.toFixed(3)}  (${l.micros} µs${energy})${anomaly}`;
 }
 
 /**

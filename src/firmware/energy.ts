@@ -26,11 +26,23 @@ export interface McuPower {
 }
 
 /**
- * nRF52840 (Arduino Nano 33 BLE family): 64 MHz Cortex-M4F. Currents as given in Nordic's nRF52840
- * Product Specification v1.7, "Current consumption" → "CPU running" (I_CPU0: CoreMark from flash,
- * cache enabled, DC/DC, 3 V, 64 MHz, typ. 3.3 mA) and → "Sleep" (I_ON_RAMOFF_RTC: System ON, wake
- * on RTC, typ. 1.5 µA). CPI 1.25: an assumption for int8 kernels on a Cortex-M4 running from flash
- * through the cache (single-cycle ALU/MAC ops, 2-cycle loads, taken branches refilling the pipeline).
+ * nRF52840 (Arduino Nano 33 BLE family): 64 MHz Cortex-M4F, supply 3 V (the Product
+ * Specification's common condition for its current tables). Source: Nordic Semiconductor,
+ * nRF52840 Product Specification (online edition, docs.nordicsemi.com bundle ps_nrf52840),
+ * chapter "Current consumption" → "Electrical specification":
+ *   - table "CPU running": I_CPU0, CPU running CoreMark @ 64 MHz from flash, cache enabled,
+ *     regulator DC/DC, typ. 3.3 mA — the run current used here;
+ *   - table "Sleep": I_ON_RAMOFF_RTC, System ON, no RAM retention, wake on RTC, typ. 1.5 µA —
+ *     the current between windows.
+ * Checked (issue 15, by search, 2026-12-07): the chapter and its table names were read on
+ * docs.nordicsemi.com (the same chapter's "Compounded" table lists CPU-running-CoreMark-from-flash
+ * scenarios with the radio on, e.g. I_S0 8.1 mA with BLE TX at 0 dBm and DC/DC, consistent with a
+ * ~3 mA CPU share); the two values themselves were confirmed only through sources quoting that
+ * Product Specification (1.50 µA for ION_RAMOFF_RTC; 3.3 mA for CoreMark @ 64 MHz from flash), not
+ * on the PS's own table page, and the PS revision number could not be read: treat them as the
+ * PS's typical values to be re-checked against the revision at hand.
+ * CPI 1.25: an assumption for int8 kernels on a Cortex-M4 running from flash through the cache
+ * (single-cycle ALU/MAC ops, 2-cycle loads, taken branches refilling the pipeline).
  */
 export const NRF52840: McuPower = {
   mcu: 'nRF52840',
@@ -39,7 +51,7 @@ export const NRF52840: McuPower = {
   runAmps: 3.3e-3,
   sleepAmps: 1.5e-6,
   volts: 3.0,
-  source: 'nRF52840 Product Specification v1.7: CPU running (I_CPU0, CoreMark from flash, DC/DC, 3 V) 3.3 mA; System ON sleep with RTC (I_ON_RAMOFF_RTC) 1.5 µA',
+  source: 'nRF52840 Product Specification, Current consumption → Electrical specification: table "CPU running" I_CPU0 (CoreMark @ 64 MHz from flash, cache on, DC/DC, 3 V) typ. 3.3 mA; table "Sleep" I_ON_RAMOFF_RTC (System ON, wake on RTC) typ. 1.5 µA',
 };
 
 /**

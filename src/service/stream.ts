@@ -8,7 +8,7 @@ import { badInput, TinyforgeError, unsupported } from '../core/errors.js';
 import type { DeviceClient } from '../device/client.js';
 import { CaptureSession, captureSidecar, type CaptureSummary } from '../device/capture.js';
 import { describePrediction, type PredictionLine } from '../device/monitor.js';
-import { ERR, MAX_PAYLOAD } from '../device/protocol.generated.js';
+import { ERR, MAX_PAYLOAD, type AnomalyScoreMsg, type PredictionMsg } from '../device/protocol.generated.js';
 
 export type CaptureStopReason = 'time' | 'interrupted' | 'link closed';
 
@@ -166,11 +166,29 @@ export async function monitorStage(client: DeviceClient, o: MonitorOptions, onPr
   let n = 0;
   let finish!: () => void;
   const done = new Promise<void>((r) => (finish = r));
-  client.onPrediction((p) => {
+  // Firmware with an anomaly block follows each PREDICTION with its window's ANOMALY_SCORE: a
+  // prediction is held until its score (or the next prediction, or the end) arrives.
+  let held: PredictionMsg | null = null;
+  const deliver = (p: PredictionMsg, a?: AnomalyScoreMsg) => {
     if (n >= limit) return;
     n++;
-    onPrediction(describePrediction(p, infoMsg));
+    onPrediction(describePrediction(p, infoMsg, a));
     if (n >= limit) finish();
+  };
+  const flush = () => {
+    if (held) deliver(held);
+    held = null;
+  };
+  client.onPrediction((p) => {
+    flush();
+    held = p;
+  });
+  client.onAnomaly((a) => {
+    if (held && held.window === a.window) {
+      const p = held;
+      held = null;
+      deliver(p, a);
+    }
   });
   client.transport.onClose(() => finish());
   void stop.then(finish);
@@ -205,6 +223,7 @@ export async function monitorStage(client: DeviceClient, o: MonitorOptions, onPr
       onStreaming?.();
     }
     await done;
+    flush();
   } finally {
     if (streaming) await client.streamStop().catch(() => undefined);
     await client.close().catch(() => undefined);

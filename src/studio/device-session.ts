@@ -107,7 +107,7 @@ export class DeviceSession {
         const info = client.info!;
         const line = describePrediction(p, info);
         const { probs, fromLogits } = classProbabilities(line.scores.map((q) => info.outputScale * (q - info.outputZeroPoint)));
-        this.events.emit({ t: 'prediction', window: p.window, label: line.label, classIndex: p.classIndex, confidence: probs[p.classIndex] ?? 0, probs, fromLogits, micros: p.micros });
+        this.events.emit({ t: 'prediction', window: p.window, label: line.label, classIndex: p.classIndex, confidence: probs[p.classIndex] ?? 0, probs, fromLogits, micros: p.micros, ...(line.microjoules !== undefined ? { microjoules: line.microjoules } : {}) });
       });
       this.nextSample = -1;
       this.nextWindow = -1;

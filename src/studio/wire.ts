@@ -25,8 +25,8 @@ export type StudioEvent =
   | { t: 'status'; device: DeviceView }
   /** `mg`: interleaved aX,aY,aZ in milli-g; `first`: index of the first sample since the stream started. */
   | { t: 'samples'; first: number; rateHz: number; mg: number[]; lost: number }
-  /** `probs`: class confidences in label order (the dequantised outputs, softmaxed when they are logits: `fromLogits`); `micros`: the board's inference time. */
-  | { t: 'prediction'; window: number; label: string; classIndex: number; confidence: number; probs: number[]; fromLogits: boolean; micros: number }
+  /** `probs`: class confidences in label order (the dequantised outputs, softmaxed when they are logits: `fromLogits`); `micros`: the board's inference time; `microjoules`: its ESTIMATED energy on the board's MCU (src/firmware/energy.ts), absent when unknown. */
+  | { t: 'prediction'; window: number; label: string; classIndex: number; confidence: number; probs: number[]; fromLogits: boolean; micros: number; microjoules?: number }
   | { t: 'record'; phase: 'started' | 'finished'; file: string; label: string; subject: string; seconds: number; samples?: number; stopReason?: string; warning?: string };
 
 export interface RecordingEntry {

@@ -41,6 +41,8 @@ export interface TrainConfig {
   earlyStopping?: false | { patience: number };
   classWeights?: 'balanced' | number[];
   augment?: false | AugmentOptions;
+  /** The anomaly block (train --anomaly): K-means clusters and the validation quantile of its threshold (src/train/anomaly.ts). */
+  anomaly?: { clusters: number; quantile?: number };
   out?: string;
 }
 

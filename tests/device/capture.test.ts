@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CaptureSession } from '../../src/device/capture.js';
-import { describePrediction, parseFeedCsv } from '../../src/device/monitor.js';
+import { describePrediction, formatPrediction, parseFeedCsv, type PredictionLine } from '../../src/device/monitor.js';
+import { monitorStage } from '../../src/service/stream.js';
 import { CAPTURE_CSV_HEADER } from '../../src/device/capture.js';
 import { importCaptureCsv } from '../../src/data/import/capture.js';
 import { FakeDevice, testEngineOutput } from '../support/fake-device.js';
@@ -193,6 +194,32 @@ describe('monitor helpers', () => {
     const l = describePrediction({ window: 3, lastSample: 40, micros: 9, classIndex: 1, scores: Int8Array.of(-128, 64, -100) }, { labels: ['idle', 'walking', 'running'], outputScale: 1 / 256, outputZeroPoint: -128 });
     // (64 - (-128)) / 256 = 0.75
     expect(l).toMatchObject({ label: 'walking', confidence: 0.75 });
+  });
+  it('energy: an ESTIMATE for a known MCU, the board\'s µs × 3.3 mA × 3.0 V; none for an unknown board', () => {
+    const p = { window: 0, lastSample: 19, micros: 1000, classIndex: 0, scores: Int8Array.of(0) };
+    // 1000 µs × 3.3 mA × 3.0 V = 9.9 µJ.
+    expect(describePrediction(p, { labels: ['a'], outputScale: 1, outputZeroPoint: 0, board: 'nano33ble' }).microjoules).toBeCloseTo(9.9, 9);
+    expect(describePrediction(p, { labels: ['a'], outputScale: 1, outputZeroPoint: 0, board: 'cortex-m4' }).microjoules).toBeUndefined();
+    expect(formatPrediction(describePrediction(p, { labels: ['a'], outputScale: 1, outputZeroPoint: 0, board: 'nano33ble' }))).toContain('(1000 µs, ≈9.9 µJ est.)');
+  });
+  it('monitor: each prediction carries its window\'s anomaly score (the ANOMALY_SCORE after it); firmware without a block gives none', async () => {
+    for (const withBlock of [true, false]) {
+      const device = new FakeDevice({
+        engine: (x) => testEngineOutput(x, 2),
+        info: { inputBytes: 6, outputBytes: 2, board: 'fake', engine: 'test', labels: ['a', 'b'], numClasses: 2, numAxes: 3 },
+        windowing: { windowLength: 2, windowStride: 1, numAxes: 3, mean: [0, 0, 0], std: [1, 1, 1], inputScale: 0.1, inputZeroPoint: 0 },
+        // distance = the sum of the window's int8 input, flagged above 20.
+        ...(withBlock ? { anomaly: (q: Uint8Array) => { const d = Array.from(new Int8Array(q.buffer)).reduce((s, v) => s + Math.abs(v), 0); return { distance: d, threshold: 20, cluster: d % 3, flagged: d > 20 }; } } : {}),
+      });
+      const client = await DeviceClient.connect(new FakeTransport(device), { baseTimeoutMs: 300 });
+      const lines: PredictionLine[] = [];
+      // Samples i = 0…4: (0.1·i, 0, 0) → int8 (i, 0, 0); window ending at i sums (i − 1) + i.
+      const feed = Float32Array.from({ length: 15 }, (_, k) => (k % 3 === 0 ? (k / 3) * 0.1 : 0));
+      const n = await monitorStage(client, { feed }, (l) => lines.push(l), new Promise(() => undefined));
+      expect(n).toBe(4);
+      if (withBlock) expect(lines.map((l) => l.anomaly?.distance)).toEqual([1, 3, 5, 7]);
+      else expect(lines.every((l) => l.anomaly === undefined)).toBe(true);
+    }
   });
   it('feed CSV: picks the model axes from an IMU_Capture header, rejects bad cells with the line', () => {
     expect(Array.from(parseFeedCsv('aX,aY,aZ,gX\n1,2,3,9\n4,5,6,9\n', ['aX', 'aY', 'aZ']))).toEqual([1, 2, 3, 4, 5, 6]);

@@ -2,7 +2,9 @@
  * The live path with a feature block (SAMPLES_IN → the library's window ring of counts →
  * tf_features_compute → model → PREDICTION) on the host-built firmware (gcc): every prediction's
  * raw int8 scores equal the host's for the same window (float32 samples → counts → integer features
- * → integer fold → interpreter), so the stream path is as bit-exact as INFER.
+ * → integer fold → interpreter), so the stream path is as bit-exact as INFER. With an anomaly
+ * block (train --anomaly), every PREDICTION is followed by an ANOMALY_SCORE event whose K-means
+ * distance, cluster and flag equal the host's anomalyDistance of the same int8 features.
  */
 import { describe, expect, it } from 'vitest';
 import { builtinPrepared } from '../../src/data/prepare.js';
@@ -17,14 +19,15 @@ import { trainedArrays } from '../../src/service/train.js';
 import { trainModel } from '../../src/train/train.js';
 import { startHostModelBoard } from '../support/model-boards.js';
 import { hasTool } from '../native/helpers.js';
-import type { PredictionMsg } from '../../src/device/protocol.generated.js';
+import type { AnomalyScoreMsg, PredictionMsg } from '../../src/device/protocol.generated.js';
+import { anomalyDistance, anomalyInt8 } from '../../src/train/anomaly.js';
 
 describe.skipIf(!hasTool('gcc'))('feature block on the live path (host-built firmware)', () => {
   it('every PREDICTION equals the host reference of its window', async () => {
     const d = builtinPrepared({ subjects: 3 });
     const r = await trainModel({ train: d.train, val: d.val }, {
       preset: 'dense', optimizer: 'adam', learningRate: 0.01, epochs: 1, batchSize: 64, seed: 1, backend: 'cpu',
-      windowStride: 25, features: { block: 'spectral', params: { fftLength: 32, magnitude: true } },
+      windowStride: 25, features: { block: 'spectral', params: { fftLength: 32, magnitude: true } }, anomaly: { k: 4 },
     });
     const a = trainedArrays(r);
     const q = quantizeStage({ model: r.model, settings: r.settings, calibration: a.calibration });
@@ -33,6 +36,7 @@ describe.skipIf(!hasTool('gcc'))('feature block on the live path (host-built fir
     const block = blockFromSettings(settings)!;
     const fold = featureQuantisers(settings.features!.standardisation, settings.inputQuant!);
     const interp = createInterpreter(readTflite(q.bytes).graph);
+    const kmeans = anomalyInt8(settings.anomaly!, settings.inputQuant!);
 
     // 6 s of one simulated wearer running, as the board would get it from an IMU.
     const rec = builtinDataset({ subjects: 1, secondsPerActivity: 6 }).find((x) => x.label === 'running')!;
@@ -40,7 +44,9 @@ describe.skipIf(!hasTool('gcc'))('feature block on the live path (host-built fir
     const board = await startHostModelBoard(q.bytes, settings);
     const client = await DeviceClient.connect(new SerialTransport(board.path), { baseTimeoutMs: 500 });
     const got: PredictionMsg[] = [];
+    const scores: AnomalyScoreMsg[] = [];
     client.onPrediction((p) => got.push(p));
+    client.onAnomaly((s) => scores.push(s));
     try {
       for (let i = 0; i < samples.length; i += 3 * 50) await client.samplesIn(samples.subarray(i, Math.min(samples.length, i + 3 * 50)));
       await client.hello(); // a round trip after the last ACK: every PREDICTION before it has arrived
@@ -57,7 +63,12 @@ describe.skipIf(!hasTool('gcc'))('feature block on the live path (host-built fir
       const input = quantiseFeatures(block.compute(counts), fold);
       const want = new Int8Array(interp.invoke([new Uint8Array(input.buffer)])[0].buffer);
       expect(Array.from(p.scores), `window ${p.window}`).toEqual(Array.from(want));
+      const host = anomalyDistance(input, kmeans);
+      const dev = scores.find((s) => s.window === p.window);
+      expect(dev && [dev.distance, dev.cluster, dev.flagged, dev.threshold], `anomaly, window ${p.window}`).toEqual([host.distance, host.cluster, Number(host.flagged), kmeans.threshold]);
     }
+    expect(scores).toHaveLength(got.length);
+    expect(new Set(scores.map((s) => s.distance)).size).toBeGreaterThan(1);
   });
 });
 

@@ -36,6 +36,8 @@ export interface FakeDeviceOptions {
   windowing?: FakeWindowing;
   /** Synthetic IMU rate (Hz); 0/absent = no IMU. Samples as the host board's (see tf_board_host.c). */
   imuRateHz?: number;
+  /** An anomaly block: the score of a window's int8 input, sent as an ANOMALY_SCORE event after its PREDICTION (tf_app.c). */
+  anomaly?: (input: Uint8Array) => { distance: number; threshold: number; cluster: number; flagged: boolean };
   /** Called with each model-rate sample the resampler feeds to the window while streaming (tests). */
   onModelSample?: (values: number[], index: number) => void;
 }
@@ -225,7 +227,10 @@ export class FakeDevice implements FakePeer {
     const scores = new Int8Array(out.buffer.slice(out.byteOffset, out.byteOffset + out.length));
     let best = 0;
     for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
-    this.out('PREDICTION', this.eventSeq++ & 0xffff, { window: this.windowCount++, lastSample: this.sampleCount - 1, micros: 1, classIndex: best, scores });
+    const window = this.windowCount++;
+    this.out('PREDICTION', this.eventSeq++ & 0xffff, { window, lastSample: this.sampleCount - 1, micros: 1, classIndex: best, scores });
+    const a = this.o.anomaly?.(q);
+    if (a) this.out('ANOMALY_SCORE', this.eventSeq++ & 0xffff, { window, distance: a.distance, threshold: a.threshold, cluster: a.cluster, flagged: a.flagged ? 1 : 0 });
   }
 
   private startStream(rate: number, step: number): void {

@@ -93,7 +93,7 @@ describe('tinyforge train --anomaly: bad flags', () => {
     expect(reg.stderr).toMatch(/tinyforge train --builtin --anomaly 16/);
     const zero = await cli(['train', '--builtin', '--anomaly', '0']);
     expect(zero.status).toBe(2);
-    expect(zero.stderr).toMatch(/clusters ≥ 1, got "0"/);
+    expect(zero.stderr).toMatch(/--anomaly must be a whole number ≥ 1, got "0"/);
     const q = await cli(['train', '--builtin', '--anomaly-quantile', '0.9']);
     expect(q.status).toBe(2);
     expect(q.stderr).toMatch(/needs --anomaly K/);

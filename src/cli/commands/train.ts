@@ -23,6 +23,7 @@ import type { StopControl } from '../../adapters/signals.js';
 import { flag } from '../flags.js';
 import { applyFlags } from '../config-flags.js';
 import { addImportOptions, addSplitOptions, builtinProgress, descriptionFromOptions, detectionLines, loadRecordings, type ImportFlags, type SplitFlags } from '../data-options.js';
+import type { Platform } from '../../service/ports.js';
 
 export { TRAIN_DEFAULTS };
 
@@ -130,26 +131,13 @@ async function runExample(name: string, flags: Flags, cfg: TinyforgeConfig, o: O
 /** Train flags over the project file's train section → trainer settings. */
 /** Training settings from the train section with the flags already applied (applyFlags). */
 function trainSettingsFrom(flags: Flags, t: TinyforgeConfig['train'] & object, cfg: TinyforgeConfig) {
-  return { ...trainSettings({
+  return trainSettings({
     ...t,
     earlyStopping: t.earlyStopping === false ? false : { patience: t.earlyStopping ? t.earlyStopping.patience : TRAIN_DEFAULTS.patience },
-  }, frontEndFromConfig(flags.features && !(typeof cfg.features === 'object' && cfg.features.block === flags.features) ? (flags.features as FeaturesConfig) : cfg.features)), ...anomalyFlags(flags) };
+  }, frontEndFromConfig(flags.features && !(typeof cfg.features === 'object' && cfg.features.block === flags.features) ? (flags.features as FeaturesConfig) : cfg.features));
 }
 
-/** --anomaly K [--anomaly-quantile Q] → the trainer's anomaly option (the counts against the data are checked by the trainer). */
-function anomalyFlags(flags: Flags): { anomaly?: { k: number; quantile?: number } } {
-  if (flags.anomaly === undefined) {
-    if (flags.anomalyQuantile !== undefined) throw usageError('--anomaly-quantile needs --anomaly K', { remedy: 'e.g. tinyforge train --anomaly 16 --anomaly-quantile 0.99' });
-    return {};
-  }
-  const k = Number(flags.anomaly);
-  if (!Number.isInteger(k) || k < 1) throw usageError(`--anomaly needs a whole number of clusters ≥ 1, got "${flags.anomaly}"`, { remedy: 'e.g. tinyforge train --anomaly 16' });
-  const q = flags.anomalyQuantile === undefined ? undefined : Number(flags.anomalyQuantile);
-  if (q !== undefined && !(q > 0 && q <= 1)) throw usageError(`--anomaly-quantile must be in (0, 1], got "${flags.anomalyQuantile}"`, { remedy: 'e.g. --anomaly-quantile 0.99 (about 1 % of known windows flagged)' });
-  return { anomaly: { k, ...(q !== undefined ? { quantile: q } : {}) } };
-}
-
-export function register(program: Command, stops: StopControl): void {
+export function register(program: Command, stops: StopControl, io: Platform): void {
   addSplitOptions(addImportOptions(program.command('train')))
     .description('Train a float model on labelled recordings (or the built-in data) with TensorFlow.js; save it with its settings, evaluation report and windows')
     .option('--force', 'built-in data: simulate even above 10 million samples (estimated first, refused above that otherwise)')
@@ -216,7 +204,7 @@ export function register(program: Command, stops: StopControl): void {
           const interrupt = softInterrupt(o, stops);
           let cv: CrossValidation;
           try {
-            cv = await crossValidate(recs, dataCfg, settings, out, k, { shouldStop: interrupt.stopped, onFold: (i, g) => info(o, `fold ${i}/${k}: test groups ${g.join(', ')}`) });
+            cv = await crossValidate(io, recs, dataCfg, settings, out, k, { shouldStop: interrupt.stopped, onFold: (i, g) => info(o, `fold ${i}/${k}: test groups ${g.join(', ')}`) });
           } finally {
             interrupt.dispose();
           }
@@ -227,7 +215,7 @@ export function register(program: Command, stops: StopControl): void {
           ].join('\n'));
           return;
         }
-        const data = prepareData({ ...dataCfg, paths: desc?.files, import: desc, builtin: desc?.files?.length ? undefined : builtin, onProgress });
+        const data = prepareData(io, { ...dataCfg, paths: desc?.files, import: desc, builtin: desc?.files?.length ? undefined : builtin, onProgress });
         onProgress.stop();
         for (const r of data.reports) for (const l of detectionLines(r)) info(o, `${r.source}: ${l}`);
         if (data.source === 'files') info(o, `read ${data.recordings} recordings from ${data.files.length} file(s)`);
@@ -241,7 +229,7 @@ export function register(program: Command, stops: StopControl): void {
         const interrupt = softInterrupt(o, stops);
         let r: TrainResult;
         try {
-          r = (await trainStage(data, settings, out, { onEpoch: bar.onEpoch, shouldStop: interrupt.stopped })).result;
+          r = (await trainStage(io, data, settings, out, { onEpoch: bar.onEpoch, shouldStop: interrupt.stopped })).result;
         } finally {
           bar.stop();
           interrupt.dispose();

@@ -23,13 +23,14 @@ export function livePage(root: HTMLElement): () => void {
   const barsEl = h('div', { id: 'bars' });
   const simEl = h('div', { id: 'sim' });
   const latencyNote = h('span', { id: 'latency-note' }, 'µs per inference (board clock)');
+  const energyEl = h('span', { id: 'energy', class: 'muted', title: 'ESTIMATE: the board\'s µs × the MCU\'s datasheet CPU-running current × supply voltage (nRF52840: 3.3 mA, 3 V); sensor, radio and LED not counted' }, '');
   const staleEl = h('span', { id: 'stale-note', class: 'muted' }, '');
   const timeline = h('canvas', { id: 'timeline', width: '600', height: '28' }) as HTMLCanvasElement;
   const timelineKey = h('div', { id: 'timeline-key', class: 'muted' });
   root.append(
     h('section', {}, h('h2', {}, 'Accelerometer (g)'), plotEl,
       h('div', {}, h('span', { class: 'stat' }, samplesEl, 'samples'), h('span', { class: 'stat' }, rateEl, 'Hz'), h('span', { class: 'stat' }, lostEl, 'samples lost'), simEl)),
-    h('section', {}, h('h2', {}, 'Prediction'), h('div', { class: 'row' }, h('div', {}, topEl, staleEl, h('span', { class: 'stat' }, latencyEl, latencyNote), h('span', { class: 'stat' }, predsEl, 'predictions')), barsEl),
+    h('section', {}, h('h2', {}, 'Prediction'), h('div', { class: 'row' }, h('div', {}, topEl, staleEl, h('span', { class: 'stat' }, latencyEl, latencyNote, energyEl), h('span', { class: 'stat' }, predsEl, 'predictions')), barsEl),
       h('div', {}, h('div', { class: 'muted' }, 'predicted class, last 60 s (newest on the right)'), timeline, timelineKey)),
   );
 
@@ -160,6 +161,7 @@ export function livePage(root: HTMLElement): () => void {
       topEl.title = e.fromLogits ? 'softmax of the model\'s logits' : 'the model\'s softmax output';
       topEl.dataset.label = e.label;
       latencyEl.textContent = String(e.micros);
+      energyEl.textContent = e.microjoules === undefined ? '' : ` ≈${e.microjoules.toFixed(1)} µJ (est.)`;
       clear(barsEl);
       e.probs.forEach((p, i) => barsEl.appendChild(h('div', { class: 'class-bar' }, bar(p, `${labels[i] ?? i} ${(100 * p).toFixed(0)} %`, i === e.classIndex ? 'top' : ''))));
     }

@@ -17,7 +17,7 @@ interface Training {
   size?: { params?: number };
 }
 interface Int8 { examples: number; floatAccuracy: number | null; int8Accuracy: number | null; accuracyCost: number | null; agreement: number; maxAbsError: number; meanAbsError: number }
-interface Verify { ok: boolean; n: number; bitExact: number; maxLsbDiff: number; counterKind: string; counter: { mean: number } | null; micros: { mean: number }; arena: { used: number; capacity: number }; flashUsed: number; ramUsed: number; board: string; engine: string; accuracy?: { device: number } }
+interface Verify { ok: boolean; n: number; bitExact: number; maxLsbDiff: number; counterKind: string; counter: { mean: number } | null; micros: { mean: number }; arena: { used: number; capacity: number }; flashUsed: number; ramUsed: number; board: string; engine: string; accuracy?: { device: number }; energy?: { mcu: string; microjoulesPerInference: number } }
 interface Page { dir: string | null; training: Training | null; int8: Int8 | null; tfliteBytes: number | null; verify: Verify | null; missing: string[] }
 interface Layer { name: string; op: string; shape: number[]; sqnrDb: number | null; maxAbsError: number; meanAbsError: number; saturationRate: number }
 interface Diag { int8: Int8; perLayer: { windows: number; tensors: Layer[]; unmatched: string[] } }
@@ -85,7 +85,7 @@ export function modelPage(root: HTMLElement): () => void {
       rows.push(
         ['verified on', `${v.board}, ${v.engine} engine`],
         ['bit-exact', `${v.bitExact}/${v.n} (max diff ${v.maxLsbDiff} LSB) ${v.ok ? '✓' : '✗'}`],
-        ['latency', `${(v.micros.mean / 1000).toFixed(2)} ms${v.counter ? `, ${Math.round(v.counter.mean).toLocaleString('en')} ${v.counterKind}/inference` : ''}`],
+        ['latency', `${(v.micros.mean / 1000).toFixed(2)} ms${v.counter ? `, ${Math.round(v.counter.mean).toLocaleString('en')} ${v.counterKind}/inference` : ''}${v.energy ? `, ≈${v.energy.microjoulesPerInference.toFixed(1)} µJ (estimate, ${v.energy.mcu})` : ''}`],
         ['arena', `${bytes(v.arena.used)} of ${bytes(v.arena.capacity)}`],
         ['flash / RAM', `${bytes(v.flashUsed)} / ${bytes(v.ramUsed)}`],
       );

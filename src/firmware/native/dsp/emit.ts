@@ -21,7 +21,7 @@ import { poolParamsFields, type PoolPrepared } from '../../../ops/pool.js';
 import { binaryParamsFields, outDims4, type BinaryPrepared } from '../../../ops/add-mul.js';
 import type { QuantizedMultiplier } from '../../../ops/quant.js';
 import type { NativeCall, NativeEmitter } from '../../../ops/types.js';
-import { foldInputOffset, packInt8Taps, packSxtb16, roundUp4 } from './pack.js';
+import { fastRequantTable, foldInputOffset, packInt8Taps, packSxtb16, roundUp4 } from './pack.js';
 
 /** The kernels' own header (firmware/native/dsp/), included by the generated model file on DSP targets. */
 export const DSP_HEADER = 'tf_dsp.h';
@@ -133,10 +133,15 @@ export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolea
   }
   const i = e.opIndex;
   const w8 = packing === 'int8';
-  e.decl(`/* operator ${i}: ${e.op.op} on the DSP kernel, k = ${taps.k} taps, ${packing} weights, scratch ${5 * taps.k4} B */`);
+  const folded = foldInputOffset(p.biasValues, rows, p.inputOffset);
+  // The fast requantisation depends on the trained values (its bounds): not with requant 'uniform'.
+  const rq = e.requant === 'uniform' ? null : fastRequantTable(p.multipliers, folded, rows, p.outputOffset, p.actMin, p.actMax);
+  e.decl(`/* operator ${i}: ${e.op.op} on the DSP kernel, k = ${taps.k} taps, ${packing} weights, scratch ${5 * taps.k4} B, ${rq ? 'requantisation solved per channel' : 'general requantisation'} */`);
   e.decl(words(`tf_op${i}_wpack`, w8 ? packInt8Taps(rows, taps.k) : packSxtb16(rows, taps.k)));
-  e.decl(words(`tf_op${i}_bias_folded`, foldInputOffset(p.biasValues, rows, p.inputOffset)));
-  const { mult, shift } = e.multipliers(p.multipliers);
+  e.decl(words(`tf_op${i}_bias_folded`, folded));
+  if (rq) e.decl(words(`tf_op${i}_rq`, rq));
+  // With the fast table the kernel never reads the multiplier and shift arrays: not emitted (flash).
+  const { mult, shift } = rq ? { mult: 'NULL', shift: 'NULL' } : e.multipliers(p.multipliers);
   const params = e.struct('tf_dsp_conv_params_t', {
     batches: p.batches,
     in_h: p.inH,
@@ -158,6 +163,7 @@ export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolea
     bias: `tf_op${i}_bias_folded`,
     multiplier: mult,
     shift,
+    rq: rq ? `tf_op${i}_rq` : 'NULL',
   });
   return wrapper(e, 'tf_dsp_conv_s8', 'tf_dsp_conv_params_t', params, true);
 }
@@ -263,9 +269,65 @@ function emitDspMean(p: MeanPrepared, e: NativeEmitter): NativeCall | null {
   return wrapper(e, 'tf_dsp_mean_s8', 'tf_mean_params_t', e.struct('tf_mean_params_t', meanParamsFields(p, e)), false);
 }
 
-/** DEPTHWISE_CONV_2D with depth multiplier 1 and channels % 4 == 0 → tf_dsp_depthwise_s8, or null. */
+/**
+ * A layer's requantisation solved at generation time (the `rq` tables of tf_dsp.h), per output
+ * channel {multiplier, K = 2^(e-1) + output_offset·2^e, e = -shift}: one SMMULR of the doubled
+ * accumulator gives the reference's doubling high multiply, then (t + (t >> 31) + K) >> e its
+ * rounding divide plus the zero point. `rows[c]`: channel c's filter taps. Null unless it is exact
+ * for every accumulator the layer can produce: every shift in [-31, -1] (a right shift, no left),
+ * |acc| <= |bias| + 255·Σ|w| < 2^30 (inputs plus offset lie in [-255, 255]) so 2·acc fits int32,
+ * and t + (t >> 31) + K cannot overflow int32 (|t| <= |acc|, since multiplier < 2^31).
+ */
+export function solveRequant(p: Pick<ConvPrepared, 'multipliers' | 'biasValues' | 'outputOffset'>, rows: readonly ArrayLike<number>[]): Int32Array | null {
+  const out = new Int32Array(3 * rows.length);
+  for (let c = 0; c < rows.length; c++) {
+    const { multiplier, shift } = p.multipliers[c];
+    const e = -shift;
+    if (!(e >= 1 && e <= 31)) return null;
+    let sumAbs = 0;
+    for (let t = 0; t < rows[c].length; t++) sumAbs += Math.abs(rows[c][t]);
+    const maxAcc = Math.abs(p.biasValues ? p.biasValues[c] : 0) + 255 * sumAbs;
+    if (maxAcc >= 2 ** 30) return null;
+    const k = 2 ** (e - 1) + p.outputOffset * 2 ** e;
+    if (maxAcc + 1 + Math.abs(k) >= 2 ** 31) return null;
+    out.set([multiplier, k, e], 3 * c);
+  }
+  return out;
+}
+
+/** Channel c's taps of a depthwise filter [1][kh][kw][channels]. */
+function dwRows(p: ConvPrepared, filter: Int8Array): Int32Array[] {
+  const taps = p.kH * p.kW;
+  return Array.from({ length: p.outC }, (_, c) => Int32Array.from({ length: taps }, (_, t) => filter[t * p.outC + c]));
+}
+
+/** solveRequant of a depthwise layer (tf_dsp_dw_params_t.rq before its per-group layout). */
+export function dwRequantTable(p: ConvPrepared, filter: Int8Array): Int32Array | null {
+  return solveRequant(p, dwRows(p, filter));
+}
+
+/** TF_DSP_DW_MAX_TAPS of tf_dsp.h: larger windows stay on the portable kernel (its strong DSP twin). */
+const DW_MAX_TAPS = 64;
+
+/**
+ * The rq table of tf_dsp_dw_params_t: per group of 4 channels the 4 accumulator start values
+ * 2·(bias + input_offset·Σw) (wrapped to int32 as the kernel's sums wrap), then the group's
+ * {multiplier, K, e} triples from dwRequantTable.
+ */
+function dwGroupTable(p: ConvPrepared, filter: Int8Array, solved: Int32Array): Int32Array {
+  const C = p.outC;
+  const start = foldInputOffset(p.biasValues, dwRows(p, filter), p.inputOffset);
+  const out = new Int32Array(4 * C);
+  for (let g = 0; g < C / 4; g++) {
+    for (let j = 0; j < 4; j++) out[16 * g + j] = Math.imul(2, start[4 * g + j]);
+    out.set(solved.subarray(12 * g, 12 * g + 12), 16 * g + 4);
+  }
+  return out;
+}
+
+/** DEPTHWISE_CONV_2D with depth multiplier 1, channels % 4 == 0 and at most 64 taps → tf_dsp_depthwise_s8, or null. */
 export function emitDspDepthwise(p: ConvPrepared, e: NativeEmitter): NativeCall | null {
-  if (e.target !== 'dsp' || p.kind !== 'int8' || p.depthMultiplier !== 1 || p.inC % 4 !== 0 || p.inC !== p.outC) return null;
+  if (e.target !== 'dsp' || p.kind !== 'int8' || p.depthMultiplier !== 1 || p.inC % 4 !== 0 || p.inC !== p.outC || p.kH * p.kW > DW_MAX_TAPS) return null;
   const data = e.graph.tensors[p.filter].data;
   if (!data || e.graph.tensors[p.filter].dtype !== 'int8') return null;
   e.int8('in', 0);
@@ -273,14 +335,22 @@ export function emitDspDepthwise(p: ConvPrepared, e: NativeEmitter): NativeCall 
   checkMultipliers(e, p.multipliers);
   const filter = new Int8Array(data.buffer, data.byteOffset, data.byteLength);
   const taps = p.kH * p.kW;
+  const solved = dwRequantTable(p, filter);
+  // With the solved requantisation the accumulators are doubled: weights ×2 (|2w| <= 256, int16).
+  const scale = solved ? 2 : 1;
   // Filter [1][kh][kw][c]: each tap's channels packed on their own (packSxtb16 of one row), then
   // regrouped per 4 channels so one group's taps are contiguous: [c/4][tap][2 words].
-  const perTap = Array.from({ length: taps }, (_, t) => packSxtb16([filter.subarray(t * p.outC, (t + 1) * p.outC)], p.outC));
+  const perTap = Array.from({ length: taps }, (_, t) => packSxtb16([Int32Array.from(filter.subarray(t * p.outC, (t + 1) * p.outC), (w) => scale * w)], p.outC));
   const packed = Array.from({ length: p.outC / 4 }, (_, g) => perTap.flatMap((w) => [w[2 * g], w[2 * g + 1]])).flat();
   const i = e.opIndex;
-  e.decl(`/* operator ${i}: DEPTHWISE_CONV_2D on the DSP kernel, ${taps} taps × ${p.outC} channels */`);
+  e.decl(`/* operator ${i}: DEPTHWISE_CONV_2D on the DSP kernel, ${taps} taps × ${p.outC} channels, ${solved ? 'requantisation solved per channel (accumulators doubled, input offset in the start values)' : 'general requantisation'} */`);
   e.decl(words(`tf_op${i}_wpack`, packed));
-  e.decl(words(`tf_op${i}_bias`, p.biasValues ?? new Int32Array(p.outC)));
+  if (solved) {
+    e.decl(words(`tf_op${i}_rq`, dwGroupTable(p, filter, solved)));
+    e.decl(`static const int8_t tf_op${i}_pad[${p.outC}] __attribute__((aligned(4))) = {\n${cInts(new Array(p.outC).fill(-p.inputOffset), 16)}\n};`);
+  } else {
+    e.decl(words(`tf_op${i}_bias`, p.biasValues ?? new Int32Array(p.outC)));
+  }
   const { mult, shift } = e.multipliers(p.multipliers);
   const params = e.struct('tf_dsp_dw_params_t', {
     batches: p.batches,
@@ -296,9 +366,11 @@ export function emitDspDepthwise(p: ConvPrepared, e: NativeEmitter): NativeCall 
     act_max: p.actMax,
     any_left_shift: anyLeft(p.multipliers, e),
     weights: `tf_op${i}_wpack`,
-    bias: `tf_op${i}_bias`,
+    bias: solved ? '0' : `tf_op${i}_bias`,
     multiplier: mult,
     shift,
+    rq: solved ? `tf_op${i}_rq` : '0',
+    pad: solved ? `tf_op${i}_pad` : '0',
   });
   return wrapper(e, 'tf_dsp_depthwise_s8', 'tf_dsp_dw_params_t', params, false);
 }
