@@ -788,16 +788,19 @@ export interface SearchView {
   found: boolean;
   budget: (Budget & { description: string }) | null;
   counts: { candidates: number; trained: number; rejected: number; failed: number };
-  best: TrialRecord | null;
-  front: TrialRecord[];
-  trials: TrialRecord[];
+  best: LabelledTrial | null;
+  front: LabelledTrial[];
+  trials: LabelledTrial[];
 }
+
+/** A trial with its front-end and network in words (describeCandidate), for pages that cannot run it. */
+export type LabelledTrial = TrialRecord & { label: string };
 
 /** A search folder as it stands (another process may be running the search): read-only. */
 export function readSearch(dir: string): SearchView {
   const store = new Store<TrialRecord, Figures>(dir, undefined, true);
   const header = exists(join(dir, SEARCH_FILE)) ? store.header() : null;
-  const trials = latestById(store.readTrials({ repair: false }));
+  const trials = latestById(store.readTrials({ repair: false })).map((t) => ({ ...t, label: describeCandidate(t.candidate) }));
   const budget = (header?.settings.budget as Budget | undefined) ?? null;
   return {
     dir,
@@ -809,8 +812,8 @@ export function readSearch(dir: string): SearchView {
       rejected: trials.filter((t) => t.status === 'rejected').length,
       failed: trials.filter((t) => t.status === 'failed').length,
     },
-    best: bestTrial(trials),
-    front: paretoFront(trials),
+    best: bestTrial(trials) as LabelledTrial | null,
+    front: paretoFront(trials) as LabelledTrial[],
     trials,
   };
 }
