@@ -72,7 +72,13 @@ function flashedBoard(spec: BoardSpec, processes: ProcessPort, findPort?: () => 
     plan: (input) => flashPlan({ ...input, board: spec.id }),
     async flash(plan, o = {}) {
       noImu(o);
-      if (plan.steps.length) await processes.runSteps(plan.steps, o.onOutput);
+      try {
+        if (plan.steps.length) await processes.runSteps(plan.steps, o.onOutput);
+      } catch (e) {
+        // Ctrl-C reaches the upload tool too (one process group): its failure is the interruption (exit 130).
+        if (o.signal?.aborted) throw o.signal.reason;
+        throw e;
+      }
       return running(o.port ?? plan.port, `flashed ${spec.id}`);
     },
     async attach(image, o = {}) {

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { detectArduinoPort, resolveBoard } from '../../src/adapters/boards.js';
 import { BOARD_IDS, BOARDS } from '../../src/firmware/boards.js';
 import { flashPlan } from '../../src/flash/plan.js';
-import type { TinyforgeError } from '../../src/core/errors.js';
+import { ExitCode, toolError, type TinyforgeError } from '../../src/core/errors.js';
+import { interruptedError } from '../../src/adapters/signals.js';
 import type { ProcessPort } from '../../src/service/ports.js';
 
 /** A process port that records the argv of every step instead of running it. */
@@ -41,6 +42,14 @@ describe('the Board of an id', () => {
     expect(p.ran).toEqual(plan.steps.map((s) => s.argv));
     expect(p.ran[0].slice(0, 2)).toEqual(['arduino-cli', 'upload']);
     expect([started.path, started.summary, started.exited, started.imu]).toEqual(['/dev/ttyACM0', 'flashed nano33ble-sense-rev2', undefined, null]);
+  });
+
+  it('a flash tool that fails because of Ctrl-C is the interruption, not a tool error', async () => {
+    const stop = new AbortController();
+    const b = resolveBoard('nano33ble', { runPlan: async () => [], runSteps: async () => { stop.abort(interruptedError('SIGINT')); throw toolError('arduino-cli upload failed (signal SIGINT)'); } });
+    const plan = b.plan({ artifact: 'x.bin', port: '/dev/ttyACM0' });
+    expect((await failure(b.flash(plan, { signal: stop.signal }))).exitCode).toBe(ExitCode.INTERRUPTED);
+    expect((await failure(b.flash(plan))).exitCode).toBe(ExitCode.TOOL);
   });
 
   it('a board that reads its own sensor refuses an IMU to play before any tool runs', async () => {
