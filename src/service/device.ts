@@ -5,7 +5,7 @@
  * arrive as ports (./ports.ts): a `Board` resolved once from the project's or the flag's id.
  */
 import { dirname, join, resolve } from 'node:path';
-import { badInput, deviceError, usageError } from '../core/errors.js';
+import { badInput, usageError } from '../core/errors.js';
 import { BOARD_IDS } from '../firmware/boards.js';
 import { buildPlan, manifestPlanOptions } from '../firmware/build.js';
 import type { FlashPlan } from '../flash/plan.js';
@@ -51,17 +51,6 @@ export interface FlashTarget {
   plan: FlashPlan;
 }
 
-/** Arduino SA's USB vendor id (the Nano 33 BLE family enumerates with it). */
-const ARDUINO_VID = '2341';
-
-export async function detectArduinoPort(boards: BoardPort): Promise<string> {
-  const ports = (await boards.listPorts()).filter((p) => (p.vendorId ?? '').toLowerCase() === ARDUINO_VID);
-  if (ports.length === 1) return ports[0].path;
-  throw deviceError(ports.length ? `${ports.length} Arduino boards found (${ports.map((p) => p.path).join(', ')})` : 'no Arduino board found on USB', {
-    remedy: 'pass the port with --port (e.g. --port /dev/ttyACM0); plug the board in, or double-tap its reset button',
-  });
-}
-
 /**
  * The image a built project folder flashes: its manifest's board and that board's build artifact.
  * `board` given: a folder generated for another board is bad input.
@@ -87,10 +76,10 @@ export async function resolveFlashTarget(io: Pick<Platform, 'files' | 'boards'>,
     artifact = resolve(target);
   }
   const board = io.boards.board(boardId);
-  const arduino = board.spec.build === 'arduino';
   let port = o.port;
-  if (!port && arduino && !o.dryRun) port = await detectArduinoPort(io.boards);
-  const plan = board.plan({ artifact, projectDir: arduino ? projectDir : undefined, port: port ?? (o.dryRun && arduino ? 'PORT' : undefined) });
+  // A board with a port to find: the one plugged in (a dry run shows a placeholder instead).
+  if (!port && board.findPort) port = o.dryRun ? 'PORT' : await board.findPort();
+  const plan = board.plan({ artifact, projectDir, port });
   return { board, artifact, projectDir, plan };
 }
 
