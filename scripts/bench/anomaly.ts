@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { prepareData } from '../../src/service/data.js';
+import { nodePlatform } from '../../src/adapters/platform.js';
 import { leaveOneClassOut, type LeaveOneOutReport } from '../../src/service/anomaly-eval.js';
 import { sharedDir } from '../../tests/support/shared.js';
 import type { BenchSection } from './types.js';
@@ -21,7 +22,7 @@ function table(rows: [string, LeaveOneOutReport][]): string {
 }
 
 export async function bench(): Promise<BenchSection[]> {
-  const d = prepareData({});
+  const d = prepareData(nodePlatform(), {});
   const split = { train: d.train, val: d.val, test: d.test };
   const rows: [string, LeaveOneOutReport][] = [];
   for (const [features, k, quantile] of [[undefined, 16, 0.99], [{ block: 'spectral' }, 16, 0.99], [{ block: 'spectral' }, 16, 0.95]] as const) {
@@ -31,7 +32,7 @@ export async function bench(): Promise<BenchSection[]> {
   let nano = 'Skipped: ../shared/data/nano33ble-gestures not found.';
   if (shared) {
     const g = join(shared, 'data', 'nano33ble-gestures');
-    const n = prepareData({ paths: [join(g, 'flex.csv'), join(g, 'punch.csv')] });
+    const n = prepareData(nodePlatform(), { paths: [join(g, 'flex.csv'), join(g, 'punch.csv')] });
     const s = { train: n.train, val: n.val, test: n.test };
     nano = table([
       ['Nano gestures, raw, K 4, q 0.99', leaveOneClassOut(s, { k: 4, quantile: 0.99 })],

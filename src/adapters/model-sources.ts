@@ -15,6 +15,7 @@ import { basename, dirname, join } from 'node:path';
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
 import { badInput, unsupported } from '../core/errors.js';
 import { loadTrainArtifacts, ARTIFACT_FILES, type LoadedArtifacts } from './train-dir.js';
+import type { ModelSources } from '../service/ports.js';
 import { modelJsonPath, parseArrayData, type ArrayData } from '../quantize/array-data.js';
 import '../quantize/layers.js'; // registers SeparableConv1D so Keras models using it load
 
@@ -22,16 +23,7 @@ export function isTrainDir(p: string): boolean {
   return existsSync(p) && statSync(p).isDirectory() && existsSync(join(p, ARTIFACT_FILES.windows)) && existsSync(join(p, ARTIFACT_FILES.settings));
 }
 
-export interface Sources {
-  model: tf.LayersModel;
-  settings?: ModelSettings;
-  /** Calibration (representative) data, when known. */
-  calibration?: ArrayData;
-  /** Labelled evaluation data, when known. */
-  evaluation?: ArrayData;
-  /** The held-out windows in sensor units (train directories), for the feature block's SQNR. */
-  heldOutRaw?: WindowSet;
-}
+export type Sources = ModelSources;
 
 function fromArtifacts(a: LoadedArtifacts): { calibration: ArrayData; evaluation: ArrayData } {
   const ho = a.heldOutNormalised;
@@ -75,13 +67,6 @@ export function windowsAsArrayData(ws: WindowSet, model: tf.LayersModel, setting
     throw badInput(`windows of ${ws.windowLength} × ${ws.axes.length} do not fit the model input [${inShape.join(', ')}]`, { remedy: 'check the model settings (windowLength, axes) match the model' });
   }
   return { x: ws.x, shape: [ws.y.length, ...inShape], y: ws.y, labels: settings.labels };
-}
-
-export function need<T>(v: T | undefined, what: string): T {
-  if (v === undefined) {
-    throw badInput(`no ${what} data`, { remedy: 'Pass --data FILE.json ({"x": [...], "shape": [...], "y": [...]}) or a train directory (tinyforge train --out DIR) as --model or --data.' });
-  }
-  return v;
 }
 
 function readJson(path: string, what: string): unknown {

@@ -36,12 +36,12 @@ export function buildProgram(stops: StopControl = manualStops(), io: Platform = 
   );
   runCmd(program, stops, io);
   demoCmd(program, stops, io);
-  dataCmd(program);
-  trainCmd(program, stops);
+  dataCmd(program, io);
+  trainCmd(program, stops, io);
   quantizeCmd(program, io);
   inspectCmd(program);
   inferCmd(program);
-  firmwareCmd(program);
+  firmwareCmd(program, io);
   flashCmd(program, stops, io);
   deviceCmd(program, stops, io);
   studioCmd(program, stops, io);

@@ -100,7 +100,8 @@ export type OpName =
   | 'PACK'
   | 'UNPACK'
   | 'RESIZE_NEAREST_NEIGHBOR'
-  | 'PRELU';
+  | 'PRELU'
+  | 'SHAPE';
 
 export interface FullyConnectedOptions {
   fusedActivation: Activation;
@@ -165,6 +166,10 @@ export interface ResizeNearestNeighborOptions {
   alignCorners: boolean;
   halfPixelCenters: boolean;
 }
+/** SHAPE: the output's TensorType (schema.fbs enum: 2 = INT32, 4 = INT64). */
+export interface ShapeOptions {
+  outType: number;
+}
 export type NoOptions = Record<string, never>;
 
 export type Operator =
@@ -182,6 +187,7 @@ export type Operator =
   | { op: 'PACK' | 'UNPACK'; inputs: number[]; outputs: number[]; options: PackOptions; version?: number }
   | { op: 'RESIZE_NEAREST_NEIGHBOR'; inputs: number[]; outputs: number[]; options: ResizeNearestNeighborOptions; version?: number }
   | { op: 'CONCATENATION'; inputs: number[]; outputs: number[]; options: ConcatenationOptions; version?: number }
+  | { op: 'SHAPE'; inputs: number[]; outputs: number[]; options: ShapeOptions; version?: number }
   | {
       op: 'QUANTIZE' | 'DEQUANTIZE' | 'LOGISTIC' | 'TANH' | 'RELU' | 'RELU6' | 'PAD' | 'PADV2' | 'MAXIMUM' | 'MINIMUM' | 'TRANSPOSE' | 'HARD_SWISH' | 'LOG_SOFTMAX' | 'PRELU';
       inputs: number[];

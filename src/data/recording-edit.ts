@@ -20,8 +20,11 @@ export interface CaptureRows {
   meta: CaptureMeta & Record<string, unknown>;
   header: string;
   rows: string[];
-  /** Interleaved samples [frame][axis] in the sidecar's units. */
-  samples: Float32Array;
+  /**
+   * Interleaved samples [frame][axis] in the sidecar's units, as the file's decimals say (float64:
+   * a chart gets 0.479, not float32's 0.4790000021…; importers and feature blocks round to float32).
+   */
+  samples: Float64Array;
 }
 
 /** One new recording: frames [start, end) of the original, written as `file`. */
@@ -86,7 +89,7 @@ export function parseCaptureRows(csvText: string, sidecarText: string, source: s
       remedy: `the recording is damaged or still being written: wait for it to finish, or check it with tinyforge data inspect ${source}`,
     });
   }
-  return { meta, header, rows, samples: Float32Array.from(values) };
+  return { meta, header, rows, samples: Float64Array.from(values) };
 }
 
 function checkIndex(name: string, v: number): void {

@@ -48,12 +48,13 @@ export function spectrumParams(settings: Pick<ModelSettings, 'features'> | null,
 }
 
 /**
- * The spectrum of samples [start, start + windowLength) of an interleaved recording (sensor units),
+ * The spectrum of samples [start, start + windowLength) of an interleaved recording (sensor units;
+ * float64 values are rounded to float32 first, as every recording is stored),
  * through the spectral block with `params`. Typed errors for a window outside the recording and for
  * every bad parameter (the block's own checks: FFT length, cut-off, window shorter than a frame).
  */
 export function windowSpectrum(
-  rec: { samples: Float32Array; axes: string[]; units: string[]; sampleRateHz: number },
+  rec: { samples: ArrayLike<number>; axes: string[]; units: string[]; sampleRateHz: number },
   start: number,
   windowLength: number,
   params: Record<string, unknown>,

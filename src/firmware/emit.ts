@@ -29,7 +29,7 @@ import { buildPlan, MANIFEST_FILE, type BuildPlan, type FirmwareManifest } from 
 import { tflmConfigHeader } from './tflm.js';
 import { checkGraph } from '../interp/check.js';
 import { checkFirmwareIo, withModelQuant } from './model-settings.js';
-import type { NativeTarget } from '../ops/types.js';
+import type { NativeRequant, NativeTarget } from '../ops/types.js';
 import { boardMemoryLimits } from './footprint.js';
 import { codeAllowance, estimateFlash, type FlashEstimate } from './flash-budget.js';
 
@@ -40,7 +40,7 @@ export type SourceTree = Record<string, string>;
 export type NativeEngineEmitter = (
   model: TfliteModel,
   /** constBudget: bytes the generated constant data may take on the board (weight packing is chosen by it). */
-  opts: { modelSha256: string; target?: NativeTarget; constBudget?: number },
+  opts: { modelSha256: string; target?: NativeTarget; constBudget?: number; requant?: NativeRequant },
 ) => { files: GeneratedFile[]; arenaBytes?: number; schedule?: NativeKernelUse[]; constBytes?: number };
 
 /**
@@ -67,6 +67,8 @@ export interface FirmwareInput {
   sources: SourceTree;
   /** The native engine generator (required for engine 'native'). */
   nativeEngine?: NativeEngineEmitter;
+  /** Native engine: quantisation values folded into layer code (default) or kept opaque (NativeRequant; tune's figures). */
+  requant?: NativeRequant;
   /** Arduino: the sketch name, which must equal the project folder's name. */
   sketch?: string;
 }
@@ -136,7 +138,7 @@ export function emitFirmware(input: FirmwareInput): FirmwareProject {
     // DSP kernels (firmware/native/dsp/) only for cores with the DSP extension.
     take('firmware/native/', (p) => /\.(c|h)$/.test(p) && (board.dsp || !p.startsWith('firmware/native/dsp/')));
     const target: NativeTarget = board.dsp ? 'dsp' : 'portable';
-    const engineOut = input.nativeEngine(model, { modelSha256: sha, target, ...(limits ? { constBudget: limits.flashBytes - code } : {}) });
+    const engineOut = input.nativeEngine(model, { modelSha256: sha, target, ...(limits ? { constBudget: limits.flashBytes - code } : {}), ...(input.requant ? { requant: input.requant } : {}) });
     src.push(...engineOut.files);
     native = { target, arenaBytes: engineOut.arenaBytes, kernels: engineOut.schedule ?? [] };
     if (limits && engineOut.constBytes !== undefined) flash = estimateFlash(code, engineOut.constBytes, limits);

@@ -68,15 +68,17 @@ export function createInterpreter(graph: Graph, opts: ValidateOptions = {}): Int
   const nT = graph.tensors.length;
   // Before any allocation: the whole-model check (indices, shapes, sizes against a bound, scales,
   // execution order, every op's Prepare), shared with the native and firmware generators.
-  const { sizes, ops } = checkGraph(graph, opts);
-  const stores: TensorStore[] = graph.tensors.map((t, i) => {
+  // Shape-only operators come back folded to constants (their tensors hold the values).
+  const { sizes, ops, graph: run, original } = checkGraph(graph, opts);
+  const stores: TensorStore[] = run.tensors.map((t, i) => {
     const s = allocStore(sizes[i]);
     if (t.data && sizes[i] > 0) s.bytes.set(t.data);
     return s;
   });
-  const kernels: Kernel[] = graph.operators.map((op, opIndex) =>
-    withOperator(opIndex, op.op, () => ops[opIndex]!.def.host(ops[opIndex]!.prepared, { graph, op, opIndex }, stores)),
-  );
+  const kernels: Kernel[] = run.operators.map((op, k) => {
+    const opIndex = original[k];
+    return withOperator(opIndex, op.op, () => ops[k]!.def.host(ops[k]!.prepared, { graph: run, op, opIndex }, stores));
+  });
 
   const inputBytes = graph.inputs.map((i) => stores[i].bytes.length);
   const outputBytes = graph.outputs.map((i) => stores[i].bytes.length);

@@ -7,6 +7,7 @@ import { numElements } from '../core/graph.js';
 import { badInput, unsupported } from '../core/errors.js';
 import type { AnyOpDef, OpContext } from './types.js';
 import { quantizeMultiplier, type QuantizedMultiplier } from './quant.js';
+import type { TensorStore } from '../interp/common.js';
 
 export function opLabel(ctx: OpContext): string {
   return `operator ${ctx.opIndex} (${ctx.op.op})`;
@@ -115,6 +116,21 @@ export function broadcastsTo(shape: readonly number[], outShape: readonly number
 export function dataKind(ctx: OpContext, t: Tensor, role: string): 'int8' | 'float32' {
   expectDType(ctx, t, ['int8', 'float32'], role);
   return t.dtype as 'int8' | 'float32';
+}
+
+/**
+ * Ops that only move raw values (STRIDED_SLICE, PACK): int8 and float32 as every op, and int32 —
+ * the shape arithmetic of converter models (SHAPE → STRIDED_SLICE → PACK → RESHAPE), which
+ * src/interp/fold.ts evaluates at generation time with these same kernels.
+ */
+export function moveKind(ctx: OpContext, t: Tensor, role: string): 'int8' | 'float32' | 'int32' {
+  expectDType(ctx, t, ['int8', 'float32', 'int32'], role);
+  return t.dtype as 'int8' | 'float32' | 'int32';
+}
+
+/** The typed view a raw-move kernel of `kind` copies elements through (int32 not through float32: NaN payloads). */
+export function moveView(kind: 'int8' | 'float32' | 'int32', s: TensorStore): Int8Array | Float32Array | Int32Array {
+  return kind === 'float32' ? s.f32 : kind === 'int32' ? s.i32 : s.i8;
 }
 
 export function sameKind(ctx: OpContext, a: Tensor, b: Tensor): void {

@@ -27,6 +27,7 @@ import { QUANTIZE } from './quantize.js';
 import { RELU, RELU6 } from './relu.js';
 import { RESHAPE } from './reshape.js';
 import { RESIZE_NEAREST_NEIGHBOR } from './resize-nearest-neighbor.js';
+import { SHAPE } from './shape.js';
 import { SOFTMAX } from './softmax.js';
 import { PACK, SPLIT, SPLIT_V, UNPACK } from './split-pack.js';
 import { STRIDED_SLICE } from './strided-slice.js';
@@ -60,6 +61,7 @@ export const OPS: Readonly<Record<OpName, AnyOpDef>> = {
   RELU6,
   RESHAPE,
   RESIZE_NEAREST_NEIGHBOR,
+  SHAPE,
   SOFTMAX,
   SPLIT,
   SPLIT_V,

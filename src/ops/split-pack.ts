@@ -8,7 +8,7 @@
  */
 import type { PackOptions, SplitOptions } from '../core/graph.js';
 import { numElements } from '../core/graph.js';
-import { constInt32, dataKind, dtypeAt, fail, input, notSupported, output, sameKind } from './common.js';
+import { constInt32, dataKind, dtypeAt, fail, input, moveKind, moveView, notSupported, output, sameKind } from './common.js';
 import type { NativeEmitter, OpContext, OpDef } from './types.js';
 
 /** One block copy between the single tensor and piece `tensor`. */
@@ -23,7 +23,7 @@ export interface BlockCopy {
 }
 
 export interface SplitPackPrepared {
-  kind: 'int8' | 'float32';
+  kind: 'int8' | 'float32' | 'int32';
   /** SPLIT/SPLIT_V/UNPACK: the input; PACK: the output. */
   whole: number;
   /** true: pieces are outputs (copy from `whole`); false (PACK): pieces are inputs (copy into `whole`). */
@@ -48,7 +48,7 @@ function prepare(ctx: OpContext): SplitPackPrepared {
     const y = output(ctx);
     const n = ctx.op.inputs.length;
     const first = input(ctx, 0);
-    const kind = dataKind(ctx, first.t, 'input 0');
+    const kind = moveKind(ctx, first.t, 'input 0');
     sameKind(ctx, first.t, y.t);
     const rank = first.t.shape.length;
     const axis = o.axis < 0 ? o.axis + rank + 1 : o.axis;
@@ -139,7 +139,7 @@ function def(op: 'SPLIT' | 'SPLIT_V' | 'PACK' | 'UNPACK'): OpDef<SplitPackPrepar
     host(p, _ctx, stores) {
       const W = stores[p.whole];
       const pieces = p.copies.map((c) => ({ c, S: stores[c.tensor] }));
-      const view = (s: (typeof stores)[number]) => (p.kind === 'float32' ? s.f32 : s.i8);
+      const view = (s: (typeof stores)[number]) => moveView(p.kind, s);
       return () => {
         for (const { c, S } of pieces) {
           const [src, dst] = p.splitting ? [view(W), view(S)] : [view(S), view(W)];

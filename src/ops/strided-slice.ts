@@ -6,11 +6,11 @@
  * board what it says: tinyforge refuses them. Up to 4 dimensions here (TFLM: 5).
  */
 import type { StridedSliceOptions } from '../core/graph.js';
-import { constInt32, dataKind, dtypeAt, fail, input, notSupported, output, sameKind } from './common.js';
+import { constInt32, dtypeAt, fail, input, moveKind, moveView, notSupported, output, sameKind } from './common.js';
 import type { OpContext, OpDef } from './types.js';
 
 export interface StridedSlicePrepared {
-  kind: 'int8' | 'float32';
+  kind: 'int8' | 'float32' | 'int32';
   input: number;
   output: number;
   /** Per axis, padded with leading axes to 4: elements taken and the step between them (input elements). */
@@ -29,7 +29,7 @@ function prepare(ctx: OpContext): StridedSlicePrepared {
   const x = input(ctx, 0);
   const [b, e, s] = [1, 2, 3].map((k) => input(ctx, k));
   const y = output(ctx);
-  const kind = dataKind(ctx, x.t, 'input');
+  const kind = moveKind(ctx, x.t, 'input');
   sameKind(ctx, x.t, y.t);
   const rank = x.t.shape.length;
   if (rank > 4) notSupported(ctx, `input of rank ${rank} (STRIDED_SLICE here takes at most 4 dimensions; TFLM takes 5)`);
@@ -114,7 +114,7 @@ export const STRIDED_SLICE: OpDef<StridedSlicePrepared> = {
     const { base } = p;
     const X = stores[p.input];
     const Y = stores[p.output];
-    const [xv, yv] = p.kind === 'float32' ? [X.f32, Y.f32] : [X.i8, Y.i8];
+    const [xv, yv] = [moveView(p.kind, X), moveView(p.kind, Y)];
     return () => {
       let k = 0;
       for (let a = 0; a < c0; a++)

@@ -39,12 +39,24 @@ export type CType = 'int8_t' | 'float';
  */
 export type NativeTarget = 'portable' | 'dsp';
 
+/**
+ * How layer code treats the quantisation values (weights, biases, multipliers, shifts, zero
+ * points). 'specialised' (default): per-layer kernels see them as constants and the compiler folds
+ * them (e.g. a layer whose shifts are all ≤ 0 loses the left-shift path), so the image's code size
+ * depends on the trained values. 'uniform': they stay data the compiler cannot see through and
+ * every layer keeps the general requantisation path, so the image's flash is a function of the
+ * architecture alone (what `tinyforge tune` predicts before training), for a few instructions more.
+ */
+export type NativeRequant = 'specialised' | 'uniform';
+
 /** What a native op emitter gets from the generator (src/firmware/native/op-emitter.ts implements it). */
 export interface NativeEmitter {
   readonly graph: Graph;
   readonly op: Operator;
   readonly opIndex: number;
   readonly target: NativeTarget;
+  /** Quantisation values folded into layer code or kept opaque (default 'specialised'). */
+  readonly requant?: NativeRequant;
   /** Throws 'unsupported' (remedy: the TFLM engine) unless `cond`; `what` names the unsupported feature. */
   need(cond: boolean, what: string): void;
   /** Requires an int8 tensor at operator input `k` (or output `k` with which = 'out'). */

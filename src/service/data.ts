@@ -1,11 +1,11 @@
 /**
  * Service: the data step (import + window + split). One function used by `data split`, `train`
  * and `run`, so the same recordings, options and seed always give the same split.
- * Reads files through the import description and its file-system adapter (src/adapters/import-fs.ts);
+ * Reads files through the import description and the Platform's importIo port (src/adapters/import-fs.ts);
  * everything else is the pure data stage.
  */
 import type { Recording } from '../core/dataset.js';
-import { fsImportIo } from '../adapters/import-fs.js';
+import type { Platform } from './ports.js';
 import type { ImportReport } from '../data/import/common.js';
 import { importRecordings, type ImportDescription } from '../data/import/description.js';
 import type { DataConfig } from '../train/config.js';
@@ -28,12 +28,12 @@ export interface DataStageResult extends TrainingData {
 }
 
 /** Recordings (in memory, files, else the built-in simulator) → split, windowed training data. */
-export function prepareData(o: DataStageOptions): DataStageResult {
+export function prepareData(io: Pick<Platform, 'importIo'>, o: DataStageOptions): DataStageResult {
   if (o.recordings) return { ...recordingsTrainingData(o.recordings, o), source: 'memory', files: [], reports: [], recordings: o.recordings.length };
   // Files win over `builtin` (as `train` always did); `--builtin` on a command drops the paths.
   const desc = importDescriptionOf(o);
   if (desc.files?.length) {
-    const loaded = importRecordings(desc, fsImportIo({ maxFileMB: desc.maxFileMB }));
+    const loaded = importRecordings(desc, io.importIo({ maxFileMB: desc.maxFileMB }));
     const d = recordingsTrainingData(loaded.recordings, o, { groups: loaded.reports.length && loaded.reports.every((r) => r.format === 'imu-capture') ? 'gestures' : undefined });
     return { ...d, notes: [...(loaded.warnings ?? []).map((w) => `segments: ${w}`), ...d.notes], source: 'files', files: loaded.files, reports: loaded.reports, recordings: loaded.recordings.length };
   }

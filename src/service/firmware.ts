@@ -3,21 +3,20 @@
  * model alone) → a generated project for a board and engine, written atomically; then compiled
  * (make / arduino-cli) with its footprint. Adapters: src/adapters/files.ts, processes.ts.
  */
-import { exists, readBytes, readText, readManifest, writeFileAtomic, writeProject } from '../adapters/files.js';
 import { basename, join, resolve } from 'node:path';
 import type { ModelSettings } from '../core/dataset.js';
 import { badInput, unsupported } from '../core/errors.js';
 import { numElements, type Graph, type TfliteModel } from '../core/graph.js';
 import { getBoard, parseEngine, type BoardSpec } from '../firmware/boards.js';
 import { buildPlan, manifestPlanOptions, MANIFEST_FILE, type BuildPlan } from '../firmware/build.js';
-import { runPlan } from '../adapters/processes.js';
 import { emitFirmware, type FirmwareInput, type FirmwareProject, type NativeEngineEmitter } from '../firmware/emit.js';
 import { emitLibrary, libraryZip } from '../firmware/library.js';
 import { measureImage, type Footprint, type ImageReport } from '../firmware/footprint.js';
 import { checkFirmwareIo, checkSettingsForModel, liveDetectionWarning } from '../firmware/model-settings.js';
 import { settingsFromGraph } from '../firmware/settings-header.js';
-import { readFirmwareSources } from '../adapters/firmware-sources.js';
+import type { Platform } from './ports.js';
 import { readTflite } from '../tflite/reader.js';
+import type { NativeRequant } from '../ops/types.js';
 import { checkGraph } from '../interp/check.js';
 
 /** The native engine's generator (src/firmware/native), loaded only when asked for. */
@@ -95,6 +94,8 @@ export interface FirmwareStageInput {
   force?: boolean;
   /** Write an Arduino library (library.properties, src/, examples/) and its .zip beside it, instead of a program. */
   library?: boolean;
+  /** Native engine: 'uniform' keeps quantisation values out of the code (flash independent of the trained values; tune's figures). */
+  requant?: NativeRequant;
 }
 
 export interface FirmwareStageResult {
@@ -109,7 +110,7 @@ export interface FirmwareStageResult {
 }
 
 /** Generates the project and writes it (all or nothing). */
-export async function firmwareStage(i: FirmwareStageInput): Promise<FirmwareStageResult> {
+export async function firmwareStage(io: Pick<Platform, 'files' | 'firmwareSources'>, i: FirmwareStageInput): Promise<FirmwareStageResult> {
   const board = getBoard(i.board);
   const engine = parseEngine(i.engine ?? board.defaultEngine);
   const parts = {
@@ -118,18 +119,20 @@ export async function firmwareStage(i: FirmwareStageInput): Promise<FirmwareStag
     model: i.model,
     modelBytes: i.modelBytes,
     settings: i.settings,
-    sources: readFirmwareSources(),
+    sources: io.firmwareSources(),
     nativeEngine: engine === 'native' ? await loadNativeEngine() : undefined,
+    ...(i.requant ? { requant: i.requant } : {}),
   };
-  if (i.library) return libraryStage(i, board, parts);
+  if (i.library) return libraryStage(io, i, board, parts);
   const project = emitFirmware({ ...parts, sketch: basename(resolve(i.out)) });
-  const dir = writeProject(i.out, project.files, { force: i.force, marker: MANIFEST_FILE });
+  const dir = io.files.writeProject(i.out, project.files, { force: i.force, marker: MANIFEST_FILE });
   const plan = buildPlan(dir, board.id, { engine, sketch: project.manifest.sketch, tflmDir: engine === 'tflm' && board.build === 'make' ? '$TFLM_DIR' : undefined });
   return { dir, board, engine, project, plan };
 }
 
 /** --library: the library folder (all or nothing) and its .zip (written atomically after it). */
-async function libraryStage(i: FirmwareStageInput, board: BoardSpec, parts: Omit<FirmwareInput, 'sketch'>): Promise<FirmwareStageResult> {
+async function libraryStage(io: Pick<Platform, 'files'>, i: FirmwareStageInput, board: BoardSpec, parts: Omit<FirmwareInput, 'sketch'>): Promise<FirmwareStageResult> {
+  const { exists, writeFileAtomic, writeProject } = io.files;
   const engine = parts.engine;
   const name = basename(resolve(i.out));
   if (exists(`${resolve(i.out)}.zip`) && !i.force) {
@@ -182,7 +185,8 @@ export interface BuildStageResult {
 }
 
 /** Compiles a generated project folder and measures the ELF. */
-export async function buildStage(dirArg: string, o: BuildStageOptions = {}): Promise<BuildStageResult> {
+export async function buildStage(io: Pick<Platform, 'files' | 'processes'>, dirArg: string, o: BuildStageOptions = {}): Promise<BuildStageResult> {
+  const { exists, readBytes, readManifest, readText } = io.files;
   const dir = resolve(dirArg);
   const m = readManifest(dir);
   const tflmDir = o.tflmDir ?? (o.dryRun && m.engine === 'tflm' && getBoard(m.board).build === 'make' ? '$TFLM_DIR' : undefined);
@@ -190,7 +194,7 @@ export async function buildStage(dirArg: string, o: BuildStageOptions = {}): Pro
   const base = { plan, board: m.board, engine: m.engine, artifact: join(dir, plan.artifact), elf: join(dir, plan.elf) };
   if (o.dryRun) return { ...base, footprint: null, image: null, seconds: 0 };
   const t0 = Date.now();
-  await runPlan(plan, o.onOutput);
+  await io.processes.runPlan(plan, o.onOutput);
   const board = getBoard(m.board);
   const ldPath = board.linkerScript ? join(dir, 'src', board.linkerScript) : null;
   // Before anything is flashed: an image that does not fit is a bad-input error (exit 3).

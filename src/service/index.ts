@@ -18,6 +18,7 @@
  *   flash     resolveFlashTarget, flashStage               (device.ts)
  *   verify    loadVerifyWindows, verifyStage, verifyOnBoard (device.ts)
  *   capture   captureStage; monitor: monitorStage          (stream.ts)
+ *   edit      cropRecording, splitRecording, recordingSamples, recordingSpectrum (recordings.ts)
  *   all       runProject, selectStages                     (run.ts)
  */
 export * from './data.js';
@@ -28,3 +29,4 @@ export * from './firmware.js';
 export * from './device.js';
 export * from './stream.js';
 export * from './run.js';
+export * from './recordings.js';

@@ -8,10 +8,15 @@
  * how its flash plan looks, how an image is put on it, how it is reached for talking, what IMU it
  * can be given. Nothing that holds a `Board` asks whether it is virtual.
  */
+import type * as tf from '@tensorflow/tfjs';
 import type { GeneratedFile } from '../core/cemit.js';
+import type { ArrayData } from '../quantize/array-data.js';
+import type { EvalReport, TrainResult } from '../train/train.js';
+import type { ImportIo } from '../data/import/description.js';
 import type { ModelSettings, WindowSet } from '../core/dataset.js';
 import type { BuildPlan, BuildStep, FirmwareManifest, StepResult } from '../firmware/build.js';
 import type { BoardSpec } from '../firmware/boards.js';
+import type { SourceTree } from '../firmware/emit.js';
 import type { FlashPlan, FlashPlanInput } from '../flash/plan.js';
 import type { ImuSpec, SimulatedImu } from '../flash/imu-source.js';
 import type { Transport } from '../device/transport.js';
@@ -100,8 +105,11 @@ export interface FilePort {
   readText(path: string): string;
   makeDir(dir: string): void;
   removePath(path: string): void;
+  /** Renames a file into place (atomic on one file system). */
+  moveFile(from: string, to: string): void;
   writeFileAtomic(path: string, data: Uint8Array | string): void;
-  writeProject(outDir: string, files: GeneratedFile[], o?: { force?: boolean }): string;
+  /** A generated folder, all or nothing; `marker` (a file) says a folder is ours to replace with `force`. */
+  writeProject(outDir: string, files: GeneratedFile[], o?: { force?: boolean; marker?: string }): string;
   writeSplitDir(dir: string, files: Record<string, string>): string[];
   /** A firmware project's manifest (bad input when `dir` is not a tinyforge project). */
   readManifest(projectDir: string): FirmwareManifest;
@@ -113,6 +121,27 @@ export interface FilePort {
 export interface TrainRunPort {
   /** The run's settings and held-out windows, raw and normalised for the model. */
   loadWindows(dir: string): Promise<{ settings: ModelSettings; heldOut: WindowSet; heldOutNormalised: WindowSet }>;
+  /** Saves a run (model, settings, the windows it used, its report) into `dir`; returns the files by role. */
+  save(dir: string, run: Pick<TrainResult, 'model' | 'settings' | 'windows'> & { report?: EvalReport | null }): Promise<Record<string, string>>;
+}
+
+/** A float model and what came with it (src/adapters/model-sources.ts loadSources). */
+export interface ModelSources {
+  model: tf.LayersModel;
+  settings?: ModelSettings;
+  /** Calibration (representative) data, when known. */
+  calibration?: ArrayData;
+  /** Labelled evaluation data, when known. */
+  evaluation?: ArrayData;
+  /** The held-out windows in sensor units (train directories), for the feature block's SQNR. */
+  heldOutRaw?: WindowSet;
+}
+
+/** Float models, their settings and data: a train folder, a model.json, a data JSON. */
+export interface ModelPort {
+  /** `model`: a train folder or a model.json; `data`: a train folder or an ArrayData JSON; `settings`: a settings.json. */
+  loadSources(o: { model: string; data?: string; settings?: string }): Promise<ModelSources>;
+  loadSettings(path: string): ModelSettings;
 }
 
 /** Everything a service step may reach outside the process, wired once by a composition root. */
@@ -121,4 +150,9 @@ export interface Platform {
   processes: ProcessPort;
   boards: BoardPort;
   trainRuns: TrainRunPort;
+  models: ModelPort;
+  /** Recording files, as the import stage reads them (streamed, size-capped: src/adapters/import-fs.ts). */
+  importIo(o?: { maxFileMB?: number }): ImportIo;
+  /** The firmware sources of this checkout (firmware/: the core, HALs, native engine, link app). */
+  firmwareSources(): SourceTree;
 }

@@ -3,8 +3,7 @@
  * full-integer .tflite, what int8 costs on held-out windows, and the files a firmware needs
  * (model.tflite, model_data.h/.cc, settings.json with the I/O quantisation).
  */
-import { exists, makeDir, readBytes, writeFileAtomic } from '../adapters/files.js';
-import { loadSources, need } from '../adapters/model-sources.js';
+import type { Platform } from './ports.js';
 import { perLayerDiagnostics, type PerLayerReport } from '../quantize/per-layer.js';
 import { readTflite } from '../tflite/reader.js';
 import { saturationWarning } from '../interp/saturation.js';
@@ -55,6 +54,14 @@ export interface QuantizeStageResult {
 }
 
 /** The first `max` examples of `d`. */
+/** `v`, or a bad-input error saying which data is missing and how to give it. */
+export function need<T>(v: T | undefined, what: string): T {
+  if (v === undefined) {
+    throw badInput(`no ${what} data`, { remedy: 'Pass --data FILE.json ({"x": [...], "shape": [...], "y": [...]}) or a train directory (tinyforge train --out DIR) as --model or --data.' });
+  }
+  return v;
+}
+
 export function firstExamples(d: ArrayData, max: number): { x: Float32Array; shape: number[] } {
   const n = Math.min(d.shape[0], max);
   const per = numElements(d.shape.slice(1));
@@ -127,7 +134,9 @@ export type EvaluateModelResult = EvalReport & {
 };
 
 /** `tinyforge eval` and the studio's diagnostics: float vs int8 (and per layer) on labelled data. */
-export async function evaluateModel(i: EvaluateModelInput): Promise<EvaluateModelResult> {
+export async function evaluateModel(io: Pick<Platform, 'files' | 'models'>, i: EvaluateModelInput): Promise<EvaluateModelResult> {
+  const { loadSources } = io.models;
+  const { exists, readBytes } = io.files;
   const progress = i.onProgress ?? (() => {});
   progress({ phase: 'loading', done: 0, total: 1 });
   const src = await loadSources({ model: i.model, data: i.evaluation ? undefined : i.data });
@@ -182,7 +191,8 @@ export function modelFiles(q: Pick<QuantizeStageResult, 'bytes' | 'result' | 'se
 }
 
 /** Writes each file atomically into `dir` (created); returns the paths. */
-export function writeModelFiles(dir: string, files: readonly ModelFile[]): string[] {
+export function writeModelFiles(io: Pick<Platform, 'files'>, dir: string, files: readonly ModelFile[]): string[] {
+  const { makeDir, writeFileAtomic } = io.files;
   try {
     makeDir(dir);
   } catch (e) {

@@ -10,17 +10,20 @@
  *     shows a recording only once its sidecar exists); a failure removes the new files again;
  *  3. only then is the original moved — not deleted — into the dataset's `.originals/` folder
  *     (hidden: folder imports and the studio's list skip it), from where it can be moved back.
+ * The file system comes in as a port (RecordingFiles), from the client's Platform.
  */
 import { basename, dirname, join } from 'node:path';
 import type { ModelSettings } from '../core/dataset.js';
 import { badInput } from '../core/errors.js';
-import { exists, makeDir, moveFile, readText, removeFile, writeFileAtomic } from '../adapters/files.js';
-import { DEFAULT_MAX_FILE_MB, readRegularText } from '../adapters/import-fs.js';
+import type { FilePort } from './ports.js';
 import { builtinWindowing } from '../data/prepare.js';
 import { parseCaptureRows, pieceFiles, planCrop, planSplit, sampleAt, type CaptureRows, type EditPlan, type EditResult, type RecordingSamples, type SplitSpec } from '../data/recording-edit.js';
 
 export type { EditResult, RecordingSamples };
 import { spectrumParams, windowSpectrum, type WindowSpectrum } from '../features/spectrum.js';
+
+/** The file system as these functions use it (a port: src/adapters/platform.ts binds it). */
+export type RecordingFiles = Pick<FilePort, 'exists' | 'readText' | 'makeDir' | 'writeFileAtomic' | 'moveFile' | 'removePath'>;
 
 /** Where edited originals go, inside the dataset folder. */
 export const ORIGINALS_DIR = '.originals';
@@ -28,12 +31,11 @@ export const ORIGINALS_DIR = '.originals';
 const NOT_CAPTURE = 'crop and split work on recordings made by tinyforge capture or the studio (a CSV with its .json sidecar)';
 
 /** Reads a CSV capture and its sidecar, strictly (src/data/recording-edit.ts parseCaptureRows). */
-export function readCaptureRows(path: string): CaptureRows {
+export function readCaptureRows(files: Pick<RecordingFiles, 'exists' | 'readText'>, path: string): CaptureRows {
   if (!/\.csv$/i.test(path)) throw badInput(`${path} is not a .csv recording`, { remedy: NOT_CAPTURE });
-  if (!exists(path)) throw badInput(`no recording ${path}`, { remedy: 'check the path (tinyforge data inspect FOLDER lists the recordings)' });
-  if (!exists(path + '.json')) throw badInput(`${path} has no sidecar ${basename(path)}.json, so it is not a tinyforge capture`, { remedy: NOT_CAPTURE });
-  const csv = readRegularText(path, DEFAULT_MAX_FILE_MB);
-  return parseCaptureRows(csv, readRegularText(path + '.json', 1), path);
+  if (!files.exists(path)) throw badInput(`no recording ${path}`, { remedy: 'check the path (tinyforge data inspect FOLDER lists the recordings)' });
+  if (!files.exists(path + '.json')) throw badInput(`${path} has no sidecar ${basename(path)}.json, so it is not a tinyforge capture`, { remedy: NOT_CAPTURE });
+  return parseCaptureRows(files.readText(path), files.readText(path + '.json'), path);
 }
 
 /**
@@ -45,8 +47,8 @@ export function editWindow(settings: Pick<ModelSettings, 'windowLength' | 'sampl
   return builtinWindowing(rateHz).length;
 }
 
-export function recordingSamples(path: string, settings: ModelSettings | null = null): RecordingSamples {
-  const c = readCaptureRows(path);
+export function recordingSamples(files: Pick<RecordingFiles, 'exists' | 'readText'>, path: string, settings: ModelSettings | null = null): RecordingSamples {
+  const c = readCaptureRows(files, path);
   const nA = c.meta.axes.length;
   const n = c.rows.length;
   const columns = c.meta.axes.map((_, a) => {
@@ -79,7 +81,8 @@ function checkName(name: string | undefined): void {
 }
 
 /** Writes the plan's pieces, then moves the original aside (see the module comment). */
-function execute(path: string, c: CaptureRows, plan: EditPlan): EditResult {
+function execute(files: RecordingFiles, path: string, c: CaptureRows, plan: EditPlan): EditResult {
+  const { exists, makeDir, moveFile, removePath, writeFileAtomic } = files;
   const dir = dirname(path);
   for (const p of plan.pieces) {
     if (exists(join(dir, p.file)) || exists(join(dir, p.file + '.json'))) {
@@ -96,7 +99,7 @@ function execute(path: string, c: CaptureRows, plan: EditPlan): EditResult {
       written.push(join(dir, p.file + '.json'));
     }
   } catch (e) {
-    for (const w of written.reverse()) removeFile(w);
+    for (const w of written.reverse()) removePath(w);
     throw e;
   }
   makeDir(join(dir, ORIGINALS_DIR));
@@ -121,31 +124,31 @@ const toSample = (o: EditOptions, rate: number) => (v: number) => (o.unit === 's
  * Keeps [start, end) of the recording at `path` (default start 0, end the recording's end) as a new
  * recording; the original goes to .originals/.
  */
-export function cropRecording(path: string, range: { start?: number; end?: number }, o: EditOptions = {}): EditResult {
+export function cropRecording(files: RecordingFiles, path: string, range: { start?: number; end?: number }, o: EditOptions = {}): EditResult {
   checkName(o.name);
-  const c = readCaptureRows(path);
+  const c = readCaptureRows(files, path);
   const rate = c.meta.sampleRateHz;
   const at = toSample(o, rate);
   const plan = planCrop(basename(path), c.rows.length, rate, { start: range.start === undefined ? 0 : at(range.start), end: range.end === undefined ? c.rows.length : at(range.end) }, o.minSamples ?? editWindow(o.settings ?? null, rate), o.name);
-  return execute(path, c, plan);
+  return execute(files, path, c, plan);
 }
 
 /** Cuts the recording at `path` into pieces (at points, or every N); the original goes to .originals/. */
-export function splitRecording(path: string, spec: SplitSpec, o: EditOptions = {}): EditResult {
+export function splitRecording(files: RecordingFiles, path: string, spec: SplitSpec, o: EditOptions = {}): EditResult {
   checkName(o.name);
-  const c = readCaptureRows(path);
+  const c = readCaptureRows(files, path);
   const rate = c.meta.sampleRateHz;
   const at = toSample(o, rate);
   const samples: SplitSpec = 'every' in spec ? { every: at(spec.every) } : { at: Array.isArray(spec.at) ? spec.at.map(at) : spec.at };
   const plan = planSplit(basename(path), c.rows.length, rate, samples, o.minSamples ?? editWindow(o.settings ?? null, rate), o.name);
-  return execute(path, c, plan);
+  return execute(files, path, c, plan);
 }
 
 /** The model settings in a demo/run/train output folder (settings.json), or null when there are none. */
-export function readModelSettings(dir: string | null): ModelSettings | null {
-  if (!dir || !exists(join(dir, 'settings.json'))) return null;
+export function readModelSettings(files: Pick<RecordingFiles, 'exists' | 'readText'>, dir: string | null): ModelSettings | null {
+  if (!dir || !files.exists(join(dir, 'settings.json'))) return null;
   try {
-    return JSON.parse(readText(join(dir, 'settings.json'))) as ModelSettings;
+    return JSON.parse(files.readText(join(dir, 'settings.json'))) as ModelSettings;
   } catch {
     return null;
   }
@@ -156,8 +159,8 @@ export function readModelSettings(dir: string | null): ModelSettings | null {
  * spectral block (its settings' parameters and window length) or the block's defaults and a 2 s
  * window; `windowLength` and `fftLength` override.
  */
-export function recordingSpectrum(path: string, start: number, o: { settings?: ModelSettings | null; windowLength?: number; fftLength?: number } = {}): WindowSpectrum {
-  const c = readCaptureRows(path);
+export function recordingSpectrum(files: Pick<RecordingFiles, 'exists' | 'readText'>, path: string, start: number, o: { settings?: ModelSettings | null; windowLength?: number; fftLength?: number } = {}): WindowSpectrum {
+  const c = readCaptureRows(files, path);
   const { params, from } = spectrumParams(o.settings ?? null, o.fftLength);
   const rec = { samples: c.samples, axes: c.meta.axes, units: c.meta.units, sampleRateHz: c.meta.sampleRateHz };
   return windowSpectrum(rec, start, o.windowLength ?? editWindow(o.settings ?? null, rec.sampleRateHz), params, from);

@@ -19,7 +19,6 @@ import { serializeSplit } from '../data/split-files.js';
 import type { Footprint } from '../firmware/footprint.js';
 import type { EvalReport } from '../quantize/eval.js';
 import { type ArrayData } from '../quantize/array-data.js';
-import { loadSettings, loadSources } from '../adapters/model-sources.js';
 import { frontEndFromConfig, type TinyforgeConfig } from '../train/config.js';
 import { blockFromSettings } from '../features/index.js';
 import type { EpochRecord } from '../train/train.js';
@@ -184,7 +183,7 @@ export async function runProject(io: Platform, input: RunInput, hooks: RunHooks 
       hooks.begin?.('data');
       // A large built-in dataset is estimated (refused above BUILTIN_MAX_FRAMES unless forced) and reports progress by tenths.
       let tenth = -1;
-      const data = prepareData({
+      const data = prepareData(io, {
         ...cfg.data,
         onProgress: (p) => {
           if (p.totalFrames < 1_000_000) return;
@@ -204,7 +203,7 @@ export async function runProject(io: Platform, input: RunInput, hooks: RunHooks 
         hooks.begin?.('train');
         const ts = trainSettings(cfg.train, frontEndFromConfig(cfg.features));
         removeStale(io.files, L, 'train');
-        const { result, seconds } = await trainStage(data, ts, L.train, { onEpoch: hooks.epoch, shouldStop: hooks.shouldStop });
+        const { result, seconds } = await trainStage(io, data, ts, L.train, { onEpoch: hooks.epoch, shouldStop: hooks.shouldStop });
         const acc = result.report.accuracy;
         report.train = { dir: L.train, backend: result.backend, epochsRun: result.report.training.epochsRun, accuracy: acc, verdict: result.report.verdict.kind, params: result.report.size.params, seconds };
         report.files.report = join(L.train, 'report.html');
@@ -221,14 +220,14 @@ export async function runProject(io: Platform, input: RunInput, hooks: RunHooks 
     if (has('int8')) {
       hooks.begin?.('int8');
       if (!model) {
-        const src = await loadSources({ model: need(L.train, 'training run folder', 'int8') });
+        const src = await io.models.loadSources({ model: need(L.train, 'training run folder', 'int8') });
         ({ model, settings, calibration, evaluation } = src);
         heldOutRaw = src.heldOutRaw;
       }
       const q = cfg.quantize ?? {};
       const r = quantizeStage({ model, settings, calibration: calibration!, evaluation, evaluationRaw: heldOutRaw, maxExamples: q.representativeWindows, inputType: q.inputType, outputType: q.outputType, perChannelDense: q.perChannelDense });
       removeStale(io.files, L, 'int8');
-      const files = writeModelFiles(L.modelDir, modelFiles(r, { tfliteName: basename(L.tflite) }));
+      const files = writeModelFiles(io, L.modelDir, modelFiles(r, { tfliteName: basename(L.tflite) }));
       tflite = r.bytes;
       settings = r.settings ?? settings;
       report.quantize = { input: r.result.inputQuant, output: r.result.outputQuant, tfliteBytes: r.bytes.length, eval: r.eval, seconds: r.seconds };
@@ -244,10 +243,10 @@ export async function runProject(io: Platform, input: RunInput, hooks: RunHooks 
       hooks.begin?.('firmware');
       tflite ??= readBytes(need(L.tflite, '.tflite model', 'firmware'));
       const m = readModelForFirmware(tflite, L.tflite);
-      const given = settings ?? (exists(L.settings) ? loadSettings(L.settings) : undefined);
+      const given = settings ?? (exists(L.settings) ? io.models.loadSettings(L.settings) : undefined);
       const fs = firmwareSettings(m.graph, given, { source: L.settings });
       if (fs.warning) say('firmware', fs.warning);
-      const fw = await firmwareStage({ board: target.spec.id, engine: cfg.firmware?.engine, model: m, modelBytes: tflite, settings: fs.settings, out: L.firmware, force: true });
+      const fw = await firmwareStage(io, { board: target.spec.id, engine: cfg.firmware?.engine, model: m, modelBytes: tflite, settings: fs.settings, out: L.firmware, force: true });
       report.firmware = { board: fw.board.id, engine: fw.engine, dir: fw.dir };
       report.files.firmware = fw.dir;
       say('firmware', `${fw.project.files.length} files for ${fw.board.id} (${fw.engine} engine) in ${fw.dir}`);
@@ -259,14 +258,14 @@ export async function runProject(io: Platform, input: RunInput, hooks: RunHooks 
 
     if (has('build')) {
       hooks.begin?.('build');
-      const b = await buildStage(need(L.firmware, 'firmware project', 'build'), { onOutput: hooks.output });
+      const b = await buildStage(io, need(L.firmware, 'firmware project', 'build'), { onOutput: hooks.output });
       report.firmware = { ...(report.firmware ?? { board: b.board, engine: b.engine, dir: resolve(L.firmware) }), elf: b.elf, footprint: b.footprint!, buildSeconds: b.seconds };
       say('build', `${b.artifact}: flash ${b.footprint!.flash} B, RAM ${b.footprint!.ram} B`);
     }
 
     if (has('flash')) {
       hooks.begin?.('flash');
-      const t = await resolveFlashTarget(io, need(L.firmware, 'firmware project', 'flash'), { port: cfg.verify?.port });
+      const t = await resolveFlashTarget(io, need(L.firmware, 'firmware project', 'flash'), { board: target.spec.id, port: cfg.verify?.port });
       board = await flashStage(io, t, { port: cfg.verify?.port, onOutput: hooks.output });
       say('flash', `${board.summary} on ${board.path}`);
     }
@@ -277,7 +276,7 @@ export async function runProject(io: Platform, input: RunInput, hooks: RunHooks 
       verifyWindows ??= await loadVerifyWindows(io, tflite, L.tflite, { data: need(L.train, 'training run folder', 'verify') });
       if (!board) {
         // Not flashed by this run: the board as it runs now (one the host runs is started on the built image).
-        const image = exists(join(L.firmware, MANIFEST_FILE)) ? projectImage(io.files, L.firmware).artifact : undefined;
+        const image = exists(join(L.firmware, MANIFEST_FILE)) ? projectImage(io.files, L.firmware, target.spec.id).artifact : undefined;
         board = await target.attach({ artifact: image, port: cfg.verify?.port });
         say('verify', `${board.summary} on ${board.path}`);
       }

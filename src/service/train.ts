@@ -7,7 +7,7 @@ import { TinyforgeError } from '../core/errors.js';
 import { applyNormalisation } from '../data/window.js';
 import { modelInputSet } from '../features/index.js';
 import type { ArrayData } from '../quantize/array-data.js';
-import { saveTrainArtifacts } from '../adapters/train-dir.js';
+import type { Platform } from './ports.js';
 import type { TrainConfig } from '../train/config.js';
 import { recordingsTrainingData, type TrainingData } from '../train/data-source.js';
 import type { DataConfig } from '../train/config.js';
@@ -68,14 +68,14 @@ export interface TrainStageResult {
 }
 
 /** Trains on `data` and saves the run folder `out`. The tfjs model stays alive for the next step (caller disposes). */
-export async function trainStage(data: TrainingData, settings: TrainSettings, out: string, hooks: TrainStageHooks = {}): Promise<TrainStageResult> {
+export async function trainStage(io: Pick<Platform, 'trainRuns'>, data: TrainingData, settings: TrainSettings, out: string, hooks: TrainStageHooks = {}): Promise<TrainStageResult> {
   const t0 = Date.now();
   const result = await trainModel(
     { train: data.train, val: data.val, test: data.test },
     { ...settings, windowStride: data.windowStride, units: data.units, split: data.splitContext, onEpoch: hooks.onEpoch, shouldStop: hooks.shouldStop, model: hooks.model },
   );
   const seconds = (Date.now() - t0) / 1000;
-  await saveTrainArtifacts(out, result);
+  await io.trainRuns.save(out, result);
   if (result.report.training.interrupted) {
     result.model.dispose();
     throw new TinyforgeError('interrupted', `training interrupted after ${result.report.training.epochsRun} of ${settings.epochs} epochs; the model so far and its report were saved to ${out}`, {
@@ -123,6 +123,7 @@ export interface CrossValidation {
  * `out/fold-N`. The spread of the test accuracies is the estimate's uncertainty over people.
  */
 export async function crossValidate(
+  io: Pick<Platform, 'trainRuns'>,
   recs: Recording[],
   cfg: DataConfig,
   settings: TrainSettings,
@@ -137,7 +138,7 @@ export async function crossValidate(
     hooks.onFold?.(i + 1, testGroups);
     const data = recordingsTrainingData(recs, { ...cfg, split: { ...(cfg.split ?? {}), testGroups } });
     const dir = join(out, `fold-${i + 1}`);
-    const { result } = await trainStage(data, settings, dir, hooks);
+    const { result } = await trainStage(io, data, settings, dir, hooks);
     result.model.dispose();
     const a = result.report.accuracy;
     results.push({ fold: i + 1, testGroups, out: dir, accuracy: a, verdict: result.report.verdict.kind });

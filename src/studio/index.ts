@@ -14,6 +14,7 @@ import { DeviceSession, type Connector } from './device-session.js';
 import { deviceImuSource, type SampleSource } from './sample-source.js';
 import { createStudioServer } from './server.js';
 import { readModelSettings } from '../service/recordings.js';
+import { studioFiles } from './recordings.js';
 
 /** The studio's documented default address. */
 export const STUDIO_DEFAULT_HOST = '127.0.0.1';
@@ -59,7 +60,8 @@ export function virtualElf(dir: string): string {
   });
 }
 
-export async function startStudio(o: StudioOptions, io: Pick<Platform, 'boards'>): Promise<Studio> {
+export async function startStudio(o: StudioOptions, io: Pick<Platform, 'boards'> & Partial<Pick<Platform, 'files'>>): Promise<Studio> {
+  const files = io.files ?? studioFiles;
   const { host, port } = parseListen(o.listen ?? `${STUDIO_DEFAULT_HOST}:${STUDIO_DEFAULT_PORT}`);
   if (o.port && o.firmware) throw usageError('use --port or --virtual, not both', { remedy: '--port for a board on a serial port, --virtual DIR for the virtual board' });
   if (!o.port && !o.firmware) throw usageError('no board given', { remedy: 'pass --port /dev/ttyACM0 (a board) or --virtual out/demo (the virtual board with a demo/run output)' });
@@ -79,7 +81,7 @@ export async function startStudio(o: StudioOptions, io: Pick<Platform, 'boards'>
     // Resolved once, from the manifest of the project the image was built in.
     const target = io.boards.board(readManifest(resolve(elf, '..', '..')).board);
     // The simulated sensor runs at the model's rate (the simulator's range is 50–119 Hz).
-    const rate = Math.min(119, Math.max(50, readModelSettings(resolve(o.firmware))?.sampleRateHz ?? 50));
+    const rate = Math.min(119, Math.max(50, readModelSettings(files, resolve(o.firmware))?.sampleRateHz ?? 50));
     connector = {
       description: target.name,
       async open() {
@@ -96,7 +98,7 @@ export async function startStudio(o: StudioOptions, io: Pick<Platform, 'boards'>
     source = deviceImuSource();
   }
   const session = new DeviceSession(connector, source, { datasetDir: resolve(o.data ?? 'recordings'), model });
-  const server = createStudioServer({ session, datasetDir: resolve(o.data ?? 'recordings'), modelDir, tuneDir: o.tune ? resolve(o.tune) : null, distDir, host, port });
+  const server = createStudioServer({ session, datasetDir: resolve(o.data ?? 'recordings'), modelDir, tuneDir: o.tune ? resolve(o.tune) : null, distDir, host, port, files });
   try {
     await server.app.listen({ host, port });
   } catch (e) {

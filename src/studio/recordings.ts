@@ -5,12 +5,16 @@
  * Every file name from a request goes through `recordingPath` (no traversal).
  */
 import { join } from 'node:path';
-import { exists, listDir, moveFile, readText, removeFile, writeFileAtomic } from '../adapters/files.js';
+import { exists, listDir, makeDir, moveFile, readText, removeFile, removePath, writeFileAtomic } from '../adapters/files.js';
+import type { RecordingFiles } from '../service/recordings.js';
 import { badInput } from '../core/errors.js';
 import { fileNamePart, recordingPath, validName } from './security.js';
 import type { DatasetListing, RecordingEntry } from './wire.js';
 
 export type { DatasetListing, RecordingEntry };
+
+/** The file-system port the recording service (crop, split, samples, spectrum) gets from the studio when its caller gives none. */
+export const studioFiles: RecordingFiles = { exists, readText, makeDir, writeFileAtomic, moveFile, removePath };
 
 function readSidecar(csvPath: string): Record<string, unknown> {
   const text = readText(csvPath + '.json');

@@ -32,8 +32,8 @@ import type { DeviceSession } from './device-session.js';
 import type { StudioEvent } from './wire.js';
 import { allowedHosts, checkRequest, headerCount } from './security.js';
 import { parseLiveSource } from './sample-source.js';
-import { deleteRecording, existingRecording, listRecordings, relabelRecording } from './recordings.js';
-import { cropRecording, readModelSettings, recordingSamples, recordingSpectrum, splitRecording } from '../service/recordings.js';
+import { deleteRecording, existingRecording, listRecordings, relabelRecording, studioFiles } from './recordings.js';
+import { cropRecording, readModelSettings, recordingSamples, recordingSpectrum, splitRecording, type RecordingFiles } from '../service/recordings.js';
 import { modelDiagnostics, modelPage, type Diagnostics } from './model-info.js';
 import type { EvalProgress } from '../service/quantize.js';
 import { readSearch } from '../tune/tune.js';
@@ -50,6 +50,8 @@ export interface StudioServerOptions {
   /** Listen address and port, for the Host/Origin checks (the port may be set after listen). */
   host: string;
   port: number;
+  /** The file system for the recording service (default: the studio's binding of the files adapter). */
+  files?: RecordingFiles;
 }
 
 export interface StudioServer {
@@ -147,19 +149,20 @@ export function createStudioServer(o: StudioServerOptions): StudioServer {
   });
 
   // Crop, split and the spectrum follow the model's window and spectral parameters (when a model is known).
-  const settings = () => readModelSettings(o.modelDir);
+  const files = o.files ?? studioFiles;
+  const settings = () => readModelSettings(files, o.modelDir);
   const recording = (req: { params: unknown }) => existingRecording(o.datasetDir, (req.params as { file: string }).file);
   const intOf = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN);
   app.get('/api/recordings/:file/samples', async (req, reply) => {
     try {
-      return recordingSamples(recording(req), settings());
+      return recordingSamples(files, recording(req), settings());
     } catch (e) {
       return fail(reply, e);
     }
   });
   app.get('/api/recordings/:file/spectrum', async (req, reply) => {
     try {
-      return recordingSpectrum(recording(req), intOf((req.query as { start?: unknown }).start ?? 0), { settings: settings() });
+      return recordingSpectrum(files, recording(req), intOf((req.query as { start?: unknown }).start ?? 0), { settings: settings() });
     } catch (e) {
       return fail(reply, e);
     }
@@ -167,7 +170,7 @@ export function createStudioServer(o: StudioServerOptions): StudioServer {
   app.post('/api/recordings/:file/crop', async (req, reply) => {
     const b = (req.body ?? {}) as { start?: unknown; end?: unknown; name?: unknown };
     try {
-      const result = cropRecording(recording(req), { start: intOf(b.start), end: intOf(b.end) }, { settings: settings(), name: b.name === undefined || b.name === '' ? undefined : (b.name as string) });
+      const result = cropRecording(files, recording(req), { start: intOf(b.start), end: intOf(b.end) }, { settings: settings(), name: b.name === undefined || b.name === '' ? undefined : (b.name as string) });
       return { result, listing: listRecordings(o.datasetDir) };
     } catch (e) {
       return fail(reply, e);
@@ -177,7 +180,7 @@ export function createStudioServer(o: StudioServerOptions): StudioServer {
     const b = (req.body ?? {}) as { at?: unknown; every?: unknown; name?: unknown };
     try {
       const spec = b.every !== undefined ? { every: intOf(b.every) } : { at: Array.isArray(b.at) ? b.at.map(intOf) : [] };
-      const result = splitRecording(recording(req), spec, { settings: settings(), name: b.name === undefined || b.name === '' ? undefined : (b.name as string) });
+      const result = splitRecording(files, recording(req), spec, { settings: settings(), name: b.name === undefined || b.name === '' ? undefined : (b.name as string) });
       return { result, listing: listRecordings(o.datasetDir) };
     } catch (e) {
       return fail(reply, e);

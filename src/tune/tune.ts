@@ -66,7 +66,7 @@ export class TuneData {
   readonly base: TrainingData;
   readonly hash: string;
   constructor(readonly config: DataConfig) {
-    this.base = prepareData({ ...config });
+    this.base = prepareData(io, { ...config });
     this.hash = dataHash(this.base);
   }
   get rateHz(): number {
@@ -79,7 +79,7 @@ export class TuneData {
     const key = `${L}/${S}`;
     let d = this.perWindow.get(key);
     if (!d) {
-      d = prepareData({ ...this.config, windowLength: L, windowStride: S });
+      d = prepareData(io, { ...this.config, windowLength: L, windowStride: S });
       this.perWindow.set(key, d);
     }
     return d;
@@ -223,9 +223,9 @@ export async function measureModel(model: tf.LayersModel, d: TrainingData, o: Me
 export async function measureTflite(bytes: Uint8Array, settings: ModelSettings, d: TrainingData, o: MeasureOptions): Promise<Figures> {
   const m = readModelForFirmware(bytes, 'the candidate');
   makeDir(o.workDir);
-  const fw = await firmwareStage({ board: MEASURE_BOARD, engine: 'native', model: m, modelBytes: bytes, settings, out: join(o.workDir, 'firmware'), force: true });
+  const fw = await firmwareStage(io, { board: MEASURE_BOARD, engine: 'native', model: m, modelBytes: bytes, settings, out: join(o.workDir, 'firmware'), force: true });
   o.signal?.throwIfAborted();
-  const b = await buildStage(fw.dir);
+  const b = await buildStage(io, fw.dir);
   o.signal?.throwIfAborted();
   const board = await flashStage(io, await resolveFlashTarget(io, fw.dir));
   try {
@@ -318,7 +318,7 @@ export async function runTrialJob(job: TuneJob, worker = 'local'): Promise<TuneJ
   const settings = { ...trainSettings({ epochs: job.epochs, learningRate: c.learningRate, seed: job.seed, backend: 'wasm' }, frontEndOf(c)), preset: `tune-${c.family}` as Preset };
   const tmp = makeTempDir('tinyforge-trial-');
   try {
-    const t = await trainStage(train, settings, join(tmp, 'train'), { model });
+    const t = await trainStage(io, train, settings, join(tmp, 'train'), { model });
     const arrays = trainedArrays(t.result);
     // With a feature block, int8 accuracy is that of the board's integer inputs (evaluationRaw).
     const q = quantizeStage({ model: t.result.model, settings: t.result.settings, calibration: arrays.calibration, evaluation: arrays.evaluation, evaluationRaw: arrays.heldOutRaw });
@@ -733,9 +733,9 @@ export async function runTrialOnBoard(ref: string, o: { board?: string; port?: s
   const held = d.test.y.length ? d.test : d.val;
   const model = readModelForFirmware(m.tflite, join(store.trialDir(id), 'model.tflite'));
   const boardId = o.board ?? MEASURE_BOARD;
-  const fw = await firmwareStage({ board: boardId, engine: 'native', model, modelBytes: m.tflite, settings: m.settings, out: join(store.trialDir(id), 'firmware'), force: true });
+  const fw = await firmwareStage(io, { board: boardId, engine: 'native', model, modelBytes: m.tflite, settings: m.settings, out: join(store.trialDir(id), 'firmware'), force: true });
   o.onStage?.('firmware', `${fw.project.files.length} files for ${fw.board.id} (native engine) in ${fw.dir}`);
-  const b = await buildStage(fw.dir);
+  const b = await buildStage(io, fw.dir);
   o.onStage?.('build', `flash ${b.image!.memory.flash} B, RAM ${b.image!.memory.ram} B, arena ${b.footprint!.arena} B`);
   const board = await flashStage(io, await resolveFlashTarget(io, fw.dir, { port: o.port }), { port: o.port });
   let v: VerifyStageReport;

@@ -8,6 +8,7 @@ import { importRecordings, type ImportDescription } from '../../src/data/import/
 import { importCsv } from '../../src/data/import/index.js';
 import { validateConfig } from '../../src/train/config.js';
 import { memoryIo, thrown } from './helpers.js';
+import { nodePlatform } from '../../src/adapters/platform.js';
 
 const frames = (r: { samples: Float32Array; axes: string[] }) => r.samples.length / r.axes.length;
 /** Headerless whitespace rows: aX = i/100, aY = −i/100, aZ = 1. */
@@ -263,7 +264,7 @@ describe('item 9: the built-in dataset is estimated before it is made', () => {
     const { validateConfig } = await import('../../src/train/config.js');
     const { prepareData } = await import('../../src/service/data.js');
     const cfg = validateConfig({ data: { builtin: { subjects: 1000, secondsPerActivity: 3000 } } });
-    expect(thrown(() => prepareData({ ...cfg.data })).message).toMatch(/750,000,000 samples/);
+    expect(thrown(() => prepareData(nodePlatform(), { ...cfg.data })).message).toMatch(/750,000,000 samples/);
     expect(validateConfig({ data: { builtin: { subjects: 1000, force: true } } }).data!.builtin).toEqual({ subjects: 1000, force: true });
     // just above the bound: refused; forced: made, with progress after every recording
     const over = { subjects: 667, secondsPerActivity: 60 }; // 667 × 5 × 3 × 1000 = 10,005,000 > 10,000,000
@@ -274,7 +275,7 @@ describe('item 9: the built-in dataset is estimated before it is made', () => {
     expect(seen).toEqual(recs.map((_, i) => i + 1));
     // the data step (train, run) passes progress through: 3 subjects × 5 activities × 1 session
     const steps: number[] = [];
-    prepareData({ builtin: { subjects: 3, secondsPerActivity: 8 }, onProgress: (p) => steps.push(p.recordings) });
+    prepareData(nodePlatform(), { builtin: { subjects: 3, secondsPerActivity: 8 }, onProgress: (p) => steps.push(p.recordings) });
     expect(steps).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
   });
 });

@@ -100,7 +100,7 @@ describe('virtual board: int8-packed DSP weights bit-exact (native engine)', () 
 // instructions: no shared vector has ADD, SUB or MUL. A residual block of them — ADD of two arena
 // tensors (the non-broadcast path), MUL by a per-channel constant and ADD of a scalar (broadcast),
 // SUB, a 3×3 average pool with clipped border windows — expected bytes from the host interpreter
-// (bit-exact with TFLM's reference kernels, tests/vectors), inputs SplitMix-like random plus the rails.
+// (bit-exact with TFLM's reference kernels, tests/vectors), inputs LCG-random plus the rails.
 describe('virtual board: DSP ADD / SUB / MUL / AVERAGE_POOL_2D bit-exact (native engine)', () => {
   it('a residual block of them, 8 inputs', async () => {
     const q = (scale: number, zp: number) => ({ scale: [Math.fround(scale)], zeroPoint: [zp], quantizedDimension: 0 });

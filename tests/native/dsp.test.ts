@@ -18,6 +18,8 @@ import { sharedForTests } from '../support/shared.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { computeOutSize, emitNativeEngine } from '../../src/firmware/native/index.js';
 import { packSxtb16, foldInputOffset } from '../../src/firmware/native/dsp/pack.js';
+import { dwRequantTable } from '../../src/firmware/native/dsp/emit.js';
+import type { ConvPrepared } from '../../src/ops/conv-common.js';
 import { emitFirmware } from '../../src/firmware/emit.js';
 import { readFirmwareSources } from '../../src/adapters/firmware-sources.js';
 import { settingsFromGraph } from '../../src/firmware/settings-header.js';
@@ -64,12 +66,28 @@ describe('DSP packing (generation time)', () => {
 });
 
 describe('DSP requantisation', () => {
-  it('tf_dsp_mbqm (no int64 division) equals the portable tf_fp_mbqm on edge values and 4 M random triples; the ADD rescales equal their portable composition', () => {
+  it('tf_dsp_mbqm (no int64 division) and the depthwise solved requantisation equal the portable tf_fp_mbqm (edge values, 4 M random cases each); the ADD rescales equal their portable composition', () => {
     const exe = join(tempDir('tf-dsp-rq-'), 'rq');
     execFileSync('gcc', [...HOST_FLAGS, ...INCLUDES, join(REPO_ROOT, 'tests', 'native', 'dsp_requant_driver.c'), '-o', exe]);
     // add cases: (20,000 random + 32 edge tuples) × 256 int8 inputs + 2 M output sums.
-    expect(execFileSync(exe, { encoding: 'utf8' }).trim()).toBe('cases 4003840 mismatches 0\nadd cases 7128192 mismatches 0');
+    expect(execFileSync(exe, { encoding: 'utf8' }).trim()).toBe('cases 4003840 mismatches 0\ndw cases 3284680 mismatches 0\nadd cases 7128192 mismatches 0');
   }, 60_000);
+
+  it('solves the depthwise requantisation only where the bound holds (dwRequantTable)', () => {
+    // One 1×1 tap, 2 channels; by hand: K = 2^(e-1) + zp·2^e.
+    const p = (shift: number, bias: number, outZp = 3) => ({
+      kH: 1, kW: 1, outC: 2, outputOffset: outZp, biasValues: Int32Array.from([bias, -5]),
+      multipliers: [{ multiplier: 1 << 30, shift }, { multiplier: 1 << 30, shift: -1 }],
+    }) as unknown as ConvPrepared;
+    const f = Int8Array.from([100, -128]);
+    expect(Array.from(dwRequantTable(p(-7, 10), f)!)).toEqual([1 << 30, 64 + 3 * 128, 7, 1 << 30, 1 + 3 * 2, 1]);
+    expect(dwRequantTable(p(0, 10), f)).toBeNull(); // no right shift: (t + (t >> 31)) would be off by one
+    expect(dwRequantTable(p(1, 10), f)).toBeNull(); // a left shift
+    expect(dwRequantTable(p(-7, 2 ** 30 - 255 * 100), f)).toBeNull(); // |bias| + 255·Σ|w| reaches 2^30: 2·acc could wrap
+    expect(dwRequantTable(p(-7, 2 ** 30 - 255 * 100 - 1), f)).not.toBeNull();
+    expect(dwRequantTable(p(-25, 10, 64), f)).toBeNull(); // K = 2^24 + 64·2^25 leaves int32
+    expect(dwRequantTable(p(-25, 10, 63), f)).not.toBeNull(); // K = 2^31 - 2^24, |acc| <= 25,510
+  });
 });
 
 describe('strong DSP kernels replace the weak portable ones by name', () => {
@@ -213,7 +231,8 @@ function graphOf(c: Case): Graph | null {
     { name: 'in', dtype: 'int8', shape: [c.batches, c.inH, c.inW, inC], quant: q(inScale, c.inZp) },
     { name: 'w', dtype: 'int8', shape: fShape, data: bytesOf(i8(fShape.reduce((a, b) => a * b, 1))), quant: { scale: scales, zeroPoint: scales.map(() => 0), quantizedDimension: dw ? 3 : 0 } },
     { name: 'b', dtype: 'int32', shape: [outC], data: bytesOf(Int32Array.from({ length: outC }, () => (rnd() % 4001) - 2000)) },
-    { name: 'out', dtype: 'int8', shape: [c.batches, outH, outW, outC], quant: q(inScale * 0.003 * Math.sqrt(k) * 40, c.outZp) },
+    // filterZp -3 (depthwise): an output scale so small that multipliers need a left shift (the kernel's general requantisation).
+    { name: 'out', dtype: 'int8', shape: [c.batches, outH, outW, outC], quant: q(inScale * 0.003 * Math.sqrt(k) * (dw && c.filterZp === -3 ? 0.01 : 40), c.outZp) },
   ];
   const options = { padding: c.padding, strideH: c.stride[0], strideW: c.stride[1], dilationH: c.dilation[0], dilationW: c.dilation[1], fusedActivation: c.act };
   const op: Operator = dw
@@ -222,18 +241,20 @@ function graphOf(c: Case): Graph | null {
   return { tensors, operators: [op], inputs: [0], outputs: [3] };
 }
 
-function run(graph: Graph, dsp: boolean, inputs: Uint8Array[], weights: 'int8' | 'int16' = 'int16'): { outputs: Uint8Array[]; kernel: string; weights?: string } {
+function run(graph: Graph, dsp: boolean, inputs: Uint8Array[], weights: 'int8' | 'int16' = 'int16'): { outputs: Uint8Array[]; kernel: string; weights?: string; solved: boolean } {
   const model: TfliteModel = { graph, version: 3, description: 'dsp property test', metadata: [] };
   const res = emitNativeEngine(model, { modelSha256: SHA, target: dsp ? 'dsp' : 'portable', weights });
   const dir = tempDir('tf-dsp-p-');
   const exe = buildRunner(res.files, dir, dsp ? { sources: DSP_C } : {});
-  return { outputs: runEngine(exe, inputs, dir).outputs, kernel: res.schedule[0].kernel, weights: res.schedule[0].weights };
+  const solved = res.files.some((f) => f.contents.includes('tf_op0_rq['));
+  return { outputs: runEngine(exe, inputs, dir).outputs, kernel: res.schedule[0].kernel, weights: res.schedule[0].weights, solved };
 }
 
 describe('DSP engine == portable engine on random conv / depthwise / FC / max-pool / mean layers', () => {
   it('fast-check, seed 20261201, 60 cases (shapes, padding, strides, dilations, odd channels and taps, zero points)', () => {
     const kernels = new Set<string>();
     const packings = new Set<string>();
+    const requant = new Set<string>();
     fc.assert(
       fc.property(caseArb, (c) => {
         const graph = graphOf(c);
@@ -245,6 +266,7 @@ describe('DSP engine == portable engine on random conv / depthwise / FC / max-po
         // Odd seeds: the int8 weight packing (unpacked in the loop); even: pre-widened int16.
         const got = run(graph, true, inputs, c.seed & 1 ? 'int8' : 'int16');
         kernels.add(got.kernel);
+        if (got.kernel === 'tf_dsp_depthwise_s8') requant.add(got.solved ? 'solved' : 'general');
         if (got.weights) packings.add(`${got.kernel} ${got.weights}`);
         got.outputs.forEach((o, k) => expect(Buffer.from(o).toString('hex'), `${JSON.stringify(c)} input ${k}`).toBe(Buffer.from(want.outputs[k]).toString('hex')));
       }),
@@ -254,6 +276,8 @@ describe('DSP engine == portable engine on random conv / depthwise / FC / max-po
     expect([...kernels].sort()).toEqual(['tf_dsp_conv_s8', 'tf_dsp_depthwise_s8', 'tf_dsp_fc_s8', 'tf_dsp_max_pool_s8', 'tf_dsp_mean_s8', 'tf_k_depthwise_conv2d_s8']);
     // … with both weight packings of the weighted kernels.
     expect([...packings].sort()).toEqual(['tf_dsp_conv_s8 int16', 'tf_dsp_conv_s8 int8', 'tf_dsp_fc_s8 int16', 'tf_dsp_fc_s8 int8']);
+    // … and the depthwise kernel's requantisation both solved per layer and general.
+    expect([...requant].sort()).toEqual(['general', 'solved']);
   }, 600_000);
 });
 
@@ -340,4 +364,43 @@ describe('DSP engine == portable engine on random ADD / SUB / MUL / AVERAGE_POOL
     expect(ran).toBeGreaterThan(40);
     expect([...kernels].sort()).toEqual(['tf_dsp_avg_pool_s8', 'tf_dsp_binary_s8']);
   }, 600_000);
+});
+
+// ---- the conv kernel's fast requantisation (tf_dsp_requant_fast) and its fallbacks ----
+
+describe('DSP conv requantisation: fast table, constant channels, fallback', () => {
+  // A 1×1 conv, 8 → 4 channels, per-channel scales: channel 0 ordinary; 1 dead (zero weights, bias
+  // 2^30, a tiny scale: k ≈ 30); 2 one weight of ±1 with bias 2^30 and a tiny scale (constant output
+  // over its whole accumulator range, not zero); 3 ordinary or, in the fallback variant, a real
+  // multiplier above 1 (a left shift: neither form, so the layer keeps tf_dsp_requant_l).
+  function deadChannels(fallback: boolean): Graph {
+    const w = Int8Array.from({ length: 32 }, (_, t) => [((t * 37) % 255) - 127, 0, t === 16 ? 1 : 0, ((t * 91) % 255) - 127][t >> 3]);
+    const scales = [0.004, 1e-12, 1e-12, fallback ? 40 : 0.003].map(Math.fround);
+    const bias = Int32Array.from([1234, 2 ** 30, -(2 ** 30), -777]);
+    const tensors: Tensor[] = [
+      { name: 'in', dtype: 'int8', shape: [1, 3, 5, 8], quant: q(0.05, 7) },
+      { name: 'w', dtype: 'int8', shape: [4, 1, 1, 8], data: bytesOf(w), quant: { scale: scales, zeroPoint: [0, 0, 0, 0], quantizedDimension: 0 } },
+      { name: 'b', dtype: 'int32', shape: [4], data: bytesOf(bias) },
+      { name: 'out', dtype: 'int8', shape: [1, 3, 5, 4], quant: q(0.1, -5) },
+    ];
+    const options = { padding: 'VALID' as const, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, fusedActivation: 'NONE' as const };
+    return { tensors, operators: [{ op: 'CONV_2D', inputs: [0, 1, 2], outputs: [3], options }], inputs: [0], outputs: [3] };
+  }
+  const rqOf = (g: Graph) => {
+    const model: TfliteModel = { graph: g, version: 3, description: 'rq', metadata: [] };
+    const c = emitNativeEngine(model, { modelSha256: SHA, target: 'dsp' }).files[0].contents;
+    return /\.rq = (\w+)/.exec(c)![1];
+  };
+  it.each([false, true])('fallback %s: bit-exact with the portable kernel on random inputs and the rails', (fallback) => {
+    const g = deadChannels(fallback);
+    // The table holds channel 1 and 2 as constants; with a k = 0 channel there is no table.
+    expect(rqOf(g)).toBe(fallback ? 'NULL' : 'tf_op0_rq');
+    const rnd = lcg(99);
+    const inputs = [Uint8Array.from({ length: 120 }, () => rnd() & 0xff), new Uint8Array(120).fill(0x80), new Uint8Array(120).fill(0x7f)];
+    const want = run(g, false, inputs);
+    const got = run(g, true, inputs);
+    got.outputs.forEach((o, k) => expect(Buffer.from(o).toString('hex'), `input ${k}`).toBe(Buffer.from(want.outputs[k]).toString('hex')));
+    // Not everything one value: channel 0 varies with the input.
+    expect(new Set(Array.from(want.outputs[0]).filter((_, i) => i % 4 === 0)).size).toBeGreaterThan(3);
+  }, 60_000);
 });

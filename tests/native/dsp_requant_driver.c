@@ -1,6 +1,11 @@
 // Test-only driver (tests/native/dsp.test.ts): tf_dsp_mbqm (DSP requantisation without the int64
 // division) against the portable tf_fp_mbqm on edge values and 4 million SplitMix64-random
 // (x, multiplier in [0, 2^31), shift in [-31, 8]) triples. Prints "cases N mismatches M".
+// Then the depthwise kernel's solved requantisation (tf_dsp_dw_rq1: SMMULR of the doubled
+// accumulator, K = 2^(e-1) + offset·2^e, one arithmetic shift) against SSAT8(tf_fp_mbqm(acc, m,
+// -e) + offset) wherever the generator's bound admits it (|acc| < 2^30, |acc| + 1 + |K| < 2^31):
+// edge accumulators (the bound itself, ties at ±2^(e-1)·odd around 0) and 4 million random
+// cases. Prints "dw cases N mismatches M".
 // Then the ADD / SUB rescales (tf_dsp_add_rescale_in / _out, one 64-bit multiply-add and shift)
 // against the portable composition tf_fp_mbqm_smaller(tf_fp_shl_wrap(x + off, ls), m, shift): every
 // int8 x for edge and 20,000 random (offset, multiplier, left shift 0..22, shift -31..0) tuples, and
@@ -36,6 +41,37 @@ int main(void) {
     if (tf_dsp_mbqm(x, m, s) != tf_fp_mbqm(x, m, s)) ++bad;
   }
   printf("cases %ld mismatches %ld\n", cases, bad);
+  long dw_cases = 0, dw_bad = 0;
+  for (long k = 0; k < 4200000; ++k) {
+    const uint64_t r = next(), r2 = next();
+    const int32_t e = 1 + (int32_t)(r % 31);
+    const int32_t off = (int32_t)((r >> 8) % 256) - 128;
+    const int32_t m = (int32_t)((r >> 32) & 0x7fffffffu) | ((k & 2) ? 0x40000000 : 0);  // quantizeMultiplier's [2^30, 2^31) half the time
+    const int64_t kk = ((int64_t)1 << (e - 1)) + (int64_t)off * ((int64_t)1 << e);
+    const int64_t lim = ((int64_t)1 << 31) - 2 - (kk < 0 ? -kk : kk);
+    const int64_t bound = lim < ((int64_t)1 << 30) - 1 ? lim : ((int64_t)1 << 30) - 1;  // the largest |acc| the generator admits
+    if (bound < 0) continue;
+    int64_t acc;
+    switch (k % 6) {
+      case 0: acc = bound; break;
+      case 1: acc = -bound; break;
+      case 2: acc = (int64_t)(r2 % (2 * (uint64_t)bound + 1)) - bound; break;
+      case 3: acc = (int64_t)(r2 % 600001) - 300000; break;  // depthwise-sized accumulators
+      default: {  // accumulators whose high product lands on a rounding tie of the divide by 2^e
+        const int64_t target = ((int64_t)((r2 % 2001)) - 1000) * ((int64_t)1 << e) + ((int64_t)1 << (e - 1));
+        acc = m ? (target << 31) / m : 0;
+        if (acc > bound) acc = bound;
+        if (acc < -bound) acc = -bound;
+        acc += (int64_t)(r2 >> 60) - 8;
+        if (acc > bound || acc < -bound) continue;
+      }
+    }
+    const int32_t q[3] = {m, (int32_t)kk, e};
+    const int32_t want = __ssat(tf_fp_mbqm((int32_t)acc, m, -e) + off, 8);
+    ++dw_cases;
+    if (tf_dsp_dw_rq1((int32_t)(2 * acc), q) != want) ++dw_bad;
+  }
+  printf("dw cases %ld mismatches %ld\n", dw_cases, dw_bad);
   long add_cases = 0, add_bad = 0;
   for (long k = 0; k < 20000 + 4 * 8; ++k) {
     const uint64_t r = next();

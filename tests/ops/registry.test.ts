@@ -43,7 +43,7 @@ const OPTIONS_TABLE: Record<OpName, string | null> = {
   PAD: 'PadOptions', PADV2: 'PadV2Options', SUB: 'SubOptions', MAXIMUM: 'MaximumMinimumOptions', MINIMUM: 'MaximumMinimumOptions',
   LEAKY_RELU: 'LeakyReluOptions', TRANSPOSE: 'TransposeOptions', HARD_SWISH: null, LOG_SOFTMAX: 'LogSoftmaxOptions', STRIDED_SLICE: 'StridedSliceOptions',
   SPLIT: 'SplitOptions', SPLIT_V: 'SplitVOptions', PACK: 'PackOptions', UNPACK: 'UnpackOptions',
-  RESIZE_NEAREST_NEIGHBOR: 'ResizeNearestNeighborOptions', PRELU: null,
+  RESIZE_NEAREST_NEIGHBOR: 'ResizeNearestNeighborOptions', PRELU: null, SHAPE: 'ShapeOptions',
 };
 
 /** `tf_k_*` functions declared in tf_kernels.h. */
@@ -66,7 +66,7 @@ describe('the op registry', () => {
   it('keys every entry by its own op name and covers exactly the interpreter\'s ops', () => {
     for (const n of OP_NAMES) expect(OPS[n].op).toBe(n);
     expect([...SUPPORTED_OPS]).toEqual([...OP_NAMES]);
-    expect(OP_NAMES.length).toBe(33);
+    expect(OP_NAMES.length).toBe(34);
   });
 
   it('every op has a Prepare, a host kernel, a native emitter or an explicit tflm-only, a resolver method', () => {
@@ -82,7 +82,8 @@ describe('the op registry', () => {
       expect(TFLM_RESOLVER_METHOD[n]).toBe(d.tflm.resolver);
       for (const f of d.tflm.cmsisNn) expect(f, n).toMatch(/^arm_[a-z0-9_]+_s8$/);
     }
-    expect(OP_NAMES.filter((n) => OPS[n].native === 'tflm-only')).toEqual(['CONCATENATION']);
+    // SHAPE never reaches the native generator: src/interp/fold.ts folds it into a constant first.
+    expect(OP_NAMES.filter((n) => OPS[n].native === 'tflm-only')).toEqual(['CONCATENATION', 'SHAPE']);
   });
 
   it('writer facts agree with the TFLite schema: builtin codes, option slots, a min runtime for every version', () => {

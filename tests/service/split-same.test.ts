@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { mulberry32 } from '../../src/data/prng.js';
 import { prepareData } from '../../src/service/data.js';
 import { runCli } from './helpers.js';
+import { nodePlatform } from '../../src/adapters/platform.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tf-split-same-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,9 +51,9 @@ describe('data split and train: the same split of the same data', () => {
   }, 120_000);
 
   it('another seed moves groups (the seed is really used)', () => {
-    const a = prepareData({ paths: files, split: { seed: 1 } });
-    const b = prepareData({ paths: files, split: { seed: 2 } });
+    const a = prepareData(nodePlatform(), { paths: files, split: { seed: 1 } });
+    const b = prepareData(nodePlatform(), { paths: files, split: { seed: 2 } });
     expect(a.split.groups).not.toEqual(b.split.groups);
-    expect(prepareData({ paths: files, split: { seed: 1 } }).split.groups).toEqual(a.split.groups);
+    expect(prepareData(nodePlatform(), { paths: files, split: { seed: 1 } }).split.groups).toEqual(a.split.groups);
   });
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { prepareData } from '../../src/service/data.js';
 import { TRAIN_DEFAULTS, trainSettings } from '../../src/service/train.js';
 import { writeTwoClassCsvs } from './helpers.js';
+import { nodePlatform } from '../../src/adapters/platform.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tf-steps-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,14 +31,14 @@ describe('trainSettings', () => {
 describe('prepareData', () => {
   const recs = writeTwoClassCsvs(join(dir, 'recs'), { subjects: 4, seconds: 4 });
   it('files win over builtin; without files the built-in data is used', () => {
-    const f = prepareData({ paths: [recs], builtin: true, windowLength: 50, windowStride: 50 });
+    const f = prepareData(nodePlatform(), { paths: [recs], builtin: true, windowLength: 50, windowStride: 50 });
     expect([f.source, f.files.length, f.labels]).toEqual(['files', 4, ['shake', 'still']]);
-    const b = prepareData({ builtin: { subjects: 3, secondsPerActivity: 6 } });
+    const b = prepareData(nodePlatform(), { builtin: { subjects: 3, secondsPerActivity: 6 } });
     expect([b.source, b.labels.length]).toEqual(['builtin', 5]);
   });
   it('the same options and seed give the same split and windows', () => {
-    const a = prepareData({ paths: [recs], windowLength: 50, windowStride: 25, split: { seed: 5 } });
-    const b = prepareData({ paths: [recs], windowLength: 50, windowStride: 25, split: { seed: 5 } });
+    const a = prepareData(nodePlatform(), { paths: [recs], windowLength: 50, windowStride: 25, split: { seed: 5 } });
+    const b = prepareData(nodePlatform(), { paths: [recs], windowLength: 50, windowStride: 25, split: { seed: 5 } });
     expect(b.split).toEqual(a.split);
     expect(b.test.x).toEqual(a.test.x);
   });

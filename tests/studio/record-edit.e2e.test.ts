@@ -83,8 +83,8 @@ describe.skipIf(!run)('Record page: waveform, crop, split and spectrum in Chromi
 
   it('a drag selects a range; the spectrum follows the selection\'s start', async () => {
     const over = (await page.locator('#wave-plot .u-over').boundingBox())!;
-    // x scale 0 … 9.98 s (the last sample's time) across the plotting area.
-    const x = (s: number) => over.x + (s / 9.98) * over.width;
+    // x scale 0 … 10 s (the recording's duration) across the plotting area.
+    const x = (s: number) => over.x + (s / 10) * over.width;
     await page.mouse.move(x(3), over.y + over.height / 2);
     await page.mouse.down();
     await page.mouse.move(x(5), over.y + over.height / 2, { steps: 5 });
@@ -97,6 +97,11 @@ describe.skipIf(!run)('Record page: waveform, crop, split and spectrum in Chromi
     await expect.poll(async () => page.locator('#spectrum-info').textContent()).toMatch(/^(2\.9\d|3\.\d\d)–/);
     expect(await page.locator('#crop-btn').isDisabled()).toBe(false);
     await page.screenshot({ path: join(shots, 'record-waveform.png'), fullPage: true });
+    // A click (no drag) moves the spectrum's window and keeps the selection.
+    await page.mouse.click(x(6), over.y + over.height / 2);
+    await expect.poll(async () => page.locator('#spectrum-info').textContent()).toMatch(/^(5\.9\d|6\.\d\d)–/);
+    expect(Number(await page.inputValue('#sel-start'))).toBeLessThan(3.15);
+    expect(await page.locator('#crop-btn').isDisabled()).toBe(false);
   });
 
   it('a crop shorter than one window is refused with the remedy, and nothing changes', async () => {

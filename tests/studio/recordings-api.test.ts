@@ -60,7 +60,7 @@ describe('recording edit API', () => {
   });
 
   it('bad input: 400 with the message and a remedy, nothing changed', async () => {
-    const { call } = setup();
+    const { s, call } = setup();
     const short = await call('POST', `/api/recordings/${FILE}/crop`, { start: 0, end: 50 });
     expect(short.status).toBe(400);
     expect(short.body).toMatchObject({ error: 'bad-input' });
@@ -73,6 +73,9 @@ describe('recording edit API', () => {
     expect((await call('POST', `/api/recordings/${FILE}/split`, {})).body.message).toMatch(/no split point/);
     expect((await call('POST', '/api/recordings/..%2Fetc.csv/crop', { start: 0, end: 200 })).body.message).toMatch(/not a recording file name/);
     expect((await call('GET', '/api/recordings/nope.csv/samples')).status).toBe(400);
+    // Another site's page cannot crop through the user's browser (the Origin check covers these routes too).
+    const foreign = await s.app.inject({ method: 'POST', url: `/api/recordings/${FILE}/crop`, headers: { ...HOST, origin: 'http://evil.example', 'content-type': 'application/json' }, payload: { start: 0, end: 200 } });
+    expect(foreign.statusCode).toBe(403);
     expect(((await call('GET', '/api/recordings')).body as DatasetListing).recordings.map((x) => x.file)).toEqual([FILE]);
   });
 

@@ -86,8 +86,15 @@ typedef struct {
   int32_t w8;                /**< 1: weights are int8, 4 taps per word (out_c * k4 / 4 words); 0: int16. */
   const int32_t* weights;    /**< [out_c * k4 / 2] words, SXTB16 order, channel pairs interleaved (int16). */
   const int32_t* bias;       /**< [out_c]: bias + input_offset * sum(filter), folded by the generator. */
-  const int32_t* multiplier; /**< [out_c] */
-  const int32_t* shift;      /**< [out_c] */
+  const int32_t* multiplier; /**< [out_c] (NULL with rq) */
+  const int32_t* shift;      /**< [out_c] (NULL with rq) */
+  /**
+   * NULL, or [out_c][3] = (multiplier, k = -shift, 2^(k-1) + (output_offset << k)) when the generator proved
+   * |accumulator| < 2^29 for every channel and input (|folded bias| + 128 · Σ|w|) and 1 <= k <= 22, or the
+   * channel's output is one value v for every input (then (0, 1, 2v)): tf_dsp_requant_fast then replaces
+   * tf_dsp_requant_l (10 instructions per output instead of ~22).
+   */
+  const int32_t* rq;
 } tf_dsp_conv_params_t;
 
 /** Scratch of tf_dsp_conv_s8 in bytes (two int16 columns + one int8 patch), 4-byte aligned. */
@@ -186,6 +193,38 @@ TF_DSP_INLINE int8_t tf_dsp_requant(int32_t acc, int32_t multiplier, int32_t shi
   if (lo > -128) v = v < lo ? lo : v;
   if (hi < 127) v = v > hi ? hi : v;
   return (int8_t)v;
+}
+
+/** SMMULR: (a·b + 2^31) >> 32, the rounded high word of the product (one instruction on Armv7E-M). */
+TF_DSP_INLINE int32_t tf_dsp_smmulr(int32_t a, int32_t b) {
+#ifdef TF_DSP_ASM
+  int32_t r;
+  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+#else
+  return (int32_t)(((int64_t)a * b + ((int64_t)1 << 31)) >> 32);
+#endif
+}
+
+/**
+ * tf_dsp_requant_l(acc, m, -k, 0, out_offset, lo, hi) bit for bit when |acc| < 2^29 and 1 <= k <= 22, with
+ * rq = (m, k, 2^(k-1) + (out_offset << k)):
+ * - the high multiply floor((acc·m + 2^30) / 2^31) is SMMULR(2·acc, m) (2·acc fits: no int64 add and shift);
+ * - RoundingDivideByPOT(h, k) = (h + 2^(k-1) - [h < 0]) >> k (ties away from zero), and adding
+ *   out_offset·2^k before the shift adds out_offset after it; |h| < 2^29 so nothing overflows.
+ */
+TF_DSP_INLINE int8_t tf_dsp_requant_fast(int32_t acc, const int32_t* rq, int32_t lo, int32_t hi) {
+  const int32_t h = tf_dsp_smmulr((int32_t)((uint32_t)acc << 1), rq[0]);  // a constant channel (m = 0) may have any acc
+  int32_t v = __ssat((h + rq[2] - (int32_t)((uint32_t)h >> 31)) >> rq[1], 8);
+  if (lo > -128) v = v < lo ? lo : v;
+  if (hi < 127) v = v > hi ? hi : v;
+  return (int8_t)v;
+}
+
+/** Output channel c of a conv accumulator: the fast requantisation where the generator allowed it (a layer constant). */
+TF_DSP_INLINE int8_t tf_dsp_conv_out(const tf_dsp_conv_params_t* p, int32_t c, int32_t acc) {
+  if (p->rq) return tf_dsp_requant_fast(acc, p->rq + 3 * c, p->act_min, p->act_max);
+  return tf_dsp_requant_l(acc, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
 }
 
 /** Widen `groups` groups of 4 int8 bytes from src into SXTB16-order pairs at dst[4g], dst[4g + 1]. */
@@ -362,10 +401,10 @@ TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, const int32_
     int32_t a00 = p->bias[c], a01 = a00, a10 = p->bias[c + 1], a11 = a10;
     if (p->w8) tf_dsp_mac_2x2_w8(groups, cols, &w, &a00, &a01, &a10, &a11);
     else tf_dsp_mac_2x2(groups, cols, &w, &a00, &a01, &a10, &a11);
-    o0[c] = tf_dsp_requant_l(a00, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
-    o1[c] = tf_dsp_requant_l(a01, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
-    o0[c + 1] = tf_dsp_requant_l(a10, p->multiplier[c + 1], p->shift[c + 1], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
-    o1[c + 1] = tf_dsp_requant_l(a11, p->multiplier[c + 1], p->shift[c + 1], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    o0[c] = tf_dsp_conv_out(p, c, a00);
+    o1[c] = tf_dsp_conv_out(p, c, a01);
+    o0[c + 1] = tf_dsp_conv_out(p, c + 1, a10);
+    o1[c + 1] = tf_dsp_conv_out(p, c + 1, a11);
   }
   if (c < p->out_c) {
     int32_t a0 = p->bias[c], a1 = a0;
@@ -376,8 +415,8 @@ TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, const int32_
       a0 = __smlad(hi, cg[1], __smlad(lo, cg[0], a0));
       a1 = __smlad(hi, cg[3], __smlad(lo, cg[2], a1));
     }
-    o0[c] = tf_dsp_requant_l(a0, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
-    o1[c] = tf_dsp_requant_l(a1, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    o0[c] = tf_dsp_conv_out(p, c, a0);
+    o1[c] = tf_dsp_conv_out(p, c, a1);
   }
 }
 
@@ -396,8 +435,8 @@ TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, const int32_
       a0 = __smlad(h0, cg[1], __smlad(l0, cg[0], a0));
       a1 = __smlad(h1, cg[1], __smlad(l1, cg[0], a1));
     }
-    o0[c] = tf_dsp_requant_l(a0, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
-    o0[c + 1] = tf_dsp_requant_l(a1, p->multiplier[c + 1], p->shift[c + 1], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    o0[c] = tf_dsp_conv_out(p, c, a0);
+    o0[c + 1] = tf_dsp_conv_out(p, c + 1, a1);
   }
   if (c < p->out_c) {
     int32_t a0 = p->bias[c];
@@ -406,7 +445,7 @@ TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, const int32_
       w += tf_dsp_wgroup(p->w8, w, &lo, &hi);
       a0 = __smlad(hi, cols[4 * g + 1], __smlad(lo, cols[4 * g], a0));
     }
-    o0[c] = tf_dsp_requant_l(a0, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    o0[c] = tf_dsp_conv_out(p, c, a0);
   }
 }
 
@@ -491,114 +530,239 @@ typedef struct {
   int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w;
   int32_t input_offset, output_offset, act_min, act_max;
   int32_t any_left_shift;    /**< 0: every shift <= 0. */
-  const int32_t* weights;    /**< [channels / 4][filter_h * filter_w][2] words: per group of 4 channels, each tap's 4 weights in SXTB16 order. */
-  const int32_t* bias;       /**< [channels] (not folded: taps outside the image are skipped, as the reference does). */
+  const int32_t* weights;    /**< [channels / 4][filter_h * filter_w][2] words: per group of 4 channels, each tap's 4 weights in SXTB16 order (doubled with rq). */
+  const int32_t* bias;       /**< [channels] (not folded: taps outside the image are skipped, as the reference does; doubled with rq). */
   const int32_t* multiplier; /**< [channels] */
   const int32_t* shift;      /**< [channels] */
+  /**
+   * NULL (general requantisation), or the layer's requantisation solved at generation time, per
+   * group of 4 channels 16 words: the 4 accumulator start values, then {multiplier, K, e} per
+   * channel. Accumulators are doubled (weights ×2) and start at 2·(bias + input_offset·Σw), so
+   * inputs are used raw and taps outside the image read `pad` (the input zero point: they add 0).
+   * out = SSAT8((t + (t >> 31) + K) >> e), t = SMMULR(2·acc, multiplier), e = -shift >= 1,
+   * K = 2^(e-1) + output_offset·2^e. The generator sets it only where it equals the reference for
+   * every reachable accumulator (|bias| + 255·Σ|w| < 2^30, no int32 overflow in the sum).
+   */
+  const int32_t* rq;
+  const int8_t* pad; /**< With rq: [channels] bytes of the input zero point (what a padded tap reads); else NULL (padded taps skipped). */
 } tf_dsp_dw_params_t;
+
+/** Most taps (filter_h · filter_w) a layer may have (the per-pixel tap table; the generator keeps larger windows on the portable kernel). */
+#define TF_DSP_DW_MAX_TAPS 64
 
 TF_DSP_INLINE int32_t tf_dsp_lo16(int32_t x) { return (int16_t)(uint16_t)((uint32_t)x & 0xffffu); }
 TF_DSP_INLINE int32_t tf_dsp_hi16(int32_t x) { return (int16_t)(uint16_t)((uint32_t)x >> 16); }
+/** acc + lo16(a)·lo16(b), wrapping modulo 2^32 as the reference's int32 sums do (SMLABB). */
+TF_DSP_INLINE int32_t tf_dsp_mla16(int32_t acc, int32_t a, int32_t b) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(tf_dsp_lo16(a) * tf_dsp_lo16(b)));
+}
+
+/**
+ * The solved requantisation of one doubled accumulator (q: multiplier, K, e), before the activation
+ * clamp: floor((2·acc·m + 2^31) / 2^32) = floor((acc·m + 2^30) / 2^31) is the reference's doubling
+ * high multiply; (t - [t < 0] + 2^(e-1)) >> e is its round-half-away-from-zero divide by 2^e, and
+ * output_offset·2^e in K adds the zero point before the shift. tf_dsp_dw_out: the general one.
+ */
+TF_DSP_INLINE int32_t tf_dsp_dw_rq1(int32_t acc2, const int32_t* q) {
+  const int32_t t = tf_dsp_smmulr(acc2, q[0]);
+  return __ssat((t + (t >> 31) + q[1]) >> q[2], 8);
+}
+
+TF_DSP_INLINE int8_t tf_dsp_dw_clamp(const tf_dsp_dw_params_t* p, int32_t v) {
+  if (p->act_min > -128) v = v < p->act_min ? p->act_min : v;
+  if (p->act_max < 127) v = v > p->act_max ? p->act_max : v;
+  return (int8_t)v;
+}
 
 TF_DSP_INLINE int8_t tf_dsp_dw_out(const tf_dsp_dw_params_t* p, int32_t c, int32_t acc) {
   return tf_dsp_requant_l(acc, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
 }
 
-/**
- * The 3×3 window of an interior pixel for one group of 4 channels: rows `sy` bytes apart, taps
- * `sx` bytes apart, the group's 9 taps × 2 weight words contiguous at w. Thumb-2 assembly on Arm
- * (9 instructions per tap: GCC otherwise hoists every layer weight out of the pixel loop into stack
- * slots); the C below is the same arithmetic (hosts, and the virtual board checks the assembly).
- */
-TF_DSP_INLINE void tf_dsp_dw3x3(const int8_t* row, const int32_t* w, int32_t sx, int32_t sy, int32_t off2, int32_t* a0,
-                                int32_t* a1, int32_t* a2, int32_t* a3) {
-#ifdef TF_DSP_ASM
-#define TF_DSP_DW_TAP(load)                          \
-  load "\n\t"                                        \
-  "ldrd %[w0], %[w1], [%[w]], #8\n\t"                \
-  "sxtab16 %[xe], %[off2], %[x]\n\t"                 \
-  "sxtab16 %[x], %[off2], %[x], ror #8\n\t"          \
-  "smlabb %[a0], %[xe], %[w0], %[a0]\n\t"            \
-  "smlatt %[a2], %[xe], %[w0], %[a2]\n\t"            \
-  "smlabb %[a1], %[x], %[w1], %[a1]\n\t"             \
-  "smlatt %[a3], %[x], %[w1], %[a3]\n\t"
-#define TF_DSP_DW_ROW                                \
-  TF_DSP_DW_TAP("ldr %[x], [%[row]]")                 \
-  TF_DSP_DW_TAP("ldr %[x], [%[row], %[sx]]")          \
-  TF_DSP_DW_TAP("ldr %[x], [%[row], %[sx], lsl #1]")  \
-  "add %[row], %[row], %[sy]\n\t"
-  int32_t x, xe, w0, w1;
-  __asm__ volatile(TF_DSP_DW_ROW TF_DSP_DW_ROW TF_DSP_DW_ROW
-                   : [x] "=&r"(x), [xe] "=&r"(xe), [w0] "=&r"(w0), [w1] "=&r"(w1), [row] "+r"(row), [w] "+r"(w),
-                     [a0] "+r"(*a0), [a1] "+r"(*a1), [a2] "+r"(*a2), [a3] "+r"(*a3)
-                   : [sx] "r"(sx), [sy] "r"(sy), [off2] "r"(off2)
-                   : "memory");
-#undef TF_DSP_DW_ROW
-#undef TF_DSP_DW_TAP
-#else
-  for (int32_t fy = 0; fy < 3; ++fy, row += sy) {
-    for (int32_t fx = 0; fx < 3; ++fx, w += 2) {
-      const int32_t x = tf_dsp_load4(row + fx * sx);
-      const int32_t xe = __sxtab16(off2, x), xo = __sxtab16(off2, tf_dsp_ror8(x));
-      *a0 += tf_dsp_lo16(xe) * tf_dsp_lo16(w[0]);
-      *a2 += tf_dsp_hi16(xe) * tf_dsp_hi16(w[0]);
-      *a1 += tf_dsp_lo16(xo) * tf_dsp_lo16(w[1]);
-      *a3 += tf_dsp_hi16(xo) * tf_dsp_hi16(w[1]);
-    }
-  }
-#endif
+/** First filter index whose tap v0 + f·d lies at or after 0, and the end of those before n (clipped window, f1 >= f0). */
+TF_DSP_INLINE void tf_dsp_clip(int32_t v0, int32_t d, int32_t n, int32_t taps, int32_t* f0, int32_t* f1) {
+  const int32_t lo = v0 < 0 ? (-v0 + d - 1) / d : 0;
+  const int32_t room = n - v0;
+  int32_t hi = room <= 0 ? 0 : (room + d - 1) / d;
+  if (hi > taps) hi = taps;
+  *f0 = lo < taps ? lo : taps;
+  *f1 = hi > *f0 ? hi : *f0;
+}
+
+/** Requantise a group's 4 doubled accumulators with the solved requantisation (q: the group's {m, K, e} triples) and store them. */
+TF_DSP_INLINE void tf_dsp_dw_rq4(const tf_dsp_dw_params_t* p, const int32_t* q, int32_t a0, int32_t a1, int32_t a2,
+                                 int32_t a3, int8_t* out) {
+  out[0] = tf_dsp_dw_clamp(p, tf_dsp_dw_rq1(a0, q));
+  out[1] = tf_dsp_dw_clamp(p, tf_dsp_dw_rq1(a1, q + 3));
+  out[2] = tf_dsp_dw_clamp(p, tf_dsp_dw_rq1(a2, q + 6));
+  out[3] = tf_dsp_dw_clamp(p, tf_dsp_dw_rq1(a3, q + 9));
 }
 
 /**
- * Four channels per step, the window clipped once per output pixel; per tap one input word (input
- * offset added in both halfword lanes by SXTAB16) against two pre-widened weight words, four
- * 16×16 multiply-accumulates (SMLABB/SMLATT).
+ * One pixel, solved requantisation, in C (hosts, and windows the assembly does not take): tap t of
+ * channel c reads tap[t] + c (the image, or `pad` outside it); weights and the rq table are walked
+ * group by group as the assembly walks them.
+ */
+TF_DSP_INLINE void tf_dsp_dwq_pixel_c(const tf_dsp_dw_params_t* p, const int8_t* const* tap, int32_t taps, int8_t* out) {
+  const int32_t* w = p->weights;
+  const int32_t* q = p->rq;
+  for (int32_t c = 0; c < p->channels; c += 4, q += 16) {
+    int32_t a0 = q[0], a1 = q[1], a2 = q[2], a3 = q[3];
+    for (int32_t t = 0; t < taps; ++t, w += 2) {
+      const int32_t x = tf_dsp_load4(tap[t] + c);
+      const int32_t xe = __sxtb16(x), xo = __sxtb16(tf_dsp_ror8(x));
+      a0 = tf_dsp_mla16(a0, xe, w[0]);
+      a2 = tf_dsp_mla16(a2, tf_dsp_hi16(xe), tf_dsp_hi16(w[0]));
+      a1 = tf_dsp_mla16(a1, xo, w[1]);
+      a3 = tf_dsp_mla16(a3, tf_dsp_hi16(xo), tf_dsp_hi16(w[1]));
+    }
+    tf_dsp_dw_rq4(p, q + 4, a0, a1, a2, a3, out + c);
+  }
+}
+
+#if defined(TF_DSP_ASM) && defined(__OPTIMIZE__)
+// One tap of a group: the input word in x, two weight words, four 16×16 multiply-accumulates.
+#define TF_DSP_DWQ_MAC                        \
+  "ldrd %[w0], %[w1], [%[w]], #8\n\t"         \
+  "sxtb16 %[xe], %[x]\n\t"                    \
+  "sxtb16 %[x], %[x], ror #8\n\t"             \
+  "smlabb %[a0], %[xe], %[w0], %[a0]\n\t"     \
+  "smlatt %[a2], %[xe], %[w0], %[a2]\n\t"     \
+  "smlabb %[a1], %[x], %[w1], %[a1]\n\t"      \
+  "smlatt %[a3], %[x], %[w1], %[a3]\n\t"
+// The solved requantisation of one accumulator and its store (8 instructions).
+#define TF_DSP_DWQ_OUT(a)                               \
+  "ldrd %[w0], %[w1], [%[q]], #12\n\t"                  \
+  "ldr %[x], [%[q], #-4]\n\t"                           \
+  "smmulr %[" a "], %[" a "], %[w0]\n\t"                \
+  "add %[" a "], %[" a "], %[" a "], asr #31\n\t"       \
+  "add %[" a "], %[" a "], %[w1]\n\t"                   \
+  "asr %[" a "], %[" a "], %[x]\n\t"                    \
+  "ssat %[" a "], #8, %[" a "]\n\t"                     \
+  "strb %[" a "], [%[out]], #1\n\t"
+#define TF_DSP_DWQ_START "ldrd %[a0], %[a1], [%[q]], #8\n\tldrd %[a2], %[a3], [%[q]], #8\n\t"
+#define TF_DSP_DWQ_END TF_DSP_DWQ_OUT("a0") TF_DSP_DWQ_OUT("a1") TF_DSP_DWQ_OUT("a2") TF_DSP_DWQ_OUT("a3")
+#define TF_DSP_DWQ_REGS                                                                                      \
+  [x] "=&r"(x), [xe] "=&r"(xe), [w0] "=&r"(w0), [w1] "=&r"(w1), [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), \
+      [a3] "=&r"(a3), [w] "+r"(w), [q] "+r"(q), [out] "+r"(out)
+
+/**
+ * Every group of an interior pixel of a 3×3 window: tap (fy, fx) at row + o<3fy+fx> (layer
+ * constants, immediates of the loads), 9 instructions per tap, 8 per output, 2 to start.
+ */
+#define TF_DSP_DWQ_TAP_I(t) "ldr %[x], [%[row], %[o" #t "]]\n\t" TF_DSP_DWQ_MAC
+#define TF_DSP_DWQ_INTERIOR(sx, sy)                                                                              \
+  do {                                                                                                         \
+    const int32_t* w = p->weights;                                                                             \
+    const int32_t* q = p->rq;                                                                                  \
+    int8_t* out = out_px;                                                                                      \
+    for (const int8_t* row = in_px; row < in_px + p->channels; row += 4) {                                     \
+      int32_t x, xe, w0, w1, a0, a1, a2, a3;                                                                   \
+      __asm__ volatile(TF_DSP_DWQ_START TF_DSP_DWQ_TAP_I(0) TF_DSP_DWQ_TAP_I(1) TF_DSP_DWQ_TAP_I(2)              \
+                           TF_DSP_DWQ_TAP_I(3) TF_DSP_DWQ_TAP_I(4) TF_DSP_DWQ_TAP_I(5) TF_DSP_DWQ_TAP_I(6)      \
+                               TF_DSP_DWQ_TAP_I(7) TF_DSP_DWQ_TAP_I(8) TF_DSP_DWQ_END                          \
+                       : TF_DSP_DWQ_REGS                                                                       \
+                       : [row] "r"(row), [o0] "n"(0), [o1] "n"(sx), [o2] "n"(2 * (sx)), [o3] "n"(sy),          \
+                         [o4] "n"((sy) + (sx)), [o5] "n"((sy) + 2 * (sx)), [o6] "n"(2 * (sy)),                 \
+                         [o7] "n"(2 * (sy) + (sx)), [o8] "n"(2 * (sy) + 2 * (sx))                              \
+                       : "memory");                                                                            \
+    }                                                                                                          \
+  } while (0)
+
+/** Every group of a border pixel of a 3×3 window: tap t at tab[t] + c (the image, or `pad`), 10 instructions per tap. */
+#define TF_DSP_DWQ_TAP_T(t) "ldr %[xe], [%[tab], #" #t "*4]\n\tldr %[x], [%[xe], %[c]]\n\t" TF_DSP_DWQ_MAC
+TF_DSP_INLINE void tf_dsp_dwq_pixel_tab3x3(const tf_dsp_dw_params_t* p, const int8_t* const* tab, int8_t* out) {
+  const int32_t* w = p->weights;
+  const int32_t* q = p->rq;
+  for (int32_t c = 0; c < p->channels; c += 4) {
+    int32_t x, xe, w0, w1, a0, a1, a2, a3;
+    __asm__ volatile(TF_DSP_DWQ_START TF_DSP_DWQ_TAP_T(0) TF_DSP_DWQ_TAP_T(1) TF_DSP_DWQ_TAP_T(2) TF_DSP_DWQ_TAP_T(3)
+                         TF_DSP_DWQ_TAP_T(4) TF_DSP_DWQ_TAP_T(5) TF_DSP_DWQ_TAP_T(6) TF_DSP_DWQ_TAP_T(7)
+                             TF_DSP_DWQ_TAP_T(8) TF_DSP_DWQ_END
+                     : TF_DSP_DWQ_REGS
+                     : [tab] "r"(tab), [c] "r"(c)
+                     : "memory");
+  }
+}
+#endif
+
+/**
+ * One pixel, general requantisation (layers the generator could not solve): tap t of channel c
+ * reads tab[t] + c, taps outside the image (NULL) are skipped as the reference skips them; the
+ * input offset is added in both halfword lanes by SXTAB16.
+ */
+TF_DSP_INLINE void tf_dsp_dw_pixel_general(const tf_dsp_dw_params_t* p, const int8_t* const* tab, int32_t taps, int8_t* out) {
+  const int32_t off2 = (int32_t)(((uint32_t)p->input_offset & 0xffffu) | ((uint32_t)p->input_offset << 16));
+  const int32_t* w = p->weights;
+  for (int32_t c = 0; c < p->channels; c += 4) {
+    int32_t a0 = p->bias[c], a1 = p->bias[c + 1], a2 = p->bias[c + 2], a3 = p->bias[c + 3];
+    for (int32_t t = 0; t < taps; ++t, w += 2) {
+      if (!tab[t]) continue;
+      const int32_t x = tf_dsp_load4(tab[t] + c);
+      const int32_t xe = __sxtab16(off2, x), xo = __sxtab16(off2, tf_dsp_ror8(x));
+      a0 = tf_dsp_mla16(a0, xe, w[0]);
+      a2 = tf_dsp_mla16(a2, tf_dsp_hi16(xe), tf_dsp_hi16(w[0]));
+      a1 = tf_dsp_mla16(a1, xo, w[1]);
+      a3 = tf_dsp_mla16(a3, tf_dsp_hi16(xo), tf_dsp_hi16(w[1]));
+    }
+    out[c] = tf_dsp_dw_out(p, c, a0);
+    out[c + 1] = tf_dsp_dw_out(p, c + 1, a1);
+    out[c + 2] = tf_dsp_dw_out(p, c + 2, a2);
+    out[c + 3] = tf_dsp_dw_out(p, c + 3, a3);
+  }
+}
+
+/**
+ * Four channels per step, the window clipped once per pixel into a table of tap pointers. With the
+ * solved requantisation (p->rq) inputs are used raw (the offset is in the start values) and taps
+ * outside the image read the zero-point row `pad`, so every pixel runs the whole window: 3×3
+ * windows run assembly on Arm, interior pixels with the tap offsets as load immediates (no table),
+ * border pixels through the table; the rest runs tf_dsp_dwq_pixel_c. Without it,
+ * tf_dsp_dw_pixel_general skips the outside taps.
  */
 TF_DSP_INLINE int tf_dsp_depthwise_s8(const tf_dsp_dw_params_t* p, const int8_t* input, int8_t* output) {
-  const int32_t off2 = (int32_t)(((uint32_t)p->input_offset & 0xffffu) | ((uint32_t)p->input_offset << 16));
-  const int32_t groups = p->channels / 4;
+  const int32_t C = p->channels;
+  const int32_t taps = p->filter_h * p->filter_w;
+  const int8_t* tab[TF_DSP_DW_MAX_TAPS];
+#if defined(TF_DSP_ASM) && defined(__OPTIMIZE__)
+  const int32_t sx = p->dilation_w * C, sy = p->dilation_h * p->in_w * C;
+  const int asm3x3 = p->rq && p->filter_h == 3 && p->filter_w == 3 && p->act_min == -128 && p->act_max == 127;
+  const int imm = __builtin_constant_p(sx) && __builtin_constant_p(sy) && 2 * sy + 2 * sx <= 4095;
+#endif
   for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t* in_b = input + b * p->in_h * p->in_w * p->channels;
+    const int8_t* in_b = input + b * p->in_h * p->in_w * C;
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
       const int32_t y0 = oy * p->stride_h - p->pad_h;
+      int32_t fy0, fy1;
+      tf_dsp_clip(y0, p->dilation_h, p->in_h, p->filter_h, &fy0, &fy1);
       for (int32_t ox = 0; ox < p->out_w; ++ox) {
         const int32_t x0 = ox * p->stride_w - p->pad_w;
-        int8_t* out = output + ((b * p->out_h + oy) * p->out_w + ox) * p->channels;
-        // Interior pixels (most of them) run the window with no bounds checks.
-        const int inside = y0 >= 0 && y0 + (p->filter_h - 1) * p->dilation_h < p->in_h && x0 >= 0 &&
-                           x0 + (p->filter_w - 1) * p->dilation_w < p->in_w;
-        const int fast3x3 = inside && p->filter_h == 3 && p->filter_w == 3;
-        const int32_t taps = p->filter_h * p->filter_w;
-        for (int32_t g = 0; g < groups; ++g) {
-          int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-          if (fast3x3) {
-            tf_dsp_dw3x3(in_b + (y0 * p->in_w + x0) * p->channels + 4 * g, p->weights + g * taps * 2,
-                         p->dilation_w * p->channels, p->dilation_h * p->in_w * p->channels, off2, &a0, &a1, &a2, &a3);
-          } else {
-          TF_DSP_UNROLL
-          for (int32_t fy = 0; fy < p->filter_h; ++fy) {
-            const int32_t iy = y0 + fy * p->dilation_h;
-            if (!inside && (iy < 0 || iy >= p->in_h)) continue;
-            TF_DSP_UNROLL
-            for (int32_t fx = 0; fx < p->filter_w; ++fx) {
-              const int32_t ix = x0 + fx * p->dilation_w;
-              if (!inside && (ix < 0 || ix >= p->in_w)) continue;
-              const int32_t x = tf_dsp_load4(in_b + (iy * p->in_w + ix) * p->channels + 4 * g);
-              const int32_t* w = p->weights + (g * taps + fy * p->filter_w + fx) * 2;
-              const int32_t xe = __sxtab16(off2, x), xo = __sxtab16(off2, tf_dsp_ror8(x));
-              a0 += tf_dsp_lo16(xe) * tf_dsp_lo16(w[0]);
-              a2 += tf_dsp_hi16(xe) * tf_dsp_hi16(w[0]);
-              a1 += tf_dsp_lo16(xo) * tf_dsp_lo16(w[1]);
-              a3 += tf_dsp_hi16(xo) * tf_dsp_hi16(w[1]);
-            }
-          }
-          }
-          const int32_t c = 4 * g;
-          out[c] = tf_dsp_dw_out(p, c, a0 + p->bias[c]);
-          out[c + 1] = tf_dsp_dw_out(p, c + 1, a1 + p->bias[c + 1]);
-          out[c + 2] = tf_dsp_dw_out(p, c + 2, a2 + p->bias[c + 2]);
-          out[c + 3] = tf_dsp_dw_out(p, c + 3, a3 + p->bias[c + 3]);
+        int32_t fx0, fx1;
+        tf_dsp_clip(x0, p->dilation_w, p->in_w, p->filter_w, &fx0, &fx1);
+        int8_t* out_px = output + ((b * p->out_h + oy) * p->out_w + ox) * C;
+#if defined(TF_DSP_ASM) && defined(__OPTIMIZE__)
+        if (asm3x3 && imm && fy0 == 0 && fy1 == 3 && fx0 == 0 && fx1 == 3) {
+          const int8_t* in_px = in_b + (y0 * p->in_w + x0) * C;
+          if (__builtin_constant_p(sx) && __builtin_constant_p(sy)) TF_DSP_DWQ_INTERIOR(sx, sy);
+          continue;
         }
+#endif
+        // A pointer is formed only for taps inside the image.
+        for (int32_t fy = 0; fy < p->filter_h; ++fy) {
+          const int32_t iy = y0 + fy * p->dilation_h;
+          for (int32_t fx = 0; fx < p->filter_w; ++fx) {
+            const int32_t ix = x0 + fx * p->dilation_w;
+            const int in = fy >= fy0 && fy < fy1 && fx >= fx0 && fx < fx1;
+            tab[fy * p->filter_w + fx] = in ? in_b + (iy * p->in_w + ix) * C : p->pad;
+          }
+        }
+#if defined(TF_DSP_ASM) && defined(__OPTIMIZE__)
+        if (asm3x3) {
+          tf_dsp_dwq_pixel_tab3x3(p, tab, out_px);
+          continue;
+        }
+#endif
+        if (p->rq) tf_dsp_dwq_pixel_c(p, tab, taps, out_px);
+        else tf_dsp_dw_pixel_general(p, tab, taps, out_px);
       }
     }
   }

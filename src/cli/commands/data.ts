@@ -23,6 +23,7 @@ import type { ModelSettings, Recording } from '../../core/dataset.js';
 import { cropRecording, editWindow, splitRecording, type EditResult } from '../../service/recordings.js';
 import { sampleAt } from '../../data/recording-edit.js';
 import { formatSpectrum, spectrumParams, windowSpectrum } from '../../features/spectrum.js';
+import type { Platform } from '../../service/ports.js';
 
 type Flags = ImportFlags & SplitFlags & {
   builtin?: boolean;
@@ -153,7 +154,7 @@ function editText(r: EditResult): string {
   ].join('\n');
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io: Platform): void {
   const data = program.command('data').description('Inspect, import and split labelled sensor recordings');
 
   inputOptions(
@@ -207,7 +208,7 @@ export function register(program: Command): void {
       action((file: string, f: EditFlags, cmd: Command) => {
         const o = globalOptions(cmd);
         if (f.from === undefined && f.to === undefined) throw usageError('data crop needs --from and/or --to', { remedy: 'e.g. tinyforge data crop FILE --from 1.5 --to 8' });
-        const r = cropRecording(file, { start: numberFlag('from', f.from, { integer: false, min: 0 }), end: numberFlag('to', f.to, { integer: false, min: 0 }) }, editOptions(f));
+        const r = cropRecording(io.files, file, { start: numberFlag('from', f.from, { integer: false, min: 0 }), end: numberFlag('to', f.to, { integer: false, min: 0 }) }, editOptions(f));
         emit(o, r, () => editText(r));
       }),
     );
@@ -224,7 +225,7 @@ export function register(program: Command): void {
         const spec = f.every !== undefined
           ? { every: numberFlag('every', f.every, { integer: false, min: 0 })! }
           : { at: f.at!.split(',').map((x) => numberFlag('at', x.trim(), { integer: false, min: 0 })!) };
-        const r = splitRecording(file, spec, editOptions(f));
+        const r = splitRecording(io.files, file, spec, editOptions(f));
         emit(o, r, () => editText(r));
       }),
     );
@@ -249,7 +250,7 @@ export function register(program: Command): void {
         // The same function and the same section rule `train` and `run` use: same files, classes
         // (data.labels, --exclude-labels), options and seed → same split.
         const section = dataSectionFromFlags(findConfig(f.config).config.data, f);
-        const prepared = prepareData({
+        const prepared = prepareData(io, {
           ...section,
           onProgress,
           ...(f.builtin ? { builtin: builtinOptions(f, paths), paths: undefined, import: undefined } : { import: description(paths, f) }),

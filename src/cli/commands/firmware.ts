@@ -14,6 +14,7 @@ import { formatMemory } from '../../firmware/footprint.js';
 import { loadSettings } from '../../adapters/model-sources.js';
 import { buildStage, firmwareSettings, firmwareStage, loadNativeEngine, readModelForFirmware } from '../../service/firmware.js';
 import { flag, listFlag, numberFlag } from '../flags.js';
+import type { Platform } from '../../service/ports.js';
 
 /** A clear bad-input error unless `path` is an existing regular file. */
 function requireFile(path: string, what: string, remedy: string): void {
@@ -42,7 +43,7 @@ interface BuildFlags {
   tflmLib?: string;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io: Platform): void {
   program
     .command('firmware')
     .description('generate a firmware project (sources, Makefile or Arduino sketch) for a board and an inference engine')
@@ -84,7 +85,7 @@ export function register(program: Command): void {
         // Other axes (e.g. aX..gZ) build and serve INFER, but the board's IMU cannot feed them: say so
         // (on stderr, even with --json/--quiet: it changes what the firmware can do).
         if (fs.warning) process.stderr.write(fs.warning + '\n');
-        const fw = await firmwareStage({ board: f.board, engine: f.engine, model, modelBytes, settings: fs.settings, out: f.out, force: f.force, library: Boolean(f.library) });
+        const fw = await firmwareStage(io, { board: f.board, engine: f.engine, model, modelBytes, settings: fs.settings, out: f.out, force: f.force, library: Boolean(f.library) });
         const { project, dir } = fw;
         if (project.flash?.warning) process.stderr.write(`warning: ${project.flash.warning}\n`);
         const bytes = project.files.reduce((a, x) => a + Buffer.byteLength(x.contents), 0);
@@ -114,14 +115,14 @@ export function register(program: Command): void {
       action(async (dirArg: string, f: BuildFlags, cmd: Command) => {
         const o = globalOptions(cmd);
         if (f.dryRun) {
-          const b = await buildStage(dirArg, { ...f, dryRun: true });
+          const b = await buildStage(io, dirArg, { ...f, dryRun: true });
           emit(o, { dryRun: true, plan: b.plan }, () => formatBuildPlan(b.plan));
           return;
         }
         const dir = resolve(dirArg);
         const m = readManifest(dir);
         info(o, `building ${m.board} (${m.engine} engine) in ${dir}`);
-        const b = await buildStage(dir, { tflmDir: f.tflmDir, tflmLib: f.tflmLib, onOutput: (chunk) => info(o, chunk.replace(/\n$/, '')) });
+        const b = await buildStage(io, dir, { tflmDir: f.tflmDir, tflmLib: f.tflmLib, onOutput: (chunk) => info(o, chunk.replace(/\n$/, '')) });
         const { plan } = b;
         const { footprint, memory, limits, fit } = b.image!;
         emit(o, { plan, artifact: join(dir, plan.artifact), footprint, memory, limits, ramNeeded: fit?.ramNeeded ?? null }, () =>

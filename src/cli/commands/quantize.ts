@@ -8,13 +8,13 @@ import { action, emit, globalOptions, info, type OutputOptions } from '../util.j
 import { badInput, usageError } from '../../core/errors.js';
 import type { QuantizeResult } from '../../quantize/index.js';
 import { findConfig, writeFileAtomic } from '../../adapters/files.js';
-import { loadSources, need, windowsAsArrayData } from '../../adapters/model-sources.js';
+import { loadSources, windowsAsArrayData } from '../../adapters/model-sources.js';
 import { addImportOptions, descriptionFromOptions, loadRecordings, modelWindowsFromData, namesRecordings, type ImportFlags } from '../data-options.js';
 import { formatPerLayer } from '../../quantize/per-layer.js';
 import { int8CostText } from '../../quantize/eval.js';
 import { formatFeatureSqnr } from '../../features/index.js';
 import { readTflite } from '../../tflite/reader.js';
-import { QUANTIZE_DEFAULT_MAX_EXAMPLES, checkQuantizeMode, evaluateModel, modelFiles, quantizeStage, writeModelFiles, type QuantizeStageResult } from '../../service/quantize.js';
+import { QUANTIZE_DEFAULT_MAX_EXAMPLES, checkQuantizeMode, evaluateModel, need, modelFiles, quantizeStage, writeModelFiles, type QuantizeStageResult } from '../../service/quantize.js';
 import { deprecatedAlias, flag } from '../flags.js';
 import { evalStreamAction, type EvalStreamFlags } from './eval-stream.js';
 import type { Platform } from '../../service/ports.js';
@@ -137,7 +137,7 @@ export function register(program: Command, io: Platform): void {
         if (!dir) throw usageError('--out is required', { remedy: 'pass the output folder, e.g. --out build/model' });
         const q = await runQuantize(f, o);
         // Everything is generated before anything is written, so a failure leaves no partial set.
-        const files = writeModelFiles(dir, modelFiles(q, { name: f.name }));
+        const files = writeModelFiles(io, dir, modelFiles(q, { name: f.name }));
         emit(o, { files, ...summary(q.result, q.bytes, q.floatParams) }, () =>
           [`wrote ${files.join(', ')}`, `model ${q.bytes.length} bytes (float weights ${q.floatParams * 4} bytes)`, layerTable(q.result)].join('\n'),
         );
@@ -166,7 +166,7 @@ export function register(program: Command, io: Platform): void {
         if (f.stream) return evalStreamAction(io, f, o, f.data ? () => loadRecordings(descriptionFromOptions(f, findConfig(undefined).config.data, [f.data!])).recordings : undefined);
         const max = parseMax(f.maxExamples);
         const recordings = f.data !== undefined && namesRecordings(f.data);
-        const report = await evaluateModel({
+        const report = await evaluateModel(io, {
           model: f.model,
           data: f.data,
           ...(recordings ? { evaluation: (settings, model) => windowsAsArrayData(modelWindowsFromData(f.data!, f, settings), model, settings!) } : {}),

@@ -23,6 +23,7 @@ import type { StopControl } from '../../adapters/signals.js';
 import { flag } from '../flags.js';
 import { applyFlags } from '../config-flags.js';
 import { addImportOptions, addSplitOptions, builtinProgress, descriptionFromOptions, detectionLines, loadRecordings, type ImportFlags, type SplitFlags } from '../data-options.js';
+import type { Platform } from '../../service/ports.js';
 
 export { TRAIN_DEFAULTS };
 
@@ -136,7 +137,7 @@ function trainSettingsFrom(flags: Flags, t: TinyforgeConfig['train'] & object, c
   }, frontEndFromConfig(flags.features && !(typeof cfg.features === 'object' && cfg.features.block === flags.features) ? (flags.features as FeaturesConfig) : cfg.features));
 }
 
-export function register(program: Command, stops: StopControl): void {
+export function register(program: Command, stops: StopControl, io: Platform): void {
   addSplitOptions(addImportOptions(program.command('train')))
     .description('Train a float model on labelled recordings (or the built-in data) with TensorFlow.js; save it with its settings, evaluation report and windows')
     .option('--force', 'built-in data: simulate even above 10 million samples (estimated first, refused above that otherwise)')
@@ -203,7 +204,7 @@ export function register(program: Command, stops: StopControl): void {
           const interrupt = softInterrupt(o, stops);
           let cv: CrossValidation;
           try {
-            cv = await crossValidate(recs, dataCfg, settings, out, k, { shouldStop: interrupt.stopped, onFold: (i, g) => info(o, `fold ${i}/${k}: test groups ${g.join(', ')}`) });
+            cv = await crossValidate(io, recs, dataCfg, settings, out, k, { shouldStop: interrupt.stopped, onFold: (i, g) => info(o, `fold ${i}/${k}: test groups ${g.join(', ')}`) });
           } finally {
             interrupt.dispose();
           }
@@ -214,7 +215,7 @@ export function register(program: Command, stops: StopControl): void {
           ].join('\n'));
           return;
         }
-        const data = prepareData({ ...dataCfg, paths: desc?.files, import: desc, builtin: desc?.files?.length ? undefined : builtin, onProgress });
+        const data = prepareData(io, { ...dataCfg, paths: desc?.files, import: desc, builtin: desc?.files?.length ? undefined : builtin, onProgress });
         onProgress.stop();
         for (const r of data.reports) for (const l of detectionLines(r)) info(o, `${r.source}: ${l}`);
         if (data.source === 'files') info(o, `read ${data.recordings} recordings from ${data.files.length} file(s)`);
@@ -228,7 +229,7 @@ export function register(program: Command, stops: StopControl): void {
         const interrupt = softInterrupt(o, stops);
         let r: TrainResult;
         try {
-          r = (await trainStage(data, settings, out, { onEpoch: bar.onEpoch, shouldStop: interrupt.stopped })).result;
+          r = (await trainStage(io, data, settings, out, { onEpoch: bar.onEpoch, shouldStop: interrupt.stopped })).result;
         } finally {
           bar.stop();
           interrupt.dispose();

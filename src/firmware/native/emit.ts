@@ -19,7 +19,7 @@ import { badInput, unsupported } from '../../core/errors.js';
 import type { TfliteModel } from '../../core/graph.js';
 import { findOp, NATIVE_OPS, OPS } from '../../ops/registry.js';
 import { checkGraph } from '../../interp/check.js';
-import type { AnyOpDef, NativeOp, NativeTarget } from '../../ops/types.js';
+import type { AnyOpDef, NativeOp, NativeRequant, NativeTarget } from '../../ops/types.js';
 import { assembleNativeFile } from './assemble.js';
 import { layoutArena, REMEDY_TFLM, tensorBytes } from './lifetimes.js';
 import { opEmitter, type EmitState } from './op-emitter.js';
@@ -40,6 +40,8 @@ export interface NativeEngineOptions {
   weights?: 'auto' | WeightPacking;
   /** Bytes the generated constant data may take on the board (its flash minus the rest of the image); 'auto' only. */
   constBudget?: number;
+  /** Quantisation values folded into layer code (default) or kept opaque so code size depends on the architecture only (NativeRequant). */
+  requant?: NativeRequant;
 }
 
 export interface NativeEngineResult {
@@ -107,17 +109,22 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
   g.operators.forEach((op, i) => {
     if (!findOp(op.op)) throw unsupported(`operator ${i}: ${op.op} is not supported by the native engine`, { remedy: REMEDY_TFLM, details: { operator: i, op: op.op } });
   });
-  // checkGraph is the interpreter's whole-model check (validation, execution order, every Prepare).
+  // checkGraph is the interpreter's whole-model check (validation, execution order, every Prepare);
+  // it folds shape-only operators (SHAPE and the int32 arithmetic on it) into constants: `cg` is
+  // the graph without them, `checked.original` maps its operators to the file's numbering.
   const checked = checkGraph(g);
-  g.operators.forEach((op, i) => {
-    if (!nativeOf(checked.ops[i]!.def)) throw unsupported(`operator ${i}: ${op.op} is not supported by the native engine`, { remedy: REMEDY_TFLM });
+  const cg = checked.graph;
+  const fileIndex = (c: number) => checked.original[c];
+  cg.operators.forEach((op, c) => {
+    if (!nativeOf(checked.ops[c]!.def)) throw unsupported(`operator ${fileIndex(c)}: ${op.op} is not supported by the native engine`, { remedy: REMEDY_TFLM });
   });
   // Exact PAD → convolution fusions (fuse-pad.ts): the emitted graph `fg` lacks the fused PADs.
-  const fusion = fusePads(g, checked.ops.map((o) => o!.prepared));
+  const fusion = fusePads(cg, checked.ops.map((o) => o!.prepared));
   const fg = fusion.graph;
   const prepared = fg.operators.map((op, k) => {
-    const i = fusion.original[k];
-    const native = nativeOf(checked.ops[i]!.def)!;
+    const c = fusion.original[k];
+    const i = fileIndex(c);
+    const native = nativeOf(checked.ops[c]!.def)!;
     const p = fusion.prepared[k];
     const ctx = { graph: fg, op, opIndex: i };
     // DSP targets ask the DSP registry first (it depends on the op modules, never the reverse).
@@ -129,7 +136,7 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
   const layout = layoutArena({ graph: fg, aliases: prepared.map((x) => x.alias), scratch: prepared.map((x) => x.scratch) });
 
   const emitAll = (packing: WeightPacking[]) => {
-    const state: EmitState = { graph: fg, target, decls: [], constEmitted: new Map(), arenaExpr: (t) => `(tf_arena + ${layout.offsetOf(t)})` };
+    const state: EmitState = { graph: fg, target, requant: opts.requant, decls: [], constEmitted: new Map(), arenaExpr: (t) => `(tf_arena + ${layout.offsetOf(t)})` };
     const calls: string[] = [];
     const scheduled = new Map<number, NativeEngineResult['schedule'][number]>();
     fg.operators.forEach((op, k) => {
@@ -142,10 +149,12 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
       const w = dspCall && weights ? { weights: packing[k], weightBytes: packing[k] === 'int8' ? weights.int8! : weights.int16 } : {};
       scheduled.set(i, { op: op.op, kernel, ...(scratch > 0 ? { scratchBytes: scratch } : {}), ...w });
     });
-    for (const [pad, conv] of fusion.fused) {
+    for (const [padC, convC] of fusion.fused) {
+      const [pad, conv] = [fileIndex(padC), fileIndex(convC)];
       calls.splice(calls.indexOf(`  /* ${conv}: ${g.operators[conv].op} */`), 0, `  /* ${pad}: ${g.operators[pad].op}, fused into operator ${conv}'s padding */`);
       scheduled.set(pad, { op: g.operators[pad].op, kernel: 'fused' });
     }
+    for (const f of checked.folded) scheduled.set(f, { op: g.operators[f].op, kernel: 'folded' });
     const schedule = g.operators.map((_, i) => scheduled.get(i)!);
     return { decls: state.decls, calls, schedule, constBytes: constArrayBytes(state.decls) };
   };

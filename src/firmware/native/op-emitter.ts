@@ -6,7 +6,7 @@
 import { cCommentText, cInts } from '../../core/cemit.js';
 import { badInput, unsupported } from '../../core/errors.js';
 import { numElements, type Graph, type Operator } from '../../core/graph.js';
-import type { CType, NativeEmitter, NativeTarget } from '../../ops/types.js';
+import type { CType, NativeEmitter, NativeRequant, NativeTarget } from '../../ops/types.js';
 import type { QuantizedMultiplier } from '../../ops/quant.js';
 import { REMEDY_TFLM } from './lifetimes.js';
 
@@ -14,6 +14,7 @@ import { REMEDY_TFLM } from './lifetimes.js';
 export interface EmitState {
   graph: Graph;
   target: NativeTarget;
+  requant?: NativeRequant;
   decls: string[];
   constEmitted: Map<number, string>;
   /** C expression of each non-constant tensor's data pointer (uint8_t* into the arena). */
@@ -69,6 +70,7 @@ export function opEmitter(s: EmitState, op: Operator, i: number, scratchOffset: 
     op,
     opIndex: i,
     target: s.target,
+    requant: s.requant,
     need,
     int8(which, k) {
       const t = tensorAt(which, k);

@@ -46,7 +46,7 @@ export function recordingView(root: HTMLElement, file: string, hooks: RecordingV
     h('div', { class: 'edit-row' }, h('b', {}, 'Split '), 'at ', splitAt, ' s ', splitSel, ' ', splitBtn, h('span', { class: 'muted' }, '  or into pieces of '), every, ' s ', everyBtn),
     h('div', { class: 'edit-row' }, h('label', {}, 'new name (optional) ', name)),
     rule, status,
-    h('h3', {}, 'Spectrum of the window at ', winStart, ' s ', h('span', { class: 'muted' }, '(shaded on the waveform)')), specInfo, specEl,
+    h('h3', {}, 'Spectrum of the window at ', winStart, ' s ', h('span', { class: 'muted' }, '(shaded on the waveform; click the waveform to move it)')), specInfo, specEl,
   );
 
   let rec: RecordingSamples | null = null;
@@ -157,7 +157,8 @@ export function recordingView(root: HTMLElement, file: string, hooks: RecordingV
       {
         width,
         height: 260,
-        scales: { x: { time: false } },
+        // The axis spans the recording's duration (samples / rate, as the list says), not just up to the last sample's time.
+        scales: { x: { time: false, range: () => [0, r.seconds] } },
         axes: [{ label: 'time (s)' }, { label: unit, size: 55 }],
         series: [{ label: 't (s)', value: (_u, v) => (v == null ? '–' : v.toFixed(2)) }, ...r.axes.map((a, i) => ({ label: `${a} (${r.units[i]})`, stroke: COLORS[i % COLORS.length], width: 1.2 }))],
         cursor: { drag: { x: true, y: false, setScale: false } },
@@ -189,6 +190,15 @@ export function recordingView(root: HTMLElement, file: string, hooks: RecordingV
       [xs, ...r.columns],
       plotEl,
     );
+    // A click without a drag moves the spectrum's window there (and keeps the selection, which uPlot clears on a click).
+    let downX = NaN;
+    plot.over.addEventListener('mousedown', (e) => (downX = e.clientX));
+    plot.over.addEventListener('mouseup', (e) => {
+      if (!plot || Math.abs(e.clientX - downX) > 2) return;
+      win = sample(plot.posToVal(e.offsetX, 'x'));
+      setTimeout(showSelection, 0);
+      void loadSpectrum();
+    });
     sel = null;
     win = 0;
     showSelection();

@@ -21,7 +21,7 @@ import { poolParamsFields, type PoolPrepared } from '../../../ops/pool.js';
 import { binaryParamsFields, outDims4, type BinaryPrepared } from '../../../ops/add-mul.js';
 import type { QuantizedMultiplier } from '../../../ops/quant.js';
 import type { NativeCall, NativeEmitter } from '../../../ops/types.js';
-import { foldInputOffset, packInt8Taps, packSxtb16, roundUp4 } from './pack.js';
+import { fastRequantTable, foldInputOffset, packInt8Taps, packSxtb16, roundUp4 } from './pack.js';
 
 /** The kernels' own header (firmware/native/dsp/), included by the generated model file on DSP targets. */
 export const DSP_HEADER = 'tf_dsp.h';
@@ -66,15 +66,47 @@ function checkMultipliers(e: NativeEmitter, ms: readonly QuantizedMultiplier[]):
   }
 }
 
-/** 1 when a multiplier of the layer has a positive shift (the kernels then keep the left-shift path). */
-function anyLeft(ms: readonly QuantizedMultiplier[]): number {
-  return ms.some((m) => m.shift > 0) ? 1 : 0;
+/**
+ * 1 when a multiplier of the layer has a positive shift (the kernels then keep the left-shift
+ * path); with requant 'uniform' always 1, whatever the trained values.
+ */
+function anyLeft(ms: readonly QuantizedMultiplier[], e: Pick<NativeEmitter, 'requant'>): number {
+  return e.requant === 'uniform' || ms.some((m) => m.shift > 0) ? 1 : 0;
 }
 
-function wrapper(e: NativeEmitter, kernel: string, params: string, withScratch: boolean): NativeCall {
+/**
+ * The fields of each DSP parameter struct that hold quantisation values (trained weights, biases,
+ * multipliers, shifts, zero points, activation ranges — a fused activation's range is in output
+ * units): with requant 'uniform' the wrapper hides them from the compiler. Shapes, strides and
+ * packing flags stay folded.
+ */
+const QUANT_FIELDS: Record<string, readonly string[]> = {
+  tf_dsp_conv_params_t: ['pad_value', 'output_offset', 'act_min', 'act_max', 'weights', 'bias', 'multiplier', 'shift'],
+  tf_dsp_fc_params_t: ['output_offset', 'act_min', 'act_max', 'weights', 'bias', 'multiplier', 'shift'],
+  tf_dsp_dw_params_t: ['input_offset', 'output_offset', 'act_min', 'act_max', 'weights', 'bias', 'multiplier', 'shift'],
+  tf_mean_params_t: ['input_zero_point', 'output_zero_point', 'multiplier', 'shift'],
+  tf_pool_params_t: ['act_min', 'act_max'],
+};
+
+/**
+ * The layer's `noinline` function over its `static const` parameter struct (`type`, at `params`):
+ * the compiler folds the struct into its own copy of the kernel. With requant 'uniform' the struct
+ * is copied and its QUANT_FIELDS read through a pointer an empty asm hides, so their values never
+ * reach the code (the copy's other fields fold as before) and the code's size does not depend on them.
+ */
+function wrapper(e: NativeEmitter, kernel: string, type: string, params: string, withScratch: boolean): NativeCall {
   const fn = `tf_op${e.opIndex}_run`;
   const sig = withScratch ? 'const int8_t* input, int8_t* output, int32_t* scratch' : 'const int8_t* input, int8_t* output';
-  e.decl(`static __attribute__((noinline)) int ${fn}(${sig}) {\n  return ${kernel}(${params}, input, output${withScratch ? ', scratch' : ''});\n}`);
+  const tail = `input, output${withScratch ? ', scratch' : ''}`;
+  const fields = QUANT_FIELDS[type];
+  if (!fields) throw internalError(`no quantisation fields listed for ${type}`, { remedy: 'report this: QUANT_FIELDS must list every DSP parameter struct' });
+  // Through a pointer the compiler cannot see through, the fields are loads from the struct (an
+  // opaque copy of the values would still be materialised as immediates of value-dependent size).
+  const body =
+    e.requant === 'uniform' && fields.length
+      ? `  const ${type}* q = ${params};\n  __asm__("" : "+r"(q));\n  ${type} p = *${params};\n${fields.map((f) => `  p.${f} = q->${f};`).join('\n')}\n  return ${kernel}(&p, ${tail});`
+      : `  return ${kernel}(${params}, ${tail});`;
+  e.decl(`static __attribute__((noinline)) int ${fn}(${sig}) {\n${body}\n}`);
   return { kernel, call: `${fn}(${e.input(0, 'int8_t')}, ${e.output('int8_t')}${withScratch ? `, (int32_t*)${e.scratch}` : ''})` };
 }
 
@@ -103,8 +135,12 @@ export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolea
   const w8 = packing === 'int8';
   e.decl(`/* operator ${i}: ${e.op.op} on the DSP kernel, k = ${taps.k} taps, ${packing} weights, scratch ${5 * taps.k4} B */`);
   e.decl(words(`tf_op${i}_wpack`, w8 ? packInt8Taps(rows, taps.k) : packSxtb16(rows, taps.k)));
-  e.decl(words(`tf_op${i}_bias_folded`, foldInputOffset(p.biasValues, rows, p.inputOffset)));
-  const { mult, shift } = e.multipliers(p.multipliers);
+  const folded = foldInputOffset(p.biasValues, rows, p.inputOffset);
+  e.decl(words(`tf_op${i}_bias_folded`, folded));
+  const rq = fastRequantTable(p.multipliers, folded, rows, p.outputOffset, p.actMin, p.actMax);
+  if (rq) e.decl(words(`tf_op${i}_rq`, rq));
+  // With the fast table the kernel never reads the multiplier and shift arrays: not emitted (flash).
+  const { mult, shift } = rq ? { mult: 'NULL', shift: 'NULL' } : e.multipliers(p.multipliers);
   const params = e.struct('tf_dsp_conv_params_t', {
     batches: p.batches,
     in_h: p.inH,
@@ -120,14 +156,15 @@ export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolea
     output_offset: p.outputOffset,
     act_min: p.actMin,
     act_max: p.actMax,
-    any_left_shift: anyLeft(p.multipliers),
+    any_left_shift: anyLeft(p.multipliers, e),
     w8: w8 ? 1 : 0,
     weights: `tf_op${i}_wpack`,
     bias: `tf_op${i}_bias_folded`,
     multiplier: mult,
     shift,
+    rq: rq ? `tf_op${i}_rq` : 'NULL',
   });
-  return wrapper(e, 'tf_dsp_conv_s8', params, true);
+  return wrapper(e, 'tf_dsp_conv_s8', 'tf_dsp_conv_params_t', params, true);
 }
 
 /** The FC layers the DSP kernel takes; anything the portable emitter refuses (non-constant or non-2-D filter) goes there for its error. */
@@ -171,14 +208,14 @@ export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter, packing: 
     act_min: p.actMin,
     act_max: p.actMax,
     per_channel: p.perChannel ? 1 : 0,
-    any_left_shift: anyLeft(p.multipliers),
+    any_left_shift: anyLeft(p.multipliers, e),
     w8: w8 ? 1 : 0,
     weights: `tf_op${i}_wpack`,
     bias: `tf_op${i}_bias_folded`,
     multiplier: mult,
     shift,
   });
-  return wrapper(e, 'tf_dsp_fc_s8', params, false);
+  return wrapper(e, 'tf_dsp_fc_s8', 'tf_dsp_fc_params_t', params, false);
 }
 
 /** MAX_POOL_2D on DSP targets: the portable parameter struct handed to the DSP kernel's body in a per-layer wrapper. */
@@ -186,7 +223,7 @@ function emitDspMaxPool(p: PoolPrepared, e: NativeEmitter): NativeCall | null {
   if (e.target !== 'dsp') return null;
   e.int8('in', 0);
   e.int8('out', 0);
-  return wrapper(e, 'tf_dsp_max_pool_s8', e.struct('tf_pool_params_t', poolParamsFields(p)), false);
+  return wrapper(e, 'tf_dsp_max_pool_s8', 'tf_pool_params_t', e.struct('tf_pool_params_t', poolParamsFields(p)), false);
 }
 
 /** AVERAGE_POOL_2D on DSP targets, likewise (channels % 4 != 0 falls back to tf_k_avg_pool_s8 inside the kernel). */
@@ -194,7 +231,7 @@ function emitDspAvgPool(p: PoolPrepared, e: NativeEmitter): NativeCall | null {
   if (e.target !== 'dsp' || p.kind !== 'int8') return null;
   e.int8('in', 0);
   e.int8('out', 0);
-  return wrapper(e, 'tf_dsp_avg_pool_s8', e.struct('tf_pool_params_t', poolParamsFields(p)), false);
+  return wrapper(e, 'tf_dsp_avg_pool_s8', 'tf_pool_params_t', e.struct('tf_pool_params_t', poolParamsFields(p)), false);
 }
 
 /** tf_dsp_binary_s8's op selector per registry op. */
@@ -207,7 +244,9 @@ const BINARY_OP = { ADD: 'TF_DSP_BIN_ADD', SUB: 'TF_DSP_BIN_SUB', MUL: 'TF_DSP_B
  */
 function emitDspBinary(p: BinaryPrepared, e: NativeEmitter): NativeCall | null {
   const op = e.op.op as keyof typeof BINARY_OP;
-  if (e.target !== 'dsp' || p.kind !== 'int8' || !(op in BINARY_OP)) return null;
+  // Whether this kernel takes the layer depends on its shifts, and it folds the rescale: with
+  // requant 'uniform' the portable kernel (its own translation unit, no folding) runs it.
+  if (e.target !== 'dsp' || p.kind !== 'int8' || !(op in BINARY_OP) || e.requant === 'uniform') return null;
   const ms = [p.input1Multiplier, p.input2Multiplier, p.outputMultiplier];
   if (op !== 'MUL' && (p.leftShift < 0 || p.leftShift > 22 || ms.some((m) => m.shift > 0))) return null;
   e.int8('in', 0);
@@ -226,12 +265,60 @@ function emitDspBinary(p: BinaryPrepared, e: NativeEmitter): NativeCall | null {
 /** MEAN on DSP targets, likewise (the kernel falls back to tf_k_mean_s8 for shapes it does not take). */
 function emitDspMean(p: MeanPrepared, e: NativeEmitter): NativeCall | null {
   if (e.target !== 'dsp') return null;
-  return wrapper(e, 'tf_dsp_mean_s8', e.struct('tf_mean_params_t', meanParamsFields(p, e)), false);
+  return wrapper(e, 'tf_dsp_mean_s8', 'tf_mean_params_t', e.struct('tf_mean_params_t', meanParamsFields(p, e)), false);
 }
 
-/** DEPTHWISE_CONV_2D with depth multiplier 1 and channels % 4 == 0 → tf_dsp_depthwise_s8, or null. */
+/**
+ * The depthwise kernel's requantisation solved for one layer (tf_dsp_dw_params_t.rq), per channel
+ * {multiplier, K = 2^(e-1) + output_offset·2^e, e = -shift}, for accumulators doubled (weights and
+ * bias ×2) so that one SMMULR gives the reference's doubling high multiply. Null unless it is exact
+ * for every accumulator the layer can produce: every shift in [-31, -1] (a right shift, no left),
+ * |acc| <= |bias| + 255·Σ|w| < 2^30 (inputs plus offset lie in [-255, 255]) so 2·acc fits int32,
+ * and t + (t >> 31) + K cannot overflow int32 (|t| <= |acc|, since multiplier < 2^31).
+ */
+export function dwRequantTable(p: ConvPrepared, filter: Int8Array): Int32Array | null {
+  const C = p.outC;
+  const taps = p.kH * p.kW;
+  const out = new Int32Array(3 * C);
+  for (let c = 0; c < C; c++) {
+    const { multiplier, shift } = p.multipliers[c];
+    const e = -shift;
+    if (!(e >= 1 && e <= 31)) return null;
+    let sumAbs = 0;
+    for (let t = 0; t < taps; t++) sumAbs += Math.abs(filter[t * C + c]);
+    const maxAcc = Math.abs(p.biasValues ? p.biasValues[c] : 0) + 255 * sumAbs;
+    if (maxAcc >= 2 ** 30) return null;
+    const k = 2 ** (e - 1) + p.outputOffset * 2 ** e;
+    if (maxAcc + 1 + Math.abs(k) >= 2 ** 31) return null;
+    out.set([multiplier, k, e], 3 * c);
+  }
+  return out;
+}
+
+/** TF_DSP_DW_MAX_TAPS of tf_dsp.h: larger windows stay on the portable kernel (its strong DSP twin). */
+const DW_MAX_TAPS = 64;
+
+/**
+ * The rq table of tf_dsp_dw_params_t: per group of 4 channels the 4 accumulator start values
+ * 2·(bias + input_offset·Σw) (wrapped to int32 as the kernel's sums wrap), then the group's
+ * {multiplier, K, e} triples from dwRequantTable.
+ */
+function dwGroupTable(p: ConvPrepared, filter: Int8Array, solved: Int32Array): Int32Array {
+  const C = p.outC;
+  const taps = p.kH * p.kW;
+  const rows = Array.from({ length: C }, (_, c) => Int32Array.from({ length: taps }, (_, t) => filter[t * C + c]));
+  const start = foldInputOffset(p.biasValues, rows, p.inputOffset);
+  const out = new Int32Array(4 * C);
+  for (let g = 0; g < C / 4; g++) {
+    for (let j = 0; j < 4; j++) out[16 * g + j] = Math.imul(2, start[4 * g + j]);
+    out.set(solved.subarray(12 * g, 12 * g + 12), 16 * g + 4);
+  }
+  return out;
+}
+
+/** DEPTHWISE_CONV_2D with depth multiplier 1, channels % 4 == 0 and at most 64 taps → tf_dsp_depthwise_s8, or null. */
 export function emitDspDepthwise(p: ConvPrepared, e: NativeEmitter): NativeCall | null {
-  if (e.target !== 'dsp' || p.kind !== 'int8' || p.depthMultiplier !== 1 || p.inC % 4 !== 0 || p.inC !== p.outC) return null;
+  if (e.target !== 'dsp' || p.kind !== 'int8' || p.depthMultiplier !== 1 || p.inC % 4 !== 0 || p.inC !== p.outC || p.kH * p.kW > DW_MAX_TAPS) return null;
   const data = e.graph.tensors[p.filter].data;
   if (!data || e.graph.tensors[p.filter].dtype !== 'int8') return null;
   e.int8('in', 0);
@@ -239,14 +326,22 @@ export function emitDspDepthwise(p: ConvPrepared, e: NativeEmitter): NativeCall 
   checkMultipliers(e, p.multipliers);
   const filter = new Int8Array(data.buffer, data.byteOffset, data.byteLength);
   const taps = p.kH * p.kW;
+  const solved = dwRequantTable(p, filter);
+  // With the solved requantisation the accumulators are doubled: weights ×2 (|2w| <= 256, int16).
+  const scale = solved ? 2 : 1;
   // Filter [1][kh][kw][c]: each tap's channels packed on their own (packSxtb16 of one row), then
   // regrouped per 4 channels so one group's taps are contiguous: [c/4][tap][2 words].
-  const perTap = Array.from({ length: taps }, (_, t) => packSxtb16([filter.subarray(t * p.outC, (t + 1) * p.outC)], p.outC));
+  const perTap = Array.from({ length: taps }, (_, t) => packSxtb16([Int32Array.from(filter.subarray(t * p.outC, (t + 1) * p.outC), (w) => scale * w)], p.outC));
   const packed = Array.from({ length: p.outC / 4 }, (_, g) => perTap.flatMap((w) => [w[2 * g], w[2 * g + 1]])).flat();
   const i = e.opIndex;
-  e.decl(`/* operator ${i}: DEPTHWISE_CONV_2D on the DSP kernel, ${taps} taps × ${p.outC} channels */`);
+  e.decl(`/* operator ${i}: DEPTHWISE_CONV_2D on the DSP kernel, ${taps} taps × ${p.outC} channels, ${solved ? 'requantisation solved per channel (accumulators doubled, input offset in the start values)' : 'general requantisation'} */`);
   e.decl(words(`tf_op${i}_wpack`, packed));
-  e.decl(words(`tf_op${i}_bias`, p.biasValues ?? new Int32Array(p.outC)));
+  if (solved) {
+    e.decl(words(`tf_op${i}_rq`, dwGroupTable(p, filter, solved)));
+    e.decl(`static const int8_t tf_op${i}_pad[${p.outC}] __attribute__((aligned(4))) = {\n${cInts(new Array(p.outC).fill(-p.inputOffset), 16)}\n};`);
+  } else {
+    e.decl(words(`tf_op${i}_bias`, p.biasValues ?? new Int32Array(p.outC)));
+  }
   const { mult, shift } = e.multipliers(p.multipliers);
   const params = e.struct('tf_dsp_dw_params_t', {
     batches: p.batches,
@@ -260,13 +355,15 @@ export function emitDspDepthwise(p: ConvPrepared, e: NativeEmitter): NativeCall 
     output_offset: p.outputOffset,
     act_min: p.actMin,
     act_max: p.actMax,
-    any_left_shift: anyLeft(p.multipliers),
+    any_left_shift: anyLeft(p.multipliers, e),
     weights: `tf_op${i}_wpack`,
-    bias: `tf_op${i}_bias`,
+    bias: solved ? '0' : `tf_op${i}_bias`,
     multiplier: mult,
     shift,
+    rq: solved ? `tf_op${i}_rq` : '0',
+    pad: solved ? `tf_op${i}_pad` : '0',
   });
-  return wrapper(e, 'tf_dsp_depthwise_s8', params, false);
+  return wrapper(e, 'tf_dsp_depthwise_s8', 'tf_dsp_dw_params_t', params, false);
 }
 
 /**

@@ -3,6 +3,7 @@
  * widening to int16, packing in SXTB16 order with output channels interleaved in pairs, and
  * folding the input offset into the bias. Pure functions over plain arrays.
  */
+import { mulByQuantizedMultiplier } from '../../../interp/fixedpoint.js';
 
 /** n rounded up to a multiple of 4 (the DSP kernels consume taps in groups of 4). */
 export function roundUp4(n: number): number {
@@ -89,4 +90,41 @@ export function foldInputOffset(bias: ArrayLike<number> | null, rows: readonly A
     for (let t = 0; t < r.length; t++) s += r[t];
     return ((bias ? bias[c] : 0) + Math.imul(inputOffset, s)) | 0;
   });
+}
+
+/** The requantisation the kernels compute for one accumulator (TFLM MultiplyByQuantizedMultiplier, zero point, saturate, clamp). */
+function requantOne(acc: number, m: { multiplier: number; shift: number }, outputOffset: number, lo: number, hi: number): number {
+  const v = Math.min(127, Math.max(-128, mulByQuantizedMultiplier(acc, m.multiplier, m.shift) + outputOffset));
+  return Math.min(hi, Math.max(lo, v));
+}
+
+/**
+ * The DSP conv kernel's fast requantisation table (tf_dsp_requant_fast in tf_dsp.h): per channel
+ * (multiplier, k = -shift, 2^(k-1) + outputOffset · 2^k), or null when some channel fits neither form:
+ * - 1 <= k <= 22 and |accumulator| < 2^29 for every int8 input, bounded by |folded bias| + 128 · Σ|w|
+ *   (the kernel's inputs are raw int8: the input offset is in the bias);
+ * - or a channel whose output is one value v for every input (requantisation is monotone in the
+ *   accumulator, so equal at both ends of its range means constant; e.g. dead channels with a huge
+ *   bias and a tiny scale): (0, 1, 2v), which the fast formula turns into v whatever the accumulator.
+ */
+export function fastRequantTable(ms: readonly { multiplier: number; shift: number }[], foldedBias: ArrayLike<number>, rows: readonly ArrayLike<number>[], outputOffset: number, actMin: number, actMax: number): Int32Array | null {
+  const out = new Int32Array(3 * rows.length);
+  for (let c = 0; c < rows.length; c++) {
+    const m = ms.length === 1 ? ms[0] : ms[c];
+    const k = -m.shift;
+    let reach = 0;
+    for (let t = 0; t < rows[c].length; t++) reach += 128 * Math.abs(rows[c][t]);
+    const bound = Math.abs(foldedBias[c]) + reach;
+    if (k >= 1 && k <= 22 && bound < 2 ** 29) {
+      out.set([m.multiplier, k, 2 ** (k - 1) + outputOffset * 2 ** k], 3 * c);
+      continue;
+    }
+    const lo = foldedBias[c] - reach;
+    const hi = foldedBias[c] + reach;
+    if (lo < -(2 ** 31) || hi >= 2 ** 31) return null; // the accumulator could wrap
+    const v = requantOne(lo, m, outputOffset, actMin, actMax);
+    if (requantOne(hi, m, outputOffset, actMin, actMax) !== v) return null;
+    out.set([0, 1, 2 * v], 3 * c);
+  }
+  return out;
 }
