@@ -12,6 +12,7 @@ import type { FlashPlan } from '../flash/plan.js';
 import { DeviceClient, type ClientOptions } from '../device/client.js';
 import { interpreterReference, parseWindowsFile, quantizeWindows, type Reference } from '../device/reference.js';
 import type { Board, BoardPort, BoardStartOptions, FilePort, Platform, StartedBoard } from './ports.js';
+import { DTYPE_BYTES, numElements } from '../core/graph.js';
 import { verifyDevice, type AnomalyScore, type VerifyReport } from '../device/verify.js';
 import { anomalyDistance, anomalyInt8 } from '../train/anomaly.js';
 import { selectVerifySample, type VerifySample, type VerifySampleOptions } from '../device/verify-sample.js';
@@ -178,6 +179,18 @@ export interface VerifyStageOptions extends VerifySampleOptions {
   settings?: ModelSettings;
 }
 
+/** A model with several output tensors: their names and bytes (verify reports each); {} otherwise or for a model tinyforge cannot read (a vectors folder's). */
+function outputTensorsOf(model: Uint8Array): { outputTensors?: { name: string; bytes: number }[] } {
+  let g;
+  try {
+    g = readTflite(model).graph;
+  } catch {
+    return {};
+  }
+  if (g.outputs.length < 2) return {};
+  return { outputTensors: g.outputs.map((i) => ({ name: g.tensors[i].name, bytes: numElements(g.tensors[i].shape) * (DTYPE_BYTES[g.tensors[i].dtype] || 1) })) };
+}
+
 /** The host's anomaly score of a verify input (its int8 model input: the input itself, or the feature block's), or undefined without an anomaly block. */
 function hostAnomaly(model: Uint8Array, w: VerifyWindows, settings: ModelSettings | undefined): ((input: Uint8Array, index: number) => AnomalyScore) | undefined {
   if (!settings?.anomaly) return undefined;
@@ -229,6 +242,7 @@ export async function verifyStage(client: DeviceClient, model: Uint8Array, w: Ve
     onProgress: o.onProgress,
     sampleRateHz: o.sampleRateHz ?? o.settings?.sampleRateHz,
     ...(anomaly ? { anomaly: (x: Uint8Array, k: number) => anomaly(x, sample.indices[k]) } : {}),
+    ...outputTensorsOf(model),
   });
   const { indices: _omit, ...summary } = sample;
   // Counted where the host interpreter is the reference (a vectors folder brings its own outputs,
