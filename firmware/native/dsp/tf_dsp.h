@@ -207,6 +207,17 @@ TF_DSP_INLINE int32_t tf_dsp_smmulr(int32_t a, int32_t b) {
 }
 
 /**
+ * The solved requantisation of one doubled accumulator (q: multiplier, K, e), before the activation
+ * clamp: floor((2·acc·m + 2^31) / 2^32) = floor((acc·m + 2^30) / 2^31) is the reference's doubling
+ * high multiply; (t - [t < 0] + 2^(e-1)) >> e is its round-half-away-from-zero divide by 2^e, and
+ * output_offset·2^e in K adds the zero point before the shift. tf_dsp_dw_out: the general one.
+ */
+TF_DSP_INLINE int32_t tf_dsp_rq1(int32_t acc2, const int32_t* q) {
+  const int32_t t = tf_dsp_smmulr(acc2, q[0]);
+  return __ssat((t + (t >> 31) + q[1]) >> q[2], 8);
+}
+
+/**
  * tf_dsp_requant_l(acc, m, -k, 0, out_offset, lo, hi) bit for bit when |acc| < 2^29 and 1 <= k <= 22, with
  * rq = (m, k, 2^(k-1) + (out_offset << k)):
  * - the high multiply floor((acc·m + 2^30) / 2^31) is SMMULR(2·acc, m) (2·acc fits: no int64 add and shift);
@@ -595,17 +606,6 @@ TF_DSP_INLINE int32_t tf_dsp_mla16(int32_t acc, int32_t a, int32_t b) {
   return (int32_t)((uint32_t)acc + (uint32_t)(tf_dsp_lo16(a) * tf_dsp_lo16(b)));
 }
 
-/**
- * The solved requantisation of one doubled accumulator (q: multiplier, K, e), before the activation
- * clamp: floor((2·acc·m + 2^31) / 2^32) = floor((acc·m + 2^30) / 2^31) is the reference's doubling
- * high multiply; (t - [t < 0] + 2^(e-1)) >> e is its round-half-away-from-zero divide by 2^e, and
- * output_offset·2^e in K adds the zero point before the shift. tf_dsp_dw_out: the general one.
- */
-TF_DSP_INLINE int32_t tf_dsp_dw_rq1(int32_t acc2, const int32_t* q) {
-  const int32_t t = tf_dsp_smmulr(acc2, q[0]);
-  return __ssat((t + (t >> 31) + q[1]) >> q[2], 8);
-}
-
 TF_DSP_INLINE int8_t tf_dsp_dw_clamp(const tf_dsp_dw_params_t* p, int32_t v) {
   if (p->act_min > -128) v = v < p->act_min ? p->act_min : v;
   if (p->act_max < 127) v = v > p->act_max ? p->act_max : v;
@@ -629,10 +629,10 @@ TF_DSP_INLINE void tf_dsp_clip(int32_t v0, int32_t d, int32_t n, int32_t taps, i
 /** Requantise a group's 4 doubled accumulators with the solved requantisation (q: the group's {m, K, e} triples) and store them. */
 TF_DSP_INLINE void tf_dsp_dw_rq4(const tf_dsp_dw_params_t* p, const int32_t* q, int32_t a0, int32_t a1, int32_t a2,
                                  int32_t a3, int8_t* out) {
-  out[0] = tf_dsp_dw_clamp(p, tf_dsp_dw_rq1(a0, q));
-  out[1] = tf_dsp_dw_clamp(p, tf_dsp_dw_rq1(a1, q + 3));
-  out[2] = tf_dsp_dw_clamp(p, tf_dsp_dw_rq1(a2, q + 6));
-  out[3] = tf_dsp_dw_clamp(p, tf_dsp_dw_rq1(a3, q + 9));
+  out[0] = tf_dsp_dw_clamp(p, tf_dsp_rq1(a0, q));
+  out[1] = tf_dsp_dw_clamp(p, tf_dsp_rq1(a1, q + 3));
+  out[2] = tf_dsp_dw_clamp(p, tf_dsp_rq1(a2, q + 6));
+  out[3] = tf_dsp_dw_clamp(p, tf_dsp_rq1(a3, q + 9));
 }
 
 /**
