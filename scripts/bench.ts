@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const all = readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'types.ts').map((f) => basename(f, '.ts'))
     .sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99));
   const out = join(REPO_ROOT, 'BENCHMARKS.md');
-  const blocks = new Map<string, string>(existsSync(out) ? previousBlocks(readFileSync(out, 'utf8')) : []);
+  const measured = new Map<string, string>();
   for (const m of mods) {
     const sections: BenchSection[] = [];
     const t0 = Date.now();
@@ -50,8 +50,10 @@ async function main(): Promise<void> {
     // No sections: the module had nothing to measure here (data not on this machine); keep its last figures.
     if (sections.length === 0) continue;
     const stamp = `_measured ${new Date().toISOString().slice(0, 10)} on this machine_`;
-    blocks.set(m, sections.flatMap((x) => [`## ${x.title}`, '', x.markdown.trim(), '', stamp, '']).join('\n'));
+    measured.set(m, sections.flatMap((x) => [`## ${x.title}`, '', x.markdown.trim(), '', stamp, '']).join('\n'));
   }
+  // The other modules' blocks are read now, not at the start: a long run must not undo what was merged meanwhile.
+  const blocks = new Map<string, string>([...(existsSync(out) ? previousBlocks(readFileSync(out, 'utf8')) : []), ...measured]);
   const c = cpus();
   const machine = [
     `- date: ${new Date().toISOString()}`,

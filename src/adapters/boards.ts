@@ -32,7 +32,7 @@ function qemuBoard(spec: BoardSpec): Board {
     hostsImu: true,
     plan: (input) => flashPlan({ ...input, board: spec.id }),
     flash: (plan, o) => start(plan.artifact, o),
-    attach(image, o) {
+    async attach(image, o) {
       if (!image.artifact) throw badInput(`${spec.id} runs the image it is started on, and no built firmware was given`, { remedy: 'build it first: tinyforge run --to build (or tinyforge firmware …, then tinyforge build DIR)' });
       return start(image.artifact, o);
     },

@@ -47,7 +47,7 @@ export const SPECTRAL_DEFAULTS: SpectralParams = {
   spectrum: 'mean',
   window: 'hann',
   magnitude: false,
-  includeMean: false,
+  includeMean: true,
 };
 
 export const SPECTRAL_HELP: Record<keyof SpectralParams, string> = {
@@ -60,7 +60,7 @@ export const SPECTRAL_HELP: Record<keyof SpectralParams, string> = {
   spectrum: "'mean' (Welch) or 'max' (max-hold) over the frames",
   window: "'hann' or 'none' per frame",
   magnitude: 'add |a| of the first three axes as a channel',
-  includeMean: "add each channel's mean (orientation) as a feature",
+  includeMean: "add each channel's mean (orientation) as a feature (default true; false when the model must not depend on how the sensor is worn)",
   inputScale: 'counts per unit per axis (powers of two)',
 };
 

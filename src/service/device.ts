@@ -62,10 +62,14 @@ export async function detectArduinoPort(boards: BoardPort): Promise<string> {
   });
 }
 
-/** The image a built project folder flashes: its manifest's board and that board's build artifact. */
-export function projectImage(files: Pick<FilePort, 'readManifest'>, dir: string): { board: string; artifact: string; projectDir: string } {
+/**
+ * The image a built project folder flashes: its manifest's board and that board's build artifact.
+ * `board` given: a folder generated for another board is bad input.
+ */
+export function projectImage(files: Pick<FilePort, 'readManifest'>, dir: string, board?: string): { board: string; artifact: string; projectDir: string } {
   const projectDir = resolve(dir);
   const m = files.readManifest(projectDir);
+  if (board && board !== m.board) throw badInput(`${dir} was generated for ${m.board}, not ${board}`, { remedy: `drop --board or regenerate with --board ${board}` });
   return { board: m.board, projectDir, artifact: resolve(projectDir, buildPlan(projectDir, m.board, { ...manifestPlanOptions(m), tflmDir: '$TFLM_DIR' }).artifact) };
 }
 
@@ -76,10 +80,7 @@ export async function resolveFlashTarget(io: Pick<Platform, 'files' | 'boards'>,
   let artifact: string;
   let projectDir: string | undefined;
   if (io.files.isDirectory(target)) {
-    const p = projectImage(io.files, target);
-    if (boardId && io.boards.board(boardId).spec.id !== p.board) {
-      throw badInput(`${target} was generated for ${p.board}, not ${boardId}`, { remedy: `drop --board or regenerate with --board ${boardId}` });
-    }
+    const p = projectImage(io.files, target, boardId && io.boards.board(boardId).spec.id);
     ({ board: boardId, artifact, projectDir } = p);
   } else {
     if (!boardId) throw badInput('flashing an image file needs --board', { remedy: `pass --board (${BOARD_IDS.join(', ')})` });

@@ -265,7 +265,7 @@ export async function runProject(io: Platform, input: RunInput, hooks: RunHooks 
 
     if (has('flash')) {
       hooks.begin?.('flash');
-      const t = await resolveFlashTarget(io, need(L.firmware, 'firmware project', 'flash'), { port: cfg.verify?.port });
+      const t = await resolveFlashTarget(io, need(L.firmware, 'firmware project', 'flash'), { board: target.spec.id, port: cfg.verify?.port });
       board = await flashStage(io, t, { port: cfg.verify?.port, onOutput: hooks.output });
       say('flash', `${board.summary} on ${board.path}`);
     }
@@ -276,7 +276,7 @@ export async function runProject(io: Platform, input: RunInput, hooks: RunHooks 
       verifyWindows ??= await loadVerifyWindows(io, tflite, L.tflite, { data: need(L.train, 'training run folder', 'verify') });
       if (!board) {
         // Not flashed by this run: the board as it runs now (one the host runs is started on the built image).
-        const image = exists(join(L.firmware, MANIFEST_FILE)) ? projectImage(io.files, L.firmware).artifact : undefined;
+        const image = exists(join(L.firmware, MANIFEST_FILE)) ? projectImage(io.files, L.firmware, target.spec.id).artifact : undefined;
         board = await target.attach({ artifact: image, port: cfg.verify?.port });
         say('verify', `${board.summary} on ${board.path}`);
       }

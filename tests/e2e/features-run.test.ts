@@ -33,12 +33,12 @@ describe('tinyforge run with a spectral front-end', () => {
     // The DSP's own instructions are measured apart and are part of the inference's.
     expect(report.verify.features.counter.mean).toBeGreaterThan(0);
     expect(report.verify.counter.mean).toBeGreaterThan(report.verify.features.counter.mean);
-    // 4 channels (aX, aY, aZ, |a|) × (rms, skew, kurt, bins 1…6 at 32/50 Hz up to 10 Hz, sskew, skurt).
+    // 4 channels (aX, aY, aZ, |a|) × (mean (includeMean, on by default), rms, skew, kurt, bins 1…6 at 32/50 Hz up to 10 Hz, sskew, skurt).
     const settings = JSON.parse(readFileSync(join(dir, 'out', 'settings.json'), 'utf8'));
     expect(settings.features.block).toBe('spectral');
-    expect(settings.features.names).toHaveLength(4 * (3 + 6 + 2));
+    expect(settings.features.names).toHaveLength(4 * (1 + 3 + 6 + 2));
     const train = JSON.parse(readFileSync(join(dir, 'out', 'train', 'report.json'), 'utf8'));
-    expect(train.frontEnd).toMatchObject({ block: 'spectral', features: 44 });
+    expect(train.frontEnd).toMatchObject({ block: 'spectral', features: 48 });
     expect(report.train.accuracy.test).toBeGreaterThan(0.5);
 
     const model = new Uint8Array(readFileSync(join(dir, 'out', 'model.tflite')));

@@ -96,6 +96,28 @@ describe('virtual board: int8-packed DSP weights bit-exact (native engine)', () 
   it.skipIf(!shared).each(['mlperf_tiny_kws', 'micro_speech_quantized', 'magic_wand', 'person_detect'])('shared %s', (name) => verifyOnVirtualBoard(name, join(shared!, 'vectors', name), 'int8'));
 });
 
+const q8 = (scale: number, zp: number) => ({ scale: [Math.fround(scale)], zeroPoint: [zp], quantizedDimension: 0 });
+const i8bytes = (a: Int8Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/** Writes `graph` as a vector folder (8 inputs: 6 LCG-random, all -128, all 127; outputs from the host interpreter) and verifies it on the board. */
+async function verifyGraphOnVirtualBoard(name: string, graph: Graph, weights: 'auto' | 'int8' = 'auto'): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), `tf-e2e-${name}-`));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'model.tflite'), writeTflite({ graph, version: 3, description: `e2e ${name}`, metadata: [] }));
+  const interp = createInterpreter(graph);
+  const n = graph.tensors[graph.inputs[0]].shape.reduce((x, y) => x * y, 1);
+  let s = 0x5eed;
+  const vectors = Array.from({ length: 8 }, (_, k) => {
+    const input = k === 6 ? new Uint8Array(n).fill(0x80) : k === 7 ? new Uint8Array(n).fill(0x7f) : Uint8Array.from({ length: n }, () => ((s = (Math.imul(s, 1103515245) + 12345) | 0), (s >>> 16) & 0xff));
+    writeFileSync(join(dir, `in-00${k}.bin`), input);
+    writeFileSync(join(dir, `out-00${k}.bin`), interp.invoke([input])[0]);
+    return { input: `in-00${k}.bin`, output: `out-00${k}.bin` };
+  });
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify({ vectors }));
+  await verifyOnVirtualBoard(name, dir, weights);
+  return emitNativeEngine(readTflite(new Uint8Array(readFileSync(join(dir, 'model.tflite')))), { modelSha256: 'ab'.repeat(32), target: 'dsp', weights }).schedule.map((k) => k.kernel);
+}
+
 // The DSP elementwise and average-pool kernels (tf_dsp_binary_s8, tf_dsp_avg_pool_s8) on the real
 // instructions: no shared vector has ADD, SUB or MUL. A residual block of them — ADD of two arena
 // tensors (the non-broadcast path), MUL by a per-channel constant and ADD of a scalar (broadcast),
@@ -103,18 +125,16 @@ describe('virtual board: int8-packed DSP weights bit-exact (native engine)', () 
 // (bit-exact with TFLM's reference kernels, tests/vectors), inputs LCG-random plus the rails.
 describe('virtual board: DSP ADD / SUB / MUL / AVERAGE_POOL_2D bit-exact (native engine)', () => {
   it('a residual block of them, 8 inputs', async () => {
-    const q = (scale: number, zp: number) => ({ scale: [Math.fround(scale)], zeroPoint: [zp], quantizedDimension: 0 });
     const shape = [1, 6, 10, 16];
-    const act = (name: string, scale: number, zp: number): Tensor => ({ name, dtype: 'int8', shape, quant: q(scale, zp) });
-    const bytes = (a: Int8Array) => new Uint8Array(a.buffer);
+    const act = (name: string, scale: number, zp: number): Tensor => ({ name, dtype: 'int8', shape, quant: q8(scale, zp) });
     const tensors: Tensor[] = [
       act('x', 0.05, -3), // 0
       act('pool', 0.05, -3), // 1
       act('sum', 0.07, 10), // 2
-      { name: 'gain', dtype: 'int8', shape: [16], data: bytes(Int8Array.from({ length: 16 }, (_, k) => 8 * k - 60)), quant: q(0.01, 2) }, // 3
+      { name: 'gain', dtype: 'int8', shape: [16], data: i8bytes(Int8Array.from({ length: 16 }, (_, k) => 8 * k - 60)), quant: q8(0.01, 2) }, // 3
       act('scaled', 0.03, -20), // 4
       act('diff', 0.06, 5), // 5
-      { name: 'bias', dtype: 'int8', shape: [1], data: bytes(Int8Array.from([-77])), quant: q(0.02, 0) }, // 6
+      { name: 'bias', dtype: 'int8', shape: [1], data: i8bytes(Int8Array.from([-77])), quant: q8(0.02, 0) }, // 6
       act('y', 0.08, -1), // 7
     ];
     const graph: Graph = {
@@ -129,22 +149,34 @@ describe('virtual board: DSP ADD / SUB / MUL / AVERAGE_POOL_2D bit-exact (native
       inputs: [0],
       outputs: [7],
     };
-    const dir = mkdtempSync(join(tmpdir(), 'tf-e2e-elt-'));
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'model.tflite'), writeTflite({ graph, version: 3, description: 'dsp elementwise e2e', metadata: [] }));
-    const interp = createInterpreter(graph);
-    const n = 6 * 10 * 16;
-    let s = 0x5eed;
-    const vectors = Array.from({ length: 8 }, (_, k) => {
-      const input = k === 6 ? new Uint8Array(n).fill(0x80) : k === 7 ? new Uint8Array(n).fill(0x7f) : Uint8Array.from({ length: n }, () => ((s = (Math.imul(s, 1103515245) + 12345) | 0), (s >>> 16) & 0xff));
-      writeFileSync(join(dir, `in-00${k}.bin`), input);
-      writeFileSync(join(dir, `out-00${k}.bin`), interp.invoke([input])[0]);
-      return { input: `in-00${k}.bin`, output: `out-00${k}.bin` };
-    });
-    writeFileSync(join(dir, 'meta.json'), JSON.stringify({ vectors }));
-    const kernels = emitNativeEngine(readTflite(new Uint8Array(readFileSync(join(dir, 'model.tflite')))), { modelSha256: 'ab'.repeat(32), target: 'dsp' }).schedule.map((k) => k.kernel);
-    expect(kernels).toEqual(['tf_dsp_avg_pool_s8', 'tf_dsp_binary_s8', 'tf_dsp_binary_s8', 'tf_dsp_binary_s8', 'tf_dsp_binary_s8']);
-    await verifyOnVirtualBoard('elementwise', dir);
+    expect(await verifyGraphOnVirtualBoard('elementwise', graph)).toEqual(['tf_dsp_avg_pool_s8', 'tf_dsp_binary_s8', 'tf_dsp_binary_s8', 'tf_dsp_binary_s8', 'tf_dsp_binary_s8']);
+  });
+});
+
+// The conv kernel's unrolled assembly (groups % 4 first: one, then two, then four per pass) and the
+// fast requantisation on the real instructions: a chain of 1×1 convs whose tap groups (in_c / 4) are
+// 1, 2, 3, 5, 9 and 4, odd output channels (the one-channel tail), both weight packings.
+describe('virtual board: DSP conv tap-group counts 1..9 bit-exact (native engine)', () => {
+  const chans = [4, 8, 12, 20, 36, 16, 7];
+  const graph = (): Graph => {
+    const tensors: Tensor[] = [{ name: 'x', dtype: 'int8', shape: [1, 3, 5, chans[0]], quant: q8(0.05, 3) }];
+    const operators: Graph['operators'] = [];
+    let lcg = 77;
+    for (let l = 1; l < chans.length; l++) {
+      const [ci, co] = [chans[l - 1], chans[l]];
+      const w = Int8Array.from({ length: co * ci }, () => ((lcg = (Math.imul(lcg, 1103515245) + 12345) | 0), ((lcg >>> 16) % 255) - 127));
+      const base = tensors.length;
+      tensors.push(
+        { name: `w${l}`, dtype: 'int8', shape: [co, 1, 1, ci], data: i8bytes(w), quant: { scale: Array.from({ length: co }, (_, k) => Math.fround(0.002 * (1 + k / 5))), zeroPoint: Array(co).fill(0), quantizedDimension: 0 } },
+        { name: `b${l}`, dtype: 'int32', shape: [co], data: i8bytes(Int32Array.from({ length: co }, (_, k) => 300 * k - 1000)) },
+        { name: `y${l}`, dtype: 'int8', shape: [1, 3, 5, co], quant: q8(0.05 * 0.002 * Math.sqrt(ci) * 30, l % 2 ? -7 : 4) },
+      );
+      operators.push({ op: 'CONV_2D', inputs: [base - (l === 1 ? base : 1), base, base + 1], outputs: [base + 2], options: { padding: 'VALID', strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, fusedActivation: l % 2 ? 'RELU' : 'NONE' } });
+    }
+    return { tensors, operators, inputs: [0], outputs: [tensors.length - 1] };
+  };
+  it.each(['auto', 'int8'] as const)('%s weights', async (weights) => {
+    expect(await verifyGraphOnVirtualBoard(`groups-${weights}`, graph(), weights)).toEqual(Array(chans.length - 1).fill('tf_dsp_conv_s8'));
   });
 });
 

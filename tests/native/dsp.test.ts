@@ -231,8 +231,8 @@ function graphOf(c: Case): Graph | null {
     { name: 'in', dtype: 'int8', shape: [c.batches, c.inH, c.inW, inC], quant: q(inScale, c.inZp) },
     { name: 'w', dtype: 'int8', shape: fShape, data: bytesOf(i8(fShape.reduce((a, b) => a * b, 1))), quant: { scale: scales, zeroPoint: scales.map(() => 0), quantizedDimension: dw ? 3 : 0 } },
     { name: 'b', dtype: 'int32', shape: [outC], data: bytesOf(Int32Array.from({ length: outC }, () => (rnd() % 4001) - 2000)) },
-    // filterZp -3 (depthwise): an output scale so small that multipliers need a left shift (the kernel's general requantisation).
-    { name: 'out', dtype: 'int8', shape: [c.batches, outH, outW, outC], quant: q(inScale * 0.003 * Math.sqrt(k) * (dw && c.filterZp === -3 ? 0.01 : 40), c.outZp) },
+    // filterZp -3: an output scale so small that multipliers need a left shift (the kernels' general requantisation).
+    { name: 'out', dtype: 'int8', shape: [c.batches, outH, outW, outC], quant: q(inScale * 0.003 * Math.sqrt(k) * (c.filterZp === -3 ? 0.01 : 40), c.outZp) },
   ];
   const options = { padding: c.padding, strideH: c.stride[0], strideW: c.stride[1], dilationH: c.dilation[0], dilationW: c.dilation[1], fusedActivation: c.act };
   const op: Operator = dw
@@ -251,7 +251,7 @@ function run(graph: Graph, dsp: boolean, inputs: Uint8Array[], weights: 'int8' |
 }
 
 describe('DSP engine == portable engine on random conv / depthwise / FC / max-pool / mean layers', () => {
-  it('fast-check, seed 20261201, 60 cases (shapes, padding, strides, dilations, odd channels and taps, zero points)', () => {
+  it('fast-check, seed 20261201, 80 cases (shapes, padding, strides, dilations, odd channels and taps, zero points)', () => {
     const kernels = new Set<string>();
     const packings = new Set<string>();
     const requant = new Set<string>();
@@ -266,18 +266,18 @@ describe('DSP engine == portable engine on random conv / depthwise / FC / max-po
         // Odd seeds: the int8 weight packing (unpacked in the loop); even: pre-widened int16.
         const got = run(graph, true, inputs, c.seed & 1 ? 'int8' : 'int16');
         kernels.add(got.kernel);
-        if (got.kernel === 'tf_dsp_depthwise_s8') requant.add(got.solved ? 'solved' : 'general');
+        if (got.kernel === 'tf_dsp_depthwise_s8' || got.kernel === 'tf_dsp_conv_s8') requant.add(`${got.kernel} ${got.solved ? 'solved' : 'general'}`);
         if (got.weights) packings.add(`${got.kernel} ${got.weights}`);
         got.outputs.forEach((o, k) => expect(Buffer.from(o).toString('hex'), `${JSON.stringify(c)} input ${k}`).toBe(Buffer.from(want.outputs[k]).toString('hex')));
       }),
-      { seed: 20261201, numRuns: 60 },
+      { seed: 20261201, numRuns: 80 },
     );
     // The cases reach every DSP path: specialised conv, FC, max pool and mean, and the strong depthwise override.
     expect([...kernels].sort()).toEqual(['tf_dsp_conv_s8', 'tf_dsp_depthwise_s8', 'tf_dsp_fc_s8', 'tf_dsp_max_pool_s8', 'tf_dsp_mean_s8', 'tf_k_depthwise_conv2d_s8']);
     // … with both weight packings of the weighted kernels.
     expect([...packings].sort()).toEqual(['tf_dsp_conv_s8 int16', 'tf_dsp_conv_s8 int8', 'tf_dsp_fc_s8 int16', 'tf_dsp_fc_s8 int8']);
-    // … and the depthwise kernel's requantisation both solved per layer and general.
-    expect([...requant].sort()).toEqual(['general', 'solved']);
+    // … and the conv and depthwise kernels' requantisation both solved per layer and general.
+    expect([...requant].sort()).toEqual(['tf_dsp_conv_s8 general', 'tf_dsp_conv_s8 solved', 'tf_dsp_depthwise_s8 general', 'tf_dsp_depthwise_s8 solved']);
   }, 600_000);
 });
 

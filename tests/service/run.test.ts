@@ -89,6 +89,13 @@ describe('tinyforge run end to end on the virtual board', () => {
     expect(rep.firmware.footprint.flash).toBeGreaterThan(0);
     for (const f of ['model.tflite', 'train/report.html', 'firmware/build/firmware.elf', 'pipeline.json']) expect(existsSync(join(dir, 'build-out', f)), f).toBe(true);
 
+    // Verify without the flash stage: the run attaches to the board its project names (the Board
+    // starts the virtual one on the built image; nothing in the run asks whether it is virtual).
+    const again = await runCli('--json', 'run', '--config', cfg, '--from', 'verify', '--max', '3');
+    expect(again.status, again.stdout + again.stderr).toBe(0);
+    const va = JSON.parse(again.stdout);
+    expect([va.stages, va.verify.n, va.verify.bitExact, va.verify.modelSha256.match]).toEqual([['verify'], 3, 3, true]);
+
     // Issue 18 item 7. A later run that makes another model (calibrated on 5 windows) and is
     // interrupted (Ctrl-C) between int8 and firmware leaves no firmware, no pipeline.json of the old
     // model beside the new one: each stage's output is consistent with the model, or absent.

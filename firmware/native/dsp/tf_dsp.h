@@ -207,6 +207,17 @@ TF_DSP_INLINE int32_t tf_dsp_smmulr(int32_t a, int32_t b) {
 }
 
 /**
+ * The solved requantisation of one doubled accumulator (q: multiplier, K, e), before the activation
+ * clamp: floor((2·acc·m + 2^31) / 2^32) = floor((acc·m + 2^30) / 2^31) is the reference's doubling
+ * high multiply; (t - [t < 0] + 2^(e-1)) >> e is its round-half-away-from-zero divide by 2^e, and
+ * output_offset·2^e in K adds the zero point before the shift. tf_dsp_dw_out: the general one.
+ */
+TF_DSP_INLINE int32_t tf_dsp_rq1(int32_t acc2, const int32_t* q) {
+  const int32_t t = tf_dsp_smmulr(acc2, q[0]);
+  return __ssat((t + (t >> 31) + q[1]) >> q[2], 8);
+}
+
+/**
  * tf_dsp_requant_l(acc, m, -k, 0, out_offset, lo, hi) bit for bit when |acc| < 2^29 and 1 <= k <= 22, with
  * rq = (m, k, 2^(k-1) + (out_offset << k)):
  * - the high multiply floor((acc·m + 2^30) / 2^31) is SMMULR(2·acc, m) (2·acc fits: no int64 add and shift);
@@ -314,28 +325,47 @@ TF_DSP_INLINE void tf_dsp_im2col(const tf_dsp_conv_params_t* p, const int8_t* in
 TF_DSP_INLINE void tf_dsp_mac_2x2(int32_t groups, const int32_t* c, const int32_t** wp, int32_t* a00, int32_t* a01,
                                   int32_t* a10, int32_t* a11) {
 #ifdef TF_DSP_ASM
+  // Four groups per loop pass (one SUBS/BNE per 64 MACs); groups % 4 run first (one, then two).
+#define TF_DSP_MAC_GROUP                              \
+  "ldrd %[x0], %[x1], [%[c]], #8\n\t"                 \
+  "ldrd %[y0], %[y1], [%[c]], #8\n\t"                 \
+  "ldrd %[w0], %[w1], [%[w]], #8\n\t"                 \
+  "smlad %[a00], %[w0], %[x0], %[a00]\n\t"            \
+  "smlad %[a00], %[w1], %[x1], %[a00]\n\t"            \
+  "smlad %[a01], %[w0], %[y0], %[a01]\n\t"            \
+  "smlad %[a01], %[w1], %[y1], %[a01]\n\t"            \
+  "ldrd %[w0], %[w1], [%[w]], #8\n\t"                 \
+  "smlad %[a10], %[w0], %[x0], %[a10]\n\t"            \
+  "smlad %[a10], %[w1], %[x1], %[a10]\n\t"            \
+  "smlad %[a11], %[w0], %[y0], %[a11]\n\t"            \
+  "smlad %[a11], %[w1], %[y1], %[a11]\n\t"
   int32_t x0, x1, y0, y1, w0, w1;
   __asm__ volatile(
+      "tst %[n], #1\n\t"
+      "beq 1f\n\t"
+      TF_DSP_MAC_GROUP
       "1:\n\t"
-      "ldrd %[x0], %[x1], [%[c]], #8\n\t"
-      "ldrd %[y0], %[y1], [%[c]], #8\n\t"
-      "ldrd %[w0], %[w1], [%[w]], #8\n\t"
-      "smlad %[a00], %[w0], %[x0], %[a00]\n\t"
-      "smlad %[a00], %[w1], %[x1], %[a00]\n\t"
-      "smlad %[a01], %[w0], %[y0], %[a01]\n\t"
-      "smlad %[a01], %[w1], %[y1], %[a01]\n\t"
-      "ldrd %[w0], %[w1], [%[w]], #8\n\t"
-      "smlad %[a10], %[w0], %[x0], %[a10]\n\t"
-      "smlad %[a10], %[w1], %[x1], %[a10]\n\t"
-      "smlad %[a11], %[w0], %[y0], %[a11]\n\t"
-      "smlad %[a11], %[w1], %[y1], %[a11]\n\t"
-      "subs %[n], %[n], #1\n\t"
-      "bne 1b"
+      "tst %[n], #2\n\t"
+      "beq 2f\n\t"
+      TF_DSP_MAC_GROUP
+      TF_DSP_MAC_GROUP
+      "2:\n\t"
+      "bics %[n], %[n], #3\n\t"
+      "beq 4f\n\t"
+      "3:\n\t"
+      TF_DSP_MAC_GROUP
+      TF_DSP_MAC_GROUP
+      TF_DSP_MAC_GROUP
+      TF_DSP_MAC_GROUP
+      "subs %[n], %[n], #4\n\t"
+      "bne 3b\n\t"
+      "4:"
       : [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1), [w0] "=&r"(w0), [w1] "=&r"(w1),
         [c] "+r"(c), [w] "+r"(*wp), [n] "+r"(groups), [a00] "+r"(*a00), [a01] "+r"(*a01), [a10] "+r"(*a10),
         [a11] "+r"(*a11)
       :
       : "memory", "cc");
+#undef TF_DSP_MAC_GROUP
 #else
   const int32_t* w = *wp;
   for (int32_t g = 0; g < groups; ++g, c += 4, w += 4) {
@@ -352,32 +382,51 @@ TF_DSP_INLINE void tf_dsp_mac_2x2(int32_t groups, const int32_t* c, const int32_
 TF_DSP_INLINE void tf_dsp_mac_2x2_w8(int32_t groups, const int32_t* c, const int32_t** wp, int32_t* a00, int32_t* a01,
                                      int32_t* a10, int32_t* a11) {
 #ifdef TF_DSP_ASM
+  // Unrolled like tf_dsp_mac_2x2: groups % 4 first (one, then two), then four per loop pass.
+#define TF_DSP_MAC_GROUP_W8                           \
+  "ldrd %[x0], %[x1], [%[c]], #8\n\t"                 \
+  "ldrd %[y0], %[y1], [%[c]], #8\n\t"                 \
+  "ldr %[wa], [%[w]], #4\n\t"                         \
+  "sxtb16 %[w0], %[wa]\n\t"                           \
+  "sxtb16 %[wa], %[wa], ror #8\n\t"                   \
+  "smlad %[a00], %[w0], %[x0], %[a00]\n\t"            \
+  "smlad %[a00], %[wa], %[x1], %[a00]\n\t"            \
+  "smlad %[a01], %[w0], %[y0], %[a01]\n\t"            \
+  "smlad %[a01], %[wa], %[y1], %[a01]\n\t"            \
+  "ldr %[wa], [%[w]], #4\n\t"                         \
+  "sxtb16 %[w0], %[wa]\n\t"                           \
+  "sxtb16 %[wa], %[wa], ror #8\n\t"                   \
+  "smlad %[a10], %[w0], %[x0], %[a10]\n\t"            \
+  "smlad %[a10], %[wa], %[x1], %[a10]\n\t"            \
+  "smlad %[a11], %[w0], %[y0], %[a11]\n\t"            \
+  "smlad %[a11], %[wa], %[y1], %[a11]\n\t"
   int32_t x0, x1, y0, y1, wa, w0;
   __asm__ volatile(
+      "tst %[n], #1\n\t"
+      "beq 1f\n\t"
+      TF_DSP_MAC_GROUP_W8
       "1:\n\t"
-      "ldrd %[x0], %[x1], [%[c]], #8\n\t"
-      "ldrd %[y0], %[y1], [%[c]], #8\n\t"
-      "ldr %[wa], [%[w]], #4\n\t"
-      "sxtb16 %[w0], %[wa]\n\t"
-      "sxtb16 %[wa], %[wa], ror #8\n\t"
-      "smlad %[a00], %[w0], %[x0], %[a00]\n\t"
-      "smlad %[a00], %[wa], %[x1], %[a00]\n\t"
-      "smlad %[a01], %[w0], %[y0], %[a01]\n\t"
-      "smlad %[a01], %[wa], %[y1], %[a01]\n\t"
-      "ldr %[wa], [%[w]], #4\n\t"
-      "sxtb16 %[w0], %[wa]\n\t"
-      "sxtb16 %[wa], %[wa], ror #8\n\t"
-      "smlad %[a10], %[w0], %[x0], %[a10]\n\t"
-      "smlad %[a10], %[wa], %[x1], %[a10]\n\t"
-      "smlad %[a11], %[w0], %[y0], %[a11]\n\t"
-      "smlad %[a11], %[wa], %[y1], %[a11]\n\t"
-      "subs %[n], %[n], #1\n\t"
-      "bne 1b"
+      "tst %[n], #2\n\t"
+      "beq 2f\n\t"
+      TF_DSP_MAC_GROUP_W8
+      TF_DSP_MAC_GROUP_W8
+      "2:\n\t"
+      "bics %[n], %[n], #3\n\t"
+      "beq 4f\n\t"
+      "3:\n\t"
+      TF_DSP_MAC_GROUP_W8
+      TF_DSP_MAC_GROUP_W8
+      TF_DSP_MAC_GROUP_W8
+      TF_DSP_MAC_GROUP_W8
+      "subs %[n], %[n], #4\n\t"
+      "bne 3b\n\t"
+      "4:"
       : [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1), [wa] "=&r"(wa), [w0] "=&r"(w0),
         [c] "+r"(c), [w] "+r"(*wp), [n] "+r"(groups), [a00] "+r"(*a00), [a01] "+r"(*a01), [a10] "+r"(*a10),
         [a11] "+r"(*a11)
       :
       : "memory", "cc");
+#undef TF_DSP_MAC_GROUP_W8
 #else
   const int32_t* w = *wp;
   for (int32_t g = 0; g < groups; ++g, c += 4, w += 2) {
@@ -557,17 +606,6 @@ TF_DSP_INLINE int32_t tf_dsp_mla16(int32_t acc, int32_t a, int32_t b) {
   return (int32_t)((uint32_t)acc + (uint32_t)(tf_dsp_lo16(a) * tf_dsp_lo16(b)));
 }
 
-/**
- * The solved requantisation of one doubled accumulator (q: multiplier, K, e), before the activation
- * clamp: floor((2·acc·m + 2^31) / 2^32) = floor((acc·m + 2^30) / 2^31) is the reference's doubling
- * high multiply; (t - [t < 0] + 2^(e-1)) >> e is its round-half-away-from-zero divide by 2^e, and
- * output_offset·2^e in K adds the zero point before the shift. tf_dsp_dw_out: the general one.
- */
-TF_DSP_INLINE int32_t tf_dsp_dw_rq1(int32_t acc2, const int32_t* q) {
-  const int32_t t = tf_dsp_smmulr(acc2, q[0]);
-  return __ssat((t + (t >> 31) + q[1]) >> q[2], 8);
-}
-
 TF_DSP_INLINE int8_t tf_dsp_dw_clamp(const tf_dsp_dw_params_t* p, int32_t v) {
   if (p->act_min > -128) v = v < p->act_min ? p->act_min : v;
   if (p->act_max < 127) v = v > p->act_max ? p->act_max : v;
@@ -591,10 +629,10 @@ TF_DSP_INLINE void tf_dsp_clip(int32_t v0, int32_t d, int32_t n, int32_t taps, i
 /** Requantise a group's 4 doubled accumulators with the solved requantisation (q: the group's {m, K, e} triples) and store them. */
 TF_DSP_INLINE void tf_dsp_dw_rq4(const tf_dsp_dw_params_t* p, const int32_t* q, int32_t a0, int32_t a1, int32_t a2,
                                  int32_t a3, int8_t* out) {
-  out[0] = tf_dsp_dw_clamp(p, tf_dsp_dw_rq1(a0, q));
-  out[1] = tf_dsp_dw_clamp(p, tf_dsp_dw_rq1(a1, q + 3));
-  out[2] = tf_dsp_dw_clamp(p, tf_dsp_dw_rq1(a2, q + 6));
-  out[3] = tf_dsp_dw_clamp(p, tf_dsp_dw_rq1(a3, q + 9));
+  out[0] = tf_dsp_dw_clamp(p, tf_dsp_rq1(a0, q));
+  out[1] = tf_dsp_dw_clamp(p, tf_dsp_rq1(a1, q + 3));
+  out[2] = tf_dsp_dw_clamp(p, tf_dsp_rq1(a2, q + 6));
+  out[3] = tf_dsp_dw_clamp(p, tf_dsp_rq1(a3, q + 9));
 }
 
 /**

@@ -133,11 +133,12 @@ export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolea
   }
   const i = e.opIndex;
   const w8 = packing === 'int8';
-  e.decl(`/* operator ${i}: ${e.op.op} on the DSP kernel, k = ${taps.k} taps, ${packing} weights, scratch ${5 * taps.k4} B */`);
-  e.decl(words(`tf_op${i}_wpack`, w8 ? packInt8Taps(rows, taps.k) : packSxtb16(rows, taps.k)));
   const folded = foldInputOffset(p.biasValues, rows, p.inputOffset);
+  // The fast requantisation depends on the trained values (its bounds): not with requant 'uniform'.
+  const rq = e.requant === 'uniform' ? null : fastRequantTable(p.multipliers, folded, rows, p.outputOffset, p.actMin, p.actMax);
+  e.decl(`/* operator ${i}: ${e.op.op} on the DSP kernel, k = ${taps.k} taps, ${packing} weights, scratch ${5 * taps.k4} B, ${rq ? 'requantisation solved per channel' : 'general requantisation'} */`);
+  e.decl(words(`tf_op${i}_wpack`, w8 ? packInt8Taps(rows, taps.k) : packSxtb16(rows, taps.k)));
   e.decl(words(`tf_op${i}_bias_folded`, folded));
-  const rq = fastRequantTable(p.multipliers, folded, rows, p.outputOffset, p.actMin, p.actMax);
   if (rq) e.decl(words(`tf_op${i}_rq`, rq));
   // With the fast table the kernel never reads the multiplier and shift arrays: not emitted (flash).
   const { mult, shift } = rq ? { mult: 'NULL', shift: 'NULL' } : e.multipliers(p.multipliers);
@@ -269,23 +270,22 @@ function emitDspMean(p: MeanPrepared, e: NativeEmitter): NativeCall | null {
 }
 
 /**
- * The depthwise kernel's requantisation solved for one layer (tf_dsp_dw_params_t.rq), per channel
- * {multiplier, K = 2^(e-1) + output_offset·2^e, e = -shift}, for accumulators doubled (weights and
- * bias ×2) so that one SMMULR gives the reference's doubling high multiply. Null unless it is exact
+ * A layer's requantisation solved at generation time (the `rq` tables of tf_dsp.h), per output
+ * channel {multiplier, K = 2^(e-1) + output_offset·2^e, e = -shift}: one SMMULR of the doubled
+ * accumulator gives the reference's doubling high multiply, then (t + (t >> 31) + K) >> e its
+ * rounding divide plus the zero point. `rows[c]`: channel c's filter taps. Null unless it is exact
  * for every accumulator the layer can produce: every shift in [-31, -1] (a right shift, no left),
  * |acc| <= |bias| + 255·Σ|w| < 2^30 (inputs plus offset lie in [-255, 255]) so 2·acc fits int32,
  * and t + (t >> 31) + K cannot overflow int32 (|t| <= |acc|, since multiplier < 2^31).
  */
-export function dwRequantTable(p: ConvPrepared, filter: Int8Array): Int32Array | null {
-  const C = p.outC;
-  const taps = p.kH * p.kW;
-  const out = new Int32Array(3 * C);
-  for (let c = 0; c < C; c++) {
+export function solveRequant(p: Pick<ConvPrepared, 'multipliers' | 'biasValues' | 'outputOffset'>, rows: readonly ArrayLike<number>[]): Int32Array | null {
+  const out = new Int32Array(3 * rows.length);
+  for (let c = 0; c < rows.length; c++) {
     const { multiplier, shift } = p.multipliers[c];
     const e = -shift;
     if (!(e >= 1 && e <= 31)) return null;
     let sumAbs = 0;
-    for (let t = 0; t < taps; t++) sumAbs += Math.abs(filter[t * C + c]);
+    for (let t = 0; t < rows[c].length; t++) sumAbs += Math.abs(rows[c][t]);
     const maxAcc = Math.abs(p.biasValues ? p.biasValues[c] : 0) + 255 * sumAbs;
     if (maxAcc >= 2 ** 30) return null;
     const k = 2 ** (e - 1) + p.outputOffset * 2 ** e;
@@ -293,6 +293,17 @@ export function dwRequantTable(p: ConvPrepared, filter: Int8Array): Int32Array |
     out.set([multiplier, k, e], 3 * c);
   }
   return out;
+}
+
+/** Channel c's taps of a depthwise filter [1][kh][kw][channels]. */
+function dwRows(p: ConvPrepared, filter: Int8Array): Int32Array[] {
+  const taps = p.kH * p.kW;
+  return Array.from({ length: p.outC }, (_, c) => Int32Array.from({ length: taps }, (_, t) => filter[t * p.outC + c]));
+}
+
+/** solveRequant of a depthwise layer (tf_dsp_dw_params_t.rq before its per-group layout). */
+export function dwRequantTable(p: ConvPrepared, filter: Int8Array): Int32Array | null {
+  return solveRequant(p, dwRows(p, filter));
 }
 
 /** TF_DSP_DW_MAX_TAPS of tf_dsp.h: larger windows stay on the portable kernel (its strong DSP twin). */
@@ -305,9 +316,7 @@ const DW_MAX_TAPS = 64;
  */
 function dwGroupTable(p: ConvPrepared, filter: Int8Array, solved: Int32Array): Int32Array {
   const C = p.outC;
-  const taps = p.kH * p.kW;
-  const rows = Array.from({ length: C }, (_, c) => Int32Array.from({ length: taps }, (_, t) => filter[t * C + c]));
-  const start = foldInputOffset(p.biasValues, rows, p.inputOffset);
+  const start = foldInputOffset(p.biasValues, dwRows(p, filter), p.inputOffset);
   const out = new Int32Array(4 * C);
   for (let g = 0; g < C / 4; g++) {
     for (let j = 0; j < 4; j++) out[16 * g + j] = Math.imul(2, start[4 * g + j]);
