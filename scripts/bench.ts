@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { REPO_ROOT } from '../src/core/shared.js';
 import type { BenchModule, BenchSection } from './bench/types.js';
 
-const ORDER = ['data', 'train', 'quantize', 'tflite', 'interp', 'native', 'native-dsp', 'firmware', 'device', 'pipeline'];
+const ORDER = ['data', 'train', 'quantize', 'tflite', 'interp', 'native', 'native-dsp', 'public-models', 'firmware', 'device', 'pipeline'];
 
 function toolVersion(cmd: string, args: string[]): string {
   try {

@@ -37,10 +37,23 @@ export function parseWindowsFile(text: string, source: string): { inputs: Uint8A
   return { inputs: j.inputs.map((x) => Uint8Array.from(x, (v) => v & 0xff)), labels: j.labels };
 }
 
-/** The host int8 reference interpreter (src/interp) as a Reference for a .tflite. */
+/**
+ * The host int8 reference interpreter (src/interp) as a Reference for a .tflite: a model with
+ * several output tensors gives them concatenated in graph order, as the board's engine does
+ * (firmware/core/tf_engine.h).
+ */
 export function interpreterReference(model: Uint8Array): Reference {
   const interp = createInterpreter(readTflite(model).graph);
-  return (input) => interp.invoke([input])[0];
+  return (input) => concatOutputs(interp.invoke([input]));
+}
+
+/** Output tensors' bytes one after the other (the engine's output layout). */
+export function concatOutputs(outputs: Uint8Array[]): Uint8Array {
+  if (outputs.length === 1) return outputs[0];
+  const all = new Uint8Array(outputs.reduce((n, o) => n + o.length, 0));
+  let at = 0;
+  for (const o of outputs) (all.set(o, at), (at += o.length));
+  return all;
 }
 
 /**

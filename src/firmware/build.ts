@@ -73,7 +73,7 @@ export function buildPlan(projectDir: string, boardId: string, opts: BuildPlanOp
           remedy:
             'build TFLM for Cortex-M4F (in a tflite-micro checkout: make -f tensorflow/lite/micro/tools/make/Makefile ' +
             'TARGET=cortex_m_generic TARGET_ARCH=cortex-m4+fp OPTIMIZED_KERNEL_DIR=cmsis_nn microlite) and pass --tflm-dir ' +
-            '(and --tflm-lib if the library is elsewhere), or use --engine native',
+            '(and --tflm-lib if the library is elsewhere; in the project file: firmware.tflmDir, firmware.tflmLib), or use --engine native',
         });
       }
       // A literal "$TFLM_DIR" stands for the user's checkout in plans printed without one.

@@ -59,6 +59,10 @@ export interface FirmwareConfig {
   engine?: 'native' | 'tflm';
   arenaBytes?: number;
   out?: string;
+  /** TFLM engine on Makefile boards: a tflite-micro checkout with libtensorflow-microlite.a built (as build --tflm-dir). */
+  tflmDir?: string;
+  /** libtensorflow-microlite.a when it is not under tflmDir/gen (as build --tflm-lib). */
+  tflmLib?: string;
 }
 
 export interface VerifyConfig {
@@ -151,6 +155,8 @@ export function resolvePaths(c: TinyforgeConfig, base: string): TinyforgeConfig 
   if (out.train?.out) out.train.out = abs(out.train.out);
   if (out.quantize?.out) out.quantize.out = abs(out.quantize.out);
   if (out.firmware?.out) out.firmware.out = abs(out.firmware.out);
+  if (out.firmware?.tflmDir) out.firmware.tflmDir = abs(out.firmware.tflmDir);
+  if (out.firmware?.tflmLib) out.firmware.tflmLib = abs(out.firmware.tflmLib);
   if (out.tune?.out) out.tune.out = abs(out.tune.out);
   return out;
 }
