@@ -58,10 +58,11 @@ export function concatOutputs(outputs: Uint8Array[]): Uint8Array {
 
 /**
  * Test windows from a training run's held-out set: each normalised window quantised with the
- * model's own input scale/zero point (as the device does), with its class index as the label.
+ * model's own input scale/zero point (as the device does), with its class index as the label
+ * (none when the windows name no classes).
  * `windows` must already be normalised with the settings the model was trained with.
  */
-export function quantizeWindows(model: Uint8Array, windows: WindowSet): { inputs: Uint8Array[]; labels: number[] } {
+export function quantizeWindows(model: Uint8Array, windows: WindowSet): { inputs: Uint8Array[]; labels?: number[] } {
   const graph = readTflite(model).graph;
   const per = numElements(graph.tensors[graph.inputs[0]].shape);
   const n = windows.y.length;
@@ -73,5 +74,6 @@ export function quantizeWindows(model: Uint8Array, windows: WindowSet): { inputs
   }
   const inputs: Uint8Array[] = [];
   for (let i = 0; i < n; i++) inputs.push(quantizeInput(graph, windows.x.subarray(i * per, (i + 1) * per)));
-  return { inputs, labels: Array.from(windows.y) };
+  // Windows of a model without classes (an autoencoder, a regression) carry no labels: no accuracy.
+  return { inputs, ...(windows.labels.length ? { labels: Array.from(windows.y) } : {}) };
 }
