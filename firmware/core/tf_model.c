@@ -244,6 +244,28 @@ int tf_model_infer_anomaly(tf_anomaly_t* out) {
   return TF_MODEL_OK;
 }
 
+#ifndef TF_MODEL_NUM_OUTPUT_TENSORS
+#define TF_MODEL_NUM_OUTPUT_TENSORS 1
+#endif
+
+int tf_model_output_tensor(const int8_t* outputs, uint32_t index, tf_output_tensor_t* tensor) {
+  if (!outputs || !tensor || index >= TF_MODEL_NUM_OUTPUT_TENSORS) return TF_MODEL_ERR_ARGUMENT;
+#if TF_MODEL_NUM_OUTPUT_TENSORS > 1
+  tensor->data = outputs + tf_model_output_tensor_offsets[index];
+  tensor->bytes = tf_model_output_tensor_bytes[index];
+  tensor->scale = tf_model_output_tensor_scales[index];
+  tensor->zero_point = tf_model_output_tensor_zero_points[index];
+  tensor->name = tf_model_output_tensor_names[index];
+#else
+  tensor->data = outputs;
+  tensor->bytes = TF_MODEL_OUTPUT_BYTES;
+  tensor->scale = TF_MODEL_OUTPUT_SCALE;
+  tensor->zero_point = TF_MODEL_OUTPUT_ZERO_POINT;
+  tensor->name = "output";
+#endif
+  return TF_MODEL_OK;
+}
+
 int tf_model_infer(const uint8_t* input, size_t input_len, uint8_t* output, size_t output_len, tf_timing_t* timing) {
   int rc;
   if (!initialised) return TF_MODEL_ERR_NOT_INITIALISED;
