@@ -160,6 +160,9 @@ void tf_features_extract(const int16_t* window, int32_t* out) {
   int64_t sum, mean, sq;
   uint32_t o = 0;
   for (c = 0; c < TF_FEATURES_CHANNELS; c++) {
+#if TF_FEATURES_SPECTRUM_FRAMES
+    const uint32_t c0 = o;  // the channel's first feature in a row
+#endif
     sum = 0;
     for (t = 0; t < N; t++) {
       if (c < A) {
@@ -223,6 +226,14 @@ void tf_features_extract(const int16_t* window, int32_t* out) {
 #else
         acc[k] += pw;
 #endif
+#if TF_FEATURES_SPECTRUM_FRAMES
+        // Row f holds frame f's bins at the channel's place in the row.
+#if TF_FEATURES_DO_LOG
+        out[f * TF_FEATURES_ROW + o + k] = tf_ilog2q((uint64_t)pw);
+#else
+        out[f * TF_FEATURES_ROW + o + k] = (int32_t)tf_isqrt((uint64_t)pw);
+#endif
+#endif
       }
     }
     for (k = 0; k < B; k++) {
@@ -232,14 +243,25 @@ void tf_features_extract(const int16_t* window, int32_t* out) {
       int64_t pw = tf_round_div(acc[k], TF_FEATURES_FRAMES);
 #endif
       amp[k] = (int32_t)tf_isqrt((uint64_t)pw);
+#if !TF_FEATURES_SPECTRUM_FRAMES
 #if TF_FEATURES_DO_LOG
-      out[o++] = tf_ilog2q((uint64_t)pw);
+      out[o + k] = tf_ilog2q((uint64_t)pw);
 #else
-      out[o++] = amp[k];
+      out[o + k] = amp[k];
+#endif
 #endif
     }
+    o += B;
     tf_moments(amp, B, 1, &out[o], &out[o + 1]);
     o += 2;
+#if TF_FEATURES_SPECTRUM_FRAMES
+    // Rows 1… repeat this channel's statistics (before and after its bins) from row 0.
+    for (f = 1; f < TF_FEATURES_FRAMES; f++) {
+      for (k = c0; k < o; k++) {
+        if (k < o - 2 - B || k >= o - 2) out[f * TF_FEATURES_ROW + k] = out[k];
+      }
+    }
+#endif
   }
 }
 

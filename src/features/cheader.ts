@@ -6,7 +6,9 @@
  *
  * Contract: TF_FEATURES_BLOCK (TF_FEATURES_BLOCK_RAW 0 | _SPECTRAL 1 | _FLATTEN 2), TF_FEATURES_COUNT,
  * TF_FEATURES_WINDOW_LENGTH, TF_FEATURES_NUM_AXES, TF_FEATURES_RAW_BYTES (int16 window bytes),
- * TF_FEATURES_SCRATCH_BYTES, TF_FEATURES_HAVE_QUANT, and the block's own #defines (spectral.ts).
+ * TF_FEATURES_SCRATCH_BYTES, TF_FEATURES_HAVE_QUANT, and the block's own #defines (spectral.ts);
+ * spectral with TF_FEATURES_SPECTRUM_FRAMES 1 emits TF_FEATURES_FRAMES rows of TF_FEATURES_ROW int32
+ * features (frame-major): row f = every channel's statistics and frame f's bins.
  */
 import type { ModelSettings } from '../core/dataset.js';
 import { cFloat, cHeader, cInts, type GeneratedFile } from '../core/cemit.js';

@@ -25,8 +25,12 @@ export interface SpectralParams {
   doLog: boolean;
   /** Frames overlap by half (default true). */
   doFftOverlap: boolean;
-  /** How frames combine: 'mean' (Welch, default) or 'max' (max-hold). */
-  spectrum: 'mean' | 'max';
+  /**
+   * How frames combine: 'mean' (Welch, default), 'max' (max-hold), or 'frames': no combination —
+   * every frame's bins (a log-spectrogram), the vector repeated once per frame (frame-major rows,
+   * docs/features.md), spectral moments from the mean spectrum.
+   */
+  spectrum: 'mean' | 'max' | 'frames';
   /** 'hann' (default) or 'none'. */
   window: 'hann' | 'none';
   /** Add the magnitude √(x²+y²+z²) of the first three axes as one more channel (default false). */
@@ -57,7 +61,7 @@ export const SPECTRAL_HELP: Record<keyof SpectralParams, string> = {
   fftLength: 'FFT frame length: a power of two from 16 to 256, at most the window length',
   doLog: 'log2 of the power per bin (else the amplitude)',
   doFftOverlap: 'frames overlap by half',
-  spectrum: "'mean' (Welch) or 'max' (max-hold) over the frames",
+  spectrum: "'mean' (Welch) or 'max' (max-hold) over the frames, or 'frames' (every frame's bins: a log-spectrogram, one row per frame, for --preset frame-conv)",
   window: "'hann' or 'none' per frame",
   magnitude: 'add |a| of the first three axes as a channel',
   includeMean: "add each channel's mean (orientation) as a feature (default true; false when the model must not depend on how the sensor is worn)",
@@ -74,6 +78,8 @@ export const FILTER_STATE_MAX = 2 ** 21 - 1;
 export const FFT_INPUT_SHIFT = 7;
 export const MAX_WINDOW = 2048;
 export const MAX_FRAMES = 256;
+/** spectrum 'frames': at most this many features per window (rows × row width). */
+export const MAX_FRAME_FEATURES = 4096;
 
 /** Butterworth second-order sections [b0, b1, b2, a1, a2] (a0 = 1) in float, bilinear with pre-warping. */
 export function butterworthSos(type: 'low' | 'high', order: number, cutoffHz: number, rateHz: number): number[][] {
@@ -132,7 +138,7 @@ export function resolveSpectral(user: Partial<SpectralParams>, ctx: WindowContex
       throw bad('filterOrder', `is ${p.filterOrder}; it must be an integer from 1 to 8`, 'use e.g. 6');
     }
   }
-  if (p.spectrum !== 'mean' && p.spectrum !== 'max') throw bad('spectrum', `is ${JSON.stringify(p.spectrum)}`, "use 'mean' or 'max'");
+  if (p.spectrum !== 'mean' && p.spectrum !== 'max' && p.spectrum !== 'frames') throw bad('spectrum', `is ${JSON.stringify(p.spectrum)}`, "use 'mean', 'max' or 'frames'");
   if (p.window !== 'hann' && p.window !== 'none') throw bad('window', `is ${JSON.stringify(p.window)}`, "use 'hann' or 'none'");
   for (const k of ['doLog', 'doFftOverlap', 'magnitude', 'includeMean'] as const) {
     if (typeof p[k] !== 'boolean') throw bad(k, `is ${JSON.stringify(p[k])}`, 'use true or false');
@@ -166,12 +172,21 @@ export function resolveSpectral(user: Partial<SpectralParams>, ctx: WindowContex
   const scales = inputScales(ctx.axes, ctx.units, p.inputScale);
   const nA = ctx.axes.length;
   const channels = [...ctx.axes, ...(magIndex ? ['mag'] : [])];
-  const names: string[] = [];
+  // One row: per channel its statistics and bins. 'frames' repeats the row once per frame (frame-major),
+  // row f holding frame f's bins and the same statistics.
+  const rowNames: string[] = [];
   for (const c of channels) {
-    if (p.includeMean) names.push(`${c}.mean`);
-    names.push(`${c}.rms`, `${c}.skew`, `${c}.kurt`);
-    for (let k = binStart; k <= binEnd; k++) names.push(`${c}.bin${k}`);
-    names.push(`${c}.sskew`, `${c}.skurt`);
+    if (p.includeMean) rowNames.push(`${c}.mean`);
+    rowNames.push(`${c}.rms`, `${c}.skew`, `${c}.kurt`);
+    for (let k = binStart; k <= binEnd; k++) rowNames.push(`${c}.bin${k}`);
+    rowNames.push(`${c}.sskew`, `${c}.skurt`);
+  }
+  const perFrame = p.spectrum === 'frames';
+  const rows = perFrame ? frames : 1;
+  const row = rowNames.length;
+  const names = perFrame ? Array.from({ length: rows }, (_, f) => rowNames.map((n) => `f${f}:${n}`)).flat() : rowNames;
+  if (names.length > MAX_FRAME_FEATURES) {
+    throw bad('spectrum', `'frames' gives ${frames} frames × ${row} features = ${names.length} per window; at most ${MAX_FRAME_FEATURES}`, "use a longer fftLength, doFftOverlap false, fewer bins (filterCutoff), or spectrum 'mean'");
   }
   const sosF = p.filterType === 'none' ? [] : butterworthSos(p.filterType, p.filterOrder, p.filterCutoff, fs);
   const sos = sosF.map((s) => s.map((c) => Math.round(c * 2 ** SOS_FRAC_BITS)));
@@ -200,6 +215,7 @@ export function resolveSpectral(user: Partial<SpectralParams>, ctx: WindowContex
     }
   };
 
+  const isBin = rowNames.map((n) => /\.bin\d+$/.test(n));
   const compute = (counts: ArrayLike<number>): Int32Array => {
     const out = new Int32Array(names.length);
     const x = new Array<number>(N);
@@ -266,20 +282,27 @@ export function resolveSpectral(user: Partial<SpectralParams>, ctx: WindowContex
           const pw = re[q] * re[q] + im[q] * im[q];
           if (p.spectrum === 'max') acc[k] = Math.max(acc[k], pw);
           else acc[k] += pw;
+          if (perFrame) out[f * row + o + k] = p.doLog ? ilog2q(pw) : isqrt(pw);
         }
       }
       for (let k = 0; k < binCount; k++) {
         const pw = p.spectrum === 'max' ? acc[k] : roundDiv(acc[k], frames);
         amp[k] = isqrt(pw);
-        out[o++] = p.doLog ? ilog2q(pw) : amp[k];
+        if (!perFrame) out[o + k] = p.doLog ? ilog2q(pw) : amp[k];
       }
+      o += binCount;
       const sm = moments(amp, binCount);
       out[o++] = sm.skew;
       out[o++] = sm.kurt;
     }
+    // Rows 1… repeat row 0's statistics (their bins are already in place).
+    for (let f = 1; f < rows; f++) {
+      for (let j = 0; j < row; j++) if (!isBin[j]) out[f * row + j] = out[j];
+    }
     return out;
   };
 
+  const logOrAmp = (pw: number) => (p.doLog ? (pw > 1 ? Math.log2(pw) * 2 ** LOG2_FRAC_BITS : 0) : Math.sqrt(pw));
   const reference = (counts: ArrayLike<number>): Float64Array => {
     const out = new Float64Array(names.length);
     const x = new Array<number>(N);
@@ -314,6 +337,7 @@ export function resolveSpectral(user: Partial<SpectralParams>, ctx: WindowContex
       out[o++] = m.skew * 65536;
       out[o++] = m.kurt * 65536;
       const acc = new Array<number>(binCount).fill(0);
+      const bo = o;
       for (let f = 0; f < frames; f++) {
         for (let k = 0; k < binCount; k++) {
           const q = binStart + k;
@@ -326,13 +350,18 @@ export function resolveSpectral(user: Partial<SpectralParams>, ctx: WindowContex
           }
           const pw = (sr * sr + si * si) / (L * L);
           acc[k] = p.spectrum === 'max' ? Math.max(acc[k], pw) : acc[k] + pw / frames;
+          if (perFrame) out[f * row + bo + k] = logOrAmp(pw);
         }
       }
       const amp = acc.map(Math.sqrt);
-      for (let k = 0; k < binCount; k++) out[o++] = p.doLog ? (acc[k] > 1 ? Math.log2(acc[k]) * 2 ** LOG2_FRAC_BITS : 0) : amp[k];
+      for (let k = 0; k < binCount; k++) if (!perFrame) out[o + k] = logOrAmp(acc[k]);
+      o += binCount;
       const sm = momentsFloat(amp, binCount);
       out[o++] = sm.skew * 65536;
       out[o++] = sm.kurt * 65536;
+    }
+    for (let f = 1; f < rows; f++) {
+      for (let j = 0; j < row; j++) if (!isBin[j]) out[f * row + j] = out[j];
     }
     return out;
   };
@@ -352,6 +381,8 @@ export function resolveSpectral(user: Partial<SpectralParams>, ctx: WindowContex
     `#define TF_FEATURES_BIN_COUNT ${binCount}`,
     `#define TF_FEATURES_DO_LOG ${p.doLog ? 1 : 0}`,
     `#define TF_FEATURES_SPECTRUM_MAX ${p.spectrum === 'max' ? 1 : 0}`,
+    `#define TF_FEATURES_SPECTRUM_FRAMES ${perFrame ? 1 : 0}`,
+    `#define TF_FEATURES_ROW ${row}`,
     `#define TF_FEATURES_WINDOW_HANN ${p.window === 'hann' ? 1 : 0}`,
     `/* Butterworth ${p.filterType === 'none' ? '(none)' : `${p.filterType}-pass, order ${p.filterOrder}, ${p.filterCutoff} Hz`}: [b0 b1 b2 a1 a2] per section, Q${SOS_FRAC_BITS}. */`,
     `static const int32_t tf_features_sos[${Math.max(1, sos.length) * 5}] = {\n${cInts(sos.length ? sos.flat() : [0, 0, 0, 0, 0], 5)}\n};`,
@@ -367,7 +398,7 @@ export function resolveSpectral(user: Partial<SpectralParams>, ctx: WindowContex
     block: 'spectral',
     params: { ...p, inputScale: scales },
     count: names.length,
-    shape: [names.length],
+    shape: perFrame ? [rows, row] : [names.length],
     names,
     inputScale: scales,
     compute,

@@ -10,10 +10,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../core/errors.js';
 
-export const PRESETS = ['dense', 'conv1d', 'conv1d-small', 'dsconv', 'feature-conv'] as const;
+export const PRESETS = ['dense', 'conv1d', 'conv1d-small', 'dsconv', 'feature-conv', 'frame-conv'] as const;
 
 /** Presets that take a feature block's vector (--features spectral|flatten); the others convolve over a raw window's samples. */
-export const FEATURE_PRESETS: readonly Preset[] = ['dense', 'feature-conv'];
+export const FEATURE_PRESETS: readonly Preset[] = ['dense', 'feature-conv', 'frame-conv'];
 export type Preset = (typeof PRESETS)[number];
 
 export const PRESET_HELP: Record<Preset, string> = {
@@ -22,6 +22,7 @@ export const PRESET_HELP: Record<Preset, string> = {
   'conv1d-small': 'Conv1D(8,k5) → MaxPool(2) → Conv1D(16,k5) → GAP → Dense(classes): ~1 k params, fastest',
   dsconv: 'Reshape → Conv2D(16,5×1) → DepthwiseConv2D(5×1) → Conv2D(32,1×1) → GAP2D → Dense(classes): depthwise-separable',
   'feature-conv': 'features only: Reshape [channels, per channel] → Conv2D(8, channels×3) → Conv2D(16, 1×3) → Flatten → Dense(classes): a small conv along the spectrum (bins) of every channel at once',
+  'frame-conv': "spectral with spectrum 'frames' only: Reshape [frames, row] → Conv1D(16, k3, same) → MaxPool(2) → Flatten → Dense(classes): a small conv over the frame axis (a log-spectrogram), bins × channels + statistics as its input channels",
 };
 
 export interface ModelShape {
@@ -35,6 +36,8 @@ export interface ModelShape {
    * `feature-conv` reshapes to [channels, features per channel].
    */
   channels?: number;
+  /** Spectral `spectrum: 'frames'` vectors: the rows (frames); `frame-conv` reshapes to [frames, row]. */
+  frames?: number;
 }
 
 export function isPreset(p: string): p is Preset {
@@ -52,7 +55,7 @@ export function buildModel(preset: string, shape: ModelShape): tf.Sequential {
   let n = 0;
   const init = () => tf.initializers.glorotUniform({ seed: shape.seed * 1000 + n++ });
   // Shortest window whose feature maps stay ≥ 1 sample through the 'valid' convolutions and pools.
-  const minLen = { dense: 1, conv1d: 24, 'conv1d-small': 14, dsconv: 9, 'feature-conv': 1 }[preset];
+  const minLen = { dense: 1, conv1d: 24, 'conv1d-small': 14, dsconv: 9, 'feature-conv': 1, 'frame-conv': 1 }[preset];
   if (preset !== 'dense' && L < minLen) {
     throw badInput(`window length ${L} is too short for the ${preset} preset (needs ≥ ${minLen} samples)`, { remedy: 'Use longer windows or --preset dense.' });
   }
@@ -63,6 +66,14 @@ export function buildModel(preset: string, shape: ModelShape): tf.Sequential {
     if (L !== 1 || !Number.isInteger(C) || C < 1 || A % C !== 0 || A / C < 5) {
       throw badInput(`the feature-conv preset needs a feature block's vector (≥ 5 features per channel); got ${L} × ${A}${C ? ` in ${C} channels` : ''}`, {
         remedy: 'use it with --features spectral (or flatten); raw windows take --preset conv1d, conv1d-small or dsconv',
+      });
+    }
+  }
+  if (preset === 'frame-conv') {
+    const F = shape.frames ?? 0;
+    if (L !== 1 || !Number.isInteger(F) || F < 2 || A % F !== 0) {
+      throw badInput(`the frame-conv preset needs the spectral block's per-frame layout (spectrum 'frames', ≥ 2 frames); got ${L} × ${A}${F ? ` in ${F} frames` : ''}`, {
+        remedy: `set "features": { "block": "spectral", "spectrum": "frames", "fftLength": 32 } in the project file (or use --preset dense / feature-conv for one spectrum per window)`,
       });
     }
   }
@@ -113,6 +124,19 @@ export function buildModel(preset: string, shape: ModelShape): tf.Sequential {
         tf.layers.reshape({ ...input, targetShape: [C, A / C, 1] }),
         tf.layers.conv2d({ filters: 8, kernelSize: [C, 3], activation: 'relu', kernelInitializer: init() }),
         tf.layers.conv2d({ filters: 16, kernelSize: [1, 3], activation: 'relu', kernelInitializer: init() }),
+        tf.layers.flatten({}),
+        tf.layers.dense({ units: K, activation: 'softmax', kernelInitializer: init() }),
+      );
+      break;
+    }
+    case 'frame-conv': {
+      // [1, A] → [frames, row]: a conv1d along the frames with the row (every channel's bins of that
+      // frame + the window's statistics) as input channels; Flatten keeps when in the window a pattern sits.
+      const F = shape.frames!;
+      layers.push(
+        tf.layers.reshape({ ...input, targetShape: [F, A / F] }),
+        tf.layers.conv1d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init() }),
+        tf.layers.maxPooling1d({ poolSize: 2 }),
         tf.layers.flatten({}),
         tf.layers.dense({ units: K, activation: 'softmax', kernelInitializer: init() }),
       );

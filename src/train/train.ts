@@ -256,8 +256,8 @@ export async function trainModel(split: SplitSet, opts: TrainOptions): Promise<T
       remedy: `use --preset ${FEATURE_PRESETS.join(' or --preset ')} with --features spectral|flatten (or --features raw for the convolutional presets)`,
     });
   }
-  if (!block && !opts.model && opts.preset === 'feature-conv') {
-    throw badInput("the feature-conv preset takes a feature block's vector, not raw windows", { remedy: 'add --features spectral (or flatten), or pick --preset conv1d, conv1d-small or dsconv' });
+  if (!block && !opts.model && (opts.preset === 'feature-conv' || opts.preset === 'frame-conv')) {
+    throw badInput(`the ${opts.preset} preset takes a feature block's vector, not raw windows`, { remedy: 'add --features spectral (or flatten), or pick --preset conv1d, conv1d-small or dsconv' });
   }
 
   const choice = await selectBackend(opts.backend);
@@ -271,7 +271,9 @@ export async function trainModel(split: SplitSet, opts: TrainOptions): Promise<T
   const per = inputShape[0] * inputShape[1];
 
   const channels = block ? new Set(block.names.map((n) => n.slice(0, n.lastIndexOf('.')))).size : undefined;
-  const model = opts.model ?? buildModel(opts.preset, { windowLength: tr.windowLength, axes: tr.axes.length, classes: k, seed: opts.seed, ...(channels ? { channels } : {}) });
+  // A block whose shape has rows (spectral, spectrum 'frames') gives frame-conv its frames.
+  const frames = block && block.shape.length === 2 ? block.shape[0] : undefined;
+  const model = opts.model ?? buildModel(opts.preset, { windowLength: tr.windowLength, axes: tr.axes.length, classes: k, seed: opts.seed, ...(channels ? { channels } : {}), ...(frames ? { frames } : {}) });
   model.compile({
     optimizer: opts.optimizer === 'adam' ? tf.train.adam(opts.learningRate) : tf.train.sgd(opts.learningRate),
     loss: 'categoricalCrossentropy',

@@ -2,7 +2,7 @@
  * Host TypeScript (src/features/) and device C (firmware/features/tf_features.c, host gcc) give the
  * same feature bytes: random windows (fast-check: noise, sinusoids, steps, saturated and constant
  * signals) × every FFT length 16–256 × filter type/order × window/overlap/spectrum/log/magnitude
- * options, and the flatten block; then real recordings (shared Nano 33 BLE gestures).
+ * options (spectrum mean, max and 'frames'), and the flatten block; then real recordings (shared Nano 33 BLE gestures).
  */
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -64,6 +64,10 @@ const CASES: Case[] = [
   { name: 'no filter, no window, no overlap, max-hold, amplitude', block: 'spectral', params: { filterType: 'none', window: 'none', doFftOverlap: false, spectrum: 'max', doLog: false, fftLength: 16 }, n: 119, rate: 119, axes: AX6 },
   { name: 'magnitude + mean, 6 axes, fft 128', block: 'spectral', params: { magnitude: true, includeMean: true, fftLength: 128, filterCutoff: 20 }, n: 200, rate: 100, axes: AX6 },
   { name: 'fft 256 over a 2048-sample window (max frames)', block: 'spectral', params: { fftLength: 256, filterType: 'high', filterCutoff: 0.5, filterOrder: 2 }, n: 2048, rate: 100, axes: ['aX'] },
+  // spectrum 'frames' (a log-spectrogram, one row per frame): every FFT length, log and amplitude, magnitude.
+  ...[16, 32, 64, 128, 256].map((L) => ({ name: `frames, fft ${L}, low-pass 20`, block: 'spectral' as const, params: { spectrum: 'frames', fftLength: L, filterCutoff: 20 }, n: 300, rate: 100, axes: AX3 })),
+  { name: 'frames, no filter, no overlap, amplitude, magnitude, 6 axes', block: 'spectral', params: { spectrum: 'frames', filterType: 'none', doFftOverlap: false, doLog: false, magnitude: true, fftLength: 16 }, n: 100, rate: 100, axes: AX6 },
+  { name: 'frames, high-pass, no window, no mean, fft 32', block: 'spectral', params: { spectrum: 'frames', filterType: 'high', filterCutoff: 3, window: 'none', includeMean: false, fftLength: 32 }, n: 100, rate: 50, axes: AX3 },
   { name: 'flatten, 3 axes', block: 'flatten', params: {}, n: 100, rate: 50, axes: AX3 },
   { name: 'flatten, 6 axes, long', block: 'flatten', params: {}, n: 2048, rate: 100, axes: AX6 },
 ];

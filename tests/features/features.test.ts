@@ -63,7 +63,7 @@ describe('blocks against their float references', () => {
     }
     return e === 0 ? Infinity : 10 * Math.log10(s / e);
   };
-  for (const [name, params] of [['spectral', {}], ['spectral', { filterType: 'none', fftLength: 16, doLog: false, spectrum: 'max' }], ['flatten', {}]] as const) {
+  for (const [name, params] of [['spectral', {}], ['spectral', { filterType: 'none', fftLength: 16, doLog: false, spectrum: 'max' }], ['spectral', { spectrum: 'frames', fftLength: 32 }], ['flatten', {}]] as const) {
     it(`${name} ${JSON.stringify(params)}: every feature's SQNR ≥ 30 dB on the built-in data`, () => {
       const b = resolveBlock(name, params, { windowLength: ws.windowLength, sampleRateHz: ws.sampleRateHz, axes: ws.axes });
       const sub = { ...ws, x: ws.x.subarray(0, 200 * ws.windowLength * ws.axes.length), y: ws.y.subarray(0, 200) };
@@ -73,6 +73,42 @@ describe('blocks against their float references', () => {
       expect(worst).toBeGreaterThan(30);
     });
   }
+});
+
+describe("spectrum 'frames': a log-spectrogram, one row per frame", () => {
+  // Expected values come from the block's other modes (each independently tested against C and the
+  // float reference): one frame = the mean spectrum; max over the rows = max-hold (log2 is monotone);
+  // every row's statistics = the mean mode's.
+  const ctx = { windowLength: 100, sampleRateHz: 100, axes: ['aX', 'aY', 'aZ'] };
+  const rnd = (seed: number) => Int16Array.from({ length: 300 }, (_, i) => Math.round(3000 * Math.sin(i * 0.37 + seed) + 900 * Math.sin(i * (1.9 + seed)) + ((i * 7919 * (seed + 1)) % 601) - 300));
+  it('rows × row width, frame-major names; one frame = the mean spectrum', () => {
+    const fr = resolveBlock('spectral', { spectrum: 'frames', fftLength: 32, filterCutoff: 20 }, ctx);
+    // 100 samples, L 32, hop 16: 5 frames; bins 1…6 (20 Hz · 32 / 100 = 6.4); 3 × (mean, rms, skew, kurt, 6 bins, sskew, skurt) = 36.
+    expect(fr.shape).toEqual([5, 36]);
+    expect(fr.names.slice(36, 40)).toEqual(['f1:aX.mean', 'f1:aX.rms', 'f1:aX.skew', 'f1:aX.kurt']);
+    const one = { windowLength: 32, sampleRateHz: 100, axes: ctx.axes };
+    const a = resolveBlock('spectral', { spectrum: 'frames', fftLength: 32, filterCutoff: 20 }, one);
+    const b = resolveBlock('spectral', { spectrum: 'mean', fftLength: 32, filterCutoff: 20 }, one);
+    for (let s = 0; s < 5; s++) expect(Array.from(a.compute(rnd(s).subarray(0, 96)))).toEqual(Array.from(b.compute(rnd(s).subarray(0, 96))));
+  });
+  it('max over the rows = max-hold; every row carries the mean mode\'s statistics', () => {
+    const p = { fftLength: 16, filterCutoff: 30 };
+    const fr = resolveBlock('spectral', { ...p, spectrum: 'frames' }, ctx);
+    const mx = resolveBlock('spectral', { ...p, spectrum: 'max' }, ctx);
+    const mean = resolveBlock('spectral', { ...p, spectrum: 'mean' }, ctx);
+    const [rows, w] = fr.shape;
+    expect(rows).toBe(11);
+    for (let s = 0; s < 5; s++) {
+      const f = fr.compute(rnd(s)), m = mx.compute(rnd(s)), a = mean.compute(rnd(s));
+      mean.names.forEach((n, j) => {
+        const col = Array.from({ length: rows }, (_, r) => f[r * w + j]);
+        if (/\.bin\d+$/.test(n)) expect(Math.max(...col), n).toBe(m[j]);
+        else expect(col, n).toEqual(Array(rows).fill(a[j]));
+      });
+      // The rows differ: the frames are not all the same spectrum.
+      expect(new Set(Array.from({ length: rows }, (_, r) => f.subarray(r * w, r * w + w).join())).size).toBeGreaterThan(1);
+    }
+  });
 });
 
 describe('int8 fold of standardisation + input quantisation', () => {
@@ -103,6 +139,8 @@ describe('bad parameters: a typed error naming the parameter and the remedy', ()
     ['a cut-off that leaves no bin', 'spectral', { filterCutoff: 0.3, fftLength: 16 }, /leaves no FFT bin/],
     ['unknown parameter', 'spectral', { fftLenght: 64 }, /unknown spectral parameter "fftLenght"/],
     ['unknown block', 'mfcc', {}, /unknown feature block "mfcc"/],
+    ['spectrum', 'spectral', { spectrum: 'median' }, /features\.spectrum is "median"/],
+    ['too many frame features', 'spectral', { spectrum: 'frames', fftLength: 16, filterType: 'none' }, /'frames' gives 255 frames × 42 features = 10710 per window; at most 4096/, { windowLength: 2048, sampleRateHz: 50, axes: ['aX', 'aY', 'aZ'] }],
     ['input scale not a power of two', 'flatten', { inputScale: [4096, 1000, 4096] }, /features\.inputScale\[1\] is 1000/],
   ];
   for (const [what, block, params, msg, c] of cases) {
@@ -126,6 +164,14 @@ describe('bad parameters: a typed error naming the parameter and the remedy', ()
       preset: 'dense', optimizer: 'adam', learningRate: 0.01, epochs: 2, batchSize: 32, seed: 1, backend: 'cpu',
       features: { block: 'spectral', params: { fftLength: 100 } }, onEpoch: () => epochs++,
     })).rejects.toThrow(/features\.fftLength is 100/);
+    expect(epochs).toBe(0);
+  });
+  it("frame-conv on a spectrum that is not 'frames' is refused with the remedy, before training", async () => {
+    const ds = builtinPrepared({ subjects: 3 });
+    let epochs = 0;
+    await expect(trainModel({ train: ds.train, val: ds.val }, {
+      preset: 'frame-conv', optimizer: 'adam', learningRate: 0.01, epochs: 1, batchSize: 32, seed: 1, backend: 'cpu', features: { block: 'spectral' }, onEpoch: () => epochs++,
+    })).rejects.toMatchObject({ kind: 'bad-input', message: expect.stringMatching(/frame-conv preset needs the spectral block's per-frame layout/), remedy: expect.stringMatching(/"spectrum": "frames"/) });
     expect(epochs).toBe(0);
   });
   it('a convolutional preset with a feature block is refused with the remedy', async () => {

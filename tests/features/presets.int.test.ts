@@ -1,5 +1,5 @@
 /**
- * Both presets that take feature inputs (dense, feature-conv) train on spectral features of the
+ * The presets that take feature inputs (dense, feature-conv; frame-conv on spectrum 'frames') train on spectral features of the
  * built-in data, quantise, and run on the host-built firmware (gcc, native engine): the board gets
  * raw windows, computes the features itself, and every feature vector and output byte equals the
  * host's (verify over the link, the same path as the virtual board). The expected bytes come from
@@ -21,11 +21,11 @@ import { hasTool } from '../native/helpers.js';
 
 describe.skipIf(!hasTool('gcc'))('presets on spectral features, through the firmware (native engine)', () => {
   const d = builtinPrepared({ subjects: 3 });
-  for (const preset of ['dense', 'feature-conv'] as const) {
+  for (const preset of ['dense', 'feature-conv', 'frame-conv'] as const) {
     it(`${preset}: trains, and the board's features and outputs are the host's, byte for byte`, async () => {
       const r = await trainModel({ train: d.train, val: d.val }, {
         preset, optimizer: 'adam', learningRate: 0.01, epochs: 3, batchSize: 64, seed: 1, backend: 'cpu',
-        features: { block: 'spectral', params: { fftLength: 32, includeMean: true } },
+        features: { block: 'spectral', params: { fftLength: 32, includeMean: true, ...(preset === 'frame-conv' ? { spectrum: 'frames' } : {}) } },
       });
       expect(r.history[2].loss).toBeLessThan(r.history[0].loss);
       const a = trainedArrays(r);
@@ -34,7 +34,9 @@ describe.skipIf(!hasTool('gcc'))('presets on spectral features, through the firm
       tf.disposeVariables();
       const ops = readTflite(q.bytes).graph.operators.map((o) => o.op);
       // 3 axes × (mean, rms, skew, kurt, bins 1…5 (32 at 50 Hz, low-pass 8 Hz), sskew, skurt) = 33 features.
-      expect(r.settings.features!.names).toHaveLength(33);
+      // frame-conv: 5 frames (100 samples, L 32, hop 16) of those 33.
+      expect(r.settings.features!.names).toHaveLength(preset === 'frame-conv' ? 165 : 33);
+      if (preset === 'frame-conv') expect(ops).toEqual(expect.arrayContaining(['RESHAPE', 'CONV_2D', 'MAX_POOL_2D', 'FULLY_CONNECTED']));
       if (preset === 'feature-conv') expect(ops).toEqual(expect.arrayContaining(['RESHAPE', 'CONV_2D', 'FULLY_CONNECTED']));
       const vw = featureVerifyWindows(q.bytes, a.heldOutRaw, q.settings!);
       const n = 12;

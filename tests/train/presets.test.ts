@@ -11,8 +11,9 @@ describe('every preset is something the int8 quantiser accepts', () => {
   for (const p of PRESETS) {
     it(`${p} lowers to a TFLite graph`, async () => {
       await selectBackend('wasm');
-      // feature-conv takes a feature vector: 3 channels × 11 features.
-      const m = buildModel(p, p === 'feature-conv' ? { windowLength: 1, axes: 33, channels: 3, classes: 5, seed: 1 } : { windowLength: 100, axes: 3, classes: 5, seed: 1 });
+      // feature-conv takes a feature vector: 3 channels × 11 features; frame-conv 5 frames × 36.
+      const shape = p === 'feature-conv' ? { windowLength: 1, axes: 33, channels: 3 } : p === 'frame-conv' ? { windowLength: 1, axes: 180, frames: 5 } : { windowLength: 100, axes: 3 };
+      const m = buildModel(p, { ...shape, classes: 5, seed: 1 });
       const g = lowerModel(m);
       expect(g.operators.length).toBeGreaterThan(0);
       m.dispose();
@@ -21,6 +22,11 @@ describe('every preset is something the int8 quantiser accepts', () => {
   it('feature-conv refuses raw windows and vectors it cannot split into channels', () => {
     expect(() => buildModel('feature-conv', { windowLength: 100, axes: 3, classes: 5, seed: 1 })).toThrow(/feature-conv preset needs a feature block's vector/);
     expect(() => buildModel('feature-conv', { windowLength: 1, axes: 34, channels: 3, classes: 5, seed: 1 })).toThrow(/feature-conv/);
+  });
+  it("frame-conv refuses anything but the spectral block's per-frame rows", () => {
+    expect(() => buildModel('frame-conv', { windowLength: 100, axes: 3, classes: 5, seed: 1 })).toThrow(/frame-conv preset needs the spectral block's per-frame layout/);
+    expect(() => buildModel('frame-conv', { windowLength: 1, axes: 33, channels: 3, classes: 5, seed: 1 })).toThrow(/spectrum 'frames'/);
+    expect(() => buildModel('frame-conv', { windowLength: 1, axes: 181, frames: 5, classes: 5, seed: 1 })).toThrow(/in 5 frames/);
   });
   it('the lecture digits model lowers too', () => {
     const m = digitsModel(1);
