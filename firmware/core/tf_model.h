@@ -135,7 +135,10 @@ int tf_model_init(const tf_smoothing_t* smoothing);
 /** Forget the window, the counters and the smoothing history (the engine stays initialised). */
 int tf_model_reset(void);
 
-/** Change the smoothing (also resets its history). TF_MODEL_ERR_ARGUMENT when out of range. */
+/**
+ * Change the smoothing (also resets its history). TF_MODEL_ERR_ARGUMENT when out of range,
+ * TF_MODEL_ERR_NOT_INITIALISED before tf_model_init() (pass the smoothing to tf_model_init instead).
+ */
 int tf_model_set_smoothing(const tf_smoothing_t* smoothing);
 
 /**

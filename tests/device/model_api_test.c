@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
     expect(tf_model_set_smoothing(&big), TF_MODEL_ERR_ARGUMENT, "average > max");
     expect(tf_model_set_smoothing(&zw), TF_MODEL_ERR_ARGUMENT, "min_windows 0");
     expect(tf_model_set_smoothing(NULL), TF_MODEL_ERR_ARGUMENT, "NULL smoothing");
+    expect(tf_model_set_smoothing(&sm), TF_MODEL_ERR_NOT_INITIALISED, "valid smoothing before init");
   }
   expect(tf_model_init(&sm), TF_MODEL_OK, "init");
   if (argc > 1 && strcmp(argv[1], "nowindow") == 0) {
