@@ -4,7 +4,9 @@
  * timed unit tests. `npm run bench -- interp train` runs only the named modules and keeps the other
  * modules' sections of the existing BENCHMARKS.md (each module's block is marked with an HTML
  * comment `<!-- bench:NAME -->`), so the file always holds every module's latest figures. A module
- * that returns no sections (its data is not on this machine) keeps its last block too.
+ * that returns no sections (its data is not on this machine) keeps its last block too. A block whose
+ * name is no module's (by-hand measurements, e.g. `<!-- bench:by-hand-native -->`) is kept as it is,
+ * after the modules' blocks.
  */
 import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, platform, release, arch } from 'node:os';
@@ -14,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { REPO_ROOT } from '../src/core/shared.js';
 import type { BenchModule, BenchSection } from './bench/types.js';
 
-const ORDER = ['data', 'train', 'quantize', 'tflite', 'interp', 'native', 'native-dsp', 'firmware', 'device', 'pipeline'];
+const ORDER = ['data', 'train', 'quantize', 'tflite', 'interp', 'native', 'native-dsp', 'public-models', 'firmware', 'device', 'pipeline'];
 
 function toolVersion(cmd: string, args: string[]): string {
   try {
@@ -68,7 +70,7 @@ async function main(): Promise<void> {
     '',
     machine,
     '',
-    ...all.filter((m) => blocks.has(m)).flatMap((m) => [`<!-- bench:${m} -->`, blocks.get(m)!, `<!-- /bench:${m} -->`, '']),
+    ...[...all.filter((m) => blocks.has(m)), ...[...blocks.keys()].filter((m) => !all.includes(m))].flatMap((m) => [`<!-- bench:${m} -->`, blocks.get(m)!, `<!-- /bench:${m} -->`, '']),
   ].join('\n');
   writeFileSync(out + '.tmp', md);
   renameSync(out + '.tmp', out);

@@ -3,7 +3,9 @@
 // Two engines implement it: the native engine (C generated from the model + portable int8 kernels,
 // firmware/native/) and the TFLM engine (firmware/tflm/, C++ over TensorFlow Lite Micro). The
 // library core (firmware/core/tf_model.c) only ever calls these functions, so it never knows which
-// engine it runs on. One model, one input tensor, one output tensor, raw tensor bytes in and out.
+// engine it runs on. One model, one input tensor, one or more output tensors, raw tensor bytes in
+// and out: the engine's output is every output tensor's bytes concatenated in graph order (the
+// generated TF_MODEL_OUTPUT_TENSOR_OFFSETS / _BYTES say where each one starts).
 #ifndef TINYFORGE_TF_ENGINE_H_
 #define TINYFORGE_TF_ENGINE_H_
 
@@ -27,7 +29,7 @@ typedef enum {
   TF_ENGINE_BAD_MODEL = -10,      /**< TFLM: the model data is not a .tflite of the schema version */
   TF_ENGINE_MISSING_OPS = -11,    /**< TFLM: an operator could not be registered */
   TF_ENGINE_ALLOCATE_FAILED = -12,/**< TFLM: AllocateTensors failed (arena too small, or an op/shape it rejects) */
-  TF_ENGINE_BAD_IO = -13          /**< TFLM: not exactly one input and one output tensor with data */
+  TF_ENGINE_BAD_IO = -13          /**< TFLM: not exactly one input, or no / more than TF_TFLM_MAX_OUTPUTS output tensors with data */
 } tf_engine_status_t;
 
 /** A stable name for a tf_engine_status_t value ("TF_ENGINE_BAD_SIZE"); "TF_ENGINE_UNKNOWN" otherwise. */
@@ -51,7 +53,7 @@ typedef struct {
   uint32_t arena_bytes;       /**< Arena actually used (bytes), after init. */
   uint32_t arena_capacity;    /**< Arena reserved (bytes). */
   uint32_t input_bytes;       /**< Size of the input tensor in bytes. */
-  uint32_t output_bytes;      /**< Size of the output tensor in bytes. */
+  uint32_t output_bytes;      /**< Bytes of all output tensors together (concatenated in graph order). */
   const uint8_t* model_sha256;/**< 32 bytes: SHA-256 of the .tflite the engine was built from. */
   const char* const* op_names;/**< Builtin op names the engine registered / uses, e.g. "CONV_2D". */
   uint32_t op_count;

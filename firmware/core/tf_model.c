@@ -95,11 +95,18 @@ static void smoothing_clear(void) {
   reported = -1;
 }
 
-int tf_model_set_smoothing(const tf_smoothing_t* s) {
+static int apply_smoothing(const tf_smoothing_t* s) {
   if (!s || s->average < 1 || s->average > TF_SMOOTH_MAX_AVERAGE || s->min_windows < 1) return TF_MODEL_ERR_ARGUMENT;
   smooth = *s;
   smoothing_clear();
   return TF_MODEL_OK;
+}
+
+int tf_model_set_smoothing(const tf_smoothing_t* s) {
+  if (!s || s->average < 1 || s->average > TF_SMOOTH_MAX_AVERAGE || s->min_windows < 1) return TF_MODEL_ERR_ARGUMENT;
+  // Before init it would be overwritten by init's own smoothing: refused, as every other call is.
+  if (!initialised) return TF_MODEL_ERR_NOT_INITIALISED;
+  return apply_smoothing(s);
 }
 
 int tf_model_reset(void) {
@@ -115,7 +122,7 @@ int tf_model_reset(void) {
 
 int tf_model_init(const tf_smoothing_t* s) {
   static const tf_smoothing_t defaults = {TF_MODEL_SMOOTH_AVERAGE, TF_MODEL_SMOOTH_MIN_SCORE, TF_MODEL_SMOOTH_MIN_WINDOWS};
-  int rc = tf_model_set_smoothing(s ? s : &defaults);
+  int rc = apply_smoothing(s ? s : &defaults);
   if (rc != TF_MODEL_OK) return rc;
   memset(&engine, 0, sizeof engine);
   init_status = engine_status = tf_engine_init();
@@ -241,6 +248,28 @@ int tf_model_infer_anomaly(tf_anomaly_t* out) {
   if (TF_MODEL_ANOMALY_CLUSTERS == 0) return TF_MODEL_ERR_NO_ANOMALY;
   if (!have_infer_anomaly) return TF_MODEL_ERR_NO_RESULT;
   *out = infer_anomaly;
+  return TF_MODEL_OK;
+}
+
+#ifndef TF_MODEL_NUM_OUTPUT_TENSORS
+#define TF_MODEL_NUM_OUTPUT_TENSORS 1
+#endif
+
+int tf_model_output_tensor(const int8_t* outputs, uint32_t index, tf_output_tensor_t* tensor) {
+  if (!outputs || !tensor || index >= TF_MODEL_NUM_OUTPUT_TENSORS) return TF_MODEL_ERR_ARGUMENT;
+#if TF_MODEL_NUM_OUTPUT_TENSORS > 1
+  tensor->data = outputs + tf_model_output_tensor_offsets[index];
+  tensor->bytes = tf_model_output_tensor_bytes[index];
+  tensor->scale = tf_model_output_tensor_scales[index];
+  tensor->zero_point = tf_model_output_tensor_zero_points[index];
+  tensor->name = tf_model_output_tensor_names[index];
+#else
+  tensor->data = outputs;
+  tensor->bytes = TF_MODEL_OUTPUT_BYTES;
+  tensor->scale = TF_MODEL_OUTPUT_SCALE;
+  tensor->zero_point = TF_MODEL_OUTPUT_ZERO_POINT;
+  tensor->name = "output";
+#endif
   return TF_MODEL_OK;
 }
 

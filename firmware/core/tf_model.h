@@ -135,7 +135,10 @@ int tf_model_init(const tf_smoothing_t* smoothing);
 /** Forget the window, the counters and the smoothing history (the engine stays initialised). */
 int tf_model_reset(void);
 
-/** Change the smoothing (also resets its history). TF_MODEL_ERR_ARGUMENT when out of range. */
+/**
+ * Change the smoothing (also resets its history). TF_MODEL_ERR_ARGUMENT when out of range,
+ * TF_MODEL_ERR_NOT_INITIALISED before tf_model_init() (pass the smoothing to tf_model_init instead).
+ */
 int tf_model_set_smoothing(const tf_smoothing_t* smoothing);
 
 /**
@@ -183,6 +186,22 @@ int tf_model_anomaly(const int8_t* model_input, uint32_t len, tf_anomaly_t* out)
 
 /** The score of the model input of the last successful tf_model_infer (TF_MODEL_ERR_NO_RESULT when none since init/reset). */
 int tf_model_infer_anomaly(tf_anomaly_t* out);
+
+/** One output tensor of a model's output (see tf_model_output_tensor). */
+typedef struct {
+  const int8_t* data;   /**< its int8 values inside the output given */
+  uint32_t bytes;       /**< how many */
+  float scale;          /**< real = (q - zero_point) · scale */
+  int32_t zero_point;
+  const char* name;     /**< the tensor's name in the .tflite ("output" for a single-output model) */
+} tf_output_tensor_t;
+
+/**
+ * Multi-output models: the engine's output (result->outputs, or tf_model_infer's buffer) is every
+ * output tensor concatenated in graph order; this finds tensor `index` (0 … TF_MODEL_NUM_OUTPUT_TENSORS-1)
+ * in `outputs`. TF_MODEL_ERR_ARGUMENT for NULL pointers or an index out of range.
+ */
+int tf_model_output_tensor(const int8_t* outputs, uint32_t index, tf_output_tensor_t* tensor);
 
 /** The engine's facts (NULL before a successful init) and its last return value (init or invoke: tf_engine_status_t). */
 const tf_engine_info_t* tf_model_engine(void);

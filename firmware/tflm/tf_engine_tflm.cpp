@@ -54,7 +54,13 @@ alignas(tflite::MicroInterpreter) uint8_t interpreter_storage[sizeof(tflite::Mic
 
 tflite::MicroInterpreter* interpreter = nullptr;
 TfLiteTensor* input = nullptr;
-TfLiteTensor* output = nullptr;
+// Every output tensor, in graph order; the engine's output is their bytes concatenated (tf_engine.h).
+#ifndef TF_TFLM_MAX_OUTPUTS
+#define TF_TFLM_MAX_OUTPUTS 16
+#endif
+TfLiteTensor* outputs[TF_TFLM_MAX_OUTPUTS];
+size_t num_outputs = 0;
+size_t output_total = 0;
 uint32_t arena_used = 0;
 int init_status = 1;  // 1: not tried yet; else tf_engine_init's result (sticky)
 
@@ -81,12 +87,19 @@ int init_once() {
       new (interpreter_storage) tflite::MicroInterpreter(model, *resolver, arena, TF_TFLM_ARENA_BYTES);
   if (interp->initialization_status() != kTfLiteOk) return TF_ENGINE_ALLOCATE_FAILED;
   if (interp->AllocateTensors() != kTfLiteOk) return TF_ENGINE_ALLOCATE_FAILED;  // arena too small, or an op/shape TFLM rejects
-  if (interp->inputs_size() != 1 || interp->outputs_size() != 1) return TF_ENGINE_BAD_IO;
+  if (interp->inputs_size() != 1 || interp->outputs_size() < 1 || interp->outputs_size() > TF_TFLM_MAX_OUTPUTS) return TF_ENGINE_BAD_IO;
   TfLiteTensor* in = interp->input(0);
-  TfLiteTensor* out = interp->output(0);
-  if (in == nullptr || out == nullptr || in->data.raw == nullptr || out->data.raw == nullptr) return TF_ENGINE_BAD_IO;
+  if (in == nullptr || in->data.raw == nullptr) return TF_ENGINE_BAD_IO;
+  size_t total = 0;
+  for (size_t k = 0; k < interp->outputs_size(); k++) {
+    TfLiteTensor* out = interp->output(k);
+    if (out == nullptr || out->data.raw == nullptr) return TF_ENGINE_BAD_IO;
+    outputs[k] = out;
+    total += out->bytes;
+  }
   input = in;
-  output = out;
+  num_outputs = interp->outputs_size();
+  output_total = total;
   arena_used = (uint32_t)interp->arena_used_bytes();
   interpreter = interp;
   return 0;
@@ -106,7 +119,7 @@ extern "C" void tf_engine_info(tf_engine_info_t* info) {
   info->arena_bytes = arena_used;
   info->arena_capacity = TF_TFLM_ARENA_BYTES;
   info->input_bytes = input ? (uint32_t)input->bytes : 0u;
-  info->output_bytes = output ? (uint32_t)output->bytes : 0u;
+  info->output_bytes = (uint32_t)output_total;
   info->model_sha256 = tf_tflm_model_sha256;
   info->op_names = tf_tflm_op_names;
   info->op_count = TF_TFLM_OP_COUNT;
@@ -114,9 +127,9 @@ extern "C" void tf_engine_info(tf_engine_info_t* info) {
 
 extern "C" int tf_engine_invoke(const uint8_t* in, size_t in_len, uint8_t* out, size_t out_len) {
   if (interpreter == nullptr) return TF_ENGINE_NOT_INITIALISED;
-  if (in_len != input->bytes || out_len != output->bytes) return TF_ENGINE_BAD_SIZE;
+  if (in_len != input->bytes || out_len != output_total) return TF_ENGINE_BAD_SIZE;
   memcpy(input->data.raw, in, in_len);
   if (interpreter->Invoke() != kTfLiteOk) return TF_ENGINE_INVOKE_FAILED;
-  memcpy(out, output->data.raw, out_len);
+  for (size_t k = 0, at = 0; k < num_outputs; at += outputs[k]->bytes, k++) memcpy(out + at, outputs[k]->data.raw, outputs[k]->bytes);
   return 0;
 }

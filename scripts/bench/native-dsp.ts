@@ -55,7 +55,7 @@ export function macsOf(g: Graph): number {
   return macs;
 }
 
-interface Run {
+export interface Run {
   instr: number;
   arena: number;
   flash: number;
@@ -64,7 +64,7 @@ interface Run {
 }
 
 /** One build of a model: board, kernel target, weight packing and compiler flags. */
-interface Config {
+export interface Config {
   board: string;
   dsp: boolean;
   weights?: 'int8' | 'int16';
@@ -75,7 +75,7 @@ interface Config {
 /** The Arduino mbed core's compiler behaviour on this GCC: -Os, the GCC < 10 inline-asm intrinsics, no unroll pragma. */
 const ARDUINO_MAKE = ['OPT=-Os', 'EXTRA_CFLAGS=-DTF_DSP_ACLE_ASM -DTF_DSP_NO_UNROLL'];
 
-async function runOnBoard(dir: string, c: Config, root: string, sources: ReturnType<typeof readFirmwareSources>): Promise<Run> {
+export async function runOnBoard(dir: string, c: Config, root: string, sources: ReturnType<typeof readFirmwareSources>): Promise<Run> {
   const modelBytes = new Uint8Array(readFileSync(join(dir, 'model.tflite')));
   const model = readTflite(modelBytes);
   const project = emitFirmware({

@@ -9,7 +9,7 @@
  *   arduino-cli   the plan's tools upload the image; the board's own port; it keeps running
  *   probe         the user flashes with a debug probe; the board's own port
  */
-import { badInput, usageError } from '../core/errors.js';
+import { badInput, deviceError, usageError } from '../core/errors.js';
 import { getBoard, type BoardSpec, type Flasher } from '../firmware/boards.js';
 import { flashPlan } from '../flash/plan.js';
 import type { Board, BoardPort, BoardStartOptions, ProcessPort, StartedBoard } from '../service/ports.js';
@@ -39,8 +39,20 @@ function qemuBoard(spec: BoardSpec): Board {
   };
 }
 
+/** Arduino SA's USB vendor id (the Nano 33 BLE family enumerates with it). */
+const ARDUINO_VID = '2341';
+
+/** The one Arduino board on USB (its serial port), or a device error naming --port. */
+export async function detectArduinoPort(list: () => Promise<{ path: string; vendorId?: string }[]> = listPorts): Promise<string> {
+  const ports = (await list()).filter((p) => (p.vendorId ?? '').toLowerCase() === ARDUINO_VID);
+  if (ports.length === 1) return ports[0].path;
+  throw deviceError(ports.length ? `${ports.length} Arduino boards found (${ports.map((p) => p.path).join(', ')})` : 'no Arduino board found on USB', {
+    remedy: 'pass the port with --port (e.g. --port /dev/ttyACM0); plug the board in, or double-tap its reset button',
+  });
+}
+
 /** A board that is flashed once and keeps running on its own, reached on its serial port. */
-function flashedBoard(spec: BoardSpec, processes: ProcessPort): Board {
+function flashedBoard(spec: BoardSpec, processes: ProcessPort, findPort?: () => Promise<string>): Board {
   const noImu = (o: BoardStartOptions): void => {
     if (o.imu && o.imu.kind !== 'none') {
       throw usageError(`${spec.id} reads its own IMU${spec.imu === 'none' ? ' (none here)' : ` (${spec.imu})`}: it cannot be given --imu ${o.imu.kind === 'simulated' ? 'sim:…' : 'file:…'}`, {
@@ -56,10 +68,17 @@ function flashedBoard(spec: BoardSpec, processes: ProcessPort): Board {
     spec,
     name: spec.id,
     hostsImu: false,
+    ...(findPort ? { findPort } : {}),
     plan: (input) => flashPlan({ ...input, board: spec.id }),
     async flash(plan, o = {}) {
       noImu(o);
-      if (plan.steps.length) await processes.runSteps(plan.steps, o.onOutput);
+      try {
+        if (plan.steps.length) await processes.runSteps(plan.steps, o.onOutput);
+      } catch (e) {
+        // Ctrl-C reaches the upload tool too (one process group): its failure is the interruption (exit 130).
+        if (o.signal?.aborted) throw o.signal.reason;
+        throw e;
+      }
       return running(o.port ?? plan.port, `flashed ${spec.id}`);
     },
     async attach(image, o = {}) {
@@ -71,8 +90,8 @@ function flashedBoard(spec: BoardSpec, processes: ProcessPort): Board {
 
 const KINDS: Record<Flasher, (spec: BoardSpec, processes: ProcessPort) => Board> = {
   qemu: qemuBoard,
-  'arduino-cli': flashedBoard,
-  probe: flashedBoard,
+  'arduino-cli': (spec, processes) => flashedBoard(spec, processes, () => detectArduinoPort()),
+  probe: (spec, processes) => flashedBoard(spec, processes),
 };
 
 /** The board with this id, resolved once (a bad-input error listing the boards for an unknown id). */

@@ -19,10 +19,16 @@ import { errorFromJson, type ErrorJson, type JobRunner } from './trial-process.j
 
 export const QUEUE_NAME = 'tinyforge-tune';
 
-/** Lock and stalled-check periods (ms): how soon a killed worker's trial goes back to the queue. */
-export function queueTimings(): { lockDuration: number; stalledInterval: number } {
-  const lock = Number(process.env.TINYFORGE_QUEUE_LOCK_MS ?? 30_000);
-  return { lockDuration: lock, stalledInterval: Math.max(500, Math.round(lock / 2)) };
+/** Default lock of a running job (ms), renewed by a live worker (`tinyforge worker --lock-ms`). */
+export const DEFAULT_LOCK_MS = 30_000;
+
+/**
+ * Lock and stalled-check periods (ms) from the lock duration: a killed worker's lock expires after
+ * `lockMs`, and the other workers look for such stalled jobs every lockMs / 2 — so its trial goes
+ * back to the queue within about 1.5 × lockMs.
+ */
+export function queueTimings(lockMs = DEFAULT_LOCK_MS): { lockDuration: number; stalledInterval: number } {
+  return { lockDuration: lockMs, stalledInterval: Math.max(500, Math.round(lockMs / 2)) };
 }
 
 /** Checks a `redis://HOST:PORT` URL (usage error otherwise). */
@@ -114,6 +120,8 @@ export interface QueueWorkerOptions<J> {
   concurrency?: number;
   /** This worker's name, handed to the processor (default host:pid). */
   name?: string;
+  /** Lock of a running job, ms (default DEFAULT_LOCK_MS): how soon a killed worker's job is retried elsewhere (queueTimings). */
+  lockMs?: number;
   signal?: AbortSignal;
   onEvent?: (e: { type: 'ready' | 'start' | 'done' | 'failed'; job?: J; message?: string }) => void;
 }
@@ -122,7 +130,7 @@ export interface QueueWorkerOptions<J> {
 export async function runQueueWorker<J, R>(url: string, processor: (job: J, worker: string, signal?: AbortSignal) => Promise<R>, o: QueueWorkerOptions<J> = {}): Promise<void> {
   await checkRedis(url);
   const name = o.name ?? `${hostname()}:${process.pid}`;
-  const t = queueTimings();
+  const t = queueTimings(o.lockMs);
   const worker = new Worker(
     QUEUE_NAME,
     async (j: Job) => {

@@ -37,18 +37,32 @@ export function parseWindowsFile(text: string, source: string): { inputs: Uint8A
   return { inputs: j.inputs.map((x) => Uint8Array.from(x, (v) => v & 0xff)), labels: j.labels };
 }
 
-/** The host int8 reference interpreter (src/interp) as a Reference for a .tflite. */
+/**
+ * The host int8 reference interpreter (src/interp) as a Reference for a .tflite: a model with
+ * several output tensors gives them concatenated in graph order, as the board's engine does
+ * (firmware/core/tf_engine.h).
+ */
 export function interpreterReference(model: Uint8Array): Reference {
   const interp = createInterpreter(readTflite(model).graph);
-  return (input) => interp.invoke([input])[0];
+  return (input) => concatOutputs(interp.invoke([input]));
+}
+
+/** Output tensors' bytes one after the other (the engine's output layout). */
+export function concatOutputs(outputs: Uint8Array[]): Uint8Array {
+  if (outputs.length === 1) return outputs[0];
+  const all = new Uint8Array(outputs.reduce((n, o) => n + o.length, 0));
+  let at = 0;
+  for (const o of outputs) (all.set(o, at), (at += o.length));
+  return all;
 }
 
 /**
  * Test windows from a training run's held-out set: each normalised window quantised with the
- * model's own input scale/zero point (as the device does), with its class index as the label.
+ * model's own input scale/zero point (as the device does), with its class index as the label
+ * (none when the windows name no classes).
  * `windows` must already be normalised with the settings the model was trained with.
  */
-export function quantizeWindows(model: Uint8Array, windows: WindowSet): { inputs: Uint8Array[]; labels: number[] } {
+export function quantizeWindows(model: Uint8Array, windows: WindowSet): { inputs: Uint8Array[]; labels?: number[] } {
   const graph = readTflite(model).graph;
   const per = numElements(graph.tensors[graph.inputs[0]].shape);
   const n = windows.y.length;
@@ -60,5 +74,6 @@ export function quantizeWindows(model: Uint8Array, windows: WindowSet): { inputs
   }
   const inputs: Uint8Array[] = [];
   for (let i = 0; i < n; i++) inputs.push(quantizeInput(graph, windows.x.subarray(i * per, (i + 1) * per)));
-  return { inputs, labels: Array.from(windows.y) };
+  // Windows of a model without classes (an autoencoder, a regression) carry no labels: no accuracy.
+  return { inputs, ...(windows.labels.length ? { labels: Array.from(windows.y) } : {}) };
 }

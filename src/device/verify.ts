@@ -33,6 +33,8 @@ export interface VerifyOptions {
    * its int8 model input). Given, the board's score of every INFER (ANOMALY_READ) is compared with it.
    */
   anomaly?: (input: Uint8Array, index: number) => AnomalyScore;
+  /** Models with several output tensors: their names and byte counts in graph order (the output is them concatenated); each is reported on its own. */
+  outputTensors?: { name: string; bytes: number }[];
 }
 
 export interface AnomalyScore {
@@ -60,6 +62,8 @@ export interface VerifyReport {
   features?: { n: number; bitExact: number; firstMismatch: { index: number; feature: number; host: number; device: number } | null; counter: Stat | null };
   /** Anomaly block checks (models with one): windows whose K-means distance and nearest centroid equal the host's, and how many the board flagged. */
   anomaly?: { n: number; bitExact: number; flagged: number; threshold: number; firstMismatch: { index: number; host: AnomalyScore; device: AnomalyScore } | null };
+  /** Models with several output tensors: per tensor (graph order), the windows whose bytes of that tensor equal the host's. */
+  outputs?: { name: string; bytes: number; bitExact: number }[];
   /** Argmax accuracy against labels, device and host, when labels were given. */
   accuracy?: { device: number; reference: number; n: number };
   modelSha256: { file: string; device: string; match: boolean };
@@ -126,6 +130,7 @@ export async function verifyDevice(client: DeviceClient, o: VerifyOptions): Prom
   let featExact = 0;
   let featFirst: NonNullable<VerifyReport['features']>['firstMismatch'] = null;
   let anomalyExact = 0, anomalyFlagged = 0, anomalyThreshold = 0;
+  const tensors = o.outputTensors && o.outputTensors.length > 1 ? o.outputTensors.map((t) => ({ ...t, bitExact: 0 })) : null;
   let anomalyFirst: NonNullable<VerifyReport['anomaly']>['firstMismatch'] = null;
   for (let i = 0; i < o.inputs.length; i++) {
     let dspOk = true;
@@ -156,6 +161,15 @@ export async function verifyDevice(client: DeviceClient, o: VerifyOptions): Prom
       if (dev.flagged) anomalyFlagged++;
       if (dev.distance === host.distance && dev.cluster === host.cluster && dev.flagged === host.flagged) anomalyExact++;
       else anomalyFirst ??= { index: i, host, device: { distance: dev.distance, cluster: dev.cluster, flagged: dev.flagged } };
+    }
+    if (tensors) {
+      let at = 0;
+      for (const t of tensors) {
+        let same = r.output.length >= at + t.bytes;
+        for (let k = at; same && k < at + t.bytes; k++) same = want[k] === r.output[k];
+        if (same) t.bitExact++;
+        at += t.bytes;
+      }
     }
     if (differing === 0) bitExact++;
     else if (mismatches.length < 20) mismatches.push({ index: i, differingBytes: differing, maxLsb: worst, ...(o.features ? { diverged: dspOk ? ('network' as const) : ('dsp' as const) } : {}) });
@@ -194,6 +208,7 @@ export async function verifyDevice(client: DeviceClient, o: VerifyOptions): Prom
     linkBytes: client.stats.bytesSent + client.stats.bytesReceived - bytes0,
     link: { retries: client.stats.retries - link0.retries, timeouts: client.stats.timeouts - link0.timeouts, badFrames: client.stats.badFrames - link0.badFrames },
     ...(o.features ? { features: { n, bitExact: featExact, firstMismatch: featFirst, counter: kind === 'none' ? null : stat(dspCounters) } } : {}),
+    ...(tensors ? { outputs: tensors } : {}),
     ...(o.anomaly ? { anomaly: { n, bitExact: anomalyExact, flagged: anomalyFlagged, threshold: anomalyThreshold, firstMismatch: anomalyFirst } } : {}),
     ...(energy ? { energy } : {}),
   };
@@ -212,6 +227,7 @@ export function formatVerifyReport(r: VerifyReport): string {
     const f = r.features.firstMismatch;
     if (f) lines.push(`  first DSP mismatch: window ${f.index}, feature ${f.feature}: host ${f.host}, board ${f.device}`);
   }
+  if (r.outputs) lines.push(`outputs: ${r.outputs.map((t) => `${t.name} (${t.bytes} B) ${t.bitExact}/${r.n}`).join(', ')} bit-exact`);
   if (r.anomaly) {
     const a = r.anomaly;
     lines.push(`anomaly: ${a.bitExact}/${a.n} K-means scores bit-exact (board vs host), ${a.flagged} of ${a.n} windows flagged (distance > ${a.threshold})`);

@@ -22,13 +22,13 @@ import { cHeader, cString, provenanceComment, type GeneratedFile } from '../core
 import { modelCArray } from '../tflite/carray.js';
 import { badInput, internalError, unsupported } from '../core/errors.js';
 import { PROVENANCE } from '../core/version.js';
-import { settingsHeader } from './settings-header.js';
+import { graphOutputTensors, settingsHeader } from './settings-header.js';
 import { featuresHeader } from '../features/cheader.js';
 import { CM4F_FLAGS, getBoard, sketchName as defaultSketchName, type BoardSpec, type EngineId } from './boards.js';
 import { buildPlan, MANIFEST_FILE, type BuildPlan, type FirmwareManifest } from './build.js';
 import { tflmConfigHeader } from './tflm.js';
 import { checkGraph } from '../interp/check.js';
-import { withModelQuant } from './model-settings.js';
+import { checkFirmwareIo, withModelQuant } from './model-settings.js';
 import type { NativeRequant, NativeTarget } from '../ops/types.js';
 import { boardMemoryLimits } from './footprint.js';
 import { codeAllowance, estimateFlash, type FlashEstimate } from './flash-budget.js';
@@ -96,11 +96,7 @@ export function emitFirmware(input: FirmwareInput): FirmwareProject {
   // Every check the interpreter runs, for every engine, before anything is generated. Ops kept by
   // name for TFLM get the structural checks here; the native generator refuses them with the TFLM remedy.
   checkGraph(g, { tflmOnlyOps: true });
-  if (g.inputs.length !== 1 || g.outputs.length !== 1) {
-    throw unsupported(`firmware serves models with one input and one output tensor (this one has ${g.inputs.length} and ${g.outputs.length})`, {
-      remedy: 'export the model with a single input and a single output',
-    });
-  }
+  checkFirmwareIo(g);
   const sha = sha256Hex(input.modelBytes);
   const sketch = input.sketch ?? defaultSketchName(board);
   if (board.build === 'arduino' && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$/.test(sketch)) {
@@ -120,7 +116,8 @@ export function emitFirmware(input: FirmwareInput): FirmwareProject {
   src.push(...halFiles(board, input.sources));
   // Settings from a training run carry no I/O quantisation: the model's own is the authority.
   const settings = withModelQuant(input.settings, g);
-  src.push(settingsHeader({ settings, inputBytes: tensorBytes(g.inputs[0]), outputBytes: tensorBytes(g.outputs[0]), modelSha256: sha }));
+  const outputTensors = graphOutputTensors(g);
+  src.push(settingsHeader({ settings, inputBytes: tensorBytes(g.inputs[0]), outputBytes: outputTensors.reduce((n, t) => n + t.bytes, 0), outputTensors, modelSha256: sha }));
   // The feature block (raw: TF_FEATURES_BLOCK 0) and its integer DSP, generated from the same settings.
   src.push(featuresHeader(settings, { modelSha256: sha }));
   take('firmware/features/');

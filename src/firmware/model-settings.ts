@@ -14,6 +14,21 @@ import { numElements, type Graph, type Tensor } from '../core/graph.js';
 
 type Quant = { scale: number; zeroPoint: number };
 
+/** Most output tensors a firmware model may have (TF_TFLM_MAX_OUTPUTS in tf_engine_tflm.cpp). */
+export const MAX_OUTPUT_TENSORS = 16;
+
+/**
+ * Firmware serves models with one input tensor and 1…MAX_OUTPUT_TENSORS output tensors (the
+ * engine's output is all of them concatenated in graph order, firmware/core/tf_engine.h).
+ */
+export function checkFirmwareIo(g: Graph, source = 'the model'): void {
+  if (g.inputs.length !== 1 || g.outputs.length < 1 || g.outputs.length > MAX_OUTPUT_TENSORS) {
+    throw unsupported(`firmware serves models with one input tensor and 1–${MAX_OUTPUT_TENSORS} output tensors (${source} has ${g.inputs.length} and ${g.outputs.length})`, {
+      remedy: 'export the model with a single input tensor (and at most 16 outputs)',
+    });
+  }
+}
+
 function tensorQuant(t: Tensor): Quant | undefined {
   if (!t.quant || t.quant.scale.length !== 1 || t.quant.zeroPoint.length !== 1) return undefined;
   return { scale: t.quant.scale[0], zeroPoint: t.quant.zeroPoint[0] };
@@ -84,8 +99,9 @@ export function checkSettingsForModel(settings: ModelSettings, graph: Graph, set
   const outT = graph.tensors[graph.outputs[0]];
   const inQ = tensorQuant(inT);
   const outQ = tensorQuant(outT);
-  if (inT.dtype !== 'int8' || !inQ || outT.dtype !== 'int8' || !outQ) {
-    const t = inT.dtype !== 'int8' || !inQ ? inT : outT;
+  const badOut = graph.outputs.map((i) => graph.tensors[i]).find((t) => t.dtype !== 'int8' || !tensorQuant(t));
+  if (inT.dtype !== 'int8' || !inQ || badOut) {
+    const t = inT.dtype !== 'int8' || !inQ ? inT : badOut!;
     throw unsupported(`the firmware needs a per-tensor quantised int8 input and output; this model's ${t === inT ? 'input' : 'output'} is ${describe(t)}`, {
       remedy: 'quantise the model to int8 (tinyforge quantize) or convert it with int8 inputs and outputs',
     });
@@ -98,7 +114,10 @@ export function checkSettingsForModel(settings: ModelSettings, graph: Graph, set
   } else if (windowValues !== inElems) {
     throw bad(`a window of ${s.windowLength} samples × ${s.axes.length} axes (${s.axes.join(', ')}) is ${windowValues} values, but the model input ${describe(inT)} takes ${inElems}`);
   }
-  const outElems = numElements(outT.shape);
+  const outElems = graph.outputs.reduce((n, i) => n + numElements(graph.tensors[i].shape), 0);
+  if (graph.outputs.length > 1 && s.task !== 'regression') {
+    throw bad(`task "${s.task}" but the model has ${graph.outputs.length} output tensors; a model with several outputs is served as task "regression" (its values, tensor by tensor)`);
+  }
   if (s.task === 'anomaly') {
     // An autoencoder reconstructs its input: the score compares the two value by value.
     if (outElems !== inElems) throw bad(`task "anomaly" (an autoencoder) needs an output as large as the input, but the model output ${describe(outT)} has ${outElems} values and the input ${inElems}`);
@@ -106,7 +125,7 @@ export function checkSettingsForModel(settings: ModelSettings, graph: Graph, set
     // Regression outputs may be unnamed (any count); named ones, and classes, are one label per output.
     throw bad(`${s.labels.length} label(s) (${s.labels.slice(0, 8).join(', ')}${s.labels.length > 8 ? ', …' : ''}) but the model output ${describe(outT)} has ${outElems} value(s)`);
   }
-  for (const [key, have, want] of [['inputQuant', s.inputQuant, inQ], ['outputQuant', s.outputQuant, outQ]] as const) {
+  for (const [key, have, want] of [['inputQuant', s.inputQuant, inQ], ['outputQuant', s.outputQuant, outQ!]] as const) {
     if (have === undefined) continue;
     if (typeof have !== 'object' || have === null || typeof have.scale !== 'number' || typeof have.zeroPoint !== 'number') {
       throw badInput(`${settingsPath}: "${key}" must be {"scale": number, "zeroPoint": number}`, { remedy: 'remove it (the model\'s own quantisation is used) or fix it' });

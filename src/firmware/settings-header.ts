@@ -19,6 +19,8 @@
  *   tf_model_labels[TF_MODEL_NUM_CLASSES]               class names
  *   tf_model_axes[TF_MODEL_NUM_AXES]                    axis names
  *   tf_model_norm_mean[], tf_model_norm_std[]           per-axis x' = (x - mean) / std
+ *   TF_MODEL_NUM_OUTPUT_TENSORS    output tensors (the engine's output is them concatenated in graph order);
+ *   tf_model_output_tensor_offsets[], _bytes[], _scales[], _zero_points[], _names[]   one per tensor
  *   TF_MODEL_ANOMALY_CLUSTERS      K-means clusters of the anomaly block (0: none; train --anomaly)
  *   TF_MODEL_ANOMALY_THRESHOLD     int32 squared distance above which a window is anomalous
  *   tf_model_anomaly_centroids[K × TF_MODEL_INPUT_BYTES]  int8 centroids in the model input's int8 domain
@@ -28,18 +30,21 @@
 import type { ModelSettings } from '../core/dataset.js';
 import { cFloat, cHeader, cString, type GeneratedFile } from '../core/cemit.js';
 import { badInput } from '../core/errors.js';
-import { numElements, type Graph, type Tensor } from '../core/graph.js';
+import { DTYPE_BYTES, numElements, type Graph, type Tensor } from '../core/graph.js';
 import { anomalyInt8 } from '../train/anomaly.js';
 
 export interface SettingsHeaderInput {
   settings: ModelSettings;
   inputBytes: number;
+  /** All output tensors' bytes together (the engine's output). */
   outputBytes: number;
+  /** Several output tensors: each one's bytes and int8 quantisation, in graph order (default: one tensor of outputBytes with settings.outputQuant). */
+  outputTensors?: { name: string; bytes: number; scale: number; zeroPoint: number }[];
   /** Hex SHA-256 of the .tflite, for the provenance line. */
   modelSha256?: string;
 }
 
-export function settingsHeader({ settings: s, inputBytes, outputBytes, modelSha256 }: SettingsHeaderInput): GeneratedFile {
+export function settingsHeader({ settings: s, inputBytes, outputBytes, outputTensors, modelSha256 }: SettingsHeaderInput): GeneratedFile {
   if (!s.inputQuant || !s.outputQuant) {
     throw badInput('model settings have no input/output quantisation', {
       remedy: 'quantise the model first (tinyforge quantize): the firmware needs the int8 I/O scales and zero points',
@@ -83,13 +88,14 @@ export function settingsHeader({ settings: s, inputBytes, outputBytes, modelSha2
     `#define TF_MODEL_OUTPUT_BYTES ${outputBytes}`,
     ...(s.smoothing ? smoothingDefines(s.smoothing) : []),
     ...anomalyDefines(s, inputBytes),
+    ...outputTensorDefines(outputTensors, outputBytes),
     '',
     `static const char* const tf_model_labels[TF_MODEL_NUM_CLASSES] = {${labels.map(cString).join(', ')}};`,
     `static const char* const tf_model_axes[TF_MODEL_NUM_AXES] = {${s.axes.map(cString).join(', ')}};`,
     `static const float tf_model_norm_mean[TF_MODEL_NUM_AXES] = {${s.normalisation.mean.map(cFloat).join(', ')}};`,
     `static const float tf_model_norm_std[TF_MODEL_NUM_AXES] = {${s.normalisation.std.map(cFloat).join(', ')}};`,
   ].join('\n');
-  return cHeader('tf_model_settings.h', body, { provenance: modelSha256 ? `model sha256 ${modelSha256}` : undefined, ...(s.anomaly ? { includes: ['<stdint.h>'] } : {}) });
+  return cHeader('tf_model_settings.h', body, { provenance: modelSha256 ? `model sha256 ${modelSha256}` : undefined, ...(s.anomaly || (outputTensors?.length ?? 0) > 1 ? { includes: ['<stdint.h>'] } : {}) });
 }
 
 /**
@@ -103,7 +109,7 @@ export function settingsFromGraph(graph: Graph): ModelSettings {
   const inT = graph.tensors[graph.inputs[0]];
   const outT = graph.tensors[graph.outputs[0]];
   const q = (t: Tensor) => ({ scale: t.quant?.scale[0] ?? 1, zeroPoint: t.quant?.zeroPoint[0] ?? 0 });
-  const classes = numElements(outT.shape);
+  const classes = graph.outputs.length > 1 ? graph.outputs.reduce((n, i) => n + numElements(graph.tensors[i].shape), 0) : numElements(outT.shape);
   // 16 Mi outputs: far beyond any microcontroller's RAM, so such a shape is a corrupt model.
   if (numElements(inT.shape) > 65535 || classes > 2 ** 24) {
     throw badInput(`the model's input has ${numElements(inT.shape)} values and its output ${classes}; settings derived from the model allow a window of at most 65535 values and 16 Mi outputs`, {
@@ -112,10 +118,11 @@ export function settingsFromGraph(graph: Graph): ModelSettings {
   }
   // More outputs than INFO can name (255) are values, not classes (e.g. an autoencoder's 640):
   // unnamed regression outputs; a settings file with "task" says otherwise.
-  const isClasses = classes > 1 && classes <= 255;
+  // Several output tensors are values too (task regression), tensor by tensor.
+  const isClasses = graph.outputs.length === 1 && classes > 1 && classes <= 255;
   return {
     task: isClasses ? 'classification' : 'regression',
-    labels: isClasses ? Array.from({ length: classes }, (_, i) => `class_${i}`) : classes === 1 ? ['value'] : [],
+    labels: isClasses ? Array.from({ length: classes }, (_, i) => `class_${i}`) : classes === 1 && graph.outputs.length === 1 ? ['value'] : [],
     axes: ['x'],
     units: ['1'],
     sampleRateHz: 1,
@@ -150,5 +157,30 @@ function anomalyDefines(s: ModelSettings, inputBytes: number): string[] {
     `#define TF_MODEL_ANOMALY_CLUSTERS ${a.clusters}`,
     `#define TF_MODEL_ANOMALY_THRESHOLD ${a.threshold}`,
     `static const int8_t tf_model_anomaly_centroids[TF_MODEL_ANOMALY_CLUSTERS * TF_MODEL_INPUT_BYTES] = {${Array.from(a.centroids).join(', ')}};`,
+  ];
+}
+
+/** A graph's output tensors as settingsHeader's `outputTensors` (names, bytes, int8 quantisation, in graph order). */
+export function graphOutputTensors(g: Graph): NonNullable<SettingsHeaderInput['outputTensors']> {
+  return g.outputs.map((i) => {
+    const t = g.tensors[i];
+    return { name: t.name, bytes: numElements(t.shape) * (DTYPE_BYTES[t.dtype] || 1), scale: t.quant?.scale[0] ?? 1, zeroPoint: t.quant?.zeroPoint[0] ?? 0 };
+  });
+}
+
+/** TF_MODEL_NUM_OUTPUT_TENSORS and where each output tensor lies in the engine's output (tf_model_output). */
+function outputTensorDefines(tensors: SettingsHeaderInput['outputTensors'], outputBytes: number): string[] {
+  if (!tensors || tensors.length <= 1) return ['#define TF_MODEL_NUM_OUTPUT_TENSORS 1'];
+  const total = tensors.reduce((n, t) => n + t.bytes, 0);
+  if (total !== outputBytes) throw badInput(`the output tensors hold ${total} bytes, not the ${outputBytes} the engine returns`, { remedy: 'report this: the firmware generator and the model disagree' });
+  let at = 0;
+  const offsets = tensors.map((t) => ((at += t.bytes), at - t.bytes));
+  return [
+    `#define TF_MODEL_NUM_OUTPUT_TENSORS ${tensors.length}`,
+    `static const uint32_t tf_model_output_tensor_offsets[TF_MODEL_NUM_OUTPUT_TENSORS] = {${offsets.join(', ')}};`,
+    `static const uint32_t tf_model_output_tensor_bytes[TF_MODEL_NUM_OUTPUT_TENSORS] = {${tensors.map((t) => t.bytes).join(', ')}};`,
+    `static const float tf_model_output_tensor_scales[TF_MODEL_NUM_OUTPUT_TENSORS] = {${tensors.map((t) => cFloat(t.scale)).join(', ')}};`,
+    `static const int32_t tf_model_output_tensor_zero_points[TF_MODEL_NUM_OUTPUT_TENSORS] = {${tensors.map((t) => t.zeroPoint).join(', ')}};`,
+    `static const char* const tf_model_output_tensor_names[TF_MODEL_NUM_OUTPUT_TENSORS] = {${tensors.map((t) => cString(t.name)).join(', ')}};`,
   ];
 }

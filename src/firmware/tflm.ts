@@ -19,6 +19,7 @@ import { cBytes, cHeader, cString, type GeneratedFile } from '../core/cemit.js';
 import { unsupported } from '../core/errors.js';
 import { findOp } from '../ops/registry.js';
 import { tflmResolverMethod } from './tflm-resolver.js';
+import { MAX_OUTPUT_TENSORS } from './model-settings.js';
 
 /**
  * The distinct ops of a graph, sorted by name (the resolver's registration order): registry ops
@@ -90,9 +91,9 @@ export interface TflmConfigInput {
 /** `tf_engine_tflm_config.h`: resolver registration, the model's CMSIS-NN references, arena size, op names and model hash. */
 export function tflmConfigHeader({ model, modelSha256, arenaBytes }: TflmConfigInput): GeneratedFile {
   const g = model.graph;
-  if (g.inputs.length !== 1 || g.outputs.length !== 1) {
-    throw unsupported(`the TFLM engine serves models with one input and one output (this one has ${g.inputs.length} and ${g.outputs.length})`, {
-      remedy: 'export the model with a single input tensor and a single output tensor',
+  if (g.inputs.length !== 1 || g.outputs.length < 1 || g.outputs.length > MAX_OUTPUT_TENSORS) {
+    throw unsupported(`the TFLM engine serves models with one input and 1–${MAX_OUTPUT_TENSORS} outputs (this one has ${g.inputs.length} and ${g.outputs.length})`, {
+      remedy: 'export the model with a single input tensor',
     });
   }
   const ops = modelOps(g);

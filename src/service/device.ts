@@ -5,13 +5,14 @@
  * arrive as ports (./ports.ts): a `Board` resolved once from the project's or the flag's id.
  */
 import { dirname, join, resolve } from 'node:path';
-import { badInput, deviceError, usageError } from '../core/errors.js';
+import { badInput, usageError } from '../core/errors.js';
 import { BOARD_IDS } from '../firmware/boards.js';
 import { buildPlan, manifestPlanOptions } from '../firmware/build.js';
 import type { FlashPlan } from '../flash/plan.js';
 import { DeviceClient, type ClientOptions } from '../device/client.js';
 import { interpreterReference, parseWindowsFile, quantizeWindows, type Reference } from '../device/reference.js';
 import type { Board, BoardPort, BoardStartOptions, FilePort, Platform, StartedBoard } from './ports.js';
+import { DTYPE_BYTES, numElements } from '../core/graph.js';
 import { verifyDevice, type AnomalyScore, type VerifyReport } from '../device/verify.js';
 import { anomalyDistance, anomalyInt8 } from '../train/anomaly.js';
 import { selectVerifySample, type VerifySample, type VerifySampleOptions } from '../device/verify-sample.js';
@@ -51,17 +52,6 @@ export interface FlashTarget {
   plan: FlashPlan;
 }
 
-/** Arduino SA's USB vendor id (the Nano 33 BLE family enumerates with it). */
-const ARDUINO_VID = '2341';
-
-export async function detectArduinoPort(boards: BoardPort): Promise<string> {
-  const ports = (await boards.listPorts()).filter((p) => (p.vendorId ?? '').toLowerCase() === ARDUINO_VID);
-  if (ports.length === 1) return ports[0].path;
-  throw deviceError(ports.length ? `${ports.length} Arduino boards found (${ports.map((p) => p.path).join(', ')})` : 'no Arduino board found on USB', {
-    remedy: 'pass the port with --port (e.g. --port /dev/ttyACM0); plug the board in, or double-tap its reset button',
-  });
-}
-
 /**
  * The image a built project folder flashes: its manifest's board and that board's build artifact.
  * `board` given: a folder generated for another board is bad input.
@@ -87,10 +77,10 @@ export async function resolveFlashTarget(io: Pick<Platform, 'files' | 'boards'>,
     artifact = resolve(target);
   }
   const board = io.boards.board(boardId);
-  const arduino = board.spec.build === 'arduino';
   let port = o.port;
-  if (!port && arduino && !o.dryRun) port = await detectArduinoPort(io.boards);
-  const plan = board.plan({ artifact, projectDir: arduino ? projectDir : undefined, port: port ?? (o.dryRun && arduino ? 'PORT' : undefined) });
+  // A board with a port to find: the one plugged in (a dry run shows a placeholder instead).
+  if (!port && board.findPort) port = o.dryRun ? 'PORT' : await board.findPort();
+  const plan = board.plan({ artifact, projectDir, port });
   return { board, artifact, projectDir, plan };
 }
 
@@ -189,6 +179,18 @@ export interface VerifyStageOptions extends VerifySampleOptions {
   settings?: ModelSettings;
 }
 
+/** A model with several output tensors: their names and bytes (verify reports each); {} otherwise or for a model tinyforge cannot read (a vectors folder's). */
+function outputTensorsOf(model: Uint8Array): { outputTensors?: { name: string; bytes: number }[] } {
+  let g;
+  try {
+    g = readTflite(model).graph;
+  } catch {
+    return {};
+  }
+  if (g.outputs.length < 2) return {};
+  return { outputTensors: g.outputs.map((i) => ({ name: g.tensors[i].name, bytes: numElements(g.tensors[i].shape) * (DTYPE_BYTES[g.tensors[i].dtype] || 1) })) };
+}
+
 /** The host's anomaly score of a verify input (its int8 model input: the input itself, or the feature block's), or undefined without an anomaly block. */
 function hostAnomaly(model: Uint8Array, w: VerifyWindows, settings: ModelSettings | undefined): ((input: Uint8Array, index: number) => AnomalyScore) | undefined {
   if (!settings?.anomaly) return undefined;
@@ -240,6 +242,7 @@ export async function verifyStage(client: DeviceClient, model: Uint8Array, w: Ve
     onProgress: o.onProgress,
     sampleRateHz: o.sampleRateHz ?? o.settings?.sampleRateHz,
     ...(anomaly ? { anomaly: (x: Uint8Array, k: number) => anomaly(x, sample.indices[k]) } : {}),
+    ...outputTensorsOf(model),
   });
   const { indices: _omit, ...summary } = sample;
   // Counted where the host interpreter is the reference (a vectors folder brings its own outputs,

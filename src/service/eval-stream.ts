@@ -16,7 +16,7 @@ import { boardImuSamples, replayWindows, resampleStream, smoothStream, type Smoo
 import { chooseSmoothing, combineScores, scoreStream, type SmoothingChoice, type StreamScore } from '../stream/score.js';
 import type { LabelledStream } from '../stream/sessions.js';
 import type { DeviceClient } from '../device/client.js';
-import type { ImuSamplesMsg, PredictionMsg } from '../device/protocol.generated.js';
+import type { AnomalyScoreMsg, ImuSamplesMsg, PredictionMsg } from '../device/protocol.generated.js';
 import { join } from 'node:path';
 import { connectBoard } from './device.js';
 import type { Board, Platform } from './ports.js';
@@ -119,6 +119,8 @@ export interface BoardStreamComparison {
   bitExact: number;
   /** First differing windows (index), at most 10. */
   mismatches: number[];
+  /** Models with an anomaly block: windows whose ANOMALY_SCORE (distance, cluster, flag) equals the host replay's. */
+  anomaly?: { windows: number; bitExact: number };
   ok: boolean;
 }
 
@@ -162,6 +164,8 @@ export async function compareBoardStream(
     if (!aligned || p >= n) finish();
   };
   const offPred = client.onPrediction((m) => preds.push(m));
+  const scores = new Map<number, AnomalyScoreMsg>();
+  const offAnomaly = client.onAnomaly((m) => scores.set(m.window, m));
   const offImu = client.onImuSamples(onImu);
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
@@ -173,6 +177,7 @@ export async function compareBoardStream(
     if (timer) clearTimeout(timer);
     offPred();
     offImu();
+    offAnomaly();
   }
   if (!aligned) throw deviceError(`the board's IMU samples of ${s.name} do not follow the recording`, { remedy: 'play the same recording back on the board (--imu file:…, not looped) and stream from its start' });
   if (!received.length) throw deviceError(`the board streamed no IMU samples of ${s.name}`, { remedy: 'start the virtual board with the recording as its IMU (a playback, not looped)' });
@@ -189,6 +194,12 @@ export async function compareBoardStream(
     if (same) exact++;
     else if (mismatches.length < 10) mismatches.push(w);
   }
+  let anomalyExact = 0;
+  const withAnomaly = host.length > 0 && host[0].anomaly !== undefined;
+  for (let w = 0; withAnomaly && w < count; w++) {
+    const b = scores.get(preds[w].window), h = host[w].anomaly!;
+    if (b && b.distance === h.distance && b.cluster === h.cluster && b.flagged === Number(h.flagged)) anomalyExact++;
+  }
   const skipped = received.length ? received[received.length - 1] - received[0] + 1 - received.length : 0;
   return {
     name: s.name,
@@ -199,8 +210,9 @@ export async function compareBoardStream(
     windows: count,
     bitExact: exact,
     mismatches,
+    ...(withAnomaly ? { anomaly: { windows: count, bitExact: anomalyExact } } : {}),
     // The board may end a window short of the host (the stream stopped mid-stride), never more.
-    ok: exact === count && count > 0 && preds.length <= host.length && host.length - preds.length <= 1,
+    ok: exact === count && count > 0 && preds.length <= host.length && host.length - preds.length <= 1 && (!withAnomaly || anomalyExact === count),
   };
 }
 

@@ -12,7 +12,7 @@ import { buildPlan, manifestPlanOptions, MANIFEST_FILE, type BuildPlan } from '.
 import { emitFirmware, type FirmwareInput, type FirmwareProject, type NativeEngineEmitter } from '../firmware/emit.js';
 import { emitLibrary, libraryZip } from '../firmware/library.js';
 import { measureImage, type Footprint, type ImageReport } from '../firmware/footprint.js';
-import { checkSettingsForModel, liveDetectionWarning } from '../firmware/model-settings.js';
+import { checkFirmwareIo, checkSettingsForModel, liveDetectionWarning } from '../firmware/model-settings.js';
 import { settingsFromGraph } from '../firmware/settings-header.js';
 import type { Platform } from './ports.js';
 import { readTflite } from '../tflite/reader.js';
@@ -59,7 +59,7 @@ export function firmwareSettings(graph: Graph, given: ModelSettings | undefined,
     return { settings, derived: false, warning: liveDetectionWarning(settings) };
   }
   const base = settingsFromGraph(graph);
-  const outElems = numElements(graph.tensors[graph.outputs[0]].shape);
+  const outElems = graph.outputs.reduce((n, i) => n + numElements(graph.tensors[i].shape), 0);
   if (o.labels && o.labels.length !== outElems) {
     throw badInput(`${o.labels.length} label(s) given (${o.labels.join(', ')}) but the model output has ${outElems} value(s)`, { remedy: `give ${outElems} comma-separated labels, in output order` });
   }
@@ -158,11 +158,7 @@ export function readModelForFirmware(bytes: Uint8Array, source: string, engine?:
   // refused here (exit 3), not by the compiler or the board. Ops kept by name for TFLM get every
   // structural check (TFLM prepares them on the device).
   checkGraph(model.graph, { tflmOnlyOps: engine === 'tflm' });
-  if (model.graph.inputs.length !== 1 || model.graph.outputs.length !== 1) {
-    throw unsupported(`firmware serves models with one input and one output tensor (${source} has ${model.graph.inputs.length} and ${model.graph.outputs.length})`, {
-      remedy: 'export the model with a single input and a single output',
-    });
-  }
+  checkFirmwareIo(model.graph, source);
   return model;
 }
 

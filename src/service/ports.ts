@@ -62,6 +62,11 @@ export interface Board {
   readonly name: string;
   /** It can be given an IMU to play (BoardStartOptions.imu: simulated or a recording); false: it reads its own sensor. */
   readonly hostsImu: boolean;
+  /**
+   * Boards flashed over their own USB serial port: finds that port when none is given (a device
+   * error naming --port unless exactly one such board is plugged in). Absent: no port to find.
+   */
+  findPort?(): Promise<string>;
   /** The plan that puts an image on it (pure; `flash --dry-run` prints it). */
   plan(input: Omit<FlashPlanInput, 'board'>): FlashPlan;
   /** Carries out `plan`: afterwards the board runs the plan's image, ready to talk to. */

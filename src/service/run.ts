@@ -284,7 +284,7 @@ export async function runProject(io: Platform, input: RunInput, hooks: RunHooks 
       const r = await verifyOnBoard(io.boards, board, tflite, verifyWindows, { all: v.all, max: v.windows, seed: v.seed, settings, onProgress: hooks.verifyProgress, onLog: hooks.deviceLog, link: { baud: v.baudRate, timeoutMs: v.timeoutMs } });
       report.verify = r;
       if (r.energy) say('verify', formatEnergy(r.energy));
-      say('verify', `${r.bitExact}/${r.n} outputs bit-exact, max diff ${r.maxLsbDiff} LSB (${r.sample.mode === 'all' ? `all ${r.sample.total} windows` : `${r.sample.mode} sample of ${r.sample.total}`})${r.features ? `; ${r.features.bitExact}/${r.features.n} feature vectors bit-exact (DSP ${r.features.counter ? `${r.features.counter.mean.toFixed(0)} of ${r.counter?.mean.toFixed(0)} ${r.counterKind}/inference` : 'no counter'})` : ''}`);
+      say('verify', `${r.bitExact}/${r.n} outputs bit-exact, max diff ${r.maxLsbDiff} LSB (${r.sample.mode === 'all' ? `all ${r.sample.total} windows` : `${r.sample.mode} sample of ${r.sample.total}`})${r.features ? `; ${r.features.bitExact}/${r.features.n} feature vectors bit-exact (DSP ${r.features.counter ? `${r.features.counter.mean.toFixed(0)} of ${r.counter?.mean.toFixed(0)} ${r.counterKind}/inference` : 'no counter'})` : ''}${r.anomaly ? `; ${r.anomaly.bitExact}/${r.anomaly.n} anomaly scores bit-exact (${r.anomaly.flagged} flagged)` : ''}${r.outputs ? `; per output tensor ${r.outputs.map((t) => `${t.name} ${t.bitExact}/${r.n}`).join(', ')}` : ''}`);
     }
   } finally {
     await board?.stop();

@@ -9,6 +9,7 @@
  * Pure: the engine is a function passed in (the host interpreter).
  */
 import type { ModelSettings } from '../core/dataset.js';
+import { anomalyDistance, anomalyInt8 } from '../train/anomaly.js';
 
 const f32 = Math.fround;
 
@@ -86,6 +87,8 @@ export interface StreamWindow {
   lastSample: number;
   scores: Int8Array;
   classIndex: number;
+  /** The anomaly block's score of the window (settings.anomaly, raw windows), as the board's ANOMALY_SCORE. */
+  anomaly?: { distance: number; cluster: number; flagged: boolean };
 }
 
 /** First index of the largest value. */
@@ -108,10 +111,11 @@ export function replayWindows(settings: ModelSettings, samples: Float32Array, en
   const q = new Int8Array(n * A);
   for (let i = 0; i < n * A; i++) q[i] = quantiseValue(samples[i], mean[i % A], std[i % A], iq.scale, iq.zeroPoint);
   const out: StreamWindow[] = [];
+  const kmeans = settings.anomaly && !settings.features ? anomalyInt8(settings.anomaly, iq) : null;
   for (let last = L - 1; last < n; last += S) {
     const input = new Uint8Array(q.buffer, (last + 1 - L) * A, L * A).slice();
     const scores = new Int8Array(engine(input).slice().buffer);
-    out.push({ window: out.length, lastSample: last, scores, classIndex: argmax(scores) });
+    out.push({ window: out.length, lastSample: last, scores, classIndex: argmax(scores), ...(kmeans ? { anomaly: anomalyDistance(new Int8Array(input.buffer), kmeans) } : {}) });
   }
   return out;
 }

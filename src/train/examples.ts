@@ -3,8 +3,12 @@
  * - regression: one Dense(1) neuron learns Y = 2X − 1 from six points with SGD and mean squared
  *   error (the notebook's 500 epochs give w ≈ 1.9975, b ≈ −0.9923, predict(10) ≈ 18.98);
  * - digits: Flatten → Dense(20, relu) → Dense(10, softmax) on 28×28 handwritten digits, adam,
- *   sparse categorical cross-entropy.
- * Both return something `saveTrainArtifacts` can write, so they go on through quantisation.
+ *   sparse categorical cross-entropy;
+ * and a model whose output is not classes:
+ * - autoencoder: the I/O shape of the public MLPerf Tiny anomaly-detection model (640 inputs =
+ *   5 frames × 128 log-mel bins, 640 outputs), smaller inside (640 → 64 → 8 → 64 → 640, Dense +
+ *   ReLU) so it trains in seconds, on synthetic spectra; task "anomaly" (the reconstruction error).
+ * All return something `saveTrainArtifacts` can write, so they go on through quantisation.
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
@@ -14,7 +18,7 @@ import { mulberry32, shuffled } from '../data/prng.js';
 import { selectBackend, type BackendPreference } from './backend.js';
 import { trainModel, type EpochRecord, type TrainResult } from './train.js';
 
-export const EXAMPLES = ['regression', 'digits'] as const;
+export const EXAMPLES = ['regression', 'digits', 'autoencoder'] as const;
 export type ExampleName = (typeof EXAMPLES)[number];
 
 /** The lecture's data: X = {−1, 0, 1, 2, 3, 4}, Y = 2X − 1. */
@@ -87,6 +91,62 @@ export async function trainRegression(opts: { epochs?: number; learningRate?: nu
     normalisation: { mean: [0], std: [1] },
   };
   return { model, weight: w, bias: b, predictAt10, losses, backend: choice.backend, settings, calibrationRange: range, windows: { representative: calibration, heldOut: inputs } };
+}
+
+/** Values per window of the autoencoder example (MLPerf Tiny AD: 5 frames × 128 log-mel bins). */
+export const AUTOENCODER_VALUES = 640;
+
+/** `n` synthetic "spectra": a smooth random bump per window, the same in its 5 frames, plus noise; values roughly in [-0.4, 0.5]. */
+export function syntheticSpectra(n: number, seed: number): Float32Array {
+  const rng = mulberry32(seed);
+  const x = new Float32Array(n * AUTOENCODER_VALUES);
+  for (let k = 0; k < n; k++) {
+    const centre = rng.next() * 128, width = 8 + rng.next() * 24, level = 0.3 + rng.next() * 0.6;
+    for (let f = 0; f < 5; f++)
+      for (let b = 0; b < 128; b++) x[k * AUTOENCODER_VALUES + f * 128 + b] = level * Math.exp(-(((b - centre) / width) ** 2)) - 0.4 + 0.05 * (rng.next() - 0.5);
+  }
+  return x;
+}
+
+export interface AutoencoderResult {
+  model: tf.LayersModel;
+  backend: string;
+  /** MSE after each epoch. */
+  losses: number[];
+  settings: ModelSettings;
+  /** representative: the 256 training spectra (int8 calibration); heldOut: 12 other spectra. */
+  windows: { representative: WindowSet; heldOut: WindowSet };
+}
+
+export async function trainAutoencoder(opts: { epochs?: number; seed?: number; learningRate?: number; backend?: BackendPreference } = {}): Promise<AutoencoderResult> {
+  const seed = opts.seed ?? 1;
+  const choice = await selectBackend(opts.backend);
+  const dense = (units: number, k: number, activation?: 'relu') =>
+    tf.layers.dense({ units, ...(activation ? { activation } : {}), ...(k === 0 ? { inputShape: [AUTOENCODER_VALUES] } : {}), kernelInitializer: tf.initializers.glorotUniform({ seed: seed + k }) });
+  const model = tf.sequential({ layers: [dense(64, 0, 'relu'), dense(8, 1, 'relu'), dense(64, 2, 'relu'), dense(AUTOENCODER_VALUES, 3)] });
+  model.compile({ optimizer: tf.train.adam(opts.learningRate ?? 0.003), loss: 'meanSquaredError' });
+  const train = syntheticSpectra(256, seed);
+  const xs = tf.tensor2d(train, [256, AUTOENCODER_VALUES]);
+  let losses: number[];
+  try {
+    const h = await model.fit(xs, xs, { epochs: opts.epochs ?? 8, batchSize: 32, shuffle: false, verbose: 0 });
+    losses = (h.history.loss as number[]).map(Number);
+  } finally {
+    xs.dispose();
+  }
+  // No classes: y holds a 0 per window only so that readers count the windows (verify --data).
+  const set = (x: Float32Array): WindowSet => ({ axes: ['x'], labels: [], windowLength: AUTOENCODER_VALUES, sampleRateHz: 1, x, y: new Int32Array(x.length / AUTOENCODER_VALUES), groups: Array.from({ length: x.length / AUTOENCODER_VALUES }, () => 'synthetic') });
+  const settings: ModelSettings = {
+    task: 'anomaly',
+    labels: [],
+    axes: ['x'],
+    units: [''],
+    sampleRateHz: 1,
+    windowLength: AUTOENCODER_VALUES,
+    windowStride: AUTOENCODER_VALUES,
+    normalisation: { mean: [0], std: [1] },
+  };
+  return { model, backend: choice.backend, losses, settings, windows: { representative: set(train), heldOut: set(syntheticSpectra(12, seed + 100)) } };
 }
 
 export const DIGIT_SIZE = 28;

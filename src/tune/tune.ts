@@ -46,6 +46,7 @@ import { buildStage, firmwareStage, readModelForFirmware } from '../service/firm
 import { featureVerifyWindows, flashStage, heldOutVerifyWindows, resolveFlashTarget, verifyOnBoard, type VerifyStageReport, type VerifyWindows } from '../service/device.js';
 import { evalStage, quantizeStage } from '../service/quantize.js';
 import { trainSettings, trainStage, trainedArrays } from '../service/train.js';
+import { REPRESENTATIVE_MAX, sampleWindows } from '../train/train.js';
 
 /** The search folder of tune's records and figures. */
 export type TuneStore = Store<TrialRecord, Figures>;
@@ -56,6 +57,13 @@ const io = nodePlatform();
 
 /** The board candidates are measured on: the virtual Cortex-M4 (instructions counted exactly). */
 export const MEASURE_BOARD = 'qemu-mps2-an386';
+
+/**
+ * Tune's firmware keeps the quantisation values out of the generated code (NativeRequant
+ * 'uniform'): its flash then depends on the architecture only, so the figures measured with
+ * placeholder weights are the trained model's to the byte. `run --trial` builds the same way.
+ */
+export const TUNE_REQUANT = 'uniform' as const;
 
 // ---------------------------------------------------------------------------------------------
 // Data
@@ -153,13 +161,14 @@ function firstWindows(ws: WindowSet, n: number): WindowSet {
 }
 
 /**
- * The settings and calibration windows of a model on d's windows before training, as training
- * makes them: raw windows normalised per axis; or, with a feature block, the block's integer
- * features standardised on the training windows (the trainer fits the same constants on the same
- * windows, so the firmware's feature tables have the same shape and values).
+ * The settings and calibration windows of a model on d's windows before training, exactly as
+ * training makes them: the trainer's representative sample of the training windows (same seed),
+ * normalised per axis; or, with a feature block, the block's integer features standardised on the
+ * training windows. So the int8 input quantisation — which reaches the firmware's code and tables —
+ * is the trained model's own: it depends on the data, never on the weights.
  */
-function untrainedInputs(d: TrainingData, block: ResolvedBlock | null): { settings: ModelSettings; calibration: ArrayData } {
-  const few = firstWindows(d.train, 64);
+function untrainedInputs(d: TrainingData, block: ResolvedBlock | null, seed: number): { settings: ModelSettings; calibration: ArrayData } {
+  const few = sampleWindows(d.train, REPRESENTATIVE_MAX, seed);
   if (!block) {
     const cal = applyNormalisation(few, d.normalisation);
     return { settings: settingsOf(d), calibration: { x: cal.x, shape: [cal.y.length, d.windowLength, d.axes.length] } };
@@ -208,8 +217,8 @@ export async function measureCandidate(c: Candidate, data: TuneData, o: MeasureO
 /** measureCandidate for any (untrained) model taking d's windows, or with `block` its features; disposes the model. */
 export async function measureModel(model: tf.LayersModel, d: TrainingData, o: MeasureOptions, block: ResolvedBlock | null = null): Promise<Figures> {
   try {
-    const { settings, calibration } = untrainedInputs(d, block);
-    const q = quantizeStage({ model, settings, calibration, maxExamples: 64 });
+    const { settings, calibration } = untrainedInputs(d, block, o.seed);
+    const q = quantizeStage({ model, settings, calibration });
     return await measureTflite(q.bytes, q.settings!, d, o);
   } finally {
     model.dispose();
@@ -223,7 +232,7 @@ export async function measureModel(model: tf.LayersModel, d: TrainingData, o: Me
 export async function measureTflite(bytes: Uint8Array, settings: ModelSettings, d: TrainingData, o: MeasureOptions): Promise<Figures> {
   const m = readModelForFirmware(bytes, 'the candidate');
   makeDir(o.workDir);
-  const fw = await firmwareStage(io, { board: MEASURE_BOARD, engine: 'native', model: m, modelBytes: bytes, settings, out: join(o.workDir, 'firmware'), force: true });
+  const fw = await firmwareStage(io, { board: MEASURE_BOARD, engine: 'native', requant: TUNE_REQUANT, model: m, modelBytes: bytes, settings, out: join(o.workDir, 'firmware'), force: true });
   o.signal?.throwIfAborted();
   const b = await buildStage(io, fw.dir);
   o.signal?.throwIfAborted();
@@ -492,7 +501,8 @@ export async function tuneStage(o: TuneOptions, executor: TrialExecutor, hooks: 
 
   // Cached figures are only as good as the firmware they were measured with: the key includes the
   // hand-written firmware sources, so a shared cache never answers for other C code.
-  const sourcesKey = createHash('sha256').update(JSON.stringify(readFirmwareSources())).digest('hex').slice(0, 8);
+  // The build's requantisation mode too: figures measured before tune's firmware went uniform are not these.
+  const sourcesKey = createHash('sha256').update(JSON.stringify({ sources: readFirmwareSources(), requant: TUNE_REQUANT })).digest('hex').slice(0, 8);
   const figuresOf = async (c: Candidate, arch: string): Promise<Figures> => {
     const key = `${arch}-${sourcesKey}`;
     const cached = store.cachedFigures(key);
@@ -733,7 +743,7 @@ export async function runTrialOnBoard(ref: string, o: { board?: string; port?: s
   const held = d.test.y.length ? d.test : d.val;
   const model = readModelForFirmware(m.tflite, join(store.trialDir(id), 'model.tflite'));
   const boardId = o.board ?? MEASURE_BOARD;
-  const fw = await firmwareStage(io, { board: boardId, engine: 'native', model, modelBytes: m.tflite, settings: m.settings, out: join(store.trialDir(id), 'firmware'), force: true });
+  const fw = await firmwareStage(io, { board: boardId, engine: 'native', requant: TUNE_REQUANT, model, modelBytes: m.tflite, settings: m.settings, out: join(store.trialDir(id), 'firmware'), force: true });
   o.onStage?.('firmware', `${fw.project.files.length} files for ${fw.board.id} (native engine) in ${fw.dir}`);
   const b = await buildStage(io, fw.dir);
   o.onStage?.('build', `flash ${b.image!.memory.flash} B, RAM ${b.image!.memory.ram} B, arena ${b.footprint!.arena} B`);
@@ -778,16 +788,19 @@ export interface SearchView {
   found: boolean;
   budget: (Budget & { description: string }) | null;
   counts: { candidates: number; trained: number; rejected: number; failed: number };
-  best: TrialRecord | null;
-  front: TrialRecord[];
-  trials: TrialRecord[];
+  best: LabelledTrial | null;
+  front: LabelledTrial[];
+  trials: LabelledTrial[];
 }
+
+/** A trial with its front-end and network in words (describeCandidate), for pages that cannot run it. */
+export type LabelledTrial = TrialRecord & { label: string };
 
 /** A search folder as it stands (another process may be running the search): read-only. */
 export function readSearch(dir: string): SearchView {
   const store = new Store<TrialRecord, Figures>(dir, undefined, true);
   const header = exists(join(dir, SEARCH_FILE)) ? store.header() : null;
-  const trials = latestById(store.readTrials({ repair: false }));
+  const trials = latestById(store.readTrials({ repair: false })).map((t) => ({ ...t, label: describeCandidate(t.candidate) }));
   const budget = (header?.settings.budget as Budget | undefined) ?? null;
   return {
     dir,
@@ -799,8 +812,8 @@ export function readSearch(dir: string): SearchView {
       rejected: trials.filter((t) => t.status === 'rejected').length,
       failed: trials.filter((t) => t.status === 'failed').length,
     },
-    best: bestTrial(trials),
-    front: paretoFront(trials),
+    best: bestTrial(trials) as LabelledTrial | null,
+    front: paretoFront(trials) as LabelledTrial[],
     trials,
   };
 }

@@ -3,10 +3,11 @@
 // (src/flash/plan.ts, golden-tested in tests/boards/plans.test.ts); no QEMU is started here
 // (tests/service/run.test.ts and tests/qa/virtual-board.test.ts start it).
 import { describe, expect, it } from 'vitest';
-import { resolveBoard } from '../../src/adapters/boards.js';
+import { detectArduinoPort, resolveBoard } from '../../src/adapters/boards.js';
 import { BOARD_IDS, BOARDS } from '../../src/firmware/boards.js';
 import { flashPlan } from '../../src/flash/plan.js';
-import type { TinyforgeError } from '../../src/core/errors.js';
+import { ExitCode, toolError, type TinyforgeError } from '../../src/core/errors.js';
+import { interruptedError } from '../../src/adapters/signals.js';
 import type { ProcessPort } from '../../src/service/ports.js';
 
 /** A process port that records the argv of every step instead of running it. */
@@ -43,6 +44,14 @@ describe('the Board of an id', () => {
     expect([started.path, started.summary, started.exited, started.imu]).toEqual(['/dev/ttyACM0', 'flashed nano33ble-sense-rev2', undefined, null]);
   });
 
+  it('a flash tool that fails because of Ctrl-C is the interruption, not a tool error', async () => {
+    const stop = new AbortController();
+    const b = resolveBoard('nano33ble', { runPlan: async () => [], runSteps: async () => { stop.abort(interruptedError('SIGINT')); throw toolError('arduino-cli upload failed (signal SIGINT)'); } });
+    const plan = b.plan({ artifact: 'x.bin', port: '/dev/ttyACM0' });
+    expect((await failure(b.flash(plan, { signal: stop.signal }))).exitCode).toBe(ExitCode.INTERRUPTED);
+    expect((await failure(b.flash(plan))).exitCode).toBe(ExitCode.TOOL);
+  });
+
   it('a board that reads its own sensor refuses an IMU to play before any tool runs', async () => {
     const p = recorder();
     const b = resolveBoard('nano33ble-sense', p);
@@ -52,6 +61,16 @@ describe('the Board of an id', () => {
     expect(e.remedy).toMatch(/--board qemu-mps2-an386/);
     expect(p.ran).toEqual([]);
     expect((await failure(b.attach({ port: '/dev/ttyACM0' }, { imu: { kind: 'playback', file: 'r.csv' } }))).message).toMatch(/cannot be given --imu file:/);
+  });
+
+  it('only a board flashed over its own USB port has a port to find: the one Arduino board plugged in', async () => {
+    for (const id of BOARD_IDS) expect([id, typeof resolveBoard(id, recorder()).findPort]).toEqual([id, BOARDS[id].flasher === 'arduino-cli' ? 'function' : 'undefined']);
+    const arduino = { vendorId: '2341' }; // Arduino SA's USB vendor id
+    expect(await detectArduinoPort(async () => [{ path: '/dev/ttyUSB0', vendorId: '0403' }, { path: '/dev/ttyACM0', ...arduino }])).toBe('/dev/ttyACM0');
+    expect((await failure(detectArduinoPort(async () => [{ path: '/dev/ttyUSB0', vendorId: '0403' }]))).message).toBe('no Arduino board found on USB');
+    const two = await failure(detectArduinoPort(async () => [{ path: '/dev/ttyACM0', ...arduino }, { path: '/dev/ttyACM1', ...arduino }]));
+    expect([two.kind, two.message]).toEqual(['device', '2 Arduino boards found (/dev/ttyACM0, /dev/ttyACM1)']);
+    expect(two.remedy).toMatch(/--port/);
   });
 
   it('attaching to a flashed board needs its port; the virtual board needs the image it runs', async () => {

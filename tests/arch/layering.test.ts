@@ -32,6 +32,10 @@ const BOARD_FACT_READERS: Record<string, string> = {
   'cli/commands/studio.ts': 'maps the --virtual DIR flag (a folder) to StudioOptions.firmware',
 };
 
+/** The modules that start boards and open their ports: only the Board of an id (adapters/boards.ts) imports them. */
+const BOARD_STARTERS = ['adapters/qemu.ts', 'adapters/serial.ts'];
+const BOARD_MODULE = 'adapters/boards.ts';
+
 /**
  * Known violations while the refactor is under way: this list only shrinks. The test fails on a
  * violation not listed here AND on a listed one that no longer occurs, so it cannot go stale.
@@ -124,6 +128,7 @@ export function violations(modules: Module[], layers: string[][]): string[] {
         continue;
       }
       if (!known.has(t)) continue; // a generated or JSON module; the compiler checks it exists
+      if (BOARD_STARTERS.includes(t) && m.path !== BOARD_MODULE) out.push(`${m.path} -> ${t}: boards are started and their ports opened only through the Board of an id (${BOARD_MODULE}, via Platform.boards)`);
       const [a, b] = [rank.get(unit), rank.get(unitOf(t))];
       if (a !== undefined && b !== undefined && b > a) out.push(`${m.path} -> ${t}: ${unitOf(t)} is above ${unit}`);
     }
@@ -209,7 +214,7 @@ describe('the layering of docs/architecture.md', () => {
     ]);
   });
 
-  it('fails when code outside the board modules asks whether a board is virtual (.flasher, .virtual, read or destructured)', () => {
+  it('fails when code outside the board modules asks whether a board is virtual (.flasher, .virtual, read or destructured) or starts one itself', () => {
     const mods = [
       parseModule('service/run.ts', "export const f = (b: any) => b.spec.flasher === 'qemu';"),
       parseModule('cli/commands/flash.ts', "export const f = (b: any) => (b['virtual'] ? 1 : 2);"),
@@ -217,12 +222,19 @@ describe('the layering of docs/architecture.md', () => {
       parseModule('adapters/boards.ts', 'export const f = (spec: any) => KINDS[spec.flasher];'),
       parseModule('flash/plan.ts', 'export const f = (board: any) => PLANS[board.flasher];'),
       parseModule('device/y.ts', "export const f = (o: any) => o.port;"),
+      parseModule('cli/commands/flash.ts', "import { startVirtualBoard } from '../../adapters/qemu.js';"),
+      parseModule('studio/z.ts', "import { SerialTransport } from '../adapters/serial.js';"),
+      parseModule('adapters/boards.ts', "import { startVirtualBoard } from './qemu.js'; import { listPorts } from './serial.js';"),
+      parseModule('adapters/qemu.ts', 'export {};'),
+      parseModule('adapters/serial.ts', 'export {};'),
     ];
     const why = '(only the code that starts a board may know whether it is virtual: firmware/boards.ts, flash/plan.ts, adapters/boards.ts, adapters/qemu.ts, cli/commands/studio.ts)';
     expect(violations(mods, LAYERS)).toEqual([
+      'cli/commands/flash.ts -> adapters/qemu.ts: boards are started and their ports opened only through the Board of an id (adapters/boards.ts, via Platform.boards)',
       `cli/commands/flash.ts: reads .virtual ${why}`,
       `service/run.ts: reads .flasher ${why}`,
       `studio/x.ts: reads .flasher ${why}`,
+      'studio/z.ts -> adapters/serial.ts: boards are started and their ports opened only through the Board of an id (adapters/boards.ts, via Platform.boards)',
     ]);
   });
 

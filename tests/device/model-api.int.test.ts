@@ -30,7 +30,9 @@ const KMEANS = {
   thresholdFrom: 'validation' as const,
 };
 
-type Kind = 'classifier' | 'autoencoder' | 'kmeans';
+type Kind = 'classifier' | 'autoencoder' | 'kmeans' | 'nowindow';
+/** The no-windowing build: a regression whose 4-byte input is not the 20 × 3 window. */
+const NOWINDOW = { inputBytes: 4, outputBytes: 2 };
 const exes = new Map<string, string>();
 function build(kind: Kind = 'classifier'): string {
   const have = exes.get(kind);
@@ -38,7 +40,9 @@ function build(kind: Kind = 'classifier'): string {
   const dir = mkdtempSync(join(tmpdir(), 'tf-model-api-'));
   writeFileSync(join(dir, 'tf_features_config.h'), RAW_FEATURES_HEADER);
   // The autoencoder: the same window, task "anomaly", as many outputs as inputs.
-  const header = kind !== 'autoencoder'
+  const header = kind === 'nowindow'
+    ? settingsHeader({ settings: { ...SETTINGS, task: 'regression', labels: [] }, ...NOWINDOW })
+    : kind !== 'autoencoder'
     ? settingsHeader({ settings: kind === 'kmeans' ? { ...SETTINGS, anomaly: KMEANS } : SETTINGS, inputBytes: INPUT_BYTES, outputBytes: OUTPUT_BYTES })
     : settingsHeader({ settings: { ...SETTINGS, task: 'anomaly', labels: [] }, inputBytes: INPUT_BYTES, outputBytes: INPUT_BYTES });
   writeFileSync(join(dir, 'tf_model_settings.h'), header.contents);
@@ -178,6 +182,14 @@ describe('model library API (tf_model.h) on the host, ASan/UBSan', () => {
     // The window's float score is the distance.
     expect(parse(lines)).toHaveLength(8);
   }, 120_000);
+
+  it('a model whose input is not a window: every push says TF_MODEL_ERR_NO_WINDOWING and stores nothing; tf_model_infer still runs it', () => {
+    const lines = run(['nowindow'], 'nowindow');
+    // The test engine's function of the input bytes i·7 mod 256, computed in TS (fake-device.ts).
+    const input = Uint8Array.from({ length: NOWINDOW.inputBytes }, (_, i) => (i * 7) & 255);
+    const want = Array.from(new Int8Array(testEngineOutput(input, NOWINDOW.outputBytes).buffer));
+    expect(lines).toEqual([`NW ${want.join(' ')}`]);
+  });
 
   it('smoothing: moving average, threshold and minimum duration as tf_model.h states', () => {
     const want = expectedWindows(false);

@@ -7,6 +7,8 @@
  * and at the end "I <distance> <cluster> <anomalous>" for a tf_model_infer input of bytes i·7 mod 256.
  * The stream: sample i has value v(i, a) = (float)(((i * 37 + a * 11) % 101)) / 50.0f - 1.0f on
  * axis a; misuse calls are interleaved between valid pushes and must change nothing.
+ * argv[1] = "nowindow" (a build whose input is not a window): pushes must say TF_MODEL_ERR_NO_WINDOWING,
+ * then "NW <outputs…>" for tf_model_infer on bytes i·7 mod 256.
  * argv[1] = "raw" pushes the same values as int16 · (1/1024) where they are exact multiples
  * (the driver checks that the two paths agree); argv[2..4] = smoothing K, min_score, min_windows. */
 #include <math.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include "tf_board.h"
+#include "tf_features.h"
 #include "tf_model.h"
 #include "tf_model_settings.h"
 
@@ -60,6 +63,13 @@ int main(int argc, char** argv) {
   expect(tf_model_infer(in, sizeof in, out, sizeof out, NULL), TF_MODEL_ERR_NOT_INITIALISED, "infer before init");
   if (tf_model_result() != NULL || tf_model_engine() != NULL) abort();
   expect(tf_model_engine_status(), TF_ENGINE_NOT_INITIALISED, "engine status before init");
+  {
+    tf_anomaly_t an0;
+    int32_t fv[1];
+    int8_t fi[1];
+    expect(tf_model_infer_anomaly(&an0), TF_MODEL_ERR_NOT_INITIALISED, "infer_anomaly before init");
+    expect(tf_model_features(in, sizeof in, fv, fi, NULL), TF_FEATURES_BLOCK != 0 ? TF_MODEL_ERR_NOT_INITIALISED : TF_MODEL_ERR_NO_FEATURES, "features before init");
+  }
 
   /* Bad smoothing is refused, and init with it does not initialise. */
   {
@@ -69,8 +79,25 @@ int main(int argc, char** argv) {
     expect(tf_model_set_smoothing(&big), TF_MODEL_ERR_ARGUMENT, "average > max");
     expect(tf_model_set_smoothing(&zw), TF_MODEL_ERR_ARGUMENT, "min_windows 0");
     expect(tf_model_set_smoothing(NULL), TF_MODEL_ERR_ARGUMENT, "NULL smoothing");
+    expect(tf_model_set_smoothing(&sm), TF_MODEL_ERR_NOT_INITIALISED, "valid smoothing before init");
   }
   expect(tf_model_init(&sm), TF_MODEL_OK, "init");
+  if (argc > 1 && strcmp(argv[1], "nowindow") == 0) {
+    /* A model whose input is not the [window][axis] tensor (e.g. a regression): pushes are refused
+     * with their own code and store nothing; tf_model_infer still serves the model. */
+    expect(tf_model_windowing(), 0, "no windowing");
+    for (i = 0; i < 3 * TF_MODEL_WINDOW_LENGTH; i++) {
+      expect(tf_model_push(v, TF_MODEL_NUM_AXES), TF_MODEL_ERR_NO_WINDOWING, "push without windowing");
+      expect(tf_model_push_i16(raw, TF_MODEL_NUM_AXES, 1.0f), TF_MODEL_ERR_NO_WINDOWING, "push_i16 without windowing");
+    }
+    if (tf_model_samples() != 0 || tf_model_result() != NULL) abort();
+    for (i = 0; i < sizeof in; i++) in[i] = (uint8_t)(i * 7u);
+    expect(tf_model_infer(in, sizeof in, out, sizeof out, NULL), TF_MODEL_OK, "infer without windowing");
+    printf("NW");
+    for (i = 0; i < sizeof out; i++) printf(" %d", (int8_t)out[i]);
+    printf("\n");
+    return 0;
+  }
   expect(tf_model_windowing(), 1, "windowing");
   expect(tf_model_set_callback(on_result, &callbacks), TF_MODEL_OK, "callback");
   expect(tf_model_result() == NULL ? TF_MODEL_ERR_NO_RESULT : TF_MODEL_OK, TF_MODEL_ERR_NO_RESULT, "no result yet");
@@ -87,6 +114,8 @@ int main(int argc, char** argv) {
     expect(tf_model_push(v, TF_MODEL_NUM_AXES - 1), TF_MODEL_ERR_AXES, "too few axes");
     expect(tf_model_push(v, TF_MODEL_NUM_AXES + 1), TF_MODEL_ERR_AXES, "too many axes");
     expect(tf_model_push(NULL, TF_MODEL_NUM_AXES), TF_MODEL_ERR_ARGUMENT, "NULL sample");
+    expect(tf_model_push_i16(NULL, TF_MODEL_NUM_AXES, 1.0f), TF_MODEL_ERR_ARGUMENT, "NULL raw sample");
+    expect(tf_model_push_i16(raw, TF_MODEL_NUM_AXES - 1, 1.0f), TF_MODEL_ERR_AXES, "raw, too few axes");
     expect(tf_model_push_i16(raw, TF_MODEL_NUM_AXES, 0.0f), TF_MODEL_ERR_ARGUMENT, "scale 0");
     expect(tf_model_push_i16(raw, TF_MODEL_NUM_AXES, NAN), TF_MODEL_ERR_ARGUMENT, "scale NaN");
     {

@@ -163,6 +163,8 @@ interface Case {
   inH: number; inW: number; inC: number; outC: number; fH: number; fW: number;
   stride: [number, number]; dilation: [number, number]; padding: 'SAME' | 'VALID';
   act: Activation; inZp: number; outZp: number; filterZp: number; perChannel: boolean; withBias: boolean; batches: number; seed: number;
+  /** Depth multiplier of a 'dw' case (default 1). */
+  dm?: number;
 }
 
 const caseArb: fc.Arbitrary<Case> = fc.record({
@@ -220,7 +222,7 @@ function graphOf(c: Case): Graph | null {
   const dw = c.kind !== 'conv';
   // Depthwise: channels a multiple of 4 half the time (tf_dsp_depthwise_s8), else the strong generic kernel.
   const inC = c.kind === 'dw1' ? 1 : c.kind === 'dw' && c.perChannel ? 4 * Math.ceil(c.inC / 4) : c.inC;
-  const outC = c.kind === 'dw1' ? c.outC : c.kind === 'dw' ? inC : c.outC;
+  const outC = c.kind === 'dw1' ? c.outC : c.kind === 'dw' ? inC * (c.dm ?? 1) : c.outC;
   const outH = computeOutSize(c.padding, c.inH, c.fH, c.stride[0], c.dilation[0]);
   const outW = computeOutSize(c.padding, c.inW, c.fW, c.stride[1], c.dilation[1]);
   if (outH < 1 || outW < 1) return null;
@@ -231,8 +233,8 @@ function graphOf(c: Case): Graph | null {
     { name: 'in', dtype: 'int8', shape: [c.batches, c.inH, c.inW, inC], quant: q(inScale, c.inZp) },
     { name: 'w', dtype: 'int8', shape: fShape, data: bytesOf(i8(fShape.reduce((a, b) => a * b, 1))), quant: { scale: scales, zeroPoint: scales.map(() => 0), quantizedDimension: dw ? 3 : 0 } },
     { name: 'b', dtype: 'int32', shape: [outC], data: bytesOf(Int32Array.from({ length: outC }, () => (rnd() % 4001) - 2000)) },
-    // filterZp -3: an output scale so small that multipliers need a left shift (the kernels' general requantisation).
-    { name: 'out', dtype: 'int8', shape: [c.batches, outH, outW, outC], quant: q(inScale * 0.003 * Math.sqrt(k) * (c.filterZp === -3 ? 0.01 : 40), c.outZp) },
+    // filterZp -3 or -2: an output scale so small that multipliers need a left shift (the kernels' general requantisation).
+    { name: 'out', dtype: 'int8', shape: [c.batches, outH, outW, outC], quant: q(inScale * 0.003 * Math.sqrt(k) * (c.filterZp <= -2 ? 0.01 : 40), c.outZp) },
   ];
   const options = { padding: c.padding, strideH: c.stride[0], strideW: c.stride[1], dilationH: c.dilation[0], dilationW: c.dilation[1], fusedActivation: c.act };
   const op: Operator = dw
@@ -249,6 +251,29 @@ function run(graph: Graph, dsp: boolean, inputs: Uint8Array[], weights: 'int8' |
   const solved = res.files.some((f) => f.contents.includes('tf_op0_rq['));
   return { outputs: runEngine(exe, inputs, dir).outputs, kernel: res.schedule[0].kernel, weights: res.schedule[0].weights, solved };
 }
+
+describe('DSP engine == portable engine on depthwise layers with depth multiplier > 1', () => {
+  it('depth multiplier 2 and 3, 3×3 and 2×4 windows, strides and padding: the strong DSP twin, identical outputs', () => {
+    const base: Case = { kind: 'dw', inH: 6, inW: 7, inC: 4, outC: 1, fH: 3, fW: 3, stride: [1, 1], dilation: [1, 1], padding: 'SAME', act: 'RELU', inZp: -3, outZp: 7, filterZp: 0, perChannel: true, withBias: true, batches: 1, seed: 11 };
+    const cases: Case[] = [
+      { ...base, dm: 2 },
+      { ...base, dm: 3, inC: 5, perChannel: false, stride: [2, 2], act: 'NONE', seed: 12 },
+      { ...base, dm: 2, fH: 2, fW: 4, padding: 'VALID', dilation: [2, 1], inZp: 100, seed: 13 },
+      { ...base, dm: 2, batches: 2, stride: [1, 2], act: 'RELU6', outZp: -128, seed: 14 },
+    ];
+    for (const c of cases) {
+      const graph = graphOf(c)!;
+      expect(graph.tensors[3].shape[3]).toBe(graph.tensors[0].shape[3] * c.dm!);
+      const rnd = lcg(c.seed);
+      const n = graph.tensors[0].shape.reduce((a, b) => a * b, 1);
+      const inputs = [0, 1].map(() => Uint8Array.from({ length: n }, () => rnd() & 0xff));
+      const want = run(graph, false, inputs);
+      const got = run(graph, true, inputs);
+      expect(got.kernel).toBe('tf_k_depthwise_conv2d_s8');
+      got.outputs.forEach((o, k) => expect(Buffer.from(o).toString('hex'), `${JSON.stringify(c)} input ${k}`).toBe(Buffer.from(want.outputs[k]).toString('hex')));
+    }
+  }, 120_000);
+});
 
 describe('DSP engine == portable engine on random conv / depthwise / FC / max-pool / mean layers', () => {
   it('fast-check, seed 20261201, 80 cases (shapes, padding, strides, dilations, odd channels and taps, zero points)', () => {

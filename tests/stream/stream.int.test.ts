@@ -51,7 +51,10 @@ describe('stream scoring rules', () => {
 
 describe.skipIf(!tools)('eval --stream on the virtual board equals the host replay, bit for bit', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tf-stream-'));
-  const settings = { ...tinySettings(), inputQuant: { scale: 0.05, zeroPoint: -3 }, outputQuant: { scale: 0.1, zeroPoint: 4 } };
+  // With an anomaly block (3 centroids over the 12 window values): the board's ANOMALY_SCORE after
+  // every PREDICTION must equal the host replay's too.
+  const anomaly = { method: 'kmeans' as const, centroids: [0, 1, 2].map((k) => Array.from({ length: 12 }, (_, i) => ((i + 4 * k) % 7) * 0.3 - 0.9)), threshold: 6, quantile: 0.99, thresholdFrom: 'validation' as const };
+  const settings = { ...tinySettings(), inputQuant: { scale: 0.05, zeroPoint: -3 }, outputQuant: { scale: 0.1, zeroPoint: 4 }, anomaly };
   const modelBytes = writeTflite(tinyClassifier());
   let elf = '';
   beforeAll(async () => {
@@ -70,6 +73,7 @@ describe.skipIf(!tools)('eval --stream on the virtual board equals the host repl
     expect(c.received).toBeGreaterThan(c.recordingSamples / 2);
     expect(c.windows).toBeGreaterThan(100);
     expect(c.bitExact).toBe(c.windows);
+    expect(c.anomaly).toEqual({ windows: c.windows, bitExact: c.windows });
   }, 180_000);
 });
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ModelSettings } from '../../src/core/dataset.js';
 import { REPO_ROOT } from '../../src/core/shared.js';
-import { settingsFromGraph, settingsHeader } from '../../src/firmware/settings-header.js';
+import { graphOutputTensors, settingsFromGraph, settingsHeader } from '../../src/firmware/settings-header.js';
 import { featuresHeader } from '../../src/features/cheader.js';
 import { withModelQuant } from '../../src/firmware/model-settings.js';
 import { emitNativeEngine, nativeKernelFiles } from '../../src/firmware/native/index.js';
@@ -41,7 +41,7 @@ export async function startHostModelBoard(modelBytes: Uint8Array, settings: Mode
   const kernels = nativeKernelFiles();
   const exe = await buildHostBoard({
     outDir: mkdtempSync(join(tmpdir(), 'tf-hostmodel-')),
-    settingsHeader: settingsHeader({ settings, inputBytes: bytes(g.inputs[0]), outputBytes: bytes(g.outputs[0]) }).contents,
+    settingsHeader: settingsHeader({ settings, inputBytes: bytes(g.inputs[0]), outputBytes: g.outputs.reduce((n, i) => n + bytes(i), 0), outputTensors: graphOutputTensors(g) }).contents,
     featuresHeader: featuresHeader(withModelQuant(settings, g)).contents,
     engineSources: kernels,
     files: engine.files,

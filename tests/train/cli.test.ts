@@ -32,6 +32,30 @@ describe('tinyforge train', () => {
     expect(existsSync(join(dir, 'reg', 'model.json'))).toBe(true);
   }, 120_000);
 
+  it('--example autoencoder: a 640 → 640 model (task "anomaly") that convert turns into int8 [1,640] → [1,640], its held-out windows unlabelled', async () => {
+    const r = await tinyforge(['--json', 'train', '--example', 'autoencoder', '--epochs', '2', '--backend', 'wasm', '--out', 'ae']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ example: 'autoencoder', epochs: 2, backend: 'wasm' });
+    expect(j.finalLoss).toBeGreaterThan(0);
+    const settings = JSON.parse(readFileSync(join(dir, 'ae', 'settings.json'), 'utf8'));
+    expect(settings).toMatchObject({ task: 'anomaly', labels: [], windowLength: 640 });
+    const c = await tinyforge(['--json', 'convert', '--model', 'ae', '--out', 'ae-int8']);
+    expect(c.code, c.stderr).toBe(0);
+    const { readTflite } = await import('../../src/tflite/reader.js');
+    const g = readTflite(new Uint8Array(readFileSync(join(dir, 'ae-int8', 'model.tflite')))).graph;
+    for (const t of [g.tensors[g.inputs[0]], g.tensors[g.outputs[0]]]) expect({ shape: Array.from(t.shape), dtype: t.dtype }).toEqual({ shape: [1, 640], dtype: 'int8' });
+    // verify --data takes the run's 12 held-out windows, quantised for the model; with no classes
+    // they carry no labels, so verify reports no (meaningless) accuracy.
+    const manifest = JSON.parse(readFileSync(join(dir, 'ae', 'windows.json'), 'utf8'));
+    expect(manifest.heldOut.count).toBe(12);
+    const { quantizeWindows } = await import('../../src/device/reference.js');
+    const held = { axes: ['x'], labels: [], windowLength: 640, sampleRateHz: 1, x: new Float32Array(2 * 640), y: new Int32Array(2), groups: ['a', 'a'] };
+    const q = quantizeWindows(new Uint8Array(readFileSync(join(dir, 'ae-int8', 'model.tflite'))), held);
+    expect(q.inputs.map((b) => b.length)).toEqual([640, 640]);
+    expect(q.labels).toBeUndefined();
+  }, 120_000);
+
   it('reads tinyforge.config.json from the working folder; flags override it', async () => {
     writeFileSync(join(dir, 'tinyforge.config.json'), JSON.stringify({
       version: 1,

@@ -20,11 +20,26 @@ export function hasFirmwareTools(): boolean {
   return ok;
 }
 
-/** A search small enough for a test: 4 candidates of conv1d/dsconv on 1 s windows, 1 then 2 epochs. */
+/**
+ * A search small enough for a test: 4 candidates on 1 s windows from conv1d/dsconv on raw windows
+ * and dense networks on the flatten or (one setting of the) spectral front-end — seed 1 proposes
+ * two conv1d and two spectral ones —, 1 then 2 epochs.
+ */
 export function tinySearch(out: string, over: Partial<TuneOptions> = {}): TuneOptions {
   return {
     data: { builtin: { subjects: 6, secondsPerActivity: 20 } },
-    space: mergeSpace({ windowSeconds: [1], family: ['conv1d', 'dsconv'], depth: [1, 2], width: [4, 8], kernelSize: [3], pooling: ['max'], learningRate: [0.003], epochs: { min: 1, max: 2, eta: 2 } }),
+    space: mergeSpace({
+      frontEnd: ['raw', 'flatten', 'spectral'],
+      windowSeconds: [1],
+      family: ['conv1d', 'dsconv'],
+      depth: [1, 2],
+      width: [4, 8],
+      kernelSize: [3],
+      pooling: ['max'],
+      learningRate: [0.003],
+      epochs: { min: 1, max: 2, eta: 2 },
+      spectral: { fftLength: [32], filterType: ['low'], filterCutoff: [8], filterOrder: [2], doFftOverlap: [true], includeMean: [false], magnitude: [false] },
+    }),
     budget: makeBudget({ board: 'nano33ble-sense-rev2' }),
     trials: 4,
     seed: 1,

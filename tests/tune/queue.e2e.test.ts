@@ -23,7 +23,7 @@ interface WorkerProc {
 
 function startWorker(url: string, name: string): WorkerProc {
   // Its own process group, so killing it kills its trial process too (as a machine going away would).
-  const proc = spawn(process.execPath, [BIN, 'worker', '--queue', url, '--name', name], { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TINYFORGE_QUEUE_LOCK_MS: '3000' } });
+  const proc = spawn(process.execPath, [BIN, 'worker', '--queue', url, '--name', name, '--lock-ms', '3000'], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   const w: WorkerProc = { name, proc, log: '', started: Promise.resolve(0) };
   w.started = new Promise((resolve) => {
     proc.stderr!.on('data', (b: Buffer) => {

@@ -58,6 +58,8 @@ describe('studio: GET /api/tune', () => {
     expect(v.best.rung).toBe(1);
     // #5 is dominated by #1 (less accurate, slower); #1 (most accurate) and #2 (fastest) are the front.
     expect(v.front.map((t: TrialRecord) => t.id)).toEqual([1, 2]);
+    // Each trial named as the CLI and report name it (front-end and network), for the page to show.
+    expect(v.best.label).toBe('conv1d 1×[k3 1], 1s, lr 0.003');
     expect(readFileSync(join(dir, 'trials.jsonl'), 'utf8')).toBe(before);
   });
 

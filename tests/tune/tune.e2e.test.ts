@@ -1,7 +1,7 @@
 // tinyforge tune end to end with real parts (training in child processes, firmware built and run on
 // the virtual board): a budget nothing meets is refused before training; an interrupted search
-// resumes without losing a trial; the best trial taken to the board has the predicted arena and
-// flash and instructions within 1 %.
+// resumes without losing a trial; every trained trial (a spectral front-end among them) measures
+// the arena, flash and RAM predicted before training and instructions within 1 %, on the board too.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -68,19 +68,34 @@ describe.skipIf(!tools)('tinyforge tune on the local pool', () => {
     expect(existsSync(join(out, 'tune.json'))).toBe(true);
   }, 1_200_000); // a search and its resumption: an upper bound for a loaded machine, not a timing check
 
-  it('the best trial through firmware → build → flash → verify: arena as predicted before training, instructions within 1 %, flash and RAM as recorded after training', async () => {
+  it('every trained trial, measured again on its trained model: arena, flash and RAM as predicted before training, instructions within 1 %', () => {
+    const trained = report.trials.filter((t) => t.status === 'done');
+    expect(trained.length).toBe(4);
+    // Several architectures, a feature front-end among them (seed 1: two conv1d, two spectral).
+    expect(new Set(trained.map((t) => t.arch)).size).toBe(4);
+    expect(trained.some((t) => t.candidate.frontEnd === 'spectral')).toBe(true);
+    expect(trained.some((t) => t.candidate.frontEnd === 'raw')).toBe(true);
+    for (const t of trained) {
+      const p = t.predicted!;
+      const f = t.figures!;
+      expect({ id: t.id, arena: f.arena, flash: f.flash, ram: f.ram }).toEqual({ id: t.id, arena: p.arena, flash: p.flash, ram: p.ram });
+      expect(Math.abs(f.instructions - p.instructions) / p.instructions, `#${t.id} instructions ${f.instructions} vs predicted ${p.instructions}`).toBeLessThanOrEqual(0.01);
+    }
+  });
+
+  // The best trial, and a spectral one when the best is not: the DSP runs on the board from raw windows.
+  it('the best trial and a feature front-end trial through firmware → build → flash → verify: bit-exact, arena/flash/RAM as predicted before training, instructions within 1 %', async () => {
     const best = report.best!;
-    const r = await runTrialOnBoard(`${out}#${best.id}`, { max: 20 });
-    expect(r.verify.ok).toBe(true);
-    expect(r.verify.bitExact).toBe(r.verify.n);
-    expect(r.predicted).toEqual({ flash: best.predicted!.flash, ram: best.predicted!.ram, arena: best.predicted!.arena, instructions: best.predicted!.instructions });
-    expect(r.measured.arena).toBe(r.predicted.arena);
-    expect(Math.abs(r.measured.instructions - r.predicted.instructions) / r.predicted.instructions).toBeLessThanOrEqual(0.01);
-    // The generated code may specialise on the trained requantisation (the native DSP kernels drop the
-    // left-shift path of a layer that needs none), so flash is exact against the post-training figures.
-    expect(r.measured.flash).toBe(best.figures!.flash);
-    expect(r.measured.ram).toBe(best.figures!.ram);
-    expect(r.measured.arena).toBe(best.figures!.arena);
-    expect(Math.abs(r.measured.flash - r.predicted.flash)).toBeLessThan(0.01 * r.predicted.flash);
+    const spectral = report.trials.find((t) => t.status === 'done' && t.candidate.frontEnd === 'spectral')!;
+    for (const t of best.candidate.frontEnd === 'spectral' ? [best] : [best, spectral]) {
+      const r = await runTrialOnBoard(`${out}#${t.id}`, { max: 20 });
+      expect(r.verify.ok).toBe(true);
+      expect(r.verify.bitExact).toBe(r.verify.n);
+      if (t.candidate.frontEnd !== 'raw') expect(r.verify.features?.bitExact).toBe(r.verify.n);
+      expect(r.predicted).toEqual({ flash: t.predicted!.flash, ram: t.predicted!.ram, arena: t.predicted!.arena, instructions: t.predicted!.instructions });
+      expect({ arena: r.measured.arena, flash: r.measured.flash, ram: r.measured.ram }).toEqual({ arena: r.predicted.arena, flash: r.predicted.flash, ram: r.predicted.ram });
+      expect(r.matches).toMatchObject({ arena: true, flash: true, ram: true, instructions: true, trainedExact: true });
+      expect(Math.abs(r.measured.instructions - r.predicted.instructions) / r.predicted.instructions).toBeLessThanOrEqual(0.01);
+    }
   });
 });

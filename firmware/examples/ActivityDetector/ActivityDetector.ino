@@ -58,6 +58,8 @@ static void on_result(const tf_result_t* r, void* user) {
     print_uint(r->timing.micros);
     print(" us");
   }
+  // With an anomaly block (tinyforge train --anomaly K): a motion unlike every trained class.
+  if (r->kmeans.distance >= 0 && r->kmeans.anomalous) print(", unknown motion");
   print(r->changed ? " *\r\n" : "\r\n");
 }
 

@@ -888,26 +888,23 @@ TF_DSP_INLINE int tf_dsp_mean_s8(const tf_mean_params_t* p, const int8_t* input,
 /**
  * ADD / SUB input rescale, exactly tf_fp_mbqm_smaller(tf_fp_shl_wrap(x + off, ls), m, -k) for int8 x,
  * m in [0, 2^31), 0 <= ls <= 22, k >= 0 (TFLM's int8 ADD: ls = 20, k = -input shift), in one 64-bit
- * multiply-add and shift. With v = x + off and s = 31 - ls:
+ * multiply-add and shift and a 32-bit rounding shift. With v = x + off and s = 31 - ls:
  * - SRDHM's nudged truncation of v·2^ls·m / 2^31 is floor((v·2^ls·m + 2^30) / 2^31) (tf_dsp_mbqm's identity),
- *   = floor(a / 2^s) with a = v·m + 2^(s-1) (numerator and denominator divided by 2^ls);
- * - RoundingDivideByPOT(h, k) = floor((h + 2^(k-1) - [h < 0]) / 2^k) for k >= 1 (ties away from zero);
- * - floor((floor(a / 2^s) + b) / 2^k) = floor((a + b·2^s) / 2^(s+k)) for integer b, and h < 0 exactly when a < 0.
+ *   = floor((v·m + 2^(s-1)) / 2^s) (numerator and denominator divided by 2^ls): h, |h| < 2^28;
+ * - RoundingDivideByPOT(h, k) = (h + 2^(k-1) - [h < 0]) >> k for k >= 1 (ties away from zero), no overflow.
  * Every term is a layer constant but x, so the compiler folds them (tests/native/dsp_requant_driver.c
- * checks the identity against the portable helpers).
+ * checks both against the portable helpers).
  */
 TF_DSP_INLINE int32_t tf_dsp_add_rescale_in(int32_t x, int32_t off, int32_t m, int32_t ls, int32_t k) {
   const int32_t s = 31 - ls;
-  int64_t a = (int64_t)x * m + ((int64_t)off * m + ((int64_t)1 << (s - 1)));
-  if (k > 0) a += ((int64_t)1 << (s + k - 1)) - (a < 0 ? ((int64_t)1 << s) : 0);
-  return (int32_t)(a >> (s + k));
+  const int32_t h = (int32_t)(((int64_t)x * m + ((int64_t)off * m + ((int64_t)1 << (s - 1)))) >> s);  // |h| < 2^28
+  return k > 0 ? (h + (1 << (k - 1)) - (int32_t)((uint32_t)h >> 31)) >> k : h;
 }
 
-/** ADD / SUB output rescale: tf_fp_mbqm_smaller(sum, m, -k) for |sum| < 2^31, m in [0, 2^31), k >= 0 (s = 31 above). */
+/** ADD / SUB output rescale: tf_fp_mbqm_smaller(sum, m, -k) for |sum| < 2^30, m in [0, 2^31), k >= 0 (s = 31 above). */
 TF_DSP_INLINE int32_t tf_dsp_add_rescale_out(int32_t sum, int32_t m, int32_t k) {
-  int64_t b = (int64_t)sum * m + ((int64_t)1 << 30);
-  if (k > 0) b += ((int64_t)1 << (30 + k)) - (b < 0 ? ((int64_t)1 << 31) : 0);
-  return (int32_t)(b >> (31 + k));
+  const int32_t h = (int32_t)(((int64_t)sum * m + ((int64_t)1 << 30)) >> 31);  // |h| <= |sum| < 2^30
+  return k > 0 ? (h + (1 << (k - 1)) - (int32_t)((uint32_t)h >> 31)) >> k : h;
 }
 
 /** Which elementwise op tf_dsp_binary_s8 computes (a layer constant). */

@@ -29,9 +29,10 @@ export function trialRunSummary(r: TrialRunReport): string {
   const mark = (ok: boolean) => (ok ? 'as predicted' : 'differs from the prediction');
   return [
     '',
-    `tinyforge run --trial ${r.search}#${r.trial.id} — ${r.board}, native engine`,
+    `tinyforge run --trial ${r.search}#${r.trial.id} — ${r.board}, native engine (requantisation kept uniform, as tune measures: docs/tune.md)`,
     `  arena     ${m.arena} B (predicted before training ${p.arena} B: ${mark(r.matches.arena)})`,
-    `  flash     ${m.flash} B, RAM ${m.ram} B (predicted before training ${p.flash} B / ${p.ram} B${r.matches.flash ? '' : `: ${m.flash - p.flash >= 0 ? '+' : ''}${m.flash - p.flash} B, the code specialised on the trained requantisation`}; recorded after training ${t.flash} B / ${t.ram} B: ${r.matches.trainedExact ? 'equal' : 'DIFFERENT'})`,
+    `  flash     ${m.flash} B (predicted before training ${p.flash} B: ${mark(r.matches.flash)})`,
+    `  RAM       ${m.ram} B (predicted before training ${p.ram} B: ${mark(r.matches.ram)}; recorded after training: flash ${t.flash} B, RAM ${t.ram} B, ${r.matches.trainedExact ? 'equal' : 'DIFFERENT'})`,
     `  instr.    ${m.instructions}/inference (predicted ${p.instructions}: ${(100 * r.matches.instructionsDiff).toFixed(3)} %, ${r.matches.instructions ? 'within 1 %' : 'OUTSIDE 1 %'})`,
     `  verify    ${v.bitExact}/${v.n} bit-exact (max diff ${v.maxLsbDiff} LSB), device accuracy ${pct(v.accuracy?.device)}`,
     `            ${describeVerifySample(v.sample)}`,

@@ -11,7 +11,7 @@ import type { BackendPreference } from '../../train/backend.js';
 import { frontEndFromConfig, type FeaturesConfig, type TinyforgeConfig } from '../../train/config.js';
 import { findConfig } from '../../adapters/files.js';
 import { BLOCKS, BLOCK_NAMES } from '../../features/index.js';
-import { EXAMPLES, trainDigits, trainRegression } from '../../train/examples.js';
+import { EXAMPLES, trainAutoencoder, trainDigits, trainRegression } from '../../train/examples.js';
 import { PRESETS, PRESET_HELP } from '../../train/models.js';
 import { ANOMALY_DEFAULTS } from '../../train/anomaly.js';
 import type { EpochRecord, TrainResult } from '../../train/train.js';
@@ -112,6 +112,16 @@ async function runExample(name: string, flags: Flags, cfg: TinyforgeConfig, o: O
     r.model.dispose();
     const result = { example: 'regression', backend: r.backend, epochs, weight: r.weight, bias: r.bias, predictAt10: r.predictAt10, finalLoss: r.losses[r.losses.length - 1], calibrationRange: r.calibrationRange, out };
     emit(o, result, `learned y = ${r.weight.toFixed(4)}·x ${r.bias < 0 ? '−' : '+'} ${Math.abs(r.bias).toFixed(4)} (true: y = 2x − 1) on ${r.backend}\nprediction for x = 10: ${r.predictAt10.toFixed(4)} (true: 19)\nfinal loss (MSE): ${r.losses[r.losses.length - 1].toExponential(3)}\nint8 calibration range: x = ${r.calibrationRange[0]} … ${r.calibrationRange[1]}${flags.calibrationRange === undefined ? ' (the training X widened by twice its span; --calibration-range LO:HI to change)' : ''}; int8 clamps outside it\nsaved to ${out}`);
+    return;
+  }
+  if (name === 'autoencoder') {
+    const epochs = num('epochs', flags.epochs, true, 1) ?? 8;
+    info(o, `training a 640 → 64 → 8 → 64 → 640 autoencoder on synthetic spectra for ${epochs} epochs…`);
+    const r = await trainAutoencoder({ epochs, seed, backend, learningRate: num('lr', flags.lr, false, 0) });
+    await saveTrainArtifacts(out, r);
+    r.model.dispose();
+    const finalLoss = r.losses[r.losses.length - 1];
+    emit(o, { example: 'autoencoder', backend: r.backend, epochs, finalLoss, out }, `trained a 640-input, 640-output autoencoder (task "anomaly": the score is the reconstruction error) on ${r.backend}\nfinal loss (MSE): ${finalLoss.toExponential(3)}\nsaved to ${out}\nnext: tinyforge convert --model ${out} --out ${out}-int8`);
     return;
   }
   const epochs = num('epochs', flags.epochs, true, 1) ?? 5;

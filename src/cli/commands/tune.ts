@@ -20,6 +20,7 @@ import { action, emit, globalOptions, info, progress, type OutputOptions } from 
 import { flag, numberFlag } from '../flags.js';
 import { addImportOptions, type ImportFlags } from '../data-options.js';
 import { applyRunFlags } from './run.js';
+import { DEFAULT_LOCK_MS } from '../../adapters/tune-queue.js';
 
 type TuneFlags = ImportFlags & {
   config?: string;
@@ -81,7 +82,7 @@ export function tuneSummary(r: TuneReport): string {
     '',
     `tinyforge tune — ${c.trained} trained, ${c.rejected} rejected before training (${(100 * r.rejectedShare).toFixed(0)} % of ${c.candidates} candidates), ${c.failed} failed${c.resumed ? `, ${c.resumed} trainings resumed from ${r.files.trials}` : ''}`,
     `  budget    ${r.budget.description}`,
-    `  figures   measured before training: native engine, Cortex-M4 (virtual board, instructions counted exactly), placeholder weights`,
+    `  figures   measured before training: native engine (uniform requantisation: flash does not change with training), Cortex-M4 (virtual board, instructions counted exactly), placeholder weights`,
     '',
     'Pareto front (int8 accuracy × latency × RAM × flash; chosen on validation, test accuracy shown, never used to choose):',
     frontTable(r.front),
@@ -194,15 +195,17 @@ export function register(program: Command, stops: StopControl): void {
     .requiredOption('--queue <url>', 'redis://HOST:PORT of the coordinator\'s queue')
     .option('--concurrency <n>', 'trials at once on this machine', '1')
     .option('--name <name>', 'name recorded with each trial (default host:pid)')
+    .option('--lock-ms <ms>', `lock of a running trial, renewed while this worker lives: a killed worker's trial is retried elsewhere within about 1.5× this (default ${DEFAULT_LOCK_MS})`)
     .addHelpText('after', '\nThe worker needs the same tinyforge version as the coordinator and the same data at the same path (checked by content hash).')
     .action(
-      action(async (f: { queue: string; concurrency: string; name?: string }, cmd: Command) => {
+      action(async (f: { queue: string; concurrency: string; name?: string; lockMs?: string }, cmd: Command) => {
         const o = globalOptions(cmd);
         const release = stops.graceful();
         try {
           await runTuneWorker(f.queue, {
             concurrency: numberFlag('concurrency', f.concurrency, { min: 1 }),
             name: f.name,
+            lockMs: numberFlag('lock-ms', f.lockMs, { min: 1000 }),
             signal: stops.signal,
             onEvent: (e) => {
               if (e.type === 'ready') info(o, `worker: waiting for trials on ${f.queue}`);

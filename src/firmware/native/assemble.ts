@@ -13,7 +13,8 @@ export interface AssembleInput {
   arenaUsed: number;
   arenaBytes: number;
   input: { offset: number; bytes: number };
-  output: { offset: number; bytes: number };
+  /** The graph's output tensors in order: the engine's output is their bytes concatenated (tf_engine.h). */
+  outputs: { offset: number; bytes: number }[];
   /** File-scope declarations in order. */
   decls: string[];
   /** Body lines of tf_engine_invoke between the input and the output copy. */
@@ -27,13 +28,24 @@ export interface AssembleInput {
 export function assembleNativeFile(a: AssembleInput): GeneratedFile {
   const shaBytes = Array.from({ length: 32 }, (_, i) => parseInt(a.sha256.slice(2 * i, 2 * i + 2), 16));
   const { opNames } = a;
+  const outBytes = a.outputs.reduce((n, o) => n + o.bytes, 0);
+  // One output: one copy (the form every single-output model has always had); more: one per tensor, concatenated.
+  const outDefs = a.outputs.length === 1 ? [`#define TF_NATIVE_OUTPUT_OFFSET ${a.outputs[0].offset}u`] : [];
+  let at = 0;
+  const copies = a.outputs.length === 1
+    ? ['  memcpy(output, tf_arena + TF_NATIVE_OUTPUT_OFFSET, TF_NATIVE_OUTPUT_BYTES);']
+    : a.outputs.map((o, k) => {
+        const line = `  memcpy(output + ${at}u, tf_arena + ${o.offset}u, ${o.bytes}u);  /* output ${k} */`;
+        at += o.bytes;
+        return line;
+      });
   const body = [
     `// Native engine for this model: ${a.operatorCount} operators, arena ${a.arenaUsed} bytes, planned offline.`,
     `#define TF_NATIVE_ARENA_BYTES ${a.arenaBytes}u`,
     `#define TF_NATIVE_INPUT_OFFSET ${a.input.offset}u`,
     `#define TF_NATIVE_INPUT_BYTES ${a.input.bytes}u`,
-    `#define TF_NATIVE_OUTPUT_OFFSET ${a.output.offset}u`,
-    `#define TF_NATIVE_OUTPUT_BYTES ${a.output.bytes}u`,
+    ...outDefs,
+    `#define TF_NATIVE_OUTPUT_BYTES ${outBytes}u`,
     '',
     'static uint8_t tf_arena[TF_NATIVE_ARENA_BYTES] __attribute__((aligned(16)));',
     'static int tf_initialised;',
@@ -64,7 +76,7 @@ export function assembleNativeFile(a: AssembleInput): GeneratedFile {
     '  if (input_len != TF_NATIVE_INPUT_BYTES || output_len != TF_NATIVE_OUTPUT_BYTES) return TF_ENGINE_BAD_SIZE;',
     '  memcpy(tf_arena + TF_NATIVE_INPUT_OFFSET, input, TF_NATIVE_INPUT_BYTES);',
     ...a.calls,
-    '  memcpy(output, tf_arena + TF_NATIVE_OUTPUT_OFFSET, TF_NATIVE_OUTPUT_BYTES);',
+    ...copies,
     '  return 0;',
     '}',
   ].join('\n');

@@ -94,9 +94,9 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
   }
   const target = opts.target ?? 'portable';
   const g = model.graph;
-  if (g.inputs.length !== 1 || g.outputs.length !== 1) {
-    throw unsupported(`the native engine needs exactly one graph input and one output (this model has ${g.inputs.length} and ${g.outputs.length})`, {
-      remedy: 'export a single-input, single-output model',
+  if (g.inputs.length !== 1 || g.outputs.length < 1) {
+    throw unsupported(`the native engine needs exactly one graph input and at least one output (this model has ${g.inputs.length} and ${g.outputs.length})`, {
+      remedy: 'export a single-input model',
     });
   }
   for (const t of [...g.inputs, ...g.outputs]) {
@@ -178,7 +178,6 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
   const { decls, calls, schedule, constBytes } = out;
 
   const inT = g.inputs[0];
-  const outT = g.outputs[0];
   const file = assembleNativeFile({
     path: NATIVE_MODEL_FILE,
     sha256: sha,
@@ -186,7 +185,7 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
     arenaUsed: layout.bytes,
     arenaBytes: Math.max(layout.bytes, 16),
     input: { offset: layout.offsetOf(inT), bytes: tensorBytes(g.tensors[inT], inT) },
-    output: { offset: layout.offsetOf(outT), bytes: tensorBytes(g.tensors[outT], outT) },
+    outputs: g.outputs.map((t) => ({ offset: layout.offsetOf(t), bytes: tensorBytes(g.tensors[t], t) })),
     decls,
     calls,
     opNames: [...new Set(g.operators.map((o) => o.op))],

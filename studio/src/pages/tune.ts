@@ -10,6 +10,8 @@ import { bytes, clear, h, pct, table } from '../dom.js';
 interface Figures { flash: number; ram: number; arena: number; instructions: number; latencyMs: number }
 interface Trial {
   id: number; rung: number; epochs: number; status: string; reason?: string;
+  /** The front-end and network in words (the server's describeCandidate). */
+  label?: string;
   candidate: { family: string; depth: number; width: number; kernelSize: number; pooling: string; windowSeconds: number; learningRate: number };
   figures?: Figures;
   accuracy?: { val: { float: number; int8: number }; test?: { float: number; int8: number } };
@@ -24,6 +26,7 @@ interface View {
 const POLL_MS = 2000;
 
 function describe(t: Trial): string {
+  if (t.label) return t.label;
   const c = t.candidate;
   return c.family === 'dense' ? `dense ${c.depth}×${c.width}, ${c.windowSeconds}s, lr ${c.learningRate}` : `${c.family} ${c.depth}×[k${c.kernelSize} w${c.width}${c.pooling !== 'none' ? ` ${c.pooling}` : ''}], ${c.windowSeconds}s, lr ${c.learningRate}`;
 }

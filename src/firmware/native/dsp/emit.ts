@@ -335,7 +335,8 @@ export function emitDspDepthwise(p: ConvPrepared, e: NativeEmitter): NativeCall 
   checkMultipliers(e, p.multipliers);
   const filter = new Int8Array(data.buffer, data.byteOffset, data.byteLength);
   const taps = p.kH * p.kW;
-  const solved = dwRequantTable(p, filter);
+  // The solved requantisation exists or not depending on the trained values: not with requant 'uniform'.
+  const solved = e.requant === 'uniform' ? null : dwRequantTable(p, filter);
   // With the solved requantisation the accumulators are doubled: weights ×2 (|2w| <= 256, int16).
   const scale = solved ? 2 : 1;
   // Filter [1][kh][kw][c]: each tap's channels packed on their own (packSxtb16 of one row), then
