@@ -70,7 +70,7 @@ export async function bench(): Promise<BenchSection[]> {
       '|---|---|---|---|---|---|---|---|',
       ...rows.map((r) => `| ${r.data} | ${r.frontEnd} | ${r.preset} | ${r.inputs} | ${pct(r.float)} | ${pct(r.int8)} | ${r.n} | ${r.verdict} |`),
       '',
-      "Spectrogram rows: the spectral block with `spectrum: 'frames'` (every frame's log band powers, frame-major, each row with the",
+      "Spectrogram rows: the spectral block with `spectrum: 'frames'` (every frame's signed DC and log band powers, frame-major, each row with the",
       'window\'s statistics) and `--preset frame-conv` (Conv1D over the frames). Cost per inference on the virtual board (QEMU mps2-an386,',
       'Cortex-M4F, native engine, `-icount` instructions, mean of 10 held-out windows verified over the link), the best spectrogram row',
       'by int8 accuracy against the raw conv1d, same 100 × 3 windows:',
