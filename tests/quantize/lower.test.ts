@@ -205,8 +205,10 @@ describe('unsupported models fail before anything is produced', () => {
 describe('train-stage presets quantise', () => {
   for (const preset of PRESETS) {
     it(preset, () => {
-      const model = buildModel(preset, { windowLength: 32, axes: 3, classes: 5, seed: 3 });
-      const rep = randomInputs(24, [32, 3], 71);
+      // The feature presets take a feature vector: 3 channels × 11 (feature-conv), 5 frames × 36 (frame-conv).
+      const shape = preset === 'feature-conv' ? { windowLength: 1, axes: 33, channels: 3 } : preset === 'frame-conv' ? { windowLength: 1, axes: 180, frames: 5 } : { windowLength: 32, axes: 3 };
+      const model = buildModel(preset, { ...shape, classes: 5, seed: 3 });
+      const rep = randomInputs(24, [shape.windowLength, shape.axes], 71);
       const r = quantize(model, rep);
       const ref = tf.tidy(() => (model.predict(tf.tensor(rep.x, rep.shape)) as tf.Tensor).dataSync());
       let maxErr = 0;
