@@ -38,14 +38,18 @@ const MODELS: { name: string; file: string; source: string; note: string }[] = [
 ];
 
 /**
- * TFLM 90b983c2 + CMSIS-NN 4ab83cc3 on the same virtual board, measured by hand (TFLM engine firmware,
- * instructions per inference, arena_used_bytes(), firmware flash). IC and VWW: issue 17 (December
- * 2026; instructions = the native figure stated there ÷ the ratio stated there). Nothing of TFLM is
- * in this repository.
+ * TFLM 90b983c2 + CMSIS-NN 4ab83cc3 on the same virtual board, measured by hand on 2026-12-07 (TFLM
+ * engine firmware, `-icount` instructions of the first input's inference, arena_used_bytes(), ELF text +
+ * data; 4/4 outputs bit-exact with the host interpreter): BENCHMARKS.md's by-hand-tflm block says how.
+ * Nothing of TFLM is in this repository.
  */
 const PUBLIC_TFLM: Record<string, { instr: number; arena: number; flash: number; how: string }> = {
-  'pretrainedResnet_quant.tflite': { instr: 29_870_000, arena: 54_996, flash: 213_252, how: 'issue 17' },
-  'vww_96_int8.tflite': { instr: 24_110_000, arena: 100_708, flash: 453_568, how: 'issue 17' },
+  'ad01_int8.tflite': { instr: 584_240, arena: 2_580, flash: 340_828, how: 'by hand' },
+  'pretrainedResnet_quant.tflite': { instr: 29_867_800, arena: 54_996, flash: 217_684, how: 'by hand' },
+  'vww_96_int8.tflite': { instr: 24_118_840, arena: 100_708, flash: 458_000, how: 'by hand' },
+  'vww.tflite': { instr: 47_995_960, arena: 219_716, flash: 749_600, how: 'by hand' },
+  'mbnet128_0.25_q.tflite': { instr: 45_002_960, arena: 168_836, flash: 721_048, how: 'by hand' },
+  'ptq_mnist_lenet-300-100.tflite': { instr: 522_440, arena: 4_100, flash: 336_204, how: 'by hand' },
 };
 
 /** The int8 interior: a leading QUANTIZE of a float input and everything from the first DEQUANTIZE on are cut. */
