@@ -19,11 +19,8 @@ import { buildPlan } from '../../src/firmware/build.js';
 import { runPlan } from '../../src/adapters/processes.js';
 import { settingsFromGraph } from '../../src/firmware/settings-header.js';
 import { computeOutSize, emitNativeEngine } from '../../src/firmware/native/index.js';
-import { startVirtualBoard } from '../../src/adapters/qemu.js';
-import { SerialTransport } from '../../src/adapters/serial.js';
-import { DeviceClient } from '../../src/device/client.js';
-import { verifyDevice } from '../../src/device/verify.js';
 import { createInterpreter } from '../../src/interp/index.js';
+import { verifyElfOnVirtualBoard } from '../support/model-boards.js';
 
 interface Layer { k: number; stride: number; dilation: number; padding: Padding; act: Activation }
 
@@ -101,18 +98,8 @@ describe('virtual board: DSP depthwise assembly (3×3 interior and border, strid
     const n = 9 * 7 * C;
     const inputs = Array.from({ length: 6 }, (_, k) => Uint8Array.from({ length: n }, () => (k === 0 ? 0x80 : k === 1 ? 0x7f : rnd() & 0xff)));
     const interp = createInterpreter(model.graph);
-    const board = await startVirtualBoard(join(fw, 'build/firmware.elf'), {});
-    try {
-      const client = await DeviceClient.connect(new SerialTransport(board.path, { bytesPerSecond: 8000 }), { baseTimeoutMs: 5000, inferenceMs: 30_000 });
-      try {
-        const report = await verifyDevice(client, { model: modelBytes, inputs, reference: (x) => interp.invoke([x])[0] });
-        expect(report.mismatches).toEqual([]);
-        expect(report.bitExact).toBe(inputs.length);
-      } finally {
-        await client.close();
-      }
-    } finally {
-      await board.stop();
-    }
+    const report = await verifyElfOnVirtualBoard(join(fw, 'build/firmware.elf'), modelBytes, inputs, (x) => interp.invoke([x])[0], { inferenceMs: 30_000 });
+    expect(report.mismatches).toEqual([]);
+    expect(report.bitExact).toBe(inputs.length);
   }, 180_000);
 });

@@ -19,14 +19,11 @@ import { readFirmwareSources } from '../../src/adapters/firmware-sources.js';
 import { writeProject } from '../../src/adapters/files.js';
 import { buildPlan } from '../../src/firmware/build.js';
 import { runPlan } from '../../src/adapters/processes.js';
-import { startVirtualBoard } from '../../src/adapters/qemu.js';
-import { SerialTransport } from '../../src/adapters/serial.js';
-import { DeviceClient } from '../../src/device/client.js';
-import { verifyDevice } from '../../src/device/verify.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { writeTflite } from '../../src/tflite/writer.js';
 import { REPO_ROOT } from '../../src/core/shared.js';
 import { buildRunner, hasTool, runEngine, tempDir } from './helpers.js';
+import { verifyElfOnVirtualBoard } from '../support/model-boards.js';
 
 const bytes = (a: Int8Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 const q = (scale: number, zp: number) => ({ scale: [Math.fround(scale)], zeroPoint: [zp], quantizedDimension: 0 });
@@ -124,19 +121,9 @@ describe.skipIf(!tools)('shape-only ops on the virtual board', () => {
     const fw = writeProject(join(tempDir('tf-shapefold-fw-'), 'fw'), project.files);
     await runPlan(buildPlan(fw, 'qemu-mps2-an386', { engine: 'native' }));
     expect(readFileSync(join(fw, 'build/firmware.elf')).length).toBeGreaterThan(0);
-    const board = await startVirtualBoard(join(fw, 'build/firmware.elf'));
-    try {
-      const client = await DeviceClient.connect(new SerialTransport(board.path, { bytesPerSecond: 8000 }), { baseTimeoutMs: 5000 });
-      try {
-        const interp = createInterpreter(g);
-        const report = await verifyDevice(client, { model: modelBytes, inputs, reference: (x) => interp.invoke([x])[0] });
-        expect(report.mismatches).toEqual([]);
-        expect(report.bitExact).toBe(inputs.length);
-      } finally {
-        await client.close();
-      }
-    } finally {
-      await board.stop();
-    }
+    const interp = createInterpreter(g);
+    const report = await verifyElfOnVirtualBoard(join(fw, 'build/firmware.elf'), modelBytes, inputs, (x) => interp.invoke([x])[0]);
+    expect(report.mismatches).toEqual([]);
+    expect(report.bitExact).toBe(inputs.length);
   }, 180_000);
 });

@@ -21,7 +21,9 @@ import { startVirtualBoard, type ImuSpec, type VirtualImu } from '../../src/adap
 import { readTflite } from '../../src/tflite/reader.js';
 import { numElements, DTYPE_BYTES } from '../../src/core/graph.js';
 import { buildHostBoard, startHostBoard } from './host-board.js';
-import { sha256Hex } from '../../src/device/verify.js';
+import { sha256Hex, verifyDevice, type VerifyReport } from '../../src/device/verify.js';
+import { SerialTransport } from '../../src/adapters/serial.js';
+import { DeviceClient } from '../../src/device/client.js';
 
 export interface RunningBoard {
   path: string;
@@ -64,4 +66,28 @@ export async function startVirtualModelBoard(
   const elf = join(dir, 'build/firmware.elf');
   const vb = await startVirtualBoard(elf, { imu: opts.imu });
   return { path: vb.path, stop: () => vb.stop(), elf, imu: vb.imu };
+}
+
+/**
+ * Start the virtual board on a built firmware ELF, verify `inputs` against `reference` over the link
+ * (the device's SHA check included), stop the board, and return the report for the test to assert on.
+ */
+export async function verifyElfOnVirtualBoard(
+  elf: string,
+  model: Uint8Array,
+  inputs: Uint8Array[],
+  reference: (input: Uint8Array) => Uint8Array,
+  link: { inferenceMs?: number } = {},
+): Promise<VerifyReport> {
+  const board = await startVirtualBoard(elf);
+  try {
+    const client = await DeviceClient.connect(new SerialTransport(board.path, { bytesPerSecond: 8000 }), { baseTimeoutMs: 5000, ...link });
+    try {
+      return await verifyDevice(client, { model, inputs, reference });
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await board.stop();
+  }
 }
