@@ -27,13 +27,26 @@ export function isDirectory(path: string): boolean {
   return existsSync(path) && statSync(path).isDirectory();
 }
 
-/** A file's bytes. */
+/** Refuses a FIFO, a device or a folder before reading: reading one would block or never end. */
+function refuseNonRegular(path: string): void {
+  let regular = true;
+  try {
+    regular = statSync(path).isFile();
+  } catch {
+    return; // missing or unreadable: the read itself reports it as before
+  }
+  if (!regular) throw badInput(`${path} is not a regular file: not read`, { remedy: 'name a regular file (not a FIFO, device or folder)' });
+}
+
+/** A file's bytes (a regular file only). */
 export function readBytes(path: string): Uint8Array {
+  refuseNonRegular(path);
   return new Uint8Array(readFileSync(path));
 }
 
-/** A file's text (UTF-8). */
+/** A file's text (UTF-8; a regular file only). */
 export function readText(path: string): string {
+  refuseNonRegular(path);
   return readFileSync(path, 'utf8');
 }
 
