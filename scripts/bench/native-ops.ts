@@ -25,8 +25,8 @@ import type { BenchSection } from './types.js';
 /**
  * TFLM 90b983c2 + CMSIS-NN 4ab83cc3 instructions per inference on the same virtual board, measured
  * by hand (not rebuilt here). conv1d / micro_speech / magic_wand: issue 7; KWS, person_detect:
- * docs/tflm-engine.md (3 significant figures); the MLPerf Tiny IC ResNet-8 and VWW models: issue 17
- * (its native count ÷ its ratio, 18.19 M / 0.609 and 16.13 M / 0.669, 3 significant figures).
+ * docs/tflm-engine.md (3 significant figures); the MLPerf Tiny IC ResNet-8, VWW and AD models:
+ * measured by hand on 2026-12-07 (BENCHMARKS.md's by-hand-tflm block).
  */
 const TFLM: Record<string, number> = {
   conv1d: 948_505,
@@ -34,8 +34,9 @@ const TFLM: Record<string, number> = {
   magic_wand: 1_890_725,
   mlperf_tiny_kws: 7_700_000,
   person_detect: 22_900_000,
-  pretrainedResnet_quant: 29_900_000,
-  vww_96_int8: 24_100_000,
+  pretrainedResnet_quant: 29_867_800,
+  vww_96_int8: 24_118_840,
+  ad01_int8: 584_240,
 };
 
 /** Multiply-accumulates of one operator (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED), else 0. */
@@ -142,8 +143,8 @@ export async function bench(): Promise<BenchSection[]> {
       'reads SysTick before every operator call, run once in `qemu-system-arm -M mps2-an386 -icount shift=0` (40 instructions per tick; the marks',
       'cost a few instructions each). Input: in-000.bin of the vector folder, or LCG bytes (seed 12345) for public models listed in',
       '`TINYFORGE_BENCH_MODELS` (fetched by hand from mlcommons/tiny, never committed); bit-exact = the output equals out-000.bin or the host interpreter\'s.',
-      'TFLM + CMSIS-NN: TFLM 90b983c2 + CMSIS-NN 4ab83cc3 on the same virtual board, measured by hand (issue 7, docs/tflm-engine.md, issue 17; not rebuilt',
-      'here; the IC and VWW figures are issue 17\'s native count ÷ its ratio, 3 significant figures). Totals here omit the protocol app around the INFER',
+      'TFLM + CMSIS-NN: TFLM 90b983c2 + CMSIS-NN 4ab83cc3 on the same virtual board, measured by hand (issue 7, docs/tflm-engine.md, and the by-hand-tflm block for',
+      'IC, VWW and AD; not rebuilt here). Totals here omit the protocol app around the INFER',
       '(the native-dsp section\'s board counter includes it: a few hundred instructions).',
       '',
       '| model | MACs | native DSP instr. | instr. / MAC | TFLM + CMSIS-NN instr. | ratio | bit-exact |',
