@@ -57,9 +57,9 @@ interface Profile {
 }
 
 /** Build the engine with per-op marks, run it once on the virtual Cortex-M4, read the marks. */
-function profile(modelBytes: Uint8Array, input: Uint8Array, want: Uint8Array, work: string): Profile {
+export function profile(modelBytes: Uint8Array, input: Uint8Array, want: Uint8Array, work: string, weights: 'auto' | 'int8' = 'auto'): Profile {
   const model = readTflite(modelBytes);
-  const res = emitNativeEngine(model, { modelSha256: createHash('sha256').update(modelBytes).digest('hex'), target: 'dsp' });
+  const res = emitNativeEngine(model, { modelSha256: createHash('sha256').update(modelBytes).digest('hex'), target: 'dsp', weights });
   const order: number[] = [];
   const lines: string[] = [];
   for (const l of res.files[0].contents.split('\n')) {
