@@ -134,7 +134,7 @@ describe('DSP engine on every vector (host, emulated intrinsics)', () => {
       for (const s of res.schedule) {
         const bytes = s.scratchBytes ?? 0;
         if (s.kernel === 'tf_dsp_conv_s8') expect(bytes > 0 && bytes % 20 === 0).toBe(true); // 5 × taps rounded up to 4
-        else if (s.kernel === 'tf_dsp_fc_s8') expect(bytes > 0 && bytes % 8 === 0).toBe(true); // 2 × inputs rounded up to 4
+        else if (s.kernel === 'tf_dsp_fc_s8') expect(bytes > 8 && bytes % 8 === 0).toBe(true); // 2 × inputs rounded up to 4, + 8
         else expect(bytes).toBe(0);
       }
       const work = tempDir('tf-dsp-v-');
@@ -478,8 +478,11 @@ describe('DSP FC kernel (tf_dsp_fc_s8) == portable kernel on odd shapes', () => 
       expect(got.kernel).toBe('tf_dsp_fc_s8');
       // graphOf gives per-channel filters zero point 0; a per-tensor one filterZp (int8 packing needs 0).
       expect(got.weights).toBe(packing === 'int8' && (c.perChannel || c.filterZp === 0) ? 'int8' : 'int16');
-      const src = emitNativeEngine({ graph, version: 3, description: 'fc', metadata: [] }, { modelSha256: SHA, target: 'dsp', weights: packing }).files[0].contents;
+      const files = emitNativeEngine({ graph, version: 3, description: 'fc', metadata: [] }, { modelSha256: SHA, target: 'dsp', weights: packing }).files;
+      const src = files[0].contents;
       seen[/\.rq = NULL/.test(src) ? 'general' : /\.rq_per_row = 1/.test(src) ? 'solved' : 'shared']++;
+      // The Cortex-M4 build of the same layer (the assembly's register allocation in every requantisation context).
+      if (arm) expect(armCompile(files, join(tempDir('tf-dsp-fc-'), 'arm'))).toBe('');
       got.outputs.forEach((o, j) => expect(Buffer.from(o).toString('hex'), `${JSON.stringify(c)} input ${j}`).toBe(Buffer.from(want.outputs[j]).toString('hex')));
     });
     // All three requantisations ran: per-row table, one shared triple, general.

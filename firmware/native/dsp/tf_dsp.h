@@ -125,8 +125,14 @@ typedef struct {
   int32_t rq_per_row;
 } tf_dsp_fc_params_t;
 
-/** Scratch of tf_dsp_fc_s8 in bytes: one batch's input widened to int16 (2 words per group of 4 taps). */
-#define TF_DSP_FC_SCRATCH_BYTES(accum4) (2 * (accum4))
+/**
+ * Scratch of tf_dsp_fc_s8 in bytes: one batch's input widened to int16 (2 words per group of 4 taps),
+ * then TF_DSP_FC_SENTINEL (ends the int8 assembly loop, which has no register left for a counter) and
+ * a pad word.
+ */
+#define TF_DSP_FC_SCRATCH_BYTES(accum4) (2 * (accum4) + 8)
+/** Two int16 lanes of 0x4000: no widened int8 pair (each lane in [-128, 127]) equals it. */
+#define TF_DSP_FC_SENTINEL 0x40004000
 
 typedef uint32_t tf_dsp_u32_unaligned __attribute__((aligned(1), may_alias));
 
@@ -541,7 +547,7 @@ TF_DSP_INLINE int tf_dsp_conv_s8(const tf_dsp_conv_params_t* p, const int8_t* in
 
 /**
  * One batch's input widened once into xs: group g at xs[2g] = (x[4g], x[4g+2]), xs[2g+1] = (x[4g+1],
- * x[4g+3]); the taps of the last group past accum_depth are 0.
+ * x[4g+3]); the taps of the last group past accum_depth are 0; TF_DSP_FC_SENTINEL after the last group.
  */
 TF_DSP_INLINE void tf_dsp_fc_widen(const tf_dsp_fc_params_t* p, const int8_t* in, int32_t* xs) {
   const int32_t full = p->accum_depth / 4, rest = p->accum_depth % 4;
@@ -557,6 +563,7 @@ TF_DSP_INLINE void tf_dsp_fc_widen(const tf_dsp_fc_params_t* p, const int8_t* in
     xs[2 * full] = __sxtb16((int32_t)x);
     xs[2 * full + 1] = tf_dsp_sxtb16_ror8((int32_t)x);
   }
+  xs[p->accum4 / 2] = TF_DSP_FC_SENTINEL;
 }
 
 /** Accumulates `groups` groups of a block of m rows (m a layer constant) into acc[0..m); returns the weights after the block. */
@@ -574,49 +581,63 @@ TF_DSP_INLINE const int32_t* tf_dsp_fc_block_c(int32_t m, int32_t w8, int32_t gr
 
 #if defined(TF_DSP_ASM) && defined(__OPTIMIZE__)
 // A full 4-row block in Thumb-2 assembly: per group one LDRD of the widened input and one LDM of
-// the 4 rows' weight words (two for int16). The LDM register list must ascend, so the weight
-// registers are pinned (r4 r5 r6 r8: r7 stays free for a frame pointer); 14 operands, so only
-// optimised builds (-O0 keeps the C). The group count is a layer constant: the one- and
-// two-group remainders are separate statements the compiler keeps or drops, then 4 per loop pass.
-#define TF_DSP_FC_W8_ROW(a, w, t)                 \
-  "sxtb16 %[" t "], %[" w "]\n\t"                 \
-  "smlad %[" a "], %[" t "], %[x0], %[" a "]\n\t" \
-  "sxtb16 %[" w "], %[" w "], ror #8\n\t"         \
-  "smlad %[" a "], %[" w "], %[x1], %[" a "]\n\t"
-#define TF_DSP_FC_W8_GROUP                              \
-  "ldrd %[x0], %[x1], [%[xp]], #8\n\t"                  \
-  "ldm %[wp]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"        \
-  TF_DSP_FC_W8_ROW("a0", "w0", "t") TF_DSP_FC_W8_ROW("a1", "w1", "w0") \
-  TF_DSP_FC_W8_ROW("a2", "w2", "w1") TF_DSP_FC_W8_ROW("a3", "w3", "w2")
-#define TF_DSP_FC_W16_GROUP                                  \
-  "ldrd %[x0], %[x1], [%[xp]], #8\n\t"                       \
-  "ldm %[wp]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"             \
-  "smlad %[a0], %[w0], %[x0], %[a0]\n\t"                     \
-  "smlad %[a0], %[w1], %[x1], %[a0]\n\t"                     \
-  "smlad %[a1], %[w2], %[x0], %[a1]\n\t"                     \
-  "smlad %[a1], %[w3], %[x1], %[a1]\n\t"                     \
-  "ldm %[wp]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"             \
-  "smlad %[a2], %[w0], %[x0], %[a2]\n\t"                     \
-  "smlad %[a2], %[w1], %[x1], %[a2]\n\t"                     \
-  "smlad %[a3], %[w2], %[x0], %[a3]\n\t"                     \
-  "smlad %[a3], %[w3], %[x1], %[a3]\n\t"
-#define TF_DSP_FC_OPERANDS                                                                                     \
-  : [x0] "=&r"(x0), [x1] "=&r"(x1), [t] "=&r"(t), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3), \
-    [xp] "+r"(xp), [wp] "+r"(w), [n] "+r"(n), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3)          \
-  :                                                                                                            \
-  : "memory", "cc"
+// the 4 rows' weight words (two for int16). An LDM register list must ascend, so the weights go to
+// fixed registers named in the text and clobbered (r8 r10 r11 r12: not r7, a frame pointer, nor r9,
+// a platform register on some targets), not to operands: with pinned operand registers, or with
+// r4-r6 clobbered, GCC 12's allocator gives up in some layers ("impossible constraints"). 9 operands + 4 clobbers; only optimised builds (-O0 keeps the C). The group count
+// is a layer constant: the one- and two-group remainders are separate statements the compiler keeps
+// or drops, then 4 per loop pass.
+#define TF_DSP_FC_W8_ROW(a, w, t)             \
+  "sxtb16 " t ", " w "\n\t"                   \
+  "smlad " a ", " t ", %[x0], " a "\n\t"      \
+  "sxtb16 " w ", " w ", ror #8\n\t"           \
+  "smlad " a ", " w ", %[x1], " a "\n\t"
+#define TF_DSP_FC_W8_GROUP                                                              \
+  "ldrd %[x0], %[x1], [%[xp]], #8\n\t"                                                 \
+  "ldm %[wp]!, {r8, r10, r11, r12}\n\t"                                                   \
+  TF_DSP_FC_W8_ROW("%[a0]", "r8", "%[t]") TF_DSP_FC_W8_ROW("%[a1]", "r10", "r8")        \
+  TF_DSP_FC_W8_ROW("%[a2]", "r11", "r10") TF_DSP_FC_W8_ROW("%[a3]", "r12", "r11")
+#define TF_DSP_FC_W16_GROUP                     \
+  "ldrd %[x0], %[x1], [%[xp]], #8\n\t"         \
+  "ldm %[wp]!, {r8, r10, r11, r12}\n\t"           \
+  "smlad %[a0], r8, %[x0], %[a0]\n\t"          \
+  "smlad %[a0], r10, %[x1], %[a0]\n\t"         \
+  "smlad %[a1], r11, %[x0], %[a1]\n\t"         \
+  "smlad %[a1], r12, %[x1], %[a1]\n\t"         \
+  "ldm %[wp]!, {r8, r10, r11, r12}\n\t"           \
+  "smlad %[a2], r8, %[x0], %[a2]\n\t"          \
+  "smlad %[a2], r10, %[x1], %[a2]\n\t"         \
+  "smlad %[a3], r11, %[x0], %[a3]\n\t"         \
+  "smlad %[a3], r12, %[x1], %[a3]\n\t"
+/** The operands; EXTRA: the W8 group's temporary [t], or the W16 loop's counter [n]. */
+#define TF_DSP_FC_OPERANDS(EXTRA)                                                                        \
+  : [x0] "=&r"(x0), [x1] "=&r"(x1), [xp] "+r"(xp), [wp] "+r"(w), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), \
+    [a3] "+r"(a3), EXTRA                                                                                 \
+  :                                                                                                      \
+  : "r8", "r10", "r11", "r12", "memory", "cc"
 TF_DSP_INLINE const int32_t* tf_dsp_fc_block4(int32_t w8, int32_t groups, const int32_t* xp, const int32_t* w, int32_t* acc) {
-  register int32_t w0 __asm__("r4"), w1 __asm__("r5"), w2 __asm__("r6"), w3 __asm__("r8");
   int32_t x0, x1, t, n = groups >> 2;
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-#define TF_DSP_FC_RUN(GROUP)                                                                                \
-  do {                                                                                                      \
-    if (groups & 1) __asm__ volatile(GROUP TF_DSP_FC_OPERANDS);                                            \
-    if (groups & 2) __asm__ volatile(GROUP GROUP TF_DSP_FC_OPERANDS);                                      \
-    if (n) __asm__ volatile("1:\n\t" GROUP GROUP GROUP GROUP "subs %[n], %[n], #1\n\tbne 1b\n\t" TF_DSP_FC_OPERANDS); \
+#define TF_DSP_FC_RUN(GROUP, EXTRA)                                                \
+  do {                                                                             \
+    if (groups & 1) __asm__ volatile(GROUP TF_DSP_FC_OPERANDS(EXTRA));             \
+    if (groups & 2) __asm__ volatile(GROUP GROUP TF_DSP_FC_OPERANDS(EXTRA));       \
   } while (0)
-  if (w8) TF_DSP_FC_RUN(TF_DSP_FC_W8_GROUP);
-  else TF_DSP_FC_RUN(TF_DSP_FC_W16_GROUP);
+  if (w8) {
+    TF_DSP_FC_RUN(TF_DSP_FC_W8_GROUP, [t] "=&r"(t));
+    // The loop ends at the sentinel tf_dsp_fc_widen put after the input (one register fewer than a counter).
+    if (groups >> 2)
+      __asm__ volatile("1:\n\t" TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP
+                       "ldr %[t], [%[xp]]\n\t"
+                       "cmp %[t], #0x40004000\n\t"
+                       "bne 1b\n\t" TF_DSP_FC_OPERANDS([t] "=&r"(t)));
+  } else {
+    TF_DSP_FC_RUN(TF_DSP_FC_W16_GROUP, [n] "+r"(n));
+    if (n)
+      __asm__ volatile("1:\n\t" TF_DSP_FC_W16_GROUP TF_DSP_FC_W16_GROUP TF_DSP_FC_W16_GROUP TF_DSP_FC_W16_GROUP
+                       "subs %[n], %[n], #1\n\t"
+                       "bne 1b\n\t" TF_DSP_FC_OPERANDS([n] "+r"(n)));
+  }
 #undef TF_DSP_FC_RUN
   acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
   return w;

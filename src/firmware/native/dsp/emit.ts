@@ -181,9 +181,9 @@ function fcWeights(p: FullyConnectedPrepared, e: Target): WeightChoice | null {
   return { int16: 2 * p.outputDepth * a4, int8: p.filterOffset === 0 ? p.outputDepth * a4 : null, macs: p.batches * p.accumDepth * p.outputDepth };
 }
 
-/** Arena scratch of the DSP FC kernel (TF_DSP_FC_SCRATCH_BYTES: one batch's input widened to int16), 0 when not taken. */
+/** Arena scratch of the DSP FC kernel (TF_DSP_FC_SCRATCH_BYTES: one batch's input widened to int16, a sentinel and a pad word), 0 when not taken. */
 function fcScratch(p: FullyConnectedPrepared, e: Target): number {
-  return fcTaken(p, e) ? 2 * roundUp4(p.accumDepth) : 0;
+  return fcTaken(p, e) ? 2 * roundUp4(p.accumDepth) + 8 : 0;
 }
 
 /** Output rows per pass of tf_dsp_fc_s8 (TF_DSP_FC_ROWS): the weight packing's row block. */
@@ -214,7 +214,7 @@ export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter, packing: 
   // One triple when every row has the same (per-tensor layers, usually): it folds into the code.
   const shared = table && table.every((v, k) => v === table[k % 3]);
   const rq = shared ? table.subarray(0, 3) : table;
-  e.decl(`/* operator ${i}: FULLY_CONNECTED on the DSP kernel, ${p.accumDepth} inputs, ${w8 ? 'int8' : 'int16'} weights, scratch ${2 * roundUp4(p.accumDepth)} B, ${rq ? `requantisation solved${shared ? ' (one for all rows)' : ' per row'}` : 'general requantisation'} */`);
+  e.decl(`/* operator ${i}: FULLY_CONNECTED on the DSP kernel, ${p.accumDepth} inputs, ${w8 ? 'int8' : 'int16'} weights, scratch ${fcScratch(p, e)} B, ${rq ? `requantisation solved${shared ? ' (one for all rows)' : ' per row'}` : 'general requantisation'} */`);
   e.decl(words(`tf_op${i}_wpack`, w8 ? packInt8Taps(rows, p.accumDepth, FC_ROWS) : packSxtb16(rows, p.accumDepth, FC_ROWS)));
   e.decl(words(`tf_op${i}_bias_folded`, folded));
   if (rq) e.decl(words(`tf_op${i}_rq`, rq));
