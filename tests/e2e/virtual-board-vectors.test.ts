@@ -181,7 +181,7 @@ describe('virtual board: DSP conv tap-group counts 1..9 bit-exact (native engine
 });
 
 // The FC kernel's assembly (4-row blocks: one LDM of the 4 rows' weights per group; the remainder
-// groups first, then 4 (int16) or 8 (int8) per loop pass) and its C tails on the real instructions:
+// groups first, then 4 (int16) or 8 (int8, both int8 layouts) per loop pass) and its C tails on the real instructions:
 // a chain of FC layers whose group counts (accum / 4 rounded up) are 2, 3, 4, 10, 3, 9, 18, 2 (loops
 // of one and two passes, every remainder), rows with 4-row blocks plus tails of 1, 2 and 3,
 // per-tensor and per-channel filters, one output scale tiny enough for a left shift (general
@@ -212,6 +212,11 @@ describe('virtual board: DSP FC group counts and row tails bit-exact (native eng
   };
   it.each(['auto', 'int8'] as const)('%s weights', async (weights) => {
     expect(await verifyGraphOnVirtualBoard(`fc-groups-${weights}`, graph(), weights)).toEqual(Array(sizes.length - 1).fill('tf_dsp_fc_s8'));
+    // int8: every layer in the offset-binary layout (weights in [-127, 127], |bias| + 128·Σ|w| < 2^23: tf_dsp.h w8 2).
+    if (weights === 'int8') {
+      const src = emitNativeEngine({ graph: graph(), version: 3, description: 'fc', metadata: [] }, { modelSha256: 'ab'.repeat(32), target: 'dsp', weights }).files.map((f) => f.contents).join('\n');
+      expect(src.match(/\.w8 = 2/g)?.length).toBe(sizes.length - 1);
+    }
   });
 });
 

@@ -17,7 +17,7 @@ import { REPO_ROOT } from '../../src/core/shared.js';
 import { sharedForTests } from '../support/shared.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { computeOutSize, emitNativeEngine } from '../../src/firmware/native/index.js';
-import { packInt8Taps, packSxtb16, foldInputOffset, solveRequant } from '../../src/firmware/native/dsp/pack.js';
+import { packInt8Taps, packSxtb16, packOffsetBinaryTaps, offsetBinaryStart, foldInputOffset, solveRequant } from '../../src/firmware/native/dsp/pack.js';
 import { emitFirmware } from '../../src/firmware/emit.js';
 import { readFirmwareSources } from '../../src/adapters/firmware-sources.js';
 import { settingsFromGraph } from '../../src/firmware/settings-header.js';
@@ -493,6 +493,9 @@ describe('DSP FC kernel (tf_dsp_fc_s8) == portable kernel on odd shapes', () => 
       const files = emitNativeEngine({ graph, version: 3, description: 'fc', metadata: [] }, { modelSha256: SHA, target: 'dsp', weights: packing }).files;
       const src = files[0].contents;
       seen[/\.rq = NULL/.test(src) ? 'general' : /\.rq_per_row = 1/.test(src) ? 'solved' : 'shared']++;
+      // The layout taken: int8 rows here are always offset-binary (graphOf: weights in [-127, 127], bias in
+      // [-2000, 2000], accum <= 37, so |folded bias| + 128·Σ|w| < 2^23; pack.ts offsetBinaryStart).
+      expect(/\.w8 = (\d)/.exec(src)?.[1], `case ${k}`).toBe(got.weights === 'int8' ? '2' : '0');
       // The Cortex-M4 build of the same layer (the assembly's register allocation in every requantisation context).
       if (arm) expect(armCompile(files, join(tempDir('tf-dsp-fc-'), 'arm'))).toBe('');
       got.outputs.forEach((o, j) => expect(Buffer.from(o).toString('hex'), `${JSON.stringify(c)} input ${j}`).toBe(Buffer.from(want.outputs[j]).toString('hex')));
@@ -500,4 +503,72 @@ describe('DSP FC kernel (tf_dsp_fc_s8) == portable kernel on odd shapes', () => 
     // All three requantisations ran: per-row table, one shared triple, general.
     expect(Object.values(seen).every((v) => v > 0)).toBe(true);
   }, 300_000);
+});
+
+// ---- FULLY_CONNECTED, offset-binary int8 layout (tf_dsp_fc_params_t w8 2) ----
+
+describe('DSP FC kernel, offset-binary int8 layout (W, UXTB16(W) against prepared X, Y)', () => {
+  const s16 = (v: number) => ((v & 0xffff) << 16) >> 16;
+  const smlad = (acc: number, x: number, y: number) => (acc + s16(x) * s16(y) + s16(x >>> 16) * s16(y >>> 16)) | 0;
+  /** tf_dsp.h tf_dsp_fc_widen1 (w8 2), from its arithmetic definition: X = (-(a1 + 128), -(a3 + 128)), Y = (256·a0 + a1 + 128, 256·a2 + a3 + 128). */
+  const prep = (a: number[]) => [(-(a[1] + 128) & 0xffff) | (-(a[3] + 128) << 16), ((256 * a[0] + a[1] + 128) & 0xffff) | ((256 * a[2] + a[3] + 128) << 16)];
+
+  it('packs [w0 + 128, -w1, w2 + 128, -w3] per group in 4-row blocks; starts 256·bias - 32768·Σ odd taps; refuses -128 at odd taps and |S| >= 2^23', () => {
+    // By hand from the tf_dsp.h header: one row, k = 5: group 0 (1, -2, 3, -127) → bytes 129, 2, 131, 127; group 1 (-128, pad…) → 0, 0, 128, 0.
+    expect(Array.from(packOffsetBinaryTaps([[1, -2, 3, -127, -128]], 5)!)).toEqual([129 | (2 << 8) | (131 << 16) | (127 << 24), 128 << 16]);
+    expect(packOffsetBinaryTaps([[1, -128, 3]], 3)).toBeNull();
+    expect(packOffsetBinaryTaps([[-128, 5, -128]], 3)).not.toBeNull();
+    // 256·10 - 32768·(-2 + -127) = 2560 + 4,227,072.
+    expect(Array.from(offsetBinaryStart([10], [[1, -2, 3, -127, -128]])!)).toEqual([4_229_632]);
+    // |bias| + 128·Σ|w| = 2^23 - 1 passes, 2^23 does not.
+    expect(offsetBinaryStart([2 ** 23 - 1 - 128 * 6], [[1, -2, 3]])).not.toBeNull();
+    expect(offsetBinaryStart([2 ** 23 - 128 * 6], [[1, -2, 3]])).toBeNull();
+  });
+
+  it('property: the kernel arithmetic (emulated SMLAD, UXTB16 on packed words) equals the plain dot product', () => {
+    const row = fc.integer({ min: 1, max: 40 }).chain((k) => fc.tuple(
+      fc.array(fc.oneof(fc.integer({ min: -127, max: 127 }), fc.constantFrom(-127, 127)), { minLength: k, maxLength: k }),
+      fc.array(fc.oneof(fc.integer({ min: -128, max: 127 }), fc.constantFrom(-128, 127)), { minLength: k, maxLength: k }),
+      fc.integer({ min: -3_000_000, max: 3_000_000 }),
+    ));
+    fc.assert(fc.property(row, ([w, a, bias]) => {
+      const k = w.length;
+      const start = offsetBinaryStart([bias], [w]);
+      fc.pre(start !== null);
+      const words = packOffsetBinaryTaps([w], k)!;
+      let t = start![0];
+      for (let g = 0; g < words.length; g++) {
+        const ag = [0, 1, 2, 3].map((j) => (4 * g + j < k ? a[4 * g + j] : 0));
+        t = (t - 32768 * (ag[0] + ag[2])) | 0;
+        const [x, y] = prep(ag);
+        t = smlad(smlad(t, words[g], x), words[g] & 0x00ff00ff, y);
+      }
+      expect(t >> 8).toBe(w.reduce((acc, v, j) => acc + v * a[j], bias));
+    }), { numRuns: 2000 });
+  });
+
+  // Rails and the fallbacks, bit-exact against the portable kernel (TFLM reference semantics), layout asserted.
+  const base: Case = { kind: 'fc', inH: 1, inW: 37, inC: 1, outC: 9, fH: 1, fW: 1, stride: [1, 1], dilation: [1, 1], padding: 'VALID', act: 'NONE', inZp: -128, outZp: 3, filterZp: 0, perChannel: true, withBias: true, batches: 2, seed: 77 };
+  const variants: [string, string, (g: Graph) => void][] = [
+    ['rails: w = ±127 (odd taps -127: byte 127), offset-binary', '2', (g) => { g.tensors[1].data = bytesOf(Int8Array.from({ length: 9 * 37 }, (_, j) => ((j * 7) % 3 === 0 ? 127 : -127))); g.tensors[3].quant = q(g.tensors[3].quant!.scale[0] * 200, 3); }],
+    ['an odd tap -128: the SXTB16 layout', '1', (g) => { const w = new Int8Array(g.tensors[1].data!.slice().buffer); w[5 * 37 + 3] = -128; g.tensors[1].data = bytesOf(w); }],
+    ['a bias of 2^23: the SXTB16 layout', '1', (g) => { const b = new Int32Array(g.tensors[2].data!.slice().buffer); b[4] = 2 ** 23; g.tensors[2].data = bytesOf(b); }],
+  ];
+  it.each(variants)('%s', (_, layout, edit) => {
+    const graph = graphOf(base)!;
+    edit(graph);
+    const rnd = lcg(5);
+    const n = 2 * 37;
+    const inputs = [Uint8Array.from({ length: n }, () => rnd() & 0xff), new Uint8Array(n).fill(0x80), new Uint8Array(n).fill(0x7f), Uint8Array.from({ length: n }, (_, j) => (j % 2 ? 0x80 : 0x7f))];
+    const want = run(graph, false, inputs);
+    const got = run(graph, true, inputs, 'int8');
+    const src = emitNativeEngine({ graph, version: 3, description: 'fc', metadata: [] }, { modelSha256: SHA, target: 'dsp', weights: 'int8' }).files[0].contents;
+    expect(/\.w8 = (\d)/.exec(src)?.[1]).toBe(layout);
+    // requant 'uniform': never the value-dependent layout.
+    const uniform = emitNativeEngine({ graph, version: 3, description: 'fc', metadata: [] }, { modelSha256: SHA, target: 'dsp', weights: 'int8', requant: 'uniform' }).files;
+    expect(uniform.map((f) => f.contents).join('\n')).not.toMatch(/\.w8 = 2/);
+    got.outputs.forEach((o, j) => expect(Buffer.from(o).toString('hex'), `input ${j}`).toBe(Buffer.from(want.outputs[j]).toString('hex')));
+    // Outputs not all one value.
+    expect(new Set(Array.from(want.outputs[0])).size).toBeGreaterThan(3);
+  }, 60_000);
 });

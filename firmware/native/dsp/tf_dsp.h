@@ -102,18 +102,34 @@ typedef struct {
 /**
  * FULLY_CONNECTED. Weights in blocks of 4 rows (TF_DSP_FC_ROWS; the last block holds output_depth % 4
  * rows when that is not 0): per group g of 4 taps, one entry per row of the block in row order, an
- * entry being 1 word of 4 int8 taps (w8) or the 2 SXTB16-order int16x2 words (int16). So one LDM
+ * entry being 1 word of 4 int8 taps (w8 1 or 2) or the 2 SXTB16-order int16x2 words (w8 0). So one LDM
  * loads a group's weights of the 4 rows (int8; two LDMs for int16).
+ *
+ * w8 = 2, the offset-binary int8 layout (TF_DSP_FC_U8; 3 instructions per 4 MACs instead of 4): a
+ * group's taps (w0, w1, w2, w3) are stored as the bytes [w0 + 128, -w1, w2 + 128, -w3], so the word W's
+ * halfwords are (w0 + 128 - 256·w1, w2 + 128 - 256·w3) and UXTB16(W) = (w0 + 128, w2 + 128). The input
+ * group (a0..a3, raw int8: the input offset is folded into the bias) is prepared once per batch as
+ * X = (-(a1 + 128), -(a3 + 128)) and Y = (256·a0 + a1 + 128, 256·a2 + a3 + 128) (both fit int16). Then
+ *   SMLAD(W, X) + SMLAD(UXTB16(W), Y) = 256·(w0·a0 + w1·a1 + w2·a2 + w3·a3) + 32768·(a0 + a2 + w1 + w3)
+ * exactly in integers (expand: the (w0+128)(a1+128) terms cancel), so over a row, modulo 2^32,
+ *   T = bias[o] - 32768·E + Σ_groups (...) = 256·S,  bias[o] = 256·folded_bias - 32768·O_row,
+ * with E = Σ a at even positions (per batch, from the preparation), O_row = Σ w at odd positions
+ * (generation time) and S = folded_bias + Σ w·a the accumulator of the other layouts; S = T >> 8
+ * (arithmetic) is exact when |S| < 2^23, which the generator checks per row (|folded_bias| +
+ * 128·Σ|w| < 2^23), together with -w1, -w3 fitting int8 (odd taps != -128); otherwise it keeps w8 = 1.
+ * Taps past accum_depth are w = 0, a = 0: they add 0.
  */
 #define TF_DSP_FC_ROWS 4
+/** tf_dsp_fc_params_t.w8 of the offset-binary int8 layout. */
+#define TF_DSP_FC_U8 2
 typedef struct {
   int32_t batches, accum_depth, accum4, output_depth;
   int32_t output_offset, act_min, act_max;
   int32_t per_channel;       /**< 1: multiplier/shift per output; 0: one entry. */
   int32_t any_left_shift;    /**< 0: every shift <= 0. */
-  int32_t w8;                /**< 1: int8 weights (filter_offset 0), 4 per word; 0: int16. */
+  int32_t w8;                /**< 1: int8 weights (filter_offset 0), 4 per word; 2: the same in the offset-binary layout (above); 0: int16. */
   const int32_t* weights;    /**< (filter + filter_offset) in 4-row blocks, above: output_depth * accum4 / (w8 ? 4 : 2) words. */
-  const int32_t* bias;       /**< [output_depth]: bias + input_offset * sum(filter + filter_offset). */
+  const int32_t* bias;       /**< [output_depth]: bias + input_offset * sum(filter + filter_offset) (w8 2: its start value T, above). */
   const int32_t* multiplier; /**< (NULL with rq) */
   const int32_t* shift;      /**< (NULL with rq) */
   /**
@@ -125,12 +141,12 @@ typedef struct {
 } tf_dsp_fc_params_t;
 
 /**
- * Scratch of tf_dsp_fc_s8 in bytes: one batch's input widened to int16 (2 words per group of 4 taps),
+ * Scratch of tf_dsp_fc_s8 in bytes: one batch's input widened to int16 (2 words per group of 4 taps; X, Y with w8 2),
  * then TF_DSP_FC_SENTINEL (ends the int8 assembly loop, which has no register left for a counter) and
  * a pad word.
  */
 #define TF_DSP_FC_SCRATCH_BYTES(accum4) (2 * (accum4) + 8)
-/** Two int16 lanes of 0x4000: no widened int8 pair (each lane in [-128, 127]) equals it. */
+/** Two int16 lanes of 0x4000: no widened int8 pair (each lane in [-128, 127]) nor X word (lanes in [-255, 0]) equals it. */
 #define TF_DSP_FC_SENTINEL 0x40004000
 
 typedef uint32_t tf_dsp_u32_unaligned __attribute__((aligned(1), may_alias));
@@ -155,6 +171,11 @@ TF_DSP_INLINE int32_t tf_dsp_sxtb16_ror8(int32_t x) {
  * packing) or unpacked from one word of 4 int8 taps (w8). Returns the words consumed.
  */
 TF_DSP_INLINE int32_t tf_dsp_wgroup(int32_t w8, const int32_t* w, int32_t* lo, int32_t* hi) {
+  if (w8 == TF_DSP_FC_U8) {  // (W, UXTB16(W)) against the prepared (X, Y): see tf_dsp_fc_params_t
+    *lo = w[0];
+    *hi = (int32_t)((uint32_t)w[0] & 0x00ff00ffu);
+    return 1;
+  }
   if (w8) {
     *lo = __sxtb16(w[0]);
     *hi = tf_dsp_sxtb16_ror8(w[0]);
@@ -536,23 +557,34 @@ TF_DSP_INLINE int tf_dsp_conv_s8(const tf_dsp_conv_params_t* p, const int8_t* in
 
 /**
  * One batch's input widened once into xs: group g at xs[2g] = (x[4g], x[4g+2]), xs[2g+1] = (x[4g+1],
- * x[4g+3]); the taps of the last group past accum_depth are 0; TF_DSP_FC_SENTINEL after the last group.
+ * x[4g+3]), or with w8 2 the words X, Y of tf_dsp_fc_params_t; the taps of the last group past
+ * accum_depth are 0; TF_DSP_FC_SENTINEL after the last group. Returns 32768·E (w8 2: E the sum of the
+ * even-position inputs, the accumulators start at bias - 32768·E modulo 2^32), else 0.
  */
-TF_DSP_INLINE void tf_dsp_fc_widen(const tf_dsp_fc_params_t* p, const int8_t* in, int32_t* xs) {
-  const int32_t full = p->accum_depth / 4, rest = p->accum_depth % 4;
-  TF_DSP_UNROLL
-  for (int32_t g = 0; g < full; ++g) {
-    const int32_t x = tf_dsp_load4(in + 4 * g);
-    xs[2 * g] = __sxtb16(x);
-    xs[2 * g + 1] = tf_dsp_sxtb16_ror8(x);
+TF_DSP_INLINE uint32_t tf_dsp_fc_widen1(int32_t w8, uint32_t x, int32_t* xs) {
+  if (w8 == TF_DSP_FC_U8) {
+    // X = -(odd bytes + 128) per halfword; Y = REV16(x) ^ 0x00800080 = (256·a0 + a1 + 128, 256·a2 + a3 + 128).
+    const uint32_t u = ((x ^ 0x80808080u) >> 8) & 0x00ff00ffu;
+    xs[0] = (int32_t)(((0u - (u & 0xffffu)) & 0xffffu) | ((0u - (u >> 16)) << 16));
+    xs[1] = (int32_t)((((x & 0x00ff00ffu) << 8) | ((x >> 8) & 0x00ff00ffu)) ^ 0x00800080u);
+    return (uint32_t)((int32_t)(int8_t)(x & 0xffu) + (int32_t)(int8_t)((x >> 16) & 0xffu));
   }
+  xs[0] = __sxtb16((int32_t)x);
+  xs[1] = tf_dsp_sxtb16_ror8((int32_t)x);
+  return 0;
+}
+TF_DSP_INLINE uint32_t tf_dsp_fc_widen(const tf_dsp_fc_params_t* p, const int8_t* in, int32_t* xs) {
+  const int32_t full = p->accum_depth / 4, rest = p->accum_depth % 4;
+  uint32_t e = 0;
+  TF_DSP_UNROLL
+  for (int32_t g = 0; g < full; ++g) e += tf_dsp_fc_widen1(p->w8, (uint32_t)tf_dsp_load4(in + 4 * g), xs + 2 * g);
   if (rest) {
     uint32_t x = 0;
     for (int32_t i = 0; i < rest; ++i) x |= (uint32_t)(uint8_t)in[4 * full + i] << (8 * i);
-    xs[2 * full] = __sxtb16((int32_t)x);
-    xs[2 * full + 1] = tf_dsp_sxtb16_ror8((int32_t)x);
+    e += tf_dsp_fc_widen1(p->w8, x, xs + 2 * full);
   }
   xs[p->accum4 / 2] = TF_DSP_FC_SENTINEL;
+  return e << 15;
 }
 
 /** Accumulates `groups` groups of a block of m rows (m a layer constant) into acc[0..m); returns the weights after the block. */
@@ -588,6 +620,16 @@ TF_DSP_INLINE const int32_t* tf_dsp_fc_block_c(int32_t m, int32_t w8, int32_t gr
   "ldm %[wp]!, {r8, r10, r11, r12}\n\t"                                                   \
   TF_DSP_FC_W8_ROW("%[a0]", "r8", "%[t]") TF_DSP_FC_W8_ROW("%[a1]", "r10", "r8")        \
   TF_DSP_FC_W8_ROW("%[a2]", "r11", "r10") TF_DSP_FC_W8_ROW("%[a3]", "r12", "r11")
+// The offset-binary layout (w8 2): W against X, UXTB16(W) against Y, 14 instructions per 16 MACs.
+#define TF_DSP_FC_U8_ROW(a, w)            \
+  "smlad " a ", " w ", %[x0], " a "\n\t" \
+  "uxtb16 " w ", " w "\n\t"               \
+  "smlad " a ", " w ", %[x1], " a "\n\t"
+#define TF_DSP_FC_U8_GROUP                                                  \
+  "ldrd %[x0], %[x1], [%[xp]], #8\n\t"                                     \
+  "ldm %[wp]!, {r8, r10, r11, r12}\n\t"                                     \
+  TF_DSP_FC_U8_ROW("%[a0]", "r8") TF_DSP_FC_U8_ROW("%[a1]", "r10")         \
+  TF_DSP_FC_U8_ROW("%[a2]", "r11") TF_DSP_FC_U8_ROW("%[a3]", "r12")
 #define TF_DSP_FC_W16_GROUP                     \
   "ldrd %[x0], %[x1], [%[xp]], #8\n\t"         \
   "ldm %[wp]!, {r8, r10, r11, r12}\n\t"           \
@@ -614,16 +656,21 @@ TF_DSP_INLINE const int32_t* tf_dsp_fc_block4(int32_t w8, int32_t groups, const 
     if (groups & 1) __asm__ volatile(GROUP TF_DSP_FC_OPERANDS(EXTRA));             \
     if (groups & 2) __asm__ volatile(GROUP GROUP TF_DSP_FC_OPERANDS(EXTRA));       \
   } while (0)
-  if (w8) {
-    TF_DSP_FC_RUN(TF_DSP_FC_W8_GROUP, [t] "=&r"(t));
-    // The loop ends at the sentinel tf_dsp_fc_widen put after the input (one register fewer than a counter).
-    if (groups & 4) __asm__ volatile(TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_OPERANDS([t] "=&r"(t)));
-    if (groups >> 3)
-      __asm__ volatile("1:\n\t" TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP
-                       TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP
-                       "ldr %[t], [%[xp]]\n\t"
-                       "cmp %[t], #0x40004000\n\t"
-                       "bne 1b\n\t" TF_DSP_FC_OPERANDS([t] "=&r"(t)));
+  // int8 (either layout): the loop ends at the sentinel tf_dsp_fc_widen put after the input (one register fewer than a counter).
+#define TF_DSP_FC_RUN8(GROUP)                                                                                       \
+  do {                                                                                                              \
+    TF_DSP_FC_RUN(GROUP, [t] "=&r"(t));                                                                             \
+    if (groups & 4) __asm__ volatile(GROUP GROUP GROUP GROUP TF_DSP_FC_OPERANDS([t] "=&r"(t)));                    \
+    if (groups >> 3)                                                                                                \
+      __asm__ volatile("1:\n\t" GROUP GROUP GROUP GROUP GROUP GROUP GROUP GROUP                                      \
+                       "ldr %[t], [%[xp]]\n\t"                                                                      \
+                       "cmp %[t], #0x40004000\n\t"                                                                  \
+                       "bne 1b\n\t" TF_DSP_FC_OPERANDS([t] "=&r"(t)));                                             \
+  } while (0)
+  if (w8 == TF_DSP_FC_U8) {
+    TF_DSP_FC_RUN8(TF_DSP_FC_U8_GROUP);
+  } else if (w8) {
+    TF_DSP_FC_RUN8(TF_DSP_FC_W8_GROUP);
   } else {
     TF_DSP_FC_RUN(TF_DSP_FC_W16_GROUP, [n] "+r"(n));
     if (n)
@@ -631,12 +678,15 @@ TF_DSP_INLINE const int32_t* tf_dsp_fc_block4(int32_t w8, int32_t groups, const 
                        "subs %[n], %[n], #1\n\t"
                        "bne 1b\n\t" TF_DSP_FC_OPERANDS([n] "+r"(n)));
   }
+#undef TF_DSP_FC_RUN8
 #undef TF_DSP_FC_RUN
   acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
   return w;
 }
 #undef TF_DSP_FC_W8_ROW
 #undef TF_DSP_FC_W8_GROUP
+#undef TF_DSP_FC_U8_ROW
+#undef TF_DSP_FC_U8_GROUP
 #undef TF_DSP_FC_W16_GROUP
 #undef TF_DSP_FC_OPERANDS
 #else
@@ -645,8 +695,14 @@ TF_DSP_INLINE const int32_t* tf_dsp_fc_block4(int32_t w8, int32_t groups, const 
 }
 #endif
 
-/** Output o of an FC accumulator: the fast requantisation where the generator allowed it (a layer constant). */
+/** Row o's accumulator start; e: tf_dsp_fc_widen's 32768·E. */
+TF_DSP_INLINE int32_t tf_dsp_fc_start(const tf_dsp_fc_params_t* p, int32_t o, uint32_t e) {
+  return p->w8 == TF_DSP_FC_U8 ? (int32_t)((uint32_t)p->bias[o] - e) : p->bias[o];
+}
+
+/** Output o of an FC accumulator (w8 2: T = 256·S, an arithmetic shift gives S): the fast requantisation where the generator allowed it (a layer constant). */
 TF_DSP_INLINE int8_t tf_dsp_fc_out(const tf_dsp_fc_params_t* p, int32_t o, int32_t acc) {
+  if (p->w8 == TF_DSP_FC_U8) acc >>= 8;
   // A constant row (m = 0) may have any accumulator: the doubling wraps harmlessly.
   if (p->rq) return tf_dsp_clamp8(tf_dsp_rq_solved((int32_t)((uint32_t)acc << 1), p->rq + (p->rq_per_row ? 3 * o : 0)), p->act_min, p->act_max);
   const int32_t c = p->per_channel ? o : 0;
@@ -663,11 +719,12 @@ TF_DSP_INLINE int tf_dsp_fc_s8(const tf_dsp_fc_params_t* p, const int8_t* input,
   const int32_t full = p->output_depth - p->output_depth % TF_DSP_FC_ROWS;
   for (int32_t b = 0; b < p->batches; ++b) {
     int8_t* out = output + b * p->output_depth;
-    tf_dsp_fc_widen(p, input + b * p->accum_depth, scratch);
+    const uint32_t e = tf_dsp_fc_widen(p, input + b * p->accum_depth, scratch);
     const int32_t* w = p->weights;
     int32_t o = 0;
     for (; o < full; o += TF_DSP_FC_ROWS) {
-      int32_t acc[TF_DSP_FC_ROWS] = {p->bias[o], p->bias[o + 1], p->bias[o + 2], p->bias[o + 3]};
+      int32_t acc[TF_DSP_FC_ROWS] = {tf_dsp_fc_start(p, o, e), tf_dsp_fc_start(p, o + 1, e), tf_dsp_fc_start(p, o + 2, e),
+                                     tf_dsp_fc_start(p, o + 3, e)};
       w = tf_dsp_fc_block4(p->w8, groups, scratch, w, acc);
       // Spelled out: a loop over acc[] keeps the accumulators in memory.
       out[o] = tf_dsp_fc_out(p, o, acc[0]);
@@ -678,7 +735,7 @@ TF_DSP_INLINE int tf_dsp_fc_s8(const tf_dsp_fc_params_t* p, const int8_t* input,
     if (o < p->output_depth) {
       const int32_t m = p->output_depth - o;
       int32_t acc[TF_DSP_FC_ROWS - 1];
-      for (int32_t j = 0; j < m; ++j) acc[j] = p->bias[o + j];
+      for (int32_t j = 0; j < m; ++j) acc[j] = tf_dsp_fc_start(p, o + j, e);
       w = tf_dsp_fc_block_c(m, p->w8, groups, scratch, w, acc);
       for (int32_t j = 0; j < m; ++j) out[o + j] = tf_dsp_fc_out(p, o + j, acc[j]);
     }

@@ -21,7 +21,7 @@ import { poolParamsFields, type PoolPrepared } from '../../../ops/pool.js';
 import { binaryParamsFields, outDims4, type BinaryPrepared } from '../../../ops/add-mul.js';
 import type { QuantizedMultiplier } from '../../../ops/quant.js';
 import type { NativeCall, NativeEmitter } from '../../../ops/types.js';
-import { foldInputOffset, packInt8Taps, packSxtb16, roundUp4, solveRequant } from './pack.js';
+import { foldInputOffset, offsetBinaryStart, packInt8Taps, packOffsetBinaryTaps, packSxtb16, roundUp4, solveRequant } from './pack.js';
 
 /** The kernels' own header (firmware/native/dsp/), included by the generated model file on DSP targets. */
 export const DSP_HEADER = 'tf_dsp.h';
@@ -185,6 +185,15 @@ function fcScratch(p: FullyConnectedPrepared, e: Target): number {
 
 /** Output rows per pass of tf_dsp_fc_s8 (TF_DSP_FC_ROWS): the weight packing's row block. */
 const FC_ROWS = 4;
+/** tf_dsp_fc_params_t.w8 of the offset-binary int8 layout (TF_DSP_FC_U8). */
+const FC_U8 = 2;
+
+/** The offset-binary layout's weight words and accumulator starts, or null where its bounds fail (pack.ts). */
+function offsetBinary(rows: readonly Int32Array[], k: number, folded: Int32Array): { words: Int32Array; start: Int32Array } | null {
+  const start = offsetBinaryStart(folded, rows);
+  const packed = start && packOffsetBinaryTaps(rows, k, FC_ROWS);
+  return start && packed ? { words: packed, start } : null;
+}
 
 /**
  * FULLY_CONNECTED → tf_dsp_fc_s8 (rows + filter offset packed in 4-row blocks, input offset folded,
@@ -206,14 +215,17 @@ export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter, packing: 
   // int8 rows hold filter + filter_offset: only when that offset is 0 (int8 weights are symmetric in practice).
   const w8 = packing === 'int8' && p.filterOffset === 0;
   const folded = foldInputOffset(p.biasValues, rows, p.inputOffset);
+  // int8 weights in the offset-binary layout (3 instructions per 4 MACs, not 4) where its bounds hold:
+  // they depend on the trained values, so not with requant 'uniform'.
+  const u8 = w8 && e.requant !== 'uniform' ? offsetBinary(rows, p.accumDepth, folded) : null;
   // The fast requantisation depends on the trained values (its bounds): not with requant 'uniform'.
   const table = e.requant === 'uniform' ? null : solveRequant(p, rows);
   // One triple when every row has the same (per-tensor layers, usually): it folds into the code.
   const shared = table && table.every((v, k) => v === table[k % 3]);
   const rq = shared ? table.subarray(0, 3) : table;
-  e.decl(`/* operator ${i}: FULLY_CONNECTED on the DSP kernel, ${p.accumDepth} inputs, ${w8 ? 'int8' : 'int16'} weights, scratch ${fcScratch(p, e)} B, ${rq ? `requantisation solved${shared ? ' (one for all rows)' : ' per row'}` : 'general requantisation'} */`);
-  e.decl(words(`tf_op${i}_wpack`, w8 ? packInt8Taps(rows, p.accumDepth, FC_ROWS) : packSxtb16(rows, p.accumDepth, FC_ROWS)));
-  e.decl(words(`tf_op${i}_bias_folded`, folded));
+  e.decl(`/* operator ${i}: FULLY_CONNECTED on the DSP kernel, ${p.accumDepth} inputs, ${u8 ? 'int8 (offset-binary)' : w8 ? 'int8' : 'int16'} weights, scratch ${fcScratch(p, e)} B, ${rq ? `requantisation solved${shared ? ' (one for all rows)' : ' per row'}` : 'general requantisation'} */`);
+  e.decl(words(`tf_op${i}_wpack`, u8 ? u8.words : w8 ? packInt8Taps(rows, p.accumDepth, FC_ROWS) : packSxtb16(rows, p.accumDepth, FC_ROWS)));
+  e.decl(words(`tf_op${i}_bias_folded`, u8 ? u8.start : folded));
   if (rq) e.decl(words(`tf_op${i}_rq`, rq));
   const { mult, shift } = rq ? { mult: 'NULL', shift: 'NULL' } : e.multipliers(p.multipliers);
   const params = e.struct('tf_dsp_fc_params_t', {
@@ -226,7 +238,7 @@ export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter, packing: 
     act_max: p.actMax,
     per_channel: p.perChannel ? 1 : 0,
     any_left_shift: anyLeft(p.multipliers, e),
-    w8: w8 ? 1 : 0,
+    w8: u8 ? FC_U8 : w8 ? 1 : 0,
     weights: `tf_op${i}_wpack`,
     bias: `tf_op${i}_bias_folded`,
     multiplier: mult,

@@ -41,6 +41,40 @@ export function packInt8Taps(rows: readonly ArrayLike<number>[], k: number, bloc
   });
 }
 
+/**
+ * The offset-binary int8 layout of the FC kernel (tf_dsp.h, tf_dsp_fc_params_t w8 2, 4-row blocks as
+ * packInt8Taps): per group of 4 taps (w0, w1, w2, w3) the bytes [w0 + 128, -w1, w2 + 128, -w3]; taps
+ * past k are 0 (bytes [128, 0, 128, 0]). Null when some odd-position tap is -128 (-w would not fit int8).
+ */
+export function packOffsetBinaryTaps(rows: readonly ArrayLike<number>[], k: number, block = 4): Int32Array | null {
+  if (rows.some((r) => Array.from(r).some((v, t) => t % 2 === 1 && v === -128))) return null;
+  return packBlocks(rows, k, block, 1, (r, t) => {
+    const v = tapAt(r, t, k, 127);
+    return [((v(0) + 128) & 0xff) | ((-v(1) & 0xff) << 8) | (((v(2) + 128) & 0xff) << 16) | ((-v(3) & 0xff) << 24)];
+  });
+}
+
+/**
+ * The accumulator start values of the offset-binary layout (tf_dsp.h, tf_dsp_fc_params_t w8 2):
+ * 256·folded[r] - 32768·Σ(row r's odd-position taps), wrapped to int32; null when some row's
+ * accumulator could reach 2^23 in magnitude (|folded| + 128·Σ|w| >= 2^23: T = 256·S would wrap), the
+ * bound under which the kernel's T >> 8 is exact.
+ */
+export function offsetBinaryStart(folded: ArrayLike<number>, rows: readonly ArrayLike<number>[]): Int32Array | null {
+  const out = new Int32Array(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    let abs = 0;
+    let odd = 0;
+    for (let t = 0; t < rows[r].length; t++) {
+      abs += Math.abs(rows[r][t]);
+      if (t % 2 === 1) odd += rows[r][t];
+    }
+    if (Math.abs(folded[r]) + 128 * abs >= 2 ** 23) return null;
+    out[r] = (Math.imul(256, folded[r]) - Math.imul(32768, odd)) | 0;
+  }
+  return out;
+}
+
 /** Tap t + j of row r (0 past k), checked against [-max - 1, max]. */
 function tapAt(r: ArrayLike<number>, t: number, k: number, max: number): (j: number) => number {
   return (j) => {
