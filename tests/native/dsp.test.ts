@@ -17,9 +17,7 @@ import { REPO_ROOT } from '../../src/core/shared.js';
 import { sharedForTests } from '../support/shared.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { computeOutSize, emitNativeEngine } from '../../src/firmware/native/index.js';
-import { packSxtb16, foldInputOffset } from '../../src/firmware/native/dsp/pack.js';
-import { dwRequantTable } from '../../src/firmware/native/dsp/emit.js';
-import type { ConvPrepared } from '../../src/ops/conv-common.js';
+import { packSxtb16, foldInputOffset, solveRequant } from '../../src/firmware/native/dsp/pack.js';
 import { emitFirmware } from '../../src/firmware/emit.js';
 import { readFirmwareSources } from '../../src/adapters/firmware-sources.js';
 import { settingsFromGraph } from '../../src/firmware/settings-header.js';
@@ -73,20 +71,34 @@ describe('DSP requantisation', () => {
     expect(execFileSync(exe, { encoding: 'utf8' }).trim()).toBe('cases 4003840 mismatches 0\ndw cases 3284680 mismatches 0\nadd cases 7128192 mismatches 0');
   }, 60_000);
 
-  it('solves the depthwise requantisation only where the bound holds (dwRequantTable)', () => {
-    // One 1×1 tap, 2 channels; by hand: K = 2^(e-1) + zp·2^e.
-    const p = (shift: number, bias: number, outZp = 3) => ({
-      kH: 1, kW: 1, outC: 2, outputOffset: outZp, biasValues: Int32Array.from([bias, -5]),
-      multipliers: [{ multiplier: 1 << 30, shift }, { multiplier: 1 << 30, shift: -1 }],
-    }) as unknown as ConvPrepared;
-    const f = Int8Array.from([100, -128]);
-    expect(Array.from(dwRequantTable(p(-7, 10), f)!)).toEqual([1 << 30, 64 + 3 * 128, 7, 1 << 30, 1 + 3 * 2, 1]);
-    expect(dwRequantTable(p(0, 10), f)).toBeNull(); // no right shift: (t + (t >> 31)) would be off by one
-    expect(dwRequantTable(p(1, 10), f)).toBeNull(); // a left shift
-    expect(dwRequantTable(p(-7, 2 ** 30 - 255 * 100), f)).toBeNull(); // |bias| + 255·Σ|w| reaches 2^30: 2·acc could wrap
-    expect(dwRequantTable(p(-7, 2 ** 30 - 255 * 100 - 1), f)).not.toBeNull();
-    expect(dwRequantTable(p(-25, 10, 64), f)).toBeNull(); // K = 2^24 + 64·2^25 leaves int32
-    expect(dwRequantTable(p(-25, 10, 63), f)).not.toBeNull(); // K = 2^31 - 2^24, |acc| <= 25,510
+  it('solves the requantisation only where it is exact (solveRequant, the conv and depthwise kernels\' one check)', () => {
+    // One tap per channel, weights 100 and -128, input zero point -128 (offset 128: x + offset in [0, 255]).
+    // By hand: K = 2^(e-1) + zp·2^e; channel 0's accumulator lies in [bias, bias + 25,500].
+    const layer = (shift: number, bias: number, outZp = 3, m0 = 1 << 30) => ({
+      multipliers: [{ multiplier: m0, shift }, { multiplier: 1 << 30, shift: -1 }],
+      biasValues: Int32Array.from([bias, -5]), inputOffset: 128, outputOffset: outZp, actMin: -128, actMax: 127,
+    });
+    const rows = [[100], [-128]];
+    expect(Array.from(solveRequant(layer(-7, 10), rows)!)).toEqual([1 << 30, 64 + 3 * 128, 7, 1 << 30, 1 + 3 * 2, 1]);
+    expect(solveRequant(layer(0, 10), rows)).toBeNull(); // no right shift: (t + (t >> 31)) would be off by one
+    expect(solveRequant(layer(1, 10), rows)).toBeNull(); // a left shift
+    // The accumulator reaches 2^30 (2·acc could wrap): not the {m, K, e} form; there every output saturates
+    // (acc / 2^8 + 3 > 127), so the channel is stored as the constant 127: {0, 254, 1}.
+    expect(Array.from(solveRequant(layer(-7, 2 ** 30 - 25_500), rows)!.subarray(0, 3))).toEqual([0, 254, 1]);
+    expect(Array.from(solveRequant(layer(-7, 2 ** 30 - 25_501), rows)!.subarray(0, 3))).toEqual([1 << 30, 64 + 3 * 128, 7]);
+    // K = 2^24 + 64·2^25 leaves int32: not the {m, K, e} form; acc / 2^26 rounds to 0 everywhere: the constant 64.
+    expect(Array.from(solveRequant(layer(-25, 10, 64), rows)!.subarray(0, 3))).toEqual([0, 128, 1]);
+    expect(solveRequant(layer(-25, 10, 63), rows)).not.toBeNull(); // K = 2^31 - 2^24, |acc| <= 25,510
+    // The input offset sets the range: offset -127 (zp 127) puts channel 0 in [bias - 25,500, bias].
+    expect(Array.from(solveRequant({ ...layer(-7, -(2 ** 30) + 25_500), inputOffset: -127 }, rows)!.subarray(0, 3))).toEqual([0, -256, 1]);
+    expect(Array.from(solveRequant({ ...layer(-7, -(2 ** 30) + 25_501), inputOffset: -127 }, rows)!.subarray(0, 3))).toEqual([1 << 30, 64 + 3 * 128, 7]);
+    // A constant channel: bias 2^30 - 25,500 with multiplier 2^30 and shift -31 gives
+    // round(acc / 2^32) = 0 over [2^30 - 25,500, 2^30] (acc / 2^32 <= 1/4), so the output is the zero point 3: {0, 6, 1}.
+    expect(Array.from(solveRequant(layer(-31, 2 ** 30 - 25_500), rows)!.subarray(0, 3))).toEqual([0, 6, 1]);
+    // e = 1 with |acc| >= 2^30: only the constant form; acc / 4 saturates to 127 over the whole range: {0, 254, 1} …
+    expect(Array.from(solveRequant(layer(-1, 2 ** 31 - 25_601), rows)!.subarray(0, 3))).toEqual([0, 254, 1]);
+    // … unless the range passes 2^31 - 1: the reference's int32 accumulator wraps to -2^31 (output -128).
+    expect(solveRequant(layer(-1, 2 ** 31 - 25_500), rows)).toBeNull();
   });
 });
 
@@ -391,7 +403,7 @@ describe('DSP engine == portable engine on random ADD / SUB / MUL / AVERAGE_POOL
   }, 600_000);
 });
 
-// ---- the conv kernel's fast requantisation (tf_dsp_requant_fast) and its fallbacks ----
+// ---- the conv kernel's solved requantisation (solveRequant, tf_dsp_rq_solved) and its fallbacks ----
 
 describe('DSP conv requantisation: fast table, constant channels, fallback', () => {
   // A 1×1 conv, 8 → 4 channels, per-channel scales: channel 0 ordinary; 1 dead (zero weights, bias

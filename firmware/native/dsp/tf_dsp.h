@@ -89,10 +89,9 @@ typedef struct {
   const int32_t* multiplier; /**< [out_c] (NULL with rq) */
   const int32_t* shift;      /**< [out_c] (NULL with rq) */
   /**
-   * NULL, or [out_c][3] = (multiplier, k = -shift, 2^(k-1) + (output_offset << k)) when the generator proved
-   * |accumulator| < 2^29 for every channel and input (|folded bias| + 128 · Σ|w|) and 1 <= k <= 22, or the
-   * channel's output is one value v for every input (then (0, 1, 2v)): tf_dsp_requant_fast then replaces
-   * tf_dsp_requant_l (10 instructions per output instead of ~22).
+   * NULL, or the layer's requantisation solved by the generator (every channel exact for every
+   * input): [out_c][3] = {m, K, e} of tf_dsp_rq_solved, applied to the doubled accumulator
+   * (10 instructions per output instead of ~22 for tf_dsp_requant_l).
    */
   const int32_t* rq;
 } tf_dsp_conv_params_t;
@@ -178,21 +177,21 @@ TF_DSP_INLINE int32_t tf_dsp_mbqm_l(int32_t x, int32_t multiplier, int32_t shift
   return tf_dsp_rdbpot(high, -shift);
 }
 
-TF_DSP_INLINE int8_t tf_dsp_requant_l(int32_t acc, int32_t multiplier, int32_t shift, int32_t left, int32_t out_offset,
-                                      int32_t lo, int32_t hi) {
-  int32_t v = __ssat(tf_dsp_mbqm_l(acc, multiplier, shift, left) + out_offset, 8);
+/** The activation clamp of an int8 value v; lo/hi are layer constants: the comparisons vanish for the full int8 range. */
+TF_DSP_INLINE int8_t tf_dsp_clamp8(int32_t v, int32_t lo, int32_t hi) {
   if (lo > -128) v = v < lo ? lo : v;
   if (hi < 127) v = v > hi ? hi : v;
   return (int8_t)v;
 }
 
+TF_DSP_INLINE int8_t tf_dsp_requant_l(int32_t acc, int32_t multiplier, int32_t shift, int32_t left, int32_t out_offset,
+                                      int32_t lo, int32_t hi) {
+  return tf_dsp_clamp8(__ssat(tf_dsp_mbqm_l(acc, multiplier, shift, left) + out_offset, 8), lo, hi);
+}
+
 TF_DSP_INLINE int8_t tf_dsp_requant(int32_t acc, int32_t multiplier, int32_t shift, int32_t out_offset, int32_t lo,
                                     int32_t hi) {
-  int32_t v = __ssat(tf_dsp_mbqm(acc, multiplier, shift) + out_offset, 8);
-  // lo/hi are layer constants: the comparisons vanish for the full int8 range.
-  if (lo > -128) v = v < lo ? lo : v;
-  if (hi < 127) v = v > hi ? hi : v;
-  return (int8_t)v;
+  return tf_dsp_clamp8(__ssat(tf_dsp_mbqm(acc, multiplier, shift) + out_offset, 8), lo, hi);
 }
 
 /** SMMULR: (a·b + 2^31) >> 32, the rounded high word of the product (one instruction on Armv7E-M). */
@@ -207,34 +206,24 @@ TF_DSP_INLINE int32_t tf_dsp_smmulr(int32_t a, int32_t b) {
 }
 
 /**
- * The solved requantisation of one doubled accumulator (q: multiplier, K, e), before the activation
- * clamp: floor((2·acc·m + 2^31) / 2^32) = floor((acc·m + 2^30) / 2^31) is the reference's doubling
- * high multiply; (t - [t < 0] + 2^(e-1)) >> e is its round-half-away-from-zero divide by 2^e, and
- * output_offset·2^e in K adds the zero point before the shift. tf_dsp_dw_out: the general one.
+ * The requantisation solved by the generator (solveRequant in src/firmware/native/dsp/pack.ts), shared
+ * by the conv and depthwise kernels: one channel's doubled accumulator acc2 = 2·acc and q = {m, K, e},
+ * before the activation clamp. floor((2·acc·m + 2^31) / 2^32) = floor((acc·m + 2^30) / 2^31) is the
+ * reference's doubling high multiply (tf_dsp_mbqm's identity); (t - [t < 0] + 2^(e-1)) >> e its
+ * round-half-away-from-zero divide by 2^e, with output_offset·2^e in K = 2^(e-1) + output_offset·2^e
+ * adding the zero point before the shift. The generator stores a channel only where no step
+ * overflows (1 <= e <= 31, |acc| < 2^30, |acc| + 1 + |K| < 2^31), or a constant channel (output v
+ * for every input) as {0, 2v, 1}. Checked against tf_fp_mbqm by tests/native/dsp_requant_driver.c.
  */
-TF_DSP_INLINE int32_t tf_dsp_rq1(int32_t acc2, const int32_t* q) {
+TF_DSP_INLINE int32_t tf_dsp_rq_solved(int32_t acc2, const int32_t* q) {
   const int32_t t = tf_dsp_smmulr(acc2, q[0]);
-  return __ssat((t + (t >> 31) + q[1]) >> q[2], 8);
+  return __ssat((t + q[1] - (int32_t)((uint32_t)t >> 31)) >> q[2], 8);
 }
 
-/**
- * tf_dsp_requant_l(acc, m, -k, 0, out_offset, lo, hi) bit for bit when |acc| < 2^29 and 1 <= k <= 22, with
- * rq = (m, k, 2^(k-1) + (out_offset << k)):
- * - the high multiply floor((acc·m + 2^30) / 2^31) is SMMULR(2·acc, m) (2·acc fits: no int64 add and shift);
- * - RoundingDivideByPOT(h, k) = (h + 2^(k-1) - [h < 0]) >> k (ties away from zero), and adding
- *   out_offset·2^k before the shift adds out_offset after it; |h| < 2^29 so nothing overflows.
- */
-TF_DSP_INLINE int8_t tf_dsp_requant_fast(int32_t acc, const int32_t* rq, int32_t lo, int32_t hi) {
-  const int32_t h = tf_dsp_smmulr((int32_t)((uint32_t)acc << 1), rq[0]);  // a constant channel (m = 0) may have any acc
-  int32_t v = __ssat((h + rq[2] - (int32_t)((uint32_t)h >> 31)) >> rq[1], 8);
-  if (lo > -128) v = v < lo ? lo : v;
-  if (hi < 127) v = v > hi ? hi : v;
-  return (int8_t)v;
-}
-
-/** Output channel c of a conv accumulator: the fast requantisation where the generator allowed it (a layer constant). */
+/** Output channel c of a conv accumulator: the solved requantisation where the generator found it (a layer constant). */
 TF_DSP_INLINE int8_t tf_dsp_conv_out(const tf_dsp_conv_params_t* p, int32_t c, int32_t acc) {
-  if (p->rq) return tf_dsp_requant_fast(acc, p->rq + 3 * c, p->act_min, p->act_max);
+  // A constant channel (m = 0) may have any accumulator: the doubling wraps harmlessly.
+  if (p->rq) return tf_dsp_clamp8(tf_dsp_rq_solved((int32_t)((uint32_t)acc << 1), p->rq + 3 * c), p->act_min, p->act_max);
   return tf_dsp_requant_l(acc, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
 }
 
@@ -588,9 +577,7 @@ typedef struct {
    * group of 4 channels 16 words: the 4 accumulator start values, then {multiplier, K, e} per
    * channel. Accumulators are doubled (weights ×2) and start at 2·(bias + input_offset·Σw), so
    * inputs are used raw and taps outside the image read `pad` (the input zero point: they add 0).
-   * out = SSAT8((t + (t >> 31) + K) >> e), t = SMMULR(2·acc, multiplier), e = -shift >= 1,
-   * K = 2^(e-1) + output_offset·2^e. The generator sets it only where it equals the reference for
-   * every reachable accumulator (|bias| + 255·Σ|w| < 2^30, no int32 overflow in the sum).
+   * Each triple is tf_dsp_rq_solved's (the generator sets the table only where every channel is exact).
    */
   const int32_t* rq;
   const int8_t* pad; /**< With rq: [channels] bytes of the input zero point (what a padded tap reads); else NULL (padded taps skipped). */
@@ -604,12 +591,6 @@ TF_DSP_INLINE int32_t tf_dsp_hi16(int32_t x) { return (int16_t)(uint16_t)((uint3
 /** acc + lo16(a)·lo16(b), wrapping modulo 2^32 as the reference's int32 sums do (SMLABB). */
 TF_DSP_INLINE int32_t tf_dsp_mla16(int32_t acc, int32_t a, int32_t b) {
   return (int32_t)((uint32_t)acc + (uint32_t)(tf_dsp_lo16(a) * tf_dsp_lo16(b)));
-}
-
-TF_DSP_INLINE int8_t tf_dsp_dw_clamp(const tf_dsp_dw_params_t* p, int32_t v) {
-  if (p->act_min > -128) v = v < p->act_min ? p->act_min : v;
-  if (p->act_max < 127) v = v > p->act_max ? p->act_max : v;
-  return (int8_t)v;
 }
 
 TF_DSP_INLINE int8_t tf_dsp_dw_out(const tf_dsp_dw_params_t* p, int32_t c, int32_t acc) {
@@ -629,10 +610,10 @@ TF_DSP_INLINE void tf_dsp_clip(int32_t v0, int32_t d, int32_t n, int32_t taps, i
 /** Requantise a group's 4 doubled accumulators with the solved requantisation (q: the group's {m, K, e} triples) and store them. */
 TF_DSP_INLINE void tf_dsp_dw_rq4(const tf_dsp_dw_params_t* p, const int32_t* q, int32_t a0, int32_t a1, int32_t a2,
                                  int32_t a3, int8_t* out) {
-  out[0] = tf_dsp_dw_clamp(p, tf_dsp_rq1(a0, q));
-  out[1] = tf_dsp_dw_clamp(p, tf_dsp_rq1(a1, q + 3));
-  out[2] = tf_dsp_dw_clamp(p, tf_dsp_rq1(a2, q + 6));
-  out[3] = tf_dsp_dw_clamp(p, tf_dsp_rq1(a3, q + 9));
+  out[0] = tf_dsp_clamp8(tf_dsp_rq_solved(a0, q), p->act_min, p->act_max);
+  out[1] = tf_dsp_clamp8(tf_dsp_rq_solved(a1, q + 3), p->act_min, p->act_max);
+  out[2] = tf_dsp_clamp8(tf_dsp_rq_solved(a2, q + 6), p->act_min, p->act_max);
+  out[3] = tf_dsp_clamp8(tf_dsp_rq_solved(a3, q + 9), p->act_min, p->act_max);
 }
 
 /**

@@ -21,7 +21,7 @@ import { poolParamsFields, type PoolPrepared } from '../../../ops/pool.js';
 import { binaryParamsFields, outDims4, type BinaryPrepared } from '../../../ops/add-mul.js';
 import type { QuantizedMultiplier } from '../../../ops/quant.js';
 import type { NativeCall, NativeEmitter } from '../../../ops/types.js';
-import { fastRequantTable, foldInputOffset, packInt8Taps, packSxtb16, roundUp4 } from './pack.js';
+import { foldInputOffset, packInt8Taps, packSxtb16, roundUp4, solveRequant } from './pack.js';
 
 /** The kernels' own header (firmware/native/dsp/), included by the generated model file on DSP targets. */
 export const DSP_HEADER = 'tf_dsp.h';
@@ -126,21 +126,18 @@ export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolea
   checkMultipliers(e, p.multipliers);
   const data = e.graph.tensors[p.filter].data!;
   const filter = new Int8Array(data.buffer, data.byteOffset, data.byteLength);
-  const rows: Int32Array[] = [];
-  for (let c = 0; c < p.outC; c++) {
-    // CONV_2D filters are [out_c][kh][kw][in_c]; a one-channel depthwise filter is [1][kh][kw][out_c].
-    rows.push(depthwise ? Int32Array.from({ length: taps.k }, (_, t) => filter[t * p.outC + c]) : Int32Array.from(filter.subarray(c * taps.k, (c + 1) * taps.k)));
-  }
+  // CONV_2D filters are [out_c][kh][kw][in_c]; a one-channel depthwise filter is [1][kh][kw][out_c].
+  const rows = depthwise ? dwRows(p, filter) : Array.from({ length: p.outC }, (_, c) => Int32Array.from(filter.subarray(c * taps.k, (c + 1) * taps.k)));
   const i = e.opIndex;
   const w8 = packing === 'int8';
   const folded = foldInputOffset(p.biasValues, rows, p.inputOffset);
-  // The fast requantisation depends on the trained values (its bounds): not with requant 'uniform'.
-  const rq = e.requant === 'uniform' ? null : fastRequantTable(p.multipliers, folded, rows, p.outputOffset, p.actMin, p.actMax);
+  // Whether the requantisation can be solved depends on the trained values: not with requant 'uniform'.
+  const rq = e.requant === 'uniform' ? null : solveRequant(p, rows);
   e.decl(`/* operator ${i}: ${e.op.op} on the DSP kernel, k = ${taps.k} taps, ${packing} weights, scratch ${5 * taps.k4} B, ${rq ? 'requantisation solved per channel' : 'general requantisation'} */`);
   e.decl(words(`tf_op${i}_wpack`, w8 ? packInt8Taps(rows, taps.k) : packSxtb16(rows, taps.k)));
   e.decl(words(`tf_op${i}_bias_folded`, folded));
   if (rq) e.decl(words(`tf_op${i}_rq`, rq));
-  // With the fast table the kernel never reads the multiplier and shift arrays: not emitted (flash).
+  // With the solved table the kernel never reads the multiplier and shift arrays: not emitted (flash).
   const { mult, shift } = rq ? { mult: 'NULL', shift: 'NULL' } : e.multipliers(p.multipliers);
   const params = e.struct('tf_dsp_conv_params_t', {
     batches: p.batches,
@@ -269,41 +266,10 @@ function emitDspMean(p: MeanPrepared, e: NativeEmitter): NativeCall | null {
   return wrapper(e, 'tf_dsp_mean_s8', 'tf_mean_params_t', e.struct('tf_mean_params_t', meanParamsFields(p, e)), false);
 }
 
-/**
- * A layer's requantisation solved at generation time (the `rq` tables of tf_dsp.h), per output
- * channel {multiplier, K = 2^(e-1) + output_offset·2^e, e = -shift}: one SMMULR of the doubled
- * accumulator gives the reference's doubling high multiply, then (t + (t >> 31) + K) >> e its
- * rounding divide plus the zero point. `rows[c]`: channel c's filter taps. Null unless it is exact
- * for every accumulator the layer can produce: every shift in [-31, -1] (a right shift, no left),
- * |acc| <= |bias| + 255·Σ|w| < 2^30 (inputs plus offset lie in [-255, 255]) so 2·acc fits int32,
- * and t + (t >> 31) + K cannot overflow int32 (|t| <= |acc|, since multiplier < 2^31).
- */
-export function solveRequant(p: Pick<ConvPrepared, 'multipliers' | 'biasValues' | 'outputOffset'>, rows: readonly ArrayLike<number>[]): Int32Array | null {
-  const out = new Int32Array(3 * rows.length);
-  for (let c = 0; c < rows.length; c++) {
-    const { multiplier, shift } = p.multipliers[c];
-    const e = -shift;
-    if (!(e >= 1 && e <= 31)) return null;
-    let sumAbs = 0;
-    for (let t = 0; t < rows[c].length; t++) sumAbs += Math.abs(rows[c][t]);
-    const maxAcc = Math.abs(p.biasValues ? p.biasValues[c] : 0) + 255 * sumAbs;
-    if (maxAcc >= 2 ** 30) return null;
-    const k = 2 ** (e - 1) + p.outputOffset * 2 ** e;
-    if (maxAcc + 1 + Math.abs(k) >= 2 ** 31) return null;
-    out.set([multiplier, k, e], 3 * c);
-  }
-  return out;
-}
-
 /** Channel c's taps of a depthwise filter [1][kh][kw][channels]. */
 function dwRows(p: ConvPrepared, filter: Int8Array): Int32Array[] {
   const taps = p.kH * p.kW;
   return Array.from({ length: p.outC }, (_, c) => Int32Array.from({ length: taps }, (_, t) => filter[t * p.outC + c]));
-}
-
-/** solveRequant of a depthwise layer (tf_dsp_dw_params_t.rq before its per-group layout). */
-export function dwRequantTable(p: ConvPrepared, filter: Int8Array): Int32Array | null {
-  return solveRequant(p, dwRows(p, filter));
 }
 
 /** TF_DSP_DW_MAX_TAPS of tf_dsp.h: larger windows stay on the portable kernel (its strong DSP twin). */
@@ -312,7 +278,7 @@ const DW_MAX_TAPS = 64;
 /**
  * The rq table of tf_dsp_dw_params_t: per group of 4 channels the 4 accumulator start values
  * 2·(bias + input_offset·Σw) (wrapped to int32 as the kernel's sums wrap), then the group's
- * {multiplier, K, e} triples from dwRequantTable.
+ * {multiplier, K, e} triples from solveRequant.
  */
 function dwGroupTable(p: ConvPrepared, filter: Int8Array, solved: Int32Array): Int32Array {
   const C = p.outC;
@@ -336,7 +302,7 @@ export function emitDspDepthwise(p: ConvPrepared, e: NativeEmitter): NativeCall 
   const filter = new Int8Array(data.buffer, data.byteOffset, data.byteLength);
   const taps = p.kH * p.kW;
   // The solved requantisation exists or not depending on the trained values: not with requant 'uniform'.
-  const solved = e.requant === 'uniform' ? null : dwRequantTable(p, filter);
+  const solved = e.requant === 'uniform' ? null : solveRequant(p, dwRows(p, filter));
   // With the solved requantisation the accumulators are doubled: weights ×2 (|2w| <= 256, int16).
   const scale = solved ? 2 : 1;
   // Filter [1][kh][kw][c]: each tap's channels packed on their own (packSxtb16 of one row), then

@@ -98,33 +98,57 @@ function requantOne(acc: number, m: { multiplier: number; shift: number }, outpu
   return Math.min(hi, Math.max(lo, v));
 }
 
+/** What solveRequant needs of a conv / depthwise layer (ConvPrepared's fields). */
+export interface RequantLayer {
+  /** Per output channel, or one for the whole layer. */
+  multipliers: readonly { multiplier: number; shift: number }[];
+  biasValues: ArrayLike<number> | null;
+  inputOffset: number;
+  outputOffset: number;
+  actMin: number;
+  actMax: number;
+}
+
 /**
- * The DSP conv kernel's fast requantisation table (tf_dsp_requant_fast in tf_dsp.h): per channel
- * (multiplier, k = -shift, 2^(k-1) + outputOffset · 2^k), or null when some channel fits neither form:
- * - 1 <= k <= 22 and |accumulator| < 2^29 for every int8 input, bounded by |folded bias| + 128 · Σ|w|
- *   (the kernel's inputs are raw int8: the input offset is in the bias);
- * - or a channel whose output is one value v for every input (requantisation is monotone in the
- *   accumulator, so equal at both ends of its range means constant; e.g. dead channels with a huge
- *   bias and a tiny scale): (0, 1, 2v), which the fast formula turns into v whatever the accumulator.
+ * The layer's requantisation solved at generation time: the `rq` table of the DSP conv and depthwise
+ * kernels (tf_dsp_rq_solved in tf_dsp.h), per output channel {m, K, e}, or null when some channel
+ * fits neither form below. `rows[c]`: channel c's filter taps. The accumulator of channel c is
+ * bias + Σ w·(x + inputOffset) over int8 inputs x (a padded tap reads the zero point: it adds 0), so
+ * it lies in [lo, hi] with lo, hi summed tap by tap (the kernels may reorder the int32 sum: it wraps
+ * modulo 2^32, so their sum equals this one whenever it fits).
+ * - {multiplier, K = 2^(e-1) + outputOffset·2^e, e = -shift} when e is in [1, 31] (a right shift;
+ *   with none, (t + (t >> 31)) would be off by one), |lo|, |hi| < 2^30 (the kernel doubles the
+ *   accumulator) and |acc| + 1 + |K| < 2^31 (the rounding add cannot overflow: |SMMULR(2·acc, m)| <= |acc|
+ *   for m < 2^31). The kernel's SSAT8((SMMULR(2·acc, m) + (t >> 31) + K) >> e) then equals the
+ *   reference's SSAT8(MultiplyByQuantizedMultiplier(acc, m, -e) + outputOffset) (tests/native/dsp_requant_driver.c).
+ * - {0, 2v, 1} for a channel whose output is one value v for every input: requantisation and clamp
+ *   are monotone in the accumulator, so equal at both ends of [lo, hi] (which must not wrap) means
+ *   constant (e.g. dead channels with bias 2^30 and a tiny scale); the kernel then gives (0 + 0 + 2v) >> 1 = v.
  */
-export function fastRequantTable(ms: readonly { multiplier: number; shift: number }[], foldedBias: ArrayLike<number>, rows: readonly ArrayLike<number>[], outputOffset: number, actMin: number, actMax: number): Int32Array | null {
+export function solveRequant(layer: RequantLayer, rows: readonly ArrayLike<number>[]): Int32Array | null {
+  const { multipliers: ms, biasValues, inputOffset, outputOffset, actMin, actMax } = layer;
   const out = new Int32Array(3 * rows.length);
   for (let c = 0; c < rows.length; c++) {
     const m = ms.length === 1 ? ms[0] : ms[c];
-    const k = -m.shift;
-    let reach = 0;
-    for (let t = 0; t < rows[c].length; t++) reach += 128 * Math.abs(rows[c][t]);
-    const bound = Math.abs(foldedBias[c]) + reach;
-    if (k >= 1 && k <= 22 && bound < 2 ** 29) {
-      out.set([m.multiplier, k, 2 ** (k - 1) + outputOffset * 2 ** k], 3 * c);
+    let lo = biasValues ? biasValues[c] : 0;
+    let hi = lo;
+    for (let t = 0; t < rows[c].length; t++) {
+      const a = rows[c][t] * (inputOffset - 128);
+      const b = rows[c][t] * (inputOffset + 127);
+      lo += Math.min(a, b);
+      hi += Math.max(a, b);
+    }
+    const e = -m.shift;
+    const big = Math.max(-lo, hi);
+    const k = 2 ** (e - 1) + outputOffset * 2 ** e;
+    if (e >= 1 && e <= 31 && big < 2 ** 30 && big + 1 + Math.abs(k) < 2 ** 31) {
+      out.set([m.multiplier, k, e], 3 * c);
       continue;
     }
-    const lo = foldedBias[c] - reach;
-    const hi = foldedBias[c] + reach;
-    if (lo < -(2 ** 31) || hi >= 2 ** 31) return null; // the accumulator could wrap
+    if (lo < -(2 ** 31) || hi >= 2 ** 31) return null; // the reference's int32 accumulator could wrap
     const v = requantOne(lo, m, outputOffset, actMin, actMax);
     if (requantOne(hi, m, outputOffset, actMin, actMax) !== v) return null;
-    out.set([0, 1, 2 * v], 3 * c);
+    out.set([0, 2 * v, 1], 3 * c);
   }
   return out;
 }
