@@ -164,6 +164,19 @@ describe('the greedy widening (emitNativeEngine, weights auto)', () => {
     expect(res.constBytes).toBe(all8.constBytes + extra(c0) + extra(f1));
   });
 
+  it('a mixed packing (int16 and int8 layers in one engine) gives the portable kernels\' bytes (host, emulated intrinsics)', () => {
+    const [, , , f0] = layers.map((x) => x.i);
+    const mixed = emitNativeEngine(model, { modelSha256: sha, target: 'dsp', constBudget: all8.constBytes + extra(f0) });
+    expect(new Set(layers.map((x) => mixed.schedule[x.i].weights))).toEqual(new Set(['int8', 'int16']));
+    const n = model.graph.tensors[model.graph.inputs[0]].shape.reduce((a, b) => a * b, 1);
+    const inputs = [0, 1, 2].map((k) => Uint8Array.from({ length: n }, (_, i) => (i * 37 + k * 101) & 0xff));
+    const run = (files: typeof mixed.files, dsp: boolean) => {
+      const dir = tempDir('tf-flash-mix-');
+      return runEngine(buildRunner(files, dir, dsp ? { sources: [join(REPO_ROOT, 'firmware/native/dsp/tf_k_depthwise_dsp.c')] } : {}), inputs, dir).outputs.map((o) => Buffer.from(o).toString('hex'));
+    };
+    expect(run(mixed.files, true)).toEqual(run(emitNativeEngine(model, { modelSha256: sha, target: 'portable' }).files, false));
+  }, 300_000);
+
   it('stays within the budget and leaves no int8 layer that would still fit (every budget from all-int8 to all-int16)', () => {
     const all16 = emitNativeEngine(model, { modelSha256: sha, target: 'dsp', weights: 'int16' }).constBytes;
     for (let b = all8.constBytes; b <= all16 + 1; b += 509) {
@@ -172,6 +185,7 @@ describe('the greedy widening (emitNativeEngine, weights auto)', () => {
       for (const { i } of layers) if (res.schedule[i].weights === 'int8') expect(res.constBytes + extra(i)).toBeGreaterThan(b);
     }
     // No budget: every layer int16 (the generator alone, as the host tests use it).
+    expect(emitNativeEngine(model, { modelSha256: sha, target: 'dsp' }).schedule.filter((s) => s.weights).every((s) => s.weights === 'int16')).toBe(true);
     expect(emitNativeEngine(model, { modelSha256: sha, target: 'dsp' }).constBytes).toBe(all16);
   });
 });
