@@ -17,6 +17,8 @@ import { sharedDir } from '../../tests/support/shared.js';
 import { numElements, type Graph } from '../../src/core/graph.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { emitNativeEngine, nativeKernelFiles } from '../../src/firmware/native/index.js';
+import { writeTflite } from '../../src/tflite/writer.js';
+import { int8Interior } from './public-models.js';
 import { interpret } from '../../src/interp/index.js';
 import { CM4F_FLAGS, getBoard } from '../../src/firmware/boards.js';
 import { hasTool } from '../../tests/native/helpers.js';
@@ -25,8 +27,8 @@ import type { BenchSection } from './types.js';
 /**
  * TFLM 90b983c2 + CMSIS-NN 4ab83cc3 instructions per inference on the same virtual board, measured
  * by hand (not rebuilt here). conv1d / micro_speech / magic_wand: issue 7; KWS, person_detect:
- * docs/tflm-engine.md (3 significant figures); the MLPerf Tiny IC ResNet-8, VWW and AD models:
- * measured by hand on 2026-12-07 (BENCHMARKS.md's by-hand-tflm block).
+ * docs/tflm-engine.md (3 significant figures); the MLPerf Tiny IC ResNet-8, VWW and AD models and
+ * LeNet-300-100: measured by hand on 2026-12-07 (BENCHMARKS.md's by-hand-tflm block).
  */
 const TFLM: Record<string, number> = {
   conv1d: 948_505,
@@ -37,6 +39,7 @@ const TFLM: Record<string, number> = {
   pretrainedResnet_quant: 29_867_800,
   vww_96_int8: 24_118_840,
   ad01_int8: 584_240,
+  'ptq_mnist_lenet-300-100': 522_440,
 };
 
 /** Multiply-accumulates of one operator (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED), else 0. */
@@ -57,9 +60,9 @@ interface Profile {
 }
 
 /** Build the engine with per-op marks, run it once on the virtual Cortex-M4, read the marks. */
-function profile(modelBytes: Uint8Array, input: Uint8Array, want: Uint8Array, work: string): Profile {
+export function profile(modelBytes: Uint8Array, input: Uint8Array, want: Uint8Array, work: string, weights: 'auto' | 'int8' = 'auto'): Profile {
   const model = readTflite(modelBytes);
-  const res = emitNativeEngine(model, { modelSha256: createHash('sha256').update(modelBytes).digest('hex'), target: 'dsp' });
+  const res = emitNativeEngine(model, { modelSha256: createHash('sha256').update(modelBytes).digest('hex'), target: 'dsp', weights });
   const order: number[] = [];
   const lines: string[] = [];
   for (const l of res.files[0].contents.split('\n')) {
@@ -107,8 +110,10 @@ export async function bench(): Promise<BenchSection[]> {
   const shared = sharedDir();
   if (shared) folder(join(shared, 'vectors'), 'shared/vectors (TFLM reference)');
   for (const p of (process.env.TINYFORGE_BENCH_MODELS ?? '').split(':').filter((x) => x && existsSync(x))) {
-    const bytes = new Uint8Array(readFileSync(p));
-    const g = readTflite(bytes).graph;
+    // The int8 interior, as the public-models block measures it (LeNet's float LOG_SOFTMAX tail cut).
+    const model = int8Interior(readTflite(new Uint8Array(readFileSync(p))));
+    const bytes = writeTflite(model);
+    const g = model.graph;
     let st = 12345; // LCG bytes (the C library's constants), the same on every run
     const input = Uint8Array.from({ length: numElements(g.tensors[g.inputs[0]].shape) }, () => ((st = (Math.imul(st, 1103515245) + 12345) | 0), (st >>> 16) & 0xff));
     models.push({ name: basename(p, '.tflite'), bytes, input, want: interpret(g, [input])[0], source: 'TINYFORGE_BENCH_MODELS (host interpreter)' });
@@ -119,9 +124,13 @@ export async function bench(): Promise<BenchSection[]> {
   try {
     for (const m of models) {
       const p = profile(m.bytes, m.input, m.want, work);
+      // Every weighted layer on int8 weights (the board's flash budget decides per layer; these are the two ends).
+      const p8 = profile(m.bytes, m.input, m.want, work, 'int8');
       const macs = p.ops.reduce((a, o) => a + o.macs, 0);
       const tflm = TFLM[m.name];
-      totals.push(`| ${m.name} | ${f(macs)} | ${f(p.total)} | ${macs ? (p.total / macs).toFixed(2) : '–'} | ${tflm ? f(tflm) : '–'} | ${tflm ? `**${(p.total / tflm).toFixed(3)}×**` : '–'} | ${p.exact ? 'yes' : '**NO**'} (${m.source}) |`);
+      const ratio = (n: number) => (tflm ? `**${(n / tflm).toFixed(3)}×**` : '–');
+      const perMac = (n: number) => (macs ? (n / macs).toFixed(2) : '–');
+      totals.push(`| ${m.name} | ${f(macs)} | ${f(p.total)} / ${f(p8.total)} | ${perMac(p.total)} / ${perMac(p8.total)} | ${tflm ? f(tflm) : '–'} | ${ratio(p.total)} / ${ratio(p8.total)} | ${p.exact && p8.exact ? 'yes' : '**NO**'} (${m.source}) |`);
       const groups = new Map<string, { n: number; instr: number; macs: number }>();
       for (const o of p.ops) {
         const key = `${o.op} | \`${o.kernel}\``;
@@ -139,15 +148,15 @@ export async function bench(): Promise<BenchSection[]> {
   return [{
     title: 'Native DSP engine per operator (virtual Cortex-M4), and against TFLM + CMSIS-NN',
     markdown: [
-      'The generated engine (DSP kernels, `arm-none-eabi-gcc -O2`, int16 weights) linked with `scripts/bench/native-ops-main.c`, a bench-only bare-metal main that',
+      'The generated engine (DSP kernels, `arm-none-eabi-gcc -O2`; totals with int16 / int8 weights in every weighted layer, per-op rows int16) linked with `scripts/bench/native-ops-main.c`, a bench-only bare-metal main that',
       'reads SysTick before every operator call, run once in `qemu-system-arm -M mps2-an386 -icount shift=0` (40 instructions per tick; the marks',
       'cost a few instructions each). Input: in-000.bin of the vector folder, or LCG bytes (seed 12345) for public models listed in',
       '`TINYFORGE_BENCH_MODELS` (fetched by hand from mlcommons/tiny, never committed); bit-exact = the output equals out-000.bin or the host interpreter\'s.',
       'TFLM + CMSIS-NN: TFLM 90b983c2 + CMSIS-NN 4ab83cc3 on the same virtual board, measured by hand (issue 7, docs/tflm-engine.md, and the by-hand-tflm block for',
-      'IC, VWW and AD; not rebuilt here). Totals here omit the protocol app around the INFER',
+      'IC, VWW, AD and LeNet; not rebuilt here). Public models: their int8 interior (as public-models). Totals here omit the protocol app around the INFER',
       '(the native-dsp section\'s board counter includes it: a few hundred instructions).',
       '',
-      '| model | MACs | native DSP instr. | instr. / MAC | TFLM + CMSIS-NN instr. | ratio | bit-exact |',
+      '| model | MACs | native DSP instr. (int16 / int8 weights) | instr. / MAC | TFLM + CMSIS-NN instr. | ratio | bit-exact |',
       '|---|---:|---:|---:|---:|---:|---|',
       ...totals,
       '',

@@ -180,6 +180,40 @@ describe('virtual board: DSP conv tap-group counts 1..9 bit-exact (native engine
   });
 });
 
+// The FC kernel's assembly (4-row blocks: one LDM of the 4 rows' weights per group; groups % 4 first,
+// then four per loop pass) and its C tails on the real instructions: a chain of FC layers whose
+// group counts (accum / 4 rounded up) are 2, 3, 4, 10, 3, 9, 2, rows with 4-row blocks plus tails
+// of 1 and 3, per-tensor and per-channel filters, one output scale tiny enough for a left shift
+// (general requantisation), both weight packings; expected bytes from the host interpreter.
+describe('virtual board: DSP FC group counts and row tails bit-exact (native engine)', () => {
+  const sizes = [5, 9, 16, 37, 12, 33, 7, 20];
+  const graph = (): Graph => {
+    const tensors: Tensor[] = [{ name: 'x', dtype: 'int8', shape: [1, sizes[0]], quant: q8(0.05, 3) }];
+    const operators: Graph['operators'] = [];
+    let lcg = 91;
+    let inScale = 0.05;
+    for (let l = 1; l < sizes.length; l++) {
+      const [ci, co] = [sizes[l - 1], sizes[l]];
+      const w = Int8Array.from({ length: co * ci }, () => ((lcg = (Math.imul(lcg, 1103515245) + 12345) | 0), ((lcg >>> 16) % 255) - 127));
+      const perChannel = l % 2 === 0;
+      const fScale = 0.003;
+      const outScale = l === 4 ? inScale * fScale * 0.5 : inScale * fScale * Math.sqrt(ci) * 30;
+      const base = tensors.length;
+      tensors.push(
+        { name: `w${l}`, dtype: 'int8', shape: [co, ci], data: i8bytes(w), quant: perChannel ? { scale: Array.from({ length: co }, (_, k) => Math.fround(fScale * (1 + k / 7))), zeroPoint: Array(co).fill(0), quantizedDimension: 0 } : q8(fScale, 0) },
+        { name: `b${l}`, dtype: 'int32', shape: [co], data: i8bytes(Int32Array.from({ length: co }, (_, k) => 97 * k - 700)), quant: q8(Math.fround(inScale) * Math.fround(fScale), 0) },
+        { name: `y${l}`, dtype: 'int8', shape: [1, co], quant: q8(outScale, l % 3 ? -5 : 9) },
+      );
+      operators.push({ op: 'FULLY_CONNECTED', inputs: [base - 1, base, base + 1], outputs: [base + 2], options: { fusedActivation: l === 6 ? 'RELU6' : l === 3 ? 'RELU' : 'NONE', keepNumDims: false } });
+      inScale = outScale;
+    }
+    return { tensors, operators, inputs: [0], outputs: [tensors.length - 1] };
+  };
+  it.each(['auto', 'int8'] as const)('%s weights', async (weights) => {
+    expect(await verifyGraphOnVirtualBoard(`fc-groups-${weights}`, graph(), weights)).toEqual(Array(sizes.length - 1).fill('tf_dsp_fc_s8'));
+  });
+});
+
 // CONV_2D → MAX_POOL_2D fused (tf_dsp_conv_max_pool_s8, src/firmware/native/fuse-pool.ts) on the real
 // instructions: 2×2 / 2 SAME windows over an odd 9×11 output (border windows of 1 and 2 positions,
 // the solved requantisation: the larger accumulator requantised once), then a conv whose multipliers

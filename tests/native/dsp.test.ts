@@ -17,7 +17,7 @@ import { REPO_ROOT } from '../../src/core/shared.js';
 import { sharedForTests } from '../support/shared.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { computeOutSize, emitNativeEngine } from '../../src/firmware/native/index.js';
-import { packSxtb16, foldInputOffset, solveRequant } from '../../src/firmware/native/dsp/pack.js';
+import { packInt8Taps, packSxtb16, foldInputOffset, solveRequant } from '../../src/firmware/native/dsp/pack.js';
 import { emitFirmware } from '../../src/firmware/emit.js';
 import { readFirmwareSources } from '../../src/adapters/firmware-sources.js';
 import { settingsFromGraph } from '../../src/firmware/settings-header.js';
@@ -151,6 +151,7 @@ describe('DSP engine on every vector (host, emulated intrinsics)', () => {
       for (const s of res.schedule) {
         const bytes = s.scratchBytes ?? 0;
         if (s.kernel === 'tf_dsp_conv_s8' || s.kernel === 'tf_dsp_conv_max_pool_s8') expect(bytes > 0 && bytes % 20 === 0).toBe(true); // 5 × taps rounded up to 4
+        else if (s.kernel === 'tf_dsp_fc_s8') expect(bytes > 8 && bytes % 8 === 0).toBe(true); // 2 × inputs rounded up to 4, + 8
         else expect(bytes).toBe(0);
       }
       const work = tempDir('tf-dsp-v-');
@@ -437,4 +438,63 @@ describe('DSP conv requantisation: fast table, constant channels, fallback', () 
     // Not everything one value: channel 0 varies with the input.
     expect(new Set(Array.from(want.outputs[0]).filter((_, i) => i % 4 === 0)).size).toBeGreaterThan(3);
   }, 60_000);
+});
+
+// ---- FULLY_CONNECTED: 4-row blocks, input widened once, solved requantisation ----
+
+describe('DSP FC kernel (tf_dsp_fc_s8) == portable kernel on odd shapes', () => {
+  it('packs rows in 4-row blocks (int16 and int8), the last block holding the rest', () => {
+    // By hand from tf_dsp.h (TF_DSP_FC_ROWS): 5 rows × k = 5 (2 groups): block rows 0-3 per group, then row 4 alone.
+    const rows = [0, 1, 2, 3, 4].map((r) => [1, 2, 3, 4, 5].map((t) => (r + 1) * 10 + t));
+    const w = (lo: number, hi: number) => ((lo & 0xffff) | (hi << 16)) | 0;
+    const b = (v: number[]) => (v[0] & 0xff) | ((v[1] & 0xff) << 8) | ((v[2] & 0xff) << 16) | (v[3] << 24);
+    const grp = (r: number, g: number) => (g === 0 ? [r * 10 + 11, r * 10 + 12, r * 10 + 13, r * 10 + 14] : [r * 10 + 15, 0, 0, 0]);
+    const int16: number[] = [];
+    const int8: number[] = [];
+    for (const block of [[0, 1, 2, 3], [4]]) {
+      for (const g of [0, 1]) for (const r of block) {
+        const v = grp(r, g);
+        int16.push(w(v[0], v[2]), w(v[1], v[3]));
+        int8.push(b(v));
+      }
+    }
+    expect(Array.from(packSxtb16(rows, 5, 4))).toEqual(int16);
+    expect(Array.from(packInt8Taps(rows, 5, 4))).toEqual(int8);
+  });
+
+  // accum 1..37 (every residue mod 4; 1..10 groups, so the assembly's one-, two- and four-group
+  // paths all run), rows 1..9 (4-row blocks plus 1-3 row tails), batches 1 and 2, per-tensor and
+  // per-channel, filter zero points (int16 only), activations. Expected: the portable kernel
+  // (tf_k_fully_connected, TFLM reference semantics), same inputs, second executable.
+  const shapes: [number, number][] = [[1, 1], [2, 9], [3, 4], [4, 5], [5, 8], [7, 3], [8, 6], [9, 7], [13, 2], [16, 9], [17, 4], [21, 1], [24, 8], [33, 5], [37, 9], [36, 12]];
+  const acts: Activation[] = ['NONE', 'RELU', 'RELU6'];
+  const cases: Case[] = shapes.map(([accum, rows], k) => ({
+    kind: 'fc', inH: 1, inW: accum, inC: 1, outC: rows, fH: 1, fW: 1, stride: [1, 1], dilation: [1, 1], padding: 'VALID',
+    act: acts[k % 3], inZp: [-128, 5, 127, -17][k % 4], outZp: [3, -128, 60, -9][k % 4], filterZp: k % 4 === 0 ? 2 : 0,
+    perChannel: k % 2 === 1, withBias: k % 3 !== 2, batches: 1 + (k % 2), seed: 1000 + k,
+  }));
+  it.each([['int8'], ['int16']] as const)('%s weights: %#', (packing) => {
+    const seen = { solved: 0, shared: 0, general: 0 };
+    cases.forEach((c, k) => {
+      const graph = graphOf(c)!;
+      // Every fourth case: an output scale so small the multiplier needs a left shift (general requantisation).
+      if (k % 4 === 3) graph.tensors[3].quant = q(1e-5, c.outZp);
+      const rnd = lcg(c.seed);
+      const n = graph.tensors[0].shape.reduce((a, b) => a * b, 1);
+      const inputs = [Uint8Array.from({ length: n }, () => rnd() & 0xff), new Uint8Array(n).fill(0x80), new Uint8Array(n).fill(0x7f)];
+      const want = run(graph, false, inputs);
+      const got = run(graph, true, inputs, packing);
+      expect(got.kernel).toBe('tf_dsp_fc_s8');
+      // graphOf gives per-channel filters zero point 0; a per-tensor one filterZp (int8 packing needs 0).
+      expect(got.weights).toBe(packing === 'int8' && (c.perChannel || c.filterZp === 0) ? 'int8' : 'int16');
+      const files = emitNativeEngine({ graph, version: 3, description: 'fc', metadata: [] }, { modelSha256: SHA, target: 'dsp', weights: packing }).files;
+      const src = files[0].contents;
+      seen[/\.rq = NULL/.test(src) ? 'general' : /\.rq_per_row = 1/.test(src) ? 'solved' : 'shared']++;
+      // The Cortex-M4 build of the same layer (the assembly's register allocation in every requantisation context).
+      if (arm) expect(armCompile(files, join(tempDir('tf-dsp-fc-'), 'arm'))).toBe('');
+      got.outputs.forEach((o, j) => expect(Buffer.from(o).toString('hex'), `${JSON.stringify(c)} input ${j}`).toBe(Buffer.from(want.outputs[j]).toString('hex')));
+    });
+    // All three requantisations ran: per-row table, one shared triple, general.
+    expect(Object.values(seen).every((v) => v > 0)).toBe(true);
+  }, 300_000);
 });

@@ -99,18 +99,39 @@ typedef struct {
 /** Scratch of tf_dsp_conv_s8 in bytes (two int16 columns + one int8 patch), 4-byte aligned. */
 #define TF_DSP_CONV_SCRATCH_BYTES(k4) (5 * (k4))
 
-/** FULLY_CONNECTED: rows packed like conv channels (accum4 = accum_depth rounded up to 4). */
+/**
+ * FULLY_CONNECTED. Weights in blocks of 4 rows (TF_DSP_FC_ROWS; the last block holds output_depth % 4
+ * rows when that is not 0): per group g of 4 taps, one entry per row of the block in row order, an
+ * entry being 1 word of 4 int8 taps (w8) or the 2 SXTB16-order int16x2 words (int16). So one LDM
+ * loads a group's weights of the 4 rows (int8; two LDMs for int16).
+ */
+#define TF_DSP_FC_ROWS 4
 typedef struct {
   int32_t batches, accum_depth, accum4, output_depth;
   int32_t output_offset, act_min, act_max;
   int32_t per_channel;       /**< 1: multiplier/shift per output; 0: one entry. */
   int32_t any_left_shift;    /**< 0: every shift <= 0. */
   int32_t w8;                /**< 1: int8 weights (filter_offset 0), 4 per word; 0: int16. */
-  const int32_t* weights;    /**< [output_depth * accum4 / 2] words: (filter + filter_offset), SXTB16 order. */
+  const int32_t* weights;    /**< (filter + filter_offset) in 4-row blocks, above: output_depth * accum4 / (w8 ? 4 : 2) words. */
   const int32_t* bias;       /**< [output_depth]: bias + input_offset * sum(filter + filter_offset). */
-  const int32_t* multiplier;
-  const int32_t* shift;
+  const int32_t* multiplier; /**< (NULL with rq) */
+  const int32_t* shift;      /**< (NULL with rq) */
+  /**
+   * NULL, or tf_dsp_rq_solved's table (solveRequant, as tf_dsp_conv_params_t.rq): [output_depth][3]
+   * when rq_per_row, else one triple every row shares (per-tensor layers: the values fold into the code).
+   */
+  const int32_t* rq;
+  int32_t rq_per_row;
 } tf_dsp_fc_params_t;
+
+/**
+ * Scratch of tf_dsp_fc_s8 in bytes: one batch's input widened to int16 (2 words per group of 4 taps),
+ * then TF_DSP_FC_SENTINEL (ends the int8 assembly loop, which has no register left for a counter) and
+ * a pad word.
+ */
+#define TF_DSP_FC_SCRATCH_BYTES(accum4) (2 * (accum4) + 8)
+/** Two int16 lanes of 0x4000: no widened int8 pair (each lane in [-128, 127]) equals it. */
+#define TF_DSP_FC_SENTINEL 0x40004000
 
 typedef uint32_t tf_dsp_u32_unaligned __attribute__((aligned(1), may_alias));
 
@@ -611,50 +632,149 @@ TF_DSP_INLINE int tf_dsp_conv_max_pool_s8(const tf_dsp_conv_params_t* p, const t
   return 0;
 }
 
-/** Input group g of 4 int8 values as one word; the tail group past accum_depth is zero-filled. */
-TF_DSP_INLINE int32_t tf_dsp_fc_group(const tf_dsp_fc_params_t* p, const int8_t* in, int32_t g) {
-  if (4 * g + 4 <= p->accum_depth) return tf_dsp_load4(in + 4 * g);
-  uint32_t x = 0;
-  for (int32_t i = 4 * g; i < p->accum_depth; ++i) x |= (uint32_t)(uint8_t)in[i] << (8 * (i - 4 * g));
-  return (int32_t)x;
+/**
+ * One batch's input widened once into xs: group g at xs[2g] = (x[4g], x[4g+2]), xs[2g+1] = (x[4g+1],
+ * x[4g+3]); the taps of the last group past accum_depth are 0; TF_DSP_FC_SENTINEL after the last group.
+ */
+TF_DSP_INLINE void tf_dsp_fc_widen(const tf_dsp_fc_params_t* p, const int8_t* in, int32_t* xs) {
+  const int32_t full = p->accum_depth / 4, rest = p->accum_depth % 4;
+  TF_DSP_UNROLL
+  for (int32_t g = 0; g < full; ++g) {
+    const int32_t x = tf_dsp_load4(in + 4 * g);
+    xs[2 * g] = __sxtb16(x);
+    xs[2 * g + 1] = tf_dsp_sxtb16_ror8(x);
+  }
+  if (rest) {
+    uint32_t x = 0;
+    for (int32_t i = 0; i < rest; ++i) x |= (uint32_t)(uint8_t)in[4 * full + i] << (8 * i);
+    xs[2 * full] = __sxtb16((int32_t)x);
+    xs[2 * full + 1] = tf_dsp_sxtb16_ror8((int32_t)x);
+  }
+  xs[p->accum4 / 2] = TF_DSP_FC_SENTINEL;
 }
 
-/** FULLY_CONNECTED: two output rows per pass over the input (input widened once per group). */
-TF_DSP_INLINE int tf_dsp_fc_s8(const tf_dsp_fc_params_t* p, const int8_t* input, int8_t* output) {
+/** Accumulates `groups` groups of a block of m rows (m a layer constant) into acc[0..m); returns the weights after the block. */
+TF_DSP_INLINE const int32_t* tf_dsp_fc_block_c(int32_t m, int32_t w8, int32_t groups, const int32_t* xs, const int32_t* w,
+                                               int32_t* acc) {
+  for (int32_t g = 0; g < groups; ++g, xs += 2) {
+    for (int32_t j = 0; j < m; ++j) {
+      int32_t lo, hi;
+      w += tf_dsp_wgroup(w8, w, &lo, &hi);
+      acc[j] = __smlad(hi, xs[1], __smlad(lo, xs[0], acc[j]));
+    }
+  }
+  return w;
+}
+
+#if defined(TF_DSP_ASM) && defined(__OPTIMIZE__)
+// A full 4-row block in Thumb-2 assembly: per group one LDRD of the widened input and one LDM of
+// the 4 rows' weight words (two for int16). An LDM register list must ascend, so the weights go to
+// fixed registers named in the text and clobbered (r8 r10 r11 r12: not r7, a frame pointer, nor r9,
+// a platform register on some targets), not to operands: with pinned operand registers, or with
+// r4-r6 clobbered, GCC 12's allocator gives up in some layers ("impossible constraints"). 9 operands + 4 clobbers; only optimised builds (-O0 keeps the C). The group count
+// is a layer constant: the one- and two-group remainders are separate statements the compiler keeps
+// or drops, then 4 per loop pass.
+#define TF_DSP_FC_W8_ROW(a, w, t)             \
+  "sxtb16 " t ", " w "\n\t"                   \
+  "smlad " a ", " t ", %[x0], " a "\n\t"      \
+  "sxtb16 " w ", " w ", ror #8\n\t"           \
+  "smlad " a ", " w ", %[x1], " a "\n\t"
+#define TF_DSP_FC_W8_GROUP                                                              \
+  "ldrd %[x0], %[x1], [%[xp]], #8\n\t"                                                 \
+  "ldm %[wp]!, {r8, r10, r11, r12}\n\t"                                                   \
+  TF_DSP_FC_W8_ROW("%[a0]", "r8", "%[t]") TF_DSP_FC_W8_ROW("%[a1]", "r10", "r8")        \
+  TF_DSP_FC_W8_ROW("%[a2]", "r11", "r10") TF_DSP_FC_W8_ROW("%[a3]", "r12", "r11")
+#define TF_DSP_FC_W16_GROUP                     \
+  "ldrd %[x0], %[x1], [%[xp]], #8\n\t"         \
+  "ldm %[wp]!, {r8, r10, r11, r12}\n\t"           \
+  "smlad %[a0], r8, %[x0], %[a0]\n\t"          \
+  "smlad %[a0], r10, %[x1], %[a0]\n\t"         \
+  "smlad %[a1], r11, %[x0], %[a1]\n\t"         \
+  "smlad %[a1], r12, %[x1], %[a1]\n\t"         \
+  "ldm %[wp]!, {r8, r10, r11, r12}\n\t"           \
+  "smlad %[a2], r8, %[x0], %[a2]\n\t"          \
+  "smlad %[a2], r10, %[x1], %[a2]\n\t"         \
+  "smlad %[a3], r11, %[x0], %[a3]\n\t"         \
+  "smlad %[a3], r12, %[x1], %[a3]\n\t"
+/** The operands; EXTRA: the W8 group's temporary [t], or the W16 loop's counter [n]. */
+#define TF_DSP_FC_OPERANDS(EXTRA)                                                                        \
+  : [x0] "=&r"(x0), [x1] "=&r"(x1), [xp] "+r"(xp), [wp] "+r"(w), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), \
+    [a3] "+r"(a3), EXTRA                                                                                 \
+  :                                                                                                      \
+  : "r8", "r10", "r11", "r12", "memory", "cc"
+TF_DSP_INLINE const int32_t* tf_dsp_fc_block4(int32_t w8, int32_t groups, const int32_t* xp, const int32_t* w, int32_t* acc) {
+  int32_t x0, x1, t, n = groups >> 2;
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+#define TF_DSP_FC_RUN(GROUP, EXTRA)                                                \
+  do {                                                                             \
+    if (groups & 1) __asm__ volatile(GROUP TF_DSP_FC_OPERANDS(EXTRA));             \
+    if (groups & 2) __asm__ volatile(GROUP GROUP TF_DSP_FC_OPERANDS(EXTRA));       \
+  } while (0)
+  if (w8) {
+    TF_DSP_FC_RUN(TF_DSP_FC_W8_GROUP, [t] "=&r"(t));
+    // The loop ends at the sentinel tf_dsp_fc_widen put after the input (one register fewer than a counter).
+    if (groups >> 2)
+      __asm__ volatile("1:\n\t" TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP
+                       "ldr %[t], [%[xp]]\n\t"
+                       "cmp %[t], #0x40004000\n\t"
+                       "bne 1b\n\t" TF_DSP_FC_OPERANDS([t] "=&r"(t)));
+  } else {
+    TF_DSP_FC_RUN(TF_DSP_FC_W16_GROUP, [n] "+r"(n));
+    if (n)
+      __asm__ volatile("1:\n\t" TF_DSP_FC_W16_GROUP TF_DSP_FC_W16_GROUP TF_DSP_FC_W16_GROUP TF_DSP_FC_W16_GROUP
+                       "subs %[n], %[n], #1\n\t"
+                       "bne 1b\n\t" TF_DSP_FC_OPERANDS([n] "+r"(n)));
+  }
+#undef TF_DSP_FC_RUN
+  acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+  return w;
+}
+#undef TF_DSP_FC_W8_ROW
+#undef TF_DSP_FC_W8_GROUP
+#undef TF_DSP_FC_W16_GROUP
+#undef TF_DSP_FC_OPERANDS
+#else
+TF_DSP_INLINE const int32_t* tf_dsp_fc_block4(int32_t w8, int32_t groups, const int32_t* xp, const int32_t* w, int32_t* acc) {
+  return tf_dsp_fc_block_c(TF_DSP_FC_ROWS, w8, groups, xp, w, acc);
+}
+#endif
+
+/** Output o of an FC accumulator: the fast requantisation where the generator allowed it (a layer constant). */
+TF_DSP_INLINE int8_t tf_dsp_fc_out(const tf_dsp_fc_params_t* p, int32_t o, int32_t acc) {
+  // A constant row (m = 0) may have any accumulator: the doubling wraps harmlessly.
+  if (p->rq) return tf_dsp_clamp8(tf_dsp_rq_solved((int32_t)((uint32_t)acc << 1), p->rq + (p->rq_per_row ? 3 * o : 0)), p->act_min, p->act_max);
+  const int32_t c = p->per_channel ? o : 0;
+  return tf_dsp_requant_l(acc, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+}
+
+/**
+ * FULLY_CONNECTED: each batch's input widened once into `scratch` (TF_DSP_FC_SCRATCH_BYTES(accum4)
+ * bytes, 4-byte aligned, not overlapping input or output), then 4 output rows per pass over it
+ * (the last block output_depth % 4 rows).
+ */
+TF_DSP_INLINE int tf_dsp_fc_s8(const tf_dsp_fc_params_t* p, const int8_t* input, int8_t* output, int32_t* scratch) {
   const int32_t groups = p->accum4 / 4;
+  const int32_t full = p->output_depth - p->output_depth % TF_DSP_FC_ROWS;
   for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t* in = input + b * p->accum_depth;
     int8_t* out = output + b * p->output_depth;
+    tf_dsp_fc_widen(p, input + b * p->accum_depth, scratch);
     const int32_t* w = p->weights;
     int32_t o = 0;
-    for (; o + 1 < p->output_depth; o += 2) {
-      int32_t a0 = p->bias[o], a1 = p->bias[o + 1];
-      for (int32_t g = 0; g < groups; ++g) {
-        const int32_t x = tf_dsp_fc_group(p, in, g);
-        const int32_t e = __sxtb16(x), d = tf_dsp_sxtb16_ror8(x);
-        int32_t l0, h0, l1, h1;
-        w += tf_dsp_wgroup(p->w8, w, &l0, &h0);
-        w += tf_dsp_wgroup(p->w8, w, &l1, &h1);
-        a0 = __smlad(l0, e, a0);
-        a0 = __smlad(h0, d, a0);
-        a1 = __smlad(l1, e, a1);
-        a1 = __smlad(h1, d, a1);
-      }
-      const int32_t c0 = p->per_channel ? o : 0, c1 = p->per_channel ? o + 1 : 0;
-      out[o] = tf_dsp_requant_l(a0, p->multiplier[c0], p->shift[c0], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
-      out[o + 1] = tf_dsp_requant_l(a1, p->multiplier[c1], p->shift[c1], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    for (; o < full; o += TF_DSP_FC_ROWS) {
+      int32_t acc[TF_DSP_FC_ROWS] = {p->bias[o], p->bias[o + 1], p->bias[o + 2], p->bias[o + 3]};
+      w = tf_dsp_fc_block4(p->w8, groups, scratch, w, acc);
+      // Spelled out: a loop over acc[] keeps the accumulators in memory.
+      out[o] = tf_dsp_fc_out(p, o, acc[0]);
+      out[o + 1] = tf_dsp_fc_out(p, o + 1, acc[1]);
+      out[o + 2] = tf_dsp_fc_out(p, o + 2, acc[2]);
+      out[o + 3] = tf_dsp_fc_out(p, o + 3, acc[3]);
     }
     if (o < p->output_depth) {
-      int32_t a0 = p->bias[o];
-      for (int32_t g = 0; g < groups; ++g) {
-        const int32_t x = tf_dsp_fc_group(p, in, g);
-        int32_t lo, hi;
-        w += tf_dsp_wgroup(p->w8, w, &lo, &hi);
-        a0 = __smlad(lo, __sxtb16(x), a0);
-        a0 = __smlad(hi, tf_dsp_sxtb16_ror8(x), a0);
-      }
-      const int32_t c0 = p->per_channel ? o : 0;
-      out[o] = tf_dsp_requant_l(a0, p->multiplier[c0], p->shift[c0], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+      const int32_t m = p->output_depth - o;
+      int32_t acc[TF_DSP_FC_ROWS - 1];
+      for (int32_t j = 0; j < m; ++j) acc[j] = p->bias[o + j];
+      w = tf_dsp_fc_block_c(m, p->w8, groups, scratch, w, acc);
+      for (int32_t j = 0; j < m; ++j) out[o + j] = tf_dsp_fc_out(p, o + j, acc[j]);
     }
   }
   return 0;

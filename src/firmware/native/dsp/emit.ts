@@ -197,7 +197,18 @@ function fcWeights(p: FullyConnectedPrepared, e: Target): WeightChoice | null {
   return { int16: 2 * p.outputDepth * a4, int8: p.filterOffset === 0 ? p.outputDepth * a4 : null, macs: p.batches * p.accumDepth * p.outputDepth };
 }
 
-/** FULLY_CONNECTED → tf_dsp_fc_s8 (rows + filter offset packed, input offset folded), or null. */
+/** Arena scratch of the DSP FC kernel (TF_DSP_FC_SCRATCH_BYTES: one batch's input widened to int16, a sentinel and a pad word), 0 when not taken. */
+function fcScratch(p: FullyConnectedPrepared, e: Target): number {
+  return fcTaken(p, e) ? 2 * roundUp4(p.accumDepth) + 8 : 0;
+}
+
+/** Output rows per pass of tf_dsp_fc_s8 (TF_DSP_FC_ROWS): the weight packing's row block. */
+const FC_ROWS = 4;
+
+/**
+ * FULLY_CONNECTED → tf_dsp_fc_s8 (rows + filter offset packed in 4-row blocks, input offset folded,
+ * requantisation solved where exact), or null.
+ */
 export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter, packing: WeightPacking = 'int16'): NativeCall | null {
   if (!fcTaken(p, e)) return null;
   const w = e.graph.tensors[p.weights];
@@ -205,6 +216,7 @@ export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter, packing: 
   e.int8('in', 0);
   e.int8('in', 1);
   e.int8('out', 0);
+  if (!e.scratch) throw internalError(`operator ${e.opIndex}: the DSP FC kernel got no scratch`, { remedy: 'report this: scratchBytes and emit disagree' });
   checkMultipliers(e, p.multipliers);
   const filter = new Int8Array(data.buffer, data.byteOffset, data.byteLength);
   const rows: Int32Array[] = [];
@@ -212,10 +224,17 @@ export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter, packing: 
   const i = e.opIndex;
   // int8 rows hold filter + filter_offset: only when that offset is 0 (int8 weights are symmetric in practice).
   const w8 = packing === 'int8' && p.filterOffset === 0;
-  e.decl(`/* operator ${i}: FULLY_CONNECTED on the DSP kernel, ${p.accumDepth} inputs, ${w8 ? 'int8' : 'int16'} weights */`);
-  e.decl(words(`tf_op${i}_wpack`, w8 ? packInt8Taps(rows, p.accumDepth) : packSxtb16(rows, p.accumDepth)));
-  e.decl(words(`tf_op${i}_bias_folded`, foldInputOffset(p.biasValues, rows, p.inputOffset)));
-  const { mult, shift } = e.multipliers(p.multipliers);
+  const folded = foldInputOffset(p.biasValues, rows, p.inputOffset);
+  // The fast requantisation depends on the trained values (its bounds): not with requant 'uniform'.
+  const table = e.requant === 'uniform' ? null : solveRequant(p, rows);
+  // One triple when every row has the same (per-tensor layers, usually): it folds into the code.
+  const shared = table && table.every((v, k) => v === table[k % 3]);
+  const rq = shared ? table.subarray(0, 3) : table;
+  e.decl(`/* operator ${i}: FULLY_CONNECTED on the DSP kernel, ${p.accumDepth} inputs, ${w8 ? 'int8' : 'int16'} weights, scratch ${fcScratch(p, e)} B, ${rq ? `requantisation solved${shared ? ' (one for all rows)' : ' per row'}` : 'general requantisation'} */`);
+  e.decl(words(`tf_op${i}_wpack`, w8 ? packInt8Taps(rows, p.accumDepth, FC_ROWS) : packSxtb16(rows, p.accumDepth, FC_ROWS)));
+  e.decl(words(`tf_op${i}_bias_folded`, folded));
+  if (rq) e.decl(words(`tf_op${i}_rq`, rq));
+  const { mult, shift } = rq ? { mult: 'NULL', shift: 'NULL' } : e.multipliers(p.multipliers);
   const params = e.struct('tf_dsp_fc_params_t', {
     batches: p.batches,
     accum_depth: p.accumDepth,
@@ -231,8 +250,10 @@ export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter, packing: 
     bias: `tf_op${i}_bias_folded`,
     multiplier: mult,
     shift,
+    rq: rq ? `tf_op${i}_rq` : 'NULL',
+    rq_per_row: rq && !shared ? 1 : 0,
   });
-  return wrapper(e, 'tf_dsp_fc_s8', 'tf_dsp_fc_params_t', params, false);
+  return wrapper(e, 'tf_dsp_fc_s8', 'tf_dsp_fc_params_t', params, true);
 }
 
 /** MAX_POOL_2D on DSP targets: the portable parameter struct handed to the DSP kernel's body in a per-layer wrapper. */
@@ -388,7 +409,7 @@ export const DSP_OPS: { readonly [K in OpName]?: DspOp<any> } = {
     weights: (p: ConvPrepared, e) => convWeights(p, true, e),
     emit: (p: ConvPrepared, e, packing) => emitDspConv(p, e, true, packing) ?? emitDspDepthwise(p, e),
   },
-  FULLY_CONNECTED: { weights: fcWeights, emit: emitDspFc },
+  FULLY_CONNECTED: { scratchBytes: fcScratch, weights: fcWeights, emit: emitDspFc },
   MAX_POOL_2D: { emit: emitDspMaxPool },
   AVERAGE_POOL_2D: { emit: emitDspAvgPool },
   ADD: { emit: emitDspBinary },

@@ -17,64 +17,49 @@ function word(lo: number, hi: number): number {
 
 /**
  * Rows (one per output channel, `k` int16-range values each) → int32 words in the layout
- * tf_dsp.h documents: per group g of 4 taps, (v[4g], v[4g+2]) then (v[4g+1], v[4g+3]); rows c and
- * c+1 interleaved per group; an odd last row alone; taps past k are zero.
+ * tf_dsp.h documents: per group g of 4 taps, (v[4g], v[4g+2]) then (v[4g+1], v[4g+3]); rows in
+ * blocks of `block` (2 for conv: channel pairs; 4 for FC) interleaved per group, the last block
+ * holding the rest; taps past k are zero.
  */
-export function packSxtb16(rows: readonly ArrayLike<number>[], k: number): Int32Array {
-  const k4 = roundUp4(k);
-  const half = k4 / 2;
-  const out = new Int32Array(rows.length * half);
-  const at = (r: ArrayLike<number>, t: number) => {
-    if (t >= k) return 0;
-    const v = r[t];
-    if (!(v >= -32768 && v <= 32767)) throw new RangeError(`weight ${v} does not fit int16`);
-    return v;
-  };
-  for (let c = 0; c < rows.length; c += 2) {
-    const base = c * half;
-    const pair = c + 1 < rows.length;
-    for (let g = 0; g < k4 / 4; g++) {
-      const t = 4 * g;
-      const put = (r: ArrayLike<number>, o: number) => {
-        out[o] = word(at(r, t), at(r, t + 2));
-        out[o + 1] = word(at(r, t + 1), at(r, t + 3));
-      };
-      if (pair) {
-        put(rows[c], base + 4 * g);
-        put(rows[c + 1], base + 4 * g + 2);
-      } else {
-        put(rows[c], base + 2 * g);
-      }
-    }
-  }
-  return out;
+export function packSxtb16(rows: readonly ArrayLike<number>[], k: number, block = 2): Int32Array {
+  return packBlocks(rows, k, block, 2, (r, t) => {
+    const v = tapAt(r, t, k, 32767);
+    return [word(v(0), v(2)), word(v(1), v(3))];
+  });
 }
 
 /**
  * The int8 twin of packSxtb16 (tf_dsp.h, `w8`): per group of 4 taps one word of the 4 int8 taps in
- * tap order (byte 0 = tap 4g), rows c and c+1 interleaved one word each per group, an odd last row
- * alone, taps past k zero: half the bytes; SXTB16 / SXTB16 ROR 8 of a word give packSxtb16's pair.
+ * tap order (byte 0 = tap 4g), rows interleaved one word each per group in blocks of `block`, the
+ * last block holding the rest, taps past k zero: half the bytes; SXTB16 / SXTB16 ROR 8 of a word
+ * give packSxtb16's pair.
  */
-export function packInt8Taps(rows: readonly ArrayLike<number>[], k: number): Int32Array {
-  const groups = roundUp4(k) / 4;
-  const out = new Int32Array(rows.length * groups);
-  const at = (r: ArrayLike<number>, t: number) => {
-    if (t >= k) return 0;
-    const v = r[t];
-    if (!(v >= -128 && v <= 127)) throw new RangeError(`weight ${v} does not fit int8`);
-    return v & 0xff;
+export function packInt8Taps(rows: readonly ArrayLike<number>[], k: number, block = 2): Int32Array {
+  return packBlocks(rows, k, block, 1, (r, t) => {
+    const v = tapAt(r, t, k, 127);
+    return [(v(0) & 0xff) | ((v(1) & 0xff) << 8) | ((v(2) & 0xff) << 16) | (v(3) << 24)];
+  });
+}
+
+/** Tap t + j of row r (0 past k), checked against [-max - 1, max]. */
+function tapAt(r: ArrayLike<number>, t: number, k: number, max: number): (j: number) => number {
+  return (j) => {
+    if (t + j >= k) return 0;
+    const v = r[t + j];
+    if (!(v >= -max - 1 && v <= max)) throw new RangeError(`weight ${v} does not fit int${max === 127 ? 8 : 16}`);
+    return v;
   };
-  const word = (r: ArrayLike<number>, g: number) => (at(r, 4 * g) | (at(r, 4 * g + 1) << 8) | (at(r, 4 * g + 2) << 16) | (at(r, 4 * g + 3) << 24)) | 0;
-  for (let c = 0; c < rows.length; c += 2) {
-    const base = c * groups;
-    const pair = c + 1 < rows.length;
+}
+
+/** Rows in blocks of `block`, per group of 4 taps each row's `per` words (group(row, first tap)) in row order. */
+function packBlocks(rows: readonly ArrayLike<number>[], k: number, block: number, per: number, group: (r: ArrayLike<number>, t: number) => number[]): Int32Array {
+  const groups = roundUp4(k) / 4;
+  const out = new Int32Array(rows.length * groups * per);
+  let o = 0;
+  for (let c = 0; c < rows.length; c += block) {
+    const m = Math.min(block, rows.length - c);
     for (let g = 0; g < groups; g++) {
-      if (pair) {
-        out[base + 2 * g] = word(rows[c], g);
-        out[base + 2 * g + 1] = word(rows[c + 1], g);
-      } else {
-        out[base + g] = word(rows[c], g);
-      }
+      for (let j = 0; j < m; j++) for (const v of group(rows[c + j], 4 * g)) out[o++] = v;
     }
   }
   return out;
