@@ -16,11 +16,12 @@ import { createInterpreter } from '../../src/interp/index.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { writeTflite } from '../../src/tflite/writer.js';
 import type { NativeRequant } from '../../src/ops/types.js';
-import { buildRunner, bytesOf, hasTool, lcg, qp as q, runEngine, tempDir } from './helpers.js';
+import { buildRunner, bytesOf, hasTool, lcg, qp as q, runEngine, tempDir, UBSAN_FLAGS, ubsanAvailable } from './helpers.js';
 
 const DSP_C = [join(REPO_ROOT, 'firmware', 'native', 'dsp', 'tf_k_depthwise_dsp.c')];
 const SHA = '5e'.repeat(32);
 const gcc = hasTool('gcc');
+const ubsan = gcc && ubsanAvailable();
 
 interface Case {
   inH: number; inW: number; inC: number; outC: number; kH: number; kW: number;
@@ -76,14 +77,15 @@ function model(c: Case): Graph {
 }
 
 /** The DSP engine on the host against the interpreter on random inputs and the two rails; returns the schedule's kernels. */
-function dspMatches(g: Graph, opts: { requant?: NativeRequant; weights?: 'int8' | 'int16' } = {}): string[] {
+function dspMatches(g: Graph, opts: { requant?: NativeRequant; weights?: 'int8' | 'int16'; ubsan?: boolean } = {}): string[] {
   const m: TfliteModel = { graph: g, version: 3, description: 'fuse-pool', metadata: [] };
-  const res = emitNativeEngine(m, { modelSha256: SHA, target: 'dsp', ...opts });
+  const res = emitNativeEngine(m, { modelSha256: SHA, target: 'dsp', requant: opts.requant, weights: opts.weights });
   const dir = tempDir('tf-fuse-pool-');
   const n = g.tensors[g.inputs[0]].shape.reduce((a, b) => a * b, 1);
   const rnd = lcg(n);
   const inputs = [...[0, 1, 2].map(() => Uint8Array.from({ length: n }, () => rnd() & 0xff)), new Uint8Array(n).fill(0x80), new Uint8Array(n).fill(0x7f)];
-  const { outputs } = runEngine(buildRunner(res.files, dir, { sources: DSP_C }), inputs, dir);
+  const flags = opts.ubsan ? { cflags: UBSAN_FLAGS, kernelFlags: UBSAN_FLAGS } : {};
+  const { outputs } = runEngine(buildRunner(res.files, dir, { sources: DSP_C, ...flags }), inputs, dir);
   const interp = createInterpreter(g);
   // Every graph output, in order (the runner writes them one after the other).
   outputs.forEach((o, k) => expect(Buffer.from(o).toString('hex'), `input ${k}`).toBe(Buffer.concat(interp.invoke([inputs[k]])).toString('hex')));
@@ -112,6 +114,11 @@ describe.skipIf(!gcc)('CONV_2D → MAX_POOL_2D fused on the DSP target, bit-exac
     expect(dspMatches(g, { weights: 'int8' }).slice(0, 2)).toEqual(FUSED);
     expect(dspMatches(g, { requant: 'uniform' }).slice(0, 2)).toEqual(FUSED);
   }, 60_000);
+
+  it.skipIf(!ubsan)('no undefined behaviour (UBSan aborts at the first report): clipped windows, both requantisations', () => {
+    expect(dspMatches(model({ ...base, pool: { fH: 2, fW: 2, sH: 2, sW: 2, padding: 'SAME' }, seed: 10 }), { ubsan: true }).slice(0, 2)).toEqual(FUSED);
+    expect(dspMatches(model({ ...base, requant: 'left', pool: { fH: 2, fW: 2, sH: 2, sW: 2, padding: 'SAME' }, seed: 11 }), { ubsan: true }).slice(0, 2)).toEqual(FUSED);
+  }, 120_000);
 
   it('saves the convolution\'s output tensor in the arena', () => {
     const g = model({ ...base, inH: 12, inW: 12, outC: 8, seed: 9 });
