@@ -13,9 +13,14 @@ export function formatNativePlan(p: Pick<FirmwareProject, 'native' | 'flash'>): 
   const nat = p.native;
   if (nat) {
     lines.push(`  native kernels (${nat.target}${nat.arenaBytes !== undefined ? `, arena ${nat.arenaBytes} B` : ''}):`);
+    // Bytes the budget had left after the packing: an int8 layer's widening did not fit in it.
+    const budget = nat.weightPlan?.budget;
+    const left = budget && p.flash ? budget.constBytes - p.flash.dataBytes : null;
     nat.kernels.forEach((k, i) => {
-      const sizes = k.weightSizes ? ` (int8 ${k.weightSizes.int8 === null ? '–' : n(k.weightSizes.int8)} / int16 ${n(k.weightSizes.int16)} B)` : '';
-      lines.push(`    ${i} ${k.op}: ${k.kernel}${k.scratchBytes ? `, scratch ${k.scratchBytes} B` : ''}${k.weights ? `, ${k.weights} weights ${k.weightBytes} B${sizes}` : ''}`);
+      const w = k.weightSizes;
+      const sizes = w ? ` (int8 ${w.int8 === null ? '–' : n(w.int8)} / int16 ${n(w.int16)} B)` : '';
+      const why = w && w.int8 !== null && k.weights === 'int8' && left !== null ? `: int16 would add ${n(w.int16 - w.int8)} B, ${n(Math.max(0, left))} B left in the budget` : '';
+      lines.push(`    ${i} ${k.op}: ${k.kernel}${k.scratchBytes ? `, scratch ${k.scratchBytes} B` : ''}${k.weights ? `, ${k.weights} weights ${k.weightBytes} B${sizes}${why}` : ''}`);
     });
     const wp = nat.weightPlan;
     if (wp) {

@@ -160,9 +160,12 @@ describe('native engine plans (firmware, firmware --dry-run)', async () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('--flash-budget with a forced packing is a usage error naming --weights auto', () => {
+  it('--flash-budget with a forced packing, or either with the TFLM engine, is a usage error naming the remedy', () => {
     const r = spawnSync(process.execPath, [join(repo, 'bin/tinyforge.mjs'), 'firmware', '--board', 'qemu-mps2-an386', '--model', conv1d, '--out', join(tmpdir(), 'never'), '--weights', 'int8', '--flash-budget', '1000', '--dry-run'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--flash-budget applies only with --weights auto/);
+    const t = spawnSync(process.execPath, [join(repo, 'bin/tinyforge.mjs'), 'firmware', '--board', 'qemu-mps2-an386', '--engine', 'tflm', '--model', conv1d, '--out', join(tmpdir(), 'never'), '--weights', 'int8', '--dry-run'], { encoding: 'utf8' });
+    expect(t.status).toBe(2);
+    expect(t.stderr).toMatch(/apply only to the native engine/);
   });
 });

@@ -2,6 +2,8 @@
 // not (issue 17): a model with such an op is read for the TFLM engine with the op kept by name, its
 // resolver line comes from TFLM's op table, and the native engine refuses it naming --engine tflm.
 import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Graph } from '../../src/core/graph.js';
 import { TinyforgeError } from '../../src/core/errors.js';
 import { emitFirmware } from '../../src/firmware/emit.js';
@@ -83,5 +85,74 @@ describe('TFLM engine: every op TFLM has', () => {
     const builtin = new Set(Array.from({ length: 256 }, (_, c) => builtinName(c)));
     expect(Object.keys(TFLM_RESOLVER).filter((n) => !builtin.has(n))).toEqual([]);
     expect(() => tflmResolverMethod('LSH_PROJECTION')).toThrow(/not one TFLM's op resolver registers/);
+  });
+});
+
+/**
+ * Facts: every builtin op TFLM 90b983c2's tensorflow/lite/micro/micro_mutable_op_resolver.h
+ * registers, with the method that registers it (read on 2026-12-07 from a checkout of that commit:
+ * each `TfLiteStatus AddX(…)` and the BuiltinOperator_Y its AddBuiltin call names; 100 ops, the
+ * CUSTOM registration excluded). Before this list was made, the table lacked DYNAMIC_UPDATE_SLICE,
+ * REDUCE_ALL and REVERSE_V2.
+ */
+const TFLM_90B983C2 =
+  'ABS:AddAbs ADD:AddAdd ADD_N:AddAddN ARG_MAX:AddArgMax ARG_MIN:AddArgMin ' +
+  'ASSIGN_VARIABLE:AddAssignVariable AVERAGE_POOL_2D:AddAveragePool2D BATCH_MATMUL:AddBatchMatMul ' +
+  'BATCH_TO_SPACE_ND:AddBatchToSpaceNd BROADCAST_ARGS:AddBroadcastArgs BROADCAST_TO:AddBroadcastTo ' +
+  'CALL_ONCE:AddCallOnce CAST:AddCast CEIL:AddCeil CONCATENATION:AddConcatenation CONV_2D:AddConv2D ' +
+  'COS:AddCos CUMSUM:AddCumSum DEPTHWISE_CONV_2D:AddDepthwiseConv2D DEPTH_TO_SPACE:AddDepthToSpace ' +
+  'DEQUANTIZE:AddDequantize DIV:AddDiv DYNAMIC_UPDATE_SLICE:AddDynamicUpdateSlice ELU:AddElu ' +
+  'EMBEDDING_LOOKUP:AddEmbeddingLookup EQUAL:AddEqual EXP:AddExp EXPAND_DIMS:AddExpandDims ' +
+  'FILL:AddFill FLOOR:AddFloor FLOOR_DIV:AddFloorDiv FLOOR_MOD:AddFloorMod ' +
+  'FULLY_CONNECTED:AddFullyConnected GATHER:AddGather GATHER_ND:AddGatherNd GREATER:AddGreater ' +
+  'GREATER_EQUAL:AddGreaterEqual HARD_SWISH:AddHardSwish IF:AddIf L2_NORMALIZATION:AddL2Normalization ' +
+  'L2_POOL_2D:AddL2Pool2D LEAKY_RELU:AddLeakyRelu LESS:AddLess LESS_EQUAL:AddLessEqual LOG:AddLog ' +
+  'LOGICAL_AND:AddLogicalAnd LOGICAL_NOT:AddLogicalNot LOGICAL_OR:AddLogicalOr LOGISTIC:AddLogistic ' +
+  'LOG_SOFTMAX:AddLogSoftmax MAXIMUM:AddMaximum MAX_POOL_2D:AddMaxPool2D MEAN:AddMean ' +
+  'MINIMUM:AddMinimum MIRROR_PAD:AddMirrorPad MUL:AddMul NEG:AddNeg NOT_EQUAL:AddNotEqual PACK:AddPack ' +
+  'PAD:AddPad PADV2:AddPadV2 PRELU:AddPrelu QUANTIZE:AddQuantize READ_VARIABLE:AddReadVariable ' +
+  'REDUCE_ALL:AddReduceAll REDUCE_MAX:AddReduceMax REDUCE_MIN:AddReduceMin RELU:AddRelu RELU6:AddRelu6 ' +
+  'RESHAPE:AddReshape RESIZE_BILINEAR:AddResizeBilinear ' +
+  'RESIZE_NEAREST_NEIGHBOR:AddResizeNearestNeighbor REVERSE_V2:AddReverseV2 ROUND:AddRound ' +
+  'RSQRT:AddRsqrt SELECT_V2:AddSelectV2 SHAPE:AddShape SIN:AddSin SLICE:AddSlice SOFTMAX:AddSoftmax ' +
+  'SPACE_TO_BATCH_ND:AddSpaceToBatchNd SPACE_TO_DEPTH:AddSpaceToDepth SPLIT:AddSplit SPLIT_V:AddSplitV ' +
+  'SQRT:AddSqrt SQUARE:AddSquare SQUARED_DIFFERENCE:AddSquaredDifference SQUEEZE:AddSqueeze ' +
+  'STRIDED_SLICE:AddStridedSlice SUB:AddSub SUM:AddSum SVDF:AddSvdf TANH:AddTanh ' +
+  'TRANSPOSE:AddTranspose TRANSPOSE_CONV:AddTransposeConv ' +
+  'UNIDIRECTIONAL_SEQUENCE_LSTM:AddUnidirectionalSequenceLSTM UNPACK:AddUnpack VAR_HANDLE:AddVarHandle ' +
+  'WHILE:AddWhile ZEROS_LIKE:AddZerosLike';
+
+/** `BUILTIN_NAME → AddMethod` pairs from a micro_mutable_op_resolver.h, CUSTOM excluded. */
+function resolverMethodsOf(header: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let method: string | null = null;
+  for (const line of header.split('\n')) {
+    const m = /TfLiteStatus (Add\w+)\(/.exec(line);
+    if (m) method = m[1];
+    const b = /BuiltinOperator_(\w+)/.exec(line);
+    if (b && method) {
+      if (b[1] !== 'CUSTOM') out[b[1]] = method;
+      method = null;
+    }
+  }
+  return out;
+}
+
+const tflmHeader = process.env.TFLM_DIR ? join(process.env.TFLM_DIR, 'tensorflow/lite/micro/micro_mutable_op_resolver.h') : '';
+if (!existsSync(tflmHeader) && process.env.TINYFORGE_REQUIRE_TFLM === '1') {
+  throw new Error('TFLM_DIR (a tflite-micro checkout) is required (TINYFORGE_REQUIRE_TFLM=1) but not set or without tensorflow/lite/micro/micro_mutable_op_resolver.h');
+}
+
+describe('TFLM engine: no drift from TFLM\'s op resolver', () => {
+  it('registers every op TFLM 90b983c2 registers, by the same method, and nothing else', () => {
+    const facts = Object.fromEntries(TFLM_90B983C2.trim().split(/\s+/).map((p) => p.split(':')));
+    expect(Object.keys(facts)).toHaveLength(100);
+    expect(Object.fromEntries(Object.entries(TFLM_RESOLVER).sort())).toEqual(Object.fromEntries(Object.entries(facts).sort()));
+  });
+
+  it.skipIf(!existsSync(tflmHeader))('registers every op the micro_mutable_op_resolver.h under TFLM_DIR registers (a newer TFLM: add its ops)', () => {
+    const live = resolverMethodsOf(readFileSync(tflmHeader, 'utf8'));
+    expect(Object.keys(live).length).toBeGreaterThan(50);
+    expect(Object.entries(live).filter(([b, m]) => TFLM_RESOLVER[b] !== m)).toEqual([]);
   });
 });

@@ -94,6 +94,9 @@ export function register(program: Command, io: Platform): void {
         // (on stderr, even with --json/--quiet: it changes what the firmware can do).
         if (fs.warning) process.stderr.write(fs.warning + '\n');
         const flashBudget = numberFlag('flash-budget', f.flashBudget, { min: 1 });
+        if ((f.weights || flashBudget !== undefined) && parseEngine(f.engine ?? getBoard(f.board).defaultEngine) !== 'native') {
+          throw usageError('--weights and --flash-budget apply only to the native engine (TFLM keeps the .tflite as it is)', { remedy: 'drop them, or use --engine native' });
+        }
         if (flashBudget !== undefined && f.weights && f.weights !== 'auto') throw usageError(`--flash-budget applies only with --weights auto (not ${f.weights})`, { remedy: 'drop --flash-budget, or use --weights auto' });
         const fw = await firmwareStage(io, { board: f.board, engine: f.engine, model, modelBytes, settings: fs.settings, out: f.out, force: f.force, library: Boolean(f.library), weights: f.weights, flashBudget, dryRun: Boolean(f.dryRun) });
         const { project, dir } = fw;
