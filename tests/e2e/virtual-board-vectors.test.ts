@@ -180,13 +180,14 @@ describe('virtual board: DSP conv tap-group counts 1..9 bit-exact (native engine
   });
 });
 
-// The FC kernel's assembly (4-row blocks: one LDM of the 4 rows' weights per group; groups % 4 first,
-// then four per loop pass) and its C tails on the real instructions: a chain of FC layers whose
-// group counts (accum / 4 rounded up) are 2, 3, 4, 10, 3, 9, 2, rows with 4-row blocks plus tails
-// of 1 and 3, per-tensor and per-channel filters, one output scale tiny enough for a left shift
-// (general requantisation), both weight packings; expected bytes from the host interpreter.
+// The FC kernel's assembly (4-row blocks: one LDM of the 4 rows' weights per group; the remainder
+// groups first, then 4 (int16) or 8 (int8) per loop pass) and its C tails on the real instructions:
+// a chain of FC layers whose group counts (accum / 4 rounded up) are 2, 3, 4, 10, 3, 9, 18, 2 (loops
+// of one and two passes, every remainder), rows with 4-row blocks plus tails of 1, 2 and 3,
+// per-tensor and per-channel filters, one output scale tiny enough for a left shift (general
+// requantisation), both weight packings; expected bytes from the host interpreter.
 describe('virtual board: DSP FC group counts and row tails bit-exact (native engine)', () => {
-  const sizes = [5, 9, 16, 37, 12, 33, 7, 20];
+  const sizes = [5, 9, 16, 37, 12, 33, 70, 7, 20];
   const graph = (): Graph => {
     const tensors: Tensor[] = [{ name: 'x', dtype: 'int8', shape: [1, sizes[0]], quant: q8(0.05, 3) }];
     const operators: Graph['operators'] = [];
