@@ -21,7 +21,7 @@ import { packInt8Taps, packSxtb16, packOffsetBinaryTaps, offsetBinaryStart, fold
 import { emitFirmware } from '../../src/firmware/emit.js';
 import { readFirmwareSources } from '../../src/adapters/firmware-sources.js';
 import { settingsFromGraph } from '../../src/firmware/settings-header.js';
-import { armCompile, buildRunner, bytesOf, hasTool, HOST_FLAGS, hostKernelObjects, INCLUDES, lcg, qp as q, runEngine, tempDir } from './helpers.js';
+import { armCompile, buildRunner, bytesOf, hasTool, HOST_FLAGS, hostKernelObjects, INCLUDES, lcg, qp as q, runEngine, tempDir, UBSAN_FLAGS, ubsanAvailable } from './helpers.js';
 
 const shared = sharedForTests();
 const arm = hasTool('arm-none-eabi-gcc');
@@ -475,6 +475,8 @@ describe('DSP FC kernel (tf_dsp_fc_s8) == portable kernel on odd shapes', () => 
   }));
   it.each([['int8'], ['int16']] as const)('%s weights: %#', (packing) => {
     const seen = { solved: 0, shared: 0, general: 0 };
+    const layouts = new Set<string>();
+    const accum = (c: Case) => c.inW * c.inC;
     cases.forEach((c, k) => {
       const graph = graphOf(c)!;
       // Every fourth case: an output scale so small the multiplier needs a left shift (general requantisation).
@@ -490,15 +492,21 @@ describe('DSP FC kernel (tf_dsp_fc_s8) == portable kernel on odd shapes', () => 
       const files = emitNativeEngine({ graph, version: 3, description: 'fc', metadata: [] }, { modelSha256: SHA, target: 'dsp', weights: packing }).files;
       const src = files[0].contents;
       seen[/\.rq = NULL/.test(src) ? 'general' : /\.rq_per_row = 1/.test(src) ? 'solved' : 'shared']++;
-      // The layout taken: int8 rows here are always offset-binary (graphOf: weights in [-127, 127], bias in
-      // [-2000, 2000], accum <= 37, so |folded bias| + 128·Σ|w| < 2^23; pack.ts offsetBinaryStart).
-      expect(/\.w8 = (\d)/.exec(src)?.[1], `case ${k}`).toBe(got.weights === 'int8' ? '2' : '0');
+      // The layout taken: int8 rows here always fit the offset-binary bounds (graphOf: weights in [-127, 127],
+      // bias in [-2000, 2000], accum <= 37, so |folded bias| + 128·Σ|w| < 2^23; pack.ts offsetBinaryStart),
+      // so emitDspFc's cost rule decides: full 4-row blocks × groups >= 2·rows + 4·groups.
+      const groups = Math.ceil(accum(c) / 4);
+      const pays = (c.outC - (c.outC % 4)) * groups >= 2 * c.outC + 4 * groups;
+      const layout = got.weights === 'int8' ? (pays ? '2' : '1') : '0';
+      expect(/\.w8 = (\d)/.exec(src)?.[1], `case ${k}`).toBe(layout);
+      layouts.add(layout);
       // The Cortex-M4 build of the same layer (the assembly's register allocation in every requantisation context).
       if (arm) expect(armCompile(files, join(tempDir('tf-dsp-fc-'), 'arm'))).toBe('');
       got.outputs.forEach((o, j) => expect(Buffer.from(o).toString('hex'), `${JSON.stringify(c)} input ${j}`).toBe(Buffer.from(want.outputs[j]).toString('hex')));
     });
-    // All three requantisations ran: per-row table, one shared triple, general.
+    // All three requantisations ran: per-row table, one shared triple, general; int8: both int8 layouts.
     expect(Object.values(seen).every((v) => v > 0)).toBe(true);
+    expect([...layouts].sort()).toEqual(packing === 'int8' ? ['0', '1', '2'] : ['0']);
   }, 300_000);
 });
 
@@ -565,6 +573,13 @@ describe('DSP FC kernel, offset-binary int8 layout (W, UXTB16(W) against prepare
     const uniform = emitNativeEngine({ graph, version: 3, description: 'fc', metadata: [] }, { modelSha256: SHA, target: 'dsp', weights: 'int8', requant: 'uniform' }).files;
     expect(uniform.map((f) => f.contents).join('\n')).not.toMatch(/\.w8 = 2/);
     got.outputs.forEach((o, j) => expect(Buffer.from(o).toString('hex'), `input ${j}`).toBe(Buffer.from(want.outputs[j]).toString('hex')));
+    // The C twin (wrapping sums, the arithmetic shift) under UBSan: runEngine throws at its first report.
+    if (ubsanAvailable()) {
+      const dir = tempDir('tf-dsp-fc-ubsan-');
+      const files = emitNativeEngine({ graph, version: 3, description: 'fc', metadata: [] }, { modelSha256: SHA, target: 'dsp', weights: 'int8' }).files;
+      const san = runEngine(buildRunner(files, dir, { sources: DSP_C, cflags: UBSAN_FLAGS, kernelFlags: UBSAN_FLAGS }), inputs, dir).outputs;
+      san.forEach((o, j) => expect(Buffer.from(o).toString('hex'), `UBSan input ${j}`).toBe(Buffer.from(want.outputs[j]).toString('hex')));
+    }
     // Outputs not all one value.
     expect(new Set(Array.from(want.outputs[0])).size).toBeGreaterThan(3);
   }, 60_000);

@@ -234,9 +234,13 @@ export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter, packing: 
   // int8 rows hold filter + filter_offset: only when that offset is 0 (int8 weights are symmetric in practice).
   const w8 = packing === 'int8' && p.filterOffset === 0;
   const folded = foldInputOffset(p.biasValues, rows, p.inputOffset);
-  // int8 weights in the offset-binary layout (3 instructions per 4 MACs, not 4) where its bounds hold:
-  // they depend on the trained values, so not with requant 'uniform'.
-  const u8 = w8 && e.requant !== 'uniform' ? offsetBinary(rows, p.accumDepth, folded) : null;
+  // int8 weights in the offset-binary layout (3 instructions per 4 MACs, not 4) where its bounds hold
+  // (they depend on the trained values, so not with requant 'uniform') and it pays: the assembly saves
+  // 1 instruction per group and row of the full 4-row blocks, the input preparation costs about 4 more
+  // per group and the start and final shift 2 per row.
+  const groups = roundUp4(p.accumDepth) / 4;
+  const pays = (p.outputDepth - (p.outputDepth % FC_ROWS)) * groups >= 2 * p.outputDepth + 4 * groups;
+  const u8 = w8 && pays && e.requant !== 'uniform' ? offsetBinary(rows, p.accumDepth, folded) : null;
   // The fast requantisation depends on the trained values (its bounds): not with requant 'uniform'.
   const table = e.requant === 'uniform' ? null : solveRequant(p, rows);
   // One triple when every row has the same (per-tensor layers, usually): it folds into the code.
