@@ -222,6 +222,42 @@ describe('virtual board: DSP FC group counts and row tails bit-exact (native eng
   });
 });
 
+// The FC kernel on inputs longer than 1,024 taps (tf_dsp_fc_params_t chunk_groups: the input widened
+// 256 groups at a time, accumulators kept in the scratch between chunks) on the real instructions:
+// 2,049 inputs (513 groups: chunks of 256, 256 and 1 holding the tail group) → 9 rows (two 4-row
+// blocks in assembly + a 1-row tail in C) → 5. Weights in [-15, 15] (the offset-binary bound holds:
+// int8 takes w8 2, E per chunk) or random in [-127, 127] (int8: w8 1); auto: int16. Expected bytes:
+// the host interpreter. micro_speech's 4,000 × 4 layer runs chunked in the shared-vector tests above.
+describe('virtual board: DSP FC on long inputs (chunked widening) bit-exact (native engine)', () => {
+  const graph = (small: boolean): Graph => {
+    let lcg = 17;
+    const next = () => ((lcg = (Math.imul(lcg, 1103515245) + 12345) | 0), lcg >>> 16);
+    const w1 = Int8Array.from({ length: 9 * 2049 }, () => (small ? (next() % 31) - 15 : (next() % 255) - 127));
+    const w2 = Int8Array.from({ length: 5 * 9 }, () => (next() % 255) - 127);
+    const s1 = 0.05 * 0.004 * Math.sqrt(2049) * (small ? 4 : 30);
+    const tensors: Tensor[] = [
+      { name: 'x', dtype: 'int8', shape: [1, 2049], quant: q8(0.05, 3) },
+      { name: 'w1', dtype: 'int8', shape: [9, 2049], data: i8bytes(w1), quant: { scale: Array.from({ length: 9 }, (_, k) => Math.fround(0.004 * (1 + k / 7))), zeroPoint: Array(9).fill(0), quantizedDimension: 0 } },
+      { name: 'b1', dtype: 'int32', shape: [9], data: i8bytes(Int32Array.from({ length: 9 }, (_, k) => 131 * k - 600)) },
+      { name: 'y1', dtype: 'int8', shape: [1, 9], quant: q8(s1, -5) },
+      { name: 'w2', dtype: 'int8', shape: [5, 9], data: i8bytes(w2), quant: q8(0.003, 0) },
+      { name: 'b2', dtype: 'int32', shape: [5], data: i8bytes(Int32Array.from({ length: 5 }, (_, k) => 50 * k - 100)), quant: q8(Math.fround(s1) * Math.fround(0.003), 0) },
+      { name: 'y2', dtype: 'int8', shape: [1, 5], quant: q8(s1 * 0.003 * 3 * 30, 9) },
+    ];
+    const operators: Graph['operators'] = [
+      { op: 'FULLY_CONNECTED', inputs: [0, 1, 2], outputs: [3], options: { fusedActivation: 'NONE', keepNumDims: false } },
+      { op: 'FULLY_CONNECTED', inputs: [3, 4, 5], outputs: [6], options: { fusedActivation: 'RELU', keepNumDims: false } },
+    ];
+    return { tensors, operators, inputs: [0], outputs: [6] };
+  };
+  it.each([['auto', true, '0'], ['int8', true, '2'], ['int8', false, '1']] as const)('%s weights, small %s: layer 1 w8 %s', async (weights, small, layout) => {
+    const src = emitNativeEngine({ graph: graph(small), version: 3, description: 'fc', metadata: [] }, { modelSha256: 'ab'.repeat(32), target: 'dsp', weights }).files.map((f) => f.contents).join('\n');
+    expect(src.match(/\.chunk_groups = \d+/g)).toEqual(['.chunk_groups = 256', '.chunk_groups = 3']);
+    expect(src.match(/\.w8 = \d/g)?.[0]).toBe(`.w8 = ${layout}`);
+    expect(await verifyGraphOnVirtualBoard(`fc-chunked-${weights}-${small}`, graph(small), weights)).toEqual(['tf_dsp_fc_s8', 'tf_dsp_fc_s8']);
+  });
+});
+
 // CONV_2D → MAX_POOL_2D fused (tf_dsp_conv_max_pool_s8, src/firmware/native/fuse-pool.ts) on the real
 // instructions: 2×2 / 2 SAME windows over an odd 9×11 output (border windows of 1 and 2 positions,
 // the solved requantisation: the larger accumulator requantised once), then a conv whose multipliers

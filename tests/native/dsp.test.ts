@@ -151,7 +151,8 @@ describe('DSP engine on every vector (host, emulated intrinsics)', () => {
       for (const s of res.schedule) {
         const bytes = s.scratchBytes ?? 0;
         if (s.kernel === 'tf_dsp_conv_s8' || s.kernel === 'tf_dsp_conv_max_pool_s8') expect(bytes > 0 && bytes % 20 === 0).toBe(true); // 5 × taps rounded up to 4
-        else if (s.kernel === 'tf_dsp_fc_s8') expect(bytes > 8 && bytes % 8 === 0).toBe(true); // 2 × inputs rounded up to 4, + 8
+        // FC: 2 × inputs rounded up to 4, + 8, up to 1,024 inputs; longer inputs in chunks of 256 groups (2,056 B) + 4 B per output row.
+        else if (s.kernel === 'tf_dsp_fc_s8') expect(bytes > 8 && (bytes <= 2056 ? bytes % 8 === 0 : (bytes - 2056) % 4 === 0)).toBe(true);
         else expect(bytes).toBe(0);
       }
       const work = tempDir('tf-dsp-v-');
@@ -508,6 +509,56 @@ describe('DSP FC kernel (tf_dsp_fc_s8) == portable kernel on odd shapes', () => 
     expect(Object.values(seen).every((v) => v > 0)).toBe(true);
     expect([...layouts].sort()).toEqual(packing === 'int8' ? ['0', '1', '2'] : ['0']);
   }, 300_000);
+});
+
+// ---- FULLY_CONNECTED on long inputs: chunked widening (tf_dsp_fc_params_t chunk_groups) ----
+
+describe('DSP FC kernel on long inputs (widened in chunks of 256 groups) == portable kernel', () => {
+  // Inputs of more than 1,024 taps (2,048 widened bytes) are widened 256 groups at a time, the rows'
+  // accumulators kept in the scratch between chunks. Shapes: a one-group last chunk with the tail
+  // group (1,025), 1,030 / 2,049 (tails; 2,049 = 512 groups + 1: 3 chunks), micro_speech's
+  // 4,000 × 4; rows 1..9 (4-row blocks and 1-3 row tails); batches 2 (the accumulators restart);
+  // 1,024 stays one chunk. small: weights in [-15, 15] so the offset-binary bound holds (w8 2).
+  // Expected: the portable kernel (tf_k_fully_connected, TFLM reference semantics) on the same inputs;
+  // scratch: 8·chunk_groups + 8 + 4·rows (TF_DSP_FC_SCRATCH_BYTES) from the kernel's layout, by hand.
+  const long: { accum: number; rows: number; batches: number; small?: boolean; general?: boolean }[] = [
+    { accum: 1025, rows: 6, batches: 2 },
+    { accum: 1030, rows: 9, batches: 1, general: true },
+    { accum: 2049, rows: 5, batches: 2 },
+    { accum: 4000, rows: 4, batches: 1 },
+    { accum: 4000, rows: 1, batches: 2 },
+    { accum: 2049, rows: 8, batches: 2, small: true },
+    { accum: 1030, rows: 9, batches: 1, small: true },
+    { accum: 1024, rows: 3, batches: 1 },
+  ];
+  it.each([['int8'], ['int16']] as const)('%s weights', (packing) => {
+    const layouts = new Set<string>();
+    long.forEach((l, k) => {
+      const c: Case = { kind: 'fc', inH: 1, inW: l.accum, inC: 1, outC: l.rows, fH: 1, fW: 1, stride: [1, 1], dilation: [1, 1], padding: 'VALID', act: (['NONE', 'RELU', 'RELU6'] as const)[k % 3], inZp: [-3, 5, 11, -17][k % 4], outZp: [3, -128, 60, -9][k % 4], filterZp: 0, perChannel: k % 2 === 0, withBias: true, batches: l.batches, seed: 3000 + k };
+      const graph = graphOf(c)!;
+      if (l.small) graph.tensors[1].data = bytesOf(Int8Array.from({ length: l.rows * l.accum }, (_, j) => ((j * 7919) % 31) - 15));
+      if (l.general) graph.tensors[3].quant = q(1e-5, c.outZp);
+      const rnd = lcg(c.seed);
+      const n = l.batches * l.accum;
+      const inputs = [Uint8Array.from({ length: n }, () => rnd() & 0xff), new Uint8Array(n).fill(0x80), new Uint8Array(n).fill(0x7f)];
+      const want = run(graph, false, inputs);
+      const got = run(graph, true, inputs, packing);
+      expect(got.kernel).toBe('tf_dsp_fc_s8');
+      const res = emitNativeEngine({ graph, version: 3, description: 'fc', metadata: [] }, { modelSha256: SHA, target: 'dsp', weights: packing });
+      const src = res.files[0].contents;
+      const groups = Math.ceil(l.accum / 4);
+      const chunked = groups > 256;
+      expect(/\.chunk_groups = (\d+)/.exec(src)?.[1], `case ${k}`).toBe(String(chunked ? 256 : groups));
+      expect(res.schedule[0].scratchBytes, `case ${k}`).toBe(chunked ? 8 * 256 + 8 + 4 * l.rows : 8 * groups + 8);
+      const layout = /\.w8 = (\d)/.exec(src)?.[1] ?? '?';
+      layouts.add(layout);
+      if (arm) expect(armCompile(res.files, join(tempDir('tf-dsp-fcl-'), 'arm'))).toBe('');
+      got.outputs.forEach((o, j) => expect(Buffer.from(o).toString('hex'), `case ${k} input ${j}`).toBe(Buffer.from(want.outputs[j]).toString('hex')));
+      expect(new Set(want.outputs.flatMap((o) => Array.from(o))).size, `case ${k}: outputs vary`).toBeGreaterThan(1);
+    });
+    // Every layout ran chunked: int16, and both int8 layouts (small weights pass the offset-binary bound).
+    expect([...layouts].sort()).toEqual(packing === 'int8' ? ['1', '2'] : ['0']);
+  }, 600_000);
 });
 
 // ---- FULLY_CONNECTED, offset-binary int8 layout (tf_dsp_fc_params_t w8 2) ----

@@ -138,14 +138,21 @@ typedef struct {
    */
   const int32_t* rq;
   int32_t rq_per_row;
+  /**
+   * Groups of 4 taps widened at a time: accum4 / 4 (one chunk, the input widened once per batch), or
+   * fewer (chunks of that many groups, the last one the rest; the accumulators of every row are kept in
+   * the scratch between chunks). The generator's choice bounds the scratch on long inputs.
+   */
+  int32_t chunk_groups;
 } tf_dsp_fc_params_t;
 
 /**
- * Scratch of tf_dsp_fc_s8 in bytes: one batch's input widened to int16 (2 words per group of 4 taps; X, Y with w8 2),
+ * Scratch of tf_dsp_fc_s8 in bytes: one chunk's input widened to int16 (2 words per group of 4 taps; X, Y with w8 2),
  * then TF_DSP_FC_SENTINEL (ends the int8 assembly loop: a counter would be its 14th register, which
- * GCC 12 cannot always find) and a pad word.
+ * GCC 12 cannot always find) and a pad word; when chunked (chunk_groups < accum4 / 4), then one int32
+ * accumulator per output row.
  */
-#define TF_DSP_FC_SCRATCH_BYTES(accum4) (2 * (accum4) + 8)
+#define TF_DSP_FC_SCRATCH_BYTES(chunk_groups, chunked, output_depth) (8 * (chunk_groups) + 8 + ((chunked) ? 4 * (output_depth) : 0))
 /** Two int16 lanes of 0x4000: no widened int8 pair (each lane in [-128, 127]) nor X word (lanes in [-255, 0]) equals it. */
 #define TF_DSP_FC_SENTINEL 0x40004000
 
@@ -654,10 +661,11 @@ TF_DSP_INLINE int tf_dsp_conv_max_pool_s8(const tf_dsp_conv_params_t* p, const t
 }
 
 /**
- * One batch's input widened once into xs: group g at xs[2g] = (x[4g], x[4g+2]), xs[2g+1] = (x[4g+1],
- * x[4g+3]), or with w8 2 the words X, Y of tf_dsp_fc_params_t; the taps of the last group past
- * accum_depth are 0; TF_DSP_FC_SENTINEL after the last group. Returns 32768·E (w8 2: E the sum of the
- * even-position inputs, the accumulators start at bias - 32768·E modulo 2^32), else 0.
+ * Groups g0 .. g0 + n - 1 of one batch's input `in` widened into xs: group g0 + i at xs[2i] = (x[4g],
+ * x[4g+2]), xs[2i+1] = (x[4g+1], x[4g+3]), or with w8 2 the words X, Y of tf_dsp_fc_params_t; the taps
+ * of the layer's last group past accum_depth are 0; TF_DSP_FC_SENTINEL after group n - 1. Returns
+ * 32768·E (w8 2: E the sum of these groups' even-position inputs, the accumulators take - 32768·E
+ * modulo 2^32 per chunk), else 0.
  */
 TF_DSP_INLINE uint32_t tf_dsp_fc_widen1(int32_t w8, uint32_t x, int32_t* xs, uint32_t e) {
   if (w8 == TF_DSP_FC_U8) {
@@ -687,17 +695,19 @@ TF_DSP_INLINE uint32_t tf_dsp_fc_widen1(int32_t w8, uint32_t x, int32_t* xs, uin
   xs[1] = tf_dsp_sxtb16_ror8((int32_t)x);
   return e;
 }
-TF_DSP_INLINE uint32_t tf_dsp_fc_widen(const tf_dsp_fc_params_t* p, const int8_t* in, int32_t* xs) {
-  const int32_t full = p->accum_depth / 4, rest = p->accum_depth % 4;
+TF_DSP_INLINE uint32_t tf_dsp_fc_widen(const tf_dsp_fc_params_t* p, const int8_t* in, int32_t g0, int32_t n, int32_t* xs) {
+  // Groups of 4 real taps in this chunk: all n but in the chunk holding the layer's tail group.
+  const int32_t all = p->accum_depth / 4, full = g0 + n <= all ? n : all - g0, rest = p->accum_depth % 4;
   uint32_t e = 0;
+  in += 4 * g0;
   TF_DSP_UNROLL
   for (int32_t g = 0; g < full; ++g) e = tf_dsp_fc_widen1(p->w8, (uint32_t)tf_dsp_load4(in + 4 * g), xs + 2 * g, e);
-  if (rest) {
+  if (full < n) {
     uint32_t x = 0;
     for (int32_t i = 0; i < rest; ++i) x |= (uint32_t)(uint8_t)in[4 * full + i] << (8 * i);
     e = tf_dsp_fc_widen1(p->w8, x, xs + 2 * full, e);
   }
-  xs[p->accum4 / 2] = TF_DSP_FC_SENTINEL;
+  xs[2 * n] = TF_DSP_FC_SENTINEL;
   return e << 15;
 }
 
@@ -813,6 +823,10 @@ TF_DSP_INLINE const int32_t* tf_dsp_fc_block4(int32_t w8, int32_t groups, const 
 TF_DSP_INLINE int32_t tf_dsp_fc_start(const tf_dsp_fc_params_t* p, int32_t o, uint32_t e) {
   return p->w8 == TF_DSP_FC_U8 ? (int32_t)((uint32_t)p->bias[o] - e) : p->bias[o];
 }
+/** A chunk's accumulator start: the row's start (first chunk) or its stored accumulator, less this chunk's 32768·E (0 but with w8 2). */
+TF_DSP_INLINE int32_t tf_dsp_fc_resume(const tf_dsp_fc_params_t* p, int32_t g0, const int32_t* stored, int32_t o, uint32_t e) {
+  return g0 ? (int32_t)((uint32_t)stored[o] - e) : tf_dsp_fc_start(p, o, e);
+}
 
 /** Output o of an FC accumulator (w8 2: T = 256·S, an arithmetic shift gives S): the fast requantisation where the generator allowed it (a layer constant). */
 TF_DSP_INLINE int8_t tf_dsp_fc_out(const tf_dsp_fc_params_t* p, int32_t o, int32_t acc) {
@@ -824,16 +838,57 @@ TF_DSP_INLINE int8_t tf_dsp_fc_out(const tf_dsp_fc_params_t* p, int32_t o, int32
 }
 
 /**
- * FULLY_CONNECTED: each batch's input widened once into `scratch` (TF_DSP_FC_SCRATCH_BYTES(accum4)
- * bytes, 4-byte aligned, not overlapping input or output), then 4 output rows per pass over it
- * (the last block output_depth % 4 rows).
+ * tf_dsp_fc_s8 with chunk_groups < accum4 / 4: per batch, per chunk of groups, that chunk widened, then
+ * every row block accumulates it from its stored accumulators (from its start in the first chunk) with
+ * the weights at the block's base + g0 groups; the last chunk requantises. Chunks cost a widen call and
+ * per row a store and a load: a few instructions per 256 groups.
+ */
+TF_DSP_INLINE int tf_dsp_fc_chunked(const tf_dsp_fc_params_t* p, const int8_t* input, int8_t* output, int32_t* scratch) {
+  const int32_t groups = p->accum4 / 4, cg = p->chunk_groups;
+  const int32_t wpr = p->w8 ? 1 : 2;  // weight words per row and group
+  const int32_t full = p->output_depth - p->output_depth % TF_DSP_FC_ROWS, m = p->output_depth - full;
+  int32_t* stored = scratch + 2 * cg + 2;  // after the widened chunk, its sentinel and the pad word
+  for (int32_t b = 0; b < p->batches; ++b) {
+    int8_t* out = output + b * p->output_depth;
+    for (int32_t g0 = 0; g0 < groups; g0 += cg) {
+      const int32_t n = groups - g0 < cg ? groups - g0 : cg;
+      const int last = g0 + n == groups;
+      const uint32_t e = tf_dsp_fc_widen(p, input + b * p->accum_depth, g0, n, scratch);
+      for (int32_t o = 0; o < full; o += TF_DSP_FC_ROWS) {
+        int32_t acc[TF_DSP_FC_ROWS];
+        for (int32_t j = 0; j < TF_DSP_FC_ROWS; ++j) acc[j] = tf_dsp_fc_resume(p, g0, stored, o + j, e);
+        tf_dsp_fc_block4(p->w8, n, scratch, p->weights + (o * groups + g0 * TF_DSP_FC_ROWS) * wpr, acc);
+        for (int32_t j = 0; j < TF_DSP_FC_ROWS; ++j) {
+          if (last) out[o + j] = tf_dsp_fc_out(p, o + j, acc[j]);
+          else stored[o + j] = acc[j];
+        }
+      }
+      if (m) {
+        int32_t acc[TF_DSP_FC_ROWS - 1];
+        for (int32_t j = 0; j < m; ++j) acc[j] = tf_dsp_fc_resume(p, g0, stored, full + j, e);
+        tf_dsp_fc_block_c(m, p->w8, n, scratch, p->weights + (full * groups + g0 * m) * wpr, acc);
+        for (int32_t j = 0; j < m; ++j) {
+          if (last) out[full + j] = tf_dsp_fc_out(p, full + j, acc[j]);
+          else stored[full + j] = acc[j];
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+/**
+ * FULLY_CONNECTED: each batch's input widened once into `scratch` (TF_DSP_FC_SCRATCH_BYTES bytes,
+ * 4-byte aligned, not overlapping input or output), then 4 output rows per pass over it (the last block
+ * output_depth % 4 rows); in chunks of chunk_groups groups when that is fewer than all (tf_dsp_fc_chunked).
  */
 TF_DSP_INLINE int tf_dsp_fc_s8(const tf_dsp_fc_params_t* p, const int8_t* input, int8_t* output, int32_t* scratch) {
   const int32_t groups = p->accum4 / 4;
+  if (p->chunk_groups < groups) return tf_dsp_fc_chunked(p, input, output, scratch);
   const int32_t full = p->output_depth - p->output_depth % TF_DSP_FC_ROWS;
   for (int32_t b = 0; b < p->batches; ++b) {
     int8_t* out = output + b * p->output_depth;
-    const uint32_t e = tf_dsp_fc_widen(p, input + b * p->accum_depth, scratch);
+    const uint32_t e = tf_dsp_fc_widen(p, input + b * p->accum_depth, 0, groups, scratch);
     const int32_t* w = p->weights;
     int32_t o = 0;
     for (; o < full; o += TF_DSP_FC_ROWS) {

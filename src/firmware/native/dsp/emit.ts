@@ -197,9 +197,24 @@ function fcWeights(p: FullyConnectedPrepared, e: Target): WeightChoice | null {
   return { int16: 2 * p.outputDepth * a4, int8: p.filterOffset === 0 ? p.outputDepth * a4 : null, macs: p.batches * p.accumDepth * p.outputDepth };
 }
 
-/** Arena scratch of the DSP FC kernel (TF_DSP_FC_SCRATCH_BYTES: one batch's input widened to int16, a sentinel and a pad word), 0 when not taken. */
+/** Widened inputs up to this many bytes (1,024 inputs) are widened whole; longer ones in chunks of FC_CHUNK_GROUPS groups. */
+const FC_WHOLE_BYTES = 2048;
+const FC_CHUNK_GROUPS = 256;
+
+/** tf_dsp_fc_params_t.chunk_groups: every group of 4 taps when the widened input is small, else FC_CHUNK_GROUPS (bounds the arena). */
+function fcChunkGroups(p: FullyConnectedPrepared): number {
+  const groups = roundUp4(p.accumDepth) / 4;
+  return 8 * groups <= FC_WHOLE_BYTES ? groups : FC_CHUNK_GROUPS;
+}
+
+/**
+ * Arena scratch of the DSP FC kernel (TF_DSP_FC_SCRATCH_BYTES: one chunk's input widened to int16, a
+ * sentinel and a pad word; when chunked, an int32 accumulator per output row), 0 when not taken.
+ */
 function fcScratch(p: FullyConnectedPrepared, e: Target): number {
-  return fcTaken(p, e) ? 2 * roundUp4(p.accumDepth) + 8 : 0;
+  if (!fcTaken(p, e)) return 0;
+  const cg = fcChunkGroups(p);
+  return 8 * cg + 8 + (cg < roundUp4(p.accumDepth) / 4 ? 4 * p.outputDepth : 0);
 }
 
 /** Output rows per pass of tf_dsp_fc_s8 (TF_DSP_FC_ROWS): the weight packing's row block. */
@@ -246,7 +261,7 @@ export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter, packing: 
   // One triple when every row has the same (per-tensor layers, usually): it folds into the code.
   const shared = table && table.every((v, k) => v === table[k % 3]);
   const rq = shared ? table.subarray(0, 3) : table;
-  e.decl(`/* operator ${i}: FULLY_CONNECTED on the DSP kernel, ${p.accumDepth} inputs, ${u8 ? 'int8 (offset-binary)' : w8 ? 'int8' : 'int16'} weights, scratch ${fcScratch(p, e)} B, ${rq ? `requantisation solved${shared ? ' (one for all rows)' : ' per row'}` : 'general requantisation'} */`);
+  e.decl(`/* operator ${i}: FULLY_CONNECTED on the DSP kernel, ${p.accumDepth} inputs, ${u8 ? 'int8 (offset-binary)' : w8 ? 'int8' : 'int16'} weights, scratch ${fcScratch(p, e)} B${fcChunkGroups(p) < groups ? ` (input widened ${fcChunkGroups(p)} groups at a time)` : ''}, ${rq ? `requantisation solved${shared ? ' (one for all rows)' : ' per row'}` : 'general requantisation'} */`);
   e.decl(words(`tf_op${i}_wpack`, u8 ? u8.words : w8 ? packInt8Taps(rows, p.accumDepth, FC_ROWS) : packSxtb16(rows, p.accumDepth, FC_ROWS)));
   e.decl(words(`tf_op${i}_bias_folded`, u8 ? u8.start : folded));
   if (rq) e.decl(words(`tf_op${i}_rq`, rq));
@@ -268,6 +283,7 @@ export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter, packing: 
     shift,
     rq: rq ? `tf_op${i}_rq` : 'NULL',
     rq_per_row: rq && !shared ? 1 : 0,
+    chunk_groups: fcChunkGroups(p),
   });
   return wrapper(e, 'tf_dsp_fc_s8', 'tf_dsp_fc_params_t', params, true);
 }
