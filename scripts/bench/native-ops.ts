@@ -60,7 +60,7 @@ interface Profile {
 }
 
 /** Build the engine with per-op marks, run it once on the virtual Cortex-M4, read the marks. */
-export function profile(modelBytes: Uint8Array, input: Uint8Array, want: Uint8Array, work: string, weights: 'auto' | 'int8' = 'auto'): Profile {
+export function profile(modelBytes: Uint8Array, input: Uint8Array, want: Uint8Array, work: string, weights: 'auto' | 'int8' = 'auto', opt: readonly string[] = ['-O2']): Profile {
   const model = readTflite(modelBytes);
   const res = emitNativeEngine(model, { modelSha256: createHash('sha256').update(modelBytes).digest('hex'), target: 'dsp', weights });
   const order: number[] = [];
@@ -80,7 +80,7 @@ export function profile(modelBytes: Uint8Array, input: Uint8Array, want: Uint8Ar
   const inc = ['core', 'native', 'native/dsp', 'boards/cortex-m4/common'].flatMap((d) => ['-I', join(fw, d)]);
   const srcs = [join(work, 'tf_model_native.c'), join(REPO_ROOT, 'scripts', 'bench', 'native-ops-main.c'), join(fw, 'boards/cortex-m4/common/tf_startup_cm4.c'), ...nativeKernelFiles({ target: 'dsp' }).filter((f) => f.endsWith('.c'))];
   const elf = join(work, 'prof.elf');
-  execFileSync('arm-none-eabi-gcc', [...cpu, '-O2', '-std=c99', '-ffunction-sections', '-fdata-sections', '-I', work, ...inc, ...srcs, '-L', join(fw, 'boards/cortex-m4/common'), '-T', join(fw, 'boards/qemu-mps2-an386/tf_mps2.ld'), '-Wl,--gc-sections', '--specs=nano.specs', '--specs=nosys.specs', '-o', elf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync('arm-none-eabi-gcc', [...cpu, ...opt, '-std=c99', '-ffunction-sections', '-fdata-sections', '-I', work, ...inc, ...srcs, '-L', join(fw, 'boards/cortex-m4/common'), '-T', join(fw, 'boards/qemu-mps2-an386/tf_mps2.ld'), '-Wl,--gc-sections', '--specs=nano.specs', '--specs=nosys.specs', '-o', elf], { stdio: ['ignore', 'pipe', 'pipe'] });
   const run = spawnSync('qemu-system-arm', ['-M', 'mps2-an386', '-icount', 'shift=0', '-nographic', '-monitor', 'none', '-serial', 'none', '-semihosting-config', 'enable=on,target=native', '-kernel', elf], { encoding: 'utf8', timeout: 600_000 });
   const text = `${run.stdout}${run.stderr}`;
   const total = /TOTAL (\d+)/.exec(text);
@@ -96,10 +96,12 @@ export function profile(modelBytes: Uint8Array, input: Uint8Array, want: Uint8Ar
 }
 
 const f = (x: number) => x.toLocaleString('en-US');
+/** The Arduino core's build, emulated: size optimisation, the inline-asm intrinsics, no unroll pragma. */
+const ARDUINO_OPT = ['-Os', '-DTF_DSP_ACLE_ASM', '-DTF_DSP_NO_UNROLL'];
 
 export async function bench(): Promise<BenchSection[]> {
   if (!hasTool('arm-none-eabi-gcc') || !hasTool('qemu-system-arm')) return [{ title: 'Native DSP engine per operator', markdown: '_Skipped: arm-none-eabi-gcc or qemu-system-arm not installed._' }];
-  const models: { name: string; bytes: Uint8Array; input: Uint8Array; want: Uint8Array; source: string }[] = [];
+  const models: { name: string; bytes: Uint8Array; input: Uint8Array; want: Uint8Array; source: string; arduino?: boolean }[] = [];
   const folder = (dir: string, source: string) => {
     for (const n of readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.endsWith('-logits')).map((d) => d.name).sort()) {
       const d = join(dir, n);
@@ -116,17 +118,25 @@ export async function bench(): Promise<BenchSection[]> {
     const g = model.graph;
     let st = 12345; // LCG bytes (the C library's constants), the same on every run
     const input = Uint8Array.from({ length: numElements(g.tensors[g.inputs[0]].shape) }, () => ((st = (Math.imul(st, 1103515245) + 12345) | 0), (st >>> 16) & 0xff));
-    models.push({ name: basename(p, '.tflite'), bytes, input, want: interpret(g, [input])[0], source: 'TINYFORGE_BENCH_MODELS (host interpreter)' });
+    models.push({ name: basename(p, '.tflite'), bytes, input, want: interpret(g, [input])[0], source: 'TINYFORGE_BENCH_MODELS (host interpreter)', arduino: true });
   }
   const work = mkdtempSync(join(tmpdir(), 'tf-bench-ops-'));
   const totals: string[] = [];
   const perOp: string[] = [];
+  const arduino: string[] = [];
   try {
     for (const m of models) {
       const p = profile(m.bytes, m.input, m.want, work);
       // Every weighted layer on int8 weights (the board's flash budget decides per layer; these are the two ends).
       const p8 = profile(m.bytes, m.input, m.want, work, 'int8');
       const macs = p.ops.reduce((a, o) => a + o.macs, 0);
+      if (m.arduino) {
+        // The public models (the shared vectors' Arduino-flag figures are the native-dsp block's): the engine compiled as the Arduino core does.
+        const pct = (a: number, b: number) => `${a >= b ? '+' : ''}${((100 * (a - b)) / b).toFixed(1)} %`;
+        const a16 = profile(m.bytes, m.input, m.want, work, 'auto', ARDUINO_OPT);
+        const a8 = profile(m.bytes, m.input, m.want, work, 'int8', ARDUINO_OPT);
+        arduino.push(`| ${m.name} | ${f(p.total)} / ${f(p8.total)} | ${f(a16.total)} / ${f(a8.total)} | ${pct(a16.total, p.total)} / ${pct(a8.total, p8.total)} | ${a16.exact && a8.exact ? 'yes' : '**NO**'} |`);
+      }
       const tflm = TFLM[m.name];
       const ratio = (n: number) => (tflm ? `**${(n / tflm).toFixed(3)}×**` : '–');
       const perMac = (n: number) => (macs ? (n / macs).toFixed(2) : '–');
@@ -160,6 +170,17 @@ export async function bench(): Promise<BenchSection[]> {
       '|---|---:|---:|---:|---:|---:|---|',
       ...totals,
       '',
+      ...(arduino.length
+        ? [
+            'Arduino-flag build of the public models: the same engine compiled `-Os -DTF_DSP_ACLE_ASM -DTF_DSP_NO_UNROLL` (the whole engine at -Os, the',
+            'inline-asm intrinsics, no unroll pragma; what `make OPT=-Os EXTRA_CFLAGS=...` does to the firmware, the native-dsp block) against `-O2`.',
+            '',
+            '| model | `-O2` instr. (int16 / int8 weights) | Arduino-flag instr. | difference | bit-exact |',
+            '|---|---:|---:|---:|---|',
+            ...arduino,
+            '',
+          ]
+        : []),
       '| model | op | kernel | layers | MACs | instructions | instr. / MAC | share |',
       '|---|---|---|---:|---:|---:|---:|---:|',
       ...perOp,

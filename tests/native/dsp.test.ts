@@ -21,7 +21,7 @@ import { packInt8Taps, packSxtb16, foldInputOffset, solveRequant } from '../../s
 import { emitFirmware } from '../../src/firmware/emit.js';
 import { readFirmwareSources } from '../../src/adapters/firmware-sources.js';
 import { settingsFromGraph } from '../../src/firmware/settings-header.js';
-import { armCompile, buildRunner, hasTool, HOST_FLAGS, hostKernelObjects, INCLUDES, runEngine, tempDir } from './helpers.js';
+import { armCompile, buildRunner, bytesOf, hasTool, HOST_FLAGS, hostKernelObjects, INCLUDES, lcg, qp as q, runEngine, tempDir } from './helpers.js';
 
 const shared = sharedForTests();
 const arm = hasTool('arm-none-eabi-gcc');
@@ -127,8 +127,13 @@ describe('firmware projects for DSP boards', () => {
     const paths = project.files.map((f) => f.path);
     for (const f of ['src/tf_dsp.h', 'src/tf_acle_asm.h', 'src/tf_acle_emul.h', 'src/tf_k_depthwise_dsp.c']) expect(paths).toContain(f);
     expect(project.native?.target).toBe('dsp');
-    // conv1d: three CONV_2D with 1×5×3, 1×5×16, 1×3×32 filters → k4 = 16, 80, 96 → 5·k4 bytes each.
-    expect(project.native?.kernels.filter((k) => k.kernel === 'tf_dsp_conv_s8').map((k) => k.scratchBytes)).toEqual([80, 400, 480]);
+    // conv1d: three CONV_2D with 1×5×3, 1×5×16, 1×3×32 filters → k4 = 16, 80, 96 → 5·k4 bytes each;
+    // the first two each with their MAX_POOL_2D fused (tests/native/fuse-pool.test.ts).
+    const kernels = project.native!.kernels;
+    expect(kernels.filter((k) => k.kernel.startsWith('tf_dsp_conv_')).map((k) => [k.kernel, k.scratchBytes])).toEqual([
+      ['tf_dsp_conv_max_pool_s8', 80], ['tf_dsp_conv_max_pool_s8', 400], ['tf_dsp_conv_s8', 480],
+    ]);
+    expect(kernels.filter((k) => k.op === 'MAX_POOL_2D').map((k) => k.kernel)).toEqual(['fused', 'fused']);
     expect(project.files.find((f) => f.path === 'src/tf_model_native.c')!.contents).toContain('#include "tf_dsp.h"');
   });
 });
@@ -145,7 +150,7 @@ describe('DSP engine on every vector (host, emulated intrinsics)', () => {
       expect(res.schedule.some((s) => s.kernel.startsWith('tf_dsp_'))).toBe(true);
       for (const s of res.schedule) {
         const bytes = s.scratchBytes ?? 0;
-        if (s.kernel === 'tf_dsp_conv_s8') expect(bytes > 0 && bytes % 20 === 0).toBe(true); // 5 × taps rounded up to 4
+        if (s.kernel === 'tf_dsp_conv_s8' || s.kernel === 'tf_dsp_conv_max_pool_s8') expect(bytes > 0 && bytes % 20 === 0).toBe(true); // 5 × taps rounded up to 4
         else if (s.kernel === 'tf_dsp_fc_s8') expect(bytes > 8 && bytes % 8 === 0).toBe(true); // 2 × inputs rounded up to 4, + 8
         else expect(bytes).toBe(0);
       }
@@ -162,14 +167,6 @@ describe('DSP engine on every vector (host, emulated intrinsics)', () => {
 });
 
 // ---- random graphs: DSP engine == portable engine ----
-
-const bytesOf = (a: Int8Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-const q = (scale: number, zp: number) => ({ scale: [Math.fround(scale)], zeroPoint: [zp], quantizedDimension: 0 });
-
-function lcg(seed: number) {
-  let s = seed | 0;
-  return () => ((s = (Math.imul(s, 1103515245) + 12345) | 0), (s >>> 8) & 0xffffff);
-}
 
 interface Case {
   kind: 'conv' | 'dw1' | 'dw' | 'fc' | 'maxpool' | 'mean';

@@ -38,7 +38,7 @@ describe('weight packing by the flash budget', () => {
 
   it('auto: the big layer stays int8 (its int16 widening would pass what TFLM takes and the 1 MB board), the small one is widened; it builds and fits', async () => {
     const p = project('cortex-m4', big);
-    // scratch: the layer's inputs widened to int16 + 8 B (1024 → 2056, 600 → 1208).
+    // scratchBytes: the FC kernel's widened input (2 B per input + 8).
     expect(p.native?.kernels[0]).toEqual({ op: 'FULLY_CONNECTED', kernel: 'tf_dsp_fc_s8', scratchBytes: 2056, weights: 'int8', weightBytes: 614_400, weightSizes: { int8: 614_400, int16: 1_228_800 } });
     expect(p.native?.kernels[1]).toEqual({ op: 'FULLY_CONNECTED', kernel: 'tf_dsp_fc_s8', scratchBytes: 1208, weights: 'int16', weightBytes: 12_000, weightSizes: { int8: 6_000, int16: 12_000 } });
     // The .tflite (≈ 620 KB) + 60 KiB is below the board's 1 MiB: the TFLM floor decided.

@@ -117,7 +117,7 @@ typedef struct {
   const int32_t* multiplier; /**< (NULL with rq) */
   const int32_t* shift;      /**< (NULL with rq) */
   /**
-   * NULL, or tf_dsp_rq_solved's table (solveRequant, as tf_dsp_conv_params_t.rq): [output_depth][3]
+   * NULL, or the solved requantisation (solveRequant, tf_dsp_rq_solved, as tf_dsp_conv_params_t.rq): [output_depth][3]
    * when rq_per_row, else one triple every row shares (per-tensor layers: the values fold into the code).
    */
   const int32_t* rq;
@@ -451,8 +451,50 @@ TF_DSP_INLINE void tf_dsp_mac_2x2_w8(int32_t groups, const int32_t* c, const int
 #endif
 }
 
+/**
+ * How the conv kernel stores (a constant at every call, so each use compiles to its own code):
+ * TF_DSP_STORE each position's outputs at its own pointer; with a max pool fused
+ * (tf_dsp_conv_max_pool_s8) TF_DSP_POOL_FIRST stores the max over the positions at o0, and
+ * TF_DSP_POOL_NEXT the max of that and what o0 holds (later positions of the same pool window).
+ */
+enum { TF_DSP_STORE = 0, TF_DSP_POOL_FIRST = 1, TF_DSP_POOL_NEXT = 2 };
+
+/**
+ * Channel c of two positions' accumulators a0, a1 (see TF_DSP_STORE). The max of the two outputs is
+ * the output of the larger accumulator when the requantisation is solved: tf_dsp_rq_solved is
+ * monotone non-decreasing in the accumulator (m >= 0; SMMULR, t - [t < 0], the shift, SSAT and the
+ * clamp all are, and the generator's bound keeps 2·acc and the sum from wrapping), so one
+ * requantisation serves both. The general requantisation may shift left with wrap-around: both are
+ * requantised and the outputs compared.
+ */
+TF_DSP_INLINE void tf_dsp_conv_store2(const tf_dsp_conv_params_t* p, int32_t mode, int32_t c, int32_t a0, int32_t a1,
+                                      int8_t* o0, int8_t* o1) {
+  if (mode == TF_DSP_STORE) {
+    o0[c] = tf_dsp_conv_out(p, c, a0);
+    o1[c] = tf_dsp_conv_out(p, c, a1);
+    return;
+  }
+  int32_t v;
+  if (p->rq) {
+    v = tf_dsp_conv_out(p, c, a0 > a1 ? a0 : a1);
+  } else {
+    const int32_t x = tf_dsp_conv_out(p, c, a0), y = tf_dsp_conv_out(p, c, a1);
+    v = x > y ? x : y;
+  }
+  if (mode == TF_DSP_POOL_NEXT && o0[c] > v) v = o0[c];
+  o0[c] = (int8_t)v;
+}
+
+/** Channel c of one position's accumulator (see TF_DSP_STORE). */
+TF_DSP_INLINE void tf_dsp_conv_store1(const tf_dsp_conv_params_t* p, int32_t mode, int32_t c, int32_t a0, int8_t* o0) {
+  int32_t v = tf_dsp_conv_out(p, c, a0);
+  if (mode == TF_DSP_POOL_NEXT && o0[c] > v) v = o0[c];
+  o0[c] = (int8_t)v;
+}
+
 /** All output channels of two columns: 2 positions × 2 channels per inner loop (4 accumulators). */
-TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, const int32_t* cols, int8_t* o0, int8_t* o1) {
+TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, int32_t mode, const int32_t* cols, int8_t* o0,
+                                     int8_t* o1) {
   const int32_t groups = p->k4 / 4;
   const int32_t* w = p->weights;
   int32_t c = 0;
@@ -460,10 +502,8 @@ TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, const int32_
     int32_t a00 = p->bias[c], a01 = a00, a10 = p->bias[c + 1], a11 = a10;
     if (p->w8) tf_dsp_mac_2x2_w8(groups, cols, &w, &a00, &a01, &a10, &a11);
     else tf_dsp_mac_2x2(groups, cols, &w, &a00, &a01, &a10, &a11);
-    o0[c] = tf_dsp_conv_out(p, c, a00);
-    o1[c] = tf_dsp_conv_out(p, c, a01);
-    o0[c + 1] = tf_dsp_conv_out(p, c + 1, a10);
-    o1[c + 1] = tf_dsp_conv_out(p, c + 1, a11);
+    tf_dsp_conv_store2(p, mode, c, a00, a01, o0, o1);
+    tf_dsp_conv_store2(p, mode, c + 1, a10, a11, o0, o1);
   }
   if (c < p->out_c) {
     int32_t a0 = p->bias[c], a1 = a0;
@@ -474,13 +514,12 @@ TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, const int32_
       a0 = __smlad(hi, cg[1], __smlad(lo, cg[0], a0));
       a1 = __smlad(hi, cg[3], __smlad(lo, cg[2], a1));
     }
-    o0[c] = tf_dsp_conv_out(p, c, a0);
-    o1[c] = tf_dsp_conv_out(p, c, a1);
+    tf_dsp_conv_store2(p, mode, c, a0, a1, o0, o1);
   }
 }
 
 /** All output channels of one column (the odd last position; column words at cols[4g], cols[4g + 1]). */
-TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, const int32_t* cols, int8_t* o0) {
+TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, int32_t mode, const int32_t* cols, int8_t* o0) {
   const int32_t groups = p->k4 / 4;
   const int32_t* w = p->weights;
   int32_t c = 0;
@@ -494,8 +533,8 @@ TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, const int32_
       a0 = __smlad(h0, cg[1], __smlad(l0, cg[0], a0));
       a1 = __smlad(h1, cg[1], __smlad(l1, cg[0], a1));
     }
-    o0[c] = tf_dsp_conv_out(p, c, a0);
-    o0[c + 1] = tf_dsp_conv_out(p, c + 1, a1);
+    tf_dsp_conv_store1(p, mode, c, a0, o0);
+    tf_dsp_conv_store1(p, mode, c + 1, a1, o0);
   }
   if (c < p->out_c) {
     int32_t a0 = p->bias[c];
@@ -504,7 +543,7 @@ TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, const int32_
       w += tf_dsp_wgroup(p->w8, w, &lo, &hi);
       a0 = __smlad(hi, cols[4 * g + 1], __smlad(lo, cols[4 * g], a0));
     }
-    o0[c] = tf_dsp_conv_out(p, c, a0);
+    tf_dsp_conv_store1(p, mode, c, a0, o0);
   }
 }
 
@@ -524,11 +563,70 @@ TF_DSP_INLINE int tf_dsp_conv_s8(const tf_dsp_conv_params_t* p, const int8_t* in
     for (; pos + 1 < npos; pos += 2) {
       tf_dsp_im2col(p, in_b, pos / p->out_w, pos % p->out_w, cols, patch);
       tf_dsp_im2col(p, in_b, (pos + 1) / p->out_w, (pos + 1) % p->out_w, cols + 2, patch);
-      tf_dsp_conv_cols2(p, cols, out_b + pos * p->out_c, out_b + (pos + 1) * p->out_c);
+      tf_dsp_conv_cols2(p, TF_DSP_STORE, cols, out_b + pos * p->out_c, out_b + (pos + 1) * p->out_c);
     }
     if (pos < npos) {
       tf_dsp_im2col(p, in_b, pos / p->out_w, pos % p->out_w, cols, patch);
-      tf_dsp_conv_cols1(p, cols, out_b + pos * p->out_c);
+      tf_dsp_conv_cols1(p, TF_DSP_STORE, cols, out_b + pos * p->out_c);
+    }
+  }
+  return 0;
+}
+
+/** A pooling window starting at input coordinate `start` clipped to [0, in): filter taps [*f0, *f1), as tf_k_pool.c's pool_window. */
+TF_DSP_INLINE void tf_dsp_pool_clip(int32_t start, int32_t filter, int32_t in, int32_t* f0, int32_t* f1) {
+  *f0 = start < 0 ? -start : 0;
+  *f1 = filter < in - start ? filter : in - start;
+}
+
+/** The window of pool output (oy, ox): its input origin (y0, x0) and taps [fy0, fy1) × [fx0, fx1) inside the input. */
+typedef struct {
+  int32_t y0, x0, fy0, fy1, fx0, fx1;
+} tf_dsp_pool_win_t;
+
+TF_DSP_INLINE tf_dsp_pool_win_t tf_dsp_pool_window(const tf_pool_params_t* q, int32_t oy, int32_t ox) {
+  tf_dsp_pool_win_t w;
+  w.y0 = oy * q->stride_h - q->pad_h;
+  w.x0 = ox * q->stride_w - q->pad_w;
+  tf_dsp_pool_clip(w.y0, q->filter_h, q->in_h, &w.fy0, &w.fy1);
+  tf_dsp_pool_clip(w.x0, q->filter_w, q->in_w, &w.fx0, &w.fx1);
+  return w;
+}
+
+/**
+ * CONV_2D (p) followed by MAX_POOL_2D (q, over this convolution's output; windows that do not
+ * overlap, so each convolution output is computed once): each pool window's convolution outputs
+ * are computed two at a time (tf_dsp_conv_cols2) and reduced straight into the pool output, the
+ * convolution's output is never stored. The pool's clipping, its -128 start for an empty window
+ * and its clamp are tf_k_max_pool_s8's, so the result is the unfused pair's byte for byte (the
+ * generator fuses: src/firmware/native/fuse-pool.ts). Scratch as tf_dsp_conv_s8.
+ */
+TF_DSP_INLINE int tf_dsp_conv_max_pool_s8(const tf_dsp_conv_params_t* p, const tf_pool_params_t* q, const int8_t* input,
+                                          int8_t* output, int32_t* scratch) {
+  int32_t* cols = scratch;
+  int8_t* patch = (int8_t*)(scratch + p->k4);
+  // Windows of at most two positions (a layer constant) never reach TF_DSP_POOL_NEXT: that code is not compiled.
+  const int two = q->filter_h * q->filter_w == 2;
+  tf_dsp_fill(patch, 0, p->k4);
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t* in_b = input + b * p->in_h * p->in_w * p->in_c;
+    for (int32_t py = 0; py < q->out_h; ++py) {
+      for (int32_t px = 0; px < q->out_w; ++px) {
+        const tf_dsp_pool_win_t w = tf_dsp_pool_window(q, py, px);
+        int8_t* out = output + ((b * q->out_h + py) * q->out_w + px) * p->out_c;
+        // The window's n positions in pairs, row by row; an odd last one is paired with itself (max(v, v) = v).
+        const int32_t wx = w.fx1 - w.fx0, n = wx > 0 && w.fy1 > w.fy0 ? (w.fy1 - w.fy0) * wx : 0;
+        for (int32_t k = 0; k < n; k += 2) {
+          const int32_t k1 = k + 1 < n ? k + 1 : k;
+          tf_dsp_im2col(p, in_b, w.y0 + w.fy0 + k / wx, w.x0 + w.fx0 + k % wx, cols, patch);
+          tf_dsp_im2col(p, in_b, w.y0 + w.fy0 + k1 / wx, w.x0 + w.fx0 + k1 % wx, cols + 2, patch);
+          if (k == 0 || two) tf_dsp_conv_cols2(p, TF_DSP_POOL_FIRST, cols, out, out);
+          else tf_dsp_conv_cols2(p, TF_DSP_POOL_NEXT, cols, out, out);
+        }
+        if (n == 0) tf_dsp_fill(out, -128, p->out_c);  // an empty window
+        if (q->act_min > -128 || q->act_max < 127)
+          for (int32_t c = 0; c < p->out_c; ++c) out[c] = tf_dsp_clamp8(out[c], q->act_min, q->act_max);
+      }
     }
   }
   return 0;
@@ -573,9 +671,11 @@ TF_DSP_INLINE const int32_t* tf_dsp_fc_block_c(int32_t m, int32_t w8, int32_t gr
 // the 4 rows' weight words (two for int16). An LDM register list must ascend, so the weights go to
 // fixed registers named in the text and clobbered (r8 r10 r11 r12: not r7, a frame pointer, nor r9,
 // a platform register on some targets), not to operands: with pinned operand registers, or with
-// r4-r6 clobbered, GCC 12's allocator gives up in some layers ("impossible constraints"). 9 operands + 4 clobbers; only optimised builds (-O0 keeps the C). The group count
-// is a layer constant: the one- and two-group remainders are separate statements the compiler keeps
-// or drops, then 4 per loop pass.
+// r4-r6 clobbered, GCC 12's allocator gives up in some layers ("impossible constraints"). 9 operands
+// + 4 clobbers; only optimised builds (-O0 keeps the C). The group count is a layer constant: the
+// remainders (1, 2, and for int8 4 groups) are separate statements the compiler keeps or drops,
+// then 4 (int16) or 8 (int8: its loop test costs 3 instructions; 8 groups save 2.2 instructions per
+// byte of code on MLPerf Tiny AD) groups per loop pass.
 #define TF_DSP_FC_W8_ROW(a, w, t)             \
   "sxtb16 " t ", " w "\n\t"                   \
   "smlad " a ", " t ", %[x0], " a "\n\t"      \
@@ -615,8 +715,10 @@ TF_DSP_INLINE const int32_t* tf_dsp_fc_block4(int32_t w8, int32_t groups, const 
   if (w8) {
     TF_DSP_FC_RUN(TF_DSP_FC_W8_GROUP, [t] "=&r"(t));
     // The loop ends at the sentinel tf_dsp_fc_widen put after the input (one register fewer than a counter).
-    if (groups >> 2)
+    if (groups & 4) __asm__ volatile(TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_OPERANDS([t] "=&r"(t)));
+    if (groups >> 3)
       __asm__ volatile("1:\n\t" TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP
+                       TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP
                        "ldr %[t], [%[xp]]\n\t"
                        "cmp %[t], #0x40004000\n\t"
                        "bne 1b\n\t" TF_DSP_FC_OPERANDS([t] "=&r"(t)));
@@ -922,12 +1024,6 @@ TF_DSP_INLINE int32_t tf_dsp_min4(int32_t a, int32_t b) {
 
 TF_DSP_INLINE int32_t tf_dsp_splat4(int32_t v) { return (int32_t)(0x01010101u * (uint8_t)(int8_t)v); }
 
-/** A pooling window starting at input coordinate `start` clipped to [0, in): filter taps [*f0, *f1), as tf_k_pool.c's pool_window. */
-TF_DSP_INLINE void tf_dsp_pool_clip(int32_t start, int32_t filter, int32_t in, int32_t* f0, int32_t* f1) {
-  *f0 = start < 0 ? -start : 0;
-  *f1 = filter < in - start ? filter : in - start;
-}
-
 /**
  * MAX_POOL_2D, four channels per step when channels % 4 == 0 (else the portable kernel). Same
  * window clipping, initial -128 and clamp as tf_k_max_pool_s8.
@@ -938,19 +1034,14 @@ TF_DSP_INLINE int tf_dsp_max_pool_s8(const tf_pool_params_t* p, const int8_t* in
   const int32_t lo = tf_dsp_splat4(p->act_min), hi = tf_dsp_splat4(p->act_max);
   for (int32_t b = 0; b < p->batches; ++b) {
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
-      const int32_t y0 = oy * p->stride_h - p->pad_h;
-      int32_t fy0, fy1;
-      tf_dsp_pool_clip(y0, p->filter_h, p->in_h, &fy0, &fy1);
       for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        const int32_t x0 = ox * p->stride_w - p->pad_w;
-        int32_t fx0, fx1;
-        tf_dsp_pool_clip(x0, p->filter_w, p->in_w, &fx0, &fx1);
+        const tf_dsp_pool_win_t w = tf_dsp_pool_window(p, oy, ox);
         int8_t* out = output + ((b * p->out_h + oy) * p->out_w + ox) * p->channels;
         for (int32_t c = 0; c < p->channels; c += 4) {
           int32_t m = (int32_t)0x80808080u;
-          for (int32_t fy = fy0; fy < fy1; ++fy)
-            for (int32_t fx = fx0; fx < fx1; ++fx)
-              m = tf_dsp_max4(m, tf_dsp_load4(input + ((b * p->in_h + y0 + fy) * p->in_w + x0 + fx) * p->channels + c));
+          for (int32_t fy = w.fy0; fy < w.fy1; ++fy)
+            for (int32_t fx = w.fx0; fx < w.fx1; ++fx)
+              m = tf_dsp_max4(m, tf_dsp_load4(input + ((b * p->in_h + w.y0 + fy) * p->in_w + w.x0 + fx) * p->channels + c));
           if (clamp) m = tf_dsp_min4(tf_dsp_max4(m, lo), hi);
           *(tf_dsp_u32_unaligned*)(out + c) = (uint32_t)m;
         }
@@ -1077,22 +1168,17 @@ TF_DSP_INLINE int tf_dsp_avg_pool_s8(const tf_pool_params_t* p, const int8_t* in
   if (p->channels % 4 != 0) return tf_k_avg_pool_s8(p, input, output);
   for (int32_t b = 0; b < p->batches; ++b) {
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
-      const int32_t y0 = oy * p->stride_h - p->pad_h;
-      int32_t fy0, fy1;
-      tf_dsp_pool_clip(y0, p->filter_h, p->in_h, &fy0, &fy1);
       for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        const int32_t x0 = ox * p->stride_w - p->pad_w;
-        int32_t fx0, fx1;
-        tf_dsp_pool_clip(x0, p->filter_w, p->in_w, &fx0, &fx1);
-        const int32_t count = (fy1 - fy0) * (fx1 - fx0);
-        if (fy1 <= fy0 || fx1 <= fx0) return -1;  // an empty window, as tf_k_avg_pool_s8 reports
+        const tf_dsp_pool_win_t w = tf_dsp_pool_window(p, oy, ox);
+        const int32_t count = (w.fy1 - w.fy0) * (w.fx1 - w.fx0);
+        if (w.fy1 <= w.fy0 || w.fx1 <= w.fx0) return -1;  // an empty window, as tf_k_avg_pool_s8 reports
         int8_t* out = output + ((b * p->out_h + oy) * p->out_w + ox) * p->channels;
         for (int32_t c = 0; c < p->channels; c += 4) {
           int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;  // channels c .. c+3
           int32_t even = 0, odd = 0, taps = 0;      // int16 lanes: (c, c+2) and (c+1, c+3)
-          for (int32_t fy = fy0; fy < fy1; ++fy) {
-            const int8_t* row = input + ((b * p->in_h + y0 + fy) * p->in_w + x0) * p->channels + c;
-            for (int32_t fx = fx0; fx < fx1; ++fx) {
+          for (int32_t fy = w.fy0; fy < w.fy1; ++fy) {
+            const int8_t* row = input + ((b * p->in_h + w.y0 + fy) * p->in_w + w.x0) * p->channels + c;
+            for (int32_t fx = w.fx0; fx < w.fx1; ++fx) {
               const int32_t x = tf_dsp_load4(row + fx * p->channels);
               even = __sxtab16(even, x);
               odd = __sxtab16(odd, tf_dsp_ror8(x));

@@ -24,6 +24,7 @@ import { assembleNativeFile } from './assemble.js';
 import { layoutArena, REMEDY_TFLM, tensorBytes } from './lifetimes.js';
 import { opEmitter, type EmitState } from './op-emitter.js';
 import { fusePads } from './fuse-pad.js';
+import { fuseMaxPools } from './fuse-pool.js';
 import { DSP_FILES, DSP_HEADER, DSP_OPS, type WeightPacking } from './dsp/emit.js';
 
 export interface NativeEngineOptions {
@@ -120,14 +121,18 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
   cg.operators.forEach((op, c) => {
     if (!nativeOf(checked.ops[c]!.def)) throw unsupported(`operator ${fileIndex(c)}: ${op.op} is not supported by the native engine`, { remedy: REMEDY_TFLM });
   });
-  // Exact PAD → convolution fusions (fuse-pad.ts): the emitted graph `fg` lacks the fused PADs.
-  const fusion = fusePads(cg, checked.ops.map((o) => o!.prepared));
-  const fg = fusion.graph;
+  // Exact PAD → convolution fusions (fuse-pad.ts), then convolution → MAX_POOL_2D on DSP targets
+  // (fuse-pool.ts): the emitted graph `fg` lacks the fused PADs and pools.
+  const padFusion = fusePads(cg, checked.ops.map((o) => o!.prepared));
+  const poolFusion = fuseMaxPools(padFusion.graph, padFusion.prepared, target);
+  const fg = poolFusion.graph;
+  const original = poolFusion.original.map((k) => padFusion.original[k]);
+  const fusedPools = [...poolFusion.fused].map(([pool, conv]) => [padFusion.original[pool], padFusion.original[conv]]);
   const prepared = fg.operators.map((op, k) => {
-    const c = fusion.original[k];
+    const c = original[k];
     const i = fileIndex(c);
     const native = nativeOf(checked.ops[c]!.def)!;
-    const p = fusion.prepared[k];
+    const p = poolFusion.prepared[k];
     const ctx = { graph: fg, op, opIndex: i };
     // DSP targets ask the DSP registry first (it depends on the op modules, never the reverse).
     const dsp = target === 'dsp' ? DSP_OPS[op.op] : undefined;
@@ -151,10 +156,16 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
       const w = dspCall && weights ? { weights: packing[k], weightBytes: packing[k] === 'int8' ? weights.int8! : weights.int16, weightSizes: { int8: weights.int8, int16: weights.int16 } } : {};
       scheduled.set(i, { op: op.op, kernel, ...(scratch > 0 ? { scratchBytes: scratch } : {}), ...w });
     });
-    for (const [padC, convC] of fusion.fused) {
+    for (const [padC, convC] of padFusion.fused) {
       const [pad, conv] = [fileIndex(padC), fileIndex(convC)];
       calls.splice(calls.indexOf(`  /* ${conv}: ${g.operators[conv].op} */`), 0, `  /* ${pad}: ${g.operators[pad].op}, fused into operator ${conv}'s padding */`);
       scheduled.set(pad, { op: g.operators[pad].op, kernel: 'fused' });
+    }
+    for (const [poolC, convC] of fusedPools) {
+      const [pool, conv] = [fileIndex(poolC), fileIndex(convC)];
+      // After the convolution's call line.
+      calls.splice(calls.indexOf(`  /* ${conv}: ${g.operators[conv].op} */`) + 2, 0, `  /* ${pool}: MAX_POOL_2D, fused into operator ${conv} (the max of its outputs per window) */`);
+      scheduled.set(pool, { op: g.operators[pool].op, kernel: 'fused' });
     }
     for (const f of checked.folded) scheduled.set(f, { op: g.operators[f].op, kernel: 'folded' });
     const schedule = g.operators.map((_, i) => scheduled.get(i)!);

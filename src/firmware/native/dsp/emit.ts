@@ -41,6 +41,9 @@ export interface WeightChoice {
   macs: number;
 }
 
+/** A convolution with a MAX_POOL_2D fused into it (src/firmware/native/fuse-pool.ts): its output is the pool's. */
+export type PooledConv = ConvPrepared & { maxPool: PoolPrepared };
+
 /** Taps per output (k) and k rounded up to 4 when the DSP conv kernel takes this op, else null. */
 export function dspConvTaps(p: ConvPrepared, depthwise: boolean, e: Target): { k: number; k4: number } | null {
   if (e.target !== 'dsp' || p.kind !== 'int8') return null;
@@ -95,17 +98,26 @@ const QUANT_FIELDS: Record<string, readonly string[]> = {
  * reach the code (the copy's other fields fold as before) and the code's size does not depend on them.
  */
 function wrapper(e: NativeEmitter, kernel: string, type: string, params: string, withScratch: boolean): NativeCall {
+  return wrapperOf(e, kernel, [[type, params]], withScratch);
+}
+
+/** wrapper with several parameter structs (`structs`: type and expression), passed to the kernel in order. */
+function wrapperOf(e: NativeEmitter, kernel: string, structs: readonly (readonly [type: string, params: string])[], withScratch: boolean): NativeCall {
   const fn = `tf_op${e.opIndex}_run`;
   const sig = withScratch ? 'const int8_t* input, int8_t* output, int32_t* scratch' : 'const int8_t* input, int8_t* output';
   const tail = `input, output${withScratch ? ', scratch' : ''}`;
-  const fields = QUANT_FIELDS[type];
-  if (!fields) throw internalError(`no quantisation fields listed for ${type}`, { remedy: 'report this: QUANT_FIELDS must list every DSP parameter struct' });
-  // Through a pointer the compiler cannot see through, the fields are loads from the struct (an
-  // opaque copy of the values would still be materialised as immediates of value-dependent size).
-  const body =
-    e.requant === 'uniform' && fields.length
-      ? `  const ${type}* q = ${params};\n  __asm__("" : "+r"(q));\n  ${type} p = *${params};\n${fields.map((f) => `  p.${f} = q->${f};`).join('\n')}\n  return ${kernel}(&p, ${tail});`
-      : `  return ${kernel}(${params}, ${tail});`;
+  const lines: string[] = [];
+  const args = structs.map(([type, params], k) => {
+    const fields = QUANT_FIELDS[type];
+    if (!fields) throw internalError(`no quantisation fields listed for ${type}`, { remedy: 'report this: QUANT_FIELDS must list every DSP parameter struct' });
+    if (e.requant !== 'uniform' || !fields.length) return params;
+    // Through a pointer the compiler cannot see through, the fields are loads from the struct (an
+    // opaque copy of the values would still be materialised as immediates of value-dependent size).
+    const [q, p] = k ? [`q${k}`, `p${k}`] : ['q', 'p'];
+    lines.push(`  const ${type}* ${q} = ${params};`, `  __asm__("" : "+r"(${q}));`, `  ${type} ${p} = *${params};`, ...fields.map((f) => `  ${p}.${f} = ${q}->${f};`));
+    return `&${p}`;
+  });
+  const body = [...lines, `  return ${kernel}(${args.join(', ')}, ${tail});`].join('\n');
   e.decl(`static __attribute__((noinline)) int ${fn}(${sig}) {\n${body}\n}`);
   return { kernel, call: `${fn}(${e.input(0, 'int8_t')}, ${e.output('int8_t')}${withScratch ? `, (int32_t*)${e.scratch}` : ''})` };
 }
@@ -133,7 +145,8 @@ export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolea
   const folded = foldInputOffset(p.biasValues, rows, p.inputOffset);
   // Whether the requantisation can be solved depends on the trained values: not with requant 'uniform'.
   const rq = e.requant === 'uniform' ? null : solveRequant(p, rows);
-  e.decl(`/* operator ${i}: ${e.op.op} on the DSP kernel, k = ${taps.k} taps, ${packing} weights, scratch ${5 * taps.k4} B, ${rq ? 'requantisation solved per channel' : 'general requantisation'} */`);
+  const pool = (p as Partial<PooledConv>).maxPool;
+  e.decl(`/* operator ${i}: ${e.op.op} on the DSP kernel, k = ${taps.k} taps, ${packing} weights, scratch ${5 * taps.k4} B, ${rq ? 'requantisation solved per channel' : 'general requantisation'}${pool ? ', MAX_POOL_2D fused' : ''} */`);
   e.decl(words(`tf_op${i}_wpack`, w8 ? packInt8Taps(rows, taps.k) : packSxtb16(rows, taps.k)));
   e.decl(words(`tf_op${i}_bias_folded`, folded));
   if (rq) e.decl(words(`tf_op${i}_rq`, rq));
@@ -162,6 +175,12 @@ export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolea
     shift,
     rq: rq ? `tf_op${i}_rq` : 'NULL',
   });
+  if (pool) {
+    // The fused pool's parameters (e.struct names one struct per operator).
+    const fields = Object.entries(poolParamsFields(pool)).map(([k, v]) => `    .${k} = ${v},`);
+    e.decl(`static const tf_pool_params_t tf_op${i}_pool = {\n${fields.join('\n')}\n};`);
+    return wrapperOf(e, 'tf_dsp_conv_max_pool_s8', [['tf_dsp_conv_params_t', params], ['tf_pool_params_t', `&tf_op${i}_pool`]], true);
+  }
   return wrapper(e, 'tf_dsp_conv_s8', 'tf_dsp_conv_params_t', params, true);
 }
 
