@@ -16,11 +16,12 @@ import { createInterpreter } from '../../src/interp/index.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { writeTflite } from '../../src/tflite/writer.js';
 import type { NativeRequant } from '../../src/ops/types.js';
-import { buildRunner, bytesOf, hasTool, lcg, qp as q, runEngine, tempDir } from './helpers.js';
+import { buildRunner, bytesOf, hasTool, lcg, qp as q, runEngine, tempDir, UBSAN_FLAGS, ubsanAvailable } from './helpers.js';
 
 const DSP_C = [join(REPO_ROOT, 'firmware', 'native', 'dsp', 'tf_k_depthwise_dsp.c')];
 const SHA = '5e'.repeat(32);
 const gcc = hasTool('gcc');
+const ubsan = gcc && ubsanAvailable();
 
 interface Case {
   inH: number; inW: number; inC: number; outC: number; kH: number; kW: number;
@@ -76,14 +77,15 @@ function model(c: Case): Graph {
 }
 
 /** The DSP engine on the host against the interpreter on random inputs and the two rails; returns the schedule's kernels. */
-function dspMatches(g: Graph, opts: { requant?: NativeRequant; weights?: 'int8' | 'int16' } = {}): string[] {
+function dspMatches(g: Graph, opts: { requant?: NativeRequant; weights?: 'int8' | 'int16'; ubsan?: boolean } = {}): string[] {
   const m: TfliteModel = { graph: g, version: 3, description: 'fuse-pool', metadata: [] };
-  const res = emitNativeEngine(m, { modelSha256: SHA, target: 'dsp', ...opts });
+  const res = emitNativeEngine(m, { modelSha256: SHA, target: 'dsp', requant: opts.requant, weights: opts.weights });
   const dir = tempDir('tf-fuse-pool-');
   const n = g.tensors[g.inputs[0]].shape.reduce((a, b) => a * b, 1);
   const rnd = lcg(n);
   const inputs = [...[0, 1, 2].map(() => Uint8Array.from({ length: n }, () => rnd() & 0xff)), new Uint8Array(n).fill(0x80), new Uint8Array(n).fill(0x7f)];
-  const { outputs } = runEngine(buildRunner(res.files, dir, { sources: DSP_C }), inputs, dir);
+  const flags = opts.ubsan ? { cflags: UBSAN_FLAGS, kernelFlags: UBSAN_FLAGS } : {};
+  const { outputs } = runEngine(buildRunner(res.files, dir, { sources: DSP_C, ...flags }), inputs, dir);
   const interp = createInterpreter(g);
   // Every graph output, in order (the runner writes them one after the other).
   outputs.forEach((o, k) => expect(Buffer.from(o).toString('hex'), `input ${k}`).toBe(Buffer.concat(interp.invoke([inputs[k]])).toString('hex')));
@@ -111,6 +113,33 @@ describe.skipIf(!gcc)('CONV_2D → MAX_POOL_2D fused on the DSP target, bit-exac
     const g = model({ ...base, pool: { fH: 2, fW: 2, sH: 2, sW: 2, padding: 'SAME' }, seed: 8 });
     expect(dspMatches(g, { weights: 'int8' }).slice(0, 2)).toEqual(FUSED);
     expect(dspMatches(g, { requant: 'uniform' }).slice(0, 2)).toEqual(FUSED);
+  }, 60_000);
+
+  it.skipIf(!ubsan)('no undefined behaviour (UBSan aborts at the first report): clipped windows, both requantisations', () => {
+    expect(dspMatches(model({ ...base, pool: { fH: 2, fW: 2, sH: 2, sW: 2, padding: 'SAME' }, seed: 10 }), { ubsan: true }).slice(0, 2)).toEqual(FUSED);
+    expect(dspMatches(model({ ...base, requant: 'left', pool: { fH: 2, fW: 2, sH: 2, sW: 2, padding: 'SAME' }, seed: 11 }), { ubsan: true }).slice(0, 2)).toEqual(FUSED);
+  }, 120_000);
+
+  it('after a PAD fused into the convolution\'s padding (both fusions on one convolution)', () => {
+    const g0 = model({ ...base, convPadding: 'VALID', seed: 12 });
+    // x [1,7,9,3] → PAD (1 row top, 2 columns right, with the input zero point) → [1,8,11,3] → the conv (VALID, 3×2) → [1,6,10,5] → pool 2×2 / 2 → [1,3,5,5].
+    const x = g0.tensors[0];
+    const tensors: Tensor[] = [
+      x,
+      { name: 'pads', dtype: 'int32', shape: [4, 2], data: bytesOf(Int32Array.from([0, 0, 1, 0, 0, 2, 0, 0])) },
+      { ...x, name: 'padded', shape: [1, 8, 11, 3] },
+      g0.tensors[1],
+      g0.tensors[2],
+      { ...g0.tensors[3], shape: [1, 6, 10, 5] },
+      { ...g0.tensors[4], shape: [1, 3, 5, 5] },
+    ];
+    const operators: Operator[] = [
+      { op: 'PAD', inputs: [0, 1], outputs: [2], options: {} },
+      { ...g0.operators[0], inputs: [2, 3, 4], outputs: [5] },
+      { ...g0.operators[1], inputs: [5], outputs: [6] },
+    ];
+    const g = readTflite(writeTflite({ tensors, operators, inputs: [0], outputs: [6] })).graph;
+    expect(dspMatches(g)).toEqual(['fused', ...FUSED]);
   }, 60_000);
 
   it('saves the convolution\'s output tensor in the arena', () => {

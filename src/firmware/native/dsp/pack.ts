@@ -83,7 +83,7 @@ function requantOne(acc: number, m: { multiplier: number; shift: number }, outpu
   return Math.min(hi, Math.max(lo, v));
 }
 
-/** What solveRequant needs of a conv / depthwise layer (ConvPrepared's fields). */
+/** What solveRequant needs of a conv, depthwise or fully connected layer (fields of ConvPrepared / FullyConnectedPrepared). */
 export interface RequantLayer {
   /** Per output channel, or one for the whole layer. */
   multipliers: readonly { multiplier: number; shift: number }[];
@@ -95,8 +95,8 @@ export interface RequantLayer {
 }
 
 /**
- * The layer's requantisation solved at generation time: the `rq` table of the DSP conv and depthwise
- * kernels (tf_dsp_rq_solved in tf_dsp.h), per output channel {m, K, e}, or null when some channel
+ * The layer's requantisation solved at generation time: the `rq` table of the DSP conv, depthwise and
+ * fully connected kernels (tf_dsp_rq_solved in tf_dsp.h), per output channel {m, K, e}, or null when some channel
  * fits neither form below. `rows[c]`: channel c's filter taps. The accumulator of channel c is
  * bias + Σ w·(x + inputOffset) over int8 inputs x (a padded tap reads the zero point: it adds 0), so
  * it lies in [lo, hi] with lo, hi summed tap by tap (the kernels may reorder the int32 sum: it wraps
