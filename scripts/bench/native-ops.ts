@@ -158,7 +158,7 @@ export async function bench(): Promise<BenchSection[]> {
   return [{
     title: 'Native DSP engine per operator (virtual Cortex-M4), and against TFLM + CMSIS-NN',
     markdown: [
-      'The generated engine (DSP kernels, `arm-none-eabi-gcc -O2`; totals with int16 / int8 weights in every weighted layer, per-op rows int16) linked with `scripts/bench/native-ops-main.c`, a bench-only bare-metal main that',
+      'The generated engine (DSP kernels, `arm-none-eabi-gcc -O2`; totals with int16 / int8 weights in every weighted layer (int8 FC layers in the offset-binary layout where it applies, docs/native-dsp.md), per-op rows int16) linked with `scripts/bench/native-ops-main.c`, a bench-only bare-metal main that',
       'reads SysTick before every operator call, run once in `qemu-system-arm -M mps2-an386 -icount shift=0` (40 instructions per tick; the marks',
       'cost a few instructions each). Input: in-000.bin of the vector folder, or LCG bytes (seed 12345) for public models listed in',
       '`TINYFORGE_BENCH_MODELS` (fetched by hand from mlcommons/tiny, never committed); bit-exact = the output equals out-000.bin or the host interpreter\'s.',
