@@ -61,6 +61,17 @@ export interface Run {
   flash: number;
   exact: number;
   n: number;
+  /** Operators (file numbering) whose weights were packed int8, and how many layers had a packing to choose. */
+  int8Layers: number[];
+  packedLayers: number;
+}
+
+/** "all int16", "all int8" or the int8 operators of a run's packing. */
+export function packingOf(r: Run): string {
+  if (r.packedLayers === 0) return 'none packed';
+  if (r.int8Layers.length === 0) return 'all int16';
+  if (r.int8Layers.length === r.packedLayers) return 'all int8';
+  return `int8: ${r.int8Layers.length} of ${r.packedLayers} (ops ${r.int8Layers.join(', ')})`;
 }
 
 /** One build of a model: board, kernel target, weight packing and compiler flags. */
@@ -82,6 +93,9 @@ export async function runOnBoard(dir: string, c: Config, root: string, sources: 
     board: c.board, engine: 'native', model, modelBytes, settings: settingsFromModel(modelBytes), sources,
     nativeEngine: (m, o) => emitNativeEngine(m, { ...o, target: c.dsp ? o.target : 'portable', ...(c.weights ? { weights: c.weights } : {}) }),
   });
+  const kernels = project.native?.kernels ?? [];
+  const int8Layers = kernels.flatMap((k, i) => (k.weights === 'int8' ? [i] : []));
+  const packedLayers = kernels.filter((k) => k.weights).length;
   const fw = writeProject(mkdtempSync(join(root, 'fw-')), project.files);
   const plan = buildPlan(fw, c.board, { engine: 'native' });
   plan.steps[0].argv.push(...(c.make ?? []));
@@ -100,7 +114,7 @@ export async function runOnBoard(dir: string, c: Config, root: string, sources: 
       if (n === 'in-000.bin') instr = r.counterDelta ?? Number.NaN;
       if (Buffer.from(r.output).equals(readFileSync(join(dir, n.replace('in-', 'out-'))))) exact++;
     }
-    return { instr, arena: info.arenaUsed, flash, exact, n: names.length };
+    return { instr, arena: info.arenaUsed, flash, exact, n: names.length, int8Layers, packedLayers };
   } finally {
     await client?.close();
     await vb.stop();
@@ -133,17 +147,19 @@ export async function bench(): Promise<BenchSection[]> {
         const p = await runOnBoard(dir, { board: M4, dsp: false }, root, sources);
         const d = await runOnBoard(dir, { board: M4, dsp: true }, root, sources);
         const w8 = await runOnBoard(dir, { board: M4, dsp: true, weights: 'int8' }, root, sources);
+        // The default packing (weights auto) is all int16 unless the TFLM floor or the board made layers int8: then int16 too.
+        const w16 = d.int8Layers.length ? await runOnBoard(dir, { board: M4, dsp: true, weights: 'int16' }, root, sources) : d;
         const a = await runOnBoard(dir, { board: M4, dsp: true, make: ARDUINO_MAKE }, root, sources);
         const m3 = await runOnBoard(dir, { board: 'qemu-mps2-an385', dsp: false }, root, sources);
         const m7 = await runOnBoard(dir, { board: 'qemu-mps2-an500', dsp: true }, root, sources);
         const m33 = await runOnBoard(dir, { board: 'qemu-mps2-an505', dsp: true }, root, sources);
-        rows.push(`| ${name} | ${f(macs)} | ${f(p.instr)} | ${f(d.instr)} | ${r2(d.instr / p.instr)} | ${macs ? r2(d.instr / macs) : '–'} | ${f(w8.instr)} (${pct(w8.instr, d.instr)}) | ${f(d.arena)} | ${f(d.flash)} / ${f(w8.flash)} | ${ex(p)}, ${ex(d)}, ${ex(w8)} |`);
+        rows.push(`| ${name} | ${f(macs)} | ${f(p.instr)} | ${f(d.instr)} | ${r2(d.instr / p.instr)} | ${macs ? r2(d.instr / macs) : '–'} | ${packingOf(d)} | ${f(w16.instr)} / ${f(w8.instr)} | ${f(d.arena)} | ${f(d.flash)} / ${f(w16.flash)} / ${f(w8.flash)} | ${ex(p)}, ${ex(d)}, ${ex(w16)}, ${ex(w8)} |`);
         arduino.push(`| ${name} | ${f(d.instr)} | ${f(a.instr)} | ${pct(a.instr, d.instr)} | ${f(a.flash)} | ${ex(a)} |`);
         cores.push(`| ${name} | ${f(m3.instr)} | ${f(p.instr)} | ${f(d.instr)} | ${f(m7.instr)} | ${f(m33.instr)} | ${ex(m3)}, ${ex(d)}, ${ex(m7)}, ${ex(m33)} |`);
         const t = TFLM[name];
         if (t) vsTflm.push(`| ${name === 'conv1d' ? 'demo conv1d architecture (vectors/conv1d)' : name} | ${f(t.instr)} | ${f(d.instr)} | **${r2(d.instr / t.instr)}×** | ${f(t.arena)} / ${f(d.arena)} | ${t.flash === null ? 'not recorded' : f(t.flash)} / ${f(d.flash)} / ${f(w8.flash)} |`);
       } catch (e) {
-        rows.push(`| ${name} | ${f(macs)} | not run: ${(e instanceof Error ? e.message : String(e)).replace(/\|/g, '/').slice(0, 100)} | | | | | | | |`);
+        rows.push(`| ${name} | ${f(macs)} | not run: ${(e instanceof Error ? e.message : String(e)).replace(/\|/g, '/').slice(0, 100)} | | | | | | | | |`);
       }
     }
   } finally {
@@ -159,11 +175,12 @@ export async function bench(): Promise<BenchSection[]> {
       '',
       '### Cortex-M4 (mps2-an386): portable and DSP kernels, int16 vs int8 weights',
       '',
-      'DSP weights: pre-widened int16 (what `firmware` picks while the board\'s flash allows, the default here) or int8 unpacked in the loop (what it picks per',
-      'layer when flash is short; forced for every layer in the int8 column).',
+      'DSP weights per layer: pre-widened int16 or int8 unpacked in the loop (SXTB16). The DSP column is `firmware`\'s default (`--weights auto`): the fastest',
+      'packing whose estimated image stays within what TFLM would take for the model (.tflite + 60 KiB, the smallest TFLM runtime measured) and the board\'s',
+      'flash — the packing column says which layers went int8. The int16 / int8 columns force every layer.',
       '',
-      '| model | MACs | portable instr. | DSP instr. | DSP / portable | DSP instr. / MAC | DSP int8-weights instr. | arena (B) | flash int16 / int8 weights (B) | bit-exact portable, DSP, DSP int8 |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+      '| model | MACs | portable instr. | DSP instr. (default) | DSP / portable | DSP instr. / MAC | default packing | DSP instr. all int16 / all int8 | arena (B) | flash default / int16 / int8 (B) | bit-exact portable, DSP, int16, int8 |',
+      '|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|',
       ...rows,
       '',
       '### Make build vs the Arduino core\'s flags',
@@ -191,7 +208,7 @@ export async function bench(): Promise<BenchSection[]> {
       'Against TFLM 90b983c2 + CMSIS-NN 4ab83cc3 on the same virtual board, measured by hand (issue 7, docs/tflm-engine.md and issue 17, November–December 2026;',
       'not rebuilt for this run). The demo row uses vectors/conv1d, the demo\'s architecture (same shapes, untrained weights).',
       '',
-      '| model | TFLM + CMSIS-NN instr. | native DSP instr. | ratio | arena TFLM / native DSP (B) | flash TFLM / native int16 / native int8 (B) |',
+      '| model | TFLM + CMSIS-NN instr. | native DSP instr. (default packing) | ratio | arena TFLM / native DSP (B) | flash TFLM / native default / native int8 (B) |',
       '|---|---:|---:|---:|---:|---:|',
       ...vsTflm,
     ].join('\n'),

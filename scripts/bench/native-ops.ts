@@ -17,6 +17,8 @@ import { sharedDir } from '../../tests/support/shared.js';
 import { numElements, type Graph } from '../../src/core/graph.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { emitNativeEngine, nativeKernelFiles } from '../../src/firmware/native/index.js';
+import { writeTflite } from '../../src/tflite/writer.js';
+import { int8Interior } from './public-models.js';
 import { interpret } from '../../src/interp/index.js';
 import { CM4F_FLAGS, getBoard } from '../../src/firmware/boards.js';
 import { hasTool } from '../../tests/native/helpers.js';
@@ -25,8 +27,8 @@ import type { BenchSection } from './types.js';
 /**
  * TFLM 90b983c2 + CMSIS-NN 4ab83cc3 instructions per inference on the same virtual board, measured
  * by hand (not rebuilt here). conv1d / micro_speech / magic_wand: issue 7; KWS, person_detect:
- * docs/tflm-engine.md (3 significant figures); the MLPerf Tiny IC ResNet-8, VWW and AD models:
- * measured by hand on 2026-12-07 (BENCHMARKS.md's by-hand-tflm block).
+ * docs/tflm-engine.md (3 significant figures); the MLPerf Tiny IC ResNet-8, VWW and AD models and
+ * LeNet-300-100: measured by hand on 2026-12-07 (BENCHMARKS.md's by-hand-tflm block).
  */
 const TFLM: Record<string, number> = {
   conv1d: 948_505,
@@ -37,6 +39,7 @@ const TFLM: Record<string, number> = {
   pretrainedResnet_quant: 29_867_800,
   vww_96_int8: 24_118_840,
   ad01_int8: 584_240,
+  'ptq_mnist_lenet-300-100': 522_440,
 };
 
 /** Multiply-accumulates of one operator (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED), else 0. */
@@ -57,9 +60,9 @@ interface Profile {
 }
 
 /** Build the engine with per-op marks, run it once on the virtual Cortex-M4, read the marks. */
-function profile(modelBytes: Uint8Array, input: Uint8Array, want: Uint8Array, work: string): Profile {
+export function profile(modelBytes: Uint8Array, input: Uint8Array, want: Uint8Array, work: string, weights: 'auto' | 'int8' = 'auto', opt: readonly string[] = ['-O2']): Profile {
   const model = readTflite(modelBytes);
-  const res = emitNativeEngine(model, { modelSha256: createHash('sha256').update(modelBytes).digest('hex'), target: 'dsp' });
+  const res = emitNativeEngine(model, { modelSha256: createHash('sha256').update(modelBytes).digest('hex'), target: 'dsp', weights });
   const order: number[] = [];
   const lines: string[] = [];
   for (const l of res.files[0].contents.split('\n')) {
@@ -77,7 +80,7 @@ function profile(modelBytes: Uint8Array, input: Uint8Array, want: Uint8Array, wo
   const inc = ['core', 'native', 'native/dsp', 'boards/cortex-m4/common'].flatMap((d) => ['-I', join(fw, d)]);
   const srcs = [join(work, 'tf_model_native.c'), join(REPO_ROOT, 'scripts', 'bench', 'native-ops-main.c'), join(fw, 'boards/cortex-m4/common/tf_startup_cm4.c'), ...nativeKernelFiles({ target: 'dsp' }).filter((f) => f.endsWith('.c'))];
   const elf = join(work, 'prof.elf');
-  execFileSync('arm-none-eabi-gcc', [...cpu, '-O2', '-std=c99', '-ffunction-sections', '-fdata-sections', '-I', work, ...inc, ...srcs, '-L', join(fw, 'boards/cortex-m4/common'), '-T', join(fw, 'boards/qemu-mps2-an386/tf_mps2.ld'), '-Wl,--gc-sections', '--specs=nano.specs', '--specs=nosys.specs', '-o', elf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync('arm-none-eabi-gcc', [...cpu, ...opt, '-std=c99', '-ffunction-sections', '-fdata-sections', '-I', work, ...inc, ...srcs, '-L', join(fw, 'boards/cortex-m4/common'), '-T', join(fw, 'boards/qemu-mps2-an386/tf_mps2.ld'), '-Wl,--gc-sections', '--specs=nano.specs', '--specs=nosys.specs', '-o', elf], { stdio: ['ignore', 'pipe', 'pipe'] });
   const run = spawnSync('qemu-system-arm', ['-M', 'mps2-an386', '-icount', 'shift=0', '-nographic', '-monitor', 'none', '-serial', 'none', '-semihosting-config', 'enable=on,target=native', '-kernel', elf], { encoding: 'utf8', timeout: 600_000 });
   const text = `${run.stdout}${run.stderr}`;
   const total = /TOTAL (\d+)/.exec(text);
@@ -93,10 +96,12 @@ function profile(modelBytes: Uint8Array, input: Uint8Array, want: Uint8Array, wo
 }
 
 const f = (x: number) => x.toLocaleString('en-US');
+/** The Arduino core's build, emulated: size optimisation, the inline-asm intrinsics, no unroll pragma. */
+const ARDUINO_OPT = ['-Os', '-DTF_DSP_ACLE_ASM', '-DTF_DSP_NO_UNROLL'];
 
 export async function bench(): Promise<BenchSection[]> {
   if (!hasTool('arm-none-eabi-gcc') || !hasTool('qemu-system-arm')) return [{ title: 'Native DSP engine per operator', markdown: '_Skipped: arm-none-eabi-gcc or qemu-system-arm not installed._' }];
-  const models: { name: string; bytes: Uint8Array; input: Uint8Array; want: Uint8Array; source: string }[] = [];
+  const models: { name: string; bytes: Uint8Array; input: Uint8Array; want: Uint8Array; source: string; arduino?: boolean }[] = [];
   const folder = (dir: string, source: string) => {
     for (const n of readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.endsWith('-logits')).map((d) => d.name).sort()) {
       const d = join(dir, n);
@@ -107,21 +112,35 @@ export async function bench(): Promise<BenchSection[]> {
   const shared = sharedDir();
   if (shared) folder(join(shared, 'vectors'), 'shared/vectors (TFLM reference)');
   for (const p of (process.env.TINYFORGE_BENCH_MODELS ?? '').split(':').filter((x) => x && existsSync(x))) {
-    const bytes = new Uint8Array(readFileSync(p));
-    const g = readTflite(bytes).graph;
+    // The int8 interior, as the public-models block measures it (LeNet's float LOG_SOFTMAX tail cut).
+    const model = int8Interior(readTflite(new Uint8Array(readFileSync(p))));
+    const bytes = writeTflite(model);
+    const g = model.graph;
     let st = 12345; // LCG bytes (the C library's constants), the same on every run
     const input = Uint8Array.from({ length: numElements(g.tensors[g.inputs[0]].shape) }, () => ((st = (Math.imul(st, 1103515245) + 12345) | 0), (st >>> 16) & 0xff));
-    models.push({ name: basename(p, '.tflite'), bytes, input, want: interpret(g, [input])[0], source: 'TINYFORGE_BENCH_MODELS (host interpreter)' });
+    models.push({ name: basename(p, '.tflite'), bytes, input, want: interpret(g, [input])[0], source: 'TINYFORGE_BENCH_MODELS (host interpreter)', arduino: true });
   }
   const work = mkdtempSync(join(tmpdir(), 'tf-bench-ops-'));
   const totals: string[] = [];
   const perOp: string[] = [];
+  const arduino: string[] = [];
   try {
     for (const m of models) {
       const p = profile(m.bytes, m.input, m.want, work);
+      // Every weighted layer on int8 weights (the board's flash budget decides per layer; these are the two ends).
+      const p8 = profile(m.bytes, m.input, m.want, work, 'int8');
       const macs = p.ops.reduce((a, o) => a + o.macs, 0);
+      if (m.arduino) {
+        // The public models (the shared vectors' Arduino-flag figures are the native-dsp block's): the engine compiled as the Arduino core does.
+        const pct = (a: number, b: number) => `${a >= b ? '+' : ''}${((100 * (a - b)) / b).toFixed(1)} %`;
+        const a16 = profile(m.bytes, m.input, m.want, work, 'auto', ARDUINO_OPT);
+        const a8 = profile(m.bytes, m.input, m.want, work, 'int8', ARDUINO_OPT);
+        arduino.push(`| ${m.name} | ${f(p.total)} / ${f(p8.total)} | ${f(a16.total)} / ${f(a8.total)} | ${pct(a16.total, p.total)} / ${pct(a8.total, p8.total)} | ${a16.exact && a8.exact ? 'yes' : '**NO**'} |`);
+      }
       const tflm = TFLM[m.name];
-      totals.push(`| ${m.name} | ${f(macs)} | ${f(p.total)} | ${macs ? (p.total / macs).toFixed(2) : '–'} | ${tflm ? f(tflm) : '–'} | ${tflm ? `**${(p.total / tflm).toFixed(3)}×**` : '–'} | ${p.exact ? 'yes' : '**NO**'} (${m.source}) |`);
+      const ratio = (n: number) => (tflm ? `**${(n / tflm).toFixed(3)}×**` : '–');
+      const perMac = (n: number) => (macs ? (n / macs).toFixed(2) : '–');
+      totals.push(`| ${m.name} | ${f(macs)} | ${f(p.total)} / ${f(p8.total)} | ${perMac(p.total)} / ${perMac(p8.total)} | ${tflm ? f(tflm) : '–'} | ${ratio(p.total)} / ${ratio(p8.total)} | ${p.exact && p8.exact ? 'yes' : '**NO**'} (${m.source}) |`);
       const groups = new Map<string, { n: number; instr: number; macs: number }>();
       for (const o of p.ops) {
         const key = `${o.op} | \`${o.kernel}\``;
@@ -139,18 +158,29 @@ export async function bench(): Promise<BenchSection[]> {
   return [{
     title: 'Native DSP engine per operator (virtual Cortex-M4), and against TFLM + CMSIS-NN',
     markdown: [
-      'The generated engine (DSP kernels, `arm-none-eabi-gcc -O2`, int16 weights) linked with `scripts/bench/native-ops-main.c`, a bench-only bare-metal main that',
+      'The generated engine (DSP kernels, `arm-none-eabi-gcc -O2`; totals with int16 / int8 weights in every weighted layer, per-op rows int16) linked with `scripts/bench/native-ops-main.c`, a bench-only bare-metal main that',
       'reads SysTick before every operator call, run once in `qemu-system-arm -M mps2-an386 -icount shift=0` (40 instructions per tick; the marks',
       'cost a few instructions each). Input: in-000.bin of the vector folder, or LCG bytes (seed 12345) for public models listed in',
       '`TINYFORGE_BENCH_MODELS` (fetched by hand from mlcommons/tiny, never committed); bit-exact = the output equals out-000.bin or the host interpreter\'s.',
       'TFLM + CMSIS-NN: TFLM 90b983c2 + CMSIS-NN 4ab83cc3 on the same virtual board, measured by hand (issue 7, docs/tflm-engine.md, and the by-hand-tflm block for',
-      'IC, VWW and AD; not rebuilt here). Totals here omit the protocol app around the INFER',
+      'IC, VWW, AD and LeNet; not rebuilt here). Public models: their int8 interior (as public-models). Totals here omit the protocol app around the INFER',
       '(the native-dsp section\'s board counter includes it: a few hundred instructions).',
       '',
-      '| model | MACs | native DSP instr. | instr. / MAC | TFLM + CMSIS-NN instr. | ratio | bit-exact |',
+      '| model | MACs | native DSP instr. (int16 / int8 weights) | instr. / MAC | TFLM + CMSIS-NN instr. | ratio | bit-exact |',
       '|---|---:|---:|---:|---:|---:|---|',
       ...totals,
       '',
+      ...(arduino.length
+        ? [
+            'Arduino-flag build of the public models: the same engine compiled `-Os -DTF_DSP_ACLE_ASM -DTF_DSP_NO_UNROLL` (the whole engine at -Os, the',
+            'inline-asm intrinsics, no unroll pragma; what `make OPT=-Os EXTRA_CFLAGS=...` does to the firmware, the native-dsp block) against `-O2`.',
+            '',
+            '| model | `-O2` instr. (int16 / int8 weights) | Arduino-flag instr. | difference | bit-exact |',
+            '|---|---:|---:|---:|---|',
+            ...arduino,
+            '',
+          ]
+        : []),
       '| model | op | kernel | layers | MACs | instructions | instr. / MAC | share |',
       '|---|---|---|---:|---:|---:|---:|---:|',
       ...perOp,

@@ -6,6 +6,7 @@ import type { TinyforgeConfig } from '../train/config.js';
 import { dataSectionFromFlags, descriptionFromOptions, type ImportFlags, type SplitFlags } from './data-options.js';
 import { numberFlag } from './flags.js';
 import { usageError } from '../core/errors.js';
+import type { WeightPolicy } from '../firmware/flash-budget.js';
 
 /** Every flag that overrides a project-file field (each command defines the ones it takes). */
 export type ConfigFlags = ImportFlags & Omit<SplitFlags, 'seed' | 'window' | 'stride'> & {
@@ -13,6 +14,8 @@ export type ConfigFlags = ImportFlags & Omit<SplitFlags, 'seed' | 'window' | 'st
   builtin?: boolean;
   board?: string;
   engine?: 'native' | 'tflm';
+  weights?: WeightPolicy;
+  flashBudget?: string;
   port?: string;
   epochs?: string;
   seed?: string;
@@ -83,7 +86,10 @@ export function applyFlags(cfg: TinyforgeConfig, f: ConfigFlags): TinyforgeConfi
   if (quantile !== undefined && clusters === undefined && !t.anomaly) throw usageError('--anomaly-quantile needs --anomaly K', { remedy: 'e.g. tinyforge train --anomaly 16 --anomaly-quantile 0.99' });
   if (clusters !== undefined || quantile !== undefined) t.anomaly = { ...t.anomaly, clusters: clusters ?? t.anomaly!.clusters, ...(quantile !== undefined ? { quantile } : {}) };
   c.train = t;
-  if (f.board || f.engine) c.firmware = { ...c.firmware, ...(f.board ? { board: f.board } : {}), ...(f.engine ? { engine: f.engine } : {}) };
+  const flashBudget = numberFlag('flash-budget', f.flashBudget, { min: 1 });
+  if (f.board || f.engine || f.weights || flashBudget !== undefined) {
+    c.firmware = { ...c.firmware, ...(f.board ? { board: f.board } : {}), ...(f.engine ? { engine: f.engine } : {}), ...(f.weights ? { weights: f.weights } : {}), ...(flashBudget !== undefined ? { flashBudget } : {}) };
+  }
   if (f.port || max !== undefined || f.all) c.verify = { ...c.verify, ...(f.port ? { port: f.port } : {}), ...(max !== undefined ? { windows: max } : {}), ...(f.all ? { all: true } : {}) };
   return c;
 }

@@ -8,6 +8,7 @@ import { usageError } from '../core/errors.js';
 import { BOARD_IDS } from '../firmware/boards.js';
 import { BACKENDS } from '../train/backend.js';
 import { PRESETS } from '../train/models.js';
+import { WEIGHT_POLICIES } from '../firmware/flash-budget.js';
 
 const SPEC = {
   model: '-m, --model <file>',
@@ -28,12 +29,15 @@ const SPEC = {
   max: '--max <n>',
   all: '--all',
   force: '--force',
+  weights: '--weights <policy>',
+  flashBudget: '--flash-budget <bytes>',
 } as const;
 
 export type FlagName = keyof typeof SPEC;
 
 const CHOICES: Partial<Record<FlagName, readonly string[]>> = {
   engine: ['native', 'tflm'],
+  weights: WEIGHT_POLICIES,
   backend: BACKENDS,
   preset: PRESETS,
 };

@@ -31,7 +31,7 @@ import { checkGraph } from '../interp/check.js';
 import { checkFirmwareIo, withModelQuant } from './model-settings.js';
 import type { NativeRequant, NativeTarget } from '../ops/types.js';
 import { boardMemoryLimits } from './footprint.js';
-import { codeAllowance, estimateFlash, type FlashEstimate } from './flash-budget.js';
+import { codeAllowance, estimateFlash, weightBudget, type FlashEstimate, type WeightBudget, type WeightPolicy } from './flash-budget.js';
 
 /** The hand-written firmware sources (firmware/**): repository-relative path with forward slashes ("firmware/core/tf_app.c") → file text. Read by src/adapters/firmware-sources.ts. */
 export type SourceTree = Record<string, string>;
@@ -39,8 +39,8 @@ export type SourceTree = Record<string, string>;
 /** Generates the native engine's model-specific C (the native-engine part provides it). */
 export type NativeEngineEmitter = (
   model: TfliteModel,
-  /** constBudget: bytes the generated constant data may take on the board (weight packing is chosen by it). */
-  opts: { modelSha256: string; target?: NativeTarget; constBudget?: number; requant?: NativeRequant },
+  /** constBudget: bytes the generated constant data may take (weights 'auto' packs to it); weights: forced packing or 'auto'. */
+  opts: { modelSha256: string; target?: NativeTarget; weights?: 'auto' | 'int8' | 'int16'; constBudget?: number; requant?: NativeRequant },
 ) => { files: GeneratedFile[]; arenaBytes?: number; schedule?: NativeKernelUse[]; constBytes?: number };
 
 /**
@@ -54,6 +54,8 @@ export interface NativeKernelUse {
   scratchBytes?: number;
   weights?: 'int8' | 'int16';
   weightBytes?: number;
+  /** The layer's weight bytes under either packing (int8 null: this layer can only take int16). */
+  weightSizes?: { int8: number | null; int16: number };
 }
 
 export interface FirmwareInput {
@@ -69,6 +71,10 @@ export interface FirmwareInput {
   nativeEngine?: NativeEngineEmitter;
   /** Native engine: quantisation values folded into layer code (default) or kept opaque (NativeRequant; tune's figures). */
   requant?: NativeRequant;
+  /** Native engine on DSP cores: how weights are packed (default 'auto': flash-budget.ts). */
+  weights?: WeightPolicy;
+  /** With weights 'auto': the image budget in bytes (instead of what TFLM would take); the board's flash still caps it. */
+  flashBudget?: number;
   /** Arduino: the sketch name, which must equal the project folder's name. */
   sketch?: string;
 }
@@ -79,7 +85,13 @@ export interface FirmwareProject {
   plan: BuildPlan;
   manifest: FirmwareManifest;
   /** Native engine only: the kernel target, the planned arena (scratch included) and each op's kernel and scratch. */
-  native?: { target: NativeTarget; arenaBytes?: number; kernels: NativeKernelUse[] };
+  native?: {
+    target: NativeTarget;
+    arenaBytes?: number;
+    kernels: NativeKernelUse[];
+    /** DSP targets: the weight policy and the budget that decided each layer's packing (none for a forced packing). */
+    weightPlan?: { policy: WeightPolicy; budget?: WeightBudget };
+  };
   /** The image's estimated flash against the board's limit (flash-budget.ts), when the board states one. */
   flash?: FlashEstimate;
 }
@@ -138,9 +150,14 @@ export function emitFirmware(input: FirmwareInput): FirmwareProject {
     // DSP kernels (firmware/native/dsp/) only for cores with the DSP extension.
     take('firmware/native/', (p) => /\.(c|h)$/.test(p) && (board.dsp || !p.startsWith('firmware/native/dsp/')));
     const target: NativeTarget = board.dsp ? 'dsp' : 'portable';
-    const engineOut = input.nativeEngine(model, { modelSha256: sha, target, ...(limits ? { constBudget: limits.flashBytes - code } : {}), ...(input.requant ? { requant: input.requant } : {}) });
+    const policy = input.weights ?? 'auto';
+    const budget = weightBudget({ policy, board, limits: limits ?? undefined, code, tfliteBytes: input.modelBytes.length, flashBudget: input.flashBudget });
+    const packing = policy === 'int8' || policy === 'int16' ? policy : 'auto';
+    const engineOut = input.nativeEngine(model, { modelSha256: sha, target, weights: packing, ...(budget ? { constBudget: budget.constBytes } : {}), ...(input.requant ? { requant: input.requant } : {}) });
     src.push(...engineOut.files);
-    native = { target, arenaBytes: engineOut.arenaBytes, kernels: engineOut.schedule ?? [] };
+    const kernels = engineOut.schedule ?? [];
+    const weighted = kernels.some((k) => k.weights);
+    native = { target, arenaBytes: engineOut.arenaBytes, kernels, ...(weighted ? { weightPlan: { policy, ...(budget ? { budget } : {}) } } : {}) };
     if (limits && engineOut.constBytes !== undefined) flash = estimateFlash(code, engineOut.constBytes, limits);
   } else {
     if (limits) flash = estimateFlash(code, input.modelBytes.length, limits);

@@ -18,6 +18,7 @@ import type { Platform } from './ports.js';
 import { readTflite } from '../tflite/reader.js';
 import type { NativeRequant } from '../ops/types.js';
 import { checkGraph } from '../interp/check.js';
+import type { WeightPolicy } from '../firmware/flash-budget.js';
 
 /** The native engine's generator (src/firmware/native), loaded only when asked for. */
 export async function loadNativeEngine(): Promise<NativeEngineEmitter> {
@@ -96,6 +97,12 @@ export interface FirmwareStageInput {
   library?: boolean;
   /** Native engine: 'uniform' keeps quantisation values out of the code (flash independent of the trained values; tune's figures). */
   requant?: NativeRequant;
+  /** Native engine on DSP cores: weight packing policy (default 'auto', src/firmware/flash-budget.ts). */
+  weights?: WeightPolicy;
+  /** With weights 'auto': the image budget in bytes instead of what TFLM would take. */
+  flashBudget?: number;
+  /** Generate and plan, write nothing. */
+  dryRun?: boolean;
 }
 
 export interface FirmwareStageResult {
@@ -122,10 +129,12 @@ export async function firmwareStage(io: Pick<Platform, 'files' | 'firmwareSource
     sources: io.firmwareSources(),
     nativeEngine: engine === 'native' ? await loadNativeEngine() : undefined,
     ...(i.requant ? { requant: i.requant } : {}),
+    ...(i.weights ? { weights: i.weights } : {}),
+    ...(i.flashBudget !== undefined ? { flashBudget: i.flashBudget } : {}),
   };
   if (i.library) return libraryStage(io, i, board, parts);
   const project = emitFirmware({ ...parts, sketch: basename(resolve(i.out)) });
-  const dir = io.files.writeProject(i.out, project.files, { force: i.force, marker: MANIFEST_FILE });
+  const dir = i.dryRun ? resolve(i.out) : io.files.writeProject(i.out, project.files, { force: i.force, marker: MANIFEST_FILE });
   const plan = buildPlan(dir, board.id, { engine, sketch: project.manifest.sketch, tflmDir: engine === 'tflm' && board.build === 'make' ? '$TFLM_DIR' : undefined });
   return { dir, board, engine, project, plan };
 }
@@ -135,13 +144,13 @@ async function libraryStage(io: Pick<Platform, 'files'>, i: FirmwareStageInput, 
   const { exists, writeFileAtomic, writeProject } = io.files;
   const engine = parts.engine;
   const name = basename(resolve(i.out));
-  if (exists(`${resolve(i.out)}.zip`) && !i.force) {
+  if (exists(`${resolve(i.out)}.zip`) && !i.force && !i.dryRun) {
     throw badInput(`${i.out}.zip already exists`, { remedy: 'pass --force to replace the library and its .zip, or choose another --out' });
   }
   const project = emitLibrary({ ...parts, name });
-  const dir = writeProject(i.out, project.files, { force: i.force, marker: MANIFEST_FILE });
+  const dir = i.dryRun ? resolve(i.out) : writeProject(i.out, project.files, { force: i.force, marker: MANIFEST_FILE });
   const zip = `${dir}.zip`;
-  writeFileAtomic(zip, libraryZip(name, project.files));
+  if (!i.dryRun) writeFileAtomic(zip, libraryZip(name, project.files));
   const plan = buildPlan(dir, board.id, { ...manifestPlanOptions(project.manifest), tflmDir: engine === 'tflm' && board.build === 'make' ? '$TFLM_DIR' : undefined });
   return { dir, board, engine, project, plan, zip };
 }

@@ -246,7 +246,7 @@ export async function runProject(io: Platform, input: RunInput, hooks: RunHooks 
       const given = settings ?? (exists(L.settings) ? io.models.loadSettings(L.settings) : undefined);
       const fs = firmwareSettings(m.graph, given, { source: L.settings });
       if (fs.warning) say('firmware', fs.warning);
-      const fw = await firmwareStage(io, { board: target.spec.id, engine: cfg.firmware?.engine, model: m, modelBytes: tflite, settings: fs.settings, out: L.firmware, force: true });
+      const fw = await firmwareStage(io, { board: target.spec.id, engine: cfg.firmware?.engine, weights: cfg.firmware?.weights, flashBudget: cfg.firmware?.flashBudget, model: m, modelBytes: tflite, settings: fs.settings, out: L.firmware, force: true });
       report.firmware = { board: fw.board.id, engine: fw.engine, dir: fw.dir };
       report.files.firmware = fw.dir;
       say('firmware', `${fw.project.files.length} files for ${fw.board.id} (${fw.engine} engine) in ${fw.dir}`);

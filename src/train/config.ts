@@ -57,6 +57,10 @@ export interface QuantizeConfig {
 export interface FirmwareConfig {
   board?: string;
   engine?: 'native' | 'tflm';
+  /** Native engine on DSP cores: weight packing (firmware --weights, src/firmware/flash-budget.ts WeightPolicy; default 'auto'). */
+  weights?: 'auto' | 'fastest' | 'int8' | 'int16';
+  /** With weights 'auto': image budget in bytes (firmware --flash-budget). */
+  flashBudget?: number;
   arenaBytes?: number;
   out?: string;
   /** TFLM engine on Makefile boards: a tflite-micro checkout with libtensorflow-microlite.a built (as build --tflm-dir). */

@@ -111,3 +111,61 @@ describe('library (firmware --library)', () => {
     golden('library-plans.txt', text);
   });
 });
+
+describe('native engine plans (firmware, firmware --dry-run)', async () => {
+  const { emitFirmware } = await import('../../src/firmware/emit.js');
+  const { formatNativePlan } = await import('../../src/firmware/native-plan.js');
+  const { readFirmwareSources } = await import('../../src/adapters/firmware-sources.js');
+  const { emitNativeEngine } = await import('../../src/firmware/native/index.js');
+  const { readTflite } = await import('../../src/tflite/reader.js');
+  const { writeTflite } = await import('../../src/tflite/writer.js');
+  const { settingsFromGraph } = await import('../../src/firmware/settings-header.js');
+  const { denseModel } = await import('../native/helpers.js');
+  const sources = readFirmwareSources();
+  const conv1d = join(repo, 'vectors/conv1d/model.tflite');
+  const plan = (board: string, modelBytes: Uint8Array, o: { weights?: 'auto' | 'fastest' | 'int8' | 'int16'; flashBudget?: number } = {}) => {
+    const model = readTflite(modelBytes);
+    const p = emitFirmware({ board, engine: 'native', model, modelBytes, settings: settingsFromGraph(model.graph), sources, nativeEngine: emitNativeEngine, ...o });
+    return [`${board}, weights ${o.weights ?? 'auto'}${o.flashBudget ? `, flash budget ${o.flashBudget}` : ''}`, ...formatNativePlan(p)].join('\n');
+  };
+
+  it('kernels, weight packing per layer and the budget that decided it match the golden file', () => {
+    const c = new Uint8Array(readFileSync(conv1d));
+    const big = writeTflite(denseModel(1024, 600));
+    const text = [
+      plan('qemu-mps2-an386', c), // what TFLM would take leaves room for all int16
+      plan('qemu-mps2-an386', c, { flashBudget: 50_000 }), // a tight --flash-budget: a mix
+      plan('qemu-mps2-an386', c, { flashBudget: 42_000 }), // below even all-int8
+      plan('qemu-mps2-an386', c, { weights: 'int8' }),
+      plan('cortex-m4', big), // .tflite + 60 KiB below the board's 1 MiB: TFLM decided
+      plan('cortex-m4', big, { weights: 'fastest' }), // the board decided
+    ].join('\n');
+    golden('native-plans.txt', text);
+  });
+
+  it('`tinyforge firmware --dry-run` prints the same plan and writes nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tf-fwplan-'));
+    const out = join(dir, 'fw');
+    const r = spawnSync(process.execPath, [join(repo, 'bin/tinyforge.mjs'), 'firmware', '--board', 'qemu-mps2-an386', '--model', conv1d, '--out', out, '--flash-budget', '50000', '--dry-run'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(existsSync(out)).toBe(false);
+    const lines = plan('qemu-mps2-an386', new Uint8Array(readFileSync(conv1d)), { flashBudget: 50_000 }).split('\n').slice(1);
+    expect(r.stdout).toContain(lines.join('\n'));
+    const j = spawnSync(process.execPath, [join(repo, 'bin/tinyforge.mjs'), 'firmware', '--board', 'qemu-mps2-an386', '--model', conv1d, '--out', out, '--weights', 'fastest', '--dry-run', '--json'], { encoding: 'utf8' });
+    expect(j.status).toBe(0);
+    const doc = JSON.parse(j.stdout) as { dryRun: boolean; native: { weightPlan: { policy: string; budget: { source: string } }; kernels: { weights?: string; weightSizes?: object }[] } };
+    expect(doc.dryRun).toBe(true);
+    expect(doc.native.weightPlan).toMatchObject({ policy: 'fastest', budget: { source: 'board' } });
+    expect(doc.native.kernels.filter((k) => k.weights).every((k) => k.weights === 'int16' && k.weightSizes)).toBe(true);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('--flash-budget with a forced packing, or either with the TFLM engine, is a usage error naming the remedy', () => {
+    const r = spawnSync(process.execPath, [join(repo, 'bin/tinyforge.mjs'), 'firmware', '--board', 'qemu-mps2-an386', '--model', conv1d, '--out', join(tmpdir(), 'never'), '--weights', 'int8', '--flash-budget', '1000', '--dry-run'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--flash-budget applies only with --weights auto/);
+    const t = spawnSync(process.execPath, [join(repo, 'bin/tinyforge.mjs'), 'firmware', '--board', 'qemu-mps2-an386', '--engine', 'tflm', '--model', conv1d, '--out', join(tmpdir(), 'never'), '--weights', 'int8', '--dry-run'], { encoding: 'utf8' });
+    expect(t.status).toBe(2);
+    expect(t.stderr).toMatch(/apply only to the native engine/);
+  });
+});

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyFlags } from '../../src/cli/config-flags.js';
 import { applyRunFlags } from '../../src/cli/commands/run.js';
-import type { TinyforgeConfig } from '../../src/train/config.js';
+import { validateConfig, type TinyforgeConfig } from '../../src/train/config.js';
 
 const cfg: TinyforgeConfig = {
   data: { windowLength: 100, windowStride: 50, split: { val: 0.2, seed: 1 } },
@@ -27,6 +27,13 @@ describe('applyFlags', () => {
     expect(c.train!.augment).toBe(false);
     expect(() => applyFlags(cfg, { window: '0' })).toThrow(/--window must be/);
     expect(() => applyFlags(cfg, { lr: 'fast' })).toThrow(/--lr must be/);
+  });
+
+  it('--weights and --flash-budget set firmware.weights / firmware.flashBudget (run, as firmware takes them); the schema accepts them', () => {
+    expect(applyFlags(cfg, { weights: 'fastest', flashBudget: '300000' }).firmware).toEqual({ board: 'cortex-m4', weights: 'fastest', flashBudget: 300_000 });
+    expect(() => applyFlags(cfg, { flashBudget: '0' })).toThrow(/--flash-budget must be/);
+    expect(validateConfig({ firmware: { weights: 'int16', flashBudget: 1000 } }).firmware).toEqual({ weights: 'int16', flashBudget: 1000 });
+    expect(() => validateConfig({ firmware: { weights: 'int4' } })).toThrow(/firmware.weights: must be one of "auto", "fastest", "int8", "int16"/);
   });
 
   it('run is the same merge plus its --out', () => {

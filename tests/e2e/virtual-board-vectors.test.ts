@@ -180,6 +180,81 @@ describe('virtual board: DSP conv tap-group counts 1..9 bit-exact (native engine
   });
 });
 
+// The FC kernel's assembly (4-row blocks: one LDM of the 4 rows' weights per group; the remainder
+// groups first, then 4 (int16) or 8 (int8) per loop pass) and its C tails on the real instructions:
+// a chain of FC layers whose group counts (accum / 4 rounded up) are 2, 3, 4, 10, 3, 9, 18, 2 (loops
+// of one and two passes, every remainder), rows with 4-row blocks plus tails of 1, 2 and 3,
+// per-tensor and per-channel filters, one output scale tiny enough for a left shift (general
+// requantisation), both weight packings; expected bytes from the host interpreter.
+describe('virtual board: DSP FC group counts and row tails bit-exact (native engine)', () => {
+  const sizes = [5, 9, 16, 37, 12, 33, 70, 7, 20];
+  const graph = (): Graph => {
+    const tensors: Tensor[] = [{ name: 'x', dtype: 'int8', shape: [1, sizes[0]], quant: q8(0.05, 3) }];
+    const operators: Graph['operators'] = [];
+    let lcg = 91;
+    let inScale = 0.05;
+    for (let l = 1; l < sizes.length; l++) {
+      const [ci, co] = [sizes[l - 1], sizes[l]];
+      const w = Int8Array.from({ length: co * ci }, () => ((lcg = (Math.imul(lcg, 1103515245) + 12345) | 0), ((lcg >>> 16) % 255) - 127));
+      const perChannel = l % 2 === 0;
+      const fScale = 0.003;
+      const outScale = l === 4 ? inScale * fScale * 0.5 : inScale * fScale * Math.sqrt(ci) * 30;
+      const base = tensors.length;
+      tensors.push(
+        { name: `w${l}`, dtype: 'int8', shape: [co, ci], data: i8bytes(w), quant: perChannel ? { scale: Array.from({ length: co }, (_, k) => Math.fround(fScale * (1 + k / 7))), zeroPoint: Array(co).fill(0), quantizedDimension: 0 } : q8(fScale, 0) },
+        { name: `b${l}`, dtype: 'int32', shape: [co], data: i8bytes(Int32Array.from({ length: co }, (_, k) => 97 * k - 700)), quant: q8(Math.fround(inScale) * Math.fround(fScale), 0) },
+        { name: `y${l}`, dtype: 'int8', shape: [1, co], quant: q8(outScale, l % 3 ? -5 : 9) },
+      );
+      operators.push({ op: 'FULLY_CONNECTED', inputs: [base - 1, base, base + 1], outputs: [base + 2], options: { fusedActivation: l === 6 ? 'RELU6' : l === 3 ? 'RELU' : 'NONE', keepNumDims: false } });
+      inScale = outScale;
+    }
+    return { tensors, operators, inputs: [0], outputs: [tensors.length - 1] };
+  };
+  it.each(['auto', 'int8'] as const)('%s weights', async (weights) => {
+    expect(await verifyGraphOnVirtualBoard(`fc-groups-${weights}`, graph(), weights)).toEqual(Array(sizes.length - 1).fill('tf_dsp_fc_s8'));
+  });
+});
+
+// CONV_2D → MAX_POOL_2D fused (tf_dsp_conv_max_pool_s8, src/firmware/native/fuse-pool.ts) on the real
+// instructions: 2×2 / 2 SAME windows over an odd 9×11 output (border windows of 1 and 2 positions,
+// the solved requantisation: the larger accumulator requantised once), then a conv whose multipliers
+// shift left (the general requantisation: outputs compared) under 2×1 / 3×2 windows with gaps and the
+// pool's own RELU6. Expected bytes: the host interpreter, which runs every pair unfused.
+describe('virtual board: CONV_2D → MAX_POOL_2D fused, bit-exact (native engine)', () => {
+  it('two fused pairs, 8 inputs', async () => {
+    let lcg = 91;
+    const i8 = (n: number) => Int8Array.from({ length: n }, () => ((lcg = (Math.imul(lcg, 1103515245) + 12345) | 0), ((lcg >>> 16) % 255) - 127));
+    const wq = (n: number) => ({ scale: Array.from({ length: n }, (_, k) => Math.fround(0.004 * (1 + k / 4))), zeroPoint: Array(n).fill(0), quantizedDimension: 0 });
+    const conv = (padding: 'SAME' | 'VALID', act: 'RELU' | 'NONE') => ({ padding, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, fusedActivation: act });
+    const h1 = q8(0.05 * 0.004 * 9, -128); // 3·3·3 taps: a wide range, multipliers < 1 (solved)
+    const h2 = q8((0.05 * 0.004 * 9 * 0.004) / 1.5, 6); // real multipliers 1.5·(1 + k/4) > 1: left shifts (general)
+    const tensors: Tensor[] = [
+      { name: 'x', dtype: 'int8', shape: [1, 9, 11, 3], quant: q8(0.05, -4) }, // 0
+      { name: 'w1', dtype: 'int8', shape: [6, 3, 3, 3], data: i8bytes(i8(162)), quant: wq(6) }, // 1
+      { name: 'b1', dtype: 'int32', shape: [6], data: i8bytes(Int32Array.from([500, -700, 0, 1200, -50, 30])) }, // 2
+      { name: 'c1', dtype: 'int8', shape: [1, 9, 11, 6], quant: h1 }, // 3
+      { name: 'p1', dtype: 'int8', shape: [1, 5, 6, 6], quant: h1 }, // 4
+      { name: 'w2', dtype: 'int8', shape: [5, 2, 2, 6], data: i8bytes(i8(120).map((v) => v >> 6)), quant: wq(5) }, // 5: small weights, not every output saturates
+      { name: 'b2', dtype: 'int32', shape: [5], data: i8bytes(Int32Array.from([40, -40, 10, 0, -5])) }, // 6
+      { name: 'c2', dtype: 'int8', shape: [1, 4, 5, 5], quant: h2 }, // 7
+      { name: 'p2', dtype: 'int8', shape: [1, 2, 3, 5], quant: h2 }, // 8
+    ];
+    const pool = (fH: number, fW: number, sH: number, sW: number, act: 'NONE' | 'RELU6') => ({ padding: 'SAME' as const, strideH: sH, strideW: sW, filterH: fH, filterW: fW, fusedActivation: act });
+    const graph: Graph = {
+      tensors,
+      operators: [
+        { op: 'CONV_2D', inputs: [0, 1, 2], outputs: [3], options: conv('SAME', 'RELU') },
+        { op: 'MAX_POOL_2D', inputs: [3], outputs: [4], options: pool(2, 2, 2, 2, 'NONE') },
+        { op: 'CONV_2D', inputs: [4, 5, 6], outputs: [7], options: conv('VALID', 'NONE') },
+        { op: 'MAX_POOL_2D', inputs: [7], outputs: [8], options: pool(2, 1, 3, 2, 'RELU6') },
+      ],
+      inputs: [0],
+      outputs: [8],
+    };
+    expect(await verifyGraphOnVirtualBoard('conv-max-pool', graph)).toEqual(['tf_dsp_conv_max_pool_s8', 'fused', 'tf_dsp_conv_max_pool_s8', 'fused']);
+  });
+});
+
 // More cores as virtual boards (issue 17): Cortex-M3 (no DSP extension: the portable kernels),
 // Cortex-M7 and Cortex-M33 (Armv8-M Mainline, its own memory map: the DSP kernels), every shared
 // vector bit-exact on each.

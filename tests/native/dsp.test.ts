@@ -17,13 +17,11 @@ import { REPO_ROOT } from '../../src/core/shared.js';
 import { sharedForTests } from '../support/shared.js';
 import { readTflite } from '../../src/tflite/reader.js';
 import { computeOutSize, emitNativeEngine } from '../../src/firmware/native/index.js';
-import { packSxtb16, foldInputOffset } from '../../src/firmware/native/dsp/pack.js';
-import { dwRequantTable } from '../../src/firmware/native/dsp/emit.js';
-import type { ConvPrepared } from '../../src/ops/conv-common.js';
+import { packInt8Taps, packSxtb16, foldInputOffset, solveRequant } from '../../src/firmware/native/dsp/pack.js';
 import { emitFirmware } from '../../src/firmware/emit.js';
 import { readFirmwareSources } from '../../src/adapters/firmware-sources.js';
 import { settingsFromGraph } from '../../src/firmware/settings-header.js';
-import { armCompile, buildRunner, hasTool, HOST_FLAGS, hostKernelObjects, INCLUDES, runEngine, tempDir } from './helpers.js';
+import { armCompile, buildRunner, bytesOf, hasTool, HOST_FLAGS, hostKernelObjects, INCLUDES, lcg, qp as q, runEngine, tempDir } from './helpers.js';
 
 const shared = sharedForTests();
 const arm = hasTool('arm-none-eabi-gcc');
@@ -73,20 +71,34 @@ describe('DSP requantisation', () => {
     expect(execFileSync(exe, { encoding: 'utf8' }).trim()).toBe('cases 4003840 mismatches 0\ndw cases 3284680 mismatches 0\nadd cases 7128192 mismatches 0');
   }, 60_000);
 
-  it('solves the depthwise requantisation only where the bound holds (dwRequantTable)', () => {
-    // One 1×1 tap, 2 channels; by hand: K = 2^(e-1) + zp·2^e.
-    const p = (shift: number, bias: number, outZp = 3) => ({
-      kH: 1, kW: 1, outC: 2, outputOffset: outZp, biasValues: Int32Array.from([bias, -5]),
-      multipliers: [{ multiplier: 1 << 30, shift }, { multiplier: 1 << 30, shift: -1 }],
-    }) as unknown as ConvPrepared;
-    const f = Int8Array.from([100, -128]);
-    expect(Array.from(dwRequantTable(p(-7, 10), f)!)).toEqual([1 << 30, 64 + 3 * 128, 7, 1 << 30, 1 + 3 * 2, 1]);
-    expect(dwRequantTable(p(0, 10), f)).toBeNull(); // no right shift: (t + (t >> 31)) would be off by one
-    expect(dwRequantTable(p(1, 10), f)).toBeNull(); // a left shift
-    expect(dwRequantTable(p(-7, 2 ** 30 - 255 * 100), f)).toBeNull(); // |bias| + 255·Σ|w| reaches 2^30: 2·acc could wrap
-    expect(dwRequantTable(p(-7, 2 ** 30 - 255 * 100 - 1), f)).not.toBeNull();
-    expect(dwRequantTable(p(-25, 10, 64), f)).toBeNull(); // K = 2^24 + 64·2^25 leaves int32
-    expect(dwRequantTable(p(-25, 10, 63), f)).not.toBeNull(); // K = 2^31 - 2^24, |acc| <= 25,510
+  it('solves the requantisation only where it is exact (solveRequant, the conv and depthwise kernels\' one check)', () => {
+    // One tap per channel, weights 100 and -128, input zero point -128 (offset 128: x + offset in [0, 255]).
+    // By hand: K = 2^(e-1) + zp·2^e; channel 0's accumulator lies in [bias, bias + 25,500].
+    const layer = (shift: number, bias: number, outZp = 3, m0 = 1 << 30) => ({
+      multipliers: [{ multiplier: m0, shift }, { multiplier: 1 << 30, shift: -1 }],
+      biasValues: Int32Array.from([bias, -5]), inputOffset: 128, outputOffset: outZp, actMin: -128, actMax: 127,
+    });
+    const rows = [[100], [-128]];
+    expect(Array.from(solveRequant(layer(-7, 10), rows)!)).toEqual([1 << 30, 64 + 3 * 128, 7, 1 << 30, 1 + 3 * 2, 1]);
+    expect(solveRequant(layer(0, 10), rows)).toBeNull(); // no right shift: (t + (t >> 31)) would be off by one
+    expect(solveRequant(layer(1, 10), rows)).toBeNull(); // a left shift
+    // The accumulator reaches 2^30 (2·acc could wrap): not the {m, K, e} form; there every output saturates
+    // (acc / 2^8 + 3 > 127), so the channel is stored as the constant 127: {0, 254, 1}.
+    expect(Array.from(solveRequant(layer(-7, 2 ** 30 - 25_500), rows)!.subarray(0, 3))).toEqual([0, 254, 1]);
+    expect(Array.from(solveRequant(layer(-7, 2 ** 30 - 25_501), rows)!.subarray(0, 3))).toEqual([1 << 30, 64 + 3 * 128, 7]);
+    // K = 2^24 + 64·2^25 leaves int32: not the {m, K, e} form; acc / 2^26 rounds to 0 everywhere: the constant 64.
+    expect(Array.from(solveRequant(layer(-25, 10, 64), rows)!.subarray(0, 3))).toEqual([0, 128, 1]);
+    expect(solveRequant(layer(-25, 10, 63), rows)).not.toBeNull(); // K = 2^31 - 2^24, |acc| <= 25,510
+    // The input offset sets the range: offset -127 (zp 127) puts channel 0 in [bias - 25,500, bias].
+    expect(Array.from(solveRequant({ ...layer(-7, -(2 ** 30) + 25_500), inputOffset: -127 }, rows)!.subarray(0, 3))).toEqual([0, -256, 1]);
+    expect(Array.from(solveRequant({ ...layer(-7, -(2 ** 30) + 25_501), inputOffset: -127 }, rows)!.subarray(0, 3))).toEqual([1 << 30, 64 + 3 * 128, 7]);
+    // A constant channel: bias 2^30 - 25,500 with multiplier 2^30 and shift -31 gives
+    // round(acc / 2^32) = 0 over [2^30 - 25,500, 2^30] (acc / 2^32 <= 1/4), so the output is the zero point 3: {0, 6, 1}.
+    expect(Array.from(solveRequant(layer(-31, 2 ** 30 - 25_500), rows)!.subarray(0, 3))).toEqual([0, 6, 1]);
+    // e = 1 with |acc| >= 2^30: only the constant form; acc / 4 saturates to 127 over the whole range: {0, 254, 1} …
+    expect(Array.from(solveRequant(layer(-1, 2 ** 31 - 25_601), rows)!.subarray(0, 3))).toEqual([0, 254, 1]);
+    // … unless the range passes 2^31 - 1: the reference's int32 accumulator wraps to -2^31 (output -128).
+    expect(solveRequant(layer(-1, 2 ** 31 - 25_500), rows)).toBeNull();
   });
 });
 
@@ -115,8 +127,13 @@ describe('firmware projects for DSP boards', () => {
     const paths = project.files.map((f) => f.path);
     for (const f of ['src/tf_dsp.h', 'src/tf_acle_asm.h', 'src/tf_acle_emul.h', 'src/tf_k_depthwise_dsp.c']) expect(paths).toContain(f);
     expect(project.native?.target).toBe('dsp');
-    // conv1d: three CONV_2D with 1×5×3, 1×5×16, 1×3×32 filters → k4 = 16, 80, 96 → 5·k4 bytes each.
-    expect(project.native?.kernels.filter((k) => k.kernel === 'tf_dsp_conv_s8').map((k) => k.scratchBytes)).toEqual([80, 400, 480]);
+    // conv1d: three CONV_2D with 1×5×3, 1×5×16, 1×3×32 filters → k4 = 16, 80, 96 → 5·k4 bytes each;
+    // the first two each with their MAX_POOL_2D fused (tests/native/fuse-pool.test.ts).
+    const kernels = project.native!.kernels;
+    expect(kernels.filter((k) => k.kernel.startsWith('tf_dsp_conv_')).map((k) => [k.kernel, k.scratchBytes])).toEqual([
+      ['tf_dsp_conv_max_pool_s8', 80], ['tf_dsp_conv_max_pool_s8', 400], ['tf_dsp_conv_s8', 480],
+    ]);
+    expect(kernels.filter((k) => k.op === 'MAX_POOL_2D').map((k) => k.kernel)).toEqual(['fused', 'fused']);
     expect(project.files.find((f) => f.path === 'src/tf_model_native.c')!.contents).toContain('#include "tf_dsp.h"');
   });
 });
@@ -133,7 +150,8 @@ describe('DSP engine on every vector (host, emulated intrinsics)', () => {
       expect(res.schedule.some((s) => s.kernel.startsWith('tf_dsp_'))).toBe(true);
       for (const s of res.schedule) {
         const bytes = s.scratchBytes ?? 0;
-        if (s.kernel === 'tf_dsp_conv_s8') expect(bytes > 0 && bytes % 20 === 0).toBe(true); // 5 × taps rounded up to 4
+        if (s.kernel === 'tf_dsp_conv_s8' || s.kernel === 'tf_dsp_conv_max_pool_s8') expect(bytes > 0 && bytes % 20 === 0).toBe(true); // 5 × taps rounded up to 4
+        else if (s.kernel === 'tf_dsp_fc_s8') expect(bytes > 8 && bytes % 8 === 0).toBe(true); // 2 × inputs rounded up to 4, + 8
         else expect(bytes).toBe(0);
       }
       const work = tempDir('tf-dsp-v-');
@@ -149,14 +167,6 @@ describe('DSP engine on every vector (host, emulated intrinsics)', () => {
 });
 
 // ---- random graphs: DSP engine == portable engine ----
-
-const bytesOf = (a: Int8Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-const q = (scale: number, zp: number) => ({ scale: [Math.fround(scale)], zeroPoint: [zp], quantizedDimension: 0 });
-
-function lcg(seed: number) {
-  let s = seed | 0;
-  return () => ((s = (Math.imul(s, 1103515245) + 12345) | 0), (s >>> 8) & 0xffffff);
-}
 
 interface Case {
   kind: 'conv' | 'dw1' | 'dw' | 'fc' | 'maxpool' | 'mean';
@@ -391,7 +401,7 @@ describe('DSP engine == portable engine on random ADD / SUB / MUL / AVERAGE_POOL
   }, 600_000);
 });
 
-// ---- the conv kernel's fast requantisation (tf_dsp_requant_fast) and its fallbacks ----
+// ---- the conv kernel's solved requantisation (solveRequant, tf_dsp_rq_solved) and its fallbacks ----
 
 describe('DSP conv requantisation: fast table, constant channels, fallback', () => {
   // A 1×1 conv, 8 → 4 channels, per-channel scales: channel 0 ordinary; 1 dead (zero weights, bias
@@ -428,4 +438,63 @@ describe('DSP conv requantisation: fast table, constant channels, fallback', () 
     // Not everything one value: channel 0 varies with the input.
     expect(new Set(Array.from(want.outputs[0]).filter((_, i) => i % 4 === 0)).size).toBeGreaterThan(3);
   }, 60_000);
+});
+
+// ---- FULLY_CONNECTED: 4-row blocks, input widened once, solved requantisation ----
+
+describe('DSP FC kernel (tf_dsp_fc_s8) == portable kernel on odd shapes', () => {
+  it('packs rows in 4-row blocks (int16 and int8), the last block holding the rest', () => {
+    // By hand from tf_dsp.h (TF_DSP_FC_ROWS): 5 rows × k = 5 (2 groups): block rows 0-3 per group, then row 4 alone.
+    const rows = [0, 1, 2, 3, 4].map((r) => [1, 2, 3, 4, 5].map((t) => (r + 1) * 10 + t));
+    const w = (lo: number, hi: number) => ((lo & 0xffff) | (hi << 16)) | 0;
+    const b = (v: number[]) => (v[0] & 0xff) | ((v[1] & 0xff) << 8) | ((v[2] & 0xff) << 16) | (v[3] << 24);
+    const grp = (r: number, g: number) => (g === 0 ? [r * 10 + 11, r * 10 + 12, r * 10 + 13, r * 10 + 14] : [r * 10 + 15, 0, 0, 0]);
+    const int16: number[] = [];
+    const int8: number[] = [];
+    for (const block of [[0, 1, 2, 3], [4]]) {
+      for (const g of [0, 1]) for (const r of block) {
+        const v = grp(r, g);
+        int16.push(w(v[0], v[2]), w(v[1], v[3]));
+        int8.push(b(v));
+      }
+    }
+    expect(Array.from(packSxtb16(rows, 5, 4))).toEqual(int16);
+    expect(Array.from(packInt8Taps(rows, 5, 4))).toEqual(int8);
+  });
+
+  // accum 1..37 (every residue mod 4; 1..10 groups, so the assembly's one-, two- and four-group
+  // paths all run), rows 1..9 (4-row blocks plus 1-3 row tails), batches 1 and 2, per-tensor and
+  // per-channel, filter zero points (int16 only), activations. Expected: the portable kernel
+  // (tf_k_fully_connected, TFLM reference semantics), same inputs, second executable.
+  const shapes: [number, number][] = [[1, 1], [2, 9], [3, 4], [4, 5], [5, 8], [7, 3], [8, 6], [9, 7], [13, 2], [16, 9], [17, 4], [21, 1], [24, 8], [33, 5], [37, 9], [36, 12]];
+  const acts: Activation[] = ['NONE', 'RELU', 'RELU6'];
+  const cases: Case[] = shapes.map(([accum, rows], k) => ({
+    kind: 'fc', inH: 1, inW: accum, inC: 1, outC: rows, fH: 1, fW: 1, stride: [1, 1], dilation: [1, 1], padding: 'VALID',
+    act: acts[k % 3], inZp: [-128, 5, 127, -17][k % 4], outZp: [3, -128, 60, -9][k % 4], filterZp: k % 4 === 0 ? 2 : 0,
+    perChannel: k % 2 === 1, withBias: k % 3 !== 2, batches: 1 + (k % 2), seed: 1000 + k,
+  }));
+  it.each([['int8'], ['int16']] as const)('%s weights: %#', (packing) => {
+    const seen = { solved: 0, shared: 0, general: 0 };
+    cases.forEach((c, k) => {
+      const graph = graphOf(c)!;
+      // Every fourth case: an output scale so small the multiplier needs a left shift (general requantisation).
+      if (k % 4 === 3) graph.tensors[3].quant = q(1e-5, c.outZp);
+      const rnd = lcg(c.seed);
+      const n = graph.tensors[0].shape.reduce((a, b) => a * b, 1);
+      const inputs = [Uint8Array.from({ length: n }, () => rnd() & 0xff), new Uint8Array(n).fill(0x80), new Uint8Array(n).fill(0x7f)];
+      const want = run(graph, false, inputs);
+      const got = run(graph, true, inputs, packing);
+      expect(got.kernel).toBe('tf_dsp_fc_s8');
+      // graphOf gives per-channel filters zero point 0; a per-tensor one filterZp (int8 packing needs 0).
+      expect(got.weights).toBe(packing === 'int8' && (c.perChannel || c.filterZp === 0) ? 'int8' : 'int16');
+      const files = emitNativeEngine({ graph, version: 3, description: 'fc', metadata: [] }, { modelSha256: SHA, target: 'dsp', weights: packing }).files;
+      const src = files[0].contents;
+      seen[/\.rq = NULL/.test(src) ? 'general' : /\.rq_per_row = 1/.test(src) ? 'solved' : 'shared']++;
+      // The Cortex-M4 build of the same layer (the assembly's register allocation in every requantisation context).
+      if (arm) expect(armCompile(files, join(tempDir('tf-dsp-fc-'), 'arm'))).toBe('');
+      got.outputs.forEach((o, j) => expect(Buffer.from(o).toString('hex'), `${JSON.stringify(c)} input ${j}`).toBe(Buffer.from(want.outputs[j]).toString('hex')));
+    });
+    // All three requantisations ran: per-row table, one shared triple, general.
+    expect(Object.values(seen).every((v) => v > 0)).toBe(true);
+  }, 300_000);
 });

@@ -1,7 +1,7 @@
 // Test-only driver (tests/native/dsp.test.ts): tf_dsp_mbqm (DSP requantisation without the int64
 // division) against the portable tf_fp_mbqm on edge values and 4 million SplitMix64-random
 // (x, multiplier in [0, 2^31), shift in [-31, 8]) triples. Prints "cases N mismatches M".
-// Then the depthwise kernel's solved requantisation (tf_dsp_rq1: SMMULR of the doubled
+// Then the solved requantisation of the conv and depthwise kernels (tf_dsp_rq_solved: SMMULR of the doubled
 // accumulator, K = 2^(e-1) + offset·2^e, one arithmetic shift) against SSAT8(tf_fp_mbqm(acc, m,
 // -e) + offset) wherever the generator's bound admits it (|acc| < 2^30, |acc| + 1 + |K| < 2^31):
 // edge accumulators (the bound itself, ties at ±2^(e-1)·odd around 0) and 4 million random
@@ -69,7 +69,7 @@ int main(void) {
     const int32_t q[3] = {m, (int32_t)kk, e};
     const int32_t want = __ssat(tf_fp_mbqm((int32_t)acc, m, -e) + off, 8);
     ++dw_cases;
-    if (tf_dsp_rq1((int32_t)(2 * acc), q) != want) ++dw_bad;
+    if (tf_dsp_rq_solved((int32_t)(2 * acc), q) != want) ++dw_bad;
   }
   printf("dw cases %ld mismatches %ld\n", dw_cases, dw_bad);
   long add_cases = 0, add_bad = 0;

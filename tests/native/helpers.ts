@@ -117,7 +117,15 @@ export function armCompile(files: GeneratedFile[], dir: string): string {
 
 export { existsSync };
 
-const qp = (scale: number, zp: number) => ({ scale: [Math.fround(scale)], zeroPoint: [zp], quantizedDimension: 0 });
+/** Per-tensor quantisation parameters. */
+export const qp = (scale: number, zp: number) => ({ scale: [Math.fround(scale)], zeroPoint: [zp], quantizedDimension: 0 });
+/** The bytes of a typed array (a constant tensor's data). */
+export const bytesOf = (a: Int8Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+/** The C library's LCG constants, 24 bits per call: test data that is the same on every run. */
+export function lcg(seed: number): () => number {
+  let s = seed | 0;
+  return () => ((s = (Math.imul(s, 1103515245) + 12345) | 0), (s >>> 8) & 0xffffff);
+}
 
 /**
  * A model of a given flash size (the flash-budget tests): input [1, inputs] → FULLY_CONNECTED (units × inputs int8 weights, per-tensor, zero point 0) → FULLY_CONNECTED (10 × units) → output.

@@ -89,10 +89,9 @@ typedef struct {
   const int32_t* multiplier; /**< [out_c] (NULL with rq) */
   const int32_t* shift;      /**< [out_c] (NULL with rq) */
   /**
-   * NULL, or [out_c][3] = (multiplier, k = -shift, 2^(k-1) + (output_offset << k)) when the generator proved
-   * |accumulator| < 2^29 for every channel and input (|folded bias| + 128 · Σ|w|) and 1 <= k <= 22, or the
-   * channel's output is one value v for every input (then (0, 1, 2v)): tf_dsp_requant_fast then replaces
-   * tf_dsp_requant_l (10 instructions per output instead of ~22).
+   * NULL, or the layer's requantisation solved by the generator (every channel exact for every
+   * input): [out_c][3] = {m, K, e} of tf_dsp_rq_solved, applied to the doubled accumulator
+   * (10 instructions per output instead of ~22 for tf_dsp_requant_l).
    */
   const int32_t* rq;
 } tf_dsp_conv_params_t;
@@ -100,18 +99,39 @@ typedef struct {
 /** Scratch of tf_dsp_conv_s8 in bytes (two int16 columns + one int8 patch), 4-byte aligned. */
 #define TF_DSP_CONV_SCRATCH_BYTES(k4) (5 * (k4))
 
-/** FULLY_CONNECTED: rows packed like conv channels (accum4 = accum_depth rounded up to 4). */
+/**
+ * FULLY_CONNECTED. Weights in blocks of 4 rows (TF_DSP_FC_ROWS; the last block holds output_depth % 4
+ * rows when that is not 0): per group g of 4 taps, one entry per row of the block in row order, an
+ * entry being 1 word of 4 int8 taps (w8) or the 2 SXTB16-order int16x2 words (int16). So one LDM
+ * loads a group's weights of the 4 rows (int8; two LDMs for int16).
+ */
+#define TF_DSP_FC_ROWS 4
 typedef struct {
   int32_t batches, accum_depth, accum4, output_depth;
   int32_t output_offset, act_min, act_max;
   int32_t per_channel;       /**< 1: multiplier/shift per output; 0: one entry. */
   int32_t any_left_shift;    /**< 0: every shift <= 0. */
   int32_t w8;                /**< 1: int8 weights (filter_offset 0), 4 per word; 0: int16. */
-  const int32_t* weights;    /**< [output_depth * accum4 / 2] words: (filter + filter_offset), SXTB16 order. */
+  const int32_t* weights;    /**< (filter + filter_offset) in 4-row blocks, above: output_depth * accum4 / (w8 ? 4 : 2) words. */
   const int32_t* bias;       /**< [output_depth]: bias + input_offset * sum(filter + filter_offset). */
-  const int32_t* multiplier;
-  const int32_t* shift;
+  const int32_t* multiplier; /**< (NULL with rq) */
+  const int32_t* shift;      /**< (NULL with rq) */
+  /**
+   * NULL, or the solved requantisation (solveRequant, tf_dsp_rq_solved, as tf_dsp_conv_params_t.rq): [output_depth][3]
+   * when rq_per_row, else one triple every row shares (per-tensor layers: the values fold into the code).
+   */
+  const int32_t* rq;
+  int32_t rq_per_row;
 } tf_dsp_fc_params_t;
+
+/**
+ * Scratch of tf_dsp_fc_s8 in bytes: one batch's input widened to int16 (2 words per group of 4 taps),
+ * then TF_DSP_FC_SENTINEL (ends the int8 assembly loop, which has no register left for a counter) and
+ * a pad word.
+ */
+#define TF_DSP_FC_SCRATCH_BYTES(accum4) (2 * (accum4) + 8)
+/** Two int16 lanes of 0x4000: no widened int8 pair (each lane in [-128, 127]) equals it. */
+#define TF_DSP_FC_SENTINEL 0x40004000
 
 typedef uint32_t tf_dsp_u32_unaligned __attribute__((aligned(1), may_alias));
 
@@ -178,21 +198,21 @@ TF_DSP_INLINE int32_t tf_dsp_mbqm_l(int32_t x, int32_t multiplier, int32_t shift
   return tf_dsp_rdbpot(high, -shift);
 }
 
-TF_DSP_INLINE int8_t tf_dsp_requant_l(int32_t acc, int32_t multiplier, int32_t shift, int32_t left, int32_t out_offset,
-                                      int32_t lo, int32_t hi) {
-  int32_t v = __ssat(tf_dsp_mbqm_l(acc, multiplier, shift, left) + out_offset, 8);
+/** The activation clamp of an int8 value v; lo/hi are layer constants: the comparisons vanish for the full int8 range. */
+TF_DSP_INLINE int8_t tf_dsp_clamp8(int32_t v, int32_t lo, int32_t hi) {
   if (lo > -128) v = v < lo ? lo : v;
   if (hi < 127) v = v > hi ? hi : v;
   return (int8_t)v;
 }
 
+TF_DSP_INLINE int8_t tf_dsp_requant_l(int32_t acc, int32_t multiplier, int32_t shift, int32_t left, int32_t out_offset,
+                                      int32_t lo, int32_t hi) {
+  return tf_dsp_clamp8(__ssat(tf_dsp_mbqm_l(acc, multiplier, shift, left) + out_offset, 8), lo, hi);
+}
+
 TF_DSP_INLINE int8_t tf_dsp_requant(int32_t acc, int32_t multiplier, int32_t shift, int32_t out_offset, int32_t lo,
                                     int32_t hi) {
-  int32_t v = __ssat(tf_dsp_mbqm(acc, multiplier, shift) + out_offset, 8);
-  // lo/hi are layer constants: the comparisons vanish for the full int8 range.
-  if (lo > -128) v = v < lo ? lo : v;
-  if (hi < 127) v = v > hi ? hi : v;
-  return (int8_t)v;
+  return tf_dsp_clamp8(__ssat(tf_dsp_mbqm(acc, multiplier, shift) + out_offset, 8), lo, hi);
 }
 
 /** SMMULR: (a·b + 2^31) >> 32, the rounded high word of the product (one instruction on Armv7E-M). */
@@ -207,34 +227,24 @@ TF_DSP_INLINE int32_t tf_dsp_smmulr(int32_t a, int32_t b) {
 }
 
 /**
- * The solved requantisation of one doubled accumulator (q: multiplier, K, e), before the activation
- * clamp: floor((2·acc·m + 2^31) / 2^32) = floor((acc·m + 2^30) / 2^31) is the reference's doubling
- * high multiply; (t - [t < 0] + 2^(e-1)) >> e is its round-half-away-from-zero divide by 2^e, and
- * output_offset·2^e in K adds the zero point before the shift. tf_dsp_dw_out: the general one.
+ * The requantisation solved by the generator (solveRequant in src/firmware/native/dsp/pack.ts), shared
+ * by the conv and depthwise kernels: one channel's doubled accumulator acc2 = 2·acc and q = {m, K, e},
+ * before the activation clamp. floor((2·acc·m + 2^31) / 2^32) = floor((acc·m + 2^30) / 2^31) is the
+ * reference's doubling high multiply (tf_dsp_mbqm's identity); (t - [t < 0] + 2^(e-1)) >> e its
+ * round-half-away-from-zero divide by 2^e, with output_offset·2^e in K = 2^(e-1) + output_offset·2^e
+ * adding the zero point before the shift. The generator stores a channel only where no step
+ * overflows (1 <= e <= 31, |acc| < 2^30, |acc| + 1 + |K| < 2^31), or a constant channel (output v
+ * for every input) as {0, 2v, 1}. Checked against tf_fp_mbqm by tests/native/dsp_requant_driver.c.
  */
-TF_DSP_INLINE int32_t tf_dsp_rq1(int32_t acc2, const int32_t* q) {
+TF_DSP_INLINE int32_t tf_dsp_rq_solved(int32_t acc2, const int32_t* q) {
   const int32_t t = tf_dsp_smmulr(acc2, q[0]);
-  return __ssat((t + (t >> 31) + q[1]) >> q[2], 8);
+  return __ssat((t + q[1] - (int32_t)((uint32_t)t >> 31)) >> q[2], 8);
 }
 
-/**
- * tf_dsp_requant_l(acc, m, -k, 0, out_offset, lo, hi) bit for bit when |acc| < 2^29 and 1 <= k <= 22, with
- * rq = (m, k, 2^(k-1) + (out_offset << k)):
- * - the high multiply floor((acc·m + 2^30) / 2^31) is SMMULR(2·acc, m) (2·acc fits: no int64 add and shift);
- * - RoundingDivideByPOT(h, k) = (h + 2^(k-1) - [h < 0]) >> k (ties away from zero), and adding
- *   out_offset·2^k before the shift adds out_offset after it; |h| < 2^29 so nothing overflows.
- */
-TF_DSP_INLINE int8_t tf_dsp_requant_fast(int32_t acc, const int32_t* rq, int32_t lo, int32_t hi) {
-  const int32_t h = tf_dsp_smmulr((int32_t)((uint32_t)acc << 1), rq[0]);  // a constant channel (m = 0) may have any acc
-  int32_t v = __ssat((h + rq[2] - (int32_t)((uint32_t)h >> 31)) >> rq[1], 8);
-  if (lo > -128) v = v < lo ? lo : v;
-  if (hi < 127) v = v > hi ? hi : v;
-  return (int8_t)v;
-}
-
-/** Output channel c of a conv accumulator: the fast requantisation where the generator allowed it (a layer constant). */
+/** Output channel c of a conv accumulator: the solved requantisation where the generator found it (a layer constant). */
 TF_DSP_INLINE int8_t tf_dsp_conv_out(const tf_dsp_conv_params_t* p, int32_t c, int32_t acc) {
-  if (p->rq) return tf_dsp_requant_fast(acc, p->rq + 3 * c, p->act_min, p->act_max);
+  // A constant channel (m = 0) may have any accumulator: the doubling wraps harmlessly.
+  if (p->rq) return tf_dsp_clamp8(tf_dsp_rq_solved((int32_t)((uint32_t)acc << 1), p->rq + 3 * c), p->act_min, p->act_max);
   return tf_dsp_requant_l(acc, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
 }
 
@@ -441,8 +451,50 @@ TF_DSP_INLINE void tf_dsp_mac_2x2_w8(int32_t groups, const int32_t* c, const int
 #endif
 }
 
+/**
+ * How the conv kernel stores (a constant at every call, so each use compiles to its own code):
+ * TF_DSP_STORE each position's outputs at its own pointer; with a max pool fused
+ * (tf_dsp_conv_max_pool_s8) TF_DSP_POOL_FIRST stores the max over the positions at o0, and
+ * TF_DSP_POOL_NEXT the max of that and what o0 holds (later positions of the same pool window).
+ */
+enum { TF_DSP_STORE = 0, TF_DSP_POOL_FIRST = 1, TF_DSP_POOL_NEXT = 2 };
+
+/**
+ * Channel c of two positions' accumulators a0, a1 (see TF_DSP_STORE). The max of the two outputs is
+ * the output of the larger accumulator when the requantisation is solved: tf_dsp_rq_solved is
+ * monotone non-decreasing in the accumulator (m >= 0; SMMULR, t - [t < 0], the shift, SSAT and the
+ * clamp all are, and the generator's bound keeps 2·acc and the sum from wrapping), so one
+ * requantisation serves both. The general requantisation may shift left with wrap-around: both are
+ * requantised and the outputs compared.
+ */
+TF_DSP_INLINE void tf_dsp_conv_store2(const tf_dsp_conv_params_t* p, int32_t mode, int32_t c, int32_t a0, int32_t a1,
+                                      int8_t* o0, int8_t* o1) {
+  if (mode == TF_DSP_STORE) {
+    o0[c] = tf_dsp_conv_out(p, c, a0);
+    o1[c] = tf_dsp_conv_out(p, c, a1);
+    return;
+  }
+  int32_t v;
+  if (p->rq) {
+    v = tf_dsp_conv_out(p, c, a0 > a1 ? a0 : a1);
+  } else {
+    const int32_t x = tf_dsp_conv_out(p, c, a0), y = tf_dsp_conv_out(p, c, a1);
+    v = x > y ? x : y;
+  }
+  if (mode == TF_DSP_POOL_NEXT && o0[c] > v) v = o0[c];
+  o0[c] = (int8_t)v;
+}
+
+/** Channel c of one position's accumulator (see TF_DSP_STORE). */
+TF_DSP_INLINE void tf_dsp_conv_store1(const tf_dsp_conv_params_t* p, int32_t mode, int32_t c, int32_t a0, int8_t* o0) {
+  int32_t v = tf_dsp_conv_out(p, c, a0);
+  if (mode == TF_DSP_POOL_NEXT && o0[c] > v) v = o0[c];
+  o0[c] = (int8_t)v;
+}
+
 /** All output channels of two columns: 2 positions × 2 channels per inner loop (4 accumulators). */
-TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, const int32_t* cols, int8_t* o0, int8_t* o1) {
+TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, int32_t mode, const int32_t* cols, int8_t* o0,
+                                     int8_t* o1) {
   const int32_t groups = p->k4 / 4;
   const int32_t* w = p->weights;
   int32_t c = 0;
@@ -450,10 +502,8 @@ TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, const int32_
     int32_t a00 = p->bias[c], a01 = a00, a10 = p->bias[c + 1], a11 = a10;
     if (p->w8) tf_dsp_mac_2x2_w8(groups, cols, &w, &a00, &a01, &a10, &a11);
     else tf_dsp_mac_2x2(groups, cols, &w, &a00, &a01, &a10, &a11);
-    o0[c] = tf_dsp_conv_out(p, c, a00);
-    o1[c] = tf_dsp_conv_out(p, c, a01);
-    o0[c + 1] = tf_dsp_conv_out(p, c + 1, a10);
-    o1[c + 1] = tf_dsp_conv_out(p, c + 1, a11);
+    tf_dsp_conv_store2(p, mode, c, a00, a01, o0, o1);
+    tf_dsp_conv_store2(p, mode, c + 1, a10, a11, o0, o1);
   }
   if (c < p->out_c) {
     int32_t a0 = p->bias[c], a1 = a0;
@@ -464,13 +514,12 @@ TF_DSP_INLINE void tf_dsp_conv_cols2(const tf_dsp_conv_params_t* p, const int32_
       a0 = __smlad(hi, cg[1], __smlad(lo, cg[0], a0));
       a1 = __smlad(hi, cg[3], __smlad(lo, cg[2], a1));
     }
-    o0[c] = tf_dsp_conv_out(p, c, a0);
-    o1[c] = tf_dsp_conv_out(p, c, a1);
+    tf_dsp_conv_store2(p, mode, c, a0, a1, o0, o1);
   }
 }
 
 /** All output channels of one column (the odd last position; column words at cols[4g], cols[4g + 1]). */
-TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, const int32_t* cols, int8_t* o0) {
+TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, int32_t mode, const int32_t* cols, int8_t* o0) {
   const int32_t groups = p->k4 / 4;
   const int32_t* w = p->weights;
   int32_t c = 0;
@@ -484,8 +533,8 @@ TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, const int32_
       a0 = __smlad(h0, cg[1], __smlad(l0, cg[0], a0));
       a1 = __smlad(h1, cg[1], __smlad(l1, cg[0], a1));
     }
-    o0[c] = tf_dsp_conv_out(p, c, a0);
-    o0[c + 1] = tf_dsp_conv_out(p, c + 1, a1);
+    tf_dsp_conv_store1(p, mode, c, a0, o0);
+    tf_dsp_conv_store1(p, mode, c + 1, a1, o0);
   }
   if (c < p->out_c) {
     int32_t a0 = p->bias[c];
@@ -494,7 +543,7 @@ TF_DSP_INLINE void tf_dsp_conv_cols1(const tf_dsp_conv_params_t* p, const int32_
       w += tf_dsp_wgroup(p->w8, w, &lo, &hi);
       a0 = __smlad(hi, cols[4 * g + 1], __smlad(lo, cols[4 * g], a0));
     }
-    o0[c] = tf_dsp_conv_out(p, c, a0);
+    tf_dsp_conv_store1(p, mode, c, a0, o0);
   }
 }
 
@@ -514,60 +563,222 @@ TF_DSP_INLINE int tf_dsp_conv_s8(const tf_dsp_conv_params_t* p, const int8_t* in
     for (; pos + 1 < npos; pos += 2) {
       tf_dsp_im2col(p, in_b, pos / p->out_w, pos % p->out_w, cols, patch);
       tf_dsp_im2col(p, in_b, (pos + 1) / p->out_w, (pos + 1) % p->out_w, cols + 2, patch);
-      tf_dsp_conv_cols2(p, cols, out_b + pos * p->out_c, out_b + (pos + 1) * p->out_c);
+      tf_dsp_conv_cols2(p, TF_DSP_STORE, cols, out_b + pos * p->out_c, out_b + (pos + 1) * p->out_c);
     }
     if (pos < npos) {
       tf_dsp_im2col(p, in_b, pos / p->out_w, pos % p->out_w, cols, patch);
-      tf_dsp_conv_cols1(p, cols, out_b + pos * p->out_c);
+      tf_dsp_conv_cols1(p, TF_DSP_STORE, cols, out_b + pos * p->out_c);
     }
   }
   return 0;
 }
 
-/** Input group g of 4 int8 values as one word; the tail group past accum_depth is zero-filled. */
-TF_DSP_INLINE int32_t tf_dsp_fc_group(const tf_dsp_fc_params_t* p, const int8_t* in, int32_t g) {
-  if (4 * g + 4 <= p->accum_depth) return tf_dsp_load4(in + 4 * g);
-  uint32_t x = 0;
-  for (int32_t i = 4 * g; i < p->accum_depth; ++i) x |= (uint32_t)(uint8_t)in[i] << (8 * (i - 4 * g));
-  return (int32_t)x;
+/** A pooling window starting at input coordinate `start` clipped to [0, in): filter taps [*f0, *f1), as tf_k_pool.c's pool_window. */
+TF_DSP_INLINE void tf_dsp_pool_clip(int32_t start, int32_t filter, int32_t in, int32_t* f0, int32_t* f1) {
+  *f0 = start < 0 ? -start : 0;
+  *f1 = filter < in - start ? filter : in - start;
 }
 
-/** FULLY_CONNECTED: two output rows per pass over the input (input widened once per group). */
-TF_DSP_INLINE int tf_dsp_fc_s8(const tf_dsp_fc_params_t* p, const int8_t* input, int8_t* output) {
-  const int32_t groups = p->accum4 / 4;
+/** The window of pool output (oy, ox): its input origin (y0, x0) and taps [fy0, fy1) × [fx0, fx1) inside the input. */
+typedef struct {
+  int32_t y0, x0, fy0, fy1, fx0, fx1;
+} tf_dsp_pool_win_t;
+
+TF_DSP_INLINE tf_dsp_pool_win_t tf_dsp_pool_window(const tf_pool_params_t* q, int32_t oy, int32_t ox) {
+  tf_dsp_pool_win_t w;
+  w.y0 = oy * q->stride_h - q->pad_h;
+  w.x0 = ox * q->stride_w - q->pad_w;
+  tf_dsp_pool_clip(w.y0, q->filter_h, q->in_h, &w.fy0, &w.fy1);
+  tf_dsp_pool_clip(w.x0, q->filter_w, q->in_w, &w.fx0, &w.fx1);
+  return w;
+}
+
+/**
+ * CONV_2D (p) followed by MAX_POOL_2D (q, over this convolution's output; windows that do not
+ * overlap, so each convolution output is computed once): each pool window's convolution outputs
+ * are computed two at a time (tf_dsp_conv_cols2) and reduced straight into the pool output, the
+ * convolution's output is never stored. The pool's clipping, its -128 start for an empty window
+ * and its clamp are tf_k_max_pool_s8's, so the result is the unfused pair's byte for byte (the
+ * generator fuses: src/firmware/native/fuse-pool.ts). Scratch as tf_dsp_conv_s8.
+ */
+TF_DSP_INLINE int tf_dsp_conv_max_pool_s8(const tf_dsp_conv_params_t* p, const tf_pool_params_t* q, const int8_t* input,
+                                          int8_t* output, int32_t* scratch) {
+  int32_t* cols = scratch;
+  int8_t* patch = (int8_t*)(scratch + p->k4);
+  // Windows of at most two positions (a layer constant) never reach TF_DSP_POOL_NEXT: that code is not compiled.
+  const int two = q->filter_h * q->filter_w == 2;
+  tf_dsp_fill(patch, 0, p->k4);
   for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t* in = input + b * p->accum_depth;
+    const int8_t* in_b = input + b * p->in_h * p->in_w * p->in_c;
+    for (int32_t py = 0; py < q->out_h; ++py) {
+      for (int32_t px = 0; px < q->out_w; ++px) {
+        const tf_dsp_pool_win_t w = tf_dsp_pool_window(q, py, px);
+        int8_t* out = output + ((b * q->out_h + py) * q->out_w + px) * p->out_c;
+        // The window's n positions in pairs, row by row; an odd last one is paired with itself (max(v, v) = v).
+        const int32_t wx = w.fx1 - w.fx0, n = wx > 0 && w.fy1 > w.fy0 ? (w.fy1 - w.fy0) * wx : 0;
+        for (int32_t k = 0; k < n; k += 2) {
+          const int32_t k1 = k + 1 < n ? k + 1 : k;
+          tf_dsp_im2col(p, in_b, w.y0 + w.fy0 + k / wx, w.x0 + w.fx0 + k % wx, cols, patch);
+          tf_dsp_im2col(p, in_b, w.y0 + w.fy0 + k1 / wx, w.x0 + w.fx0 + k1 % wx, cols + 2, patch);
+          if (k == 0 || two) tf_dsp_conv_cols2(p, TF_DSP_POOL_FIRST, cols, out, out);
+          else tf_dsp_conv_cols2(p, TF_DSP_POOL_NEXT, cols, out, out);
+        }
+        if (n == 0) tf_dsp_fill(out, -128, p->out_c);  // an empty window
+        if (q->act_min > -128 || q->act_max < 127)
+          for (int32_t c = 0; c < p->out_c; ++c) out[c] = tf_dsp_clamp8(out[c], q->act_min, q->act_max);
+      }
+    }
+  }
+  return 0;
+}
+
+/**
+ * One batch's input widened once into xs: group g at xs[2g] = (x[4g], x[4g+2]), xs[2g+1] = (x[4g+1],
+ * x[4g+3]); the taps of the last group past accum_depth are 0; TF_DSP_FC_SENTINEL after the last group.
+ */
+TF_DSP_INLINE void tf_dsp_fc_widen(const tf_dsp_fc_params_t* p, const int8_t* in, int32_t* xs) {
+  const int32_t full = p->accum_depth / 4, rest = p->accum_depth % 4;
+  TF_DSP_UNROLL
+  for (int32_t g = 0; g < full; ++g) {
+    const int32_t x = tf_dsp_load4(in + 4 * g);
+    xs[2 * g] = __sxtb16(x);
+    xs[2 * g + 1] = tf_dsp_sxtb16_ror8(x);
+  }
+  if (rest) {
+    uint32_t x = 0;
+    for (int32_t i = 0; i < rest; ++i) x |= (uint32_t)(uint8_t)in[4 * full + i] << (8 * i);
+    xs[2 * full] = __sxtb16((int32_t)x);
+    xs[2 * full + 1] = tf_dsp_sxtb16_ror8((int32_t)x);
+  }
+  xs[p->accum4 / 2] = TF_DSP_FC_SENTINEL;
+}
+
+/** Accumulates `groups` groups of a block of m rows (m a layer constant) into acc[0..m); returns the weights after the block. */
+TF_DSP_INLINE const int32_t* tf_dsp_fc_block_c(int32_t m, int32_t w8, int32_t groups, const int32_t* xs, const int32_t* w,
+                                               int32_t* acc) {
+  for (int32_t g = 0; g < groups; ++g, xs += 2) {
+    for (int32_t j = 0; j < m; ++j) {
+      int32_t lo, hi;
+      w += tf_dsp_wgroup(w8, w, &lo, &hi);
+      acc[j] = __smlad(hi, xs[1], __smlad(lo, xs[0], acc[j]));
+    }
+  }
+  return w;
+}
+
+#if defined(TF_DSP_ASM) && defined(__OPTIMIZE__)
+// A full 4-row block in Thumb-2 assembly: per group one LDRD of the widened input and one LDM of
+// the 4 rows' weight words (two for int16). An LDM register list must ascend, so the weights go to
+// fixed registers named in the text and clobbered (r8 r10 r11 r12: not r7, a frame pointer, nor r9,
+// a platform register on some targets), not to operands: with pinned operand registers, or with
+// r4-r6 clobbered, GCC 12's allocator gives up in some layers ("impossible constraints"). 9 operands
+// + 4 clobbers; only optimised builds (-O0 keeps the C). The group count is a layer constant: the
+// remainders (1, 2, and for int8 4 groups) are separate statements the compiler keeps or drops,
+// then 4 (int16) or 8 (int8: its loop test costs 3 instructions; 8 groups save 2.2 instructions per
+// byte of code on MLPerf Tiny AD) groups per loop pass.
+#define TF_DSP_FC_W8_ROW(a, w, t)             \
+  "sxtb16 " t ", " w "\n\t"                   \
+  "smlad " a ", " t ", %[x0], " a "\n\t"      \
+  "sxtb16 " w ", " w ", ror #8\n\t"           \
+  "smlad " a ", " w ", %[x1], " a "\n\t"
+#define TF_DSP_FC_W8_GROUP                                                              \
+  "ldrd %[x0], %[x1], [%[xp]], #8\n\t"                                                 \
+  "ldm %[wp]!, {r8, r10, r11, r12}\n\t"                                                   \
+  TF_DSP_FC_W8_ROW("%[a0]", "r8", "%[t]") TF_DSP_FC_W8_ROW("%[a1]", "r10", "r8")        \
+  TF_DSP_FC_W8_ROW("%[a2]", "r11", "r10") TF_DSP_FC_W8_ROW("%[a3]", "r12", "r11")
+#define TF_DSP_FC_W16_GROUP                     \
+  "ldrd %[x0], %[x1], [%[xp]], #8\n\t"         \
+  "ldm %[wp]!, {r8, r10, r11, r12}\n\t"           \
+  "smlad %[a0], r8, %[x0], %[a0]\n\t"          \
+  "smlad %[a0], r10, %[x1], %[a0]\n\t"         \
+  "smlad %[a1], r11, %[x0], %[a1]\n\t"         \
+  "smlad %[a1], r12, %[x1], %[a1]\n\t"         \
+  "ldm %[wp]!, {r8, r10, r11, r12}\n\t"           \
+  "smlad %[a2], r8, %[x0], %[a2]\n\t"          \
+  "smlad %[a2], r10, %[x1], %[a2]\n\t"         \
+  "smlad %[a3], r11, %[x0], %[a3]\n\t"         \
+  "smlad %[a3], r12, %[x1], %[a3]\n\t"
+/** The operands; EXTRA: the W8 group's temporary [t], or the W16 loop's counter [n]. */
+#define TF_DSP_FC_OPERANDS(EXTRA)                                                                        \
+  : [x0] "=&r"(x0), [x1] "=&r"(x1), [xp] "+r"(xp), [wp] "+r"(w), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), \
+    [a3] "+r"(a3), EXTRA                                                                                 \
+  :                                                                                                      \
+  : "r8", "r10", "r11", "r12", "memory", "cc"
+TF_DSP_INLINE const int32_t* tf_dsp_fc_block4(int32_t w8, int32_t groups, const int32_t* xp, const int32_t* w, int32_t* acc) {
+  int32_t x0, x1, t, n = groups >> 2;
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+#define TF_DSP_FC_RUN(GROUP, EXTRA)                                                \
+  do {                                                                             \
+    if (groups & 1) __asm__ volatile(GROUP TF_DSP_FC_OPERANDS(EXTRA));             \
+    if (groups & 2) __asm__ volatile(GROUP GROUP TF_DSP_FC_OPERANDS(EXTRA));       \
+  } while (0)
+  if (w8) {
+    TF_DSP_FC_RUN(TF_DSP_FC_W8_GROUP, [t] "=&r"(t));
+    // The loop ends at the sentinel tf_dsp_fc_widen put after the input (one register fewer than a counter).
+    if (groups & 4) __asm__ volatile(TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_OPERANDS([t] "=&r"(t)));
+    if (groups >> 3)
+      __asm__ volatile("1:\n\t" TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP
+                       TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP TF_DSP_FC_W8_GROUP
+                       "ldr %[t], [%[xp]]\n\t"
+                       "cmp %[t], #0x40004000\n\t"
+                       "bne 1b\n\t" TF_DSP_FC_OPERANDS([t] "=&r"(t)));
+  } else {
+    TF_DSP_FC_RUN(TF_DSP_FC_W16_GROUP, [n] "+r"(n));
+    if (n)
+      __asm__ volatile("1:\n\t" TF_DSP_FC_W16_GROUP TF_DSP_FC_W16_GROUP TF_DSP_FC_W16_GROUP TF_DSP_FC_W16_GROUP
+                       "subs %[n], %[n], #1\n\t"
+                       "bne 1b\n\t" TF_DSP_FC_OPERANDS([n] "+r"(n)));
+  }
+#undef TF_DSP_FC_RUN
+  acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+  return w;
+}
+#undef TF_DSP_FC_W8_ROW
+#undef TF_DSP_FC_W8_GROUP
+#undef TF_DSP_FC_W16_GROUP
+#undef TF_DSP_FC_OPERANDS
+#else
+TF_DSP_INLINE const int32_t* tf_dsp_fc_block4(int32_t w8, int32_t groups, const int32_t* xp, const int32_t* w, int32_t* acc) {
+  return tf_dsp_fc_block_c(TF_DSP_FC_ROWS, w8, groups, xp, w, acc);
+}
+#endif
+
+/** Output o of an FC accumulator: the fast requantisation where the generator allowed it (a layer constant). */
+TF_DSP_INLINE int8_t tf_dsp_fc_out(const tf_dsp_fc_params_t* p, int32_t o, int32_t acc) {
+  // A constant row (m = 0) may have any accumulator: the doubling wraps harmlessly.
+  if (p->rq) return tf_dsp_clamp8(tf_dsp_rq_solved((int32_t)((uint32_t)acc << 1), p->rq + (p->rq_per_row ? 3 * o : 0)), p->act_min, p->act_max);
+  const int32_t c = p->per_channel ? o : 0;
+  return tf_dsp_requant_l(acc, p->multiplier[c], p->shift[c], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+}
+
+/**
+ * FULLY_CONNECTED: each batch's input widened once into `scratch` (TF_DSP_FC_SCRATCH_BYTES(accum4)
+ * bytes, 4-byte aligned, not overlapping input or output), then 4 output rows per pass over it
+ * (the last block output_depth % 4 rows).
+ */
+TF_DSP_INLINE int tf_dsp_fc_s8(const tf_dsp_fc_params_t* p, const int8_t* input, int8_t* output, int32_t* scratch) {
+  const int32_t groups = p->accum4 / 4;
+  const int32_t full = p->output_depth - p->output_depth % TF_DSP_FC_ROWS;
+  for (int32_t b = 0; b < p->batches; ++b) {
     int8_t* out = output + b * p->output_depth;
+    tf_dsp_fc_widen(p, input + b * p->accum_depth, scratch);
     const int32_t* w = p->weights;
     int32_t o = 0;
-    for (; o + 1 < p->output_depth; o += 2) {
-      int32_t a0 = p->bias[o], a1 = p->bias[o + 1];
-      for (int32_t g = 0; g < groups; ++g) {
-        const int32_t x = tf_dsp_fc_group(p, in, g);
-        const int32_t e = __sxtb16(x), d = tf_dsp_sxtb16_ror8(x);
-        int32_t l0, h0, l1, h1;
-        w += tf_dsp_wgroup(p->w8, w, &l0, &h0);
-        w += tf_dsp_wgroup(p->w8, w, &l1, &h1);
-        a0 = __smlad(l0, e, a0);
-        a0 = __smlad(h0, d, a0);
-        a1 = __smlad(l1, e, a1);
-        a1 = __smlad(h1, d, a1);
-      }
-      const int32_t c0 = p->per_channel ? o : 0, c1 = p->per_channel ? o + 1 : 0;
-      out[o] = tf_dsp_requant_l(a0, p->multiplier[c0], p->shift[c0], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
-      out[o + 1] = tf_dsp_requant_l(a1, p->multiplier[c1], p->shift[c1], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+    for (; o < full; o += TF_DSP_FC_ROWS) {
+      int32_t acc[TF_DSP_FC_ROWS] = {p->bias[o], p->bias[o + 1], p->bias[o + 2], p->bias[o + 3]};
+      w = tf_dsp_fc_block4(p->w8, groups, scratch, w, acc);
+      // Spelled out: a loop over acc[] keeps the accumulators in memory.
+      out[o] = tf_dsp_fc_out(p, o, acc[0]);
+      out[o + 1] = tf_dsp_fc_out(p, o + 1, acc[1]);
+      out[o + 2] = tf_dsp_fc_out(p, o + 2, acc[2]);
+      out[o + 3] = tf_dsp_fc_out(p, o + 3, acc[3]);
     }
     if (o < p->output_depth) {
-      int32_t a0 = p->bias[o];
-      for (int32_t g = 0; g < groups; ++g) {
-        const int32_t x = tf_dsp_fc_group(p, in, g);
-        int32_t lo, hi;
-        w += tf_dsp_wgroup(p->w8, w, &lo, &hi);
-        a0 = __smlad(lo, __sxtb16(x), a0);
-        a0 = __smlad(hi, tf_dsp_sxtb16_ror8(x), a0);
-      }
-      const int32_t c0 = p->per_channel ? o : 0;
-      out[o] = tf_dsp_requant_l(a0, p->multiplier[c0], p->shift[c0], p->any_left_shift, p->output_offset, p->act_min, p->act_max);
+      const int32_t m = p->output_depth - o;
+      int32_t acc[TF_DSP_FC_ROWS - 1];
+      for (int32_t j = 0; j < m; ++j) acc[j] = p->bias[o + j];
+      w = tf_dsp_fc_block_c(m, p->w8, groups, scratch, w, acc);
+      for (int32_t j = 0; j < m; ++j) out[o + j] = tf_dsp_fc_out(p, o + j, acc[j]);
     }
   }
   return 0;
@@ -588,9 +799,7 @@ typedef struct {
    * group of 4 channels 16 words: the 4 accumulator start values, then {multiplier, K, e} per
    * channel. Accumulators are doubled (weights ×2) and start at 2·(bias + input_offset·Σw), so
    * inputs are used raw and taps outside the image read `pad` (the input zero point: they add 0).
-   * out = SSAT8((t + (t >> 31) + K) >> e), t = SMMULR(2·acc, multiplier), e = -shift >= 1,
-   * K = 2^(e-1) + output_offset·2^e. The generator sets it only where it equals the reference for
-   * every reachable accumulator (|bias| + 255·Σ|w| < 2^30, no int32 overflow in the sum).
+   * Each triple is tf_dsp_rq_solved's (the generator sets the table only where every channel is exact).
    */
   const int32_t* rq;
   const int8_t* pad; /**< With rq: [channels] bytes of the input zero point (what a padded tap reads); else NULL (padded taps skipped). */
@@ -604,12 +813,6 @@ TF_DSP_INLINE int32_t tf_dsp_hi16(int32_t x) { return (int16_t)(uint16_t)((uint3
 /** acc + lo16(a)·lo16(b), wrapping modulo 2^32 as the reference's int32 sums do (SMLABB). */
 TF_DSP_INLINE int32_t tf_dsp_mla16(int32_t acc, int32_t a, int32_t b) {
   return (int32_t)((uint32_t)acc + (uint32_t)(tf_dsp_lo16(a) * tf_dsp_lo16(b)));
-}
-
-TF_DSP_INLINE int8_t tf_dsp_dw_clamp(const tf_dsp_dw_params_t* p, int32_t v) {
-  if (p->act_min > -128) v = v < p->act_min ? p->act_min : v;
-  if (p->act_max < 127) v = v > p->act_max ? p->act_max : v;
-  return (int8_t)v;
 }
 
 TF_DSP_INLINE int8_t tf_dsp_dw_out(const tf_dsp_dw_params_t* p, int32_t c, int32_t acc) {
@@ -629,10 +832,10 @@ TF_DSP_INLINE void tf_dsp_clip(int32_t v0, int32_t d, int32_t n, int32_t taps, i
 /** Requantise a group's 4 doubled accumulators with the solved requantisation (q: the group's {m, K, e} triples) and store them. */
 TF_DSP_INLINE void tf_dsp_dw_rq4(const tf_dsp_dw_params_t* p, const int32_t* q, int32_t a0, int32_t a1, int32_t a2,
                                  int32_t a3, int8_t* out) {
-  out[0] = tf_dsp_dw_clamp(p, tf_dsp_rq1(a0, q));
-  out[1] = tf_dsp_dw_clamp(p, tf_dsp_rq1(a1, q + 3));
-  out[2] = tf_dsp_dw_clamp(p, tf_dsp_rq1(a2, q + 6));
-  out[3] = tf_dsp_dw_clamp(p, tf_dsp_rq1(a3, q + 9));
+  out[0] = tf_dsp_clamp8(tf_dsp_rq_solved(a0, q), p->act_min, p->act_max);
+  out[1] = tf_dsp_clamp8(tf_dsp_rq_solved(a1, q + 3), p->act_min, p->act_max);
+  out[2] = tf_dsp_clamp8(tf_dsp_rq_solved(a2, q + 6), p->act_min, p->act_max);
+  out[3] = tf_dsp_clamp8(tf_dsp_rq_solved(a3, q + 9), p->act_min, p->act_max);
 }
 
 /**
@@ -821,12 +1024,6 @@ TF_DSP_INLINE int32_t tf_dsp_min4(int32_t a, int32_t b) {
 
 TF_DSP_INLINE int32_t tf_dsp_splat4(int32_t v) { return (int32_t)(0x01010101u * (uint8_t)(int8_t)v); }
 
-/** A pooling window starting at input coordinate `start` clipped to [0, in): filter taps [*f0, *f1), as tf_k_pool.c's pool_window. */
-TF_DSP_INLINE void tf_dsp_pool_clip(int32_t start, int32_t filter, int32_t in, int32_t* f0, int32_t* f1) {
-  *f0 = start < 0 ? -start : 0;
-  *f1 = filter < in - start ? filter : in - start;
-}
-
 /**
  * MAX_POOL_2D, four channels per step when channels % 4 == 0 (else the portable kernel). Same
  * window clipping, initial -128 and clamp as tf_k_max_pool_s8.
@@ -837,19 +1034,14 @@ TF_DSP_INLINE int tf_dsp_max_pool_s8(const tf_pool_params_t* p, const int8_t* in
   const int32_t lo = tf_dsp_splat4(p->act_min), hi = tf_dsp_splat4(p->act_max);
   for (int32_t b = 0; b < p->batches; ++b) {
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
-      const int32_t y0 = oy * p->stride_h - p->pad_h;
-      int32_t fy0, fy1;
-      tf_dsp_pool_clip(y0, p->filter_h, p->in_h, &fy0, &fy1);
       for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        const int32_t x0 = ox * p->stride_w - p->pad_w;
-        int32_t fx0, fx1;
-        tf_dsp_pool_clip(x0, p->filter_w, p->in_w, &fx0, &fx1);
+        const tf_dsp_pool_win_t w = tf_dsp_pool_window(p, oy, ox);
         int8_t* out = output + ((b * p->out_h + oy) * p->out_w + ox) * p->channels;
         for (int32_t c = 0; c < p->channels; c += 4) {
           int32_t m = (int32_t)0x80808080u;
-          for (int32_t fy = fy0; fy < fy1; ++fy)
-            for (int32_t fx = fx0; fx < fx1; ++fx)
-              m = tf_dsp_max4(m, tf_dsp_load4(input + ((b * p->in_h + y0 + fy) * p->in_w + x0 + fx) * p->channels + c));
+          for (int32_t fy = w.fy0; fy < w.fy1; ++fy)
+            for (int32_t fx = w.fx0; fx < w.fx1; ++fx)
+              m = tf_dsp_max4(m, tf_dsp_load4(input + ((b * p->in_h + w.y0 + fy) * p->in_w + w.x0 + fx) * p->channels + c));
           if (clamp) m = tf_dsp_min4(tf_dsp_max4(m, lo), hi);
           *(tf_dsp_u32_unaligned*)(out + c) = (uint32_t)m;
         }
@@ -976,22 +1168,17 @@ TF_DSP_INLINE int tf_dsp_avg_pool_s8(const tf_pool_params_t* p, const int8_t* in
   if (p->channels % 4 != 0) return tf_k_avg_pool_s8(p, input, output);
   for (int32_t b = 0; b < p->batches; ++b) {
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
-      const int32_t y0 = oy * p->stride_h - p->pad_h;
-      int32_t fy0, fy1;
-      tf_dsp_pool_clip(y0, p->filter_h, p->in_h, &fy0, &fy1);
       for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        const int32_t x0 = ox * p->stride_w - p->pad_w;
-        int32_t fx0, fx1;
-        tf_dsp_pool_clip(x0, p->filter_w, p->in_w, &fx0, &fx1);
-        const int32_t count = (fy1 - fy0) * (fx1 - fx0);
-        if (fy1 <= fy0 || fx1 <= fx0) return -1;  // an empty window, as tf_k_avg_pool_s8 reports
+        const tf_dsp_pool_win_t w = tf_dsp_pool_window(p, oy, ox);
+        const int32_t count = (w.fy1 - w.fy0) * (w.fx1 - w.fx0);
+        if (w.fy1 <= w.fy0 || w.fx1 <= w.fx0) return -1;  // an empty window, as tf_k_avg_pool_s8 reports
         int8_t* out = output + ((b * p->out_h + oy) * p->out_w + ox) * p->channels;
         for (int32_t c = 0; c < p->channels; c += 4) {
           int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;  // channels c .. c+3
           int32_t even = 0, odd = 0, taps = 0;      // int16 lanes: (c, c+2) and (c+1, c+3)
-          for (int32_t fy = fy0; fy < fy1; ++fy) {
-            const int8_t* row = input + ((b * p->in_h + y0 + fy) * p->in_w + x0) * p->channels + c;
-            for (int32_t fx = fx0; fx < fx1; ++fx) {
+          for (int32_t fy = w.fy0; fy < w.fy1; ++fy) {
+            const int8_t* row = input + ((b * p->in_h + w.y0 + fy) * p->in_w + w.x0) * p->channels + c;
+            for (int32_t fx = w.fx0; fx < w.fx1; ++fx) {
               const int32_t x = tf_dsp_load4(row + fx * p->channels);
               even = __sxtab16(even, x);
               odd = __sxtab16(odd, tf_dsp_ror8(x));

@@ -15,6 +15,8 @@ import { loadSettings } from '../../adapters/model-sources.js';
 import { buildStage, firmwareSettings, firmwareStage, loadNativeEngine, readModelForFirmware } from '../../service/firmware.js';
 import { flag, listFlag, numberFlag } from '../flags.js';
 import type { Platform } from '../../service/ports.js';
+import type { WeightPolicy } from '../../firmware/flash-budget.js';
+import { formatNativePlan } from '../../firmware/native-plan.js';
 
 /** A clear bad-input error unless `path` is an existing regular file. */
 function requireFile(path: string, what: string, remedy: string): void {
@@ -35,6 +37,9 @@ interface FirmwareFlags {
   out: string;
   force?: boolean;
   library?: boolean;
+  weights?: WeightPolicy;
+  flashBudget?: string;
+  dryRun?: boolean;
 }
 
 interface BuildFlags {
@@ -56,6 +61,9 @@ export function register(program: Command, io: Platform): void {
     .option('--rate <hz>', 'without --settings: sample rate the model expects (needed only for live detection)')
     .addOption(flag('out', 'project folder to create (Arduino boards: its name is the sketch name)').makeOptionMandatory())
     .addOption(flag('force', 'replace an existing project folder tinyforge generated'))
+    .addOption(flag('weights', "native engine on DSP cores: weight packing — auto (default): the fastest whose image stays within what TFLM would take for this model (.tflite + 60 KiB) and the board's flash; fastest: the fastest that fits the board; int8 / int16: every layer"))
+    .addOption(flag('flashBudget', 'with --weights auto: the image budget in bytes instead of what TFLM would take (the board\'s flash still caps it)'))
+    .option('--dry-run', 'print the plan (kernels, weight packing and the budget that decided it, flash estimate) and write nothing')
     .option('--library', 'write an Arduino library instead of a program: library.properties, src/ (the model, the engine, the documented API tinyforge.h), examples/ActivityDetector (stand-alone) and examples/TinyforgeLink, plus OUT.zip for arduino-cli lib install --zip-path')
     .addHelpText('after', '\nExamples:\n  tinyforge firmware --board qemu-mps2-an386 --model model.tflite --settings settings.json --out fw\n  tinyforge firmware --board nano33ble-sense-rev2 --model model.tflite --settings settings.json --library --out tinyforge_activity   # + tinyforge_activity.zip\n  tinyforge firmware --board cortex-m4 --model converted.tflite --labels yes,no,unknown --out fw   # settings from the model\n  tinyforge build fw')
     .action(
@@ -85,19 +93,23 @@ export function register(program: Command, io: Platform): void {
         // Other axes (e.g. aX..gZ) build and serve INFER, but the board's IMU cannot feed them: say so
         // (on stderr, even with --json/--quiet: it changes what the firmware can do).
         if (fs.warning) process.stderr.write(fs.warning + '\n');
-        const fw = await firmwareStage(io, { board: f.board, engine: f.engine, model, modelBytes, settings: fs.settings, out: f.out, force: f.force, library: Boolean(f.library) });
+        const flashBudget = numberFlag('flash-budget', f.flashBudget, { min: 1 });
+        if ((f.weights || flashBudget !== undefined) && parseEngine(f.engine ?? getBoard(f.board).defaultEngine) !== 'native') {
+          throw usageError('--weights and --flash-budget apply only to the native engine (TFLM keeps the .tflite as it is)', { remedy: 'drop them, or use --engine native' });
+        }
+        if (flashBudget !== undefined && f.weights && f.weights !== 'auto') throw usageError(`--flash-budget applies only with --weights auto (not ${f.weights})`, { remedy: 'drop --flash-budget, or use --weights auto' });
+        const fw = await firmwareStage(io, { board: f.board, engine: f.engine, model, modelBytes, settings: fs.settings, out: f.out, force: f.force, library: Boolean(f.library), weights: f.weights, flashBudget, dryRun: Boolean(f.dryRun) });
         const { project, dir } = fw;
         if (project.flash?.warning) process.stderr.write(`warning: ${project.flash.warning}\n`);
         const bytes = project.files.reduce((a, x) => a + Buffer.byteLength(x.contents), 0);
-        emit(o, { dir, ...(fw.zip ? { library: project.manifest.library, zip: fw.zip } : {}), board: fw.board.id, engine: fw.engine, modelSha256: project.manifest.modelSha256, settingsDerived: fs.derived, labels: fs.settings.labels, files: project.files.map((x) => x.path), ...(project.native ? { native: project.native } : {}), ...(project.flash ? { flash: project.flash } : {}), plan: fw.plan }, () =>
+        emit(o, { ...(f.dryRun ? { dryRun: true } : {}), dir, ...(fw.zip ? { library: project.manifest.library, zip: fw.zip } : {}), board: fw.board.id, engine: fw.engine, modelSha256: project.manifest.modelSha256, settingsDerived: fs.derived, labels: fs.settings.labels, files: project.files.map((x) => x.path), ...(project.native ? { native: project.native } : {}), ...(project.flash ? { flash: project.flash } : {}), plan: fw.plan }, () =>
           [
-            `wrote ${project.files.length} files (${bytes} bytes) to ${dir}`,
+            `${f.dryRun ? 'would write' : 'wrote'} ${project.files.length} files (${bytes} bytes) to ${dir}`,
             `  board ${fw.board.id}, ${fw.engine} engine, model sha256 ${project.manifest.modelSha256.slice(0, 16)}…${fs.derived ? `, settings from the model (labels ${fs.settings.labels.join(', ')})` : ''}`,
             ...project.files.map((x) => `  ${x.path}`),
-            ...(project.native ? [`  native kernels (${project.native.target}${project.native.arenaBytes !== undefined ? `, arena ${project.native.arenaBytes} B` : ''}):`, ...project.native.kernels.map((k, i) => `    ${i} ${k.op}: ${k.kernel}${k.scratchBytes ? `, scratch ${k.scratchBytes} B` : ''}${k.weights ? `, ${k.weights} weights ${k.weightBytes} B` : ''}`)] : []),
-            ...(project.flash ? [`  flash estimate ${project.flash.bytes} of ${project.flash.limit} B (model data ${project.flash.dataBytes} B + code allowance; tinyforge build measures it)`] : []),
+            ...formatNativePlan(project),
             ...(fw.zip ? [`  library ${project.manifest.library?.name}, zip: ${fw.zip} (arduino-cli lib install --zip-path ${fw.zip})`] : []),
-            `next: tinyforge build ${f.out}${fw.zip ? ` (builds examples/${project.manifest.library?.example})` : ''}`,
+            f.dryRun ? 'dry run: nothing written' : `next: tinyforge build ${f.out}${fw.zip ? ` (builds examples/${project.manifest.library?.example})` : ''}`,
           ].join('\n'),
         );
       }),

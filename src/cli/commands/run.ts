@@ -140,6 +140,8 @@ export function register(program: Command, stops: StopControl, io: Platform): vo
     .option('--builtin', 'use the built-in simulated activity data (replaces data.paths)')
     .addOption(flag('board', 'firmware.board'))
     .addOption(flag('engine', 'firmware.engine'))
+    .addOption(flag('weights', 'firmware.weights: native engine weight packing (default auto: fastest within what TFLM would take and the board\'s flash)'))
+    .addOption(flag('flashBudget', 'firmware.flashBudget: with --weights auto, the image budget in bytes'))
     .addOption(flag('port', 'verify.port: the serial port of a real board (the virtual board needs none)'))
     .addOption(flag('epochs', 'train.epochs'))
     .addOption(flag('seed', 'train.seed and data.split.seed'))

@@ -24,6 +24,7 @@ import { assembleNativeFile } from './assemble.js';
 import { layoutArena, REMEDY_TFLM, tensorBytes } from './lifetimes.js';
 import { opEmitter, type EmitState } from './op-emitter.js';
 import { fusePads } from './fuse-pad.js';
+import { fuseMaxPools } from './fuse-pool.js';
 import { DSP_FILES, DSP_HEADER, DSP_OPS, type WeightPacking } from './dsp/emit.js';
 
 export interface NativeEngineOptions {
@@ -32,10 +33,12 @@ export interface NativeEngineOptions {
   /** Kernel family to generate for (default 'portable'; 'dsp' lets ops pick DSP-extension kernels). */
   target?: NativeTarget;
   /**
-   * DSP targets: how weighted layers store their weights. 'auto' (default): pre-widened int16
-   * (fastest) unless the constant data would exceed `constBudget`; then layers switch to int8
-   * (unpacked in the loop, half the bytes) one by one, fewest multiply-accumulates per byte saved
-   * first, until it fits. 'int8' / 'int16': every layer that can.
+   * DSP targets: how weighted layers store their weights. 'auto' (default): the fastest packing
+   * whose constant data stays within `constBudget` (without one: every layer pre-widened int16).
+   * From every layer on int8 (unpacked in the loop with SXTB16, half the bytes), layers are widened
+   * to int16 greedily by multiply-accumulates per extra byte — the instructions widening saves are
+   * proportional to the MACs (the unpacking runs once per MAC group), the cost is the extra bytes —
+   * skipping a layer whose widening would pass the budget. 'int8' / 'int16': every layer that can.
    */
   weights?: 'auto' | WeightPacking;
   /** Bytes the generated constant data may take on the board (its flash minus the rest of the image); 'auto' only. */
@@ -52,7 +55,7 @@ export interface NativeEngineResult {
    * One entry per graph operator, in execution order: the op, the kernel that runs it, its scratch
    * bytes and, for DSP layers with packed weights, the packing chosen and its bytes.
    */
-  schedule: { op: string; kernel: string; scratchBytes?: number; weights?: WeightPacking; weightBytes?: number }[];
+  schedule: { op: string; kernel: string; scratchBytes?: number; weights?: WeightPacking; weightBytes?: number; weightSizes?: { int8: number | null; int16: number } }[];
   /** Bytes of the generated file's static const arrays (weights, biases, multipliers, lookup data). */
   constBytes: number;
 }
@@ -118,14 +121,18 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
   cg.operators.forEach((op, c) => {
     if (!nativeOf(checked.ops[c]!.def)) throw unsupported(`operator ${fileIndex(c)}: ${op.op} is not supported by the native engine`, { remedy: REMEDY_TFLM });
   });
-  // Exact PAD → convolution fusions (fuse-pad.ts): the emitted graph `fg` lacks the fused PADs.
-  const fusion = fusePads(cg, checked.ops.map((o) => o!.prepared));
-  const fg = fusion.graph;
+  // Exact PAD → convolution fusions (fuse-pad.ts), then convolution → MAX_POOL_2D on DSP targets
+  // (fuse-pool.ts): the emitted graph `fg` lacks the fused PADs and pools.
+  const padFusion = fusePads(cg, checked.ops.map((o) => o!.prepared));
+  const poolFusion = fuseMaxPools(padFusion.graph, padFusion.prepared, target);
+  const fg = poolFusion.graph;
+  const original = poolFusion.original.map((k) => padFusion.original[k]);
+  const fusedPools = [...poolFusion.fused].map(([pool, conv]) => [padFusion.original[pool], padFusion.original[conv]]);
   const prepared = fg.operators.map((op, k) => {
-    const c = fusion.original[k];
+    const c = original[k];
     const i = fileIndex(c);
     const native = nativeOf(checked.ops[c]!.def)!;
-    const p = fusion.prepared[k];
+    const p = poolFusion.prepared[k];
     const ctx = { graph: fg, op, opIndex: i };
     // DSP targets ask the DSP registry first (it depends on the op modules, never the reverse).
     const dsp = target === 'dsp' ? DSP_OPS[op.op] : undefined;
@@ -146,34 +153,43 @@ export function emitNativeEngine(model: TfliteModel, opts: NativeEngineOptions):
       const { call, kernel } = dspCall ?? native.emit(p, e);
       calls.push(`  /* ${i}: ${op.op} */`);
       if (call) calls.push(`  if (${call} != 0) return -3;`);
-      const w = dspCall && weights ? { weights: packing[k], weightBytes: packing[k] === 'int8' ? weights.int8! : weights.int16 } : {};
+      const w = dspCall && weights ? { weights: packing[k], weightBytes: packing[k] === 'int8' ? weights.int8! : weights.int16, weightSizes: { int8: weights.int8, int16: weights.int16 } } : {};
       scheduled.set(i, { op: op.op, kernel, ...(scratch > 0 ? { scratchBytes: scratch } : {}), ...w });
     });
-    for (const [padC, convC] of fusion.fused) {
+    for (const [padC, convC] of padFusion.fused) {
       const [pad, conv] = [fileIndex(padC), fileIndex(convC)];
       calls.splice(calls.indexOf(`  /* ${conv}: ${g.operators[conv].op} */`), 0, `  /* ${pad}: ${g.operators[pad].op}, fused into operator ${conv}'s padding */`);
       scheduled.set(pad, { op: g.operators[pad].op, kernel: 'fused' });
+    }
+    for (const [poolC, convC] of fusedPools) {
+      const [pool, conv] = [fileIndex(poolC), fileIndex(convC)];
+      // After the convolution's call line.
+      calls.splice(calls.indexOf(`  /* ${conv}: ${g.operators[conv].op} */`) + 2, 0, `  /* ${pool}: MAX_POOL_2D, fused into operator ${conv} (the max of its outputs per window) */`);
+      scheduled.set(pool, { op: g.operators[pool].op, kernel: 'fused' });
     }
     for (const f of checked.folded) scheduled.set(f, { op: g.operators[f].op, kernel: 'folded' });
     const schedule = g.operators.map((_, i) => scheduled.get(i)!);
     return { decls: state.decls, calls, schedule, constBytes: constArrayBytes(state.decls) };
   };
   const mode = opts.weights ?? 'auto';
-  const packing: WeightPacking[] = prepared.map((x) => (mode === 'int8' && x.weights?.int8 != null ? 'int8' : 'int16'));
+  const budget = mode === 'auto' ? opts.constBudget : undefined;
+  const int8able = (x: (typeof prepared)[number]) => x.weights?.int8 != null;
+  const packing: WeightPacking[] = prepared.map((x) => ((mode === 'int8' || budget !== undefined) && int8able(x) ? 'int8' : 'int16'));
   let out = emitAll(packing);
-  if (mode === 'auto' && opts.constBudget !== undefined && out.constBytes > opts.constBudget) {
-    // Fewest MACs per byte saved first: the layers where unpacking in the loop costs least.
+  if (budget !== undefined) {
+    // Most MACs per extra byte first (convolutions reuse each weight at every output pixel; an FC
+    // layer uses it once per batch); a layer that does not fit is skipped, smaller ones may still.
     const order = prepared
       .map((x, i) => ({ i, w: x.weights }))
-      .filter((x): x is { i: number; w: NonNullable<typeof x.w> & { int8: number } } => x.w !== null && x.w.int8 !== null)
-      .sort((a, b) => a.w.macs / (a.w.int16 - a.w.int8) - b.w.macs / (b.w.int16 - b.w.int8));
+      .filter((x): x is { i: number; w: NonNullable<typeof x.w> & { int8: number } } => x.w !== null && x.w.int8 !== null && x.w.int16 > x.w.int8)
+      .sort((a, b) => b.w.macs / (b.w.int16 - b.w.int8) - a.w.macs / (a.w.int16 - a.w.int8) || a.i - b.i);
     let bytes = out.constBytes;
     for (const { i, w } of order) {
-      if (bytes <= opts.constBudget) break;
-      packing[i] = 'int8';
-      bytes -= w.int16 - w.int8;
+      if (bytes + (w.int16 - w.int8) > budget) continue;
+      packing[i] = 'int16';
+      bytes += w.int16 - w.int8;
     }
-    out = emitAll(packing);
+    if (order.some(({ i }) => packing[i] === 'int16')) out = emitAll(packing);
   }
   const { decls, calls, schedule, constBytes } = out;
 

@@ -14,6 +14,7 @@ import type { Graph, Operator } from '../../core/graph.js';
 import type { ConvPrepared } from '../../ops/conv-common.js';
 import type { PadPrepared } from '../../ops/pad.js';
 
+/** A fusion's result (PAD → convolution here, convolution → MAX_POOL_2D in fuse-pool.ts). */
 export interface PadFusion {
   /** The graph without the fused PADs, each of their convolutions reading the PAD's input. */
   graph: Graph;
@@ -21,7 +22,7 @@ export interface PadFusion {
   original: number[];
   /** Prepared parameters per operator of `graph` (the fused convolutions' adjusted). */
   prepared: unknown[];
-  /** Original index of each fused PAD → original index of the convolution it went into. */
+  /** Original index of each fused operator (a PAD here) → original index of the operator it went into. */
   fused: Map<number, number>;
 }
 
@@ -42,18 +43,28 @@ function fusable(g: Graph, i: number, p: PadPrepared): number | null {
 /** Finds and applies every exact PAD → convolution fusion (none: the graph unchanged). */
 export function fusePads(g: Graph, prepared: readonly unknown[]): PadFusion {
   const fused = new Map<number, number>();
-  const adjusted = new Map<number, ConvPrepared>();
-  const inputOf = new Map<number, number>();
+  const replaced = new Map<number, { op: Operator; prepared: unknown }>();
   g.operators.forEach((op, i) => {
     if (op.op !== 'PAD' && op.op !== 'PADV2') return;
     const p = prepared[i] as PadPrepared;
     const c = fusable(g, i, p);
     if (c === null) return;
     const cp = prepared[c] as ConvPrepared;
+    const conv = g.operators[c];
     fused.set(i, c);
-    inputOf.set(c, op.inputs[0]);
-    adjusted.set(c, { ...cp, input: op.inputs[0], inH: p.inDims[1], inW: p.inDims[2], padH: cp.padH + p.before[1], padW: cp.padW + p.before[2] });
+    replaced.set(c, {
+      op: { ...conv, inputs: [op.inputs[0], ...conv.inputs.slice(1)] } as Operator,
+      prepared: { ...cp, input: op.inputs[0], inH: p.inDims[1], inW: p.inDims[2], padH: cp.padH + p.before[1], padW: cp.padW + p.before[2] },
+    });
   });
+  return withoutFused(g, prepared, fused, replaced);
+}
+
+/**
+ * The graph of a fusion: the operators in `fused` (original index → the operator it went into)
+ * dropped, the operators in `replaced` swapped for their rewritten op and prepared parameters.
+ */
+export function withoutFused(g: Graph, prepared: readonly unknown[], fused: Map<number, number>, replaced: Map<number, { op: Operator; prepared: unknown }>): PadFusion {
   if (!fused.size) return { graph: g, original: g.operators.map((_, i) => i), prepared: [...prepared], fused };
   const original: number[] = [];
   const ops: Operator[] = [];
@@ -61,9 +72,9 @@ export function fusePads(g: Graph, prepared: readonly unknown[]): PadFusion {
   g.operators.forEach((op, i) => {
     if (fused.has(i)) return;
     original.push(i);
-    const input = inputOf.get(i);
-    ops.push(input === undefined ? op : ({ ...op, inputs: [input, ...op.inputs.slice(1)] } as Operator));
-    prep.push(adjusted.get(i) ?? prepared[i]);
+    const r = replaced.get(i);
+    ops.push(r ? r.op : op);
+    prep.push(r ? r.prepared : prepared[i]);
   });
   return { graph: { ...g, operators: ops }, original, prepared: prep, fused };
 }

@@ -21,7 +21,7 @@ import { poolParamsFields, type PoolPrepared } from '../../../ops/pool.js';
 import { binaryParamsFields, outDims4, type BinaryPrepared } from '../../../ops/add-mul.js';
 import type { QuantizedMultiplier } from '../../../ops/quant.js';
 import type { NativeCall, NativeEmitter } from '../../../ops/types.js';
-import { fastRequantTable, foldInputOffset, packInt8Taps, packSxtb16, roundUp4 } from './pack.js';
+import { foldInputOffset, packInt8Taps, packSxtb16, roundUp4, solveRequant } from './pack.js';
 
 /** The kernels' own header (firmware/native/dsp/), included by the generated model file on DSP targets. */
 export const DSP_HEADER = 'tf_dsp.h';
@@ -40,6 +40,9 @@ export interface WeightChoice {
   int8: number | null;
   macs: number;
 }
+
+/** A convolution with a MAX_POOL_2D fused into it (src/firmware/native/fuse-pool.ts): its output is the pool's. */
+export type PooledConv = ConvPrepared & { maxPool: PoolPrepared };
 
 /** Taps per output (k) and k rounded up to 4 when the DSP conv kernel takes this op, else null. */
 export function dspConvTaps(p: ConvPrepared, depthwise: boolean, e: Target): { k: number; k4: number } | null {
@@ -95,17 +98,26 @@ const QUANT_FIELDS: Record<string, readonly string[]> = {
  * reach the code (the copy's other fields fold as before) and the code's size does not depend on them.
  */
 function wrapper(e: NativeEmitter, kernel: string, type: string, params: string, withScratch: boolean): NativeCall {
+  return wrapperOf(e, kernel, [[type, params]], withScratch);
+}
+
+/** wrapper with several parameter structs (`structs`: type and expression), passed to the kernel in order. */
+function wrapperOf(e: NativeEmitter, kernel: string, structs: readonly (readonly [type: string, params: string])[], withScratch: boolean): NativeCall {
   const fn = `tf_op${e.opIndex}_run`;
   const sig = withScratch ? 'const int8_t* input, int8_t* output, int32_t* scratch' : 'const int8_t* input, int8_t* output';
   const tail = `input, output${withScratch ? ', scratch' : ''}`;
-  const fields = QUANT_FIELDS[type];
-  if (!fields) throw internalError(`no quantisation fields listed for ${type}`, { remedy: 'report this: QUANT_FIELDS must list every DSP parameter struct' });
-  // Through a pointer the compiler cannot see through, the fields are loads from the struct (an
-  // opaque copy of the values would still be materialised as immediates of value-dependent size).
-  const body =
-    e.requant === 'uniform' && fields.length
-      ? `  const ${type}* q = ${params};\n  __asm__("" : "+r"(q));\n  ${type} p = *${params};\n${fields.map((f) => `  p.${f} = q->${f};`).join('\n')}\n  return ${kernel}(&p, ${tail});`
-      : `  return ${kernel}(${params}, ${tail});`;
+  const lines: string[] = [];
+  const args = structs.map(([type, params], k) => {
+    const fields = QUANT_FIELDS[type];
+    if (!fields) throw internalError(`no quantisation fields listed for ${type}`, { remedy: 'report this: QUANT_FIELDS must list every DSP parameter struct' });
+    if (e.requant !== 'uniform' || !fields.length) return params;
+    // Through a pointer the compiler cannot see through, the fields are loads from the struct (an
+    // opaque copy of the values would still be materialised as immediates of value-dependent size).
+    const [q, p] = k ? [`q${k}`, `p${k}`] : ['q', 'p'];
+    lines.push(`  const ${type}* ${q} = ${params};`, `  __asm__("" : "+r"(${q}));`, `  ${type} ${p} = *${params};`, ...fields.map((f) => `  ${p}.${f} = ${q}->${f};`));
+    return `&${p}`;
+  });
+  const body = [...lines, `  return ${kernel}(${args.join(', ')}, ${tail});`].join('\n');
   e.decl(`static __attribute__((noinline)) int ${fn}(${sig}) {\n${body}\n}`);
   return { kernel, call: `${fn}(${e.input(0, 'int8_t')}, ${e.output('int8_t')}${withScratch ? `, (int32_t*)${e.scratch}` : ''})` };
 }
@@ -126,21 +138,19 @@ export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolea
   checkMultipliers(e, p.multipliers);
   const data = e.graph.tensors[p.filter].data!;
   const filter = new Int8Array(data.buffer, data.byteOffset, data.byteLength);
-  const rows: Int32Array[] = [];
-  for (let c = 0; c < p.outC; c++) {
-    // CONV_2D filters are [out_c][kh][kw][in_c]; a one-channel depthwise filter is [1][kh][kw][out_c].
-    rows.push(depthwise ? Int32Array.from({ length: taps.k }, (_, t) => filter[t * p.outC + c]) : Int32Array.from(filter.subarray(c * taps.k, (c + 1) * taps.k)));
-  }
+  // CONV_2D filters are [out_c][kh][kw][in_c]; a one-channel depthwise filter is [1][kh][kw][out_c].
+  const rows = depthwise ? dwRows(p, filter) : Array.from({ length: p.outC }, (_, c) => Int32Array.from(filter.subarray(c * taps.k, (c + 1) * taps.k)));
   const i = e.opIndex;
   const w8 = packing === 'int8';
   const folded = foldInputOffset(p.biasValues, rows, p.inputOffset);
-  // The fast requantisation depends on the trained values (its bounds): not with requant 'uniform'.
-  const rq = e.requant === 'uniform' ? null : fastRequantTable(p.multipliers, folded, rows, p.outputOffset, p.actMin, p.actMax);
-  e.decl(`/* operator ${i}: ${e.op.op} on the DSP kernel, k = ${taps.k} taps, ${packing} weights, scratch ${5 * taps.k4} B, ${rq ? 'requantisation solved per channel' : 'general requantisation'} */`);
+  // Whether the requantisation can be solved depends on the trained values: not with requant 'uniform'.
+  const rq = e.requant === 'uniform' ? null : solveRequant(p, rows);
+  const pool = (p as Partial<PooledConv>).maxPool;
+  e.decl(`/* operator ${i}: ${e.op.op} on the DSP kernel, k = ${taps.k} taps, ${packing} weights, scratch ${5 * taps.k4} B, ${rq ? 'requantisation solved per channel' : 'general requantisation'}${pool ? ', MAX_POOL_2D fused' : ''} */`);
   e.decl(words(`tf_op${i}_wpack`, w8 ? packInt8Taps(rows, taps.k) : packSxtb16(rows, taps.k)));
   e.decl(words(`tf_op${i}_bias_folded`, folded));
   if (rq) e.decl(words(`tf_op${i}_rq`, rq));
-  // With the fast table the kernel never reads the multiplier and shift arrays: not emitted (flash).
+  // With the solved table the kernel never reads the multiplier and shift arrays: not emitted (flash).
   const { mult, shift } = rq ? { mult: 'NULL', shift: 'NULL' } : e.multipliers(p.multipliers);
   const params = e.struct('tf_dsp_conv_params_t', {
     batches: p.batches,
@@ -165,6 +175,12 @@ export function emitDspConv(p: ConvPrepared, e: NativeEmitter, depthwise: boolea
     shift,
     rq: rq ? `tf_op${i}_rq` : 'NULL',
   });
+  if (pool) {
+    // The fused pool's parameters (e.struct names one struct per operator).
+    const fields = Object.entries(poolParamsFields(pool)).map(([k, v]) => `    .${k} = ${v},`);
+    e.decl(`static const tf_pool_params_t tf_op${i}_pool = {\n${fields.join('\n')}\n};`);
+    return wrapperOf(e, 'tf_dsp_conv_max_pool_s8', [['tf_dsp_conv_params_t', params], ['tf_pool_params_t', `&tf_op${i}_pool`]], true);
+  }
   return wrapper(e, 'tf_dsp_conv_s8', 'tf_dsp_conv_params_t', params, true);
 }
 
@@ -181,7 +197,18 @@ function fcWeights(p: FullyConnectedPrepared, e: Target): WeightChoice | null {
   return { int16: 2 * p.outputDepth * a4, int8: p.filterOffset === 0 ? p.outputDepth * a4 : null, macs: p.batches * p.accumDepth * p.outputDepth };
 }
 
-/** FULLY_CONNECTED → tf_dsp_fc_s8 (rows + filter offset packed, input offset folded), or null. */
+/** Arena scratch of the DSP FC kernel (TF_DSP_FC_SCRATCH_BYTES: one batch's input widened to int16, a sentinel and a pad word), 0 when not taken. */
+function fcScratch(p: FullyConnectedPrepared, e: Target): number {
+  return fcTaken(p, e) ? 2 * roundUp4(p.accumDepth) + 8 : 0;
+}
+
+/** Output rows per pass of tf_dsp_fc_s8 (TF_DSP_FC_ROWS): the weight packing's row block. */
+const FC_ROWS = 4;
+
+/**
+ * FULLY_CONNECTED → tf_dsp_fc_s8 (rows + filter offset packed in 4-row blocks, input offset folded,
+ * requantisation solved where exact), or null.
+ */
 export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter, packing: WeightPacking = 'int16'): NativeCall | null {
   if (!fcTaken(p, e)) return null;
   const w = e.graph.tensors[p.weights];
@@ -189,6 +216,7 @@ export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter, packing: 
   e.int8('in', 0);
   e.int8('in', 1);
   e.int8('out', 0);
+  if (!e.scratch) throw internalError(`operator ${e.opIndex}: the DSP FC kernel got no scratch`, { remedy: 'report this: scratchBytes and emit disagree' });
   checkMultipliers(e, p.multipliers);
   const filter = new Int8Array(data.buffer, data.byteOffset, data.byteLength);
   const rows: Int32Array[] = [];
@@ -196,10 +224,17 @@ export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter, packing: 
   const i = e.opIndex;
   // int8 rows hold filter + filter_offset: only when that offset is 0 (int8 weights are symmetric in practice).
   const w8 = packing === 'int8' && p.filterOffset === 0;
-  e.decl(`/* operator ${i}: FULLY_CONNECTED on the DSP kernel, ${p.accumDepth} inputs, ${w8 ? 'int8' : 'int16'} weights */`);
-  e.decl(words(`tf_op${i}_wpack`, w8 ? packInt8Taps(rows, p.accumDepth) : packSxtb16(rows, p.accumDepth)));
-  e.decl(words(`tf_op${i}_bias_folded`, foldInputOffset(p.biasValues, rows, p.inputOffset)));
-  const { mult, shift } = e.multipliers(p.multipliers);
+  const folded = foldInputOffset(p.biasValues, rows, p.inputOffset);
+  // The fast requantisation depends on the trained values (its bounds): not with requant 'uniform'.
+  const table = e.requant === 'uniform' ? null : solveRequant(p, rows);
+  // One triple when every row has the same (per-tensor layers, usually): it folds into the code.
+  const shared = table && table.every((v, k) => v === table[k % 3]);
+  const rq = shared ? table.subarray(0, 3) : table;
+  e.decl(`/* operator ${i}: FULLY_CONNECTED on the DSP kernel, ${p.accumDepth} inputs, ${w8 ? 'int8' : 'int16'} weights, scratch ${fcScratch(p, e)} B, ${rq ? `requantisation solved${shared ? ' (one for all rows)' : ' per row'}` : 'general requantisation'} */`);
+  e.decl(words(`tf_op${i}_wpack`, w8 ? packInt8Taps(rows, p.accumDepth, FC_ROWS) : packSxtb16(rows, p.accumDepth, FC_ROWS)));
+  e.decl(words(`tf_op${i}_bias_folded`, folded));
+  if (rq) e.decl(words(`tf_op${i}_rq`, rq));
+  const { mult, shift } = rq ? { mult: 'NULL', shift: 'NULL' } : e.multipliers(p.multipliers);
   const params = e.struct('tf_dsp_fc_params_t', {
     batches: p.batches,
     accum_depth: p.accumDepth,
@@ -215,8 +250,10 @@ export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter, packing: 
     bias: `tf_op${i}_bias_folded`,
     multiplier: mult,
     shift,
+    rq: rq ? `tf_op${i}_rq` : 'NULL',
+    rq_per_row: rq && !shared ? 1 : 0,
   });
-  return wrapper(e, 'tf_dsp_fc_s8', 'tf_dsp_fc_params_t', params, false);
+  return wrapper(e, 'tf_dsp_fc_s8', 'tf_dsp_fc_params_t', params, true);
 }
 
 /** MAX_POOL_2D on DSP targets: the portable parameter struct handed to the DSP kernel's body in a per-layer wrapper. */
@@ -269,41 +306,10 @@ function emitDspMean(p: MeanPrepared, e: NativeEmitter): NativeCall | null {
   return wrapper(e, 'tf_dsp_mean_s8', 'tf_mean_params_t', e.struct('tf_mean_params_t', meanParamsFields(p, e)), false);
 }
 
-/**
- * A layer's requantisation solved at generation time (the `rq` tables of tf_dsp.h), per output
- * channel {multiplier, K = 2^(e-1) + output_offset·2^e, e = -shift}: one SMMULR of the doubled
- * accumulator gives the reference's doubling high multiply, then (t + (t >> 31) + K) >> e its
- * rounding divide plus the zero point. `rows[c]`: channel c's filter taps. Null unless it is exact
- * for every accumulator the layer can produce: every shift in [-31, -1] (a right shift, no left),
- * |acc| <= |bias| + 255·Σ|w| < 2^30 (inputs plus offset lie in [-255, 255]) so 2·acc fits int32,
- * and t + (t >> 31) + K cannot overflow int32 (|t| <= |acc|, since multiplier < 2^31).
- */
-export function solveRequant(p: Pick<ConvPrepared, 'multipliers' | 'biasValues' | 'outputOffset'>, rows: readonly ArrayLike<number>[]): Int32Array | null {
-  const out = new Int32Array(3 * rows.length);
-  for (let c = 0; c < rows.length; c++) {
-    const { multiplier, shift } = p.multipliers[c];
-    const e = -shift;
-    if (!(e >= 1 && e <= 31)) return null;
-    let sumAbs = 0;
-    for (let t = 0; t < rows[c].length; t++) sumAbs += Math.abs(rows[c][t]);
-    const maxAcc = Math.abs(p.biasValues ? p.biasValues[c] : 0) + 255 * sumAbs;
-    if (maxAcc >= 2 ** 30) return null;
-    const k = 2 ** (e - 1) + p.outputOffset * 2 ** e;
-    if (maxAcc + 1 + Math.abs(k) >= 2 ** 31) return null;
-    out.set([multiplier, k, e], 3 * c);
-  }
-  return out;
-}
-
 /** Channel c's taps of a depthwise filter [1][kh][kw][channels]. */
 function dwRows(p: ConvPrepared, filter: Int8Array): Int32Array[] {
   const taps = p.kH * p.kW;
   return Array.from({ length: p.outC }, (_, c) => Int32Array.from({ length: taps }, (_, t) => filter[t * p.outC + c]));
-}
-
-/** solveRequant of a depthwise layer (tf_dsp_dw_params_t.rq before its per-group layout). */
-export function dwRequantTable(p: ConvPrepared, filter: Int8Array): Int32Array | null {
-  return solveRequant(p, dwRows(p, filter));
 }
 
 /** TF_DSP_DW_MAX_TAPS of tf_dsp.h: larger windows stay on the portable kernel (its strong DSP twin). */
@@ -312,7 +318,7 @@ const DW_MAX_TAPS = 64;
 /**
  * The rq table of tf_dsp_dw_params_t: per group of 4 channels the 4 accumulator start values
  * 2·(bias + input_offset·Σw) (wrapped to int32 as the kernel's sums wrap), then the group's
- * {multiplier, K, e} triples from dwRequantTable.
+ * {multiplier, K, e} triples from solveRequant.
  */
 function dwGroupTable(p: ConvPrepared, filter: Int8Array, solved: Int32Array): Int32Array {
   const C = p.outC;
@@ -336,7 +342,7 @@ export function emitDspDepthwise(p: ConvPrepared, e: NativeEmitter): NativeCall 
   const filter = new Int8Array(data.buffer, data.byteOffset, data.byteLength);
   const taps = p.kH * p.kW;
   // The solved requantisation exists or not depending on the trained values: not with requant 'uniform'.
-  const solved = e.requant === 'uniform' ? null : dwRequantTable(p, filter);
+  const solved = e.requant === 'uniform' ? null : solveRequant(p, dwRows(p, filter));
   // With the solved requantisation the accumulators are doubled: weights ×2 (|2w| <= 256, int16).
   const scale = solved ? 2 : 1;
   // Filter [1][kh][kw][c]: each tap's channels packed on their own (packSxtb16 of one row), then
@@ -403,7 +409,7 @@ export const DSP_OPS: { readonly [K in OpName]?: DspOp<any> } = {
     weights: (p: ConvPrepared, e) => convWeights(p, true, e),
     emit: (p: ConvPrepared, e, packing) => emitDspConv(p, e, true, packing) ?? emitDspDepthwise(p, e),
   },
-  FULLY_CONNECTED: { weights: fcWeights, emit: emitDspFc },
+  FULLY_CONNECTED: { scratchBytes: fcScratch, weights: fcWeights, emit: emitDspFc },
   MAX_POOL_2D: { emit: emitDspMaxPool },
   AVERAGE_POOL_2D: { emit: emitDspAvgPool },
   ADD: { emit: emitDspBinary },
