@@ -272,6 +272,36 @@ function cases(): Case[] {
     }
     add(`sweep ${k}: RESIZE_NEAREST_NEIGHBOR, 4 random sizes and flag pairs`, rz, 4);
   }
+
+  // Added after the first by-hand run, last and with their own generator so that the cases above keep
+  // their inputs and parameters.
+  // Every permutation of a 4-D [2, 3, 4, 5] tensor (12 per model) and of a 3-D one: CMSIS-NN's
+  // transpose takes a different path for several of them.
+  {
+    const perms = (n: number): number[][] => (n === 1 ? [[0]] : perms(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)])));
+    const all = (shape: number[], ps: number[][], name: string) => {
+      const g = new G(act(shape, 0.1, 0, 'x'));
+      for (const p of ps) g.op('TRANSPOSE', [0, g.t(i32(p, [p.length], 'perm'))], [act(p.map((a) => shape[a]), 0.1, 0, 'y')]);
+      add(name, g, 4);
+    };
+    const p4 = perms(4);
+    all([2, 3, 4, 5], p4.slice(0, 12), 'TRANSPOSE 4-D, permutations 1–12 of 24');
+    all([2, 3, 4, 5], p4.slice(12), 'TRANSPOSE 4-D, permutations 13–24 of 24');
+    all([3, 4, 5], perms(3), 'TRANSPOSE 3-D, all 6 permutations');
+  }
+  for (let k = 0; k < sweeps; k++) {
+    const rp = lcg(7000 + k);
+    const shape = [1 + (rp() % 2), 1 + (rp() % 5), 1 + (rp() % 5), 1 + (rp() % 4)];
+    const pzp = rp() - 128;
+    const pd = new G(act(shape, 0.1, pzp, 'x'));
+    for (let b = 0; b < 4; b++) {
+      const pads = shape.flatMap(() => [rp() % 4, rp() % 4]);
+      const out = shape.map((d, a) => d + pads[2 * a] + pads[2 * a + 1]);
+      if (b % 2) pd.op('PAD', [0, pd.t(i32(pads, [4, 2], 'p'))], [act(out, 0.1, pzp, 'y')]);
+      else pd.op('PADV2', [0, pd.t(i32(pads, [4, 2], 'p')), pd.t(constI8(act([1], 0.1, pzp, 'v'), [rp() - 128]))], [act(out, 0.1, pzp, 'y')]);
+    }
+    add(`sweep ${k}: PAD / PADV2 [${shape}], 4 random paddings`, pd, 4);
+  }
   return list;
 }
 
