@@ -120,6 +120,28 @@ describe.skipIf(!gcc)('CONV_2D → MAX_POOL_2D fused on the DSP target, bit-exac
     expect(dspMatches(model({ ...base, requant: 'left', pool: { fH: 2, fW: 2, sH: 2, sW: 2, padding: 'SAME' }, seed: 11 }), { ubsan: true }).slice(0, 2)).toEqual(FUSED);
   }, 120_000);
 
+  it('after a PAD fused into the convolution\'s padding (both fusions on one convolution)', () => {
+    const g0 = model({ ...base, convPadding: 'VALID', seed: 12 });
+    // x [1,7,9,3] → PAD (1 row top, 2 columns right, with the input zero point) → [1,8,11,3] → the conv (VALID, 3×2) → [1,6,10,5] → pool 2×2 / 2 → [1,3,5,5].
+    const x = g0.tensors[0];
+    const tensors: Tensor[] = [
+      x,
+      { name: 'pads', dtype: 'int32', shape: [4, 2], data: bytesOf(Int32Array.from([0, 0, 1, 0, 0, 2, 0, 0])) },
+      { ...x, name: 'padded', shape: [1, 8, 11, 3] },
+      g0.tensors[1],
+      g0.tensors[2],
+      { ...g0.tensors[3], shape: [1, 6, 10, 5] },
+      { ...g0.tensors[4], shape: [1, 3, 5, 5] },
+    ];
+    const operators: Operator[] = [
+      { op: 'PAD', inputs: [0, 1], outputs: [2], options: {} },
+      { ...g0.operators[0], inputs: [2, 3, 4], outputs: [5] },
+      { ...g0.operators[1], inputs: [5], outputs: [6] },
+    ];
+    const g = readTflite(writeTflite({ tensors, operators, inputs: [0], outputs: [6] })).graph;
+    expect(dspMatches(g)).toEqual(['fused', ...FUSED]);
+  }, 60_000);
+
   it('saves the convolution\'s output tensor in the arena', () => {
     const g = model({ ...base, inH: 12, inW: 12, outC: 8, seed: 9 });
     const m: TfliteModel = { graph: g, version: 3, description: 'fuse-pool', metadata: [] };

@@ -56,6 +56,13 @@ describe('the README project file', () => {
     expect(fw.status, fw.stdout + fw.stderr).toBe(0);
     const m = JSON.parse(readFileSync(join(out, 'firmware', 'tinyforge.json'), 'utf8'));
     expect([m.board, JSON.parse(fw.stdout).stages]).toEqual(['cortex-m4', ['firmware']]);
+    // The small model stays all int16 by default; run --weights int8 (firmware.weights) reaches the generator.
+    const modelC = () => readFileSync(join(out, 'firmware', 'src', 'tf_model_native.c'), 'utf8');
+    expect(modelC()).toMatch(/ int16 weights/);
+    const w8 = await runCli('--json', 'run', '--config', cfg, '--from', 'firmware', '--to', 'firmware', '--board', 'cortex-m4', '--weights', 'int8');
+    expect(w8.status, w8.stdout + w8.stderr).toBe(0);
+    expect(modelC()).toMatch(/ int8 weights/);
+    expect(modelC()).not.toMatch(/ int16 weights/);
   }, 300_000);
 });
 

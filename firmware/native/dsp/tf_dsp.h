@@ -126,8 +126,8 @@ typedef struct {
 
 /**
  * Scratch of tf_dsp_fc_s8 in bytes: one batch's input widened to int16 (2 words per group of 4 taps),
- * then TF_DSP_FC_SENTINEL (ends the int8 assembly loop, which has no register left for a counter) and
- * a pad word.
+ * then TF_DSP_FC_SENTINEL (ends the int8 assembly loop: a counter would be its 14th register, which
+ * GCC 12 cannot always find) and a pad word.
  */
 #define TF_DSP_FC_SCRATCH_BYTES(accum4) (2 * (accum4) + 8)
 /** Two int16 lanes of 0x4000: no widened int8 pair (each lane in [-128, 127]) equals it. */
