@@ -530,6 +530,7 @@ describe('DSP FC kernel on long inputs (widened in chunks of 256 groups) == port
     { accum: 2049, rows: 8, batches: 2, small: true },
     { accum: 1030, rows: 9, batches: 1, small: true },
     { accum: 1024, rows: 3, batches: 1 },
+    { accum: 1021, rows: 7, batches: 1 }, // one chunk, 255 full groups: the hand-unrolled widening's remainder
   ];
   it.each([['int8'], ['int16']] as const)('%s weights', (packing) => {
     const layouts = new Set<string>();
@@ -554,6 +555,10 @@ describe('DSP FC kernel on long inputs (widened in chunks of 256 groups) == port
       layouts.add(layout);
       if (arm) expect(armCompile(res.files, join(tempDir('tf-dsp-fcl-'), 'arm'))).toBe('');
       got.outputs.forEach((o, j) => expect(Buffer.from(o).toString('hex'), `case ${k} input ${j}`).toBe(Buffer.from(want.outputs[j]).toString('hex')));
+      // The Arduino core's compiler has no unroll pragma: the widening's hand-unrolled loop (TF_DSP_NO_UNROLL), same bytes.
+      const dir = tempDir('tf-dsp-fcl-nounroll-');
+      const gcc7 = runEngine(buildRunner(res.files, dir, { sources: DSP_C, cflags: ['-DTF_DSP_NO_UNROLL'] }), inputs, dir).outputs;
+      gcc7.forEach((o, j) => expect(Buffer.from(o).toString('hex'), `case ${k} input ${j}, no unroll pragma`).toBe(Buffer.from(want.outputs[j]).toString('hex')));
       expect(new Set(want.outputs.flatMap((o) => Array.from(o))).size, `case ${k}: outputs vary`).toBeGreaterThan(1);
     });
     // Every layout ran chunked: int16, and both int8 layouts (small weights pass the offset-binary bound).
