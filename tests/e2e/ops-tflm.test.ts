@@ -5,8 +5,10 @@
 // firmware on the TFLM engine (`firmware --engine tflm`, the generated Makefile with TFLM_DIR and
 // TFLM_LIB) and verified over the link: every output byte TFLM computes on the board must equal
 // tinyforge's host interpreter (the op modules' reference kernels). TFLM is the contract, so a
-// mismatch is a bug in tinyforge's host kernel. Element-wise ops get all 256 int8 values in one
-// input; the rest random inputs plus the two extremes.
+// mismatch is a bug in tinyforge's host kernel. The same firmware is then built on the native
+// engine, whose kernels must match too. Element-wise ops get all 256 int8 values in one input; the
+// rest random inputs plus the two extremes. TINYFORGE_OPS_TFLM_SWEEP=N adds N models per op with
+// random quantisations (default 1).
 //
 // Needs TFLM_DIR (a tflite-micro checkout) and TFLM_LIB (its libtensorflow-microlite.a for
 // cortex_m_generic cortex-m4+fp, reference kernels or CMSIS-NN, with these ops' kernels; built by
@@ -26,6 +28,7 @@ import { buildPlan } from '../../src/firmware/build.js';
 import { runPlan } from '../../src/adapters/processes.js';
 import { settingsFromGraph } from '../../src/firmware/settings-header.js';
 import { createInterpreter } from '../../src/interp/index.js';
+import { emitNativeEngine } from '../../src/firmware/native/index.js';
 import { verifyElfOnVirtualBoard } from '../support/model-boards.js';
 
 const tflmDir = process.env.TFLM_DIR && existsSync(join(process.env.TFLM_DIR, 'tensorflow/lite/micro/micro_interpreter.h')) ? process.env.TFLM_DIR : null;
@@ -220,24 +223,108 @@ function cases(): Case[] {
     }
     add(`RESIZE_NEAREST_NEIGHBOR 3×5 → ${h}×${w}, plain / align_corners / half_pixel_centers`, g, 4);
   }
+
+  // Random quantisations: TINYFORGE_OPS_TFLM_SWEEP models per op (default 1), each with its own
+  // input quantisation and several branches of random output quantisation / alpha / constants
+  // (scales spread over 2^±3 around the input's, zero points anywhere), inputs every int8 value.
+  const sweeps = Math.max(0, Number(process.env.TINYFORGE_OPS_TFLM_SWEEP ?? 1) | 0);
+  const r = lcg(20261207);
+  const u = () => r() / 256 + r() / 65536; // [0, 1)
+  const zp = () => r() - 128;
+  const around = (s: number, octaves: number) => s * 2 ** ((u() * 2 - 1) * octaves);
+  const activations = ['NONE', 'RELU', 'RELU6', 'RELU_N1_TO_1'] as const;
+  for (let k = 0; k < sweeps; k++) {
+    const sx = 2 ** (-8 + 8 * u());
+    const lr = new G(act([256], sx, zp(), 'x'));
+    for (let b = 0; b < 8; b++) lr.op('LEAKY_RELU', [0], [act([256], around(sx, 3), zp(), 'y')], { alpha: Math.fround(u() * 3 - 1.5) });
+    add(`sweep ${k}: LEAKY_RELU, 8 random alphas / output quantisations`, lr, 0);
+
+    const hx = 2 ** (-8 + 7 * u());
+    const hs = new G(act([256], hx, zp(), 'x'));
+    for (let b = 0; b < 8; b++) hs.op('HARD_SWISH', [0], [act([256], around(hx, 2), zp(), 'y')]);
+    add(`sweep ${k}: HARD_SWISH, 8 random output quantisations`, hs, 0);
+
+    const bx = 2 ** (-8 + 8 * u());
+    const sb = new G(act([256, 1], bx, zp(), 'x'));
+    for (let b = 0; b < 6; b++) {
+      const c = sb.t(constI8(act([1, 16], around(bx, 3), zp(), 'c'), Array.from({ length: 16 }, () => r() - 128)));
+      sb.op('SUB', b % 2 ? [c, 0] : [0, c], [act([256, 16], around(bx, 3), zp(), 'y')], { fusedActivation: activations[r() % 4] });
+    }
+    add(`sweep ${k}: SUB, 6 random constants / quantisations / activations, both operand orders`, sb, 0);
+
+    const px = 2 ** (-8 + 8 * u());
+    const pr = new G(act([16, 16], px, zp(), 'x'));
+    for (let b = 0; b < 8; b++) {
+      const alpha = pr.t(constI8(act([16], 2 ** (-9 + 7 * u()), zp(), 'alpha'), Array.from({ length: 16 }, () => r() - 128)));
+      pr.op('PRELU', [0, alpha], [act([16, 16], around(px, 3), zp(), 'y')]);
+    }
+    add(`sweep ${k}: PRELU, 8 random per-channel alphas / quantisations`, pr, 4);
+
+    const [outer, depth] = [1 + (r() % 8), 1 + (r() % 40)];
+    const ls = new G(act([outer, depth], 2 ** (-9 + 10 * u()), zp(), 'x'));
+    ls.op('LOG_SOFTMAX', [0], [act([outer, depth], 16 / 256, 127, 'y')]);
+    add(`sweep ${k}: LOG_SOFTMAX [${outer}, ${depth}], random input quantisation`, ls, 8);
+
+    const rz = new G(act([1, 1 + (r() % 6), 1 + (r() % 6), 2], 0.1, 0, 'x'));
+    for (let b = 0; b < 4; b++) {
+      const [h, w] = [1 + (r() % 12), 1 + (r() % 12)];
+      rz.op('RESIZE_NEAREST_NEIGHBOR', [0, rz.t(i32([h, w], [2], 'size'))], [act([1, h, w, 2], 0.1, 0, 'y')], { alignCorners: r() % 2 === 1, halfPixelCenters: r() % 2 === 1 });
+    }
+    add(`sweep ${k}: RESIZE_NEAREST_NEIGHBOR, 4 random sizes and flag pairs`, rz, 4);
+  }
+
+  // Added after the first by-hand run, last and with their own generator so that the cases above keep
+  // their inputs and parameters.
+  // Every permutation of a 4-D [2, 3, 4, 5] tensor (12 per model) and of a 3-D one: CMSIS-NN's
+  // transpose takes a different path for several of them.
+  {
+    const perms = (n: number): number[][] => (n === 1 ? [[0]] : perms(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)])));
+    const all = (shape: number[], ps: number[][], name: string) => {
+      const g = new G(act(shape, 0.1, 0, 'x'));
+      for (const p of ps) g.op('TRANSPOSE', [0, g.t(i32(p, [p.length], 'perm'))], [act(p.map((a) => shape[a]), 0.1, 0, 'y')]);
+      add(name, g, 4);
+    };
+    const p4 = perms(4);
+    all([2, 3, 4, 5], p4.slice(0, 12), 'TRANSPOSE 4-D, permutations 1–12 of 24');
+    all([2, 3, 4, 5], p4.slice(12), 'TRANSPOSE 4-D, permutations 13–24 of 24');
+    all([3, 4, 5], perms(3), 'TRANSPOSE 3-D, all 6 permutations');
+  }
+  for (let k = 0; k < sweeps; k++) {
+    const rp = lcg(7000 + k);
+    const shape = [1 + (rp() % 2), 1 + (rp() % 5), 1 + (rp() % 5), 1 + (rp() % 4)];
+    const pzp = rp() - 128;
+    const pd = new G(act(shape, 0.1, pzp, 'x'));
+    for (let b = 0; b < 4; b++) {
+      const pads = shape.flatMap(() => [rp() % 4, rp() % 4]);
+      const out = shape.map((d, a) => d + pads[2 * a] + pads[2 * a + 1]);
+      if (b % 2) pd.op('PAD', [0, pd.t(i32(pads, [4, 2], 'p'))], [act(out, 0.1, pzp, 'y')]);
+      else pd.op('PADV2', [0, pd.t(i32(pads, [4, 2], 'p')), pd.t(constI8(act([1], 0.1, pzp, 'v'), [rp() - 128]))], [act(out, 0.1, pzp, 'y')]);
+    }
+    add(`sweep ${k}: PAD / PADV2 [${shape}], 4 random paddings`, pd, 4);
+  }
   return list;
 }
 
-describe.skipIf(!tflmDir)(`the new ops on TFLM (${tflmLib ?? 'TFLM_DIR\'s default library'}) on the virtual board == host interpreter`, () => {
+describe.skipIf(!tflmDir)(`the new ops on TFLM (${tflmLib ?? 'TFLM_DIR\'s default library'}) and on the native engine, on the virtual board == host interpreter`, () => {
   for (const c of cases()) {
     it(c.name, async () => {
       const modelBytes = writeTflite(c.graph);
       const model = readTflite(modelBytes, { tflmOnlyOps: true });
-      const project = emitFirmware({ board: 'qemu-mps2-an386', engine: 'tflm', model, modelBytes, settings: settingsFromGraph(model.graph), sources: readFirmwareSources() });
-      const fw = writeProject(join(mkdtempSync(join(tmpdir(), 'tf-ops-tflm-')), 'fw'), project.files);
-      await runPlan(buildPlan(fw, 'qemu-mps2-an386', { engine: 'tflm', tflmDir: tflmDir!, tflmLib }));
       const interp = createInterpreter(model.graph);
       const reference = (x: Uint8Array) => Buffer.concat(interp.invoke([x]).map((o) => Buffer.from(o.buffer, o.byteOffset, o.byteLength)));
-      const report = await verifyElfOnVirtualBoard(join(fw, 'build/firmware.elf'), modelBytes, c.inputs, reference, { inferenceMs: 30_000 });
-      console.log(`[ops-tflm] ${c.name}: ${report.engine} ${report.bitExact}/${report.n} bit-exact, ${reference(c.inputs[0]).length} output bytes per input`);
-      expect(report.engine).toMatch(/^tflm/);
-      expect(report.mismatches).toEqual([]);
-      expect(report.bitExact).toBe(c.inputs.length);
+      // The same model on both engines: TFLM (the contract) and tinyforge's native engine (its DSP kernels on the Cortex-M4).
+      for (const engine of ['tflm', 'native'] as const) {
+        const project = emitFirmware({
+          board: 'qemu-mps2-an386', engine, model, modelBytes, settings: settingsFromGraph(model.graph), sources: readFirmwareSources(), nativeEngine: emitNativeEngine,
+        });
+        const fw = writeProject(join(mkdtempSync(join(tmpdir(), `tf-ops-${engine}-`)), 'fw'), project.files);
+        await runPlan(buildPlan(fw, 'qemu-mps2-an386', engine === 'tflm' ? { engine, tflmDir: tflmDir!, tflmLib } : { engine }));
+        const report = await verifyElfOnVirtualBoard(join(fw, 'build/firmware.elf'), modelBytes, c.inputs, reference, { inferenceMs: 30_000 });
+        console.log(`[ops-tflm] ${c.name}: ${report.engine} ${report.bitExact}/${report.n} bit-exact, ${reference(c.inputs[0]).length} output bytes per input`);
+        expect(report.engine).toMatch(engine === 'tflm' ? /^tflm/ : /^native/);
+        expect(report.mismatches).toEqual([]);
+        expect(report.bitExact).toBe(c.inputs.length);
+      }
     }, 300_000);
   }
 });
