@@ -661,26 +661,21 @@ TF_DSP_INLINE int tf_dsp_conv_max_pool_s8(const tf_dsp_conv_params_t* p, const t
   return 0;
 }
 
-/**
- * Groups g0 .. g0 + n - 1 of one batch's input `in` widened into xs: group g0 + i at xs[2i] = (x[4g],
- * x[4g+2]), xs[2i+1] = (x[4g+1], x[4g+3]), or with w8 2 the words X, Y of tf_dsp_fc_params_t; the taps
- * of the layer's last group past accum_depth are 0; TF_DSP_FC_SENTINEL after group n - 1. Returns
- * 32768·E (w8 2: E the sum of these groups' even-position inputs, the accumulators take - 32768·E
- * modulo 2^32 per chunk), else 0.
- */
+/** One group of 4 inputs x (byte i = input 4g + i) into xs[0], xs[1] (below); returns e plus its even-position inputs with w8 2. */
 TF_DSP_INLINE uint32_t tf_dsp_fc_widen1(int32_t w8, uint32_t x, int32_t* xs, uint32_t e) {
   if (w8 == TF_DSP_FC_U8) {
 #ifdef TF_DSP_ASM
-    // 6 instructions and one SMLAD for E (the C below compiles to about 18). SSUB16 sets the GE flags: only SEL after SSUB8 reads them.
+    // 6 instructions and one SMLAD for E (the C below compiles to about 18). SSUB16 sets the GE flags
+    // (volatile: kept in order with the other GE users, __ssub8 / __sel, as tf_acle_asm.h does).
     int32_t xw, yw, t, s;
-    __asm__("eor %[t], %[x], #0x80808080\n\t"
-            "uxtb16 %[t], %[t], ror #8\n\t"
-            "ssub16 %[X], %[z], %[t]\n\t"
-            "rev16 %[Y], %[x]\n\t"
-            "eor %[Y], %[Y], #0x00800080\n\t"
-            "sxtb16 %[s], %[x]"
-            : [X] "=&r"(xw), [Y] "=&r"(yw), [t] "=&r"(t), [s] "=&r"(s)
-            : [x] "r"(x), [z] "r"(0));
+    __asm__ volatile("eor %[t], %[x], #0x80808080\n\t"
+                     "uxtb16 %[t], %[t], ror #8\n\t"
+                     "ssub16 %[X], %[z], %[t]\n\t"
+                     "rev16 %[Y], %[x]\n\t"
+                     "eor %[Y], %[Y], #0x00800080\n\t"
+                     "sxtb16 %[s], %[x]"
+                     : [X] "=&r"(xw), [Y] "=&r"(yw), [t] "=&r"(t), [s] "=&r"(s)
+                     : [x] "r"(x), [z] "r"(0));
     xs[0] = xw;
     xs[1] = yw;
     return (uint32_t)__smlad(s, 0x00010001, (int32_t)e);
@@ -696,6 +691,13 @@ TF_DSP_INLINE uint32_t tf_dsp_fc_widen1(int32_t w8, uint32_t x, int32_t* xs, uin
   xs[1] = tf_dsp_sxtb16_ror8((int32_t)x);
   return e;
 }
+/**
+ * Groups g0 .. g0 + n - 1 of one batch's input `in` widened into xs: group g0 + i at xs[2i] = (x[4g],
+ * x[4g+2]), xs[2i+1] = (x[4g+1], x[4g+3]), or with w8 2 the words X, Y of tf_dsp_fc_params_t; the taps
+ * of the layer's last group past accum_depth are 0; TF_DSP_FC_SENTINEL after group n - 1. Returns
+ * 32768·E (w8 2: E the sum of these groups' even-position inputs, the accumulators take - 32768·E
+ * modulo 2^32 per chunk), else 0.
+ */
 TF_DSP_INLINE uint32_t tf_dsp_fc_widen(const tf_dsp_fc_params_t* p, const int8_t* in, int32_t g0, int32_t n, int32_t* xs) {
   // Groups of 4 real taps in this chunk: all n but in the chunk holding the layer's tail group.
   const int32_t all = p->accum_depth / 4, full = g0 + n <= all ? n : all - g0, rest = p->accum_depth % 4;
