@@ -2,6 +2,14 @@
 // portable C99.
 // Same fixed-point arithmetic as TFLM's reference kernels (gemmlowp exp / reciprocal / logistic /
 // tanh); see tf_fixedpoint.h.
+// Size builds (the Arduino cores compile everything at -Os): SOFTMAX runs on every inference, and at -Os
+// its fixed-point exponentials made the dense vector's whole model +6.8 % instructions against the
+// make build (-0.4 % compiled for speed, ~700 B more flash; BENCHMARKS.md native-dsp), so this file is
+// compiled for speed as tf_dsp.h's kernels are. Same C, same results.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE_SIZE__) && !defined(TF_DSP_KEEP_OS)
+#pragma GCC optimize("O2")
+#endif
+
 #include "tf_fixedpoint.h"
 #include "tf_kernels.h"
 
