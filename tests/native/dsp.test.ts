@@ -559,6 +559,12 @@ describe('DSP FC kernel on long inputs (widened in chunks of 256 groups) == port
       const dir = tempDir('tf-dsp-fcl-nounroll-');
       const gcc7 = runEngine(buildRunner(res.files, dir, { sources: DSP_C, cflags: ['-DTF_DSP_NO_UNROLL'] }), inputs, dir).outputs;
       gcc7.forEach((o, j) => expect(Buffer.from(o).toString('hex'), `case ${k} input ${j}, no unroll pragma`).toBe(Buffer.from(want.outputs[j]).toString('hex')));
+      // The chunked driver's wrapping accumulators under UBSan (the offset-binary case: stored T modulo 2^32).
+      if (l.small && ubsanAvailable()) {
+        const sdir = tempDir('tf-dsp-fcl-ubsan-');
+        const san = runEngine(buildRunner(res.files, sdir, { sources: DSP_C, cflags: UBSAN_FLAGS, kernelFlags: UBSAN_FLAGS }), inputs, sdir).outputs;
+        san.forEach((o, j) => expect(Buffer.from(o).toString('hex'), `case ${k} input ${j}, UBSan`).toBe(Buffer.from(want.outputs[j]).toString('hex')));
+      }
       expect(new Set(want.outputs.flatMap((o) => Array.from(o))).size, `case ${k}: outputs vary`).toBeGreaterThan(1);
     });
     // Every layout ran chunked: int16, and both int8 layouts (small weights pass the offset-binary bound).
