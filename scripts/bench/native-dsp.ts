@@ -30,16 +30,17 @@ import type { BenchSection } from './types.js';
 /**
  * TFLM 90b983c2 + CMSIS-NN 4ab83cc3 on the same virtual board, measured by hand (QEMU -icount,
  * instructions per inference from verify; arena_used_bytes(); firmware flash). conv1d, micro_speech
- * and magic_wand: issue 7 (November 2026); mlperf_tiny_kws and person_detect instructions:
- * docs/tflm-engine.md (November 2026, three significant figures), their arena and flash: issue 17
- * (December 2026, TFLM rebuilt from source by hand). Nothing of TFLM is in this repository.
+ * and magic_wand: issue 7 (November 2026); mlperf_tiny_kws and person_detect: re-measured by hand on
+ * 2026-12-07 (the mean over the folder's vectors from `verify --vectors`, all bit-exact; flash of that
+ * day's firmware app, as the native figures; earlier docs/tflm-engine.md gave 7.70 M and 22.9 M to three
+ * significant figures). Nothing of TFLM is in this repository.
  */
 const TFLM: Record<string, { instr: number; arena: number; flash: number | null }> = {
   conv1d: { instr: 948_505, arena: 5_172, flash: 126_712 },
   micro_speech_quantized: { instr: 1_496_555, arena: 6_836, flash: 109_348 },
   magic_wand: { instr: 1_890_725, arena: 9_316, flash: 132_208 },
-  mlperf_tiny_kws: { instr: 7_700_000, arena: 22_820, flash: 174_344 },
-  person_detect: { instr: 22_900_000, arena: 82_308, flash: 404_436 },
+  mlperf_tiny_kws: { instr: 7_699_110, arena: 22_820, flash: 178_840 },
+  person_detect: { instr: 22_935_604, arena: 82_308, flash: 408_868 },
 };
 
 /** Multiply-accumulates per inference: CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED. */
@@ -205,8 +206,8 @@ export async function bench(): Promise<BenchSection[]> {
       '|---|---:|---:|---:|---:|---:|---|',
       ...cores,
       '',
-      'Against TFLM 90b983c2 + CMSIS-NN 4ab83cc3 on the same virtual board, measured by hand (issue 7, docs/tflm-engine.md and issue 17, November–December 2026;',
-      'not rebuilt for this run). The demo row uses vectors/conv1d, the demo\'s architecture (same shapes, untrained weights).',
+      'Against TFLM 90b983c2 + CMSIS-NN 4ab83cc3 on the same virtual board, measured by hand (issue 7, November 2026; KWS and person_detect re-measured 2026-12-07:',
+      'mean over the folder\'s vectors, all bit-exact, flash of that day\'s firmware app; not rebuilt for this run). The demo row uses vectors/conv1d, the demo\'s architecture (same shapes, untrained weights).',
       '',
       '| model | TFLM + CMSIS-NN instr. | native DSP instr. (default packing) | ratio | arena TFLM / native DSP (B) | flash TFLM / native default / native int8 (B) |',
       '|---|---:|---:|---:|---:|---:|',

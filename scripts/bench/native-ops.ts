@@ -27,15 +27,15 @@ import type { BenchSection } from './types.js';
 /**
  * TFLM 90b983c2 + CMSIS-NN 4ab83cc3 instructions per inference on the same virtual board, measured
  * by hand (not rebuilt here). conv1d / micro_speech / magic_wand: issue 7; KWS, person_detect:
- * docs/tflm-engine.md (3 significant figures); the MLPerf Tiny IC ResNet-8, VWW and AD models and
+ * re-measured by hand on 2026-12-07 (mean over the folder's vectors, bit-exact); the MLPerf Tiny IC ResNet-8, VWW and AD models and
  * LeNet-300-100: measured by hand on 2026-12-07 (BENCHMARKS.md's by-hand-tflm block).
  */
 const TFLM: Record<string, number> = {
   conv1d: 948_505,
   micro_speech_quantized: 1_496_555,
   magic_wand: 1_890_725,
-  mlperf_tiny_kws: 7_700_000,
-  person_detect: 22_900_000,
+  mlperf_tiny_kws: 7_699_110,
+  person_detect: 22_935_604,
   pretrainedResnet_quant: 29_867_800,
   vww_96_int8: 24_118_840,
   ad01_int8: 584_240,
@@ -162,7 +162,7 @@ export async function bench(): Promise<BenchSection[]> {
       'reads SysTick before every operator call, run once in `qemu-system-arm -M mps2-an386 -icount shift=0` (40 instructions per tick; the marks',
       'cost a few instructions each). Input: in-000.bin of the vector folder, or LCG bytes (seed 12345) for public models listed in',
       '`TINYFORGE_BENCH_MODELS` (fetched by hand from mlcommons/tiny, never committed); bit-exact = the output equals out-000.bin or the host interpreter\'s.',
-      'TFLM + CMSIS-NN: TFLM 90b983c2 + CMSIS-NN 4ab83cc3 on the same virtual board, measured by hand (issue 7, docs/tflm-engine.md, and the by-hand-tflm block for',
+      'TFLM + CMSIS-NN: TFLM 90b983c2 + CMSIS-NN 4ab83cc3 on the same virtual board, measured by hand (issue 7; KWS and person_detect re-measured 2026-12-07; the by-hand-tflm block for',
       'IC, VWW, AD and LeNet; not rebuilt here). Public models: their int8 interior (as public-models). Totals here omit the protocol app around the INFER',
       '(the native-dsp section\'s board counter includes it: a few hundred instructions).',
       '',
