@@ -26,7 +26,14 @@ function golden(name: string, text: string): void {
 describe('golden files', () => {
   it('a missing golden fails with the command that regenerates it (it is not written on the spot)', () => {
     const name = `missing-${process.pid}.txt`;
-    expect(() => golden(name, 'x')).toThrow(/UPDATE_GOLDEN=1 npx vitest run tests\/boards\/plans.test.ts/);
+    // Under UPDATE_GOLDEN=1 golden() writes: this case must not leave a stray golden behind.
+    const update = process.env.UPDATE_GOLDEN;
+    delete process.env.UPDATE_GOLDEN;
+    try {
+      expect(() => golden(name, 'x')).toThrow(/UPDATE_GOLDEN=1 npx vitest run tests\/boards\/plans.test.ts/);
+    } finally {
+      if (update !== undefined) process.env.UPDATE_GOLDEN = update;
+    }
     expect(existsSync(join(here, 'golden', name))).toBe(false);
   });
 });
