@@ -15,7 +15,7 @@ import type { ConvPrepared } from '../../ops/conv-common.js';
 import type { PadPrepared } from '../../ops/pad.js';
 
 /** A fusion's result (PAD → convolution here, convolution → MAX_POOL_2D in fuse-pool.ts). */
-export interface PadFusion {
+export interface Fusion {
   /** The graph without the fused PADs, each of their convolutions reading the PAD's input. */
   graph: Graph;
   /** For each operator of `graph`, its index in the original graph. */
@@ -41,7 +41,7 @@ function fusable(g: Graph, i: number, p: PadPrepared): number | null {
 }
 
 /** Finds and applies every exact PAD → convolution fusion (none: the graph unchanged). */
-export function fusePads(g: Graph, prepared: readonly unknown[]): PadFusion {
+export function fusePads(g: Graph, prepared: readonly unknown[]): Fusion {
   const fused = new Map<number, number>();
   const replaced = new Map<number, { op: Operator; prepared: unknown }>();
   g.operators.forEach((op, i) => {
@@ -64,7 +64,7 @@ export function fusePads(g: Graph, prepared: readonly unknown[]): PadFusion {
  * The graph of a fusion: the operators in `fused` (original index → the operator it went into)
  * dropped, the operators in `replaced` swapped for their rewritten op and prepared parameters.
  */
-export function withoutFused(g: Graph, prepared: readonly unknown[], fused: Map<number, number>, replaced: Map<number, { op: Operator; prepared: unknown }>): PadFusion {
+export function withoutFused(g: Graph, prepared: readonly unknown[], fused: Map<number, number>, replaced: Map<number, { op: Operator; prepared: unknown }>): Fusion {
   if (!fused.size) return { graph: g, original: g.operators.map((_, i) => i), prepared: [...prepared], fused };
   const original: number[] = [];
   const ops: Operator[] = [];

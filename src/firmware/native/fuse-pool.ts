@@ -18,7 +18,7 @@ import type { NativeTarget } from '../../ops/types.js';
 import type { ConvPrepared } from '../../ops/conv-common.js';
 import type { PoolPrepared } from '../../ops/pool.js';
 import { dspConvTaps, type PooledConv } from './dsp/emit.js';
-import { withoutFused, type PadFusion } from './fuse-pad.js';
+import { withoutFused, type Fusion } from './fuse-pad.js';
 
 /** Why a MAX_POOL_2D stays unfused (null: it is fused). */
 export type PoolFusionRefusal = 'target' | 'producer' | 'kernel' | 'graph-output' | 'readers' | 'overlap' | 'odd-window';
@@ -41,7 +41,7 @@ export function poolFusion(g: Graph, prepared: readonly unknown[], i: number, ta
 }
 
 /** Finds and applies every CONV_2D → MAX_POOL_2D fusion (none: the graph unchanged). `fused`: pool → convolution. */
-export function fuseMaxPools(g: Graph, prepared: readonly unknown[], target: NativeTarget): PadFusion {
+export function fuseMaxPools(g: Graph, prepared: readonly unknown[], target: NativeTarget): Fusion {
   const fused = new Map<number, number>();
   const replaced = new Map<number, { op: Operator; prepared: unknown }>();
   g.operators.forEach((op, i) => {

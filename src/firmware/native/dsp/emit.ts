@@ -256,7 +256,7 @@ export function emitDspFc(p: FullyConnectedPrepared, e: NativeEmitter, packing: 
   const groups = roundUp4(p.accumDepth) / 4;
   const pays = (p.outputDepth - (p.outputDepth % FC_ROWS)) * groups >= 2 * p.outputDepth + 4 * groups;
   const u8 = w8 && pays && e.requant !== 'uniform' ? offsetBinary(rows, p.accumDepth, folded) : null;
-  // The fast requantisation depends on the trained values (its bounds): not with requant 'uniform'.
+  // Whether the requantisation can be solved depends on the trained values: not with requant 'uniform'.
   const table = e.requant === 'uniform' ? null : solveRequant(p, rows);
   // One triple when every row has the same (per-tensor layers, usually): it folds into the code.
   const shared = table && table.every((v, k) => v === table[k % 3]);
